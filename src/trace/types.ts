@@ -1,0 +1,250 @@
+// The trace: the one contract between the engine and every reader (UI, CLI, saved files, key log).
+// Every event is plain JSON: bytes travel as lowercase hex strings, never as typed arrays.
+// Imports nothing from DOM, Worker or Node so that every side can use it.
+
+export type Hex = string;
+
+/** Who sent something. */
+export type Side = 'client' | 'server';
+
+/** Which keys protect a record. TLS 1.2 uses 'plaintext' then 'application'. */
+export type Epoch = 'plaintext' | 'early' | 'handshake' | 'application';
+
+/**
+ * One decoded field. `start`/`end` are byte offsets [start, end) within the bytes of the
+ * object that owns the tree (a handshake message, a record, a certificate).
+ * `explain` is a key into the explanation catalogue (src/trace/explain.ts), never free prose.
+ */
+export interface FieldNode {
+  name: string;
+  start: number;
+  end: number;
+  /** Decoded value for display, e.g. "TLS_AES_128_GCM_SHA256 (0x1301)". */
+  value?: string;
+  explain?: string;
+  children?: FieldNode[];
+}
+
+interface Base {
+  /** Position in the trace, 0-based, assigned by the trace recorder. */
+  index: number;
+  /** Milliseconds since the connection started (injectable clock). */
+  t: number;
+  /** Which connection of a session (0 = first, 1 = a --reconnect, ...). */
+  conn: number;
+}
+
+export interface ConnectionEvent extends Base {
+  kind: 'connection';
+  phase: 'start' | 'transport-open' | 'closed';
+  target?: string;
+  serverName?: string;
+  detail?: string;
+}
+
+/** One TLS record as it crossed the wire. */
+export interface RecordEvent extends Base {
+  kind: 'record';
+  direction: Side;
+  epoch: Epoch;
+  /** Record sequence number within its epoch and direction. */
+  seq: number;
+  /** Outer content type as on the wire (23 for every protected TLS 1.3 record). */
+  contentType: number;
+  /** The whole record: 5-byte header + fragment. */
+  bytes: Hex;
+  fields: FieldNode[];
+  /** Present for protected records. */
+  protection?: {
+    cipherSuite: string;
+    nonce: Hex;
+    /** The per-direction IV the nonce was built from (nonce = iv XOR seq). */
+    iv: Hex;
+    aad: Hex;
+    ciphertext: Hex;
+    tag: Hex;
+    /** Decrypted (or pre-encryption) inner plaintext, content type and padding stripped. */
+    plaintext: Hex;
+    innerContentType: number;
+    paddingLength: number;
+  };
+}
+
+/** A handshake message, decoded. Its bytes include the 4-byte handshake header. */
+export interface HandshakeMessageEvent extends Base {
+  kind: 'handshake';
+  direction: Side;
+  epoch: Epoch;
+  msgType: number;
+  /** e.g. "ClientHello", "EncryptedExtensions". */
+  name: string;
+  bytes: Hex;
+  fields: FieldNode[];
+  /** Indices of the record events that carried this message. */
+  records: number[];
+}
+
+/** One step of the key schedule (TLS 1.3 HKDF or TLS 1.2 PRF). */
+export interface KeyScheduleEvent extends Base {
+  kind: 'key';
+  /** Function used: HKDF-Extract, HKDF-Expand-Label, Derive-Secret, PRF, ... */
+  op: string;
+  /** Name of what was produced: "early_secret", "client_handshake_traffic_secret", "server_write_key", ... */
+  name: string;
+  label?: string;
+  /** Context (usually a transcript hash). */
+  context?: Hex;
+  inputs: { name: string; value: Hex }[];
+  output: Hex;
+  /** Hash function, e.g. "SHA-256". */
+  hash: string;
+}
+
+export interface TranscriptEvent extends Base {
+  kind: 'transcript';
+  hash: string;
+  /** Names of the messages covered, in order, e.g. ["ClientHello", "ServerHello"]. */
+  covers: string[];
+  /** Indices of the handshake events covered. */
+  messages: number[];
+  value: Hex;
+}
+
+export interface KeyExchangeEvent extends Base {
+  kind: 'key-exchange';
+  group: string;
+  clientShare?: Hex;
+  serverShare?: Hex;
+  sharedSecret: Hex;
+}
+
+export interface SignatureCheckEvent extends Base {
+  kind: 'signature';
+  /** What was signed: "CertificateVerify", "ServerKeyExchange", ... */
+  subject: string;
+  scheme: string;
+  /** The exact bytes the signature covers. */
+  signedContent: Hex;
+  signature: Hex;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface FinishedCheckEvent extends Base {
+  kind: 'finished';
+  direction: Side;
+  expected: Hex;
+  received: Hex;
+  ok: boolean;
+}
+
+/** One certificate check, emitted by the x509 module through the verifier. */
+export interface CertificateCheckEvent extends Base {
+  kind: 'cert-check';
+  /** e.g. "signature", "validity", "hostname", "basicConstraints". */
+  check: string;
+  /** Position in the built path (0 = leaf), or -1 for the path as a whole. */
+  certificate: number;
+  ok: boolean | null;
+  detail: string;
+  /** Project error code when ok === false. */
+  code?: string;
+}
+
+/** The outcome of certificate verification: the chain as sent and the path as built. */
+export interface CertificateResultEvent extends Base {
+  kind: 'cert-result';
+  ok: boolean;
+  /** DER of each certificate as the server sent it. */
+  chain: Hex[];
+  /** Indices into `chain` or anchors, as built: leaf first. */
+  path: { subject: string; issuer: string; sha256: Hex; der: Hex; source: 'peer' | 'anchor' }[];
+  error?: { code: string; message: string; openssl?: string; secureTransport?: string; windowsCE?: string };
+  /** Set when the user chose to proceed anyway (--insecure or a UI decision). */
+  overridden?: boolean;
+}
+
+export interface StateEvent extends Base {
+  kind: 'state';
+  from: string;
+  to: string;
+}
+
+export interface AlertEvent extends Base {
+  kind: 'alert';
+  direction: Side;
+  level: 'warning' | 'fatal';
+  description: number;
+  /** e.g. "bad_record_mac". */
+  name: string;
+}
+
+export interface AppDataEvent extends Base {
+  kind: 'app-data';
+  direction: Side;
+  bytes: Hex;
+}
+
+/** A line of a STARTTLS (or other) plaintext preamble. */
+export interface PreambleEvent extends Base {
+  kind: 'preamble';
+  protocol: string;
+  direction: Side;
+  /** The raw bytes as sent/received. */
+  bytes: Hex;
+  /** Human-readable rendering (a text line, or a decoded binary packet). */
+  text: string;
+  note?: string;
+}
+
+/** The engine paused (breakpoint) or resumed. */
+export interface PauseEvent extends Base {
+  kind: 'pause';
+  breakpoint: string;
+  detail?: string;
+}
+
+export interface ErrorEvent extends Base {
+  kind: 'error';
+  code: string;
+  message: string;
+}
+
+/** Free-form explanation attached at a point in the trace (e.g. "HelloRetryRequest received"). */
+export interface NoteEvent extends Base {
+  kind: 'note';
+  text: string;
+}
+
+export type TraceEvent =
+  | ConnectionEvent
+  | RecordEvent
+  | HandshakeMessageEvent
+  | KeyScheduleEvent
+  | TranscriptEvent
+  | KeyExchangeEvent
+  | SignatureCheckEvent
+  | FinishedCheckEvent
+  | CertificateCheckEvent
+  | CertificateResultEvent
+  | StateEvent
+  | AlertEvent
+  | AppDataEvent
+  | PreambleEvent
+  | PauseEvent
+  | ErrorEvent
+  | NoteEvent;
+
+export type TraceEventKind = TraceEvent['kind'];
+
+/** An event before the recorder gives it its index, time and connection number. */
+export type NewTraceEvent = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'index' | 't' | 'conn'> : never) : never;
+
+/** A saved trace file. */
+export interface TraceFile {
+  format: 'tls-lens-trace';
+  version: 1;
+  createdAt: string;
+  target?: string;
+  events: TraceEvent[];
+}

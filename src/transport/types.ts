@@ -1,0 +1,15 @@
+// A duplex byte stream: the only thing the engine knows about the network.
+// Implementations: TCP (Node, src/transport/tcp.ts), WebSocket via the bridge (browser),
+// and an in-memory pair for tests (src/transport/memory.ts).
+
+export interface Transport {
+  /** Send bytes. Resolves when the bytes were handed to the underlying stream. */
+  write(data: Uint8Array): Promise<void>;
+  /**
+   * Next chunk of received bytes, or null at end of stream (peer closed).
+   * Rejects on a transport error (reset, refused, ...).
+   */
+  read(): Promise<Uint8Array | null>;
+  /** Close our sending side and release the stream. */
+  close(): Promise<void>;
+}
