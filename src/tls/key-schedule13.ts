@@ -1,0 +1,233 @@
+// The TLS 1.3 key schedule (RFC 8446 §7.1), one stage after another:
+//   early secret -> handshake secret -> master secret
+// Each stage needs the one before it; asking for a secret whose input does not exist yet throws
+// a KeyScheduleOrderError rather than silently deriving from zeros. Every derivation is reported
+// to the trace as a `kind: 'key'` event with its label, context, inputs and output.
+import type { Emit } from '../trace/recorder.ts';
+import { toHex } from '../util/bytes.ts';
+import { hmac, hashLength, type HashName } from './crypto/hash.ts';
+import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from './crypto/hkdf.ts';
+
+export class KeyScheduleOrderError extends Error {
+  readonly code = 'KEY_SCHEDULE_ORDER';
+  constructor(message: string) {
+    super(message);
+    this.name = 'KeyScheduleOrderError';
+  }
+}
+
+export interface TrafficSecrets {
+  client: Uint8Array;
+  server: Uint8Array;
+}
+
+export interface TrafficKeys {
+  key: Uint8Array;
+  iv: Uint8Array;
+}
+
+type Input = { name: string; value: Uint8Array };
+
+export class KeySchedule13 {
+  readonly hashLength: number;
+  private earlySecret?: Uint8Array;
+  private handshakeSecret?: Uint8Array;
+  private masterSecret?: Uint8Array;
+  private pskUsed = false;
+
+  constructor(
+    readonly hash: HashName,
+    private readonly emit: Emit = () => -1,
+  ) {
+    this.hashLength = hashLength(hash);
+  }
+
+  /** Which stage the schedule has reached, for traces and assertions. */
+  get stage(): 'start' | 'early' | 'handshake' | 'master' {
+    return this.masterSecret ? 'master' : this.handshakeSecret ? 'handshake' : this.earlySecret ? 'early' : 'start';
+  }
+
+  // ---- early secret ---------------------------------------------------------------------------
+
+  /** Early Secret = HKDF-Extract(0, PSK), with PSK = HashLen zeros when there is none. */
+  async deriveEarlySecret(psk?: Uint8Array): Promise<Uint8Array> {
+    if (this.earlySecret) throw new KeyScheduleOrderError('the early secret was already derived; start a new KeySchedule13 for a new connection');
+    const ikm = psk ?? new Uint8Array(this.hashLength);
+    const salt = new Uint8Array(this.hashLength);
+    this.pskUsed = psk !== undefined;
+    this.earlySecret = await hkdfExtract(this.hash, salt, ikm);
+    this.report('HKDF-Extract', 'early_secret', undefined, undefined, [
+      { name: 'salt', value: salt },
+      { name: psk ? 'psk' : 'ikm (no PSK: zeros)', value: ikm },
+    ], this.earlySecret);
+    return this.earlySecret;
+  }
+
+  /** binder_key = Derive-Secret(Early Secret, "res binder" | "ext binder", ""). */
+  async binderKey(kind: 'res' | 'ext'): Promise<Uint8Array> {
+    const early = this.need('early', 'binderKey');
+    if (!this.pskUsed) throw new KeyScheduleOrderError('binderKey needs an early secret derived from a PSK');
+    const context = await emptyHash(this.hash);
+    const label = `${kind} binder`;
+    const out = await deriveSecret(this.hash, early, label, context);
+    return this.report('Derive-Secret', 'binder_key', label, context, [{ name: 'early_secret', value: early }], out);
+  }
+
+  /** The HMAC key for a PSK binder: the finished_key of the binder key. */
+  async binderFinishedKey(kind: 'res' | 'ext' = 'res'): Promise<Uint8Array> {
+    return this.finishedKey(await this.binderKey(kind), 'binder');
+  }
+
+  /** The PSK binder value: HMAC(binder finished key, Transcript-Hash(ClientHello up to the binders)). */
+  async binderValue(kind: 'res' | 'ext', partialClientHelloHash: Uint8Array): Promise<Uint8Array> {
+    const key = await this.binderFinishedKey(kind);
+    const out = await hmac(this.hash, key, partialClientHelloHash);
+    return this.report('HMAC', 'psk_binder', undefined, partialClientHelloHash, [{ name: 'binder_finished_key', value: key }], out);
+  }
+
+  async clientEarlyTrafficSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
+    return this.derive('early', 'clientEarlyTrafficSecret', 'c e traffic', 'client_early_traffic_secret', transcriptHash);
+  }
+
+  async earlyExporterMasterSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
+    return this.derive('early', 'earlyExporterMasterSecret', 'e exp master', 'early_exporter_master_secret', transcriptHash);
+  }
+
+  // ---- handshake secret -----------------------------------------------------------------------
+
+  /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
+  async deriveHandshakeSecret(sharedSecret: Uint8Array): Promise<Uint8Array> {
+    this.need('early', 'deriveHandshakeSecret');
+    if (this.handshakeSecret) throw new KeyScheduleOrderError('the handshake secret was already derived');
+    const salt = await this.derive('early', 'deriveHandshakeSecret', 'derived', 'derived_secret_for_handshake', await emptyHash(this.hash));
+    this.handshakeSecret = await hkdfExtract(this.hash, salt, sharedSecret);
+    this.report('HKDF-Extract', 'handshake_secret', undefined, undefined, [
+      { name: 'salt (derived from early_secret)', value: salt },
+      { name: 'ecdhe_shared_secret', value: sharedSecret },
+    ], this.handshakeSecret);
+    return this.handshakeSecret;
+  }
+
+  /** client/server handshake traffic secrets over Transcript-Hash(ClientHello..ServerHello). */
+  async handshakeTrafficSecrets(transcriptHash: Uint8Array): Promise<TrafficSecrets> {
+    return {
+      client: await this.derive('handshake', 'handshakeTrafficSecrets', 'c hs traffic', 'client_handshake_traffic_secret', transcriptHash),
+      server: await this.derive('handshake', 'handshakeTrafficSecrets', 's hs traffic', 'server_handshake_traffic_secret', transcriptHash),
+    };
+  }
+
+  // ---- master secret --------------------------------------------------------------------------
+
+  /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
+  async deriveMasterSecret(): Promise<Uint8Array> {
+    this.need('handshake', 'deriveMasterSecret');
+    if (this.masterSecret) throw new KeyScheduleOrderError('the master secret was already derived');
+    const salt = await this.derive('handshake', 'deriveMasterSecret', 'derived', 'derived_secret_for_master', await emptyHash(this.hash));
+    const zeros = new Uint8Array(this.hashLength);
+    this.masterSecret = await hkdfExtract(this.hash, salt, zeros);
+    this.report('HKDF-Extract', 'master_secret', undefined, undefined, [
+      { name: 'salt (derived from handshake_secret)', value: salt },
+      { name: 'ikm (zeros)', value: zeros },
+    ], this.masterSecret);
+    return this.masterSecret;
+  }
+
+  /** Application traffic secrets (generation 0) over Transcript-Hash(ClientHello..server Finished). */
+  async applicationTrafficSecrets(transcriptHash: Uint8Array): Promise<TrafficSecrets> {
+    return {
+      client: await this.derive('master', 'applicationTrafficSecrets', 'c ap traffic', 'client_application_traffic_secret_0', transcriptHash),
+      server: await this.derive('master', 'applicationTrafficSecrets', 's ap traffic', 'server_application_traffic_secret_0', transcriptHash),
+    };
+  }
+
+  async exporterMasterSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
+    return this.derive('master', 'exporterMasterSecret', 'exp master', 'exporter_master_secret', transcriptHash);
+  }
+
+  /** Over Transcript-Hash(ClientHello..client Finished). */
+  async resumptionMasterSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
+    return this.derive('master', 'resumptionMasterSecret', 'res master', 'resumption_master_secret', transcriptHash);
+  }
+
+  /** PSK for a ticket = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
+  async resumptionPsk(resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array): Promise<Uint8Array> {
+    return KeySchedule13.resumptionPsk(this.hash, resumptionMasterSecret, ticketNonce, this.emit);
+  }
+
+  static async resumptionPsk(hash: HashName, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array, emit?: Emit): Promise<Uint8Array> {
+    const out = await hkdfExpandLabel(hash, resumptionMasterSecret, 'resumption', ticketNonce, hashLength(hash));
+    emit?.(keyEvent(hash, 'HKDF-Expand-Label', 'resumption_psk', 'resumption', ticketNonce, [{ name: 'resumption_master_secret', value: resumptionMasterSecret }], out));
+    return out;
+  }
+
+  // ---- secrets to keys ------------------------------------------------------------------------
+
+  /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). */
+  async finishedKey(trafficSecret: Uint8Array, who = ''): Promise<Uint8Array> {
+    const out = await hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
+    return this.report('HKDF-Expand-Label', prefixed(who, 'finished_key'), 'finished', new Uint8Array(0), [{ name: 'base_key', value: trafficSecret }], out);
+  }
+
+  /** verify_data = HMAC(finished_key, Transcript-Hash(...)). */
+  async finishedVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array, who = ''): Promise<Uint8Array> {
+    const key = await this.finishedKey(trafficSecret, who);
+    const out = await hmac(this.hash, key, transcriptHash);
+    return this.report('HMAC', prefixed(who, 'verify_data'), undefined, transcriptHash, [{ name: 'finished_key', value: key }], out);
+  }
+
+  /** [sender]_write_key and [sender]_write_iv from a traffic secret. `who` names them in the trace, e.g. "server_handshake". */
+  async trafficKeys(secret: Uint8Array, keyLength: number, who = '', ivLength = 12): Promise<TrafficKeys> {
+    const empty = new Uint8Array(0);
+    const key = await hkdfExpandLabel(this.hash, secret, 'key', empty, keyLength);
+    this.report('HKDF-Expand-Label', prefixed(who, 'write_key'), 'key', empty, [{ name: 'traffic_secret', value: secret }], key);
+    const iv = await hkdfExpandLabel(this.hash, secret, 'iv', empty, ivLength);
+    this.report('HKDF-Expand-Label', prefixed(who, 'write_iv'), 'iv', empty, [{ name: 'traffic_secret', value: secret }], iv);
+    return { key, iv };
+  }
+
+  /** KeyUpdate: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length). */
+  async nextTrafficSecret(secret: Uint8Array, who = ''): Promise<Uint8Array> {
+    const out = await hkdfExpandLabel(this.hash, secret, 'traffic upd', new Uint8Array(0), this.hashLength);
+    return this.report('HKDF-Expand-Label', prefixed(who, 'next_application_traffic_secret'), 'traffic upd', new Uint8Array(0), [{ name: 'application_traffic_secret', value: secret }], out);
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private need(stage: 'early' | 'handshake' | 'master', caller: string): Uint8Array {
+    const secret = stage === 'early' ? this.earlySecret : stage === 'handshake' ? this.handshakeSecret : this.masterSecret;
+    if (!secret) {
+      const how = { early: 'deriveEarlySecret()', handshake: 'deriveHandshakeSecret(sharedSecret)', master: 'deriveMasterSecret()' }[stage];
+      throw new KeyScheduleOrderError(`${caller} needs the ${stage} secret: call ${how} first`);
+    }
+    return secret;
+  }
+
+  private async derive(stage: 'early' | 'handshake' | 'master', caller: string, label: string, name: string, context: Uint8Array): Promise<Uint8Array> {
+    const secret = this.need(stage, caller);
+    if (context.length !== this.hashLength) throw new Error(`${caller}: the transcript hash must be ${this.hashLength} bytes for ${this.hash}, got ${context.length}`);
+    const out = await deriveSecret(this.hash, secret, label, context);
+    return this.report('Derive-Secret', name, label, context, [{ name: `${stage}_secret`, value: secret }], out);
+  }
+
+  private report(op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array): Uint8Array {
+    this.emit(keyEvent(this.hash, op, name, label, context, inputs, output));
+    return output;
+  }
+}
+
+function prefixed(who: string, name: string): string {
+  return who ? `${who}_${name}` : name;
+}
+
+function keyEvent(hash: HashName, op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array) {
+  return {
+    kind: 'key' as const,
+    op,
+    name,
+    ...(label !== undefined ? { label: 'tls13 ' + label } : {}),
+    ...(context !== undefined ? { context: toHex(context) } : {}),
+    inputs: inputs.map((i) => ({ name: i.name, value: toHex(i.value) })),
+    output: toHex(output),
+    hash,
+  };
+}

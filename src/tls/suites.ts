@@ -1,0 +1,78 @@
+// TLS 1.3 cipher suites and key-exchange groups: the one table every layer reads.
+// TLS 1.2 suites belong in their own table (suites12.ts) with the same lookup style; the
+// `CipherSuiteInfo` shape below is TLS 1.3 only on purpose (1.2 needs mac/kx/prf fields).
+
+export type HashName = 'SHA-256' | 'SHA-384';
+export type AeadName = 'AES-GCM' | 'CHACHA20-POLY1305';
+
+export interface Tls13Suite {
+  code: number;
+  name: string;
+  hash: HashName;
+  hashLength: number;
+  /** AEAD key length in bytes. */
+  keyLength: number;
+  /** Per-record nonce length: always 12 in TLS 1.3. */
+  ivLength: 12;
+  aead: AeadName;
+  /** AEAD tag length in bytes (16 for all three). */
+  tagLength: 16;
+}
+
+function suite(code: number, name: string, hash: HashName, keyLength: number, aead: AeadName): Tls13Suite {
+  return { code, name, hash, hashLength: hash === 'SHA-256' ? 32 : 48, keyLength, ivLength: 12, aead, tagLength: 16 };
+}
+
+export const TLS13_SUITES: Readonly<Record<number, Tls13Suite>> = {
+  0x1301: suite(0x1301, 'TLS_AES_128_GCM_SHA256', 'SHA-256', 16, 'AES-GCM'),
+  0x1302: suite(0x1302, 'TLS_AES_256_GCM_SHA384', 'SHA-384', 32, 'AES-GCM'),
+  0x1303: suite(0x1303, 'TLS_CHACHA20_POLY1305_SHA256', 'SHA-256', 32, 'CHACHA20-POLY1305'),
+};
+
+/** The TLS 1.3 suite with this IANA code, or undefined. */
+export function suiteByCode(code: number): Tls13Suite | undefined {
+  return TLS13_SUITES[code];
+}
+
+/** The TLS 1.3 suite with this IANA name (case-insensitive), or undefined. */
+export function suiteByName(name: string): Tls13Suite | undefined {
+  const wanted = name.toUpperCase();
+  return Object.values(TLS13_SUITES).find((s) => s.name === wanted);
+}
+
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+
+export interface NamedGroup {
+  code: number;
+  name: GroupName;
+  /** Key-share length on the wire: raw 32 bytes for X25519, uncompressed point for P-curves. */
+  shareLength: number;
+}
+
+export const GROUPS: Readonly<Record<GroupName, NamedGroup>> = {
+  x25519: { code: 0x001d, name: 'x25519', shareLength: 32 },
+  secp256r1: { code: 0x0017, name: 'secp256r1', shareLength: 65 },
+  secp384r1: { code: 0x0018, name: 'secp384r1', shareLength: 97 },
+};
+
+/** Group names by IANA code. */
+export const GROUP_NAMES: Readonly<Record<number, GroupName>> = Object.fromEntries(
+  Object.values(GROUPS).map((g) => [g.code, g.name]),
+) as Record<number, GroupName>;
+
+export function groupByCode(code: number): NamedGroup | undefined {
+  const name = GROUP_NAMES[code];
+  return name ? GROUPS[name] : undefined;
+}
+
+export function groupByName(name: string): NamedGroup | undefined {
+  const key = name.toLowerCase() as GroupName;
+  return Object.prototype.hasOwnProperty.call(GROUPS, key) ? GROUPS[key] : undefined;
+}
+
+/** "TLS_AES_128_GCM_SHA256 (0x1301)", or "unknown (0x....)" for display in field trees. */
+export function describeSuite(code: number): string {
+  const hex = '0x' + code.toString(16).padStart(4, '0');
+  const s = suiteByCode(code);
+  return s ? `${s.name} (${hex})` : `unknown (${hex})`;
+}

@@ -1,0 +1,98 @@
+// The handshake transcript (RFC 8446 §4.4.1). WebCrypto has no incremental hash, so the
+// transcript keeps the message bytes and hashes their concatenation when asked; each hash is
+// reported to the trace with the messages it covers.
+import type { Emit } from '../trace/recorder.ts';
+import { concat, toHex } from '../util/bytes.ts';
+import { digest, hashLength, type HashName } from './crypto/hash.ts';
+
+/** Handshake type of the synthetic message that replaces ClientHello1 after a HelloRetryRequest. */
+export const MESSAGE_HASH_TYPE = 254;
+
+interface Entry {
+  bytes: Uint8Array;
+  name: string;
+  /** Index of the trace event of this message (-1 if none). */
+  eventIndex: number;
+}
+
+export class Transcript {
+  private entries: Entry[] = [];
+  private hashName: HashName | null;
+
+  /**
+   * `hash` may be null while it is not known yet (a client before ServerHello); set it with
+   * `setHash` before the first `hash()` call.
+   */
+  constructor(hash: HashName | null, private readonly emit: Emit = () => -1) {
+    this.hashName = hash;
+  }
+
+  get hashAlgorithm(): HashName | null {
+    return this.hashName;
+  }
+
+  setHash(hash: HashName): void {
+    if (this.hashName && this.hashName !== hash) throw new Error(`the transcript hash is already ${this.hashName}; cannot switch to ${hash}`);
+    this.hashName = hash;
+  }
+
+  /** Append one whole handshake message (4-byte header included). */
+  add(messageBytes: Uint8Array, name: string, eventIndex = -1): void {
+    this.entries.push({ bytes: Uint8Array.from(messageBytes), name, eventIndex });
+  }
+
+  /** Names of the messages covered so far, in order. */
+  get covers(): string[] {
+    return this.entries.map((e) => e.name);
+  }
+
+  /** The concatenated message bytes (what the hash covers). */
+  bytes(): Uint8Array {
+    return concat(...this.entries.map((e) => e.bytes));
+  }
+
+  /** Transcript-Hash of every message added so far. */
+  async hash(): Promise<Uint8Array> {
+    return this.hashOver(this.entries, new Uint8Array(0), undefined, this.requireHash());
+  }
+
+  /**
+   * Transcript-Hash of the messages so far plus `extraBytes` that are not (yet) part of the
+   * transcript, e.g. a ClientHello truncated before its PSK binders (RFC 8446 §4.2.11.2).
+   */
+  async hashWith(extraBytes: Uint8Array, options: { name?: string; hash?: HashName } = {}): Promise<Uint8Array> {
+    return this.hashOver(this.entries, extraBytes, options.name ?? 'partial message', options.hash ?? this.requireHash());
+  }
+
+  /**
+   * After a HelloRetryRequest: ClientHello1 is replaced by the synthetic handshake message
+   * message_hash (type 254, length Hash.length) carrying Hash(ClientHello1).
+   */
+  async replaceWithMessageHash(): Promise<Uint8Array> {
+    const hash = this.requireHash();
+    if (this.entries.length !== 1) throw new Error(`replaceWithMessageHash expects exactly ClientHello1 in the transcript, found ${this.covers.join(', ') || 'nothing'}`);
+    const [first] = this.entries;
+    const h = await digest(hash, first.bytes);
+    const n = hashLength(hash);
+    const synthetic = concat(Uint8Array.of(MESSAGE_HASH_TYPE, 0, 0, n), h);
+    this.entries = [{ bytes: synthetic, name: `message_hash(${first.name})`, eventIndex: first.eventIndex }];
+    return synthetic;
+  }
+
+  private requireHash(): HashName {
+    if (!this.hashName) throw new Error('the transcript hash algorithm is not known yet (no cipher suite negotiated): call setHash first');
+    return this.hashName;
+  }
+
+  private async hashOver(entries: Entry[], extra: Uint8Array, extraName: string | undefined, hash: HashName): Promise<Uint8Array> {
+    const value = await digest(hash, concat(...entries.map((e) => e.bytes), extra));
+    this.emit({
+      kind: 'transcript',
+      hash,
+      covers: [...entries.map((e) => e.name), ...(extraName ? [extraName] : [])],
+      messages: entries.map((e) => e.eventIndex).filter((i) => i >= 0),
+      value: toHex(value),
+    });
+    return value;
+  }
+}
