@@ -1,0 +1,60 @@
+// Record protection as an interface, so that TLS 1.3 AEAD (tls13-protector.ts), and later the
+// TLS 1.2 AEAD (explicit nonce) and CBC (MAC-then-encrypt) schemes, plug into one record layer.
+// A protector owns its keys and its sequence number: installing a new one starts at seq 0.
+import type { Epoch } from '../../trace/types.ts';
+import type { RawRecord } from './framing.ts';
+
+/** What a protected record reveals for the trace (RecordEvent.protection, as bytes). */
+export interface ProtectionDetails {
+  cipherSuite: string;
+  nonce: Uint8Array;
+  iv: Uint8Array;
+  aad: Uint8Array;
+  /** The encrypted part of the fragment, without the tag. */
+  ciphertext: Uint8Array;
+  tag: Uint8Array;
+  /** The content, with inner type and padding removed. */
+  plaintext: Uint8Array;
+  innerContentType: number;
+  paddingLength: number;
+}
+
+export interface SealedRecord {
+  /** The whole record to send: header + protected fragment. */
+  bytes: Uint8Array;
+  seq: bigint;
+  details: ProtectionDetails;
+}
+
+export interface OpenedRecord {
+  /** The real content type (TLS 1.3: from the inner plaintext). */
+  contentType: number;
+  fragment: Uint8Array;
+  seq: bigint;
+  details: ProtectionDetails;
+}
+
+export interface RecordProtector {
+  readonly epoch: Epoch;
+  readonly cipherSuite: string;
+  /** Largest fragment on the wire this protector may produce or accept. */
+  readonly maxCiphertextLength: number;
+  /** Bytes the protection adds to a fragment at most (for fragmentation and padding limits). */
+  readonly overhead: number;
+  /** Length of the authentication tag at the end of each protected fragment (for field trees). */
+  readonly tagLength: number;
+  /** The sequence number the next record will use. */
+  readonly nextSeq: bigint;
+  /**
+   * True for an outer content type that arrives unprotected while this protector is active
+   * (TLS 1.3: the middlebox-compatibility change_cipher_spec, RFC 8446 §5).
+   */
+  passesThroughUnprotected(contentType: number): boolean;
+  /** Protect one fragment; `padding` zero bytes are added where the scheme allows it. */
+  encrypt(contentType: number, plaintext: Uint8Array, padding?: number): Promise<SealedRecord>;
+  /**
+   * Authenticate and decrypt one record. Throws TlsAlertError: bad_record_mac when the record
+   * does not authenticate, unexpected_message / record_overflow for a malformed inner plaintext.
+   */
+  decrypt(record: RawRecord): Promise<OpenedRecord>;
+}

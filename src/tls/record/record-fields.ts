@@ -1,0 +1,46 @@
+// Field trees for records: the 5-byte header and the fragment, with byte spans into the record.
+// Explain keys: record.content_type, record.legacy_version, record.length, record.fragment,
+// record.encrypted_record, record.auth_tag (entries belong in src/trace/explain.ts).
+import type { FieldNode } from '../../trace/types.ts';
+import { alertName } from './alerts.ts';
+import { RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
+
+const hex4 = (n: number) => '0x' + n.toString(16).padStart(4, '0');
+
+export function versionName(version: number): string {
+  const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2' };
+  return `${names[version] ?? 'unknown'} (${hex4(version)})`;
+}
+
+function headerFields(bytes: Uint8Array): FieldNode[] {
+  const type = bytes[0];
+  const version = (bytes[1] << 8) | bytes[2];
+  const length = (bytes[3] << 8) | bytes[4];
+  return [
+    { name: 'content_type', start: 0, end: 1, value: `${contentTypeName(type)} (${type})`, explain: 'record.content_type' },
+    { name: 'legacy_record_version', start: 1, end: 3, value: versionName(version), explain: 'record.legacy_version' },
+    { name: 'length', start: 3, end: 5, value: String(length), explain: 'record.length' },
+  ];
+}
+
+/** Fields of a plaintext record (TLSPlaintext). */
+export function plaintextRecordFields(bytes: Uint8Array): FieldNode[] {
+  const type = bytes[0];
+  const fragment: FieldNode = { name: 'fragment', start: RECORD_HEADER_LENGTH, end: bytes.length, explain: 'record.fragment' };
+  if (type === 21 && bytes.length === RECORD_HEADER_LENGTH + 2) {
+    fragment.value = `${bytes[5] === 2 ? 'fatal' : bytes[5] === 1 ? 'warning' : `level ${bytes[5]}`} ${alertName(bytes[6])}`;
+  } else if (type === 20) {
+    fragment.value = bytes.length === RECORD_HEADER_LENGTH + 1 && bytes[5] === 1 ? 'change_cipher_spec (0x01)' : 'malformed change_cipher_spec';
+  }
+  return [...headerFields(bytes), fragment];
+}
+
+/** Fields of a protected record (TLSCiphertext): encrypted record and authentication tag. */
+export function protectedRecordFields(bytes: Uint8Array, tagLength: number): FieldNode[] {
+  const tagStart = Math.max(RECORD_HEADER_LENGTH, bytes.length - tagLength);
+  return [
+    ...headerFields(bytes),
+    { name: 'encrypted_record', start: RECORD_HEADER_LENGTH, end: tagStart, explain: 'record.encrypted_record' },
+    { name: 'auth_tag', start: tagStart, end: bytes.length, explain: 'record.auth_tag' },
+  ];
+}

@@ -1,0 +1,221 @@
+// The record layer: reads and writes TLS records over a Transport, protects them with the
+// installed RecordProtector, fragments outgoing data, and reports every record to the trace
+// (wire bytes, header fields with byte spans, and for protected records the nonce, AAD, tag and
+// decrypted content). It knows nothing of which handshake message comes next.
+import type { Emit } from '../../trace/recorder.ts';
+import type { Epoch, RecordEvent, Side } from '../../trace/types.ts';
+import type { Transport } from '../../transport/types.ts';
+import { concat, toHex } from '../../util/bytes.ts';
+import { alertError, TlsAlertError } from './alerts.ts';
+import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
+import { RecordReader, type RawRecord } from './framing.ts';
+import type { ProtectionDetails, RecordProtector } from './protector.ts';
+import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
+
+export interface RecordLayerOptions {
+  /** Which side we are (default 'client'): our records are this direction, the peer's the other. */
+  side?: Side;
+  /**
+   * Largest plaintext fragment we write (default 2^14). Smaller values test fragmentation or
+   * honour the peer's record_size_limit (RFC 8449).
+   */
+  maxFragmentLength?: number;
+  /** Largest plaintext we accept (default 2^14); lower it to enforce our own record_size_limit. */
+  maxReadPlaintext?: number;
+}
+
+export interface ReceivedRecord {
+  /** The real content type (for protected TLS 1.3 records: the inner type). */
+  contentType: number;
+  /** Plaintext content. */
+  fragment: Uint8Array;
+  epoch: Epoch;
+  /** Index of the record event in the trace. */
+  eventIndex: number;
+  /** Sequence number within the epoch. */
+  seq: number;
+}
+
+export interface WriteOptions {
+  /** Zero bytes of padding to add to each protected record (ignored for plaintext records). */
+  padding?: number;
+}
+
+export class RecordLayer {
+  /** legacy_record_version for plaintext records we write: 0x0301 for the first ClientHello, 0x0303 after. */
+  legacyRecordVersion = 0x0303;
+  readonly side: Side;
+  private readonly peer: Side;
+  private readonly reader: RecordReader;
+  private readProtector: RecordProtector | null = null;
+  private writeProtector: RecordProtector | null = null;
+  private plaintextReadSeq = 0;
+  private plaintextWriteSeq = 0;
+  private maxFragment: number;
+  private readonly maxReadPlaintext: number;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly emit: Emit,
+    options: RecordLayerOptions = {},
+  ) {
+    this.side = options.side ?? 'client';
+    this.peer = this.side === 'client' ? 'server' : 'client';
+    this.reader = new RecordReader(transport);
+    this.maxFragment = checkedFragmentLength(options.maxFragmentLength ?? MAX_PLAINTEXT);
+    this.maxReadPlaintext = checkedFragmentLength(options.maxReadPlaintext ?? MAX_PLAINTEXT);
+  }
+
+  get readEpoch(): Epoch {
+    return this.readProtector?.epoch ?? 'plaintext';
+  }
+
+  get writeEpoch(): Epoch {
+    return this.writeProtector?.epoch ?? 'plaintext';
+  }
+
+  /** Bytes received but not yet consumed as records (non-zero at a key change means records crossed it). */
+  get bufferedBytes(): number {
+    return this.reader.buffered;
+  }
+
+  /** Install the keys for records we receive from now on (null: back to plaintext). Sequence starts at 0. */
+  setReadProtector(protector: RecordProtector | null): void {
+    this.readProtector = protector;
+    this.plaintextReadSeq = 0;
+  }
+
+  /** Install the keys for records we send from now on (null: back to plaintext). Sequence starts at 0. */
+  setWriteProtector(protector: RecordProtector | null): void {
+    this.writeProtector = protector;
+    this.plaintextWriteSeq = 0;
+  }
+
+  /** Change the largest fragment we write, e.g. after the peer's record_size_limit. */
+  setMaxFragmentLength(length: number): void {
+    this.maxFragment = checkedFragmentLength(length);
+  }
+
+  /**
+   * The next record, decrypted if keys are installed; null on a clean end of stream.
+   * Throws TlsAlertError for anything malformed; a protected record that fails to decrypt is
+   * still reported to the trace (as received bytes) before the error is thrown.
+   */
+  async readRecord(): Promise<ReceivedRecord | null> {
+    const protector = this.readProtector;
+    const limit = protector ? protector.maxCiphertextLength : this.maxReadPlaintext;
+    const raw = await this.reader.next(limit);
+    if (!raw) return null;
+
+    if (!protector || protector.passesThroughUnprotected(raw.contentType)) {
+      if (raw.fragment.length > this.maxReadPlaintext) {
+        throw alertError('record_overflow', `a plaintext record of ${raw.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
+      }
+      const seq = this.plaintextReadSeq++;
+      const epoch: Epoch = 'plaintext';
+      const eventIndex = this.emitRecord(this.peer, epoch, seq, raw.bytes, plaintextRecordFields(raw.bytes));
+      if (raw.fragment.length === 0 && raw.contentType !== ContentType.application_data) {
+        throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(raw.contentType)} record`, { code: 'EMPTY_RECORD' });
+      }
+      return { contentType: raw.contentType, fragment: Uint8Array.from(raw.fragment), epoch, eventIndex, seq };
+    }
+
+    let opened;
+    try {
+      opened = await protector.decrypt(raw);
+    } catch (e) {
+      // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
+      this.emitRecord(this.peer, protector.epoch, Number(protector.nextSeq) - 1, raw.bytes, protectedRecordFields(raw.bytes, protector.tagLength));
+      throw asAlert(e);
+    }
+    if (opened.fragment.length > this.maxReadPlaintext) {
+      throw alertError('record_overflow', `a decrypted record of ${opened.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
+    }
+    const seq = Number(opened.seq);
+    const eventIndex = this.emitRecord(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
+    if (opened.fragment.length === 0 && opened.contentType !== ContentType.application_data) {
+      throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(opened.contentType)} record`, { code: 'EMPTY_RECORD' });
+    }
+    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq };
+  }
+
+  /**
+   * Send `data` as one or more records of `contentType` (split at the maximum fragment length),
+   * protected if keys are installed. Returns the trace indices of the record events.
+   */
+  async writeRecord(contentType: number, data: Uint8Array, options: WriteOptions = {}): Promise<number[]> {
+    if (data.length === 0 && contentType !== ContentType.application_data) {
+      throw new Error(`refusing to send an empty ${contentTypeName(contentType)} record (RFC 8446 §5.1)`);
+    }
+    const indices: number[] = [];
+    const wire: Uint8Array[] = [];
+    for (let offset = 0; offset < data.length || (data.length === 0 && offset === 0); offset += this.maxFragment) {
+      const piece = data.subarray(offset, Math.min(data.length, offset + this.maxFragment));
+      const protector = this.writeProtector;
+      if (!protector) {
+        const bytes = concat(Uint8Array.of(contentType, this.legacyRecordVersion >> 8, this.legacyRecordVersion & 0xff, piece.length >> 8, piece.length & 0xff), piece);
+        indices.push(this.emitRecord(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes)));
+        wire.push(bytes);
+      } else {
+        const sealed = await protector.encrypt(contentType, piece, options.padding ?? 0);
+        indices.push(this.emitRecord(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details));
+        wire.push(sealed.bytes);
+      }
+      if (data.length === 0) break;
+    }
+    await this.transport.write(wire.length === 1 ? wire[0] : concat(...wire));
+    return indices;
+  }
+
+  /** Send the middlebox-compatibility change_cipher_spec record (always plaintext, RFC 8446 §5). */
+  async writeChangeCipherSpec(): Promise<number> {
+    const bytes = Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
+    const index = this.emitRecord(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
+    await this.transport.write(bytes);
+    return index;
+  }
+
+  async close(): Promise<void> {
+    await this.transport.close();
+  }
+
+  private emitRecord(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): number {
+    return this.emit({
+      kind: 'record',
+      direction,
+      epoch,
+      seq,
+      contentType: bytes[0],
+      bytes: toHex(bytes),
+      fields,
+      ...(details ? { protection: protectionJson(details) } : {}),
+    });
+  }
+}
+
+function protectionJson(d: ProtectionDetails): NonNullable<RecordEvent['protection']> {
+  return {
+    cipherSuite: d.cipherSuite,
+    nonce: toHex(d.nonce),
+    iv: toHex(d.iv),
+    aad: toHex(d.aad),
+    ciphertext: toHex(d.ciphertext),
+    tag: toHex(d.tag),
+    plaintext: toHex(d.plaintext),
+    innerContentType: d.innerContentType,
+    paddingLength: d.paddingLength,
+  };
+}
+
+function checkedFragmentLength(n: number): number {
+  if (!Number.isInteger(n) || n < 64 || n > MAX_PLAINTEXT) throw new RangeError(`maximum fragment length must be 64..16384, got ${n}`);
+  return n;
+}
+
+function asAlert(e: unknown): TlsAlertError {
+  if (e instanceof TlsAlertError) return e;
+  return alertError('internal_error', `record decryption failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, { code: 'INTERNAL_ERROR', cause: e });
+}
+
+export type { RawRecord };
+export { RECORD_HEADER_LENGTH };

@@ -1,0 +1,153 @@
+// TLS 1.3 record protection (RFC 8446 §5.2-§5.4):
+//   nonce = write_iv XOR (64-bit sequence number, left-padded to the IV length)
+//   additional_data = the 5-byte record header (23, 0x0303, length of the encrypted record)
+//   TLSInnerPlaintext = content || content type || zero padding
+import type { Epoch } from '../../trace/types.ts';
+import { concat } from '../../util/bytes.ts';
+import { createAead, type Aead, type AeadOptions } from '../crypto/aead.ts';
+import type { Tls13Suite } from '../suites.ts';
+import { alertError } from './alerts.ts';
+import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKnownContentType } from './content-types.ts';
+import type { RawRecord } from './framing.ts';
+import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
+
+const SEQ_LIMIT = (1n << 64n) - 1n;
+
+export class Tls13RecordProtector implements RecordProtector {
+  readonly maxCiphertextLength = MAX_CIPHERTEXT_TLS13;
+  readonly overhead: number;
+  readonly tagLength: number;
+  private seq = 0n;
+
+  private constructor(
+    readonly suite: Tls13Suite,
+    private readonly aead: Aead,
+    private readonly iv: Uint8Array,
+    readonly epoch: Epoch,
+  ) {
+    this.overhead = 1 + aead.tagLength;
+    this.tagLength = aead.tagLength;
+  }
+
+  /** A protector for one direction and epoch, from the write key and IV of a traffic secret. */
+  static async create(suite: Tls13Suite, key: Uint8Array, iv: Uint8Array, epoch: Epoch, options: AeadOptions = {}): Promise<Tls13RecordProtector> {
+    if (key.length !== suite.keyLength) throw new Error(`${suite.name} needs a ${suite.keyLength}-byte key, got ${key.length}`);
+    if (iv.length !== suite.ivLength) throw new Error(`${suite.name} needs a ${suite.ivLength}-byte IV, got ${iv.length}`);
+    return new Tls13RecordProtector(suite, await createAead(suite.aead, key, options), Uint8Array.from(iv), epoch);
+  }
+
+  get cipherSuite(): string {
+    return this.suite.name;
+  }
+
+  get nextSeq(): bigint {
+    return this.seq;
+  }
+
+  /** Which implementation does the AEAD work ('webcrypto' or 'noble'). */
+  get aeadImplementation(): string {
+    return this.aead.implementation;
+  }
+
+  passesThroughUnprotected(contentType: number): boolean {
+    return contentType === ContentType.change_cipher_spec;
+  }
+
+  async encrypt(contentType: number, plaintext: Uint8Array, padding = 0): Promise<SealedRecord> {
+    if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
+    // The inner plaintext (content + type + padding) may not exceed 2^14 + 1 bytes.
+    const pad = Math.max(0, Math.min(padding, MAX_PLAINTEXT - plaintext.length));
+    const inner = new Uint8Array(plaintext.length + 1 + pad);
+    inner.set(plaintext, 0);
+    inner[plaintext.length] = contentType;
+    const seq = this.takeSeq();
+    const nonce = this.nonce(seq);
+    const length = inner.length + this.aead.tagLength;
+    const aad = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff);
+    const sealed = await this.aead.seal(nonce, aad, inner);
+    const tagStart = sealed.length - this.aead.tagLength;
+    return {
+      bytes: concat(aad, sealed),
+      seq,
+      details: {
+        cipherSuite: this.suite.name,
+        nonce,
+        iv: this.iv,
+        aad,
+        ciphertext: sealed.subarray(0, tagStart),
+        tag: sealed.subarray(tagStart),
+        plaintext: Uint8Array.from(plaintext),
+        innerContentType: contentType,
+        paddingLength: pad,
+      },
+    };
+  }
+
+  async decrypt(record: RawRecord): Promise<OpenedRecord> {
+    if (record.contentType !== ContentType.application_data) {
+      throw alertError('unexpected_message', `a ${contentTypeName(record.contentType)} record arrived unprotected after encryption started`, { code: 'UNEXPECTED_MESSAGE' });
+    }
+    const fragment = record.fragment;
+    const tagLength = this.aead.tagLength;
+    const seq = this.takeSeq();
+    const nonce = this.nonce(seq);
+    const aad = record.bytes.subarray(0, 5);
+    // Too short to hold even the tag and the inner content type: it cannot authenticate.
+    const opened = fragment.length > tagLength ? await this.aead.open(nonce, aad, fragment) : null;
+    if (!opened) {
+      throw alertError('bad_record_mac', `record ${seq} (${this.epoch} keys, ${this.suite.name}) failed authentication: wrong keys, or the record was altered`, { code: 'BAD_RECORD_MAC' });
+    }
+    if (opened.length > MAX_PLAINTEXT + 1) {
+      throw alertError('record_overflow', `decrypted record of ${opened.length} bytes exceeds 2^14 + 1`, { code: 'RECORD_OVERFLOW' });
+    }
+    // The content type is the last non-zero byte; everything after it is padding.
+    let end = opened.length - 1;
+    while (end >= 0 && opened[end] === 0) end--;
+    if (end < 0) {
+      throw alertError('unexpected_message', 'a decrypted record holds only padding, no content type', { code: 'UNEXPECTED_MESSAGE' });
+    }
+    const contentType = opened[end];
+    if (!isKnownContentType(contentType) || contentType === ContentType.change_cipher_spec) {
+      throw alertError('unexpected_message', `a decrypted record has inner content type ${contentTypeName(contentType)}`, { code: 'UNEXPECTED_MESSAGE' });
+    }
+    const plaintext = opened.slice(0, end);
+    const tagStart = fragment.length - tagLength;
+    return {
+      contentType,
+      fragment: plaintext,
+      seq,
+      details: {
+        cipherSuite: this.suite.name,
+        nonce,
+        iv: this.iv,
+        aad: Uint8Array.from(aad),
+        ciphertext: fragment.slice(0, tagStart),
+        tag: fragment.slice(tagStart),
+        plaintext,
+        innerContentType: contentType,
+        paddingLength: opened.length - 1 - end,
+      },
+    };
+  }
+
+  private takeSeq(): bigint {
+    // RFC 8446 §5.3: the sequence number must not wrap; a KeyUpdate (or closing) must come first.
+    if (this.seq >= SEQ_LIMIT) throw alertError('internal_error', 'record sequence number exhausted: the keys must be updated', { code: 'SEQUENCE_OVERFLOW' });
+    return this.seq++;
+  }
+
+  private nonce(seq: bigint): Uint8Array {
+    const nonce = Uint8Array.from(this.iv);
+    let s = seq;
+    for (let i = nonce.length - 1; i >= nonce.length - 8; i--) {
+      nonce[i] ^= Number(s & 0xffn);
+      s >>= 8n;
+    }
+    return nonce;
+  }
+
+  /** For tests of the overflow guard only. */
+  setSequenceForTest(seq: bigint): void {
+    this.seq = seq;
+  }
+}
