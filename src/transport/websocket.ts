@@ -1,0 +1,176 @@
+// A Transport over the bridge's WebSocket: binary frames in both directions, backpressure on
+// send (waits while too much is buffered), and every way the bridge ends a session turned into
+// a plain-words error. Works with the browser's WebSocket and with `ws` in Node (injected).
+import type { Transport } from './types.ts';
+
+/** The subset of the WebSocket API used here (browser WebSocket and `ws` both provide it). */
+export interface WebSocketLike {
+  binaryType: string;
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  readonly protocol: string;
+  send(data: Uint8Array): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string; wasClean?: boolean }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+
+export type WebSocketFactory = (url: string, protocols?: string | string[]) => WebSocketLike;
+
+/** Why the bridge closed, in words a person can act on. */
+export class BridgeClosedError extends Error {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+    message: string,
+    /** The bridge's machine code from the reason ("not-allowlisted", ...), if any. */
+    readonly refusal?: string,
+  ) {
+    super(message);
+    this.name = 'BridgeClosedError';
+  }
+}
+
+const HIGH_WATER = 1 << 20; // stop queueing writes past 1 MiB not yet sent
+
+const CLOSE_WORDS: Record<number, string> = {
+  1001: 'the bridge is shutting down',
+  1003: 'the bridge only carries binary data',
+  1006: 'the connection to the bridge dropped without a close (is the TLS Lens server running?)',
+  1009: 'a message was too large for the bridge',
+  1011: 'the bridge hit an internal error',
+  4400: 'the bridge did not understand the target',
+  4401: 'the bridge needs an access token',
+  4403: 'the bridge refused this target',
+  4404: 'there is no lab scenario with that id',
+  4408: 'connecting to the target took too long',
+  4410: 'the session was idle for too long',
+  4411: 'the session reached its maximum duration',
+  4429: 'too many bridge sessions are open',
+  4500: 'the bridge hit an internal error',
+  4502: 'the target refused the connection or is unreachable',
+  4503: 'the target name does not resolve',
+  4504: 'the target reset the connection',
+};
+
+/** Turn a close code and reason into an error, or null for a normal end of stream. */
+export function describeClose(code: number, reason: string): BridgeClosedError | null {
+  if (code === 1000) return null;
+  const m = /^([a-z0-9-]+):\s*(.*)$/i.exec(reason);
+  const words = CLOSE_WORDS[code] ?? `the bridge closed the connection (code ${code})`;
+  const detail = m ? m[2] : reason;
+  return new BridgeClosedError(code, reason, detail ? `${words}: ${detail}` : words, m?.[1]);
+}
+
+export class WebSocketTransport implements Transport {
+  private chunks: Uint8Array[] = [];
+  private waiters: { resolve: (c: Uint8Array | null) => void; reject: (e: Error) => void }[] = [];
+  private ended: { error: Error | null } | null = null;
+
+  private constructor(private ws: WebSocketLike) {
+    ws.onmessage = (ev) => this.push(toBytes(ev.data));
+    ws.onclose = (ev) => this.end(describeClose(ev.code, ev.reason));
+    ws.onerror = () => {
+      /* the close event that follows carries the code */
+    };
+  }
+
+  /** Open the WebSocket; rejects with a plain-words error if the bridge refuses or is unreachable. */
+  static open(url: string, options: { protocols?: string | string[]; factory?: WebSocketFactory; timeoutMs?: number } = {}): Promise<WebSocketTransport> {
+    const factory: WebSocketFactory = options.factory ?? ((u, p) => new (globalThis as unknown as { WebSocket: new (u: string, p?: string | string[]) => WebSocketLike }).WebSocket(u, p));
+    return new Promise((resolve, reject) => {
+      let ws: WebSocketLike;
+      try {
+        ws = factory(url, options.protocols);
+      } catch (e) {
+        reject(new Error(`cannot open the bridge at ${url}: ${(e as Error).message}`));
+        return;
+      }
+      ws.binaryType = 'arraybuffer';
+      let settled = false;
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        ws.close();
+        reject(new BridgeClosedError(0, 'timeout', 'the bridge did not answer in time'));
+      }, options.timeoutMs ?? 15_000);
+      ws.onopen = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(new WebSocketTransport(ws));
+      };
+      ws.onerror = () => {};
+      ws.onclose = (ev) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(describeClose(ev.code, ev.reason) ?? new BridgeClosedError(1000, ev.reason, 'the bridge closed the connection at once'));
+      };
+    });
+  }
+
+  /** The subprotocol the bridge agreed to. */
+  get protocol(): string {
+    return this.ws.protocol;
+  }
+
+  private push(chunk: Uint8Array) {
+    if (chunk.length === 0) return;
+    const w = this.waiters.shift();
+    if (w) w.resolve(chunk);
+    else this.chunks.push(chunk);
+  }
+
+  private end(error: Error | null) {
+    if (this.ended) return;
+    this.ended = { error };
+    for (const w of this.waiters.splice(0)) error ? w.reject(error) : w.resolve(null);
+  }
+
+  private throwIfEnded() {
+    if (this.ended) throw this.ended.error ?? new Error('the connection is closed');
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    this.throwIfEnded();
+    if (this.ws.readyState !== 1) throw new Error('the bridge connection is not open');
+    // Backpressure: let the socket drain before queueing more.
+    while (this.ws.bufferedAmount > HIGH_WATER) {
+      await new Promise((r) => setTimeout(r, 5));
+      this.throwIfEnded();
+    }
+    this.ws.send(data);
+  }
+
+  read(): Promise<Uint8Array | null> {
+    const chunk = this.chunks.shift();
+    if (chunk) return Promise.resolve(chunk);
+    if (this.ended) return this.ended.error ? Promise.reject(this.ended.error) : Promise.resolve(null);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(1000, 'client-closed');
+    this.end(null);
+  }
+}
+
+function toBytes(data: unknown): Uint8Array {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (Array.isArray(data)) {
+    // `ws` may deliver fragmented messages as Buffer[]
+    const parts = data as Uint8Array[];
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+  return new Uint8Array(0);
+}

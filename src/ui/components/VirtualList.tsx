@@ -1,0 +1,60 @@
+// A fixed-row-height virtual list: only the rows in view (plus a small margin) are in the DOM,
+// so a 10,000-record trace scrolls and steps as fast as a short one.
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+
+interface Props {
+  count: number;
+  rowHeight: number;
+  renderRow: (index: number) => ReactNode;
+  /** Row to keep in view (scrolled to when it changes). */
+  activeIndex?: number;
+  overscan?: number;
+  className?: string;
+  label?: string;
+  role?: string;
+  /** Extra dependency that forces a re-render of visible rows (e.g. selection). */
+  version?: unknown;
+  testId?: string;
+}
+
+export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan = 8, className, label, role = 'list', testId }: Props) {
+  const ref = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(400);
+
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    setHeight(el.clientHeight || 400);
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight || 400));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // Keep the active row visible; scroll only when it has left the view.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || activeIndex === undefined || activeIndex < 0) return;
+    const top = activeIndex * rowHeight;
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
+  }, [activeIndex, rowHeight]);
+
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  const items: ReactNode[] = [];
+  for (let i = first; i < last; i++) {
+    items.push(
+      <div key={i} className="vrow" style={{ top: i * rowHeight, height: rowHeight }} role={role === 'list' ? 'listitem' : undefined}>
+        {renderRow(i)}
+      </div>,
+    );
+  }
+  return (
+    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
+      <div className="vlist-inner" style={{ height: count * rowHeight }}>
+        {items}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,71 @@
+// Saving and opening traces, and the NSS key log download. A trace opened from a file is also
+// kept in this browser's storage so a link with #replay=ID reopens it without the file.
+import { parseTraceFile } from '../trace/recorder.ts';
+import type { TraceFile } from '../trace/types.ts';
+import { useTrace } from './store.ts';
+import { keyLogFromEvents } from './keylog-source.ts';
+import { writeUrlState } from './url-state.ts';
+
+const STORE_PREFIX = 'tls-lens:replay:';
+
+function download(name: string, text: string, type: string) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function currentTraceFile(): TraceFile {
+  const s = useTrace.getState();
+  return { format: 'tls-lens-trace', version: 1, createdAt: new Date().toISOString(), target: s.target, events: s.events };
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+}
+
+export function saveTrace() {
+  download(`tls-lens-trace-${stamp()}.json`, JSON.stringify(currentTraceFile()), 'application/json');
+}
+
+export function saveKeyLog() {
+  const text = keyLogFromEvents(useTrace.getState().events);
+  download(`tls-lens-keylog-${stamp()}.txt`, text, 'text/plain');
+}
+
+function idFor(text: string): string {
+  // FNV-1a over the text: a short stable id for the stored copy.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(36);
+}
+
+/** Parse and load a trace for offline replay. Throws a plain-words error for a bad file. */
+export function openTraceText(text: string, name: string) {
+  const file = parseTraceFile(text);
+  useTrace.getState().loadReplay(file, name);
+  const id = idFor(text);
+  try {
+    localStorage.setItem(STORE_PREFIX + id, JSON.stringify({ name, text }));
+    writeUrlState({ replay: id, scenario: undefined, target: undefined, step: 1 });
+  } catch {
+    writeUrlState({ replay: undefined, scenario: undefined, target: undefined });
+  }
+}
+
+export async function openTraceFile(file: File) {
+  openTraceText(await file.text(), file.name);
+}
+
+/** Reload a trace stored under this id by an earlier open; false when it is not here. */
+export function openStoredReplay(id: string): boolean {
+  const raw = localStorage.getItem(STORE_PREFIX + id);
+  if (!raw) return false;
+  const { name, text } = JSON.parse(raw) as { name: string; text: string };
+  useTrace.getState().loadReplay(parseTraceFile(text), name);
+  return true;
+}

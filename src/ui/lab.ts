@@ -1,0 +1,55 @@
+// What the page needs from the TLS Lens server: the lab scenarios, the lab CA and client
+// certificate, and the bridge URL.
+
+export interface LabScenario {
+  id: string;
+  title: string;
+  description: string;
+  host: string;
+  port: number;
+  protocol?: string;
+  tlsVersions?: string[];
+  whatToNotice?: string | string[];
+  [extra: string]: unknown;
+}
+
+export async function fetchLab(): Promise<LabScenario[]> {
+  const res = await fetch('/api/lab');
+  if (!res.ok) throw new Error(`the lab list could not be loaded (HTTP ${res.status})`);
+  const data = await res.json();
+  return Array.isArray(data) ? data : Array.isArray(data?.scenarios) ? data.scenarios : [];
+}
+
+async function fetchText(path: string): Promise<string> {
+  const res = await fetch(path);
+  if (!res.ok) throw new Error(`${path} could not be loaded (HTTP ${res.status})`);
+  return res.text();
+}
+
+export const LAB_PATHS = {
+  ca: '/api/lab/ca.pem',
+  clientCert: '/api/lab/client.pem',
+  clientKey: '/api/lab/client-key.pem',
+};
+
+export async function fetchLabCa(): Promise<string | null> {
+  try {
+    return await fetchText(LAB_PATHS.ca);
+  } catch {
+    return null;
+  }
+}
+
+export async function fetchLabClientCert(): Promise<{ certPem: string; keyPem: string } | undefined> {
+  try {
+    const [certPem, keyPem] = await Promise.all([fetchText(LAB_PATHS.clientCert), fetchText(LAB_PATHS.clientKey)]);
+    return { certPem, keyPem };
+  } catch {
+    return undefined;
+  }
+}
+
+export function bridgeUrl(): string {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${location.host}/bridge`;
+}

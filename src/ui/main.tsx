@@ -1,0 +1,36 @@
+// Entry: restores the view from the URL, then renders the app and keeps the URL in step.
+import { createRoot } from 'react-dom/client';
+import { App } from './App.tsx';
+import { useTrace } from './store.ts';
+import { readUrlState, writeUrlState } from './url-state.ts';
+import { openStoredReplay } from './files.ts';
+import './styles.css';
+
+const initial = readUrlState();
+const s = useTrace.getState();
+if (initial.theme) s.setTheme(initial.theme);
+else if (window.matchMedia?.('(prefers-color-scheme: dark)').matches) s.setTheme('dark');
+if (initial.presenter) s.setPresenter(true);
+if (initial.panel) s.setPanel(initial.panel);
+if (initial.replay) {
+  try {
+    if (!openStoredReplay(initial.replay)) s.setError('The saved trace in this link is not stored in this browser; open the trace file again.');
+  } catch (e) {
+    s.setError(`The saved trace could not be reopened: ${(e as Error).message}`);
+  }
+}
+if (initial.step !== undefined && useTrace.getState().rows.length > 0) useTrace.getState().setCursor(initial.step - 1);
+
+// Keep the URL in step with the view; throttled because browsers limit replaceState rates.
+let pending = false;
+useTrace.subscribe(() => {
+  if (pending) return;
+  pending = true;
+  setTimeout(() => {
+    pending = false;
+    const now = useTrace.getState();
+    writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
+  }, 250);
+});
+
+createRoot(document.getElementById('root')!).render(<App />);

@@ -1,0 +1,93 @@
+// Ladder rows: the steps a person walks through. Derived from the trace alone, append-only,
+// so a live session extends the list without recomputing it.
+import type { Epoch, Side, TraceEvent } from '../trace/types.ts';
+
+export type RowKind = 'preamble' | 'handshake' | 'ccs' | 'app-data' | 'alert' | 'pause' | 'cert' | 'error' | 'note' | 'connection';
+
+export interface Row {
+  /** Index of the trace event this row stands for. */
+  event: number;
+  kind: RowKind;
+  /** Sender, or null for markers that belong to neither side. */
+  side: Side | null;
+  epoch: Epoch;
+  label: string;
+  /** Client flights counted from 1; a new flight starts whenever the client speaks after the server. */
+  flight: number;
+  conn: number;
+}
+
+export const CONTENT_TYPE_NAMES: Record<number, string> = { 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data', 24: 'heartbeat' };
+
+/** Incremental builder: feed events in order, read `rows`. */
+export class RowBuilder {
+  readonly rows: Row[] = [];
+  private flight = 0;
+  private lastSide: Side | null = null;
+
+  add(e: TraceEvent): Row | null {
+    const row = this.rowFor(e);
+    if (!row) return null;
+    if (row.side) {
+      if (row.side === 'client' && this.lastSide !== 'client') this.flight++;
+      this.lastSide = row.side;
+    }
+    row.flight = Math.max(this.flight, 1);
+    this.rows.push(row);
+    return row;
+  }
+
+  private rowFor(e: TraceEvent): Row | null {
+    const base = { event: e.index, flight: 0, conn: e.conn };
+    switch (e.kind) {
+      case 'preamble':
+        return { ...base, kind: 'preamble', side: e.direction, epoch: 'plaintext', label: e.text.length > 60 ? e.text.slice(0, 57) + '…' : e.text };
+      case 'handshake':
+        return { ...base, kind: 'handshake', side: e.direction, epoch: e.epoch, label: e.name };
+      case 'record': {
+        const inner = e.protection ? e.protection.innerContentType : e.contentType;
+        if (inner === 20) return { ...base, kind: 'ccs', side: e.direction, epoch: e.epoch, label: 'ChangeCipherSpec' };
+        if (inner === 23) {
+          const size = e.protection ? e.protection.plaintext.length / 2 : e.bytes.length / 2 - 5;
+          return { ...base, kind: 'app-data', side: e.direction, epoch: e.epoch, label: `Application data (${size} bytes)` };
+        }
+        return null;
+      }
+      case 'alert':
+        return { ...base, kind: 'alert', side: e.direction, epoch: 'plaintext', label: `Alert: ${e.name} (${e.level})` };
+      case 'pause':
+        return { ...base, kind: 'pause', side: null, epoch: 'plaintext', label: `Breakpoint: ${breakpointTitle(e.breakpoint)}` };
+      case 'cert-result':
+        return { ...base, kind: 'cert', side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
+      case 'error':
+        return { ...base, kind: 'error', side: null, epoch: 'plaintext', label: `Error: ${e.message}` };
+      case 'note':
+        return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: e.text };
+      case 'connection':
+        if (e.phase === 'closed') return { ...base, kind: 'connection', side: null, epoch: 'plaintext', label: `Connection closed${e.detail ? ': ' + e.detail : ''}` };
+        if (e.phase === 'start') return { ...base, kind: 'connection', side: null, epoch: 'plaintext', label: `Connecting to ${e.target ?? e.serverName ?? 'server'}` };
+        return null;
+      default:
+        return null;
+    }
+  }
+}
+
+export function buildRows(events: TraceEvent[]): Row[] {
+  const b = new RowBuilder();
+  for (const e of events) b.add(e);
+  return b.rows;
+}
+
+export function breakpointTitle(name: string): string {
+  switch (name) {
+    case 'serverAuth':
+      return 'server authentication complete';
+    case 'clientCertRequest':
+      return 'client certificate requested';
+    case 'afterEachMessage':
+      return 'after message';
+    default:
+      return name;
+  }
+}

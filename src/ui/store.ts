@@ -1,0 +1,140 @@
+// The one store every view reads: the trace, the ladder rows derived from it, the cursor, and
+// the state of the live connection. The trace arrays are append-only and mutated in place;
+// `revision` changes on every append so subscribers re-render without copying 10,000 events.
+import { create } from 'zustand';
+import type { TraceEvent, TraceFile } from '../trace/types.ts';
+import { RowBuilder, type Row } from './rows.ts';
+
+export type Status = 'idle' | 'connecting' | 'connected' | 'paused' | 'closed' | 'failed' | 'replay';
+export type PanelId = 'ladder' | 'inspector' | 'keys' | 'certificates' | 'api';
+export type Theme = 'light' | 'dark';
+
+export interface PauseInfo {
+  breakpoint: string;
+  detail?: string;
+}
+
+export interface TraceState {
+  events: TraceEvent[];
+  rows: Row[];
+  revision: number;
+  /** Selected ladder row, -1 when there is none yet. */
+  cursor: number;
+  /** Keep the cursor on the newest row while a live trace grows. */
+  follow: boolean;
+  status: Status;
+  statusDetail?: string;
+  pause?: PauseInfo;
+  /** Plain-words error for the person; the trace up to the failure stays. */
+  error?: string;
+  source: 'none' | 'live' | 'replay';
+  target?: string;
+  replayName?: string;
+  panel: PanelId;
+  presenter: boolean;
+  theme: Theme;
+  showConnect: boolean;
+  /** Field selected in the inspector (path of child indices), reset when the cursor moves. */
+  selectedField: number[] | null;
+
+  reset(source: 'live' | 'replay', target?: string): void;
+  append(events: TraceEvent[]): void;
+  loadReplay(file: TraceFile, name: string): void;
+  setCursor(row: number): void;
+  step(delta: number): void;
+  setStatus(status: Status, detail?: string): void;
+  setPause(pause: PauseInfo | undefined): void;
+  setError(message: string | undefined): void;
+  setPanel(panel: PanelId): void;
+  setPresenter(on: boolean): void;
+  setTheme(theme: Theme): void;
+  setShowConnect(show: boolean): void;
+  selectField(path: number[] | null): void;
+}
+
+let builder = new RowBuilder();
+
+export const useTrace = create<TraceState>((set, get) => ({
+  events: [],
+  rows: builder.rows,
+  revision: 0,
+  cursor: -1,
+  follow: true,
+  status: 'idle',
+  source: 'none',
+  panel: 'inspector',
+  presenter: false,
+  theme: 'light',
+  showConnect: true,
+  selectedField: null,
+
+  reset(source, target) {
+    builder = new RowBuilder();
+    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined });
+  },
+
+  append(incoming) {
+    if (incoming.length === 0) return;
+    const { events, follow } = get();
+    for (const e of incoming) {
+      events.push(e);
+      builder.add(e);
+    }
+    const rows = builder.rows;
+    set({ revision: get().revision + 1, cursor: follow ? rows.length - 1 : get().cursor, ...(follow ? { selectedField: null } : {}) });
+  },
+
+  loadReplay(file, name) {
+    get().reset('replay', file.target);
+    get().append(file.events);
+    set({ status: 'replay', replayName: name, cursor: builder.rows.length > 0 ? 0 : -1, follow: false, showConnect: false });
+  },
+
+  setCursor(row) {
+    const rows = get().rows;
+    if (rows.length === 0) return;
+    const cursor = Math.max(0, Math.min(rows.length - 1, row));
+    set({ cursor, follow: cursor === rows.length - 1 && get().source === 'live', selectedField: null });
+  },
+
+  step(delta) {
+    get().setCursor(get().cursor + delta);
+  },
+
+  setStatus(status, detail) {
+    set({ status, statusDetail: detail });
+  },
+  setPause(pause) {
+    set({ pause });
+  },
+  setError(error) {
+    set({ error });
+  },
+  setPanel(panel) {
+    set({ panel });
+  },
+  setPresenter(presenter) {
+    set({ presenter });
+  },
+  setTheme(theme) {
+    set({ theme });
+  },
+  setShowConnect(showConnect) {
+    set({ showConnect });
+  },
+  selectField(selectedField) {
+    set({ selectedField });
+  },
+}));
+
+/** The trace event behind the current row. */
+export function currentEvent(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>): TraceEvent | undefined {
+  const row = s.rows[s.cursor];
+  return row ? s.events[row.event] : undefined;
+}
+
+/** Trace position the views show "up to": everything recorded at or before the current row. */
+export function currentIndex(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>): number {
+  const row = s.rows[s.cursor];
+  return row ? row.event : s.events.length - 1;
+}

@@ -1,0 +1,38 @@
+// The API view: what a program's TLS calls would be at this step, side by side for three APIs.
+import { apiCallsFor, type ApiCall } from '../api-calls.ts';
+import { currentIndex, useTrace } from '../store.ts';
+
+export function ApiView() {
+  useTrace((s) => s.revision);
+  useTrace((s) => s.cursor);
+  const state = useTrace.getState();
+  const upTo = currentIndex(state);
+  if (upTo < 0) return <p className="empty">Nothing to show yet.</p>;
+  const step = apiCallsFor(state.events, upTo);
+  return (
+    <section className="api" aria-label="API calls for this step" data-testid="api-view">
+      <ApiColumn title="OpenSSL" calls={step.openssl} />
+      <ApiColumn title="Apple Secure Transport" calls={step.secureTransport} />
+      <ApiColumn title="Windows CE secure sockets" calls={step.windowsCE} />
+    </section>
+  );
+}
+
+function ApiColumn({ title, calls }: { title: string; calls: ApiCall[] }) {
+  return (
+    <div className="api-col">
+      <h2>{title}</h2>
+      {calls.map((c, i) => (
+        <div key={i} className="api-call">
+          <code>{c.call}</code>
+          {c.result && (
+            <div>
+              → <code className="api-result">{c.result}</code>
+            </div>
+          )}
+          <p>{c.note}</p>
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,39 @@
+// Decisions the person makes while the engine waits: after server authentication (continue or
+// abort, after looking at the chain) and when the server asks for a client certificate.
+import { useTrace } from '../store.ts';
+import { engine } from '../engine.ts';
+import { breakpointTitle } from '../rows.ts';
+
+export function BreakpointPanel() {
+  const pause = useTrace((s) => s.pause);
+  const source = useTrace((s) => s.source);
+  if (!pause || source !== 'live') return null;
+  const setPanel = useTrace.getState().setPanel;
+  return (
+    <div className="breakpoint" role="region" aria-label="Breakpoint" data-testid="breakpoint">
+      <strong>Paused: {breakpointTitle(pause.breakpoint)}.</strong> {pause.detail}
+      {pause.breakpoint === 'serverAuth' && (
+        <>
+          <span> The server's chain has been checked; look at it, then decide. (Secure Transport: SSLHandshake returned errSSLServerAuthCompleted.)</span>
+          <button type="button" onClick={() => setPanel('certificates')}>Show the chain</button>
+          <button type="button" className="primary" onClick={() => engine.continueRun('breakpoint')}>Continue the handshake</button>
+          <button type="button" className="danger" onClick={() => engine.abort()}>Abort</button>
+        </>
+      )}
+      {pause.breakpoint === 'clientCertRequest' && (
+        <>
+          <span> The server asks for a client certificate. (Secure Transport: errSSLClientCertRequested.)</span>
+          <button type="button" className="primary" onClick={() => engine.clientCert('lab')}>Send the lab's client certificate</button>
+          <button type="button" onClick={() => engine.clientCert('decline')}>Decline (send none)</button>
+        </>
+      )}
+      {pause.breakpoint === 'afterEachMessage' && (
+        <>
+          <button type="button" className="primary" onClick={() => engine.continueRun('step')}>Next message</button>
+          <button type="button" onClick={() => engine.continueRun('end')}>Run to the end</button>
+          <button type="button" className="danger" onClick={() => engine.abort()}>Abort</button>
+        </>
+      )}
+    </div>
+  );
+}

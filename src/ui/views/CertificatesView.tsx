@@ -1,0 +1,98 @@
+// Certificates: the chain as the server sent it, the path as built, each certificate's details
+// and ASN.1 tree, and every check with pass/fail and the names other stacks give a failure.
+import { useMemo, useState } from 'react';
+import type { CertificateCheckEvent, CertificateResultEvent } from '../../trace/types.ts';
+import { currentIndex, useTrace } from '../store.ts';
+import { FailureNames } from './InspectorView.tsx';
+import { CertificateDetails } from '../components/CertificateDetails.tsx';
+import { trustRootForSession } from '../session.ts';
+import { engine } from '../engine.ts';
+
+export function CertificatesView() {
+  useTrace((s) => s.revision);
+  useTrace((s) => s.cursor);
+  const state = useTrace.getState();
+  const upTo = currentIndex(state);
+  const { result, checks } = useMemo(() => {
+    let result: CertificateResultEvent | undefined;
+    const checks: CertificateCheckEvent[] = [];
+    for (let i = 0; i <= upTo && i < state.events.length; i++) {
+      const e = state.events[i];
+      if (e.kind === 'cert-check') checks.push(e);
+      if (e.kind === 'cert-result') result = e;
+    }
+    return { result, checks };
+  }, [state.events, upTo, state.revision]);
+  const [selected, setSelected] = useState<{ list: 'chain' | 'path'; i: number }>({ list: 'chain', i: 0 });
+
+  if (!result && checks.length === 0) return <p className="empty">No certificate has been checked yet at this step.</p>;
+  const der = result ? (selected.list === 'chain' ? result.chain[selected.i] : result.path[selected.i]?.der) : undefined;
+  const unknownRoot = result?.error && /root|issuer|anchor|self.?signed/i.test(`${result.error.code} ${result.error.message}`);
+  const lastPath = result?.path[result.path.length - 1];
+
+  return (
+    <section className="certs" aria-label="Certificates">
+      {result && (
+        <div className={result.ok ? 'verdict ok' : 'verdict bad'} data-testid="cert-verdict">
+          <strong>{result.ok ? 'The chain verified.' : 'The chain did not verify.'}</strong>
+          {result.overridden && ' The person chose to go on anyway.'}
+          {result.error && <FailureNames error={result.error} />}
+          {unknownRoot && lastPath && state.source === 'live' && (
+            <button
+              type="button"
+              onClick={() => {
+                trustRootForSession(lastPath.der);
+                engine.reconnect();
+              }}
+            >
+              Trust this root for this session and reconnect
+            </button>
+          )}
+        </div>
+      )}
+      <div className="cert-lists">
+        {result && (
+          <>
+            <div>
+              <h2>Chain as sent ({result.chain.length})</h2>
+              <ol>
+                {result.chain.map((_, i) => (
+                  <li key={i}>
+                    <button type="button" aria-pressed={selected.list === 'chain' && selected.i === i} onClick={() => setSelected({ list: 'chain', i })}>
+                      {result.path.find((p) => p.der === result.chain[i])?.subject ?? `certificate ${i}`}
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            </div>
+            <div>
+              <h2>Path as built ({result.path.length})</h2>
+              <ol>
+                {result.path.map((p, i) => (
+                  <li key={i}>
+                    <button type="button" aria-pressed={selected.list === 'path' && selected.i === i} onClick={() => setSelected({ list: 'path', i })}>
+                      {p.subject} <span className="muted">({p.source === 'anchor' ? 'trust anchor' : 'from the server'})</span>
+                    </button>
+                  </li>
+                ))}
+              </ol>
+            </div>
+          </>
+        )}
+        <div>
+          <h2>Checks</h2>
+          <ul className="checks" data-testid="cert-checks">
+            {checks.map((c) => (
+              <li key={c.index} className={c.ok === false ? 'bad' : c.ok ? 'ok' : 'skip'} data-check={c.check} data-ok={String(c.ok)}>
+                <span className="mark" aria-hidden="true">{c.ok === false ? '✗' : c.ok ? '✓' : '–'}</span>
+                <span className="visually-hidden">{c.ok === false ? 'failed' : c.ok ? 'passed' : 'not applicable'}: </span>
+                <strong>{c.check}</strong> {c.certificate >= 0 ? `(certificate ${c.certificate})` : '(path)'} — {c.detail} {c.code && <code>{c.code}</code>}
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+      {der && <CertificateDetails der={der} />}
+    </section>
+  );
+}

@@ -1,0 +1,214 @@
+// Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
+// handshake options. The engine runs in the worker; this only builds the request.
+import { useEffect, useState } from 'react';
+import type { ConnectRequest, TlsVersionName } from '../../worker/messages.ts';
+import { bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
+import { engine } from '../engine.ts';
+import { useTrace } from '../store.ts';
+import { sessionAnchors } from '../session.ts';
+import { writeUrlState } from '../url-state.ts';
+
+const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
+const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
+const STARTTLS = ['', 'smtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'postgres', 'mysql'];
+
+export function ConnectView({ initialScenario }: { initialScenario?: string }) {
+  const [lab, setLab] = useState<LabScenario[] | null>(null);
+  const [labError, setLabError] = useState<string | null>(null);
+  const [mode, setMode] = useState<'scenario' | 'target'>('scenario');
+  const [scenario, setScenario] = useState(initialScenario ?? '');
+  const [target, setTarget] = useState('');
+  const [sni, setSni] = useState('');
+  const [versions, setVersions] = useState<TlsVersionName[]>(['TLS1.3', 'TLS1.2']);
+  const [suites, setSuites] = useState<string[]>(SUITES13);
+  const [suites12, setSuites12] = useState('');
+  const [groups, setGroups] = useState<string[]>(GROUPS);
+  const [shares, setShares] = useState<string[]>(['x25519']);
+  const [alpn, setAlpn] = useState('');
+  const [starttls, setStarttls] = useState('');
+  const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>('ask');
+  const [bpStep, setBpStep] = useState(true);
+  const [bpAuth, setBpAuth] = useState(false);
+  const [bpCert, setBpCert] = useState(true);
+  const [insecure, setInsecure] = useState(false);
+  const [send, setSend] = useState('');
+
+  useEffect(() => {
+    fetchLab()
+      .then((l) => {
+        setLab(l);
+        if (!scenario && l[0]) setScenario(l[0].id);
+      })
+      .catch((e: Error) => setLabError(e.message));
+  }, []);
+
+  const picked = lab?.find((s) => s.id === scenario);
+  useEffect(() => {
+    if (picked?.protocol && picked.protocol !== 'tls' && STARTTLS.includes(picked.protocol)) setStarttls(picked.protocol);
+    else if (picked) setStarttls('');
+  }, [picked?.id]);
+
+  const toggle = <T,>(list: T[], v: T, on: boolean) => (on ? [...list.filter((x) => x !== v), v] : list.filter((x) => x !== v));
+
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const [ca, labClientCert] = await Promise.all([fetchLabCa(), fetchLabClientCert()]);
+    const request: ConnectRequest = {
+      scenario: mode === 'scenario' ? scenario : undefined,
+      target: mode === 'target' ? target.trim() : undefined,
+      serverName: sni.trim() || undefined,
+      versions,
+      suites: [...suites, ...suites12.split(/[\s,]+/).filter(Boolean)],
+      groups,
+      keyShareGroups: shares.filter((g) => groups.includes(g)),
+      alpn: alpn.split(/[\s,]+/).filter(Boolean),
+      starttls: starttls || undefined,
+      clientCert,
+      breakpoints: { afterEachMessage: bpStep, serverAuth: bpAuth, clientCertRequest: clientCert === 'ask' && bpCert },
+      insecure,
+      anchorsPem: [...(ca ? [ca] : []), ...sessionAnchors()],
+      bridgeUrl: bridgeUrl(),
+      labClientCert,
+      sendAfterHandshake: send || undefined,
+    };
+    writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
+    engine.connect(request);
+  };
+
+  const notice = picked?.whatToNotice ? (Array.isArray(picked.whatToNotice) ? picked.whatToNotice : [picked.whatToNotice]) : [];
+
+  return (
+    <form className="connect" onSubmit={submit} aria-label="Connect">
+      <h2>Connect</h2>
+      <fieldset>
+        <legend>Where</legend>
+        <label>
+          <input type="radio" name="mode" checked={mode === 'scenario'} onChange={() => setMode('scenario')} /> A lab scenario
+        </label>
+        <label>
+          <input type="radio" name="mode" checked={mode === 'target'} onChange={() => setMode('target')} /> A server (host:port the bridge allows)
+        </label>
+        {mode === 'scenario' ? (
+          <div className="scenarios">
+            {labError && <p role="alert" className="error">{labError}</p>}
+            {!lab && !labError && <p>Loading the lab…</p>}
+            {lab && (
+              <label>
+                Scenario{' '}
+                <select value={scenario} onChange={(e) => setScenario(e.target.value)} data-testid="scenario-select">
+                  {lab.map((s) => (
+                    <option key={s.id} value={s.id}>
+                      {s.title}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {picked && (
+              <div className="scenario-card" data-testid="scenario-card">
+                <p>{picked.description}</p>
+                <p className="muted">
+                  {picked.host}:{picked.port} {picked.protocol ? `· ${picked.protocol}` : ''} {picked.tlsVersions ? `· ${picked.tlsVersions.join(', ')}` : ''}
+                </p>
+                {notice.length > 0 && (
+                  <>
+                    <h3>What to notice</h3>
+                    <ul>
+                      {notice.map((n, i) => (
+                        <li key={i}>{n}</li>
+                      ))}
+                    </ul>
+                  </>
+                )}
+              </div>
+            )}
+          </div>
+        ) : (
+          <label>
+            Host and port <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="example.org:443" data-testid="target-input" required />
+          </label>
+        )}
+      </fieldset>
+      <details>
+        <summary>Handshake options</summary>
+        <fieldset>
+          <legend>TLS versions</legend>
+          {(['TLS1.3', 'TLS1.2'] as TlsVersionName[]).map((v) => (
+            <label key={v}>
+              <input type="checkbox" checked={versions.includes(v)} onChange={(e) => setVersions(toggle(versions, v, e.target.checked))} /> {v}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset>
+          <legend>Cipher suites (TLS 1.3)</legend>
+          {SUITES13.map((s) => (
+            <label key={s}>
+              <input type="checkbox" checked={suites.includes(s)} onChange={(e) => setSuites(toggle(suites, s, e.target.checked))} /> {s}
+            </label>
+          ))}
+          <label>
+            TLS 1.2 suites (names, comma-separated) <input value={suites12} onChange={(e) => setSuites12(e.target.value)} placeholder="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" />
+          </label>
+        </fieldset>
+        <fieldset>
+          <legend>Groups, and which get a key share</legend>
+          {GROUPS.map((g) => (
+            <span key={g} className="group-opt">
+              <label>
+                <input type="checkbox" checked={groups.includes(g)} onChange={(e) => setGroups(toggle(groups, g, e.target.checked))} /> {g}
+              </label>
+              <label>
+                <input type="checkbox" checked={shares.includes(g)} onChange={(e) => setShares(toggle(shares, g, e.target.checked))} /> key share
+              </label>
+            </span>
+          ))}
+        </fieldset>
+        <label>
+          ALPN (comma-separated) <input value={alpn} onChange={(e) => setAlpn(e.target.value)} placeholder="h2, http/1.1" />
+        </label>
+        <label>
+          Server name (SNI) <input value={sni} onChange={(e) => setSni(e.target.value)} placeholder="from the target" />
+        </label>
+        <label>
+          STARTTLS protocol{' '}
+          <select value={starttls} onChange={(e) => setStarttls(e.target.value)} data-testid="starttls-select">
+            {STARTTLS.map((p) => (
+              <option key={p} value={p}>
+                {p || 'none (TLS from the first byte)'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          If a client certificate is requested{' '}
+          <select value={clientCert} onChange={(e) => setClientCert(e.target.value as ConnectRequest['clientCert'])}>
+            <option value="ask">ask me</option>
+            <option value="lab">send the lab's client certificate</option>
+            <option value="none">send none</option>
+          </select>
+        </label>
+        <label>
+          Application data to send after the handshake <input value={send} onChange={(e) => setSend(e.target.value)} placeholder="GET / HTTP/1.0" />
+        </label>
+        <label>
+          <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> Continue even if the certificate check fails (it is still shown)
+        </label>
+      </details>
+      <fieldset>
+        <legend>Breakpoints</legend>
+        <label>
+          <input type="checkbox" checked={bpStep} onChange={(e) => setBpStep(e.target.checked)} data-testid="bp-step" /> Pause after each handshake message
+        </label>
+        <label>
+          <input type="checkbox" checked={bpAuth} onChange={(e) => setBpAuth(e.target.checked)} data-testid="bp-auth" /> Pause after server authentication
+        </label>
+        <label>
+          <input type="checkbox" checked={bpCert} onChange={(e) => setBpCert(e.target.checked)} disabled={clientCert !== 'ask'} /> Pause when a client certificate is requested
+        </label>
+      </fieldset>
+      <button type="submit" className="primary" data-testid="connect-button">
+        Connect
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,208 @@
+// The selected step in detail: field tree beside hex dump (linked both ways), the explanation of
+// the selected field, and the record(s) the message travelled in.
+import { useState } from 'react';
+import type { FieldNode, RecordEvent, TraceEvent } from '../../trace/types.ts';
+import { currentEvent, useTrace } from '../store.ts';
+import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
+import { HexDump } from '../components/HexDump.tsx';
+import { explain } from '../explanations.ts';
+import { CONTENT_TYPE_NAMES } from '../rows.ts';
+import { hexToText, nonceFromIv, shortHex } from '../format.ts';
+
+export function InspectorView() {
+  useTrace((s) => s.revision);
+  const cursor = useTrace((s) => s.cursor);
+  const state = useTrace.getState();
+  const event = currentEvent(state);
+  if (!event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
+  return <EventInspector key={`${event.index}-${cursor}`} event={event} events={state.events} />;
+}
+
+function EventInspector({ event, events }: { event: TraceEvent; events: TraceEvent[] }) {
+  switch (event.kind) {
+    case 'handshake': {
+      const recs = event.records.map((i) => events[i]).filter((e): e is RecordEvent => e?.kind === 'record');
+      return (
+        <section aria-label="Message inspector">
+          <h2 className="insp-title">
+            {event.name} <small>{event.direction} → {event.direction === 'client' ? 'server' : 'client'}, {event.epoch} epoch, {event.bytes.length / 2} bytes</small>
+          </h2>
+          <FieldsAndBytes fields={event.fields} hex={event.bytes} label={`${event.name} bytes`} />
+          {recs.map((r) => (
+            <RecordDetails key={r.index} record={r} />
+          ))}
+        </section>
+      );
+    }
+    case 'record':
+      return (
+        <section aria-label="Record inspector">
+          <h2 className="insp-title">
+            {CONTENT_TYPE_NAMES[event.protection?.innerContentType ?? event.contentType] ?? 'record'} record <small>{event.direction}, {event.epoch} epoch, seq {event.seq}</small>
+          </h2>
+          {event.protection && event.protection.innerContentType === 23 && (
+            <div className="appdata">
+              <h3>Decrypted data</h3>
+              <pre data-testid="appdata-text">{hexToText(event.protection.plaintext).slice(0, 4000)}</pre>
+            </div>
+          )}
+          <FieldsAndBytes fields={event.fields} hex={event.bytes} label="Record bytes" />
+          <RecordDetails record={event} />
+        </section>
+      );
+    case 'preamble':
+      return (
+        <section aria-label="Plaintext preamble line">
+          <h2 className="insp-title">
+            {event.protocol.toUpperCase()} plaintext <small>{event.direction}, before TLS</small>
+          </h2>
+          <pre className="preamble-text">{event.text}</pre>
+          {event.note && <p className="note">{event.note}</p>}
+          <HexDump hex={event.bytes} label="Preamble bytes" />
+        </section>
+      );
+    case 'alert': {
+      const rec = findCarrier(events, event.index, event.direction, 21);
+      return (
+        <section aria-label="Alert">
+          <h2 className="insp-title">
+            Alert {event.name} <small>{event.level}, from the {event.direction}</small>
+          </h2>
+          <p>
+            {event.description === 0
+              ? 'close_notify: the sender will send nothing more on this connection; the orderly end of a TLS session (RFC 8446 §6.1).'
+              : `Alert description ${event.description} (${event.name}), level ${event.level}. A fatal alert ends the connection at once (RFC 8446 §6.2).`}
+          </p>
+          {rec && (
+            <>
+              <FieldsAndBytes fields={rec.fields} hex={rec.bytes} label="Alert record bytes" />
+              <RecordDetails record={rec} />
+            </>
+          )}
+        </section>
+      );
+    }
+    case 'cert-result':
+      return (
+        <section aria-label="Certificate result">
+          <h2 className="insp-title">Certificate verification: {event.ok ? 'passed' : 'failed'}</h2>
+          {event.error && <FailureNames error={event.error} />}
+          <p>The Certificates panel shows the chain, the path and each check.</p>
+        </section>
+      );
+    case 'error':
+      return (
+        <section aria-label="Error">
+          <h2 className="insp-title">Error {event.code}</h2>
+          <p role="alert">{event.message}</p>
+        </section>
+      );
+    default:
+      return (
+        <section aria-label="Event">
+          <h2 className="insp-title">{event.kind}</h2>
+          <pre className="event-json">{JSON.stringify(event, null, 2).slice(0, 4000)}</pre>
+        </section>
+      );
+  }
+}
+
+export function FailureNames({ error }: { error: { code: string; message: string; openssl?: string; secureTransport?: string; windowsCE?: string } }) {
+  return (
+    <dl className="failure-names" data-testid="failure-names">
+      <dt>What went wrong</dt>
+      <dd>{error.message}</dd>
+      <dt>TLS Lens code</dt>
+      <dd><code>{error.code}</code></dd>
+      {error.openssl && (<><dt>OpenSSL</dt><dd><code>{error.openssl}</code></dd></>)}
+      {error.secureTransport && (<><dt>Secure Transport</dt><dd><code>{error.secureTransport}</code></dd></>)}
+      {error.windowsCE && (<><dt>Windows CE</dt><dd><code>{error.windowsCE}</code></dd></>)}
+    </dl>
+  );
+}
+
+/** The record event that carried a non-handshake message: the nearest earlier record from that side with that content type. */
+function findCarrier(events: TraceEvent[], before: number, side: string, type: number): RecordEvent | undefined {
+  for (let i = before; i >= 0 && i > before - 50; i--) {
+    const e = events[i];
+    if (e.kind === 'record' && e.direction === side && (e.protection?.innerContentType ?? e.contentType) === type) return e;
+  }
+  return undefined;
+}
+
+function FieldsAndBytes({ fields, hex, label }: { fields: FieldNode[]; hex: string; label: string }) {
+  const selected = useTrace((s) => s.selectedField);
+  const selectField = useTrace((s) => s.selectField);
+  const [hover, setHover] = useState<[number, number] | null>(null);
+  const sel = fieldAt(fields, selected);
+  const range = hover ?? (sel ? ([sel.start, sel.end] as [number, number]) : null);
+  const info = explain(sel?.explain);
+  return (
+    <div className="fields-bytes">
+      <div className="fields-col">
+        <FieldTree fields={fields} selected={selected} onSelect={selectField} onHover={setHover} />
+      </div>
+      <div className="bytes-col">
+        <HexDump hex={hex} highlight={range} label={label} onByte={(o) => selectField(pathForOffset(fields, o))} />
+        {sel && (
+          <div className="explain" data-testid="explain" aria-live="polite">
+            <h3>{info?.title ?? sel.name}</h3>
+            <p>
+              Bytes [{sel.start}, {sel.end}) — {sel.end - sel.start} bytes{sel.value !== undefined ? `, value ${sel.value}` : ''}.
+            </p>
+            {info ? <p>{info.text}</p> : sel.explain ? <p className="muted">Explanation key: {sel.explain}</p> : null}
+            {info?.rfc && (
+              <a href={info.rfc} target="_blank" rel="noreferrer">
+                Read the RFC section
+              </a>
+            )}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function RecordDetails({ record }: { record: RecordEvent }) {
+  const header = record.bytes.slice(0, 10);
+  const type = parseInt(header.slice(0, 2), 16);
+  const version = header.slice(2, 6);
+  const length = parseInt(header.slice(6, 10), 16);
+  const p = record.protection;
+  const computed = p ? nonceFromIv(p.iv, record.seq) : '';
+  return (
+    <div className="record-details" data-testid="record-details">
+      <h3>
+        Record {record.direction} seq {record.seq} ({record.epoch})
+      </h3>
+      <dl>
+        <dt>Header</dt>
+        <dd>
+          <code>{header}</code> — type {type} ({CONTENT_TYPE_NAMES[type] ?? '?'}), legacy version 0x{version}, length {length}
+        </dd>
+        {p && (
+          <>
+            <dt>Cipher suite</dt>
+            <dd>{p.cipherSuite}</dd>
+            <dt>IV</dt>
+            <dd><code>{p.iv}</code></dd>
+            <dt>Sequence number</dt>
+            <dd>{record.seq}</dd>
+            <dt>Nonce = IV xor seq</dt>
+            <dd>
+              <code data-testid="nonce">{p.nonce}</code> {computed === p.nonce ? <span className="ok">✓ recomputed</span> : <span className="bad">✗ recomputed {computed}</span>}
+            </dd>
+            <dt>Additional data</dt>
+            <dd><code>{p.aad}</code></dd>
+            <dt>Ciphertext</dt>
+            <dd><code>{shortHex(p.ciphertext, 64)}</code></dd>
+            <dt>Tag</dt>
+            <dd><code>{p.tag}</code></dd>
+            <dt>Inner content type</dt>
+            <dd>{p.innerContentType} ({CONTENT_TYPE_NAMES[p.innerContentType] ?? '?'}), padding {p.paddingLength} bytes</dd>
+          </>
+        )}
+      </dl>
+    </div>
+  );
+}

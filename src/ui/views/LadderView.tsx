@@ -1,0 +1,55 @@
+// The ladder: client on the left, server on the right, one arrow per message coloured by epoch,
+// the STARTTLS plaintext lane, breakpoints and errors as markers, the current step highlighted.
+import { useCallback } from 'react';
+import { useTrace } from '../store.ts';
+import { VirtualList } from '../components/VirtualList.tsx';
+import type { Row } from '../rows.ts';
+
+export const LADDER_ROW_HEIGHT = 30;
+
+export function LadderView() {
+  useTrace((s) => s.revision);
+  const cursor = useTrace((s) => s.cursor);
+  const rows = useTrace.getState().rows;
+  const setCursor = useTrace((s) => s.setCursor);
+  const presenter = useTrace((s) => s.presenter);
+
+  const renderRow = useCallback((i: number) => <LadderRow row={rows[i]} index={i} selected={i === cursor} onPick={setCursor} prev={rows[i - 1]} />, [rows, cursor, setCursor]);
+
+  return (
+    <section className="ladder" aria-label="Message ladder">
+      <div className="ladder-head" aria-hidden="true">
+        <span>Client</span>
+        <span />
+        <span>Server</span>
+      </div>
+      {rows.length === 0 ? (
+        <p className="empty">The ladder fills in as messages cross the wire.</p>
+      ) : (
+        <VirtualList count={rows.length} rowHeight={presenter ? 48 : LADDER_ROW_HEIGHT} renderRow={renderRow} activeIndex={cursor} label="Messages, one per step" testId="ladder-list" />
+      )}
+      <div className="legend" aria-label="Epoch colours">
+        <span className="ep-plaintext">plaintext</span> <span className="ep-early">early data keys</span> <span className="ep-handshake">handshake keys</span> <span className="ep-application">application keys</span> <span className="ep-preamble">STARTTLS plaintext lane</span>
+      </div>
+    </section>
+  );
+}
+
+function LadderRow({ row, index, selected, onPick, prev }: { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row }) {
+  const newFlight = row.side === 'client' && (!prev || prev.flight !== row.flight);
+  const cls = ['lrow', `k-${row.kind}`, row.kind === 'preamble' ? 'ep-preamble' : `ep-${row.epoch}`, selected ? 'current' : '', row.side ? `from-${row.side}` : 'marker'].join(' ');
+  const title = row.side ? `${index + 1}. ${row.label}, ${row.side} to ${row.side === 'client' ? 'server' : 'client'}, ${row.kind === 'preamble' ? 'STARTTLS plaintext' : row.epoch + ' epoch'}` : `${index + 1}. ${row.label}`;
+  return (
+    <button type="button" className={cls} aria-current={selected ? 'step' : undefined} aria-label={title} onClick={() => onPick(index)} data-row={index} data-kind={row.kind}>
+      <span className="rtt">{newFlight ? `RTT ${row.flight}` : ''}</span>
+      {row.side ? (
+        <span className="arrow">
+          <span className="arrow-label">{row.label}</span>
+          <span className="arrow-line" aria-hidden="true" />
+        </span>
+      ) : (
+        <span className="marker-label">{row.label}</span>
+      )}
+    </button>
+  );
+}

@@ -1,0 +1,2 @@
+// The bridge's WebSocket subprotocol (must match server/bridge).
+export const BRIDGE_SUBPROTOCOL = 'tls-lens-bridge.v1';

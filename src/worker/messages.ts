@@ -1,0 +1,61 @@
+// Messages between the page and the engine worker. Plain data only; imports neither DOM nor
+// WebWorker types so both sides (and their separate tsconfigs) can share it.
+import type { Hex, TraceEvent } from '../trace/types.ts';
+
+export type TlsVersionName = 'TLS1.2' | 'TLS1.3';
+
+export interface BreakpointChoice {
+  /** Pause after every handshake message (step the live handshake). */
+  afterEachMessage: boolean;
+  /** Pause once the server's chain is checked (Secure Transport's errSSLServerAuthCompleted). */
+  serverAuth: boolean;
+  /** Pause when the server asks for a client certificate (errSSLClientCertRequested). */
+  clientCertRequest: boolean;
+}
+
+export interface ConnectRequest {
+  /** A lab scenario id, or a host:port the bridge allows. Exactly one is set. */
+  scenario?: string;
+  target?: string;
+  serverName?: string;
+  versions?: TlsVersionName[];
+  suites?: string[];
+  groups?: string[];
+  keyShareGroups?: string[];
+  alpn?: string[];
+  /** STARTTLS protocol to speak before the handshake (smtp, imap, pop3, ...), if any. */
+  starttls?: string;
+  /** 'lab': answer a certificate request with the lab's client certificate; 'none': send none; 'ask': pause and ask. */
+  clientCert: 'lab' | 'none' | 'ask';
+  breakpoints: BreakpointChoice;
+  /** Proceed even when the certificate check fails (the failure is still recorded). */
+  insecure?: boolean;
+  /** Extra trust anchors for this session (PEM or DER hex), e.g. the lab CA and roots the person trusted. */
+  anchorsPem: string[];
+  /** Absolute ws:// URL of the bridge endpoint, without the query. */
+  bridgeUrl: string;
+  /** The lab client certificate (PEM chain) and key (PKCS#8 PEM), fetched by the page. */
+  labClientCert?: { certPem: string; keyPem: string };
+  /** Data to send once the handshake completes (e.g. an HTTP request), UTF-8. */
+  sendAfterHandshake?: string;
+}
+
+export type RunMode = 'step' | 'breakpoint' | 'end';
+
+export type ToWorker =
+  | { type: 'connect'; request: ConnectRequest }
+  | { type: 'continue'; mode: RunMode }
+  | { type: 'abort' }
+  | { type: 'client-cert'; choice: 'lab' | 'decline' }
+  | { type: 'send'; text: string }
+  | { type: 'key-update'; requestPeer: boolean }
+  | { type: 'close' };
+
+export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
+
+export type FromWorker =
+  | { type: 'events'; events: TraceEvent[] }
+  | { type: 'status'; status: WorkerStatus; detail?: string }
+  | { type: 'paused'; breakpoint: string; detail?: string; certificate?: Hex }
+  | { type: 'resumed' }
+  | { type: 'error'; message: string; code?: string };
