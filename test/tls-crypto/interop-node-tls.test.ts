@@ -109,7 +109,7 @@ async function captureConnection(suiteName: string, serverGroups: string): Promi
 
 /** Splits a byte stream of handshake messages into whole messages (type, bytes with header). */
 class HandshakeBuffer {
-  private pending = new Uint8Array(0);
+  private pending: Uint8Array = new Uint8Array(0);
   push(fragment: Uint8Array) {
     this.pending = concat(this.pending, fragment);
   }
