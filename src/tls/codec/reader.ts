@@ -1,0 +1,155 @@
+// A byte reader that records each field as it reads it: name, byte span, decoded value, explanation key.
+// The field tree comes out of the same reads that produce the values, so it cannot drift from the bytes.
+import type { FieldNode } from '../../trace/types.ts';
+import { toHex } from '../../util/bytes.ts';
+import { decodeError } from '../errors.ts';
+
+export type Show<T> = (value: T) => string;
+
+export class Reader {
+  private pos: number;
+  private readonly end: number;
+  /** Children list of the field currently being read into. */
+  private target: FieldNode[];
+
+  /**
+   * @param bytes the whole object the spans refer to (e.g. a handshake message with its header)
+   * @param fields where top-level fields are appended
+   * @param start / end the part of `bytes` this reader may read
+   */
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly fields: FieldNode[] = [],
+    start = 0,
+    end = bytes.length,
+    /** What is being decoded, for error messages. */
+    public what = 'message',
+  ) {
+    this.pos = start;
+    this.end = end;
+    this.target = fields;
+  }
+
+  get offset(): number {
+    return this.pos;
+  }
+  get remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number, name: string): void {
+    if (n > this.end - this.pos) {
+      throw decodeError(`${this.what}: ${name} needs ${n} byte(s) but only ${this.end - this.pos} remain`, this.pos);
+    }
+  }
+
+  private record(name: string, start: number, end: number, value: string | undefined, explain: string | undefined): FieldNode {
+    const node: FieldNode = { name, start, end };
+    if (value !== undefined) node.value = value;
+    if (explain) node.explain = explain;
+    this.target.push(node);
+    return node;
+  }
+
+  private uint(n: number, name: string, explain?: string, show?: Show<number>): number {
+    this.need(n, name);
+    let v = 0;
+    for (let i = 0; i < n; i++) v = v * 256 + this.bytes[this.pos + i];
+    const start = this.pos;
+    this.pos += n;
+    this.record(name, start, this.pos, show ? show(v) : String(v), explain);
+    return v;
+  }
+
+  u8(name: string, explain?: string, show?: Show<number>): number {
+    return this.uint(1, name, explain, show);
+  }
+  u16(name: string, explain?: string, show?: Show<number>): number {
+    return this.uint(2, name, explain, show);
+  }
+  u24(name: string, explain?: string, show?: Show<number>): number {
+    return this.uint(3, name, explain, show);
+  }
+  u32(name: string, explain?: string, show?: Show<number>): number {
+    return this.uint(4, name, explain, show);
+  }
+
+  /** Fixed-length opaque bytes. */
+  bytesField(name: string, n: number, explain?: string, show?: Show<Uint8Array>): Uint8Array {
+    this.need(n, name);
+    const start = this.pos;
+    const v = this.bytes.slice(start, start + n);
+    this.pos += n;
+    this.record(name, start, this.pos, show ? show(v) : toHex(v), explain);
+    return v;
+  }
+
+  /** opaque name<lenBytes>: the length prefix is a child field, the contents another. */
+  opaque(name: string, lenBytes: 1 | 2 | 3, explain?: string, show?: Show<Uint8Array>, bounds?: { min?: number; max?: number }): Uint8Array {
+    let out: Uint8Array = new Uint8Array(0);
+    this.group(name, explain, () => {
+      const len = this.uint(lenBytes, 'length', 'codec.length');
+      if (bounds?.min !== undefined && len < bounds.min) throw decodeError(`${this.what}: ${name} is shorter than ${bounds.min} bytes`, this.pos);
+      if (bounds?.max !== undefined && len > bounds.max) throw decodeError(`${this.what}: ${name} is longer than ${bounds.max} bytes`, this.pos);
+      this.need(len, name);
+      out = this.bytesField('value', len, explain, show);
+    });
+    return out;
+  }
+
+  /**
+   * A length-prefixed vector: `body` reads its contents with a sub-reader limited to the declared length,
+   * which must be consumed exactly.
+   */
+  vector<T>(name: string, lenBytes: 1 | 2 | 3, explain: string | undefined, body: (r: Reader) => T): T {
+    let result!: T;
+    this.group(name, explain, () => {
+      const len = this.uint(lenBytes, 'length', 'codec.length');
+      this.need(len, `${name} contents`);
+      result = this.sub(this.pos + len, body, name);
+    });
+    return result;
+  }
+
+  /** Read `end - offset` bytes with `body`, requiring that it consumes all of them. */
+  sub<T>(end: number, body: (r: Reader) => T, name: string): T {
+    const child = new Reader(this.bytes, this.target, this.pos, end, this.what);
+    const result = body(child);
+    if (child.remaining !== 0) throw decodeError(`${this.what}: ${child.remaining} unexpected byte(s) at the end of ${name}`, child.offset);
+    this.pos = end;
+    return result;
+  }
+
+  /** Group the fields read by `body` under one node whose span covers them. */
+  group<T>(name: string, explain: string | undefined, body: () => T, value?: string): T {
+    const node = this.record(name, this.pos, this.pos, value, explain);
+    node.children = [];
+    const saved = this.target;
+    this.target = node.children;
+    try {
+      return body();
+    } finally {
+      this.target = saved;
+      node.end = this.pos;
+    }
+  }
+
+  /** Set the display value of the most recent field (e.g. after decoding a whole group). */
+  annotateLast(value: string): void {
+    const last = this.target[this.target.length - 1];
+    if (last) last.value = value;
+  }
+
+  /** Read until this reader's end: `item` is called while bytes remain. */
+  untilEnd(item: (r: Reader, i: number) => void): void {
+    for (let i = 0; this.remaining > 0; i++) {
+      const before = this.pos;
+      item(this, i);
+      if (this.pos === before) throw decodeError(`${this.what}: decoder made no progress`, this.pos);
+    }
+  }
+
+  expectEnd(name: string): void {
+    if (this.remaining !== 0) throw decodeError(`${this.what}: ${this.remaining} unexpected byte(s) after ${name}`, this.pos);
+  }
+}

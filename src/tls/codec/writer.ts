@@ -1,0 +1,131 @@
+// A byte writer that records each field it writes, with the same names and explanation keys the Reader uses.
+// Length prefixes are reserved first and fill themselves in when their contents are done.
+import type { FieldNode } from '../../trace/types.ts';
+import { toHex } from '../../util/bytes.ts';
+import type { Show } from './reader.ts';
+
+export class Writer {
+  private buf = new Uint8Array(256);
+  private len = 0;
+  readonly fields: FieldNode[] = [];
+  private target: FieldNode[] = this.fields;
+
+  get offset(): number {
+    return this.len;
+  }
+
+  private grow(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.len));
+    this.buf = next;
+  }
+
+  private record(name: string, start: number, end: number, value: string | undefined, explain: string | undefined): FieldNode {
+    const node: FieldNode = { name, start, end };
+    if (value !== undefined) node.value = value;
+    if (explain) node.explain = explain;
+    this.target.push(node);
+    return node;
+  }
+
+  private putUint(n: number, v: number): void {
+    if (!Number.isInteger(v) || v < 0 || v >= 2 ** (8 * n)) throw new RangeError(`value ${v} does not fit in ${n} byte(s)`);
+    this.grow(n);
+    for (let i = n - 1; i >= 0; i--) {
+      this.buf[this.len + i] = v & 0xff;
+      v = Math.floor(v / 256);
+    }
+    this.len += n;
+  }
+
+  private uint(n: number, name: string, v: number, explain?: string, show?: Show<number>): void {
+    const start = this.len;
+    this.putUint(n, v);
+    this.record(name, start, this.len, show ? show(v) : String(v), explain);
+  }
+
+  u8(name: string, v: number, explain?: string, show?: Show<number>): void {
+    this.uint(1, name, v, explain, show);
+  }
+  u16(name: string, v: number, explain?: string, show?: Show<number>): void {
+    this.uint(2, name, v, explain, show);
+  }
+  u24(name: string, v: number, explain?: string, show?: Show<number>): void {
+    this.uint(3, name, v, explain, show);
+  }
+  u32(name: string, v: number, explain?: string, show?: Show<number>): void {
+    this.uint(4, name, v, explain, show);
+  }
+
+  bytesField(name: string, v: Uint8Array, explain?: string, show?: Show<Uint8Array>): void {
+    const start = this.len;
+    this.grow(v.length);
+    this.buf.set(v, this.len);
+    this.len += v.length;
+    this.record(name, start, this.len, show ? show(v) : toHex(v), explain);
+  }
+
+  opaque(name: string, lenBytes: 1 | 2 | 3, v: Uint8Array, explain?: string, show?: Show<Uint8Array>): void {
+    this.group(name, explain, () => {
+      this.uint(lenBytes, 'length', v.length, 'codec.length');
+      this.bytesField('value', v, explain, show);
+    });
+  }
+
+  /** A length-prefixed vector whose length is filled in after `body` wrote the contents. */
+  vector(name: string, lenBytes: 1 | 2 | 3, explain: string | undefined, body: () => void): void {
+    this.group(name, explain, () => {
+      const lengthAt = this.len;
+      this.uint(lenBytes, 'length', 0, 'codec.length');
+      const lengthNode = this.target[this.target.length - 1];
+      body();
+      const size = this.len - lengthAt - lenBytes;
+      if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`${name} is too long for a ${lenBytes}-byte length`);
+      for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
+      lengthNode.value = String(size);
+    });
+  }
+
+  /** A length field (named "length") followed by `body`'s fields at the same level. */
+  lengthPrefixed(lenBytes: 1 | 2 | 3, body: () => void): void {
+    const lengthAt = this.len;
+    this.uint(lenBytes, 'length', 0, 'codec.length');
+    const lengthNode = this.target[this.target.length - 1];
+    body();
+    const size = this.len - lengthAt - lenBytes;
+    if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`contents too long for a ${lenBytes}-byte length`);
+    for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
+    lengthNode.value = String(size);
+  }
+
+  group(name: string, explain: string | undefined, body: () => void, value?: string): void {
+    const node = this.record(name, this.len, this.len, value, explain);
+    node.children = [];
+    const saved = this.target;
+    this.target = node.children;
+    try {
+      body();
+    } finally {
+      this.target = saved;
+      node.end = this.len;
+    }
+  }
+
+  annotateLast(value: string): void {
+    const last = this.target[this.target.length - 1];
+    if (last) last.value = value;
+  }
+
+  /** Overwrite bytes already written (PSK binders are computed after the rest of the ClientHello). */
+  patch(at: number, bytes: Uint8Array): void {
+    if (at + bytes.length > this.len) throw new RangeError('patch beyond written bytes');
+    this.buf.set(bytes, at);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+}

@@ -1,0 +1,84 @@
+// TCP transport for Node (the CLI, tests, benchmarks). Never imported by the engine core.
+import net from 'node:net';
+import type { Transport } from './types.ts';
+
+export class TransportError extends Error {
+  constructor(
+    readonly code: 'CONNECT_FAILED' | 'TIMEOUT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TransportError';
+  }
+}
+
+/** Open a TCP connection. Rejects with TransportError CONNECT_FAILED / TIMEOUT. */
+export function connectTcp(host: string, port: number, opts: { timeoutMs?: number } = {}): Promise<Transport> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.setNoDelay(true);
+    const timer = opts.timeoutMs
+      ? setTimeout(() => {
+          socket.destroy();
+          reject(new TransportError('TIMEOUT', `no TCP connection to ${host}:${port} within ${opts.timeoutMs} ms`));
+        }, opts.timeoutMs)
+      : undefined;
+    socket.once('error', (e) => {
+      clearTimeout(timer);
+      reject(new TransportError('CONNECT_FAILED', `cannot connect to ${host}:${port}: ${e.message}`));
+    });
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socketTransport(socket));
+    });
+  });
+}
+
+/** Wrap a connected socket as a Transport: a queue of received chunks, end as null, errors as rejections. */
+export function socketTransport(socket: net.Socket): Transport {
+  const chunks: Uint8Array[] = [];
+  const waiting: { resolve: (c: Uint8Array | null) => void; reject: (e: Error) => void }[] = [];
+  let ended = false;
+  let failure: Error | null = null;
+  socket.on('data', (data: Buffer) => {
+    const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const w = waiting.shift();
+    if (w) w.resolve(chunk);
+    else chunks.push(chunk);
+  });
+  socket.on('end', () => {
+    ended = true;
+    for (const w of waiting.splice(0)) w.resolve(null);
+  });
+  socket.on('error', (e) => {
+    failure = e;
+    for (const w of waiting.splice(0)) w.reject(e);
+  });
+  socket.on('close', () => {
+    ended = true;
+    for (const w of waiting.splice(0)) w.resolve(null);
+  });
+  return {
+    write(data) {
+      return new Promise((resolve, reject) => {
+        if (socket.destroyed || socket.writableEnded) return reject(new Error('socket closed'));
+        socket.write(data, (e) => (e ? reject(e) : resolve()));
+      });
+    },
+    read() {
+      const c = chunks.shift();
+      if (c) return Promise.resolve(c);
+      if (failure) return Promise.reject(failure);
+      if (ended) return Promise.resolve(null);
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    async close() {
+      if (!socket.destroyed) {
+        socket.end();
+        // Give the FIN a moment, then release the socket either way.
+        setTimeout(() => socket.destroy(), 200).unref();
+      }
+    },
+  };
+}
