@@ -1,0 +1,247 @@
+// startBridge: the WebSocket-to-TCP relay on an existing HTTP server.
+//
+// Refusals before the WebSocket exists (answered as HTTP with a JSON body {error, message}):
+//   wrong path → 404, Origin not on the list → 403, subprotocol missing → 400.
+// Everything else is answered after the upgrade with a WebSocket close code and a reason
+// "machine-code: sentence" (see refusal.ts), because a browser can read those but not a failed
+// upgrade's HTTP response. The WebSocket opens only once the TCP connection to the target is up.
+import type http from 'node:http';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../log.ts';
+import { silentLogger } from '../log.ts';
+import type { Refusal } from './refusal.ts';
+import { CLOSE, closeReason, refusal } from './refusal.ts';
+import type { LabEndpoints, Target } from './targets.ts';
+import { decideTarget } from './targets.ts';
+import type { AllowEntry } from './allowlist.ts';
+import { parseAllowlist } from './allowlist.ts';
+import { relay } from './relay.ts';
+import type { BridgeStats } from './stats.ts';
+import { bump, newStats } from './stats.ts';
+
+export const BRIDGE_SUBPROTOCOL = 'tls-lens.bridge.v1';
+
+export interface BridgeLimits {
+  /** Largest WebSocket message accepted (and sent). */
+  maxMessageBytes: number;
+  maxSessionsPerClient: number;
+  maxSessions: number;
+  connectTimeoutMs: number;
+  idleTimeoutMs: number;
+  maxSessionMs: number;
+  /** Bytes queued towards the WebSocket before the bridge stops reading from TCP. */
+  wsHighWaterBytes: number;
+}
+
+export const DEFAULT_LIMITS: BridgeLimits = {
+  maxMessageBytes: 64 * 1024,
+  maxSessionsPerClient: 32,
+  maxSessions: 256,
+  connectTimeoutMs: 10_000,
+  idleTimeoutMs: 5 * 60_000,
+  maxSessionMs: 30 * 60_000,
+  wsHighWaterBytes: 1024 * 1024,
+};
+
+export interface BridgeOptions {
+  server: http.Server;
+  path?: string;
+  lab?: LabEndpoints;
+  /** Allowlist entries for non-lab targets ("host:port", "*.example.com:443", "host:443|8443"). */
+  allow?: Array<string | AllowEntry>;
+  /** Opt-in: any public host on the well-known TLS ports (PUBLIC_TLS_PORTS). */
+  allowPublicTlsPorts?: boolean;
+  /** Exact Origin header values accepted. Default: none (set it to the app's own origin). */
+  origins?: string[];
+  /** Accept upgrades without an Origin header (non-browser clients). Default false. */
+  allowMissingOrigin?: boolean;
+  /** If set, clients must pass ?token=<this>. */
+  token?: string;
+  limits?: Partial<BridgeLimits>;
+  /** Test-only: loopback addresses on these ports pass the address policy. Never set in production. */
+  testOnlyLoopbackPorts?: number[];
+  /** Test seam for DNS; defaults to getaddrinfo. */
+  lookup?: (host: string) => Promise<string[]>;
+  log?: Logger;
+}
+
+export interface Bridge {
+  readonly path: string;
+  stats(): BridgeStats;
+  /** Ends every session (close 1001) and stops accepting new ones. */
+  close(): Promise<void>;
+}
+
+function httpRefuse(socket: Duplex, status: number, statusText: string, error: string, message: string): void {
+  const body = JSON.stringify({ error, message });
+  socket.end(`HTTP/1.1 ${status} ${statusText}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/** Connects to the first checked address that answers within the timeout. */
+function connectTcp(target: Target, timeoutMs: number): Promise<{ socket: net.Socket; address: string } | { refusal: Refusal }> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    let lastError = '';
+    const tryAt = (i: number) => {
+      if (i >= target.addresses.length) {
+        resolve({ refusal: refusal('connect-failed', CLOSE.connectFailed, `could not connect to ${target.label} (${lastError}); is the server running?`) });
+        return;
+      }
+      const address = target.addresses[i];
+      const socket = net.connect({ host: address, port: target.port, noDelay: true });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        resolve({ refusal: refusal('connect-timeout', CLOSE.connectTimeout, `no answer from ${target.label} within ${timeoutMs} ms`) });
+      }, Math.max(1, deadline - Date.now()));
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve({ socket, address });
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        lastError = err.code ?? err.message;
+        tryAt(i + 1);
+      });
+    };
+    tryAt(0);
+  });
+}
+
+export function startBridge(options: BridgeOptions): Bridge {
+  const path = options.path ?? '/bridge';
+  const limits: BridgeLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.log ?? silentLogger;
+  const origins = new Set(options.origins ?? []);
+  const allow = {
+    entries: (options.allow ?? []).flatMap((e) => (typeof e === 'string' ? parseAllowlist([e]) : [e])),
+    publicTlsPorts: options.allowPublicTlsPorts ?? false,
+  };
+  const stats = newStats();
+  const perClient = new Map<string, number>();
+  const live = new Set<WebSocket>();
+  const pendingUpgrades = new Set<Duplex>();
+  let closing = false;
+  let nextId = 1;
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: limits.maxMessageBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has(BRIDGE_SUBPROTOCOL) ? BRIDGE_SUBPROTOCOL : false),
+  });
+
+  const release = (client: string) => {
+    const n = (perClient.get(client) ?? 1) - 1;
+    if (n <= 0) perClient.delete(client);
+    else perClient.set(client, n);
+    stats.sessionsActive--;
+  };
+
+  const onUpgrade = async (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://bridge.invalid');
+    if (url.pathname !== path) return httpRefuse(socket, 404, 'Not Found', 'not-found', `WebSocket endpoint is ${path}`);
+    socket.on('error', () => socket.destroy());
+    const origin = req.headers.origin;
+    if (origin === undefined ? !options.allowMissingOrigin : !origins.has(origin)) {
+      stats.sessionsRefused++;
+      bump(stats.refusedBy, 'origin-not-allowed');
+      log.warn('bridge.refused', { code: 'origin-not-allowed', origin: origin ?? '(none)', client: req.socket.remoteAddress });
+      return httpRefuse(socket, 403, 'Forbidden', 'origin-not-allowed', `pages from ${origin ?? 'no origin'} may not use this bridge`);
+    }
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
+    if (!offered.includes(BRIDGE_SUBPROTOCOL)) {
+      return httpRefuse(socket, 400, 'Bad Request', 'subprotocol-required', `request the WebSocket subprotocol ${BRIDGE_SUBPROTOCOL}`);
+    }
+
+    const id = nextId++;
+    const client = req.socket.remoteAddress ?? 'unknown';
+    // The session counts against the caps from now on, also while DNS and TCP connect run.
+    stats.sessionsActive++;
+    perClient.set(client, (perClient.get(client) ?? 0) + 1);
+    pendingUpgrades.add(socket);
+    const started = Date.now();
+
+    const refuseAfterUpgrade = (r: Refusal) => {
+      stats.sessionsRefused++;
+      bump(stats.refusedBy, r.code);
+      log.warn('bridge.refused', { session: id, client, code: r.code, close: r.close, reason: r.message, target: url.searchParams.get('target') ?? url.searchParams.get('scenario') ?? '' });
+      pendingUpgrades.delete(socket);
+      if (socket.destroyed) return release(client);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        ws.close(r.close, closeReason(r));
+        release(client);
+      });
+    };
+
+    let decision: Refusal | Target;
+    if (closing) decision = refusal('shutting-down', CLOSE.goingAway, 'the bridge is shutting down');
+    else if (options.token !== undefined && url.searchParams.get('token') !== options.token) {
+      decision = refusal('token-required', CLOSE.unauthorized, url.searchParams.has('token') ? 'the access token is wrong' : 'this bridge needs ?token=... (see the start-up message)');
+    } else if (stats.sessionsActive > limits.maxSessions) {
+      decision = refusal('too-many-sessions', CLOSE.tooMany, `the bridge already carries ${limits.maxSessions} sessions; try again later`);
+    } else if ((perClient.get(client) ?? 0) > limits.maxSessionsPerClient) {
+      decision = refusal('too-many-client-sessions', CLOSE.tooMany, `at most ${limits.maxSessionsPerClient} sessions per client; close some first`);
+    } else {
+      const d = await Promise.race([
+        decideTarget(url.searchParams, { lab: options.lab, allow, testOnlyLoopbackPorts: options.testOnlyLoopbackPorts, lookup: options.lookup }),
+        new Promise<null>((r) => setTimeout(() => r(null), limits.connectTimeoutMs).unref()),
+      ]);
+      decision = d === null ? refusal('connect-timeout', CLOSE.connectTimeout, 'resolving the target took too long') : d.ok ? d.target : d.refusal;
+    }
+    if ('close' in decision) return refuseAfterUpgrade(decision);
+    const target = decision;
+
+    const connected = await connectTcp(target, limits.connectTimeoutMs);
+    if ('refusal' in connected) return refuseAfterUpgrade(connected.refusal);
+    const tcp = connected.socket;
+    pendingUpgrades.delete(socket);
+    if (socket.destroyed || closing) {
+      tcp.destroy();
+      return release(client);
+    }
+
+    wss.handleUpgrade(req, socket, head, async (ws) => {
+      live.add(ws);
+      stats.sessionsOpened++;
+      log.info('bridge.open', { session: id, client, target: target.label, address: connected.address, scenario: target.scenario });
+      const end = await relay(ws, tcp, {
+        idleMs: limits.idleTimeoutMs,
+        lifetimeMs: limits.maxSessionMs,
+        wsHighWaterBytes: limits.wsHighWaterBytes,
+        maxMessageBytes: limits.maxMessageBytes,
+      });
+      live.delete(ws);
+      release(client);
+      stats.bytesUp += end.bytesUp;
+      stats.bytesDown += end.bytesDown;
+      bump(stats.closedBy, String(end.code));
+      log.info('bridge.close', { session: id, code: end.code, reason: end.reason, bytesUp: end.bytesUp, bytesDown: end.bytesDown, ms: Date.now() - started });
+    });
+  };
+
+  const listener = (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    onUpgrade(req, socket, head).catch((err) => {
+      log.warn('bridge.internal-error', { message: String(err?.message ?? err) });
+      socket.destroy();
+    });
+  };
+  options.server.on('upgrade', listener);
+
+  return {
+    path,
+    stats: () => structuredClone(stats),
+    close: async () => {
+      closing = true;
+      options.server.off('upgrade', listener);
+      for (const s of pendingUpgrades) s.destroy();
+      const closed = [...live].map((ws) => new Promise<void>((r) => (ws.once('close', () => r()), ws.close(CLOSE.goingAway, 'shutting-down: the bridge is stopping'))));
+      const timeout = new Promise<void>((r) => setTimeout(r, 2000).unref());
+      await Promise.race([Promise.all(closed), timeout]);
+      for (const ws of live) ws.terminate();
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// The byte pipe between one WebSocket and one TCP socket, with backpressure both ways,
+// idle and lifetime limits, and a mapping of how either side ends onto the other.
+import type net from 'node:net';
+import type { WebSocket } from 'ws';
+import { CLOSE } from './refusal.ts';
+
+export interface RelayLimits {
+  idleMs: number;
+  lifetimeMs: number;
+  /** Pause reading TCP while this many bytes wait to go out on the WebSocket. */
+  wsHighWaterBytes: number;
+  /** Largest WebSocket message the bridge sends (the client applies the same cap). */
+  maxMessageBytes: number;
+}
+
+export interface RelayEnd {
+  code: number;
+  reason: string;
+  bytesUp: number; // client → target
+  bytesDown: number; // target → client
+}
+
+/** Runs until either side ends; resolves with how it ended. Never logs or keeps payloads. */
+export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Promise<RelayEnd> {
+  return new Promise((resolve) => {
+    let bytesUp = 0;
+    let bytesDown = 0;
+    let ended = false;
+    let idleTimer: NodeJS.Timeout;
+    const touch = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => finish(CLOSE.idleTimeout, 'idle-timeout: no data in either direction for too long', 'reset'), limits.idleMs);
+    };
+    const lifeTimer = setTimeout(() => finish(CLOSE.lifetime, 'session-lifetime: the session reached its maximum duration', 'reset'), limits.lifetimeMs);
+    touch();
+
+    /** Ends the session once: closes the WebSocket with code/reason and ends or resets TCP. */
+    function finish(code: number, reason: string, tcpEnd: 'end' | 'reset' | 'none') {
+      if (ended) return;
+      ended = true;
+      clearTimeout(idleTimer);
+      clearTimeout(lifeTimer);
+      if (tcpEnd === 'end') tcp.end();
+      else if (tcpEnd === 'reset' && !tcp.destroyed) tcp.resetAndDestroy();
+      if (ws.readyState === ws.OPEN) ws.close(code, reason);
+      else if (ws.readyState === ws.CONNECTING) ws.terminate();
+      resolve({ code, reason, bytesUp, bytesDown });
+    }
+
+    // Target → client. Messages are cut at maxMessageBytes; TCP pauses while the WebSocket lags.
+    let waiting = 0;
+    tcp.on('data', (chunk: Buffer) => {
+      if (ended) return;
+      touch();
+      bytesDown += chunk.length;
+      for (let i = 0; i < chunk.length; i += limits.maxMessageBytes) {
+        const part = chunk.subarray(i, i + limits.maxMessageBytes);
+        waiting += part.length;
+        ws.send(part, { binary: true }, () => {
+          waiting -= part.length;
+          if (waiting < limits.wsHighWaterBytes / 2 && tcp.isPaused() && !ended) tcp.resume();
+        });
+      }
+      if (waiting >= limits.wsHighWaterBytes) tcp.pause();
+    });
+
+    // Client → target. The WebSocket stops reading while the TCP socket's buffer is full.
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (ended) return;
+      if (!isBinary) return finish(CLOSE.unsupportedData, 'text-frame: the bridge carries binary frames only', 'reset');
+      touch();
+      bytesUp += data.length;
+      if (!tcp.write(data)) {
+        ws.pause();
+        tcp.once('drain', () => ws.resume());
+      }
+    });
+
+    tcp.on('end', () => finish(CLOSE.normal, 'target-closed: the server closed the connection', 'end'));
+    tcp.on('error', (err: NodeJS.ErrnoException) => {
+      const what = err.code === 'ECONNRESET' ? 'the server reset the connection' : `connection to the server failed (${err.code ?? err.message})`;
+      finish(CLOSE.targetReset, `target-reset: ${what}`, 'none');
+    });
+    tcp.on('close', () => finish(CLOSE.targetReset, 'target-reset: the connection to the server closed', 'none'));
+
+    let wsError: (Error & { code?: string }) | undefined;
+    ws.on('close', (code: number) => {
+      // The client hung up: a clean close ends TCP with FIN, anything else (1006, 1009, ...) resets it.
+      if (ended) return;
+      ended = true;
+      clearTimeout(idleTimer);
+      clearTimeout(lifeTimer);
+      if (code === 1000 || code === 1001) tcp.end();
+      else if (!tcp.destroyed) tcp.resetAndDestroy();
+      const reason =
+        wsError?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'
+          ? 'message-too-big: a WebSocket message exceeded the size limit'
+          : wsError
+            ? `protocol-error: ${wsError.code ?? wsError.message}`
+            : 'client-closed';
+      resolve({ code: wsError?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH' ? CLOSE.tooBig : code, reason, bytesUp, bytesDown });
+    });
+    ws.on('error', (err) => {
+      // The ws library has already sent the matching close frame (e.g. 1009 for an oversized message).
+      wsError = err;
+    });
+  });
+}

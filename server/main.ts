@@ -1,0 +1,69 @@
+// `npm start`: the web app, the bridge and the lab on 127.0.0.1 until Ctrl-C.
+import { loadConfig, USAGE } from './config.ts';
+import { startServer } from './app.ts';
+import { jsonLogger } from './log.ts';
+import { PUBLIC_TLS_PORTS } from './bridge/allowlist.ts';
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(process.argv.slice(2), process.env, process.cwd());
+  } catch (err) {
+    console.error(`tls-lens: ${(err as Error).message}`);
+    return 2;
+  }
+  if (config.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const log = jsonLogger();
+  const labNotes: string[] = [];
+  if (config.lab) config.lab.onUnavailable = (id, reason) => labNotes.push(`  (${id} is not available here: ${reason})`);
+
+  let running;
+  try {
+    running = await startServer({ ...config, log });
+  } catch (err) {
+    console.error(`tls-lens: could not start: ${(err as Error).message}`);
+    return 1;
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping the bridge, the lab servers and the web app ...`);
+    const force = setTimeout(() => {
+      console.error('tls-lens: shutdown took too long, exiting');
+      process.exit(1);
+    }, 8000);
+    await running.stop();
+    clearTimeout(force);
+    console.log('Stopped. Nothing is left running.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+
+  const lines: string[] = [];
+  if (running.lab) {
+    if (running.lab.pki.generated) lines.push(`Generated the lab's test PKI in ${running.lab.pki.dir}`);
+    lines.push(`Lab scenarios (servers on 127.0.0.1; certificates for ${running.lab.scenarios[0]?.host ?? 'lab.tls-lens.test'}):`);
+    const width = Math.max(...running.lab.scenarios.map((s) => s.id.length));
+    for (const s of running.lab.scenarios) lines.push(`  ${s.id.padEnd(width)}  :${String(s.port).padEnd(5)}  ${s.title}`);
+    lines.push(...labNotes);
+    lines.push(`Lab root CA: ${running.url}/api/lab/ca.pem   client certificate: ${running.url}/api/lab/client-cert and /api/lab/client-key`);
+  }
+  const b = config.bridge!;
+  const outside = [...(b.allow ?? []).map(String), ...(b.allowPublicTlsPorts ? [`any public host on ports ${PUBLIC_TLS_PORTS.join(', ')}`] : [])];
+  lines.push(`Bridge: ${running.url.replace('http', 'ws')}/bridge?scenario=ID  (targets outside the lab: ${outside.length ? outside.join('; ') : 'none; see TLS_LENS_BRIDGE_ALLOW'})`);
+  if (b.token) lines.push(`Bridge token required: open ${running.url}/?token=${b.token}`);
+  lines.push('', `TLS Lens is ready at ${running.url}`, 'Press Ctrl-C to stop.');
+  console.log(lines.join('\n'));
+  return -1; // keep running
+}
+
+main().then((code) => {
+  if (code >= 0) process.exit(code);
+});
