@@ -34,6 +34,8 @@ export class BridgeClosedError extends Error {
 }
 
 const HIGH_WATER = 1 << 20; // stop queueing writes past 1 MiB not yet sent
+/** The bridge's largest message; larger writes go out as several frames. */
+export const MAX_FRAME_BYTES = 64 * 1024;
 
 const CLOSE_WORDS: Record<number, string> = {
   1001: 'the bridge is shutting down',
@@ -142,7 +144,7 @@ export class WebSocketTransport implements Transport {
       await new Promise((r) => setTimeout(r, 5));
       this.throwIfEnded();
     }
-    this.ws.send(data);
+    for (let i = 0; i < data.length; i += MAX_FRAME_BYTES) this.ws.send(data.subarray(i, i + MAX_FRAME_BYTES));
   }
 
   read(): Promise<Uint8Array | null> {

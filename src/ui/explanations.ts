@@ -7,6 +7,8 @@ export interface Explanation {
   text: string;
   /** Link to the RFC section, e.g. "https://www.rfc-editor.org/rfc/rfc8446#section-4.1.2". */
   rfc?: string;
+  /** e.g. "RFC 8446 §4.1.2". */
+  rfcName?: string;
 }
 
 export function explain(key: string | undefined): Explanation | undefined {

@@ -51,5 +51,7 @@ export async function fetchLabClientCert(): Promise<{ certPem: string; keyPem: s
 
 export function bridgeUrl(): string {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  return `${proto}//${location.host}/bridge`;
+  // A bridge started with an access token needs it on every session; the page gets it from its own URL.
+  const token = new URLSearchParams(location.search).get('token');
+  return `${proto}//${location.host}/bridge${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 }

@@ -1,2 +1,2 @@
-// The bridge's WebSocket subprotocol (must match server/bridge).
-export const BRIDGE_SUBPROTOCOL = 'tls-lens-bridge.v1';
+// The bridge's WebSocket subprotocol (must match server/bridge/index.ts BRIDGE_SUBPROTOCOL).
+export const BRIDGE_SUBPROTOCOL = 'tls-lens.bridge.v1';

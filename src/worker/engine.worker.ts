@@ -71,7 +71,7 @@ async function connect(req: ConnectRequest) {
   const where = req.scenario ? `lab scenario ${req.scenario}` : req.target;
   try {
     status('connecting', `opening the bridge to ${where}`);
-    transport = await WebSocketTransport.open(`${req.bridgeUrl}?${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
+    transport = await WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
     status('connecting', 'handshake in progress');
     session = await runEngine(req, transport, recorder, onBreak);
     status('connected', 'handshake complete');

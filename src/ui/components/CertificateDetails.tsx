@@ -1,11 +1,14 @@
-// One certificate's details and bytes. (Decoded details come from the x509 module once it lands.)
+// One certificate: its details and its ASN.1 tree linked to the bytes. The decoder (x509
+// module) loads on first use so it stays out of the main bundle.
+import { lazy, Suspense } from 'react';
 import { HexDump } from './HexDump.tsx';
+
+const Decoded = lazy(() => import('./CertificateDecoded.tsx'));
 
 export function CertificateDetails({ der }: { der: string }) {
   return (
-    <div className="cert-details">
-      <h2>Certificate bytes ({der.length / 2})</h2>
-      <HexDump hex={der} label="Certificate DER bytes" />
-    </div>
+    <Suspense fallback={<HexDump hex={der} label="Certificate DER bytes" />}>
+      <Decoded der={der} />
+    </Suspense>
   );
 }

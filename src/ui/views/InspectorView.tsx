@@ -153,7 +153,7 @@ function FieldsAndBytes({ fields, hex, label }: { fields: FieldNode[]; hex: stri
             {info ? <p>{info.text}</p> : sel.explain ? <p className="muted">Explanation key: {sel.explain}</p> : null}
             {info?.rfc && (
               <a href={info.rfc} target="_blank" rel="noreferrer">
-                Read the RFC section
+                {info.rfcName ? `Read ${info.rfcName}` : 'Read the RFC section'}
               </a>
             )}
           </div>

@@ -1,0 +1,98 @@
+// A full TLS 1.3 handshake with the lab, stepped message by message; the inspector and the key
+// schedule are checked against the trace the page saves.
+import { expect, test } from '@playwright/test';
+import type { HandshakeMessageEvent, KeyScheduleEvent, RecordEvent } from '../src/trace/types.ts';
+import { connectScenario, expectAccessible, openApp, openPanel, savedTrace, shot, waitForStatus } from './helpers.ts';
+
+test('TLS 1.3 handshake stepped message by message, inspector and key schedule match the trace', async ({ page }) => {
+  await openApp(page);
+  await expectAccessible(page, 'the Connect view');
+  await connectScenario(page, 'good-tls13', { step: true });
+
+  // Walk the live handshake: each press of Step lets the engine produce the next message.
+  const step = page.getByTestId('step-forward');
+  const seen: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const status = await page.getByTestId('status').getAttribute('data-status');
+    if (status === 'connected' || status === 'closed' || status === 'failed') break;
+    const before = await page.getByTestId('position').textContent();
+    if (status === 'paused') {
+      await step.click();
+      await expect(page.getByTestId('position')).not.toHaveText(before ?? '', { timeout: 15_000 }).catch(() => {});
+      const current = page.locator('.lrow[aria-current="step"]');
+      if (await current.count()) seen.push((await current.getAttribute('data-kind')) + ':' + (await current.innerText()));
+    } else {
+      await page.waitForTimeout(100);
+    }
+  }
+  await waitForStatus(page, 'connected');
+  await shot(page, 'handshake-stepped');
+
+  const trace = await savedTrace(page);
+  const messages = trace.events.filter((e): e is HandshakeMessageEvent => e.kind === 'handshake');
+  const names = messages.map((m) => m.name);
+  expect(names.slice(0, 2)).toEqual(['ClientHello', 'ServerHello']);
+  expect(names).toContain('EncryptedExtensions');
+  expect(names).toContain('CertificateVerify');
+  expect(names.filter((n) => n === 'Finished')).toHaveLength(2);
+  // We stopped after each message: every handshake message of the trace was a step of its own.
+  const steppedHandshake = seen.filter((s) => s.startsWith('handshake:')).map((s) => s.replace(/^handshake:/, '').replace(/[→←\s]/g, ''));
+  for (const n of names.slice(1, names.indexOf('Finished') + 1)) expect(steppedHandshake).toContain(n);
+
+  // The ladder lists exactly the trace's handshake messages, in order.
+  const ladderNames = await page.locator('.lrow[data-kind="handshake"] .arrow-label').allInnerTexts();
+  expect(ladderNames.map((s) => s.replace(/[→←]/g, '').trim())).toEqual(names);
+
+  // Inspector: each message's title, field tree and bytes come from its trace event.
+  const rows = page.locator('.lrow[data-kind="handshake"]');
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i];
+    await rows.nth(i).click();
+    await expect(page.locator('.insp-title')).toContainText(m.name);
+    const topFields = await page.locator('[data-testid="fieldtree"] > li > button .fname').allInnerTexts();
+    expect(topFields).toEqual(m.fields.map((f) => f.name));
+    const firstLine = await page.locator('[data-testid="hexdump"] .hexline').first().locator('.byte').allInnerTexts();
+    expect(firstLine.join('')).toBe(m.bytes.slice(0, firstLine.length * 2));
+    // Click a byte inside the body: its field is selected and explained, and its bytes lit.
+    const probe = Math.min(5, m.bytes.length / 2 - 1);
+    await page.locator(`[data-testid="hexdump"] .byte[data-offset="${probe}"]`).click();
+    await expect(page.getByTestId('explain')).toBeVisible();
+    await expect(page.locator(`[data-testid="hexdump"] .byte[data-offset="${probe}"]`)).toHaveClass(/on/);
+    if (m.epoch === 'handshake') {
+      const rec = trace.events[m.records[0]] as RecordEvent;
+      await expect(page.getByTestId('nonce').first()).toHaveText(rec.protection!.nonce);
+      await expect(page.getByTestId('record-details').first()).toContainText('✓ recomputed');
+    }
+  }
+  await page.locator('.lrow[data-kind="handshake"]', { hasText: 'EncryptedExtensions' }).click();
+  await shot(page, 'handshake-inspector');
+  await expectAccessible(page, 'the ladder and the message inspector');
+
+  // Key schedule at the end: every derivation of the trace, with its real value.
+  await page.getByTestId('step-forward').focus();
+  await page.keyboard.press('End');
+  await openPanel(page, 'Key schedule');
+  const keys = trace.events.filter((e): e is KeyScheduleEvent => e.kind === 'key');
+  expect(keys.length).toBeGreaterThanOrEqual(8);
+  const shown = await page.locator('[data-testid="keytree"] .keyvalue').allInnerTexts();
+  expect(shown.sort()).toEqual(keys.map((k) => k.output).sort());
+  for (const name of ['client_handshake_traffic_secret', 'server_application_traffic_secret_0']) {
+    const k = keys.find((x) => x.name === name);
+    if (k) await expect(page.getByTestId(`key-${name}`).first().locator('.keyvalue')).toHaveText(k.output);
+  }
+  // The transcript each hash covered is named message by message.
+  const transcripts = trace.events.filter((e) => e.kind === 'transcript');
+  expect(transcripts.length).toBeGreaterThan(0);
+  await expect(page.locator('.keynode .context button', { hasText: 'ServerHello' }).first()).toBeVisible();
+  await shot(page, 'handshake-keys');
+  await expectAccessible(page, 'the key schedule');
+
+  await openPanel(page, 'API calls');
+  await expect(page.getByTestId('api-view')).toContainText('SSL_connect');
+  await expectAccessible(page, 'the API view');
+  await openPanel(page, 'Certificates');
+  await expect(page.getByTestId('cert-verdict')).toContainText('verified');
+  await expect(page.getByTestId('cert-details')).toBeVisible();
+  await shot(page, 'handshake-certificates');
+  await expectAccessible(page, 'the certificates view');
+});
