@@ -5,7 +5,7 @@
 // to the trace as a `kind: 'key'` event with its label, context, inputs and output.
 import type { Emit } from '../trace/recorder.ts';
 import { toHex } from '../util/bytes.ts';
-import { hmac, hashLength, type HashName } from './crypto/hash.ts';
+import { digest, hmac, hashLength, type HashName } from './crypto/hash.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from './crypto/hkdf.ts';
 
 export class KeyScheduleOrderError extends Error {
@@ -158,6 +158,18 @@ export class KeySchedule13 {
     const out = await hkdfExpandLabel(hash, resumptionMasterSecret, 'resumption', ticketNonce, hashLength(hash));
     emit?.(keyEvent(hash, 'HKDF-Expand-Label', 'resumption_psk', 'resumption', ticketNonce, [{ name: 'resumption_master_secret', value: resumptionMasterSecret }], out));
     return out;
+  }
+
+  /**
+   * RFC 8446 §7.5 exporter: HKDF-Expand-Label(Derive-Secret(exporter_master_secret, label, ""),
+   * "exporter", Hash(context), length). TLS 1.3 treats an absent context like an empty one.
+   */
+  async exportKeyingMaterial(exporterMasterSecret: Uint8Array, label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
+    const perLabel = await deriveSecret(this.hash, exporterMasterSecret, label, await emptyHash(this.hash));
+    this.report('Derive-Secret', 'exporter_secret_for_label', label, await emptyHash(this.hash), [{ name: 'exporter_master_secret', value: exporterMasterSecret }], perLabel);
+    const contextHash = await digest(this.hash, context ?? new Uint8Array(0));
+    const out = await hkdfExpandLabel(this.hash, perLabel, 'exporter', contextHash, length);
+    return this.report('HKDF-Expand-Label', 'exported_keying_material', 'exporter', contextHash, [{ name: 'exporter_secret_for_label', value: perLabel }], out);
   }
 
   // ---- secrets to keys ------------------------------------------------------------------------

@@ -38,7 +38,12 @@ interface Capture {
   secrets: Map<string, Uint8Array>;
   serverSent: Uint8Array;
   clientSent: Uint8Array;
+  /** What OpenSSL exports for EXPORTER_LABEL / EXPORTER_CONTEXT (RFC 8446 §7.5). */
+  exported: Uint8Array;
 }
+
+const EXPORTER_LABEL = 'EXPERIMENTAL-tls-lens';
+const EXPORTER_CONTEXT = utf8.encode('context value');
 
 const SERVER_DATA = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 31) & 0xff); // spans three records
 const CLIENT_DATA = utf8.encode('hello from the client');
@@ -48,6 +53,7 @@ async function captureConnection(suiteName: string, serverGroups: string): Promi
   const secrets = new Map<string, Uint8Array>();
   const toServer: Uint8Array[] = [];
   const toClient: Uint8Array[] = [];
+  let exported = new Uint8Array(0);
 
   const server = tls.createServer({ key, cert, minVersion: 'TLSv1.3', ciphers: suiteName, ecdhCurve: serverGroups }, (socket) => {
     socket.once('data', () => {
@@ -85,7 +91,10 @@ async function captureConnection(suiteName: string, serverGroups: string): Promi
         secrets.set(label, fromHex(secret));
       });
       const received: Buffer[] = [];
-      client.on('secureConnect', () => client.write(Buffer.from(CLIENT_DATA)));
+      client.on('secureConnect', () => {
+        exported = Uint8Array.from(client.exportKeyingMaterial(42, EXPORTER_LABEL, Buffer.from(EXPORTER_CONTEXT)));
+        client.write(Buffer.from(CLIENT_DATA));
+      });
       client.on('data', (d) => received.push(d));
       client.on('end', () => {
         clearTimeout(timer);
@@ -104,7 +113,7 @@ async function captureConnection(suiteName: string, serverGroups: string): Promi
     relay.close();
     server.close();
   }
-  return { toServer, toClient, secrets, serverSent: SERVER_DATA, clientSent: CLIENT_DATA };
+  return { toServer, toClient, secrets, serverSent: SERVER_DATA, clientSent: CLIENT_DATA, exported };
 }
 
 /** Splits a byte stream of handshake messages into whole messages (type, bytes with header). */
@@ -135,8 +144,7 @@ function serverHelloSuite(sh: Uint8Array): { suite: Tls13Suite; hrr: boolean } {
 
 async function protector(ks: KeySchedule13, suite: Tls13Suite, secret: Uint8Array | undefined, epoch: 'handshake' | 'application') {
   expect(secret, 'secret missing from the key log').toBeDefined();
-  const { key: k, iv } = await ks.trafficKeys(secret!, suite.keyLength);
-  return Tls13RecordProtector.create(suite, k, iv, epoch);
+  return Tls13RecordProtector.fromTrafficSecret(ks, suite, secret!, epoch);
 }
 
 async function verifyCapture(cap: Capture, expectHrr: boolean, expectedSuite: string) {
@@ -225,6 +233,11 @@ async function verifyCapture(cap: Capture, expectHrr: boolean, expectedSuite: st
   expect(fromServerData.length).toBeGreaterThanOrEqual(3);
   expect(tickets).toBeGreaterThanOrEqual(1);
   expect(closeNotify).toBe(true);
+
+  // ---- the exporter (RFC 8446 §7.5) from the logged exporter_master_secret
+  const exporterSecret = s.get('EXPORTER_SECRET');
+  expect(exporterSecret).toBeDefined();
+  expect(toHex(await ks.exportKeyingMaterial(exporterSecret!, EXPORTER_LABEL, EXPORTER_CONTEXT, 42))).toBe(toHex(cap.exported));
 }
 
 describe('interop with Node/OpenSSL TLS 1.3', () => {

@@ -36,6 +36,23 @@ export class Tls13RecordProtector implements RecordProtector {
     return new Tls13RecordProtector(suite, await createAead(suite.aead, key, options), Uint8Array.from(iv), epoch);
   }
 
+  /**
+   * A protector straight from a traffic secret: derives [sender]_write_key/iv through the key
+   * schedule (so the derivation is in the trace) and installs them. `who` names the keys in the
+   * trace, e.g. "server_handshake".
+   */
+  static async fromTrafficSecret(
+    keySchedule: { trafficKeys(secret: Uint8Array, keyLength: number, who?: string, ivLength?: number): Promise<{ key: Uint8Array; iv: Uint8Array }> },
+    suite: Tls13Suite,
+    secret: Uint8Array,
+    epoch: Epoch,
+    who = '',
+    options: AeadOptions = {},
+  ): Promise<Tls13RecordProtector> {
+    const { key, iv } = await keySchedule.trafficKeys(secret, suite.keyLength, who, suite.ivLength);
+    return Tls13RecordProtector.create(suite, key, iv, epoch, options);
+  }
+
   get cipherSuite(): string {
     return this.suite.name;
   }
