@@ -202,6 +202,10 @@ export interface PauseEvent extends Base {
   kind: 'pause';
   breakpoint: string;
   detail?: string;
+  /** 'paused' when the engine stops, 'resumed' when it goes on (absent: paused). */
+  phase?: 'paused' | 'resumed';
+  /** On 'resumed': what the caller decided, e.g. "continue", "abort". */
+  decision?: string;
 }
 
 export interface ErrorEvent extends Base {

@@ -1,0 +1,337 @@
+// The TLS 1.3 client: connectTls() runs the handshake over any Transport and returns a TlsConnection for
+// application data, KeyUpdate, tickets and close. Used unchanged by the CLI (Node) and the browser Worker.
+import type { Emit } from '../trace/recorder.ts';
+import type { Transport } from '../transport/types.ts';
+import { toHex } from '../util/bytes.ts';
+import { randomBytes } from './crypto/webcrypto.ts';
+import { TlsError, describeFailure, fail } from './errors.ts';
+import { recordChannel, type RecordChannel } from './handshake13/channel.ts';
+import { sendClientHello } from './handshake13/client-hello.ts';
+import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from './handshake13/context.ts';
+import { MessageReader, type ReceivedMessage } from './handshake13/message-reader.ts';
+import type { TlsClientOptions, TlsSession } from './handshake13/options.ts';
+import { ExpectServerHello, type State } from './handshake13/states.ts';
+import { KeySchedule13 } from './key-schedule13.ts';
+import { DEFAULT_SIGNATURE_SCHEMES, ExtensionType as X } from './messages/constants.ts';
+import { findExtension } from './messages/extensions.ts';
+import type { NewSessionTicket } from './messages/handshake.ts';
+import { AlertDescription, TlsAlertError, alertName } from './record/alerts.ts';
+import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
+import { Transcript } from './transcript.ts';
+
+export type { TlsClientOptions, TlsSession, HandshakeSummary };
+export type { BreakDecision, BreakInfo, BreakpointName, ClientCertificate } from './handshake13/options.ts';
+
+function resolveOptions(o: TlsClientOptions): ResolvedOptions {
+  const suites: Tls13Suite[] = (o.suites ?? [0x1301, 0x1302, 0x1303]).map((s) => {
+    const suite = typeof s === 'number' ? suiteByCode(s) : suiteByName(s);
+    if (!suite) throw new TlsError('BAD_OPTION', `unknown TLS 1.3 cipher suite ${String(s)}`);
+    return suite;
+  });
+  const groupNames = o.groups ?? ['x25519', 'secp256r1', 'secp384r1'];
+  const groupCodes = groupNames.map((g) => {
+    const group = GROUPS[g];
+    if (!group) throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);
+    return group.code;
+  });
+  const keyShareCodes = (o.keyShareGroups ?? groupNames.slice(0, 1)).map((g) => {
+    const group = GROUPS[g];
+    if (!group) throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);
+    return group.code;
+  });
+  if (suites.length === 0) throw new TlsError('BAD_OPTION', 'no cipher suites to offer');
+  if (groupCodes.length === 0) throw new TlsError('BAD_OPTION', 'no groups to offer');
+  for (const k of keyShareCodes) if (!groupCodes.includes(k)) throw new TlsError('BAD_OPTION', `a key share group must also be offered in groups`);
+  return {
+    ...o,
+    suites,
+    groupCodes,
+    keyShareCodes,
+    signatureSchemes: o.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
+    random: o.random ?? randomBytes,
+    randomIsInjected: !!o.random,
+    clock: o.clock ?? (() => Date.now()),
+  };
+}
+
+/** Stops the handshake after `ms` of running time; pauses at breakpoints do not count. */
+class Watchdog {
+  fired = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private remaining: number;
+  private startedAt = 0;
+  constructor(
+    private readonly ms: number | undefined,
+    private readonly clock: () => number,
+    private readonly onFire: () => void,
+  ) {
+    this.remaining = ms ?? Infinity;
+  }
+  resume(): void {
+    if (this.ms === undefined || this.fired) return;
+    this.startedAt = this.clock();
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.onFire();
+    }, Math.max(0, this.remaining));
+  }
+  pause(): void {
+    if (this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.remaining -= this.clock() - this.startedAt;
+  }
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** Send an alert (and trace it). Best effort: the connection may already be gone. */
+async function sendAlert(channel: RecordChannel, emit: Emit, description: number, level: 'warning' | 'fatal'): Promise<void> {
+  try {
+    await channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
+    emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description) });
+  } catch {
+    // Nothing more to tell a peer we cannot reach.
+  }
+}
+
+/**
+ * Run a TLS 1.3 handshake over `transport`. Resolves with an open connection; rejects with a TlsAlertError or
+ * TlsError carrying a stable `code`, after sending the right alert and emitting 'alert' and 'error' events.
+ */
+export async function connectTls(transport: Transport, options: TlsClientOptions, emit: Emit): Promise<TlsConnection> {
+  const o = resolveOptions(options);
+  const started = o.clock();
+  const channel = recordChannel(transport, emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
+  const reader = new MessageReader(channel, emit);
+  const watchdog = new Watchdog(o.timeoutMs, () => Date.now(), () => void channel.close());
+  const ctx = new HandshakeContext(o, emit, channel, reader, new Transcript(null, emit), watchdog);
+  emit({ kind: 'connection', phase: 'start', serverName: o.serverName });
+  watchdog.resume();
+  try {
+    // The first ClientHello goes out with record version 0x0301 for old middleboxes (RFC 8446 §5.1).
+    channel.layer.legacyRecordVersion = 0x0301;
+    ctx.setState('SendClientHello');
+    await sendClientHello(ctx);
+    channel.layer.legacyRecordVersion = 0x0303;
+    let state: State | null = new ExpectServerHello(false);
+    while (state) {
+      ctx.setState(state.name);
+      const m: ReceivedMessage = await reader.nextHandshake();
+      await ctx.afterMessage(m.name, m.eventIndex);
+      state = await state.handle(ctx, m);
+    }
+    ctx.setState('Connected');
+    watchdog.stop();
+    return new TlsConnection(ctx, o.clock() - started);
+  } catch (e) {
+    watchdog.stop();
+    let err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);
+    // The peer hung up while we were writing: its alert, if it sent one, says why.
+    if (err instanceof TlsError && err.code === 'CLOSED' && !err.receivedAlert) err = (await peerAlert(reader)) ?? err;
+    if (err instanceof TlsAlertError && !err.received) {
+      if (err.alert === AlertDescription.user_canceled) {
+        await sendAlert(channel, emit, err.alert, 'warning');
+        await sendAlert(channel, emit, AlertDescription.close_notify, 'warning');
+      } else await sendAlert(channel, emit, err.alert, 'fatal');
+    }
+    const { code, message } = describeFailure(err);
+    emit({ kind: 'error', code, message });
+    await channel.close();
+    emit({ kind: 'connection', phase: 'closed', detail: code });
+    throw err;
+  }
+}
+
+/** Read what is left for an alert the peer sent before closing (bounded in time). */
+async function peerAlert(reader: MessageReader): Promise<TlsError | null> {
+  const look = (async () => {
+    try {
+      for (let i = 0; i < 16; i++) if ((await reader.nextAny()) === null) return null;
+    } catch (e) {
+      if (e instanceof TlsError && e.receivedAlert) return e;
+    }
+    return null;
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 500)));
+  return Promise.race([look, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Anything thrown that is not ours becomes internal_error (still with an alert and a code). */
+function toEngineError(e: unknown): TlsAlertError | TlsError {
+  if (e instanceof TlsAlertError || e instanceof TlsError) return e;
+  return fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
+}
+
+export class TlsConnection {
+  readonly summary: HandshakeSummary;
+  /** Handshake duration in ms (by the injected clock). */
+  readonly handshakeMs: number;
+  /** Tickets received so far, newest last. */
+  readonly sessions: TlsSession[] = [];
+  private readonly pending: Uint8Array[] = [];
+  private clientSecret: Uint8Array;
+  private serverSecret: Uint8Array;
+  private readonly schedule: KeySchedule13;
+  private readonly suite: Tls13Suite;
+  private closeSent = false;
+  private closeReceived = false;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: HandshakeContext,
+    handshakeMs: number,
+  ) {
+    this.summary = ctx.summary;
+    this.handshakeMs = handshakeMs;
+    this.clientSecret = ctx.secrets!.clientApp;
+    this.serverSecret = ctx.secrets!.serverApp;
+    this.schedule = ctx.schedule!;
+    this.suite = ctx.requireSuite();
+  }
+
+  /** The newest ticket, for `session` on a later connection. */
+  get session(): TlsSession | undefined {
+    return this.sessions[this.sessions.length - 1];
+  }
+
+  private get emit(): Emit {
+    return this.ctx.emit;
+  }
+
+  /** Send application data (split into records of at most 16 KiB). */
+  async write(data: Uint8Array): Promise<void> {
+    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
+    await this.ctx.channel.write(23, data);
+    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data) });
+  }
+
+  /** Next application data from the server; null after its close_notify. Rejects TRUNCATED if it vanished without one. */
+  read(): Promise<Uint8Array | null> {
+    return this.serialized(async () => {
+      for (;;) {
+        const chunk = this.pending.shift();
+        if (chunk) return chunk;
+        if (this.closeReceived) return null;
+        if (!(await this.pump())) return null;
+      }
+    });
+  }
+
+  /** Read until a NewSessionTicket arrives (application data is kept for read()). Resolves undefined on timeout or close. */
+  waitForSession(timeoutMs: number): Promise<TlsSession | undefined> {
+    const before = this.sessions.length;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
+    const work = this.serialized(async () => {
+      while (this.sessions.length === before && !this.closeReceived) {
+        if (!(await this.pump(true))) break;
+      }
+      return this.sessions.length > before ? this.session : undefined;
+    });
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Send KeyUpdate and switch to the next sending keys; `requestPeer` asks the server to update too. */
+  keyUpdate(requestPeer: boolean): Promise<void> {
+    return this.sendKeyUpdate(requestPeer);
+  }
+
+  private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    await this.ctx.send({ type: 'key_update', updateRequested: requestPeer }, { transcript: false });
+    this.clientSecret = await this.schedule.nextTrafficSecret(this.clientSecret, 'client');
+    await this.ctx.channel.setWriteKeys(this.suite, await this.schedule.trafficKeys(this.clientSecret, this.suite.keyLength, 'client_application'), 'application');
+    this.emit({ kind: 'note', text: `KeyUpdate sent${requestPeer ? ' (update_requested)' : ''}: the client now sends with the next generation of traffic keys` });
+  }
+
+  /** Send close_notify and release the transport. */
+  async close(): Promise<void> {
+    if (!this.closeSent) {
+      this.closeSent = true;
+      await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning');
+    }
+    await this.ctx.channel.close();
+    this.emit({ kind: 'connection', phase: 'closed' });
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Process one record's worth of input. False when the stream is over. */
+  private async pump(quietEof = false): Promise<boolean> {
+    let item;
+    try {
+      item = await this.ctx.reader.nextAny();
+      if (item === null) {
+        if (quietEof) return false;
+        throw new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short');
+      }
+      if ('kind' in item && item.kind === 'app-data') {
+        if (item.data.length > 0) {
+          this.pending.push(item.data);
+          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data) });
+        }
+        return true;
+      }
+      if ('kind' in item && item.kind === 'close-notify') {
+        this.closeReceived = true;
+        // Answer with our own close_notify (RFC 8446 §6.1).
+        if (!this.closeSent) {
+          this.closeSent = true;
+          await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning');
+        }
+        return false;
+      }
+      await this.onPostHandshake(item as ReceivedMessage);
+      return true;
+    } catch (e) {
+      const err = toEngineError(e);
+      if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
+        this.closeSent = true;
+        await sendAlert(this.ctx.channel, this.emit, err.alert, 'fatal');
+      }
+      const { code, message } = describeFailure(err);
+      this.emit({ kind: 'error', code, message });
+      await this.ctx.channel.close();
+      throw err;
+    }
+  }
+
+  private async onPostHandshake(m: ReceivedMessage): Promise<void> {
+    const msg = m.message;
+    if (msg.type === 'new_session_ticket') return this.onTicket(msg);
+    if (msg.type === 'key_update') {
+      this.ctx.reader.assertAtMessageBoundary('at a KeyUpdate');
+      this.serverSecret = await this.schedule.nextTrafficSecret(this.serverSecret, 'server');
+      await this.ctx.channel.setReadKeys(this.suite, await this.schedule.trafficKeys(this.serverSecret, this.suite.keyLength, 'server_application'), 'application');
+      this.emit({ kind: 'note', text: `KeyUpdate received${msg.updateRequested ? ' (update_requested: the client answers with its own KeyUpdate)' : ''}: the server now sends with the next generation of traffic keys` });
+      if (msg.updateRequested && !this.closeSent) await this.sendKeyUpdate(false);
+      return;
+    }
+    throw fail.unexpected(`${m.name} is not allowed after the handshake`);
+  }
+
+  private async onTicket(t: NewSessionTicket): Promise<void> {
+    const psk = await this.schedule.resumptionPsk(this.ctx.secrets!.resumption, t.nonce);
+    const early = findExtension(t.extensions, X.early_data);
+    const session: TlsSession = {
+      serverName: this.ctx.options.serverName,
+      cipherSuite: this.suite.code,
+      psk,
+      ticket: t.ticket,
+      ageAdd: t.ageAdd,
+      lifetimeSeconds: Math.min(t.lifetime, 7 * 24 * 3600),
+      receivedAt: this.ctx.options.clock(),
+      maxEarlyData: early?.maxEarlyData,
+      alpn: this.summary.alpn,
+    };
+    if (t.lifetime > 0) this.sessions.push(session);
+    this.emit({ kind: 'note', text: `NewSessionTicket stored (lifetime ${t.lifetime} s): a later connection can resume with it` });
+  }
+}

@@ -1,0 +1,55 @@
+// What the handshake needs from the record layer: read and write records, and switch keys.
+import type { Epoch } from '../../trace/types.ts';
+import type { Tls13Suite } from '../suites.ts';
+
+export interface ReceivedRecord {
+  contentType: number;
+  fragment: Uint8Array;
+  epoch: Epoch;
+  /** Index of the 'record' trace event. */
+  eventIndex: number;
+}
+
+export interface RecordChannel {
+  /** Next record (decrypted when keys are set), or null at a clean end of stream. */
+  read(): Promise<ReceivedRecord | null>;
+  /** Send data of one content type, fragmenting as needed. Returns the indices of the record events. */
+  write(contentType: number, data: Uint8Array): Promise<number[]>;
+  /** Protect incoming / outgoing records from now on with keys for this suite. */
+  setReadKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
+  setWriteKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
+  /** Release the transport. */
+  close(): Promise<void>;
+}
+
+import { RecordLayer } from '../record/record-layer.ts';
+import { Tls13RecordProtector } from '../record/tls13-protector.ts';
+import { TlsAlertError } from '../record/alerts.ts';
+import { TlsError } from '../errors.ts';
+import type { Transport } from '../../transport/types.ts';
+import type { Emit } from '../../trace/recorder.ts';
+
+/** The record layer as the handshake sees it; transport failures become TlsError CLOSED. */
+export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number } = {}): RecordChannel & { layer: RecordLayer } {
+  const layer = new RecordLayer(transport, emit, { side: 'client', maxFragmentLength: opts.maxFragmentLength });
+  const wrap = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (e) {
+      if (e instanceof TlsAlertError || e instanceof TlsError) throw e;
+      throw new TlsError('CLOSED', `the connection failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    }
+  };
+  return {
+    layer,
+    read: () => wrap(layer.readRecord()),
+    write: (type, data) => wrap(type === 20 ? layer.writeChangeCipherSpec().then((i) => [i]) : layer.writeRecord(type, data, { padding: opts.padding })),
+    async setReadKeys(suite, keys, epoch) {
+      layer.setReadProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
+    },
+    async setWriteKeys(suite, keys, epoch) {
+      layer.setWriteProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
+    },
+    close: () => layer.close().catch(() => undefined),
+  };
+}

@@ -1,0 +1,105 @@
+// Building the ClientHello (RFC 8446 §4.1.2), and the second one after a HelloRetryRequest (§4.1.4):
+// same random and session id, one new key share, the cookie echoed, PSK binders recomputed.
+import { generateKeyShare, importKeyShare } from '../crypto/key-exchange.ts';
+import { KeySchedule13 } from '../key-schedule13.ts';
+import { ExtensionType as X, PskKeyExchangeMode, ProtocolVersion, DEFAULT_CERT_SIGNATURE_SCHEMES } from '../messages/constants.ts';
+import type { Extension } from '../messages/extensions.ts';
+import { encodeHandshake, truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
+import { GROUP_NAMES, suiteByCode } from '../suites.ts';
+import type { HandshakeContext } from './context.ts';
+
+const SCALAR_LENGTH: Record<string, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
+
+/** A key share for a group: from the injected random source when there is one, so runs can be replayed. */
+export async function makeKeyShare(ctx: HandshakeContext, groupCode: number) {
+  const name = GROUP_NAMES[groupCode];
+  const share = ctx.options.randomIsInjected ? await importKeyShare(name, ctx.options.random(SCALAR_LENGTH[name])) : await generateKeyShare(name);
+  ctx.keyShares.set(groupCode, share);
+  return share;
+}
+
+function isIpLiteral(name: string): boolean {
+  return /^[0-9.]+$/.test(name) || name.includes(':');
+}
+
+/** The session is usable if its suite's hash is among the suites we offer and the ticket is still young. */
+function usableSession(ctx: HandshakeContext, hashOf: string | null) {
+  const s = ctx.options.session;
+  if (!s) return null;
+  const suite = suiteByCode(s.cipherSuite);
+  if (!suite) return null;
+  if (hashOf ? suite.hash !== hashOf : !ctx.options.suites.some((x) => x.hash === suite.hash)) return null;
+  const age = ctx.options.clock() - s.receivedAt;
+  if (age < 0 || age > s.lifetimeSeconds * 1000) return null;
+  return { session: s, suite };
+}
+
+/** Send the first ClientHello. */
+export async function sendClientHello(ctx: HandshakeContext): Promise<void> {
+  const o = ctx.options;
+  const extensions: Extension[] = [];
+  if (o.serverName && !isIpLiteral(o.serverName)) extensions.push({ code: X.server_name, hostName: o.serverName });
+  extensions.push({ code: X.supported_versions, versions: [ProtocolVersion.TLS13] });
+  extensions.push({ code: X.supported_groups, groups: o.groupCodes });
+  const shares = [];
+  for (const code of o.keyShareCodes) shares.push({ group: code, keyExchange: (await makeKeyShare(ctx, code)).publicKey });
+  extensions.push({ code: X.key_share, shares });
+  extensions.push({ code: X.signature_algorithms, schemes: o.signatureSchemes });
+  extensions.push({ code: X.signature_algorithms_cert, schemes: [...new Set([...o.signatureSchemes, ...DEFAULT_CERT_SIGNATURE_SCHEMES])] });
+  if (o.alpn?.length) extensions.push({ code: X.alpn, protocols: o.alpn });
+  extensions.push({ code: X.psk_key_exchange_modes, modes: [PskKeyExchangeMode.psk_dhe_ke] });
+  ctx.clientHello = {
+    type: 'client_hello',
+    legacyVersion: ProtocolVersion.TLS12,
+    random: o.random(32),
+    // A non-empty session id turns on middlebox compatibility mode (RFC 8446 §D.4).
+    sessionId: o.random(32),
+    cipherSuites: o.suites.map((s) => s.code),
+    compressionMethods: [0],
+    extensions,
+  };
+  const usable = usableSession(ctx, null);
+  if (usable) {
+    ctx.pskOffered = usable.session;
+    ctx.pskSchedule = new KeySchedule13(usable.suite.hash, ctx.emit);
+    await ctx.pskSchedule.deriveEarlySecret(usable.session.psk);
+  }
+  await finishAndSend(ctx);
+}
+
+/** Send the second ClientHello after a HelloRetryRequest. */
+export async function sendSecondClientHello(ctx: HandshakeContext, group: number | undefined, cookie: Uint8Array | undefined): Promise<void> {
+  const ch = ctx.clientHello;
+  const extensions = ch.extensions.filter((e) => e.code !== X.pre_shared_key && e.code !== X.early_data && e.code !== X.cookie);
+  if (group !== undefined) {
+    const share = await makeKeyShare(ctx, group);
+    const ks = extensions.find((e) => e.code === X.key_share)!;
+    ks.shares = [{ group, keyExchange: share.publicKey }];
+  }
+  if (cookie) extensions.push({ code: X.cookie, cookie });
+  ctx.clientHello = { ...ch, extensions };
+  // A PSK whose hash does not match the suite the server chose is dropped (RFC 8446 §4.1.4).
+  if (ctx.pskOffered && !usableSession(ctx, ctx.suite!.hash)) {
+    ctx.pskOffered = null;
+    ctx.pskSchedule = null;
+  }
+  await finishAndSend(ctx);
+}
+
+/** Append pre_shared_key (last, with its binder over the ClientHello so far) and send. */
+async function finishAndSend(ctx: HandshakeContext): Promise<void> {
+  const ch: ClientHello = ctx.clientHello;
+  const session = ctx.pskOffered;
+  if (session && ctx.pskSchedule) {
+    const age = (ctx.options.clock() - session.receivedAt + session.ageAdd) >>> 0;
+    const hashLen = ctx.pskSchedule.hashLength;
+    const psk: Extension = { code: X.pre_shared_key, identities: [{ identity: session.ticket, obfuscatedTicketAge: age }], binders: [new Uint8Array(hashLen)] };
+    ch.extensions = [...ch.extensions, psk];
+    const draft = encodeHandshake(ch);
+    const partial = truncateBeforeBinders(draft.bytes, psk.binders!);
+    const partialHash = await ctx.transcript.hashWith(partial, { name: 'ClientHello (up to the binders)', hash: ctx.pskSchedule.hash });
+    psk.binders = [await ctx.pskSchedule.binderValue('res', partialHash)];
+  }
+  ctx.offered = new Set(ch.extensions.map((e) => e.code));
+  await ctx.send(ch);
+}

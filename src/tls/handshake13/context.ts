@@ -1,0 +1,142 @@
+// Everything the client handshake states share: options, trace, record channel, transcript, key schedule,
+// what was offered, and what has been learnt so far.
+import type { Emit } from '../../trace/recorder.ts';
+import { toHex } from '../../util/bytes.ts';
+import type { KeyShare } from '../crypto/key-exchange.ts';
+import type { KeySchedule13 } from '../key-schedule13.ts';
+import { encodeHandshake, type CertificateRequest, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
+import type { Tls13Suite } from '../suites.ts';
+import type { Transcript } from '../transcript.ts';
+import type { VerifyOutcome } from '../verifier.ts';
+import { fail } from '../errors.ts';
+import type { RecordChannel } from './channel.ts';
+import type { MessageReader } from './message-reader.ts';
+import type { BreakDecision, BreakpointName, TlsClientOptions, TlsSession } from './options.ts';
+
+export interface CertificateSummary {
+  /** The chain as the server sent it (DER, leaf first). */
+  chain: Uint8Array[];
+  verified: boolean;
+  /** Continued despite a failure (insecure, or a decision at the server-auth breakpoint). */
+  overridden: boolean;
+  error: { code: string; message: string } | null;
+  outcome?: VerifyOutcome;
+}
+
+export interface HandshakeSummary {
+  version: 'TLSv1.3';
+  cipherSuite: string | null;
+  group: string | null;
+  helloRetryRequest: boolean;
+  alpn: string | null;
+  resumed: boolean;
+  serverName?: string;
+  signatureScheme: string | null;
+  clientCertificateRequested: boolean;
+  clientCertificateSent: boolean;
+  certificate: CertificateSummary;
+}
+
+/** Resolved options: defaults filled in. */
+export interface ResolvedOptions extends Omit<TlsClientOptions, 'suites'> {
+  suites: Tls13Suite[];
+  groupCodes: number[];
+  keyShareCodes: number[];
+  signatureSchemes: number[];
+  random: (n: number) => Uint8Array;
+  /** True when the caller supplied `random`: key shares then come from it too (replayable runs). */
+  randomIsInjected: boolean;
+  clock: () => number;
+}
+
+export class HandshakeContext {
+  suite: Tls13Suite | null = null;
+  schedule: KeySchedule13 | null = null;
+  /** Our key shares by group code. */
+  keyShares = new Map<number, KeyShare>();
+  clientHello!: ClientHello;
+  /** Extension codes of the ClientHello we sent: anything else from the server is unsolicited. */
+  offered = new Set<number>();
+  pskOffered: TlsSession | null = null;
+  /** The key schedule started from the PSK (its hash fixed by the session's suite). */
+  pskSchedule: KeySchedule13 | null = null;
+  hrr = false;
+  certificateRequest: CertificateRequest | null = null;
+  serverHandshakeSecret?: Uint8Array;
+  clientHandshakeSecret?: Uint8Array;
+  ccsSent = false;
+  /** Set when the handshake completes. */
+  secrets?: { clientApp: Uint8Array; serverApp: Uint8Array; resumption: Uint8Array };
+  summary: HandshakeSummary;
+  stateName = 'start';
+
+  constructor(
+    readonly options: ResolvedOptions,
+    readonly emit: Emit,
+    readonly channel: RecordChannel,
+    readonly reader: MessageReader,
+    readonly transcript: Transcript,
+    readonly watchdog: { pause(): void; resume(): void },
+  ) {
+    this.summary = {
+      version: 'TLSv1.3',
+      cipherSuite: null,
+      group: null,
+      helloRetryRequest: false,
+      alpn: null,
+      resumed: false,
+      serverName: options.serverName,
+      signatureScheme: null,
+      clientCertificateRequested: false,
+      clientCertificateSent: false,
+      certificate: { chain: [], verified: false, overridden: false, error: null },
+    };
+  }
+
+  requireSuite(): Tls13Suite {
+    if (!this.suite || !this.schedule) throw fail.internal('no cipher suite negotiated yet');
+    return this.suite;
+  }
+
+  setState(to: string): void {
+    this.emit({ kind: 'state', from: this.stateName, to });
+    this.stateName = to;
+  }
+
+  /** Encode, send and trace one handshake message; add it to the transcript unless post-handshake. */
+  async send(message: HandshakeMessage, opts: { transcript?: boolean } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
+    const encoded = encodeHandshake(message);
+    const records = await this.channel.write(22, encoded.bytes);
+    const epoch = this.currentWriteEpoch;
+    const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
+    if (opts.transcript !== false) this.transcript.add(encoded.bytes, encoded.name, eventIndex);
+    await this.afterMessage(encoded.name, eventIndex);
+    return { bytes: encoded.bytes, eventIndex };
+  }
+
+  currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
+
+  /** The 'message' breakpoint, after each handshake message sent or received. */
+  async afterMessage(name: string, eventIndex: number): Promise<void> {
+    if (!this.options.breakpoints?.afterEachMessage) return;
+    const decision = await this.pause('message', `after ${name} (event ${eventIndex})`);
+    if (decision === 'abort') throw fail.canceled(`stopped by the user after ${name}`);
+  }
+
+  /** Emit a 'pause' event, wait for the caller's decision (the handshake timeout stops meanwhile). */
+  async pause(breakpoint: BreakpointName, detail: string): Promise<BreakDecision> {
+    const onBreak = this.options.onBreak;
+    if (!onBreak) return 'continue';
+    const eventIndex = this.emit({ kind: 'pause', breakpoint, detail, phase: 'paused' });
+    this.watchdog.pause();
+    let decision: BreakDecision;
+    try {
+      decision = await onBreak({ breakpoint, eventIndex });
+    } finally {
+      this.watchdog.resume();
+    }
+    const said = typeof decision === 'string' ? decision : 'client certificate supplied';
+    this.emit({ kind: 'pause', breakpoint, detail: `resumed: ${said}`, phase: 'resumed', decision: said });
+    return decision;
+  }
+}

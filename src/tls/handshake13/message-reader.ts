@@ -1,0 +1,137 @@
+// Turns records into handshake messages: reassembles messages split over records, splits records that carry
+// several, drops the middlebox-compatibility ChangeCipherSpec, and turns alerts into errors. Emits one
+// 'handshake' event per message, with the indices of the records that carried it.
+import type { Emit } from '../../trace/recorder.ts';
+import type { Epoch } from '../../trace/types.ts';
+import { concat, toHex } from '../../util/bytes.ts';
+import { TlsError, decodeError, fail } from '../errors.ts';
+import { ContentType } from '../messages/constants.ts';
+import { decodeHandshake, type DecodedHandshake } from '../messages/handshake.ts';
+import { AlertDescription, alertName } from '../record/alerts.ts';
+import type { ReceivedRecord, RecordChannel } from './channel.ts';
+
+/** The largest handshake message accepted: certificate chains can be big, but not unbounded. */
+export const MAX_HANDSHAKE_MESSAGE = 1 << 17;
+
+export interface ReceivedMessage extends DecodedHandshake {
+  eventIndex: number;
+  epoch: Epoch;
+  records: number[];
+}
+
+/** What a non-handshake record means to whoever is reading. */
+export type OtherRecord = { kind: 'app-data'; data: Uint8Array; record: ReceivedRecord } | { kind: 'close-notify'; record: ReceivedRecord };
+
+export class MessageReader {
+  private buffer: Uint8Array = new Uint8Array(0);
+  private bufferRecords: number[] = [];
+  private bufferEpoch: Epoch = 'plaintext';
+  /** ChangeCipherSpec is dropped only between the first ClientHello and the server's Finished (RFC 8446 §5). */
+  ccsAllowed = true;
+
+  constructor(
+    private readonly channel: RecordChannel,
+    private readonly emit: Emit,
+  ) {}
+
+  /** True when part of a handshake message is waiting for its remaining bytes. */
+  get hasPartialMessage(): boolean {
+    return this.buffer.length > 0;
+  }
+
+  /** Keys are about to change: a message may not straddle the change (RFC 8446 §5.1). */
+  assertAtMessageBoundary(where: string): void {
+    if (this.buffer.length > 0) throw fail.unexpected(`a handshake message was split across a key change (${where})`);
+  }
+
+  /** The next complete handshake message. Application data here is an error (during the handshake). */
+  async nextHandshake(): Promise<ReceivedMessage> {
+    for (;;) {
+      const m = this.takeBuffered();
+      if (m) return m;
+      const other = await this.readOne();
+      if (other?.kind === 'app-data') throw fail.unexpected('application data arrived before the handshake finished');
+      if (other?.kind === 'close-notify') throw new TlsError('CLOSED', 'the server closed the connection (close_notify) during the handshake', { receivedAlert: 'close_notify' });
+    }
+  }
+
+  /** After the handshake: the next handshake message, application data, or close_notify. Null: stream ended. */
+  async nextAny(): Promise<ReceivedMessage | OtherRecord | null> {
+    for (;;) {
+      const m = this.takeBuffered();
+      if (m) return m;
+      const other = await this.readOne(true);
+      if (other === undefined) continue;
+      return other;
+    }
+  }
+
+  /**
+   * Read one record. Handshake bytes go to the buffer (undefined is returned); other content is
+   * returned. Null at end of stream (only when `eofOk`; otherwise the handshake was cut short).
+   */
+  private async readOne(eofOk = false): Promise<OtherRecord | null | undefined> {
+    const record = await this.channel.read();
+    if (!record) {
+      if (eofOk && this.buffer.length === 0) return null;
+      throw new TlsError(eofOk ? 'TRUNCATED' : 'CLOSED', eofOk ? 'the connection ended in the middle of a handshake message' : 'the server closed the connection in the middle of the handshake');
+    }
+    switch (record.contentType) {
+      case ContentType.handshake:
+        if (record.fragment.length === 0) throw fail.unexpected('a handshake record must not be empty');
+        if (this.buffer.length === 0) this.bufferEpoch = record.epoch;
+        this.buffer = concat(this.buffer, record.fragment);
+        this.bufferRecords.push(record.eventIndex);
+        return undefined;
+      case ContentType.change_cipher_spec:
+        if (this.ccsAllowed && record.epoch === 'plaintext' && record.fragment.length === 1 && record.fragment[0] === 1) {
+          this.emit({ kind: 'note', text: 'ChangeCipherSpec received and ignored (middlebox compatibility, RFC 8446 §5)' });
+          return undefined;
+        }
+        throw fail.unexpected('a ChangeCipherSpec record arrived where TLS 1.3 does not allow one');
+      case ContentType.alert:
+        return this.onAlert(record);
+      case ContentType.application_data:
+        if (this.buffer.length > 0) throw fail.unexpected('application data arrived in the middle of a handshake message');
+        return { kind: 'app-data', data: record.fragment, record };
+      default:
+        throw fail.unexpected(`a record of unexpected content type ${record.contentType}`);
+    }
+  }
+
+  private onAlert(record: ReceivedRecord): OtherRecord {
+    const f = record.fragment;
+    if (f.length !== 2) throw decodeError(`an alert record must be 2 bytes, got ${f.length}`);
+    const [level, description] = f;
+    const name = alertName(description);
+    this.emit({ kind: 'alert', direction: 'server', level: level === 1 ? 'warning' : 'fatal', description, name });
+    if (description === AlertDescription.close_notify) return { kind: 'close-notify', record };
+    if (description === AlertDescription.user_canceled) {
+      throw new TlsError('USER_CANCELED', 'the server canceled the handshake (user_canceled)', { receivedAlert: name });
+    }
+    // In TLS 1.3 every alert but close_notify and user_canceled ends the connection, whatever its level.
+    throw new TlsError(name.toUpperCase(), `the server sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
+  }
+
+  private takeBuffered(): ReceivedMessage | null {
+    if (this.buffer.length < 4) return null;
+    const length = (this.buffer[1] << 16) | (this.buffer[2] << 8) | this.buffer[3];
+    if (length > MAX_HANDSHAKE_MESSAGE) throw decodeError(`a handshake message claims ${length} bytes, more than the ${MAX_HANDSHAKE_MESSAGE} this client accepts`);
+    if (this.buffer.length < 4 + length) return null;
+    const bytes = this.buffer.slice(0, 4 + length);
+    this.buffer = this.buffer.slice(4 + length);
+    const records = this.bufferRecords;
+    const epoch = this.bufferEpoch;
+    // The record that completed this message may carry the start of the next one.
+    this.bufferRecords = this.buffer.length > 0 ? [records[records.length - 1]] : [];
+    let decoded: DecodedHandshake;
+    try {
+      decoded = decodeHandshake(bytes);
+    } catch (e) {
+      this.emit({ kind: 'note', text: `undecodable handshake message (type ${bytes[0]}, ${bytes.length} bytes): ${toHex(bytes.subarray(0, 64))}${bytes.length > 64 ? '…' : ''}` });
+      throw e;
+    }
+    const eventIndex = this.emit({ kind: 'handshake', direction: 'server', epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records: [...new Set(records)] });
+    return { ...decoded, eventIndex, epoch, records };
+  }
+}

@@ -1,0 +1,66 @@
+// Options of a TLS 1.3 client connection, and what a session ticket keeps for resumption.
+import type { CertificateVerifier } from '../verifier.ts';
+import type { GroupName } from '../suites.ts';
+
+export interface ClientCertificate {
+  /** DER certificates, leaf first. */
+  chain: Uint8Array[];
+  /** The leaf's private key: a WebCrypto key or PKCS#8 DER. */
+  privateKey: CryptoKey | Uint8Array;
+}
+
+/** What a NewSessionTicket gives for a later connection (RFC 8446 §4.6.1). Plain data: can be saved. */
+export interface TlsSession {
+  serverName?: string;
+  cipherSuite: number;
+  psk: Uint8Array;
+  ticket: Uint8Array;
+  ageAdd: number;
+  lifetimeSeconds: number;
+  /** Clock time (ms) when the ticket arrived. */
+  receivedAt: number;
+  maxEarlyData?: number;
+  alpn?: string | null;
+}
+
+export type BreakpointName = 'message' | 'server-auth' | 'client-cert-request';
+
+export interface BreakInfo {
+  breakpoint: BreakpointName;
+  /** Index of the 'pause' event. */
+  eventIndex: number;
+}
+
+export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: ClientCertificate };
+
+export interface TlsClientOptions {
+  /** SNI and the name the certificate must match. An IP literal is matched but not sent as SNI. */
+  serverName?: string;
+  alpn?: string[];
+  /** Groups offered in supported_groups, in preference order (default x25519, secp256r1, secp384r1). */
+  groups?: GroupName[];
+  /** Groups that get a key share in the first ClientHello (default: the first group). */
+  keyShareGroups?: GroupName[];
+  /** Cipher suites by IANA name or code (default: all three TLS 1.3 suites). */
+  suites?: (string | number)[];
+  /** SignatureScheme codes offered in signature_algorithms. */
+  signatureSchemes?: number[];
+  clientCertificate?: ClientCertificate;
+  /** A ticket from an earlier connection to offer for resumption. */
+  session?: TlsSession;
+  verifier?: CertificateVerifier;
+  /** Report certificate failures but carry on. */
+  insecure?: boolean;
+  /** Zero bytes added to each protected record we send. */
+  padding?: number;
+  /** Largest plaintext per record we send (default 16384). */
+  maxFragmentLength?: number;
+  /** Randomness (ClientHello random, session id, key shares). Default: crypto.getRandomValues. */
+  random?: (n: number) => Uint8Array;
+  /** Milliseconds since the epoch (ticket ages, certificate validity). Default: Date.now. */
+  clock?: () => number;
+  /** Fail with TIMEOUT when the handshake takes longer (time spent paused at a breakpoint does not count). */
+  timeoutMs?: number;
+  breakpoints?: { afterEachMessage?: boolean; serverAuth?: boolean; clientCertRequest?: boolean };
+  onBreak?: (info: BreakInfo) => Promise<BreakDecision>;
+}

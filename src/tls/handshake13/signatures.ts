@@ -1,0 +1,130 @@
+// CertificateVerify (RFC 8446 §4.4.3): what is signed, which WebCrypto algorithm a SignatureScheme means,
+// and signing with our own key when the server asks for a client certificate.
+import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
+import { Certificate as X509Certificate } from '@peculiar/asn1-x509';
+import { describePublicKey, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
+import { concat, utf8 } from '../../util/bytes.ts';
+import { bufferSource, subtle } from '../crypto/webcrypto.ts';
+import { SignatureScheme as S, schemeName } from '../messages/constants.ts';
+
+/** 64 spaces || context string || 0x00 || transcript hash. */
+export function certificateVerifyContent(side: 'server' | 'client', transcriptHash: Uint8Array): Uint8Array {
+  return concat(new Uint8Array(64).fill(0x20), utf8.encode(`TLS 1.3, ${side} CertificateVerify`), Uint8Array.of(0), transcriptHash);
+}
+
+/**
+ * The verification algorithm for a TLS 1.3 CertificateVerify scheme, checked against the certificate's key.
+ * Returns a reason string when the scheme cannot be used with this key (or at all in TLS 1.3).
+ */
+export function schemeAlgorithm(scheme: number, key: PublicKeyInfo): SignatureAlgorithm | string {
+  const needEc = (curve: string, hash: 'SHA-256' | 'SHA-384' | 'SHA-512'): SignatureAlgorithm | string =>
+    key.type === 'ec' && key.curve === curve ? { kind: 'ecdsa', hash, encoding: 'der' } : `${schemeName(scheme)} needs a ${curve} key, the certificate has ${keyText(key)}`;
+  const pss = (hash: 'SHA-256' | 'SHA-384' | 'SHA-512', pssKey: boolean): SignatureAlgorithm | string => {
+    if (key.type !== 'rsa') return `${schemeName(scheme)} needs an RSA key, the certificate has ${keyText(key)}`;
+    if (key.pssOnly !== pssKey) return `${schemeName(scheme)} needs an ${pssKey ? 'RSASSA-PSS' : 'rsaEncryption'} key, the certificate has ${keyText(key)}`;
+    return { kind: 'rsa-pss', hash, saltLength: hash === 'SHA-256' ? 32 : hash === 'SHA-384' ? 48 : 64 };
+  };
+  switch (scheme) {
+    case S.ecdsa_secp256r1_sha256:
+      return needEc('P-256', 'SHA-256');
+    case S.ecdsa_secp384r1_sha384:
+      return needEc('P-384', 'SHA-384');
+    case S.ecdsa_secp521r1_sha512:
+      return needEc('P-521', 'SHA-512');
+    case S.rsa_pss_rsae_sha256:
+      return pss('SHA-256', false);
+    case S.rsa_pss_rsae_sha384:
+      return pss('SHA-384', false);
+    case S.rsa_pss_rsae_sha512:
+      return pss('SHA-512', false);
+    case S.rsa_pss_pss_sha256:
+      return pss('SHA-256', true);
+    case S.rsa_pss_pss_sha384:
+      return pss('SHA-384', true);
+    case S.rsa_pss_pss_sha512:
+      return pss('SHA-512', true);
+    case S.ed25519:
+      return key.type === 'ed25519' ? { kind: 'ed25519' } : `ed25519 needs an Ed25519 key, the certificate has ${keyText(key)}`;
+    default:
+      return `${schemeName(scheme)} is not allowed in a TLS 1.3 CertificateVerify`;
+  }
+}
+
+function keyText(key: PublicKeyInfo): string {
+  switch (key.type) {
+    case 'rsa':
+      return `an RSA ${key.bits}-bit key${key.pssOnly ? ' (PSS only)' : ''}`;
+    case 'ec':
+      return `an EC ${key.curve} key`;
+    case 'ed25519':
+      return 'an Ed25519 key';
+    default:
+      return `a key of type ${key.oid}`;
+  }
+}
+
+/** SubjectPublicKeyInfo DER of a certificate. */
+export function certificateSpki(certDer: Uint8Array): Uint8Array {
+  const cert = AsnParser.parse(certDer, X509Certificate);
+  return new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
+}
+
+/** A key that can sign CertificateVerify, with the schemes it can produce. */
+export interface Signer {
+  schemes: number[];
+  sign(scheme: number, content: Uint8Array): Promise<Uint8Array>;
+}
+
+/** A signer for the private key of `certDer` (PKCS#8 DER or a WebCrypto key). */
+export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | Uint8Array): Promise<Signer> {
+  const info = describePublicKey(certificateSpki(certDer));
+  const importAs = async (alg: AlgorithmIdentifier | EcKeyImportParams | RsaHashedImportParams): Promise<CryptoKey> =>
+    privateKey instanceof Uint8Array ? subtle().importKey('pkcs8', bufferSource(privateKey), alg, false, ['sign']) : privateKey;
+  if (info.type === 'ec' && (info.curve === 'P-256' || info.curve === 'P-384')) {
+    const key = await importAs({ name: 'ECDSA', namedCurve: info.curve });
+    const scheme = info.curve === 'P-256' ? S.ecdsa_secp256r1_sha256 : S.ecdsa_secp384r1_sha384;
+    const hash = info.curve === 'P-256' ? 'SHA-256' : 'SHA-384';
+    return {
+      schemes: [scheme],
+      sign: async (_s, content) => ecdsaRawToDer(new Uint8Array(await subtle().sign({ name: 'ECDSA', hash }, key, bufferSource(content)))),
+    };
+  }
+  if (info.type === 'ed25519') {
+    const key = await importAs({ name: 'Ed25519' });
+    return { schemes: [S.ed25519], sign: async (_s, content) => new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key, bufferSource(content))) };
+  }
+  if (info.type === 'rsa' && !info.pssOnly) {
+    const keys = new Map<number, CryptoKey>();
+    const hashes: Record<number, 'SHA-256' | 'SHA-384' | 'SHA-512'> = { [S.rsa_pss_rsae_sha256]: 'SHA-256', [S.rsa_pss_rsae_sha384]: 'SHA-384', [S.rsa_pss_rsae_sha512]: 'SHA-512' };
+    return {
+      schemes: [S.rsa_pss_rsae_sha256, S.rsa_pss_rsae_sha384, S.rsa_pss_rsae_sha512],
+      async sign(scheme, content) {
+        const hash = hashes[scheme];
+        let key = keys.get(scheme);
+        if (!key) {
+          // A CryptoKey is bound to one hash; a PKCS#8 key can be imported once per hash.
+          key = await importAs({ name: 'RSA-PSS', hash });
+          keys.set(scheme, key);
+        }
+        const saltLength = hash === 'SHA-256' ? 32 : hash === 'SHA-384' ? 48 : 64;
+        return new Uint8Array(await subtle().sign({ name: 'RSA-PSS', saltLength }, key, bufferSource(content)));
+      },
+    };
+  }
+  throw new Error(`this key type cannot sign a TLS 1.3 CertificateVerify here (${info.type})`);
+}
+
+/** WebCrypto gives ECDSA signatures as r || s; TLS wants DER SEQUENCE { INTEGER r, INTEGER s }. */
+export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
+  const half = raw.length / 2;
+  const integer = (b: Uint8Array): Uint8Array => {
+    let i = 0;
+    while (i < b.length - 1 && b[i] === 0) i++;
+    let v = b.subarray(i);
+    if (v[0] & 0x80) v = concat(Uint8Array.of(0), v);
+    return concat(Uint8Array.of(0x02, v.length), v);
+  };
+  const body = concat(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
+  const len = body.length < 0x80 ? Uint8Array.of(body.length) : Uint8Array.of(0x81, body.length);
+  return concat(Uint8Array.of(0x30), len, body);
+}

@@ -1,0 +1,373 @@
+// The TLS 1.3 client handshake as one small state per expected message (RFC 8446 §2, §4), in the manner of
+// rustls' ExpectEncryptedExtensions/ExpectCertificate/... : each state checks its message, does its step,
+// and names the next state.
+import { describePublicKey } from '../../crypto/signature.ts';
+import { verifySignature } from '../../crypto/signature.ts';
+import { equalBytes, toHex } from '../../util/bytes.ts';
+import { KeySchedule13 } from '../key-schedule13.ts';
+import { TlsAlertError, alertError } from '../record/alerts.ts';
+import { TlsError, fail } from '../errors.ts';
+import {
+  DOWNGRADE_TLS11,
+  DOWNGRADE_TLS12,
+  ExtensionType as X,
+  HandshakeType as HT,
+  ProtocolVersion,
+  extensionName,
+  groupName,
+  handshakeName,
+  schemeName,
+} from '../messages/constants.ts';
+import { findExtension, type Extension } from '../messages/extensions.ts';
+import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
+import { GROUP_NAMES, suiteByCode } from '../suites.ts';
+import { certificateSpki, certificateVerifyContent, createSigner, schemeAlgorithm } from './signatures.ts';
+import { sendSecondClientHello } from './client-hello.ts';
+import type { HandshakeContext } from './context.ts';
+import type { ReceivedMessage } from './message-reader.ts';
+import type { ClientCertificate } from './options.ts';
+
+export interface State {
+  readonly name: string;
+  /** Handle the next message; the next state, or null when the handshake is complete. */
+  handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null>;
+}
+
+function expect<T extends ReceivedMessage['message']['type']>(m: ReceivedMessage, type: T, state: string): Extract<ReceivedMessage['message'], { type: T }> {
+  if (m.message.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/_/g, ' ')}, got ${m.name}`);
+  return m.message as Extract<ReceivedMessage['message'], { type: T }>;
+}
+
+/** Extensions a message may carry (RFC 8446 §4.2 table); anything the client did not offer is unsolicited. */
+function checkExtensions(ctx: HandshakeContext, list: Extension[], allowed: number[], where: string, mustBeOffered = true): void {
+  for (const e of list) {
+    if (!allowed.includes(e.code)) {
+      if (e.code in KNOWN_CODES) throw fail.illegal(`${where} must not carry the ${extensionName(e.code)} extension`);
+      throw fail.unsupportedExtension(`${where} carries ${extensionName(e.code)}, which the client did not offer`);
+    }
+    if (mustBeOffered && !ctx.offered.has(e.code) && e.code !== X.supported_groups) {
+      throw fail.unsupportedExtension(`${where} carries ${extensionName(e.code)}, which the client did not offer`);
+    }
+  }
+}
+const KNOWN_CODES: Record<number, true> = Object.fromEntries(Object.values(X).map((c) => [c, true]));
+
+// ---------------------------------------------------------------------------------------------
+
+export class ExpectServerHello implements State {
+  readonly name: string;
+  constructor(private readonly afterRetry: boolean) {
+    this.name = afterRetry ? 'ExpectServerHelloAfterRetry' : 'ExpectServerHello';
+  }
+
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+    const sh = expect(m, 'server_hello', this.name);
+    this.checkCommon(ctx, sh);
+    if (sh.isHelloRetryRequest) {
+      if (this.afterRetry) throw fail.unexpected('a second HelloRetryRequest is not allowed (RFC 8446 §4.1.4)');
+      await this.onRetry(ctx, sh, m);
+      return new ExpectServerHello(true);
+    }
+    await this.onServerHello(ctx, sh, m);
+    return new ExpectEncryptedExtensions();
+  }
+
+  /** Checks shared by ServerHello and HelloRetryRequest. */
+  private checkCommon(ctx: HandshakeContext, sh: ServerHello): void {
+    const sv = findExtension(sh.extensions, X.supported_versions);
+    if (!sv) {
+      // A TLS 1.2-or-older answer. If a TLS 1.3 server marks it as a downgrade, someone tampered (RFC 8446 §4.1.3).
+      const tail = sh.random.subarray(24);
+      if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11)) {
+        throw alertError('illegal_parameter', `the ServerHello.random ends with the ${equalBytes(tail, DOWNGRADE_TLS12) ? 'TLS 1.2' : 'TLS 1.1'} downgrade sentinel: an attacker may be forcing an older version`, { code: 'DOWNGRADE_DETECTED' });
+      }
+      throw fail.version(`the server answered with ${sh.legacyVersion === 0x0303 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
+    }
+    if (sv.selectedVersion !== ProtocolVersion.TLS13) throw fail.illegal(`the server selected version 0x${(sv.selectedVersion ?? 0).toString(16)}, which the client did not offer`);
+    if (sh.legacyVersion !== ProtocolVersion.TLS12) throw fail.illegal(`legacy_version must be 0x0303, got 0x${sh.legacyVersion.toString(16)}`);
+    if (!equalBytes(sh.sessionIdEcho, ctx.clientHello.sessionId)) throw fail.illegal('the server did not echo the client\'s legacy_session_id');
+    if (sh.compressionMethod !== 0) throw fail.illegal('legacy_compression_method must be 0');
+    if (!ctx.clientHello.cipherSuites.includes(sh.cipherSuite)) throw fail.illegal(`the server chose cipher suite 0x${sh.cipherSuite.toString(16)}, which the client did not offer`);
+    if (ctx.suite && ctx.suite.code !== sh.cipherSuite) throw fail.illegal('the ServerHello cipher suite differs from the HelloRetryRequest\'s');
+  }
+
+  private async onRetry(ctx: HandshakeContext, hrr: ServerHello, m: ReceivedMessage): Promise<void> {
+    checkExtensions(ctx, hrr.extensions, [X.supported_versions, X.key_share, X.cookie], 'HelloRetryRequest', false);
+    const ks = findExtension(hrr.extensions, X.key_share);
+    const cookie = findExtension(hrr.extensions, X.cookie);
+    if (ks) {
+      const g = ks.selectedGroup!;
+      if (!ctx.options.groupCodes.includes(g)) throw fail.illegal(`the HelloRetryRequest asks for ${groupName(g)}, which the client did not offer`);
+      if (ctx.keyShares.has(g)) throw fail.illegal(`the HelloRetryRequest asks for ${groupName(g)}, for which the client already sent a key share`);
+    }
+    if (!ks && !cookie) throw fail.illegal('the HelloRetryRequest would not change the ClientHello');
+    ctx.suite = suiteByCode(hrr.cipherSuite)!;
+    ctx.hrr = true;
+    ctx.summary.helloRetryRequest = true;
+    ctx.summary.cipherSuite = ctx.suite.name;
+    ctx.transcript.setHash(ctx.suite.hash);
+    // ClientHello1 becomes message_hash(ClientHello1) (RFC 8446 §4.4.1).
+    await ctx.transcript.replaceWithMessageHash();
+    ctx.transcript.add(m.bytes, 'HelloRetryRequest', m.eventIndex);
+    ctx.emit({ kind: 'note', text: `HelloRetryRequest: the server wants ${ks ? `a key share for ${groupName(ks.selectedGroup!)}` : 'the cookie echoed'}; ClientHello1 is replaced by its hash in the transcript` });
+    // Middlebox compatibility: a dummy ChangeCipherSpec before the second ClientHello (RFC 8446 §D.4).
+    await sendCcsOnce(ctx);
+    ctx.keyShares.clear();
+    await sendSecondClientHello(ctx, ks?.selectedGroup, cookie?.cookie);
+  }
+
+  private async onServerHello(ctx: HandshakeContext, sh: ServerHello, m: ReceivedMessage): Promise<void> {
+    checkExtensions(ctx, sh.extensions, [X.supported_versions, X.key_share, X.pre_shared_key], 'ServerHello');
+    const suite = suiteByCode(sh.cipherSuite)!;
+    ctx.suite = suite;
+    ctx.summary.cipherSuite = suite.name;
+    ctx.transcript.setHash(suite.hash);
+
+    // Resumption: did the server take our PSK?
+    const psk = findExtension(sh.extensions, X.pre_shared_key);
+    if (psk) {
+      if (!ctx.pskOffered || !ctx.pskSchedule) throw fail.unsupportedExtension('the server accepted a PSK the client did not offer');
+      if (psk.selectedIdentity !== 0) throw fail.illegal(`the server selected PSK identity ${psk.selectedIdentity}; the client offered only identity 0`);
+      if (ctx.pskSchedule.hash !== suite.hash) throw fail.illegal('the server selected a cipher suite whose hash does not match the PSK');
+      ctx.schedule = ctx.pskSchedule;
+      ctx.summary.resumed = true;
+      ctx.emit({ kind: 'note', text: 'the server accepted the session ticket: this is a resumed handshake (psk_dhe_ke), no certificate this time' });
+    } else {
+      ctx.schedule = new KeySchedule13(suite.hash, ctx.emit);
+      await ctx.schedule.deriveEarlySecret();
+    }
+
+    const ks = findExtension(sh.extensions, X.key_share);
+    if (!ks?.share) throw alertError('missing_extension', 'the ServerHello has no key_share (this client only does (EC)DHE key exchange)', { code: 'MISSING_EXTENSION' });
+    const ours = ctx.keyShares.get(ks.share.group);
+    if (!ours) throw fail.illegal(`the server's key share is for ${groupName(ks.share.group)}, for which the client sent no key share`);
+    ctx.summary.group = GROUP_NAMES[ks.share.group];
+    const shared = await ours.computeSharedSecret(ks.share.keyExchange);
+    ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared) });
+
+    ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
+    await ctx.schedule.deriveHandshakeSecret(shared);
+    const secrets = await ctx.schedule.handshakeTrafficSecrets(await ctx.transcript.hash());
+    ctx.clientHandshakeSecret = secrets.client;
+    ctx.serverHandshakeSecret = secrets.server;
+    ctx.reader.assertAtMessageBoundary('after ServerHello');
+    await ctx.channel.setReadKeys(suite, await ctx.schedule.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
+  }
+}
+
+class ExpectEncryptedExtensions implements State {
+  readonly name = 'ExpectEncryptedExtensions';
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+    const ee = expect(m, 'encrypted_extensions', this.name);
+    checkExtensions(
+      ctx,
+      ee.extensions,
+      [X.server_name, X.max_fragment_length, X.supported_groups, X.use_srtp, X.heartbeat, X.alpn, 19, 20, X.early_data, X.record_size_limit],
+      'EncryptedExtensions',
+    );
+    const alpn = findExtension(ee.extensions, X.alpn);
+    if (alpn) {
+      const chosen = alpn.protocols![0];
+      if (!ctx.options.alpn?.includes(chosen)) throw fail.illegal(`the server selected ALPN protocol "${chosen}", which the client did not offer`);
+      ctx.summary.alpn = chosen;
+    }
+    if (findExtension(ee.extensions, X.early_data)) throw fail.unsupportedExtension('the server accepted early data the client did not send');
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    return ctx.summary.resumed ? new ExpectFinished() : new ExpectCertificateOrRequest();
+  }
+}
+
+class ExpectCertificateOrRequest implements State {
+  readonly name = 'ExpectCertificateOrCertificateRequest';
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+    if (m.message.type === 'certificate_request') {
+      const cr = m.message as CertificateRequest;
+      if (cr.context.length !== 0) throw fail.illegal('a CertificateRequest during the handshake must have an empty context');
+      checkExtensions(ctx, cr.extensions, [X.signature_algorithms, X.signature_algorithms_cert, X.status_request, X.signed_certificate_timestamp, X.certificate_authorities, X.oid_filters], 'CertificateRequest', false);
+      if (!findExtension(cr.extensions, X.signature_algorithms)) throw alertError('missing_extension', 'the CertificateRequest has no signature_algorithms', { code: 'MISSING_EXTENSION' });
+      ctx.certificateRequest = cr;
+      ctx.summary.clientCertificateRequested = true;
+      ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+      return new ExpectCertificate();
+    }
+    return new ExpectCertificate().handle(ctx, m);
+  }
+}
+
+class ExpectCertificate implements State {
+  readonly name = 'ExpectCertificate';
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+    const cert = expect(m, 'certificate', this.name) as Certificate;
+    if (cert.context.length !== 0) throw fail.illegal('the server\'s Certificate must have an empty request context');
+    if (cert.entries.length === 0) throw alertError('decode_error', 'the server sent an empty certificate list', { code: 'DECODE_ERROR' });
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    const chain = cert.entries.map((e) => e.certData);
+    ctx.summary.certificate.chain = chain;
+    await verifyChain(ctx, chain);
+    return new ExpectCertificateVerify(chain[0]);
+  }
+}
+
+/** Ask the verifier; emit 'cert-result'. A failure ends the handshake unless the user can still override it. */
+async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<void> {
+  const o = ctx.options;
+  const summary = ctx.summary.certificate;
+  let outcome;
+  if (!o.verifier) {
+    outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no certificate verifier is configured, so the server cannot be authenticated' } };
+  } else {
+    try {
+      outcome = await o.verifier.verify({ chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()), emit: (e) => void ctx.emit(e) });
+    } catch (e) {
+      outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
+    }
+  }
+  summary.outcome = outcome;
+  summary.verified = outcome.ok;
+  summary.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
+  const canOverride = !!o.insecure || !!o.breakpoints?.serverAuth;
+  summary.overridden = !outcome.ok && !!o.insecure;
+  ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(summary.overridden ? { overridden: true } : {}) });
+  if (!outcome.ok && !canOverride) throw certificateAlert(outcome.error!.code, outcome.error!.message);
+}
+
+/** The alert that best names a certificate failure (RFC 8446 §6.2). */
+export function certificateAlert(code: string, message: string): TlsAlertError {
+  const c = code.toUpperCase();
+  const alert = c.includes('EXPIRED') || c.includes('NOT_YET_VALID')
+    ? 'certificate_expired'
+    : c.includes('REVOKED')
+      ? 'certificate_revoked'
+      : c.includes('UNKNOWN_ISSUER') || c.includes('UNTRUSTED') || c.includes('SELF_SIGNED') || c.includes('NO_TRUST') || c.includes('ISSUER')
+        ? 'unknown_ca'
+        : c.includes('UNSUPPORTED')
+          ? 'unsupported_certificate'
+          : 'bad_certificate';
+  return alertError(alert, message, { code });
+}
+
+class ExpectCertificateVerify implements State {
+  readonly name = 'ExpectCertificateVerify';
+  constructor(private readonly leaf: Uint8Array) {}
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+    const cv = expect(m, 'certificate_verify', this.name);
+    if (!ctx.options.signatureSchemes.includes(cv.scheme)) throw fail.illegal(`the server signed with ${schemeName(cv.scheme)}, which the client did not offer`);
+    const transcriptHash = await ctx.transcript.hash();
+    const content = certificateVerifyContent('server', transcriptHash);
+    let spki: Uint8Array;
+    try {
+      spki = certificateSpki(this.leaf);
+    } catch (e) {
+      throw alertError('bad_certificate', `the server's certificate cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+    }
+    const algorithm = schemeAlgorithm(cv.scheme, describePublicKey(spki));
+    if (typeof algorithm === 'string') throw fail.illegal(algorithm);
+    let ok = false;
+    let detail: string | undefined;
+    try {
+      ok = await verifySignature(spki, algorithm, content, cv.signature);
+    } catch (e) {
+      detail = (e as Error).message;
+    }
+    ctx.emit({ kind: 'signature', subject: 'CertificateVerify', scheme: schemeName(cv.scheme), signedContent: toHex(content), signature: toHex(cv.signature), ok, ...(detail ? { detail } : ok ? {} : { detail: 'the signature does not match the certificate\'s public key' }) });
+    if (!ok) throw fail.badCertificateVerify(`the server's CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
+    ctx.summary.signatureScheme = schemeName(cv.scheme);
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+
+    // Break on server authentication: the chain is known and the server proved it holds the key.
+    if (ctx.options.breakpoints?.serverAuth) {
+      const cert = ctx.summary.certificate;
+      const decision = await ctx.pause('server-auth', cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
+      if (decision === 'abort') {
+        if (!cert.verified && !ctx.options.insecure) throw certificateAlert(cert.error!.code, cert.error!.message);
+        throw fail.canceled('the user rejected the server after authentication');
+      }
+      if (!cert.verified) {
+        cert.overridden = true;
+        ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
+      }
+    }
+    return new ExpectFinished();
+  }
+}
+
+class ExpectFinished implements State {
+  readonly name = 'ExpectFinished';
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+    const fin = expect(m, 'finished', this.name);
+    const suite = ctx.requireSuite();
+    const schedule = ctx.schedule!;
+    const expected = await schedule.finishedVerifyData(ctx.serverHandshakeSecret!, await ctx.transcript.hash(), 'server');
+    const ok = equalBytes(expected, fin.verifyData);
+    ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
+    if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or keys');
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    ctx.reader.ccsAllowed = false;
+
+    // Application secrets cover the transcript up to the server's Finished.
+    const afterServerFinished = await ctx.transcript.hash();
+    await schedule.deriveMasterSecret();
+    const app = await schedule.applicationTrafficSecrets(afterServerFinished);
+    await schedule.exporterMasterSecret(afterServerFinished);
+    ctx.reader.assertAtMessageBoundary('after the server Finished');
+    await ctx.channel.setReadKeys(suite, await schedule.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
+
+    await sendClientFlight(ctx);
+    const resumption = await schedule.resumptionMasterSecret(await ctx.transcript.hash());
+    await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(app.client, suite.keyLength, 'client_application'), 'application');
+    ctx.currentWriteEpoch = 'application';
+    ctx.secrets = { clientApp: app.client, serverApp: app.server, resumption };
+    return null;
+  }
+}
+
+async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
+  if (ctx.ccsSent) return;
+  ctx.ccsSent = true;
+  await ctx.channel.write(20, Uint8Array.of(1));
+}
+
+/** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
+async function sendClientFlight(ctx: HandshakeContext): Promise<void> {
+  const suite = ctx.requireSuite();
+  const schedule = ctx.schedule!;
+  await sendCcsOnce(ctx);
+  await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(ctx.clientHandshakeSecret!, suite.keyLength, 'client_handshake'), 'handshake');
+  ctx.currentWriteEpoch = 'handshake';
+
+  const cr = ctx.certificateRequest;
+  if (cr) {
+    let cert: ClientCertificate | undefined = ctx.options.clientCertificate;
+    if (ctx.options.breakpoints?.clientCertRequest) {
+      const decision = await ctx.pause('client-cert-request', cert ? 'a client certificate is configured' : 'no client certificate configured');
+      if (decision === 'abort') throw fail.canceled('the user stopped the handshake at the client certificate request');
+      if (decision === 'decline') cert = undefined;
+      else if (typeof decision === 'object') cert = decision.clientCertificate;
+    }
+    let signer = null;
+    let scheme = 0;
+    if (cert) {
+      signer = await createSigner(cert.chain[0], cert.privateKey);
+      const wanted = findExtension(cr.extensions, X.signature_algorithms)!.schemes ?? [];
+      scheme = signer.schemes.find((s) => wanted.includes(s)) ?? 0;
+      if (!scheme) {
+        ctx.emit({ kind: 'note', text: 'the client certificate\'s key cannot make any signature the server accepts: sending an empty Certificate instead' });
+        signer = null;
+      }
+    }
+    const entries = signer && cert ? cert.chain.map((certData) => ({ certData, extensions: [] })) : [];
+    await ctx.send({ type: 'certificate', context: cr.context, entries });
+    ctx.summary.clientCertificateSent = entries.length > 0;
+    if (signer) {
+      const content = certificateVerifyContent('client', await ctx.transcript.hash());
+      const signature = await signer.sign(scheme, content);
+      ctx.emit({ kind: 'signature', subject: 'client CertificateVerify', scheme: schemeName(scheme), signedContent: toHex(content), signature: toHex(signature), ok: true, detail: 'signed by this client' });
+      await ctx.send({ type: 'certificate_verify', scheme, signature });
+    }
+  }
+  const verifyData = await schedule.finishedVerifyData(ctx.clientHandshakeSecret!, await ctx.transcript.hash(), 'client');
+  ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
+  await ctx.send({ type: 'finished', verifyData });
+}
+
+export { handshakeName, HT, TlsError };

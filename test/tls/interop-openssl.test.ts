@@ -1,0 +1,196 @@
+// Interop against real `openssl s_server` processes started here, bound to 127.0.0.1.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
+import type { TraceRecorder } from '../../src/trace/recorder.ts';
+import { connectTcp } from '../../src/transport/tcp.ts';
+import { utf8 } from '../../src/util/bytes.ts';
+import { makePki, recorder, startSServer, type SServer, type TestPki } from './helpers.ts';
+
+let pki: TestPki;
+const servers: SServer[] = [];
+
+beforeAll(() => {
+  pki = makePki();
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  fs.rmSync(pki.dir, { recursive: true, force: true });
+});
+
+async function server(extra: string[], opts?: { cert?: string; key?: string }): Promise<SServer> {
+  const s = await startSServer(pki, extra, opts);
+  servers.push(s);
+  return s;
+}
+
+// TODO(x509): verify with createVerifier({ anchors: [pki.rootDer] }) once src/x509/verifier.ts lands; until then
+// these tests run with `insecure` and assert the chain that reached the verifier step.
+async function connect(s: SServer, options: Partial<TlsClientOptions> = {}, rec: TraceRecorder = recorder()) {
+  const transport = await connectTcp('127.0.0.1', s.port);
+  const conn = await connectTls(transport, { serverName: 'localhost', insecure: true, timeoutMs: 10_000, ...options }, rec.emit);
+  return { conn, rec };
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('openssl s_server interop', () => {
+  for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
+    it(`negotiates ${suite} and exchanges data`, async () => {
+      const s = await server(['-ciphersuites', suite]);
+      const { conn, rec } = await connect(s);
+      expect(conn.summary.cipherSuite).toBe(suite);
+      expect(conn.summary.certificate.chain.length).toBe(2);
+      await conn.write(utf8.encode('hello from tls-lens\n'));
+      await waitFor(() => s.output().includes('hello from tls-lens'));
+      s.type('hello from openssl\n');
+      expect(utf8.decode((await conn.read())!)).toBe('hello from openssl\n');
+      await conn.close();
+      const finished = rec.events.filter((e) => e.kind === 'finished');
+      expect(finished.map((f) => [f.direction, f.ok])).toEqual([['server', true], ['client', true]]);
+    });
+  }
+
+  for (const [group, name] of [['X25519', 'x25519'], ['P-256', 'secp256r1'], ['P-384', 'secp384r1']] as const) {
+    it(`key exchange over ${name} without a retry when the share matches`, async () => {
+      const s = await server(['-groups', group]);
+      const { conn, rec } = await connect(s, { keyShareGroups: [name] });
+      expect(conn.summary.group).toBe(name);
+      expect(conn.summary.helloRetryRequest).toBe(false);
+      expect(rec.events.some((e) => e.kind === 'key-exchange' && e.group === name)).toBe(true);
+      await conn.close();
+    });
+  }
+
+  it('HelloRetryRequest when the server wants P-384 (message_hash transcript, second key share)', async () => {
+    const s = await server(['-groups', 'P-384']);
+    const { conn, rec } = await connect(s);
+    expect(conn.summary.helloRetryRequest).toBe(true);
+    expect(conn.summary.group).toBe('secp384r1');
+    const hellos = rec.events.filter((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'ClientHello');
+    expect(hellos.length).toBe(2);
+    expect(rec.events.some((e) => e.kind === 'transcript' && e.covers[0] === 'message_hash(ClientHello)')).toBe(true);
+    await conn.close();
+  });
+
+  it('RSA server certificate: rsa_pss_rsae CertificateVerify', async () => {
+    const s = await server([], { cert: pki.rsaCert, key: pki.rsaKey });
+    const { conn, rec } = await connect(s);
+    expect(conn.summary.signatureScheme).toMatch(/^rsa_pss_rsae_sha/);
+    expect(rec.events.some((e) => e.kind === 'signature' && e.ok)).toBe(true);
+    await conn.close();
+  });
+
+  it('client certificate requested (-verify 1): sends an empty Certificate without one', async () => {
+    const s = await server(['-verify', '1']);
+    const { conn } = await connect(s);
+    expect(conn.summary.clientCertificateRequested).toBe(true);
+    expect(conn.summary.clientCertificateSent).toBe(false);
+    await conn.write(utf8.encode('anon\n'));
+    await waitFor(() => s.output().includes('anon'));
+    await conn.close();
+  });
+
+  it('client certificate required (-Verify 1): the server refuses without one', async () => {
+    const s = await server(['-Verify', '1']);
+    const rec = recorder();
+    // TLS 1.3 clients finish first: the refusal arrives either during our Finished or on the first read.
+    await expect(connect(s, {}, rec).then(({ conn }) => conn.read())).rejects.toMatchObject({ code: 'CERTIFICATE_REQUIRED' });
+    expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'server' && e.name === 'certificate_required')).toBe(true);
+  });
+
+  it('client certificate required (-Verify 1): accepted with a certificate and PKCS#8 key', async () => {
+    const s = await server(['-Verify', '1']);
+    const { conn, rec } = await connect(s, { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } });
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    expect(rec.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'CertificateVerify')).toBe(true);
+    await conn.write(utf8.encode('with cert\n'));
+    await waitFor(() => s.output().includes('with cert'));
+    expect(s.output()).toMatch(/TLS Lens test client/);
+    await conn.close();
+  });
+
+  it('client-cert-request breakpoint supplies the certificate on demand', async () => {
+    const s = await server(['-Verify', '1']);
+    const seen: string[] = [];
+    const { conn, rec } = await connect(s, {
+      breakpoints: { clientCertRequest: true },
+      onBreak: async (info) => {
+        seen.push(info.breakpoint);
+        return { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } };
+      },
+    });
+    expect(seen).toEqual(['client-cert-request']);
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    expect(rec.events.filter((e) => e.kind === 'pause').length).toBe(2);
+    await conn.close();
+  });
+
+  it('tickets and resumption (psk_dhe_ke with binder)', async () => {
+    const s = await server(['-num_tickets', '2']);
+    const first = await connect(s);
+    const session = await first.conn.waitForSession(3000);
+    expect(session).toBeDefined();
+    await first.conn.close();
+    const second = await connect(s, { session });
+    expect(second.conn.summary.resumed).toBe(true);
+    expect(second.conn.summary.certificate.chain.length).toBe(0);
+    expect(second.rec.events.some((e) => e.kind === 'key' && e.name === 'psk_binder')).toBe(true);
+    await second.conn.write(utf8.encode('resumed\n'));
+    await waitFor(() => s.output().includes('resumed'));
+    await second.conn.close();
+  });
+
+  it('KeyUpdate from the server (update_requested) and one initiated by the client', async () => {
+    const s = await server([]);
+    const { conn, rec } = await connect(s);
+    await conn.write(utf8.encode('before\n'));
+    await waitFor(() => s.output().includes('before'));
+    s.type('K\n');
+    await new Promise((r) => setTimeout(r, 300));
+    s.type('after update\n');
+    expect(utf8.decode((await conn.read())!)).toBe('after update\n');
+    const names = rec.events.filter((e) => e.kind === 'key').map((e) => (e as { name: string }).name);
+    expect(names).toContain('server_next_application_traffic_secret');
+    expect(names).toContain('client_next_application_traffic_secret');
+    // Our own new keys work: the server reads what we send after the update.
+    await conn.keyUpdate(false);
+    await conn.write(utf8.encode('after client update\n'));
+    await waitFor(() => s.output().includes('after client update'));
+    await conn.close();
+  });
+
+  it('server-auth breakpoint can abort: user_canceled is sent', async () => {
+    const s = await server([]);
+    const rec = recorder();
+    const transport = await connectTcp('127.0.0.1', s.port);
+    await expect(
+      connectTls(transport, { serverName: 'localhost', insecure: true, breakpoints: { serverAuth: true }, onBreak: async () => 'abort' }, rec.emit),
+    ).rejects.toMatchObject({ code: 'USER_CANCELED' });
+    expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'client' && e.name === 'user_canceled')).toBe(true);
+  });
+
+  it('pausing after every message does not break the connection', async () => {
+    const s = await server([]);
+    let pauses = 0;
+    const { conn } = await connect(s, {
+      breakpoints: { afterEachMessage: true },
+      onBreak: async () => {
+        pauses++;
+        await new Promise((r) => setTimeout(r, 30));
+        return 'continue';
+      },
+      timeoutMs: 2000,
+    });
+    expect(pauses).toBeGreaterThanOrEqual(6);
+    await conn.write(utf8.encode('after pauses\n'));
+    await waitFor(() => s.output().includes('after pauses'));
+    await conn.close();
+  });
+});
