@@ -240,6 +240,17 @@ describe('bad records', () => {
     await expectAlert(rl.readRecord(), 'UNEXPECTED_MESSAGE', 10);
   });
 
+  it('an unprotected alert after keys are installed is refused, naming the alert, and kept in the trace', async () => {
+    const trace = new TraceRecorder(() => 0);
+    const rl = new RecordLayer(scriptedTransport([h('15030300020228')]), trace.emit);
+    rl.setReadProtector(await serverHs());
+    const e = await expectAlert(rl.readRecord(), 'UNEXPECTED_MESSAGE', 10);
+    expect(e.message).toMatch(/fatal handshake_failure/);
+    const ev = trace.events.at(-1) as RecordEvent;
+    expect(ev.fields.map((f) => f.name)).toEqual(['content_type', 'legacy_record_version', 'length', 'fragment']);
+    expect(ev.fields[3].value).toBe('fatal handshake_failure');
+  });
+
   it('the sequence number never wraps', async () => {
     const p = await serverAp();
     p.setSequenceForTest((1n << 64n) - 1n);

@@ -125,7 +125,8 @@ export class RecordLayer {
       opened = await protector.decrypt(raw);
     } catch (e) {
       // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
-      this.emitRecord(this.peer, protector.epoch, Number(protector.nextSeq) - 1, raw.bytes, protectedRecordFields(raw.bytes, protector.tagLength));
+      const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
+      this.emitRecord(this.peer, protector.epoch, Math.max(0, Number(protector.nextSeq) - 1), raw.bytes, fields);
       throw asAlert(e);
     }
     if (opened.fragment.length > this.maxReadPlaintext) {

@@ -6,7 +6,7 @@ import type { Epoch } from '../../trace/types.ts';
 import { concat } from '../../util/bytes.ts';
 import { createAead, type Aead, type AeadOptions } from '../crypto/aead.ts';
 import type { Tls13Suite } from '../suites.ts';
-import { alertError } from './alerts.ts';
+import { alertError, alertName } from './alerts.ts';
 import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKnownContentType } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
@@ -102,7 +102,10 @@ export class Tls13RecordProtector implements RecordProtector {
 
   async decrypt(record: RawRecord): Promise<OpenedRecord> {
     if (record.contentType !== ContentType.application_data) {
-      throw alertError('unexpected_message', `a ${contentTypeName(record.contentType)} record arrived unprotected after encryption started`, { code: 'UNEXPECTED_MESSAGE' });
+      const f = record.fragment;
+      // Name a plaintext alert in the message: it is usually the real reason the peer gave up.
+      const what = record.contentType === ContentType.alert && f.length === 2 ? ` (${f[0] === 2 ? 'fatal' : 'warning'} ${alertName(f[1])})` : '';
+      throw alertError('unexpected_message', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`, { code: 'UNEXPECTED_MESSAGE' });
     }
     const fragment = record.fragment;
     const tagLength = this.aead.tagLength;
