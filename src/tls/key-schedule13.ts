@@ -95,15 +95,19 @@ export class KeySchedule13 {
 
   // ---- handshake secret -----------------------------------------------------------------------
 
-  /** Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE). */
-  async deriveHandshakeSecret(sharedSecret: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Handshake Secret = HKDF-Extract(Derive-Secret(Early Secret, "derived", ""), (EC)DHE).
+   * Without a shared secret (PSK-only, psk_ke) the input is HashLen zeros.
+   */
+  async deriveHandshakeSecret(sharedSecret?: Uint8Array): Promise<Uint8Array> {
     this.need('early', 'deriveHandshakeSecret');
     if (this.handshakeSecret) throw new KeyScheduleOrderError('the handshake secret was already derived');
     const salt = await this.derive('early', 'deriveHandshakeSecret', 'derived', 'derived_secret_for_handshake', await emptyHash(this.hash));
-    this.handshakeSecret = await hkdfExtract(this.hash, salt, sharedSecret);
+    const ikm = sharedSecret ?? new Uint8Array(this.hashLength);
+    this.handshakeSecret = await hkdfExtract(this.hash, salt, ikm);
     this.report('HKDF-Extract', 'handshake_secret', undefined, undefined, [
       { name: 'salt (derived from early_secret)', value: salt },
-      { name: 'ecdhe_shared_secret', value: sharedSecret },
+      { name: sharedSecret ? 'ecdhe_shared_secret' : 'ikm (no (EC)DHE: zeros)', value: ikm },
     ], this.handshakeSecret);
     return this.handshakeSecret;
   }

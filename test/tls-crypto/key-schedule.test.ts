@@ -162,6 +162,14 @@ describe('KeySchedule13 on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
     expect(ks.stage).toBe('master');
   });
 
+  it('uses zeros for the handshake secret input of a PSK-only handshake', async () => {
+    const ks = new KeySchedule13('SHA-256');
+    await ks.deriveEarlySecret(h(S3.resumptionPsk));
+    const hs = await ks.deriveHandshakeSecret();
+    const salt = await deriveSecret('SHA-256', h(S4.earlySecret), 'derived', await digest('SHA-256', new Uint8Array(0)));
+    expect(toHex(hs)).toBe(toHex(await hkdfExtract('SHA-256', salt, new Uint8Array(32))));
+  });
+
   it('derives the next application traffic secret for KeyUpdate (SHA-384 lengths too)', async () => {
     const ks = new KeySchedule13('SHA-384');
     const secret = new Uint8Array(48).fill(1);

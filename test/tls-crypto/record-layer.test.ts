@@ -316,6 +316,31 @@ describe('framing', () => {
     expect(toHex(concat(...parts))).toBe(toHex(data));
   });
 
+  it('keeps wire order equal to sequence order when writes are not awaited one by one', async () => {
+    const t = scriptedTransport([]);
+    const rl = new RecordLayer(t, () => 0);
+    rl.setWriteProtector(await clientAp());
+    const writes = Array.from({ length: 30 }, (_, i) => rl.writeRecord(23, Uint8Array.of(i), { padding: (i * 37) % 200 }));
+    const failed = rl.writeRecord(22, new Uint8Array(0));
+    writes.push(rl.writeRecord(23, Uint8Array.of(30)));
+    await expect(failed).rejects.toThrow(/empty handshake/);
+    await Promise.all(writes);
+    const reader = new RecordLayer(scriptedTransport([joined(t)]), () => 0, { side: 'server' });
+    reader.setReadProtector(await clientAp());
+    for (let i = 0; i <= 30; i++) expect(await reader.readRecord()).toMatchObject({ fragment: Uint8Array.of(i), seq: i });
+    expect(await reader.readRecord()).toBeNull();
+  });
+
+  it('refuses a second readRecord while one is pending', async () => {
+    let release: (v: Uint8Array | null) => void = () => {};
+    const slow = { write: async () => {}, close: async () => {}, read: () => new Promise<Uint8Array | null>((r) => (release = r)) };
+    const rl = new RecordLayer(slow, () => 0);
+    const first = rl.readRecord();
+    await expect(rl.readRecord()).rejects.toThrow(/still pending/);
+    release(null);
+    expect(await first).toBeNull();
+  });
+
   it('fragments at 2^14 by default', async () => {
     const t = scriptedTransport([]);
     const rl = new RecordLayer(t, () => 0);

@@ -52,6 +52,8 @@ export class RecordLayer {
   private plaintextReadSeq = 0;
   private plaintextWriteSeq = 0;
   private maxFragment: number;
+  private writeQueue: Promise<unknown> = Promise.resolve();
+  private reading = false;
   private readonly maxReadPlaintext: number;
 
   constructor(
@@ -99,9 +101,20 @@ export class RecordLayer {
   /**
    * The next record, decrypted if keys are installed; null on a clean end of stream.
    * Throws TlsAlertError for anything malformed; a protected record that fails to decrypt is
-   * still reported to the trace (as received bytes) before the error is thrown.
+   * still reported to the trace (as received bytes) before the error is thrown. A transport
+   * failure rejects with the transport's own error. One read at a time: a second concurrent call throws.
    */
   async readRecord(): Promise<ReceivedRecord | null> {
+    if (this.reading) throw new Error('readRecord called while another readRecord is still pending');
+    this.reading = true;
+    try {
+      return await this.readOne();
+    } finally {
+      this.reading = false;
+    }
+  }
+
+  private async readOne(): Promise<ReceivedRecord | null> {
     const protector = this.readProtector;
     const limit = protector ? protector.maxCiphertextLength : this.maxReadPlaintext;
     const raw = await this.reader.next(limit);
@@ -142,38 +155,59 @@ export class RecordLayer {
 
   /**
    * Send `data` as one or more records of `contentType` (split at the maximum fragment length),
-   * protected if keys are installed. Returns the trace indices of the record events.
+   * protected with the keys installed at the time of the call. Returns the trace indices of the
+   * record events. Calls are queued, so records reach the wire in call order even when callers
+   * do not await each other (sequence numbers and wire order must agree).
    */
-  async writeRecord(contentType: number, data: Uint8Array, options: WriteOptions = {}): Promise<number[]> {
+  writeRecord(contentType: number, data: Uint8Array, options: WriteOptions = {}): Promise<number[]> {
     if (data.length === 0 && contentType !== ContentType.application_data) {
-      throw new Error(`refusing to send an empty ${contentTypeName(contentType)} record (RFC 8446 §5.1)`);
+      return Promise.reject(new Error(`refusing to send an empty ${contentTypeName(contentType)} record (RFC 8446 §5.1)`));
     }
+    const protector = this.writeProtector;
+    const version = this.legacyRecordVersion;
+    const copy = Uint8Array.from(data);
+    return this.enqueueWrite(() => this.sendRecords(protector, version, contentType, copy, options.padding ?? 0));
+  }
+
+  private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, data: Uint8Array, padding: number): Promise<number[]> {
     const indices: number[] = [];
     const wire: Uint8Array[] = [];
-    for (let offset = 0; offset < data.length || (data.length === 0 && offset === 0); offset += this.maxFragment) {
+    let offset = 0;
+    do {
       const piece = data.subarray(offset, Math.min(data.length, offset + this.maxFragment));
-      const protector = this.writeProtector;
+      offset += this.maxFragment;
       if (!protector) {
-        const bytes = concat(Uint8Array.of(contentType, this.legacyRecordVersion >> 8, this.legacyRecordVersion & 0xff, piece.length >> 8, piece.length & 0xff), piece);
+        const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
         indices.push(this.emitRecord(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes)));
         wire.push(bytes);
       } else {
-        const sealed = await protector.encrypt(contentType, piece, options.padding ?? 0);
+        const sealed = await protector.encrypt(contentType, piece, padding);
         indices.push(this.emitRecord(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details));
         wire.push(sealed.bytes);
       }
-      if (data.length === 0) break;
-    }
+    } while (offset < data.length);
     await this.transport.write(wire.length === 1 ? wire[0] : concat(...wire));
     return indices;
   }
 
+  private enqueueWrite<T>(job: () => Promise<T>): Promise<T> {
+    const result = this.writeQueue.then(job);
+    // The queue continues after a failure; the failure goes to this caller only.
+    this.writeQueue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
   /** Send the middlebox-compatibility change_cipher_spec record (always plaintext, RFC 8446 §5). */
-  async writeChangeCipherSpec(): Promise<number> {
-    const bytes = Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
-    const index = this.emitRecord(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
-    await this.transport.write(bytes);
-    return index;
+  writeChangeCipherSpec(): Promise<number> {
+    return this.enqueueWrite(async () => {
+      const bytes = Uint8Array.of(ContentType.change_cipher_spec, 0x03, 0x03, 0x00, 0x01, 0x01);
+      const index = this.emitRecord(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
+      await this.transport.write(bytes);
+      return index;
+    });
   }
 
   async close(): Promise<void> {
