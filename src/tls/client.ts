@@ -57,6 +57,7 @@ function resolveOptions(o: TlsClientOptions): ResolvedOptions {
 /** Stops the handshake after `ms` of running time; pauses at breakpoints do not count. */
 class Watchdog {
   fired = false;
+  onExpire: () => void = () => undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private remaining: number;
   private startedAt = 0;
@@ -72,6 +73,7 @@ class Watchdog {
     this.startedAt = this.clock();
     this.timer = setTimeout(() => {
       this.fired = true;
+      this.onExpire();
       this.onFire();
     }, Math.max(0, this.remaining));
   }
@@ -110,7 +112,10 @@ export async function connectTls(transport: Transport, options: TlsClientOptions
   const ctx = new HandshakeContext(o, emit, channel, reader, new Transcript(null, emit), watchdog);
   emit({ kind: 'connection', phase: 'start', serverName: o.serverName });
   watchdog.resume();
-  try {
+  // The timeout wins even if the transport never wakes a pending read.
+  const expired = new Promise<never>((_, reject) => (watchdog.onExpire = () => reject(new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`))));
+  expired.catch(() => undefined);
+  const run = async () => {
     // The first ClientHello goes out with record version 0x0301 for old middleboxes (RFC 8446 §5.1).
     channel.layer.legacyRecordVersion = 0x0301;
     ctx.setState('SendClientHello');
@@ -123,6 +128,12 @@ export async function connectTls(transport: Transport, options: TlsClientOptions
       await ctx.afterMessage(m.name, m.eventIndex);
       state = await state.handle(ctx, m);
     }
+  };
+  try {
+    const handshake = run();
+    // After a timeout the abandoned run may still fail; that is already reported.
+    handshake.catch(() => undefined);
+    await Promise.race([handshake, expired]);
     ctx.setState('Connected');
     watchdog.stop();
     return new TlsConnection(ctx, o.clock() - started);

@@ -8,7 +8,8 @@ class Pipe {
   private ended = false;
 
   push(chunk: Uint8Array): void {
-    if (this.ended) throw new Error('write after close');
+    // Like TCP after the peer's FIN: the bytes go nowhere, but the write itself succeeds.
+    if (this.ended) return;
     const copy = Uint8Array.from(chunk);
     const reader = this.waiting.shift();
     if (reader) reader(copy);
@@ -52,6 +53,8 @@ export function memoryPair(): [MemoryTransport, MemoryTransport] {
       async close() {
         closed = true;
         out.end();
+        // Releasing the stream also ends our own pending reads.
+        inp.end();
       },
     };
   };

@@ -19,6 +19,8 @@ export interface TestPki {
   clientKey: string;
   clientCertDer: Uint8Array;
   clientKeyPkcs8: Uint8Array;
+  leafDer: Uint8Array;
+  leafKeyPkcs8: Uint8Array;
 }
 
 function run(args: string[], cwd: string): void {
@@ -45,6 +47,8 @@ export function makePki(): TestPki {
   run(['pkcs8', '-topk8', '-nocrypt', '-in', 'client.key', '-outform', 'DER', '-out', 'client.p8'], dir);
   run(['x509', '-in', 'client.pem', '-outform', 'DER', '-out', 'client.der'], dir);
   run(['x509', '-in', 'ca.pem', '-outform', 'DER', '-out', 'ca.der'], dir);
+  run(['pkcs8', '-topk8', '-nocrypt', '-in', 'leaf.key', '-outform', 'DER', '-out', 'leaf.p8'], dir);
+  run(['x509', '-in', 'leaf.pem', '-outform', 'DER', '-out', 'leaf.der'], dir);
   const p = (f: string) => path.join(dir, f);
   return {
     dir,
@@ -58,6 +62,8 @@ export function makePki(): TestPki {
     clientKey: p('client.key'),
     clientCertDer: new Uint8Array(fs.readFileSync(p('client.der'))),
     clientKeyPkcs8: new Uint8Array(fs.readFileSync(p('client.p8'))),
+    leafDer: new Uint8Array(fs.readFileSync(p('leaf.der'))),
+    leafKeyPkcs8: new Uint8Array(fs.readFileSync(p('leaf.p8'))),
   };
 }
 
