@@ -142,11 +142,11 @@ export class RecordLayer {
       this.emitRecord(this.peer, protector.epoch, Math.max(0, Number(protector.nextSeq) - 1), raw.bytes, fields);
       throw asAlert(e);
     }
+    const seq = Number(opened.seq);
+    const eventIndex = this.emitRecord(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
     if (opened.fragment.length > this.maxReadPlaintext) {
       throw alertError('record_overflow', `a decrypted record of ${opened.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
     }
-    const seq = Number(opened.seq);
-    const eventIndex = this.emitRecord(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
     if (opened.fragment.length === 0 && opened.contentType !== ContentType.application_data) {
       throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(opened.contentType)} record`, { code: 'EMPTY_RECORD' });
     }
