@@ -143,7 +143,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     log,
     lab: lab && {
       host: lab.scenarios[0]?.host ?? 'lab.tls-lens.test',
-      address: lab.scenarios[0]?.address ?? host,
+      address: lab.scenarios[0]?.address ?? '127.0.0.1',
       byId: lab.byId,
       byPort: lab.byPort,
     },

@@ -9,13 +9,20 @@ import { canonicalIpLiteral, checkAddress, isOddIpLiteral } from './address-poli
 import type { Allowlist } from './allowlist.ts';
 import { allowlistMatches } from './allowlist.ts';
 
+export interface LabEndpoint {
+  id: string;
+  port: number;
+  /** Loopback address of this scenario's server (the lab's default address when absent). */
+  address?: string;
+}
+
 export interface LabEndpoints {
   /** The name lab certificates are issued for (clients send it as SNI). */
   host: string;
   /** Loopback address the lab servers listen on. */
   address: string;
-  byId(id: string): { id: string; port: number } | undefined;
-  byPort(port: number): { id: string; port: number } | undefined;
+  byId(id: string): LabEndpoint | undefined;
+  byPort(port: number): LabEndpoint | undefined;
 }
 
 export interface TargetPolicy {
@@ -62,7 +69,7 @@ export async function decideTarget(query: URLSearchParams, policy: TargetPolicy)
   if (scenario !== null) {
     const s = policy.lab?.byId(scenario);
     if (!s) return fail('unknown-scenario', CLOSE.unknownScenario, `there is no lab scenario "${scenario.slice(0, 40)}"`);
-    return ok({ label: `scenario ${s.id}`, host: policy.lab!.host, port: s.port, addresses: [policy.lab!.address], scenario: s.id });
+    return ok({ label: `scenario ${s.id}`, host: policy.lab!.host, port: s.port, addresses: [s.address ?? policy.lab!.address], scenario: s.id });
   }
   if (rawTarget === null) return fail('missing-target', CLOSE.badRequest, 'add ?target=host:port or ?scenario=id to the bridge URL');
   const parsed = parseTarget(rawTarget);
@@ -74,7 +81,7 @@ export async function decideTarget(query: URLSearchParams, policy: TargetPolicy)
   const lab = policy.lab;
   if (lab && (host === lab.host || LOOPBACK_NAMES.has(host))) {
     const s = lab.byPort(port);
-    if (s) return ok({ label, host, port, addresses: [lab.address], scenario: s.id });
+    if (s) return ok({ label, host, port, addresses: [s.address ?? lab.address], scenario: s.id });
     if (host === lab.host) return fail('not-a-lab-endpoint', CLOSE.refused, `no lab scenario listens on port ${port}`);
   }
 

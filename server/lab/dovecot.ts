@@ -12,6 +12,7 @@ import { freePort, waitForPort } from './running-server.ts';
 const DOVECOT = '/usr/sbin/dovecot';
 
 export interface DovecotRunning {
+  address: string;
   imapPort: number;
   pop3Port: number;
   stop(): Promise<void>;
@@ -111,5 +112,5 @@ export async function startDovecot(pki: LabPki, address: string): Promise<Doveco
     await stop();
     throw err;
   }
-  return { imapPort, pop3Port, stop };
+  return { address, imapPort, pop3Port, stop };
 }

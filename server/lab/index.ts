@@ -21,6 +21,8 @@ export interface LabOptions {
   only?: string[];
   /** Called for a scenario that cannot run here (e.g. dovecot missing); it is left out of the list. */
   onUnavailable?: (id: string, reason: string) => void;
+  /** Where Dovecot listens (default 127.0.0.2, see below). */
+  dovecotAddress?: string;
 }
 
 export interface Lab {
@@ -38,6 +40,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   const wanted = SCENARIOS.filter((s) => !options.only || options.only.includes(s.id));
   const stops: Array<() => Promise<void>> = [];
   const ports = new Map<string, number>();
+  const addresses = new Map<string, string>();
   const stopAll = async () => {
     await Promise.allSettled(stops.splice(0).map((stop) => stop()));
   };
@@ -55,9 +58,15 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
       if (why) {
         for (const s of dovecotSpecs) options.onUnavailable?.(s.id, why);
       } else {
-        const dovecot = await startDovecot(pki, address);
+        // Dovecot treats a client whose IP equals the listening IP as secure and would allow
+        // plaintext login before STARTTLS; on a second loopback address it behaves as for a remote client.
+        const dovecotAddress = options.dovecotAddress ?? (address === '127.0.0.1' ? '127.0.0.2' : address);
+        const dovecot = await startDovecot(pki, dovecotAddress).catch(() => startDovecot(pki, address));
         stops.push(dovecot.stop);
-        for (const s of dovecotSpecs) ports.set(s.id, s.protocol === 'imap' ? dovecot.imapPort : dovecot.pop3Port);
+        for (const s of dovecotSpecs) {
+          ports.set(s.id, s.protocol === 'imap' ? dovecot.imapPort : dovecot.pop3Port);
+          addresses.set(s.id, dovecot.address);
+        }
       }
     }
   } catch (err) {
@@ -65,7 +74,7 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     throw err;
   }
 
-  const scenarios = wanted.filter((s) => ports.has(s.id)).map((s) => publicScenario(s, ports.get(s.id)!, address));
+  const scenarios = wanted.filter((s) => ports.has(s.id)).map((s) => publicScenario(s, ports.get(s.id)!, addresses.get(s.id) ?? address));
   return {
     scenarios,
     pki,

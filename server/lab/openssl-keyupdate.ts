@@ -39,7 +39,7 @@ export async function startKeyUpdateScenario(pki: LabPki, address: string): Prom
       setTimeout(() => send('k\n'), STEP_MS),
       setTimeout(() => send('After a KeyUpdate (update_not_requested) from the server.\n'), 2 * STEP_MS),
       setTimeout(() => send('K\n'), 3 * STEP_MS),
-      setTimeout(() => send('After a KeyUpdate (update_requested): the client has updated its keys too.\n'), 4 * STEP_MS),
+      setTimeout(() => send('After a KeyUpdate (update_requested): the client must update its own keys before it sends again.\n'), 4 * STEP_MS),
     ];
   });
   child.stderr.resume();

@@ -197,7 +197,7 @@ export const SCENARIOS: ScenarioSpec[] = [
     kind: 'smtp',
     id: 'smtp-starttls',
     title: 'SMTP with STARTTLS',
-    description: 'A real SMTP server (smtp-server library): EHLO, STARTTLS, then TLS with the good lab chain; AUTH is offered only after TLS.',
+    description: 'A real SMTP server (smtp-server library): EHLO, STARTTLS, then TLS with the good lab chain; AUTH is refused (538) until TLS is on.',
     protocol: 'smtp',
     tlsVersions: BOTH,
     whatToNotice: 'The greeting, EHLO and STARTTLS are plaintext anyone can read or strip; the TLS handshake begins only after "220 Ready to start TLS".',
