@@ -1,0 +1,147 @@
+// Certificate signature algorithms: which AlgorithmIdentifiers we accept, which we refuse as weak,
+// and the key rules of the web PKI (CA/B Forum BR 6.1.5, 7.1.3).
+import { children, decodeOid, readRoot, valueOf } from './der.ts';
+import type { HashName, SignatureAlgorithm } from '../crypto/signature.ts';
+import type { DecodedCertificate } from './certificate.ts';
+
+export type AlgorithmVerdict =
+  | { ok: true; algorithm: SignatureAlgorithm; name: string }
+  | { ok: false; weak: boolean; name: string; reason: string };
+
+const HASH_OIDS: Record<string, HashName | 'MD5' | 'SHA-224'> = {
+  '1.3.14.3.2.26': 'SHA-1',
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+  '2.16.840.1.101.3.4.2.4': 'SHA-224',
+  '1.2.840.113549.2.5': 'MD5',
+};
+
+const RSA_PKCS1: Record<string, string> = {
+  '1.2.840.113549.1.1.11': 'SHA-256',
+  '1.2.840.113549.1.1.12': 'SHA-384',
+  '1.2.840.113549.1.1.13': 'SHA-512',
+  '1.2.840.113549.1.1.5': 'SHA-1',
+  '1.2.840.113549.1.1.4': 'MD5',
+  '1.2.840.113549.1.1.2': 'MD2',
+  '1.2.840.113549.1.1.14': 'SHA-224',
+};
+const ECDSA: Record<string, string> = {
+  '1.2.840.10045.4.3.2': 'SHA-256',
+  '1.2.840.10045.4.3.3': 'SHA-384',
+  '1.2.840.10045.4.3.4': 'SHA-512',
+  '1.2.840.10045.4.1': 'SHA-1',
+  '1.2.840.10045.4.3.1': 'SHA-224',
+};
+const STRONG = new Set(['SHA-256', 'SHA-384', 'SHA-512']);
+const RSA_PSS = '1.2.840.113549.1.1.10';
+const MGF1 = '1.2.840.113549.1.1.8';
+const ED25519 = '1.3.101.112';
+const ED448 = '1.3.101.113';
+
+/** Classify a DER AlgorithmIdentifier taken from a certificate's signatureAlgorithm. */
+export function classifySignatureAlgorithm(algId: Uint8Array): AlgorithmVerdict {
+  let oid: string;
+  let params: Uint8Array | undefined;
+  try {
+    const root = readRoot(algId);
+    const parts = children(algId, root);
+    if (parts.length < 1 || parts.length > 2 || parts[0].tag !== 0x06) throw new Error('bad AlgorithmIdentifier');
+    oid = decodeOid(valueOf(algId, parts[0]));
+    params = parts[1] ? algId.subarray(parts[1].start, parts[1].end) : undefined;
+  } catch (e) {
+    return { ok: false, weak: false, name: 'malformed', reason: `the signature algorithm cannot be read: ${(e as Error).message}` };
+  }
+  const isNull = params !== undefined && params.length === 2 && params[0] === 5 && params[1] === 0;
+  if (RSA_PKCS1[oid]) {
+    const hash = RSA_PKCS1[oid];
+    const name = `RSA PKCS#1 v1.5 with ${hash}`;
+    if (!STRONG.has(hash)) return { ok: false, weak: true, name, reason: `${hash} is too weak for certificate signatures` };
+    if (params !== undefined && !isNull) return { ok: false, weak: false, name, reason: 'RSA PKCS#1 v1.5 parameters must be NULL' };
+    return { ok: true, name, algorithm: { kind: 'rsa-pkcs1', hash: hash as HashName } };
+  }
+  if (ECDSA[oid]) {
+    const hash = ECDSA[oid];
+    const name = `ECDSA with ${hash}`;
+    if (!STRONG.has(hash)) return { ok: false, weak: true, name, reason: `${hash} is too weak for certificate signatures` };
+    if (params !== undefined) return { ok: false, weak: false, name, reason: 'ECDSA signature algorithms take no parameters' };
+    return { ok: true, name, algorithm: { kind: 'ecdsa', hash: hash as HashName, encoding: 'der' } };
+  }
+  if (oid === ED25519) {
+    if (params !== undefined) return { ok: false, weak: false, name: 'Ed25519', reason: 'Ed25519 takes no parameters' };
+    return { ok: true, name: 'Ed25519', algorithm: { kind: 'ed25519' } };
+  }
+  if (oid === ED448) return { ok: false, weak: false, name: 'Ed448', reason: 'Ed448 is not supported' };
+  if (oid === RSA_PSS) return classifyPss(params);
+  return { ok: false, weak: true, name: oid, reason: `the signature algorithm ${oid} is not accepted` };
+}
+
+/** RSASSA-PSS-params: hash, MGF1 with the same hash, salt length equal to the hash length, trailer 1. */
+function classifyPss(params: Uint8Array | undefined): AlgorithmVerdict {
+  const name = 'RSA-PSS';
+  if (!params) return { ok: false, weak: true, name, reason: 'RSA-PSS without parameters means SHA-1' };
+  try {
+    const root = readRoot(params);
+    let hash: string = 'SHA-1';
+    let mgfHash: string = 'SHA-1';
+    let salt = 20;
+    for (const field of children(params, root)) {
+      const inner = children(params, field)[0];
+      if (field.tagNumber === 0) hash = hashOf(params, inner);
+      else if (field.tagNumber === 1) {
+        const mgf = children(params, inner);
+        if (decodeOid(valueOf(params, mgf[0])) !== MGF1) throw new Error('only MGF1 is supported');
+        mgfHash = hashOf(params, mgf[1]);
+      } else if (field.tagNumber === 2) {
+        const v = valueOf(params, inner);
+        salt = 0;
+        for (const b of v) salt = salt * 256 + b;
+      } else if (field.tagNumber === 3) {
+        const v = valueOf(params, inner);
+        if (v.length !== 1 || v[0] !== 1) throw new Error('trailerField must be 1');
+      }
+    }
+    const full = `${name} with ${hash}, MGF1 ${mgfHash}, salt ${salt}`;
+    if (!STRONG.has(hash)) return { ok: false, weak: true, name: full, reason: `${hash} is too weak for certificate signatures` };
+    if (mgfHash !== hash) return { ok: false, weak: false, name: full, reason: 'the MGF1 hash differs from the message hash' };
+    const expectedSalt = hash === 'SHA-256' ? 32 : hash === 'SHA-384' ? 48 : 64;
+    if (salt !== expectedSalt) return { ok: false, weak: false, name: full, reason: `the salt length must equal the hash length (${expectedSalt})` };
+    return { ok: true, name: full, algorithm: { kind: 'rsa-pss', hash: hash as HashName, saltLength: salt } };
+  } catch (e) {
+    return { ok: false, weak: false, name, reason: `malformed RSA-PSS parameters: ${(e as Error).message}` };
+  }
+}
+
+function hashOf(bytes: Uint8Array, algIdNode: { start: number; end: number }): string {
+  const algId = bytes.subarray(algIdNode.start, algIdNode.end);
+  const root = readRoot(algId);
+  const parts = children(algId, root);
+  const oid = decodeOid(valueOf(algId, parts[0]));
+  const h = HASH_OIDS[oid];
+  if (!h) throw new Error(`unknown hash ${oid}`);
+  return h;
+}
+
+export type KeyVerdict = { ok: true; detail: string } | { ok: false; reason: string };
+
+/** The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519. */
+export function checkPublicKey(cert: DecodedCertificate): KeyVerdict {
+  const k = cert.key;
+  switch (k.type) {
+    case 'rsa':
+      if (k.bits < 2048) return { ok: false, reason: `an RSA key of ${k.bits} bits is too small (at least 2048)` };
+      if (k.bits % 8 !== 0) return { ok: false, reason: `an RSA modulus of ${k.bits} bits is not a whole number of bytes` };
+      return { ok: true, detail: `RSA ${k.bits} bits` };
+    case 'ec':
+      if (!['P-256', 'P-384', 'P-521'].includes(k.curve)) {
+        return { ok: false, reason: k.curve ? `the curve ${k.curve} is not accepted` : 'the EC key uses explicit curve parameters, not a named curve' };
+      }
+      return { ok: true, detail: `EC ${k.curve}` };
+    case 'ed25519':
+      return { ok: true, detail: 'Ed25519' };
+    case 'unknown':
+      return { ok: false, reason: `the key type ${k.oid === '1.2.840.10040.4.1' ? 'DSA' : k.oid} is not accepted` };
+    case 'malformed':
+      return { ok: false, reason: `the public key cannot be read: ${k.message}` };
+  }
+}

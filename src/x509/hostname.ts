@@ -1,0 +1,53 @@
+// Server identity (RFC 6125 / RFC 9525 with the CA/B Forum wildcard rules): only the
+// subjectAltName counts, never the subject CN. DNS names compare case-insensitively (ASCII);
+// a wildcard is allowed only as the whole left-most label and matches exactly one label.
+import ipaddr from 'ipaddr.js';
+import type { GeneralName } from './extensions.ts';
+
+const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+
+/** A presented or reference DNS name in preferred syntax (LDH labels, A-labels for IDNs). */
+export function isValidDnsName(name: string, allowWildcard: boolean): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.toLowerCase().split('.');
+  return labels.every((l, i) => (allowWildcard && i === 0 && l === '*' && labels.length >= 3 ? true : LABEL.test(l)));
+}
+
+export type ReferenceIdentity = { kind: 'dns'; value: string } | { kind: 'ip'; bytes: Uint8Array; text: string };
+
+/** Parse what the user typed (a host name or an IP literal, IPv6 with or without brackets). */
+export function parseReferenceIdentity(input: string): ReferenceIdentity | undefined {
+  const s = input.trim().replace(/^\[(.*)\]$/, '$1');
+  if (ipaddr.isValid(s) && (ipaddr.IPv6.isValid(s) || ipaddr.IPv4.isValidFourPartDecimal(s))) {
+    const addr = ipaddr.parse(s);
+    return { kind: 'ip', bytes: new Uint8Array(addr.toByteArray()), text: addr.toString() };
+  }
+  const dns = s.replace(/\.$/, '').toLowerCase();
+  if (!isValidDnsName(dns, false)) return undefined;
+  return { kind: 'dns', value: dns };
+}
+
+/** Does one presented dNSName cover the reference name? */
+export function dnsNameMatches(presented: string, reference: string): boolean {
+  const p = presented.toLowerCase().replace(/\.$/, '');
+  const r = reference.toLowerCase();
+  if (!isValidDnsName(p, true)) return false;
+  if (!p.startsWith('*.')) return p === r;
+  const suffix = p.slice(1); // ".example.com"
+  if (!r.endsWith(suffix)) return false;
+  const first = r.slice(0, r.length - suffix.length);
+  return first.length > 0 && !first.includes('.');
+}
+
+export function ipEquals(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+/** Find the SAN entry that matches, if any. */
+export function matchServerName(sans: GeneralName[], ref: ReferenceIdentity): GeneralName | undefined {
+  for (const san of sans) {
+    if (ref.kind === 'dns' && san.type === 'dns' && dnsNameMatches(san.value, ref.value)) return san;
+    if (ref.kind === 'ip' && san.type === 'ip' && ipEquals(san.bytes, ref.bytes)) return san;
+  }
+  return undefined;
+}

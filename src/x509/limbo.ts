@@ -1,0 +1,96 @@
+// The x509-limbo harness: run each testcase through validateChain and report SUCCESS / FAILURE,
+// SKIPPED (with the reason) for features we do not implement, HANG past a per-case time limit.
+import type { KeyUsageName } from './extensions.ts';
+import { pemToDer } from './pem.ts';
+import { TrustStore } from './trustStore.ts';
+import { validateChain, type ValidationResult } from './validate.ts';
+
+export interface LimboTestcase {
+  id: string;
+  features?: string[];
+  validation_kind: 'SERVER' | 'CLIENT';
+  trusted_certs: string[];
+  untrusted_intermediates: string[];
+  peer_certificate: string;
+  validation_time: string | null;
+  key_usage?: string[] | null;
+  extended_key_usage?: string[] | null;
+  expected_result: 'SUCCESS' | 'FAILURE';
+  expected_peer_name?: { kind: 'DNS' | 'IP' | 'RFC822'; value: string } | null;
+  max_chain_depth?: number | null;
+}
+
+export interface LimboResult {
+  id: string;
+  actual_result: 'SUCCESS' | 'FAILURE' | 'SKIPPED' | 'HANG';
+  context: string | null;
+}
+
+/** Features naming behaviour TLS Lens does not implement, and why. */
+export const UNSUPPORTED_FEATURES: Record<string, string> = {
+  'has-crl': 'revocation (CRLs) is not implemented',
+  'pedantic-public-suffix-wildcard': 'no public suffix list: wildcards over public suffixes are not detected',
+  'rfc5280-incompatible-with-webpki': 'TLS Lens follows the web-PKI profile where it departs from RFC 5280',
+  'pedantic-rfc5280': 'a trust anchor is accepted without authorityKeyIdentifier even when it is not self-issued',
+  'pedantic-webpki-eku': 'TLS Lens does not require extendedKeyUsage in subscriber certificates (RFC 5280 allows its absence)',
+};
+
+const EKU_NAMES: Record<string, 'server' | 'client' | undefined> = { serverAuth: 'server', clientAuth: 'client' };
+
+function unsupported(tc: LimboTestcase): string | undefined {
+  for (const f of tc.features ?? []) if (UNSUPPORTED_FEATURES[f]) return `${f}: ${UNSUPPORTED_FEATURES[f]}`;
+  if (tc.expected_peer_name?.kind === 'RFC822' && tc.validation_kind === 'SERVER') return 'RFC822 server names are not supported';
+  for (const e of tc.extended_key_usage ?? []) if (!EKU_NAMES[e]) return `extended key usage ${e} is not supported`;
+  return undefined;
+}
+
+export class LimboRunner {
+  private readonly stores = new Map<string, TrustStore>();
+
+  constructor(private readonly timeoutMs = 10_000) {}
+
+  private storeFor(pems: string[]): TrustStore {
+    const key = pems.join('');
+    let store = this.stores.get(key);
+    if (!store) {
+      store = new TrustStore(pems.flatMap((p) => pemToDer(p)));
+      if (this.stores.size > 256) this.stores.clear();
+      this.stores.set(key, store);
+    }
+    return store;
+  }
+
+  /** Validate one testcase; the full result is returned for tests that want the reason. */
+  async validate(tc: LimboTestcase): Promise<ValidationResult> {
+    const purpose = tc.validation_kind === 'CLIENT' ? 'client' : (EKU_NAMES[(tc.extended_key_usage ?? [])[0]] ?? 'server');
+    const peer = tc.expected_peer_name;
+    return validateChain({
+      leaf: pemToDer(tc.peer_certificate)[0],
+      intermediates: tc.untrusted_intermediates.flatMap((p) => pemToDer(p)),
+      anchors: this.storeFor(tc.trusted_certs),
+      time: tc.validation_time ? new Date(tc.validation_time) : new Date(),
+      name: tc.validation_kind === 'SERVER' && peer && (peer.kind === 'DNS' || peer.kind === 'IP') ? peer.value : undefined,
+      purpose,
+      maxDepth: tc.max_chain_depth ?? undefined,
+      requiredKeyUsage: (tc.key_usage ?? []) as KeyUsageName[],
+    });
+  }
+
+  async run(tc: LimboTestcase): Promise<LimboResult> {
+    const reason = unsupported(tc);
+    if (reason) return { id: tc.id, actual_result: 'SKIPPED', context: reason };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), this.timeoutMs)));
+    try {
+      const r = await Promise.race([this.validate(tc), hang]);
+      if (r === 'hang') return { id: tc.id, actual_result: 'HANG', context: `no answer within ${this.timeoutMs} ms` };
+      return r.ok
+        ? { id: tc.id, actual_result: 'SUCCESS', context: null }
+        : { id: tc.id, actual_result: 'FAILURE', context: `${r.error!.code}: ${r.error!.message}` };
+    } catch (e) {
+      return { id: tc.id, actual_result: 'FAILURE', context: `input error: ${(e as Error).message}` };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

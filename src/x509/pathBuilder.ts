@@ -1,0 +1,155 @@
+// Path building from an unordered pool (RFC 4158 in spirit): depth-first from the leaf towards
+// any trust anchor, matching subject to issuer and AKI to SKI, checking each link's signature
+// before following it, never repeating a certificate (or a subject+key pair) in one path, and
+// stopping after a fixed amount of work so that a hostile pool cannot take long.
+import { verifySignature } from '../crypto/signature.ts';
+import { classifySignatureAlgorithm } from './algorithms.ts';
+import type { DecodedCertificate } from './certificate.ts';
+import type { TrustStore } from './trustStore.ts';
+
+export interface PathNode {
+  cert: DecodedCertificate;
+  anchor: boolean;
+}
+
+export type LinkVerdict = 'valid' | 'invalid' | 'unchecked';
+
+/** Signature results per (child, issuer) pair, shared by building and checking. */
+export class SignatureCache {
+  private readonly results = new WeakMap<DecodedCertificate, Map<DecodedCertificate, Promise<LinkVerdict>>>();
+  count = 0;
+
+  /** 'unchecked' when the algorithm is refused or unusable: the checks report why. */
+  link(child: DecodedCertificate, issuer: DecodedCertificate): Promise<LinkVerdict> {
+    let byIssuer = this.results.get(child);
+    if (!byIssuer) this.results.set(child, (byIssuer = new Map()));
+    let r = byIssuer.get(issuer);
+    if (!r) byIssuer.set(issuer, (r = this.compute(child, issuer)));
+    return r;
+  }
+
+  private async compute(child: DecodedCertificate, issuer: DecodedCertificate): Promise<LinkVerdict> {
+    const alg = classifySignatureAlgorithm(child.signatureAlgorithm);
+    if (!alg.ok) return 'unchecked';
+    this.count++;
+    try {
+      return (await verifySignature(issuer.spki, alg.algorithm, child.tbs, child.signature)) ? 'valid' : 'invalid';
+    } catch {
+      // The key cannot make this kind of signature, or cannot be imported.
+      return 'invalid';
+    }
+  }
+}
+
+export interface BuildLimits {
+  /** OpenSSL verify_depth: intermediates allowed between leaf and anchor (self-issued ones not counted). */
+  maxDepth: number;
+  /** Links examined before giving up. */
+  maxWork: number;
+}
+
+export interface BuildOutcome {
+  /** Set when `accept` took a path. */
+  accepted?: PathNode[];
+  /** Complete paths (ending at an anchor) that `accept` refused, in the order found. */
+  refused: PathNode[][];
+  /** The longest chain built when no anchor was reached. */
+  longestPartial: PathNode[];
+  /** A link whose names matched but whose signature did not verify. */
+  badSignature?: { child: DecodedCertificate; issuer: DecodedCertificate };
+  depthExceeded: boolean;
+  workExhausted: boolean;
+  work: number;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Non-self-issued intermediates in a path (the leaf and the anchor do not count). */
+export function countIntermediates(path: PathNode[]): number {
+  let n = 0;
+  for (let i = 1; i < path.length; i++) if (!path[i].anchor && !path[i].cert.selfIssued) n++;
+  return n;
+}
+
+/**
+ * Build paths from `leaf` until `accept` returns true for one that ends at an anchor.
+ * `accept` sees every complete path in preference order (anchors before intermediates).
+ */
+export async function buildPaths(
+  leaf: DecodedCertificate,
+  pool: DecodedCertificate[],
+  store: TrustStore,
+  limits: BuildLimits,
+  sigs: SignatureCache,
+  accept: (path: PathNode[]) => Promise<boolean>,
+): Promise<BuildOutcome> {
+  const bySubject = new Map<string, DecodedCertificate[]>();
+  const seen = new Set<string>();
+  for (const c of pool) {
+    if (seen.has(c.id) || store.has(c)) continue; // an anchor in the pool is used as the anchor
+    seen.add(c.id);
+    const list = bySubject.get(c.subject.key) ?? [];
+    list.push(c);
+    bySubject.set(c.subject.key, list);
+  }
+  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0 };
+
+  // A leaf that is itself an anchor is trusted directly.
+  if (store.has(leaf)) {
+    const path = [{ cert: leaf, anchor: true }];
+    if (await accept(path)) out.accepted = path;
+    else out.refused.push(path);
+    if (out.accepted) return out;
+  }
+
+  const extend = async (path: PathNode[]): Promise<boolean> => {
+    const current = path[path.length - 1].cert;
+    if (path.length > out.longestPartial.length) out.longestPartial = path.slice();
+    const candidates: PathNode[] = [
+      ...store.bySubjectKey(current.issuer.key).map((cert) => ({ cert, anchor: true })),
+      ...(bySubject.get(current.issuer.key) ?? []).map((cert) => ({ cert, anchor: false })),
+    ];
+    for (const cand of candidates) {
+      if (out.work >= limits.maxWork) {
+        out.workExhausted = true;
+        return false;
+      }
+      out.work++;
+      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && sameBytes(p.cert.spki, cand.cert.spki)))) continue;
+      const aki = current.authorityKeyId?.keyId;
+      const ski = cand.cert.subjectKeyId;
+      if (aki && ski && !sameBytes(aki, ski)) continue;
+      const next = [...path, cand];
+      if (!cand.anchor && countIntermediates(next) > limits.maxDepth) {
+        out.depthExceeded = true;
+        continue;
+      }
+      const verdict = await sigs.link(current, cand.cert);
+      if (verdict === 'invalid') {
+        out.badSignature ??= { child: current, issuer: cand.cert };
+        continue;
+      }
+      if (cand.anchor) {
+        if (countIntermediates(next) > limits.maxDepth) {
+          out.depthExceeded = true;
+          continue;
+        }
+        if (await accept(next)) {
+          out.accepted = next;
+          return true;
+        }
+        out.refused.push(next);
+        continue;
+      }
+      if (await extend(next)) return true;
+      if (out.workExhausted) return false;
+    }
+    return false;
+  };
+  await extend([{ cert: leaf, anchor: false }]);
+  return out;
+}

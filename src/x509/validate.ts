@@ -1,0 +1,182 @@
+// validateChain: the one entry point shared by the TLS verifier, the CLI and the conformance harness.
+// It decodes, builds a path, runs every check on it, and reports each check as a step.
+import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
+import { checkPath, type Step } from './checks.ts';
+import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
+import type { KeyUsageName } from './extensions.ts';
+import { parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
+import { buildPaths, SignatureCache, type PathNode } from './pathBuilder.ts';
+import { TrustStore } from './trustStore.ts';
+
+export type { Step } from './checks.ts';
+
+/** Default OpenSSL-style verify depth: intermediates allowed between the leaf and the anchor. */
+export const DEFAULT_MAX_DEPTH = 8;
+/** Links examined before path building gives up. */
+export const DEFAULT_MAX_WORK = 2048;
+
+export interface ValidateOptions {
+  /** The end-entity certificate, DER. */
+  leaf: Uint8Array;
+  /** Other certificates offered (any order, may hold decoys), DER. */
+  intermediates?: Uint8Array[];
+  /** Trust anchors: any certificate here is trusted, self-signed or not. */
+  anchors: TrustStore | Uint8Array[];
+  time: Date;
+  /** DNS name or IP literal to match (server purpose); undefined skips the match. */
+  name?: string | ReferenceIdentity;
+  purpose?: 'server' | 'client' | 'any';
+  /** OpenSSL verify_depth semantics: intermediates between leaf and anchor, self-issued ones not counted. */
+  maxDepth?: number;
+  maxWork?: number;
+  requiredKeyUsage?: KeyUsageName[];
+  /** Called with each step of the chosen path, in order. */
+  onStep?: (step: Step) => void;
+}
+
+export interface PathEntry {
+  subject: string;
+  issuer: string;
+  sha256: string;
+  der: Uint8Array;
+  source: 'peer' | 'anchor';
+}
+
+export interface ValidationResult {
+  ok: boolean;
+  error?: CertificateFailure;
+  path: PathEntry[];
+  steps: Step[];
+  /** Work done: links examined and signatures verified. */
+  stats: { work: number; signatures: number; pathsTried: number };
+}
+
+function hex(v: Uint8Array): string {
+  let s = '';
+  for (const b of v) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+export async function sha256Hex(der: Uint8Array): Promise<string> {
+  return hex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', der as Uint8Array<ArrayBuffer>)));
+}
+
+async function entries(path: PathNode[]): Promise<PathEntry[]> {
+  return Promise.all(
+    path.map(async (p) => ({
+      subject: p.cert.subject.text,
+      issuer: p.cert.issuer.text,
+      sha256: await sha256Hex(p.cert.der),
+      der: p.cert.der,
+      source: p.anchor ? ('anchor' as const) : ('peer' as const),
+    })),
+  );
+}
+
+function firstFailure(steps: Step[]): CertificateFailure | undefined {
+  const bad = steps.find((s) => s.ok === false);
+  if (!bad?.code) return undefined;
+  const where = bad.certificate >= 0 ? `certificate ${bad.certificate}: ` : '';
+  return failure(bad.code, `${where}${bad.detail}`, bad.openssl);
+}
+
+export async function validateChain(options: ValidateOptions): Promise<ValidationResult> {
+  const store = options.anchors instanceof TrustStore ? options.anchors : new TrustStore(options.anchors);
+  const steps: Step[] = [];
+  const stats = { work: 0, signatures: 0, pathsTried: 0 };
+  const report = (s: Step) => {
+    steps.push(s);
+    options.onStep?.(s);
+  };
+  const done = async (path: PathNode[], error?: CertificateFailure): Promise<ValidationResult> => ({
+    ok: !error,
+    error,
+    path: await entries(path),
+    steps,
+    stats,
+  });
+  const stop = (code: ErrorCode, check: string, certificate: number, detail: string, openssl?: string) => {
+    report({ check, certificate, ok: false, detail, code, ...(openssl ? { openssl } : {}) });
+    return failure(code, detail, openssl);
+  };
+
+  let leaf: DecodedCertificate;
+  try {
+    leaf = decodeCertificate(options.leaf);
+  } catch (e) {
+    const offset = e instanceof MalformedCertificateError ? e.offset : 0;
+    return done([], stop('MALFORMED', 'decode', 0, `the leaf certificate cannot be decoded: ${(e as Error).message} (byte ${offset})`, 'X509_V_ERR_UNSPECIFIED'));
+  }
+  report({ check: 'decode', certificate: 0, ok: true, detail: `subject "${leaf.subject.text}", issued by "${leaf.issuer.text}"` });
+
+  const pool: DecodedCertificate[] = [];
+  (options.intermediates ?? []).forEach((der, k) => {
+    try {
+      pool.push(decodeCertificate(der));
+    } catch (e) {
+      report({ check: 'decode', certificate: -1, ok: null, detail: `offered certificate #${k + 1} cannot be decoded and is ignored: ${(e as Error).message}` });
+    }
+  });
+
+  let name: ReferenceIdentity | undefined;
+  if (typeof options.name === 'string') {
+    name = parseReferenceIdentity(options.name);
+    if (!name) return done([{ cert: leaf, anchor: false }], stop('HOSTNAME_MISMATCH', 'hostname', 0, `"${options.name}" is neither a valid host name nor an IP address`));
+  } else name = options.name;
+
+  const sigs = new SignatureCache();
+  const ctx = {
+    time: options.time,
+    name,
+    purpose: options.purpose ?? 'server',
+    maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
+    requiredKeyUsage: options.requiredKeyUsage ?? [],
+    sigs,
+  };
+  const tried = new Map<PathNode[], Step[]>();
+  const outcome = await buildPaths(leaf, pool, store, { maxDepth: ctx.maxDepth, maxWork: options.maxWork ?? DEFAULT_MAX_WORK }, sigs, async (path) => {
+    const pathSteps = await checkPath(path, ctx);
+    tried.set(path, pathSteps);
+    return pathSteps.every((s) => s.ok !== false);
+  });
+  stats.work = outcome.work;
+  stats.signatures = sigs.count;
+  stats.pathsTried = tried.size;
+
+  const chosen = outcome.accepted ?? outcome.refused[0];
+  if (chosen) {
+    const alternatives = tried.size - 1;
+    report({
+      check: 'pathBuilding',
+      certificate: -1,
+      ok: true,
+      detail: `built a path of ${chosen.length} certificate(s) to a trust anchor${alternatives > 0 ? `; ${alternatives} other path(s) examined` : ''}`,
+    });
+    const pathSteps = tried.get(chosen)!;
+    for (const s of pathSteps) report(s);
+    return done(chosen, firstFailure(pathSteps));
+  }
+
+  // No path reached an anchor: say why, most specific reason first.
+  const partial = outcome.longestPartial;
+  const top = partial[partial.length - 1].cert;
+  let error: CertificateFailure;
+  if (outcome.workExhausted) {
+    error = stop('PATH_BUILDING_LIMIT', 'pathBuilding', -1, `examined ${outcome.work} links without reaching a trust anchor`);
+  } else if (outcome.depthExceeded) {
+    error = stop('CHAIN_TOO_LONG', 'pathBuilding', -1, `every path to a trust anchor has more than ${ctx.maxDepth} intermediates`);
+  } else if (outcome.badSignature) {
+    error = stop('BAD_SIGNATURE', 'pathBuilding', -1, `"${outcome.badSignature.issuer.subject.text}" has the right name but its key did not sign "${outcome.badSignature.child.subject.text}"`);
+  } else if (top.selfIssued && (await sigs.link(top, top)) === 'valid') {
+    error =
+      partial.length === 1
+        ? stop('SELF_SIGNED_LEAF', 'pathBuilding', 0, `"${top.subject.text}" is self-signed and is not a trust anchor`)
+        : stop('UNTRUSTED_ROOT', 'pathBuilding', partial.length - 1, `the chain ends at the self-signed "${top.subject.text}", which is not a trust anchor`);
+  } else {
+    error = stop('UNKNOWN_ISSUER', 'pathBuilding', partial.length - 1, `no trust anchor or offered certificate is named "${top.issuer.text}"`);
+  }
+  return done(partial, error);
+}
+
+/** Read a limbo-style or CLI name into a reference identity (exported for the CLI). */
+export { parseReferenceIdentity };
