@@ -1,0 +1,52 @@
+// NSS key log lines (the SSLKEYLOGFILE format Wireshark reads), derived from a trace: the ClientHello random
+// names the connection, the key-schedule events give the secrets. A saved trace therefore also gives a key log.
+// https://firefox-source-docs.mozilla.org/security/nss/legacy/key_log_format/
+import type { TraceEvent } from '../trace/types.ts';
+import { toHex } from '../util/bytes.ts';
+
+const LABELS: Record<string, string> = {
+  client_handshake_traffic_secret: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+  server_handshake_traffic_secret: 'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+  client_application_traffic_secret_0: 'CLIENT_TRAFFIC_SECRET_0',
+  server_application_traffic_secret_0: 'SERVER_TRAFFIC_SECRET_0',
+  exporter_master_secret: 'EXPORTER_SECRET',
+  client_early_traffic_secret: 'CLIENT_EARLY_TRAFFIC_SECRET',
+};
+
+/** ClientHello.random: bytes 6..38 of the message (after type, length and legacy_version). */
+function clientRandom(e: TraceEvent): string | null {
+  if (e.kind !== 'handshake' || e.direction !== 'client' || e.msgType !== 1) return null;
+  return e.bytes.length >= 76 ? e.bytes.slice(12, 76) : null;
+}
+
+/** The key log lines for every connection in the trace, in order. */
+export function keyLogLines(events: TraceEvent[]): string[] {
+  const lines: string[] = [];
+  const randoms = new Map<number, string>();
+  const updates = new Map<string, number>();
+  for (const e of events) {
+    const random = clientRandom(e);
+    if (random && !randoms.has(e.conn)) randoms.set(e.conn, random);
+    if (e.kind !== 'key') continue;
+    const cr = randoms.get(e.conn);
+    if (!cr) continue;
+    let label = LABELS[e.name];
+    // After KeyUpdate: the Nth next secret of a side is its traffic secret N.
+    const next = /^(client|server)_next_application_traffic_secret$/.exec(e.name);
+    if (next) {
+      const key = `${e.conn}:${next[1]}`;
+      const n = (updates.get(key) ?? 0) + 1;
+      updates.set(key, n);
+      label = `${next[1].toUpperCase()}_TRAFFIC_SECRET_${n}`;
+    }
+    if (label) lines.push(`${label} ${cr} ${e.output}`);
+  }
+  return lines;
+}
+
+export function keyLogText(events: TraceEvent[]): string {
+  const lines = keyLogLines(events);
+  return lines.length ? lines.join('\n') + '\n' : '';
+}
+
+export { toHex };

@@ -1,0 +1,119 @@
+// Interop against Node's own `tls` server (OpenSSL inside Node), started here on 127.0.0.1.
+import fs from 'node:fs';
+import tls from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
+import { connectTcp } from '../../src/transport/tcp.ts';
+import { utf8 } from '../../src/util/bytes.ts';
+import { makePki, recorder, type TestPki } from './helpers.ts';
+
+let pki: TestPki;
+const servers: tls.Server[] = [];
+const sockets = new Set<import('node:net').Socket>();
+
+beforeAll(() => {
+  pki = makePki();
+});
+afterAll(async () => {
+  for (const s of sockets) s.destroy();
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  fs.rmSync(pki.dir, { recursive: true, force: true });
+});
+
+/** An echo server; `seen` collects what each connection learnt about its client. */
+async function nodeServer(opts: tls.TlsOptions = {}) {
+  const seen: { authorized: boolean; peerCN?: string; resumed: boolean }[] = [];
+  const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), minVersion: 'TLSv1.3', ...opts }, (s) => {
+    const peer = s.getPeerCertificate();
+    seen.push({ authorized: s.authorized, peerCN: peer?.subject?.CN, resumed: s.isSessionReused() });
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  server.on('tlsClientError', () => undefined);
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as { port: number }).port, seen };
+}
+
+// TODO(x509): verify against pki.rootDer with the x509 verifier once src/x509/verifier.ts lands.
+async function connect(port: number, options: Partial<TlsClientOptions> = {}) {
+  const rec = recorder();
+  const conn = await connectTls(await connectTcp('127.0.0.1', port), { serverName: 'localhost', insecure: true, timeoutMs: 10_000, ...options }, rec.emit);
+  return { conn, rec };
+}
+
+async function echo(conn: Awaited<ReturnType<typeof connect>>['conn'], text: string): Promise<void> {
+  await conn.write(utf8.encode(text));
+  let got = '';
+  while (got.length < text.length) got += utf8.decode((await conn.read())!);
+  expect(got).toBe(text);
+}
+
+describe('Node tls server interop', () => {
+  for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
+    it(`${suite}: handshake and echo`, async () => {
+      const { port } = await nodeServer({ ciphers: suite });
+      const { conn } = await connect(port);
+      expect(conn.summary.cipherSuite).toBe(suite);
+      await echo(conn, `echo over ${suite}`);
+      await conn.close();
+    });
+  }
+
+  for (const [curve, name] of [['X25519', 'x25519'], ['P-256', 'secp256r1'], ['P-384', 'secp384r1']] as const) {
+    it(`group ${name}: offered as the key share, no retry`, async () => {
+      const { port } = await nodeServer({ ecdhCurve: curve });
+      const { conn } = await connect(port, { keyShareGroups: [name] });
+      expect(conn.summary.group).toBe(name);
+      expect(conn.summary.helloRetryRequest).toBe(false);
+      await echo(conn, 'x');
+      await conn.close();
+    });
+  }
+
+  it('HelloRetryRequest when the server only takes P-384', async () => {
+    const { port } = await nodeServer({ ecdhCurve: 'P-384' });
+    const { conn } = await connect(port);
+    expect(conn.summary.helloRetryRequest).toBe(true);
+    expect(conn.summary.group).toBe('secp384r1');
+    await echo(conn, 'after retry');
+    await conn.close();
+  });
+
+  it('ALPN: the server picks one of the offered protocols', async () => {
+    const { port } = await nodeServer({ ALPNProtocols: ['h2', 'http/1.1'] });
+    const { conn } = await connect(port, { alpn: ['http/1.1'] });
+    expect(conn.summary.alpn).toBe('http/1.1');
+    await conn.close();
+  });
+
+  it('client certificate requested and verified by the server', async () => {
+    const { port, seen } = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: [fs.readFileSync(pki.rootPem)] });
+    const { conn } = await connect(port, { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } });
+    await echo(conn, 'authenticated');
+    expect(seen.at(-1)).toMatchObject({ authorized: true, peerCN: 'TLS Lens test client' });
+    await conn.close();
+  });
+
+  it('client certificate required but none given: the server refuses', async () => {
+    const { port } = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: [fs.readFileSync(pki.rootPem)] });
+    await expect(connect(port).then(({ conn }) => conn.read())).rejects.toMatchObject({ code: 'CERTIFICATE_REQUIRED' });
+  });
+
+  it('tickets and resumption', async () => {
+    const { port, seen } = await nodeServer();
+    const first = await connect(port);
+    const session = await first.conn.waitForSession(3000);
+    expect(session).toBeDefined();
+    await first.conn.close();
+    const second = await connect(port, { session });
+    expect(second.conn.summary.resumed).toBe(true);
+    await echo(second.conn, 'resumed');
+    expect(seen.at(-1)!.resumed).toBe(true);
+    await second.conn.close();
+  });
+});
