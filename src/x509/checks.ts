@@ -29,6 +29,11 @@ export interface CheckContext {
   maxDepth: number;
   requiredKeyUsage: KeyUsageName[];
   sigs: SignatureCache;
+  /**
+   * Apply the RFC 5280 / CA/B profile rules (SKI present, AKI form, critical basicConstraints)
+   * to the trust anchor too. Off for a vetted platform store, whose older roots predate them.
+   */
+  strictAnchors: boolean;
 }
 
 /** Extensions whose meaning we process (or may safely ignore) when marked critical. */
@@ -78,8 +83,9 @@ function serialProblem(serial: Uint8Array): string | undefined {
 }
 
 /** Rules on one certificate's own encoding, RFC 5280 with the CA/B Forum profile. */
-function structureStep(c: DecodedCertificate, i: number, role: 'leaf' | 'intermediate' | 'anchor', isCa: boolean): Step {
+function structureStep(c: DecodedCertificate, i: number, role: 'leaf' | 'intermediate' | 'anchor', isCa: boolean, strictAnchor: boolean): Step {
   const S = 'structure';
+  const profile = role !== 'anchor' || strictAnchor;
   if (c.version !== 3) return fail(S, i, 'PROFILE_VIOLATION', `the certificate is version ${c.version}; version 3 is required`, 'X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3');
   // A trust anchor is trusted as configured: some long-lived roots predate the serial rules.
   const serial = role === 'anchor' ? undefined : serialProblem(c.serial);
@@ -116,11 +122,11 @@ function structureStep(c: DecodedCertificate, i: number, role: 'leaf' | 'interme
       return fail(S, i, 'MALFORMED', `policyConstraints: ${(e as Error).message}`);
     }
   }
-  if (isCa && !c.subjectKeyId) return fail(S, i, 'PROFILE_VIOLATION', 'a CA certificate must carry a subjectKeyIdentifier', 'X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER');
+  if (profile && isCa && !c.subjectKeyId) return fail(S, i, 'PROFILE_VIOLATION', 'a CA certificate must carry a subjectKeyIdentifier', 'X509_V_ERR_MISSING_SUBJECT_KEY_IDENTIFIER');
   const aki = c.authorityKeyId;
   if (role !== 'anchor') {
     if (!aki?.keyId) return fail(S, i, 'PROFILE_VIOLATION', 'the certificate must carry an authorityKeyIdentifier with a key identifier', 'X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER');
-  } else if (aki) {
+  } else if (aki && profile) {
     if (!aki.keyId) return fail(S, i, 'PROFILE_VIOLATION', 'a root\'s authorityKeyIdentifier must hold a key identifier');
     if (aki.hasIssuer || aki.hasSerial) return fail(S, i, 'PROFILE_VIOLATION', 'a root\'s authorityKeyIdentifier must not name an issuer or serial');
     if (c.selfIssued && c.subjectKeyId && !sameBytes(aki.keyId, c.subjectKeyId)) {
@@ -155,7 +161,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     const { cert: c, anchor } = path[i];
     const role = i === 0 && !anchor ? 'leaf' : anchor ? 'anchor' : 'intermediate';
     const isCa = i > 0;
-    steps.push(structureStep(c, i, role, isCa));
+    steps.push(structureStep(c, i, role, isCa, ctx.strictAnchors));
 
     const key = checkPublicKey(c);
     steps.push(key.ok ? pass('publicKey', i, key.detail) : fail('publicKey', i, 'WEAK_ALGORITHM', key.reason, i === 0 ? 'X509_V_ERR_EE_KEY_TOO_SMALL' : 'X509_V_ERR_CA_KEY_TOO_SMALL'));
@@ -188,7 +194,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     const bcExt = c.extensions.find((e) => e.oid === EXT.basicConstraints);
     if (isCa) {
       if (!bc || !bc.ca) steps.push(fail('basicConstraints', i, 'NOT_A_CA', bc ? 'basicConstraints says cA=FALSE' : 'no basicConstraints extension; a CA needs cA=TRUE'));
-      else if (!bcExt?.critical) steps.push(fail('basicConstraints', i, 'PROFILE_VIOLATION', 'a CA\'s basicConstraints must be critical', 'X509_V_ERR_CA_BCONS_NOT_CRITICAL'));
+      else if (!bcExt?.critical && (!anchor || ctx.strictAnchors)) steps.push(fail('basicConstraints', i, 'PROFILE_VIOLATION', 'a CA\'s basicConstraints must be critical', 'X509_V_ERR_CA_BCONS_NOT_CRITICAL'));
       else steps.push(pass('basicConstraints', i, `cA=TRUE${bc.pathLen !== undefined ? `, pathLenConstraint=${bc.pathLen}` : ''}`));
       if (bc?.pathLen !== undefined) {
         const below = countIntermediates(path.slice(0, i).concat([{ cert: c, anchor: true }]));

@@ -30,6 +30,8 @@ export interface ValidateOptions {
   maxDepth?: number;
   maxWork?: number;
   requiredKeyUsage?: KeyUsageName[];
+  /** Apply profile rules to the anchor too (default true; false for a vetted platform store). */
+  strictAnchors?: boolean;
   /** Called with each step of the chosen path, in order. */
   onStep?: (step: Step) => void;
 }
@@ -132,6 +134,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     maxDepth: options.maxDepth ?? DEFAULT_MAX_DEPTH,
     requiredKeyUsage: options.requiredKeyUsage ?? [],
     sigs,
+    strictAnchors: options.strictAnchors ?? true,
   };
   const tried = new Map<PathNode[], Step[]>();
   const outcome = await buildPaths(leaf, pool, store, { maxDepth: ctx.maxDepth, maxWork: options.maxWork ?? DEFAULT_MAX_WORK }, sigs, async (path) => {

@@ -1,0 +1,124 @@
+// The engine-facing verifier: implements src/tls/verifier.ts on top of validateChain, emitting
+// every check as a 'cert-check' trace event and the outcome as a 'cert-result' event.
+import type { CertificateVerifier, VerifyOutcome, VerifyRequest } from '../tls/verifier.ts';
+import { classifySignatureAlgorithm } from './algorithms.ts';
+import { decodeCertificate, describeKey, extensionName, generalNameText } from './certificate.ts';
+import { failure } from './errors.ts';
+import { MOZILLA_ROOTS_BASE64 } from './mozillaRoots.generated.ts';
+import { TrustStore } from './trustStore.ts';
+import { sha256Hex, validateChain, type ValidationResult } from './validate.ts';
+
+export { validateChain } from './validate.ts';
+export type { ValidateOptions, ValidationResult, PathEntry, Step } from './validate.ts';
+export { TrustStore } from './trustStore.ts';
+
+function hex(v: Uint8Array): string {
+  let s = '';
+  for (const b of v) s += b.toString(16).padStart(2, '0');
+  return s;
+}
+
+function base64ToBytes(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+let mozilla: TrustStore | undefined;
+
+/** The Mozilla root store (generated from Node's tls.rootCertificates), decoded once. */
+export function mozillaTrustStore(): TrustStore {
+  mozilla ??= new TrustStore(MOZILLA_ROOTS_BASE64.map(base64ToBytes));
+  return mozilla;
+}
+
+export interface VerifierOptions {
+  /** DER trust anchors; default: the Mozilla store. */
+  anchors?: Uint8Array[];
+  /** Extra anchors on top of the default store (e.g. a root the user trusts for one session). */
+  extraAnchors?: Uint8Array[];
+  /** OpenSSL verify_depth: intermediates allowed between leaf and anchor (default 8). */
+  maxDepth?: number;
+  /** Overrides the request's time (tests, replays). */
+  now?: () => Date;
+  /** Overrides the request's purpose. */
+  purpose?: 'server' | 'client';
+}
+
+/** A CertificateVerifier for the TLS engine. */
+export function createVerifier(options: VerifierOptions = {}): CertificateVerifier {
+  let store = options.anchors ? new TrustStore(options.anchors) : mozillaTrustStore();
+  if (options.extraAnchors?.length) store = store.with(options.extraAnchors);
+  return {
+    async verify(request: VerifyRequest): Promise<VerifyOutcome> {
+      const emitStep = (s: ValidationResult['steps'][number]) =>
+        request.emit({ kind: 'cert-check', check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}) });
+      if (request.chain.length === 0) {
+        const error = failure('NO_CERTIFICATE', 'the peer sent an empty certificate list');
+        request.emit({ kind: 'cert-check', check: 'decode', certificate: -1, ok: false, detail: error.message, code: error.code });
+        request.emit({ kind: 'cert-result', ok: false, chain: [], path: [], error });
+        return { ok: false, error, path: [] };
+      }
+      const result = await validateChain({
+        leaf: request.chain[0],
+        intermediates: request.chain.slice(1),
+        anchors: store,
+        time: options.now ? options.now() : request.now,
+        name: request.serverName,
+        purpose: options.purpose ?? request.purpose,
+        maxDepth: options.maxDepth,
+        // Mozilla's roots are vetted by its root program; some predate today's profile rules.
+        strictAnchors: options.anchors !== undefined,
+        onStep: emitStep,
+      });
+      const path = result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, der: hex(p.der), source: p.source }));
+      request.emit({ kind: 'cert-result', ok: result.ok, chain: request.chain.map(hex), path, ...(result.error ? { error: result.error } : {}) });
+      return { ok: result.ok, ...(result.error ? { error: result.error } : {}), path };
+    },
+  };
+}
+
+/** What the UI shows for one certificate. */
+export interface CertificateSummary {
+  subject: string;
+  issuer: string;
+  /** Serial as colon-separated hex. */
+  serial: string;
+  version: number;
+  notBefore: string;
+  notAfter: string;
+  subjectAltNames: string[];
+  publicKey: string;
+  signatureAlgorithm: string;
+  extensions: { oid: string; name: string; critical: boolean; offset: number; length: number }[];
+  sha256: string;
+  selfIssued: boolean;
+  isCa: boolean;
+}
+
+/**
+ * Decode one DER certificate for display. Throws MalformedCertificateError (message and byte
+ * offset) when the bytes are not a certificate.
+ */
+export async function parseCertificate(der: Uint8Array): Promise<CertificateSummary> {
+  const c = decodeCertificate(der);
+  return {
+    subject: c.subject.text,
+    issuer: c.issuer.text,
+    serial: Array.from(c.serial, (b) => b.toString(16).padStart(2, '0')).join(':'),
+    version: c.version,
+    notBefore: c.notBefore.toISOString(),
+    notAfter: c.notAfter.toISOString(),
+    subjectAltNames: (c.subjectAltNames ?? []).map(generalNameText),
+    publicKey: describeKey(c.key),
+    signatureAlgorithm: classifySignatureAlgorithm(c.signatureAlgorithm).name,
+    extensions: c.extensions.map((e) => ({ oid: e.oid, name: extensionName(e.oid), critical: e.critical, offset: e.offset, length: e.value.length })),
+    sha256: await sha256Hex(c.der),
+    selfIssued: c.selfIssued,
+    isCa: c.basicConstraints?.ca === true,
+  };
+}
+
+export { asn1Tree } from './der.ts';
+export { readCertificates } from './pem.ts';
