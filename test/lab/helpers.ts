@@ -36,7 +36,7 @@ export function nodeTls(port: number, options: tls.ConnectionOptions & { request
       const chain: string[] = [];
       let c = sock.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
       while (c && c.subject && chain.length < 5) {
-        chain.push(c.subject.CN);
+        chain.push(String(c.subject.CN));
         if (!c.issuerCertificate || c.issuerCertificate === c) break;
         c = c.issuerCertificate;
       }
