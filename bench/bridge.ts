@@ -1,0 +1,147 @@
+// npm run bench:bridge — what the bridge costs: round-trip latency and throughput through
+// WebSocket → bridge → TCP echo server, against the same echo server over plain TCP,
+// at 1 and at 200 concurrent sessions. Everything runs on 127.0.0.1 in this one process
+// (bridge, clients and echo server share the CPU), so the figures are an upper bound on overhead.
+import net from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { startServer } from '../server/app.ts';
+import { BRIDGE_SUBPROTOCOL } from '../server/bridge/index.ts';
+
+interface Pipe {
+  send(b: Buffer): void;
+  onData(f: (b: Buffer) => void): void;
+  close(): void;
+}
+
+const PING = Buffer.alloc(32, 0x5a);
+const CHUNK = Buffer.alloc(64 * 1024, 0xa5);
+
+function startEcho(): Promise<{ port: number; close(): void }> {
+  const server = net.createServer((s) => {
+    s.setNoDelay(true);
+    s.on('error', () => {});
+    s.pipe(s);
+  });
+  return new Promise((r) => server.listen(0, '127.0.0.1', () => r({ port: (server.address() as net.AddressInfo).port, close: () => server.close() })));
+}
+
+async function tcpPipe(port: number): Promise<Pipe> {
+  const s = net.connect({ host: '127.0.0.1', port, noDelay: true });
+  await new Promise((r) => s.once('connect', r));
+  return { send: (b) => s.write(b), onData: (f) => s.on('data', f), close: () => s.destroy() };
+}
+
+async function bridgePipe(url: string, port: number): Promise<Pipe> {
+  const ws = new WebSocket(`${url.replace('http', 'ws')}/bridge?target=localhost:${port}`, [BRIDGE_SUBPROTOCOL], { origin: url, perMessageDeflate: false });
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('close', (c, r) => reject(new Error(`bridge closed ${c} ${r}`)));
+  });
+  return { send: (b) => ws.send(b), onData: (f) => ws.on('message', (d: Buffer) => f(d)), close: () => ws.close(1000) };
+}
+
+/** Sequential round trips of 32 bytes on one pipe; returns each round trip in ms. */
+async function pingPong(pipe: Pipe, rounds: number): Promise<number[]> {
+  const times: number[] = [];
+  let waiting: ((n: number) => void) | null = null;
+  let got = 0;
+  pipe.onData((d) => {
+    got += d.length;
+    if (got >= PING.length && waiting) {
+      got -= PING.length;
+      const w = waiting;
+      waiting = null;
+      w(0);
+    }
+  });
+  for (let i = 0; i < rounds; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise<number>((r) => {
+      waiting = r;
+      pipe.send(PING);
+    });
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  return times;
+}
+
+/** Sends `bytes` through the echo with at most `window` bytes in flight; resolves when all came back. */
+function pump(pipe: Pipe, bytes: number, window = 2 * 1024 * 1024): Promise<void> {
+  return new Promise((resolve) => {
+    let sent = 0;
+    let back = 0;
+    const fill = () => {
+      while (sent < bytes && sent - back < window) {
+        pipe.send(CHUNK);
+        sent += CHUNK.length;
+      }
+    };
+    pipe.onData((d) => {
+      back += d.length;
+      if (back >= bytes) resolve();
+      else fill();
+    });
+    fill();
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function latency(open: () => Promise<Pipe>, sessions: number, rounds: number): Promise<{ median: number; p99: number }> {
+  const pipes = await Promise.all(Array.from({ length: sessions }, open));
+  const all = (await Promise.all(pipes.map((p) => pingPong(p, rounds)))).flat().slice(sessions); // drop each session's first (warm-up) sample
+  pipes.forEach((p) => p.close());
+  return { median: pct(all, 50), p99: pct(all, 99) };
+}
+
+async function throughput(open: () => Promise<Pipe>, sessions: number, bytesPerSession: number): Promise<number> {
+  const pipes = await Promise.all(Array.from({ length: sessions }, open));
+  const t0 = process.hrtime.bigint();
+  await Promise.all(pipes.map((p) => pump(p, bytesPerSession)));
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  pipes.forEach((p) => p.close());
+  return (sessions * bytesPerSession) / 1e6 / secs;
+}
+
+async function main() {
+  const echo = await startEcho();
+  const app = await startServer({
+    port: 0,
+    lab: false,
+    distDir: mkdtempSync(path.join(os.tmpdir(), 'tls-lens-bench-')),
+    // Benchmark only: lets the bridge reach the loopback echo server. Never a default.
+    bridge: { allow: [`localhost:${echo.port}`], testOnlyLoopbackPorts: [echo.port], limits: { maxSessions: 500, maxSessionsPerClient: 500 } },
+  });
+  const direct = () => tcpPipe(echo.port);
+  const bridged = () => bridgePipe(app.url, echo.port);
+  const f = (n: number) => n.toFixed(3);
+  const rows: string[] = [];
+
+  for (const [sessions, rounds, bytes] of [
+    [1, 2000, 64 * 1024 * 1024],
+    [200, 50, 512 * 1024],
+  ] as const) {
+    const d = await latency(direct, sessions, rounds);
+    const b = await latency(bridged, sessions, rounds);
+    rows.push(
+      `${String(sessions).padStart(3)} session(s)  round trip (32 B)  direct median ${f(d.median)} ms p99 ${f(d.p99)} ms | bridge median ${f(b.median)} ms p99 ${f(b.p99)} ms | added median ${f(b.median - d.median)} ms p99 ${f(b.p99 - d.p99)} ms`,
+    );
+    const dt = await throughput(direct, sessions, bytes);
+    const bt = await throughput(bridged, sessions, bytes);
+    rows.push(`${String(sessions).padStart(3)} session(s)  echo throughput     direct ${dt.toFixed(1)} MB/s | bridge ${bt.toFixed(1)} MB/s (${((bt / dt) * 100).toFixed(0)}% of direct)`);
+    console.log(rows.slice(-2).join('\n'));
+  }
+  await app.stop();
+  echo.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
