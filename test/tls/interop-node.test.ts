@@ -4,6 +4,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 import { makePki, recorder, type TestPki } from './helpers.ts';
 
@@ -39,10 +40,10 @@ async function nodeServer(opts: tls.TlsOptions = {}) {
   return { port: (server.address() as { port: number }).port, seen };
 }
 
-// TODO(x509): verify against pki.rootDer with the x509 verifier once src/x509/verifier.ts lands.
+// The server chain is verified for real by the x509 module against the test root.
 async function connect(port: number, options: Partial<TlsClientOptions> = {}) {
   const rec = recorder();
-  const conn = await connectTls(await connectTcp('127.0.0.1', port), { serverName: 'localhost', insecure: true, timeoutMs: 10_000, ...options }, rec.emit);
+  const conn = await connectTls(await connectTcp('127.0.0.1', port), { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, ...options }, rec.emit);
   return { conn, rec };
 }
 

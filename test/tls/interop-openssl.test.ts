@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import type { TraceRecorder } from '../../src/trace/recorder.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 import { makePki, recorder, startSServer, type SServer, type TestPki } from './helpers.ts';
 
@@ -24,11 +25,10 @@ async function server(extra: string[], opts?: { cert?: string; key?: string }): 
   return s;
 }
 
-// TODO(x509): verify with createVerifier({ anchors: [pki.rootDer] }) once src/x509/verifier.ts lands; until then
-// these tests run with `insecure` and assert the chain that reached the verifier step.
+// The server chain is verified for real by the x509 module against the test root.
 async function connect(s: SServer, options: Partial<TlsClientOptions> = {}, rec: TraceRecorder = recorder()) {
   const transport = await connectTcp('127.0.0.1', s.port);
-  const conn = await connectTls(transport, { serverName: 'localhost', insecure: true, timeoutMs: 10_000, ...options }, rec.emit);
+  const conn = await connectTls(transport, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, ...options }, rec.emit);
   return { conn, rec };
 }
 
@@ -47,6 +47,8 @@ describe('openssl s_server interop', () => {
       const { conn, rec } = await connect(s);
       expect(conn.summary.cipherSuite).toBe(suite);
       expect(conn.summary.certificate.chain.length).toBe(2);
+      expect(conn.summary.certificate.verified).toBe(true);
+      expect(rec.events.filter((e) => e.kind === 'cert-result').map((e) => (e as { ok: boolean }).ok)).toEqual([true]);
       await conn.write(utf8.encode('hello from tls-lens\n'));
       await waitFor(() => s.output().includes('hello from tls-lens'));
       s.type('hello from openssl\n');
@@ -163,6 +165,34 @@ describe('openssl s_server interop', () => {
     await conn.keyUpdate(false);
     await conn.write(utf8.encode('after client update\n'));
     await waitFor(() => s.output().includes('after client update'));
+    await conn.close();
+  });
+
+  it('a certificate for another name: the verifier\'s code, an alert, no connection', async () => {
+    const s = await server([]);
+    const rec = recorder();
+    const err = await connect(s, { serverName: 'wrong.example' }, rec).then(() => null, (e) => e);
+    expect(err).not.toBeNull();
+    const result = rec.events.find((e) => e.kind === 'cert-result') as { ok: boolean; error: { code: string } };
+    expect(result.ok).toBe(false);
+    expect(err.code).toBe(result.error.code);
+    expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'client' && e.name === 'bad_certificate')).toBe(true);
+  });
+
+  it('--insecure style: the failure is reported and marked overridden, the handshake completes', async () => {
+    const s = await server([]);
+    const { conn, rec } = await connect(s, { serverName: 'wrong.example', insecure: true });
+    expect(conn.summary.certificate.verified).toBe(false);
+    expect(conn.summary.certificate.overridden).toBe(true);
+    expect(rec.events.find((e) => e.kind === 'cert-result')).toMatchObject({ ok: false, overridden: true });
+    await conn.close();
+  });
+
+  it('server-auth breakpoint: the caller sees the failed chain and may continue', async () => {
+    const s = await server([]);
+    const { conn, rec } = await connect(s, { serverName: 'wrong.example', breakpoints: { serverAuth: true }, onBreak: async () => 'continue' });
+    expect(conn.summary.certificate.overridden).toBe(true);
+    expect(rec.events.find((e) => e.kind === 'pause')).toMatchObject({ breakpoint: 'server-auth' });
     await conn.close();
   });
 

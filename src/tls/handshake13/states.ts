@@ -217,7 +217,9 @@ async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<
     outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no certificate verifier is configured, so the server cannot be authenticated' } };
   } else {
     try {
-      outcome = await o.verifier.verify({ chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()), emit: (e) => void ctx.emit(e) });
+      // The engine emits the one 'cert-result' itself (it knows whether the failure is overridden).
+      const emit = (e: Parameters<typeof ctx.emit>[0]) => void (e.kind === 'cert-result' ? undefined : ctx.emit(e));
+      outcome = await o.verifier.verify({ chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()), emit });
     } catch (e) {
       outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
     }

@@ -1,0 +1,309 @@
+// `tls-lens connect HOST:PORT`: a TLS 1.3 handshake against a real server, explained step by step
+// (or as JSON). Exit 0 only for a handshake whose server certificate was verified.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { connectTls, type TlsClientOptions, type TlsConnection, type TlsSession } from '../tls/client.ts';
+import { describeFailure } from '../tls/errors.ts';
+import { keyLogText } from '../tls/keylog.ts';
+import type { GroupName } from '../tls/suites.ts';
+import type { CertificateVerifier } from '../tls/verifier.ts';
+import { TraceRecorder } from '../trace/recorder.ts';
+import type { TraceEvent } from '../trace/types.ts';
+import { connectTcp, TransportError } from '../transport/tcp.ts';
+import { utf8 } from '../util/bytes.ts';
+import { renderEvent, styler } from './render.ts';
+
+const HELP = `usage: tls-lens connect HOST:PORT [options]
+
+  --servername NAME   SNI and the name the certificate must match (default: HOST unless an IP address)
+  --alpn a,b          offer these ALPN protocols
+  --groups g,...      groups to offer: x25519, secp256r1, secp384r1 (default: all three)
+  --keyshare g,...    groups that get a key share in the first ClientHello (default: the first group)
+  --suites s,...      TLS 1.3 cipher suites (IANA names) to offer
+  --ca FILE           PEM trust anchors (default: the Mozilla root store)
+  --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM)
+  --reconnect         connect a second time, resuming with a session ticket
+  --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
+  --keylog FILE       append NSS key log lines (for Wireshark)
+  --trace FILE        save the trace (JSON) for replay
+  --insecure          report certificate failures but carry on (exit status stays non-zero)
+  --timeout MS        give up after MS milliseconds (default 10000)
+  --verbose           also show every record and transcript hash
+  --json              print a JSON object (an array of two with --reconnect)
+
+exit status: 0 verified handshake; 1 TLS failure; 2 usage; 3 certificate not verified; 4 connection failed or timed out
+`;
+
+export interface ConnectionResult {
+  ok: boolean;
+  version: string | null;
+  cipherSuite: string | null;
+  group: string | null;
+  helloRetryRequest: boolean;
+  alpn: string | null;
+  resumed: boolean;
+  serverName: string | null;
+  certificate: {
+    verified: boolean;
+    error: { code: string; message: string } | null;
+    chain: { subject: string; issuer: string; notBefore: string; notAfter: string; sha256: string }[];
+  };
+  messages: { direction: string; type: string; length: number }[];
+  alertSent: string | null;
+  alertReceived: string | null;
+  error: { code: string; message: string } | null;
+  timing: { handshakeMs: number };
+  clientCertificate: { requested: boolean; sent: boolean };
+  received?: string;
+}
+
+function unescape(s: string): string {
+  return s.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+}
+
+function parseTarget(target: string): { host: string; port: number } | null {
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(target) ?? /^([^:]+):(\d+)$/.exec(target);
+  if (!m) return null;
+  const port = Number(m[2]);
+  if (!(port > 0 && port < 65536)) return null;
+  return { host: m[1], port };
+}
+
+const isIp = (h: string) => /^[0-9.]+$/.test(h) || h.includes(':');
+
+/** The x509 module's verifier, when it is there; else undefined (verification then fails clearly). */
+async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<CertificateVerifier | undefined> {
+  const path = '../x509/verifier.ts';
+  try {
+    const mod = (await import(/* @vite-ignore */ path)) as { createVerifier?: (o: { anchors?: Uint8Array[] }) => CertificateVerifier };
+    return mod.createVerifier?.({ anchors });
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw e;
+  }
+}
+
+function pemBlocks(text: string, label: RegExp): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
+    if (label.test(m[1])) out.push(new Uint8Array(Buffer.from(m[2].replace(/\s+/g, ''), 'base64')));
+  }
+  return out;
+}
+
+async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certificate']['chain']> {
+  const { decodeCertificate } = await import('../x509/certificate.ts');
+  const out = [];
+  for (const der of chain) {
+    const sha256 = Buffer.from(await crypto.webcrypto.subtle.digest('SHA-256', der)).toString('hex');
+    try {
+      const c = decodeCertificate(der);
+      out.push({ subject: c.subject.text, issuer: c.issuer.text, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256 });
+    } catch (e) {
+      out.push({ subject: `(undecodable: ${(e as Error).message})`, issuer: '', notBefore: '', notAfter: '', sha256 });
+    }
+  }
+  return out;
+}
+
+function lastAlert(events: TraceEvent[], direction: 'client' | 'server'): string | null {
+  const alerts = events.filter((e) => e.kind === 'alert' && e.direction === direction) as { name: string }[];
+  const serious = alerts.filter((a) => a.name !== 'close_notify');
+  return (serious[0] ?? alerts[0])?.name ?? null;
+}
+
+async function readAnswer(conn: TlsConnection, idleMs: number): Promise<string> {
+  let text = '';
+  for (;;) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), idleMs)));
+    const chunk = await Promise.race([conn.read(), idle]).finally(() => clearTimeout(timer));
+    if (chunk === 'idle' || chunk === null) return text;
+    text += utf8.decode(chunk);
+  }
+}
+
+interface Run {
+  result: ConnectionResult;
+  session?: TlsSession;
+}
+
+async function runOne(host: string, port: number, options: TlsClientOptions, rec: TraceRecorder, conn: number, send: string | undefined, wantTicket: boolean, timeoutMs: number): Promise<Run> {
+  rec.conn = conn;
+  const startIndex = rec.events.length;
+  const t0 = Date.now();
+  let connection: TlsConnection | undefined;
+  let error: { code: string; message: string } | null = null;
+  let received: string | undefined;
+  let session: TlsSession | undefined;
+  try {
+    const transport = await connectTcp(host, port, { timeoutMs });
+    rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` });
+    connection = await connectTls(transport, { ...options, timeoutMs }, rec.emit);
+    if (send !== undefined) {
+      await connection.write(utf8.encode(send));
+      received = await readAnswer(connection, 1500);
+    }
+    if (wantTicket) session = connection.session ?? (await connection.waitForSession(2000));
+    await connection.close();
+  } catch (e) {
+    error = e instanceof TransportError ? { code: e.code, message: e.message } : describeFailure(e);
+    if (e instanceof TransportError) rec.emit({ kind: 'error', code: e.code, message: e.message });
+  }
+  const events = rec.events.slice(startIndex);
+  const summary = connection?.summary;
+  const certEvent = events.find((e) => e.kind === 'cert-result') as Extract<TraceEvent, { kind: 'cert-result' }> | undefined;
+  const chainDer = certEvent ? certEvent.chain.map((h) => new Uint8Array(Buffer.from(h, 'hex'))) : [];
+  const verified = summary ? summary.certificate.verified || (summary.resumed && options.session !== undefined) : !!certEvent?.ok;
+  const certError = certEvent?.error ? { code: certEvent.error.code, message: certEvent.error.message } : null;
+  const result: ConnectionResult = {
+    ok: error === null && verified,
+    version: summary ? summary.version : null,
+    cipherSuite: summary?.cipherSuite ?? null,
+    group: summary?.group ?? null,
+    helloRetryRequest: summary?.helloRetryRequest ?? events.some((e) => e.kind === 'handshake' && e.name === 'HelloRetryRequest'),
+    alpn: summary?.alpn ?? null,
+    resumed: summary?.resumed ?? false,
+    serverName: options.serverName ?? null,
+    certificate: { verified, error: certError, chain: await chainInfo(chainDer) },
+    messages: events.filter((e) => e.kind === 'handshake').map((e) => ({ direction: (e as { direction: string }).direction, type: (e as { name: string }).name, length: (e as { bytes: string }).bytes.length / 2 })),
+    alertSent: lastAlert(events, 'client'),
+    alertReceived: lastAlert(events, 'server'),
+    error,
+    timing: { handshakeMs: connection ? connection.handshakeMs : Date.now() - t0 },
+    clientCertificate: { requested: summary?.clientCertificateRequested ?? false, sent: summary?.clientCertificateSent ?? false },
+  };
+  if (received !== undefined) result.received = received;
+  return { result, session };
+}
+
+function exitCode(r: ConnectionResult): number {
+  if (r.ok) return 0;
+  if (r.error && ['CONNECT_FAILED', 'TIMEOUT'].includes(r.error.code)) return 4;
+  if (!r.error && !r.certificate.verified) return 3;
+  if (r.error && r.certificate.error && r.error.code === r.certificate.error.code) return 3;
+  return 1;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        servername: { type: 'string' },
+        alpn: { type: 'string' },
+        groups: { type: 'string' },
+        keyshare: { type: 'string' },
+        suites: { type: 'string' },
+        ca: { type: 'string' },
+        cert: { type: 'string' },
+        key: { type: 'string' },
+        reconnect: { type: 'boolean' },
+        send: { type: 'string' },
+        keylog: { type: 'string' },
+        trace: { type: 'string' },
+        insecure: { type: 'boolean' },
+        timeout: { type: 'string' },
+        verbose: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`tls-lens connect: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const target = positionals.length === 1 ? parseTarget(positionals[0]) : null;
+  if (!target) {
+    process.stderr.write(`tls-lens connect: give exactly one HOST:PORT\n\n${HELP}`);
+    return 2;
+  }
+  const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+  const timeoutMs = v.timeout ? Number(v.timeout) : 10_000;
+  if (!(timeoutMs > 0)) {
+    process.stderr.write('tls-lens connect: --timeout must be a positive number of milliseconds\n');
+    return 2;
+  }
+  if (!!v.cert !== !!v.key) {
+    process.stderr.write('tls-lens connect: --cert and --key go together\n');
+    return 2;
+  }
+
+  let options: TlsClientOptions;
+  try {
+    let anchors: Uint8Array[] | undefined;
+    if (v.ca) {
+      anchors = pemBlocks(fs.readFileSync(v.ca, 'utf8'), /CERTIFICATE/);
+      if (anchors.length === 0) throw new Error(`${v.ca} holds no PEM certificate`);
+    }
+    const verifier = await loadVerifier(anchors);
+    let clientCertificate: TlsClientOptions['clientCertificate'];
+    if (v.cert && v.key) {
+      const chain = pemBlocks(fs.readFileSync(v.cert, 'utf8'), /CERTIFICATE/);
+      if (chain.length === 0) throw new Error(`${v.cert} holds no PEM certificate`);
+      const key = crypto.createPrivateKey(fs.readFileSync(v.key));
+      clientCertificate = { chain, privateKey: new Uint8Array(key.export({ type: 'pkcs8', format: 'der' })) };
+    }
+    options = {
+      serverName: v.servername ?? (isIp(target.host) ? undefined : target.host),
+      alpn: list(v.alpn),
+      groups: list(v.groups) as GroupName[] | undefined,
+      keyShareGroups: list(v.keyshare) as GroupName[] | undefined,
+      suites: list(v.suites),
+      clientCertificate,
+      verifier,
+      insecure: !!v.insecure,
+    };
+    if (!options.serverName && isIp(target.host)) options.serverName = v.servername;
+  } catch (e) {
+    process.stderr.write(`tls-lens connect: ${(e as Error).message}\n`);
+    return 2;
+  }
+
+  const rec = new TraceRecorder();
+  const color = !v.json && process.stdout.isTTY === true;
+  if (!v.json) rec.subscribe((e) => {
+    for (const line of renderEvent(e, { color, verbose: v.verbose })) process.stdout.write(line + '\n');
+  });
+
+  const results: ConnectionResult[] = [];
+  const first = await runOne(target.host, target.port, options, rec, 0, v.send !== undefined ? unescape(v.send) : undefined, !!v.reconnect, timeoutMs);
+  results.push(first.result);
+  if (v.reconnect) {
+    if (!first.session) {
+      rec.emit({ kind: 'note', text: 'no session ticket arrived: the second connection is a full handshake' });
+    }
+    const second = await runOne(target.host, target.port, { ...options, session: first.session }, rec, 1, v.send !== undefined ? unescape(v.send) : undefined, false, timeoutMs);
+    results.push(second.result);
+  }
+
+  if (v.keylog) fs.appendFileSync(v.keylog, keyLogText(rec.events));
+  if (v.trace) fs.writeFileSync(v.trace, JSON.stringify(rec.toFile(`${target.host}:${target.port}`), null, 1));
+
+  const codes = results.map(exitCode);
+  const code = codes.find((c) => c !== 0) ?? 0;
+  if (v.json) {
+    process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+  } else {
+    const paint = styler(color);
+    for (const [i, r] of results.entries()) {
+      const what = `${r.version ?? 'TLS'} ${r.cipherSuite ?? ''} ${r.group ?? ''}${r.helloRetryRequest ? ' (after HelloRetryRequest)' : ''}${r.resumed ? ' resumed' : ''}`;
+      if (r.ok) process.stdout.write(paint('green', `✓ connection ${i}: ${what.trim()}, server verified, ${r.timing.handshakeMs} ms\n`));
+      else if (!r.error) process.stdout.write(paint('yellow', `! connection ${i}: ${what.trim()}, but the server is NOT verified: ${r.certificate.error?.code} ${r.certificate.error?.message ?? ''}\n`));
+      else process.stdout.write(paint('red', `✗ connection ${i}: ${r.error.code}: ${r.error.message}\n`));
+    }
+  }
+  if (code !== 0) {
+    const failed = results.find((r) => !r.ok)!;
+    process.stderr.write(`tls-lens: ${failed.error?.code ?? failed.certificate.error?.code ?? 'NOT_VERIFIED'}\n`);
+  }
+  return code;
+}

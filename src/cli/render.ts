@@ -1,0 +1,102 @@
+// Terminal rendering of a trace: an annotated walk through the handshake, one event at a time, so it can be
+// printed live. Colour only on a TTY. Reads only trace events (and the explanation catalogue).
+import { explain } from '../trace/explain.ts';
+import type { FieldNode, TraceEvent } from '../trace/types.ts';
+import { fromHex, utf8 } from '../util/bytes.ts';
+
+export interface RenderOptions {
+  color: boolean;
+  /** Also show every record and the transcript hashes. */
+  verbose?: boolean;
+}
+
+const CODES = { dim: 2, bold: 1, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36 } as const;
+type Style = keyof typeof CODES;
+
+export function styler(color: boolean) {
+  return (style: Style, text: string) => (color ? `\x1b[${CODES[style]}m${text}\x1b[0m` : text);
+}
+
+function short(value: string, n = 32): string {
+  if (value.length <= n) return value;
+  return /^[0-9a-f]+$/.test(value) ? `${value.slice(0, n)}… (${value.length / 2} bytes)` : `${value.slice(0, n)}…`;
+}
+
+/** Field lines for a handshake message: skip length prefixes, cap depth, shorten long values. */
+function fieldLines(fields: FieldNode[], paint: ReturnType<typeof styler>, depth: number, maxDepth: number, out: string[]): void {
+  for (const f of fields) {
+    if (f.name === 'length' || f.name === 'msg_type') continue;
+    if (f.name === 'body' && f.children) {
+      fieldLines(f.children, paint, depth, maxDepth, out);
+      continue;
+    }
+    const title = f.explain ? explain(f.explain)?.title : undefined;
+    const value = f.value !== undefined ? ` = ${short(f.value, 48)}` : '';
+    const note = title && title.toLowerCase() !== f.name.replace(/_/g, ' ').toLowerCase() ? paint('dim', `  (${title})`) : '';
+    out.push(`${'    '.repeat(depth)}${f.name}${value}${note}`);
+    if (f.children && depth < maxDepth) {
+      const kids = f.children.filter((c) => c.name !== 'length' && c.name !== 'type');
+      // Lists of simple items (versions, groups, schemes) read best on one line.
+      if (kids.length > 0 && kids.every((c) => !c.children && c.value !== undefined && c.name === kids[0].name)) {
+        out[out.length - 1] = `${'    '.repeat(depth)}${f.name} = ${kids.map((c) => c.value).join(', ')}${note}`;
+        continue;
+      }
+      // A single "value" child repeats its parent: fold it.
+      if (kids.length === 1 && kids[0].name === 'value') {
+        out[out.length - 1] = `${'    '.repeat(depth)}${f.name} = ${short(kids[0].value ?? '', 48)}${note}`;
+      } else fieldLines(kids, paint, depth + 1, maxDepth, out);
+    }
+  }
+}
+
+/** Lines for one event (possibly none). */
+export function renderEvent(e: TraceEvent, opts: RenderOptions): string[] {
+  const paint = styler(opts.color);
+  const arrow = (d: 'client' | 'server') => (d === 'client' ? paint('cyan', '→ client') : paint('magenta', '← server'));
+  switch (e.kind) {
+    case 'connection':
+      if (e.phase === 'start') return [paint('bold', `▶ connection ${e.conn}${e.serverName ? ` (server name ${e.serverName})` : ''}`)];
+      if (e.phase === 'closed') return [paint('dim', `■ connection ${e.conn} closed${e.detail ? ` (${e.detail})` : ''}`)];
+      return [paint('dim', `  transport open ${e.target ?? ''}`)];
+    case 'handshake': {
+      const lines = [`${arrow(e.direction)} ${paint('bold', e.name)} ${paint('dim', `${e.bytes.length / 2} bytes, ${e.epoch} keys, record(s) ${e.records.join(',')}`)}`];
+      const body: string[] = [];
+      fieldLines(e.fields, paint, 1, 3, body);
+      return lines.concat(body.slice(0, 60), body.length > 60 ? [paint('dim', `    … ${body.length - 60} more fields`)] : []);
+    }
+    case 'record':
+      if (!opts.verbose) return [];
+      return [paint('dim', `  ${e.direction === 'client' ? '→' : '←'} record ${e.epoch} #${e.seq} type ${e.contentType}${e.protection ? ` (inner ${e.protection.innerContentType})` : ''} ${e.bytes.length / 2} bytes`)];
+    case 'key':
+      return [`  ${paint('yellow', 'key')}  ${e.name} = ${short(e.output)} ${paint('dim', `[${e.op}${e.label ? ` "${e.label}"` : ''}]`)}`];
+    case 'transcript':
+      return opts.verbose ? [paint('dim', `  transcript ${e.hash}(${e.covers.join(' + ')}) = ${short(e.value)}`)] : [];
+    case 'key-exchange':
+      return [`  ${paint('yellow', 'ECDHE')} ${e.group}: shared secret = ${short(e.sharedSecret)}`];
+    case 'signature':
+      return [`  ${e.ok ? paint('green', '✓') : paint('red', '✗')} ${e.subject} signature (${e.scheme})${e.detail ? `: ${e.detail}` : ''}`];
+    case 'finished':
+      return [`  ${e.ok ? paint('green', '✓') : paint('red', '✗')} ${e.direction} Finished ${e.ok ? 'matches the transcript' : `expected ${short(e.expected)}, got ${short(e.received)}`}`];
+    case 'cert-check':
+      return [`  ${e.ok ? paint('green', '✓') : e.ok === null ? paint('dim', '·') : paint('red', '✗')} certificate ${e.certificate >= 0 ? `#${e.certificate} ` : ''}${e.check}: ${e.detail}`];
+    case 'cert-result':
+      return e.ok
+        ? [`  ${paint('green', '✓ certificate chain verified')} (${e.path.map((p) => p.subject).join(' ← ')})`]
+        : [`  ${paint('red', `✗ certificate not verified: ${e.error?.code}`)} ${e.error?.message ?? ''}${e.overridden ? paint('yellow', ' — continuing anyway (--insecure)') : ''}`];
+    case 'alert':
+      return [`${arrow(e.direction)} ${paint(e.name === 'close_notify' ? 'dim' : 'red', `alert ${e.level} ${e.name} (${e.description})`)}`];
+    case 'app-data': {
+      const text = utf8.decode(fromHex(e.bytes)).replace(/[^\x20-\x7e\n]/g, '.');
+      return [`${arrow(e.direction)} application data ${e.bytes.length / 2} bytes`, ...text.split('\n').slice(0, 20).map((l) => paint('dim', `    | ${l}`))];
+    }
+    case 'pause':
+      return [paint('yellow', `  ⏸ ${e.breakpoint}: ${e.detail ?? ''}`)];
+    case 'error':
+      return [paint('red', `✗ ${e.code}: ${e.message}`)];
+    case 'note':
+      return [paint('dim', `  · ${e.text}`)];
+    case 'state':
+    case 'preamble':
+      return [];
+  }
+}
