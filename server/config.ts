@@ -62,7 +62,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
   const list = (s: string | undefined) => (s ?? '').split(/[\s,]+/).filter(Boolean);
   const allow = [...(file.bridge?.allow ?? []), ...list(env.TLS_LENS_BRIDGE_ALLOW), ...cli.allow];
   parseAllowlist(allow); // fail at start-up, with the bad entry named, rather than at first use
-  const token = cli.token ?? (env.TLS_LENS_TOKEN || undefined) ?? file.bridge?.token;
+  const token = (cli.token ?? (env.TLS_LENS_TOKEN || undefined) ?? file.bridge?.token) || undefined; // "" means no token
   return {
     help: cli.help,
     port: cli.port ?? (env.TLS_LENS_PORT ? parsePort(env.TLS_LENS_PORT) : undefined) ?? file.port ?? DEFAULT_PORT,
