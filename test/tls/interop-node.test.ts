@@ -26,7 +26,7 @@ async function nodeServer(opts: tls.TlsOptions = {}) {
   const seen: { authorized: boolean; peerCN?: string; resumed: boolean }[] = [];
   const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), minVersion: 'TLSv1.3', ...opts }, (s) => {
     const peer = s.getPeerCertificate();
-    seen.push({ authorized: s.authorized, peerCN: peer?.subject?.CN, resumed: s.isSessionReused() });
+    seen.push({ authorized: s.authorized, peerCN: String(peer?.subject?.CN ?? ''), resumed: s.isSessionReused() });
     s.on('error', () => undefined);
     s.pipe(s);
   });

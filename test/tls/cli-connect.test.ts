@@ -1,0 +1,104 @@
+// The command-line client end to end: bin/tls-lens.js connect against a local s_server.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTraceFile } from '../../src/trace/recorder.ts';
+import { keyLogLines } from '../../src/tls/keylog.ts';
+import { freePort, makePki, startSServer, type SServer, type TestPki } from './helpers.ts';
+
+const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
+let pki: TestPki;
+let srv: SServer;
+let hrrSrv: SServer;
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('node', [BIN, 'connect', ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+beforeAll(async () => {
+  pki = makePki();
+  srv = await startSServer(pki, ['-num_tickets', '1', '-rev']);
+  hrrSrv = await startSServer(pki, ['-groups', 'P-384']);
+});
+afterAll(async () => {
+  await srv.stop();
+  await hrrSrv.stop();
+  fs.rmSync(pki.dir, { recursive: true, force: true });
+});
+
+describe('tls-lens connect', () => {
+  it('--json: verified handshake with --ca, exit 0, the fields the issue lists', async () => {
+    const r = await cli([`127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: true, version: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', group: 'x25519', helloRetryRequest: false, alpn: null, resumed: false, serverName: 'localhost', error: null, alertSent: 'close_notify' });
+    expect(j.certificate.verified).toBe(true);
+    expect(j.certificate.error).toBeNull();
+    expect(j.certificate.chain[0]).toMatchObject({ subject: 'CN=localhost', issuer: 'CN=TLS Lens Test Root' });
+    expect(j.certificate.chain[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(j.messages.map((m: { type: string }) => m.type)).toEqual(['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'Finished']);
+    expect(j.messages[0]).toMatchObject({ direction: 'client' });
+    expect(typeof j.timing.handshakeMs).toBe('number');
+  });
+
+  it('--reconnect --send --keylog --trace: two objects, the second resumed; the saved trace gives the same key log', async () => {
+    const dir = fs.mkdtempSync(path.join(pki.dir, 'out-'));
+    const keylog = path.join(dir, 'keys.log');
+    const trace = path.join(dir, 'trace.json');
+    const r = await cli([`127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--reconnect', '--send', 'hello\\n', '--keylog', keylog, '--trace', trace, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = JSON.parse(r.stdout);
+    expect(a.resumed).toBe(false);
+    expect(b.resumed).toBe(true);
+    expect(a.received).toBe('olleh\n');
+    const lines = fs.readFileSync(keylog, 'utf8').trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET')).length).toBe(2);
+    const saved = parseTraceFile(fs.readFileSync(trace, 'utf8'));
+    expect(keyLogLines(saved.events)).toEqual(lines);
+  });
+
+  it('HelloRetryRequest shows in --json', async () => {
+    const r = await cli([`127.0.0.1:${hrrSrv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ helloRetryRequest: true, group: 'secp384r1' });
+  });
+
+  it('an untrusted server: non-zero exit with the certificate code; --insecure completes but still exits non-zero', async () => {
+    const strict = await cli([`127.0.0.1:${srv.port}`, '--servername', 'localhost', '--json']);
+    expect(strict.code).toBe(3);
+    const j = JSON.parse(strict.stdout);
+    expect(j.ok).toBe(false);
+    expect(j.error.code).toBe(j.certificate.error.code);
+    expect(j.alertSent).toBe('unknown_ca');
+    const loose = await cli([`127.0.0.1:${srv.port}`, '--servername', 'localhost', '--insecure', '--json']);
+    expect(loose.code).toBe(3);
+    expect(JSON.parse(loose.stdout)).toMatchObject({ ok: false, error: null, cipherSuite: 'TLS_AES_128_GCM_SHA256' });
+  });
+
+  it('nothing listening: CONNECT_FAILED, exit 4', async () => {
+    const r = await cli([`127.0.0.1:${await freePort()}`, '--json']);
+    expect(r.code).toBe(4);
+    expect(JSON.parse(r.stdout).error.code).toBe('CONNECT_FAILED');
+  });
+
+  it('the default output is a readable walk, plain when not a TTY', async () => {
+    const r = await cli([`127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.rootPem]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+    expect(r.stdout).toMatch(/→ client ClientHello/);
+    expect(r.stdout).toMatch(/← server ServerHello/);
+    expect(r.stdout).toMatch(/client_handshake_traffic_secret/);
+    expect(r.stdout).toMatch(/✓ certificate chain verified/);
+    expect(r.stdout).toMatch(/✓ connection 0/);
+  });
+
+  it('usage errors exit 2', async () => {
+    expect((await cli(['no-port'])).code).toBe(2);
+    expect((await cli(['127.0.0.1:1', '--bogus'])).code).toBe(2);
+  });
+});
