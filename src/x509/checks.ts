@@ -204,7 +204,8 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
             : pass('pathLength', i, `${below} CA certificates below it, pathLenConstraint=${bc.pathLen}`),
         );
       }
-    } else if (bc?.ca) {
+    } else if (bc?.ca && !anchor) {
+      // (A leaf that is itself a trust anchor was trusted as it is, CA or not.)
       steps.push(fail('basicConstraints', i, 'PROFILE_VIOLATION', 'a CA certificate (cA=TRUE) cannot be used as the end-entity certificate', 'X509_V_ERR_INVALID_PURPOSE'));
     } else if (bc?.pathLen !== undefined) {
       steps.push(fail('basicConstraints', i, 'PROFILE_VIOLATION', 'pathLenConstraint on a certificate that is not a CA', 'X509_V_ERR_PATHLEN_INVALID_FOR_NON_CA'));
@@ -216,7 +217,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     if (isCa) {
       if (ku && !ku.has('keyCertSign')) steps.push(fail('keyUsage', i, 'KEY_USAGE', `keyUsage (${[...ku].join(', ')}) lacks keyCertSign`, 'X509_V_ERR_KEYUSAGE_NO_CERTSIGN'));
       else steps.push(pass('keyUsage', i, ku ? `keyUsage includes keyCertSign` : 'no keyUsage extension'));
-    } else if (ku?.has('keyCertSign')) {
+    } else if (ku?.has('keyCertSign') && !anchor) {
       steps.push(fail('keyUsage', i, 'KEY_USAGE', 'keyCertSign on a certificate that is not a CA', 'X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA'));
     } else {
       const missing = ku ? ctx.requiredKeyUsage.filter((u) => !ku.has(u)) : [];

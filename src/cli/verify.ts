@@ -1,0 +1,177 @@
+// `tls-lens verify --leaf FILE ...`: validate a certificate chain on disk and show every check.
+import { readFileSync } from 'node:fs';
+import { CertificateInputError, readCertificates } from '../x509/pem.ts';
+import { mozillaTrustStore, TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
+import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
+
+const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
+                        [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--json]
+
+Validates a certificate chain and prints each check in order.
+  --leaf FILE           the end-entity certificate (PEM or DER); further certificates in the
+                        same file are offered as intermediates
+  --intermediates FILE  more certificates offered for path building (any order)
+  --roots FILE          trust anchors (PEM or DER); default: the Mozilla store bundled with Node
+  --time ISO-8601       validate at this time (default: now)
+  --name HOST-OR-IP     the server name to match against subjectAltName
+  --purpose P           server (default) or client
+  --max-depth N         intermediates allowed between leaf and anchor (OpenSSL verify_depth;
+                        self-issued intermediates are not counted), default ${DEFAULT_MAX_DEPTH}
+  --json                machine-readable output
+Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.
+`;
+
+class UsageError extends Error {}
+
+interface Args {
+  leaf?: string;
+  intermediates: string[];
+  roots?: string;
+  time?: Date;
+  name?: string;
+  purpose: 'server' | 'client';
+  maxDepth?: number;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Args | 'help' {
+  const a: Args = { intermediates: [], purpose: 'server', json: false };
+  const value = (i: number, flag: string): string => {
+    const v = argv[i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--leaf':
+        a.leaf = value(++i, flag);
+        break;
+      case '--intermediates':
+        a.intermediates.push(value(++i, flag));
+        break;
+      case '--roots':
+        a.roots = value(++i, flag);
+        break;
+      case '--time': {
+        const v = value(++i, flag);
+        const t = new Date(v);
+        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t.getTime())) throw new UsageError(`--time: "${v}" is not an ISO-8601 time`);
+        a.time = t;
+        break;
+      }
+      case '--name':
+        a.name = value(++i, flag);
+        break;
+      case '--purpose': {
+        const v = value(++i, flag);
+        if (v !== 'server' && v !== 'client') throw new UsageError(`--purpose must be server or client, not "${v}"`);
+        a.purpose = v;
+        break;
+      }
+      case '--max-depth': {
+        const v = value(++i, flag);
+        if (!/^\d+$/.test(v)) throw new UsageError(`--max-depth needs a non-negative integer, not "${v}"`);
+        a.maxDepth = Number(v);
+        break;
+      }
+      case '--json':
+        a.json = true;
+        break;
+      default:
+        throw new UsageError(`unknown option '${flag}'`);
+    }
+  }
+  if (!a.leaf) throw new UsageError('--leaf FILE is required');
+  return a;
+}
+
+function load(file: string, what: string): Uint8Array[] {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  try {
+    return readCertificates(bytes);
+  } catch (e) {
+    if (e instanceof CertificateInputError) throw new UsageError(`${what} file "${file}": ${e.message} (at byte ${e.offset})`);
+    throw e;
+  }
+}
+
+function mark(ok: boolean | null): string {
+  return ok === true ? 'ok  ' : ok === false ? 'FAIL' : '  - ';
+}
+
+function human(r: ValidationResult): string {
+  const lines: string[] = [];
+  lines.push(r.ok ? 'VALID' : `INVALID: ${r.error?.code} — ${r.error?.message}`);
+  if (r.error) {
+    lines.push(`  OpenSSL: ${r.error.openssl}   Secure Transport: ${r.error.secureTransport}${r.error.windowsCE ? `   Windows CE: ${r.error.windowsCE}` : ''}`);
+  }
+  lines.push('', 'Path (leaf first):');
+  r.path.forEach((p, i) => {
+    lines.push(`  [${i}] ${p.subject}${p.source === 'anchor' ? '  (trust anchor)' : ''}`);
+    lines.push(`      issuer: ${p.issuer}`);
+    lines.push(`      sha256: ${p.sha256}`);
+  });
+  lines.push('', 'Checks:');
+  for (const s of r.steps) {
+    const where = s.certificate >= 0 ? `[${s.certificate}]` : '[*]';
+    lines.push(`  ${mark(s.ok)} ${where} ${s.check}: ${s.detail}${s.code && s.ok === false ? ` (${s.code})` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args: Args | 'help';
+  let leaf: Uint8Array[];
+  let intermediates: Uint8Array[];
+  let anchors: TrustStore;
+  try {
+    args = parseArgs(argv);
+    if (args === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    leaf = load(args.leaf!, 'leaf');
+    intermediates = [...leaf.slice(1), ...args.intermediates.flatMap((f) => load(f, 'intermediates'))];
+    anchors = args.roots ? new TrustStore(load(args.roots, 'roots')) : mozillaTrustStore();
+    if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`tls-lens verify: ${e.message}\n`);
+      if (/required|unknown option|needs a value/.test(e.message)) process.stderr.write(`\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  const result = await validateChain({
+    leaf: leaf[0],
+    intermediates,
+    anchors,
+    time: args.time ?? new Date(),
+    name: args.name,
+    purpose: args.purpose,
+    maxDepth: args.maxDepth,
+    strictAnchors: args.roots !== undefined,
+  });
+  if (args.json) {
+    const out = {
+      ok: result.ok,
+      error: result.error ?? null,
+      path: result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, source: p.source })),
+      steps: result.steps.map((s) => ({ check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}) })),
+    };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  } else {
+    process.stdout.write(human(result));
+  }
+  return result.ok ? 0 : 1;
+}
