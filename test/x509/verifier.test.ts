@@ -85,7 +85,7 @@ describe('parseCertificate and input', () => {
     expect(info.signatureAlgorithm).toBe('ECDSA with SHA-256');
     expect(info.notAfter).toBe(leaf.cert.notAfter.toISOString());
     expect(info.extensions.map((e) => e.name)).toContain('subjectAltName');
-    expect(info.sha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', leaf.der)).toString('hex'));
+    expect(info.sha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', leaf.der as Uint8Array<ArrayBuffer>)).toString('hex'));
     expect(info.serial).toMatch(/^[0-9a-f]{2}(:[0-9a-f]{2})*$/);
   });
 

@@ -1,0 +1,108 @@
+// `tls-lens verify` as a user runs it: a real process, files on disk, exit codes, JSON and text output.
+import 'reflect-metadata';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { makeCert, NOW, simpleChain, toPem } from './pki.ts';
+
+const run = promisify(execFile);
+const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
+
+async function verify(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'verify', ...args], { timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+let dir: string;
+const file = (name: string) => path.join(dir, name);
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tls-lens-verify-'));
+  const { root, inter, leaf } = await simpleChain('example.com');
+  writeFileSync(file('leaf.pem'), toPem(leaf.der));
+  writeFileSync(file('leaf.der'), leaf.der);
+  writeFileSync(file('fullchain.pem'), toPem(leaf.der) + toPem(inter.der));
+  writeFileSync(file('inter.pem'), toPem(inter.der));
+  writeFileSync(file('root.pem'), toPem(root.der));
+  writeFileSync(file('bad.pem'), '-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n');
+  const ipLeaf = await makeCert({ name: 'ip', issuer: root, san: [{ type: 'ip', value: '127.0.0.1' }] });
+  writeFileSync(file('ip.pem'), toPem(ipLeaf.der));
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const TIME = ['--time', NOW.toISOString()];
+
+describe('tls-lens verify', () => {
+  it('prints JSON with ok, path and steps, and exits 0 for a valid chain', async () => {
+    const r = await verify(['--leaf', file('leaf.pem'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(true);
+    expect(out.error).toBeNull();
+    expect(out.path.map((p: { subject: string }) => p.subject)).toEqual(['CN=example.com', 'CN=Test Intermediate', 'CN=Test Root']);
+    expect(out.path[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(out.steps.length).toBeGreaterThan(10);
+    for (const s of out.steps) expect(Object.keys(s)).toEqual(expect.arrayContaining(['check', 'certificate', 'ok', 'detail']));
+  });
+
+  it('takes intermediates from the leaf file and DER input', async () => {
+    const r = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^VALID/);
+    expect(r.stdout).toMatch(/ok {3}\[0\] hostname: example.com matches DNS:example.com/);
+    const der = await verify(['--leaf', file('leaf.der'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), ...TIME]);
+    expect(der.code).toBe(0);
+  });
+
+  it('exits 1 with the error code and its other names for an invalid chain', async () => {
+    const r = await verify(['--leaf', file('leaf.pem'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), '--name', 'wrong.example', ...TIME, '--json']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.error).toMatchObject({ code: 'HOSTNAME_MISMATCH', openssl: 'X509_V_ERR_HOSTNAME_MISMATCH', secureTransport: 'errSSLHostNameMismatch' });
+    expect(out.error.message).toMatch(/wrong\.example/);
+    const text = await verify(['--leaf', file('leaf.pem'), '--roots', file('root.pem'), ...TIME]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^INVALID: UNKNOWN_ISSUER/);
+    expect(text.stdout).toMatch(/errSSLNoRootCert/);
+  });
+
+  it('checks IP addresses, time and max depth', async () => {
+    expect((await verify(['--leaf', file('ip.pem'), '--roots', file('root.pem'), '--name', '127.0.0.1', ...TIME])).code).toBe(0);
+    expect((await verify(['--leaf', file('ip.pem'), '--roots', file('root.pem'), '--name', '127.0.0.2', ...TIME])).code).toBe(1);
+    const expired = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--time', '2031-01-01T00:00:00Z', '--json']);
+    expect(JSON.parse(expired.stdout).error.code).toBe('EXPIRED');
+    const deep = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--max-depth', '0', ...TIME, '--json']);
+    expect(JSON.parse(deep.stdout).error.code).toBe('CHAIN_TOO_LONG');
+  });
+
+  it('uses the Mozilla store without --roots', async () => {
+    const r = await verify(['--leaf', file('fullchain.pem'), ...TIME, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error.code).toBe('UNKNOWN_ISSUER');
+  });
+
+  it('gives a clear message and exit 2 for bad input', async () => {
+    const missing = await verify(['--leaf', file('nope.pem')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read leaf file .*nope\.pem.*no such file/);
+    const bad = await verify(['--leaf', file('bad.pem')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/not hold valid base64/);
+    const noLeaf = await verify([]);
+    expect(noLeaf.code).toBe(2);
+    expect(noLeaf.stderr).toMatch(/--leaf FILE is required/);
+    const badTime = await verify(['--leaf', file('leaf.pem'), '--time', 'yesterday']);
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toMatch(/not an ISO-8601 time/);
+  });
+});
