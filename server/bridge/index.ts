@@ -151,6 +151,11 @@ export function startBridge(options: BridgeOptions): Bridge {
       log.warn('bridge.refused', { code: 'origin-not-allowed', origin: origin ?? '(none)', client: req.socket.remoteAddress });
       return httpRefuse(socket, 403, 'Forbidden', 'origin-not-allowed', `pages from ${origin ?? 'no origin'} may not use this bridge`);
     }
+    // Malformed handshakes are answered here, so ws.handleUpgrade below cannot fail silently.
+    const key = req.headers['sec-websocket-key'];
+    if (req.method !== 'GET' || (req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || !key || !/^[+/0-9A-Za-z]{22}==$/.test(key) || !['8', '13'].includes(String(req.headers['sec-websocket-version']))) {
+      return httpRefuse(socket, 400, 'Bad Request', 'bad-handshake', 'not a valid WebSocket handshake');
+    }
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
     if (!offered.includes(BRIDGE_SUBPROTOCOL)) {
       return httpRefuse(socket, 400, 'Bad Request', 'subprotocol-required', `request the WebSocket subprotocol ${BRIDGE_SUBPROTOCOL}`);
@@ -163,17 +168,22 @@ export function startBridge(options: BridgeOptions): Bridge {
     perClient.set(client, (perClient.get(client) ?? 0) + 1);
     pendingUpgrades.add(socket);
     const started = Date.now();
+    // The session leaves the caps exactly once: when its client connection is gone.
+    let released = false;
+    const releaseOnce = () => {
+      if (released) return;
+      released = true;
+      release(client);
+    };
+    socket.once('close', releaseOnce);
 
     const refuseAfterUpgrade = (r: Refusal) => {
       stats.sessionsRefused++;
       bump(stats.refusedBy, r.code);
       log.warn('bridge.refused', { session: id, client, code: r.code, close: r.close, reason: r.message, target: url.searchParams.get('target') ?? url.searchParams.get('scenario') ?? '' });
       pendingUpgrades.delete(socket);
-      if (socket.destroyed) return release(client);
-      wss.handleUpgrade(req, socket, head, (ws) => {
-        ws.close(r.close, closeReason(r));
-        release(client);
-      });
+      if (socket.destroyed) return releaseOnce();
+      wss.handleUpgrade(req, socket, head, (ws) => ws.close(r.close, closeReason(r)));
     };
 
     let decision: Refusal | Target;
@@ -200,7 +210,7 @@ export function startBridge(options: BridgeOptions): Bridge {
     pendingUpgrades.delete(socket);
     if (socket.destroyed || closing) {
       tcp.destroy();
-      return release(client);
+      return releaseOnce();
     }
 
     wss.handleUpgrade(req, socket, head, async (ws) => {
@@ -214,7 +224,7 @@ export function startBridge(options: BridgeOptions): Bridge {
         maxMessageBytes: limits.maxMessageBytes,
       });
       live.delete(ws);
-      release(client);
+      releaseOnce();
       stats.bytesUp += end.bytesUp;
       stats.bytesDown += end.bytesDown;
       bump(stats.closedBy, String(end.code));

@@ -12,14 +12,18 @@ import { BRIDGE_SUBPROTOCOL } from '../../server/bridge/index.ts';
 export interface EchoServer {
   port: number;
   sockets: Set<net.Socket>;
+  /** Every connection ever accepted, in order. */
+  all: net.Socket[];
   stop(): Promise<void>;
 }
 
 /** A TCP echo server on 127.0.0.1 (respects backpressure via pipe). */
 export function startEcho(onConnection?: (s: net.Socket) => void): Promise<EchoServer> {
   const sockets = new Set<net.Socket>();
+  const all: net.Socket[] = [];
   const server = net.createServer((s) => {
     sockets.add(s);
+    all.push(s);
     s.on('close', () => sockets.delete(s));
     s.on('error', () => {});
     if (onConnection) onConnection(s);
@@ -30,6 +34,7 @@ export function startEcho(onConnection?: (s: net.Socket) => void): Promise<EchoS
       resolve({
         port: (server.address() as net.AddressInfo).port,
         sockets,
+        all,
         stop: () =>
           new Promise<void>((r) => {
             for (const s of sockets) s.destroy();

@@ -151,22 +151,16 @@ describe('faults and limits end one session, never the bridge', () => {
   });
 
   it('an oversized message → 1009, and the TCP side is reset', async () => {
-    const closedTcp = new Promise<void>((r) => {
-      const before = new Set(echo.sockets);
-      const t = setInterval(() => {
-        const mine = [...echo.sockets].find((x) => !before.has(x));
-        if (mine) {
-          clearInterval(t);
-          mine.once('close', () => r());
-        }
-      }, 5);
-    });
+    const before = echo.all.length;
     const ws = connect(s, `target=localhost:${echo.port}`);
     await opened(ws);
     const end = ending(ws);
     ws.send(Buffer.alloc(64 * 1024 + 1));
     expect((await end).code).toBe(1009);
-    await closedTcp;
+    const tcp = echo.all[before];
+    expect(tcp).toBeDefined();
+    if (!tcp.destroyed) await new Promise((r) => tcp.once('close', r));
+    expect(tcp.destroyed).toBe(true);
     await stillServes(s, echo.port);
   });
 
@@ -243,5 +237,63 @@ describe('global cap and session lifetime', () => {
     expect(end.code).toBe(4411);
     expect(end.reason).toMatch(/^session-lifetime: /);
     await s.stop();
+  });
+});
+
+describe('how a client ending maps onto TCP, and what the logs hold', () => {
+  it('close 1000 ends TCP with FIN; any other close code resets it', async () => {
+    const events: string[] = [];
+    const watcher = await startEcho((sock) => {
+      sock.on('data', () => {});
+      sock.on('end', () => events.push('fin'));
+      sock.on('error', (e: NodeJS.ErrnoException) => events.push(e.code ?? 'error'));
+    });
+    const s = await startBridgeServer({ allow: [`localhost:${watcher.port}`], testOnlyLoopbackPorts: [watcher.port] });
+    for (const code of [1000, 4000]) {
+      const ws = connect(s, `target=localhost:${watcher.port}`);
+      await opened(ws);
+      ws.send(Buffer.from('x'));
+      await new Promise((r) => setTimeout(r, 50));
+      ws.close(code);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(events).toEqual(['fin', 'ECONNRESET']);
+    await s.stop();
+    await watcher.stop();
+  });
+
+  it('logs sessions as structured lines with counts, never the bytes', async () => {
+    const lines: string[] = [];
+    const { jsonLogger } = await import('../../server/log.ts');
+    const s = await startBridgeServer({ allow: [`localhost:${echo.port}`], testOnlyLoopbackPorts: [echo.port] }, { log: jsonLogger((l) => lines.push(l)) });
+    const ws = connect(s, `target=localhost:${echo.port}`);
+    await opened(ws);
+    const secret = 'PAYLOAD-MUST-NOT-BE-LOGGED';
+    const back = new Promise((r) => ws.once('message', r));
+    ws.send(Buffer.from(secret));
+    await back;
+    await new Promise((r) => (ws.once('close', r), ws.close(1000)));
+    await ending(connect(s, 'target=10.0.0.1:443'));
+    await new Promise((r) => setTimeout(r, 50));
+    await s.stop();
+    const parsed = lines.map((l) => JSON.parse(l));
+    expect(lines.join('')).not.toContain(secret);
+    expect(lines.join('')).not.toContain(Buffer.from(secret).toString('hex'));
+    expect(parsed.find((p) => p.event === 'bridge.open')).toMatchObject({ level: 'info', target: `localhost:${echo.port}`, address: '127.0.0.1' });
+    expect(parsed.find((p) => p.event === 'bridge.close')).toMatchObject({ code: 1000, bytesUp: secret.length, bytesDown: secret.length });
+    expect(parsed.find((p) => p.event === 'bridge.refused')).toMatchObject({ level: 'warn', code: 'private-address', close: 4403 });
+  });
+
+  it('a malformed WebSocket handshake gets HTTP 400 and does not count against the caps', async () => {
+    const res = await new Promise<number>((resolve) => {
+      const sock = net.connect({ host: '127.0.0.1', port: server.port }, () =>
+        sock.write(`GET /bridge?scenario=x HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\nOrigin: ${server.url}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: nope\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tls-lens.bridge.v1\r\n\r\n`),
+      );
+      let text = '';
+      sock.on('data', (d) => (text += d));
+      sock.on('close', () => resolve(Number(text.split(' ')[1])));
+    });
+    expect(res).toBe(400);
+    expect(server.bridge.stats().sessionsActive).toBe(0);
   });
 });
