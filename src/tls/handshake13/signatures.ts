@@ -3,6 +3,7 @@
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate as X509Certificate } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
+import { children, readRoot, wholeOf } from '../../x509/der.ts';
 import { concat, utf8 } from '../../util/bytes.ts';
 import { bufferSource, subtle } from '../crypto/webcrypto.ts';
 import { SignatureScheme as S, schemeName } from '../messages/constants.ts';
@@ -63,10 +64,24 @@ function keyText(key: PublicKeyInfo): string {
   }
 }
 
-/** SubjectPublicKeyInfo DER of a certificate. */
+/**
+ * SubjectPublicKeyInfo DER of a certificate, found by walking the DER (fast: no full decode, which the
+ * verifier does anyway). Falls back to a full ASN.1 parse if the walk fails, so errors read the same.
+ */
 export function certificateSpki(certDer: Uint8Array): Uint8Array {
-  const cert = AsnParser.parse(certDer, X509Certificate);
-  return new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
+  try {
+    const cert = readRoot(certDer);
+    const [tbs] = children(certDer, cert);
+    const fields = children(certDer, tbs);
+    // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, subjectPublicKeyInfo
+    const hasVersion = fields[0].cls === 2 && fields[0].tagNumber === 0;
+    const spki = fields[hasVersion ? 6 : 5];
+    if (!spki || spki.cls !== 0 || spki.tagNumber !== 16) throw new Error('no SubjectPublicKeyInfo');
+    return wholeOf(certDer, spki);
+  } catch {
+    const cert = AsnParser.parse(certDer, X509Certificate);
+    return new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
+  }
 }
 
 /** A key that can sign CertificateVerify, with the schemes it can produce. */
