@@ -1,0 +1,40 @@
+// OpenLDAP slapd from Debian: no database at all, just the root DSE and StartTLS, in the foreground.
+import fs from 'node:fs';
+import path from 'node:path';
+import { freePort, waitForPort } from '../net.ts';
+import { copyTls, removeDir, spawnLogged, stopChild, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+
+export async function startSlapd(tls: TlsFiles): Promise<RunningServer> {
+  const dir = tempDir('slapd');
+  const port = await freePort();
+  const { tlsCert, tlsKey } = copyTls(tls, dir);
+  const conf = path.join(dir, 'slapd.conf');
+  fs.writeFileSync(
+    conf,
+    [
+      'include /etc/ldap/schema/core.schema',
+      `pidfile ${dir}/slapd.pid`,
+      `argsfile ${dir}/slapd.args`,
+      `TLSCertificateFile ${tlsCert}`,
+      `TLSCertificateKeyFile ${tlsKey}`,
+      '',
+    ].join('\n'),
+  );
+  // -d keeps slapd in the foreground; 127.0.0.1 rather than localhost (libldap's hostname check).
+  const child = spawnLogged('slapd', dir, 'slapd', ['-f', conf, '-h', `ldap://127.0.0.1:${port}/`, '-d', '0']);
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stopChild(child);
+    removeDir(dir);
+  };
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    const log = tail(path.join(dir, 'slapd.out'));
+    await stop();
+    throw new Error(`slapd did not start: ${(e as Error).message}\n${log}`);
+  }
+  return { port, dir, stop };
+}
