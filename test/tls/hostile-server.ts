@@ -32,6 +32,8 @@ export interface Script {
   order?: number[];
   /** How the encrypted flight goes out: one record per message (default), all in one, or chunks of N bytes. */
   framing?: 'per-message' | 'coalesced' | number;
+  /** Change bytes of the messages as sent (after the transcript saw the originals); the server then hangs up. */
+  mutate?: (index: number, bytes: Uint8Array) => Uint8Array;
   /** Raw bytes written instead of the ServerHello (then the server ends the stream). */
   rawInsteadOfServerHello?: Uint8Array;
   /** After the handshake: the server side to play with. */
@@ -125,7 +127,7 @@ async function serve(transport: Transport, script: Script): Promise<void> {
   script.serverHello?.(serverHello, ch);
   const shBytes = encodeHandshake(serverHello).bytes;
   transcript.add(shBytes, 'ServerHello');
-  await records.writeRecord(22, shBytes);
+  await records.writeRecord(22, script.mutate ? script.mutate(0, Uint8Array.from(shBytes)) : shBytes);
   if (script.ccsAfterServerHello) await records.writeChangeCipherSpec();
 
   const schedule = new KeySchedule13(suite.hash, noEmit);
@@ -156,7 +158,7 @@ async function serve(transport: Transport, script: Script): Promise<void> {
   if (script.tamperFinished) verifyData[0] ^= 0xff;
   add({ type: 'finished', verifyData });
 
-  const toSend = (script.order ?? [0, 1, 2, 3]).map((i) => flight[i]);
+  const toSend = (script.order ?? [0, 1, 2, 3]).map((i) => (script.mutate ? script.mutate(i + 1, Uint8Array.from(flight[i])) : flight[i]));
   const framing = script.framing ?? 'per-message';
   if (framing === 'per-message') for (const m of toSend) await records.writeRecord(22, m);
   else {
@@ -165,6 +167,10 @@ async function serve(transport: Transport, script: Script): Promise<void> {
     for (let i = 0; i < all.length; i += size) await records.writeRecord(22, all.subarray(i, i + size));
   }
 
+  if (script.mutate) {
+    await transport.close();
+    return;
+  }
   await schedule.deriveMasterSecret();
   const app = await schedule.applicationTrafficSecrets(await transcript.hash());
   const fin = await readHandshake(records, 'client Finished');

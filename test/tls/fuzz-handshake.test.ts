@@ -1,0 +1,72 @@
+// Mutated real flights: a hand-built server sends a correct handshake with random bytes changed, removed
+// or inserted. The client must always end with a TLS error code (never an internal error), and never hang.
+import fs from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTls } from '../../src/tls/client.ts';
+import { memoryPair } from '../../src/transport/memory.ts';
+import { runHostileServer } from './hostile-server.ts';
+import { makePki, recorder, type TestPki } from './helpers.ts';
+
+let pki: TestPki;
+beforeAll(() => {
+  pki = makePki();
+});
+afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+
+const mutation = fc.record({
+  message: fc.integer({ min: 0, max: 4 }),
+  kind: fc.constantFrom('flip', 'truncate', 'insert', 'length'),
+  pos: fc.nat(),
+  byte: fc.integer({ min: 0, max: 255 }),
+});
+
+describe('fuzzing the client with mutated server flights', () => {
+  it('every mutation ends in a coded TLS failure (or a success when the change was harmless), quickly', async () => {
+    const codes = new Map<string, number>();
+    await fc.assert(
+      fc.asyncProperty(mutation, async (m) => {
+        const [client, server] = memoryPair();
+        const rec = recorder();
+        void runHostileServer(server, {
+          certDer: pki.leafDer,
+          keyPkcs8: pki.leafKeyPkcs8,
+          mutate: (index, bytes) => {
+            if (index !== m.message || bytes.length === 0) return bytes;
+            const p = m.pos % bytes.length;
+            switch (m.kind) {
+              case 'flip':
+                bytes[p] ^= m.byte || 1;
+                return bytes;
+              case 'truncate':
+                return bytes.subarray(0, Math.max(1, p));
+              case 'insert':
+                return Uint8Array.from([...bytes.subarray(0, p), m.byte, ...bytes.subarray(p)]);
+              case 'length':
+                // Break the handshake header's length field.
+                bytes[1 + (p % 3)] = m.byte;
+                return bytes;
+            }
+          },
+        });
+        const t0 = Date.now();
+        const outcome = await connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: 4000 }, rec.emit).then(
+          async (conn) => {
+            await conn.close();
+            return 'ok';
+          },
+          (e: { code: string }) => e.code,
+        );
+        codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
+        expect(outcome).not.toBe('INTERNAL_ERROR');
+        expect(outcome).not.toBe('TIMEOUT');
+        expect(Date.now() - t0).toBeLessThan(4000);
+        if (outcome !== 'ok') expect(rec.events.filter((e) => e.kind === 'error').length).toBe(1);
+      }),
+      { numRuns: 150 },
+    );
+    // The run exercised several distinct failure paths.
+    if (process.env.FUZZ_REPORT) console.log(Object.fromEntries(codes));
+    expect(codes.size).toBeGreaterThan(3);
+  }, 120_000);
+});
