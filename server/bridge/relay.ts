@@ -26,13 +26,18 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
     let bytesUp = 0;
     let bytesDown = 0;
     let ended = false;
-    let idleTimer: NodeJS.Timeout;
+    // One timer per session, re-armed only when it fires: cheaper than resetting it per message.
+    let lastActivity = Date.now();
     const touch = () => {
-      clearTimeout(idleTimer);
-      idleTimer = setTimeout(() => finish(CLOSE.idleTimeout, 'idle-timeout: no data in either direction for too long', 'reset'), limits.idleMs);
+      lastActivity = Date.now();
     };
+    const checkIdle = () => {
+      const quiet = Date.now() - lastActivity;
+      if (quiet >= limits.idleMs) finish(CLOSE.idleTimeout, 'idle-timeout: no data in either direction for too long', 'reset');
+      else idleTimer = setTimeout(checkIdle, limits.idleMs - quiet);
+    };
+    let idleTimer = setTimeout(checkIdle, limits.idleMs);
     const lifeTimer = setTimeout(() => finish(CLOSE.lifetime, 'session-lifetime: the session reached its maximum duration', 'reset'), limits.lifetimeMs);
-    touch();
 
     /** Ends the session once: closes the WebSocket with code/reason and ends or resets TCP. */
     function finish(code: number, reason: string, tcpEnd: 'end' | 'reset' | 'none') {
