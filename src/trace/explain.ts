@@ -77,6 +77,32 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   'nst.nonce': e('Ticket nonce', 'Makes each ticket\'s PSK different: PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", nonce).', rfc(8446, '4.6.1')),
   'nst.ticket': e('Ticket', 'Opaque to the client: it hands it back in pre_shared_key to resume.', rfc(8446, '4.6.1')),
   'ku.request_update': e('Request update', '1 asks the peer to update its sending keys too; 0 does not. After KeyUpdate the sender uses the next generation of traffic keys.', rfc(8446, '4.6.3')),
+  'record.content_type': e('Content type', 'What the record carries: 22 handshake, 23 application data, 21 alert, 20 change_cipher_spec. Encrypted TLS 1.3 records always say 23 here; the real type is hidden inside the encryption.', rfc(8446, '5.1')),
+  'record.legacy_version': e('Record version', 'A fixed value kept for old middleboxes: 0x0303, or 0x0301 in the very first ClientHello. It does not say which TLS version is in use.', rfc(8446, '5.1')),
+  'record.length': e('Record length', 'How many bytes of fragment follow this 5-byte header. At most 16384 for plaintext, 16384 + 256 for an encrypted TLS 1.3 record.', rfc(8446, '5.1')),
+  'record.fragment': e('Fragment', 'The record\'s content. Handshake messages may be split across records or share one.', rfc(8446, '5.1')),
+  'record.encrypted_record': e('Encrypted record', 'AEAD ciphertext of the content, its real content type and optional zero padding. The nonce is the per-direction IV XOR the record sequence number.', rfc(8446, '5.2')),
+  'record.auth_tag': e('Authentication tag', 'The last 16 bytes: proof that the record was not altered. A record whose tag does not verify ends the connection with bad_record_mac.', rfc(8446, '5.2')),
+
+  // TLS 1.2 messages (RFC 5246 and its ECC/DHE companions)
+  'ske.params': e('Server key exchange parameters', 'The server\'s ephemeral Diffie-Hellman parameters, signed with its certificate key so the client knows they come from the server.', rfc(5246, '7.4.3')),
+  'ske.curve_type': e('Curve type', '3 = named_curve: the curve is given by its registered number.', rfc(8422, '5.4')),
+  'ske.named_curve': e('Named curve', 'The elliptic curve of the server\'s ephemeral key.', rfc(8422, '5.4')),
+  'ske.ec_public': e('Server ECDH public key', 'The server\'s ephemeral elliptic-curve public key for this connection.', rfc(8422, '5.4')),
+  'ske.dh_p': e('DH prime p', 'The prime modulus of the finite-field Diffie-Hellman group the server chose.', rfc(5246, '7.4.3')),
+  'ske.dh_g': e('DH generator g', 'The generator of the Diffie-Hellman group.', rfc(5246, '7.4.3')),
+  'ske.dh_ys': e('Server DH public value', 'g^X mod p for the server\'s secret X.', rfc(5246, '7.4.3')),
+  'ske.signature': e('ServerKeyExchange signature', 'The server\'s signature over both randoms and the key exchange parameters.', rfc(5246, '7.4.3')),
+  'cke.ecdh': e('Client ECDH public key', 'The client\'s ephemeral elliptic-curve public key; with the server\'s it gives the pre-master secret.', rfc(8422, '5.7')),
+  'cke.dh': e('Client DH public value', 'g^Y mod p for the client\'s secret Y.', rfc(5246, '7.4.7.2')),
+  'cke.rsa': e('Encrypted pre-master secret', 'RSA key exchange: 48 secret bytes encrypted to the server\'s certificate key. No forward secrecy: whoever later gets the server key can decrypt recorded traffic.', rfc(5246, '7.4.7.1')),
+  'cr12.types': e('Certificate types', 'Which kinds of client certificate key the server accepts (RSA, ECDSA, ...).', rfc(5246, '7.4.4')),
+  'cr12.authorities': e('Certificate authorities', 'The names of CAs whose certificates the server would accept from the client.', rfc(5246, '7.4.4')),
+  'cr12.authority': e('Certificate authority', 'One distinguished name of an acceptable CA.', rfc(5246, '7.4.4')),
+  'cv12.signature': e('CertificateVerify signature', 'The client\'s signature over all handshake messages so far, proving it holds its certificate\'s key.', rfc(5246, '7.4.8')),
+  'fin12.verify_data': e('Finished verify_data', '12 bytes: PRF(master_secret, "client finished" or "server finished", hash of the handshake messages).', rfc(5246, '7.4.9')),
+  'nst12.lifetime': e('Ticket lifetime hint', 'How many seconds the server suggests keeping the ticket.', rfc(5077, '3.3')),
+  'nst12.ticket': e('Session ticket', 'The session state, encrypted by the server, for the client to present next time.', rfc(5077, '3.3')),
 };
 
 /** The explanation for a key, or undefined when the catalogue has none. */

@@ -6,6 +6,7 @@ import { Reader } from '../../src/tls/codec/reader.ts';
 import { Writer } from '../../src/tls/codec/writer.ts';
 import { TlsAlertError } from '../../src/tls/record/alerts.ts';
 import { HRR_RANDOM } from '../../src/tls/messages/constants.ts';
+import { plaintextRecordFields, protectedRecordFields } from '../../src/tls/record/record-fields.ts';
 import { decodeHandshake, encodeHandshake, type HandshakeMessage } from '../../src/tls/messages/handshake.ts';
 
 function walk(fields: FieldNode[], visit: (f: FieldNode, parent?: FieldNode) => void, parent?: FieldNode): void {
@@ -96,6 +97,12 @@ describe('codec', () => {
       });
     }
     expect(decodeHandshake(encodeHandshake(msgs[1]).bytes).name).toBe('HelloRetryRequest');
+  });
+
+  it('record field trees from the record layer are explained too', () => {
+    const rec = Uint8Array.of(22, 3, 1, 0, 2, 1, 2);
+    const enc = Uint8Array.of(23, 3, 3, 0, 20, ...new Array(20).fill(0));
+    for (const f of [...plaintextRecordFields(rec), ...protectedRecordFields(enc, 16)]) expect(EXPLANATIONS[f.explain!], f.explain).toBeDefined();
   });
 
   it('rejects duplicate extensions and trailing bytes', () => {
