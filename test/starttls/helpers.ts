@@ -11,7 +11,7 @@ import { makeCert } from '../support/certs.ts';
 export function testCert() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-cert-'));
   const c = makeCert(dir);
-  return { tlsCert: c.cert, tlsKey: c.key, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { tlsCert: c.cert, tlsKey: c.key, certPem: c.certPem, keyPem: c.keyPem, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
 export function preambles(events: TraceEvent[]): PreambleEvent[] {

@@ -7,6 +7,7 @@ export interface TestCert {
   cert: string;
   key: string;
   certPem: string;
+  keyPem: string;
 }
 
 /** Write localhost.crt / localhost.key (ECDSA P-256, CN=localhost, SAN localhost + 127.0.0.1) into dir. */
@@ -19,5 +20,5 @@ export function makeCert(dir: string, name = 'localhost'): TestCert {
     '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name},IP:127.0.0.1`, '-keyout', key, '-out', cert,
   ], { stdio: 'pipe' });
   fs.chmodSync(key, 0o600);
-  return { cert, key, certPem: fs.readFileSync(cert, 'utf8') };
+  return { cert, key, certPem: fs.readFileSync(cert, 'utf8'), keyPem: fs.readFileSync(key, 'utf8') };
 }
