@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { connectTls, type TlsClientOptions, type TlsConnection, type TlsSession } from '../tls/client.ts';
 import { describeFailure } from '../tls/errors.ts';
 import { keyLogText } from '../tls/keylog.ts';
-import type { GroupName } from '../tls/suites.ts';
+import { groupByName, suiteByName, type GroupName } from '../tls/suites.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
@@ -129,7 +129,11 @@ interface Run {
   session?: TlsSession;
 }
 
-async function runOne(host: string, port: number, options: TlsClientOptions, rec: TraceRecorder, conn: number, send: string | undefined, wantTicket: boolean, timeoutMs: number): Promise<Run> {
+/**
+ * One connection. `resumesVerified`: the ticket offered came from a connection whose server was verified, so a
+ * resumed handshake (which has no certificate) counts as verified too.
+ */
+async function runOne(host: string, port: number, options: TlsClientOptions, rec: TraceRecorder, conn: number, send: string | undefined, wantTicket: boolean, timeoutMs: number, resumesVerified = false): Promise<Run> {
   rec.conn = conn;
   const startIndex = rec.events.length;
   const t0 = Date.now();
@@ -155,7 +159,7 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
   const summary = connection?.summary;
   const certEvent = events.find((e) => e.kind === 'cert-result') as Extract<TraceEvent, { kind: 'cert-result' }> | undefined;
   const chainDer = certEvent ? certEvent.chain.map((h) => new Uint8Array(Buffer.from(h, 'hex'))) : [];
-  const verified = summary ? summary.certificate.verified || (summary.resumed && options.session !== undefined) : !!certEvent?.ok;
+  const verified = summary ? summary.certificate.verified || (summary.resumed && resumesVerified) : !!certEvent?.ok;
   const certError = certEvent?.error ? { code: certEvent.error.code, message: certEvent.error.message } : null;
   const result: ConnectionResult = {
     ok: error === null && verified,
@@ -232,6 +236,18 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('tls-lens connect: --timeout must be a positive number of milliseconds\n');
     return 2;
   }
+  for (const g of [...(list(v.groups) ?? []), ...(list(v.keyshare) ?? [])]) {
+    if (!groupByName(g)) {
+      process.stderr.write(`tls-lens connect: unknown group '${g}' (x25519, secp256r1, secp384r1)\n`);
+      return 2;
+    }
+  }
+  for (const name of list(v.suites) ?? []) {
+    if (!suiteByName(name)) {
+      process.stderr.write(`tls-lens connect: unknown cipher suite '${name}' (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)\n`);
+      return 2;
+    }
+  }
   if (!!v.cert !== !!v.key) {
     process.stderr.write('tls-lens connect: --cert and --key go together\n');
     return 2;
@@ -255,8 +271,8 @@ export async function run(args: string[]): Promise<number> {
     options = {
       serverName: v.servername ?? (isIp(target.host) ? undefined : target.host),
       alpn: list(v.alpn),
-      groups: list(v.groups) as GroupName[] | undefined,
-      keyShareGroups: list(v.keyshare) as GroupName[] | undefined,
+      groups: list(v.groups)?.map((g) => groupByName(g)!.name as GroupName),
+      keyShareGroups: list(v.keyshare)?.map((g) => groupByName(g)!.name as GroupName),
       suites: list(v.suites),
       clientCertificate,
       verifier,
@@ -281,7 +297,7 @@ export async function run(args: string[]): Promise<number> {
     if (!first.session) {
       rec.emit({ kind: 'note', text: 'no session ticket arrived: the second connection is a full handshake' });
     }
-    const second = await runOne(target.host, target.port, { ...options, session: first.session }, rec, 1, v.send !== undefined ? unescape(v.send) : undefined, false, timeoutMs);
+    const second = await runOne(target.host, target.port, { ...options, session: first.session }, rec, 1, v.send !== undefined ? unescape(v.send) : undefined, false, timeoutMs, first.result.certificate.verified);
     results.push(second.result);
   }
 

@@ -62,8 +62,8 @@ describe('tls-lens connect', () => {
     expect(keyLogLines(saved.events)).toEqual(lines);
   });
 
-  it('HelloRetryRequest shows in --json', async () => {
-    const r = await cli([`127.0.0.1:${hrrSrv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--json']);
+  it('HelloRetryRequest shows in --json (groups and key share chosen on the command line)', async () => {
+    const r = await cli([`127.0.0.1:${hrrSrv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--groups', 'x25519,secp384r1', '--keyshare', 'x25519', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ helloRetryRequest: true, group: 'secp384r1' });
   });
@@ -100,5 +100,8 @@ describe('tls-lens connect', () => {
   it('usage errors exit 2', async () => {
     expect((await cli(['no-port'])).code).toBe(2);
     expect((await cli(['127.0.0.1:1', '--bogus'])).code).toBe(2);
+    const badGroup = await cli(['127.0.0.1:1', '--groups', 'x448']);
+    expect(badGroup.code).toBe(2);
+    expect(badGroup.stderr).toMatch(/unknown group 'x448'/);
   });
 });

@@ -161,10 +161,14 @@ describe('openssl s_server interop', () => {
     const names = rec.events.filter((e) => e.kind === 'key').map((e) => (e as { name: string }).name);
     expect(names).toContain('server_next_application_traffic_secret');
     expect(names).toContain('client_next_application_traffic_secret');
-    // Our own new keys work: the server reads what we send after the update.
-    await conn.keyUpdate(false);
+    // Our own new keys work, and asking the server to update makes it update too.
+    await conn.keyUpdate(true);
     await conn.write(utf8.encode('after client update\n'));
     await waitFor(() => s.output().includes('after client update'));
+    s.type('after both updates\n');
+    expect(utf8.decode((await conn.read())!)).toBe('after both updates\n');
+    const serverUpdates = rec.events.filter((e) => e.kind === 'key' && e.name === 'server_next_application_traffic_secret');
+    expect(serverUpdates.length).toBe(2);
     await conn.close();
   });
 
