@@ -220,6 +220,21 @@ describe('hostile server', () => {
     expect(await clean.serverDone).toBeNull();
   });
 
+  it('injected randomness makes the client side replayable: identical ClientHello bytes and key shares', async () => {
+    const seeded = () => {
+      let x = 1;
+      return (n: number) => Uint8Array.from({ length: n }, () => ((x = (x * 1103515245 + 12345) >>> 0) >>> 16) & 0xff);
+    };
+    const hellos: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await handshake({}, { random: seeded(), clock: () => 1_700_000_000_000 });
+      expect(r.error).toBeNull();
+      hellos.push((r.events.find((e) => e.kind === 'handshake' && e.name === 'ClientHello') as { bytes: string }).bytes);
+      await r.conn!.close();
+    }
+    expect(hellos[0]).toBe(hellos[1]);
+  });
+
   it('record padding: protected records carry the requested padding', async () => {
     const r = await handshake({}, { padding: 100 });
     expect(r.error).toBeNull();
