@@ -8,7 +8,7 @@ bash scripts/setup.sh
 # Build the web app when dist/ is missing or older than its sources.
 stale=yes
 if [ -f dist/index.html ]; then
-  newer=$(find src index.html vite.config.ts package-lock.json -newer dist/index.html -print -quit 2>/dev/null || true)
+  newer=$(find src public index.html vite.config.ts tsconfig.json tsconfig.worker.json package-lock.json -newer dist/index.html -print -quit 2>/dev/null || true)
   [ -z "$newer" ] && stale=no
 fi
 if [ "$stale" = yes ]; then
