@@ -297,3 +297,16 @@ describe('how a client ending maps onto TCP, and what the logs hold', () => {
     expect(server.bridge.stats().sessionsActive).toBe(0);
   });
 });
+
+describe('connect timeout', () => {
+  it('a target whose name never resolves in time → 4408 connect-timeout', async () => {
+    // A resolver that never answers cannot be produced on loopback, so this one uses the lookup seam.
+    const s = await startBridgeServer({ allowPublicTlsPorts: true, lookup: () => new Promise<string[]>(() => {}), limits: { connectTimeoutMs: 200 } });
+    const t0 = Date.now();
+    const end = await ending(connect(s, 'target=slow.example:443'));
+    expect(end.code).toBe(4408);
+    expect(end.reason).toMatch(/^connect-timeout: /);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await s.stop();
+  });
+});
