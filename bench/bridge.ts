@@ -1,7 +1,8 @@
 // npm run bench:bridge — what the bridge costs: round-trip latency and throughput through
 // WebSocket → bridge → TCP echo server, against the same echo server over plain TCP,
-// at 1 and at 200 concurrent sessions. Everything runs on 127.0.0.1 in this one process
-// (bridge, clients and echo server share the CPU), so the figures are an upper bound on overhead.
+// at 1 and at 200 concurrent sessions. The bridge runs in its own process (as it does for a browser);
+// clients and the echo server share this one. All on 127.0.0.1.
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -111,25 +112,37 @@ async function throughput(open: () => Promise<Pipe>, sessions: number, bytesPerS
   return (sessions * bytesPerSession) / 1e6 / secs;
 }
 
-async function main() {
-  const echo = await startEcho();
+/** Child mode: run only the bridge server, allowed to reach the echo port, and print its URL. */
+async function serveBridge(echoPort: number) {
   const app = await startServer({
     port: 0,
     lab: false,
     distDir: mkdtempSync(path.join(os.tmpdir(), 'tls-lens-bench-')),
     // Benchmark only: lets the bridge reach the loopback echo server. Never a default.
-    bridge: { allow: [`localhost:${echo.port}`], testOnlyLoopbackPorts: [echo.port], limits: { maxSessions: 500, maxSessionsPerClient: 500 } },
+    bridge: { allow: [`localhost:${echoPort}`], testOnlyLoopbackPorts: [echoPort], limits: { maxSessions: 500, maxSessionsPerClient: 500 } },
+  });
+  console.log(app.url);
+  process.stdin.resume();
+  process.stdin.on('end', () => void app.stop().then(() => process.exit(0)));
+}
+
+async function main() {
+  const echo = await startEcho();
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1], '--serve-bridge', String(echo.port)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`bridge process exited ${code}`)));
   });
   const direct = () => tcpPipe(echo.port);
-  const bridged = () => bridgePipe(app.url, echo.port);
+  const bridged = () => bridgePipe(url, echo.port);
   const f = (n: number) => n.toFixed(3);
   const rows: string[] = [];
 
-  console.log('Round trips: 32 bytes, sequential per session; with 200 sessions each pauses 0-20 ms between pings, so all 200 are open and active at once without saturating the CPU.');
+  console.log('Round trips: 32 bytes, sequential per session; with 200 sessions each pauses 0-100 ms between pings, so all 200 are open and active at once without saturating the CPU.');
   console.log('Throughput: bytes echoed back through the echo server (counted once), 64 KiB writes.\n');
   for (const [sessions, rounds, pauseMs, bytes] of [
     [1, 2000, 0, 64 * 1024 * 1024],
-    [200, 25, 20, 512 * 1024],
+    [200, 20, 100, 512 * 1024],
   ] as const) {
     const d = await latency(direct, sessions, rounds, pauseMs);
     const b = await latency(bridged, sessions, rounds, pauseMs);
@@ -141,11 +154,13 @@ async function main() {
     rows.push(`${String(sessions).padStart(3)} session(s)  throughput  direct ${dt.toFixed(1)} MB/s | bridge ${bt.toFixed(1)} MB/s (${((bt / dt) * 100).toFixed(0)}% of direct)`);
     console.log(rows.slice(-2).join('\n'));
   }
-  await app.stop();
+  child.stdin.end();
+  await new Promise((r) => child.once('exit', r));
   echo.close();
 }
 
-main().catch((err) => {
+const serveIndex = process.argv.indexOf('--serve-bridge');
+(serveIndex > 0 ? serveBridge(Number(process.argv[serveIndex + 1])) : main()).catch((err) => {
   console.error(err);
   process.exit(1);
 });

@@ -3,7 +3,7 @@
 // 'handshake' event per message, with the indices of the records that carried it.
 import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch } from '../../trace/types.ts';
-import { concat, toHex } from '../../util/bytes.ts';
+import { toHex } from '../../util/bytes.ts';
 import { TlsError, decodeError, fail } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import { decodeHandshake, type DecodedHandshake } from '../messages/handshake.ts';
@@ -22,8 +22,48 @@ export interface ReceivedMessage extends DecodedHandshake {
 /** What a non-handshake record means to whoever is reading. */
 export type OtherRecord = { kind: 'app-data'; data: Uint8Array; record: ReceivedRecord } | { kind: 'close-notify'; record: ReceivedRecord };
 
+/** Received handshake bytes not yet consumed. Chunks are joined only when a whole message is taken, so a
+ * message sent in many tiny records costs linear time, not quadratic. */
+class ByteQueue {
+  private chunks: Uint8Array[] = [];
+  length = 0;
+
+  push(chunk: Uint8Array): void {
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** Copy of the first `n` bytes (n <= length), without consuming them. */
+  peek(n: number): Uint8Array {
+    return this.copy(n, false);
+  }
+
+  /** Remove and return the first `n` bytes (n <= length). */
+  take(n: number): Uint8Array {
+    return this.copy(n, true);
+  }
+
+  private copy(n: number, consume: boolean): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let i = 0;
+    while (filled < n) {
+      const c = this.chunks[i];
+      const k = Math.min(c.length, n - filled);
+      out.set(c.subarray(0, k), filled);
+      filled += k;
+      if (consume) {
+        if (k === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(k);
+      } else i++;
+    }
+    if (consume) this.length -= n;
+    return out;
+  }
+}
+
 export class MessageReader {
-  private buffer: Uint8Array = new Uint8Array(0);
+  private buffer = new ByteQueue();
   private bufferRecords: number[] = [];
   private bufferEpoch: Epoch = 'plaintext';
   /** ChangeCipherSpec is dropped only between the first ClientHello and the server's Finished (RFC 8446 §5). */
@@ -80,7 +120,7 @@ export class MessageReader {
       case ContentType.handshake:
         if (record.fragment.length === 0) throw fail.unexpected('a handshake record must not be empty');
         if (this.buffer.length === 0) this.bufferEpoch = record.epoch;
-        this.buffer = concat(this.buffer, record.fragment);
+        this.buffer.push(record.fragment);
         this.bufferRecords.push(record.eventIndex);
         return undefined;
       case ContentType.change_cipher_spec:
@@ -115,11 +155,11 @@ export class MessageReader {
 
   private takeBuffered(): ReceivedMessage | null {
     if (this.buffer.length < 4) return null;
-    const length = (this.buffer[1] << 16) | (this.buffer[2] << 8) | this.buffer[3];
+    const head = this.buffer.peek(4);
+    const length = (head[1] << 16) | (head[2] << 8) | head[3];
     if (length > MAX_HANDSHAKE_MESSAGE) throw decodeError(`a handshake message claims ${length} bytes, more than the ${MAX_HANDSHAKE_MESSAGE} this client accepts`);
     if (this.buffer.length < 4 + length) return null;
-    const bytes = this.buffer.slice(0, 4 + length);
-    this.buffer = this.buffer.slice(4 + length);
+    const bytes = this.buffer.take(4 + length);
     const records = this.bufferRecords;
     const epoch = this.bufferEpoch;
     // The record that completed this message may carry the start of the next one.
