@@ -129,6 +129,29 @@ export function ecdsaDerToRaw(der: Uint8Array, curveBits: number): Uint8Array {
 const subtle = () => globalThis.crypto.subtle;
 
 /**
+ * Imported verification keys, by algorithm and SPKI bytes. Importing dominates the cost of
+ * checking many certificates signed by the same few CAs; a small LRU keeps it to once per key.
+ */
+const KEY_CACHE_SIZE = 256;
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function importVerifyKey(spkiDer: Uint8Array, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
+  let id = JSON.stringify(algorithm) + '|';
+  for (let i = 0; i < spkiDer.length; i++) id += spkiDer[i].toString(16).padStart(2, '0');
+  const hit = keyCache.get(id);
+  if (hit) {
+    keyCache.delete(id);
+    keyCache.set(id, hit);
+    return hit;
+  }
+  const key = subtle().importKey('spki', spkiDer as Uint8Array<ArrayBuffer>, algorithm, false, ['verify']);
+  key.catch(() => keyCache.delete(id));
+  keyCache.set(id, key);
+  if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
+  return key;
+}
+
+/**
  * Verify `signature` over `data` with the key in `spkiDer`.
  * Resolves false for a signature that does not verify; throws for keys or encodings that cannot be used.
  */
@@ -143,30 +166,30 @@ export async function verifySignature(
     case 'rsa-pkcs1': {
       if (info.type !== 'rsa') throw new Error(`an RSA signature needs an RSA key, not ${info.type}`);
       if (info.pssOnly) throw new Error('an RSA-PSS-only key cannot make PKCS#1 v1.5 signatures');
-      const key = await subtle().importKey('spki', asRsaEncryptionSpki(spkiDer), { name: 'RSASSA-PKCS1-v1_5', hash: algorithm.hash }, false, ['verify']);
-      return subtle().verify('RSASSA-PKCS1-v1_5', key, signature, data);
+      const key = await importVerifyKey(asRsaEncryptionSpki(spkiDer), { name: 'RSASSA-PKCS1-v1_5', hash: algorithm.hash });
+      return subtle().verify('RSASSA-PKCS1-v1_5', key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
     }
     case 'rsa-pss': {
       if (info.type !== 'rsa') throw new Error(`an RSA-PSS signature needs an RSA key, not ${info.type}`);
-      const key = await subtle().importKey('spki', asRsaEncryptionSpki(spkiDer), { name: 'RSA-PSS', hash: algorithm.hash }, false, ['verify']);
-      return subtle().verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, key, signature, data);
+      const key = await importVerifyKey(asRsaEncryptionSpki(spkiDer), { name: 'RSA-PSS', hash: algorithm.hash });
+      return subtle().verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
     }
     case 'ecdsa': {
       if (info.type !== 'ec') throw new Error(`an ECDSA signature needs an EC key, not ${info.type}`);
       if (!['P-256', 'P-384', 'P-521'].includes(info.curve)) throw new Error(`unsupported curve ${info.curve}`);
-      const key = await subtle().importKey('spki', spkiDer, { name: 'ECDSA', namedCurve: info.curve }, false, ['verify']);
+      const key = await importVerifyKey(spkiDer, { name: 'ECDSA', namedCurve: info.curve } as EcKeyImportParams);
       let raw: Uint8Array;
       try {
         raw = algorithm.encoding === 'der' ? ecdsaDerToRaw(signature, info.bits) : signature;
       } catch {
         return false;
       }
-      return subtle().verify({ name: 'ECDSA', hash: algorithm.hash }, key, raw, data);
+      return subtle().verify({ name: 'ECDSA', hash: algorithm.hash }, key, raw as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
     }
     case 'ed25519': {
       if (info.type !== 'ed25519') throw new Error(`an Ed25519 signature needs an Ed25519 key, not ${info.type}`);
-      const key = await subtle().importKey('spki', spkiDer, { name: 'Ed25519' }, false, ['verify']);
-      return subtle().verify({ name: 'Ed25519' }, key, signature, data);
+      const key = await importVerifyKey(spkiDer, { name: 'Ed25519' });
+      return subtle().verify({ name: 'Ed25519' }, key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
     }
   }
 }

@@ -1,7 +1,7 @@
 // One X.509 certificate, decoded once: the structure through @peculiar/asn1-x509, the exact byte
 // spans (TBS, names, key) through our DER walker, so signatures are checked over the bytes as received.
 import { AsnParser } from '@peculiar/asn1-schema';
-import { Certificate as AsnCertificate } from '@peculiar/asn1-x509';
+import { Validity } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/signature.ts';
 import { children, DerError, readRoot, valueOf, wholeOf, type DerNode } from './der.ts';
 import {
@@ -48,7 +48,6 @@ export interface DecodedCertificate {
   /** AlgorithmIdentifier DER of the outer signatureAlgorithm and of the TBS signature field. */
   signatureAlgorithm: Uint8Array;
   tbsSignatureAlgorithm: Uint8Array;
-  signatureAlgorithmOid: string;
   signature: Uint8Array;
   issuer: DistinguishedName;
   subject: DistinguishedName;
@@ -182,11 +181,11 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     }
   }
 
-  // The structural parse through the schema library: it also reads the validity times.
-  const asn = AsnParser.parse(der, AsnCertificate);
   const validity = children(der, validityNode);
   if (validity.length !== 2) throw new DerError('validity needs notBefore and notAfter', validityNode.start);
   for (const t of validity) checkTime(der, t);
+  // The schema library reads the times (UTCTime's two-digit years included).
+  const times = AsnParser.parse(wholeOf(der, validityNode), Validity);
 
   let key: DecodedCertificate['key'];
   const spki = wholeOf(der, spkiNode);
@@ -204,12 +203,11 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     serial: valueOf(der, serialNode),
     signatureAlgorithm: wholeOf(der, sigAlgNode),
     tbsSignatureAlgorithm: wholeOf(der, tbsSigAlg),
-    signatureAlgorithmOid: asn.signatureAlgorithm.algorithm,
     signature: sigBits.subarray(1),
     issuer,
     subject,
-    notBefore: asn.tbsCertificate.validity.notBefore.getTime(),
-    notAfter: asn.tbsCertificate.validity.notAfter.getTime(),
+    notBefore: times.notBefore.getTime(),
+    notAfter: times.notAfter.getTime(),
     spki,
     key,
     extensions,
