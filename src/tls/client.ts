@@ -18,12 +18,18 @@ import type { NewSessionTicket } from './messages/handshake.ts';
 import { AlertDescription, TlsAlertError, alertName } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { Transcript } from './transcript.ts';
+import { continueAsTls12, handshakeTls12Only, isTls12SuiteRef, planVersions, selectsTls12, Tls12Connection, tls12HelloParts } from './handshake12/index.ts';
+import type { Tls12Context } from './handshake12/context12.ts';
 
 export type { TlsClientOptions, TlsSession, HandshakeSummary };
+export { Tls12Connection };
+export type { Tls12Session } from './handshake12/index.ts';
 export type { BreakDecision, BreakInfo, BreakpointName, ClientCertificate } from './handshake13/options.ts';
 
 function resolveOptions(o: TlsClientOptions): ResolvedOptions {
-  const suites: Tls13Suite[] = (o.suites ?? [0x1301, 0x1302, 0x1303]).map((s) => {
+  // TLS 1.2 suite names go to the TLS 1.2 plan (handshake12/index.ts); the rest must be TLS 1.3 suites.
+  const named13 = (o.suites ?? []).filter((s) => !isTls12SuiteRef(s));
+  const suites: Tls13Suite[] = (named13.length ? named13 : [0x1301, 0x1302, 0x1303]).map((s) => {
     const suite = typeof s === 'number' ? suiteByCode(s) : suiteByName(s);
     if (!suite) throw new TlsError('BAD_OPTION', `unknown TLS 1.3 cipher suite ${String(s)}`);
     return suite;
@@ -105,6 +111,8 @@ async function sendAlert(channel: RecordChannel, emit: Emit, description: number
  */
 export async function connectTls(transport: Transport, options: TlsClientOptions, emit: Emit): Promise<TlsConnection> {
   const o = resolveOptions(options);
+  const plan = planVersions(options);
+  let tls12: Tls12Context | null = null;
   const started = o.clock();
   const channel = recordChannel(transport, emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
   const reader = new MessageReader(channel, emit);
@@ -116,16 +124,26 @@ export async function connectTls(transport: Transport, options: TlsClientOptions
   const expired = new Promise<never>((_, reject) => (watchdog.onExpire = () => reject(new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`))));
   expired.catch(() => undefined);
   const run = async () => {
+    if (!plan.offerTls13) {
+      tls12 = await handshakeTls12Only(ctx, plan.tls12!);
+      return;
+    }
     // The first ClientHello goes out with record version 0x0301 for old middleboxes (RFC 8446 §5.1).
     channel.layer.legacyRecordVersion = 0x0301;
     ctx.setState('SendClientHello');
-    await sendClientHello(ctx);
+    const parts12 = plan.tls12 ? tls12HelloParts(o, plan.tls12, null) : undefined;
+    await sendClientHello(ctx, parts12);
     channel.layer.legacyRecordVersion = 0x0303;
     let state: State | null = new ExpectServerHello(false);
     while (state) {
       ctx.setState(state.name);
       const m: ReceivedMessage = await reader.nextHandshake();
       await ctx.afterMessage(m.name, m.eventIndex);
+      // One ClientHello offered both versions and the server picked TLS 1.2: the TLS 1.2 states take over.
+      if (plan.tls12 && parts12 && state.name === 'ExpectServerHello' && m.message.type === 'server_hello' && selectsTls12(m.message, true, true)) {
+        tls12 = await continueAsTls12(ctx, plan.tls12, parts12, ctx.transcript, m);
+        return;
+      }
       state = await state.handle(ctx, m);
     }
   };
@@ -136,7 +154,8 @@ export async function connectTls(transport: Transport, options: TlsClientOptions
     await Promise.race([handshake, expired]);
     ctx.setState('Connected');
     watchdog.stop();
-    return new TlsConnection(ctx, o.clock() - started);
+    if (tls12) return new Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
+    return new Tls13Connection(ctx, o.clock() - started);
   } catch (e) {
     watchdog.stop();
     let err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);
@@ -177,7 +196,10 @@ function toEngineError(e: unknown): TlsAlertError | TlsError {
   return fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
 }
 
-export class TlsConnection {
+/** A TLS 1.3 or a TLS 1.2 connection: the same methods (keyUpdate only in 1.3, renegotiate only in 1.2). */
+export type TlsConnection = Tls13Connection | Tls12Connection;
+
+export class Tls13Connection {
   readonly summary: HandshakeSummary;
   /** Handshake duration in ms (by the injected clock). */
   readonly handshakeMs: number;

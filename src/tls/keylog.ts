@@ -23,11 +23,19 @@ function clientRandom(e: TraceEvent): string | null {
 export function keyLogLines(events: TraceEvent[]): string[] {
   const lines: string[] = [];
   const randoms = new Map<number, string>();
+  const latest = new Map<number, string>();
   const updates = new Map<string, number>();
   for (const e of events) {
     const random = clientRandom(e);
     if (random && !randoms.has(e.conn)) randoms.set(e.conn, random);
+    if (random) latest.set(e.conn, random);
     if (e.kind !== 'key') continue;
+    // TLS 1.2: one master secret per handshake (a renegotiation has its own ClientHello random).
+    if (e.name === 'master_secret' && (e.op === 'PRF' || e.op === 'resumed')) {
+      const r = latest.get(e.conn);
+      if (r) lines.push(`CLIENT_RANDOM ${r} ${e.output}`);
+      continue;
+    }
     const cr = randoms.get(e.conn);
     if (!cr) continue;
     let label = LABELS[e.name];

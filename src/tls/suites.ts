@@ -1,4 +1,5 @@
 // TLS 1.3 cipher suites and key-exchange groups: the one table every layer reads.
+import { EMPTY_RENEGOTIATION_INFO_SCSV, describeSuite12 } from './suites12.ts';
 // TLS 1.2 suites belong in their own table (suites12.ts) with the same lookup style; the
 // `CipherSuiteInfo` shape below is TLS 1.3 only on purpose (1.2 needs mac/kx/prf fields).
 
@@ -74,5 +75,7 @@ export function groupByName(name: string): NamedGroup | undefined {
 export function describeSuite(code: number): string {
   const hex = '0x' + code.toString(16).padStart(4, '0');
   const s = suiteByCode(code);
-  return s ? `${s.name} (${hex})` : `unknown (${hex})`;
+  if (s) return `${s.name} (${hex})`;
+  if (code === EMPTY_RENEGOTIATION_INFO_SCSV) return `TLS_EMPTY_RENEGOTIATION_INFO_SCSV (${hex})`;
+  return describeSuite12(code) ?? `unknown (${hex})`;
 }

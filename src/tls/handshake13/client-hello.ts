@@ -7,6 +7,7 @@ import type { Extension } from '../messages/extensions.ts';
 import { encodeHandshake, truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
 import type { HandshakeContext } from './context.ts';
+import type { Tls12HelloParts } from '../handshake12/client-hello12.ts';
 
 const SCALAR_LENGTH: Record<string, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
 
@@ -25,7 +26,7 @@ function isIpLiteral(name: string): boolean {
 /** The session is usable if its suite's hash is among the suites we offer and the ticket is still young. */
 function usableSession(ctx: HandshakeContext, hashOf: string | null) {
   const s = ctx.options.session;
-  if (!s) return null;
+  if (!s || 'masterSecret' in s) return null; // a TLS 1.2 session is offered by the TLS 1.2 additions
   const suite = suiteByCode(s.cipherSuite);
   if (!suite) return null;
   if (hashOf ? suite.hash !== hashOf : !ctx.options.suites.some((x) => x.hash === suite.hash)) return null;
@@ -35,26 +36,28 @@ function usableSession(ctx: HandshakeContext, hashOf: string | null) {
 }
 
 /** Send the first ClientHello. */
-export async function sendClientHello(ctx: HandshakeContext): Promise<void> {
+export async function sendClientHello(ctx: HandshakeContext, tls12?: Tls12HelloParts): Promise<void> {
   const o = ctx.options;
   const extensions: Extension[] = [];
   if (o.serverName && !isIpLiteral(o.serverName)) extensions.push({ code: X.server_name, hostName: o.serverName });
-  extensions.push({ code: X.supported_versions, versions: [ProtocolVersion.TLS13] });
+  extensions.push({ code: X.supported_versions, versions: tls12 ? [ProtocolVersion.TLS13, ProtocolVersion.TLS12] : [ProtocolVersion.TLS13] });
   extensions.push({ code: X.supported_groups, groups: o.groupCodes });
   const shares = [];
   for (const code of o.keyShareCodes) shares.push({ group: code, keyExchange: (await makeKeyShare(ctx, code)).publicKey });
   extensions.push({ code: X.key_share, shares });
-  extensions.push({ code: X.signature_algorithms, schemes: o.signatureSchemes });
+  extensions.push({ code: X.signature_algorithms, schemes: tls12?.signatureSchemes ?? o.signatureSchemes });
   extensions.push({ code: X.signature_algorithms_cert, schemes: [...new Set([...o.signatureSchemes, ...DEFAULT_CERT_SIGNATURE_SCHEMES])] });
   if (o.alpn?.length) extensions.push({ code: X.alpn, protocols: o.alpn });
   extensions.push({ code: X.psk_key_exchange_modes, modes: [PskKeyExchangeMode.psk_dhe_ke] });
+  // Also offering TLS 1.2 (src/tls/handshake12/client-hello12.ts): its suites and extensions.
+  if (tls12) extensions.push(...tls12.extensions);
   ctx.clientHello = {
     type: 'client_hello',
     legacyVersion: ProtocolVersion.TLS12,
     random: o.random(32),
     // A non-empty session id turns on middlebox compatibility mode (RFC 8446 §D.4).
-    sessionId: o.random(32),
-    cipherSuites: o.suites.map((s) => s.code),
+    sessionId: tls12?.sessionId ?? o.random(32),
+    cipherSuites: [...o.suites.map((s) => s.code), ...(tls12?.suites ?? [])],
     compressionMethods: [0],
     extensions,
   };

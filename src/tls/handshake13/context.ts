@@ -11,7 +11,8 @@ import type { VerifyOutcome } from '../verifier.ts';
 import { fail } from '../errors.ts';
 import type { RecordChannel } from './channel.ts';
 import type { MessageReader } from './message-reader.ts';
-import type { BreakDecision, BreakpointName, TlsClientOptions, TlsSession } from './options.ts';
+import type { BreakDecision, BreakpointName, TlsClientOptions, Tls13Session } from './options.ts';
+import type { Tls12Details } from '../handshake12/summary12.ts';
 
 export interface CertificateSummary {
   /** The chain as the server sent it (DER, leaf first). */
@@ -24,7 +25,7 @@ export interface CertificateSummary {
 }
 
 export interface HandshakeSummary {
-  version: 'TLSv1.3';
+  version: 'TLSv1.3' | 'TLSv1.2';
   cipherSuite: string | null;
   group: string | null;
   helloRetryRequest: boolean;
@@ -35,6 +36,8 @@ export interface HandshakeSummary {
   clientCertificateRequested: boolean;
   clientCertificateSent: boolean;
   certificate: CertificateSummary;
+  /** TLS 1.2 only: key exchange, EMS, secure renegotiation, ... (src/tls/handshake12/summary12.ts). */
+  tls12?: Tls12Details;
 }
 
 /** Resolved options: defaults filled in. */
@@ -57,7 +60,7 @@ export class HandshakeContext {
   clientHello!: ClientHello;
   /** Extension codes of the ClientHello we sent: anything else from the server is unsolicited. */
   offered = new Set<number>();
-  pskOffered: TlsSession | null = null;
+  pskOffered: Tls13Session | null = null;
   /** The key schedule started from the PSK (its hash fixed by the session's suite). */
   pskSchedule: KeySchedule13 | null = null;
   hrr = false;

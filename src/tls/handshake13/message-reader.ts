@@ -68,6 +68,10 @@ export class MessageReader {
   private bufferEpoch: Epoch = 'plaintext';
   /** ChangeCipherSpec is dropped only between the first ClientHello and the server's Finished (RFC 8446 §5). */
   ccsAllowed = true;
+  /** How a complete message is decoded: TLS 1.2 swaps in its own decoder after its ServerHello. */
+  decode: (bytes: Uint8Array) => DecodedHandshake = decodeHandshake;
+  /** TLS 1.2: ChangeCipherSpec is a real protocol step; when set, every CCS record goes here instead. */
+  onChangeCipherSpec: ((record: ReceivedRecord) => Promise<void>) | null = null;
 
   constructor(
     private readonly channel: RecordChannel,
@@ -124,6 +128,10 @@ export class MessageReader {
         this.bufferRecords.push(record.eventIndex);
         return undefined;
       case ContentType.change_cipher_spec:
+        if (this.onChangeCipherSpec) {
+          await this.onChangeCipherSpec(record);
+          return undefined;
+        }
         if (this.ccsAllowed && record.epoch === 'plaintext' && record.fragment.length === 1 && record.fragment[0] === 1) {
           this.emit({ kind: 'note', text: 'ChangeCipherSpec received and ignored (middlebox compatibility, RFC 8446 §5)' });
           return undefined;
@@ -166,7 +174,7 @@ export class MessageReader {
     this.bufferRecords = this.buffer.length > 0 ? [records[records.length - 1]] : [];
     let decoded: DecodedHandshake;
     try {
-      decoded = decodeHandshake(bytes);
+      decoded = this.decode(bytes);
     } catch (e) {
       this.emit({ kind: 'note', text: `undecodable handshake message (type ${bytes[0]}, ${bytes.length} bytes): ${toHex(bytes.subarray(0, 64))}${bytes.length > 64 ? '…' : ''}` });
       throw e;

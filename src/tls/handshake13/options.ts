@@ -1,6 +1,7 @@
 // Options of a TLS 1.3 client connection, and what a session ticket keeps for resumption.
 import type { CertificateVerifier } from '../verifier.ts';
 import type { GroupName } from '../suites.ts';
+import type { Tls12Session } from '../handshake12/session12.ts';
 
 export interface ClientCertificate {
   /** DER certificates, leaf first. */
@@ -10,7 +11,7 @@ export interface ClientCertificate {
 }
 
 /** What a NewSessionTicket gives for a later connection (RFC 8446 §4.6.1). Plain data: can be saved. */
-export interface TlsSession {
+export interface Tls13Session {
   serverName?: string;
   cipherSuite: number;
   psk: Uint8Array;
@@ -22,6 +23,9 @@ export interface TlsSession {
   maxEarlyData?: number;
   alpn?: string | null;
 }
+
+/** A session to resume: a TLS 1.3 ticket, or a TLS 1.2 session id / ticket with its master secret. */
+export type TlsSession = Tls13Session | Tls12Session;
 
 export type BreakpointName = 'message' | 'server-auth' | 'client-cert-request';
 
@@ -46,8 +50,10 @@ export interface TlsClientOptions {
   /** SignatureScheme codes offered in signature_algorithms. */
   signatureSchemes?: number[];
   clientCertificate?: ClientCertificate;
-  /** A ticket from an earlier connection to offer for resumption. */
+  /** A ticket from an earlier connection to offer for resumption (a TLS 1.2 session resumes by id or ticket). */
   session?: TlsSession;
+  /** Versions to offer (default TLS 1.3 only). Both: one ClientHello offering both, the downgrade sentinel honoured. */
+  versions?: ('TLS1.2' | 'TLS1.3')[];
   verifier?: CertificateVerifier;
   /** Report certificate failures but carry on. */
   insecure?: boolean;

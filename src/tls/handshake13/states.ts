@@ -209,7 +209,7 @@ class ExpectCertificate implements State {
 }
 
 /** Ask the verifier; emit 'cert-result'. A failure ends the handshake unless the user can still override it. */
-async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<void> {
+export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<void> {
   const o = ctx.options;
   const summary = ctx.summary.certificate;
   let outcome;

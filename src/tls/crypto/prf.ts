@@ -1,0 +1,24 @@
+// The TLS 1.2 pseudo-random function (RFC 5246 §5): P_hash built from HMAC, PRF = P_hash(secret, label || seed).
+import { concat, utf8 } from '../../util/bytes.ts';
+import { hmac, type HashName } from './hash.ts';
+
+/**
+ * P_hash(secret, seed) = HMAC(secret, A(1) || seed) || HMAC(secret, A(2) || seed) || ...
+ * with A(0) = seed and A(i) = HMAC(secret, A(i-1)), cut to `length` bytes.
+ */
+export async function pHash(hash: HashName, secret: Uint8Array, seed: Uint8Array, length: number): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let a = seed;
+  for (let filled = 0; filled < length; ) {
+    a = await hmac(hash, secret, a);
+    const block = await hmac(hash, secret, concat(a, seed));
+    out.set(block.subarray(0, Math.min(block.length, length - filled)), filled);
+    filled += block.length;
+  }
+  return out;
+}
+
+/** PRF(secret, label, seed) = P_<hash>(secret, label || seed); the label is ASCII without a terminating zero. */
+export async function prf(hash: HashName, secret: Uint8Array, label: string, seed: Uint8Array, length: number): Promise<Uint8Array> {
+  return pHash(hash, secret, concat(utf8.encode(label), seed), length);
+}

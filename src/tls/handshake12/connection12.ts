@@ -1,0 +1,248 @@
+// Running the TLS 1.2 handshake, and the connection that follows: application data, close_notify, truncation,
+// renegotiation started by the client (renegotiate()) or by the server (HelloRequest), and the session kept for
+// resumption. The same public surface as the TLS 1.3 TlsConnection, so callers need not care which they got.
+import type { Emit } from '../../trace/recorder.ts';
+import { toHex } from '../../util/bytes.ts';
+import { describeFailure, fail, TlsAlertError, TlsError } from '../errors.ts';
+import type { HandshakeContext, HandshakeSummary } from '../handshake13/context.ts';
+import type { ReceivedMessage } from '../handshake13/message-reader.ts';
+import type { TlsSession } from '../handshake13/options.ts';
+import type { ServerHello } from '../messages/handshake.ts';
+import type { AnyMessage12 } from '../messages/tls12.ts';
+import { AlertDescription, alertName } from '../record/alerts.ts';
+import type { Transcript } from '../transcript.ts';
+import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
+import { layerOf, Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
+import type { Tls12Session } from './session12.ts';
+import { ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
+
+async function runStates(ctx: Tls12Context, first: State12 | null): Promise<void> {
+  let state = first;
+  while (state) {
+    ctx.base.setState(state.name);
+    const m = await ctx.next();
+    state = await state.handle(ctx, m);
+  }
+}
+
+async function sendClientHello12(ctx: Tls12Context, renegotiation: { clientVerifyData: Uint8Array } | null): Promise<void> {
+  const ch = buildClientHello12(ctx, renegotiation);
+  ctx.clientHello = ch;
+  ctx.offered = new Set(ch.extensions.map((e) => e.code));
+  ctx.base.setState(renegotiation ? 'SendClientHello (renegotiation)' : 'SendClientHello (TLS 1.2)');
+  await ctx.send(ch);
+}
+
+function freshReneg(): RenegotiationState {
+  return { secure: false, clientVerifyData: new Uint8Array(0), serverVerifyData: new Uint8Array(0), handshakes: 0 };
+}
+
+/** A TLS 1.2-only handshake from its own ClientHello. */
+export async function handshakeTls12Only(base: HandshakeContext, config: Tls12Config): Promise<Tls12Context> {
+  const ctx = new Tls12Context(base, config, freshReneg(), null);
+  layerOf(base).legacyRecordVersion = 0x0301;
+  await sendClientHello12(ctx, null);
+  layerOf(base).legacyRecordVersion = 0x0303;
+  await runStates(ctx, new ExpectServerHello12());
+  return ctx;
+}
+
+/** The TLS 1.3 ClientHello (which also offered 1.2) got a TLS 1.2 ServerHello: continue as TLS 1.2. */
+export async function continueAsTls12(base: HandshakeContext, config: Tls12Config, parts: Tls12HelloParts, transcript: Transcript, sh: ReceivedMessage): Promise<Tls12Context> {
+  const ctx = new Tls12Context(base, config, freshReneg(), null, transcript);
+  ctx.clientHello = base.clientHello;
+  ctx.offered = base.offered;
+  ctx.offeredSession = parts.offeredSession;
+  ctx.offeredBy = parts.offeredBy;
+  base.reader.ccsAllowed = false;
+  ctx.emit({ kind: 'note', text: 'the server chose TLS 1.2 (no supported_versions in its ServerHello, no downgrade sentinel): continuing with the TLS 1.2 handshake' });
+  await runStates(ctx, await processServerHello(ctx, sh.message as ServerHello, sh));
+  return ctx;
+}
+
+function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
+  const suite = ctx.requireSuite();
+  const ticket = ctx.newTicket?.ticket ?? (ctx.resumed && ctx.offeredBy === 'ticket' ? ctx.offeredSession?.ticket : undefined);
+  const sessionId = ctx.resumed && ctx.offeredBy === 'id' ? ctx.offeredSession!.sessionId : ctx.serverSessionId;
+  if (!ticket && sessionId.length === 0) return undefined;
+  return {
+    version: 'TLS1.2',
+    serverName: ctx.base.options.serverName,
+    cipherSuite: suite.code,
+    masterSecret: ctx.masterSecret!,
+    sessionId,
+    ticket,
+    lifetimeSeconds: ctx.newTicket?.lifetime ?? 0,
+    receivedAt: ctx.base.options.clock(),
+    extendedMasterSecret: ctx.ems,
+    alpn: ctx.base.summary.alpn,
+    serverChain: ctx.serverChain,
+  };
+}
+
+async function sendAlert(base: HandshakeContext, description: number, level: 'warning' | 'fatal'): Promise<void> {
+  try {
+    await base.channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
+    base.emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description) });
+  } catch {
+    // The peer may be gone already.
+  }
+}
+
+export class Tls12Connection {
+  readonly version = 'TLSv1.2' as const;
+  readonly summary: HandshakeSummary;
+  readonly handshakeMs: number;
+  /** Sessions for resumption (by id or ticket), newest last. */
+  readonly sessions: (Tls12Session | TlsSession)[] = [];
+  private readonly pending: Uint8Array[] = [];
+  private readonly reneg: RenegotiationState;
+  private closeSent = false;
+  private closeReceived = false;
+  private lock: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly base: HandshakeContext,
+    private readonly config: Tls12Config,
+    ctx: Tls12Context,
+    handshakeMs: number,
+  ) {
+    this.summary = base.summary;
+    this.handshakeMs = handshakeMs;
+    this.reneg = ctx.reneg;
+    this.reneg.handshakes = 1;
+    this.finishHandshake(ctx);
+  }
+
+  private finishHandshake(ctx: Tls12Context): void {
+    ctx.details.renegotiations = this.reneg.handshakes - 1;
+    this.summary.tls12 = ctx.details;
+    const s = sessionOf(ctx);
+    if (s) this.sessions.push(s);
+  }
+
+  get session(): Tls12Session | TlsSession | undefined {
+    return this.sessions[this.sessions.length - 1];
+  }
+
+  private get emit(): Emit {
+    return this.base.emit;
+  }
+
+  async write(data: Uint8Array): Promise<void> {
+    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
+    await this.base.channel.write(23, data);
+    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data) });
+  }
+
+  /** Next application data; null after the server's close_notify; rejects TRUNCATED when it vanished without one. */
+  read(): Promise<Uint8Array | null> {
+    return this.serialized(async () => {
+      for (;;) {
+        const chunk = this.pending.shift();
+        if (chunk) return chunk;
+        if (this.closeReceived) return null;
+        if (!(await this.pump())) return null;
+      }
+    });
+  }
+
+  /** TLS 1.2 tickets arrive inside the handshake: the session is known at once. */
+  async waitForSession(_timeoutMs: number): Promise<Tls12Session | TlsSession | undefined> {
+    return this.session;
+  }
+
+  keyUpdate(_requestPeer: boolean): Promise<void> {
+    return Promise.reject(new TlsError('BAD_OPTION', 'KeyUpdate exists only in TLS 1.3; a TLS 1.2 connection renegotiates instead'));
+  }
+
+  /** Start a new handshake over this encrypted connection (RFC 5746 secure renegotiation only). */
+  renegotiate(): Promise<void> {
+    return this.serialized(async () => {
+      if (this.closeSent || this.closeReceived) throw new TlsError('CLOSED', 'the connection is closed');
+      if (!this.reneg.secure) {
+        this.emit({ kind: 'note', text: 'renegotiation refused: the server did not show RFC 5746 secure renegotiation support' });
+        throw new TlsError('INSECURE_RENEGOTIATION', 'the server lacks secure renegotiation (RFC 5746): renegotiating would open the 2009 prefix-injection attack, so the client refuses');
+      }
+      await this.guard(() => this.renegotiateNow('client'));
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.closeSent) {
+      this.closeSent = true;
+      await sendAlert(this.base, AlertDescription.close_notify, 'warning');
+    }
+    await this.base.channel.close();
+    this.emit({ kind: 'connection', phase: 'closed' });
+  }
+
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  private async renegotiateNow(by: 'client' | 'server'): Promise<void> {
+    const n = this.reneg.handshakes;
+    this.emit({ kind: 'note', text: `renegotiation #${n} ${by === 'client' ? 'started by the client' : 'requested by the server (HelloRequest)'}: a new handshake inside the encrypted connection` });
+    this.base.setState(`Renegotiation #${n}`);
+    const started = this.base.options.clock();
+    const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => this.pending.push(d));
+    await sendClientHello12(ctx, { clientVerifyData: this.reneg.clientVerifyData });
+    await runStates(ctx, new ExpectServerHello12());
+    this.reneg.handshakes++;
+    this.base.setState('Connected');
+    this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${this.base.options.clock() - started} ms: ${ctx.requireSuite().name}, new keys in both directions` });
+    this.finishHandshake(ctx);
+  }
+
+  /** Failures end the connection: our alert (unless the peer sent one), an 'error' event, the transport closed. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = e instanceof TlsAlertError || e instanceof TlsError ? e : fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
+      if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
+        this.closeSent = true;
+        await sendAlert(this.base, err.alert, 'fatal');
+      }
+      const { code, message } = describeFailure(err);
+      this.emit({ kind: 'error', code, message });
+      await this.base.channel.close();
+      throw err;
+    }
+  }
+
+  private pump(): Promise<boolean> {
+    return this.guard(async () => {
+      const item = await this.base.reader.nextAny();
+      if (item === null) throw new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short');
+      if ('kind' in item && item.kind === 'app-data') {
+        if (item.data.length > 0) {
+          this.pending.push(item.data);
+          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data) });
+        }
+        return true;
+      }
+      if ('kind' in item && item.kind === 'close-notify') {
+        this.closeReceived = true;
+        if (!this.closeSent) {
+          this.closeSent = true;
+          await sendAlert(this.base, AlertDescription.close_notify, 'warning');
+        }
+        return false;
+      }
+      const m = item as ReceivedMessage;
+      const msg = m.message as unknown as AnyMessage12;
+      if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
+      if (!this.reneg.secure) {
+        this.emit({ kind: 'note', text: 'HelloRequest declined with a no_renegotiation warning: the server lacks secure renegotiation (RFC 5746)' });
+        await sendAlert(this.base, AlertDescription.no_renegotiation, 'warning');
+        return true;
+      }
+      await this.renegotiateNow('server');
+      return true;
+    });
+  }
+}

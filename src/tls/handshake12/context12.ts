@@ -1,0 +1,164 @@
+// What the TLS 1.2 handshake states share. The options, trace, record channel, message reader, breakpoints and
+// summary come from the TLS 1.3 HandshakeContext (`base`), so both versions pause, trace and report alike.
+import type { ReceivedRecord } from '../handshake13/channel.ts';
+import type { HandshakeContext } from '../handshake13/context.ts';
+import type { ReceivedMessage } from '../handshake13/message-reader.ts';
+import { fail, TlsError } from '../errors.ts';
+import { ContentType } from '../messages/constants.ts';
+import type { ClientHello, DecodedHandshake } from '../messages/handshake.ts';
+import { decodeHandshake12, encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
+import type { RecordProtector } from '../record/protector.ts';
+import type { RecordLayer } from '../record/record-layer.ts';
+import type { Tls12Suite } from '../suites12.ts';
+import { Transcript } from '../transcript.ts';
+import { KeySchedule12, type KeyBlock12 } from './key-schedule12.ts';
+import type { Tls12Session } from './session12.ts';
+import type { Tls12Details } from './summary12.ts';
+import { toHex } from '../../util/bytes.ts';
+
+/** Per-connection settings of the TLS 1.2 client. */
+export interface Tls12Config {
+  suites: Tls12Suite[];
+  /** The same ClientHello also offered TLS 1.3 (so the downgrade sentinel matters). */
+  offerTls13: boolean;
+  /** Offer RFC 5077 session tickets (default true). */
+  sessionTickets: boolean;
+}
+
+/** RFC 5746 state carried from one handshake of a connection to the next. */
+export interface RenegotiationState {
+  secure: boolean;
+  clientVerifyData: Uint8Array;
+  serverVerifyData: Uint8Array;
+  handshakes: number;
+}
+
+/** TLS 1.2 writes its ChangeCipherSpec and installs its own protectors on the record layer itself. */
+export function layerOf(base: HandshakeContext): RecordLayer {
+  const layer = (base.channel as { layer?: RecordLayer }).layer;
+  if (!layer) throw fail.internal('the record channel does not expose its record layer');
+  return layer;
+}
+
+export class Tls12Context {
+  suite: Tls12Suite | null = null;
+  readonly transcript: Transcript;
+  schedule: KeySchedule12 | null = null;
+  clientHello!: ClientHello;
+  serverRandom: Uint8Array = new Uint8Array(0);
+  serverSessionId: Uint8Array = new Uint8Array(0);
+  offered = new Set<number>();
+  /** A session offered for resumption, and how. */
+  offeredSession: Tls12Session | null = null;
+  offeredBy: 'id' | 'ticket' | null = null;
+  resumed = false;
+  masterSecret: Uint8Array | null = null;
+  keys: KeyBlock12 | null = null;
+  ems = false;
+  etm = false;
+  ticketPromised = false;
+  newTicket: { ticket: Uint8Array; lifetime: number } | null = null;
+  serverChain: Uint8Array[] = [];
+  ske: ServerKeyExchange | null = null;
+  certificateRequest: CertificateRequest12 | null = null;
+  /** Keys that take effect at the peer's / our ChangeCipherSpec. */
+  pendingRead: RecordProtector | null = null;
+  /** True while a server ChangeCipherSpec may arrive. */
+  ccsExpected = false;
+  ccsReceived = false;
+  details: Tls12Details;
+
+  constructor(
+    readonly base: HandshakeContext,
+    readonly config: Tls12Config,
+    readonly reneg: RenegotiationState,
+    /** Application data that arrives during a renegotiation goes here (for TlsConnection.read). */
+    readonly onAppData: ((data: Uint8Array) => void) | null,
+    /** The transcript so far, when the ClientHello was sent by the TLS 1.3 code (one hello offering both). */
+    transcript?: Transcript,
+  ) {
+    this.transcript = transcript ?? new Transcript(null, base.emit);
+    this.details = {
+      keyExchange: 'ECDHE',
+      forwardSecrecy: true,
+      extendedMasterSecret: false,
+      secureRenegotiation: reneg.secure,
+      encryptThenMac: false,
+      legacyCipherSuite: false,
+      resumedBy: null,
+      renegotiations: reneg.handshakes,
+      ticketReceived: false,
+    };
+    base.reader.decode = (bytes) => decodeHandshake12(bytes, this.suite?.kx) as unknown as DecodedHandshake;
+    base.reader.onChangeCipherSpec = (record) => this.onChangeCipherSpec(record);
+  }
+
+  get emit() {
+    return this.base.emit;
+  }
+  get layer(): RecordLayer {
+    return layerOf(this.base);
+  }
+  get isRenegotiation(): boolean {
+    return this.reneg.handshakes > 0;
+  }
+
+  requireSuite(): Tls12Suite {
+    if (!this.suite) throw fail.internal('no TLS 1.2 cipher suite negotiated yet');
+    return this.suite;
+  }
+
+  /** Encode, send and trace one handshake message, and add it to the transcript. */
+  async send(m: AnyMessage12): Promise<Uint8Array> {
+    const encoded = encodeHandshake12(m);
+    const epoch = this.layer.writeEpoch;
+    const records = await this.base.channel.write(ContentType.handshake, encoded.bytes);
+    const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
+    this.transcript.add(encoded.bytes, encoded.name, eventIndex);
+    await this.base.afterMessage(encoded.name, eventIndex);
+    return encoded.bytes;
+  }
+
+  /** Our ChangeCipherSpec (protected by the current keys during a renegotiation), then the new write keys. */
+  async sendChangeCipherSpec(next: RecordProtector): Promise<void> {
+    await this.layer.writeRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
+    this.layer.setWriteProtector(next);
+    this.emit({ kind: 'note', text: `ChangeCipherSpec sent: the client now writes with ${next.cipherSuite}` });
+  }
+
+  /** The next handshake message of this handshake (application data during a renegotiation is passed on). */
+  async next(): Promise<ReceivedMessage> {
+    for (;;) {
+      const item = await this.base.reader.nextAny();
+      if (item === null) throw new TlsError('CLOSED', 'the server closed the connection in the middle of the handshake');
+      if ('kind' in item && item.kind === 'app-data') {
+        if (!this.onAppData) throw fail.unexpected('application data arrived before the handshake finished');
+        if (item.data.length) {
+          this.onAppData(item.data);
+          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data) });
+        }
+        continue;
+      }
+      if ('kind' in item && item.kind === 'close-notify') throw new TlsError('CLOSED', 'the server closed the connection (close_notify) during the handshake', { receivedAlert: 'close_notify' });
+      const m = item as ReceivedMessage;
+      // RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and never part of a transcript).
+      if (m.message.type === ('hello_request' as string)) {
+        this.emit({ kind: 'note', text: 'HelloRequest ignored: a handshake is already under way' });
+        continue;
+      }
+      await this.base.afterMessage(m.name, m.eventIndex);
+      return m;
+    }
+  }
+
+  private async onChangeCipherSpec(record: ReceivedRecord): Promise<void> {
+    if (record.fragment.length !== 1 || record.fragment[0] !== 1) throw fail.unexpected('a malformed ChangeCipherSpec (it must be the single byte 1)');
+    if (!this.ccsExpected || !this.pendingRead) throw fail.unexpected('a ChangeCipherSpec arrived where the handshake does not expect one');
+    this.base.reader.assertAtMessageBoundary('at the server ChangeCipherSpec');
+    this.layer.setReadProtector(this.pendingRead);
+    this.emit({ kind: 'note', text: `ChangeCipherSpec received: the server now writes with ${this.pendingRead.cipherSuite}` });
+    this.pendingRead = null;
+    this.ccsExpected = false;
+    this.ccsReceived = true;
+  }
+}

@@ -1,0 +1,46 @@
+// The TLS 1.2 client as the rest of the engine sees it: which versions to offer, and the entry points used by
+// connectTls (src/tls/client.ts).
+import { TlsError } from '../errors.ts';
+import type { TlsClientOptions } from '../handshake13/options.ts';
+import { suiteByCode, suiteByName } from '../suites.ts';
+import { DEFAULT_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from '../suites12.ts';
+import type { Tls12Config } from './context12.ts';
+import { isTls12Session } from './session12.ts';
+
+export { continueAsTls12, handshakeTls12Only, Tls12Connection } from './connection12.ts';
+export { tls12HelloParts, type Tls12HelloParts } from './client-hello12.ts';
+export { selectsTls12 } from './states12.ts';
+export type { Tls12Session } from './session12.ts';
+export { isTls12Session } from './session12.ts';
+export type { Tls12Config } from './context12.ts';
+
+/** True when a `suites` entry names a TLS 1.2 suite (and no TLS 1.3 one). */
+export function isTls12SuiteRef(s: string | number): boolean {
+  const is13 = typeof s === 'number' ? !!suiteByCode(s) : !!suiteByName(s);
+  const is12 = typeof s === 'number' ? !!suite12ByCode(s) : !!suite12ByName(s);
+  return is12 && !is13;
+}
+
+export interface VersionPlan {
+  offerTls13: boolean;
+  /** Null when TLS 1.2 is not offered. */
+  tls12: Tls12Config | null;
+}
+
+/**
+ * Which versions this connection offers. Default: TLS 1.3 only; TLS 1.2 only when every named suite is a TLS 1.2
+ * suite or the session to resume is a TLS 1.2 one; `versions` says it outright.
+ */
+export function planVersions(o: TlsClientOptions): VersionPlan {
+  const named = o.suites ?? [];
+  const only12 = (named.length > 0 && named.every(isTls12SuiteRef)) || isTls12Session(o.session);
+  const versions = o.versions ?? (only12 ? ['TLS1.2'] : ['TLS1.3']);
+  if (versions.length === 0) throw new TlsError('BAD_OPTION', 'no TLS version to offer');
+  for (const v of versions) if (v !== 'TLS1.2' && v !== 'TLS1.3') throw new TlsError('BAD_OPTION', `unknown TLS version ${String(v)} (TLS1.2 or TLS1.3)`);
+  if (!versions.includes('TLS1.2')) return { offerTls13: true, tls12: null };
+  const picked12 = named.filter(isTls12SuiteRef);
+  const suites: Tls12Suite[] = picked12.length
+    ? picked12.map((s) => (typeof s === 'number' ? suite12ByCode(s) : suite12ByName(s))!)
+    : DEFAULT_TLS12_SUITES.map((c) => suite12ByCode(c)!);
+  return { offerTls13: versions.includes('TLS1.3'), tls12: { suites, offerTls13: versions.includes('TLS1.3'), sessionTickets: true } };
+}

@@ -1,0 +1,108 @@
+// The three TLS 1.2 key exchanges, each producing the pre-master secret and what the ClientKeyExchange carries:
+//  - ECDHE (RFC 8422): the server's ephemeral point from ServerKeyExchange, ours from WebCrypto;
+//  - DHE (RFC 5246 §8.1.2): finite-field Diffie-Hellman with native BigInt (WebCrypto has no DH);
+//  - static RSA (RFC 5246 §7.4.7.1): the client picks the secret and encrypts it to the server's certificate key
+//    with RSAES-PKCS1-v1_5 (not in WebCrypto: padding by hand, then m^e mod n). No forward secrecy.
+import { concat } from '../../util/bytes.ts';
+import { generateKeyShare } from '../crypto/key-exchange.ts';
+import { bufferSource, subtle } from '../crypto/webcrypto.ts';
+import { alertError } from '../record/alerts.ts';
+import { GROUP_NAMES } from '../suites.ts';
+
+export interface ExchangeResult {
+  preMaster: Uint8Array;
+  /** What goes into the ClientKeyExchange. */
+  clientPublic: Uint8Array;
+  group: string;
+}
+
+export async function ecdheExchange(groupCode: number, serverPublic: Uint8Array): Promise<ExchangeResult> {
+  const name = GROUP_NAMES[groupCode];
+  const share = await generateKeyShare(name);
+  const preMaster = await share.computeSharedSecret(serverPublic);
+  return { preMaster, clientPublic: share.publicKey, group: name };
+}
+
+export function bytesToBigInt(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+/** Big-endian bytes; `length` pads with leading zeros, 0 gives the minimal encoding. */
+export function bigIntToBytes(v: bigint, length = 0): Uint8Array {
+  const hex = v.toString(16);
+  const raw = hex.length % 2 ? '0' + hex : hex;
+  const n = Math.max(length, raw.length / 2);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < raw.length / 2; i++) out[n - raw.length / 2 + i] = parseInt(raw.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+  let result = 1n;
+  let b = base % mod;
+  let e = exp;
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % mod;
+    b = (b * b) % mod;
+    e >>= 1n;
+  }
+  return result;
+}
+
+const illegal = (m: string) => alertError('illegal_parameter', m, { code: 'ILLEGAL_PARAMETER' });
+
+/** Smallest DH prime accepted: below 2048 bits (Logjam) the exchange is refused. */
+export const MIN_DH_BITS = 2048;
+
+export function dheExchange(pBytes: Uint8Array, gBytes: Uint8Array, ysBytes: Uint8Array, random: (n: number) => Uint8Array): ExchangeResult {
+  const p = bytesToBigInt(pBytes);
+  const g = bytesToBigInt(gBytes);
+  const ys = bytesToBigInt(ysBytes);
+  const bits = p.toString(2).length;
+  if (bits < MIN_DH_BITS) throw alertError('insufficient_security', `the server's DH prime has ${bits} bits; at least ${MIN_DH_BITS} are required (Logjam)`, { code: 'WEAK_DH_GROUP' });
+  if ((p & 1n) === 0n) throw illegal('the DH modulus is even, so it is not a prime');
+  if (g <= 1n || g >= p - 1n) throw illegal('the DH generator is out of range');
+  if (ys <= 1n || ys >= p - 1n) throw illegal('the server\'s DH public value is out of range (1 < Ys < p-1)');
+  // A 256-bit secret exponent matches the ~128-bit strength of a 2048-3072-bit group.
+  const x = bytesToBigInt(random(32)) | (1n << 255n);
+  const yc = modPow(g, x, p);
+  const z = modPow(ys, x, p);
+  if (z <= 1n) throw illegal('the DH shared secret is degenerate');
+  // RFC 5246 §8.1.2: leading zero bytes of Z are stripped.
+  return { preMaster: bigIntToBytes(z), clientPublic: bigIntToBytes(yc, pBytes.length), group: `ffdhe (${bits}-bit prime from the server)` };
+}
+
+/** RSA key transport: pre_master_secret = client_version (0x0303) || 46 random bytes, PKCS#1 v1.5-encrypted. */
+export async function rsaExchange(spki: Uint8Array, random: (n: number) => Uint8Array): Promise<ExchangeResult> {
+  const key = await subtle().importKey('spki', bufferSource(spki), { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
+  const jwk = await subtle().exportKey('jwk', key);
+  const n = b64url(jwk.n!);
+  const e = b64url(jwk.e!);
+  const preMaster = concat(Uint8Array.of(3, 3), random(46));
+  return { preMaster, clientPublic: pkcs1v15Encrypt(n, e, preMaster, random), group: 'RSA key transport' };
+}
+
+/** RSAES-PKCS1-v1_5 (RFC 8017 §7.2.1): EM = 0x00 || 0x02 || PS (non-zero random) || 0x00 || M; C = EM^e mod n. */
+export function pkcs1v15Encrypt(nBytes: Uint8Array, eBytes: Uint8Array, message: Uint8Array, random: (n: number) => Uint8Array): Uint8Array {
+  const k = nBytes[0] === 0 ? nBytes.length - 1 : nBytes.length;
+  if (message.length > k - 11) throw new Error('message too long for this RSA key');
+  const ps = new Uint8Array(k - 3 - message.length);
+  for (let i = 0; i < ps.length; i++) {
+    let b = 0;
+    while (b === 0) b = random(1)[0];
+    ps[i] = b;
+  }
+  const em = concat(Uint8Array.of(0, 2), ps, Uint8Array.of(0), message);
+  const c = modPow(bytesToBigInt(em), bytesToBigInt(eBytes), bytesToBigInt(nBytes));
+  return bigIntToBytes(c, k);
+}
+
+function b64url(s: string): Uint8Array {
+  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,384 @@
+// The TLS 1.2 client handshake (RFC 5246 §7.3), one small state per expected message as in the TLS 1.3 states:
+//   full:        ServerHello, Certificate, [ServerKeyExchange], [CertificateRequest], ServerHelloDone
+//                -> [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished
+//                <- [NewSessionTicket], ChangeCipherSpec, Finished
+//   abbreviated: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -> ChangeCipherSpec, Finished
+import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
+import { concat, equalBytes, toHex } from '../../util/bytes.ts';
+import { fail, TlsError } from '../errors.ts';
+import type { ReceivedMessage } from '../handshake13/message-reader.ts';
+import type { ClientCertificate } from '../handshake13/options.ts';
+import { certificateSpki, createSigner } from '../handshake13/signatures.ts';
+import { certificateAlert, verifyChain } from '../handshake13/states.ts';
+import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
+import { findExtension } from '../messages/extensions.ts';
+import type { ServerHello } from '../messages/handshake.ts';
+import type { AnyMessage12, Certificate12, CertificateRequest12, Finished12, NewSessionTicket12, ServerKeyExchange } from '../messages/tls12.ts';
+import { alertError } from '../record/alerts.ts';
+import type { RecordProtector } from '../record/protector.ts';
+import { Tls12AeadProtector } from '../record/tls12-aead-protector.ts';
+import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
+import { GROUP_NAMES } from '../suites.ts';
+import { suite12ByCode } from '../suites12.ts';
+import type { Tls12Context } from './context12.ts';
+import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
+import { KeySchedule12 } from './key-schedule12.ts';
+import { scheme12Algorithm } from './signatures12.ts';
+
+export interface State12 {
+  readonly name: string;
+  handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null>;
+}
+
+type Msg<T extends AnyMessage12['type']> = Extract<AnyMessage12, { type: T }>;
+
+function expect12<T extends AnyMessage12['type']>(m: ReceivedMessage, type: T, state: string): Msg<T> {
+  const msg = m.message as unknown as AnyMessage12;
+  if (msg.type !== type) throw fail.unexpected(`${state}: expected ${m.name === 'Finished' && type !== 'finished12' ? 'another message' : type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
+  return msg as Msg<T>;
+}
+
+/** Extensions a TLS 1.2 ServerHello may carry, each only if the client offered it (RFC 5246 §7.4.1.4). */
+const SERVER_HELLO_12 = [X.server_name, X.max_fragment_length, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
+
+/** Is this ServerHello a TLS 1.2 answer the client may accept? Throws for a downgrade the sentinel exposes. */
+export function selectsTls12(sh: ServerHello, offerTls12: boolean, offerTls13: boolean): boolean {
+  if (!offerTls12 || findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== 0x0303) return false;
+  const tail = sh.random.subarray(24);
+  // RFC 8446 §4.1.3: a TLS 1.3 server that answers 1.2 to a 1.3-capable client marks its random; seeing it means
+  // someone in the middle removed TLS 1.3 from our offer.
+  if (offerTls13 && (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11))) {
+    throw alertError('illegal_parameter', 'the TLS 1.2 ServerHello.random ends with the downgrade sentinel "DOWNGRD": the server speaks TLS 1.3, so someone forced this connection down to TLS 1.2', { code: 'DOWNGRADE_DETECTED' });
+  }
+  return true;
+}
+
+export class ExpectServerHello12 implements State12 {
+  readonly name = 'ExpectServerHello (TLS 1.2)';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    const sh = expect12(m, 'server_hello', this.name);
+    if (sh.isHelloRetryRequest) throw fail.unexpected('a HelloRetryRequest answers a TLS 1.3 offer only');
+    if (findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== 0x0303) {
+      throw fail.version(`the server answered with version 0x${sh.legacyVersion.toString(16)}${findExtension(sh.extensions, X.supported_versions) ? ' and supported_versions' : ''}; this handshake offered only TLS 1.2`);
+    }
+    return processServerHello(ctx, sh, m);
+  }
+}
+
+/** ServerHello checks and what follows from them: suite, extensions, secure renegotiation, resumption. */
+export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: ReceivedMessage): Promise<State12> {
+  const base = ctx.base;
+  if (!ctx.clientHello.cipherSuites.includes(sh.cipherSuite) || !suite12ByCode(sh.cipherSuite)) {
+    throw fail.illegal(`the server chose cipher suite 0x${sh.cipherSuite.toString(16).padStart(4, '0')}, which the client did not offer for TLS 1.2`);
+  }
+  if (sh.compressionMethod !== 0) throw fail.illegal('the server chose compression, which this client did not offer (and which leaks secrets: CRIME)');
+  for (const e of sh.extensions) {
+    if (!SERVER_HELLO_12.includes(e.code as never)) {
+      throw fail.unsupportedExtension(`the TLS 1.2 ServerHello carries ${extensionName(e.code)}, which does not belong there or was not offered`);
+    }
+    if (!ctx.offered.has(e.code)) throw fail.unsupportedExtension(`the ServerHello carries ${extensionName(e.code)}, which the client did not offer`);
+  }
+  const suite = suite12ByCode(sh.cipherSuite)!;
+  ctx.suite = suite;
+  ctx.serverRandom = sh.random;
+  ctx.serverSessionId = sh.sessionIdEcho;
+  base.summary.version = 'TLSv1.2';
+  base.summary.cipherSuite = suite.name;
+  ctx.transcript.setHash(suite.prfHash);
+  ctx.schedule = new KeySchedule12(suite.prfHash, ctx.emit);
+  ctx.details.keyExchange = suite.kx;
+  ctx.details.forwardSecrecy = suite.forwardSecrecy;
+  ctx.details.legacyCipherSuite = suite.legacy;
+  if (suite.legacy) {
+    ctx.emit({ kind: 'note', text: `${suite.name} is a legacy suite${suite.kx === 'RSA' ? ': static RSA key transport has NO forward secrecy (anyone who later obtains the server\'s private key can decrypt this recorded connection)' : ''}${suite.cipher === 'AES-CBC' ? `${suite.kx === 'RSA' ? ';' : ':'} CBC mode with HMAC has a history of padding-oracle attacks (Lucky 13)` : ''}` });
+  }
+
+  // RFC 5746: renegotiation_info proves the server binds renegotiations to the previous handshake.
+  const ri = findExtension(sh.extensions, X.renegotiation_info);
+  if (ctx.isRenegotiation) {
+    const expected = concat(ctx.reneg.clientVerifyData, ctx.reneg.serverVerifyData);
+    if (!ri) throw alertError('handshake_failure', 'the renegotiation ServerHello has no renegotiation_info: the server cannot prove this handshake continues the previous one (RFC 5746)', { code: 'INSECURE_RENEGOTIATION' });
+    if (!equalBytes(ri.data!, concat(Uint8Array.of(expected.length), expected))) throw alertError('handshake_failure', 'renegotiation_info does not hold client_verify_data || server_verify_data of the previous handshake (RFC 5746 §3.5)', { code: 'INSECURE_RENEGOTIATION' });
+    ctx.emit({ kind: 'note', text: 'renegotiation_info checked: it carries both verify_data values of the previous handshake (RFC 5746)' });
+  } else if (ri) {
+    if (!equalBytes(ri.data!, Uint8Array.of(0))) throw alertError('handshake_failure', 'the initial ServerHello\'s renegotiation_info must be empty (RFC 5746 §3.4)', { code: 'INSECURE_RENEGOTIATION' });
+    ctx.reneg.secure = true;
+  } else {
+    ctx.reneg.secure = false;
+    ctx.emit({ kind: 'note', text: 'the server did not answer renegotiation_info: it lacks secure renegotiation (RFC 5746), so this client will refuse to renegotiate on this connection' });
+  }
+  ctx.details.secureRenegotiation = ctx.reneg.secure;
+
+  const pf = findExtension(sh.extensions, X.ec_point_formats);
+  if (pf && !pf.data!.subarray(1).includes(0)) throw fail.illegal('the server\'s ec_point_formats does not include uncompressed points');
+  ctx.ems = !!findExtension(sh.extensions, X.extended_master_secret);
+  ctx.etm = !!findExtension(sh.extensions, X.encrypt_then_mac) && suite.cipher === 'AES-CBC';
+  ctx.ticketPromised = !!findExtension(sh.extensions, X.session_ticket);
+  ctx.details.extendedMasterSecret = ctx.ems;
+  ctx.details.encryptThenMac = ctx.etm;
+  const alpn = findExtension(sh.extensions, X.alpn);
+  if (alpn) {
+    const chosen = alpn.protocols?.[0];
+    if (alpn.protocols?.length !== 1 || !chosen || !base.options.alpn?.includes(chosen)) throw fail.illegal(`the server selected ALPN protocol "${chosen}", which the client did not offer`);
+    base.summary.alpn = chosen;
+  }
+  if (!ctx.ems) ctx.emit({ kind: 'note', text: 'no extended_master_secret: the master secret is not bound to this handshake\'s transcript (the triple-handshake attack, RFC 7627)' });
+  ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+
+  // Resumption: the server echoes the session id we offered (by id), or the fresh id sent with a ticket.
+  const offered = ctx.offeredSession;
+  const echo = sh.sessionIdEcho;
+  if (offered && echo.length > 0 && equalBytes(echo, ctx.clientHello.sessionId)) {
+    if (sh.cipherSuite !== offered.cipherSuite) throw fail.illegal('the server resumed the session with a different cipher suite');
+    if (offered.extendedMasterSecret !== ctx.ems) throw alertError('handshake_failure', `the resumed session was made ${offered.extendedMasterSecret ? 'with' : 'without'} the extended master secret but this ServerHello ${ctx.ems ? 'has' : 'lacks'} it (RFC 7627 §5.3)`, { code: 'HANDSHAKE_FAILURE' });
+    ctx.resumed = true;
+    base.summary.resumed = true;
+    ctx.details.resumedBy = ctx.offeredBy;
+    ctx.masterSecret = offered.masterSecret;
+    ctx.serverChain = offered.serverChain;
+    base.summary.certificate.chain = offered.serverChain;
+    ctx.emit({ kind: 'key', op: 'resumed', name: 'master_secret', label: `session resumed by ${ctx.offeredBy === 'ticket' ? 'ticket (RFC 5077)' : 'session id'}`, inputs: [{ name: ctx.offeredBy === 'ticket' ? 'ticket' : 'session_id', value: toHex(ctx.offeredBy === 'ticket' ? offered.ticket! : offered.sessionId) }], output: toHex(offered.masterSecret), hash: suite.prfHash });
+    ctx.emit({ kind: 'note', text: `the server resumed the session by ${ctx.offeredBy === 'ticket' ? 'session ticket' : 'session id'}: abbreviated handshake, no certificate and no key exchange` });
+    await deriveKeys(ctx);
+    ctx.ccsExpected = true;
+    return new ExpectTicketOrFinished();
+  }
+  if (offered) ctx.emit({ kind: 'note', text: 'the server did not resume the offered session: full handshake' });
+  return new ExpectCertificate12();
+}
+
+class ExpectCertificate12 implements State12 {
+  readonly name = 'ExpectCertificate (TLS 1.2)';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    const cert: Certificate12 = expect12(m, 'certificate12', this.name);
+    if (cert.chain.length === 0) throw alertError('decode_error', 'the server sent an empty certificate list', { code: 'DECODE_ERROR' });
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    // On a renegotiation the server must present the same certificate (guards the triple-handshake attack).
+    const previous = ctx.base.summary.certificate.chain;
+    if (ctx.isRenegotiation && previous.length && !equalBytes(previous[0], cert.chain[0])) {
+      throw alertError('bad_certificate', 'the server presented a different certificate during renegotiation', { code: 'CERTIFICATE_CHANGED' });
+    }
+    ctx.serverChain = cert.chain;
+    ctx.base.summary.certificate.chain = cert.chain;
+    await verifyChain(ctx.base, cert.chain);
+    const suite = ctx.requireSuite();
+    const info = describePublicKey(leafSpki(cert.chain[0]));
+    const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
+    if (info.type !== wanted) throw alertError('unsupported_certificate', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`, { code: 'UNSUPPORTED_CERTIFICATE' });
+    if (suite.kx === 'RSA') {
+      await serverAuthBreakpoint(ctx, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
+      return new ExpectCertificateRequestOrDone();
+    }
+    return new ExpectServerKeyExchange();
+  }
+}
+
+function leafSpki(der: Uint8Array): Uint8Array {
+  try {
+    return certificateSpki(der);
+  } catch (e) {
+    throw alertError('bad_certificate', `the server's certificate cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+  }
+}
+
+class ExpectServerKeyExchange implements State12 {
+  readonly name = 'ExpectServerKeyExchange';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    const ske: ServerKeyExchange = expect12(m, 'server_key_exchange', this.name);
+    const offeredSchemes = findExtension(ctx.clientHello.extensions, X.signature_algorithms)?.schemes ?? [];
+    if (!offeredSchemes.includes(ske.scheme)) throw fail.illegal(`the server signed its key exchange with ${schemeName(ske.scheme)}, which the client did not offer`);
+    if (ske.kx === 'ECDHE' && !ctx.base.options.groupCodes.includes(ske.group!)) throw fail.illegal(`the server chose ${groupName(ske.group!)}, which the client did not offer`);
+    // RFC 5246 §7.4.3: the signature covers both randoms and the parameters, binding them to this handshake.
+    const content = concat(ctx.clientHello.random, ctx.serverRandom, ske.params);
+    const spki = leafSpki(ctx.serverChain[0]);
+    const algorithm = scheme12Algorithm(ske.scheme, describePublicKey(spki));
+    if (typeof algorithm === 'string') throw fail.illegal(algorithm);
+    let ok = false;
+    let detail: string | undefined;
+    try {
+      ok = await verifySignature(spki, algorithm, content, ske.signature);
+    } catch (e) {
+      detail = (e as Error).message;
+    }
+    ctx.emit({ kind: 'signature', subject: 'ServerKeyExchange', scheme: schemeName(ske.scheme), signedContent: toHex(content), signature: toHex(ske.signature), ok, detail: detail ?? (ok ? 'client_random || server_random || params, signed with the certificate key' : 'the signature does not match the certificate\'s public key') });
+    if (!ok) throw alertError('decrypt_error', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`, { code: 'BAD_SERVER_KEY_EXCHANGE_SIGNATURE' });
+    ctx.base.summary.signatureScheme = schemeName(ske.scheme);
+    ctx.ske = ske;
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    await serverAuthBreakpoint(ctx, ctx.base.summary.certificate.verified ? 'certificate verified, key exchange signed' : `certificate not verified: ${ctx.base.summary.certificate.error?.code}`);
+    return new ExpectCertificateRequestOrDone();
+  }
+}
+
+/** Break on server authentication, as in TLS 1.3 (the caller may accept an unverified chain or abort). */
+async function serverAuthBreakpoint(ctx: Tls12Context, detail: string): Promise<void> {
+  const base = ctx.base;
+  if (!base.options.breakpoints?.serverAuth) return;
+  const cert = base.summary.certificate;
+  const decision = await base.pause('server-auth', detail);
+  if (decision === 'abort') {
+    if (!cert.verified && !base.options.insecure) throw certificateAlert(cert.error!.code, cert.error!.message);
+    throw fail.canceled('the user rejected the server after authentication');
+  }
+  if (!cert.verified) {
+    cert.overridden = true;
+    ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
+  }
+}
+
+class ExpectCertificateRequestOrDone implements State12 {
+  readonly name = 'ExpectCertificateRequestOrServerHelloDone';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    const msg = m.message as unknown as AnyMessage12;
+    if (msg.type === 'certificate_request12') {
+      const cr: CertificateRequest12 = msg;
+      ctx.certificateRequest = cr;
+      ctx.base.summary.clientCertificateRequested = true;
+      ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+      return new ExpectServerHelloDone();
+    }
+    return new ExpectServerHelloDone().handle(ctx, m);
+  }
+}
+
+class ExpectServerHelloDone implements State12 {
+  readonly name = 'ExpectServerHelloDone';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    expect12(m, 'server_hello_done', this.name);
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    await sendClientFlight(ctx);
+    ctx.ccsExpected = true;
+    return new ExpectTicketOrFinished();
+  }
+}
+
+/** Client Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished. */
+async function sendClientFlight(ctx: Tls12Context): Promise<void> {
+  const base = ctx.base;
+  const suite = ctx.requireSuite();
+  let signer = null;
+  let scheme = 0;
+  const cr = ctx.certificateRequest;
+  if (cr) {
+    let cert: ClientCertificate | undefined = base.options.clientCertificate;
+    if (base.options.breakpoints?.clientCertRequest) {
+      const decision = await base.pause('client-cert-request', cert ? 'a client certificate is configured' : 'no client certificate configured');
+      if (decision === 'abort') throw fail.canceled('the user stopped the handshake at the client certificate request');
+      if (decision === 'decline') cert = undefined;
+      else if (typeof decision === 'object') cert = decision.clientCertificate;
+    }
+    if (cert) {
+      signer = await createSigner(cert.chain[0], cert.privateKey);
+      scheme = signer.schemes.find((s) => cr.schemes.includes(s)) ?? 0;
+      if (!scheme) {
+        ctx.emit({ kind: 'note', text: 'the client certificate\'s key cannot make any signature the server accepts: sending an empty Certificate instead' });
+        signer = null;
+      }
+    }
+    const chain = signer && cert ? cert.chain : [];
+    await ctx.send({ type: 'certificate12', chain });
+    base.summary.clientCertificateSent = chain.length > 0;
+  }
+
+  const exchange = await keyExchange(ctx);
+  await ctx.send({ type: 'client_key_exchange', kx: suite.kx, exchange: exchange.clientPublic });
+  const schedule = ctx.schedule!;
+  ctx.masterSecret = ctx.ems
+    ? await schedule.extendedMasterSecret(exchange.preMaster, await ctx.transcript.hash())
+    : await schedule.masterSecret(exchange.preMaster, ctx.clientHello.random, ctx.serverRandom);
+
+  if (signer) {
+    // RFC 5246 §7.4.8: the signature covers every handshake message so far, in full (not a hash).
+    const content = ctx.transcript.bytes();
+    const signature = await signer.sign(scheme, content);
+    ctx.emit({ kind: 'signature', subject: 'client CertificateVerify', scheme: schemeName(scheme), signedContent: toHex(content), signature: toHex(signature), ok: true, detail: 'signed by this client over all handshake messages so far' });
+    await ctx.send({ type: 'certificate_verify12', scheme, signature });
+  }
+  await deriveKeys(ctx);
+  await sendFinished(ctx);
+}
+
+async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
+  const suite = ctx.requireSuite();
+  const random = ctx.base.options.random;
+  let result: ExchangeResult;
+  if (suite.kx === 'ECDHE') {
+    const ske = ctx.ske!;
+    result = await ecdheExchange(ske.group!, ske.publicKey!);
+    ctx.base.summary.group = GROUP_NAMES[ske.group!];
+    ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.publicKey!), sharedSecret: toHex(result.preMaster) });
+  } else if (suite.kx === 'DHE') {
+    const ske = ctx.ske!;
+    result = dheExchange(ske.dhP!, ske.dhG!, ske.dhYs!, random);
+    ctx.base.summary.group = `ffdhe${ske.dhP!.length * 8}`;
+    ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.dhYs!), sharedSecret: toHex(result.preMaster) });
+  } else {
+    result = await rsaExchange(leafSpki(ctx.serverChain[0]), random);
+    ctx.base.summary.group = null;
+    ctx.emit({ kind: 'key-exchange', group: 'RSA key transport (no forward secrecy)', clientShare: toHex(result.clientPublic), sharedSecret: toHex(result.preMaster) });
+    ctx.emit({ kind: 'note', text: 'static RSA: the client chose the pre-master secret and encrypted it to the server\'s certificate key (RSAES-PKCS1-v1_5). Whoever gets that key later can decrypt this recorded connection: no forward secrecy' });
+  }
+  return result;
+}
+
+/** Key block, then the protectors for each direction (installed at each side's ChangeCipherSpec). */
+async function deriveKeys(ctx: Tls12Context): Promise<void> {
+  const suite = ctx.requireSuite();
+  ctx.keys = await ctx.schedule!.keyBlock(ctx.masterSecret!, suite, ctx.clientHello.random, ctx.serverRandom);
+  ctx.pendingRead = await protector(ctx, 'server');
+}
+
+async function protector(ctx: Tls12Context, side: 'client' | 'server'): Promise<RecordProtector> {
+  const suite = ctx.requireSuite();
+  const k = ctx.keys!;
+  const [mac, key, iv] = side === 'client' ? [k.clientMacKey, k.clientKey, k.clientIv] : [k.serverMacKey, k.serverKey, k.serverIv];
+  if (suite.cipher === 'AES-CBC') return Tls12CbcProtector.create(suite, mac, key, ctx.etm, 'application', ctx.base.options.random);
+  return Tls12AeadProtector.create(suite, key, iv, 'application');
+}
+
+async function sendFinished(ctx: Tls12Context): Promise<void> {
+  await ctx.sendChangeCipherSpec(await protector(ctx, 'client'));
+  const verifyData = await ctx.schedule!.verifyData(ctx.masterSecret!, 'client', await ctx.transcript.hash());
+  ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
+  ctx.reneg.clientVerifyData = verifyData;
+  await ctx.send({ type: 'finished12', verifyData });
+}
+
+class ExpectTicketOrFinished implements State12 {
+  readonly name = 'ExpectNewSessionTicketOrChangeCipherSpec';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    const msg = m.message as unknown as AnyMessage12;
+    if (msg.type === 'new_session_ticket12') {
+      if (!ctx.ticketPromised) throw fail.unexpected('a NewSessionTicket without the session_ticket extension in the ServerHello');
+      if (ctx.ccsReceived) throw fail.unexpected('the NewSessionTicket must come before the server\'s ChangeCipherSpec');
+      const t: NewSessionTicket12 = msg;
+      ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+      if (t.ticket.length > 0) {
+        ctx.newTicket = { ticket: t.ticket, lifetime: t.lifetimeHint };
+        ctx.details.ticketReceived = true;
+        ctx.emit({ kind: 'note', text: `session ticket received (${t.ticket.length} bytes, lifetime hint ${t.lifetimeHint} s): a later connection can resume without server state (RFC 5077)` });
+      }
+      return new ExpectServerFinished();
+    }
+    return new ExpectServerFinished().handle(ctx, m);
+  }
+}
+
+class ExpectServerFinished implements State12 {
+  readonly name = 'ExpectServerFinished (TLS 1.2)';
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+    const fin: Finished12 = expect12(m, 'finished12', this.name);
+    if (!ctx.ccsReceived) throw fail.unexpected('the server\'s Finished arrived before its ChangeCipherSpec');
+    const expected = await ctx.schedule!.verifyData(ctx.masterSecret!, 'server', await ctx.transcript.hash());
+    const ok = equalBytes(expected, fin.verifyData);
+    ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
+    if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or master secret');
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    ctx.reneg.serverVerifyData = fin.verifyData;
+    // Abbreviated handshake: the server finished first; now the client.
+    if (ctx.resumed) await sendFinished(ctx);
+    return null;
+  }
+}
+
+export { TlsError };

@@ -1,0 +1,272 @@
+// TLS 1.2 handshake messages (RFC 5246 §7.4, RFC 4492/8422 for ECDHE, RFC 5077 for tickets), decoder and encoder
+// side by side, with the byte spans and explanation keys of the TLS 1.3 messages. ClientHello and ServerHello have
+// the same shape in both versions and come from handshake.ts.
+import type { FieldNode } from '../../trace/types.ts';
+import { toHex } from '../../util/bytes.ts';
+import { Reader } from '../codec/reader.ts';
+import { Writer } from '../codec/writer.ts';
+import { decodeError, fail } from '../errors.ts';
+import type { KeyExchange12 } from '../suites12.ts';
+import { groupName, handshakeName, hex4, schemeName } from './constants.ts';
+import { decodeHandshake, encodeHandshake, type ClientHello, type ServerHello } from './handshake.ts';
+
+export const HT12 = {
+  hello_request: 0,
+  client_hello: 1,
+  server_hello: 2,
+  new_session_ticket: 4,
+  certificate: 11,
+  server_key_exchange: 12,
+  certificate_request: 13,
+  server_hello_done: 14,
+  certificate_verify: 15,
+  client_key_exchange: 16,
+  finished: 20,
+} as const;
+
+const NAMES12: Record<number, string> = { 0: 'HelloRequest', 12: 'ServerKeyExchange', 14: 'ServerHelloDone', 16: 'ClientKeyExchange' };
+
+export function handshakeName12(type: number): string {
+  return NAMES12[type] ?? handshakeName(type);
+}
+
+export interface HelloRequest {
+  type: 'hello_request';
+}
+export interface Certificate12 {
+  type: 'certificate12';
+  /** DER certificates, the sender's first. */
+  chain: Uint8Array[];
+}
+export interface ServerKeyExchange {
+  type: 'server_key_exchange';
+  kx: 'ECDHE' | 'DHE';
+  /** ECDHE: the named group and the server's ephemeral public key. */
+  group?: number;
+  publicKey?: Uint8Array;
+  /** DHE: prime, generator and the server's public value, big-endian. */
+  dhP?: Uint8Array;
+  dhG?: Uint8Array;
+  dhYs?: Uint8Array;
+  /** The exact params bytes the signature covers (after client_random || server_random). */
+  params: Uint8Array;
+  scheme: number;
+  signature: Uint8Array;
+}
+export interface CertificateRequest12 {
+  type: 'certificate_request12';
+  certificateTypes: number[];
+  schemes: number[];
+  authorities: Uint8Array[];
+}
+export interface ServerHelloDone {
+  type: 'server_hello_done';
+}
+export interface ClientKeyExchange {
+  type: 'client_key_exchange';
+  kx: KeyExchange12;
+  /** ECDHE point, DHE Yc, or the RSA-encrypted premaster secret. */
+  exchange: Uint8Array;
+}
+export interface CertificateVerify12 {
+  type: 'certificate_verify12';
+  scheme: number;
+  signature: Uint8Array;
+}
+export interface Finished12 {
+  type: 'finished12';
+  verifyData: Uint8Array;
+}
+export interface NewSessionTicket12 {
+  type: 'new_session_ticket12';
+  lifetimeHint: number;
+  ticket: Uint8Array;
+}
+
+export type Tls12Message =
+  | HelloRequest
+  | Certificate12
+  | ServerKeyExchange
+  | CertificateRequest12
+  | ServerHelloDone
+  | ClientKeyExchange
+  | CertificateVerify12
+  | Finished12
+  | NewSessionTicket12;
+
+export type AnyMessage12 = Tls12Message | ClientHello | ServerHello;
+
+export interface Decoded12 {
+  msgType: number;
+  name: string;
+  bytes: Uint8Array;
+  fields: FieldNode[];
+  message: AnyMessage12;
+}
+
+const showHex = (b: Uint8Array) => (b.length ? toHex(b) : '(empty)');
+const showScheme = (n: number) => `${schemeName(n)} (0x${hex4(n)})`;
+const CERT_TYPES: Record<number, string> = { 1: 'rsa_sign', 2: 'dss_sign', 3: 'rsa_fixed_dh', 4: 'dss_fixed_dh', 64: 'ecdsa_sign', 65: 'rsa_fixed_ecdh', 66: 'ecdsa_fixed_ecdh' };
+const showCertType = (n: number) => `${CERT_TYPES[n] ?? 'unknown'} (${n})`;
+
+function readSigned(r: Reader): { scheme: number; signature: Uint8Array } {
+  let out!: { scheme: number; signature: Uint8Array };
+  r.group('signed_params', 'ske.signature', () => {
+    const scheme = r.u16('algorithm', 'cv.algorithm', showScheme);
+    const signature = r.opaque('signature', 2, 'ske.signature', showHex, { min: 1 });
+    out = { scheme, signature };
+  });
+  return out;
+}
+
+function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls12Message {
+  switch (type) {
+    case HT12.hello_request:
+      return { type: 'hello_request' };
+    case HT12.certificate: {
+      const chain: Uint8Array[] = [];
+      r.vector('certificate_list', 3, 'cert.list', (v) =>
+        v.untilEnd((_, i) => chain.push(v.opaque(`certificate ${i}${i === 0 ? ' (leaf)' : ''}`, 3, 'cert.data', (b) => `${b.length} bytes of DER`, { min: 1 }))),
+      );
+      return { type: 'certificate12', chain };
+    }
+    case HT12.server_key_exchange: {
+      if (kx !== 'ECDHE' && kx !== 'DHE') throw fail.unexpected(`a ServerKeyExchange is not sent with ${kx ?? 'no'} key exchange`);
+      const start = r.offset;
+      let m: ServerKeyExchange;
+      if (kx === 'ECDHE') {
+        let group = 0;
+        let publicKey!: Uint8Array;
+        r.group('params (ServerECDHParams)', 'ske.params', () => {
+          const curveType = r.u8('curve_type', 'ske.curve_type', (n) => (n === 3 ? 'named_curve (3)' : `unsupported (${n})`));
+          if (curveType !== 3) throw fail.illegal(`ServerKeyExchange curve_type ${curveType}: only named curves are allowed (RFC 8422)`);
+          group = r.u16('named_curve', 'ske.named_curve', groupName);
+          publicKey = r.opaque('public', 1, 'ske.ec_public', showHex, { min: 1 });
+        });
+        m = { type: 'server_key_exchange', kx, group, publicKey, params: r.bytes.slice(start, r.offset), scheme: 0, signature: new Uint8Array(0) };
+      } else {
+        let dhP!: Uint8Array, dhG!: Uint8Array, dhYs!: Uint8Array;
+        r.group('params (ServerDHParams)', 'ske.params', () => {
+          dhP = r.opaque('dh_p', 2, 'ske.dh_p', (b) => `${b.length * 8}-bit prime ${toHex(b.subarray(0, 8))}…`, { min: 1 });
+          dhG = r.opaque('dh_g', 2, 'ske.dh_g', showHex, { min: 1 });
+          dhYs = r.opaque('dh_Ys', 2, 'ske.dh_ys', showHex, { min: 1 });
+        });
+        m = { type: 'server_key_exchange', kx, dhP, dhG, dhYs, params: r.bytes.slice(start, r.offset), scheme: 0, signature: new Uint8Array(0) };
+      }
+      const signed = readSigned(r);
+      return { ...m, ...signed };
+    }
+    case HT12.certificate_request: {
+      const certificateTypes: number[] = [];
+      r.vector('certificate_types', 1, 'cr12.types', (v) => v.untilEnd(() => certificateTypes.push(v.u8('type', 'cr12.types', showCertType))));
+      const schemes: number[] = [];
+      r.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', (v) => {
+        if (v.remaining % 2) throw decodeError('supported_signature_algorithms has an odd length', v.offset);
+        v.untilEnd(() => schemes.push(v.u16('item', 'ext.signature_algorithms', showScheme)));
+      });
+      const authorities: Uint8Array[] = [];
+      r.vector('certificate_authorities', 2, 'cr12.authorities', (v) => v.untilEnd(() => authorities.push(v.opaque('distinguished_name', 2, 'cr12.authority', showHex, { min: 1 }))));
+      return { type: 'certificate_request12', certificateTypes, schemes, authorities };
+    }
+    case HT12.server_hello_done:
+      return { type: 'server_hello_done' };
+    case HT12.client_key_exchange: {
+      if (!kx) throw fail.unexpected('a ClientKeyExchange before the key exchange is known');
+      const exchange =
+        kx === 'ECDHE'
+          ? r.opaque('ecdh_Yc', 1, 'cke.ecdh', showHex, { min: 1 })
+          : kx === 'DHE'
+            ? r.opaque('dh_Yc', 2, 'cke.dh', showHex, { min: 1 })
+            : r.opaque('EncryptedPreMasterSecret', 2, 'cke.rsa', showHex, { min: 1 });
+      return { type: 'client_key_exchange', kx, exchange };
+    }
+    case HT12.certificate_verify: {
+      const scheme = r.u16('algorithm', 'cv.algorithm', showScheme);
+      const signature = r.opaque('signature', 2, 'cv12.signature', showHex, { min: 1 });
+      return { type: 'certificate_verify12', scheme, signature };
+    }
+    case HT12.finished: {
+      if (r.remaining !== 12) throw decodeError(`a TLS 1.2 Finished verify_data is 12 bytes, got ${r.remaining}`, r.offset);
+      return { type: 'finished12', verifyData: r.bytesField('verify_data', 12, 'fin12.verify_data') };
+    }
+    case HT12.new_session_ticket: {
+      const lifetimeHint = r.u32('ticket_lifetime_hint', 'nst12.lifetime', (n) => (n === 0 ? '0 (unspecified)' : `${n} s`));
+      const ticket = r.opaque('ticket', 2, 'nst12.ticket', showHex);
+      return { type: 'new_session_ticket12', lifetimeHint, ticket };
+    }
+    default:
+      throw fail.unexpected(`handshake message type ${type} (${handshakeName12(type)}) is not part of a TLS 1.2 handshake`);
+  }
+}
+
+function writeBody12(w: Writer, m: Tls12Message): void {
+  switch (m.type) {
+    case 'hello_request':
+    case 'server_hello_done':
+      return;
+    case 'certificate12':
+      return w.vector('certificate_list', 3, 'cert.list', () => m.chain.forEach((c, i) => w.opaque(`certificate ${i}${i === 0 ? ' (leaf)' : ''}`, 3, c, 'cert.data', (b) => `${b.length} bytes of DER`)));
+    case 'server_key_exchange':
+      w.group('params', 'ske.params', () => w.bytesField('params', m.params, 'ske.params'));
+      return w.group('signed_params', 'ske.signature', () => {
+        w.u16('algorithm', m.scheme, 'cv.algorithm', showScheme);
+        w.opaque('signature', 2, m.signature, 'ske.signature', showHex);
+      });
+    case 'certificate_request12':
+      w.vector('certificate_types', 1, 'cr12.types', () => m.certificateTypes.forEach((t) => w.u8('type', t, 'cr12.types', showCertType)));
+      w.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', () => m.schemes.forEach((s) => w.u16('item', s, 'ext.signature_algorithms', showScheme)));
+      return w.vector('certificate_authorities', 2, 'cr12.authorities', () => m.authorities.forEach((a) => w.opaque('distinguished_name', 2, a, 'cr12.authority', showHex)));
+    case 'client_key_exchange':
+      if (m.kx === 'ECDHE') return w.opaque('ecdh_Yc', 1, m.exchange, 'cke.ecdh', showHex);
+      if (m.kx === 'DHE') return w.opaque('dh_Yc', 2, m.exchange, 'cke.dh', showHex);
+      return w.opaque('EncryptedPreMasterSecret', 2, m.exchange, 'cke.rsa', showHex);
+    case 'certificate_verify12':
+      w.u16('algorithm', m.scheme, 'cv.algorithm', showScheme);
+      return w.opaque('signature', 2, m.signature, 'cv12.signature', showHex);
+    case 'finished12':
+      return w.bytesField('verify_data', m.verifyData, 'fin12.verify_data');
+    case 'new_session_ticket12':
+      w.u32('ticket_lifetime_hint', m.lifetimeHint, 'nst12.lifetime', (n) => `${n} s`);
+      return w.opaque('ticket', 2, m.ticket, 'nst12.ticket', showHex);
+  }
+}
+
+const CODES: Record<Tls12Message['type'], number> = {
+  hello_request: HT12.hello_request,
+  certificate12: HT12.certificate,
+  server_key_exchange: HT12.server_key_exchange,
+  certificate_request12: HT12.certificate_request,
+  server_hello_done: HT12.server_hello_done,
+  client_key_exchange: HT12.client_key_exchange,
+  certificate_verify12: HT12.certificate_verify,
+  finished12: HT12.finished,
+  new_session_ticket12: HT12.new_session_ticket,
+};
+
+/** Encode a TLS 1.2 message (or a ClientHello) with its 4-byte header. */
+export function encodeHandshake12(m: AnyMessage12): Decoded12 {
+  if (m.type === 'client_hello' || m.type === 'server_hello') return encodeHandshake(m) as unknown as Decoded12;
+  const w = new Writer();
+  const msgType = CODES[m.type];
+  w.u8('msg_type', msgType, 'hs.msg_type', (n) => `${handshakeName12(n)} (${n})`);
+  w.vector('body', 3, 'hs.body', () => writeBody12(w, m));
+  return { msgType, name: handshakeName12(msgType), bytes: w.finish(), fields: w.fields, message: m };
+}
+
+/**
+ * Decode one TLS 1.2 handshake message. `kx` (the negotiated key exchange) is needed for ServerKeyExchange and
+ * ClientKeyExchange, whose shape depends on it.
+ */
+export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12): Decoded12 {
+  if (bytes[0] === HT12.client_hello || bytes[0] === HT12.server_hello) return decodeHandshake(bytes) as unknown as Decoded12;
+  const fields: FieldNode[] = [];
+  const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message');
+  const msgType = r.u8('msg_type', 'hs.msg_type', (n) => `${handshakeName12(n)} (${n})`);
+  const what = handshakeName12(msgType);
+  const m = r.vector('body', 3, 'hs.body', (b) => {
+    b.what = what;
+    return readBody12(b, msgType, kx);
+  });
+  r.expectEnd(what);
+  return { msgType, name: what, bytes, fields, message: m };
+}

@@ -1,0 +1,118 @@
+// TLS 1.2 AEAD record protection (RFC 5246 §6.2.3.3):
+//   AES-GCM (RFC 5288): nonce = 4-byte implicit salt from the key block || 8-byte explicit nonce sent in each
+//     record (here the sequence number, as most implementations do);
+//   ChaCha20-Poly1305 (RFC 7905): nonce = 12-byte IV XOR the padded sequence number, nothing explicit on the wire;
+//   additional_data = seq_num(8) || type || version || plaintext length. The content type stays in the clear.
+import type { Epoch } from '../../trace/types.ts';
+import { concat } from '../../util/bytes.ts';
+import { createAead, type Aead } from '../crypto/aead.ts';
+import type { Tls12Suite } from '../suites12.ts';
+import { alertError } from './alerts.ts';
+import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';
+import type { RawRecord } from './framing.ts';
+import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
+
+const SEQ_LIMIT = (1n << 64n) - 1n;
+
+export function seqBytes(seq: bigint): Uint8Array {
+  const out = new Uint8Array(8);
+  let s = seq;
+  for (let i = 7; i >= 0; i--) {
+    out[i] = Number(s & 0xffn);
+    s >>= 8n;
+  }
+  return out;
+}
+
+/** seq_num || type || version || length: what TLS 1.2 authenticates besides the content. */
+export function additionalData12(seq: bigint, type: number, length: number): Uint8Array {
+  return concat(seqBytes(seq), Uint8Array.of(type, 0x03, 0x03, length >> 8, length & 0xff));
+}
+
+export class Tls12AeadProtector implements RecordProtector {
+  readonly maxCiphertextLength = MAX_CIPHERTEXT_TLS12;
+  readonly overhead: number;
+  readonly tagLength = 16;
+  private seq = 0n;
+  private readonly explicitLength: number;
+
+  private constructor(
+    readonly suite: Tls12Suite,
+    private readonly aead: Aead,
+    private readonly iv: Uint8Array,
+    readonly epoch: Epoch,
+  ) {
+    this.explicitLength = suite.cipher === 'AES-GCM' ? 8 : 0;
+    this.overhead = this.explicitLength + 16;
+  }
+
+  static async create(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array, epoch: Epoch = 'application'): Promise<Tls12AeadProtector> {
+    if (suite.cipher === 'AES-CBC') throw new Error(`${suite.name} is not an AEAD suite`);
+    if (iv.length !== suite.fixedIvLength) throw new Error(`${suite.name} needs a ${suite.fixedIvLength}-byte implicit IV, got ${iv.length}`);
+    return new Tls12AeadProtector(suite, await createAead(suite.cipher, key), Uint8Array.from(iv), epoch);
+  }
+
+  get cipherSuite(): string {
+    return this.suite.name;
+  }
+  get nextSeq(): bigint {
+    return this.seq;
+  }
+
+  passesThroughUnprotected(): boolean {
+    return false;
+  }
+
+  async encrypt(contentType: number, plaintext: Uint8Array): Promise<SealedRecord> {
+    if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
+    const seq = this.takeSeq();
+    const { nonce, explicit } = this.nonce(seq);
+    const aad = additionalData12(seq, contentType, plaintext.length);
+    const sealed = await this.aead.seal(nonce, aad, plaintext);
+    const length = explicit.length + sealed.length;
+    const header = Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
+    const tagStart = sealed.length - 16;
+    return {
+      bytes: concat(header, explicit, sealed),
+      seq,
+      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: sealed.subarray(0, tagStart), tag: sealed.subarray(tagStart), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: 0 },
+    };
+  }
+
+  async decrypt(record: RawRecord): Promise<OpenedRecord> {
+    const fragment = record.fragment;
+    const seq = this.takeSeq();
+    const bad = () => alertError('bad_record_mac', `record ${seq} (${this.suite.name}) failed authentication: wrong keys, or the record was altered`, { code: 'BAD_RECORD_MAC' });
+    if (fragment.length < this.explicitLength + 16) throw bad();
+    const explicit = fragment.subarray(0, this.explicitLength);
+    const nonce = this.explicitLength ? concat(this.iv, explicit) : this.nonce(seq).nonce;
+    const sealed = fragment.subarray(this.explicitLength);
+    const aad = additionalData12(seq, record.contentType, sealed.length - 16);
+    const opened = await this.aead.open(nonce, aad, sealed);
+    if (!opened) throw bad();
+    if (opened.length > MAX_PLAINTEXT) throw alertError('record_overflow', `decrypted record of ${opened.length} bytes exceeds 2^14`, { code: 'RECORD_OVERFLOW' });
+    const tagStart = sealed.length - 16;
+    return {
+      contentType: record.contentType,
+      fragment: opened,
+      seq,
+      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: sealed.slice(0, tagStart), tag: sealed.slice(tagStart), plaintext: opened, innerContentType: record.contentType, paddingLength: 0 },
+    };
+  }
+
+  private nonce(seq: bigint): { nonce: Uint8Array; explicit: Uint8Array } {
+    if (this.explicitLength) {
+      const explicit = seqBytes(seq);
+      return { nonce: concat(this.iv, explicit), explicit };
+    }
+    const nonce = Uint8Array.from(this.iv);
+    const s = seqBytes(seq);
+    for (let i = 0; i < 8; i++) nonce[4 + i] ^= s[i];
+    return { nonce, explicit: new Uint8Array(0) };
+  }
+
+  private takeSeq(): bigint {
+    if (this.seq >= SEQ_LIMIT) throw alertError('internal_error', 'record sequence number exhausted: renegotiate or close', { code: 'SEQUENCE_OVERFLOW' });
+    return this.seq++;
+  }
+}

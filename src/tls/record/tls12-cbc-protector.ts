@@ -1,0 +1,157 @@
+// TLS 1.2 CBC record protection (RFC 5246 §6.2.3.2) with a random explicit IV per record, in its two orders:
+//   MAC-then-encrypt (the original): E(content || HMAC(seq || header || content) || padding), checked with the
+//     padding and the MAC failing the same way and the MAC computed either way (against padding oracles such
+//     as Lucky 13; "constant-time-ish": JavaScript gives no real guarantee);
+//   encrypt-then-MAC (RFC 7366): IV || E(content || padding) || HMAC(seq || header' || IV || ciphertext), the MAC
+//     checked before anything is decrypted.
+import type { Epoch } from '../../trace/types.ts';
+import { concat, equalBytes } from '../../util/bytes.ts';
+import { AES_BLOCK, createAesCbc, createHmac, type AesCbc, type Mac } from '../crypto/cbc.ts';
+import { randomBytes } from '../crypto/webcrypto.ts';
+import type { Tls12Suite } from '../suites12.ts';
+import { alertError } from './alerts.ts';
+import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';
+import type { RawRecord } from './framing.ts';
+import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
+import { additionalData12 } from './tls12-aead-protector.ts';
+
+export class Tls12CbcProtector implements RecordProtector {
+  readonly maxCiphertextLength = MAX_CIPHERTEXT_TLS12;
+  readonly overhead: number;
+  /** With encrypt-then-MAC the MAC is the clear tail of the record; with MAC-then-encrypt it is hidden inside. */
+  readonly tagLength: number;
+  private seq = 0n;
+
+  private constructor(
+    readonly suite: Tls12Suite,
+    private readonly cipher: AesCbc,
+    private readonly mac: Mac,
+    readonly encryptThenMac: boolean,
+    readonly epoch: Epoch,
+    private readonly random: (n: number) => Uint8Array,
+  ) {
+    this.overhead = AES_BLOCK + mac.length + AES_BLOCK;
+    this.tagLength = encryptThenMac ? mac.length : 0;
+  }
+
+  static async create(suite: Tls12Suite, macKey: Uint8Array, key: Uint8Array, encryptThenMac: boolean, epoch: Epoch = 'application', random = randomBytes): Promise<Tls12CbcProtector> {
+    if (suite.cipher !== 'AES-CBC' || !suite.mac) throw new Error(`${suite.name} is not a CBC suite`);
+    return new Tls12CbcProtector(suite, await createAesCbc(key), await createHmac(suite.mac, macKey), encryptThenMac, epoch, random);
+  }
+
+  get cipherSuite(): string {
+    return `${this.suite.name}${this.encryptThenMac ? ' (encrypt-then-MAC)' : ''}`;
+  }
+  get nextSeq(): bigint {
+    return this.seq;
+  }
+
+  passesThroughUnprotected(): boolean {
+    return false;
+  }
+
+  async encrypt(contentType: number, plaintext: Uint8Array): Promise<SealedRecord> {
+    if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
+    const seq = this.seq++;
+    const iv = this.random(AES_BLOCK);
+    const header = (length: number) => Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
+    if (this.encryptThenMac) {
+      const padded = pad(plaintext);
+      const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
+      const encLength = AES_BLOCK + ciphertext.length;
+      const macInput = additionalData12(seq, contentType, encLength);
+      const tag = await this.mac.sign(concat(macInput, iv, ciphertext));
+      const length = encLength + tag.length;
+      return {
+        bytes: concat(header(length), iv, ciphertext, tag),
+        seq,
+        details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag, plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength },
+      };
+    }
+    const macInput = additionalData12(seq, contentType, plaintext.length);
+    const tag = await this.mac.sign(concat(macInput, plaintext));
+    const padded = pad(concat(plaintext, tag));
+    const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
+    const length = AES_BLOCK + ciphertext.length;
+    return {
+      bytes: concat(header(length), iv, ciphertext),
+      seq,
+      details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag: new Uint8Array(0), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength },
+    };
+  }
+
+  async decrypt(record: RawRecord): Promise<OpenedRecord> {
+    const seq = this.seq++;
+    const fragment = record.fragment;
+    const macLength = this.mac.length;
+    const bad = () => alertError('bad_record_mac', `record ${seq} (${this.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`, { code: 'BAD_RECORD_MAC' });
+    if (this.encryptThenMac) {
+      const encLength = fragment.length - macLength;
+      if (encLength < 2 * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
+      const iv = fragment.subarray(0, AES_BLOCK);
+      const ciphertext = fragment.subarray(AES_BLOCK, encLength);
+      const tag = fragment.subarray(encLength);
+      const macInput = additionalData12(seq, record.contentType, encLength);
+      if (!equalBytes(await this.mac.sign(concat(macInput, iv, ciphertext)), tag)) throw bad();
+      const padded = await this.cipher.decrypt(iv, ciphertext);
+      const padLength = padded[padded.length - 1];
+      if (padLength + 1 > padded.length || !paddingOk(padded, padLength)) throw bad();
+      const content = padded.slice(0, padded.length - padLength - 1);
+      this.checkSize(content);
+      return {
+        contentType: record.contentType,
+        fragment: content,
+        seq,
+        details: { cipherSuite: this.cipherSuite, nonce: iv.slice(), iv: iv.slice(), aad: macInput, ciphertext: ciphertext.slice(), tag: tag.slice(), plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
+      };
+    }
+    const encLength = fragment.length - AES_BLOCK;
+    // The smallest MAC-then-encrypt record: the MAC plus one padding byte, rounded up to whole blocks.
+    if (encLength < Math.ceil((macLength + 1) / AES_BLOCK) * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
+    const iv = fragment.subarray(0, AES_BLOCK);
+    const ciphertext = fragment.subarray(AES_BLOCK);
+    const padded = await this.cipher.decrypt(iv, ciphertext);
+    let padLength = padded[padded.length - 1];
+    let good = padLength + 1 + macLength <= padded.length && paddingOk(padded, padLength);
+    // Bad padding: still compute a MAC (as if there were no padding), so both failures cost about the same.
+    if (!good) padLength = 0;
+    const contentLength = padded.length - padLength - 1 - macLength;
+    const content = padded.slice(0, Math.max(0, contentLength));
+    const tag = padded.slice(Math.max(0, contentLength), Math.max(0, contentLength) + macLength);
+    const macInput = additionalData12(seq, record.contentType, content.length);
+    const expected = await this.mac.sign(concat(macInput, content));
+    good = equalBytes(expected, tag) && good;
+    if (!good) throw bad();
+    this.checkSize(content);
+    return {
+      contentType: record.contentType,
+      fragment: content,
+      seq,
+      details: { cipherSuite: this.cipherSuite, nonce: iv.slice(), iv: iv.slice(), aad: macInput, ciphertext: ciphertext.slice(), tag: new Uint8Array(0), plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
+    };
+  }
+
+  private checkSize(content: Uint8Array): void {
+    if (content.length > MAX_PLAINTEXT) throw alertError('record_overflow', `decrypted record of ${content.length} bytes exceeds 2^14`, { code: 'RECORD_OVERFLOW' });
+  }
+}
+
+/** Pad to whole blocks with padLength + 1 bytes, each holding padLength. */
+function pad(data: Uint8Array): { bytes: Uint8Array; padLength: number } {
+  const padLength = AES_BLOCK - 1 - (data.length % AES_BLOCK);
+  const out = new Uint8Array(data.length + padLength + 1);
+  out.set(data);
+  out.fill(padLength, data.length);
+  return { bytes: out, padLength };
+}
+
+/** Every padding byte equals padLength; checks the largest possible padding area whatever padLength says. */
+function paddingOk(padded: Uint8Array, padLength: number): boolean {
+  let diff = 0;
+  const span = Math.min(256, padded.length);
+  for (let i = 1; i <= span; i++) {
+    const inPad = i <= padLength + 1 ? 0xff : 0;
+    diff |= (padded[padded.length - i] ^ padLength) & inPad;
+  }
+  return diff === 0;
+}
