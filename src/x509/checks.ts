@@ -210,7 +210,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     } else if (bc?.pathLen !== undefined) {
       steps.push(fail('basicConstraints', i, 'PROFILE_VIOLATION', 'pathLenConstraint on a certificate that is not a CA', 'X509_V_ERR_PATHLEN_INVALID_FOR_NON_CA'));
     } else {
-      steps.push(pass('basicConstraints', i, bc ? 'cA=FALSE' : 'no basicConstraints: an end-entity certificate'));
+      steps.push(pass('basicConstraints', i, bc ? (bc.ca ? 'cA=TRUE, accepted because this exact certificate is a trust anchor' : 'cA=FALSE') : 'no basicConstraints: an end-entity certificate'));
     }
 
     const ku = c.keyUsage;
