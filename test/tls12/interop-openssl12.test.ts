@@ -81,4 +81,116 @@ describe('TLS 1.2 against openssl s_server', () => {
     await exchange(s, conn, 'both');
     await conn.close();
   });
+  it('resumption by session ticket (RFC 5077): abbreviated handshake, no certificate, same master secret', async () => {
+    const s = await server([]);
+    const first = await connect12(pki, s.port);
+    expect(first.conn.summary.tls12!.ticketReceived).toBe(true);
+    const session = first.conn.session!;
+    expect(session).toMatchObject({ version: 'TLS1.2', extendedMasterSecret: true });
+    await first.conn.close();
+    const second = await connect12(pki, s.port, { session });
+    expect(second.conn.summary.resumed).toBe(true);
+    expect(second.conn.summary.tls12!.resumedBy).toBe('ticket');
+    const names = second.rec.events.filter((e) => e.kind === 'handshake').map((e) => `${(e as { direction: string }).direction}:${(e as { name: string }).name}`);
+    expect(names).not.toContain('server:Certificate');
+    expect(names).not.toContain('client:ClientKeyExchange');
+    expect(names.at(-1)).toBe('client:Finished');
+    const lines = keyLogLines(second.rec.events);
+    expect(lines[0].split(' ')[2]).toBe(keyLogLines(first.rec.events)[0].split(' ')[2]);
+    await exchange(s, second.conn, 'resumed-ticket');
+    await second.conn.close();
+  });
+
+  it('resumption by session id (server-side cache, no tickets)', async () => {
+    const s = await server(['-no_ticket']);
+    const first = await connect12(pki, s.port);
+    expect(first.conn.summary.tls12!.ticketReceived).toBe(false);
+    const session = first.conn.session as { sessionId: Uint8Array; ticket?: Uint8Array };
+    expect(session.sessionId.length).toBeGreaterThan(0);
+    expect(session.ticket).toBeUndefined();
+    await first.conn.close();
+    const second = await connect12(pki, s.port, { session: first.conn.session });
+    expect(second.conn.summary.resumed).toBe(true);
+    expect(second.conn.summary.tls12!.resumedBy).toBe('id');
+    await exchange(s, second.conn, 'resumed-id');
+    await second.conn.close();
+  });
+
+  it('renegotiation started by the server (HelloRequest when s_server gets "r"): a second handshake in the same trace', async () => {
+    const s = await server([]);
+    const { conn, rec } = await connect12(pki, s.port);
+    await exchange(s, conn, 'before');
+    const reading = conn.read();
+    s.type('r\n');
+    await waitFor(() => rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation #1 complete')), 8000);
+    s.type('after renegotiation\n');
+    expect(utf8.decode((await reading)!)).toBe('after renegotiation\n');
+    expect(conn.summary.tls12!.renegotiations).toBe(1);
+    const hellos = rec.events.filter((e) => e.kind === 'handshake' && e.name === 'ClientHello');
+    expect(hellos.map((e) => (e as { epoch: string }).epoch)).toEqual(['plaintext', 'application']);
+    expect(rec.events.some((e) => e.kind === 'handshake' && e.name === 'HelloRequest')).toBe(true);
+    expect(rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation_info checked'))).toBe(true);
+    expect(rec.events.filter((e) => e.kind === 'finished' && e.ok).length).toBe(4);
+    expect(keyLogLines(rec.events).length).toBe(2);
+    await exchange(s, conn, 'after');
+    await conn.close();
+  });
+
+  it('renegotiation started by the client (renegotiate()) when the server allows it', async () => {
+    const s = await server(['-client_renegotiation']);
+    const { conn, rec } = await connect12(pki, s.port);
+    await exchange(s, conn, 'r1');
+    await conn.renegotiate();
+    expect(conn.summary.tls12!.renegotiations).toBe(1);
+    expect(rec.events.filter((e) => e.kind === 'handshake' && e.name === 'ClientHello').length).toBe(2);
+    await exchange(s, conn, 'r2');
+    await conn.close();
+  });
+
+  it('client-initiated renegotiation refused by a server that does not allow it: a clean coded error', async () => {
+    const s = await server([]);
+    const { conn, rec } = await connect12(pki, s.port);
+    await exchange(s, conn, 'x');
+    const err = await conn.renegotiate().then(() => null, (e) => e);
+    expect(err).not.toBeNull();
+    expect(err.code).toBe('NO_RENEGOTIATION');
+    expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'server' && e.name === 'no_renegotiation')).toBe(true);
+  });
+
+  it('client certificate requested (-verify 1): Certificate, ClientKeyExchange, CertificateVerify', async () => {
+    const s = await server(['-verify', '1']);
+    const clientCertificate = { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 };
+    const { conn, rec } = await connect12(pki, s.port, { clientCertificate });
+    expect(conn.summary.clientCertificateRequested).toBe(true);
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    const order = rec.events.filter((e) => e.kind === 'handshake' && e.direction === 'client').map((e) => (e as { name: string }).name);
+    expect(order).toEqual(['ClientHello', 'Certificate', 'ClientKeyExchange', 'CertificateVerify', 'Finished']);
+    await exchange(s, conn, 'with-cert');
+    expect(s.output()).toContain('TLS Lens test client');
+    await conn.close();
+  });
+
+  it('client certificate requested but none configured: an empty Certificate, the handshake goes on', async () => {
+    const s = await server(['-verify', '1']);
+    const { conn } = await connect12(pki, s.port);
+    expect(conn.summary.clientCertificateRequested).toBe(true);
+    expect(conn.summary.clientCertificateSent).toBe(false);
+    await exchange(s, conn, 'no-cert');
+    await conn.close();
+  });
+
+  it('client certificate required (-Verify 1): with one it works, without one the server\'s alert ends it', async () => {
+    const s = await server(['-Verify', '1']);
+    const clientCertificate = { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 };
+    const ok = await connect12(pki, s.port, { clientCertificate });
+    await exchange(s, ok.conn, 'required');
+    await ok.conn.close();
+    const rec = (await import('../tls/helpers.ts')).recorder();
+    const err = await connect12(pki, s.port, {}, rec).then(() => null, (e) => e);
+    expect(err).not.toBeNull();
+    expect(err.receivedAlert ?? err.code).toBeTruthy();
+    const alert = rec.events.find((e) => e.kind === 'alert' && e.direction === 'server');
+    expect(alert).toBeDefined();
+    expect(rec.events.filter((e) => e.kind === 'error').length).toBe(1);
+  });
 });
