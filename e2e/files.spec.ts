@@ -22,6 +22,7 @@ test('save a trace, reopen it offline, step through it; key log; link reopens it
   // A fresh page, then no network at all: the replay needs none.
   const replay = await context.newPage();
   await openApp(replay);
+  await replay.waitForLoadState('networkidle');
   await context.setOffline(true);
   await replay.getByTestId('open-trace-input').setInputFiles(file);
   await expect(replay.getByTestId('status')).toHaveAttribute('data-status', 'replay');
@@ -45,8 +46,10 @@ test('save a trace, reopen it offline, step through it; key log; link reopens it
   await context.setOffline(false);
 
   // The URL names the stored replay and the view: a new page with that link shows the same step.
+  await replay.locator('.ladder-head').click();
   await replay.keyboard.press('Home');
   await replay.keyboard.press('j');
+  await expect(replay.getByTestId('position')).toContainText('Step 2 of');
   await replay.waitForTimeout(400);
   const url = replay.url();
   expect(url).toMatch(/replay=/);
@@ -86,7 +89,8 @@ test('presenter mode: large type, high contrast, one panel at a time', async ({ 
   await page.keyboard.press('j');
   await page.keyboard.press('2');
   await expect(page.locator('.ladder')).toHaveCount(0);
-  await expect(page.locator('.insp-title')).toContainText('ServerHello');
+  // Step 1 is the connection start, step 2 the ClientHello.
+  await expect(page.locator('.insp-title')).toContainText('ClientHello');
   await shot(page, 'presenter-inspector');
   await expectAccessible(page, 'presenter mode (inspector)');
   await page.keyboard.press('Escape');

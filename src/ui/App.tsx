@@ -97,7 +97,9 @@ export function App() {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
       if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t.closest('input, select, textarea, [role="tablist"], form.connect')) return;
+      if (t.closest('input, select, textarea, form.connect')) return;
+      // Arrows and Home/End belong to the tab list while it has focus.
+      if (t.closest('[role="tablist"]') && ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) return;
       const s = useTrace.getState();
       const panels: PanelId[] = ['ladder', 'inspector', 'keys', 'certificates', 'api'];
       let handled = true;

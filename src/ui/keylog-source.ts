@@ -1,5 +1,7 @@
-// Placeholder until src/tls/keylog.ts lands.
+// The NSS key log comes from the trace through the engine's own writer (src/tls/keylog.ts).
 import type { TraceEvent } from '../trace/types.ts';
-export function keyLogFromEvents(_events: TraceEvent[]): string {
-  return '';
+import { keyLogText } from '../tls/keylog.ts';
+
+export function keyLogFromEvents(events: TraceEvent[]): string {
+  return keyLogText(events);
 }

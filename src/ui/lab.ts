@@ -28,7 +28,7 @@ async function fetchText(path: string): Promise<string> {
 
 export const LAB_PATHS = {
   ca: '/api/lab/ca.pem',
-  clientCert: '/api/lab/client.pem',
+  clientCert: '/api/lab/client-cert.pem',
   clientKey: '/api/lab/client-key.pem',
 };
 

@@ -5,6 +5,7 @@ import { useTrace } from './store.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { openStoredReplay } from './files.ts';
 import './styles.css';
+import { preloadCertificateDecoder } from './components/CertificateDetails.tsx';
 
 const initial = readUrlState();
 const s = useTrace.getState();
@@ -34,3 +35,4 @@ useTrace.subscribe(() => {
 });
 
 createRoot(document.getElementById('root')!).render(<App />);
+setTimeout(preloadCertificateDecoder, 0);

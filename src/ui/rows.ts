@@ -56,6 +56,8 @@ export class RowBuilder {
       case 'alert':
         return { ...base, kind: 'alert', side: e.direction, epoch: 'plaintext', label: `Alert: ${e.name} (${e.level})` };
       case 'pause':
+        // A pause after every message would double the ladder; only decision points get a row.
+        if (normalBreakpoint(e.breakpoint) === 'afterEachMessage') return null;
         return { ...base, kind: 'pause', side: null, epoch: 'plaintext', label: `Breakpoint: ${breakpointTitle(e.breakpoint)}` };
       case 'cert-result':
         return { ...base, kind: 'cert', side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
@@ -79,8 +81,27 @@ export function buildRows(events: TraceEvent[]): Row[] {
   return b.rows;
 }
 
-export function breakpointTitle(name: string): string {
+export type BreakpointId = 'afterEachMessage' | 'serverAuth' | 'clientCertRequest';
+
+/** The engine names breakpoints 'message' / 'server-auth' / 'client-cert-request'; the page uses camelCase. */
+export function normalBreakpoint(name: string): BreakpointId | string {
   switch (name) {
+    case 'message':
+    case 'afterEachMessage':
+      return 'afterEachMessage';
+    case 'server-auth':
+    case 'serverAuth':
+      return 'serverAuth';
+    case 'client-cert-request':
+    case 'clientCertRequest':
+      return 'clientCertRequest';
+    default:
+      return name;
+  }
+}
+
+export function breakpointTitle(name: string): string {
+  switch (normalBreakpoint(name)) {
     case 'serverAuth':
       return 'server authentication complete';
     case 'clientCertRequest':

@@ -1,13 +1,20 @@
 // The one place the worker touches the engine: builds the engine's options from a
-// ConnectRequest, runs STARTTLS if asked, and performs the handshake.
+// ConnectRequest, runs the STARTTLS preamble if asked, and performs the handshake.
 import type { Transport } from '../transport/types.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
+import { connectTls, type BreakDecision as EngineDecision, type BreakInfo as EngineBreak, type ClientCertificate, type TlsClientOptions } from '../tls/client.ts';
+import type { GroupName } from '../tls/suites.ts';
+import { isStartTlsProtocol, runStartTls } from '../starttls/index.ts';
+import { pemToDer } from '../x509/pem.ts';
+import { createVerifier } from '../x509/verifier.ts';
+import { fromHex } from '../util/bytes.ts';
 import type { ConnectRequest } from './messages.ts';
 
 export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: 'lab' };
 
+/** Breakpoint names as the page knows them (the engine's names differ). */
 export interface BreakInfo {
-  breakpoint: string;
+  breakpoint: 'afterEachMessage' | 'serverAuth' | 'clientCertRequest';
   detail?: string;
 }
 
@@ -18,11 +25,76 @@ export interface EngineSession {
   close(): Promise<void>;
 }
 
-export async function runEngine(
-  _request: ConnectRequest,
-  _transport: Transport,
-  _recorder: TraceRecorder,
-  _onBreak: (info: BreakInfo) => Promise<BreakDecision>,
-): Promise<EngineSession> {
-  throw new Error('the TLS engine is not available in this build yet');
+const PAGE_NAMES: Record<EngineBreak['breakpoint'], BreakInfo['breakpoint']> = {
+  message: 'afterEachMessage',
+  'server-auth': 'serverAuth',
+  'client-cert-request': 'clientCertRequest',
+};
+
+/** The base64 body of the first PEM block of this type, as bytes. */
+function pemBlock(text: string, type: string): Uint8Array {
+  const m = new RegExp(`-----BEGIN ${type}-----([\\s\\S]*?)-----END ${type}-----`).exec(text);
+  if (!m) throw new Error(`no "${type}" block in the lab's key file`);
+  const bin = atob(m[1].replace(/\s+/g, ''));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}
+
+function anchorsFrom(list: string[]): Uint8Array[] {
+  // Each entry is a PEM text (one or more certificates) or the hex of one DER certificate.
+  return list.flatMap((a) => (a.includes('-----BEGIN') ? pemToDer(a) : [fromHex(a)]));
+}
+
+function labClientCertificate(req: ConnectRequest): ClientCertificate {
+  if (!req.labClientCert) throw new Error('the lab client certificate could not be loaded from the server');
+  return { chain: pemToDer(req.labClientCert.certPem), privateKey: pemBlock(req.labClientCert.keyPem, 'PRIVATE KEY') };
+}
+
+function serverNameFor(req: ConnectRequest): string | undefined {
+  if (req.serverName) return req.serverName;
+  if (!req.target) return undefined;
+  const host = req.target.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+  return host;
+}
+
+export async function runEngine(req: ConnectRequest, transport: Transport, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>): Promise<EngineSession> {
+  const emit = recorder.emit;
+  const serverName = serverNameFor(req);
+  let tlsTransport = transport;
+  let alpn = req.alpn && req.alpn.length > 0 ? req.alpn : undefined;
+  if (req.starttls) {
+    if (!isStartTlsProtocol(req.starttls)) throw new Error(`STARTTLS for "${req.starttls}" is not supported`);
+    const pre = await runStartTls(req.starttls, transport, emit, { hostname: serverName });
+    tlsTransport = pre.transport;
+    if (pre.alpn) alpn = pre.alpn;
+  }
+  const options: TlsClientOptions = {
+    serverName,
+    alpn,
+    groups: req.groups && req.groups.length > 0 ? (req.groups as GroupName[]) : undefined,
+    keyShareGroups: req.keyShareGroups && req.keyShareGroups.length > 0 ? (req.keyShareGroups as GroupName[]) : undefined,
+    suites: req.suites && req.suites.length > 0 ? req.suites.filter((s) => /^TLS_(AES|CHACHA20)/.test(s)) : undefined,
+    // The public roots (Mozilla's list) plus the lab CA and any root trusted for this session.
+    verifier: createVerifier({ extraAnchors: anchorsFrom(req.anchorsPem) }),
+    insecure: req.insecure,
+    timeoutMs: 30_000,
+    clientCertificate: req.clientCert === 'lab' && req.labClientCert ? labClientCertificate(req) : undefined,
+    breakpoints: {
+      afterEachMessage: req.breakpoints.afterEachMessage,
+      serverAuth: req.breakpoints.serverAuth,
+      // Asking the page is how both 'ask' and the run modes get their say.
+      clientCertRequest: req.clientCert === 'ask',
+    },
+    onBreak: async (info): Promise<EngineDecision> => {
+      const d = await onBreak({ breakpoint: PAGE_NAMES[info.breakpoint] });
+      if (typeof d === 'object') return { clientCertificate: labClientCertificate(req) };
+      return d;
+    },
+  };
+  const conn = await connectTls(tlsTransport, options, emit);
+  return {
+    write: (data) => conn.write(data),
+    read: () => conn.read(),
+    keyUpdate: (requestPeer) => conn.keyUpdate(requestPeer),
+    close: () => conn.close(),
+  };
 }

@@ -3,7 +3,13 @@
 import { lazy, Suspense } from 'react';
 import { HexDump } from './HexDump.tsx';
 
-const Decoded = lazy(() => import('./CertificateDecoded.tsx'));
+const load = () => import('./CertificateDecoded.tsx');
+const Decoded = lazy(load);
+
+/** Fetch the decoder chunk early so an offline replay still has it. */
+export function preloadCertificateDecoder(): void {
+  void load().catch(() => undefined);
+}
 
 export function CertificateDetails({ der }: { der: string }) {
   return (

@@ -56,7 +56,7 @@ export function ConnectView({ initialScenario }: { initialScenario?: string }) {
     const request: ConnectRequest = {
       scenario: mode === 'scenario' ? scenario : undefined,
       target: mode === 'target' ? target.trim() : undefined,
-      serverName: sni.trim() || undefined,
+      serverName: sni.trim() || (mode === 'scenario' ? picked?.host : undefined),
       versions,
       suites: [...suites, ...suites12.split(/[\s,]+/).filter(Boolean)],
       groups,

@@ -6,7 +6,7 @@ import { currentEvent, useTrace } from '../store.ts';
 import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
 import { HexDump } from '../components/HexDump.tsx';
 import { explain } from '../explanations.ts';
-import { CONTENT_TYPE_NAMES } from '../rows.ts';
+import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
 import { hexToText, nonceFromIv, shortHex } from '../format.ts';
 
 export function InspectorView() {
@@ -95,6 +95,34 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
         <section aria-label="Error">
           <h2 className="insp-title">Error {event.code}</h2>
           <p role="alert">{event.message}</p>
+        </section>
+      );
+    case 'note':
+      return (
+        <section aria-label="Note">
+          <h2 className="insp-title">Note</h2>
+          <p>{event.text}</p>
+        </section>
+      );
+    case 'pause':
+      return (
+        <section aria-label="Breakpoint">
+          <h2 className="insp-title">Breakpoint: {breakpointTitle(event.breakpoint)}</h2>
+          {event.detail && <p>{event.detail}</p>}
+          <p>The engine waited here for a decision; the steps after this one happened once it went on.</p>
+        </section>
+      );
+    case 'connection':
+      return (
+        <section aria-label="Connection">
+          <h2 className="insp-title">Connection {event.phase === 'start' ? 'started' : event.phase === 'closed' ? 'closed' : 'open'}</h2>
+          <dl className="failure-names">
+            {event.target && (<><dt>Target</dt><dd>{event.target}</dd></>)}
+            {event.serverName && (<><dt>Server name</dt><dd>{event.serverName}</dd></>)}
+            {event.detail && (<><dt>Detail</dt><dd>{event.detail}</dd></>)}
+            <dt>Time</dt>
+            <dd>{event.t.toFixed(1)} ms after the start</dd>
+          </dl>
         </section>
       );
     default:

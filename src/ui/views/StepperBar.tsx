@@ -55,13 +55,13 @@ export function StepperBar() {
 
   return (
     <nav className="stepper" aria-label="Stepper">
-      <button type="button" onClick={() => useTrace.getState().setCursor(0)} disabled={cursor <= 0} title="First step (Home)">⏮ First</button>
+      <button type="button" onClick={() => useTrace.getState().setCursor(0)} disabled={cursor <= 0} title="First step (Home)">First</button>
       <button type="button" onClick={stepBack} disabled={cursor <= 0} title="Step back (← or k)">◀ Back</button>
       <button type="button" onClick={stepForward} data-testid="step-forward" title="Step forward (→ or j)" disabled={cursor >= total - 1 && !(status === 'paused' && pause)}>
         Step ▶
       </button>
-      <button type="button" onClick={runToNextBreakpoint} title="Run to the next breakpoint (n)">Next breakpoint ⏭</button>
-      <button type="button" onClick={runToEnd} title="Run to the end (End or e)">To end ⏩</button>
+      <button type="button" onClick={runToNextBreakpoint} title="Run to the next breakpoint (n)">Next breakpoint ▶▶</button>
+      <button type="button" onClick={runToEnd} title="Run to the end (End or e)">To end ▶|</button>
       <form onSubmit={doJump} className="jump">
         <label>
           Jump to step <input type="number" min={1} max={Math.max(total, 1)} value={jump} onChange={(e) => setJump(e.target.value)} size={5} data-testid="jump-input" />
