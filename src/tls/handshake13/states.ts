@@ -257,12 +257,14 @@ class ExpectCertificateVerify implements State {
     const transcriptHash = await ctx.transcript.hash();
     const content = certificateVerifyContent('server', transcriptHash);
     let spki: Uint8Array;
+    let keyInfo: ReturnType<typeof describePublicKey>;
     try {
       spki = certificateSpki(this.leaf);
+      keyInfo = describePublicKey(spki);
     } catch (e) {
-      throw alertError('bad_certificate', `the server's certificate cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+      throw alertError('bad_certificate', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
     }
-    const algorithm = schemeAlgorithm(cv.scheme, describePublicKey(spki));
+    const algorithm = schemeAlgorithm(cv.scheme, keyInfo);
     if (typeof algorithm === 'string') throw fail.illegal(algorithm);
     let ok = false;
     let detail: string | undefined;
