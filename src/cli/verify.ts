@@ -167,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
       ok: result.ok,
       error: result.error ?? null,
       path: result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, source: p.source })),
-      steps: result.steps.map((s) => ({ check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}) })),
+      steps: result.steps.map((s) => ({ check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}), ...(s.span ? { span: s.span } : {}) })),
     };
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
   } else {

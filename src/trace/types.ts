@@ -149,6 +149,8 @@ export interface CertificateCheckEvent extends Base {
   detail: string;
   /** Project error code when ok === false. */
   code?: string;
+  /** Byte range [start, end) in that certificate's DER that the check looked at (e.g. the extension). */
+  span?: { start: number; end: number };
 }
 
 /** The outcome of certificate verification: the chain as sent and the path as built. */

@@ -30,6 +30,26 @@ export interface RawExtension {
   value: Uint8Array;
   /** Offset of the Extension SEQUENCE in the certificate DER. */
   offset: number;
+  /** Offset just past it. */
+  end: number;
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+/** Where each part of the certificate lies in its DER, for views that link checks to bytes. */
+export interface CertificateSpans {
+  tbs: Span;
+  serial: Span;
+  signatureAlgorithm: Span;
+  issuer: Span;
+  validity: Span;
+  subject: Span;
+  spki: Span;
+  extensions?: Span;
+  signatureValue: Span;
 }
 
 /** A decoding problem inside an extension: kept so the check that needs it can fail with a reason. */
@@ -56,6 +76,7 @@ export interface DecodedCertificate {
   spki: Uint8Array;
   key: PublicKeyInfo | { type: 'malformed'; message: string };
   extensions: RawExtension[];
+  spans: CertificateSpans;
   /** Decoded extensions (absent when the extension is absent or failed to decode). */
   basicConstraints?: BasicConstraints;
   keyUsage?: Set<KeyUsageName>;
@@ -152,6 +173,7 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
   const subjectNode = expectTag(f[i++], 0x30, 'subject', validityNode.end);
   const spkiNode = expectTag(f[i++], 0x30, 'subjectPublicKeyInfo', subjectNode.end);
   const extensions: RawExtension[] = [];
+  let extensionsSpan: Span | undefined;
   let last = 0;
   for (; i < f.length; i++) {
     const n = f[i];
@@ -159,6 +181,7 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     last = n.tagNumber;
     if (n.tagNumber === 3) {
       if (version !== 3) throw new DerError('extensions are only allowed in version 3 certificates', n.start);
+      extensionsSpan = { start: n.start, end: n.end };
       const list = children(der, n);
       if (list.length !== 1 || list[0].tag !== 0x30) throw new DerError('malformed extensions', n.start);
       const exts = children(der, list[0]);
@@ -176,7 +199,7 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
         }
         const valNode = expectTag(parts[k++], 0x04, 'extnValue', e.start);
         if (k !== parts.length) throw new DerError('unexpected field in Extension', e.start);
-        extensions.push({ oid: decodeOid(valueOf(der, oidNode)), critical, value: valueOf(der, valNode), offset: e.start });
+        extensions.push({ oid: decodeOid(valueOf(der, oidNode)), critical, value: valueOf(der, valNode), offset: e.start, end: e.end });
       }
     }
   }
@@ -211,6 +234,17 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     spki,
     key,
     extensions,
+    spans: {
+      tbs: span(tbsNode),
+      serial: span(serialNode),
+      signatureAlgorithm: span(sigAlgNode),
+      issuer: span(issuerNode),
+      validity: span(validityNode),
+      subject: span(subjectNode),
+      spki: span(spkiNode),
+      ...(extensionsSpan ? { extensions: extensionsSpan } : {}),
+      signatureValue: span(sigNode),
+    },
     extensionProblems: [],
     selfIssued: subject.key === issuer.key,
     id: hex(der),
@@ -225,6 +259,10 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     }
   }
   return cert;
+}
+
+function span(n: DerNode): Span {
+  return { start: n.start, end: n.end };
 }
 
 /** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, as RFC 5280 4.1.2.5 requires. */

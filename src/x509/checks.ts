@@ -1,7 +1,7 @@
 // The checks run on one complete path (leaf first, anchor last). Each check yields a step:
 // passed, failed (with a project code) or not applicable. The first failure decides the verdict.
 import { checkPublicKey, classifySignatureAlgorithm } from './algorithms.ts';
-import type { DecodedCertificate } from './certificate.ts';
+import type { DecodedCertificate, Span } from './certificate.ts';
 import { extensionName } from './certificate.ts';
 import ipaddr from 'ipaddr.js';
 import { attributes, OID_CN } from './names.ts';
@@ -20,6 +20,41 @@ export interface Step {
   code?: ErrorCode;
   /** A closer OpenSSL name for this particular failure. */
   openssl?: string;
+  /** The bytes of that certificate the check looked at: [start, end) in its DER. */
+  span?: Span;
+}
+
+const EXTENSION_OF_CHECK: Record<string, string> = {
+  basicConstraints: EXT.basicConstraints,
+  pathLength: EXT.basicConstraints,
+  keyUsage: EXT.keyUsage,
+  extendedKeyUsage: EXT.extKeyUsage,
+  nameConstraints: EXT.nameConstraints,
+  hostname: EXT.subjectAltName,
+};
+
+/** Which part of the certificate a check reads. */
+function spanFor(check: string, c: DecodedCertificate): Span | undefined {
+  const oid = EXTENSION_OF_CHECK[check];
+  if (oid) {
+    const e = c.extensions.find((x) => x.oid === oid);
+    return e ? { start: e.offset, end: e.end } : undefined;
+  }
+  switch (check) {
+    case 'structure':
+      return c.spans.tbs;
+    case 'publicKey':
+      return c.spans.spki;
+    case 'signature':
+      return c.spans.signatureValue;
+    case 'validity':
+      return c.spans.validity;
+    case 'criticalExtensions':
+      return c.spans.extensions;
+    case 'commonName':
+      return c.spans.subject;
+  }
+  return undefined;
 }
 
 export interface CheckContext {
@@ -250,6 +285,11 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     }
   }
   steps.push(...leafIdentitySteps(path[0].cert, ctx));
+  for (const st of steps) {
+    if (st.certificate < 0 || st.span) continue;
+    const sp = spanFor(st.check, path[st.certificate].cert);
+    if (sp) st.span = sp;
+  }
   return steps;
 }
 

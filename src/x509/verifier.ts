@@ -53,7 +53,7 @@ export function createVerifier(options: VerifierOptions = {}): CertificateVerifi
   return {
     async verify(request: VerifyRequest): Promise<VerifyOutcome> {
       const emitStep = (s: ValidationResult['steps'][number]) =>
-        request.emit({ kind: 'cert-check', check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}) });
+        request.emit({ kind: 'cert-check', check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}), ...(s.span ? { span: s.span } : {}) });
       if (request.chain.length === 0) {
         const error = failure('NO_CERTIFICATE', 'the peer sent an empty certificate list');
         request.emit({ kind: 'cert-check', check: 'decode', certificate: -1, ok: false, detail: error.message, code: error.code });

@@ -20,6 +20,16 @@ describe('createVerifier', () => {
     const checks = events.filter((e) => e.kind === 'cert-check');
     expect(checks.length).toBeGreaterThan(15);
     expect(checks.every((e) => e.kind === 'cert-check' && typeof e.detail === 'string' && e.detail.length > 0)).toBe(true);
+    // Each check points at the bytes it read.
+    const bytesOf = (check: string, cert: number) => {
+      const e = checks.find((c) => c.kind === 'cert-check' && c.check === check && c.certificate === cert);
+      if (e?.kind !== 'cert-check' || !e.span) throw new Error(`no span for ${check}`);
+      return Buffer.from([leaf.der, inter.der, root.der][cert].subarray(e.span.start, e.span.end)).toString('hex');
+    };
+    expect(bytesOf('hostname', 0)).toMatch(/^30..0603551d11/); // Extension { subjectAltName ... }
+    expect(bytesOf('signature', 0)).toMatch(/^03/); // signatureValue BIT STRING
+    expect(bytesOf('basicConstraints', 1)).toMatch(/^30..0603551d13/);
+    expect(bytesOf('validity', 2)).toMatch(/^30..17/); // SEQUENCE { UTCTime ...
     const result = events[events.length - 1];
     expect(result.kind).toBe('cert-result');
     if (result.kind === 'cert-result') {
