@@ -125,7 +125,7 @@ describe('faults and limits end one session, never the bridge', () => {
     s = await startBridgeServer({
       allow: ports.map((p) => `localhost:${p}`),
       testOnlyLoopbackPorts: ports,
-      limits: { maxSessionsPerClient: 3, idleTimeoutMs: 300, maxSessionMs: 60_000 },
+      limits: { maxSessionsPerClient: 3, idleTimeoutMs: 1000, maxSessionMs: 60_000 },
     });
   });
   afterAll(async () => {
@@ -221,7 +221,7 @@ describe('global cap and session lifetime', () => {
     const s = await startBridgeServer({
       allow: [`localhost:${echo.port}`],
       testOnlyLoopbackPorts: [echo.port],
-      limits: { maxSessions: 2, maxSessionsPerClient: 10, maxSessionMs: 600 },
+      limits: { maxSessions: 2, maxSessionsPerClient: 10, maxSessionMs: 1500 },
     });
     const a = connect(s, `target=localhost:${echo.port}`);
     const b = connect(s, `target=localhost:${echo.port}`);
