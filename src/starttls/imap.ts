@@ -15,7 +15,8 @@ async function readResponse(d: Dialogue, what: string): Promise<string> {
     if (size > d.limits.maxLineLength * 8) throw new StartTlsError('PROTOCOL_ERROR', `IMAP: a literal of ${size} bytes is too large`);
     const body = await d.readExact(size, 'a literal');
     d.recordReceived(body, printable(body), `literal of ${size} bytes`);
-    text += new TextDecoder().decode(body) + (await d.receiveLine(what));
+    // The literal's content takes the place of its {n} marker.
+    text = text.slice(0, lit.index) + new TextDecoder().decode(body) + (await d.receiveLine(what));
   }
   throw new StartTlsError('PROTOCOL_ERROR', 'IMAP: too many literals in one response');
 }

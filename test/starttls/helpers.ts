@@ -29,6 +29,7 @@ export async function startTlsEndToEnd(protocol: StartTlsProtocol, port: number,
     return { recorder, result, capabilitiesAfter, tlsProtocol: tls.getProtocol(), cipher: tls.getCipher().name };
   } finally {
     tls.destroy();
+    await result.transport.close();
   }
 }
 
