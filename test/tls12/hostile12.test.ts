@@ -1,0 +1,128 @@
+// The TLS 1.2 client against a hand-built hostile server: each failure ends with the right alert and error code,
+// quickly, with the trace up to the failure intact.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
+import type { TraceEvent } from '../../src/trace/types.ts';
+import { memoryPair } from '../../src/transport/memory.ts';
+import { utf8 } from '../../src/util/bytes.ts';
+import { makePki, recorder, type TestPki } from '../tls/helpers.ts';
+import { runHostileServer12, type Script12 } from './hostile-server12.ts';
+
+let pki: TestPki;
+beforeAll(() => {
+  pki = makePki();
+});
+afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+
+async function handshake(script: Partial<Script12>, options: Partial<TlsClientOptions> = {}) {
+  const [client, server] = memoryPair();
+  const rec = recorder();
+  const serverDone = runHostileServer12(server, { certDer: pki.leafDer, keyPkcs8: pki.leafKeyPkcs8, ...script });
+  const result = await connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: 5000, versions: ['TLS1.2'], ...options }, rec.emit).then(
+    (conn) => ({ conn, error: null as null | { code: string; message: string } }),
+    (error) => ({ conn: null, error }),
+  );
+  return { ...result, rec, events: rec.events as TraceEvent[], serverDone };
+}
+
+function expectFailure(events: TraceEvent[], error: { code: string } | null, code: string, alert: string | null) {
+  expect(error, `expected ${code}`).not.toBeNull();
+  expect(error!.code).toBe(code);
+  const sent = events.filter((e) => e.kind === 'alert' && e.direction === 'client' && e.level === 'fatal');
+  if (alert) expect(sent.map((e) => (e as { name: string }).name)).toEqual([alert]);
+  else expect(sent).toEqual([]);
+  const errors = events.filter((e) => e.kind === 'error');
+  expect(errors.length).toBe(1);
+  expect((errors[0] as { code: string }).code).toBe(code);
+  expect(events.some((e) => e.kind === 'handshake' && e.name === 'ClientHello')).toBe(true);
+}
+
+describe('hostile TLS 1.2 server', () => {
+  it('a well-behaved run succeeds (the baseline the failures bend)', async () => {
+    const r = await handshake({});
+    expect(r.error).toBeNull();
+    expect(r.conn!.summary.tls12).toMatchObject({ extendedMasterSecret: true, secureRenegotiation: true });
+    await r.conn!.close();
+  });
+
+  it('bad Finished → decrypt_error, BAD_FINISHED', async () => {
+    const r = await handshake({ tamperFinished: true });
+    expectFailure(r.events, r.error, 'BAD_FINISHED', 'decrypt_error');
+    expect(r.events.some((e) => e.kind === 'finished' && e.direction === 'server' && !e.ok)).toBe(true);
+  });
+
+  it('bad ServerKeyExchange signature → decrypt_error, BAD_SERVER_KEY_EXCHANGE_SIGNATURE', async () => {
+    const r = await handshake({ tamperSignature: true });
+    expectFailure(r.events, r.error, 'BAD_SERVER_KEY_EXCHANGE_SIGNATURE', 'decrypt_error');
+    expect(r.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && !e.ok)).toBe(true);
+  });
+
+  it('unsolicited extension (heartbeat) in the ServerHello → unsupported_extension', async () => {
+    const r = await handshake({ extraExtensions: [{ code: 15, data: Uint8Array.of(1) }] });
+    expectFailure(r.events, r.error, 'UNSUPPORTED_EXTENSION', 'unsupported_extension');
+  });
+
+  it('a TLS 1.3 extension (key_share) in a TLS 1.2 ServerHello → unsupported_extension', async () => {
+    const r = await handshake({ extraExtensions: [{ code: 51, share: { group: 0x1d, keyExchange: Uint8Array.of(9) } }] });
+    expectFailure(r.events, r.error, 'UNSUPPORTED_EXTENSION', 'unsupported_extension');
+  });
+
+  it('version rollback: a 1.3-capable client gets TLS 1.2 with the DOWNGRD sentinel → illegal_parameter', async () => {
+    const r = await handshake({ downgradeSentinel: true }, { versions: ['TLS1.3', 'TLS1.2'] });
+    expectFailure(r.events, r.error, 'DOWNGRADE_DETECTED', 'illegal_parameter');
+  });
+
+  it('the sentinel is no downgrade when the client offered only TLS 1.2', async () => {
+    const r = await handshake({ downgradeSentinel: true });
+    expect(r.error).toBeNull();
+    await r.conn!.close();
+  });
+
+  it('server without renegotiation_info: the connection works, renegotiate() is refused, HelloRequest gets no_renegotiation', async () => {
+    let released!: () => void;
+    const done = new Promise<void>((r) => (released = r));
+    const r = await handshake({
+      omitRenegotiationInfo: true,
+      after: async (s) => {
+        await s.records.writeRecord(22, Uint8Array.of(0, 0, 0, 0)); // HelloRequest
+        const answer = await s.readRecord();
+        await s.records.writeRecord(23, utf8.encode(answer?.contentType === 21 ? `alert ${answer.fragment[0]} ${answer.fragment[1]}` : 'no alert'));
+        await done;
+      },
+    });
+    expect(r.error).toBeNull();
+    expect(r.conn!.summary.tls12!.secureRenegotiation).toBe(false);
+    await expect(r.conn!.renegotiate()).rejects.toMatchObject({ code: 'INSECURE_RENEGOTIATION' });
+    expect(utf8.decode((await r.conn!.read())!)).toBe('alert 1 100'); // warning no_renegotiation
+    expect(r.events.some((e) => e.kind === 'alert' && e.direction === 'client' && e.name === 'no_renegotiation' && e.level === 'warning')).toBe(true);
+    released();
+    await r.conn!.close();
+  });
+
+  it('a renegotiation ServerHello without renegotiation_info → handshake_failure, INSECURE_RENEGOTIATION', async () => {
+    const r = await handshake({ omitRenegotiationInfoOnRenegotiation: true, after: (s) => s.renegotiate() });
+    expect(r.error).toBeNull();
+    const err = await r.conn!.read().then(() => null, (e) => e);
+    expect(err?.code).toBe('INSECURE_RENEGOTIATION');
+    expectFailure(r.events, err, 'INSECURE_RENEGOTIATION', 'handshake_failure');
+  });
+
+  it('a secure server-initiated renegotiation over the hand-built server succeeds', async () => {
+    const r = await handshake({
+      after: async (s) => {
+        await s.renegotiate();
+        await s.records.writeRecord(23, utf8.encode('renegotiated'));
+      },
+    });
+    expect(utf8.decode((await r.conn!.read())!)).toBe('renegotiated');
+    expect(r.conn!.summary.tls12!.renegotiations).toBe(1);
+    await r.conn!.close();
+  });
+
+  it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
+    const r = await handshake({ after: (s) => s.transport.close() });
+    expect(r.error).toBeNull();
+    await expect(r.conn!.read()).rejects.toMatchObject({ code: 'TRUNCATED' });
+  });
+});
