@@ -50,20 +50,24 @@ describe('fuzzing the client with mutated server flights', () => {
           },
         });
         const t0 = Date.now();
+        let detail = '';
         const outcome = await connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: 4000 }, rec.emit).then(
           async (conn) => {
             await conn.close();
             return 'ok';
           },
-          (e: { code: string }) => e.code,
+          (e: { code: string; message: string }) => {
+            detail = e.message;
+            return e.code;
+          },
         );
         codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
-        expect(outcome).not.toBe('INTERNAL_ERROR');
+        expect(outcome, `${JSON.stringify(m)}: ${detail}`).not.toBe('INTERNAL_ERROR');
         expect(outcome).not.toBe('TIMEOUT');
         expect(Date.now() - t0).toBeLessThan(4000);
         if (outcome !== 'ok') expect(rec.events.filter((e) => e.kind === 'error').length).toBe(1);
       }),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 150) },
     );
     // The run exercised several distinct failure paths.
     if (process.env.FUZZ_REPORT) console.log(Object.fromEntries(codes));
