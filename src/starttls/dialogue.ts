@@ -75,15 +75,17 @@ export class Dialogue {
 
   /** Send one text command; CRLF is added. */
   async sendLine(line: string, note?: string): Promise<void> {
-    const bytes = utf8.encode(line + '\r\n');
-    this.recordSent(bytes, line, note);
-    await this.stream.write(bytes);
+    await this.sendBytes(utf8.encode(line + '\r\n'), line, note);
   }
 
   /** Send raw bytes (a binary packet or an XML fragment) with the text that describes them. */
   async sendBytes(bytes: Uint8Array, text: string, note?: string): Promise<void> {
     this.recordSent(bytes, text, note);
-    await this.stream.write(bytes);
+    try {
+      await this.stream.write(bytes);
+    } catch (e) {
+      throw new StartTlsError('CLOSED', `${this.protocol}: sending failed, the connection is gone: ${(e as Error).message}`);
+    }
   }
 
   // ---- receiving ----

@@ -71,21 +71,22 @@ export async function runStartTls(protocol: StartTlsProtocol, transport: Transpo
           if (reread) after.note(describeChange(negotiated.capabilitiesBefore, reread));
           return { capabilitiesAfter: reread ?? [] };
         } catch (e) {
-          reportError(emit, e);
-          throw e;
+          throw reportError(emit, e);
         }
       },
     };
   } catch (e) {
-    reportError(emit, e);
+    const err = reportError(emit, e);
     await transport.close().catch(() => undefined);
-    throw e;
+    throw err;
   }
 }
 
-function reportError(emit: Emit, e: unknown): void {
-  const err = e instanceof StartTlsError ? e : new StartTlsError('PROTOCOL_ERROR', (e as Error).message ?? String(e));
+/** Every failure leaves the layer as a StartTlsError, recorded in the trace once. */
+function reportError(emit: Emit, e: unknown): StartTlsError {
+  const err = e instanceof StartTlsError ? e : new StartTlsError('PROTOCOL_ERROR', `unexpected failure: ${(e as Error)?.message ?? String(e)}`);
   emit({ kind: 'error', code: err.code, message: err.message });
+  return err;
 }
 
 /** Plain words for what TLS changed in the capability list. */

@@ -11,6 +11,7 @@ function makeSmtpLike(id: 'smtp' | 'lmtp'): ProtocolHandler {
   async function helloCaps(d: Dialogue, options: StartTlsOptions): Promise<string[]> {
     await d.sendLine(`${hello} ${options.clientName ?? 'tls-lens.localdomain'}`);
     const reply = await readCodedReply(d, `the ${hello} reply`);
+    if (reply.code === 421) throw new StartTlsError('CLOSED', `${name}: the server is closing the connection: 421 ${reply.lines.join(' ')}`.trim());
     if (reply.code !== 250) {
       throw new StartTlsError('PROTOCOL_ERROR', `${name}: ${hello} was answered ${reply.code} ${reply.lines[0] ?? ''}`.trim());
     }
@@ -25,7 +26,7 @@ function makeSmtpLike(id: 'smtp' | 'lmtp'): ProtocolHandler {
     rfc: id === 'smtp' ? 'RFC 3207' : 'RFC 2033 + RFC 3207',
     async negotiate(d, options) {
       const greeting = await readCodedReply(d, 'the greeting');
-      if (greeting.code === 554) throw new StartTlsError('STARTTLS_REFUSED', `${name}: the server refuses service: 554 ${greeting.lines.join(' ')}`);
+      if (greeting.code === 554 || greeting.code === 421) throw new StartTlsError('STARTTLS_REFUSED', `${name}: the server refuses service: ${greeting.code} ${greeting.lines.join(' ')}`);
       if (greeting.code !== 220) throw new StartTlsError('PROTOCOL_ERROR', `${name}: unexpected greeting ${greeting.code} ${greeting.lines[0] ?? ''}`);
       const caps = await helloCaps(d, options);
       if (!caps.some((c) => /^STARTTLS$/i.test(c.split(/\s+/)[0]))) {

@@ -19,11 +19,15 @@ export function preambles(events: TraceEvent[]): PreambleEvent[] {
 }
 
 /** The whole path: preamble, Node TLS over the handed-back transport, capabilities after TLS. */
-export async function startTlsEndToEnd(protocol: StartTlsProtocol, port: number, options: StartTlsOptions = {}) {
+/** `trust`: the PEM certificate the server must present (checked by Node, host name localhost). */
+export async function startTlsEndToEnd(protocol: StartTlsProtocol, port: number, options: StartTlsOptions = {}, trust?: string) {
   const recorder = new TraceRecorder();
   const transport = await connectTransport(port);
   const result = await runStartTls(protocol, transport, recorder.emit, { timeoutMs: 5000, ...options });
-  const tls = await nodeTls(result.transport, result.alpn ? { ALPNProtocols: result.alpn } : {});
+  const tls = await nodeTls(result.transport, {
+    ...(result.alpn && { ALPNProtocols: result.alpn }),
+    ...(trust && { ca: trust, rejectUnauthorized: true, servername: 'localhost' }),
+  });
   try {
     const { capabilitiesAfter } = await result.afterTls(tlsByteStream(tls));
     return { recorder, result, capabilitiesAfter, tlsProtocol: tls.getProtocol(), cipher: tls.getCipher().name };

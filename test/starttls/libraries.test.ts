@@ -25,7 +25,7 @@ describe('smtp-server (nodemailer)', () => {
   it('LMTP: LHLO, STARTTLS, 220, TLS, LHLO again over TLS', async () => {
     const s = new SMTPServer({ lmtp: true, key: cert.keyPem, cert: cert.certPem, logger: false, disableReverseLookup: true });
     servers.push(s);
-    const r = await startTlsEndToEnd('lmtp', await listen(s));
+    const r = await startTlsEndToEnd('lmtp', await listen(s), {}, cert.certPem);
     expect(r.result.capabilitiesBefore).toContain('STARTTLS');
     expect(r.capabilitiesAfter).toContain('PIPELINING');
     expect(r.capabilitiesAfter).not.toContain('STARTTLS');
@@ -35,7 +35,7 @@ describe('smtp-server (nodemailer)', () => {
   it('SMTP: the same with EHLO', async () => {
     const s = new SMTPServer({ key: cert.keyPem, cert: cert.certPem, logger: false, disableReverseLookup: true });
     servers.push(s);
-    const r = await startTlsEndToEnd('smtp', await listen(s));
+    const r = await startTlsEndToEnd('smtp', await listen(s), {}, cert.certPem);
     expect(r.capabilitiesAfter.some((c) => c.startsWith('AUTH'))).toBe(true);
     expect(r.capabilitiesAfter).not.toContain('STARTTLS');
   });
@@ -69,7 +69,7 @@ describe('scripted servers with a real TLS upgrade', () => {
         } else c.write('500 unknown\r\n');
       },
     });
-    const r = await startTlsEndToEnd('nntp', server.port);
+    const r = await startTlsEndToEnd('nntp', server.port, {}, cert.certPem);
     expect(r.result.capabilitiesBefore).toEqual(['VERSION 2', 'READER', 'STARTTLS']);
     expect(r.capabilitiesAfter).toEqual(['VERSION 2', 'READER', 'AUTHINFO USER']);
     const note = r.recorder.events.filter((e) => e.kind === 'note').at(-1);
@@ -82,7 +82,7 @@ describe('scripted servers with a real TLS upgrade', () => {
     await new Promise<void>((r) => tlsServer.listen(0, '127.0.0.1', r));
     try {
       const port = (tlsServer.address() as net.AddressInfo).port;
-      const r = await startTlsEndToEnd('postgres', port, { direct: true });
+      const r = await startTlsEndToEnd('postgres', port, { direct: true }, cert.certPem);
       expect(r.result.alpn).toEqual(['postgresql']);
       expect(preambles(r.recorder.events)).toHaveLength(0);
       expect(await negotiated).toBe('postgresql');
@@ -107,7 +107,7 @@ describe('scripted servers with a real TLS upgrade', () => {
         }
       },
     });
-    const r = await startTlsEndToEnd('smtp', server.port);
+    const r = await startTlsEndToEnd('smtp', server.port, {}, cert.certPem);
     expect(r.result.capabilitiesBefore).toEqual(['SIZE 1000', 'STARTTLS']);
     expect(r.capabilitiesAfter).toEqual(['SIZE 1000']);
   });
@@ -125,7 +125,7 @@ describe('scripted servers with a real TLS upgrade', () => {
         }
       },
     });
-    const r = await startTlsEndToEnd('imap', server.port);
+    const r = await startTlsEndToEnd('imap', server.port, {}, cert.certPem);
     expect(r.result.capabilitiesBefore).toEqual(['IMAP4rev1', 'STARTTLS', 'LOGINDISABLED']);
     expect(r.capabilitiesAfter).toEqual(['IMAP4rev1', 'AUTH=PLAIN']);
   });
