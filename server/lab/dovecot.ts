@@ -79,7 +79,9 @@ export async function startDovecot(pki: LabPki, address: string): Promise<Doveco
   await chmod(dir, 0o755);
   await mkdir(path.join(dir, 'run'));
   await mkdir(path.join(dir, 'state'));
-  await mkdir(path.join(dir, 'mail'), { mode: 0o777 });
+  await mkdir(path.join(dir, 'mail'));
+  // Dovecot creates the lab user's maildir as the dovecot user (mkdir's mode is cut by the umask).
+  await chmod(path.join(dir, 'mail'), 0o1777);
   await writeFile(path.join(dir, 'chain.pem'), pki.leaves.good.cert + pki.intermediate.cert);
   await writeFile(path.join(dir, 'key.pem'), pki.leaves.good.key, { mode: 0o600 });
   await writeFile(path.join(dir, 'passwd'), `${LAB_USER.user}:{PLAIN}${LAB_USER.password}::::::\n`, { mode: 0o644 });

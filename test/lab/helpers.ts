@@ -84,46 +84,77 @@ export function sClient(args: string[], input = '', holdMs = 1500, inputDelayMs 
   });
 }
 
-/** Plaintext dialogue on a fresh TCP connection: send each line and collect what comes back. */
-export async function plainDialogue(port: number, host: string, lines: string[], waitMs = 300): Promise<string> {
-  const sock = net.connect({ host, port });
-  let text = '';
-  sock.on('data', (d) => (text += d.toString('latin1')));
-  await new Promise((r) => sock.once('connect', r));
-  await new Promise((r) => setTimeout(r, waitMs));
-  for (const line of lines) {
-    sock.write(`${line}\r\n`);
-    await new Promise((r) => setTimeout(r, waitMs));
-  }
-  sock.destroy();
-  return text;
+/** One line to send (CRLF added) and what the answer must contain before the next step. */
+export interface Step {
+  send?: string;
+  until: RegExp;
 }
 
-/** Plaintext commands, then upgrade the same socket with TLS and run more commands over it. */
-export async function starttlsDialogue(port: number, host: string, before: string[], after: string[], ca: string, waitMs = 300): Promise<{ plain: string; secure: string; protocol: string | null; authorized: boolean }> {
-  const sock = net.connect({ host, port });
-  let plain = '';
-  const onPlain = (d: Buffer) => (plain += d.toString('latin1'));
-  sock.on('data', onPlain);
-  await new Promise((r) => sock.once('connect', r));
-  await new Promise((r) => setTimeout(r, waitMs));
-  for (const line of before) {
-    sock.write(`${line}\r\n`);
-    await new Promise((r) => setTimeout(r, waitMs));
+/** Accumulates text from a stream and waits for patterns, so dialogues never race the server. */
+function reader(stream: NodeJS.ReadableStream) {
+  let text = '';
+  let waiter: (() => void) | null = null;
+  const onData = (d: Buffer) => {
+    text += d.toString('latin1');
+    waiter?.();
+  };
+  stream.on('data', onData);
+  return {
+    get text() {
+      return text;
+    },
+    detach: () => stream.off('data', onData),
+    async waitFor(re: RegExp, from: number, timeoutMs = 8000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      while (!re.test(text.slice(from))) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(text)}`);
+        await new Promise<void>((r) => {
+          waiter = r;
+          setTimeout(r, 100);
+        });
+      }
+    },
+  };
+}
+
+async function runSteps(write: (line: string) => void, r: ReturnType<typeof reader>, steps: Step[]): Promise<void> {
+  for (const step of steps) {
+    const from = r.text.length;
+    if (step.send !== undefined) write(`${step.send}\r\n`);
+    await r.waitFor(step.until, step.send === undefined ? 0 : from);
   }
-  sock.off('data', onPlain);
+}
+
+/** Plaintext dialogue on a fresh TCP connection; returns everything the server said. */
+export async function plainDialogue(port: number, host: string, steps: Step[]): Promise<string> {
+  const sock = net.connect({ host, port });
+  const r = reader(sock);
+  await new Promise((res) => sock.once('connect', res));
+  try {
+    await runSteps((l) => sock.write(l), r, steps);
+  } finally {
+    sock.destroy();
+  }
+  return r.text;
+}
+
+/** Plaintext steps, then TLS on the same socket, then more steps over TLS. */
+export async function starttlsDialogue(port: number, host: string, before: Step[], after: Step[], ca: string): Promise<{ plain: string; secure: string; protocol: string | null; authorized: boolean }> {
+  const sock = net.connect({ host, port });
+  const plain = reader(sock);
+  await new Promise((res) => sock.once('connect', res));
+  await runSteps((l) => sock.write(l), plain, before);
+  plain.detach();
   const secureSock = tls.connect({ socket: sock, servername: 'lab.tls-lens.test', ca });
   await new Promise<void>((resolve, reject) => {
     secureSock.once('secureConnect', () => resolve());
     secureSock.once('error', reject);
   });
-  let secure = '';
-  secureSock.on('data', (d) => (secure += d.toString('latin1')));
-  for (const line of after) {
-    secureSock.write(`${line}\r\n`);
-    await new Promise((r) => setTimeout(r, waitMs));
+  const secure = reader(secureSock);
+  try {
+    await runSteps((l) => secureSock.write(l), secure, after);
+  } finally {
+    secureSock.destroy();
   }
-  const out = { plain, secure, protocol: secureSock.getProtocol(), authorized: secureSock.authorized };
-  secureSock.destroy();
-  return out;
+  return { plain: plain.text, secure: secure.text, protocol: secureSock.getProtocol(), authorized: secureSock.authorized };
 }

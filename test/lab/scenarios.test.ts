@@ -162,39 +162,75 @@ describe('client certificates', () => {
 });
 
 describe('STARTTLS scenarios (real servers)', () => {
+  const auth = `AUTH PLAIN ${Buffer.from('\0student\0tls-lens').toString('base64')}`;
+
   it('smtp-starttls: STARTTLS offered, AUTH refused until TLS, login works after it', async () => {
-    const auth = `AUTH PLAIN ${Buffer.from('\0student\0tls-lens').toString('base64')}`;
-    const plain = await plainDialogue(port('smtp-starttls'), '127.0.0.1', ['EHLO client.test', auth]);
+    const plain = await plainDialogue(port('smtp-starttls'), '127.0.0.1', [
+      { until: /^220 /m },
+      { send: 'EHLO client.test', until: /^250 /m },
+      { send: auth, until: /^5\d\d /m },
+    ]);
     expect(plain).toMatch(/^220 lab\.tls-lens\.test/);
     expect(plain).toMatch(/250-STARTTLS/);
     expect(plain).toMatch(/538 Error: Must issue a STARTTLS command first/);
-    const d = await starttlsDialogue(port('smtp-starttls'), '127.0.0.1', ['EHLO client.test', 'STARTTLS'], ['EHLO client.test', auth], lab.pki.root.cert);
-    expect(d.plain).toMatch(/220 2.0.0 Ready to start TLS|220 .*TLS/);
+    const d = await starttlsDialogue(
+      port('smtp-starttls'),
+      '127.0.0.1',
+      [{ until: /^220 /m }, { send: 'EHLO client.test', until: /^250 /m }, { send: 'STARTTLS', until: /^220 /m }],
+      [{ send: 'EHLO client.test', until: /^250 /m }, { send: auth, until: /^\d{3} /m }],
+      lab.pki.root.cert,
+    );
+    expect(d.plain).toMatch(/220 .*TLS/);
     expect(d).toMatchObject({ authorized: true });
     expect(d.secure).toMatch(/250-AUTH PLAIN LOGIN/);
     expect(d.secure).toMatch(/235 .*Authentication successful/);
-    const out = await sClient(['-starttls', 'smtp', '-connect', `127.0.0.1:${port('smtp-starttls')}`, '-CAfile', path.join(dir, 'root.pem'), '-verify_hostname', 'lab.tls-lens.test', '-brief'], '', 300);
+    const out = await sClient(['-starttls', 'smtp', '-connect', `127.0.0.1:${port('smtp-starttls')}`, '-CAfile', path.join(dir, 'root.pem'), '-verify_hostname', 'lab.tls-lens.test', '-brief'], '', 1000);
     expect(out).toMatch(/Verification: OK/);
   });
 
   it('imap-starttls: LOGINDISABLED before STARTTLS, login after it', async () => {
-    const plain = await plainDialogue(port('imap-starttls'), addr('imap-starttls'), ['a CAPABILITY']);
+    const plain = await plainDialogue(port('imap-starttls'), addr('imap-starttls'), [{ until: /^\* OK/m }, { send: 'a CAPABILITY', until: /^a OK/m }]);
     expect(plain).toMatch(/STARTTLS/);
     expect(plain).toMatch(/LOGINDISABLED/);
-    const d = await starttlsDialogue(port('imap-starttls'), addr('imap-starttls'), ['a STARTTLS'], ['b LOGIN student tls-lens', 'c LOGOUT'], lab.pki.root.cert);
+    const d = await starttlsDialogue(
+      port('imap-starttls'),
+      addr('imap-starttls'),
+      [{ until: /^\* OK/m }, { send: 'a STARTTLS', until: /^a OK/m }],
+      [
+        { send: 'b LOGIN student tls-lens', until: /^b (OK|NO|BAD)/m },
+        { send: 'c SELECT INBOX', until: /^c (OK|NO|BAD)/m },
+        { send: 'd LOGOUT', until: /^d OK/m },
+      ],
+      lab.pki.root.cert,
+    );
     expect(d.plain).toMatch(/a OK Begin TLS/);
     expect(d.authorized).toBe(true);
     expect(d.secure).toMatch(/b OK .*Logged in/);
+    expect(d.secure).toMatch(/c OK \[READ-WRITE\]/);
   });
 
   it('pop3-starttls: STLS upgrades, USER/PASS work only after it', async () => {
-    const plain = await plainDialogue(port('pop3-starttls'), addr('pop3-starttls'), ['CAPA', 'USER student']);
+    const plain = await plainDialogue(port('pop3-starttls'), addr('pop3-starttls'), [
+      { until: /^\+OK/m },
+      { send: 'CAPA', until: /^\.\r?$/m },
+      { send: 'USER student', until: /^-ERR/m },
+    ]);
     expect(plain).toMatch(/\+OK Dovecot/);
     expect(plain).toMatch(/\r\nSTLS\r\n/);
-    expect(plain).toMatch(/-ERR/);
-    const d = await starttlsDialogue(port('pop3-starttls'), addr('pop3-starttls'), ['STLS'], ['USER student', 'PASS tls-lens', 'QUIT'], lab.pki.root.cert);
-    expect(d.plain).toMatch(/\+OK Begin TLS/);
+    const d = await starttlsDialogue(
+      port('pop3-starttls'),
+      addr('pop3-starttls'),
+      [{ until: /^\+OK/m }, { send: 'STLS', until: /^\+OK Begin TLS/m }],
+      [
+        { send: 'USER student', until: /^[+-]/m },
+        { send: 'PASS tls-lens', until: /Logged in|-ERR/ },
+        { send: 'STAT', until: /^[+-]/m },
+        { send: 'QUIT', until: /^\+OK/m },
+      ],
+      lab.pki.root.cert,
+    );
     expect(d.authorized).toBe(true);
     expect(d.secure).toMatch(/\+OK Logged in/);
+    expect(d.secure).toMatch(/\+OK 0 0\r\n/);
   });
 });
