@@ -175,7 +175,9 @@ const KNOWN_OPAQUE: Record<number, string> = {
   [X.status_request]: 'ext.opaque',
   [X.certificate_authorities]: 'ext.opaque',
   [X.signed_certificate_timestamp]: 'ext.opaque',
-  [X.renegotiation_info]: 'ext.opaque',
+  [X.renegotiation_info]: 'ext.renegotiation_info',
+  [X.ec_point_formats]: 'ext.ec_point_formats',
+  [X.session_ticket]: 'ext.session_ticket',
   [X.padding]: 'ext.opaque',
 };
 
