@@ -11,6 +11,7 @@ const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 let pki: TestPki;
 let srv: SServer;
 let hrrSrv: SServer;
+let mtlsSrv: SServer;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -24,10 +25,12 @@ beforeAll(async () => {
   pki = makePki();
   srv = await startSServer(pki, ['-num_tickets', '1', '-rev']);
   hrrSrv = await startSServer(pki, ['-groups', 'P-384']);
+  mtlsSrv = await startSServer(pki, ['-Verify', '1']);
 });
 afterAll(async () => {
   await srv.stop();
   await hrrSrv.stop();
+  await mtlsSrv.stop();
   fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
@@ -78,6 +81,17 @@ describe('tls-lens connect', () => {
     const loose = await cli([`127.0.0.1:${srv.port}`, '--servername', 'localhost', '--insecure', '--json']);
     expect(loose.code).toBe(3);
     expect(JSON.parse(loose.stdout)).toMatchObject({ ok: false, error: null, cipherSuite: 'TLS_AES_128_GCM_SHA256' });
+  });
+
+  it('--cert/--key: a server that requires a client certificate accepts ours; without one it refuses', async () => {
+    const withCert = await cli([`127.0.0.1:${mtlsSrv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--cert', pki.clientCert, '--key', pki.clientKey, '--json']);
+    expect(withCert.code, withCert.stderr).toBe(0);
+    expect(JSON.parse(withCert.stdout).clientCertificate).toEqual({ requested: true, sent: true });
+    const without = await cli([`127.0.0.1:${mtlsSrv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--send', 'x', '--json']);
+    expect(without.code).toBe(1);
+    const j = JSON.parse(without.stdout);
+    expect(j.error.code).toBe('CERTIFICATE_REQUIRED');
+    expect(j.alertReceived).toBe('certificate_required');
   });
 
   it('nothing listening: CONNECT_FAILED, exit 4', async () => {
