@@ -75,7 +75,7 @@ describe('certificate scenarios', () => {
   });
 
   it('wrong-host: the chain verifies but the name does not match', async () => {
-    const out = await sClient(['-connect', `127.0.0.1:${port('wrong-host')}`, '-servername', 'lab.tls-lens.test', '-verify_hostname', 'lab.tls-lens.test', '-CAfile', path.join(dir, 'root.pem'), '-brief'], '', 300);
+    const out = await sClient(['-connect', `127.0.0.1:${port('wrong-host')}`, '-servername', 'lab.tls-lens.test', '-verify_hostname', 'lab.tls-lens.test', '-CAfile', path.join(dir, 'root.pem'), '-brief'], '', 1500);
     expect(out).toMatch(/verify error:num=62:hostname mismatch/);
     expect(out).not.toMatch(/num=(10|18|19|20|21)/);
     const strict = await nodeTls(port('wrong-host'), { ca: lab.pki.root.cert, rejectUnauthorized: true });
@@ -102,7 +102,7 @@ describe('protocol scenarios', () => {
   });
 
   it('p384-hrr: a client with only an X25519 key share gets a HelloRetryRequest, then uses P-384', async () => {
-    const out = await sClient(['-connect', `127.0.0.1:${port('p384-hrr')}`, '-groups', 'X25519:P-384', '-msg'], '', 300);
+    const out = await sClient(['-connect', `127.0.0.1:${port('p384-hrr')}`, '-groups', 'X25519:P-384', '-msg'], '', 1500);
     expect(out.match(/>>> .*ClientHello/g)?.length).toBe(2);
     expect(out).toMatch(/Server Temp Key: ECDH, secp384r1/);
     const direct = await nodeTls(port('p384-hrr'), { ecdhCurve: 'X25519:P-384' });
@@ -135,7 +135,7 @@ describe('protocol scenarios', () => {
   });
 
   it('renegotiation-tls12: HelloRequest on the first data, a second full handshake, then the answer', async () => {
-    const out = await sClient(['-connect', `127.0.0.1:${port('renegotiation-tls12')}`, '-CAfile', path.join(dir, 'root.pem'), '-msg'], GET, 1500);
+    const out = await sClient(['-connect', `127.0.0.1:${port('renegotiation-tls12')}`, '-CAfile', path.join(dir, 'root.pem'), '-msg'], GET, 2500);
     expect(out).toMatch(/<<< TLS 1.2, Handshake \[length 0004\], HelloRequest/);
     expect(out.match(/>>> .*ClientHello/g)?.length).toBe(2);
     expect(out.match(/<<< .*Certificate /g)?.length ?? out.match(/<<< TLS 1.2, Handshake \[length [0-9a-f]+\], Certificate$/gm)?.length).toBe(2);
@@ -184,7 +184,7 @@ describe('STARTTLS scenarios (real servers)', () => {
     expect(d).toMatchObject({ authorized: true });
     expect(d.secure).toMatch(/250-AUTH PLAIN LOGIN/);
     expect(d.secure).toMatch(/235 .*Authentication successful/);
-    const out = await sClient(['-starttls', 'smtp', '-connect', `127.0.0.1:${port('smtp-starttls')}`, '-CAfile', path.join(dir, 'root.pem'), '-verify_hostname', 'lab.tls-lens.test', '-brief'], '', 1000);
+    const out = await sClient(['-starttls', 'smtp', '-connect', `127.0.0.1:${port('smtp-starttls')}`, '-CAfile', path.join(dir, 'root.pem'), '-verify_hostname', 'lab.tls-lens.test', '-brief'], '', 1500);
     expect(out).toMatch(/Verification: OK/);
   });
 
