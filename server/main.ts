@@ -40,8 +40,13 @@ async function main(): Promise<number> {
     await running.stop();
     clearTimeout(force);
     console.log('Stopped. Nothing is left running.');
-    process.exit(0);
+    if (signal !== 'error') process.exit(0);
   };
+  // A crash must not leave Dovecot or openssl running: stop everything, then exit non-zero.
+  process.on('uncaughtException', (err) => {
+    console.error(`tls-lens: unexpected error: ${err.stack ?? err}`);
+    void stop('error').finally(() => process.exit(1));
+  });
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGHUP', () => void stop('SIGHUP'));
