@@ -49,3 +49,22 @@ export async function expectStartTlsError(protocol: StartTlsProtocol, port: numb
   }
   throw new Error('expected runStartTls to fail');
 }
+
+/**
+ * The product path: the preamble, then the project's own TLS engine (src/tls/client.ts) over the handed-back
+ * transport, then the capabilities over the engine's connection; one trace holds all three.
+ */
+export async function startTlsWithEngine(protocol: StartTlsProtocol, port: number, options: StartTlsOptions = {}) {
+  const { connectTls } = await import('../../src/tls/client.ts');
+  const recorder = new TraceRecorder();
+  const transport = await connectTransport(port);
+  const result = await runStartTls(protocol, transport, recorder.emit, { timeoutMs: 5000, ...options });
+  // Certificate checks are the x509 module's business: here the trace only has to show the handshake.
+  const conn = await connectTls(result.transport, { serverName: 'localhost', insecure: true, alpn: result.alpn, timeoutMs: 10_000 }, recorder.emit);
+  try {
+    const { capabilitiesAfter } = await result.afterTls(conn);
+    return { recorder, result, capabilitiesAfter };
+  } finally {
+    await conn.close().catch(() => undefined);
+  }
+}

@@ -2,7 +2,8 @@
 // TLS itself is completed by Node's tls over the transport the STARTTLS layer hands back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { starttlsTranscript, STARTTLS_OID_FOR_TESTS } from './exports.ts';
-import { expectStartTlsError, preambles, startTlsEndToEnd, testCert } from './helpers.ts';
+import { expectStartTlsError, preambles, startTlsEndToEnd, startTlsWithEngine, testCert } from './helpers.ts';
+import type { StartTlsProtocol } from '../../src/starttls/index.ts';
 import {
   managesieveInstalled, startDovecot, startMariadb, startPostfix, startPostgres, startProsody, startSlapd, startVsftpd,
   type RunningDovecot, type RunningServer,
@@ -10,6 +11,19 @@ import {
 
 const cert = testCert();
 afterAll(() => cert.cleanup());
+
+/** With the project's engine: the preamble events come first, then TLS records, then preamble events inside TLS. */
+async function engineCheck(protocol: StartTlsProtocol, port: number, options = {}) {
+  const r = await startTlsWithEngine(protocol, port, options);
+  const events = r.recorder.events;
+  const firstRecord = events.findIndex((e) => e.kind === 'record');
+  const lastPlain = events.findLastIndex((e) => e.kind === 'preamble' && !e.note?.includes('inside TLS'));
+  expect(firstRecord).toBeGreaterThan(lastPlain);
+  expect(events.some((e) => e.kind === 'handshake' && e.name === 'Finished' && e.direction === 'server')).toBe(true);
+  expect(events.some((e) => e.kind === 'error')).toBe(false);
+  if (r.result.capabilitiesBefore.includes('STARTTLS')) expect(r.capabilitiesAfter).not.toContain('STARTTLS');
+  return r;
+}
 
 describe('SMTP against Postfix', () => {
   let server: RunningServer;
@@ -37,6 +51,10 @@ describe('SMTP against Postfix', () => {
     expect(json.transcript[0].direction).toBe('server');
     expect(json.transcript.some((l) => l.direction === 'client' && /^EHLO /.test(l.line))).toBe(true);
     expect(json.capabilitiesAfter).toEqual(r.capabilitiesAfter);
+  });
+
+  it('smtp with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('smtp', server.port, {});
   });
 });
 
@@ -73,11 +91,19 @@ describe('IMAP, POP3 and ManageSieve against Dovecot', () => {
     expect(texts.find((t) => t.startsWith('A2 OK'))).toBeTruthy();
   });
 
+  it('imap with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('imap', server.imapPort, {});
+  });
+
   it('POP3: CAPA, STLS, +OK, CAPA again over TLS', async () => {
     const r = await startTlsEndToEnd('pop3', server.pop3Port, {}, cert.certPem);
     expect(r.result.capabilitiesBefore).toContain('STLS');
     expect(r.capabilitiesAfter).not.toContain('STLS');
     expect(r.capabilitiesAfter).toContain('UIDL');
+  });
+
+  it('pop3 with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('pop3', server.pop3Port, {});
   });
 
   it('ManageSieve: STARTTLS, OK, capabilities resent by the server over TLS', async () => {
@@ -87,6 +113,10 @@ describe('IMAP, POP3 and ManageSieve against Dovecot', () => {
     expect(r.result.capabilitiesBefore.some((c) => c.startsWith('IMPLEMENTATION '))).toBe(true);
     expect(r.capabilitiesAfter.some((c) => c.startsWith('IMPLEMENTATION '))).toBe(true);
     expect(r.capabilitiesAfter).not.toContain('STARTTLS');
+  });
+
+  it('sieve with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('sieve', server.sievePort, {});
   });
 });
 
@@ -108,6 +138,10 @@ describe('PostgreSQL 15', () => {
     expect(lines[0]).toMatchObject({ direction: 'client', bytes: '0000000804d2162f' });
     expect(lines[1]).toMatchObject({ direction: 'server', bytes: '53' });
     expect(r.tlsProtocol).toBe('TLSv1.3');
+  });
+
+  it('postgres with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('postgres', server.port, {});
   });
 
   it("SSLRequest answered 'N' is refused, not a plaintext fallback", async () => {
@@ -134,6 +168,10 @@ describe('LDAP against slapd', () => {
     const response = lines.find((e) => e.direction === 'server' && e.text.includes('ExtendedResponse'))!;
     expect(response.text).toMatch(/resultCode 0 \(success\)/);
   });
+
+  it('ldap with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('ldap', server.port, {});
+  });
 });
 
 describe('FTP against vsftpd', () => {
@@ -156,6 +194,10 @@ describe('FTP against vsftpd', () => {
     expect(texts[prot + 1]).toMatch(/^200/);
     expect(r.capabilitiesAfter.length).toBeGreaterThan(0);
   });
+
+  it('ftp with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('ftp', server.port, {});
+  });
 });
 
 describe('XMPP against Prosody', () => {
@@ -171,6 +213,10 @@ describe('XMPP against Prosody', () => {
     expect(r.capabilitiesAfter.some((c) => c.startsWith('mechanisms:'))).toBe(true);
     expect(r.capabilitiesAfter.some((c) => c.startsWith('starttls'))).toBe(false);
     expect(preambles(r.recorder.events).some((e) => e.direction === 'server' && e.text.includes('<proceed'))).toBe(true);
+  });
+
+  it('xmpp with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('xmpp', server.port, { hostname: 'localhost' });
   });
 
   it('an unknown domain ends in a stream error', async () => {
@@ -196,5 +242,9 @@ describe('MySQL protocol against MariaDB', () => {
     expect(lines[1].direction).toBe('client');
     expect(lines[1].bytes.slice(0, 8)).toBe('20000001'); // 32-byte payload, sequence 1
     expect(r.tlsProtocol).toMatch(/^TLSv1\.[23]$/);
+  });
+
+  it('mysql with the project\'s own TLS engine: preamble, handshake and capabilities in one trace', async () => {
+    await engineCheck('mysql', server.port, {});
   });
 });
