@@ -213,6 +213,8 @@ export class Tls13Connection {
   private closeSent = false;
   private closeReceived = false;
   private lock: Promise<unknown> = Promise.resolve();
+  private writesInFlight = new Set<Promise<unknown>>();
+  private keyChange: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly ctx: HandshakeContext,
@@ -237,8 +239,15 @@ export class Tls13Connection {
 
   /** Send application data (split into records of at most 16 KiB). */
   async write(data: Uint8Array): Promise<void> {
+    await this.keyChange;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    await this.ctx.channel.write(23, data);
+    const done = this.ctx.channel.write(23, data);
+    this.writesInFlight.add(done);
+    try {
+      await done;
+    } finally {
+      this.writesInFlight.delete(done);
+    }
     this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data) });
   }
 
@@ -273,7 +282,18 @@ export class Tls13Connection {
     return this.sendKeyUpdate(requestPeer);
   }
 
-  private async sendKeyUpdate(requestPeer: boolean): Promise<void> {
+  /**
+   * Writes may overlap each other, but not a key change: KeyUpdate waits for the writes already started, and
+   * writes started meanwhile wait for the new keys (else a record could leave under the wrong generation).
+   */
+  private sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    const before = [...this.writesInFlight, this.keyChange];
+    const change = Promise.allSettled(before).then(() => this.updateWriteKeys(requestPeer));
+    this.keyChange = change.catch(() => undefined);
+    return change;
+  }
+
+  private async updateWriteKeys(requestPeer: boolean): Promise<void> {
     await this.ctx.send({ type: 'key_update', updateRequested: requestPeer }, { transcript: false });
     this.clientSecret = await this.schedule.nextTrafficSecret(this.clientSecret, 'client');
     await this.ctx.channel.setWriteKeys(this.suite, await this.schedule.trafficKeys(this.clientSecret, this.suite.keyLength, 'client_application'), 'application');

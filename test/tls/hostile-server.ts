@@ -46,6 +46,8 @@ export interface ServerSide {
   schedule: KeySchedule13;
   suite: Tls13Suite;
   clientHello: ClientHello;
+  /** Traffic secrets of the application epoch (generation 0). */
+  secrets: { clientApp: Uint8Array; serverApp: Uint8Array };
 }
 
 const noEmit = () => -1;
@@ -177,5 +179,5 @@ async function serve(transport: Transport, script: Script): Promise<void> {
   if (fin.message.type !== 'finished') throw new Error(`expected the client Finished, got ${fin.message.type}`);
   records.setWriteProtector(await keys(app.server, 'application'));
   records.setReadProtector(await keys(app.client, 'application'));
-  await script.after?.({ records, transport, schedule, suite, clientHello: ch });
+  await script.after?.({ records, transport, schedule, suite, clientHello: ch, secrets: { clientApp: app.client, serverApp: app.server } });
 }

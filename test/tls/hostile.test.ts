@@ -6,6 +6,7 @@ import { DOWNGRADE_TLS12, ExtensionType as X } from '../../src/tls/messages/cons
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import { utf8 } from '../../src/util/bytes.ts';
+import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import fs from 'node:fs';
 import { runHostileServer, type Script } from './hostile-server.ts';
 import { makePki, recorder, type TestPki } from './helpers.ts';
@@ -233,6 +234,31 @@ describe('hostile server', () => {
       await r.conn!.close();
     }
     expect(hellos[0]).toBe(hellos[1]);
+  });
+
+  it('writes started around a KeyUpdate all reach the server under the right keys', async () => {
+    const received: string[] = [];
+    const r = await handshake({
+      after: async (s) => {
+        let secret = s.secrets.clientApp;
+        for (;;) {
+          const rec = await s.records.readRecord();
+          if (!rec || rec.contentType === 21) break;
+          if (rec.contentType === 22) {
+            // The client's KeyUpdate: switch the server's read keys to the next generation.
+            secret = await s.schedule.nextTrafficSecret(secret);
+            const k = await s.schedule.trafficKeys(secret, s.suite.keyLength);
+            s.records.setReadProtector(await Tls13RecordProtector.create(s.suite, k.key, k.iv, 'application'));
+          } else received.push(utf8.decode(rec.fragment));
+        }
+      },
+    });
+    const conn = r.conn!;
+    const writes = [conn.write(utf8.encode('a')), conn.write(utf8.encode('b')), conn.keyUpdate(false), conn.write(utf8.encode('c')), conn.write(utf8.encode('d'))];
+    await Promise.all(writes);
+    await conn.close();
+    expect(await r.serverDone).toBeNull();
+    expect(received).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('record padding: protected records carry the requested padding', async () => {
