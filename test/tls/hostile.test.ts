@@ -261,6 +261,17 @@ describe('hostile server', () => {
     expect(received).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('time paused at a breakpoint does not count against the handshake timeout', async () => {
+    const r = await handshake({}, {
+      timeoutMs: 400,
+      breakpoints: { serverAuth: true },
+      onBreak: () => new Promise((resolve) => setTimeout(() => resolve('continue'), 800)),
+    });
+    expect(r.error).toBeNull();
+    expect(r.events.filter((e) => e.kind === 'pause').map((e) => (e as { phase?: string }).phase)).toEqual(['paused', 'resumed']);
+    await r.conn!.close();
+  });
+
   it('record padding: protected records carry the requested padding', async () => {
     const r = await handshake({}, { padding: 100 });
     expect(r.error).toBeNull();
