@@ -1,11 +1,11 @@
 // `tls-lens verify --leaf FILE ...`: validate a certificate chain on disk and show every check.
 import { readFileSync } from 'node:fs';
-import { CertificateInputError, readCertificates } from '../x509/pem.ts';
+import { CertificateInputError, CRL_LABELS, pemToDer, readCertificates } from '../x509/pem.ts';
 import { mozillaTrustStore, TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
-                        [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--json]
+                        [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE] [--json]
 
 Validates a certificate chain and prints each check in order.
   --leaf FILE           the end-entity certificate (PEM or DER); further certificates in the
@@ -17,6 +17,7 @@ Validates a certificate chain and prints each check in order.
   --purpose P           server (default) or client
   --max-depth N         intermediates allowed between leaf and anchor (OpenSSL verify_depth;
                         self-issued intermediates are not counted), default ${DEFAULT_MAX_DEPTH}
+  --crls FILE           certificate revocation lists (PEM "X509 CRL" or "CRL" blocks, or DER) to check against
   --json                machine-readable output
 Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.
 `;
@@ -31,11 +32,12 @@ interface Args {
   name?: string;
   purpose: 'server' | 'client';
   maxDepth?: number;
+  crls: string[];
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const a: Args = { intermediates: [], purpose: 'server', json: false };
+  const a: Args = { intermediates: [], purpose: 'server', crls: [], json: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -78,6 +80,9 @@ function parseArgs(argv: string[]): Args | 'help' {
         a.maxDepth = Number(v);
         break;
       }
+      case '--crls':
+        a.crls.push(value(++i, flag));
+        break;
       case '--json':
         a.json = true;
         break;
@@ -87,6 +92,24 @@ function parseArgs(argv: string[]): Args | 'help' {
   }
   if (!a.leaf) throw new UsageError('--leaf FILE is required');
   return a;
+}
+
+function readFile(file: string, what: string): Uint8Array {
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+/** CRLs: PEM "X509 CRL" blocks, or one DER CRL. */
+function loadCrls(file: string): Uint8Array[] {
+  const bytes = readFile(file, 'CRL');
+  if (bytes[0] === 0x30) return [bytes];
+  const crls = pemToDer(new TextDecoder().decode(bytes), CRL_LABELS);
+  if (crls.length === 0) throw new UsageError(`CRL file "${file}": no "-----BEGIN X509 CRL-----" block and not DER either`);
+  return crls;
 }
 
 function load(file: string, what: string): Uint8Array[] {
@@ -134,6 +157,7 @@ export async function run(argv: string[]): Promise<number> {
   let leaf: Uint8Array[];
   let intermediates: Uint8Array[];
   let anchors: TrustStore;
+  let crls: Uint8Array[];
   try {
     args = parseArgs(argv);
     if (args === 'help') {
@@ -142,6 +166,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     leaf = load(args.leaf!, 'leaf');
     intermediates = [...leaf.slice(1), ...args.intermediates.flatMap((f) => load(f, 'intermediates'))];
+    crls = args.crls.flatMap(loadCrls);
     anchors = args.roots ? new TrustStore(load(args.roots, 'roots')) : mozillaTrustStore();
     if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`);
   } catch (e) {
@@ -161,6 +186,7 @@ export async function run(argv: string[]): Promise<number> {
     purpose: args.purpose,
     maxDepth: args.maxDepth,
     strictAnchors: args.roots !== undefined,
+    crls,
   });
   if (args.json) {
     const out = {

@@ -1,6 +1,7 @@
 // The checks run on one complete path (leaf first, anchor last). Each check yields a step:
 // passed, failed (with a project code) or not applicable. The first failure decides the verdict.
 import { checkPublicKey, classifySignatureAlgorithm } from './algorithms.ts';
+import { checkRevocation, type DecodedCrl } from './crl.ts';
 import type { DecodedCertificate, Span } from './certificate.ts';
 import { extensionName } from './certificate.ts';
 import ipaddr from 'ipaddr.js';
@@ -69,6 +70,8 @@ export interface CheckContext {
    * to the trust anchor too. Off for a vetted platform store, whose older roots predate them.
    */
   strictAnchors: boolean;
+  /** CRLs supplied by the caller; empty = revocation is not checked. */
+  crls: DecodedCrl[];
 }
 
 /** Extensions whose meaning we process (or may safely ignore) when marked critical. */
@@ -264,6 +267,14 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     }
 
     steps.push(ekuStep(c, i, role, ctx));
+
+    if (!anchor && ctx.crls.length > 0) {
+      const v = await checkRevocation(c, path[i + 1].cert, ctx.crls, ctx.time);
+      if (v.status === 'revoked') steps.push(fail('revocation', i, 'REVOKED', v.detail));
+      else if (v.status === 'invalid-crl') steps.push(fail('revocation', i, 'CRL_INVALID', v.detail, v.openssl));
+      else if (v.status === 'good') steps.push(pass('revocation', i, v.detail));
+      else steps.push(na('revocation', i, v.detail));
+    }
 
     const nc = c.nameConstraints;
     if (nc) {

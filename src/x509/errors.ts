@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'CHAIN_TOO_LONG'
   | 'MALFORMED'
   | 'PROFILE_VIOLATION'
+  | 'REVOKED'
+  | 'CRL_INVALID'
   | 'NO_CERTIFICATE'
   | 'PATH_BUILDING_LIMIT';
 
@@ -126,6 +128,17 @@ export const ERRORS: Record<ErrorCode, ErrorInfo> = {
     template: 'A certificate breaks the RFC 5280 / CA/Browser Forum rules: {detail}',
     openssl: 'X509_V_ERR_INVALID_EXTENSION',
     secureTransport: 'errSSLBadCert',
+  },
+  REVOKED: {
+    template: 'A certificate has been revoked by its issuer: {detail}',
+    openssl: 'X509_V_ERR_CERT_REVOKED',
+    secureTransport: 'errSSLXCertChainInvalid',
+    windowsCE: 'SSL_ERR_CERT_REVOKED',
+  },
+  CRL_INVALID: {
+    template: 'A revocation list that applies cannot be used, so revocation status is unknown: {detail}',
+    openssl: 'X509_V_ERR_UNABLE_TO_GET_CRL',
+    secureTransport: 'errSSLXCertChainInvalid',
   },
   NO_CERTIFICATE: {
     template: 'No certificate was presented: {detail}',

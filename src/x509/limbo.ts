@@ -1,7 +1,7 @@
 // The x509-limbo harness: run each testcase through validateChain and report SUCCESS / FAILURE,
 // SKIPPED (with the reason) for features we do not implement, HANG past a per-case time limit.
 import type { KeyUsageName } from './extensions.ts';
-import { pemToDer } from './pem.ts';
+import { CRL_LABELS, pemToDer } from './pem.ts';
 import { TrustStore } from './trustStore.ts';
 import { validateChain, type ValidationResult } from './validate.ts';
 
@@ -18,6 +18,7 @@ export interface LimboTestcase {
   expected_result: 'SUCCESS' | 'FAILURE';
   expected_peer_name?: { kind: 'DNS' | 'IP' | 'RFC822'; value: string } | null;
   max_chain_depth?: number | null;
+  crls?: string[];
 }
 
 export interface LimboResult {
@@ -28,7 +29,6 @@ export interface LimboResult {
 
 /** Features naming behaviour TLS Lens does not implement, and why. */
 export const UNSUPPORTED_FEATURES: Record<string, string> = {
-  'has-crl': 'revocation (CRLs) is not implemented',
   'pedantic-public-suffix-wildcard': 'no public suffix list: wildcards over public suffixes are not detected',
   'rfc5280-incompatible-with-webpki': 'TLS Lens follows the web-PKI profile where it departs from RFC 5280',
   'pedantic-rfc5280': 'a trust anchor is accepted without authorityKeyIdentifier even when it is not self-issued',
@@ -73,6 +73,7 @@ export class LimboRunner {
       purpose,
       maxDepth: tc.max_chain_depth ?? undefined,
       requiredKeyUsage: (tc.key_usage ?? []) as KeyUsageName[],
+      crls: (tc.crls ?? []).flatMap((p) => pemToDer(p, CRL_LABELS)),
     });
   }
 

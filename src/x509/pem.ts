@@ -26,8 +26,11 @@ function base64Decode(text: string, offset: number): Uint8Array {
   return out;
 }
 
-/** Every CERTIFICATE block of a PEM text, as DER. Other block types are ignored. */
-export function pemToDer(text: string): Uint8Array[] {
+const CERTIFICATE_LABELS = ['CERTIFICATE', 'TRUSTED CERTIFICATE', 'X509 CERTIFICATE'];
+export const CRL_LABELS = ['X509 CRL', 'CRL'];
+
+/** Every block of a PEM text with one of `labels` (default: certificates), as DER. Others are ignored. */
+export function pemToDer(text: string, labels: string[] = CERTIFICATE_LABELS): Uint8Array[] {
   const out: Uint8Array[] = [];
   BEGIN.lastIndex = 0;
   let m: RegExpExecArray | null;
@@ -38,7 +41,7 @@ export function pemToDer(text: string): Uint8Array[] {
     const endAt = text.indexOf(endMarker, bodyStart);
     if (endAt < 0) throw new CertificateInputError(`the PEM block "${label}" has no END line`, m.index);
     BEGIN.lastIndex = endAt + endMarker.length;
-    if (label !== 'CERTIFICATE' && label !== 'TRUSTED CERTIFICATE' && label !== 'X509 CERTIFICATE') continue;
+    if (!labels.includes(label)) continue;
     const der = base64Decode(text.slice(bodyStart, endAt), bodyStart);
     if (der.length === 0) throw new CertificateInputError('the PEM block is empty', bodyStart);
     out.push(der);

@@ -2,6 +2,7 @@
 // It decodes, builds a path, runs every check on it, and reports each check as a step.
 import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
 import { checkPath, type Step } from './checks.ts';
+import { decodeCrl, type DecodedCrl } from './crl.ts';
 import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
 import { parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
@@ -30,6 +31,8 @@ export interface ValidateOptions {
   maxDepth?: number;
   maxWork?: number;
   requiredKeyUsage?: KeyUsageName[];
+  /** DER CRLs to check revocation against (none: revocation is not checked). */
+  crls?: Uint8Array[];
   /** Apply profile rules to the anchor too (default true; false for a vetted platform store). */
   strictAnchors?: boolean;
   /** Called with each step of the chosen path, in order. */
@@ -120,6 +123,15 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     }
   });
 
+  const crls: DecodedCrl[] = [];
+  (options.crls ?? []).forEach((der, k) => {
+    try {
+      crls.push(decodeCrl(der));
+    } catch (e) {
+      report({ check: 'decode', certificate: -1, ok: null, detail: `CRL #${k + 1} cannot be decoded and is ignored: ${(e as Error).message}` });
+    }
+  });
+
   let name: ReferenceIdentity | undefined;
   if (typeof options.name === 'string') {
     name = parseReferenceIdentity(options.name);
@@ -135,6 +147,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     requiredKeyUsage: options.requiredKeyUsage ?? [],
     sigs,
     strictAnchors: options.strictAnchors ?? true,
+    crls,
   };
   const tried = new Map<PathNode[], Step[]>();
   const outcome = await buildPaths(leaf, pool, store, { maxDepth: ctx.maxDepth, maxWork: options.maxWork ?? DEFAULT_MAX_WORK }, sigs, async (path) => {

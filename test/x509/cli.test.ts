@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import * as x509 from '@peculiar/x509';
 import { makeCert, NOW, simpleChain, toPem } from './pki.ts';
 
 const run = promisify(execFile);
@@ -34,6 +35,17 @@ beforeAll(async () => {
   writeFileSync(file('root.pem'), toPem(root.der));
   writeFileSync(file('bad.pem'), '-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n');
   const ipLeaf = await makeCert({ name: 'ip', issuer: root, san: [{ type: 'ip', value: '127.0.0.1' }] });
+  // The intermediate revokes the leaf.
+  const crl = await x509.X509CrlGenerator.create({
+    issuer: `CN=${inter.name}`,
+    thisUpdate: new Date(NOW.getTime() - 86_400_000),
+    nextUpdate: new Date(NOW.getTime() + 86_400_000),
+    signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+    signingKey: inter.keys.privateKey,
+    extensions: [new x509.Extension('2.5.29.20', false, new Uint8Array([2, 1, 1]))],
+    entries: [{ serialNumber: leaf.cert.serialNumber, revocationDate: NOW }],
+  });
+  writeFileSync(file('revoked.crl'), crl.toString('pem'));
   writeFileSync(file('ip.pem'), toPem(ipLeaf.der));
 });
 
@@ -83,6 +95,13 @@ describe('tls-lens verify', () => {
     expect(JSON.parse(expired.stdout).error.code).toBe('EXPIRED');
     const deep = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--max-depth', '0', ...TIME, '--json']);
     expect(JSON.parse(deep.stdout).error.code).toBe('CHAIN_TOO_LONG');
+  });
+
+  it('checks revocation against --crls', async () => {
+    const r = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--crls', file('revoked.crl'), ...TIME, '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'REVOKED', openssl: 'X509_V_ERR_CERT_REVOKED' });
   });
 
   it('uses the Mozilla store without --roots', async () => {
