@@ -135,3 +135,46 @@ test('a target the bridge refuses: the reason in plain words', async ({ page }) 
   await shot(page, 'bridge-refused');
   await expectAccessible(page, 'the refusal message');
 });
+
+test('unknown root: trust it for this session, reconnect, and the chain verifies', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'unknown-root');
+  await waitForStatus(page, 'failed');
+  await page.locator('.lrow[data-kind="cert"]').click();
+  await openPanel(page, 'Certificates');
+  await expect(page.getByTestId('cert-verdict')).toContainText('did not verify');
+  await shot(page, 'unknown-root-failed');
+  await page.getByRole('button', { name: /^Trust .* for this session and reconnect$/ }).click();
+  await waitForStatus(page, 'connected');
+  const trace = await savedTrace(page);
+  const result = trace.events.find((e): e is CertificateResultEvent => e.kind === 'cert-result');
+  expect(result?.ok).toBe(true);
+  await page.locator('.lrow[data-kind="cert"]').click();
+  await expect(page.getByTestId('cert-verdict')).toContainText('verified');
+  await shot(page, 'unknown-root-trusted');
+});
+
+test('TLS 1.2: the ladder and the PRF key schedule of a TLS 1.2 handshake', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'tls12-only');
+  await waitForStatus(page, 'connected');
+  const trace = await savedTrace(page);
+  const names = handshakeNames(trace.events);
+  expect(names).toContain('ServerHelloDone');
+  await expect(page.locator('.lrow[data-kind="handshake"]', { hasText: 'ServerHelloDone' })).toBeVisible();
+  await expect(page.locator('.lrow[data-kind="ccs"]').first()).toBeVisible();
+  await page.keyboard.press('End');
+  await openPanel(page, 'Key schedule');
+  const keys = trace.events.filter((e) => e.kind === 'key');
+  expect(keys.length).toBeGreaterThan(0);
+  await expect(page.locator('[data-testid="keytree"] .keyvalue')).toHaveCount(keys.length);
+  await shot(page, 'tls12-keys');
+});
+
+test('a link to a lab session reconnects and reopens the same step and panel', async ({ page }) => {
+  await openApp(page, '#scenario=good-tls13&step=3&panel=keys');
+  await waitForStatus(page, 'connected');
+  await expect(page.getByTestId('position')).toContainText('Step 3 of', { timeout: 10_000 });
+  await expect(page.getByRole('tab', { name: 'Key schedule' })).toHaveAttribute('aria-selected', 'true');
+  await shot(page, 'link-reopens-lab-session');
+});

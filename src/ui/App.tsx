@@ -203,7 +203,7 @@ export function App() {
         </div>
       )}
       <main>
-        {showConnect && <ConnectView initialScenario={initial.current.scenario} />}
+        {showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
         {source !== 'none' && (
           <>
             <StepperBar />

@@ -21,6 +21,15 @@ if (initial.replay) {
   }
 }
 if (initial.step !== undefined && useTrace.getState().rows.length > 0) useTrace.getState().setCursor(initial.step - 1);
+else if (initial.step !== undefined && initial.scenario) {
+  // A link to a lab session: once the new connection has run, go back to the step the link named.
+  const stop = useTrace.subscribe((st) => {
+    if ((st.status === 'connected' || st.status === 'closed' || st.status === 'failed') && st.rows.length > 0) {
+      stop();
+      setTimeout(() => useTrace.getState().setCursor(initial.step! - 1), 300);
+    }
+  });
+}
 
 // Keep the URL in step with the view; throttled because browsers limit replaceState rates.
 let pending = false;

@@ -8,6 +8,8 @@ export interface Row {
   /** Index of the trace event this row stands for. */
   event: number;
   kind: RowKind;
+  /** For verdict rows: did it pass. */
+  ok?: boolean;
   /** Sender, or null for markers that belong to neither side. */
   side: Side | null;
   epoch: Epoch;
@@ -60,7 +62,7 @@ export class RowBuilder {
         if (normalBreakpoint(e.breakpoint) === 'afterEachMessage') return null;
         return { ...base, kind: 'pause', side: null, epoch: 'plaintext', label: `Breakpoint: ${breakpointTitle(e.breakpoint)}` };
       case 'cert-result':
-        return { ...base, kind: 'cert', side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
+        return { ...base, kind: 'cert', ok: e.ok, side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
       case 'error':
         return { ...base, kind: 'error', side: null, epoch: 'plaintext', label: `Error: ${e.message}` };
       case 'note':

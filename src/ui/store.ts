@@ -136,5 +136,7 @@ export function currentEvent(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>):
 /** Trace position the views show "up to": everything recorded at or before the current row. */
 export function currentIndex(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>): number {
   const row = s.rows[s.cursor];
-  return row ? row.event : s.events.length - 1;
+  // The last row stands for everything recorded after it too (keys derived after the last message).
+  if (!row || s.cursor === s.rows.length - 1) return s.events.length - 1;
+  return row.event;
 }

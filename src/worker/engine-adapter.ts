@@ -72,7 +72,9 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
     alpn,
     groups: req.groups && req.groups.length > 0 ? (req.groups as GroupName[]) : undefined,
     keyShareGroups: req.keyShareGroups && req.keyShareGroups.length > 0 ? (req.keyShareGroups as GroupName[]) : undefined,
-    suites: req.suites && req.suites.length > 0 ? req.suites.filter((s) => /^TLS_(AES|CHACHA20)/.test(s)) : undefined,
+    versions: req.versions && req.versions.length > 0 ? req.versions : undefined,
+    // TLS 1.3 and TLS 1.2 suite names together; the engine sorts them by version.
+    suites: req.suites && req.suites.length > 0 ? req.suites : undefined,
     // The public roots (Mozilla's list) plus the lab CA and any root trusted for this session.
     verifier: createVerifier({ extraAnchors: anchorsFrom(req.anchorsPem) }),
     insecure: req.insecure,

@@ -54,7 +54,7 @@ export function HexDump({ hex, highlight, onByte, label }: Props) {
   };
 
   return (
-    <div className="hexdump" onClick={onClick} data-testid="hexdump">
+    <div className="hexdump" onClick={onClick} data-testid="hexdump" style={{ height: Math.min(16, Math.max(lines, 1)) * lineHeight + 4 }}>
       <VirtualList count={lines} rowHeight={lineHeight} renderRow={renderLine} activeIndex={hs >= 0 ? Math.floor(hs / PER_LINE) : undefined} label={label} role="region" />
     </div>
   );

@@ -1,12 +1,14 @@
 // The API view: what a program's TLS calls would be at this step, side by side for three APIs.
 import { apiCallsFor, type ApiCall } from '../api-calls.ts';
-import { currentIndex, useTrace } from '../store.ts';
+import { useTrace } from '../store.ts';
 
 export function ApiView() {
   useTrace((s) => s.revision);
   useTrace((s) => s.cursor);
   const state = useTrace.getState();
-  const upTo = currentIndex(state);
+  // The call belongs to the step's own event, not to whatever was recorded after it.
+  const row = state.rows[state.cursor];
+  const upTo = row ? row.event : state.events.length - 1;
   if (upTo < 0) return <p className="empty">Nothing to show yet.</p>;
   const step = apiCallsFor(state.events, upTo);
   return (

@@ -27,8 +27,9 @@ export function CertificatesView() {
 
   if (!result && checks.length === 0) return <p className="empty">No certificate has been checked yet at this step.</p>;
   const der = result ? (selected.list === 'chain' ? result.chain[selected.i] : result.path[selected.i]?.der) : undefined;
-  const unknownRoot = result?.error && /root|issuer|anchor|self.?signed/i.test(`${result.error.code} ${result.error.message}`);
-  const lastPath = result?.path[result.path.length - 1];
+  // A chain that fails only for want of a trusted anchor: offer to trust its top certificate for this session.
+  const unknownRoot = result?.error && /UNTRUSTED_ROOT|SELF_SIGNED|UNKNOWN_ISSUER/.test(result.error.code);
+  const lastPath = result?.path.length ? result.path[result.path.length - 1] : result?.chain.length ? { der: result.chain[result.chain.length - 1], subject: 'the last certificate sent' } : undefined;
 
   return (
     <section className="certs" aria-label="Certificates">
@@ -45,7 +46,7 @@ export function CertificatesView() {
                 engine.reconnect();
               }}
             >
-              Trust this root for this session and reconnect
+              Trust “{lastPath.subject}” for this session and reconnect
             </button>
           )}
         </div>
@@ -79,7 +80,7 @@ export function CertificatesView() {
             </div>
           </>
         )}
-        <div>
+        <div className="checks-col">
           <h2>Checks</h2>
           <ul className="checks" data-testid="cert-checks">
             {checks.map((c) => (

@@ -1,6 +1,6 @@
 // Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
 // handshake options. The engine runs in the worker; this only builds the request.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ConnectRequest, TlsVersionName } from '../../worker/messages.ts';
 import { bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
 import { engine } from '../engine.ts';
@@ -12,7 +12,8 @@ const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACH
 const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
 const STARTTLS = ['', 'smtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'postgres', 'mysql'];
 
-export function ConnectView({ initialScenario }: { initialScenario?: string }) {
+/** `autoConnect`: a link named a lab scenario; connect to it at once (no stepping pauses) to reopen that view. */
+export function ConnectView({ initialScenario, autoConnect }: { initialScenario?: string; autoConnect?: boolean }) {
   const [lab, setLab] = useState<LabScenario[] | null>(null);
   const [labError, setLabError] = useState<string | null>(null);
   const [mode, setMode] = useState<'scenario' | 'target'>('scenario');
@@ -27,7 +28,8 @@ export function ConnectView({ initialScenario }: { initialScenario?: string }) {
   const [alpn, setAlpn] = useState('');
   const [starttls, setStarttls] = useState('');
   const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>('ask');
-  const [bpStep, setBpStep] = useState(true);
+  const [bpStep, setBpStep] = useState(!autoConnect);
+  const autoDone = useRef(false);
   const [bpAuth, setBpAuth] = useState(false);
   const [bpCert, setBpCert] = useState(true);
   const [insecure, setInsecure] = useState(false);
@@ -50,8 +52,8 @@ export function ConnectView({ initialScenario }: { initialScenario?: string }) {
 
   const toggle = <T,>(list: T[], v: T, on: boolean) => (on ? [...list.filter((x) => x !== v), v] : list.filter((x) => x !== v));
 
-  const submit = async (e: React.FormEvent) => {
-    e.preventDefault();
+  const submit = async (e?: React.FormEvent) => {
+    e?.preventDefault();
     const [ca, labClientCert] = await Promise.all([fetchLabCa(), fetchLabClientCert()]);
     const request: ConnectRequest = {
       scenario: mode === 'scenario' ? scenario : undefined,
@@ -74,6 +76,12 @@ export function ConnectView({ initialScenario }: { initialScenario?: string }) {
     writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
     engine.connect(request);
   };
+
+  useEffect(() => {
+    if (!autoConnect || autoDone.current || !picked || picked.id !== initialScenario) return;
+    autoDone.current = true;
+    void submit();
+  }, [picked?.id]);
 
   const notice = picked?.whatToNotice ? (Array.isArray(picked.whatToNotice) ? picked.whatToNotice : [picked.whatToNotice]) : [];
 
