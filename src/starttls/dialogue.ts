@@ -169,9 +169,16 @@ export class Dialogue {
    * Read until `parse` recognises a complete unit at the start of the buffer; parse returns
    * the number of bytes it used (or -1 for "need more"). Bounded by maxLineLength * 8.
    */
-  async readUnit<T>(parse: (buf: Uint8Array) => { used: number; value: T } | null, waitingFor: string): Promise<{ bytes: Uint8Array; value: T }> {
+  async readUnit<T>(
+    parse: (buf: Uint8Array) => { used: number; value: T } | null,
+    waitingFor: string,
+    /** A byte that must be present in new data before parsing again (keeps a dribbling server from costing O(n²)). */
+    terminator?: number,
+  ): Promise<{ bytes: Uint8Array; value: T }> {
+    let fresh = this.buffer.length; // bytes at the end of the buffer not yet looked at by parse
     for (;;) {
-      const got = this.buffer.length ? parse(this.buffer) : null;
+      const worthParsing = this.buffer.length > 0 && (terminator === undefined || this.buffer.subarray(this.buffer.length - fresh).includes(terminator));
+      const got = worthParsing ? parse(this.buffer) : null;
       if (got) {
         const bytes = this.buffer.slice(0, got.used);
         this.buffer = this.buffer.slice(got.used);
@@ -180,7 +187,10 @@ export class Dialogue {
       if (this.buffer.length > this.limits.maxLineLength * 8) {
         throw new StartTlsError('PROTOCOL_ERROR', `${this.protocol}: ${waitingFor} is larger than ${this.limits.maxLineLength * 8} bytes`);
       }
+      const before = this.buffer.length;
       await this.fill(waitingFor);
+      const added = this.buffer.length - before;
+      fresh = worthParsing ? added : fresh + added;
     }
   }
 
@@ -191,12 +201,13 @@ export class Dialogue {
    * then return a transport whose buffer is empty. Until the TLS client writes its first bytes,
    * anything the server sends is still injected plaintext (a TLS server never speaks first).
    */
-  async handover(transport: Transport): Promise<Transport> {
+  async handover(transport: Transport, hint?: string): Promise<Transport> {
     const protocol = this.protocol;
     const emit = this.emit;
+    const message = (bytes: number, when: string) => injectionMessage(protocol, bytes, when) + (hint ? ` ${hint}` : '');
     const reject = (bytes: Uint8Array, when: string): StartTlsError => {
       this.recordReceived(bytes, printable(bytes), 'INJECTED plaintext after the go-ahead: never passed to TLS');
-      return new StartTlsError('STARTTLS_INJECTION', injectionMessage(protocol, bytes.length, when));
+      return new StartTlsError('STARTTLS_INJECTION', message(bytes.length, when));
     };
     if (this.buffer.length > 0) throw reject(this.buffer, 'in the same read as the go-ahead');
     const late = await this.nextChunk(this.limits.injectionWaitMs);
@@ -221,7 +232,7 @@ export class Dialogue {
         const { data, early } = await next;
         if (data && data.length > 0 && early) {
           emit({ kind: 'preamble', protocol, direction: 'server', bytes: toHex(data), text: printable(data), note: 'INJECTED plaintext before the TLS handshake began: never passed to TLS' });
-          const err = new StartTlsError('STARTTLS_INJECTION', injectionMessage(protocol, data.length, 'before the client started the TLS handshake'));
+          const err = new StartTlsError('STARTTLS_INJECTION', message(data.length, 'before the client started the TLS handshake'));
           emit({ kind: 'error', code: err.code, message: err.message });
           throw err;
         }

@@ -58,7 +58,7 @@ export async function runStartTls(protocol: StartTlsProtocol, transport: Transpo
   try {
     const negotiated = await handler.negotiate(d, options);
     d.note(`capabilities before TLS: ${negotiated.capabilitiesBefore.join(', ') || '(none)'}`);
-    const tlsTransport = await d.handover(transport);
+    const tlsTransport = await d.handover(transport, negotiated.injectionHint);
     d.note('go-ahead received and nothing else: the TLS handshake starts now');
     return {
       transport: tlsTransport,

@@ -21,7 +21,10 @@ export const postgres: ProtocolHandler = {
     const c = String.fromCharCode(answer[0]);
     if (c === 'S') {
       d.recordReceived(answer, "'S': the server is willing to perform TLS");
-      return { capabilitiesBefore: ['SSL'] };
+      return {
+        capabilitiesBefore: ['SSL'],
+        injectionHint: "For PostgreSQL this is CVE-2021-23222: libpq once processed bytes buffered after the 'S' as if they came over TLS.",
+      };
     }
     if (c === 'N') {
       d.recordReceived(answer, "'N': the server does not do TLS");

@@ -31,6 +31,8 @@ export interface Negotiated {
   capabilitiesBefore: string[];
   /** ALPN protocols the TLS client must offer (PostgreSQL direct TLS). */
   alpn?: string[];
+  /** A protocol-specific sentence added to an injection warning (e.g. the CVE of that protocol's clients). */
+  injectionHint?: string;
   /** Free-form state carried to afterTls (e.g. the next IMAP tag). */
   state?: unknown;
 }

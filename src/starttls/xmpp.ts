@@ -21,7 +21,7 @@ async function guarded<T>(f: () => Promise<T>): Promise<T> {
 }
 
 async function readElement(d: Dialogue, what: string): Promise<XmlElement> {
-  const { bytes, value } = await guarded(() => d.readUnit(parseElement, what));
+  const { bytes, value } = await guarded(() => d.readUnit(parseElement, what, 0x3e));
   d.recordReceived(bytes, printable(bytes));
   if (value === 'end-of-stream') throw new StartTlsError('CLOSED', 'XMPP: the server closed the stream');
   if (localName(value.name) === 'error') {
@@ -47,7 +47,7 @@ async function openStream(d: Dialogue, options: StartTlsOptions): Promise<XmlEle
     `<?xml version='1.0'?><stream:stream to='${xmlAttr(domain)}' version='1.0' xml:lang='en' ` +
     `xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`;
   await d.sendBytes(new TextEncoder().encode(header), header, 'stream header');
-  const { bytes, value } = await guarded(() => d.readUnit(parseStreamHeader, 'the server stream header'));
+  const { bytes, value } = await guarded(() => d.readUnit(parseStreamHeader, 'the server stream header', 0x3e));
   d.recordReceived(bytes, printable(bytes), 'stream header');
   if (value.attrs.version !== '1.0') throw new StartTlsError('STARTTLS_NOT_OFFERED', `XMPP: the server stream has version ${value.attrs.version ?? '(none)'}, so no stream features and no STARTTLS`);
   const features = await readElement(d, 'the stream features');

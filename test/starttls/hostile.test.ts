@@ -112,6 +112,7 @@ describe('plaintext injected after the go-ahead', () => {
         expect(injected.note).toMatch(/INJECTED/);
         expect(injected.text).toContain('INJECTED-COMMAND');
         expect(recorder.events.at(-1)).toMatchObject({ kind: 'error', code: 'STARTTLS_INJECTION' });
+        if (protocol === 'postgres') expect(error.message).toMatch(/CVE-2021-23222/);
       });
     }
   }

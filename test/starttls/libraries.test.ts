@@ -112,6 +112,31 @@ describe('scripted servers with a real TLS upgrade', () => {
     expect(r.capabilitiesAfter).toEqual(['SIZE 1000']);
   });
 
+  it('XMPP stream header and features dribbled one byte per write, then a stream restart over TLS', async () => {
+    const header = (id: string) =>
+      `<?xml version='1.0'?><stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client' version='1.0' id='${id}' from='localhost'>`;
+    server = await startScriptedServer({
+      onData: (d, c) => {
+        const text = d.toString();
+        if (text.includes('<stream:stream')) {
+          const reply = header('plain') + `<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls></stream:features>`;
+          [...reply].forEach((ch, i) => setTimeout(() => c.write(ch), i / 8));
+        } else if (text.includes('<starttls')) {
+          c.write(`<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`);
+          c.startTls({ certPem: cert.certPem, keyPem: cert.keyPem }).then((secure) =>
+            secure.on('data', (t: Buffer) => {
+              if (t.toString().includes('<stream:stream'))
+                secure.write(header('tls') + `<stream:features><mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>SCRAM-SHA-1</mechanism><mechanism>PLAIN</mechanism></mechanisms></stream:features>`);
+            }),
+          );
+        }
+      },
+    });
+    const r = await startTlsEndToEnd('xmpp', server.port, { hostname: 'localhost' }, cert.certPem);
+    expect(r.result.capabilitiesBefore).toEqual(['starttls (required)']);
+    expect(r.capabilitiesAfter).toEqual(['mechanisms: SCRAM-SHA-1 PLAIN']);
+  });
+
   it('IMAP capabilities split by a literal are joined (RFC 9051 4.3)', async () => {
     server = await startScriptedServer({
       onConnect: (c) => c.write('* OK ready\r\n'),
