@@ -22,30 +22,32 @@ function short(value: string, n = 32): string {
   return /^[0-9a-f]+$/.test(value) ? `${value.slice(0, n)}… (${value.length / 2} bytes)` : `${value.slice(0, n)}…`;
 }
 
-/** Field lines for a handshake message: skip length prefixes, cap depth, shorten long values. */
-function fieldLines(fields: FieldNode[], paint: ReturnType<typeof styler>, depth: number, maxDepth: number, out: string[]): void {
+/** Field lines for a handshake message: skip length prefixes, fold simple lists, cap depth, shorten values. */
+function fieldLines(fields: FieldNode[], paint: ReturnType<typeof styler>, depth: number, maxDepth: number, out: string[], parent?: FieldNode): void {
   for (const f of fields) {
     if (f.name === 'length' || f.name === 'msg_type') continue;
+    // The extension line already names its type.
+    if (parent?.name === 'extension' && f.name === 'type') continue;
     if (f.name === 'body' && f.children) {
-      fieldLines(f.children, paint, depth, maxDepth, out);
+      fieldLines(f.children, paint, depth, maxDepth, out, f);
       continue;
     }
+    const indent = '    '.repeat(depth);
     const title = f.explain ? explain(f.explain)?.title : undefined;
-    const value = f.value !== undefined ? ` = ${short(f.value, 48)}` : '';
     const note = title && title.toLowerCase() !== f.name.replace(/_/g, ' ').toLowerCase() ? paint('dim', `  (${title})`) : '';
-    out.push(`${'    '.repeat(depth)}${f.name}${value}${note}`);
-    if (f.children && depth < maxDepth) {
-      const kids = f.children.filter((c) => c.name !== 'length' && c.name !== 'type');
-      // Lists of simple items (versions, groups, schemes) read best on one line.
-      if (kids.length > 0 && kids.every((c) => !c.children && c.value !== undefined && c.name === kids[0].name)) {
-        out[out.length - 1] = `${'    '.repeat(depth)}${f.name} = ${kids.map((c) => c.value).join(', ')}${note}`;
-        continue;
-      }
-      // A single "value" child repeats its parent: fold it.
-      if (kids.length === 1 && kids[0].name === 'value') {
-        out[out.length - 1] = `${'    '.repeat(depth)}${f.name} = ${short(kids[0].value ?? '', 48)}${note}`;
-      } else fieldLines(kids, paint, depth + 1, maxDepth, out);
+    const kids = f.children?.filter((c) => c.name !== 'length' && !(f.name === 'extension' && c.name === 'type'));
+    // opaque<...>: one "value" child repeats its parent.
+    if (kids && kids.length === 1 && kids[0].name === 'value' && !kids[0].children) {
+      out.push(`${indent}${f.name} = ${short(kids[0].value ?? '', 48)}${note}`);
+      continue;
     }
+    // Lists of simple items (suites, versions, groups, schemes) read best on one line.
+    if (kids && kids.length > 0 && f.name !== 'extension' && kids.every((c) => !c.children && c.value !== undefined && c.name === kids[0].name)) {
+      out.push(`${indent}${f.name} = ${kids.map((c) => short(c.value!, 48)).join(', ')}${note}`);
+      continue;
+    }
+    out.push(`${indent}${f.name}${f.value !== undefined ? ` = ${short(f.value, 48)}` : ''}${note}`);
+    if (kids && depth < maxDepth) fieldLines(kids, paint, depth + 1, maxDepth, out, f);
   }
 }
 
@@ -61,7 +63,7 @@ export function renderEvent(e: TraceEvent, opts: RenderOptions): string[] {
     case 'handshake': {
       const lines = [`${arrow(e.direction)} ${paint('bold', e.name)} ${paint('dim', `${e.bytes.length / 2} bytes, ${e.epoch} keys, record(s) ${e.records.join(',')}`)}`];
       const body: string[] = [];
-      fieldLines(e.fields, paint, 1, 3, body);
+      fieldLines(e.fields, paint, 1, 5, body);
       return lines.concat(body.slice(0, 60), body.length > 60 ? [paint('dim', `    … ${body.length - 60} more fields`)] : []);
     }
     case 'record':
