@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { Duplex } from 'node:stream';
 import type { Transport } from '../../src/transport/types.ts';
+import { connectTcp, socketTransport } from '../../src/transport/tcp.ts';
 
 /** A free TCP port on 127.0.0.1 (asked from the OS, then released). */
 export async function freePort(): Promise<number> {
@@ -34,52 +35,9 @@ export async function waitForPort(port: number, timeoutMs = 15_000, host = '127.
   }
 }
 
-/** A Transport over a Node socket (test-side stand-in for src/transport/tcp.ts). */
-export function socketTransport(socket: net.Socket): Transport {
-  const chunks: Uint8Array[] = [];
-  const waiters: { resolve: (v: Uint8Array | null) => void; reject: (e: Error) => void }[] = [];
-  let ended = false;
-  let failure: Error | null = null;
-  socket.on('data', (d: Buffer) => {
-    const chunk = new Uint8Array(d);
-    const w = waiters.shift();
-    if (w) w.resolve(chunk);
-    else chunks.push(chunk);
-  });
-  socket.on('end', () => {
-    ended = true;
-    while (waiters.length) waiters.shift()!.resolve(null);
-  });
-  socket.on('close', () => {
-    ended = true;
-    while (waiters.length) waiters.shift()!.resolve(null);
-  });
-  socket.on('error', (e) => {
-    failure = e;
-    while (waiters.length) waiters.shift()!.reject(e);
-  });
-  return {
-    write: (data) =>
-      new Promise((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve()))),
-    read: () => {
-      if (chunks.length) return Promise.resolve(chunks.shift()!);
-      if (failure) return Promise.reject(failure);
-      if (ended) return Promise.resolve(null);
-      return new Promise((resolve, reject) => waiters.push({ resolve, reject }));
-    },
-    close: async () => {
-      socket.end();
-      socket.destroy();
-    },
-  };
-}
-
-export async function connectTransport(port: number, host = '127.0.0.1'): Promise<Transport> {
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
-    const s = net.connect({ port, host }, () => resolve(s));
-    s.once('error', reject);
-  });
-  return socketTransport(socket);
+/** The project's own TCP transport to a local port. */
+export function connectTransport(port: number, host = '127.0.0.1'): Promise<Transport> {
+  return connectTcp(host, port, { timeoutMs: 5000 });
 }
 
 /** A Node Duplex over a Transport, so that Node's own TLS can run over what the STARTTLS layer hands back. */
@@ -115,6 +73,6 @@ export async function nodeTls(t: Transport, options: tls.ConnectionOptions = {})
 }
 
 /** The read/write pair afterTls wants, over a TLS socket. */
-export function tlsByteStream(socket: tls.TLSSocket) {
+export function tlsByteStream(socket: tls.TLSSocket): Transport {
   return socketTransport(socket);
 }
