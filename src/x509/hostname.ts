@@ -2,6 +2,7 @@
 // subjectAltName counts, never the subject CN. DNS names compare case-insensitively (ASCII);
 // a wildcard is allowed only as the whole left-most label and matches exactly one label.
 import ipaddr from 'ipaddr.js';
+import { parse as parseDomain } from 'tldts';
 import type { GeneralName } from './extensions.ts';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -27,12 +28,22 @@ export function parseReferenceIdentity(input: string): ReferenceIdentity | undef
   return { kind: 'dns', value: dns };
 }
 
-/** Does one presented dNSName cover the reference name? */
+/**
+ * A name under which anyone may register (com, co.uk, s3.amazonaws.com), per the Public Suffix
+ * List including its private section: a wildcard directly over one would cover unrelated owners.
+ */
+export function isPublicSuffix(name: string): boolean {
+  const info = parseDomain(name, { allowPrivateDomains: true });
+  return (info.isIcann === true || info.isPrivate === true) && info.publicSuffix === name;
+}
+
+/** Does one presented dNSName cover the reference name? Wildcards never span a public suffix. */
 export function dnsNameMatches(presented: string, reference: string): boolean {
   const p = presented.toLowerCase().replace(/\.$/, '');
   const r = reference.toLowerCase();
   if (!isValidDnsName(p, true)) return false;
   if (!p.startsWith('*.')) return p === r;
+  if (isPublicSuffix(p.slice(2))) return false;
   const suffix = p.slice(1); // ".example.com"
   if (!r.endsWith(suffix)) return false;
   const first = r.slice(0, r.length - suffix.length);

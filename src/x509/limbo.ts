@@ -29,7 +29,6 @@ export interface LimboResult {
 
 /** Features naming behaviour TLS Lens does not implement, and why. */
 export const UNSUPPORTED_FEATURES: Record<string, string> = {
-  'pedantic-public-suffix-wildcard': 'no public suffix list: wildcards over public suffixes are not detected',
   'rfc5280-incompatible-with-webpki': 'TLS Lens follows the web-PKI profile where it departs from RFC 5280',
   'pedantic-rfc5280': 'a trust anchor is accepted without authorityKeyIdentifier even when it is not self-issued',
   'pedantic-webpki-eku': 'TLS Lens does not require extendedKeyUsage in subscriber certificates (RFC 5280 allows its absence)',

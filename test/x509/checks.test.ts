@@ -134,6 +134,12 @@ describe('error codes', () => {
     expect(await check('192.0.2.8')).toBe('HOSTNAME_MISMATCH');
     const r = await run({ leaf: leaf.der, anchors: [root.der], name: 'example.com' });
     expect(r.error?.secureTransport).toBe('errSSLHostNameMismatch');
+    // A wildcard never spans a public suffix (ICANN or private section of the list).
+    const psl = await makeCert({ name: 'psl', issuer: root, san: [{ type: 'dns', value: '*.co.uk' }, { type: 'dns', value: '*.s3.amazonaws.com' }, { type: 'dns', value: '*.example.co.uk' }] });
+    const pslCheck = async (name: string) => (await run({ leaf: psl.der, anchors: [root.der], name })).error?.code ?? 'OK';
+    expect(await pslCheck('example.co.uk')).toBe('HOSTNAME_MISMATCH');
+    expect(await pslCheck('bucket.s3.amazonaws.com')).toBe('HOSTNAME_MISMATCH');
+    expect(await pslCheck('www.example.co.uk')).toBe('OK');
     expect(r.error?.openssl).toBe('X509_V_ERR_HOSTNAME_MISMATCH');
   });
 
