@@ -21,6 +21,8 @@ export interface TestPki {
   clientKeyPkcs8: Uint8Array;
   leafDer: Uint8Array;
   leafKeyPkcs8: Uint8Array;
+  /** More server leaves (cert, key files) for the other CertificateVerify schemes. */
+  extraLeaves: { ed25519: [string, string]; p384: [string, string]; rsaPss: [string, string] };
 }
 
 function run(args: string[], cwd: string): void {
@@ -43,6 +45,9 @@ export function makePki(): TestPki {
   };
   leaf('leaf', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'leaf.key'], '/CN=localhost', 'leaf.ext');
   leaf('rsa', ['genrsa', '-out', 'rsa.key', '2048'], '/CN=localhost', 'leaf.ext');
+  leaf('ed', ['genpkey', '-algorithm', 'ed25519', '-out', 'ed.key'], '/CN=localhost', 'leaf.ext');
+  leaf('p384', ['ecparam', '-name', 'secp384r1', '-genkey', '-noout', '-out', 'p384.key'], '/CN=localhost', 'leaf.ext');
+  leaf('pss', ['genpkey', '-algorithm', 'rsa-pss', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'pss.key'], '/CN=localhost', 'leaf.ext');
   leaf('client', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'client.key'], '/CN=TLS Lens test client', 'client.ext');
   run(['pkcs8', '-topk8', '-nocrypt', '-in', 'client.key', '-outform', 'DER', '-out', 'client.p8'], dir);
   run(['x509', '-in', 'client.pem', '-outform', 'DER', '-out', 'client.der'], dir);
@@ -63,6 +68,7 @@ export function makePki(): TestPki {
     clientCertDer: new Uint8Array(fs.readFileSync(p('client.der'))),
     clientKeyPkcs8: new Uint8Array(fs.readFileSync(p('client.p8'))),
     leafDer: new Uint8Array(fs.readFileSync(p('leaf.der'))),
+    extraLeaves: { ed25519: [p('ed.pem'), p('ed.key')], p384: [p('p384.pem'), p('p384.key')], rsaPss: [p('pss.pem'), p('pss.key')] },
     leafKeyPkcs8: new Uint8Array(fs.readFileSync(p('leaf.p8'))),
   };
 }

@@ -89,6 +89,17 @@ describe('openssl s_server interop', () => {
     await conn.close();
   });
 
+  for (const [which, scheme] of [['ed25519', 'ed25519'], ['p384', 'ecdsa_secp384r1_sha384'], ['rsaPss', 'rsa_pss_pss_sha256']] as const) {
+    it(`${which} server certificate: ${scheme} CertificateVerify, chain verified`, async () => {
+      const [cert, key] = pki.extraLeaves[which];
+      const s = await server([], { cert, key });
+      const { conn } = await connect(s);
+      expect(conn.summary.signatureScheme).toBe(scheme);
+      expect(conn.summary.certificate.verified).toBe(true);
+      await conn.close();
+    });
+  }
+
   it('client certificate requested (-verify 1): sends an empty Certificate without one', async () => {
     const s = await server(['-verify', '1']);
     const { conn } = await connect(s);
