@@ -144,6 +144,7 @@ export const ERRORS: Record<ErrorCode, ErrorInfo> = {
     template: 'No certificate was presented: {detail}',
     openssl: 'X509_V_ERR_UNSPECIFIED',
     secureTransport: 'errSSLXCertChainInvalid',
+    windowsCE: 'SSL_ERR_NO_CERT',
   },
   PATH_BUILDING_LIMIT: {
     template: 'Gave up building a path after too much work: {detail}',

@@ -291,6 +291,8 @@ describe('error codes', () => {
       expect(info.template, code).toContain('{detail}');
       expect(info.openssl, code).toMatch(/^X509_V_ERR_/);
       expect(info.secureTransport, code).toMatch(/^errSSL/);
+      // Windows CE sslsock.h: the SSL_CERT_FLAG_* bits of the validate hook, or its SSL_ERR_* results.
+      if (info.windowsCE) expect(info.windowsCE, code).toMatch(/^(SSL_CERT_FLAG_ISSUER_UNKNOWN|SSL_ERR_(BAD_DATA|NO_CERT|BAD_SIG|CERT_EXPIRED|CERT_REVOKED))$/);
     }
   });
 });
