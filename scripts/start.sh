@@ -19,4 +19,5 @@ if [ "$stale" = yes ]; then
 fi
 
 # The server generates the lab PKI under .lab/ on first start, then runs until Ctrl-C.
-exec ./node_modules/.bin/tsx server/main.ts "$@"
+# One process (no tsx wrapper in between), so every signal reaches the server itself.
+exec node --import tsx server/main.ts "$@"

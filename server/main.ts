@@ -28,10 +28,12 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  // A terminal that went away (EPIPE on stdout) must not cut the shutdown short.
+  process.stdout.on('error', () => {});
+  process.stderr.on('error', () => {});
+  let stopping: Promise<void> | undefined;
+  const stop = (signal: string) => (stopping ??= shutdown(signal));
+  const shutdown = async (signal: string) => {
     console.log(`\n${signal}: stopping the bridge, the lab servers and the web app ...`);
     const force = setTimeout(() => {
       console.error('tls-lens: shutdown took too long, exiting');
@@ -45,6 +47,10 @@ async function main(): Promise<number> {
   // A crash must not leave Dovecot or openssl running: stop everything, then exit non-zero.
   process.on('uncaughtException', (err) => {
     console.error(`tls-lens: unexpected error: ${err.stack ?? err}`);
+    void stop('error').finally(() => process.exit(1));
+  });
+  process.on('unhandledRejection', (err) => {
+    console.error(`tls-lens: unexpected error: ${err}`);
     void stop('error').finally(() => process.exit(1));
   });
   process.on('SIGINT', () => void stop('SIGINT'));
