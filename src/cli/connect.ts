@@ -142,8 +142,9 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
   let received: string | undefined;
   let session: TlsSession | undefined;
   try {
-    const transport = await connectTcp(host, port, { timeoutMs });
-    rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` });
+    // TCP connects while the engine prepares its key shares and ClientHello.
+    const transport = connectTcp(host, port, { timeoutMs });
+    transport.then(() => rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` }), () => undefined);
     connection = await connectTls(transport, { ...options, timeoutMs }, rec.emit);
     if (send !== undefined) {
       await connection.write(utf8.encode(send));

@@ -5,7 +5,7 @@ import type { Transport } from '../transport/types.ts';
 import { toHex } from '../util/bytes.ts';
 import { randomBytes } from './crypto/webcrypto.ts';
 import { TlsError, describeFailure, fail } from './errors.ts';
-import { recordChannel, type RecordChannel } from './handshake13/channel.ts';
+import { recordChannel, whenConnected, type RecordChannel } from './handshake13/channel.ts';
 import { sendClientHello } from './handshake13/client-hello.ts';
 import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from './handshake13/context.ts';
 import { MessageReader, type ReceivedMessage } from './handshake13/message-reader.ts';
@@ -108,13 +108,14 @@ async function sendAlert(channel: RecordChannel, emit: Emit, description: number
 /**
  * Run a TLS 1.3 handshake over `transport`. Resolves with an open connection; rejects with a TlsAlertError or
  * TlsError carrying a stable `code`, after sending the right alert and emitting 'alert' and 'error' events.
+ * `transport` may still be connecting (a promise): the key shares and ClientHello are prepared meanwhile.
  */
-export async function connectTls(transport: Transport, options: TlsClientOptions, emit: Emit): Promise<TlsConnection> {
+export async function connectTls(transport: Transport | Promise<Transport>, options: TlsClientOptions, emit: Emit): Promise<TlsConnection> {
   const o = resolveOptions(options);
   const plan = planVersions(options);
   let tls12: Tls12Context | null = null;
   const started = o.clock();
-  const channel = recordChannel(transport, emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
+  const channel = recordChannel(whenConnected(transport), emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
   const reader = new MessageReader(channel, emit);
   const watchdog = new Watchdog(o.timeoutMs, () => Date.now(), () => void channel.close());
   const ctx = new HandshakeContext(o, emit, channel, reader, new Transcript(null, emit), watchdog);

@@ -9,7 +9,7 @@ import { connectTransport, nodeTls, tlsByteStream } from '../support/net.ts';
 import { makeCert } from '../support/certs.ts';
 
 export function testCert() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-cert-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-starttls-cert-'));
   const c = makeCert(dir);
   return { tlsCert: c.cert, tlsKey: c.key, certPem: c.certPem, keyPem: c.keyPem, dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }

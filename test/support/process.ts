@@ -19,7 +19,7 @@ export interface TlsFiles {
 
 /** A fresh temp dir other users (the servers' own accounts) may traverse. */
 export function tempDir(prefix: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tls-lens-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tls-lens-starttls-${prefix}-`));
   fs.chmodSync(dir, 0o755);
   return dir;
 }

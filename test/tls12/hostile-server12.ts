@@ -62,7 +62,7 @@ export async function runHostileServer12(transport: Transport, script: Script12)
 
 async function serve(transport: Transport, script: Script12): Promise<void> {
   const records = new RecordLayer(transport, noEmit, { side: 'server' });
-  const verify = { client: new Uint8Array(0), server: new Uint8Array(0) };
+  const verify: { client: Uint8Array; server: Uint8Array } = { client: new Uint8Array(0), server: new Uint8Array(0) };
   const handshake = async (renegotiation: boolean) => {
     const transcript = new Transcript('SHA-256', noEmit);
     const chMsg = await readMessage(records, 'ClientHello');

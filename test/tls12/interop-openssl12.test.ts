@@ -151,9 +151,9 @@ describe('TLS 1.2 against openssl s_server', () => {
     const s = await server([]);
     const { conn, rec } = await connect12(pki, s.port);
     await exchange(s, conn, 'x');
-    const err = await conn.renegotiate().then(() => null, (e) => e);
+    const err = await conn.renegotiate().then(() => null, (e: { code: string }) => e);
     expect(err).not.toBeNull();
-    expect(err.code).toBe('NO_RENEGOTIATION');
+    expect(err!.code).toBe('NO_RENEGOTIATION');
     expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'server' && e.name === 'no_renegotiation')).toBe(true);
   });
 

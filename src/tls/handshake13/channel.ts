@@ -37,6 +37,9 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
       return await p;
     } catch (e) {
       if (e instanceof TlsAlertError || e instanceof TlsError) throw e;
+      // A transport that never connected keeps its own code (CONNECT_FAILED, TIMEOUT).
+      const code = (e as { code?: string })?.code;
+      if (code === 'CONNECT_FAILED' || code === 'TIMEOUT') throw new TlsError(code, (e as Error).message, { cause: e });
       throw new TlsError('CLOSED', `the connection failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
     }
   };
@@ -51,5 +54,22 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
       layer.setWriteProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
     },
     close: () => layer.close().catch(() => undefined),
+  };
+}
+
+/** A transport that may still be connecting: the handshake prepares its first flight meanwhile. */
+export function whenConnected(transport: Transport | Promise<Transport>): Transport {
+  if (!(transport instanceof Promise)) return transport;
+  transport.catch(() => undefined);
+  return {
+    write: async (data) => (await transport).write(data),
+    read: async () => (await transport).read(),
+    close: async () => {
+      try {
+        await (await transport).close();
+      } catch {
+        // Never connected: nothing to close.
+      }
+    },
   };
 }
