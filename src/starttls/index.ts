@@ -1,5 +1,12 @@
 // The STARTTLS layer: run a protocol's plaintext preamble over a Transport, record it in the trace, and hand
 // back a Transport for TLS that starts with an empty buffer. Knows nothing of TLS itself.
+//
+// Usage (the TLS engine and the CLI):
+//   const pre = await runStartTls('smtp', tcp, recorder.emit, { hostname });
+//   const tls = await connectTls(pre.transport, { serverName: hostname, alpn: pre.alpn }, recorder.emit);
+//   const { capabilitiesAfter } = await pre.afterTls(tls);          // EHLO again, over TLS
+//   json.starttls = starttlsTranscript('smtp', recorder.events, pre.capabilitiesBefore, capabilitiesAfter);
+// Failures throw StartTlsError (after an `error` trace event and closing the transport); never fall back to plaintext.
 import type { Transport } from '../transport/types.ts';
 import type { Emit } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
