@@ -72,6 +72,8 @@ export interface CheckContext {
   strictAnchors: boolean;
   /** CRLs supplied by the caller; empty = revocation is not checked. */
   crls: DecodedCrl[];
+  /** Name-constraint comparisons left for the whole validation (shared by every path tried). */
+  nameConstraintBudget: { left: number };
 }
 
 /** Extensions whose meaning we process (or may safely ignore) when marked critical. */
@@ -287,7 +289,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
           let bad: Step | undefined;
           for (let k = 0; k < i && !bad; k++) {
             if (k > 0 && path[k].cert.selfIssued) continue; // RFC 5280 6.1.3 (b): self-issued CAs are exempt
-            const v = checkNameConstraints(path[k].cert, nc);
+            const v = checkNameConstraints(path[k].cert, nc, ctx.nameConstraintBudget);
             if (!v.ok) bad = fail('nameConstraints', i, 'NAME_CONSTRAINTS', `certificate ${k}: ${v.reason}`, v.reason.includes('excluded') ? 'X509_V_ERR_EXCLUDED_VIOLATION' : 'X509_V_ERR_PERMITTED_VIOLATION');
           }
           steps.push(bad ?? pass('nameConstraints', i, `the names of the ${i} certificate(s) below are inside its constraints`));

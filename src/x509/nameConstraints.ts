@@ -118,13 +118,16 @@ export function constrainedNames(cert: DecodedCertificate): GeneralName[] {
 }
 
 /** Check one certificate's names against one CA's constraints. */
-export function checkNameConstraints(cert: DecodedCertificate, nc: NameConstraints): ConstraintVerdict {
+export function checkNameConstraints(cert: DecodedCertificate, nc: NameConstraints, budget?: { left: number }): ConstraintVerdict {
   const names = constrainedNames(cert);
   const subtrees = (nc.permitted?.length ?? 0) + (nc.excluded?.length ?? 0);
-  // Quadratic work on hostile input is refused outright (OpenSSL uses the same bound).
-  if (names.length * subtrees > NAME_CONSTRAINT_WORK_LIMIT) {
+  const work = names.length * subtrees;
+  // Quadratic work on hostile input is refused outright (OpenSSL uses the same bound per check);
+  // `budget` also caps the sum over every path examined in one validation.
+  if (work > NAME_CONSTRAINT_WORK_LIMIT || (budget && work > budget.left)) {
     return { ok: false, reason: `${names.length} names against ${subtrees} constraints is more work than allowed (${NAME_CONSTRAINT_WORK_LIMIT} comparisons)` };
   }
+  if (budget) budget.left -= work;
   for (const name of names) {
     if (name.type === 'email' && !validMailbox(name.value)) return { ok: false, reason: `the email address "${name.value}" is not valid` };
     if (name.type === 'ip' && name.bytes.length !== 4 && name.bytes.length !== 16) return { ok: false, reason: 'an iPAddress name is neither IPv4 nor IPv6' };

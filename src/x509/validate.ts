@@ -3,6 +3,7 @@
 import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
 import { checkPath, type Step } from './checks.ts';
 import { decodeCrl, type DecodedCrl } from './crl.ts';
+import { NAME_CONSTRAINT_WORK_LIMIT } from './nameConstraints.ts';
 import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
 import { parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
@@ -148,6 +149,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     sigs,
     strictAnchors: options.strictAnchors ?? true,
     crls,
+    nameConstraintBudget: { left: 4 * NAME_CONSTRAINT_WORK_LIMIT },
   };
   const tried = new Map<PathNode[], Step[]>();
   const outcome = await buildPaths(leaf, pool, store, { maxDepth: ctx.maxDepth, maxWork: options.maxWork ?? DEFAULT_MAX_WORK }, sigs, async (path) => {
