@@ -162,6 +162,20 @@ describe('hostile server', () => {
     expect(r.events.filter((e) => e.kind === 'error').length).toBe(1);
   });
 
+  it('a transport still connecting: the handshake waits for it; a failed connect keeps its code', async () => {
+    const [client, server] = memoryPair();
+    void runHostileServer(server, { certDer: pki.leafDer, keyPkcs8: pki.leafKeyPkcs8 });
+    const later = new Promise<typeof client>((resolve) => setTimeout(() => resolve(client), 50));
+    const conn = await connectTls(later, { serverName: 'localhost', insecure: true }, recorder().emit);
+    expect(conn.summary.cipherSuite).toBe('TLS_AES_128_GCM_SHA256');
+    await conn.close();
+
+    const rec = recorder();
+    const refused = Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'CONNECT_FAILED' }));
+    await expect(connectTls(refused, { serverName: 'localhost', insecure: true }, rec.emit)).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+    expect(rec.events.filter((e) => e.kind === 'error').map((e) => (e as { code: string }).code)).toEqual(['CONNECT_FAILED']);
+  });
+
   it('the server goes silent → TIMEOUT', async () => {
     const [client] = memoryPair();
     const rec = recorder();
