@@ -3,7 +3,7 @@
 // and scrolling (p95 of input → DOM updated and laid out), first load, and the bundle's gzip size.
 // Run: npm run bench:ui   (builds first; starts its own server on a free port)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdir, readFile, stat, writeFile, mkdtemp } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -134,6 +134,7 @@ async function main() {
   const port = await freePort();
   const server = await startServer(port);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  const dir = await mkdtemp(path.join(tmpdir(), 'tls-lens-bench-'));
   try {
     const context = await browser.newContext({ baseURL: `http://127.0.0.1:${port}`, viewport: { width: 1400, height: 900 }, acceptDownloads: true });
     const page = await context.newPage();
@@ -141,8 +142,7 @@ async function main() {
 
     const recorded = await recordTrace(page);
     const big = extend(recorded);
-    const dir = await mkdtemp(path.join(tmpdir(), 'tls-lens-bench-'));
-    const file = path.join(dir, 'trace-10k.json');
+    const file = process.env.TLS_LENS_BENCH_TRACE_OUT ?? path.join(dir, 'trace-10k.json');
     await writeFile(file, JSON.stringify(big));
     const appRecords = big.events.filter((e) => e.kind === 'record' && (e.protection?.innerContentType ?? e.contentType) === 23).length;
 
@@ -171,6 +171,10 @@ async function main() {
       new PerformanceObserver((list) => { for (const e of list.getEntries()) if (e.name === 'keydown') window.slowEvents.push(e.duration); })
         .observe({ type: 'event', durationThreshold: 16, buffered: false });`);
     const presses = 200;
+    // Baseline: a key the app ignores — what input → next paint costs in this headless browser anyway.
+    for (let i = 0; i < presses; i++) await replay.keyboard.press('x');
+    await replay.waitForTimeout(300);
+    const baseline = (await replay.evaluate('window.slowEvents.splice(0)')) as number[];
     for (let i = 0; i < presses; i++) await replay.keyboard.press(i % 10 === 9 ? 'k' : 'j');
     await replay.waitForTimeout(300);
     const slow = (await replay.evaluate('window.slowEvents')) as number[];
@@ -183,20 +187,27 @@ async function main() {
       openTraceMs: openMs,
       steppingMs: { p50: Number(fmt(percentile(stepping, 50))), p95: Number(fmt(percentile(stepping, 95))), max: Number(fmt(Math.max(...stepping))), samples: stepping.length },
       scrollingMs: { p50: Number(fmt(percentile(scrolling, 50))), p95: Number(fmt(percentile(scrolling, 95))), max: Number(fmt(Math.max(...scrolling))), samples: scrolling.length },
-      keyPresses: { total: presses, atOrOver16msToNextPaint: slow.length, worst: slow.length ? Math.max(...slow) : 0 },
+      keyPresses: {
+        total: presses,
+        atOrOver16msToNextPaint: slow.length,
+        p95ToNextPaint: slow.length >= presses * 0.05 ? percentile([...slow, ...new Array(presses - slow.length).fill(0)], 95) : '<16',
+        worst: slow.length ? Math.max(...slow) : 0,
+        baselineIgnoredKey: { atOrOver16ms: baseline.length, p95: baseline.length >= presses * 0.05 ? percentile([...baseline, ...new Array(presses - baseline.length).fill(0)], 95) : '<16' },
+      },
       bundle: { mainJsGzip: main?.gzip, files: sizes },
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(
       `\n10,000-record trace (${big.events.length} events): stepping p95 ${fmt(percentile(stepping, 95))} ms, scrolling p95 ${fmt(percentile(scrolling, 95))} ms; ` +
         `first load ${fmt(load.median)} ms (median of ${load.runs.length}); open trace ${openMs} ms; main bundle ${main?.bytes} B, gzip ${main?.gzip} B; ` +
-        `${slow.length}/${presses} real key presses took ≥16 ms to the next paint.`,
+        `${slow.length}/${presses} real key presses took ≥16 ms to the next paint (a key the app ignores: ${baseline.length}/${presses}).`,
     );
     const ok = percentile(stepping, 95) < 16 && percentile(scrolling, 95) < 16 && load.median < 1000;
     if (!ok) process.exitCode = 1;
   } finally {
     await browser.close();
     server.kill('SIGTERM');
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

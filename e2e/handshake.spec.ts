@@ -101,4 +101,13 @@ test('TLS 1.3 handshake stepped message by message, inspector and key schedule m
   await expect(page.getByTestId('cert-details')).toBeVisible();
   await shot(page, 'handshake-certificates');
   await expectAccessible(page, 'the certificates view');
+
+  // Application data both ways once connected: the lab server answers an HTTP request.
+  await page.getByTestId('send-button').click();
+  const reply = page.locator('.lrow.from-server[data-kind="app-data"]').first();
+  await expect(reply).toBeVisible();
+  await reply.click();
+  await openPanel(page, 'Message');
+  await expect(page.getByTestId('appdata-text')).toContainText('good-tls13');
+  await expect(page.getByTestId('record-details')).toContainText('✓ recomputed');
 });

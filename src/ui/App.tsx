@@ -10,6 +10,7 @@ import { ApiView } from './views/ApiView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
 import { BreakpointPanel } from './views/BreakpointPanel.tsx';
+import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
@@ -208,6 +209,7 @@ export function App() {
           <>
             <StepperBar />
             <BreakpointPanel />
+            <SendBar />
             {presenter ? (
               <div className="one-panel">
                 <Tabs panels={allPanels} />

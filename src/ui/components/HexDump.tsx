@@ -1,6 +1,6 @@
 // Hex dump of one object's bytes, 16 per line, with a highlighted [start, end) range.
 // Clicking a byte reports its offset so the field tree can select the field that owns it.
-import { useCallback } from 'react';
+import { memo, useCallback } from 'react';
 import { VirtualList } from './VirtualList.tsx';
 import { byteAt, byteLength } from '../format.ts';
 import { useTrace } from '../store.ts';
@@ -24,26 +24,10 @@ export function HexDump({ hex, highlight, onByte, label }: Props) {
     (line: number) => {
       const start = line * PER_LINE;
       const end = Math.min(size, start + PER_LINE);
-      const cells = [];
-      let ascii = '';
-      for (let i = start; i < end; i++) {
-        const b = byteAt(hex, i);
-        const on = i >= hs && i < he;
-        cells.push(
-          <span key={i} data-offset={i} className={on ? 'byte on' : 'byte'}>
-            {b}
-          </span>,
-        );
-        const c = parseInt(b, 16);
-        ascii += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
-      }
-      return (
-        <div className="hexline">
-          <span className="hexoff">{start.toString(16).padStart(4, '0')}</span>
-          <span className="hexbytes">{cells}</span>
-          <span className="hexascii" aria-hidden="true">{ascii}</span>
-        </div>
-      );
+      // Only the part of the highlight on this line is passed, so unaffected lines skip re-rendering.
+      const from = Math.max(hs, start);
+      const to = Math.min(he, end);
+      return <HexLine hex={hex} start={start} end={end} from={from < to ? from : -1} to={from < to ? to : -1} />;
     },
     [hex, hs, he, size],
   );
@@ -59,3 +43,25 @@ export function HexDump({ hex, highlight, onByte, label }: Props) {
     </div>
   );
 }
+
+const HexLine = memo(function HexLine({ hex, start, end, from, to }: { hex: string; start: number; end: number; from: number; to: number }) {
+  const cells = [];
+  let ascii = '';
+  for (let i = start; i < end; i++) {
+    const b = byteAt(hex, i);
+    cells.push(
+      <span key={i} data-offset={i} className={i >= from && i < to ? 'byte on' : 'byte'}>
+        {b}
+      </span>,
+    );
+    const c = parseInt(b, 16);
+    ascii += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
+  }
+  return (
+    <div className="hexline">
+      <span className="hexoff">{start.toString(16).padStart(4, '0')}</span>
+      <span className="hexbytes">{cells}</span>
+      <span className="hexascii" aria-hidden="true">{ascii}</span>
+    </div>
+  );
+});

@@ -1,6 +1,6 @@
 // The ladder: client on the left, server on the right, one arrow per message coloured by epoch,
 // the STARTTLS plaintext lane, breakpoints and errors as markers, the current step highlighted.
-import { useCallback } from 'react';
+import { memo, useCallback } from 'react';
 import { useTrace } from '../store.ts';
 import { VirtualList } from '../components/VirtualList.tsx';
 import type { Row } from '../rows.ts';
@@ -35,7 +35,8 @@ export function LadderView() {
   );
 }
 
-function LadderRow({ row, index, selected, onPick, prev }: { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row }) {
+// Memoised: moving the cursor re-renders two rows, not the whole window.
+const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }: { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row }) {
   const newFlight = row.side === 'client' && (!prev || prev.flight !== row.flight);
   const cls = ['lrow', `k-${row.kind}`, row.kind === 'preamble' ? 'ep-preamble' : `ep-${row.epoch}`, selected ? 'current' : '', row.ok === true ? 'passed' : '', row.side ? `from-${row.side}` : 'marker'].join(' ');
   const title = row.side ? `${index + 1}. ${row.label}, ${row.side} to ${row.side === 'client' ? 'server' : 'client'}, ${row.kind === 'preamble' ? 'STARTTLS plaintext' : row.epoch + ' epoch'}` : `${index + 1}. ${row.label}`;
@@ -52,4 +53,4 @@ function LadderRow({ row, index, selected, onPick, prev }: { row: Row; index: nu
       )}
     </button>
   );
-}
+});
