@@ -171,6 +171,35 @@ describe('refused, missing and impossible STARTTLS', () => {
     expect((await expectStartTlsError('imap', server.port)).error.code).toBe('STARTTLS_REFUSED');
   });
 
+  it('FTP without FEAT: AUTH TLS is still asked, and its refusal is STARTTLS_REFUSED', async () => {
+    server = await startScriptedServer({
+      // RFC 959 multi-line greeting with a line that carries no code.
+      onConnect: (c) => c.write('220-Welcome\r\nplain text line\r\n220 ready\r\n'),
+      onLine: (line, c) => c.write(line === 'FEAT' ? '500 unknown command\r\n' : '502 AUTH not implemented\r\n'),
+    });
+    const { error, recorder } = await expectStartTlsError('ftp', server.port);
+    expect(error.code).toBe('STARTTLS_REFUSED');
+    expect(preambles(recorder.events).filter((e) => e.direction === 'client').map((e) => e.text)).toEqual(['FEAT', 'AUTH TLS']);
+  });
+
+  it('FTP FEAT without AUTH TLS is STARTTLS_NOT_OFFERED', async () => {
+    server = await startScriptedServer({ onConnect: (c) => c.write('220 ready\r\n'), onLine: (_l, c) => c.write('211-Features:\r\n MDTM\r\n SIZE\r\n211 End\r\n') });
+    expect((await expectStartTlsError('ftp', server.port)).error.code).toBe('STARTTLS_NOT_OFFERED');
+  });
+
+  it('NNTP STARTTLS answered 580 is refused', async () => {
+    server = await startScriptedServer({
+      onConnect: (c) => c.write('201 no posting\r\n'),
+      onLine: (line, c) => c.write(line === 'CAPABILITIES' ? '101 caps\r\nVERSION 2\r\nSTARTTLS\r\n.\r\n' : '580 Can not initiate TLS negotiation\r\n'),
+    });
+    expect((await expectStartTlsError('nntp', server.port)).error.code).toBe('STARTTLS_REFUSED');
+  });
+
+  it('ManageSieve STARTTLS answered NO is refused', async () => {
+    server = await startScriptedServer({ onConnect: (c) => c.write('"STARTTLS"\r\nOK\r\n'), onLine: (_l, c) => c.write('NO "not now"\r\n') });
+    expect((await expectStartTlsError('sieve', server.port)).error.code).toBe('STARTTLS_REFUSED');
+  });
+
   it('POP3 without STLS in CAPA is STARTTLS_NOT_OFFERED', async () => {
     server = await startScriptedServer({ onConnect: (c) => c.write('+OK x\r\n'), onLine: (_l, c) => c.write('+OK\r\nUSER\r\n.\r\n') });
     expect((await expectStartTlsError('pop3', server.port)).error.code).toBe('STARTTLS_NOT_OFFERED');
