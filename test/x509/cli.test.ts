@@ -125,3 +125,36 @@ describe('tls-lens verify', () => {
     expect(badTime.stderr).toMatch(/not an ISO-8601 time/);
   });
 });
+
+describe('tls-lens limbo', () => {
+  it('reads a suite on stdin and writes the results format, skipping unimplemented features with the reason', async () => {
+    const { root, leaf } = await simpleChain('example.com');
+    const { spawn } = await import('node:child_process');
+    const tc = (id: string, name: string, features: string[] = []) => ({
+      id,
+      features,
+      validation_kind: 'SERVER',
+      trusted_certs: [toPem(root.der)],
+      untrusted_intermediates: [],
+      peer_certificate: toPem(leaf.der),
+      validation_time: NOW.toISOString(),
+      expected_result: 'FAILURE',
+      expected_peer_name: { kind: 'DNS', value: name },
+      extended_key_usage: [],
+      key_usage: [],
+    });
+    const suite = { version: 1, testcases: [tc('a::missing-intermediate', 'example.com'), tc('b::skipped', 'example.com', ['pedantic-webpki-eku'])] };
+    const child = spawn(process.execPath, [BIN, 'limbo'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stdin.end(JSON.stringify(suite));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const results = JSON.parse(out);
+    expect(results).toMatchObject({ version: 1, harness: 'tls-lens-0.1.0' });
+    expect(results.results[0]).toMatchObject({ id: 'a::missing-intermediate', actual_result: 'FAILURE' });
+    expect(results.results[0].context).toMatch(/^UNKNOWN_ISSUER/);
+    expect(results.results[1]).toMatchObject({ id: 'b::skipped', actual_result: 'SKIPPED' });
+    expect(results.results[1].context).toMatch(/^pedantic-webpki-eku: /);
+  });
+});
