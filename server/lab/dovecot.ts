@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LabPki } from './pki.ts';
 import { LAB_USER } from './scenarios.ts';
-import { freePort, waitForPort } from './running-server.ts';
+import { diesWithParent, freePort, waitForPort } from './running-server.ts';
 
 const DOVECOT = '/usr/sbin/dovecot';
 
@@ -89,7 +89,8 @@ export async function startDovecot(pki: LabPki, address: string): Promise<Doveco
   const pop3Port = await freePort(address);
   await writeFile(path.join(dir, 'dovecot.conf'), config(dir, address, imapPort, pop3Port));
 
-  const child = spawn(DOVECOT, ['-F', '-c', path.join(dir, 'dovecot.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [command, args] = diesWithParent(DOVECOT, ['-F', '-c', path.join(dir, 'dovecot.conf')]);
+  const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (t: string) => (stderr = (stderr + t).slice(-2000)));

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LabPki } from './pki.ts';
 import type { RunningServer } from './running-server.ts';
-import { freePort, listenTcp } from './running-server.ts';
+import { diesWithParent, freePort, listenTcp } from './running-server.ts';
 
 const STEP_MS = 150;
 /** At most this many s_server processes at once; further clients are turned away. */
@@ -28,11 +28,10 @@ interface OneShot {
 /** One s_server for exactly one connection, already listening when this resolves. */
 async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
   const port = await freePort(address);
-  const child = spawn(
-    'openssl',
-    ['s_server', '-accept', `${address}:${port}`, '-naccept', '1', '-cert', path.join(dir, 'chain.pem'), '-key', path.join(dir, 'key.pem'), '-tls1_3', '-num_tickets', '0'],
-    { stdio: ['pipe', 'pipe', 'pipe'] },
-  );
+  const [command, args] = diesWithParent('openssl', [
+    's_server', '-accept', `${address}:${port}`, '-naccept', '1', '-cert', path.join(dir, 'chain.pem'), '-key', path.join(dir, 'key.pem'), '-tls1_3', '-num_tickets', '0',
+  ]);
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let done = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => ((done = true), resolve())));
   const timers: NodeJS.Timeout[] = [];

@@ -1,4 +1,5 @@
 // The shape every lab server has once started, and small helpers for ports.
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 
 export interface RunningServer {
@@ -58,4 +59,15 @@ export async function waitForPort(address: string, port: number, timeoutMs: numb
     if (Date.now() > deadline) throw new Error(`nothing listens on ${address}:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+const SETPRIV = '/usr/bin/setpriv';
+const hasSetpriv = existsSync(SETPRIV);
+
+/**
+ * The command line that runs `command` so that it gets SIGTERM if this process dies, even by
+ * SIGKILL (util-linux setpriv --pdeathsig): a lab server never outlives the lab.
+ */
+export function diesWithParent(command: string, args: string[]): [string, string[]] {
+  return hasSetpriv ? [SETPRIV, ['--pdeathsig', 'TERM', '--', command, ...args]] : [command, args];
 }
