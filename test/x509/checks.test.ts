@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as x509 from '@peculiar/x509';
 import { validateChain, type ValidateOptions } from '../../src/x509/validate.ts';
 import { ERRORS } from '../../src/x509/errors.ts';
-import { DAY, dns, email, generateKeys, ipNet, makeCert, NOW, simpleChain, type Identity } from './pki.ts';
+import { DAY, dirName, dns, email, generateKeys, ipNet, makeCert, NOW, simpleChain, type Identity } from './pki.ts';
 
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
@@ -230,6 +230,16 @@ describe('error codes', () => {
     expect(await code([{ type: 'ip', value: '198.51.100.1' }], '198.51.100.1')).toBe('NAME_CONSTRAINTS');
     expect(await code([{ type: 'email', value: 'me@example.com' }])).toBe('OK');
     expect(await code([{ type: 'email', value: 'me@example.net' }])).toBe('NAME_CONSTRAINTS');
+  });
+
+  it('NAME_CONSTRAINTS for directory names: the subject must lie under a permitted DN', async () => {
+    const root = await makeCert({ name: 'Root', ca: true, nameConstraints: { permitted: [dirName('C=XX, O=Allowed')] } });
+    const inside = await makeCert({ name: 'a', subject: 'C=XX, O=Allowed, CN=a.example', issuer: root, san: [{ type: 'dns', value: 'a.example' }] });
+    const outside = await makeCert({ name: 'b', subject: 'C=XX, O=Other, CN=b.example', issuer: root, san: [{ type: 'dns', value: 'b.example' }] });
+    expect((await run({ leaf: inside.der, anchors: [root.der], name: 'a.example' })).error).toBeUndefined();
+    const r = await run({ leaf: outside.der, anchors: [root.der], name: 'b.example' });
+    expect(r.error?.code).toBe('NAME_CONSTRAINTS');
+    expect(r.error?.message).toMatch(/DirName:C=XX, O=Other/);
   });
 
   it('UNKNOWN_CRITICAL_EXTENSION', async () => {

@@ -11,6 +11,8 @@ x509.cryptoProvider.set(crypto);
 export type KeyKind = 'p256' | 'p384' | 'p521' | 'rsa2048' | 'rsa1024' | 'rsa-pss' | 'ed25519' | 'rsa2048-sha1';
 
 export interface Identity {
+  /** Subject DN text when it is not just CN=name. */
+  subject?: string;
   cert: x509.X509Certificate;
   der: Uint8Array;
   keys: CryptoKeyPair;
@@ -74,6 +76,8 @@ export interface CertOptions {
   ski?: boolean;
   extra?: x509.Extension[];
   serial?: string;
+  /** Full subject DN (default CN=name). */
+  subject?: string;
   /** Sign with this key kind's algorithm on the issuer side (defaults to the issuer's own). */
 }
 
@@ -106,8 +110,8 @@ export async function makeCert(o: CertOptions): Promise<Identity> {
   const cert = await x509.X509CertificateGenerator.create(
     {
       serialNumber: o.serial ?? (serialCounter++).toString(16).padStart(4, '0').replace(/^/, '01'),
-      subject: `CN=${o.name}`,
-      issuer: `CN=${signer.name}`,
+      subject: o.subject ?? `CN=${o.name}`,
+      issuer: (signer as { subject?: string }).subject ?? `CN=${signer.name}`,
       notBefore: o.notBefore ?? new Date(NOW.getTime() - 30 * DAY),
       notAfter: o.notAfter ?? new Date(NOW.getTime() + 365 * DAY),
       publicKey: keys.publicKey,
@@ -117,12 +121,14 @@ export async function makeCert(o: CertOptions): Promise<Identity> {
     },
     crypto,
   );
-  return { cert, der: new Uint8Array(cert.rawData), keys, name: o.name, kind };
+  return { cert, der: new Uint8Array(cert.rawData), keys, name: o.name, kind, ...(o.subject ? { subject: o.subject } : {}) };
 }
 
 export const dns = (value: string) => new asn1x509.GeneralName({ dNSName: value });
 /** An iPAddress subtree from CIDR text, e.g. "192.0.2.0/24". */
 export const ipNet = (cidr: string) => new asn1x509.GeneralName({ iPAddress: cidr });
+/** A directoryName subtree from DN text, e.g. "O=Allowed". */
+export const dirName = (dn: string) => new asn1x509.GeneralName({ directoryName: AsnConvert.parse(new x509.Name(dn).toArrayBuffer(), asn1x509.Name) });
 export const email = (value: string) => new asn1x509.GeneralName({ rfc822Name: value });
 
 /** A root, an intermediate and a leaf for `host`, all P-256. */
