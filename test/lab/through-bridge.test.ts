@@ -133,6 +133,19 @@ describe('TLS through the bridge to the lab', () => {
     expect(r.reply).toMatch(/a OK .*Logged in/);
   });
 
+  it('every TLS scenario completes a handshake through the bridge, in one of its listed versions', async () => {
+    const cert = await (await fetch(`${app.url}/api/lab/client-cert`)).text();
+    const key = await (await fetch(`${app.url}/api/lab/client-key`)).text();
+    const list: Array<{ id: string; protocol: string; tlsVersions: string[] }> = await (await fetch(`${app.url}/api/lab`)).json();
+    const tlsOnes = list.filter((s) => s.protocol === 'tls');
+    expect(tlsOnes.length).toBe(15);
+    for (const s of tlsOnes) {
+      const r = await tlsViaBridge(`scenario=${s.id}`, { cert, key, ecdhCurve: 'X25519:P-384:P-256' });
+      expect(r.error, s.id).toBeUndefined();
+      expect(s.tlsVersions, s.id).toContain(r.protocol);
+    }
+  });
+
   it('loopback ports that are not lab endpoints stay refused while the lab runs', async () => {
     const end = await ending(connect(app, `target=127.0.0.1:${app.port}`));
     expect(end.code).toBe(4403);
