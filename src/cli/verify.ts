@@ -169,6 +169,7 @@ export async function run(argv: string[]): Promise<number> {
     crls = args.crls.flatMap(loadCrls);
     anchors = args.roots ? new TrustStore(load(args.roots, 'roots')) : mozillaTrustStore();
     if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`);
+    for (const r of anchors.rejected) process.stderr.write(`tls-lens verify: warning: root #${r.index + 1} in "${args.roots}" is ignored: ${r.message}\n`);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`tls-lens verify: ${e.message}\n`);
