@@ -246,6 +246,10 @@ export class Tls13Connection {
     this.writesInFlight.add(done);
     try {
       await done;
+    } catch (e) {
+      // The server hung up: an alert it sent first (e.g. certificate_required) says why.
+      if (e instanceof TlsError && e.code === 'CLOSED') throw (await this.serialized(() => peerAlert(this.ctx.reader))) ?? e;
+      throw e;
     } finally {
       this.writesInFlight.delete(done);
     }
