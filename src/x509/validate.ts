@@ -15,7 +15,7 @@ export type { Step } from './checks.ts';
 /** Default OpenSSL-style verify depth: intermediates allowed between the leaf and the anchor. */
 export const DEFAULT_MAX_DEPTH = 8;
 /** Links examined before path building gives up. */
-export const DEFAULT_MAX_WORK = 2048;
+export const DEFAULT_MAX_WORK = 1024;
 
 export interface ValidateOptions {
   /** The end-entity certificate, DER. */
