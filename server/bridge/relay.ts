@@ -75,7 +75,9 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
       if (!isBinary) return finish(CLOSE.unsupportedData, 'text-frame: the bridge carries binary frames only', 'reset');
       touch();
       bytesUp += data.length;
-      if (!tcp.write(data)) {
+      tcp.write(data);
+      // Node's socket high-water mark (16 KiB) is below one message; pause only past our own mark.
+      if (tcp.writableLength >= limits.wsHighWaterBytes && !ws.isPaused) {
         ws.pause();
         tcp.once('drain', () => ws.resume());
       }
