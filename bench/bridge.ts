@@ -122,7 +122,14 @@ async function serveBridge(echoPort: number) {
     bridge: { allow: [`localhost:${echoPort}`], testOnlyLoopbackPorts: [echoPort], limits: { maxSessions: 500, maxSessionsPerClient: 500 } },
   });
   console.log(app.url);
-  process.stdin.resume();
+  // "cpu" on stdin → this process's CPU time so far (µs), so the parent can charge work to the bridge.
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (line: string) => {
+    if (line.trim() === 'cpu') {
+      const u = process.cpuUsage();
+      console.log(String(u.user + u.system));
+    }
+  });
   process.stdin.on('end', () => void app.stop().then(() => process.exit(0)));
 }
 
@@ -133,6 +140,11 @@ async function main() {
     child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
     child.once('exit', (code) => reject(new Error(`bridge process exited ${code}`)));
   });
+  const bridgeCpuUs = () =>
+    new Promise<number>((resolve) => {
+      child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+      child.stdin.write('cpu\n');
+    });
   const direct = () => tcpPipe(echo.port);
   const bridged = () => bridgePipe(url, echo.port);
   const f = (n: number) => n.toFixed(3);
@@ -145,14 +157,21 @@ async function main() {
     [200, 20, 100, 512 * 1024],
   ] as const) {
     const d = await latency(direct, sessions, rounds, pauseMs);
+    let cpu0 = await bridgeCpuUs();
     const b = await latency(bridged, sessions, rounds, pauseMs);
+    const cpuPerRoundTrip = (await bridgeCpuUs()) - cpu0; // includes opening the sessions
     rows.push(
       `${String(sessions).padStart(3)} session(s)  round trip  direct median ${f(d.median)} ms, p99 ${f(d.p99)} ms | bridge median ${f(b.median)} ms, p99 ${f(b.p99)} ms | added by the bridge: median ${f(b.median - d.median)} ms, p99 ${f(b.p99 - d.p99)} ms`,
     );
     const dt = await throughput(direct, sessions, bytes);
+    cpu0 = await bridgeCpuUs();
     const bt = await throughput(bridged, sessions, bytes);
+    const cpuPerMb = ((await bridgeCpuUs()) - cpu0) / ((sessions * bytes) / 1e6);
     rows.push(`${String(sessions).padStart(3)} session(s)  throughput  direct ${dt.toFixed(1)} MB/s | bridge ${bt.toFixed(1)} MB/s (${((bt / dt) * 100).toFixed(0)}% of direct)`);
-    console.log(rows.slice(-2).join('\n'));
+    rows.push(
+      `${String(sessions).padStart(3)} session(s)  bridge CPU  ${(cpuPerRoundTrip / (sessions * rounds)).toFixed(1)} µs per round trip, ${(cpuPerMb / 1000).toFixed(2)} ms per MB echoed, i.e. relayed up and back down (CPU time does not depend on machine load)`,
+    );
+    console.log(rows.slice(-3).join('\n'));
   }
   child.stdin.end();
   await new Promise((r) => child.once('exit', r));
