@@ -1,21 +1,18 @@
 // The TLS 1.3 client handshake as one small state per expected message (RFC 8446 §2, §4), in the manner of
 // rustls' ExpectEncryptedExtensions/ExpectCertificate/... : each state checks its message, does its step,
 // and names the next state.
-import { describePublicKey } from '../../crypto/signature.ts';
-import { verifySignature } from '../../crypto/signature.ts';
+import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { KeySchedule13 } from '../key-schedule13.ts';
 import { TlsAlertError, alertError } from '../record/alerts.ts';
-import { TlsError, fail } from '../errors.ts';
+import { fail } from '../errors.ts';
 import {
   DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
   ExtensionType as X,
-  HandshakeType as HT,
   ProtocolVersion,
   extensionName,
   groupName,
-  handshakeName,
   schemeName,
 } from '../messages/constants.ts';
 import { findExtension, type Extension } from '../messages/extensions.ts';
@@ -373,5 +370,3 @@ async function sendClientFlight(ctx: HandshakeContext): Promise<void> {
   ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
   await ctx.send({ type: 'finished', verifyData });
 }
-
-export { handshakeName, HT, TlsError };
