@@ -14,6 +14,7 @@ const loadMs = performance.now() - loadStart;
 
 const runner = new LimboRunner(10_000);
 const times: number[] = [];
+let slowest = { id: '', ms: 0 };
 const outcomes: Record<string, number> = {};
 const started = performance.now();
 for (const tc of suite.testcases) {
@@ -22,6 +23,7 @@ for (const tc of suite.testcases) {
   const dt = performance.now() - t0;
   outcomes[r.actual_result] = (outcomes[r.actual_result] ?? 0) + 1;
   if (r.actual_result !== 'SKIPPED') times.push(dt);
+  if (dt > slowest.ms) slowest = { id: tc.id, ms: dt };
 }
 const totalMs = performance.now() - started;
 times.sort((a, b) => a - b);
@@ -30,5 +32,5 @@ const pct = (p: number) => times[Math.min(times.length - 1, Math.floor((p / 100)
 console.log(`x509-limbo: ${suite.testcases.length} testcases (${times.length} validated, ${outcomes.SKIPPED ?? 0} skipped)`);
 console.log(`  parse suite JSON: ${loadMs.toFixed(0)} ms`);
 console.log(`  validate all:     ${(totalMs / 1000).toFixed(2)} s`);
-console.log(`  per chain:        median ${pct(50).toFixed(2)} ms, p90 ${pct(90).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms, max ${times[times.length - 1].toFixed(1)} ms`);
+console.log(`  per chain:        median ${pct(50).toFixed(2)} ms, p90 ${pct(90).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms, max ${times[times.length - 1].toFixed(1)} ms (${slowest.id})`);
 console.log(`  outcomes:         ${JSON.stringify(outcomes)}`);
