@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { chromium, type Page } from '@playwright/test';
+import { loadavg } from 'node:os';
 import type { RecordEvent, TraceEvent, TraceFile } from '../src/trace/types.ts';
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -93,7 +94,7 @@ async function measureLoad(page: Page, runs = 5): Promise<{ median: number; runs
 }
 
 /** In-page: input → DOM updated and laid out, `count` times. Sent as source text so the bundler's helpers stay out. */
-const IN_PAGE_TIMER = `async ({ kind, count }) => {
+const IN_PAGE_TIMER = `async ({ kind, count, jump }) => {
   const macrotask = () => new Promise((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => r(); ch.port2.postMessage(0); });
   const list = document.querySelector('[data-testid="ladder-list"]');
   const out = [];
@@ -102,7 +103,7 @@ const IN_PAGE_TIMER = `async ({ kind, count }) => {
     if (kind === 'step') {
       window.dispatchEvent(new KeyboardEvent('keydown', { key: i % 10 === 9 ? 'k' : 'j', bubbles: true }));
     } else {
-      list.scrollTop = (list.scrollTop + 997) % (list.scrollHeight - list.clientHeight);
+      list.scrollTop = (list.scrollTop + jump) % (list.scrollHeight - list.clientHeight);
       list.dispatchEvent(new Event('scroll'));
     }
     await macrotask();
@@ -114,8 +115,9 @@ const IN_PAGE_TIMER = `async ({ kind, count }) => {
   return out;
 }`;
 
-async function timeInPage(page: Page, kind: 'step' | 'scroll', count: number): Promise<number[]> {
-  return page.evaluate(`(${IN_PAGE_TIMER})(${JSON.stringify({ kind, count })})`) as Promise<number[]>;
+/** `jump`: pixels per scroll (120 = one mouse-wheel notch, 997 = a page and more: every row new). */
+async function timeInPage(page: Page, kind: 'step' | 'scroll', count: number, jump = 120): Promise<number[]> {
+  return page.evaluate(`(${IN_PAGE_TIMER})(${JSON.stringify({ kind, count, jump })})`) as Promise<number[]>;
 }
 
 async function bundleSizes(): Promise<{ file: string; bytes: number; gzip: number }[]> {
@@ -163,7 +165,8 @@ async function main() {
     await timeInPage(replay, 'step', 20); // warm-up
     const stepping = await timeInPage(replay, 'step', 300);
     await timeInPage(replay, 'scroll', 20);
-    const scrolling = await timeInPage(replay, 'scroll', 300);
+    const scrolling = await timeInPage(replay, 'scroll', 300, 120);
+    const pageJumps = await timeInPage(replay, 'scroll', 300, 997);
 
     // Real key presses, measured by the browser's Event Timing API (input → next paint), which only
     // reports events of 16 ms or more: count how many crossed that line.
@@ -182,10 +185,12 @@ async function main() {
     const sizes = await bundleSizes();
     const main = sizes.find((s) => /^index-.*\.js$/.test(s.file));
     const report = {
+      machine: { loadAverage1m: Number(loadavg()[0].toFixed(2)) },
       trace: { events: big.events.length, applicationDataRecords: appRecords, recordedEvents: recorded.events.length, file: (await stat(file)).size, position: rows },
       firstLoadMs: { median: Number(fmt(load.median)), runs: load.runs.map((x) => Number(fmt(x))) },
       openTraceMs: openMs,
       steppingMs: { p50: Number(fmt(percentile(stepping, 50))), p95: Number(fmt(percentile(stepping, 95))), max: Number(fmt(Math.max(...stepping))), samples: stepping.length },
+      pageJumpScrollingMs: { p50: Number(fmt(percentile(pageJumps, 50))), p95: Number(fmt(percentile(pageJumps, 95))), max: Number(fmt(Math.max(...pageJumps))), samples: pageJumps.length },
       scrollingMs: { p50: Number(fmt(percentile(scrolling, 50))), p95: Number(fmt(percentile(scrolling, 95))), max: Number(fmt(Math.max(...scrolling))), samples: scrolling.length },
       keyPresses: {
         total: presses,
@@ -198,7 +203,7 @@ async function main() {
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(
-      `\n10,000-record trace (${big.events.length} events): stepping p95 ${fmt(percentile(stepping, 95))} ms, scrolling p95 ${fmt(percentile(scrolling, 95))} ms; ` +
+      `\n10,000-record trace (${big.events.length} events): stepping p95 ${fmt(percentile(stepping, 95))} ms, scrolling p95 ${fmt(percentile(scrolling, 95))} ms (wheel notches; page jumps ${fmt(percentile(pageJumps, 95))} ms); ` +
         `first load ${fmt(load.median)} ms (median of ${load.runs.length}); open trace ${openMs} ms; main bundle ${main?.bytes} B, gzip ${main?.gzip} B; ` +
         `${slow.length}/${presses} real key presses took ≥16 ms to the next paint (a key the app ignores: ${baseline.length}/${presses}).`,
     );

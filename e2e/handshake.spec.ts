@@ -12,18 +12,21 @@ test('TLS 1.3 handshake stepped message by message, inspector and key schedule m
   // Walk the live handshake: each press of Step lets the engine produce the next message.
   const step = page.getByTestId('step-forward');
   const seen: string[] = [];
+  const snapshot = async () => `${await page.getByTestId('status').getAttribute('data-status')}|${await page.getByTestId('position').textContent()}`;
   for (let i = 0; i < 60; i++) {
     const status = await page.getByTestId('status').getAttribute('data-status');
     if (status === 'connected' || status === 'closed' || status === 'failed') break;
-    const before = await page.getByTestId('position').textContent();
-    if (status === 'paused') {
-      await step.click();
-      await expect(page.getByTestId('position')).not.toHaveText(before ?? '', { timeout: 15_000 }).catch(() => {});
-      const current = page.locator('.lrow[aria-current="step"]');
-      if (await current.count()) seen.push((await current.getAttribute('data-kind')) + ':' + (await current.innerText()));
-    } else {
+    if (status !== 'paused') {
       await page.waitForTimeout(100);
+      continue;
     }
+    const before = await snapshot();
+    await step.click();
+    // The engine goes on and pauses after the next message (or finishes): the page must show a change.
+    await expect.poll(snapshot, { timeout: 15_000 }).not.toBe(before);
+    await expect(page.getByTestId('status')).not.toHaveAttribute('data-status', 'connecting', { timeout: 15_000 });
+    const current = page.locator('.lrow[aria-current="step"]');
+    seen.push((await current.getAttribute('data-kind')) + ':' + (await current.innerText()));
   }
   await waitForStatus(page, 'connected');
   await shot(page, 'handshake-stepped');

@@ -43,9 +43,11 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
   const items: ReactNode[] = [];
+  // Keyed by slot, not by index: scrolling reuses the same DOM nodes instead of creating new ones.
+  const slots = Math.ceil(height / rowHeight) + 2 * overscan + 2;
   for (let i = first; i < last; i++) {
     items.push(
-      <div key={i} className="vrow" style={{ top: i * rowHeight, height: rowHeight }} role={role === 'list' ? 'listitem' : undefined}>
+      <div key={i % slots} className="vrow" style={{ top: i * rowHeight, height: rowHeight }} role={role === 'list' ? 'listitem' : undefined}>
         {renderRow(i)}
       </div>,
     );
