@@ -145,6 +145,20 @@ describe('openssl s_server interop', () => {
     await conn.close();
   });
 
+  it('client-cert-request breakpoint can decline even with a configured certificate (-verify 1 allows it)', async () => {
+    const s = await server(['-verify', '1']);
+    const { conn, rec } = await connect(s, {
+      clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 },
+      breakpoints: { clientCertRequest: true },
+      onBreak: async () => 'decline',
+    });
+    expect(conn.summary.clientCertificateRequested).toBe(true);
+    expect(conn.summary.clientCertificateSent).toBe(false);
+    const sent = rec.events.find((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Certificate') as { bytes: string };
+    expect(sent.bytes).toBe('0b000004' + '00' + '000000');
+    await conn.close();
+  });
+
   it('tickets and resumption (psk_dhe_ke with binder)', async () => {
     const s = await server(['-num_tickets', '2']);
     const first = await connect(s);
