@@ -1,7 +1,7 @@
 // startLab: the PKI plus one real server per scenario, all on loopback.
 import path from 'node:path';
 import type { LabPki } from './pki.ts';
-import { ensureLabPki, LAB_HOST } from './pki.ts';
+import { ensureLabPki } from './pki.ts';
 import type { LabScenario, ScenarioSpec } from './scenarios.ts';
 import { publicScenario, SCENARIOS } from './scenarios.ts';
 import { startNodeTlsScenario } from './node-tls-server.ts';
@@ -97,4 +97,3 @@ function startOne(spec: ScenarioSpec, pki: LabPki, address: string) {
   }
 }
 
-export const LAB_HOSTNAME = LAB_HOST;
