@@ -1,0 +1,58 @@
+// The leaf's identity: the server name against subjectAltName (never the CN), and the form of the CN.
+import ipaddr from 'ipaddr.js';
+import type { DecodedCertificate } from './certificate.ts';
+import { generalNameText, type GeneralName } from './extensions.ts';
+import { matchServerName, type ReferenceIdentity } from './hostname.ts';
+import { attributes, OID_CN } from './names.ts';
+import { fail, na, pass, type Step } from './step.ts';
+
+/**
+ * CA/B BR 7.1.4.3: a CN repeats a SAN entry in its canonical form. We reject CNs that are
+ * mangled forms of an address or name (non-canonical IP text, U-labels, a SAN entry with other
+ * letter case). A CN that simply names something else is tolerated: the BetterTLS suite expects
+ * it to be ignored, and the CN is never used for matching anyway.
+ */
+function commonNameProblem(cn: string, sans: GeneralName[]): string | undefined {
+  if (/[^\x20-\x7e]/.test(cn)) return `the subject CN "${cn}" is not ASCII; domain names must use A-labels`;
+  if (ipaddr.isValid(cn)) {
+    const addr = ipaddr.parse(cn);
+    const canonical = addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
+    if (canonical !== cn) return `the subject CN "${cn}" is an IP address not written in its canonical form (${canonical})`;
+  }
+  const lower = cn.toLowerCase();
+  const twin = sans.find((s) => s.type === 'dns' && s.value.toLowerCase() === lower && s.value !== cn);
+  if (twin) return `the subject CN "${cn}" differs from the subjectAltName entry "${(twin as { value: string }).value}" in letter case`;
+  return undefined;
+}
+
+export function leafIdentitySteps(leaf: DecodedCertificate, ctx: { purpose: 'server' | 'client' | 'any'; name?: ReferenceIdentity }): Step[] {
+  const steps: Step[] = [];
+  const sans = leaf.subjectAltNames ?? [];
+  if (ctx.purpose === 'server') {
+    const odd = attributes(leaf.subject, OID_CN)
+      .map((cn) => commonNameProblem(cn.text, sans))
+      .find((p) => p);
+    if (odd) steps.push(fail('commonName', 0, 'PROFILE_VIOLATION', odd));
+    else if (attributes(leaf.subject, OID_CN).length) steps.push(pass('commonName', 0, 'the subject CN is in a valid form (it is never used for matching)'));
+  }
+  if (ctx.purpose !== 'server') {
+    steps.push(na('hostname', 0, 'client certificates are not matched against a name'));
+    return steps;
+  }
+  if (!ctx.name) {
+    steps.push(na('hostname', 0, 'no name to check was given'));
+    return steps;
+  }
+  if (sans.length === 0) {
+    steps.push(fail('hostname', 0, 'HOSTNAME_MISMATCH', 'the certificate has no subjectAltName; the subject CN is never used'));
+    return steps;
+  }
+  const hit = matchServerName(sans, ctx.name);
+  const want = ctx.name.kind === 'dns' ? ctx.name.value : ctx.name.text;
+  steps.push(
+    hit
+      ? pass('hostname', 0, `${want} matches ${generalNameText(hit)}`)
+      : fail('hostname', 0, 'HOSTNAME_MISMATCH', `${want} matches none of ${sans.map(generalNameText).join(', ')}`),
+  );
+  return steps;
+}
