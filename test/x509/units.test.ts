@@ -1,0 +1,87 @@
+// Small pieces on their own: DER strictness, OIDs, names, host names, name-constraint matching.
+import { describe, expect, it } from 'vitest';
+import { decodeOid, DerError, readRoot } from '../../src/x509/der.ts';
+import { dnsNameMatches, isPublicSuffix, parseReferenceIdentity } from '../../src/x509/hostname.ts';
+import { decodeNameDer, nameWithin } from '../../src/x509/names.ts';
+import { classifySignatureAlgorithm } from '../../src/x509/algorithms.ts';
+
+const bytes = (...b: number[]) => new Uint8Array(b);
+
+describe('DER walker', () => {
+  it('refuses non-minimal and indefinite lengths, and trailing bytes', () => {
+    expect(() => readRoot(bytes(0x04, 0x81, 0x01, 0xaa))).toThrow(/shortest form/);
+    expect(() => readRoot(bytes(0x30, 0x80, 0x00, 0x00))).toThrow(/indefinite/);
+    expect(() => readRoot(bytes(0x05, 0x00, 0x00))).toThrow(/trailing/);
+    let caught: unknown;
+    try {
+      readRoot(bytes(0x30, 0x03, 0x02, 0x01));
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(DerError);
+    expect((caught as DerError).offset).toBe(0);
+  });
+
+  it('decodes OIDs, including large arcs', () => {
+    expect(decodeOid(bytes(0x55, 0x1d, 0x11))).toBe('2.5.29.17');
+    expect(decodeOid(bytes(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b))).toBe('1.2.840.113549.1.1.11');
+    expect(() => decodeOid(bytes(0x2a, 0x86))).toThrow(/truncated/);
+  });
+});
+
+describe('distinguished names', () => {
+  // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, value } } }
+  const cn = (tag: number, text: string) => {
+    const v = [...new TextEncoder().encode(text)];
+    const ava = [0x06, 0x03, 0x55, 0x04, 0x03, tag, v.length, ...v];
+    const set = [0x30, ava.length, ...ava];
+    const rdn = [0x31, set.length, ...set];
+    return new Uint8Array([0x30, rdn.length, ...rdn]);
+  };
+
+  it('compares case-insensitively with spaces folded, across string types', () => {
+    const a = decodeNameDer(cn(0x13, 'Example  CA'));
+    const b = decodeNameDer(cn(0x0c, ' example ca'));
+    expect(a.key).toBe(b.key);
+    expect(a.text).toBe('CN=Example  CA');
+    expect(nameWithin(a, b)).toBe(true);
+    expect(decodeNameDer(cn(0x0c, 'other')).key).not.toBe(a.key);
+  });
+});
+
+describe('host names', () => {
+  it('parses reference identities: names, IPv4, IPv6 with brackets; refuses junk', () => {
+    expect(parseReferenceIdentity('WWW.Example.COM.')).toEqual({ kind: 'dns', value: 'www.example.com' });
+    expect(parseReferenceIdentity('192.0.2.1')).toMatchObject({ kind: 'ip', text: '192.0.2.1' });
+    expect(parseReferenceIdentity('[::1]')).toMatchObject({ kind: 'ip', text: '::1' });
+    expect(parseReferenceIdentity('exa mple.com')).toBeUndefined();
+    expect(parseReferenceIdentity('foo_bar.example.com')).toBeUndefined();
+  });
+
+  it('applies the wildcard rules', () => {
+    expect(dnsNameMatches('*.example.com', 'a.example.com')).toBe(true);
+    expect(dnsNameMatches('*.example.com', 'example.com')).toBe(false);
+    expect(dnsNameMatches('*.example.com', 'a.b.example.com')).toBe(false);
+    expect(dnsNameMatches('a*.example.com', 'ab.example.com')).toBe(false);
+    expect(dnsNameMatches('*', 'com')).toBe(false);
+    expect(dnsNameMatches('*.com', 'example.com')).toBe(false);
+    expect(dnsNameMatches('Example.COM', 'example.com')).toBe(true);
+    expect(isPublicSuffix('co.uk')).toBe(true);
+    expect(isPublicSuffix('example.co.uk')).toBe(false);
+  });
+});
+
+describe('signature algorithms', () => {
+  it('classifies AlgorithmIdentifiers: strong, weak, malformed parameters', () => {
+    const alg = (oid: number[], params: number[] = []) => new Uint8Array([0x30, oid.length + 2 + params.length, 0x06, oid.length, ...oid, ...params]);
+    const sha256Rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+    const sha1Rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05];
+    const md5Rsa = [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x04];
+    const ecdsa256 = [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    expect(classifySignatureAlgorithm(alg(sha256Rsa, [0x05, 0x00]))).toMatchObject({ ok: true, algorithm: { kind: 'rsa-pkcs1', hash: 'SHA-256' } });
+    expect(classifySignatureAlgorithm(alg(sha1Rsa, [0x05, 0x00]))).toMatchObject({ ok: false, weak: true });
+    expect(classifySignatureAlgorithm(alg(md5Rsa, [0x05, 0x00]))).toMatchObject({ ok: false, weak: true });
+    expect(classifySignatureAlgorithm(alg(ecdsa256))).toMatchObject({ ok: true, algorithm: { kind: 'ecdsa', hash: 'SHA-256' } });
+    expect(classifySignatureAlgorithm(alg(ecdsa256, [0x05, 0x00]))).toMatchObject({ ok: false, weak: false });
+  });
+});
