@@ -63,7 +63,18 @@ export function socketTransport(socket: net.Socket): Transport {
     write(data) {
       return new Promise((resolve, reject) => {
         if (socket.destroyed || socket.writableEnded) return reject(new Error('socket closed'));
-        socket.write(data, (e) => (e ? reject(e) : resolve()));
+        // Handed to the stream: done, unless its buffer is full, then wait for it to drain (backpressure).
+        // A failed write also destroys the socket, which the next read or write reports.
+        if (socket.write(data)) return resolve();
+        const onDrain = () => {
+          socket.off('close', onClose);
+          resolve();
+        };
+        const onClose = () => {
+          socket.off('drain', onDrain);
+          reject(new Error('socket closed'));
+        };
+        socket.once('drain', onDrain).once('close', onClose);
       });
     },
     read() {
