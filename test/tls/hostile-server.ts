@@ -25,6 +25,8 @@ export interface Script {
   /** Force the group of the server's key share (its key is generated for the client's group). */
   shareGroup?: number;
   ccsAfterServerHello?: boolean;
+  /** How many ChangeCipherSpec records follow the ServerHello (default: 1 if ccsAfterServerHello). */
+  ccsCount?: number;
   eeExtensions?: Extension[];
   tamperSignature?: boolean;
   tamperFinished?: boolean;
@@ -130,7 +132,7 @@ async function serve(transport: Transport, script: Script): Promise<void> {
   const shBytes = encodeHandshake(serverHello).bytes;
   transcript.add(shBytes, 'ServerHello');
   await records.writeRecord(22, script.mutate ? script.mutate(0, Uint8Array.from(shBytes)) : shBytes);
-  if (script.ccsAfterServerHello) await records.writeChangeCipherSpec();
+  for (let i = 0; i < (script.ccsCount ?? (script.ccsAfterServerHello ? 1 : 0)); i++) await records.writeChangeCipherSpec();
 
   const schedule = new KeySchedule13(suite.hash, noEmit);
   await schedule.deriveEarlySecret();

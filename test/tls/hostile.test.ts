@@ -129,6 +129,11 @@ describe('hostile server', () => {
     await r.conn!.close();
   });
 
+  it('a flood of ChangeCipherSpec records → unexpected_message', async () => {
+    const r = await handshake({ ccsCount: 50 });
+    expectFailure(r, 'UNEXPECTED_MESSAGE', 'unexpected_message');
+  });
+
   it('oversized record → record_overflow', async () => {
     const big = new Uint8Array(5 + 16385 + 256 + 1);
     big.set([22, 3, 3, (16385 + 257) >> 8, (16385 + 257) & 0xff]);

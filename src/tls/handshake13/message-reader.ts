@@ -68,6 +68,7 @@ export class MessageReader {
   private bufferEpoch: Epoch = 'plaintext';
   /** ChangeCipherSpec is dropped only between the first ClientHello and the server's Finished (RFC 8446 §5). */
   ccsAllowed = true;
+  private ccsSeen = 0;
   /** How a complete message is decoded: TLS 1.2 swaps in its own decoder after its ServerHello. */
   decode: (bytes: Uint8Array) => DecodedHandshake = decodeHandshake;
   /** TLS 1.2: ChangeCipherSpec is a real protocol step; when set, every CCS record goes here instead. */
@@ -133,6 +134,8 @@ export class MessageReader {
           return undefined;
         }
         if (this.ccsAllowed && record.epoch === 'plaintext' && record.fragment.length === 1 && record.fragment[0] === 1) {
+          // A server sends one (after ServerHello or HelloRetryRequest); a stream of them is not compatibility.
+          if (++this.ccsSeen > 2) throw fail.unexpected('too many ChangeCipherSpec records during the handshake');
           this.emit({ kind: 'note', text: 'ChangeCipherSpec received and ignored (middlebox compatibility, RFC 8446 §5)' });
           return undefined;
         }
