@@ -126,7 +126,24 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   'fin12.verify_data': e('Finished verify_data', '12 bytes: PRF(master_secret, "client finished" or "server finished", hash of the handshake messages).', rfc(5246, '7.4.9')),
   'nst12.lifetime': e('Ticket lifetime hint', 'How many seconds the server suggests keeping the ticket.', rfc(5077, '3.3')),
   'nst12.ticket': e('Session ticket', 'The session state, encrypted by the server, for the client to present next time.', rfc(5077, '3.3')),
+  // Whole messages, keyed by the name a 'handshake' event carries: 'msg.' + name.
+  'msg.ClientHello': e('ClientHello', 'The client opens the handshake: its random, the cipher suites and groups it supports, a key share (its half of the Diffie-Hellman exchange, sent right away to save a round trip), and the server name.', rfc(8446, '4.1.2')),
+  'msg.ServerHello': e('ServerHello', 'The server picks the cipher suite and group and sends its own key share. From here both sides can compute the handshake keys; everything after this is encrypted.', rfc(8446, '4.1.3')),
+  'msg.HelloRetryRequest': e('HelloRetryRequest', 'A ServerHello with a special random: "send me a key share for this other group" (and maybe a cookie). The client sends a second ClientHello; the first is replaced by its hash in the transcript.', rfc(8446, '4.1.4')),
+  'msg.EncryptedExtensions': e('EncryptedExtensions', 'The server\'s answers to extensions that need no key exchange (ALPN, server name acknowledgement), already encrypted with the handshake keys.', rfc(8446, '4.3.1')),
+  'msg.CertificateRequest': e('CertificateRequest', 'The server asks the client to authenticate with a certificate and says which signature algorithms it accepts.', rfc(8446, '4.3.2')),
+  'msg.Certificate': e('Certificate', 'The certificate chain: the sender\'s own certificate first, then the certificates that link it to a trusted root.', rfc(8446, '4.4.2')),
+  'msg.CertificateVerify': e('CertificateVerify', 'A signature over the whole handshake so far with the certificate\'s private key: proof that the sender owns the certificate, not just a copy of it.', rfc(8446, '4.4.3')),
+  'msg.Finished': e('Finished', 'An HMAC over the whole handshake with a key from the handshake secret. When both Finished messages check out, the two sides agree on everything that was said.', rfc(8446, '4.4.4')),
+  'msg.NewSessionTicket': e('NewSessionTicket', 'After the handshake the server hands out a ticket; a later connection can present it to resume without a certificate exchange.', rfc(8446, '4.6.1')),
+  'msg.KeyUpdate': e('KeyUpdate', 'The sender switches to the next generation of traffic keys, so that no key protects too much data.', rfc(8446, '4.6.3')),
+  'msg.EndOfEarlyData': e('EndOfEarlyData', 'Marks the end of 0-RTT data sent before the handshake completed.', rfc(8446, '4.5')),
 };
+
+/** The explanation of a whole handshake message by its display name ("ClientHello", "HelloRetryRequest", ...). */
+export function explainMessage(name: string): Explanation | undefined {
+  return EXPLANATIONS[`msg.${name}`];
+}
 
 /** The explanation for a key, or undefined when the catalogue has none. */
 export function explain(key: string): Explanation | undefined {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldNode } from '../../src/trace/types.ts';
-import { EXPLANATIONS } from '../../src/trace/explain.ts';
+import { EXPLANATIONS, explainMessage } from '../../src/trace/explain.ts';
 import { Reader } from '../../src/tls/codec/reader.ts';
 import { Writer } from '../../src/tls/codec/writer.ts';
 import { TlsAlertError } from '../../src/tls/record/alerts.ts';
@@ -97,6 +97,8 @@ describe('codec', () => {
       });
     }
     expect(decodeHandshake(encodeHandshake(msgs[1]).bytes).name).toBe('HelloRetryRequest');
+    // Every message has a message-level explanation too.
+    for (const m of msgs) expect(explainMessage(decodeHandshake(encodeHandshake(m).bytes).name)).toBeDefined();
   });
 
   it('record field trees from the record layer are explained too', () => {
