@@ -107,25 +107,7 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   'record.encrypted_record': e('Encrypted record', 'AEAD ciphertext of the content, its real content type and optional zero padding. The nonce is the per-direction IV XOR the record sequence number.', rfc(8446, '5.2')),
   'record.auth_tag': e('Authentication tag', 'The last 16 bytes: proof that the record was not altered. A record whose tag does not verify ends the connection with bad_record_mac.', rfc(8446, '5.2')),
 
-  // TLS 1.2 messages (RFC 5246 and its ECC/DHE companions)
-  'ske.params': e('Server key exchange parameters', 'The server\'s ephemeral Diffie-Hellman parameters, signed with its certificate key so the client knows they come from the server.', rfc(5246, '7.4.3')),
-  'ske.curve_type': e('Curve type', '3 = named_curve: the curve is given by its registered number.', rfc(8422, '5.4')),
-  'ske.named_curve': e('Named curve', 'The elliptic curve of the server\'s ephemeral key.', rfc(8422, '5.4')),
-  'ske.ec_public': e('Server ECDH public key', 'The server\'s ephemeral elliptic-curve public key for this connection.', rfc(8422, '5.4')),
-  'ske.dh_p': e('DH prime p', 'The prime modulus of the finite-field Diffie-Hellman group the server chose.', rfc(5246, '7.4.3')),
-  'ske.dh_g': e('DH generator g', 'The generator of the Diffie-Hellman group.', rfc(5246, '7.4.3')),
-  'ske.dh_ys': e('Server DH public value', 'g^X mod p for the server\'s secret X.', rfc(5246, '7.4.3')),
-  'ske.signature': e('ServerKeyExchange signature', 'The server\'s signature over both randoms and the key exchange parameters.', rfc(5246, '7.4.3')),
-  'cke.ecdh': e('Client ECDH public key', 'The client\'s ephemeral elliptic-curve public key; with the server\'s it gives the pre-master secret.', rfc(8422, '5.7')),
-  'cke.dh': e('Client DH public value', 'g^Y mod p for the client\'s secret Y.', rfc(5246, '7.4.7.2')),
-  'cke.rsa': e('Encrypted pre-master secret', 'RSA key exchange: 48 secret bytes encrypted to the server\'s certificate key. No forward secrecy: whoever later gets the server key can decrypt recorded traffic.', rfc(5246, '7.4.7.1')),
-  'cr12.types': e('Certificate types', 'Which kinds of client certificate key the server accepts (RSA, ECDSA, ...).', rfc(5246, '7.4.4')),
-  'cr12.authorities': e('Certificate authorities', 'The names of CAs whose certificates the server would accept from the client.', rfc(5246, '7.4.4')),
-  'cr12.authority': e('Certificate authority', 'One distinguished name of an acceptable CA.', rfc(5246, '7.4.4')),
-  'cv12.signature': e('CertificateVerify signature', 'The client\'s signature over all handshake messages so far, proving it holds its certificate\'s key.', rfc(5246, '7.4.8')),
-  'fin12.verify_data': e('Finished verify_data', '12 bytes: PRF(master_secret, "client finished" or "server finished", hash of the handshake messages).', rfc(5246, '7.4.9')),
-  'nst12.lifetime': e('Ticket lifetime hint', 'How many seconds the server suggests keeping the ticket.', rfc(5077, '3.3')),
-  'nst12.ticket': e('Session ticket', 'The session state, encrypted by the server, for the client to present next time.', rfc(5077, '3.3')),
+
   // Whole messages, keyed by the name a 'handshake' event carries: 'msg.' + name.
   'msg.ClientHello': e('ClientHello', 'The client opens the handshake: its random, the cipher suites and groups it supports, a key share (its half of the Diffie-Hellman exchange, sent right away to save a round trip), and the server name.', rfc(8446, '4.1.2')),
   'msg.ServerHello': e('ServerHello', 'The server picks the cipher suite and group and sends its own key share. From here both sides can compute the handshake keys; everything after this is encrypted.', rfc(8446, '4.1.3')),
