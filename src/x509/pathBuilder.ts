@@ -60,7 +60,19 @@ export interface BuildOutcome {
   depthExceeded: boolean;
   workExhausted: boolean;
   work: number;
+  /** The first links examined and what became of each (for the trace; bounded). */
+  log: LinkLogEntry[];
 }
+
+export interface LinkLogEntry {
+  child: DecodedCertificate;
+  candidate: DecodedCertificate;
+  anchor: boolean;
+  outcome: 'followed' | 'in path already' | 'key identifier differs' | 'too deep' | 'signature invalid' | 'path refused' | 'path accepted';
+}
+
+/** How many link attempts the log keeps. */
+export const LINK_LOG_LIMIT = 32;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -96,7 +108,10 @@ export async function buildPaths(
     list.push(c);
     bySubject.set(c.subject.key, list);
   }
-  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0 };
+  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0, log: [] };
+  const note = (child: DecodedCertificate, cand: PathNode, outcome: LinkLogEntry['outcome']) => {
+    if (out.log.length < LINK_LOG_LIMIT) out.log.push({ child, candidate: cand.cert, anchor: cand.anchor, outcome });
+  };
 
   // A leaf that is itself an anchor is trusted directly.
   if (store.has(leaf)) {
@@ -119,32 +134,39 @@ export async function buildPaths(
         return false;
       }
       out.work++;
-      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && sameBytes(p.cert.spki, cand.cert.spki)))) continue;
+      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && sameBytes(p.cert.spki, cand.cert.spki)))) {
+        note(current, cand, 'in path already');
+        continue;
+      }
       const aki = current.authorityKeyId?.keyId;
       const ski = cand.cert.subjectKeyId;
-      if (aki && ski && !sameBytes(aki, ski)) continue;
+      if (aki && ski && !sameBytes(aki, ski)) {
+        note(current, cand, 'key identifier differs');
+        continue;
+      }
       const next = [...path, cand];
-      if (!cand.anchor && countIntermediates(next) > limits.maxDepth) {
+      if (countIntermediates(next) > limits.maxDepth) {
         out.depthExceeded = true;
+        note(current, cand, 'too deep');
         continue;
       }
       const verdict = await sigs.link(current, cand.cert);
       if (verdict === 'invalid') {
         out.badSignature ??= { child: current, issuer: cand.cert };
+        note(current, cand, 'signature invalid');
         continue;
       }
       if (cand.anchor) {
-        if (countIntermediates(next) > limits.maxDepth) {
-          out.depthExceeded = true;
-          continue;
-        }
         if (await accept(next)) {
+          note(current, cand, 'path accepted');
           out.accepted = next;
           return true;
         }
+        note(current, cand, 'path refused');
         out.refused.push(next);
         continue;
       }
+      note(current, cand, 'followed');
       if (await extend(next)) return true;
       if (out.workExhausted) return false;
     }

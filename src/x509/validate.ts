@@ -157,6 +157,19 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     tried.set(path, pathSteps);
     return pathSteps.every((s) => s.ok !== false);
   });
+  // How the issuer of each certificate was looked for (decoys, cycles, alternatives), first links only.
+  for (const link of outcome.log) {
+    const followed = link.outcome === 'followed' || link.outcome === 'path accepted';
+    report({
+      check: 'issuerCandidate',
+      certificate: -1,
+      ok: followed ? true : null,
+      detail: `issuer of "${link.child.subject.text}": ${link.anchor ? 'trust anchor' : 'offered'} "${link.candidate.subject.text}" — ${link.outcome}`,
+    });
+  }
+  if (outcome.work > outcome.log.length) {
+    report({ check: 'issuerCandidate', certificate: -1, ok: null, detail: `${outcome.work - outcome.log.length} more link(s) examined, not listed` });
+  }
   stats.work = outcome.work;
   stats.signatures = sigs.count;
   stats.pathsTried = tried.size;

@@ -56,6 +56,10 @@ describe('a valid chain', () => {
     const r = await run({ leaf: leaf.der, intermediates: [b.der, decoy.der, aByB.der, inter.der], anchors: [root.der], name: 'example.com' });
     expect(r.ok).toBe(true);
     expect(r.path.map((p) => p.subject)).toEqual(['CN=example.com', 'CN=Inter', 'CN=Root']);
+    // The trace tells how the decoy was set aside.
+    const candidates = r.steps.filter((s) => s.check === 'issuerCandidate').map((s) => s.detail);
+    expect(candidates.some((d) => /"CN=Inter" — key identifier differs/.test(d))).toBe(true);
+    expect(candidates.some((d) => /trust anchor "CN=Root" — path accepted/.test(d))).toBe(true);
   });
 
   it('accepts any supplied anchor, even an intermediate that is not self-signed', async () => {
