@@ -70,7 +70,6 @@ export function readExtensions(r: Reader, ctx: ExtensionContext): Extension[] {
 }
 
 function readExtension(r: Reader, ctx: ExtensionContext): Extension {
-  const start = r.offset;
   let ext!: Extension;
   r.group('extension', undefined, () => {
     const code = r.u16('type', 'ext.type', (n) => `${extensionName(n)} (${n})`);
@@ -81,7 +80,6 @@ function readExtension(r: Reader, ctx: ExtensionContext): Extension {
     ext = r.sub(end, (d) => readExtensionBody(d, code, ctx), extensionName(code));
     ext.data = data;
   });
-  void start;
   r.annotateLast(extensionName(ext.code));
   return ext;
 }
