@@ -8,7 +8,7 @@ import { describeFailure } from '../tls/errors.ts';
 import { keyLogText } from '../tls/keylog.ts';
 import { groupByName, suiteByName, type GroupName } from '../tls/suites.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
-import { TraceRecorder } from '../trace/recorder.ts';
+import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
 import { utf8 } from '../util/bytes.ts';
@@ -30,6 +30,7 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --insecure          report certificate failures but carry on (exit status stays non-zero)
   --timeout MS        give up after MS milliseconds (default 10000)
   --verbose           also show every record and transcript hash
+  --replay FILE       walk through a saved trace (from --trace) again, with no network
   --json              print a JSON object (an array of two with --reconnect)
 
 exit status: 0 verified handshake; 1 TLS failure; 2 usage; 3 certificate not verified; 4 connection failed or timed out
@@ -191,6 +192,21 @@ function exitCode(r: ConnectionResult): number {
   return 1;
 }
 
+/** --replay: the same annotated walk, read from a saved trace file instead of a live connection. */
+function replay(file: string, verbose: boolean): number {
+  let trace;
+  try {
+    trace = parseTraceFile(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    process.stderr.write(`tls-lens connect: cannot replay ${file}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const color = process.stdout.isTTY === true;
+  process.stdout.write(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)\n`));
+  for (const e of trace.events) for (const line of renderEvent(e, { color, verbose })) process.stdout.write(line + '\n');
+  return 0;
+}
+
 export async function run(args: string[]): Promise<number> {
   let parsed;
   try {
@@ -215,6 +231,7 @@ export async function run(args: string[]): Promise<number> {
         verbose: { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
+        replay: { type: 'string' },
       },
     });
   } catch (e) {
@@ -226,6 +243,7 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (v.replay) return replay(v.replay, !!v.verbose);
   const target = positionals.length === 1 ? parseTarget(positionals[0]) : null;
   if (!target) {
     process.stderr.write(`tls-lens connect: give exactly one HOST:PORT\n\n${HELP}`);

@@ -63,6 +63,12 @@ describe('tls-lens connect', () => {
     expect(lines.filter((l) => l.startsWith('CLIENT_HANDSHAKE_TRAFFIC_SECRET')).length).toBe(2);
     const saved = parseTraceFile(fs.readFileSync(trace, 'utf8'));
     expect(keyLogLines(saved.events)).toEqual(lines);
+    // The saved trace replays with no network: the same walk, both connections.
+    const replayed = await cli(['--replay', trace]);
+    expect(replayed.code).toBe(0);
+    expect(replayed.stdout).toMatch(/replaying 127\.0\.0\.1:\d+/);
+    expect(replayed.stdout.match(/→ client ClientHello/g)?.length).toBe(2);
+    expect(replayed.stdout).toMatch(/resumed handshake/);
   });
 
   it('HelloRetryRequest shows in --json (groups and key share chosen on the command line)', async () => {
