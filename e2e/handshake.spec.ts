@@ -105,6 +105,17 @@ test('TLS 1.3 handshake stepped message by message, inspector and key schedule m
   await shot(page, 'handshake-certificates');
   await expectAccessible(page, 'the certificates view');
 
+  // KeyUpdate: the client's message on the ladder, and the next generation of its traffic secret.
+  await expect(page.getByTestId('status')).toContainText('TLSv1.3');
+  const keysBefore = keys.length;
+  await page.getByTestId('key-update').click();
+  await expect(page.locator('.lrow.from-client[data-kind="handshake"]', { hasText: 'KeyUpdate' })).toBeVisible();
+  // The next secret is derived just after the message goes out.
+  await expect
+    .poll(async () => (await savedTrace(page)).events.filter((e) => e.kind === 'key' && e.name.includes('next_application_traffic_secret')).length, { timeout: 10_000 })
+    .toBeGreaterThan(0);
+  expect((await savedTrace(page)).events.filter((e) => e.kind === 'key').length).toBeGreaterThan(keysBefore);
+
   // Application data both ways once connected: the lab server answers an HTTP request.
   await page.getByTestId('send-button').click();
   const reply = page.locator('.lrow.from-server[data-kind="app-data"]').first();

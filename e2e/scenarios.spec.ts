@@ -178,3 +178,22 @@ test('a link to a lab session reconnects and reopens the same step and panel', a
   await expect(page.getByRole('tab', { name: 'Key schedule' })).toHaveAttribute('aria-selected', 'true');
   await shot(page, 'link-reopens-lab-session');
 });
+
+test('TLS 1.2 renegotiation started by the server: a second handshake under the first one\'s keys', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'renegotiation-tls12');
+  await waitForStatus(page, 'connected');
+  await expect(page.getByTestId('status')).toContainText('TLSv1.2');
+  // The lab server asks for a new handshake when the first application data arrives.
+  await page.getByTestId('send-button').click();
+  await expect(page.locator('.lrow.from-server[data-kind="handshake"]', { hasText: 'HelloRequest' })).toBeVisible();
+  await expect(page.locator('.lrow.from-client.ep-application[data-kind="handshake"]', { hasText: 'ClientHello' })).toBeVisible();
+  await expect(page.locator('.lrow.from-server[data-kind="app-data"]').first()).toBeVisible();
+  const trace = await savedTrace(page);
+  expect(handshakeNames(trace.events).filter((n) => n === 'ClientHello')).toHaveLength(2);
+  // The renegotiation's records are protected with TLS 1.2 GCM: salt ‖ explicit nonce, recomputed.
+  await page.locator('.lrow.from-client.ep-application[data-kind="handshake"]', { hasText: 'ClientHello' }).click();
+  await expect(page.getByTestId('record-details').first()).toContainText('salt ‖ explicit nonce');
+  await expect(page.getByTestId('record-details').first()).toContainText('✓ recomputed');
+  await shot(page, 'tls12-renegotiated');
+});

@@ -62,6 +62,7 @@ function StatusLine() {
   const source = useTrace((s) => s.source);
   const replayName = useTrace((s) => s.replayName);
   const target = useTrace((s) => s.target);
+  const summary = useTrace((s) => s.summary);
   return (
     <div className="status" data-testid="status" data-status={status} aria-live="polite">
       {status === 'connecting' && <progress aria-label="Connecting" />}
@@ -71,6 +72,7 @@ function StatusLine() {
         <span>
           {target}: {status}
           {detail ? ` — ${detail}` : ''}
+          {summary && status === 'connected' ? ` (${[summary.version, summary.cipherSuite, summary.group, summary.alpn && `ALPN ${summary.alpn}`, summary.resumed && 'resumed'].filter(Boolean).join(', ')})` : ''}
         </span>
       ) : (
         <span>No session</span>
@@ -87,6 +89,7 @@ export function App() {
   const error = useTrace((s) => s.error);
   const source = useTrace((s) => s.source);
   const status = useTrace((s) => s.status);
+  const summary = useTrace((s) => s.summary);
   const fileInput = useRef<HTMLInputElement>(null);
   const initial = useRef(readUrlState());
 
@@ -153,10 +156,16 @@ export function App() {
           <button type="button" onClick={() => useTrace.getState().setShowConnect(!showConnect)} aria-expanded={showConnect} data-testid="toggle-connect">
             {showConnect ? 'Hide connect' : 'Connect…'}
           </button>
-          {source === 'live' && (status === 'connected' || status === 'paused') && (
+          {source === 'live' && status === 'connected' && (
             <>
-              <button type="button" onClick={() => engine.keyUpdate(true)}>Key update</button>
-              <button type="button" onClick={() => engine.close()}>Close</button>
+              {summary?.version === 'TLSv1.3' && (
+                <button type="button" onClick={() => engine.keyUpdate(true)} data-testid="key-update">
+                  Key update
+                </button>
+              )}
+              <button type="button" onClick={() => engine.close()} data-testid="close-connection">
+                Close
+              </button>
             </>
           )}
           <button type="button" onClick={() => fileInput.current?.click()} data-testid="open-trace">

@@ -44,6 +44,9 @@ function onMessage(msg: FromWorker) {
     case 'error':
       s.setError(msg.message);
       break;
+    case 'summary':
+      useTrace.setState({ summary: msg.summary });
+      break;
   }
 }
 
@@ -80,6 +83,9 @@ export const engine = {
   },
   keyUpdate(requestPeer: boolean) {
     post({ type: 'key-update', requestPeer });
+  },
+  renegotiate() {
+    post({ type: 'renegotiate' });
   },
   close() {
     post({ type: 'close' });

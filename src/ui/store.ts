@@ -3,6 +3,7 @@
 // `revision` changes on every append so subscribers re-render without copying 10,000 events.
 import { create } from 'zustand';
 import type { TraceEvent, TraceFile } from '../trace/types.ts';
+import type { ConnectionSummary } from '../worker/messages.ts';
 import { RowBuilder, type Row } from './rows.ts';
 
 export type Status = 'idle' | 'connecting' | 'connected' | 'paused' | 'closed' | 'failed' | 'replay';
@@ -28,6 +29,8 @@ export interface TraceState {
   /** Plain-words error for the person; the trace up to the failure stays. */
   error?: string;
   source: 'none' | 'live' | 'replay';
+  /** What the live connection agreed (status line only; views read the trace). */
+  summary?: ConnectionSummary;
   target?: string;
   replayName?: string;
   panel: PanelId;
@@ -70,7 +73,7 @@ export const useTrace = create<TraceState>((set, get) => ({
 
   reset(source, target) {
     builder = new RowBuilder();
-    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined });
+    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined });
   },
 
   append(incoming) {

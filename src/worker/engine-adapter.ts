@@ -8,7 +8,7 @@ import { isStartTlsProtocol, runStartTls } from '../starttls/index.ts';
 import { pemToDer } from '../x509/pem.ts';
 import { createVerifier } from '../x509/verifier.ts';
 import { fromHex } from '../util/bytes.ts';
-import type { ConnectRequest } from './messages.ts';
+import type { ConnectRequest, ConnectionSummary } from './messages.ts';
 
 export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: 'lab' };
 
@@ -22,7 +22,9 @@ export interface EngineSession {
   write(data: Uint8Array): Promise<void>;
   read(): Promise<Uint8Array | null>;
   keyUpdate(requestPeer: boolean): Promise<void>;
+  renegotiate(): Promise<void>;
   close(): Promise<void>;
+  summary: ConnectionSummary;
 }
 
 const PAGE_NAMES: Record<EngineBreak['breakpoint'], BreakInfo['breakpoint']> = {
@@ -97,6 +99,14 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
     write: (data) => conn.write(data),
     read: () => conn.read(),
     keyUpdate: (requestPeer) => conn.keyUpdate(requestPeer),
+    renegotiate: () => conn.renegotiate(),
     close: () => conn.close(),
+    summary: {
+      version: conn.summary.version,
+      cipherSuite: conn.summary.cipherSuite,
+      group: conn.summary.group,
+      alpn: conn.summary.alpn,
+      resumed: conn.summary.resumed,
+    },
   };
 }

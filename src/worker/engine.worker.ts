@@ -74,6 +74,9 @@ async function connect(req: ConnectRequest) {
     transport = await WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
     status('connecting', 'handshake in progress');
     session = await runEngine(req, transport, recorder, onBreak);
+    scope.postMessage({ type: 'summary', summary: session.summary });
+    // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
+    mode = 'end';
     status('connected', 'handshake complete');
     if (req.sendAfterHandshake) await session.write(new TextEncoder().encode(req.sendAfterHandshake.replace(/\\r\\n|\\n/g, '\r\n')));
     void readLoop(session);
@@ -129,6 +132,9 @@ scope.onmessage = (ev) => {
       break;
     case 'key-update':
       session?.keyUpdate(msg.requestPeer).catch((e) => fail(e));
+      break;
+    case 'renegotiate':
+      session?.renegotiate().catch((e) => fail(e));
       break;
     case 'close':
       session?.close().then(() => status('closed', 'closed by you'), (e) => fail(e));

@@ -49,6 +49,7 @@ export type ToWorker =
   | { type: 'client-cert'; choice: 'lab' | 'decline' }
   | { type: 'send'; text: string }
   | { type: 'key-update'; requestPeer: boolean }
+  | { type: 'renegotiate' }
   | { type: 'close' };
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
@@ -58,4 +59,14 @@ export type FromWorker =
   | { type: 'status'; status: WorkerStatus; detail?: string }
   | { type: 'paused'; breakpoint: string; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
+  | { type: 'summary'; summary: ConnectionSummary }
   | { type: 'error'; message: string; code?: string };
+
+/** What was agreed, for the status line (the trace holds the same facts message by message). */
+export interface ConnectionSummary {
+  version: string;
+  cipherSuite: string | null;
+  group: string | null;
+  alpn: string | null;
+  resumed: boolean;
+}

@@ -197,7 +197,11 @@ function RecordDetails({ record }: { record: RecordEvent }) {
   const version = header.slice(2, 6);
   const length = parseInt(header.slice(6, 10), 16);
   const p = record.protection;
-  const computed = p ? nonceFromIv(p.iv, record.seq) : '';
+  // TLS 1.2 AES-GCM: a 4-byte salt from the key block followed by the 8-byte explicit nonce sent in the
+  // record (RFC 5288 §3). TLS 1.3 and ChaCha20-Poly1305: the IV XOR the sequence number (RFC 8446 §5.3).
+  const saltAndExplicit = !!p && p.iv.length === 8;
+  const computed = !p || !p.nonce ? '' : saltAndExplicit ? p.iv + record.bytes.slice(10, 26) : nonceFromIv(p.iv, record.seq);
+  const nonceLabel = saltAndExplicit ? 'Nonce = salt ‖ explicit nonce' : 'Nonce = IV xor seq';
   return (
     <div className="record-details" data-testid="record-details">
       <h3>
@@ -216,10 +220,14 @@ function RecordDetails({ record }: { record: RecordEvent }) {
             <dd><code>{p.iv}</code></dd>
             <dt>Sequence number</dt>
             <dd>{record.seq}</dd>
-            <dt>Nonce = IV xor seq</dt>
-            <dd>
-              <code data-testid="nonce">{p.nonce}</code> {computed === p.nonce ? <span className="ok">✓ recomputed</span> : <span className="bad">✗ recomputed {computed}</span>}
-            </dd>
+            {p.nonce ? (
+              <>
+                <dt>{nonceLabel}</dt>
+                <dd>
+                  <code data-testid="nonce">{p.nonce}</code> {computed === p.nonce ? <span className="ok">✓ recomputed</span> : <span className="bad">✗ recomputed {computed}</span>}
+                </dd>
+              </>
+            ) : null}
             <dt>Additional data</dt>
             <dd><code>{p.aad}</code></dd>
             <dt>Ciphertext</dt>
