@@ -3,7 +3,7 @@
 import { AsnParser } from '@peculiar/asn1-schema';
 import { Validity } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/signature.ts';
-import { children, DerError, readRoot, valueOf, wholeOf, type DerNode } from './der.ts';
+import { children, decodeOid, DerError, readRoot, valueOf, wholeOf, type DerNode } from './der.ts';
 import {
   decodeAuthorityKeyIdentifier,
   decodeBasicConstraints,
@@ -22,7 +22,6 @@ import {
   type NameConstraints,
 } from './extensions.ts';
 import { decodeName, type DistinguishedName } from './names.ts';
-import { decodeOid } from './der.ts';
 
 export interface RawExtension {
   oid: string;
