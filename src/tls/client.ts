@@ -327,7 +327,8 @@ export class Tls13Connection {
     try {
       item = await this.ctx.reader.nextAny();
       if (item === null) {
-        if (quietEof) return false;
+        // After our own close the stream ends by design; only an unannounced end from the server is truncation.
+        if (quietEof || this.closeSent) return false;
         throw new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short');
       }
       if ('kind' in item && item.kind === 'app-data') {
@@ -350,6 +351,8 @@ export class Tls13Connection {
       return true;
     } catch (e) {
       const err = toEngineError(e);
+      // A read that fails because we closed the connection ourselves is not an error.
+      if (this.closeSent && err instanceof TlsError && err.code === 'CLOSED') return false;
       if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
         this.closeSent = true;
         await sendAlert(this.ctx.channel, this.emit, err.alert, 'fatal');

@@ -291,6 +291,17 @@ describe('hostile server', () => {
     await r.conn!.close();
   });
 
+  it('closing while a read is pending ends that read quietly (no TRUNCATED, no error event)', async () => {
+    const r = await handshake({ after: async (s) => void (await s.records.readRecord().catch(() => null)) });
+    const conn = r.conn!;
+    const pending = conn.read();
+    await new Promise((res) => setTimeout(res, 20));
+    await conn.close();
+    expect(await pending).toBeNull();
+    expect(r.events.filter((e) => e.kind === 'error')).toEqual([]);
+    expect(r.events.some((e) => e.kind === 'alert' && e.direction === 'client' && e.name === 'close_notify')).toBe(true);
+  });
+
   it('record padding: protected records carry the requested padding', async () => {
     const r = await handshake({}, { padding: 100 });
     expect(r.error).toBeNull();
