@@ -174,6 +174,19 @@ describe('openssl s_server interop', () => {
     await second.conn.close();
   });
 
+  it('a ticket the server does not know: it declines the PSK and a full handshake follows', async () => {
+    const a = await server(['-num_tickets', '1']);
+    const first = await connect(a);
+    const session = await first.conn.waitForSession(3000);
+    await first.conn.close();
+    const b = await server([]);
+    const { conn, rec } = await connect(b, { session });
+    expect(rec.events.some((e) => e.kind === 'key' && e.name === 'psk_binder')).toBe(true);
+    expect(conn.summary.resumed).toBe(false);
+    expect(conn.summary.certificate.verified).toBe(true);
+    await conn.close();
+  });
+
   it('KeyUpdate from the server (update_requested) and one initiated by the client', async () => {
     const s = await server([]);
     const { conn, rec } = await connect(s);
