@@ -2,6 +2,8 @@
 // schedule are checked against the trace the page saves.
 import { expect, test } from '@playwright/test';
 import type { HandshakeMessageEvent, KeyScheduleEvent, RecordEvent } from '../src/trace/types.ts';
+import { explain } from '../src/trace/explain.ts';
+import type { FieldNode } from '../src/trace/types.ts';
 import { connectScenario, expectAccessible, openApp, openPanel, savedTrace, shot, waitForStatus } from './helpers.ts';
 
 test('TLS 1.3 handshake stepped message by message, inspector and key schedule match the trace', async ({ page }) => {
@@ -67,6 +69,29 @@ test('TLS 1.3 handshake stepped message by message, inspector and key schedule m
       await expect(page.getByTestId('record-details').first()).toContainText('✓ recomputed');
     }
   }
+  // Field → bytes: selecting the ClientHello's random lights exactly its span and shows the catalogue's words.
+  const hello = messages[0];
+  const findField = (list: FieldNode[], key: string): FieldNode | undefined => {
+    for (const f of list) {
+      if (f.explain === key) return f;
+      const inner = f.children && findField(f.children, key);
+      if (inner) return inner;
+    }
+    return undefined;
+  };
+  const random = findField(hello.fields, 'ch.random')!;
+  expect(random).toBeDefined();
+  await rows.nth(0).click();
+  await page.locator(`[data-testid="fieldtree"] button[data-field="${random.name}"]`).first().click();
+  const lit = await page.locator('[data-testid="hexdump"] .byte.on').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-offset'))));
+  expect(lit[0]).toBe(random.start);
+  expect(lit.at(-1)).toBe(Math.min(random.end, 16 * 24) - 1);
+  const entry = explain('ch.random')!;
+  await expect(page.getByTestId('explain')).toContainText(entry.title);
+  await expect(page.getByTestId('explain')).toContainText(entry.text);
+  await expect(page.getByTestId('explain').getByRole('link')).toHaveAttribute('href', entry.url);
+  await shot(page, 'handshake-clienthello-random');
+
   await page.locator('.lrow[data-kind="handshake"]', { hasText: 'EncryptedExtensions' }).click();
   await shot(page, 'handshake-inspector');
   await expectAccessible(page, 'the ladder and the message inspector');
@@ -102,6 +127,12 @@ test('TLS 1.3 handshake stepped message by message, inspector and key schedule m
   await openPanel(page, 'Certificates');
   await expect(page.getByTestId('cert-verdict')).toContainText('verified');
   await expect(page.getByTestId('cert-details')).toBeVisible();
+  await expect(page.getByTestId('cert-details')).toContainText('lab.tls-lens.test');
+  // ASN.1 ↔ bytes: a byte of the certificate selects the narrowest ASN.1 element holding it.
+  const certHex = page.getByTestId('cert-details').getByTestId('hexdump');
+  await certHex.locator('.byte[data-offset="4"]').click();
+  await expect(page.locator('.asn1 button[aria-pressed="true"]')).toHaveCount(1);
+  await expect(certHex.locator('.byte[data-offset="4"]')).toHaveClass(/on/);
   await shot(page, 'handshake-certificates');
   await expectAccessible(page, 'the certificates view');
 
