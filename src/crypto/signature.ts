@@ -135,9 +135,28 @@ const subtle = () => globalThis.crypto.subtle;
 const KEY_CACHE_SIZE = 256;
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
+function hexOf(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += bytes[i].toString(16).padStart(2, '0');
+  return s;
+}
+
+/** describePublicKey, remembered per SPKI alongside the imported keys. */
+const infoCache = new Map<string, PublicKeyInfo>();
+
+function describeCached(spkiDer: Uint8Array): PublicKeyInfo {
+  const id = hexOf(spkiDer);
+  let info = infoCache.get(id);
+  if (!info) {
+    info = describePublicKey(spkiDer);
+    infoCache.set(id, info);
+    if (infoCache.size > KEY_CACHE_SIZE) infoCache.delete(infoCache.keys().next().value!);
+  }
+  return info;
+}
+
 function importVerifyKey(spkiDer: Uint8Array, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
-  let id = JSON.stringify(algorithm) + '|';
-  for (let i = 0; i < spkiDer.length; i++) id += spkiDer[i].toString(16).padStart(2, '0');
+  const id = JSON.stringify(algorithm) + '|' + hexOf(spkiDer);
   const hit = keyCache.get(id);
   if (hit) {
     keyCache.delete(id);
@@ -161,7 +180,7 @@ export async function verifySignature(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const info = describePublicKey(spkiDer);
+  const info = describeCached(spkiDer);
   switch (algorithm.kind) {
     case 'rsa-pkcs1': {
       if (info.type !== 'rsa') throw new Error(`an RSA signature needs an RSA key, not ${info.type}`);
