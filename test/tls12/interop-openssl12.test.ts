@@ -81,6 +81,25 @@ describe('TLS 1.2 against openssl s_server', () => {
     await exchange(s, conn, 'both');
     await conn.close();
   });
+  for (const [group, name] of [['P-256', 'secp256r1'], ['P-384', 'secp384r1'], ['X25519', 'x25519']] as const) {
+    it(`ECDHE over ${name}: the server's curve from its ServerKeyExchange`, async () => {
+      const s = await server(['-groups', group]);
+      const { conn, rec } = await connect12(pki, s.port);
+      expect(conn.summary.group).toBe(name);
+      expect(rec.events.some((e) => e.kind === 'key-exchange' && e.group === name)).toBe(true);
+      await exchange(s, conn, name);
+      await conn.close();
+    });
+  }
+
+  it('RSA PKCS#1 v1.5 signature on the ServerKeyExchange (rsa_pkcs1_sha256, still common in TLS 1.2)', async () => {
+    const s = await server(['-sigalgs', 'RSA+SHA256'], { rsa: true });
+    const { conn, rec } = await connect12(pki, s.port, { suites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] });
+    expect(conn.summary.signatureScheme).toBe('rsa_pkcs1_sha256');
+    expect(rec.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.scheme === 'rsa_pkcs1_sha256' && e.ok)).toBe(true);
+    await conn.close();
+  });
+
   it('resumption by session ticket (RFC 5077): abbreviated handshake, no certificate, same master secret', async () => {
     const s = await server([]);
     const first = await connect12(pki, s.port);
