@@ -7,6 +7,7 @@ import { connectTls, type TlsClientOptions, type TlsConnection, type TlsSession 
 import { describeFailure } from '../tls/errors.ts';
 import { keyLogText } from '../tls/keylog.ts';
 import { groupByName, suiteByName, type GroupName } from '../tls/suites.ts';
+import { suite12ByName } from '../tls/suites12.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
 import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
@@ -23,7 +24,10 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --suites s,...      TLS 1.3 cipher suites (IANA names) to offer
   --ca FILE           PEM trust anchors (default: the Mozilla root store)
   --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM)
-  --reconnect         connect a second time, resuming with a session ticket
+  --reconnect         connect a second time, resuming with a session ticket (TLS 1.2: ticket or session id)
+  --tls1.2            offer TLS 1.2 only (same as --versions 1.2)
+  --versions LIST     versions to offer: 1.3, 1.2 or 1.3,1.2 (one ClientHello offering both; default 1.3)
+  --renegotiate       TLS 1.2: renegotiate once after the handshake (RFC 5746 secure renegotiation only)
   --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
   --keylog FILE       append NSS key log lines (for Wireshark)
   --trace FILE        save the trace (JSON) for replay
@@ -57,6 +61,8 @@ export interface ConnectionResult {
   timing: { handshakeMs: number };
   clientCertificate: { requested: boolean; sent: boolean };
   received?: string;
+  /** TLS 1.2 only: key exchange, EMS, secure renegotiation, encrypt-then-MAC, resumed by id/ticket, renegotiations. */
+  tls12?: NonNullable<TlsConnection['summary']['tls12']>;
 }
 
 function unescape(s: string): string {
@@ -134,7 +140,7 @@ interface Run {
  * One connection. `resumesVerified`: the ticket offered came from a connection whose server was verified, so a
  * resumed handshake (which has no certificate) counts as verified too.
  */
-async function runOne(host: string, port: number, options: TlsClientOptions, rec: TraceRecorder, conn: number, send: string | undefined, wantTicket: boolean, timeoutMs: number, resumesVerified = false): Promise<Run> {
+async function runOne(host: string, port: number, options: TlsClientOptions, rec: TraceRecorder, conn: number, send: string | undefined, wantTicket: boolean, timeoutMs: number, resumesVerified = false, renegotiate = false): Promise<Run> {
   rec.conn = conn;
   const startIndex = rec.events.length;
   const t0 = Date.now();
@@ -147,6 +153,8 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
     const transport = connectTcp(host, port, { timeoutMs });
     transport.then(() => rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` }), () => undefined);
     connection = await connectTls(transport, { ...options, timeoutMs }, rec.emit);
+    // --renegotiate: a second handshake over the encrypted TLS 1.2 connection (src/tls/handshake12/).
+    if (renegotiate) await connection.renegotiate();
     if (send !== undefined) {
       await connection.write(utf8.encode(send));
       received = await readAnswer(connection, 1500);
@@ -181,6 +189,7 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
     clientCertificate: { requested: summary?.clientCertificateRequested ?? false, sent: summary?.clientCertificateSent ?? false },
   };
   if (received !== undefined) result.received = received;
+  if (summary?.tls12) result.tls12 = summary.tls12;
   return { result, session };
 }
 
@@ -223,6 +232,9 @@ export async function run(args: string[]): Promise<number> {
         cert: { type: 'string' },
         key: { type: 'string' },
         reconnect: { type: 'boolean' },
+        'tls1.2': { type: 'boolean' },
+        versions: { type: 'string' },
+        renegotiate: { type: 'boolean' },
         send: { type: 'string' },
         keylog: { type: 'string' },
         trace: { type: 'string' },
@@ -262,10 +274,16 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   for (const name of list(v.suites) ?? []) {
-    if (!suiteByName(name)) {
-      process.stderr.write(`tls-lens connect: unknown cipher suite '${name}' (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256)\n`);
+    if (!suiteByName(name) && !suite12ByName(name)) {
+      process.stderr.write(`tls-lens connect: unknown cipher suite '${name}' (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, or a TLS 1.2 suite such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)\n`);
       return 2;
     }
+  }
+  const versionNames: Record<string, 'TLS1.2' | 'TLS1.3'> = { '1.2': 'TLS1.2', '1.3': 'TLS1.3', 'tls1.2': 'TLS1.2', 'tls1.3': 'TLS1.3' };
+  const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
+  if (versions?.some((x) => !x)) {
+    process.stderr.write(`tls-lens connect: --versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2\n`);
+    return 2;
   }
   if (!!v.cert !== !!v.key) {
     process.stderr.write('tls-lens connect: --cert and --key go together\n');
@@ -293,6 +311,7 @@ export async function run(args: string[]): Promise<number> {
       groups: list(v.groups)?.map((g) => groupByName(g)!.name as GroupName),
       keyShareGroups: list(v.keyshare)?.map((g) => groupByName(g)!.name as GroupName),
       suites: list(v.suites),
+      ...(versions ? { versions } : {}),
       clientCertificate,
       verifier,
       insecure: !!v.insecure,
@@ -310,7 +329,7 @@ export async function run(args: string[]): Promise<number> {
   });
 
   const results: ConnectionResult[] = [];
-  const first = await runOne(target.host, target.port, options, rec, 0, v.send !== undefined ? unescape(v.send) : undefined, !!v.reconnect, timeoutMs);
+  const first = await runOne(target.host, target.port, options, rec, 0, v.send !== undefined ? unescape(v.send) : undefined, !!v.reconnect, timeoutMs, false, !!v.renegotiate);
   results.push(first.result);
   if (v.reconnect) {
     if (!first.session) {

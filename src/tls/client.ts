@@ -282,6 +282,11 @@ export class Tls13Connection {
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
+  /** Renegotiation exists only in TLS 1.2 (Tls12Connection); TLS 1.3 has KeyUpdate and post-handshake auth instead. */
+  renegotiate(): Promise<void> {
+    return Promise.reject(new TlsError('BAD_OPTION', 'renegotiation does not exist in TLS 1.3 (it has KeyUpdate instead)'));
+  }
+
   /** Send KeyUpdate and switch to the next sending keys; `requestPeer` asks the server to update too. */
   keyUpdate(requestPeer: boolean): Promise<void> {
     return this.sendKeyUpdate(requestPeer);
