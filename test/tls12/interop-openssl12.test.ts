@@ -174,6 +174,10 @@ describe('TLS 1.2 against openssl s_server', () => {
     expect(err).not.toBeNull();
     expect(err!.code).toBe('NO_RENEGOTIATION');
     expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'server' && e.name === 'no_renegotiation')).toBe(true);
+    // Refused politely: the connection goes on with its current keys.
+    expect(rec.events.some((e) => e.kind === 'error')).toBe(false);
+    await exchange(s, conn, 'still-open');
+    await conn.close();
   });
 
   it('client certificate requested (-verify 1): Certificate, ClientKeyExchange, CertificateVerify', async () => {

@@ -164,7 +164,17 @@ export class Tls12Connection {
         this.emit({ kind: 'note', text: 'renegotiation refused: the server did not show RFC 5746 secure renegotiation support' });
         throw new TlsError('INSECURE_RENEGOTIATION', 'the server lacks secure renegotiation (RFC 5746): renegotiating would open the 2009 prefix-injection attack, so the client refuses');
       }
-      await this.guard(() => this.renegotiateNow('client'));
+      // A warning no_renegotiation is the server's polite "no" (RFC 5246 §7.2.2): the connection goes on.
+      const declined = (e: unknown) => e instanceof TlsError && e.receivedAlert === 'no_renegotiation';
+      try {
+        await this.guard(() => this.renegotiateNow('client'), declined);
+      } catch (e) {
+        if (declined(e)) {
+          this.base.setState('Connected');
+          this.emit({ kind: 'note', text: 'the server declined to renegotiate (warning no_renegotiation): the connection continues with its current keys' });
+        }
+        throw e;
+      }
     });
   }
 
@@ -198,10 +208,11 @@ export class Tls12Connection {
   }
 
   /** Failures end the connection: our alert (unless the peer sent one), an 'error' event, the transport closed. */
-  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+  private async guard<T>(fn: () => Promise<T>, harmless: (e: unknown) => boolean = () => false): Promise<T> {
     try {
       return await fn();
     } catch (e) {
+      if (harmless(e)) throw e;
       const err = e instanceof TlsAlertError || e instanceof TlsError ? e : fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
       if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
         this.closeSent = true;
@@ -217,6 +228,8 @@ export class Tls12Connection {
   private pump(): Promise<boolean> {
     return this.guard(async () => {
       const item = await this.base.reader.nextAny();
+      // After our own close_notify the stream ends by design; only an unannounced end from the server is truncation.
+      if (item === null && this.closeSent) return false;
       if (item === null) throw new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short');
       if ('kind' in item && item.kind === 'app-data') {
         if (item.data.length > 0) {
