@@ -96,6 +96,7 @@ for (const decision of ['continue', 'abort'] as const) {
       expect(trace.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Finished')).toBe(false);
       await expect(page.getByTestId('error')).toBeVisible();
     }
+    await expect(page.locator('.lrow', { hasText: `Decision at server authentication complete: ${decision}` })).toBeVisible();
     await shot(page, `server-auth-${decision}-done`);
   });
 }

@@ -60,6 +60,7 @@ export class RowBuilder {
       case 'pause':
         // A pause after every message would double the ladder; only decision points get a row.
         if (normalBreakpoint(e.breakpoint) === 'afterEachMessage') return null;
+        if (e.phase === 'resumed') return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: `Decision at ${breakpointTitle(e.breakpoint)}: ${e.decision ?? e.detail ?? 'continue'}` };
         return { ...base, kind: 'pause', side: null, epoch: 'plaintext', label: `Breakpoint: ${breakpointTitle(e.breakpoint)}` };
       case 'cert-result':
         return { ...base, kind: 'cert', ok: e.ok, side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };

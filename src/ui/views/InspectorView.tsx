@@ -109,7 +109,11 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
         <section aria-label="Breakpoint">
           <h2 className="insp-title">Breakpoint: {breakpointTitle(event.breakpoint)}</h2>
           {event.detail && <p>{event.detail}</p>}
-          <p>The engine waited here for a decision; the steps after this one happened once it went on.</p>
+          {event.phase === 'resumed' ? (
+            <p>The person decided: {event.decision ?? 'continue'}. The engine went on from here.</p>
+          ) : (
+            <p>The engine waited here for a decision; the steps after this one happened once it went on.</p>
+          )}
         </section>
       );
     case 'connection':
