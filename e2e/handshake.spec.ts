@@ -9,6 +9,10 @@ import { connectScenario, expectAccessible, openApp, openPanel, savedTrace, shot
 test('TLS 1.3 handshake stepped message by message, inspector and key schedule match the trace', async ({ page }) => {
   await openApp(page);
   await expectAccessible(page, 'the Connect view');
+  await page.locator('summary', { hasText: 'Handshake options' }).click();
+  await expectAccessible(page, 'the Connect view with its options open');
+  await shot(page, 'connect-options');
+  await page.locator('summary', { hasText: 'Handshake options' }).click();
   await connectScenario(page, 'good-tls13', { step: true });
 
   // Walk the live handshake: each press of Step lets the engine produce the next message.
