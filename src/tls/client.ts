@@ -310,6 +310,11 @@ export class Tls13Connection {
     this.emit({ kind: 'note', text: `KeyUpdate sent${requestPeer ? ' (update_requested)' : ''}: the client now sends with the next generation of traffic keys` });
   }
 
+  /** RFC 8446 §7.5 keying material exporter (channel binding, EAP-TLS, ...), from exporter_master_secret. */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
+    return this.schedule.exportKeyingMaterial(this.ctx.secrets!.exporter, label, context, length);
+  }
+
   /** Send close_notify and release the transport. */
   async close(): Promise<void> {
     if (!this.closeSent) {

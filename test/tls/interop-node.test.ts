@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
+import { Tls13Connection, connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { utf8 } from '../../src/util/bytes.ts';
@@ -23,10 +23,10 @@ afterAll(async () => {
 
 /** An echo server; `seen` collects what each connection learnt about its client. */
 async function nodeServer(opts: tls.TlsOptions = {}) {
-  const seen: { authorized: boolean; peerCN?: string; resumed: boolean }[] = [];
+  const seen: { authorized: boolean; peerCN?: string; resumed: boolean; socket: tls.TLSSocket }[] = [];
   const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), minVersion: 'TLSv1.3', ...opts }, (s) => {
     const peer = s.getPeerCertificate();
-    seen.push({ authorized: s.authorized, peerCN: String(peer?.subject?.CN ?? ''), resumed: s.isSessionReused() });
+    seen.push({ authorized: s.authorized, peerCN: String(peer?.subject?.CN ?? ''), resumed: s.isSessionReused(), socket: s });
     s.on('error', () => undefined);
     s.pipe(s);
   });
@@ -82,6 +82,18 @@ describe('Node tls server interop', () => {
     expect(conn.summary.helloRetryRequest).toBe(true);
     expect(conn.summary.group).toBe('secp384r1');
     await echo(conn, 'after retry');
+    await conn.close();
+  });
+
+  it('keying material exporter: the same bytes as Node\'s exportKeyingMaterial on the server side', async () => {
+    const { port, seen } = await nodeServer();
+    const { conn } = await connect(port);
+    await echo(conn, 'x');
+    const context = new TextEncoder().encode('context');
+    if (!(conn instanceof Tls13Connection)) throw new Error('expected a TLS 1.3 connection');
+    const ours = await conn.exportKeyingMaterial('EXPERIMENTAL tls-lens', context, 32);
+    const theirs = seen.at(-1)!.socket.exportKeyingMaterial(32, 'EXPERIMENTAL tls-lens', Buffer.from(context));
+    expect(Buffer.from(ours).toString('hex')).toBe(theirs.toString('hex'));
     await conn.close();
   });
 

@@ -69,7 +69,7 @@ export class HandshakeContext {
   clientHandshakeSecret?: Uint8Array;
   ccsSent = false;
   /** Set when the handshake completes. */
-  secrets?: { clientApp: Uint8Array; serverApp: Uint8Array; resumption: Uint8Array };
+  secrets?: { clientApp: Uint8Array; serverApp: Uint8Array; resumption: Uint8Array; exporter: Uint8Array };
   summary: HandshakeSummary;
   stateName = 'start';
 

@@ -309,7 +309,7 @@ class ExpectFinished implements State {
     const afterServerFinished = await ctx.transcript.hash();
     await schedule.deriveMasterSecret();
     const app = await schedule.applicationTrafficSecrets(afterServerFinished);
-    await schedule.exporterMasterSecret(afterServerFinished);
+    const exporter = await schedule.exporterMasterSecret(afterServerFinished);
     ctx.reader.assertAtMessageBoundary('after the server Finished');
     await ctx.channel.setReadKeys(suite, await schedule.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
 
@@ -317,7 +317,7 @@ class ExpectFinished implements State {
     const resumption = await schedule.resumptionMasterSecret(await ctx.transcript.hash());
     await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(app.client, suite.keyLength, 'client_application'), 'application');
     ctx.currentWriteEpoch = 'application';
-    ctx.secrets = { clientApp: app.client, serverApp: app.server, resumption };
+    ctx.secrets = { clientApp: app.client, serverApp: app.server, resumption, exporter };
     return null;
   }
 }
