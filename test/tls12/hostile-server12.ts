@@ -27,6 +27,8 @@ export interface Script12 {
   extraExtensions?: Extension[];
   /** End ServerHello.random with the TLS 1.3 server's downgrade sentinel. */
   downgradeSentinel?: boolean;
+  /** A warning alert (this description) before the ServerHello. */
+  warningBeforeServerHello?: number;
   /** After the handshake. */
   after?: (s: Server12) => Promise<void>;
 }
@@ -94,6 +96,7 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     if (script.tamperSignature) signature[signature.length - 3] ^= 0x01;
     add({ type: 'server_key_exchange', kx: 'ECDHE', params, scheme: 0x0403, signature });
     add({ type: 'server_hello_done' });
+    if (script.warningBeforeServerHello !== undefined && !renegotiation) await records.writeRecord(21, Uint8Array.of(1, script.warningBeforeServerHello));
     await records.writeRecord(22, concat(...flight));
 
     const cke = await readMessage(records, 'ClientKeyExchange');

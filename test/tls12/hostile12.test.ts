@@ -120,6 +120,13 @@ describe('hostile TLS 1.2 server', () => {
     await r.conn!.close();
   });
 
+  it('a warning alert (unrecognized_name) is noted and the TLS 1.2 handshake goes on', async () => {
+    const r = await handshake({ warningBeforeServerHello: 112 });
+    expect(r.error).toBeNull();
+    expect(r.events.some((e) => e.kind === 'note' && e.text.includes('unrecognized_name ignored'))).toBe(true);
+    await r.conn!.close();
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();

@@ -9,6 +9,7 @@ import type { ClientHello, DecodedHandshake } from '../messages/handshake.ts';
 import { decodeHandshake12, encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
 import type { RecordLayer } from '../record/record-layer.ts';
+import { AlertDescription } from '../record/alerts.ts';
 import type { Tls12Suite } from '../suites12.ts';
 import { Transcript } from '../transcript.ts';
 import { KeySchedule12, type KeyBlock12 } from './key-schedule12.ts';
@@ -91,6 +92,8 @@ export class Tls12Context {
     };
     base.reader.decode = (bytes) => decodeHandshake12(bytes, this.suite?.kx) as unknown as DecodedHandshake;
     base.reader.onChangeCipherSpec = (record) => this.onChangeCipherSpec(record);
+    // RFC 5246 §7.2.2: a warning may be ignored; no_renegotiation still ends a renegotiation attempt (it is the answer).
+    base.reader.toleratedWarning = (d) => d !== AlertDescription.no_renegotiation && d !== AlertDescription.user_canceled;
   }
 
   get emit() {

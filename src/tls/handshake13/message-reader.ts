@@ -73,6 +73,8 @@ export class MessageReader {
   decode: (bytes: Uint8Array) => DecodedHandshake = decodeHandshake;
   /** TLS 1.2: ChangeCipherSpec is a real protocol step; when set, every CCS record goes here instead. */
   onChangeCipherSpec: ((record: ReceivedRecord) => Promise<void>) | null = null;
+  /** TLS 1.2: warning alerts that do not end the connection (set by the TLS 1.2 handshake). */
+  toleratedWarning: ((description: number) => boolean) | null = null;
 
   constructor(
     private readonly channel: RecordChannel,
@@ -150,13 +152,18 @@ export class MessageReader {
     }
   }
 
-  private onAlert(record: ReceivedRecord): OtherRecord {
+  private onAlert(record: ReceivedRecord): OtherRecord | undefined {
     const f = record.fragment;
     if (f.length !== 2) throw decodeError(`an alert record must be 2 bytes, got ${f.length}`);
     const [level, description] = f;
     const name = alertName(description);
     this.emit({ kind: 'alert', direction: 'server', level: level === 1 ? 'warning' : 'fatal', description, name });
     if (description === AlertDescription.close_notify) return { kind: 'close-notify', record };
+    // TLS 1.2 lets a receiver carry on after some warnings (e.g. unrecognized_name); TLS 1.3 never does.
+    if (level === 1 && this.toleratedWarning?.(description)) {
+      this.emit({ kind: 'note', text: `warning alert ${name} ignored: in TLS 1.2 a warning does not end the connection` });
+      return undefined;
+    }
     if (description === AlertDescription.user_canceled) {
       throw new TlsError('USER_CANCELED', 'the server canceled the handshake (user_canceled)', { receivedAlert: name });
     }
