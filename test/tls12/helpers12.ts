@@ -15,11 +15,12 @@ export interface SServer12 {
   stop(): Promise<void>;
 }
 
-export async function startSServer12(pki: TestPki, extra: string[], opts: { rsa?: boolean } = {}): Promise<SServer12> {
+/** `anyVersion`: leave out -tls1_2, so the server also speaks TLS 1.3. */
+export async function startSServer12(pki: TestPki, extra: string[], opts: { rsa?: boolean; anyVersion?: boolean } = {}): Promise<SServer12> {
   const port = await freePort();
   const cert = opts.rsa ? pki.rsaCert : pki.leafCert;
   const key = opts.rsa ? pki.rsaKey : pki.leafKey;
-  const proc = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_2', '-cert', cert, '-key', key, '-CAfile', pki.rootPem, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, ...(opts.anyVersion ? [] : ['-tls1_2']), '-cert', cert, '-key', key, '-CAfile', pki.rootPem, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));

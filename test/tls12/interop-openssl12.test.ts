@@ -17,8 +17,8 @@ afterAll(async () => {
   fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
-async function server(extra: string[], opts: { rsa?: boolean } = {}) {
-  const s = await startSServer12(pki, extra, opts);
+async function server(extra: string[], opts: { rsa?: boolean } = {}, anyVersion = false) {
+  const s = await startSServer12(pki, extra, { ...opts, anyVersion });
   servers.push(s);
   return s;
 }
@@ -97,6 +97,40 @@ describe('TLS 1.2 against openssl s_server', () => {
     const { conn, rec } = await connect12(pki, s.port, { suites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] });
     expect(conn.summary.signatureScheme).toBe('rsa_pkcs1_sha256');
     expect(rec.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.scheme === 'rsa_pkcs1_sha256' && e.ok)).toBe(true);
+    await conn.close();
+  });
+
+  it('a TLS 1.3-capable s_server asked for TLS 1.2 only marks its random with DOWNGRD; a 1.2-only client accepts it', async () => {
+    const s = await server([], {}, true);
+    const { conn, rec } = await connect12(pki, s.port, { versions: ['TLS1.2'] });
+    expect(conn.summary.version).toBe('TLSv1.2');
+    const sh = rec.events.find((e) => e.kind === 'handshake' && e.name === 'ServerHello') as { bytes: string };
+    // ServerHello.random is bytes 6..38 of the message; its last 8 bytes are "DOWNGRD\x01".
+    expect(sh.bytes.slice(12 + 48, 12 + 64)).toBe('444f574e47524401');
+    await conn.close();
+  });
+
+  it('the ClientHello offering both versions gets TLS 1.3 from a TLS 1.3-capable server', async () => {
+    const s = await server([], {}, true);
+    const { conn } = await connect12(pki, s.port, { versions: ['TLS1.3', 'TLS1.2'] });
+    expect(conn.summary.version).toBe('TLSv1.3');
+    await exchange(s, conn, 'v13');
+    await conn.close();
+  });
+
+  it('server-initiated renegotiation asking for a client certificate ("R"): the certificate goes out inside the encrypted connection', async () => {
+    const s = await server([]);
+    const clientCertificate = { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 };
+    const { conn, rec } = await connect12(pki, s.port, { clientCertificate });
+    expect(conn.summary.clientCertificateRequested).toBe(false);
+    const reading = conn.read();
+    s.type('R\n');
+    await waitFor(() => rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation #1 complete')), 8000);
+    s.type('authenticated\n');
+    expect(utf8.decode((await reading)!)).toBe('authenticated\n');
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    const certMsg = rec.events.find((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Certificate') as { epoch: string };
+    expect(certMsg.epoch).toBe('application');
     await conn.close();
   });
 
