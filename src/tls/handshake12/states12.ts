@@ -5,7 +5,7 @@
 //   abbreviated: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -> ChangeCipherSpec, Finished
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
-import { fail, TlsError } from '../errors.ts';
+import { fail } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake13/message-reader.ts';
 import type { ClientCertificate } from '../handshake13/options.ts';
 import { certificateSpki, createSigner } from '../handshake13/signatures.ts';
@@ -34,7 +34,7 @@ type Msg<T extends AnyMessage12['type']> = Extract<AnyMessage12, { type: T }>;
 
 function expect12<T extends AnyMessage12['type']>(m: ReceivedMessage, type: T, state: string): Msg<T> {
   const msg = m.message as unknown as AnyMessage12;
-  if (msg.type !== type) throw fail.unexpected(`${state}: expected ${m.name === 'Finished' && type !== 'finished12' ? 'another message' : type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
+  if (msg.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
   return msg as Msg<T>;
 }
 
@@ -381,4 +381,3 @@ class ExpectServerFinished implements State12 {
   }
 }
 
-export { TlsError };
