@@ -127,6 +127,15 @@ describe('hostile TLS 1.2 server', () => {
     await r.conn!.close();
   });
 
+  it('a server that never answers a renegotiation → TIMEOUT, no hang', async () => {
+    const r = await handshake({ after: async (s) => void (await s.readRecord()) }, { timeoutMs: 1000 });
+    expect(r.error).toBeNull();
+    const t0 = Date.now();
+    await expect(r.conn!.renegotiate()).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(r.events.filter((e) => e.kind === 'error').map((e) => (e as { code: string }).code)).toEqual(['TIMEOUT']);
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();

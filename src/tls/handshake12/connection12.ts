@@ -167,7 +167,7 @@ export class Tls12Connection {
       // A warning no_renegotiation is the server's polite "no" (RFC 5246 §7.2.2): the connection goes on.
       const declined = (e: unknown) => e instanceof TlsError && e.receivedAlert === 'no_renegotiation';
       try {
-        await this.guard(() => this.renegotiateNow('client'), declined);
+        await this.guard(() => this.withTimeout(this.renegotiateNow('client')), declined);
       } catch (e) {
         if (declined(e)) {
           this.base.setState('Connected');
@@ -205,6 +205,16 @@ export class Tls12Connection {
     this.base.setState('Connected');
     this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${this.base.options.clock() - started} ms: ${ctx.requireSuite().name}, new keys in both directions` });
     this.finishHandshake(ctx);
+  }
+
+  /** A renegotiation gets the handshake's time limit (options.timeoutMs), so a silent server cannot hang it. */
+  private withTimeout<T>(work: Promise<T>): Promise<T> {
+    const ms = this.base.options.timeoutMs;
+    if (!ms) return work;
+    work.catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TlsError('TIMEOUT', `the renegotiation did not complete within ${ms} ms`)), ms)));
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
 
   /** Failures end the connection: our alert (unless the peer sent one), an 'error' event, the transport closed. */
@@ -254,7 +264,7 @@ export class Tls12Connection {
         await sendAlert(this.base, AlertDescription.no_renegotiation, 'warning');
         return true;
       }
-      await this.renegotiateNow('server');
+      await this.withTimeout(this.renegotiateNow('server'));
       return true;
     });
   }
