@@ -12,6 +12,7 @@ import type { CertificateVerifier } from '../tls/verifier.ts';
 import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
+import { PROTOCOLS, isStartTlsProtocol, runStartTls, starttlsTranscript, StartTlsError, type StartTlsProtocol, type StartTlsTranscript } from '../starttls/index.ts';
 import { utf8 } from '../util/bytes.ts';
 import { renderEvent, styler } from './render.ts';
 
@@ -28,6 +29,7 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --tls1.2            offer TLS 1.2 only (same as --versions 1.2)
   --versions LIST     versions to offer: 1.3, 1.2 or 1.3,1.2 (one ClientHello offering both; default 1.3)
   --renegotiate       TLS 1.2: renegotiate once after the handshake (RFC 5746 secure renegotiation only)
+  --starttls PROTO    plaintext preamble first, then TLS: smtp, lmtp, imap, pop3, ftp, xmpp, ldap, postgres, mysql, nntp, sieve
   --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
   --keylog FILE       append NSS key log lines (for Wireshark)
   --trace FILE        save the trace (JSON) for replay
@@ -63,6 +65,8 @@ export interface ConnectionResult {
   received?: string;
   /** TLS 1.2 only: key exchange, EMS, secure renegotiation, encrypt-then-MAC, resumed by id/ticket, renegotiations. */
   tls12?: NonNullable<TlsConnection['summary']['tls12']>;
+  /** --starttls: the plaintext dialogue before TLS and the capabilities before and after. */
+  starttls?: StartTlsTranscript;
 }
 
 function unescape(s: string): string {
@@ -140,7 +144,20 @@ interface Run {
  * One connection. `resumesVerified`: the ticket offered came from a connection whose server was verified, so a
  * resumed handshake (which has no certificate) counts as verified too.
  */
-async function runOne(host: string, port: number, options: TlsClientOptions, rec: TraceRecorder, conn: number, send: string | undefined, wantTicket: boolean, timeoutMs: number, resumesVerified = false, renegotiate = false): Promise<Run> {
+interface RunSettings {
+  host: string;
+  port: number;
+  send?: string;
+  wantTicket: boolean;
+  timeoutMs: number;
+  /** The ticket offered came from a verified connection. */
+  resumesVerified?: boolean;
+  renegotiate?: boolean;
+  starttls?: StartTlsProtocol;
+}
+
+async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: number, run: RunSettings): Promise<Run> {
+  const { host, port, send, wantTicket, timeoutMs, resumesVerified = false, renegotiate = false } = run;
   rec.conn = conn;
   const startIndex = rec.events.length;
   const t0 = Date.now();
@@ -148,11 +165,24 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
   let error: { code: string; message: string } | null = null;
   let received: string | undefined;
   let session: TlsSession | undefined;
+  let starttls: StartTlsTranscript | undefined;
   try {
     // TCP connects while the engine prepares its key shares and ClientHello.
-    const transport = connectTcp(host, port, { timeoutMs });
+    let transport = connectTcp(host, port, { timeoutMs });
     transport.then(() => rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` }), () => undefined);
-    connection = await connectTls(transport, { ...options, timeoutMs }, rec.emit);
+    if (run.starttls) {
+      // A deferred handshake: the plaintext preamble runs to the server's go-ahead, then TLS starts on the same stream.
+      const protocol = run.starttls;
+      const preamble = await runStartTls(protocol, await transport, rec.emit, { hostname: options.serverName ?? host, timeoutMs });
+      starttls = starttlsTranscript(protocol, rec.events.slice(startIndex), preamble.capabilitiesBefore);
+      transport = Promise.resolve(preamble.transport);
+      const alpn = preamble.alpn ?? options.alpn;
+      connection = await connectTls(transport, { ...options, alpn, timeoutMs }, rec.emit);
+      const { capabilitiesAfter } = await preamble.afterTls(connection);
+      starttls = starttlsTranscript(protocol, rec.events.slice(startIndex), preamble.capabilitiesBefore, capabilitiesAfter);
+    } else {
+      connection = await connectTls(transport, { ...options, timeoutMs }, rec.emit);
+    }
     // --renegotiate: a second handshake over the encrypted TLS 1.2 connection (src/tls/handshake12/).
     if (renegotiate) await connection.renegotiate();
     if (send !== undefined) {
@@ -162,7 +192,7 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
     if (wantTicket) session = connection.session ?? (await connection.waitForSession(2000));
     await connection.close();
   } catch (e) {
-    error = e instanceof TransportError ? { code: e.code, message: e.message } : describeFailure(e);
+    error = e instanceof TransportError || e instanceof StartTlsError ? { code: e.code, message: e.message } : describeFailure(e);
     if (e instanceof TransportError) rec.emit({ kind: 'error', code: e.code, message: e.message });
   }
   const events = rec.events.slice(startIndex);
@@ -190,6 +220,7 @@ async function runOne(host: string, port: number, options: TlsClientOptions, rec
   };
   if (received !== undefined) result.received = received;
   if (summary?.tls12) result.tls12 = summary.tls12;
+  if (run.starttls) result.starttls = starttls ?? starttlsTranscript(run.starttls, events, []);
   return { result, session };
 }
 
@@ -244,6 +275,7 @@ export async function run(args: string[]): Promise<number> {
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         replay: { type: 'string' },
+        starttls: { type: 'string' },
       },
     });
   } catch (e) {
@@ -283,6 +315,10 @@ export async function run(args: string[]): Promise<number> {
   const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
   if (versions?.some((x) => !x)) {
     process.stderr.write(`tls-lens connect: --versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2\n`);
+    return 2;
+  }
+  if (v.starttls !== undefined && !isStartTlsProtocol(v.starttls)) {
+    process.stderr.write(`tls-lens connect: unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})\n`);
     return 2;
   }
   if (!!v.cert !== !!v.key) {
@@ -329,13 +365,15 @@ export async function run(args: string[]): Promise<number> {
   });
 
   const results: ConnectionResult[] = [];
-  const first = await runOne(target.host, target.port, options, rec, 0, v.send !== undefined ? unescape(v.send) : undefined, !!v.reconnect, timeoutMs, false, !!v.renegotiate);
+  const send = v.send !== undefined ? unescape(v.send) : undefined;
+  const starttls = v.starttls as StartTlsProtocol | undefined;
+  const first = await runOne(options, rec, 0, { host: target.host, port: target.port, send, wantTicket: !!v.reconnect, timeoutMs, renegotiate: !!v.renegotiate, starttls });
   results.push(first.result);
   if (v.reconnect) {
     if (!first.session) {
       rec.emit({ kind: 'note', text: 'no session ticket arrived: the second connection is a full handshake' });
     }
-    const second = await runOne(target.host, target.port, { ...options, session: first.session }, rec, 1, v.send !== undefined ? unescape(v.send) : undefined, false, timeoutMs, first.result.certificate.verified);
+    const second = await runOne({ ...options, session: first.session }, rec, 1, { host: target.host, port: target.port, send, wantTicket: false, timeoutMs, resumesVerified: first.result.certificate.verified, starttls });
     results.push(second.result);
   }
 
