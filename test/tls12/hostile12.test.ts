@@ -136,6 +136,25 @@ describe('hostile TLS 1.2 server', () => {
     expect(r.events.filter((e) => e.kind === 'error').map((e) => (e as { code: string }).code)).toEqual(['TIMEOUT']);
   });
 
+  it('breakpoints after each message also pause a renegotiation; the connection outlives the handshake time limit', async () => {
+    const paused: number[] = [];
+    const r = await handshake(
+      {
+        after: async (s) => {
+          await s.renegotiate();
+          await new Promise((res) => setTimeout(res, 900));
+          await s.records.writeRecord(23, utf8.encode('still here'));
+        },
+      },
+      { timeoutMs: 600, breakpoints: { afterEachMessage: true }, onBreak: async (info) => (paused.push(info.eventIndex), 'continue') },
+    );
+    expect(r.error).toBeNull();
+    const before = paused.length;
+    expect(utf8.decode((await r.conn!.read())!)).toBe('still here');
+    expect(paused.length).toBeGreaterThan(before + 5);
+    await r.conn!.close();
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();
