@@ -155,6 +155,15 @@ describe('hostile TLS 1.2 server', () => {
     await r.conn!.close();
   });
 
+  it('server-auth breakpoint: it pauses after the signed ServerKeyExchange; "abort" ends with user_canceled', async () => {
+    const seen: string[] = [];
+    const r = await handshake({}, { breakpoints: { serverAuth: true }, onBreak: async (info) => (seen.push(info.breakpoint), 'abort') });
+    expect(seen).toEqual(['server-auth']);
+    expect(r.error!.code).toBe('USER_CANCELED');
+    expect(r.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.ok)).toBe(true);
+    expect(r.events.some((e) => e.kind === 'handshake' && e.name === 'ClientKeyExchange')).toBe(false);
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();

@@ -227,6 +227,19 @@ describe('TLS 1.2 against openssl s_server', () => {
     await conn.close();
   });
 
+  it('client-cert-request breakpoint: the caller supplies the certificate when asked', async () => {
+    const s = await server(['-verify', '1']);
+    const asked: string[] = [];
+    const { conn } = await connect12(pki, s.port, {
+      breakpoints: { clientCertRequest: true },
+      onBreak: async (info) => (asked.push(info.breakpoint), { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } }),
+    });
+    expect(asked).toEqual(['client-cert-request']);
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    await exchange(s, conn, 'bp-cert');
+    await conn.close();
+  });
+
   it('client certificate requested but none configured: an empty Certificate, the handshake goes on', async () => {
     const s = await server(['-verify', '1']);
     const { conn } = await connect12(pki, s.port);
