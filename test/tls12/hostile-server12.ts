@@ -27,6 +27,10 @@ export interface Script12 {
   extraExtensions?: Extension[];
   /** End ServerHello.random with the TLS 1.3 server's downgrade sentinel. */
   downgradeSentinel?: boolean;
+  /** Leave the Certificate out of the first flight. */
+  skipCertificate?: boolean;
+  /** A ChangeCipherSpec right after the ServerHello (the CCS injection of CVE-2014-0224). */
+  earlyChangeCipherSpec?: boolean;
   /** A warning alert (this description) before the ServerHello. */
   warningBeforeServerHello?: number;
   /** After the handshake. */
@@ -88,7 +92,7 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
       flight.push(b);
     };
     add({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: 0x0303, random, sessionIdEcho: crypto.getRandomValues(new Uint8Array(32)), cipherSuite: SUITE.code, compressionMethod: 0, extensions });
-    add({ type: 'certificate12', chain: [script.certDer] });
+    if (!script.skipCertificate) add({ type: 'certificate12', chain: [script.certDer] });
     const share = await generateKeyShare('x25519');
     const params = concat(Uint8Array.of(3, 0x00, 0x1d, share.publicKey.length), share.publicKey);
     const signer = await createSigner(script.certDer, script.keyPkcs8);
@@ -97,7 +101,11 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     add({ type: 'server_key_exchange', kx: 'ECDHE', params, scheme: 0x0403, signature });
     add({ type: 'server_hello_done' });
     if (script.warningBeforeServerHello !== undefined && !renegotiation) await records.writeRecord(21, Uint8Array.of(1, script.warningBeforeServerHello));
-    await records.writeRecord(22, concat(...flight));
+    if (script.earlyChangeCipherSpec) {
+      await records.writeRecord(22, flight[0]);
+      await records.writeRecord(20, Uint8Array.of(1));
+      await records.writeRecord(22, concat(...flight.slice(1)));
+    } else await records.writeRecord(22, concat(...flight));
 
     const cke = await readMessage(records, 'ClientKeyExchange');
     if (cke.message.type !== 'client_key_exchange') throw new Error(`expected ClientKeyExchange, got ${cke.message.type}`);

@@ -164,6 +164,17 @@ describe('hostile TLS 1.2 server', () => {
     expect(r.events.some((e) => e.kind === 'handshake' && e.name === 'ClientKeyExchange')).toBe(false);
   });
 
+  it('messages out of order (ServerKeyExchange without a Certificate) → unexpected_message', async () => {
+    const r = await handshake({ skipCertificate: true });
+    expectFailure(r.events, r.error, 'UNEXPECTED_MESSAGE', 'unexpected_message');
+  });
+
+  it('an early ChangeCipherSpec (CVE-2014-0224 CCS injection) → unexpected_message, no keys installed', async () => {
+    const r = await handshake({ earlyChangeCipherSpec: true });
+    expectFailure(r.events, r.error, 'UNEXPECTED_MESSAGE', 'unexpected_message');
+    expect(r.events.some((e) => e.kind === 'key')).toBe(false);
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();
