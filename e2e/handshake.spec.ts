@@ -117,6 +117,11 @@ test('TLS 1.3 handshake stepped message by message, inspector and key schedule m
   expect(transcripts.length).toBeGreaterThan(0);
   await expect(page.locator('.keynode .context button', { hasText: 'ServerHello' }).first()).toBeVisible();
   await shot(page, 'handshake-keys');
+  // At the ServerHello step, the handshake secrets are the ones marked new.
+  await page.locator('.lrow[data-kind="handshake"]', { hasText: 'ServerHello' }).click();
+  await expect(page.locator('.keynode.fresh[data-key="server_handshake_traffic_secret"]')).toBeVisible();
+  await expect(page.locator('.keynode[data-key="client_application_traffic_secret_0"]')).toHaveCount(0);
+  await page.keyboard.press('End');
   await expectAccessible(page, 'the key schedule');
 
   // At the client's Finished, the handshake call returns success in each API.

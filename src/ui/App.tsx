@@ -8,7 +8,7 @@ import { KeyScheduleView } from './views/KeyScheduleView.tsx';
 import { CertificatesView } from './views/CertificatesView.tsx';
 import { ApiView } from './views/ApiView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
-import { StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
+import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
 import { BreakpointPanel } from './views/BreakpointPanel.tsx';
 import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
@@ -217,6 +217,7 @@ export function App() {
         {source !== 'none' && (
           <>
             <StepperBar />
+            <ShortcutHints />
             <BreakpointPanel />
             <SendBar />
             {presenter ? (

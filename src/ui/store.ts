@@ -136,10 +136,11 @@ export function currentEvent(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>):
   return row ? s.events[row.event] : undefined;
 }
 
-/** Trace position the views show "up to": everything recorded at or before the current row. */
+/**
+ * Trace position the views show "up to": everything recorded before the next step begins, so a
+ * message's step includes what the engine did with it (keys derived, checks made).
+ */
 export function currentIndex(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>): number {
-  const row = s.rows[s.cursor];
-  // The last row stands for everything recorded after it too (keys derived after the last message).
-  if (!row || s.cursor === s.rows.length - 1) return s.events.length - 1;
-  return row.event;
+  const next = s.rows[s.cursor + 1];
+  return next ? next.event - 1 : s.events.length - 1;
 }

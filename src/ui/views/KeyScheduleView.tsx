@@ -32,20 +32,23 @@ export function KeyScheduleView() {
   const state = useTrace.getState();
   const upTo = currentIndex(state);
   const { roots, transcripts } = buildKeyTree(state.events, upTo);
+  // Derivations made since the previous step are marked as new at this step.
+  const row = state.rows[state.cursor];
+  const freshAfter = row ? row.event - 1 : -1;
   if (roots.length === 0) return <p className="empty">No keys derived yet at this step.</p>;
   return (
     <section aria-label="Key schedule" className="keys">
       <p className="muted">Every derivation up to the current step; each sits under the secret it was derived from. Values are this connection's.</p>
       <ul className="keytree" data-testid="keytree">
         {roots.map((n) => (
-          <KeyItem key={n.event.index} node={n} transcripts={transcripts} events={state.events} />
+          <KeyItem key={n.event.index} node={n} transcripts={transcripts} events={state.events} freshAfter={freshAfter} />
         ))}
       </ul>
     </section>
   );
 }
 
-function KeyItem({ node, transcripts, events }: { node: KeyNode; transcripts: Map<string, TranscriptEvent>; events: TraceEvent[] }) {
+function KeyItem({ node, transcripts, events, freshAfter }: { node: KeyNode; transcripts: Map<string, TranscriptEvent>; events: TraceEvent[]; freshAfter: number }) {
   const e = node.event;
   const t = e.context ? transcripts.get(e.context) : undefined;
   const jumpTo = (eventIndex: number) => {
@@ -56,9 +59,10 @@ function KeyItem({ node, transcripts, events }: { node: KeyNode; transcripts: Ma
   };
   return (
     <li>
-      <div className="keynode" data-key={e.name} data-testid={`key-${e.name}`}>
+      <div className={e.index > freshAfter ? 'keynode fresh' : 'keynode'} data-key={e.name} data-testid={`key-${e.name}`}>
         <div>
-          <strong>{e.name}</strong> <span className="muted">= {e.op}{e.label ? `(“${e.label}”)` : ''} · {e.hash}</span>
+          <strong>{e.name}</strong>
+          {e.index > freshAfter && <span className="badge">new at this step</span>} <span className="muted">= {e.op}{e.label ? `(“${e.label}”)` : ''} · {e.hash}</span>
         </div>
         {e.inputs.length > 0 && (
           <div className="inputs">
@@ -97,7 +101,7 @@ function KeyItem({ node, transcripts, events }: { node: KeyNode; transcripts: Ma
       {node.children.length > 0 && (
         <ul>
           {node.children.map((c) => (
-            <KeyItem key={c.event.index} node={c} transcripts={transcripts} events={events} />
+            <KeyItem key={c.event.index} node={c} transcripts={transcripts} events={events} freshAfter={freshAfter} />
           ))}
         </ul>
       )}

@@ -75,3 +75,11 @@ export function StepperBar() {
     </nav>
   );
 }
+
+export function ShortcutHints() {
+  return (
+    <p className="shortcuts">
+      Keys: <kbd>→</kbd>/<kbd>j</kbd> step, <kbd>←</kbd>/<kbd>k</kbd> back, <kbd>Home</kbd> first, <kbd>End</kbd>/<kbd>e</kbd> end, <kbd>n</kbd> next breakpoint, <kbd>1</kbd>–<kbd>5</kbd> panels, <kbd>p</kbd> presenter, <kbd>Esc</kbd> leave presenter.
+    </p>
+  );
+}
