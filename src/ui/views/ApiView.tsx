@@ -7,7 +7,10 @@ export function ApiView() {
   useTrace((s) => s.cursor);
   const state = useTrace.getState();
   // The call belongs to the step's own event, not to whatever was recorded after it.
-  const row = state.rows[state.cursor];
+  // A note explains the step before it, so it shows that step's call.
+  let at = state.cursor;
+  while (at > 0 && state.rows[at]?.kind === 'note') at--;
+  const row = state.rows[at];
   const upTo = row ? row.event : state.events.length - 1;
   if (upTo < 0) return <p className="empty">Nothing to show yet.</p>;
   const step = apiCallsFor(state.events, upTo);
