@@ -27,6 +27,8 @@ export interface Script12 {
   extraExtensions?: Extension[];
   /** End ServerHello.random with the TLS 1.3 server's downgrade sentinel. */
   downgradeSentinel?: boolean;
+  /** Answer without extended_master_secret (the original RFC 5246 master secret). */
+  noEms?: boolean;
   /** Leave the Certificate out of the first flight. */
   skipCertificate?: boolean;
   /** A ChangeCipherSpec right after the ServerHello (the CCS injection of CVE-2014-0224). */
@@ -78,7 +80,7 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     if (script.downgradeSentinel) random.set(DOWNGRADE_TLS12, 24);
     const ri = concat(verify.client, verify.server);
     const omit = renegotiation ? script.omitRenegotiationInfoOnRenegotiation : script.omitRenegotiationInfo;
-    const ems = !!findExtension(ch.extensions, X.extended_master_secret);
+    const ems = !script.noEms && !!findExtension(ch.extensions, X.extended_master_secret);
     const extensions: Extension[] = [
       ...(omit ? [] : [{ code: X.renegotiation_info, data: concat(Uint8Array.of(ri.length), ri) }]),
       ...(ems ? [{ code: X.extended_master_secret, data: new Uint8Array(0) }] : []),

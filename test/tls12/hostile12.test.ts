@@ -175,6 +175,15 @@ describe('hostile TLS 1.2 server', () => {
     expect(r.events.some((e) => e.kind === 'key')).toBe(false);
   });
 
+  it('a server without extended_master_secret: the RFC 5246 master secret, and a note about the triple-handshake risk', async () => {
+    const r = await handshake({ noEms: true });
+    expect(r.error).toBeNull();
+    expect(r.conn!.summary.tls12!.extendedMasterSecret).toBe(false);
+    expect(r.events.filter((e) => e.kind === 'key' && e.op === 'PRF').map((e) => (e as { label?: string }).label)[0]).toBe('master secret');
+    expect(r.events.some((e) => e.kind === 'note' && e.text.includes('RFC 7627'))).toBe(true);
+    await r.conn!.close();
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();

@@ -42,6 +42,8 @@ describe('TLS 1.2 against openssl s_server', () => {
     { suite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', openssl: 'ECDHE-RSA-AES128-SHA', rsa: true, kx: 'ECDHE', extra: ['-no_etm'], etm: false },
     { suite: 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', openssl: 'ECDHE-RSA-AES128-SHA256', rsa: true, kx: 'ECDHE', etm: true },
     { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', openssl: 'ECDHE-ECDSA-AES256-SHA', rsa: false, kx: 'ECDHE', extra: ['-no_etm'], etm: false },
+    { suite: 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', openssl: 'ECDHE-RSA-AES256-SHA384', rsa: true, kx: 'ECDHE', etm: true },
+    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', openssl: 'ECDHE-ECDSA-AES256-SHA384', rsa: false, kx: 'ECDHE', extra: ['-no_etm'], etm: false },
     { suite: 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', openssl: 'DHE-RSA-AES128-GCM-SHA256', rsa: true, kx: 'DHE' },
     { suite: 'TLS_RSA_WITH_AES_128_GCM_SHA256', openssl: 'AES128-GCM-SHA256', rsa: true, kx: 'RSA' },
     { suite: 'TLS_RSA_WITH_AES_256_CBC_SHA', openssl: 'AES256-SHA', rsa: true, kx: 'RSA', etm: true },
@@ -151,6 +153,19 @@ describe('TLS 1.2 against openssl s_server', () => {
     const lines = keyLogLines(second.rec.events);
     expect(lines[0].split(' ')[2]).toBe(keyLogLines(first.rec.events)[0].split(' ')[2]);
     await exchange(s, second.conn, 'resumed-ticket');
+    await second.conn.close();
+  });
+
+  it('a session the server no longer knows: a full handshake instead, said in the trace', async () => {
+    const a = await server([]);
+    const first = await connect12(pki, a.port);
+    const session = first.conn.session;
+    await first.conn.close();
+    const b = await server([]);
+    const second = await connect12(pki, b.port, { session });
+    expect(second.conn.summary.resumed).toBe(false);
+    expect(second.rec.events.some((e) => e.kind === 'note' && e.text.includes('did not resume'))).toBe(true);
+    expect(second.rec.events.some((e) => e.kind === 'handshake' && e.name === 'Certificate')).toBe(true);
     await second.conn.close();
   });
 
