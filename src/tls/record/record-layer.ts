@@ -215,31 +215,47 @@ export class RecordLayer {
   }
 
   private emitRecord(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): number {
+    const hex = toHex(bytes);
     return this.emit({
       kind: 'record',
       direction,
       epoch,
       seq,
       contentType: bytes[0],
-      bytes: toHex(bytes),
+      bytes: hex,
       fields,
-      ...(details ? { protection: protectionJson(details) } : {}),
+      ...(details ? { protection: protectionJson(details, bytes, hex) } : {}),
     });
   }
 }
 
-function protectionJson(d: ProtectionDetails): NonNullable<RecordEvent['protection']> {
+/** Protection details as hex; parts that are views into the record reuse the record's hex. */
+function protectionJson(d: ProtectionDetails, record: Uint8Array, recordHex: string): NonNullable<RecordEvent['protection']> {
+  const hex = (part: Uint8Array) => hexOfPart(part, record, recordHex);
   return {
     cipherSuite: d.cipherSuite,
-    nonce: toHex(d.nonce),
-    iv: toHex(d.iv),
-    aad: toHex(d.aad),
-    ciphertext: toHex(d.ciphertext),
-    tag: toHex(d.tag),
-    plaintext: toHex(d.plaintext),
+    nonce: hex(d.nonce),
+    iv: hex(d.iv),
+    aad: hex(d.aad),
+    ciphertext: hex(d.ciphertext),
+    tag: hex(d.tag),
+    plaintext: hex(d.plaintext),
     innerContentType: d.innerContentType,
     paddingLength: d.paddingLength,
   };
+}
+
+/**
+ * Hex of `part`: a substring of `wholeHex` when `part` is a view into the same memory as `whole`
+ * (the same bytes, so the same digits), otherwise encoded on its own. Saves encoding a 16 KiB
+ * ciphertext a second time.
+ */
+export function hexOfPart(part: Uint8Array, whole: Uint8Array, wholeHex: string): string {
+  const start = part.byteOffset - whole.byteOffset;
+  if (part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length) {
+    return wholeHex.slice(2 * start, 2 * (start + part.length));
+  }
+  return toHex(part);
 }
 
 function checkedFragmentLength(n: number): number {

@@ -82,18 +82,20 @@ export class Tls13RecordProtector implements RecordProtector {
     const length = inner.length + this.aead.tagLength;
     const aad = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff);
     const sealed = await this.aead.seal(nonce, aad, inner);
-    const tagStart = sealed.length - this.aead.tagLength;
+    const bytes = concat(aad, sealed);
+    const tagStart = bytes.length - this.aead.tagLength;
+    // Header, ciphertext and tag are views into the record, so the trace can slice one hex string.
     return {
-      bytes: concat(aad, sealed),
+      bytes,
       seq,
       details: {
         cipherSuite: this.suite.name,
         nonce,
         iv: this.iv,
-        aad,
-        ciphertext: sealed.subarray(0, tagStart),
-        tag: sealed.subarray(tagStart),
-        plaintext: Uint8Array.from(plaintext),
+        aad: bytes.subarray(0, 5),
+        ciphertext: bytes.subarray(5, tagStart),
+        tag: bytes.subarray(tagStart),
+        plaintext: inner.subarray(0, plaintext.length),
         innerContentType: contentType,
         paddingLength: pad,
       },
@@ -140,9 +142,10 @@ export class Tls13RecordProtector implements RecordProtector {
         cipherSuite: this.suite.name,
         nonce,
         iv: this.iv,
-        aad: Uint8Array.from(aad),
-        ciphertext: fragment.slice(0, tagStart),
-        tag: fragment.slice(tagStart),
+        // Views into the received record (its own copy, made by the reader): no copies needed.
+        aad,
+        ciphertext: fragment.subarray(0, tagStart),
+        tag: fragment.subarray(tagStart),
         plaintext,
         innerContentType: contentType,
         paddingLength: opened.length - 1 - end,
