@@ -1,19 +1,28 @@
-// Builds the browser app (dist/) and the engine's module worker; in dev, forwards the API and
-// the bridge to a running TLS Lens server (TLS_LENS_PORT, default 8080).
+// Builds the browser app (dist/) and the engine's module worker. In dev (`vite`), forwards the API
+// and the bridge to a running TLS Lens server (TLS_LENS_PORT, default 5174), presenting the
+// server's own host and origin, which are the only ones it answers.
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 
-const serverPort = process.env.TLS_LENS_PORT ?? '8080';
+const serverPort = process.env.TLS_LENS_PORT ?? '5174';
+const server = `127.0.0.1:${serverPort}`;
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: 'dist', target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 800 },
+  build: { outDir: 'dist', target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1000 },
   worker: { format: 'es' },
   server: {
     host: '127.0.0.1',
     proxy: {
-      '/api': `http://127.0.0.1:${serverPort}`,
-      '/bridge': { target: `ws://127.0.0.1:${serverPort}`, ws: true },
+      '/api': { target: `http://${server}`, changeOrigin: true },
+      '/bridge': {
+        target: `ws://${server}`,
+        ws: true,
+        changeOrigin: true,
+        configure: (proxy) => {
+          proxy.on('proxyReqWs', (req) => req.setHeader('origin', `http://${server}`));
+        },
+      },
     },
   },
 });
