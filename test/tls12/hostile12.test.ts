@@ -184,6 +184,22 @@ describe('hostile TLS 1.2 server', () => {
     await r.conn!.close();
   });
 
+  it('an injected random makes the client side replayable: same ClientHello and ClientKeyExchange bytes twice', async () => {
+    const seeded = () => {
+      let x = 7;
+      return (n: number) => Uint8Array.from({ length: n }, () => (x = (x * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+    };
+    const run = async () => {
+      const r = await handshake({}, { random: seeded() });
+      expect(r.error).toBeNull();
+      await r.conn!.close();
+      return r.events.filter((e) => e.kind === 'handshake' && e.direction === 'client' && (e.name === 'ClientHello' || e.name === 'ClientKeyExchange')).map((e) => (e as { bytes: string }).bytes);
+    };
+    const [a, b] = [await run(), await run()];
+    expect(a.length).toBe(2);
+    expect(b).toEqual(a);
+  });
+
   it('truncation: the server vanishes without close_notify → TRUNCATED', async () => {
     const r = await handshake({ after: (s) => s.transport.close() });
     expect(r.error).toBeNull();

@@ -4,7 +4,7 @@
 //  - static RSA (RFC 5246 §7.4.7.1): the client picks the secret and encrypts it to the server's certificate key
 //    with RSAES-PKCS1-v1_5 (not in WebCrypto: padding by hand, then m^e mod n). No forward secrecy.
 import { concat } from '../../util/bytes.ts';
-import { generateKeyShare } from '../crypto/key-exchange.ts';
+import { generateKeyShare, type KeyShare } from '../crypto/key-exchange.ts';
 import { bufferSource, subtle } from '../crypto/webcrypto.ts';
 import { alertError } from '../record/alerts.ts';
 import { GROUP_NAMES } from '../suites.ts';
@@ -16,9 +16,9 @@ export interface ExchangeResult {
   group: string;
 }
 
-export async function ecdheExchange(groupCode: number, serverPublic: Uint8Array): Promise<ExchangeResult> {
+export async function ecdheExchange(groupCode: number, serverPublic: Uint8Array, ours?: KeyShare): Promise<ExchangeResult> {
   const name = GROUP_NAMES[groupCode];
-  const share = await generateKeyShare(name);
+  const share = ours ?? (await generateKeyShare(name));
   const preMaster = await share.computeSharedSecret(serverPublic);
   return { preMaster, clientPublic: share.publicKey, group: name };
 }

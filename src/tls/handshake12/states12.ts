@@ -9,6 +9,7 @@ import { fail } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake13/message-reader.ts';
 import type { ClientCertificate } from '../handshake13/options.ts';
 import { certificateSpki, createSigner } from '../handshake13/signatures.ts';
+import { makeKeyShare } from '../handshake13/client-hello.ts';
 import { certificateAlert, verifyChain } from '../handshake13/states.ts';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
@@ -304,7 +305,9 @@ async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
   let result: ExchangeResult;
   if (suite.kx === 'ECDHE') {
     const ske = ctx.ske!;
-    result = await ecdheExchange(ske.group!, ske.publicKey!);
+    // The same key-share source as TLS 1.3: from the injected random when there is one (replayable runs).
+    const share = await makeKeyShare(ctx.base, ske.group!);
+    result = await ecdheExchange(ske.group!, ske.publicKey!, share);
     ctx.base.summary.group = GROUP_NAMES[ske.group!];
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.publicKey!), sharedSecret: toHex(result.preMaster) });
   } else if (suite.kx === 'DHE') {
