@@ -198,3 +198,18 @@ test('TLS 1.2 renegotiation started by the server: a second handshake under the 
   await expect(page.getByTestId('record-details').first()).toContainText('✓ recomputed');
   await shot(page, 'tls12-renegotiated');
 });
+
+test('client certificate required, and declined: the server\'s alert and a plain error, trace kept', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'client-cert-required', { clientCert: 'none' });
+  await waitForStatus(page, /failed|closed/);
+  const trace = await savedTrace(page);
+  const alerts = trace.events.filter((e) => e.kind === 'alert' && e.direction === 'server');
+  expect(alerts.length).toBeGreaterThan(0);
+  const alert = alerts[0] as { name: string };
+  await expect(page.locator('.lrow.from-server[data-kind="alert"]').first()).toContainText(alert.name);
+  // The client did answer the request, with an empty Certificate.
+  expect(trace.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Certificate')).toBe(true);
+  await expect(page.getByTestId('error')).toBeVisible();
+  await shot(page, 'client-cert-required-declined');
+});

@@ -26,6 +26,8 @@ export class RowBuilder {
   readonly rows: Row[] = [];
   private flight = 0;
   private lastSide: Side | null = null;
+  /** Epoch of the newest alert-carrying record per direction: an alert row takes its record's colour. */
+  private alertEpoch: Record<Side, Epoch> = { client: 'plaintext', server: 'plaintext' };
 
   add(e: TraceEvent): Row | null {
     const row = this.rowFor(e);
@@ -48,6 +50,7 @@ export class RowBuilder {
         return { ...base, kind: 'handshake', side: e.direction, epoch: e.epoch, label: e.name };
       case 'record': {
         const inner = e.protection ? e.protection.innerContentType : e.contentType;
+        if (inner === 21) this.alertEpoch[e.direction] = e.epoch;
         if (inner === 20) return { ...base, kind: 'ccs', side: e.direction, epoch: e.epoch, label: 'ChangeCipherSpec' };
         if (inner === 23) {
           const size = e.protection ? e.protection.plaintext.length / 2 : e.bytes.length / 2 - 5;
@@ -56,7 +59,7 @@ export class RowBuilder {
         return null;
       }
       case 'alert':
-        return { ...base, kind: 'alert', side: e.direction, epoch: 'plaintext', label: `Alert: ${e.name} (${e.level})` };
+        return { ...base, kind: 'alert', side: e.direction, epoch: this.alertEpoch[e.direction], label: `Alert: ${e.name} (${e.level})` };
       case 'pause':
         // A pause after every message would double the ladder; only decision points get a row.
         if (normalBreakpoint(e.breakpoint) === 'afterEachMessage') return null;
