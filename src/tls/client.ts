@@ -11,6 +11,7 @@ import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from '.
 import { MessageReader, type ReceivedMessage } from './handshake13/message-reader.ts';
 import type { TlsClientOptions, TlsSession } from './handshake13/options.ts';
 import { ExpectServerHello, type State } from './handshake13/states.ts';
+import { PostHandshakeAuth } from './handshake13/post-handshake-auth.ts';
 import { KeySchedule13 } from './key-schedule13.ts';
 import { DEFAULT_SIGNATURE_SCHEMES, ExtensionType as X } from './messages/constants.ts';
 import { findExtension } from './messages/extensions.ts';
@@ -216,6 +217,7 @@ export class Tls13Connection {
   private lock: Promise<unknown> = Promise.resolve();
   private writesInFlight = new Set<Promise<unknown>>();
   private keyChange: Promise<void> = Promise.resolve();
+  private readonly postHandshakeAuth: PostHandshakeAuth;
 
   constructor(
     private readonly ctx: HandshakeContext,
@@ -227,6 +229,9 @@ export class Tls13Connection {
     this.serverSecret = ctx.secrets!.serverApp;
     this.schedule = ctx.schedule!;
     this.suite = ctx.requireSuite();
+    this.postHandshakeAuth = new PostHandshakeAuth(ctx);
+    // The handshake's watchdog is done: a breakpoint after the handshake must not restart it.
+    (ctx as { watchdog: { pause(): void; resume(): void } }).watchdog = { pause: () => undefined, resume: () => undefined };
   }
 
   /** The newest ticket, for `session` on a later connection. */
@@ -297,8 +302,13 @@ export class Tls13Connection {
    * writes started meanwhile wait for the new keys (else a record could leave under the wrong generation).
    */
   private sendKeyUpdate(requestPeer: boolean): Promise<void> {
+    return this.exclusiveWrite(() => this.updateWriteKeys(requestPeer));
+  }
+
+  /** Run `fn` (a key change, a post-handshake flight) with no application record interleaved (RFC 8446 §5.1). */
+  private exclusiveWrite(fn: () => Promise<void>): Promise<void> {
     const before = [...this.writesInFlight, this.keyChange];
-    const change = Promise.allSettled(before).then(() => this.updateWriteKeys(requestPeer));
+    const change = Promise.allSettled(before).then(fn);
     this.keyChange = change.catch(() => undefined);
     return change;
   }
@@ -383,6 +393,11 @@ export class Tls13Connection {
       await this.ctx.channel.setReadKeys(this.suite, await this.schedule.trafficKeys(this.serverSecret, this.suite.keyLength, 'server_application'), 'application');
       this.emit({ kind: 'note', text: `KeyUpdate received${msg.updateRequested ? ' (update_requested: the client answers with its own KeyUpdate)' : ''}: the server now sends with the next generation of traffic keys` });
       if (msg.updateRequested && !this.closeSent) await this.sendKeyUpdate(false);
+      return;
+    }
+    if (msg.type === 'certificate_request') {
+      // The flight uses the current client secret (after any KeyUpdate), read once earlier writes are done.
+      if (!this.closeSent) await this.exclusiveWrite(() => this.postHandshakeAuth.answer(m, this.clientSecret));
       return;
     }
     throw fail.unexpected(`${m.name} is not allowed after the handshake`);

@@ -7,6 +7,7 @@ import type { Extension } from '../messages/extensions.ts';
 import { encodeHandshake, truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
 import type { HandshakeContext } from './context.ts';
+import { offersPostHandshakeAuth } from './post-handshake-auth.ts';
 import type { Tls12HelloParts } from '../handshake12/client-hello12.ts';
 
 const SCALAR_LENGTH: Record<string, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
@@ -49,6 +50,8 @@ export async function sendClientHello(ctx: HandshakeContext, tls12?: Tls12HelloP
   extensions.push({ code: X.signature_algorithms_cert, schemes: [...new Set([...o.signatureSchemes, ...DEFAULT_CERT_SIGNATURE_SCHEMES])] });
   if (o.alpn?.length) extensions.push({ code: X.alpn, protocols: o.alpn });
   extensions.push({ code: X.psk_key_exchange_modes, modes: [PskKeyExchangeMode.psk_dhe_ke] });
+  // Empty: the server may ask for a client certificate after the handshake (RFC 8446 §4.2.6).
+  if (offersPostHandshakeAuth(o)) extensions.push({ code: X.post_handshake_auth });
   // Also offering TLS 1.2 (src/tls/handshake12/client-hello12.ts): its suites and extensions.
   if (tls12) extensions.push(...tls12.extensions);
   ctx.clientHello = {

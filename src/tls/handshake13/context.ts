@@ -36,6 +36,8 @@ export interface HandshakeSummary {
   clientCertificateRequested: boolean;
   clientCertificateSent: boolean;
   certificate: CertificateSummary;
+  /** TLS 1.3 post-handshake authentication (src/tls/handshake13/post-handshake-auth.ts): requests answered so far. */
+  postHandshakeAuth?: { offered: boolean; requests: number; certificatesSent: number };
   /** TLS 1.2 only: key exchange, EMS, secure renegotiation, ... (src/tls/handshake12/summary12.ts). */
   tls12?: Tls12Details;
 }
@@ -106,13 +108,16 @@ export class HandshakeContext {
     this.stateName = to;
   }
 
-  /** Encode, send and trace one handshake message; add it to the transcript unless post-handshake. */
-  async send(message: HandshakeMessage, opts: { transcript?: boolean } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
+  /**
+   * Encode, send and trace one handshake message; add it to the transcript (false: none, e.g. KeyUpdate; or
+   * another transcript, e.g. post-handshake authentication's).
+   */
+  async send(message: HandshakeMessage, opts: { transcript?: boolean | Transcript } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
     const encoded = encodeHandshake(message);
     const records = await this.channel.write(22, encoded.bytes);
     const epoch = this.currentWriteEpoch;
     const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
-    if (opts.transcript !== false) this.transcript.add(encoded.bytes, encoded.name, eventIndex);
+    if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);
     await this.afterMessage(encoded.name, eventIndex);
     return { bytes: encoded.bytes, eventIndex };
   }
@@ -127,14 +132,14 @@ export class HandshakeContext {
   }
 
   /** Emit a 'pause' event, wait for the caller's decision (the handshake timeout stops meanwhile). */
-  async pause(breakpoint: BreakpointName, detail: string): Promise<BreakDecision> {
+  async pause(breakpoint: BreakpointName, detail: string, phase?: 'handshake' | 'post-handshake'): Promise<BreakDecision> {
     const onBreak = this.options.onBreak;
     if (!onBreak) return 'continue';
     const eventIndex = this.emit({ kind: 'pause', breakpoint, detail, phase: 'paused' });
     this.watchdog.pause();
     let decision: BreakDecision;
     try {
-      decision = await onBreak({ breakpoint, eventIndex });
+      decision = await onBreak({ breakpoint, eventIndex, ...(phase ? { phase } : {}) });
     } finally {
       this.watchdog.resume();
     }

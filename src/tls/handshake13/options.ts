@@ -33,6 +33,8 @@ export interface BreakInfo {
   breakpoint: BreakpointName;
   /** Index of the 'pause' event. */
   eventIndex: number;
+  /** 'client-cert-request' only: during the handshake, or a CertificateRequest after it (RFC 8446 §4.6.2). */
+  phase?: 'handshake' | 'post-handshake';
 }
 
 export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: ClientCertificate };
@@ -50,6 +52,11 @@ export interface TlsClientOptions {
   /** SignatureScheme codes offered in signature_algorithms. */
   signatureSchemes?: number[];
   clientCertificate?: ClientCertificate;
+  /**
+   * Offer post_handshake_auth (RFC 8446 §4.2.6) so the server may ask for a certificate after the handshake.
+   * Default: on when a client certificate is configured or the client-cert-request breakpoint can supply one.
+   */
+  postHandshakeAuth?: boolean;
   /** A ticket from an earlier connection to offer for resumption (a TLS 1.2 session resumes by id or ticket). */
   session?: TlsSession;
   /** Versions to offer (default TLS 1.3 only). Both: one ClientHello offering both, the downgrade sentinel honoured. */

@@ -18,11 +18,11 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import { certificateSpki, certificateVerifyContent, createSigner, schemeAlgorithm } from './signatures.ts';
+import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from './signatures.ts';
 import { sendSecondClientHello } from './client-hello.ts';
 import type { HandshakeContext } from './context.ts';
 import type { ReceivedMessage } from './message-reader.ts';
-import type { ClientCertificate } from './options.ts';
+import { sendClientCertificate } from './client-auth.ts';
 
 export interface State {
   readonly name: string;
@@ -337,35 +337,7 @@ async function sendClientFlight(ctx: HandshakeContext): Promise<void> {
   ctx.currentWriteEpoch = 'handshake';
 
   const cr = ctx.certificateRequest;
-  if (cr) {
-    let cert: ClientCertificate | undefined = ctx.options.clientCertificate;
-    if (ctx.options.breakpoints?.clientCertRequest) {
-      const decision = await ctx.pause('client-cert-request', cert ? 'a client certificate is configured' : 'no client certificate configured');
-      if (decision === 'abort') throw fail.canceled('the user stopped the handshake at the client certificate request');
-      if (decision === 'decline') cert = undefined;
-      else if (typeof decision === 'object') cert = decision.clientCertificate;
-    }
-    let signer = null;
-    let scheme = 0;
-    if (cert) {
-      signer = await createSigner(cert.chain[0], cert.privateKey);
-      const wanted = findExtension(cr.extensions, X.signature_algorithms)!.schemes ?? [];
-      scheme = signer.schemes.find((s) => wanted.includes(s)) ?? 0;
-      if (!scheme) {
-        ctx.emit({ kind: 'note', text: 'the client certificate\'s key cannot make any signature the server accepts: sending an empty Certificate instead' });
-        signer = null;
-      }
-    }
-    const entries = signer && cert ? cert.chain.map((certData) => ({ certData, extensions: [] })) : [];
-    await ctx.send({ type: 'certificate', context: cr.context, entries });
-    ctx.summary.clientCertificateSent = entries.length > 0;
-    if (signer) {
-      const content = certificateVerifyContent('client', await ctx.transcript.hash());
-      const signature = await signer.sign(scheme, content);
-      ctx.emit({ kind: 'signature', subject: 'client CertificateVerify', scheme: schemeName(scheme), signedContent: toHex(content), signature: toHex(signature), ok: true, detail: 'signed by this client' });
-      await ctx.send({ type: 'certificate_verify', scheme, signature });
-    }
-  }
+  if (cr) ctx.summary.clientCertificateSent = await sendClientCertificate(ctx, cr, ctx.transcript, 'handshake');
   const verifyData = await schedule.finishedVerifyData(ctx.clientHandshakeSecret!, await ctx.transcript.hash(), 'client');
   ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
   await ctx.send({ type: 'finished', verifyData });
