@@ -27,7 +27,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM)
   --reconnect         connect a second time, resuming with a session ticket (TLS 1.2: ticket or session id)
   --tls1.2            offer TLS 1.2 only (same as --versions 1.2)
-  --versions LIST     versions to offer: 1.3, 1.2 or 1.3,1.2 (one ClientHello offering both; default 1.3)
+  --tls1.3            offer TLS 1.3 only (same as --versions 1.3)
+  --versions LIST     versions to offer: 1.3, 1.2 or 1.3,1.2 (default 1.3,1.2: one ClientHello offering both)
   --renegotiate       TLS 1.2: renegotiate once after the handshake (RFC 5746 secure renegotiation only)
   --starttls PROTO    plaintext preamble first, then TLS: smtp, lmtp, imap, pop3, ftp, xmpp, ldap, postgres, mysql, nntp, sieve
   --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
@@ -61,7 +62,8 @@ export interface ConnectionResult {
   alertReceived: string | null;
   error: { code: string; message: string } | null;
   timing: { handshakeMs: number };
-  clientCertificate: { requested: boolean; sent: boolean };
+  /** `postHandshake` (TLS 1.3, present once the server asked after the handshake): requests seen, certificates sent. */
+  clientCertificate: { requested: boolean; sent: boolean; postHandshake?: { offered: boolean; requests: number; certificatesSent: number } };
   received?: string;
   /** TLS 1.2 only: key exchange, EMS, secure renegotiation, encrypt-then-MAC, resumed by id/ticket, renegotiations. */
   tls12?: NonNullable<TlsConnection['summary']['tls12']>;
@@ -216,7 +218,12 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     alertReceived: lastAlert(events, 'server'),
     error,
     timing: { handshakeMs: connection ? connection.handshakeMs : Date.now() - t0 },
-    clientCertificate: { requested: summary?.clientCertificateRequested ?? false, sent: summary?.clientCertificateSent ?? false },
+    clientCertificate: {
+      requested: summary?.clientCertificateRequested ?? false,
+      sent: summary?.clientCertificateSent ?? false,
+      // Only when the server asked after the handshake, so the usual shape stays {requested, sent}.
+      ...(summary?.postHandshakeAuth?.requests ? { postHandshake: { ...summary.postHandshakeAuth } } : {}),
+    },
   };
   if (received !== undefined) result.received = received;
   if (summary?.tls12) result.tls12 = summary.tls12;
@@ -264,6 +271,7 @@ export async function run(args: string[]): Promise<number> {
         key: { type: 'string' },
         reconnect: { type: 'boolean' },
         'tls1.2': { type: 'boolean' },
+        'tls1.3': { type: 'boolean' },
         versions: { type: 'string' },
         renegotiate: { type: 'boolean' },
         send: { type: 'string' },
@@ -312,7 +320,7 @@ export async function run(args: string[]): Promise<number> {
     }
   }
   const versionNames: Record<string, 'TLS1.2' | 'TLS1.3'> = { '1.2': 'TLS1.2', '1.3': 'TLS1.3', 'tls1.2': 'TLS1.2', 'tls1.3': 'TLS1.3' };
-  const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
+  const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : v['tls1.3'] ? ['TLS1.3'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
   if (versions?.some((x) => !x)) {
     process.stderr.write(`tls-lens connect: --versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2\n`);
     return 2;

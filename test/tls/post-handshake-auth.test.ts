@@ -2,7 +2,9 @@
 // a CertificateRequest after the handshake when `c` is typed on its stdin, and against the hand-built server.
 // Node's tls server cannot ask for a certificate after a TLS 1.3 handshake (renegotiate() is TLS 1.2 only), so
 // there is no Node interop here.
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectTls, type BreakInfo, type TlsClientOptions } from '../../src/tls/client.ts';
 import { digest } from '../../src/tls/crypto/hash.ts';
@@ -116,6 +118,32 @@ describe('post-handshake authentication against openssl s_server', () => {
     expect(s.output()).toMatch(/extension not received/);
     expect(events.some((e) => e.kind === 'handshake' && e.name === 'CertificateRequest')).toBe(false);
     await conn.close();
+  });
+});
+
+describe('post-handshake authentication from the command line', () => {
+  it('connect --cert --key offers it; the request during --send is answered and shown in --json', async () => {
+    const s = await startSServer(pki);
+    servers.push(s);
+    const bin = path.resolve(__dirname, '../../bin/tls-lens.js');
+    const args = ['connect', `127.0.0.1:${s.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--cert', pki.clientCert, '--key', pki.clientKey, '--send', 'ping\\n', '--json'];
+    const cli = new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile('node', [bin, ...args], { timeout: 30_000 }, (err, stdout) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }));
+    });
+    // The CLI reads the answer until it has been idle for 1.5 s: ask for the certificate meanwhile, then answer.
+    await waitFor(() => s.output().includes('ping'), 'the CLI\'s line', 20_000);
+    s.type('c\n');
+    await waitFor(() => /depth=0 CN = TLS Lens test client/.test(s.output()), 's_server to verify the client certificate');
+    s.type('pong\n');
+    const { code, stdout } = await cli;
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.received).toBe('pong\n');
+    expect(json.clientCertificate).toEqual({ requested: false, sent: false, postHandshake: { offered: true, requests: 1, certificatesSent: 1 } });
+    const after = json.messages.slice(json.messages.findIndex((m: { type: string }) => m.type === 'CertificateRequest'));
+    // (OpenSSL then sends fresh NewSessionTickets that carry the new client identity.)
+    expect(after.map((m: { direction: string; type: string }) => `${m.direction} ${m.type}`).slice(0, 4)).toEqual(['server CertificateRequest', 'client Certificate', 'client CertificateVerify', 'client Finished']);
+    expect(s.output()).not.toMatch(/verify error/);
   });
 });
 
