@@ -83,8 +83,8 @@ describe('hostile server', () => {
     expectFailure(r, 'DOWNGRADE_DETECTED', 'illegal_parameter');
   });
 
-  it('a TLS 1.2 answer without the sentinel → protocol_version', async () => {
-    const r = await handshake({ serverHello: (sh) => void (sh.extensions = []) });
+  it('a TLS 1.2 answer to a TLS 1.3-only client → protocol_version', async () => {
+    const r = await handshake({ serverHello: (sh) => void (sh.extensions = []) }, { versions: ['TLS1.3'] });
     expectFailure(r, 'PROTOCOL_VERSION', 'protocol_version');
   });
 

@@ -165,9 +165,11 @@ describe('TLS 1.2 message codec', () => {
 });
 
 describe('version plan', () => {
-  it('defaults: TLS 1.3 only; 1.2 only for 1.2 suites or a 1.2 session; both for a mix; a contradiction is BAD_OPTION', async () => {
+  it('defaults: both; 1.3 only for 1.3 suites; 1.2 only for 1.2 suites or a 1.2 session; both for a mix; a contradiction is BAD_OPTION', async () => {
     const { planVersions } = await import('../../src/tls/handshake12/index.ts');
-    expect(planVersions({})).toMatchObject({ offerTls13: true, tls12: null });
+    expect(planVersions({})).toMatchObject({ offerTls13: true, tls12: { offerTls13: true } });
+    expect(planVersions({}).tls12!.suites.length).toBeGreaterThan(6);
+    expect(planVersions({ suites: ['TLS_AES_256_GCM_SHA384'] })).toMatchObject({ offerTls13: true, tls12: null });
     expect(planVersions({ suites: ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'] })).toMatchObject({ offerTls13: false, tls12: { suites: [{ code: 0xc02f }] } });
     expect(planVersions({ suites: ['TLS_AES_128_GCM_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305'] })).toMatchObject({ offerTls13: true, tls12: { suites: [{ code: 0xcca8 }] } });
     expect(planVersions({ versions: ['TLS1.3', 'TLS1.2'] }).tls12!.suites.length).toBeGreaterThan(6);

@@ -28,14 +28,16 @@ export interface VersionPlan {
 }
 
 /**
- * Which versions this connection offers. Default: TLS 1.3 only; TLS 1.2 only when every named suite is a TLS 1.2
- * suite or the session to resume is a TLS 1.2 one; both when the named suites mix the two; `versions` says it outright.
+ * Which versions this connection offers. Default: both in one ClientHello (as browsers and s_client do), so
+ * TLS 1.2-only servers work out of the box; TLS 1.3 only when every named suite is a TLS 1.3 suite; TLS 1.2 only
+ * when every named suite is a TLS 1.2 suite or the session to resume is a TLS 1.2 one; `versions` says it outright.
  */
 export function planVersions(o: TlsClientOptions): VersionPlan {
   const named = o.suites ?? [];
   const only12 = (named.length > 0 && named.every(isTls12SuiteRef)) || isTls12Session(o.session);
   const some12 = named.some(isTls12SuiteRef);
-  const versions = o.versions ?? (only12 ? ['TLS1.2'] : some12 ? ['TLS1.3', 'TLS1.2'] : ['TLS1.3']);
+  const only13 = named.length > 0 && !some12;
+  const versions = o.versions ?? (only12 ? ['TLS1.2'] : only13 ? ['TLS1.3'] : ['TLS1.3', 'TLS1.2']);
   if (versions.length === 0) throw new TlsError('BAD_OPTION', 'no TLS version to offer');
   for (const v of versions) if (v !== 'TLS1.2' && v !== 'TLS1.3') throw new TlsError('BAD_OPTION', `unknown TLS version ${String(v)} (TLS1.2 or TLS1.3)`);
   if (!versions.includes('TLS1.2')) return { offerTls13: true, tls12: null };

@@ -59,7 +59,7 @@ export interface TlsClientOptions {
   postHandshakeAuth?: boolean;
   /** A ticket from an earlier connection to offer for resumption (a TLS 1.2 session resumes by id or ticket). */
   session?: TlsSession;
-  /** Versions to offer (default TLS 1.3 only). Both: one ClientHello offering both, the downgrade sentinel honoured. */
+  /** Versions to offer (default both in one ClientHello, the downgrade sentinel honoured; see planVersions). */
   versions?: ('TLS1.2' | 'TLS1.3')[];
   verifier?: CertificateVerifier;
   /** Report certificate failures but carry on. */
