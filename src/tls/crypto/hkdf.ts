@@ -1,7 +1,7 @@
 // HKDF (RFC 5869) built from HMAC, because WebCrypto only offers extract+expand in one call,
 // and the TLS 1.3 wrappers HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1).
 import { concat, utf8 } from '../../util/bytes.ts';
-import { digest, hashLength, hmac, type HashName } from './hash.ts';
+import { emptyStringHash, hashLength, hmac, type HashName } from './hash.ts';
 
 /** HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM); an absent salt is HashLen zeros. */
 export async function hkdfExtract(hash: HashName, salt: Uint8Array | null, ikm: Uint8Array): Promise<Uint8Array> {
@@ -57,5 +57,5 @@ export async function deriveSecret(hash: HashName, secret: Uint8Array, label: st
 
 /** Hash of the empty string, the context of Derive-Secret(., "derived", "") and binder keys. */
 export async function emptyHash(hash: HashName): Promise<Uint8Array> {
-  return digest(hash, new Uint8Array(0));
+  return emptyStringHash(hash);
 }
