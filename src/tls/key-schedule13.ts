@@ -114,10 +114,11 @@ export class KeySchedule13 {
 
   /** client/server handshake traffic secrets over Transcript-Hash(ClientHello..ServerHello). */
   async handshakeTrafficSecrets(transcriptHash: Uint8Array): Promise<TrafficSecrets> {
-    return {
-      client: await this.derive('handshake', 'handshakeTrafficSecrets', 'c hs traffic', 'client_handshake_traffic_secret', transcriptHash),
-      server: await this.derive('handshake', 'handshakeTrafficSecrets', 's hs traffic', 'server_handshake_traffic_secret', transcriptHash),
-    };
+    const [client, server] = await this.deriveBoth('handshake', 'handshakeTrafficSecrets', transcriptHash, [
+      ['c hs traffic', 'client_handshake_traffic_secret'],
+      ['s hs traffic', 'server_handshake_traffic_secret'],
+    ]);
+    return { client, server };
   }
 
   // ---- master secret --------------------------------------------------------------------------
@@ -138,10 +139,11 @@ export class KeySchedule13 {
 
   /** Application traffic secrets (generation 0) over Transcript-Hash(ClientHello..server Finished). */
   async applicationTrafficSecrets(transcriptHash: Uint8Array): Promise<TrafficSecrets> {
-    return {
-      client: await this.derive('master', 'applicationTrafficSecrets', 'c ap traffic', 'client_application_traffic_secret_0', transcriptHash),
-      server: await this.derive('master', 'applicationTrafficSecrets', 's ap traffic', 'server_application_traffic_secret_0', transcriptHash),
-    };
+    const [client, server] = await this.deriveBoth('master', 'applicationTrafficSecrets', transcriptHash, [
+      ['c ap traffic', 'client_application_traffic_secret_0'],
+      ['s ap traffic', 'server_application_traffic_secret_0'],
+    ]);
+    return { client, server };
   }
 
   async exporterMasterSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
@@ -194,9 +196,9 @@ export class KeySchedule13 {
   /** [sender]_write_key and [sender]_write_iv from a traffic secret. `who` names them in the trace, e.g. "server_handshake". */
   async trafficKeys(secret: Uint8Array, keyLength: number, who = '', ivLength = 12): Promise<TrafficKeys> {
     const empty = new Uint8Array(0);
-    const key = await hkdfExpandLabel(this.hash, secret, 'key', empty, keyLength);
+    // Independent derivations: run them together (one wait instead of two), report in order.
+    const [key, iv] = await Promise.all([hkdfExpandLabel(this.hash, secret, 'key', empty, keyLength), hkdfExpandLabel(this.hash, secret, 'iv', empty, ivLength)]);
     this.report('HKDF-Expand-Label', prefixed(who, 'write_key'), 'key', empty, [{ name: 'traffic_secret', value: secret }], key);
-    const iv = await hkdfExpandLabel(this.hash, secret, 'iv', empty, ivLength);
     this.report('HKDF-Expand-Label', prefixed(who, 'write_iv'), 'iv', empty, [{ name: 'traffic_secret', value: secret }], iv);
     return { key, iv };
   }
@@ -223,6 +225,14 @@ export class KeySchedule13 {
     if (context.length !== this.hashLength) throw new Error(`${caller}: the transcript hash must be ${this.hashLength} bytes for ${this.hash}, got ${context.length}`);
     const out = await deriveSecret(this.hash, secret, label, context);
     return this.report('Derive-Secret', name, label, context, [{ name: `${stage}_secret`, value: secret }], out);
+  }
+
+  /** Two Derive-Secret calls from one secret and context, run together and reported in order. */
+  private async deriveBoth(stage: 'handshake' | 'master', caller: string, context: Uint8Array, labels: [string, string][]): Promise<Uint8Array[]> {
+    const secret = this.need(stage, caller);
+    if (context.length !== this.hashLength) throw new Error(`${caller}: the transcript hash must be ${this.hashLength} bytes for ${this.hash}, got ${context.length}`);
+    const outs = await Promise.all(labels.map(([label]) => deriveSecret(this.hash, secret, label, context)));
+    return outs.map((out, i) => this.report('Derive-Secret', labels[i][1], labels[i][0], context, [{ name: `${stage}_secret`, value: secret }], out));
   }
 
   private report(op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array): Uint8Array {
