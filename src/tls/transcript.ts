@@ -18,6 +18,8 @@ interface Entry {
 export class Transcript {
   private entries: Entry[] = [];
   private hashName: HashName | null;
+  /** The last Transcript-Hash and how many messages it covered: asking again without new messages costs no digest. */
+  private lastHash: { count: number; hash: HashName; value: Promise<Uint8Array> } | null = null;
 
   /**
    * `hash` may be null while it is not known yet (a client before ServerHello); set it with
@@ -53,7 +55,24 @@ export class Transcript {
 
   /** Transcript-Hash of every message added so far. */
   async hash(): Promise<Uint8Array> {
-    return this.hashOver(this.entries, new Uint8Array(0), undefined, this.requireHash());
+    const hash = this.requireHash();
+    // The messages as of this call: the trace event names these even if more arrive meanwhile.
+    const entries = this.entries.slice();
+    const count = entries.length;
+    const last = this.lastHash;
+    if (last && last.count === count && last.hash === hash) {
+      const value = Uint8Array.from(await last.value);
+      this.report(entries, undefined, hash, value);
+      return value;
+    }
+    const value = this.digestOver(entries, new Uint8Array(0), hash);
+    this.lastHash = { count, hash, value };
+    value.catch(() => {
+      if (this.lastHash?.value === value) this.lastHash = null;
+    });
+    const out = Uint8Array.from(await value);
+    this.report(entries, undefined, hash, out);
+    return out;
   }
 
   /**
@@ -76,6 +95,7 @@ export class Transcript {
     const n = hashLength(hash);
     const synthetic = concat(Uint8Array.of(MESSAGE_HASH_TYPE, 0, 0, n), h);
     this.entries = [{ bytes: synthetic, name: `message_hash(${first.name})`, eventIndex: first.eventIndex }];
+    this.lastHash = null;
     return synthetic;
   }
 
@@ -85,7 +105,16 @@ export class Transcript {
   }
 
   private async hashOver(entries: Entry[], extra: Uint8Array, extraName: string | undefined, hash: HashName): Promise<Uint8Array> {
-    const value = await digest(hash, concat(...entries.map((e) => e.bytes), extra));
+    const value = await this.digestOver(entries, extra, hash);
+    this.report(entries, extraName, hash, value);
+    return value;
+  }
+
+  private digestOver(entries: Entry[], extra: Uint8Array, hash: HashName): Promise<Uint8Array> {
+    return digest(hash, concat(...entries.map((e) => e.bytes), extra));
+  }
+
+  private report(entries: Entry[], extraName: string | undefined, hash: HashName, value: Uint8Array): void {
     this.emit({
       kind: 'transcript',
       hash,
@@ -93,6 +122,5 @@ export class Transcript {
       messages: entries.map((e) => e.eventIndex).filter((i) => i >= 0),
       value: toHex(value),
     });
-    return value;
   }
 }
