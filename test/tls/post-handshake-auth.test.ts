@@ -200,32 +200,37 @@ describe('post-handshake authentication against the hand-built server', () => {
     await serverDone;
   });
 
-  it('the answer echoes the context and its Finished covers handshake + CertificateRequest + Certificate + CertificateVerify', async () => {
-    const context = Uint8Array.of(0xc0, 0xff, 0xee);
-    let flight: Uint8Array[] = [];
-    let expectedFinished = '';
-    let request: Uint8Array = new Uint8Array(0);
+  it('each answer echoes its context; each Finished covers handshake + that exchange only; a reused context → illegal_parameter', async () => {
+    const contexts = [Uint8Array.of(0xc0, 0xff, 0xee), Uint8Array.of(0x02)];
+    const answers: { flight: Uint8Array[]; expectedFinished: string }[] = [];
     const rec = recorder();
     const events = rec.events as TraceEvent[];
     const r = await againstHostile(async (s) => {
-      request = certificateRequest(context);
-      await s.records.writeRecord(22, request);
-      flight = await readClientFlight(s);
-      // The server's own view: every handshake message up to the client Finished, then this exchange.
+      // The server's own view of the handshake: every message up to the client Finished.
       const handshake = events.filter((e): e is HandshakeEvent => e.kind === 'handshake' && e.epoch !== 'application').map((e) => fromHex(e.bytes));
-      const hash = await digest(s.suite.hash, concat(...handshake, request, ...flight.slice(0, -1)));
-      expectedFinished = toHex(await s.schedule.finishedVerifyData(s.secrets.clientApp, hash));
-      await s.records.writeRecord(23, utf8.encode('authenticated'));
+      for (const [i, context] of contexts.entries()) {
+        const request = certificateRequest(context);
+        await s.records.writeRecord(22, request);
+        const flight = await readClientFlight(s);
+        const hash = await digest(s.suite.hash, concat(...handshake, request, ...flight.slice(0, -1)));
+        answers.push({ flight, expectedFinished: toHex(await s.schedule.finishedVerifyData(s.secrets.clientApp, hash)) });
+        await s.records.writeRecord(23, utf8.encode(`authenticated ${i}`));
+      }
+      await s.records.writeRecord(22, certificateRequest(contexts[0]));
       await s.records.readRecord().catch(() => undefined);
     }, { clientCertificate: clientCertificate() }, rec);
-    expect(utf8.decode((await r.conn.read())!)).toBe('authenticated');
-    expect(flight.map((m) => m[0])).toEqual([11, 15, 20]);
-    const cert = decodeHandshake(flight[0]).message as { context: Uint8Array; entries: { certData: Uint8Array }[] };
-    expect(toHex(cert.context)).toBe(toHex(context));
-    expect(toHex(cert.entries[0].certData)).toBe(toHex(pki.clientCertDer));
-    const finished = decodeHandshake(flight[2]).message as { verifyData: Uint8Array };
-    expect(toHex(finished.verifyData)).toBe(expectedFinished);
-    await r.conn.close();
+    expect(utf8.decode((await r.conn.read())!)).toBe('authenticated 0');
+    expect(utf8.decode((await r.conn.read())!)).toBe('authenticated 1');
+    for (const [i, { flight, expectedFinished }] of answers.entries()) {
+      expect(flight.map((m) => m[0])).toEqual([11, 15, 20]);
+      const cert = decodeHandshake(flight[0]).message as { context: Uint8Array; entries: { certData: Uint8Array }[] };
+      expect(toHex(cert.context)).toBe(toHex(contexts[i]));
+      expect(toHex(cert.entries[0].certData)).toBe(toHex(pki.clientCertDer));
+      const finished = decodeHandshake(flight[2]).message as { verifyData: Uint8Array };
+      expect(toHex(finished.verifyData)).toBe(expectedFinished);
+    }
+    await expect(r.conn.read()).rejects.toMatchObject({ code: 'ILLEGAL_PARAMETER' });
+    expect(r.conn.summary.postHandshakeAuth).toEqual({ offered: true, requests: 2, certificatesSent: 2 });
     expect(await r.serverDone).toBeNull();
   });
 });
