@@ -24,7 +24,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --keyshare g,...    groups that get a key share in the first ClientHello (default: the first group)
   --suites s,...      TLS 1.3 cipher suites (IANA names) to offer
   --ca FILE           PEM trust anchors (default: the Mozilla root store)
-  --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM)
+  --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM); TLS 1.3 also offers
+                      post-handshake authentication, answered while --send reads the reply
   --reconnect         connect a second time, resuming with a session ticket (TLS 1.2: ticket or session id)
   --tls1.2            offer TLS 1.2 only (same as --versions 1.2)
   --tls1.3            offer TLS 1.3 only (same as --versions 1.3)
