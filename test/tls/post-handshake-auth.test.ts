@@ -234,6 +234,19 @@ describe('post-handshake authentication against the hand-built server', () => {
     await serverDone;
   });
 
+  it('abort at the post-handshake client-cert-request breakpoint ends the connection with user_canceled', async () => {
+    const { conn, events, serverDone } = await againstHostile(async (s) => {
+      await s.records.writeRecord(22, certificateRequest(Uint8Array.of(9)));
+      await s.records.readRecord().catch(() => undefined);
+    }, { breakpoints: { clientCertRequest: true }, onBreak: async (info) => (info.phase === 'post-handshake' ? 'abort' : 'continue') });
+    await expect(conn.read()).rejects.toMatchObject({ code: 'USER_CANCELED' });
+    const pause = events.find((e) => e.kind === 'pause' && e.phase === 'paused') as { detail: string };
+    expect(pause.detail).toMatch(/^post-handshake authentication/);
+    expect(events.some((e) => e.kind === 'alert' && e.direction === 'client' && e.name === 'user_canceled')).toBe(true);
+    expect(events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.epoch === 'application')).toBe(false);
+    await serverDone;
+  });
+
   it('each answer echoes its context; each Finished covers handshake + that exchange only; a reused context → illegal_parameter', async () => {
     const contexts = [Uint8Array.of(0xc0, 0xff, 0xee), Uint8Array.of(0x02)];
     const answers: { flight: Uint8Array[]; expectedFinished: string }[] = [];
