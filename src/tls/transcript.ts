@@ -18,7 +18,7 @@ interface Entry {
 export class Transcript {
   private entries: Entry[] = [];
   private hashName: HashName | null;
-  /** The last Transcript-Hash and how many messages it covered: asking again without new messages costs no digest. */
+  /** The latest Transcript-Hash (maybe still running) and how many messages it covers: hash() reuses it. */
   private lastHash: { count: number; hash: HashName; value: Promise<Uint8Array> } | null = null;
 
   /**
@@ -41,6 +41,22 @@ export class Transcript {
   /** Append one whole handshake message (4-byte header included). */
   add(messageBytes: Uint8Array, name: string, eventIndex = -1): void {
     this.entries.push({ bytes: Uint8Array.from(messageBytes), name, eventIndex });
+    this.startHash();
+  }
+
+  /**
+   * Start hashing the messages so far in the background, so that a later hash() finds the value
+   * ready instead of waiting for WebCrypto then (most prefixes are asked for: after ServerHello,
+   * Certificate, CertificateVerify, each Finished). The trace event is still emitted by hash().
+   */
+  private startHash(): void {
+    const hash = this.hashName;
+    if (!hash) return;
+    const value = this.digestOver(this.entries.slice(), new Uint8Array(0), hash);
+    this.lastHash = { count: this.entries.length, hash, value };
+    value.catch(() => {
+      if (this.lastHash?.value === value) this.lastHash = null;
+    });
   }
 
   /** Names of the messages covered so far, in order. */
