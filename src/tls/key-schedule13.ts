@@ -4,7 +4,7 @@
 // a KeyScheduleOrderError rather than silently deriving from zeros. Every derivation is reported
 // to the trace as a `kind: 'key'` event with its label, context, inputs and output.
 import type { Emit } from '../trace/recorder.ts';
-import { toHex } from '../util/bytes.ts';
+import { equalBytes, toHex } from '../util/bytes.ts';
 import { digest, hmac, hashLength, type HashName } from './crypto/hash.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from './crypto/hkdf.ts';
 
@@ -34,6 +34,18 @@ export class KeySchedule13 {
   private handshakeSecret?: Uint8Array;
   private masterSecret?: Uint8Array;
   private pskUsed = false;
+  /**
+   * Work started ahead of need, so that it overlaps with waiting for the peer: the "derived" salt
+   * and (for the master stage) the next extract, and finished keys. Values only; the trace events
+   * are emitted when the caller asks, in the same order as without prefetching.
+   */
+  private nextStageAhead?: Promise<{ salt: Uint8Array; next: Uint8Array | null }>;
+  private readonly finishedKeysAhead = new Map<string, Promise<Uint8Array>>();
+  /** Write key/iv started ahead, by traffic secret and lengths; and each traffic secret's other-direction twin. */
+  private readonly trafficKeysAhead = new Map<string, Promise<[Uint8Array, Uint8Array]>>();
+  private readonly twinSecrets = new Map<string, Uint8Array>();
+  /** exporter_master_secret started with the application traffic secrets, by transcript hash. */
+  private exporterAhead?: { context: string; value: Promise<Uint8Array> };
 
   constructor(
     readonly hash: HashName,
@@ -55,7 +67,9 @@ export class KeySchedule13 {
     const ikm = psk ?? new Uint8Array(this.hashLength);
     const salt = new Uint8Array(this.hashLength);
     this.pskUsed = psk !== undefined;
-    this.earlySecret = await hkdfExtract(this.hash, salt, ikm);
+    // Without a PSK the early secret is the same for every connection: computed once per hash.
+    this.earlySecret = psk ? await hkdfExtract(this.hash, salt, ikm) : await noPskEarlySecret(this.hash);
+    this.prefetchNextStage(this.earlySecret, null);
     this.report('HKDF-Extract', 'early_secret', undefined, undefined, [
       { name: 'salt', value: salt },
       { name: psk ? 'psk' : 'ikm (no PSK: zeros)', value: ikm },
@@ -102,9 +116,11 @@ export class KeySchedule13 {
   async deriveHandshakeSecret(sharedSecret?: Uint8Array): Promise<Uint8Array> {
     this.need('early', 'deriveHandshakeSecret');
     if (this.handshakeSecret) throw new KeyScheduleOrderError('the handshake secret was already derived');
-    const salt = await this.derive('early', 'deriveHandshakeSecret', 'derived', 'derived_secret_for_handshake', await emptyHash(this.hash));
+    const salt = await this.derivedSalt('early', 'derived_secret_for_handshake');
     const ikm = sharedSecret ?? new Uint8Array(this.hashLength);
     this.handshakeSecret = await hkdfExtract(this.hash, salt, ikm);
+    // The master secret's inputs are all known now (its IKM is zeros): start it.
+    this.prefetchNextStage(this.handshakeSecret, new Uint8Array(this.hashLength));
     this.report('HKDF-Extract', 'handshake_secret', undefined, undefined, [
       { name: 'salt (derived from early_secret)', value: salt },
       { name: sharedSecret ? 'ecdhe_shared_secret' : 'ikm (no (EC)DHE: zeros)', value: ikm },
@@ -118,6 +134,9 @@ export class KeySchedule13 {
       ['c hs traffic', 'client_handshake_traffic_secret'],
       ['s hs traffic', 'server_handshake_traffic_secret'],
     ]);
+    this.prefetchFinishedKey(client);
+    this.prefetchFinishedKey(server);
+    this.pairSecrets(client, server);
     return { client, server };
   }
 
@@ -127,9 +146,10 @@ export class KeySchedule13 {
   async deriveMasterSecret(): Promise<Uint8Array> {
     this.need('handshake', 'deriveMasterSecret');
     if (this.masterSecret) throw new KeyScheduleOrderError('the master secret was already derived');
-    const salt = await this.derive('handshake', 'deriveMasterSecret', 'derived', 'derived_secret_for_master', await emptyHash(this.hash));
+    const ahead = await this.nextStageAhead;
+    const salt = await this.derivedSalt('handshake', 'derived_secret_for_master');
     const zeros = new Uint8Array(this.hashLength);
-    this.masterSecret = await hkdfExtract(this.hash, salt, zeros);
+    this.masterSecret = ahead?.next && equalBytes(ahead.salt, salt) ? ahead.next : await hkdfExtract(this.hash, salt, zeros);
     this.report('HKDF-Extract', 'master_secret', undefined, undefined, [
       { name: 'salt (derived from handshake_secret)', value: salt },
       { name: 'ikm (zeros)', value: zeros },
@@ -139,14 +159,27 @@ export class KeySchedule13 {
 
   /** Application traffic secrets (generation 0) over Transcript-Hash(ClientHello..server Finished). */
   async applicationTrafficSecrets(transcriptHash: Uint8Array): Promise<TrafficSecrets> {
+    // exporter_master_secret uses the same secret and transcript hash and is asked for next.
+    if (this.masterSecret && transcriptHash.length === this.hashLength) {
+      const value = deriveSecret(this.hash, this.masterSecret, 'exp master', transcriptHash);
+      value.catch(() => undefined); // a failure surfaces when exporterMasterSecret() awaits it
+      this.exporterAhead = { context: toHex(transcriptHash), value };
+    }
     const [client, server] = await this.deriveBoth('master', 'applicationTrafficSecrets', transcriptHash, [
       ['c ap traffic', 'client_application_traffic_secret_0'],
       ['s ap traffic', 'server_application_traffic_secret_0'],
     ]);
+    this.pairSecrets(client, server);
     return { client, server };
   }
 
   async exporterMasterSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
+    const ahead = this.exporterAhead;
+    this.exporterAhead = undefined;
+    if (ahead && this.masterSecret && ahead.context === toHex(transcriptHash)) {
+      const out = Uint8Array.from(await ahead.value);
+      return this.report('Derive-Secret', 'exporter_master_secret', 'exp master', transcriptHash, [{ name: 'master_secret', value: this.masterSecret }], out);
+    }
     return this.derive('master', 'exporterMasterSecret', 'exp master', 'exporter_master_secret', transcriptHash);
   }
 
@@ -182,7 +215,10 @@ export class KeySchedule13 {
 
   /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). */
   async finishedKey(trafficSecret: Uint8Array, who = ''): Promise<Uint8Array> {
-    const out = await hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
+    const id = toHex(trafficSecret);
+    const ahead = this.finishedKeysAhead.get(id);
+    this.finishedKeysAhead.delete(id);
+    const out = ahead ? Uint8Array.from(await ahead) : await hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
     return this.report('HKDF-Expand-Label', prefixed(who, 'finished_key'), 'finished', new Uint8Array(0), [{ name: 'base_key', value: trafficSecret }], out);
   }
 
@@ -196,8 +232,17 @@ export class KeySchedule13 {
   /** [sender]_write_key and [sender]_write_iv from a traffic secret. `who` names them in the trace, e.g. "server_handshake". */
   async trafficKeys(secret: Uint8Array, keyLength: number, who = '', ivLength = 12): Promise<TrafficKeys> {
     const empty = new Uint8Array(0);
-    // Independent derivations: run them together (one wait instead of two), report in order.
-    const [key, iv] = await Promise.all([hkdfExpandLabel(this.hash, secret, 'key', empty, keyLength), hkdfExpandLabel(this.hash, secret, 'iv', empty, ivLength)]);
+    const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
+    const ahead = this.trafficKeysAhead.get(id);
+    this.trafficKeysAhead.delete(id);
+    // The other direction's keys (same suite, so the same lengths) will be asked for soon: start them.
+    const twin = this.twinSecrets.get(toHex(secret));
+    if (twin) {
+      this.twinSecrets.delete(toHex(secret));
+      this.twinSecrets.delete(toHex(twin));
+      this.prefetchTrafficKeys(twin, keyLength, ivLength);
+    }
+    const [key, iv] = (await (ahead ?? this.expandKeyAndIv(secret, keyLength, ivLength))).map((b) => Uint8Array.from(b));
     this.report('HKDF-Expand-Label', prefixed(who, 'write_key'), 'key', empty, [{ name: 'traffic_secret', value: secret }], key);
     this.report('HKDF-Expand-Label', prefixed(who, 'write_iv'), 'iv', empty, [{ name: 'traffic_secret', value: secret }], iv);
     return { key, iv };
@@ -227,6 +272,52 @@ export class KeySchedule13 {
     return this.report('Derive-Secret', name, label, context, [{ name: `${stage}_secret`, value: secret }], out);
   }
 
+  /** Independent derivations: run together (one wait instead of two). */
+  private expandKeyAndIv(secret: Uint8Array, keyLength: number, ivLength: number): Promise<[Uint8Array, Uint8Array]> {
+    const empty = new Uint8Array(0);
+    return Promise.all([hkdfExpandLabel(this.hash, secret, 'key', empty, keyLength), hkdfExpandLabel(this.hash, secret, 'iv', empty, ivLength)]);
+  }
+
+  private prefetchTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): void {
+    const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
+    if (this.trafficKeysAhead.has(id)) return;
+    const keys = this.expandKeyAndIv(secret, keyLength, ivLength);
+    keys.catch(() => undefined); // a failure surfaces when trafficKeys() awaits it
+    this.trafficKeysAhead.set(id, keys);
+  }
+
+  /** Remember that two traffic secrets belong together (client and server of one stage). */
+  private pairSecrets(client: Uint8Array, server: Uint8Array): void {
+    this.twinSecrets.set(toHex(client), server);
+    this.twinSecrets.set(toHex(server), client);
+  }
+
+  /** Start finished_key for a handshake traffic secret; finishedKey() picks it up. */
+  private prefetchFinishedKey(trafficSecret: Uint8Array): void {
+    const key = hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
+    key.catch(() => undefined); // a failure surfaces when finishedKey() awaits it
+    this.finishedKeysAhead.set(toHex(trafficSecret), key);
+  }
+
+  /** Start Derive-Secret(secret, "derived", "") and, when `nextIkm` is given, the extract that follows it. */
+  private prefetchNextStage(secret: Uint8Array, nextIkm: Uint8Array | null): void {
+    this.nextStageAhead = (async () => {
+      const salt = await deriveSecret(this.hash, secret, 'derived', await emptyHash(this.hash));
+      return { salt, next: nextIkm ? await hkdfExtract(this.hash, salt, nextIkm) : null };
+    })();
+    this.nextStageAhead.catch(() => undefined); // a failure surfaces when derivedSalt() awaits it
+  }
+
+  /** The "derived" salt for the next stage (prefetched when the stage secret was set), reported as before. */
+  private async derivedSalt(stage: 'early' | 'handshake', name: string): Promise<Uint8Array> {
+    const secret = this.need(stage, name);
+    const context = await emptyHash(this.hash);
+    const ahead = this.nextStageAhead;
+    this.nextStageAhead = undefined;
+    const salt = ahead ? Uint8Array.from((await ahead).salt) : await deriveSecret(this.hash, secret, 'derived', context);
+    return this.report('Derive-Secret', name, 'derived', context, [{ name: `${stage}_secret`, value: secret }], salt);
+  }
+
   /** Two Derive-Secret calls from one secret and context, run together and reported in order. */
   private async deriveBoth(stage: 'handshake' | 'master', caller: string, context: Uint8Array, labels: [string, string][]): Promise<Uint8Array[]> {
     const secret = this.need(stage, caller);
@@ -239,6 +330,20 @@ export class KeySchedule13 {
     this.emit(keyEvent(this.hash, op, name, label, context, inputs, output));
     return output;
   }
+}
+
+const noPskEarlySecrets = new Map<HashName, Promise<Uint8Array>>();
+
+/** HKDF-Extract(zeros, zeros): the early secret of every connection without a PSK. A copy each time. */
+async function noPskEarlySecret(hash: HashName): Promise<Uint8Array> {
+  let secret = noPskEarlySecrets.get(hash);
+  if (!secret) {
+    const zeros = new Uint8Array(hashLength(hash));
+    secret = hkdfExtract(hash, zeros, zeros);
+    noPskEarlySecrets.set(hash, secret);
+    secret.catch(() => noPskEarlySecrets.delete(hash));
+  }
+  return Uint8Array.from(await secret);
 }
 
 function prefixed(who: string, name: string): string {

@@ -1,0 +1,80 @@
+// The key schedule starts some derivations early (master secret, finished keys, the other
+// direction's write keys, exporter secret). Results and trace order must not depend on it:
+// RFC 8448 §3 values with the callers' order reversed, and the exact order of key events.
+import { describe, expect, it } from 'vitest';
+import { TraceRecorder } from '../../src/trace/recorder.ts';
+import type { KeyScheduleEvent } from '../../src/trace/types.ts';
+import { fromHex, toHex } from '../../src/util/bytes.ts';
+import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
+import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
+import { S3 } from './rfc8448.fixture.ts';
+
+const h = fromHex;
+
+async function toHandshakeSecrets(ks: KeySchedule13) {
+  await ks.deriveEarlySecret();
+  const client = await importKeyShare('x25519', h(S3.clientPrivate));
+  await ks.deriveHandshakeSecret(await client.computeSharedSecret(h(S3.serverPublic)));
+  return ks.handshakeTrafficSecrets(h(S3.hashClientHelloServerHello));
+}
+
+describe('key schedule work started ahead', () => {
+  it('gives RFC 8448 values when the client keys are asked for before the server keys, twice', async () => {
+    for (let round = 0; round < 2; round++) {
+      const ks = new KeySchedule13('SHA-256');
+      const hs = await toHandshakeSecrets(ks);
+      const clientHs = await ks.trafficKeys(hs.client, 16, 'client_handshake');
+      const serverHs = await ks.trafficKeys(hs.server, 16, 'server_handshake');
+      expect([toHex(clientHs.key), toHex(clientHs.iv)]).toEqual([S3.clientHandshakeKey, S3.clientHandshakeIv]);
+      expect([toHex(serverHs.key), toHex(serverHs.iv)]).toEqual([S3.serverHandshakeKey, S3.serverHandshakeIv]);
+      // Asked again (no prefetch left): the same answer.
+      expect(toHex((await ks.trafficKeys(hs.server, 16)).key)).toBe(S3.serverHandshakeKey);
+      expect(toHex(await ks.finishedKey(hs.client))).toBe(S3.clientFinishedKey);
+      expect(toHex(await ks.finishedKey(hs.client))).toBe(S3.clientFinishedKey);
+      expect(toHex(await ks.deriveMasterSecret())).toBe(S3.masterSecret);
+      const ap = await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+      expect(toHex(ap.client)).toBe(S3.clientApplicationTrafficSecret);
+      expect(toHex(await ks.exporterMasterSecret(h(S3.hashThroughServerFinished)))).toBe(S3.exporterMasterSecret);
+    }
+  });
+
+  it('computes the exporter secret over the hash it is given, not the one started ahead', async () => {
+    const ks = new KeySchedule13('SHA-256');
+    await toHandshakeSecrets(ks);
+    await ks.deriveMasterSecret();
+    await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+    const other = new Uint8Array(32).fill(7);
+    expect(toHex(await ks.exporterMasterSecret(other))).not.toBe(S3.exporterMasterSecret);
+  });
+
+  it('reports key events in the order the derivations were asked for', async () => {
+    const trace = new TraceRecorder(() => 0);
+    const ks = new KeySchedule13('SHA-256', trace.emit);
+    const hs = await toHandshakeSecrets(ks);
+    await ks.trafficKeys(hs.server, 16, 'server_handshake');
+    await ks.deriveMasterSecret();
+    await ks.finishedVerifyData(hs.server, new Uint8Array(32), 'server');
+    await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+    await ks.exporterMasterSecret(h(S3.hashThroughServerFinished));
+    await ks.trafficKeys(hs.client, 16, 'client_handshake');
+    const names = trace.events.filter((e): e is KeyScheduleEvent => e.kind === 'key').map((e) => e.name);
+    expect(names).toEqual([
+      'early_secret',
+      'derived_secret_for_handshake',
+      'handshake_secret',
+      'client_handshake_traffic_secret',
+      'server_handshake_traffic_secret',
+      'server_handshake_write_key',
+      'server_handshake_write_iv',
+      'derived_secret_for_master',
+      'master_secret',
+      'server_finished_key',
+      'server_verify_data',
+      'client_application_traffic_secret_0',
+      'server_application_traffic_secret_0',
+      'exporter_master_secret',
+      'client_handshake_write_key',
+      'client_handshake_write_iv',
+    ]);
+  });
+});
