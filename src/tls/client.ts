@@ -99,8 +99,8 @@ class Watchdog {
 /** Send an alert (and trace it). Best effort: the connection may already be gone. */
 async function sendAlert(channel: RecordChannel, emit: Emit, description: number, level: 'warning' | 'fatal'): Promise<void> {
   try {
-    await channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
-    emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description) });
+    const records = await channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
+    emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description), record: records[0] });
   } catch {
     // Nothing more to tell a peer we cannot reach.
   }
@@ -249,8 +249,9 @@ export class Tls13Connection {
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
     const done = this.ctx.channel.write(23, data);
     this.writesInFlight.add(done);
+    let records: number[] = [];
     try {
-      await done;
+      records = await done;
     } catch (e) {
       // The server hung up: an alert it sent first (e.g. certificate_required) says why.
       if (e instanceof TlsError && e.code === 'CLOSED') throw (await this.serialized(() => peerAlert(this.ctx.reader))) ?? e;
@@ -258,7 +259,7 @@ export class Tls13Connection {
     } finally {
       this.writesInFlight.delete(done);
     }
-    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data) });
+    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data), record: records[0] });
   }
 
   /** Next application data from the server; null after its close_notify. Rejects TRUNCATED if it vanished without one. */
@@ -354,7 +355,7 @@ export class Tls13Connection {
       if ('kind' in item && item.kind === 'app-data') {
         if (item.data.length > 0) {
           this.pending.push(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data) });
+          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data), record: item.record.eventIndex });
         }
         return true;
       }

@@ -179,12 +179,16 @@ export interface AlertEvent extends Base {
   description: number;
   /** e.g. "bad_record_mac". */
   name: string;
+  /** Index of the 'record' event that carried it, when known. */
+  record?: number;
 }
 
 export interface AppDataEvent extends Base {
   kind: 'app-data';
   direction: Side;
   bytes: Hex;
+  /** Index of the (first) 'record' event that carried it, when known. */
+  record?: number;
 }
 
 /** A line of a STARTTLS (or other) plaintext preamble. */

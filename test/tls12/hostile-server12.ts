@@ -35,6 +35,8 @@ export interface Script12 {
   earlyChangeCipherSpec?: boolean;
   /** A warning alert (this description) before the ServerHello. */
   warningBeforeServerHello?: number;
+  /** Application data sent between the client's renegotiation ClientHello and the ServerHello (RFC 5246 allows it). */
+  appDataBeforeRenegotiationReply?: string;
   /** After the handshake. */
   after?: (s: Server12) => Promise<void>;
 }
@@ -44,6 +46,8 @@ export interface Server12 {
   transport: Transport;
   /** Send a HelloRequest and run a renegotiation handshake with the client. */
   renegotiate(): Promise<void>;
+  /** Answer a renegotiation the client starts (its ClientHello is the next record). */
+  answerRenegotiation(): Promise<void>;
   readRecord(): ReturnType<RecordLayer['readRecord']>;
 }
 
@@ -76,6 +80,7 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     const chMsg = await readMessage(records, 'ClientHello');
     const ch = chMsg.message as ClientHello;
     transcript.add(chMsg.bytes, 'ClientHello');
+    if (renegotiation && script.appDataBeforeRenegotiationReply !== undefined) await records.writeRecord(23, new TextEncoder().encode(script.appDataBeforeRenegotiationReply));
     const random = crypto.getRandomValues(new Uint8Array(32));
     if (script.downgradeSentinel) random.set(DOWNGRADE_TLS12, 24);
     const ri = concat(verify.client, verify.server);
@@ -139,5 +144,6 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
       await records.writeRecord(22, encodeHandshake12({ type: 'hello_request' }).bytes);
       await handshake(true);
     },
+    answerRenegotiation: () => handshake(true),
   });
 }

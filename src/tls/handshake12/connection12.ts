@@ -5,7 +5,7 @@ import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
 import { describeFailure, fail, TlsAlertError, TlsError } from '../errors.ts';
 import type { HandshakeContext, HandshakeSummary } from '../handshake13/context.ts';
-import type { ReceivedMessage } from '../handshake13/message-reader.ts';
+import type { OtherRecord, ReceivedMessage } from '../handshake13/message-reader.ts';
 import type { TlsSession } from '../handshake13/options.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import type { AnyMessage12 } from '../messages/tls12.ts';
@@ -82,13 +82,28 @@ function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
 
 async function sendAlert(base: HandshakeContext, description: number, level: 'warning' | 'fatal'): Promise<void> {
   try {
-    await base.channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
-    base.emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description) });
+    const records = await base.channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
+    base.emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description), record: records[0] });
   } catch {
     // The peer may be gone already.
   }
 }
 
+/** A warning no_renegotiation is the server's polite "no" (RFC 5246 §7.2.2): the connection goes on. */
+function declinedRenegotiation(e: unknown): boolean {
+  return e instanceof TlsError && e.receivedAlert === 'no_renegotiation';
+}
+
+type Item = ReceivedMessage | OtherRecord | null;
+/** What the reader loop hands to a renegotiation in progress: a record's meaning, or the error reading it raised. */
+type InboxEntry = { item: Item } | { error: unknown };
+
+/**
+ * One reader loop owns the record layer: read() and a renegotiation both take records from it, never side by side.
+ * Outside a renegotiation the loop reads when read() asks; during one it reads only when the handshake asks for its
+ * next message (keys and decoders change between messages, so reading ahead is unsafe), handing every record to the
+ * handshake, which passes application data on to read() — a pending read() therefore never blocks a renegotiation.
+ */
 export class Tls12Connection {
   readonly version = 'TLSv1.2' as const;
   readonly summary: HandshakeSummary;
@@ -99,7 +114,16 @@ export class Tls12Connection {
   private readonly reneg: RenegotiationState;
   private closeSent = false;
   private closeReceived = false;
-  private lock: Promise<unknown> = Promise.resolve();
+  /** The stream ended after our own close_notify. */
+  private ended = false;
+  /** The error that ended the connection: every later read() or renegotiate() rejects with it. */
+  private failure: TlsError | TlsAlertError | null = null;
+  /** The one reader.nextAny() in flight, with its dispatch. */
+  private inFlight: Promise<void> | null = null;
+  /** The renegotiation in progress, if any, and the records the reader loop read for it. */
+  private renegotiation: Promise<void> | null = null;
+  private readonly inbox: InboxEntry[] = [];
+  private waiters: (() => void)[] = [];
 
   constructor(
     private readonly base: HandshakeContext,
@@ -133,21 +157,23 @@ export class Tls12Connection {
   }
 
   async write(data: Uint8Array): Promise<void> {
+    if (this.failure) throw this.failure;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    await this.base.channel.write(23, data);
-    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data) });
+    const records = await this.base.channel.write(23, data);
+    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data), record: records[0] });
   }
 
   /** Next application data; null after the server's close_notify; rejects TRUNCATED when it vanished without one. */
-  read(): Promise<Uint8Array | null> {
-    return this.serialized(async () => {
-      for (;;) {
-        const chunk = this.pending.shift();
-        if (chunk) return chunk;
-        if (this.closeReceived) return null;
-        if (!(await this.pump())) return null;
-      }
-    });
+  async read(): Promise<Uint8Array | null> {
+    for (;;) {
+      const chunk = this.pending.shift();
+      if (chunk) return chunk;
+      if (this.failure) throw this.failure;
+      if (this.closeReceived || this.ended) return null;
+      // During a renegotiation the handshake drives the reader loop; its application data wakes us.
+      if (this.renegotiation) await this.changed();
+      else await this.pull();
+    }
   }
 
   /** TLS 1.2 tickets arrive inside the handshake: the session is known at once. */
@@ -159,26 +185,26 @@ export class Tls12Connection {
     return Promise.reject(new TlsError('BAD_OPTION', 'KeyUpdate exists only in TLS 1.3; a TLS 1.2 connection renegotiates instead'));
   }
 
-  /** Start a new handshake over this encrypted connection (RFC 5746 secure renegotiation only). */
-  renegotiate(): Promise<void> {
-    return this.serialized(async () => {
-      if (this.closeSent || this.closeReceived) throw new TlsError('CLOSED', 'the connection is closed');
-      if (!this.reneg.secure) {
-        this.emit({ kind: 'note', text: 'renegotiation refused: the server did not show RFC 5746 secure renegotiation support' });
-        throw new TlsError('INSECURE_RENEGOTIATION', 'the server lacks secure renegotiation (RFC 5746): renegotiating would open the 2009 prefix-injection attack, so the client refuses');
+  /** Start a new handshake over this encrypted connection (RFC 5746 secure renegotiation only). Works while a
+   * read() is pending; application data that arrives meanwhile still goes to read(). */
+  async renegotiate(): Promise<void> {
+    // One handshake at a time: a second request (or the server's HelloRequest) waits for the one under way.
+    while (this.renegotiation) await this.renegotiation.catch(() => undefined);
+    if (this.failure) throw this.failure;
+    if (this.closeSent || this.closeReceived || this.ended) throw new TlsError('CLOSED', 'the connection is closed');
+    if (!this.reneg.secure) {
+      this.emit({ kind: 'note', text: 'renegotiation refused: the server did not show RFC 5746 secure renegotiation support' });
+      throw new TlsError('INSECURE_RENEGOTIATION', 'the server lacks secure renegotiation (RFC 5746): renegotiating would open the 2009 prefix-injection attack, so the client refuses');
+    }
+    try {
+      await this.startRenegotiation('client');
+    } catch (e) {
+      if (declinedRenegotiation(e)) {
+        this.base.setState('Connected');
+        this.emit({ kind: 'note', text: 'the server declined to renegotiate (warning no_renegotiation): the connection continues with its current keys' });
       }
-      // A warning no_renegotiation is the server's polite "no" (RFC 5246 §7.2.2): the connection goes on.
-      const declined = (e: unknown) => e instanceof TlsError && e.receivedAlert === 'no_renegotiation';
-      try {
-        await this.guard(() => this.withTimeout(this.renegotiateNow('client')), declined);
-      } catch (e) {
-        if (declined(e)) {
-          this.base.setState('Connected');
-          this.emit({ kind: 'note', text: 'the server declined to renegotiate (warning no_renegotiation): the connection continues with its current keys' });
-        }
-        throw e;
-      }
-    });
+      throw e;
+    }
   }
 
   async close(): Promise<void> {
@@ -188,11 +214,109 @@ export class Tls12Connection {
     }
     await this.base.channel.close();
     this.emit({ kind: 'connection', phase: 'closed' });
+    this.notify();
   }
 
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
+  /** Resolves at the next change of state: data queued, a renegotiation ended, a failure. */
+  private changed(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private notify(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Read and dispatch one item; callers that arrive while one is in flight share it. Never rejects. */
+  private pull(): Promise<void> {
+    if (!this.inFlight) {
+      this.inFlight = this.base.reader
+        .nextAny()
+        .then(
+          (item) => this.dispatch(item),
+          (error) => this.dispatchError(error),
+        )
+        .catch((e) => this.failWith(e).then(() => undefined))
+        .finally(() => {
+          this.inFlight = null;
+          this.notify();
+        });
+    }
+    return this.inFlight;
+  }
+
+  private async dispatch(item: Item): Promise<void> {
+    if (this.renegotiation) {
+      this.inbox.push({ item });
+      return;
+    }
+    // After our own close_notify the stream ends by design; only an unannounced end from the server is truncation.
+    if (item === null) {
+      if (this.closeSent) this.ended = true;
+      else await this.failWith(new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short'));
+      return;
+    }
+    if ('kind' in item && item.kind === 'app-data') {
+      if (item.data.length > 0) {
+        this.pending.push(item.data);
+        this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data), record: item.record.eventIndex });
+      }
+      return;
+    }
+    if ('kind' in item && item.kind === 'close-notify') {
+      this.closeReceived = true;
+      if (!this.closeSent) {
+        this.closeSent = true;
+        await sendAlert(this.base, AlertDescription.close_notify, 'warning');
+      }
+      return;
+    }
+    const m = item as ReceivedMessage;
+    const msg = m.message as unknown as AnyMessage12;
+    if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
+    if (!this.reneg.secure) {
+      this.emit({ kind: 'note', text: 'HelloRequest declined with a no_renegotiation warning: the server lacks secure renegotiation (RFC 5746)' });
+      await sendAlert(this.base, AlertDescription.no_renegotiation, 'warning');
+      return;
+    }
+    // Not awaited: the handshake needs this reader loop for its own messages. A failure lands in this.failure.
+    this.startRenegotiation('server').catch(() => undefined);
+  }
+
+  private async dispatchError(error: unknown): Promise<void> {
+    // The renegotiation decides what a read error means to it (no_renegotiation merely ends the attempt).
+    if (this.renegotiation) this.inbox.push({ error });
+    else await this.failWith(error);
+  }
+
+  /** The next record for the renegotiation in progress: pulled only now, when the handshake is ready for it. */
+  private async nextForHandshake(): Promise<Item> {
+    for (;;) {
+      const entry = this.inbox.shift();
+      if (entry) {
+        if ('error' in entry) throw entry.error;
+        return entry.item;
+      }
+      if (this.failure) throw this.failure;
+      await this.pull();
+    }
+  }
+
+  private startRenegotiation(by: 'client' | 'server'): Promise<void> {
+    const run = (async () => {
+      try {
+        await this.withTimeout(this.renegotiateNow(by));
+      } catch (e) {
+        if (declinedRenegotiation(e)) throw e;
+        throw await this.failWith(e);
+      } finally {
+        this.renegotiation = null;
+        this.inbox.length = 0;
+        this.notify();
+      }
+    })();
+    this.renegotiation = run;
     return run;
   }
 
@@ -201,7 +325,11 @@ export class Tls12Connection {
     this.emit({ kind: 'note', text: `renegotiation #${n} ${by === 'client' ? 'started by the client' : 'requested by the server (HelloRequest)'}: a new handshake inside the encrypted connection` });
     this.base.setState(`Renegotiation #${n}`);
     const started = this.base.options.clock();
-    const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => this.pending.push(d));
+    const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => {
+      this.pending.push(d);
+      this.notify();
+    });
+    ctx.source = () => this.nextForHandshake();
     await sendClientHello12(ctx, { clientVerifyData: this.reneg.clientVerifyData });
     await runStates(ctx, new ExpectServerHello12());
     this.reneg.handshakes++;
@@ -220,55 +348,20 @@ export class Tls12Connection {
     return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   }
 
-  /** Failures end the connection: our alert (unless the peer sent one), an 'error' event, the transport closed. */
-  private async guard<T>(fn: () => Promise<T>, harmless: (e: unknown) => boolean = () => false): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      if (harmless(e)) throw e;
-      const err = e instanceof TlsAlertError || e instanceof TlsError ? e : fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
-      if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
-        this.closeSent = true;
-        await sendAlert(this.base, err.alert, 'fatal');
-      }
-      const { code, message } = describeFailure(err);
-      this.emit({ kind: 'error', code, message });
-      await this.base.channel.close();
-      throw err;
+  /** Failures end the connection once: our alert (unless the peer sent one), an 'error' event, the transport
+   * closed; then every waiting read() and renegotiate() rejects with the same error. */
+  private async failWith(e: unknown): Promise<TlsError | TlsAlertError> {
+    if (this.failure) return this.failure;
+    const err = e instanceof TlsAlertError || e instanceof TlsError ? e : fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
+    this.failure = err;
+    if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
+      this.closeSent = true;
+      await sendAlert(this.base, err.alert, 'fatal');
     }
-  }
-
-  private pump(): Promise<boolean> {
-    return this.guard(async () => {
-      const item = await this.base.reader.nextAny();
-      // After our own close_notify the stream ends by design; only an unannounced end from the server is truncation.
-      if (item === null && this.closeSent) return false;
-      if (item === null) throw new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short');
-      if ('kind' in item && item.kind === 'app-data') {
-        if (item.data.length > 0) {
-          this.pending.push(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data) });
-        }
-        return true;
-      }
-      if ('kind' in item && item.kind === 'close-notify') {
-        this.closeReceived = true;
-        if (!this.closeSent) {
-          this.closeSent = true;
-          await sendAlert(this.base, AlertDescription.close_notify, 'warning');
-        }
-        return false;
-      }
-      const m = item as ReceivedMessage;
-      const msg = m.message as unknown as AnyMessage12;
-      if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
-      if (!this.reneg.secure) {
-        this.emit({ kind: 'note', text: 'HelloRequest declined with a no_renegotiation warning: the server lacks secure renegotiation (RFC 5746)' });
-        await sendAlert(this.base, AlertDescription.no_renegotiation, 'warning');
-        return true;
-      }
-      await this.withTimeout(this.renegotiateNow('server'));
-      return true;
-    });
+    const { code, message } = describeFailure(err);
+    this.emit({ kind: 'error', code, message });
+    await this.base.channel.close();
+    this.notify();
+    return err;
   }
 }

@@ -2,7 +2,7 @@
 // summary come from the TLS 1.3 HandshakeContext (`base`), so both versions pause, trace and report alike.
 import type { ReceivedRecord } from '../handshake13/channel.ts';
 import type { HandshakeContext } from '../handshake13/context.ts';
-import type { ReceivedMessage } from '../handshake13/message-reader.ts';
+import type { OtherRecord, ReceivedMessage } from '../handshake13/message-reader.ts';
 import { fail, TlsError } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import type { ClientHello, DecodedHandshake } from '../messages/handshake.ts';
@@ -68,6 +68,9 @@ export class Tls12Context {
   ccsExpected = false;
   ccsReceived = false;
   details: Tls12Details;
+  /** Where this handshake's records come from. Null: straight from the reader (the first handshake). A
+   * renegotiation gets them from the connection's single reader loop, so a pending read() can coexist with it. */
+  source: (() => Promise<ReceivedMessage | OtherRecord | null>) | null = null;
 
   constructor(
     readonly base: HandshakeContext,
@@ -132,13 +135,13 @@ export class Tls12Context {
   /** The next handshake message of this handshake (application data during a renegotiation is passed on). */
   async next(): Promise<ReceivedMessage> {
     for (;;) {
-      const item = await this.base.reader.nextAny();
+      const item = this.source ? await this.source() : await this.base.reader.nextAny();
       if (item === null) throw new TlsError('CLOSED', 'the server closed the connection in the middle of the handshake');
       if ('kind' in item && item.kind === 'app-data') {
         if (!this.onAppData) throw fail.unexpected('application data arrived before the handshake finished');
         if (item.data.length) {
           this.onAppData(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data) });
+          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data), record: item.record.eventIndex });
         }
         continue;
       }

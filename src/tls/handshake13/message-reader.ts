@@ -157,7 +157,7 @@ export class MessageReader {
     if (f.length !== 2) throw decodeError(`an alert record must be 2 bytes, got ${f.length}`);
     const [level, description] = f;
     const name = alertName(description);
-    this.emit({ kind: 'alert', direction: 'server', level: level === 1 ? 'warning' : 'fatal', description, name });
+    this.emit({ kind: 'alert', direction: 'server', level: level === 1 ? 'warning' : 'fatal', description, name, record: record.eventIndex });
     if (description === AlertDescription.close_notify) return { kind: 'close-notify', record };
     // TLS 1.2 lets a receiver carry on after some warnings (e.g. unrecognized_name); TLS 1.3 never does.
     if (level === 1 && this.toleratedWarning?.(description)) {
