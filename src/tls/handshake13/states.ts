@@ -22,7 +22,7 @@ import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from './si
 import { sendSecondClientHello } from './client-hello.ts';
 import type { HandshakeContext } from './context.ts';
 import type { ReceivedMessage } from './message-reader.ts';
-import { sendClientCertificate } from './client-auth.ts';
+import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
 
 export interface State {
   readonly name: string;
@@ -180,8 +180,8 @@ class ExpectCertificateOrRequest implements State {
     if (m.message.type === 'certificate_request') {
       const cr = m.message as CertificateRequest;
       if (cr.context.length !== 0) throw fail.illegal('a CertificateRequest during the handshake must have an empty context');
-      checkExtensions(ctx, cr.extensions, [X.signature_algorithms, X.signature_algorithms_cert, X.status_request, X.signed_certificate_timestamp, X.certificate_authorities, X.oid_filters], 'CertificateRequest', false);
-      if (!findExtension(cr.extensions, X.signature_algorithms)) throw alertError('missing_extension', 'the CertificateRequest has no signature_algorithms', { code: 'MISSING_EXTENSION' });
+      // Unknown extensions are ignored here (RFC 8446 §4.3.2); known ones that do not belong are refused.
+      checkCertificateRequest(cr);
       ctx.certificateRequest = cr;
       ctx.summary.clientCertificateRequested = true;
       ctx.transcript.add(m.bytes, m.name, m.eventIndex);
