@@ -16,15 +16,20 @@ for (let i = 0; i < 16; i++) {
   HEX_VALUES[HEX_DIGITS.toUpperCase().charCodeAt(i)] = i;
 }
 const asciiDecoder = new TextDecoder();
+const HEX_SCRATCH_UNITS = 32 * 1024;
+const hexScratch = new Uint16Array(HEX_SCRATCH_UNITS);
 
 /**
  * Lower-case hex. Writes the ASCII digits into a buffer, two at a time, and decodes it in one
  * call: building the string byte by byte costs 10-20x more, and every record of a trace comes here.
  */
 export function toHex(bytes: Uint8Array): string {
-  const out = new Uint16Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = HEX_PAIR_UNITS[bytes[i]];
-  return asciiDecoder.decode(new Uint8Array(out.buffer));
+  const n = bytes.length;
+  // Reuse one scratch buffer for inputs up to a record or so (decode copies out of it, and this
+  // runs to completion), sparing the garbage collector a 32 KiB array per record.
+  const out = n <= HEX_SCRATCH_UNITS ? hexScratch : new Uint16Array(n);
+  for (let i = 0; i < n; i++) out[i] = HEX_PAIR_UNITS[bytes[i]];
+  return asciiDecoder.decode(new Uint8Array(out.buffer, 0, 2 * n));
 }
 
 export function fromHex(hex: string): Uint8Array {
