@@ -48,7 +48,8 @@ export class RecordReader {
     if (!(await this.fill(total))) {
       throw alertError('decode_error', `the connection closed in the middle of a record (${this.buffer.length - RECORD_HEADER_LENGTH} of ${length} bytes received)`, { code: 'TRUNCATED_RECORD' });
     }
-    const bytes = this.buffer.slice(0, total);
+    // A view, not a copy: the buffer is never written after fill() builds it, only replaced.
+    const bytes = this.buffer.subarray(0, total);
     this.buffer = this.buffer.subarray(total);
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
   }

@@ -132,7 +132,7 @@ export class Tls13RecordProtector implements RecordProtector {
     if (!isKnownContentType(contentType) || contentType === ContentType.change_cipher_spec) {
       throw alertError('unexpected_message', `a decrypted record has inner content type ${contentTypeName(contentType)}`, { code: 'UNEXPECTED_MESSAGE' });
     }
-    const plaintext = opened.slice(0, end);
+    const plaintext = opened.subarray(0, end); // opened is ours alone (fresh from the AEAD)
     const tagStart = fragment.length - tagLength;
     return {
       contentType,
