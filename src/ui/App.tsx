@@ -163,6 +163,11 @@ export function App() {
                   Key update
                 </button>
               )}
+              {summary?.version === 'TLSv1.2' && summary.secureRenegotiation && (
+                <button type="button" onClick={() => engine.renegotiate()} data-testid="renegotiate" title="Start a new TLS 1.2 handshake inside this encrypted connection (RFC 5746 secure renegotiation)">
+                  Renegotiate
+                </button>
+              )}
               <button type="button" onClick={() => engine.close()} data-testid="close-connection">
                 Close
               </button>

@@ -2,7 +2,7 @@
 // so a live session extends the list without recomputing it.
 import type { Epoch, Side, TraceEvent } from '../trace/types.ts';
 
-export type RowKind = 'preamble' | 'handshake' | 'ccs' | 'app-data' | 'alert' | 'pause' | 'cert' | 'error' | 'note' | 'connection';
+export type RowKind = 'preamble' | 'handshake' | 'ccs' | 'app-data' | 'alert' | 'pause' | 'cert' | 'error' | 'note' | 'connection' | 'renegotiation';
 
 export interface Row {
   /** Index of the trace event this row stands for. */
@@ -69,8 +69,12 @@ export class RowBuilder {
         return { ...base, kind: 'cert', ok: e.ok, side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
       case 'error':
         return { ...base, kind: 'error', side: null, epoch: 'plaintext', label: `Error: ${e.message}` };
-      case 'note':
+      case 'note': {
+        // The TLS 1.2 engine opens each renegotiation with this note: it becomes a divider before the second handshake.
+        const reneg = /^renegotiation #(\d+) (started by the client|requested by the server)/.exec(e.text);
+        if (reneg) return { ...base, kind: 'renegotiation', side: null, epoch: 'application', label: `Renegotiation #${reneg[1]}: ${reneg[2]}` };
         return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: e.text };
+      }
       case 'connection':
         if (e.phase === 'closed') return { ...base, kind: 'connection', side: null, epoch: 'plaintext', label: `Connection closed${e.detail ? ': ' + e.detail : ''}` };
         if (e.phase === 'start') return { ...base, kind: 'connection', side: null, epoch: 'plaintext', label: `Connecting to ${e.target ?? e.serverName ?? 'server'}` };

@@ -22,9 +22,10 @@ export interface EngineSession {
   write(data: Uint8Array): Promise<void>;
   read(): Promise<Uint8Array | null>;
   keyUpdate(requestPeer: boolean): Promise<void>;
+  /** TLS 1.2: a new handshake on this connection; works while read() is pending. */
   renegotiate(): Promise<void>;
   close(): Promise<void>;
-  summary: ConnectionSummary;
+  readonly summary: ConnectionSummary;
 }
 
 const PAGE_NAMES: Record<EngineBreak['breakpoint'], BreakInfo['breakpoint']> = {
@@ -101,12 +102,16 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
     keyUpdate: (requestPeer) => conn.keyUpdate(requestPeer),
     renegotiate: () => conn.renegotiate(),
     close: () => conn.close(),
-    summary: {
-      version: conn.summary.version,
-      cipherSuite: conn.summary.cipherSuite,
-      group: conn.summary.group,
-      alpn: conn.summary.alpn,
-      resumed: conn.summary.resumed,
+    // A getter: a renegotiation changes the suite and the count.
+    get summary(): ConnectionSummary {
+      return {
+        version: conn.summary.version,
+        cipherSuite: conn.summary.cipherSuite,
+        group: conn.summary.group,
+        alpn: conn.summary.alpn,
+        resumed: conn.summary.resumed,
+        ...(conn.summary.tls12 ? { secureRenegotiation: conn.summary.tls12.secureRenegotiation, renegotiations: conn.summary.tls12.renegotiations } : {}),
+      };
     },
   };
 }

@@ -85,6 +85,22 @@ async function connect(req: ConnectRequest) {
   }
 }
 
+/** A renegotiation runs beside the read loop (the engine shares its reader). A refusal — ours for a server
+ * without RFC 5746, or the server's warning no_renegotiation — leaves the connection up; anything else ended it. */
+async function renegotiate(s: EngineSession) {
+  const errorsBefore = recorder?.events.filter((e) => e.kind === 'error').length ?? 0;
+  status('connected', 'renegotiating');
+  try {
+    await s.renegotiate();
+    scope.postMessage({ type: 'summary', summary: s.summary });
+    status('connected', 'renegotiation complete');
+  } catch (e) {
+    const fatal = (recorder?.events.filter((ev) => ev.kind === 'error').length ?? 0) > errorsBefore;
+    if (fatal) fail(e as Error);
+    else status('connected', plain(`renegotiation refused: ${(e as Error).message}`));
+  }
+}
+
 /** Keep reading application data so the trace shows what the server sends, until it closes. */
 async function readLoop(s: EngineSession) {
   try {
@@ -98,7 +114,12 @@ async function readLoop(s: EngineSession) {
   }
 }
 
+/** The read loop and a renegotiation may reject with the same error: report it once. */
+let reported: unknown = null;
+
 function fail(e: Error) {
+  if (e === reported) return;
+  reported = e;
   flush();
   const message = e.message || String(e);
   scope.postMessage({ type: 'error', message: plain(message), code: (e as { code?: string }).code });
@@ -134,7 +155,7 @@ scope.onmessage = (ev) => {
       session?.keyUpdate(msg.requestPeer).catch((e) => fail(e));
       break;
     case 'renegotiate':
-      session?.renegotiate().catch((e) => fail(e));
+      if (session) void renegotiate(session);
       break;
     case 'close':
       session?.close().then(() => status('closed', 'closed by you'), (e) => fail(e));

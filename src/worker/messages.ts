@@ -69,4 +69,8 @@ export interface ConnectionSummary {
   group: string | null;
   alpn: string | null;
   resumed: boolean;
+  /** TLS 1.2 only: the server showed RFC 5746 secure renegotiation, so the client may renegotiate. */
+  secureRenegotiation?: boolean;
+  /** TLS 1.2 only: renegotiations completed on this connection. */
+  renegotiations?: number;
 }

@@ -62,7 +62,9 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
         </section>
       );
     case 'alert': {
-      const rec = findCarrier(events, event.index, event.direction, 21);
+      const carrier = event.record !== undefined ? events[event.record] : undefined;
+      // Traces saved before alerts named their record: fall back to the nearest matching record.
+      const rec = carrier?.kind === 'record' ? carrier : findCarrier(events, event.index, event.direction, 21);
       return (
         <section aria-label="Alert">
           <h2 className="insp-title">
