@@ -27,24 +27,16 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
 /** Resolves when `text` has appeared on the process's stdout. */
-function waitForOutput(proc: ChildProcess, text: string, ms = 10_000): Promise<void> {
+function waitForOutput(proc: ChildProcess, text: string | RegExp, ms = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error(`"${text}" did not appear within ${ms} ms; output so far: ${seen.slice(-500)}`)), ms);
     proc.stdout!.on('data', (d: Buffer) => {
       seen += d.toString('latin1');
-      if (seen.includes(text)) {
+      if (typeof text === 'string' ? seen.includes(text) : text.test(seen)) {
         clearTimeout(timer);
-        resolve();
+        resolve(seen);
       }
     });
   });
@@ -54,10 +46,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('decrypts the records after an OpenSSL KeyUpdate with nextTrafficSecret', async () => {
   const suiteName = 'TLS_AES_256_GCM_SHA384';
-  const serverPort = await freePort();
-  const server = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${serverPort}`, '-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-tls1_3', '-ciphersuites', suiteName], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Port 0, then the port s_server prints: a port picked in advance can be taken by another socket meanwhile.
+  const server = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-tls1_3', '-ciphersuites', suiteName], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(server);
-  await waitForOutput(server, 'ACCEPT');
+  const accepted = /^ACCEPT\s+\S*:(\d+)\r?\n/m;
+  const serverPort = Number(accepted.exec(await waitForOutput(server, accepted))![1]);
 
   const toClient: Uint8Array[] = [];
   const relay = net.createServer((inbound) => {

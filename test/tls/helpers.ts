@@ -94,20 +94,29 @@ export interface SServer {
   stop(): Promise<void>;
 }
 
+/** The port `openssl s_server -accept 127.0.0.1:0` reports once it listens ("ACCEPT 127.0.0.1:40123"), or 0. */
+export function acceptedPort(output: string): number {
+  // Only a whole line: a chunk may end in the middle of the number.
+  const m = /^ACCEPT\s+\S*:(\d+)\r?\n/m.exec(output);
+  return m ? Number(m[1]) : 0;
+}
+
 /** Start `openssl s_server -tls1_3` with extra arguments; resolves once it accepts connections. */
 export async function startSServer(pki: TestPki, extra: string[] = [], opts: { cert?: string; key?: string } = {}): Promise<SServer> {
-  const port = await freePort();
-  const args = ['s_server', '-accept', `127.0.0.1:${port}`, '-tls1_3', '-cert', opts.cert ?? pki.leafCert, '-key', opts.key ?? pki.leafKey, '-CAfile', pki.rootPem, ...extra];
+  // Port 0: the OS picks a free port while s_server binds it and s_server prints it ("ACCEPT 127.0.0.1:<port>").
+  // Asking for a free port first and binding it later races with every other socket on a busy machine.
+  const args = ['s_server', '-accept', '127.0.0.1:0', '-tls1_3', '-cert', opts.cert ?? pki.leafCert, '-key', opts.key ?? pki.leafKey, '-CAfile', pki.rootPem, ...extra];
   const proc = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${out}`)), 10_000);
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${out}`)), 30_000);
     const check = () => {
-      if (out.includes('ACCEPT')) {
+      const bound = acceptedPort(out);
+      if (bound) {
         clearTimeout(timer);
-        resolve();
+        resolve(bound);
       }
     };
     proc.stdout!.on('data', check);

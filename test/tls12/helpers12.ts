@@ -5,7 +5,7 @@ import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import type { TraceRecorder } from '../../src/trace/recorder.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
-import { freePort, recorder, type TestPki } from '../tls/helpers.ts';
+import { acceptedPort, recorder, type TestPki } from '../tls/helpers.ts';
 
 export interface SServer12 {
   port: number;
@@ -17,19 +17,20 @@ export interface SServer12 {
 
 /** `anyVersion`: leave out -tls1_2, so the server also speaks TLS 1.3. */
 export async function startSServer12(pki: TestPki, extra: string[], opts: { rsa?: boolean; anyVersion?: boolean } = {}): Promise<SServer12> {
-  const port = await freePort();
   const cert = opts.rsa ? pki.rsaCert : pki.leafCert;
   const key = opts.rsa ? pki.rsaKey : pki.leafKey;
-  const proc = spawn('openssl', ['s_server', '-accept', `127.0.0.1:${port}`, ...(opts.anyVersion ? [] : ['-tls1_2']), '-cert', cert, '-key', key, '-CAfile', pki.rootPem, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', ...(opts.anyVersion ? [] : ['-tls1_2']), '-cert', cert, '-key', key, '-CAfile', pki.rootPem, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${out}`)), 10_000);
+  // Port 0 and the port s_server prints: no window in which another socket can take a port picked in advance.
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${out}`)), 30_000);
     proc.stdout!.on('data', () => {
-      if (out.includes('ACCEPT')) {
+      const bound = acceptedPort(out);
+      if (bound) {
         clearTimeout(timer);
-        resolve();
+        resolve(bound);
       }
     });
     proc.once('exit', (code) => {
