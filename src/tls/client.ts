@@ -355,7 +355,7 @@ export class Tls13Connection {
       if ('kind' in item && item.kind === 'app-data') {
         if (item.data.length > 0) {
           this.pending.push(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data), record: item.record.eventIndex });
+          this.emit({ kind: 'app-data', direction: 'server', bytes: item.record.fragmentHex ?? toHex(item.data), record: item.record.eventIndex });
         }
         return true;
       }

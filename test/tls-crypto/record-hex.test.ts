@@ -1,8 +1,12 @@
-// hexOfPart: the trace reuses a record's hex for parts that are views into the record, and
+// hexOfPart / fragmentHex: the trace reuses a record's hex for parts that are views into the record, and
 // falls back to encoding anything else (copies, other buffers, views outside the record).
 import { describe, expect, it } from 'vitest';
-import { hexOfPart } from '../../src/tls/record/record-layer.ts';
+import { RecordLayer, hexOfPart } from '../../src/tls/record/record-layer.ts';
+import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
+import { TLS13_SUITES } from '../../src/tls/suites.ts';
+import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { toHex } from '../../src/util/bytes.ts';
+import { cut, joined, scriptedTransport } from './transports.ts';
 
 describe('hexOfPart', () => {
   const backing = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
@@ -23,5 +27,30 @@ describe('hexOfPart', () => {
     expect(hexOfPart(before, record, recordHex)).toBe(toHex(before));
     const after = backing.subarray(270, 290); // ends after it
     expect(hexOfPart(after, record, recordHex)).toBe(toHex(after));
+  });
+});
+
+describe('ReceivedRecord.fragmentHex', () => {
+  it('is the hex of the decrypted fragment, the same string as the record event plaintext, at any chunking', async () => {
+    const suite = TLS13_SUITES[0x1301];
+    const key = new Uint8Array(16).fill(1);
+    const iv = new Uint8Array(12).fill(2);
+    // Write three records (one of them a full 16 KiB), then read them back through chunk boundaries.
+    const out = scriptedTransport([]);
+    const writer = new RecordLayer(out, new TraceRecorder().emit, { side: 'server' });
+    writer.setWriteProtector(await Tls13RecordProtector.create(suite, key, iv, 'application'));
+    const payloads = [Uint8Array.of(1, 2, 3), Uint8Array.from({ length: 16384 }, (_, i) => i & 0xff), new Uint8Array(0)];
+    for (const p of payloads) await writer.writeRecord(23, p);
+    const wire = joined(out);
+    const trace = new TraceRecorder();
+    const reader = new RecordLayer(scriptedTransport(cut(wire, [7, 30, 5000, 16400, wire.length - 3])), trace.emit, { side: 'client' });
+    reader.setReadProtector(await Tls13RecordProtector.create(suite, key, iv, 'application'));
+    for (const p of payloads) {
+      const rec = (await reader.readRecord())!;
+      expect(rec.fragmentHex).toBe(toHex(p));
+      const event = trace.events[rec.eventIndex] as { protection?: { plaintext: string } };
+      expect(event.protection?.plaintext).toBe(rec.fragmentHex);
+    }
+    expect(await reader.readRecord()).toBeNull();
   });
 });

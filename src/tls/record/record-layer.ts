@@ -12,6 +12,8 @@ import { RecordReader, type RawRecord } from './framing.ts';
 import type { ProtectionDetails, RecordProtector } from './protector.ts';
 import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
 
+type NewRecordEvent = Omit<RecordEvent, 'index' | 't' | 'conn'>;
+
 export interface RecordLayerOptions {
   /** Which side we are (default 'client'): our records are this direction, the peer's the other. */
   side?: Side;
@@ -34,6 +36,8 @@ export interface ReceivedRecord {
   eventIndex: number;
   /** Sequence number within the epoch. */
   seq: number;
+  /** Hex of `fragment` when the record event already holds it (as protection.plaintext), for reuse. */
+  fragmentHex?: string;
 }
 
 export interface WriteOptions {
@@ -143,14 +147,16 @@ export class RecordLayer {
       throw asAlert(e);
     }
     const seq = Number(opened.seq);
-    const eventIndex = this.emitRecord(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
+    const event = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
+    const eventIndex = this.emit(event);
+    const fragmentHex = opened.details.plaintext === opened.fragment ? event.protection?.plaintext : undefined;
     if (opened.fragment.length > this.maxReadPlaintext) {
       throw alertError('record_overflow', `a decrypted record of ${opened.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
     }
     if (opened.fragment.length === 0 && opened.contentType !== ContentType.application_data) {
       throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(opened.contentType)} record`, { code: 'EMPTY_RECORD' });
     }
-    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq };
+    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, ...(fragmentHex !== undefined ? { fragmentHex } : {}) };
   }
 
   /**
@@ -215,8 +221,12 @@ export class RecordLayer {
   }
 
   private emitRecord(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): number {
+    return this.emit(this.recordEvent(direction, epoch, seq, bytes, fields, details));
+  }
+
+  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): NewRecordEvent {
     const hex = toHex(bytes);
-    return this.emit({
+    return {
       kind: 'record',
       direction,
       epoch,
@@ -225,7 +235,7 @@ export class RecordLayer {
       bytes: hex,
       fields,
       ...(details ? { protection: protectionJson(details, bytes, hex) } : {}),
-    });
+    };
   }
 }
 
