@@ -119,6 +119,29 @@ describe('renegotiate() with a read() pending', () => {
     await expect(r.conn.read()).rejects.toBe(renegErr);
   });
 
+  it('a write() issued during the renegotiation waits for it and goes out under the new keys', async () => {
+    let received = '';
+    const r = await hostile({
+      after: async (s) => {
+        await s.answerRenegotiation();
+        const rec = await s.readRecord();
+        received = rec?.contentType === 23 ? utf8.decode(rec.fragment) : `content type ${rec?.contentType}`;
+        await s.records.writeRecord(23, utf8.encode(`echo ${received}`));
+      },
+    });
+    const reading = r.conn.read();
+    const renegotiated = r.conn.renegotiate();
+    const written = r.conn.write(utf8.encode('during'));
+    await renegotiated;
+    await written;
+    expect(utf8.decode((await reading)!)).toBe('echo during');
+    expect(received).toBe('during');
+    // The data record follows the client's second Finished in the trace.
+    const clientEvents = r.events.filter((e) => (e.kind === 'handshake' || e.kind === 'app-data') && (e as { direction: string }).direction === 'client');
+    expect(clientEvents.map((e) => (e.kind === 'app-data' ? 'app-data' : (e as { name: string }).name)).slice(-2)).toEqual(['Finished', 'app-data']);
+    await r.conn.close();
+  });
+
   it('server-initiated renegotiation (HelloRequest) still runs under a pending read', async () => {
     const r = await hostile({
       after: async (s) => {
