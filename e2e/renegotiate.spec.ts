@@ -69,3 +69,12 @@ test('TLS 1.2 renegotiation started by the client: the Renegotiate button, a sec
   }
   await shot(page, 'tls12-client-then-server-renegotiation');
 });
+
+test('TLS 1.3 has no Renegotiate button (it updates keys instead)', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'good-tls13');
+  await waitForStatus(page, 'connected');
+  await expect(page.getByTestId('status')).toContainText('TLSv1.3');
+  await expect(page.getByTestId('key-update')).toBeVisible();
+  await expect(page.getByTestId('renegotiate')).toHaveCount(0);
+});
