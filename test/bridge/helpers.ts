@@ -84,6 +84,23 @@ export function ending(ws: WebSocket): Promise<Ending> {
   });
 }
 
+/** Poll until `cond` holds: a ready signal for server-side effects that have no event of their own. */
+export async function waitUntil(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`still waiting after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Close and wait for the closing handshake to finish. */
+export function closed(ws: WebSocket, code = 1000): Promise<void> {
+  if (ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  const done = new Promise<void>((r) => ws.once('close', () => r()));
+  ws.close(code);
+  return done;
+}
+
 export function opened(ws: WebSocket): Promise<void> {
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve());

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import net from 'node:net';
 import type { RunningServer } from '../../server/app.ts';
 import type { EchoServer } from './helpers.ts';
-import { connect, ending, opened, startBridgeServer, startEcho } from './helpers.ts';
+import { closed, connect, ending, opened, startBridgeServer, startEcho, waitUntil } from './helpers.ts';
 
 let server: RunningServer;
 let echo: EchoServer;
@@ -26,7 +26,8 @@ async function stillServes(s: RunningServer, port: number): Promise<void> {
   const back = new Promise<Buffer>((r) => ws.once('message', (d: Buffer) => r(d)));
   ws.send(Buffer.from('still alive'));
   expect((await back).toString()).toBe('still alive');
-  ws.close(1000);
+  // Wait for the close: a session still open here would count against the next test's per-client cap.
+  await closed(ws);
 }
 
 describe('refused targets (address classes and odd literals)', () => {
@@ -202,8 +203,9 @@ describe('faults and limits end one session, never the bridge', () => {
     const extra = await ending(connect(s, `target=localhost:${echo.port}`));
     expect(extra.code).toBe(4429);
     expect(extra.reason).toMatch(/^too-many-client-sessions: /);
-    for (const ws of held) ws.close(1000);
-    await new Promise((r) => setTimeout(r, 100));
+    await Promise.all(held.map((ws) => closed(ws)));
+    // A fixed sleep raced the server's bookkeeping on a loaded machine: wait until it released the sessions.
+    await waitUntil(() => s.bridge.stats().sessionsActive === 0, 'the held sessions are released');
     await stillServes(s, echo.port);
   });
 
@@ -243,8 +245,9 @@ describe('global cap and session lifetime', () => {
 describe('how a client ending maps onto TCP, and what the logs hold', () => {
   it('close 1000 ends TCP with FIN; any other close code resets it', async () => {
     const events: string[] = [];
+    let received = 0;
     const watcher = await startEcho((sock) => {
-      sock.on('data', () => {});
+      sock.on('data', (d: Buffer) => (received += d.length));
       sock.on('end', () => events.push('fin'));
       sock.on('error', (e: NodeJS.ErrnoException) => events.push(e.code ?? 'error'));
     });
@@ -252,10 +255,12 @@ describe('how a client ending maps onto TCP, and what the logs hold', () => {
     for (const code of [1000, 4000]) {
       const ws = connect(s, `target=localhost:${watcher.port}`);
       await opened(ws);
+      const before = received;
       ws.send(Buffer.from('x'));
-      await new Promise((r) => setTimeout(r, 50));
+      await waitUntil(() => received > before, 'the target got the byte');
+      const seen = events.length;
       ws.close(code);
-      await new Promise((r) => setTimeout(r, 200));
+      await waitUntil(() => events.length > seen, 'the target saw the connection end');
     }
     expect(events).toEqual(['fin', 'ECONNRESET']);
     await s.stop();
@@ -274,7 +279,8 @@ describe('how a client ending maps onto TCP, and what the logs hold', () => {
     await back;
     await new Promise((r) => (ws.once('close', r), ws.close(1000)));
     await ending(connect(s, 'target=10.0.0.1:443'));
-    await new Promise((r) => setTimeout(r, 50));
+    const logged = (event: string) => lines.some((l) => JSON.parse(l).event === event);
+    await waitUntil(() => logged('bridge.close') && logged('bridge.refused'), 'the close and refusal are logged');
     await s.stop();
     const parsed = lines.map((l) => JSON.parse(l));
     expect(lines.join('')).not.toContain(secret);

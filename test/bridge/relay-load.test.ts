@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type WebSocket from 'ws';
 import type { RunningServer } from '../../server/app.ts';
 import type { EchoServer } from './helpers.ts';
-import { connect, opened, startBridgeServer, startEcho } from './helpers.ts';
+import { connect, opened, startBridgeServer, startEcho, waitUntil } from './helpers.ts';
 
 const SESSIONS = 200;
 const BYTES_PER_SESSION = 96 * 1024;
@@ -69,7 +69,7 @@ describe('relay under load', () => {
     // 200 × 96 KiB = 19 MB crossed the bridge twice; memory must not grow with all of it per session.
     expect(rssGrowthMb).toBeLessThan(150);
     await Promise.all(sockets.map((ws) => new Promise((r) => (ws.once('close', r), ws.close(1000)))));
-    await new Promise((r) => setTimeout(r, 50));
+    await waitUntil(() => server.bridge.stats().sessionsActive === 0, 'every session is released');
     const stats = server.bridge.stats();
     expect(stats.sessionsActive).toBe(0);
     expect(stats.bytesUp).toBeGreaterThanOrEqual(SESSIONS * BYTES_PER_SESSION);
