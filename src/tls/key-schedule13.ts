@@ -44,6 +44,11 @@ export class KeySchedule13 {
   /** Write key/iv started ahead, by traffic secret and lengths; and each traffic secret's other-direction twin. */
   private readonly trafficKeysAhead = new Map<string, Promise<[Uint8Array, Uint8Array]>>();
   private readonly twinSecrets = new Map<string, Uint8Array>();
+  /** Key and IV lengths of the suite, learnt from the first trafficKeys() call, for prefetching later keys. */
+  private keyLengths?: { key: number; iv: number };
+  private clientHandshakeSecret?: Uint8Array;
+  /** verify_data values started ahead, by traffic secret and transcript hash. */
+  private readonly verifyDataAhead = new Map<string, Promise<Uint8Array>>();
   /** exporter_master_secret started with the application traffic secrets, by transcript hash. */
   private exporterAhead?: { context: string; value: Promise<Uint8Array> };
 
@@ -137,6 +142,7 @@ export class KeySchedule13 {
     this.prefetchFinishedKey(client);
     this.prefetchFinishedKey(server);
     this.pairSecrets(client, server);
+    this.clientHandshakeSecret = client;
     return { client, server };
   }
 
@@ -170,6 +176,13 @@ export class KeySchedule13 {
       ['s ap traffic', 'server_application_traffic_secret_0'],
     ]);
     this.pairSecrets(client, server);
+    // Next come the application write keys (same suite as the handshake keys) and, without client
+    // authentication, the client Finished over this same transcript hash: start both.
+    if (this.keyLengths) {
+      this.prefetchTrafficKeys(client, this.keyLengths.key, this.keyLengths.iv);
+      this.prefetchTrafficKeys(server, this.keyLengths.key, this.keyLengths.iv);
+    }
+    if (this.clientHandshakeSecret) this.prefetchVerifyData(this.clientHandshakeSecret, transcriptHash);
     return { client, server };
   }
 
@@ -224,14 +237,18 @@ export class KeySchedule13 {
 
   /** verify_data = HMAC(finished_key, Transcript-Hash(...)). */
   async finishedVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array, who = ''): Promise<Uint8Array> {
+    const id = `${toHex(trafficSecret)}|${toHex(transcriptHash)}`;
+    const ahead = this.verifyDataAhead.get(id);
+    this.verifyDataAhead.delete(id);
     const key = await this.finishedKey(trafficSecret, who);
-    const out = await hmac(this.hash, key, transcriptHash);
+    const out = ahead ? Uint8Array.from(await ahead) : await hmac(this.hash, key, transcriptHash);
     return this.report('HMAC', prefixed(who, 'verify_data'), undefined, transcriptHash, [{ name: 'finished_key', value: key }], out);
   }
 
   /** [sender]_write_key and [sender]_write_iv from a traffic secret. `who` names them in the trace, e.g. "server_handshake". */
   async trafficKeys(secret: Uint8Array, keyLength: number, who = '', ivLength = 12): Promise<TrafficKeys> {
     const empty = new Uint8Array(0);
+    this.keyLengths ??= { key: keyLength, iv: ivLength };
     const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
     const ahead = this.trafficKeysAhead.get(id);
     this.trafficKeysAhead.delete(id);
@@ -290,6 +307,14 @@ export class KeySchedule13 {
   private pairSecrets(client: Uint8Array, server: Uint8Array): void {
     this.twinSecrets.set(toHex(client), server);
     this.twinSecrets.set(toHex(server), client);
+  }
+
+  /** Start HMAC(finished_key(secret), transcriptHash); finishedVerifyData() picks it up if asked with the same hash. */
+  private prefetchVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array): void {
+    const finishedKey = this.finishedKeysAhead.get(toHex(trafficSecret)) ?? hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
+    const value = finishedKey.then((key) => hmac(this.hash, key, transcriptHash));
+    value.catch(() => undefined); // a failure surfaces when finishedVerifyData() awaits it
+    this.verifyDataAhead.set(`${toHex(trafficSecret)}|${toHex(transcriptHash)}`, value);
   }
 
   /** Start finished_key for a handshake traffic secret; finishedKey() picks it up. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { KeyScheduleEvent } from '../../src/trace/types.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
+import { hmac } from '../../src/tls/crypto/hash.ts';
 import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
 import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
 import { S3 } from './rfc8448.fixture.ts';
@@ -45,6 +46,20 @@ describe('key schedule work started ahead', () => {
     await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
     const other = new Uint8Array(32).fill(7);
     expect(toHex(await ks.exporterMasterSecret(other))).not.toBe(S3.exporterMasterSecret);
+  });
+
+  it('gives the client Finished over the hash it is given (client auth changes it), and the application keys', async () => {
+    const ks = new KeySchedule13('SHA-256');
+    const hs = await toHandshakeSecrets(ks);
+    await ks.trafficKeys(hs.server, 16);
+    await ks.deriveMasterSecret();
+    const ap = await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+    const otherHash = new Uint8Array(32).fill(9); // as if a client Certificate/CertificateVerify followed
+    const expectedOther = await hmac('SHA-256', h(S3.clientFinishedKey), otherHash);
+    expect(toHex(await ks.finishedVerifyData(hs.client, otherHash, 'client'))).toBe(toHex(expectedOther));
+    expect(toHex(await ks.finishedVerifyData(hs.client, h(S3.hashThroughServerFinished), 'client'))).toBe(S3.clientVerifyData);
+    expect(toHex((await ks.trafficKeys(ap.client, 16)).key)).toBe(S3.clientApplicationKey);
+    expect(toHex((await ks.trafficKeys(ap.server, 16)).iv)).toBe(S3.serverApplicationIv);
   });
 
   it('reports key events in the order the derivations were asked for', async () => {
