@@ -54,6 +54,22 @@ export class RecordReader {
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
   }
 
+  /**
+   * The next record if it is already complete in the buffer, has outer type `contentType`, a TLS
+   * 1.x version and fits `maxFragment`; otherwise null and nothing is consumed (next() then
+   * reads it and reports whatever is wrong with it). Never waits for the transport.
+   */
+  nextBuffered(contentType: number, maxFragment: number): RawRecord | null {
+    const b = this.buffer;
+    if (b.length < RECORD_HEADER_LENGTH || b[0] !== contentType) return null;
+    const version = (b[1] << 8) | b[2];
+    const length = (b[3] << 8) | b[4];
+    if (version < 0x0301 || version > 0x0303 || length > maxFragment || b.length < RECORD_HEADER_LENGTH + length) return null;
+    const bytes = b.subarray(0, RECORD_HEADER_LENGTH + length);
+    this.buffer = b.subarray(RECORD_HEADER_LENGTH + length);
+    return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
+  }
+
   /** Read until `n` bytes are buffered; false if the stream ended first. */
   private async fill(n: number): Promise<boolean> {
     while (this.buffer.length < n) {

@@ -9,7 +9,7 @@ import { concat, toHex } from '../../util/bytes.ts';
 import { alertError, TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
-import type { ProtectionDetails, RecordProtector } from './protector.ts';
+import type { OpenedRecord, ProtectionDetails, RecordProtector } from './protector.ts';
 import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
 
 type NewRecordEvent = Omit<RecordEvent, 'index' | 't' | 'conn'>;
@@ -59,6 +59,12 @@ export class RecordLayer {
   private writeQueue: Promise<unknown> = Promise.resolve();
   private reading = false;
   private readonly maxReadPlaintext: number;
+  /**
+   * The next protected record, taken from the buffer and already being decrypted while the caller
+   * handles the one before. Used only if the same protector is still installed when it is read;
+   * after a key change it is decrypted again with the new keys.
+   */
+  private ahead: { raw: RawRecord; protector: RecordProtector; opened: Promise<OpenedRecord> } | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -82,7 +88,7 @@ export class RecordLayer {
 
   /** Bytes received but not yet consumed as records (non-zero at a key change means records crossed it). */
   get bufferedBytes(): number {
-    return this.reader.buffered;
+    return this.reader.buffered + (this.ahead?.raw.bytes.length ?? 0);
   }
 
   /** Install the keys for records we receive from now on (null: back to plaintext). Sequence starts at 0. */
@@ -121,8 +127,14 @@ export class RecordLayer {
   private async readOne(): Promise<ReceivedRecord | null> {
     const protector = this.readProtector;
     const limit = protector ? protector.maxCiphertextLength : this.maxReadPlaintext;
-    const raw = await this.reader.next(limit);
+    const ahead = this.ahead;
+    this.ahead = null;
+    const raw = ahead ? ahead.raw : await this.reader.next(limit);
     if (!raw) return null;
+    if (ahead && raw.fragment.length > limit) {
+      // Taken ahead under other keys' limit: the same check reader.next() makes.
+      throw alertError('record_overflow', `a ${contentTypeName(raw.contentType)} record of ${raw.fragment.length} bytes exceeds the limit of ${limit} bytes`, { code: 'RECORD_OVERFLOW' });
+    }
 
     if (!protector || protector.passesThroughUnprotected(raw.contentType)) {
       if (raw.fragment.length > this.maxReadPlaintext) {
@@ -139,7 +151,7 @@ export class RecordLayer {
 
     let opened;
     try {
-      opened = await protector.decrypt(raw);
+      opened = await (ahead && ahead.protector === protector ? ahead.opened : protector.decrypt(raw));
     } catch (e) {
       // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
       const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
@@ -156,7 +168,22 @@ export class RecordLayer {
     if (opened.fragment.length === 0 && opened.contentType !== ContentType.application_data) {
       throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(opened.contentType)} record`, { code: 'EMPTY_RECORD' });
     }
+    this.decryptAhead(protector);
     return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, ...(fragmentHex !== undefined ? { fragmentHex } : {}) };
+  }
+
+  /**
+   * If the next protected record has fully arrived, start decrypting it now: each decryption is
+   * an asynchronous WebCrypto call, and this overlaps it with whatever the caller does with the
+   * current record (a server flight, a stream of application data).
+   */
+  private decryptAhead(protector: RecordProtector): void {
+    if (protector.passesThroughUnprotected(ContentType.application_data)) return;
+    const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
+    if (!raw) return;
+    const opened = protector.decrypt(raw);
+    opened.catch(() => undefined); // a failure is reported when the record is read
+    this.ahead = { raw, protector, opened };
   }
 
   /**
