@@ -76,12 +76,15 @@ export function dheExchange(pBytes: Uint8Array, gBytes: Uint8Array, ysBytes: Uin
 
 /** RSA key transport: pre_master_secret = client_version (0x0303) || 46 random bytes, PKCS#1 v1.5-encrypted. */
 export async function rsaExchange(spki: Uint8Array, random: (n: number) => Uint8Array): Promise<ExchangeResult> {
-  const key = await subtle().importKey('spki', bufferSource(spki), { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
-  const jwk = await subtle().exportKey('jwk', key);
-  const n = b64url(jwk.n!);
-  const e = b64url(jwk.e!);
   const preMaster = concat(Uint8Array.of(3, 3), random(46));
-  return { preMaster, clientPublic: pkcs1v15Encrypt(n, e, preMaster, random), group: 'RSA key transport' };
+  try {
+    const key = await subtle().importKey('spki', bufferSource(spki), { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
+    const jwk = await subtle().exportKey('jwk', key);
+    return { preMaster, clientPublic: pkcs1v15Encrypt(b64url(jwk.n!), b64url(jwk.e!), preMaster, random), group: 'RSA key transport' };
+  } catch (e) {
+    // A malformed or tiny RSA key in the server's certificate: the server's fault, not ours.
+    throw alertError('bad_certificate', `the server's RSA key cannot encrypt the premaster secret: ${(e as Error)?.message ?? String(e)}`, { code: 'BAD_CERTIFICATE' });
+  }
 }
 
 /** RSAES-PKCS1-v1_5 (RFC 8017 §7.2.1): EM = 0x00 || 0x02 || PS (non-zero random) || 0x00 || M; C = EM^e mod n. */

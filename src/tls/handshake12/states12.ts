@@ -163,7 +163,7 @@ class ExpectCertificate12 implements State12 {
     ctx.base.summary.certificate.chain = cert.chain;
     await verifyChain(ctx.base, cert.chain);
     const suite = ctx.requireSuite();
-    const info = describePublicKey(leafSpki(cert.chain[0]));
+    const { info } = leafKey(cert.chain[0]);
     const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
     if (info.type !== wanted) throw alertError('unsupported_certificate', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`, { code: 'UNSUPPORTED_CERTIFICATE' });
     if (suite.kx === 'RSA') {
@@ -174,11 +174,14 @@ class ExpectCertificate12 implements State12 {
   }
 }
 
-function leafSpki(der: Uint8Array): Uint8Array {
+/** The leaf's public key and what kind it is; either failing to parse is the server's bad_certificate. */
+function leafKey(der: Uint8Array): { spki: Uint8Array; info: ReturnType<typeof describePublicKey> } {
   try {
-    return certificateSpki(der);
+    const spki = certificateSpki(der);
+    // The DER walk finds the SubjectPublicKeyInfo's bytes; its contents can still be malformed.
+    return { spki, info: describePublicKey(spki) };
   } catch (e) {
-    throw alertError('bad_certificate', `the server's certificate cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+    throw alertError('bad_certificate', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
   }
 }
 
@@ -191,8 +194,8 @@ class ExpectServerKeyExchange implements State12 {
     if (ske.kx === 'ECDHE' && !ctx.base.options.groupCodes.includes(ske.group!)) throw fail.illegal(`the server chose ${groupName(ske.group!)}, which the client did not offer`);
     // RFC 5246 §7.4.3: the signature covers both randoms and the parameters, binding them to this handshake.
     const content = concat(ctx.clientHello.random, ctx.serverRandom, ske.params);
-    const spki = leafSpki(ctx.serverChain[0]);
-    const algorithm = scheme12Algorithm(ske.scheme, describePublicKey(spki));
+    const { spki, info } = leafKey(ctx.serverChain[0]);
+    const algorithm = scheme12Algorithm(ske.scheme, info);
     if (typeof algorithm === 'string') throw fail.illegal(algorithm);
     let ok = false;
     let detail: string | undefined;
@@ -316,7 +319,7 @@ async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
     ctx.base.summary.group = `ffdhe${ske.dhP!.length * 8}`;
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.dhYs!), sharedSecret: toHex(result.preMaster) });
   } else {
-    result = await rsaExchange(leafSpki(ctx.serverChain[0]), random);
+    result = await rsaExchange(leafKey(ctx.serverChain[0]).spki, random);
     ctx.base.summary.group = null;
     ctx.emit({ kind: 'key-exchange', group: 'RSA key transport (no forward secrecy)', clientShare: toHex(result.clientPublic), sharedSecret: toHex(result.preMaster) });
     ctx.emit({ kind: 'note', text: 'static RSA: the client chose the pre-master secret and encrypted it to the server\'s certificate key (RSAES-PKCS1-v1_5). Whoever gets that key later can decrypt this recorded connection: no forward secrecy' });
