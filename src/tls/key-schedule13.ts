@@ -49,6 +49,7 @@ export class KeySchedule13 {
   private clientHandshakeSecret?: Uint8Array;
   /** verify_data values started ahead, by traffic secret and transcript hash. */
   private readonly verifyDataAhead = new Map<string, Promise<Uint8Array>>();
+  private binderKeyAhead?: { kind: 'res' | 'ext'; value: Promise<Uint8Array> };
   /** exporter_master_secret started with the application traffic secrets, by transcript hash. */
   private exporterAhead?: { context: string; value: Promise<Uint8Array> };
 
@@ -75,6 +76,8 @@ export class KeySchedule13 {
     // Without a PSK the early secret is the same for every connection: computed once per hash.
     this.earlySecret = psk ? await hkdfExtract(this.hash, salt, ikm) : await noPskEarlySecret(this.hash);
     this.prefetchNextStage(this.earlySecret, null);
+    // With a PSK the binder comes next (a ticket's: "res binder"); start its key and finished key.
+    if (psk) this.prefetchBinderKey('res', this.earlySecret);
     this.report('HKDF-Extract', 'early_secret', undefined, undefined, [
       { name: 'salt', value: salt },
       { name: psk ? 'psk' : 'ikm (no PSK: zeros)', value: ikm },
@@ -88,7 +91,9 @@ export class KeySchedule13 {
     if (!this.pskUsed) throw new KeyScheduleOrderError('binderKey needs an early secret derived from a PSK');
     const context = await emptyHash(this.hash);
     const label = `${kind} binder`;
-    const out = await deriveSecret(this.hash, early, label, context);
+    const ahead = this.binderKeyAhead;
+    this.binderKeyAhead = undefined;
+    const out = ahead?.kind === kind ? Uint8Array.from(await ahead.value) : await deriveSecret(this.hash, early, label, context);
     return this.report('Derive-Secret', 'binder_key', label, context, [{ name: 'early_secret', value: early }], out);
   }
 
@@ -315,6 +320,12 @@ export class KeySchedule13 {
     const value = finishedKey.then((key) => hmac(this.hash, key, transcriptHash));
     value.catch(() => undefined); // a failure surfaces when finishedVerifyData() awaits it
     this.verifyDataAhead.set(`${toHex(trafficSecret)}|${toHex(transcriptHash)}`, value);
+  }
+
+  private prefetchBinderKey(kind: 'res' | 'ext', early: Uint8Array): void {
+    const value = emptyHash(this.hash).then((context) => deriveSecret(this.hash, early, `${kind} binder`, context));
+    value.then((key) => this.prefetchFinishedKey(key), () => undefined); // a failure surfaces when binderKey() awaits it
+    this.binderKeyAhead = { kind, value };
   }
 
   /** Start finished_key for a handshake traffic secret; finishedKey() picks it up. */

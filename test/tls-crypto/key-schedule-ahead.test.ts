@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { KeyScheduleEvent } from '../../src/trace/types.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
-import { hmac } from '../../src/tls/crypto/hash.ts';
+import { digest, hmac } from '../../src/tls/crypto/hash.ts';
+import { deriveSecret, hkdfExtract } from '../../src/tls/crypto/hkdf.ts';
 import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
 import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
 import { S3 } from './rfc8448.fixture.ts';
@@ -60,6 +61,17 @@ describe('key schedule work started ahead', () => {
     expect(toHex(await ks.finishedVerifyData(hs.client, h(S3.hashThroughServerFinished), 'client'))).toBe(S3.clientVerifyData);
     expect(toHex((await ks.trafficKeys(ap.client, 16)).key)).toBe(S3.clientApplicationKey);
     expect(toHex((await ks.trafficKeys(ap.server, 16)).iv)).toBe(S3.serverApplicationIv);
+  });
+
+  it('derives an external PSK binder key although a resumption one was started ahead', async () => {
+    const psk = new Uint8Array(32).fill(5);
+    const early = await hkdfExtract('SHA-256', new Uint8Array(32), psk);
+    const emptyHashValue = await digest('SHA-256', new Uint8Array(0));
+    for (const kind of ['ext', 'res'] as const) {
+      const ks = new KeySchedule13('SHA-256');
+      expect(toHex(await ks.deriveEarlySecret(psk))).toBe(toHex(early));
+      expect(toHex(await ks.binderKey(kind))).toBe(toHex(await deriveSecret('SHA-256', early, `${kind} binder`, emptyHashValue)));
+    }
   });
 
   it('reports key events in the order the derivations were asked for', async () => {
