@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LabPki } from './pki.ts';
 import type { RunningServer } from './running-server.ts';
-import { diesWithParent, freePort, listenTcp } from './running-server.ts';
+import { diesWithParent, listenTcp } from './running-server.ts';
 
 const STEP_MS = 150;
 /** At most this many s_server processes at once; further clients are turned away. */
@@ -27,9 +27,10 @@ interface OneShot {
 
 /** One s_server for exactly one connection, already listening when this resolves. */
 async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
-  const port = await freePort(address);
+  // Port 0: s_server binds a port the OS picks and prints it. A port probed free beforehand could be taken by
+  // another socket before s_server binds it, and this runs once per client connection.
   const [command, args] = diesWithParent('openssl', [
-    's_server', '-accept', `${address}:${port}`, '-naccept', '1', '-cert', path.join(dir, 'chain.pem'), '-key', path.join(dir, 'key.pem'), '-tls1_3', '-num_tickets', '0',
+    's_server', '-accept', `${address}:0`, '-naccept', '1', '-cert', path.join(dir, 'chain.pem'), '-key', path.join(dir, 'key.pem'), '-tls1_3', '-num_tickets', '0',
   ]);
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let done = false;
@@ -40,6 +41,7 @@ async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
   };
   let out = '';
   let ready = false;
+  let port = 0;
   child.stdin!.on('error', () => {});
   child.stderr!.resume();
   child.stdout!.setEncoding('latin1');
@@ -48,8 +50,10 @@ async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
     child.once('exit', (code) => !ready && reject(new Error(`openssl s_server exited early (code ${code})`)));
     child.stdout!.on('data', (text: string) => {
       out = (out + text).slice(-4096);
-      if (!ready && out.includes('ACCEPT')) {
+      const accepted = ready ? null : /^ACCEPT\s+\S*:(\d+)\r?\n/m.exec(out);
+      if (accepted) {
         ready = true;
+        port = Number(accepted[1]);
         resolve();
       }
       if (!out.includes('CIPHER is')) return;
