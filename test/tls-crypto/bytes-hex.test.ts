@@ -30,6 +30,16 @@ describe('toHex / fromHex', () => {
     expect(toHex(big.subarray(10, 13))).toBe('0a0b0c');
   });
 
+  it('gives the same digits for views at every alignment and length around the fast-path limits', () => {
+    const backing = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 197 + (i >> 7)) & 0xff);
+    for (const offset of [0, 1, 2, 3, 5]) {
+      for (const n of [0, 1, 2, 3, 62, 63, 64, 65, 66, 127, 1000, 1001, 16384, 16405, 32767, 32768, 32769, 33001]) {
+        const view = backing.subarray(offset, offset + n);
+        expect(toHex(view), `offset ${offset}, length ${n}`).toBe(nodeHex(view));
+      }
+    }
+  });
+
   it('accepts whitespace and colons between digits', () => {
     expect(fromHex('de:ad be\nef')).toEqual(Uint8Array.of(0xde, 0xad, 0xbe, 0xef));
   });
