@@ -45,7 +45,7 @@ function applyMutation(m: Mutation, bytes: Uint8Array): Uint8Array {
 }
 
 describe('fuzzing the client with mutated server flights', () => {
-  it('every mutation ends in a coded TLS failure (or a success when the change was harmless), quickly', async () => {
+  it('every mutation ends in a coded TLS failure (or a success when the change was harmless), never a hang', async () => {
     const codes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(mutation, async (m) => {
