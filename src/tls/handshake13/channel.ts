@@ -8,6 +8,8 @@ export interface ReceivedRecord {
   epoch: Epoch;
   /** Index of the 'record' trace event. */
   eventIndex: number;
+  /** The fragment as hex when the record event already holds it (saves encoding it again). */
+  fragmentHex?: string;
 }
 
 export interface RecordChannel {

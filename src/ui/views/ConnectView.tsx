@@ -2,7 +2,7 @@
 // handshake options. The engine runs in the worker; this only builds the request.
 import { useEffect, useRef, useState } from 'react';
 import type { ConnectRequest, TlsVersionName } from '../../worker/messages.ts';
-import { bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
+import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
 import { engine } from '../engine.ts';
 import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
@@ -195,6 +195,12 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
             <option value="none">send none</option>
           </select>
         </label>
+        <p className="lab-files">
+          The lab's files, for your own tools too:{' '}
+          <a href={LAB_PATHS.clientCert} download="tls-lens-lab-client.pem" data-testid="download-client-cert">client certificate</a>,{' '}
+          <a href={LAB_PATHS.clientKey} download="tls-lens-lab-client.key" data-testid="download-client-key">its private key</a>,{' '}
+          <a href={LAB_PATHS.ca} download="tls-lens-lab-root.pem" data-testid="download-lab-ca">lab root CA</a>
+        </p>
         <label>
           Application data to send after the handshake <input value={send} onChange={(e) => setSend(e.target.value)} placeholder="GET / HTTP/1.0" />
         </label>
