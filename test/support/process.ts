@@ -90,3 +90,42 @@ export function tail(file: string, lines = 20): string {
 export function removeDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
 }
+
+export interface SupervisedServer {
+  /** Used in the "did not start" error. */
+  name: string;
+  /** The server's temp dir, removed once it has stopped. */
+  dir: string;
+  /** The foreground process to stop, or how to stop a server that runs detached. */
+  process: ChildProcess | (() => Promise<void>);
+  /** Logs whose tails explain a failed start. */
+  logs: string[];
+  /** Resolves once the server accepts connections. */
+  ready(): Promise<void>;
+}
+
+/**
+ * Wait for a started server to come up and hand back its stop(), which may be called twice.
+ * If it does not come up, it is stopped, its dir removed, and the error carries the tails of its logs.
+ */
+export async function superviseServer(server: SupervisedServer): Promise<() => Promise<void>> {
+  const { process: proc } = server;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      await (typeof proc === 'function' ? proc() : stopChild(proc));
+    } finally {
+      removeDir(server.dir);
+    }
+  };
+  try {
+    await server.ready();
+  } catch (e) {
+    const logs = server.logs.map((file) => tail(file)).join('\n');
+    await stop();
+    throw new Error(`${server.name} did not start: ${(e as Error).message}\n${logs}`);
+  }
+  return stop;
+}

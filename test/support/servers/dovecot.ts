@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { copyTls, removeDir, spawnLogged, stopChild, tail, tempDir, type TlsFiles } from '../process.ts';
+import { copyTls, spawnLogged, superviseServer, tempDir, type TlsFiles } from '../process.ts';
 
 export interface RunningDovecot {
   imapPort: number;
@@ -66,21 +66,16 @@ service pop3-login {
 ${sievePort ? `service managesieve-login {\n  inet_listener sieve {\n    port = ${sievePort}\n  }\n}\n` : ''}`,
   );
   const child = spawnLogged('dovecot', dir, 'dovecot', ['-F', '-c', conf]);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-    removeDir(dir);
-  };
-  try {
-    await waitForPort(imapPort);
-    await waitForPort(pop3Port);
-    if (sievePort) await waitForPort(sievePort);
-  } catch (e) {
-    const why = `${(e as Error).message}\n${tail(log)}\n${tail(path.join(dir, 'dovecot.out'))}`;
-    await stop();
-    throw new Error(`dovecot did not start: ${why}`);
-  }
+  const stop = await superviseServer({
+    name: 'dovecot',
+    dir,
+    process: child,
+    logs: [log, path.join(dir, 'dovecot.out')],
+    ready: async () => {
+      await waitForPort(imapPort);
+      await waitForPort(pop3Port);
+      if (sievePort) await waitForPort(sievePort);
+    },
+  });
   return { imapPort, pop3Port, sievePort, dir, stop };
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { account, chownR, copyTls, removeDir, runOrThrow, spawnLogged, stopChild, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+import { account, chownR, copyTls, runOrThrow, spawnLogged, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
 /** `ssl: false` starts a server whose greeting lacks CLIENT_SSL. */
 export async function startMariadb(tls: TlsFiles, options: { ssl?: boolean } = {}): Promise<RunningServer> {
@@ -22,19 +22,12 @@ export async function startMariadb(tls: TlsFiles, options: { ssl?: boolean } = {
   if (options.ssl === false) args.push('--skip-ssl');
   else args.push(`--ssl-cert=${tlsCert}`, `--ssl-key=${tlsKey}`);
   const child = spawnLogged('mariadbd', dir, 'mariadbd', args);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-    removeDir(dir);
-  };
-  try {
-    await waitForPort(port, 30_000);
-  } catch (e) {
-    const log = tail(path.join(dir, 'mariadbd.out'));
-    await stop();
-    throw new Error(`mariadbd did not start: ${(e as Error).message}\n${log}`);
-  }
+  const stop = await superviseServer({
+    name: 'mariadbd',
+    dir,
+    process: child,
+    logs: [path.join(dir, 'mariadbd.out')],
+    ready: () => waitForPort(port, 30_000),
+  });
   return { port, dir, stop };
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { account, copyTls, removeDir, runOrThrow, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+import { account, copyTls, runOrThrow, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
 export async function startPostfix(tls: TlsFiles, options: { extraMainCf?: string[] } = {}): Promise<RunningServer> {
   const dir = tempDir('postfix');
@@ -50,22 +50,12 @@ export async function startPostfix(tls: TlsFiles, options: { extraMainCf?: strin
     .join('\n');
   fs.writeFileSync(path.join(etc, 'master.cf'), master);
   runOrThrow('postfix', ['-c', etc, 'start']);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      runOrThrow('postfix', ['-c', etc, 'abort']);
-    } finally {
-      removeDir(dir);
-    }
-  };
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    const log = tail(maillog);
-    await stop();
-    throw new Error(`postfix did not start: ${(e as Error).message}\n${log}`);
-  }
+  const stop = await superviseServer({
+    name: 'postfix',
+    dir,
+    process: async () => void runOrThrow('postfix', ['-c', etc, 'abort']), // it runs detached
+    logs: [maillog],
+    ready: () => waitForPort(port),
+  });
   return { port, dir, stop };
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { account, chownR, copyTls, removeDir, runOrThrow, spawnLogged, stopChild, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+import { account, chownR, copyTls, runOrThrow, spawnLogged, stopChild, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
 function pgBin(name: string): string {
   const versions = fs.readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
@@ -22,19 +22,12 @@ export async function startPostgres(tls: TlsFiles, options: { ssl?: boolean } = 
   const args = ['-D', data, '-c', 'listen_addresses=127.0.0.1', '-p', String(port), '-k', dir, '-c', 'fsync=off'];
   if (options.ssl !== false) args.push('-c', 'ssl=on', '-c', `ssl_cert_file=${tlsCert}`, '-c', `ssl_key_file=${tlsKey}`);
   const child = spawnLogged('postgres', dir, pgBin('postgres'), args, pg);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child, 5000, 'SIGINT'); // fast shutdown: do not wait for clients
-    removeDir(dir);
-  };
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    const log = tail(path.join(dir, 'postgres.out'));
-    await stop();
-    throw new Error(`postgres did not start: ${(e as Error).message}\n${log}`);
-  }
+  const stop = await superviseServer({
+    name: 'postgres',
+    dir,
+    process: () => stopChild(child, 5000, 'SIGINT'), // fast shutdown: do not wait for clients
+    logs: [path.join(dir, 'postgres.out')],
+    ready: () => waitForPort(port),
+  });
   return { port, dir, stop };
 }

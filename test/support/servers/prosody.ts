@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { account, chownR, copyTls, removeDir, spawnLogged, stopChild, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+import { account, chownR, copyTls, spawnLogged, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
 export async function startProsody(tls: TlsFiles, options: { domain?: string } = {}): Promise<RunningServer> {
   const dir = tempDir('prosody');
@@ -35,19 +35,6 @@ VirtualHost "${domain}"
 `,
   );
   const child = spawnLogged('prosody', dir, 'prosody', ['--config', conf, '-F']);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-    removeDir(dir);
-  };
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    const log = `${tail(path.join(dir, 'prosody.out'))}\n${tail(path.join(dir, 'prosody.log'))}`;
-    await stop();
-    throw new Error(`prosody did not start: ${(e as Error).message}\n${log}`);
-  }
+  const stop = await superviseServer({ name: 'prosody', dir, process: child, logs: [path.join(dir, 'prosody.out'), path.join(dir, 'prosody.log')], ready: () => waitForPort(port) });
   return { port, dir, stop };
 }

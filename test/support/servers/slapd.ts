@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { copyTls, removeDir, spawnLogged, stopChild, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+import { copyTls, spawnLogged, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
 export async function startSlapd(tls: TlsFiles): Promise<RunningServer> {
   const dir = tempDir('slapd');
@@ -22,19 +22,6 @@ export async function startSlapd(tls: TlsFiles): Promise<RunningServer> {
   );
   // -d keeps slapd in the foreground; 127.0.0.1 rather than localhost (libldap's hostname check).
   const child = spawnLogged('slapd', dir, 'slapd', ['-f', conf, '-h', `ldap://127.0.0.1:${port}/`, '-d', '0']);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-    removeDir(dir);
-  };
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    const log = tail(path.join(dir, 'slapd.out'));
-    await stop();
-    throw new Error(`slapd did not start: ${(e as Error).message}\n${log}`);
-  }
+  const stop = await superviseServer({ name: 'slapd', dir, process: child, logs: [path.join(dir, 'slapd.out')], ready: () => waitForPort(port) });
   return { port, dir, stop };
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
-import { copyTls, removeDir, spawnLogged, stopChild, tail, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
+import { copyTls, spawnLogged, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
 export async function startVsftpd(tls: TlsFiles): Promise<RunningServer> {
   const dir = tempDir('vsftpd');
@@ -30,19 +30,6 @@ export async function startVsftpd(tls: TlsFiles): Promise<RunningServer> {
     ].join('\n'),
   );
   const child = spawnLogged('vsftpd', dir, 'vsftpd', [conf]);
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await stopChild(child);
-    removeDir(dir);
-  };
-  try {
-    await waitForPort(port);
-  } catch (e) {
-    const log = tail(path.join(dir, 'vsftpd.out'));
-    await stop();
-    throw new Error(`vsftpd did not start: ${(e as Error).message}\n${log}`);
-  }
+  const stop = await superviseServer({ name: 'vsftpd', dir, process: child, logs: [path.join(dir, 'vsftpd.out')], ready: () => waitForPort(port) });
   return { port, dir, stop };
 }
