@@ -1,33 +1,16 @@
 // `npm run bench`: the engine against Node's own TLS client, same local Node TLS server, same run.
 // Prints JSON: full and resumed handshake medians (ms) and application-data throughput (MB/s, 16 KiB records).
-import fs from 'node:fs';
-import tls from 'node:tls';
-import { makePki } from '../test/tls/helpers.ts';
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { createVerifier } from '../src/x509/verifier.ts';
+import { compareHandshakes, median, nodeConnect, nodeThroughput, quietRecorder, startEchoServer } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 40);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
 const RECORD = 16 * 1024;
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return +(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2).toFixed(3);
-};
-
-const pki = makePki();
-const key = fs.readFileSync(pki.leafKey);
-const cert = fs.readFileSync(pki.leafCert);
-const ca = fs.readFileSync(pki.rootPem);
-const server = tls.createServer({ key, cert, minVersion: 'TLSv1.3' }, (s) => {
-  s.on('error', () => undefined);
-  s.pipe(s);
-});
-await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-const port = (server.address() as { port: number }).port;
-const verifier = createVerifier({ anchors: [pki.rootDer] });
+const server = await startEchoServer({ minVersion: 'TLSv1.3' });
+const { port, verifier } = server;
 
 async function engineConnect(session?: TlsSession, rec = new TraceRecorder()): Promise<{ conn: TlsConnection; ms: number }> {
   const t0 = performance.now();
@@ -36,47 +19,10 @@ async function engineConnect(session?: TlsSession, rec = new TraceRecorder()): P
   return { conn, ms: performance.now() - t0 };
 }
 
-function nodeConnect(session?: Buffer): Promise<{ socket: tls.TLSSocket; ms: number; ticket: Promise<Buffer> }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    let gotTicket: (b: Buffer) => void;
-    const ticket = new Promise<Buffer>((r) => (gotTicket = r));
-    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: 'TLSv1.3', session }, () => resolve({ socket, ms: performance.now() - t0, ticket }));
-    socket.on('session', (s) => gotTicket(s));
-    socket.once('error', reject);
-  });
-}
-
-async function handshakes() {
-  const engineFull: number[] = [];
-  const engineResumed: number[] = [];
-  const nodeFull: number[] = [];
-  const nodeResumed: number[] = [];
-  for (let i = 0; i < HANDSHAKES; i++) {
-    const full = await engineConnect();
-    engineFull.push(full.ms);
-    const session = await full.conn.waitForSession(2000);
-    await full.conn.close();
-    const resumed = await engineConnect(session);
-    if (!resumed.conn.summary.resumed) throw new Error('engine did not resume');
-    engineResumed.push(resumed.ms);
-    await resumed.conn.close();
-
-    const n = await nodeConnect();
-    nodeFull.push(n.ms);
-    const ticket = await n.ticket;
-    n.socket.end();
-    const nr = await nodeConnect(ticket);
-    if (!nr.socket.isSessionReused()) throw new Error('node did not resume');
-    nodeResumed.push(nr.ms);
-    nr.socket.end();
-  }
-  return { engineFull: median(engineFull), nodeFull: median(nodeFull), engineResumed: median(engineResumed), nodeResumed: median(nodeResumed) };
-}
+const nodeOptions = { minVersion: 'TLSv1.3' } as const;
 
 async function engineThroughput(): Promise<number> {
-  // A recorder that drops events: the record layer still builds every event (hex and all), nothing is kept.
-  const { conn } = await engineConnect(undefined, Object.assign(new TraceRecorder(), { emit: () => 0 }) as TraceRecorder);
+  const { conn } = await engineConnect(undefined, quietRecorder());
   const chunk = new Uint8Array(RECORD).fill(0x61);
   const t0 = performance.now();
   let received = 0;
@@ -100,27 +46,11 @@ async function engineThroughput(): Promise<number> {
   return +((PAYLOAD / 1e6) / seconds).toFixed(1);
 }
 
-async function nodeThroughput(): Promise<number> {
-  const { socket } = await nodeConnect();
-  const chunk = Buffer.alloc(RECORD, 0x61);
-  const t0 = performance.now();
-  let received = 0;
-  const done = new Promise<void>((resolve) =>
-    socket.on('data', (d: Buffer) => {
-      received += d.length;
-      if (received >= PAYLOAD) resolve();
-    }),
-  );
-  for (let sent = 0; sent < PAYLOAD; sent += RECORD) {
-    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
-  }
-  await done;
-  const seconds = (performance.now() - t0) / 1000;
-  socket.end();
-  return +((PAYLOAD / 1e6) / seconds).toFixed(1);
-}
-
-const h = await handshakes();
+const h = await compareHandshakes(HANDSHAKES, {
+  engine: (session) => engineConnect(session),
+  engineSession: (conn) => conn.waitForSession(2000),
+  node: (session) => nodeConnect(server, nodeOptions, session),
+});
 // Three runs each, alternating, median reported: the first run of either client includes JIT
 // warm-up (the engine's record path is JavaScript), and the loaded machine varies run to run.
 const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 3);
@@ -128,7 +58,7 @@ const engineRuns: number[] = [];
 const nodeRuns: number[] = [];
 for (let i = 0; i < THROUGHPUT_RUNS; i++) {
   engineRuns.push(await engineThroughput());
-  nodeRuns.push(await nodeThroughput());
+  nodeRuns.push(await nodeThroughput((await nodeConnect(server, nodeOptions)).socket, PAYLOAD, RECORD));
 }
 const engineMBps = median(engineRuns);
 const nodeMBps = median(nodeRuns);
@@ -141,5 +71,4 @@ const result = {
 };
 console.log(JSON.stringify(result, null, 2));
 server.close();
-fs.rmSync(pki.dir, { recursive: true, force: true });
 process.exit(0);

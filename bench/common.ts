@@ -1,0 +1,121 @@
+// Measuring pieces bench/tls.ts and bench/tls12.ts share: medians, the Node TLS echo server both measure
+// against, Node's own client as the reference, and the full/resumed handshake comparison loop.
+import fs from 'node:fs';
+import tls from 'node:tls';
+import { makePki } from '../test/tls/helpers.ts';
+import type { TlsConnection, TlsSession } from '../src/tls/client.ts';
+import { TraceRecorder } from '../src/trace/recorder.ts';
+import { createVerifier } from '../src/x509/verifier.ts';
+import type { CertificateVerifier } from '../src/tls/verifier.ts';
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return +(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2).toFixed(3);
+};
+
+/** A recorder that drops events: the engine still builds every event (hex and all), nothing is kept. */
+export const quietRecorder = () => Object.assign(new TraceRecorder(), { emit: () => 0 }) as TraceRecorder;
+
+export interface EchoServer {
+  port: number;
+  /** The test root, PEM, for Node's client. */
+  ca: Buffer;
+  /** The same root as the engine's trust anchor. */
+  verifier: CertificateVerifier;
+  close(): void;
+}
+
+/** A local Node TLS server echoing every byte, with a fresh test PKI; `options` picks versions and suites. */
+export async function startEchoServer(options: tls.TlsOptions): Promise<EchoServer> {
+  const pki = makePki();
+  const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), ...options }, (s) => {
+    s.on('error', () => undefined);
+    s.pipe(s);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as { port: number }).port,
+    ca: fs.readFileSync(pki.rootPem),
+    verifier: createVerifier({ anchors: [pki.rootDer] }),
+    close() {
+      server.close();
+      fs.rmSync(pki.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface NodeConnection {
+  socket: tls.TLSSocket;
+  ms: number;
+  /** Resolves with the session Node's client can resume. */
+  ticket: Promise<Buffer>;
+}
+
+/** Node's own TLS client to the echo server, timed to the end of its handshake. */
+export function nodeConnect(server: EchoServer, options: tls.ConnectionOptions, session?: Buffer): Promise<NodeConnection> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let gotTicket: (b: Buffer) => void;
+    const ticket = new Promise<Buffer>((r) => (gotTicket = r));
+    const socket = tls.connect({ host: '127.0.0.1', port: server.port, servername: 'localhost', ca: server.ca, ...options, session }, () =>
+      resolve({ socket, ms: performance.now() - t0, ticket }),
+    );
+    socket.on('session', (s) => gotTicket(s));
+    socket.once('error', reject);
+  });
+}
+
+/** MB/s of `payload` bytes written in `record`-sized chunks over Node's TLS socket and echoed back. */
+export async function nodeThroughput(socket: tls.TLSSocket, payload: number, record: number): Promise<number> {
+  const chunk = Buffer.alloc(record, 0x61);
+  const t0 = performance.now();
+  let received = 0;
+  const done = new Promise<void>((resolve) =>
+    socket.on('data', (d: Buffer) => {
+      received += d.length;
+      if (received >= payload) resolve();
+    }),
+  );
+  for (let sent = 0; sent < payload; sent += record) {
+    if (!socket.write(chunk)) await new Promise((r) => socket.once('drain', r));
+  }
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  socket.end();
+  return +(payload / 1e6 / seconds).toFixed(1);
+}
+
+export interface HandshakeClients {
+  engine(session?: TlsSession): Promise<{ conn: TlsConnection; ms: number }>;
+  /** The session a full engine handshake leaves to resume. */
+  engineSession(conn: TlsConnection): Promise<TlsSession | undefined> | TlsSession | undefined;
+  node(session?: Buffer): Promise<NodeConnection>;
+}
+
+/** Median ms of `rounds` full and resumed handshakes by each client, alternating; a failed resumption throws. */
+export async function compareHandshakes(rounds: number, clients: HandshakeClients) {
+  const engineFull: number[] = [];
+  const engineResumed: number[] = [];
+  const nodeFull: number[] = [];
+  const nodeResumed: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const full = await clients.engine();
+    engineFull.push(full.ms);
+    const session = await clients.engineSession(full.conn);
+    await full.conn.close();
+    const resumed = await clients.engine(session);
+    if (!resumed.conn.summary.resumed) throw new Error('engine did not resume');
+    engineResumed.push(resumed.ms);
+    await resumed.conn.close();
+
+    const n = await clients.node();
+    nodeFull.push(n.ms);
+    const ticket = await n.ticket;
+    n.socket.end();
+    const nr = await clients.node(ticket);
+    if (!nr.socket.isSessionReused()) throw new Error('node did not resume');
+    nodeResumed.push(nr.ms);
+    nr.socket.end();
+  }
+  return { engineFull: median(engineFull), nodeFull: median(nodeFull), engineResumed: median(engineResumed), nodeResumed: median(nodeResumed) };
+}
