@@ -1,6 +1,7 @@
 // Messages between the page and the engine worker. Plain data only; imports neither DOM nor
 // WebWorker types so both sides (and their separate tsconfigs) can share it.
 import type { Hex, TraceEvent } from '../trace/types.ts';
+import type { StartTlsProtocol } from '../starttls/protocol.ts';
 
 export type TlsVersionName = 'TLS1.2' | 'TLS1.3';
 
@@ -23,8 +24,8 @@ export interface ConnectRequest {
   groups?: string[];
   keyShareGroups?: string[];
   alpn?: string[];
-  /** STARTTLS protocol to speak before the handshake (smtp, imap, pop3, ...), if any. */
-  starttls?: string;
+  /** STARTTLS protocol to speak before the handshake (an id of PROTOCOLS in src/starttls/index.ts), if any. */
+  starttls?: StartTlsProtocol;
   /** 'lab': answer a certificate request with the lab's client certificate; 'none': send none; 'ask': pause and ask. */
   clientCert: 'lab' | 'none' | 'ask';
   breakpoints: BreakpointChoice;

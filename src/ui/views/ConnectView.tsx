@@ -7,10 +7,10 @@ import { engine } from '../engine.ts';
 import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';
+import { PROTOCOLS, isStartTlsProtocol, type StartTlsProtocol } from '../../starttls/index.ts';
 
 const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
-const STARTTLS = ['', 'smtp', 'imap', 'pop3', 'ftp', 'xmpp', 'ldap', 'postgres', 'mysql'];
 
 /** `autoConnect`: a link named a lab scenario; connect to it at once (no stepping pauses) to reopen that view. */
 export function ConnectView({ initialScenario, autoConnect }: { initialScenario?: string; autoConnect?: boolean }) {
@@ -26,7 +26,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [groups, setGroups] = useState<string[]>(GROUPS);
   const [shares, setShares] = useState<string[]>(['x25519']);
   const [alpn, setAlpn] = useState('');
-  const [starttls, setStarttls] = useState('');
+  const [starttls, setStarttls] = useState<StartTlsProtocol | ''>('');
   const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>('ask');
   const [bpStep, setBpStep] = useState(!autoConnect);
   const autoDone = useRef(false);
@@ -46,7 +46,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
 
   const picked = lab?.find((s) => s.id === scenario);
   useEffect(() => {
-    if (picked?.protocol && picked.protocol !== 'tls' && STARTTLS.includes(picked.protocol)) setStarttls(picked.protocol);
+    if (picked?.protocol && isStartTlsProtocol(picked.protocol)) setStarttls(picked.protocol);
     else if (picked) setStarttls('');
   }, [picked?.id]);
 
@@ -179,10 +179,12 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
         </label>
         <label>
           STARTTLS protocol{' '}
-          <select value={starttls} onChange={(e) => setStarttls(e.target.value)} data-testid="starttls-select">
-            {STARTTLS.map((p) => (
-              <option key={p} value={p}>
-                {p || 'none (TLS from the first byte)'}
+          <select value={starttls} onChange={(e) => setStarttls(isStartTlsProtocol(e.target.value) ? e.target.value : '')} data-testid="starttls-select">
+            <option value="">none (TLS from the first byte)</option>
+            {/* Every protocol the STARTTLS layer speaks, so a new handler shows up here without a UI change. */}
+            {PROTOCOLS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name} — {p.rfc} (port {p.defaultPort})
               </option>
             ))}
           </select>
