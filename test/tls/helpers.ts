@@ -1,7 +1,6 @@
 // Test fixtures: certificates made with the openssl CLI, real servers on 127.0.0.1, free ports.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
@@ -73,16 +72,7 @@ export function makePki(): TestPki {
   };
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../support/net.ts';
 
 export interface SServer {
   port: number;
@@ -102,11 +92,15 @@ export function acceptedPort(output: string): number {
 }
 
 /** Start `openssl s_server -tls1_3` with extra arguments; resolves once it accepts connections. */
-export async function startSServer(pki: TestPki, extra: string[] = [], opts: { cert?: string; key?: string } = {}): Promise<SServer> {
+export function startSServer(pki: TestPki, extra: string[] = [], opts: { cert?: string; key?: string } = {}): Promise<SServer> {
+  return spawnSServer(['-tls1_3', '-cert', opts.cert ?? pki.leafCert, '-key', opts.key ?? pki.leafKey, '-CAfile', pki.rootPem, ...extra]);
+}
+
+/** `openssl s_server` on 127.0.0.1 with these arguments and its stdin held open; resolves once it accepts connections. */
+export async function spawnSServer(args: string[]): Promise<SServer> {
   // Port 0: the OS picks a free port while s_server binds it and s_server prints it ("ACCEPT 127.0.0.1:<port>").
   // Asking for a free port first and binding it later races with every other socket on a busy machine.
-  const args = ['s_server', '-accept', '127.0.0.1:0', '-tls1_3', '-cert', opts.cert ?? pki.leafCert, '-key', opts.key ?? pki.leafKey, '-CAfile', pki.rootPem, ...extra];
-  const proc = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const proc = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));
