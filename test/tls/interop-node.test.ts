@@ -5,39 +5,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tls13Connection, connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
-import { utf8 } from '../../src/util/bytes.ts';
 import { makePki, recorder, type TestPki } from './helpers.ts';
+import { expectEcho, nodeEchoServers } from '../support/node-echo.ts';
 
 let pki: TestPki;
-const servers: tls.Server[] = [];
-const sockets = new Set<import('node:net').Socket>();
+const echoServers = nodeEchoServers();
 
 beforeAll(() => {
   pki = makePki();
 });
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await echoServers.closeAll();
   fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 /** An echo server; `seen` collects what each connection learnt about its client. */
 async function nodeServer(opts: tls.TlsOptions = {}) {
   const seen: { authorized: boolean; peerCN?: string; resumed: boolean; socket: tls.TLSSocket }[] = [];
-  const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), minVersion: 'TLSv1.3', ...opts }, (s) => {
+  const port = await echoServers.start(pki, { minVersion: 'TLSv1.3', ...opts }, (s) => {
     const peer = s.getPeerCertificate();
     seen.push({ authorized: s.authorized, peerCN: String(peer?.subject?.CN ?? ''), resumed: s.isSessionReused(), socket: s });
-    s.on('error', () => undefined);
-    s.pipe(s);
   });
-  server.on('tlsClientError', () => undefined);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as { port: number }).port, seen };
+  return { port, seen };
 }
 
 // The server chain is verified for real by the x509 module against the test root.
@@ -47,20 +36,13 @@ async function connect(port: number, options: Partial<TlsClientOptions> = {}) {
   return { conn, rec };
 }
 
-async function echo(conn: Awaited<ReturnType<typeof connect>>['conn'], text: string): Promise<void> {
-  await conn.write(utf8.encode(text));
-  let got = '';
-  while (got.length < text.length) got += utf8.decode((await conn.read())!);
-  expect(got).toBe(text);
-}
-
 describe('Node tls server interop', () => {
   for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {
     it(`${suite}: handshake and echo`, async () => {
       const { port } = await nodeServer({ ciphers: suite });
       const { conn } = await connect(port);
       expect(conn.summary.cipherSuite).toBe(suite);
-      await echo(conn, `echo over ${suite}`);
+      await expectEcho(conn, `echo over ${suite}`);
       await conn.close();
     });
   }
@@ -71,7 +53,7 @@ describe('Node tls server interop', () => {
       const { conn } = await connect(port, { keyShareGroups: [name] });
       expect(conn.summary.group).toBe(name);
       expect(conn.summary.helloRetryRequest).toBe(false);
-      await echo(conn, 'x');
+      await expectEcho(conn, 'x');
       await conn.close();
     });
   }
@@ -81,14 +63,14 @@ describe('Node tls server interop', () => {
     const { conn } = await connect(port);
     expect(conn.summary.helloRetryRequest).toBe(true);
     expect(conn.summary.group).toBe('secp384r1');
-    await echo(conn, 'after retry');
+    await expectEcho(conn, 'after retry');
     await conn.close();
   });
 
   it('keying material exporter: the same bytes as Node\'s exportKeyingMaterial on the server side', async () => {
     const { port, seen } = await nodeServer();
     const { conn } = await connect(port);
-    await echo(conn, 'x');
+    await expectEcho(conn, 'x');
     const context = new TextEncoder().encode('context');
     if (!(conn instanceof Tls13Connection)) throw new Error('expected a TLS 1.3 connection');
     const ours = await conn.exportKeyingMaterial('EXPERIMENTAL tls-lens', context, 32);
@@ -107,7 +89,7 @@ describe('Node tls server interop', () => {
   it('client certificate requested and verified by the server', async () => {
     const { port, seen } = await nodeServer({ requestCert: true, rejectUnauthorized: true, ca: [fs.readFileSync(pki.rootPem)] });
     const { conn } = await connect(port, { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } });
-    await echo(conn, 'authenticated');
+    await expectEcho(conn, 'authenticated');
     expect(seen.at(-1)).toMatchObject({ authorized: true, peerCN: 'TLS Lens test client' });
     await conn.close();
   });
@@ -125,7 +107,7 @@ describe('Node tls server interop', () => {
     await first.conn.close();
     const second = await connect(port, { session });
     expect(second.conn.summary.resumed).toBe(true);
-    await echo(second.conn, 'resumed');
+    await expectEcho(second.conn, 'resumed');
     expect(seen.at(-1)!.resumed).toBe(true);
     await second.conn.close();
   });

@@ -1,46 +1,27 @@
 // TLS 1.2 interop against Node's own `tls` server (maxVersion TLSv1.2), started here on 127.0.0.1.
 import fs from 'node:fs';
-import type net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { utf8 } from '../../src/util/bytes.ts';
 import { makePki, type TestPki } from '../tls/helpers.ts';
 import { connect12 } from './helpers12.ts';
+import { expectEcho, nodeEchoServers } from '../support/node-echo.ts';
 
 let pki: TestPki;
-const servers: tls.Server[] = [];
-const sockets = new Set<net.Socket>();
+const echoServers = nodeEchoServers();
 beforeAll(() => {
   pki = makePki();
 });
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  await echoServers.closeAll();
   fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 async function nodeServer(opts: tls.TlsOptions = {}) {
   const seen: { resumed: boolean; cipher: string; version: string | null }[] = [];
-  const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), maxVersion: 'TLSv1.2', ...opts }, (s) => {
+  const port = await echoServers.start(pki, { maxVersion: 'TLSv1.2', ...opts }, (s) => {
     seen.push({ resumed: s.isSessionReused(), cipher: s.getCipher().name, version: s.getProtocol() });
-    s.on('error', () => undefined);
-    s.pipe(s);
   });
-  server.on('tlsClientError', () => undefined);
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as net.AddressInfo).port, seen };
-}
-
-async function echo(conn: Awaited<ReturnType<typeof connect12>>['conn'], text: string): Promise<void> {
-  await conn.write(utf8.encode(text));
-  let got = '';
-  while (got.length < text.length) got += utf8.decode((await conn.read())!);
-  expect(got).toBe(text);
+  return { port, seen };
 }
 
 describe('TLS 1.2 against Node\'s tls server', () => {
@@ -54,7 +35,7 @@ describe('TLS 1.2 against Node\'s tls server', () => {
       const { conn } = await connect12(pki, port, { suites: [suite] });
       expect(conn.summary.cipherSuite).toBe(suite);
       expect(conn.summary.certificate.verified).toBe(true);
-      await echo(conn, 'x'.repeat(40 * 1024));
+      await expectEcho(conn, 'x'.repeat(40 * 1024));
       await conn.close();
       expect(seen[0]).toMatchObject({ cipher: openssl, version: 'TLSv1.2' });
     });
@@ -64,7 +45,7 @@ describe('TLS 1.2 against Node\'s tls server', () => {
     const { port, seen } = await nodeServer();
     const { conn } = await connect12(pki, port, { versions: ['TLS1.3', 'TLS1.2'] });
     expect(conn.summary.version).toBe('TLSv1.2');
-    await echo(conn, 'hello');
+    await expectEcho(conn, 'hello');
     await conn.close();
     expect(seen[0].version).toBe('TLSv1.2');
   });
@@ -72,14 +53,14 @@ describe('TLS 1.2 against Node\'s tls server', () => {
   it('resumption with Node\'s session ticket', async () => {
     const { port, seen } = await nodeServer();
     const first = await connect12(pki, port);
-    await echo(first.conn, 'one');
+    await expectEcho(first.conn, 'one');
     const session = first.conn.session;
     expect(session).toBeDefined();
     await first.conn.close();
     const second = await connect12(pki, port, { session });
     expect(second.conn.summary.resumed).toBe(true);
     expect(second.conn.summary.tls12!.resumedBy).toBe('ticket');
-    await echo(second.conn, 'two');
+    await expectEcho(second.conn, 'two');
     await second.conn.close();
     expect(seen.map((s) => s.resumed)).toEqual([false, true]);
   });
