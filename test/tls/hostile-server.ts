@@ -66,9 +66,14 @@ async function readHandshake(records: RecordLayer, want: string): Promise<{ byte
 }
 
 /** Run the server until it is done or the client goes away. Never throws (the client is under test). */
-export async function runHostileServer(transport: Transport, script: Script): Promise<string | null> {
+export function runHostileServer(transport: Transport, script: Script): Promise<string | null> {
+  return runUntilDoneOrGone(transport, () => serve(transport, script));
+}
+
+/** Run a hand-built server; null when it finished, else why it stopped (its transport is then closed). */
+export async function runUntilDoneOrGone(transport: Transport, serve: () => Promise<void>): Promise<string | null> {
   try {
-    await serve(transport, script);
+    await serve();
     return null;
   } catch (e) {
     await transport.close().catch(() => undefined);

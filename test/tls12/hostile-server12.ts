@@ -14,6 +14,7 @@ import { Tls12AeadProtector } from '../../src/tls/record/tls12-aead-protector.ts
 import { suite12ByCode } from '../../src/tls/suites12.ts';
 import { Transcript } from '../../src/tls/transcript.ts';
 import type { Transport } from '../../src/transport/types.ts';
+import { runUntilDoneOrGone } from '../tls/hostile-server.ts';
 
 export interface Script12 {
   certDer: Uint8Array;
@@ -62,14 +63,8 @@ async function readMessage(records: RecordLayer, want: string): Promise<{ bytes:
   return { bytes: d.bytes, message: d.message };
 }
 
-export async function runHostileServer12(transport: Transport, script: Script12): Promise<string | null> {
-  try {
-    await serve(transport, script);
-    return null;
-  } catch (e) {
-    await transport.close().catch(() => undefined);
-    return (e as Error).message;
-  }
+export function runHostileServer12(transport: Transport, script: Script12): Promise<string | null> {
+  return runUntilDoneOrGone(transport, () => serve(transport, script));
 }
 
 async function serve(transport: Transport, script: Script12): Promise<void> {
