@@ -8,6 +8,7 @@ import { memoryPair } from '../../src/transport/memory.ts';
 import { runHostileServer } from './hostile-server.ts';
 import { makePki, recorder, type TestPki } from './helpers.ts';
 import { toHex } from '../../src/util/bytes.ts';
+import { fuzzRunOptions, handshakeOutcome } from '../support/fuzz.ts';
 
 const HANG_MS = 15_000;
 
@@ -62,17 +63,7 @@ describe('fuzzing the client with mutated server flights', () => {
             return out;
           },
         });
-        let detail = '';
-        const outcome = await connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: HANG_MS }, rec.emit).then(
-          async (conn) => {
-            await conn.close();
-            return 'ok';
-          },
-          (e: { code: string; message: string }) => {
-            detail = e.message;
-            return e.code;
-          },
-        );
+        const { outcome, detail } = await handshakeOutcome(connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: HANG_MS }, rec.emit));
         codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
         // The mutated message's bytes make a failure reproducible even though each run's certificate is fresh.
         const why = `${JSON.stringify(m)} sent ${sentHex}: ${detail}`;
@@ -82,7 +73,7 @@ describe('fuzzing the client with mutated server flights', () => {
         if (outcome !== 'ok') expect(rec.events.filter((e) => e.kind === 'error').length).toBe(1);
       }),
       // fast-check prints the seed and path of a failure; FUZZ_SEED=<seed> replays that run.
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 150), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+      fuzzRunOptions(),
     );
     // The run exercised several distinct failure paths.
     if (process.env.FUZZ_REPORT) console.log(Object.fromEntries(codes));

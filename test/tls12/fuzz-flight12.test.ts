@@ -9,6 +9,7 @@ import { memoryPair } from '../../src/transport/memory.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { makePki, recorder, type TestPki } from '../tls/helpers.ts';
+import { fuzzRunOptions, handshakeOutcome } from '../support/fuzz.ts';
 import { runHostileServer12 } from './hostile-server12.ts';
 
 const HANG_MS = 15_000;
@@ -81,17 +82,8 @@ describe('fuzzing the TLS 1.2 client with mutated server flights', () => {
         const rec = recorder();
         let sentHex = '';
         void runHostileServer12(bending(server, m, (hex) => (sentHex = hex)), { certDer: pki.leafDer, keyPkcs8: pki.leafKeyPkcs8 });
-        let detail = '';
-        const outcome = await connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: HANG_MS, versions: ['TLS1.2'] }, rec.emit).then(
-          async (conn) => {
-            await conn.close().catch(() => undefined);
-            return 'ok';
-          },
-          (e: { code: string; message: string }) => {
-            detail = e.message;
-            return e.code;
-          },
-        );
+        const connecting = connectTls(client, { serverName: 'localhost', insecure: true, timeoutMs: HANG_MS, versions: ['TLS1.2'] }, rec.emit);
+        const { outcome, detail } = await handshakeOutcome(connecting, { quietClose: true });
         await server.close();
         codes.set(outcome, (codes.get(outcome) ?? 0) + 1);
         // The bent bytes make a failure reproducible although each run's certificate and keys are fresh.
@@ -101,7 +93,7 @@ describe('fuzzing the TLS 1.2 client with mutated server flights', () => {
         if (outcome !== 'ok') expect(rec.events.filter((e) => e.kind === 'error').length, why).toBe(1);
       }),
       // fast-check prints the seed and path of a failure; FUZZ_SEED=<seed> replays that run.
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 150), ...(process.env.FUZZ_SEED ? { seed: Number(process.env.FUZZ_SEED) } : {}) },
+      fuzzRunOptions(),
     );
     if (process.env.FUZZ_REPORT) console.log(Object.fromEntries(codes));
     expect(codes.size).toBeGreaterThan(3);
