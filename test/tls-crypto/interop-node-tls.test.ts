@@ -2,7 +2,6 @@
 // for byte by a TCP relay in between. With the traffic secrets from the key log, our record layer,
 // key schedule and transcript must decrypt both directions exactly and reproduce both Finished
 // values — for all three cipher suites, and through a HelloRetryRequest.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByCode, suiteByName, type Tls13Suite } from '../../src/tls/suites.ts';
 import { Transcript } from '../../src/tls/transcript.ts';
 import { scriptedTransport } from './transports.ts';
+import { makeSelfSignedP256, startRecordingRelay } from './recording-relay.ts';
 
 let dir: string;
 let key: Buffer;
@@ -23,9 +23,9 @@ let cert: Buffer;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tls-crypto-interop-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
-  key = readFileSync(join(dir, 'key.pem'));
-  cert = readFileSync(join(dir, 'cert.pem'));
+  const files = makeSelfSignedP256(dir);
+  key = readFileSync(files.key);
+  cert = readFileSync(files.cert);
 });
 
 afterAll(() => {
@@ -64,23 +64,7 @@ async function captureConnection(suiteName: string, serverGroups: string): Promi
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const serverPort = (server.address() as net.AddressInfo).port;
 
-  const relay = net.createServer((inbound) => {
-    const outbound = net.connect(serverPort, '127.0.0.1');
-    inbound.on('data', (d) => {
-      toServer.push(Uint8Array.from(d));
-      outbound.write(d);
-    });
-    outbound.on('data', (d) => {
-      toClient.push(Uint8Array.from(d));
-      inbound.write(d);
-    });
-    inbound.on('end', () => outbound.end());
-    outbound.on('end', () => inbound.end());
-    inbound.on('error', () => outbound.destroy());
-    outbound.on('error', () => inbound.destroy());
-  });
-  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-  const relayPort = (relay.address() as net.AddressInfo).port;
+  const { port: relayPort, relay } = await startRecordingRelay(serverPort, { toServer, toClient });
 
   try {
     await new Promise<void>((resolve, reject) => {

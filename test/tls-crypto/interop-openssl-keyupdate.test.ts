@@ -1,9 +1,8 @@
 // Interop: openssl s_server sends a KeyUpdate (typed "k" on its stdin) to openssl s_client through
 // a recording relay. From the key log, our key schedule derives the next application traffic secret
 // and our record layer must decrypt the records sent after the update.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -13,13 +12,14 @@ import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByName } from '../../src/tls/suites.ts';
 import { scriptedTransport } from './transports.ts';
+import { makeSelfSignedP256, startRecordingRelay } from './recording-relay.ts';
 
 let dir: string;
 const children: ChildProcess[] = [];
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tls-crypto-keyupdate-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+  makeSelfSignedP256(dir);
 });
 
 afterAll(() => {
@@ -53,20 +53,7 @@ it('decrypts the records after an OpenSSL KeyUpdate with nextTrafficSecret', asy
   const serverPort = Number(accepted.exec(await waitForOutput(server, accepted))![1]);
 
   const toClient: Uint8Array[] = [];
-  const relay = net.createServer((inbound) => {
-    const outbound = net.connect(serverPort, '127.0.0.1');
-    inbound.on('data', (d) => outbound.write(d));
-    outbound.on('data', (d) => {
-      toClient.push(Uint8Array.from(d));
-      inbound.write(d);
-    });
-    inbound.on('end', () => outbound.end());
-    outbound.on('end', () => inbound.end());
-    inbound.on('error', () => outbound.destroy());
-    outbound.on('error', () => inbound.destroy());
-  });
-  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
-  const relayPort = (relay.address() as net.AddressInfo).port;
+  const { port: relayPort, relay } = await startRecordingRelay(serverPort, { toClient });
 
   const keylog = join(dir, 'keylog.txt');
   const client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${relayPort}`, '-tls1_3', '-keylogfile', keylog, '-ign_eof'], { stdio: ['pipe', 'pipe', 'pipe'] });
