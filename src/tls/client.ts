@@ -247,11 +247,12 @@ export class Tls13Connection {
   async write(data: Uint8Array): Promise<void> {
     await this.keyChange;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    const done = this.ctx.channel.write(23, data);
+    const channel = this.ctx.channel;
+    const done = channel.writeTraced ? channel.writeTraced(23, data) : channel.write(23, data).then((records) => ({ records, dataHex: toHex(data) }));
     this.writesInFlight.add(done);
-    let records: number[] = [];
+    let written: { records: number[]; dataHex: string };
     try {
-      records = await done;
+      written = await done;
     } catch (e) {
       // The server hung up: an alert it sent first (e.g. certificate_required) says why.
       if (e instanceof TlsError && e.code === 'CLOSED') throw (await this.serialized(() => peerAlert(this.ctx.reader))) ?? e;
@@ -259,7 +260,7 @@ export class Tls13Connection {
     } finally {
       this.writesInFlight.delete(done);
     }
-    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data), record: records[0] });
+    this.emit({ kind: 'app-data', direction: 'client', bytes: written.dataHex, record: written.records[0] });
   }
 
   /** Next application data from the server; null after its close_notify. Rejects TRUNCATED if it vanished without one. */

@@ -162,8 +162,9 @@ export class Tls12Connection {
     while (this.renegotiation) await this.renegotiation.catch(() => undefined);
     if (this.failure) throw this.failure;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    const records = await this.base.channel.write(23, data);
-    this.emit({ kind: 'app-data', direction: 'client', bytes: toHex(data), record: records[0] });
+    const channel = this.base.channel;
+    const written = channel.writeTraced ? await channel.writeTraced(23, data) : { records: await channel.write(23, data), dataHex: toHex(data) };
+    this.emit({ kind: 'app-data', direction: 'client', bytes: written.dataHex, record: written.records[0] });
   }
 
   /** Next application data; null after the server's close_notify; rejects TRUNCATED when it vanished without one. */
@@ -263,7 +264,7 @@ export class Tls12Connection {
     if ('kind' in item && item.kind === 'app-data') {
       if (item.data.length > 0) {
         this.pending.push(item.data);
-        this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data), record: item.record.eventIndex });
+        this.emit({ kind: 'app-data', direction: 'server', bytes: item.record.fragmentHex ?? toHex(item.data), record: item.record.eventIndex });
       }
       return;
     }

@@ -141,7 +141,7 @@ export class Tls12Context {
         if (!this.onAppData) throw fail.unexpected('application data arrived before the handshake finished');
         if (item.data.length) {
           this.onAppData(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: toHex(item.data), record: item.record.eventIndex });
+          this.emit({ kind: 'app-data', direction: 'server', bytes: item.record.fragmentHex ?? toHex(item.data), record: item.record.eventIndex });
         }
         continue;
       }

@@ -17,6 +17,8 @@ export interface RecordChannel {
   read(): Promise<ReceivedRecord | null>;
   /** Send data of one content type, fragmenting as needed. Returns the indices of the record events. */
   write(contentType: number, data: Uint8Array): Promise<number[]>;
+  /** write(), also returning the data as hex from the record events (so the caller need not encode it again). */
+  writeTraced?(contentType: number, data: Uint8Array): Promise<{ records: number[]; dataHex: string }>;
   /** Protect incoming / outgoing records from now on with keys for this suite. */
   setReadKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
   setWriteKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
@@ -49,6 +51,7 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     layer,
     read: () => wrap(layer.readRecord()),
     write: (type, data) => wrap(type === 20 ? layer.writeChangeCipherSpec().then((i) => [i]) : layer.writeRecord(type, data, { padding: opts.padding })),
+    writeTraced: (type, data) => wrap(layer.writeRecordTraced(type, data, { padding: opts.padding })),
     async setReadKeys(suite, keys, epoch) {
       layer.setReadProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
     },

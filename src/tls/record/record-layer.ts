@@ -9,7 +9,7 @@ import { concat, toHex } from '../../util/bytes.ts';
 import { alertError, TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
-import type { OpenedRecord, ProtectionDetails, RecordProtector } from './protector.ts';
+import type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from './protector.ts';
 import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
 
 type NewRecordEvent = Omit<RecordEvent, 'index' | 't' | 'conn'>;
@@ -38,6 +38,12 @@ export interface ReceivedRecord {
   seq: number;
   /** Hex of `fragment` when the record event already holds it (as protection.plaintext), for reuse. */
   fragmentHex?: string;
+}
+
+/** What writeRecordTraced sent: the trace indices of the record events, and the data as hex. */
+export interface WrittenRecords {
+  records: number[];
+  dataHex: string;
 }
 
 export interface WriteOptions {
@@ -193,34 +199,56 @@ export class RecordLayer {
    * do not await each other (sequence numbers and wire order must agree).
    */
   writeRecord(contentType: number, data: Uint8Array, options: WriteOptions = {}): Promise<number[]> {
+    return this.writeRecordTraced(contentType, data, options).then((written) => written.records);
+  }
+
+  /**
+   * writeRecord, also returning `data` as hex, taken from the record events (which hold each
+   * record's plaintext): a caller that traces the data too need not encode it a second time.
+   */
+  writeRecordTraced(contentType: number, data: Uint8Array, options: WriteOptions = {}): Promise<WrittenRecords> {
     if (data.length === 0 && contentType !== ContentType.application_data) {
       return Promise.reject(new Error(`refusing to send an empty ${contentTypeName(contentType)} record (RFC 8446 §5.1)`));
     }
     const protector = this.writeProtector;
     const version = this.legacyRecordVersion;
     const copy = Uint8Array.from(data);
-    return this.enqueueWrite(() => this.sendRecords(protector, version, contentType, copy, options.padding ?? 0));
-  }
-
-  private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, data: Uint8Array, padding: number): Promise<number[]> {
-    const indices: number[] = [];
-    const wire: Uint8Array[] = [];
+    const pieces: Uint8Array[] = [];
     let offset = 0;
     do {
-      const piece = data.subarray(offset, Math.min(data.length, offset + this.maxFragment));
+      pieces.push(copy.subarray(offset, Math.min(copy.length, offset + this.maxFragment)));
       offset += this.maxFragment;
-      if (!protector) {
+    } while (offset < copy.length);
+    // Encryption starts now, in call order (each record takes its sequence number as it starts), so the
+    // asynchronous WebCrypto calls of several queued writes overlap; the trace and the wire still get
+    // the records strictly in order, from the queue.
+    const sealing = protector ? pieces.map((piece) => protector.encrypt(contentType, piece, options.padding ?? 0)) : null;
+    for (const s of sealing ?? []) s.catch(() => undefined); // reported to the caller from the queue
+    return this.enqueueWrite(() => this.sendRecords(protector, version, contentType, pieces, sealing));
+  }
+
+  private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, pieces: Uint8Array[], sealing: Promise<SealedRecord>[] | null): Promise<WrittenRecords> {
+    const records: number[] = [];
+    const wire: Uint8Array[] = [];
+    let dataHex = '';
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i];
+      let event: NewRecordEvent;
+      if (!protector || !sealing) {
         const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
-        indices.push(this.emitRecord(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes)));
+        event = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
+        dataHex += event.bytes.slice(2 * RECORD_HEADER_LENGTH);
         wire.push(bytes);
       } else {
-        const sealed = await protector.encrypt(contentType, piece, padding);
-        indices.push(this.emitRecord(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details));
+        const sealed = await sealing[i];
+        event = this.recordEvent(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details);
+        dataHex += event.protection!.plaintext;
         wire.push(sealed.bytes);
       }
-    } while (offset < data.length);
+      records.push(this.emit(event));
+    }
     await this.transport.write(wire.length === 1 ? wire[0] : concat(...wire));
-    return indices;
+    return { records, dataHex };
   }
 
   private enqueueWrite<T>(job: () => Promise<T>): Promise<T> {

@@ -71,11 +71,14 @@ export class Tls12AeadProtector implements RecordProtector {
     const sealed = await this.aead.seal(nonce, aad, plaintext);
     const length = explicit.length + sealed.length;
     const header = Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
-    const tagStart = sealed.length - 16;
+    const bytes = concat(header, explicit, sealed);
+    const sealedStart = header.length + explicit.length;
+    const tagStart = bytes.length - 16;
+    // Ciphertext and tag are views into the record, so the trace slices the record's hex instead of encoding them again.
     return {
-      bytes: concat(header, explicit, sealed),
+      bytes,
       seq,
-      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: sealed.subarray(0, tagStart), tag: sealed.subarray(tagStart), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: 0 },
+      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: bytes.subarray(sealedStart, tagStart), tag: bytes.subarray(tagStart), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: 0 },
     };
   }
 
@@ -96,7 +99,8 @@ export class Tls12AeadProtector implements RecordProtector {
       contentType: record.contentType,
       fragment: opened,
       seq,
-      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: sealed.slice(0, tagStart), tag: sealed.slice(tagStart), plaintext: opened, innerContentType: record.contentType, paddingLength: 0 },
+      // Views into the received record (the reader never writes its buffer again): no copies needed.
+      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: sealed.subarray(0, tagStart), tag: sealed.subarray(tagStart), plaintext: opened, innerContentType: record.contentType, paddingLength: 0 },
     };
   }
 

@@ -62,21 +62,23 @@ export class Tls12CbcProtector implements RecordProtector {
       const macInput = additionalData12(seq, contentType, encLength);
       const tag = await this.mac.sign(concat(macInput, iv, ciphertext));
       const length = encLength + tag.length;
-      return {
-        bytes: concat(header(length), iv, ciphertext, tag),
-        seq,
-        details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag, plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength },
-      };
+      const bytes = concat(header(length), iv, ciphertext, tag);
+      // IV, ciphertext and tag as views into the record: the trace slices the record's hex instead of encoding them again.
+      const ivInRecord = bytes.subarray(5, 5 + AES_BLOCK);
+      const details = { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK, 5 + encLength), tag: bytes.subarray(5 + encLength), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength };
+      return { bytes, seq, details };
     }
     const macInput = additionalData12(seq, contentType, plaintext.length);
     const tag = await this.mac.sign(concat(macInput, plaintext));
     const padded = pad(concat(plaintext, tag));
     const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
     const length = AES_BLOCK + ciphertext.length;
+    const bytes = concat(header(length), iv, ciphertext);
+    const ivInRecord = bytes.subarray(5, 5 + AES_BLOCK);
     return {
-      bytes: concat(header(length), iv, ciphertext),
+      bytes,
       seq,
-      details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag: new Uint8Array(0), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength },
+      details: { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK), tag: new Uint8Array(0), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength },
     };
   }
 
@@ -102,7 +104,8 @@ export class Tls12CbcProtector implements RecordProtector {
         contentType: record.contentType,
         fragment: content,
         seq,
-        details: { cipherSuite: this.cipherSuite, nonce: iv.slice(), iv: iv.slice(), aad: macInput, ciphertext: ciphertext.slice(), tag: tag.slice(), plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
+        // Views into the received record (the reader never writes its buffer again): no copies needed.
+        details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag, plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
       };
     }
     const encLength = fragment.length - AES_BLOCK;
@@ -127,7 +130,7 @@ export class Tls12CbcProtector implements RecordProtector {
       contentType: record.contentType,
       fragment: content,
       seq,
-      details: { cipherSuite: this.cipherSuite, nonce: iv.slice(), iv: iv.slice(), aad: macInput, ciphertext: ciphertext.slice(), tag: new Uint8Array(0), plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
+      details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag: new Uint8Array(0), plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
     };
   }
 
