@@ -3,14 +3,13 @@
 import type { FieldNode } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
 import { decodeError } from '../errors.ts';
+import { FieldTreeBuilder } from './field-tree.ts';
 
 export type Show<T> = (value: T) => string;
 
-export class Reader {
+export class Reader extends FieldTreeBuilder {
   private pos: number;
   private readonly end: number;
-  /** Children list of the field currently being read into. */
-  private target: FieldNode[];
 
   /**
    * @param bytes the whole object the spans refer to (e.g. a handshake message with its header)
@@ -19,15 +18,15 @@ export class Reader {
    */
   constructor(
     readonly bytes: Uint8Array,
-    readonly fields: FieldNode[] = [],
+    fields: FieldNode[] = [],
     start = 0,
     end = bytes.length,
     /** What is being decoded, for error messages. */
     public what = 'message',
   ) {
+    super(fields);
     this.pos = start;
     this.end = end;
-    this.target = fields;
   }
 
   get offset(): number {
@@ -41,14 +40,6 @@ export class Reader {
     if (n > this.end - this.pos) {
       throw decodeError(`${this.what}: ${name} needs ${n} byte(s) but only ${this.end - this.pos} remain`, this.pos);
     }
-  }
-
-  private record(name: string, start: number, end: number, value: string | undefined, explain: string | undefined): FieldNode {
-    const node: FieldNode = { name, start, end };
-    if (value !== undefined) node.value = value;
-    if (explain) node.explain = explain;
-    this.target.push(node);
-    return node;
   }
 
   private uint(n: number, name: string, explain?: string, show?: Show<number>): number {
@@ -118,26 +109,6 @@ export class Reader {
     if (child.remaining !== 0) throw decodeError(`${this.what}: ${child.remaining} unexpected byte(s) at the end of ${name}`, child.offset);
     this.pos = end;
     return result;
-  }
-
-  /** Group the fields read by `body` under one node whose span covers them. */
-  group<T>(name: string, explain: string | undefined, body: () => T, value?: string): T {
-    const node = this.record(name, this.pos, this.pos, value, explain);
-    node.children = [];
-    const saved = this.target;
-    this.target = node.children;
-    try {
-      return body();
-    } finally {
-      this.target = saved;
-      node.end = this.pos;
-    }
-  }
-
-  /** Set the display value of the most recent field (e.g. after decoding a whole group). */
-  annotateLast(value: string): void {
-    const last = this.target[this.target.length - 1];
-    if (last) last.value = value;
   }
 
   /** Read until this reader's end: `item` is called while bytes remain. */

@@ -1,14 +1,16 @@
 // A byte writer that records each field it writes, with the same names and explanation keys the Reader uses.
 // Length prefixes are reserved first and fill themselves in when their contents are done.
-import type { FieldNode } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
+import { FieldTreeBuilder } from './field-tree.ts';
 import type { Show } from './reader.ts';
 
-export class Writer {
+export class Writer extends FieldTreeBuilder {
   private buf = new Uint8Array(256);
   private len = 0;
-  readonly fields: FieldNode[] = [];
-  private target: FieldNode[] = this.fields;
+
+  constructor() {
+    super([]);
+  }
 
   get offset(): number {
     return this.len;
@@ -21,14 +23,6 @@ export class Writer {
     const next = new Uint8Array(size);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-  }
-
-  private record(name: string, start: number, end: number, value: string | undefined, explain: string | undefined): FieldNode {
-    const node: FieldNode = { name, start, end };
-    if (value !== undefined) node.value = value;
-    if (explain) node.explain = explain;
-    this.target.push(node);
-    return node;
   }
 
   private putUint(n: number, v: number): void {
@@ -77,46 +71,19 @@ export class Writer {
 
   /** A length-prefixed vector whose length is filled in after `body` wrote the contents. */
   vector(name: string, lenBytes: 1 | 2 | 3, explain: string | undefined, body: () => void): void {
-    this.group(name, explain, () => {
-      const lengthAt = this.len;
-      this.uint(lenBytes, 'length', 0, 'codec.length');
-      const lengthNode = this.target[this.target.length - 1];
-      body();
-      const size = this.len - lengthAt - lenBytes;
-      if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`${name} is too long for a ${lenBytes}-byte length`);
-      for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
-      lengthNode.value = String(size);
-    });
+    this.group(name, explain, () => this.lengthPrefixed(lenBytes, body, `${name} is`));
   }
 
-  /** A length field (named "length") followed by `body`'s fields at the same level. */
-  lengthPrefixed(lenBytes: 1 | 2 | 3, body: () => void): void {
+  /** A length field (named "length") followed by `body`'s fields at the same level; `what` names them in the too-long error. */
+  lengthPrefixed(lenBytes: 1 | 2 | 3, body: () => void, what = 'contents'): void {
     const lengthAt = this.len;
     this.uint(lenBytes, 'length', 0, 'codec.length');
     const lengthNode = this.target[this.target.length - 1];
     body();
     const size = this.len - lengthAt - lenBytes;
-    if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`contents too long for a ${lenBytes}-byte length`);
+    if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`${what} too long for a ${lenBytes}-byte length`);
     for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
     lengthNode.value = String(size);
-  }
-
-  group(name: string, explain: string | undefined, body: () => void, value?: string): void {
-    const node = this.record(name, this.len, this.len, value, explain);
-    node.children = [];
-    const saved = this.target;
-    this.target = node.children;
-    try {
-      body();
-    } finally {
-      this.target = saved;
-      node.end = this.len;
-    }
-  }
-
-  annotateLast(value: string): void {
-    const last = this.target[this.target.length - 1];
-    if (last) last.value = value;
   }
 
   /** Overwrite bytes already written (PSK binders are computed after the rest of the ClientHello). */
