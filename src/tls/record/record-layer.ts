@@ -66,11 +66,11 @@ export class RecordLayer {
   private reading = false;
   private readonly maxReadPlaintext: number;
   /**
-   * The next protected record, taken from the buffer and already being decrypted while the caller
-   * handles the one before. Used only if the same protector is still installed when it is read;
-   * after a key change it is decrypted again with the new keys.
+   * The next protected records (in order), taken from the buffer and already being decrypted while
+   * the caller handles the ones before. A result is used only if the same protector is still
+   * installed when its record is read; after a key change they are decrypted again with the new keys.
    */
-  private ahead: { raw: RawRecord; protector: RecordProtector; opened: Promise<OpenedRecord> } | null = null;
+  private ahead: AheadRecord[] = [];
 
   constructor(
     private readonly transport: Transport,
@@ -94,7 +94,9 @@ export class RecordLayer {
 
   /** Bytes received but not yet consumed as records (non-zero at a key change means records crossed it). */
   get bufferedBytes(): number {
-    return this.reader.buffered + (this.ahead?.raw.bytes.length ?? 0);
+    let n = this.reader.buffered;
+    for (const a of this.ahead) n += a.raw.bytes.length;
+    return n;
   }
 
   /** Install the keys for records we receive from now on (null: back to plaintext). Sequence starts at 0. */
@@ -133,8 +135,8 @@ export class RecordLayer {
   private async readOne(): Promise<ReceivedRecord | null> {
     const protector = this.readProtector;
     const limit = protector ? protector.maxCiphertextLength : this.maxReadPlaintext;
-    const ahead = this.ahead;
-    this.ahead = null;
+    if (this.ahead.length > 0 && this.ahead[0].protector !== protector) this.redecryptAhead(protector);
+    const ahead = this.ahead.shift();
     const raw = ahead ? ahead.raw : await this.reader.next(limit);
     if (!raw) return null;
     if (ahead && raw.fragment.length > limit) {
@@ -157,11 +159,11 @@ export class RecordLayer {
 
     let opened;
     try {
-      opened = await (ahead && ahead.protector === protector ? ahead.opened : protector.decrypt(raw));
+      opened = await (ahead?.opened ?? protector.decrypt(raw));
     } catch (e) {
       // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
       const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
-      this.emitRecord(this.peer, protector.epoch, Math.max(0, Number(protector.nextSeq) - 1), raw.bytes, fields);
+      this.emitRecord(this.peer, protector.epoch, ahead ? Number(ahead.seq) : Math.max(0, Number(protector.nextSeq) - 1), raw.bytes, fields);
       throw asAlert(e);
     }
     const seq = Number(opened.seq);
@@ -185,11 +187,22 @@ export class RecordLayer {
    */
   private decryptAhead(protector: RecordProtector): void {
     if (protector.passesThroughUnprotected(ContentType.application_data)) return;
-    const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
-    if (!raw) return;
-    const opened = protector.decrypt(raw);
-    opened.catch(() => undefined); // a failure is reported when the record is read
-    this.ahead = { raw, protector, opened };
+    // Several at once: their WebCrypto calls run side by side instead of one after the other.
+    while (this.ahead.length < MAX_AHEAD) {
+      const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
+      if (!raw) return;
+      this.ahead.push(startDecrypt(raw, protector));
+    }
+  }
+
+  /**
+   * The keys changed while records were taken ahead (e.g. after a KeyUpdate they were sent under
+   * the new keys): decrypt them all again, in order, with the protector now installed; with no
+   * keys, or keys these records pass through, they are handled as plaintext when read.
+   */
+  private redecryptAhead(protector: RecordProtector | null): void {
+    const canDecrypt = protector && !protector.passesThroughUnprotected(ContentType.application_data);
+    this.ahead = this.ahead.map(({ raw }) => (canDecrypt ? startDecrypt(raw, protector) : { raw, protector, seq: 0n, opened: null }));
   }
 
   /**
@@ -321,6 +334,26 @@ export function hexOfPart(part: Uint8Array, whole: Uint8Array, wholeHex: string)
     return wholeHex.slice(2 * start, 2 * (start + part.length));
   }
   return toHex(part);
+}
+
+/** How many protected records may be decrypting ahead of the reader at once. */
+const MAX_AHEAD = 8;
+
+interface AheadRecord {
+  raw: RawRecord;
+  /** The protector `opened` comes from (the one installed when the record was taken ahead). */
+  protector: RecordProtector | null;
+  /** The sequence number the record was decrypted under. */
+  seq: bigint;
+  /** The decryption under way; null when the record is to be read as plaintext. */
+  opened: Promise<OpenedRecord> | null;
+}
+
+function startDecrypt(raw: RawRecord, protector: RecordProtector): AheadRecord {
+  const seq = protector.nextSeq;
+  const opened = protector.decrypt(raw);
+  opened.catch(() => undefined); // a failure is reported when the record is read
+  return { raw, protector, seq, opened };
 }
 
 function checkedFragmentLength(n: number): number {
