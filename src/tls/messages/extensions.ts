@@ -1,10 +1,11 @@
 // TLS extensions: one decoder and one encoder per extension, side by side, with the same field names and
 // explanation keys. An extension's meaning depends on the message that carries it (its "context").
-import { toHex, utf8 } from '../../util/bytes.ts';
+import { utf8 } from '../../util/bytes.ts';
 import type { Reader } from '../codec/reader.ts';
 import type { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
-import { ExtensionType as X, extensionName, groupName, hex4, schemeName, versionName } from './constants.ts';
+import { ExtensionType as X, extensionName, groupName, versionName } from './constants.ts';
+import { showHex, showScheme } from './fields.ts';
 
 export type ExtensionContext =
   | 'client_hello'
@@ -51,9 +52,7 @@ export function findExtension(list: Extension[], code: number): Extension | unde
   return list.find((e) => e.code === code);
 }
 
-const showHex = (b: Uint8Array) => (b.length ? toHex(b) : '(empty)');
 const showAscii = (b: Uint8Array) => JSON.stringify(utf8.decode(b));
-const showScheme = (n: number) => `${schemeName(n)} (0x${hex4(n)})`;
 const showMode = (n: number) => (n === 1 ? 'psk_dhe_ke (1)' : n === 0 ? 'psk_ke (0)' : `unknown (${n})`);
 
 /** extensions<lenBytes>: decode each extension in context. Duplicates are illegal (RFC 8446 §4.2). */

@@ -6,8 +6,9 @@ import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
 import { describeSuite } from '../suites.ts';
-import { HRR_RANDOM, HandshakeType as HT, handshakeName, hex4, schemeName, versionName } from './constants.ts';
+import { HRR_RANDOM, HandshakeType as HT, handshakeName, versionName } from './constants.ts';
 import { readExtensions, writeExtensions, type Extension, type ExtensionContext } from './extensions.ts';
+import { readSchemeAndSignature, showHex, writeSchemeAndSignature } from './fields.ts';
 
 export interface ClientHello {
   type: 'client_hello';
@@ -103,7 +104,6 @@ export interface DecodedHandshake {
   message: HandshakeMessage;
 }
 
-const showHex = (b: Uint8Array) => (b.length ? toHex(b) : '(empty)');
 
 // ---------- ClientHello ----------
 
@@ -189,8 +189,6 @@ function writeCertificate(w: Writer, m: Certificate): void {
 
 // ---------- the rest ----------
 
-const showScheme = (n: number) => `${schemeName(n)} (0x${hex4(n)})`;
-
 function readBody(r: Reader, type: number): HandshakeMessage {
   switch (type) {
     case HT.client_hello:
@@ -205,11 +203,8 @@ function readBody(r: Reader, type: number): HandshakeMessage {
     }
     case HT.certificate:
       return readCertificate(r);
-    case HT.certificate_verify: {
-      const scheme = r.u16('algorithm', 'cv.algorithm', showScheme);
-      const signature = r.opaque('signature', 2, 'cv.signature', showHex, { min: 1 });
-      return { type: 'certificate_verify', scheme, signature };
-    }
+    case HT.certificate_verify:
+      return { type: 'certificate_verify', ...readSchemeAndSignature(r, 'cv.signature') };
     case HT.finished: {
       if (r.remaining !== 32 && r.remaining !== 48) throw decodeError(`Finished verify_data must be 32 or 48 bytes, got ${r.remaining}`, r.offset);
       return { type: 'finished', verifyData: r.bytesField('verify_data', r.remaining, 'fin.verify_data') };
@@ -248,8 +243,7 @@ function writeBody(w: Writer, m: HandshakeMessage): void {
     case 'certificate':
       return writeCertificate(w, m);
     case 'certificate_verify':
-      w.u16('algorithm', m.scheme, 'cv.algorithm', showScheme);
-      return w.opaque('signature', 2, m.signature, 'cv.signature', showHex);
+      return writeSchemeAndSignature(w, m.scheme, m.signature, 'cv.signature');
     case 'finished':
       return w.bytesField('verify_data', m.verifyData, 'fin.verify_data');
     case 'new_session_ticket':

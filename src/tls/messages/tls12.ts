@@ -7,8 +7,9 @@ import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
 import type { KeyExchange12 } from '../suites12.ts';
-import { groupName, handshakeName, hex4, schemeName } from './constants.ts';
+import { groupName, handshakeName } from './constants.ts';
 import { decodeHandshake, encodeHandshake, type ClientHello, type ServerHello } from './handshake.ts';
+import { readSchemeAndSignature, showHex, showScheme, writeSchemeAndSignature } from './fields.ts';
 
 export const HT12 = {
   hello_request: 0,
@@ -104,19 +105,11 @@ export interface Decoded12 {
   message: AnyMessage12;
 }
 
-const showHex = (b: Uint8Array) => (b.length ? toHex(b) : '(empty)');
-const showScheme = (n: number) => `${schemeName(n)} (0x${hex4(n)})`;
 const CERT_TYPES: Record<number, string> = { 1: 'rsa_sign', 2: 'dss_sign', 3: 'rsa_fixed_dh', 4: 'dss_fixed_dh', 64: 'ecdsa_sign', 65: 'rsa_fixed_ecdh', 66: 'ecdsa_fixed_ecdh' };
 const showCertType = (n: number) => `${CERT_TYPES[n] ?? 'unknown'} (${n})`;
 
 function readSigned(r: Reader): { scheme: number; signature: Uint8Array } {
-  let out!: { scheme: number; signature: Uint8Array };
-  r.group('signed_params', 'ske.signature', () => {
-    const scheme = r.u16('algorithm', 'cv.algorithm', showScheme);
-    const signature = r.opaque('signature', 2, 'ske.signature', showHex, { min: 1 });
-    out = { scheme, signature };
-  });
-  return out;
+  return r.group('signed_params', 'ske.signature', () => readSchemeAndSignature(r, 'ske.signature'));
 }
 
 function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls12Message {
@@ -180,11 +173,8 @@ function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls
             : r.opaque('EncryptedPreMasterSecret', 2, 'cke.rsa', showHex, { min: 1 });
       return { type: 'client_key_exchange', kx, exchange };
     }
-    case HT12.certificate_verify: {
-      const scheme = r.u16('algorithm', 'cv.algorithm', showScheme);
-      const signature = r.opaque('signature', 2, 'cv12.signature', showHex, { min: 1 });
-      return { type: 'certificate_verify12', scheme, signature };
-    }
+    case HT12.certificate_verify:
+      return { type: 'certificate_verify12', ...readSchemeAndSignature(r, 'cv12.signature') };
     case HT12.finished: {
       if (r.remaining !== 12) throw decodeError(`a TLS 1.2 Finished verify_data is 12 bytes, got ${r.remaining}`, r.offset);
       return { type: 'finished12', verifyData: r.bytesField('verify_data', 12, 'fin12.verify_data') };
@@ -208,10 +198,7 @@ function writeBody12(w: Writer, m: Tls12Message): void {
       return w.vector('certificate_list', 3, 'cert.list', () => m.chain.forEach((c, i) => w.opaque(`certificate ${i}${i === 0 ? ' (leaf)' : ''}`, 3, c, 'cert.data', (b) => `${b.length} bytes of DER`)));
     case 'server_key_exchange':
       w.group('params', 'ske.params', () => w.bytesField('params', m.params, 'ske.params'));
-      return w.group('signed_params', 'ske.signature', () => {
-        w.u16('algorithm', m.scheme, 'cv.algorithm', showScheme);
-        w.opaque('signature', 2, m.signature, 'ske.signature', showHex);
-      });
+      return w.group('signed_params', 'ske.signature', () => writeSchemeAndSignature(w, m.scheme, m.signature, 'ske.signature'));
     case 'certificate_request12':
       w.vector('certificate_types', 1, 'cr12.types', () => m.certificateTypes.forEach((t) => w.u8('type', t, 'cr12.types', showCertType)));
       w.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', () => m.schemes.forEach((s) => w.u16('item', s, 'ext.signature_algorithms', showScheme)));
@@ -221,8 +208,7 @@ function writeBody12(w: Writer, m: Tls12Message): void {
       if (m.kx === 'DHE') return w.opaque('dh_Yc', 2, m.exchange, 'cke.dh', showHex);
       return w.opaque('EncryptedPreMasterSecret', 2, m.exchange, 'cke.rsa', showHex);
     case 'certificate_verify12':
-      w.u16('algorithm', m.scheme, 'cv.algorithm', showScheme);
-      return w.opaque('signature', 2, m.signature, 'cv12.signature', showHex);
+      return writeSchemeAndSignature(w, m.scheme, m.signature, 'cv12.signature');
     case 'finished12':
       return w.bytesField('verify_data', m.verifyData, 'fin12.verify_data');
     case 'new_session_ticket12':
