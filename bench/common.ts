@@ -119,3 +119,31 @@ export async function compareHandshakes(rounds: number, clients: HandshakeClient
   }
   return { engineFull: median(engineFull), nodeFull: median(nodeFull), engineResumed: median(engineResumed), nodeResumed: median(nodeResumed) };
 }
+
+/**
+ * MB/s of `payload` bytes written in `record`-sized chunks over an engine connection and echoed back; the
+ * connection is closed afterwards. Up to `inFlight` writes are pending at once, as a streaming writer would
+ * keep them (the record layer keeps them in order); 1 writes one record at a time.
+ */
+export async function engineThroughput(conn: TlsConnection, payload: number, record: number, inFlight: number): Promise<number> {
+  const chunk = new Uint8Array(record).fill(0x61);
+  const t0 = performance.now();
+  let received = 0;
+  const reader = (async () => {
+    while (received < payload) {
+      const d = await conn.read();
+      if (!d) break;
+      received += d.length;
+    }
+  })();
+  const pending: Promise<void>[] = [];
+  for (let sent = 0; sent < payload; sent += record) {
+    pending.push(conn.write(chunk));
+    if (pending.length >= inFlight) await pending.shift();
+  }
+  await Promise.all(pending);
+  await reader;
+  const seconds = (performance.now() - t0) / 1000;
+  await conn.close();
+  return +(payload / 1e6 / seconds).toFixed(1);
+}

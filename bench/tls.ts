@@ -3,7 +3,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { compareHandshakes, median, nodeConnect, nodeThroughput, quietRecorder, startEchoServer } from './common.ts';
+import { compareHandshakes, engineThroughput, median, nodeConnect, nodeThroughput, quietRecorder, startEchoServer } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 40);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
@@ -21,31 +21,6 @@ async function engineConnect(session?: TlsSession, rec = new TraceRecorder()): P
 
 const nodeOptions = { minVersion: 'TLSv1.3' } as const;
 
-async function engineThroughput(): Promise<number> {
-  const { conn } = await engineConnect(undefined, quietRecorder());
-  const chunk = new Uint8Array(RECORD).fill(0x61);
-  const t0 = performance.now();
-  let received = 0;
-  const reader = (async () => {
-    while (received < PAYLOAD) {
-      const d = await conn.read();
-      if (!d) break;
-      received += d.length;
-    }
-  })();
-  // Keep a few records in flight, as a streaming writer would (the record layer keeps them in order).
-  const inFlight: Promise<void>[] = [];
-  for (let sent = 0; sent < PAYLOAD; sent += RECORD) {
-    inFlight.push(conn.write(chunk));
-    if (inFlight.length >= 8) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
-  await reader;
-  const seconds = (performance.now() - t0) / 1000;
-  await conn.close();
-  return +((PAYLOAD / 1e6) / seconds).toFixed(1);
-}
-
 const h = await compareHandshakes(HANDSHAKES, {
   engine: (session) => engineConnect(session),
   engineSession: (conn) => conn.waitForSession(2000),
@@ -57,7 +32,8 @@ const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 3);
 const engineRuns: number[] = [];
 const nodeRuns: number[] = [];
 for (let i = 0; i < THROUGHPUT_RUNS; i++) {
-  engineRuns.push(await engineThroughput());
+  // Eight records in flight, as a streaming writer would keep them.
+  engineRuns.push(await engineThroughput((await engineConnect(undefined, quietRecorder())).conn, PAYLOAD, RECORD, 8));
   nodeRuns.push(await nodeThroughput((await nodeConnect(server, nodeOptions)).socket, PAYLOAD, RECORD));
 }
 const engineMBps = median(engineRuns);

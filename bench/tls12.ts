@@ -4,7 +4,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { compareHandshakes, nodeConnect, nodeThroughput, quietRecorder, startEchoServer } from './common.ts';
+import { compareHandshakes, engineThroughput, nodeConnect, nodeThroughput, quietRecorder, startEchoServer } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 30);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 8) * 1024 * 1024;
@@ -26,25 +26,6 @@ async function engineConnect(suite: string, session?: TlsSession, rec = new Trac
 
 const nodeOptions = (ciphers: string) => ({ maxVersion: 'TLSv1.2', ciphers }) as const;
 
-async function engineThroughput(suite: string): Promise<number> {
-  const { conn } = await engineConnect(suite, undefined, quietRecorder());
-  const chunk = new Uint8Array(RECORD).fill(0x61);
-  const t0 = performance.now();
-  let received = 0;
-  const reader = (async () => {
-    while (received < PAYLOAD) {
-      const d = await conn.read();
-      if (!d) break;
-      received += d.length;
-    }
-  })();
-  for (let sent = 0; sent < PAYLOAD; sent += RECORD) await conn.write(chunk);
-  await reader;
-  const seconds = (performance.now() - t0) / 1000;
-  await conn.close();
-  return +(PAYLOAD / 1e6 / seconds).toFixed(1);
-}
-
 const h = await compareHandshakes(HANDSHAKES, {
   engine: (session) => engineConnect(SUITES[0].engine, session),
   engineSession: (conn) => conn.session,
@@ -52,7 +33,8 @@ const h = await compareHandshakes(HANDSHAKES, {
 });
 const throughput: Record<string, { engine: number; nodeTls: number; ratio: number }> = {};
 for (const s of SUITES) {
-  const engine = await engineThroughput(s.engine);
+  // One record at a time.
+  const engine = await engineThroughput((await engineConnect(s.engine, undefined, quietRecorder())).conn, PAYLOAD, RECORD, 1);
   const nodeTls = await nodeThroughput((await nodeConnect(server, nodeOptions(s.openssl))).socket, PAYLOAD, RECORD);
   throughput[s.family] = { engine, nodeTls, ratio: +(nodeTls / engine).toFixed(2) };
 }
