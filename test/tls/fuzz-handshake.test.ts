@@ -1,22 +1,18 @@
 // Mutated real flights: a hand-built server sends a correct handshake with random bytes changed, removed
 // or inserted. The client must always end with a TLS error code (never an internal error), and never hang.
-import fs from 'node:fs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import { runHostileServer } from './hostile-server.ts';
-import { makePki, recorder, type TestPki } from './helpers.ts';
+import { recorder } from './helpers.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { fuzzRunOptions, handshakeOutcome } from '../support/fuzz.ts';
+import { usePki } from '../support/pki.ts';
 
 const HANG_MS = 15_000;
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 const mutation = fc.record({
   message: fc.integer({ min: 0, max: 4 }),

@@ -1,21 +1,17 @@
 // The client against a hand-built hostile server over the in-memory pair: every failure must end with the
 // right alert and error code, quickly, with the trace kept up to the failure.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import { DOWNGRADE_TLS12, ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
-import fs from 'node:fs';
 import { runHostileServer, type Script } from './hostile-server.ts';
-import { makePki, recorder, type TestPki } from './helpers.ts';
+import { recorder } from './helpers.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 async function handshake(script: Partial<Script>, options: Partial<TlsClientOptions> = {}) {
   const [client, server] = memoryPair();

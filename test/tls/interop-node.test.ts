@@ -1,22 +1,19 @@
 // Interop against Node's own `tls` server (OpenSSL inside Node), started here on 127.0.0.1.
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Tls13Connection, connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
-import { makePki, recorder, type TestPki } from './helpers.ts';
+import { recorder } from './helpers.ts';
 import { expectEcho, nodeEchoServers } from '../support/node-echo.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const echoServers = nodeEchoServers();
 
-beforeAll(() => {
-  pki = makePki();
-});
 afterAll(async () => {
   await echoServers.closeAll();
-  fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 /** An echo server; `seen` collects what each connection learnt about its client. */

@@ -1,22 +1,18 @@
 // Interop against real `openssl s_server` processes started here, bound to 127.0.0.1.
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import type { TraceRecorder } from '../../src/trace/recorder.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { utf8 } from '../../src/util/bytes.ts';
-import { makePki, recorder, startSServer, type SServer, type TestPki } from './helpers.ts';
+import { recorder, startSServer, type SServer } from './helpers.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const servers: SServer[] = [];
 
-beforeAll(() => {
-  pki = makePki();
-});
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
-  fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 async function server(extra: string[], opts?: { cert?: string; key?: string }): Promise<SServer> {

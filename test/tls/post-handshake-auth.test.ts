@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { connectTls, type BreakInfo, type TlsClientOptions } from '../../src/tls/client.ts';
 import { digest } from '../../src/tls/crypto/hash.ts';
 import { ExtensionType as X } from '../../src/tls/messages/constants.ts';
@@ -17,17 +17,14 @@ import { memoryPair } from '../../src/transport/memory.ts';
 import { concat, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { runHostileServer, type ServerSide } from './hostile-server.ts';
-import { makePki, recorder, startSServer, type SServer, type TestPki } from './helpers.ts';
+import { recorder, startSServer, type SServer } from './helpers.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const servers: SServer[] = [];
-beforeAll(() => {
-  pki = makePki();
-});
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.stop()));
 });
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
 
 const clientCertificate = () => ({ chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 });
 type HandshakeEvent = Extract<TraceEvent, { kind: 'handshake' }>;

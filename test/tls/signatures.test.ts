@@ -1,17 +1,12 @@
-import fs from 'node:fs';
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describePublicKey, ecdsaDerToRaw, verifySignature } from '../../src/crypto/signature.ts';
 import { certificateSpki, certificateVerifyContent, createSigner, ecdsaRawToDer, schemeAlgorithm } from '../../src/tls/handshake13/signatures.ts';
 import { SignatureScheme as S } from '../../src/tls/messages/constants.ts';
-import { makePki, type TestPki } from './helpers.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 describe('CertificateVerify helpers', () => {
   it('the fast SPKI walk gives the same bytes as a full ASN.1 parse', () => {

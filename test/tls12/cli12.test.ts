@@ -1,19 +1,14 @@
 // `tls-lens connect` with the TLS 1.2 options, as a user runs it: --tls1.2 / --versions, --reconnect (ticket or
 // session id), --renegotiate, --json, against a real `openssl s_server -tls1_2`.
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePki, type TestPki } from '../tls/helpers.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startSServer12, type SServer12 } from './helpers12.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const servers: SServer12[] = [];
-beforeAll(() => {
-  pki = makePki();
-});
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
-  fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import nodeCrypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { prf } from '../../src/tls/crypto/prf.ts';
 import { bigIntToBytes, bytesToBigInt, dheExchange, rsaExchange } from '../../src/tls/handshake12/key-exchange12.ts';
 import { certificateSpki } from '../../src/tls/handshake13/signatures.ts';
@@ -16,13 +16,10 @@ import { suite12ByName } from '../../src/tls/suites12.ts';
 import { EXPLANATIONS } from '../../src/trace/explain.ts';
 import type { FieldNode } from '../../src/trace/types.ts';
 import { concat, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { makePki, pemToDer, type TestPki } from '../tls/helpers.ts';
+import { pemToDer } from '../tls/helpers.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 const random = (n: number) => new Uint8Array(nodeCrypto.randomBytes(n));
 

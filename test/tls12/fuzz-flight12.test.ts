@@ -1,24 +1,20 @@
 // Mutated real TLS 1.2 flights: the hand-built server's records (ServerHello..ServerHelloDone in the clear, then
 // ChangeCipherSpec and Finished) with a byte flipped, inserted or removed, after which the server hangs up.
 // The client must end with a TLS error code (never INTERNAL_ERROR) or succeed, and never hang.
-import fs from 'node:fs';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import { toHex } from '../../src/util/bytes.ts';
-import { makePki, recorder, type TestPki } from '../tls/helpers.ts';
+import { recorder } from '../tls/helpers.ts';
 import { fuzzRunOptions, handshakeOutcome } from '../support/fuzz.ts';
 import { runHostileServer12 } from './hostile-server12.ts';
+import { usePki } from '../support/pki.ts';
 
 const HANG_MS = 15_000;
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 const mutation = fc.record({
   write: fc.integer({ min: 0, max: 2 }),

@@ -1,19 +1,15 @@
 // The TLS 1.2 client against a hand-built hostile server: each failure ends with the right alert and error code,
 // quickly, with the trace up to the failure intact.
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import { utf8 } from '../../src/util/bytes.ts';
-import { makePki, recorder, type TestPki } from '../tls/helpers.ts';
+import { recorder } from '../tls/helpers.ts';
 import { runHostileServer12, type Script12 } from './hostile-server12.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 async function handshake(script: Partial<Script12>, options: Partial<TlsClientOptions> = {}) {
   const [client, server] = memoryPair();

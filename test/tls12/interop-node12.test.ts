@@ -1,19 +1,14 @@
 // TLS 1.2 interop against Node's own `tls` server (maxVersion TLSv1.2), started here on 127.0.0.1.
-import fs from 'node:fs';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makePki, type TestPki } from '../tls/helpers.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connect12 } from './helpers12.ts';
 import { expectEcho, nodeEchoServers } from '../support/node-echo.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const echoServers = nodeEchoServers();
-beforeAll(() => {
-  pki = makePki();
-});
 afterAll(async () => {
   await echoServers.closeAll();
-  fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 async function nodeServer(opts: tls.TlsOptions = {}) {

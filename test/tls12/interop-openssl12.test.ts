@@ -1,20 +1,15 @@
 // TLS 1.2 interop against real `openssl s_server -tls1_2` processes started here: every key exchange and suite
 // family, EMS, encrypt-then-MAC, resumption by id and ticket, renegotiation from both sides, client certificates.
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { keyLogLines } from '../../src/tls/keylog.ts';
 import { utf8 } from '../../src/util/bytes.ts';
-import { makePki, type TestPki } from '../tls/helpers.ts';
 import { connect12, startSServer12, waitFor, type SServer12 } from './helpers12.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const servers: SServer12[] = [];
-beforeAll(() => {
-  pki = makePki();
-});
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
-  fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 async function server(extra: string[], opts: { rsa?: boolean } = {}, anyVersion = false) {

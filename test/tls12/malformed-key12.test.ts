@@ -1,22 +1,18 @@
 // Regression (found by fuzzing the TLS 1.2 client with mutated flights): a certificate whose outer DER is fine
 // but whose SubjectPublicKeyInfo contents are malformed ended in INTERNAL_ERROR. It is the server's bad_certificate,
 // in TLS 1.2 as in TLS 1.3.
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import { certificateSpki } from '../../src/tls/handshake13/signatures.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { runHostileServer } from '../tls/hostile-server.ts';
-import { makePki, recorder, type TestPki } from '../tls/helpers.ts';
+import { recorder } from '../tls/helpers.ts';
 import { runHostileServer12 } from './hostile-server12.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
-beforeAll(() => {
-  pki = makePki();
-});
-afterAll(() => fs.rmSync(pki.dir, { recursive: true, force: true }));
+const pki = usePki();
 
 /**
  * Where the certificate's SubjectPublicKeyInfo starts, and the byte that breaks it: the length of its inner

@@ -1,24 +1,20 @@
 // Client-started renegotiation while the application has a read() pending (as the browser worker always does):
 // the handshake and read() share one reader loop, application data keeps flowing to read(), handshake bytes never
 // reach it, and a failure rejects both with the same coded error.
-import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import { utf8 } from '../../src/util/bytes.ts';
-import { makePki, recorder, type TestPki } from '../tls/helpers.ts';
+import { recorder } from '../tls/helpers.ts';
 import { connect12, startSServer12, waitFor, type SServer12 } from './helpers12.ts';
 import { runHostileServer12, type Script12 } from './hostile-server12.ts';
+import { usePki } from '../support/pki.ts';
 
-let pki: TestPki;
+const pki = usePki();
 const servers: SServer12[] = [];
-beforeAll(() => {
-  pki = makePki();
-});
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
-  fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
 async function sServer(extra: string[]) {
