@@ -50,7 +50,11 @@ export interface RecordProtector {
    * (TLS 1.3: the middlebox-compatibility change_cipher_spec, RFC 8446 §5).
    */
   passesThroughUnprotected(contentType: number): boolean;
-  /** Protect one fragment; `padding` zero bytes are added where the scheme allows it. */
+  /**
+   * Protect one fragment; `padding` zero bytes are added where the scheme allows it. Reads
+   * `plaintext` only before its first await (copying what it keeps), so the caller may reuse the
+   * buffer as soon as the call returns.
+   */
   encrypt(contentType: number, plaintext: Uint8Array, padding?: number): Promise<SealedRecord>;
   /**
    * Authenticate and decrypt one record. Throws TlsAlertError: bad_record_mac when the record

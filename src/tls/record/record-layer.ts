@@ -225,7 +225,9 @@ export class RecordLayer {
     }
     const protector = this.writeProtector;
     const version = this.legacyRecordVersion;
-    const copy = Uint8Array.from(data);
+    // Protected records are encrypted below, before this call returns, and each protector copies what it
+    // keeps then (RecordProtector.encrypt): only plaintext records need their own copy of the caller's data.
+    const copy = protector ? data : Uint8Array.from(data);
     const pieces: Uint8Array[] = [];
     let offset = 0;
     do {

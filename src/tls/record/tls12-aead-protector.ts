@@ -68,7 +68,8 @@ export class Tls12AeadProtector implements RecordProtector {
     const seq = this.takeSeq();
     const { nonce, explicit } = this.nonce(seq);
     const aad = additionalData12(seq, contentType, plaintext.length);
-    const sealed = await this.aead.seal(nonce, aad, plaintext);
+    const content = Uint8Array.from(plaintext); // ours: the caller may reuse its buffer once this call returns
+    const sealed = await this.aead.seal(nonce, aad, content);
     const length = explicit.length + sealed.length;
     const header = Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
     const bytes = concat(header, explicit, sealed);
@@ -78,7 +79,7 @@ export class Tls12AeadProtector implements RecordProtector {
     return {
       bytes,
       seq,
-      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: bytes.subarray(sealedStart, tagStart), tag: bytes.subarray(tagStart), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: 0 },
+      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: bytes.subarray(sealedStart, tagStart), tag: bytes.subarray(tagStart), plaintext: content, innerContentType: contentType, paddingLength: 0 },
     };
   }
 

@@ -50,8 +50,9 @@ export class Tls12CbcProtector implements RecordProtector {
     return false;
   }
 
-  async encrypt(contentType: number, plaintext: Uint8Array): Promise<SealedRecord> {
-    if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
+  async encrypt(contentType: number, data: Uint8Array): Promise<SealedRecord> {
+    if (data.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${data.length} bytes exceeds 2^14`);
+    const plaintext = Uint8Array.from(data); // ours: the caller may reuse its buffer once this call returns
     const seq = this.seq++;
     const iv = this.random(AES_BLOCK);
     const header = (length: number) => Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
@@ -65,7 +66,7 @@ export class Tls12CbcProtector implements RecordProtector {
       const bytes = concat(header(length), iv, ciphertext, tag);
       // IV, ciphertext and tag as views into the record: the trace slices the record's hex instead of encoding them again.
       const ivInRecord = bytes.subarray(5, 5 + AES_BLOCK);
-      const details = { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK, 5 + encLength), tag: bytes.subarray(5 + encLength), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength };
+      const details = { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK, 5 + encLength), tag: bytes.subarray(5 + encLength), plaintext, innerContentType: contentType, paddingLength: padded.padLength };
       return { bytes, seq, details };
     }
     const macInput = additionalData12(seq, contentType, plaintext.length);
@@ -78,7 +79,7 @@ export class Tls12CbcProtector implements RecordProtector {
     return {
       bytes,
       seq,
-      details: { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK), tag: new Uint8Array(0), plaintext: Uint8Array.from(plaintext), innerContentType: contentType, paddingLength: padded.padLength },
+      details: { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK), tag: new Uint8Array(0), plaintext, innerContentType: contentType, paddingLength: padded.padLength },
     };
   }
 
