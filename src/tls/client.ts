@@ -217,6 +217,8 @@ export class Tls13Connection {
   private lock: Promise<unknown> = Promise.resolve();
   private writesInFlight = new Set<Promise<unknown>>();
   private keyChange: Promise<void> = Promise.resolve();
+  /** Key changes started and not yet finished (write() waits for them). */
+  private keyChangesPending = 0;
   private readonly postHandshakeAuth: PostHandshakeAuth;
 
   constructor(
@@ -245,7 +247,12 @@ export class Tls13Connection {
 
   /** Send application data (split into records of at most 16 KiB). */
   async write(data: Uint8Array): Promise<void> {
-    await this.keyChange;
+    // The record layer takes the data before this call returns, so the caller may reuse its buffer;
+    // when the write has to wait for a key change, it keeps its own copy meanwhile.
+    if (this.keyChangesPending > 0) {
+      data = Uint8Array.from(data);
+      await this.keyChange;
+    }
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
     const channel = this.ctx.channel;
     const done = channel.writeTraced ? channel.writeTraced(23, data) : channel.write(23, data).then((records) => ({ records, dataHex: toHex(data) }));
@@ -310,7 +317,10 @@ export class Tls13Connection {
   /** Run `fn` (a key change, a post-handshake flight) with no application record interleaved (RFC 8446 §5.1). */
   private exclusiveWrite(fn: () => Promise<void>): Promise<void> {
     const before = [...this.writesInFlight, this.keyChange];
-    const change = Promise.allSettled(before).then(fn);
+    this.keyChangesPending++;
+    const change = Promise.allSettled(before)
+      .then(fn)
+      .finally(() => this.keyChangesPending--);
     this.keyChange = change.catch(() => undefined);
     return change;
   }

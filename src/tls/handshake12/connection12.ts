@@ -158,7 +158,9 @@ export class Tls12Connection {
 
   async write(data: Uint8Array): Promise<void> {
     // Application data between our ChangeCipherSpec and our Finished would break the handshake: while a
-    // renegotiation runs, writes wait for it (they go out under the new keys).
+    // renegotiation runs, writes wait for it (they go out under the new keys), with their own copy of the
+    // data meanwhile: the caller may reuse its buffer once write() returns.
+    if (this.renegotiation) data = Uint8Array.from(data);
     while (this.renegotiation) await this.renegotiation.catch(() => undefined);
     if (this.failure) throw this.failure;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
