@@ -21,7 +21,7 @@ afterAll(() => Promise.all(servers.map((s) => s.stop())));
  */
 function resetOnWriteAfterHangup(inner: Transport, delayMs: number): Transport {
   const received: (Uint8Array | null)[] = [];
-  let wake: (() => void) | null = null;
+  let wake = null as (() => void) | null;
   let serverClosed = false;
   void (async () => {
     for (;;) {
