@@ -1,0 +1,41 @@
+// write() takes the caller's bytes before it returns: a caller that reuses its buffer right away must neither send
+// nor trace different bytes (TLS 1.3 and 1.2, against Node's own TLS server echoing them back).
+import { afterAll, expect, it } from 'vitest';
+import { connectTls } from '../../src/tls/client.ts';
+import { connectTcp } from '../../src/transport/tcp.ts';
+import { toHex } from '../../src/util/bytes.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
+import { recorder } from './helpers.ts';
+import { nodeEchoServers } from '../support/node-echo.ts';
+import { usePki } from '../support/pki.ts';
+
+const pki = usePki();
+const echo = nodeEchoServers();
+afterAll(() => echo.closeAll());
+
+for (const version of ['TLS1.3', 'TLS1.2'] as const) {
+  it(`${version}: bytes written, then the buffer zeroed at once, arrive and are traced as written`, async () => {
+    const port = await echo.start(pki, { minVersion: 'TLSv1.2' });
+    const rec = recorder();
+    const conn = await connectTls(await connectTcp('127.0.0.1', port), { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, versions: [version] }, rec.emit);
+    const original = new Uint8Array(41_000).map((_, i) => (i * 7 + 1) & 0xff);
+    const buffer = original.slice();
+    const sent = conn.write(buffer);
+    buffer.fill(0);
+    await sent;
+    const echoed: Uint8Array[] = [];
+    let n = 0;
+    while (n < original.length) {
+      const chunk = (await conn.read())!;
+      echoed.push(chunk);
+      n += chunk.length;
+    }
+    const back = new Uint8Array(n);
+    let o = 0;
+    for (const c of echoed) (back.set(c, o), (o += c.length));
+    expect(toHex(back)).toBe(toHex(original));
+    const tracedOut = rec.events.filter((e) => e.kind === 'app-data' && e.direction === 'client').map((e) => (e as { bytes: string }).bytes).join('');
+    expect(tracedOut).toBe(toHex(original));
+    await conn.close();
+  });
+}
