@@ -1,17 +1,9 @@
 // What the page needs from the TLS Lens server: the lab scenarios, the lab CA and client
 // certificate, and the bridge URL.
 
-export interface LabScenario {
-  id: string;
-  title: string;
-  description: string;
-  host: string;
-  port: number;
-  protocol?: string;
-  tlsVersions?: string[];
-  whatToNotice?: string | string[];
-  [extra: string]: unknown;
-}
+import type { LabScenario } from '../lab/scenario.ts';
+
+export type { LabScenario };
 
 export async function fetchLab(): Promise<LabScenario[]> {
   const res = await fetch('/api/lab');
