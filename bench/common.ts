@@ -13,8 +13,20 @@ export const median = (xs: number[]) => {
   return +(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2).toFixed(3);
 };
 
-/** A recorder that drops events: the engine still builds every event (hex and all), nothing is kept. */
+/**
+ * A recorder that drops events: the engine still builds every event, but the hex of a record's bytes is
+ * encoded only when something reads it (trace/lazy-hex.ts), and nothing does here.
+ */
 export const quietRecorder = () => Object.assign(new TraceRecorder(), { emit: () => 0 }) as TraceRecorder;
+
+/**
+ * A recorder that serialises every event to JSON as it comes, as `--trace` and the browser Worker (posting each
+ * event to the page) do: every record's hex is encoded. For the cost of a trace that is read.
+ */
+export const serialisingRecorder = () => {
+  let bytes = 0;
+  return Object.assign(new TraceRecorder(), { emit: (e: object) => ((bytes += JSON.stringify(e).length), 0) }) as TraceRecorder;
+};
 
 export interface EchoServer {
   port: number;
@@ -146,4 +158,41 @@ export async function engineThroughput(conn: TlsConnection, payload: number, rec
   const seconds = (performance.now() - t0) / 1000;
   await conn.close();
   return +(payload / 1e6 / seconds).toFixed(1);
+}
+
+export interface ThroughputFigures {
+  engine: number;
+  nodeTls: number;
+  /** nodeTls / engine */
+  ratio: number;
+  /** The engine with every trace event serialised to JSON as it is emitted. */
+  engineTraceSerialised: number;
+  engineRuns: number[];
+  nodeRuns: number[];
+}
+
+/**
+ * Throughput of the engine and of Node's client, MB/s: one warm-up run each first (not counted: V8 compiles
+ * the engine's record path as it runs; the first run is ~2x slower), then `runs` alternating, medians
+ * reported; then one run of the engine with its trace serialised.
+ */
+export async function compareThroughput(
+  runs: number,
+  clients: { engine(rec: TraceRecorder): Promise<TlsConnection>; node(): Promise<tls.TLSSocket> },
+  payload: number,
+  record: number,
+  inFlight: number,
+): Promise<ThroughputFigures> {
+  await engineThroughput(await clients.engine(quietRecorder()), payload, record, inFlight);
+  await nodeThroughput(await clients.node(), payload, record);
+  const engineRuns: number[] = [];
+  const nodeRuns: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    engineRuns.push(await engineThroughput(await clients.engine(quietRecorder()), payload, record, inFlight));
+    nodeRuns.push(await nodeThroughput(await clients.node(), payload, record));
+  }
+  const engineTraceSerialised = await engineThroughput(await clients.engine(serialisingRecorder()), payload, record, inFlight);
+  const engine = median(engineRuns);
+  const nodeTls = median(nodeRuns);
+  return { engine, nodeTls, ratio: +(nodeTls / engine).toFixed(2), engineTraceSerialised, engineRuns, nodeRuns };
 }

@@ -2,7 +2,7 @@
 // application data, KeyUpdate, tickets and close. Used unchanged by the CLI (Node) and the browser Worker.
 import type { Emit } from '../trace/recorder.ts';
 import type { Transport } from '../transport/types.ts';
-import { toHex } from '../util/bytes.ts';
+import { appDataEvent, writeAppData } from './app-data-event.ts';
 import { randomBytes } from './crypto/webcrypto.ts';
 import { TlsError, describeFailure, fail } from './errors.ts';
 import { recordChannel, whenConnected, type RecordChannel } from './handshake13/channel.ts';
@@ -255,9 +255,9 @@ export class Tls13Connection {
     }
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
     const channel = this.ctx.channel;
-    const done = channel.writeTraced ? channel.writeTraced(23, data) : channel.write(23, data).then((records) => ({ records, dataHex: toHex(data) }));
+    const done = writeAppData(channel, data);
     this.writesInFlight.add(done);
-    let written: { records: number[]; dataHex: string };
+    let written: { records: number[]; dataHex: () => string };
     try {
       written = await done;
     } catch (e) {
@@ -267,7 +267,7 @@ export class Tls13Connection {
     } finally {
       this.writesInFlight.delete(done);
     }
-    this.emit({ kind: 'app-data', direction: 'client', bytes: written.dataHex, record: written.records[0] });
+    this.emit(appDataEvent('client', data, { dataHex: written.dataHex, record: written.records[0] }));
   }
 
   /** Next application data from the server; null after its close_notify. Rejects TRUNCATED if it vanished without one. */
@@ -365,8 +365,9 @@ export class Tls13Connection {
       }
       if ('kind' in item && item.kind === 'app-data') {
         if (item.data.length > 0) {
-          this.pending.push(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: item.record.fragmentHex ?? toHex(item.data), record: item.record.eventIndex });
+          // The reader gets its own copy: the trace encodes these bytes lazily, so they must not change.
+          this.pending.push(item.data.slice());
+          this.emit(appDataEvent('server', item.data, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
         }
         return true;
       }

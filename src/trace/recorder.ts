@@ -18,7 +18,8 @@ export class TraceRecorder {
   }
 
   emit: Emit = (event) => {
-    const full = { ...event, index: this.events.length, t: this.clock() - this.start, conn: this.conn } as TraceEvent;
+    // Stamped in place, not copied: a copy would read every lazily encoded hex field (trace/lazy-hex.ts).
+    const full = Object.assign(event, { index: this.events.length, t: this.clock() - this.start, conn: this.conn }) as TraceEvent;
     this.events.push(full);
     for (const listener of this.listeners) listener(full);
     return full.index;

@@ -1,5 +1,7 @@
 // validateChain: the one entry point shared by the TLS verifier, the CLI and the conformance harness.
 // It decodes, builds a path, runs every check on it, and reports each check as a step.
+import { sha256 } from '@noble/hashes/sha2.js';
+import { toHex } from '../util/bytes.ts';
 import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
 import { checkPath, type Step } from './checks.ts';
 import { decodeCrl, type DecodedCrl } from './crl.ts';
@@ -57,14 +59,9 @@ export interface ValidationResult {
   stats: { work: number; signatures: number; pathsTried: number };
 }
 
-function hex(v: Uint8Array): string {
-  let s = '';
-  for (const b of v) s += b.toString(16).padStart(2, '0');
-  return s;
-}
-
+/** The certificate's SHA-256 fingerprint, hex (in JS: a WebCrypto digest costs more in scheduling than in hashing). */
 export async function sha256Hex(der: Uint8Array): Promise<string> {
-  return hex(new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', der as Uint8Array<ArrayBuffer>)));
+  return toHex(sha256(der));
 }
 
 async function entries(path: PathNode[]): Promise<PathEntry[]> {

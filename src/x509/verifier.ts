@@ -7,16 +7,12 @@ import { failure } from './errors.ts';
 import { MOZILLA_ROOTS_BASE64 } from './mozillaRoots.generated.ts';
 import { TrustStore } from './trustStore.ts';
 import { sha256Hex, validateChain, type ValidationResult } from './validate.ts';
+import { toHex } from '../util/bytes.ts';
 
 export { validateChain } from './validate.ts';
 export type { ValidateOptions, ValidationResult, PathEntry, Step } from './validate.ts';
 export { TrustStore } from './trustStore.ts';
 
-function hex(v: Uint8Array): string {
-  let s = '';
-  for (const b of v) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 function base64ToBytes(b64: string): Uint8Array {
   const bin = atob(b64);
@@ -72,8 +68,8 @@ export function createVerifier(options: VerifierOptions = {}): CertificateVerifi
         strictAnchors: options.anchors !== undefined,
         onStep: emitStep,
       });
-      const path = result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, der: hex(p.der), source: p.source }));
-      request.emit({ kind: 'cert-result', ok: result.ok, chain: request.chain.map(hex), path, ...(result.error ? { error: result.error } : {}) });
+      const path = result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, der: toHex(p.der), source: p.source }));
+      request.emit({ kind: 'cert-result', ok: result.ok, chain: request.chain.map((c) => toHex(c)), path, ...(result.error ? { error: result.error } : {}) });
       return { ok: result.ok, ...(result.error ? { error: result.error } : {}), path };
     },
   };

@@ -1,32 +1,33 @@
-// hexOfPart / fragmentHex: the trace reuses a record's hex for parts that are views into the record, and
+// lazyHexOfPart / fragmentHex: the trace reuses a record's hex for parts that are views into the record, and
 // falls back to encoding anything else (copies, other buffers, views outside the record).
 import { describe, expect, it } from 'vitest';
-import { RecordLayer, hexOfPart } from '../../src/tls/record/record-layer.ts';
+import { RecordLayer } from '../../src/tls/record/record-layer.ts';
+import { lazyHexOfPart } from '../../src/trace/lazy-hex.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { TLS13_SUITES } from '../../src/tls/suites.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { cut, joined, scriptedTransport } from './transports.ts';
 
-describe('hexOfPart', () => {
+describe('lazyHexOfPart', () => {
   const backing = Uint8Array.from({ length: 300 }, (_, i) => (i * 7) & 0xff);
   const record = backing.subarray(20, 280);
-  const recordHex = toHex(record);
+  const recordHex = () => toHex(record);
 
   it('gives the same digits as toHex for views inside the record, at any offset', () => {
     for (const [s, e] of [[0, 5], [5, 244], [244, 260], [0, 260], [100, 100]]) {
       const part = record.subarray(s, e);
-      expect(hexOfPart(part, record, recordHex)).toBe(toHex(part));
+      expect(lazyHexOfPart(part, record, recordHex)()).toBe(toHex(part));
     }
   });
 
   it('encodes copies and views that reach outside the record on their own', () => {
     const copy = record.slice(5, 50);
-    expect(hexOfPart(copy, record, recordHex)).toBe(toHex(copy));
+    expect(lazyHexOfPart(copy, record, recordHex)()).toBe(toHex(copy));
     const before = backing.subarray(10, 30); // starts before the record
-    expect(hexOfPart(before, record, recordHex)).toBe(toHex(before));
+    expect(lazyHexOfPart(before, record, recordHex)()).toBe(toHex(before));
     const after = backing.subarray(270, 290); // ends after it
-    expect(hexOfPart(after, record, recordHex)).toBe(toHex(after));
+    expect(lazyHexOfPart(after, record, recordHex)()).toBe(toHex(after));
   });
 });
 
@@ -47,10 +48,30 @@ describe('ReceivedRecord.fragmentHex', () => {
     reader.setReadProtector(await Tls13RecordProtector.create(suite, key, iv, 'application'));
     for (const p of payloads) {
       const rec = (await reader.readRecord())!;
-      expect(rec.fragmentHex).toBe(toHex(p));
+      expect(rec.fragmentHex()).toBe(toHex(p));
       const event = trace.events[rec.eventIndex] as { protection?: { plaintext: string } };
-      expect(event.protection?.plaintext).toBe(rec.fragmentHex);
+      expect(event.protection?.plaintext).toBe(rec.fragmentHex());
     }
     expect(await reader.readRecord()).toBeNull();
+  });
+});
+
+describe('record events encode their hex when first read', () => {
+  it('serialise (JSON, structured clone, spread) with the same hex as the bytes on the wire', async () => {
+    const suite = TLS13_SUITES[0x1301];
+    const out = scriptedTransport([]);
+    const trace = new TraceRecorder();
+    const writer = new RecordLayer(out, trace.emit, { side: 'client' });
+    writer.setWriteProtector(await Tls13RecordProtector.create(suite, new Uint8Array(16).fill(3), new Uint8Array(12).fill(4), 'application'));
+    const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) & 0xff);
+    await writer.writeRecord(23, data);
+    const wire = joined(out);
+    const event = trace.events[0];
+    for (const copy of [JSON.parse(JSON.stringify(event)), structuredClone(event), { ...event }]) {
+      expect(Object.getOwnPropertyDescriptor(copy, 'bytes')?.value).toBe(toHex(wire));
+      expect(copy.protection.plaintext).toBe(toHex(data));
+      expect(copy.protection.ciphertext + copy.protection.tag).toBe(toHex(wire.subarray(5)));
+      expect(copy.protection.aad).toBe(toHex(wire.subarray(0, 5)));
+    }
   });
 });

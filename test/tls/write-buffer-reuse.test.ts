@@ -1,5 +1,6 @@
 // write() takes the caller's bytes before it returns: a caller that reuses its buffer right away must neither send
-// nor trace different bytes (TLS 1.3 and 1.2, against Node's own TLS server echoing them back).
+// nor trace different bytes (TLS 1.3 and 1.2, against Node's own TLS server echoing them back). Likewise read()
+// hands out buffers of the caller's own: changing them leaves the trace (hex encoded when first read) as received.
 import { afterAll, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
@@ -14,7 +15,7 @@ const echo = nodeEchoServers();
 afterAll(() => echo.closeAll());
 
 for (const version of ['TLS1.3', 'TLS1.2'] as const) {
-  it(`${version}: bytes written, then the buffer zeroed at once, arrive and are traced as written`, async () => {
+  it(`${version}: bytes written, then the buffer zeroed at once, arrive and are traced as written; zeroing what read() gave keeps the trace`, async () => {
     const port = await echo.start(pki, { minVersion: 'TLSv1.2' });
     const rec = recorder();
     const conn = await connectTls(await connectTcp('127.0.0.1', port), { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, versions: [version] }, rec.emit);
@@ -34,6 +35,11 @@ for (const version of ['TLS1.3', 'TLS1.2'] as const) {
     let o = 0;
     for (const c of echoed) (back.set(c, o), (o += c.length));
     expect(toHex(back)).toBe(toHex(original));
+    for (const c of echoed) c.fill(0);
+    const tracedIn = rec.events.filter((e) => e.kind === 'app-data' && e.direction === 'server').map((e) => (e as { bytes: string }).bytes).join('');
+    expect(tracedIn).toBe(toHex(original));
+    const inRecords = rec.events.filter((e) => e.kind === 'record' && e.direction === 'server' && e.protection?.innerContentType === 23);
+    expect(inRecords.map((e) => (e as { protection: { plaintext: string } }).protection.plaintext).join('')).toBe(toHex(original));
     const tracedOut = rec.events.filter((e) => e.kind === 'app-data' && e.direction === 'client').map((e) => (e as { bytes: string }).bytes).join('');
     expect(tracedOut).toBe(toHex(original));
     await conn.close();

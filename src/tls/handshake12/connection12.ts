@@ -2,7 +2,7 @@
 // renegotiation started by the client (renegotiate()) or by the server (HelloRequest), and the session kept for
 // resumption. The same public surface as the TLS 1.3 TlsConnection, so callers need not care which they got.
 import type { Emit } from '../../trace/recorder.ts';
-import { toHex } from '../../util/bytes.ts';
+import { appDataEvent, writeAppData } from '../app-data-event.ts';
 import { describeFailure, fail, TlsAlertError, TlsError } from '../errors.ts';
 import type { HandshakeContext, HandshakeSummary } from '../handshake13/context.ts';
 import type { OtherRecord, ReceivedMessage } from '../handshake13/message-reader.ts';
@@ -165,8 +165,8 @@ export class Tls12Connection {
     if (this.failure) throw this.failure;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
     const channel = this.base.channel;
-    const written = channel.writeTraced ? await channel.writeTraced(23, data) : { records: await channel.write(23, data), dataHex: toHex(data) };
-    this.emit({ kind: 'app-data', direction: 'client', bytes: written.dataHex, record: written.records[0] });
+    const written = await writeAppData(channel, data);
+    this.emit(appDataEvent('client', data, { dataHex: written.dataHex, record: written.records[0] }));
   }
 
   /** Next application data; null after the server's close_notify; rejects TRUNCATED when it vanished without one. */
@@ -265,8 +265,9 @@ export class Tls12Connection {
     }
     if ('kind' in item && item.kind === 'app-data') {
       if (item.data.length > 0) {
-        this.pending.push(item.data);
-        this.emit({ kind: 'app-data', direction: 'server', bytes: item.record.fragmentHex ?? toHex(item.data), record: item.record.eventIndex });
+        // The reader gets its own copy: the trace encodes these bytes lazily, so they must not change.
+        this.pending.push(item.data.slice());
+        this.emit(appDataEvent('server', item.data, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
       }
       return;
     }

@@ -16,6 +16,7 @@ import { KeySchedule12, type KeyBlock12 } from './key-schedule12.ts';
 import type { Tls12Session } from './session12.ts';
 import type { Tls12Details } from './summary12.ts';
 import { toHex } from '../../util/bytes.ts';
+import { appDataEvent } from '../app-data-event.ts';
 
 /** Per-connection settings of the TLS 1.2 client. */
 export interface Tls12Config {
@@ -140,8 +141,9 @@ export class Tls12Context {
       if ('kind' in item && item.kind === 'app-data') {
         if (!this.onAppData) throw fail.unexpected('application data arrived before the handshake finished');
         if (item.data.length) {
-          this.onAppData(item.data);
-          this.emit({ kind: 'app-data', direction: 'server', bytes: item.record.fragmentHex ?? toHex(item.data), record: item.record.eventIndex });
+          // The reader gets its own copy: the trace encodes these bytes lazily, so they must not change.
+          this.onAppData(item.data.slice());
+          this.emit(appDataEvent('server', item.data, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
         }
         continue;
       }

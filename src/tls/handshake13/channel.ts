@@ -8,8 +8,8 @@ export interface ReceivedRecord {
   epoch: Epoch;
   /** Index of the 'record' trace event. */
   eventIndex: number;
-  /** The fragment as hex when the record event already holds it (saves encoding it again). */
-  fragmentHex?: string;
+  /** The fragment's hex, shared with the record event and encoded when first read. */
+  fragmentHex?: () => string;
 }
 
 export interface RecordChannel {
@@ -18,7 +18,7 @@ export interface RecordChannel {
   /** Send data of one content type, fragmenting as needed. Returns the indices of the record events. */
   write(contentType: number, data: Uint8Array): Promise<number[]>;
   /** write(), also returning the data as hex from the record events (so the caller need not encode it again). */
-  writeTraced?(contentType: number, data: Uint8Array): Promise<{ records: number[]; dataHex: string }>;
+  writeTraced?(contentType: number, data: Uint8Array): Promise<{ records: number[]; dataHex: () => string }>;
   /** Protect incoming / outgoing records from now on with keys for this suite. */
   setReadKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
   setWriteKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;

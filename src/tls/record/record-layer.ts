@@ -5,6 +5,7 @@
 import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch, RecordEvent, Side } from '../../trace/types.ts';
 import type { Transport } from '../../transport/types.ts';
+import { lazyHex, lazyHexOfPart, lazyJoin } from '../../trace/lazy-hex.ts';
 import { concat, toHex } from '../../util/bytes.ts';
 import { alertError, TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
@@ -36,14 +37,18 @@ export interface ReceivedRecord {
   eventIndex: number;
   /** Sequence number within the epoch. */
   seq: number;
-  /** Hex of `fragment` when the record event already holds it (as protection.plaintext), for reuse. */
-  fragmentHex?: string;
+  /**
+   * Hex of `fragment`, encoded when first asked for and shared with the record event (its
+   * protection.plaintext), so tracing the data too costs no second encoding.
+   */
+  fragmentHex: () => string;
 }
 
-/** What writeRecordTraced sent: the trace indices of the record events, and the data as hex. */
+/** What writeRecordTraced sent: the trace indices of the record events, and the data as (lazy) hex. */
 export interface WrittenRecords {
   records: number[];
-  dataHex: string;
+  /** The data's hex, shared with the record events' plaintext and encoded when first asked for. */
+  dataHex: () => string;
 }
 
 export interface WriteOptions {
@@ -150,11 +155,13 @@ export class RecordLayer {
       }
       const seq = this.plaintextReadSeq++;
       const epoch: Epoch = 'plaintext';
-      const eventIndex = this.emitRecord(this.peer, epoch, seq, raw.bytes, plaintextRecordFields(raw.bytes));
+      const traced = this.recordEvent(this.peer, epoch, seq, raw.bytes, plaintextRecordFields(raw.bytes));
+      const eventIndex = this.emit(traced.event);
       if (raw.fragment.length === 0 && raw.contentType !== ContentType.application_data) {
         throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(raw.contentType)} record`, { code: 'EMPTY_RECORD' });
       }
-      return { contentType: raw.contentType, fragment: Uint8Array.from(raw.fragment), epoch, eventIndex, seq };
+      const fragmentHex = lazyHexOfPart(raw.fragment, raw.bytes, traced.hex);
+      return { contentType: raw.contentType, fragment: Uint8Array.from(raw.fragment), epoch, eventIndex, seq, fragmentHex };
     }
 
     let opened;
@@ -167,9 +174,9 @@ export class RecordLayer {
       throw asAlert(e);
     }
     const seq = Number(opened.seq);
-    const event = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
-    const eventIndex = this.emit(event);
-    const fragmentHex = opened.details.plaintext === opened.fragment ? event.protection?.plaintext : undefined;
+    const traced = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
+    const eventIndex = this.emit(traced.event);
+    const fragmentHex = opened.details.plaintext === opened.fragment && traced.plaintextHex ? traced.plaintextHex : lazyHex(opened.fragment);
     if (opened.fragment.length > this.maxReadPlaintext) {
       throw alertError('record_overflow', `a decrypted record of ${opened.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
     }
@@ -177,7 +184,7 @@ export class RecordLayer {
       throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(opened.contentType)} record`, { code: 'EMPTY_RECORD' });
     }
     this.decryptAhead(protector);
-    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, ...(fragmentHex !== undefined ? { fragmentHex } : {}) };
+    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, fragmentHex };
   }
 
   /**
@@ -245,25 +252,25 @@ export class RecordLayer {
   private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, pieces: Uint8Array[], sealing: Promise<SealedRecord>[] | null): Promise<WrittenRecords> {
     const records: number[] = [];
     const wire: Uint8Array[] = [];
-    let dataHex = '';
+    const dataHex: (() => string)[] = [];
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i];
-      let event: NewRecordEvent;
+      let traced: TracedRecord;
       if (!protector || !sealing) {
         const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
-        event = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
-        dataHex += event.bytes.slice(2 * RECORD_HEADER_LENGTH);
+        traced = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
+        dataHex.push(lazyHexOfPart(bytes.subarray(RECORD_HEADER_LENGTH), bytes, traced.hex));
         wire.push(bytes);
       } else {
         const sealed = await sealing[i];
-        event = this.recordEvent(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details);
-        dataHex += event.protection!.plaintext;
+        traced = this.recordEvent(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details);
+        dataHex.push(traced.plaintextHex!);
         wire.push(sealed.bytes);
       }
-      records.push(this.emit(event));
+      records.push(this.emit(traced.event));
     }
     await this.transport.write(wire.length === 1 ? wire[0] : concat(...wire));
-    return { records, dataHex };
+    return { records, dataHex: lazyJoin(dataHex) };
   }
 
   private enqueueWrite<T>(job: () => Promise<T>): Promise<T> {
@@ -291,51 +298,57 @@ export class RecordLayer {
   }
 
   private emitRecord(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): number {
-    return this.emit(this.recordEvent(direction, epoch, seq, bytes, fields, details));
+    return this.emit(this.recordEvent(direction, epoch, seq, bytes, fields, details).event);
   }
 
-  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): NewRecordEvent {
-    const hex = toHex(bytes);
-    return {
+  /**
+   * The trace event of one record. Its large parts (the record, ciphertext, plaintext) are hex encoded
+   * only when first read; `bytes` and the details' buffers are never written again once here.
+   */
+  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): TracedRecord {
+    const hex = lazyHex(bytes);
+    const event: NewRecordEvent = {
       kind: 'record',
       direction,
       epoch,
       seq,
       contentType: bytes[0],
-      bytes: hex,
+      get bytes() {
+        return hex();
+      },
       fields,
-      ...(details ? { protection: protectionJson(details, bytes, hex) } : {}),
     };
+    if (!details) return { event, hex };
+    const plaintextHex = lazyHexOfPart(details.plaintext, bytes, hex);
+    event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
+    return { event, hex, plaintextHex };
   }
 }
 
-/** Protection details as hex; parts that are views into the record reuse the record's hex. */
-function protectionJson(d: ProtectionDetails, record: Uint8Array, recordHex: string): NonNullable<RecordEvent['protection']> {
-  const hex = (part: Uint8Array) => hexOfPart(part, record, recordHex);
+/** A record's trace event, with the lazy hex of the whole record and of its plaintext for reuse. */
+interface TracedRecord {
+  event: NewRecordEvent;
+  hex: () => string;
+  plaintextHex?: () => string;
+}
+
+/** Protection details as hex: the small parts at once, ciphertext and plaintext when first read. */
+function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): NonNullable<RecordEvent['protection']> {
   return {
     cipherSuite: d.cipherSuite,
-    nonce: hex(d.nonce),
-    iv: hex(d.iv),
-    aad: hex(d.aad),
-    ciphertext: hex(d.ciphertext),
-    tag: hex(d.tag),
-    plaintext: hex(d.plaintext),
+    nonce: toHex(d.nonce),
+    iv: toHex(d.iv),
+    aad: toHex(d.aad),
+    get ciphertext() {
+      return ciphertext();
+    },
+    tag: toHex(d.tag),
+    get plaintext() {
+      return plaintext();
+    },
     innerContentType: d.innerContentType,
     paddingLength: d.paddingLength,
   };
-}
-
-/**
- * Hex of `part`: a substring of `wholeHex` when `part` is a view into the same memory as `whole`
- * (the same bytes, so the same digits), otherwise encoded on its own. Saves encoding a 16 KiB
- * ciphertext a second time.
- */
-export function hexOfPart(part: Uint8Array, whole: Uint8Array, wholeHex: string): string {
-  const start = part.byteOffset - whole.byteOffset;
-  if (part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length) {
-    return wholeHex.slice(2 * start, 2 * (start + part.length));
-  }
-  return toHex(part);
 }
 
 /** How many protected records may be decrypting ahead of the reader at once. */
