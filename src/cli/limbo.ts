@@ -2,10 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { LimboRunner, type LimboResult, type LimboTestcase } from '../x509/limbo.ts';
 
-const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] < limbo.json > results.json
+const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] < limbo.json > results.json
 
 Runs every x509-limbo testcase through TLS Lens's verifier and prints the suite's results JSON.
 Progress and a summary go to stderr.
+  --strict-cn   validate with the strict CA/B profile: a leaf's subject CN must be one of its
+                subjectAltName entries (BR 7.1.4.3). The suite's webpki cases ask for this while
+                384 bettertls cases expect such leaves to pass: no single setting meets both.
 `;
 
 function readStdin(): Promise<string> {
@@ -20,6 +23,7 @@ function readStdin(): Promise<string> {
 export async function run(args: string[]): Promise<number> {
   let input: string | undefined;
   let timeout = 10_000;
+  let commonNameInSan = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -27,6 +31,7 @@ export async function run(args: string[]): Promise<number> {
       return 0;
     } else if (a === '--input') input = args[++i];
     else if (a === '--timeout') timeout = Number(args[++i]);
+    else if (a === '--strict-cn') commonNameInSan = true;
     else {
       process.stderr.write(`tls-lens limbo: unknown option '${a}'\n${USAGE}`);
       return 2;
@@ -44,7 +49,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('tls-lens limbo: the input is not an x509-limbo v1 suite\n');
     return 1;
   }
-  const runner = new LimboRunner(timeout);
+  const runner = new LimboRunner(timeout, { commonNameInSan });
   const results: LimboResult[] = [];
   const counts: Record<string, number> = {};
   const started = performance.now();

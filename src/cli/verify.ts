@@ -5,7 +5,8 @@ import { mozillaTrustStore, TrustStore, validateChain, type ValidationResult } f
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
-                        [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE] [--json]
+                        [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
+                        [--strict-cn] [--json]
 
 Validates a certificate chain and prints each check in order.
   --leaf FILE           the end-entity certificate (PEM or DER); further certificates in the
@@ -18,6 +19,8 @@ Validates a certificate chain and prints each check in order.
   --max-depth N         intermediates allowed between leaf and anchor (OpenSSL verify_depth;
                         self-issued intermediates are not counted), default ${DEFAULT_MAX_DEPTH}
   --crls FILE           certificate revocation lists (PEM "X509 CRL" or "CRL" blocks, or DER) to check against
+  --strict-cn           strict CA/B profile: reject a leaf whose subject CN is not one of its
+                        subjectAltName entries (BR 7.1.4.3; by default reported and tolerated)
   --json                machine-readable output
 Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.
 `;
@@ -33,11 +36,12 @@ interface Args {
   purpose: 'server' | 'client';
   maxDepth?: number;
   crls: string[];
+  strictCn: boolean;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const a: Args = { intermediates: [], purpose: 'server', crls: [], json: false };
+  const a: Args = { intermediates: [], purpose: 'server', crls: [], strictCn: false, json: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -85,6 +89,9 @@ function parseArgs(argv: string[]): Args | 'help' {
         break;
       case '--json':
         a.json = true;
+        break;
+      case '--strict-cn':
+        a.strictCn = true;
         break;
       default:
         throw new UsageError(`unknown option '${flag}'`);
@@ -187,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
     purpose: args.purpose,
     maxDepth: args.maxDepth,
     strictAnchors: args.roots !== undefined,
+    commonNameInSan: args.strictCn,
     crls,
   });
   if (args.json) {

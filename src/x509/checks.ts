@@ -27,6 +27,8 @@ export interface CheckContext {
   strictAnchors: boolean;
   /** CRLs supplied by the caller; empty = revocation is not checked. */
   crls: DecodedCrl[];
+  /** Strict CA/B profile: the leaf's CN must be one of its SAN entries (BR 7.1.4.3). */
+  commonNameInSan: boolean;
   /** Name-constraint comparisons left for the whole validation (shared by every path tried). */
   nameConstraintBudget: { left: number };
 }

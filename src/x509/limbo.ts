@@ -46,7 +46,10 @@ function unsupported(tc: LimboTestcase): string | undefined {
 export class LimboRunner {
   private readonly stores = new Map<string, TrustStore>();
 
-  constructor(private readonly timeoutMs = 10_000) {}
+  constructor(
+    private readonly timeoutMs = 10_000,
+    private readonly profile: { commonNameInSan?: boolean } = {},
+  ) {}
 
   private storeFor(pems: string[]): TrustStore {
     const key = pems.join('');
@@ -73,6 +76,7 @@ export class LimboRunner {
       maxDepth: tc.max_chain_depth ?? undefined,
       requiredKeyUsage: (tc.key_usage ?? []) as KeyUsageName[],
       crls: (tc.crls ?? []).flatMap((p) => pemToDer(p, CRL_LABELS)),
+      commonNameInSan: this.profile.commonNameInSan,
     });
   }
 

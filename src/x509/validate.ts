@@ -38,6 +38,11 @@ export interface ValidateOptions {
   crls?: Uint8Array[];
   /** Apply profile rules to the anchor too (default true; false for a vetted platform store). */
   strictAnchors?: boolean;
+  /**
+   * Strict CA/B profile for the leaf's subject CN: it must repeat one of the SAN entries (BR 7.1.4.3).
+   * Default false: a CN naming something else is reported but tolerated, since it is never matched.
+   */
+  commonNameInSan?: boolean;
   /** Called with each step of the chosen path, in order. */
   onStep?: (step: Step) => void;
 }
@@ -145,6 +150,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     requiredKeyUsage: options.requiredKeyUsage ?? [],
     sigs,
     strictAnchors: options.strictAnchors ?? true,
+    commonNameInSan: options.commonNameInSan ?? false,
     crls,
     nameConstraintBudget: { left: 4 * NAME_CONSTRAINT_WORK_LIMIT },
   };

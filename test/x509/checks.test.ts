@@ -147,6 +147,31 @@ describe('error codes', () => {
     expect(r.error?.openssl).toBe('X509_V_ERR_HOSTNAME_MISMATCH');
   });
 
+  it('subject CN: tolerated when it names something outside the SAN, rejected in the strict CA/B profile', async () => {
+    const root = await makeCert({ name: 'Root', ca: true });
+    const elsewhere = await makeCert({ name: 'notinsan.example.com', issuer: root, san: [{ type: 'dns', value: 'valid.example.com' }, { type: 'dns', value: 'another.example.com' }] });
+    const repeated = await makeCert({ name: 'valid.example.com', issuer: root, san: [{ type: 'dns', value: 'valid.example.com' }] });
+    const ipCn = await makeCert({ name: '192.0.2.7', issuer: root, san: [{ type: 'ip', value: '192.0.2.7' }] });
+    const cnStep = (r: Awaited<ReturnType<typeof run>>) => r.steps.find((s) => s.check === 'commonName')!;
+
+    const lenient = await run({ leaf: elsewhere.der, anchors: [root.der], name: 'valid.example.com' });
+    expect(lenient.ok).toBe(true);
+    expect(cnStep(lenient).ok).toBe(true);
+    expect(cnStep(lenient).detail).toMatch(/not among the subjectAltName entries: tolerated/);
+
+    const strict = await run({ leaf: elsewhere.der, anchors: [root.der], name: 'valid.example.com', commonNameInSan: true });
+    expect(strict.ok).toBe(false);
+    expect(strict.error?.code).toBe('PROFILE_VIOLATION');
+    expect(cnStep(strict).ok).toBe(false);
+    expect(strict.error?.message).toMatch(/notinsan\.example\.com.*not one of the subjectAltName entries/);
+
+    for (const leaf of [repeated, ipCn]) {
+      const r = await run({ leaf: leaf.der, anchors: [root.der], commonNameInSan: true });
+      expect(r.ok, r.error?.message).toBe(true);
+      expect(cnStep(r).detail).toMatch(/repeats a subjectAltName entry/);
+    }
+  });
+
   it('BAD_SIGNATURE when the issuer named has another key', async () => {
     const { root, inter, leaf } = await simpleChain();
     const tampered = leaf.der.slice();

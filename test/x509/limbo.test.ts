@@ -48,4 +48,21 @@ describe('x509-limbo conformance (sample)', () => {
     expect(unexpectedOk.length).toBeLessThanOrEqual(2);
     expect(passes).toBeGreaterThanOrEqual(MIN_PASSES);
   });
+
+  it('with the strict CA/B profile (--strict-cn), the CN cases flip: no unexpected verification, the bettertls CN cases fail', { timeout: 120_000 }, async () => {
+    const suite = JSON.parse(readFileSync(SUITE, 'utf8')) as { testcases: LimboTestcase[] };
+    const webpki = suite.testcases.filter((tc) => tc.id.startsWith('webpki::cn::'));
+    const betterCn = suite.testcases.filter((tc) => tc.id.startsWith('bettertls::') && tc.expected_result === 'SUCCESS' && cnOutsideSan(tc)).slice(0, 20);
+    expect(webpki.length).toBeGreaterThan(5);
+    expect(betterCn.length).toBe(20);
+    const strict = new LimboRunner(10_000, { commonNameInSan: true });
+    const lenient = new LimboRunner(10_000);
+    for (const tc of webpki) expect((await strict.run(tc)).actual_result, tc.id).toBe(tc.expected_result);
+    for (const tc of betterCn) {
+      expect((await lenient.run(tc)).actual_result, tc.id).toBe('SUCCESS');
+      const r = await strict.run(tc);
+      expect(r.actual_result, tc.id).toBe('FAILURE');
+      expect(r.context).toMatch(/^PROFILE_VIOLATION: .*not one of the subjectAltName entries/);
+    }
+  });
 });
