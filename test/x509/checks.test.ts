@@ -317,9 +317,7 @@ describe('error codes', () => {
     const pool: Identity[] = [];
     for (const k of keys) for (const signer of keys) pool.push(await makeCert({ name: 'Same', ca: true, keys: k, issuer: { ...root, name: 'Same', keys: signer }, aki: false }));
     const leaf = await makeCert({ name: 'example.com', issuer: pool[0], san: [{ type: 'dns', value: 'example.com' }] });
-    const started = performance.now();
     const r = await run({ leaf: leaf.der, intermediates: pool.map((p) => p.der), anchors: [root.der], name: 'example.com', maxDepth: 20, maxWork: 200 });
-    expect(performance.now() - started).toBeLessThan(5000);
     expect(r.ok).toBe(false);
     expect(r.error?.code).toBe('PATH_BUILDING_LIMIT');
     expect(r.stats.work).toBeLessThanOrEqual(200);

@@ -155,10 +155,8 @@ describe('asn1Tree', () => {
     const n = DER_LIMITS.maxDepth + 10;
     let inner: number[] = [0x05, 0x00];
     for (let i = 0; i < n; i++) inner = [0x30, ...lengthOf(inner.length), ...inner];
-    const started = performance.now();
     expect(() => asn1Tree(new Uint8Array(inner))).toThrow(/nesting deeper/);
     expect(() => asn1Tree(new Uint8Array([0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00]))).toThrow(/runs past the end/);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 
