@@ -1,5 +1,7 @@
 // The trace: the one contract between the engine and every reader (UI, CLI, saved files, key log).
-// Every event is plain JSON: bytes travel as lowercase hex strings, never as typed arrays.
+// Every event is plain JSON: bytes travel as lowercase hex strings, never as typed arrays. (The engine
+// gives the large hex fields of record and app-data events as getters that encode on first read,
+// lazy-hex.ts; JSON, structured clone and spread see ordinary strings.)
 // Imports nothing from DOM, Worker or Node so that every side can use it.
 
 export type Hex = string;
