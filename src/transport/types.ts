@@ -7,7 +7,8 @@ export interface Transport {
   write(data: Uint8Array): Promise<void>;
   /**
    * Next chunk of received bytes, or null at end of stream (peer closed).
-   * Rejects on a transport error (reset, refused, ...).
+   * Rejects on a transport error (reset, refused, ...). The chunk is handed over for good: the
+   * transport never writes into it again (the record layer and the trace keep views of it).
    */
   read(): Promise<Uint8Array | null>;
   /** Close our sending side and release the stream. */

@@ -48,7 +48,7 @@ export class RecordReader {
     if (!(await this.fill(total))) {
       throw alertError('decode_error', `the connection closed in the middle of a record (${this.buffer.length - RECORD_HEADER_LENGTH} of ${length} bytes received)`, { code: 'TRUNCATED_RECORD' });
     }
-    // A view, not a copy: the buffer is never written after fill() builds it, only replaced.
+    // A view, not a copy: the buffer (a chunk as delivered, or one fill() built) is never written, only replaced.
     const bytes = this.buffer.subarray(0, total);
     this.buffer = this.buffer.subarray(total);
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
@@ -80,6 +80,12 @@ export class RecordReader {
         return false;
       }
       if (chunk.length === 0) continue;
+      // Nothing left over: the chunk itself becomes the buffer (transports never write a chunk again once
+      // delivered). Copying every chunk cost more than a sixth of a bulk transfer's time.
+      if (this.buffer.length === 0) {
+        this.buffer = chunk;
+        continue;
+      }
       const merged = new Uint8Array(this.buffer.length + chunk.length);
       merged.set(this.buffer, 0);
       merged.set(chunk, this.buffer.length);
