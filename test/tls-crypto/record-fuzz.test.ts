@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { concat, fromHex } from '../../src/util/bytes.ts';
 import { TlsAlertError } from '../../src/tls/record/alerts.ts';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
+import { RecordReader } from '../../src/tls/record/framing.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByCode } from '../../src/tls/suites.ts';
 import { S3 } from './rfc8448.fixture.ts';
@@ -94,6 +95,34 @@ describe('record reader fuzzing', () => {
           const protectedStart = fromHex(S3.serverHelloRecord).length + 6;
           const touchesProtected = flips.some(([pos]) => pos >= protectedStart) || truncateAt !== undefined;
           if (touchesProtected) expect(out.end === 'alert' || out.records < 3).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('record reader chunking', () => {
+  // Records may arrive in any chunking: whole, split (even inside the 5-byte header), several per chunk.
+  it('returns the same records, byte for byte, however the stream is cut, with or without reading ahead', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ type: fc.constantFrom(21, 22, 23), body: fc.uint8Array({ maxLength: 700 }) }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.nat({ max: 6000 }), { maxLength: 10 }),
+        fc.boolean(),
+        async (records, cuts, ahead) => {
+          const wire = records.map(({ type, body }) => concat(Uint8Array.of(type, 3, 3, body.length >> 8, body.length & 0xff), body));
+          const joined = concat(...wire);
+          const reader = new RecordReader(scriptedTransport(cut(joined, cuts)));
+          const got: Uint8Array[] = [];
+          for (;;) {
+            const r = (ahead && reader.nextBuffered(wire[got.length]?.[0] ?? 23, 16384)) || (await reader.next(16384));
+            if (!r) break;
+            expect(r.fragment).toEqual(r.bytes.subarray(5));
+            got.push(Uint8Array.from(r.bytes));
+          }
+          expect(got).toEqual(wire);
+          expect(reader.buffered).toBe(0);
         },
       ),
       { numRuns: 300 },

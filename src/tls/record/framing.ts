@@ -17,14 +17,20 @@ export interface RawRecord {
 }
 
 export class RecordReader {
-  private buffer = new Uint8Array(0);
+  /**
+   * Received bytes not yet returned as records: chunks as the transport delivered them, the first
+   * one possibly cut at the front. A record inside one chunk is returned as a view into it; only a
+   * record spanning chunks is copied, once, into its own buffer.
+   */
+  private chunks: Uint8Array[] = [];
+  private size = 0;
   private eof = false;
 
   constructor(private readonly transport: Transport) {}
 
   /** Bytes received but not yet returned as records. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.size;
   }
 
   /**
@@ -33,24 +39,22 @@ export class RecordReader {
    */
   async next(maxFragment: number): Promise<RawRecord | null> {
     if (!(await this.fill(RECORD_HEADER_LENGTH))) {
-      if (this.buffer.length === 0) return null;
-      throw alertError('decode_error', `the connection closed in the middle of a record header (${this.buffer.length} of 5 bytes received)`, { code: 'TRUNCATED_RECORD' });
+      if (this.size === 0) return null;
+      throw alertError('decode_error', `the connection closed in the middle of a record header (${this.size} of 5 bytes received)`, { code: 'TRUNCATED_RECORD' });
     }
-    const b = this.buffer;
-    const contentType = b[0];
-    const version = (b[1] << 8) | b[2];
-    const length = (b[3] << 8) | b[4];
-    checkHeader(contentType, version, b);
+    const head = this.peek(RECORD_HEADER_LENGTH);
+    const contentType = head[0];
+    const version = (head[1] << 8) | head[2];
+    const length = (head[3] << 8) | head[4];
+    checkHeader(contentType, version, head);
     if (length > maxFragment) {
       throw alertError('record_overflow', `a ${contentTypeName(contentType)} record of ${length} bytes exceeds the limit of ${maxFragment} bytes`, { code: 'RECORD_OVERFLOW' });
     }
     const total = RECORD_HEADER_LENGTH + length;
     if (!(await this.fill(total))) {
-      throw alertError('decode_error', `the connection closed in the middle of a record (${this.buffer.length - RECORD_HEADER_LENGTH} of ${length} bytes received)`, { code: 'TRUNCATED_RECORD' });
+      throw alertError('decode_error', `the connection closed in the middle of a record (${this.size - RECORD_HEADER_LENGTH} of ${length} bytes received)`, { code: 'TRUNCATED_RECORD' });
     }
-    // A view, not a copy: the buffer (a chunk as delivered, or one fill() built) is never written, only replaced.
-    const bytes = this.buffer.subarray(0, total);
-    this.buffer = this.buffer.subarray(total);
+    const bytes = this.take(total);
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
   }
 
@@ -60,19 +64,19 @@ export class RecordReader {
    * reads it and reports whatever is wrong with it). Never waits for the transport.
    */
   nextBuffered(contentType: number, maxFragment: number): RawRecord | null {
-    const b = this.buffer;
-    if (b.length < RECORD_HEADER_LENGTH || b[0] !== contentType) return null;
-    const version = (b[1] << 8) | b[2];
-    const length = (b[3] << 8) | b[4];
-    if (version < 0x0301 || version > 0x0303 || length > maxFragment || b.length < RECORD_HEADER_LENGTH + length) return null;
-    const bytes = b.subarray(0, RECORD_HEADER_LENGTH + length);
-    this.buffer = b.subarray(RECORD_HEADER_LENGTH + length);
+    if (this.size < RECORD_HEADER_LENGTH) return null;
+    const head = this.peek(RECORD_HEADER_LENGTH);
+    if (head[0] !== contentType) return null;
+    const version = (head[1] << 8) | head[2];
+    const length = (head[3] << 8) | head[4];
+    if (version < 0x0301 || version > 0x0303 || length > maxFragment || this.size < RECORD_HEADER_LENGTH + length) return null;
+    const bytes = this.take(RECORD_HEADER_LENGTH + length);
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
   }
 
   /** Read until `n` bytes are buffered; false if the stream ended first. */
   private async fill(n: number): Promise<boolean> {
-    while (this.buffer.length < n) {
+    while (this.size < n) {
       if (this.eof) return false;
       const chunk = await this.transport.read();
       if (chunk === null) {
@@ -80,18 +84,45 @@ export class RecordReader {
         return false;
       }
       if (chunk.length === 0) continue;
-      // Nothing left over: the chunk itself becomes the buffer (transports never write a chunk again once
-      // delivered). Copying every chunk cost more than a sixth of a bulk transfer's time.
-      if (this.buffer.length === 0) {
-        this.buffer = chunk;
-        continue;
-      }
-      const merged = new Uint8Array(this.buffer.length + chunk.length);
-      merged.set(this.buffer, 0);
-      merged.set(chunk, this.buffer.length);
-      this.buffer = merged;
+      // Kept as delivered: transports never write a chunk again once it is handed over.
+      this.chunks.push(chunk);
+      this.size += chunk.length;
     }
     return true;
+  }
+
+  /** The first `n` buffered bytes (n <= size), not consumed: a view, or a small copy across chunks. */
+  private peek(n: number): Uint8Array {
+    const first = this.chunks[0];
+    return first.length >= n ? first.subarray(0, n) : this.copyFront(n, false);
+  }
+
+  /** Remove and return the first `n` buffered bytes (n <= size). */
+  private take(n: number): Uint8Array {
+    const first = this.chunks[0];
+    if (first.length < n) return this.copyFront(n, true);
+    if (first.length === n) this.chunks.shift();
+    else this.chunks[0] = first.subarray(n);
+    this.size -= n;
+    return first.subarray(0, n);
+  }
+
+  /** The first `n` bytes joined into a new buffer from several chunks, consumed or not. */
+  private copyFront(n: number, consume: boolean): Uint8Array {
+    const out = new Uint8Array(n);
+    let filled = 0;
+    let i = 0;
+    while (filled < n) {
+      const chunk = this.chunks[i];
+      const k = Math.min(chunk.length, n - filled);
+      out.set(chunk.subarray(0, k), filled);
+      filled += k;
+      if (!consume) i++;
+      else if (k === chunk.length) this.chunks.shift();
+      else this.chunks[0] = chunk.subarray(k);
+    }
+    if (consume) this.size -= n;
+    return out;
   }
 }
 
