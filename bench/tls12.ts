@@ -7,7 +7,7 @@ import { connectTcp } from '../src/transport/tcp.ts';
 import { compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 30);
-const PAYLOAD = Number(process.env.BENCH_MB ?? 8) * 1024 * 1024;
+const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
 const RECORD = 16 * 1024;
 const SUITES = [
   { family: 'AES-128-GCM', engine: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256' },
