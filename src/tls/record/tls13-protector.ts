@@ -142,7 +142,7 @@ export class Tls13RecordProtector implements RecordProtector {
         cipherSuite: this.suite.name,
         nonce,
         iv: this.iv,
-        // Views into the received record (its own copy, made by the reader): no copies needed.
+        // Views into the received record (its bytes are never written again, see RecordReader): no copies needed.
         aad,
         ciphertext: fragment.subarray(0, tagStart),
         tag: fragment.subarray(tagStart),
