@@ -108,9 +108,10 @@ function pemBlocks(text: string, label: RegExp): Uint8Array[] {
 
 async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certificate']['chain']> {
   const { decodeCertificate } = await import('../x509/certificate.ts');
+  const { sha256Hex } = await import('../x509/validate.ts');
   const out = [];
   for (const der of chain) {
-    const sha256 = Buffer.from(await crypto.webcrypto.subtle.digest('SHA-256', der)).toString('hex');
+    const sha256 = await sha256Hex(der);
     try {
       const c = decodeCertificate(der);
       out.push({ subject: c.subject.text, issuer: c.issuer.text, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256 });

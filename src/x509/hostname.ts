@@ -17,18 +17,18 @@ export function isValidDnsName(name: string, allowWildcard: boolean): boolean {
 export type ReferenceIdentity = { kind: 'dns'; value: string } | { kind: 'ip'; bytes: Uint8Array; text: string };
 
 /**
- * False for text that cannot be an IP address in any form ipaddr.js accepts (IPv6 has a colon; IPv4,
- * even in its old octal and hex forms, only digits, x and dots). ipaddr.isValid answers by catching
- * an exception, which costs more than the rest of a name check: most names skip it this way.
+ * Whether ipaddr.js reads `s` as an IP address in any form. Text that cannot be one (IPv6 has a colon;
+ * IPv4, even in its old octal and hex forms, only digits, x and dots) is answered at once: ipaddr.isValid
+ * answers by catching an exception, which costs more than the rest of a name check.
  */
-export function mayBeIpLiteral(s: string): boolean {
-  return s.includes(':') || /^[0-9a-fA-FxX.]+$/.test(s);
+export function isIpAddressText(s: string): boolean {
+  return (s.includes(':') || /^[0-9a-fA-FxX.]+$/.test(s)) && ipaddr.isValid(s);
 }
 
 /** Parse what the user typed (a host name or an IP literal, IPv6 with or without brackets). */
 export function parseReferenceIdentity(input: string): ReferenceIdentity | undefined {
   const s = input.trim().replace(/^\[(.*)\]$/, '$1');
-  if (mayBeIpLiteral(s) && ipaddr.isValid(s) && (ipaddr.IPv6.isValid(s) || ipaddr.IPv4.isValidFourPartDecimal(s))) {
+  if (isIpAddressText(s) && (ipaddr.IPv6.isValid(s) || ipaddr.IPv4.isValidFourPartDecimal(s))) {
     const addr = ipaddr.parse(s);
     return { kind: 'ip', bytes: new Uint8Array(addr.toByteArray()), text: addr.toString() };
   }

@@ -2,7 +2,7 @@
 import ipaddr from 'ipaddr.js';
 import type { DecodedCertificate } from './certificate.ts';
 import { generalNameText, type GeneralName } from './extensions.ts';
-import { matchServerName, mayBeIpLiteral, type ReferenceIdentity } from './hostname.ts';
+import { isIpAddressText, matchServerName, type ReferenceIdentity } from './hostname.ts';
 import { attributes, OID_CN } from './names.ts';
 import { fail, na, pass, type Step } from './step.ts';
 
@@ -15,7 +15,7 @@ import { fail, na, pass, type Step } from './step.ts';
  */
 function commonNameProblem(cn: string, sans: GeneralName[], commonNameInSan: boolean): string | undefined {
   if (/[^\x20-\x7e]/.test(cn)) return `the subject CN "${cn}" is not ASCII; domain names must use A-labels`;
-  if (mayBeIpLiteral(cn) && ipaddr.isValid(cn)) {
+  if (isIpAddressText(cn)) {
     const addr = ipaddr.parse(cn);
     const canonical = addr.kind() === 'ipv6' ? (addr as ipaddr.IPv6).toRFC5952String() : addr.toString();
     if (canonical !== cn) return `the subject CN "${cn}" is an IP address not written in its canonical form (${canonical})`;

@@ -265,9 +265,8 @@ export class Tls12Connection {
     }
     if ('kind' in item && item.kind === 'app-data') {
       if (item.data.length > 0) {
-        // The reader gets its own copy: the trace encodes these bytes lazily, so they must not change.
-        this.pending.push(item.data.slice());
-        this.emit(appDataEvent('server', item.data, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
+        this.pending.push(item.data);
+        this.emit(appDataEvent('server', item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
       }
       return;
     }

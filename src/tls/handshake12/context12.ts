@@ -141,9 +141,8 @@ export class Tls12Context {
       if ('kind' in item && item.kind === 'app-data') {
         if (!this.onAppData) throw fail.unexpected('application data arrived before the handshake finished');
         if (item.data.length) {
-          // The reader gets its own copy: the trace encodes these bytes lazily, so they must not change.
-          this.onAppData(item.data.slice());
-          this.emit(appDataEvent('server', item.data, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
+          this.onAppData(item.data);
+          this.emit(appDataEvent('server', item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
         }
         continue;
       }

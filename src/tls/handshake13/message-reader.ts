@@ -146,7 +146,8 @@ export class MessageReader {
         return this.onAlert(record);
       case ContentType.application_data:
         if (this.buffer.length > 0) throw fail.unexpected('application data arrived in the middle of a handshake message');
-        return { kind: 'app-data', data: record.fragment, record };
+        // The reader of the data gets its own copy: the trace encodes the record's bytes lazily, so those must not change.
+        return { kind: 'app-data', data: record.fragment.slice(), record };
       default:
         throw fail.unexpected(`a record of unexpected content type ${record.contentType}`);
     }
