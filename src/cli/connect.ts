@@ -14,6 +14,9 @@ import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
 import { PROTOCOLS, isStartTlsProtocol, runStartTls, starttlsTranscript, StartTlsError, type StartTlsProtocol, type StartTlsTranscript } from '../starttls/index.ts';
 import { utf8 } from '../util/bytes.ts';
+import { CertificateInputError, readCertificates } from '../x509/pem.ts';
+import { isIpAddressText } from '../x509/hostname.ts';
+import { CliError, EXIT, fileReason, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
 
 const HELP = `usage: tls-lens connect HOST:PORT [options]
@@ -22,7 +25,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --alpn a,b          offer these ALPN protocols
   --groups g,...      groups to offer: x25519, secp256r1, secp384r1 (default: all three)
   --keyshare g,...    groups that get a key share in the first ClientHello (default: the first group)
-  --suites s,...      TLS 1.3 cipher suites (IANA names) to offer
+  --suites s,...      cipher suites to offer, TLS 1.3 and TLS 1.2 alike: IANA names (TLS_AES_128_GCM_SHA256,
+                      TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256)
   --ca FILE           PEM trust anchors (default: the Mozilla root store)
   --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM); TLS 1.3 also offers
                       post-handshake authentication, answered while --send reads the reply
@@ -84,8 +88,6 @@ function parseTarget(target: string): { host: string; port: number } | null {
   return { host: m[1], port };
 }
 
-const isIp = (h: string) => /^[0-9.]+$/.test(h) || h.includes(':');
-
 /** The x509 module's verifier, when it is there; else undefined (verification then fails clearly). */
 async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<CertificateVerifier | undefined> {
   const path = '../x509/verifier.ts';
@@ -96,14 +98,6 @@ async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<Certific
     if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
     throw e;
   }
-}
-
-function pemBlocks(text: string, label: RegExp): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (const m of text.matchAll(/-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g)) {
-    if (label.test(m[1])) out.push(new Uint8Array(Buffer.from(m[2].replace(/\s+/g, ''), 'base64')));
-  }
-  return out;
 }
 
 async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certificate']['chain']> {
@@ -242,13 +236,17 @@ function exitCode(r: ConnectionResult): number {
 }
 
 /** --replay: the same annotated walk, read from a saved trace file instead of a live connection. */
-function replay(file: string, verbose: boolean): number {
+function replay(file: string, verbose: boolean, json: boolean): number {
   let trace;
   try {
-    trace = parseTraceFile(fs.readFileSync(file, 'utf8'));
+    const text = readInputFile(file, '--replay').toString('utf8');
+    try {
+      trace = parseTraceFile(text);
+    } catch (e) {
+      throw new CliError('BAD_INPUT', `cannot replay ${file}: ${(e as Error).message}`);
+    }
   } catch (e) {
-    process.stderr.write(`tls-lens connect: cannot replay ${file}: ${(e as Error).message}\n`);
-    return 2;
+    return reportCliError('tls-lens connect', e, json);
   }
   const color = process.stdout.isTTY === true;
   process.stdout.write(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)\n`));
@@ -256,117 +254,142 @@ function replay(file: string, verbose: boolean): number {
   return 0;
 }
 
-export async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        servername: { type: 'string' },
-        alpn: { type: 'string' },
-        groups: { type: 'string' },
-        keyshare: { type: 'string' },
-        suites: { type: 'string' },
-        ca: { type: 'string' },
-        cert: { type: 'string' },
-        key: { type: 'string' },
-        reconnect: { type: 'boolean' },
-        'tls1.2': { type: 'boolean' },
-        'tls1.3': { type: 'boolean' },
-        versions: { type: 'string' },
-        renegotiate: { type: 'boolean' },
-        send: { type: 'string' },
-        keylog: { type: 'string' },
-        trace: { type: 'string' },
-        insecure: { type: 'boolean' },
-        timeout: { type: 'string' },
-        verbose: { type: 'boolean' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        replay: { type: 'string' },
-        starttls: { type: 'string' },
-      },
-    });
-  } catch (e) {
-    process.stderr.write(`tls-lens connect: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values: v, positionals } = parsed;
-  if (v.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (v.replay) return replay(v.replay, !!v.verbose);
+/** What a valid command line asks for. */
+interface Request {
+  target: { host: string; port: number };
+  options: TlsClientOptions;
+  timeoutMs: number;
+  starttls?: StartTlsProtocol;
+}
+
+const usage = (message: string) => new CliError('BAD_OPTION_VALUE', message);
+
+/** The command line checked and its files read, or a CliError saying what is wrong. */
+async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Request> {
   const target = positionals.length === 1 ? parseTarget(positionals[0]) : null;
   if (!target) {
-    process.stderr.write(`tls-lens connect: give exactly one HOST:PORT\n\n${HELP}`);
-    return 2;
+    const code = positionals.length === 0 ? 'MISSING_ARGUMENT' : 'BAD_OPTION_VALUE';
+    throw new CliError(code, 'give exactly one HOST:PORT', EXIT.usage, true);
   }
   const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
   const timeoutMs = v.timeout ? Number(v.timeout) : 10_000;
-  if (!(timeoutMs > 0)) {
-    process.stderr.write('tls-lens connect: --timeout must be a positive number of milliseconds\n');
-    return 2;
-  }
+  if (!(timeoutMs > 0)) throw usage('--timeout must be a positive number of milliseconds');
   for (const g of [...(list(v.groups) ?? []), ...(list(v.keyshare) ?? [])]) {
-    if (!groupByName(g)) {
-      process.stderr.write(`tls-lens connect: unknown group '${g}' (x25519, secp256r1, secp384r1)\n`);
-      return 2;
-    }
+    if (!groupByName(g)) throw usage(`unknown group '${g}' (x25519, secp256r1, secp384r1)`);
   }
   for (const name of list(v.suites) ?? []) {
     if (!suiteByName(name) && !suite12ByName(name)) {
-      process.stderr.write(`tls-lens connect: unknown cipher suite '${name}' (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, or a TLS 1.2 suite such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256)\n`);
-      return 2;
+      throw usage(`unknown cipher suite '${name}' (TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256, or a TLS 1.2 suite such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 or ECDHE-RSA-AES128-GCM-SHA256)`);
     }
   }
   const versionNames: Record<string, 'TLS1.2' | 'TLS1.3'> = { '1.2': 'TLS1.2', '1.3': 'TLS1.3', 'tls1.2': 'TLS1.2', 'tls1.3': 'TLS1.3' };
   const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : v['tls1.3'] ? ['TLS1.3'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
-  if (versions?.some((x) => !x)) {
-    process.stderr.write(`tls-lens connect: --versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2\n`);
-    return 2;
-  }
+  if (versions?.some((x) => !x)) throw usage('--versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2');
   if (v.starttls !== undefined && !isStartTlsProtocol(v.starttls)) {
-    process.stderr.write(`tls-lens connect: unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})\n`);
-    return 2;
+    throw usage(`unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})`);
   }
-  if (!!v.cert !== !!v.key) {
-    process.stderr.write('tls-lens connect: --cert and --key go together\n');
-    return 2;
-  }
+  if (!!v.cert !== !!v.key) throw new CliError('MISSING_ARGUMENT', '--cert and --key go together');
+  for (const [option, file] of [['--keylog', v.keylog], ['--trace', v.trace]] as const) if (file) ensureWritable(file, option);
 
-  let options: TlsClientOptions;
-  try {
-    let anchors: Uint8Array[] | undefined;
-    if (v.ca) {
-      anchors = pemBlocks(fs.readFileSync(v.ca, 'utf8'), /CERTIFICATE/);
-      if (anchors.length === 0) throw new Error(`${v.ca} holds no PEM certificate`);
+  const anchors = v.ca ? certificatesIn(v.ca, '--ca') : undefined;
+  const verifier = await loadVerifier(anchors);
+  let clientCertificate: TlsClientOptions['clientCertificate'];
+  if (v.cert && v.key) {
+    const chain = certificatesIn(v.cert, '--cert');
+    let key: crypto.KeyObject;
+    try {
+      key = crypto.createPrivateKey(readInputFile(v.key, '--key'));
+    } catch (e) {
+      if (e instanceof CliError) throw e;
+      throw new CliError('BAD_KEY_INPUT', `--key file "${v.key}" holds no private key this program can read (PEM or DER PKCS#8, PKCS#1, SEC1): ${(e as Error).message}`);
     }
-    const verifier = await loadVerifier(anchors);
-    let clientCertificate: TlsClientOptions['clientCertificate'];
-    if (v.cert && v.key) {
-      const chain = pemBlocks(fs.readFileSync(v.cert, 'utf8'), /CERTIFICATE/);
-      if (chain.length === 0) throw new Error(`${v.cert} holds no PEM certificate`);
-      const key = crypto.createPrivateKey(fs.readFileSync(v.key));
-      clientCertificate = { chain, privateKey: new Uint8Array(key.export({ type: 'pkcs8', format: 'der' })) };
-    }
-    options = {
-      serverName: v.servername ?? (isIp(target.host) ? undefined : target.host),
-      alpn: list(v.alpn),
-      groups: list(v.groups)?.map((g) => groupByName(g)!.name as GroupName),
-      keyShareGroups: list(v.keyshare)?.map((g) => groupByName(g)!.name as GroupName),
-      suites: list(v.suites),
-      ...(versions ? { versions } : {}),
-      clientCertificate,
-      verifier,
-      insecure: !!v.insecure,
-    };
-    if (!options.serverName && isIp(target.host)) options.serverName = v.servername;
-  } catch (e) {
-    process.stderr.write(`tls-lens connect: ${(e as Error).message}\n`);
-    return 2;
+    clientCertificate = { chain, privateKey: new Uint8Array(key.export({ type: 'pkcs8', format: 'der' })) };
   }
+  const options: TlsClientOptions = {
+    serverName: v.servername ?? (isIpAddressText(target.host) ? undefined : target.host),
+    alpn: list(v.alpn),
+    groups: list(v.groups)?.map((g) => groupByName(g)!.name as GroupName),
+    keyShareGroups: list(v.keyshare)?.map((g) => groupByName(g)!.name as GroupName),
+    suites: list(v.suites),
+    ...(versions ? { versions } : {}),
+    clientCertificate,
+    verifier,
+    insecure: !!v.insecure,
+  };
+  return { target, options, timeoutMs, starttls: v.starttls as StartTlsProtocol | undefined };
+}
+
+/** Open (creating) an output file now, so a bad path is a usage error before any connection, not a crash after it. */
+function ensureWritable(file: string, option: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'a'));
+  } catch (e) {
+    throw new CliError('UNWRITABLE_FILE', `cannot write ${option} file "${file}": ${fileReason(e)}`);
+  }
+}
+
+/** Certificates (PEM or DER) from a file named by an option; unreadable or not certificates is a CliError. */
+function certificatesIn(file: string, option: string): Uint8Array[] {
+  const bytes = readInputFile(file, option);
+  try {
+    return readCertificates(new Uint8Array(bytes));
+  } catch (e) {
+    if (e instanceof CertificateInputError) throw new CliError('BAD_CERTIFICATE_INPUT', `${option} file "${file}": ${e.message} (at byte ${e.offset})`);
+    throw e;
+  }
+}
+
+const OPTIONS = {
+  servername: { type: 'string' },
+  alpn: { type: 'string' },
+  groups: { type: 'string' },
+  keyshare: { type: 'string' },
+  suites: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
+  reconnect: { type: 'boolean' },
+  'tls1.2': { type: 'boolean' },
+  'tls1.3': { type: 'boolean' },
+  versions: { type: 'string' },
+  renegotiate: { type: 'boolean' },
+  send: { type: 'string' },
+  keylog: { type: 'string' },
+  trace: { type: 'string' },
+  insecure: { type: 'boolean' },
+  timeout: { type: 'string' },
+  verbose: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  replay: { type: 'string' },
+  starttls: { type: 'string' },
+} as const;
+
+type ParsedValues = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>['values'];
+
+export async function run(args: string[]): Promise<number> {
+  const fail = (e: unknown) => reportCliError('tls-lens connect', e, wantsJson(args), HELP);
+  let v: ParsedValues;
+  let request: Request;
+  try {
+    const parsed = (() => {
+      try {
+        return parseArgs({ args, allowPositionals: true, options: OPTIONS });
+      } catch (e) {
+        throw fromParseArgsError(e);
+      }
+    })();
+    v = parsed.values;
+    if (v.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (v.replay) return replay(v.replay, !!v.verbose, !!v.json);
+    request = await parseRequest(v, parsed.positionals);
+  } catch (e) {
+    return fail(e);
+  }
+  const { target, options, timeoutMs, starttls } = request;
 
   const rec = new TraceRecorder();
   const color = !v.json && process.stdout.isTTY === true;
@@ -376,7 +399,6 @@ export async function run(args: string[]): Promise<number> {
 
   const results: ConnectionResult[] = [];
   const send = v.send !== undefined ? unescape(v.send) : undefined;
-  const starttls = v.starttls as StartTlsProtocol | undefined;
   const first = await runOne(options, rec, 0, { host: target.host, port: target.port, send, wantTicket: !!v.reconnect, timeoutMs, renegotiate: !!v.renegotiate, starttls });
   results.push(first.result);
   if (v.reconnect) {
@@ -387,6 +409,7 @@ export async function run(args: string[]): Promise<number> {
     results.push(second.result);
   }
 
+  // Both files were opened before connecting (parseRequest), so these writes do not fail on a bad path.
   if (v.keylog) fs.appendFileSync(v.keylog, keyLogText(rec.events));
   if (v.trace) fs.writeFileSync(v.trace, JSON.stringify(rec.toFile(`${target.host}:${target.port}`), null, 1));
 

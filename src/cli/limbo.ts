@@ -1,11 +1,13 @@
 // `tls-lens limbo < limbo.json > results.json`: run the x509-limbo suite, write its results format.
-import { readFileSync } from 'node:fs';
 import { LimboRunner, type LimboResult, type LimboTestcase } from '../x509/limbo.ts';
+import { CliError, EXIT, readInputFile, reportCliError, wantsJson } from './errors.ts';
 
-const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] < limbo.json > results.json
+const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] [--json] < limbo.json > results.json
 
 Runs every x509-limbo testcase through TLS Lens's verifier and prints the suite's results JSON.
 Progress and a summary go to stderr.
+  --json        errors too as JSON on stdout ({"ok": false, "error": {...}}); results are always JSON
+Exit status: 0 suite run, 1 unreadable suite, 2 bad usage.
   --strict-cn   validate with the strict CA/B profile: a leaf's subject CN must be one of its
                 subjectAltName entries (BR 7.1.4.3). The suite's webpki cases ask for this while
                 384 bettertls cases expect such leaves to pass: no single setting meets both.
@@ -20,35 +22,62 @@ function readStdin(): Promise<string> {
   });
 }
 
-export async function run(args: string[]): Promise<number> {
-  let input: string | undefined;
-  let timeout = 10_000;
-  let commonNameInSan = false;
+interface LimboArgs {
+  input?: string;
+  timeout: number;
+  commonNameInSan: boolean;
+}
+
+function parseLimboArgs(args: string[]): LimboArgs | 'help' {
+  const a: LimboArgs = { timeout: 10_000, commonNameInSan: false };
+  const value = (i: number, flag: string): string => {
+    const v = args[i];
+    if (v === undefined || v.startsWith('--')) throw new CliError('MISSING_ARGUMENT', `${flag} needs a value`, EXIT.usage, true);
+    return v;
+  };
   for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--help' || a === '-h') {
-      process.stdout.write(USAGE);
-      return 0;
-    } else if (a === '--input') input = args[++i];
-    else if (a === '--timeout') timeout = Number(args[++i]);
-    else if (a === '--strict-cn') commonNameInSan = true;
-    else {
-      process.stderr.write(`tls-lens limbo: unknown option '${a}'\n${USAGE}`);
-      return 2;
-    }
+    const flag = args[i];
+    if (flag === '--help' || flag === '-h') return 'help';
+    else if (flag === '--input') a.input = value(++i, flag);
+    else if (flag === '--timeout') {
+      const v = value(++i, flag);
+      a.timeout = Number(v);
+      if (!/^\d+$/.test(v) || !(a.timeout > 0)) throw new CliError('BAD_OPTION_VALUE', `--timeout needs a positive number of milliseconds, not "${v}"`);
+    } else if (flag === '--strict-cn') a.commonNameInSan = true;
+    else if (flag === '--json') continue;
+    else throw new CliError('UNKNOWN_OPTION', `unknown option '${flag}'`, EXIT.usage, true);
   }
-  let suite: { version: number; testcases: LimboTestcase[] };
+  return a;
+}
+
+/** The suite from --input or stdin; unreadable or not a v1 suite is a CliError (exit 1, as before). */
+async function readSuite(input: string | undefined): Promise<{ version: number; testcases: LimboTestcase[] }> {
+  let suite;
   try {
-    const text = input ? readFileSync(input, 'utf8') : await readStdin();
+    const text = input ? readInputFile(input, 'suite').toString('utf8') : await readStdin();
     suite = JSON.parse(text);
   } catch (e) {
-    process.stderr.write(`tls-lens limbo: cannot read the suite: ${(e as Error).message}\n`);
-    return 1;
+    const message = e instanceof CliError ? e.message : `cannot read the suite: ${(e as Error).message}`;
+    throw new CliError(e instanceof CliError ? e.code : 'BAD_INPUT', message, EXIT.failed);
   }
-  if (suite?.version !== 1 || !Array.isArray(suite.testcases)) {
-    process.stderr.write('tls-lens limbo: the input is not an x509-limbo v1 suite\n');
-    return 1;
+  if (suite?.version !== 1 || !Array.isArray(suite.testcases)) throw new CliError('BAD_INPUT', 'the input is not an x509-limbo v1 suite', EXIT.failed);
+  return suite;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed: LimboArgs | 'help';
+  let suite: { version: number; testcases: LimboTestcase[] };
+  try {
+    parsed = parseLimboArgs(args);
+    if (parsed === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    suite = await readSuite(parsed.input);
+  } catch (e) {
+    return reportCliError('tls-lens limbo', e, wantsJson(args), USAGE);
   }
+  const { timeout, commonNameInSan } = parsed;
   const runner = new LimboRunner(timeout, { commonNameInSan });
   const results: LimboResult[] = [];
   const counts: Record<string, number> = {};

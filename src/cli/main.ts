@@ -1,4 +1,6 @@
 // Dispatches `tls-lens <command> ...` to the module that owns the command.
+import { CliError, EXIT, reportCliError, wantsJson } from './errors.ts';
+
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   connect: { summary: 'connect HOST:PORT — a TLS handshake against a real server, explained', load: () => import('./connect.ts') },
   verify: { summary: 'verify --leaf FILE ... — validate a certificate chain on disk', load: () => import('./verify.ts') },
@@ -16,11 +18,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
+  const json = wantsJson(argv);
   const command = COMMANDS[name];
-  if (!command) {
-    process.stderr.write(`tls-lens: unknown command '${name}'\n\n${usage()}`);
-    return 2;
+  if (!command) return reportCliError('tls-lens', new CliError('UNKNOWN_COMMAND', `unknown command '${name}'`, EXIT.usage, true), json, usage());
+  try {
+    const mod = await command.load();
+    return await mod.run(rest);
+  } catch (e) {
+    // A failure no command foresaw still answers in the form asked for (INTERNAL_ERROR, exit 1).
+    return reportCliError(`tls-lens ${name}`, e, json);
   }
-  const mod = await command.load();
-  return mod.run(rest);
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CertificateInputError, CRL_LABELS, pemToDer, readCertificates } from '../x509/pem.ts';
 import { mozillaTrustStore, TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
+import { CliError, EXIT, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
@@ -25,7 +26,12 @@ Validates a certificate chain and prints each check in order.
 Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.
 `;
 
-class UsageError extends Error {}
+/** Bad usage or unreadable input: exit 2, with a stable code for --json. */
+class UsageError extends CliError {
+  constructor(message: string, code: CliErrorCode = 'BAD_OPTION_VALUE') {
+    super(code, message, EXIT.usage, code === 'UNKNOWN_OPTION' || code === 'MISSING_ARGUMENT');
+  }
+}
 
 interface Args {
   leaf?: string;
@@ -44,7 +50,7 @@ function parseArgs(argv: string[]): Args | 'help' {
   const a: Args = { intermediates: [], purpose: 'server', crls: [], strictCn: false, json: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`, 'MISSING_ARGUMENT');
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -94,10 +100,10 @@ function parseArgs(argv: string[]): Args | 'help' {
         a.strictCn = true;
         break;
       default:
-        throw new UsageError(`unknown option '${flag}'`);
+        throw new UsageError(`unknown option '${flag}'`, 'UNKNOWN_OPTION');
     }
   }
-  if (!a.leaf) throw new UsageError('--leaf FILE is required');
+  if (!a.leaf) throw new UsageError('--leaf FILE is required', 'MISSING_ARGUMENT');
   return a;
 }
 
@@ -106,7 +112,7 @@ function readFile(file: string, what: string): Uint8Array {
     return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'UNREADABLE_FILE');
   }
 }
 
@@ -115,7 +121,7 @@ function loadCrls(file: string): Uint8Array[] {
   const bytes = readFile(file, 'CRL');
   if (bytes[0] === 0x30) return [bytes];
   const crls = pemToDer(new TextDecoder().decode(bytes), CRL_LABELS);
-  if (crls.length === 0) throw new UsageError(`CRL file "${file}": no "-----BEGIN X509 CRL-----" block and not DER either`);
+  if (crls.length === 0) throw new UsageError(`CRL file "${file}": no "-----BEGIN X509 CRL-----" block and not DER either`, 'BAD_INPUT');
   return crls;
 }
 
@@ -125,12 +131,12 @@ function load(file: string, what: string): Uint8Array[] {
     bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'UNREADABLE_FILE');
   }
   try {
     return readCertificates(bytes);
   } catch (e) {
-    if (e instanceof CertificateInputError) throw new UsageError(`${what} file "${file}": ${e.message} (at byte ${e.offset})`);
+    if (e instanceof CertificateInputError) throw new UsageError(`${what} file "${file}": ${e.message} (at byte ${e.offset})`, 'BAD_CERTIFICATE_INPUT');
     throw e;
   }
 }
@@ -175,15 +181,10 @@ export async function run(argv: string[]): Promise<number> {
     intermediates = [...leaf.slice(1), ...args.intermediates.flatMap((f) => load(f, 'intermediates'))];
     crls = args.crls.flatMap(loadCrls);
     anchors = args.roots ? new TrustStore(load(args.roots, 'roots')) : mozillaTrustStore();
-    if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`);
+    if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`, 'BAD_CERTIFICATE_INPUT');
     for (const r of anchors.rejected) process.stderr.write(`tls-lens verify: warning: root #${r.index + 1} in "${args.roots}" is ignored: ${r.message}\n`);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`tls-lens verify: ${e.message}\n`);
-      if (/required|unknown option|needs a value/.test(e.message)) process.stderr.write(`\n${USAGE}`);
-      return 2;
-    }
-    throw e;
+    return reportCliError('tls-lens verify', e, wantsJson(argv), USAGE);
   }
   const result = await validateChain({
     leaf: leaf[0],

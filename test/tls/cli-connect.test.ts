@@ -5,13 +5,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseTraceFile } from '../../src/trace/recorder.ts';
 import { keyLogLines } from '../../src/tls/keylog.ts';
-import { freePort, makePki, startSServer, type SServer, type TestPki } from './helpers.ts';
+import { freePort, makePki, spawnSServer, startSServer, type SServer, type TestPki } from './helpers.ts';
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 let pki: TestPki;
 let srv: SServer;
 let hrrSrv: SServer;
 let mtlsSrv: SServer;
+let tls12Srv: SServer;
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -26,11 +27,13 @@ beforeAll(async () => {
   srv = await startSServer(pki, ['-num_tickets', '1', '-rev']);
   hrrSrv = await startSServer(pki, ['-groups', 'P-384']);
   mtlsSrv = await startSServer(pki, ['-Verify', '1']);
+  tls12Srv = await spawnSServer(['-tls1_2', '-cert', pki.leafCert, '-key', pki.leafKey]);
 });
 afterAll(async () => {
   await srv.stop();
   await hrrSrv.stop();
   await mtlsSrv.stop();
+  await tls12Srv.stop();
   fs.rmSync(pki.dir, { recursive: true, force: true });
 });
 
@@ -115,6 +118,20 @@ describe('tls-lens connect', () => {
     expect(r.stdout).toMatch(/client_handshake_traffic_secret/);
     expect(r.stdout).toMatch(/✓ certificate chain verified/);
     expect(r.stdout).toMatch(/✓ connection 0/);
+  });
+
+  it('--help says --suites takes TLS 1.2 suites (IANA and OpenSSL names) too, and both kinds of name work', async () => {
+    const help = await cli(['--help']);
+    expect(help.code).toBe(0);
+    const suitesHelp = help.stdout.slice(help.stdout.indexOf('--suites'), help.stdout.indexOf('--ca'));
+    expect(suitesHelp).toMatch(/TLS 1\.3 and TLS 1\.2/);
+    expect(suitesHelp).toMatch(/IANA names/);
+    expect(suitesHelp).toMatch(/OpenSSL names \(ECDHE-RSA-AES128-GCM-SHA256\)/);
+    for (const name of ['ECDHE-ECDSA-AES256-GCM-SHA384', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384']) {
+      const r = await cli([`127.0.0.1:${tls12Srv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--suites', name, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, version: 'TLSv1.2', cipherSuite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384' });
+    }
   });
 
   it('usage errors exit 2', async () => {
