@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { ServerOptions } from './app.ts';
 import { DEFAULT_PORT } from './app.ts';
 import type { BridgeLimits } from './bridge/index.ts';
-import { parseAllowlist } from './bridge/allowlist.ts';
+import { parseAllowEntry, unhonouredReason } from './bridge/allowlist.ts';
 
 export const CONFIG_FILE = 'tls-lens.config.json';
 
@@ -23,7 +23,9 @@ export interface ConfigFile {
 export const USAGE = `Usage: npm start -- [options]
   --port N              port on 127.0.0.1 (env TLS_LENS_PORT, default ${DEFAULT_PORT})
   --config FILE         JSON config (env TLS_LENS_CONFIG, default ./${CONFIG_FILE} if present)
-  --allow HOST:PORT     allow a bridge target outside the lab; repeatable (env TLS_LENS_BRIDGE_ALLOW)
+  --allow HOST:PORT     allow a bridge target outside the lab; repeatable (env TLS_LENS_BRIDGE_ALLOW).
+                        An exact loopback or private address with its port (127.0.0.1:8443) reaches your own
+                        server; names and *.domain entries never reach loopback or private addresses
   --public-tls-ports    allow any public host on well-known TLS ports (env TLS_LENS_BRIDGE_PUBLIC_TLS=1)
   --origin URL          another page origin allowed to use the bridge; repeatable (env TLS_LENS_ORIGINS)
   --token SECRET        require ?token=SECRET on the bridge (env TLS_LENS_TOKEN)
@@ -61,7 +63,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
   }
   const list = (s: string | undefined) => (s ?? '').split(/[\s,]+/).filter(Boolean);
   const allow = [...(file.bridge?.allow ?? []), ...list(env.TLS_LENS_BRIDGE_ALLOW), ...cli.allow];
-  parseAllowlist(allow); // fail at start-up, with the bad entry named, rather than at first use
+  // Fail at start-up, with the bad entry and the reason named, rather than refuse every session later.
+  for (const raw of allow) {
+    const reason = unhonouredReason(raw, parseAllowEntry(raw));
+    if (reason) throw new Error(`the bridge will not honour allowlist entry ${reason}`);
+  }
   const token = (cli.token ?? (env.TLS_LENS_TOKEN || undefined) ?? file.bridge?.token) || undefined; // "" means no token
   return {
     help: cli.help,

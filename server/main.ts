@@ -2,7 +2,7 @@
 import { loadConfig, USAGE } from './config.ts';
 import { startServer } from './app.ts';
 import { jsonLogger } from './log.ts';
-import { PUBLIC_TLS_PORTS } from './bridge/allowlist.ts';
+import { localEntryWarnings, parseAllowlist, PUBLIC_TLS_PORTS } from './bridge/allowlist.ts';
 
 async function main(): Promise<number> {
   let config;
@@ -69,6 +69,7 @@ async function main(): Promise<number> {
   const b = config.bridge!;
   const outside = [...(b.allow ?? []).map(String), ...(b.allowPublicTlsPorts ? [`any public host on ports ${PUBLIC_TLS_PORTS.join(', ')}`] : [])];
   lines.push(`Bridge: ${running.url.replace('http', 'ws')}/bridge?scenario=ID  (targets outside the lab: ${outside.length ? outside.join('; ') : 'none; see TLS_LENS_BRIDGE_ALLOW'})`);
+  lines.push(...localEntryWarnings(parseAllowlist((b.allow ?? []).map(String))));
   if (b.token) lines.push(`Bridge token required: open ${running.url}/?token=${b.token}`);
   lines.push('', `TLS Lens is ready at ${running.url}`, 'Press Ctrl-C to stop.');
   console.log(lines.join('\n'));

@@ -7,7 +7,7 @@ import type { Refusal } from './refusal.ts';
 import { CLOSE, refusal } from './refusal.ts';
 import { canonicalIpLiteral, checkAddress, isOddIpLiteral } from './address-policy.ts';
 import type { Allowlist } from './allowlist.ts';
-import { allowlistMatches } from './allowlist.ts';
+import { allowlistMatches, allowsLocalAddress } from './allowlist.ts';
 
 export interface LabEndpoint {
   id: string;
@@ -88,6 +88,9 @@ export async function decideTarget(query: URLSearchParams, policy: TargetPolicy)
   if (isOddIpLiteral(host)) return fail('odd-literal', CLOSE.refused, `"${host}" is an IP address in an unusual notation; write it as a plain dotted quad`);
   const literal = canonicalIpLiteral(host);
   if (!literal && !HOSTNAME.test(host)) return fail('bad-target', CLOSE.badRequest, `"${host.slice(0, 60)}" is not a valid host name`);
+  // An exact allow entry for this loopback or private address and port (the user's own server) lets it through;
+  // a name or wildcard entry never does.
+  if (literal && allowsLocalAddress(policy.allow, literal, port)) return ok({ label, host, port, addresses: [literal] });
   // A literal's class is known without asking anyone: say that rather than "not allowlisted".
   if (literal) {
     const bad = checkAddress(literal, port, { testOnlyLoopbackPorts: policy.testOnlyLoopbackPorts });
