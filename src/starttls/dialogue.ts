@@ -42,6 +42,8 @@ export class Dialogue {
   /** A read of the underlying stream that was started but has not been consumed yet. */
   private pending: Promise<Uint8Array | null> | null = null;
   private received = 0;
+  /** False once the server is known not to have advertised STARTTLS; the command is then marked when sent. */
+  advertised = true;
 
   constructor(
     readonly protocol: string,
@@ -59,8 +61,8 @@ export class Dialogue {
     return note ? `inside TLS: ${note}` : 'inside TLS';
   }
 
-  recordSent(bytes: Uint8Array, text: string, note?: string): void {
-    this.emit({ kind: 'preamble', protocol: this.protocol, direction: 'client', bytes: toHex(bytes), text, note: this.withPhase(note) });
+  recordSent(bytes: Uint8Array, text: string, note?: string, facts: { advertised?: false } = {}): void {
+    this.emit({ kind: 'preamble', protocol: this.protocol, direction: 'client', bytes: toHex(bytes), text, note: this.withPhase(note), ...facts });
   }
 
   recordReceived(bytes: Uint8Array, text: string, note?: string): void {
@@ -71,6 +73,16 @@ export class Dialogue {
     this.emit({ kind: 'note', text: `${this.protocol}: ${text}` });
   }
 
+  /**
+   * The server did not advertise STARTTLS (`why` says how we know). Users ask for STARTTLS on purpose and many
+   * servers accept it unadvertised, so the command is still sent, as `openssl s_client -starttls` does; only the
+   * server's refusal ends the session. The trace gets this note and the command's event `advertised: false`.
+   */
+  notAdvertised(why: string): void {
+    this.advertised = false;
+    this.note(`${why}: sending the command anyway, as openssl s_client -starttls does; only the server's refusal ends the session`);
+  }
+
   // ---- sending ----
 
   /** Send one text command; CRLF is added. */
@@ -78,9 +90,19 @@ export class Dialogue {
     await this.sendBytes(utf8.encode(line + '\r\n'), line, note);
   }
 
+  /** Send the STARTTLS command itself (a line), marked in the trace when the server had not advertised it. */
+  async sendStartTlsLine(line: string, note?: string): Promise<void> {
+    await this.sendStartTlsBytes(utf8.encode(line + '\r\n'), line, note);
+  }
+
+  /** Send the STARTTLS command itself (a packet or XML), marked in the trace when the server had not advertised it. */
+  async sendStartTlsBytes(bytes: Uint8Array, text: string, note?: string): Promise<void> {
+    await this.sendBytes(bytes, text, note, this.advertised ? {} : { advertised: false });
+  }
+
   /** Send raw bytes (a binary packet or an XML fragment) with the text that describes them. */
-  async sendBytes(bytes: Uint8Array, text: string, note?: string): Promise<void> {
-    this.recordSent(bytes, text, note);
+  async sendBytes(bytes: Uint8Array, text: string, note?: string, facts: { advertised?: false } = {}): Promise<void> {
+    this.recordSent(bytes, text, note, facts);
     try {
       await this.stream.write(bytes);
     } catch (e) {

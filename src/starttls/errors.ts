@@ -1,7 +1,6 @@
 // The one error type of the STARTTLS layer. Every failure carries a code the CLI and UI can show.
 
 export type StartTlsErrorCode =
-  | 'STARTTLS_NOT_OFFERED'
   | 'STARTTLS_REFUSED'
   | 'STARTTLS_INJECTION'
   | 'PROTOCOL_ERROR'

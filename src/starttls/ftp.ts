@@ -30,12 +30,10 @@ export const ftp: ProtocolHandler = {
     if (greeting.code === 421) throw new StartTlsError('STARTTLS_REFUSED', `FTP: the server refuses service: 421 ${greeting.lines.join(' ')}`);
     if (greeting.code !== 220) throw new StartTlsError('PROTOCOL_ERROR', `FTP: unexpected greeting ${greeting.code} ${greeting.lines[0] ?? ''}`);
     const features = await feat(d);
-    if (features?.length && !features.some((f) => /^AUTH\b.*\bTLS\b/i.test(f))) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', 'FTP: the FEAT list has no AUTH TLS; refusing to continue in plaintext');
-    }
     // Asking costs nothing: a server that does not know AUTH TLS refuses it, and we stop there.
-    if (!features?.length) d.note('the server lists no features (FEAT, RFC 2389); trying AUTH TLS anyway');
-    await d.sendLine('AUTH TLS');
+    if (!features?.length) d.notAdvertised('the server lists no features (FEAT, RFC 2389), so AUTH TLS is not advertised');
+    else if (!features.some((f) => /^AUTH\b.*\bTLS\b/i.test(f))) d.notAdvertised('the FEAT list has no AUTH TLS');
+    await d.sendStartTlsLine('AUTH TLS');
     const go = await readCodedReply(d, 'the AUTH TLS reply', { ftpStyle: true });
     if (go.code !== 234) throw new StartTlsError('STARTTLS_REFUSED', `FTP: AUTH TLS refused: ${go.code} ${go.lines.join(' ')}`.trim());
     return { capabilitiesBefore: features ?? [] };

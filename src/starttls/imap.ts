@@ -30,7 +30,8 @@ function capsFrom(text: string): string[] | null {
 
 /** Send a tagged command and read to its tagged completion. Returns the status and the capabilities seen. */
 async function command(d: Dialogue, tag: string, cmd: string): Promise<{ status: string; text: string; caps: string[] | null }> {
-  await d.sendLine(`${tag} ${cmd}`);
+  if (cmd === 'STARTTLS') await d.sendStartTlsLine(`${tag} ${cmd}`);
+  else await d.sendLine(`${tag} ${cmd}`);
   let caps: string[] | null = null;
   for (let n = 0; n < MAX_REPLY_LINES; n++) {
     const text = await readResponse(d, `the ${cmd} reply`);
@@ -65,9 +66,7 @@ export const imap: ProtocolHandler = {
     if (!/^\* OK\b/i.test(greeting)) throw new StartTlsError('PROTOCOL_ERROR', `IMAP: unexpected greeting ${JSON.stringify(greeting.slice(0, 80))}`);
     // Ask explicitly even if the greeting listed capabilities: the trace then shows the command.
     const caps = await capability(d, 'A1');
-    if (!caps.some((c) => c.toUpperCase() === 'STARTTLS')) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', 'IMAP: the server does not list STARTTLS in its capabilities; refusing to continue in plaintext');
-    }
+    if (!caps.some((c) => c.toUpperCase() === 'STARTTLS')) d.notAdvertised('the server does not list STARTTLS in its capabilities');
     const go = await command(d, 'A2', 'STARTTLS');
     if (go.status !== 'OK') throw new StartTlsError('STARTTLS_REFUSED', `IMAP: STARTTLS refused: ${go.text}`);
     return { capabilitiesBefore: caps };

@@ -7,6 +7,7 @@
 //   const { capabilitiesAfter } = await pre.afterTls(tls);          // EHLO again, over TLS
 //   json.starttls = starttlsTranscript('smtp', recorder.events, pre.capabilitiesBefore, capabilitiesAfter);
 // Failures throw StartTlsError (after an `error` trace event and closing the transport); never fall back to plaintext.
+// A server that does not advertise STARTTLS still gets the command (the user asked for it); only its refusal fails.
 import type { Transport } from '../transport/types.ts';
 import type { Emit } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
@@ -42,6 +43,8 @@ export interface StartTlsResult {
   /** The transport for TLS: nothing buffered; plaintext arriving before the TLS client speaks fails with STARTTLS_INJECTION. */
   transport: Transport;
   capabilitiesBefore: string[];
+  /** False when the server had not advertised STARTTLS and the command was sent anyway (and accepted). */
+  advertised: boolean;
   /** ALPN protocols the TLS client must offer (PostgreSQL direct TLS). */
   alpn?: string[];
   /** Once TLS is up: ask for the capabilities again over the TLS stream (or restart the XMPP stream). */
@@ -70,6 +73,7 @@ export async function runStartTls(protocol: StartTlsProtocol, transport: Transpo
     return {
       transport: tlsTransport,
       capabilitiesBefore: negotiated.capabilitiesBefore,
+      advertised: d.advertised,
       ...(negotiated.alpn && { alpn: negotiated.alpn }),
       async afterTls(tlsStream) {
         const after = new Dialogue(handler.name, tlsStream, emit, limits, true);
@@ -112,15 +116,19 @@ export interface StartTlsTranscript {
   transcript: { direction: 'client' | 'server'; line: string }[];
   capabilitiesBefore: string[];
   capabilitiesAfter: string[];
+  /** Present (false) when the server had not advertised STARTTLS and the command was sent anyway (from the trace). */
+  advertised?: false;
 }
 
 /** The CLI's JSON form of the preamble, built from the trace's preamble events. */
 export function starttlsTranscript(protocol: StartTlsProtocol, events: TraceEvent[], capabilitiesBefore: string[], capabilitiesAfter: string[] = []): StartTlsTranscript {
   const handler = HANDLERS.find((h) => h.id === protocol);
   const transcript: StartTlsTranscript['transcript'] = [];
+  let advertised = true;
   for (const e of events) {
     if (e.kind !== 'preamble' || (handler && e.protocol !== handler.name)) continue;
+    if (e.advertised === false) advertised = false;
     for (const line of e.text.split('\n')) transcript.push({ direction: e.direction, line });
   }
-  return { protocol, transcript, capabilitiesBefore, capabilitiesAfter };
+  return { protocol, transcript, capabilitiesBefore, capabilitiesAfter, ...(advertised ? {} : { advertised: false as const }) };
 }

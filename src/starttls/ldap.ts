@@ -133,11 +133,11 @@ export const ldap: ProtocolHandler = {
     const caps = await readRootDse(d, 1);
     if (caps === null) d.note('the root DSE could not be read; sending StartTLS anyway');
     else if (caps.some((c) => c.startsWith('supportedExtension:')) && !caps.includes(`supportedExtension: ${STARTTLS_OID}`)) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', `LDAP: the root DSE does not list the StartTLS extension ${STARTTLS_OID}; refusing to continue in plaintext`);
+      d.notAdvertised(`the root DSE does not list the StartTLS extension ${STARTTLS_OID}`);
     }
     const req = startTlsRequest(2);
     const [node] = berDecode(req);
-    await d.sendBytes(req, `LDAPMessage messageID=2 ExtendedRequest StartTLS (${STARTTLS_OID})\n${describeLdap(node)}`);
+    await d.sendStartTlsBytes(req, `LDAPMessage messageID=2 ExtendedRequest StartTLS (${STARTTLS_OID})\n${describeLdap(node)}`);
     const m = await readMessage(d, 'the StartTLS response');
     if (m.messageId !== 2 || m.op.tag !== 24 || m.resultCode === undefined) {
       throw new StartTlsError('PROTOCOL_ERROR', 'LDAP: expected the ExtendedResponse to StartTLS');

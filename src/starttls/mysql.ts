@@ -127,11 +127,10 @@ export const mysql: ProtocolHandler = {
     const g = parseGreeting(p);
     d.recordReceived(bytes, describeGreeting(g), `packet sequence ${value.seq}`);
     const caps = capabilityNames(g.capabilities);
-    if (!(g.capabilities & CLIENT_SSL)) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', 'MySQL: the server greeting lacks the CLIENT_SSL capability flag; refusing to continue in plaintext');
-    }
+    // MySQL has no go-ahead: a server without TLS shows its refusal by not answering the ClientHello with TLS.
+    if (!(g.capabilities & CLIENT_SSL)) d.notAdvertised('the server greeting lacks the CLIENT_SSL capability flag');
     const req = sslRequest(g.capabilities);
-    await d.sendBytes(
+    await d.sendStartTlsBytes(
       req.bytes,
       [`SSL Request (packet sequence 1, 32 bytes)`, `client flags: 0x${req.flags.toString(16).padStart(8, '0')} = ${capabilityNames(req.flags).join(' | ')}`, 'max packet size: 16777216', 'character set: 45 (utf8mb4_general_ci)', 'filler: 23 zero bytes'].join('\n'),
       'the server does not answer: the TLS handshake starts right after this packet',

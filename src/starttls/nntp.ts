@@ -28,10 +28,8 @@ export const nntp: ProtocolHandler = {
     if (g === 400 || g === 502) throw new StartTlsError('STARTTLS_REFUSED', `NNTP: the server refuses service: ${greeting}`);
     if (g !== 200 && g !== 201) throw new StartTlsError('PROTOCOL_ERROR', `NNTP: unexpected greeting ${greeting}`);
     const caps = await capabilities(d);
-    if (!caps.some((c) => c.split(/\s+/)[0].toUpperCase() === 'STARTTLS')) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', 'NNTP: the server does not list STARTTLS in its capabilities; refusing to continue in plaintext');
-    }
-    await d.sendLine('STARTTLS');
+    if (!caps.some((c) => c.split(/\s+/)[0].toUpperCase() === 'STARTTLS')) d.notAdvertised('the server does not list STARTTLS in its capabilities');
+    await d.sendStartTlsLine('STARTTLS');
     const go = await d.receiveLine('the STARTTLS reply');
     if (code(go) !== 382) throw new StartTlsError('STARTTLS_REFUSED', `NNTP: STARTTLS refused: ${go}`);
     return { capabilitiesBefore: caps };

@@ -22,14 +22,12 @@ export const pop3: ProtocolHandler = {
     if (greeting.startsWith('-ERR')) throw new StartTlsError('STARTTLS_REFUSED', `POP3: the server refuses the connection: ${greeting}`);
     if (!greeting.startsWith('+OK')) throw new StartTlsError('PROTOCOL_ERROR', `POP3: unexpected greeting ${JSON.stringify(greeting.slice(0, 80))}`);
     const caps = await capa(d);
-    if (!caps) throw new StartTlsError('STARTTLS_NOT_OFFERED', 'POP3: the server does not support CAPA, so it cannot announce STLS; refusing to continue in plaintext');
-    if (!caps.some((c) => c.split(/\s+/)[0].toUpperCase() === 'STLS')) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', 'POP3: the server does not list STLS in its capabilities; refusing to continue in plaintext');
-    }
-    await d.sendLine('STLS');
+    if (!caps) d.notAdvertised('the server does not support CAPA, so it cannot announce STLS');
+    else if (!caps.some((c) => c.split(/\s+/)[0].toUpperCase() === 'STLS')) d.notAdvertised('the server does not list STLS in its capabilities');
+    await d.sendStartTlsLine('STLS');
     const go = await d.receiveLine('the STLS reply');
     if (!go.startsWith('+OK')) throw new StartTlsError('STARTTLS_REFUSED', `POP3: STLS refused: ${go}`);
-    return { capabilitiesBefore: caps };
+    return { capabilitiesBefore: caps ?? [] };
   },
   async afterTls(d) {
     return (await capa(d)) ?? [];

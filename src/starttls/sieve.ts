@@ -51,10 +51,8 @@ export const sieve: ProtocolHandler = {
   async negotiate(d) {
     const greeting = await readCapabilities(d, 'the greeting');
     if (greeting.status !== 'OK') throw new StartTlsError('STARTTLS_REFUSED', `ManageSieve: the server refuses the connection: ${greeting.text}`);
-    if (!greeting.caps.some((c) => c.split(' ')[0].toUpperCase() === 'STARTTLS')) {
-      throw new StartTlsError('STARTTLS_NOT_OFFERED', 'ManageSieve: the server does not list STARTTLS; refusing to continue in plaintext');
-    }
-    await d.sendLine('STARTTLS');
+    if (!greeting.caps.some((c) => c.split(' ')[0].toUpperCase() === 'STARTTLS')) d.notAdvertised('the server does not list STARTTLS in its capabilities');
+    await d.sendStartTlsLine('STARTTLS');
     const go = await readLine(d, 'the STARTTLS reply');
     if (!/^OK\b/i.test(go)) throw new StartTlsError('STARTTLS_REFUSED', `ManageSieve: STARTTLS refused: ${go}`);
     return { capabilitiesBefore: greeting.caps };

@@ -29,10 +29,8 @@ function makeSmtpLike(id: 'smtp' | 'lmtp'): ProtocolHandler {
       if (greeting.code === 554 || greeting.code === 421) throw new StartTlsError('STARTTLS_REFUSED', `${name}: the server refuses service: ${greeting.code} ${greeting.lines.join(' ')}`);
       if (greeting.code !== 220) throw new StartTlsError('PROTOCOL_ERROR', `${name}: unexpected greeting ${greeting.code} ${greeting.lines[0] ?? ''}`);
       const caps = await helloCaps(d, options);
-      if (!caps.some((c) => /^STARTTLS$/i.test(c.split(/\s+/)[0]))) {
-        throw new StartTlsError('STARTTLS_NOT_OFFERED', `${name}: the server does not offer STARTTLS in its ${hello} reply; refusing to continue in plaintext`);
-      }
-      await d.sendLine('STARTTLS');
+      if (!caps.some((c) => /^STARTTLS$/i.test(c.split(/\s+/)[0]))) d.notAdvertised(`the server does not offer STARTTLS in its ${hello} reply`);
+      await d.sendStartTlsLine('STARTTLS');
       const go = await readCodedReply(d, 'the STARTTLS reply');
       if (go.code !== 220) {
         throw new StartTlsError('STARTTLS_REFUSED', `${name}: STARTTLS refused: ${go.code} ${go.lines.join(' ')}`.trim());

@@ -40,8 +40,8 @@ function featureList(features: XmlElement): string[] {
   });
 }
 
-/** Open a stream to the domain and read the server's header and stream features. */
-async function openStream(d: Dialogue, options: StartTlsOptions): Promise<XmlElement> {
+/** Open a stream to the domain and read the server's header and stream features (null: a pre-1.0 stream has none). */
+async function openStream(d: Dialogue, options: StartTlsOptions): Promise<XmlElement | null> {
   const domain = options.hostname ?? 'localhost';
   const header =
     `<?xml version='1.0'?><stream:stream to='${xmlAttr(domain)}' version='1.0' xml:lang='en' ` +
@@ -49,7 +49,10 @@ async function openStream(d: Dialogue, options: StartTlsOptions): Promise<XmlEle
   await d.sendBytes(new TextEncoder().encode(header), header, 'stream header');
   const { bytes, value } = await guarded(() => d.readUnit(parseStreamHeader, 'the server stream header', 0x3e));
   d.recordReceived(bytes, printable(bytes), 'stream header');
-  if (value.attrs.version !== '1.0') throw new StartTlsError('STARTTLS_NOT_OFFERED', `XMPP: the server stream has version ${value.attrs.version ?? '(none)'}, so no stream features and no STARTTLS`);
+  if (value.attrs.version !== '1.0') {
+    d.notAdvertised(`the server stream has version ${value.attrs.version ?? '(none)'}, so no stream features and no <starttls/>`);
+    return null;
+  }
   const features = await readElement(d, 'the stream features');
   if (localName(features.name) !== 'features') throw new StartTlsError('PROTOCOL_ERROR', `XMPP: expected <stream:features>, got <${features.name}>`);
   return features;
@@ -62,11 +65,11 @@ export const xmpp: ProtocolHandler = {
   rfc: 'RFC 6120 5',
   async negotiate(d, options) {
     const features = await openStream(d, options);
-    const caps = featureList(features);
-    const starttls = features.children.find((c) => localName(c.name) === 'starttls' && (c.attrs.xmlns ?? TLS_NS) === TLS_NS);
-    if (!starttls) throw new StartTlsError('STARTTLS_NOT_OFFERED', 'XMPP: the stream features do not include <starttls/>; refusing to continue in plaintext');
+    const caps = features ? featureList(features) : [];
+    const starttls = features?.children.find((c) => localName(c.name) === 'starttls' && (c.attrs.xmlns ?? TLS_NS) === TLS_NS);
+    if (features && !starttls) d.notAdvertised('the stream features do not include <starttls/>');
     const cmd = `<starttls xmlns='${TLS_NS}'/>`;
-    await d.sendBytes(new TextEncoder().encode(cmd), cmd);
+    await d.sendStartTlsBytes(new TextEncoder().encode(cmd), cmd);
     const answer = await readElement(d, 'the answer to <starttls/>');
     const name = localName(answer.name);
     if (name === 'failure') throw new StartTlsError('STARTTLS_REFUSED', 'XMPP: the server answered <failure/> to <starttls/>');
@@ -75,6 +78,7 @@ export const xmpp: ProtocolHandler = {
   },
   async afterTls(d, options) {
     // RFC 6120 5.4.3.3: both sides start a fresh stream over TLS; the new features no longer offer STARTTLS.
-    return featureList(await openStream(d, options));
+    const features = await openStream(d, options);
+    return features ? featureList(features) : [];
   },
 };

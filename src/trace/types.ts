@@ -203,6 +203,11 @@ export interface PreambleEvent extends Base {
   /** Human-readable rendering (a text line, or a decoded binary packet). */
   text: string;
   note?: string;
+  /**
+   * On the client's STARTTLS command only: false when the server had not advertised the capability and the command
+   * was sent anyway (as `openssl s_client -starttls` does). Absent when it was advertised.
+   */
+  advertised?: false;
 }
 
 /** The engine paused (breakpoint) or resumed. */

@@ -121,6 +121,14 @@ describe('transcript and changes', () => {
     });
   });
 
+  it('the transcript says advertised: false when the STARTTLS command was sent unadvertised', () => {
+    const rec = new TraceRecorder();
+    rec.emit({ kind: 'preamble', protocol: 'SMTP', direction: 'server', bytes: '', text: '250 ok' });
+    rec.emit({ kind: 'preamble', protocol: 'SMTP', direction: 'client', bytes: '', text: 'STARTTLS', advertised: false });
+    expect(starttlsTranscript('smtp', rec.events, [], [])).toMatchObject({ advertised: false });
+    expect(starttlsTranscript('smtp', rec.events.slice(0, 1), [], [])).not.toHaveProperty('advertised');
+  });
+
   it('describes what TLS changed', () => {
     expect(describeChange(['A', 'STARTTLS'], ['A', 'AUTH PLAIN'])).toBe('capabilities after TLS: added AUTH PLAIN; removed STARTTLS');
     expect(describeChange(['A'], ['A'])).toBe('capabilities after TLS: unchanged');

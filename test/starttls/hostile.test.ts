@@ -182,9 +182,14 @@ describe('refused, missing and impossible STARTTLS', () => {
     expect(preambles(recorder.events).filter((e) => e.direction === 'client').map((e) => e.text)).toEqual(['FEAT', 'AUTH TLS']);
   });
 
-  it('FTP FEAT without AUTH TLS is STARTTLS_NOT_OFFERED', async () => {
-    server = await startScriptedServer({ onConnect: (c) => c.write('220 ready\r\n'), onLine: (_l, c) => c.write('211-Features:\r\n MDTM\r\n SIZE\r\n211 End\r\n') });
-    expect((await expectStartTlsError('ftp', server.port)).error.code).toBe('STARTTLS_NOT_OFFERED');
+  it('FTP FEAT without AUTH TLS: AUTH TLS is sent anyway (marked unadvertised); its refusal is STARTTLS_REFUSED', async () => {
+    server = await startScriptedServer({
+      onConnect: (c) => c.write('220 ready\r\n'),
+      onLine: (l, c) => c.write(l === 'FEAT' ? '211-Features:\r\n MDTM\r\n SIZE\r\n211 End\r\n' : '504 Security mechanism not understood\r\n'),
+    });
+    const { error, recorder } = await expectStartTlsError('ftp', server.port);
+    expect(error.code).toBe('STARTTLS_REFUSED');
+    expect(preambles(recorder.events).find((e) => e.text === 'AUTH TLS')).toMatchObject({ advertised: false });
   });
 
   it('NNTP STARTTLS answered 580 is refused', async () => {
@@ -200,9 +205,11 @@ describe('refused, missing and impossible STARTTLS', () => {
     expect((await expectStartTlsError('sieve', server.port)).error.code).toBe('STARTTLS_REFUSED');
   });
 
-  it('POP3 without STLS in CAPA is STARTTLS_NOT_OFFERED', async () => {
-    server = await startScriptedServer({ onConnect: (c) => c.write('+OK x\r\n'), onLine: (_l, c) => c.write('+OK\r\nUSER\r\n.\r\n') });
-    expect((await expectStartTlsError('pop3', server.port)).error.code).toBe('STARTTLS_NOT_OFFERED');
+  it('POP3 without STLS in CAPA: STLS is sent anyway (marked unadvertised); -ERR is STARTTLS_REFUSED', async () => {
+    server = await startScriptedServer({ onConnect: (c) => c.write('+OK x\r\n'), onLine: (l, c) => c.write(l === 'CAPA' ? '+OK\r\nUSER\r\n.\r\n' : '-ERR unknown command\r\n') });
+    const { error, recorder } = await expectStartTlsError('pop3', server.port);
+    expect(error.code).toBe('STARTTLS_REFUSED');
+    expect(preambles(recorder.events).find((e) => e.text === 'STLS')).toMatchObject({ advertised: false });
   });
 
   it('LDAP StartTLS answered unavailable is refused', async () => {
@@ -236,13 +243,20 @@ describe('refused, missing and impossible STARTTLS', () => {
     expect((await expectStartTlsError('xmpp', server.port)).error.code).toBe('PROTOCOL_ERROR');
   });
 
-  it('MySQL greeting without CLIENT_SSL is STARTTLS_NOT_OFFERED', async () => {
+  it('MySQL greeting without CLIENT_SSL: the SSL Request is sent anyway, marked unadvertised, with a note', async () => {
     const g = Buffer.from(mysqlGreeting());
     g[4 + 1 + 14 + 4 + 8 + 1 + 1] = 0x80; // capabilities low byte 2: drop CLIENT_SSL (0x0800)
     server = await startScriptedServer({ onConnect: (c) => c.write(g) });
-    const { error, recorder } = await expectStartTlsError('mysql', server.port);
-    expect(error.code).toBe('STARTTLS_NOT_OFFERED');
-    expect(preambles(recorder.events)[0].text).toMatch(/server version: 8\.0\.0-hostile/);
+    const recorder = new TraceRecorder();
+    const transport = await connectTransport(server.port);
+    const result = await runStartTls('mysql', transport, recorder.emit, { timeoutMs: 5000 });
+    await result.transport.close();
+    expect(result.advertised).toBe(false);
+    const lines = preambles(recorder.events);
+    expect(lines[0].text).toMatch(/server version: 8\.0\.0-hostile/);
+    expect(lines[1]).toMatchObject({ direction: 'client', advertised: false });
+    expect(lines[1].text).toMatch(/^SSL Request/);
+    expect(recorder.events.some((e) => e.kind === 'note' && /lacks the CLIENT_SSL capability flag: sending the command anyway/.test(e.text))).toBe(true);
   });
 
   it('MySQL ERR packet instead of a greeting is refused with its message', async () => {

@@ -65,11 +65,11 @@ describe('SMTP against Postfix without TLS', () => {
   });
   afterAll(() => server?.stop());
 
-  it('STARTTLS missing from EHLO is an error, not a plaintext fallback', async () => {
+  it('STARTTLS missing from EHLO: sent anyway, and the server\'s refusal is an error, not a plaintext fallback', async () => {
     const { error, recorder } = await expectStartTlsError('smtp', server.port);
-    expect(error.code).toBe('STARTTLS_NOT_OFFERED');
-    expect(preambles(recorder.events).some((e) => e.text === 'STARTTLS')).toBe(false);
-    expect(recorder.events.at(-1)).toMatchObject({ kind: 'error', code: 'STARTTLS_NOT_OFFERED' });
+    expect(error.code).toBe('STARTTLS_REFUSED');
+    expect(preambles(recorder.events).find((e) => e.text === 'STARTTLS')).toMatchObject({ direction: 'client', advertised: false });
+    expect(recorder.events.at(-1)).toMatchObject({ kind: 'error', code: 'STARTTLS_REFUSED' });
   });
 });
 

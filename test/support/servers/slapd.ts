@@ -4,7 +4,8 @@ import path from 'node:path';
 import { freePort, waitForPort } from '../net.ts';
 import { copyTls, spawnLogged, superviseServer, tempDir, type RunningServer, type TlsFiles } from '../process.ts';
 
-export async function startSlapd(tls: TlsFiles): Promise<RunningServer> {
+/** `extraConf`: more slapd.conf lines after the defaults, e.g. access rules. */
+export async function startSlapd(tls: TlsFiles, options: { extraConf?: string[] } = {}): Promise<RunningServer> {
   const dir = tempDir('slapd');
   const port = await freePort();
   const { tlsCert, tlsKey } = copyTls(tls, dir);
@@ -17,6 +18,7 @@ export async function startSlapd(tls: TlsFiles): Promise<RunningServer> {
       `argsfile ${dir}/slapd.args`,
       `TLSCertificateFile ${tlsCert}`,
       `TLSCertificateKeyFile ${tlsKey}`,
+      ...(options.extraConf ?? []),
       '',
     ].join('\n'),
   );
