@@ -178,7 +178,10 @@ function FieldsAndBytes({ fields, hex, label }: { fields: FieldNode[]; hex: stri
       </div>
       <div className="bytes-col">
         <HexDump hex={hex} highlight={range} label={label} onByte={(o) => selectField(pathForOffset(fields, o))} />
-        {sel && (
+      </div>
+      {/* A grid item of its own: when the panel is narrow it goes below the tree, so that neither the dump nor the
+          tree moves under the pointer when a click changes the selection. */}
+      {sel && (
           <div className="explain" data-testid="explain" aria-live="polite">
             <h3>{info?.title ?? sel.name}</h3>
             <p>
@@ -192,7 +195,6 @@ function FieldsAndBytes({ fields, hex, label }: { fields: FieldNode[]; hex: stri
             )}
           </div>
         )}
-      </div>
     </div>
   );
 }
