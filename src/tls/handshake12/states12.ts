@@ -6,11 +6,11 @@
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
 import { fail } from '../errors.ts';
-import type { ReceivedMessage } from '../handshake13/message-reader.ts';
-import type { ClientCertificate } from '../handshake13/options.ts';
-import { certificateSpki, createSigner } from '../handshake13/signatures.ts';
-import { makeKeyShare } from '../handshake13/client-hello.ts';
-import { certificateAlert, verifyChain } from '../handshake13/states.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
+import type { ClientCertificate } from '../handshake/options.ts';
+import { certificateSpki, createSigner } from '../handshake/signatures.ts';
+import { makeKeyShare } from '../handshake/key-share.ts';
+import { certificateAlert, verifyChain } from '../handshake/peer-certificate.ts';
 import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { ServerHello } from '../messages/handshake.ts';
@@ -23,7 +23,7 @@ import { GROUP_NAMES } from '../suites.ts';
 import { suite12ByCode } from '../suites12.ts';
 import type { Tls12Context } from './context12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
-import { KeySchedule12 } from './key-schedule12.ts';
+import { KeySchedule12 } from '../key-schedule/key-schedule12.ts';
 import { scheme12Algorithm } from './signatures12.ts';
 
 export interface State12 {

@@ -8,9 +8,9 @@ import { ExtensionType as X, extensionName, schemeName } from '../messages/const
 import { findExtension } from '../messages/extensions.ts';
 import type { CertificateRequest } from '../messages/handshake.ts';
 import type { Transcript } from '../transcript.ts';
-import { certificateVerifyContent, createSigner } from './signatures.ts';
-import type { HandshakeContext } from './context.ts';
-import type { ClientCertificate } from './options.ts';
+import { certificateVerifyContent, createSigner } from '../handshake/signatures.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
+import type { ClientCertificate } from '../handshake/options.ts';
 
 export type AuthPhase = 'handshake' | 'post-handshake';
 

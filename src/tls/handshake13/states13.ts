@@ -3,8 +3,8 @@
 // and names the next state.
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { KeySchedule13 } from '../key-schedule13.ts';
-import { TlsAlertError, alertError } from '../record/alerts.ts';
+import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import { alertError } from '../record/alerts.ts';
 import { fail } from '../errors.ts';
 import {
   DOWNGRADE_TLS11,
@@ -18,10 +18,11 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from './signatures.ts';
-import { sendSecondClientHello } from './client-hello.ts';
-import type { HandshakeContext } from './context.ts';
-import type { ReceivedMessage } from './message-reader.ts';
+import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
+import { sendSecondClientHello } from './client-hello13.ts';
+import { certificateAlert, verifyChain } from '../handshake/peer-certificate.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
 
 export interface State {
@@ -205,46 +206,6 @@ class ExpectCertificate implements State {
   }
 }
 
-/** Ask the verifier; emit 'cert-result'. A failure ends the handshake unless the user can still override it. */
-export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<void> {
-  const o = ctx.options;
-  const summary = ctx.summary.certificate;
-  let outcome;
-  if (!o.verifier) {
-    outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no certificate verifier is configured, so the server cannot be authenticated' } };
-  } else {
-    try {
-      // The engine emits the one 'cert-result' itself (it knows whether the failure is overridden).
-      const emit = (e: Parameters<typeof ctx.emit>[0]) => void (e.kind === 'cert-result' ? undefined : ctx.emit(e));
-      outcome = await o.verifier.verify({ chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()), emit });
-    } catch (e) {
-      outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
-    }
-  }
-  summary.outcome = outcome;
-  summary.verified = outcome.ok;
-  summary.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
-  const canOverride = !!o.insecure || !!o.breakpoints?.serverAuth;
-  summary.overridden = !outcome.ok && !!o.insecure;
-  ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(summary.overridden ? { overridden: true } : {}) });
-  if (!outcome.ok && !canOverride) throw certificateAlert(outcome.error!.code, outcome.error!.message);
-}
-
-/** The alert that best names a certificate failure (RFC 8446 §6.2). */
-export function certificateAlert(code: string, message: string): TlsAlertError {
-  const c = code.toUpperCase();
-  const alert = c.includes('EXPIRED') || c.includes('NOT_YET_VALID')
-    ? 'certificate_expired'
-    : c.includes('REVOKED')
-      ? 'certificate_revoked'
-      : c.includes('UNKNOWN_ISSUER') || c.includes('UNTRUSTED') || c.includes('SELF_SIGNED') || c.includes('NO_TRUST') || c.includes('ISSUER')
-        ? 'unknown_ca'
-        : c.includes('UNSUPPORTED')
-          ? 'unsupported_certificate'
-          : 'bad_certificate';
-  return alertError(alert, message, { code });
-}
-
 class ExpectCertificateVerify implements State {
   readonly name = 'ExpectCertificateVerify';
   constructor(private readonly leaf: Uint8Array) {}
@@ -325,7 +286,7 @@ class ExpectFinished implements State {
 async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
   if (ctx.ccsSent) return;
   ctx.ccsSent = true;
-  await ctx.channel.write(20, Uint8Array.of(1));
+  await ctx.channel.writeCompatibilityCcs();
 }
 
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
