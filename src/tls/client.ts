@@ -6,6 +6,7 @@ import type { Transport } from '../transport/types.ts';
 import { randomBytes } from './crypto/webcrypto.ts';
 import { TlsError, describeFailure } from './errors.ts';
 import { recordChannel, whenConnected } from './handshake/channel.ts';
+import { HandshakeDecoder } from './handshake/decoder.ts';
 import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from './handshake/context.ts';
 import { peerAlert, sendAlert, toEngineError } from './handshake/failure.ts';
 import { MessageReader, type ReceivedMessage } from './handshake/message-reader.ts';
@@ -71,7 +72,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   let tls12: Tls12Context | null = null;
   const started = o.clock();
   const channel = recordChannel(whenConnected(transport), emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
-  const reader = new MessageReader(channel, emit);
+  const reader = new MessageReader(channel, emit, new HandshakeDecoder());
   const watchdog = new Watchdog(o.timeoutMs, () => Date.now(), () => void channel.close());
   const ctx = new HandshakeContext(o, emit, channel, reader, new Transcript(null, emit), watchdog);
   emit({ kind: 'connection', phase: 'start', serverName: o.serverName });

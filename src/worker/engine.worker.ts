@@ -5,7 +5,7 @@ import type { TraceEvent } from '../trace/types.ts';
 import { WebSocketTransport } from '../transport/websocket.ts';
 import type { FromWorker, RunMode, ToWorker, ConnectRequest } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
-import { BRIDGE_SUBPROTOCOL } from './bridge.ts';
+import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {

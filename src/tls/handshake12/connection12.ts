@@ -9,7 +9,6 @@ import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.t
 import type { TlsSession } from '../handshake/options.ts';
 import { sendAlert, toEngineError } from '../handshake/failure.ts';
 import type { ServerHello } from '../messages/handshake.ts';
-import type { AnyMessage12 } from '../messages/tls12.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Transcript } from '../transcript.ts';
 import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
@@ -271,7 +270,7 @@ export class Tls12Connection {
       return;
     }
     const m = item as ReceivedMessage;
-    const msg = m.message as unknown as AnyMessage12;
+    const msg = m.message;
     if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
     if (!this.reneg.secure) {
       this.emit({ kind: 'note', text: 'HelloRequest declined with a no_renegotiation warning: the server lacks secure renegotiation (RFC 5746)' });

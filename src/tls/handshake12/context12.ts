@@ -5,8 +5,8 @@ import type { HandshakeContext } from '../handshake/context.ts';
 import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.ts';
 import { fail, TlsError } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
-import type { ClientHello, DecodedHandshake } from '../messages/handshake.ts';
-import { decodeHandshake12, encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
+import type { ClientHello } from '../messages/handshake.ts';
+import { encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Tls12Suite } from '../suites12.ts';
@@ -86,7 +86,7 @@ export class Tls12Context {
       renegotiations: reneg.handshakes,
       ticketReceived: false,
     };
-    base.reader.decode = (bytes) => decodeHandshake12(bytes, this.suite?.kx) as unknown as DecodedHandshake;
+    base.reader.decoder.useTls12(() => this.suite?.kx);
     base.reader.onChangeCipherSpec = (record) => this.onChangeCipherSpec(record);
     // RFC 5246 §7.2.2: a warning may be ignored; no_renegotiation still ends a renegotiation attempt (it is the answer).
     base.reader.toleratedWarning = (d) => d !== AlertDescription.no_renegotiation && d !== AlertDescription.user_canceled;
@@ -138,7 +138,7 @@ export class Tls12Context {
       if ('kind' in item && item.kind === 'close-notify') throw new TlsError('CLOSED', 'the server closed the connection (close_notify) during the handshake', { receivedAlert: 'close_notify' });
       const m = item as ReceivedMessage;
       // RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and never part of a transcript).
-      if (m.message.type === ('hello_request' as string)) {
+      if (m.message.type === 'hello_request') {
         this.emit({ kind: 'note', text: 'HelloRequest ignored: a handshake is already under way' });
         continue;
       }

@@ -34,13 +34,13 @@ export interface State12 {
 type Msg<T extends AnyMessage12['type']> = Extract<AnyMessage12, { type: T }>;
 
 function expect12<T extends AnyMessage12['type']>(m: ReceivedMessage, type: T, state: string): Msg<T> {
-  const msg = m.message as unknown as AnyMessage12;
+  const msg = m.message;
   if (msg.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
   return msg as Msg<T>;
 }
 
 /** Extensions a TLS 1.2 ServerHello may carry, each only if the client offered it (RFC 5246 §7.4.1.4). */
-const SERVER_HELLO_12 = [X.server_name, X.max_fragment_length, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
+const SERVER_HELLO_12: readonly number[] = [X.server_name, X.max_fragment_length, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
 
 /** Is this ServerHello a TLS 1.2 answer the client may accept? Throws for a downgrade the sentinel exposes. */
 export function selectsTls12(sh: ServerHello, offerTls12: boolean, offerTls13: boolean): boolean {
@@ -74,7 +74,7 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
   }
   if (sh.compressionMethod !== 0) throw fail.illegal('the server chose compression, which this client did not offer (and which leaks secrets: CRIME)');
   for (const e of sh.extensions) {
-    if (!SERVER_HELLO_12.includes(e.code as never)) {
+    if (!SERVER_HELLO_12.includes(e.code)) {
       throw fail.unsupportedExtension(`the TLS 1.2 ServerHello carries ${extensionName(e.code)}, which does not belong there or was not offered`);
     }
     if (!ctx.offered.has(e.code)) throw fail.unsupportedExtension(`the ServerHello carries ${extensionName(e.code)}, which the client did not offer`);
@@ -233,7 +233,7 @@ async function serverAuthBreakpoint(ctx: Tls12Context, detail: string): Promise<
 class ExpectCertificateRequestOrDone implements State12 {
   readonly name = 'ExpectCertificateRequestOrServerHelloDone';
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
-    const msg = m.message as unknown as AnyMessage12;
+    const msg = m.message;
     if (msg.type === 'certificate_request12') {
       const cr: CertificateRequest12 = msg;
       ctx.certificateRequest = cr;
@@ -353,7 +353,7 @@ async function sendFinished(ctx: Tls12Context): Promise<void> {
 class ExpectTicketOrFinished implements State12 {
   readonly name = 'ExpectNewSessionTicketOrChangeCipherSpec';
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
-    const msg = m.message as unknown as AnyMessage12;
+    const msg = m.message;
     if (msg.type === 'new_session_ticket12') {
       if (!ctx.ticketPromised) throw fail.unexpected('a NewSessionTicket without the session_ticket extension in the ServerHello');
       if (ctx.ccsReceived) throw fail.unexpected('the NewSessionTicket must come before the server\'s ChangeCipherSpec');
