@@ -4,7 +4,7 @@
 import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
-import { TlsError, decodeError, fail } from '../errors.ts';
+import { TlsError, decodeError, fail, receivedAlertCode } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import type { DecodedMessage } from '../messages/handshake.ts';
 import { AlertDescription, alertName } from '../record/alerts.ts';
@@ -170,7 +170,7 @@ export class MessageReader {
       throw new TlsError('USER_CANCELED', 'the server canceled the handshake (user_canceled)', { receivedAlert: name });
     }
     // In TLS 1.3 every alert but close_notify and user_canceled ends the connection, whatever its level.
-    throw new TlsError(name.toUpperCase(), `the server sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
+    throw new TlsError(receivedAlertCode(description), `the server sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
   }
 
   private takeBuffered(): ReceivedMessage | null {

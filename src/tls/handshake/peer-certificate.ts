@@ -1,7 +1,7 @@
 // The peer's certificate chain, checked the same way by both versions: ask the verifier, record the outcome in
 // the summary and the trace, and end the handshake with the alert that names the failure unless it may be overridden.
 import { toHex } from '../../util/bytes.ts';
-import { TlsAlertError, alertError } from '../record/alerts.ts';
+import { certificateFailure } from '../errors.ts';
 import type { HandshakeContext } from './context.ts';
 
 /** Ask the verifier; emit 'cert-result'. A failure ends the handshake unless the user can still override it. */
@@ -26,20 +26,5 @@ export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): P
   const canOverride = !!o.insecure || !!o.breakpoints?.serverAuth;
   summary.overridden = !outcome.ok && !!o.insecure;
   ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(summary.overridden ? { overridden: true } : {}) });
-  if (!outcome.ok && !canOverride) throw certificateAlert(outcome.error!.code, outcome.error!.message);
-}
-
-/** The alert that best names a certificate failure (RFC 8446 §6.2). */
-export function certificateAlert(code: string, message: string): TlsAlertError {
-  const c = code.toUpperCase();
-  const alert = c.includes('EXPIRED') || c.includes('NOT_YET_VALID')
-    ? 'certificate_expired'
-    : c.includes('REVOKED')
-      ? 'certificate_revoked'
-      : c.includes('UNKNOWN_ISSUER') || c.includes('UNTRUSTED') || c.includes('SELF_SIGNED') || c.includes('NO_TRUST') || c.includes('ISSUER')
-        ? 'unknown_ca'
-        : c.includes('UNSUPPORTED')
-          ? 'unsupported_certificate'
-          : 'bad_certificate';
-  return alertError(alert, message, { code });
+  if (!outcome.ok && !canOverride) throw certificateFailure(outcome.error!.code, outcome.error!.message);
 }

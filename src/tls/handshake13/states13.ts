@@ -4,8 +4,8 @@
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
-import { alertError } from '../record/alerts.ts';
-import { fail } from '../errors.ts';
+
+import { fail, tlsFailure, certificateFailure } from '../errors.ts';
 import {
   DOWNGRADE_TLS11,
   DOWNGRADE_TLS12,
@@ -20,7 +20,7 @@ import type { Certificate, CertificateRequest, ServerHello } from '../messages/h
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
 import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
-import { certificateAlert, verifyChain } from '../handshake/peer-certificate.ts';
+import { verifyChain } from '../handshake/peer-certificate.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
@@ -77,7 +77,7 @@ export class ExpectServerHello implements State {
       // A TLS 1.2-or-older answer. If a TLS 1.3 server marks it as a downgrade, someone tampered (RFC 8446 §4.1.3).
       const tail = sh.random.subarray(24);
       if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11)) {
-        throw alertError('illegal_parameter', `the ServerHello.random ends with the ${equalBytes(tail, DOWNGRADE_TLS12) ? 'TLS 1.2' : 'TLS 1.1'} downgrade sentinel: an attacker may be forcing an older version`, { code: 'DOWNGRADE_DETECTED' });
+        throw tlsFailure('DOWNGRADE_DETECTED', `the ServerHello.random ends with the ${equalBytes(tail, DOWNGRADE_TLS12) ? 'TLS 1.2' : 'TLS 1.1'} downgrade sentinel: an attacker may be forcing an older version`);
       }
       throw fail.version(`the server answered with ${sh.legacyVersion === 0x0303 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
     }
@@ -136,7 +136,7 @@ export class ExpectServerHello implements State {
     }
 
     const ks = findExtension(sh.extensions, X.key_share);
-    if (!ks?.share) throw alertError('missing_extension', 'the ServerHello has no key_share (this client only does (EC)DHE key exchange)', { code: 'MISSING_EXTENSION' });
+    if (!ks?.share) throw tlsFailure('MISSING_EXTENSION', 'the ServerHello has no key_share (this client only does (EC)DHE key exchange)');
     const ours = ctx.keyShares.get(ks.share.group);
     if (!ours) throw fail.illegal(`the server's key share is for ${groupName(ks.share.group)}, for which the client sent no key share`);
     ctx.summary.group = GROUP_NAMES[ks.share.group];
@@ -197,7 +197,7 @@ class ExpectCertificate implements State {
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
     const cert = expect(m, 'certificate', this.name) as Certificate;
     if (cert.context.length !== 0) throw fail.illegal('the server\'s Certificate must have an empty request context');
-    if (cert.entries.length === 0) throw alertError('decode_error', 'the server sent an empty certificate list', { code: 'DECODE_ERROR' });
+    if (cert.entries.length === 0) throw tlsFailure('DECODE_ERROR', 'the server sent an empty certificate list');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
@@ -220,7 +220,7 @@ class ExpectCertificateVerify implements State {
       spki = certificateSpki(this.leaf);
       keyInfo = describePublicKey(spki);
     } catch (e) {
-      throw alertError('bad_certificate', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+      throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
     }
     const algorithm = schemeAlgorithm(cv.scheme, keyInfo);
     if (typeof algorithm === 'string') throw fail.illegal(algorithm);
@@ -241,7 +241,7 @@ class ExpectCertificateVerify implements State {
       const cert = ctx.summary.certificate;
       const decision = await ctx.pause('server-auth', cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
       if (decision === 'abort') {
-        if (!cert.verified && !ctx.options.insecure) throw certificateAlert(cert.error!.code, cert.error!.message);
+        if (!cert.verified && !ctx.options.insecure) throw certificateFailure(cert.error!.code, cert.error!.message);
         throw fail.canceled('the user rejected the server after authentication');
       }
       if (!cert.verified) {
