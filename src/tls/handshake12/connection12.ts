@@ -190,7 +190,9 @@ export class Tls12Connection {
     if (this.failure) throw this.failure;
     if (this.closeSent || this.closeReceived || this.ended) throw new TlsError('CLOSED', 'the connection is closed');
     if (!this.reneg.secure) {
-      this.emit({ kind: 'note', text: 'renegotiation refused: the server did not show RFC 5746 secure renegotiation support' });
+      const reason = 'the server did not show RFC 5746 secure renegotiation support';
+      this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'client', refusedBy: 'client', reason });
+      this.emit({ kind: 'note', text: `renegotiation refused: ${reason}` });
       throw new TlsError('INSECURE_RENEGOTIATION', 'the server lacks secure renegotiation (RFC 5746): renegotiating would open the 2009 prefix-injection attack, so the client refuses');
     }
     try {
@@ -198,6 +200,7 @@ export class Tls12Connection {
     } catch (e) {
       if (declinedRenegotiation(e)) {
         this.base.setState('Connected');
+        this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'client', refusedBy: 'server', reason: 'warning no_renegotiation' });
         this.emit({ kind: 'note', text: 'the server declined to renegotiate (warning no_renegotiation): the connection continues with its current keys' });
       }
       throw e;
@@ -273,6 +276,7 @@ export class Tls12Connection {
     const msg = m.message;
     if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
     if (!this.reneg.secure) {
+      this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'server', refusedBy: 'client', reason: 'the server lacks secure renegotiation (RFC 5746)' });
       this.emit({ kind: 'note', text: 'HelloRequest declined with a no_renegotiation warning: the server lacks secure renegotiation (RFC 5746)' });
       await sendAlert(this.base.channel, this.base.emit, AlertDescription.no_renegotiation, 'warning');
       return;
@@ -319,7 +323,8 @@ export class Tls12Connection {
 
   private async renegotiateNow(by: 'client' | 'server'): Promise<void> {
     const n = this.reneg.handshakes;
-    this.emit({ kind: 'note', text: `renegotiation #${n} ${by === 'client' ? 'started by the client' : 'requested by the server (HelloRequest)'}: a new handshake inside the encrypted connection` });
+    // The ladder draws this as the divider before the second handshake.
+    this.emit({ kind: 'renegotiation', phase: 'started', number: n, by });
     this.base.setState(`Renegotiation #${n}`);
     const started = this.base.options.clock();
     const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => {
@@ -331,7 +336,9 @@ export class Tls12Connection {
     await runStates(ctx, new ExpectServerHello12());
     this.reneg.handshakes++;
     this.base.setState('Connected');
-    this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${this.base.options.clock() - started} ms: ${ctx.requireSuite().name}, new keys in both directions` });
+    const durationMs = this.base.options.clock() - started;
+    this.emit({ kind: 'renegotiation', phase: 'finished', number: n, by, cipherSuite: ctx.requireSuite().name, durationMs });
+    this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${durationMs} ms: ${ctx.requireSuite().name}, new keys in both directions` });
     this.finishHandshake(ctx);
   }
 
