@@ -5,13 +5,14 @@
 //   abbreviated: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -> ChangeCipherSpec, Finished
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
-import { fail, tlsFailure, certificateFailure } from '../errors.ts';
+import { fail, tlsFailure } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { ClientCertificate } from '../handshake/options.ts';
 import { certificateSpki, createSigner } from '../handshake/signatures.ts';
 import { makeKeyShare } from '../handshake/key-share.ts';
-import { verifyChain } from '../handshake/peer-certificate.ts';
-import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
+import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
+import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
+import { ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import type { AnyMessage12, Certificate12, CertificateRequest12, Finished12, NewSessionTicket12, ServerKeyExchange } from '../messages/tls12.ts';
@@ -45,12 +46,7 @@ const SERVER_HELLO_12: readonly number[] = [X.server_name, X.max_fragment_length
 /** Is this ServerHello a TLS 1.2 answer the client may accept? Throws for a downgrade the sentinel exposes. */
 export function selectsTls12(sh: ServerHello, offerTls12: boolean, offerTls13: boolean): boolean {
   if (!offerTls12 || findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== 0x0303) return false;
-  const tail = sh.random.subarray(24);
-  // RFC 8446 §4.1.3: a TLS 1.3 server that answers 1.2 to a 1.3-capable client marks its random; seeing it means
-  // someone in the middle removed TLS 1.3 from our offer.
-  if (offerTls13 && (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11))) {
-    throw tlsFailure('DOWNGRADE_DETECTED', 'the TLS 1.2 ServerHello.random ends with the downgrade sentinel "DOWNGRD": the server speaks TLS 1.3, so someone forced this connection down to TLS 1.2');
-  }
+  if (offerTls13) checkDowngradeSentinel(sh.random);
   return true;
 }
 
@@ -167,7 +163,7 @@ class ExpectCertificate12 implements State12 {
     const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
     if (info.type !== wanted) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`);
     if (suite.kx === 'RSA') {
-      await serverAuthBreakpoint(ctx, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
+      await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
       return new ExpectCertificateRequestOrDone();
     }
     return new ExpectServerKeyExchange();
@@ -209,24 +205,8 @@ class ExpectServerKeyExchange implements State12 {
     ctx.base.summary.signatureScheme = schemeName(ske.scheme);
     ctx.ske = ske;
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
-    await serverAuthBreakpoint(ctx, ctx.base.summary.certificate.verified ? 'certificate verified, key exchange signed' : `certificate not verified: ${ctx.base.summary.certificate.error?.code}`);
+    await serverAuthBreakpoint(ctx.base, ctx.base.summary.certificate.verified ? 'certificate verified, key exchange signed' : `certificate not verified: ${ctx.base.summary.certificate.error?.code}`);
     return new ExpectCertificateRequestOrDone();
-  }
-}
-
-/** Break on server authentication, as in TLS 1.3 (the caller may accept an unverified chain or abort). */
-async function serverAuthBreakpoint(ctx: Tls12Context, detail: string): Promise<void> {
-  const base = ctx.base;
-  if (!base.options.breakpoints?.serverAuth) return;
-  const cert = base.summary.certificate;
-  const decision = await base.pause('server-auth', detail);
-  if (decision === 'abort') {
-    if (!cert.verified && !base.options.insecure) throw certificateFailure(cert.error!.code, cert.error!.message);
-    throw fail.canceled('the user rejected the server after authentication');
-  }
-  if (!cert.verified) {
-    cert.overridden = true;
-    ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
   }
 }
 

@@ -5,10 +5,8 @@ import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
 
-import { fail, tlsFailure, certificateFailure } from '../errors.ts';
+import { fail, tlsFailure } from '../errors.ts';
 import {
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
   ExtensionType as X,
   ProtocolVersion,
   extensionName,
@@ -20,7 +18,8 @@ import type { Certificate, CertificateRequest, ServerHello } from '../messages/h
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
 import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
-import { verifyChain } from '../handshake/peer-certificate.ts';
+import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
+import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
@@ -74,11 +73,8 @@ export class ExpectServerHello implements State {
   private checkCommon(ctx: HandshakeContext, sh: ServerHello): void {
     const sv = findExtension(sh.extensions, X.supported_versions);
     if (!sv) {
-      // A TLS 1.2-or-older answer. If a TLS 1.3 server marks it as a downgrade, someone tampered (RFC 8446 §4.1.3).
-      const tail = sh.random.subarray(24);
-      if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11)) {
-        throw tlsFailure('DOWNGRADE_DETECTED', `the ServerHello.random ends with the ${equalBytes(tail, DOWNGRADE_TLS12) ? 'TLS 1.2' : 'TLS 1.1'} downgrade sentinel: an attacker may be forcing an older version`);
-      }
+      // A TLS 1.2-or-older answer: first, was it forced on us?
+      checkDowngradeSentinel(sh.random);
       throw fail.version(`the server answered with ${sh.legacyVersion === 0x0303 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
     }
     if (sv.selectedVersion !== ProtocolVersion.TLS13) throw fail.illegal(`the server selected version 0x${(sv.selectedVersion ?? 0).toString(16)}, which the client did not offer`);
@@ -237,18 +233,8 @@ class ExpectCertificateVerify implements State {
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
 
     // Break on server authentication: the chain is known and the server proved it holds the key.
-    if (ctx.options.breakpoints?.serverAuth) {
-      const cert = ctx.summary.certificate;
-      const decision = await ctx.pause('server-auth', cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
-      if (decision === 'abort') {
-        if (!cert.verified && !ctx.options.insecure) throw certificateFailure(cert.error!.code, cert.error!.message);
-        throw fail.canceled('the user rejected the server after authentication');
-      }
-      if (!cert.verified) {
-        cert.overridden = true;
-        ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
-      }
-    }
+    const cert = ctx.summary.certificate;
+    await serverAuthBreakpoint(ctx, cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
     return new ExpectFinished();
   }
 }
