@@ -223,6 +223,24 @@ const CODES: Record<Tls12Message['type'], number> = {
   new_session_ticket12: HT12.new_session_ticket,
 };
 
+/**
+ * The bytes of ServerECDHParams / ServerDHParams (RFC 8422 §5.4, RFC 5246 §7.4.3) from their fields: what a server
+ * signs and sends as ServerKeyExchange.params, laid out exactly as the reader above reads it.
+ */
+export function serverKeyExchangeParams(p: { kx: 'ECDHE'; group: number; publicKey: Uint8Array } | { kx: 'DHE'; dhP: Uint8Array; dhG: Uint8Array; dhYs: Uint8Array }): Uint8Array {
+  const w = new Writer();
+  if (p.kx === 'ECDHE') {
+    w.u8('curve_type', 3, 'ske.curve_type');
+    w.u16('named_curve', p.group, 'ske.named_curve', groupName);
+    w.opaque('public', 1, p.publicKey, 'ske.ec_public', showHex);
+  } else {
+    w.opaque('dh_p', 2, p.dhP, 'ske.dh_p', showHex);
+    w.opaque('dh_g', 2, p.dhG, 'ske.dh_g', showHex);
+    w.opaque('dh_Ys', 2, p.dhYs, 'ske.dh_ys', showHex);
+  }
+  return w.finish();
+}
+
 /** ClientHello and ServerHello have one layout for both versions: handshake.ts reads and writes them. */
 function asHello12(d: DecodedHandshake): Decoded12 {
   const m = d.message;
