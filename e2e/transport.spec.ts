@@ -4,7 +4,7 @@
 import { expect, test } from '@playwright/test';
 import WebSocket from 'ws';
 import { BridgeClosedError, MAX_FRAME_BYTES, WebSocketTransport, type WebSocketFactory, type WebSocketLike } from '../src/transport/websocket.ts';
-import { BRIDGE_SUBPROTOCOL } from '../src/worker/bridge.ts';
+import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
 
 function bridge(baseURL: string, query: string): { url: string; factory: WebSocketFactory } {
   const origin = new URL(baseURL).origin;

@@ -17,11 +17,12 @@ import type { LabEndpoints, Target } from './targets.ts';
 import { decideTarget } from './targets.ts';
 import type { AllowEntry } from './allowlist.ts';
 import { parseAllowlist } from './allowlist.ts';
+import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { relay } from './relay.ts';
 import type { BridgeStats } from './stats.ts';
 import { bump, newStats } from './stats.ts';
 
-export const BRIDGE_SUBPROTOCOL = 'tls-lens.bridge.v1';
+export { BRIDGE_SUBPROTOCOL };
 
 export interface BridgeLimits {
   /** Largest WebSocket message accepted (and sent). */

@@ -97,6 +97,9 @@ export function renderEvent(e: TraceEvent, opts: RenderOptions): string[] {
       return [paint('red', `✗ ${e.code}: ${e.message}`)];
     case 'note':
       return [paint('dim', `  · ${e.text}`)];
+    case 'renegotiation':
+      // Its end and a refusal come with a note in words; the start is shown here.
+      return e.phase === 'started' ? [paint('bold', `↻ renegotiation #${e.number} ${e.by === 'client' ? 'started by the client' : 'requested by the server (HelloRequest)'}`)] : [];
     case 'state':
     case 'preamble':
       return [];

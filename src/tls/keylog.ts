@@ -2,7 +2,9 @@
 // names the connection, the key-schedule events give the secrets. A saved trace therefore also gives a key log.
 // https://firefox-source-docs.mozilla.org/security/nss/legacy/key_log_format/
 import type { TraceEvent } from '../trace/types.ts';
-import { toHex } from '../util/bytes.ts';
+import { fromHex, toHex } from '../util/bytes.ts';
+import { HandshakeType } from './messages/constants.ts';
+import { decodeHandshake } from './messages/handshake.ts';
 
 const LABELS: Record<string, string> = {
   client_handshake_traffic_secret: 'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
@@ -13,10 +15,15 @@ const LABELS: Record<string, string> = {
   client_early_traffic_secret: 'CLIENT_EARLY_TRAFFIC_SECRET',
 };
 
-/** ClientHello.random: bytes 6..38 of the message (after type, length and legacy_version). */
+/** ClientHello.random, read by the codec from the message as recorded. */
 function clientRandom(e: TraceEvent): string | null {
-  if (e.kind !== 'handshake' || e.direction !== 'client' || e.msgType !== 1) return null;
-  return e.bytes.length >= 76 ? e.bytes.slice(12, 76) : null;
+  if (e.kind !== 'handshake' || e.direction !== 'client' || e.msgType !== HandshakeType.client_hello) return null;
+  try {
+    const { message } = decodeHandshake(fromHex(e.bytes));
+    return message.type === 'client_hello' ? toHex(message.random) : null;
+  } catch {
+    return null; // not a well-formed ClientHello: no connection to name
+  }
 }
 
 /** The key log lines for every connection in the trace, in order. */

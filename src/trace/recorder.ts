@@ -1,4 +1,5 @@
 // Collects trace events in order, stamps index/time/connection, and tells listeners.
+import { upgradeLegacyEvents } from './legacy.ts';
 import type { NewTraceEvent, TraceEvent, TraceFile } from './types.ts';
 
 /** How the engine layers report what they do. Returns the index the event received. */
@@ -50,5 +51,5 @@ export function parseTraceFile(text: string): TraceFile {
   file.events.forEach((e, i) => {
     if (!e || typeof e !== 'object' || typeof (e as TraceEvent).kind !== 'string') throw new Error(`event ${i} is malformed`);
   });
-  return file as TraceFile;
+  return { ...(file as TraceFile), events: upgradeLegacyEvents(file.events) };
 }

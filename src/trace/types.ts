@@ -233,7 +233,26 @@ export interface NoteEvent extends Base {
   text: string;
 }
 
+/**
+ * A TLS 1.2 renegotiation's milestones, for readers that act on them (the ladder's divider, the worker's
+ * "refused, connection still up" verdict). `number` counts renegotiations on this connection, from 1.
+ * 'refused': nobody renegotiated and the connection goes on (`refusedBy` said no, `reason` in words).
+ */
+export interface RenegotiationEvent extends Base {
+  kind: 'renegotiation';
+  phase: 'started' | 'finished' | 'refused';
+  number: number;
+  /** Who asked: the client, or the server with a HelloRequest. */
+  by: 'client' | 'server';
+  refusedBy?: 'client' | 'server';
+  reason?: string;
+  /** 'finished': the suite now in use and how long the handshake took. */
+  cipherSuite?: string;
+  durationMs?: number;
+}
+
 export type TraceEvent =
+  | RenegotiationEvent
   | ConnectionEvent
   | RecordEvent
   | HandshakeMessageEvent

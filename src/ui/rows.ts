@@ -69,12 +69,12 @@ export class RowBuilder {
         return { ...base, kind: 'cert', ok: e.ok, side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
       case 'error':
         return { ...base, kind: 'error', side: null, epoch: 'plaintext', label: `Error: ${e.message}` };
-      case 'note': {
-        // The TLS 1.2 engine opens each renegotiation with this note: it becomes a divider before the second handshake.
-        const reneg = /^renegotiation #(\d+) (started by the client|requested by the server)/.exec(e.text);
-        if (reneg) return { ...base, kind: 'renegotiation', side: null, epoch: 'application', label: `Renegotiation #${reneg[1]}: ${reneg[2]}` };
+      case 'note':
         return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: e.text };
-      }
+      case 'renegotiation':
+        // The start is the divider before the second handshake; its end and a refusal have their notes beside them.
+        if (e.phase !== 'started') return null;
+        return { ...base, kind: 'renegotiation', side: null, epoch: 'application', label: `Renegotiation #${e.number}: ${renegotiationStarter(e.by)}` };
       case 'connection':
         if (e.phase === 'closed') return { ...base, kind: 'connection', side: null, epoch: 'plaintext', label: `Connection closed${e.detail ? ': ' + e.detail : ''}` };
         if (e.phase === 'start') return { ...base, kind: 'connection', side: null, epoch: 'plaintext', label: `Connecting to ${e.target ?? e.serverName ?? 'server'}` };
@@ -83,6 +83,10 @@ export class RowBuilder {
         return null;
     }
   }
+}
+
+function renegotiationStarter(by: 'client' | 'server'): string {
+  return by === 'client' ? 'started by the client' : 'requested by the server';
 }
 
 export function buildRows(events: TraceEvent[]): Row[] {

@@ -5,7 +5,7 @@ import type { TraceEvent } from '../trace/types.ts';
 import { WebSocketTransport } from '../transport/websocket.ts';
 import type { FromWorker, RunMode, ToWorker, ConnectRequest } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
-import { BRIDGE_SUBPROTOCOL } from './bridge.ts';
+import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
@@ -88,15 +88,15 @@ async function connect(req: ConnectRequest) {
 /** A renegotiation runs beside the read loop (the engine shares its reader). A refusal — ours for a server
  * without RFC 5746, or the server's warning no_renegotiation — leaves the connection up; anything else ended it. */
 async function renegotiate(s: EngineSession) {
-  const errorsBefore = recorder?.events.filter((e) => e.kind === 'error').length ?? 0;
+  const eventsBefore = recorder?.events.length ?? 0;
   status('connected', 'renegotiating');
   try {
     await s.renegotiate();
     scope.postMessage({ type: 'summary', summary: s.summary });
     status('connected', 'renegotiation complete');
   } catch (e) {
-    const fatal = (recorder?.events.filter((ev) => ev.kind === 'error').length ?? 0) > errorsBefore;
-    if (fatal) fail(e as Error);
+    const refused = recorder?.events.slice(eventsBefore).some((ev) => ev.kind === 'renegotiation' && ev.phase === 'refused') ?? false;
+    if (!refused) fail(e as Error);
     else status('connected', plain(`renegotiation refused: ${(e as Error).message}`));
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
+import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByCode, suiteByName, type Tls13Suite } from '../../src/tls/suites.ts';

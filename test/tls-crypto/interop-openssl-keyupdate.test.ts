@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { concat, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
+import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByName } from '../../src/tls/suites.ts';

@@ -8,7 +8,7 @@ import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { digest, hmac } from '../../src/tls/crypto/hash.ts';
 import { deriveSecret, hkdfExtract } from '../../src/tls/crypto/hkdf.ts';
 import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
+import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { S3 } from './rfc8448.fixture.ts';
 
 const h = fromHex;

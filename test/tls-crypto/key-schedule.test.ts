@@ -6,7 +6,7 @@ import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { digest, hmac } from '../../src/tls/crypto/hash.ts';
 import { deriveSecret, hkdfExpand, hkdfExpandLabel, hkdfExtract, hkdfLabel } from '../../src/tls/crypto/hkdf.ts';
 import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13, KeyScheduleOrderError } from '../../src/tls/key-schedule13.ts';
+import { KeySchedule13, KeyScheduleOrderError } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { Transcript } from '../../src/tls/transcript.ts';
 import { S3, S4 } from './rfc8448.fixture.ts';
 

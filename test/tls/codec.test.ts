@@ -115,6 +115,26 @@ describe('codec', () => {
     expect(() => decodeHandshake(longer)).toThrow(TlsAlertError);
   });
 
+  it('an extension recognised but not allowed in its message is illegal_parameter, decided before its contents (RFC 8446 §4.2)', () => {
+    // key_share laid out as a ServerHello's KeyShareEntry (group, key) but sent in EncryptedExtensions: read with
+    // the ClientHello layout it would be a malformed vector (decode_error); its place alone decides.
+    const serverShape = Uint8Array.of(0x00, 0x1d, 0x00, 0x20, ...new Array(32).fill(7));
+    const ee = Uint8Array.of(8, 0, 0, serverShape.length + 6, 0, serverShape.length + 4, 0x00, 0x33, 0, serverShape.length, ...serverShape);
+    const err = (() => { try { decodeHandshake(ee); } catch (e) { return e; } })() as TlsAlertError;
+    expect(err).toBeInstanceOf(TlsAlertError);
+    expect(err.code).toBe('ILLEGAL_PARAMETER');
+    expect(err.alertName).toBe('illegal_parameter');
+    expect(err.message).toMatch(/EncryptedExtensions must not carry the key_share extension/);
+    // The same rule for every message with a TLS 1.3 layout: cookie in a NewSessionTicket, oid_filters in a ClientHello.
+    const nst = encodeHandshake({ type: 'new_session_ticket', lifetime: 1, ageAdd: 2, nonce: new Uint8Array(1), ticket: new Uint8Array(1), extensions: [{ code: 44, cookie: Uint8Array.of(1) }] });
+    expect(() => decodeHandshake(nst.bytes)).toThrow(expect.objectContaining({ code: 'ILLEGAL_PARAMETER' }));
+    const ch = encodeHandshake({ ...clientHello, extensions: [...clientHello.extensions, { code: 48, data: Uint8Array.of(0, 0) }] });
+    expect(() => decodeHandshake(ch.bytes)).toThrow(expect.objectContaining({ code: 'ILLEGAL_PARAMETER' }));
+    // Still allowed where the table puts them, and a TLS 1.2 ServerHello's older extensions (heartbeat) still decode.
+    const sh = encodeHandshake({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: 0x0303, random: new Uint8Array(32), sessionIdEcho: new Uint8Array(0), cipherSuite: 0xc02f, compressionMethod: 0, extensions: [{ code: 15, data: Uint8Array.of(1) }, { code: 51, share: { group: 0x1d, keyExchange: new Uint8Array(32) } }] });
+    expect(decodeHandshake(sh.bytes).message).toMatchObject({ type: 'server_hello', extensions: [{ code: 15 }, { code: 51 }] });
+  });
+
   it('fuzz: random and mutated messages only ever fail with TLS alerts', () => {
     const seeds = [encodeHandshake(clientHello).bytes, encodeHandshake({ type: 'certificate', context: new Uint8Array(0), entries: [{ certData: new Uint8Array(40), extensions: [] }] }).bytes];
     fc.assert(

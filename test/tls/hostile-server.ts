@@ -2,7 +2,7 @@
 // can be bent: wrong suite or group, bad signatures, bad Finished, messages out of order, odd record framing.
 import { concat } from '../../src/util/bytes.ts';
 import { generateKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule13.ts';
+import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { HRR_RANDOM, ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension, type Extension } from '../../src/tls/messages/extensions.ts';
 import { decodeHandshake, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from '../../src/tls/messages/handshake.ts';
@@ -10,7 +10,7 @@ import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { GROUP_NAMES, suiteByCode, type Tls13Suite } from '../../src/tls/suites.ts';
 import { Transcript } from '../../src/tls/transcript.ts';
-import { certificateVerifyContent, createSigner } from '../../src/tls/handshake13/signatures.ts';
+import { certificateVerifyContent, createSigner } from '../../src/tls/handshake/signatures.ts';
 import type { Transport } from '../../src/transport/types.ts';
 
 export interface Script {

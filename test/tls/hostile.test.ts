@@ -104,6 +104,18 @@ describe('hostile server', () => {
     expectFailure(r, 'UNSUPPORTED_EXTENSION', 'unsupported_extension');
   });
 
+  it('key_share in EncryptedExtensions (laid out as in a ServerHello) → illegal_parameter, not decode_error', async () => {
+    // Written as an unknown extension with a ServerHello-shaped KeyShareEntry body, then its type renamed key_share
+    // (bytes 6-7 of the EncryptedExtensions message) so that only its place can be judged.
+    const body = Uint8Array.of(0x00, 0x1d, 0x00, 0x20, ...new Array(32).fill(7));
+    const r = await handshake({
+      eeExtensions: [{ code: 0xfafa, data: body }],
+      mutate: (i, bytes) => (i === 1 ? Uint8Array.from([...bytes.subarray(0, 6), 0x00, 0x33, ...bytes.subarray(8)]) : bytes),
+    });
+    expectFailure(r, 'ILLEGAL_PARAMETER', 'illegal_parameter');
+    expect(r.error!.message).toMatch(/EncryptedExtensions must not carry the key_share extension/);
+  });
+
   it('a second HelloRetryRequest → unexpected_message', async () => {
     const r = await handshake({ hrr: { group: 0x18, twice: true } });
     expectFailure(r, 'UNEXPECTED_MESSAGE', 'unexpected_message');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { verifySignature, describePublicKey } from '../../src/crypto/signature.ts';
 import { digest } from '../../src/tls/crypto/hash.ts';
-import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../../src/tls/handshake13/signatures.ts';
+import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../../src/tls/handshake/signatures.ts';
 import { ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension } from '../../src/tls/messages/extensions.ts';
 import { decodeHandshake, encodeHandshake } from '../../src/tls/messages/handshake.ts';

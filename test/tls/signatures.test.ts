@@ -2,7 +2,7 @@ import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate } from '@peculiar/asn1-x509';
 import { describe, expect, it } from 'vitest';
 import { describePublicKey, ecdsaDerToRaw, verifySignature } from '../../src/crypto/signature.ts';
-import { certificateSpki, certificateVerifyContent, createSigner, ecdsaRawToDer, schemeAlgorithm } from '../../src/tls/handshake13/signatures.ts';
+import { certificateSpki, certificateVerifyContent, createSigner, ecdsaRawToDer, schemeAlgorithm } from '../../src/tls/handshake/signatures.ts';
 import { SignatureScheme as S } from '../../src/tls/messages/constants.ts';
 import { usePki } from '../support/pki.ts';
 

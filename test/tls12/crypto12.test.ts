@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { prf } from '../../src/tls/crypto/prf.ts';
 import { bigIntToBytes, bytesToBigInt, dheExchange, rsaExchange } from '../../src/tls/handshake12/key-exchange12.ts';
-import { certificateSpki } from '../../src/tls/handshake13/signatures.ts';
+import { certificateSpki } from '../../src/tls/handshake/signatures.ts';
 import { decodeHandshake12, encodeHandshake12, type Tls12Message } from '../../src/tls/messages/tls12.ts';
 import { Tls12AeadProtector } from '../../src/tls/record/tls12-aead-protector.ts';
 import { Tls12CbcProtector } from '../../src/tls/record/tls12-cbc-protector.ts';

@@ -3,8 +3,8 @@
 // ServerKeyExchange signature, missing renegotiation_info, unsolicited extensions, a downgrade sentinel.
 import { concat } from '../../src/util/bytes.ts';
 import { generateKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule12 } from '../../src/tls/handshake12/key-schedule12.ts';
-import { createSigner } from '../../src/tls/handshake13/signatures.ts';
+import { KeySchedule12 } from '../../src/tls/key-schedule/key-schedule12.ts';
+import { createSigner } from '../../src/tls/handshake/signatures.ts';
 import { DOWNGRADE_TLS12, ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension, type Extension } from '../../src/tls/messages/extensions.ts';
 import type { ClientHello } from '../../src/tls/messages/handshake.ts';

@@ -206,6 +206,9 @@ describe('TLS 1.2 against openssl s_server', () => {
     await conn.renegotiate();
     expect(conn.summary.tls12!.renegotiations).toBe(1);
     expect(rec.events.filter((e) => e.kind === 'handshake' && e.name === 'ClientHello').length).toBe(2);
+    // Typed milestones for the views (the ladder's divider, the worker's verdict): started, then finished.
+    const milestones = rec.events.filter((e) => e.kind === 'renegotiation').map((e) => e.kind === 'renegotiation' && `${e.phase} #${e.number} by ${e.by}`);
+    expect(milestones).toEqual(['started #1 by client', 'finished #1 by client']);
     await exchange(s, conn, 'r2');
     await conn.close();
   });
@@ -220,6 +223,7 @@ describe('TLS 1.2 against openssl s_server', () => {
     expect(rec.events.some((e) => e.kind === 'alert' && e.direction === 'server' && e.name === 'no_renegotiation')).toBe(true);
     // Refused politely: the connection goes on with its current keys.
     expect(rec.events.some((e) => e.kind === 'error')).toBe(false);
+    expect(rec.events.filter((e) => e.kind === 'renegotiation').map((e) => e.kind === 'renegotiation' && [e.phase, e.refusedBy])).toEqual([['started', undefined], ['refused', 'server']]);
     await exchange(s, conn, 'still-open');
     await conn.close();
   });

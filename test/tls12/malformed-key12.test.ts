@@ -3,7 +3,7 @@
 // in TLS 1.2 as in TLS 1.3.
 import { describe, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
-import { certificateSpki } from '../../src/tls/handshake13/signatures.ts';
+import { certificateSpki } from '../../src/tls/handshake/signatures.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import type { Transport } from '../../src/transport/types.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';

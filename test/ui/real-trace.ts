@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { connectTls } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
-import type { BreakInfo } from '../../src/tls/handshake13/options.ts';
+import type { BreakInfo } from '../../src/tls/handshake/options.ts';
 import type { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { makePki, recorder } from '../tls/helpers.ts';

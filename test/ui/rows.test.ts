@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RowBuilder, buildRows, normalBreakpoint, type Row } from '../../src/ui/rows.ts';
 import type { HandshakeMessageEvent, TraceEvent } from '../../src/trace/types.ts';
 import { recordRealTrace, type RealTrace } from './real-trace.ts';
+import { parseTraceFile } from '../../src/trace/recorder.ts';
 
 let trace: RealTrace;
 let rows: Row[];
@@ -98,6 +99,35 @@ describe('buildRows on a real TLS 1.3 trace', () => {
       const part = buildRows(trace.events.slice(0, k));
       expect(part).toEqual(rows.slice(0, part.length));
     }
+  });
+});
+
+describe('renegotiation rows', () => {
+  const at = (index: number) => ({ index, t: index, conn: 0 });
+  it('a typed renegotiation start is the divider; its end and a refusal add no row of their own', () => {
+    const events: TraceEvent[] = [
+      { ...at(0), kind: 'renegotiation', phase: 'started', number: 1, by: 'client' },
+      { ...at(1), kind: 'renegotiation', phase: 'finished', number: 1, by: 'client', cipherSuite: 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', durationMs: 5 },
+      { ...at(2), kind: 'renegotiation', phase: 'started', number: 2, by: 'server' },
+      { ...at(3), kind: 'renegotiation', phase: 'refused', number: 3, by: 'client', refusedBy: 'server', reason: 'warning no_renegotiation' },
+    ];
+    expect(buildRows(events).map((r) => [r.kind, r.label])).toEqual([
+      ['renegotiation', 'Renegotiation #1: started by the client'],
+      ['renegotiation', 'Renegotiation #2: requested by the server'],
+    ]);
+  });
+
+  it('a trace saved before the typed event (the start said in a note) still shows the divider', () => {
+    const old = { format: 'tls-lens-trace', version: 1, createdAt: '2026-01-01T00:00:00Z', events: [
+      { ...at(0), kind: 'note', text: 'renegotiation #1 requested by the server (HelloRequest): a new handshake inside the encrypted connection' },
+      { ...at(1), kind: 'note', text: 'renegotiation #1 complete in 12 ms: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, new keys in both directions' },
+    ] };
+    const events = parseTraceFile(JSON.stringify(old)).events;
+    expect(events[0]).toEqual({ ...at(0), kind: 'renegotiation', phase: 'started', number: 1, by: 'server' });
+    expect(buildRows(events).map((r) => [r.kind, r.label])).toEqual([
+      ['renegotiation', 'Renegotiation #1: requested by the server'],
+      ['note', 'renegotiation #1 complete in 12 ms: TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, new keys in both directions'],
+    ]);
   });
 });
 

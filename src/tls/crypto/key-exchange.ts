@@ -1,7 +1,8 @@
 // Ephemeral (EC)DHE key shares for TLS 1.3: X25519, P-256 and P-384 over WebCrypto.
 // Peer shares are validated before use; a bad one is an illegal_parameter alert (RFC 8446 §4.2.8).
+import { tlsFailure } from '../errors.ts';
 import { concat } from '../../util/bytes.ts';
-import { alertError } from '../record/alerts.ts';
+
 import { GROUPS, type GroupName } from '../suites.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
 
@@ -96,7 +97,7 @@ async function importPeerShare(group: GroupName, share: Uint8Array): Promise<Cry
 }
 
 function illegal(message: string, cause?: unknown) {
-  return alertError('illegal_parameter', message, { code: 'ILLEGAL_PARAMETER', cause });
+  return tlsFailure('ILLEGAL_PARAMETER', message, { cause });
 }
 
 // PKCS#8 PrivateKeyInfo for X25519 (RFC 8410): the fixed prefix is

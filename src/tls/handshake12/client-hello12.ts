@@ -3,7 +3,7 @@
 // encrypt_then_mac (RFC 7366) — either added to the TLS 1.3 ClientHello or as a ClientHello of their own
 // (TLS 1.2 only, and every renegotiation).
 import { concat } from '../../util/bytes.ts';
-import type { ResolvedOptions } from '../handshake13/context.ts';
+import type { ResolvedOptions } from '../handshake/context.ts';
 import { ExtensionType as X, ProtocolVersion } from '../messages/constants.ts';
 import type { Extension } from '../messages/extensions.ts';
 import type { ClientHello } from '../messages/handshake.ts';

@@ -2,17 +2,17 @@
 // renegotiation started by the client (renegotiate()) or by the server (HelloRequest), and the session kept for
 // resumption. The same public surface as the TLS 1.3 TlsConnection, so callers need not care which they got.
 import type { Emit } from '../../trace/recorder.ts';
-import { appDataEvent, writeAppData } from '../app-data-event.ts';
+import { appDataEvent, writeAppData } from '../handshake/app-data-event.ts';
 import { describeFailure, fail, TlsAlertError, TlsError } from '../errors.ts';
-import type { HandshakeContext, HandshakeSummary } from '../handshake13/context.ts';
-import type { OtherRecord, ReceivedMessage } from '../handshake13/message-reader.ts';
-import type { TlsSession } from '../handshake13/options.ts';
+import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts';
+import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.ts';
+import type { TlsSession } from '../handshake/options.ts';
+import { sendAlert, toEngineError } from '../handshake/failure.ts';
 import type { ServerHello } from '../messages/handshake.ts';
-import type { AnyMessage12 } from '../messages/tls12.ts';
-import { AlertDescription, alertName } from '../record/alerts.ts';
+import { AlertDescription } from '../record/alerts.ts';
 import type { Transcript } from '../transcript.ts';
 import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
-import { layerOf, Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
+import { Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
 import type { Tls12Session } from './session12.ts';
 import { ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
 
@@ -40,9 +40,9 @@ function freshReneg(): RenegotiationState {
 /** A TLS 1.2-only handshake from its own ClientHello. */
 export async function handshakeTls12Only(base: HandshakeContext, config: Tls12Config): Promise<Tls12Context> {
   const ctx = new Tls12Context(base, config, freshReneg(), null);
-  layerOf(base).legacyRecordVersion = 0x0301;
+  base.channel.setLegacyRecordVersion(0x0301);
   await sendClientHello12(ctx, null);
-  layerOf(base).legacyRecordVersion = 0x0303;
+  base.channel.setLegacyRecordVersion(0x0303);
   await runStates(ctx, new ExpectServerHello12());
   return ctx;
 }
@@ -78,15 +78,6 @@ function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
     alpn: ctx.base.summary.alpn,
     serverChain: ctx.serverChain,
   };
-}
-
-async function sendAlert(base: HandshakeContext, description: number, level: 'warning' | 'fatal'): Promise<void> {
-  try {
-    const records = await base.channel.write(21, Uint8Array.of(level === 'warning' ? 1 : 2, description));
-    base.emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description), record: records[0] });
-  } catch {
-    // The peer may be gone already.
-  }
 }
 
 /** A warning no_renegotiation is the server's polite "no" (RFC 5246 §7.2.2): the connection goes on. */
@@ -137,7 +128,7 @@ export class Tls12Connection {
     this.reneg.handshakes = 1;
     // The first handshake's watchdog is done: a breakpoint during a renegotiation must not restart it
     // (renegotiations have their own limit, withTimeout).
-    (base as { watchdog: { pause(): void; resume(): void } }).watchdog = { pause: () => undefined, resume: () => undefined };
+    base.retireWatchdog();
     this.finishHandshake(ctx);
   }
 
@@ -199,7 +190,9 @@ export class Tls12Connection {
     if (this.failure) throw this.failure;
     if (this.closeSent || this.closeReceived || this.ended) throw new TlsError('CLOSED', 'the connection is closed');
     if (!this.reneg.secure) {
-      this.emit({ kind: 'note', text: 'renegotiation refused: the server did not show RFC 5746 secure renegotiation support' });
+      const reason = 'the server did not show RFC 5746 secure renegotiation support';
+      this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'client', refusedBy: 'client', reason });
+      this.emit({ kind: 'note', text: `renegotiation refused: ${reason}` });
       throw new TlsError('INSECURE_RENEGOTIATION', 'the server lacks secure renegotiation (RFC 5746): renegotiating would open the 2009 prefix-injection attack, so the client refuses');
     }
     try {
@@ -207,6 +200,7 @@ export class Tls12Connection {
     } catch (e) {
       if (declinedRenegotiation(e)) {
         this.base.setState('Connected');
+        this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'client', refusedBy: 'server', reason: 'warning no_renegotiation' });
         this.emit({ kind: 'note', text: 'the server declined to renegotiate (warning no_renegotiation): the connection continues with its current keys' });
       }
       throw e;
@@ -216,7 +210,7 @@ export class Tls12Connection {
   async close(): Promise<void> {
     if (!this.closeSent) {
       this.closeSent = true;
-      await sendAlert(this.base, AlertDescription.close_notify, 'warning');
+      await sendAlert(this.base.channel, this.base.emit, AlertDescription.close_notify, 'warning');
     }
     await this.base.channel.close();
     this.emit({ kind: 'connection', phase: 'closed' });
@@ -274,16 +268,17 @@ export class Tls12Connection {
       this.closeReceived = true;
       if (!this.closeSent) {
         this.closeSent = true;
-        await sendAlert(this.base, AlertDescription.close_notify, 'warning');
+        await sendAlert(this.base.channel, this.base.emit, AlertDescription.close_notify, 'warning');
       }
       return;
     }
     const m = item as ReceivedMessage;
-    const msg = m.message as unknown as AnyMessage12;
+    const msg = m.message;
     if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
     if (!this.reneg.secure) {
+      this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'server', refusedBy: 'client', reason: 'the server lacks secure renegotiation (RFC 5746)' });
       this.emit({ kind: 'note', text: 'HelloRequest declined with a no_renegotiation warning: the server lacks secure renegotiation (RFC 5746)' });
-      await sendAlert(this.base, AlertDescription.no_renegotiation, 'warning');
+      await sendAlert(this.base.channel, this.base.emit, AlertDescription.no_renegotiation, 'warning');
       return;
     }
     // Not awaited: the handshake needs this reader loop for its own messages. A failure lands in this.failure.
@@ -328,7 +323,8 @@ export class Tls12Connection {
 
   private async renegotiateNow(by: 'client' | 'server'): Promise<void> {
     const n = this.reneg.handshakes;
-    this.emit({ kind: 'note', text: `renegotiation #${n} ${by === 'client' ? 'started by the client' : 'requested by the server (HelloRequest)'}: a new handshake inside the encrypted connection` });
+    // The ladder draws this as the divider before the second handshake.
+    this.emit({ kind: 'renegotiation', phase: 'started', number: n, by });
     this.base.setState(`Renegotiation #${n}`);
     const started = this.base.options.clock();
     const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => {
@@ -340,7 +336,9 @@ export class Tls12Connection {
     await runStates(ctx, new ExpectServerHello12());
     this.reneg.handshakes++;
     this.base.setState('Connected');
-    this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${this.base.options.clock() - started} ms: ${ctx.requireSuite().name}, new keys in both directions` });
+    const durationMs = this.base.options.clock() - started;
+    this.emit({ kind: 'renegotiation', phase: 'finished', number: n, by, cipherSuite: ctx.requireSuite().name, durationMs });
+    this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${durationMs} ms: ${ctx.requireSuite().name}, new keys in both directions` });
     this.finishHandshake(ctx);
   }
 
@@ -358,11 +356,11 @@ export class Tls12Connection {
    * closed; then every waiting read() and renegotiate() rejects with the same error. */
   private async failWith(e: unknown): Promise<TlsError | TlsAlertError> {
     if (this.failure) return this.failure;
-    const err = e instanceof TlsAlertError || e instanceof TlsError ? e : fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
+    const err = toEngineError(e);
     this.failure = err;
     if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
       this.closeSent = true;
-      await sendAlert(this.base, err.alert, 'fatal');
+      await sendAlert(this.base.channel, this.base.emit, err.alert, 'fatal');
     }
     const { code, message } = describeFailure(err);
     this.emit({ kind: 'error', code, message });

@@ -1,22 +1,21 @@
 // What the TLS 1.2 handshake states share. The options, trace, record channel, message reader, breakpoints and
 // summary come from the TLS 1.3 HandshakeContext (`base`), so both versions pause, trace and report alike.
-import type { ReceivedRecord } from '../handshake13/channel.ts';
-import type { HandshakeContext } from '../handshake13/context.ts';
-import type { OtherRecord, ReceivedMessage } from '../handshake13/message-reader.ts';
+import type { ReceivedRecord } from '../handshake/channel.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
+import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.ts';
 import { fail, TlsError } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
-import type { ClientHello, DecodedHandshake } from '../messages/handshake.ts';
-import { decodeHandshake12, encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
+import type { ClientHello } from '../messages/handshake.ts';
+import { encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
-import type { RecordLayer } from '../record/record-layer.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Tls12Suite } from '../suites12.ts';
 import { Transcript } from '../transcript.ts';
-import { KeySchedule12, type KeyBlock12 } from './key-schedule12.ts';
+import { KeySchedule12, type KeyBlock12 } from '../key-schedule/key-schedule12.ts';
 import type { Tls12Session } from './session12.ts';
 import type { Tls12Details } from './summary12.ts';
 import { toHex } from '../../util/bytes.ts';
-import { appDataEvent } from '../app-data-event.ts';
+import { appDataEvent } from '../handshake/app-data-event.ts';
 
 /** Per-connection settings of the TLS 1.2 client. */
 export interface Tls12Config {
@@ -33,13 +32,6 @@ export interface RenegotiationState {
   clientVerifyData: Uint8Array;
   serverVerifyData: Uint8Array;
   handshakes: number;
-}
-
-/** TLS 1.2 writes its ChangeCipherSpec and installs its own protectors on the record layer itself. */
-export function layerOf(base: HandshakeContext): RecordLayer {
-  const layer = (base.channel as { layer?: RecordLayer }).layer;
-  if (!layer) throw fail.internal('the record channel does not expose its record layer');
-  return layer;
 }
 
 export class Tls12Context {
@@ -94,7 +86,7 @@ export class Tls12Context {
       renegotiations: reneg.handshakes,
       ticketReceived: false,
     };
-    base.reader.decode = (bytes) => decodeHandshake12(bytes, this.suite?.kx) as unknown as DecodedHandshake;
+    base.reader.decoder.useTls12(() => this.suite?.kx);
     base.reader.onChangeCipherSpec = (record) => this.onChangeCipherSpec(record);
     // RFC 5246 §7.2.2: a warning may be ignored; no_renegotiation still ends a renegotiation attempt (it is the answer).
     base.reader.toleratedWarning = (d) => d !== AlertDescription.no_renegotiation && d !== AlertDescription.user_canceled;
@@ -102,9 +94,6 @@ export class Tls12Context {
 
   get emit() {
     return this.base.emit;
-  }
-  get layer(): RecordLayer {
-    return layerOf(this.base);
   }
   get isRenegotiation(): boolean {
     return this.reneg.handshakes > 0;
@@ -118,7 +107,7 @@ export class Tls12Context {
   /** Encode, send and trace one handshake message, and add it to the transcript. */
   async send(m: AnyMessage12): Promise<Uint8Array> {
     const encoded = encodeHandshake12(m);
-    const epoch = this.layer.writeEpoch;
+    const epoch = this.base.channel.writeEpoch;
     const records = await this.base.channel.write(ContentType.handshake, encoded.bytes);
     const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
     this.transcript.add(encoded.bytes, encoded.name, eventIndex);
@@ -128,8 +117,8 @@ export class Tls12Context {
 
   /** Our ChangeCipherSpec (protected by the current keys during a renegotiation), then the new write keys. */
   async sendChangeCipherSpec(next: RecordProtector): Promise<void> {
-    await this.layer.writeRecord(ContentType.change_cipher_spec, Uint8Array.of(1));
-    this.layer.setWriteProtector(next);
+    await this.base.channel.writeChangeCipherSpec();
+    this.base.channel.setWriteProtector(next);
     this.emit({ kind: 'note', text: `ChangeCipherSpec sent: the client now writes with ${next.cipherSuite}` });
   }
 
@@ -149,7 +138,7 @@ export class Tls12Context {
       if ('kind' in item && item.kind === 'close-notify') throw new TlsError('CLOSED', 'the server closed the connection (close_notify) during the handshake', { receivedAlert: 'close_notify' });
       const m = item as ReceivedMessage;
       // RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and never part of a transcript).
-      if (m.message.type === ('hello_request' as string)) {
+      if (m.message.type === 'hello_request') {
         this.emit({ kind: 'note', text: 'HelloRequest ignored: a handshake is already under way' });
         continue;
       }
@@ -162,7 +151,7 @@ export class Tls12Context {
     if (record.fragment.length !== 1 || record.fragment[0] !== 1) throw fail.unexpected('a malformed ChangeCipherSpec (it must be the single byte 1)');
     if (!this.ccsExpected || !this.pendingRead) throw fail.unexpected('a ChangeCipherSpec arrived where the handshake does not expect one');
     this.base.reader.assertAtMessageBoundary('at the server ChangeCipherSpec');
-    this.layer.setReadProtector(this.pendingRead);
+    this.base.channel.setReadProtector(this.pendingRead);
     this.emit({ kind: 'note', text: `ChangeCipherSpec received: the server now writes with ${this.pendingRead.cipherSuite}` });
     this.pendingRead = null;
     this.ccsExpected = false;

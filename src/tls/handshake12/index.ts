@@ -1,7 +1,7 @@
 // The TLS 1.2 client as the rest of the engine sees it: which versions to offer, and the entry points used by
 // connectTls (src/tls/client.ts).
 import { TlsError } from '../errors.ts';
-import type { TlsClientOptions } from '../handshake13/options.ts';
+import type { TlsClientOptions } from '../handshake/options.ts';
 import { suiteByCode, suiteByName } from '../suites.ts';
 import { DEFAULT_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from '../suites12.ts';
 import type { Tls12Config } from './context12.ts';

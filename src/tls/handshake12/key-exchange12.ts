@@ -3,10 +3,11 @@
 //  - DHE (RFC 5246 §8.1.2): finite-field Diffie-Hellman with native BigInt (WebCrypto has no DH);
 //  - static RSA (RFC 5246 §7.4.7.1): the client picks the secret and encrypts it to the server's certificate key
 //    with RSAES-PKCS1-v1_5 (not in WebCrypto: padding by hand, then m^e mod n). No forward secrecy.
+import { tlsFailure } from '../errors.ts';
 import { concat } from '../../util/bytes.ts';
 import { generateKeyShare, type KeyShare } from '../crypto/key-exchange.ts';
 import { bufferSource, subtle } from '../crypto/webcrypto.ts';
-import { alertError } from '../record/alerts.ts';
+
 import { GROUP_NAMES } from '../suites.ts';
 
 export interface ExchangeResult {
@@ -51,7 +52,7 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   return result;
 }
 
-const illegal = (m: string) => alertError('illegal_parameter', m, { code: 'ILLEGAL_PARAMETER' });
+const illegal = (m: string) => tlsFailure('ILLEGAL_PARAMETER', m);
 
 /** Smallest DH prime accepted: below 2048 bits (Logjam) the exchange is refused. */
 export const MIN_DH_BITS = 2048;
@@ -61,7 +62,7 @@ export function dheExchange(pBytes: Uint8Array, gBytes: Uint8Array, ysBytes: Uin
   const g = bytesToBigInt(gBytes);
   const ys = bytesToBigInt(ysBytes);
   const bits = p.toString(2).length;
-  if (bits < MIN_DH_BITS) throw alertError('insufficient_security', `the server's DH prime has ${bits} bits; at least ${MIN_DH_BITS} are required (Logjam)`, { code: 'WEAK_DH_GROUP' });
+  if (bits < MIN_DH_BITS) throw tlsFailure('WEAK_DH_GROUP', `the server's DH prime has ${bits} bits; at least ${MIN_DH_BITS} are required (Logjam)`);
   if ((p & 1n) === 0n) throw illegal('the DH modulus is even, so it is not a prime');
   if (g <= 1n || g >= p - 1n) throw illegal('the DH generator is out of range');
   if (ys <= 1n || ys >= p - 1n) throw illegal('the server\'s DH public value is out of range (1 < Ys < p-1)');
@@ -83,7 +84,7 @@ export async function rsaExchange(spki: Uint8Array, random: (n: number) => Uint8
     return { preMaster, clientPublic: pkcs1v15Encrypt(b64url(jwk.n!), b64url(jwk.e!), preMaster, random), group: 'RSA key transport' };
   } catch (e) {
     // A malformed or tiny RSA key in the server's certificate: the server's fault, not ours.
-    throw alertError('bad_certificate', `the server's RSA key cannot encrypt the premaster secret: ${(e as Error)?.message ?? String(e)}`, { code: 'BAD_CERTIFICATE' });
+    throw tlsFailure('BAD_CERTIFICATE', `the server's RSA key cannot encrypt the premaster secret: ${(e as Error)?.message ?? String(e)}`);
   }
 }
 

@@ -5,17 +5,18 @@
 //   abbreviated: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -> ChangeCipherSpec, Finished
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
-import { fail } from '../errors.ts';
-import type { ReceivedMessage } from '../handshake13/message-reader.ts';
-import type { ClientCertificate } from '../handshake13/options.ts';
-import { certificateSpki, createSigner } from '../handshake13/signatures.ts';
-import { makeKeyShare } from '../handshake13/client-hello.ts';
-import { certificateAlert, verifyChain } from '../handshake13/states.ts';
-import { DOWNGRADE_TLS11, DOWNGRADE_TLS12, ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
+import { fail, tlsFailure } from '../errors.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
+import type { ClientCertificate } from '../handshake/options.ts';
+import { certificateSpki, createSigner } from '../handshake/signatures.ts';
+import { makeKeyShare } from '../handshake/key-share.ts';
+import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
+import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
+import { ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import type { AnyMessage12, Certificate12, CertificateRequest12, Finished12, NewSessionTicket12, ServerKeyExchange } from '../messages/tls12.ts';
-import { alertError } from '../record/alerts.ts';
+
 import type { RecordProtector } from '../record/protector.ts';
 import { Tls12AeadProtector } from '../record/tls12-aead-protector.ts';
 import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
@@ -23,7 +24,7 @@ import { GROUP_NAMES } from '../suites.ts';
 import { suite12ByCode } from '../suites12.ts';
 import type { Tls12Context } from './context12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
-import { KeySchedule12 } from './key-schedule12.ts';
+import { KeySchedule12 } from '../key-schedule/key-schedule12.ts';
 import { scheme12Algorithm } from './signatures12.ts';
 
 export interface State12 {
@@ -34,23 +35,18 @@ export interface State12 {
 type Msg<T extends AnyMessage12['type']> = Extract<AnyMessage12, { type: T }>;
 
 function expect12<T extends AnyMessage12['type']>(m: ReceivedMessage, type: T, state: string): Msg<T> {
-  const msg = m.message as unknown as AnyMessage12;
+  const msg = m.message;
   if (msg.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
   return msg as Msg<T>;
 }
 
 /** Extensions a TLS 1.2 ServerHello may carry, each only if the client offered it (RFC 5246 §7.4.1.4). */
-const SERVER_HELLO_12 = [X.server_name, X.max_fragment_length, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
+const SERVER_HELLO_12: readonly number[] = [X.server_name, X.max_fragment_length, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
 
 /** Is this ServerHello a TLS 1.2 answer the client may accept? Throws for a downgrade the sentinel exposes. */
 export function selectsTls12(sh: ServerHello, offerTls12: boolean, offerTls13: boolean): boolean {
   if (!offerTls12 || findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== 0x0303) return false;
-  const tail = sh.random.subarray(24);
-  // RFC 8446 §4.1.3: a TLS 1.3 server that answers 1.2 to a 1.3-capable client marks its random; seeing it means
-  // someone in the middle removed TLS 1.3 from our offer.
-  if (offerTls13 && (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11))) {
-    throw alertError('illegal_parameter', 'the TLS 1.2 ServerHello.random ends with the downgrade sentinel "DOWNGRD": the server speaks TLS 1.3, so someone forced this connection down to TLS 1.2', { code: 'DOWNGRADE_DETECTED' });
-  }
+  if (offerTls13) checkDowngradeSentinel(sh.random);
   return true;
 }
 
@@ -74,7 +70,7 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
   }
   if (sh.compressionMethod !== 0) throw fail.illegal('the server chose compression, which this client did not offer (and which leaks secrets: CRIME)');
   for (const e of sh.extensions) {
-    if (!SERVER_HELLO_12.includes(e.code as never)) {
+    if (!SERVER_HELLO_12.includes(e.code)) {
       throw fail.unsupportedExtension(`the TLS 1.2 ServerHello carries ${extensionName(e.code)}, which does not belong there or was not offered`);
     }
     if (!ctx.offered.has(e.code)) throw fail.unsupportedExtension(`the ServerHello carries ${extensionName(e.code)}, which the client did not offer`);
@@ -98,11 +94,11 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
   const ri = findExtension(sh.extensions, X.renegotiation_info);
   if (ctx.isRenegotiation) {
     const expected = concat(ctx.reneg.clientVerifyData, ctx.reneg.serverVerifyData);
-    if (!ri) throw alertError('handshake_failure', 'the renegotiation ServerHello has no renegotiation_info: the server cannot prove this handshake continues the previous one (RFC 5746)', { code: 'INSECURE_RENEGOTIATION' });
-    if (!equalBytes(ri.data!, concat(Uint8Array.of(expected.length), expected))) throw alertError('handshake_failure', 'renegotiation_info does not hold client_verify_data || server_verify_data of the previous handshake (RFC 5746 §3.5)', { code: 'INSECURE_RENEGOTIATION' });
+    if (!ri) throw tlsFailure('INSECURE_RENEGOTIATION', 'the renegotiation ServerHello has no renegotiation_info: the server cannot prove this handshake continues the previous one (RFC 5746)');
+    if (!equalBytes(ri.data!, concat(Uint8Array.of(expected.length), expected))) throw tlsFailure('INSECURE_RENEGOTIATION', 'renegotiation_info does not hold client_verify_data || server_verify_data of the previous handshake (RFC 5746 §3.5)');
     ctx.emit({ kind: 'note', text: 'renegotiation_info checked: it carries both verify_data values of the previous handshake (RFC 5746)' });
   } else if (ri) {
-    if (!equalBytes(ri.data!, Uint8Array.of(0))) throw alertError('handshake_failure', 'the initial ServerHello\'s renegotiation_info must be empty (RFC 5746 §3.4)', { code: 'INSECURE_RENEGOTIATION' });
+    if (!equalBytes(ri.data!, Uint8Array.of(0))) throw tlsFailure('INSECURE_RENEGOTIATION', 'the initial ServerHello\'s renegotiation_info must be empty (RFC 5746 §3.4)');
     ctx.reneg.secure = true;
   } else {
     ctx.reneg.secure = false;
@@ -131,7 +127,7 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
   const echo = sh.sessionIdEcho;
   if (offered && echo.length > 0 && equalBytes(echo, ctx.clientHello.sessionId)) {
     if (sh.cipherSuite !== offered.cipherSuite) throw fail.illegal('the server resumed the session with a different cipher suite');
-    if (offered.extendedMasterSecret !== ctx.ems) throw alertError('handshake_failure', `the resumed session was made ${offered.extendedMasterSecret ? 'with' : 'without'} the extended master secret but this ServerHello ${ctx.ems ? 'has' : 'lacks'} it (RFC 7627 §5.3)`, { code: 'HANDSHAKE_FAILURE' });
+    if (offered.extendedMasterSecret !== ctx.ems) throw tlsFailure('HANDSHAKE_FAILURE', `the resumed session was made ${offered.extendedMasterSecret ? 'with' : 'without'} the extended master secret but this ServerHello ${ctx.ems ? 'has' : 'lacks'} it (RFC 7627 §5.3)`);
     ctx.resumed = true;
     base.summary.resumed = true;
     ctx.details.resumedBy = ctx.offeredBy;
@@ -152,12 +148,12 @@ class ExpectCertificate12 implements State12 {
   readonly name = 'ExpectCertificate (TLS 1.2)';
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
     const cert: Certificate12 = expect12(m, 'certificate12', this.name);
-    if (cert.chain.length === 0) throw alertError('decode_error', 'the server sent an empty certificate list', { code: 'DECODE_ERROR' });
+    if (cert.chain.length === 0) throw tlsFailure('DECODE_ERROR', 'the server sent an empty certificate list');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     // On a renegotiation the server must present the same certificate (guards the triple-handshake attack).
     const previous = ctx.base.summary.certificate.chain;
     if (ctx.isRenegotiation && previous.length && !equalBytes(previous[0], cert.chain[0])) {
-      throw alertError('bad_certificate', 'the server presented a different certificate during renegotiation', { code: 'CERTIFICATE_CHANGED' });
+      throw tlsFailure('CERTIFICATE_CHANGED', 'the server presented a different certificate during renegotiation');
     }
     ctx.serverChain = cert.chain;
     ctx.base.summary.certificate.chain = cert.chain;
@@ -165,9 +161,9 @@ class ExpectCertificate12 implements State12 {
     const suite = ctx.requireSuite();
     const { info } = leafKey(cert.chain[0]);
     const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
-    if (info.type !== wanted) throw alertError('unsupported_certificate', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`, { code: 'UNSUPPORTED_CERTIFICATE' });
+    if (info.type !== wanted) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`);
     if (suite.kx === 'RSA') {
-      await serverAuthBreakpoint(ctx, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
+      await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
       return new ExpectCertificateRequestOrDone();
     }
     return new ExpectServerKeyExchange();
@@ -181,7 +177,7 @@ function leafKey(der: Uint8Array): { spki: Uint8Array; info: ReturnType<typeof d
     // The DER walk finds the SubjectPublicKeyInfo's bytes; its contents can still be malformed.
     return { spki, info: describePublicKey(spki) };
   } catch (e) {
-    throw alertError('bad_certificate', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+    throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
   }
 }
 
@@ -205,35 +201,19 @@ class ExpectServerKeyExchange implements State12 {
       detail = (e as Error).message;
     }
     ctx.emit({ kind: 'signature', subject: 'ServerKeyExchange', scheme: schemeName(ske.scheme), signedContent: toHex(content), signature: toHex(ske.signature), ok, detail: detail ?? (ok ? 'client_random || server_random || params, signed with the certificate key' : 'the signature does not match the certificate\'s public key') });
-    if (!ok) throw alertError('decrypt_error', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`, { code: 'BAD_SERVER_KEY_EXCHANGE_SIGNATURE' });
+    if (!ok) throw tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
     ctx.base.summary.signatureScheme = schemeName(ske.scheme);
     ctx.ske = ske;
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
-    await serverAuthBreakpoint(ctx, ctx.base.summary.certificate.verified ? 'certificate verified, key exchange signed' : `certificate not verified: ${ctx.base.summary.certificate.error?.code}`);
+    await serverAuthBreakpoint(ctx.base, ctx.base.summary.certificate.verified ? 'certificate verified, key exchange signed' : `certificate not verified: ${ctx.base.summary.certificate.error?.code}`);
     return new ExpectCertificateRequestOrDone();
-  }
-}
-
-/** Break on server authentication, as in TLS 1.3 (the caller may accept an unverified chain or abort). */
-async function serverAuthBreakpoint(ctx: Tls12Context, detail: string): Promise<void> {
-  const base = ctx.base;
-  if (!base.options.breakpoints?.serverAuth) return;
-  const cert = base.summary.certificate;
-  const decision = await base.pause('server-auth', detail);
-  if (decision === 'abort') {
-    if (!cert.verified && !base.options.insecure) throw certificateAlert(cert.error!.code, cert.error!.message);
-    throw fail.canceled('the user rejected the server after authentication');
-  }
-  if (!cert.verified) {
-    cert.overridden = true;
-    ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
   }
 }
 
 class ExpectCertificateRequestOrDone implements State12 {
   readonly name = 'ExpectCertificateRequestOrServerHelloDone';
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
-    const msg = m.message as unknown as AnyMessage12;
+    const msg = m.message;
     if (msg.type === 'certificate_request12') {
       const cr: CertificateRequest12 = msg;
       ctx.certificateRequest = cr;
@@ -353,7 +333,7 @@ async function sendFinished(ctx: Tls12Context): Promise<void> {
 class ExpectTicketOrFinished implements State12 {
   readonly name = 'ExpectNewSessionTicketOrChangeCipherSpec';
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
-    const msg = m.message as unknown as AnyMessage12;
+    const msg = m.message;
     if (msg.type === 'new_session_ticket12') {
       if (!ctx.ticketPromised) throw fail.unexpected('a NewSessionTicket without the session_ticket extension in the ServerHello');
       if (ctx.ccsReceived) throw fail.unexpected('the NewSessionTicket must come before the server\'s ChangeCipherSpec');

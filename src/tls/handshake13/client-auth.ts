@@ -2,15 +2,15 @@
 // (configured, or chosen at the 'client-cert-request' breakpoint), then Certificate and, when one is sent,
 // CertificateVerify. Shared by the handshake (states.ts) and post-handshake authentication (post-handshake-auth.ts).
 import { toHex } from '../../util/bytes.ts';
-import { alertError } from '../record/alerts.ts';
-import { fail } from '../errors.ts';
+
+import { fail, tlsFailure } from '../errors.ts';
 import { ExtensionType as X, extensionName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { CertificateRequest } from '../messages/handshake.ts';
 import type { Transcript } from '../transcript.ts';
-import { certificateVerifyContent, createSigner } from './signatures.ts';
-import type { HandshakeContext } from './context.ts';
-import type { ClientCertificate } from './options.ts';
+import { certificateVerifyContent, createSigner } from '../handshake/signatures.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
+import type { ClientCertificate } from '../handshake/options.ts';
 
 export type AuthPhase = 'handshake' | 'post-handshake';
 
@@ -24,7 +24,7 @@ export function checkCertificateRequest(cr: CertificateRequest): void {
   for (const e of cr.extensions) {
     if (KNOWN_CODES.has(e.code) && !REQUEST_EXTENSIONS.includes(e.code)) throw fail.illegal(`CertificateRequest must not carry the ${extensionName(e.code)} extension`);
   }
-  if (!findExtension(cr.extensions, X.signature_algorithms)) throw alertError('missing_extension', 'the CertificateRequest has no signature_algorithms', { code: 'MISSING_EXTENSION' });
+  if (!findExtension(cr.extensions, X.signature_algorithms)) throw tlsFailure('MISSING_EXTENSION', 'the CertificateRequest has no signature_algorithms');
 }
 
 /** The configured certificate, unless the caller, paused at the breakpoint, supplies another or declines. */

@@ -8,9 +8,9 @@ import { ExtensionType as X } from '../messages/constants.ts';
 import type { CertificateRequest } from '../messages/handshake.ts';
 import { Transcript } from '../transcript.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
-import type { HandshakeContext } from './context.ts';
-import type { ReceivedMessage } from './message-reader.ts';
-import type { TlsClientOptions } from './options.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
+import type { TlsClientOptions } from '../handshake/options.ts';
 
 /** Whether the ClientHello offers post_handshake_auth: as asked, else when there is a certificate to give. */
 export function offersPostHandshakeAuth(o: Pick<TlsClientOptions, 'postHandshakeAuth' | 'clientCertificate' | 'breakpoints' | 'onBreak'>): boolean {

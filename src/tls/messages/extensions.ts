@@ -5,6 +5,7 @@ import type { Reader } from '../codec/reader.ts';
 import type { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
 import { ExtensionType as X, extensionName, groupName, versionName } from './constants.ts';
+import { misplacedExtension } from './extension-places.ts';
 import { showHex, showScheme } from './fields.ts';
 
 export type ExtensionContext =
@@ -72,6 +73,9 @@ function readExtension(r: Reader, ctx: ExtensionContext): Extension {
   let ext!: Extension;
   r.group('extension', undefined, () => {
     const code = r.u16('type', 'ext.type', (n) => `${extensionName(n)} (${n})`);
+    // Decided before the contents: a wrong message's layout would misread them and blame the bytes.
+    const misplaced = misplacedExtension(code, ctx);
+    if (misplaced) throw fail.illegal(misplaced);
     const len = r.u16('length', 'codec.length');
     const end = r.offset + len;
     if (len > r.remaining) throw decodeError(`${extensionName(code)} extension claims ${len} bytes but only ${r.remaining} remain`, r.offset);

@@ -96,13 +96,15 @@ export type HandshakeMessage =
   | EndOfEarlyData;
 
 /** A decoded message with its bytes and field tree, as the trace shows it. */
-export interface DecodedHandshake {
+export interface DecodedMessage<M> {
   msgType: number;
   name: string;
   bytes: Uint8Array;
   fields: FieldNode[];
-  message: HandshakeMessage;
+  message: M;
 }
+
+export type DecodedHandshake = DecodedMessage<HandshakeMessage>;
 
 
 // ---------- ClientHello ----------

@@ -8,7 +8,7 @@ import { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
 import type { KeyExchange12 } from '../suites12.ts';
 import { groupName, handshakeName } from './constants.ts';
-import { decodeHandshake, encodeHandshake, type ClientHello, type ServerHello } from './handshake.ts';
+import { decodeHandshake, encodeHandshake, type ClientHello, type DecodedHandshake, type DecodedMessage, type ServerHello } from './handshake.ts';
 import { readSchemeAndSignature, showHex, showScheme, writeSchemeAndSignature } from './fields.ts';
 
 export const HT12 = {
@@ -97,13 +97,7 @@ export type Tls12Message =
 
 export type AnyMessage12 = Tls12Message | ClientHello | ServerHello;
 
-export interface Decoded12 {
-  msgType: number;
-  name: string;
-  bytes: Uint8Array;
-  fields: FieldNode[];
-  message: AnyMessage12;
-}
+export type Decoded12 = DecodedMessage<AnyMessage12>;
 
 const CERT_TYPES: Record<number, string> = { 1: 'rsa_sign', 2: 'dss_sign', 3: 'rsa_fixed_dh', 4: 'dss_fixed_dh', 64: 'ecdsa_sign', 65: 'rsa_fixed_ecdh', 66: 'ecdsa_fixed_ecdh' };
 const showCertType = (n: number) => `${CERT_TYPES[n] ?? 'unknown'} (${n})`;
@@ -229,9 +223,34 @@ const CODES: Record<Tls12Message['type'], number> = {
   new_session_ticket12: HT12.new_session_ticket,
 };
 
+/**
+ * The bytes of ServerECDHParams / ServerDHParams (RFC 8422 §5.4, RFC 5246 §7.4.3) from their fields: what a server
+ * signs and sends as ServerKeyExchange.params, laid out exactly as the reader above reads it.
+ */
+export function serverKeyExchangeParams(p: { kx: 'ECDHE'; group: number; publicKey: Uint8Array } | { kx: 'DHE'; dhP: Uint8Array; dhG: Uint8Array; dhYs: Uint8Array }): Uint8Array {
+  const w = new Writer();
+  if (p.kx === 'ECDHE') {
+    w.u8('curve_type', 3, 'ske.curve_type');
+    w.u16('named_curve', p.group, 'ske.named_curve', groupName);
+    w.opaque('public', 1, p.publicKey, 'ske.ec_public', showHex);
+  } else {
+    w.opaque('dh_p', 2, p.dhP, 'ske.dh_p', showHex);
+    w.opaque('dh_g', 2, p.dhG, 'ske.dh_g', showHex);
+    w.opaque('dh_Ys', 2, p.dhYs, 'ske.dh_ys', showHex);
+  }
+  return w.finish();
+}
+
+/** ClientHello and ServerHello have one layout for both versions: handshake.ts reads and writes them. */
+function asHello12(d: DecodedHandshake): Decoded12 {
+  const m = d.message;
+  if (m.type !== 'client_hello' && m.type !== 'server_hello') throw fail.internal(`${d.name} decoded where a hello was expected`);
+  return { ...d, message: m };
+}
+
 /** Encode a TLS 1.2 message (or a ClientHello) with its 4-byte header. */
 export function encodeHandshake12(m: AnyMessage12): Decoded12 {
-  if (m.type === 'client_hello' || m.type === 'server_hello') return encodeHandshake(m) as unknown as Decoded12;
+  if (m.type === 'client_hello' || m.type === 'server_hello') return asHello12(encodeHandshake(m));
   const w = new Writer();
   const msgType = CODES[m.type];
   w.u8('msg_type', msgType, 'hs.msg_type', (n) => `${handshakeName12(n)} (${n})`);
@@ -244,7 +263,7 @@ export function encodeHandshake12(m: AnyMessage12): Decoded12 {
  * ClientKeyExchange, whose shape depends on it.
  */
 export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12): Decoded12 {
-  if (bytes[0] === HT12.client_hello || bytes[0] === HT12.server_hello) return decodeHandshake(bytes) as unknown as Decoded12;
+  if (bytes[0] === HT12.client_hello || bytes[0] === HT12.server_hello) return asHello12(decodeHandshake(bytes));
   const fields: FieldNode[] = [];
   const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message');
   const msgType = r.u8('msg_type', 'hs.msg_type', (n) => `${handshakeName12(n)} (${n})`);

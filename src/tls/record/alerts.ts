@@ -1,5 +1,7 @@
 // TLS alert descriptions (RFC 8446 §6, plus the TLS 1.2-era values it keeps as reserved) and the
-// one error type every TLS layer throws when the connection must end with an alert.
+// one error type every TLS layer throws when the connection must end with an alert (made by tlsFailure in
+// errors.ts, which takes the alert from the failure table).
+import type { TlsErrorCode } from '../failures.ts';
 
 /** Alert description codes by name. */
 export const AlertDescription = {
@@ -61,24 +63,19 @@ export const AlertLevel = { warning: 1, fatal: 2 } as const;
  */
 export class TlsAlertError extends Error {
   readonly alert: number;
-  readonly code: string;
+  readonly code: TlsErrorCode;
   /** True when the peer sent this alert; false when we detected the problem. */
   readonly received: boolean;
 
-  constructor(alert: number, message: string, options: { code?: string; received?: boolean; cause?: unknown } = {}) {
+  constructor(alert: number, message: string, options: { code: TlsErrorCode; received?: boolean; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TlsAlertError';
     this.alert = alert;
-    this.code = options.code ?? alertName(alert).toUpperCase();
+    this.code = options.code;
     this.received = options.received ?? false;
   }
 
   get alertName(): string {
     return alertName(this.alert);
   }
-}
-
-/** Shorthand: `alertError('decode_error', 'record header truncated')`. */
-export function alertError(name: AlertName, message: string, options: { code?: string; cause?: unknown } = {}): TlsAlertError {
-  return new TlsAlertError(AlertDescription[name], message, options);
 }

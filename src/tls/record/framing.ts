@@ -2,8 +2,9 @@
 // one chunk may hold many records, one record may span many chunks. Checks the 5-byte header
 // (known content type, plausible legacy version, length limit) before waiting for the body,
 // so a peer that is not speaking TLS fails fast with a clear message instead of a hang.
+import { tlsFailure } from '../errors.ts';
 import type { Transport } from '../../transport/types.ts';
-import { alertError } from './alerts.ts';
+
 import { RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType } from './content-types.ts';
 
 export interface RawRecord {
@@ -40,7 +41,7 @@ export class RecordReader {
   async next(maxFragment: number): Promise<RawRecord | null> {
     if (!(await this.fill(RECORD_HEADER_LENGTH))) {
       if (this.size === 0) return null;
-      throw alertError('decode_error', `the connection closed in the middle of a record header (${this.size} of 5 bytes received)`, { code: 'TRUNCATED_RECORD' });
+      throw tlsFailure('TRUNCATED_RECORD', `the connection closed in the middle of a record header (${this.size} of 5 bytes received)`);
     }
     const head = this.peek(RECORD_HEADER_LENGTH);
     const contentType = head[0];
@@ -48,11 +49,11 @@ export class RecordReader {
     const length = (head[3] << 8) | head[4];
     checkHeader(contentType, version, head);
     if (length > maxFragment) {
-      throw alertError('record_overflow', `a ${contentTypeName(contentType)} record of ${length} bytes exceeds the limit of ${maxFragment} bytes`, { code: 'RECORD_OVERFLOW' });
+      throw tlsFailure('RECORD_OVERFLOW', `a ${contentTypeName(contentType)} record of ${length} bytes exceeds the limit of ${maxFragment} bytes`);
     }
     const total = RECORD_HEADER_LENGTH + length;
     if (!(await this.fill(total))) {
-      throw alertError('decode_error', `the connection closed in the middle of a record (${this.size - RECORD_HEADER_LENGTH} of ${length} bytes received)`, { code: 'TRUNCATED_RECORD' });
+      throw tlsFailure('TRUNCATED_RECORD', `the connection closed in the middle of a record (${this.size - RECORD_HEADER_LENGTH} of ${length} bytes received)`);
     }
     const bytes = this.take(total);
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
@@ -128,13 +129,13 @@ export class RecordReader {
 
 function checkHeader(contentType: number, version: number, head: Uint8Array): void {
   if (!isKnownContentType(contentType)) {
-    throw alertError('unexpected_message', `the peer sent a record of unknown content type ${contentType}${notTlsHint(head)}`, { code: 'UNEXPECTED_MESSAGE' });
+    throw tlsFailure('UNEXPECTED_MESSAGE', `the peer sent a record of unknown content type ${contentType}${notTlsHint(head)}`);
   }
   // RFC 8446 §5.1: legacy_record_version is 0x0303, or 0x0301 on an initial ClientHello; TLS 1.0-1.2
   // peers (for the TLS 1.2 engine) use 0x0301-0x0303. Anything else is not a TLS 1.x record.
   if (version < 0x0301 || version > 0x0303) {
     const v = '0x' + version.toString(16).padStart(4, '0');
-    throw alertError('protocol_version', `the peer sent a record with version ${v}, not a TLS 1.x record version${notTlsHint(head)}`, { code: 'PROTOCOL_VERSION' });
+    throw tlsFailure('PROTOCOL_VERSION', `the peer sent a record with version ${v}, not a TLS 1.x record version${notTlsHint(head)}`);
   }
 }
 

@@ -1,5 +1,5 @@
-// Record protection as an interface, so that TLS 1.3 AEAD (tls13-protector.ts), and later the
-// TLS 1.2 AEAD (explicit nonce) and CBC (MAC-then-encrypt) schemes, plug into one record layer.
+// Record protection as an interface, so that TLS 1.3 AEAD (tls13-protector.ts), TLS 1.2 AEAD with its explicit
+// nonce (tls12-aead-protector.ts) and TLS 1.2 CBC, MAC-then-encrypt (tls12-cbc-protector.ts) plug into one record layer.
 // A protector owns its keys and its sequence number: installing a new one starts at seq 0.
 import type { Epoch } from '../../trace/types.ts';
 import type { RawRecord } from './framing.ts';

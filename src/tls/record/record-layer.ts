@@ -2,12 +2,13 @@
 // installed RecordProtector, fragments outgoing data, and reports every record to the trace
 // (wire bytes, header fields with byte spans, and for protected records the nonce, AAD, tag and
 // decrypted content). It knows nothing of which handshake message comes next.
+import { tlsFailure } from '../errors.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch, RecordEvent, Side } from '../../trace/types.ts';
 import type { Transport } from '../../transport/types.ts';
 import { lazyHex, lazyHexOfPart, lazyJoin } from '../../trace/lazy-hex.ts';
 import { concat, toHex } from '../../util/bytes.ts';
-import { alertError, TlsAlertError } from './alerts.ts';
+import { TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
 import type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from './protector.ts';
@@ -146,19 +147,19 @@ export class RecordLayer {
     if (!raw) return null;
     if (ahead && raw.fragment.length > limit) {
       // Taken ahead under other keys' limit: the same check reader.next() makes.
-      throw alertError('record_overflow', `a ${contentTypeName(raw.contentType)} record of ${raw.fragment.length} bytes exceeds the limit of ${limit} bytes`, { code: 'RECORD_OVERFLOW' });
+      throw tlsFailure('RECORD_OVERFLOW', `a ${contentTypeName(raw.contentType)} record of ${raw.fragment.length} bytes exceeds the limit of ${limit} bytes`);
     }
 
     if (!protector || protector.passesThroughUnprotected(raw.contentType)) {
       if (raw.fragment.length > this.maxReadPlaintext) {
-        throw alertError('record_overflow', `a plaintext record of ${raw.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
+        throw tlsFailure('RECORD_OVERFLOW', `a plaintext record of ${raw.fragment.length} bytes exceeds ${this.maxReadPlaintext}`);
       }
       const seq = this.plaintextReadSeq++;
       const epoch: Epoch = 'plaintext';
       const traced = this.recordEvent(this.peer, epoch, seq, raw.bytes, plaintextRecordFields(raw.bytes));
       const eventIndex = this.emit(traced.event);
       if (raw.fragment.length === 0 && raw.contentType !== ContentType.application_data) {
-        throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(raw.contentType)} record`, { code: 'EMPTY_RECORD' });
+        throw tlsFailure('EMPTY_RECORD', `the peer sent an empty ${contentTypeName(raw.contentType)} record`);
       }
       const fragmentHex = lazyHexOfPart(raw.fragment, raw.bytes, traced.hex);
       return { contentType: raw.contentType, fragment: Uint8Array.from(raw.fragment), epoch, eventIndex, seq, fragmentHex };
@@ -178,10 +179,10 @@ export class RecordLayer {
     const eventIndex = this.emit(traced.event);
     const fragmentHex = opened.details.plaintext === opened.fragment && traced.plaintextHex ? traced.plaintextHex : lazyHex(opened.fragment);
     if (opened.fragment.length > this.maxReadPlaintext) {
-      throw alertError('record_overflow', `a decrypted record of ${opened.fragment.length} bytes exceeds ${this.maxReadPlaintext}`, { code: 'RECORD_OVERFLOW' });
+      throw tlsFailure('RECORD_OVERFLOW', `a decrypted record of ${opened.fragment.length} bytes exceeds ${this.maxReadPlaintext}`);
     }
     if (opened.fragment.length === 0 && opened.contentType !== ContentType.application_data) {
-      throw alertError('unexpected_message', `the peer sent an empty ${contentTypeName(opened.contentType)} record`, { code: 'EMPTY_RECORD' });
+      throw tlsFailure('EMPTY_RECORD', `the peer sent an empty ${contentTypeName(opened.contentType)} record`);
     }
     this.decryptAhead(protector);
     return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, fragmentHex };
@@ -378,7 +379,7 @@ function checkedFragmentLength(n: number): number {
 
 function asAlert(e: unknown): TlsAlertError {
   if (e instanceof TlsAlertError) return e;
-  return alertError('internal_error', `record decryption failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, { code: 'INTERNAL_ERROR', cause: e });
+  return tlsFailure('INTERNAL_ERROR', `record decryption failed unexpectedly: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
 
 export type { RawRecord };

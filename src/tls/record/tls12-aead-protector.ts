@@ -3,11 +3,12 @@
 //     record (here the sequence number, as most implementations do);
 //   ChaCha20-Poly1305 (RFC 7905): nonce = 12-byte IV XOR the padded sequence number, nothing explicit on the wire;
 //   additional_data = seq_num(8) || type || version || plaintext length. The content type stays in the clear.
+import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat } from '../../util/bytes.ts';
 import { createAead, type Aead } from '../crypto/aead.ts';
 import type { Tls12Suite } from '../suites12.ts';
-import { alertError } from './alerts.ts';
+
 import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
@@ -86,7 +87,7 @@ export class Tls12AeadProtector implements RecordProtector {
   async decrypt(record: RawRecord): Promise<OpenedRecord> {
     const fragment = record.fragment;
     const seq = this.takeSeq();
-    const bad = () => alertError('bad_record_mac', `record ${seq} (${this.suite.name}) failed authentication: wrong keys, or the record was altered`, { code: 'BAD_RECORD_MAC' });
+    const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.suite.name}) failed authentication: wrong keys, or the record was altered`);
     if (fragment.length < this.explicitLength + 16) throw bad();
     const explicit = fragment.subarray(0, this.explicitLength);
     const nonce = this.explicitLength ? concat(this.iv, explicit) : this.nonce(seq).nonce;
@@ -94,7 +95,7 @@ export class Tls12AeadProtector implements RecordProtector {
     const aad = additionalData12(seq, record.contentType, sealed.length - 16);
     const opened = await this.aead.open(nonce, aad, sealed);
     if (!opened) throw bad();
-    if (opened.length > MAX_PLAINTEXT) throw alertError('record_overflow', `decrypted record of ${opened.length} bytes exceeds 2^14`, { code: 'RECORD_OVERFLOW' });
+    if (opened.length > MAX_PLAINTEXT) throw tlsFailure('RECORD_OVERFLOW', `decrypted record of ${opened.length} bytes exceeds 2^14`);
     const tagStart = sealed.length - 16;
     return {
       contentType: record.contentType,
@@ -117,7 +118,7 @@ export class Tls12AeadProtector implements RecordProtector {
   }
 
   private takeSeq(): bigint {
-    if (this.seq >= SEQ_LIMIT) throw alertError('internal_error', 'record sequence number exhausted: renegotiate or close', { code: 'SEQUENCE_OVERFLOW' });
+    if (this.seq >= SEQ_LIMIT) throw tlsFailure('SEQUENCE_OVERFLOW', 'record sequence number exhausted: renegotiate or close');
     return this.seq++;
   }
 }

@@ -4,12 +4,13 @@
 //     as Lucky 13; "constant-time-ish": JavaScript gives no real guarantee);
 //   encrypt-then-MAC (RFC 7366): IV || E(content || padding) || HMAC(seq || header' || IV || ciphertext), the MAC
 //     checked before anything is decrypted.
+import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat, equalBytes } from '../../util/bytes.ts';
 import { AES_BLOCK, createAesCbc, createHmac, type AesCbc, type Mac } from '../crypto/cbc.ts';
 import { randomBytes } from '../crypto/webcrypto.ts';
 import type { Tls12Suite } from '../suites12.ts';
-import { alertError } from './alerts.ts';
+
 import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
@@ -87,7 +88,7 @@ export class Tls12CbcProtector implements RecordProtector {
     const seq = this.seq++;
     const fragment = record.fragment;
     const macLength = this.mac.length;
-    const bad = () => alertError('bad_record_mac', `record ${seq} (${this.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`, { code: 'BAD_RECORD_MAC' });
+    const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`);
     if (this.encryptThenMac) {
       const encLength = fragment.length - macLength;
       if (encLength < 2 * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
@@ -136,7 +137,7 @@ export class Tls12CbcProtector implements RecordProtector {
   }
 
   private checkSize(content: Uint8Array): void {
-    if (content.length > MAX_PLAINTEXT) throw alertError('record_overflow', `decrypted record of ${content.length} bytes exceeds 2^14`, { code: 'RECORD_OVERFLOW' });
+    if (content.length > MAX_PLAINTEXT) throw tlsFailure('RECORD_OVERFLOW', `decrypted record of ${content.length} bytes exceeds 2^14`);
   }
 }
 

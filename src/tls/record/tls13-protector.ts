@@ -2,11 +2,12 @@
 //   nonce = write_iv XOR (64-bit sequence number, left-padded to the IV length)
 //   additional_data = the 5-byte record header (23, 0x0303, length of the encrypted record)
 //   TLSInnerPlaintext = content || content type || zero padding
+import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat } from '../../util/bytes.ts';
 import { createAead, type Aead, type AeadOptions } from '../crypto/aead.ts';
 import type { Tls13Suite } from '../suites.ts';
-import { alertError, alertName } from './alerts.ts';
+import { alertName } from './alerts.ts';
 import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKnownContentType } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
@@ -107,7 +108,7 @@ export class Tls13RecordProtector implements RecordProtector {
       const f = record.fragment;
       // Name a plaintext alert in the message: it is usually the real reason the peer gave up.
       const what = record.contentType === ContentType.alert && f.length === 2 ? ` (${f[0] === 2 ? 'fatal' : 'warning'} ${alertName(f[1])})` : '';
-      throw alertError('unexpected_message', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`, { code: 'UNEXPECTED_MESSAGE' });
+      throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`);
     }
     const fragment = record.fragment;
     const tagLength = this.aead.tagLength;
@@ -117,20 +118,20 @@ export class Tls13RecordProtector implements RecordProtector {
     // Too short to hold even the tag and the inner content type: it cannot authenticate.
     const opened = fragment.length > tagLength ? await this.aead.open(nonce, aad, fragment) : null;
     if (!opened) {
-      throw alertError('bad_record_mac', `record ${seq} (${this.epoch} keys, ${this.suite.name}) failed authentication: wrong keys, or the record was altered`, { code: 'BAD_RECORD_MAC' });
+      throw tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.epoch} keys, ${this.suite.name}) failed authentication: wrong keys, or the record was altered`);
     }
     if (opened.length > MAX_PLAINTEXT + 1) {
-      throw alertError('record_overflow', `decrypted record of ${opened.length} bytes exceeds 2^14 + 1`, { code: 'RECORD_OVERFLOW' });
+      throw tlsFailure('RECORD_OVERFLOW', `decrypted record of ${opened.length} bytes exceeds 2^14 + 1`);
     }
     // The content type is the last non-zero byte; everything after it is padding.
     let end = opened.length - 1;
     while (end >= 0 && opened[end] === 0) end--;
     if (end < 0) {
-      throw alertError('unexpected_message', 'a decrypted record holds only padding, no content type', { code: 'UNEXPECTED_MESSAGE' });
+      throw tlsFailure('UNEXPECTED_MESSAGE', 'a decrypted record holds only padding, no content type');
     }
     const contentType = opened[end];
     if (!isKnownContentType(contentType) || contentType === ContentType.change_cipher_spec) {
-      throw alertError('unexpected_message', `a decrypted record has inner content type ${contentTypeName(contentType)}`, { code: 'UNEXPECTED_MESSAGE' });
+      throw tlsFailure('UNEXPECTED_MESSAGE', `a decrypted record has inner content type ${contentTypeName(contentType)}`);
     }
     const plaintext = opened.subarray(0, end); // opened is ours alone (fresh from the AEAD)
     const tagStart = fragment.length - tagLength;
@@ -155,7 +156,7 @@ export class Tls13RecordProtector implements RecordProtector {
 
   private takeSeq(): bigint {
     // RFC 8446 §5.3: the sequence number must not wrap; a KeyUpdate (or closing) must come first.
-    if (this.seq >= SEQ_LIMIT) throw alertError('internal_error', 'record sequence number exhausted: the keys must be updated', { code: 'SEQUENCE_OVERFLOW' });
+    if (this.seq >= SEQ_LIMIT) throw tlsFailure('SEQUENCE_OVERFLOW', 'record sequence number exhausted: the keys must be updated');
     return this.seq++;
   }
 

@@ -3,7 +3,7 @@
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.ts';
 import { createAead, webCryptoHasChaCha } from '../../../src/tls/crypto/aead.ts';
 import { generateKeyShare, importKeyShare } from '../../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13 } from '../../../src/tls/key-schedule13.ts';
+import { KeySchedule13 } from '../../../src/tls/key-schedule/key-schedule13.ts';
 import { Tls13RecordProtector } from '../../../src/tls/record/tls13-protector.ts';
 import { suiteByCode } from '../../../src/tls/suites.ts';
 import { Transcript } from '../../../src/tls/transcript.ts';

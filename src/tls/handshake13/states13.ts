@@ -3,12 +3,10 @@
 // and names the next state.
 import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { KeySchedule13 } from '../key-schedule13.ts';
-import { TlsAlertError, alertError } from '../record/alerts.ts';
-import { fail } from '../errors.ts';
+import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+
+import { fail, tlsFailure } from '../errors.ts';
 import {
-  DOWNGRADE_TLS11,
-  DOWNGRADE_TLS12,
   ExtensionType as X,
   ProtocolVersion,
   extensionName,
@@ -18,10 +16,12 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from './signatures.ts';
-import { sendSecondClientHello } from './client-hello.ts';
-import type { HandshakeContext } from './context.ts';
-import type { ReceivedMessage } from './message-reader.ts';
+import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
+import { sendSecondClientHello } from './client-hello13.ts';
+import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
+import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
 
 export interface State {
@@ -73,11 +73,8 @@ export class ExpectServerHello implements State {
   private checkCommon(ctx: HandshakeContext, sh: ServerHello): void {
     const sv = findExtension(sh.extensions, X.supported_versions);
     if (!sv) {
-      // A TLS 1.2-or-older answer. If a TLS 1.3 server marks it as a downgrade, someone tampered (RFC 8446 §4.1.3).
-      const tail = sh.random.subarray(24);
-      if (equalBytes(tail, DOWNGRADE_TLS12) || equalBytes(tail, DOWNGRADE_TLS11)) {
-        throw alertError('illegal_parameter', `the ServerHello.random ends with the ${equalBytes(tail, DOWNGRADE_TLS12) ? 'TLS 1.2' : 'TLS 1.1'} downgrade sentinel: an attacker may be forcing an older version`, { code: 'DOWNGRADE_DETECTED' });
-      }
+      // A TLS 1.2-or-older answer: first, was it forced on us?
+      checkDowngradeSentinel(sh.random);
       throw fail.version(`the server answered with ${sh.legacyVersion === 0x0303 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
     }
     if (sv.selectedVersion !== ProtocolVersion.TLS13) throw fail.illegal(`the server selected version 0x${(sv.selectedVersion ?? 0).toString(16)}, which the client did not offer`);
@@ -135,7 +132,7 @@ export class ExpectServerHello implements State {
     }
 
     const ks = findExtension(sh.extensions, X.key_share);
-    if (!ks?.share) throw alertError('missing_extension', 'the ServerHello has no key_share (this client only does (EC)DHE key exchange)', { code: 'MISSING_EXTENSION' });
+    if (!ks?.share) throw tlsFailure('MISSING_EXTENSION', 'the ServerHello has no key_share (this client only does (EC)DHE key exchange)');
     const ours = ctx.keyShares.get(ks.share.group);
     if (!ours) throw fail.illegal(`the server's key share is for ${groupName(ks.share.group)}, for which the client sent no key share`);
     ctx.summary.group = GROUP_NAMES[ks.share.group];
@@ -196,53 +193,13 @@ class ExpectCertificate implements State {
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
     const cert = expect(m, 'certificate', this.name) as Certificate;
     if (cert.context.length !== 0) throw fail.illegal('the server\'s Certificate must have an empty request context');
-    if (cert.entries.length === 0) throw alertError('decode_error', 'the server sent an empty certificate list', { code: 'DECODE_ERROR' });
+    if (cert.entries.length === 0) throw tlsFailure('DECODE_ERROR', 'the server sent an empty certificate list');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
     await verifyChain(ctx, chain);
     return new ExpectCertificateVerify(chain[0]);
   }
-}
-
-/** Ask the verifier; emit 'cert-result'. A failure ends the handshake unless the user can still override it. */
-export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<void> {
-  const o = ctx.options;
-  const summary = ctx.summary.certificate;
-  let outcome;
-  if (!o.verifier) {
-    outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no certificate verifier is configured, so the server cannot be authenticated' } };
-  } else {
-    try {
-      // The engine emits the one 'cert-result' itself (it knows whether the failure is overridden).
-      const emit = (e: Parameters<typeof ctx.emit>[0]) => void (e.kind === 'cert-result' ? undefined : ctx.emit(e));
-      outcome = await o.verifier.verify({ chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()), emit });
-    } catch (e) {
-      outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
-    }
-  }
-  summary.outcome = outcome;
-  summary.verified = outcome.ok;
-  summary.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
-  const canOverride = !!o.insecure || !!o.breakpoints?.serverAuth;
-  summary.overridden = !outcome.ok && !!o.insecure;
-  ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(summary.overridden ? { overridden: true } : {}) });
-  if (!outcome.ok && !canOverride) throw certificateAlert(outcome.error!.code, outcome.error!.message);
-}
-
-/** The alert that best names a certificate failure (RFC 8446 §6.2). */
-export function certificateAlert(code: string, message: string): TlsAlertError {
-  const c = code.toUpperCase();
-  const alert = c.includes('EXPIRED') || c.includes('NOT_YET_VALID')
-    ? 'certificate_expired'
-    : c.includes('REVOKED')
-      ? 'certificate_revoked'
-      : c.includes('UNKNOWN_ISSUER') || c.includes('UNTRUSTED') || c.includes('SELF_SIGNED') || c.includes('NO_TRUST') || c.includes('ISSUER')
-        ? 'unknown_ca'
-        : c.includes('UNSUPPORTED')
-          ? 'unsupported_certificate'
-          : 'bad_certificate';
-  return alertError(alert, message, { code });
 }
 
 class ExpectCertificateVerify implements State {
@@ -259,7 +216,7 @@ class ExpectCertificateVerify implements State {
       spki = certificateSpki(this.leaf);
       keyInfo = describePublicKey(spki);
     } catch (e) {
-      throw alertError('bad_certificate', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`, { code: 'BAD_CERTIFICATE' });
+      throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
     }
     const algorithm = schemeAlgorithm(cv.scheme, keyInfo);
     if (typeof algorithm === 'string') throw fail.illegal(algorithm);
@@ -276,18 +233,8 @@ class ExpectCertificateVerify implements State {
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
 
     // Break on server authentication: the chain is known and the server proved it holds the key.
-    if (ctx.options.breakpoints?.serverAuth) {
-      const cert = ctx.summary.certificate;
-      const decision = await ctx.pause('server-auth', cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
-      if (decision === 'abort') {
-        if (!cert.verified && !ctx.options.insecure) throw certificateAlert(cert.error!.code, cert.error!.message);
-        throw fail.canceled('the user rejected the server after authentication');
-      }
-      if (!cert.verified) {
-        cert.overridden = true;
-        ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
-      }
-    }
+    const cert = ctx.summary.certificate;
+    await serverAuthBreakpoint(ctx, cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
     return new ExpectFinished();
   }
 }
@@ -325,7 +272,7 @@ class ExpectFinished implements State {
 async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
   if (ctx.ccsSent) return;
   ctx.ccsSent = true;
-  await ctx.channel.write(20, Uint8Array.of(1));
+  await ctx.channel.writeCompatibilityCcs();
 }
 
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */

@@ -3,7 +3,7 @@
 import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
 import type { KeyShare } from '../crypto/key-exchange.ts';
-import type { KeySchedule13 } from '../key-schedule13.ts';
+import type { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
 import { encodeHandshake, type CertificateRequest, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { Transcript } from '../transcript.ts';
@@ -81,7 +81,7 @@ export class HandshakeContext {
     readonly channel: RecordChannel,
     readonly reader: MessageReader,
     readonly transcript: Transcript,
-    readonly watchdog: { pause(): void; resume(): void },
+    private watchdog: { pause(): void; resume(): void },
   ) {
     this.summary = {
       version: 'TLSv1.3',
@@ -129,6 +129,11 @@ export class HandshakeContext {
     if (!this.options.breakpoints?.afterEachMessage) return;
     const decision = await this.pause('message', `after ${name} (event ${eventIndex})`);
     if (decision === 'abort') throw fail.canceled(`stopped by the user after ${name}`);
+  }
+
+  /** The handshake is over: later breakpoints (post-handshake, renegotiation) must not restart its time limit. */
+  retireWatchdog(): void {
+    this.watchdog = { pause: () => undefined, resume: () => undefined };
   }
 
   /** Emit a 'pause' event, wait for the caller's decision (the handshake timeout stops meanwhile). */

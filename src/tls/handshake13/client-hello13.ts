@@ -1,24 +1,14 @@
 // Building the ClientHello (RFC 8446 §4.1.2), and the second one after a HelloRetryRequest (§4.1.4):
 // same random and session id, one new key share, the cookie echoed, PSK binders recomputed.
-import { generateKeyShare, importKeyShare } from '../crypto/key-exchange.ts';
-import { KeySchedule13 } from '../key-schedule13.ts';
+import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
 import { ExtensionType as X, PskKeyExchangeMode, ProtocolVersion, DEFAULT_CERT_SIGNATURE_SCHEMES } from '../messages/constants.ts';
 import type { Extension } from '../messages/extensions.ts';
 import { encodeHandshake, truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
-import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import type { HandshakeContext } from './context.ts';
+import { suiteByCode } from '../suites.ts';
+import type { HandshakeContext } from '../handshake/context.ts';
 import { offersPostHandshakeAuth } from './post-handshake-auth.ts';
+import { makeKeyShare } from '../handshake/key-share.ts';
 import type { Tls12HelloParts } from '../handshake12/client-hello12.ts';
-
-const SCALAR_LENGTH: Record<string, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
-
-/** A key share for a group: from the injected random source when there is one, so runs can be replayed. */
-export async function makeKeyShare(ctx: HandshakeContext, groupCode: number) {
-  const name = GROUP_NAMES[groupCode];
-  const share = ctx.options.randomIsInjected ? await importKeyShare(name, ctx.options.random(SCALAR_LENGTH[name])) : await generateKeyShare(name);
-  ctx.keyShares.set(groupCode, share);
-  return share;
-}
 
 function isIpLiteral(name: string): boolean {
   return /^[0-9.]+$/.test(name) || name.includes(':');

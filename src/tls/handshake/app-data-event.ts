@@ -1,7 +1,7 @@
 // The trace event for application data, with its hex shared with the record event that carried it.
-import { lazyHex } from '../trace/lazy-hex.ts';
-import { toHex } from '../util/bytes.ts';
-import type { NewTraceEvent, Side } from '../trace/types.ts';
+import { lazyHex } from '../../trace/lazy-hex.ts';
+import { toHex } from '../../util/bytes.ts';
+import type { NewTraceEvent, Side } from '../../trace/types.ts';
 
 /** What a record channel gives for tracing data: the data's hex (lazy) and the first record's index. */
 export interface TracedData {

@@ -1,5 +1,7 @@
 // What the handshake needs from the record layer: read and write records, and switch keys.
 import type { Epoch } from '../../trace/types.ts';
+import { ContentType } from '../messages/constants.ts';
+import type { RecordProtector } from '../record/protector.ts';
 import type { Tls13Suite } from '../suites.ts';
 
 export interface ReceivedRecord {
@@ -22,6 +24,17 @@ export interface RecordChannel {
   /** Protect incoming / outgoing records from now on with keys for this suite. */
   setReadKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
   setWriteKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
+  /** Install a ready-made protector (TLS 1.2 derives its own from the key block); null goes back to plaintext. */
+  setReadProtector(protector: RecordProtector | null): void;
+  setWriteProtector(protector: RecordProtector | null): void;
+  /** The epoch records we send now belong to. */
+  readonly writeEpoch: Epoch;
+  /** TLS 1.3's middlebox-compatibility ChangeCipherSpec: always a plaintext record (RFC 8446 §5). */
+  writeCompatibilityCcs(): Promise<number>;
+  /** TLS 1.2's ChangeCipherSpec: a protocol message, protected by the current keys during a renegotiation. */
+  writeChangeCipherSpec(): Promise<number[]>;
+  /** The record version written in headers (0x0301 for a first ClientHello, for old middleboxes: RFC 8446 §5.1). */
+  setLegacyRecordVersion(version: number): void;
   /** Release the transport. */
   close(): Promise<void>;
 }
@@ -34,7 +47,7 @@ import type { Transport } from '../../transport/types.ts';
 import type { Emit } from '../../trace/recorder.ts';
 
 /** The record layer as the handshake sees it; transport failures become TlsError CLOSED. */
-export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number } = {}): RecordChannel & { layer: RecordLayer } {
+export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number } = {}): RecordChannel {
   const layer = new RecordLayer(transport, emit, { side: 'client', maxFragmentLength: opts.maxFragmentLength });
   const wrap = async <T>(p: Promise<T>): Promise<T> => {
     try {
@@ -48,9 +61,8 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     }
   };
   return {
-    layer,
     read: () => wrap(layer.readRecord()),
-    write: (type, data) => wrap(type === 20 ? layer.writeChangeCipherSpec().then((i) => [i]) : layer.writeRecord(type, data, { padding: opts.padding })),
+    write: (type, data) => wrap(layer.writeRecord(type, data, { padding: opts.padding })),
     writeTraced: (type, data) => wrap(layer.writeRecordTraced(type, data, { padding: opts.padding })),
     async setReadKeys(suite, keys, epoch) {
       layer.setReadProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
@@ -58,6 +70,14 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     async setWriteKeys(suite, keys, epoch) {
       layer.setWriteProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
     },
+    setReadProtector: (protector) => layer.setReadProtector(protector),
+    setWriteProtector: (protector) => layer.setWriteProtector(protector),
+    get writeEpoch() {
+      return layer.writeEpoch;
+    },
+    writeCompatibilityCcs: () => wrap(layer.writeChangeCipherSpec()),
+    writeChangeCipherSpec: () => wrap(layer.writeRecord(ContentType.change_cipher_spec, Uint8Array.of(1))),
+    setLegacyRecordVersion: (version) => void (layer.legacyRecordVersion = version),
     close: () => layer.close().catch(() => undefined),
   };
 }

@@ -3,10 +3,10 @@
 // Each stage needs the one before it; asking for a secret whose input does not exist yet throws
 // a KeyScheduleOrderError rather than silently deriving from zeros. Every derivation is reported
 // to the trace as a `kind: 'key'` event with its label, context, inputs and output.
-import type { Emit } from '../trace/recorder.ts';
-import { equalBytes, toHex } from '../util/bytes.ts';
-import { digest, hmac, hashLength, type HashName } from './crypto/hash.ts';
-import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from './crypto/hkdf.ts';
+import type { Emit } from '../../trace/recorder.ts';
+import { equalBytes, toHex } from '../../util/bytes.ts';
+import { digest, hmac, hashLength, type HashName } from '../crypto/hash.ts';
+import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../crypto/hkdf.ts';
 
 export class KeyScheduleOrderError extends Error {
   readonly code = 'KEY_SCHEDULE_ORDER';

@@ -4,16 +4,17 @@
 import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
-import { TlsError, decodeError, fail } from '../errors.ts';
+import { TlsError, decodeError, fail, receivedAlertCode } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
-import { decodeHandshake, type DecodedHandshake } from '../messages/handshake.ts';
+import type { DecodedMessage } from '../messages/handshake.ts';
 import { AlertDescription, alertName } from '../record/alerts.ts';
 import type { ReceivedRecord, RecordChannel } from './channel.ts';
+import type { AnyHandshakeMessage, HandshakeDecoder } from './decoder.ts';
 
 /** The largest handshake message accepted: certificate chains can be big, but not unbounded. */
 export const MAX_HANDSHAKE_MESSAGE = 1 << 17;
 
-export interface ReceivedMessage extends DecodedHandshake {
+export interface ReceivedMessage extends DecodedMessage<AnyHandshakeMessage> {
   eventIndex: number;
   epoch: Epoch;
   records: number[];
@@ -69,8 +70,6 @@ export class MessageReader {
   /** ChangeCipherSpec is dropped only between the first ClientHello and the server's Finished (RFC 8446 §5). */
   ccsAllowed = true;
   private ccsSeen = 0;
-  /** How a complete message is decoded: TLS 1.2 swaps in its own decoder after its ServerHello. */
-  decode: (bytes: Uint8Array) => DecodedHandshake = decodeHandshake;
   /** TLS 1.2: ChangeCipherSpec is a real protocol step; when set, every CCS record goes here instead. */
   onChangeCipherSpec: ((record: ReceivedRecord) => Promise<void>) | null = null;
   /** TLS 1.2: warning alerts that do not end the connection (set by the TLS 1.2 handshake). */
@@ -79,6 +78,8 @@ export class MessageReader {
   constructor(
     private readonly channel: RecordChannel,
     private readonly emit: Emit,
+    /** How a complete message is decoded (told by the TLS 1.2 handshake when that version is chosen). */
+    readonly decoder: HandshakeDecoder,
   ) {}
 
   /** True when part of a handshake message is waiting for its remaining bytes. */
@@ -169,7 +170,7 @@ export class MessageReader {
       throw new TlsError('USER_CANCELED', 'the server canceled the handshake (user_canceled)', { receivedAlert: name });
     }
     // In TLS 1.3 every alert but close_notify and user_canceled ends the connection, whatever its level.
-    throw new TlsError(name.toUpperCase(), `the server sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
+    throw new TlsError(receivedAlertCode(description), `the server sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
   }
 
   private takeBuffered(): ReceivedMessage | null {
@@ -183,9 +184,9 @@ export class MessageReader {
     const epoch = this.bufferEpoch;
     // The record that completed this message may carry the start of the next one.
     this.bufferRecords = this.buffer.length > 0 ? [records[records.length - 1]] : [];
-    let decoded: DecodedHandshake;
+    let decoded: DecodedMessage<AnyHandshakeMessage>;
     try {
-      decoded = this.decode(bytes);
+      decoded = this.decoder.decode(bytes);
     } catch (e) {
       this.emit({ kind: 'note', text: `undecodable handshake message (type ${bytes[0]}, ${bytes.length} bytes): ${toHex(bytes.subarray(0, 64))}${bytes.length > 64 ? '…' : ''}` });
       throw e;

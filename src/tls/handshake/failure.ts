@@ -1,0 +1,39 @@
+// Failing the same way in every version: anything thrown becomes an engine error with a code, our alert goes
+// out (when there is one to send), and a peer that hung up gets a last look for the alert that says why.
+import type { Emit } from '../../trace/recorder.ts';
+import { TlsError, fail } from '../errors.ts';
+import { ContentType } from '../messages/constants.ts';
+import { TlsAlertError, alertName } from '../record/alerts.ts';
+import type { RecordChannel } from './channel.ts';
+import type { MessageReader } from './message-reader.ts';
+
+/** Send an alert (and trace it). Best effort: the connection may already be gone. */
+export async function sendAlert(channel: RecordChannel, emit: Emit, description: number, level: 'warning' | 'fatal'): Promise<void> {
+  try {
+    const records = await channel.write(ContentType.alert, Uint8Array.of(level === 'warning' ? 1 : 2, description));
+    emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description), record: records[0] });
+  } catch {
+    // Nothing more to tell a peer we cannot reach.
+  }
+}
+
+/** Read what is left for an alert the peer sent before closing (bounded in time). */
+export async function peerAlert(reader: MessageReader): Promise<TlsError | null> {
+  const look = (async () => {
+    try {
+      for (let i = 0; i < 16; i++) if ((await reader.nextAny()) === null) return null;
+    } catch (e) {
+      if (e instanceof TlsError && e.receivedAlert) return e;
+    }
+    return null;
+  })();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 500)));
+  return Promise.race([look, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Anything thrown that is not ours becomes internal_error (still with an alert and a code). */
+export function toEngineError(e: unknown): TlsAlertError | TlsError {
+  if (e instanceof TlsAlertError || e instanceof TlsError) return e;
+  return fail.internal(`internal error: ${(e as Error)?.message ?? String(e)}`);
+}
