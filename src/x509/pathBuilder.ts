@@ -2,6 +2,7 @@
 // any trust anchor, matching subject to issuer and AKI to SKI, checking each link's signature
 // before following it, never repeating a certificate (or a subject+key pair) in one path, and
 // stopping after a fixed amount of work so that a hostile pool cannot take long.
+import { equalBytes } from '../util/bytes.ts';
 import { verifySignature } from '../crypto/signature.ts';
 import { classifySignatureAlgorithm } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
@@ -74,11 +75,6 @@ export interface LinkLogEntry {
 /** How many link attempts the log keeps. */
 export const LINK_LOG_LIMIT = 32;
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Non-self-issued intermediates in a path (the leaf and the anchor do not count). */
 export function countIntermediates(path: PathNode[]): number {
@@ -134,13 +130,13 @@ export async function buildPaths(
         return false;
       }
       out.work++;
-      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && sameBytes(p.cert.spki, cand.cert.spki)))) {
+      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && equalBytes(p.cert.spki, cand.cert.spki)))) {
         note(current, cand, 'in path already');
         continue;
       }
       const aki = current.authorityKeyId?.keyId;
       const ski = cand.cert.subjectKeyId;
-      if (aki && ski && !sameBytes(aki, ski)) {
+      if (aki && ski && !equalBytes(aki, ski)) {
         note(current, cand, 'key identifier differs');
         continue;
       }

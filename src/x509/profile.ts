@@ -1,12 +1,10 @@
 // Rules on one certificate's own encoding: RFC 5280 with the CA/B Forum profile.
+import { equalBytes } from '../util/bytes.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import { extensionName } from './certificate.ts';
 import { decodeAnySequence, decodeInfoAccess, EXT } from './extensions.ts';
 import { fail, pass, type Role, type Step } from './step.ts';
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
 
 /** RFC 5280 4.1.2.2: a positive INTEGER of at most 20 octets. */
 function serialProblem(serial: Uint8Array): string | undefined {
@@ -27,7 +25,7 @@ export function structureStep(c: DecodedCertificate, i: number, role: Role, isCa
   // A trust anchor is trusted as configured: some long-lived roots predate the serial rules.
   const serial = role === 'anchor' ? undefined : serialProblem(c.serial);
   if (serial) return fail(S, i, 'PROFILE_VIOLATION', serial);
-  if (!sameBytes(c.signatureAlgorithm, c.tbsSignatureAlgorithm)) {
+  if (!equalBytes(c.signatureAlgorithm, c.tbsSignatureAlgorithm)) {
     return fail(S, i, 'MALFORMED', 'the signed and unsigned signature algorithm fields differ', 'X509_V_ERR_SIGNATURE_ALGORITHM_MISMATCH');
   }
   if (c.issuer.rdns.length === 0) return fail(S, i, 'PROFILE_VIOLATION', 'the issuer name is empty', 'X509_V_ERR_ISSUER_NAME_EMPTY');
@@ -66,7 +64,7 @@ export function structureStep(c: DecodedCertificate, i: number, role: Role, isCa
   } else if (aki && profile) {
     if (!aki.keyId) return fail(S, i, 'PROFILE_VIOLATION', 'a root\'s authorityKeyIdentifier must hold a key identifier');
     if (aki.hasIssuer || aki.hasSerial) return fail(S, i, 'PROFILE_VIOLATION', 'a root\'s authorityKeyIdentifier must not name an issuer or serial');
-    if (c.selfIssued && c.subjectKeyId && !sameBytes(aki.keyId, c.subjectKeyId)) {
+    if (c.selfIssued && c.subjectKeyId && !equalBytes(aki.keyId, c.subjectKeyId)) {
       return fail(S, i, 'PROFILE_VIOLATION', 'a self-issued root\'s authority and subject key identifiers differ');
     }
   }
