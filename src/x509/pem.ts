@@ -15,7 +15,7 @@ export class CertificateInputError extends Error {
 const BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/g;
 
 /** Decode base64 strictly (whitespace allowed), without Node's Buffer so it runs in the browser too. */
-function base64Decode(text: string, offset: number): Uint8Array {
+export function base64Decode(text: string, offset: number): Uint8Array {
   const clean = text.replace(/[\r\n\t ]/g, '');
   if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) {
     throw new CertificateInputError('the PEM block does not hold valid base64', offset);

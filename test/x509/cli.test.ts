@@ -1,8 +1,8 @@
 // `tls-lens verify` as a user runs it: a real process, files on disk, exit codes, JSON and text output.
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -108,6 +108,23 @@ describe('tls-lens verify', () => {
     const r = await verify(['--leaf', file('fullchain.pem'), ...TIME, '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).error.code).toBe('UNKNOWN_ISSUER');
+  });
+
+  it('reads a PKCS#7 bundle and a PEM bundle in any order, and names a private key in the input', async () => {
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl('crl2pkcs7', '-nocrl', '-certfile', 'inter.pem', '-certfile', 'leaf.pem', '-outform', 'DER', '-out', 'chain.p7b');
+    const p7b = await verify(['--leaf', file('chain.p7b'), '--roots', file('root.pem'), '--name', 'example.com', '--json', ...TIME]);
+    expect(p7b.code).toBe(0);
+    expect(JSON.parse(p7b.stdout).path.map((p: { subject: string }) => p.subject)).toEqual(['CN=example.com', 'CN=Test Intermediate', 'CN=Test Root']);
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'key.pem');
+    writeFileSync(file('reversed.pem'), `our chain:\n${readFileSync(file('inter.pem'), 'utf8')}${readFileSync(file('key.pem'), 'utf8')}${readFileSync(file('leaf.pem'), 'utf8')}`);
+    const reversed = await verify(['--leaf', file('reversed.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME]);
+    expect(reversed.code).toBe(0);
+    expect(reversed.stderr).toMatch(/warning: leaf file .*reversed\.pem": block 2 \("PRIVATE KEY"\) is a private key, not a certificate/);
+    writeFileSync(file('cut.pem'), readFileSync(file('leaf.pem'), 'utf8').slice(0, 200));
+    const cut = await verify(['--leaf', file('cut.pem')]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/leaf file .*cut\.pem", block 1: the "CERTIFICATE" block has no "-----END CERTIFICATE-----" line: the text is cut short \(at byte 0\)/);
   });
 
   it('gives a clear message and exit 2 for bad input', async () => {
