@@ -1,11 +1,14 @@
 // `tls-lens limbo < limbo.json > results.json`: run the x509-limbo suite, write its results format.
 import { readFileSync } from 'node:fs';
 import { LimboRunner, type LimboResult, type LimboTestcase } from '../x509/limbo.ts';
+import type { ProfileName } from '../x509/profile.ts';
 
-const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] < limbo.json > results.json
+const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] [--profile NAME] < limbo.json > results.json
 
 Runs every x509-limbo testcase through TLS Lens's verifier and prints the suite's results JSON.
-Progress and a summary go to stderr.
+Progress and a summary go to stderr. A case whose features ask for a profile runs under it
+(pedantic-webpki-eku: strict CA/B; pedantic-rfc5280, rfc5280-incompatible-with-webpki: plain RFC 5280).
+  --profile NAME  run every case under one profile: browser, cabf or rfc5280
   --strict-cn   validate with the strict CA/B profile: a leaf's subject CN must be one of its
                 subjectAltName entries (BR 7.1.4.3). The suite's webpki cases ask for this while
                 384 bettertls cases expect such leaves to pass: no single setting meets both.
@@ -24,6 +27,7 @@ export async function run(args: string[]): Promise<number> {
   let input: string | undefined;
   let timeout = 10_000;
   let commonNameInSan = false;
+  let profile: ProfileName | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--help' || a === '-h') {
@@ -32,6 +36,14 @@ export async function run(args: string[]): Promise<number> {
     } else if (a === '--input') input = args[++i];
     else if (a === '--timeout') timeout = Number(args[++i]);
     else if (a === '--strict-cn') commonNameInSan = true;
+    else if (a === '--profile') {
+      const v = args[++i];
+      if (v !== 'browser' && v !== 'cabf' && v !== 'rfc5280') {
+        process.stderr.write(`tls-lens limbo: --profile must be browser, cabf or rfc5280, not "${v}"\n`);
+        return 2;
+      }
+      profile = v;
+    }
     else {
       process.stderr.write(`tls-lens limbo: unknown option '${a}'\n${USAGE}`);
       return 2;
@@ -49,7 +61,7 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('tls-lens limbo: the input is not an x509-limbo v1 suite\n');
     return 1;
   }
-  const runner = new LimboRunner(timeout, { commonNameInSan });
+  const runner = new LimboRunner(timeout, { commonNameInSan, profile });
   const results: LimboResult[] = [];
   const counts: Record<string, number> = {};
   const started = performance.now();

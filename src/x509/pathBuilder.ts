@@ -47,6 +47,8 @@ export interface BuildLimits {
   maxDepth: number;
   /** Links examined before giving up. */
   maxWork: number;
+  /** Keep searching after a path is accepted, to show every path (e.g. both sides of a cross-signature). */
+  allPaths?: boolean;
 }
 
 export interface BuildOutcome {
@@ -61,8 +63,12 @@ export interface BuildOutcome {
   depthExceeded: boolean;
   workExhausted: boolean;
   work: number;
-  /** The first links examined and what became of each (for the trace; bounded). */
+  /** Every link examined and what became of each, in order (bounded by maxWork). */
   log: LinkLogEntry[];
+  /** Every complete path handed to `accept`, in order, with its answer. */
+  complete: { path: PathNode[]; accepted: boolean }[];
+  /** Certificates no candidate issuer was found for (not even by name). */
+  deadEnds: DecodedCertificate[];
 }
 
 export interface LinkLogEntry {
@@ -70,9 +76,13 @@ export interface LinkLogEntry {
   candidate: DecodedCertificate;
   anchor: boolean;
   outcome: 'followed' | 'in path already' | 'key identifier differs' | 'too deep' | 'signature invalid' | 'path refused' | 'path accepted';
+  /** Position of `child` in the path being built (0 = leaf). */
+  depth: number;
+  /** For 'path refused' / 'path accepted': the index in `complete`. */
+  path?: number;
 }
 
-/** How many link attempts the log keeps. */
+/** How many link attempts the trace's steps list (the whole log is in the search record). */
 export const LINK_LOG_LIMIT = 32;
 
 
@@ -104,17 +114,23 @@ export async function buildPaths(
     list.push(c);
     bySubject.set(c.subject.key, list);
   }
-  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0, log: [] };
-  const note = (child: DecodedCertificate, cand: PathNode, outcome: LinkLogEntry['outcome']) => {
-    if (out.log.length < LINK_LOG_LIMIT) out.log.push({ child, candidate: cand.cert, anchor: cand.anchor, outcome });
+  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0, log: [], complete: [], deadEnds: [] };
+  let depth = 0;
+  const note = (child: DecodedCertificate, cand: PathNode, outcome: LinkLogEntry['outcome'], path?: number) => {
+    out.log.push({ child, candidate: cand.cert, anchor: cand.anchor, outcome, depth, ...(path !== undefined ? { path } : {}) });
+  };
+  /** Offer a complete path; true when the search should stop. */
+  const offer = async (path: PathNode[]): Promise<boolean> => {
+    const ok = await accept(path);
+    out.complete.push({ path, accepted: ok });
+    if (ok) out.accepted ??= path;
+    else out.refused.push(path);
+    return ok && !limits.allPaths;
   };
 
   // A leaf that is itself an anchor is trusted directly.
   if (store.has(leaf)) {
-    const path = [{ cert: leaf, anchor: true }];
-    if (await accept(path)) out.accepted = path;
-    else out.refused.push(path);
-    if (out.accepted) return out;
+    if (await offer([{ cert: leaf, anchor: true }])) return out;
   }
 
   const extend = async (path: PathNode[]): Promise<boolean> => {
@@ -124,6 +140,8 @@ export async function buildPaths(
       ...store.bySubjectKey(current.issuer.key).map((cert) => ({ cert, anchor: true })),
       ...(bySubject.get(current.issuer.key) ?? []).map((cert) => ({ cert, anchor: false })),
     ];
+    if (candidates.length === 0 && !out.deadEnds.includes(current)) out.deadEnds.push(current);
+    depth = path.length - 1;
     for (const cand of candidates) {
       if (out.work >= limits.maxWork) {
         out.workExhausted = true;
@@ -153,17 +171,15 @@ export async function buildPaths(
         continue;
       }
       if (cand.anchor) {
-        if (await accept(next)) {
-          note(current, cand, 'path accepted');
-          out.accepted = next;
-          return true;
-        }
-        note(current, cand, 'path refused');
-        out.refused.push(next);
+        depth = path.length - 1;
+        const stop = await offer(next);
+        note(current, cand, out.complete[out.complete.length - 1].accepted ? 'path accepted' : 'path refused', out.complete.length - 1);
+        if (stop) return true;
         continue;
       }
       note(current, cand, 'followed');
       if (await extend(next)) return true;
+      depth = path.length - 1;
       if (out.workExhausted) return false;
     }
     return false;

@@ -145,7 +145,7 @@ describe('tls-lens verify', () => {
 
 describe('tls-lens limbo', () => {
   it('reads a suite on stdin and writes the results format, skipping unimplemented features with the reason', async () => {
-    const { root, leaf } = await simpleChain('example.com');
+    const { root, inter, leaf } = await simpleChain('example.com');
     const { spawn } = await import('node:child_process');
     const tc = (id: string, name: string, features: string[] = []) => ({
       id,
@@ -160,7 +160,10 @@ describe('tls-lens limbo', () => {
       extended_key_usage: [],
       key_usage: [],
     });
-    const suite = { version: 1, testcases: [tc('a::missing-intermediate', 'example.com'), tc('b::skipped', 'example.com', ['pedantic-webpki-eku'])] };
+    // A feature that asks for a profile runs under it (no longer skipped); an RFC822 server name is still skipped.
+    const rfc822 = { ...tc('b::skipped', 'example.com'), expected_peer_name: { kind: 'RFC822', value: 'a@example.com' } };
+    const eku = { ...tc('c::pedantic-eku', 'example.com', ['pedantic-webpki-eku']), untrusted_intermediates: [toPem(inter.der)] };
+    const suite = { version: 1, testcases: [tc('a::missing-intermediate', 'example.com'), rfc822, eku] };
     const child = spawn(process.execPath, [BIN, 'limbo'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -172,6 +175,9 @@ describe('tls-lens limbo', () => {
     expect(results.results[0]).toMatchObject({ id: 'a::missing-intermediate', actual_result: 'FAILURE' });
     expect(results.results[0].context).toMatch(/^UNKNOWN_ISSUER/);
     expect(results.results[1]).toMatchObject({ id: 'b::skipped', actual_result: 'SKIPPED' });
-    expect(results.results[1].context).toMatch(/^pedantic-webpki-eku: /);
+    expect(results.results[1].context).toMatch(/RFC822 server names are not supported/);
+    // The chain is whole and valid for a browser; under the strict CA/B profile the test PKI's short serials are refused.
+    expect(results.results[2]).toMatchObject({ id: 'c::pedantic-eku', actual_result: 'FAILURE' });
+    expect(results.results[2].context).toMatch(/^PROFILE_VIOLATION: .*the serial number has \d octets; the CA\/B Forum requires at least 64 random bits/);
   });
 });
