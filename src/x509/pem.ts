@@ -79,3 +79,16 @@ export function readCertificates(input: Uint8Array | string): Uint8Array[] {
   }
   return certs;
 }
+
+/** Base64 of bytes, without Node's Buffer (runs in the browser too). */
+export function base64Encode(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** DER as a PEM block with 64-character lines (RFC 7468). */
+export function derToPem(der: Uint8Array, label = 'CERTIFICATE'): string {
+  const body = base64Encode(der).replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n');
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
+}

@@ -1,0 +1,150 @@
+// The workbench's model, free of React: the chain a person brought, the what-if settings, one decision
+// over both, and the share link (deflate-raw + base64url in the URL fragment, never sent to a server).
+import { decodeCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
+import { pickLeaf } from '../../x509/input.ts';
+import type { ProfileName } from '../../x509/profile.ts';
+import { TrustStore } from '../../x509/trustStore.ts';
+import { DEFAULT_MAX_DEPTH, validateChain, type ValidationResult } from '../../x509/validate.ts';
+import { base64Encode, derToPem } from '../../x509/pem.ts';
+
+export interface WorkbenchSettings {
+  /** Validation time, ISO-8601; undefined = now. */
+  time?: string;
+  /** Host name or IP address to match; empty = not checked. */
+  name: string;
+  purpose: 'server' | 'client';
+  /** Trust the bundled Mozilla store. */
+  mozilla: boolean;
+  /** Trust the self-signed certificates among those brought ("trust this chain's root"). */
+  trustChainRoot: boolean;
+  maxDepth: number;
+  profile: ProfileName;
+  /** Index of the leaf among `certificates`; undefined = found automatically. */
+  leaf?: number;
+}
+
+export const DEFAULT_SETTINGS: WorkbenchSettings = { name: '', purpose: 'server', mozilla: true, trustChainRoot: false, maxDepth: DEFAULT_MAX_DEPTH, profile: 'browser' };
+
+/** What the decision runs on: DER of every certificate brought, anchors added by hand, CRLs. */
+export interface WorkbenchChain {
+  certificates: Uint8Array[];
+  anchors: Uint8Array[];
+  crls: Uint8Array[];
+}
+
+export interface Decision {
+  result: ValidationResult;
+  leafIndex: number;
+  /** `${check}@${certificate}` of each step whose outcome differs from the previous decision. */
+  changed: Set<string>;
+  millis: number;
+}
+
+export const stepKey = (s: { check: string; certificate: number }) => `${s.check}@${s.certificate}`;
+
+function safeDecode(der: Uint8Array): DecodedCertificate | undefined {
+  try {
+    return decodeCertificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run the decision once. `mozilla` is the bundled store (passed in so the model stays free of it). */
+export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings, mozilla: () => TrustStore, previous?: ValidationResult): Promise<Decision> {
+  const started = performance.now();
+  const decoded = chain.certificates.map(safeDecode);
+  const leafIndex = settings.leaf !== undefined && settings.leaf < chain.certificates.length ? settings.leaf : pickLeaf(decoded.filter((d): d is DecodedCertificate => !!d));
+  let store = settings.mozilla ? mozilla() : new TrustStore();
+  const extra = [...chain.anchors];
+  if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && extra.push(chain.certificates[i]));
+  if (extra.length) store = store.with(extra.filter((der) => safeDecode(der)));
+  const result = await validateChain({
+    leaf: chain.certificates[leafIndex],
+    intermediates: chain.certificates.filter((_, i) => i !== leafIndex),
+    anchors: store,
+    time: settings.time ? new Date(settings.time) : new Date(),
+    name: settings.name.trim() || undefined,
+    purpose: settings.purpose,
+    maxDepth: settings.maxDepth,
+    crls: chain.crls,
+    profile: settings.profile,
+    allPaths: true,
+    // The vetted platform store is taken as it is; anchors added by hand get every profile rule.
+    strictAnchors: !settings.mozilla,
+  });
+  // Checks only: the search's link steps are drawn with the search itself.
+  const checks = (steps: ValidationResult['steps']) => steps.filter((s) => s.check !== 'issuerCandidate');
+  const before = new Map(checks(previous?.steps ?? []).map((s) => [stepKey(s), s.ok]));
+  const changed = new Set(previous ? checks(result.steps).filter((s) => before.has(stepKey(s)) && before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
+  return { result, leafIndex, changed, millis: performance.now() - started };
+}
+
+/** The chain as PEM, in path order (leaf first). */
+export function pathPem(result: ValidationResult): string {
+  return result.path.map((p) => derToPem(p.der)).join('');
+}
+
+// --- Share links -----------------------------------------------------------------------------
+
+interface SharePayload {
+  v: 1;
+  c: string[];
+  a?: string[];
+  r?: string[];
+  s: Partial<WorkbenchSettings>;
+}
+
+const b64 = base64Encode;
+const unb64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+
+async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream, limit = Infinity): Promise<Uint8Array> {
+  const out = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = out.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error('the link holds more data than a chain can');
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) all.set(c, (o += c.length) - c.length);
+  return all;
+}
+
+/** The fragment (without '#') that reopens this chain with these settings. */
+export async function shareFragment(chain: WorkbenchChain, settings: WorkbenchSettings): Promise<string> {
+  const s: Partial<WorkbenchSettings> = {};
+  for (const [k, v] of Object.entries(settings) as [keyof WorkbenchSettings, unknown][]) {
+    if (v !== undefined && v !== DEFAULT_SETTINGS[k]) (s as Record<string, unknown>)[k] = v;
+  }
+  const payload: SharePayload = { v: 1, c: chain.certificates.map(b64), s, ...(chain.anchors.length ? { a: chain.anchors.map(b64) } : {}), ...(chain.crls.length ? { r: chain.crls.map(b64) } : {}) };
+  const packed = await pipe(new TextEncoder().encode(JSON.stringify(payload)), new CompressionStream('deflate-raw'));
+  return `workbench=${b64(packed).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
+
+/** Read a share fragment back; throws with a plain message when the link is damaged. */
+export async function readShareFragment(fragment: string): Promise<{ chain: WorkbenchChain; settings: WorkbenchSettings } | undefined> {
+  const m = /(?:^|[#&])workbench=([A-Za-z0-9_-]+)/.exec(fragment);
+  if (!m) return undefined;
+  let payload: SharePayload;
+  try {
+    const text = m[1].replace(/-/g, '+').replace(/_/g, '/');
+    const raw = await pipe(unb64(text + '='.repeat((4 - (text.length % 4)) % 4)), new DecompressionStream('deflate-raw'), 4 * 1024 * 1024);
+    payload = JSON.parse(new TextDecoder().decode(raw));
+  } catch (e) {
+    throw new Error(`this workbench link is damaged (${(e as Error).message}); nothing was loaded`);
+  }
+  if (payload?.v !== 1 || !Array.isArray(payload.c)) throw new Error('this workbench link is not one TLS Lens made; nothing was loaded');
+  return {
+    chain: { certificates: payload.c.map(unb64), anchors: (payload.a ?? []).map(unb64), crls: (payload.r ?? []).map(unb64) },
+    settings: { ...DEFAULT_SETTINGS, ...payload.s },
+  };
+}
