@@ -180,3 +180,18 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await expect(other.getByTestId('wb-verdict')).toHaveAttribute('data-code', 'HOSTNAME_MISMATCH');
   await expectAccessible(other, 'the workbench opened from a link');
 });
+
+test("from a server: a lab scenario's chain fetched through the bridge; this connection's chain", async ({ page }) => {
+  await openWorkbench(page);
+  await page.getByTestId('fs-scenario').selectOption('expired');
+  await page.getByTestId('fs-fetch').click();
+  await expect(verdict(page)).toHaveAttribute('data-code', 'EXPIRED', { timeout: 30_000 });
+  await expect(page.getByTestId('wb-certs')).toContainText('lab scenario expired, certificate 0');
+  await expect(page.getByTestId('wi-name')).not.toHaveValue('');
+  // The handshake so far is an ordinary trace: its chain opens again from there.
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(0);
+  await page.getByTestId('from-trace').click();
+  await expect(page.getByTestId('wb-certs')).toContainText('this connection, certificate 0');
+  await expectAccessible(page, 'the workbench with a fetched chain');
+});

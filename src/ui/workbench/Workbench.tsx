@@ -16,6 +16,7 @@ import { useTrace } from '../store.ts';
 import { writeUrlState } from '../url-state.ts';
 import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
 import { SearchView } from './SearchView.tsx';
+import { FromServer } from './FromServer.tsx';
 
 interface Brought {
   der: Uint8Array;
@@ -200,6 +201,22 @@ export default function Workbench({ initialFragment, onClose }: { initialFragmen
               Clear
             </button>
           </div>
+          <FromServer
+            onProblem={(m) => setProblems((p) => [...p, m])}
+            onChain={(c) => {
+              previous.current = null;
+              setCerts(c.chain.map((der, i) => describe(der, `${c.from}, certificate ${i}`)));
+              if (c.labCa) {
+                try {
+                  const ca = readCertificateInput(c.labCa, 'lab CA').certificates;
+                  setAnchors((list) => [...list, ...ca.filter((x) => !list.some((y) => toHex(y.der) === toHex(x.der))).map((x) => describe(x.der, 'the lab CA'))]);
+                } catch (e) {
+                  setProblems((p) => [...p, (e as Error).message]);
+                }
+              }
+              set({ name: c.serverName ?? '', leaf: undefined });
+            }}
+          />
           {problems.length > 0 && (
             <div role="alert" className="wb-problems" data-testid="input-problems">
               <ul>
