@@ -9,6 +9,7 @@ import { leafIdentitySteps } from './identity.ts';
 import { checkNameConstraints, validateConstraints } from './nameConstraints.ts';
 import { countIntermediates, type PathNode, type SignatureCache } from './pathBuilder.ts';
 import { structureStep, type ProfileName } from './profile.ts';
+import { processPolicies, type PolicyInputs } from './policy.ts';
 import { fail, na, pass, spanFor, type Role, type Step } from './step.ts';
 
 export type { Step } from './step.ts';
@@ -29,6 +30,8 @@ export interface CheckContext {
   crls: DecodedCrl[];
   /** Strict CA/B profile: the leaf's CN must be one of its SAN entries (BR 7.1.4.3). */
   commonNameInSan: boolean;
+  /** The relying party's policy inputs (RFC 5280 6.1.1 c, e-g); none = any policy, none required. */
+  policy?: PolicyInputs;
   /** Which rules decide (see ProfileName); 'browser' unless asked. */
   profile: ProfileName;
   /** Name-constraint comparisons left for the whole validation (shared by every path tried). */
@@ -168,6 +171,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
       }
     }
   }
+  steps.push(policyStep(path, ctx));
   steps.push(...leafIdentitySteps(path[0].cert, ctx));
   for (const st of steps) {
     if (st.certificate < 0 || st.span) continue;
@@ -199,3 +203,12 @@ function ekuStep(c: DecodedCertificate, i: number, role: Role, ctx: CheckContext
     : fail(S, i, 'EXTENDED_KEY_USAGE', `the CA's extendedKeyUsage (${eku.join(', ')}) lacks ${ctx.purpose}Auth`);
 }
 
+
+/** RFC 5280 §6.1 policy processing over the whole path, as one step. */
+function policyStep(path: PathNode[], ctx: CheckContext): Step {
+  const S = 'policies';
+  const r = processPolicies(path, ctx.policy);
+  if (!r.ok) return fail(S, r.certificate, 'POLICY', r.detail, r.detail.includes('policyMappings') ? 'X509_V_ERR_INVALID_POLICY_EXTENSION' : undefined);
+  if (r.policies.length === 0 && !r.explicit) return na(S, -1, r.detail);
+  return pass(S, -1, r.detail);
+}

@@ -45,6 +45,8 @@ export interface ValidateOptions {
    * Default false: a CN naming something else is reported but tolerated, since it is never matched.
    */
   commonNameInSan?: boolean;
+  /** Policies the relying party requires (RFC 5280 6.1.1 initial-policy-set with initial-explicit-policy); none = any. */
+  requiredPolicies?: string[];
   /** Which rules decide: 'browser' (default), 'cabf' (strict CA/B Forum, implies commonNameInSan) or 'rfc5280'. */
   profile?: ProfileName;
   /** Keep building after a path is accepted, so the search record shows every path (default false). */
@@ -162,6 +164,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     strictAnchors: options.strictAnchors ?? true,
     commonNameInSan: options.commonNameInSan ?? options.profile === 'cabf',
     profile: options.profile ?? 'browser',
+    ...(options.requiredPolicies?.length ? { policy: { initialPolicySet: options.requiredPolicies, explicitPolicy: true } } : {}),
     crls,
     nameConstraintBudget: { left: 4 * NAME_CONSTRAINT_WORK_LIMIT },
   };

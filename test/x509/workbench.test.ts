@@ -58,6 +58,11 @@ describe('workbench model', () => {
     expect(fragment.length).toBeLessThan(Math.ceil((raw * 4) / 3) + 200);
     await expect(readShareFragment('#workbench=AAAA')).rejects.toThrow(/link is damaged/);
     expect(await readShareFragment('#panel=inspector')).toBeUndefined();
+    // A hand-made link with wrong types gets the defaults for those fields, nothing else.
+    const payload = new TextEncoder().encode(JSON.stringify({ v: 1, c: [Buffer.from(leaf.der).toString('base64')], s: { name: 5, purpose: 'both', maxDepth: -3, profile: 'cabf', time: 'soon' } }));
+    const packed = new Uint8Array(await new Response(new Blob([payload]).stream().pipeThrough(new CompressionStream('deflate-raw'))).arrayBuffer());
+    const odd = await readShareFragment(`#workbench=${Buffer.from(packed).toString('base64url')}`);
+    expect(odd!.settings).toEqual({ ...DEFAULT_SETTINGS, profile: 'cabf' });
   });
 
   it('the verdict export has exactly the shape of `tls-lens verify --json`', async () => {

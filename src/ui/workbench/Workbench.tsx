@@ -322,6 +322,10 @@ export default function Workbench({ initialFragment, onClose }: { initialFragmen
               <input type="number" min={0} max={32} data-testid="wi-depth" value={settings.maxDepth} onChange={(e) => set({ maxDepth: Math.max(0, Math.min(32, Number(e.target.value) || 0)) })} />
             </label>
             <label>
+              Required policies (OIDs; empty: any)
+              <input type="text" data-testid="wi-policies" value={settings.requiredPolicies} onChange={(e) => set({ requiredPolicies: e.target.value })} placeholder="e.g. 2.23.140.1.2.1" />
+            </label>
+            <label>
               Profile
               <select data-testid="wi-profile" value={settings.profile} onChange={(e) => set({ profile: e.target.value as ProfileName })}>
                 {(Object.keys(PROFILES) as ProfileName[]).map((p) => (

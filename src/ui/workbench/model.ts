@@ -19,11 +19,13 @@ export interface WorkbenchSettings {
   trustChainRoot: boolean;
   maxDepth: number;
   profile: ProfileName;
+  /** Policy OIDs the relying party requires, space- or comma-separated; empty = any policy, none required. */
+  requiredPolicies: string;
   /** Index of the leaf among `certificates`; undefined = found automatically. */
   leaf?: number;
 }
 
-export const DEFAULT_SETTINGS: WorkbenchSettings = { name: '', purpose: 'server', mozilla: true, trustChainRoot: false, maxDepth: DEFAULT_MAX_DEPTH, profile: 'browser' };
+export const DEFAULT_SETTINGS: WorkbenchSettings = { name: '', purpose: 'server', mozilla: true, trustChainRoot: false, maxDepth: DEFAULT_MAX_DEPTH, profile: 'browser', requiredPolicies: '' };
 
 /** What the decision runs on: DER of every certificate brought, anchors added by hand, CRLs. */
 export interface WorkbenchChain {
@@ -69,6 +71,7 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
     maxDepth: settings.maxDepth,
     crls: chain.crls,
     profile: settings.profile,
+    requiredPolicies: settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p)),
     allPaths: true,
     // The vetted platform store is taken as it is; anchors added by hand get every profile rule.
     strictAnchors: !settings.mozilla,
@@ -145,6 +148,22 @@ export async function readShareFragment(fragment: string): Promise<{ chain: Work
   if (payload?.v !== 1 || !Array.isArray(payload.c)) throw new Error('this workbench link is not one TLS Lens made; nothing was loaded');
   return {
     chain: { certificates: payload.c.map(unb64), anchors: (payload.a ?? []).map(unb64), crls: (payload.r ?? []).map(unb64) },
-    settings: { ...DEFAULT_SETTINGS, ...payload.s },
+    settings: settingsFrom(payload.s),
   };
+}
+
+/** Settings from a link, each field checked: a hand-edited link cannot put a wrong type into the decision. */
+function settingsFrom(raw: unknown): WorkbenchSettings {
+  const s = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const out: WorkbenchSettings = { ...DEFAULT_SETTINGS };
+  if (typeof s.time === 'string' && !Number.isNaN(new Date(s.time).getTime())) out.time = s.time;
+  if (typeof s.name === 'string') out.name = s.name.slice(0, 255);
+  if (s.purpose === 'client' || s.purpose === 'server') out.purpose = s.purpose;
+  if (typeof s.mozilla === 'boolean') out.mozilla = s.mozilla;
+  if (typeof s.trustChainRoot === 'boolean') out.trustChainRoot = s.trustChainRoot;
+  if (Number.isInteger(s.maxDepth) && (s.maxDepth as number) >= 0 && (s.maxDepth as number) <= 32) out.maxDepth = s.maxDepth as number;
+  if (s.profile === 'browser' || s.profile === 'cabf' || s.profile === 'rfc5280') out.profile = s.profile;
+  if (typeof s.requiredPolicies === 'string') out.requiredPolicies = s.requiredPolicies.slice(0, 1000);
+  if (Number.isInteger(s.leaf) && (s.leaf as number) >= 0) out.leaf = s.leaf as number;
+  return out;
 }
