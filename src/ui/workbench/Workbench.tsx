@@ -2,7 +2,8 @@
 // chain, a shared link), change the inputs of the decision and watch the checks change, share the result.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { decodeCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
-import { ChainInputError, readCertificateInput, type InputNotice } from '../../x509/input.ts';
+import { ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type InputNotice } from '../../x509/input.ts';
+import { ERRORS, type ErrorCode } from '../../x509/errors.ts';
 import { CRL_LABELS, pemToDer } from '../../x509/pem.ts';
 import { PROFILES, type ProfileName } from '../../x509/profile.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -118,7 +119,11 @@ export default function Workbench({ initialFragment, onClose }: { initialFragmen
   }
 
   async function addFiles(files: FileList | File[], into: 'chain' | 'anchors') {
-    for (const f of Array.from(files)) addInput(new Uint8Array(await f.arrayBuffer()), f.name, into);
+    for (const f of Array.from(files)) {
+      // Too big to be a chain: refused before it is read into memory.
+      if (f.size > MAX_INPUT_BYTES) setProblems((p) => [...p, `${f.name}: the file is ${(f.size / 1048576).toFixed(1)} MB; at most ${MAX_INPUT_BYTES / 1048576} MB is read (a whole CA bundle is far smaller)`]);
+      else addInput(new Uint8Array(await f.arrayBuffer()), f.name, into);
+    }
   }
 
   async function addCrls(files: FileList) {
@@ -377,6 +382,17 @@ export default function Workbench({ initialFragment, onClose }: { initialFragmen
                         <span className="visually-hidden">{s.ok === false ? 'failed' : s.ok ? 'passed' : 'not applicable'}: </span>
                         {changed && <span className="changed-tag">changed </span>}
                         <strong>{s.check}</strong> {s.certificate >= 0 ? `(certificate ${s.certificate})` : '(path)'} — {s.detail} {s.code && <code>{s.code}</code>}
+                        {s.ok === false && s.code && ERRORS[s.code as ErrorCode] && (
+                          <span className="other-names">
+                            {' '}
+                            OpenSSL <code>{s.openssl ?? ERRORS[s.code as ErrorCode].openssl}</code>, Secure Transport <code>{ERRORS[s.code as ErrorCode].secureTransport}</code>
+                            {ERRORS[s.code as ErrorCode].windowsCE && (
+                              <>
+                                , Windows CE <code>{ERRORS[s.code as ErrorCode].windowsCE}</code>
+                              </>
+                            )}
+                          </span>
+                        )}
                       </li>
                     );
                   })}
