@@ -206,6 +206,10 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
     ok: true,
     policies: list,
     explicit: explicitNeeded,
-    detail: list.length ? `the path is valid for ${list.map((p) => (p === ANY_POLICY ? 'anyPolicy' : p)).join(', ')}${explicitNeeded ? ' (an explicit policy is required)' : ''}` : 'no policy is common to the whole path; none is required',
+    detail: list.length
+      ? `the path is valid for ${list.map((p) => (p === ANY_POLICY ? 'anyPolicy' : p)).join(', ')}${explicitNeeded ? ' (an explicit policy is required)' : ''}`
+      : certs.some((c) => c.extensions.some((e) => e.oid === EXT.certificatePolicies))
+        ? 'no policy is common to the whole path; none is required'
+        : 'no certificate in the path names a policy; none is required',
   };
 }

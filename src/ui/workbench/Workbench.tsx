@@ -1,6 +1,6 @@
 // The certificate workbench: open any chain without a connection (drop, pick, paste, this connection's
 // chain, a shared link), change the inputs of the decision and watch the checks change, share the result.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { Component, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { decodeCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
 import { ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type InputNotice } from '../../x509/input.ts';
 import { ERRORS, type ErrorCode } from '../../x509/errors.ts';
@@ -50,7 +50,37 @@ function traceChain(): Uint8Array[] | undefined {
   return undefined;
 }
 
-export default function Workbench({ initialFragment, onClose }: { initialFragment?: string; onClose: () => void }) {
+/** Whatever goes wrong inside, the page stays usable: the workbench says so and can start again. */
+class Contained extends Component<{ children: ReactNode; onClose: () => void }, { error?: string }> {
+  state: { error?: string } = {};
+  static getDerivedStateFromError(e: Error) {
+    return { error: e.message };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div role="alert" className="wb-problems">
+        <p>The workbench stopped: {this.state.error}</p>
+        <button type="button" onClick={() => this.setState({ error: undefined })}>
+          Start again
+        </button>{' '}
+        <button type="button" onClick={this.props.onClose}>
+          Back to the handshake
+        </button>
+      </div>
+    );
+  }
+}
+
+export default function Workbench(props: { initialFragment?: string; onClose: () => void }) {
+  return (
+    <Contained onClose={props.onClose}>
+      <WorkbenchView {...props} />
+    </Contained>
+  );
+}
+
+function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string; onClose: () => void }) {
   const [certs, setCerts] = useState<Brought[]>([]);
   const [anchors, setAnchors] = useState<Brought[]>([]);
   const [crls, setCrls] = useState<{ der: Uint8Array; from: string }[]>([]);
@@ -93,11 +123,13 @@ export default function Workbench({ initialFragment, onClose }: { initialFragmen
       return;
     }
     const id = ++runId.current;
-    void decide(chain, settings, mozillaTrustStore, previous.current?.result).then((d) => {
-      if (id !== runId.current) return;
-      previous.current = d;
-      setDecision(d);
-    });
+    decide(chain, settings, mozillaTrustStore, previous.current?.result)
+      .then((d) => {
+        if (id !== runId.current) return;
+        previous.current = d;
+        setDecision(d);
+      })
+      .catch((e) => setProblems((p) => [...p, `The decision could not be made: ${(e as Error).message}`]));
     void shareFragment(chain, settings).then((f) => {
       if (id === runId.current) writeUrlState({ workbench: f.slice('workbench='.length) });
     });
@@ -274,7 +306,10 @@ export default function Workbench({ initialFragment, onClose }: { initialFragmen
                 type="date"
                 data-testid="wi-date"
                 value={new Date(timeMs).toISOString().slice(0, 10)}
-                onChange={(e) => e.target.value && set({ time: `${e.target.value}T12:00:00.000Z` })}
+                onChange={(e) => {
+                  const t = new Date(`${e.target.value}T12:00:00.000Z`);
+                  if (!Number.isNaN(t.getTime())) set({ time: t.toISOString() });
+                }}
               />
             </label>
             {windows && (
