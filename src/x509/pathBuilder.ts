@@ -85,7 +85,6 @@ export interface LinkLogEntry {
 /** How many link attempts the trace's steps list (the whole log is in the search record). */
 export const LINK_LOG_LIMIT = 32;
 
-
 /** Non-self-issued intermediates in a path (the leaf and the anchor do not count). */
 export function countIntermediates(path: PathNode[]): number {
   let n = 0;
@@ -171,7 +170,6 @@ export async function buildPaths(
         continue;
       }
       if (cand.anchor) {
-        depth = path.length - 1;
         const stop = await offer(next);
         note(current, cand, out.complete[out.complete.length - 1].accepted ? 'path accepted' : 'path refused', out.complete.length - 1);
         if (stop) return true;
@@ -179,7 +177,7 @@ export async function buildPaths(
       }
       note(current, cand, 'followed');
       if (await extend(next)) return true;
-      depth = path.length - 1;
+      depth = path.length - 1; // back at this level after the recursion
       if (out.workExhausted) return false;
     }
     return false;
