@@ -3,6 +3,7 @@
 // shape `verify --json` prints.
 import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
+import * as x509 from '@peculiar/x509';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +43,33 @@ describe('workbench model', () => {
     const noInter = await decide({ ...chain, certificates: [root.der, leaf.der] }, base, noMozilla);
     expect(noInter.result.search?.missingIssuers.map((m) => m.issuerName)).toEqual(['CN=Test Intermediate']);
     expect(pathPem(first.result)).toBe(toPem(leaf.der) + toPem(inter.der) + toPem(root.der));
+  });
+
+  it('what-if anchors, purpose, depth, CRLs and profile each change the verdict', async () => {
+    const { root, inter, leaf } = await simpleChain('example.com');
+    const chain: WorkbenchChain = { certificates: [leaf.der, inter.der], anchors: [root.der], crls: [] };
+    const base = { ...DEFAULT_SETTINGS, mozilla: false, name: 'example.com', time: NOW.toISOString() };
+    const ok = await decide(chain, base, noMozilla);
+    expect(ok.result.ok).toBe(true);
+    expect((await decide({ ...chain, anchors: [] }, base, noMozilla)).result.error?.code).toBe('UNKNOWN_ISSUER');
+    const client = await decide(chain, { ...base, purpose: 'client' }, noMozilla, ok.result);
+    expect(client.result.error?.code).toBe('EXTENDED_KEY_USAGE');
+    expect([...client.changed]).toContain('extendedKeyUsage@0');
+    expect((await decide(chain, { ...base, maxDepth: 0 }, noMozilla)).result.error?.code).toBe('CHAIN_TOO_LONG');
+    expect((await decide(chain, { ...base, profile: 'cabf' }, noMozilla)).result.error?.code).toBe('PROFILE_VIOLATION');
+    const crl = await x509.X509CrlGenerator.create({
+      issuer: `CN=${inter.name}`,
+      thisUpdate: new Date(NOW.getTime() - DAY),
+      nextUpdate: new Date(NOW.getTime() + DAY),
+      signingAlgorithm: { name: 'ECDSA', hash: 'SHA-256' } as EcdsaParams,
+      signingKey: inter.keys.privateKey,
+      extensions: [new x509.Extension('2.5.29.20', false, new Uint8Array([2, 1, 1]))],
+      entries: [{ serialNumber: leaf.cert.serialNumber, revocationDate: NOW }],
+    });
+    const revoked = await decide({ ...chain, crls: [new Uint8Array(crl.rawData)] }, base, noMozilla, ok.result);
+    expect(revoked.result.error?.code).toBe('REVOKED');
+    expect([...revoked.changed].sort()).toEqual(['revocation@0', 'revocation@1']); // checks that did not run before
+    expect(revoked.result.steps.find((s) => s.check === 'revocation' && s.certificate === 0)?.ok).toBe(false);
   });
 
   it('a share link carries the chain and the settings and reads back the same; its length for 3 certificates', async () => {

@@ -79,7 +79,8 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   // Checks only: the search's link steps are drawn with the search itself.
   const checks = (steps: ValidationResult['steps']) => steps.filter((s) => s.check !== 'issuerCandidate');
   const before = new Map(checks(previous?.steps ?? []).map((s) => [stepKey(s), s.ok]));
-  const changed = new Set(previous ? checks(result.steps).filter((s) => before.has(stepKey(s)) && before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
+  // Changed: a different outcome, or a check that did not run before (e.g. revocation once CRLs are given).
+  const changed = new Set(previous ? checks(result.steps).filter((s) => before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
   return { result, leafIndex, changed, millis: performance.now() - started };
 }
 
