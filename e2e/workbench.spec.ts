@@ -185,6 +185,12 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
   await expect(other.getByTestId('wb-verdict')).toHaveAttribute('data-code', 'HOSTNAME_MISMATCH');
   await expectAccessible(other, 'the workbench opened from a link');
+  // Back to the handshake and in again: the chain and settings are still there.
+  await other.getByRole('button', { name: 'Back to the handshake' }).click();
+  await expect(other.getByTestId('workbench')).toHaveCount(0);
+  await other.getByTestId('open-workbench').click();
+  await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(5);
+  await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
 });
 
 test("from a server: a lab scenario's chain fetched through the bridge; this connection's chain", async ({ page }) => {

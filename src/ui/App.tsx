@@ -95,10 +95,14 @@ export function App() {
   const summary = useTrace((s) => s.summary);
   const fileInput = useRef<HTMLInputElement>(null);
   const initial = useRef(readUrlState());
-  const [workbench, setWorkbench] = useState(initial.current.workbench !== undefined);
+  // undefined: closed; '' : open and empty; otherwise the share payload it opened with (a link).
+  const [workbench, setWorkbench] = useState<string | undefined>(initial.current.workbench);
+  // Closing keeps the chain and settings (its share payload) for the next opening.
+  const lastWorkbench = useRef('');
   const toggleWorkbench = (open: boolean) => {
-    setWorkbench(open);
-    writeUrlState({ workbench: open ? '' : undefined });
+    if (!open) lastWorkbench.current = readUrlState().workbench ?? '';
+    setWorkbench(open ? lastWorkbench.current : undefined);
+    writeUrlState({ workbench: open ? lastWorkbench.current : undefined });
   };
 
   useEffect(() => {
@@ -161,7 +165,7 @@ export function App() {
         <h1>TLS Lens</h1>
         <StatusLine />
         <div className="actions">
-          <button type="button" onClick={() => toggleWorkbench(!workbench)} aria-pressed={workbench} data-testid="open-workbench">
+          <button type="button" onClick={() => toggleWorkbench(workbench === undefined)} aria-pressed={workbench !== undefined} data-testid="open-workbench">
             Certificate workbench
           </button>
           <button type="button" onClick={() => useTrace.getState().setShowConnect(!showConnect)} aria-expanded={showConnect} data-testid="toggle-connect">
@@ -229,13 +233,13 @@ export function App() {
         </div>
       )}
       <main>
-        {workbench && (
+        {workbench !== undefined && (
           <Suspense fallback={<p className="empty">Loading the workbench…</p>}>
-            <Workbench initialFragment={initial.current.workbench ? `workbench=${initial.current.workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
+            <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
           </Suspense>
         )}
-        {!workbench && showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
-        {!workbench && source !== 'none' && (
+        {workbench === undefined && showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {workbench === undefined && source !== 'none' && (
           <>
             <StepperBar />
             <ShortcutHints />
