@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LimboRunner, type LimboResult, type LimboTestcase } from '../../src/x509/limbo.ts';
+import { FEATURE_PROFILES, LimboRunner, type LimboResult, type LimboTestcase } from '../../src/x509/limbo.ts';
 import { decodeCertificate } from '../../src/x509/certificate.ts';
 import { pemToDer } from '../../src/x509/pem.ts';
 import { attributes, OID_CN } from '../../src/x509/names.ts';
@@ -39,8 +39,10 @@ describe('x509-limbo conformance (sample)', () => {
     console.log(JSON.stringify(summary));
 
     expect(hangs).toEqual([]);
-    // Every skip names a feature we do not implement.
+    // Every skip names a feature we do not implement; a feature that has a profile is never skipped.
     for (const { r } of skipped) expect(r.context).toMatch(/^[a-z0-9-]+: |not supported/);
+    expect(skipped.filter(({ tc }) => (tc.features ?? []).some((f) => FEATURE_PROFILES[f])).map(({ tc }) => tc.id)).toEqual([]);
+    expect(sample.filter((tc) => (tc.features ?? []).some((f) => FEATURE_PROFILES[f])).length).toBeGreaterThanOrEqual(6);
     // The one known class of unexpected verification: a subject CN outside the SAN. BetterTLS
     // expects such leaves to verify (the CN is ignored), CA/B BR 7.1.4.3 forbids them; we side
     // with BetterTLS and every browser. Any other unexpected verification fails this test.
