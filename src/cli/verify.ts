@@ -125,7 +125,8 @@ function loadCrls(file: string): Uint8Array[] {
 function load(file: string, what: string): Uint8Array[] {
   const bytes = readFile(file, what);
   try {
-    const input = readCertificateInput(bytes, file);
+    // A roots bundle keeps working when one of its certificates cannot be decoded (it is named and ignored).
+    const input = readCertificateInput(bytes, file, { lenient: what === 'roots' });
     for (const n of input.notices) process.stderr.write(`tls-lens verify: warning: ${what} file "${file}": ${n.message}\n`);
     return input.certificates.map((c) => c.der);
   } catch (e) {

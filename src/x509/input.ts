@@ -32,7 +32,7 @@ export interface SourcedCertificate {
 
 /** Something in the input that was set aside, with where; the certificates around it are kept. */
 export interface InputNotice {
-  kind: 'private-key' | 'ignored-block';
+  kind: 'private-key' | 'ignored-block' | 'undecodable';
   file: string;
   block: number;
   offset: number;
@@ -125,17 +125,28 @@ function derKind(der: Uint8Array): 'certificate' | 'pkcs7' | 'private-key' | 'un
   return 'unknown';
 }
 
-function decodeAt(der: Uint8Array, file: string, format: InputFormat, block: number, offset: number, sofar: SourcedCertificate[], notices: InputNotice[]): SourcedCertificate {
+/** What a reading has gathered so far, and how strict it is. */
+interface Reader extends CertificateInput {
+  /** Set aside a certificate that cannot be decoded (with a notice) instead of stopping: for trust-anchor bundles. */
+  lenient: boolean;
+}
+
+/** Decode one certificate and add it, or stop with where (lenient: set it aside with a notice). */
+function decodeAt(der: Uint8Array, file: string, format: InputFormat, block: number, offset: number, out: Reader): void {
   try {
-    return { der, cert: decodeCertificate(der), origin: { file, format, block, offset } };
+    out.certificates.push({ der, cert: decodeCertificate(der), origin: { file, format, block, offset } });
   } catch (e) {
     const at = e instanceof MalformedCertificateError ? e.offset : 0;
-    throw new ChainInputError(file, block, offset, `the certificate cannot be read (byte ${at} of its DER): ${(e as Error).message}`, sofar, notices);
+    const problem = `the certificate cannot be read (byte ${at} of its DER): ${(e as Error).message}`;
+    if (!out.lenient) throw new ChainInputError(file, block, offset, problem, out.certificates, out.notices);
+    out.notices.push({ kind: 'undecodable', file, block, offset, message: `block ${block}: ${problem}; it is ignored` });
   }
 }
 
 /** The certificates of a PKCS#7 SignedData bundle (degenerate "certs-only" or signed). */
-function readPkcs7(bytes: Uint8Array, file: string, offset: number, format: InputFormat, sofar: SourcedCertificate[], notices: InputNotice[]): SourcedCertificate[] {
+function readPkcs7(bytes: Uint8Array, file: string, offset: number, format: InputFormat, out: Reader): void {
+  const sofar = out.certificates;
+  const notices = out.notices;
   if (nestingDepth(bytes) > MAX_NESTING) throw new ChainInputError(file, undefined, offset, `the data is nested more than ${MAX_NESTING} levels deep; no certificate bundle is`, sofar, notices);
   let certs: Uint8Array[];
   try {
@@ -147,10 +158,10 @@ function readPkcs7(bytes: Uint8Array, file: string, offset: number, format: Inpu
     throw new ChainInputError(file, undefined, offset, `not a readable PKCS#7 bundle: ${(e as Error).message}`, sofar, notices);
   }
   if (certs.length === 0) throw new ChainInputError(file, undefined, offset, 'the PKCS#7 bundle holds no certificate', sofar, notices);
-  return certs.map((der, k) => {
+  certs.forEach((der, k) => {
     // The bytes as they are in the file when found there (a DER bundle), so signatures are checked over them.
     const at = indexOfBytes(bytes, der);
-    return decodeAt(at >= 0 ? bytes.subarray(at, at + der.length) : der, file, format, k + 1, offset + Math.max(at, 0), sofar, notices);
+    decodeAt(at >= 0 ? bytes.subarray(at, at + der.length) : der, file, format, k + 1, offset + Math.max(at, 0), out);
   });
 }
 
@@ -165,10 +176,10 @@ function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
 }
 
 /** Binary input: one or more concatenated DER certificates, a PKCS#7 bundle, or a key pasted by mistake. */
-function readBinary(bytes: Uint8Array, file: string, format: InputFormat, baseOffset: number, out: CertificateInput): void {
+function readBinary(bytes: Uint8Array, file: string, format: InputFormat, baseOffset: number, out: Reader): void {
   const kind = derKind(bytes);
   if (kind === 'pkcs7') {
-    out.certificates.push(...readPkcs7(bytes, file, baseOffset, format === 'base64' ? 'base64' : 'PKCS#7', out.certificates, out.notices));
+    readPkcs7(bytes, file, baseOffset, format === 'base64' ? 'base64' : 'PKCS#7', out);
     return;
   }
   if (kind === 'private-key') throw new ChainInputError(file, undefined, baseOffset, `the data ${PRIVATE_KEY_WORDS}`, out.certificates, out.notices);
@@ -184,13 +195,13 @@ function readBinary(bytes: Uint8Array, file: string, format: InputFormat, baseOf
       const at = e instanceof DerError ? e.offset : p;
       throw new ChainInputError(file, block, baseOffset + at, `the DER data is cut short or damaged: ${(e as Error).message}`, out.certificates, out.notices);
     }
-    out.certificates.push(decodeAt(bytes.subarray(p, end), file, format, block, baseOffset + p, out.certificates, out.notices));
+    decodeAt(bytes.subarray(p, end), file, format, block, baseOffset + p, out);
     p = end;
   }
 }
 
 /** Text input: every PEM block in order, or base64 of DER without PEM lines. */
-function readText(text: string, file: string, out: CertificateInput): void {
+function readText(text: string, file: string, out: Reader): void {
   PEM_BEGIN.lastIndex = 0;
   let block = 0;
   let m: RegExpExecArray | null;
@@ -223,14 +234,14 @@ function readText(text: string, file: string, out: CertificateInput): void {
       throw new ChainInputError(file, block, bodyStart, `the "${label}" block does not hold valid base64 (a line is damaged or missing)`, out.certificates, out.notices);
     }
     if (der.length === 0) throw new ChainInputError(file, block, bodyStart, `the "${label}" block is empty`, out.certificates, out.notices);
-    if (PKCS7_LABELS.has(label)) out.certificates.push(...readPkcs7(der, file, m.index, 'PKCS#7', out.certificates, out.notices));
+    if (PKCS7_LABELS.has(label)) readPkcs7(der, file, m.index, 'PKCS#7', out);
     else {
       if (derKind(der) === 'private-key') {
         out.notices.push({ kind: 'private-key', file, block, offset: m.index, message: `block ${block} (labelled "${label}") ${PRIVATE_KEY_WORDS}` });
         continue;
       }
       if (derKind(der) === 'pkcs7') throw new ChainInputError(file, block, m.index, 'the block is labelled CERTIFICATE but holds a PKCS#7 bundle', out.certificates, out.notices);
-      out.certificates.push(decodeAt(der, file, 'PEM', block, m.index, out.certificates, out.notices));
+      decodeAt(der, file, 'PEM', block, m.index, out);
     }
   }
   if (block > 0) return;
@@ -246,28 +257,33 @@ function readText(text: string, file: string, out: CertificateInput): void {
 /**
  * Read every certificate from one file's bytes or pasted text. Throws ChainInputError (with file,
  * block and offset) when something that should be a certificate cannot be read, or nothing is there.
+ * `lenient` (trust-anchor bundles): a certificate that cannot be decoded is set aside with a notice.
  */
-export function readCertificateInput(input: Uint8Array | string, file = 'input'): CertificateInput {
+export function readCertificateInput(input: Uint8Array | string, file = 'input', options: { lenient?: boolean } = {}): CertificateInput {
   const size = typeof input === 'string' ? input.length : input.length;
   if (size > MAX_INPUT_BYTES) {
     throw new ChainInputError(file, undefined, 0, `the input is ${megabytes(size)}; at most ${megabytes(MAX_INPUT_BYTES)} is read (a whole CA bundle is far smaller)`);
   }
-  const out: CertificateInput = { certificates: [], notices: [] };
+  const out: Reader = { certificates: [], notices: [], lenient: options.lenient ?? false };
   if (size === 0) throw new ChainInputError(file, undefined, 0, 'the input is empty');
   if (typeof input !== 'string') {
     if (input[0] === 0x30) {
       readBinary(input, file, 'DER', 0, out);
-      return out;
+      return finish(out, file);
     }
     // PEM is ASCII; latin1 keeps one character per byte, so offsets stay byte offsets.
     input = new TextDecoder('latin1').decode(input);
   }
   readText(input, file, out);
+  return finish(out, file);
+}
+
+function finish(out: Reader, file: string): CertificateInput {
   if (out.certificates.length === 0) {
     const key = out.notices.find((n) => n.kind === 'private-key');
     throw new ChainInputError(file, undefined, 0, key ? `no certificate here: ${key.message}` : `no certificate here (${out.notices.map((n) => n.message).join('; ')})`, [], out.notices);
   }
-  return out;
+  return { certificates: out.certificates, notices: out.notices };
 }
 
 /** Certificates in a set that issue none of the others: the ends of chains, i.e. leaf candidates. */

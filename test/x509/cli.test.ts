@@ -125,6 +125,11 @@ describe('tls-lens verify', () => {
     const cut = await verify(['--leaf', file('cut.pem')]);
     expect(cut.code).toBe(2);
     expect(cut.stderr).toMatch(/leaf file .*cut\.pem", block 1: the "CERTIFICATE" block has no "-----END CERTIFICATE-----" line: the text is cut short \(at byte 0\)/);
+    // A roots bundle with one certificate that cannot be decoded still works; that one is named and ignored.
+    writeFileSync(file('roots-odd.pem'), `-----BEGIN CERTIFICATE-----\nMAMBAf8=\n-----END CERTIFICATE-----\n${readFileSync(file('root.pem'), 'utf8')}`);
+    const odd = await verify(['--leaf', file('fullchain.pem'), '--roots', file('roots-odd.pem'), '--name', 'example.com', ...TIME]);
+    expect(odd.code).toBe(0);
+    expect(odd.stderr).toMatch(/warning: roots file .*roots-odd\.pem": block 1: the certificate cannot be read .*; it is ignored/);
   });
 
   it('gives a clear message and exit 2 for bad input', async () => {

@@ -116,9 +116,13 @@ describe('bad input, in plain words with where', () => {
     expect(inputError(() => readCertificateInput(csr, 'csr.pem')).problem).toMatch(/no certificate here .*CERTIFICATE REQUEST/);
   });
 
-  it('a CERTIFICATE block holding something else', () => {
+  it('a CERTIFICATE block holding something else; in a lenient (anchors) reading it is set aside with a notice', () => {
     const pem = `-----BEGIN CERTIFICATE-----\n${Buffer.from([0x30, 0x03, 0x01, 0x01, 0xff]).toString('base64')}\n-----END CERTIFICATE-----\n`;
     expect(inputError(() => readCertificateInput(pem, 'x.pem')).problem).toMatch(/certificate cannot be read/);
+    const lenient = readCertificateInput(pem + toPem(root.der), 'roots.pem', { lenient: true });
+    expect(ders(lenient)).toEqual(hexOf(root));
+    expect(lenient.notices).toEqual([expect.objectContaining({ kind: 'undecodable', block: 1, message: expect.stringMatching(/certificate cannot be read .*; it is ignored/) })]);
+    expect(inputError(() => readCertificateInput(pem, 'roots.pem', { lenient: true })).problem).toMatch(/no certificate here \(block 1: the certificate cannot be read/);
   });
 
   it('garbage, text or binary, and empty input', () => {

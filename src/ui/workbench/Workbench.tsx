@@ -137,7 +137,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
 
   function addInput(input: Uint8Array | string, file: string, into: 'chain' | 'anchors') {
     try {
-      const read = readCertificateInput(input, file);
+      const read = readCertificateInput(input, file, { lenient: into === 'anchors' });
       const brought = read.certificates.map((c) => ({ ...describe(c.der, `${file}, ${c.origin.format} block ${c.origin.block}`), cert: c.cert }));
       (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...brought.filter((b) => !list.some((x) => toHex(x.der) === toHex(b.der)))]);
       setNotices((n) => [...n, ...read.notices]);
