@@ -6,6 +6,7 @@ import type { ProfileName } from '../../x509/profile.ts';
 import { TrustStore } from '../../x509/trustStore.ts';
 import { DEFAULT_MAX_DEPTH, validateChain, type ValidationResult } from '../../x509/validate.ts';
 import { base64Encode, derToPem } from '../../x509/pem.ts';
+import { equalBytes } from '../../util/bytes.ts';
 
 export interface WorkbenchSettings {
   /** Validation time, ISO-8601; undefined = now. */
@@ -52,15 +53,26 @@ function safeDecode(der: Uint8Array): DecodedCertificate | undefined {
   }
 }
 
+// The last store built: a what-if that leaves the anchors alone reuses it instead of copying the Mozilla store.
+let lastStore: { base?: TrustStore; extra: Uint8Array[]; store: TrustStore } | undefined;
+
+function anchorStore(base: TrustStore | undefined, extra: Uint8Array[]): TrustStore {
+  const usable = extra.filter((der) => safeDecode(der));
+  const same = lastStore && lastStore.base === base && lastStore.extra.length === usable.length && lastStore.extra.every((der, i) => equalBytes(der, usable[i]));
+  if (same) return lastStore!.store;
+  const store = base ? (usable.length ? base.with(usable) : base) : new TrustStore(usable);
+  lastStore = { base, extra: usable, store };
+  return store;
+}
+
 /** Run the decision once. `mozilla` is the bundled store (passed in so the model stays free of it). */
 export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings, mozilla: () => TrustStore, previous?: ValidationResult): Promise<Decision> {
   const started = performance.now();
   const decoded = chain.certificates.map(safeDecode);
   const leafIndex = settings.leaf !== undefined && settings.leaf < chain.certificates.length ? settings.leaf : pickLeaf(decoded.filter((d): d is DecodedCertificate => !!d));
-  let store = settings.mozilla ? mozilla() : new TrustStore();
   const extra = [...chain.anchors];
   if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && extra.push(chain.certificates[i]));
-  if (extra.length) store = store.with(extra.filter((der) => safeDecode(der)));
+  const store = anchorStore(settings.mozilla ? mozilla() : undefined, extra);
   const result = await validateChain({
     leaf: chain.certificates[leafIndex],
     intermediates: chain.certificates.filter((_, i) => i !== leafIndex),
