@@ -1,11 +1,14 @@
 // `tls-lens limbo < limbo.json > results.json`: run the x509-limbo suite, write its results format.
 import { LimboRunner, type LimboResult, type LimboTestcase } from '../x509/limbo.ts';
+import type { ProfileName } from '../x509/profile.ts';
 import { CliError, EXIT, readInputFile, reportCliError, wantsJson } from './errors.ts';
 
-const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] [--json] < limbo.json > results.json
+const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] [--profile NAME] [--json] < limbo.json > results.json
 
 Runs every x509-limbo testcase through TLS Lens's verifier and prints the suite's results JSON.
-Progress and a summary go to stderr.
+Progress and a summary go to stderr. A case whose features ask for a profile runs under it
+(pedantic-webpki-eku: strict CA/B; pedantic-rfc5280, rfc5280-incompatible-with-webpki: plain RFC 5280).
+  --profile NAME  run every case under one profile: browser, cabf or rfc5280
   --json        errors too as JSON on stdout ({"ok": false, "error": {...}}); results are always JSON
 Exit status: 0 suite run, 1 unreadable suite, 2 bad usage.
   --strict-cn   validate with the strict CA/B profile: a leaf's subject CN must be one of its
@@ -26,6 +29,7 @@ interface LimboArgs {
   input?: string;
   timeout: number;
   commonNameInSan: boolean;
+  profile?: ProfileName;
 }
 
 function parseLimboArgs(args: string[]): LimboArgs | 'help' {
@@ -44,6 +48,11 @@ function parseLimboArgs(args: string[]): LimboArgs | 'help' {
       a.timeout = Number(v);
       if (!/^\d+$/.test(v) || !(a.timeout > 0)) throw new CliError('BAD_OPTION_VALUE', `--timeout needs a positive number of milliseconds, not "${v}"`);
     } else if (flag === '--strict-cn') a.commonNameInSan = true;
+    else if (flag === '--profile') {
+      const v = value(++i, flag);
+      if (v !== 'browser' && v !== 'cabf' && v !== 'rfc5280') throw new CliError('BAD_OPTION_VALUE', `--profile must be browser, cabf or rfc5280, not "${v}"`);
+      a.profile = v;
+    }
     else if (flag === '--json') continue;
     else throw new CliError('UNKNOWN_OPTION', `unknown option '${flag}'`, EXIT.usage, true);
   }
@@ -77,8 +86,8 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     return reportCliError('tls-lens limbo', e, wantsJson(args), USAGE);
   }
-  const { timeout, commonNameInSan } = parsed;
-  const runner = new LimboRunner(timeout, { commonNameInSan });
+  const { timeout, commonNameInSan, profile } = parsed;
+  const runner = new LimboRunner(timeout, { commonNameInSan, profile });
   const results: LimboResult[] = [];
   const counts: Record<string, number> = {};
   const started = performance.now();

@@ -1,17 +1,19 @@
 // `tls-lens verify --leaf FILE ...`: validate a certificate chain on disk and show every check.
 import { readFileSync } from 'node:fs';
-import { CertificateInputError, CRL_LABELS, pemToDer, readCertificates } from '../x509/pem.ts';
+import { ChainInputError, pickLeaf, readCertificateInput } from '../x509/input.ts';
+import { CRL_LABELS, pemToDer } from '../x509/pem.ts';
 import { mozillaTrustStore, TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 import { CliError, EXIT, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
+import { decodeCertificate } from '../x509/certificate.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
                         [--strict-cn] [--json]
 
 Validates a certificate chain and prints each check in order.
-  --leaf FILE           the end-entity certificate (PEM or DER); further certificates in the
-                        same file are offered as intermediates
+  --leaf FILE           the end-entity certificate (PEM, DER or a PKCS#7 .p7b/.p7c bundle); further
+                        certificates in the same file, in any order, are offered as intermediates
   --intermediates FILE  more certificates offered for path building (any order)
   --roots FILE          trust anchors (PEM or DER); default: the Mozilla store bundled with Node
   --time ISO-8601       validate at this time (default: now)
@@ -125,20 +127,24 @@ function loadCrls(file: string): Uint8Array[] {
   return crls;
 }
 
+/** Certificates of a file in any format `readCertificateInput` reads (PEM, DER, PKCS#7); a key pasted by mistake is named on stderr. */
 function load(file: string, what: string): Uint8Array[] {
-  let bytes: Uint8Array;
+  const bytes = readFile(file, what);
   try {
-    bytes = readFileSync(file);
+    // A roots bundle keeps working when one of its certificates cannot be decoded (it is named and ignored).
+    const input = readCertificateInput(bytes, file, { lenient: what === 'roots' });
+    for (const n of input.notices) process.stderr.write(`tls-lens verify: warning: ${what} file "${file}": ${n.message}\n`);
+    return input.certificates.map((c) => c.der);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'UNREADABLE_FILE');
-  }
-  try {
-    return readCertificates(bytes);
-  } catch (e) {
-    if (e instanceof CertificateInputError) throw new UsageError(`${what} file "${file}": ${e.message} (at byte ${e.offset})`, 'BAD_CERTIFICATE_INPUT');
+    if (e instanceof ChainInputError) throw new UsageError(`${what} file "${file}"${e.block !== undefined ? `, block ${e.block}` : ''}: ${e.problem} (at byte ${e.offset})`, 'BAD_CERTIFICATE_INPUT');
     throw e;
   }
+}
+
+/** The leaf file's certificates with the leaf first, whatever their order in the file. */
+function leafFirst(certs: Uint8Array[]): Uint8Array[] {
+  const k = pickLeaf(certs.map((der) => decodeCertificate(der)));
+  return [certs[k], ...certs.filter((_, i) => i !== k)];
 }
 
 function mark(ok: boolean | null): string {
@@ -177,7 +183,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(USAGE);
       return 0;
     }
-    leaf = load(args.leaf!, 'leaf');
+    leaf = leafFirst(load(args.leaf!, 'leaf'));
     intermediates = [...leaf.slice(1), ...args.intermediates.flatMap((f) => load(f, 'intermediates'))];
     crls = args.crls.flatMap(loadCrls);
     anchors = args.roots ? new TrustStore(load(args.roots, 'roots')) : mozillaTrustStore();

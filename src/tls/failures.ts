@@ -85,6 +85,7 @@ export const CERTIFICATE_ALERTS: Readonly<Record<CertificateFailureCode, AlertNa
   CRL_INVALID: 'bad_certificate',
   NO_CERTIFICATE: 'bad_certificate',
   PATH_BUILDING_LIMIT: 'bad_certificate',
+  POLICY: 'bad_certificate',
   CERT_VERIFIER_ERROR: 'bad_certificate',
 };
 

@@ -1,6 +1,6 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState } from 'react';
 import { useTrace, type PanelId } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { InspectorView } from './views/InspectorView.tsx';
@@ -12,8 +12,11 @@ import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, ste
 import { BreakpointPanel } from './views/BreakpointPanel.tsx';
 import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
-import { readUrlState } from './url-state.ts';
+import { readUrlState, writeUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
+
+// The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
+const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
 
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
 
@@ -92,6 +95,15 @@ export function App() {
   const summary = useTrace((s) => s.summary);
   const fileInput = useRef<HTMLInputElement>(null);
   const initial = useRef(readUrlState());
+  // undefined: closed; '' : open and empty; otherwise the share payload it opened with (a link).
+  const [workbench, setWorkbench] = useState<string | undefined>(initial.current.workbench);
+  // Closing keeps the chain and settings (its share payload) for the next opening.
+  const lastWorkbench = useRef('');
+  const toggleWorkbench = (open: boolean) => {
+    if (!open) lastWorkbench.current = readUrlState().workbench ?? '';
+    setWorkbench(open ? lastWorkbench.current : undefined);
+    writeUrlState({ workbench: open ? lastWorkbench.current : undefined });
+  };
 
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
@@ -153,6 +165,9 @@ export function App() {
         <h1>TLS Lens</h1>
         <StatusLine />
         <div className="actions">
+          <button type="button" onClick={() => toggleWorkbench(workbench === undefined)} aria-pressed={workbench !== undefined} data-testid="open-workbench">
+            Certificate workbench
+          </button>
           <button type="button" onClick={() => useTrace.getState().setShowConnect(!showConnect)} aria-expanded={showConnect} data-testid="toggle-connect">
             {showConnect ? 'Hide connect' : 'Connect…'}
           </button>
@@ -218,8 +233,13 @@ export function App() {
         </div>
       )}
       <main>
-        {showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
-        {source !== 'none' && (
+        {workbench !== undefined && (
+          <Suspense fallback={<p className="empty">Loading the workbench…</p>}>
+            <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
+          </Suspense>
+        )}
+        {workbench === undefined && showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {workbench === undefined && source !== 'none' && (
           <>
             <StepperBar />
             <ShortcutHints />

@@ -8,7 +8,7 @@ import { writeUrlState } from './url-state.ts';
 
 const STORE_PREFIX = 'tls-lens:replay:';
 
-function download(name: string, text: string, type: string) {
+export function download(name: string, text: string, type: string) {
   const url = URL.createObjectURL(new Blob([text], { type }));
   const a = document.createElement('a');
   a.href = url;

@@ -10,6 +10,8 @@ export interface UrlState {
   scenario?: string;
   target?: string;
   replay?: string;
+  /** The certificate workbench is open; the value is its share payload ('' when empty). */
+  workbench?: string;
 }
 
 const PANELS: PanelId[] = ['ladder', 'inspector', 'keys', 'certificates', 'api'];
@@ -26,6 +28,7 @@ export function readUrlState(): UrlState {
     scenario: p.get('scenario') ?? undefined,
     target: p.get('target') ?? undefined,
     replay: p.get('replay') ?? undefined,
+    workbench: p.get('workbench') ?? undefined,
   };
 }
 

@@ -1,5 +1,6 @@
 // One X.509 certificate, decoded once: the structure through @peculiar/asn1-x509, the exact byte
 // spans (TBS, names, key) through our DER walker, so signatures are checked over the bytes as received.
+import { toHex } from '../util/bytes.ts';
 import { AsnParser } from '@peculiar/asn1-schema';
 import { Validity } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo } from '../crypto/signature.ts';
@@ -101,11 +102,6 @@ export class MalformedCertificateError extends Error {
   }
 }
 
-function hex(v: Uint8Array): string {
-  let s = '';
-  for (const b of v) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 function expectTag(node: DerNode | undefined, tag: number, what: string, at: number): DerNode {
   if (!node) throw new DerError(`${what} is missing`, at);
@@ -246,7 +242,7 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     },
     extensionProblems: [],
     selfIssued: subject.key === issuer.key,
-    id: hex(der),
+    id: toHex(der),
   };
   for (const ext of extensions) {
     const decode = DECODERS[ext.oid];

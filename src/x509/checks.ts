@@ -8,7 +8,8 @@ import type { ReferenceIdentity } from './hostname.ts';
 import { leafIdentitySteps } from './identity.ts';
 import { checkNameConstraints, validateConstraints } from './nameConstraints.ts';
 import { countIntermediates, type PathNode, type SignatureCache } from './pathBuilder.ts';
-import { structureStep } from './profile.ts';
+import { structureStep, type ProfileName } from './profile.ts';
+import { processPolicies, type PolicyInputs } from './policy.ts';
 import { fail, na, pass, spanFor, type Role, type Step } from './step.ts';
 
 export type { Step } from './step.ts';
@@ -29,6 +30,10 @@ export interface CheckContext {
   crls: DecodedCrl[];
   /** Strict CA/B profile: the leaf's CN must be one of its SAN entries (BR 7.1.4.3). */
   commonNameInSan: boolean;
+  /** The relying party's policy inputs (RFC 5280 6.1.1 c, e-g); none = any policy, none required. */
+  policy?: PolicyInputs;
+  /** Which rules decide (see ProfileName); 'browser' unless asked. */
+  profile: ProfileName;
   /** Name-constraint comparisons left for the whole validation (shared by every path tried). */
   nameConstraintBudget: { left: number };
 }
@@ -68,7 +73,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     const { cert: c, anchor } = path[i];
     const role: Role = i === 0 && !anchor ? 'leaf' : anchor ? 'anchor' : 'intermediate';
     const isCa = i > 0;
-    steps.push(structureStep(c, i, role, isCa, ctx.strictAnchors));
+    steps.push(structureStep(c, i, role, isCa, ctx.strictAnchors, ctx.profile));
 
     const key = checkPublicKey(c);
     steps.push(key.ok ? pass('publicKey', i, key.detail) : fail('publicKey', i, 'WEAK_ALGORITHM', key.reason, i === 0 ? 'X509_V_ERR_EE_KEY_TOO_SMALL' : 'X509_V_ERR_CA_KEY_TOO_SMALL'));
@@ -111,6 +116,8 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
             : pass('pathLength', i, `${below} CA certificates below it, pathLenConstraint=${bc.pathLen}`),
         );
       }
+    } else if (bc?.ca && !anchor && ctx.profile === 'rfc5280') {
+      steps.push(pass('basicConstraints', i, `cA=TRUE in the leaf position: allowed by RFC 5280 (plain RFC 5280 profile)${bc.pathLen !== undefined ? '; its pathLenConstraint does not apply to itself' : ''}`));
     } else if (bc?.ca && !anchor) {
       // (A leaf that is itself a trust anchor was trusted as it is, CA or not.)
       steps.push(fail('basicConstraints', i, 'PROFILE_VIOLATION', 'a CA certificate (cA=TRUE) cannot be used as the end-entity certificate', 'X509_V_ERR_INVALID_PURPOSE'));
@@ -124,7 +131,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     if (isCa) {
       if (ku && !ku.has('keyCertSign')) steps.push(fail('keyUsage', i, 'KEY_USAGE', `keyUsage (${[...ku].join(', ')}) lacks keyCertSign`, 'X509_V_ERR_KEYUSAGE_NO_CERTSIGN'));
       else steps.push(pass('keyUsage', i, ku ? `keyUsage includes keyCertSign` : 'no keyUsage extension'));
-    } else if (ku?.has('keyCertSign') && !anchor) {
+    } else if (ku?.has('keyCertSign') && !anchor && !(bc?.ca && ctx.profile === 'rfc5280')) {
       steps.push(fail('keyUsage', i, 'KEY_USAGE', 'keyCertSign on a certificate that is not a CA', 'X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA'));
     } else {
       const missing = ku ? ctx.requiredKeyUsage.filter((u) => !ku.has(u)) : [];
@@ -164,6 +171,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
       }
     }
   }
+  steps.push(policyStep(path, ctx));
   steps.push(...leafIdentitySteps(path[0].cert, ctx));
   for (const st of steps) {
     if (st.certificate < 0 || st.span) continue;
@@ -177,7 +185,10 @@ function ekuStep(c: DecodedCertificate, i: number, role: Role, ctx: CheckContext
   const S = 'extendedKeyUsage';
   const eku = c.extKeyUsage;
   const ext = c.extensions.find((e) => e.oid === EXT.extKeyUsage);
-  if (!eku) return na(S, i, 'no extendedKeyUsage extension: no restriction');
+  if (!eku) {
+    if (ctx.profile === 'cabf' && role === 'leaf' && ctx.purpose !== 'any') return fail(S, i, 'EXTENDED_KEY_USAGE', 'a subscriber certificate must carry extendedKeyUsage (CA/B Forum 7.1.2.7.6)', 'X509_V_ERR_INVALID_PURPOSE');
+    return na(S, i, 'no extendedKeyUsage extension: no restriction');
+  }
   if (role === 'anchor' && i > 0) return fail(S, i, 'PROFILE_VIOLATION', 'a root certificate must not carry extendedKeyUsage (CA/B Forum 7.1.2.1)');
   if (ctx.purpose === 'any') return pass(S, i, `extendedKeyUsage: ${eku.join(', ')}`);
   const want = PURPOSE_OID[ctx.purpose];
@@ -186,8 +197,18 @@ function ekuStep(c: DecodedCertificate, i: number, role: Role, ctx: CheckContext
     if (eku.includes(EKU.any)) return fail(S, i, 'EXTENDED_KEY_USAGE', 'anyExtendedKeyUsage is not allowed in a subscriber certificate');
     return eku.includes(want) ? pass(S, i, `includes ${ctx.purpose}Auth`) : fail(S, i, 'EXTENDED_KEY_USAGE', `extendedKeyUsage (${eku.join(', ')}) lacks ${ctx.purpose}Auth`);
   }
+  if (ctx.profile === 'cabf' && eku.includes(EKU.any)) return fail(S, i, 'EXTENDED_KEY_USAGE', 'anyExtendedKeyUsage is not allowed in a TLS CA certificate (CA/B Forum 7.1.2.10.6)');
   return eku.includes(want) || eku.includes(EKU.any)
     ? pass(S, i, `the CA may issue for ${ctx.purpose}Auth`)
     : fail(S, i, 'EXTENDED_KEY_USAGE', `the CA's extendedKeyUsage (${eku.join(', ')}) lacks ${ctx.purpose}Auth`);
 }
 
+
+/** RFC 5280 §6.1 policy processing over the whole path, as one step. */
+function policyStep(path: PathNode[], ctx: CheckContext): Step {
+  const S = 'policies';
+  const r = processPolicies(path, ctx.policy);
+  if (!r.ok) return fail(S, r.certificate, 'POLICY', r.detail, r.detail.includes('policyMappings') ? 'X509_V_ERR_INVALID_POLICY_EXTENSION' : undefined);
+  if (r.policies.length === 0 && !r.explicit) return na(S, -1, r.detail);
+  return pass(S, -1, r.detail);
+}

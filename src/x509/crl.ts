@@ -2,6 +2,7 @@
 // issuer name is the certificate's issuer and the certificate's issuer key signed it. A CRL that
 // counts but breaks the profile (no CRLNumber, critical CRLNumber, unknown critical extension,
 // an issuer without cRLSign, out of date) leaves the status unknown, which fails closed.
+import { equalBytes, toHex } from '../util/bytes.ts';
 import { AsnParser } from '@peculiar/asn1-schema';
 import { Time } from '@peculiar/asn1-x509';
 import { classifySignatureAlgorithm } from './algorithms.ts';
@@ -28,11 +29,6 @@ const CRL_NUMBER = '2.5.29.20';
 const AUTHORITY_KEY_ID = '2.5.29.35';
 const KNOWN_CRL_EXTENSIONS = new Set([CRL_NUMBER, AUTHORITY_KEY_ID, '2.5.29.28' /* issuingDistributionPoint */, '2.5.29.27' /* deltaCRLIndicator */]);
 
-function hex(v: Uint8Array): string {
-  let s = '';
-  for (const b of v) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 function time(der: Uint8Array, node: DerNode): Date {
   if (node.tag !== 0x17 && node.tag !== 0x18) throw new DerError('expected a UTCTime or GeneralizedTime', node.start);
@@ -71,7 +67,7 @@ export function decodeCrl(der: Uint8Array): DecodedCrl {
     for (const entry of children(der, f[i++])) {
       const serial = children(der, entry)[0];
       if (serial?.tag !== 0x02) throw new DerError('a revoked entry needs a serial number', entry.start);
-      revoked.add(hex(valueOf(der, serial)));
+      revoked.add(toHex(valueOf(der, serial)));
     }
   }
   let extensions: DecodedCrl['extensions'] = [];
@@ -103,9 +99,6 @@ export type RevocationVerdict =
   | { status: 'unknown'; detail: string }
   | { status: 'invalid-crl'; detail: string; openssl: string };
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
 
 /** The revocation status of `cert` (issued by `issuer`) according to the CRLs supplied. */
 export async function checkRevocation(cert: DecodedCertificate, issuer: DecodedCertificate, crls: DecodedCrl[], now: Date): Promise<RevocationVerdict> {
@@ -113,7 +106,7 @@ export async function checkRevocation(cert: DecodedCertificate, issuer: DecodedC
   let checked: DecodedCrl | undefined;
   for (const crl of candidates) {
     const alg = classifySignatureAlgorithm(crl.signatureAlgorithm);
-    if (!alg.ok || !sameBytes(crl.signatureAlgorithm, crl.tbsSignatureAlgorithm)) continue;
+    if (!alg.ok || !equalBytes(crl.signatureAlgorithm, crl.tbsSignatureAlgorithm)) continue;
     let valid = false;
     try {
       valid = await verifySignature(issuer.spki, alg.algorithm, crl.tbs, crl.signature);
@@ -131,7 +124,7 @@ export async function checkRevocation(cert: DecodedCertificate, issuer: DecodedC
     }
     if (crl.thisUpdate.getTime() > now.getTime()) return { status: 'invalid-crl', detail: 'the CRL is not valid yet', openssl: 'X509_V_ERR_CRL_NOT_YET_VALID' };
     if (crl.nextUpdate && crl.nextUpdate.getTime() < now.getTime()) return { status: 'invalid-crl', detail: 'the CRL has expired', openssl: 'X509_V_ERR_CRL_HAS_EXPIRED' };
-    if (crl.revoked.has(hex(cert.serial))) return { status: 'revoked', detail: `serial ${hex(cert.serial)} is revoked by the CRL of "${crl.issuer.text}"` };
+    if (crl.revoked.has(toHex(cert.serial))) return { status: 'revoked', detail: `serial ${toHex(cert.serial)} is revoked by the CRL of "${crl.issuer.text}"` };
     checked = crl;
   }
   if (checked) return { status: 'good', detail: `not on the CRL of "${checked.issuer.text}" (this update ${checked.thisUpdate.toISOString()})` };

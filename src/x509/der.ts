@@ -1,6 +1,7 @@
 // A small, strict DER walker. It is a *view* of the bytes: every node knows where its header and
 // value start, so the UI can link an ASN.1 tree to the hex and the verifier can slice the exact
 // bytes that were signed (never re-encoded ones).
+import { toHex } from '../util/bytes.ts';
 
 export class DerError extends Error {
   constructor(
@@ -205,14 +206,14 @@ function renderPrimitive(der: Uint8Array, node: DerNode): string | undefined {
     case 1:
       return v[0] ? 'TRUE' : 'FALSE';
     case 2:
-      return v.length <= 8 ? BigInt('0x' + (hex(v) || '0')).toString() : hex(v);
+      return v.length <= 8 ? BigInt('0x' + (toHex(v) || '0')).toString() : toHex(v);
     case 5:
       return '';
     case 6:
       try {
         return decodeOid(v);
       } catch {
-        return hex(v);
+        return toHex(v);
       }
     case 12:
     case 19:
@@ -223,20 +224,15 @@ function renderPrimitive(der: Uint8Array, node: DerNode): string | undefined {
     case 26:
       return new TextDecoder().decode(v);
     default:
-      return v.length <= 64 ? hex(v) : `${v.length} bytes`;
+      return v.length <= 64 ? toHex(v) : `${v.length} bytes`;
   }
 }
 
 function printableOrHex(v: Uint8Array): string {
-  for (const b of v) if (b < 0x20 || b > 0x7e) return hex(v);
+  for (const b of v) if (b < 0x20 || b > 0x7e) return toHex(v);
   return String.fromCharCode(...v);
 }
 
-function hex(v: Uint8Array): string {
-  let s = '';
-  for (const b of v) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** Dotted-decimal form of an OBJECT IDENTIFIER's content bytes. */
 export function decodeOid(v: Uint8Array): string {

@@ -23,7 +23,8 @@ export type ErrorCode =
   | 'REVOKED'
   | 'CRL_INVALID'
   | 'NO_CERTIFICATE'
-  | 'PATH_BUILDING_LIMIT';
+  | 'PATH_BUILDING_LIMIT'
+  | 'POLICY';
 
 export interface ErrorInfo {
   /** Plain-words template; {detail} is replaced by the specific reason. */
@@ -123,6 +124,11 @@ export const ERRORS: Record<ErrorCode, ErrorInfo> = {
     openssl: 'X509_V_ERR_INVALID_EXTENSION',
     secureTransport: 'errSSLBadCert',
     windowsCE: 'SSL_ERR_BAD_DATA',
+  },
+  POLICY: {
+    template: 'No acceptable certificate policy for this path: {detail}',
+    openssl: 'X509_V_ERR_NO_EXPLICIT_POLICY',
+    secureTransport: 'errSSLBadCert',
   },
   PROFILE_VIOLATION: {
     template: 'A certificate breaks the RFC 5280 / CA/Browser Forum rules: {detail}',

@@ -1,6 +1,8 @@
 // The x509-limbo harness: run each testcase through validateChain and report SUCCESS / FAILURE,
 // SKIPPED (with the reason) for features we do not implement, HANG past a per-case time limit.
+// A case whose features ask for another profile (strict CA/B, plain RFC 5280) is run under it.
 import type { KeyUsageName } from './extensions.ts';
+import type { ProfileName } from './profile.ts';
 import { CRL_LABELS, pemToDer } from './pem.ts';
 import { TrustStore } from './trustStore.ts';
 import { validateChain, type ValidationResult } from './validate.ts';
@@ -27,12 +29,26 @@ export interface LimboResult {
   context: string | null;
 }
 
-/** Features naming behaviour TLS Lens does not implement, and why. */
-export const UNSUPPORTED_FEATURES: Record<string, string> = {
-  'rfc5280-incompatible-with-webpki': 'TLS Lens follows the web-PKI profile where it departs from RFC 5280',
-  'pedantic-rfc5280': 'a trust anchor is accepted without authorityKeyIdentifier even when it is not self-issued',
-  'pedantic-webpki-eku': 'TLS Lens does not require extendedKeyUsage in subscriber certificates (RFC 5280 allows its absence)',
+/** Features naming behaviour TLS Lens does not implement, and why (none left: see FEATURE_PROFILES). */
+export const UNSUPPORTED_FEATURES: Record<string, string> = {};
+
+/**
+ * Features that ask for a profile other than the default browser one: the case is run under it.
+ * `pedantic-webpki-eku`: the strict CA/B rules on EKU (required in subscriber certificates, never
+ * anyExtendedKeyUsage, none in roots); `rfc5280-incompatible-with-webpki` and `pedantic-rfc5280`:
+ * plain RFC 5280 (critical nameConstraints, an AKI on a trust anchor that is not self-issued).
+ */
+export const FEATURE_PROFILES: Record<string, ProfileName> = {
+  'pedantic-webpki-eku': 'cabf',
+  'rfc5280-incompatible-with-webpki': 'rfc5280',
+  'pedantic-rfc5280': 'rfc5280',
 };
+
+/** The profile a testcase declares through its features, or the default. */
+export function profileFor(tc: Pick<LimboTestcase, 'features'>): ProfileName | undefined {
+  for (const f of tc.features ?? []) if (FEATURE_PROFILES[f]) return FEATURE_PROFILES[f];
+  return undefined;
+}
 
 const EKU_NAMES: Record<string, 'server' | 'client' | undefined> = { serverAuth: 'server', clientAuth: 'client' };
 
@@ -48,7 +64,8 @@ export class LimboRunner {
 
   constructor(
     private readonly timeoutMs = 10_000,
-    private readonly profile: { commonNameInSan?: boolean } = {},
+    /** commonNameInSan: the strict CN rule on every case; profile: one profile for every case, whatever its features. */
+    private readonly profile: { commonNameInSan?: boolean; profile?: ProfileName } = {},
   ) {}
 
   private storeFor(pems: string[]): TrustStore {
@@ -77,6 +94,7 @@ export class LimboRunner {
       requiredKeyUsage: (tc.key_usage ?? []) as KeyUsageName[],
       crls: (tc.crls ?? []).flatMap((p) => pemToDer(p, CRL_LABELS)),
       commonNameInSan: this.profile.commonNameInSan,
+      profile: this.profile.profile ?? profileFor(tc),
     });
   }
 

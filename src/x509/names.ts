@@ -1,6 +1,7 @@
 // Distinguished names: a readable string for people and a comparison key for path building.
 // RFC 5280 7.1 asks for case-insensitive, whitespace-compressed matching of string attributes;
 // other attribute values compare byte for byte.
+import { toHex } from '../util/bytes.ts';
 import { children, decodeOid, DerError, readHeader, valueOf, type DerNode } from './der.ts';
 
 const SHORT_NAMES: Record<string, string> = {
@@ -63,14 +64,9 @@ function decodeString(tag: number, v: Uint8Array): string {
   return new TextDecoder().decode(v);
 }
 
-function hex(v: Uint8Array): string {
-  let s = '';
-  for (const b of v) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 function normalise(a: Attribute): string {
-  if (!STRING_TAGS.has(a.valueTag)) return `${a.oid}=#${hex(a.raw)}`;
+  if (!STRING_TAGS.has(a.valueTag)) return `${a.oid}=#${toHex(a.raw)}`;
   return `${a.oid}=${a.text.trim().replace(/\s+/g, ' ').toLowerCase()}`;
 }
 
@@ -94,7 +90,7 @@ export function decodeName(bytes: Uint8Array, node: DerNode): DistinguishedName 
       const oid = decodeOid(valueOf(bytes, parts[0]));
       const raw = valueOf(bytes, parts[1]);
       const valueTag = parts[1].cls === 0 ? parts[1].tagNumber : -1;
-      const text = STRING_TAGS.has(valueTag) ? decodeString(valueTag, raw) : `#${hex(raw)}`;
+      const text = STRING_TAGS.has(valueTag) ? decodeString(valueTag, raw) : `#${toHex(raw)}`;
       rdn.push({ oid, valueTag, text, raw });
     }
     rdns.push(rdn);

@@ -2,6 +2,7 @@
 // any trust anchor, matching subject to issuer and AKI to SKI, checking each link's signature
 // before following it, never repeating a certificate (or a subject+key pair) in one path, and
 // stopping after a fixed amount of work so that a hostile pool cannot take long.
+import { equalBytes } from '../util/bytes.ts';
 import { verifySignature } from '../crypto/signature.ts';
 import { classifySignatureAlgorithm } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
@@ -46,6 +47,8 @@ export interface BuildLimits {
   maxDepth: number;
   /** Links examined before giving up. */
   maxWork: number;
+  /** Keep searching after a path is accepted, to show every path (e.g. both sides of a cross-signature). */
+  allPaths?: boolean;
 }
 
 export interface BuildOutcome {
@@ -60,8 +63,12 @@ export interface BuildOutcome {
   depthExceeded: boolean;
   workExhausted: boolean;
   work: number;
-  /** The first links examined and what became of each (for the trace; bounded). */
+  /** Every link examined and what became of each, in order (bounded by maxWork). */
   log: LinkLogEntry[];
+  /** Every complete path handed to `accept`, in order, with its answer. */
+  complete: { path: PathNode[]; accepted: boolean }[];
+  /** Certificates no candidate issuer was found for (not even by name). */
+  deadEnds: DecodedCertificate[];
 }
 
 export interface LinkLogEntry {
@@ -69,16 +76,14 @@ export interface LinkLogEntry {
   candidate: DecodedCertificate;
   anchor: boolean;
   outcome: 'followed' | 'in path already' | 'key identifier differs' | 'too deep' | 'signature invalid' | 'path refused' | 'path accepted';
+  /** Position of `child` in the path being built (0 = leaf). */
+  depth: number;
+  /** For 'path refused' / 'path accepted': the index in `complete`. */
+  path?: number;
 }
 
-/** How many link attempts the log keeps. */
+/** How many link attempts the trace's steps list (the whole log is in the search record). */
 export const LINK_LOG_LIMIT = 32;
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** Non-self-issued intermediates in a path (the leaf and the anchor do not count). */
 export function countIntermediates(path: PathNode[]): number {
@@ -108,17 +113,23 @@ export async function buildPaths(
     list.push(c);
     bySubject.set(c.subject.key, list);
   }
-  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0, log: [] };
-  const note = (child: DecodedCertificate, cand: PathNode, outcome: LinkLogEntry['outcome']) => {
-    if (out.log.length < LINK_LOG_LIMIT) out.log.push({ child, candidate: cand.cert, anchor: cand.anchor, outcome });
+  const out: BuildOutcome = { refused: [], longestPartial: [{ cert: leaf, anchor: false }], depthExceeded: false, workExhausted: false, work: 0, log: [], complete: [], deadEnds: [] };
+  let depth = 0;
+  const note = (child: DecodedCertificate, cand: PathNode, outcome: LinkLogEntry['outcome'], path?: number) => {
+    out.log.push({ child, candidate: cand.cert, anchor: cand.anchor, outcome, depth, ...(path !== undefined ? { path } : {}) });
+  };
+  /** Offer a complete path; true when the search should stop. */
+  const offer = async (path: PathNode[]): Promise<boolean> => {
+    const ok = await accept(path);
+    out.complete.push({ path, accepted: ok });
+    if (ok) out.accepted ??= path;
+    else out.refused.push(path);
+    return ok && !limits.allPaths;
   };
 
   // A leaf that is itself an anchor is trusted directly.
   if (store.has(leaf)) {
-    const path = [{ cert: leaf, anchor: true }];
-    if (await accept(path)) out.accepted = path;
-    else out.refused.push(path);
-    if (out.accepted) return out;
+    if (await offer([{ cert: leaf, anchor: true }])) return out;
   }
 
   const extend = async (path: PathNode[]): Promise<boolean> => {
@@ -128,19 +139,21 @@ export async function buildPaths(
       ...store.bySubjectKey(current.issuer.key).map((cert) => ({ cert, anchor: true })),
       ...(bySubject.get(current.issuer.key) ?? []).map((cert) => ({ cert, anchor: false })),
     ];
+    if (candidates.length === 0 && !out.deadEnds.includes(current)) out.deadEnds.push(current);
+    depth = path.length - 1;
     for (const cand of candidates) {
       if (out.work >= limits.maxWork) {
         out.workExhausted = true;
         return false;
       }
       out.work++;
-      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && sameBytes(p.cert.spki, cand.cert.spki)))) {
+      if (path.some((p) => p.cert.id === cand.cert.id || (p.cert.subject.key === cand.cert.subject.key && equalBytes(p.cert.spki, cand.cert.spki)))) {
         note(current, cand, 'in path already');
         continue;
       }
       const aki = current.authorityKeyId?.keyId;
       const ski = cand.cert.subjectKeyId;
-      if (aki && ski && !sameBytes(aki, ski)) {
+      if (aki && ski && !equalBytes(aki, ski)) {
         note(current, cand, 'key identifier differs');
         continue;
       }
@@ -157,17 +170,14 @@ export async function buildPaths(
         continue;
       }
       if (cand.anchor) {
-        if (await accept(next)) {
-          note(current, cand, 'path accepted');
-          out.accepted = next;
-          return true;
-        }
-        note(current, cand, 'path refused');
-        out.refused.push(next);
+        const stop = await offer(next);
+        note(current, cand, out.complete[out.complete.length - 1].accepted ? 'path accepted' : 'path refused', out.complete.length - 1);
+        if (stop) return true;
         continue;
       }
       note(current, cand, 'followed');
       if (await extend(next)) return true;
+      depth = path.length - 1; // back at this level after the recursion
       if (out.workExhausted) return false;
     }
     return false;

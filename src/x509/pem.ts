@@ -15,7 +15,7 @@ export class CertificateInputError extends Error {
 const BEGIN = /-----BEGIN ([A-Z0-9 ]+)-----/g;
 
 /** Decode base64 strictly (whitespace allowed), without Node's Buffer so it runs in the browser too. */
-function base64Decode(text: string, offset: number): Uint8Array {
+export function base64Decode(text: string, offset: number): Uint8Array {
   const clean = text.replace(/[\r\n\t ]/g, '');
   if (clean.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) {
     throw new CertificateInputError('the PEM block does not hold valid base64', offset);
@@ -78,4 +78,17 @@ export function readCertificates(input: Uint8Array | string): Uint8Array[] {
     throw new CertificateInputError('no "-----BEGIN CERTIFICATE-----" block and not DER either', 0);
   }
   return certs;
+}
+
+/** Base64 of bytes, without Node's Buffer (runs in the browser too). */
+export function base64Encode(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
+
+/** DER as a PEM block with 64-character lines (RFC 7468). */
+export function derToPem(der: Uint8Array, label = 'CERTIFICATE'): string {
+  const body = base64Encode(der).replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n');
+  return `-----BEGIN ${label}-----\n${body}-----END ${label}-----\n`;
 }

@@ -1,12 +1,28 @@
 // Rules on one certificate's own encoding: RFC 5280 with the CA/B Forum profile.
+import { equalBytes } from '../util/bytes.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import { extensionName } from './certificate.ts';
 import { decodeAnySequence, decodeInfoAccess, EXT } from './extensions.ts';
 import { fail, pass, type Role, type Step } from './step.ts';
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
+/**
+ * Which rules decide. `browser`: RFC 5280 with the web-PKI rules browsers apply (the default).
+ * `cabf`: the strict CA/Browser Forum Baseline Requirements on top (CN among the SANs, EKU required
+ * in subscriber certificates, no anyExtendedKeyUsage anywhere, serial numbers with 64 random bits).
+ * `rfc5280`: plain RFC 5280 where it departs from the web PKI (a CA certificate may be the leaf,
+ * nameConstraints must be critical, a trust anchor that is not self-issued needs an AKI).
+ */
+export type ProfileName = 'browser' | 'cabf' | 'rfc5280';
+
+export const PROFILES: Record<ProfileName, { label: string; summary: string }> = {
+  browser: { label: 'Browser (web PKI)', summary: 'RFC 5280 with the web-PKI rules browsers apply; a subject CN outside the SANs is tolerated' },
+  cabf: { label: 'Strict CA/Browser Forum', summary: 'Baseline Requirements: CN among the SANs, EKU required in subscriber certificates, no anyExtendedKeyUsage, serial numbers of at least 64 bits' },
+  rfc5280: { label: 'Plain RFC 5280', summary: 'a CA certificate may be the leaf (its pathLenConstraint is ignored), nameConstraints must be critical, a non-self-issued anchor needs an authorityKeyIdentifier' },
+};
+
+/** CA/B BR 7.1: serial numbers carry at least 64 bits from a CSPRNG, so at least 8 significant octets. */
+const CABF_MIN_SERIAL_OCTETS = 8;
+
 
 /** RFC 5280 4.1.2.2: a positive INTEGER of at most 20 octets. */
 function serialProblem(serial: Uint8Array): string | undefined {
@@ -20,14 +36,18 @@ function serialProblem(serial: Uint8Array): string | undefined {
 }
 
 /** Rules on one certificate's own encoding, RFC 5280 with the CA/B Forum profile. */
-export function structureStep(c: DecodedCertificate, i: number, role: Role, isCa: boolean, strictAnchor: boolean): Step {
+export function structureStep(c: DecodedCertificate, i: number, role: Role, isCa: boolean, strictAnchor: boolean, profileName: ProfileName = 'browser'): Step {
   const S = 'structure';
   const profile = role !== 'anchor' || strictAnchor;
   if (c.version !== 3) return fail(S, i, 'PROFILE_VIOLATION', `the certificate is version ${c.version}; version 3 is required`, 'X509_V_ERR_EXTENSIONS_REQUIRE_VERSION_3');
   // A trust anchor is trusted as configured: some long-lived roots predate the serial rules.
   const serial = role === 'anchor' ? undefined : serialProblem(c.serial);
   if (serial) return fail(S, i, 'PROFILE_VIOLATION', serial);
-  if (!sameBytes(c.signatureAlgorithm, c.tbsSignatureAlgorithm)) {
+  if (profileName === 'cabf' && role !== 'anchor') {
+    const significant = c.serial[0] === 0 ? c.serial.length - 1 : c.serial.length;
+    if (significant < CABF_MIN_SERIAL_OCTETS) return fail(S, i, 'PROFILE_VIOLATION', `the serial number has ${significant} octets; the CA/B Forum requires at least 64 random bits (BR 7.1)`);
+  }
+  if (!equalBytes(c.signatureAlgorithm, c.tbsSignatureAlgorithm)) {
     return fail(S, i, 'MALFORMED', 'the signed and unsigned signature algorithm fields differ', 'X509_V_ERR_SIGNATURE_ALGORITHM_MISMATCH');
   }
   if (c.issuer.rdns.length === 0) return fail(S, i, 'PROFILE_VIOLATION', 'the issuer name is empty', 'X509_V_ERR_ISSUER_NAME_EMPTY');
@@ -66,9 +86,13 @@ export function structureStep(c: DecodedCertificate, i: number, role: Role, isCa
   } else if (aki && profile) {
     if (!aki.keyId) return fail(S, i, 'PROFILE_VIOLATION', 'a root\'s authorityKeyIdentifier must hold a key identifier');
     if (aki.hasIssuer || aki.hasSerial) return fail(S, i, 'PROFILE_VIOLATION', 'a root\'s authorityKeyIdentifier must not name an issuer or serial');
-    if (c.selfIssued && c.subjectKeyId && !sameBytes(aki.keyId, c.subjectKeyId)) {
+    if (c.selfIssued && c.subjectKeyId && !equalBytes(aki.keyId, c.subjectKeyId)) {
       return fail(S, i, 'PROFILE_VIOLATION', 'a self-issued root\'s authority and subject key identifiers differ');
     }
+  }
+  if (profileName === 'rfc5280') {
+    if (ext(EXT.nameConstraints) && !ext(EXT.nameConstraints)!.critical) return fail(S, i, 'PROFILE_VIOLATION', 'nameConstraints must be critical (RFC 5280 4.2.1.10)');
+    if (role === 'anchor' && !c.selfIssued && !aki) return fail(S, i, 'PROFILE_VIOLATION', 'a trust anchor that is not self-issued must carry an authorityKeyIdentifier (RFC 5280 4.2.1.1)', 'X509_V_ERR_MISSING_AUTHORITY_KEY_IDENTIFIER');
   }
   const san = ext(EXT.subjectAltName);
   if (san && c.subject.rdns.length === 0 && !san.critical) {

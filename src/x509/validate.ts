@@ -9,7 +9,9 @@ import { NAME_CONSTRAINT_WORK_LIMIT } from './nameConstraints.ts';
 import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
 import { parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
-import { buildPaths, SignatureCache, type PathNode } from './pathBuilder.ts';
+import { buildPaths, LINK_LOG_LIMIT, SignatureCache, type PathNode } from './pathBuilder.ts';
+import type { ProfileName } from './profile.ts';
+import { recordSearch, type PathSearch } from './search.ts';
 import { TrustStore } from './trustStore.ts';
 
 export type { Step } from './checks.ts';
@@ -43,6 +45,12 @@ export interface ValidateOptions {
    * Default false: a CN naming something else is reported but tolerated, since it is never matched.
    */
   commonNameInSan?: boolean;
+  /** Policies the relying party requires (RFC 5280 6.1.1 initial-policy-set with initial-explicit-policy); none = any. */
+  requiredPolicies?: string[];
+  /** Which rules decide: 'browser' (default), 'cabf' (strict CA/B Forum, implies commonNameInSan) or 'rfc5280'. */
+  profile?: ProfileName;
+  /** Keep building after a path is accepted, so the search record shows every path (default false). */
+  allPaths?: boolean;
   /** Called with each step of the chosen path, in order. */
   onStep?: (step: Step) => void;
 }
@@ -62,6 +70,8 @@ export interface ValidationResult {
   steps: Step[];
   /** Work done: links examined and signatures verified. */
   stats: { work: number; signatures: number; pathsTried: number };
+  /** The path builder's whole search (absent when the leaf could not be decoded or the name was unusable). */
+  search?: PathSearch;
 }
 
 /** The certificate's SHA-256 fingerprint, hex (in JS: a WebCrypto digest costs more in scheduling than in hashing). */
@@ -96,12 +106,14 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     steps.push(s);
     options.onStep?.(s);
   };
+  let search: PathSearch | undefined;
   const done = async (path: PathNode[], error?: CertificateFailure): Promise<ValidationResult> => ({
     ok: !error,
     error,
     path: await entries(path),
     steps,
     stats,
+    ...(search ? { search } : {}),
   });
   const stop = (code: ErrorCode, check: string, certificate: number, detail: string, openssl?: string) => {
     report({ check, certificate, ok: false, detail, code, ...(openssl ? { openssl } : {}) });
@@ -150,18 +162,21 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     requiredKeyUsage: options.requiredKeyUsage ?? [],
     sigs,
     strictAnchors: options.strictAnchors ?? true,
-    commonNameInSan: options.commonNameInSan ?? false,
+    commonNameInSan: options.commonNameInSan ?? options.profile === 'cabf',
+    profile: options.profile ?? 'browser',
+    ...(options.requiredPolicies?.length ? { policy: { initialPolicySet: options.requiredPolicies, explicitPolicy: true } } : {}),
     crls,
     nameConstraintBudget: { left: 4 * NAME_CONSTRAINT_WORK_LIMIT },
   };
   const tried = new Map<PathNode[], Step[]>();
-  const outcome = await buildPaths(leaf, pool, store, { maxDepth: ctx.maxDepth, maxWork: options.maxWork ?? DEFAULT_MAX_WORK }, sigs, async (path) => {
+  const outcome = await buildPaths(leaf, pool, store, { maxDepth: ctx.maxDepth, maxWork: options.maxWork ?? DEFAULT_MAX_WORK, allPaths: options.allPaths }, sigs, async (path) => {
     const pathSteps = await checkPath(path, ctx);
     tried.set(path, pathSteps);
     return pathSteps.every((s) => s.ok !== false);
   });
   // How the issuer of each certificate was looked for (decoys, cycles, alternatives), first links only.
-  for (const link of outcome.log) {
+  const listed = outcome.log.slice(0, LINK_LOG_LIMIT);
+  for (const link of listed) {
     const followed = link.outcome === 'followed' || link.outcome === 'path accepted';
     report({
       check: 'issuerCandidate',
@@ -170,14 +185,15 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
       detail: `issuer of "${link.child.subject.text}": ${link.anchor ? 'trust anchor' : 'offered'} "${link.candidate.subject.text}" — ${link.outcome}`,
     });
   }
-  if (outcome.work > outcome.log.length) {
-    report({ check: 'issuerCandidate', certificate: -1, ok: null, detail: `${outcome.work - outcome.log.length} more link(s) examined, not listed` });
+  if (outcome.work > listed.length) {
+    report({ check: 'issuerCandidate', certificate: -1, ok: null, detail: `${outcome.work - listed.length} more link(s) examined, not listed` });
   }
   stats.work = outcome.work;
   stats.signatures = sigs.count;
   stats.pathsTried = tried.size;
 
   const chosen = outcome.accepted ?? outcome.refused[0];
+  search = recordSearch(leaf, outcome, (p) => tried.get(p), chosen);
   if (chosen) {
     const alternatives = tried.size - 1;
     report({

@@ -57,14 +57,14 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('verify --json: bad input is a JSON error object', () => {
   it('truncated PEM', async () => {
-    expectJsonError(await cli(['verify', '--leaf', file('truncated.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /truncated\.pem.*no END line/);
+    expectJsonError(await cli(['verify', '--leaf', file('truncated.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /truncated\.pem.*no "-----END CERTIFICATE-----" line/);
   });
   it('unreadable file', async () => {
     expectJsonError(await cli(['verify', '--leaf', file('missing.pem'), '--json']), 'UNREADABLE_FILE', 2, /cannot read leaf file .*missing\.pem.*no such file/);
     expectJsonError(await cli(['verify', '--leaf', dir, '--json']), 'UNREADABLE_FILE', 2);
   });
   it('not a certificate', async () => {
-    expectJsonError(await cli(['verify', '--leaf', file('key.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /no "-----BEGIN CERTIFICATE-----" block/);
+    expectJsonError(await cli(['verify', '--leaf', file('key.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /is a private key, not a certificate/);
     expectJsonError(await cli(['verify', '--leaf', file('cert.pem'), '--roots', file('notes.txt'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /roots file/);
   });
   it('bad option value, unknown option, missing argument', async () => {
@@ -78,7 +78,7 @@ describe('verify --json: bad input is a JSON error object', () => {
     const r = await cli(['verify', '--leaf', file('truncated.pem')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/^tls-lens verify: leaf file .*no END line/);
+    expect(r.stderr).toMatch(/^tls-lens verify: leaf file .*no "-----END CERTIFICATE-----" line/);
     const unknown = await cli(['verify', '--bogus']);
     expect(unknown.stderr).toMatch(/unknown option '--bogus'[\s\S]*usage: tls-lens verify/);
   });

@@ -1,8 +1,8 @@
 // `tls-lens verify` as a user runs it: a real process, files on disk, exit codes, JSON and text output.
 import 'reflect-metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -110,6 +110,28 @@ describe('tls-lens verify', () => {
     expect(JSON.parse(r.stdout).error.code).toBe('UNKNOWN_ISSUER');
   });
 
+  it('reads a PKCS#7 bundle and a PEM bundle in any order, and names a private key in the input', async () => {
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl('crl2pkcs7', '-nocrl', '-certfile', 'inter.pem', '-certfile', 'leaf.pem', '-outform', 'DER', '-out', 'chain.p7b');
+    const p7b = await verify(['--leaf', file('chain.p7b'), '--roots', file('root.pem'), '--name', 'example.com', '--json', ...TIME]);
+    expect(p7b.code).toBe(0);
+    expect(JSON.parse(p7b.stdout).path.map((p: { subject: string }) => p.subject)).toEqual(['CN=example.com', 'CN=Test Intermediate', 'CN=Test Root']);
+    openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'key.pem');
+    writeFileSync(file('reversed.pem'), `our chain:\n${readFileSync(file('inter.pem'), 'utf8')}${readFileSync(file('key.pem'), 'utf8')}${readFileSync(file('leaf.pem'), 'utf8')}`);
+    const reversed = await verify(['--leaf', file('reversed.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME]);
+    expect(reversed.code).toBe(0);
+    expect(reversed.stderr).toMatch(/warning: leaf file .*reversed\.pem": block 2 \("PRIVATE KEY"\) is a private key, not a certificate/);
+    writeFileSync(file('cut.pem'), readFileSync(file('leaf.pem'), 'utf8').slice(0, 200));
+    const cut = await verify(['--leaf', file('cut.pem')]);
+    expect(cut.code).toBe(2);
+    expect(cut.stderr).toMatch(/leaf file .*cut\.pem", block 1: the "CERTIFICATE" block has no "-----END CERTIFICATE-----" line: the text is cut short \(at byte 0\)/);
+    // A roots bundle with one certificate that cannot be decoded still works; that one is named and ignored.
+    writeFileSync(file('roots-odd.pem'), `-----BEGIN CERTIFICATE-----\nMAMBAf8=\n-----END CERTIFICATE-----\n${readFileSync(file('root.pem'), 'utf8')}`);
+    const odd = await verify(['--leaf', file('fullchain.pem'), '--roots', file('roots-odd.pem'), '--name', 'example.com', ...TIME]);
+    expect(odd.code).toBe(0);
+    expect(odd.stderr).toMatch(/warning: roots file .*roots-odd\.pem": block 1: the certificate cannot be read .*; it is ignored/);
+  });
+
   it('gives a clear message and exit 2 for bad input', async () => {
     const missing = await verify(['--leaf', file('nope.pem')]);
     expect(missing.code).toBe(2);
@@ -128,7 +150,7 @@ describe('tls-lens verify', () => {
 
 describe('tls-lens limbo', () => {
   it('reads a suite on stdin and writes the results format, skipping unimplemented features with the reason', async () => {
-    const { root, leaf } = await simpleChain('example.com');
+    const { root, inter, leaf } = await simpleChain('example.com');
     const { spawn } = await import('node:child_process');
     const tc = (id: string, name: string, features: string[] = []) => ({
       id,
@@ -143,7 +165,10 @@ describe('tls-lens limbo', () => {
       extended_key_usage: [],
       key_usage: [],
     });
-    const suite = { version: 1, testcases: [tc('a::missing-intermediate', 'example.com'), tc('b::skipped', 'example.com', ['pedantic-webpki-eku'])] };
+    // A feature that asks for a profile runs under it (no longer skipped); an RFC822 server name is still skipped.
+    const rfc822 = { ...tc('b::skipped', 'example.com'), expected_peer_name: { kind: 'RFC822', value: 'a@example.com' } };
+    const eku = { ...tc('c::pedantic-eku', 'example.com', ['pedantic-webpki-eku']), untrusted_intermediates: [toPem(inter.der)] };
+    const suite = { version: 1, testcases: [tc('a::missing-intermediate', 'example.com'), rfc822, eku] };
     const child = spawn(process.execPath, [BIN, 'limbo'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
@@ -155,6 +180,9 @@ describe('tls-lens limbo', () => {
     expect(results.results[0]).toMatchObject({ id: 'a::missing-intermediate', actual_result: 'FAILURE' });
     expect(results.results[0].context).toMatch(/^UNKNOWN_ISSUER/);
     expect(results.results[1]).toMatchObject({ id: 'b::skipped', actual_result: 'SKIPPED' });
-    expect(results.results[1].context).toMatch(/^pedantic-webpki-eku: /);
+    expect(results.results[1].context).toMatch(/RFC822 server names are not supported/);
+    // The chain is whole and valid for a browser; under the strict CA/B profile the test PKI's short serials are refused.
+    expect(results.results[2]).toMatchObject({ id: 'c::pedantic-eku', actual_result: 'FAILURE' });
+    expect(results.results[2].context).toMatch(/^PROFILE_VIOLATION: .*the serial number has \d octets; the CA\/B Forum requires at least 64 random bits/);
   });
 });

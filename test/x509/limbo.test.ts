@@ -3,15 +3,15 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LimboRunner, type LimboResult, type LimboTestcase } from '../../src/x509/limbo.ts';
+import { FEATURE_PROFILES, LimboRunner, type LimboResult, type LimboTestcase } from '../../src/x509/limbo.ts';
 import { decodeCertificate } from '../../src/x509/certificate.ts';
 import { pemToDer } from '../../src/x509/pem.ts';
 import { attributes, OID_CN } from '../../src/x509/names.ts';
 
 const SUITE = path.resolve(__dirname, '../../../shared/conformance/x509-limbo/limbo.json');
 const BETTERTLS_STRIDE = 20;
-/** Measured on this sample (non-bettertls 208 + 479 bettertls; 6 skipped); raise it when the verifier improves. */
-const MIN_PASSES = 677;
+/** Measured on this sample (non-bettertls 208 + 479 bettertls; 0 skipped since the profiles run their features); raise it when the verifier improves. */
+const MIN_PASSES = 683;
 
 /** The leaf's subject CN names something that is not among its subjectAltName DNS entries. */
 function cnOutsideSan(tc: LimboTestcase): boolean {
@@ -39,8 +39,10 @@ describe('x509-limbo conformance (sample)', () => {
     console.log(JSON.stringify(summary));
 
     expect(hangs).toEqual([]);
-    // Every skip names a feature we do not implement.
+    // Every skip names a feature we do not implement; a feature that has a profile is never skipped.
     for (const { r } of skipped) expect(r.context).toMatch(/^[a-z0-9-]+: |not supported/);
+    expect(skipped.filter(({ tc }) => (tc.features ?? []).some((f) => FEATURE_PROFILES[f])).map(({ tc }) => tc.id)).toEqual([]);
+    expect(sample.filter((tc) => (tc.features ?? []).some((f) => FEATURE_PROFILES[f])).length).toBeGreaterThanOrEqual(6);
     // The one known class of unexpected verification: a subject CN outside the SAN. BetterTLS
     // expects such leaves to verify (the CN is ignored), CA/B BR 7.1.4.3 forbids them; we side
     // with BetterTLS and every browser. Any other unexpected verification fails this test.

@@ -4,6 +4,7 @@ import { decodeCertificate, describeKey, extensionName, generalNameText } from '
 import { asn1Tree, type Asn1TreeNode } from '../../x509/der.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
 import { HexDump } from './HexDump.tsx';
+import { CERTIFICATE_EXPLANATIONS, certificateDetails, type DetailItem } from '../../x509/details.ts';
 
 interface Span {
   start: number;
@@ -46,7 +47,7 @@ export default function CertificateDecoded({ der }: { der: string }) {
   const openPath = useMemo(() => new Set(selected && tree ? nodeAt(tree, selected.offset).filter((n) => span(n).end >= span(selected).end) : []), [selected, tree]);
   const range = hover ?? (selected ? span(selected) : null);
   const c = decoded.cert;
-  const sha256 = useShaHex(bytes);
+  const details = useMemo(() => (c ? certificateDetails(c) : null), [c]);
 
   return (
     <div className="cert-details" data-testid="cert-details">
@@ -79,8 +80,30 @@ export default function CertificateDecoded({ der }: { der: string }) {
             {c.keyUsage && `Key usage: ${[...c.keyUsage].join(', ')}. `}
             {c.extKeyUsage && `Extended key usage: ${c.extKeyUsage.join(', ')}.`}
           </dd>
-          <dt>SHA-256</dt>
-          <dd><code>{sha256}</code></dd>
+          {details && <DetailRows title="Fingerprints" items={details.fingerprints} testId="fingerprints" />}
+          {details && <DetailRows title="Policies" items={details.policies} testId="policies" />}
+          {details && <DetailRows title="Authority information access" items={details.authorityInfoAccess} testId="aia" />}
+          {details && <DetailRows title="CRL distribution points" items={details.crlDistributionPoints} testId="crldp" />}
+          {details && details.scts.length > 0 && (
+            <>
+              <dt title={CERTIFICATE_EXPLANATIONS['x509.sct'].text}>Embedded SCTs ({details.scts.length}, shown, not verified)</dt>
+              <dd data-testid="scts">
+                <ul className="detail-list">
+                  {details.scts.map((s, i) => (
+                    <li key={i}>
+                      log <code>{s.logId}</code>, {s.timestamp}, {s.signature} with {s.hash}
+                    </li>
+                  ))}
+                </ul>
+              </dd>
+            </>
+          )}
+          {details && details.problems.length > 0 && (
+            <>
+              <dt>Could not read</dt>
+              <dd className="bad">{details.problems.join('; ')}</dd>
+            </>
+          )}
         </dl>
       )}
       <div className="fields-bytes">
@@ -133,10 +156,32 @@ function Asn1Item({ node, depth, selected, openPath, onSelect, onHover }: { node
   );
 }
 
-function useShaHex(bytes: Uint8Array): string {
-  const [hex, setHex] = useState('');
-  useMemo(() => {
-    crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>).then((d) => setHex(toHex(new Uint8Array(d))));
-  }, [bytes]);
-  return hex;
+/** One list of details, each with its explanation on hover and as a linked reference. */
+function DetailRows({ title, items, testId }: { title: string; items: DetailItem[]; testId: string }) {
+  if (items.length === 0) return null;
+  return (
+    <>
+      <dt>{title}</dt>
+      <dd data-testid={testId}>
+        <ul className="detail-list">
+          {items.map((it, i) => {
+            const ex = CERTIFICATE_EXPLANATIONS[it.explain];
+            return (
+              <li key={i} className={it.legacy ? 'legacy' : undefined} title={ex ? `${ex.title}: ${ex.text}` : undefined}>
+                <span className="detail-label">{it.label}</span> <code>{it.value}</code>
+                {ex && (
+                  <>
+                    {' '}
+                    <a href={ex.url} target="_blank" rel="noreferrer" className="rfc-link">
+                      {ex.rfc}
+                    </a>
+                  </>
+                )}
+              </li>
+            );
+          })}
+        </ul>
+      </dd>
+    </>
+  );
 }

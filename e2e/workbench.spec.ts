@@ -1,0 +1,209 @@
+// The certificate workbench in Debian's Chromium, on chains the openssl CLI makes for the test: drop a file,
+// paste PEM with text around it, open a .p7b, move the time past notAfter, change the host name, remove the
+// intermediate, a cross-signed pool, a shared link that reopens the same view, and axe.
+import { expect, test, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expectAccessible, openApp, shot } from './helpers.ts';
+
+let dir: string;
+const f = (name: string) => path.join(dir, name);
+const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+const read = (name: string) => readFileSync(f(name), 'utf8');
+const serial = () => `0x41${randomBytes(15).toString('hex')}`;
+
+function key(name: string) {
+  openssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
+}
+function root(name: string, cn: string) {
+  key(name);
+  openssl('req', '-x509', '-new', '-key', `${name}.key`, '-subj', `/CN=${cn}`, '-days', '365', '-set_serial', serial(), '-config', 'ext.cnf', '-extensions', 'ca', '-out', `${name}.pem`);
+}
+function issue(name: string, csr: string, issuer: string, days: number, ext: string) {
+  openssl('x509', '-req', '-in', `${csr}.csr`, '-CA', `${issuer}.pem`, '-CAkey', `${issuer}.key`, '-days', String(days), '-set_serial', serial(), '-extfile', 'ext.cnf', '-extensions', ext, '-out', `${name}.pem`);
+}
+
+test.beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'tls-lens-workbench-'));
+  writeFileSync(
+    f('ext.cnf'),
+    [
+      '[req]',
+      'distinguished_name = dn',
+      '[dn]',
+      '[ca]',
+      'basicConstraints = critical, CA:true',
+      'keyUsage = critical, keyCertSign, cRLSign',
+      'subjectKeyIdentifier = hash',
+      'authorityKeyIdentifier = keyid:always',
+      '[leaf]',
+      'basicConstraints = critical, CA:false',
+      'keyUsage = critical, digitalSignature',
+      'extendedKeyUsage = serverAuth',
+      'subjectAltName = DNS:www.wb.test',
+      'subjectKeyIdentifier = hash',
+      'authorityKeyIdentifier = keyid:always',
+    ].join('\n'),
+  );
+  root('root', 'WB Root');
+  key('inter');
+  openssl('req', '-new', '-key', 'inter.key', '-subj', '/CN=WB Intermediate', '-config', 'ext.cnf', '-out', 'inter.csr');
+  issue('inter', 'inter', 'root', 200, 'ca');
+  key('leaf');
+  openssl('req', '-new', '-key', 'leaf.key', '-subj', '/CN=www.wb.test', '-config', 'ext.cnf', '-out', 'leaf.csr');
+  issue('leaf', 'leaf', 'inter', 30, 'leaf');
+  // The same intermediate (name and key) cross-signed by a second root.
+  root('rootb', 'WB Other Root');
+  issue('inter-cross', 'inter', 'rootb', 200, 'ca');
+  writeFileSync(f('chain.pem'), read('leaf.pem') + read('inter.pem') + read('root.pem'));
+  openssl('crl2pkcs7', '-nocrl', '-certfile', 'chain.pem', '-outform', 'DER', '-out', 'chain.p7b');
+});
+
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function openWorkbench(page: Page, hash = '') {
+  await openApp(page, hash);
+  if (!hash) await page.getByTestId('open-workbench').click();
+  await expect(page.getByTestId('workbench')).toBeVisible();
+}
+
+/** Trust the chain's own root, leave the Mozilla store out, and name the host. */
+async function trustOwnRoot(page: Page, name = 'www.wb.test') {
+  await page.getByTestId('wi-mozilla').setChecked(false);
+  await page.getByTestId('wi-trust-root').setChecked(true);
+  await page.getByTestId('wi-name').fill(name);
+}
+
+const verdict = (page: Page) => page.getByTestId('wb-verdict');
+
+test('drop a chain file, then what-if: time past notAfter, another host name, the intermediate removed', async ({ page }) => {
+  await openWorkbench(page);
+  const dt = await page.evaluateHandle((text) => {
+    const t = new DataTransfer();
+    t.items.add(new File([text], 'chain.pem', { type: 'application/x-pem-file' }));
+    return t;
+  }, read('chain.pem'));
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dt });
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await trustOwnRoot(page);
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+  await expect(page.getByTestId('search-paths').locator('li')).toHaveCount(1);
+  await expect(page.getByTestId('wb-certs').locator('li[data-leaf="true"]')).toContainText('www.wb.test');
+
+  // Past the leaf's notAfter (30 days): EXPIRED with its three names, the validity check marked as changed.
+  const later = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
+  await page.getByTestId('wi-date').fill(later);
+  await expect(verdict(page)).toHaveAttribute('data-code', 'EXPIRED');
+  const names = verdict(page).getByTestId('failure-names');
+  await expect(names).toContainText('X509_V_ERR_CERT_HAS_EXPIRED');
+  await expect(names).toContainText('errSSLCertExpired');
+  await expect(names).toContainText('SSL_ERR_CERT_EXPIRED');
+  const changed = page.locator('[data-testid="wb-checks"] li[data-check="validity"][data-changed="true"]');
+  await expect(changed).toHaveCount(1);
+  await expect(changed).toContainText('OpenSSL X509_V_ERR_CERT_HAS_EXPIRED, Secure Transport errSSLCertExpired, Windows CE SSL_ERR_CERT_EXPIRED');
+  await shot(page, 'workbench-expired');
+  await page.getByRole('button', { name: 'Now' }).click();
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+
+  await page.getByTestId('wi-name').fill('mail.wb.test');
+  await expect(verdict(page)).toHaveAttribute('data-code', 'HOSTNAME_MISMATCH');
+  await expect(verdict(page).getByTestId('failure-names')).toContainText('X509_V_ERR_HOSTNAME_MISMATCH');
+  await expect(page.locator('[data-testid="wb-checks"] li[data-check="hostname"][data-changed="true"]')).toHaveCount(1);
+  await page.getByTestId('wi-name').fill('www.wb.test');
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+
+  await page.getByRole('button', { name: 'Remove CN=WB Intermediate' }).click();
+  await expect(verdict(page)).toHaveAttribute('data-code', 'UNKNOWN_ISSUER');
+  await expect(page.getByTestId('missing-issuers')).toContainText('Missing issuer: nothing in the pool or the trust anchors is named CN=WB Intermediate');
+  await expectAccessible(page, 'the workbench with a failing chain');
+});
+
+test('paste PEM with text around it; open a .p7b; bad input in plain words', async ({ page }) => {
+  await openWorkbench(page);
+  await page.getByTestId('paste').fill(`Hi, here is the chain from our CA:\n\n${read('inter.pem')}\nand the server one:\n${read('leaf.pem')}-- Bob\n`);
+  await page.getByTestId('paste-add').click();
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(2);
+  await expect(page.getByTestId('wb-certs').locator('li[data-leaf="true"]')).toContainText('www.wb.test');
+  await page.getByRole('button', { name: 'Clear' }).click();
+
+  await page.getByTestId('pick-chain').setInputFiles(f('chain.p7b'));
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('wb-certs')).toContainText('chain.p7b, PKCS#7 block 1');
+  await trustOwnRoot(page);
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+
+  // A private key pasted by mistake is named and dropped; a cut PEM says where.
+  await page.getByTestId('paste').fill(read('leaf.key'));
+  await page.getByTestId('paste-add').click();
+  await expect(page.getByTestId('input-problems')).toContainText('is a private key, not a certificate');
+  await page.getByTestId('paste').fill(read('leaf.pem').slice(0, 300));
+  await page.getByTestId('paste-add').click();
+  await expect(page.getByTestId('input-problems')).toContainText('pasted text, block 1, byte 0: the "CERTIFICATE" block has no "-----END CERTIFICATE-----" line');
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await page.getByTestId('pick-chain').setInputFiles({ name: 'huge.pem', mimeType: 'text/plain', buffer: Buffer.alloc(10 * 1024 * 1024, 0x41) });
+  await expect(page.getByTestId('input-problems')).toContainText('huge.pem: the file is 10.0 MB; at most 2 MB is read');
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+  await expectAccessible(page, 'the workbench with input problems');
+});
+
+test('a cross-signed pool shows two paths; a shared link reopens the same view', async ({ page, context }) => {
+  await openWorkbench(page);
+  await page.getByTestId('pick-chain').setInputFiles([f('leaf.pem'), f('inter.pem'), f('inter-cross.pem'), f('root.pem'), f('rootb.pem')]);
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(5);
+  await trustOwnRoot(page);
+  await page.getByTestId('wi-profile').selectOption('cabf');
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+  const paths = page.getByTestId('search-paths').locator('li');
+  await expect(paths).toHaveCount(2);
+  await expect(paths.nth(0)).toContainText('CN=WB Root');
+  await expect(paths.nth(1)).toContainText('CN=WB Other Root');
+  await expect(page.getByTestId('search-paths').locator('li[data-accepted="true"]')).toHaveCount(2);
+  await shot(page, 'workbench-cross-signed');
+
+  await page.getByTestId('share').click();
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).toMatch(/#workbench=[A-Za-z0-9_-]+$/);
+  const other = await context.newPage();
+  await other.goto(link);
+  await expect(other.getByTestId('workbench')).toBeVisible();
+  await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(5);
+  await expect(other.getByTestId('wi-name')).toHaveValue('www.wb.test');
+  await expect(other.getByTestId('wi-profile')).toHaveValue('cabf');
+  await expect(other.getByTestId('wi-trust-root')).toBeChecked();
+  await expect(other.getByTestId('wi-mozilla')).not.toBeChecked();
+  await expect(other.getByTestId('wb-verdict')).toHaveAttribute('data-code', 'OK');
+  await expect(other.getByTestId('search-paths').locator('li')).toHaveCount(2);
+  // Reloading keeps it too (the fragment follows every change).
+  await other.getByTestId('wi-name').fill('mail.wb.test');
+  await expect(other.getByTestId('wb-verdict')).toHaveAttribute('data-code', 'HOSTNAME_MISMATCH');
+  await other.waitForTimeout(300);
+  await other.reload();
+  await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
+  await expect(other.getByTestId('wb-verdict')).toHaveAttribute('data-code', 'HOSTNAME_MISMATCH');
+  await expectAccessible(other, 'the workbench opened from a link');
+  // Back to the handshake and in again: the chain and settings are still there.
+  await other.getByRole('button', { name: 'Back to the handshake' }).click();
+  await expect(other.getByTestId('workbench')).toHaveCount(0);
+  await other.getByTestId('open-workbench').click();
+  await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(5);
+  await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
+});
+
+test("from a server: a lab scenario's chain fetched through the bridge; this connection's chain", async ({ page }) => {
+  await openWorkbench(page);
+  await page.getByTestId('fs-scenario').selectOption('expired');
+  await page.getByTestId('fs-fetch').click();
+  await expect(verdict(page)).toHaveAttribute('data-code', 'EXPIRED', { timeout: 30_000 });
+  await expect(page.getByTestId('wb-certs')).toContainText('lab scenario expired, certificate 0');
+  await expect(page.getByTestId('wi-name')).not.toHaveValue('');
+  // The handshake so far is an ordinary trace: its chain opens again from there.
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(0);
+  await page.getByTestId('from-trace').click();
+  await expect(page.getByTestId('wb-certs')).toContainText('this connection, certificate 0');
+  await expectAccessible(page, 'the workbench with a fetched chain');
+});

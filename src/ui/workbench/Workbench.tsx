@@ -1,0 +1,447 @@
+// The certificate workbench: open any chain without a connection (drop, pick, paste, this connection's
+// chain, a shared link), change the inputs of the decision and watch the checks change, share the result.
+import { Component, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { decodeCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
+import { ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type InputNotice } from '../../x509/input.ts';
+import { ERRORS, type ErrorCode } from '../../x509/errors.ts';
+import { CRL_LABELS, pemToDer } from '../../x509/pem.ts';
+import { PROFILES, type ProfileName } from '../../x509/profile.ts';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { verdictJson } from '../../x509/verdict.ts';
+import { mozillaTrustStore } from '../../x509/verifier.ts';
+import { fromHex, toHex } from '../../util/bytes.ts';
+import { CertificateDetails } from '../components/CertificateDetails.tsx';
+import { FailureNames } from '../views/InspectorView.tsx';
+import { download } from '../files.ts';
+import { useTrace } from '../store.ts';
+import { writeUrlState } from '../url-state.ts';
+import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
+import { SearchView } from './SearchView.tsx';
+import { FromServer } from './FromServer.tsx';
+
+interface Brought {
+  der: Uint8Array;
+  /** Where it came from, in words: "chain.pem, block 2". */
+  from: string;
+  cert?: DecodedCertificate;
+  /** Identifies it between the list, the search and the details. */
+  sha256: string;
+}
+
+const HOUR = 3_600_000;
+
+function describe(der: Uint8Array, from: string): Brought {
+  let cert: DecodedCertificate | undefined;
+  try {
+    cert = decodeCertificate(der);
+  } catch {
+    cert = undefined;
+  }
+  return { der, from, cert, sha256: toHex(sha256(der)) };
+}
+
+/** The chain of the current trace's certificate check, if there is one. */
+function traceChain(): Uint8Array[] | undefined {
+  const events = useTrace.getState().events;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e.kind === 'cert-result' && e.chain.length) return e.chain.map(fromHex);
+  }
+  return undefined;
+}
+
+/** Whatever goes wrong inside, the page stays usable: the workbench says so and can start again. */
+class Contained extends Component<{ children: ReactNode; onClose: () => void }, { error?: string }> {
+  state: { error?: string } = {};
+  static getDerivedStateFromError(e: Error) {
+    return { error: e.message };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div role="alert" className="wb-problems">
+        <p>The workbench stopped: {this.state.error}</p>
+        <button type="button" onClick={() => this.setState({ error: undefined })}>
+          Start again
+        </button>{' '}
+        <button type="button" onClick={this.props.onClose}>
+          Back to the handshake
+        </button>
+      </div>
+    );
+  }
+}
+
+export default function Workbench(props: { initialFragment?: string; onClose: () => void }) {
+  return (
+    <Contained onClose={props.onClose}>
+      <WorkbenchView {...props} />
+    </Contained>
+  );
+}
+
+function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string; onClose: () => void }) {
+  const [certs, setCerts] = useState<Brought[]>([]);
+  const [anchors, setAnchors] = useState<Brought[]>([]);
+  const [crls, setCrls] = useState<{ der: Uint8Array; from: string }[]>([]);
+  const [settings, setSettings] = useState<WorkbenchSettings>(DEFAULT_SETTINGS);
+  const [decision, setDecision] = useState<Decision | null>(null);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [notices, setNotices] = useState<InputNotice[]>([]);
+  const [paste, setPaste] = useState('');
+  const [selected, setSelected] = useState<string | null>(null);
+  const [link, setLink] = useState('');
+  const [dragging, setDragging] = useState(false);
+  const previous = useRef<Decision | null>(null);
+  const runId = useRef(0);
+  const hasTraceChain = useTrace((s) => s.revision >= 0 && s.events.some((e) => e.kind === 'cert-result'));
+
+  const set = (patch: Partial<WorkbenchSettings>) => setSettings((s) => ({ ...s, ...patch }));
+
+  // A shared link opens its chain and settings.
+  useEffect(() => {
+    if (!initialFragment) return;
+    readShareFragment(initialFragment)
+      .then((shared) => {
+        if (!shared) return;
+        setCerts(shared.chain.certificates.map((der, i) => describe(der, `shared link, certificate ${i + 1}`)));
+        setAnchors(shared.chain.anchors.map((der, i) => describe(der, `shared link, anchor ${i + 1}`)));
+        setCrls(shared.chain.crls.map((der, i) => ({ der, from: `shared link, CRL ${i + 1}` })));
+        setSettings(shared.settings);
+      })
+      .catch((e) => setProblems([(e as Error).message]));
+  }, [initialFragment]);
+
+  const chain: WorkbenchChain = useMemo(() => ({ certificates: certs.map((c) => c.der), anchors: anchors.map((c) => c.der), crls: crls.map((c) => c.der) }), [certs, anchors, crls]);
+
+  // Re-decide at once on every change; a slower, older run never overwrites a newer one.
+  useEffect(() => {
+    if (chain.certificates.length === 0) {
+      setDecision(null);
+      previous.current = null;
+      writeUrlState({ workbench: '' });
+      return;
+    }
+    const id = ++runId.current;
+    decide(chain, settings, mozillaTrustStore, previous.current?.result)
+      .then((d) => {
+        if (id !== runId.current) return;
+        previous.current = d;
+        setDecision(d);
+      })
+      .catch((e) => setProblems((p) => [...p, `The decision could not be made: ${(e as Error).message}`]));
+    void shareFragment(chain, settings).then((f) => {
+      if (id === runId.current) writeUrlState({ workbench: f.slice('workbench='.length) });
+    });
+  }, [chain, settings]);
+
+  function addInput(input: Uint8Array | string, file: string, into: 'chain' | 'anchors') {
+    try {
+      const read = readCertificateInput(input, file, { lenient: into === 'anchors' });
+      const brought = read.certificates.map((c) => ({ ...describe(c.der, `${file}, ${c.origin.format} block ${c.origin.block}`), cert: c.cert }));
+      (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...brought.filter((b) => !list.some((x) => toHex(x.der) === toHex(b.der)))]);
+      setNotices((n) => [...n, ...read.notices]);
+    } catch (e) {
+      const err = e as ChainInputError;
+      setProblems((p) => [...p, err.message]);
+      if (err.notices) setNotices((n) => [...n, ...err.notices]);
+      // What was read before the problem is kept.
+      if (err.certificates?.length) (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...err.certificates.map((c) => describe(c.der, `${file}, block ${c.origin.block}`))]);
+    }
+  }
+
+  async function addFiles(files: FileList | File[], into: 'chain' | 'anchors') {
+    for (const f of Array.from(files)) {
+      // Too big to be a chain: refused before it is read into memory.
+      if (f.size > MAX_INPUT_BYTES) setProblems((p) => [...p, `${f.name}: the file is ${(f.size / 1048576).toFixed(1)} MB; at most ${MAX_INPUT_BYTES / 1048576} MB is read (a whole CA bundle is far smaller)`]);
+      else addInput(new Uint8Array(await f.arrayBuffer()), f.name, into);
+    }
+  }
+
+  async function addCrls(files: FileList) {
+    for (const f of Array.from(files)) {
+      const bytes = new Uint8Array(await f.arrayBuffer());
+      const ders = bytes[0] === 0x30 ? [bytes] : pemToDer(new TextDecoder('latin1').decode(bytes), CRL_LABELS);
+      if (ders.length === 0) setProblems((p) => [...p, `${f.name}: no "-----BEGIN X509 CRL-----" block and not DER either`]);
+      setCrls((list) => [...list, ...ders.map((der, i) => ({ der, from: `${f.name}, CRL ${i + 1}` }))]);
+    }
+  }
+
+  const windows = useMemo(() => {
+    const ds = certs.flatMap((c) => (c.cert ? [c.cert] : []));
+    if (ds.length === 0) return null;
+    return { from: Math.min(...ds.map((c) => c.notBefore.getTime())) - 24 * HOUR, to: Math.max(...ds.map((c) => c.notAfter.getTime())) + 24 * HOUR };
+  }, [certs]);
+  const timeMs = settings.time ? new Date(settings.time).getTime() : Date.now();
+  const result = decision?.result;
+  const leafSha = decision ? certs[decision.leafIndex]?.sha256 : undefined;
+  const selectedDer = selected ? [...certs, ...anchors].find((c) => c.sha256 === selected)?.der ?? result?.path.find((p) => p.sha256 === selected)?.der : undefined;
+
+  return (
+    <section className="workbench" aria-label="Certificate workbench" data-testid="workbench">
+      <div className="wb-head">
+        <h2>Certificate workbench</h2>
+        <button type="button" onClick={onClose}>
+          Back to the handshake
+        </button>
+      </div>
+      <div className="wb-grid">
+        <div className="wb-inputs">
+          <div
+            className={`dropzone${dragging ? ' over' : ''}`}
+            data-testid="dropzone"
+            onDragOver={(e) => {
+              e.preventDefault();
+              setDragging(true);
+            }}
+            onDragLeave={() => setDragging(false)}
+            onDrop={(e) => {
+              e.preventDefault();
+              setDragging(false);
+              void addFiles(e.dataTransfer.files, 'chain');
+            }}
+          >
+            <p>Drop certificate files here (PEM, DER .cer/.crt/.der, PKCS#7 .p7b/.p7c), or</p>
+            <label className="file-pick">
+              Pick files
+              <input type="file" multiple data-testid="pick-chain" onChange={(e) => e.target.files && void addFiles(e.target.files, 'chain').then(() => (e.target.value = ''))} />
+            </label>
+          </div>
+          <label htmlFor="wb-paste">Paste PEM (text around the blocks is fine)</label>
+          <textarea id="wb-paste" rows={4} value={paste} onChange={(e) => setPaste(e.target.value)} data-testid="paste" />
+          <div className="wb-row">
+            <button
+              type="button"
+              data-testid="paste-add"
+              disabled={!paste.trim()}
+              onClick={() => {
+                addInput(paste, 'pasted text', 'chain');
+                setPaste('');
+              }}
+            >
+              Add pasted certificates
+            </button>
+            <button type="button" data-testid="from-trace" disabled={!hasTraceChain} onClick={() => {
+              const c = traceChain();
+              if (c) setCerts(c.map((der, i) => describe(der, `this connection, certificate ${i}`)));
+            }}>
+              This connection's chain
+            </button>
+            <button type="button" onClick={() => {
+              setCerts([]);
+              setAnchors([]);
+              setCrls([]);
+              setProblems([]);
+              setNotices([]);
+              previous.current = null;
+            }}>
+              Clear
+            </button>
+          </div>
+          <FromServer
+            onProblem={(m) => setProblems((p) => [...p, m])}
+            onChain={(c) => {
+              previous.current = null;
+              setCerts(c.chain.map((der, i) => describe(der, `${c.from}, certificate ${i}`)));
+              if (c.labCa) {
+                try {
+                  const ca = readCertificateInput(c.labCa, 'lab CA').certificates;
+                  setAnchors((list) => [...list, ...ca.filter((x) => !list.some((y) => toHex(y.der) === toHex(x.der))).map((x) => describe(x.der, 'the lab CA'))]);
+                } catch (e) {
+                  setProblems((p) => [...p, (e as Error).message]);
+                }
+              }
+              set({ name: c.serverName ?? '', leaf: undefined });
+            }}
+          />
+          {problems.length > 0 && (
+            <div role="alert" className="wb-problems" data-testid="input-problems">
+              <ul>
+                {problems.map((p, i) => (
+                  <li key={i}>{p}</li>
+                ))}
+              </ul>
+              <button type="button" onClick={() => setProblems([])}>
+                Dismiss
+              </button>
+            </div>
+          )}
+          {notices.length > 0 && (
+            <ul className="wb-notices" data-testid="input-notices">
+              {notices.map((n, i) => (
+                <li key={i}>
+                  {n.file}: {n.message}
+                </li>
+              ))}
+            </ul>
+          )}
+          <h3>Certificates ({certs.length})</h3>
+          <ol className="wb-certs" data-testid="wb-certs">
+            {certs.map((c, i) => (
+              <li key={`${i}-${c.from}`} data-leaf={String(decision?.leafIndex === i)}>
+                <button type="button" className="linklike" aria-pressed={selected === c.sha256} onClick={() => setSelected(c.sha256)}>
+                  {c.cert ? c.cert.subject.text || '(empty subject)' : 'undecodable certificate'}
+                </button>{' '}
+                <span className="muted">
+                  {decision?.leafIndex === i ? 'leaf' : c.cert?.selfIssued ? 'self-signed' : 'offered'} — {c.from}
+                </span>{' '}
+                <button type="button" onClick={() => set({ leaf: i })} disabled={decision?.leafIndex === i} aria-label={`Use ${c.cert?.subject.text ?? 'this certificate'} as the leaf`}>
+                  Leaf
+                </button>{' '}
+                <button type="button" onClick={() => {
+                  setCerts((list) => list.filter((_, k) => k !== i));
+                  set({ leaf: undefined });
+                }} aria-label={`Remove ${c.cert?.subject.text ?? 'this certificate'}`}>
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ol>
+
+          <fieldset className="whatif" data-testid="whatif">
+            <legend>What if…</legend>
+            <label>
+              Date (UTC)
+              <input
+                type="date"
+                data-testid="wi-date"
+                value={new Date(timeMs).toISOString().slice(0, 10)}
+                onChange={(e) => {
+                  const t = new Date(`${e.target.value}T12:00:00.000Z`);
+                  if (!Number.isNaN(t.getTime())) set({ time: t.toISOString() });
+                }}
+              />
+            </label>
+            {windows && (
+              <label>
+                Time across the validity windows
+                <input
+                  type="range"
+                  data-testid="wi-slider"
+                  min={windows.from}
+                  max={windows.to}
+                  step={HOUR}
+                  value={Math.min(Math.max(timeMs, windows.from), windows.to)}
+                  onChange={(e) => set({ time: new Date(Number(e.target.value)).toISOString() })}
+                />
+              </label>
+            )}
+            <span className="muted" data-testid="wi-time">
+              Checked at {settings.time ?? 'now'}
+            </span>
+            <button type="button" onClick={() => set({ time: undefined })} disabled={!settings.time}>
+              Now
+            </button>
+            <label>
+              Host name or IP address
+              <input type="text" data-testid="wi-name" value={settings.name} onChange={(e) => set({ name: e.target.value })} placeholder="e.g. example.com" />
+            </label>
+            <label>
+              Purpose
+              <select data-testid="wi-purpose" value={settings.purpose} onChange={(e) => set({ purpose: e.target.value as 'server' | 'client' })}>
+                <option value="server">server</option>
+                <option value="client">client</option>
+              </select>
+            </label>
+            <label>
+              <input type="checkbox" data-testid="wi-mozilla" checked={settings.mozilla} onChange={(e) => set({ mozilla: e.target.checked })} /> Trust the Mozilla root store
+            </label>
+            <label>
+              <input type="checkbox" data-testid="wi-trust-root" checked={settings.trustChainRoot} onChange={(e) => set({ trustChainRoot: e.target.checked })} /> Trust this chain's root
+            </label>
+            <label className="file-pick">
+              Add trust anchors ({anchors.length})
+              <input type="file" multiple data-testid="pick-anchors" onChange={(e) => e.target.files && void addFiles(e.target.files, 'anchors').then(() => (e.target.value = ''))} />
+            </label>
+            <label className="file-pick">
+              Add CRLs ({crls.length})
+              <input type="file" multiple data-testid="pick-crls" onChange={(e) => e.target.files && void addCrls(e.target.files).then(() => (e.target.value = ''))} />
+            </label>
+            <label>
+              Maximum depth (intermediates)
+              <input type="number" min={0} max={32} data-testid="wi-depth" value={settings.maxDepth} onChange={(e) => set({ maxDepth: Math.max(0, Math.min(32, Number(e.target.value) || 0)) })} />
+            </label>
+            <label>
+              Required policies (OIDs; empty: any)
+              <input type="text" data-testid="wi-policies" value={settings.requiredPolicies} onChange={(e) => set({ requiredPolicies: e.target.value })} placeholder="e.g. 2.23.140.1.2.1" />
+            </label>
+            <label>
+              Profile
+              <select data-testid="wi-profile" value={settings.profile} onChange={(e) => set({ profile: e.target.value as ProfileName })}>
+                {(Object.keys(PROFILES) as ProfileName[]).map((p) => (
+                  <option key={p} value={p}>
+                    {PROFILES[p].label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <p className="muted">{PROFILES[settings.profile].summary}</p>
+          </fieldset>
+        </div>
+
+        <div className="wb-result">
+          {!result && <p className="empty">Bring a chain: drop or pick files, paste PEM, or open this connection's chain.</p>}
+          {result && decision && (
+            <>
+              <div className={result.ok ? 'verdict ok' : 'verdict bad'} data-testid="wb-verdict" data-code={result.error?.code ?? 'OK'}>
+                <strong>{result.ok ? 'The chain verified.' : 'The chain did not verify.'}</strong> <span className="muted">(decided in {decision.millis.toFixed(1)} ms)</span>
+                {result.error && <FailureNames error={result.error} />}
+              </div>
+              <div className="wb-row">
+                <button type="button" data-testid="share" onClick={() => void shareFragment(chain, settings).then((f) => setLink(`${location.origin}${location.pathname}#${f}`))}>
+                  Share link
+                </button>
+                <button type="button" data-testid="export-pem" disabled={result.path.length === 0} onClick={() => download('chain.pem', pathPem(result), 'application/x-pem-file')}>
+                  Export PEM (path order)
+                </button>
+                <button type="button" data-testid="export-json" onClick={() => download('verdict.json', JSON.stringify(verdictJson(result), null, 2) + '\n', 'application/json')}>
+                  Export verdict JSON
+                </button>
+              </div>
+              {link && (
+                <label className="share-link">
+                  Link ({link.length} characters; the chain stays in the fragment and is never sent to a server)
+                  <input type="text" readOnly value={link} data-testid="share-link" onFocus={(e) => e.target.select()} />
+                </label>
+              )}
+              {result.search && <SearchView search={result.search} onSelect={setSelected} />}
+              <h2>Checks</h2>
+              <ul className="checks" data-testid="wb-checks">
+                {result.steps
+                  .filter((s) => s.check !== 'issuerCandidate')
+                  .map((s, i) => {
+                    const changed = decision.changed.has(stepKey(s));
+                    return (
+                      <li key={i} className={`${s.ok === false ? 'bad' : s.ok ? 'ok' : 'skip'}${changed ? ' changed' : ''}`} data-check={s.check} data-ok={String(s.ok)} data-changed={String(changed)}>
+                        <span className="mark" aria-hidden="true">{s.ok === false ? '✗' : s.ok ? '✓' : '–'}</span>
+                        <span className="visually-hidden">{s.ok === false ? 'failed' : s.ok ? 'passed' : 'not applicable'}: </span>
+                        {changed && <span className="changed-tag">changed </span>}
+                        <strong>{s.check}</strong> {s.certificate >= 0 ? `(certificate ${s.certificate})` : '(path)'} — {s.detail} {s.code && <code>{s.code}</code>}
+                        {s.ok === false && s.code && ERRORS[s.code as ErrorCode] && (
+                          <span className="other-names">
+                            {' '}
+                            OpenSSL <code>{s.openssl ?? ERRORS[s.code as ErrorCode].openssl}</code>, Secure Transport <code>{ERRORS[s.code as ErrorCode].secureTransport}</code>
+                            {ERRORS[s.code as ErrorCode].windowsCE && (
+                              <>
+                                , Windows CE <code>{ERRORS[s.code as ErrorCode].windowsCE}</code>
+                              </>
+                            )}
+                          </span>
+                        )}
+                      </li>
+                    );
+                  })}
+              </ul>
+            </>
+          )}
+          {(selectedDer ?? (leafSha && certs[decision!.leafIndex]?.der)) && (
+            <>
+              <h2>Certificate</h2>
+              <CertificateDetails der={toHex((selectedDer ?? certs[decision!.leafIndex].der)!)} />
+            </>
+          )}
+        </div>
+      </div>
+    </section>
+  );
+}

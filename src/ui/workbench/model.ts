@@ -1,0 +1,182 @@
+// The workbench's model, free of React: the chain a person brought, the what-if settings, one decision
+// over both, and the share link (deflate-raw + base64url in the URL fragment, never sent to a server).
+import { decodeCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
+import { pickLeaf } from '../../x509/input.ts';
+import type { ProfileName } from '../../x509/profile.ts';
+import { TrustStore } from '../../x509/trustStore.ts';
+import { DEFAULT_MAX_DEPTH, validateChain, type ValidationResult } from '../../x509/validate.ts';
+import { base64Encode, derToPem } from '../../x509/pem.ts';
+import { equalBytes } from '../../util/bytes.ts';
+
+export interface WorkbenchSettings {
+  /** Validation time, ISO-8601; undefined = now. */
+  time?: string;
+  /** Host name or IP address to match; empty = not checked. */
+  name: string;
+  purpose: 'server' | 'client';
+  /** Trust the bundled Mozilla store. */
+  mozilla: boolean;
+  /** Trust the self-signed certificates among those brought ("trust this chain's root"). */
+  trustChainRoot: boolean;
+  maxDepth: number;
+  profile: ProfileName;
+  /** Policy OIDs the relying party requires, space- or comma-separated; empty = any policy, none required. */
+  requiredPolicies: string;
+  /** Index of the leaf among `certificates`; undefined = found automatically. */
+  leaf?: number;
+}
+
+export const DEFAULT_SETTINGS: WorkbenchSettings = { name: '', purpose: 'server', mozilla: true, trustChainRoot: false, maxDepth: DEFAULT_MAX_DEPTH, profile: 'browser', requiredPolicies: '' };
+
+/** What the decision runs on: DER of every certificate brought, anchors added by hand, CRLs. */
+export interface WorkbenchChain {
+  certificates: Uint8Array[];
+  anchors: Uint8Array[];
+  crls: Uint8Array[];
+}
+
+export interface Decision {
+  result: ValidationResult;
+  leafIndex: number;
+  /** `${check}@${certificate}` of each step whose outcome differs from the previous decision. */
+  changed: Set<string>;
+  millis: number;
+}
+
+export const stepKey = (s: { check: string; certificate: number }) => `${s.check}@${s.certificate}`;
+
+function safeDecode(der: Uint8Array): DecodedCertificate | undefined {
+  try {
+    return decodeCertificate(der);
+  } catch {
+    return undefined;
+  }
+}
+
+// The last store built: a what-if that leaves the anchors alone reuses it instead of copying the Mozilla store.
+let lastStore: { base?: TrustStore; extra: Uint8Array[]; store: TrustStore } | undefined;
+
+function anchorStore(base: TrustStore | undefined, extra: Uint8Array[]): TrustStore {
+  const usable = extra.filter((der) => safeDecode(der));
+  const same = lastStore && lastStore.base === base && lastStore.extra.length === usable.length && lastStore.extra.every((der, i) => equalBytes(der, usable[i]));
+  if (same) return lastStore!.store;
+  const store = base ? (usable.length ? base.with(usable) : base) : new TrustStore(usable);
+  lastStore = { base, extra: usable, store };
+  return store;
+}
+
+/** Run the decision once. `mozilla` is the bundled store (passed in so the model stays free of it). */
+export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings, mozilla: () => TrustStore, previous?: ValidationResult): Promise<Decision> {
+  const started = performance.now();
+  const decoded = chain.certificates.map(safeDecode);
+  const leafIndex = settings.leaf !== undefined && settings.leaf < chain.certificates.length ? settings.leaf : pickLeaf(decoded.filter((d): d is DecodedCertificate => !!d));
+  const extra = [...chain.anchors];
+  if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && extra.push(chain.certificates[i]));
+  const store = anchorStore(settings.mozilla ? mozilla() : undefined, extra);
+  const result = await validateChain({
+    leaf: chain.certificates[leafIndex],
+    intermediates: chain.certificates.filter((_, i) => i !== leafIndex),
+    anchors: store,
+    time: settings.time ? new Date(settings.time) : new Date(),
+    name: settings.name.trim() || undefined,
+    purpose: settings.purpose,
+    maxDepth: settings.maxDepth,
+    crls: chain.crls,
+    profile: settings.profile,
+    requiredPolicies: settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p)),
+    allPaths: true,
+    // The vetted platform store is taken as it is; anchors added by hand get every profile rule.
+    strictAnchors: !settings.mozilla,
+  });
+  // Checks only: the search's link steps are drawn with the search itself.
+  const checks = (steps: ValidationResult['steps']) => steps.filter((s) => s.check !== 'issuerCandidate');
+  const before = new Map(checks(previous?.steps ?? []).map((s) => [stepKey(s), s.ok]));
+  // Changed: a different outcome, or a check that did not run before (e.g. revocation once CRLs are given).
+  const changed = new Set(previous ? checks(result.steps).filter((s) => before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
+  return { result, leafIndex, changed, millis: performance.now() - started };
+}
+
+/** The chain as PEM, in path order (leaf first). */
+export function pathPem(result: ValidationResult): string {
+  return result.path.map((p) => derToPem(p.der)).join('');
+}
+
+// --- Share links -----------------------------------------------------------------------------
+
+interface SharePayload {
+  v: 1;
+  c: string[];
+  a?: string[];
+  r?: string[];
+  s: Partial<WorkbenchSettings>;
+}
+
+const b64 = base64Encode;
+const unb64 = (text: string) => Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
+
+async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream, limit = Infinity): Promise<Uint8Array> {
+  const out = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(stream);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = out.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.length;
+    if (size > limit) {
+      await reader.cancel();
+      throw new Error('the link holds more data than a chain can');
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let o = 0;
+  for (const c of chunks) all.set(c, (o += c.length) - c.length);
+  return all;
+}
+
+/** The fragment (without '#') that reopens this chain with these settings. */
+export async function shareFragment(chain: WorkbenchChain, settings: WorkbenchSettings): Promise<string> {
+  const s: Partial<WorkbenchSettings> = {};
+  for (const [k, v] of Object.entries(settings) as [keyof WorkbenchSettings, unknown][]) {
+    if (v !== undefined && v !== DEFAULT_SETTINGS[k]) (s as Record<string, unknown>)[k] = v;
+  }
+  const payload: SharePayload = { v: 1, c: chain.certificates.map(b64), s, ...(chain.anchors.length ? { a: chain.anchors.map(b64) } : {}), ...(chain.crls.length ? { r: chain.crls.map(b64) } : {}) };
+  const packed = await pipe(new TextEncoder().encode(JSON.stringify(payload)), new CompressionStream('deflate-raw'));
+  return `workbench=${b64(packed).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
+
+/** Read a share fragment back; throws with a plain message when the link is damaged. */
+export async function readShareFragment(fragment: string): Promise<{ chain: WorkbenchChain; settings: WorkbenchSettings } | undefined> {
+  const m = /(?:^|[#&])workbench=([A-Za-z0-9_-]+)/.exec(fragment);
+  if (!m) return undefined;
+  let payload: SharePayload;
+  try {
+    const text = m[1].replace(/-/g, '+').replace(/_/g, '/');
+    const raw = await pipe(unb64(text + '='.repeat((4 - (text.length % 4)) % 4)), new DecompressionStream('deflate-raw'), 4 * 1024 * 1024);
+    payload = JSON.parse(new TextDecoder().decode(raw));
+  } catch (e) {
+    throw new Error(`this workbench link is damaged (${(e as Error).message}); nothing was loaded`);
+  }
+  if (payload?.v !== 1 || !Array.isArray(payload.c)) throw new Error('this workbench link is not one TLS Lens made; nothing was loaded');
+  return {
+    chain: { certificates: payload.c.map(unb64), anchors: (payload.a ?? []).map(unb64), crls: (payload.r ?? []).map(unb64) },
+    settings: settingsFrom(payload.s),
+  };
+}
+
+/** Settings from a link, each field checked: a hand-edited link cannot put a wrong type into the decision. */
+function settingsFrom(raw: unknown): WorkbenchSettings {
+  const s = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const out: WorkbenchSettings = { ...DEFAULT_SETTINGS };
+  if (typeof s.time === 'string' && !Number.isNaN(new Date(s.time).getTime())) out.time = s.time;
+  if (typeof s.name === 'string') out.name = s.name.slice(0, 255);
+  if (s.purpose === 'client' || s.purpose === 'server') out.purpose = s.purpose;
+  if (typeof s.mozilla === 'boolean') out.mozilla = s.mozilla;
+  if (typeof s.trustChainRoot === 'boolean') out.trustChainRoot = s.trustChainRoot;
+  if (Number.isInteger(s.maxDepth) && (s.maxDepth as number) >= 0 && (s.maxDepth as number) <= 32) out.maxDepth = s.maxDepth as number;
+  if (s.profile === 'browser' || s.profile === 'cabf' || s.profile === 'rfc5280') out.profile = s.profile;
+  if (typeof s.requiredPolicies === 'string') out.requiredPolicies = s.requiredPolicies.slice(0, 1000);
+  if (Number.isInteger(s.leaf) && (s.leaf as number) >= 0) out.leaf = s.leaf as number;
+  return out;
+}
