@@ -1,7 +1,8 @@
 // `tls-lens verify --leaf FILE ...`: validate a certificate chain on disk and show every check.
 import { readFileSync } from 'node:fs';
 import { CertificateInputError, CRL_LABELS, pemToDer, readCertificates } from '../x509/pem.ts';
-import { mozillaTrustStore, TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
+import { TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
+import { mozillaTrustStore } from '../x509/mozillaStore.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
