@@ -18,3 +18,8 @@ export function mozillaTrustStore(): TrustStore {
   mozilla ??= new TrustStore(MOZILLA_ROOTS_BASE64.map(base64ToBytes));
   return mozilla;
 }
+
+/** Whether the roots have been decoded in this process (they should not be when the caller's anchors suffice). */
+export function mozillaTrustStoreDecoded(): boolean {
+  return mozilla !== undefined;
+}
