@@ -1,4 +1,6 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
+// One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
+// handshake); each Connect has an id, and messages about an earlier connection are dropped.
 import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
 import { useTrace } from './store.ts';
 
@@ -6,6 +8,8 @@ import { sessionAnchors } from './session.ts';
 
 let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
+/** The id of the connection the view shows (0: none yet). */
+let connectionId = 0;
 
 function ensureWorker(): Worker {
   if (worker) return worker;
@@ -15,6 +19,9 @@ function ensureWorker(): Worker {
     const s = useTrace.getState();
     s.setError(`The engine stopped unexpectedly: ${e.message || 'worker error'}`);
     s.setStatus('failed');
+    // Start the next Connect in a new worker rather than in one that failed.
+    worker?.terminate();
+    worker = null;
   };
   return worker;
 }
@@ -24,6 +31,7 @@ function post(msg: ToWorker) {
 }
 
 function onMessage(msg: FromWorker) {
+  if (msg.id !== connectionId) return;
   const s = useTrace.getState();
   switch (msg.type) {
     case 'events':
@@ -51,16 +59,19 @@ function onMessage(msg: FromWorker) {
 }
 
 export const engine = {
+  /** Start the worker ahead of the first Connect (it loads and compiles the engine meanwhile). */
+  warmUp() {
+    ensureWorker();
+  },
   connect(request: ConnectRequest) {
-    // A fresh worker per connection: nothing from an earlier session can leak into this one.
-    worker?.terminate();
-    worker = null;
+    // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
+    connectionId++;
     const s = useTrace.getState();
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
     s.setStatus('connecting', 'opening the bridge');
     s.setShowConnect(false);
-    post({ type: 'connect', request });
+    post({ type: 'connect', id: connectionId, request });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {

@@ -44,7 +44,8 @@ export interface ConnectRequest {
 export type RunMode = 'step' | 'breakpoint' | 'end';
 
 export type ToWorker =
-  | { type: 'connect'; request: ConnectRequest }
+  /** `id` names the connection: the worker tags everything it sends about it with this id. */
+  | { type: 'connect'; id: number; request: ConnectRequest }
   | { type: 'continue'; mode: RunMode }
   | { type: 'abort' }
   | { type: 'client-cert'; choice: 'lab' | 'decline' }
@@ -55,13 +56,15 @@ export type ToWorker =
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 
-export type FromWorker =
+/** Every message names its connection (the id of its 'connect'): the page drops those of a replaced one. */
+export type FromWorker = { id: number } & (
   | { type: 'events'; events: TraceEvent[] }
   | { type: 'status'; status: WorkerStatus; detail?: string }
   | { type: 'paused'; breakpoint: string; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
   | { type: 'summary'; summary: ConnectionSummary }
-  | { type: 'error'; message: string; code?: string };
+  | { type: 'error'; message: string; code?: string }
+);
 
 /** What was agreed, for the status line (the trace holds the same facts message by message). */
 export interface ConnectionSummary {
