@@ -1,12 +1,8 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
-import { useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef } from 'react';
 import { useTrace, type PanelId } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
-import { InspectorView } from './views/InspectorView.tsx';
-import { KeyScheduleView } from './views/KeyScheduleView.tsx';
-import { CertificatesView } from './views/CertificatesView.tsx';
-import { ApiView } from './views/ApiView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
 import { BreakpointPanel } from './views/BreakpointPanel.tsx';
@@ -15,9 +11,34 @@ import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
 
+// The detail panels (and what they need: explanations, API call tables) load when a session is first shown; the
+// first screen is the Connect form. preloadPanels() fetches them early, while the first connection runs.
+const loadPanels = {
+  inspector: () => import('./views/InspectorView.tsx').then((m) => ({ default: m.InspectorView })),
+  keys: () => import('./views/KeyScheduleView.tsx').then((m) => ({ default: m.KeyScheduleView })),
+  certificates: () => import('./views/CertificatesView.tsx').then((m) => ({ default: m.CertificatesView })),
+  api: () => import('./views/ApiView.tsx').then((m) => ({ default: m.ApiView })),
+};
+const InspectorView = lazy(loadPanels.inspector);
+const KeyScheduleView = lazy(loadPanels.keys);
+const CertificatesView = lazy(loadPanels.certificates);
+const ApiView = lazy(loadPanels.api);
+
+export function preloadPanels(): void {
+  for (const load of Object.values(loadPanels)) void load().catch(() => {});
+}
+
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
 
 function PanelContent({ panel }: { panel: PanelId }) {
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <PanelView panel={panel} />
+    </Suspense>
+  );
+}
+
+function PanelView({ panel }: { panel: PanelId }) {
   switch (panel) {
     case 'ladder':
       return <LadderView />;
