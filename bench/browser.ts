@@ -225,13 +225,23 @@ async function main() {
     const engineMs: number[] = [];
     const nodeMs: number[] = [];
     const appMs: number[] = [];
+    /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
+     * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
+    const appToConnectingMs: number[] = [];
+    const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
+    const cdp = profileTo ? await context.newCDPSession(page) : null;
+    await cdp?.send('Profiler.enable');
+    await cdp?.send('Profiler.start');
     for (let i = 0; i < ROUNDS; i++) {
       engineMs.push(...(await runEngine({ ...job, rounds: 1 })).handshakeMs);
       nodeMs.push((await nodeViaBridge(appPort, target, ca)).ms);
       const r = await appConnect(page, target);
       appMs.push(r.seen.connected - r.pressed);
+      appToConnectingMs.push(r.seen.connecting - r.pressed);
       await appClose(page);
     }
+
+    if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 
     const coldMs: number[] = [];
     for (let i = 0; i < COLD_ROUNDS; i++) coldMs.push(await coldPageToFirstHandshake(browser, baseURL, anchorHex, target));
@@ -255,6 +265,7 @@ async function main() {
       nodeTlsViaBridge: median(nodeMs),
       appConnect: median(appMs),
       appFirstConnect: r2(appFirstMs),
+      appPressToConnecting: median(appToConnectingMs),
       coldPageToFirstHandshake: median(coldMs),
     };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), nodeTlsViaBridge: median(nodeMBs) };
