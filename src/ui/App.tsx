@@ -1,6 +1,6 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
-import { lazy, Suspense, useEffect, useRef } from 'react';
+import { lazy, Suspense, useEffect, useRef, type ComponentType } from 'react';
 import { useTrace, type PanelId } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
@@ -12,20 +12,22 @@ import { readUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
 
 // The detail panels (and what they need: explanations, API call tables) load when a session is first shown; the
-// first screen is the Connect form. preloadPanels() fetches them early, while the first connection runs.
-const loadPanels = {
-  inspector: () => import('./views/InspectorView.tsx').then((m) => ({ default: m.InspectorView })),
-  keys: () => import('./views/KeyScheduleView.tsx').then((m) => ({ default: m.KeyScheduleView })),
-  certificates: () => import('./views/CertificatesView.tsx').then((m) => ({ default: m.CertificatesView })),
-  api: () => import('./views/ApiView.tsx').then((m) => ({ default: m.ApiView })),
+// first screen is the Connect form. preloadPanels() fetches them right after it; once a panel's module is here it
+// renders at once (React.lazy alone would show its fallback for a moment on first use, even then).
+type LazyPanel = Exclude<PanelId, 'ladder'>;
+const panelModules: Record<LazyPanel, () => Promise<ComponentType>> = {
+  inspector: () => import('./views/InspectorView.tsx').then((m) => m.InspectorView),
+  keys: () => import('./views/KeyScheduleView.tsx').then((m) => m.KeyScheduleView),
+  certificates: () => import('./views/CertificatesView.tsx').then((m) => m.CertificatesView),
+  api: () => import('./views/ApiView.tsx').then((m) => m.ApiView),
 };
-const InspectorView = lazy(loadPanels.inspector);
-const KeyScheduleView = lazy(loadPanels.keys);
-const CertificatesView = lazy(loadPanels.certificates);
-const ApiView = lazy(loadPanels.api);
+const loadedPanels: Partial<Record<LazyPanel, ComponentType>> = {};
+const loadPanel = (panel: LazyPanel) => panelModules[panel]().then((c) => (loadedPanels[panel] = c));
+const lazyPanel = (panel: LazyPanel) => lazy(() => loadPanel(panel).then((c) => ({ default: c })));
+const lazyPanels: Record<LazyPanel, ComponentType> = { inspector: lazyPanel('inspector'), keys: lazyPanel('keys'), certificates: lazyPanel('certificates'), api: lazyPanel('api') };
 
 export function preloadPanels(): void {
-  for (const load of Object.values(loadPanels)) void load().catch(() => {});
+  for (const panel of Object.keys(panelModules) as LazyPanel[]) void loadPanel(panel).catch(() => {});
 }
 
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
@@ -39,18 +41,9 @@ function PanelContent({ panel }: { panel: PanelId }) {
 }
 
 function PanelView({ panel }: { panel: PanelId }) {
-  switch (panel) {
-    case 'ladder':
-      return <LadderView />;
-    case 'inspector':
-      return <InspectorView />;
-    case 'keys':
-      return <KeyScheduleView />;
-    case 'certificates':
-      return <CertificatesView />;
-    case 'api':
-      return <ApiView />;
-  }
+  if (panel === 'ladder') return <LadderView />;
+  const View = loadedPanels[panel] ?? lazyPanels[panel];
+  return <View />;
 }
 
 function Tabs({ panels }: { panels: PanelId[] }) {
