@@ -251,11 +251,14 @@ async function main() {
     const engineMBs: number[] = [];
     const nodeMBs: number[] = [];
     let heapAfterApp = 0;
+    let summarisedRowsShown = 0;
     for (let i = 0; i < BIG_ROUNDS; i++) {
       const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
       if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
       appMBs.push((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
       heapAfterApp = Math.max(heapAfterApp, (await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)) as number);
+      // The ladder follows the end of the trace: its last rows are the summarised ones (when the app summarises).
+      summarisedRowsShown = await page.locator('.lrow', { hasText: 'summarised' }).count();
       engineMBs.push(...(await runEngine({ ...job, rounds: 1, request })).mbPerS);
       nodeMBs.push((await nodeViaBridge(appPort, target, ca, request)).mbPerS!);
     }
@@ -282,6 +285,7 @@ async function main() {
       goals: { appConnectVsEngineWorker: '<= 1.3', engineWorkerVsNodeTls: '<= 1.2' },
       throughputMBperS: tp,
       pageJsHeapAfterLargeResponseMB: r2(heapAfterApp / 1e6),
+      summarisedRowsShownAfterLargeResponse: summarisedRowsShown,
       runs: { engineMs: engineMs.map(r2), nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), coldMs: coldMs.map(r2), appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
     };
     console.log(JSON.stringify(report, null, 2));

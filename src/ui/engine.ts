@@ -2,6 +2,7 @@
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
 import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
+import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
@@ -10,6 +11,8 @@ let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
 /** The id of the connection the view shows (0: none yet). */
 let connectionId = 0;
+/** Waiting for the worker's full trace of the shown connection. */
+let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
 
 function ensureWorker(): Worker {
   if (worker) return worker;
@@ -34,6 +37,12 @@ function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
   const s = useTrace.getState();
   switch (msg.type) {
+    case 'full-trace': {
+      const waiters = fullTraceWaiters;
+      fullTraceWaiters = [];
+      for (const w of waiters) w(msg.events);
+      break;
+    }
     case 'events':
       s.append(msg.events);
       break;
@@ -67,6 +76,7 @@ export const engine = {
     // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
     connectionId++;
+    for (const w of fullTraceWaiters.splice(0)) w(null);
     const s = useTrace.getState();
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
     s.setStatus('connecting', 'opening the bridge');
@@ -100,6 +110,15 @@ export const engine = {
   },
   close() {
     post({ type: 'close' });
+  },
+  /** The shown connection's whole trace from the worker (the page's copy summarises long transfers); null when
+   * that connection was replaced meanwhile. */
+  fullTrace(): Promise<TraceEvent[] | null> {
+    if (!worker || connectionId === 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      fullTraceWaiters.push(resolve);
+      post({ type: 'full-trace' });
+    });
   },
   get running() {
     return worker !== null;

@@ -11,6 +11,7 @@ import { WebSocketTransport } from '../transport/websocket.ts';
 import type { ConnectRequest, FromWorker, RunMode, ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from './bridge.ts';
+import { AppDataWindow } from './app-data-window.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
@@ -26,7 +27,9 @@ type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 type Message = FromWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 class Connection {
+  /** The full trace (a saved trace is made from it); the page gets it through `window`. */
   readonly recorder = new TraceRecorder(() => performance.now());
+  private readonly window = new AppDataWindow();
   session: EngineSession | null = null;
   transport: WebSocketTransport | null = null;
   mode: RunMode;
@@ -61,7 +64,7 @@ class Connection {
   }
 
   private enqueue(e: TraceEvent) {
-    this.queue.push(e);
+    this.queue.push(this.window.forPage(e));
     if (this.queue.length >= 500) this.flush();
     else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FRAME_MS);
   }
@@ -198,6 +201,10 @@ scope.onmessage = (ev) => {
       break;
     case 'renegotiate':
       if (c.session) void renegotiate(c, c.session);
+      break;
+    case 'full-trace':
+      // Sent even for a retired connection: the page asks for the one it shows.
+      scope.postMessage({ type: 'full-trace', id: c.id, events: c.recorder.events });
       break;
     case 'close':
       c.session?.close().then(

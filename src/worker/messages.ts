@@ -52,7 +52,9 @@ export type ToWorker =
   | { type: 'send'; text: string }
   | { type: 'key-update'; requestPeer: boolean }
   | { type: 'renegotiate' }
-  | { type: 'close' };
+  | { type: 'close' }
+  /** The connection's whole trace, with the application data the page got summarised. */
+  | { type: 'full-trace' };
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 
@@ -64,6 +66,7 @@ export type FromWorker = { id: number } & (
   | { type: 'resumed' }
   | { type: 'summary'; summary: ConnectionSummary }
   | { type: 'error'; message: string; code?: string }
+  | { type: 'full-trace'; events: TraceEvent[] }
 );
 
 /** What was agreed, for the status line (the trace holds the same facts message by message). */
