@@ -171,7 +171,14 @@ async function engineWorkerIn(page: Page, source: string) {
   };
 }
 
-async function coldPageToFirstHandshake(browser: Browser, baseURL: string, anchorHex: string, target: string): Promise<number> {
+/** ms from navigation start: the Connect form shown, Connect pressed (the form filled in), the handshake complete. */
+interface ColdTimes {
+  formShown: number;
+  pressed: number;
+  connected: number;
+}
+
+async function coldPageToFirstHandshake(browser: Browser, baseURL: string, anchorHex: string, target: string): Promise<ColdTimes> {
   const context = await browser.newContext({ baseURL });
   try {
     // Source text, as CONNECT_IN_PAGE: as soon as the form is there, connect; the promise gives the time.
@@ -180,13 +187,14 @@ async function coldPageToFirstHandshake(browser: Browser, baseURL: string, ancho
       window.firstHandshake = new Promise((resolve, reject) => {
         const start = () => {
           if (!document.querySelector('[data-testid="connect-button"]')) return requestAnimationFrame(start);
-          (${CONNECT_IN_PAGE})({ target: ${JSON.stringify(target)} }).then((r) => (r.seen.connected ? resolve(r.seen.connected) : reject(new Error(r.error || 'failed'))), reject);
+          const shown = performance.now();
+          (${CONNECT_IN_PAGE})({ target: ${JSON.stringify(target)} }).then((r) => (r.seen.connected ? resolve({ formShown: shown, pressed: r.pressed, connected: r.seen.connected }) : reject(new Error(r.error || 'failed'))), reject);
         };
         requestAnimationFrame(start);
       });`);
     const page = await context.newPage();
     await page.goto('/', { waitUntil: 'commit' });
-    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<number> }).firstHandshake)) as number;
+    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<ColdTimes> }).firstHandshake)) as ColdTimes;
   } finally {
     await context.close();
   }
@@ -219,8 +227,10 @@ async function main() {
     // Handshakes: the first app Connect is the one a person meets first in a loaded page; then warm rounds.
     const first = await appConnect(page, target);
     const appFirstMs = first.seen.connected - first.pressed;
+    const appFirstToConnectingMs = first.seen.connecting - first.pressed;
     await appClose(page);
-    await runEngine({ ...job, rounds: 5 });
+    // The engine's first handshakes in a fresh Worker: a cold JIT and WebCrypto's first calls.
+    const engineColdMs = (await runEngine({ ...job, rounds: 5 })).handshakeMs;
     for (let i = 0; i < 3; i++) await nodeViaBridge(appPort, target, ca);
     const engineMs: number[] = [];
     const nodeMs: number[] = [];
@@ -244,7 +254,14 @@ async function main() {
     if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 
     const coldMs: number[] = [];
-    for (let i = 0; i < COLD_ROUNDS; i++) coldMs.push(await coldPageToFirstHandshake(browser, baseURL, anchorHex, target));
+    const coldFormMs: number[] = [];
+    const coldPressToConnectedMs: number[] = [];
+    for (let i = 0; i < COLD_ROUNDS; i++) {
+      const c = await coldPageToFirstHandshake(browser, baseURL, anchorHex, target);
+      coldMs.push(c.connected);
+      coldFormMs.push(c.formShown);
+      coldPressToConnectedMs.push(c.connected - c.pressed);
+    }
 
     // Large response: the app reads it into its trace; the engine alone and Node's tls read and drop it.
     const appMBs: number[] = [];
@@ -265,11 +282,16 @@ async function main() {
 
     const m = {
       engineWorker: median(engineMs),
+      engineWorkerFirst: r2(engineColdMs[0]),
+      engineWorkerSecond: r2(engineColdMs[1]),
       nodeTlsViaBridge: median(nodeMs),
       appConnect: median(appMs),
       appFirstConnect: r2(appFirstMs),
+      appFirstPressToConnecting: r2(appFirstToConnectingMs),
       appPressToConnecting: median(appToConnectingMs),
       coldPageToFirstHandshake: median(coldMs),
+      coldPageFormShown: median(coldFormMs),
+      coldPagePressToConnected: median(coldPressToConnectedMs),
     };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
