@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { makePki, startSServer } from '../test/tls/helpers.ts';
 import { median } from './common.ts';
 
-const BIN = fileURLToPath(new URL('../bin/tls-lens.js', import.meta.url));
+// TLS_LENS_BENCH_BIN: another checkout's bin/tls-lens.js (to measure a base commit in the same conditions).
+const BIN = process.env.TLS_LENS_BENCH_BIN ?? fileURLToPath(new URL('../bin/tls-lens.js', import.meta.url));
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 15);
 
 /** Wall time of one process from spawn to exit, ms; throws if it exits with another code than `expect`. */
