@@ -6,7 +6,8 @@
 //                  its trace into the store and the views), the page's anchor being the server's root
 //   coldPage       a fresh browser context: navigation start to the first handshake complete
 //   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
-//                  and Node's tls
+//                  and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
+// The first app Connect in a page and the cold page are also split into parts (see the report's field names).
 // Handshake rounds alternate between the clients, so machine load hits them alike; medians are reported.
 // Run: npm run bench:browser  (builds first). TLS_LENS_BENCH_ROUNDS (default 20), TLS_LENS_BENCH_MIB (default 16),
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
