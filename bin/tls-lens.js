@@ -6,7 +6,12 @@ import { buildCli, staleReason } from '../scripts/build-cli.mjs';
 const stale = await staleReason();
 if (stale) {
   process.stderr.write(`tls-lens: building the command-line client first (${stale})\n`);
-  await buildCli();
+  try {
+    await buildCli();
+  } catch (e) {
+    process.stderr.write(`tls-lens: ${e.message}\n`);
+    process.exit(2);
+  }
 }
 const { main } = await import('../dist-cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -58,7 +58,12 @@ async function listed(rel) {
  * content-hashed names, and main.js and the stamp are written to a temporary name and renamed into place.
  */
 export async function buildCli() {
-  const esbuild = await import('esbuild');
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    throw new Error('the command-line client must be built, and esbuild (a dev dependency) is not installed: run npm ci, then npm run build:cli');
+  }
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: { main: 'src/cli/main.ts' },
