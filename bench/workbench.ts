@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { X509Certificate } from 'node:crypto';
 import { makeCert, NOW, type Identity } from '../test/x509/pki.ts';
 import { decide, DEFAULT_SETTINGS, type WorkbenchChain, type WorkbenchSettings } from '../src/ui/workbench/model.ts';
-import { mozillaTrustStore } from '../src/x509/verifier.ts';
+import { mozillaTrustStore } from '../src/x509/mozillaStore.ts';
 import { median } from './common.ts';
 
 const RUNS = 200;

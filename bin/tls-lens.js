@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// Entry point of the command-line client. The sources are TypeScript; tsx loads them on Node 20.
-import { register } from 'tsx/esm/api';
+// Entry point of the command-line client. It runs the JavaScript build in dist-cli/ (scripts/build-cli.mjs,
+// made by the setup step); when the sources changed since, or there is no build yet, it builds first.
+import { buildCli, staleReason } from '../scripts/build-cli.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const stale = await staleReason();
+if (stale) {
+  process.stderr.write(`tls-lens: building the command-line client first (${stale})\n`);
+  try {
+    await buildCli();
+  } catch (e) {
+    process.stderr.write(`tls-lens: ${e.message}\n`);
+    process.exit(2);
+  }
+}
+const { main } = await import('../dist-cli/main.js');
 process.exitCode = await main(process.argv.slice(2));

@@ -26,3 +26,6 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The command-line client runs from a JavaScript build in dist-cli/, rebuilt when its sources changed.
+node scripts/build-cli.mjs

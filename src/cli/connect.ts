@@ -88,16 +88,10 @@ function parseTarget(target: string): { host: string; port: number } | null {
   return { host: m[1], port };
 }
 
-/** The x509 module's verifier, when it is there; else undefined (verification then fails clearly). */
-async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<CertificateVerifier | undefined> {
-  const path = '../x509/verifier.ts';
-  try {
-    const mod = (await import(/* @vite-ignore */ path)) as { createVerifier?: (o: { anchors?: Uint8Array[] }) => CertificateVerifier };
-    return mod.createVerifier?.({ anchors });
-  } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw e;
-  }
+/** The x509 verifier over `anchors` (the Mozilla store when none are given), loaded only when a connection needs it. */
+async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<CertificateVerifier> {
+  const { createVerifier } = await import('../x509/verifier.ts');
+  return createVerifier({ anchors });
 }
 
 async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certificate']['chain']> {

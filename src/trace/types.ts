@@ -45,6 +45,17 @@ export interface ConnectionEvent extends Base {
 }
 
 /** One TLS record as it crossed the wire. */
+/**
+ * Set on an event a copy of the trace left its body out of, to stay small (the app's page keeps application data
+ * beyond a window this way); the full event is kept where the trace was recorded and goes into a saved trace.
+ */
+export interface Summarised {
+  /** Bytes left out. */
+  length: number;
+  /** SHA-256 of the bytes left out, when computed. */
+  sha256?: Hex;
+}
+
 export interface RecordEvent extends Base {
   kind: 'record';
   direction: Side;
@@ -70,6 +81,9 @@ export interface RecordEvent extends Base {
     innerContentType: number;
     paddingLength: number;
   };
+  /** Application data left out: `bytes` holds the 5-byte header only (and a TLS 1.2 AEAD record's 8-byte explicit
+   * nonce), `ciphertext` and `plaintext` are empty; `length` is the plaintext's (the fragment's when unprotected). */
+  summarised?: Summarised;
 }
 
 /** A handshake message, decoded. Its bytes include the 4-byte handshake header. */
@@ -191,6 +205,8 @@ export interface AppDataEvent extends Base {
   bytes: Hex;
   /** Index of the (first) 'record' event that carried it, when known. */
   record?: number;
+  /** The data left out: `bytes` is empty; `length` and `sha256` are the data's. */
+  summarised?: Summarised;
 }
 
 /** A line of a STARTTLS (or other) plaintext preamble. */

@@ -1,12 +1,8 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type ComponentType } from 'react';
 import { useTrace, type PanelId } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
-import { InspectorView } from './views/InspectorView.tsx';
-import { KeyScheduleView } from './views/KeyScheduleView.tsx';
-import { CertificatesView } from './views/CertificatesView.tsx';
-import { ApiView } from './views/ApiView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
 import { BreakpointPanel } from './views/BreakpointPanel.tsx';
@@ -18,21 +14,39 @@ import { engine } from './engine.ts';
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
 
+// The detail panels (and what they need: explanations, API call tables) load when a session is first shown; the
+// first screen is the Connect form. preloadPanels() fetches them right after it; once a panel's module is here it
+// renders at once (React.lazy alone would show its fallback for a moment on first use, even then).
+type LazyPanel = Exclude<PanelId, 'ladder'>;
+const panelModules: Record<LazyPanel, () => Promise<ComponentType>> = {
+  inspector: () => import('./views/InspectorView.tsx').then((m) => m.InspectorView),
+  keys: () => import('./views/KeyScheduleView.tsx').then((m) => m.KeyScheduleView),
+  certificates: () => import('./views/CertificatesView.tsx').then((m) => m.CertificatesView),
+  api: () => import('./views/ApiView.tsx').then((m) => m.ApiView),
+};
+const loadedPanels: Partial<Record<LazyPanel, ComponentType>> = {};
+const loadPanel = (panel: LazyPanel) => panelModules[panel]().then((c) => (loadedPanels[panel] = c));
+const lazyPanel = (panel: LazyPanel) => lazy(() => loadPanel(panel).then((c) => ({ default: c })));
+const lazyPanels: Record<LazyPanel, ComponentType> = { inspector: lazyPanel('inspector'), keys: lazyPanel('keys'), certificates: lazyPanel('certificates'), api: lazyPanel('api') };
+
+export function preloadPanels(): void {
+  for (const panel of Object.keys(panelModules) as LazyPanel[]) void loadPanel(panel).catch(() => {});
+}
+
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
 
 function PanelContent({ panel }: { panel: PanelId }) {
-  switch (panel) {
-    case 'ladder':
-      return <LadderView />;
-    case 'inspector':
-      return <InspectorView />;
-    case 'keys':
-      return <KeyScheduleView />;
-    case 'certificates':
-      return <CertificatesView />;
-    case 'api':
-      return <ApiView />;
-  }
+  return (
+    <Suspense fallback={<p className="muted">Loading…</p>}>
+      <PanelView panel={panel} />
+    </Suspense>
+  );
+}
+
+function PanelView({ panel }: { panel: PanelId }) {
+  if (panel === 'ladder') return <LadderView />;
+  const View = loadedPanels[panel] ?? lazyPanels[panel];
+  return <View />;
 }
 
 function Tabs({ panels }: { panels: PanelId[] }) {

@@ -1,11 +1,18 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
+// One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
+// handshake); each Connect has an id, and messages about an earlier connection are dropped.
 import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
+import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
 
 let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
+/** The id of the connection the view shows (0: none yet). */
+let connectionId = 0;
+/** Waiting for the worker's full trace of the shown connection. */
+let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
 
 function ensureWorker(): Worker {
   if (worker) return worker;
@@ -15,6 +22,9 @@ function ensureWorker(): Worker {
     const s = useTrace.getState();
     s.setError(`The engine stopped unexpectedly: ${e.message || 'worker error'}`);
     s.setStatus('failed');
+    // Start the next Connect in a new worker rather than in one that failed.
+    worker?.terminate();
+    worker = null;
   };
   return worker;
 }
@@ -24,8 +34,15 @@ function post(msg: ToWorker) {
 }
 
 function onMessage(msg: FromWorker) {
+  if (msg.id !== connectionId) return;
   const s = useTrace.getState();
   switch (msg.type) {
+    case 'full-trace': {
+      const waiters = fullTraceWaiters;
+      fullTraceWaiters = [];
+      for (const w of waiters) w(msg.events);
+      break;
+    }
     case 'events':
       s.append(msg.events);
       break;
@@ -51,16 +68,20 @@ function onMessage(msg: FromWorker) {
 }
 
 export const engine = {
+  /** Start the worker ahead of the first Connect (it loads and compiles the engine meanwhile). */
+  warmUp() {
+    ensureWorker();
+  },
   connect(request: ConnectRequest) {
-    // A fresh worker per connection: nothing from an earlier session can leak into this one.
-    worker?.terminate();
-    worker = null;
+    // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
+    connectionId++;
+    for (const w of fullTraceWaiters.splice(0)) w(null);
     const s = useTrace.getState();
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
     s.setStatus('connecting', 'opening the bridge');
     s.setShowConnect(false);
-    post({ type: 'connect', request });
+    post({ type: 'connect', id: connectionId, request });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
@@ -89,6 +110,15 @@ export const engine = {
   },
   close() {
     post({ type: 'close' });
+  },
+  /** The shown connection's whole trace from the worker (the page's copy summarises long transfers); null when
+   * that connection was replaced meanwhile. */
+  fullTrace(): Promise<TraceEvent[] | null> {
+    if (!worker || connectionId === 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      fullTraceWaiters.push(resolve);
+      post({ type: 'full-trace' });
+    });
   },
   get running() {
     return worker !== null;

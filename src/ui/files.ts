@@ -3,6 +3,7 @@
 import { parseTraceFile } from '../trace/recorder.ts';
 import type { TraceFile } from '../trace/types.ts';
 import { useTrace } from './store.ts';
+import { engine } from './engine.ts';
 import { keyLogFromEvents } from './keylog-source.ts';
 import { writeUrlState } from './url-state.ts';
 
@@ -28,8 +29,19 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
 }
 
-export function saveTrace() {
-  download(`tls-lens-trace-${stamp()}.json`, JSON.stringify(currentTraceFile()), 'application/json');
+export async function saveTrace() {
+  download(`tls-lens-trace-${stamp()}.json`, JSON.stringify(await fullTraceFile()), 'application/json');
+}
+
+/** The trace to save: a live session's summarised application data (see worker/app-data-window.ts) is
+ * replaced by the full events the worker kept. */
+async function fullTraceFile(): Promise<TraceFile> {
+  const file = currentTraceFile();
+  const s = useTrace.getState();
+  if (s.source !== 'live' || !file.events.some((e) => (e.kind === 'record' || e.kind === 'app-data') && e.summarised)) return file;
+  const full = await engine.fullTrace();
+  if (!full) return file;
+  return { ...file, events: file.events.map((e) => (e.kind === 'record' || e.kind === 'app-data') && e.summarised ? (full[e.index] ?? e) : e) };
 }
 
 export function saveKeyLog() {

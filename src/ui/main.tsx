@@ -1,11 +1,12 @@
 // Entry: restores the view from the URL, then renders the app and keeps the URL in step.
 import { createRoot } from 'react-dom/client';
-import { App } from './App.tsx';
+import { App, preloadPanels } from './App.tsx';
 import { useTrace } from './store.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { openStoredReplay } from './files.ts';
 import './styles.css';
 import { preloadCertificateDecoder } from './components/CertificateDetails.tsx';
+import { engine } from './engine.ts';
 
 const initial = readUrlState();
 const s = useTrace.getState();
@@ -45,3 +46,8 @@ useTrace.subscribe(() => {
 
 createRoot(document.getElementById('root')!).render(<App />);
 setTimeout(preloadCertificateDecoder, 0);
+// The engine's worker loads and compiles while the person fills in the Connect form; the detail panels follow.
+setTimeout(() => {
+  engine.warmUp();
+  preloadPanels();
+}, 0);

@@ -53,6 +53,7 @@ export class RowBuilder {
         if (inner === 21) this.alertEpoch[e.direction] = e.epoch;
         if (inner === 20) return { ...base, kind: 'ccs', side: e.direction, epoch: e.epoch, label: 'ChangeCipherSpec' };
         if (inner === 23) {
+          if (e.summarised) return { ...base, kind: 'app-data', side: e.direction, epoch: e.epoch, label: `Application data (${e.summarised.length} bytes, summarised)` };
           const size = e.protection ? e.protection.plaintext.length / 2 : e.bytes.length / 2 - 5;
           return { ...base, kind: 'app-data', side: e.direction, epoch: e.epoch, label: `Application data (${size} bytes)` };
         }

@@ -8,6 +8,7 @@ import { isStartTlsProtocol, runStartTls } from '../starttls/index.ts';
 import { pemToDer } from '../x509/pem.ts';
 import { createVerifier } from '../x509/verifier.ts';
 import { fromHex } from '../util/bytes.ts';
+import type { CertificateVerifier } from '../tls/verifier.ts';
 import type { ConnectRequest, ConnectionSummary } from './messages.ts';
 
 export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: 'lab' };
@@ -47,6 +48,22 @@ function anchorsFrom(list: string[]): Uint8Array[] {
   return list.flatMap((a) => (a.includes('-----BEGIN') ? pemToDer(a) : [fromHex(a)]));
 }
 
+/** Verifiers by anchor list, kept across connections: each decodes its trust stores once. */
+const verifiers = new Map<string, CertificateVerifier>();
+const KEPT_VERIFIERS = 8;
+
+/** The public roots (decoded only if a chain needs them) plus the lab CA and any root trusted for this session. */
+function verifierFor(anchorsPem: string[]): CertificateVerifier {
+  const key = JSON.stringify(anchorsPem);
+  let v = verifiers.get(key);
+  if (!v) {
+    v = createVerifier({ extraAnchors: anchorsFrom(anchorsPem) });
+    if (verifiers.size >= KEPT_VERIFIERS) verifiers.delete(verifiers.keys().next().value!);
+    verifiers.set(key, v);
+  }
+  return v;
+}
+
 function labClientCertificate(req: ConnectRequest): ClientCertificate {
   if (!req.labClientCert) throw new Error('the lab client certificate could not be loaded from the server');
   return { chain: pemToDer(req.labClientCert.certPem), privateKey: pemBlock(req.labClientCert.keyPem, 'PRIVATE KEY') };
@@ -78,8 +95,7 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
     versions: req.versions && req.versions.length > 0 ? req.versions : undefined,
     // TLS 1.3 and TLS 1.2 suite names together; the engine sorts them by version.
     suites: req.suites && req.suites.length > 0 ? req.suites : undefined,
-    // The public roots (Mozilla's list) plus the lab CA and any root trusted for this session.
-    verifier: createVerifier({ extraAnchors: anchorsFrom(req.anchorsPem) }),
+    verifier: verifierFor(req.anchorsPem),
     insecure: req.insecure,
     timeoutMs: 30_000,
     clientCertificate: req.clientCert === 'lab' && req.labClientCert ? labClientCertificate(req) : undefined,

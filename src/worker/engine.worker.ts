@@ -1,11 +1,17 @@
 // The engine's home off the UI thread: opens the bridge, runs the handshake, forwards trace
 // events in batches, and waits at breakpoints for the person's decision.
+//
+// One worker serves every connection of the page (starting a worker and compiling the engine costs more than a
+// handshake). Each Connect gets a fresh Connection holding all of its state; a new Connect retires the previous
+// one (its socket closed, its pause refused), and every message carries its connection's id, so nothing from an
+// earlier session reaches the page's view of this one.
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { WebSocketTransport } from '../transport/websocket.ts';
-import type { FromWorker, RunMode, ToWorker, ConnectRequest } from './messages.ts';
+import type { ConnectRequest, FromWorker, RunMode, ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
+import { AppDataWindow } from './app-data-window.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
@@ -14,117 +20,151 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 
-let recorder: TraceRecorder | null = null;
-let session: EngineSession | null = null;
-let transport: WebSocketTransport | null = null;
-let mode: RunMode = 'step';
-let decide: ((d: BreakDecision) => void) | null = null;
-let request: ConnectRequest | null = null;
+/** The longest an event waits in the worker before it is sent to the page. */
+const FRAME_MS = 16;
 
-// Events go out in batches: one message per task, not one per event.
-let queue: TraceEvent[] = [];
-let flushTimer: ReturnType<typeof setTimeout> | null = null;
-function flush() {
-  if (flushTimer) clearTimeout(flushTimer);
-  flushTimer = null;
-  if (queue.length === 0) return;
-  const events = queue;
-  queue = [];
-  scope.postMessage({ type: 'events', events });
-}
-function enqueue(e: TraceEvent) {
-  queue.push(e);
-  if (queue.length >= 500) flush();
-  else if (!flushTimer) flushTimer = setTimeout(flush, 0);
+type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
+type Message = FromWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
+
+class Connection {
+  /** The full trace (a saved trace is made from it); the page gets it through `window`. */
+  readonly recorder = new TraceRecorder(() => performance.now());
+  private readonly window = new AppDataWindow();
+  session: EngineSession | null = null;
+  transport: WebSocketTransport | null = null;
+  mode: RunMode;
+  decide: ((d: BreakDecision) => void) | null = null;
+  retired = false;
+  /** The read loop and a renegotiation may reject with the same error: report it once. */
+  private reported: unknown = null;
+  // Events go out in batches of up to a frame's worth (each batch is a render on the page), and at once
+  // before a status, a pause or an error, so the page never shows a status ahead of its events.
+  private queue: TraceEvent[] = [];
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly request: ConnectRequest,
+  ) {
+    this.mode = request.breakpoints.afterEachMessage ? 'step' : 'breakpoint';
+    this.recorder.subscribe((e) => this.enqueue(e));
+  }
+
+  post(msg: Message) {
+    if (!this.retired) scope.postMessage({ ...msg, id: this.id } as FromWorker);
+  }
+
+  flush() {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.queue.length === 0) return;
+    const events = this.queue;
+    this.queue = [];
+    this.post({ type: 'events', events });
+  }
+
+  private enqueue(e: TraceEvent) {
+    this.queue.push(this.window.forPage(e));
+    if (this.queue.length >= 500) this.flush();
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FRAME_MS);
+  }
+
+  status(s: Status, detail?: string) {
+    this.flush();
+    this.post({ type: 'status', status: s, detail });
+  }
+
+  /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
+  onBreak = (info: BreakInfo): Promise<BreakDecision> => {
+    if (this.retired) return Promise.resolve('abort');
+    if (info.breakpoint === 'afterEachMessage' && this.mode !== 'step') return Promise.resolve('continue');
+    if (info.breakpoint === 'clientCertRequest' && this.request.clientCert === 'lab') return Promise.resolve({ clientCertificate: 'lab' });
+    if (info.breakpoint === 'clientCertRequest' && this.request.clientCert === 'none') return Promise.resolve('decline');
+    this.flush();
+    this.post({ type: 'paused', breakpoint: info.breakpoint, detail: info.detail });
+    return new Promise((resolve) => {
+      this.decide = (d) => {
+        this.decide = null;
+        this.post({ type: 'resumed' });
+        resolve(d);
+      };
+    });
+  };
+
+  fail(e: Error) {
+    if (e === this.reported) return;
+    this.reported = e;
+    this.flush();
+    const message = e.message || String(e);
+    this.post({ type: 'error', message: plain(message), code: (e as { code?: string }).code });
+    this.status('failed', plain(message));
+    void this.transport?.close().catch(() => {});
+  }
+
+  /** A newer Connect replaces this one: stop talking to the page, refuse a pending pause, hang up. */
+  retire() {
+    this.retired = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.queue = [];
+    this.decide?.('abort');
+    void this.transport?.close().catch(() => {});
+  }
 }
 
-function status(s: 'connecting' | 'connected' | 'paused' | 'closed' | 'failed', detail?: string) {
-  flush();
-  scope.postMessage({ type: 'status', status: s, detail });
-}
-
-/** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
-function onBreak(info: BreakInfo): Promise<BreakDecision> {
-  if (info.breakpoint === 'afterEachMessage' && mode !== 'step') return Promise.resolve('continue');
-  if (info.breakpoint === 'clientCertRequest' && request?.clientCert === 'lab') return Promise.resolve({ clientCertificate: 'lab' });
-  if (info.breakpoint === 'clientCertRequest' && request?.clientCert === 'none') return Promise.resolve('decline');
-  flush();
-  scope.postMessage({ type: 'paused', breakpoint: info.breakpoint, detail: info.detail });
-  return new Promise((resolve) => {
-    decide = (d) => {
-      decide = null;
-      scope.postMessage({ type: 'resumed' });
-      resolve(d);
-    };
-  });
-}
+let current: Connection | null = null;
 
 function bridgeQuery(req: ConnectRequest): string {
   return req.scenario ? `scenario=${encodeURIComponent(req.scenario)}` : `target=${encodeURIComponent(req.target ?? '')}`;
 }
 
-async function connect(req: ConnectRequest) {
-  request = req;
-  mode = req.breakpoints.afterEachMessage ? 'step' : 'breakpoint';
-  recorder = new TraceRecorder(() => performance.now());
-  recorder.subscribe(enqueue);
+async function connect(c: Connection) {
+  const req = c.request;
   const where = req.scenario ? `lab scenario ${req.scenario}` : req.target;
   try {
-    status('connecting', `opening the bridge to ${where}`);
-    transport = await WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
-    status('connecting', 'handshake in progress');
-    session = await runEngine(req, transport, recorder, onBreak);
-    scope.postMessage({ type: 'summary', summary: session.summary });
+    c.status('connecting', `opening the bridge to ${where}`);
+    c.transport = await WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
+    // Retired while the socket was opening: close what just opened.
+    if (c.retired) return void c.transport.close().catch(() => {});
+    c.status('connecting', 'handshake in progress');
+    c.session = await runEngine(req, c.transport, c.recorder, c.onBreak);
+    c.post({ type: 'summary', summary: c.session.summary });
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
-    mode = 'end';
-    status('connected', 'handshake complete');
-    if (req.sendAfterHandshake) await session.write(new TextEncoder().encode(req.sendAfterHandshake.replace(/\\r\\n|\\n/g, '\r\n')));
-    void readLoop(session);
+    c.mode = 'end';
+    c.status('connected', 'handshake complete');
+    if (req.sendAfterHandshake) await c.session.write(new TextEncoder().encode(req.sendAfterHandshake.replace(/\\r\\n|\\n/g, '\r\n')));
+    void readLoop(c, c.session);
   } catch (e) {
-    fail(e as Error);
+    c.fail(e as Error);
   }
 }
 
 /** A renegotiation runs beside the read loop (the engine shares its reader). A refusal — ours for a server
  * without RFC 5746, or the server's warning no_renegotiation — leaves the connection up; anything else ended it. */
-async function renegotiate(s: EngineSession) {
-  const eventsBefore = recorder?.events.length ?? 0;
-  status('connected', 'renegotiating');
+async function renegotiate(c: Connection, s: EngineSession) {
+  const eventsBefore = c.recorder.events.length;
+  c.status('connected', 'renegotiating');
   try {
     await s.renegotiate();
-    scope.postMessage({ type: 'summary', summary: s.summary });
-    status('connected', 'renegotiation complete');
+    c.post({ type: 'summary', summary: s.summary });
+    c.status('connected', 'renegotiation complete');
   } catch (e) {
-    const refused = recorder?.events.slice(eventsBefore).some((ev) => ev.kind === 'renegotiation' && ev.phase === 'refused') ?? false;
-    if (!refused) fail(e as Error);
-    else status('connected', plain(`renegotiation refused: ${(e as Error).message}`));
+    const refused = c.recorder.events.slice(eventsBefore).some((ev) => ev.kind === 'renegotiation' && ev.phase === 'refused');
+    if (!refused) c.fail(e as Error);
+    else c.status('connected', plain(`renegotiation refused: ${(e as Error).message}`));
   }
 }
 
 /** Keep reading application data so the trace shows what the server sends, until it closes. */
-async function readLoop(s: EngineSession) {
+async function readLoop(c: Connection, s: EngineSession) {
   try {
     for (;;) {
       const data = await s.read();
       if (data === null) break;
     }
-    status('closed', 'the connection ended');
+    c.status('closed', 'the connection ended');
   } catch (e) {
-    fail(e as Error);
+    c.fail(e as Error);
   }
-}
-
-/** The read loop and a renegotiation may reject with the same error: report it once. */
-let reported: unknown = null;
-
-function fail(e: Error) {
-  if (e === reported) return;
-  reported = e;
-  flush();
-  const message = e.message || String(e);
-  scope.postMessage({ type: 'error', message: plain(message), code: (e as { code?: string }).code });
-  status('failed', plain(message));
-  void transport?.close().catch(() => {});
 }
 
 function plain(message: string): string {
@@ -133,32 +173,44 @@ function plain(message: string): string {
 
 scope.onmessage = (ev) => {
   const msg = ev.data;
+  if (msg.type === 'connect') {
+    current?.retire();
+    current = new Connection(msg.id, msg.request);
+    void connect(current);
+    return;
+  }
+  const c = current;
+  if (!c) return;
   switch (msg.type) {
-    case 'connect':
-      void connect(msg.request);
-      break;
     case 'continue':
-      mode = msg.mode;
-      decide?.('continue');
+      c.mode = msg.mode;
+      c.decide?.('continue');
       break;
     case 'abort':
-      if (decide) decide('abort');
-      else void session?.close().catch(() => {});
+      if (c.decide) c.decide('abort');
+      else void c.session?.close().catch(() => {});
       break;
     case 'client-cert':
-      decide?.(msg.choice === 'lab' ? { clientCertificate: 'lab' } : 'decline');
+      c.decide?.(msg.choice === 'lab' ? { clientCertificate: 'lab' } : 'decline');
       break;
     case 'send':
-      session?.write(new TextEncoder().encode(msg.text)).catch((e) => fail(e));
+      c.session?.write(new TextEncoder().encode(msg.text)).catch((e) => c.fail(e));
       break;
     case 'key-update':
-      session?.keyUpdate(msg.requestPeer).catch((e) => fail(e));
+      c.session?.keyUpdate(msg.requestPeer).catch((e) => c.fail(e));
       break;
     case 'renegotiate':
-      if (session) void renegotiate(session);
+      if (c.session) void renegotiate(c, c.session);
+      break;
+    case 'full-trace':
+      // Sent even for a retired connection: the page asks for the one it shows.
+      scope.postMessage({ type: 'full-trace', id: c.id, events: c.recorder.events });
       break;
     case 'close':
-      session?.close().then(() => status('closed', 'closed by you'), (e) => fail(e));
+      c.session?.close().then(
+        () => c.status('closed', 'closed by you'),
+        (e) => c.fail(e),
+      );
       break;
   }
 };

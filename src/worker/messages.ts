@@ -44,24 +44,30 @@ export interface ConnectRequest {
 export type RunMode = 'step' | 'breakpoint' | 'end';
 
 export type ToWorker =
-  | { type: 'connect'; request: ConnectRequest }
+  /** `id` names the connection: the worker tags everything it sends about it with this id. */
+  | { type: 'connect'; id: number; request: ConnectRequest }
   | { type: 'continue'; mode: RunMode }
   | { type: 'abort' }
   | { type: 'client-cert'; choice: 'lab' | 'decline' }
   | { type: 'send'; text: string }
   | { type: 'key-update'; requestPeer: boolean }
   | { type: 'renegotiate' }
-  | { type: 'close' };
+  | { type: 'close' }
+  /** The connection's whole trace, with the application data the page got summarised. */
+  | { type: 'full-trace' };
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 
-export type FromWorker =
+/** Every message names its connection (the id of its 'connect'): the page drops those of a replaced one. */
+export type FromWorker = { id: number } & (
   | { type: 'events'; events: TraceEvent[] }
   | { type: 'status'; status: WorkerStatus; detail?: string }
   | { type: 'paused'; breakpoint: string; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
   | { type: 'summary'; summary: ConnectionSummary }
-  | { type: 'error'; message: string; code?: string };
+  | { type: 'error'; message: string; code?: string }
+  | { type: 'full-trace'; events: TraceEvent[] }
+);
 
 /** What was agreed, for the status line (the trace holds the same facts message by message). */
 export interface ConnectionSummary {

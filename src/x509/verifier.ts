@@ -4,7 +4,6 @@ import type { CertificateVerifier, VerifyOutcome, VerifyRequest } from '../tls/v
 import { classifySignatureAlgorithm } from './algorithms.ts';
 import { decodeCertificate, describeKey, extensionName, generalNameText } from './certificate.ts';
 import { failure } from './errors.ts';
-import { MOZILLA_ROOTS_BASE64 } from './mozillaRoots.generated.ts';
 import { TrustStore } from './trustStore.ts';
 import { sha256Hex, validateChain, type ValidationResult } from './validate.ts';
 import { toHex } from '../util/bytes.ts';
@@ -14,19 +13,10 @@ export type { ValidateOptions, ValidationResult, PathEntry, Step } from './valid
 export { TrustStore } from './trustStore.ts';
 
 
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-let mozilla: TrustStore | undefined;
-
-/** The Mozilla root store (generated from Node's tls.rootCertificates), decoded once. */
-export function mozillaTrustStore(): TrustStore {
-  mozilla ??= new TrustStore(MOZILLA_ROOTS_BASE64.map(base64ToBytes));
-  return mozilla;
+/** The Mozilla store, loaded (and decoded) on first use: the roots stay out of bundles until then. */
+export async function loadMozillaTrustStore(): Promise<TrustStore> {
+  const { mozillaTrustStore } = await import('./mozillaStore.ts');
+  return mozillaTrustStore();
 }
 
 export interface VerifierOptions {
@@ -42,10 +32,19 @@ export interface VerifierOptions {
   purpose?: 'server' | 'client';
 }
 
-/** A CertificateVerifier for the TLS engine. */
+/**
+ * A CertificateVerifier for the TLS engine. Its trust stores are decoded once and kept for every later
+ * verification, so one verifier serves many connections. With `extraAnchors` on the default store, a chain is
+ * first tried against those anchors alone: when it leads to one of them, the Mozilla store is never decoded
+ * (a lab or a user-supplied root costs one certificate, not 144). Only the validation that decides is traced.
+ */
 export function createVerifier(options: VerifierOptions = {}): CertificateVerifier {
-  let store = options.anchors ? new TrustStore(options.anchors) : mozillaTrustStore();
-  if (options.extraAnchors?.length) store = store.with(options.extraAnchors);
+  const extra = options.extraAnchors?.length ? options.extraAnchors : undefined;
+  // The caller's anchors are decoded now (a bad one is reported at once); Mozilla's when a chain needs them.
+  const own = options.anchors ? (extra ? new TrustStore(options.anchors).with(extra) : new TrustStore(options.anchors)) : undefined;
+  const extraOnly = !own && extra ? new TrustStore().with(extra) : undefined;
+  let withMozilla: Promise<TrustStore> | undefined;
+  const mozillaAndExtra = () => (withMozilla ??= loadMozillaTrustStore().then((m) => (extra ? m.with(extra) : m)));
   return {
     async verify(request: VerifyRequest): Promise<VerifyOutcome> {
       const emitStep = (s: ValidationResult['steps'][number]) =>
@@ -56,18 +55,30 @@ export function createVerifier(options: VerifierOptions = {}): CertificateVerifi
         request.emit({ kind: 'cert-result', ok: false, chain: [], path: [], error });
         return { ok: false, error, path: [] };
       }
-      const result = await validateChain({
-        leaf: request.chain[0],
-        intermediates: request.chain.slice(1),
-        anchors: store,
-        time: options.now ? options.now() : request.now,
-        name: request.serverName,
-        purpose: options.purpose ?? request.purpose,
-        maxDepth: options.maxDepth,
-        // Mozilla's roots are vetted by its root program; some predate today's profile rules.
-        strictAnchors: options.anchors !== undefined,
-        onStep: emitStep,
-      });
+      const validate = (anchors: TrustStore, onStep: (s: ValidationResult['steps'][number]) => void) =>
+        validateChain({
+          leaf: request.chain[0],
+          intermediates: request.chain.slice(1),
+          anchors,
+          time: options.now ? options.now() : request.now,
+          name: request.serverName,
+          purpose: options.purpose ?? request.purpose,
+          maxDepth: options.maxDepth,
+          // Mozilla's roots are vetted by its root program; some predate today's profile rules.
+          strictAnchors: options.anchors !== undefined,
+          onStep,
+        });
+      let result: ValidationResult | undefined;
+      if (own) result = await validate(own, emitStep);
+      else if (extraOnly) {
+        const steps: ValidationResult['steps'] = [];
+        const attempt = await validate(extraOnly, (s) => steps.push(s));
+        if (attempt.ok) {
+          steps.forEach(emitStep);
+          result = attempt;
+        }
+      }
+      result ??= await validate(await mozillaAndExtra(), emitStep);
       const path = result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, der: toHex(p.der), source: p.source }));
       request.emit({ kind: 'cert-result', ok: result.ok, chain: request.chain.map((c) => toHex(c)), path, ...(result.error ? { error: result.error } : {}) });
       return { ok: result.ok, ...(result.error ? { error: result.error } : {}), path };

@@ -6,6 +6,7 @@ import { currentEvent, useTrace } from '../store.ts';
 import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
 import { HexDump } from '../components/HexDump.tsx';
 import { explain } from '../explanations.ts';
+import { APP_DATA_WINDOW } from '../../worker/app-data-window.ts';
 import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
 import { hexToText, nonceFromIv, shortHex } from '../format.ts';
 
@@ -40,7 +41,13 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
           <h2 className="insp-title">
             {CONTENT_TYPE_NAMES[event.protection?.innerContentType ?? event.contentType] ?? 'record'} record <small>{event.direction}, {event.epoch} epoch, seq {event.seq}</small>
           </h2>
-          {event.protection && event.protection.innerContentType === 23 && (
+          {event.summarised && (
+            <p className="appdata" data-testid="summarised-note">
+              Summarised: the {event.summarised.length} bytes of application data in this record are left out of this view (the page keeps the
+              first {APP_DATA_WINDOW / 1024} KiB each way in full). Its header, sizes, nonce and tag are here; <em>Save trace</em> writes the whole record.
+            </p>
+          )}
+          {!event.summarised && event.protection && event.protection.innerContentType === 23 && (
             <div className="appdata">
               <h3>Decrypted data</h3>
               <pre data-testid="appdata-text">{hexToText(event.protection.plaintext).slice(0, 4000)}</pre>

@@ -8,7 +8,7 @@ import { CRL_LABELS, pemToDer } from '../../x509/pem.ts';
 import { PROFILES, type ProfileName } from '../../x509/profile.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { verdictJson } from '../../x509/verdict.ts';
-import { mozillaTrustStore } from '../../x509/verifier.ts';
+import { mozillaTrustStore } from '../../x509/mozillaStore.ts';
 import { fromHex, toHex } from '../../util/bytes.ts';
 import { CertificateDetails } from '../components/CertificateDetails.tsx';
 import { FailureNames } from '../views/InspectorView.tsx';

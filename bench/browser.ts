@@ -1,0 +1,332 @@
+// Browser benchmark in Debian's Chromium: what a person waits for in the app, against one `openssl s_server`
+// reached through the project's own bridge (the real TLS Lens server, started as the e2e config starts it),
+// with Node's `tls` through the same bridge as the reference in the same run. Prints JSON with ratios.
+//   engineWorker   the engine alone in a long-lived Worker: WebSocket open to handshake complete
+//   appConnect     the app's own Connect: click to the status line saying "connected" (its worker, its verifier,
+//                  its trace into the store and the views), the page's anchor being the server's root
+//   coldPage       a fresh browser context: navigation start to the first handshake complete
+//   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
+//                  and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
+// The first app Connect in a page and the cold page are also split into parts (see the report's field names).
+// Handshake rounds alternate between the clients, so machine load hits them alike; medians are reported.
+// Run: npm run bench:browser  (builds first). TLS_LENS_BENCH_ROUNDS (default 20), TLS_LENS_BENCH_MIB (default 16),
+// TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import WebSocket, { createWebSocketStream } from 'ws';
+import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
+import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
+import { median } from './common.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const APP_DIR = path.resolve(process.env.TLS_LENS_BENCH_APP_DIR ?? ROOT);
+const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 20);
+const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
+const COLD_ROUNDS = Math.max(3, Math.round(ROUNDS / 3));
+const BIG_ROUNDS = 3;
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+function waitForExit(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+}
+
+/** `openssl s_server -WWW` (serves files from `dir`: the large response) with the test leaf. */
+async function startSServer(dir: string, cert: string, key: string): Promise<{ port: number; proc: ChildProcess }> {
+  const proc = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', cert, '-key', key, '-WWW'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`s_server did not start: ${out}`)), 30_000);
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const p = acceptedPort(out);
+      if (p) {
+        clearTimeout(timer);
+        resolve(p);
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`s_server exited (${code}): ${out}`)));
+  });
+  proc.stdout!.resume();
+  proc.stderr!.resume();
+  return { port, proc };
+}
+
+/** The TLS Lens server with its lab (bench/browser/app-server.ts), its bridge allowed to reach the s_server. */
+async function startApp(port: number, targetPort: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/browser/app-server.ts'), APP_DIR, String(port), String(targetPort)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/api/lab`)).ok) return child;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  child.kill('SIGTERM');
+  throw new Error('the TLS Lens server did not start within 180 s');
+}
+
+/** Node's tls through the bridge: ms from WebSocket open to secureConnect; with `request`, MB/s of the response. */
+function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: string): Promise<{ ms: number; mbPerS?: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(`ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`, BRIDGE_SUBPROTOCOL, { origin: `http://127.0.0.1:${appPort}` });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      const socket = tls.connect({ socket: createWebSocketStream(ws), servername: 'localhost', ca }, () => {
+        const ms = performance.now() - t0;
+        if (!request) {
+          socket.destroy();
+          ws.close();
+          return resolve({ ms });
+        }
+        const t1 = performance.now();
+        let bytes = 0;
+        socket.on('data', (d: Buffer) => (bytes += d.length));
+        socket.on('end', () => {
+          resolve({ ms, mbPerS: bytes / 1e6 / ((performance.now() - t1) / 1000) });
+          socket.destroy();
+          ws.close();
+        });
+        socket.write(request);
+      });
+      socket.once('error', reject);
+    });
+  });
+}
+
+/**
+ * In-page: fill the app's Connect form for a server target (no pauses; `send` typed as the form takes it) and
+ * press Connect. Resolves with the time (performance.now) of the press and of each status the line showed.
+ * Sent as source text so the bundler's helpers stay out.
+ */
+const CONNECT_IN_PAGE = `async ({ target, send }) => {
+  const q = (s) => document.querySelector(s);
+  const until = (f) => new Promise((resolve) => { const check = () => (f() ? resolve() : requestAnimationFrame(check)); check(); });
+  const setValue = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); };
+  if (!q('[data-testid="connect-button"]')) { q('[data-testid="toggle-connect"]').click(); await until(() => q('[data-testid="connect-button"]')); }
+  document.querySelectorAll('input[name="mode"]')[1].click();
+  await until(() => q('[data-testid="target-input"]'));
+  setValue(q('[data-testid="target-input"]'), target);
+  const bp = q('[data-testid="bp-step"]');
+  if (bp.checked) bp.click();
+  if (send) setValue(q('input[placeholder="GET / HTTP/1.0"]'), send);
+  await new Promise((r) => setTimeout(r, 0));
+  const seen = {};
+  const statusNow = () => q('[data-testid="status"]')?.getAttribute('data-status');
+  const done = new Promise((resolve) => {
+    const mo = new MutationObserver(() => {
+      const s = statusNow();
+      if (s && !(s in seen)) seen[s] = performance.now();
+      if (s === 'failed' || s === 'closed' || (s === 'connected' && !send)) { mo.disconnect(); resolve(); }
+    });
+    mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  });
+  const pressed = performance.now();
+  q('[data-testid="connect-button"]').click();
+  await done;
+  return { pressed, seen, error: q('[data-testid="error"]')?.textContent ?? null };
+}`;
+
+type InPageConnect = { pressed: number; seen: Record<string, number>; error: string | null };
+
+async function appConnect(page: Page, target: string, send?: string): Promise<InPageConnect> {
+  const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send })})`)) as InPageConnect;
+  if (!r.seen.connected) throw new Error(`the app did not connect: ${r.error ?? JSON.stringify(r.seen)}`);
+  return r;
+}
+
+/** Close the app's connection (s_server serves one client at a time) and wait until the status line says so. */
+async function appClose(page: Page) {
+  const close = page.getByTestId('close-connection');
+  if (await close.isVisible()) await close.click();
+  await page.locator('[data-testid="status"]:not([data-status="connected"]):not([data-status="connecting"])').waitFor({ timeout: 15_000 });
+}
+
+async function bundleEngineWorker(): Promise<string> {
+  const out = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/engine-worker.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning' });
+  return out.outputFiles[0].text;
+}
+
+/** Start the engine worker in the page (a Blob URL: same origin, so the bridge accepts it) and return its runner. */
+async function engineWorkerIn(page: Page, source: string) {
+  await page.evaluate((src) => {
+    const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+    (window as unknown as { benchRun: (job: unknown) => Promise<unknown> }).benchRun = (job) =>
+      new Promise((resolve) => {
+        w.onmessage = (e) => resolve(e.data);
+        w.postMessage(job);
+      });
+  }, source);
+  return async (job: object): Promise<{ handshakeMs: number[]; mbPerS: number[] }> => {
+    const r = (await page.evaluate((j) => (window as unknown as { benchRun: (job: unknown) => Promise<unknown> }).benchRun(j), job)) as { handshakeMs: number[]; mbPerS: number[]; error?: string };
+    if (r.error) throw new Error(`engine worker: ${r.error}`);
+    return r;
+  };
+}
+
+/** ms from navigation start: the Connect form shown, Connect pressed (the form filled in), the handshake complete. */
+interface ColdTimes {
+  formShown: number;
+  pressed: number;
+  connected: number;
+}
+
+async function coldPageToFirstHandshake(browser: Browser, baseURL: string, anchorHex: string, target: string): Promise<ColdTimes> {
+  const context = await browser.newContext({ baseURL });
+  try {
+    // Source text, as CONNECT_IN_PAGE: as soon as the form is there, connect; the promise gives the time.
+    await context.addInitScript(`
+      sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))});
+      window.firstHandshake = new Promise((resolve, reject) => {
+        const start = () => {
+          if (!document.querySelector('[data-testid="connect-button"]')) return requestAnimationFrame(start);
+          const shown = performance.now();
+          (${CONNECT_IN_PAGE})({ target: ${JSON.stringify(target)} }).then((r) => (r.seen.connected ? resolve({ formShown: shown, pressed: r.pressed, connected: r.seen.connected }) : reject(new Error(r.error || 'failed'))), reject);
+        };
+        requestAnimationFrame(start);
+      });`);
+    const page = await context.newPage();
+    await page.goto('/', { waitUntil: 'commit' });
+    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<ColdTimes> }).firstHandshake)) as ColdTimes;
+  } finally {
+    await context.close();
+  }
+}
+
+const r2 = (n: number) => +n.toFixed(2);
+
+async function main() {
+  const pki = makePki();
+  const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
+  fs.writeFileSync(path.join(www, 'big.bin'), Buffer.alloc(MIB * 1024 * 1024, 0x61));
+  const server = await startSServer(www, pki.leafCert, pki.leafKey);
+  const target = `127.0.0.1:${server.port}`;
+  const appPort = await freePort();
+  const app = await startApp(appPort, server.port);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
+  const ca = fs.readFileSync(pki.rootPem);
+  const anchorHex = Buffer.from(pki.rootDer).toString('hex');
+  const baseURL = `http://127.0.0.1:${appPort}`;
+  const request = 'GET /big.bin HTTP/1.0\r\n\r\n';
+  try {
+    const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 } });
+    await context.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByTestId('connect-button').waitFor();
+    const runEngine = await engineWorkerIn(page, await bundleEngineWorker());
+    const job = { url: `ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`, anchorHex, serverName: 'localhost' };
+
+    // Handshakes: the first app Connect is the one a person meets first in a loaded page; then warm rounds.
+    const first = await appConnect(page, target);
+    const appFirstMs = first.seen.connected - first.pressed;
+    const appFirstToConnectingMs = first.seen.connecting - first.pressed;
+    await appClose(page);
+    // The engine's first handshakes in a fresh Worker: a cold JIT and WebCrypto's first calls.
+    const engineColdMs = (await runEngine({ ...job, rounds: 5 })).handshakeMs;
+    for (let i = 0; i < 3; i++) await nodeViaBridge(appPort, target, ca);
+    const engineMs: number[] = [];
+    const nodeMs: number[] = [];
+    const appMs: number[] = [];
+    /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
+     * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
+    const appToConnectingMs: number[] = [];
+    const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
+    const cdp = profileTo ? await context.newCDPSession(page) : null;
+    await cdp?.send('Profiler.enable');
+    await cdp?.send('Profiler.start');
+    for (let i = 0; i < ROUNDS; i++) {
+      engineMs.push(...(await runEngine({ ...job, rounds: 1 })).handshakeMs);
+      nodeMs.push((await nodeViaBridge(appPort, target, ca)).ms);
+      const r = await appConnect(page, target);
+      appMs.push(r.seen.connected - r.pressed);
+      appToConnectingMs.push(r.seen.connecting - r.pressed);
+      await appClose(page);
+    }
+
+    if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+
+    const coldMs: number[] = [];
+    const coldFormMs: number[] = [];
+    const coldPressToConnectedMs: number[] = [];
+    for (let i = 0; i < COLD_ROUNDS; i++) {
+      const c = await coldPageToFirstHandshake(browser, baseURL, anchorHex, target);
+      coldMs.push(c.connected);
+      coldFormMs.push(c.formShown);
+      coldPressToConnectedMs.push(c.connected - c.pressed);
+    }
+
+    // Large response: the app reads it into its trace; the engine alone and Node's tls read and drop it.
+    const appMBs: number[] = [];
+    const engineMBs: number[] = [];
+    const nodeMBs: number[] = [];
+    let heapAfterApp = 0;
+    let summarisedRowsShown = 0;
+    for (let i = 0; i < BIG_ROUNDS; i++) {
+      const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
+      if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
+      appMBs.push((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
+      heapAfterApp = Math.max(heapAfterApp, (await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)) as number);
+      // The ladder follows the end of the trace: its last rows are the summarised ones (when the app summarises).
+      summarisedRowsShown = await page.locator('.lrow', { hasText: 'summarised' }).count();
+      engineMBs.push(...(await runEngine({ ...job, rounds: 1, request })).mbPerS);
+      nodeMBs.push((await nodeViaBridge(appPort, target, ca, request)).mbPerS!);
+    }
+
+    const m = {
+      engineWorker: median(engineMs),
+      engineWorkerFirst: r2(engineColdMs[0]),
+      engineWorkerSecond: r2(engineColdMs[1]),
+      nodeTlsViaBridge: median(nodeMs),
+      appConnect: median(appMs),
+      appFirstConnect: r2(appFirstMs),
+      appFirstPressToConnecting: r2(appFirstToConnectingMs),
+      appPressToConnecting: median(appToConnectingMs),
+      coldPageToFirstHandshake: median(coldMs),
+      coldPageFormShown: median(coldFormMs),
+      coldPagePressToConnected: median(coldPressToConnectedMs),
+    };
+    const tp = { app: median(appMBs), engineWorker: median(engineMBs), nodeTlsViaBridge: median(nodeMBs) };
+    const report = {
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
+      handshakeMs: m,
+      ratios: {
+        engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
+        appConnectVsEngineWorker: r2(m.appConnect / m.engineWorker),
+        coldPageVsEngineWorker: r2(m.coldPageToFirstHandshake / m.engineWorker),
+        nodeTlsVsAppThroughput: r2(tp.nodeTlsViaBridge / tp.app),
+        engineWorkerVsAppThroughput: r2(tp.engineWorker / tp.app),
+      },
+      goals: { appConnectVsEngineWorker: '<= 1.3', engineWorkerVsNodeTls: '<= 1.2' },
+      throughputMBperS: tp,
+      pageJsHeapAfterLargeResponseMB: r2(heapAfterApp / 1e6),
+      summarisedRowsShownAfterLargeResponse: summarisedRowsShown,
+      runs: { engineMs: engineMs.map(r2), nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), coldMs: coldMs.map(r2), appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
+    };
+    console.log(JSON.stringify(report, null, 2));
+    console.log(
+      `\nengine in a Worker ${m.engineWorker} ms (${report.ratios.engineWorkerVsNodeTls}x Node tls ${m.nodeTlsViaBridge} ms); app Connect ${m.appConnect} ms ` +
+        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms); cold page to first handshake ${m.coldPageToFirstHandshake} ms; ` +
+        `${MIB} MiB response: app ${tp.app} MB/s, engine ${tp.engineWorker} MB/s, Node tls ${tp.nodeTlsViaBridge} MB/s; medians.`,
+    );
+  } finally {
+    await browser.close();
+    app.kill('SIGTERM');
+    server.proc.kill('SIGTERM');
+    await Promise.all([waitForExit(app), waitForExit(server.proc)]);
+    fs.rmSync(pki.dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+// What the page gets of a long transfer: the first WINDOW bytes of application data each way in full, then
+// each further record with its header, sizes, nonce and tag but not its body, and each further piece of
+// application data as its length and SHA-256, both marked `summarised` (trace/types.ts). The page's memory and
+// its views then stay the size of the window however much flows; the worker keeps the full events, and a saved
+// trace is made from them.
+import { sha256 } from '@noble/hashes/sha2.js';
+import type { AppDataEvent, RecordEvent, Side, TraceEvent } from '../trace/types.ts';
+import { fromHex, toHex } from '../util/bytes.ts';
+
+/** Application data shown in full, per direction. */
+export const APP_DATA_WINDOW = 256 * 1024;
+
+const APPLICATION_DATA = 23;
+
+export class AppDataWindow {
+  /** Application data bytes shown in full so far, per direction. */
+  private readonly shown: Record<Side, number> = { client: 0, server: 0 };
+  /** Records whose body was left out: their application data is left out too. */
+  private readonly summarisedRecords = new Set<number>();
+  private summarising = false;
+
+  constructor(private readonly window = APP_DATA_WINDOW) {}
+
+  /** True once anything was left out. */
+  get summarisedAny(): boolean {
+    return this.summarising;
+  }
+
+  /** The event as the page should get it: itself, or a summarised copy. */
+  forPage(e: TraceEvent): TraceEvent {
+    if (e.kind === 'record') return this.record(e);
+    if (e.kind === 'app-data') return this.appData(e);
+    return e;
+  }
+
+  private record(e: RecordEvent): TraceEvent {
+    const p = e.protection;
+    if ((p ? p.innerContentType : e.contentType) !== APPLICATION_DATA) return e;
+    // Only the plaintext's length is read here: its hex is shared with the app-data event that follows.
+    const length = p ? p.plaintext.length / 2 : e.bytes.length / 2 - 5;
+    if (this.shown[e.direction] < this.window) {
+      this.shown[e.direction] += length;
+      return e;
+    }
+    this.summarising = true;
+    this.summarisedRecords.add(e.index);
+    // Built field by field: a spread would read (and encode) every lazy hex field.
+    const copy: RecordEvent = {
+      kind: 'record',
+      index: e.index,
+      t: e.t,
+      conn: e.conn,
+      direction: e.direction,
+      epoch: e.epoch,
+      seq: e.seq,
+      contentType: e.contentType,
+      // The header, and a TLS 1.2 AEAD record's explicit nonce (4-byte IV: RFC 5288 §3) that the nonce is built from.
+      bytes: e.bytes.slice(0, p && p.iv.length === 8 ? 26 : 10),
+      fields: e.fields,
+      summarised: { length },
+    };
+    if (p) {
+      copy.protection = { cipherSuite: p.cipherSuite, nonce: p.nonce, iv: p.iv, aad: p.aad, ciphertext: '', tag: p.tag, plaintext: '', innerContentType: p.innerContentType, paddingLength: p.paddingLength };
+    }
+    return copy;
+  }
+
+  private appData(e: AppDataEvent): TraceEvent {
+    const left = e.record !== undefined ? this.summarisedRecords.has(e.record) : this.shown[e.direction] >= this.window;
+    if (!left) return e;
+    this.summarising = true;
+    const data = fromHex(e.bytes);
+    return {
+      kind: 'app-data',
+      index: e.index,
+      t: e.t,
+      conn: e.conn,
+      direction: e.direction,
+      bytes: '',
+      ...(e.record !== undefined ? { record: e.record } : {}),
+      summarised: { length: data.length, sha256: toHex(sha256(data)) },
+    };
+  }
+}
