@@ -14,6 +14,8 @@ import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
+import { CompareView } from './compare/CompareView.tsx';
+import { useCompare } from './compare/compare-store.ts';
 
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
 
@@ -90,6 +92,7 @@ export function App() {
   const source = useTrace((s) => s.source);
   const status = useTrace((s) => s.status);
   const summary = useTrace((s) => s.summary);
+  const compareOpen = useCompare((s) => s.open);
   const fileInput = useRef<HTMLInputElement>(null);
   const initial = useRef(readUrlState());
 
@@ -173,6 +176,9 @@ export function App() {
               </button>
             </>
           )}
+          <button type="button" onClick={() => useCompare.getState().setOpen(!compareOpen)} aria-pressed={compareOpen} data-testid="toggle-compare">
+            Compare
+          </button>
           <button type="button" onClick={() => fileInput.current?.click()} data-testid="open-trace">
             Open trace
           </button>
@@ -218,8 +224,9 @@ export function App() {
         </div>
       )}
       <main>
-        {showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
-        {source !== 'none' && (
+        {compareOpen && <CompareView />}
+        {showConnect && !compareOpen && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {source !== 'none' && !compareOpen && (
           <>
             <StepperBar />
             <ShortcutHints />
