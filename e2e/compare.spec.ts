@@ -1,13 +1,19 @@
 // The Compare view with two lab traces: TLS 1.3 (good-tls13) and TLS 1.2 (tls12-only) run in the page, each taken
-// as "the current session"; then a saved trace opened from a file, a file that is not a trace, and axe.
+// as "the current session"; then a saved trace opened from a file, a file that is not a trace, and axe. Then a full
+// handshake and its resumption from one CLI trace (openssl s_server), through the connection picker.
 import { expect, test, type Page } from '@playwright/test';
+import fs from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { compareTraces } from '../src/ui/compare/model.ts';
 import type { TraceFile } from '../src/trace/types.ts';
+import { makePki } from '../test/tls/helpers.ts';
+import { recordAgainstSServer, tempDir } from '../test/compare/traces.ts';
 import { connectScenario, expectAccessible, openApp, savedTrace, shot, waitForStatus } from './helpers.ts';
 
 async function runScenario(page: Page, id: string): Promise<TraceFile> {
-  if (!(await page.getByTestId('scenario-select').isVisible())) await page.getByTestId('toggle-connect').click();
+  // The Connect form shows at first and hides once a session starts; its toggle says which.
+  const toggle = page.getByTestId('toggle-connect');
+  if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
   await connectScenario(page, id);
   await waitForStatus(page, 'connected');
   return savedTrace(page);
@@ -95,4 +101,38 @@ test('compare TLS 1.3 and TLS 1.2 from the lab: aligned rows, round trips, diffe
   // Dark theme keeps it readable too.
   await page.getByRole('button', { name: 'Dark' }).click();
   await expectAccessible(page, 'the Compare view in the dark theme');
+});
+
+test('compare a full handshake with its resumption: one CLI trace with two connections, the connection picker', async ({ page }) => {
+  // The CLI (our engine in Node) against openssl s_server, with --reconnect: connection 0 full, connection 1 resumed.
+  const pki = makePki();
+  const dir = tempDir();
+  try {
+    const saved = await recordAgainstSServer(pki, dir, 'reconnect', ['-tls1_3', '-num_tickets', '1']);
+    expect(saved.code).toBe(0);
+    await openApp(page);
+    await page.getByTestId('toggle-compare').click();
+    // No session yet: only files can be compared.
+    await expect(page.getByTestId('compare-use-session-a')).toBeDisabled();
+    await page.getByTestId('compare-file-a').setInputFiles(saved.file);
+    await page.getByTestId('compare-file-b').setInputFiles(saved.file);
+    await expect(page.getByTestId('compare-no-differences')).toBeVisible();
+    await page.getByTestId('compare-conn-b').selectOption('1');
+
+    await expect(summaryCell(page, 'Handshake', 'a')).toHaveText('full');
+    await expect(summaryCell(page, 'Handshake', 'b')).toHaveText('resumed');
+    await expect(summaryCell(page, 'Server certificates', 'b')).toHaveText('none sent');
+    await expect(summaryCell(page, 'Round trips until the server’s Finished', 'b')).toHaveText('1');
+    const rows = page.locator('[data-testid="compare-rows"] tbody tr');
+    const cert = rows.filter({ has: page.locator('td[data-side="a"] .cmp-label', { hasText: /^Certificate$/ }) });
+    await expect(cert).toHaveAttribute('data-both', 'no');
+    await expect(rows.filter({ has: page.locator('td[data-side="b"] .cmp-label', { hasText: 'EncryptedExtensions' }) })).toHaveAttribute('data-both', 'yes');
+    await expect(page.locator('[data-testid="compare-differences"] li[data-topic="Resumed"]')).toHaveText('A is a full handshake, B a resumed one: the resumed one skips the certificate and its proof.');
+    await expect(page.locator('[data-testid="compare-differences"] li[data-topic="Extensions offered"]')).toContainText('pre_shared_key only in B');
+    await shot(page, 'compare-full-resumed');
+    await expectAccessible(page, 'the Compare view of a full and a resumed handshake');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(pki.dir, { recursive: true, force: true });
+  }
 });
