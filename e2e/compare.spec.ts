@@ -16,6 +16,9 @@ async function runScenario(page: Page, id: string): Promise<TraceFile> {
   if ((await toggle.getAttribute('aria-expanded')) === 'false') await toggle.click();
   await connectScenario(page, id);
   await waitForStatus(page, 'connected');
+  // The summary (version, suite) comes in its own message just after "connected"; it lengthens the status line and
+  // may add a Renegotiate button, moving the header. Wait for it so no later click lands on a moving target.
+  await expect(page.getByTestId('status')).toContainText(/TLSv1\.[23]/);
   return savedTrace(page);
 }
 
@@ -101,6 +104,14 @@ test('compare TLS 1.3 and TLS 1.2 from the lab: aligned rows, round trips, diffe
   // Dark theme keeps it readable too.
   await page.getByRole('button', { name: 'Dark' }).click();
   await expectAccessible(page, 'the Compare view in the dark theme');
+
+  // Asking for the Connect form leaves Compare (its picks stay for next time).
+  await expect(page.getByTestId('toggle-connect')).toHaveText('Connect…');
+  await page.getByTestId('toggle-connect').click();
+  await expect(page.getByTestId('compare-view')).toHaveCount(0);
+  await expect(page.getByTestId('scenario-select')).toBeVisible();
+  await page.getByTestId('toggle-compare').click();
+  await expect(page.getByTestId('compare-name-b')).toHaveText('tls13.json');
 });
 
 test('compare a full handshake with its resumption: one CLI trace with two connections, the connection picker', async ({ page }) => {

@@ -93,6 +93,8 @@ export function App() {
   const status = useTrace((s) => s.status);
   const summary = useTrace((s) => s.summary);
   const compareOpen = useCompare((s) => s.open);
+  // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
+  const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
   const initial = useRef(readUrlState());
 
@@ -156,8 +158,16 @@ export function App() {
         <h1>TLS Lens</h1>
         <StatusLine />
         <div className="actions">
-          <button type="button" onClick={() => useTrace.getState().setShowConnect(!showConnect)} aria-expanded={showConnect} data-testid="toggle-connect">
-            {showConnect ? 'Hide connect' : 'Connect…'}
+          <button
+            type="button"
+            onClick={() => {
+              useCompare.getState().setOpen(false);
+              useTrace.getState().setShowConnect(!connectShown);
+            }}
+            aria-expanded={connectShown}
+            data-testid="toggle-connect"
+          >
+            {connectShown ? 'Hide connect' : 'Connect…'}
           </button>
           {source === 'live' && status === 'connected' && (
             <>
@@ -225,7 +235,7 @@ export function App() {
       )}
       <main>
         {compareOpen && <CompareView />}
-        {showConnect && !compareOpen && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
         {source !== 'none' && !compareOpen && (
           <>
             <StepperBar />

@@ -373,16 +373,18 @@ export function align(a: WireItem[], b: WireItem[]): AlignedRow[] {
     return [...head, ...tail];
   }
   const key = (i: WireItem) => `${i.side}|${i.role}|${i.role === 'other' || i.role === 'alert' ? i.label : ''}`;
+  const ka = a.map(key);
+  const kb = b.map(key);
   const n = a.length;
   const m = b.length;
   // lcs[i][j]: length of the longest common sequence of a[i..] and b[j..].
   const lcs = Array.from({ length: n + 1 }, () => new Uint16Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = key(a[i]) === key(b[j]) ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i][j] = ka[i] === kb[j] ? lcs[i + 1][j + 1] + 1 : Math.max(lcs[i + 1][j], lcs[i][j + 1]);
   const rows: AlignedRow[] = [];
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
-    if (i < n && j < m && key(a[i]) === key(b[j])) {
+    if (i < n && j < m && ka[i] === kb[j]) {
       rows.push({ role: a[i].role, a: a[i++], b: b[j++] });
     } else if (j >= m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1])) {
       rows.push({ role: a[i].role, a: a[i++] });
