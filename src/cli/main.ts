@@ -4,6 +4,7 @@ import { CliError, EXIT, reportCliError, wantsJson } from './errors.ts';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   connect: { summary: 'connect HOST:PORT — a TLS handshake against a real server, explained', load: () => import('./connect.ts') },
   verify: { summary: 'verify --leaf FILE ... — validate a certificate chain on disk', load: () => import('./verify.ts') },
+  compare: { summary: 'compare A.json [B.json] — two saved handshakes side by side', load: () => import('./compare.ts') },
   limbo: { summary: 'limbo < limbo.json > results.json — run the x509-limbo conformance suite', load: () => import('./limbo.ts') },
 };
 

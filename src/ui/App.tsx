@@ -10,6 +10,8 @@ import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
+import { CompareView } from './compare/CompareView.tsx';
+import { useCompare } from './compare/compare-store.ts';
 
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
@@ -107,6 +109,9 @@ export function App() {
   const source = useTrace((s) => s.source);
   const status = useTrace((s) => s.status);
   const summary = useTrace((s) => s.summary);
+  const compareOpen = useCompare((s) => s.open);
+  // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
+  const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
   const initial = useRef(readUrlState());
   // undefined: closed; '' : open and empty; otherwise the share payload it opened with (a link).
@@ -179,11 +184,27 @@ export function App() {
         <h1>TLS Lens</h1>
         <StatusLine />
         <div className="actions">
-          <button type="button" onClick={() => toggleWorkbench(workbench === undefined)} aria-pressed={workbench !== undefined} data-testid="open-workbench">
+          <button
+            type="button"
+            onClick={() => {
+              if (workbench === undefined) useCompare.getState().setOpen(false);
+              toggleWorkbench(workbench === undefined);
+            }}
+            aria-pressed={workbench !== undefined}
+            data-testid="open-workbench"
+          >
             Certificate workbench
           </button>
-          <button type="button" onClick={() => useTrace.getState().setShowConnect(!showConnect)} aria-expanded={showConnect} data-testid="toggle-connect">
-            {showConnect ? 'Hide connect' : 'Connect…'}
+          <button
+            type="button"
+            onClick={() => {
+              useCompare.getState().setOpen(false);
+              useTrace.getState().setShowConnect(!connectShown);
+            }}
+            aria-expanded={connectShown}
+            data-testid="toggle-connect"
+          >
+            {connectShown ? 'Hide connect' : 'Connect…'}
           </button>
           {source === 'live' && status === 'connected' && (
             <>
@@ -202,6 +223,17 @@ export function App() {
               </button>
             </>
           )}
+          <button
+            type="button"
+            onClick={() => {
+              if (!compareOpen && workbench !== undefined) toggleWorkbench(false);
+              useCompare.getState().setOpen(!compareOpen);
+            }}
+            aria-pressed={compareOpen}
+            data-testid="toggle-compare"
+          >
+            Compare
+          </button>
           <button type="button" onClick={() => fileInput.current?.click()} data-testid="open-trace">
             Open trace
           </button>
@@ -252,8 +284,9 @@ export function App() {
             <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
           </Suspense>
         )}
-        {workbench === undefined && showConnect && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
-        {workbench === undefined && source !== 'none' && (
+        {workbench === undefined && compareOpen && <CompareView />}
+        {workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {workbench === undefined && source !== 'none' && !compareOpen && (
           <>
             <StepperBar />
             <ShortcutHints />

@@ -17,7 +17,11 @@ export interface Row {
   /** Client flights counted from 1; a new flight starts whenever the client speaks after the server. */
   flight: number;
   conn: number;
+  /** A STARTTLS command sent although the server had not advertised the capability. */
+  notAdvertised?: true;
 }
+
+export const NOT_ADVERTISED = '(sent although the server did not advertise it)';
 
 export const CONTENT_TYPE_NAMES: Record<number, string> = { 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data', 24: 'heartbeat' };
 
@@ -44,8 +48,12 @@ export class RowBuilder {
   private rowFor(e: TraceEvent): Row | null {
     const base = { event: e.index, flight: 0, conn: e.conn };
     switch (e.kind) {
-      case 'preamble':
-        return { ...base, kind: 'preamble', side: e.direction, epoch: 'plaintext', label: e.text.length > 60 ? e.text.slice(0, 57) + '…' : e.text };
+      case 'preamble': {
+        const text = e.text.length > 60 ? e.text.slice(0, 57) + '…' : e.text;
+        // A STARTTLS command the server never offered: the row says so (the command was sent anyway).
+        if (e.advertised === false) return { ...base, kind: 'preamble', side: e.direction, epoch: 'plaintext', label: `${text} ${NOT_ADVERTISED}`, notAdvertised: true };
+        return { ...base, kind: 'preamble', side: e.direction, epoch: 'plaintext', label: text };
+      }
       case 'handshake':
         return { ...base, kind: 'handshake', side: e.direction, epoch: e.epoch, label: e.name };
       case 'record': {
