@@ -218,8 +218,9 @@ describe('TLS 1.3 server against our client, in memory', () => {
     expect(alerts).toEqual(['server:close_notify', 'client:close_notify']);
   });
 
-  it('refuses a client that offers only TLS 1.2 with protocol_version, in plain words', async () => {
-    const f = await failure({}, { versions: ['TLS1.2'] });
+  it('refuses a client that offers only TLS 1.2 with protocol_version, in plain words, when it accepts only TLS 1.3', async () => {
+    const f = await failure({ versions: ['TLS1.3'] }, { versions: ['TLS1.2'] });
+    expect((f.server as unknown as Error).message).toMatch(/best version is TLS 1\.2; this server accepts TLS 1\.3/);
     expect(f.server?.code).toBe('PROTOCOL_VERSION');
     expect(f.client?.receivedAlert).toBe('protocol_version');
   });
