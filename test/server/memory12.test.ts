@@ -103,6 +103,19 @@ describe('TLS 1.2 server against our client, in memory', () => {
     await echo(t2, 'resumed by ticket');
   });
 
+  it('asks for a client certificate: checked by the x509 module and its CertificateVerify over the handshake messages', async () => {
+    const clientCertificate = { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 };
+    const p = await pair({ clientAuth: 'require', clientTrustAnchors: [pki.rootDer] }, { clientCertificate });
+    expect(p.server.summary.clientCertificate).toMatchObject({ verified: true });
+    expect(p.serverTrace.events.some((e) => e.kind === 'signature' && e.subject === 'client CertificateVerify (TLS 1.2)' && e.ok)).toBe(true);
+    await echo(p, 'authenticated');
+    const missing = await pair({ clientAuth: 'require', clientTrustAnchors: [pki.rootDer] }).then(() => null, (e) => e);
+    expect(missing?.server?.code).toBe('CERTIFICATE_REQUIRED');
+    const wrongKey = await pair({ clientAuth: 'require', clientTrustAnchors: [pki.rootDer] }, { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.leafKeyPkcs8 } }).then(() => null, (e) => e);
+    expect(wrongKey?.server?.code).toBe('BAD_CERTIFICATE_VERIFY');
+    expect(wrongKey?.client?.receivedAlert).toBe('decrypt_error');
+  });
+
   it('refuses static RSA key exchange with a clear reason', async () => {
     const err = await pair({}, { suites: ['TLS_RSA_WITH_AES_128_GCM_SHA256'] }).then(() => null, (e) => e);
     expect(err?.server?.code).toBe('HANDSHAKE_FAILURE');

@@ -23,7 +23,9 @@ import { EMPTY_RENEGOTIATION_INFO_SCSV, suite12ByCode, type Tls12Suite } from '.
 import { utf8, fromHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
 import { mutual, selectAlpn, signerFor, type CertificateChoice } from './negotiate13.ts';
-import type { ServerState } from './states13.ts';
+import { checkClientChain, type ServerState } from './states13.ts';
+import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
+import { scheme12Algorithm } from '../handshake12/signatures12.ts';
 
 /** What the established TLS 1.2 connection needs. */
 export interface Established12 {
@@ -152,12 +154,47 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   ctx.summary.signatureScheme = schemeName(choice.scheme);
   ctx.emit({ kind: 'signature', subject: 'ServerKeyExchange', scheme: schemeName(choice.scheme), signedContent: toHex(signed), signature: toHex(signature), ok: true, detail: 'signed by this server over client_random || server_random || params' });
   await ctx.send({ type: 'server_key_exchange', kx: 'ECDHE', group, publicKey: share.publicKey, params, scheme: choice.scheme, signature });
+  const askClient = ctx.options.clientAuth !== 'none';
+  if (askClient) {
+    // RFC 5246 §7.4.4: certificate types (rsa_sign 1, ecdsa_sign 64) and the schemes we accept.
+    ctx.summary.clientCertificateRequested = true;
+    await ctx.send({ type: 'certificate_request12', certificateTypes: [1, 64], schemes: ctx.options.signatureSchemes, authorities: [] });
+  }
   await ctx.send({ type: 'server_hello_done' });
-  return new ExpectClientKeyExchange(h, async (clientPublic) => {
+  const kx = new ExpectClientKeyExchange(h, async (clientPublic) => {
     const preMaster = await share.computeSharedSecret(clientPublic);
     ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[group], clientShare: toHex(clientPublic), serverShare: toHex(share.publicKey), sharedSecret: toHex(preMaster) });
     return preMaster;
   });
+  return askClient ? new ExpectClientCertificate12(kx) : kx;
+}
+
+class ExpectClientCertificate12 implements ServerState {
+  readonly name = 'ExpectClientCertificate (TLS 1.2)';
+  constructor(private readonly next: ExpectClientKeyExchange) {}
+  async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
+    const cert = expect12(m, 'certificate12', this.name);
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    await checkClientChain(ctx, cert.chain);
+    if (cert.chain.length) this.next.clientLeaf = cert.chain[0];
+    return this.next;
+  }
+}
+
+/** RFC 5246 §7.4.8: the client signs every handshake message so far, in full. */
+class ExpectClientCertificateVerify12 implements ServerState {
+  readonly name = 'ExpectClientCertificateVerify (TLS 1.2)';
+  constructor(
+    private readonly h: Handshake12,
+    private readonly leaf: Uint8Array,
+  ) {}
+  async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
+    const cv = expect12(m, 'certificate_verify12', this.name);
+    const signedContent = ctx.transcript.bytes();
+    await checkPeerCertificateVerify(ctx.emit, { signer: 'client', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes, transcriptHash: new Uint8Array(0), subject: 'client CertificateVerify (TLS 1.2)', tls12: { signedContent, algorithm: scheme12Algorithm } });
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    return new ExpectClientFinished(this.h);
+  }
 }
 
 function serverHelloExtensions(h: Handshake12, alpn: string | null, sniSeen: boolean): Extension[] {
@@ -265,6 +302,8 @@ function expect12<T extends string>(m: ReceivedMessage, type: T, state: string) 
 
 class ExpectClientKeyExchange implements ServerState {
   readonly name = 'ExpectClientKeyExchange (TLS 1.2)';
+  /** The client's certificate, when it sent one: a CertificateVerify follows the key exchange. */
+  clientLeaf: Uint8Array | null = null;
   constructor(
     private readonly h: Handshake12,
     private readonly agree: (clientPublic: Uint8Array) => Promise<Uint8Array>,
@@ -284,7 +323,7 @@ class ExpectClientKeyExchange implements ServerState {
     h.master = h.ems ? await pre.extendedMaster(await ctx.transcript.hash()) : await pre.master(h.ch.random, h.serverRandom);
     await deriveKeys(ctx, h);
     expectClientCcs(ctx, h);
-    return new ExpectClientFinished(h);
+    return this.clientLeaf ? new ExpectClientCertificateVerify12(h, this.clientLeaf) : new ExpectClientFinished(h);
   }
 }
 
