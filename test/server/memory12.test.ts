@@ -133,3 +133,15 @@ describe('TLS 1.2 server against our client, in memory', () => {
     expect(utf8.decode((await reading)!)).toBe('still here');
   });
 });
+
+describe('TLS 1.2 server against a renegotiation flood', () => {
+  it('refuses three renegotiations, then ends the connection with unexpected_message', async () => {
+    const p = await pair({});
+    const reading = p.server.read().then(() => 'data', (e) => (e as { code: string }).code);
+    for (let i = 0; i < 3; i++) await expect(p.client.renegotiate()).rejects.toBeTruthy();
+    await p.client.renegotiate().catch(() => undefined);
+    expect(await reading).toBe('UNEXPECTED_MESSAGE');
+    expect(p.serverTrace.events.filter((e) => e.kind === 'renegotiation' && e.phase === 'refused')).toHaveLength(3);
+    expect(p.serverTrace.events.some((e) => e.kind === 'alert' && e.direction === 'server' && e.name === 'unexpected_message')).toBe(true);
+  });
+});
