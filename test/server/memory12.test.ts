@@ -123,20 +123,45 @@ describe('TLS 1.2 server against our client, in memory', () => {
     expect(err?.client?.receivedAlert).toBe('handshake_failure');
   });
 
-  it('refuses a renegotiation the client starts with a no_renegotiation warning; the connection goes on', async () => {
-    const p = await pair({});
+  it('accepts a renegotiation the client starts (RFC 5746), up to its limit; refuses it when told to', async () => {
+    const p = await pair({ renegotiationLimit: 1, suites: ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384'] });
     const reading = p.server.read();
+    await p.client.renegotiate();
+    await p.client.write(utf8.encode('after renegotiation'));
+    expect(utf8.decode((await reading)!)).toBe('after renegotiation');
+    const phases = p.serverTrace.events.filter((e) => e.kind === 'renegotiation').map((e) => `${(e as { phase: string }).phase}:${(e as { by: string }).by}`);
+    expect(phases).toEqual(['started:client', 'finished:client']);
+    // The new handshake's renegotiation_info carried both verify_data values of the first.
+    expect(p.serverTrace.events.some((e) => e.kind === 'note' && e.text.startsWith('renegotiation_info checked'))).toBe(true);
+    await echo(p, 'still fine');
+    // The limit (1) is reached: the next is refused, the connection goes on.
+    const next = p.server.read();
     await expect(p.client.renegotiate()).rejects.toBeTruthy();
-    const refused = p.serverTrace.events.find((e) => e.kind === 'renegotiation');
-    expect(refused).toMatchObject({ phase: 'refused', by: 'client', refusedBy: 'server' });
-    await p.client.write(utf8.encode('still here'));
-    expect(utf8.decode((await reading)!)).toBe('still here');
+    await p.client.write(utf8.encode('after refusal'));
+    expect(utf8.decode((await next)!)).toBe('after refusal');
+    expect(p.serverTrace.events.filter((e) => e.kind === 'renegotiation').at(-1)).toMatchObject({ phase: 'refused', refusedBy: 'server' });
+
+    const off = await pair({ allowClientRenegotiation: false });
+    const offRead = off.server.read();
+    await expect(off.client.renegotiate()).rejects.toBeTruthy();
+    await off.client.write(utf8.encode('still here'));
+    expect(utf8.decode((await offRead)!)).toBe('still here');
+  });
+
+  it('starts a renegotiation itself (HelloRequest), and may ask for a client certificate in it', async () => {
+    const clientCertificate = { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 };
+    const p = await pair({ clientTrustAnchors: [pki.rootDer] }, { clientCertificate });
+    const clientReading = p.client.read();
+    await p.server.renegotiate();
+    await p.server.write(utf8.encode('renegotiated by the server'));
+    expect(utf8.decode((await clientReading)!)).toBe('renegotiated by the server');
+    expect(p.serverTrace.events.filter((e) => e.kind === 'renegotiation').map((e) => (e as { phase: string }).phase)).toEqual(['started', 'finished']);
   });
 });
 
 describe('TLS 1.2 server against a renegotiation flood', () => {
   it('refuses three renegotiations, then ends the connection with unexpected_message', async () => {
-    const p = await pair({});
+    const p = await pair({ allowClientRenegotiation: false });
     const reading = p.server.read().then(() => 'data', (e) => (e as { code: string }).code);
     for (let i = 0; i < 3; i++) await expect(p.client.renegotiate()).rejects.toBeTruthy();
     await p.client.renegotiate().catch(() => undefined);

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SessionCache12, TicketKeys, type ServerOptions } from '../../src/tls/server.ts';
+import { SessionCache12, TicketKeys, type ServerConnection12, type ServerOptions } from '../../src/tls/server.ts';
 import { usePki } from '../support/pki.ts';
 import { startListener, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
@@ -58,13 +58,29 @@ describe('openssl s_client against our TLS 1.2 server', () => {
     expect(all.slice(3).every((a) => a.connection?.summary.resumed)).toBe(true);
   });
 
-  it('R (a renegotiation the client starts) is refused with a warning and the connection goes on', async () => {
+  it('R: a renegotiation the client starts is accepted (RFC 5746), and data goes on', async () => {
     const l = await listen();
     const run = await sClient(l.port, ['-tls1_2', ...ca()], ['before', 'R', 'after']);
-    expect(run.output).toContain('BEFORE');
-    expect(run.output).toMatch(/no renegotiation/);
+    expect(run.output).toContain('RENEGOTIATING');
+    expect(run.output).toContain('AFTER');
     const [a] = await l.settled(1);
-    expect(a.received).toContain('before');
+    expect(a.received).toContain('after');
+    expect((a.connection as ServerConnection12).renegotiations).toBe(1);
+  });
+
+  it('a renegotiation the server starts (HelloRequest): s_client follows it', async () => {
+    listener = await startListener(
+      () => ({ certificates: [serverCertificates(pki).p256], timeoutMs: 10_000 }),
+      async (c) => {
+        await c.renegotiate();
+        await c.write(new TextEncoder().encode('renegotiated by the server\n'));
+      },
+    );
+    const run = await sClient(listener.port, ['-tls1_2', ...ca()], ['ping']);
+    expect(run.output).toContain('renegotiated by the server');
+    const [a] = await listener.settled(1);
+    expect(a.error).toBeUndefined();
+    expect((a.connection as ServerConnection12).renegotiations).toBe(1);
   });
 });
 
@@ -98,6 +114,21 @@ describe("Node's tls client against our server", () => {
     second.socket.end();
     const all = await l.settled(2);
     expect(all[1].connection?.summary.resumed).toBe(true);
+  });
+
+  it('TLSv1.2: renegotiate() from the client, and a HelloRequest from the server, both followed', async () => {
+    const l = await listen();
+    const c = await nodeClient(l.port, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+    expect(await nodeEcho(c.socket, 'one')).toBe('ONE');
+    await new Promise<void>((resolve, reject) => c.socket.renegotiate({}, (err) => (err ? reject(err) : resolve())));
+    expect(await nodeEcho(c.socket, 'two')).toBe('TWO');
+    const [a] = await l.settled(1, 100);
+    expect((a.connection as ServerConnection12).renegotiations).toBe(1);
+    const serverStarted = (a.connection as ServerConnection12).renegotiate();
+    expect(await nodeEcho(c.socket, 'three')).toBe('THREE');
+    await serverStarted;
+    expect((a.connection as ServerConnection12).renegotiations).toBe(2);
+    c.socket.end();
   });
 
   it.each(['TLSv1.3', 'TLSv1.2'] as const)('%s: a client certificate, required and verified', async (version) => {

@@ -49,6 +49,7 @@ class Handshake12 {
   ccsExpected = false;
   resumedBy: 'session id' | 'ticket' | null = null;
   sessionId: Uint8Array = new Uint8Array(0);
+  previous: PreviousHandshake | null = null;
   constructor(
     readonly ch: ClientHello,
     readonly suite: Tls12Suite,
@@ -95,7 +96,13 @@ async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: T
 }
 
 /** Start TLS 1.2 from the ClientHello (already checked to offer TLS 1.2): the server's first flight. */
-export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13Enabled: boolean): Promise<ServerState> {
+/** A renegotiation's link to the handshake before it (RFC 5746 §3.7): both verify_data values. */
+export interface PreviousHandshake {
+  clientVerifyData: Uint8Array;
+  serverVerifyData: Uint8Array;
+}
+
+export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13Enabled: boolean, previous: PreviousHandshake | null = null): Promise<ServerState> {
   const ch = m.message as ClientHello;
   ctx.summary.version = 'TLSv1.2';
   ctx.clientHello = ch;
@@ -106,9 +113,13 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   if (picked) ctx.certificate = picked;
   if (ctx.options.breakpoints?.afterClientHello && (await ctx.pause('client-hello', `ClientHello read (TLS 1.2)${sni ? `, server_name "${sni}"` : ''}`)) === 'abort') throw fail.canceled('the user stopped the handshake after the ClientHello');
 
-  // RFC 5746 §3.6: the client shows it does secure renegotiation by the extension (empty) or the SCSV.
+  // RFC 5746 §3.6: the client shows it does secure renegotiation by the extension (empty) or the SCSV; in a
+  // renegotiation (§3.7) the extension must carry the client's verify_data of the handshake before.
   const ri = findExtension(ch.extensions, X.renegotiation_info);
-  if (ri && !equalBytes(ri.data ?? new Uint8Array(0), Uint8Array.of(0))) throw tlsFailure('INSECURE_RENEGOTIATION', 'the initial ClientHello\'s renegotiation_info must be empty (RFC 5746 §3.6)');
+  const expectedRi = previous ? concat(Uint8Array.of(previous.clientVerifyData.length), previous.clientVerifyData) : Uint8Array.of(0);
+  if (previous && !ri) throw tlsFailure('INSECURE_RENEGOTIATION', 'the renegotiation ClientHello has no renegotiation_info (RFC 5746 §3.7)');
+  if (ri && !equalBytes(ri.data ?? new Uint8Array(0), expectedRi)) throw tlsFailure('INSECURE_RENEGOTIATION', previous ? 'renegotiation_info does not carry the client\'s verify_data of the previous handshake (RFC 5746 §3.7)' : 'the initial ClientHello\'s renegotiation_info must be empty (RFC 5746 §3.6)');
+  if (previous) ctx.emit({ kind: 'note', text: 'renegotiation_info checked: it carries the client\'s verify_data of the previous handshake (RFC 5746)' });
   const secure = !!ri || ch.cipherSuites.includes(EMPTY_RENEGOTIATION_INFO_SCSV);
 
   const alpn = selectAlpn(ctx.options, ch);
@@ -125,7 +136,7 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
     const suite = ctx.options.suites12.find((s) => s.code === resumed.state.suite);
     const ems = !!findExtension(ch.extensions, X.extended_master_secret);
     if (suite && ch.cipherSuites.includes(suite.code) && ems === resumed.state.extendedMasterSecret) {
-      return resume(ctx, ch, suite, serverRandom, secure, resumed);
+      return resume(ctx, ch, suite, serverRandom, secure, resumed, previous);
     }
     ctx.emit({ kind: 'note', text: 'the offered session cannot be resumed (its suite is not offered now, or extended_master_secret differs: RFC 7627 §5.3): full handshake' });
   }
@@ -140,6 +151,7 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   const etm = suite.cipher === 'AES-CBC' && !!findExtension(ch.extensions, X.encrypt_then_mac);
   const sendTicket = !!findExtension(ch.extensions, X.session_ticket) && ctx.options.numTickets > 0;
   const h = new Handshake12(ch, suite, serverRandom, ems, etm, secure, sendTicket);
+  h.previous = previous;
   h.sessionId = sendTicket ? new Uint8Array(0) : ctx.options.random(32);
   ctx.emit({ kind: 'note', text: `server chose TLS 1.2, ${suite.name} with ${GROUP_NAMES[group]}${ems ? ', extended master secret' : ''}${etm ? ', encrypt-then-MAC' : ''}${tls13Enabled ? '; DOWNGRD\\x01 in the random tells a TLS 1.3 client this was not forced' : ''}` });
 
@@ -199,7 +211,11 @@ class ExpectClientCertificateVerify12 implements ServerState {
 
 function serverHelloExtensions(h: Handshake12, alpn: string | null, sniSeen: boolean): Extension[] {
   const ext: Extension[] = [];
-  if (h.secureRenegotiation) ext.push({ code: X.renegotiation_info, data: Uint8Array.of(0) });
+  if (h.secureRenegotiation) {
+    // RFC 5746 §3.6/§3.7: empty at first; client_verify_data || server_verify_data of the handshake before after.
+    const both = h.previous ? concat(h.previous.clientVerifyData, h.previous.serverVerifyData) : new Uint8Array(0);
+    ext.push({ code: X.renegotiation_info, data: concat(Uint8Array.of(both.length), both) });
+  }
   if (h.ems) ext.push({ code: X.extended_master_secret });
   if (h.etm) ext.push({ code: X.encrypt_then_mac });
   if (h.sendTicket) ext.push({ code: X.session_ticket });
@@ -240,13 +256,14 @@ function parseTicket12(plain: Uint8Array): { suite: number; masterSecret: Uint8A
 }
 
 /** RFC 5246 §7.3 abbreviated handshake: ServerHello, ChangeCipherSpec, Finished; then the client's. */
-async function resume(ctx: ServerContext, ch: ClientHello, suite: Tls12Suite, serverRandom: Uint8Array, secure: boolean, saved: SavedSession): Promise<ServerState> {
+async function resume(ctx: ServerContext, ch: ClientHello, suite: Tls12Suite, serverRandom: Uint8Array, secure: boolean, saved: SavedSession, previous: PreviousHandshake | null): Promise<ServerState> {
   ctx.transcript.setHash(suite.prfHash);
   ctx.reader.decoder.useTls12(() => suite.kx);
   ctx.summary.cipherSuite = suite.name;
   ctx.summary.resumed = true;
   const etm = suite.cipher === 'AES-CBC' && !!findExtension(ch.extensions, X.encrypt_then_mac);
   const h = new Handshake12(ch, suite, serverRandom, saved.state.extendedMasterSecret, etm, secure, false);
+  h.previous = previous;
   h.resumedBy = saved.by;
   // A ticket resumption echoes the client's session id (RFC 5077 §3.4); a cached one echoes its own id.
   h.sessionId = ch.sessionId;
