@@ -246,13 +246,6 @@ export class TlsStreamDecoder {
     if (!this.isProtected(dir, contentType)) {
       const index = this.recordEvent(dir.side, 'plaintext', dir.plaintextSeq++, bytes, plaintextRecordFields(bytes));
       await this.content(dir, contentType, raw.fragment, index, 'plaintext');
-      if (contentType === ContentType.change_cipher_spec && this.session.version !== '1.3' && dir.pending12) {
-        // TLS 1.2: ChangeCipherSpec switches this side to the keys just negotiated.
-        dir.protection = dir.pending12;
-        dir.pending12 = null;
-        dir.epoch = 'application';
-        dir.opaqueSeq = 0;
-      }
       return;
     }
     const protection = dir.protection;
@@ -320,6 +313,16 @@ export class TlsStreamDecoder {
 
   private async content(dir: Direction, contentType: number, fragment: Uint8Array, record: number, epoch: Epoch): Promise<void> {
     switch (contentType) {
+      case ContentType.change_cipher_spec:
+        // TLS 1.2: ChangeCipherSpec (in clear, or under the old keys in a renegotiation) switches this side to the
+        // keys just negotiated.
+        if (this.session.version !== '1.3' && dir.pending12) {
+          dir.protection = dir.pending12;
+          dir.pending12 = null;
+          dir.epoch = 'application';
+          dir.opaqueSeq = 0;
+        }
+        return;
       case ContentType.handshake:
         dir.handshake = join(dir.handshake, fragment);
         dir.handshakeRecords.push(record);
