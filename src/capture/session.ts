@@ -70,7 +70,11 @@ const endpoint = (e: { address: string; port: number }) => (e.address.includes('
 
 /** Describe a stream (decodes its first bytes without keys). */
 export async function describeStream(stream: TcpStream): Promise<StreamListing> {
-  const { session, start } = await decodeStream(stream);
+  return listingOf(stream, await decodeStream(stream));
+}
+
+/** The stream list's line for a stream already decoded. */
+export function listingOf(stream: TcpStream, { session, start }: DecodedStream): StreamListing {
   const tls = session.version ? `TLS ${session.version}` : start.kind === 'unknown' ? '' : 'TLS (version not seen)';
   return {
     index: stream.index,
