@@ -35,6 +35,7 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
   --keylog FILE       append NSS key log lines (for Wireshark)
   --trace FILE        save the trace (JSON) for replay
+  --pcapng FILE       save the session as a pcapng with its key log inside (Wireshark decrypts it, no settings)
   --insecure          report certificate failures but carry on (exit status stays non-zero)
   --timeout MS        give up after MS milliseconds (default 10000)
   --verbose           also show every record and transcript hash
@@ -279,6 +280,7 @@ export async function run(args: string[]): Promise<number> {
         send: { type: 'string' },
         keylog: { type: 'string' },
         trace: { type: 'string' },
+        pcapng: { type: 'string' },
         insecure: { type: 'boolean' },
         timeout: { type: 'string' },
         verbose: { type: 'boolean' },
@@ -389,6 +391,7 @@ export async function run(args: string[]): Promise<number> {
 
   if (v.keylog) fs.appendFileSync(v.keylog, keyLogText(rec.events));
   if (v.trace) fs.writeFileSync(v.trace, JSON.stringify(rec.toFile(`${target.host}:${target.port}`), null, 1));
+  if (v.pcapng) fs.writeFileSync(v.pcapng, (await import('../capture/pcapng-writer.ts')).exportPcapng(rec.events, { start: new Date(Date.now() - (rec.events.at(-1)?.t ?? 0)) }));
 
   const codes = results.map(exitCode);
   const code = codes.find((c) => c !== 0) ?? 0;
