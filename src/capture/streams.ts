@@ -6,7 +6,7 @@ import type { ByteChunks } from './chunk-reader.ts';
 import { readCapture } from './capture-file.ts';
 import { CaptureError } from './errors.ts';
 import { tcpSegmentOf, type TcpSegment } from './packet.ts';
-import { DirectionAssembler, type StreamChunk } from './tcp-reassembly.ts';
+import { DirectionAssembler, orderByAcks, type StreamChunk } from './tcp-reassembly.ts';
 
 export interface Endpoint {
   address: string;
@@ -130,6 +130,7 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
     entry.assemblers.server.finish();
     entry.stream.gaps = entry.assemblers.client.gaps + entry.assemblers.server.gaps;
     entry.stream.retransmittedSegments = entry.assemblers.client.retransmitted + entry.assemblers.server.retransmitted;
+    entry.stream.chunks = orderByAcks(entry.stream.chunks, { client: entry.assemblers.client.base, server: entry.assemblers.server.base });
   };
 
   try {
@@ -161,7 +162,7 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
         s.sawSyn = true;
         assembler.syn(seg.seq);
       }
-      assembler.segment(seg.seq, item.time, seg.payload);
+      assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
       if (seg.flags.fin || seg.flags.rst) entry.closed = true;
     }
   } catch (e) {

@@ -4,8 +4,8 @@
 import type { Side } from '../trace/types.ts';
 
 export type StreamChunk =
-  | { direction: Side; time: number; bytes: Uint8Array }
-  | { direction: Side; time: number; gap: number };
+  | { direction: Side; time: number; bytes: Uint8Array; ack?: number }
+  | { direction: Side; time: number; gap: number; ack?: number };
 
 /** Out-of-order bytes held before a hole is declared a gap (the capture then lost those bytes). */
 export const MAX_HELD_BYTES = 4 * 1024 * 1024;
@@ -14,11 +14,14 @@ interface Held {
   seq: number;
   time: number;
   bytes: Uint8Array;
+  ack?: number;
 }
 
 export class DirectionAssembler {
   /** The next sequence number expected (uint32), once known. */
   private next: number | null = null;
+  /** Sequence number of the first data byte, once known. */
+  base: number | null = null;
   private held: Held[] = [];
   private heldBytes = 0;
   retransmitted = 0;
@@ -31,20 +34,21 @@ export class DirectionAssembler {
 
   /** The SYN's sequence number: data starts one after it. */
   syn(seq: number): void {
-    if (this.next === null) this.next = (seq + 1) >>> 0;
+    if (this.next === null) this.next = this.base = (seq + 1) >>> 0;
   }
 
-  segment(seq: number, time: number, payload: Uint8Array): void {
+  /** A segment; `ack` is its raw acknowledgment number (what the sender had received of the other direction). */
+  segment(seq: number, time: number, payload: Uint8Array, ack?: number): void {
     if (payload.length === 0) return;
-    if (this.next === null) this.next = seq;
+    if (this.next === null) this.next = this.base = seq;
     const ahead = (seq - this.next) | 0;
     if (ahead > 0) {
-      this.held.push({ seq, time, bytes: payload });
+      this.held.push({ seq, time, bytes: payload, ack });
       this.heldBytes += payload.length;
       if (this.heldBytes > MAX_HELD_BYTES) this.skipHole();
       return;
     }
-    this.accept(seq, time, payload);
+    this.accept(seq, time, payload, ack);
     this.drain();
   }
 
@@ -53,14 +57,14 @@ export class DirectionAssembler {
     while (this.held.length > 0) this.skipHole();
   }
 
-  private accept(seq: number, time: number, payload: Uint8Array): void {
+  private accept(seq: number, time: number, payload: Uint8Array, ack?: number): void {
     const already = (this.next! - seq) | 0;
     if (already >= payload.length) {
       this.retransmitted++;
       return;
     }
     const fresh = already > 0 ? payload.subarray(already) : payload;
-    this.out({ direction: this.direction, time, bytes: fresh });
+    this.out({ direction: this.direction, time, bytes: fresh, ...(ack !== undefined && { ack }) });
     this.next = (this.next! + fresh.length) >>> 0;
   }
 
@@ -71,7 +75,7 @@ export class DirectionAssembler {
       if (i < 0) return;
       const [h] = this.held.splice(i, 1);
       this.heldBytes -= h.bytes.length;
-      this.accept(h.seq, h.time, h.bytes);
+      this.accept(h.seq, h.time, h.bytes, h.ack);
     }
   }
 
@@ -85,4 +89,41 @@ export class DirectionAssembler {
     this.next = nearest.seq;
     this.drain();
   }
+}
+
+/**
+ * Put both directions' chunks in an order that respects causality: a chunk whose sender had already acknowledged
+ * N bytes of the other direction comes after those N bytes. (Captures on several interfaces, or "any", may
+ * record the two directions slightly out of order.) Acks are raw; `bases` are each direction's first data byte.
+ */
+export function orderByAcks(chunks: StreamChunk[], bases: Record<Side, number | null>): StreamChunk[] {
+  const queues: Record<Side, StreamChunk[]> = { client: [], server: [] };
+  for (const c of chunks) queues[c.direction].push(c);
+  const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
+  const needs = (c: StreamChunk): number => {
+    const base = bases[other(c.direction)];
+    if (c.ack === undefined || base === null) return 0;
+    return Math.max(0, (c.ack - base) | 0);
+  };
+  const done: Record<Side, number> = { client: 0, server: 0 };
+  const position = new Map(chunks.map((c, i) => [c, i]));
+  const out: StreamChunk[] = [];
+  const at: Record<Side, number> = { client: 0, server: 0 };
+  while (at.client < queues.client.length || at.server < queues.server.length) {
+    const c = queues.client[at.client];
+    const s = queues.server[at.server];
+    let pick: StreamChunk;
+    if (!c) pick = s;
+    else if (!s) pick = c;
+    else {
+      const cReady = needs(c) <= done.server;
+      const sReady = needs(s) <= done.client;
+      const earlier = position.get(c)! < position.get(s)! ? c : s;
+      pick = cReady && sReady ? earlier : cReady ? c : sReady ? s : earlier;
+    }
+    at[pick.direction]++;
+    done[pick.direction] += 'bytes' in pick ? pick.bytes.length : pick.gap;
+    out.push(pick);
+  }
+  return out;
 }
