@@ -17,11 +17,15 @@ const BYTES_PER_DUMP_LINE = 16;
 /** The bytes in `text`. Throws HexInputError with the line number for anything that is not hex. */
 export function parseHexInput(text: string): Uint8Array {
   const lines = text.split(/\r?\n/);
-  const dump = lines.filter((l) => l.trim()).length > 0 && lines.filter((l) => l.trim()).every((l) => OFFSET.test(l) && /\s/.test(l.trim()));
+  // hexdump -C and od end with a line holding only the final offset.
+  const lastOffsetOnly = /^\s*[0-9a-fA-F]{4,8}\s*$/;
+  const filled = lines.filter((l) => l.trim() && !lastOffsetOnly.test(l));
+  const dump = filled.length > 0 && filled.every((l) => OFFSET.test(l) && /\s/.test(l.trim()));
   const out: number[] = [];
   lines.forEach((raw, i) => {
     let line = raw.trim();
     if (!line) return;
+    if (dump && lastOffsetOnly.test(line)) return;
     if (dump) {
       line = line.replace(OFFSET, '').replace(/\|.*\|\s*$/, '');
       const taken: number[] = [];
