@@ -14,6 +14,7 @@ import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
+import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
 
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
 
@@ -195,6 +196,7 @@ export function App() {
               }
             }}
           />
+          <CaptureControls />
           <button type="button" onClick={saveTrace} disabled={source === 'none'} data-testid="save-trace">
             Save trace
           </button>
@@ -209,6 +211,7 @@ export function App() {
           </button>
         </div>
       </header>
+      <StreamList />
       {error && (
         <div role="alert" className="error-banner" data-testid="error">
           <span>{error}</span>
