@@ -1,0 +1,26 @@
+// One import of a capture with its key log, in its own process so its peak memory is its own: every TCP stream
+// read, reassembled and decoded into trace events, with every record decrypted. Prints one JSON line.
+import fs from 'node:fs';
+import { addKeyLog, emptyKeyLog } from '../src/capture/keylog.ts';
+import { decodeStream } from '../src/capture/session.ts';
+import { scanCapture } from '../src/capture/streams.ts';
+
+const [file, keys] = process.argv.slice(2);
+const t0 = performance.now();
+const keyLog = addKeyLog(emptyKeyLog(), fs.readFileSync(keys, 'utf8'));
+// Stream by stream: each is decoded, summed up and let go, as `tls-lens pcap --json` does.
+const scan = await scanCapture(fs.createReadStream(file, { highWaterMark: 1 << 20 }));
+let records = 0;
+let appDataEvents = 0;
+let undecrypted = 0;
+for (const stream of scan.streams) {
+  const d = await decodeStream(stream, { keyLog });
+  for (const e of d.events) {
+    if (e.kind === 'record') records++;
+    if (e.kind === 'app-data') appDataEvents++;
+  }
+  undecrypted += d.session.undecrypted.reduce((n, u) => n + u.records, 0);
+  stream.chunks = [];
+}
+const seconds = (performance.now() - t0) / 1000;
+console.log(JSON.stringify({ seconds, streams: scan.streams.length, records, appDataEvents, undecrypted, maxRssKb: process.resourceUsage().maxRSS }));
