@@ -8,9 +8,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKeyLog } from '../../src/capture/keylog.ts';
 import { decodeStream } from '../../src/capture/session.ts';
+import { exportPcapng } from '../../src/capture/pcapng-writer.ts';
 import { scanCapture } from '../../src/capture/streams.ts';
+import type { TraceEvent } from '../../src/trace/types.ts';
 import { testCert } from '../starttls/helpers.ts';
-import { startPostfix, type RunningServer } from '../support/servers/index.ts';
+import { startDovecot, startPostfix, type RunningDovecot, type RunningServer } from '../support/servers/index.ts';
 import { spawnSServer, type SServer } from '../tls/helpers.ts';
 import { usePki } from '../support/pki.ts';
 import { captureOpenssl, runSClient, startTcpdump, tempDir, tsharkStreams } from './helpers.ts';
@@ -20,14 +22,16 @@ const pki = usePki();
 const cert = testCert();
 const dirs: string[] = [];
 let postfix: RunningServer;
+let dovecot: RunningDovecot;
 let www: SServer;
 
 beforeAll(async () => {
-  postfix = await startPostfix(cert);
+  [postfix, dovecot] = await Promise.all([startPostfix(cert), startDovecot(cert)]);
   www = await spawnSServer(['-www', '-cert', pki.leafCert, '-key', pki.leafKey]);
 });
 afterAll(async () => {
   await postfix?.stop();
+  await dovecot?.stop();
   await www?.stop();
   cert.cleanup();
   dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }));
@@ -149,5 +153,52 @@ describe('captured STARTTLS and Decryption Secrets Blocks', () => {
     expect(r.code).toBe(0);
     expect(json.streams[0]).toMatchObject({ version: 'TLSv1.3', serverName: 'localhost', undecrypted: [], certificate: { verified: true } });
     expect(json.streams[0].messages.map((m: { type: string }) => m.type)).toEqual(['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'Finished', 'NewSessionTicket', 'NewSessionTicket']);
+  });
+});
+
+describe('STARTTLS recognised from the bytes alone (sessions against Debian servers, exported, read back)', () => {
+  const cases: [string, () => number][] = [
+    ['smtp', () => postfix.port],
+    ['imap', () => dovecot.imapPort],
+    ['pop3', () => dovecot.pop3Port],
+  ];
+  for (const [protocol, port] of cases) {
+    it(`${protocol}: the protocol, its plaintext lane and the switch point`, async () => {
+      const dir = tempDir(`rec-${protocol}`);
+      dirs.push(dir);
+      const file = path.join(dir, 'out.pcapng');
+      const trace = path.join(dir, 'trace.json');
+      const r = await cli(['connect', `127.0.0.1:${port()}`, '--starttls', protocol, '--servername', 'localhost', '--ca', cert.tlsCert, '--pcapng', file, '--trace', trace, '--json']);
+      expect(JSON.parse(r.stdout).ok).toBe(true);
+      const scan = await scanCapture([fs.readFileSync(file)]);
+      const d = await decodeStream(scan.streams[0], { keyLog: parseKeyLog(scan.keyLog) });
+      expect(d.start).toMatchObject({ kind: 'starttls', protocol });
+      const live = (JSON.parse(fs.readFileSync(trace, 'utf8')).events as { kind: string; note?: string; text: string }[]).filter((e) => e.kind === 'preamble' && !e.note?.startsWith('inside TLS'));
+      const captured = d.events.filter((e) => e.kind === 'preamble');
+      // The captured lane holds the same lines as the live session's (line by line; a multi-line reply is one
+      // event live and several lines here).
+      expect(captured.map((e) => (e.kind === 'preamble' ? e.text : '')).join('\n')).toBe(live.map((e) => e.text).join('\n'));
+      expect(d.session.undecrypted).toEqual([]);
+      expect(d.injected).toBe(0);
+    });
+  }
+
+  it('plaintext the server sent after its go-ahead is flagged as injected', async () => {
+    const dir = tempDir('inject');
+    dirs.push(dir);
+    const trace = path.join(dir, 'trace.json');
+    const r = await cli(['connect', `127.0.0.1:${postfix.port}`, '--starttls', 'smtp', '--servername', 'localhost', '--ca', cert.tlsCert, '--trace', trace, '--json']);
+    expect(JSON.parse(r.stdout).ok).toBe(true);
+    const events = JSON.parse(fs.readFileSync(trace, 'utf8')).events as TraceEvent[];
+    // A man in the middle adds a line after the server's "220 ... Ready to start TLS".
+    const goAhead = events.findIndex((e) => e.kind === 'preamble' && e.direction === 'server' && /^220 /.test(e.text) && events.slice(0, events.indexOf(e)).some((x) => x.kind === 'preamble' && x.text === 'STARTTLS'));
+    const injected = { ...events[goAhead], bytes: Buffer.from('250 injected\r\n').toString('hex'), text: '250 injected' } as TraceEvent;
+    events.splice(goAhead + 1, 0, injected);
+    const scan = await scanCapture([exportPcapng(events)]);
+    const d = await decodeStream(scan.streams[0], { keyLog: parseKeyLog(scan.keyLog) });
+    expect(d.injected).toBe(14);
+    const flagged = d.events.find((e) => e.kind === 'preamble' && e.text === '250 injected');
+    expect(flagged && flagged.kind === 'preamble' && flagged.note).toMatch(/INJECTED/);
+    expect(d.events.find((e) => e.kind === 'error' && e.code === 'STARTTLS_INJECTION')).toBeTruthy();
   });
 });
