@@ -1,8 +1,8 @@
 // Header controls for captures: open (pick or drop) a pcap/pcapng, add a key log, save the session as pcapng; and
 // the stream list when a capture holds several TCP streams.
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { useTrace } from '../store.ts';
-import { addKeyLogFile, openCapture, openStream, savePcapng, useCapture } from './capture-file.ts';
+import { addKeyLogFile, openCapture, openPastedHex, openStream, savePcapng, useCapture } from './capture-file.ts';
 
 const report = (what: string) => (err: unknown) => useTrace.getState().setError(`${what}: ${(err as Error).message}`);
 
@@ -43,6 +43,7 @@ export function CaptureControls() {
           if (f) void addKeyLogFile(f).catch(report('That key log could not be read'));
         }}
       />
+      <PasteHex />
       <button type="button" onClick={savePcapng} disabled={source === 'none'} data-testid="save-pcapng" title="The session as a pcapng with its key log inside: Wireshark shows it decrypted">
         Save pcapng
       </button>
@@ -74,5 +75,37 @@ export function StreamList() {
       </table>
       {problems.length > 0 && <p role="status">{problems.length} key log line(s) ignored, e.g. line {problems[0].line}: {problems[0].reason}</p>}
     </section>
+  );
+}
+
+/** Paste hex (plain, 0x, xxd or a Wireshark hex dump) of records or one handshake message; it opens as a trace. */
+function PasteHex() {
+  const [open, setOpen] = useState(false);
+  const [text, setText] = useState('');
+  if (!open) {
+    return (
+      <button type="button" onClick={() => setOpen(true)} data-testid="paste-hex">
+        Paste hex…
+      </button>
+    );
+  }
+  return (
+    <span className="paste-hex">
+      <textarea value={text} onChange={(e) => setText(e.target.value)} rows={3} cols={40} aria-label="Hex of TLS records or a handshake message" placeholder="16 03 01 02 00 01 00 01 fc 03 03 …" data-testid="paste-hex-input" />
+      <button type="button" data-testid="paste-hex-decode"
+        onClick={() =>
+          void openPastedHex(text).then(
+            () => {
+              useTrace.getState().setError(undefined);
+              setOpen(false);
+            },
+            report('Those bytes could not be decoded'),
+          )
+        }
+      >
+        Decode
+      </button>
+      <button type="button" onClick={() => setOpen(false)}>Cancel</button>
+    </span>
   );
 }

@@ -1,7 +1,9 @@
 // The capture side of the page: open a pcap/pcapng, list its TCP streams, add a key log, and load the chosen stream
 // into the trace store as a saved trace is loaded (files.ts path), so every view shows it. Also the pcapng download.
 import { create } from 'zustand';
+import { parseHexInput } from '../../capture/hex-input.ts';
 import { addKeyLog, emptyKeyLog, type KeyLog } from '../../capture/keylog.ts';
+import { decodePasted } from '../../capture/pasted.ts';
 import { exportPcapng } from '../../capture/pcapng-writer.ts';
 import { decodeStream, listingOf, type StreamListing } from '../../capture/session.ts';
 import { scanCapture, type CaptureScan } from '../../capture/streams.ts';
@@ -99,4 +101,13 @@ export function savePcapng(): void {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+/** Hex pasted by the user (records or one handshake message): decoded and shown like any trace. */
+export async function openPastedHex(text: string): Promise<void> {
+  const bytes = parseHexInput(text);
+  const decoded = await decodePasted(bytes, { keyLog: keyLog() });
+  const events = [...decoded.events];
+  for (const f of decoded.fingerprints) events.push({ kind: 'note', text: `ClientHello fingerprints: JA3 ${f.ja3} (${f.ja3Text}); JA4 ${f.ja4}`, index: events.length, t: 0, conn: 0 });
+  useTrace.getState().loadReplay({ format: 'tls-lens-trace', version: 1, createdAt: new Date().toISOString(), events }, `pasted hex: ${bytes.length} bytes, ${decoded.what} from the ${decoded.direction}`);
 }
