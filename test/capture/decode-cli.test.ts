@@ -4,6 +4,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCapture } from '../../src/capture/capture-file.ts';
 import { parseHexInput } from '../../src/capture/hex-input.ts';
 import { decodeStream } from '../../src/capture/session.ts';
 import { scanCapture } from '../../src/capture/streams.ts';
@@ -47,6 +48,19 @@ describe('tls-lens decode', () => {
     ];
     for (const text of forms) expect(Buffer.from(parseHexInput(text))).toEqual(clientHelloRecord);
     expect(() => parseHexInput('16 03 zz')).toThrow(/'z' is not a hex digit/);
+  });
+
+  it("reads Wireshark's hex dump layout (tshark -x of the SYN frame) byte for byte", async () => {
+    const dump = execFileSync('tshark', ['-r', run.pcap, '-x', '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    let syn: Uint8Array | undefined;
+    for await (const item of readCapture(fs.createReadStream(run.pcap))) {
+      if (item.kind === 'packet' && item.data.length > 47 && item.data[23] === 6 && (item.data[47] & 0x12) === 0x02) {
+        syn = item.data;
+        break;
+      }
+    }
+    expect(dump).toMatch(/^0000 {2}/);
+    expect(Buffer.from(parseHexInput(dump))).toEqual(Buffer.from(syn!));
   });
 
   it('a ClientHello record from stdin (xxd): the field tree, and JA3 as tshark computes it', async () => {
