@@ -52,7 +52,7 @@ export function connectionResult(decoded: DecodedStream, listing: StreamListing)
     ok: finished.length >= 2 && errors.length === 0 && (verified || session.resumed),
     version: session.version === '1.3' ? 'TLSv1.3' : session.version === '1.2' ? 'TLSv1.2' : null,
     cipherSuite: session.cipherSuite,
-    group: session.group,
+    group: session.group?.replace(/ \(0x[0-9a-f]+\)$/, '') ?? null,
     helloRetryRequest: session.helloRetryRequest,
     alpn: session.alpn,
     resumed: session.resumed,
