@@ -39,6 +39,7 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
   --keylog FILE       append NSS key log lines (for Wireshark)
   --trace FILE        save the trace (JSON) for replay
+  --pcapng FILE       save the session as a pcapng with its key log inside (Wireshark decrypts it, no settings)
   --insecure          report certificate failures but carry on (exit status stays non-zero)
   --timeout MS        give up after MS milliseconds (default 10000)
   --verbose           also show every record and transcript hash
@@ -283,7 +284,7 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
     throw usage(`unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})`);
   }
   if (!!v.cert !== !!v.key) throw new CliError('MISSING_ARGUMENT', '--cert and --key go together');
-  for (const [option, file] of [['--keylog', v.keylog], ['--trace', v.trace]] as const) if (file) ensureWritable(file, option);
+  for (const [option, file] of [['--keylog', v.keylog], ['--trace', v.trace], ['--pcapng', v.pcapng]] as const) if (file) ensureWritable(file, option);
 
   const anchors = v.ca ? certificatesIn(v.ca, '--ca') : undefined;
   const verifier = await loadVerifier(anchors);
@@ -349,6 +350,7 @@ const OPTIONS = {
   renegotiate: { type: 'boolean' },
   send: { type: 'string' },
   keylog: { type: 'string' },
+  pcapng: { type: 'string' },
   trace: { type: 'string' },
   insecure: { type: 'boolean' },
   timeout: { type: 'string' },
@@ -406,6 +408,7 @@ export async function run(args: string[]): Promise<number> {
   // Both files were opened before connecting (parseRequest), so these writes do not fail on a bad path.
   if (v.keylog) fs.appendFileSync(v.keylog, keyLogText(rec.events));
   if (v.trace) fs.writeFileSync(v.trace, JSON.stringify(rec.toFile(`${target.host}:${target.port}`), null, 1));
+  if (v.pcapng) fs.writeFileSync(v.pcapng, (await import('../capture/pcapng-writer.ts')).exportPcapng(rec.events, { start: new Date(Date.now() - (rec.events.at(-1)?.t ?? 0)) }));
 
   const codes = results.map(exitCode);
   const code = codes.find((c) => c !== 0) ?? 0;

@@ -5,6 +5,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   connect: { summary: 'connect HOST:PORT — a TLS handshake against a real server, explained', load: () => import('./connect.ts') },
   verify: { summary: 'verify --leaf FILE ... — validate a certificate chain on disk', load: () => import('./verify.ts') },
   compare: { summary: 'compare A.json [B.json] — two saved handshakes side by side', load: () => import('./compare.ts') },
+  pcap: { summary: 'pcap FILE [--keylog F] — the TLS sessions in a pcap/pcapng capture, decoded and decrypted', load: () => import('./pcap.ts') },
+  decode: { summary: 'decode HEX|- — TLS records or a handshake message pasted as hex, explained', load: () => import('./decode.ts') },
   limbo: { summary: 'limbo < limbo.json > results.json — run the x509-limbo conformance suite', load: () => import('./limbo.ts') },
 };
 

@@ -10,6 +10,7 @@ import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { engine } from './engine.ts';
+import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
 import { CompareView } from './compare/CompareView.tsx';
 import { useCompare } from './compare/compare-store.ts';
 
@@ -256,6 +257,7 @@ export function App() {
               }
             }}
           />
+          <CaptureControls />
           <button type="button" onClick={saveTrace} disabled={source === 'none'} data-testid="save-trace">
             Save trace
           </button>
@@ -270,6 +272,7 @@ export function App() {
           </button>
         </div>
       </header>
+      <StreamList />
       {error && (
         <div role="alert" className="error-banner" data-testid="error">
           <span>{error}</span>

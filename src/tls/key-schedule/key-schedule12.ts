@@ -69,6 +69,11 @@ export class MasterStage12 {
     return new MasterStage12(hash, secret, emit);
   }
 
+  /** A master secret read from an NSS key log (a CLIENT_RANDOM line): how the capture decoder opens a session. */
+  static fromKeyLog(hash: HashName, secret: Uint8Array, emit: Emit = () => -1): MasterStage12 {
+    return new MasterStage12(hash, secret, emit);
+  }
+
   /** key_block = PRF(master_secret, "key expansion", server_random || client_random), split in the order of §6.3. */
   async keyBlock(suite: Tls12Suite, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<KeyBlock12> {
     const sizes = [suite.macLength, suite.macLength, suite.keyLength, suite.keyLength, suite.fixedIvLength, suite.fixedIvLength];

@@ -1,0 +1,239 @@
+// Reads pcap and pcapng files block by block (never the whole file at once): packets with their link type and
+// time, and the TLS key log lines of pcapng Decryption Secrets Blocks. The format is told by the magic number.
+// pcap: https://www.tcpdump.org/manpages/pcap-savefile.5.html; pcapng: draft-ietf-opsawg-pcapng.
+import { ChunkReader, type ByteChunks } from './chunk-reader.ts';
+import { CaptureError } from './errors.ts';
+
+export interface CapturedPacket {
+  kind: 'packet';
+  /** LINKTYPE_* of the interface the packet was captured on. */
+  linkType: number;
+  /** Interface number (pcapng; 0 for pcap). */
+  interfaceId: number;
+  /** Milliseconds since the Unix epoch (fractional). */
+  time: number;
+  data: Uint8Array;
+  /** Length on the wire (more than data.length when the capture cut the packet). */
+  originalLength: number;
+  /** File offset of the packet's record or block. */
+  offset: number;
+}
+
+export interface CapturedSecrets {
+  kind: 'secrets';
+  /** NSS key log text from a Decryption Secrets Block. */
+  keyLog: string;
+  offset: number;
+}
+
+export type CaptureItem = CapturedPacket | CapturedSecrets;
+
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** Larger than any real packet or block: a length beyond this is corruption, not data. */
+export const MAX_BLOCK_LENGTH = 64 * 1024 * 1024;
+
+const PCAPNG_SHB = 0x0a0d0d0a;
+const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
+const TLS_KEY_LOG_SECRETS = 0x544c534b;
+
+export function sniffFormat(head: Uint8Array): CaptureFormat | null {
+  if (head.length < 4) return null;
+  const be = ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0;
+  const le = ((head[3] << 24) | (head[2] << 16) | (head[1] << 8) | head[0]) >>> 0;
+  if (be === PCAPNG_SHB) return 'pcapng';
+  if ([0xa1b2c3d4, 0xa1b23c4d].includes(be) || [0xa1b2c3d4, 0xa1b23c4d].includes(le)) return 'pcap';
+  return null;
+}
+
+/** Every packet and key log block of a pcap or pcapng file, in file order. Throws CaptureError on bad input. */
+export async function* readCapture(source: ByteChunks): AsyncGenerator<CaptureItem> {
+  const reader = new ChunkReader(source);
+  const head = await reader.read(4);
+  const format = sniffFormat(head);
+  if (!format) {
+    if (head.length < 4) throw new CaptureError('TRUNCATED', `the file is ${head.length} bytes long: too short to be a pcap or pcapng capture`, 0);
+    const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw new CaptureError('WRONG_MAGIC', `not a pcap or pcapng capture: it starts with ${hex}, not a pcap magic number (a1 b2 c3 d4, a1 b2 3c 4d, either byte order) or a pcapng Section Header Block (0a 0d 0d 0a)`, 0);
+  }
+  if (format === 'pcap') yield* readPcap(reader, head);
+  else yield* readPcapng(reader, head);
+}
+
+function view(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+async function exact(reader: ChunkReader, n: number, what: string, at: number): Promise<Uint8Array> {
+  const bytes = await reader.read(n);
+  if (bytes.length < n) throw new CaptureError('TRUNCATED', `the file ends in the middle of ${what} (${bytes.length} of ${n} bytes)`, at);
+  return bytes;
+}
+
+// ---------- pcap ----------
+
+async function* readPcap(reader: ChunkReader, magic: Uint8Array): AsyncGenerator<CaptureItem> {
+  const rest = await exact(reader, 20, 'the pcap file header', 0);
+  const header = new Uint8Array(24);
+  header.set(magic, 0);
+  header.set(rest, 4);
+  const dv = view(header);
+  const little = dv.getUint32(0, true) === 0xa1b2c3d4 || dv.getUint32(0, true) === 0xa1b23c4d;
+  const nanos = dv.getUint32(0, little) === 0xa1b23c4d;
+  const major = dv.getUint16(4, little);
+  if (major !== 2) throw new CaptureError('UNSUPPORTED', `pcap version ${major}.${dv.getUint16(6, little)} (only 2.x exists)`, 4);
+  // The link type's low 16 bits; the upper bits may carry FCS information (pcap-savefile(5)).
+  const linkType = dv.getUint32(20, little) & 0xffff;
+  while (!(await reader.atEnd())) {
+    const offset = reader.offset;
+    const rec = view(await exact(reader, 16, 'a packet record header', offset));
+    const seconds = rec.getUint32(0, little);
+    const fraction = rec.getUint32(4, little);
+    const capturedLength = rec.getUint32(8, little);
+    const originalLength = rec.getUint32(12, little);
+    if (capturedLength > MAX_BLOCK_LENGTH) {
+      throw new CaptureError('ABSURD_LENGTH', `a packet record claims ${capturedLength} captured bytes, more than any packet (limit ${MAX_BLOCK_LENGTH})`, offset + 8);
+    }
+    if (fraction >= (nanos ? 1e9 : 1e6)) throw new CaptureError('CORRUPT', `a packet time has ${fraction} ${nanos ? 'nano' : 'micro'}seconds, more than a second`, offset + 4);
+    const data = await exact(reader, capturedLength, 'a packet', offset + 16);
+    yield { kind: 'packet', linkType, interfaceId: 0, time: seconds * 1000 + fraction / (nanos ? 1e6 : 1e3), data, originalLength, offset };
+  }
+}
+
+// ---------- pcapng ----------
+
+interface Interface {
+  linkType: number;
+  /** Timestamp units per second. */
+  unitsPerSecond: number;
+}
+
+async function* readPcapng(reader: ChunkReader, first: Uint8Array): AsyncGenerator<CaptureItem> {
+  let little = true;
+  let interfaces: Interface[] = [];
+  let pendingType: Uint8Array | null = first;
+  for (;;) {
+    const offset = reader.offset - (pendingType ? 4 : 0);
+    const typeBytes = pendingType ?? (await reader.read(4));
+    pendingType = null;
+    if (typeBytes.length === 0) return;
+    if (typeBytes.length < 4) throw new CaptureError('TRUNCATED', `the file ends in the middle of a block header (${typeBytes.length} of 8 bytes)`, offset);
+    const lengthBytes = await exact(reader, 4, 'a block header', offset);
+    let type = view(typeBytes).getUint32(0, little);
+    if (view(typeBytes).getUint32(0, false) === PCAPNG_SHB) {
+      // A Section Header Block: its byte-order magic decides how everything up to the next section is read.
+      const bom = await exact(reader, 4, 'a Section Header Block', offset);
+      const bomLe = view(bom).getUint32(0, true);
+      if (bomLe === BYTE_ORDER_MAGIC) little = true;
+      else if (view(bom).getUint32(0, false) === BYTE_ORDER_MAGIC) little = false;
+      else throw new CaptureError('CORRUPT', `a Section Header Block has byte-order magic ${hexWord(bom)}, not 1a2b3c4d in either byte order`, offset + 8);
+      const total = view(lengthBytes).getUint32(0, little);
+      checkBlockLength(total, 28, offset);
+      const body = await exact(reader, total - 12, 'a Section Header Block', offset);
+      const major = view(body).getUint16(0, little);
+      if (major !== 1) throw new CaptureError('UNSUPPORTED', `pcapng section version ${major} (only 1.x exists)`, offset + 12);
+      checkTrailer(body, total, little, offset);
+      interfaces = [];
+      continue;
+    }
+    type = view(typeBytes).getUint32(0, little);
+    const total = view(lengthBytes).getUint32(0, little);
+    checkBlockLength(total, 12, offset);
+    const body = await exact(reader, total - 8, `a block of type ${type}`, offset);
+    checkTrailer(body, total, little, offset);
+    const dv = view(body);
+    switch (type) {
+      case 1: {
+        // Interface Description Block: link type, snap length, options (if_tsresol decides the time unit).
+        if (body.length < 12) throw new CaptureError('CORRUPT', 'an Interface Description Block is too short', offset);
+        const linkType = dv.getUint16(0, little);
+        let unitsPerSecond = 1e6;
+        for (const opt of options(body, 8, body.length - 4, little, offset)) {
+          if (opt.code === 9 && opt.value.length >= 1) {
+            const r = opt.value[0];
+            unitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** (r & 0x7f);
+          }
+        }
+        interfaces.push({ linkType, unitsPerSecond });
+        break;
+      }
+      case 6: {
+        // Enhanced Packet Block.
+        if (body.length < 24) throw new CaptureError('CORRUPT', 'an Enhanced Packet Block is too short', offset);
+        const interfaceId = dv.getUint32(0, little);
+        const iface = interfaces[interfaceId];
+        if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
+        const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
+        const capturedLength = dv.getUint32(12, little);
+        const originalLength = dv.getUint32(16, little);
+        if (20 + capturedLength > body.length - 4) {
+          throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds ${Math.max(0, body.length - 24)}`, offset + 20);
+        }
+        yield { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength, offset };
+        break;
+      }
+      case 3: {
+        // Simple Packet Block: interface 0, no time.
+        const iface = interfaces[0];
+        if (!iface || body.length < 8) throw new CaptureError('CORRUPT', 'a Simple Packet Block without an interface, or too short', offset);
+        const originalLength = dv.getUint32(0, little);
+        const data = body.subarray(4, Math.min(body.length - 4, 4 + originalLength));
+        yield { kind: 'packet', linkType: iface.linkType, interfaceId: 0, time: 0, data, originalLength, offset };
+        break;
+      }
+      case 2: {
+        // Obsolete Packet Block: like the Enhanced one with a 16-bit interface id and a drop count.
+        if (body.length < 24) throw new CaptureError('CORRUPT', 'a Packet Block is too short', offset);
+        const interfaceId = dv.getUint16(0, little);
+        const iface = interfaces[interfaceId];
+        if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
+        const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
+        const capturedLength = dv.getUint32(12, little);
+        if (20 + capturedLength > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds less`, offset + 20);
+        yield { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength: dv.getUint32(16, little), offset };
+        break;
+      }
+      case 0x0a: {
+        // Decryption Secrets Block: a secrets type and its data; TLS key logs are NSS key log text.
+        if (body.length < 12) throw new CaptureError('CORRUPT', 'a Decryption Secrets Block is too short', offset);
+        const secretsType = dv.getUint32(0, little);
+        const length = dv.getUint32(4, little);
+        if (8 + length > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a Decryption Secrets Block claims ${length} bytes of secrets but holds ${body.length - 12}`, offset + 12);
+        if (secretsType === TLS_KEY_LOG_SECRETS) yield { kind: 'secrets', keyLog: new TextDecoder().decode(body.subarray(8, 8 + length)), offset };
+        break;
+      }
+      default:
+        // Statistics, name resolution, custom blocks...: nothing a TLS view needs.
+        break;
+    }
+  }
+}
+
+function checkBlockLength(total: number, min: number, offset: number): void {
+  if (total < min || total % 4 !== 0 || total > MAX_BLOCK_LENGTH) {
+    const why = total > MAX_BLOCK_LENGTH ? `more than any real block (limit ${MAX_BLOCK_LENGTH})` : total < min ? `less than the ${min}-byte minimum` : 'not a multiple of 4';
+    throw new CaptureError('ABSURD_LENGTH', `a pcapng block claims a length of ${total} bytes: ${why}`, offset + 4);
+  }
+}
+
+function checkTrailer(body: Uint8Array, total: number, little: boolean, offset: number): void {
+  const trailer = view(body).getUint32(body.length - 4, little);
+  if (trailer !== total) throw new CaptureError('CORRUPT', `a pcapng block's closing length ${trailer} differs from its opening length ${total}`, offset + total - 4);
+}
+
+function* options(body: Uint8Array, start: number, end: number, little: boolean, offset: number): Generator<{ code: number; value: Uint8Array }> {
+  const dv = view(body);
+  let p = start;
+  while (p + 4 <= end) {
+    const code = dv.getUint16(p, little);
+    const length = dv.getUint16(p + 2, little);
+    if (code === 0) return;
+    if (p + 4 + length > end) throw new CaptureError('CORRUPT', `an option of ${length} bytes runs past the end of its block`, offset + 8 + p);
+    yield { code, value: body.subarray(p + 4, p + 4 + length) };
+    p += 4 + ((length + 3) & ~3);
+  }
+}
+
+function hexWord(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}

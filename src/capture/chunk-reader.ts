@@ -1,0 +1,70 @@
+// Exact-length reads over a stream of chunks (a Node file stream, a browser File's stream, one buffer), so the
+// capture readers never hold more than the block they are reading. Counts the file offset for error messages.
+export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+export class ChunkReader {
+  private iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  private chunk: Uint8Array = new Uint8Array(0);
+  private pos = 0;
+  private done = false;
+  /** Bytes consumed so far: the file offset of the next read. */
+  offset = 0;
+
+  constructor(source: ByteChunks) {
+    this.iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+  }
+
+  /** Exactly `n` bytes, or fewer only at the end of the input (then everything left). */
+  async read(n: number): Promise<Uint8Array> {
+    if (this.chunk.length - this.pos >= n) {
+      const out = this.chunk.subarray(this.pos, this.pos + n);
+      this.pos += n;
+      this.offset += n;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      if (this.pos >= this.chunk.length && !(await this.pull())) break;
+      const k = Math.min(n - filled, this.chunk.length - this.pos);
+      out.set(this.chunk.subarray(this.pos, this.pos + k), filled);
+      this.pos += k;
+      filled += k;
+    }
+    this.offset += filled;
+    return filled === n ? out : out.subarray(0, filled);
+  }
+
+  /** Skip `n` bytes; false if the input ended first. */
+  async skip(n: number): Promise<boolean> {
+    while (n > 0) {
+      if (this.pos >= this.chunk.length && !(await this.pull())) return false;
+      const k = Math.min(n, this.chunk.length - this.pos);
+      this.pos += k;
+      this.offset += k;
+      n -= k;
+    }
+    return true;
+  }
+
+  /** True when no byte is left. */
+  async atEnd(): Promise<boolean> {
+    return this.pos >= this.chunk.length && !(await this.pull());
+  }
+
+  private async pull(): Promise<boolean> {
+    while (!this.done) {
+      const next = await this.iterator.next();
+      if (next.done) {
+        this.done = true;
+        break;
+      }
+      if (next.value.length > 0) {
+        this.chunk = next.value;
+        this.pos = 0;
+        return true;
+      }
+    }
+    return false;
+  }
+}

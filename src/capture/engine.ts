@@ -1,0 +1,22 @@
+// The capture decoder's one door into the TLS engine: codecs, message decoders, record protectors and key
+// derivations, so captured sessions are decoded exactly as live ones. (When the engine's files move, only the
+// paths here change.)
+export { decodeHandshake, type DecodedHandshake, type ClientHello, type ServerHello } from '../tls/messages/handshake.ts';
+export { decodeHandshake12, handshakeName12, HT12, type Decoded12 } from '../tls/messages/tls12.ts';
+export { findExtension, type Extension } from '../tls/messages/extensions.ts';
+export { ExtensionType, HandshakeType, ProtocolVersion, groupName, versionName } from '../tls/messages/constants.ts';
+export { plaintextRecordFields, protectedRecordFields } from '../tls/record/record-fields.ts';
+export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12 } from '../tls/record/content-types.ts';
+export { alertName } from '../tls/record/alerts.ts';
+export type { RawRecord } from '../tls/record/framing.ts';
+export type { OpenedRecord, ProtectionDetails, RecordProtector } from '../tls/record/protector.ts';
+export { Tls13RecordProtector } from '../tls/record/tls13-protector.ts';
+export { Tls12AeadProtector } from '../tls/record/tls12-aead-protector.ts';
+export { Tls12CbcProtector } from '../tls/record/tls12-cbc-protector.ts';
+export { suiteByCode, describeSuite, type Tls13Suite } from '../tls/suites.ts';
+export { suite12ByCode, type Tls12Suite, type KeyExchange12 } from '../tls/suites12.ts';
+export { hkdfExpandLabel } from '../tls/crypto/hkdf.ts';
+export { hashLength } from '../tls/crypto/hash.ts';
+export { MasterStage12 } from '../tls/key-schedule/key-schedule12.ts';
+export { keyLogText } from '../tls/keylog.ts';
+export type { CertificateVerifier } from '../tls/verifier.ts';

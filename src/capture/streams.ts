@@ -1,0 +1,186 @@
+// Groups the TCP segments of a capture into connections (streams), reassembles both directions, and keeps the
+// figures the stream list shows. Streaming: only the streams asked for keep all their bytes; the others keep a
+// prefix for recognition, so listing a huge capture stays within bounded memory.
+import type { Side } from '../trace/types.ts';
+import type { ByteChunks } from './chunk-reader.ts';
+import { readCapture } from './capture-file.ts';
+import { CaptureError } from './errors.ts';
+import { tcpSegmentOf, type TcpSegment } from './packet.ts';
+import { DirectionAssembler, orderByAcks, type StreamChunk } from './tcp-reassembly.ts';
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export interface TcpStream {
+  /** 0-based, in order of each connection's first packet (as Wireshark's tcp.stream). */
+  index: number;
+  client: Endpoint;
+  server: Endpoint;
+  firstTime: number;
+  lastTime: number;
+  packets: number;
+  /** Payload bytes each way (after reassembly, retransmissions not counted twice). */
+  bytes: { client: number; server: number };
+  /** Both directions' data in arrival order; for streams not kept whole, only the first `prefixBytes` of each. */
+  chunks: StreamChunk[];
+  /** True when `chunks` holds everything (not just a prefix). */
+  complete: boolean;
+  gaps: number;
+  retransmittedSegments: number;
+  /** A SYN was seen, so who is the client is known, not guessed. */
+  sawSyn: boolean;
+}
+
+export interface CaptureScan {
+  streams: TcpStream[];
+  /** Key log text from Decryption Secrets Blocks. */
+  keyLog: string;
+  packets: number;
+  /** The reason reading stopped early (what came before is kept). */
+  error?: { code: string; message: string; offset: number };
+}
+
+export interface ScanOptions {
+  /** Which streams keep all their bytes (default: all). */
+  keep?: (index: number) => boolean;
+  /** Bytes kept per direction of the other streams (default 64 KiB). */
+  prefixBytes?: number;
+}
+
+interface Live {
+  stream: TcpStream;
+  key: string;
+  /** The client side's address:port text. */
+  clientKey: string;
+  assemblers: Record<Side, DirectionAssembler>;
+  kept: Record<Side, number>;
+  whole: boolean;
+  closed: boolean;
+}
+
+const endpointKey = (address: string, port: number) => `${address}|${port}`;
+
+/** Read a whole capture. Never throws for bad capture data: the error is in the result, with everything before it. */
+export async function scanCapture(source: ByteChunks, options: ScanOptions = {}): Promise<CaptureScan> {
+  const keep = options.keep ?? (() => true);
+  const prefixBytes = options.prefixBytes ?? 64 * 1024;
+  const streams: TcpStream[] = [];
+  const live = new Map<string, Live>();
+  let keyLog = '';
+  let packets = 0;
+  let error: CaptureScan['error'];
+
+  const open = (seg: TcpSegment, time: number, key: string): Live => {
+    // Who is the client: the SYN's sender; with no handshake seen, the sender of the first packet
+    // (a SYN-ACK's sender is the server).
+    const senderIsServer = seg.flags.syn && seg.flags.ack;
+    const client = senderIsServer ? { address: seg.dstAddr, port: seg.dstPort } : { address: seg.srcAddr, port: seg.srcPort };
+    const server = senderIsServer ? { address: seg.srcAddr, port: seg.srcPort } : { address: seg.dstAddr, port: seg.dstPort };
+    const stream: TcpStream = {
+      index: streams.length,
+      client,
+      server,
+      firstTime: time,
+      lastTime: time,
+      packets: 0,
+      bytes: { client: 0, server: 0 },
+      chunks: [],
+      complete: true,
+      gaps: 0,
+      retransmittedSegments: 0,
+      sawSyn: seg.flags.syn,
+    };
+    const entry: Live = {
+      stream,
+      key,
+      clientKey: endpointKey(client.address, client.port),
+      kept: { client: 0, server: 0 },
+      whole: keep(stream.index),
+      closed: false,
+      assemblers: undefined as unknown as Live['assemblers'],
+    };
+    const sink = (chunk: StreamChunk) => {
+      if ('bytes' in chunk) stream.bytes[chunk.direction] += chunk.bytes.length;
+      if (entry.whole) {
+        stream.chunks.push("bytes" in chunk ? { ...chunk, bytes: new Uint8Array(chunk.bytes) } : chunk);
+        return;
+      }
+      const room = prefixBytes - entry.kept[chunk.direction];
+      if (room <= 0) {
+        stream.complete = false;
+        return;
+      }
+      if ('bytes' in chunk) {
+        const part = new Uint8Array(chunk.bytes.subarray(0, room));
+        if (part.length < chunk.bytes.length) stream.complete = false;
+        entry.kept[chunk.direction] += part.length;
+        stream.chunks.push({ ...chunk, bytes: part });
+      } else stream.chunks.push(chunk);
+    };
+    entry.assemblers = { client: new DirectionAssembler('client', sink), server: new DirectionAssembler('server', sink) };
+    streams.push(stream);
+    live.set(key, entry);
+    return entry;
+  };
+
+  const finish = (entry: Live) => {
+    entry.assemblers.client.finish();
+    entry.assemblers.server.finish();
+    entry.stream.gaps = entry.assemblers.client.gaps + entry.assemblers.server.gaps;
+    entry.stream.retransmittedSegments = entry.assemblers.client.retransmitted + entry.assemblers.server.retransmitted;
+    entry.stream.chunks = orderByAcks(entry.stream.chunks, { client: entry.assemblers.client.base, server: entry.assemblers.server.base });
+  };
+
+  try {
+    for await (const item of readCapture(source)) {
+      if (item.kind === 'secrets') {
+        keyLog += item.keyLog.endsWith('\n') || item.keyLog === '' ? item.keyLog : item.keyLog + '\n';
+        continue;
+      }
+      packets++;
+      const seg = tcpSegmentOf(item.linkType, item.data);
+      if (!seg) continue;
+      const a = endpointKey(seg.srcAddr, seg.srcPort);
+      const b = endpointKey(seg.dstAddr, seg.dstPort);
+      const key = a < b ? `${a}~${b}` : `${b}~${a}`;
+      let entry = live.get(key);
+      // A new SYN on a connection that ended (or that had its own SYN) starts a new stream on the same ports.
+      if (entry && seg.flags.syn && !seg.flags.ack && (entry.closed || entry.stream.sawSyn) && entry.clientKey === a && entry.stream.packets > 2) {
+        finish(entry);
+        live.delete(key);
+        entry = undefined;
+      }
+      entry ??= open(seg, item.time, key);
+      const s = entry.stream;
+      s.packets++;
+      s.lastTime = Math.max(s.lastTime, item.time);
+      const side: Side = a === entry.clientKey ? 'client' : 'server';
+      const assembler = entry.assemblers[side];
+      if (seg.flags.syn) {
+        s.sawSyn = true;
+        assembler.syn(seg.seq);
+      }
+      assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
+      if (seg.flags.fin || seg.flags.rst) entry.closed = true;
+    }
+  } catch (e) {
+    if (!(e instanceof CaptureError)) throw e;
+    error = { code: e.code, message: e.message, offset: e.offset };
+  }
+  for (const entry of live.values()) finish(entry);
+  return { streams, keyLog, packets, ...(error && { error }) };
+}
+
+/** All data of one direction, joined (gaps left out; see the chunks for where they are). */
+export function directionBytes(stream: TcpStream, direction: Side): Uint8Array {
+  const parts = stream.chunks.filter((c): c is Extract<StreamChunk, { bytes: Uint8Array }> => c.direction === direction && 'bytes' in c);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.bytes.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p.bytes, o);
+    o += p.bytes.length;
+  }
+  return out;
+}

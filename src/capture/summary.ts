@@ -1,0 +1,82 @@
+// A decoded capture stream in the shape of `tls-lens connect --json` (version, cipherSuite, serverName, starttls
+// transcript, messages with direction/type/length, certificate verdict), plus the stream's endpoints and what
+// could not be decrypted. Built from the trace events, as every reader of a trace is.
+import { starttlsTranscript, type StartTlsProtocol } from '../starttls/index.ts';
+import type { CertificateResultEvent, TraceEvent } from '../trace/types.ts';
+import type { DecodedStream, StreamListing } from './session.ts';
+import type { Undecrypted } from './tls-decoder.ts';
+
+export interface CapturedConnectionResult {
+  ok: boolean;
+  version: 'TLSv1.3' | 'TLSv1.2' | null;
+  cipherSuite: string | null;
+  group: string | null;
+  helloRetryRequest: boolean;
+  alpn: string | null;
+  resumed: boolean;
+  serverName: string | null;
+  certificate: {
+    verified: boolean;
+    error: { code: string; message: string } | null;
+    chain: { subject: string; issuer: string; sha256: string }[];
+  };
+  messages: { direction: string; type: string; length: number }[];
+  alertSent: string | null;
+  alertReceived: string | null;
+  error: { code: string; message: string } | null;
+  timing: { handshakeMs: number };
+  clientCertificate: { requested: boolean; sent: boolean };
+  tls12?: { renegotiations: number };
+  starttls?: ReturnType<typeof starttlsTranscript>;
+  stream: StreamListing;
+  keyUpdates: number;
+  undecrypted: Undecrypted[];
+  errors: { code: string; message: string }[];
+}
+
+function lastAlert(events: TraceEvent[], direction: 'client' | 'server'): string | null {
+  const alerts = events.flatMap((e) => (e.kind === 'alert' && e.direction === direction ? [e.name] : []));
+  return alerts.find((a) => a !== 'close_notify') ?? alerts[0] ?? null;
+}
+
+export function connectionResult(decoded: DecodedStream, listing: StreamListing): CapturedConnectionResult {
+  const { events, session } = decoded;
+  const cert = events.find((e): e is CertificateResultEvent => e.kind === 'cert-result');
+  const handshakes = events.filter((e) => e.kind === 'handshake');
+  const errors = events.flatMap((e) => (e.kind === 'error' ? [{ code: e.code, message: e.message }] : []));
+  const finished = handshakes.filter((e) => e.kind === 'handshake' && e.name === 'Finished');
+  const first = handshakes[0];
+  const lastFinished = finished[1] ?? finished[0];
+  const verified = cert?.ok === true;
+  const result: CapturedConnectionResult = {
+    ok: finished.length >= 2 && errors.length === 0 && (verified || session.resumed),
+    version: session.version === '1.3' ? 'TLSv1.3' : session.version === '1.2' ? 'TLSv1.2' : null,
+    cipherSuite: session.cipherSuite,
+    group: session.group?.replace(/ \(0x[0-9a-f]+\)$/, '') ?? null,
+    helloRetryRequest: session.helloRetryRequest,
+    alpn: session.alpn,
+    resumed: session.resumed,
+    serverName: session.serverName,
+    certificate: {
+      verified,
+      error: cert?.error ? { code: cert.error.code, message: cert.error.message } : null,
+      chain: cert ? cert.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256 })) : [],
+    },
+    messages: handshakes.map((e) => (e.kind === 'handshake' ? { direction: e.direction, type: e.name, length: e.bytes.length / 2 } : { direction: '', type: '', length: 0 })),
+    alertSent: lastAlert(events, 'client'),
+    alertReceived: lastAlert(events, 'server'),
+    error: errors[0] ?? null,
+    timing: { handshakeMs: first && lastFinished ? Math.round((lastFinished.t - first.t) * 1000) / 1000 : 0 },
+    clientCertificate: {
+      requested: handshakes.some((e) => e.kind === 'handshake' && e.direction === 'server' && e.msgType === 13),
+      sent: handshakes.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.msgType === 11),
+    },
+    stream: listing,
+    keyUpdates: session.keyUpdates,
+    undecrypted: session.undecrypted,
+    errors,
+  };
+  if (session.version === '1.2') result.tls12 = { renegotiations: session.renegotiations };
+  if (decoded.start.kind === 'starttls' && decoded.start.protocol) result.starttls = starttlsTranscript(decoded.start.protocol as StartTlsProtocol, events, []);
+  return result;
+}

@@ -1,0 +1,65 @@
+// `tls-lens decode HEX|-`: TLS records or one handshake message pasted as hex (plain, 0x, xxd or Wireshark hex
+// dump), decoded with the usual field trees and explanations; a ClientHello also gets its JA3 and JA4.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseHexInput } from '../capture/hex-input.ts';
+import { decodePasted } from '../capture/pasted.ts';
+import { renderEvent, styler } from './render.ts';
+
+const HELP = `usage: tls-lens decode HEX|- [options]
+
+  HEX             the bytes as hex (quote it), or - to read them from stdin
+  --from SIDE     who sent them: client or server (default: guessed from the handshake message type)
+  --json          print JSON: {what, direction, events, fingerprints}
+  --verbose       also show the record events
+
+exit status: 0 decoded; 1 the bytes are not TLS or do not decode; 2 usage or not hex
+`;
+
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { from: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    process.stderr.write(`tls-lens decode: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const report = (code: string, message: string, status: number) => {
+    if (v.json) process.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n');
+    process.stderr.write(`tls-lens decode: ${message}\n`);
+    return status;
+  };
+  if (positionals.length === 0) return report('USAGE', `give the hex, or - to read it from stdin\n\n${HELP}`, 2);
+  if (v.from !== undefined && v.from !== 'client' && v.from !== 'server') return report('USAGE', '--from takes client or server', 2);
+  const text = positionals.length === 1 && positionals[0] === '-' ? fs.readFileSync(0, 'utf8') : positionals.join(' ');
+  let bytes: Uint8Array;
+  try {
+    bytes = parseHexInput(text);
+  } catch (e) {
+    return report('NOT_HEX', (e as Error).message, 2);
+  }
+  let decoded;
+  try {
+    decoded = await decodePasted(bytes, { from: v.from as 'client' | 'server' | undefined });
+  } catch (e) {
+    return report('NOT_TLS', (e as Error).message, 1);
+  }
+  const failed = decoded.events.some((e) => e.kind === 'error');
+  if (v.json) {
+    process.stdout.write(JSON.stringify(decoded, null, 2) + '\n');
+    return failed ? 1 : 0;
+  }
+  const color = process.stdout.isTTY === true;
+  const paint = styler(color);
+  process.stdout.write(paint('bold', `${bytes.length} bytes: ${decoded.what} from the ${decoded.direction}\n`));
+  for (const e of decoded.events) for (const line of renderEvent(e, { color, verbose: !!v.verbose })) process.stdout.write(line + '\n');
+  for (const f of decoded.fingerprints) {
+    process.stdout.write(`  ${paint('yellow', 'JA3')} ${f.ja3}  ${paint('dim', f.ja3Text)}\n  ${paint('yellow', 'JA4')} ${f.ja4}\n`);
+  }
+  return failed ? 1 : 0;
+}

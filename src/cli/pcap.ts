@@ -1,0 +1,127 @@
+// `tls-lens pcap FILE`: the TCP streams of a pcap/pcapng capture, and the TLS inside them decoded (and decrypted
+// with an NSS key log, from --keylog or the capture's Decryption Secrets Blocks), as for a live session.
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { addKeyLog, emptyKeyLog } from '../capture/keylog.ts';
+import { decodeStream, listingOf, type StreamListing } from '../capture/session.ts';
+import { scanCapture } from '../capture/streams.ts';
+import { connectionResult } from '../capture/summary.ts';
+import type { CertificateVerifier } from '../capture/engine.ts';
+import { renderEvent, styler } from './render.ts';
+
+const HELP = `usage: tls-lens pcap FILE [options]
+
+  --keylog FILE   NSS key log (SSLKEYLOGFILE) to decrypt with; a pcapng's Decryption Secrets Blocks are used too
+  --stream N      show only TCP stream N (numbered as Wireshark's tcp.stream)
+  --ca FILE       PEM trust anchors for the certificate checks (default: the Mozilla root store)
+  --list          only list the streams
+  --json          print JSON: {file, streams: [per stream the shape of 'connect --json' plus stream and undecrypted]}
+  --verbose       also show every record
+
+exit status: 0 capture read whole; 1 the capture is damaged (what could be read is still shown); 2 usage or unreadable file
+`;
+
+function pemBlocks(text: string): Uint8Array[] {
+  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64')));
+}
+
+function listLine(s: StreamListing): string {
+  const what = s.starttls ? `STARTTLS ${s.starttls}${s.tls ? ` + ${s.tls}` : ''}` : s.tls || 'no TLS';
+  return `#${s.index}  ${s.client} → ${s.server}  ${s.firstTime}  ${s.durationMs} ms  ${s.bytes.client}/${s.bytes.server} bytes  ${what}${s.serverName ? `  SNI ${s.serverName}` : ''}${s.gaps ? `  ${s.gaps} gap(s)` : ''}`;
+}
+
+export async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        keylog: { type: 'string' },
+        stream: { type: 'string' },
+        ca: { type: 'string' },
+        list: { type: 'boolean' },
+        json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`tls-lens pcap: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const fail = (message: string, code = 2) => {
+    if (v.json) process.stdout.write(JSON.stringify({ error: { code: 'USAGE', message } }, null, 2) + '\n');
+    process.stderr.write(`tls-lens pcap: ${message}\n`);
+    return code;
+  };
+  if (positionals.length !== 1) return fail(`give exactly one capture file\n\n${HELP}`);
+  const file = positionals[0];
+  const only = v.stream !== undefined ? Number(v.stream) : undefined;
+  if (only !== undefined && !(Number.isInteger(only) && only >= 0)) return fail('--stream takes a stream number (0, 1, ...)');
+  if (!fs.existsSync(file)) return fail(`cannot read ${file}: no such file`);
+  const keyLog = emptyKeyLog();
+  if (v.keylog) {
+    try {
+      addKeyLog(keyLog, fs.readFileSync(v.keylog, 'utf8'));
+    } catch (e) {
+      return fail(`cannot read the key log ${v.keylog}: ${(e as Error).message}`);
+    }
+  }
+  let verifier: CertificateVerifier | undefined;
+  try {
+    const { createVerifier } = await import('../x509/verifier.ts');
+    verifier = createVerifier(v.ca ? { anchors: pemBlocks(fs.readFileSync(v.ca, 'utf8')) } : {});
+  } catch (e) {
+    return fail(`cannot read the trust anchors ${v.ca}: ${(e as Error).message}`);
+  }
+
+  const scan = await scanCapture(fs.createReadStream(file), { keep: (i) => !v.list && (only === undefined || i === only) });
+  if (scan.keyLog) addKeyLog(keyLog, scan.keyLog);
+  const streams = only === undefined ? scan.streams : scan.streams.filter((s) => s.index === only);
+  if (only !== undefined && streams.length === 0 && !scan.error) return fail(`there is no stream ${only} (the capture has ${scan.streams.length}: 0..${scan.streams.length - 1})`);
+  const color = process.stdout.isTTY === true && !v.json;
+  const paint = styler(color);
+  const keyLogProblems = keyLog.problems;
+  const results = [];
+  if (!v.json) {
+    process.stdout.write(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
+    for (const p of keyLogProblems) process.stdout.write(paint('yellow', `  key log line ${p.line} ignored: ${p.reason}: ${p.text}\n`));
+  }
+  for (const s of streams) {
+    const decoded = await decodeStream(s, { keyLog, verifier });
+    const listing = listingOf(s, decoded);
+    if (v.list) {
+      if (v.json) results.push(listing);
+      else process.stdout.write(listLine(listing) + '\n');
+      continue;
+    }
+    if (v.json) {
+      results.push(connectionResult(decoded, listing));
+      continue;
+    }
+    process.stdout.write('\n' + paint('bold', listLine(listing)) + '\n');
+    for (const e of decoded.events) {
+      if (e.kind === 'preamble') {
+        process.stdout.write(`${e.direction === 'client' ? '→' : '←'} ${paint('dim', `${e.protocol}:`)} ${e.text}${e.note ? paint('yellow', `  (${e.note})`) : ''}\n`);
+        continue;
+      }
+      for (const line of renderEvent(e, { color, verbose: !!v.verbose })) process.stdout.write(line + '\n');
+    }
+    for (const u of decoded.session.undecrypted) {
+      process.stdout.write(paint('yellow', `  ${u.records} ${u.direction} record(s) under ${u.epoch} keys not decrypted (${u.reason}): needs key log line ${u.needs}\n`));
+    }
+  }
+  if (scan.error && !v.json) process.stdout.write(paint('red', `\n✗ ${scan.error.code}: the capture is damaged: ${scan.error.message}; everything before it is shown above\n`));
+  if (v.json) {
+    const out = { file, packets: scan.packets, streams: results, keyLogProblems, ...(scan.error ? { error: scan.error } : {}) };
+    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+  }
+  if (scan.error) process.stderr.write(`tls-lens pcap: ${scan.error.message}\n`);
+  return scan.error ? 1 : 0;
+}

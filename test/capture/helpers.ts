@@ -1,0 +1,168 @@
+// Real captures for the capture tests: tcpdump on the loopback while openssl s_client talks to s_server (both
+// writing NSS key logs), and tshark's dissection of the same file with the same key log to compare against.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { scanCapture } from '../../src/capture/streams.ts';
+import { spawnSServer } from '../tls/helpers.ts';
+import type { TestPki } from '../tls/helpers.ts';
+
+export const tempDir = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tls-lens-capture-${prefix}-`));
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * tcpdump for one TCP port (on lo unless `extra` names another interface), writing `file`. Resolves once packets
+ * are really being captured: it sends UDP probes to a second port until tcpdump prints one (the probes are not
+ * TCP, so they never show up as streams).
+ */
+export async function startTcpdump(file: string, port: number, extra: string[] = []): Promise<{ stop(): Promise<void> }> {
+  const probePort = 9; // discard: nothing listens, the probe is only there to be seen
+  const args = extra.includes('-i') ? [] : ['-i', 'lo'];
+  // -Z root: keep root so it can write into our temp dir; -U: write each packet at once; --print: also tell us.
+  const proc = spawn('tcpdump', [...args, '--immediate-mode', '-U', '-Z', 'root', '--print', '-n', '-w', file, ...extra, `tcp port ${port} or udp port ${probePort}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d.toString()));
+  proc.stderr!.on('data', (d) => (err += d.toString()));
+  const probe = dgram.createSocket('udp4');
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!/UDP/.test(out)) {
+      if (proc.exitCode !== null) throw new Error(`tcpdump exited (${proc.exitCode}): ${err}`);
+      if (Date.now() > deadline) throw new Error(`tcpdump did not start capturing: ${err}`);
+      probe.send('probe', probePort, '127.0.0.1');
+      await sleep(100);
+    }
+  } finally {
+    probe.close();
+  }
+  return {
+    async stop() {
+      await sleep(500); // let the last packets reach the file
+      if (proc.exitCode !== null) return;
+      const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+      proc.kill('SIGINT');
+      await exited;
+    },
+  };
+}
+
+export interface ClientStep {
+  /** Text to type on s_client's stdin ("k" + newline: KeyUpdate, "R": renegotiate). */
+  type?: string;
+  /** Text to type on s_server's stdin. */
+  serverType?: string;
+  waitMs?: number;
+}
+
+/** Run `openssl s_client` to completion: wait for the handshake, play the steps, close stdin. */
+export async function runSClient(port: number, args: string[], steps: ClientStep[], server?: { type(t: string): void }): Promise<string> {
+  const proc: ChildProcess = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d.toString()));
+  proc.stderr!.on('data', (d) => (out += d.toString()));
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  const deadline = Date.now() + 15_000;
+  while (!/Verify return code/.test(out) && proc.exitCode === null) {
+    if (Date.now() > deadline) throw new Error(`s_client handshake did not finish: ${out}`);
+    await sleep(20);
+  }
+  await sleep(150);
+  for (const step of steps) {
+    if (step.type) proc.stdin!.write(step.type);
+    if (step.serverType) server?.type(step.serverType);
+    await sleep(step.waitMs ?? 250);
+    // Text the server typed: wait until the client printed it (a busy machine may be slow).
+    const expected = step.serverType?.trim();
+    if (expected && expected.length > 1) {
+      const until = Date.now() + 5000;
+      while (!out.includes(expected) && Date.now() < until) await sleep(20);
+    }
+  }
+  proc.stdin!.end();
+  const timer = setTimeout(() => proc.kill('SIGTERM'), 5000);
+  await exited;
+  clearTimeout(timer);
+  return out;
+}
+
+export interface CapturedRun {
+  dir: string;
+  pcap: string;
+  keyLog: string;
+  serverPort: number;
+}
+
+/**
+ * Capture s_client <-> s_server sessions: `serverArgs` for s_server (cert, key, CA come from the PKI), then each
+ * client run in turn (`{keylog}` and `{dir}` in their args are replaced). A busy machine can make tcpdump drop
+ * packets; when our own reader finds a gap in the capture, the capture is made again (up to 3 times).
+ */
+export async function captureOpenssl(pki: TestPki, name: string, serverArgs: string[], clients: { args: string[]; steps?: ClientStep[] }[]): Promise<CapturedRun> {
+  return withoutGaps(() => captureOnce(pki, name, serverArgs, clients), (r) => r.pcap);
+}
+
+/** Run `capture` until the file it made has no TCP gap (tcpdump lost nothing), at most 3 times. */
+export async function withoutGaps<T>(capture: () => Promise<T>, file: (r: T) => string): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const r = await capture();
+    const scan = await scanCapture(fs.createReadStream(file(r)));
+    if (scan.streams.every((s) => s.gaps === 0) || attempt === 3) return r;
+  }
+}
+
+async function captureOnce(pki: TestPki, name: string, serverArgs: string[], clients: { args: string[]; steps?: ClientStep[] }[]): Promise<CapturedRun> {
+  const dir = tempDir(name);
+  const keyLog = path.join(dir, 'keys.log');
+  const pcap = path.join(dir, `${name}.pcap`);
+  const server = await spawnSServer(['-cert', pki.leafCert, '-key', pki.leafKey, '-CAfile', pki.rootPem, ...serverArgs]);
+  const dump = await startTcpdump(pcap, server.port);
+  try {
+    for (const c of clients) {
+      const args = c.args.map((a) => a.replace('{keylog}', keyLog).replace('{dir}', dir));
+      await runSClient(server.port, ['-keylogfile', keyLog, '-CAfile', pki.rootPem, ...args], c.steps ?? [{ type: 'hello from s_client\n' }, { serverType: 'hello from s_server\n' }], server);
+    }
+  } finally {
+    await dump.stop();
+    await server.stop();
+  }
+  return { dir, pcap, keyLog, serverPort: server.port };
+}
+
+export interface TsharkStream {
+  messages: { direction: 'client' | 'server'; type: number; length: number }[];
+  /** Decrypted application data each way (hex), as tshark shows it (data.data). */
+  data: { client: string; server: string };
+  serverName: string | null;
+  /** The ServerHello's cipher suite code. */
+  suite: number | null;
+}
+
+/** tshark's dissection of every TCP stream: handshake messages, SNI, suite, decrypted data. */
+export function tsharkStreams(pcap: string, serverPort: number, keyLog?: string): Map<number, TsharkStream> {
+  const fields = ['tcp.stream', 'tcp.srcport', 'tls.handshake.type', 'tls.handshake.length', 'tls.handshake.extensions_server_name', 'tls.handshake.ciphersuite', 'data.data'];
+  const args = ['-r', pcap, '-T', 'fields', '-E', 'separator=/t', ...fields.flatMap((f) => ['-e', f])];
+  if (keyLog) args.unshift('-o', `tls.keylog_file:${keyLog}`);
+  // Pin our own ports to TLS (tshark otherwise guesses only from well-known ones).
+  args.unshift('-d', `tcp.port==${serverPort},tls`);
+  const text = execFileSync('tshark', args, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 60_000 }).toString();
+  const streams = new Map<number, TsharkStream>();
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    const [stream, srcPort, types, lengths, sni, suites, data] = line.split('\t');
+    if (stream === '') continue; // not TCP (the UDP probes of startTcpdump)
+    const s = streams.get(Number(stream)) ?? { messages: [], data: { client: '', server: '' }, serverName: null, suite: null };
+    streams.set(Number(stream), s);
+    const direction = Number(srcPort) === serverPort ? 'server' : 'client';
+    const t = types ? types.split(',').map(Number) : [];
+    const l = lengths ? lengths.split(',').map(Number) : [];
+    t.forEach((type, i) => s.messages.push({ direction, type, length: l[i] }));
+    if (sni && !s.serverName) s.serverName = sni;
+    if (t.includes(2) && suites) s.suite = parseInt(suites.split(',').pop()!, 16);
+    if (data) s.data[direction] += data.split(',').join('');
+  }
+  return streams;
+}

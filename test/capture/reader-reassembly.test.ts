@@ -1,0 +1,351 @@
+// The capture reader and TCP reassembly on a real tcpdump capture (TLS 1.2, data both ways) and on variants of it:
+// other link types (Linux cooked SLL/SLL2 from tcpdump -i any, raw IP, BSD loopback, VLAN, IPv6), segments out of
+// order, retransmitted, overlapping or lost; and bad input: wrong magic, truncation, absurd lengths, corrupt
+// blocks, garbage and wrong key logs, fuzzed files. Every variant must decode to the same messages, or say plainly
+// what is wrong while keeping what could be read.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { beforeAll, afterAll, describe, expect, it } from 'vitest';
+import { readCapture, type CapturedPacket } from '../../src/capture/capture-file.ts';
+import { parseKeyLog } from '../../src/capture/keylog.ts';
+import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
+import { scanCapture } from '../../src/capture/streams.ts';
+import { fuzzRunOptions } from '../support/fuzz.ts';
+import { usePki } from '../support/pki.ts';
+import { spawnSServer } from '../tls/helpers.ts';
+import { captureOpenssl, runSClient, startTcpdump, tempDir, withoutGaps, type CapturedRun } from './helpers.ts';
+
+const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
+const pki = usePki();
+let run: CapturedRun;
+let keyLogText: string;
+let original: Uint8Array;
+let frames: CapturedPacket[];
+let reference: string[];
+const dirs: string[] = [];
+
+beforeAll(async () => {
+  const steps = [{ type: 'hello from s_client\n' }, { serverType: 'hello from s_server\n' }, { type: 'x'.repeat(3000) + '\n' }];
+  run = await captureOpenssl(pki, 'reader', ['-tls1_2', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'], [{ args: [], steps }]);
+  dirs.push(run.dir);
+  keyLogText = fs.readFileSync(run.keyLog, 'utf8');
+  original = new Uint8Array(fs.readFileSync(run.pcap));
+  frames = [];
+  for await (const item of readCapture([original])) if (item.kind === 'packet') frames.push({ ...item, data: item.data.slice() });
+  reference = summary(await decodeOnly(original));
+}, 60_000);
+afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+async function decodeOnly(file: Uint8Array, keyLog = keyLogText): Promise<DecodedStream> {
+  const scan = await scanCapture([file]);
+  expect(scan.error).toBeUndefined();
+  expect(scan.streams.length).toBe(1);
+  return decodeStream(scan.streams[0], { keyLog: parseKeyLog(keyLog) });
+}
+
+/** What must not change between variants: each handshake message and each piece of application data, in order. */
+function summary(d: DecodedStream): string[] {
+  const out: string[] = [];
+  for (const e of d.events) {
+    if (e.kind === 'handshake') out.push(`${e.direction} ${e.name} ${e.bytes.length / 2}`);
+    if (e.kind === 'app-data') out.push(`${e.direction} data ${Buffer.from(e.bytes, 'hex').toString().slice(0, 20)} ${e.bytes.length / 2}`);
+  }
+  return out;
+}
+
+// ---------- writing variants ----------
+
+function pcapFile(linkType: number, packets: { time: number; data: Uint8Array }[]): Uint8Array {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(262144, 16);
+  head.writeUInt32LE(linkType, 20);
+  parts.push(head);
+  for (const p of packets) {
+    const rec = Buffer.alloc(16);
+    rec.writeUInt32LE(Math.floor(p.time / 1000), 0);
+    rec.writeUInt32LE(Math.round((p.time % 1000) * 1000) % 1_000_000, 4);
+    rec.writeUInt32LE(p.data.length, 8);
+    rec.writeUInt32LE(p.data.length, 12);
+    parts.push(rec, Buffer.from(p.data));
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+const ipOf = (frame: Uint8Array) => frame.subarray(14);
+const tcpPayloadLength = (frame: Uint8Array) => {
+  const ip = ipOf(frame);
+  if (ip[9] !== 6) return 0; // the UDP probes that tell us tcpdump is capturing
+  const ihl = (ip[0] & 15) * 4;
+  return ((ip[2] << 8) | ip[3]) - ihl - (ip[ihl + 12] >> 4) * 4;
+};
+
+/** The same TCP segment with a different sequence number and payload (IPv4 length fixed up). */
+function withPayload(frame: Uint8Array, seqDelta: number, payload: Uint8Array): Uint8Array {
+  const ip = ipOf(frame);
+  const ihl = (ip[0] & 15) * 4;
+  const tcpHeader = (ip[ihl + 12] >> 4) * 4;
+  const headerEnd = 14 + ihl + tcpHeader;
+  const out = new Uint8Array(headerEnd + payload.length);
+  out.set(frame.subarray(0, headerEnd), 0);
+  out.set(payload, headerEnd);
+  const dv = new DataView(out.buffer);
+  dv.setUint16(16, ihl + tcpHeader + payload.length);
+  dv.setUint32(14 + ihl + 4, (dv.getUint32(14 + ihl + 4) + seqDelta) >>> 0);
+  return out;
+}
+
+function payloadOf(frame: Uint8Array): Uint8Array {
+  const ip = ipOf(frame);
+  if (ip[9] !== 6) return new Uint8Array(0);
+  const ihl = (ip[0] & 15) * 4;
+  const tcpHeader = (ip[ihl + 12] >> 4) * 4;
+  return frame.subarray(14 + ihl + tcpHeader, 14 + ((ip[2] << 8) | ip[3]));
+}
+
+/** IPv4 -> IPv6 (addresses ::ffff:a.b.c.d), same TCP segment. */
+function toIpv6(frame: Uint8Array): Uint8Array {
+  const ip = ipOf(frame);
+  const ihl = (ip[0] & 15) * 4;
+  const tcp = ip.subarray(ihl, (ip[2] << 8) | ip[3]);
+  const out = new Uint8Array(14 + 40 + tcp.length);
+  out.set(frame.subarray(0, 12), 0);
+  out[12] = 0x86;
+  out[13] = 0xdd;
+  const v6 = out.subarray(14);
+  v6[0] = 0x60;
+  v6[4] = tcp.length >> 8;
+  v6[5] = tcp.length & 0xff;
+  v6[6] = 6;
+  v6[7] = 64;
+  v6.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ip.subarray(12, 16)], 8);
+  v6.set([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ip.subarray(16, 20)], 24);
+  v6.set(tcp, 40);
+  return out;
+}
+
+describe('link types and IP versions', () => {
+  const variants: [string, number, (f: Uint8Array) => Uint8Array][] = [
+    ['raw IPv4 (LINKTYPE_RAW)', 101, (f) => f.subarray(14)],
+    ['BSD loopback, host order (LINKTYPE_NULL)', 0, (f) => new Uint8Array([2, 0, 0, 0, ...f.subarray(14)])],
+    ['BSD loopback, network order (LINKTYPE_LOOP)', 108, (f) => new Uint8Array([0, 0, 0, 2, ...f.subarray(14)])],
+    ['Ethernet with two VLAN tags (802.1ad + 802.1Q)', 1, (f) => new Uint8Array([...f.subarray(0, 12), 0x88, 0xa8, 0, 10, 0x81, 0x00, 0, 100, ...f.subarray(12)])],
+    ['IPv6 over Ethernet', 1, toIpv6],
+    ['raw IPv6 (LINKTYPE_IPV6)', 229, (f) => toIpv6(f).subarray(14)],
+  ];
+  for (const [name, linkType, transform] of variants) {
+    it(name, async () => {
+      const file = pcapFile(linkType, frames.map((f) => ({ time: f.time, data: transform(f.data) })));
+      expect(summary(await decodeOnly(file))).toEqual(reference);
+    });
+  }
+
+  for (const [name, args] of [['Linux cooked v2 (tcpdump -i any)', []], ['Linux cooked v1 (tcpdump -i any -y LINUX_SLL)', ['-y', 'LINUX_SLL']]] as const) {
+    it(`${name}, real capture`, async () => {
+      const { pcap, keys } = await withoutGaps(async () => {
+        const dir = tempDir('any');
+        dirs.push(dir);
+        const pcap = path.join(dir, 'any.pcap');
+        const keys = path.join(dir, 'keys.log');
+        const server = await spawnSServer(['-tls1_3', '-cert', pki.leafCert, '-key', pki.leafKey]);
+        const dump = await startTcpdump(pcap, server.port, ['-i', 'any', ...args]);
+        try {
+          await runSClient(server.port, ['-keylogfile', keys, '-CAfile', pki.rootPem], [{ type: 'over any\n' }], server);
+        } finally {
+          await dump.stop();
+          await server.stop();
+        }
+        return { pcap, keys };
+      }, (r) => r.pcap);
+      const bytes = new Uint8Array(fs.readFileSync(pcap));
+      const linkType = Buffer.from(bytes).readUInt32LE(20);
+      expect(linkType).toBe(args.length ? 113 : 276);
+      const d = await decodeOnly(bytes, fs.readFileSync(keys, 'utf8'));
+      expect(d.session.version).toBe('1.3');
+      expect(d.events.filter((e) => e.kind === 'error')).toEqual([]);
+      expect(d.session.undecrypted).toEqual([]);
+      expect(summary(d).some((s) => s.includes('data over any'))).toBe(true);
+    });
+  }
+});
+
+describe('TCP reassembly', () => {
+  const srcPort = (frame: Uint8Array) => {
+    const ip = ipOf(frame);
+    const ihl = (ip[0] & 15) * 4;
+    return (ip[ihl] << 8) | ip[ihl + 1];
+  };
+  const isTcp = (frame: Uint8Array) => ipOf(frame)[9] === 6;
+  const clientPort = () => srcPort(frames.find((f) => isTcp(f.data) && srcPort(f.data) !== run.serverPort)!.data);
+  const dataFrames = () => frames.map((f, i) => ({ f, i })).filter(({ f }) => isTcp(f.data) && tcpPayloadLength(f.data) > 0);
+
+  it('out-of-order segments: each data segment cut in three, the pieces sent last first', async () => {
+    const list = frames.flatMap((f) => {
+      const payload = payloadOf(f.data);
+      if (payload.length < 3) return [{ time: f.time, data: f.data }];
+      const a = Math.floor(payload.length / 3);
+      const b = Math.floor((2 * payload.length) / 3);
+      return [
+        { time: f.time, data: withPayload(f.data, b, payload.subarray(b)) },
+        { time: f.time, data: withPayload(f.data, a, payload.subarray(a, b)) },
+        { time: f.time, data: withPayload(f.data, 0, payload.subarray(0, a)) },
+      ];
+    });
+    expect(list.length).toBeGreaterThan(frames.length + 10);
+    expect(summary(await decodeOnly(pcapFile(1, list)))).toEqual(reference);
+  });
+
+  it('the two directions recorded out of order (as captures on several interfaces do): ordered by their acks', async () => {
+    const list = frames.map((f) => ({ time: f.time, data: f.data }));
+    const data = dataFrames();
+    let swaps = 0;
+    for (let k = 0; k + 1 < data.length; k++) {
+      const [a, b] = [data[k], data[k + 1]];
+      if (srcPort(a.f.data) !== srcPort(b.f.data)) {
+        [list[a.i], list[b.i]] = [list[b.i], list[a.i]];
+        swaps++;
+        k++;
+      }
+    }
+    expect(swaps).toBeGreaterThan(0);
+    expect(summary(await decodeOnly(pcapFile(1, list)))).toEqual(reference);
+  });
+
+  it('retransmitted segments: every data segment sent twice, the copy later', async () => {
+    const list = frames.flatMap((f) => (tcpPayloadLength(f.data) > 0 ? [{ time: f.time, data: f.data }, { time: f.time + 0.5, data: f.data }] : [{ time: f.time, data: f.data }]));
+    const scan = await scanCapture([pcapFile(1, list)]);
+    expect(scan.streams[0].retransmittedSegments).toBe(dataFrames().length);
+    expect(summary(await decodeOnly(pcapFile(1, list)))).toEqual(reference);
+  });
+
+  it('overlapping segments: each data segment cut in two pieces that share bytes', async () => {
+    const list = frames.flatMap((f) => {
+      const payload = payloadOf(f.data);
+      if (payload.length < 4) return [{ time: f.time, data: f.data }];
+      const a = Math.ceil(payload.length * 0.6);
+      const b = Math.floor(payload.length * 0.3);
+      // The later piece first, then the earlier one that overlaps it.
+      return [{ time: f.time, data: withPayload(f.data, b, payload.subarray(b)) }, { time: f.time, data: withPayload(f.data, 0, payload.subarray(0, a)) }];
+    });
+    expect(summary(await decodeOnly(pcapFile(1, list)))).toEqual(reference);
+  });
+
+  it('a lost segment is reported as a gap, and what comes after is still shown', async () => {
+    const big = dataFrames().filter(({ f }) => tcpPayloadLength(f.data) > 1000 && srcPort(f.data) === clientPort());
+    const lost = big[0].i; // a segment of the 3000-byte write
+    const list = frames.filter((_, i) => i !== lost).map((f) => ({ time: f.time, data: f.data }));
+    const scan = await scanCapture([pcapFile(1, list)]);
+    expect(scan.streams[0].gaps).toBe(1);
+    const d = await decodeStream(scan.streams[0], { keyLog: parseKeyLog(keyLogText) });
+    const gap = d.events.find((e) => e.kind === 'error' && e.code === 'CAPTURE_GAP');
+    expect(gap && gap.kind === 'error' && gap.message).toMatch(new RegExp(`^${tcpPayloadLength(frames[lost].data)} bytes from the client are missing`));
+    // Everything before the gap is decoded as before.
+    const before = summary(d);
+    expect(before.slice(0, reference.length - 1)).toEqual(reference.slice(0, reference.length - 1).filter((s) => before.includes(s)));
+    expect(before).toContain(reference.find((s) => s.includes('hello from s_server')));
+  });
+});
+
+describe('bad input: a clear error with its offset, and what could be read is kept', () => {
+  const cli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile('node', [BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr })),
+    );
+
+  it('wrong magic: not a capture', async () => {
+    const scan = await scanCapture([new TextEncoder().encode('GET / HTTP/1.1\r\nHost: example\r\n\r\n')]);
+    expect(scan.error).toMatchObject({ code: 'WRONG_MAGIC', offset: 0 });
+    expect(scan.error!.message).toMatch(/not a pcap or pcapng capture: it starts with 47 45 54 20/);
+    const file = path.join(run.dir, 'text.pcap');
+    fs.writeFileSync(file, 'hello, this is text');
+    const r = await cli(['pcap', file, '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).error).toMatchObject({ code: 'WRONG_MAGIC', offset: 0 });
+    expect(r.stderr).toMatch(/not a pcap or pcapng capture/);
+  });
+
+  it('truncated anywhere: the packets before the cut are kept, the error says where', async () => {
+    for (let cut = 1; cut < original.length; cut += 97) {
+      const scan = await scanCapture([original.subarray(0, cut)]);
+      const complete = frames.filter((f) => f.offset + 16 + f.data.length <= cut).length;
+      expect(scan.packets).toBe(complete);
+      if (scan.error) {
+        expect(scan.error.code).toBe('TRUNCATED');
+        expect(scan.error.offset).toBeLessThanOrEqual(cut);
+      } else expect(frames.some((f) => f.offset === cut) || cut === original.length).toBe(true);
+      for (const s of scan.streams) await decodeStream(s, { keyLog: parseKeyLog(keyLogText) });
+    }
+  });
+
+  it('absurd lengths in pcap and pcapng', async () => {
+    const bad = original.slice();
+    new DataView(bad.buffer).setUint32(24 + 8, 0x7fffffff, true);
+    const scan = await scanCapture([bad]);
+    expect(scan.error).toMatchObject({ code: 'ABSURD_LENGTH', offset: 32 });
+    expect(scan.error!.message).toMatch(/claims 2147483647 captured bytes/);
+
+    const ng = path.join(run.dir, 'secrets.pcapng');
+    await new Promise((r) => execFile('editcap', ['--inject-secrets', `tls,${run.keyLog}`, run.pcap, ng], r));
+    const file = new Uint8Array(fs.readFileSync(ng));
+    const shbLength = new DataView(file.buffer).getUint32(4, true);
+    const huge = file.slice();
+    new DataView(huge.buffer).setUint32(shbLength + 4, 0xfffffff0, true);
+    expect((await scanCapture([huge])).error).toMatchObject({ code: 'ABSURD_LENGTH', offset: shbLength + 4 });
+    const corrupt = file.slice();
+    const second = new DataView(corrupt.buffer).getUint32(shbLength + 4, true);
+    new DataView(corrupt.buffer).setUint32(shbLength + second - 4, second + 4, true);
+    expect((await scanCapture([corrupt])).error).toMatchObject({ code: 'CORRUPT' });
+    expect((await scanCapture([file])).error).toBeUndefined();
+  });
+
+  it('garbage key log lines are listed by line number; the good lines still decrypt', async () => {
+    const text = `garbage line\nCLIENT_RANDOM nothex 00\n# a comment\n${keyLogText}SERVER_TRAFFIC_SECRET_0 ${'ab'.repeat(32)} 1234\nBOGUS_LABEL ${'ab'.repeat(32)} ${'cd'.repeat(32)}\n`;
+    const log = parseKeyLog(text);
+    expect(log.problems.map((p) => p.line)).toEqual([1, 2, 4 + keyLogText.split('\n').length - 1, 5 + keyLogText.split('\n').length - 1]);
+    expect(log.problems[0].reason).toMatch(/three fields/);
+    expect(log.problems[1].reason).toMatch(/client random/);
+    expect(summary(await decodeOnly(original, text))).toEqual(reference);
+  });
+
+  it('no key: encrypted records shown as such, naming the key log line; a wrong key is reported, not skipped', async () => {
+    const none = await decodeOnly(original, '');
+    const line = keyLogText.split('\n').find((l) => l.startsWith('CLIENT_RANDOM'))!;
+    const [label, random, secret] = line.split(' ');
+    expect(none.session.undecrypted.map((u) => [u.direction, u.needs, u.reason])).toEqual([
+      ['client', `${label} ${random}`, 'no key in the key log'],
+      ['server', `${label} ${random}`, 'no key in the key log'],
+    ]);
+    expect(none.events.some((e) => e.kind === 'note' && e.text.includes(`${label} ${random} would open them`))).toBe(true);
+    expect(none.events.filter((e) => e.kind === 'handshake').map((e) => (e.kind === 'handshake' ? e.name : ''))).toEqual(['ClientHello', 'ServerHello', 'Certificate', 'ServerKeyExchange', 'ServerHelloDone', 'ClientKeyExchange', 'NewSessionTicket']);
+
+    const wrongSecret = secret.slice(0, -2) + (secret.endsWith('00') ? '01' : '00');
+    const wrong = await decodeOnly(original, `${label} ${random} ${wrongSecret}\n`);
+    const errors = wrong.events.filter((e) => e.kind === 'error' && e.code === 'KEY_DOES_NOT_DECRYPT');
+    expect(errors.length).toBe(2);
+    expect(wrong.session.undecrypted.every((u) => u.reason === 'the key did not decrypt')).toBe(true);
+    expect(wrong.events.filter((e) => e.kind === 'app-data')).toEqual([]);
+  });
+
+  it('fuzzed captures (fast-check): never a crash or a hang; errors carry a code', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(original.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 12 }), fc.nat(original.length), async (edits, cut) => {
+        const bytes = original.slice(0, Math.max(cut, 24));
+        for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+        const started = Date.now();
+        const scan = await scanCapture([bytes]);
+        if (scan.error) expect(['WRONG_MAGIC', 'TRUNCATED', 'ABSURD_LENGTH', 'CORRUPT', 'UNSUPPORTED']).toContain(scan.error.code);
+        for (const s of scan.streams) {
+          const d = await decodeStream(s, { keyLog: parseKeyLog(keyLogText) });
+          for (const e of d.events) if (e.kind === 'error') expect(e.code).toMatch(/^[A-Z_]+$/);
+        }
+        expect(Date.now() - started).toBeLessThan(5000);
+      }),
+      fuzzRunOptions(),
+    );
+  });
+});
