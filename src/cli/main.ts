@@ -4,6 +4,7 @@ import { CliError, EXIT, reportCliError, wantsJson } from './errors.ts';
 const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
   connect: { summary: 'connect HOST:PORT — a TLS handshake against a real server, explained', load: () => import('./connect.ts') },
   verify: { summary: 'verify --leaf FILE ... — validate a certificate chain on disk', load: () => import('./verify.ts') },
+  serve: { summary: 'serve [--port N] [--cert F --key F] [--www] ... — our TLS server: each client\'s handshake from the server\'s side', load: () => import('./serve.ts') },
   limbo: { summary: 'limbo < limbo.json > results.json — run the x509-limbo conformance suite', load: () => import('./limbo.ts') },
 };
 
