@@ -22,7 +22,7 @@ ClientHello fingerprints (JA3, JA4).
   --tls1.2 | --tls1.3 serve that version only (same as --versions 1.2 or 1.3)
   --versions LIST     1.3, 1.2 or 1.3,1.2 (default both)
   --groups g,...      groups in preference order: X25519MLKEM768, x25519, secp256r1, secp384r1
-                      (default: all four, hybrid first)
+                      (default: x25519, secp256r1, secp384r1)
   --suites s,...      cipher suites, TLS 1.3 and 1.2 alike (IANA or OpenSSL names)
   --alpn p,...        ALPN protocols the server accepts, in preference order
   --num-tickets N     TLS 1.3 session tickets after each handshake (default 2)
@@ -96,7 +96,10 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const DEFAULT_GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
+// The hybrid goes first once the server engine answers a hybrid share with respondToKeyShare (crypto/key-exchange.ts);
+// until then it is served only when asked for with --groups.
+export const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
+export const ALL_GROUPS = ['X25519MLKEM768', ...DEFAULT_GROUPS];
 
 function usage(message: string): CliError {
   return new CliError('BAD_OPTION_VALUE', message, EXIT.usage, true);
@@ -129,7 +132,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
 
   const groups = list(v.groups) ?? DEFAULT_GROUPS;
   if (groups.length === 0) throw usage('--groups needs at least one group');
-  for (const g of groups) if (!groupByName(g)) throw usage(`unknown group '${g}' (${DEFAULT_GROUPS.join(', ')})`);
+  for (const g of groups) if (!groupByName(g)) throw usage(`unknown group '${g}' (${ALL_GROUPS.join(', ')})`);
   const suites = list(v.suites);
   for (const s of suites ?? []) if (!suiteByName(s) && !suite12ByName(s)) throw usage(`unknown cipher suite '${s}' (IANA names such as TLS_AES_128_GCM_SHA256, or OpenSSL names such as ECDHE-RSA-AES128-GCM-SHA256)`);
   const alpn = list(v.alpn);

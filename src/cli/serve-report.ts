@@ -4,7 +4,7 @@ import { clientHelloFingerprints, explainFingerprints, type ClientHelloFingerpri
 import { decodeHandshake, type ClientHello } from '../tls/messages/handshake.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { fromHex } from '../util/bytes.ts';
-import type { ServeConnection } from './serve-engine.ts';
+import type { ServerConnection } from '../tls/server.ts';
 
 export interface ClientReport {
   client: string;
@@ -18,6 +18,8 @@ export interface ClientReport {
   alpn: string | null;
   serverName: string | null;
   resumed: boolean;
+  /** null when none was asked for; else whether one came and whether it chained to --ca. */
+  clientCertificate: { sent: boolean; verified: boolean; error: { code: string; message: string } | null } | null;
   fingerprints: ClientHelloFingerprints | null;
   messages: { direction: string; type: string; length: number }[];
   alertSent: string | null;
@@ -37,7 +39,7 @@ export function firstClientHello(events: TraceEvent[]): ClientHello | null {
   }
 }
 
-export function clientReport(args: { client: string; n: number; events: TraceEvent[]; connection: ServeConnection | null; failure: unknown; handshakeMs: number | null; connectionMs: number }): ClientReport {
+export function clientReport(args: { client: string; n: number; events: TraceEvent[]; connection: ServerConnection | null; failure: unknown; handshakeMs: number | null; connectionMs: number }): ClientReport {
   const { events, connection } = args;
   const hello = firstClientHello(events);
   const s = connection?.summary;
@@ -60,6 +62,9 @@ export function clientReport(args: { client: string; n: number; events: TraceEve
     alpn: s?.alpn ?? null,
     serverName: s?.sni ?? (hello?.extensions.find((x) => x.code === 0)?.hostName ?? null),
     resumed: s?.resumed ?? false,
+    clientCertificate: s?.clientCertificateRequested
+      ? { sent: (s.clientCertificate?.chain.length ?? 0) > 0, verified: !!s.clientCertificate?.verified, error: s.clientCertificate?.error ?? null }
+      : null,
     fingerprints: hello ? clientHelloFingerprints(hello) : null,
     messages: events.flatMap((e) => (e.kind === 'handshake' ? [{ direction: e.direction, type: e.name, length: e.bytes.length / 2 }] : [])),
     alertSent: alert('server'),

@@ -5,6 +5,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { keyLogText } from '../tls/keylog.ts';
+import { acceptTls, TicketKeys, type ServerCertificate, type ServerConnection, type ServerOptions } from '../tls/server.ts';
+import type { GroupName } from '../tls/suites.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { socketTransport } from '../transport/tcp.ts';
 import { utf8 } from '../util/bytes.ts';
@@ -12,7 +14,6 @@ import { CertificateInputError, readCertificates } from '../x509/pem.ts';
 import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '../x509/private-key.ts';
 import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
-import { loadAcceptTls, type AcceptTls, type ServeCertificate, type ServeConnection, type ServeEngineOptions } from './serve-engine.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
@@ -38,7 +39,7 @@ export async function run(args: string[]): Promise<number> {
 }
 
 interface Loaded {
-  certificates: ServeCertificate[];
+  certificates: ServerCertificate[];
   anchors?: Uint8Array[];
   caNote?: string;
   caFile?: string;
@@ -98,12 +99,13 @@ function checkOutputs(config: ServeConfig): void {
 async function serve(config: ServeConfig): Promise<number> {
   checkOutputs(config);
   const loaded = await loadFiles(config);
-  const acceptTls = await loadAcceptTls();
-  const engineOptions: Omit<ServeEngineOptions, 'recorder'> = {
+  // One ticket key set for the whole server, so a ticket from one connection resumes the next (it rotates).
+  const engineOptions: ServerOptions = {
     certificates: loaded.certificates,
     versions: config.versions,
     suites: config.suites,
-    groups: config.groups,
+    groups: config.groups as GroupName[],
+    ticketKeys: new TicketKeys(),
     alpn: config.alpn,
     clientAuth: config.clientAuth,
     clientTrustAnchors: loaded.anchors,
@@ -152,7 +154,7 @@ async function serve(config: ServeConfig): Promise<number> {
     const n = accepted;
     if (config.naccept && accepted >= config.naccept) server.close();
     sockets.add(socket);
-    const job = serveClient(socket, n, acceptTls, engineOptions, config).then(
+    const job = serveClient(socket, n, engineOptions, config).then(
       (lines) => {
         for (const l of lines) out(l);
       },
@@ -175,22 +177,22 @@ async function serve(config: ServeConfig): Promise<number> {
 }
 
 /** Serve one client to the end and return what to print. Never throws for anything the client does. */
-async function serveClient(socket: net.Socket, n: number, acceptTls: AcceptTls, options: Omit<ServeEngineOptions, 'recorder'>, config: ServeConfig): Promise<string[]> {
+async function serveClient(socket: net.Socket, n: number, options: ServerOptions, config: ServeConfig): Promise<string[]> {
   const client = `${socket.remoteAddress}:${socket.remotePort}`;
   const rec = new TraceRecorder();
   const started = Date.now();
   // Idle: no bytes either way for --timeout. Lifetime: a cap however busy the client keeps it.
   socket.setTimeout(config.timeoutMs, () => socket.destroy());
   const lifetime = setTimeout(() => socket.destroy(), config.timeoutMs * LIFETIME_TIMEOUTS);
-  let connection: ServeConnection | null = null;
+  let connection: ServerConnection | null = null;
   let failure: unknown = null;
   let handshakeMs: number | null = null;
   let request = '';
   try {
     connection = await acceptTls(socketTransport(socket), { ...options, recorder: rec.emit });
     handshakeMs = Date.now() - started;
-    if (config.keyUpdate && connection.summary.version === 'TLS1.3') await connection.keyUpdate(true);
-    if (config.renegotiate && connection.summary.version === 'TLS1.2') await connection.renegotiate();
+    if (config.keyUpdate && connection.summary.version === 'TLSv1.3') await connection.keyUpdate(true);
+    if (config.renegotiate && connection.summary.version === 'TLSv1.2') await connection.renegotiate();
     if (config.mode === 'echo') await echo(connection);
     else request = await readRequest(connection);
     if (config.mode === 'www' && request) {
@@ -217,7 +219,7 @@ async function serveClient(socket: net.Socket, n: number, acceptTls: AcceptTls, 
 }
 
 /** Send back what the client sends until it closes; the idle timeout ends a silent one. */
-async function echo(connection: ServeConnection): Promise<void> {
+async function echo(connection: ServerConnection): Promise<void> {
   for (;;) {
     const data = await connection.read();
     if (data === null) return;
@@ -226,7 +228,7 @@ async function echo(connection: ServeConnection): Promise<void> {
 }
 
 /** The HTTP request head (up to the blank line), or whatever came before the client closed. */
-async function readRequest(connection: ServeConnection): Promise<string> {
+async function readRequest(connection: ServerConnection): Promise<string> {
   let text = '';
   while (!text.includes('\r\n\r\n') && text.length < MAX_REQUEST_BYTES) {
     const data = await connection.read();

@@ -1,0 +1,70 @@
+// Test plumbing: `tls-lens serve` as a real child process (the CLI as a person runs it), with --json so each
+// client's report is one line to read back; stopped with SIGINT (Ctrl-C) by the test.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClientReport } from '../../src/cli/serve-report.ts';
+
+const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
+
+export interface ServeProcess {
+  port: number;
+  caFile: string;
+  /** Temp dir of this server (throwaway PKI, key logs, traces): removed by stop(). */
+  dir: string;
+  reports(): ClientReport[];
+  /** Resolves once `n` clients have been reported (in total since start). */
+  waitForReports(n: number, ms?: number): Promise<ClientReport[]>;
+  output(): string;
+  /** Ctrl-C, then the exit status. */
+  stop(): Promise<number | null>;
+  proc: ChildProcess;
+}
+
+export async function startServe(args: string[] = [], opts: { dir?: string } = {}): Promise<ServeProcess> {
+  const dir = opts.dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-serve-'));
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--json', '--pki-dir', path.join(dir, 'pki'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  proc.stdout!.on('data', (d) => (out += d.toString()));
+  proc.stderr!.on('data', (d) => (err += d.toString()));
+  const lines = () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const listening = await new Promise<{ port: number; caFile: string }>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const l = lines().find((x) => x.event === 'listening');
+      if (l) {
+        clearInterval(timer);
+        resolve(l);
+      }
+    }, 50);
+    exited.then((code) => {
+      clearInterval(timer);
+      reject(new Error(`serve exited (${code}) before listening: ${out}${err}`));
+    });
+  });
+  const reports = () => lines().filter((x) => x.event !== 'listening') as ClientReport[];
+  return {
+    port: listening.port,
+    caFile: listening.caFile,
+    dir,
+    proc,
+    reports,
+    output: () => out + err,
+    async waitForReports(n, ms = 30_000) {
+      const end = Date.now() + ms;
+      while (reports().length < n) {
+        if (Date.now() > end) throw new Error(`waited for ${n} client reports, have ${reports().length}: ${out}${err}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return reports();
+    },
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGINT');
+      const code = await exited;
+      if (!opts.dir) fs.rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
