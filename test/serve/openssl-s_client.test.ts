@@ -26,7 +26,8 @@ async function serve(args: string[] = []): Promise<ServeProcess> {
 /** Run s_client to the end: `input` lines are typed one by one after the handshake, then stdin closes. */
 function sClient(s: ServeProcess, args: string[], input: string[] = []): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${s.port}`, '-servername', 'localhost', '-CAfile', s.caFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // stdbuf: s_client's stdout is a pipe here, block-buffered unless told; the wait below reads it as it comes.
+    const p = spawn('stdbuf', ['-o0', 'openssl', 's_client', '-connect', `127.0.0.1:${s.port}`, '-servername', 'localhost', '-CAfile', s.caFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d.toString()));
     p.stderr.on('data', (d) => (out += d.toString()));
