@@ -1,7 +1,9 @@
 // What serve says about one client: a summary built from the trace (so it is there even when the handshake failed
 // half-way), the ClientHello fingerprints, and the --www page.
 import { clientHelloFingerprints, explainFingerprints, type ClientHelloFingerprints } from '../tls/fingerprint.ts';
-import { decodeHandshake, type ClientHello } from '../tls/messages/handshake.ts';
+import { decodeHandshake, type ClientHello, type ServerHello } from '../tls/messages/handshake.ts';
+import { ExtensionType } from '../tls/messages/constants.ts';
+import { suiteByCode } from '../tls/suites.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { fromHex } from '../util/bytes.ts';
 import type { ServerConnection } from '../tls/server.ts';
@@ -28,15 +30,38 @@ export interface ClientReport {
   timing: { handshakeMs: number | null; connectionMs: number };
 }
 
-/** The client's first ClientHello as the trace recorded it, or null when none arrived whole. */
-export function firstClientHello(events: TraceEvent[]): ClientHello | null {
-  const e = events.find((x) => x.kind === 'handshake' && x.direction === 'client' && x.name === 'ClientHello');
+/** The last handshake message of this name from this side, decoded from the trace, or null. */
+function lastMessage<T>(events: TraceEvent[], direction: 'client' | 'server', name: string, first = false): T | null {
+  const found = events.filter((x) => x.kind === 'handshake' && x.direction === direction && x.name === name);
+  const e = first ? found[0] : found[found.length - 1];
   if (!e || e.kind !== 'handshake') return null;
   try {
-    return decodeHandshake(fromHex(e.bytes)).message as ClientHello;
+    return decodeHandshake(fromHex(e.bytes)).message as T;
   } catch {
     return null;
   }
+}
+
+/** The client's first ClientHello as the trace recorded it, or null when none arrived whole. */
+export function firstClientHello(events: TraceEvent[]): ClientHello | null {
+  return lastMessage<ClientHello>(events, 'client', 'ClientHello', true);
+}
+
+/**
+ * What the trace says was agreed, for a connection the engine did not hand back (the client left right after its
+ * Finished, before the tickets): the handshake is complete once the client's Finished checked out.
+ */
+function agreedFromTrace(events: TraceEvent[]) {
+  const completed = events.some((e) => e.kind === 'finished' && e.direction === 'client' && e.ok);
+  const sh = lastMessage<ServerHello>(events, 'server', 'ServerHello');
+  const selected = sh?.extensions.find((x) => x.code === ExtensionType.supported_versions)?.selectedVersion;
+  return {
+    completed,
+    version: selected === 0x0304 ? 'TLSv1.3' : sh ? 'TLSv1.2' : null,
+    cipherSuite: sh ? (suiteByCode(sh.cipherSuite)?.name ?? null) : null,
+    // TLS 1.3 resumption (PSK) skips the server's Certificate.
+    resumed: completed && !events.some((e) => e.kind === 'handshake' && e.direction === 'server' && e.name === 'Certificate'),
+  };
 }
 
 export function clientReport(args: { client: string; n: number; events: TraceEvent[]; connection: ServerConnection | null; failure: unknown; handshakeMs: number | null; connectionMs: number }): ClientReport {
@@ -51,17 +76,19 @@ export function clientReport(args: { client: string; n: number; events: TraceEve
   const failure = args.failure as { code?: string; message?: string } | null;
   const error = failure ? { code: failure.code ?? 'INTERNAL_ERROR', message: failure.message ?? String(failure) } : errorEvent && errorEvent.kind === 'error' ? { code: errorEvent.code, message: errorEvent.message } : null;
   const keyExchange = events.find((e) => e.kind === 'key-exchange');
+  const agreed = agreedFromTrace(events);
   return {
     client: args.client,
     n: args.n,
-    ok: !!connection && !error,
-    version: s?.version ?? null,
-    cipherSuite: s?.cipherSuite ?? null,
+    // A handshake that completed counts even if the client hung up before our tickets (error says so).
+    ok: connection ? !error : agreed.completed,
+    version: s?.version ?? agreed.version,
+    cipherSuite: s?.cipherSuite ?? agreed.cipherSuite,
     group: s?.group ?? (keyExchange && keyExchange.kind === 'key-exchange' ? keyExchange.group : null),
     helloRetryRequest: s?.helloRetryRequest ?? events.some((e) => e.kind === 'handshake' && e.name === 'HelloRetryRequest'),
     alpn: s?.alpn ?? null,
     serverName: s?.sni ?? (hello?.extensions.find((x) => x.code === 0)?.hostName ?? null),
-    resumed: s?.resumed ?? false,
+    resumed: s?.resumed ?? agreed.resumed,
     clientCertificate: s?.clientCertificateRequested
       ? { sent: (s.clientCertificate?.chain.length ?? 0) > 0, verified: !!s.clientCertificate?.verified, error: s.clientCertificate?.error ?? null }
       : null,
