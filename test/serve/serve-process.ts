@@ -4,9 +4,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ClientReport } from '../../src/cli/serve-report.ts';
 
-const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
+// import.meta.url, not __dirname: Playwright loads this file as an ES module.
+const BIN = fileURLToPath(new URL('../../bin/tls-lens.js', import.meta.url));
 
 export interface ServeProcess {
   port: number;
