@@ -13,40 +13,57 @@ import { Watchdog } from './handshake/watchdog.ts';
 import { DEFAULT_SIGNATURE_SCHEMES } from './messages/constants.ts';
 import { AlertDescription, TlsAlertError } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
+import { DEFAULT_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from './suites12.ts';
+import { SessionCache12 } from './server/session-cache12.ts';
 import { Transcript } from './transcript.ts';
 import { ServerContext, type ResolvedServerOptions, type ServerSummary } from './server/context.ts';
 import { ServerConnection13 } from './server/connection13.ts';
+import { ServerConnection12 } from './server/connection12.ts';
 import type { ServerOptions } from './server/options.ts';
 import { ExpectClientHello, type ServerState } from './server/states13.ts';
 import { TicketKeys } from './server/ticket-keys.ts';
 
 export type { ServerOptions, ServerCertificate, ServerHooks, ServerBreakpoint, ClientCertificateVerdict } from './server/options.ts';
 export type { ServerSummary };
-export { TicketKeys, ServerConnection13 };
+export { TicketKeys, SessionCache12, ServerConnection13, ServerConnection12 };
 
-/** A server connection (TLS 1.3 today; TLS 1.2 will share these methods). */
-export type ServerConnection = ServerConnection13;
+/** A TLS 1.3 or TLS 1.2 server connection: the same methods (keyUpdate and requestClientAuth in 1.3, renegotiate in 1.2). */
+export type ServerConnection = ServerConnection13 | ServerConnection12;
 
 function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
   if (!o.certificates?.length) throw new TlsError('BAD_OPTION', 'a server needs at least one certificate with its key');
   for (const c of o.certificates) if (!c.chain?.length) throw new TlsError('BAD_OPTION', 'a server certificate needs its chain (DER, leaf first)');
-  const suites: Tls13Suite[] = (o.suites ?? [0x1301, 0x1302, 0x1303]).flatMap((s) => {
-    const suite = typeof s === 'number' ? suiteByCode(s) : suiteByName(s);
-    if (!suite) throw new TlsError('BAD_OPTION', `unknown TLS 1.3 cipher suite ${String(s)}`);
-    return [suite];
-  });
+  // One list may name suites of both versions (IANA or OpenSSL names, or codes); each version takes its own.
+  const suites: Tls13Suite[] = [];
+  const suites12: Tls12Suite[] = [];
+  for (const s of o.suites ?? []) {
+    const s13 = typeof s === 'number' ? suiteByCode(s) : suiteByName(s);
+    const s12 = typeof s === 'number' ? suite12ByCode(s) : suite12ByName(s);
+    if (s13) suites.push(s13);
+    else if (s12) suites12.push(s12);
+    else throw new TlsError('BAD_OPTION', `unknown cipher suite ${String(s)}`);
+  }
+  if (!o.suites?.length) {
+    suites.push(...[0x1301, 0x1302, 0x1303].map((c) => suiteByCode(c)!));
+    suites12.push(...DEFAULT_TLS12_SUITES.map((c) => suite12ByCode(c)!));
+  }
+  // Naming suites of one version only turns the other off.
+  const versions = (o.versions ?? ['TLS1.3', 'TLS1.2']).filter((v) => !o.suites?.length || (v === 'TLS1.3' ? suites.length > 0 : suites12.length > 0));
   const groupCodes = (o.groups ?? ['x25519', 'secp256r1', 'secp384r1']).map((g) => {
     const group = GROUPS[g];
     if (!group) throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);
     return group.code;
   });
-  if (suites.length === 0) throw new TlsError('BAD_OPTION', 'no cipher suites to accept');
+  if (versions.length === 0) throw new TlsError('BAD_OPTION', 'no cipher suites to accept for the versions asked for');
   if (groupCodes.length === 0) throw new TlsError('BAD_OPTION', 'no groups to accept');
   const clientVerifier = o.clientVerifier ?? (o.clientTrustAnchors?.length ? createVerifier({ anchors: o.clientTrustAnchors, purpose: 'client' }) : null);
   return {
     ...o,
+    versions,
     suites,
+    suites12,
     groupCodes,
+    sessionCache: o.sessionCache ?? new SessionCache12(),
     signatureSchemes: o.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
     preference: o.preference ?? 'server',
     clientAuth: o.clientAuth ?? 'none',
@@ -93,8 +110,16 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
     ctx.setState('Connected');
     watchdog.stop();
     ctx.summary.handshakeMs = o.clock() - started;
+    if (ctx.established12) return new ServerConnection12(ctx, ctx.established12);
     const connection = new ServerConnection13(ctx, ctx.established13!);
-    await connection.sendTickets(o.numTickets);
+    try {
+      await connection.sendTickets(o.numTickets);
+    } catch (e) {
+      // The handshake is complete; a client that hung up at once (openssl s_client -reconnect does) misses its
+      // tickets, and its next read says so.
+      if (!(e instanceof TlsError && e.code === 'CLOSED')) throw e;
+      emit({ kind: 'note', text: `tickets not delivered: ${e.message}` });
+    }
     return connection;
   } catch (e) {
     watchdog.stop();

@@ -218,9 +218,35 @@ describe('TLS 1.3 server against our client, in memory', () => {
     expect(alerts).toEqual(['server:close_notify', 'client:close_notify']);
   });
 
-  it('refuses a client that offers only TLS 1.2 with protocol_version, in plain words', async () => {
-    const f = await failure({}, { versions: ['TLS1.2'] });
+  it('refuses a client that offers only TLS 1.2 with protocol_version, in plain words, when it accepts only TLS 1.3', async () => {
+    const f = await failure({ versions: ['TLS1.3'] }, { versions: ['TLS1.2'] });
+    expect((f.server as unknown as Error).message).toMatch(/best version is TLS 1\.2; this server accepts TLS 1\.3/);
     expect(f.server?.code).toBe('PROTOCOL_VERSION');
     expect(f.client?.receivedAlert).toBe('protocol_version');
+  });
+
+  it('pauses at its breakpoints: after the ClientHello (abort: user_canceled), on the client certificate (accept an unverified one), after each message', async () => {
+    const stopped = await failure({ breakpoints: { afterClientHello: true }, onBreak: async () => 'abort' });
+    expect(stopped.server?.code).toBe('USER_CANCELED');
+    expect(stopped.client?.receivedAlert).toBe('user_canceled');
+
+    const seen: string[] = [];
+    const clientCertificate = { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 };
+    const p = await pair(
+      {
+        clientAuth: 'require',
+        clientTrustAnchors: [serverCertificates(pki).rsa.chain[0]], // not the client's issuer: unverified
+        breakpoints: { onClientCertificate: true, afterEachMessage: true },
+        onBreak: async (info) => (seen.push(info.breakpoint), 'continue'),
+        hooks: { afterMessage: (name, direction) => void seen.push(`${direction}:${name}`) },
+      },
+      { clientCertificate },
+    );
+    expect(p.server.summary.clientCertificate).toMatchObject({ verified: false, overridden: true });
+    expect(seen).toContain('client-certificate');
+    expect(seen).toContain('client:ClientHello');
+    expect(seen).toContain('server:Finished');
+    expect(seen.filter((x) => x === 'message').length).toBeGreaterThanOrEqual(8);
+    await echoOnce(p, 'accepted at the breakpoint');
   });
 });

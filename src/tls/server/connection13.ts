@@ -1,16 +1,13 @@
 // An established TLS 1.3 connection, server side: application data, tickets, KeyUpdate both ways (RFC 8446 §4.6.3),
 // post-handshake client authentication (§4.6.2), and the two-step shutdown (§6.1).
-import { TlsError, describeFailure, fail } from '../errors.ts';
-import { appDataEvent, writeAppData } from '../handshake/app-data-event.ts';
-import { sendAlert, toEngineError } from '../handshake/failure.ts';
+import { TlsError, fail } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { ExtensionType as X } from '../messages/constants.ts';
-import type { ClientHello } from '../messages/handshake.ts';
-import { AlertDescription, TlsAlertError } from '../record/alerts.ts';
 import { Transcript } from '../transcript.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import type { ServerContext, ServerSummary } from './context.ts';
+import type { ServerContext } from './context.ts';
+import { ServerConnectionBase } from './connection.ts';
 import type { ClientCertificateVerdict } from './options.ts';
 import { checkClientChain, type Established13 } from './states13.ts';
 import { sealTicket13 } from './tickets13.ts';
@@ -25,35 +22,24 @@ interface PendingAuth {
   done: (v: ClientCertificateVerdict) => void;
 }
 
-export class ServerConnection13 {
+export class ServerConnection13 extends ServerConnectionBase {
   readonly version = 'TLSv1.3' as const;
-  readonly summary: ServerSummary;
-  readonly clientHello: ClientHello;
-  private readonly pending: Uint8Array[] = [];
   private clientSecret: Uint8Array;
   private serverSecret: Uint8Array;
-  private closeSent = false;
-  private closeReceived = false;
-  private lock: Promise<unknown> = Promise.resolve();
-  private writesInFlight = new Set<Promise<unknown>>();
-  private keyChange: Promise<void> = Promise.resolve();
-  private keyChangesPending = 0;
   private auth: PendingAuth | null = null;
   private readonly usedContexts = new Set<string>();
 
   constructor(
-    private readonly ctx: ServerContext,
+    ctx: ServerContext,
     private readonly keys: Established13,
   ) {
-    this.summary = ctx.summary;
-    this.clientHello = ctx.clientHello!;
+    super(ctx);
     this.clientSecret = keys.clientApp;
     this.serverSecret = keys.serverApp;
-    ctx.retireWatchdog();
   }
 
-  private get emit() {
-    return this.ctx.emit;
+  protected dataAllowed(): boolean {
+    return !this.auth || this.auth.step === 'certificate';
   }
 
   /** RFC 8446 §4.6.1: `count` NewSessionTickets, each with its own nonce and PSK, sealed with the ticket keys. */
@@ -76,35 +62,6 @@ export class ServerConnection13 {
       await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: [] }, { transcript: false })));
     }
     if (count > 0) this.emit({ kind: 'note', text: `${count} NewSessionTicket${count > 1 ? 's' : ''} sent: sealed resumption state the client can offer as a PSK later` });
-  }
-
-  /** Send application data. */
-  async write(data: Uint8Array): Promise<void> {
-    if (this.keyChangesPending > 0) {
-      data = Uint8Array.from(data);
-      await this.keyChange;
-    }
-    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    const done = writeAppData(this.ctx.channel, data);
-    this.writesInFlight.add(done);
-    try {
-      const written = await done;
-      this.emit(appDataEvent('server', data, { dataHex: written.dataHex, record: written.records[0] }));
-    } finally {
-      this.writesInFlight.delete(done);
-    }
-  }
-
-  /** Next application data from the client; null after its close_notify. */
-  read(): Promise<Uint8Array | null> {
-    return this.serialized(async () => {
-      for (;;) {
-        const chunk = this.pending.shift();
-        if (chunk) return chunk;
-        if (this.closeReceived) return null;
-        if (!(await this.pump())) return null;
-      }
-    });
   }
 
   /** Send KeyUpdate and switch to the next sending keys; `requestPeer` asks the client to update too. */
@@ -144,28 +101,6 @@ export class ServerConnection13 {
     return this.keys.master.exportKeyingMaterial(this.keys.exporter, label, context, length);
   }
 
-  /**
-   * The two-step shutdown (RFC 8446 §6.1, OpenSSL's SSL_shutdown twice): send close_notify, then (unless told not
-   * to wait) read until the client's own close_notify or the end of the stream, bounded in time; then release.
-   */
-  async close(options: { waitForPeerMs?: number } = {}): Promise<void> {
-    if (!this.closeSent) {
-      this.closeSent = true;
-      await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning', 'server');
-    }
-    const wait = options.waitForPeerMs ?? 1000;
-    if (wait > 0 && !this.closeReceived) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const drain = this.serialized(async () => {
-        while (!this.closeReceived) if (!(await this.pump(true))) break;
-      }).catch(() => undefined);
-      await Promise.race([drain, new Promise((r) => (timer = setTimeout(r, wait)))]);
-      clearTimeout(timer);
-    }
-    await this.ctx.channel.close();
-    this.emit({ kind: 'connection', phase: 'closed', detail: this.closeReceived ? 'both sides sent close_notify' : 'close_notify sent' });
-  }
-
   private async updateWriteKeys(requestPeer: boolean): Promise<void> {
     const k = this.keys;
     await this.ctx.send({ type: 'key_update', updateRequested: requestPeer }, { transcript: false });
@@ -174,64 +109,7 @@ export class ServerConnection13 {
     this.emit({ kind: 'note', text: `KeyUpdate sent${requestPeer ? ' (update_requested)' : ''}: the server now sends with the next generation of traffic keys` });
   }
 
-  /** Run `fn` with no application record interleaved (RFC 8446 §5.1). */
-  private exclusiveWrite(fn: () => Promise<void>): Promise<void> {
-    const before = [...this.writesInFlight, this.keyChange];
-    this.keyChangesPending++;
-    const change = Promise.allSettled(before)
-      .then(fn)
-      .finally(() => this.keyChangesPending--);
-    this.keyChange = change.catch(() => undefined);
-    return change;
-  }
-
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Process one record's worth of input. False when the stream is over. */
-  private async pump(quietEof = false): Promise<boolean> {
-    try {
-      const item = await this.ctx.reader.nextAny();
-      if (item === null) {
-        if (quietEof || this.closeSent) return false;
-        throw new TlsError('TRUNCATED', 'the client closed the connection without close_notify: the data may have been cut short');
-      }
-      if ('kind' in item && item.kind === 'app-data') {
-        if (this.auth && this.auth.step !== 'certificate') throw fail.unexpected('application data in the middle of the client\'s post-handshake authentication');
-        if (item.data.length > 0) {
-          this.pending.push(item.data);
-          this.emit(appDataEvent('client', item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
-        }
-        return true;
-      }
-      if ('kind' in item && item.kind === 'close-notify') {
-        this.closeReceived = true;
-        if (!this.closeSent) {
-          this.closeSent = true;
-          await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning', 'server');
-        }
-        return false;
-      }
-      await this.onPostHandshake(item as ReceivedMessage);
-      return true;
-    } catch (e) {
-      const err = toEngineError(e);
-      if (this.closeSent && err instanceof TlsError && err.code === 'CLOSED') return false;
-      if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
-        this.closeSent = true;
-        await sendAlert(this.ctx.channel, this.emit, err.alert, 'fatal', 'server');
-      }
-      const { code, message } = describeFailure(err);
-      this.emit({ kind: 'error', code, message });
-      await this.ctx.channel.close();
-      throw err;
-    }
-  }
-
-  private async onPostHandshake(m: ReceivedMessage): Promise<void> {
+  protected async onPostHandshake(m: ReceivedMessage): Promise<void> {
     const msg = m.message;
     const k = this.keys;
     if (msg.type === 'key_update') {

@@ -5,12 +5,16 @@ import { fail } from '../errors.ts';
 import type { RecordChannel } from '../handshake/channel.ts';
 import type { MessageReader } from '../handshake/message-reader.ts';
 import { encodeHandshake, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
+import { encodeHandshake12, type AnyMessage12 } from '../messages/tls12.ts';
 import type { Tls13Suite } from '../suites.ts';
+import type { Tls12Suite } from '../suites12.ts';
 import type { Transcript } from '../transcript.ts';
 import type { CertificateVerifier } from '../verifier.ts';
 import type { ClientCertificateVerdict, ServerBreakpoint, ServerCertificate, ServerOptions } from './options.ts';
 import type { TicketKeys } from './ticket-keys.ts';
 import type { Established13 } from './states13.ts';
+import type { Established12 } from './states12.ts';
+import type { SessionCache12 } from './session-cache12.ts';
 import { toHex } from '../../util/bytes.ts';
 
 export interface ServerSummary {
@@ -29,8 +33,9 @@ export interface ServerSummary {
   handshakeMs?: number;
 }
 
-export interface ResolvedServerOptions extends Omit<ServerOptions, 'suites' | 'groups' | 'clientVerifier'> {
+export interface ResolvedServerOptions extends Omit<ServerOptions, 'suites' | 'groups' | 'clientVerifier' | 'sessionCache'> {
   suites: Tls13Suite[];
+  suites12: Tls12Suite[];
   groupCodes: number[];
   signatureSchemes: number[];
   preference: 'server' | 'client';
@@ -39,6 +44,7 @@ export interface ResolvedServerOptions extends Omit<ServerOptions, 'suites' | 'g
   numTickets: number;
   ticketKeys: TicketKeys;
   ticketLifetimeSeconds: number;
+  sessionCache: SessionCache12;
   random: (n: number) => Uint8Array;
   clock: () => number;
   emit: Emit;
@@ -64,6 +70,8 @@ export class ServerContext {
   ccsSent = false;
   /** Set by the last TLS 1.3 state: what the established connection needs. */
   established13: Established13 | null = null;
+  /** Set by the last TLS 1.2 state. */
+  established12: Established12 | null = null;
   currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
 
   constructor(
@@ -84,10 +92,11 @@ export class ServerContext {
   }
 
   /** Encode, send and trace one handshake message; add it to the transcript (false: none; or another transcript). */
-  async send(message: HandshakeMessage, opts: { transcript?: boolean | Transcript } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
-    const encoded = encodeHandshake(message);
+  async send(message: HandshakeMessage | AnyMessage12, opts: { transcript?: boolean | Transcript } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
+    // TLS 1.2 layouts once TLS 1.2 is chosen (hellos have the same layout in both).
+    const encoded = this.summary.version === 'TLSv1.2' ? encodeHandshake12(message as AnyMessage12) : encodeHandshake(message as HandshakeMessage);
     const records = await this.channel.write(22, encoded.bytes);
-    const eventIndex = this.emit({ kind: 'handshake', direction: 'server', epoch: this.currentWriteEpoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
+    const eventIndex = this.emit({ kind: 'handshake', direction: 'server', epoch: this.channel.writeEpoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
     if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);
     await this.afterMessage(encoded.name, eventIndex, 'server');
     return { bytes: encoded.bytes, eventIndex };

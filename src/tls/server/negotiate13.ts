@@ -3,6 +3,7 @@
 // client's order of preference. Each refusal is the failure with its alert.
 import { decodeCertificate } from '../../x509/certificate.ts';
 import { matchServerName, parseReferenceIdentity } from '../../x509/hostname.ts';
+import type { GeneralName } from '../../x509/extensions.ts';
 import { fail, tlsFailure } from '../errors.ts';
 import { createSigner, type Signer } from '../handshake/signatures.ts';
 import { ExtensionType as X, schemeName } from '../messages/constants.ts';
@@ -79,14 +80,22 @@ export async function selectCertificate(o: ResolvedServerOptions, ch: ClientHell
   throw fail.handshake(`no certificate of this server can sign with a scheme the client offers (${offered.map(schemeName).join(', ')})`);
 }
 
+const leafNames = new WeakMap<ServerCertificate, GeneralName[]>();
+
 function certificateNames(c: ServerCertificate, sni: string): boolean {
   const ref = parseReferenceIdentity(sni);
   if (!ref) return false;
-  try {
-    return !!matchServerName(decodeCertificate(c.chain[0]).subjectAltNames ?? [], ref);
-  } catch {
-    return false;
+  let names = leafNames.get(c);
+  if (!names) {
+    // Decoded once per configured certificate: every handshake with SNI asks.
+    try {
+      names = decodeCertificate(c.chain[0]).subjectAltNames ?? [];
+    } catch {
+      names = [];
+    }
+    leafNames.set(c, names);
   }
+  return !!matchServerName(names, ref);
 }
 
 const signers = new WeakMap<ServerCertificate, Promise<Signer>>();

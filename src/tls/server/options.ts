@@ -5,6 +5,7 @@ import type { ClientHello } from '../messages/handshake.ts';
 import type { GroupName } from '../suites.ts';
 import type { CertificateVerifier, VerifyOutcome } from '../verifier.ts';
 import type { TicketKeys } from './ticket-keys.ts';
+import type { SessionCache12 } from './session-cache12.ts';
 
 /** One certificate the server can present, with its private key. */
 export interface ServerCertificate {
@@ -43,7 +44,7 @@ export interface ServerOptions {
   certificates: ServerCertificate[];
   /** Versions accepted (default both). */
   versions?: ('TLS1.3' | 'TLS1.2')[];
-  /** Cipher suites by IANA name or code, in the server's order of preference (default all three TLS 1.3 suites). */
+  /** Cipher suites by IANA or OpenSSL name or code, TLS 1.3 and 1.2 mixed, in the server's order of preference (default: all TLS 1.3 suites, and the TLS 1.2 ECDHE AEAD and CBC suites). */
   suites?: (string | number)[];
   /** Groups, in the server's order of preference (default x25519, secp256r1, secp384r1). */
   groups?: GroupName[];
@@ -65,6 +66,8 @@ export interface ServerOptions {
   ticketKeys?: TicketKeys;
   /** Ticket lifetime announced to the client (seconds, default 7200). */
   ticketLifetimeSeconds?: number;
+  /** TLS 1.2 sessions kept for resumption by session id (bounded; share one between connections). */
+  sessionCache?: SessionCache12;
   /** TLS 1.2: accept a renegotiation the client starts (RFC 5746 only; default true) and how many per connection. */
   allowClientRenegotiation?: boolean;
   renegotiationLimit?: number;

@@ -16,6 +16,7 @@ import type { ServerContext } from './context.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
 import { openTicket13, type TicketState13 } from './tickets13.ts';
 import type { ClientCertificateVerdict } from './options.ts';
+import { startTls12 } from './states12.ts';
 
 export interface ServerState {
   readonly name: string;
@@ -58,6 +59,10 @@ export class ExpectClientHello implements ServerState {
 
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const ch = expect(m, 'client_hello', this.name);
+    if (chooseVersion(ctx, ch) === 'TLS1.2') {
+      if (this.retry) throw fail.illegal('the ClientHello after a HelloRetryRequest no longer offers TLS 1.3');
+      return startTls12(ctx, m, (ctx.options.versions ?? []).includes('TLS1.3'));
+    }
     checkClientHello(ctx, ch);
     if (this.retry) checkSecondClientHello(this.retry, ch);
     ctx.clientHello = ch;
@@ -93,17 +98,23 @@ export class ExpectClientHello implements ServerState {
   }
 }
 
-/** RFC 8446 §4.1.2 and §4.2: what every ClientHello must be before anything is chosen from it. */
-function checkClientHello(ctx: ServerContext, ch: ClientHello): void {
+/** RFC 8446 §4.2.1 (supported_versions) or RFC 5246 §E.1 (legacy_version): the best version both accept. */
+function chooseVersion(ctx: ServerContext, ch: ClientHello): 'TLS1.3' | 'TLS1.2' {
   const versions = findExtension(ch.extensions, X.supported_versions)?.versions;
   const accepts = ctx.options.versions ?? ['TLS1.3', 'TLS1.2'];
-  if (!versions?.includes(ProtocolVersion.TLS13)) {
-    const best = versions ? Math.max(...versions.filter((v) => v <= ProtocolVersion.TLS12), 0) : ch.legacyVersion;
-    if (best >= ProtocolVersion.TLS12 && accepts.includes('TLS1.2')) throw fail.version('the client offers TLS 1.2 only, and this server\'s TLS 1.2 side is not built yet');
-    throw fail.version(`the client does not offer TLS 1.3${accepts.includes('TLS1.2') ? ' or TLS 1.2' : ''} (its best is 0x${best.toString(16)})`);
-  }
-  if (!accepts.includes('TLS1.3')) throw fail.version('this server does not accept TLS 1.3 and its TLS 1.2 side is not built yet');
-  if (ch.legacyVersion !== ProtocolVersion.TLS12) throw fail.version(`a TLS 1.3 ClientHello must say legacy_version 0x0303, not 0x${ch.legacyVersion.toString(16)} (RFC 8446 §4.1.2)`);
+  if (versions?.includes(ProtocolVersion.TLS13) && accepts.includes('TLS1.3')) return 'TLS1.3';
+  const offers12 = versions ? versions.includes(ProtocolVersion.TLS12) : ch.legacyVersion >= ProtocolVersion.TLS12;
+  if (offers12 && accepts.includes('TLS1.2')) return 'TLS1.2';
+  const best = versions ? Math.max(...versions.filter((v) => v <= ProtocolVersion.TLS13), 0) : ch.legacyVersion;
+  throw fail.version(`the client's best version is ${versionText(best)}; this server accepts ${accepts.map((v) => v.replace('TLS', 'TLS ')).join(' and ')}`);
+}
+
+function versionText(v: number): string {
+  return ({ 0x0304: 'TLS 1.3', 0x0303: 'TLS 1.2', 0x0302: 'TLS 1.1', 0x0301: 'TLS 1.0', 0x0300: 'SSL 3.0' } as Record<number, string>)[v] ?? `0x${v.toString(16).padStart(4, '0')}`;
+}
+
+/** RFC 8446 §4.1.2 and §4.2: what every TLS 1.3 ClientHello must be before anything is chosen from it. */
+function checkClientHello(ctx: ServerContext, ch: ClientHello): void {  if (ch.legacyVersion !== ProtocolVersion.TLS12) throw fail.version(`a TLS 1.3 ClientHello must say legacy_version 0x0303, not 0x${ch.legacyVersion.toString(16)} (RFC 8446 §4.1.2)`);
   if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) throw fail.illegal('a TLS 1.3 ClientHello must offer exactly the null compression method (RFC 8446 §4.1.2)');
   const pskIndex = ch.extensions.findIndex((e) => e.code === X.pre_shared_key);
   if (pskIndex >= 0 && pskIndex !== ch.extensions.length - 1) throw fail.illegal('pre_shared_key must be the last extension of the ClientHello (RFC 8446 §4.2.11)');
