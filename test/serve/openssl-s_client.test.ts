@@ -2,11 +2,10 @@
 // that we serve, HelloRetryRequest via groups, client certificates requested and required, resumption with
 // -sess_out/-sess_in and -reconnect, KeyUpdate typed as k / K. Each scenario checks s_client's own verdict and
 // serve's JSON report of the same connection.
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { usePki } from '../support/pki.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import { sClient, startServe, type ServeProcess } from './serve-process.ts';
 
 // Real processes on a shared 2-core machine: generous limits (a timeout here is never the thing under test).
 vi.setConfig({ testTimeout: 120_000 });
@@ -21,37 +20,6 @@ async function serve(args: string[] = []): Promise<ServeProcess> {
   const s = await startServe(args);
   servers.push(s);
   return s;
-}
-
-/** Run s_client to the end: `input` lines are typed one by one after the handshake, then stdin closes. */
-function sClient(s: ServeProcess, args: string[], input: string[] = []): Promise<string> {
-  return new Promise((resolve, reject) => {
-    // stdbuf: s_client's stdout is a pipe here, block-buffered unless told; the wait below reads it as it comes.
-    const p = spawn('stdbuf', ['-o0', 'openssl', 's_client', '-connect', `127.0.0.1:${s.port}`, '-servername', 'localhost', '-CAfile', s.caFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    p.stdout.on('data', (d) => (out += d.toString()));
-    p.stderr.on('data', (d) => (out += d.toString()));
-    const timer = setTimeout(() => {
-      p.kill();
-      reject(new Error(`s_client did not finish: ${out}`));
-    }, 30_000);
-    p.on('exit', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-    // Type once the tickets have arrived (or the handshake failed), so closing never races the server's tickets;
-    // then EOF ends s_client.
-    (async () => {
-      const end = Date.now() + 15_000;
-      while (!/Post-Handshake New Session Ticket arrived|alert|errno|error:/i.test(out) && p.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-      for (const line of input) {
-        await new Promise((r) => setTimeout(r, 700));
-        p.stdin.write(line + '\n');
-      }
-      await new Promise((r) => setTimeout(r, 700));
-      p.stdin.end();
-    })();
-  });
 }
 
 describe('openssl s_client against serve, TLS 1.3', () => {

@@ -70,3 +70,38 @@ export async function startServe(args: string[] = [], opts: { dir?: string } = {
     },
   };
 }
+
+/**
+ * Run `openssl s_client` against serve to the end: `input` lines are typed one by one once `ready` shows in its output (by
+ * default: the TLS 1.3 tickets arrived, or a failure), then stdin closes.
+ */
+export function sClient(s: ServeProcess, args: string[], input: string[] = [], ready = /Post-Handshake New Session Ticket arrived|alert|errno|error:/i): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // stdbuf: s_client's stdout is a pipe here, block-buffered unless told; the wait below reads it as it comes.
+    const p = spawn('stdbuf', ['-o0', 'openssl', 's_client', '-connect', `127.0.0.1:${s.port}`, '-servername', 'localhost', '-CAfile', s.caFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d.toString()));
+    p.stderr.on('data', (d) => (out += d.toString()));
+    const timer = setTimeout(() => {
+      p.kill();
+      reject(new Error(`s_client did not finish: ${out}`));
+    }, 30_000);
+    p.on('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+    // Type once the tickets have arrived (or the handshake failed), so closing never races the server's tickets;
+    // then EOF ends s_client.
+    (async () => {
+      const end = Date.now() + 15_000;
+      while (!ready.test(out) && p.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      for (const line of input) {
+        await new Promise((r) => setTimeout(r, 700));
+        p.stdin.write(line + '\n');
+      }
+      await new Promise((r) => setTimeout(r, 700));
+      p.stdin.end();
+    })();
+  });
+}
+
