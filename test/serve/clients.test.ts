@@ -77,7 +77,32 @@ describe("Node's tls client", () => {
   });
 });
 
+describe("Node's tls client, TLS 1.2", () => {
+  it('renegotiates with socket.renegotiate() and keeps exchanging data (--echo)', async () => {
+    const s = await serve(['--echo']);
+    const socket = await nodeClient(s, { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2' });
+    expect(socket.getProtocol()).toBe('TLSv1.2');
+    await new Promise<void>((resolve, reject) => socket.renegotiate({}, (err) => (err ? reject(err) : resolve())));
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString())));
+    socket.write('after renegotiation\n');
+    expect(await echoed).toBe('after renegotiation\n');
+    socket.end();
+    const [r] = await s.waitForReports(1);
+    expect([r.ok, r.version]).toEqual([true, 'TLSv1.2']);
+    expect(r.messages.filter((m) => m.type === 'ClientHello').length).toBe(2);
+  });
+});
+
 describe('gnutls-cli', () => {
+  it('TLS 1.2 with --rehandshake: a second handshake on the same connection', async () => {
+    const s = await serve();
+    const { out } = await run('gnutls-cli', ['--x509cafile', s.caFile, '--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.2', '--rehandshake', '-p', String(s.port), 'localhost']);
+    expect(out).toMatch(/ReHandshake was completed/);
+    const [r] = await s.waitForReports(1);
+    expect([r.ok, r.version]).toEqual([true, 'TLSv1.2']);
+    expect(r.messages.filter((m) => m.type === 'ClientHello').length).toBe(2);
+  });
+
   it('completes a TLS 1.3 handshake and verifies the throwaway chain', async () => {
     const s = await serve();
     const { out } = await run('gnutls-cli', ['--x509cafile', s.caFile, '--priority', 'NORMAL:-VERS-ALL:+VERS-TLS1.3', '-p', String(s.port), 'localhost']);
