@@ -46,30 +46,30 @@ export interface LabPki {
 type LeafName = keyof LabPki['leaves'];
 const FILES = ['root', 'intermediate', 'unknown-root', 'client', 'good', 'good-rsa', 'expired', 'not-yet-valid', 'wrong-host', 'self-signed', 'leaf-unknown-root'] as const;
 
-const EC: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
+export const EC: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const EC_SIGN: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 const RSA: RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
 
-async function keyPair(alg: EcKeyGenParams | RsaHashedKeyGenParams): Promise<CryptoKeyPair> {
+export async function keyPair(alg: EcKeyGenParams | RsaHashedKeyGenParams): Promise<CryptoKeyPair> {
   return (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
 }
 
-async function keyPem(keys: CryptoKeyPair): Promise<string> {
+export async function keyPem(keys: CryptoKeyPair): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
 /** PEM blocks are concatenated into chains: each must end with a newline. */
-function withNewline(pem: string): string {
+export function withNewline(pem: string): string {
   return pem.endsWith('\n') ? pem : `${pem}\n`;
 }
 
-interface Issued {
+export interface Issued {
   cert: x509.X509Certificate;
   keys: CryptoKeyPair;
 }
 
-async function selfSignedCa(name: string, keys: CryptoKeyPair, now: number): Promise<x509.X509Certificate> {
+export async function selfSignedCa(name: string, keys: CryptoKeyPair, now: number): Promise<x509.X509Certificate> {
   return x509.X509CertificateGenerator.createSelfSigned({
     name,
     keys,
@@ -84,7 +84,7 @@ async function selfSignedCa(name: string, keys: CryptoKeyPair, now: number): Pro
   });
 }
 
-interface IssueOptions {
+export interface IssueOptions {
   subject: string;
   issuer: Issued;
   keys: CryptoKeyPair;
@@ -92,10 +92,12 @@ interface IssueOptions {
   notAfter: Date;
   ca?: boolean;
   dnsNames?: string[];
+  /** IP address SANs (e.g. 127.0.0.1 for a server reached by address). */
+  ipAddresses?: string[];
   usage?: 'server' | 'client';
 }
 
-async function issue(o: IssueOptions): Promise<x509.X509Certificate> {
+export async function issue(o: IssueOptions): Promise<x509.X509Certificate> {
   const extensions: x509.Extension[] = [
     await x509.SubjectKeyIdentifierExtension.create(o.keys.publicKey),
     await x509.AuthorityKeyIdentifierExtension.create(o.issuer.keys.publicKey),
@@ -108,7 +110,8 @@ async function issue(o: IssueOptions): Promise<x509.X509Certificate> {
     extensions.push(new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true));
     extensions.push(new x509.ExtendedKeyUsageExtension([o.usage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth]));
   }
-  if (o.dnsNames) extensions.push(new x509.SubjectAlternativeNameExtension(o.dnsNames.map((value) => ({ type: 'dns' as const, value }))));
+  const names = [...(o.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })), ...(o.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value }))];
+  if (names.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(names));
   return x509.X509CertificateGenerator.create({
     subject: o.subject,
     issuer: o.issuer.cert.subject,

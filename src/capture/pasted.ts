@@ -4,7 +4,7 @@ import { TraceRecorder } from '../trace/recorder.ts';
 import type { Side, TraceEvent } from '../trace/types.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { decodeHandshake, decodeHandshake12, type ClientHello, type KeyExchange12 } from './engine.ts';
-import { clientHelloFingerprints, type Fingerprints } from './fingerprint.ts';
+import { clientHelloFingerprints, type ClientHelloFingerprints as Fingerprints } from '../tls/fingerprint.ts';
 import { emptyKeyLog, type KeyLog } from './keylog.ts';
 import { TlsStreamDecoder, looksLikeRecordHeader } from './tls-decoder.ts';
 

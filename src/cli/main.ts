@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args
   compare: { summary: 'compare A.json [B.json] — two saved handshakes side by side', load: () => import('./compare.ts') },
   pcap: { summary: 'pcap FILE [--keylog F] — the TLS sessions in a pcap/pcapng capture, decoded and decrypted', load: () => import('./pcap.ts') },
   decode: { summary: 'decode HEX|- — TLS records or a handshake message pasted as hex, explained', load: () => import('./decode.ts') },
+  serve: { summary: 'serve [--port N] [--cert F --key F] [--www] ... — our TLS server: each client\'s handshake from the server\'s side', load: () => import('./serve.ts') },
   limbo: { summary: 'limbo < limbo.json > results.json — run the x509-limbo conformance suite', load: () => import('./limbo.ts') },
 };
 

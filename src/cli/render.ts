@@ -1,7 +1,7 @@
 // Terminal rendering of a trace: an annotated walk through the handshake, one event at a time, so it can be
 // printed live. Colour only on a TTY. Reads only trace events (and the explanation catalogue).
 import { explain } from '../trace/explain.ts';
-import type { FieldNode, TraceEvent } from '../trace/types.ts';
+import type { FieldNode, KeyExchangeEvent, TraceEvent } from '../trace/types.ts';
 import { fromHex, utf8 } from '../util/bytes.ts';
 
 export interface RenderOptions {
@@ -73,8 +73,17 @@ export function renderEvent(e: TraceEvent, opts: RenderOptions): string[] {
       return [`  ${paint('yellow', 'key')}  ${e.name} = ${short(e.output)} ${paint('dim', `[${e.op}${e.label ? ` "${e.label}"` : ''}]`)}`];
     case 'transcript':
       return opts.verbose ? [paint('dim', `  transcript ${e.hash}(${e.covers.join(' + ')}) = ${short(e.value)}`)] : [];
-    case 'key-exchange':
-      return [`  ${paint('yellow', 'ECDHE')} ${e.group}: shared secret = ${short(e.sharedSecret)}`];
+    case 'key-exchange': {
+      const size = (hex?: string) => (hex ? `${hex.length / 2} bytes` : '—');
+      const parts = e.parts;
+      if (!parts) return [`  ${paint('yellow', 'ECDHE')} ${e.group}: shared secret = ${short(e.sharedSecret)}`];
+      // A hybrid: say how each field splits, so the 64-byte secret and the long shares make sense.
+      const split = (pick: (p: NonNullable<KeyExchangeEvent['parts']>[number]) => number) => parts.map((p) => `${p.part} ${pick(p)}`).join(' || ');
+      return [
+        `  ${paint('yellow', 'hybrid KEM')} ${e.group}: shared secret = ${short(e.sharedSecret)} (${size(e.sharedSecret)} = ${split((p) => p.secretBytes)})`,
+        paint('dim', `    client share ${size(e.clientShare)} = ${split((p) => p.clientShareBytes)}; server share ${size(e.serverShare)} = ${split((p) => p.serverShareBytes)}`),
+      ];
+    }
     case 'signature':
       return [`  ${e.ok ? paint('green', '✓') : paint('red', '✗')} ${e.subject} signature (${e.scheme})${e.detail ? `: ${e.detail}` : ''}`];
     case 'finished':

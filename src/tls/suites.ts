@@ -41,19 +41,25 @@ export function suiteByName(name: string): Tls13Suite | undefined {
   return Object.values(TLS13_SUITES).find((s) => s.name === wanted);
 }
 
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1';
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'X25519MLKEM768';
 
 export interface NamedGroup {
   code: number;
   name: GroupName;
-  /** Key-share length on the wire: raw 32 bytes for X25519, uncompressed point for P-curves. */
+  /** The client's key-share length on the wire: raw 32 bytes for X25519, uncompressed point for P-curves. */
   shareLength: number;
+  /** The server's share length when it differs from the client's (a KEM answers with a ciphertext). */
+  serverShareLength?: number;
+  /** Hybrid post-quantum groups exist only in TLS 1.3 (no TLS 1.2 ECDHE encoding). */
+  tls13Only?: boolean;
 }
 
 export const GROUPS: Readonly<Record<GroupName, NamedGroup>> = {
   x25519: { code: 0x001d, name: 'x25519', shareLength: 32 },
   secp256r1: { code: 0x0017, name: 'secp256r1', shareLength: 65 },
   secp384r1: { code: 0x0018, name: 'secp384r1', shareLength: 97 },
+  // draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 encapsulation key (1184) || X25519 (32); ciphertext (1088) || X25519 back.
+  X25519MLKEM768: { code: 0x11ec, name: 'X25519MLKEM768', shareLength: 1216, serverShareLength: 1120, tls13Only: true },
 };
 
 /** Group names by IANA code. */
@@ -66,9 +72,10 @@ export function groupByCode(code: number): NamedGroup | undefined {
   return name ? GROUPS[name] : undefined;
 }
 
+/** The group with this name, any case ("x25519mlkem768" finds X25519MLKEM768). */
 export function groupByName(name: string): NamedGroup | undefined {
-  const key = name.toLowerCase() as GroupName;
-  return Object.prototype.hasOwnProperty.call(GROUPS, key) ? GROUPS[key] : undefined;
+  const wanted = name.toLowerCase();
+  return Object.values(GROUPS).find((g) => g.name.toLowerCase() === wanted);
 }
 
 /** "TLS_AES_128_GCM_SHA256 (0x1301)", or "unknown (0x....)" for display in field trees. */

@@ -132,6 +132,8 @@ export interface KeyExchangeEvent extends Base {
   clientShare?: Hex;
   serverShare?: Hex;
   sharedSecret: Hex;
+  /** A hybrid group's pieces in wire order: each share and the shared secret are these parts concatenated. */
+  parts?: { part: string; clientShareBytes: number; serverShareBytes: number; secretBytes: number }[];
 }
 
 export interface SignatureCheckEvent extends Base {

@@ -95,6 +95,18 @@ describe('TLS 1.3 server against our client, in memory', () => {
     await echoOnce(p, group);
   });
 
+  it('group X25519MLKEM768: ML-KEM-768 + X25519 shares, and both sides hold the same 64-byte secret', async () => {
+    const p = await pair({ groups: ['X25519MLKEM768'] }, { groups: ['X25519MLKEM768'] });
+    expect(p.server.summary.group).toBe('X25519MLKEM768');
+    const exchanges = [p.clientTrace, p.serverTrace].map((t) => t.events.find((e) => e.kind === 'key-exchange') as { clientShare: string; serverShare: string; sharedSecret: string });
+    // Sizes from draft-ietf-tls-ecdhe-mlkem: client 1184 + 32, server 1088 + 32, secret 32 + 32 bytes.
+    expect(exchanges[0].clientShare.length / 2).toBe(1216);
+    expect(exchanges[0].serverShare.length / 2).toBe(1120);
+    expect(exchanges[0].sharedSecret.length / 2).toBe(64);
+    expect(exchanges[1]).toMatchObject({ clientShare: exchanges[0].clientShare, serverShare: exchanges[0].serverShare, sharedSecret: exchanges[0].sharedSecret });
+    await echoOnce(p, 'hybrid');
+  });
+
   it('sends a HelloRetryRequest with a cookie when the client has no key share for an acceptable group', async () => {
     const p = await pair({ groups: ['secp384r1'] }, { groups: ['x25519', 'secp384r1'], keyShareGroups: ['x25519'] });
     expect(p.server.summary).toMatchObject({ helloRetryRequest: true, group: 'secp384r1' });

@@ -1,7 +1,8 @@
-// Ephemeral (EC)DHE key shares for TLS 1.3: X25519, P-256 and P-384 over WebCrypto.
-// Peer shares are validated before use; a bad one is an illegal_parameter alert (RFC 8446 §4.2.8).
+// Ephemeral key shares for TLS 1.3: X25519, P-256 and P-384 over WebCrypto, and the hybrid X25519MLKEM768
+// (hybrid-kem.ts). Peer shares are validated before use; a bad one is an illegal_parameter alert (RFC 8446 §4.2.8).
 import { tlsFailure } from '../errors.ts';
 import { concat } from '../../util/bytes.ts';
+import { clientHybridShare, MLKEM768_SEED, serverHybridResponse } from './hybrid-kem.ts';
 
 import { GROUPS, type GroupName } from '../suites.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
@@ -24,21 +25,29 @@ interface GroupParams {
   curveOid?: Uint8Array;
 }
 
-const PARAMS: Record<GroupName, GroupParams> = {
+type EcdhGroup = Exclude<GroupName, 'X25519MLKEM768'>;
+
+const PARAMS: Record<EcdhGroup, GroupParams> = {
   x25519: { algorithm: { name: 'X25519' }, bits: 256, scalarLength: 32 },
   // OIDs 1.2.840.10045.3.1.7 and 1.3.132.0.34, DER-encoded with tag and length.
   secp256r1: { algorithm: { name: 'ECDH', namedCurve: 'P-256' }, bits: 256, scalarLength: 32, curveOid: Uint8Array.of(0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07) },
   secp384r1: { algorithm: { name: 'ECDH', namedCurve: 'P-384' }, bits: 384, scalarLength: 48, curveOid: Uint8Array.of(0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22) },
 };
 
-function params(group: GroupName): GroupParams {
+function params(group: EcdhGroup): GroupParams {
   const p = PARAMS[group];
   if (!p) throw new Error(`unsupported key-exchange group ${String(group)}`);
   return p;
 }
 
+/** Bytes of private randomness a share needs: the scalar, or for the hybrid the ML-KEM seed then the X25519 scalar. */
+export function privateKeyLength(group: GroupName): number {
+  return group === 'X25519MLKEM768' ? MLKEM768_SEED + 32 : params(group).scalarLength;
+}
+
 /** A fresh ephemeral key share. */
 export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
+  if (group === 'X25519MLKEM768') return { group, ...clientHybridShare(await generateKeyShare('x25519')) };
   const p = params(group);
   const pair = (await subtle().generateKey(p.algorithm, false, ['deriveBits'])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await subtle().exportKey('raw', pair.publicKey));
@@ -50,6 +59,11 @@ export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
  * replays). X25519: the raw 32-byte scalar; P-curves: the big-endian scalar of the curve's size.
  */
 export async function importKeyShare(group: GroupName, privateKey: Uint8Array): Promise<KeyShare> {
+  if (group === 'X25519MLKEM768') {
+    if (privateKey.length !== MLKEM768_SEED + 32) throw new Error(`${group} private randomness must be ${MLKEM768_SEED + 32} bytes (ML-KEM seed + X25519 scalar), got ${privateKey.length}`);
+    const x25519 = await importKeyShare('x25519', privateKey.subarray(MLKEM768_SEED));
+    return { group, ...clientHybridShare(x25519, privateKey.subarray(0, MLKEM768_SEED)) };
+  }
   const p = params(group);
   if (privateKey.length !== p.scalarLength) throw new Error(`${group} private key must be ${p.scalarLength} bytes, got ${privateKey.length}`);
   const pkcs8 = group === 'x25519' ? x25519Pkcs8(privateKey) : ecPkcs8(p.curveOid!, privateKey);
@@ -62,7 +76,18 @@ export async function importKeyShare(group: GroupName, privateKey: Uint8Array): 
   return makeShare(group, key, publicKey);
 }
 
-function makeShare(group: GroupName, privateKey: CryptoKey, publicKey: Uint8Array): KeyShare {
+/**
+ * The server's side of a TLS 1.3 key exchange: given the client's share for a group, our share for the
+ * ServerHello and the shared secret. For (EC)DHE a fresh key pair; for X25519MLKEM768 an ML-KEM encapsulation to
+ * the client's key plus a fresh X25519 half. `ours` injects a prepared X25519/EC share (replayable runs).
+ */
+export async function respondToKeyShare(group: GroupName, clientShare: Uint8Array, ours?: KeyShare): Promise<{ serverShare: Uint8Array; sharedSecret: Uint8Array }> {
+  if (group === 'X25519MLKEM768') return serverHybridResponse(clientShare, ours ?? (await generateKeyShare('x25519')));
+  const share = ours ?? (await generateKeyShare(group));
+  return { serverShare: share.publicKey, sharedSecret: await share.computeSharedSecret(clientShare) };
+}
+
+function makeShare(group: EcdhGroup, privateKey: CryptoKey, publicKey: Uint8Array): KeyShare {
   const p = params(group);
   return {
     group,
@@ -82,7 +107,7 @@ function makeShare(group: GroupName, privateKey: CryptoKey, publicKey: Uint8Arra
   };
 }
 
-async function importPeerShare(group: GroupName, share: Uint8Array): Promise<CryptoKey> {
+async function importPeerShare(group: EcdhGroup, share: Uint8Array): Promise<CryptoKey> {
   const p = params(group);
   const expected = GROUPS[group].shareLength;
   if (share.length !== expected) throw illegal(`a ${group} key share must be ${expected} bytes, got ${share.length}`);

@@ -1,14 +1,12 @@
 // Our ephemeral key share for a group, used by the TLS 1.3 ClientHello and the TLS 1.2 ClientKeyExchange alike.
-import { generateKeyShare, importKeyShare } from '../crypto/key-exchange.ts';
+import { generateKeyShare, importKeyShare, privateKeyLength } from '../crypto/key-exchange.ts';
 import { GROUP_NAMES } from '../suites.ts';
 import type { HandshakeContext } from './context.ts';
-
-const SCALAR_LENGTH: Record<string, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
 
 /** A key share for a group: from the injected random source when there is one, so runs can be replayed. */
 export async function makeKeyShare(ctx: HandshakeContext, groupCode: number) {
   const name = GROUP_NAMES[groupCode];
-  const share = ctx.options.randomIsInjected ? await importKeyShare(name, ctx.options.random(SCALAR_LENGTH[name])) : await generateKeyShare(name);
+  const share = ctx.options.randomIsInjected ? await importKeyShare(name, ctx.options.random(privateKeyLength(name))) : await generateKeyShare(name);
   ctx.keyShares.set(groupCode, share);
   return share;
 }

@@ -20,7 +20,7 @@ import type { AnyMessage12, Certificate12, CertificateRequest12, Finished12, New
 import type { RecordProtector } from '../record/protector.ts';
 import { Tls12AeadProtector } from '../record/tls12-aead-protector.ts';
 import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
-import { GROUP_NAMES } from '../suites.ts';
+import { GROUP_NAMES, groupByCode } from '../suites.ts';
 import { suite12ByCode } from '../suites12.ts';
 import type { Tls12Context } from './context12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
@@ -187,6 +187,7 @@ class ExpectServerKeyExchange implements State12 {
     const offeredSchemes = findExtension(ctx.clientHello.extensions, X.signature_algorithms)?.schemes ?? [];
     if (!offeredSchemes.includes(ske.scheme)) throw fail.illegal(`the server signed its key exchange with ${schemeName(ske.scheme)}, which the client did not offer`);
     if (ske.kx === 'ECDHE' && !ctx.base.options.groupCodes.includes(ske.group!)) throw fail.illegal(`the server chose ${groupName(ske.group!)}, which the client did not offer`);
+    if (ske.kx === 'ECDHE' && groupByCode(ske.group!)?.tls13Only) throw fail.illegal(`the server chose ${groupName(ske.group!)} for TLS 1.2, but that group exists only in TLS 1.3`);
     // RFC 5246 §7.4.3: the signature covers both randoms and the parameters, binding them to this handshake.
     const content = concat(ctx.clientHello.random, ctx.serverRandom, ske.params);
     const { spki, info } = leafKey(ctx.serverChain[0]);

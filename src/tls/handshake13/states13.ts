@@ -15,6 +15,7 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
+import { hybridLayout } from '../crypto/hybrid-kem.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
@@ -136,7 +137,7 @@ export class ExpectServerHello implements State {
     if (!ours) throw fail.illegal(`the server's key share is for ${groupName(ks.share.group)}, for which the client sent no key share`);
     ctx.summary.group = GROUP_NAMES[ks.share.group];
     const shared = await ours.computeSharedSecret(ks.share.keyExchange);
-    ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared) });
+    ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared), parts: hybridLayout(GROUP_NAMES[ks.share.group]) });
 
     ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
     ctx.handshakeKeys = await early.handshake(shared);

@@ -18,7 +18,7 @@ import { Tls12AeadProtector } from '../record/tls12-aead-protector.ts';
 import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
 import { describePublicKey } from '../../crypto/signature.ts';
 import { certificateSpki } from '../handshake/signatures.ts';
-import { GROUP_NAMES } from '../suites.ts';
+import { GROUP_NAMES, groupByCode } from '../suites.ts';
 import { EMPTY_RENEGOTIATION_INFO_SCSV, suite12ByCode, type Tls12Suite } from '../suites12.ts';
 import { utf8, fromHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
@@ -76,7 +76,8 @@ async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: T
     throw fail.handshake('the client offers none of the TLS 1.2 cipher suites this server accepts');
   }
   const groups = findExtension(ch.extensions, X.supported_groups)?.groups ?? [0x0017];
-  const both = mutual(o.groupCodes, groups, o.preference);
+  // A hybrid group (X25519MLKEM768) is a TLS 1.3 key share, never a TLS 1.2 ECDHE curve.
+  const both = mutual(o.groupCodes.filter((g) => !groupByCode(g)?.tls13Only), groups, o.preference);
   if (both.length === 0) throw fail.handshake('the client supports none of the groups this server accepts for ECDHE');
   const schemes = findExtension(ch.extensions, X.signature_algorithms)?.schemes;
   if (!schemes) throw fail.handshake('the ClientHello has no signature_algorithms: the SHA-1 defaults of RFC 5246 §7.4.1.4.1 are not signed with here');

@@ -3,7 +3,8 @@
 // flight; then ExpectClientCertificate, ExpectClientCertificateVerify, ExpectClientFinished.
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { certificateFailure, fail, tlsFailure } from '../errors.ts';
-import { generateKeyShare } from '../crypto/key-exchange.ts';
+import { respondToKeyShare } from '../crypto/key-exchange.ts';
+import { hybridLayout } from '../crypto/hybrid-kem.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { certificateVerifyContent } from '../handshake/signatures.ts';
@@ -233,16 +234,16 @@ interface Flight {
 /** ServerHello, then under the handshake keys EncryptedExtensions, CertificateRequest?, Certificate, CertificateVerify, Finished. */
 async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerState> {
   const { ch, suite } = f;
-  const ours = await generateKeyShare(GROUP_NAMES[f.group]);
-  const shared = await ours.computeSharedSecret(f.clientShare);
+  // For a hybrid group (X25519MLKEM768) our share is an ML-KEM ciphertext to the client's key plus an X25519 half.
+  const { serverShare, sharedSecret: shared } = await respondToKeyShare(GROUP_NAMES[f.group], f.clientShare);
   ctx.summary.group = GROUP_NAMES[f.group];
   ctx.summary.alpn = f.alpn;
   ctx.summary.resumed = !!f.psk;
-  ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[f.group], clientShare: toHex(f.clientShare), serverShare: toHex(ours.publicKey), sharedSecret: toHex(shared) });
+  ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[f.group], clientShare: toHex(f.clientShare), serverShare: toHex(serverShare), sharedSecret: toHex(shared), parts: hybridLayout(GROUP_NAMES[f.group]) });
 
   const extensions: Extension[] = [
     { code: X.supported_versions, selectedVersion: ProtocolVersion.TLS13 },
-    { code: X.key_share, share: { group: f.group, keyExchange: ours.publicKey } },
+    { code: X.key_share, share: { group: f.group, keyExchange: serverShare } },
   ];
   if (f.psk) extensions.push({ code: X.pre_shared_key, selectedIdentity: f.psk.identity });
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: ProtocolVersion.TLS12, random: ctx.options.random(32), sessionIdEcho: ch.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions });

@@ -1,0 +1,239 @@
+// `tls-lens serve`: our own TLS server on a local port. For each client: the walk from the server's side (or one
+// JSON line), its ClientHello fingerprints, and with --www a page describing that handshake. One client's bad
+// behaviour ends that client only: each has a handshake deadline, an idle timeout and a lifetime cap.
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { keyLogText } from '../tls/keylog.ts';
+import { acceptTls, TicketKeys, type ServerCertificate, type ServerConnection, type ServerOptions } from '../tls/server.ts';
+import type { GroupName } from '../tls/suites.ts';
+import { TraceRecorder } from '../trace/recorder.ts';
+import { socketTransport } from '../transport/tcp.ts';
+import { utf8 } from '../util/bytes.ts';
+import { CertificateInputError, readCertificates } from '../x509/pem.ts';
+import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '../x509/private-key.ts';
+import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
+import { renderEvent, styler } from './render.ts';
+import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
+import { ensureThrowawayPki } from './serve-pki.ts';
+import { clientReport, reportLines, wwwPage } from './serve-report.ts';
+
+/** An HTTP request head larger than this is cut off (--www reads no body). */
+const MAX_REQUEST_BYTES = 16 * 1024;
+/** No client keeps a connection longer than this many --timeout periods. */
+const LIFETIME_TIMEOUTS = 10;
+
+export async function run(args: string[]): Promise<number> {
+  const json = wantsJson(args);
+  let config: ServeConfig;
+  try {
+    config = parseServeArgs(args);
+    if (config.help) {
+      process.stdout.write(SERVE_HELP);
+      return EXIT.ok;
+    }
+    return await serve(config);
+  } catch (e) {
+    return reportCliError('tls-lens serve', e, json, SERVE_HELP);
+  }
+}
+
+interface Loaded {
+  certificates: ServerCertificate[];
+  anchors?: Uint8Array[];
+  caNote?: string;
+  caFile?: string;
+}
+
+async function loadFiles(config: ServeConfig): Promise<Loaded> {
+  const out: Loaded = { certificates: [] };
+  let pairs = config.certificates;
+  if (pairs.length === 0) {
+    const pki = await ensureThrowawayPki(config.pkiDir);
+    pairs = [{ cert: pki.chainFile, key: pki.keyFile }];
+    out.caFile = pki.caFile;
+    out.caNote = `${pki.generated ? 'made a throwaway CA' : 'using the throwaway CA'}: clients trust ${pki.caFile} (e.g. curl --cacert ${pki.caFile})`;
+  }
+  for (const { cert, key } of pairs) {
+    const chain = certificates(cert, '--cert');
+    if (chain.length === 0) throw new CliError('BAD_CERTIFICATE_INPUT', `--cert file "${cert}" holds no certificate`);
+    const keyFile = key ?? cert;
+    let loaded;
+    try {
+      loaded = readPrivateKeyPem(readInputFile(keyFile, '--key').toString('utf8'));
+      await checkKeyMatchesCertificate(loaded, chain[0]);
+    } catch (e) {
+      if (e instanceof PrivateKeyError) throw new CliError('BAD_KEY_INPUT', `${key ? `--key file "${key}"` : `--cert file "${cert}" (no --key given)`}: ${e.message}`);
+      throw e;
+    }
+    out.certificates.push({ chain, key: loaded.pkcs8 });
+  }
+  if (config.ca) out.anchors = certificates(config.ca, '--ca');
+  return out;
+}
+
+function certificates(file: string, option: string): Uint8Array[] {
+  const bytes = readInputFile(file, option);
+  try {
+    return readCertificates(new Uint8Array(bytes));
+  } catch (e) {
+    if (e instanceof CertificateInputError) throw new CliError('BAD_CERTIFICATE_INPUT', `${option} file "${file}": ${e.message} (at byte ${e.offset})`);
+    throw e;
+  }
+}
+
+function checkOutputs(config: ServeConfig): void {
+  try {
+    if (config.keylog) fs.closeSync(fs.openSync(config.keylog, 'a'));
+  } catch (e) {
+    throw new CliError('UNWRITABLE_FILE', `cannot write --keylog file "${config.keylog}": ${fileReason(e)}`);
+  }
+  try {
+    if (config.traceDir) fs.mkdirSync(config.traceDir, { recursive: true });
+    if (config.traceDir) fs.accessSync(config.traceDir, fs.constants.W_OK);
+  } catch (e) {
+    throw new CliError('UNWRITABLE_FILE', `cannot write into --trace directory "${config.traceDir}": ${fileReason(e)}`);
+  }
+}
+
+async function serve(config: ServeConfig): Promise<number> {
+  checkOutputs(config);
+  const loaded = await loadFiles(config);
+  // One ticket key set for the whole server, so a ticket from one connection resumes the next (it rotates).
+  const engineOptions: ServerOptions = {
+    certificates: loaded.certificates,
+    versions: config.versions,
+    suites: config.suites,
+    groups: config.groups as GroupName[],
+    ticketKeys: new TicketKeys(),
+    alpn: config.alpn,
+    clientAuth: config.clientAuth,
+    clientTrustAnchors: loaded.anchors,
+    numTickets: config.numTickets,
+    timeoutMs: config.timeoutMs,
+  };
+  const out = (line: string): void => {
+    process.stdout.write(line + '\n');
+  };
+  const sockets = new Set<net.Socket>();
+  const active = new Set<Promise<void>>();
+  let accepted = 0;
+
+  const server = net.createServer({ noDelay: true });
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new CliError('INTERNAL_ERROR', `cannot listen on ${config.host}:${config.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`, EXIT.failed)));
+    server.listen(config.port, config.host, () => resolve());
+  });
+  await listening;
+  const port = (server.address() as net.AddressInfo).port;
+  const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
+  if (config.json) out(JSON.stringify({ event: 'listening', host: config.host, port, url, caFile: loaded.caFile ?? null }));
+  else {
+    out(`tls-lens serve: listening on ${url} (${config.versions.map((v) => v.replace('TLS', 'TLS ')).join(', ')}; groups ${config.groups.join(', ')})`);
+    if (loaded.caNote) out(`tls-lens serve: ${loaded.caNote}`);
+  }
+
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) => {
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      server.close();
+      // Ctrl-C: finished clients are already reported; the ones mid-handshake are cut off.
+      for (const s of sockets) s.destroy();
+      Promise.allSettled([...active]).then(() => resolve());
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    server.on('close', () => Promise.allSettled([...active]).then(() => resolve()));
+  });
+
+  server.on('connection', (socket) => {
+    if (stopping) return socket.destroy();
+    accepted += 1;
+    const n = accepted;
+    if (config.naccept && accepted >= config.naccept) server.close();
+    sockets.add(socket);
+    const job = serveClient(socket, n, engineOptions, config).then(
+      (lines) => {
+        for (const l of lines) out(l);
+      },
+      (e) => {
+        out(config.json ? JSON.stringify({ n, ok: false, error: { code: 'INTERNAL_ERROR', message: (e as Error).message } }) : `client #${n}: internal error: ${(e as Error).message}`);
+      },
+    );
+    const tracked = job.finally(() => {
+      sockets.delete(socket);
+      active.delete(tracked);
+    });
+    active.add(tracked);
+  });
+
+  await stopped;
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  if (!config.json) out(`tls-lens serve: stopped after ${accepted} client${accepted === 1 ? '' : 's'}`);
+  return EXIT.ok;
+}
+
+/** Serve one client to the end and return what to print. Never throws for anything the client does. */
+async function serveClient(socket: net.Socket, n: number, options: ServerOptions, config: ServeConfig): Promise<string[]> {
+  const client = `${socket.remoteAddress}:${socket.remotePort}`;
+  const rec = new TraceRecorder();
+  const started = Date.now();
+  // Idle: no bytes either way for --timeout. Lifetime: a cap however busy the client keeps it.
+  socket.setTimeout(config.timeoutMs, () => socket.destroy());
+  const lifetime = setTimeout(() => socket.destroy(), config.timeoutMs * LIFETIME_TIMEOUTS);
+  let connection: ServerConnection | null = null;
+  let failure: unknown = null;
+  let handshakeMs: number | null = null;
+  let request = '';
+  try {
+    connection = await acceptTls(socketTransport(socket), { ...options, recorder: rec.emit });
+    handshakeMs = Date.now() - started;
+    if (config.keyUpdate && connection.summary.version === 'TLSv1.3') await connection.keyUpdate(true);
+    if (config.renegotiate && connection.summary.version === 'TLSv1.2') await connection.renegotiate();
+    if (config.mode === 'echo') await echo(connection);
+    else request = await readRequest(connection);
+    if (config.mode === 'www' && request) {
+      const page = utf8.encode(wwwPage(clientReport({ client, n, events: rec.events, connection, failure: null, handshakeMs, connectionMs: Date.now() - started }), request));
+      const head = `HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${page.length}\r\nConnection: close\r\n\r\n`;
+      await connection.write(utf8.encode(head));
+      await connection.write(page);
+    }
+    await connection.close();
+  } catch (e) {
+    // Ended by the client, a timeout or a TLS failure (the engine has sent its alert): reported, never rethrown.
+    if (!connection || !socket.destroyed) failure = e;
+  } finally {
+    clearTimeout(lifetime);
+    socket.destroy();
+  }
+  const report = clientReport({ client, n, events: rec.events, connection: handshakeMs !== null ? connection : null, failure: handshakeMs === null ? failure : null, handshakeMs, connectionMs: Date.now() - started });
+  if (config.keylog) fs.appendFileSync(config.keylog, keyLogText(rec.events));
+  if (config.traceDir) fs.writeFileSync(path.join(config.traceDir, `${n}-${client.replace(/[^\w.-]+/g, '_')}.json`), JSON.stringify(rec.toFile(client), null, 1));
+  if (config.json) return [JSON.stringify(report)];
+  const paint = styler(config.color);
+  const walk = rec.events.flatMap((e) => renderEvent(e, { color: config.color, verbose: false }));
+  return [paint('bold', `── client #${n} ${client} (arrows: → client to server, ← server to client)`), ...walk, ...reportLines(report)];
+}
+
+/** Send back what the client sends until it closes; the idle timeout ends a silent one. */
+async function echo(connection: ServerConnection): Promise<void> {
+  for (;;) {
+    const data = await connection.read();
+    if (data === null) return;
+    await connection.write(data);
+  }
+}
+
+/** The HTTP request head (up to the blank line), or whatever came before the client closed. */
+async function readRequest(connection: ServerConnection): Promise<string> {
+  let text = '';
+  while (!text.includes('\r\n\r\n') && text.length < MAX_REQUEST_BYTES) {
+    const data = await connection.read();
+    if (data === null) break;
+    text += utf8.decode(data);
+  }
+  return text.slice(0, MAX_REQUEST_BYTES);
+}
