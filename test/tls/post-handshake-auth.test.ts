@@ -94,7 +94,7 @@ describe('post-handshake authentication against openssl s_server', () => {
       },
     });
     await postHandshakeRound(s, conn);
-    expect(seen).toEqual([expect.objectContaining({ breakpoint: 'client-cert-request', phase: 'post-handshake' })]);
+    expect(seen).toEqual([expect.objectContaining({ breakpoint: 'clientCertRequest', phase: 'post-handshake' })]);
     const request = events.find((e): e is HandshakeEvent => e.kind === 'handshake' && e.name === 'CertificateRequest')!;
     expect(clientMessages(events, events.indexOf(request))).toEqual(['Certificate@application', 'Finished@application']);
     const context = decodeHandshake(fromHex(request.bytes)).message as { context: Uint8Array };

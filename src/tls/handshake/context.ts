@@ -18,7 +18,7 @@ export interface CertificateSummary {
   /** The chain as the server sent it (DER, leaf first). */
   chain: Uint8Array[];
   verified: boolean;
-  /** Continued despite a failure (insecure, or a decision at the server-auth breakpoint). */
+  /** Continued despite a failure (insecure, or a decision at the serverAuth breakpoint). */
   overridden: boolean;
   error: { code: string; message: string } | null;
   outcome?: VerifyOutcome;
@@ -124,10 +124,10 @@ export class HandshakeContext {
 
   currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
 
-  /** The 'message' breakpoint, after each handshake message sent or received. */
+  /** The afterEachMessage breakpoint, after each handshake message sent or received. */
   async afterMessage(name: string, eventIndex: number): Promise<void> {
     if (!this.options.breakpoints?.afterEachMessage) return;
-    const decision = await this.pause('message', `after ${name} (event ${eventIndex})`);
+    const decision = await this.pause('afterEachMessage', `after ${name} (event ${eventIndex})`);
     if (decision === 'abort') throw fail.canceled(`stopped by the user after ${name}`);
   }
 

@@ -3,12 +3,11 @@
 //                -> [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished
 //                <- [NewSessionTicket], ChangeCipherSpec, Finished
 //   abbreviated: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -> ChangeCipherSpec, Finished
-import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
-import type { ClientCertificate } from '../handshake/options.ts';
-import { certificateSpki, createSigner } from '../handshake/signatures.ts';
+import { chooseClientCertificate, signHandshake, type ChosenCertificate } from '../handshake/client-certificate.ts';
+import { leafKey, verifyPeerSignature } from '../handshake/peer-signature.ts';
 import { makeKeyShare } from '../handshake/key-share.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
@@ -159,7 +158,7 @@ class ExpectCertificate12 implements State12 {
     ctx.base.summary.certificate.chain = cert.chain;
     await verifyChain(ctx.base, cert.chain);
     const suite = ctx.requireSuite();
-    const { info } = leafKey(cert.chain[0]);
+    const { info } = leafKey(cert.chain[0], 'server');
     const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
     if (info.type !== wanted) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`);
     if (suite.kx === 'RSA') {
@@ -167,17 +166,6 @@ class ExpectCertificate12 implements State12 {
       return new ExpectCertificateRequestOrDone();
     }
     return new ExpectServerKeyExchange();
-  }
-}
-
-/** The leaf's public key and what kind it is; either failing to parse is the server's bad_certificate. */
-function leafKey(der: Uint8Array): { spki: Uint8Array; info: ReturnType<typeof describePublicKey> } {
-  try {
-    const spki = certificateSpki(der);
-    // The DER walk finds the SubjectPublicKeyInfo's bytes; its contents can still be malformed.
-    return { spki, info: describePublicKey(spki) };
-  } catch (e) {
-    throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
   }
 }
 
@@ -190,18 +178,16 @@ class ExpectServerKeyExchange implements State12 {
     if (ske.kx === 'ECDHE' && !ctx.base.options.groupCodes.includes(ske.group!)) throw fail.illegal(`the server chose ${groupName(ske.group!)}, which the client did not offer`);
     // RFC 5246 §7.4.3: the signature covers both randoms and the parameters, binding them to this handshake.
     const content = concat(ctx.clientHello.random, ctx.serverRandom, ske.params);
-    const { spki, info } = leafKey(ctx.serverChain[0]);
-    const algorithm = scheme12Algorithm(ske.scheme, info);
-    if (typeof algorithm === 'string') throw fail.illegal(algorithm);
-    let ok = false;
-    let detail: string | undefined;
-    try {
-      ok = await verifySignature(spki, algorithm, content, ske.signature);
-    } catch (e) {
-      detail = (e as Error).message;
-    }
-    ctx.emit({ kind: 'signature', subject: 'ServerKeyExchange', scheme: schemeName(ske.scheme), signedContent: toHex(content), signature: toHex(ske.signature), ok, detail: detail ?? (ok ? 'client_random || server_random || params, signed with the certificate key' : 'the signature does not match the certificate\'s public key') });
-    if (!ok) throw tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
+    await verifyPeerSignature(ctx, {
+      subject: 'ServerKeyExchange',
+      scheme: ske.scheme,
+      algorithmFor: scheme12Algorithm,
+      key: leafKey(ctx.serverChain[0], 'server'),
+      content,
+      signature: ske.signature,
+      okDetail: 'client_random || server_random || params, signed with the certificate key',
+      failure: (reason) => tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+    });
     ctx.base.summary.signatureScheme = schemeName(ske.scheme);
     ctx.ske = ske;
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
@@ -240,28 +226,12 @@ class ExpectServerHelloDone implements State12 {
 async function sendClientFlight(ctx: Tls12Context): Promise<void> {
   const base = ctx.base;
   const suite = ctx.requireSuite();
-  let signer = null;
-  let scheme = 0;
+  let chosen: ChosenCertificate | null = null;
   const cr = ctx.certificateRequest;
   if (cr) {
-    let cert: ClientCertificate | undefined = base.options.clientCertificate;
-    if (base.options.breakpoints?.clientCertRequest) {
-      const decision = await base.pause('client-cert-request', cert ? 'a client certificate is configured' : 'no client certificate configured');
-      if (decision === 'abort') throw fail.canceled('the user stopped the handshake at the client certificate request');
-      if (decision === 'decline') cert = undefined;
-      else if (typeof decision === 'object') cert = decision.clientCertificate;
-    }
-    if (cert) {
-      signer = await createSigner(cert.chain[0], cert.privateKey);
-      scheme = signer.schemes.find((s) => cr.schemes.includes(s)) ?? 0;
-      if (!scheme) {
-        ctx.emit({ kind: 'note', text: 'the client certificate\'s key cannot make any signature the server accepts: sending an empty Certificate instead' });
-        signer = null;
-      }
-    }
-    const chain = signer && cert ? cert.chain : [];
-    await ctx.send({ type: 'certificate12', chain });
-    base.summary.clientCertificateSent = chain.length > 0;
+    chosen = await chooseClientCertificate(base, cr.schemes, 'handshake');
+    await ctx.send({ type: 'certificate12', chain: chosen?.chain ?? [] });
+    base.summary.clientCertificateSent = !!chosen;
   }
 
   const exchange = await keyExchange(ctx);
@@ -271,12 +241,10 @@ async function sendClientFlight(ctx: Tls12Context): Promise<void> {
     ? await schedule.extendedMasterSecret(exchange.preMaster, await ctx.transcript.hash())
     : await schedule.masterSecret(exchange.preMaster, ctx.clientHello.random, ctx.serverRandom);
 
-  if (signer) {
+  if (chosen) {
     // RFC 5246 §7.4.8: the signature covers every handshake message so far, in full (not a hash).
-    const content = ctx.transcript.bytes();
-    const signature = await signer.sign(scheme, content);
-    ctx.emit({ kind: 'signature', subject: 'client CertificateVerify', scheme: schemeName(scheme), signedContent: toHex(content), signature: toHex(signature), ok: true, detail: 'signed by this client over all handshake messages so far' });
-    await ctx.send({ type: 'certificate_verify12', scheme, signature });
+    const signature = await signHandshake(ctx, chosen, ctx.transcript.bytes(), 'client CertificateVerify', 'signed by this client over all handshake messages so far');
+    await ctx.send({ type: 'certificate_verify12', scheme: chosen.scheme, signature });
   }
   await deriveKeys(ctx);
   await sendFinished(ctx);
@@ -299,7 +267,7 @@ async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
     ctx.base.summary.group = `ffdhe${ske.dhP!.length * 8}`;
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.dhYs!), sharedSecret: toHex(result.preMaster) });
   } else {
-    result = await rsaExchange(leafKey(ctx.serverChain[0]).spki, random);
+    result = await rsaExchange(leafKey(ctx.serverChain[0], 'server').spki, random);
     ctx.base.summary.group = null;
     ctx.emit({ kind: 'key-exchange', group: 'RSA key transport (no forward secrecy)', clientShare: toHex(result.clientPublic), sharedSecret: toHex(result.preMaster) });
     ctx.emit({ kind: 'note', text: 'static RSA: the client chose the pre-master secret and encrypted it to the server\'s certificate key (RSAES-PKCS1-v1_5). Whoever gets that key later can decrypt this recorded connection: no forward secrecy' });

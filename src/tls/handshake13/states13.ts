@@ -1,7 +1,6 @@
 // The TLS 1.3 client handshake as one small state per expected message (RFC 8446 §2, §4), in the manner of
 // rustls' ExpectEncryptedExtensions/ExpectCertificate/... : each state checks its message, does its step,
 // and names the next state.
-import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
 
@@ -16,7 +15,8 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
+import { certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
+import { leafKey, verifyPeerSignature } from '../handshake/peer-signature.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
@@ -208,27 +208,16 @@ class ExpectCertificateVerify implements State {
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
     const cv = expect(m, 'certificate_verify', this.name);
     if (!ctx.options.signatureSchemes.includes(cv.scheme)) throw fail.illegal(`the server signed with ${schemeName(cv.scheme)}, which the client did not offer`);
-    const transcriptHash = await ctx.transcript.hash();
-    const content = certificateVerifyContent('server', transcriptHash);
-    let spki: Uint8Array;
-    let keyInfo: ReturnType<typeof describePublicKey>;
-    try {
-      spki = certificateSpki(this.leaf);
-      keyInfo = describePublicKey(spki);
-    } catch (e) {
-      throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
-    }
-    const algorithm = schemeAlgorithm(cv.scheme, keyInfo);
-    if (typeof algorithm === 'string') throw fail.illegal(algorithm);
-    let ok = false;
-    let detail: string | undefined;
-    try {
-      ok = await verifySignature(spki, algorithm, content, cv.signature);
-    } catch (e) {
-      detail = (e as Error).message;
-    }
-    ctx.emit({ kind: 'signature', subject: 'CertificateVerify', scheme: schemeName(cv.scheme), signedContent: toHex(content), signature: toHex(cv.signature), ok, ...(detail ? { detail } : ok ? {} : { detail: 'the signature does not match the certificate\'s public key' }) });
-    if (!ok) throw fail.badCertificateVerify(`the server's CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
+    const content = certificateVerifyContent('server', await ctx.transcript.hash());
+    await verifyPeerSignature(ctx, {
+      subject: 'CertificateVerify',
+      scheme: cv.scheme,
+      algorithmFor: schemeAlgorithm,
+      key: leafKey(this.leaf, 'server'),
+      content,
+      signature: cv.signature,
+      failure: (reason) => fail.badCertificateVerify(`the server's CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+    });
     ctx.summary.signatureScheme = schemeName(cv.scheme);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
 

@@ -1,0 +1,59 @@
+// The peer's signature over the handshake, checked the same way by both versions and both sides: the leaf's key,
+// the scheme the version allows with it, the check itself, and the 'signature' event that shows it.
+import { describePublicKey, verifySignature, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
+import type { Side } from '../../trace/types.ts';
+import { toHex } from '../../util/bytes.ts';
+import { fail, tlsFailure, type TlsAlertError, type TlsError } from '../errors.ts';
+import { schemeName } from '../messages/constants.ts';
+import type { HandshakeContext } from './context.ts';
+import { certificateSpki } from './signatures.ts';
+
+export interface LeafKey {
+  spki: Uint8Array;
+  info: PublicKeyInfo;
+}
+
+/** The leaf's public key and what kind it is; either failing to parse is the peer's bad_certificate. */
+export function leafKey(der: Uint8Array, peer: Side): LeafKey {
+  try {
+    const spki = certificateSpki(der);
+    // The DER walk finds the SubjectPublicKeyInfo's bytes; its contents can still be malformed.
+    return { spki, info: describePublicKey(spki) };
+  } catch (e) {
+    throw tlsFailure('BAD_CERTIFICATE', `the ${peer}'s certificate or its public key cannot be parsed: ${(e as Error).message}`);
+  }
+}
+
+export interface PeerSignature {
+  /** Trace subject: 'CertificateVerify', 'ServerKeyExchange', ... */
+  subject: string;
+  scheme: number;
+  /** The version's rule for which check a scheme means with this key; a string is why it cannot be used. */
+  algorithmFor: (scheme: number, key: PublicKeyInfo) => SignatureAlgorithm | string;
+  key: LeafKey;
+  content: Uint8Array;
+  signature: Uint8Array;
+  /** Detail shown when the signature verifies (none by default). */
+  okDetail?: string;
+  /** The error when it does not verify (the reason from the crypto layer, if any, is passed in). */
+  failure: (reason: string | undefined) => TlsError | TlsAlertError;
+}
+
+/**
+ * Verify the peer's signature and emit its 'signature' event (ok or not); throws `failure` when it does not verify,
+ * illegal_parameter when the scheme does not fit the key.
+ */
+export async function verifyPeerSignature(ctx: Pick<HandshakeContext, 'emit'>, s: PeerSignature): Promise<void> {
+  const algorithm = s.algorithmFor(s.scheme, s.key.info);
+  if (typeof algorithm === 'string') throw fail.illegal(algorithm);
+  let ok = false;
+  let reason: string | undefined;
+  try {
+    ok = await verifySignature(s.key.spki, algorithm, s.content, s.signature);
+  } catch (e) {
+    reason = (e as Error).message;
+  }
+  const detail = reason ?? (ok ? s.okDetail : 'the signature does not match the certificate\'s public key');
+  ctx.emit({ kind: 'signature', subject: s.subject, scheme: schemeName(s.scheme), signedContent: toHex(s.content), signature: toHex(s.signature), ok, ...(detail ? { detail } : {}) });
+  if (!ok) throw s.failure(reason);
+}
