@@ -5,7 +5,7 @@ import { TlsError, fail } from '../errors.ts';
 import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { TlsSession } from '../handshake/options.ts';
-import type { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import type { MasterStage13 } from '../key-schedule/key-schedule13.ts';
 import { ExtensionType as X } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { NewSessionTicket } from '../messages/handshake.ts';
@@ -21,7 +21,7 @@ export class Tls13Connection {
   private readonly core: ConnectionCore;
   private clientSecret: Uint8Array;
   private serverSecret: Uint8Array;
-  private readonly schedule: KeySchedule13;
+  private readonly schedule: MasterStage13;
   private readonly suite: Tls13Suite;
   private writesInFlight = new Set<Promise<unknown>>();
   private keyChange: Promise<void> = Promise.resolve();
@@ -37,7 +37,7 @@ export class Tls13Connection {
     this.handshakeMs = handshakeMs;
     this.clientSecret = ctx.secrets!.clientApp;
     this.serverSecret = ctx.secrets!.serverApp;
-    this.schedule = ctx.schedule!;
+    this.schedule = ctx.masterKeys!;
     this.suite = ctx.requireSuite();
     this.postHandshakeAuth = new PostHandshakeAuth(ctx);
     this.core = new ConnectionCore(ctx, 'server', { onMessage: (m) => this.onPostHandshake(m) });

@@ -2,7 +2,7 @@
 // rustls' ExpectEncryptedExtensions/ExpectCertificate/... : each state checks its message, does its step,
 // and names the next state.
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import { EarlyStage13 } from '../key-schedule/key-schedule13.ts';
 
 import { fail, tlsFailure } from '../errors.ts';
 import {
@@ -119,16 +119,16 @@ export class ExpectServerHello implements State {
 
     // Resumption: did the server take our PSK?
     const psk = findExtension(sh.extensions, X.pre_shared_key);
+    let early: EarlyStage13;
     if (psk) {
       if (!ctx.pskOffered || !ctx.pskSchedule) throw fail.unsupportedExtension('the server accepted a PSK the client did not offer');
       if (psk.selectedIdentity !== 0) throw fail.illegal(`the server selected PSK identity ${psk.selectedIdentity}; the client offered only identity 0`);
       if (ctx.pskSchedule.hash !== suite.hash) throw fail.illegal('the server selected a cipher suite whose hash does not match the PSK');
-      ctx.schedule = ctx.pskSchedule;
+      early = ctx.pskSchedule;
       ctx.summary.resumed = true;
       ctx.emit({ kind: 'note', text: 'the server accepted the session ticket: this is a resumed handshake (psk_dhe_ke), no certificate this time' });
     } else {
-      ctx.schedule = new KeySchedule13(suite.hash, ctx.emit);
-      await ctx.schedule.deriveEarlySecret();
+      early = await EarlyStage13.withoutPsk(suite.hash, ctx.emit);
     }
 
     const ks = findExtension(sh.extensions, X.key_share);
@@ -140,12 +140,12 @@ export class ExpectServerHello implements State {
     ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared) });
 
     ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
-    await ctx.schedule.deriveHandshakeSecret(shared);
-    const secrets = await ctx.schedule.handshakeTrafficSecrets(await ctx.transcript.hash());
+    ctx.handshakeKeys = await early.handshake(shared);
+    const secrets = await ctx.handshakeKeys.trafficSecrets(await ctx.transcript.hash());
     ctx.clientHandshakeSecret = secrets.client;
     ctx.serverHandshakeSecret = secrets.server;
     ctx.reader.assertAtMessageBoundary('after ServerHello');
-    await ctx.channel.setReadKeys(suite, await ctx.schedule.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
+    await ctx.channel.setReadKeys(suite, await ctx.handshakeKeys.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
   }
 }
 
@@ -233,8 +233,8 @@ class ExpectFinished implements State {
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
     const fin = expect(m, 'finished', this.name);
     const suite = ctx.requireSuite();
-    const schedule = ctx.schedule!;
-    const expected = await schedule.finishedVerifyData(ctx.serverHandshakeSecret!, await ctx.transcript.hash(), 'server');
+    const handshakeKeys = ctx.handshakeKeys!;
+    const expected = await handshakeKeys.finishedVerifyData(ctx.serverHandshakeSecret!, await ctx.transcript.hash(), 'server');
     const ok = equalBytes(expected, fin.verifyData);
     ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
     if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or keys');
@@ -243,7 +243,8 @@ class ExpectFinished implements State {
 
     // Application secrets cover the transcript up to the server's Finished.
     const afterServerFinished = await ctx.transcript.hash();
-    await schedule.deriveMasterSecret();
+    const schedule = await handshakeKeys.master();
+    ctx.masterKeys = schedule;
     const app = await schedule.applicationTrafficSecrets(afterServerFinished);
     const exporter = await schedule.exporterMasterSecret(afterServerFinished);
     ctx.reader.assertAtMessageBoundary('after the server Finished');
@@ -267,7 +268,7 @@ async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
 async function sendClientFlight(ctx: HandshakeContext): Promise<void> {
   const suite = ctx.requireSuite();
-  const schedule = ctx.schedule!;
+  const schedule = ctx.handshakeKeys!;
   await sendCcsOnce(ctx);
   await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(ctx.clientHandshakeSecret!, suite.keyLength, 'client_handshake'), 'handshake');
   ctx.currentWriteEpoch = 'handshake';
