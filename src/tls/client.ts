@@ -4,7 +4,7 @@
 import type { Emit } from '../trace/recorder.ts';
 import type { Transport } from '../transport/types.ts';
 import { randomBytes } from './crypto/webcrypto.ts';
-import { TlsError, describeFailure } from './errors.ts';
+import { TlsError, describeFailure, fail } from './errors.ts';
 import { recordChannel, whenConnected } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';
 import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from './handshake/context.ts';
@@ -14,7 +14,7 @@ import type { TlsClientOptions, TlsSession } from './handshake/options.ts';
 import { Watchdog } from './handshake/watchdog.ts';
 import { sendClientHello } from './handshake13/client-hello13.ts';
 import { Tls13Connection } from './handshake13/connection13.ts';
-import { ExpectServerHello, type State } from './handshake13/states13.ts';
+import { Established13, ExpectServerHello, type State } from './handshake13/states13.ts';
 import { DEFAULT_SIGNATURE_SCHEMES } from './messages/constants.ts';
 import { AlertDescription, TlsAlertError } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
@@ -70,6 +70,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   const o = resolveOptions(options);
   const plan = planVersions(options);
   let tls12: Tls12Context | null = null;
+  let tls13: Established13 | null = null;
   const started = o.clock();
   const channel = recordChannel(whenConnected(transport), emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
   const reader = new MessageReader(channel, emit, new HandshakeDecoder());
@@ -91,8 +92,8 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     const parts12 = plan.tls12 ? tls12HelloParts(o, plan.tls12, null) : undefined;
     await sendClientHello(ctx, parts12);
     channel.setLegacyRecordVersion(0x0303);
-    let state: State | null = new ExpectServerHello(false);
-    while (state) {
+    let state: State | Established13 = new ExpectServerHello(false);
+    while (!(state instanceof Established13)) {
       ctx.setState(state.name);
       const m: ReceivedMessage = await reader.nextHandshake();
       await ctx.afterMessage(m.name, m.eventIndex);
@@ -103,6 +104,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
       }
       state = await state.handle(ctx, m);
     }
+    tls13 = state;
   };
   try {
     const handshake = run();
@@ -112,7 +114,8 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     ctx.setState('Connected');
     watchdog.stop();
     if (tls12) return new Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
-    return new Tls13Connection(ctx, o.clock() - started);
+    if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');
+    return new Tls13Connection(ctx, tls13, o.clock() - started);
   } catch (e) {
     watchdog.stop();
     let err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);

@@ -3,8 +3,8 @@
 import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
 import type { KeyShare } from '../crypto/key-exchange.ts';
-import type { HandshakeStage13, MasterStage13, PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
-import { encodeHandshake, type CertificateRequest, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
+import type { PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
+import { encodeHandshake, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { Transcript } from '../transcript.ts';
 import type { VerifyOutcome } from '../verifier.ts';
@@ -56,9 +56,6 @@ export interface ResolvedOptions extends Omit<TlsClientOptions, 'suites'> {
 
 export class HandshakeContext {
   suite: Tls13Suite | null = null;
-  /** The key schedule's handshake stage (after ServerHello), then its master stage (after the server Finished). */
-  handshakeKeys: HandshakeStage13 | null = null;
-  masterKeys: MasterStage13 | null = null;
   /** Our key shares by group code. */
   keyShares = new Map<number, KeyShare>();
   clientHello!: ClientHello;
@@ -68,12 +65,7 @@ export class HandshakeContext {
   /** The key schedule started from the PSK (its hash fixed by the session's suite). */
   pskSchedule: PskEarlyStage13 | null = null;
   hrr = false;
-  certificateRequest: CertificateRequest | null = null;
-  serverHandshakeSecret?: Uint8Array;
-  clientHandshakeSecret?: Uint8Array;
   ccsSent = false;
-  /** Set when the handshake completes. */
-  secrets?: { clientApp: Uint8Array; serverApp: Uint8Array; resumption: Uint8Array; exporter: Uint8Array };
   summary: HandshakeSummary;
   stateName = 'start';
 
@@ -101,7 +93,7 @@ export class HandshakeContext {
   }
 
   requireSuite(): Tls13Suite {
-    if (!this.suite || !this.handshakeKeys) throw fail.internal('no cipher suite negotiated yet');
+    if (!this.suite) throw fail.internal('no cipher suite negotiated yet');
     return this.suite;
   }
 

@@ -1,12 +1,14 @@
 // The peer's signature over the handshake, checked the same way by both versions and both sides: the leaf's key,
 // the scheme the version allows with it, the check itself, and the 'signature' event that shows it.
 import { describePublicKey, verifySignature, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
+import type { Emit } from '../../trace/recorder.ts';
 import type { Side } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure, type TlsAlertError, type TlsError } from '../errors.ts';
 import { schemeName } from '../messages/constants.ts';
 import type { HandshakeContext } from './context.ts';
-import { certificateSpki } from './signatures.ts';
+import { HandshakeSignatureValid } from './proofs.ts';
+import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from './signatures.ts';
 
 export interface LeafKey {
   spki: Uint8Array;
@@ -41,9 +43,9 @@ export interface PeerSignature {
 
 /**
  * Verify the peer's signature and emit its 'signature' event (ok or not); throws `failure` when it does not verify,
- * illegal_parameter when the scheme does not fit the key.
+ * illegal_parameter when the scheme does not fit the key. Returns the proof the later states ask for.
  */
-export async function verifyPeerSignature(ctx: Pick<HandshakeContext, 'emit'>, s: PeerSignature): Promise<void> {
+export async function verifyPeerSignature(ctx: Pick<HandshakeContext, 'emit'>, s: PeerSignature): Promise<HandshakeSignatureValid> {
   const algorithm = s.algorithmFor(s.scheme, s.key.info);
   if (typeof algorithm === 'string') throw fail.illegal(algorithm);
   let ok = false;
@@ -56,4 +58,33 @@ export async function verifyPeerSignature(ctx: Pick<HandshakeContext, 'emit'>, s
   const detail = reason ?? (ok ? s.okDetail : 'the signature does not match the certificate\'s public key');
   ctx.emit({ kind: 'signature', subject: s.subject, scheme: schemeName(s.scheme), signedContent: toHex(s.content), signature: toHex(s.signature), ok, ...(detail ? { detail } : {}) });
   if (!ok) throw s.failure(reason);
+  return HandshakeSignatureValid.assertion();
+}
+
+export interface PeerCertificateVerify {
+  /** Who signed: the server (checked by a client) or the client (checked by a server). */
+  signer: Side;
+  leaf: Uint8Array;
+  scheme: number;
+  signature: Uint8Array;
+  /** The schemes we offered (signature_algorithms): anything else is illegal_parameter. */
+  offered: readonly number[];
+  transcriptHash: Uint8Array;
+  /** The trace's name for what was signed (default "CertificateVerify"). */
+  subject?: string;
+}
+
+/** A TLS 1.3 CertificateVerify from either side (RFC 8446 §4.4.3): offered scheme, fitting key, valid signature. */
+export async function checkPeerCertificateVerify(emit: Emit, cv: PeerCertificateVerify): Promise<HandshakeSignatureValid> {
+  const who = `the ${cv.signer}`;
+  if (!cv.offered.includes(cv.scheme)) throw fail.illegal(`${who} signed with ${schemeName(cv.scheme)}, which was not offered`);
+  return verifyPeerSignature({ emit }, {
+    subject: cv.subject ?? 'CertificateVerify',
+    scheme: cv.scheme,
+    algorithmFor: schemeAlgorithm,
+    key: leafKey(cv.leaf, cv.signer),
+    content: certificateVerifyContent(cv.signer, cv.transcriptHash),
+    signature: cv.signature,
+    failure: (reason) => fail.badCertificateVerify(`${who}'s CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+  });
 }

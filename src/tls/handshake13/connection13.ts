@@ -11,6 +11,7 @@ import { findExtension } from '../messages/extensions.ts';
 import type { NewSessionTicket } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import { PostHandshakeAuth } from './post-handshake-auth.ts';
+import type { ApplicationSecrets13, Established13 } from './states13.ts';
 
 export class Tls13Connection {
   readonly summary: HandshakeSummary;
@@ -29,17 +30,22 @@ export class Tls13Connection {
   private keyChangesPending = 0;
   private readonly postHandshakeAuth: PostHandshakeAuth;
 
+  private readonly secrets: ApplicationSecrets13;
+
+  /** Made only from an Established13: the server's signature (or PSK) and Finished were verified. */
   constructor(
     private readonly ctx: HandshakeContext,
+    established: Established13,
     handshakeMs: number,
   ) {
     this.summary = ctx.summary;
     this.handshakeMs = handshakeMs;
-    this.clientSecret = ctx.secrets!.clientApp;
-    this.serverSecret = ctx.secrets!.serverApp;
-    this.schedule = ctx.masterKeys!;
-    this.suite = ctx.requireSuite();
-    this.postHandshakeAuth = new PostHandshakeAuth(ctx);
+    this.secrets = established.secrets;
+    this.clientSecret = established.secrets.client;
+    this.serverSecret = established.secrets.server;
+    this.schedule = established.keys;
+    this.suite = established.suite;
+    this.postHandshakeAuth = new PostHandshakeAuth(ctx, established.keys);
     this.core = new ConnectionCore(ctx, 'server', { onMessage: (m) => this.onPostHandshake(m) });
     // The handshake's watchdog is done: a breakpoint after the handshake must not restart it.
     ctx.retireWatchdog();
@@ -128,7 +134,7 @@ export class Tls13Connection {
 
   /** RFC 8446 §7.5 keying material exporter (channel binding, EAP-TLS, ...), from exporter_master_secret. */
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
-    return this.schedule.exportKeyingMaterial(this.ctx.secrets!.exporter, label, context, length);
+    return this.schedule.exportKeyingMaterial(this.secrets.exporter, label, context, length);
   }
 
   /** Send close_notify and release the transport. */
@@ -156,7 +162,7 @@ export class Tls13Connection {
   }
 
   private async onTicket(t: NewSessionTicket): Promise<void> {
-    const psk = await this.schedule.resumptionPsk(this.ctx.secrets!.resumption, t.nonce);
+    const psk = await this.schedule.resumptionPsk(this.secrets.resumption, t.nonce);
     const early = findExtension(t.extensions, X.early_data);
     const session: TlsSession = {
       serverName: this.ctx.options.serverName,
