@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectTls, type BreakInfo, type TlsClientOptions } from '../../src/tls/client.ts';
-import { digest } from '../../src/tls/crypto/hash.ts';
+import { digest } from '../../src/crypto/hash.ts';
 import { ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { decodeHandshake, encodeHandshake } from '../../src/tls/messages/handshake.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';

@@ -2,8 +2,9 @@
 // what was offered, and what has been learnt so far.
 import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
-import type { KeyShare } from '../crypto/key-exchange.ts';
+import type { KeyShare } from '../../crypto/key-exchange.ts';
 import type { PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
+import { ContentType } from '../record/content-types.ts';
 import { encodeHandshake, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { Transcript } from '../transcript.ts';
@@ -108,7 +109,7 @@ export class HandshakeContext {
    */
   async send(message: HandshakeMessage, opts: { transcript?: boolean | Transcript } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
     const encoded = encodeHandshake(message);
-    const records = await this.channel.write(22, encoded.bytes);
+    const records = await this.channel.write(ContentType.handshake, encoded.bytes);
     const epoch = this.currentWriteEpoch;
     const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
     if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);

@@ -22,6 +22,16 @@ export class ResumptionKeyProven {
   }
 }
 
+/** Static RSA key transport (TLS 1.2): the peer's Finished could only be made by decrypting our premaster secret
+ * with the certificate's key, so a verified Finished proves the key. */
+export class KeyTransportProven {
+  readonly #proof = 'key-transport';
+  private constructor() {}
+  static assertion(): KeyTransportProven {
+    return new KeyTransportProven();
+  }
+}
+
 /** The peer's Finished matched what we computed over the same transcript. */
 export class FinishedMessageVerified {
   readonly #proof = 'finished';
@@ -34,6 +44,6 @@ export class FinishedMessageVerified {
 
 /** What a connection needs before it may carry application data. */
 export interface HandshakeProofs {
-  peerAuthenticated: HandshakeSignatureValid | ResumptionKeyProven;
+  peerAuthenticated: HandshakeSignatureValid | ResumptionKeyProven | KeyTransportProven;
   finished: FinishedMessageVerified;
 }

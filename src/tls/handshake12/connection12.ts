@@ -8,21 +8,32 @@ import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { TlsSession } from '../handshake/options.ts';
 import { sendAlert } from '../handshake/failure.ts';
+import { ProtocolVersion } from '../messages/constants.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Transcript } from '../transcript.ts';
 import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
 import { Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
 import type { Tls12Session } from './session12.ts';
-import { ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
+import { Completed12, ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
+import type { HandshakeProofs } from '../handshake/proofs.ts';
+import type { MasterStage12 } from '../key-schedule/key-schedule12.ts';
 
-async function runStates(ctx: Tls12Context, first: State12 | null): Promise<void> {
-  let state = first;
-  while (state) {
+/** A finished TLS 1.2 handshake: its context and the proofs the connection is made from. */
+export interface Handshake12 {
+  ctx: Tls12Context;
+  proofs: HandshakeProofs;
+  master: MasterStage12;
+}
+
+async function runStates(ctx: Tls12Context, first: State12): Promise<Handshake12> {
+  let state: State12 | Completed12 = first;
+  while (!(state instanceof Completed12)) {
     ctx.base.setState(state.name);
     const m = await ctx.next();
     state = await state.handle(ctx, m);
   }
+  return { ctx, proofs: state.proofs, master: state.master };
 }
 
 async function sendClientHello12(ctx: Tls12Context, renegotiation: { clientVerifyData: Uint8Array } | null): Promise<void> {
@@ -38,17 +49,16 @@ function freshReneg(): RenegotiationState {
 }
 
 /** A TLS 1.2-only handshake from its own ClientHello. */
-export async function handshakeTls12Only(base: HandshakeContext, config: Tls12Config): Promise<Tls12Context> {
+export async function handshakeTls12Only(base: HandshakeContext, config: Tls12Config): Promise<Handshake12> {
   const ctx = new Tls12Context(base, config, freshReneg(), null);
-  base.channel.setLegacyRecordVersion(0x0301);
+  base.channel.setLegacyRecordVersion(ProtocolVersion.TLS10);
   await sendClientHello12(ctx, null);
-  base.channel.setLegacyRecordVersion(0x0303);
-  await runStates(ctx, new ExpectServerHello12());
-  return ctx;
+  base.channel.setLegacyRecordVersion(ProtocolVersion.TLS12);
+  return runStates(ctx, new ExpectServerHello12());
 }
 
 /** The TLS 1.3 ClientHello (which also offered 1.2) got a TLS 1.2 ServerHello: continue as TLS 1.2. */
-export async function continueAsTls12(base: HandshakeContext, config: Tls12Config, parts: Tls12HelloParts, transcript: Transcript, sh: ReceivedMessage): Promise<Tls12Context> {
+export async function continueAsTls12(base: HandshakeContext, config: Tls12Config, parts: Tls12HelloParts, transcript: Transcript, sh: ReceivedMessage): Promise<Handshake12> {
   const ctx = new Tls12Context(base, config, freshReneg(), null, transcript);
   ctx.clientHello = base.clientHello;
   ctx.offered = base.offered;
@@ -56,11 +66,10 @@ export async function continueAsTls12(base: HandshakeContext, config: Tls12Confi
   ctx.offeredBy = parts.offeredBy;
   base.reader.ccsAllowed = false;
   ctx.emit({ kind: 'note', text: 'the server chose TLS 1.2 (no supported_versions in its ServerHello, no downgrade sentinel): continuing with the TLS 1.2 handshake' });
-  await runStates(ctx, await processServerHello(ctx, sh.message as ServerHello, sh));
-  return ctx;
+  return runStates(ctx, await processServerHello(ctx, sh.message as ServerHello, sh));
 }
 
-function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
+function sessionOf({ ctx, master }: Handshake12): Tls12Session | undefined {
   const suite = ctx.requireSuite();
   const ticket = ctx.newTicket?.ticket ?? (ctx.resumed && ctx.offeredBy === 'ticket' ? ctx.offeredSession?.ticket : undefined);
   const sessionId = ctx.resumed && ctx.offeredBy === 'id' ? ctx.offeredSession!.sessionId : ctx.serverSessionId;
@@ -69,7 +78,7 @@ function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
     version: 'TLS1.2',
     serverName: ctx.base.options.serverName,
     cipherSuite: suite.code,
-    masterSecret: ctx.master!.secret,
+    masterSecret: master.secret,
     sessionId,
     ticket,
     lifetimeSeconds: ctx.newTicket?.lifetime ?? 0,
@@ -108,9 +117,11 @@ export class Tls12Connection {
   constructor(
     private readonly base: HandshakeContext,
     private readonly config: Tls12Config,
-    ctx: Tls12Context,
+    /** Made only from a completed handshake: the server authenticated and its Finished verified. */
+    handshake: Handshake12,
     handshakeMs: number,
   ) {
+    const ctx = handshake.ctx;
     this.summary = base.summary;
     this.handshakeMs = handshakeMs;
     this.reneg = ctx.reneg;
@@ -123,13 +134,14 @@ export class Tls12Connection {
     // The first handshake's watchdog is done: a breakpoint during a renegotiation must not restart it
     // (renegotiations have their own limit, withTimeout).
     base.retireWatchdog();
-    this.finishHandshake(ctx);
+    this.finishHandshake(handshake);
   }
 
-  private finishHandshake(ctx: Tls12Context): void {
+  private finishHandshake(handshake: Handshake12): void {
+    const { ctx } = handshake;
     ctx.details.renegotiations = this.reneg.handshakes - 1;
     this.summary.tls12 = ctx.details;
-    const s = sessionOf(ctx);
+    const s = sessionOf(handshake);
     if (s) this.sessions.push(s);
   }
 
@@ -247,13 +259,13 @@ export class Tls12Connection {
     const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => this.core.deliver(d));
     ctx.source = () => this.nextForHandshake();
     await sendClientHello12(ctx, { clientVerifyData: this.reneg.clientVerifyData });
-    await runStates(ctx, new ExpectServerHello12());
+    const done = await runStates(ctx, new ExpectServerHello12());
     this.reneg.handshakes++;
     this.base.setState('Connected');
     const durationMs = this.base.options.clock() - started;
     this.emit({ kind: 'renegotiation', phase: 'finished', number: n, by, cipherSuite: ctx.requireSuite().name, durationMs });
     this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${durationMs} ms: ${ctx.requireSuite().name}, new keys in both directions` });
-    this.finishHandshake(ctx);
+    this.finishHandshake(done);
   }
 
   /** A renegotiation gets the handshake's time limit (options.timeoutMs), so a silent server cannot hang it. */

@@ -101,7 +101,7 @@ export class ExpectServerHello implements State {
     if (!sv) {
       // A TLS 1.2-or-older answer: first, was it forced on us?
       checkDowngradeSentinel(sh.random);
-      throw fail.version(`the server answered with ${sh.legacyVersion === 0x0303 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
+      throw fail.version(`the server answered with ${sh.legacyVersion === ProtocolVersion.TLS12 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
     }
     if (sv.selectedVersion !== ProtocolVersion.TLS13) throw fail.illegal(`the server selected version 0x${(sv.selectedVersion ?? 0).toString(16)}, which the client did not offer`);
     if (sh.legacyVersion !== ProtocolVersion.TLS12) throw fail.illegal(`legacy_version must be 0x0303, got 0x${sh.legacyVersion.toString(16)}`);

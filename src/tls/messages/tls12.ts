@@ -27,7 +27,7 @@ export const HT12 = {
 
 const NAMES12: Record<number, string> = { 0: 'HelloRequest', 12: 'ServerKeyExchange', 14: 'ServerHelloDone', 16: 'ClientKeyExchange' };
 
-export function handshakeName12(type: number): string {
+function handshakeName12(type: number): string {
   return NAMES12[type] ?? handshakeName(type);
 }
 
