@@ -3,8 +3,8 @@
 // tickets and close. Used unchanged by the CLI (Node) and the browser Worker.
 import type { Emit } from '../trace/recorder.ts';
 import type { Transport } from '../transport/types.ts';
-import { randomBytes } from './crypto/webcrypto.ts';
-import { TlsError, describeFailure } from './errors.ts';
+import { randomBytes } from '../crypto/webcrypto.ts';
+import { TlsError, describeFailure, fail } from './errors.ts';
 import { recordChannel, whenConnected } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';
 import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from './handshake/context.ts';
@@ -14,13 +14,12 @@ import type { TlsClientOptions, TlsSession } from './handshake/options.ts';
 import { Watchdog } from './handshake/watchdog.ts';
 import { sendClientHello } from './handshake13/client-hello13.ts';
 import { Tls13Connection } from './handshake13/connection13.ts';
-import { ExpectServerHello, type State } from './handshake13/states13.ts';
-import { DEFAULT_SIGNATURE_SCHEMES } from './messages/constants.ts';
+import { Established13, ExpectServerHello, type State } from './handshake13/states13.ts';
+import { DEFAULT_SIGNATURE_SCHEMES, ProtocolVersion } from './messages/constants.ts';
 import { AlertDescription, TlsAlertError } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { Transcript } from './transcript.ts';
-import { continueAsTls12, handshakeTls12Only, isTls12SuiteRef, planVersions, selectsTls12, Tls12Connection, tls12HelloParts } from './handshake12/index.ts';
-import type { Tls12Context } from './handshake12/context12.ts';
+import { continueAsTls12, handshakeTls12Only, isTls12SuiteRef, planVersions, selectsTls12, Tls12Connection, tls12HelloParts, type Handshake12 } from './handshake12/index.ts';
 
 export type { TlsClientOptions, TlsSession, HandshakeSummary };
 export { Tls12Connection, Tls13Connection };
@@ -69,7 +68,8 @@ function resolveOptions(o: TlsClientOptions): ResolvedOptions {
 export async function connectTls(transport: Transport | Promise<Transport>, options: TlsClientOptions, emit: Emit): Promise<TlsConnection> {
   const o = resolveOptions(options);
   const plan = planVersions(options);
-  let tls12: Tls12Context | null = null;
+  let tls12: Handshake12 | null = null;
+  let tls13: Established13 | null = null;
   const started = o.clock();
   const channel = recordChannel(whenConnected(transport), emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
   const reader = new MessageReader(channel, emit, new HandshakeDecoder());
@@ -86,13 +86,13 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
       return;
     }
     // The first ClientHello goes out with record version 0x0301 for old middleboxes (RFC 8446 §5.1).
-    channel.setLegacyRecordVersion(0x0301);
+    channel.setLegacyRecordVersion(ProtocolVersion.TLS10);
     ctx.setState('SendClientHello');
     const parts12 = plan.tls12 ? tls12HelloParts(o, plan.tls12, null) : undefined;
     await sendClientHello(ctx, parts12);
-    channel.setLegacyRecordVersion(0x0303);
-    let state: State | null = new ExpectServerHello(false);
-    while (state) {
+    channel.setLegacyRecordVersion(ProtocolVersion.TLS12);
+    let state: State | Established13 = new ExpectServerHello(false);
+    while (!(state instanceof Established13)) {
       ctx.setState(state.name);
       const m: ReceivedMessage = await reader.nextHandshake();
       await ctx.afterMessage(m.name, m.eventIndex);
@@ -103,6 +103,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
       }
       state = await state.handle(ctx, m);
     }
+    tls13 = state;
   };
   try {
     const handshake = run();
@@ -112,7 +113,8 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     ctx.setState('Connected');
     watchdog.stop();
     if (tls12) return new Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
-    return new Tls13Connection(ctx, o.clock() - started);
+    if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');
+    return new Tls13Connection(ctx, tls13, o.clock() - started);
   } catch (e) {
     watchdog.stop();
     let err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);

@@ -70,7 +70,7 @@ const LIST: Tls12Suite[] = [
   s(0x0035, 'TLS_RSA_WITH_AES_256_CBC_SHA', 'RSA', 'RSA', 'AES-CBC', 32, 'SHA-1', 'SHA-256'),
 ];
 
-export const TLS12_SUITES: Readonly<Record<number, Tls12Suite>> = Object.fromEntries(LIST.map((x) => [x.code, x]));
+const TLS12_SUITES: Readonly<Record<number, Tls12Suite>> = Object.fromEntries(LIST.map((x) => [x.code, x]));
 
 /** Offered when the caller names none: forward-secret AEAD first, then the legacy ECDHE CBC suites. */
 export const DEFAULT_TLS12_SUITES: number[] = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc023, 0xc027, 0xc009, 0xc013, 0xc00a, 0xc014];
@@ -89,7 +89,7 @@ export function suite12ByName(name: string): Tls12Suite | undefined {
 }
 
 /** The OpenSSL name of a suite, e.g. ECDHE-ECDSA-AES128-GCM-SHA256 (what `-cipher` takes). */
-export function opensslName(x: Tls12Suite): string {
+function opensslName(x: Tls12Suite): string {
   const kx = x.kx === 'RSA' ? '' : x.kx === 'DHE' ? 'DHE-RSA-' : `ECDHE-${x.auth}-`;
   const bits = x.keyLength * 8;
   if (x.cipher === 'CHACHA20-POLY1305') return `${kx}CHACHA20-POLY1305`;

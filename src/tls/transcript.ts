@@ -3,10 +3,10 @@
 // reported to the trace with the messages it covers.
 import type { Emit } from '../trace/recorder.ts';
 import { concat, toHex } from '../util/bytes.ts';
-import { digest, hashLength, type HashName } from './crypto/hash.ts';
+import { digest, hashLength, type HashName } from '../crypto/hash.ts';
 
 /** Handshake type of the synthetic message that replaces ClientHello1 after a HelloRetryRequest. */
-export const MESSAGE_HASH_TYPE = 254;
+const MESSAGE_HASH_TYPE = 254;
 
 interface Entry {
   bytes: Uint8Array;

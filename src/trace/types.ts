@@ -228,10 +228,20 @@ export interface PreambleEvent extends Base {
   advertised?: false;
 }
 
+/**
+ * The breakpoints, one spelling for the engine's options, its pauses, the worker, the page and saved traces:
+ * after each handshake message, once the server is authenticated (Secure Transport's errSSLServerAuthCompleted),
+ * and when the server asks for a client certificate (errSSLClientCertRequested); on the server's side, after the
+ * ClientHello (OpenSSL's client-hello / SNI callback) and on the client's certificate (SSL_CTX_set_verify's callback).
+ */
+export type BreakpointName = ClientBreakpointName | 'clientHello' | 'clientCertificate';
+/** The breakpoints a client can stop at. */
+export type ClientBreakpointName = 'afterEachMessage' | 'serverAuth' | 'clientCertRequest';
+
 /** The engine paused (breakpoint) or resumed. */
 export interface PauseEvent extends Base {
   kind: 'pause';
-  breakpoint: string;
+  breakpoint: BreakpointName;
   detail?: string;
   /** 'paused' when the engine stops, 'resumed' when it goes on (absent: paused). */
   phase?: 'paused' | 'resumed';

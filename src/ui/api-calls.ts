@@ -1,7 +1,6 @@
 // For the step in view, the call a program would be making in three real TLS APIs:
 // OpenSSL, Apple Secure Transport and Windows CE secure sockets. Derived from the trace only.
 import type { TraceEvent } from '../trace/types.ts';
-import { normalBreakpoint } from './rows.ts';
 
 export interface ApiCall {
   call: string;
@@ -71,7 +70,7 @@ export function apiCallsFor(events: TraceEvent[], upTo: number): ApiStep {
     };
   }
 
-  if (e.kind === 'pause' && normalBreakpoint(e.breakpoint) === 'serverAuth') {
+  if (e.kind === 'pause' && e.breakpoint === 'serverAuth') {
     return {
       openssl: [{ call: 'verify_callback(preverify_ok, x509_ctx)', note: 'OpenSSL calls the verify callback for each certificate of the path; SSL_get_verify_result() gives the outcome afterwards.' }],
       secureTransport: [{ call: 'SSLHandshake(ctx)', result: 'errSSLServerAuthCompleted', note: 'With kSSLSessionOptionBreakOnServerAuth set, the handshake stops here so the app can evaluate the chain (SSLCopyPeerTrust) and then call SSLHandshake again — or SSLClose to abort.' }],
@@ -79,7 +78,7 @@ export function apiCallsFor(events: TraceEvent[], upTo: number): ApiStep {
     };
   }
 
-  if ((e.kind === 'pause' && normalBreakpoint(e.breakpoint) === 'clientCertRequest') || (e.kind === 'handshake' && e.name === 'CertificateRequest')) {
+  if ((e.kind === 'pause' && e.breakpoint === 'clientCertRequest') || (e.kind === 'handshake' && e.name === 'CertificateRequest')) {
     return {
       openssl: [{ call: 'client_cert_cb(ssl, &x509, &pkey)  /* or SSL_CTX_use_certificate + SSL_CTX_use_PrivateKey */', note: 'OpenSSL asks the client-certificate callback, or sends what the context was given; with none it sends an empty Certificate.' }],
       secureTransport: [

@@ -1,6 +1,6 @@
 // Ladder rows: the steps a person walks through. Derived from the trace alone, append-only,
 // so a live session extends the list without recomputing it.
-import type { Epoch, Side, TraceEvent } from '../trace/types.ts';
+import type { BreakpointName, Epoch, Side, TraceEvent } from '../trace/types.ts';
 
 export type RowKind = 'preamble' | 'handshake' | 'ccs' | 'app-data' | 'alert' | 'pause' | 'cert' | 'error' | 'note' | 'connection' | 'renegotiation';
 
@@ -71,7 +71,7 @@ export class RowBuilder {
         return { ...base, kind: 'alert', side: e.direction, epoch: this.alertEpoch[e.direction], label: `Alert: ${e.name} (${e.level})` };
       case 'pause':
         // A pause after every message would double the ladder; only decision points get a row.
-        if (normalBreakpoint(e.breakpoint) === 'afterEachMessage') return null;
+        if (e.breakpoint === 'afterEachMessage') return null;
         if (e.phase === 'resumed') return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: `Decision at ${breakpointTitle(e.breakpoint)}: ${e.decision ?? e.detail ?? 'continue'}` };
         return { ...base, kind: 'pause', side: null, epoch: 'plaintext', label: `Breakpoint: ${breakpointTitle(e.breakpoint)}` };
       case 'cert-result':
@@ -104,27 +104,8 @@ export function buildRows(events: TraceEvent[]): Row[] {
   return b.rows;
 }
 
-export type BreakpointId = 'afterEachMessage' | 'serverAuth' | 'clientCertRequest';
-
-/** The engine names breakpoints 'message' / 'server-auth' / 'client-cert-request'; the page uses camelCase. */
-export function normalBreakpoint(name: string): BreakpointId | string {
+export function breakpointTitle(name: BreakpointName): string {
   switch (name) {
-    case 'message':
-    case 'afterEachMessage':
-      return 'afterEachMessage';
-    case 'server-auth':
-    case 'serverAuth':
-      return 'serverAuth';
-    case 'client-cert-request':
-    case 'clientCertRequest':
-      return 'clientCertRequest';
-    default:
-      return name;
-  }
-}
-
-export function breakpointTitle(name: string): string {
-  switch (normalBreakpoint(name)) {
     case 'serverAuth':
       return 'server authentication complete';
     case 'clientCertRequest':

@@ -2,7 +2,7 @@
 // the state of the live connection. The trace arrays are append-only and mutated in place;
 // `revision` changes on every append so subscribers re-render without copying 10,000 events.
 import { create } from 'zustand';
-import type { TraceEvent, TraceFile } from '../trace/types.ts';
+import type { BreakpointName, TraceEvent, TraceFile } from '../trace/types.ts';
 import type { ConnectionSummary } from '../worker/messages.ts';
 import { RowBuilder, type Row } from './rows.ts';
 
@@ -11,7 +11,7 @@ export type PanelId = 'ladder' | 'inspector' | 'keys' | 'certificates' | 'api';
 export type Theme = 'light' | 'dark';
 
 export interface PauseInfo {
-  breakpoint: string;
+  breakpoint: BreakpointName;
   detail?: string;
 }
 

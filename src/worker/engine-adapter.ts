@@ -2,7 +2,7 @@
 // ConnectRequest, runs the STARTTLS preamble if asked, and performs the handshake.
 import type { Transport } from '../transport/types.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import { connectTls, type BreakDecision as EngineDecision, type BreakInfo as EngineBreak, type ClientCertificate, type TlsClientOptions } from '../tls/client.ts';
+import { connectTls, type BreakDecision as EngineDecision, type BreakpointName, type ClientCertificate, type TlsClientOptions } from '../tls/client.ts';
 import type { GroupName } from '../tls/suites.ts';
 import { isStartTlsProtocol, runStartTls } from '../starttls/index.ts';
 import { pemToDer } from '../x509/pem.ts';
@@ -13,9 +13,9 @@ import type { ConnectRequest, ConnectionSummary } from './messages.ts';
 
 export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: 'lab' };
 
-/** Breakpoint names as the page knows them (the engine's names differ). */
+/** A breakpoint reached, as the page is told of it (the engine's names, the trace's). */
 export interface BreakInfo {
-  breakpoint: 'afterEachMessage' | 'serverAuth' | 'clientCertRequest';
+  breakpoint: BreakpointName;
   detail?: string;
 }
 
@@ -28,12 +28,6 @@ export interface EngineSession {
   close(): Promise<void>;
   readonly summary: ConnectionSummary;
 }
-
-const PAGE_NAMES: Record<EngineBreak['breakpoint'], BreakInfo['breakpoint']> = {
-  message: 'afterEachMessage',
-  'server-auth': 'serverAuth',
-  'client-cert-request': 'clientCertRequest',
-};
 
 /** The base64 body of the first PEM block of this type, as bytes. */
 function pemBlock(text: string, type: string): Uint8Array {
@@ -106,7 +100,7 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
       clientCertRequest: req.clientCert === 'ask',
     },
     onBreak: async (info): Promise<EngineDecision> => {
-      const d = await onBreak({ breakpoint: PAGE_NAMES[info.breakpoint] });
+      const d = await onBreak({ breakpoint: info.breakpoint });
       if (typeof d === 'object') return { clientCertificate: labClientCertificate(req) };
       return d;
     },

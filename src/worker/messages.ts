@@ -1,11 +1,12 @@
 // Messages between the page and the engine worker. Plain data only; imports neither DOM nor
 // WebWorker types so both sides (and their separate tsconfigs) can share it.
-import type { Hex, TraceEvent } from '../trace/types.ts';
+import type { BreakpointName, ClientBreakpointName, Hex, TraceEvent } from '../trace/types.ts';
 import type { StartTlsProtocol } from '../starttls/protocol.ts';
 
 export type TlsVersionName = 'TLS1.2' | 'TLS1.3';
 
-export interface BreakpointChoice {
+/** Which breakpoints are on (keyed by the trace's breakpoint names). */
+export interface BreakpointChoice extends Record<ClientBreakpointName, boolean> {
   /** Pause after every handshake message (step the live handshake). */
   afterEachMessage: boolean;
   /** Pause once the server's chain is checked (Secure Transport's errSSLServerAuthCompleted). */
@@ -62,7 +63,7 @@ export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'f
 export type FromWorker = { id: number } & (
   | { type: 'events'; events: TraceEvent[] }
   | { type: 'status'; status: WorkerStatus; detail?: string }
-  | { type: 'paused'; breakpoint: string; detail?: string; certificate?: Hex }
+  | { type: 'paused'; breakpoint: BreakpointName; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
   | { type: 'summary'; summary: ConnectionSummary }
   | { type: 'error'; message: string; code?: string }

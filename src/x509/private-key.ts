@@ -8,7 +8,7 @@ import { RSAPrivateKey, id_rsaEncryption } from '@peculiar/asn1-rsa';
 import { PrivateKey, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { describePublicKey } from '../crypto/signature.ts';
 import { decodeCertificate } from './certificate.ts';
-import { bufferSource, subtle } from '../tls/crypto/webcrypto.ts';
+import { bufferSource, subtle } from '../crypto/webcrypto.ts';
 import { pemToDer } from './pem.ts';
 
 export type KeyFormat = 'PKCS#8' | 'SEC1' | 'PKCS#1';

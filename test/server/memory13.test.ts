@@ -255,10 +255,10 @@ describe('TLS 1.3 server against our client, in memory', () => {
       { clientCertificate },
     );
     expect(p.server.summary.clientCertificate).toMatchObject({ verified: false, overridden: true });
-    expect(seen).toContain('client-certificate');
+    expect(seen).toContain('clientCertificate');
     expect(seen).toContain('client:ClientHello');
     expect(seen).toContain('server:Finished');
-    expect(seen.filter((x) => x === 'message').length).toBeGreaterThanOrEqual(8);
+    expect(seen.filter((x) => x === 'afterEachMessage').length).toBeGreaterThanOrEqual(8);
     await echoOnce(p, 'accepted at the breakpoint');
   });
 });

@@ -2,7 +2,7 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { createAead, webCryptoHasChaCha, type AeadName } from '../../src/tls/crypto/aead.ts';
+import { createAead, webCryptoHasChaCha, type AeadName } from '../../src/crypto/aead.ts';
 
 // RFC 8439 §2.8.2: the ChaCha20-Poly1305 AEAD example.
 const RFC8439 = {

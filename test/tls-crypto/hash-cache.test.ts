@@ -2,7 +2,7 @@
 // checked against node:crypto (an independent implementation) and RFC 4231 vectors.
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { emptyStringHash, hmac } from '../../src/tls/crypto/hash.ts';
+import { emptyStringHash, hmac } from '../../src/crypto/hash.ts';
 import { Transcript } from '../../src/tls/transcript.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
 

@@ -2,8 +2,8 @@
 // shares and the shared secret (ML-KEM first, then X25519), checked against ML-KEM and X25519 run separately.
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { describe, expect, it } from 'vitest';
-import { generateKeyShare, importKeyShare, privateKeyLength, respondToKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { hybridLayout } from '../../src/tls/crypto/hybrid-kem.ts';
+import { generateKeyShare, importKeyShare, privateKeyLength, respondToKeyShare } from '../../src/crypto/key-exchange.ts';
+import { hybridLayout } from '../../src/crypto/hybrid-kem.ts';
 import { TlsAlertError } from '../../src/tls/record/alerts.ts';
 import { GROUPS, groupByCode, groupByName } from '../../src/tls/suites.ts';
 import { toHex } from '../../src/util/bytes.ts';

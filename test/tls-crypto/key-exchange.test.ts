@@ -1,7 +1,7 @@
 // Key shares: generation, deterministic import, agreement, and rejection of bad peer shares.
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/util/bytes.ts';
-import { generateKeyShare, importKeyShare, type GroupName } from '../../src/tls/crypto/key-exchange.ts';
+import { generateKeyShare, importKeyShare, type GroupName } from '../../src/crypto/key-exchange.ts';
 import { TlsAlertError } from '../../src/tls/record/alerts.ts';
 import { GROUPS, GROUP_NAMES, groupByCode, groupByName, suiteByCode, suiteByName, TLS13_SUITES } from '../../src/tls/suites.ts';
 

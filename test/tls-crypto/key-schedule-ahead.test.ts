@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { KeyScheduleEvent } from '../../src/trace/types.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
-import { digest, hmac } from '../../src/tls/crypto/hash.ts';
-import { deriveSecret, hkdfExtract } from '../../src/tls/crypto/hkdf.ts';
-import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
+import { digest, hmac } from '../../src/crypto/hash.ts';
+import { deriveSecret, hkdfExtract } from '../../src/crypto/hkdf.ts';
+import { importKeyShare } from '../../src/crypto/key-exchange.ts';
 import { EarlyStage13, type HandshakeStage13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { S3 } from './rfc8448.fixture.ts';
 

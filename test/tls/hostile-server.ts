@@ -1,7 +1,7 @@
 // A TLS 1.3 server built by hand over the in-memory pair, from the engine's own crypto core, whose every step
 // can be bent: wrong suite or group, bad signatures, bad Finished, messages out of order, odd record framing.
 import { concat } from '../../src/util/bytes.ts';
-import { generateKeyShare } from '../../src/tls/crypto/key-exchange.ts';
+import { generateKeyShare } from '../../src/crypto/key-exchange.ts';
 import { EarlyStage13, type TrafficSecretUse13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { HRR_RANDOM, ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension, type Extension } from '../../src/tls/messages/extensions.ts';

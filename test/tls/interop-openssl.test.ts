@@ -135,7 +135,7 @@ describe('openssl s_server interop', () => {
         return { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } };
       },
     });
-    expect(seen).toEqual(['client-cert-request']);
+    expect(seen).toEqual(['clientCertRequest']);
     expect(conn.summary.clientCertificateSent).toBe(true);
     expect(rec.events.filter((e) => e.kind === 'pause').length).toBe(2);
     await conn.close();
@@ -230,7 +230,7 @@ describe('openssl s_server interop', () => {
     const s = await server([]);
     const { conn, rec } = await connect(s, { serverName: 'wrong.example', breakpoints: { serverAuth: true }, onBreak: async () => 'continue' });
     expect(conn.summary.certificate.overridden).toBe(true);
-    expect(rec.events.find((e) => e.kind === 'pause')).toMatchObject({ breakpoint: 'server-auth' });
+    expect(rec.events.find((e) => e.kind === 'pause')).toMatchObject({ breakpoint: 'serverAuth' });
     await conn.close();
   });
 

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectTls, type BreakInfo, type TlsClientOptions } from '../../src/tls/client.ts';
-import { digest } from '../../src/tls/crypto/hash.ts';
+import { digest } from '../../src/crypto/hash.ts';
 import { ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { decodeHandshake, encodeHandshake } from '../../src/tls/messages/handshake.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
@@ -94,7 +94,7 @@ describe('post-handshake authentication against openssl s_server', () => {
       },
     });
     await postHandshakeRound(s, conn);
-    expect(seen).toEqual([expect.objectContaining({ breakpoint: 'client-cert-request', phase: 'post-handshake' })]);
+    expect(seen).toEqual([expect.objectContaining({ breakpoint: 'clientCertRequest', phase: 'post-handshake' })]);
     const request = events.find((e): e is HandshakeEvent => e.kind === 'handshake' && e.name === 'CertificateRequest')!;
     expect(clientMessages(events, events.indexOf(request))).toEqual(['Certificate@application', 'Finished@application']);
     const context = decodeHandshake(fromHex(request.bytes)).message as { context: Uint8Array };

@@ -2,7 +2,7 @@
 // re-encodes to the same bytes; the RFC's CertificateVerify verifies with the CertificateVerify helpers.
 import { describe, expect, it } from 'vitest';
 import { verifySignature, describePublicKey } from '../../src/crypto/signature.ts';
-import { digest } from '../../src/tls/crypto/hash.ts';
+import { digest } from '../../src/crypto/hash.ts';
 import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../../src/tls/handshake/signatures.ts';
 import { ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension } from '../../src/tls/messages/extensions.ts';

@@ -6,7 +6,7 @@ import nodeCrypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { prf } from '../../src/tls/crypto/prf.ts';
+import { prf } from '../../src/crypto/prf.ts';
 import { bigIntToBytes, bytesToBigInt, dheExchange, rsaExchange } from '../../src/tls/handshake12/key-exchange12.ts';
 import { certificateSpki } from '../../src/tls/handshake/signatures.ts';
 import { decodeHandshake12, encodeHandshake12, type Tls12Message } from '../../src/tls/messages/tls12.ts';

@@ -2,7 +2,7 @@
 // codec), ECDHE-ECDSA-AES128-GCM-SHA256 with x25519, whose every step can be bent: bad Finished, bad
 // ServerKeyExchange signature, missing renegotiation_info, unsolicited extensions, a downgrade sentinel.
 import { concat } from '../../src/util/bytes.ts';
-import { generateKeyShare } from '../../src/tls/crypto/key-exchange.ts';
+import { generateKeyShare } from '../../src/crypto/key-exchange.ts';
 import { PreMasterStage12 } from '../../src/tls/key-schedule/key-schedule12.ts';
 import { createSigner } from '../../src/tls/handshake/signatures.ts';
 import { DOWNGRADE_TLS12, ExtensionType as X } from '../../src/tls/messages/constants.ts';

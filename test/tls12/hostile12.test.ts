@@ -154,7 +154,7 @@ describe('hostile TLS 1.2 server', () => {
   it('server-auth breakpoint: it pauses after the signed ServerKeyExchange; "abort" ends with user_canceled', async () => {
     const seen: string[] = [];
     const r = await handshake({}, { breakpoints: { serverAuth: true }, onBreak: async (info) => (seen.push(info.breakpoint), 'abort') });
-    expect(seen).toEqual(['server-auth']);
+    expect(seen).toEqual(['serverAuth']);
     expect(r.error!.code).toBe('USER_CANCELED');
     expect(r.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.ok)).toBe(true);
     expect(r.events.some((e) => e.kind === 'handshake' && e.name === 'ClientKeyExchange')).toBe(false);

@@ -248,7 +248,7 @@ describe('TLS 1.2 against openssl s_server', () => {
       breakpoints: { clientCertRequest: true },
       onBreak: async (info) => (asked.push(info.breakpoint), { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } }),
     });
-    expect(asked).toEqual(['client-cert-request']);
+    expect(asked).toEqual(['clientCertRequest']);
     expect(conn.summary.clientCertificateSent).toBe(true);
     await exchange(s, conn, 'bp-cert');
     await conn.close();

@@ -37,8 +37,8 @@ describe('apiCallsFor on a real TLS 1.3 trace', () => {
     }
   });
 
-  it('the server-auth pause is where SSLHandshake returns errSSLServerAuthCompleted', () => {
-    const pause = indexOf((e) => e.kind === 'pause' && e.breakpoint === 'server-auth' && e.phase !== 'resumed');
+  it('the serverAuth pause is where SSLHandshake returns errSSLServerAuthCompleted', () => {
+    const pause = indexOf((e) => e.kind === 'pause' && e.breakpoint === 'serverAuth' && e.phase !== 'resumed');
     const step = apiCallsFor(trace.events, pause);
     expect(step.secureTransport[0]).toMatchObject({ call: 'SSLHandshake(ctx)', result: 'errSSLServerAuthCompleted' });
     expect(step.openssl[0].call).toMatch(/^verify_callback/);

@@ -1,6 +1,6 @@
 // Ladder rows from a real trace (the engine against Node's TLS server), not from hand-made events.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RowBuilder, buildRows, normalBreakpoint, type Row } from '../../src/ui/rows.ts';
+import { RowBuilder, buildRows, type Row } from '../../src/ui/rows.ts';
 import type { HandshakeMessageEvent, TraceEvent } from '../../src/trace/types.ts';
 import { recordRealTrace, type RealTrace } from './real-trace.ts';
 import { parseTraceFile } from '../../src/trace/recorder.ts';
@@ -131,17 +131,27 @@ describe('renegotiation rows', () => {
   });
 });
 
-describe('normalBreakpoint', () => {
-  it('maps the engine names recorded in the trace onto the page names', () => {
+describe('breakpoint names', () => {
+  it('the trace carries the one vocabulary the options, the worker and the page use', () => {
     const names = [...new Set(trace.events.flatMap((e) => (e.kind === 'pause' ? [e.breakpoint] : [])))].sort();
-    expect(names).toEqual(['message', 'server-auth']);
-    expect(names.map(normalBreakpoint)).toEqual(['afterEachMessage', 'serverAuth']);
-    expect(trace.breaks.map((b) => normalBreakpoint(b.breakpoint))).toContain('serverAuth');
+    expect(names).toEqual(['afterEachMessage', 'serverAuth']);
+    expect(trace.breaks.map((b) => b.breakpoint)).toContain('serverAuth');
   });
 
-  it('accepts either spelling of every breakpoint and leaves unknown names alone', () => {
-    expect(normalBreakpoint('client-cert-request')).toBe('clientCertRequest');
-    for (const id of ['afterEachMessage', 'serverAuth', 'clientCertRequest']) expect(normalBreakpoint(id)).toBe(id);
-    expect(normalBreakpoint('something-else')).toBe('something-else');
+  it('a trace saved with the old engine spelling (message, server-auth, client-cert-request) loads with today\'s names', () => {
+    const at = (index: number) => ({ index, t: index, conn: 0 });
+    const old = { format: 'tls-lens-trace', version: 1, createdAt: '2026-01-01T00:00:00Z', events: [
+      { ...at(0), kind: 'pause', breakpoint: 'message', detail: 'after ClientHello (event 0)', phase: 'paused' },
+      { ...at(1), kind: 'pause', breakpoint: 'server-auth', detail: 'certificate verified', phase: 'paused' },
+      { ...at(2), kind: 'pause', breakpoint: 'server-auth', detail: 'resumed: continue', phase: 'resumed', decision: 'continue' },
+      { ...at(3), kind: 'pause', breakpoint: 'client-cert-request', detail: 'no client certificate configured', phase: 'paused' },
+    ] };
+    const events = parseTraceFile(JSON.stringify(old)).events;
+    expect(events.map((e) => (e.kind === 'pause' ? e.breakpoint : e.kind))).toEqual(['afterEachMessage', 'serverAuth', 'serverAuth', 'clientCertRequest']);
+    expect(buildRows(events).map((r) => [r.kind, r.label])).toEqual([
+      ['pause', 'Breakpoint: server authentication complete'],
+      ['note', 'Decision at server authentication complete: continue'],
+      ['pause', 'Breakpoint: client certificate requested'],
+    ]);
   });
 });

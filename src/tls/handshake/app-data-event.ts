@@ -1,6 +1,7 @@
 // The trace event for application data, with its hex shared with the record event that carried it.
 import { lazyHex } from '../../trace/lazy-hex.ts';
 import { toHex } from '../../util/bytes.ts';
+import { ContentType } from '../record/content-types.ts';
 import type { NewTraceEvent, Side } from '../../trace/types.ts';
 
 /** What a record channel gives for tracing data: the data's hex (lazy) and the first record's index. */
@@ -35,7 +36,7 @@ interface DataChannel {
  * writes, else encoded at once (before any await: the caller may reuse its buffer when write returns).
  */
 export function writeAppData(channel: DataChannel, data: Uint8Array): Promise<{ records: number[]; dataHex: () => string }> {
-  if (channel.writeTraced) return channel.writeTraced(23, data);
+  if (channel.writeTraced) return channel.writeTraced(ContentType.application_data, data);
   const hex = toHex(data);
-  return channel.write(23, data).then((records) => ({ records, dataHex: () => hex }));
+  return channel.write(ContentType.application_data, data).then((records) => ({ records, dataHex: () => hex }));
 }

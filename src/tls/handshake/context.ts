@@ -2,9 +2,10 @@
 // what was offered, and what has been learnt so far.
 import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
-import type { KeyShare } from '../crypto/key-exchange.ts';
-import type { HandshakeStage13, MasterStage13, PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
-import { encodeHandshake, type CertificateRequest, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
+import type { KeyShare } from '../../crypto/key-exchange.ts';
+import type { PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
+import { ContentType } from '../record/content-types.ts';
+import { encodeHandshake, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { Transcript } from '../transcript.ts';
 import type { VerifyOutcome } from '../verifier.ts';
@@ -18,7 +19,7 @@ export interface CertificateSummary {
   /** The chain as the server sent it (DER, leaf first). */
   chain: Uint8Array[];
   verified: boolean;
-  /** Continued despite a failure (insecure, or a decision at the server-auth breakpoint). */
+  /** Continued despite a failure (insecure, or a decision at the serverAuth breakpoint). */
   overridden: boolean;
   error: { code: string; message: string } | null;
   outcome?: VerifyOutcome;
@@ -56,9 +57,6 @@ export interface ResolvedOptions extends Omit<TlsClientOptions, 'suites'> {
 
 export class HandshakeContext {
   suite: Tls13Suite | null = null;
-  /** The key schedule's handshake stage (after ServerHello), then its master stage (after the server Finished). */
-  handshakeKeys: HandshakeStage13 | null = null;
-  masterKeys: MasterStage13 | null = null;
   /** Our key shares by group code. */
   keyShares = new Map<number, KeyShare>();
   clientHello!: ClientHello;
@@ -68,12 +66,7 @@ export class HandshakeContext {
   /** The key schedule started from the PSK (its hash fixed by the session's suite). */
   pskSchedule: PskEarlyStage13 | null = null;
   hrr = false;
-  certificateRequest: CertificateRequest | null = null;
-  serverHandshakeSecret?: Uint8Array;
-  clientHandshakeSecret?: Uint8Array;
   ccsSent = false;
-  /** Set when the handshake completes. */
-  secrets?: { clientApp: Uint8Array; serverApp: Uint8Array; resumption: Uint8Array; exporter: Uint8Array };
   summary: HandshakeSummary;
   stateName = 'start';
 
@@ -101,7 +94,7 @@ export class HandshakeContext {
   }
 
   requireSuite(): Tls13Suite {
-    if (!this.suite || !this.handshakeKeys) throw fail.internal('no cipher suite negotiated yet');
+    if (!this.suite) throw fail.internal('no cipher suite negotiated yet');
     return this.suite;
   }
 
@@ -116,7 +109,7 @@ export class HandshakeContext {
    */
   async send(message: HandshakeMessage, opts: { transcript?: boolean | Transcript } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
     const encoded = encodeHandshake(message);
-    const records = await this.channel.write(22, encoded.bytes);
+    const records = await this.channel.write(ContentType.handshake, encoded.bytes);
     const epoch = this.currentWriteEpoch;
     const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
     if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);
@@ -126,10 +119,10 @@ export class HandshakeContext {
 
   currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
 
-  /** The 'message' breakpoint, after each handshake message sent or received. */
+  /** The afterEachMessage breakpoint, after each handshake message sent or received. */
   async afterMessage(name: string, eventIndex: number): Promise<void> {
     if (!this.options.breakpoints?.afterEachMessage) return;
-    const decision = await this.pause('message', `after ${name} (event ${eventIndex})`);
+    const decision = await this.pause('afterEachMessage', `after ${name} (event ${eventIndex})`);
     if (decision === 'abort') throw fail.canceled(`stopped by the user after ${name}`);
   }
 

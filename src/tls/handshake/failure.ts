@@ -4,14 +4,14 @@ import type { Emit } from '../../trace/recorder.ts';
 import type { Side } from '../../trace/types.ts';
 import { TlsError, fail } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
-import { TlsAlertError, alertName } from '../record/alerts.ts';
+import { AlertLevel, TlsAlertError, alertName } from '../record/alerts.ts';
 import type { RecordChannel } from './channel.ts';
 import type { MessageReader } from './message-reader.ts';
 
 /** Send an alert (and trace it). Best effort: the connection may already be gone. */
 export async function sendAlert(channel: RecordChannel, emit: Emit, description: number, level: 'warning' | 'fatal', from: Side = 'client'): Promise<void> {
   try {
-    const records = await channel.write(ContentType.alert, Uint8Array.of(level === 'warning' ? 1 : 2, description));
+    const records = await channel.write(ContentType.alert, Uint8Array.of(AlertLevel[level], description));
     emit({ kind: 'alert', direction: from, level, description, name: alertName(description), record: records[0] });
   } catch {
     // Nothing more to tell a peer we cannot reach.

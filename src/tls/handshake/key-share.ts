@@ -1,5 +1,5 @@
 // Our ephemeral key share for a group, used by the TLS 1.3 ClientHello and the TLS 1.2 ClientKeyExchange alike.
-import { generateKeyShare, importKeyShare, privateKeyLength } from '../crypto/key-exchange.ts';
+import { generateKeyShare, importKeyShare, privateKeyLength } from '../../crypto/key-exchange.ts';
 import { GROUP_NAMES } from '../suites.ts';
 import type { HandshakeContext } from './context.ts';
 

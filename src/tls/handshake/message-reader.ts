@@ -12,7 +12,7 @@ import type { ReceivedRecord, RecordChannel } from './channel.ts';
 import type { AnyHandshakeMessage, HandshakeDecoder } from './decoder.ts';
 
 /** The largest handshake message accepted: certificate chains can be big, but not unbounded. */
-export const MAX_HANDSHAKE_MESSAGE = 1 << 17;
+const MAX_HANDSHAKE_MESSAGE = 1 << 17;
 
 export interface ReceivedMessage extends DecodedMessage<AnyHandshakeMessage> {
   eventIndex: number;

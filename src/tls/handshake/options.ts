@@ -27,13 +27,14 @@ export interface Tls13Session {
 /** A session to resume: a TLS 1.3 ticket, or a TLS 1.2 session id / ticket with its master secret. */
 export type TlsSession = Tls13Session | Tls12Session;
 
-export type BreakpointName = 'message' | 'server-auth' | 'client-cert-request';
+export type { BreakpointName } from '../../trace/types.ts';
+import type { BreakpointName, ClientBreakpointName } from '../../trace/types.ts';
 
 export interface BreakInfo {
   breakpoint: BreakpointName;
   /** Index of the 'pause' event. */
   eventIndex: number;
-  /** 'client-cert-request' only: during the handshake, or a CertificateRequest after it (RFC 8446 §4.6.2). */
+  /** 'clientCertRequest' only: during the handshake, or a CertificateRequest after it (RFC 8446 §4.6.2). */
   phase?: 'handshake' | 'post-handshake';
 }
 
@@ -54,7 +55,7 @@ export interface TlsClientOptions {
   clientCertificate?: ClientCertificate;
   /**
    * Offer post_handshake_auth (RFC 8446 §4.2.6) so the server may ask for a certificate after the handshake.
-   * Default: on when a client certificate is configured or the client-cert-request breakpoint can supply one.
+   * Default: on when a client certificate is configured or the clientCertRequest breakpoint can supply one.
    */
   postHandshakeAuth?: boolean;
   /** A ticket from an earlier connection to offer for resumption (a TLS 1.2 session resumes by id or ticket). */
@@ -74,6 +75,7 @@ export interface TlsClientOptions {
   clock?: () => number;
   /** Fail with TIMEOUT when the handshake takes longer (time spent paused at a breakpoint does not count). */
   timeoutMs?: number;
-  breakpoints?: { afterEachMessage?: boolean; serverAuth?: boolean; clientCertRequest?: boolean };
+  /** Which breakpoints are on, by name. */
+  breakpoints?: Partial<Record<ClientBreakpointName, boolean>>;
   onBreak?: (info: BreakInfo) => Promise<BreakDecision>;
 }

@@ -30,19 +30,19 @@ export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): P
 }
 
 /**
- * The server-auth breakpoint (Secure Transport's errSSLServerAuthCompleted), the same in both versions: the chain
+ * The serverAuth breakpoint (Secure Transport's errSSLServerAuthCompleted), the same in both versions: the chain
  * is known and the server has proved its key. The caller may abort, or continue and so accept an unverified chain.
  */
 export async function serverAuthBreakpoint(ctx: HandshakeContext, detail: string): Promise<void> {
   if (!ctx.options.breakpoints?.serverAuth) return;
   const cert = ctx.summary.certificate;
-  const decision = await ctx.pause('server-auth', detail);
+  const decision = await ctx.pause('serverAuth', detail);
   if (decision === 'abort') {
     if (!cert.verified && !ctx.options.insecure) throw certificateFailure(cert.error!.code, cert.error!.message);
     throw fail.canceled('the user rejected the server after authentication');
   }
   if (!cert.verified) {
     cert.overridden = true;
-    ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the server-auth breakpoint` });
+    ctx.emit({ kind: 'note', text: `certificate failure ${cert.error?.code} overridden by the user at the serverAuth breakpoint` });
   }
 }

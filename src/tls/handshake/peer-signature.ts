@@ -1,13 +1,65 @@
-// The peer's TLS 1.3 CertificateVerify (RFC 8446 §4.4.3), checked the same way by both sides: the scheme must be
-// one we offered and fit the certificate's key, and the signature must verify over the context string and the
-// transcript hash. Emits the 'signature' event either way; a failure carries its alert.
+// The peer's signature over the handshake, checked the same way by both versions and both sides: the leaf's key,
+// the scheme the version allows with it, the check itself, and the 'signature' event that shows it.
 import { describePublicKey, verifySignature, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import type { Side } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
-import { fail, tlsFailure } from '../errors.ts';
+import { fail, tlsFailure, type TlsAlertError, type TlsError } from '../errors.ts';
 import { schemeName } from '../messages/constants.ts';
+import type { HandshakeContext } from './context.ts';
+import { HandshakeSignatureValid } from './proofs.ts';
 import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from './signatures.ts';
+
+export interface LeafKey {
+  spki: Uint8Array;
+  info: PublicKeyInfo;
+}
+
+/** The leaf's public key and what kind it is; either failing to parse is the peer's bad_certificate. */
+export function leafKey(der: Uint8Array, peer: Side): LeafKey {
+  try {
+    const spki = certificateSpki(der);
+    // The DER walk finds the SubjectPublicKeyInfo's bytes; its contents can still be malformed.
+    return { spki, info: describePublicKey(spki) };
+  } catch (e) {
+    throw tlsFailure('BAD_CERTIFICATE', `the ${peer}'s certificate or its public key cannot be parsed: ${(e as Error).message}`);
+  }
+}
+
+export interface PeerSignature {
+  /** Trace subject: 'CertificateVerify', 'ServerKeyExchange', ... */
+  subject: string;
+  scheme: number;
+  /** The version's rule for which check a scheme means with this key; a string is why it cannot be used. */
+  algorithmFor: (scheme: number, key: PublicKeyInfo) => SignatureAlgorithm | string;
+  key: LeafKey;
+  content: Uint8Array;
+  signature: Uint8Array;
+  /** Detail shown when the signature verifies (none by default). */
+  okDetail?: string;
+  /** The error when it does not verify (the reason from the crypto layer, if any, is passed in). */
+  failure: (reason: string | undefined) => TlsError | TlsAlertError;
+}
+
+/**
+ * Verify the peer's signature and emit its 'signature' event (ok or not); throws `failure` when it does not verify,
+ * illegal_parameter when the scheme does not fit the key. Returns the proof the later states ask for.
+ */
+export async function verifyPeerSignature(ctx: Pick<HandshakeContext, 'emit'>, s: PeerSignature): Promise<HandshakeSignatureValid> {
+  const algorithm = s.algorithmFor(s.scheme, s.key.info);
+  if (typeof algorithm === 'string') throw fail.illegal(algorithm);
+  let ok = false;
+  let reason: string | undefined;
+  try {
+    ok = await verifySignature(s.key.spki, algorithm, s.content, s.signature);
+  } catch (e) {
+    reason = (e as Error).message;
+  }
+  const detail = reason ?? (ok ? s.okDetail : 'the signature does not match the certificate\'s public key');
+  ctx.emit({ kind: 'signature', subject: s.subject, scheme: schemeName(s.scheme), signedContent: toHex(s.content), signature: toHex(s.signature), ok, ...(detail ? { detail } : {}) });
+  if (!ok) throw s.failure(reason);
+  return HandshakeSignatureValid.assertion();
+}
 
 export interface PeerCertificateVerify {
   /** Who signed: the server (checked by a client) or the client (checked by a server). */
@@ -16,7 +68,7 @@ export interface PeerCertificateVerify {
   scheme: number;
   signature: Uint8Array;
   /** The schemes we offered (signature_algorithms): anything else is illegal_parameter. */
-  offered: number[];
+  offered: readonly number[];
   /** TLS 1.3: the transcript hash the signature covers (with its context string). */
   transcriptHash: Uint8Array;
   /** The trace's name for what was signed (default "CertificateVerify"). */
@@ -25,29 +77,17 @@ export interface PeerCertificateVerify {
   tls12?: { signedContent: Uint8Array; algorithm: (scheme: number, key: PublicKeyInfo) => SignatureAlgorithm | string };
 }
 
-/** Check a CertificateVerify; returns the scheme's name. Throws the failure with its alert. */
-export async function checkPeerCertificateVerify(emit: Emit, cv: PeerCertificateVerify): Promise<string> {
+/** A CertificateVerify from either side (RFC 8446 §4.4.3; RFC 5246 §7.4.8 with `tls12`): offered scheme, fitting key, valid signature. */
+export async function checkPeerCertificateVerify(emit: Emit, cv: PeerCertificateVerify): Promise<HandshakeSignatureValid> {
   const who = `the ${cv.signer}`;
   if (!cv.offered.includes(cv.scheme)) throw fail.illegal(`${who} signed with ${schemeName(cv.scheme)}, which was not offered`);
-  const content = cv.tls12?.signedContent ?? certificateVerifyContent(cv.signer, cv.transcriptHash);
-  let spki: Uint8Array;
-  let keyInfo: ReturnType<typeof describePublicKey>;
-  try {
-    spki = certificateSpki(cv.leaf);
-    keyInfo = describePublicKey(spki);
-  } catch (e) {
-    throw tlsFailure('BAD_CERTIFICATE', `${who}'s certificate or its public key cannot be parsed: ${(e as Error).message}`);
-  }
-  const algorithm = (cv.tls12?.algorithm ?? schemeAlgorithm)(cv.scheme, keyInfo);
-  if (typeof algorithm === 'string') throw fail.illegal(algorithm);
-  let ok = false;
-  let detail: string | undefined;
-  try {
-    ok = await verifySignature(spki, algorithm, content, cv.signature);
-  } catch (e) {
-    detail = (e as Error).message;
-  }
-  emit({ kind: 'signature', subject: cv.subject ?? 'CertificateVerify', scheme: schemeName(cv.scheme), signedContent: toHex(content), signature: toHex(cv.signature), ok, ...(detail ? { detail } : ok ? {} : { detail: 'the signature does not match the certificate\'s public key' }) });
-  if (!ok) throw fail.badCertificateVerify(`${who}'s CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
-  return schemeName(cv.scheme);
+  return verifyPeerSignature({ emit }, {
+    subject: cv.subject ?? 'CertificateVerify',
+    scheme: cv.scheme,
+    algorithmFor: cv.tls12?.algorithm ?? schemeAlgorithm,
+    key: leafKey(cv.leaf, cv.signer),
+    content: cv.tls12?.signedContent ?? certificateVerifyContent(cv.signer, cv.transcriptHash),
+    signature: cv.signature,
+    failure: (reason) => fail.badCertificateVerify(`${who}'s CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+  });
 }

@@ -5,7 +5,7 @@ import { Certificate as X509Certificate } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
 import { children, readRoot, wholeOf } from '../../x509/der.ts';
 import { concat, utf8 } from '../../util/bytes.ts';
-import { bufferSource, subtle } from '../crypto/webcrypto.ts';
+import { bufferSource, subtle } from '../../crypto/webcrypto.ts';
 import { SignatureScheme as S, schemeName } from '../messages/constants.ts';
 
 /** 64 spaces || context string || 0x00 || transcript hash. */

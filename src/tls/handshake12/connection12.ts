@@ -2,27 +2,38 @@
 // renegotiation started by the client (renegotiate()) or by the server (HelloRequest), and the session kept for
 // resumption. The same public surface as the TLS 1.3 TlsConnection, so callers need not care which they got.
 import type { Emit } from '../../trace/recorder.ts';
-import { appDataEvent, writeAppData } from '../handshake/app-data-event.ts';
-import { describeFailure, fail, TlsAlertError, TlsError } from '../errors.ts';
+import { ConnectionCore, type Inbound, type InboundEntry } from '../handshake/connection-core.ts';
+import { fail, TlsError } from '../errors.ts';
 import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts';
-import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { TlsSession } from '../handshake/options.ts';
-import { sendAlert, toEngineError } from '../handshake/failure.ts';
+import { sendAlert } from '../handshake/failure.ts';
+import { ProtocolVersion } from '../messages/constants.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Transcript } from '../transcript.ts';
 import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
 import { Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
 import type { Tls12Session } from './session12.ts';
-import { ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
+import { Completed12, ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
+import type { HandshakeProofs } from '../handshake/proofs.ts';
+import type { MasterStage12 } from '../key-schedule/key-schedule12.ts';
 
-async function runStates(ctx: Tls12Context, first: State12 | null): Promise<void> {
-  let state = first;
-  while (state) {
+/** A finished TLS 1.2 handshake: its context and the proofs the connection is made from. */
+export interface Handshake12 {
+  ctx: Tls12Context;
+  proofs: HandshakeProofs;
+  master: MasterStage12;
+}
+
+async function runStates(ctx: Tls12Context, first: State12): Promise<Handshake12> {
+  let state: State12 | Completed12 = first;
+  while (!(state instanceof Completed12)) {
     ctx.base.setState(state.name);
     const m = await ctx.next();
     state = await state.handle(ctx, m);
   }
+  return { ctx, proofs: state.proofs, master: state.master };
 }
 
 async function sendClientHello12(ctx: Tls12Context, renegotiation: { clientVerifyData: Uint8Array } | null): Promise<void> {
@@ -38,17 +49,16 @@ function freshReneg(): RenegotiationState {
 }
 
 /** A TLS 1.2-only handshake from its own ClientHello. */
-export async function handshakeTls12Only(base: HandshakeContext, config: Tls12Config): Promise<Tls12Context> {
+export async function handshakeTls12Only(base: HandshakeContext, config: Tls12Config): Promise<Handshake12> {
   const ctx = new Tls12Context(base, config, freshReneg(), null);
-  base.channel.setLegacyRecordVersion(0x0301);
+  base.channel.setLegacyRecordVersion(ProtocolVersion.TLS10);
   await sendClientHello12(ctx, null);
-  base.channel.setLegacyRecordVersion(0x0303);
-  await runStates(ctx, new ExpectServerHello12());
-  return ctx;
+  base.channel.setLegacyRecordVersion(ProtocolVersion.TLS12);
+  return runStates(ctx, new ExpectServerHello12());
 }
 
 /** The TLS 1.3 ClientHello (which also offered 1.2) got a TLS 1.2 ServerHello: continue as TLS 1.2. */
-export async function continueAsTls12(base: HandshakeContext, config: Tls12Config, parts: Tls12HelloParts, transcript: Transcript, sh: ReceivedMessage): Promise<Tls12Context> {
+export async function continueAsTls12(base: HandshakeContext, config: Tls12Config, parts: Tls12HelloParts, transcript: Transcript, sh: ReceivedMessage): Promise<Handshake12> {
   const ctx = new Tls12Context(base, config, freshReneg(), null, transcript);
   ctx.clientHello = base.clientHello;
   ctx.offered = base.offered;
@@ -56,11 +66,10 @@ export async function continueAsTls12(base: HandshakeContext, config: Tls12Confi
   ctx.offeredBy = parts.offeredBy;
   base.reader.ccsAllowed = false;
   ctx.emit({ kind: 'note', text: 'the server chose TLS 1.2 (no supported_versions in its ServerHello, no downgrade sentinel): continuing with the TLS 1.2 handshake' });
-  await runStates(ctx, await processServerHello(ctx, sh.message as ServerHello, sh));
-  return ctx;
+  return runStates(ctx, await processServerHello(ctx, sh.message as ServerHello, sh));
 }
 
-function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
+function sessionOf({ ctx, master }: Handshake12): Tls12Session | undefined {
   const suite = ctx.requireSuite();
   const ticket = ctx.newTicket?.ticket ?? (ctx.resumed && ctx.offeredBy === 'ticket' ? ctx.offeredSession?.ticket : undefined);
   const sessionId = ctx.resumed && ctx.offeredBy === 'id' ? ctx.offeredSession!.sessionId : ctx.serverSessionId;
@@ -69,7 +78,7 @@ function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
     version: 'TLS1.2',
     serverName: ctx.base.options.serverName,
     cipherSuite: suite.code,
-    masterSecret: ctx.master!.secret,
+    masterSecret: master.secret,
     sessionId,
     ticket,
     lifetimeSeconds: ctx.newTicket?.lifetime ?? 0,
@@ -85,9 +94,6 @@ function declinedRenegotiation(e: unknown): boolean {
   return e instanceof TlsError && e.receivedAlert === 'no_renegotiation';
 }
 
-type Item = ReceivedMessage | OtherRecord | null;
-/** What the reader loop hands to a renegotiation in progress: a record's meaning, or the error reading it raised. */
-type InboxEntry = { item: Item } | { error: unknown };
 
 /**
  * One reader loop owns the record layer: read() and a renegotiation both take records from it, never side by side.
@@ -101,41 +107,41 @@ export class Tls12Connection {
   readonly handshakeMs: number;
   /** Sessions for resumption (by id or ticket), newest last. */
   readonly sessions: (Tls12Session | TlsSession)[] = [];
-  private readonly pending: Uint8Array[] = [];
   private readonly reneg: RenegotiationState;
-  private closeSent = false;
-  private closeReceived = false;
-  /** The stream ended after our own close_notify. */
-  private ended = false;
-  /** The error that ended the connection: every later read() or renegotiate() rejects with it. */
-  private failure: TlsError | TlsAlertError | null = null;
-  /** The one reader.nextAny() in flight, with its dispatch. */
-  private inFlight: Promise<void> | null = null;
+  /** Reads, writes, close_notify and the one failure, as every connection does them. */
+  private readonly core: ConnectionCore;
   /** The renegotiation in progress, if any, and the records the reader loop read for it. */
   private renegotiation: Promise<void> | null = null;
-  private readonly inbox: InboxEntry[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly inbox: InboundEntry[] = [];
 
   constructor(
     private readonly base: HandshakeContext,
     private readonly config: Tls12Config,
-    ctx: Tls12Context,
+    /** Made only from a completed handshake: the server authenticated and its Finished verified. */
+    handshake: Handshake12,
     handshakeMs: number,
   ) {
+    const ctx = handshake.ctx;
     this.summary = base.summary;
     this.handshakeMs = handshakeMs;
     this.reneg = ctx.reneg;
     this.reneg.handshakes = 1;
+    this.core = new ConnectionCore(base, 'server', {
+      onMessage: (m) => this.onMessage(m),
+      takes: (entry) => (this.renegotiation ? (this.inbox.push(entry), true) : false),
+      readsDrivenElsewhere: () => !!this.renegotiation,
+    });
     // The first handshake's watchdog is done: a breakpoint during a renegotiation must not restart it
     // (renegotiations have their own limit, withTimeout).
     base.retireWatchdog();
-    this.finishHandshake(ctx);
+    this.finishHandshake(handshake);
   }
 
-  private finishHandshake(ctx: Tls12Context): void {
+  private finishHandshake(handshake: Handshake12): void {
+    const { ctx } = handshake;
     ctx.details.renegotiations = this.reneg.handshakes - 1;
     this.summary.tls12 = ctx.details;
-    const s = sessionOf(ctx);
+    const s = sessionOf(handshake);
     if (s) this.sessions.push(s);
   }
 
@@ -153,24 +159,13 @@ export class Tls12Connection {
     // data meanwhile: the caller may reuse its buffer once write() returns.
     if (this.renegotiation) data = Uint8Array.from(data);
     while (this.renegotiation) await this.renegotiation.catch(() => undefined);
-    if (this.failure) throw this.failure;
-    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    const channel = this.base.channel;
-    const written = await writeAppData(channel, data);
-    this.emit(appDataEvent('client', data, { dataHex: written.dataHex, record: written.records[0] }));
+    await this.core.write(data);
   }
 
   /** Next application data; null after the server's close_notify; rejects TRUNCATED when it vanished without one. */
-  async read(): Promise<Uint8Array | null> {
-    for (;;) {
-      const chunk = this.pending.shift();
-      if (chunk) return chunk;
-      if (this.failure) throw this.failure;
-      if (this.closeReceived || this.ended) return null;
-      // During a renegotiation the handshake drives the reader loop; its application data wakes us.
-      if (this.renegotiation) await this.changed();
-      else await this.pull();
-    }
+  read(): Promise<Uint8Array | null> {
+    // During a renegotiation the handshake drives the reader loop; its application data wakes read().
+    return this.core.read();
   }
 
   /** TLS 1.2 tickets arrive inside the handshake: the session is known at once. */
@@ -187,8 +182,8 @@ export class Tls12Connection {
   async renegotiate(): Promise<void> {
     // One handshake at a time: a second request (or the server's HelloRequest) waits for the one under way.
     while (this.renegotiation) await this.renegotiation.catch(() => undefined);
-    if (this.failure) throw this.failure;
-    if (this.closeSent || this.closeReceived || this.ended) throw new TlsError('CLOSED', 'the connection is closed');
+    if (this.core.failure) throw this.core.failure;
+    if (this.core.closeSent || this.core.over) throw new TlsError('CLOSED', 'the connection is closed');
     if (!this.reneg.secure) {
       const reason = 'the server did not show RFC 5746 secure renegotiation support';
       this.emit({ kind: 'renegotiation', phase: 'refused', number: this.reneg.handshakes, by: 'client', refusedBy: 'client', reason });
@@ -207,72 +202,12 @@ export class Tls12Connection {
     }
   }
 
-  async close(): Promise<void> {
-    if (!this.closeSent) {
-      this.closeSent = true;
-      await sendAlert(this.base.channel, this.base.emit, AlertDescription.close_notify, 'warning');
-    }
-    await this.base.channel.close();
-    this.emit({ kind: 'connection', phase: 'closed' });
-    this.notify();
+  close(): Promise<void> {
+    return this.core.close();
   }
 
-  /** Resolves at the next change of state: data queued, a renegotiation ended, a failure. */
-  private changed(): Promise<void> {
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  private notify(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
-  }
-
-  /** Read and dispatch one item; callers that arrive while one is in flight share it. Never rejects. */
-  private pull(): Promise<void> {
-    if (!this.inFlight) {
-      this.inFlight = this.base.reader
-        .nextAny()
-        .then(
-          (item) => this.dispatch(item),
-          (error) => this.dispatchError(error),
-        )
-        .catch((e) => this.failWith(e).then(() => undefined))
-        .finally(() => {
-          this.inFlight = null;
-          this.notify();
-        });
-    }
-    return this.inFlight;
-  }
-
-  private async dispatch(item: Item): Promise<void> {
-    if (this.renegotiation) {
-      this.inbox.push({ item });
-      return;
-    }
-    // After our own close_notify the stream ends by design; only an unannounced end from the server is truncation.
-    if (item === null) {
-      if (this.closeSent) this.ended = true;
-      else await this.failWith(new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short'));
-      return;
-    }
-    if ('kind' in item && item.kind === 'app-data') {
-      if (item.data.length > 0) {
-        this.pending.push(item.data);
-        this.emit(appDataEvent('server', item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
-      }
-      return;
-    }
-    if ('kind' in item && item.kind === 'close-notify') {
-      this.closeReceived = true;
-      if (!this.closeSent) {
-        this.closeSent = true;
-        await sendAlert(this.base.channel, this.base.emit, AlertDescription.close_notify, 'warning');
-      }
-      return;
-    }
-    const m = item as ReceivedMessage;
+  /** A handshake message after the handshake: only HelloRequest may come. */
+  private async onMessage(m: ReceivedMessage): Promise<void> {
     const msg = m.message;
     if (msg.type !== 'hello_request') throw fail.unexpected(`${m.name} is not allowed after the handshake`);
     if (!this.reneg.secure) {
@@ -281,26 +216,20 @@ export class Tls12Connection {
       await sendAlert(this.base.channel, this.base.emit, AlertDescription.no_renegotiation, 'warning');
       return;
     }
-    // Not awaited: the handshake needs this reader loop for its own messages. A failure lands in this.failure.
+    // Not awaited: the handshake needs this reader loop for its own messages. A failure ends the connection.
     this.startRenegotiation('server').catch(() => undefined);
   }
 
-  private async dispatchError(error: unknown): Promise<void> {
-    // The renegotiation decides what a read error means to it (no_renegotiation merely ends the attempt).
-    if (this.renegotiation) this.inbox.push({ error });
-    else await this.failWith(error);
-  }
-
   /** The next record for the renegotiation in progress: pulled only now, when the handshake is ready for it. */
-  private async nextForHandshake(): Promise<Item> {
+  private async nextForHandshake(): Promise<Inbound> {
     for (;;) {
       const entry = this.inbox.shift();
       if (entry) {
         if ('error' in entry) throw entry.error;
         return entry.item;
       }
-      if (this.failure) throw this.failure;
-      await this.pull();
+      if (this.core.failure) throw this.core.failure;
+      await this.core.pull();
     }
   }
 
@@ -310,11 +239,11 @@ export class Tls12Connection {
         await this.withTimeout(this.renegotiateNow(by));
       } catch (e) {
         if (declinedRenegotiation(e)) throw e;
-        throw await this.failWith(e);
+        throw await this.core.failWith(e);
       } finally {
         this.renegotiation = null;
         this.inbox.length = 0;
-        this.notify();
+        this.core.notify();
       }
     })();
     this.renegotiation = run;
@@ -327,19 +256,16 @@ export class Tls12Connection {
     this.emit({ kind: 'renegotiation', phase: 'started', number: n, by });
     this.base.setState(`Renegotiation #${n}`);
     const started = this.base.options.clock();
-    const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => {
-      this.pending.push(d);
-      this.notify();
-    });
+    const ctx = new Tls12Context(this.base, this.config, this.reneg, (d) => this.core.deliver(d));
     ctx.source = () => this.nextForHandshake();
     await sendClientHello12(ctx, { clientVerifyData: this.reneg.clientVerifyData });
-    await runStates(ctx, new ExpectServerHello12());
+    const done = await runStates(ctx, new ExpectServerHello12());
     this.reneg.handshakes++;
     this.base.setState('Connected');
     const durationMs = this.base.options.clock() - started;
     this.emit({ kind: 'renegotiation', phase: 'finished', number: n, by, cipherSuite: ctx.requireSuite().name, durationMs });
     this.emit({ kind: 'note', text: `renegotiation #${n} complete in ${durationMs} ms: ${ctx.requireSuite().name}, new keys in both directions` });
-    this.finishHandshake(ctx);
+    this.finishHandshake(done);
   }
 
   /** A renegotiation gets the handshake's time limit (options.timeoutMs), so a silent server cannot hang it. */
@@ -350,22 +276,5 @@ export class Tls12Connection {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new TlsError('TIMEOUT', `the renegotiation did not complete within ${ms} ms`)), ms)));
     return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-  }
-
-  /** Failures end the connection once: our alert (unless the peer sent one), an 'error' event, the transport
-   * closed; then every waiting read() and renegotiate() rejects with the same error. */
-  private async failWith(e: unknown): Promise<TlsError | TlsAlertError> {
-    if (this.failure) return this.failure;
-    const err = toEngineError(e);
-    this.failure = err;
-    if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
-      this.closeSent = true;
-      await sendAlert(this.base.channel, this.base.emit, err.alert, 'fatal');
-    }
-    const { code, message } = describeFailure(err);
-    this.emit({ kind: 'error', code, message });
-    await this.base.channel.close();
-    this.notify();
-    return err;
   }
 }

@@ -6,12 +6,11 @@ import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.t
 import { fail, TlsError } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import type { ClientHello } from '../messages/handshake.ts';
-import { encodeHandshake12, type AnyMessage12, type CertificateRequest12, type ServerKeyExchange } from '../messages/tls12.ts';
+import { encodeHandshake12, type AnyMessage12 } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Tls12Suite } from '../suites12.ts';
 import { Transcript } from '../transcript.ts';
-import type { KeyBlock12, MasterStage12 } from '../key-schedule/key-schedule12.ts';
 import type { Tls12Session } from './session12.ts';
 import type { Tls12Details } from './summary12.ts';
 import { toHex } from '../../util/bytes.ts';
@@ -45,16 +44,11 @@ export class Tls12Context {
   offeredSession: Tls12Session | null = null;
   offeredBy: 'id' | 'ticket' | null = null;
   resumed = false;
-  /** The master-secret stage of the key schedule: from the key exchange, or a resumed session. */
-  master: MasterStage12 | null = null;
-  keys: KeyBlock12 | null = null;
   ems = false;
   etm = false;
   ticketPromised = false;
   newTicket: { ticket: Uint8Array; lifetime: number } | null = null;
   serverChain: Uint8Array[] = [];
-  ske: ServerKeyExchange | null = null;
-  certificateRequest: CertificateRequest12 | null = null;
   /** Keys that take effect at the peer's / our ChangeCipherSpec. */
   pendingRead: RecordProtector | null = null;
   /** True while a server ChangeCipherSpec may arrive. */

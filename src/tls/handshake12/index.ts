@@ -7,7 +7,7 @@ import { DEFAULT_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } f
 import type { Tls12Config } from './context12.ts';
 import { isTls12Session } from './session12.ts';
 
-export { continueAsTls12, handshakeTls12Only, Tls12Connection } from './connection12.ts';
+export { continueAsTls12, handshakeTls12Only, Tls12Connection, type Handshake12 } from './connection12.ts';
 export { tls12HelloParts, type Tls12HelloParts } from './client-hello12.ts';
 export { selectsTls12 } from './states12.ts';
 export type { Tls12Session } from './session12.ts';

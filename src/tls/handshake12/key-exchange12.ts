@@ -5,8 +5,8 @@
 //    with RSAES-PKCS1-v1_5 (not in WebCrypto: padding by hand, then m^e mod n). No forward secrecy.
 import { tlsFailure } from '../errors.ts';
 import { concat } from '../../util/bytes.ts';
-import { generateKeyShare, type KeyShare } from '../crypto/key-exchange.ts';
-import { bufferSource, subtle } from '../crypto/webcrypto.ts';
+import { generateKeyShare, type KeyShare } from '../../crypto/key-exchange.ts';
+import { bufferSource, subtle } from '../../crypto/webcrypto.ts';
 
 import { GROUP_NAMES } from '../suites.ts';
 
@@ -40,7 +40,7 @@ export function bigIntToBytes(v: bigint, length = 0): Uint8Array {
   return out;
 }
 
-export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
+function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
   let result = 1n;
   let b = base % mod;
   let e = exp;
@@ -55,7 +55,7 @@ export function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
 const illegal = (m: string) => tlsFailure('ILLEGAL_PARAMETER', m);
 
 /** Smallest DH prime accepted: below 2048 bits (Logjam) the exchange is refused. */
-export const MIN_DH_BITS = 2048;
+const MIN_DH_BITS = 2048;
 
 export function dheExchange(pBytes: Uint8Array, gBytes: Uint8Array, ysBytes: Uint8Array, random: (n: number) => Uint8Array): ExchangeResult {
   const p = bytesToBigInt(pBytes);
@@ -89,7 +89,7 @@ export async function rsaExchange(spki: Uint8Array, random: (n: number) => Uint8
 }
 
 /** RSAES-PKCS1-v1_5 (RFC 8017 §7.2.1): EM = 0x00 || 0x02 || PS (non-zero random) || 0x00 || M; C = EM^e mod n. */
-export function pkcs1v15Encrypt(nBytes: Uint8Array, eBytes: Uint8Array, message: Uint8Array, random: (n: number) => Uint8Array): Uint8Array {
+function pkcs1v15Encrypt(nBytes: Uint8Array, eBytes: Uint8Array, message: Uint8Array, random: (n: number) => Uint8Array): Uint8Array {
   const k = nBytes[0] === 0 ? nBytes.length - 1 : nBytes.length;
   if (message.length > k - 11) throw new Error('message too long for this RSA key');
   const ps = new Uint8Array(k - 3 - message.length);

@@ -3,16 +3,16 @@
 //                -> [Certificate], ClientKeyExchange, [CertificateVerify], ChangeCipherSpec, Finished
 //                <- [NewSessionTicket], ChangeCipherSpec, Finished
 //   abbreviated: ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -> ChangeCipherSpec, Finished
-import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
-import type { ClientCertificate } from '../handshake/options.ts';
-import { certificateSpki, createSigner } from '../handshake/signatures.ts';
+import { chooseClientCertificate, signHandshake, type ChosenCertificate } from '../handshake/client-certificate.ts';
+import { leafKey, verifyPeerSignature } from '../handshake/peer-signature.ts';
+import { FinishedMessageVerified, KeyTransportProven, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { makeKeyShare } from '../handshake/key-share.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
-import { ExtensionType as X, extensionName, groupName, schemeName } from '../messages/constants.ts';
+import { ExtensionType as X, ProtocolVersion, extensionName, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import type { AnyMessage12, Certificate12, CertificateRequest12, Finished12, NewSessionTicket12, ServerKeyExchange } from '../messages/tls12.ts';
@@ -24,12 +24,38 @@ import { GROUP_NAMES, groupByCode } from '../suites.ts';
 import { suite12ByCode } from '../suites12.ts';
 import type { Tls12Context } from './context12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
-import { MasterStage12, PreMasterStage12 } from '../key-schedule/key-schedule12.ts';
+import { MasterStage12, PreMasterStage12, type KeyBlock12 } from '../key-schedule/key-schedule12.ts';
 import { scheme12Algorithm } from './signatures12.ts';
 
 export interface State12 {
   readonly name: string;
-  handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null>;
+  /** Handle the next message; the next state, or the proofs the connection needs once the handshake is done. */
+  handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12>;
+}
+
+/** The end of a TLS 1.2 handshake: made only with proofs that the server authenticated itself and its Finished verified. */
+export class Completed12 {
+  constructor(
+    readonly proofs: HandshakeProofs,
+    /** The master secret's stage: kept in the session for resumption. */
+    readonly master: MasterStage12,
+  ) {}
+}
+
+/** How the server has proved its key so far: its ServerKeyExchange signature, the resumed session's master secret,
+ * or (static RSA) not yet: it proves it by its Finished, made from the premaster secret only its key can decrypt. */
+type ServerKeyProof = HandshakeSignatureValid | ResumptionKeyProven | 'at-finished';
+
+/** What the server's key exchange gave: its signed parameters (none with static RSA) and how it proved its key. */
+interface ServerKeyExchanged {
+  ske: ServerKeyExchange | null;
+  serverKey: HandshakeSignatureValid | 'at-finished';
+}
+
+/** After the key exchange (or from the resumed session): the master secret's stage and the key block it made. */
+interface Keys12 {
+  master: MasterStage12;
+  block: KeyBlock12;
 }
 
 type Msg<T extends AnyMessage12['type']> = Extract<AnyMessage12, { type: T }>;
@@ -45,17 +71,17 @@ const SERVER_HELLO_12: readonly number[] = [X.server_name, X.max_fragment_length
 
 /** Is this ServerHello a TLS 1.2 answer the client may accept? Throws for a downgrade the sentinel exposes. */
 export function selectsTls12(sh: ServerHello, offerTls12: boolean, offerTls13: boolean): boolean {
-  if (!offerTls12 || findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== 0x0303) return false;
+  if (!offerTls12 || findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== ProtocolVersion.TLS12) return false;
   if (offerTls13) checkDowngradeSentinel(sh.random);
   return true;
 }
 
 export class ExpectServerHello12 implements State12 {
   readonly name = 'ExpectServerHello (TLS 1.2)';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const sh = expect12(m, 'server_hello', this.name);
     if (sh.isHelloRetryRequest) throw fail.unexpected('a HelloRetryRequest answers a TLS 1.3 offer only');
-    if (findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== 0x0303) {
+    if (findExtension(sh.extensions, X.supported_versions) || sh.legacyVersion !== ProtocolVersion.TLS12) {
       throw fail.version(`the server answered with version 0x${sh.legacyVersion.toString(16)}${findExtension(sh.extensions, X.supported_versions) ? ' and supported_versions' : ''}; this handshake offered only TLS 1.2`);
     }
     return processServerHello(ctx, sh, m);
@@ -130,14 +156,14 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
     ctx.resumed = true;
     base.summary.resumed = true;
     ctx.details.resumedBy = ctx.offeredBy;
-    ctx.master = MasterStage12.resumed(suite.prfHash, offered.masterSecret, ctx.emit);
+    const master = MasterStage12.resumed(suite.prfHash, offered.masterSecret, ctx.emit);
     ctx.serverChain = offered.serverChain;
     base.summary.certificate.chain = offered.serverChain;
     ctx.emit({ kind: 'key', op: 'resumed', name: 'master_secret', label: `session resumed by ${ctx.offeredBy === 'ticket' ? 'ticket (RFC 5077)' : 'session id'}`, inputs: [{ name: ctx.offeredBy === 'ticket' ? 'ticket' : 'session_id', value: toHex(ctx.offeredBy === 'ticket' ? offered.ticket! : offered.sessionId) }], output: toHex(offered.masterSecret), hash: suite.prfHash });
     ctx.emit({ kind: 'note', text: `the server resumed the session by ${ctx.offeredBy === 'ticket' ? 'session ticket' : 'session id'}: abbreviated handshake, no certificate and no key exchange` });
-    await deriveKeys(ctx);
+    const keys = await deriveKeys(ctx, master);
     ctx.ccsExpected = true;
-    return new ExpectTicketOrFinished();
+    return new ExpectTicketOrFinished(keys, ResumptionKeyProven.assertion());
   }
   if (offered) ctx.emit({ kind: 'note', text: 'the server did not resume the offered session: full handshake' });
   return new ExpectCertificate12();
@@ -145,7 +171,7 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
 
 class ExpectCertificate12 implements State12 {
   readonly name = 'ExpectCertificate (TLS 1.2)';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const cert: Certificate12 = expect12(m, 'certificate12', this.name);
     if (cert.chain.length === 0) throw tlsFailure('DECODE_ERROR', 'the server sent an empty certificate list');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
@@ -158,31 +184,20 @@ class ExpectCertificate12 implements State12 {
     ctx.base.summary.certificate.chain = cert.chain;
     await verifyChain(ctx.base, cert.chain);
     const suite = ctx.requireSuite();
-    const { info } = leafKey(cert.chain[0]);
+    const { info } = leafKey(cert.chain[0], 'server');
     const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
     if (info.type !== wanted) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`);
     if (suite.kx === 'RSA') {
       await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
-      return new ExpectCertificateRequestOrDone();
+      return new ExpectCertificateRequestOrDone({ ske: null, serverKey: 'at-finished' });
     }
     return new ExpectServerKeyExchange();
   }
 }
 
-/** The leaf's public key and what kind it is; either failing to parse is the server's bad_certificate. */
-function leafKey(der: Uint8Array): { spki: Uint8Array; info: ReturnType<typeof describePublicKey> } {
-  try {
-    const spki = certificateSpki(der);
-    // The DER walk finds the SubjectPublicKeyInfo's bytes; its contents can still be malformed.
-    return { spki, info: describePublicKey(spki) };
-  } catch (e) {
-    throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
-  }
-}
-
 class ExpectServerKeyExchange implements State12 {
   readonly name = 'ExpectServerKeyExchange';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const ske: ServerKeyExchange = expect12(m, 'server_key_exchange', this.name);
     const offeredSchemes = findExtension(ctx.clientHello.extensions, X.signature_algorithms)?.schemes ?? [];
     if (!offeredSchemes.includes(ske.scheme)) throw fail.illegal(`the server signed its key exchange with ${schemeName(ske.scheme)}, which the client did not offer`);
@@ -190,116 +205,98 @@ class ExpectServerKeyExchange implements State12 {
     if (ske.kx === 'ECDHE' && groupByCode(ske.group!)?.tls13Only) throw fail.illegal(`the server chose ${groupName(ske.group!)} for TLS 1.2, but that group exists only in TLS 1.3`);
     // RFC 5246 §7.4.3: the signature covers both randoms and the parameters, binding them to this handshake.
     const content = concat(ctx.clientHello.random, ctx.serverRandom, ske.params);
-    const { spki, info } = leafKey(ctx.serverChain[0]);
-    const algorithm = scheme12Algorithm(ske.scheme, info);
-    if (typeof algorithm === 'string') throw fail.illegal(algorithm);
-    let ok = false;
-    let detail: string | undefined;
-    try {
-      ok = await verifySignature(spki, algorithm, content, ske.signature);
-    } catch (e) {
-      detail = (e as Error).message;
-    }
-    ctx.emit({ kind: 'signature', subject: 'ServerKeyExchange', scheme: schemeName(ske.scheme), signedContent: toHex(content), signature: toHex(ske.signature), ok, detail: detail ?? (ok ? 'client_random || server_random || params, signed with the certificate key' : 'the signature does not match the certificate\'s public key') });
-    if (!ok) throw tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
+    const signatureValid = await verifyPeerSignature(ctx, {
+      subject: 'ServerKeyExchange',
+      scheme: ske.scheme,
+      algorithmFor: scheme12Algorithm,
+      key: leafKey(ctx.serverChain[0], 'server'),
+      content,
+      signature: ske.signature,
+      okDetail: 'client_random || server_random || params, signed with the certificate key',
+      failure: (reason) => tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the ServerKeyExchange signature (${schemeName(ske.scheme)}) does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+    });
     ctx.base.summary.signatureScheme = schemeName(ske.scheme);
-    ctx.ske = ske;
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     await serverAuthBreakpoint(ctx.base, ctx.base.summary.certificate.verified ? 'certificate verified, key exchange signed' : `certificate not verified: ${ctx.base.summary.certificate.error?.code}`);
-    return new ExpectCertificateRequestOrDone();
+    return new ExpectCertificateRequestOrDone({ ske, serverKey: signatureValid });
   }
 }
 
 class ExpectCertificateRequestOrDone implements State12 {
   readonly name = 'ExpectCertificateRequestOrServerHelloDone';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  constructor(private readonly exchanged: ServerKeyExchanged) {}
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const msg = m.message;
     if (msg.type === 'certificate_request12') {
       const cr: CertificateRequest12 = msg;
-      ctx.certificateRequest = cr;
       ctx.base.summary.clientCertificateRequested = true;
       ctx.transcript.add(m.bytes, m.name, m.eventIndex);
-      return new ExpectServerHelloDone();
+      return new ExpectServerHelloDone(this.exchanged, cr);
     }
-    return new ExpectServerHelloDone().handle(ctx, m);
+    return new ExpectServerHelloDone(this.exchanged, null).handle(ctx, m);
   }
 }
 
 class ExpectServerHelloDone implements State12 {
   readonly name = 'ExpectServerHelloDone';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  constructor(
+    private readonly exchanged: ServerKeyExchanged,
+    private readonly request: CertificateRequest12 | null,
+  ) {}
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     expect12(m, 'server_hello_done', this.name);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
-    await sendClientFlight(ctx);
+    const keys = await sendClientFlight(ctx, this.exchanged.ske, this.request);
     ctx.ccsExpected = true;
-    return new ExpectTicketOrFinished();
+    return new ExpectTicketOrFinished(keys, this.exchanged.serverKey);
   }
 }
 
 /** Client Certificate, ClientKeyExchange, CertificateVerify, ChangeCipherSpec, Finished. */
-async function sendClientFlight(ctx: Tls12Context): Promise<void> {
+async function sendClientFlight(ctx: Tls12Context, ske: ServerKeyExchange | null, cr: CertificateRequest12 | null): Promise<Keys12> {
   const base = ctx.base;
   const suite = ctx.requireSuite();
-  let signer = null;
-  let scheme = 0;
-  const cr = ctx.certificateRequest;
+  let chosen: ChosenCertificate | null = null;
   if (cr) {
-    let cert: ClientCertificate | undefined = base.options.clientCertificate;
-    if (base.options.breakpoints?.clientCertRequest) {
-      const decision = await base.pause('client-cert-request', cert ? 'a client certificate is configured' : 'no client certificate configured');
-      if (decision === 'abort') throw fail.canceled('the user stopped the handshake at the client certificate request');
-      if (decision === 'decline') cert = undefined;
-      else if (typeof decision === 'object') cert = decision.clientCertificate;
-    }
-    if (cert) {
-      signer = await createSigner(cert.chain[0], cert.privateKey);
-      scheme = signer.schemes.find((s) => cr.schemes.includes(s)) ?? 0;
-      if (!scheme) {
-        ctx.emit({ kind: 'note', text: 'the client certificate\'s key cannot make any signature the server accepts: sending an empty Certificate instead' });
-        signer = null;
-      }
-    }
-    const chain = signer && cert ? cert.chain : [];
-    await ctx.send({ type: 'certificate12', chain });
-    base.summary.clientCertificateSent = chain.length > 0;
+    chosen = await chooseClientCertificate(base, cr.schemes, 'handshake');
+    await ctx.send({ type: 'certificate12', chain: chosen?.chain ?? [] });
+    base.summary.clientCertificateSent = !!chosen;
   }
 
-  const exchange = await keyExchange(ctx);
+  const exchange = await keyExchange(ctx, ske);
   await ctx.send({ type: 'client_key_exchange', kx: suite.kx, exchange: exchange.clientPublic });
   const preMaster = new PreMasterStage12(suite.prfHash, exchange.preMaster, ctx.emit);
-  ctx.master = ctx.ems
+  const master = ctx.ems
     ? await preMaster.extendedMaster(await ctx.transcript.hash())
     : await preMaster.master(ctx.clientHello.random, ctx.serverRandom);
 
-  if (signer) {
+  if (chosen) {
     // RFC 5246 §7.4.8: the signature covers every handshake message so far, in full (not a hash).
-    const content = ctx.transcript.bytes();
-    const signature = await signer.sign(scheme, content);
-    ctx.emit({ kind: 'signature', subject: 'client CertificateVerify', scheme: schemeName(scheme), signedContent: toHex(content), signature: toHex(signature), ok: true, detail: 'signed by this client over all handshake messages so far' });
-    await ctx.send({ type: 'certificate_verify12', scheme, signature });
+    const signature = await signHandshake(ctx, chosen, ctx.transcript.bytes(), 'client CertificateVerify', 'signed by this client over all handshake messages so far');
+    await ctx.send({ type: 'certificate_verify12', scheme: chosen.scheme, signature });
   }
-  await deriveKeys(ctx);
-  await sendFinished(ctx);
+  const keys = await deriveKeys(ctx, master);
+  await sendFinished(ctx, keys);
+  return keys;
 }
 
-async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
+async function keyExchange(ctx: Tls12Context, ske: ServerKeyExchange | null): Promise<ExchangeResult> {
   const suite = ctx.requireSuite();
   const random = ctx.base.options.random;
   let result: ExchangeResult;
-  if (suite.kx === 'ECDHE') {
-    const ske = ctx.ske!;
+  if (suite.kx !== 'RSA' && !ske) throw fail.internal(`${suite.kx} without the server's key exchange`);
+  if (suite.kx === 'ECDHE' && ske) {
     // The same key-share source as TLS 1.3: from the injected random when there is one (replayable runs).
     const share = await makeKeyShare(ctx.base, ske.group!);
     result = await ecdheExchange(ske.group!, ske.publicKey!, share);
     ctx.base.summary.group = GROUP_NAMES[ske.group!];
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.publicKey!), sharedSecret: toHex(result.preMaster) });
-  } else if (suite.kx === 'DHE') {
-    const ske = ctx.ske!;
+  } else if (suite.kx === 'DHE' && ske) {
     result = dheExchange(ske.dhP!, ske.dhG!, ske.dhYs!, random);
     ctx.base.summary.group = `ffdhe${ske.dhP!.length * 8}`;
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.dhYs!), sharedSecret: toHex(result.preMaster) });
   } else {
-    result = await rsaExchange(leafKey(ctx.serverChain[0]).spki, random);
+    result = await rsaExchange(leafKey(ctx.serverChain[0], 'server').spki, random);
     ctx.base.summary.group = null;
     ctx.emit({ kind: 'key-exchange', group: 'RSA key transport (no forward secrecy)', clientShare: toHex(result.clientPublic), sharedSecret: toHex(result.preMaster) });
     ctx.emit({ kind: 'note', text: 'static RSA: the client chose the pre-master secret and encrypted it to the server\'s certificate key (RSAES-PKCS1-v1_5). Whoever gets that key later can decrypt this recorded connection: no forward secrecy' });
@@ -308,23 +305,23 @@ async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
 }
 
 /** Key block, then the protectors for each direction (installed at each side's ChangeCipherSpec). */
-async function deriveKeys(ctx: Tls12Context): Promise<void> {
+async function deriveKeys(ctx: Tls12Context, master: MasterStage12): Promise<Keys12> {
   const suite = ctx.requireSuite();
-  ctx.keys = await ctx.master!.keyBlock(suite, ctx.clientHello.random, ctx.serverRandom);
-  ctx.pendingRead = await protector(ctx, 'server');
+  const keys = { master, block: await master.keyBlock(suite, ctx.clientHello.random, ctx.serverRandom) };
+  ctx.pendingRead = await protector(ctx, keys.block, 'server');
+  return keys;
 }
 
-async function protector(ctx: Tls12Context, side: 'client' | 'server'): Promise<RecordProtector> {
+async function protector(ctx: Tls12Context, k: KeyBlock12, side: 'client' | 'server'): Promise<RecordProtector> {
   const suite = ctx.requireSuite();
-  const k = ctx.keys!;
   const [mac, key, iv] = side === 'client' ? [k.clientMacKey, k.clientKey, k.clientIv] : [k.serverMacKey, k.serverKey, k.serverIv];
   if (suite.cipher === 'AES-CBC') return Tls12CbcProtector.create(suite, mac, key, ctx.etm, 'application', ctx.base.options.random);
   return Tls12AeadProtector.create(suite, key, iv, 'application');
 }
 
-async function sendFinished(ctx: Tls12Context): Promise<void> {
-  await ctx.sendChangeCipherSpec(await protector(ctx, 'client'));
-  const verifyData = await ctx.master!.verifyData('client', await ctx.transcript.hash());
+async function sendFinished(ctx: Tls12Context, keys: Keys12): Promise<void> {
+  await ctx.sendChangeCipherSpec(await protector(ctx, keys.block, 'client'));
+  const verifyData = await keys.master.verifyData('client', await ctx.transcript.hash());
   ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
   ctx.reneg.clientVerifyData = verifyData;
   await ctx.send({ type: 'finished12', verifyData });
@@ -332,7 +329,11 @@ async function sendFinished(ctx: Tls12Context): Promise<void> {
 
 class ExpectTicketOrFinished implements State12 {
   readonly name = 'ExpectNewSessionTicketOrChangeCipherSpec';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  constructor(
+    private readonly keys: Keys12,
+    private readonly serverKey: ServerKeyProof,
+  ) {}
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const msg = m.message;
     if (msg.type === 'new_session_ticket12') {
       if (!ctx.ticketPromised) throw fail.unexpected('a NewSessionTicket without the session_ticket extension in the ServerHello');
@@ -344,26 +345,33 @@ class ExpectTicketOrFinished implements State12 {
         ctx.details.ticketReceived = true;
         ctx.emit({ kind: 'note', text: `session ticket received (${t.ticket.length} bytes, lifetime hint ${t.lifetimeHint} s): a later connection can resume without server state (RFC 5077)` });
       }
-      return new ExpectServerFinished();
+      return new ExpectServerFinished(this.keys, this.serverKey);
     }
-    return new ExpectServerFinished().handle(ctx, m);
+    return new ExpectServerFinished(this.keys, this.serverKey).handle(ctx, m);
   }
 }
 
 class ExpectServerFinished implements State12 {
   readonly name = 'ExpectServerFinished (TLS 1.2)';
-  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
+  constructor(
+    private readonly keys: Keys12,
+    private readonly serverKey: ServerKeyProof,
+  ) {}
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const fin: Finished12 = expect12(m, 'finished12', this.name);
     if (!ctx.ccsReceived) throw fail.unexpected('the server\'s Finished arrived before its ChangeCipherSpec');
-    const expected = await ctx.master!.verifyData('server', await ctx.transcript.hash());
+    const expected = await this.keys.master.verifyData('server', await ctx.transcript.hash());
     const ok = equalBytes(expected, fin.verifyData);
     ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
     if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or master secret');
+    const finished = FinishedMessageVerified.assertion();
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reneg.serverVerifyData = fin.verifyData;
     // Abbreviated handshake: the server finished first; now the client.
-    if (ctx.resumed) await sendFinished(ctx);
-    return null;
+    if (ctx.resumed) await sendFinished(ctx, this.keys);
+    // Static RSA: a matching Finished is the server's proof that it decrypted our premaster secret with its key.
+    const peerAuthenticated = this.serverKey === 'at-finished' ? KeyTransportProven.assertion() : this.serverKey;
+    return new Completed12({ peerAuthenticated, finished }, this.keys.master);
   }
 }
 

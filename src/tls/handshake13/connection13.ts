@@ -1,18 +1,17 @@
 // An established TLS 1.3 connection: application data, KeyUpdate, tickets, post-handshake authentication, close.
 import type { Emit } from '../../trace/recorder.ts';
-import { appDataEvent, writeAppData } from '../handshake/app-data-event.ts';
-import { TlsError, describeFailure, fail } from '../errors.ts';
+import { ConnectionCore } from '../handshake/connection-core.ts';
+import { TlsError, fail } from '../errors.ts';
 import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts';
-import { peerAlert, sendAlert, toEngineError } from '../handshake/failure.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { TlsSession } from '../handshake/options.ts';
 import type { MasterStage13 } from '../key-schedule/key-schedule13.ts';
 import { ExtensionType as X } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { NewSessionTicket } from '../messages/handshake.ts';
-import { AlertDescription, TlsAlertError } from '../record/alerts.ts';
 import type { Tls13Suite } from '../suites.ts';
 import { PostHandshakeAuth } from './post-handshake-auth.ts';
+import type { ApplicationSecrets13, Established13 } from './states13.ts';
 
 export class Tls13Connection {
   readonly summary: HandshakeSummary;
@@ -20,31 +19,34 @@ export class Tls13Connection {
   readonly handshakeMs: number;
   /** Tickets received so far, newest last. */
   readonly sessions: TlsSession[] = [];
-  private readonly pending: Uint8Array[] = [];
+  private readonly core: ConnectionCore;
   private clientSecret: Uint8Array;
   private serverSecret: Uint8Array;
   private readonly schedule: MasterStage13;
   private readonly suite: Tls13Suite;
-  private closeSent = false;
-  private closeReceived = false;
-  private lock: Promise<unknown> = Promise.resolve();
   private writesInFlight = new Set<Promise<unknown>>();
   private keyChange: Promise<void> = Promise.resolve();
   /** Key changes started and not yet finished (write() waits for them). */
   private keyChangesPending = 0;
   private readonly postHandshakeAuth: PostHandshakeAuth;
 
+  private readonly secrets: ApplicationSecrets13;
+
+  /** Made only from an Established13: the server's signature (or PSK) and Finished were verified. */
   constructor(
     private readonly ctx: HandshakeContext,
+    established: Established13,
     handshakeMs: number,
   ) {
     this.summary = ctx.summary;
     this.handshakeMs = handshakeMs;
-    this.clientSecret = ctx.secrets!.clientApp;
-    this.serverSecret = ctx.secrets!.serverApp;
-    this.schedule = ctx.masterKeys!;
-    this.suite = ctx.requireSuite();
-    this.postHandshakeAuth = new PostHandshakeAuth(ctx);
+    this.secrets = established.secrets;
+    this.clientSecret = established.secrets.client;
+    this.serverSecret = established.secrets.server;
+    this.schedule = established.keys;
+    this.suite = established.suite;
+    this.postHandshakeAuth = new PostHandshakeAuth(ctx, established.keys);
+    this.core = new ConnectionCore(ctx, 'server', { onMessage: (m) => this.onPostHandshake(m) });
     // The handshake's watchdog is done: a breakpoint after the handshake must not restart it.
     ctx.retireWatchdog();
   }
@@ -66,33 +68,18 @@ export class Tls13Connection {
       data = Uint8Array.from(data);
       await this.keyChange;
     }
-    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    const channel = this.ctx.channel;
-    const done = writeAppData(channel, data);
+    const done = this.core.write(data);
     this.writesInFlight.add(done);
-    let written: { records: number[]; dataHex: () => string };
     try {
-      written = await done;
-    } catch (e) {
-      // The server hung up: an alert it sent first (e.g. certificate_required) says why.
-      if (e instanceof TlsError && e.code === 'CLOSED') throw (await this.serialized(() => peerAlert(this.ctx.reader))) ?? e;
-      throw e;
+      await done;
     } finally {
       this.writesInFlight.delete(done);
     }
-    this.emit(appDataEvent('client', data, { dataHex: written.dataHex, record: written.records[0] }));
   }
 
   /** Next application data from the server; null after its close_notify. Rejects TRUNCATED if it vanished without one. */
   read(): Promise<Uint8Array | null> {
-    return this.serialized(async () => {
-      for (;;) {
-        const chunk = this.pending.shift();
-        if (chunk) return chunk;
-        if (this.closeReceived) return null;
-        if (!(await this.pump())) return null;
-      }
-    });
+    return this.core.read();
   }
 
   /** Read until a NewSessionTicket arrives (application data is kept for read()). Resolves undefined on timeout or close. */
@@ -100,12 +87,12 @@ export class Tls13Connection {
     const before = this.sessions.length;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), timeoutMs)));
-    const work = this.serialized(async () => {
-      while (this.sessions.length === before && !this.closeReceived) {
-        if (!(await this.pump(true))) break;
-      }
-      return this.sessions.length > before ? this.session : undefined;
-    });
+    const work = (async () => {
+      while (this.sessions.length === before && !this.core.over) await this.core.pull(true);
+      if (this.sessions.length > before) return this.session;
+      if (this.core.failure) throw this.core.failure;
+      return undefined;
+    })();
     return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
   }
 
@@ -147,66 +134,12 @@ export class Tls13Connection {
 
   /** RFC 8446 §7.5 keying material exporter (channel binding, EAP-TLS, ...), from exporter_master_secret. */
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
-    return this.schedule.exportKeyingMaterial(this.ctx.secrets!.exporter, label, context, length);
+    return this.schedule.exportKeyingMaterial(this.secrets.exporter, label, context, length);
   }
 
   /** Send close_notify and release the transport. */
-  async close(): Promise<void> {
-    if (!this.closeSent) {
-      this.closeSent = true;
-      await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning');
-    }
-    await this.ctx.channel.close();
-    this.emit({ kind: 'connection', phase: 'closed' });
-  }
-
-  private serialized<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Process one record's worth of input. False when the stream is over. */
-  private async pump(quietEof = false): Promise<boolean> {
-    let item;
-    try {
-      item = await this.ctx.reader.nextAny();
-      if (item === null) {
-        // After our own close the stream ends by design; only an unannounced end from the server is truncation.
-        if (quietEof || this.closeSent) return false;
-        throw new TlsError('TRUNCATED', 'the server closed the connection without close_notify: the data may have been cut short');
-      }
-      if ('kind' in item && item.kind === 'app-data') {
-        if (item.data.length > 0) {
-          this.pending.push(item.data);
-          this.emit(appDataEvent('server', item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
-        }
-        return true;
-      }
-      if ('kind' in item && item.kind === 'close-notify') {
-        this.closeReceived = true;
-        // Answer with our own close_notify (RFC 8446 §6.1).
-        if (!this.closeSent) {
-          this.closeSent = true;
-          await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning');
-        }
-        return false;
-      }
-      await this.onPostHandshake(item as ReceivedMessage);
-      return true;
-    } catch (e) {
-      const err = toEngineError(e);
-      // A read that fails because we closed the connection ourselves is not an error.
-      if (this.closeSent && err instanceof TlsError && err.code === 'CLOSED') return false;
-      if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
-        this.closeSent = true;
-        await sendAlert(this.ctx.channel, this.emit, err.alert, 'fatal');
-      }
-      const { code, message } = describeFailure(err);
-      this.emit({ kind: 'error', code, message });
-      await this.ctx.channel.close();
-      throw err;
-    }
+  close(): Promise<void> {
+    return this.core.close();
   }
 
   private async onPostHandshake(m: ReceivedMessage): Promise<void> {
@@ -217,19 +150,19 @@ export class Tls13Connection {
       this.serverSecret = await this.schedule.nextTrafficSecret(this.serverSecret, 'server');
       await this.ctx.channel.setReadKeys(this.suite, await this.schedule.trafficKeys(this.serverSecret, this.suite.keyLength, 'server_application'), 'application');
       this.emit({ kind: 'note', text: `KeyUpdate received${msg.updateRequested ? ' (update_requested: the client answers with its own KeyUpdate)' : ''}: the server now sends with the next generation of traffic keys` });
-      if (msg.updateRequested && !this.closeSent) await this.sendKeyUpdate(false);
+      if (msg.updateRequested && !this.core.closeSent) await this.sendKeyUpdate(false);
       return;
     }
     if (msg.type === 'certificate_request') {
       // The flight uses the current client secret (after any KeyUpdate), read once earlier writes are done.
-      if (!this.closeSent) await this.exclusiveWrite(() => this.postHandshakeAuth.answer(m, this.clientSecret));
+      if (!this.core.closeSent) await this.exclusiveWrite(() => this.postHandshakeAuth.answer(m, this.clientSecret));
       return;
     }
     throw fail.unexpected(`${m.name} is not allowed after the handshake`);
   }
 
   private async onTicket(t: NewSessionTicket): Promise<void> {
-    const psk = await this.schedule.resumptionPsk(this.ctx.secrets!.resumption, t.nonce);
+    const psk = await this.schedule.resumptionPsk(this.secrets.resumption, t.nonce);
     const early = findExtension(t.extensions, X.early_data);
     const session: TlsSession = {
       serverName: this.ctx.options.serverName,

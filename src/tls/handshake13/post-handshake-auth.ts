@@ -7,6 +7,7 @@ import { fail } from '../errors.ts';
 import { ExtensionType as X } from '../messages/constants.ts';
 import type { CertificateRequest } from '../messages/handshake.ts';
 import { Transcript } from '../transcript.ts';
+import type { MasterStage13 } from '../key-schedule/key-schedule13.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
@@ -21,7 +22,11 @@ export class PostHandshakeAuth {
   /** Contexts already answered: each must be unique within the connection (§4.3.2). */
   private readonly contexts = new Set<string>();
 
-  constructor(private readonly ctx: HandshakeContext) {
+  constructor(
+    private readonly ctx: HandshakeContext,
+    /** The key schedule's master stage: each answer's Finished key comes from the current client traffic secret. */
+    private readonly keys: MasterStage13,
+  ) {
     ctx.summary.postHandshakeAuth = { offered: this.offered, requests: 0, certificatesSent: 0 };
   }
 
@@ -48,7 +53,7 @@ export class PostHandshakeAuth {
     transcript.add(ctx.transcript.bytes(), `handshake (${ctx.transcript.covers.join(', ')})`);
     transcript.add(m.bytes, m.name, m.eventIndex);
     const sent = await sendClientCertificate(ctx, cr, transcript, 'post-handshake');
-    const verifyData = await ctx.masterKeys!.finishedVerifyData(clientTrafficSecret, await transcript.hash(), 'client');
+    const verifyData = await this.keys.finishedVerifyData(clientTrafficSecret, await transcript.hash(), 'client');
     ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
     await ctx.send({ type: 'finished', verifyData }, { transcript });
     if (sent) stats.certificatesSent++;

@@ -1,8 +1,10 @@
 // The TLS 1.3 client handshake as one small state per expected message (RFC 8446 §2, §4), in the manner of
 // rustls' ExpectEncryptedExtensions/ExpectCertificate/... : each state checks its message, does its step,
-// and names the next state.
+// and names the next state, handing it the data it needs (the handshake keys, the CertificateRequest, the leaf).
+// The last one hands back an Established13, which can only be made with the proofs that the server's
+// signature (or its PSK) and its Finished were verified.
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { EarlyStage13 } from '../key-schedule/key-schedule13.ts';
+import { EarlyStage13, type HandshakeStage13, type MasterStage13, type TrafficSecrets } from '../key-schedule/key-schedule13.ts';
 
 import { fail, tlsFailure } from '../errors.ts';
 import {
@@ -14,9 +16,10 @@ import {
 } from '../messages/constants.ts';
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
-import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import { hybridLayout } from '../crypto/hybrid-kem.ts';
+import { GROUP_NAMES, suiteByCode, type Tls13Suite } from '../suites.ts';
+import { hybridLayout } from '../../crypto/hybrid-kem.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
+import { FinishedMessageVerified, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
@@ -26,8 +29,33 @@ import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts
 
 export interface State {
   readonly name: string;
-  /** Handle the next message; the next state, or null when the handshake is complete. */
-  handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null>;
+  /** Handle the next message; the next state, or the established connection's keys and proofs at the end. */
+  handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | Established13>;
+}
+
+/** After ServerHello: the suite and the handshake stage of the key schedule with both handshake traffic secrets. */
+interface HandshakeKeys13 {
+  suite: Tls13Suite;
+  stage: HandshakeStage13;
+  secrets: TrafficSecrets;
+}
+
+/** Application secrets of an established connection (RFC 8446 §7.1). */
+export interface ApplicationSecrets13 {
+  client: Uint8Array;
+  server: Uint8Array;
+  resumption: Uint8Array;
+  exporter: Uint8Array;
+}
+
+/** What the handshake hands the connection: only made once the server's signature (or PSK) and Finished verified. */
+export class Established13 {
+  constructor(
+    readonly suite: Tls13Suite,
+    readonly keys: MasterStage13,
+    readonly secrets: ApplicationSecrets13,
+    readonly proofs: HandshakeProofs,
+  ) {}
 }
 
 function expect<T extends ReceivedMessage['message']['type']>(m: ReceivedMessage, type: T, state: string): Extract<ReceivedMessage['message'], { type: T }> {
@@ -57,7 +85,7 @@ export class ExpectServerHello implements State {
     this.name = afterRetry ? 'ExpectServerHelloAfterRetry' : 'ExpectServerHello';
   }
 
-  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State> {
     const sh = expect(m, 'server_hello', this.name);
     this.checkCommon(ctx, sh);
     if (sh.isHelloRetryRequest) {
@@ -65,8 +93,7 @@ export class ExpectServerHello implements State {
       await this.onRetry(ctx, sh, m);
       return new ExpectServerHello(true);
     }
-    await this.onServerHello(ctx, sh, m);
-    return new ExpectEncryptedExtensions();
+    return new ExpectEncryptedExtensions(await this.onServerHello(ctx, sh, m));
   }
 
   /** Checks shared by ServerHello and HelloRetryRequest. */
@@ -75,7 +102,7 @@ export class ExpectServerHello implements State {
     if (!sv) {
       // A TLS 1.2-or-older answer: first, was it forced on us?
       checkDowngradeSentinel(sh.random);
-      throw fail.version(`the server answered with ${sh.legacyVersion === 0x0303 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
+      throw fail.version(`the server answered with ${sh.legacyVersion === ProtocolVersion.TLS12 ? 'TLS 1.2' : 'an older version'} (no supported_versions); this client speaks only TLS 1.3`);
     }
     if (sv.selectedVersion !== ProtocolVersion.TLS13) throw fail.illegal(`the server selected version 0x${(sv.selectedVersion ?? 0).toString(16)}, which the client did not offer`);
     if (sh.legacyVersion !== ProtocolVersion.TLS12) throw fail.illegal(`legacy_version must be 0x0303, got 0x${sh.legacyVersion.toString(16)}`);
@@ -110,7 +137,7 @@ export class ExpectServerHello implements State {
     await sendSecondClientHello(ctx, ks?.selectedGroup, cookie?.cookie);
   }
 
-  private async onServerHello(ctx: HandshakeContext, sh: ServerHello, m: ReceivedMessage): Promise<void> {
+  private async onServerHello(ctx: HandshakeContext, sh: ServerHello, m: ReceivedMessage): Promise<HandshakeKeys13> {
     checkExtensions(ctx, sh.extensions, [X.supported_versions, X.key_share, X.pre_shared_key], 'ServerHello');
     const suite = suiteByCode(sh.cipherSuite)!;
     ctx.suite = suite;
@@ -140,18 +167,18 @@ export class ExpectServerHello implements State {
     ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared), parts: hybridLayout(GROUP_NAMES[ks.share.group]) });
 
     ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
-    ctx.handshakeKeys = await early.handshake(shared);
-    const secrets = await ctx.handshakeKeys.trafficSecrets(await ctx.transcript.hash());
-    ctx.clientHandshakeSecret = secrets.client;
-    ctx.serverHandshakeSecret = secrets.server;
+    const stage = await early.handshake(shared);
+    const secrets = await stage.trafficSecrets(await ctx.transcript.hash());
     ctx.reader.assertAtMessageBoundary('after ServerHello');
-    await ctx.channel.setReadKeys(suite, await ctx.handshakeKeys.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
+    await ctx.channel.setReadKeys(suite, await stage.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
+    return { suite, stage, secrets };
   }
 }
 
 class ExpectEncryptedExtensions implements State {
   readonly name = 'ExpectEncryptedExtensions';
-  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+  constructor(private readonly keys: HandshakeKeys13) {}
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State> {
     const ee = expect(m, 'encrypted_extensions', this.name);
     checkExtensions(
       ctx,
@@ -167,30 +194,35 @@ class ExpectEncryptedExtensions implements State {
     }
     if (findExtension(ee.extensions, X.early_data)) throw fail.unsupportedExtension('the server accepted early data the client did not send');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
-    return ctx.summary.resumed ? new ExpectFinished() : new ExpectCertificateOrRequest();
+    if (ctx.summary.resumed) return new ExpectFinished(this.keys, null, ResumptionKeyProven.assertion());
+    return new ExpectCertificateOrRequest(this.keys);
   }
 }
 
 class ExpectCertificateOrRequest implements State {
   readonly name = 'ExpectCertificateOrCertificateRequest';
-  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+  constructor(private readonly keys: HandshakeKeys13) {}
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State> {
     if (m.message.type === 'certificate_request') {
       const cr = m.message as CertificateRequest;
       if (cr.context.length !== 0) throw fail.illegal('a CertificateRequest during the handshake must have an empty context');
       // Unknown extensions are ignored here (RFC 8446 §4.3.2); known ones that do not belong are refused.
       checkCertificateRequest(cr);
-      ctx.certificateRequest = cr;
       ctx.summary.clientCertificateRequested = true;
       ctx.transcript.add(m.bytes, m.name, m.eventIndex);
-      return new ExpectCertificate();
+      return new ExpectCertificate(this.keys, cr);
     }
-    return new ExpectCertificate().handle(ctx, m);
+    return new ExpectCertificate(this.keys, null).handle(ctx, m);
   }
 }
 
 class ExpectCertificate implements State {
   readonly name = 'ExpectCertificate';
-  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+  constructor(
+    private readonly keys: HandshakeKeys13,
+    private readonly request: CertificateRequest | null,
+  ) {}
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State> {
     const cert = expect(m, 'certificate', this.name) as Certificate;
     if (cert.context.length !== 0) throw fail.illegal('the server\'s Certificate must have an empty request context');
     if (cert.entries.length === 0) throw tlsFailure('DECODE_ERROR', 'the server sent an empty certificate list');
@@ -198,54 +230,68 @@ class ExpectCertificate implements State {
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
     await verifyChain(ctx, chain);
-    return new ExpectCertificateVerify(chain[0]);
+    return new ExpectCertificateVerify(this.keys, this.request, chain[0]);
   }
 }
 
 class ExpectCertificateVerify implements State {
   readonly name = 'ExpectCertificateVerify';
-  constructor(private readonly leaf: Uint8Array) {}
-  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+  constructor(
+    private readonly keys: HandshakeKeys13,
+    private readonly request: CertificateRequest | null,
+    private readonly leaf: Uint8Array,
+  ) {}
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State> {
     const cv = expect(m, 'certificate_verify', this.name);
-    const scheme = await checkPeerCertificateVerify(ctx.emit, { signer: 'server', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes, transcriptHash: await ctx.transcript.hash() });
-    ctx.summary.signatureScheme = scheme;
+    const signatureValid = await checkPeerCertificateVerify(ctx.emit, {
+      signer: 'server',
+      leaf: this.leaf,
+      scheme: cv.scheme,
+      signature: cv.signature,
+      offered: ctx.options.signatureSchemes,
+      transcriptHash: await ctx.transcript.hash(),
+    });
+    ctx.summary.signatureScheme = schemeName(cv.scheme);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
 
     // Break on server authentication: the chain is known and the server proved it holds the key.
     const cert = ctx.summary.certificate;
     await serverAuthBreakpoint(ctx, cert.verified ? 'certificate verified' : `certificate not verified: ${cert.error?.code}`);
-    return new ExpectFinished();
+    return new ExpectFinished(this.keys, this.request, signatureValid);
   }
 }
 
 class ExpectFinished implements State {
   readonly name = 'ExpectFinished';
-  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
+  constructor(
+    private readonly keys: HandshakeKeys13,
+    private readonly request: CertificateRequest | null,
+    private readonly peerAuthenticated: HandshakeSignatureValid | ResumptionKeyProven,
+  ) {}
+  async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<Established13> {
     const fin = expect(m, 'finished', this.name);
-    const suite = ctx.requireSuite();
-    const handshakeKeys = ctx.handshakeKeys!;
-    const expected = await handshakeKeys.finishedVerifyData(ctx.serverHandshakeSecret!, await ctx.transcript.hash(), 'server');
+    const { suite, stage, secrets } = this.keys;
+    const expected = await stage.finishedVerifyData(secrets.server, await ctx.transcript.hash(), 'server');
     const ok = equalBytes(expected, fin.verifyData);
     ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
     if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or keys');
+    const finished = FinishedMessageVerified.assertion();
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reader.ccsAllowed = false;
 
     // Application secrets cover the transcript up to the server's Finished.
     const afterServerFinished = await ctx.transcript.hash();
-    const schedule = await handshakeKeys.master();
-    ctx.masterKeys = schedule;
-    const app = await schedule.applicationTrafficSecrets(afterServerFinished);
-    const exporter = await schedule.exporterMasterSecret(afterServerFinished);
+    const master = await stage.master();
+    const app = await master.applicationTrafficSecrets(afterServerFinished);
+    const exporter = await master.exporterMasterSecret(afterServerFinished);
     ctx.reader.assertAtMessageBoundary('after the server Finished');
-    await ctx.channel.setReadKeys(suite, await schedule.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
+    await ctx.channel.setReadKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
 
-    await sendClientFlight(ctx);
-    const resumption = await schedule.resumptionMasterSecret(await ctx.transcript.hash());
-    await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(app.client, suite.keyLength, 'client_application'), 'application');
+    await sendClientFlight(ctx, this.keys, this.request);
+    const resumption = await master.resumptionMasterSecret(await ctx.transcript.hash());
+    await ctx.channel.setWriteKeys(suite, await master.trafficKeys(app.client, suite.keyLength, 'client_application'), 'application');
     ctx.currentWriteEpoch = 'application';
-    ctx.secrets = { clientApp: app.client, serverApp: app.server, resumption, exporter };
-    return null;
+    return new Established13(suite, master, { client: app.client, server: app.server, resumption, exporter }, { peerAuthenticated: this.peerAuthenticated, finished });
   }
 }
 
@@ -256,16 +302,14 @@ async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
 }
 
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
-async function sendClientFlight(ctx: HandshakeContext): Promise<void> {
-  const suite = ctx.requireSuite();
-  const schedule = ctx.handshakeKeys!;
+async function sendClientFlight(ctx: HandshakeContext, keys: HandshakeKeys13, request: CertificateRequest | null): Promise<void> {
+  const { suite, stage, secrets } = keys;
   await sendCcsOnce(ctx);
-  await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(ctx.clientHandshakeSecret!, suite.keyLength, 'client_handshake'), 'handshake');
+  await ctx.channel.setWriteKeys(suite, await stage.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
   ctx.currentWriteEpoch = 'handshake';
 
-  const cr = ctx.certificateRequest;
-  if (cr) ctx.summary.clientCertificateSent = await sendClientCertificate(ctx, cr, ctx.transcript, 'handshake');
-  const verifyData = await schedule.finishedVerifyData(ctx.clientHandshakeSecret!, await ctx.transcript.hash(), 'client');
+  if (request) ctx.summary.clientCertificateSent = await sendClientCertificate(ctx, request, ctx.transcript, 'handshake');
+  const verifyData = await stage.finishedVerifyData(secrets.client, await ctx.transcript.hash(), 'client');
   ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
   await ctx.send({ type: 'finished', verifyData });
 }

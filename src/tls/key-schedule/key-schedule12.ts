@@ -5,8 +5,8 @@
 // A resumed session starts at MasterStage12.resumed(). Nothing here is side-bound: both sides derive the same values.
 import type { Emit } from '../../trace/recorder.ts';
 import { concat, toHex } from '../../util/bytes.ts';
-import type { HashName } from '../crypto/hash.ts';
-import { prf } from '../crypto/prf.ts';
+import type { HashName } from '../../crypto/hash.ts';
+import { prf } from '../../crypto/prf.ts';
 import type { Tls12Suite } from '../suites12.ts';
 
 type Input = { name: string; value: Uint8Array };

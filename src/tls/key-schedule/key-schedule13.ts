@@ -7,8 +7,8 @@
 // Work started ahead of need lives in work-ahead13.ts.
 import type { Emit } from '../../trace/recorder.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { digest, hmac, hashLength, type HashName } from '../crypto/hash.ts';
-import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../crypto/hkdf.ts';
+import { digest, hmac, hashLength, type HashName } from '../../crypto/hash.ts';
+import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
 import { expandKeyAndIv, WorkAhead13 } from './work-ahead13.ts';
 
 export interface TrafficSecrets {

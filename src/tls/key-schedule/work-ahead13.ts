@@ -3,8 +3,8 @@
 // Finished value, the binder key, the exporter secret. Values only: the schedule emits the trace events when the
 // caller asks, in the same order as without this helper. Every `take*` hands a result over once (or undefined).
 import { toHex } from '../../util/bytes.ts';
-import { hmac, type HashName } from '../crypto/hash.ts';
-import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../crypto/hkdf.ts';
+import { hmac, type HashName } from '../../crypto/hash.ts';
+import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
 
 type Pending<T> = Promise<T>;
 

@@ -33,7 +33,8 @@ export function handshakeName(type: number): string {
   return HANDSHAKE_NAMES[type] ?? `unknown handshake type ${type}`;
 }
 
-export const ContentType = { change_cipher_spec: 20, alert: 21, handshake: 22, application_data: 23 } as const;
+/** Record content types, defined by the record layer; here too for the message code that names them. */
+export { ContentType } from '../record/content-types.ts';
 
 export const ExtensionType = {
   server_name: 0,
@@ -93,10 +94,6 @@ const SCHEME_NAMES: Record<number, string> = Object.fromEntries(Object.entries(S
 
 export function schemeName(code: number): string {
   return SCHEME_NAMES[code] ?? `unknown (0x${hex4(code)})`;
-}
-
-export function schemeByName(name: string): number | undefined {
-  return (SignatureScheme as Record<string, number>)[name];
 }
 
 /** What this client offers for CertificateVerify, in preference order. */

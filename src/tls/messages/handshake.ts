@@ -297,7 +297,7 @@ export function decodeHandshake(bytes: Uint8Array): DecodedHandshake {
   return { msgType, name: displayName(m), bytes, fields, message: m };
 }
 
-export function displayName(m: HandshakeMessage): string {
+function displayName(m: HandshakeMessage): string {
   if (m.type === 'server_hello' && m.isHelloRetryRequest) return 'HelloRetryRequest';
   return handshakeName(TYPE_CODES[m.type]);
 }

@@ -43,9 +43,6 @@ export const AlertDescription = {
 
 export type AlertName = keyof typeof AlertDescription;
 
-/** Values that RFC 8446 lists only as reserved (never sent by TLS 1.3; some still used by TLS 1.2). */
-export const TLS13_RESERVED_ALERTS: ReadonlySet<number> = new Set([21, 30, 41, 60, 100, 111, 114]);
-
 const NAMES: Record<number, AlertName> = Object.fromEntries(
   Object.entries(AlertDescription).map(([name, code]) => [code, name as AlertName]),
 );

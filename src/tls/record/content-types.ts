@@ -9,7 +9,7 @@ export const ContentType = {
 
 export type ContentTypeName = keyof typeof ContentType;
 
-const NAMES: Record<number, ContentTypeName> = { 20: 'change_cipher_spec', 21: 'alert', 22: 'handshake', 23: 'application_data' };
+const NAMES: Record<number, ContentTypeName> = Object.fromEntries(Object.entries(ContentType).map(([name, code]) => [code, name as ContentTypeName]));
 
 export function isKnownContentType(type: number): boolean {
   return type in NAMES;

@@ -2,8 +2,8 @@
 // Explain keys: record.content_type, record.legacy_version, record.length, record.fragment,
 // record.encrypted_record, record.auth_tag (entries belong in src/trace/explain.ts).
 import type { FieldNode } from '../../trace/types.ts';
-import { alertName } from './alerts.ts';
-import { RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
+import { AlertLevel, alertName } from './alerts.ts';
+import { ContentType, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 
 const hex4 = (n: number) => '0x' + n.toString(16).padStart(4, '0');
 
@@ -27,9 +27,9 @@ function headerFields(bytes: Uint8Array): FieldNode[] {
 export function plaintextRecordFields(bytes: Uint8Array): FieldNode[] {
   const type = bytes[0];
   const fragment: FieldNode = { name: 'fragment', start: RECORD_HEADER_LENGTH, end: bytes.length, explain: 'record.fragment' };
-  if (type === 21 && bytes.length === RECORD_HEADER_LENGTH + 2) {
-    fragment.value = `${bytes[5] === 2 ? 'fatal' : bytes[5] === 1 ? 'warning' : `level ${bytes[5]}`} ${alertName(bytes[6])}`;
-  } else if (type === 20) {
+  if (type === ContentType.alert && bytes.length === RECORD_HEADER_LENGTH + 2) {
+    fragment.value = `${bytes[5] === AlertLevel.fatal ? 'fatal' : bytes[5] === AlertLevel.warning ? 'warning' : `level ${bytes[5]}`} ${alertName(bytes[6])}`;
+  } else if (type === ContentType.change_cipher_spec) {
     fragment.value = bytes.length === RECORD_HEADER_LENGTH + 1 && bytes[5] === 1 ? 'change_cipher_spec (0x01)' : 'malformed change_cipher_spec';
   }
   return [...headerFields(bytes), fragment];

@@ -6,7 +6,7 @@
 import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat } from '../../util/bytes.ts';
-import { createAead, type Aead } from '../crypto/aead.ts';
+import { createAead, type Aead } from '../../crypto/aead.ts';
 import type { Tls12Suite } from '../suites12.ts';
 
 import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';

@@ -5,7 +5,7 @@
 import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat } from '../../util/bytes.ts';
-import { createAead, type Aead, type AeadOptions } from '../crypto/aead.ts';
+import { createAead, type Aead, type AeadOptions } from '../../crypto/aead.ts';
 import type { Tls13Suite } from '../suites.ts';
 import { alertName } from './alerts.ts';
 import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKnownContentType } from './content-types.ts';

@@ -102,11 +102,11 @@ export class ServerContext {
     return { bytes: encoded.bytes, eventIndex };
   }
 
-  /** The 'message' breakpoint and hook, after each handshake message sent or received. */
+  /** The 'afterEachMessage' breakpoint and hook, after each handshake message sent or received. */
   async afterMessage(name: string, eventIndex: number, direction: 'client' | 'server'): Promise<void> {
     await this.options.hooks?.afterMessage?.(name, direction);
     if (!this.options.breakpoints?.afterEachMessage) return;
-    if ((await this.pause('message', `after ${name} (event ${eventIndex})`)) === 'abort') throw fail.canceled(`stopped by the user after ${name}`);
+    if ((await this.pause('afterEachMessage', `after ${name} (event ${eventIndex})`)) === 'abort') throw fail.canceled(`stopped by the user after ${name}`);
   }
 
   /** The handshake is over: later pauses must not restart its time limit. */

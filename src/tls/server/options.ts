@@ -1,6 +1,7 @@
 // What a server is told: its certificates and keys, what it accepts and prefers, how it treats client
 // certificates, tickets and renegotiation, its breakpoints and hooks, and where its trace goes.
 import type { Emit } from '../../trace/recorder.ts';
+import type { BreakpointName } from '../../trace/types.ts';
 import type { ClientHello } from '../messages/handshake.ts';
 import type { GroupName } from '../suites.ts';
 import type { CertificateVerifier, VerifyOutcome } from '../verifier.ts';
@@ -17,7 +18,8 @@ export interface ServerCertificate {
   keyAlgorithm?: string;
 }
 
-export type ServerBreakpoint = 'client-hello' | 'client-certificate' | 'message';
+/** The server's breakpoints, in the trace's one spelling (BreakpointName). */
+export type ServerBreakpoint = Extract<BreakpointName, 'clientHello' | 'clientCertificate' | 'afterEachMessage'>;
 export type ServerBreakDecision = 'continue' | 'abort';
 
 /** What the client said about itself, and what the server chose, for hooks and summaries. */

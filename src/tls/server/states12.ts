@@ -5,7 +5,7 @@
 // sentinel when TLS 1.3 was possible (RFC 8446 §4.1.3).
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure } from '../errors.ts';
-import { generateKeyShare } from '../crypto/key-exchange.ts';
+import { generateKeyShare } from '../../crypto/key-exchange.ts';
 import type { ReceivedRecord } from '../handshake/channel.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { MasterStage12, PreMasterStage12 } from '../key-schedule/key-schedule12.ts';
@@ -112,7 +112,7 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   ctx.summary.sni = sni ?? null;
   const picked = await ctx.options.hooks?.onClientHello?.(ch, sni);
   if (picked) ctx.certificate = picked;
-  if (ctx.options.breakpoints?.afterClientHello && (await ctx.pause('client-hello', `ClientHello read (TLS 1.2)${sni ? `, server_name "${sni}"` : ''}`)) === 'abort') throw fail.canceled('the user stopped the handshake after the ClientHello');
+  if (ctx.options.breakpoints?.afterClientHello && (await ctx.pause('clientHello', `ClientHello read (TLS 1.2)${sni ? `, server_name "${sni}"` : ''}`)) === 'abort') throw fail.canceled('the user stopped the handshake after the ClientHello');
 
   // RFC 5746 §3.6: the client shows it does secure renegotiation by the extension (empty) or the SCSV; in a
   // renegotiation (§3.7) the extension must carry the client's verify_data of the handshake before.

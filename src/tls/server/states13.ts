@@ -3,8 +3,8 @@
 // flight; then ExpectClientCertificate, ExpectClientCertificateVerify, ExpectClientFinished.
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { certificateFailure, fail, tlsFailure } from '../errors.ts';
-import { respondToKeyShare } from '../crypto/key-exchange.ts';
-import { hybridLayout } from '../crypto/hybrid-kem.ts';
+import { respondToKeyShare } from '../../crypto/key-exchange.ts';
+import { hybridLayout } from '../../crypto/hybrid-kem.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { certificateVerifyContent } from '../handshake/signatures.ts';
@@ -145,7 +145,7 @@ async function clientHelloBreakpoint(ctx: ServerContext, ch: ClientHello, sni: s
   const picked = await ctx.options.hooks?.onClientHello?.(ch, sni);
   if (picked) ctx.certificate = picked;
   if (!ctx.options.breakpoints?.afterClientHello) return;
-  if ((await ctx.pause('client-hello', `ClientHello read${sni ? ` (server_name "${sni}")` : ''}: the server may pick its certificate`)) === 'abort') {
+  if ((await ctx.pause('clientHello', `ClientHello read${sni ? ` (server_name "${sni}")` : ''}: the server may pick its certificate`)) === 'abort') {
     throw fail.canceled('the user stopped the handshake after the ClientHello');
   }
 }
@@ -351,7 +351,7 @@ export async function checkClientChain(ctx: ServerContext, chain: Uint8Array[]):
   const hook = await o.hooks?.onClientCertificate?.(verdict);
   if (hook) accept = hook === 'accept';
   if (o.breakpoints?.onClientCertificate) {
-    const decision = await ctx.pause('client-certificate', outcome.ok ? 'client certificate verified' : `client certificate not verified: ${verdict.error?.code}`);
+    const decision = await ctx.pause('clientCertificate', outcome.ok ? 'client certificate verified' : `client certificate not verified: ${verdict.error?.code}`);
     accept = decision === 'continue';
   }
   verdict.overridden = accept && !outcome.ok;

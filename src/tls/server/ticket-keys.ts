@@ -3,7 +3,7 @@
 // `rotationMs`; the key before it still opens tickets, so a rotation does not end every session at once.
 // Ticket = key id (4) || nonce (12) || AES-GCM(state, additional data = key id).
 import { concat, equalBytes } from '../../util/bytes.ts';
-import { bufferSource, randomBytes, subtle } from '../crypto/webcrypto.ts';
+import { bufferSource, randomBytes, subtle } from '../../crypto/webcrypto.ts';
 
 interface TicketKey {
   id: Uint8Array;

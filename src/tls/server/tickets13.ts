@@ -1,7 +1,7 @@
 // What a TLS 1.3 ticket carries (RFC 8446 §4.6.1): the resumption PSK and what the server must know to accept it
 // later, sealed by TicketKeys so the server keeps nothing per session.
 import { fromHex, toHex, utf8 } from '../../util/bytes.ts';
-import type { HashName } from '../crypto/hash.ts';
+import type { HashName } from '../../crypto/hash.ts';
 import type { TicketKeys } from './ticket-keys.ts';
 
 export interface TicketState13 {

@@ -1,6 +1,6 @@
 // A TLS 1.3 client built by hand from the engine's crypto core, whose last step can be bent: a wrong Finished.
 // It speaks to the server through a raw Transport and reports what the server answered.
-import { generateKeyShare } from '../../../src/tls/crypto/key-exchange.ts';
+import { generateKeyShare } from '../../../src/crypto/key-exchange.ts';
 import { EarlyStage13 } from '../../../src/tls/key-schedule/key-schedule13.ts';
 import { ExtensionType as X } from '../../../src/tls/messages/constants.ts';
 import { findExtension } from '../../../src/tls/messages/extensions.ts';

@@ -1,8 +1,8 @@
 // Runs inside a browser Worker (bundled by browser-worker.test.ts): the same crypto core code on
 // the browser's WebCrypto, checked against RFC 8448 / RFC 8439 values. Posts one result per check.
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.ts';
-import { createAead, webCryptoHasChaCha } from '../../../src/tls/crypto/aead.ts';
-import { generateKeyShare, importKeyShare } from '../../../src/tls/crypto/key-exchange.ts';
+import { createAead, webCryptoHasChaCha } from '../../../src/crypto/aead.ts';
+import { generateKeyShare, importKeyShare } from '../../../src/crypto/key-exchange.ts';
 import { EarlyStage13 } from '../../../src/tls/key-schedule/key-schedule13.ts';
 import { Tls13RecordProtector } from '../../../src/tls/record/tls13-protector.ts';
 import { suiteByCode } from '../../../src/tls/suites.ts';

@@ -1,12 +1,12 @@
 // The TLS 1.2 pseudo-random function (RFC 5246 §5): P_hash built from HMAC, PRF = P_hash(secret, label || seed).
-import { concat, utf8 } from '../../util/bytes.ts';
+import { concat, utf8 } from '../util/bytes.ts';
 import { hashLength, hmac, type HashName } from './hash.ts';
 
 /**
  * P_hash(secret, seed) = HMAC(secret, A(1) || seed) || HMAC(secret, A(2) || seed) || ...
  * with A(0) = seed and A(i) = HMAC(secret, A(i-1)), cut to `length` bytes.
  */
-export async function pHash(hash: HashName, secret: Uint8Array, seed: Uint8Array, length: number): Promise<Uint8Array> {
+async function pHash(hash: HashName, secret: Uint8Array, seed: Uint8Array, length: number): Promise<Uint8Array> {
   const out = new Uint8Array(length);
   // Only the A(i) chain is sequential; each output block needs just its A(i), so blocks are
   // computed while the chain goes on (n + 1 waits for n blocks instead of 2n).

@@ -1,10 +1,10 @@
 // Ephemeral key shares for TLS 1.3: X25519, P-256 and P-384 over WebCrypto, and the hybrid X25519MLKEM768
 // (hybrid-kem.ts). Peer shares are validated before use; a bad one is an illegal_parameter alert (RFC 8446 §4.2.8).
-import { tlsFailure } from '../errors.ts';
-import { concat } from '../../util/bytes.ts';
+import { tlsFailure } from '../tls/errors.ts';
+import { concat } from '../util/bytes.ts';
 import { clientHybridShare, MLKEM768_SEED, serverHybridResponse } from './hybrid-kem.ts';
 
-import { GROUPS, type GroupName } from '../suites.ts';
+import { GROUPS, type GroupName } from '../tls/suites.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
 
 export type { GroupName };

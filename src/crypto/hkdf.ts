@@ -1,6 +1,6 @@
 // HKDF (RFC 5869) built from HMAC, because WebCrypto only offers extract+expand in one call,
 // and the TLS 1.3 wrappers HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1).
-import { concat, utf8 } from '../../util/bytes.ts';
+import { concat, utf8 } from '../util/bytes.ts';
 import { emptyStringHash, hashLength, hmac, type HashName } from './hash.ts';
 
 /** HKDF-Extract(salt, IKM) = HMAC-Hash(salt, IKM); an absent salt is HashLen zeros. */

@@ -1,7 +1,7 @@
 // AEAD ciphers for record protection: AES-GCM through WebCrypto, ChaCha20-Poly1305 through
 // WebCrypto where the platform has it (Chromium) and @noble/ciphers where it does not (Node 20).
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import type { AeadName } from '../suites.ts';
+import type { AeadName } from '../tls/suites.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
 
 export type { AeadName };

@@ -5,8 +5,8 @@
 //   shared secret = ML-KEM-768 shared secret (32)        || X25519 shared secret (32) = 64 bytes
 // The client generates and later decapsulates; the server encapsulates to the client's key.
 import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
-import { tlsFailure } from '../errors.ts';
-import { concat } from '../../util/bytes.ts';
+import { tlsFailure } from '../tls/errors.ts';
+import { concat } from '../util/bytes.ts';
 
 export const MLKEM768_ENCAPSULATION_KEY = 1184;
 export const MLKEM768_CIPHERTEXT = 1088;

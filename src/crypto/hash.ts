@@ -6,7 +6,7 @@
 // MACs, signatures, key exchange) stays on WebCrypto.
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
-import type { HashName } from '../suites.ts';
+import type { HashName } from '../tls/suites.ts';
 
 export type { HashName };
 
