@@ -36,6 +36,11 @@ export const ENGINE_FAILURES = {
   BAD_CERTIFICATE_VERIFY: { alert: 'decrypt_error', openssl: 'SSL_R_BAD_SIGNATURE', secureTransport: 'errSSLCrypto' },
   BAD_SERVER_KEY_EXCHANGE_SIGNATURE: { alert: 'decrypt_error', openssl: 'SSL_R_BAD_SIGNATURE', secureTransport: 'errSSLCrypto' },
   BAD_FINISHED: { alert: 'decrypt_error', openssl: 'SSL_R_DIGEST_CHECK_FAILED', secureTransport: 'errSSLCrypto' },
+  BAD_PSK_BINDER: { alert: 'decrypt_error', openssl: 'SSL_R_BINDER_DOES_NOT_VERIFY', secureTransport: 'errSSLCrypto' },
+  NO_APPLICATION_PROTOCOL: { alert: 'no_application_protocol', openssl: 'SSL_R_NO_APPLICATION_PROTOCOL' },
+  // The client's certificate, asked for by a server.
+  CERTIFICATE_REQUIRED: { alert: 'certificate_required', openssl: 'SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE', secureTransport: 'errSSLXCertChainInvalid' },
+  CLIENT_CERTIFICATE_REFUSED: { alert: 'access_denied', openssl: 'SSL_R_CERTIFICATE_VERIFY_FAILED', secureTransport: 'errSSLPeerAccessDenied' },
   // The server's certificate as a TLS object (the chain's own checks are the certificate codes below).
   BAD_CERTIFICATE: { alert: 'bad_certificate', secureTransport: 'errSSLBadCert' },
   CERTIFICATE_CHANGED: { alert: 'bad_certificate', secureTransport: 'errSSLBadCert' },

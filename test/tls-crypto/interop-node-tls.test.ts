@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { concat, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
+import { TrafficSecretUse13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByCode, suiteByName, type Tls13Suite } from '../../src/tls/suites.ts';
@@ -126,7 +126,7 @@ function serverHelloSuite(sh: Uint8Array): { suite: Tls13Suite; hrr: boolean } {
   return { suite: suiteByCode((sh[at] << 8) | sh[at + 1])!, hrr: toHex(sh.subarray(6, 38)) === HRR_RANDOM };
 }
 
-async function protector(ks: KeySchedule13, suite: Tls13Suite, secret: Uint8Array | undefined, epoch: 'handshake' | 'application') {
+async function protector(ks: TrafficSecretUse13, suite: Tls13Suite, secret: Uint8Array | undefined, epoch: 'handshake' | 'application') {
   expect(secret, 'secret missing from the key log').toBeDefined();
   return Tls13RecordProtector.fromTrafficSecret(ks, suite, secret!, epoch);
 }
@@ -175,7 +175,7 @@ async function verifyCapture(cap: Capture, expectHrr: boolean, expectedSuite: st
   transcript.add(sh.bytes, 'ServerHello');
   const suite = info.suite;
   expect(suite.name).toBe(expectedSuite);
-  const ks = new KeySchedule13(suite.hash);
+  const ks = TrafficSecretUse13.forSecrets(suite.hash);
 
   // ---- server handshake flight under the server handshake keys
   fromServer.setReadProtector(await protector(ks, suite, s.get('SERVER_HANDSHAKE_TRAFFIC_SECRET'), 'handshake'));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { concat, fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
+import { TrafficSecretUse13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { suiteByName } from '../../src/tls/suites.ts';
@@ -82,7 +82,7 @@ it('decrypts the records after an OpenSSL KeyUpdate with nextTrafficSecret', asy
     if (secret && !label.startsWith('#')) secrets.set(label, fromHex(secret));
   }
   const suite = suiteByName(suiteName)!;
-  const ks = new KeySchedule13(suite.hash);
+  const ks = TrafficSecretUse13.forSecrets(suite.hash);
 
   const rl = new RecordLayer(scriptedTransport(toClient), () => 0);
   const sh = await rl.readRecord();

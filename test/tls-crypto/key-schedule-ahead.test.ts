@@ -8,23 +8,23 @@ import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { digest, hmac } from '../../src/tls/crypto/hash.ts';
 import { deriveSecret, hkdfExtract } from '../../src/tls/crypto/hkdf.ts';
 import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
+import { EarlyStage13, type HandshakeStage13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { S3 } from './rfc8448.fixture.ts';
 
 const h = fromHex;
 
-async function toHandshakeSecrets(ks: KeySchedule13) {
-  await ks.deriveEarlySecret();
+/** The handshake stage of RFC 8448 §3 and its traffic secrets. */
+async function toHandshakeSecrets(emit?: Parameters<typeof EarlyStage13.withoutPsk>[1]): Promise<{ ks: HandshakeStage13; hs: { client: Uint8Array; server: Uint8Array } }> {
+  const early = await EarlyStage13.withoutPsk('SHA-256', emit);
   const client = await importKeyShare('x25519', h(S3.clientPrivate));
-  await ks.deriveHandshakeSecret(await client.computeSharedSecret(h(S3.serverPublic)));
-  return ks.handshakeTrafficSecrets(h(S3.hashClientHelloServerHello));
+  const ks = await early.handshake(await client.computeSharedSecret(h(S3.serverPublic)));
+  return { ks, hs: await ks.trafficSecrets(h(S3.hashClientHelloServerHello)) };
 }
 
 describe('key schedule work started ahead', () => {
   it('gives RFC 8448 values when the client keys are asked for before the server keys, twice', async () => {
     for (let round = 0; round < 2; round++) {
-      const ks = new KeySchedule13('SHA-256');
-      const hs = await toHandshakeSecrets(ks);
+      const { ks, hs } = await toHandshakeSecrets();
       const clientHs = await ks.trafficKeys(hs.client, 16, 'client_handshake');
       const serverHs = await ks.trafficKeys(hs.server, 16, 'server_handshake');
       expect([toHex(clientHs.key), toHex(clientHs.iv)]).toEqual([S3.clientHandshakeKey, S3.clientHandshakeIv]);
@@ -33,34 +33,33 @@ describe('key schedule work started ahead', () => {
       expect(toHex((await ks.trafficKeys(hs.server, 16)).key)).toBe(S3.serverHandshakeKey);
       expect(toHex(await ks.finishedKey(hs.client))).toBe(S3.clientFinishedKey);
       expect(toHex(await ks.finishedKey(hs.client))).toBe(S3.clientFinishedKey);
-      expect(toHex(await ks.deriveMasterSecret())).toBe(S3.masterSecret);
-      const ap = await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+      const master = await ks.master();
+      expect(toHex(master.secret)).toBe(S3.masterSecret);
+      const ap = await master.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
       expect(toHex(ap.client)).toBe(S3.clientApplicationTrafficSecret);
-      expect(toHex(await ks.exporterMasterSecret(h(S3.hashThroughServerFinished)))).toBe(S3.exporterMasterSecret);
+      expect(toHex(await master.exporterMasterSecret(h(S3.hashThroughServerFinished)))).toBe(S3.exporterMasterSecret);
     }
   });
 
   it('computes the exporter secret over the hash it is given, not the one started ahead', async () => {
-    const ks = new KeySchedule13('SHA-256');
-    await toHandshakeSecrets(ks);
-    await ks.deriveMasterSecret();
-    await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+    const { ks } = await toHandshakeSecrets();
+    const master = await ks.master();
+    await master.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
     const other = new Uint8Array(32).fill(7);
-    expect(toHex(await ks.exporterMasterSecret(other))).not.toBe(S3.exporterMasterSecret);
+    expect(toHex(await master.exporterMasterSecret(other))).not.toBe(S3.exporterMasterSecret);
   });
 
   it('gives the client Finished over the hash it is given (client auth changes it), and the application keys', async () => {
-    const ks = new KeySchedule13('SHA-256');
-    const hs = await toHandshakeSecrets(ks);
+    const { ks, hs } = await toHandshakeSecrets();
     await ks.trafficKeys(hs.server, 16);
-    await ks.deriveMasterSecret();
-    const ap = await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+    const master = await ks.master();
+    const ap = await master.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
     const otherHash = new Uint8Array(32).fill(9); // as if a client Certificate/CertificateVerify followed
     const expectedOther = await hmac('SHA-256', h(S3.clientFinishedKey), otherHash);
-    expect(toHex(await ks.finishedVerifyData(hs.client, otherHash, 'client'))).toBe(toHex(expectedOther));
-    expect(toHex(await ks.finishedVerifyData(hs.client, h(S3.hashThroughServerFinished), 'client'))).toBe(S3.clientVerifyData);
-    expect(toHex((await ks.trafficKeys(ap.client, 16)).key)).toBe(S3.clientApplicationKey);
-    expect(toHex((await ks.trafficKeys(ap.server, 16)).iv)).toBe(S3.serverApplicationIv);
+    expect(toHex(await master.finishedVerifyData(hs.client, otherHash, 'client'))).toBe(toHex(expectedOther));
+    expect(toHex(await master.finishedVerifyData(hs.client, h(S3.hashThroughServerFinished), 'client'))).toBe(S3.clientVerifyData);
+    expect(toHex((await master.trafficKeys(ap.client, 16)).key)).toBe(S3.clientApplicationKey);
+    expect(toHex((await master.trafficKeys(ap.server, 16)).iv)).toBe(S3.serverApplicationIv);
   });
 
   it('derives an external PSK binder key although a resumption one was started ahead', async () => {
@@ -68,21 +67,20 @@ describe('key schedule work started ahead', () => {
     const early = await hkdfExtract('SHA-256', new Uint8Array(32), psk);
     const emptyHashValue = await digest('SHA-256', new Uint8Array(0));
     for (const kind of ['ext', 'res'] as const) {
-      const ks = new KeySchedule13('SHA-256');
-      expect(toHex(await ks.deriveEarlySecret(psk))).toBe(toHex(early));
+      const ks = await EarlyStage13.withPsk('SHA-256', psk);
+      expect(toHex(ks.secret)).toBe(toHex(early));
       expect(toHex(await ks.binderKey(kind))).toBe(toHex(await deriveSecret('SHA-256', early, `${kind} binder`, emptyHashValue)));
     }
   });
 
   it('reports key events in the order the derivations were asked for', async () => {
     const trace = new TraceRecorder(() => 0);
-    const ks = new KeySchedule13('SHA-256', trace.emit);
-    const hs = await toHandshakeSecrets(ks);
+    const { ks, hs } = await toHandshakeSecrets(trace.emit);
     await ks.trafficKeys(hs.server, 16, 'server_handshake');
-    await ks.deriveMasterSecret();
+    const master = await ks.master();
     await ks.finishedVerifyData(hs.server, new Uint8Array(32), 'server');
-    await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
-    await ks.exporterMasterSecret(h(S3.hashThroughServerFinished));
+    await master.applicationTrafficSecrets(h(S3.hashThroughServerFinished));
+    await master.exporterMasterSecret(h(S3.hashThroughServerFinished));
     await ks.trafficKeys(hs.client, 16, 'client_handshake');
     const names = trace.events.filter((e): e is KeyScheduleEvent => e.kind === 'key').map((e) => e.name);
     expect(names).toEqual([

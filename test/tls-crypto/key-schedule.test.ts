@@ -6,7 +6,7 @@ import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { digest, hmac } from '../../src/tls/crypto/hash.ts';
 import { deriveSecret, hkdfExpand, hkdfExpandLabel, hkdfExtract, hkdfLabel } from '../../src/tls/crypto/hkdf.ts';
 import { importKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13, KeyScheduleOrderError } from '../../src/tls/key-schedule/key-schedule13.ts';
+import { EarlyStage13, HandshakeStage13, MasterStage13, PskEarlyStage13, TrafficSecretUse13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { Transcript } from '../../src/tls/transcript.ts';
 import { S3, S4 } from './rfc8448.fixture.ts';
 
@@ -62,23 +62,24 @@ describe('X25519 with the RFC 8448 §3 private keys', () => {
   });
 });
 
-describe('KeySchedule13 on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
+describe('KeySchedule13 stages on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
   it('derives every secret, key, IV and Finished value, and reports each step', async () => {
     const trace = new TraceRecorder(() => 0);
-    const ks = new KeySchedule13('SHA-256', trace.emit);
     const transcript = new Transcript('SHA-256', trace.emit);
 
-    expect(toHex(await ks.deriveEarlySecret())).toBe(S3.earlySecret);
+    const early = await EarlyStage13.withoutPsk('SHA-256', trace.emit);
+    expect(toHex(early.secret)).toBe(S3.earlySecret);
     const client = await importKeyShare('x25519', h(S3.clientPrivate));
     const shared = await client.computeSharedSecret(h(S3.serverPublic));
-    expect(toHex(await ks.deriveHandshakeSecret(shared))).toBe(S3.handshakeSecret);
+    const ks = await early.handshake(shared);
+    expect(toHex(ks.secret)).toBe(S3.handshakeSecret);
 
     transcript.add(h(S3.clientHello), 'ClientHello', 0);
     transcript.add(h(S3.serverHello), 'ServerHello', 1);
     const th1 = await transcript.hash();
     expect(toHex(th1)).toBe(S3.hashClientHelloServerHello);
 
-    const hs = await ks.handshakeTrafficSecrets(th1);
+    const hs = await ks.trafficSecrets(th1);
     expect(toHex(hs.client)).toBe(S3.clientHandshakeTrafficSecret);
     expect(toHex(hs.server)).toBe(S3.serverHandshakeTrafficSecret);
 
@@ -89,7 +90,8 @@ describe('KeySchedule13 on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
     expect(toHex(clientHsKeys.key)).toBe(S3.clientHandshakeKey);
     expect(toHex(clientHsKeys.iv)).toBe(S3.clientHandshakeIv);
 
-    expect(toHex(await ks.deriveMasterSecret())).toBe(S3.masterSecret);
+    const master = await ks.master();
+    expect(toHex(master.secret)).toBe(S3.masterSecret);
 
     transcript.add(h(S3.encryptedExtensions), 'EncryptedExtensions', 2);
     transcript.add(h(S3.certificate), 'Certificate', 3);
@@ -100,27 +102,27 @@ describe('KeySchedule13 on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
     transcript.add(h(S3.serverFinished), 'Finished', 5);
     const th2 = await transcript.hash();
     expect(toHex(th2)).toBe(S3.hashThroughServerFinished);
-    const ap = await ks.applicationTrafficSecrets(th2);
+    const ap = await master.applicationTrafficSecrets(th2);
     expect(toHex(ap.client)).toBe(S3.clientApplicationTrafficSecret);
     expect(toHex(ap.server)).toBe(S3.serverApplicationTrafficSecret);
-    expect(toHex(await ks.exporterMasterSecret(th2))).toBe(S3.exporterMasterSecret);
-    const serverAp = await ks.trafficKeys(ap.server, 16);
+    expect(toHex(await master.exporterMasterSecret(th2))).toBe(S3.exporterMasterSecret);
+    const serverAp = await master.trafficKeys(ap.server, 16);
     expect(toHex(serverAp.key)).toBe(S3.serverApplicationKey);
     expect(toHex(serverAp.iv)).toBe(S3.serverApplicationIv);
-    const clientAp = await ks.trafficKeys(ap.client, 16);
+    const clientAp = await master.trafficKeys(ap.client, 16);
     expect(toHex(clientAp.key)).toBe(S3.clientApplicationKey);
     expect(toHex(clientAp.iv)).toBe(S3.clientApplicationIv);
 
-    expect(toHex(await ks.finishedKey(hs.client))).toBe(S3.clientFinishedKey);
-    expect(toHex(await ks.finishedVerifyData(hs.client, th2, 'client'))).toBe(S3.clientVerifyData);
+    expect(toHex(await master.finishedKey(hs.client))).toBe(S3.clientFinishedKey);
+    expect(toHex(await master.finishedVerifyData(hs.client, th2, 'client'))).toBe(S3.clientVerifyData);
 
     transcript.add(h(S3.clientFinished), 'Finished', 6);
     const th3 = await transcript.hash();
     expect(toHex(th3)).toBe(S3.hashThroughClientFinished);
-    const rms = await ks.resumptionMasterSecret(th3);
+    const rms = await master.resumptionMasterSecret(th3);
     expect(toHex(rms)).toBe(S3.resumptionMasterSecret);
-    expect(toHex(await ks.resumptionPsk(rms, h(S3.ticketNonce)))).toBe(S3.resumptionPsk);
-    expect(toHex(await KeySchedule13.resumptionPsk('SHA-256', rms, h(S3.ticketNonce)))).toBe(S3.resumptionPsk);
+    expect(toHex(await master.resumptionPsk(rms, h(S3.ticketNonce)))).toBe(S3.resumptionPsk);
+    expect(toHex(await TrafficSecretUse13.resumptionPsk('SHA-256', rms, h(S3.ticketNonce)))).toBe(S3.resumptionPsk);
 
     // The trace names every step with its label, context and output.
     const keys = trace.events.filter((e): e is KeyScheduleEvent => e.kind === 'key');
@@ -143,35 +145,47 @@ describe('KeySchedule13 on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
     expect(transcripts.at(-1)?.covers).toHaveLength(7);
   });
 
-  it('refuses to use a stage before its input exists', async () => {
-    const ks = new KeySchedule13('SHA-256');
+  it('offers each secret only at its own stage: using one too early does not type-check', async () => {
     const th = new Uint8Array(32);
-    await expect(ks.deriveHandshakeSecret(new Uint8Array(32))).rejects.toThrow(KeyScheduleOrderError);
-    await expect(ks.handshakeTrafficSecrets(th)).rejects.toThrow(/call deriveHandshakeSecret/);
-    await expect(ks.deriveMasterSecret()).rejects.toThrow(KeyScheduleOrderError);
-    await expect(ks.applicationTrafficSecrets(th)).rejects.toThrow(/call deriveMasterSecret/);
-    await ks.deriveEarlySecret();
-    await expect(ks.binderKey('res')).rejects.toThrow(/PSK/);
-    await expect(ks.deriveEarlySecret()).rejects.toThrow(/already/);
-    await expect(ks.applicationTrafficSecrets(th)).rejects.toThrow(KeyScheduleOrderError);
-    await ks.deriveHandshakeSecret(new Uint8Array(32));
-    expect(ks.stage).toBe('handshake');
-    await expect(ks.handshakeTrafficSecrets(new Uint8Array(31))).rejects.toThrow(/32 bytes/);
-    await expect(ks.deriveHandshakeSecret(new Uint8Array(32))).rejects.toThrow(/already/);
-    await ks.deriveMasterSecret();
-    expect(ks.stage).toBe('master');
+    const early = await EarlyStage13.withoutPsk('SHA-256');
+    expect(early.stage).toBe('early');
+    // The compiler refuses these (tsc -p tsconfig.json checks this file); at run time the methods are absent too.
+    const tooEarly = (stage: EarlyStage13, hs: HandshakeStage13) => [
+      // @ts-expect-error: the handshake traffic secrets need the handshake stage
+      stage.trafficSecrets,
+      // @ts-expect-error: the master secret needs the handshake stage
+      stage.master,
+      // @ts-expect-error: application secrets need the master stage
+      stage.applicationTrafficSecrets,
+      // @ts-expect-error: application secrets need the master stage
+      hs.applicationTrafficSecrets,
+      // @ts-expect-error: a binder needs an early secret made from a PSK
+      stage.binderKey,
+    ];
+    const hsStage = await early.handshake(new Uint8Array(32));
+    expect(tooEarly(early, hsStage).every((m) => m === undefined)).toBe(true);
+    expect(hsStage.stage).toBe('handshake');
+    expect(hsStage).toBeInstanceOf(HandshakeStage13);
+    await expect(hsStage.trafficSecrets(new Uint8Array(31))).rejects.toThrow(/32 bytes/);
+    const master = await hsStage.master();
+    expect(master.stage).toBe('master');
+    expect(master).toBeInstanceOf(MasterStage13);
+    await expect(master.applicationTrafficSecrets(new Uint8Array(31))).rejects.toThrow(/32 bytes/);
+    expect((await master.applicationTrafficSecrets(th)).client.length).toBe(32);
+    const psk = await EarlyStage13.withPsk('SHA-256', h(S3.resumptionPsk));
+    expect(psk).toBeInstanceOf(PskEarlyStage13);
+    expect((await psk.binderKey('res')).length).toBe(32);
   });
 
   it('uses zeros for the handshake secret input of a PSK-only handshake', async () => {
-    const ks = new KeySchedule13('SHA-256');
-    await ks.deriveEarlySecret(h(S3.resumptionPsk));
-    const hs = await ks.deriveHandshakeSecret();
+    const early = await EarlyStage13.withPsk('SHA-256', h(S3.resumptionPsk));
+    const hs = await early.handshake();
     const salt = await deriveSecret('SHA-256', h(S4.earlySecret), 'derived', await digest('SHA-256', new Uint8Array(0)));
-    expect(toHex(hs)).toBe(toHex(await hkdfExtract('SHA-256', salt, new Uint8Array(32))));
+    expect(toHex(hs.secret)).toBe(toHex(await hkdfExtract('SHA-256', salt, new Uint8Array(32))));
   });
 
   it('derives the next application traffic secret for KeyUpdate (SHA-384 lengths too)', async () => {
-    const ks = new KeySchedule13('SHA-384');
+    const ks = TrafficSecretUse13.forSecrets('SHA-384');
     const secret = new Uint8Array(48).fill(1);
     const next = await ks.nextTrafficSecret(secret);
     expect(next.length).toBe(48);
@@ -185,8 +199,8 @@ describe('KeySchedule13 on RFC 8448 §3 (Simple 1-RTT Handshake)', () => {
 describe('KeySchedule13 on RFC 8448 §4 (resumption PSK binder)', () => {
   it('derives the early secret from the PSK, the binder key and the binder of the resumed ClientHello', async () => {
     const trace = new TraceRecorder(() => 0);
-    const ks = new KeySchedule13('SHA-256', trace.emit);
-    expect(toHex(await ks.deriveEarlySecret(h(S3.resumptionPsk)))).toBe(S4.earlySecret);
+    const ks = await EarlyStage13.withPsk('SHA-256', h(S3.resumptionPsk), trace.emit);
+    expect(toHex(ks.secret)).toBe(S4.earlySecret);
     expect(toHex(await ks.binderKey('res'))).toBe(S4.binderKey);
     expect(toHex(await ks.binderFinishedKey('res'))).toBe(S4.binderFinishedKey);
 

@@ -2,7 +2,7 @@
 // can be bent: wrong suite or group, bad signatures, bad Finished, messages out of order, odd record framing.
 import { concat } from '../../src/util/bytes.ts';
 import { generateKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13 } from '../../src/tls/key-schedule/key-schedule13.ts';
+import { EarlyStage13, type TrafficSecretUse13 } from '../../src/tls/key-schedule/key-schedule13.ts';
 import { HRR_RANDOM, ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension, type Extension } from '../../src/tls/messages/extensions.ts';
 import { decodeHandshake, encodeHandshake, type ClientHello, type HandshakeMessage, type ServerHello } from '../../src/tls/messages/handshake.ts';
@@ -45,7 +45,7 @@ export interface Script {
 export interface ServerSide {
   records: RecordLayer;
   transport: Transport;
-  schedule: KeySchedule13;
+  schedule: TrafficSecretUse13;
   suite: Tls13Suite;
   clientHello: ClientHello;
   /** Traffic secrets of the application epoch (generation 0). */
@@ -139,10 +139,10 @@ async function serve(transport: Transport, script: Script): Promise<void> {
   await records.writeRecord(22, script.mutate ? script.mutate(0, Uint8Array.from(shBytes)) : shBytes);
   for (let i = 0; i < (script.ccsCount ?? (script.ccsAfterServerHello ? 1 : 0)); i++) await records.writeChangeCipherSpec();
 
-  const schedule = new KeySchedule13(suite.hash, noEmit);
-  await schedule.deriveEarlySecret();
-  await schedule.deriveHandshakeSecret(await ours.computeSharedSecret(clientShare.keyExchange));
-  const hs = await schedule.handshakeTrafficSecrets(await transcript.hash());
+  const early = await EarlyStage13.withoutPsk(suite.hash, noEmit);
+  const handshakeStage = await early.handshake(await ours.computeSharedSecret(clientShare.keyExchange));
+  const hs = await handshakeStage.trafficSecrets(await transcript.hash());
+  const schedule: TrafficSecretUse13 = handshakeStage;
   const keys = async (secret: Uint8Array, epoch: 'handshake' | 'application') => {
     const k = await schedule.trafficKeys(secret, suite.keyLength);
     return Tls13RecordProtector.create(suite, k.key, k.iv, epoch);
@@ -180,8 +180,7 @@ async function serve(transport: Transport, script: Script): Promise<void> {
     await transport.close();
     return;
   }
-  await schedule.deriveMasterSecret();
-  const app = await schedule.applicationTrafficSecrets(await transcript.hash());
+  const app = await (await handshakeStage.master()).applicationTrafficSecrets(await transcript.hash());
   const fin = await readHandshake(records, 'client Finished');
   if (fin.message.type !== 'finished') throw new Error(`expected the client Finished, got ${fin.message.type}`);
   records.setWriteProtector(await keys(app.server, 'application'));

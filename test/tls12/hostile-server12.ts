@@ -3,7 +3,7 @@
 // ServerKeyExchange signature, missing renegotiation_info, unsolicited extensions, a downgrade sentinel.
 import { concat } from '../../src/util/bytes.ts';
 import { generateKeyShare } from '../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule12 } from '../../src/tls/key-schedule/key-schedule12.ts';
+import { PreMasterStage12 } from '../../src/tls/key-schedule/key-schedule12.ts';
 import { createSigner } from '../../src/tls/handshake/signatures.ts';
 import { DOWNGRADE_TLS12, ExtensionType as X } from '../../src/tls/messages/constants.ts';
 import { findExtension, type Extension } from '../../src/tls/messages/extensions.ts';
@@ -113,9 +113,9 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     if (cke.message.type !== 'client_key_exchange') throw new Error(`expected ClientKeyExchange, got ${cke.message.type}`);
     transcript.add(cke.bytes, 'ClientKeyExchange');
     const pms = await share.computeSharedSecret(cke.message.exchange);
-    const schedule = new KeySchedule12('SHA-256', noEmit);
-    const master = ems ? await schedule.extendedMasterSecret(pms, await transcript.hash()) : await schedule.masterSecret(pms, ch.random, random);
-    const keys = await schedule.keyBlock(master, SUITE, ch.random, random);
+    const preMaster = new PreMasterStage12('SHA-256', pms, noEmit);
+    const master = ems ? await preMaster.extendedMaster(await transcript.hash()) : await preMaster.master(ch.random, random);
+    const keys = await master.keyBlock(SUITE, ch.random, random);
     const ccs = await records.readRecord();
     if (ccs?.contentType !== 20) throw new Error('expected the client ChangeCipherSpec');
     records.setReadProtector(await Tls12AeadProtector.create(SUITE, keys.clientKey, keys.clientIv));
@@ -123,7 +123,7 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     if (fin.message.type !== 'finished12') throw new Error(`expected Finished, got ${fin.message.type}`);
     verify.client = fin.message.verifyData;
     transcript.add(fin.bytes, 'Finished');
-    const verifyData = await schedule.verifyData(master, 'server', await transcript.hash());
+    const verifyData = await master.verifyData('server', await transcript.hash());
     if (script.tamperFinished) verifyData[0] ^= 0xff;
     verify.server = verifyData;
     await records.writeRecord(20, Uint8Array.of(1));

@@ -1,5 +1,5 @@
 // What the handshake needs from the record layer: read and write records, and switch keys.
-import type { Epoch } from '../../trace/types.ts';
+import type { Epoch, Side } from '../../trace/types.ts';
 import { ContentType } from '../messages/constants.ts';
 import type { RecordProtector } from '../record/protector.ts';
 import type { Tls13Suite } from '../suites.ts';
@@ -47,8 +47,8 @@ import type { Transport } from '../../transport/types.ts';
 import type { Emit } from '../../trace/recorder.ts';
 
 /** The record layer as the handshake sees it; transport failures become TlsError CLOSED. */
-export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number } = {}): RecordChannel {
-  const layer = new RecordLayer(transport, emit, { side: 'client', maxFragmentLength: opts.maxFragmentLength });
+export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number; side?: Side } = {}): RecordChannel {
+  const layer = new RecordLayer(transport, emit, { side: opts.side ?? 'client', maxFragmentLength: opts.maxFragmentLength });
   const wrap = async <T>(p: Promise<T>): Promise<T> => {
     try {
       return await p;

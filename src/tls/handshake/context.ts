@@ -3,7 +3,7 @@
 import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
 import type { KeyShare } from '../crypto/key-exchange.ts';
-import type { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import type { HandshakeStage13, MasterStage13, PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
 import { encodeHandshake, type CertificateRequest, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { Transcript } from '../transcript.ts';
@@ -56,7 +56,9 @@ export interface ResolvedOptions extends Omit<TlsClientOptions, 'suites'> {
 
 export class HandshakeContext {
   suite: Tls13Suite | null = null;
-  schedule: KeySchedule13 | null = null;
+  /** The key schedule's handshake stage (after ServerHello), then its master stage (after the server Finished). */
+  handshakeKeys: HandshakeStage13 | null = null;
+  masterKeys: MasterStage13 | null = null;
   /** Our key shares by group code. */
   keyShares = new Map<number, KeyShare>();
   clientHello!: ClientHello;
@@ -64,7 +66,7 @@ export class HandshakeContext {
   offered = new Set<number>();
   pskOffered: Tls13Session | null = null;
   /** The key schedule started from the PSK (its hash fixed by the session's suite). */
-  pskSchedule: KeySchedule13 | null = null;
+  pskSchedule: PskEarlyStage13 | null = null;
   hrr = false;
   certificateRequest: CertificateRequest | null = null;
   serverHandshakeSecret?: Uint8Array;
@@ -99,7 +101,7 @@ export class HandshakeContext {
   }
 
   requireSuite(): Tls13Suite {
-    if (!this.suite || !this.schedule) throw fail.internal('no cipher suite negotiated yet');
+    if (!this.suite || !this.handshakeKeys) throw fail.internal('no cipher suite negotiated yet');
     return this.suite;
   }
 

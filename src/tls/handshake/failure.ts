@@ -1,6 +1,7 @@
 // Failing the same way in every version: anything thrown becomes an engine error with a code, our alert goes
 // out (when there is one to send), and a peer that hung up gets a last look for the alert that says why.
 import type { Emit } from '../../trace/recorder.ts';
+import type { Side } from '../../trace/types.ts';
 import { TlsError, fail } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import { TlsAlertError, alertName } from '../record/alerts.ts';
@@ -8,10 +9,10 @@ import type { RecordChannel } from './channel.ts';
 import type { MessageReader } from './message-reader.ts';
 
 /** Send an alert (and trace it). Best effort: the connection may already be gone. */
-export async function sendAlert(channel: RecordChannel, emit: Emit, description: number, level: 'warning' | 'fatal'): Promise<void> {
+export async function sendAlert(channel: RecordChannel, emit: Emit, description: number, level: 'warning' | 'fatal', from: Side = 'client'): Promise<void> {
   try {
     const records = await channel.write(ContentType.alert, Uint8Array.of(level === 'warning' ? 1 : 2, description));
-    emit({ kind: 'alert', direction: 'client', level, description, name: alertName(description), record: records[0] });
+    emit({ kind: 'alert', direction: from, level, description, name: alertName(description), record: records[0] });
   } catch {
     // Nothing more to tell a peer we cannot reach.
   }

@@ -2,7 +2,7 @@
 // several, drops the middlebox-compatibility ChangeCipherSpec, and turns alerts into errors. Emits one
 // 'handshake' event per message, with the indices of the records that carried it.
 import type { Emit } from '../../trace/recorder.ts';
-import type { Epoch } from '../../trace/types.ts';
+import type { Epoch, Side } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
 import { TlsError, decodeError, fail, receivedAlertCode } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
@@ -80,6 +80,8 @@ export class MessageReader {
     private readonly emit: Emit,
     /** How a complete message is decoded (told by the TLS 1.2 handshake when that version is chosen). */
     readonly decoder: HandshakeDecoder,
+    /** Who sends what this reader reads (the server, for a client). */
+    private readonly peer: Side = 'server',
   ) {}
 
   /** True when part of a handshake message is waiting for its remaining bytes. */
@@ -99,7 +101,7 @@ export class MessageReader {
       if (m) return m;
       const other = await this.readOne();
       if (other?.kind === 'app-data') throw fail.unexpected('application data arrived before the handshake finished');
-      if (other?.kind === 'close-notify') throw new TlsError('CLOSED', 'the server closed the connection (close_notify) during the handshake', { receivedAlert: 'close_notify' });
+      if (other?.kind === 'close-notify') throw new TlsError('CLOSED', `the ${this.peer} closed the connection (close_notify) during the handshake`, { receivedAlert: 'close_notify' });
     }
   }
 
@@ -122,7 +124,7 @@ export class MessageReader {
     const record = await this.channel.read();
     if (!record) {
       if (eofOk && this.buffer.length === 0) return null;
-      throw new TlsError(eofOk ? 'TRUNCATED' : 'CLOSED', eofOk ? 'the connection ended in the middle of a handshake message' : 'the server closed the connection in the middle of the handshake');
+      throw new TlsError(eofOk ? 'TRUNCATED' : 'CLOSED', eofOk ? 'the connection ended in the middle of a handshake message' : `the ${this.peer} closed the connection in the middle of the handshake`);
     }
     switch (record.contentType) {
       case ContentType.handshake:
@@ -137,7 +139,7 @@ export class MessageReader {
           return undefined;
         }
         if (this.ccsAllowed && record.epoch === 'plaintext' && record.fragment.length === 1 && record.fragment[0] === 1) {
-          // A server sends one (after ServerHello or HelloRetryRequest); a stream of them is not compatibility.
+          // A peer sends one (after its first hello, or a HelloRetryRequest); a stream of them is not compatibility.
           if (++this.ccsSeen > 2) throw fail.unexpected('too many ChangeCipherSpec records during the handshake');
           this.emit({ kind: 'note', text: 'ChangeCipherSpec received and ignored (middlebox compatibility, RFC 8446 §5)' });
           return undefined;
@@ -159,7 +161,7 @@ export class MessageReader {
     if (f.length !== 2) throw decodeError(`an alert record must be 2 bytes, got ${f.length}`);
     const [level, description] = f;
     const name = alertName(description);
-    this.emit({ kind: 'alert', direction: 'server', level: level === 1 ? 'warning' : 'fatal', description, name, record: record.eventIndex });
+    this.emit({ kind: 'alert', direction: this.peer, level: level === 1 ? 'warning' : 'fatal', description, name, record: record.eventIndex });
     if (description === AlertDescription.close_notify) return { kind: 'close-notify', record };
     // TLS 1.2 lets a receiver carry on after some warnings (e.g. unrecognized_name); TLS 1.3 never does.
     if (level === 1 && this.toleratedWarning?.(description)) {
@@ -167,17 +169,17 @@ export class MessageReader {
       return undefined;
     }
     if (description === AlertDescription.user_canceled) {
-      throw new TlsError('USER_CANCELED', 'the server canceled the handshake (user_canceled)', { receivedAlert: name });
+      throw new TlsError('USER_CANCELED', `the ${this.peer} canceled the handshake (user_canceled)`, { receivedAlert: name });
     }
     // In TLS 1.3 every alert but close_notify and user_canceled ends the connection, whatever its level.
-    throw new TlsError(receivedAlertCode(description), `the server sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
+    throw new TlsError(receivedAlertCode(description), `the ${this.peer} sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
   }
 
   private takeBuffered(): ReceivedMessage | null {
     if (this.buffer.length < 4) return null;
     const head = this.buffer.peek(4);
     const length = (head[1] << 16) | (head[2] << 8) | head[3];
-    if (length > MAX_HANDSHAKE_MESSAGE) throw decodeError(`a handshake message claims ${length} bytes, more than the ${MAX_HANDSHAKE_MESSAGE} this client accepts`);
+    if (length > MAX_HANDSHAKE_MESSAGE) throw decodeError(`a handshake message claims ${length} bytes, more than the ${MAX_HANDSHAKE_MESSAGE} this endpoint accepts`);
     if (this.buffer.length < 4 + length) return null;
     const bytes = this.buffer.take(4 + length);
     const records = this.bufferRecords;
@@ -191,7 +193,7 @@ export class MessageReader {
       this.emit({ kind: 'note', text: `undecodable handshake message (type ${bytes[0]}, ${bytes.length} bytes): ${toHex(bytes.subarray(0, 64))}${bytes.length > 64 ? '…' : ''}` });
       throw e;
     }
-    const eventIndex = this.emit({ kind: 'handshake', direction: 'server', epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records: [...new Set(records)] });
+    const eventIndex = this.emit({ kind: 'handshake', direction: this.peer, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records: [...new Set(records)] });
     return { ...decoded, eventIndex, epoch, records };
   }
 }

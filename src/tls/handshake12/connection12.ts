@@ -69,7 +69,7 @@ function sessionOf(ctx: Tls12Context): Tls12Session | undefined {
     version: 'TLS1.2',
     serverName: ctx.base.options.serverName,
     cipherSuite: suite.code,
-    masterSecret: ctx.masterSecret!,
+    masterSecret: ctx.master!.secret,
     sessionId,
     ticket,
     lifetimeSeconds: ctx.newTicket?.lifetime ?? 0,

@@ -11,7 +11,7 @@ import type { RecordProtector } from '../record/protector.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Tls12Suite } from '../suites12.ts';
 import { Transcript } from '../transcript.ts';
-import { KeySchedule12, type KeyBlock12 } from '../key-schedule/key-schedule12.ts';
+import type { KeyBlock12, MasterStage12 } from '../key-schedule/key-schedule12.ts';
 import type { Tls12Session } from './session12.ts';
 import type { Tls12Details } from './summary12.ts';
 import { toHex } from '../../util/bytes.ts';
@@ -37,7 +37,6 @@ export interface RenegotiationState {
 export class Tls12Context {
   suite: Tls12Suite | null = null;
   readonly transcript: Transcript;
-  schedule: KeySchedule12 | null = null;
   clientHello!: ClientHello;
   serverRandom: Uint8Array = new Uint8Array(0);
   serverSessionId: Uint8Array = new Uint8Array(0);
@@ -46,7 +45,8 @@ export class Tls12Context {
   offeredSession: Tls12Session | null = null;
   offeredBy: 'id' | 'ticket' | null = null;
   resumed = false;
-  masterSecret: Uint8Array | null = null;
+  /** The master-secret stage of the key schedule: from the key exchange, or a resumed session. */
+  master: MasterStage12 | null = null;
   keys: KeyBlock12 | null = null;
   ems = false;
   etm = false;

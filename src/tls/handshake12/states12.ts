@@ -24,7 +24,7 @@ import { GROUP_NAMES } from '../suites.ts';
 import { suite12ByCode } from '../suites12.ts';
 import type { Tls12Context } from './context12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
-import { KeySchedule12 } from '../key-schedule/key-schedule12.ts';
+import { MasterStage12, PreMasterStage12 } from '../key-schedule/key-schedule12.ts';
 import { scheme12Algorithm } from './signatures12.ts';
 
 export interface State12 {
@@ -82,7 +82,6 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
   base.summary.version = 'TLSv1.2';
   base.summary.cipherSuite = suite.name;
   ctx.transcript.setHash(suite.prfHash);
-  ctx.schedule = new KeySchedule12(suite.prfHash, ctx.emit);
   ctx.details.keyExchange = suite.kx;
   ctx.details.forwardSecrecy = suite.forwardSecrecy;
   ctx.details.legacyCipherSuite = suite.legacy;
@@ -131,7 +130,7 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
     ctx.resumed = true;
     base.summary.resumed = true;
     ctx.details.resumedBy = ctx.offeredBy;
-    ctx.masterSecret = offered.masterSecret;
+    ctx.master = MasterStage12.resumed(suite.prfHash, offered.masterSecret, ctx.emit);
     ctx.serverChain = offered.serverChain;
     base.summary.certificate.chain = offered.serverChain;
     ctx.emit({ kind: 'key', op: 'resumed', name: 'master_secret', label: `session resumed by ${ctx.offeredBy === 'ticket' ? 'ticket (RFC 5077)' : 'session id'}`, inputs: [{ name: ctx.offeredBy === 'ticket' ? 'ticket' : 'session_id', value: toHex(ctx.offeredBy === 'ticket' ? offered.ticket! : offered.sessionId) }], output: toHex(offered.masterSecret), hash: suite.prfHash });
@@ -266,10 +265,10 @@ async function sendClientFlight(ctx: Tls12Context): Promise<void> {
 
   const exchange = await keyExchange(ctx);
   await ctx.send({ type: 'client_key_exchange', kx: suite.kx, exchange: exchange.clientPublic });
-  const schedule = ctx.schedule!;
-  ctx.masterSecret = ctx.ems
-    ? await schedule.extendedMasterSecret(exchange.preMaster, await ctx.transcript.hash())
-    : await schedule.masterSecret(exchange.preMaster, ctx.clientHello.random, ctx.serverRandom);
+  const preMaster = new PreMasterStage12(suite.prfHash, exchange.preMaster, ctx.emit);
+  ctx.master = ctx.ems
+    ? await preMaster.extendedMaster(await ctx.transcript.hash())
+    : await preMaster.master(ctx.clientHello.random, ctx.serverRandom);
 
   if (signer) {
     // RFC 5246 §7.4.8: the signature covers every handshake message so far, in full (not a hash).
@@ -310,7 +309,7 @@ async function keyExchange(ctx: Tls12Context): Promise<ExchangeResult> {
 /** Key block, then the protectors for each direction (installed at each side's ChangeCipherSpec). */
 async function deriveKeys(ctx: Tls12Context): Promise<void> {
   const suite = ctx.requireSuite();
-  ctx.keys = await ctx.schedule!.keyBlock(ctx.masterSecret!, suite, ctx.clientHello.random, ctx.serverRandom);
+  ctx.keys = await ctx.master!.keyBlock(suite, ctx.clientHello.random, ctx.serverRandom);
   ctx.pendingRead = await protector(ctx, 'server');
 }
 
@@ -324,7 +323,7 @@ async function protector(ctx: Tls12Context, side: 'client' | 'server'): Promise<
 
 async function sendFinished(ctx: Tls12Context): Promise<void> {
   await ctx.sendChangeCipherSpec(await protector(ctx, 'client'));
-  const verifyData = await ctx.schedule!.verifyData(ctx.masterSecret!, 'client', await ctx.transcript.hash());
+  const verifyData = await ctx.master!.verifyData('client', await ctx.transcript.hash());
   ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
   ctx.reneg.clientVerifyData = verifyData;
   await ctx.send({ type: 'finished12', verifyData });
@@ -355,7 +354,7 @@ class ExpectServerFinished implements State12 {
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | null> {
     const fin: Finished12 = expect12(m, 'finished12', this.name);
     if (!ctx.ccsReceived) throw fail.unexpected('the server\'s Finished arrived before its ChangeCipherSpec');
-    const expected = await ctx.schedule!.verifyData(ctx.masterSecret!, 'server', await ctx.transcript.hash());
+    const expected = await ctx.master!.verifyData('server', await ctx.transcript.hash());
     const ok = equalBytes(expected, fin.verifyData);
     ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
     if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or master secret');

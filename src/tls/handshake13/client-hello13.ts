@@ -1,6 +1,6 @@
 // Building the ClientHello (RFC 8446 §4.1.2), and the second one after a HelloRetryRequest (§4.1.4):
 // same random and session id, one new key share, the cookie echoed, PSK binders recomputed.
-import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import { EarlyStage13 } from '../key-schedule/key-schedule13.ts';
 import { ExtensionType as X, PskKeyExchangeMode, ProtocolVersion, DEFAULT_CERT_SIGNATURE_SCHEMES } from '../messages/constants.ts';
 import type { Extension } from '../messages/extensions.ts';
 import { encodeHandshake, truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
@@ -57,8 +57,7 @@ export async function sendClientHello(ctx: HandshakeContext, tls12?: Tls12HelloP
   const usable = usableSession(ctx, null);
   if (usable) {
     ctx.pskOffered = usable.session;
-    ctx.pskSchedule = new KeySchedule13(usable.suite.hash, ctx.emit);
-    await ctx.pskSchedule.deriveEarlySecret(usable.session.psk);
+    ctx.pskSchedule = await EarlyStage13.withPsk(usable.suite.hash, usable.session.psk, ctx.emit);
   }
   await finishAndSend(ctx);
 }

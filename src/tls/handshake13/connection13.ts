@@ -6,7 +6,7 @@ import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts
 import { peerAlert, sendAlert, toEngineError } from '../handshake/failure.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { TlsSession } from '../handshake/options.ts';
-import type { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import type { MasterStage13 } from '../key-schedule/key-schedule13.ts';
 import { ExtensionType as X } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
 import type { NewSessionTicket } from '../messages/handshake.ts';
@@ -23,7 +23,7 @@ export class Tls13Connection {
   private readonly pending: Uint8Array[] = [];
   private clientSecret: Uint8Array;
   private serverSecret: Uint8Array;
-  private readonly schedule: KeySchedule13;
+  private readonly schedule: MasterStage13;
   private readonly suite: Tls13Suite;
   private closeSent = false;
   private closeReceived = false;
@@ -42,7 +42,7 @@ export class Tls13Connection {
     this.handshakeMs = handshakeMs;
     this.clientSecret = ctx.secrets!.clientApp;
     this.serverSecret = ctx.secrets!.serverApp;
-    this.schedule = ctx.schedule!;
+    this.schedule = ctx.masterKeys!;
     this.suite = ctx.requireSuite();
     this.postHandshakeAuth = new PostHandshakeAuth(ctx);
     // The handshake's watchdog is done: a breakpoint after the handshake must not restart it.

@@ -48,7 +48,7 @@ export class PostHandshakeAuth {
     transcript.add(ctx.transcript.bytes(), `handshake (${ctx.transcript.covers.join(', ')})`);
     transcript.add(m.bytes, m.name, m.eventIndex);
     const sent = await sendClientCertificate(ctx, cr, transcript, 'post-handshake');
-    const verifyData = await ctx.schedule!.finishedVerifyData(clientTrafficSecret, await transcript.hash(), 'client');
+    const verifyData = await ctx.masterKeys!.finishedVerifyData(clientTrafficSecret, await transcript.hash(), 'client');
     ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
     await ctx.send({ type: 'finished', verifyData }, { transcript });
     if (sent) stats.certificatesSent++;

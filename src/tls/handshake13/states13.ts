@@ -1,9 +1,8 @@
 // The TLS 1.3 client handshake as one small state per expected message (RFC 8446 §2, §4), in the manner of
 // rustls' ExpectEncryptedExtensions/ExpectCertificate/... : each state checks its message, does its step,
 // and names the next state.
-import { describePublicKey, verifySignature } from '../../crypto/signature.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { KeySchedule13 } from '../key-schedule/key-schedule13.ts';
+import { EarlyStage13 } from '../key-schedule/key-schedule13.ts';
 
 import { fail, tlsFailure } from '../errors.ts';
 import {
@@ -16,7 +15,7 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode } from '../suites.ts';
-import { certificateSpki, certificateVerifyContent, schemeAlgorithm } from '../handshake/signatures.ts';
+import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
@@ -119,16 +118,16 @@ export class ExpectServerHello implements State {
 
     // Resumption: did the server take our PSK?
     const psk = findExtension(sh.extensions, X.pre_shared_key);
+    let early: EarlyStage13;
     if (psk) {
       if (!ctx.pskOffered || !ctx.pskSchedule) throw fail.unsupportedExtension('the server accepted a PSK the client did not offer');
       if (psk.selectedIdentity !== 0) throw fail.illegal(`the server selected PSK identity ${psk.selectedIdentity}; the client offered only identity 0`);
       if (ctx.pskSchedule.hash !== suite.hash) throw fail.illegal('the server selected a cipher suite whose hash does not match the PSK');
-      ctx.schedule = ctx.pskSchedule;
+      early = ctx.pskSchedule;
       ctx.summary.resumed = true;
       ctx.emit({ kind: 'note', text: 'the server accepted the session ticket: this is a resumed handshake (psk_dhe_ke), no certificate this time' });
     } else {
-      ctx.schedule = new KeySchedule13(suite.hash, ctx.emit);
-      await ctx.schedule.deriveEarlySecret();
+      early = await EarlyStage13.withoutPsk(suite.hash, ctx.emit);
     }
 
     const ks = findExtension(sh.extensions, X.key_share);
@@ -140,12 +139,12 @@ export class ExpectServerHello implements State {
     ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared) });
 
     ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
-    await ctx.schedule.deriveHandshakeSecret(shared);
-    const secrets = await ctx.schedule.handshakeTrafficSecrets(await ctx.transcript.hash());
+    ctx.handshakeKeys = await early.handshake(shared);
+    const secrets = await ctx.handshakeKeys.trafficSecrets(await ctx.transcript.hash());
     ctx.clientHandshakeSecret = secrets.client;
     ctx.serverHandshakeSecret = secrets.server;
     ctx.reader.assertAtMessageBoundary('after ServerHello');
-    await ctx.channel.setReadKeys(suite, await ctx.schedule.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
+    await ctx.channel.setReadKeys(suite, await ctx.handshakeKeys.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
   }
 }
 
@@ -207,29 +206,8 @@ class ExpectCertificateVerify implements State {
   constructor(private readonly leaf: Uint8Array) {}
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
     const cv = expect(m, 'certificate_verify', this.name);
-    if (!ctx.options.signatureSchemes.includes(cv.scheme)) throw fail.illegal(`the server signed with ${schemeName(cv.scheme)}, which the client did not offer`);
-    const transcriptHash = await ctx.transcript.hash();
-    const content = certificateVerifyContent('server', transcriptHash);
-    let spki: Uint8Array;
-    let keyInfo: ReturnType<typeof describePublicKey>;
-    try {
-      spki = certificateSpki(this.leaf);
-      keyInfo = describePublicKey(spki);
-    } catch (e) {
-      throw tlsFailure('BAD_CERTIFICATE', `the server's certificate or its public key cannot be parsed: ${(e as Error).message}`);
-    }
-    const algorithm = schemeAlgorithm(cv.scheme, keyInfo);
-    if (typeof algorithm === 'string') throw fail.illegal(algorithm);
-    let ok = false;
-    let detail: string | undefined;
-    try {
-      ok = await verifySignature(spki, algorithm, content, cv.signature);
-    } catch (e) {
-      detail = (e as Error).message;
-    }
-    ctx.emit({ kind: 'signature', subject: 'CertificateVerify', scheme: schemeName(cv.scheme), signedContent: toHex(content), signature: toHex(cv.signature), ok, ...(detail ? { detail } : ok ? {} : { detail: 'the signature does not match the certificate\'s public key' }) });
-    if (!ok) throw fail.badCertificateVerify(`the server's CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${detail ? `: ${detail}` : ''}`);
-    ctx.summary.signatureScheme = schemeName(cv.scheme);
+    const scheme = await checkPeerCertificateVerify(ctx.emit, { signer: 'server', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes, transcriptHash: await ctx.transcript.hash() });
+    ctx.summary.signatureScheme = scheme;
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
 
     // Break on server authentication: the chain is known and the server proved it holds the key.
@@ -244,8 +222,8 @@ class ExpectFinished implements State {
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State | null> {
     const fin = expect(m, 'finished', this.name);
     const suite = ctx.requireSuite();
-    const schedule = ctx.schedule!;
-    const expected = await schedule.finishedVerifyData(ctx.serverHandshakeSecret!, await ctx.transcript.hash(), 'server');
+    const handshakeKeys = ctx.handshakeKeys!;
+    const expected = await handshakeKeys.finishedVerifyData(ctx.serverHandshakeSecret!, await ctx.transcript.hash(), 'server');
     const ok = equalBytes(expected, fin.verifyData);
     ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
     if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or keys');
@@ -254,7 +232,8 @@ class ExpectFinished implements State {
 
     // Application secrets cover the transcript up to the server's Finished.
     const afterServerFinished = await ctx.transcript.hash();
-    await schedule.deriveMasterSecret();
+    const schedule = await handshakeKeys.master();
+    ctx.masterKeys = schedule;
     const app = await schedule.applicationTrafficSecrets(afterServerFinished);
     const exporter = await schedule.exporterMasterSecret(afterServerFinished);
     ctx.reader.assertAtMessageBoundary('after the server Finished');
@@ -278,7 +257,7 @@ async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
 async function sendClientFlight(ctx: HandshakeContext): Promise<void> {
   const suite = ctx.requireSuite();
-  const schedule = ctx.schedule!;
+  const schedule = ctx.handshakeKeys!;
   await sendCcsOnce(ctx);
   await ctx.channel.setWriteKeys(suite, await schedule.trafficKeys(ctx.clientHandshakeSecret!, suite.keyLength, 'client_handshake'), 'handshake');
   ctx.currentWriteEpoch = 'handshake';

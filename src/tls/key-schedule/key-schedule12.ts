@@ -1,6 +1,8 @@
 // The TLS 1.2 key derivations, each reported to the trace as a `kind: 'key'` event (op 'PRF', its label, inputs
-// and output) like the TLS 1.3 schedule: master secret (RFC 5246 §8.1) or extended master secret (RFC 7627 §4),
-// the key block and its split (§6.3), and Finished verify_data (§7.4.9).
+// and output) like the TLS 1.3 schedule, as two stages of their own types:
+//   PreMasterStage12 --master() / extendedMaster()--> MasterStage12 (key block, Finished)
+// so the key block and Finished can only come from a master secret (RFC 5246 §8.1, RFC 7627 §4, §6.3, §7.4.9).
+// A resumed session starts at MasterStage12.resumed(). Nothing here is side-bound: both sides derive the same values.
 import type { Emit } from '../../trace/recorder.ts';
 import { concat, toHex } from '../../util/bytes.ts';
 import type { HashName } from '../crypto/hash.ts';
@@ -19,38 +21,61 @@ export interface KeyBlock12 {
   serverIv: Uint8Array;
 }
 
-export class KeySchedule12 {
+/** The pre-master secret from the key exchange: its only use is making the master secret. */
+export class PreMasterStage12 {
   constructor(
     readonly hash: HashName,
+    private readonly preMaster: Uint8Array,
     private readonly emit: Emit = () => -1,
   ) {}
 
   /** master_secret = PRF(pre_master_secret, "master secret", client_random || server_random)[0..47]. */
-  async masterSecret(preMaster: Uint8Array, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<Uint8Array> {
-    const out = await prf(this.hash, preMaster, 'master secret', concat(clientRandom, serverRandom), 48);
-    return this.report('master_secret', 'master secret', [
-      { name: 'pre_master_secret', value: preMaster },
+  async master(clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<MasterStage12> {
+    const out = await prf(this.hash, this.preMaster, 'master secret', concat(clientRandom, serverRandom), 48);
+    reportPrf(this.emit, this.hash, 'master_secret', 'master secret', [
+      { name: 'pre_master_secret', value: this.preMaster },
       { name: 'client_random', value: clientRandom },
       { name: 'server_random', value: serverRandom },
     ], out);
+    return MasterStage12.fromPreMaster(this.hash, out, this.emit);
   }
 
   /** RFC 7627: master_secret = PRF(pre_master_secret, "extended master secret", session_hash)[0..47]. */
-  async extendedMasterSecret(preMaster: Uint8Array, sessionHash: Uint8Array): Promise<Uint8Array> {
-    const out = await prf(this.hash, preMaster, 'extended master secret', sessionHash, 48);
-    return this.report('master_secret', 'extended master secret', [
-      { name: 'pre_master_secret', value: preMaster },
+  async extendedMaster(sessionHash: Uint8Array): Promise<MasterStage12> {
+    const out = await prf(this.hash, this.preMaster, 'extended master secret', sessionHash, 48);
+    reportPrf(this.emit, this.hash, 'master_secret', 'extended master secret', [
+      { name: 'pre_master_secret', value: this.preMaster },
       { name: 'session_hash (ClientHello .. ClientKeyExchange)', value: sessionHash },
     ], out);
+    return MasterStage12.fromPreMaster(this.hash, out, this.emit);
+  }
+}
+
+/** The master secret: the key block and both Finished values. */
+export class MasterStage12 {
+  private constructor(
+    readonly hash: HashName,
+    readonly secret: Uint8Array,
+    private readonly emit: Emit,
+  ) {}
+
+  /** Made only by PreMasterStage12 (through this door) or a resumed session's saved master secret. */
+  static fromPreMaster(hash: HashName, secret: Uint8Array, emit: Emit): MasterStage12 {
+    return new MasterStage12(hash, secret, emit);
+  }
+
+  /** An abbreviated handshake: the session's master secret, kept from the handshake that made it. */
+  static resumed(hash: HashName, secret: Uint8Array, emit: Emit = () => -1): MasterStage12 {
+    return new MasterStage12(hash, secret, emit);
   }
 
   /** key_block = PRF(master_secret, "key expansion", server_random || client_random), split in the order of §6.3. */
-  async keyBlock(master: Uint8Array, suite: Tls12Suite, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<KeyBlock12> {
+  async keyBlock(suite: Tls12Suite, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<KeyBlock12> {
     const sizes = [suite.macLength, suite.macLength, suite.keyLength, suite.keyLength, suite.fixedIvLength, suite.fixedIvLength];
     const total = sizes.reduce((a, b) => a + b, 0);
-    const block = await prf(this.hash, master, 'key expansion', concat(serverRandom, clientRandom), total);
-    this.report('key_block', 'key expansion', [
-      { name: 'master_secret', value: master },
+    const block = await prf(this.hash, this.secret, 'key expansion', concat(serverRandom, clientRandom), total);
+    reportPrf(this.emit, this.hash, 'key_block', 'key expansion', [
+      { name: 'master_secret', value: this.secret },
       { name: 'server_random', value: serverRandom },
       { name: 'client_random', value: clientRandom },
     ], block);
@@ -69,23 +94,23 @@ export class KeySchedule12 {
   }
 
   /** verify_data = PRF(master_secret, "client finished" | "server finished", Hash(handshake_messages))[0..11]. */
-  async verifyData(master: Uint8Array, side: 'client' | 'server', handshakeHash: Uint8Array): Promise<Uint8Array> {
+  async verifyData(side: 'client' | 'server', handshakeHash: Uint8Array): Promise<Uint8Array> {
     const label = `${side} finished`;
-    const out = await prf(this.hash, master, label, handshakeHash, 12);
-    return this.report(`${side}_verify_data`, label, [{ name: 'master_secret', value: master }], out, handshakeHash);
+    const out = await prf(this.hash, this.secret, label, handshakeHash, 12);
+    return reportPrf(this.emit, this.hash, `${side}_verify_data`, label, [{ name: 'master_secret', value: this.secret }], out, handshakeHash);
   }
+}
 
-  private report(name: string, label: string, inputs: Input[], output: Uint8Array, context?: Uint8Array): Uint8Array {
-    this.emit({
-      kind: 'key',
-      op: 'PRF',
-      name,
-      label,
-      ...(context ? { context: toHex(context) } : {}),
-      inputs: inputs.map((i) => ({ name: i.name, value: toHex(i.value) })),
-      output: toHex(output),
-      hash: this.hash,
-    });
-    return output;
-  }
+function reportPrf(emit: Emit, hash: HashName, name: string, label: string, inputs: Input[], output: Uint8Array, context?: Uint8Array): Uint8Array {
+  emit({
+    kind: 'key',
+    op: 'PRF',
+    name,
+    label,
+    ...(context ? { context: toHex(context) } : {}),
+    inputs: inputs.map((i) => ({ name: i.name, value: toHex(i.value) })),
+    output: toHex(output),
+    hash,
+  });
+  return output;
 }

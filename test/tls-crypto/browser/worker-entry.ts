@@ -3,7 +3,7 @@
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.ts';
 import { createAead, webCryptoHasChaCha } from '../../../src/tls/crypto/aead.ts';
 import { generateKeyShare, importKeyShare } from '../../../src/tls/crypto/key-exchange.ts';
-import { KeySchedule13 } from '../../../src/tls/key-schedule/key-schedule13.ts';
+import { EarlyStage13 } from '../../../src/tls/key-schedule/key-schedule13.ts';
 import { Tls13RecordProtector } from '../../../src/tls/record/tls13-protector.ts';
 import { suiteByCode } from '../../../src/tls/suites.ts';
 import { Transcript } from '../../../src/tls/transcript.ts';
@@ -21,20 +21,18 @@ const checks: Check[] = [
     return eq(toHex(await c.computeSharedSecret(h(S3.serverPublic))), S3.sharedSecret);
   }],
   ['key schedule (RFC 8448 §3)', async () => {
-    const ks = new KeySchedule13('SHA-256');
-    await ks.deriveEarlySecret();
-    await ks.deriveHandshakeSecret(h(S3.sharedSecret));
+    const early = await EarlyStage13.withoutPsk('SHA-256');
+    const ks = await early.handshake(h(S3.sharedSecret));
     const t = new Transcript('SHA-256');
     t.add(h(S3.clientHello), 'ClientHello');
     t.add(h(S3.serverHello), 'ServerHello');
-    const hs = await ks.handshakeTrafficSecrets(await t.hash());
+    const hs = await ks.trafficSecrets(await t.hash());
     if (toHex(hs.server) !== S3.serverHandshakeTrafficSecret) return 'server hs secret differs';
-    await ks.deriveMasterSecret();
-    return eq(toHex((await ks.applicationTrafficSecrets(h(S3.hashThroughServerFinished))).client), S3.clientApplicationTrafficSecret);
+    const master = await ks.master();
+    return eq(toHex((await master.applicationTrafficSecrets(h(S3.hashThroughServerFinished))).client), S3.clientApplicationTrafficSecret);
   }],
   ['PSK binder (RFC 8448 §4)', async () => {
-    const ks = new KeySchedule13('SHA-256');
-    await ks.deriveEarlySecret(h(S3.resumptionPsk));
+    const ks = await EarlyStage13.withPsk('SHA-256', h(S3.resumptionPsk));
     return eq(toHex(await ks.binderValue('res', h(S4.binderHash))), S4.binder);
   }],
   ['record protection (RFC 8448 §3 server flight)', async () => {

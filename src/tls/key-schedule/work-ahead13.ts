@@ -1,0 +1,123 @@
+// Work the TLS 1.3 key schedule starts before it is asked for, so that it overlaps with waiting for the peer:
+// the next stage's "derived" salt (and extract), finished keys, the other direction's write keys, the client
+// Finished value, the binder key, the exporter secret. Values only: the schedule emits the trace events when the
+// caller asks, in the same order as without this helper. Every `take*` hands a result over once (or undefined).
+import { toHex } from '../../util/bytes.ts';
+import { hmac, type HashName } from '../crypto/hash.ts';
+import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../crypto/hkdf.ts';
+
+type Pending<T> = Promise<T>;
+
+/** A promise whose failure surfaces only when someone awaits it (never as an unhandled rejection). */
+function quiet<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => undefined);
+  return p;
+}
+
+export class WorkAhead13 {
+  private nextStage?: Pending<{ salt: Uint8Array; next: Uint8Array | null }>;
+  private readonly finishedKeys = new Map<string, Pending<Uint8Array>>();
+  private readonly trafficKeys = new Map<string, Pending<[Uint8Array, Uint8Array]>>();
+  private readonly twins = new Map<string, Uint8Array>();
+  private readonly verifyData = new Map<string, Pending<Uint8Array>>();
+  private binderKey?: { kind: 'res' | 'ext'; value: Pending<Uint8Array> };
+  private exporter?: { context: string; value: Pending<Uint8Array> };
+  /** Key and IV lengths of the suite, learnt from the first trafficKeys() call. */
+  keyLengths?: { key: number; iv: number };
+  /** The client handshake traffic secret: its Finished is computed ahead once the application secrets exist. */
+  clientHandshakeSecret?: Uint8Array;
+
+  constructor(readonly hash: HashName) {}
+
+  /** Derive-Secret(secret, "derived", "") and, when `nextIkm` is given, the HKDF-Extract of the next stage. */
+  startNextStage(secret: Uint8Array, nextIkm: Uint8Array | null): void {
+    this.nextStage = quiet((async () => {
+      const salt = await deriveSecret(this.hash, secret, 'derived', await emptyHash(this.hash));
+      return { salt, next: nextIkm ? await hkdfExtract(this.hash, salt, nextIkm) : null };
+    })());
+  }
+
+  takeNextStage(): Pending<{ salt: Uint8Array; next: Uint8Array | null }> | undefined {
+    const ahead = this.nextStage;
+    this.nextStage = undefined;
+    return ahead;
+  }
+
+  startFinishedKey(trafficSecret: Uint8Array): void {
+    this.finishedKeys.set(toHex(trafficSecret), quiet(this.expandFinishedKey(trafficSecret)));
+  }
+
+  takeFinishedKey(trafficSecret: Uint8Array): Pending<Uint8Array> | undefined {
+    return take(this.finishedKeys, toHex(trafficSecret));
+  }
+
+  startTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): void {
+    const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
+    if (!this.trafficKeys.has(id)) this.trafficKeys.set(id, quiet(expandKeyAndIv(this.hash, secret, keyLength, ivLength)));
+  }
+
+  takeTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): Pending<[Uint8Array, Uint8Array]> | undefined {
+    return take(this.trafficKeys, `${toHex(secret)}|${keyLength}|${ivLength}`);
+  }
+
+  /** Remember that two traffic secrets belong together (client and server of one stage). */
+  pair(client: Uint8Array, server: Uint8Array): void {
+    this.twins.set(toHex(client), server);
+    this.twins.set(toHex(server), client);
+  }
+
+  /** The other direction's secret, once: its keys are wanted soon after this one's. */
+  takeTwin(secret: Uint8Array): Uint8Array | undefined {
+    const twin = take(this.twins, toHex(secret));
+    if (twin) this.twins.delete(toHex(twin));
+    return twin;
+  }
+
+  /** HMAC(finished_key(secret), transcriptHash), picked up only if asked with the same hash. */
+  startVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array): void {
+    const key = this.finishedKeys.get(toHex(trafficSecret)) ?? this.expandFinishedKey(trafficSecret);
+    this.verifyData.set(`${toHex(trafficSecret)}|${toHex(transcriptHash)}`, quiet(key.then((k) => hmac(this.hash, k, transcriptHash))));
+  }
+
+  takeVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array): Pending<Uint8Array> | undefined {
+    return take(this.verifyData, `${toHex(trafficSecret)}|${toHex(transcriptHash)}`);
+  }
+
+  startBinderKey(kind: 'res' | 'ext', early: Uint8Array): void {
+    const value = quiet(emptyHash(this.hash).then((context) => deriveSecret(this.hash, early, `${kind} binder`, context)));
+    value.then((key) => this.startFinishedKey(key), () => undefined);
+    this.binderKey = { kind, value };
+  }
+
+  takeBinderKey(kind: 'res' | 'ext'): Pending<Uint8Array> | undefined {
+    const ahead = this.binderKey;
+    this.binderKey = undefined;
+    return ahead?.kind === kind ? ahead.value : undefined;
+  }
+
+  startExporter(master: Uint8Array, transcriptHash: Uint8Array): void {
+    this.exporter = { context: toHex(transcriptHash), value: quiet(deriveSecret(this.hash, master, 'exp master', transcriptHash)) };
+  }
+
+  takeExporter(transcriptHash: Uint8Array): Pending<Uint8Array> | undefined {
+    const ahead = this.exporter;
+    this.exporter = undefined;
+    return ahead?.context === toHex(transcriptHash) ? ahead.value : undefined;
+  }
+
+  private expandFinishedKey(trafficSecret: Uint8Array): Promise<Uint8Array> {
+    return hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), trafficSecret.length);
+  }
+}
+
+/** [key, iv] = HKDF-Expand-Label(secret, "key" | "iv", "", length): independent, so run together. */
+export function expandKeyAndIv(hash: HashName, secret: Uint8Array, keyLength: number, ivLength: number): Promise<[Uint8Array, Uint8Array]> {
+  const empty = new Uint8Array(0);
+  return Promise.all([hkdfExpandLabel(hash, secret, 'key', empty, keyLength), hkdfExpandLabel(hash, secret, 'iv', empty, ivLength)]);
+}
+
+function take<V>(map: Map<string, V>, id: string): V | undefined {
+  const value = map.get(id);
+  map.delete(id);
+  return value;
+}

@@ -1,0 +1,152 @@
+// What a server connection of either version does the same way: application data both ways, reads serialised,
+// writes kept apart from key changes, a failure answered with its alert, and the two-step shutdown (RFC 8446
+// §6.1, RFC 5246 §7.2.1; OpenSSL's SSL_shutdown called twice). Each version adds its post-handshake messages.
+import { TlsError, describeFailure, fail } from '../errors.ts';
+import { appDataEvent, writeAppData } from '../handshake/app-data-event.ts';
+import { sendAlert, toEngineError } from '../handshake/failure.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
+import type { ClientHello } from '../messages/handshake.ts';
+import { AlertDescription, TlsAlertError } from '../record/alerts.ts';
+import type { ServerContext, ServerSummary } from './context.ts';
+import type { ClientCertificateVerdict } from './options.ts';
+
+export abstract class ServerConnectionBase {
+  abstract readonly version: 'TLSv1.3' | 'TLSv1.2';
+  readonly summary: ServerSummary;
+  readonly clientHello: ClientHello;
+  protected readonly pending: Uint8Array[] = [];
+  protected closeSent = false;
+  protected closeReceived = false;
+  private lock: Promise<unknown> = Promise.resolve();
+  private writesInFlight = new Set<Promise<unknown>>();
+  private keyChange: Promise<void> = Promise.resolve();
+  private keyChangesPending = 0;
+
+  constructor(protected readonly ctx: ServerContext) {
+    this.summary = ctx.summary;
+    this.clientHello = ctx.clientHello!;
+    ctx.retireWatchdog();
+  }
+
+  protected get emit() {
+    return this.ctx.emit;
+  }
+
+  abstract keyUpdate(requestPeer: boolean): Promise<void>;
+  abstract renegotiate(): Promise<void>;
+  abstract requestClientAuth(): Promise<ClientCertificateVerdict>;
+  /** A handshake message from the client after the handshake. */
+  protected abstract onPostHandshake(m: ReceivedMessage): Promise<void>;
+  /** Whether application data may arrive now (not in the middle of a post-handshake exchange). */
+  protected dataAllowed(): boolean {
+    return true;
+  }
+
+  /** Send application data. */
+  async write(data: Uint8Array): Promise<void> {
+    if (this.keyChangesPending > 0) {
+      data = Uint8Array.from(data);
+      await this.keyChange;
+    }
+    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
+    const done = writeAppData(this.ctx.channel, data);
+    this.writesInFlight.add(done);
+    try {
+      const written = await done;
+      this.emit(appDataEvent('server', data, { dataHex: written.dataHex, record: written.records[0] }));
+    } finally {
+      this.writesInFlight.delete(done);
+    }
+  }
+
+  /** Next application data from the client; null after its close_notify. */
+  read(): Promise<Uint8Array | null> {
+    return this.serialized(async () => {
+      for (;;) {
+        const chunk = this.pending.shift();
+        if (chunk) return chunk;
+        if (this.closeReceived) return null;
+        if (!(await this.pump())) return null;
+      }
+    });
+  }
+
+  /**
+   * The two-step shutdown: send close_notify, then (unless told not to wait) read until the client's own
+   * close_notify or the end of the stream, bounded in time; then release the transport.
+   */
+  async close(options: { waitForPeerMs?: number } = {}): Promise<void> {
+    if (!this.closeSent) {
+      this.closeSent = true;
+      await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning', 'server');
+    }
+    const wait = options.waitForPeerMs ?? 1000;
+    if (wait > 0 && !this.closeReceived) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const drain = this.serialized(async () => {
+        while (!this.closeReceived) if (!(await this.pump(true))) break;
+      }).catch(() => undefined);
+      await Promise.race([drain, new Promise((r) => (timer = setTimeout(r, wait)))]);
+      clearTimeout(timer);
+    }
+    await this.ctx.channel.close();
+    this.emit({ kind: 'connection', phase: 'closed', detail: this.closeReceived ? 'both sides sent close_notify' : 'close_notify sent' });
+  }
+
+  /** Run `fn` (a key change, a post-handshake flight) with no application record interleaved. */
+  protected exclusiveWrite(fn: () => Promise<void>): Promise<void> {
+    const before = [...this.writesInFlight, this.keyChange];
+    this.keyChangesPending++;
+    const change = Promise.allSettled(before)
+      .then(fn)
+      .finally(() => this.keyChangesPending--);
+    this.keyChange = change.catch(() => undefined);
+    return change;
+  }
+
+  protected serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Process one record's worth of input. False when the stream is over. */
+  protected async pump(quietEof = false): Promise<boolean> {
+    try {
+      const item = await this.ctx.reader.nextAny();
+      if (item === null) {
+        if (quietEof || this.closeSent) return false;
+        throw new TlsError('TRUNCATED', 'the client closed the connection without close_notify: the data may have been cut short');
+      }
+      if ('kind' in item && item.kind === 'app-data') {
+        if (!this.dataAllowed()) throw fail.unexpected('application data in the middle of a post-handshake exchange');
+        if (item.data.length > 0) {
+          this.pending.push(item.data);
+          this.emit(appDataEvent('client', item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
+        }
+        return true;
+      }
+      if ('kind' in item && item.kind === 'close-notify') {
+        this.closeReceived = true;
+        if (!this.closeSent) {
+          this.closeSent = true;
+          await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning', 'server');
+        }
+        return false;
+      }
+      await this.onPostHandshake(item as ReceivedMessage);
+      return true;
+    } catch (e) {
+      const err = toEngineError(e);
+      if (this.closeSent && err instanceof TlsError && err.code === 'CLOSED') return false;
+      if (err instanceof TlsAlertError && !err.received && !this.closeSent) {
+        this.closeSent = true;
+        await sendAlert(this.ctx.channel, this.emit, err.alert, 'fatal', 'server');
+      }
+      const { code, message } = describeFailure(err);
+      this.emit({ kind: 'error', code, message });
+      await this.ctx.channel.close();
+      throw err;
+    }
+  }
+}

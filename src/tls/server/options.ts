@@ -1,0 +1,83 @@
+// What a server is told: its certificates and keys, what it accepts and prefers, how it treats client
+// certificates, tickets and renegotiation, its breakpoints and hooks, and where its trace goes.
+import type { Emit } from '../../trace/recorder.ts';
+import type { ClientHello } from '../messages/handshake.ts';
+import type { GroupName } from '../suites.ts';
+import type { CertificateVerifier, VerifyOutcome } from '../verifier.ts';
+import type { TicketKeys } from './ticket-keys.ts';
+import type { SessionCache12 } from './session-cache12.ts';
+
+/** One certificate the server can present, with its private key. */
+export interface ServerCertificate {
+  /** DER certificates, leaf first. */
+  chain: Uint8Array[];
+  /** The leaf's private key: PKCS#8 DER, or a WebCrypto key (an RSA key then signs with its own hash only). */
+  key: CryptoKey | Uint8Array;
+  /** For people reading a trace or a log: e.g. "ECDSA P-256". */
+  keyAlgorithm?: string;
+}
+
+export type ServerBreakpoint = 'client-hello' | 'client-certificate' | 'message';
+export type ServerBreakDecision = 'continue' | 'abort';
+
+/** What the client said about itself, and what the server chose, for hooks and summaries. */
+export interface ClientCertificateVerdict {
+  /** The chain as sent (empty: the client sent none). */
+  chain: Uint8Array[];
+  verified: boolean;
+  /** Accepted although not verified (a hook or breakpoint decided). */
+  overridden: boolean;
+  error: { code: string; message: string } | null;
+  outcome?: VerifyOutcome;
+}
+
+export interface ServerHooks {
+  /** After the ClientHello (OpenSSL's client-hello / SNI callback): return the certificate to use, or nothing. */
+  onClientHello?(hello: ClientHello, sni: string | undefined): Promise<ServerCertificate | void> | ServerCertificate | void;
+  /** On the client's certificate (SSL_CTX_set_verify's callback): the verdict so far; accept or refuse. */
+  onClientCertificate?(verdict: ClientCertificateVerdict): Promise<'accept' | 'refuse'> | 'accept' | 'refuse';
+  /** After each handshake message sent or received. */
+  afterMessage?(name: string, direction: 'client' | 'server'): Promise<void> | void;
+}
+
+export interface ServerOptions {
+  certificates: ServerCertificate[];
+  /** Versions accepted (default both). */
+  versions?: ('TLS1.3' | 'TLS1.2')[];
+  /** Cipher suites by IANA or OpenSSL name or code, TLS 1.3 and 1.2 mixed, in the server's order of preference (default: all TLS 1.3 suites, and the TLS 1.2 ECDHE AEAD and CBC suites). */
+  suites?: (string | number)[];
+  /** Groups, in the server's order of preference (default x25519, secp256r1, secp384r1). */
+  groups?: GroupName[];
+  /** SignatureScheme codes the server accepts from a client certificate (default: the client's defaults). */
+  signatureSchemes?: number[];
+  /** Whose order decides suite, group and ALPN (default 'server'). */
+  preference?: 'server' | 'client';
+  /** ALPN protocols, in the server's order of preference; a client offering none of them gets no_application_protocol. */
+  alpn?: string[];
+  /** Ask for a client certificate (default 'none'); 'require' ends with certificate_required when none comes. */
+  clientAuth?: 'none' | 'request' | 'require';
+  /** DER anchors for client certificates (checked by the x509 module, purpose client). */
+  clientTrustAnchors?: Uint8Array[];
+  /** Or a verifier of one's own (takes precedence over clientTrustAnchors). */
+  clientVerifier?: CertificateVerifier;
+  /** TLS 1.3 NewSessionTickets sent after the handshake (default 2; 0 for none). */
+  numTickets?: number;
+  /** The keys tickets are sealed with: share one TicketKeys between the connections of a server (it rotates). */
+  ticketKeys?: TicketKeys;
+  /** Ticket lifetime announced to the client (seconds, default 7200). */
+  ticketLifetimeSeconds?: number;
+  /** TLS 1.2 sessions kept for resumption by session id (bounded; share one between connections). */
+  sessionCache?: SessionCache12;
+  /** TLS 1.2: accept a renegotiation the client starts (RFC 5746 only; default true) and how many per connection. */
+  allowClientRenegotiation?: boolean;
+  renegotiationLimit?: number;
+  hooks?: ServerHooks;
+  breakpoints?: { afterClientHello?: boolean; onClientCertificate?: boolean; afterEachMessage?: boolean };
+  onBreak?: (info: { breakpoint: ServerBreakpoint; eventIndex: number }) => Promise<ServerBreakDecision>;
+  /** Where the trace goes. */
+  recorder?: Emit;
+  /** Fail with TIMEOUT when the handshake takes longer (pauses at breakpoints do not count). */
+  timeoutMs?: number;
+  random?: (n: number) => Uint8Array;
+  clock?: () => number;
+}

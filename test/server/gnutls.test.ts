@@ -1,0 +1,72 @@
+// gnutls-cli (GnuTLS, Debian) against our server over TCP on 127.0.0.1: both versions, resumption (-r) and a
+// rehandshake (-e, TLS 1.2 renegotiation started by the client).
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TicketKeys } from '../../src/tls/server.ts';
+import { usePki } from '../support/pki.ts';
+import { startListener, type TestListener } from './support/listener.ts';
+import { serverCertificates } from './support/server-pki.ts';
+
+const pki = usePki();
+let listener: TestListener | null = null;
+afterEach(async () => {
+  await listener?.stop();
+  listener = null;
+});
+
+function gnutlsCli(port: number, args: string[], input = 'hello gnutls\n'): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn('gnutls-cli', ['-p', String(port), '--x509cafile', pki.rootPem, ...args, 'localhost'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    setTimeout(() => {
+      child.stdin.write(input);
+      setTimeout(() => child.stdin.end(), 800);
+    }, 1500);
+    child.on('close', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+async function listen(): Promise<TestListener> {
+  const ticketKeys = new TicketKeys();
+  listener = await startListener(() => ({ certificates: [serverCertificates(pki).p256], ticketKeys, timeoutMs: 10_000 }));
+  return listener;
+}
+
+describe('gnutls-cli against our server', () => {
+  it.each([
+    ['TLS 1.3', 'NORMAL:-VERS-ALL:+VERS-TLS1.3', 'TLSv1.3'],
+    ['TLS 1.2', 'NORMAL:-VERS-ALL:+VERS-TLS1.2', 'TLSv1.2'],
+  ])('%s: verified handshake and an echo', async (_, priority, version) => {
+    const l = await listen();
+    const out = await gnutlsCli(l.port, [`--priority=${priority}`]);
+    expect(out).toMatch(/Handshake was completed/);
+    expect(out).toContain('HELLO GNUTLS');
+    const [a] = await l.settled(1);
+    expect(a.connection?.summary.version).toBe(version);
+  });
+
+  it.each([
+    ['TLS 1.3', 'NORMAL:-VERS-ALL:+VERS-TLS1.3'],
+    ['TLS 1.2', 'NORMAL:-VERS-ALL:+VERS-TLS1.2'],
+  ])('%s: --resume resumes the session', async (_, priority) => {
+    const l = await listen();
+    const out = await gnutlsCli(l.port, [`--priority=${priority}`, '--resume']);
+    expect(out).toMatch(/This is a resumed session/);
+    const all = await l.settled(2);
+    expect(all[1].connection?.summary.resumed).toBe(true);
+  });
+
+  it('TLS 1.2: --rehandshake renegotiates (RFC 5746)', async () => {
+    const l = await listen();
+    const out = await gnutlsCli(l.port, ['--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2', '--rehandshake']);
+    expect(out).toMatch(/ReHandshake was completed/);
+    const [a] = await l.settled(1);
+    expect((a.connection as { renegotiations?: number }).renegotiations).toBe(1);
+  });
+});
