@@ -1,0 +1,108 @@
+// Runs our client against our server over an in-memory pair (src/transport/memory.ts), as a both-sides request
+// asks: a throwaway PKI, the server's options, then what the server does once the handshake is done. Each side
+// records into its own trace. Used by the both-sides worker; runs the same in Node (tests).
+import { connectTls, type TlsConnection } from '../../tls/client.ts';
+import { acceptTls, type ServerConnection, type ServerOptions } from '../../tls/server.ts';
+import type { GroupName } from '../../tls/suites.ts';
+import type { TraceRecorder } from '../../trace/recorder.ts';
+import { memoryPair } from '../../transport/memory.ts';
+import { createVerifier } from '../../x509/verifier.ts';
+import { BOTH_SIDES_HOST, makeThrowawayPki } from './pki.ts';
+import type { BothSidesRequest, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
+
+const TIMEOUT_MS = 15_000;
+
+export interface BothSidesReport {
+  handshakeDone(client: SideOutcome, server: SideOutcome): void;
+  finished(detail: string): void;
+}
+
+/** The group the server insists on when a HelloRetryRequest is asked for: one our client sends no share for. */
+const HRR_GROUP = 'secp384r1';
+
+function outcome(r: PromiseSettledResult<TlsConnection | ServerConnection>): SideOutcome {
+  if (r.status === 'fulfilled') return { ok: true, version: r.value.summary.version ?? 'unknown', cipherSuite: r.value.summary.cipherSuite, group: r.value.summary.group };
+  const e = r.reason as Error & { code?: string };
+  return { ok: false, code: e.code ?? 'ERROR', message: e.message || String(e) };
+}
+
+function describe(e: unknown): string {
+  const err = e as Error & { code?: string };
+  return err.code ? `${err.code}: ${err.message}` : String(err?.message ?? err);
+}
+
+export async function runBothSides(traces: Record<Side, TraceRecorder>, req: BothSidesRequest, report: BothSidesReport): Promise<void> {
+  const pki = await makeThrowawayPki(req.certificate);
+  const [clientEnd, serverEnd] = memoryPair();
+  const helloRetry = req.helloRetry && req.versions.includes('TLS1.3');
+  const serverOptions: ServerOptions = {
+    certificates: [{ chain: pki.server.chain, key: pki.server.key, keyAlgorithm: 'ECDSA P-256' }],
+    versions: req.versions,
+    suites: req.suites.length ? req.suites : undefined,
+    groups: (helloRetry ? [HRR_GROUP] : req.groups.length ? req.groups : undefined) as GroupName[] | undefined,
+    clientAuth: req.clientAuth,
+    clientTrustAnchors: [pki.rootDer],
+    numTickets: req.tickets,
+    hooks: req.refuseClientCertificate ? { onClientCertificate: () => 'refuse' } : undefined,
+    recorder: traces.server.emit,
+    timeoutMs: TIMEOUT_MS,
+  };
+  const accepting = acceptTls(serverEnd, serverOptions);
+  const connecting = connectTls(
+    clientEnd,
+    {
+      serverName: BOTH_SIDES_HOST,
+      versions: req.versions,
+      // The client offers what the server might pick, and a key share for its first group only (x25519).
+      groups: ['x25519', 'secp256r1', 'secp384r1'],
+      keyShareGroups: ['x25519'],
+      verifier: createVerifier({ anchors: [pki.rootDer] }),
+      clientCertificate: req.clientHasCertificate ? { chain: pki.client.chain, privateKey: pki.client.key } : undefined,
+      timeoutMs: TIMEOUT_MS,
+    },
+    traces.client.emit,
+  );
+  const [sr, cr] = await Promise.allSettled([accepting, connecting]);
+  report.handshakeDone(outcome(cr), outcome(sr));
+  // One side may think it is done while the other refused (TLS 1.3: the server checks the client's certificate
+  // after the client sent its Finished): the client's first read then brings the alert.
+  const client = cr.status === 'fulfilled' ? cr.value : null;
+  const server = sr.status === 'fulfilled' ? sr.value : null;
+  const clientReads = client ? readAll(client) : Promise.resolve('no connection');
+  if (!server) {
+    await clientEnd.close();
+    report.finished(`server: ${describe(sr.status === 'rejected' ? sr.reason : '')}; client: ${await clientReads}`);
+    return;
+  }
+  if (!client) {
+    report.finished(`client: ${describe(cr.status === 'rejected' ? cr.reason : '')}`);
+    await serverEnd.close();
+    return;
+  }
+  // What the server does after the handshake, as the teacher asked: KeyUpdate, renegotiation, a line, close.
+  try {
+    if (req.keyUpdate && 'keyUpdate' in server) await server.keyUpdate(true);
+    if (req.renegotiate && 'renegotiate' in server) await server.renegotiate();
+    await server.write(new TextEncoder().encode('hello from the server in this page\n'));
+    await server.close();
+  } catch (e) {
+    report.finished(`server: ${describe(e)}; client: ${await clientReads}`);
+    return;
+  }
+  report.finished(`closed by the server; client: ${await clientReads}`);
+}
+
+/** The client reads until the server closes; answers KeyUpdate and HelloRequest on the way. */
+async function readAll(conn: TlsConnection): Promise<string> {
+  let bytes = 0;
+  try {
+    for (;;) {
+      const data = await conn.read();
+      if (data === null) return `read ${bytes} bytes, then the server's close_notify`;
+      bytes += data.length;
+    }
+  } catch (e) {
+    return describe(e);
+  }
+}
+
