@@ -24,22 +24,22 @@ const REQUEST: BothSidesRequest = { versions: ['TLS1.3', 'TLS1.2'], suites: [], 
 
 /** Click "Run both sides" in the page and time it, in the page, to both outcomes shown; then wait for the end. */
 async function timedRun(page: Page): Promise<number> {
-  const ms = await page.evaluate(
-    () =>
-      new Promise<number>((resolve) => {
-        const shown = () => !!document.querySelector('[data-testid="both-outcome-server"]');
-        const t0 = performance.now();
-        (document.querySelector('[data-testid="both-run"]') as HTMLButtonElement).click();
-        // The click clears the previous outcome synchronously (a discrete event renders at once).
-        if (shown()) throw new Error('the previous outcome is still shown');
-        const observer = new MutationObserver(() => {
-          if (!shown()) return;
-          observer.disconnect();
-          resolve(performance.now() - t0);
-        });
-        observer.observe(document.body, { childList: true, subtree: true });
-      }),
-  );
+  // A string, not a function: tsx's name helpers do not exist in the page.
+  const ms = (await page.evaluate(`new Promise((resolve) => {
+    const shown = () => !!document.querySelector('[data-testid="both-outcome-server"]');
+    const t0 = performance.now();
+    document.querySelector('[data-testid="both-run"]').click();
+    // The click clears the previous outcome (rendered before the worker can answer): wait for it to go, then
+    // for the new one.
+    let cleared = !shown();
+    const observer = new MutationObserver(() => {
+      if (!cleared) return void (cleared = !shown());
+      if (!shown()) return;
+      observer.disconnect();
+      resolve(performance.now() - t0);
+    });
+    observer.observe(document.body, { childList: true, subtree: true });
+  })`)) as number;
   await page.waitForSelector('[data-testid="both-status"][data-status="done"]', { timeout: 30_000 });
   const text = await page.textContent('[data-testid="both-outcome-server"]');
   if (!text?.includes('TLSv1.3')) throw new Error(`the run did not complete: ${text}`);
@@ -58,11 +58,9 @@ async function main() {
   const server = createServer(async (req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
     const file = path.join(DIST, p === '/' ? 'index.html' : path.normalize(p));
-    try {
-      res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
-    } catch {
-      res.writeHead(404).end();
-    }
+    const body = await readFile(file).catch(() => null);
+    if (body) res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
+    else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
