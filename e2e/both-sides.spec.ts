@@ -165,3 +165,16 @@ test('an expired server certificate: the client refuses it with certificate_expi
   await expect(page.locator('[data-testid="both-row"][data-from="client"][data-name="Alert fatal certificate_expired"]')).toHaveCount(1);
   await expect(page.getByTestId('both-outcome-server')).toContainText('certificate_expired');
 });
+
+test('staged attack, a tampered record: the client sends bad_record_mac, the server fails on it', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-attack-tampered-record').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('failed');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('failed');
+  await expect(page.locator('[data-testid="both-row"][data-from="client"][data-name="Alert fatal bad_record_mac"]')).toHaveCount(1);
+  const file = await saveBoth(page);
+  expect(file.server.events.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
+  expect(names(file.events, 'alert')).toContain('client:bad_record_mac');
+  await expectAccessible(page, 'a staged attack');
+});

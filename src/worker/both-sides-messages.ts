@@ -26,6 +26,9 @@ export interface BothSidesRequest {
   renegotiate: boolean;
   /** TLS 1.3: the server sends a KeyUpdate asking the client to update too. */
   keyUpdate: boolean;
+  /** A staged attack on the wire between the two. 'tampered-record': one byte of the server's first
+   * application-data record flipped (its AEAD tag no longer matches: bad_record_mac). */
+  attack?: 'none' | 'tampered-record';
 }
 
 export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null } | { ok: false; code: string; message: string };

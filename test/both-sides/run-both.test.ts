@@ -63,6 +63,13 @@ describe('both sides in memory', () => {
     expect(serverError?.message).toContain('certificate_expired');
   });
 
+  it('a tampered record: the client fails the AEAD check and sends bad_record_mac', async () => {
+    const r = await run({ attack: 'tampered-record' });
+    expect(r.events.server.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
+    expect(alerts(r.events.client)).toContain('client:bad_record_mac');
+    expect(r.detail).toMatch(/BAD_RECORD_MAC|bad_record_mac/i);
+  });
+
   it('a client certificate required and not sent: certificate_required on both sides', async () => {
     const r = await run({ clientAuth: 'require', clientHasCertificate: false });
     expect(r.outcome.server).toMatchObject({ ok: false });

@@ -31,11 +31,12 @@ function ServerOptionsForm() {
   const [tickets, setTickets] = useState(2);
   const [renegotiate, setRenegotiate] = useState(false);
   const [keyUpdate, setKeyUpdate] = useState(false);
+  const [attack, setAttack] = useState<NonNullable<BothSidesRequest['attack']>>('none');
   const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate });
+    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack });
   };
   const problem = versions.length === 0 ? 'Choose at least one version.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : null;
 
@@ -103,6 +104,16 @@ function ServerOptionsForm() {
         </label>
         <label>
           <input type="checkbox" checked={renegotiate} onChange={(e) => setRenegotiate(e.target.checked)} data-testid="both-renegotiate" /> The server starts a renegotiation (TLS 1.2)
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Staged attack on the wire</legend>
+        <label>
+          <input type="radio" name="both-attack" checked={attack === 'none'} onChange={() => setAttack('none')} /> None
+        </label>
+        <label>
+          <input type="radio" name="both-attack" checked={attack === 'tampered-record'} onChange={() => setAttack('tampered-record')} data-testid="both-attack-tampered-record" /> Tampered record: one byte of
+          the server’s first encrypted record flipped (expect bad_record_mac)
         </label>
       </fieldset>
       {problem && <p className="error" role="alert">{problem}</p>}

@@ -6,6 +6,7 @@ import { acceptTls, type ServerConnection, type ServerOptions } from '../../tls/
 import type { GroupName } from '../../tls/suites.ts';
 import type { TraceRecorder } from '../../trace/recorder.ts';
 import { memoryPair } from '../../transport/memory.ts';
+import type { Transport } from '../../transport/types.ts';
 import { createVerifier } from '../../x509/verifier.ts';
 import { BOTH_SIDES_HOST, makeThrowawayPki } from './pki.ts';
 import type { BothSidesRequest, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
@@ -33,7 +34,8 @@ function describe(e: unknown): string {
 
 export async function runBothSides(traces: Record<Side, TraceRecorder>, req: BothSidesRequest, report: BothSidesReport): Promise<void> {
   const pki = await makeThrowawayPki(req.certificate);
-  const [clientEnd, serverEnd] = memoryPair();
+  const [clientEnd, wireEnd] = memoryPair();
+  const serverEnd = req.attack === 'tampered-record' ? tamperedWire(wireEnd, (text) => traces.server.emit({ kind: 'note', text })) : wireEnd;
   const helloRetry = req.helloRetry && req.versions.includes('TLS1.3');
   const serverOptions: ServerOptions = {
     certificates: [{ chain: pki.server.chain, key: pki.server.key, keyAlgorithm: 'ECDSA P-256' }],
@@ -106,3 +108,32 @@ async function readAll(conn: TlsConnection): Promise<string> {
   }
 }
 
+
+/**
+ * The wire as an attacker on it: the first application-data record the server writes reaches the client with the
+ * last byte of its ciphertext (part of the AEAD tag) flipped. The server's trace notes it.
+ */
+function tamperedWire(t: Transport, note: (text: string) => void): Transport {
+  let done = false;
+  return {
+    write: (data) => {
+      if (!done) {
+        for (let at = 0; at + 5 <= data.length; ) {
+          const length = (data[at + 3] << 8) | data[at + 4];
+          if (data[at] === 23 && at + 5 + length <= data.length) {
+            const copy = Uint8Array.from(data);
+            copy[at + 5 + length - 1] ^= 0x01;
+            data = copy;
+            done = true;
+            note('staged attack: the wire flipped the last byte of this application_data record on its way to the client');
+            break;
+          }
+          at += 5 + length;
+        }
+      }
+      return t.write(data);
+    },
+    read: () => t.read(),
+    close: () => t.close(),
+  };
+}
