@@ -178,3 +178,15 @@ test('staged attack, a tampered record: the client sends bad_record_mac, the ser
   expect(names(file.events, 'alert')).toContain('client:bad_record_mac');
   await expectAccessible(page, 'a staged attack');
 });
+
+test('staged attack, a downgrade: the client catches the sentinel with illegal_parameter, the ClientHello differs on the two sides', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-attack-downgrade').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('failed');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('failed');
+  await expect(page.locator('[data-testid="both-row"][data-from="client"][data-name="Alert fatal illegal_parameter"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"] td').last()).toHaveText('no');
+  const file = await saveBoth(page);
+  expect(names(file.events, 'alert')).toContain('client:illegal_parameter');
+});

@@ -27,8 +27,10 @@ export interface BothSidesRequest {
   /** TLS 1.3: the server sends a KeyUpdate asking the client to update too. */
   keyUpdate: boolean;
   /** A staged attack on the wire between the two. 'tampered-record': one byte of the server's first
-   * application-data record flipped (its AEAD tag no longer matches: bad_record_mac). */
-  attack?: 'none' | 'tampered-record';
+   * application-data record flipped (its AEAD tag no longer matches: bad_record_mac). 'downgrade': the client's
+   * supported_versions renamed to an unknown extension on its way, so a server able to do TLS 1.3 answers TLS 1.2
+   * with the downgrade sentinel in its random, which our client catches (RFC 8446 §4.1.3: illegal_parameter). */
+  attack?: 'none' | 'tampered-record' | 'downgrade';
 }
 
 export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null } | { ok: false; code: string; message: string };

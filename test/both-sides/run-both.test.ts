@@ -70,6 +70,16 @@ describe('both sides in memory', () => {
     expect(r.detail).toMatch(/BAD_RECORD_MAC|bad_record_mac/i);
   });
 
+  it('a downgrade on the wire: the server answers TLS 1.2 with the sentinel, the client catches it', async () => {
+    const r = await run({ attack: 'downgrade' });
+    expect(r.events.client.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
+    expect(r.outcome.client).toMatchObject({ ok: false });
+    expect(alerts(r.events.client)).toContain('client:illegal_parameter');
+    // The ClientHello differs between writer and reader: the ladder says so.
+    expect(r.ladder[0]).toMatchObject({ name: 'ClientHello', same: false });
+    expect(r.ladder.find((p) => p.name === 'ServerHello')?.same).toBe(true);
+  });
+
   it('a client certificate required and not sent: certificate_required on both sides', async () => {
     const r = await run({ clientAuth: 'require', clientHasCertificate: false });
     expect(r.outcome.server).toMatchObject({ ok: false });

@@ -115,6 +115,10 @@ function ServerOptionsForm() {
           <input type="radio" name="both-attack" checked={attack === 'tampered-record'} onChange={() => setAttack('tampered-record')} data-testid="both-attack-tampered-record" /> Tampered record: one byte of
           the server’s first encrypted record flipped (expect bad_record_mac)
         </label>
+        <label>
+          <input type="radio" name="both-attack" checked={attack === 'downgrade'} onChange={() => setAttack('downgrade')} data-testid="both-attack-downgrade" /> Downgrade: the wire hides
+          the client’s supported_versions, the server answers TLS 1.2 with the downgrade sentinel (expect illegal_parameter)
+        </label>
       </fieldset>
       {problem && <p className="error" role="alert">{problem}</p>}
       <button type="submit" className="primary" disabled={running || !!problem} data-testid="both-run">

@@ -34,12 +34,15 @@ function describe(e: unknown): string {
 
 export async function runBothSides(traces: Record<Side, TraceRecorder>, req: BothSidesRequest, report: BothSidesReport): Promise<void> {
   const pki = await makeThrowawayPki(req.certificate);
-  const [clientEnd, wireEnd] = memoryPair();
+  const [clientWire, wireEnd] = memoryPair();
+  const clientEnd = req.attack === 'downgrade' ? strippedVersions(clientWire, (text) => traces.client.emit({ kind: 'note', text })) : clientWire;
   const serverEnd = req.attack === 'tampered-record' ? tamperedWire(wireEnd, (text) => traces.server.emit({ kind: 'note', text })) : wireEnd;
   const helloRetry = req.helloRetry && req.versions.includes('TLS1.3');
+  // A downgrade needs a server able to do TLS 1.3 and a client offering it.
+  const versions: BothSidesRequest['versions'] = req.attack === 'downgrade' ? ['TLS1.3', 'TLS1.2'] : req.versions;
   const serverOptions: ServerOptions = {
     certificates: [{ chain: pki.server.chain, key: pki.server.key, keyAlgorithm: 'ECDSA P-256' }],
-    versions: req.versions,
+    versions,
     suites: req.suites.length ? req.suites : undefined,
     groups: (helloRetry ? [HRR_GROUP] : req.groups.length ? req.groups : undefined) as GroupName[] | undefined,
     clientAuth: req.clientAuth,
@@ -54,7 +57,7 @@ export async function runBothSides(traces: Record<Side, TraceRecorder>, req: Bot
     clientEnd,
     {
       serverName: BOTH_SIDES_HOST,
-      versions: req.versions,
+      versions,
       // The client offers what the server might pick, and a key share for its first group only (x25519).
       groups: ['x25519', 'secp256r1', 'secp384r1'],
       keyShareGroups: ['x25519'],
@@ -72,7 +75,7 @@ export async function runBothSides(traces: Record<Side, TraceRecorder>, req: Bot
   const server = sr.status === 'fulfilled' ? sr.value : null;
   const clientReads = client ? readAll(client) : Promise.resolve('no connection');
   if (!server) {
-    await clientEnd.close();
+    await clientWire.close();
     report.finished(`server: ${describe(sr.status === 'rejected' ? sr.reason : '')}; client: ${await clientReads}`);
     return;
   }
@@ -130,6 +133,43 @@ function tamperedWire(t: Transport, note: (text: string) => void): Transport {
           }
           at += 5 + length;
         }
+      }
+      return t.write(data);
+    },
+    read: () => t.read(),
+    close: () => t.close(),
+  };
+}
+
+const SUPPORTED_VERSIONS = 0x002b;
+/** An extension code point nobody assigned (a GREASE value, RFC 8701): servers ignore it. */
+const IGNORED_EXTENSION = 0x0a0a;
+
+/**
+ * The wire as a downgrading attacker: in the client's first ClientHello, supported_versions gets an ignored code
+ * point (same length, so nothing else moves). The client's trace notes it.
+ */
+function strippedVersions(t: Transport, note: (text: string) => void): Transport {
+  let done = false;
+  return {
+    write: (data) => {
+      if (!done && data[0] === 22 && data[5] === 1) {
+        done = true;
+        const copy = Uint8Array.from(data);
+        const u16 = (at: number) => (copy[at] << 8) | copy[at + 1];
+        let at = 5 + 4 + 2 + 32; // record header, handshake header, legacy_version, random
+        at += 1 + copy[at]; // session id
+        at += 2 + u16(at); // cipher suites
+        at += 1 + copy[at]; // compression methods
+        const end = at + 2 + u16(at);
+        for (at += 2; at + 4 <= end; at += 4 + u16(at + 2)) {
+          if (u16(at) !== SUPPORTED_VERSIONS) continue;
+          copy[at] = IGNORED_EXTENSION >> 8;
+          copy[at + 1] = IGNORED_EXTENSION & 0xff;
+          note('staged attack: the wire renamed supported_versions in this ClientHello to an ignored extension (0x0a0a), hiding TLS 1.3 from the server');
+          break;
+        }
+        data = copy;
       }
       return t.write(data);
     },
