@@ -127,6 +127,8 @@ test('TLS 1.2 both sides: the server starts a renegotiation, both sides run the 
   expect(masters(srv)[0]).not.toBe(masters(srv)[1]);
   await expect(page.locator('[data-testid="both-row"][data-name="HelloRequest"][data-from="server"][data-read="yes"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="both-row"][data-name="Finished"]')).toHaveCount(4);
+  await expect(page.getByTestId('both-api')).toContainText('SSL_renegotiate(ssl)');
+  await expect(page.getByTestId('both-api')).toContainText('SSLReHandshake(ctx)');
 });
 
 test('client certificate required, the client sends none: certificate_required on both sides', async ({ page }) => {
@@ -139,6 +141,8 @@ test('client certificate required, the client sends none: certificate_required o
   expect(names(file.server.events, 'alert')).toContain('server:certificate_required');
   expect(names(file.events, 'alert')).toContain('server:certificate_required');
   await expect(page.locator('[data-testid="both-row"][data-name="Alert fatal certificate_required"][data-read="yes"]')).toHaveCount(1);
+  await expect(page.getByTestId('both-api')).toContainText('SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT');
+  await expect(page.getByTestId('both-api')).toContainText('kAlwaysAuthenticate');
   await expectAccessible(page, 'a refused client');
 });
 

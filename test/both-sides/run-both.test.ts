@@ -6,6 +6,7 @@ import type { TraceEvent } from '../../src/trace/types.ts';
 import type { BothSidesRequest, Side, SideOutcome } from '../../src/worker/both-sides-messages.ts';
 import { runBothSides } from '../../src/ui/both-sides/run-both.ts';
 import { pairMessages, pairSecrets, type Arrival } from '../../src/ui/both-sides/model.ts';
+import { serverApiCalls } from '../../src/ui/both-sides/server-api.ts';
 
 const BASE: BothSidesRequest = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: [], helloRetry: false, certificate: 'good', clientAuth: 'none', clientHasCertificate: true, refuseClientCertificate: false, tickets: 2, renegotiate: false, keyUpdate: false };
 
@@ -48,6 +49,9 @@ describe('both sides in memory', () => {
     expect(r.ladder.filter((p) => p.name === 'HelloRequest' && p.reader)).toHaveLength(1);
     const masters = r.secrets.filter((s) => s.name === 'master_secret');
     expect(masters.map((m) => m.verdict)).toEqual(['equal', 'equal']);
+    const api = serverApiCalls({ ...BASE, versions: ['TLS1.2'], renegotiate: true }, r.events.server);
+    expect(api.openssl.map((c) => c.call.replace(/\(.*/, ''))).toEqual(expect.arrayContaining(['SSL_accept', 'SSL_renegotiate', 'SSL_do_handshake', 'SSL_shutdown']));
+    expect(api.secureTransport.map((c) => c.call.replace(/\(.*/, ''))).toContain('SSLReHandshake');
   });
 
   it('an expired certificate: the client sends certificate_expired, the server fails on it', async () => {
@@ -85,5 +89,10 @@ describe('both sides in memory', () => {
     expect(r.outcome.server).toMatchObject({ ok: false });
     expect(alerts(r.events.server)).toContain('server:certificate_required');
     expect(alerts(r.events.client)).toContain('server:certificate_required');
+    const api = serverApiCalls({ ...BASE, clientAuth: 'require', clientHasCertificate: false }, r.events.server);
+    expect(api.openssl.map((c) => c.call)).toContain('SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL)');
+    expect(api.openssl.find((c) => c.call === 'SSL_accept(ssl)')?.result).toMatch(/^-1, SSL_get_error = SSL_ERROR_SSL/);
+    expect(api.openssl.some((c) => c.call.startsWith('SSL_shutdown'))).toBe(false);
+    expect(api.secureTransport.map((c) => c.call)).toContain('SSLSetClientSideAuthenticate(ctx, kAlwaysAuthenticate)');
   });
 });

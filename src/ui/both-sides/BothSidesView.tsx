@@ -7,6 +7,7 @@ import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
 import { bothSidesFile, pairMessages, pairSecrets } from './model.ts';
 import { useBothSides } from './both-store.ts';
+import { serverApiCalls, type ServerCall } from './server-api.ts';
 import './both-sides.css';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
@@ -260,6 +261,45 @@ function Actions() {
   );
 }
 
+function CallList({ title, calls }: { title: string; calls: ServerCall[] }) {
+  return (
+    <div className="both-api-col">
+      <h3>{title}</h3>
+      <ol>
+        {calls.map((c, i) => (
+          <li key={i}>
+            <code>{c.call}</code>
+            {c.result && (
+              <>
+                {' '}→ <code>{c.result}</code>
+              </>
+            )}
+            <div className="muted">{c.note}</div>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/** The server program's calls for this run, OpenSSL and Secure Transport. */
+function ServerApi() {
+  const status = useBothSides((s) => s.status);
+  const request = useBothSides((s) => s.request);
+  const traces = useBothSides((s) => s.traces);
+  if (status !== 'done' || !request) return null;
+  const calls = serverApiCalls(request, traces.server);
+  return (
+    <section aria-labelledby="both-api-title" className="both-section" data-testid="both-api">
+      <h2 id="both-api-title">The server’s API calls for this run</h2>
+      <div className="both-api">
+        <CallList title="OpenSSL" calls={calls.openssl} />
+        <CallList title="Apple Secure Transport (server side)" calls={calls.secureTransport} />
+      </div>
+    </section>
+  );
+}
+
 export function BothSidesView() {
   return (
     <div className="both-sides" data-testid="both-sides">
@@ -272,6 +312,7 @@ export function BothSidesView() {
       <Actions />
       <Ladder />
       <Secrets />
+      <ServerApi />
     </div>
   );
 }

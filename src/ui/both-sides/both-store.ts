@@ -13,6 +13,8 @@ export interface BothSidesState {
   order: Arrival[];
   revision: number;
   outcome?: { client: SideOutcome; server: SideOutcome };
+  /** What the running or last run was asked for. */
+  request?: BothSidesRequest;
   setOpen(open: boolean): void;
   run(request: BothSidesRequest): void;
 }
@@ -67,7 +69,7 @@ export const useBothSides = create<BothSidesState>((set, get) => ({
   },
   run(request) {
     runId++;
-    set({ status: 'running', detail: 'handshake in progress', traces: { client: [], server: [] }, order: [], outcome: undefined, revision: get().revision + 1 });
+    set({ status: 'running', request, detail: 'handshake in progress', traces: { client: [], server: [] }, order: [], outcome: undefined, revision: get().revision + 1 });
     ensureWorker().postMessage({ type: 'run', id: runId, request });
   },
 }));
