@@ -194,3 +194,13 @@ test('staged attack, a downgrade: the client catches the sentinel with illegal_p
   const file = await saveBoth(page);
   expect(names(file.events, 'alert')).toContain('client:illegal_parameter');
 });
+
+test('a HelloRetryRequest on purpose: two ClientHellos, the server\'s group, secrets still equal', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-hrr').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-server')).toContainText('secp384r1');
+  await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"][data-from="client"]')).toHaveCount(2);
+  await expect(page.locator('[data-testid="both-key"][data-verdict="different"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="both-key"][data-name="server_application_traffic_secret_0"]')).toHaveAttribute('data-verdict', 'equal');
+});

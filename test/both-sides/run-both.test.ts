@@ -67,6 +67,14 @@ describe('both sides in memory', () => {
     expect(serverError?.message).toContain('certificate_expired');
   });
 
+  it('a certificate for another host: the client refuses it, the server fails on the client\'s alert', async () => {
+    const r = await run({ certificate: 'wrong-host' });
+    expect(r.outcome.client).toMatchObject({ ok: false });
+    expect(r.outcome.server).toMatchObject({ ok: false });
+    const alert = r.ladder.find((p) => p.kind === 'alert' && p.from === 'client');
+    expect(alert?.name).toMatch(/^Alert fatal (bad_certificate|certificate_unknown)$/);
+  });
+
   it('a tampered record: the client fails the AEAD check and sends bad_record_mac', async () => {
     const r = await run({ attack: 'tampered-record' });
     expect(r.events.server.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
