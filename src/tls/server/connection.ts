@@ -78,7 +78,10 @@ export abstract class ServerConnectionBase {
   async close(options: { waitForPeerMs?: number } = {}): Promise<void> {
     if (!this.closeSent) {
       this.closeSent = true;
-      await sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning', 'server');
+      // A client that stopped reading holds our writes on backpressure: the alert gets a second, no more.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([sendAlert(this.ctx.channel, this.emit, AlertDescription.close_notify, 'warning', 'server'), new Promise((r) => (timer = setTimeout(r, 1000)))]);
+      clearTimeout(timer);
     }
     const wait = options.waitForPeerMs ?? 1000;
     if (wait > 0 && !this.closeReceived) {
