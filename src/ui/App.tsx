@@ -13,9 +13,12 @@ import { engine } from './engine.ts';
 import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
 import { CompareView } from './compare/CompareView.tsx';
 import { useCompare } from './compare/compare-store.ts';
+import { useBothSides } from './both-sides/both-store.ts';
 
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
+// Both sides (our client and our server in the page) loads on first use: it brings the server engine.
+const BothSidesView = lazy(() => import('./both-sides/BothSidesView.tsx'));
 
 // The detail panels (and what they need: explanations, API call tables) load when a session is first shown; the
 // first screen is the Connect form. preloadPanels() fetches them right after it; once a panel's module is here it
@@ -111,6 +114,7 @@ export function App() {
   const status = useTrace((s) => s.status);
   const summary = useTrace((s) => s.summary);
   const compareOpen = useCompare((s) => s.open);
+  const bothSidesOpen = useBothSides((s) => s.open);
   // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
   const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
@@ -188,6 +192,7 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              useBothSides.getState().setOpen(false);
               if (workbench === undefined) useCompare.getState().setOpen(false);
               toggleWorkbench(workbench === undefined);
             }}
@@ -199,6 +204,7 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              useBothSides.getState().setOpen(false);
               useCompare.getState().setOpen(false);
               useTrace.getState().setShowConnect(!connectShown);
             }}
@@ -227,6 +233,21 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              if (!bothSidesOpen) {
+                useCompare.getState().setOpen(false);
+                if (workbench !== undefined) toggleWorkbench(false);
+              }
+              useBothSides.getState().setOpen(!bothSidesOpen);
+            }}
+            aria-pressed={bothSidesOpen}
+            data-testid="toggle-both-sides"
+          >
+            Both sides
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              useBothSides.getState().setOpen(false);
               if (!compareOpen && workbench !== undefined) toggleWorkbench(false);
               useCompare.getState().setOpen(!compareOpen);
             }}
@@ -282,14 +303,19 @@ export function App() {
         </div>
       )}
       <main>
-        {workbench !== undefined && (
+        {bothSidesOpen && (
+          <Suspense fallback={<p className="empty">Loading both sides…</p>}>
+            <BothSidesView />
+          </Suspense>
+        )}
+        {!bothSidesOpen && workbench !== undefined && (
           <Suspense fallback={<p className="empty">Loading the workbench…</p>}>
             <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
           </Suspense>
         )}
-        {workbench === undefined && compareOpen && <CompareView />}
-        {workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
-        {workbench === undefined && source !== 'none' && !compareOpen && (
+        {!bothSidesOpen && workbench === undefined && compareOpen && <CompareView />}
+        {!bothSidesOpen && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {!bothSidesOpen && workbench === undefined && source !== 'none' && !compareOpen && (
           <>
             <StepperBar />
             <ShortcutHints />

@@ -1,0 +1,320 @@
+// "Both sides": our client and our server in the page (one worker, joined in memory; no bridge, no network), the
+// server set up as a teacher would, then one ladder with each message's writer and reader, and the two key
+// schedules side by side with each pair of secrets compared.
+import { useMemo, useState, type FormEvent } from 'react';
+import type { BothSidesRequest, ServerCertificateChoice, SideOutcome } from '../../worker/both-sides-messages.ts';
+import { download } from '../files.ts';
+import { useTrace } from '../store.ts';
+import { bothSidesFile, pairMessages, pairSecrets } from './model.ts';
+import { useBothSides } from './both-store.ts';
+import { serverApiCalls, type ServerCall } from './server-api.ts';
+import './both-sides.css';
+
+const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
+const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'];
+const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
+const CERTIFICATES: { id: ServerCertificateChoice; label: string }[] = [
+  { id: 'good', label: 'Good (issued by the page’s throwaway root, for the right name)' },
+  { id: 'expired', label: 'Expired' },
+  { id: 'wrong-host', label: 'For another host name' },
+];
+
+function ServerOptionsForm() {
+  const running = useBothSides((s) => s.status === 'running');
+  const [versions, setVersions] = useState<BothSidesRequest['versions']>(['TLS1.3', 'TLS1.2']);
+  const [suites, setSuites] = useState<string[]>([]);
+  const [groups, setGroups] = useState<string[]>(GROUPS);
+  const [helloRetry, setHelloRetry] = useState(false);
+  const [certificate, setCertificate] = useState<ServerCertificateChoice>('good');
+  const [clientAuth, setClientAuth] = useState<BothSidesRequest['clientAuth']>('none');
+  const [clientHasCertificate, setClientHasCertificate] = useState(true);
+  const [refuseClientCertificate, setRefuse] = useState(false);
+  const [tickets, setTickets] = useState(2);
+  const [renegotiate, setRenegotiate] = useState(false);
+  const [keyUpdate, setKeyUpdate] = useState(false);
+  const [attack, setAttack] = useState<NonNullable<BothSidesRequest['attack']>>('none');
+  const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
+
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack });
+  };
+  const problem = versions.length === 0 ? 'Choose at least one version.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : null;
+
+  return (
+    <form className="both-form" onSubmit={submit} aria-label="Both sides: the server's options">
+      <fieldset>
+        <legend>Versions the server accepts</legend>
+        {VERSIONS.map((v) => (
+          <label key={v}>
+            <input type="checkbox" checked={versions.includes(v)} onChange={(e) => setVersions(toggle(versions, v, e.target.checked))} data-testid={`both-version-${v}`} /> {v.replace('TLS', 'TLS ')}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Cipher suites (none ticked: the server’s defaults)</legend>
+        {SUITES.map((s) => (
+          <label key={s} className="both-suite">
+            <input type="checkbox" checked={suites.includes(s)} onChange={(e) => setSuites(toggle(suites, s, e.target.checked))} /> {s}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Groups, in the server’s order</legend>
+        {GROUPS.map((g) => (
+          <label key={g}>
+            <input type="checkbox" checked={groups.includes(g)} disabled={helloRetry} onChange={(e) => setGroups(toggle(groups, g, e.target.checked))} /> {g}
+          </label>
+        ))}
+        <label>
+          <input type="checkbox" checked={helloRetry} onChange={(e) => setHelloRetry(e.target.checked)} data-testid="both-hrr" /> HelloRetryRequest on purpose (the server accepts only secp384r1; our client sends an x25519 share)
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Server certificate</legend>
+        {CERTIFICATES.map((c) => (
+          <label key={c.id}>
+            <input type="radio" name="both-cert" checked={certificate === c.id} onChange={() => setCertificate(c.id)} data-testid={`both-cert-${c.id}`} /> {c.label}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Client certificate</legend>
+        <label>
+          The server{' '}
+          <select value={clientAuth} onChange={(e) => setClientAuth(e.target.value as BothSidesRequest['clientAuth'])} data-testid="both-client-auth">
+            <option value="none">does not ask for one</option>
+            <option value="request">requests one</option>
+            <option value="require">requires one</option>
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={clientHasCertificate} onChange={(e) => setClientHasCertificate(e.target.checked)} data-testid="both-client-has-cert" /> Our client has a certificate to send
+        </label>
+        <label>
+          <input type="checkbox" checked={refuseClientCertificate} onChange={(e) => setRefuse(e.target.checked)} data-testid="both-refuse-client-cert" /> The server refuses the client’s certificate
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>After the handshake</legend>
+        <label>
+          TLS 1.3 tickets <input type="number" min={0} max={8} value={tickets} onChange={(e) => setTickets(Math.max(0, Math.min(8, Number(e.target.value) || 0)))} className="both-num" />
+        </label>
+        <label>
+          <input type="checkbox" checked={keyUpdate} onChange={(e) => setKeyUpdate(e.target.checked)} data-testid="both-key-update" /> The server sends KeyUpdate (TLS 1.3)
+        </label>
+        <label>
+          <input type="checkbox" checked={renegotiate} onChange={(e) => setRenegotiate(e.target.checked)} data-testid="both-renegotiate" /> The server starts a renegotiation (TLS 1.2)
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>Staged attack on the wire</legend>
+        <label>
+          <input type="radio" name="both-attack" checked={attack === 'none'} onChange={() => setAttack('none')} /> None
+        </label>
+        <label>
+          <input type="radio" name="both-attack" checked={attack === 'tampered-record'} onChange={() => setAttack('tampered-record')} data-testid="both-attack-tampered-record" /> Tampered record: one byte of
+          the server’s first encrypted record flipped (expect bad_record_mac)
+        </label>
+        <label>
+          <input type="radio" name="both-attack" checked={attack === 'downgrade'} onChange={() => setAttack('downgrade')} data-testid="both-attack-downgrade" /> Downgrade: the wire hides
+          the client’s supported_versions, the server answers TLS 1.2 with the downgrade sentinel (expect illegal_parameter)
+        </label>
+      </fieldset>
+      {problem && <p className="error" role="alert">{problem}</p>}
+      <button type="submit" className="primary" disabled={running || !!problem} data-testid="both-run">
+        Run both sides
+      </button>
+    </form>
+  );
+}
+
+function outcomeText(o: SideOutcome): string {
+  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group].filter(Boolean).join(', ')})` : `failed: ${o.message} (${o.code})`;
+}
+
+function Outcome() {
+  const status = useBothSides((s) => s.status);
+  const detail = useBothSides((s) => s.detail);
+  const outcome = useBothSides((s) => s.outcome);
+  return (
+    <div className="both-outcome" data-testid="both-status" data-status={status} aria-live="polite">
+      {status === 'running' && <progress aria-label="Handshake in progress" />}
+      {outcome && (
+        <ul>
+          <li data-testid="both-outcome-client">Client: {outcomeText(outcome.client)}</li>
+          <li data-testid="both-outcome-server">Server: {outcomeText(outcome.server)}</li>
+        </ul>
+      )}
+      {detail && <p className={status === 'failed' ? 'error' : 'muted'}>{status === 'done' ? `Ended: ${detail}` : detail}</p>}
+    </div>
+  );
+}
+
+function short(hex: string | null): string {
+  if (hex === null) return '—';
+  return hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-8)}` : hex;
+}
+
+function Ladder() {
+  const traces = useBothSides((s) => s.traces);
+  const order = useBothSides((s) => s.order);
+  const revision = useBothSides((s) => s.revision);
+  const pairs = useMemo(() => pairMessages(traces, order), [traces, order, revision]);
+  if (pairs.length === 0) return null;
+  return (
+    <section aria-labelledby="both-ladder-title" className="both-section">
+      <h2 id="both-ladder-title">Messages: each once, as written and as read</h2>
+      <table className="both-ladder" data-testid="both-ladder">
+        <thead>
+          <tr>
+            <th scope="col">Client</th>
+            <th scope="col">Message</th>
+            <th scope="col">Server</th>
+            <th scope="col">Same bytes on both sides</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pairs.map((p, i) => {
+            const writer = `wrote it (event ${p.writer.index})`;
+            const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
+            return (
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'}>
+                <td>{p.from === 'client' ? writer : reader}</td>
+                <td className="both-msg">
+                  {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
+                  {'epoch' in p.writer && <span className="muted"> ({p.writer.epoch})</span>}
+                </td>
+                <td>{p.from === 'server' ? writer : reader}</td>
+                <td className={p.same === false ? 'bad' : p.same ? 'ok' : 'muted'}>{p.same === null ? '—' : p.same ? 'yes' : 'no'}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Secrets() {
+  const traces = useBothSides((s) => s.traces);
+  const revision = useBothSides((s) => s.revision);
+  const pairs = useMemo(() => pairSecrets(traces), [traces, revision]);
+  if (pairs.length === 0) return null;
+  const equal = pairs.filter((p) => p.verdict === 'equal').length;
+  const different = pairs.filter((p) => p.verdict === 'different');
+  return (
+    <section aria-labelledby="both-keys-title" className="both-section">
+      <h2 id="both-keys-title">Key schedules side by side</h2>
+      <p data-testid="both-keys-summary">
+        {equal} of {pairs.length} values equal on both sides
+        {different.length > 0 ? `; they diverge first at ${different[0].name}` : ''}.
+      </p>
+      <table className="both-keys" data-testid="both-keys">
+        <thead>
+          <tr>
+            <th scope="col">Value</th>
+            <th scope="col">Client</th>
+            <th scope="col">Server</th>
+            <th scope="col">Verdict</th>
+          </tr>
+        </thead>
+        <tbody>
+          {pairs.map((p) => (
+            <tr key={`${p.name}#${p.occurrence}`} data-testid="both-key" data-name={p.name} data-verdict={p.verdict}>
+              <th scope="row">
+                {p.name}
+                {p.occurrence > 0 ? ` (#${p.occurrence + 1})` : ''}
+              </th>
+              <td className="mono" title={p.client ?? undefined}>{short(p.client)}</td>
+              <td className="mono" title={p.server ?? undefined}>{short(p.server)}</td>
+              <td className={p.verdict === 'equal' ? 'ok' : 'bad'}>{p.verdict}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
+
+function Actions() {
+  const status = useBothSides((s) => s.status);
+  const traces = useBothSides((s) => s.traces);
+  const has = traces.client.length + traces.server.length > 0 && status !== 'running';
+  const stamp = () => new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const openIn = (side: 'client' | 'server') => {
+    useTrace.getState().loadReplay({ format: 'tls-lens-trace', version: 1, createdAt: new Date().toISOString(), target: `both sides: the ${side}`, events: traces[side] }, `the ${side}'s side (both sides in this page)`);
+    useBothSides.getState().setOpen(false);
+  };
+  return (
+    <div className="both-actions">
+      <button type="button" disabled={!has} onClick={() => download(`tls-lens-both-sides-${stamp()}.json`, JSON.stringify(bothSidesFile(traces)), 'application/json')} data-testid="both-save">
+        Save both traces
+      </button>
+      <button type="button" disabled={!has} onClick={() => openIn('client')} data-testid="both-open-client">
+        Open the client’s trace in the views
+      </button>
+      <button type="button" disabled={!has} onClick={() => openIn('server')} data-testid="both-open-server">
+        Open the server’s trace in the views
+      </button>
+    </div>
+  );
+}
+
+function CallList({ title, calls }: { title: string; calls: ServerCall[] }) {
+  return (
+    <div className="both-api-col">
+      <h3>{title}</h3>
+      <ol>
+        {calls.map((c, i) => (
+          <li key={i}>
+            <code>{c.call}</code>
+            {c.result && (
+              <>
+                {' '}→ <code>{c.result}</code>
+              </>
+            )}
+            <div className="muted">{c.note}</div>
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/** The server program's calls for this run, OpenSSL and Secure Transport. */
+function ServerApi() {
+  const status = useBothSides((s) => s.status);
+  const request = useBothSides((s) => s.request);
+  const traces = useBothSides((s) => s.traces);
+  if (status !== 'done' || !request) return null;
+  const calls = serverApiCalls(request, traces.server);
+  return (
+    <section aria-labelledby="both-api-title" className="both-section" data-testid="both-api">
+      <h2 id="both-api-title">The server’s API calls for this run</h2>
+      <div className="both-api">
+        <CallList title="OpenSSL" calls={calls.openssl} />
+        <CallList title="Apple Secure Transport (server side)" calls={calls.secureTransport} />
+      </div>
+    </section>
+  );
+}
+
+export function BothSidesView() {
+  return (
+    <div className="both-sides" data-testid="both-sides">
+      <h2>Both sides in this page</h2>
+      <p className="muted">
+        Our client and our server run here, joined in memory: no bridge, no network. The server’s certificate comes from a throwaway root made in this page, which the client trusts.
+      </p>
+      <ServerOptionsForm />
+      <Outcome />
+      <Actions />
+      <Ladder />
+      <Secrets />
+      <ServerApi />
+    </div>
+  );
+}
+
+export default BothSidesView;

@@ -1,0 +1,106 @@
+// The both-sides run (our client and our server in memory, a throwaway PKI made with WebCrypto + @peculiar/x509),
+// as the page's worker runs it, here in Node: each side's trace, and the pairing the view shows.
+import { describe, expect, it } from 'vitest';
+import { TraceRecorder } from '../../src/trace/recorder.ts';
+import type { TraceEvent } from '../../src/trace/types.ts';
+import type { BothSidesRequest, Side, SideOutcome } from '../../src/worker/both-sides-messages.ts';
+import { runBothSides } from '../../src/ui/both-sides/run-both.ts';
+import { pairMessages, pairSecrets, type Arrival } from '../../src/ui/both-sides/model.ts';
+import { serverApiCalls } from '../../src/ui/both-sides/server-api.ts';
+
+const BASE: BothSidesRequest = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: [], helloRetry: false, certificate: 'good', clientAuth: 'none', clientHasCertificate: true, refuseClientCertificate: false, tickets: 2, renegotiate: false, keyUpdate: false };
+
+async function run(change: Partial<BothSidesRequest>) {
+  const traces = { client: new TraceRecorder(() => 0), server: new TraceRecorder(() => 0) };
+  const order: Arrival[] = [];
+  for (const side of ['client', 'server'] as const) traces[side].subscribe((e) => order.push({ side, index: e.index }));
+  let outcome: { client: SideOutcome; server: SideOutcome } | null = null;
+  let detail = '';
+  await runBothSides(traces, { ...BASE, ...change }, { handshakeDone: (client, server) => (outcome = { client, server }), finished: (d) => (detail = d) });
+  const events: Record<Side, TraceEvent[]> = { client: traces.client.events, server: traces.server.events };
+  return { events, order, outcome: outcome!, detail, ladder: pairMessages(events, order), secrets: pairSecrets(events) };
+}
+
+const alerts = (events: TraceEvent[]) => events.filter((e) => e.kind === 'alert').map((e) => `${(e as { direction: string }).direction}:${(e as { name: string }).name}`);
+
+describe('both sides in memory', () => {
+  it('TLS 1.3 with a KeyUpdate from the server: every message read with the same bytes, every secret equal', async () => {
+    const r = await run({ keyUpdate: true });
+    expect(r.outcome.client).toMatchObject({ ok: true, version: 'TLSv1.3' });
+    expect(r.outcome.server).toMatchObject({ ok: true, version: 'TLSv1.3' });
+    expect(r.detail).toMatch(/^closed by the server; client: read \d+ bytes/);
+    expect(r.ladder.slice(0, 7).map((p) => `${p.from}:${p.name}`)).toEqual(['client:ClientHello', 'server:ServerHello', 'server:EncryptedExtensions', 'server:Certificate', 'server:CertificateVerify', 'server:Finished', 'client:Finished']);
+    expect(r.ladder.filter((p) => p.kind === 'handshake').every((p) => p.same === true)).toBe(true);
+    expect(r.ladder.filter((p) => p.name === 'KeyUpdate').map((p) => p.from)).toEqual(['server', 'client']);
+    expect(r.secrets.find((s) => s.name === 'client_application_traffic_secret_0')?.verdict).toBe('equal');
+    expect(r.secrets.filter((s) => s.verdict === 'different')).toEqual([]);
+  });
+
+  it('a HelloRetryRequest on purpose: the server asks for secp384r1', async () => {
+    const r = await run({ helloRetry: true });
+    expect(r.outcome.server).toMatchObject({ ok: true, group: 'secp384r1' });
+    expect(r.ladder.filter((p) => p.name === 'ClientHello')).toHaveLength(2);
+  });
+
+  it('TLS 1.2 with a renegotiation the server starts', async () => {
+    const r = await run({ versions: ['TLS1.2'], renegotiate: true });
+    expect(r.outcome.server).toMatchObject({ ok: true, version: 'TLSv1.2' });
+    expect(r.detail).toMatch(/^closed by the server/);
+    expect(r.ladder.filter((p) => p.name === 'HelloRequest' && p.reader)).toHaveLength(1);
+    const masters = r.secrets.filter((s) => s.name === 'master_secret');
+    expect(masters.map((m) => m.verdict)).toEqual(['equal', 'equal']);
+    const api = serverApiCalls({ ...BASE, versions: ['TLS1.2'], renegotiate: true }, r.events.server);
+    expect(api.openssl.map((c) => c.call.replace(/\(.*/, ''))).toEqual(expect.arrayContaining(['SSL_accept', 'SSL_renegotiate', 'SSL_do_handshake', 'SSL_shutdown']));
+    expect(api.secureTransport.map((c) => c.call.replace(/\(.*/, ''))).toContain('SSLReHandshake');
+  });
+
+  it('an expired certificate: the client sends certificate_expired, the server fails on it', async () => {
+    const r = await run({ certificate: 'expired' });
+    expect(r.outcome.client).toMatchObject({ ok: false });
+    expect(r.outcome.server).toMatchObject({ ok: false });
+    const alert = r.ladder.find((p) => p.kind === 'alert' && p.from === 'client');
+    expect(alert?.name).toBe('Alert fatal certificate_expired');
+    // Our client sends this alert unprotected although the server already encrypts (an open question for the
+    // engine owners: RFC 8446 §6 says alerts go under the current keys); the server refuses that record, and
+    // its error names the alert.
+    const serverError = r.events.server.find((e) => e.kind === 'error') as { message: string } | undefined;
+    expect(serverError?.message).toContain('certificate_expired');
+  });
+
+  it('a certificate for another host: the client refuses it, the server fails on the client\'s alert', async () => {
+    const r = await run({ certificate: 'wrong-host' });
+    expect(r.outcome.client).toMatchObject({ ok: false });
+    expect(r.outcome.server).toMatchObject({ ok: false });
+    const alert = r.ladder.find((p) => p.kind === 'alert' && p.from === 'client');
+    expect(alert?.name).toMatch(/^Alert fatal (bad_certificate|certificate_unknown)$/);
+  });
+
+  it('a tampered record: the client fails the AEAD check and sends bad_record_mac', async () => {
+    const r = await run({ attack: 'tampered-record' });
+    expect(r.events.server.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
+    expect(alerts(r.events.client)).toContain('client:bad_record_mac');
+    expect(r.detail).toMatch(/BAD_RECORD_MAC|bad_record_mac/i);
+  });
+
+  it('a downgrade on the wire: the server answers TLS 1.2 with the sentinel, the client catches it', async () => {
+    const r = await run({ attack: 'downgrade' });
+    expect(r.events.client.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
+    expect(r.outcome.client).toMatchObject({ ok: false });
+    expect(alerts(r.events.client)).toContain('client:illegal_parameter');
+    // The ClientHello differs between writer and reader: the ladder says so.
+    expect(r.ladder[0]).toMatchObject({ name: 'ClientHello', same: false });
+    expect(r.ladder.find((p) => p.name === 'ServerHello')?.same).toBe(true);
+  });
+
+  it('a client certificate required and not sent: certificate_required on both sides', async () => {
+    const r = await run({ clientAuth: 'require', clientHasCertificate: false });
+    expect(r.outcome.server).toMatchObject({ ok: false });
+    expect(alerts(r.events.server)).toContain('server:certificate_required');
+    expect(alerts(r.events.client)).toContain('server:certificate_required');
+    const api = serverApiCalls({ ...BASE, clientAuth: 'require', clientHasCertificate: false }, r.events.server);
+    expect(api.openssl.map((c) => c.call)).toContain('SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL)');
+    expect(api.openssl.find((c) => c.call === 'SSL_accept(ssl)')?.result).toMatch(/^-1, SSL_get_error = SSL_ERROR_SSL/);
+    expect(api.openssl.some((c) => c.call.startsWith('SSL_shutdown'))).toBe(false);
+    expect(api.secureTransport.map((c) => c.call)).toContain('SSLSetClientSideAuthenticate(ctx, kAlwaysAuthenticate)');
+  });
+});
