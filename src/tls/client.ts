@@ -121,6 +121,8 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     // The peer hung up while we were writing: its alert, if it sent one, says why.
     if (err instanceof TlsError && err.code === 'CLOSED' && !err.receivedAlert) err = (await peerAlert(reader)) ?? err;
     if (err instanceof TlsAlertError && !err.received) {
+      // Past the ServerHello, the server reads our records with the client handshake keys: the alert goes under them.
+      if (ctx.protectWrites && !watchdog.fired) await ctx.protectWrites().catch(() => undefined);
       if (err.alert === AlertDescription.user_canceled) {
         await sendAlert(channel, emit, err.alert, 'warning');
         await sendAlert(channel, emit, AlertDescription.close_notify, 'warning');

@@ -60,9 +60,11 @@ describe('both sides in memory', () => {
     expect(r.outcome.server).toMatchObject({ ok: false });
     const alert = r.ladder.find((p) => p.kind === 'alert' && p.from === 'client');
     expect(alert?.name).toBe('Alert fatal certificate_expired');
-    // Our client sends this alert unprotected although the server already encrypts (an open question for the
-    // engine owners: RFC 8446 §6 says alerts go under the current keys); the server refuses that record, and
-    // its error names the alert.
+    // Past the ServerHello the client's alert goes under its handshake keys (RFC 8446 §6), so the server opens it
+    // and records the alert itself, not an unexpected plaintext record.
+    const sent = r.events.client.find((e) => e.kind === 'alert' && e.direction === 'client') as { record?: { contentType?: number; protected?: boolean } } | undefined;
+    expect(JSON.stringify(sent?.record)).not.toMatch(/"contentType":21\b/);
+    expect(alerts(r.events.server)).toContain('client:certificate_expired');
     const serverError = r.events.server.find((e) => e.kind === 'error') as { message: string } | undefined;
     expect(serverError?.message).toContain('certificate_expired');
   });

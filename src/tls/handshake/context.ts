@@ -119,6 +119,13 @@ export class HandshakeContext {
 
   currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
 
+  /**
+   * TLS 1.3, from the ServerHello until the client's second flight: moves our writes to the client handshake keys
+   * (after the compatibility CCS). The second flight calls it; so does a failure before then, so that the fatal
+   * alert goes out under the keys the server reads with (RFC 8446 §6), not in plaintext.
+   */
+  protectWrites?: () => Promise<void>;
+
   /** The afterEachMessage breakpoint, after each handshake message sent or received. */
   async afterMessage(name: string, eventIndex: number): Promise<void> {
     if (!this.options.breakpoints?.afterEachMessage) return;

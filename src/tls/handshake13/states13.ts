@@ -171,6 +171,12 @@ export class ExpectServerHello implements State {
     const secrets = await stage.trafficSecrets(await ctx.transcript.hash());
     ctx.reader.assertAtMessageBoundary('after ServerHello');
     await ctx.channel.setReadKeys(suite, await stage.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
+    ctx.protectWrites = async () => {
+      ctx.protectWrites = undefined;
+      await sendCcsOnce(ctx);
+      await ctx.channel.setWriteKeys(suite, await stage.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
+      ctx.currentWriteEpoch = 'handshake';
+    };
     return { suite, stage, secrets };
   }
 }
@@ -304,9 +310,12 @@ async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
 async function sendClientFlight(ctx: HandshakeContext, keys: HandshakeKeys13, request: CertificateRequest | null): Promise<void> {
   const { suite, stage, secrets } = keys;
-  await sendCcsOnce(ctx);
-  await ctx.channel.setWriteKeys(suite, await stage.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
-  ctx.currentWriteEpoch = 'handshake';
+  if (ctx.protectWrites) await ctx.protectWrites();
+  else if (ctx.currentWriteEpoch !== 'handshake') {
+    await sendCcsOnce(ctx);
+    await ctx.channel.setWriteKeys(suite, await stage.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
+    ctx.currentWriteEpoch = 'handshake';
+  }
 
   if (request) ctx.summary.clientCertificateSent = await sendClientCertificate(ctx, request, ctx.transcript, 'handshake');
   const verifyData = await stage.finishedVerifyData(secrets.client, await ctx.transcript.hash(), 'client');
