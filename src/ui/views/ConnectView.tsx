@@ -9,6 +9,22 @@ import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';
 import { PROTOCOLS, isStartTlsProtocol, type StartTlsProtocol } from '../../starttls/index.ts';
 
+type LabFiles = [ca: string | null, clientCert: { certPem: string; keyPem: string } | undefined];
+let labFiles: Promise<LabFiles> | null = null;
+
+/** The lab CA and client certificate, fetched once per page (a Connect need not wait for them again); a fetch
+ * that found nothing (no lab yet) is tried again at the next Connect. */
+function labFilesOnce(): Promise<LabFiles> {
+  if (!labFiles) {
+    const loading = Promise.all([fetchLabCa(), fetchLabClientCert()]);
+    labFiles = loading;
+    void loading.then(([ca, cert]) => {
+      if (labFiles === loading && (!ca || !cert)) labFiles = null;
+    });
+  }
+  return labFiles;
+}
+
 const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
 
@@ -36,6 +52,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [send, setSend] = useState('');
 
   useEffect(() => {
+    void labFilesOnce();
     fetchLab()
       .then((l) => {
         setLab(l);
@@ -54,7 +71,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
 
   const submit = async (e?: React.FormEvent) => {
     e?.preventDefault();
-    const [ca, labClientCert] = await Promise.all([fetchLabCa(), fetchLabClientCert()]);
+    const [ca, labClientCert] = await labFilesOnce();
     const request: ConnectRequest = {
       scenario: mode === 'scenario' ? scenario : undefined,
       target: mode === 'target' ? target.trim() : undefined,
