@@ -32,19 +32,19 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
     return () => ro.disconnect();
   }, []);
 
-  // Keep the active row visible; scroll only when it has left the view. Judged from the scroll position and
-  // height already known (not read back from the element), so a growing live trace does not force a layout
-  // on every batch.
+  // Keep the active row visible; scroll only when it has left the view. The scroll position and height already
+  // known say when the row is surely in view (nothing is read back: a growing live trace does not force a layout
+  // on every batch); otherwise the element is measured, scrolled, and the position it took is kept.
   useEffect(() => {
     const el = ref.current;
     if (!el || activeIndex === undefined || activeIndex < 0) return;
     const top = activeIndex * rowHeight;
-    let next = scrollTop;
-    if (top < scrollTop) next = top;
-    else if (top + rowHeight > scrollTop + height) next = top + rowHeight - height;
-    if (next === scrollTop) return;
-    el.scrollTop = next;
-    setScrollTop(next);
+    if (top >= scrollTop && top + rowHeight <= scrollTop + height) return;
+    const viewTop = el.scrollTop;
+    const viewHeight = el.clientHeight;
+    if (top < viewTop) el.scrollTop = top;
+    else if (top + rowHeight > viewTop + viewHeight) el.scrollTop = top + rowHeight - viewHeight;
+    setScrollTop(el.scrollTop);
   }, [activeIndex, rowHeight]);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
