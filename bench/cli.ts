@@ -13,6 +13,8 @@ import { median } from './common.ts';
 // TLS_LENS_BENCH_BIN: another checkout's bin/tls-lens.js (to measure a base commit in the same conditions).
 const BIN = process.env.TLS_LENS_BENCH_BIN ?? fileURLToPath(new URL('../bin/tls-lens.js', import.meta.url));
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 15);
+// TLS_LENS_BENCH_BASE_BIN: a base checkout's bin/tls-lens.js timed in the same rounds (before/after as a ratio).
+const BASE_BIN = process.env.TLS_LENS_BENCH_BASE_BIN;
 
 /** Wall time of one process from spawn to exit, ms; throws if it exits with another code than `expect`. */
 function timeProcess(cmd: string, args: string[], expect = 0, input?: string): Promise<number> {
@@ -41,6 +43,12 @@ async function main() {
       nodeBare: () => timeProcess('node', ['-e', '0']),
       help: () => timeProcess('node', [BIN, '--help']),
       connect: () => timeProcess('node', [BIN, 'connect', target, '--servername', 'localhost', '--ca', pki.rootPem, '--json']),
+      ...(BASE_BIN
+        ? {
+            helpBase: () => timeProcess('node', [BASE_BIN, '--help']),
+            connectBase: () => timeProcess('node', [BASE_BIN, 'connect', target, '--servername', 'localhost', '--ca', pki.rootPem, '--json']),
+          }
+        : {}),
       opensslSClient: () => timeProcess('openssl', ['s_client', '-connect', target, '-servername', 'localhost', '-CAfile', pki.rootPem, '-verify_return_error', '-brief'], 0, ''),
     };
     // One untimed round: the file cache and the build (if bin/tls-lens.js has to make it) are warm afterwards.
@@ -56,6 +64,7 @@ async function main() {
         helpVsNode: ratio(ms.help, ms.nodeBare),
         connectVsNode: ratio(ms.connect, ms.nodeBare),
         connectVsOpensslSClient: ratio(ms.connect, ms.opensslSClient),
+        ...(BASE_BIN ? { helpVsBase: ratio(ms.help, ms.helpBase), connectVsBase: ratio(ms.connect, ms.connectBase), baseConnectVsNode: ratio(ms.connectBase, ms.nodeBare) } : {}),
       },
       goals: { helpVsNode: '<= 1.3', connectVsNode: '<= 2' },
       runsMs: times,

@@ -5,8 +5,12 @@
 //  - decrypt: we append one block that decrypts to a full PKCS#7 padding block (E_k(0x10*16 XOR last
 //    ciphertext block), so WebCrypto's padding check passes and strips it. That single block is encrypted
 //    with @noble/ciphers' AES: a few microseconds, where one more WebCrypto call costs tens (per record).
-import { ecb } from '@noble/ciphers/aes.js';
 import { bufferSource, subtle } from './webcrypto.ts';
+
+// Loaded at the first CBC key, not with the engine: the module builds its AES tables as it loads (tens of ms
+// on a cold start), and most connections never use a CBC suite.
+let nobleAes: Promise<typeof import('@noble/ciphers/aes.js')> | undefined;
+const loadNobleAes = () => (nobleAes ??= import('@noble/ciphers/aes.js'));
 
 export const AES_BLOCK = 16;
 
@@ -19,7 +23,7 @@ const FULL_PAD = new Uint8Array(AES_BLOCK).fill(AES_BLOCK);
 
 export async function createAesCbc(rawKey: Uint8Array): Promise<AesCbc> {
   if (rawKey.length !== 16 && rawKey.length !== 32) throw new Error(`AES-CBC key must be 16 or 32 bytes, got ${rawKey.length}`);
-  const key = await subtle().importKey('raw', bufferSource(rawKey), { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']);
+  const [key, { ecb }] = await Promise.all([subtle().importKey('raw', bufferSource(rawKey), { name: 'AES-CBC' }, false, ['encrypt', 'decrypt']), loadNobleAes()]);
   const keyBytes = Uint8Array.from(rawKey);
   const raw = async (iv: Uint8Array, data: Uint8Array) => new Uint8Array(await subtle().encrypt({ name: 'AES-CBC', iv: bufferSource(iv) }, key, bufferSource(data)));
   return {

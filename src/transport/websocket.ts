@@ -1,7 +1,11 @@
 // A Transport over the bridge's WebSocket: binary frames in both directions, backpressure on
 // send (waits while too much is buffered), and every way the bridge ends a session turned into
 // a plain-words error. Works with the browser's WebSocket and with `ws` in Node (injected).
+// Writes of one flight go out as one bridge message: a write is held until the engine turns to
+// reading (it has said all it will say before the peer answers), closes, fills a frame, or a
+// short timer runs out; a write made while a read already waits (a lone send) goes at once.
 import type { Transport } from './types.ts';
+import { concat } from '../util/bytes.ts';
 
 /** The subset of the WebSocket API used here (browser WebSocket and `ws` both provide it). */
 export interface WebSocketLike {
@@ -36,6 +40,10 @@ export class BridgeClosedError extends Error {
 const HIGH_WATER = 1 << 20; // stop queueing writes past 1 MiB not yet sent
 /** The bridge's largest message; larger writes go out as several frames. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/** The longest a held write waits for the rest of its flight: a safety net for a caller that writes and then
+ * neither reads nor closes (a flight ends with a read or a close, which send at once). Long enough to span the
+ * crypto between two records of one flight (a TLS 1.2 PRF, a new key share after a retry). */
+export const FLUSH_DELAY_MS = 50;
 
 const CLOSE_WORDS: Record<number, string> = {
   1001: 'the bridge is shutting down',
@@ -70,8 +78,16 @@ export class WebSocketTransport implements Transport {
   private chunks: Uint8Array[] = [];
   private waiters: { resolve: (c: Uint8Array | null) => void; reject: (e: Error) => void }[] = [];
   private ended: { error: Error | null } | null = null;
+  /** Written but not yet sent: the flight being gathered. */
+  private held: Uint8Array[] = [];
+  private heldBytes = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private flushQueued = false;
 
-  private constructor(private ws: WebSocketLike) {
+  private constructor(
+    private ws: WebSocketLike,
+    private readonly flushDelayMs: number,
+  ) {
     ws.onmessage = (ev) => this.push(toBytes(ev.data));
     ws.onclose = (ev) => this.end(describeClose(ev.code, ev.reason));
     ws.onerror = () => {
@@ -80,7 +96,7 @@ export class WebSocketTransport implements Transport {
   }
 
   /** Open the WebSocket; rejects with a plain-words error if the bridge refuses or is unreachable. */
-  static open(url: string, options: { protocols?: string | string[]; factory?: WebSocketFactory; timeoutMs?: number } = {}): Promise<WebSocketTransport> {
+  static open(url: string, options: { protocols?: string | string[]; factory?: WebSocketFactory; timeoutMs?: number; flushDelayMs?: number } = {}): Promise<WebSocketTransport> {
     const factory: WebSocketFactory = options.factory ?? ((u, p) => new (globalThis as unknown as { WebSocket: new (u: string, p?: string | string[]) => WebSocketLike }).WebSocket(u, p));
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
@@ -102,7 +118,7 @@ export class WebSocketTransport implements Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(new WebSocketTransport(ws));
+        resolve(new WebSocketTransport(ws, options.flushDelayMs ?? FLUSH_DELAY_MS));
       };
       ws.onerror = () => {};
       ws.onclose = (ev) => {
@@ -129,6 +145,8 @@ export class WebSocketTransport implements Transport {
   private end(error: Error | null) {
     if (this.ended) return;
     this.ended = { error };
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
     for (const w of this.waiters.splice(0)) error ? w.reject(error) : w.resolve(null);
   }
 
@@ -140,14 +158,46 @@ export class WebSocketTransport implements Transport {
     this.throwIfEnded();
     if (this.ws.readyState !== 1) throw new Error('the bridge connection is not open');
     // Backpressure: let the socket drain before queueing more.
-    while (this.ws.bufferedAmount > HIGH_WATER) {
+    while (this.ws.bufferedAmount + this.heldBytes > HIGH_WATER) {
       await new Promise((r) => setTimeout(r, 5));
       this.throwIfEnded();
     }
-    for (let i = 0; i < data.length; i += MAX_FRAME_BYTES) this.ws.send(data.subarray(i, i + MAX_FRAME_BYTES));
+    if (data.length === 0) return;
+    // Callers may reuse their buffer once write returns: hold a copy.
+    this.held.push(data.slice());
+    this.heldBytes += data.length;
+    if (this.heldBytes >= MAX_FRAME_BYTES) this.flush();
+    else if (this.waiters.length > 0) this.flushSoon();
+    else this.flushTimer ??= setTimeout(() => this.flush(), this.flushDelayMs);
+  }
+
+  /** Send at the end of this turn: writes made together in one synchronous run still share a message. */
+  private flushSoon() {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.flush();
+    });
+  }
+
+  /** Send everything held, as whole frames of up to MAX_FRAME_BYTES. */
+  private flush() {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.heldBytes === 0) return;
+    const parts = this.held;
+    const all = parts.length === 1 ? parts[0] : concat(...parts);
+    this.held = [];
+    this.heldBytes = 0;
+    // Closed meanwhile: the close event reports why; nothing more can be sent.
+    if (this.ws.readyState !== 1) return;
+    for (let i = 0; i < all.length; i += MAX_FRAME_BYTES) this.ws.send(all.subarray(i, i + MAX_FRAME_BYTES));
   }
 
   read(): Promise<Uint8Array | null> {
+    // The engine waits for the peer now: what it wrote must be on its way.
+    this.flush();
     const chunk = this.chunks.shift();
     if (chunk) return Promise.resolve(chunk);
     if (this.ended) return this.ended.error ? Promise.reject(this.ended.error) : Promise.resolve(null);
@@ -155,6 +205,7 @@ export class WebSocketTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    this.flush();
     if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(1000, 'client-closed');
     this.end(null);
   }
@@ -165,14 +216,7 @@ function toBytes(data: unknown): Uint8Array {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (Array.isArray(data)) {
     // `ws` may deliver fragmented messages as Buffer[]
-    const parts = data as Uint8Array[];
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concat(...(data as Uint8Array[]));
   }
   return new Uint8Array(0);
 }

@@ -2,7 +2,14 @@
 // subjectAltName counts, never the subject CN. DNS names compare case-insensitively (ASCII);
 // a wildcard is allowed only as the whole left-most label and matches exactly one label.
 import ipaddr from 'ipaddr.js';
-import { parse as parseDomain } from 'tldts';
+
+// The Public Suffix List (tldts, with its data) loads on first need: only a wildcard name is checked against it,
+// and loading it costs more than a handshake on a cold start. validateChain loads it before matching.
+let tldts: typeof import('tldts') | undefined;
+let loading: Promise<void> | undefined;
+export function loadPublicSuffixList(): Promise<void> {
+  return (loading ??= import('tldts').then((m) => void (tldts = m)));
+}
 import type { GeneralName } from './extensions.ts';
 
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
@@ -42,7 +49,8 @@ export function parseReferenceIdentity(input: string): ReferenceIdentity | undef
  * List including its private section: a wildcard directly over one would cover unrelated owners.
  */
 export function isPublicSuffix(name: string): boolean {
-  const info = parseDomain(name, { allowPrivateDomains: true });
+  if (!tldts) throw new Error('the Public Suffix List is not loaded yet (await loadPublicSuffixList() first)');
+  const info = tldts.parse(name, { allowPrivateDomains: true });
   return (info.isIcann === true || info.isPrivate === true) && info.publicSuffix === name;
 }
 

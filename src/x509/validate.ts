@@ -8,7 +8,7 @@ import { decodeCrl, type DecodedCrl } from './crl.ts';
 import { NAME_CONSTRAINT_WORK_LIMIT } from './nameConstraints.ts';
 import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
-import { parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
+import { loadPublicSuffixList, parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
 import { buildPaths, LINK_LOG_LIMIT, SignatureCache, type PathNode } from './pathBuilder.ts';
 import type { ProfileName } from './profile.ts';
 import { recordSearch, type PathSearch } from './search.ts';
@@ -152,6 +152,9 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     name = parseReferenceIdentity(options.name);
     if (!name) return done([{ cert: leaf, anchor: false }], stop('HOSTNAME_MISMATCH', 'hostname', 0, `"${options.name}" is neither a valid host name nor an IP address`));
   } else name = options.name;
+
+  // Only a wildcard name is checked against the Public Suffix List: load it for those alone.
+  if (name?.kind === 'dns' && leaf.subjectAltNames?.some((n) => n.type === 'dns' && n.value.startsWith('*'))) await loadPublicSuffixList();
 
   const sigs = new SignatureCache();
   const ctx = {

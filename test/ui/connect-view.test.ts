@@ -1,8 +1,8 @@
 // The Connect view's STARTTLS list comes from the STARTTLS layer itself: rendered on the server (no DOM needed).
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { ConnectView } from '../../src/ui/views/ConnectView.tsx';
+import { ConnectView, loadStartTls } from '../../src/ui/views/ConnectView.tsx';
 import { PROTOCOLS, isStartTlsProtocol } from '../../src/starttls/index.ts';
 
 function starttlsOptions(html: string): { value: string; text: string }[] {
@@ -12,6 +12,9 @@ function starttlsOptions(html: string): { value: string; text: string }[] {
 }
 
 describe('ConnectView STARTTLS select', () => {
+  // The list loads after the form is first shown; a static render has it once it is loaded.
+  beforeAll(loadStartTls);
+
   it('offers "none" and then every protocol the STARTTLS layer speaks, with its name, document and port', () => {
     const options = starttlsOptions(renderToStaticMarkup(createElement(ConnectView, {})));
     expect(PROTOCOLS.length).toBe(11);

@@ -1,9 +1,12 @@
 // Small pieces on their own: DER strictness, OIDs, names, host names, name-constraint matching.
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeOid, DerError, readRoot } from '../../src/x509/der.ts';
-import { dnsNameMatches, isPublicSuffix, parseReferenceIdentity } from '../../src/x509/hostname.ts';
+import { dnsNameMatches, isPublicSuffix, loadPublicSuffixList, parseReferenceIdentity } from '../../src/x509/hostname.ts';
 import { decodeNameDer, nameWithin } from '../../src/x509/names.ts';
 import { classifySignatureAlgorithm } from '../../src/x509/algorithms.ts';
+
+// The list loads on first need (validateChain awaits it); these call the matchers directly.
+beforeAll(loadPublicSuffixList);
 
 const bytes = (...b: number[]) => new Uint8Array(b);
 

@@ -1,6 +1,6 @@
 // A fixed-row-height virtual list: only the rows in view (plus a small margin) are in the DOM,
 // so a 10,000-record trace scrolls and steps as fast as a short one.
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 interface Props {
   count: number;
@@ -22,22 +22,29 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
 
-  useLayoutEffect(() => {
+  // The view's height from a ResizeObserver only: its first report comes after the browser's own layout, so
+  // mounting the list does not force one.
+  useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    setHeight(el.clientHeight || 400);
     const ro = new ResizeObserver(() => setHeight(el.clientHeight || 400));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
 
-  // Keep the active row visible; scroll only when it has left the view.
+  // Keep the active row visible; scroll only when it has left the view. The scroll position and height already
+  // known say when the row is surely in view (nothing is read back: a growing live trace does not force a layout
+  // on every batch); otherwise the element is measured, scrolled, and the position it took is kept.
   useEffect(() => {
     const el = ref.current;
     if (!el || activeIndex === undefined || activeIndex < 0) return;
     const top = activeIndex * rowHeight;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + rowHeight > el.scrollTop + el.clientHeight) el.scrollTop = top + rowHeight - el.clientHeight;
+    if (top >= scrollTop && top + rowHeight <= scrollTop + height) return;
+    const viewTop = el.scrollTop;
+    const viewHeight = el.clientHeight;
+    if (top < viewTop) el.scrollTop = top;
+    else if (top + rowHeight > viewTop + viewHeight) el.scrollTop = top + rowHeight - viewHeight;
+    setScrollTop(el.scrollTop);
   }, [activeIndex, rowHeight]);
 
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);

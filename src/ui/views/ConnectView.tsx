@@ -7,7 +7,31 @@ import { engine } from '../engine.ts';
 import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';
-import { PROTOCOLS, isStartTlsProtocol, type StartTlsProtocol } from '../../starttls/index.ts';
+import type { StartTlsProtocol } from '../../starttls/protocol.ts';
+
+// The STARTTLS protocol list comes with every protocol's dialogue code (and the TLS message decoders it uses):
+// loaded after the form is shown, not with the first screen. Its select sits in the closed options.
+type StartTls = Pick<typeof import('../../starttls/index.ts'), 'PROTOCOLS' | 'isStartTlsProtocol'>;
+let startTlsModule: Promise<StartTls> | null = null;
+let startTlsLoaded: StartTls | null = null;
+/** Load the STARTTLS list (once); a form mounted after that has it from its first render. */
+export const loadStartTls = () => (startTlsModule ??= import('../../starttls/index.ts').then((m) => (startTlsLoaded = m)));
+
+type LabFiles = [ca: string | null, clientCert: { certPem: string; keyPem: string } | undefined];
+let labFiles: Promise<LabFiles> | null = null;
+
+/** The lab CA and client certificate, fetched once per page (a Connect need not wait for them again); a fetch
+ * that found nothing (no lab yet) is tried again at the next Connect. */
+function labFilesOnce(): Promise<LabFiles> {
+  if (!labFiles) {
+    const loading = Promise.all([fetchLabCa(), fetchLabClientCert()]);
+    labFiles = loading;
+    void loading.then(([ca, cert]) => {
+      if (labFiles === loading && (!ca || !cert)) labFiles = null;
+    });
+  }
+  return labFiles;
+}
 
 const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
@@ -27,6 +51,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [shares, setShares] = useState<string[]>(['x25519']);
   const [alpn, setAlpn] = useState('');
   const [starttls, setStarttls] = useState<StartTlsProtocol | ''>('');
+  const [startTlsInfo, setStartTlsInfo] = useState<StartTls | null>(() => startTlsLoaded);
   const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>('ask');
   const [bpStep, setBpStep] = useState(!autoConnect);
   const autoDone = useRef(false);
@@ -36,6 +61,8 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [send, setSend] = useState('');
 
   useEffect(() => {
+    void labFilesOnce();
+    loadStartTls().then(setStartTlsInfo, () => setStartTlsInfo({ PROTOCOLS: [], isStartTlsProtocol: (p: string): p is StartTlsProtocol => false }));
     fetchLab()
       .then((l) => {
         setLab(l);
@@ -46,15 +73,16 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
 
   const picked = lab?.find((s) => s.id === scenario);
   useEffect(() => {
-    if (picked?.protocol && isStartTlsProtocol(picked.protocol)) setStarttls(picked.protocol);
+    if (!startTlsInfo) return;
+    if (picked?.protocol && startTlsInfo.isStartTlsProtocol(picked.protocol)) setStarttls(picked.protocol);
     else if (picked) setStarttls('');
-  }, [picked?.id]);
+  }, [picked?.id, startTlsInfo]);
 
   const toggle = <T,>(list: T[], v: T, on: boolean) => (on ? [...list.filter((x) => x !== v), v] : list.filter((x) => x !== v));
 
   const submit = async (e?: React.FormEvent) => {
     e?.preventDefault();
-    const [ca, labClientCert] = await Promise.all([fetchLabCa(), fetchLabClientCert()]);
+    const [ca, labClientCert] = await labFilesOnce();
     const request: ConnectRequest = {
       scenario: mode === 'scenario' ? scenario : undefined,
       target: mode === 'target' ? target.trim() : undefined,
@@ -78,10 +106,10 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   };
 
   useEffect(() => {
-    if (!autoConnect || autoDone.current || !picked || picked.id !== initialScenario) return;
+    if (!autoConnect || autoDone.current || !picked || picked.id !== initialScenario || !startTlsInfo) return;
     autoDone.current = true;
     void submit();
-  }, [picked?.id]);
+  }, [picked?.id, startTlsInfo]);
 
   const notice = picked?.whatToNotice ? (Array.isArray(picked.whatToNotice) ? picked.whatToNotice : [picked.whatToNotice]) : [];
 
@@ -179,10 +207,10 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
         </label>
         <label>
           STARTTLS protocol{' '}
-          <select value={starttls} onChange={(e) => setStarttls(isStartTlsProtocol(e.target.value) ? e.target.value : '')} data-testid="starttls-select">
+          <select value={starttls} onChange={(e) => setStarttls(startTlsInfo?.isStartTlsProtocol(e.target.value) ? e.target.value : '')} data-testid="starttls-select">
             <option value="">none (TLS from the first byte)</option>
             {/* Every protocol the STARTTLS layer speaks, so a new handler shows up here without a UI change. */}
-            {PROTOCOLS.map((p) => (
+            {startTlsInfo?.PROTOCOLS.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name} — {p.rfc} (port {p.defaultPort})
               </option>
