@@ -22,7 +22,7 @@ ClientHello fingerprints (JA3, JA4).
   --tls1.2 | --tls1.3 serve that version only (same as --versions 1.2 or 1.3)
   --versions LIST     1.3, 1.2 or 1.3,1.2 (default both)
   --groups g,...      groups in preference order: X25519MLKEM768, x25519, secp256r1, secp384r1
-                      (default: x25519, secp256r1, secp384r1)
+                      (default: all four, in that order)
   --suites s,...      cipher suites, TLS 1.3 and 1.2 alike (IANA or OpenSSL names)
   --alpn p,...        ALPN protocols the server accepts, in preference order
   --num-tickets N     TLS 1.3 session tickets after each handshake (default 2)
@@ -96,8 +96,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-// The hybrid goes first once the server engine answers a hybrid share with respondToKeyShare (crypto/key-exchange.ts);
-// until then it is served only when asked for with --groups.
+// The hybrid first: a client that offers it (Chromium does) gets it; others fall back to x25519 and the P-curves.
 export const DEFAULT_GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
 export const ALL_GROUPS = DEFAULT_GROUPS;
 

@@ -1,8 +1,9 @@
 // Real clients other than OpenSSL against `tls-lens serve` (TLS 1.3): Node's tls (echo, tickets, client
 // certificates), gnutls-cli, Debian's curl fetching the --www page, and tshark decrypting a capture of our server's
 // traffic with the key log serve wrote.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { startTcpdump } from '../support/tcpdump.ts';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -132,17 +133,12 @@ describe('curl and tshark', () => {
     const keylog = path.join(dir, 'keys.log');
     const pcap = path.join(dir, 'lo.pcap');
     const withKeys = await serve(['--www', '--keylog', keylog]);
-    const dump = spawn('tcpdump', ['-i', 'lo', '-U', '-w', pcap, 'tcp', 'port', String(withKeys.port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let dumpErr = '';
-    dump.stderr.on('data', (d) => (dumpErr += d.toString()));
-    const end = Date.now() + 20_000;
-    while (!/listening on/.test(dumpErr) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+    // "listening on" is printed before packets are really captured: wait until a probe is seen.
+    const dump = await startTcpdump(pcap, withKeys.port);
     const { code } = await run('curl', ['-sS', '--cacert', withKeys.caFile, `https://localhost:${withKeys.port}/decrypted-by-tshark`]);
     expect(code).toBe(0);
     await withKeys.waitForReports(1);
-    await new Promise((r) => setTimeout(r, 500));
-    dump.kill('SIGINT');
-    await new Promise((r) => dump.once('exit', r));
+    await dump.stop();
     expect(fs.readFileSync(keylog, 'utf8')).toMatch(/^CLIENT_HANDSHAKE_TRAFFIC_SECRET [0-9a-f]{64} [0-9a-f]+$/m);
     const uris = execFileSync('tshark', ['-r', pcap, '-o', `tls.keylog_file:${keylog}`, '-Y', 'http.request', '-T', 'fields', '-e', 'http.request.uri']).toString().trim();
     expect(uris).toBe('/decrypted-by-tshark');

@@ -53,9 +53,10 @@ describe('serve options', () => {
     expect(e.message).toMatch(message);
   });
 
-  it('defaults: 127.0.0.1:4433, both versions, x25519 first, two tickets; s_server-like names map through', () => {
+  it('defaults: 127.0.0.1:4433, both versions, the hybrid X25519MLKEM768 first (then x25519), two tickets; s_server-like names map through', () => {
     const c = parseServeArgs([]);
-    expect([c.host, c.port, c.versions, c.groups[0], c.numTickets, c.mode, c.clientAuth]).toEqual(['127.0.0.1', 4433, ['TLS1.3', 'TLS1.2'], 'x25519', 2, 'walk', 'none']);
+    expect([c.host, c.port, c.versions, c.groups[0], c.numTickets, c.mode, c.clientAuth]).toEqual(['127.0.0.1', 4433, ['TLS1.3', 'TLS1.2'], 'X25519MLKEM768', 2, 'walk', 'none']);
+    expect(c.groups[1]).toBe('x25519');
     const d = parseServeArgs(['--port', '0', '--tls1.2', '--Verify', '--ca', 'ca.pem', '--groups', 'x25519mlkem768,X25519', '--naccept', '3', '--www', '--cert', 'a.pem']);
     expect([d.port, d.versions, d.clientAuth, d.groups, d.naccept, d.mode, d.certificates]).toEqual([0, ['TLS1.2'], 'require', ['X25519MLKEM768', 'x25519'], 3, 'www', [{ cert: 'a.pem', key: undefined }]]);
   });
