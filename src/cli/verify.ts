@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { ChainInputError, pickLeaf, readCertificateInput } from '../x509/input.ts';
 import { CRL_LABELS, pemToDer } from '../x509/pem.ts';
-import { TrustStore, validateChain, type ValidationResult } from '../x509/verifier.ts';
+import { TrustStore } from '../x509/trustStore.ts';
+import { validateChain, type ValidationResult } from '../x509/validate.ts';
 import { mozillaTrustStore } from '../x509/mozillaStore.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 import { CliError, EXIT, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';

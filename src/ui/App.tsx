@@ -9,7 +9,7 @@ import { BreakpointPanel } from './views/BreakpointPanel.tsx';
 import { SendBar } from './views/SendBar.tsx';
 import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
-import { engine } from './engine.ts';
+import { engine } from './worker-client.ts';
 import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
 import { CompareView } from './compare/CompareView.tsx';
 import { useCompare } from './compare/compare-store.ts';

@@ -3,7 +3,7 @@
 import { parseTraceFile } from '../trace/recorder.ts';
 import type { TraceFile } from '../trace/types.ts';
 import { useTrace } from './store.ts';
-import { engine } from './engine.ts';
+import { engine } from './worker-client.ts';
 import { keyLogFromEvents } from './keylog-source.ts';
 import { writeUrlState } from './url-state.ts';
 

@@ -6,7 +6,7 @@ import { readUrlState, writeUrlState } from './url-state.ts';
 import { openStoredReplay } from './files.ts';
 import './styles.css';
 import { preloadCertificateDecoder } from './components/CertificateDetails.tsx';
-import { engine } from './engine.ts';
+import { engine } from './worker-client.ts';
 
 const initial = readUrlState();
 const s = useTrace.getState();

@@ -1,7 +1,7 @@
 // Decisions the person makes while the engine waits: after server authentication (continue or
 // abort, after looking at the chain) and when the server asks for a client certificate.
 import { useTrace } from '../store.ts';
-import { engine } from '../engine.ts';
+import { engine } from '../worker-client.ts';
 import { breakpointTitle } from '../rows.ts';
 
 export function BreakpointPanel() {

@@ -6,7 +6,7 @@ import { currentIndex, useTrace } from '../store.ts';
 import { FailureNames } from './InspectorView.tsx';
 import { CertificateDetails } from '../components/CertificateDetails.tsx';
 import { trustRootForSession } from '../session.ts';
-import { engine } from '../engine.ts';
+import { engine } from '../worker-client.ts';
 
 export function CertificatesView() {
   useTrace((s) => s.revision);

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ConnectRequest, TlsVersionName } from '../../worker/messages.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
-import { engine } from '../engine.ts';
+import { engine } from '../worker-client.ts';
 import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';

@@ -1,7 +1,7 @@
 // Once the handshake is done: send a line of application data (e.g. an HTTP request).
 import { useState } from 'react';
 import { useTrace } from '../store.ts';
-import { engine } from '../engine.ts';
+import { engine } from '../worker-client.ts';
 
 export function SendBar() {
   const status = useTrace((s) => s.status);

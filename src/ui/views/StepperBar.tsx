@@ -2,7 +2,7 @@
 // paused, stepping past the newest row lets the engine go on.
 import { useState } from 'react';
 import { useTrace } from '../store.ts';
-import { engine } from '../engine.ts';
+import { engine } from '../worker-client.ts';
 import { breakpointTitle } from '../rows.ts';
 
 export function stepForward() {

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ConnectRequest } from '../../worker/messages.ts';
 import { isStartTlsProtocol } from '../../starttls/index.ts';
 import { bridgeUrl, fetchLab, fetchLabCa, type LabScenario } from '../lab.ts';
-import { engine } from '../engine.ts';
+import { engine } from '../worker-client.ts';
 import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { fromHex } from '../../util/bytes.ts';
