@@ -21,7 +21,9 @@ describe('serve text output', () => {
     proc.stdout.on('data', (d) => (out += d.toString()));
     proc.stderr.on('data', (d) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-    while (!/listening on https:\/\/127\.0\.0\.1:(\d+)\//.test(out)) await new Promise((r) => setTimeout(r, 50));
+    // The listening line and the CA note come on two pipes, in either order: wait for both (bounded).
+    const deadline = Date.now() + 20_000;
+    while (!(/listening on https:\/\/127\.0\.0\.1:(\d+)\//.test(out) && /throwaway CA/.test(out)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const port = Number(/listening on https:\/\/127\.0\.0\.1:(\d+)\//.exec(out)![1]);
     expect(out).toMatch(/made a throwaway CA: clients trust .*ca\.pem/);
     const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
