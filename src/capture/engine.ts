@@ -9,6 +9,7 @@ export { plaintextRecordFields, protectedRecordFields } from '../tls/record/reco
 export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12 } from '../tls/record/content-types.ts';
 export { alertName } from '../tls/record/alerts.ts';
 export type { RawRecord } from '../tls/record/framing.ts';
+export { protectionJson } from '../tls/record/record-layer.ts';
 export type { OpenedRecord, ProtectionDetails, RecordProtector } from '../tls/record/protector.ts';
 export { Tls13RecordProtector } from '../tls/record/tls13-protector.ts';
 export { Tls12AeadProtector } from '../tls/record/tls12-aead-protector.ts';

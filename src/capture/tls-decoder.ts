@@ -24,6 +24,7 @@ import {
   hkdfExpandLabel,
   plaintextRecordFields,
   protectedRecordFields,
+  protectionJson,
   suite12ByCode,
   suiteByCode,
   type CertificateVerifier,
@@ -292,21 +293,7 @@ export class TlsStreamDecoder {
     if (details) {
       const ciphertext = lazyHexOfPart(details.ciphertext, bytes, hex);
       const plaintext = lazyHexOfPart(details.plaintext, bytes, hex);
-      event.protection = {
-        cipherSuite: details.cipherSuite,
-        nonce: toHex(details.nonce),
-        iv: toHex(details.iv),
-        aad: toHex(details.aad),
-        get ciphertext() {
-          return ciphertext();
-        },
-        tag: toHex(details.tag),
-        get plaintext() {
-          return plaintext();
-        },
-        innerContentType: details.innerContentType,
-        paddingLength: details.paddingLength,
-      };
+      event.protection = protectionJson(details, ciphertext, plaintext);
     }
     return this.emit(event);
   }

@@ -333,8 +333,8 @@ interface TracedRecord {
   plaintextHex?: () => string;
 }
 
-/** Protection details as hex: the small parts at once, ciphertext and plaintext when first read. */
-function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): NonNullable<RecordEvent['protection']> {
+/** Protection details as hex: the small parts at once, ciphertext and plaintext when first read (live and captured records). */
+export function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): NonNullable<RecordEvent['protection']> {
   return {
     cipherSuite: d.cipherSuite,
     nonce: toHex(d.nonce),
