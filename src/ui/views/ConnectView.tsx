@@ -34,7 +34,9 @@ function labFilesOnce(): Promise<LabFiles> {
 }
 
 const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
-const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
+const GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
+/** Offered unless unticked; the hybrid is in the list to pick, off by default (OpenSSL 3.0, GnuTLS and Node here do not speak it). */
+const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
 
 /** `autoConnect`: a link named a lab scenario; connect to it at once (no stepping pauses) to reopen that view. */
 export function ConnectView({ initialScenario, autoConnect }: { initialScenario?: string; autoConnect?: boolean }) {
@@ -47,7 +49,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [versions, setVersions] = useState<TlsVersionName[]>(['TLS1.3', 'TLS1.2']);
   const [suites, setSuites] = useState<string[]>(SUITES13);
   const [suites12, setSuites12] = useState('');
-  const [groups, setGroups] = useState<string[]>(GROUPS);
+  const [groups, setGroups] = useState<string[]>(DEFAULT_GROUPS);
   const [shares, setShares] = useState<string[]>(['x25519']);
   const [alpn, setAlpn] = useState('');
   const [starttls, setStarttls] = useState<StartTlsProtocol | ''>('');
