@@ -1,9 +1,28 @@
-// Messages between the page and the both-sides worker (our client and our server joined in memory). Plain data
-// only; imports neither DOM nor WebWorker types so both tsconfigs share it.
-import type { TraceEvent } from '../trace/types.ts';
+// Messages between the page and the two both-sides workers (our client in one, our server in the other, joined by a
+// MessageChannel whose ports the page hands them). Plain data only; imports neither DOM nor WebWorker types so both
+// tsconfigs share it.
+import type { BreakpointName, TraceEvent } from '../trace/types.ts';
 
 export type Side = 'client' | 'server';
-export type ServerCertificateChoice = 'good' | 'expired' | 'wrong-host';
+export type ServerCertificateChoice = 'good' | 'expired' | 'wrong-host' | 'uploaded';
+
+/** A staged attack on the wire between the two (a writer-side tap on the channel, src/ui/both-sides/attacks.ts).
+ * 'tampered-record': one byte of the server's first application-data record flipped (its AEAD tag fails:
+ * bad_record_mac). 'downgrade': the client's supported_versions renamed to an unknown extension on its way, so a
+ * server able to do TLS 1.3 answers TLS 1.2 with the downgrade sentinel, which our client catches (RFC 8446 §4.1.3:
+ * illegal_parameter). 'tampered-finished': the server's Finished changed inside its record, re-sealed with the
+ * server's handshake keys, so only the Finished check fails (decrypt_error, §4.4.4). 'hrr-loop': the server's
+ * ServerHello after a HelloRetryRequest replaced by that HelloRetryRequest again (unexpected_message, §4.1.4).
+ * 'starttls-injection': an SMTP preamble first, and a reply injected after the server's go-ahead (the client refuses
+ * it: STARTTLS_INJECTION). 'wrong-certificate': the server presents a certificate for another host
+ * (HOSTNAME_MISMATCH, bad_certificate). */
+export type BothSidesAttack = 'none' | 'tampered-record' | 'downgrade' | 'tampered-finished' | 'hrr-loop' | 'starttls-injection' | 'wrong-certificate';
+
+/** The client's breakpoints and the server's, in the trace's one spelling. */
+export interface BothSidesBreakpoints {
+  client: { afterEachMessage: boolean; serverAuth: boolean; clientCertRequest: boolean };
+  server: { clientHello: boolean; clientCertificate: boolean; afterEachMessage: boolean };
+}
 
 /** The server as a teacher sets it up, and what our client offers. */
 export interface BothSidesRequest {
@@ -15,6 +34,8 @@ export interface BothSidesRequest {
   /** The server insists on a group the client sent no key share for: a HelloRetryRequest on purpose (TLS 1.3). */
   helloRetry: boolean;
   certificate: ServerCertificateChoice;
+  /** certificate 'uploaded': the PEM texts the person chose (chain, leaf first or in any order; key, or in the chain's file). */
+  uploaded?: { chainPem: string; keyPem: string };
   clientAuth: 'none' | 'request' | 'require';
   /** Whether our client has a certificate to answer a request with. */
   clientHasCertificate: boolean;
@@ -26,21 +47,29 @@ export interface BothSidesRequest {
   renegotiate: boolean;
   /** TLS 1.3: the server sends a KeyUpdate asking the client to update too. */
   keyUpdate: boolean;
-  /** A staged attack on the wire between the two. 'tampered-record': one byte of the server's first
-   * application-data record flipped (its AEAD tag no longer matches: bad_record_mac). 'downgrade': the client's
-   * supported_versions renamed to an unknown extension on its way, so a server able to do TLS 1.3 answers TLS 1.2
-   * with the downgrade sentinel in its random, which our client catches (RFC 8446 §4.1.3: illegal_parameter). */
-  attack?: 'none' | 'tampered-record' | 'downgrade';
+  attack?: BothSidesAttack;
+  /** Absent: none. */
+  breakpoints?: BothSidesBreakpoints;
 }
 
 export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null } | { ok: false; code: string; message: string };
 
-export type ToBothSidesWorker = { type: 'run'; id: number; request: BothSidesRequest } | { type: 'full-trace'; id: number };
+/** What the person decides at a breakpoint: go on, refuse (the side ends the handshake), run past every later
+ * afterEachMessage pause of that side, or, when the server asks the client for a certificate, send or decline one. */
+export type BothSidesDecision = 'continue' | 'abort' | 'run-to-end' | 'send-certificate' | 'decline';
 
-export type FromBothSidesWorker = { id: number } & (
-  /** Events of both sides in the order they were recorded. */
-  | { type: 'events'; batch: { side: Side; event: TraceEvent }[] }
-  | { type: 'handshake-done'; client: SideOutcome; server: SideOutcome }
+export type ToBothSidesWorker =
+  /** `port`: this side's end of the channel (transferred). */
+  | { type: 'run'; id: number; side: Side; request: BothSidesRequest; port: MessagePort }
+  | { type: 'decide'; id: number; decision: BothSidesDecision };
+
+export type FromBothSidesWorker = { id: number; side: Side } & (
+  /** Events in the order this side recorded them, each with its causal stamp (a Lamport clock carried by the
+   * channel's messages): ordering both sides' events by stamp never puts a read before its write. */
+  | { type: 'events'; batch: { event: TraceEvent; stamp: number }[] }
+  | { type: 'handshake-done'; outcome: SideOutcome }
+  | { type: 'paused'; breakpoint: BreakpointName; detail: string }
+  | { type: 'resumed' }
   | { type: 'finished'; detail: string }
   | { type: 'failed'; message: string }
 );

@@ -1,13 +1,13 @@
-// "Both sides": our client and our server in this one worker, joined by an in-memory pair (src/transport/memory.ts).
-// No bridge, no network: the page can be any static host. Each side records its own trace; both go to the page in
-// one stream, in the order they were recorded, so the page can show each message with its writer's and reader's view.
-//
-// One worker for both engines (not two joined by a MessageChannel): the engines' transports are promises over
-// in-memory pipes, and one worker keeps their interleaving exact and the start-up cost single.
+// "Both sides": one side of the run in this worker — our client in one, our server in another — joined by a
+// MessageChannel whose port the page hands over with the run (the bytes each side writes cross it; staged attacks tap
+// the writer's side). No bridge, no network: the page can be any static host. This side's trace goes to the page
+// with causal stamps, so the page can order both sides' events and show each message with its writer's and
+// reader's view; at a breakpoint this side waits for the person's decision.
 import { TraceRecorder } from '../trace/recorder.ts';
-import type { TraceEvent } from '../trace/types.ts';
-import { runBothSides } from '../ui/both-sides/run-both.ts';
-import type { FromBothSidesWorker, Side, SideOutcome, ToBothSidesWorker } from './both-sides-messages.ts';
+import type { BreakpointName, TraceEvent } from '../trace/types.ts';
+import { LamportClock, type PortLike } from '../ui/both-sides/channel.ts';
+import { runClientSide, runServerSide, type SideRun } from '../ui/both-sides/sides.ts';
+import type { BothSidesDecision, FromBothSidesWorker, Side, SideOutcome, ToBothSidesWorker } from './both-sides-messages.ts';
 
 interface WorkerScope {
   postMessage(message: FromBothSidesWorker): void;
@@ -15,21 +15,27 @@ interface WorkerScope {
 }
 const scope = self as unknown as WorkerScope;
 const FRAME_MS = 16;
+type Message = FromBothSidesWorker extends infer M ? (M extends { id: number; side: Side } ? Omit<M, 'id' | 'side'> : never) : never;
 
 class Run {
-  readonly traces: Record<Side, TraceRecorder> = { client: new TraceRecorder(() => performance.now()), server: new TraceRecorder(() => performance.now()) };
-  private queue: { side: Side; event: TraceEvent }[] = [];
+  readonly recorder = new TraceRecorder(() => performance.now());
+  readonly clock = new LamportClock();
+  private queue: { event: TraceEvent; stamp: number }[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  decide: ((d: BothSidesDecision) => void) | null = null;
   retired = false;
 
-  constructor(readonly id: number) {
-    for (const side of ['client', 'server'] as const) this.traces[side].subscribe((event) => this.enqueue(side, event));
+  constructor(
+    readonly id: number,
+    readonly side: Side,
+  ) {
+    this.recorder.subscribe((event) => this.enqueue(event));
   }
 
-  post(msg: FromBothSidesWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never) {
+  post(msg: Message) {
     if (this.retired) return;
     if (msg.type !== 'events') this.flush();
-    scope.postMessage({ ...msg, id: this.id } as FromBothSidesWorker);
+    scope.postMessage({ ...msg, id: this.id, side: this.side } as FromBothSidesWorker);
   }
 
   flush() {
@@ -41,9 +47,28 @@ class Run {
     this.post({ type: 'events', batch });
   }
 
-  private enqueue(side: Side, event: TraceEvent) {
-    this.queue.push({ side, event });
+  private enqueue(event: TraceEvent) {
+    this.queue.push({ event, stamp: this.clock.tick() });
     if (!this.timer) this.timer = setTimeout(() => this.flush(), FRAME_MS);
+  }
+
+  /** A breakpoint: tell the page, wait for its decision. */
+  onBreak = (breakpoint: BreakpointName, detail: string): Promise<BothSidesDecision> => {
+    if (this.retired) return Promise.resolve('abort');
+    this.post({ type: 'paused', breakpoint, detail });
+    return new Promise((resolve) => {
+      this.decide = (d) => {
+        this.decide = null;
+        this.post({ type: 'resumed' });
+        resolve(d);
+      };
+    });
+  };
+
+  /** A newer run replaces this one: stop talking to the page, refuse a pending pause. */
+  retire() {
+    this.decide?.('abort');
+    this.retired = true;
   }
 }
 
@@ -51,10 +76,22 @@ let current: Run | null = null;
 
 scope.onmessage = (ev) => {
   const msg = ev.data;
-  if (msg.type === 'run') {
-    if (current) current.retired = true;
-    const r = (current = new Run(msg.id));
-    const report = { handshakeDone: (client: SideOutcome, server: SideOutcome) => r.post({ type: 'handshake-done', client, server }), finished: (detail: string) => r.post({ type: 'finished', detail }) };
-    runBothSides(r.traces, msg.request, report).catch((e) => r.post({ type: 'failed', message: (e as Error).message || String(e) }));
+  if (msg.type === 'decide') {
+    if (current?.id === msg.id) current.decide?.(msg.decision);
+    return;
   }
+  current?.retire();
+  const r = (current = new Run(msg.id, msg.side));
+  const run: SideRun = {
+    port: msg.port as unknown as PortLike,
+    clock: r.clock,
+    recorder: r.recorder,
+    request: msg.request,
+    hooks: {
+      handshakeDone: (outcome: SideOutcome) => r.post({ type: 'handshake-done', outcome }),
+      finished: (detail: string) => r.post({ type: 'finished', detail }),
+      onBreak: r.onBreak,
+    },
+  };
+  (msg.side === 'server' ? runServerSide(run) : runClientSide(run)).catch((e) => r.post({ type: 'failed', message: (e as Error).message || String(e) }));
 };

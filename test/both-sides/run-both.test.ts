@@ -4,26 +4,27 @@ import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import type { BothSidesRequest, Side, SideOutcome } from '../../src/worker/both-sides-messages.ts';
-import { runBothSides } from '../../src/ui/both-sides/run-both.ts';
-import { pairMessages, pairSecrets, type Arrival } from '../../src/ui/both-sides/model.ts';
+import { runBothSides, type BothSidesReport } from '../../src/ui/both-sides/run-both.ts';
+import { mergeByStamp, pairMessages, pairSecrets } from '../../src/ui/both-sides/model.ts';
 import { serverApiCalls } from '../../src/ui/both-sides/server-api.ts';
 
 const BASE: BothSidesRequest = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: [], helloRetry: false, certificate: 'good', clientAuth: 'none', clientHasCertificate: true, refuseClientCertificate: false, tickets: 2, renegotiate: false, keyUpdate: false };
 
-async function run(change: Partial<BothSidesRequest>) {
+async function run(change: Partial<BothSidesRequest>, onBreak?: BothSidesReport['onBreak']) {
   const traces = { client: new TraceRecorder(() => 0), server: new TraceRecorder(() => 0) };
-  const order: Arrival[] = [];
-  for (const side of ['client', 'server'] as const) traces[side].subscribe((e) => order.push({ side, index: e.index }));
+  const stamps: Record<Side, number[]> = { client: [], server: [] };
   let outcome: { client: SideOutcome; server: SideOutcome } | null = null;
   let detail = '';
-  await runBothSides(traces, { ...BASE, ...change }, { handshakeDone: (client, server) => (outcome = { client, server }), finished: (d) => (detail = d) });
+  await runBothSides(traces, { ...BASE, ...change }, { handshakeDone: (client, server) => (outcome = { client, server }), finished: (d) => (detail = d), onBreak }, stamps);
   const events: Record<Side, TraceEvent[]> = { client: traces.client.events, server: traces.server.events };
+  // The page's order: both sides' events merged by their causal stamps.
+  const order = mergeByStamp(stamps);
   return { events, order, outcome: outcome!, detail, ladder: pairMessages(events, order), secrets: pairSecrets(events) };
 }
 
 const alerts = (events: TraceEvent[]) => events.filter((e) => e.kind === 'alert').map((e) => `${(e as { direction: string }).direction}:${(e as { name: string }).name}`);
 
-describe('both sides in memory', () => {
+describe('both sides joined by a MessageChannel', () => {
   it('TLS 1.3 with a KeyUpdate from the server: every message read with the same bytes, every secret equal', async () => {
     const r = await run({ keyUpdate: true });
     expect(r.outcome.client).toMatchObject({ ok: true, version: 'TLSv1.3' });

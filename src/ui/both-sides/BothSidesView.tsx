@@ -5,7 +5,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import type { BothSidesRequest, ServerCertificateChoice, SideOutcome } from '../../worker/both-sides-messages.ts';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
-import { bothSidesFile, pairMessages, pairSecrets } from './model.ts';
+import { bothSidesFile, mergeByStamp, pairMessages, pairSecrets } from './model.ts';
 import { useBothSides } from './both-store.ts';
 import { serverApiCalls, type ServerCall } from './server-api.ts';
 import './both-sides.css';
@@ -158,9 +158,9 @@ function short(hex: string | null): string {
 
 function Ladder() {
   const traces = useBothSides((s) => s.traces);
-  const order = useBothSides((s) => s.order);
+  const stamps = useBothSides((s) => s.stamps);
   const revision = useBothSides((s) => s.revision);
-  const pairs = useMemo(() => pairMessages(traces, order), [traces, order, revision]);
+  const pairs = useMemo(() => pairMessages(traces, mergeByStamp(stamps)), [traces, stamps, revision]);
   if (pairs.length === 0) return null;
   return (
     <section aria-labelledby="both-ladder-title" className="both-section">
@@ -176,14 +176,14 @@ function Ladder() {
         </thead>
         <tbody>
           {pairs.map((p, i) => {
-            const writer = `wrote it (event ${p.writer.index})`;
+            const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
             const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
             return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'}>
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
                 <td>{p.from === 'client' ? writer : reader}</td>
                 <td className="both-msg">
                   {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
-                  {'epoch' in p.writer && <span className="muted"> ({p.writer.epoch})</span>}
+                  {p.writer && 'epoch' in p.writer && <span className="muted"> ({p.writer.epoch})</span>}
                 </td>
                 <td>{p.from === 'server' ? writer : reader}</td>
                 <td className={p.same === false ? 'bad' : p.same ? 'ok' : 'muted'}>{p.same === null ? '—' : p.same ? 'yes' : 'no'}</td>

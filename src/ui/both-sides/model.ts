@@ -1,5 +1,5 @@
 // The both-sides ladder and key comparison, derived from the two traces. Pure functions: no React, no store.
-import type { AlertEvent, HandshakeMessageEvent, KeyScheduleEvent, TraceEvent, TraceFile } from '../../trace/types.ts';
+import type { AlertEvent, HandshakeMessageEvent, KeyScheduleEvent, PreambleEvent, TraceEvent, TraceFile } from '../../trace/types.ts';
 import type { Side } from '../../worker/both-sides-messages.ts';
 
 export interface Arrival {
@@ -7,50 +7,76 @@ export interface Arrival {
   index: number;
 }
 
-type Message = HandshakeMessageEvent | AlertEvent;
+type Message = HandshakeMessageEvent | AlertEvent | PreambleEvent;
 
-/** One message once: as its writer recorded it and, when it got there, as its reader decoded it. */
+/** One message once: as its writer recorded it and, when it got there, as its reader decoded it. A message only its
+ * reader recorded (no writer: the wire made it, e.g. an injected STARTTLS reply or a replayed HelloRetryRequest)
+ * has `writer` null. */
 export interface LadderPair {
   from: Side;
   name: string;
-  kind: 'handshake' | 'alert';
-  writer: Message;
+  kind: Message['kind'];
+  writer: Message | null;
   reader: Message | null;
-  /** Writer's and reader's bytes are the same (alerts: same name and level). */
+  /** Writer's and reader's bytes are the same (alerts: same name and level); false for a message only read. */
   same: boolean | null;
 }
 
-const isMessage = (e: TraceEvent): e is Message => e.kind === 'handshake' || e.kind === 'alert';
-const nameOf = (m: Message) => (m.kind === 'handshake' ? m.name : `Alert ${m.level} ${m.name}`);
+const isMessage = (e: TraceEvent): e is Message => e.kind === 'handshake' || e.kind === 'alert' || e.kind === 'preamble';
+const nameOf = (m: Message) => (m.kind === 'handshake' ? m.name : m.kind === 'alert' ? `Alert ${m.level} ${m.name}` : m.text);
 const other = (s: Side): Side => (s === 'client' ? 'server' : 'client');
 
+/** Both sides' events in causal order: by stamp (each side's stamps rise), the client first on a tie. */
+export function mergeByStamp(stamps: Record<Side, number[]>): Arrival[] {
+  const out: Arrival[] = [];
+  let c = 0;
+  let s = 0;
+  while (c < stamps.client.length || s < stamps.server.length) {
+    const takeClient = s >= stamps.server.length || (c < stamps.client.length && stamps.client[c] <= stamps.server[s]);
+    out.push(takeClient ? { side: 'client', index: c++ } : { side: 'server', index: s++ });
+  }
+  return out;
+}
+
+/** The run's end as one line: the server's part, then the client's. */
+export function combinedDetail(server: string, client: string): string {
+  return `${server}; ${client}`;
+}
+
 /**
- * Each message written by one side, paired with the n-th message of the same kind and sender in the other side's
- * trace (both record the sender as `direction`), in the order the writers recorded them.
+ * Each message written by one side, paired with the next message of the same kind, name and sender in the other
+ * side's trace (both record the sender as `direction`), in the order the writers recorded them; then each message a
+ * reader recorded that no writer wrote, where the reader met it.
  */
 export function pairMessages(traces: Record<Side, TraceEvent[]>, order: Arrival[]): LadderPair[] {
   const received: Record<Side, Message[]> = { client: [], server: [] };
   for (const side of ['client', 'server'] as const) for (const e of traces[side]) if (isMessage(e) && e.direction !== side) received[side].push(e);
-  const taken: Record<Side, number> = { client: 0, server: 0 };
-  const pairs: LadderPair[] = [];
+  const next: Record<Side, number> = { client: 0, server: 0 };
+  const taken = new Set<Message>();
+  const rows: ({ pair: LadderPair } | { read: Message })[] = [];
   for (const a of order) {
     const e = traces[a.side][a.index];
-    if (!e || !isMessage(e) || e.direction !== a.side) continue;
+    if (!e || !isMessage(e)) continue;
+    if (e.direction !== a.side) {
+      rows.push({ read: e }); // a reader's event: a row of its own only if no writer claims it
+      continue;
+    }
     const readerSide = other(a.side);
     // The reader's next message from this writer of the same kind (an alert may end the reading early).
     const queue = received[readerSide];
     let reader: Message | null = null;
-    for (let i = taken[readerSide]; i < queue.length; i++) {
-      if (queue[i].kind === e.kind && nameOf(queue[i]) === nameOf(e)) {
+    for (let i = next[readerSide]; i < queue.length; i++) {
+      if (queue[i].kind === e.kind && nameOf(queue[i]) === nameOf(e) && !taken.has(queue[i])) {
         reader = queue[i];
-        taken[readerSide] = i + 1;
+        taken.add(reader);
+        if (i === next[readerSide]) next[readerSide] = i + 1;
         break;
       }
     }
-    const same = reader === null ? null : e.kind === 'handshake' ? (reader as HandshakeMessageEvent).bytes === e.bytes : nameOf(reader) === nameOf(e);
-    pairs.push({ from: a.side, name: nameOf(e), kind: e.kind, writer: e, reader, same });
+    const same = reader === null ? null : e.kind === 'alert' ? nameOf(reader) === nameOf(e) : (reader as { bytes: string }).bytes === e.bytes;
+    rows.push({ pair: { from: a.side, name: nameOf(e), kind: e.kind, writer: e, reader, same } });
   }
-  return pairs;
+  return rows.flatMap((r) => ('pair' in r ? [r.pair] : taken.has(r.read) ? [] : [{ from: r.read.direction, name: nameOf(r.read), kind: r.read.kind, writer: null, reader: r.read, same: false }]));
 }
 
 export interface SecretPair {
