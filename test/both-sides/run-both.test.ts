@@ -7,6 +7,7 @@ import type { BothSidesRequest, Side, SideOutcome } from '../../src/worker/both-
 import { runBothSides, type BothSidesReport } from '../../src/ui/both-sides/run-both.ts';
 import { mergeByStamp, pairMessages, pairSecrets } from '../../src/ui/both-sides/model.ts';
 import { serverApiCalls } from '../../src/ui/both-sides/server-api.ts';
+import { INJECTED_REPLY } from '../../src/ui/both-sides/attacks.ts';
 
 const BASE: BothSidesRequest = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: [], helloRetry: false, certificate: 'good', clientAuth: 'none', clientHasCertificate: true, refuseClientCertificate: false, tickets: 2, renegotiate: false, keyUpdate: false };
 
@@ -105,5 +106,58 @@ describe('both sides joined by a MessageChannel', () => {
     expect(api.openssl.find((c) => c.call === 'SSL_accept(ssl)')?.result).toMatch(/^-1, SSL_get_error = SSL_ERROR_SSL/);
     expect(api.openssl.some((c) => c.call.startsWith('SSL_shutdown'))).toBe(false);
     expect(api.secureTransport.map((c) => c.call)).toContain('SSLSetClientSideAuthenticate(ctx, kAlwaysAuthenticate)');
+  });
+
+  it('staged attack, a tampered Finished: the record authenticates, the Finished check fails, decrypt_error on both sides', async () => {
+    const r = await run({ attack: 'tampered-finished' });
+    expect(r.events.server.some((e) => e.kind === 'note' && e.text.startsWith('staged attack'))).toBe(true);
+    expect(r.outcome.client).toMatchObject({ ok: false, code: 'BAD_FINISHED' });
+    expect(alerts(r.events.client)).toContain('client:decrypt_error');
+    expect(alerts(r.events.server)).toContain('client:decrypt_error');
+    // No record failed its AEAD check: the wire sealed the changed Finished again.
+    expect(alerts(r.events.client)).not.toContain('client:bad_record_mac');
+    const finished = r.ladder.find((p) => p.from === 'server' && p.name === 'Finished');
+    expect(finished).toMatchObject({ same: false });
+    expect(r.ladder.find((p) => p.name === 'CertificateVerify')?.same).toBe(true);
+    expect(r.ladder.find((p) => p.name === 'Alert fatal decrypt_error')).toMatchObject({ from: 'client', same: true });
+  });
+
+  it('staged attack, an HRR loop: the client refuses a second HelloRetryRequest with unexpected_message (RFC 8446 §4.1.4)', async () => {
+    const r = await run({ attack: 'hrr-loop' });
+    expect(r.outcome.client).toMatchObject({ ok: false, code: 'UNEXPECTED_MESSAGE' });
+    expect(alerts(r.events.client)).toContain('client:unexpected_message');
+    // The server wrote one HelloRetryRequest; the client read two: the ladder shows the second as made by the wire.
+    const retries = r.ladder.filter((p) => p.name === 'HelloRetryRequest');
+    expect(retries.map((p) => [p.writer !== null, p.reader !== null])).toEqual([
+      [true, true],
+      [false, true],
+    ]);
+    expect(r.ladder.find((p) => p.name === 'ServerHello')?.reader).toBeNull();
+    // The server, which sent a ServerHello and reads with handshake keys, fails on the client's unprotected alert.
+    expect(r.outcome.server).toMatchObject({ ok: false, code: 'UNEXPECTED_MESSAGE' });
+    expect((r.outcome.server as { message: string }).message).toContain('unexpected_message');
+  });
+
+  it('staged attack, STARTTLS injection: the SMTP preamble on both sides, the injected reply refused by the client', async () => {
+    const r = await run({ attack: 'starttls-injection' });
+    expect(r.outcome.client).toMatchObject({ ok: false, code: 'STARTTLS_INJECTION' });
+    const preamble = r.ladder.filter((p) => p.kind === 'preamble');
+    expect(preamble.map((p) => `${p.from}:${p.name.split(' ')[0]}`)).toEqual(['server:220', 'client:EHLO', 'server:250-both-sides.tls-lens.test', 'server:250', 'client:STARTTLS', 'server:220', 'server:250']);
+    // Every line both wrote and read the same, but the last: only the client read it (the wire added it).
+    expect(preamble.slice(0, -1).every((p) => p.writer && p.reader && p.same)).toBe(true);
+    expect(preamble.at(-1)).toMatchObject({ writer: null, same: false, name: INJECTED_REPLY.trimEnd() });
+    const injected = r.events.client.find((e) => e.kind === 'preamble' && e.note?.startsWith('INJECTED'));
+    expect(injected).toBeDefined();
+    // No TLS byte was ever written by either side.
+    expect(r.ladder.some((p) => p.kind === 'handshake')).toBe(false);
+    expect(r.outcome.server).toMatchObject({ ok: false, code: 'CLOSED' });
+  });
+
+  it('staged attack, a wrong certificate: HOSTNAME_MISMATCH, bad_certificate sent by the client and read by the server', async () => {
+    const r = await run({ attack: 'wrong-certificate' });
+    expect(r.outcome.client).toMatchObject({ ok: false, code: 'HOSTNAME_MISMATCH' });
+    expect(alerts(r.events.client)).toContain('client:bad_certificate');
+    expect(alerts(r.events.server)).toContain('client:bad_certificate');
+    expect(r.outcome.server).toMatchObject({ ok: false, code: 'BAD_CERTIFICATE' });
   });
 });
