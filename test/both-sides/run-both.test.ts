@@ -160,4 +160,17 @@ describe('both sides joined by a MessageChannel', () => {
     expect(alerts(r.events.server)).toContain('client:bad_certificate');
     expect(r.outcome.server).toMatchObject({ ok: false, code: 'BAD_CERTIFICATE' });
   });
+
+  it('X25519MLKEM768: the server takes the hybrid share the client sent, both sides derive the same secrets', async () => {
+    const r = await run({ groups: ['X25519MLKEM768', 'x25519'], versions: ['TLS1.3'] });
+    expect(r.outcome.client).toMatchObject({ ok: true, group: 'X25519MLKEM768' });
+    expect(r.outcome.server).toMatchObject({ ok: true, group: 'X25519MLKEM768' });
+    expect(r.ladder.filter((p) => p.name === 'ClientHello')).toHaveLength(1);
+    expect(r.secrets.find((s) => s.name === 'handshake_secret')?.verdict).toBe('equal');
+    expect(r.secrets.filter((s) => s.verdict !== 'equal')).toEqual([]);
+    // A server that does not take the hybrid picks x25519 from the same ClientHello, no HelloRetryRequest.
+    const classic = await run({ groups: ['x25519', 'secp256r1'] });
+    expect(classic.outcome.server).toMatchObject({ ok: true, group: 'x25519' });
+    expect(classic.ladder.filter((p) => p.name === 'ClientHello')).toHaveLength(1);
+  });
 });

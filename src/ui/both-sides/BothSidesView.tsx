@@ -12,7 +12,8 @@ import './both-sides.css';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'];
-const GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
+/** The server's choices; our client offers all of them, with key shares for the first two (as Chromium does). */
+const GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
 const CERTIFICATES: { id: ServerCertificateChoice; label: string }[] = [
   { id: 'good', label: 'Good (issued by the page’s throwaway root, for the right name)' },
   { id: 'expired', label: 'Expired' },
@@ -63,7 +64,7 @@ function ServerOptionsForm() {
         <legend>Groups, in the server’s order</legend>
         {GROUPS.map((g) => (
           <label key={g}>
-            <input type="checkbox" checked={groups.includes(g)} disabled={helloRetry} onChange={(e) => setGroups(toggle(groups, g, e.target.checked))} /> {g}
+            <input type="checkbox" checked={groups.includes(g)} disabled={helloRetry} onChange={(e) => setGroups(toggle(groups, g, e.target.checked))} data-testid={`both-group-${g}`} /> {g}
           </label>
         ))}
         <label>

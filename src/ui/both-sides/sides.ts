@@ -23,8 +23,8 @@ const PAUSABLE_TIMEOUT_MS = 30 * 60_000;
 /** The group the server insists on when a HelloRetryRequest is asked for: one our client sends no share for. */
 const HRR_GROUP = 'secp384r1';
 /** What our client offers: every group, a key share for the first two (as Chromium does). */
-export const CLIENT_GROUPS: GroupName[] = ['x25519', 'secp256r1', 'secp384r1'];
-export const CLIENT_KEY_SHARES: GroupName[] = ['x25519'];
+export const CLIENT_GROUPS: GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
+export const CLIENT_KEY_SHARES: GroupName[] = ['X25519MLKEM768', 'x25519'];
 
 /** What the server tells the client before the handshake: whom to trust and which name to ask for, or that it
  * could not start. */

@@ -26,7 +26,7 @@ export async function readUploadedCertificate(chainPem: string, keyPem: string):
   try {
     certs = readCertificateInput(chainPem, 'the certificate file').certificates;
   } catch (e) {
-    if (e instanceof ChainInputError) throw new UploadError(`Your certificate cannot be used: ${e.message}.`);
+    if (e instanceof ChainInputError) throw new UploadError(`Your certificate cannot be used: ${sentence(e.message)}`);
     throw e;
   }
   const leafAt = pickLeaf(certs.map((c) => c.cert));
@@ -37,7 +37,7 @@ export async function readUploadedCertificate(chainPem: string, keyPem: string):
     key = readPrivateKeyPem(keyPem.trim() ? keyPem : chainPem);
     await checkKeyMatchesCertificate(key, leaf.der);
   } catch (e) {
-    if (e instanceof PrivateKeyError) throw new UploadError(`Your private key cannot be used: ${e.message}.`);
+    if (e instanceof PrivateKeyError) throw new UploadError(`Your private key cannot be used: ${sentence(e.message)}`);
     throw e;
   }
   const dns = leaf.cert.subjectAltNames?.find((n) => n.type === 'dns');
@@ -49,4 +49,9 @@ export async function readUploadedCertificate(chainPem: string, keyPem: string):
     ...(dns && dns.type === 'dns' ? { serverName: dns.value.replace(/^\*\./, 'www.') } : {}),
     anchor: (rest.at(-1) ?? leaf).der,
   };
+}
+
+/** A reason as the end of a sentence: one full stop. */
+function sentence(reason: string): string {
+  return reason.endsWith('.') ? reason : `${reason}.`;
 }
