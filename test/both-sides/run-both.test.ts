@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
-import type { BothSidesRequest, Side, SideOutcome } from '../../src/worker/both-sides-messages.ts';
+import type { BothSidesBreakpoints, BothSidesRequest, Side, SideOutcome } from '../../src/worker/both-sides-messages.ts';
 import { runBothSides, type BothSidesReport } from '../../src/ui/both-sides/run-both.ts';
 import { mergeByStamp, pairMessages, pairSecrets } from '../../src/ui/both-sides/model.ts';
 import { serverApiCalls } from '../../src/ui/both-sides/server-api.ts';
@@ -172,5 +172,71 @@ describe('both sides joined by a MessageChannel', () => {
     const classic = await run({ groups: ['x25519', 'secp256r1'] });
     expect(classic.outcome.server).toMatchObject({ ok: true, group: 'x25519' });
     expect(classic.ladder.filter((p) => p.name === 'ClientHello')).toHaveLength(1);
+  });
+});
+
+const NO_BREAKS: BothSidesBreakpoints = { client: { afterEachMessage: false, serverAuth: false, clientCertRequest: false }, server: { clientHello: false, clientCertificate: false, afterEachMessage: false } };
+const breaks = (client: Partial<BothSidesBreakpoints['client']>, server: Partial<BothSidesBreakpoints['server']>): BothSidesBreakpoints => ({ client: { ...NO_BREAKS.client, ...client }, server: { ...NO_BREAKS.server, ...server } });
+
+describe('breakpoints on either side', () => {
+  it('the server stops at the client\'s certificate and the person refuses it: the server sends the alert, the client reads it', async () => {
+    const asked: string[] = [];
+    const r = await run({ clientAuth: 'require', versions: ['TLS1.3'], breakpoints: breaks({}, { clientCertificate: true }) }, async (side, breakpoint) => {
+      asked.push(`${side}:${breakpoint}`);
+      return 'abort';
+    });
+    expect(asked).toEqual(['server:clientCertificate']);
+    expect(r.events.server.filter((e) => e.kind === 'pause').map((e) => (e as { phase?: string }).phase)).toEqual(['paused', 'resumed']);
+    expect(r.outcome.server).toMatchObject({ ok: false, code: 'CLIENT_CERTIFICATE_REFUSED' });
+    const sent = alerts(r.events.server).filter((a) => a.startsWith('server:'));
+    expect(sent).toHaveLength(1);
+    expect(alerts(r.events.client)).toContain(sent[0]);
+  });
+
+  it('the server stops after the ClientHello and goes on: the handshake completes', async () => {
+    const asked: string[] = [];
+    const r = await run({ breakpoints: breaks({}, { clientHello: true }) }, async (side, breakpoint, detail) => {
+      asked.push(`${side}:${breakpoint}:${detail}`);
+      return 'continue';
+    });
+    expect(asked).toEqual([expect.stringMatching(/^server:clientHello:ClientHello read.*both-sides\.tls-lens\.test/)]);
+    expect(r.outcome.client).toMatchObject({ ok: true });
+  });
+
+  it('the client stops once the server is authenticated and refuses: it ends the handshake, the server reads why', async () => {
+    const r = await run({ breakpoints: breaks({ serverAuth: true }, {}) }, async (side, breakpoint) => (side === 'client' && breakpoint === 'serverAuth' ? 'abort' : 'continue'));
+    expect(r.outcome.client).toMatchObject({ ok: false, code: 'USER_CANCELED' });
+    expect(r.outcome.server).toMatchObject({ ok: false });
+    const sent = alerts(r.events.client).filter((a) => a.startsWith('client:'));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(alerts(r.events.server)).toContain(sent[0]);
+  });
+
+  it('the client is asked for a certificate it was not given and the person sends one: the server accepts it', async () => {
+    const asked: string[] = [];
+    const r = await run({ clientAuth: 'require', clientHasCertificate: false, breakpoints: breaks({ clientCertRequest: true }, {}) }, async (side, breakpoint) => {
+      asked.push(`${side}:${breakpoint}`);
+      return 'send-certificate';
+    });
+    expect(asked).toEqual(['client:clientCertRequest']);
+    expect(r.outcome.server).toMatchObject({ ok: true });
+    expect(r.detail).toMatch(/^closed by the server; client: read \d+ bytes/);
+    expect(r.ladder.find((p) => p.from === 'client' && p.name === 'Certificate')).toMatchObject({ same: true });
+  });
+
+  it('both sides step message by message; "run to the end" on one side stops its pauses, not the other\'s', async () => {
+    const asked: Record<Side, number> = { client: 0, server: 0 };
+    const r = await run({ versions: ['TLS1.3'], breakpoints: breaks({ afterEachMessage: true }, { afterEachMessage: true }) }, async (side) => {
+      asked[side]++;
+      return side === 'client' && asked.client === 2 ? 'run-to-end' : 'continue';
+    });
+    expect(r.outcome.client).toMatchObject({ ok: true });
+    expect(r.outcome.server).toMatchObject({ ok: true });
+    expect(asked.client).toBe(2);
+    // The server stops after each of the handshake's 7 messages (its own and the client's), at least.
+    expect(asked.server).toBeGreaterThanOrEqual(7);
+    const pauses = (side: Side) => r.events[side].filter((e) => e.kind === 'pause' && (e as { phase?: string }).phase === 'paused').length;
+    expect(pauses('server')).toBe(asked.server);
+    expect(pauses('client')).toBeGreaterThan(asked.client);
   });
 });
