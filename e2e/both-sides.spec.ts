@@ -3,6 +3,9 @@
 import { expect, test, type Page } from '@playwright/test';
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { KeyScheduleEvent, TraceEvent } from '../src/trace/types.ts';
@@ -203,4 +206,110 @@ test('a HelloRetryRequest on purpose: two ClientHellos, the server\'s group, sec
   await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"][data-from="client"]')).toHaveCount(2);
   await expect(page.locator('[data-testid="both-key"][data-verdict="different"]')).toHaveCount(0);
   await expect(page.locator('[data-testid="both-key"][data-name="server_application_traffic_secret_0"]')).toHaveAttribute('data-verdict', 'equal');
+});
+
+test('the other staged attacks, each ending as the RFC says, the alert shown as sent by one side and read by the other', async ({ page }) => {
+  await openBothSides(page);
+  const row = (from: string, name: string) => page.locator(`[data-testid="both-row"][data-from="${from}"][data-name="${name}"]`);
+
+  // A tampered Finished: the record authenticates (no bad_record_mac), the Finished check fails.
+  await page.getByTestId('both-attack-tampered-finished').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('BAD_FINISHED');
+  await expect(row('client', 'Alert fatal decrypt_error')).toHaveAttribute('data-read', 'yes');
+  await expect(row('server', 'Finished').locator('td').last()).toHaveText('no');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('decrypt_error');
+  await expectAccessible(page, 'a tampered Finished');
+
+  // An HRR loop: the second HelloRetryRequest was never written by the server; the client refuses it.
+  await page.getByTestId('both-attack-hrr-loop').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('second HelloRetryRequest');
+  await expect(row('server', 'HelloRetryRequest')).toHaveCount(2);
+  await expect(row('server', 'HelloRetryRequest').last()).toHaveAttribute('data-written', 'no');
+  await expect(row('client', 'Alert fatal unexpected_message')).toHaveCount(1);
+  await expect(page.getByTestId('both-outcome-server')).toContainText('unexpected_message');
+
+  // STARTTLS injection: the SMTP lines on both sides, the injected reply read by the client only, refused.
+  await page.getByTestId('both-attack-starttls-injection').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('STARTTLS_INJECTION');
+  await expect(row('client', 'STARTTLS')).toHaveAttribute('data-read', 'yes');
+  await expect(page.locator('[data-testid="both-row"][data-written="no"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="both-row"][data-written="no"]')).toHaveAttribute('data-name', /^250 2\.0\.0 injected by the wire/);
+  await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"]')).toHaveCount(0);
+  await expectAccessible(page, 'a STARTTLS injection');
+
+  // A wrong certificate: the client's name check fails, bad_certificate reaches the server.
+  await page.getByTestId('both-attack-wrong-certificate').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('HOSTNAME_MISMATCH');
+  await expect(row('client', 'Alert fatal bad_certificate')).toHaveAttribute('data-read', 'yes');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('bad_certificate');
+});
+
+test('breakpoints on both sides: the client pauses after the server is authenticated, the server on the client\'s certificate and refuses it', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-client-auth').selectOption('require');
+  await page.getByTestId('both-version-TLS1.2').uncheck();
+  await page.getByTestId('both-break-client-serverAuth').check();
+  await page.getByTestId('both-break-server-clientCertificate').check();
+  await page.getByTestId('both-run').click();
+  const clientPause = page.getByTestId('both-pause-client');
+  await expect(clientPause).toHaveAttribute('data-breakpoint', 'serverAuth', { timeout: 30_000 });
+  // While the client waits, the ladder already shows the server's flight as read by the client.
+  await expect(page.locator('[data-testid="both-row"][data-name="CertificateVerify"][data-read="yes"]')).toHaveCount(1);
+  await expect(page.getByTestId('both-status')).toHaveAttribute('data-status', 'running');
+  await expectAccessible(page, 'a paused client');
+  await page.getByTestId('both-continue-client').click();
+  const serverPause = page.getByTestId('both-pause-server');
+  await expect(serverPause).toHaveAttribute('data-breakpoint', 'clientCertificate', { timeout: 30_000 });
+  await expect(serverPause).toContainText('client certificate verified');
+  await page.getByTestId('both-refuse-server').click();
+  await expect(page.getByTestId('both-status')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await expect(page.getByTestId('both-outcome-server')).toContainText('CLIENT_CERTIFICATE_REFUSED');
+  await expect(page.getByTestId('both-outcome-client')).toContainText('X25519MLKEM768');
+  const file = await saveBoth(page);
+  const pauses = (events: TraceEvent[]) => events.filter((e) => e.kind === 'pause').map((e) => `${(e as { breakpoint: string }).breakpoint}:${(e as { decision?: string }).decision ?? 'paused'}`);
+  expect(pauses(file.events)).toEqual(['serverAuth:paused', 'serverAuth:continue']);
+  expect(pauses(file.server.events)).toEqual(['clientCertificate:paused', 'clientCertificate:abort']);
+  const refusal = names(file.server.events, 'alert').filter((a) => a.startsWith('server:'));
+  expect(refusal).toHaveLength(1);
+  expect(names(file.events, 'alert')).toContain(refusal[0]);
+});
+
+test('a certificate the person uploads: the server presents it; a key that is not its key is refused in plain words', async ({ page }) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'both-upload-'));
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  try {
+    openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'root.key', '-subj', '/CN=Upload e2e root', '-days', '3', '-out', 'root.pem', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+    openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'leaf.key', '-subj', '/CN=teacher.example', '-out', 'leaf.csr');
+    writeFileSync(path.join(dir, 'leaf.ext'), 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:teacher.example\n');
+    openssl('x509', '-req', '-in', 'leaf.csr', '-CA', 'root.pem', '-CAkey', 'root.key', '-CAcreateserial', '-days', '2', '-extfile', 'leaf.ext', '-out', 'leaf.pem');
+    const file = (name: string) => ({ name, mimeType: 'text/plain', buffer: readFileSync(path.join(dir, name)) });
+    const chain = { name: 'chain.pem', mimeType: 'text/plain', buffer: Buffer.concat([readFileSync(path.join(dir, 'leaf.pem')), readFileSync(path.join(dir, 'root.pem'))]) };
+
+    await openBothSides(page);
+    await page.getByTestId('both-cert-uploaded').check();
+    await expect(page.getByTestId('both-run')).toBeDisabled();
+    await page.getByTestId('both-upload-chain').setInputFiles(chain);
+    await page.getByTestId('both-upload-key').setInputFiles(file('leaf.key'));
+    await expect(page.getByTestId('both-run')).toBeEnabled();
+    await expectAccessible(page, 'the upload form');
+    await runAndWait(page);
+    await expect(page.getByTestId('both-outcome-client')).toContainText('handshake complete');
+    const saved = await saveBoth(page);
+    const hello = saved.server.events.find((e) => e.kind === 'handshake' && e.name === 'ClientHello');
+    expect(JSON.stringify(hello)).toContain('teacher.example');
+
+    // The root's key with the leaf: refused before a byte is written, in words a person can act on.
+    await page.getByTestId('both-upload-key').setInputFiles(file('root.key'));
+    await runAndWait(page);
+    await expect(page.getByTestId('both-outcome-server')).toContainText('Your private key cannot be used');
+    await expect(page.getByTestId('both-outcome-server')).toContainText('not the key of this certificate');
+    await expect(page.getByTestId('both-outcome-client')).toContainText('the server did not start');
+    await expect(page.getByTestId('both-row')).toHaveCount(0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,9 @@
 // server set up as a teacher would, then one ladder with each message's writer and reader, and the two key
 // schedules side by side with each pair of secrets compared.
 import { useMemo, useState, type FormEvent } from 'react';
-import type { BothSidesRequest, ServerCertificateChoice, SideOutcome } from '../../worker/both-sides-messages.ts';
+import type { BothSidesAttack, BothSidesBreakpoints, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
+import { breakpointTitle } from '../rows.ts';
+import type { BreakpointName } from '../../trace/types.ts';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
 import { bothSidesFile, mergeByStamp, pairMessages, pairSecrets } from './model.ts';
@@ -18,7 +20,41 @@ const CERTIFICATES: { id: ServerCertificateChoice; label: string }[] = [
   { id: 'good', label: 'Good (issued by the page’s throwaway root, for the right name)' },
   { id: 'expired', label: 'Expired' },
   { id: 'wrong-host', label: 'For another host name' },
+  { id: 'uploaded', label: 'Your own: a PEM chain and its key (never leaves this page)' },
 ];
+const ATTACKS: { id: BothSidesAttack; label: string }[] = [
+  { id: 'none', label: 'None' },
+  { id: 'tampered-record', label: 'Tampered record: one byte of the server’s first encrypted record flipped (expect bad_record_mac)' },
+  { id: 'downgrade', label: 'Downgrade: the wire hides the client’s supported_versions, the server answers TLS 1.2 with the downgrade sentinel (expect illegal_parameter)' },
+  { id: 'tampered-finished', label: 'Tampered Finished: the server’s Finished changed and its record sealed again, so only the Finished check fails (expect decrypt_error)' },
+  { id: 'hrr-loop', label: 'HelloRetryRequest loop: the server’s ServerHello replaced by its HelloRetryRequest again (expect unexpected_message)' },
+  { id: 'starttls-injection', label: 'STARTTLS injection: an SMTP preamble, and a reply injected after the server’s go-ahead (expect the client to refuse it)' },
+  { id: 'wrong-certificate', label: 'Wrong certificate: the server presents one for another host (expect HOSTNAME_MISMATCH, bad_certificate)' },
+];
+const CLIENT_BREAKS: { id: keyof BothSidesBreakpoints['client']; label: string }[] = [
+  { id: 'afterEachMessage', label: 'after each message' },
+  { id: 'serverAuth', label: 'once the server is authenticated' },
+  { id: 'clientCertRequest', label: 'when asked for a certificate' },
+];
+const SERVER_BREAKS: { id: keyof BothSidesBreakpoints['server']; label: string }[] = [
+  { id: 'clientHello', label: 'after the ClientHello' },
+  { id: 'clientCertificate', label: 'on the client’s certificate' },
+  { id: 'afterEachMessage', label: 'after each message' },
+];
+const NO_BREAKPOINTS: BothSidesBreakpoints = { client: { afterEachMessage: false, serverAuth: false, clientCertRequest: false }, server: { clientHello: false, clientCertificate: false, afterEachMessage: false } };
+
+/** A file the person picked, as text (PEM). */
+function PemFile({ label, testId, onText }: { label: string; testId: string; onText: (name: string, text: string) => void }) {
+  return (
+    <label>
+      {label}{' '}
+      <input type="file" accept=".pem,.crt,.cer,.key,text/plain" data-testid={testId} onChange={(e) => {
+        const file = e.target.files?.[0];
+        if (file) void file.text().then((text) => onText(file.name, text));
+      }} />
+    </label>
+  );
+}
 
 function ServerOptionsForm() {
   const running = useBothSides((s) => s.status === 'running');
@@ -33,14 +69,20 @@ function ServerOptionsForm() {
   const [tickets, setTickets] = useState(2);
   const [renegotiate, setRenegotiate] = useState(false);
   const [keyUpdate, setKeyUpdate] = useState(false);
-  const [attack, setAttack] = useState<NonNullable<BothSidesRequest['attack']>>('none');
+  const [attack, setAttack] = useState<BothSidesAttack>('none');
+  const [chainFile, setChainFile] = useState<{ name: string; text: string } | null>(null);
+  const [keyFile, setKeyFile] = useState<{ name: string; text: string } | null>(null);
+  const [breakpoints, setBreakpoints] = useState<BothSidesBreakpoints>(NO_BREAKPOINTS);
+  const setBreak = (side: Side, id: string, on: boolean) => setBreakpoints({ ...breakpoints, [side]: { ...breakpoints[side], [id]: on } });
   const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack });
+    const uploaded = certificate === 'uploaded' && chainFile ? { chainPem: chainFile.text, keyPem: keyFile?.text ?? '' } : undefined;
+    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack, breakpoints });
   };
-  const problem = versions.length === 0 ? 'Choose at least one version.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : null;
+  const problem =
+    versions.length === 0 ? 'Choose at least one version.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : certificate === 'uploaded' && !chainFile ? 'Choose your certificate file (PEM), and its key if it is in another file.' : null;
 
   return (
     <form className="both-form" onSubmit={submit} aria-label="Both sides: the server's options">
@@ -78,6 +120,17 @@ function ServerOptionsForm() {
             <input type="radio" name="both-cert" checked={certificate === c.id} onChange={() => setCertificate(c.id)} data-testid={`both-cert-${c.id}`} /> {c.label}
           </label>
         ))}
+        {certificate === 'uploaded' && (
+          <div className="both-upload">
+            <PemFile label="Certificate chain (PEM)" testId="both-upload-chain" onText={(name, text) => setChainFile({ name, text })} />
+            <PemFile label="Private key (PEM; leave out if it is in the chain’s file)" testId="both-upload-key" onText={(name, text) => setKeyFile({ name, text })} />
+            <p className="muted">
+              {chainFile ? `Chain: ${chainFile.name}. ` : ''}
+              {keyFile ? `Key: ${keyFile.name}. ` : ''}
+              Our client trusts the last certificate of the chain for this run and asks for the leaf’s first DNS name.
+            </p>
+          </div>
+        )}
       </fieldset>
       <fieldset>
         <legend>Client certificate</legend>
@@ -110,17 +163,30 @@ function ServerOptionsForm() {
       </fieldset>
       <fieldset>
         <legend>Staged attack on the wire</legend>
-        <label>
-          <input type="radio" name="both-attack" checked={attack === 'none'} onChange={() => setAttack('none')} /> None
-        </label>
-        <label>
-          <input type="radio" name="both-attack" checked={attack === 'tampered-record'} onChange={() => setAttack('tampered-record')} data-testid="both-attack-tampered-record" /> Tampered record: one byte of
-          the server’s first encrypted record flipped (expect bad_record_mac)
-        </label>
-        <label>
-          <input type="radio" name="both-attack" checked={attack === 'downgrade'} onChange={() => setAttack('downgrade')} data-testid="both-attack-downgrade" /> Downgrade: the wire hides
-          the client’s supported_versions, the server answers TLS 1.2 with the downgrade sentinel (expect illegal_parameter)
-        </label>
+        {ATTACKS.map((a) => (
+          <label key={a.id}>
+            <input type="radio" name="both-attack" checked={attack === a.id} onChange={() => setAttack(a.id)} data-testid={`both-attack-${a.id}`} /> {a.label}
+          </label>
+        ))}
+      </fieldset>
+      <fieldset>
+        <legend>Breakpoints: where each side stops and waits for you</legend>
+        <div>
+          Client:{' '}
+          {CLIENT_BREAKS.map((b) => (
+            <label key={b.id}>
+              <input type="checkbox" checked={breakpoints.client[b.id]} onChange={(e) => setBreak('client', b.id, e.target.checked)} data-testid={`both-break-client-${b.id}`} /> {b.label}
+            </label>
+          ))}
+        </div>
+        <div>
+          Server:{' '}
+          {SERVER_BREAKS.map((b) => (
+            <label key={b.id}>
+              <input type="checkbox" checked={breakpoints.server[b.id]} onChange={(e) => setBreak('server', b.id, e.target.checked)} data-testid={`both-break-server-${b.id}`} /> {b.label}
+            </label>
+          ))}
+        </div>
       </fieldset>
       {problem && <p className="error" role="alert">{problem}</p>}
       <button type="submit" className="primary" disabled={running || !!problem} data-testid="both-run">
@@ -152,6 +218,52 @@ function Outcome() {
   );
 }
 
+/** The server's breakpoints in words; the client's as the live views say them. */
+function pauseTitle(name: BreakpointName): string {
+  if (name === 'clientHello') return 'ClientHello read (the server may pick its certificate)';
+  if (name === 'clientCertificate') return 'the client’s certificate checked (accept or refuse it)';
+  return breakpointTitle(name);
+}
+
+/** A side stopped at a breakpoint: what it is, and the person's choices (as the live client's breakpoint panel). */
+function Pauses() {
+  const paused = useBothSides((s) => s.paused);
+  const decide = useBothSides((s) => s.decide);
+  const sides = (['client', 'server'] as const).filter((side) => paused[side]);
+  if (sides.length === 0) return null;
+  return (
+    <>
+      {sides.map((side) => {
+        const p = paused[side]!;
+        return (
+          <div key={side} className="breakpoint" role="region" aria-label={`The ${side} is paused`} data-testid={`both-pause-${side}`} data-breakpoint={p.breakpoint}>
+            <strong>
+              The {side} is paused: {pauseTitle(p.breakpoint)}.
+            </strong>{' '}
+            {p.detail}{' '}
+            {p.breakpoint === 'clientCertRequest' ? (
+              <>
+                <button type="button" className="primary" onClick={() => decide(side, 'send-certificate')}>Send the client’s certificate</button>
+                <button type="button" onClick={() => decide(side, 'decline')}>Decline (send none)</button>
+              </>
+            ) : (
+              <>
+                <button type="button" className="primary" onClick={() => decide(side, 'continue')} data-testid={`both-continue-${side}`}>
+                  {p.breakpoint === 'afterEachMessage' ? 'Next message' : 'Continue'}
+                </button>
+                {p.breakpoint === 'afterEachMessage' && <button type="button" onClick={() => decide(side, 'run-to-end')}>Run to the end</button>}
+                <button type="button" className="danger" onClick={() => decide(side, 'abort')} data-testid={`both-refuse-${side}`}>
+                  {p.breakpoint === 'clientCertificate' ? 'Refuse the certificate' : 'Refuse (end the handshake)'}
+                </button>
+              </>
+            )}
+          </div>
+        );
+      })}
+    </>
+  );
+}
+
 function short(hex: string | null): string {
   if (hex === null) return '—';
   return hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-8)}` : hex;
@@ -180,7 +292,7 @@ function Ladder() {
             const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
             const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
             return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
                 <td>{p.from === 'client' ? writer : reader}</td>
                 <td className="both-msg">
                   {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
@@ -310,6 +422,7 @@ export function BothSidesView() {
       </p>
       <ServerOptionsForm />
       <Outcome />
+      <Pauses />
       <Actions />
       <Ladder />
       <Secrets />
