@@ -28,6 +28,7 @@ class Run {
   constructor(
     readonly id: number,
     readonly side: Side,
+    private readonly port: MessagePort,
   ) {
     this.recorder.subscribe((event) => this.enqueue(event));
   }
@@ -65,10 +66,11 @@ class Run {
     });
   };
 
-  /** A newer run replaces this one: stop talking to the page, refuse a pending pause. */
+  /** A newer run replaces this one: refuse a pending pause, stop talking to the page, let go of the channel. */
   retire() {
     this.decide?.('abort');
     this.retired = true;
+    this.port.close();
   }
 }
 
@@ -81,7 +83,7 @@ scope.onmessage = (ev) => {
     return;
   }
   current?.retire();
-  const r = (current = new Run(msg.id, msg.side));
+  const r = (current = new Run(msg.id, msg.side, msg.port));
   const run: SideRun = {
     port: msg.port as unknown as PortLike,
     clock: r.clock,

@@ -21,7 +21,10 @@ export async function runBothSides(traces: Record<Side, TraceRecorder>, req: Bot
   const details: Partial<Record<Side, string>> = {};
   const side = (s: Side) => {
     const clock = new LamportClock();
-    traces[s].subscribe(() => stamps?.[s].push(clock.tick()) ?? clock.tick());
+    traces[s].subscribe(() => {
+      const stamp = clock.tick();
+      stamps?.[s].push(stamp);
+    });
     return {
       port: (s === 'client' ? port1 : port2) as unknown as PortLike,
       clock,
