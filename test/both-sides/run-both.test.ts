@@ -186,6 +186,8 @@ describe('breakpoints on either side', () => {
       return 'abort';
     });
     expect(asked).toEqual(['server:clientCertificate']);
+    const api = serverApiCalls({ ...BASE, clientAuth: 'require', breakpoints: breaks({}, { clientCertificate: true }) }, r.events.server);
+    expect(api.openssl.map((c) => c.call)).toContain('SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback)');
     expect(r.events.server.filter((e) => e.kind === 'pause').map((e) => (e as { phase?: string }).phase)).toEqual(['paused', 'resumed']);
     expect(r.outcome.server).toMatchObject({ ok: false, code: 'CLIENT_CERTIFICATE_REFUSED' });
     const sent = alerts(r.events.server).filter((a) => a.startsWith('server:'));
@@ -201,6 +203,8 @@ describe('breakpoints on either side', () => {
     });
     expect(asked).toEqual([expect.stringMatching(/^server:clientHello:ClientHello read.*both-sides\.tls-lens\.test/)]);
     expect(r.outcome.client).toMatchObject({ ok: true });
+    const api = serverApiCalls({ ...BASE, breakpoints: breaks({}, { clientHello: true }) }, r.events.server);
+    expect(api.openssl.map((c) => c.call)).toContain('SSL_CTX_set_client_hello_cb(ctx, on_client_hello, arg)');
   });
 
   it('the client stops once the server is authenticated and refuses: it ends the handshake, the server reads why', async () => {

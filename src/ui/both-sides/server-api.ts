@@ -24,13 +24,23 @@ export function serverApiCalls(req: BothSidesRequest, events: TraceEvent[]): { o
   const openssl: ServerCall[] = [
     { call: 'SSL_CTX_new(TLS_server_method())', note: 'a server context; the versions are limited next' },
     { call: `SSL_CTX_set_min_proto_version(ctx, ${req.versions.includes('TLS1.2') ? 'TLS1_2_VERSION' : 'TLS1_3_VERSION'})`, note: 'the oldest version accepted' },
-    { call: 'SSL_CTX_use_certificate_file(ctx, "server.pem", SSL_FILETYPE_PEM)', note: 'the leaf (and with _chain_file, its chain) the server presents' },
+    req.certificate === 'uploaded'
+      ? { call: 'SSL_CTX_use_certificate_chain_file(ctx, "yours.pem")', note: 'your leaf and the certificates after it in the file, presented in that order' }
+      : { call: 'SSL_CTX_use_certificate_file(ctx, "server.pem", SSL_FILETYPE_PEM)', note: 'the leaf (and with _chain_file, its chain) the server presents' },
     { call: 'SSL_CTX_use_PrivateKey_file(ctx, "server.key", SSL_FILETYPE_PEM)', note: 'the key that signs CertificateVerify (TLS 1.3) or ServerKeyExchange (TLS 1.2)' },
     { call: 'SSL_CTX_check_private_key(ctx)', result: '1', note: 'the key matches the certificate' },
   ];
+  if (req.breakpoints?.server.clientHello) {
+    openssl.push({ call: 'SSL_CTX_set_client_hello_cb(ctx, on_client_hello, arg)', note: 'the server’s stop after the ClientHello: the callback returns SSL_CLIENT_HELLO_RETRY, SSL_accept returns -1 with SSL_ERROR_WANT_CLIENT_HELLO_CB, and the program calls SSL_accept again once decided' });
+  }
   if (req.clientAuth !== 'none') {
+    // A callback when the person or the server's own rule decides on the client's certificate.
+    const callback = req.breakpoints?.server.clientCertificate || req.refuseClientCertificate ? 'verify_callback' : 'NULL';
     openssl.push({ call: 'SSL_CTX_load_verify_locations(ctx, "client-ca.pem", NULL)', note: 'the anchors client certificates must chain to' });
-    openssl.push({ call: `SSL_CTX_set_verify(ctx, ${verify}, NULL)`, note: req.clientAuth === 'require' ? 'ask for a certificate and fail the handshake without one' : 'ask for a certificate; the client may send none' });
+    openssl.push({
+      call: `SSL_CTX_set_verify(ctx, ${verify}, ${callback})`,
+      note: `${req.clientAuth === 'require' ? 'ask for a certificate and fail the handshake without one' : 'ask for a certificate; the client may send none'}${callback === 'NULL' ? '' : '; verify_callback accepts or refuses the chain (returning 0 refuses it)'}`,
+    });
   }
   if (req.versions.includes('TLS1.3')) openssl.push({ call: `SSL_CTX_set_num_tickets(ctx, ${req.tickets})`, note: 'TLS 1.3 session tickets sent after the handshake' });
   openssl.push({
