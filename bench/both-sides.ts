@@ -4,13 +4,14 @@
 // browser context each round (the workers and the engines load); warm: further runs in the same page. Reference in
 // the same run: the same both-sides run in Node (runBothSides: the side runners the workers run, in one thread over a
 // MessageChannel, traces recorded), so the figures are printed as ratios to it. Medians.
-// Run: npm run bench:both-sides (builds first). TLS_LENS_BENCH_ROUNDS (default 10).
+// Run: npm run bench:both-sides (builds first). TLS_LENS_BENCH_ROUNDS (default 10). TLS_LENS_BENCH_BASE_DIST=<another
+// build's dist>: that build timed in the same rounds, alternating with this one, and the ratio this / base printed.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { runBothSides } from '../src/ui/both-sides/run-both.ts';
 import type { BothSidesRequest } from '../src/worker/both-sides-messages.ts';
@@ -56,46 +57,68 @@ async function nodeRun(): Promise<number> {
   return ms;
 }
 
-async function main() {
+/** A static server for one build's files. */
+async function serveStatic(dist: string): Promise<{ url: string; close(): void }> {
   const server = createServer(async (req, res) => {
     const p = new URL(req.url ?? '/', 'http://x').pathname;
-    const file = path.join(DIST, p === '/' ? 'index.html' : path.normalize(p));
+    const file = path.join(dist, p === '/' ? 'index.html' : path.normalize(p));
     const body = await readFile(file).catch(() => null);
     if (body) res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(body);
     else res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
+}
+
+/** One round in a fresh context: a cold run, then three warm ones, each followed by a Node run. */
+async function round(browser: Browser, url: string, into: { cold: number[]; warm: number[] }, node: number[]) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.click('[data-testid="toggle-both-sides"]');
+  await page.waitForSelector('[data-testid="both-run"]');
+  into.cold.push(await timedRun(page));
+  node.push(await nodeRun());
+  for (let j = 0; j < 3; j++) {
+    into.warm.push(await timedRun(page));
+    node.push(await nodeRun());
+  }
+  await context.close();
+}
+
+async function main() {
+  const ours = await serveStatic(DIST);
+  // Another build's dist (e.g. an older commit's `vite build`), timed in the same rounds, alternating with ours.
+  const baseDist = process.env.TLS_LENS_BENCH_BASE_DIST;
+  const other = baseDist ? await serveStatic(path.resolve(baseDist)) : null;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
   try {
-    const cold: number[] = [];
-    const warm: number[] = [];
+    const page = { cold: [] as number[], warm: [] as number[] };
+    const basePage = { cold: [] as number[], warm: [] as number[] };
     const node: number[] = [];
     await nodeRun(); // Node's own first-run costs (module compile) out of the reference.
     for (let i = 0; i < ROUNDS; i++) {
-      // Alternate page and Node so machine load hits both alike.
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      await page.goto(base);
-      await page.click('[data-testid="toggle-both-sides"]');
-      await page.waitForSelector('[data-testid="both-run"]');
-      cold.push(await timedRun(page));
-      node.push(await nodeRun());
-      for (let j = 0; j < 3; j++) {
-        warm.push(await timedRun(page));
-        node.push(await nodeRun());
-      }
-      await context.close();
+      // Alternate page(s) and Node so machine load hits all alike.
+      await round(browser, ours.url, page, node);
+      if (other) await round(browser, other.url, basePage, node);
     }
     const ref = median(node);
-    const round = (x: number) => Math.round(x * 10) / 10;
+    const r1 = (x: number) => Math.round(x * 10) / 10;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
     console.log(
       JSON.stringify(
         {
           what: 'both-sides TLS 1.3 run: click to both outcomes shown (page) vs runBothSides to handshake done (Node)',
-          rounds: { cold: cold.length, warm: warm.length, node: node.length },
-          medianMs: { pageCold: round(median(cold)), pageWarm: round(median(warm)), node: round(ref) },
-          ratioToNode: { pageCold: round(median(cold) / ref), pageWarm: round(median(warm) / ref) },
+          rounds: { cold: page.cold.length, warm: page.warm.length, node: node.length },
+          medianMs: { pageCold: r1(median(page.cold)), pageWarm: r1(median(page.warm)), node: r1(ref) },
+          ratioToNode: { pageCold: r1(median(page.cold) / ref), pageWarm: r1(median(page.warm) / ref) },
+          ...(other && {
+            base: {
+              dist: baseDist,
+              medianMs: { pageCold: r1(median(basePage.cold)), pageWarm: r1(median(basePage.warm)) },
+              ratioThisToBase: { pageCold: r2(median(page.cold) / median(basePage.cold)), pageWarm: r2(median(page.warm) / median(basePage.warm)) },
+            },
+          }),
         },
         null,
         2,
@@ -103,7 +126,8 @@ async function main() {
     );
   } finally {
     await browser.close();
-    server.close();
+    ours.close();
+    other?.close();
   }
 }
 
