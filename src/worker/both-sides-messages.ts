@@ -59,6 +59,8 @@ export type SideOutcome = { ok: true; version: string; cipherSuite: string | nul
 export type BothSidesDecision = 'continue' | 'abort' | 'run-to-end' | 'send-certificate' | 'decline';
 
 export type ToBothSidesWorker =
+  /** Load this side's engine now (the view opened), so the first run does not wait for it. */
+  | { type: 'prepare'; side: Side }
   /** `port`: this side's end of the channel (transferred). */
   | { type: 'run'; id: number; side: Side; request: BothSidesRequest; port: MessagePort }
   | { type: 'decide'; id: number; decision: BothSidesDecision };

@@ -6,7 +6,7 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { BreakpointName, TraceEvent } from '../trace/types.ts';
 import { LamportClock, type PortLike } from '../ui/both-sides/channel.ts';
-import { runClientSide, runServerSide, type SideRun } from '../ui/both-sides/sides.ts';
+import type { SideRun } from '../ui/both-sides/sides.ts';
 import type { BothSidesDecision, FromBothSidesWorker, Side, SideOutcome, ToBothSidesWorker } from './both-sides-messages.ts';
 
 interface WorkerScope {
@@ -76,8 +76,20 @@ class Run {
 
 let current: Run | null = null;
 
+/** Each worker loads only its own side's engine (the client's has no server, no certificate maker), once. */
+const sides: Record<Side, () => Promise<(run: SideRun) => Promise<void>>> = {
+  client: () => import('../ui/both-sides/client-side.ts').then((m) => m.runClientSide),
+  server: () => import('../ui/both-sides/server-side.ts').then((m) => m.runServerSide),
+};
+const loaded: Partial<Record<Side, Promise<(run: SideRun) => Promise<void>>>> = {};
+const runnerFor = (side: Side) => (loaded[side] ??= sides[side]());
+
 scope.onmessage = (ev) => {
   const msg = ev.data;
+  if (msg.type === 'prepare') {
+    void runnerFor(msg.side);
+    return;
+  }
   if (msg.type === 'decide') {
     if (current?.id === msg.id) current.decide?.(msg.decision);
     return;
@@ -95,5 +107,7 @@ scope.onmessage = (ev) => {
       onBreak: r.onBreak,
     },
   };
-  (msg.side === 'server' ? runServerSide(run) : runClientSide(run)).catch((e) => r.post({ type: 'failed', message: (e as Error).message || String(e) }));
+  runnerFor(msg.side)
+    .then((runSide) => runSide(run))
+    .catch((e: unknown) => r.post({ type: 'failed', message: (e as Error).message || String(e) }));
 };

@@ -1,7 +1,7 @@
 // "Both sides": our client and our server in the page (one worker, joined in memory; no bridge, no network), the
 // server set up as a teacher would, then one ladder with each message's writer and reader, and the two key
 // schedules side by side with each pair of secrets compared.
-import { useMemo, useState, type FormEvent } from 'react';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { BothSidesAttack, BothSidesBreakpoints, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
 import { breakpointTitle } from '../rows.ts';
 import type { BreakpointName } from '../../trace/types.ts';
@@ -414,6 +414,8 @@ function ServerApi() {
 }
 
 export function BothSidesView() {
+  // The person reads the form before running: the two workers load their engines meanwhile.
+  useEffect(() => useBothSides.getState().prepare(), []);
   return (
     <div className="both-sides" data-testid="both-sides">
       <h2>Both sides in this page</h2>

@@ -27,6 +27,8 @@ export interface BothSidesState {
   /** What the running or last run was asked for. */
   request?: BothSidesRequest;
   setOpen(open: boolean): void;
+  /** Start both workers and load their engines ahead of the first run. */
+  prepare(): void;
   run(request: BothSidesRequest): void;
   decide(side: Side, decision: BothSidesDecision): void;
 }
@@ -81,6 +83,7 @@ function ensureWorker(side: Side): Worker {
     delete workers[side];
   };
   workers[side] = worker;
+  worker.postMessage({ type: 'prepare', side });
   return worker;
 }
 
@@ -95,6 +98,10 @@ export const useBothSides = create<BothSidesState>((set, get) => ({
   paused: {},
   setOpen(open) {
     set({ open });
+  },
+  prepare() {
+    ensureWorker('server');
+    ensureWorker('client');
   },
   run(request) {
     runId++;

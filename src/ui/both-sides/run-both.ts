@@ -1,11 +1,12 @@
 // Both sides in one thread, for the tests and the benchmark's reference: the same side runners the two workers run
-// (sides.ts), joined by a real MessageChannel, each recording into its own trace with its causal stamps.
+// (server-side.ts, client-side.ts), joined by a real MessageChannel, each recording into its own trace with its causal stamps.
 import type { TraceRecorder } from '../../trace/recorder.ts';
 import type { BothSidesDecision, BothSidesRequest, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
 import type { BreakpointName } from '../../trace/types.ts';
 import { LamportClock, type PortLike } from './channel.ts';
 import { combinedDetail } from './model.ts';
-import { runClientSide, runServerSide } from './sides.ts';
+import { runClientSide } from './client-side.ts';
+import { runServerSide } from './server-side.ts';
 
 export interface BothSidesReport {
   handshakeDone(client: SideOutcome, server: SideOutcome): void;
