@@ -41,6 +41,8 @@ export function channelEnd<C>(port: PortLike, clock: LamportClock, tap?: WriteTa
   const readers: ((chunk: Uint8Array | null) => void)[] = [];
   const controls: C[] = [];
   const controlWaiters: ((value: C) => void)[] = [];
+  // Writes leave in the order they were made, even when a tap takes its time over one.
+  let writing: Promise<void> = Promise.resolve();
   let ended = false; // the other side closed
   let closed = false; // we closed
   const deliver = (chunk: Uint8Array | null) => {
@@ -66,11 +68,15 @@ export function channelEnd<C>(port: PortLike, clock: LamportClock, tap?: WriteTa
     }
   };
   return {
-    async write(data) {
-      if (closed) throw new Error('transport closed');
-      const bytes = tap ? await tap(data) : data;
-      // Structured clone copies: the writer may reuse its buffer.
-      port.postMessage({ k: 'data', bytes, clock: clock.value } satisfies Wire<C>);
+    write(data) {
+      if (closed) return Promise.reject(new Error('transport closed'));
+      const copy = Uint8Array.from(data); // the writer may reuse its buffer before the tap has run
+      const sent = writing.then(async () => {
+        const bytes = tap ? await tap(copy) : copy;
+        port.postMessage({ k: 'data', bytes, clock: clock.value } satisfies Wire<C>);
+      });
+      writing = sent.catch(() => undefined);
+      return sent;
     },
     read() {
       if (chunks.length > 0) return Promise.resolve(chunks[0] === null ? null : chunks.shift()!);
@@ -80,6 +86,7 @@ export function channelEnd<C>(port: PortLike, clock: LamportClock, tap?: WriteTa
     async close() {
       if (closed) return;
       closed = true;
+      await writing; // what was written before the close goes first
       port.postMessage({ k: 'end', clock: clock.value } satisfies Wire<C>);
       // Releasing the stream also ends our own pending reads.
       for (const reader of readers.splice(0)) reader(null);
