@@ -93,7 +93,8 @@ export class LimboRunner {
       maxDepth: tc.max_chain_depth ?? undefined,
       requiredKeyUsage: (tc.key_usage ?? []) as KeyUsageName[],
       crls: (tc.crls ?? []).flatMap((p) => pemToDer(p, CRL_LABELS)),
-      commonNameInSan: this.profile.commonNameInSan,
+      // Only `true` adds the CN rule: an explicit false would take it from a case run under the strict profile.
+      commonNameInSan: this.profile.commonNameInSan || undefined,
       profile: this.profile.profile ?? profileFor(tc),
     });
   }

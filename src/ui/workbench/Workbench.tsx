@@ -394,7 +394,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                 <button type="button" data-testid="export-pem" disabled={result.path.length === 0} onClick={() => download('chain.pem', pathPem(result), 'application/x-pem-file')}>
                   Export PEM (path order)
                 </button>
-                <button type="button" data-testid="export-json" onClick={() => download('verdict.json', JSON.stringify(verdictJson(result), null, 2) + '\n', 'application/json')}>
+                <button type="button" data-testid="export-json" onClick={() => download('verdict.json', JSON.stringify(verdictJson(result, settings.profile), null, 2) + '\n', 'application/json')}>
                   Export verdict JSON
                 </button>
               </div>
