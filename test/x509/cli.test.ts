@@ -97,6 +97,18 @@ describe('tls-lens verify', () => {
     expect(JSON.parse(deep.stdout).error.code).toBe('CHAIN_TOO_LONG');
   });
 
+  it('matches a wildcard name, which loads the Public Suffix List (the bundled CLI once could not)', async () => {
+    const { root, inter, leaf } = await simpleChain('www.example.com', { san: [{ type: 'dns', value: '*.example.com' }] });
+    writeFileSync(file('wild.pem'), toPem(leaf.der) + toPem(inter.der));
+    writeFileSync(file('wild-root.pem'), toPem(root.der));
+    const ok = await verify(['--leaf', file('wild.pem'), '--roots', file('wild-root.pem'), '--name', 'www.example.com', ...TIME, '--json']);
+    expect(ok.stderr).not.toMatch(/unexpected failure/);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, error: null });
+    expect(ok.code).toBe(0);
+    const deeper = await verify(['--leaf', file('wild.pem'), '--roots', file('wild-root.pem'), '--name', 'a.www.example.com', ...TIME, '--json']);
+    expect(JSON.parse(deeper.stdout).error.code).toBe('HOSTNAME_MISMATCH');
+  });
+
   it('checks revocation against --crls', async () => {
     const r = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--crls', file('revoked.crl'), ...TIME, '--json']);
     expect(r.stderr).toBe('');
