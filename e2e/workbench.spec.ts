@@ -118,6 +118,18 @@ test('drop a chain file, then what-if: time past notAfter, another host name, th
   await page.getByRole('button', { name: 'Remove CN=WB Intermediate' }).click();
   await expect(verdict(page)).toHaveAttribute('data-code', 'UNKNOWN_ISSUER');
   await expect(page.getByTestId('missing-issuers')).toContainText('Missing issuer: nothing in the pool or the trust anchors is named CN=WB Intermediate');
+  // The graph draws the missing issuer as a dashed "not found" node, reached from the leaf by a "not found" link.
+  const graph = page.getByTestId('search-graph');
+  const missing = graph.locator('[data-testid="graph-node"][data-kind="missing"]');
+  await expect(missing).toHaveCount(1);
+  await expect(missing).toContainText('WB Intermediate');
+  await expect(missing).toContainText('issuer not found');
+  const notFound = graph.locator('[data-testid="graph-edge"][data-status="missing"]');
+  await expect(notFound).toHaveCount(1);
+  await notFound.focus();
+  await expect(graph.getByTestId('graph-info')).toHaveText('Issuer CN=WB Intermediate as issuer of CN=www.wb.test: not found — nothing in the pool or the trust anchors is named "CN=WB Intermediate".');
+  await expect(graph.getByTestId('graph-path')).toHaveCount(0);
+  await shot(page, 'workbench-graph-missing-issuer');
   await expectAccessible(page, 'the workbench with a failing chain');
 });
 
@@ -162,6 +174,34 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await expect(paths.nth(0)).toContainText('CN=WB Root');
   await expect(paths.nth(1)).toContainText('CN=WB Other Root');
   await expect(page.getByTestId('search-paths').locator('li[data-accepted="true"]')).toHaveCount(2);
+  // The graph: two paths, each to its own root, both accepted, the verdict's path marked; each can be highlighted.
+  const graph = page.getByTestId('search-graph');
+  const graphPaths = graph.getByTestId('graph-path');
+  await expect(graphPaths).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-path"][data-accepted="true"]')).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-path"][data-chosen="true"]')).toHaveCount(1);
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="anchor"]')).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="anchor"]').nth(0)).toContainText('WB Root');
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="anchor"]').nth(1)).toContainText('WB Other Root');
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="pool"]')).toHaveCount(2);
+  const intoAnchors = graph.locator('[data-testid="graph-edge"][data-to-kind="anchor"][data-status="accepted"]');
+  await expect(intoAnchors).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-edge"][data-status="accepted"][data-chosen="true"]')).toHaveCount(2);
+  await graphPaths.nth(1).click();
+  await expect(graphPaths.nth(1)).toHaveAttribute('aria-pressed', 'true');
+  await expect(graph.locator('.sg-edge.hl')).toHaveCount(2);
+  await expect(graph.getByTestId('graph-info')).toContainText('Path 2, accepted: CN=www.wb.test issued by CN=WB Intermediate issued by CN=WB Other Root');
+  // Keyboard: Tab reaches the nodes and links; a link says what became of it; Enter on a node opens its details.
+  await graphPaths.nth(1).focus();
+  await page.keyboard.press('Tab');
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="leaf"]')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(graph.getByTestId('graph-info')).toContainText('as issuer of CN=www.wb.test: accepted');
+  const otherRoot = graph.locator('[data-testid="graph-node"][data-kind="anchor"]').nth(1);
+  await otherRoot.focus();
+  await expect(graph.getByTestId('graph-info')).toHaveText('trust anchor CN=WB Other Root');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('wb-certs').locator('li button[aria-pressed="true"]')).toContainText('CN=WB Other Root');
   await shot(page, 'workbench-cross-signed');
 
   await page.getByTestId('share').click();

@@ -196,7 +196,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
   stats.pathsTried = tried.size;
 
   const chosen = outcome.accepted ?? outcome.refused[0];
-  search = recordSearch(leaf, outcome, (p) => tried.get(p), chosen);
+  search = recordSearch(leaf, outcome, (p) => tried.get(p), chosen, { pool, store });
   if (chosen) {
     const alternatives = tried.size - 1;
     report({
