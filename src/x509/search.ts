@@ -36,6 +36,7 @@ export interface SearchPath {
 }
 
 export interface PathSearch {
+  /** Every certificate met, then the offered ones the search never reached. */
   certificates: SearchCertificate[];
   links: SearchLink[];
   paths: SearchPath[];
@@ -92,6 +93,15 @@ export function recordSearch(
   });
   const nameMismatches = offered ? findNameMismatches([leaf, ...outcome.log.map((l) => l.child), ...outcome.deadEnds], offered.pool, offered.store) : [];
   const mismatchLinks = nameMismatches.map(({ child, candidate }) => ({ child: idOf(child, 'pool'), candidate: idOf(candidate, offered!.store.has(candidate) ? 'anchor' : 'pool') }));
+  // Offered certificates the search never reached (no certificate in it names them as issuer) are listed too.
+  if (offered) {
+    const met = new Set([...index.keys()].map((c) => c.id));
+    for (const c of offered.pool) {
+      if (met.has(c.id)) continue;
+      met.add(c.id);
+      idOf(c, offered.store.has(c) ? 'anchor' : 'pool');
+    }
+  }
   const chosenIndex = chosen ? outcome.complete.findIndex((c) => c.path === chosen) : -1;
   return {
     certificates,

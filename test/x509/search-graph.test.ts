@@ -49,9 +49,12 @@ describe('the search graph', () => {
 
   it('the intermediate removed: a "not found" node named after the missing issuer', async () => {
     const { root, leaf } = await simpleChain();
-    const { g } = await graphOf(leaf, [], [root]);
+    // An offered certificate nothing names as issuer is drawn apart, in the last row.
+    const unrelated = await makeCert({ name: 'Unrelated CA', ca: true });
+    const { g } = await graphOf(leaf, [unrelated], [root]);
     const missing = g.nodes.filter((n) => n.kind === 'missing');
     expect(missing.map((n) => [n.subject, n.layer])).toEqual([['CN=Test Intermediate', 1]]);
+    expect(g.nodes.filter((n) => n.unused).map((n) => [n.subject, n.kind, n.layer])).toEqual([['CN=Unrelated CA', 'pool', 2]]);
     expect(g.edges).toHaveLength(1);
     expect(g.edges[0]).toMatchObject({ from: 'c0', to: missing[0].id, status: 'missing' });
     expect(g.edges[0].description).toBe('Issuer CN=Test Intermediate as issuer of CN=example.com: not found — nothing in the pool or the trust anchors is named "CN=Test Intermediate".');

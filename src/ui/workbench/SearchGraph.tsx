@@ -9,6 +9,8 @@ import { buildSearchGraph, describeNode, NODE_HEIGHT, NODE_KIND_WORDS, NODE_WIDT
 
 const HINT = 'Point at or focus a certificate or a link to read what the search did there; Enter on a certificate shows its details.';
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function edgeLabel(e: GraphEdge): string {
   if (e.status === 'accepted') return e.chosen ? '✓ verdict path' : '✓ accepted';
   if (e.status === 'missing') return 'not found';
@@ -83,7 +85,7 @@ export function SearchGraph({ search, onSelect }: { search: PathSearch; onSelect
     return (
       <g
         key={n.id}
-        className={`sg-node ${n.kind}${n.chosen ? ' chosen' : ''}${n.failures.length ? ' failing' : ''}${inPath(n.id) ? ' hl' : ''}`}
+        className={`sg-node ${n.kind}${n.unused ? ' unused' : ''}${n.chosen ? ' chosen' : ''}${n.failures.length ? ' failing' : ''}${inPath(n.id) ? ' hl' : ''}`}
         data-testid="graph-node"
         data-kind={n.kind}
         data-chosen={String(n.chosen)}
@@ -105,6 +107,7 @@ export function SearchGraph({ search, onSelect }: { search: PathSearch; onSelect
         </text>
         <text x={10} y={36} className="sg-kind">
           {n.kind === 'missing' ? `issuer ${NODE_KIND_WORDS.missing}` : NODE_KIND_WORDS[n.kind]}
+          {n.unused ? ' · never a candidate' : ''}
           {n.chosen ? ' · verdict path' : ''}
         </text>
       </g>
@@ -147,7 +150,7 @@ export function SearchGraph({ search, onSelect }: { search: PathSearch; onSelect
   return (
     <figure className="search-graph" data-testid="search-graph">
       <figcaption id="sg-caption">
-        The search as a graph: {graph.nodes.filter((n) => n.kind !== 'missing').length} certificates, {graph.edges.length} candidate links
+        The search as a graph: {plural(graph.nodes.filter((n) => n.kind !== 'missing').length, 'certificate')}, {plural(graph.edges.length, 'candidate link')}
         {graph.omitted ? ` (${graph.omitted} more certificates are listed below, not drawn)` : ''}.
       </figcaption>
       {graph.paths.length > 0 && (
@@ -185,7 +188,7 @@ export function SearchGraph({ search, onSelect }: { search: PathSearch; onSelect
         >
           <defs>
             {(['accepted', 'refused', 'open', 'missing', 'chosen'] as const).map((k) => (
-              <marker key={k} id={`sg-arrow-${k}`} className={`sg-arrow ${k}`} viewBox="0 0 10 10" refX={9} refY={5} markerWidth={7} markerHeight={7} orient="auto-start-reverse">
+              <marker key={k} id={`sg-arrow-${k}`} className={`sg-arrow ${k}`} viewBox="0 0 10 10" refX={9} refY={5} markerUnits="userSpaceOnUse" markerWidth={11} markerHeight={11} orient="auto">
                 <path d="M0,0 L10,5 L0,10 z" />
               </marker>
             ))}

@@ -25,6 +25,8 @@ export interface GraphNode {
   chosen: boolean;
   /** Checks that failed on this certificate, in the paths refused because of it. */
   failures: string[];
+  /** Offered, but no certificate in the search names it as issuer: drawn apart, in the last row. */
+  unused: boolean;
 }
 
 export interface GraphEdge {
@@ -106,7 +108,7 @@ export function buildSearchGraph(search: PathSearch): SearchGraph {
     const id = certId(k);
     if (nodes.has(id)) return;
     const c = search.certificates[k];
-    nodes.set(id, { id, certificate: k, kind: c.source, subject: c.subject, title: shortName(c.subject), sha256: c.sha256, layer: 0, x: 0, y: 0, chosen: false, failures: [] });
+    nodes.set(id, { id, certificate: k, kind: c.source, subject: c.subject, title: shortName(c.subject), sha256: c.sha256, layer: 0, x: 0, y: 0, chosen: false, failures: [], unused: false });
     order.push(id);
   };
   search.certificates.forEach((_, k) => addCert(k));
@@ -179,7 +181,7 @@ export function buildSearchGraph(search: PathSearch): SearchGraph {
   for (const m of search.missingIssuers) {
     if (m.selfSigned) continue;
     const id = `missing${m.certificate}`;
-    nodes.set(id, { id, certificate: -1, kind: 'missing', subject: m.issuerName, title: shortName(m.issuerName), layer: 0, x: 0, y: 0, chosen: false, failures: [] });
+    nodes.set(id, { id, certificate: -1, kind: 'missing', subject: m.issuerName, title: shortName(m.issuerName), layer: 0, x: 0, y: 0, chosen: false, failures: [], unused: false });
     order.push(id);
     const e = edge(certId(m.certificate), id);
     e.status = 'missing';
@@ -203,9 +205,15 @@ export function buildSearchGraph(search: PathSearch): SearchGraph {
       }
     }
   }
-  let drawn = order.filter((id) => layer.has(id));
-  const omitted = Math.max(0, drawn.length - MAX_NODES) + (order.length - drawn.length);
-  drawn = drawn.slice(0, MAX_NODES);
+  // Certificates nothing led to sit in a row of their own below the rest.
+  const lastLayer = Math.max(0, ...layer.values());
+  for (const id of order) {
+    if (layer.has(id)) continue;
+    nodes.get(id)!.unused = true;
+    layer.set(id, lastLayer + 1);
+  }
+  const drawn = order.slice(0, MAX_NODES);
+  const omitted = order.length - drawn.length;
   const keep = new Set(drawn);
 
   const layers: string[][] = [];
@@ -263,6 +271,7 @@ function describeEdge(e: GraphEdge, nodes: Map<string, GraphNode>): string {
 
 export function describeNode(n: GraphNode): string {
   const head = n.kind === 'missing' ? `Not found: no certificate named ${n.subject}` : `${SOURCE_WORDS[n.kind]} ${n.subject || '(empty subject)'}`;
+  if (n.unused) return `${head}: never a candidate, since no certificate in the search names ${n.subject || 'it'} as its issuer`;
   const chosen = n.chosen ? ', on the path the verdict is about' : '';
   const failures = n.failures.length ? `. Failed: ${n.failures.join('; ')}` : '';
   return `${head}${chosen}${failures}`;
