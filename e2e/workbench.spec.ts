@@ -39,11 +39,13 @@ test.beforeAll(() => {
       'keyUsage = critical, keyCertSign, cRLSign',
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid:always',
+      'certificatePolicies = 2.5.29.32.0',
       '[leaf]',
       'basicConstraints = critical, CA:false',
       'keyUsage = critical, digitalSignature',
       'extendedKeyUsage = serverAuth',
       'subjectAltName = DNS:www.wb.test',
+      'certificatePolicies = 2.23.140.1.2.1',
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid:always',
     ].join('\n'),
@@ -92,6 +94,11 @@ test('drop a chain file, then what-if: time past notAfter, another host name, th
   await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
   await expect(page.getByTestId('search-paths').locator('li')).toHaveCount(1);
   await expect(page.getByTestId('wb-certs').locator('li[data-leaf="true"]')).toContainText('www.wb.test');
+  // RFC 5280 §6.1: anyPolicy in the CA, DV in the leaf; the tree drawn level by level.
+  const policyTree = page.getByTestId('policy-tree');
+  await expect(policyTree).toContainText('the path is valid for 2.23.140.1.2.1');
+  await expect(policyTree.locator('li[data-depth="2"]')).toContainText('2.23.140.1.2.1 (Domain Validated (CA/B Forum)) — from CN=www.wb.test');
+  await expect(policyTree.locator('li[data-depth="1"]')).toContainText('anyPolicy — from CN=WB Intermediate');
 
   // Past the leaf's notAfter (30 days): EXPIRED with its three names, the validity check marked as changed.
   const later = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);

@@ -7,6 +7,8 @@ import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { PolicyMapping, PolicyMappings } from '@peculiar/asn1-x509';
 import { validateChain } from '../../src/x509/validate.ts';
+import { processPolicies } from '../../src/x509/policy.ts';
+import { decodeCertificate } from '../../src/x509/certificate.ts';
 import { makeCert, NOW, type Identity } from './pki.ts';
 
 const DV = '2.23.140.1.2.1';
@@ -45,6 +47,21 @@ describe('certificate policies (RFC 5280 6.1)', () => {
     expect(r.ok).toBe(true);
     expect(r.step.ok).toBe(true);
     expect(r.step.detail).toBe(`the path is valid for ${DV}`);
+  });
+
+  it('the valid_policy_tree comes back as data for the workbench to draw, also when the path fails', async () => {
+    const c = await chain([policies(ANY)], [policies(DV)]);
+    const path = [c.leaf, c.inter, c.root].map((x, i) => ({ cert: decodeCertificate(x.der), anchor: i === 2 }));
+    const r = processPolicies(path);
+    expect(r).toMatchObject({ ok: true, policies: [DV] });
+    expect(r.tree).toEqual({ policy: ANY, expected: [ANY], depth: 0, children: [{ policy: ANY, expected: [ANY], depth: 1, children: [{ policy: DV, expected: [DV], depth: 2, children: [] }] }] });
+    const mapped = await chain([policies(OV), mappings(OV, DV)], [policies(DV)]);
+    const m = processPolicies([mapped.leaf, mapped.inter, mapped.root].map((x, i) => ({ cert: decodeCertificate(x.der), anchor: i === 2 })));
+    expect(m.tree!.children[0]).toMatchObject({ policy: OV, expected: [DV], depth: 1 });
+    expect(m.tree!.children[0].children[0]).toMatchObject({ policy: DV, expected: [DV], depth: 2 });
+    const refused = processPolicies(path, { initialPolicySet: [OV], explicitPolicy: true });
+    expect(refused).toMatchObject({ ok: false, certificate: -1 });
+    expect(refused.detail).toMatch(/explicit policy is required/);
   });
 
   it('requireExplicitPolicy=0 in the CA: a leaf without policies fails, with DV passes', async () => {

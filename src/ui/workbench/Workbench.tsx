@@ -17,6 +17,7 @@ import { useTrace } from '../store.ts';
 import { writeUrlState } from '../url-state.ts';
 import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
 import { SearchView } from './SearchView.tsx';
+import { PolicyTree } from './PolicyTree.tsx';
 import { FromServer } from './FromServer.tsx';
 
 interface Brought {
@@ -432,6 +433,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                     );
                   })}
               </ul>
+              {decision.policy && <PolicyTree outcome={decision.policy} path={result.path} />}
             </>
           )}
           {(selectedDer ?? (leafSha && certs[decision!.leafIndex]?.der)) && (

@@ -7,6 +7,7 @@ import { TrustStore } from '../../x509/trustStore.ts';
 import { DEFAULT_MAX_DEPTH, validateChain, type ValidationResult } from '../../x509/validate.ts';
 import { base64Encode, derToPem } from '../../x509/pem.ts';
 import { equalBytes } from '../../util/bytes.ts';
+import { processPolicies, type PolicyOutcome } from '../../x509/policy.ts';
 
 export interface WorkbenchSettings {
   /** Validation time, ISO-8601; undefined = now. */
@@ -41,6 +42,8 @@ export interface Decision {
   /** `${check}@${certificate}` of each step whose outcome differs from the previous decision. */
   changed: Set<string>;
   millis: number;
+  /** RFC 5280 §6.1 over the path the verdict is about: the valid_policy_tree to draw (absent without a path). */
+  policy?: PolicyOutcome;
 }
 
 export const stepKey = (s: { check: string; certificate: number }) => `${s.check}@${s.certificate}`;
@@ -73,6 +76,7 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   const extra = [...chain.anchors];
   if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && extra.push(chain.certificates[i]));
   const store = anchorStore(settings.mozilla ? mozilla() : undefined, extra);
+  const requiredPolicies = settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p));
   const result = await validateChain({
     leaf: chain.certificates[leafIndex],
     intermediates: chain.certificates.filter((_, i) => i !== leafIndex),
@@ -83,7 +87,7 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
     maxDepth: settings.maxDepth,
     crls: chain.crls,
     profile: settings.profile,
-    requiredPolicies: settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p)),
+    requiredPolicies,
     allPaths: true,
     // The vetted platform store is taken as it is; anchors added by hand get every profile rule.
     strictAnchors: !settings.mozilla,
@@ -93,7 +97,17 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   const before = new Map(checks(previous?.steps ?? []).map((s) => [stepKey(s), s.ok]));
   // Changed: a different outcome, or a check that did not run before (e.g. revocation once CRLs are given).
   const changed = new Set(previous ? checks(result.steps).filter((s) => before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
-  return { result, leafIndex, changed, millis: performance.now() - started };
+  const millis = performance.now() - started;
+  return { result, leafIndex, changed, millis, policy: policyOf(result, requiredPolicies) };
+}
+
+/** The policy processing of the verdict's path again, this time keeping its tree for the view. */
+function policyOf(result: ValidationResult, requiredPolicies: string[]): PolicyOutcome | undefined {
+  if (result.path.length === 0) return undefined;
+  const path = result.path.map((p) => ({ cert: safeDecode(p.der), anchor: p.source === 'anchor' }));
+  if (path.some((p) => !p.cert)) return undefined;
+  const inputs = requiredPolicies.length ? { initialPolicySet: requiredPolicies, explicitPolicy: true } : {};
+  return processPolicies(path as { cert: DecodedCertificate; anchor: boolean }[], inputs);
 }
 
 /** The chain as PEM, in path order (leaf first). */
