@@ -87,6 +87,16 @@ describe('the search graph', () => {
     ]);
   });
 
+  it('a refused leaf: the reason on the leaf\'s own link, the leaf marked', async () => {
+    const { root, inter, leaf } = await simpleChain('example.com', { notAfter: new Date(NOW.getTime() - DAY), notBefore: new Date(NOW.getTime() - 90 * DAY) });
+    const { r, g } = await graphOf(leaf, [inter], [root]);
+    expect(r.error?.code).toBe('EXPIRED');
+    expect(edgeNames(g)).toEqual(['example.com -> Test Intermediate: refused (validity) *', 'Test Intermediate -> Test Root: open *']);
+    expect(g.nodes[0].failures[0]).toMatch(/^validity: expired at /);
+    expect(g.paths.map((p) => [p.accepted, p.chosen])).toEqual([[false, true]]);
+    expect(g.paths[0].description).toMatch(/^Path 1, refused \(the verdict is about this path\): CN=example.com issued by CN=Test Intermediate issued by CN=Test Root. Refused by validity: expired at /);
+  });
+
   it('name chaining: a certificate with the right key identifier under another name is shown refused', async () => {
     const root = await makeCert({ name: 'Test Root', ca: true });
     const inter = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });

@@ -140,7 +140,7 @@ export function buildSearchGraph(search: PathSearch): SearchGraph {
   }
 
   // Complete paths: accepted ones mark their edges; a refused one marks the link into the certificate that failed
-  // (or, when the leaf or the whole path failed, the link that completed it).
+  // (the leaf's own link when the leaf failed, the link that completed the path when the whole path failed).
   const paths: GraphPath[] = search.paths.map((p, index) => {
     const pathNodes = p.certificates.map(certId);
     const pathEdges = pathNodes.slice(1).map((to, i) => edge(pathNodes[i], to));
@@ -158,7 +158,7 @@ export function buildSearchGraph(search: PathSearch): SearchGraph {
     if (!p.accepted && why) {
       const kind = CHECK_KINDS[why.check] ?? why.check;
       const text = `${why.check}${why.certificate >= 0 ? ` on ${search.certificates[p.certificates[why.certificate]]?.subject ?? `certificate ${why.certificate}`}` : ''}: ${why.detail}`;
-      const at = why.certificate >= 1 ? pathEdges[why.certificate - 1] : pathEdges[pathEdges.length - 1];
+      const at = why.certificate >= 1 ? pathEdges[why.certificate - 1] : why.certificate === 0 ? pathEdges[0] : pathEdges[pathEdges.length - 1];
       if (at) refuse(at, { kind, text });
       if (why.certificate >= 0 && p.certificates[why.certificate] !== undefined) {
         const failing = nodes.get(pathNodes[why.certificate])!;
