@@ -26,7 +26,7 @@ interface Geometry {
 }
 
 /** Downward links are straight; a link to the same or an earlier layer (a cycle, a near miss) bends out to the right. */
-function geometry(e: GraphEdge, from: GraphNode, to: GraphNode, outOffset: number, inOffset: number): Geometry {
+function geometry(from: GraphNode, to: GraphNode, outOffset: number, inOffset: number): Geometry {
   if (to.layer > from.layer) {
     const x1 = from.x + NODE_WIDTH / 2 + outOffset;
     const y1 = from.y + NODE_HEIGHT;
@@ -71,7 +71,7 @@ export function SearchGraph({ search, onSelect }: { search: PathSearch; onSelect
     };
     const out = spread('from');
     const into = spread('to');
-    return new Map(graph.edges.map((e) => [e.id, geometry(e, byId.get(e.from)!, byId.get(e.to)!, out.get(e.id)!, into.get(e.id)!)]));
+    return new Map(graph.edges.map((e) => [e.id, geometry(byId.get(e.from)!, byId.get(e.to)!, out.get(e.id)!, into.get(e.id)!)]));
   }, [graph, byId]);
 
   const show = (text: string) => setInfo(text);
@@ -178,31 +178,31 @@ export function SearchGraph({ search, onSelect }: { search: PathSearch; onSelect
         </div>
       )}
       <svg
-          viewBox={`0 0 ${graph.width + 80} ${graph.height}`}
-          width={graph.width + 80}
-          height={graph.height}
-          role="group"
-          aria-labelledby="sg-caption"
-          className={highlighted ? 'has-hl' : ''}
-          style={{ maxWidth: '100%', height: 'auto' }}
-        >
-          <defs>
-            {(['accepted', 'refused', 'open', 'missing', 'chosen'] as const).map((k) => (
-              <marker key={k} id={`sg-arrow-${k}`} className={`sg-arrow ${k}`} viewBox="0 0 10 10" refX={9} refY={5} markerUnits="userSpaceOnUse" markerWidth={11} markerHeight={11} orient="auto">
-                <path d="M0,0 L10,5 L0,10 z" />
-              </marker>
-            ))}
-          </defs>
-          <g aria-hidden="true">
-            {graph.edges.map((e) => (
-              <g key={e.id} className={`sg-edge ${e.status}${e.chosen ? ' chosen' : ''}${inPath(e.id) ? ' hl' : ''}`} onMouseEnter={() => show(e.description)} onMouseLeave={hide}>
-                <path className="sg-hit" d={shapes.get(e.id)!.d} />
-                <path className="sg-line" d={shapes.get(e.id)!.d} markerEnd={`url(#sg-arrow-${e.chosen && e.status === 'accepted' ? 'chosen' : e.status})`} />
-              </g>
-            ))}
-          </g>
-          {graph.nodes.map((n) => [nodeView(n), ...outgoing(n).map(labelView)])}
-        </svg>
+        viewBox={`0 0 ${graph.width + 80} ${graph.height}`}
+        width={graph.width + 80}
+        height={graph.height}
+        role="group"
+        aria-labelledby="sg-caption"
+        className={highlighted ? 'has-hl' : ''}
+        style={{ maxWidth: '100%', height: 'auto' }}
+      >
+        <defs>
+          {(['accepted', 'refused', 'open', 'missing', 'chosen'] as const).map((k) => (
+            <marker key={k} id={`sg-arrow-${k}`} className={`sg-arrow ${k}`} viewBox="0 0 10 10" refX={9} refY={5} markerUnits="userSpaceOnUse" markerWidth={11} markerHeight={11} orient="auto">
+              <path d="M0,0 L10,5 L0,10 z" />
+            </marker>
+          ))}
+        </defs>
+        <g aria-hidden="true">
+          {graph.edges.map((e) => (
+            <g key={e.id} className={`sg-edge ${e.status}${e.chosen ? ' chosen' : ''}${inPath(e.id) ? ' hl' : ''}`} onMouseEnter={() => show(e.description)} onMouseLeave={hide}>
+              <path className="sg-hit" d={shapes.get(e.id)!.d} />
+              <path className="sg-line" d={shapes.get(e.id)!.d} markerEnd={`url(#sg-arrow-${e.chosen && e.status === 'accepted' ? 'chosen' : e.status})`} />
+            </g>
+          ))}
+        </g>
+        {graph.nodes.map((n) => [nodeView(n), ...outgoing(n).map(labelView)])}
+      </svg>
       <p className="sg-info" data-testid="graph-info">
         {info ?? pinned ?? HINT}
       </p>
