@@ -146,6 +146,15 @@ test('paste PEM with text around it; open a .p7b; bad input in plain words', asy
   await page.getByTestId('paste-add').click();
   await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(2);
   await expect(page.getByTestId('wb-certs').locator('li[data-leaf="true"]')).toContainText('www.wb.test');
+  // A file dropped anywhere on the workbench (here its heading) joins the chain too.
+  const root = await page.evaluateHandle((text) => {
+    const t = new DataTransfer();
+    t.items.add(new File([text], 'root.crt', { type: 'application/x-x509-ca-cert' }));
+    return t;
+  }, read('root.pem'));
+  await page.getByRole('heading', { name: 'Certificate workbench' }).dispatchEvent('drop', { dataTransfer: root });
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('wb-certs')).toContainText('root.crt, PEM block 1');
   await page.getByRole('button', { name: 'Clear' }).click();
 
   await page.getByTestId('pick-chain').setInputFiles(f('chain.p7b'));

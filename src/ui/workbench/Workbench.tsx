@@ -179,7 +179,26 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
   const selectedDer = selected ? [...certs, ...anchors].find((c) => c.sha256 === selected)?.der ?? result?.path.find((p) => p.sha256 === selected)?.der : undefined;
 
   return (
-    <section className="workbench" aria-label="Certificate workbench" data-testid="workbench">
+    <section
+      className="workbench"
+      aria-label="Certificate workbench"
+      data-testid="workbench"
+      // Files dropped anywhere on the workbench join the chain (the drop zone lights up while they are held over it).
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (e.dataTransfer.files.length === 0) return;
+        e.preventDefault();
+        setDragging(false);
+        void addFiles(e.dataTransfer.files, 'chain');
+      }}
+    >
       <div className="wb-head">
         <h2>Certificate workbench</h2>
         <button type="button" onClick={onClose}>
@@ -188,21 +207,8 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
       </div>
       <div className="wb-grid">
         <div className="wb-inputs">
-          <div
-            className={`dropzone${dragging ? ' over' : ''}`}
-            data-testid="dropzone"
-            onDragOver={(e) => {
-              e.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={(e) => {
-              e.preventDefault();
-              setDragging(false);
-              void addFiles(e.dataTransfer.files, 'chain');
-            }}
-          >
-            <p>Drop certificate files here (PEM, DER .cer/.crt/.der, PKCS#7 .p7b/.p7c), or</p>
+          <div className={`dropzone${dragging ? ' over' : ''}`} data-testid="dropzone">
+            <p>Drop certificate files here or anywhere on the workbench (PEM, DER .cer/.crt/.der, PKCS#7 .p7b/.p7c), or</p>
             <label className="file-pick">
               Pick files
               <input type="file" multiple data-testid="pick-chain" onChange={(e) => e.target.files && void addFiles(e.target.files, 'chain').then(() => (e.target.value = ''))} />
