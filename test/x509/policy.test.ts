@@ -107,6 +107,21 @@ describe('certificate policies (RFC 5280 6.1)', () => {
     expect(toAny.step.detail).toMatch(/maps to or from anyPolicy/);
   });
 
+  it("the relying party's own inhibits (RFC 5280 6.1.1 e, f): no mapping followed, anyPolicy not standing for all", async () => {
+    const decide = (c: { root: Identity; inter: Identity; leaf: Identity }, extra: { inhibitPolicyMapping?: boolean; inhibitAnyPolicy?: boolean }, requiredPolicies: string[]) =>
+      validateChain({ leaf: c.leaf.der, intermediates: [c.inter.der], anchors: [c.root.der], time: NOW, name: 'example.com', requiredPolicies, ...extra });
+    const mapped = await chain([policies(OV), mappings(OV, DV)], [policies(DV)]);
+    expect((await decide(mapped, {}, [OV])).ok).toBe(true);
+    const noMapping = await decide(mapped, { inhibitPolicyMapping: true }, [OV]);
+    expect(noMapping.error?.code).toBe('POLICY');
+    expect(noMapping.steps.find((s) => s.check === 'policies')!.detail).toMatch(/explicit policy is required/);
+    const anyCa = await chain([policies(ANY)], [policies(DV)]);
+    expect((await decide(anyCa, {}, [DV])).ok).toBe(true);
+    expect((await decide(anyCa, { inhibitAnyPolicy: true }, [DV])).error?.code).toBe('POLICY');
+    // Without a required policy the inhibits only shrink what the path is valid for.
+    expect((await decide(anyCa, { inhibitAnyPolicy: true }, [])).ok).toBe(true);
+  });
+
   it('inhibitAnyPolicy=0 in the CA: a leaf asserting only anyPolicy gets no policy', async () => {
     const c = await chain([policies(ANY), inhibitAny(0), constraints(0)], [policies(ANY)]);
     expect(await run(c)).toMatchObject({ ok: false, code: 'POLICY' });

@@ -373,6 +373,12 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
               <input type="text" data-testid="wi-policies" value={settings.requiredPolicies} onChange={(e) => set({ requiredPolicies: e.target.value })} placeholder="e.g. 2.23.140.1.2.1" />
             </label>
             <label>
+              <input type="checkbox" data-testid="wi-inhibit-mapping" checked={settings.inhibitPolicyMapping} onChange={(e) => set({ inhibitPolicyMapping: e.target.checked })} /> Inhibit policy mapping (RFC 5280 6.1.1 e)
+            </label>
+            <label>
+              <input type="checkbox" data-testid="wi-inhibit-any" checked={settings.inhibitAnyPolicy} onChange={(e) => set({ inhibitAnyPolicy: e.target.checked })} /> Inhibit anyPolicy (RFC 5280 6.1.1 f)
+            </label>
+            <label>
               Profile
               <select data-testid="wi-profile" value={settings.profile} onChange={(e) => set({ profile: e.target.value as ProfileName })}>
                 {(Object.keys(PROFILES) as ProfileName[]).map((p) => (
