@@ -8,6 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expectAccessible, openApp, shot } from './helpers.ts';
+import { ctChain, logListJson } from '../test/x509/ct-log.ts';
+import { toPem, NOW } from '../test/x509/pki.ts';
 
 let dir: string;
 const f = (name: string) => path.join(dir, name);
@@ -247,6 +249,33 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await other.getByTestId('open-workbench').click();
   await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(5);
   await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
+});
+
+test('embedded SCTs: not verified without a log list, then checked against one', async ({ page }) => {
+  const ct = await ctChain();
+  writeFileSync(f('ct-chain.pem'), toPem(ct.leaf.der) + toPem(ct.inter.der));
+  writeFileSync(f('ct-root.pem'), toPem(ct.root.der));
+  writeFileSync(f('logs.json'), logListJson(ct.good.log));
+  await openWorkbench(page);
+  await page.getByTestId('pick-chain').setInputFiles(f('ct-chain.pem'));
+  await page.getByTestId('wi-mozilla').setChecked(false);
+  await page.getByTestId('pick-anchors').setInputFiles(f('ct-root.pem'));
+  await page.getByTestId('wi-name').fill('ct.example.com');
+  await page.getByTestId('wi-date').fill(NOW.toISOString().slice(0, 10));
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+  const scts = page.getByTestId('sct-checks');
+  await expect(scts).toContainText('No log list added: the SCTs are shown, not verified');
+  await expect(scts.locator('li')).toHaveCount(3);
+  await page.getByTestId('pick-ct-logs').setInputFiles(f('logs.json'));
+  await expect(scts).toContainText('Checked against 1 log from logs.json.');
+  await expect(scts.locator('li[data-outcome="verified"]')).toContainText('Test Log 2026');
+  await expect(scts.locator('li[data-outcome="unknown log"]')).toHaveCount(1);
+  await expect(scts.locator('li[data-outcome="signature invalid"]')).toContainText('the signature does not verify with the key of Test Log 2026');
+  // A file that is not a log list is named in plain words; the list already read stays.
+  await page.getByTestId('pick-ct-logs').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"logs": []}') });
+  await expect(page.getByTestId('input-problems')).toContainText('notes.json: the log list has no "operators" array');
+  await expect(scts.locator('li[data-outcome="verified"]')).toHaveCount(1);
+  await expectAccessible(page, 'the workbench with SCTs checked');
 });
 
 test("from a server: a lab scenario's chain fetched through the bridge; this connection's chain", async ({ page }) => {

@@ -18,6 +18,8 @@ import { writeUrlState } from '../url-state.ts';
 import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
 import { SearchView } from './SearchView.tsx';
 import { PolicyTree } from './PolicyTree.tsx';
+import { SctChecks } from './SctChecks.tsx';
+import { readLogList, type CtLog } from '../../x509/sct.ts';
 import { FromServer } from './FromServer.tsx';
 
 interface Brought {
@@ -85,6 +87,8 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
   const [certs, setCerts] = useState<Brought[]>([]);
   const [anchors, setAnchors] = useState<Brought[]>([]);
   const [crls, setCrls] = useState<{ der: Uint8Array; from: string }[]>([]);
+  // A CT log list stays on this page: it is large and public, so share links do not carry it.
+  const [ctLogs, setCtLogs] = useState<{ logs: CtLog[]; from: string }>({ logs: [], from: '' });
   const [settings, setSettings] = useState<WorkbenchSettings>(DEFAULT_SETTINGS);
   const [decision, setDecision] = useState<Decision | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
@@ -165,6 +169,17 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
       const ders = bytes[0] === 0x30 ? [bytes] : pemToDer(new TextDecoder('latin1').decode(bytes), CRL_LABELS);
       if (ders.length === 0) setProblems((p) => [...p, `${f.name}: no "-----BEGIN X509 CRL-----" block and not DER either`]);
       setCrls((list) => [...list, ...ders.map((der, i) => ({ der, from: `${f.name}, CRL ${i + 1}` }))]);
+    }
+  }
+
+  async function addLogList(files: FileList) {
+    const f = files[0];
+    if (!f) return;
+    try {
+      if (f.size > MAX_INPUT_BYTES) throw new Error(`the file is ${(f.size / 1048576).toFixed(1)} MB; a log list is far smaller`);
+      setCtLogs({ logs: readLogList(await f.text()), from: f.name });
+    } catch (e) {
+      setProblems((p) => [...p, `${f.name}: ${(e as Error).message}`]);
     }
   }
 
@@ -364,6 +379,10 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
               Add CRLs ({crls.length})
               <input type="file" multiple data-testid="pick-crls" onChange={(e) => e.target.files && void addCrls(e.target.files).then(() => (e.target.value = ''))} />
             </label>
+            <label className="file-pick">
+              CT log list, v3 JSON ({ctLogs.logs.length} logs)
+              <input type="file" accept=".json,application/json" data-testid="pick-ct-logs" onChange={(e) => e.target.files && void addLogList(e.target.files).then(() => (e.target.value = ''))} />
+            </label>
             <label>
               Maximum depth (intermediates)
               <input type="number" min={0} max={32} data-testid="wi-depth" value={settings.maxDepth} onChange={(e) => set({ maxDepth: Math.max(0, Math.min(32, Number(e.target.value) || 0)) })} />
@@ -446,6 +465,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                   })}
               </ul>
               {decision.policy && <PolicyTree outcome={decision.policy} path={result.path} />}
+              <SctChecks path={result.path} logs={ctLogs.logs} logSource={ctLogs.from} />
             </>
           )}
           {(selectedDer ?? (leafSha && certs[decision!.leafIndex]?.der)) && (
