@@ -1,6 +1,7 @@
 // The certificate workbench in Debian's Chromium, on chains the openssl CLI makes for the test: drop a file,
 // paste PEM with text around it, open a .p7b, move the time past notAfter, change the host name, remove the
-// intermediate, a cross-signed pool, a shared link that reopens the same view, and axe.
+// intermediate (the graph's "not found" node), a cross-signed pool (two paths in the graph, by keyboard too), the
+// policy tree, a shared link that reopens the same view, embedded SCTs against a log list, and axe.
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
