@@ -1,6 +1,7 @@
 // The certificate workbench in Debian's Chromium, on chains the openssl CLI makes for the test: drop a file,
 // paste PEM with text around it, open a .p7b, move the time past notAfter, change the host name, remove the
-// intermediate, a cross-signed pool, a shared link that reopens the same view, and axe.
+// intermediate (the graph's "not found" node), a cross-signed pool (two paths in the graph, by keyboard too), the
+// policy tree, a shared link that reopens the same view, embedded SCTs against a log list, and axe.
 import { expect, test, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -8,6 +9,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expectAccessible, openApp, shot } from './helpers.ts';
+import { ctChain, logListJson } from '../test/x509/ct-log.ts';
+import { toPem, NOW } from '../test/x509/pki.ts';
 
 let dir: string;
 const f = (name: string) => path.join(dir, name);
@@ -39,11 +42,13 @@ test.beforeAll(() => {
       'keyUsage = critical, keyCertSign, cRLSign',
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid:always',
+      'certificatePolicies = 2.5.29.32.0',
       '[leaf]',
       'basicConstraints = critical, CA:false',
       'keyUsage = critical, digitalSignature',
       'extendedKeyUsage = serverAuth',
       'subjectAltName = DNS:www.wb.test',
+      'certificatePolicies = 2.23.140.1.2.1',
       'subjectKeyIdentifier = hash',
       'authorityKeyIdentifier = keyid:always',
     ].join('\n'),
@@ -92,6 +97,11 @@ test('drop a chain file, then what-if: time past notAfter, another host name, th
   await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
   await expect(page.getByTestId('search-paths').locator('li')).toHaveCount(1);
   await expect(page.getByTestId('wb-certs').locator('li[data-leaf="true"]')).toContainText('www.wb.test');
+  // RFC 5280 §6.1: anyPolicy in the CA, DV in the leaf; the tree drawn level by level.
+  const policyTree = page.getByTestId('policy-tree');
+  await expect(policyTree).toContainText('the path is valid for 2.23.140.1.2.1');
+  await expect(policyTree.locator('li[data-depth="2"]')).toContainText('2.23.140.1.2.1 (Domain Validated (CA/B Forum)) — from CN=www.wb.test');
+  await expect(policyTree.locator('li[data-depth="1"]')).toContainText('anyPolicy — from CN=WB Intermediate');
 
   // Past the leaf's notAfter (30 days): EXPIRED with its three names, the validity check marked as changed.
   const later = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
@@ -118,6 +128,18 @@ test('drop a chain file, then what-if: time past notAfter, another host name, th
   await page.getByRole('button', { name: 'Remove CN=WB Intermediate' }).click();
   await expect(verdict(page)).toHaveAttribute('data-code', 'UNKNOWN_ISSUER');
   await expect(page.getByTestId('missing-issuers')).toContainText('Missing issuer: nothing in the pool or the trust anchors is named CN=WB Intermediate');
+  // The graph draws the missing issuer as a dashed "not found" node, reached from the leaf by a "not found" link.
+  const graph = page.getByTestId('search-graph');
+  const missing = graph.locator('[data-testid="graph-node"][data-kind="missing"]');
+  await expect(missing).toHaveCount(1);
+  await expect(missing).toContainText('WB Intermediate');
+  await expect(missing).toContainText('issuer not found');
+  const notFound = graph.locator('[data-testid="graph-edge"][data-status="missing"]');
+  await expect(notFound).toHaveCount(1);
+  await notFound.focus();
+  await expect(graph.getByTestId('graph-info')).toHaveText('Issuer CN=WB Intermediate as issuer of CN=www.wb.test: not found — nothing in the pool or the trust anchors is named "CN=WB Intermediate".');
+  await expect(graph.getByTestId('graph-path')).toHaveCount(0);
+  await shot(page, 'workbench-graph-missing-issuer');
   await expectAccessible(page, 'the workbench with a failing chain');
 });
 
@@ -127,6 +149,15 @@ test('paste PEM with text around it; open a .p7b; bad input in plain words', asy
   await page.getByTestId('paste-add').click();
   await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(2);
   await expect(page.getByTestId('wb-certs').locator('li[data-leaf="true"]')).toContainText('www.wb.test');
+  // A file dropped anywhere on the workbench (here its heading) joins the chain too.
+  const root = await page.evaluateHandle((text) => {
+    const t = new DataTransfer();
+    t.items.add(new File([text], 'root.crt', { type: 'application/x-x509-ca-cert' }));
+    return t;
+  }, read('root.pem'));
+  await page.getByRole('heading', { name: 'Certificate workbench' }).dispatchEvent('drop', { dataTransfer: root });
+  await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await expect(page.getByTestId('wb-certs')).toContainText('root.crt, PEM block 1');
   await page.getByRole('button', { name: 'Clear' }).click();
 
   await page.getByTestId('pick-chain').setInputFiles(f('chain.p7b'));
@@ -162,6 +193,34 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await expect(paths.nth(0)).toContainText('CN=WB Root');
   await expect(paths.nth(1)).toContainText('CN=WB Other Root');
   await expect(page.getByTestId('search-paths').locator('li[data-accepted="true"]')).toHaveCount(2);
+  // The graph: two paths, each to its own root, both accepted, the verdict's path marked; each can be highlighted.
+  const graph = page.getByTestId('search-graph');
+  const graphPaths = graph.getByTestId('graph-path');
+  await expect(graphPaths).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-path"][data-accepted="true"]')).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-path"][data-chosen="true"]')).toHaveCount(1);
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="anchor"]')).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="anchor"]').nth(0)).toContainText('WB Root');
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="anchor"]').nth(1)).toContainText('WB Other Root');
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="pool"]')).toHaveCount(2);
+  const intoAnchors = graph.locator('[data-testid="graph-edge"][data-to-kind="anchor"][data-status="accepted"]');
+  await expect(intoAnchors).toHaveCount(2);
+  await expect(graph.locator('[data-testid="graph-edge"][data-status="accepted"][data-chosen="true"]')).toHaveCount(2);
+  await graphPaths.nth(1).click();
+  await expect(graphPaths.nth(1)).toHaveAttribute('aria-pressed', 'true');
+  await expect(graph.locator('.sg-edge.hl')).toHaveCount(2);
+  await expect(graph.getByTestId('graph-info')).toContainText('Path 2, accepted: CN=www.wb.test issued by CN=WB Intermediate issued by CN=WB Other Root');
+  // Keyboard: Tab reaches the nodes and links; a link says what became of it; Enter on a node opens its details.
+  await graphPaths.nth(1).focus();
+  await page.keyboard.press('Tab');
+  await expect(graph.locator('[data-testid="graph-node"][data-kind="leaf"]')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(graph.getByTestId('graph-info')).toContainText('as issuer of CN=www.wb.test: accepted');
+  const otherRoot = graph.locator('[data-testid="graph-node"][data-kind="anchor"]').nth(1);
+  await otherRoot.focus();
+  await expect(graph.getByTestId('graph-info')).toHaveText('trust anchor CN=WB Other Root');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('wb-certs').locator('li button[aria-pressed="true"]')).toContainText('CN=WB Other Root');
   await shot(page, 'workbench-cross-signed');
 
   await page.getByTestId('share').click();
@@ -191,6 +250,33 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await other.getByTestId('open-workbench').click();
   await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(5);
   await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
+});
+
+test('embedded SCTs: not verified without a log list, then checked against one', async ({ page }) => {
+  const ct = await ctChain();
+  writeFileSync(f('ct-chain.pem'), toPem(ct.leaf.der) + toPem(ct.inter.der));
+  writeFileSync(f('ct-root.pem'), toPem(ct.root.der));
+  writeFileSync(f('logs.json'), logListJson(ct.good.log));
+  await openWorkbench(page);
+  await page.getByTestId('pick-chain').setInputFiles(f('ct-chain.pem'));
+  await page.getByTestId('wi-mozilla').setChecked(false);
+  await page.getByTestId('pick-anchors').setInputFiles(f('ct-root.pem'));
+  await page.getByTestId('wi-name').fill('ct.example.com');
+  await page.getByTestId('wi-date').fill(NOW.toISOString().slice(0, 10));
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+  const scts = page.getByTestId('sct-checks');
+  await expect(scts).toContainText('No log list added: the SCTs are shown, not verified');
+  await expect(scts.locator('li')).toHaveCount(3);
+  await page.getByTestId('pick-ct-logs').setInputFiles(f('logs.json'));
+  await expect(scts).toContainText('Checked against 1 log from logs.json.');
+  await expect(scts.locator('li[data-outcome="verified"]')).toContainText('Test Log 2026');
+  await expect(scts.locator('li[data-outcome="unknown log"]')).toHaveCount(1);
+  await expect(scts.locator('li[data-outcome="signature invalid"]')).toContainText('the signature does not verify with the key of Test Log 2026');
+  // A file that is not a log list is named in plain words; the list already read stays.
+  await page.getByTestId('pick-ct-logs').setInputFiles({ name: 'notes.json', mimeType: 'application/json', buffer: Buffer.from('{"logs": []}') });
+  await expect(page.getByTestId('input-problems')).toContainText('notes.json: the log list has no "operators" array');
+  await expect(scts.locator('li[data-outcome="verified"]')).toHaveCount(1);
+  await expectAccessible(page, 'the workbench with SCTs checked');
 });
 
 test("from a server: a lab scenario's chain fetched through the bridge; this connection's chain", async ({ page }) => {

@@ -1,6 +1,6 @@
 // `tls-lens limbo < limbo.json > results.json`: run the x509-limbo suite, write its results format.
 import { LimboRunner, type LimboResult, type LimboTestcase } from '../x509/limbo.ts';
-import type { ProfileName } from '../x509/profile.ts';
+import { profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { CliError, EXIT, readInputFile, reportCliError, wantsJson } from './errors.ts';
 
 const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] [--profile NAME] [--json] < limbo.json > results.json
@@ -8,7 +8,7 @@ const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn]
 Runs every x509-limbo testcase through TLS Lens's verifier and prints the suite's results JSON.
 Progress and a summary go to stderr. A case whose features ask for a profile runs under it
 (pedantic-webpki-eku: strict CA/B; pedantic-rfc5280, rfc5280-incompatible-with-webpki: plain RFC 5280).
-  --profile NAME  run every case under one profile: browser, cabf or rfc5280
+  --profile NAME  run every case under one profile: browser, strict (also: cabf) or rfc5280
   --json        errors too as JSON on stdout ({"ok": false, "error": {...}}); results are always JSON
 Exit status: 0 suite run, 1 unreadable suite, 2 bad usage.
   --strict-cn   validate with the strict CA/B profile: a leaf's subject CN must be one of its
@@ -50,8 +50,8 @@ function parseLimboArgs(args: string[]): LimboArgs | 'help' {
     } else if (flag === '--strict-cn') a.commonNameInSan = true;
     else if (flag === '--profile') {
       const v = value(++i, flag);
-      if (v !== 'browser' && v !== 'cabf' && v !== 'rfc5280') throw new CliError('BAD_OPTION_VALUE', `--profile must be browser, cabf or rfc5280, not "${v}"`);
-      a.profile = v;
+      a.profile = profileFromOption(v);
+      if (!a.profile) throw new CliError('BAD_OPTION_VALUE', `--profile must be browser, strict or rfc5280, not "${v}"`);
     }
     else if (flag === '--json') continue;
     else throw new CliError('UNKNOWN_OPTION', `unknown option '${flag}'`, EXIT.usage, true);

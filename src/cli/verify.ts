@@ -8,10 +8,12 @@ import { mozillaTrustStore } from '../x509/mozillaStore.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 import { CliError, EXIT, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
 import { decodeCertificate } from '../x509/certificate.ts';
+import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
+import { verdictJson } from '../x509/verdict.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
-                        [--strict-cn] [--json]
+                        [--profile browser|strict|rfc5280] [--strict-cn] [--json]
 
 Validates a certificate chain and prints each check in order.
   --leaf FILE           the end-entity certificate (PEM, DER or a PKCS#7 .p7b/.p7c bundle); further
@@ -24,8 +26,16 @@ Validates a certificate chain and prints each check in order.
   --max-depth N         intermediates allowed between leaf and anchor (OpenSSL verify_depth;
                         self-issued intermediates are not counted), default ${DEFAULT_MAX_DEPTH}
   --crls FILE           certificate revocation lists (PEM "X509 CRL" or "CRL" blocks, or DER) to check against
-  --strict-cn           strict CA/B profile: reject a leaf whose subject CN is not one of its
-                        subjectAltName entries (BR 7.1.4.3; by default reported and tolerated)
+  --profile P           which rules decide (default browser):
+                          browser  RFC 5280 with the web-PKI rules browsers apply
+                          strict   the CA/Browser Forum Baseline Requirements on top: CN among the
+                                   SANs, EKU required in the leaf, no anyExtendedKeyUsage, serial
+                                   numbers of at least 64 bits
+                          rfc5280  plain RFC 5280: a CA certificate may be the leaf (its own
+                                   pathLenConstraint ignored), nameConstraints must be critical
+  --strict-cn           only the strict profile's CN rule, on top of --profile: reject a leaf whose
+                        subject CN is not one of its subjectAltName entries (BR 7.1.4.3; by default
+                        reported and tolerated)
   --json                machine-readable output
 Exit status: 0 valid, 1 invalid, 2 bad usage or unreadable input.
 `;
@@ -47,11 +57,12 @@ interface Args {
   maxDepth?: number;
   crls: string[];
   strictCn: boolean;
+  profile: ProfileName;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
-  const a: Args = { intermediates: [], purpose: 'server', crls: [], strictCn: false, json: false };
+  const a: Args = { intermediates: [], purpose: 'server', crls: [], strictCn: false, profile: 'browser', json: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`, 'MISSING_ARGUMENT');
@@ -103,6 +114,13 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--strict-cn':
         a.strictCn = true;
         break;
+      case '--profile': {
+        const v = value(++i, flag);
+        const profile = profileFromOption(v);
+        if (!profile) throw new UsageError(`--profile must be browser, strict or rfc5280, not "${v}"`);
+        a.profile = profile;
+        break;
+      }
       default:
         throw new UsageError(`unknown option '${flag}'`, 'UNKNOWN_OPTION');
     }
@@ -153,12 +171,13 @@ function mark(ok: boolean | null): string {
   return ok === true ? 'ok  ' : ok === false ? 'FAIL' : '  - ';
 }
 
-function human(r: ValidationResult): string {
+function human(r: ValidationResult, args: Args): string {
   const lines: string[] = [];
   lines.push(r.ok ? 'VALID' : `INVALID: ${r.error?.code} — ${r.error?.message}`);
   if (r.error) {
     lines.push(`  OpenSSL: ${r.error.openssl}   Secure Transport: ${r.error.secureTransport}${r.error.windowsCE ? `   Windows CE: ${r.error.windowsCE}` : ''}`);
   }
+  lines.push(`  Profile: ${PROFILE_OPTION_NAMES[args.profile]} (${PROFILES[args.profile].label})${args.strictCn ? ', with the strict CN rule' : ''}`);
   lines.push('', 'Path (leaf first):');
   r.path.forEach((p, i) => {
     lines.push(`  [${i}] ${p.subject}${p.source === 'anchor' ? '  (trust anchor)' : ''}`);
@@ -203,19 +222,14 @@ export async function run(argv: string[]): Promise<number> {
     purpose: args.purpose,
     maxDepth: args.maxDepth,
     strictAnchors: args.roots !== undefined,
-    commonNameInSan: args.strictCn,
+    commonNameInSan: args.strictCn || args.profile === 'cabf',
+    profile: args.profile,
     crls,
   });
   if (args.json) {
-    const out = {
-      ok: result.ok,
-      error: result.error ?? null,
-      path: result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, source: p.source })),
-      steps: result.steps.map((s) => ({ check: s.check, certificate: s.certificate, ok: s.ok, detail: s.detail, ...(s.code ? { code: s.code } : {}), ...(s.span ? { span: s.span } : {}) })),
-    };
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(verdictJson(result, args.profile), null, 2) + '\n');
   } else {
-    process.stdout.write(human(result));
+    process.stdout.write(human(result, args));
   }
   return result.ok ? 0 : 1;
 }

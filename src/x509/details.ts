@@ -39,7 +39,7 @@ export interface CertificateDetails {
   problems: string[];
 }
 
-const POLICY_NAMES: Record<string, string> = {
+export const POLICY_NAMES: Record<string, string> = {
   '2.5.29.32.0': 'anyPolicy',
   '2.23.140.1.1': 'Extended Validation (CA/B Forum)',
   '2.23.140.1.2.1': 'Domain Validated (CA/B Forum)',

@@ -8,7 +8,8 @@ import ipaddr from 'ipaddr.js';
 let tldts: typeof import('tldts') | undefined;
 let loading: Promise<void> | undefined;
 export function loadPublicSuffixList(): Promise<void> {
-  return (loading ??= import('tldts').then((m) => void (tldts = m)));
+  // The CLI's bundle (esbuild, CommonJS tldts) hands the exports over as `default`; Vite and tsx as the namespace.
+  return (loading ??= import('tldts').then((m) => void (tldts = typeof m.parse === 'function' ? m : (m as unknown as { default: typeof import('tldts') }).default)));
 }
 import type { GeneralName } from './extensions.ts';
 

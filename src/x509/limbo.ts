@@ -44,7 +44,11 @@ export const FEATURE_PROFILES: Record<string, ProfileName> = {
   'pedantic-rfc5280': 'rfc5280',
 };
 
-/** The profile a testcase declares through its features, or the default. */
+/**
+ * The profile a testcase declares through its features, or the default. Features only: the suite's other
+ * metadata (validation_kind, importance) is the same for cases that expect opposite answers on the same
+ * certificate shape (rfc5280::ca-as-leaf and webpki::ca-as-leaf), and a case id is never a rule.
+ */
 export function profileFor(tc: Pick<LimboTestcase, 'features'>): ProfileName | undefined {
   for (const f of tc.features ?? []) if (FEATURE_PROFILES[f]) return FEATURE_PROFILES[f];
   return undefined;
@@ -93,7 +97,8 @@ export class LimboRunner {
       maxDepth: tc.max_chain_depth ?? undefined,
       requiredKeyUsage: (tc.key_usage ?? []) as KeyUsageName[],
       crls: (tc.crls ?? []).flatMap((p) => pemToDer(p, CRL_LABELS)),
-      commonNameInSan: this.profile.commonNameInSan,
+      // Only `true` adds the CN rule: an explicit false would take it from a case run under the strict profile.
+      commonNameInSan: this.profile.commonNameInSan || undefined,
       profile: this.profile.profile ?? profileFor(tc),
     });
   }

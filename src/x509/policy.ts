@@ -19,9 +19,20 @@ export interface PolicyInputs {
   inhibitAnyPolicy?: boolean;
 }
 
+/** A node of the valid_policy_tree as plain data, for a view to draw. */
+export interface PolicyTreeNode {
+  /** The valid_policy (an OID, or anyPolicy's). */
+  policy: string;
+  /** The expected_policy_set (after any mapping). */
+  expected: string[];
+  /** 0 for the root, i for certificate i counted from the anchor's side (the leaf is n). */
+  depth: number;
+  children: PolicyTreeNode[];
+}
+
 export type PolicyOutcome =
-  | { ok: true; policies: string[]; explicit: boolean; detail: string }
-  | { ok: false; certificate: number; detail: string };
+  | { ok: true; policies: string[]; explicit: boolean; detail: string; tree: PolicyTreeNode | null }
+  | { ok: false; certificate: number; detail: string; tree: PolicyTreeNode | null };
 
 interface Node {
   validPolicy: string;
@@ -61,7 +72,7 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
   const certs = path.filter((p) => !p.anchor).map((p) => p.cert).reverse(); // certificate 1 .. n, leaf last
   const n = certs.length;
   const indexInPath = (i: number) => n - i; // certificate i (1-based) sits at path[n - i]
-  if (n === 0) return { ok: true, policies: [], explicit: false, detail: 'the certificate is itself a trust anchor: no policy processing' };
+  if (n === 0) return { ok: true, policies: [], explicit: false, detail: 'the certificate is itself a trust anchor: no policy processing', tree: null };
   const initial = inputs.initialPolicySet?.length ? inputs.initialPolicySet : [ANY_POLICY];
   let explicit = inputs.explicitPolicy ? 0 : n + 1;
   let inhibitAny = inputs.inhibitAnyPolicy ? 0 : n + 1;
@@ -95,7 +106,7 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
       const cp = ext(EXT.certificatePolicies);
       policies = cp ? AsnConvert.parse(cp.value, CertificatePolicies).map((p) => ({ id: p.policyIdentifier })) : undefined;
     } catch (e) {
-      return { ok: false, certificate: at, detail: `certificatePolicies cannot be read: ${(e as Error).message}` };
+      return { ok: false, certificate: at, detail: `certificatePolicies cannot be read: ${(e as Error).message}`, tree: snapshot(root) };
     }
     // 6.1.3 (d), (e)
     if (policies && root) {
@@ -113,7 +124,7 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
       prune(i);
     } else root = null;
     // 6.1.3 (f)
-    if (explicit <= 0 && !root) return { ok: false, certificate: at, detail: 'an explicit policy is required here, and no policy is valid for the path so far' };
+    if (explicit <= 0 && !root) return { ok: false, certificate: at, detail: 'an explicit policy is required here, and no policy is valid for the path so far', tree: snapshot(root) };
 
     if (i === n) break;
     // 6.1.4 (a), (b)
@@ -123,9 +134,9 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
       try {
         maps = AsnConvert.parse(pm.value, PolicyMappings).map((m) => ({ from: m.issuerDomainPolicy, to: m.subjectDomainPolicy }));
       } catch (e) {
-        return { ok: false, certificate: at, detail: `policyMappings cannot be read: ${(e as Error).message}` };
+        return { ok: false, certificate: at, detail: `policyMappings cannot be read: ${(e as Error).message}`, tree: snapshot(root) };
       }
-      if (maps.some((m) => m.from === ANY_POLICY || m.to === ANY_POLICY)) return { ok: false, certificate: at, detail: 'policyMappings maps to or from anyPolicy (RFC 5280 6.1.4 a)' };
+      if (maps.some((m) => m.from === ANY_POLICY || m.to === ANY_POLICY)) return { ok: false, certificate: at, detail: 'policyMappings maps to or from anyPolicy (RFC 5280 6.1.4 a)', tree: snapshot(root) };
       for (const from of new Set(maps.map((m) => m.from))) {
         const to = maps.filter((m) => m.from === from).map((m) => m.to);
         const nodes = atDepth(i).filter((x) => x.validPolicy === from);
@@ -160,7 +171,7 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
         if (skip < inhibitAny) inhibitAny = skip;
       }
     } catch (e) {
-      return { ok: false, certificate: at, detail: (e as Error).message };
+      return { ok: false, certificate: at, detail: (e as Error).message, tree: snapshot(root) };
     }
   }
 
@@ -171,7 +182,7 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
     try {
       if (policyConstraints(leafPc.value).requireExplicit === 0) explicit = 0;
     } catch (e) {
-      return { ok: false, certificate: 0, detail: (e as Error).message };
+      return { ok: false, certificate: 0, detail: (e as Error).message, tree: snapshot(root) };
     }
   }
   // 6.1.5 (g): the valid_policy_node_set (children of anyPolicy nodes) intersected with the user's set.
@@ -199,17 +210,22 @@ export function processPolicies(path: { cert: DecodedCertificate; anchor: boolea
   if (valid.length === 0) root = null;
   const explicitNeeded = explicit === 0;
   if (explicitNeeded && (!root || valid.length === 0)) {
-    return { ok: false, certificate: -1, detail: `an explicit policy is required and the path is valid for none${initial.includes(ANY_POLICY) ? '' : ` of ${initial.join(', ')}`}` };
+    return { ok: false, certificate: -1, detail: `an explicit policy is required and the path is valid for none${initial.includes(ANY_POLICY) ? '' : ` of ${initial.join(', ')}`}`, tree: snapshot(root) };
   }
   const list = [...new Set(valid)];
   return {
     ok: true,
     policies: list,
     explicit: explicitNeeded,
+    tree: snapshot(root),
     detail: list.length
       ? `the path is valid for ${list.map((p) => (p === ANY_POLICY ? 'anyPolicy' : p)).join(', ')}${explicitNeeded ? ' (an explicit policy is required)' : ''}`
       : certs.some((c) => c.extensions.some((e) => e.oid === EXT.certificatePolicies))
         ? 'no policy is common to the whole path; none is required'
         : 'no certificate in the path names a policy; none is required',
   };
+}
+
+function snapshot(x: Node | null): PolicyTreeNode | null {
+  return x && { policy: x.validPolicy, expected: [...x.expected], depth: x.depth, children: x.children.map((c) => snapshot(c)!) };
 }

@@ -20,9 +20,17 @@ export const PROFILES: Record<ProfileName, { label: string; summary: string }> =
   rfc5280: { label: 'Plain RFC 5280', summary: 'a CA certificate may be the leaf (its pathLenConstraint is ignored), nameConstraints must be critical, a non-self-issued anchor needs an authorityKeyIdentifier' },
 };
 
+/** The profiles' names on the command line (`verify --profile`, `limbo --profile`) and in the verdict JSON. */
+export const PROFILE_OPTION_NAMES: Record<ProfileName, string> = { browser: 'browser', cabf: 'strict', rfc5280: 'rfc5280' };
+
+/** A profile named on the command line: browser, strict (also cabf) or rfc5280; undefined for anything else. */
+export function profileFromOption(value: string): ProfileName | undefined {
+  if (value === 'cabf') return 'cabf';
+  return (Object.keys(PROFILE_OPTION_NAMES) as ProfileName[]).find((p) => PROFILE_OPTION_NAMES[p] === value);
+}
+
 /** CA/B BR 7.1: serial numbers carry at least 64 bits from a CSPRNG, so at least 8 significant octets. */
 const CABF_MIN_SERIAL_OCTETS = 8;
-
 
 /** RFC 5280 4.1.2.2: a positive INTEGER of at most 20 octets. */
 function serialProblem(serial: Uint8Array): string | undefined {

@@ -4,7 +4,8 @@
 import type { BuildOutcome, LinkLogEntry, PathNode } from './pathBuilder.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import type { Step } from './step.ts';
-import { toHex } from '../util/bytes.ts';
+import type { TrustStore } from './trustStore.ts';
+import { equalBytes, toHex } from '../util/bytes.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 
 export interface SearchCertificate {
@@ -35,6 +36,7 @@ export interface SearchPath {
 }
 
 export interface PathSearch {
+  /** Every certificate met, then the offered ones the search never reached. */
   certificates: SearchCertificate[];
   links: SearchLink[];
   paths: SearchPath[];
@@ -42,6 +44,12 @@ export interface PathSearch {
   chosen: number | null;
   /** Certificates for which no issuer was found by name, in the pool or the anchors. */
   missingIssuers: { certificate: number; issuerName: string; selfSigned: boolean }[];
+  /**
+   * Refused on name chaining: a certificate whose subject key identifier is the child's authority key
+   * identifier but whose subject is not the child's issuer name (RFC 5280 6.1.3 (a)(4)), so the builder
+   * never took it as a candidate. Shown because such a near miss is usually a renamed or re-issued CA.
+   */
+  nameMismatches: { child: number; candidate: number }[];
   work: number;
   workExhausted: boolean;
   depthExceeded: boolean;
@@ -53,6 +61,8 @@ export function recordSearch(
   outcome: BuildOutcome,
   stepsOf: (path: PathNode[]) => Step[] | undefined,
   chosen: PathNode[] | undefined,
+  /** The pool and anchors the builder had, to find the candidates refused on name chaining. */
+  offered?: { pool: DecodedCertificate[]; store: TrustStore },
 ): PathSearch {
   const index = new Map<DecodedCertificate, number>();
   const certificates: SearchCertificate[] = [];
@@ -81,15 +91,48 @@ export function recordSearch(
       ...(bad ? { refusedBy: { check: bad.check, certificate: bad.certificate, detail: bad.detail, ...(bad.code ? { code: bad.code } : {}) } } : {}),
     };
   });
+  const nameMismatches = offered ? findNameMismatches([leaf, ...outcome.log.map((l) => l.child), ...outcome.deadEnds], offered.pool, offered.store) : [];
+  const mismatchLinks = nameMismatches.map(({ child, candidate }) => ({ child: idOf(child, 'pool'), candidate: idOf(candidate, offered!.store.has(candidate) ? 'anchor' : 'pool') }));
+  // Offered certificates the search never reached (no certificate in it names them as issuer) are listed too.
+  if (offered) {
+    const met = new Set([...index.keys()].map((c) => c.id));
+    for (const c of offered.pool) {
+      if (met.has(c.id)) continue;
+      met.add(c.id);
+      idOf(c, offered.store.has(c) ? 'anchor' : 'pool');
+    }
+  }
   const chosenIndex = chosen ? outcome.complete.findIndex((c) => c.path === chosen) : -1;
   return {
     certificates,
     links,
     paths,
     chosen: chosenIndex >= 0 ? chosenIndex : null,
+    nameMismatches: mismatchLinks,
     missingIssuers: outcome.deadEnds.map((c) => ({ certificate: idOf(c, 'pool'), issuerName: c.issuer.text, selfSigned: c.selfIssued })),
     work: outcome.work,
     workExhausted: outcome.workExhausted,
     depthExceeded: outcome.depthExceeded,
   };
+}
+
+/** At most this many name-chaining near misses are recorded (a hostile pool cannot make the record large). */
+const NAME_MISMATCH_LIMIT = 64;
+
+/** Certificates whose key identifier points at them as a child's issuer while their subject says otherwise. */
+function findNameMismatches(children: DecodedCertificate[], pool: DecodedCertificate[], store: TrustStore): { child: DecodedCertificate; candidate: DecodedCertificate }[] {
+  const out: { child: DecodedCertificate; candidate: DecodedCertificate }[] = [];
+  const seen = new Set<DecodedCertificate>();
+  for (const child of children) {
+    const keyId = child.authorityKeyId?.keyId;
+    if (seen.has(child) || !keyId) continue;
+    seen.add(child);
+    for (const candidate of [...store.anchors, ...pool]) {
+      if (candidate === child || candidate.subject.key === child.issuer.key || !candidate.subjectKeyId || !equalBytes(candidate.subjectKeyId, keyId)) continue;
+      if (out.some((m) => m.child === child && m.candidate.id === candidate.id)) continue;
+      out.push({ child, candidate });
+      if (out.length >= NAME_MISMATCH_LIMIT) return out;
+    }
+  }
+  return out;
 }

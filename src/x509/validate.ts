@@ -11,6 +11,7 @@ import type { KeyUsageName } from './extensions.ts';
 import { loadPublicSuffixList, parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
 import { buildPaths, LINK_LOG_LIMIT, SignatureCache, type PathNode } from './pathBuilder.ts';
 import type { ProfileName } from './profile.ts';
+import type { PolicyInputs } from './policy.ts';
 import { recordSearch, type PathSearch } from './search.ts';
 import { TrustStore } from './trustStore.ts';
 
@@ -47,6 +48,10 @@ export interface ValidateOptions {
   commonNameInSan?: boolean;
   /** Policies the relying party requires (RFC 5280 6.1.1 initial-policy-set with initial-explicit-policy); none = any. */
   requiredPolicies?: string[];
+  /** RFC 5280 6.1.1 (e) initial-policy-mapping-inhibit: policy mappings in the path are not followed. */
+  inhibitPolicyMapping?: boolean;
+  /** RFC 5280 6.1.1 (f) initial-any-policy-inhibit: anyPolicy in a certificate does not stand for every policy. */
+  inhibitAnyPolicy?: boolean;
   /** Which rules decide: 'browser' (default), 'cabf' (strict CA/B Forum, implies commonNameInSan) or 'rfc5280'. */
   profile?: ProfileName;
   /** Keep building after a path is accepted, so the search record shows every path (default false). */
@@ -167,7 +172,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     strictAnchors: options.strictAnchors ?? true,
     commonNameInSan: options.commonNameInSan ?? options.profile === 'cabf',
     profile: options.profile ?? 'browser',
-    ...(options.requiredPolicies?.length ? { policy: { initialPolicySet: options.requiredPolicies, explicitPolicy: true } } : {}),
+    policy: policyInputs(options),
     crls,
     nameConstraintBudget: { left: 4 * NAME_CONSTRAINT_WORK_LIMIT },
   };
@@ -196,7 +201,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
   stats.pathsTried = tried.size;
 
   const chosen = outcome.accepted ?? outcome.refused[0];
-  search = recordSearch(leaf, outcome, (p) => tried.get(p), chosen);
+  search = recordSearch(leaf, outcome, (p) => tried.get(p), chosen, { pool, store });
   if (chosen) {
     const alternatives = tried.size - 1;
     report({
@@ -229,6 +234,15 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     error = stop('UNKNOWN_ISSUER', 'pathBuilding', partial.length - 1, `no trust anchor or offered certificate is named "${top.issuer.text}"`);
   }
   return done(partial, error);
+}
+
+/** The relying party's inputs to RFC 5280 §6.1 (6.1.1 c, e, f and g): by default any policy, none required. */
+export function policyInputs(options: Pick<ValidateOptions, 'requiredPolicies' | 'inhibitPolicyMapping' | 'inhibitAnyPolicy'>): PolicyInputs {
+  return {
+    ...(options.requiredPolicies?.length ? { initialPolicySet: options.requiredPolicies, explicitPolicy: true } : {}),
+    ...(options.inhibitPolicyMapping ? { inhibitPolicyMapping: true } : {}),
+    ...(options.inhibitAnyPolicy ? { inhibitAnyPolicy: true } : {}),
+  };
 }
 
 /** Read a limbo-style or CLI name into a reference identity (exported for the CLI). */

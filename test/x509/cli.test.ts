@@ -97,6 +97,18 @@ describe('tls-lens verify', () => {
     expect(JSON.parse(deep.stdout).error.code).toBe('CHAIN_TOO_LONG');
   });
 
+  it('matches a wildcard name, which loads the Public Suffix List (the bundled CLI once could not)', async () => {
+    const { root, inter, leaf } = await simpleChain('www.example.com', { san: [{ type: 'dns', value: '*.example.com' }] });
+    writeFileSync(file('wild.pem'), toPem(leaf.der) + toPem(inter.der));
+    writeFileSync(file('wild-root.pem'), toPem(root.der));
+    const ok = await verify(['--leaf', file('wild.pem'), '--roots', file('wild-root.pem'), '--name', 'www.example.com', ...TIME, '--json']);
+    expect(ok.stderr).not.toMatch(/unexpected failure/);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ ok: true, error: null });
+    expect(ok.code).toBe(0);
+    const deeper = await verify(['--leaf', file('wild.pem'), '--roots', file('wild-root.pem'), '--name', 'a.www.example.com', ...TIME, '--json']);
+    expect(JSON.parse(deeper.stdout).error.code).toBe('HOSTNAME_MISMATCH');
+  });
+
   it('checks revocation against --crls', async () => {
     const r = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--crls', file('revoked.crl'), ...TIME, '--json']);
     expect(r.stderr).toBe('');
@@ -145,6 +157,74 @@ describe('tls-lens verify', () => {
     const badTime = await verify(['--leaf', file('leaf.pem'), '--time', 'yesterday']);
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toMatch(/not an ISO-8601 time/);
+  });
+});
+
+describe('tls-lens verify --profile', () => {
+  let caLeaf: string[];
+  let cnElsewhere: string[];
+  beforeAll(async () => {
+    // A CA certificate in the leaf position (root -> CA pathlen 0 -> CA pathlen 0): refused by browsers, valid under RFC 5280.
+    const root = await makeCert({ name: 'Profile Root', ca: true });
+    const inter = await makeCert({ name: 'Profile Inter', ca: true, pathLen: 0, issuer: root });
+    const inner = await makeCert({ name: 'Inner CA', ca: true, pathLen: 0, issuer: inter });
+    writeFileSync(file('ca-leaf.pem'), toPem(inner.der) + toPem(inter.der));
+    writeFileSync(file('profile-root.pem'), toPem(root.der));
+    caLeaf = ['--leaf', file('ca-leaf.pem'), '--roots', file('profile-root.pem'), ...TIME, '--json'];
+    // A leaf whose CN names something outside its SANs: tolerated unless the CN rule applies.
+    const { root: r2, inter: i2, leaf } = await simpleChain('example.com', { subject: 'CN=other.example.com' });
+    writeFileSync(file('cn-chain.pem'), toPem(leaf.der) + toPem(i2.der));
+    writeFileSync(file('cn-root.pem'), toPem(r2.der));
+    cnElsewhere = ['--leaf', file('cn-chain.pem'), '--roots', file('cn-root.pem'), '--name', 'example.com', ...TIME, '--json'];
+  });
+
+  it('browser (the default), rfc5280 and strict decide the same chain differently, and say which decided', async () => {
+    const browser = await verify(caLeaf);
+    expect(browser.code).toBe(1);
+    expect(JSON.parse(browser.stdout)).toMatchObject({ ok: false, profile: 'browser', error: { code: 'PROFILE_VIOLATION' } });
+    expect(JSON.parse(browser.stdout).error.message).toMatch(/cannot be used as the end-entity/);
+    expect(JSON.parse((await verify([...caLeaf, '--profile', 'browser'])).stdout)).toEqual(JSON.parse(browser.stdout));
+    const plain = await verify([...caLeaf, '--profile', 'rfc5280']);
+    expect(plain.code).toBe(0);
+    const out = JSON.parse(plain.stdout);
+    expect(out).toMatchObject({ ok: true, profile: 'rfc5280', error: null });
+    expect(out.steps.find((s: { check: string; certificate: number }) => s.check === 'basicConstraints' && s.certificate === 0).detail).toMatch(/allowed by RFC 5280/);
+    const text = await verify([...caLeaf.slice(0, -1), '--profile', 'rfc5280']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^VALID\n {2}Profile: rfc5280 \(Plain RFC 5280\)\n/);
+    // The test PKI's serial numbers are 3 octets: the Baseline Requirements ask for 64 random bits.
+    const strict = await verify([...cnElsewhere.slice(0, -1), '--profile', 'strict', '--json']);
+    expect(strict.code).toBe(1);
+    expect(JSON.parse(strict.stdout)).toMatchObject({ ok: false, profile: 'strict', error: { code: 'PROFILE_VIOLATION' } });
+    expect(JSON.parse(strict.stdout).error.message).toMatch(/CA\/Browser Forum|not one of the subjectAltName entries/);
+    // cabf, the name limbo and the share links use, is the same profile.
+    expect(JSON.parse((await verify([...cnElsewhere, '--profile', 'cabf'])).stdout)).toEqual(JSON.parse(strict.stdout));
+  });
+
+  it('--strict-cn keeps working: the CN rule alone, on top of the chosen profile', async () => {
+    const lenient = await verify(cnElsewhere);
+    expect(lenient.code).toBe(0);
+    expect(JSON.parse(lenient.stdout).steps.find((s: { check: string }) => s.check === 'commonName').detail).toMatch(/other\.example\.com/);
+    const strictCn = await verify([...cnElsewhere, '--strict-cn']);
+    expect(strictCn.code).toBe(1);
+    expect(JSON.parse(strictCn.stdout)).toMatchObject({ profile: 'browser', error: { code: 'PROFILE_VIOLATION' } });
+    expect(JSON.parse(strictCn.stdout).error.message).toMatch(/not one of the subjectAltName entries/);
+    const both = await verify([...cnElsewhere, '--strict-cn', '--profile', 'rfc5280']);
+    expect(JSON.parse(both.stdout)).toMatchObject({ ok: false, profile: 'rfc5280', error: { code: 'PROFILE_VIOLATION' } });
+  });
+
+  it('a bad or missing profile is a usage error (exit 2), as JSON with --json', async () => {
+    const bad = await verify([...caLeaf, '--profile', 'firefox']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toEqual({ ok: false, error: { code: 'BAD_OPTION_VALUE', message: '--profile must be browser, strict or rfc5280, not "firefox"' } });
+    expect(bad.stderr).toMatch(/--profile must be browser, strict or rfc5280, not "firefox"/);
+    const text = await verify(['--leaf', file('leaf.pem'), '--profile', 'RFC5280']);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toMatch(/not "RFC5280"/);
+    const missing = await verify(['--leaf', file('leaf.pem'), '--json', '--profile']);
+    expect(missing.code).toBe(2);
+    expect(JSON.parse(missing.stdout).error).toEqual({ code: 'MISSING_ARGUMENT', message: '--profile needs a value' });
   });
 });
 

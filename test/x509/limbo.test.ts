@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FEATURE_PROFILES, LimboRunner, type LimboResult, type LimboTestcase } from '../../src/x509/limbo.ts';
+import { FEATURE_PROFILES, LimboRunner, profileFor, type LimboResult, type LimboTestcase } from '../../src/x509/limbo.ts';
 import { decodeCertificate } from '../../src/x509/certificate.ts';
 import { pemToDer } from '../../src/x509/pem.ts';
 import { attributes, OID_CN } from '../../src/x509/names.ts';
@@ -49,6 +49,30 @@ describe('x509-limbo conformance (sample)', () => {
     for (const { tc } of unexpectedOk) expect(cnOutsideSan(tc), tc.id).toBe(true);
     expect(unexpectedOk.length).toBeLessThanOrEqual(2);
     expect(passes).toBeGreaterThanOrEqual(MIN_PASSES);
+  });
+
+  it('the RFC 5280 CA-as-leaf cases declare nothing that sets them apart from webpki::ca-as-leaf: they run under the default profile', { timeout: 120_000 }, async () => {
+    const suite = JSON.parse(readFileSync(SUITE, 'utf8')) as { testcases: (LimboTestcase & { importance?: string; conflicts_with?: string[] })[] };
+    const byId = new Map(suite.testcases.map((tc) => [tc.id, tc]));
+    const plain = ['rfc5280::ca-as-leaf', 'pathlen::validation-ignores-pathlen-in-leaf'].map((id) => byId.get(id)!);
+    const webpki = byId.get('webpki::ca-as-leaf')!;
+    // What a harness may read besides the id: features, validation kind, importance. All the same, opposite expectations.
+    const metadata = (tc: typeof webpki) => ({ features: tc.features ?? [], kind: tc.validation_kind, importance: tc.importance });
+    for (const tc of plain) {
+      expect(metadata(tc), tc.id).toEqual(metadata(webpki));
+      expect(profileFor(tc), tc.id).toBeUndefined();
+      expect(tc.expected_result).toBe('SUCCESS');
+    }
+    expect(webpki.expected_result).toBe('FAILURE');
+    expect(byId.get('rfc5280::ca-as-leaf')!.conflicts_with).toEqual(['webpki::ca-as-leaf']);
+    // Default: the web-PKI answer (a CA certificate is no leaf), so webpki::ca-as-leaf passes and these two do not.
+    const lenient = new LimboRunner(10_000);
+    expect((await lenient.run(webpki)).actual_result).toBe('FAILURE');
+    for (const tc of plain) expect((await lenient.run(tc)).context, tc.id).toMatch(/^PROFILE_VIOLATION: .*a CA certificate \(cA=TRUE\) cannot be used as the end-entity certificate/);
+    // Under plain RFC 5280 (limbo --profile rfc5280) they pass, and webpki::ca-as-leaf verifies: no one setting passes all three.
+    const rfc5280 = new LimboRunner(10_000, { profile: 'rfc5280' });
+    for (const tc of plain) expect((await rfc5280.run(tc)).actual_result, tc.id).toBe('SUCCESS');
+    expect((await rfc5280.run(webpki)).actual_result).toBe('SUCCESS');
   });
 
   it('with the strict CA/B profile (--strict-cn), the CN cases flip: no unexpected verification, the bettertls CN cases fail', { timeout: 120_000 }, async () => {

@@ -7,6 +7,8 @@ import * as x509 from '@peculiar/x509';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { PolicyMapping, PolicyMappings } from '@peculiar/asn1-x509';
 import { validateChain } from '../../src/x509/validate.ts';
+import { processPolicies } from '../../src/x509/policy.ts';
+import { decodeCertificate } from '../../src/x509/certificate.ts';
 import { makeCert, NOW, type Identity } from './pki.ts';
 
 const DV = '2.23.140.1.2.1';
@@ -45,6 +47,21 @@ describe('certificate policies (RFC 5280 6.1)', () => {
     expect(r.ok).toBe(true);
     expect(r.step.ok).toBe(true);
     expect(r.step.detail).toBe(`the path is valid for ${DV}`);
+  });
+
+  it('the valid_policy_tree comes back as data for the workbench to draw, also when the path fails', async () => {
+    const c = await chain([policies(ANY)], [policies(DV)]);
+    const path = [c.leaf, c.inter, c.root].map((x, i) => ({ cert: decodeCertificate(x.der), anchor: i === 2 }));
+    const r = processPolicies(path);
+    expect(r).toMatchObject({ ok: true, policies: [DV] });
+    expect(r.tree).toEqual({ policy: ANY, expected: [ANY], depth: 0, children: [{ policy: ANY, expected: [ANY], depth: 1, children: [{ policy: DV, expected: [DV], depth: 2, children: [] }] }] });
+    const mapped = await chain([policies(OV), mappings(OV, DV)], [policies(DV)]);
+    const m = processPolicies([mapped.leaf, mapped.inter, mapped.root].map((x, i) => ({ cert: decodeCertificate(x.der), anchor: i === 2 })));
+    expect(m.tree!.children[0]).toMatchObject({ policy: OV, expected: [DV], depth: 1 });
+    expect(m.tree!.children[0].children[0]).toMatchObject({ policy: DV, expected: [DV], depth: 2 });
+    const refused = processPolicies(path, { initialPolicySet: [OV], explicitPolicy: true });
+    expect(refused).toMatchObject({ ok: false, certificate: -1 });
+    expect(refused.detail).toMatch(/explicit policy is required/);
   });
 
   it('requireExplicitPolicy=0 in the CA: a leaf without policies fails, with DV passes', async () => {
@@ -88,6 +105,21 @@ describe('certificate policies (RFC 5280 6.1)', () => {
     const toAny = await run(await chain([policies(OV), mappings(OV, ANY)], [policies(DV)]));
     expect(toAny).toMatchObject({ ok: false, code: 'POLICY' });
     expect(toAny.step.detail).toMatch(/maps to or from anyPolicy/);
+  });
+
+  it("the relying party's own inhibits (RFC 5280 6.1.1 e, f): no mapping followed, anyPolicy not standing for all", async () => {
+    const decide = (c: { root: Identity; inter: Identity; leaf: Identity }, extra: { inhibitPolicyMapping?: boolean; inhibitAnyPolicy?: boolean }, requiredPolicies: string[]) =>
+      validateChain({ leaf: c.leaf.der, intermediates: [c.inter.der], anchors: [c.root.der], time: NOW, name: 'example.com', requiredPolicies, ...extra });
+    const mapped = await chain([policies(OV), mappings(OV, DV)], [policies(DV)]);
+    expect((await decide(mapped, {}, [OV])).ok).toBe(true);
+    const noMapping = await decide(mapped, { inhibitPolicyMapping: true }, [OV]);
+    expect(noMapping.error?.code).toBe('POLICY');
+    expect(noMapping.steps.find((s) => s.check === 'policies')!.detail).toMatch(/explicit policy is required/);
+    const anyCa = await chain([policies(ANY)], [policies(DV)]);
+    expect((await decide(anyCa, {}, [DV])).ok).toBe(true);
+    expect((await decide(anyCa, { inhibitAnyPolicy: true }, [DV])).error?.code).toBe('POLICY');
+    // Without a required policy the inhibits only shrink what the path is valid for.
+    expect((await decide(anyCa, { inhibitAnyPolicy: true }, [])).ok).toBe(true);
   });
 
   it('inhibitAnyPolicy=0 in the CA: a leaf asserting only anyPolicy gets no policy', async () => {

@@ -1,6 +1,7 @@
 // The path builder's search, drawn: each complete path as a row of certificates (accepted, or refused with
 // the check that refused it), the certificates whose issuer is nowhere, and every candidate examined.
 import type { PathSearch } from '../../x509/search.ts';
+import { SearchGraph } from './SearchGraph.tsx';
 
 const OUTCOME_WORDS: Record<string, string> = {
   followed: 'followed',
@@ -28,6 +29,7 @@ export function SearchView({ search, onSelect }: { search: PathSearch; onSelect:
         {search.workExhausted ? ' (the work limit was reached)' : ''}
         {search.depthExceeded ? '; some paths were longer than the maximum depth' : ''}.
       </p>
+      <SearchGraph search={search} onSelect={onSelect} />
       {search.paths.length > 0 && (
         <ol className="search-paths" data-testid="search-paths">
           {search.paths.map((p, i) => (
@@ -68,6 +70,15 @@ export function SearchView({ search, onSelect }: { search: PathSearch; onSelect:
                   Missing issuer: nothing in the pool or the trust anchors is named <strong>{m.issuerName}</strong>, the issuer of {name(m.certificate)}.
                 </>
               )}
+            </li>
+          ))}
+        </ul>
+      )}
+      {(search.nameMismatches ?? []).length > 0 && (
+        <ul className="missing" data-testid="name-mismatches">
+          {search.nameMismatches.map((m, i) => (
+            <li key={i} className="bad">
+              Refused on name chaining: the subject key identifier of {name(m.candidate)} matches the authority key identifier of {name(m.child)}, but its subject is not <strong>{cert(m.child).issuer}</strong>, the issuer name that certificate carries.
             </li>
           ))}
         </ul>

@@ -17,6 +17,9 @@ import { useTrace } from '../store.ts';
 import { writeUrlState } from '../url-state.ts';
 import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
 import { SearchView } from './SearchView.tsx';
+import { PolicyTree } from './PolicyTree.tsx';
+import { SctChecks } from './SctChecks.tsx';
+import { readLogList, type CtLog } from '../../x509/sct.ts';
 import { FromServer } from './FromServer.tsx';
 
 interface Brought {
@@ -84,6 +87,8 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
   const [certs, setCerts] = useState<Brought[]>([]);
   const [anchors, setAnchors] = useState<Brought[]>([]);
   const [crls, setCrls] = useState<{ der: Uint8Array; from: string }[]>([]);
+  // A CT log list stays on this page: it is large and public, so share links do not carry it.
+  const [ctLogs, setCtLogs] = useState<{ logs: CtLog[]; from: string }>({ logs: [], from: '' });
   const [settings, setSettings] = useState<WorkbenchSettings>(DEFAULT_SETTINGS);
   const [decision, setDecision] = useState<Decision | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
@@ -167,6 +172,17 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
     }
   }
 
+  async function addLogList(files: FileList) {
+    const f = files[0];
+    if (!f) return;
+    try {
+      if (f.size > MAX_INPUT_BYTES) throw new Error(`the file is ${(f.size / 1048576).toFixed(1)} MB; a log list is far smaller`);
+      setCtLogs({ logs: readLogList(await f.text()), from: f.name });
+    } catch (e) {
+      setProblems((p) => [...p, `${f.name}: ${(e as Error).message}`]);
+    }
+  }
+
   const windows = useMemo(() => {
     const ds = certs.flatMap((c) => (c.cert ? [c.cert] : []));
     if (ds.length === 0) return null;
@@ -178,7 +194,26 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
   const selectedDer = selected ? [...certs, ...anchors].find((c) => c.sha256 === selected)?.der ?? result?.path.find((p) => p.sha256 === selected)?.der : undefined;
 
   return (
-    <section className="workbench" aria-label="Certificate workbench" data-testid="workbench">
+    <section
+      className="workbench"
+      aria-label="Certificate workbench"
+      data-testid="workbench"
+      // Files dropped anywhere on the workbench join the chain (the drop zone lights up while they are held over it).
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (e.dataTransfer.files.length === 0) return;
+        e.preventDefault();
+        setDragging(false);
+        void addFiles(e.dataTransfer.files, 'chain');
+      }}
+    >
       <div className="wb-head">
         <h2>Certificate workbench</h2>
         <button type="button" onClick={onClose}>
@@ -187,21 +222,8 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
       </div>
       <div className="wb-grid">
         <div className="wb-inputs">
-          <div
-            className={`dropzone${dragging ? ' over' : ''}`}
-            data-testid="dropzone"
-            onDragOver={(e) => {
-              e.preventDefault();
-              setDragging(true);
-            }}
-            onDragLeave={() => setDragging(false)}
-            onDrop={(e) => {
-              e.preventDefault();
-              setDragging(false);
-              void addFiles(e.dataTransfer.files, 'chain');
-            }}
-          >
-            <p>Drop certificate files here (PEM, DER .cer/.crt/.der, PKCS#7 .p7b/.p7c), or</p>
+          <div className={`dropzone${dragging ? ' over' : ''}`} data-testid="dropzone">
+            <p>Drop certificate files here or anywhere on the workbench (PEM, DER .cer/.crt/.der, PKCS#7 .p7b/.p7c), or</p>
             <label className="file-pick">
               Pick files
               <input type="file" multiple data-testid="pick-chain" onChange={(e) => e.target.files && void addFiles(e.target.files, 'chain').then(() => (e.target.value = ''))} />
@@ -357,6 +379,10 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
               Add CRLs ({crls.length})
               <input type="file" multiple data-testid="pick-crls" onChange={(e) => e.target.files && void addCrls(e.target.files).then(() => (e.target.value = ''))} />
             </label>
+            <label className="file-pick">
+              CT log list, v3 JSON ({ctLogs.logs.length} logs)
+              <input type="file" accept=".json,application/json" data-testid="pick-ct-logs" onChange={(e) => e.target.files && void addLogList(e.target.files).then(() => (e.target.value = ''))} />
+            </label>
             <label>
               Maximum depth (intermediates)
               <input type="number" min={0} max={32} data-testid="wi-depth" value={settings.maxDepth} onChange={(e) => set({ maxDepth: Math.max(0, Math.min(32, Number(e.target.value) || 0)) })} />
@@ -364,6 +390,12 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
             <label>
               Required policies (OIDs; empty: any)
               <input type="text" data-testid="wi-policies" value={settings.requiredPolicies} onChange={(e) => set({ requiredPolicies: e.target.value })} placeholder="e.g. 2.23.140.1.2.1" />
+            </label>
+            <label>
+              <input type="checkbox" data-testid="wi-inhibit-mapping" checked={settings.inhibitPolicyMapping} onChange={(e) => set({ inhibitPolicyMapping: e.target.checked })} /> Inhibit policy mapping (RFC 5280 6.1.1 e)
+            </label>
+            <label>
+              <input type="checkbox" data-testid="wi-inhibit-any" checked={settings.inhibitAnyPolicy} onChange={(e) => set({ inhibitAnyPolicy: e.target.checked })} /> Inhibit anyPolicy (RFC 5280 6.1.1 f)
             </label>
             <label>
               Profile
@@ -394,7 +426,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                 <button type="button" data-testid="export-pem" disabled={result.path.length === 0} onClick={() => download('chain.pem', pathPem(result), 'application/x-pem-file')}>
                   Export PEM (path order)
                 </button>
-                <button type="button" data-testid="export-json" onClick={() => download('verdict.json', JSON.stringify(verdictJson(result), null, 2) + '\n', 'application/json')}>
+                <button type="button" data-testid="export-json" onClick={() => download('verdict.json', JSON.stringify(verdictJson(result, settings.profile), null, 2) + '\n', 'application/json')}>
                   Export verdict JSON
                 </button>
               </div>
@@ -432,6 +464,8 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                     );
                   })}
               </ul>
+              {decision.policy && <PolicyTree outcome={decision.policy} path={result.path} />}
+              <SctChecks path={result.path} logs={ctLogs.logs} logSource={ctLogs.from} />
             </>
           )}
           {(selectedDer ?? (leafSha && certs[decision!.leafIndex]?.der)) && (

@@ -4,9 +4,10 @@ import { decodeCertificate, type DecodedCertificate } from '../../x509/certifica
 import { pickLeaf } from '../../x509/input.ts';
 import type { ProfileName } from '../../x509/profile.ts';
 import { TrustStore } from '../../x509/trustStore.ts';
-import { DEFAULT_MAX_DEPTH, validateChain, type ValidationResult } from '../../x509/validate.ts';
+import { DEFAULT_MAX_DEPTH, policyInputs, validateChain, type ValidationResult } from '../../x509/validate.ts';
 import { base64Encode, derToPem } from '../../x509/pem.ts';
 import { equalBytes } from '../../util/bytes.ts';
+import { processPolicies, type PolicyInputs, type PolicyOutcome } from '../../x509/policy.ts';
 
 export interface WorkbenchSettings {
   /** Validation time, ISO-8601; undefined = now. */
@@ -22,11 +23,15 @@ export interface WorkbenchSettings {
   profile: ProfileName;
   /** Policy OIDs the relying party requires, space- or comma-separated; empty = any policy, none required. */
   requiredPolicies: string;
+  /** RFC 5280 6.1.1 (e): do not follow policy mappings. */
+  inhibitPolicyMapping: boolean;
+  /** RFC 5280 6.1.1 (f): anyPolicy in a certificate does not stand for every policy. */
+  inhibitAnyPolicy: boolean;
   /** Index of the leaf among `certificates`; undefined = found automatically. */
   leaf?: number;
 }
 
-export const DEFAULT_SETTINGS: WorkbenchSettings = { name: '', purpose: 'server', mozilla: true, trustChainRoot: false, maxDepth: DEFAULT_MAX_DEPTH, profile: 'browser', requiredPolicies: '' };
+export const DEFAULT_SETTINGS: WorkbenchSettings = { name: '', purpose: 'server', mozilla: true, trustChainRoot: false, maxDepth: DEFAULT_MAX_DEPTH, profile: 'browser', requiredPolicies: '', inhibitPolicyMapping: false, inhibitAnyPolicy: false };
 
 /** What the decision runs on: DER of every certificate brought, anchors added by hand, CRLs. */
 export interface WorkbenchChain {
@@ -41,6 +46,8 @@ export interface Decision {
   /** `${check}@${certificate}` of each step whose outcome differs from the previous decision. */
   changed: Set<string>;
   millis: number;
+  /** RFC 5280 §6.1 over the path the verdict is about: the valid_policy_tree to draw (absent without a path). */
+  policy?: PolicyOutcome;
 }
 
 export const stepKey = (s: { check: string; certificate: number }) => `${s.check}@${s.certificate}`;
@@ -73,6 +80,7 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   const extra = [...chain.anchors];
   if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && extra.push(chain.certificates[i]));
   const store = anchorStore(settings.mozilla ? mozilla() : undefined, extra);
+  const requiredPolicies = settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p));
   const result = await validateChain({
     leaf: chain.certificates[leafIndex],
     intermediates: chain.certificates.filter((_, i) => i !== leafIndex),
@@ -83,7 +91,9 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
     maxDepth: settings.maxDepth,
     crls: chain.crls,
     profile: settings.profile,
-    requiredPolicies: settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p)),
+    requiredPolicies,
+    inhibitPolicyMapping: settings.inhibitPolicyMapping,
+    inhibitAnyPolicy: settings.inhibitAnyPolicy,
     allPaths: true,
     // The vetted platform store is taken as it is; anchors added by hand get every profile rule.
     strictAnchors: !settings.mozilla,
@@ -93,7 +103,16 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   const before = new Map(checks(previous?.steps ?? []).map((s) => [stepKey(s), s.ok]));
   // Changed: a different outcome, or a check that did not run before (e.g. revocation once CRLs are given).
   const changed = new Set(previous ? checks(result.steps).filter((s) => before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
-  return { result, leafIndex, changed, millis: performance.now() - started };
+  const millis = performance.now() - started;
+  return { result, leafIndex, changed, millis, policy: policyOf(result, policyInputs({ ...settings, requiredPolicies })) };
+}
+
+/** The policy processing of the verdict's path again, this time keeping its tree for the view. */
+function policyOf(result: ValidationResult, inputs: PolicyInputs): PolicyOutcome | undefined {
+  if (result.path.length === 0) return undefined;
+  const path = result.path.map((p) => ({ cert: safeDecode(p.der), anchor: p.source === 'anchor' }));
+  if (path.some((p) => !p.cert)) return undefined;
+  return processPolicies(path as { cert: DecodedCertificate; anchor: boolean }[], inputs);
 }
 
 /** The chain as PEM, in path order (leaf first). */
@@ -177,6 +196,8 @@ function settingsFrom(raw: unknown): WorkbenchSettings {
   if (Number.isInteger(s.maxDepth) && (s.maxDepth as number) >= 0 && (s.maxDepth as number) <= 32) out.maxDepth = s.maxDepth as number;
   if (s.profile === 'browser' || s.profile === 'cabf' || s.profile === 'rfc5280') out.profile = s.profile;
   if (typeof s.requiredPolicies === 'string') out.requiredPolicies = s.requiredPolicies.slice(0, 1000);
+  if (typeof s.inhibitPolicyMapping === 'boolean') out.inhibitPolicyMapping = s.inhibitPolicyMapping;
+  if (typeof s.inhibitAnyPolicy === 'boolean') out.inhibitAnyPolicy = s.inhibitAnyPolicy;
   if (Number.isInteger(s.leaf) && (s.leaf as number) >= 0) out.leaf = s.leaf as number;
   return out;
 }
