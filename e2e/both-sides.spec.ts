@@ -228,6 +228,8 @@ test('the other staged attacks, each ending as the RFC says, the alert shown as 
   await expect(row('server', 'HelloRetryRequest')).toHaveCount(2);
   await expect(row('server', 'HelloRetryRequest').last()).toHaveAttribute('data-written', 'no');
   await expect(row('client', 'Alert fatal unexpected_message')).toHaveCount(1);
+  // The server had sent its ServerHello, but the client's alert (in the clear: it never had the keys) is read.
+  await expect(row('client', 'Alert fatal unexpected_message')).toHaveAttribute('data-read', 'yes');
   await expect(page.getByTestId('both-outcome-server')).toContainText('unexpected_message');
 
   // STARTTLS injection: the SMTP lines on both sides, the injected reply read by the client only, refused.

@@ -240,15 +240,29 @@ describe('bad records', () => {
     await expectAlert(rl.readRecord(), 'UNEXPECTED_MESSAGE', 10);
   });
 
-  it('an unprotected alert after keys are installed is refused, naming the alert, and kept in the trace', async () => {
-    const trace = new TraceRecorder(() => 0);
-    const rl = new RecordLayer(scriptedTransport([h('15030300020228')]), trace.emit);
+  it('an unprotected alert before anything arrived under the handshake keys is the alert of a peer that never had our keys', async () => {
+    const rl = new RecordLayer(scriptedTransport([h('15030300020228')]), () => 0);
     rl.setReadProtector(await serverHs());
+    expect(await rl.readRecord()).toMatchObject({ contentType: 21, epoch: 'plaintext', fragment: h('0228') });
+  });
+
+  it('an unprotected alert once records came under the keys is refused, naming the alert, and kept in the trace', async () => {
+    const sealed = await (await serverHs()).encrypt(22, h(S3.encryptedExtensions));
+    const trace = new TraceRecorder(() => 0);
+    const rl = new RecordLayer(scriptedTransport([sealed.bytes, h('15030300020228')]), trace.emit);
+    rl.setReadProtector(await serverHs());
+    expect(await rl.readRecord()).toMatchObject({ contentType: 22, epoch: 'handshake' });
     const e = await expectAlert(rl.readRecord(), 'UNEXPECTED_MESSAGE', 10);
     expect(e.message).toMatch(/fatal handshake_failure/);
     const ev = trace.events.at(-1) as RecordEvent;
     expect(ev.fields.map((f) => f.name)).toEqual(['content_type', 'legacy_record_version', 'length', 'fragment']);
     expect(ev.fields[3].value).toBe('fatal handshake_failure');
+  });
+
+  it('an unprotected alert under application keys is refused', async () => {
+    const rl = new RecordLayer(scriptedTransport([h('15030300020228')]), () => 0);
+    rl.setReadProtector(await serverAp());
+    await expectAlert(rl.readRecord(), 'UNEXPECTED_MESSAGE', 10);
   });
 
   it('the sequence number never wraps', async () => {

@@ -68,7 +68,10 @@ export class Tls13RecordProtector implements RecordProtector {
   }
 
   passesThroughUnprotected(contentType: number): boolean {
-    return contentType === ContentType.change_cipher_spec;
+    if (contentType === ContentType.change_cipher_spec) return true;
+    // A peer that could not read our ServerHello (or HelloRetryRequest) has no handshake keys, so its
+    // alert can only come in the clear: take it as an alert while nothing under these keys has arrived.
+    return contentType === ContentType.alert && this.epoch === 'handshake' && this.seq === 0n;
   }
 
   async encrypt(contentType: number, plaintext: Uint8Array, padding = 0): Promise<SealedRecord> {
