@@ -44,7 +44,7 @@ export async function postReport(url: string, body: string): Promise<string | nu
     }
     return `the app answered HTTP ${res.status}${detail ? `: ${detail}` : ''}`;
   } catch (e) {
-    const err = e as Error & { cause?: { code?: string } };
-    return err.name === 'TimeoutError' ? `no answer within ${POST_TIMEOUT_MS} ms` : `cannot reach ${url}: ${err.cause?.code ?? err.message}`;
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    return err.name === 'TimeoutError' ? `no answer within ${POST_TIMEOUT_MS} ms` : `cannot reach ${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`;
   }
 }
