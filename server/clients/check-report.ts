@@ -15,8 +15,9 @@ export function checkReportMessage(value: unknown): ClientReportMessage {
   if (!isObject(value)) return bad('the body is not a JSON object');
   if (value.format !== 'tls-lens-client-report') return bad('format is not "tls-lens-client-report"');
   if (value.version !== 1) return bad(`unsupported report version ${String(value.version)}`);
+  if (value.phase !== 'handshake' && value.phase !== 'closed') return bad('phase must be "handshake" or "closed"');
   const server = value.server;
-  if (!isObject(server) || typeof server.url !== 'string' || !isStringList(server.versions) || !isStringList(server.groups)) return bad('server must give url, versions and groups');
+  if (!isObject(server) || typeof server.url !== 'string' || typeof server.startedAt !== 'string' || !isStringList(server.versions) || !isStringList(server.groups)) return bad('server must give url, startedAt, versions and groups');
   if ((server.suites !== undefined && !isStringList(server.suites)) || (server.alpn !== undefined && !isStringList(server.alpn))) return bad('server.suites and server.alpn must be lists of names');
   const report = value.report;
   if (!isObject(report) || typeof report.client !== 'string' || typeof report.n !== 'number' || typeof report.ok !== 'boolean' || !Array.isArray(report.messages)) {

@@ -4,6 +4,8 @@ import { MAX_CLIENTS_KEPT, type ClientEntry, type ClientReportMessage } from '..
 import type { TraceFile } from '../../src/trace/types.ts';
 
 interface Kept {
+  /** The reporting server and the client's number there: a later report of the same client replaces this one. */
+  key: string;
   entry: ClientEntry;
   trace: TraceFile | null;
 }
@@ -15,18 +17,25 @@ export class ClientFeed {
 
   constructor(private readonly limit = MAX_CLIENTS_KEPT) {}
 
-  /** Keep one client (oldest dropped past the limit) and tell every listener. */
+  /**
+   * Keep one client's report and tell every listener: a client already listed (its handshake reported, now its
+   * connection's end) keeps its id and place; a new one goes last, and the oldest drop past the limit.
+   */
   add(message: ClientReportMessage, fromAppListener: boolean): ClientEntry {
+    const key = JSON.stringify([message.server.url, message.server.startedAt, message.report.n]);
+    const earlier = this.kept.find((k) => k.key === key);
     const entry: ClientEntry = {
-      id: this.nextId++,
-      receivedAt: new Date().toISOString(),
+      id: earlier?.entry.id ?? this.nextId++,
+      receivedAt: earlier?.entry.receivedAt ?? new Date().toISOString(),
       fromAppListener,
+      phase: message.phase,
       server: message.server,
       report: message.report,
       hasTrace: message.trace !== null,
       ...(message.traceOmitted ? { traceOmitted: message.traceOmitted } : {}),
     };
-    this.kept.push({ entry, trace: message.trace });
+    if (earlier) Object.assign(earlier, { entry, trace: message.trace });
+    else this.kept.push({ key, entry, trace: message.trace });
     if (this.kept.length > this.limit) this.kept.splice(0, this.kept.length - this.limit);
     for (const listener of this.listeners) listener(entry);
     return entry;

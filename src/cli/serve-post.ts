@@ -1,6 +1,6 @@
 // `tls-lens serve --report URL`: each client's report and trace, posted to a running TLS Lens app (its Clients view).
 // Only to this machine: a trace holds the handshake's secrets, so it never leaves loopback.
-import { MAX_REPORT_BYTES, type ClientReportMessage, type ReportingServer } from '../clients/report-message.ts';
+import { MAX_REPORT_BYTES, type ClientReportMessage, type ReportingServer, type ReportPhase } from '../clients/report-message.ts';
 import type { TraceFile } from '../trace/types.ts';
 import type { ClientReport } from './serve-report.ts';
 
@@ -23,8 +23,8 @@ export function reportUrlProblem(text: string): string | null {
 }
 
 /** The message for one client; the trace is left out (and why said) when the whole would be over the app's limit. */
-export function reportMessage(server: ReportingServer, report: ClientReport, trace: TraceFile): string {
-  const whole: ClientReportMessage = { format: 'tls-lens-client-report', version: 1, server, report, trace };
+export function reportMessage(server: ReportingServer, phase: ReportPhase, report: ClientReport, trace: TraceFile): string {
+  const whole: ClientReportMessage = { format: 'tls-lens-client-report', version: 1, phase, server, report, trace };
   const text = JSON.stringify(whole);
   if (text.length <= MAX_REPORT_BYTES) return text;
   const traceOmitted = `the trace (${(text.length / 1024).toFixed(0)} KiB with the report) is over the ${MAX_REPORT_BYTES / 1024} KiB a report may carry; save it with --trace DIR`;
@@ -46,5 +46,30 @@ export async function postReport(url: string, body: string): Promise<string | nu
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
     return err.name === 'TimeoutError' ? `no answer within ${POST_TIMEOUT_MS} ms` : `cannot reach ${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`;
+  }
+}
+
+/**
+ * One client's reports, posted in order (the handshake's, then the connection's end); a report that cannot be
+ * posted is said on stderr, so --json's stdout stays one line per client.
+ */
+export class ClientReporter {
+  private last: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly url: string,
+    private readonly server: ReportingServer,
+    private readonly n: number,
+  ) {}
+
+  /** Queue one report; the promise settles once it (and those before it) were posted or given up. */
+  send(phase: ReportPhase, report: ClientReport, trace: TraceFile): Promise<void> {
+    // Serialised now: the trace goes on growing after this call.
+    const body = reportMessage(this.server, phase, report, trace);
+    this.last = this.last.then(async () => {
+      const problem = await postReport(this.url, body);
+      if (problem) process.stderr.write(`tls-lens serve: client #${this.n} not reported to ${this.url}: ${problem}\n`);
+    });
+    return this.last;
   }
 }

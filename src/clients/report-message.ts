@@ -15,6 +15,8 @@ export const MAX_CLIENTS_KEPT = 50;
 export interface ReportingServer {
   /** e.g. https://127.0.0.1:5443/ */
   url: string;
+  /** When this server started (ISO time): with `url` and the client's number, names one client across reports. */
+  startedAt: string;
   versions: string[];
   /** The server's group preference, first = most preferred. */
   groups: string[];
@@ -23,10 +25,17 @@ export interface ReportingServer {
   alpn?: string[];
 }
 
-/** One client, as serve posts it (JSON body of POST /api/clients). */
+/**
+ * Where the client is: 'handshake' once its handshake completed (the connection may stay open a long while, e.g. an
+ * interactive s_client), 'closed' when the connection ended (the last report; a failed handshake has only this one).
+ */
+export type ReportPhase = 'handshake' | 'closed';
+
+/** One client, as serve posts it (JSON body of POST /api/clients); a later report of the same client replaces it. */
 export interface ClientReportMessage {
   format: 'tls-lens-client-report';
   version: 1;
+  phase: ReportPhase;
   server: ReportingServer;
   report: ClientReport;
   /** The client's whole trace from the server's side; null when it was too large to send (traceOmitted says why). */
@@ -42,6 +51,7 @@ export interface ClientEntry {
   receivedAt: string;
   /** True when it came from the listener `npm start` runs; false for a `tls-lens serve --report` started by hand. */
   fromAppListener: boolean;
+  phase: ReportPhase;
   server: ReportingServer;
   report: ClientReport;
   hasTrace: boolean;

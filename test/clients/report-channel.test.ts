@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startServer, type RunningServer } from '../../server/app.ts';
 import type { ClientEntry, ClientReportMessage, ClientsListenerInfo } from '../../src/clients/report-message.ts';
@@ -118,6 +119,38 @@ describe('tls-lens serve --report', () => {
     expect((stream.events.find((e) => e.event === 'client')!.data as ClientEntry).report.client).toBe(entry.report.client);
   });
 
+  it('lists a client once its handshake is done, while it stays connected, and updates it in place when it leaves', async () => {
+    const s = await serve(['--report', app.reportUrl, '--echo']);
+    const stream = follow(app.url);
+    const before = (await listed(app.url, 0)).length;
+    const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+      const c = tls.connect({ host: '127.0.0.1', port: s.port, servername: 'localhost', ca: fs.readFileSync(s.caFile) }, () => resolve(c));
+      c.once('error', reject);
+    });
+    const open = (await listed(app.url, before + 1)).at(-1)!;
+    expect(open.phase).toBe('handshake');
+    expect(open.report).toMatchObject({ ok: true, version: 'TLSv1.3' });
+    expect(s.reports()).toEqual([]); // serve itself prints the client only when it leaves
+    const echoed = new Promise<string>((resolve) => socket.once('data', (d) => resolve(d.toString())));
+    socket.write('still here\n');
+    expect(await echoed).toBe('still here\n');
+    socket.end();
+    await s.waitForReports(1);
+    const end = Date.now() + 10_000;
+    let closed: ClientEntry | undefined;
+    while (Date.now() < end && closed?.phase !== 'closed') {
+      closed = (await getJson<{ clients: ClientEntry[] }>(`${app.url}/api/clients`)).body.clients.find((e) => e.id === open.id);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stream.close();
+    expect(closed).toMatchObject({ id: open.id, phase: 'closed', receivedAt: open.receivedAt });
+    expect((await listed(app.url, 0)).length).toBe(before + 1);
+    // The closed report's trace has the echoed application data; the page was told twice about the same client.
+    const t = parseTraceFile(await (await fetch(`${app.url}/api/clients/${open.id}/trace`)).text());
+    expect(t.events.some((e) => e.kind === 'app-data' && e.direction === 'server')).toBe(true);
+    expect(stream.events.filter((e) => e.event === 'client' && (e.data as ClientEntry).id === open.id).map((e) => (e.data as ClientEntry).phase)).toEqual(['handshake', 'closed']);
+  });
+
   it('says why the server asked for a HelloRetryRequest', async () => {
     const s = await serve(['--report', app.reportUrl, '--groups', 'secp384r1']);
     await sClient(s, ['-groups', 'X25519:P-384']);
@@ -129,7 +162,7 @@ describe('tls-lens serve --report', () => {
   });
 
   it('refuses a report from a web page, one that is not JSON, one too large and one malformed, and keeps the newest 50', async () => {
-    const good: ClientReportMessage = { format: 'tls-lens-client-report', version: 1, server: entry.server, report: entry.report, trace };
+    const good: ClientReportMessage = { format: 'tls-lens-client-report', version: 1, phase: 'closed', server: entry.server, report: entry.report, trace };
     const text = JSON.stringify(good);
     expect((await post(app.url, text, { 'Content-Type': 'application/json', Origin: 'https://attacker.example' })).body.error).toBe('from-a-page');
     expect((await post(app.url, text, { 'Content-Type': 'text/plain' })).status).toBe(415);

@@ -16,7 +16,7 @@ const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour12: fal
 
 function outcome(e: ClientEntry): string {
   const r = e.report;
-  if (r.ok) return 'complete';
+  if (r.ok) return e.phase === 'handshake' ? 'complete, still connected' : 'complete';
   const alert = r.alertSent ? `we sent ${r.alertSent}` : r.alertReceived ? `client sent ${r.alertReceived}` : r.error?.code ?? 'no handshake';
   return `failed: ${alert}`;
 }
@@ -38,7 +38,7 @@ function ListenerHelp({ listener }: { listener?: ClientsListenerInfo }) {
       <p>
         TLS Lens’s own server listens on <strong>{listener.url}</strong>
         {listener.host !== '127.0.0.1' && listener.host !== '::1' && ' (reachable from other machines: every one that connects is listed)'}. Connect any client to it; it
-        shows up here as soon as its connection ends. Its certificate comes from a throwaway CA: <a href="/api/clients/ca.pem">download the CA</a>
+        shows up here once its handshake is done, and again when its connection ends. Its certificate comes from a throwaway CA: <a href="/api/clients/ca.pem">download the CA</a>
         {listener.caFile && (
           <>
             {' '}(on this machine: <code>{listener.caFile}</code>)
@@ -196,7 +196,7 @@ function ClientDetails({ entry }: { entry: ClientEntry }) {
     return () => {
       current = false;
     };
-  }, [entry.id, entry.hasTrace]);
+  }, [entry.id, entry.hasTrace, entry.phase]);
   const facts = useMemo(() => {
     const hello = trace ? traceClientHello(trace.events) : null;
     return hello ? helloFacts(hello) : null;

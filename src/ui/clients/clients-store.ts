@@ -36,8 +36,12 @@ function follow(): void {
   });
   source.addEventListener('client', (e) => {
     const entry = JSON.parse((e as MessageEvent).data) as ClientEntry;
-    const entries = [...useClients.getState().entries, entry].slice(-MAX_CLIENTS_KEPT);
-    useClients.setState({ entries });
+    const { entries, traces } = useClients.getState();
+    if (entries.some((x) => x.id === entry.id)) {
+      // A later report of a listed client (its connection ended): the trace fetched before is out of date.
+      const { [entry.id]: _stale, ...fresh } = traces;
+      useClients.setState({ entries: entries.map((x) => (x.id === entry.id ? entry : x)), traces: fresh });
+    } else useClients.setState({ entries: [...entries, entry].slice(-MAX_CLIENTS_KEPT) });
   });
   // EventSource tries again by itself; the 'clients' event on reconnection brings the list up to date.
   source.onerror = () => useClients.setState({ stream: 'lost', error: 'The app’s client list cannot be reached (is `npm start` running behind this page?). Trying again…' });
