@@ -6,7 +6,7 @@ import { chromium, expect, test, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
 import { CHROMIUM_FLAGS } from '../playwright.config.ts';
 import type { ClientsListenerInfo } from '../src/clients/report-message.ts';
-import { expectAccessible, ladderLabels, openApp, shot } from './helpers.ts';
+import { expectAccessible, ladderLabels, openApp, openPanel, shot } from './helpers.ts';
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -93,4 +93,20 @@ test("a second Chromium opening the listener appears with X25519MLKEM768 and its
   await expect(page.getByTestId('client-choices')).toContainText('X25519MLKEM768 is a hybrid');
   await expectAccessible(page, 'the Clients view with Chromium’s handshake');
   await shot(page, 'clients-chromium');
+
+  // Its trace in the usual views: the ClientHello field by field, with the hybrid group in its key share.
+  await page.getByTestId('client-open').click();
+  await page.locator('.lrow[data-kind="handshake"]', { hasText: 'ClientHello' }).click();
+  const tree = page.getByTestId('fieldtree');
+  await tree.locator('button[data-field="extensions"]').click();
+  await tree.locator('button.field', { hasText: 'key_share' }).first().click();
+  await tree.locator('button[data-field="client_shares"]').click();
+  await expect(tree).toContainText('X25519MLKEM768');
+  await shot(page, 'clients-chromium-clienthello');
+  await page.getByTestId('step-forward').focus();
+  await page.keyboard.press('End');
+  await openPanel(page, 'Key schedule');
+  await expect(page.getByTestId('keytree')).toBeVisible();
+  await expect(page.locator('.keynode[data-key="server_handshake_traffic_secret"]').first()).toBeVisible();
+  await expect(page.getByTestId('error')).toHaveCount(0);
 });
