@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { CHROMIUM_FLAGS } from '../playwright.config.ts';
 import type { ClientsListenerInfo } from '../src/clients/report-message.ts';
 import { expectAccessible, ladderLabels, openApp, openPanel, shot } from './helpers.ts';
+import { sClient, startServe } from '../test/serve/serve-process.ts';
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
@@ -109,4 +110,20 @@ test("a second Chromium opening the listener appears with X25519MLKEM768 and its
   await expect(page.getByTestId('keytree')).toBeVisible();
   await expect(page.locator('.keynode[data-key="server_handshake_traffic_secret"]').first()).toBeVisible();
   await expect(page.getByTestId('error')).toHaveCount(0);
+});
+
+test('a tls-lens serve started by hand with --report joins the same list', async ({ page, baseURL }) => {
+  await openClients(page);
+  const serve = await startServe(['--report', `${baseURL}/api/clients`, '--tls1.2']);
+  try {
+    await sClient(serve, [], [], /Verify return code|alert|errno|error:/i);
+    const row = page.locator('[data-testid^="client-row-"]', { hasText: `via https://127.0.0.1:${serve.port}/` });
+    await expect(row).toHaveCount(1);
+    await expect(row).toContainText('TLSv1.2');
+    await row.getByRole('button').click();
+    await expect(page.getByTestId('client-choices')).toContainText('Version TLSv1.2');
+    await expect(page.getByTestId('client-choices')).toContainText('the server accepts TLS 1.2');
+  } finally {
+    await serve.stop();
+  }
 });

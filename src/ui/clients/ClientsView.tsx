@@ -82,7 +82,7 @@ function ClientsTable({ entries, selected }: { entries: ClientEntry[]; selected?
           <th scope="col">version</th>
           <th scope="col">cipher suite</th>
           <th scope="col">group</th>
-          <th scope="col">JA4</th>
+          <th scope="col">JA4 / JA3</th>
           <th scope="col">result</th>
         </tr>
       </thead>
@@ -108,6 +108,12 @@ function ClientsTable({ entries, selected }: { entries: ClientEntry[]; selected?
               <td>{r.group ?? '—'}</td>
               <td>
                 <code>{r.fingerprints?.ja4 ?? '—'}</code>
+                {r.fingerprints && (
+                  <>
+                    <br />
+                    <code className="muted">{r.fingerprints.ja3}</code>
+                  </>
+                )}
               </td>
               <td className={r.ok ? 'good' : 'error'}>{outcome(e)}</td>
             </tr>
