@@ -240,6 +240,27 @@ describe("the app's own serve listener (npm start)", () => {
     }
   });
 
+  it('binds the address it is told (here 127.0.0.2, as 0.0.0.0 would be for a phone on the network)', async () => {
+    const appC = await startServer({ port: 0, lab: false, distDir: path.join(dir, 'dist'), clients: { host: '127.0.0.2', port: 0, pkiDir: path.join(dir, 'serve-pki') } });
+    try {
+      const info = appC.clientsListener;
+      expect(info).toMatchObject({ running: true, host: '127.0.0.2', url: `https://127.0.0.2:${info.port}/` });
+      // Nothing on 127.0.0.1 at that port: the listener is where it was told to be.
+      expect(await curl(['--max-time', '5', `https://127.0.0.1:${info.port}/`]).then((r) => r.code)).toBe(7);
+      // The throwaway leaf names localhost and 127.0.0.1 only: the chain checks out, the name would not.
+      const socket = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        const c = tls.connect({ host: '127.0.0.2', port: info.port!, ca: fs.readFileSync(info.caFile!), checkServerIdentity: () => undefined }, () => resolve(c));
+        c.once('error', reject);
+      });
+      expect(socket.authorized).toBe(true);
+      socket.end();
+      const [e] = await listed(appC.url, 1);
+      expect(e).toMatchObject({ fromAppListener: true, server: { url: info.url } });
+    } finally {
+      await appC.stop();
+    }
+  });
+
   it('says why when its port is taken, and the app still starts', async () => {
     const blocker = http.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
