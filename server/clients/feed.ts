@@ -1,13 +1,14 @@
 // The clients the app has been told about (by its own serve listener or a `tls-lens serve --report`): the newest
 // MAX_CLIENTS_KEPT with their traces, and the pages listening for new ones.
-import { MAX_CLIENTS_KEPT, type ClientEntry, type ClientReportMessage } from '../../src/clients/report-message.ts';
-import type { TraceFile } from '../../src/trace/types.ts';
+import { MAX_CLIENTS_KEPT, type ClientEntry } from '../../src/clients/report-message.ts';
+import type { CheckedReport } from './check-report.ts';
 
 interface Kept {
   /** The reporting server and the client's number there: a later report of the same client replaces this one. */
   key: string;
   entry: ClientEntry;
-  trace: TraceFile | null;
+  /** The trace file as JSON text. */
+  trace: string | null;
 }
 
 export class ClientFeed {
@@ -21,7 +22,7 @@ export class ClientFeed {
    * Keep one client's report and tell every listener: a client already listed (its handshake reported, now its
    * connection's end) keeps its id and place; a new one goes last, and the oldest drop past the limit.
    */
-  add(message: ClientReportMessage, fromAppListener: boolean): ClientEntry {
+  add({ message, traceText }: CheckedReport, fromAppListener: boolean): ClientEntry {
     const key = JSON.stringify([message.server.url, message.server.startedAt, message.report.n]);
     const earlier = this.kept.find((k) => k.key === key);
     const entry: ClientEntry = {
@@ -31,11 +32,11 @@ export class ClientFeed {
       phase: message.phase,
       server: message.server,
       report: message.report,
-      hasTrace: message.trace !== null,
+      hasTrace: traceText !== null,
       ...(message.traceOmitted ? { traceOmitted: message.traceOmitted } : {}),
     };
-    if (earlier) Object.assign(earlier, { entry, trace: message.trace });
-    else this.kept.push({ key, entry, trace: message.trace });
+    if (earlier) Object.assign(earlier, { entry, trace: traceText });
+    else this.kept.push({ key, entry, trace: traceText });
     if (this.kept.length > this.limit) this.kept.splice(0, this.kept.length - this.limit);
     for (const listener of this.listeners) listener(entry);
     return entry;
@@ -46,7 +47,8 @@ export class ClientFeed {
     return this.kept.map((k) => k.entry);
   }
 
-  trace(id: number): TraceFile | null | undefined {
+  /** The client's trace file as JSON text; null when it came without one, undefined when it is not listed. */
+  trace(id: number): string | null | undefined {
     const found = this.kept.find((k) => k.entry.id === id);
     return found ? found.trace : undefined;
   }

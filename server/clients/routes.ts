@@ -31,23 +31,18 @@ export function clientsApi(options: ClientsApiOptions, sendJson: Send) {
     if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) return refuse(res, 415, 'not-json', 'send the report as application/json');
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > MAX_REPORT_BYTES) return tooLarge(req, res);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_REPORT_BYTES) return tooLarge(req, res);
-      chunks.push(chunk as Buffer);
-    }
+    const body = await readBody(req);
+    if (body === null) return tooLarge(req, res);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      parsed = JSON.parse(body.toString('utf8'));
     } catch (e) {
       return refuse(res, 400, 'bad-report', `the report is not JSON: ${(e as Error).message}`);
     }
     try {
-      const message = checkReportMessage(parsed);
+      const checked = checkReportMessage(parsed);
       const info = options.listener();
-      const entry = feed.add(message, !!info.running && message.server.url === info.url);
+      const entry = feed.add(checked, !!info.running && checked.message.server.url === info.url);
       return sendJson(res, 201, { ok: true, id: entry.id });
     } catch (e) {
       if (e instanceof BadReportError) return refuse(res, 400, 'bad-report', e.message);
@@ -55,9 +50,29 @@ export function clientsApi(options: ClientsApiOptions, sendJson: Send) {
     }
   }
 
+  /** The body, or null as soon as it grows past the limit (the rest is left unread). */
+  function readBody(req: http.IncomingMessage): Promise<Buffer | null> {
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      const onData = (chunk: Buffer) => {
+        size += chunk.length;
+        if (size <= MAX_REPORT_BYTES) return void chunks.push(chunk);
+        req.off('data', onData);
+        req.pause();
+        resolve(null);
+      };
+      req.on('data', onData);
+      req.once('end', () => resolve(Buffer.concat(chunks)));
+      req.once('error', reject);
+    });
+  }
+
   function tooLarge(req: http.IncomingMessage, res: http.ServerResponse) {
+    // The rest of the body is not read: the connection ends once the answer is out.
+    res.setHeader('Connection', 'close');
+    res.once('finish', () => req.destroy());
     refuse(res, 413, 'report-too-large', `a report may be at most ${MAX_REPORT_BYTES} bytes`);
-    req.destroy();
   }
 
   function stream(req: http.IncomingMessage, res: http.ServerResponse) {
@@ -102,7 +117,7 @@ export function clientsApi(options: ClientsApiOptions, sendJson: Send) {
           const trace = feed.trace(Number(m[1]));
           if (trace === undefined) refuse(res, 404, 'unknown-client', `no client ${m[1]} (the app keeps the newest ${MAX_CLIENTS_KEPT} only)`);
           else if (trace === null) refuse(res, 404, 'no-trace', 'this client was reported without its trace');
-          else sendJson(res, 200, trace);
+          else res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' }).end(trace);
         }
       }
       return true;

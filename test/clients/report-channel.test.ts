@@ -168,6 +168,14 @@ describe('tls-lens serve --report', () => {
     expect((await post(app.url, text, { 'Content-Type': 'text/plain' })).status).toBe(415);
     const huge = JSON.stringify({ ...good, padding: 'x'.repeat(MAX_REPORT_BYTES) });
     expect((await post(app.url, huge)).status).toBe(413);
+    // The same without a declared length (chunked): cut off once it passes the limit, and still answered.
+    const chunked = await new Promise<number>((resolve, reject) => {
+      const req = http.request(`${app.url}/api/clients`, { method: 'POST', headers: { 'Content-Type': 'application/json' } }, (res) => resolve(res.statusCode!));
+      req.on('error', reject);
+      for (let i = 0; i <= MAX_REPORT_BYTES / 65536; i++) req.write('x'.repeat(65536));
+      req.end();
+    });
+    expect(chunked).toBe(413);
     const noReport = await post(app.url, JSON.stringify({ ...good, report: { client: 'x' } }));
     expect([noReport.status, noReport.body.message]).toEqual([400, 'report must give client, n, ok and messages']);
     const badTrace = await post(app.url, JSON.stringify({ ...good, trace: { format: 'tls-lens-trace', version: 1, events: [42] } }));
