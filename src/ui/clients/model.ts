@@ -52,7 +52,9 @@ export function traceClientHello(events: TraceEvent[]): ClientHello | null {
 const GREASE_NAME = (code: number) => `GREASE (0x${hex4(code)})`;
 const offered = (codes: number[], name: (c: number) => string): Offered[] => codes.map((code) => ({ code, grease: isGrease(code), name: isGrease(code) ? GREASE_NAME(code) : name(code) }));
 const suiteName = (c: number) => suiteByCode(c)?.name ?? suite12ByCode(c)?.name ?? `unknown suite (0x${hex4(c)})`;
-const plainGroup = (c: number) => groupName(c).replace(/ \(0x[0-9a-f]+\)$/, '');
+/** A known name without its code point ("x25519"); an unknown one keeps it ("unknown (0x0102)"). */
+const withoutCode = (name: string) => (name.startsWith('unknown') ? name : name.replace(/ \(0x[0-9a-f]+\)$/, ''));
+const plainGroup = (c: number) => withoutCode(groupName(c));
 
 /** X25519MLKEM768's client share: ML-KEM-768 encapsulation key, then the X25519 public key (draft-ietf-tls-ecdhe-mlkem). */
 const HYBRID_PARTS: Record<number, { part: string; bytes: number }[]> = {
@@ -84,7 +86,7 @@ export function serverChoices(entry: ClientEntry, facts: HelloFacts | null): str
   const s = entry.server;
   const lines: string[] = [];
   if (!facts) return [r.ok ? 'The ClientHello is not in this report.' : 'No complete ClientHello arrived, so the server chose nothing.'];
-  const clientVersions = facts.versions.filter((v) => !v.grease).map((v) => v.name.replace(/ \(0x[0-9a-f]+\)$/, ''));
+  const clientVersions = facts.versions.filter((v) => !v.grease).map((v) => withoutCode(v.name));
   if (r.version) {
     lines.push(`Version ${r.version}: the client offers ${clientVersions.join(', ')}; the server accepts ${s.versions.map((v) => v.replace('TLS', 'TLS ')).join(', ')} and takes the highest both speak.`);
   }
