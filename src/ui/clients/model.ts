@@ -3,7 +3,7 @@
 // and why, following the server's selection rules (src/tls/server/negotiate13.ts: the server's order of preference;
 // among the groups both support, the first the client already sent a share for).
 import type { ClientEntry } from '../../clients/report-message.ts';
-import { isGrease } from '../../tls/fingerprint.ts';
+import { greaseName, isGrease } from '../../tls/grease.ts';
 import { ExtensionType as X, extensionName, groupName, hex4, versionName } from '../../tls/messages/constants.ts';
 import { findExtension } from '../../tls/messages/extensions.ts';
 import { decodeHandshake, type ClientHello } from '../../tls/messages/handshake.ts';
@@ -49,8 +49,7 @@ export function traceClientHello(events: TraceEvent[]): ClientHello | null {
   }
 }
 
-const GREASE_NAME = (code: number) => `GREASE (0x${hex4(code)})`;
-const offered = (codes: number[], name: (c: number) => string): Offered[] => codes.map((code) => ({ code, grease: isGrease(code), name: isGrease(code) ? GREASE_NAME(code) : name(code) }));
+const offered = (codes: number[], name: (c: number) => string): Offered[] => codes.map((code) => ({ code, grease: isGrease(code), name: isGrease(code) ? greaseName(code) : name(code) }));
 const suiteName = (c: number) => suiteByCode(c)?.name ?? suite12ByCode(c)?.name ?? `unknown suite (0x${hex4(c)})`;
 /** A known name without its code point ("x25519"); an unknown one keeps it ("unknown (0x0102)"). */
 const withoutCode = (name: string) => (name.startsWith('unknown') ? name : name.replace(/ \(0x[0-9a-f]+\)$/, ''));
@@ -71,7 +70,7 @@ export function helloFacts(hello: ClientHello): HelloFacts {
   const groups = offered(ext(X.supported_groups)?.groups ?? [], plainGroup);
   const extensions = offered(hello.extensions.map((e) => e.code), extensionName);
   const keyShares: KeyShareFact[] = (ext(X.key_share)?.shares ?? []).map((s) => ({
-    group: isGrease(s.group) ? GREASE_NAME(s.group) : plainGroup(s.group),
+    group: isGrease(s.group) ? greaseName(s.group) : plainGroup(s.group),
     bytes: s.keyExchange.length,
     grease: isGrease(s.group),
     ...(HYBRID_PARTS[s.group] && s.keyExchange.length === 1216 ? { parts: HYBRID_PARTS[s.group] } : {}),
