@@ -59,6 +59,9 @@ test('curl and openssl s_client appear live with their ClientHellos; one opens i
   await expect(page.getByTestId('client-fingerprints')).toContainText('JA4 t13d');
   await expectAccessible(page, 'the Clients view with a client open');
   await shot(page, 'clients-s_client');
+  await page.getByRole('button', { name: 'Dark' }).click();
+  await expectAccessible(page, 'the Clients view in the dark theme');
+  await page.getByRole('button', { name: 'Light' }).click();
 
   await curlRow.getByRole('button').click();
   await expect(page.getByTestId('client-hello')).toContainText('ALPN: h2, http/1.1');
