@@ -32,7 +32,10 @@ function follow(): void {
   source = new EventSource('/api/clients/events');
   source.addEventListener('clients', (e) => {
     const { clients, listener } = JSON.parse((e as MessageEvent).data) as { clients: ClientEntry[]; listener: ClientsListenerInfo };
-    useClients.setState({ entries: clients, listener, stream: 'live', error: undefined });
+    // Sent on every (re)connection: an app started afresh numbers its clients from 1 again, so nothing fetched
+    // before may be reused and a selection of a client no longer listed goes.
+    const selected = useClients.getState().selected;
+    useClients.setState({ entries: clients, listener, stream: 'live', error: undefined, traces: {}, selected: clients.some((c) => c.id === selected) ? selected : undefined });
   });
   source.addEventListener('client', (e) => {
     const entry = JSON.parse((e as MessageEvent).data) as ClientEntry;
