@@ -269,7 +269,7 @@ export default function ClientsView() {
       </p>
       <ListenerHelp listener={listener} />
       {entries.length === 0 ? <p className="empty">No client has connected yet.</p> : <ClientsTable entries={entries} selected={selected} />}
-      {entry && <ClientDetails key={entry.id} entry={entry} />}
+      {entry && <ClientDetails key={`${entry.id} ${entry.receivedAt}`} entry={entry} />}
     </section>
   );
 }
