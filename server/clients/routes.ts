@@ -9,6 +9,8 @@ import { BadReportError, checkReportMessage } from './check-report.ts';
 
 /** At most this many pages follow the stream at once. */
 const MAX_STREAMS = 16;
+/** Bytes a page may leave unread on its stream before it is cut off. */
+const MAX_STREAM_BACKLOG = 1024 * 1024;
 /** A comment line this often keeps idle proxies and the browser from dropping the stream. */
 const KEEPALIVE_MS = 20_000;
 
@@ -78,7 +80,12 @@ export function clientsApi(options: ClientsApiOptions, sendJson: Send) {
   function stream(req: http.IncomingMessage, res: http.ServerResponse) {
     if (streams.size >= MAX_STREAMS) return refuse(res, 429, 'too-many-streams', `at most ${MAX_STREAMS} pages follow the clients at once`);
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', Connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const send = (event: string, data: unknown) => {
+      // A page that stopped reading is cut off rather than buffered for without end; its EventSource reconnects
+      // and gets the whole list again.
+      if (res.writableLength > MAX_STREAM_BACKLOG) return void res.destroy();
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
     send('clients', { clients: feed.list(), listener: options.listener() });
     const unsubscribe = feed.subscribe((entry) => send('client', entry));
     const keepalive = setInterval(() => res.write(': keep-alive\n\n'), KEEPALIVE_MS);
