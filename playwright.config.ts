@@ -25,7 +25,7 @@ export default defineConfig({
     viewport: { width: 1400, height: 900 },
   },
   webServer: {
-    command: `./node_modules/.bin/vite build --logLevel warn && exec ./node_modules/.bin/tsx server/main.ts --port ${PORT}`,
+    command: `./node_modules/.bin/vite build --logLevel warn && exec ./node_modules/.bin/tsx server/main.ts --port ${PORT} --serve-port 0`,
     url: `http://127.0.0.1:${PORT}/api/lab`,
     reuseExistingServer: false,
     timeout: 240_000,

@@ -10,6 +10,10 @@ import type { Bridge, BridgeOptions } from './bridge/index.ts';
 import { BRIDGE_SUBPROTOCOL, DEFAULT_LIMITS, startBridge } from './bridge/index.ts';
 import { CLOSE } from './bridge/refusal.ts';
 import { serveStatic } from './static-files.ts';
+import { ClientFeed } from './clients/feed.ts';
+import { clientsApi } from './clients/routes.ts';
+import { startClientsListener, type ClientsListener, type ClientsListenerOptions } from './clients/listener.ts';
+import type { ClientsListenerInfo } from '../src/clients/report-message.ts';
 
 export const DEFAULT_PORT = 5174;
 
@@ -24,6 +28,8 @@ export interface ServerOptions {
   lab?: LabOptions | false;
   /** Bridge options; `origins` are added to the server's own origins. */
   bridge?: Omit<BridgeOptions, 'server' | 'lab' | 'log'>;
+  /** The serve listener for the Clients view; none when absent (a hand-started `tls-lens serve --report` still reports). */
+  clients?: ClientsListenerOptions;
   log?: Logger;
 }
 
@@ -32,6 +38,10 @@ export interface RunningServer {
   port: number;
   lab?: Lab;
   bridge: Bridge;
+  /** The Clients view's serve listener, or why it is not running. */
+  clientsListener: ClientsListenerInfo;
+  /** Where `tls-lens serve --report` posts. */
+  reportUrl: string;
   stop(): Promise<void>;
 }
 
@@ -63,6 +73,9 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   let bridge: Bridge | undefined;
   const allowedHosts = new Set<string>();
   const token = options.bridge?.token;
+  let listener: ClientsListener | undefined;
+  const noListener: ClientsListenerInfo = { running: false, reason: options.clients ? 'starting' : 'not started (npm start -- --no-serve, or a server started without one)' };
+  const clients = clientsApi({ feed: new ClientFeed(), listener: () => listener?.info() ?? noListener, isLoopback }, sendJson);
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Answer only requests addressed to us by name: a hostile page that rebinds its own name to
@@ -70,6 +83,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     if (!allowedHosts.has((req.headers.host ?? '').toLowerCase())) return sendJson(res, 421, { error: 'wrong-host', message: 'this server answers only at its own address' });
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
+    if (await clients.handle(req, res, p)) return;
     if (p.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method-not-allowed', message: 'the API is read-only' });
       if (p === '/api/lab') return sendJson(res, 200, lab?.scenarios ?? []);
@@ -150,14 +164,20 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
   });
 
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const reportUrl = `${url}/api/clients`;
+  if (options.clients) listener = await startClientsListener(options.clients, reportUrl);
   let stopped: Promise<void> | undefined;
   return {
     url,
     port,
     lab,
     bridge,
+    clientsListener: listener?.info() ?? noListener,
+    reportUrl,
     stop: () =>
       (stopped ??= (async () => {
+        await listener?.stop();
+        clients.close();
         await bridge!.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());

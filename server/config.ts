@@ -5,6 +5,7 @@ import type { ServerOptions } from './app.ts';
 import { DEFAULT_PORT } from './app.ts';
 import type { BridgeLimits } from './bridge/index.ts';
 import { parseAllowEntry, unhonouredReason } from './bridge/allowlist.ts';
+import { DEFAULT_SERVE_PORT } from './clients/listener.ts';
 
 export const CONFIG_FILE = 'tls-lens.config.json';
 
@@ -18,6 +19,8 @@ export interface ConfigFile {
     token?: string;
     limits?: Partial<BridgeLimits>;
   };
+  /** The serve listener of the Clients view. */
+  serve?: { port?: number; host?: string; enabled?: boolean };
 }
 
 export const USAGE = `Usage: npm start -- [options]
@@ -29,7 +32,12 @@ export const USAGE = `Usage: npm start -- [options]
   --public-tls-ports    allow any public host on well-known TLS ports (env TLS_LENS_BRIDGE_PUBLIC_TLS=1)
   --origin URL          another page origin allowed to use the bridge; repeatable (env TLS_LENS_ORIGINS)
   --token SECRET        require ?token=SECRET on the bridge (env TLS_LENS_TOKEN)
-  --no-lab              do not start the lab servers`;
+  --no-lab              do not start the lab servers
+  --serve-port N        port of the serve listener for the Clients view (env TLS_LENS_SERVE_PORT,
+                        default ${DEFAULT_SERVE_PORT}; 0 = any free port)
+  --serve-host ADDR     address it binds (env TLS_LENS_SERVE_HOST, default 127.0.0.1; e.g. 0.0.0.0 so a phone
+                        on this network can connect: every machine that reaches it is listed)
+  --no-serve            do not start the serve listener`;
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string): ServerOptions & { help?: boolean } {
   const args = [...argv];
@@ -38,7 +46,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value`);
     return v;
   };
-  const cli: { port?: number; config?: string; allow: string[]; origins: string[]; token?: string; publicTls?: boolean; noLab?: boolean; help?: boolean } = { allow: [], origins: [] };
+  const cli: { servePort?: number; serveHost?: string; noServe?: boolean; port?: number; config?: string; allow: string[]; origins: string[]; token?: string; publicTls?: boolean; noLab?: boolean; help?: boolean } = { allow: [], origins: [] };
   while (args.length) {
     const a = args.shift()!;
     if (a === '--port') cli.port = parsePort(take(a));
@@ -48,6 +56,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     else if (a === '--token') cli.token = take(a);
     else if (a === '--public-tls-ports') cli.publicTls = true;
     else if (a === '--no-lab') cli.noLab = true;
+    else if (a === '--serve-port') cli.servePort = parsePort(take(a));
+    else if (a === '--serve-host') cli.serveHost = take(a);
+    else if (a === '--no-serve') cli.noServe = true;
     else if (a === '--help' || a === '-h') cli.help = true;
     else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
@@ -75,6 +86,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv, cwd: string):
     host: '127.0.0.1',
     distDir: path.join(cwd, 'dist'),
     lab: cli.noLab ? false : { pkiDir: path.join(cwd, '.lab', 'pki') },
+    clients:
+      cli.noServe || file.serve?.enabled === false
+        ? undefined
+        : {
+            port: cli.servePort ?? (env.TLS_LENS_SERVE_PORT ? parsePort(env.TLS_LENS_SERVE_PORT) : undefined) ?? file.serve?.port ?? DEFAULT_SERVE_PORT,
+            host: cli.serveHost ?? (env.TLS_LENS_SERVE_HOST || undefined) ?? file.serve?.host ?? '127.0.0.1',
+            pkiDir: path.join(cwd, '.lab', 'serve-pki'),
+          },
     bridge: {
       allow,
       allowPublicTlsPorts: cli.publicTls ?? (env.TLS_LENS_BRIDGE_PUBLIC_TLS ? env.TLS_LENS_BRIDGE_PUBLIC_TLS === '1' : undefined) ?? file.bridge?.allowPublicTlsPorts ?? false,

@@ -2,6 +2,7 @@
 import { loadConfig, USAGE } from './config.ts';
 import { startServer } from './app.ts';
 import { jsonLogger } from './log.ts';
+import type { ClientsListenerInfo } from '../src/clients/report-message.ts';
 import { localEntryWarnings, parseAllowlist, PUBLIC_TLS_PORTS } from './bridge/allowlist.ts';
 
 async function main(): Promise<number> {
@@ -71,9 +72,22 @@ async function main(): Promise<number> {
   lines.push(`Bridge: ${running.url.replace('http', 'ws')}/bridge?scenario=ID  (targets outside the lab: ${outside.length ? outside.join('; ') : 'none; see TLS_LENS_BRIDGE_ALLOW'})`);
   lines.push(...localEntryWarnings(parseAllowlist((b.allow ?? []).map(String))));
   if (b.token) lines.push(`Bridge token required: open ${running.url}/?token=${b.token}`);
+  lines.push(...clientsLines(running.clientsListener, running.url, running.reportUrl));
   lines.push('', `TLS Lens is ready at ${running.url}`, 'Press Ctrl-C to stop.');
   console.log(lines.join('\n'));
   return -1; // keep running
+}
+
+/** What the ready banner says about the Clients view's listener: where it is and how a client trusts it. */
+function clientsLines(l: ClientsListenerInfo, appUrl: string, reportUrl: string): string[] {
+  if (!l.running) return [`Clients view: no serve listener (${l.reason}); \`tls-lens serve --report ${reportUrl}\` still reports to it`];
+  const local = l.host === '0.0.0.0' || l.host === '::' ? `https://127.0.0.1:${l.port}/` : l.url;
+  return [
+    `Clients view: tls-lens serve listens on ${l.url} (port ${l.port}); every client that connects is listed in the app's Clients view`,
+    `  trust its throwaway CA ${l.caFile} (also ${appUrl}/api/clients/ca.pem): curl --cacert ${l.caFile} ${local}`,
+    `  openssl s_client -connect ${new URL(local!).host} -CAfile ${l.caFile}   Chromium: --ignore-certificate-errors-spki-list=${l.leafSpkiSha256}`,
+    `  a serve of your own: tls-lens serve --report ${reportUrl}`,
+  ];
 }
 
 main().then((code) => {

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { groupByName, suiteByName } from '../tls/suites.ts';
 import { suite12ByName } from '../tls/suites12.ts';
 import { CliError, EXIT, fromParseArgsError } from './errors.ts';
+import { reportUrlProblem } from './serve-post.ts';
 
 export const SERVE_HELP = `usage: tls-lens serve [options]
 
@@ -32,6 +33,8 @@ ClientHello fingerprints (JA3, JA4).
   --key-update        TLS 1.3: send a KeyUpdate (asking the client for one too) after the handshake
   --keylog FILE       append NSS key log lines (for Wireshark / tshark)
   --trace DIR         save each client's trace as DIR/<n>-<client address>.json
+  --report URL        post each client's report and trace to a running TLS Lens app, which lists it in its
+                      Clients view (e.g. http://127.0.0.1:5174/api/clients; loopback addresses only)
   --naccept N         stop after N clients
   --timeout MS        per client: give up a handshake or an idle connection after MS ms (default 30000)
   --json              one JSON line per client (and one when listening) instead of the walk
@@ -60,6 +63,8 @@ export interface ServeConfig {
   keyUpdate: boolean;
   keylog?: string;
   traceDir?: string;
+  /** Where each client's report and trace are posted (a TLS Lens app's /api/clients). */
+  reportUrl?: string;
   naccept?: number;
   timeoutMs: number;
   json: boolean;
@@ -89,6 +94,7 @@ const OPTIONS = {
   'key-update': { type: 'boolean' },
   keylog: { type: 'string' },
   trace: { type: 'string' },
+  report: { type: 'string' },
   naccept: { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
@@ -143,6 +149,9 @@ export function parseServeArgs(args: string[]): ServeConfig {
   if (keys.length > 0 && keys.length !== certs.length) throw new CliError('MISSING_ARGUMENT', `${certs.length} --cert but ${keys.length} --key: give one --key per --cert, or none when each cert file holds its key`, EXIT.usage, true);
   if ((v.verify || v.Verify) && !v.ca) throw new CliError('MISSING_ARGUMENT', '--verify and --Verify need --ca FILE: the CA client certificates must chain to', EXIT.usage, true);
 
+  const reportProblem = v.report === undefined ? null : reportUrlProblem(v.report);
+  if (reportProblem) throw usage(reportProblem);
+
   const host = v.host ?? '127.0.0.1';
   if (!host || /\s/.test(host)) throw usage(`--host takes an address such as 127.0.0.1 or ::1, got '${host}'`);
 
@@ -163,6 +172,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     keyUpdate: !!v['key-update'],
     keylog: v.keylog,
     traceDir: v.trace,
+    reportUrl: v.report,
     naccept: integer(v.naccept, '--naccept', 1, 1_000_000),
     timeoutMs: integer(v.timeout, '--timeout', 100, 3_600_000) ?? 30_000,
     json: !!v.json,

@@ -52,7 +52,10 @@ export function firstClientHello(events: TraceEvent[]): ClientHello | null {
  * Finished, before the tickets): the handshake is complete once the client's Finished checked out.
  */
 function agreedFromTrace(events: TraceEvent[]) {
-  const completed = events.some((e) => e.kind === 'finished' && e.direction === 'client' && e.ok);
+  // The check of the client's Finished message: after it in the trace (a PSK binder's check is a 'finished' event too,
+  // made on the ClientHello, long before the handshake is complete).
+  const clientFinished = events.findLast((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Finished');
+  const completed = !!clientFinished && events.some((e) => e.kind === 'finished' && e.direction === 'client' && e.ok && e.index > clientFinished.index);
   const sh = lastMessage<ServerHello>(events, 'server', 'ServerHello');
   const selected = sh?.extensions.find((x) => x.code === ExtensionType.supported_versions)?.selectedVersion;
   return {

@@ -17,6 +17,8 @@ import { renderEvent, styler } from './render.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
+import { ClientReporter } from './serve-post.ts';
+import type { ReportingServer } from '../clients/report-message.ts';
 
 /** An HTTP request head larger than this is cut off (--www reads no body). */
 const MAX_REQUEST_BYTES = 16 * 1024;
@@ -131,7 +133,10 @@ async function serve(config: ServeConfig): Promise<number> {
   else {
     out(`tls-lens serve: listening on ${url} (${config.versions.map((v) => v.replace('TLS', 'TLS ')).join(', ')}; groups ${config.groups.join(', ')})`);
     if (loaded.caNote) out(`tls-lens serve: ${loaded.caNote}`);
+    if (config.reportUrl) out(`tls-lens serve: reporting each client to ${config.reportUrl}`);
   }
+  // What the app's Clients view is told about this server, to explain its choices.
+  const reporting: ReportingServer = { url, startedAt: new Date().toISOString(), versions: config.versions, groups: config.groups, suites: config.suites, alpn: config.alpn };
 
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
@@ -154,7 +159,7 @@ async function serve(config: ServeConfig): Promise<number> {
     const n = accepted;
     if (config.naccept && accepted >= config.naccept) server.close();
     sockets.add(socket);
-    const job = serveClient(socket, n, engineOptions, config).then(
+    const job = serveClient(socket, n, engineOptions, config, reporting).then(
       (lines) => {
         for (const l of lines) out(l);
       },
@@ -177,7 +182,7 @@ async function serve(config: ServeConfig): Promise<number> {
 }
 
 /** Serve one client to the end and return what to print. Never throws for anything the client does. */
-async function serveClient(socket: net.Socket, n: number, options: ServerOptions, config: ServeConfig): Promise<string[]> {
+async function serveClient(socket: net.Socket, n: number, options: ServerOptions, config: ServeConfig, reporting: ReportingServer): Promise<string[]> {
   const client = `${socket.remoteAddress}:${socket.remotePort}`;
   const rec = new TraceRecorder();
   const started = Date.now();
@@ -188,9 +193,12 @@ async function serveClient(socket: net.Socket, n: number, options: ServerOptions
   let failure: unknown = null;
   let handshakeMs: number | null = null;
   let request = '';
+  const reporter = config.reportUrl ? new ClientReporter(config.reportUrl, reporting, n) : null;
   try {
     connection = await acceptTls(socketTransport(socket), { ...options, recorder: rec.emit });
     handshakeMs = Date.now() - started;
+    // The app lists the client now, not only when it leaves (an interactive s_client may stay for minutes).
+    void reporter?.send('handshake', clientReport({ client, n, events: rec.events, connection, failure: null, handshakeMs, connectionMs: handshakeMs }), rec.toFile(client));
     if (config.keyUpdate && connection.summary.version === 'TLSv1.3') await connection.keyUpdate(true);
     if (config.renegotiate && connection.summary.version === 'TLSv1.2') await connection.renegotiate();
     if (config.mode === 'echo') await echo(connection);
@@ -212,6 +220,7 @@ async function serveClient(socket: net.Socket, n: number, options: ServerOptions
   const report = clientReport({ client, n, events: rec.events, connection: handshakeMs !== null ? connection : null, failure: handshakeMs === null ? failure : null, handshakeMs, connectionMs: Date.now() - started });
   if (config.keylog) fs.appendFileSync(config.keylog, keyLogText(rec.events));
   if (config.traceDir) fs.writeFileSync(path.join(config.traceDir, `${n}-${client.replace(/[^\w.-]+/g, '_')}.json`), JSON.stringify(rec.toFile(client), null, 1));
+  await reporter?.send('closed', report, rec.toFile(client));
   if (config.json) return [JSON.stringify(report)];
   const paint = styler(config.color);
   const walk = rec.events.flatMap((e) => renderEvent(e, { color: config.color, verbose: false }));

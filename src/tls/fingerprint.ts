@@ -12,11 +12,9 @@ import { ExtensionType as X } from './messages/constants.ts';
 import { findExtension } from './messages/extensions.ts';
 import type { ClientHello } from './messages/handshake.ts';
 import { toHex, utf8 } from '../util/bytes.ts';
+import { isGrease } from './grease.ts';
 
-/** RFC 8701 GREASE code points: 0x0a0a, 0x1a1a, ... 0xfafa. */
-export function isGrease(value: number): boolean {
-  return (value & 0x0f0f) === 0x0a0a && value >> 8 === (value & 0xff);
-}
+export { isGrease } from './grease.ts';
 
 export interface ClientHelloFingerprints {
   /** MD5 of ja3Text, 32 hex digits. */

@@ -1,5 +1,6 @@
 // TLS 1.3 cipher suites and key-exchange groups: the one table every layer reads.
 import { EMPTY_RENEGOTIATION_INFO_SCSV, describeSuite12 } from './suites12.ts';
+import { greaseName, isGrease } from './grease.ts';
 // TLS 1.2 suites belong in their own table (suites12.ts) with the same lookup style; the
 // `CipherSuiteInfo` shape below is TLS 1.3 only on purpose (1.2 needs mac/kx/prf fields).
 
@@ -84,5 +85,5 @@ export function describeSuite(code: number): string {
   const s = suiteByCode(code);
   if (s) return `${s.name} (${hex})`;
   if (code === EMPTY_RENEGOTIATION_INFO_SCSV) return `TLS_EMPTY_RENEGOTIATION_INFO_SCSV (${hex})`;
-  return describeSuite12(code) ?? `unknown (${hex})`;
+  return describeSuite12(code) ?? (isGrease(code) ? greaseName(code) : `unknown (${hex})`);
 }

@@ -14,11 +14,14 @@ import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
 import { CompareView } from './compare/CompareView.tsx';
 import { useCompare } from './compare/compare-store.ts';
 import { useBothSides } from './both-sides/both-store.ts';
+import { useClients } from './clients/clients-store.ts';
 
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
 // Both sides (our client and our server in the page) loads on first use: it brings the server engine.
 const BothSidesView = lazy(() => import('./both-sides/BothSidesView.tsx'));
+// The Clients view (real clients of the app's serve listener, live) loads on first use.
+const ClientsView = lazy(() => import('./clients/ClientsView.tsx'));
 
 // The detail panels (and what they need: explanations, API call tables) load when a session is first shown; the
 // first screen is the Connect form. preloadPanels() fetches them right after it; once a panel's module is here it
@@ -115,6 +118,9 @@ export function App() {
   const summary = useTrace((s) => s.summary);
   const compareOpen = useCompare((s) => s.open);
   const bothSidesOpen = useBothSides((s) => s.open);
+  // The Clients view takes the page like Both sides; opening any other view closes it.
+  const clientsOpen = useClients((s) => s.open);
+  const fullPage = bothSidesOpen || clientsOpen;
   // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
   const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
@@ -192,6 +198,7 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              useClients.getState().setOpen(false);
               useBothSides.getState().setOpen(false);
               if (workbench === undefined) useCompare.getState().setOpen(false);
               toggleWorkbench(workbench === undefined);
@@ -204,6 +211,7 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              useClients.getState().setOpen(false);
               useBothSides.getState().setOpen(false);
               useCompare.getState().setOpen(false);
               useTrace.getState().setShowConnect(!connectShown);
@@ -233,6 +241,7 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              useClients.getState().setOpen(false);
               if (!bothSidesOpen) {
                 useCompare.getState().setOpen(false);
                 if (workbench !== undefined) toggleWorkbench(false);
@@ -247,6 +256,20 @@ export function App() {
           <button
             type="button"
             onClick={() => {
+              useBothSides.getState().setOpen(false);
+              useCompare.getState().setOpen(false);
+              if (workbench !== undefined) toggleWorkbench(false);
+              useClients.getState().setOpen(!clientsOpen);
+            }}
+            aria-pressed={clientsOpen}
+            data-testid="toggle-clients"
+          >
+            Clients
+          </button>
+          <button
+            type="button"
+            onClick={() => {
+              useClients.getState().setOpen(false);
               useBothSides.getState().setOpen(false);
               if (!compareOpen && workbench !== undefined) toggleWorkbench(false);
               useCompare.getState().setOpen(!compareOpen);
@@ -303,19 +326,24 @@ export function App() {
         </div>
       )}
       <main>
-        {bothSidesOpen && (
+        {clientsOpen && (
+          <Suspense fallback={<p className="empty">Loading the clients…</p>}>
+            <ClientsView />
+          </Suspense>
+        )}
+        {bothSidesOpen && !clientsOpen && (
           <Suspense fallback={<p className="empty">Loading both sides…</p>}>
             <BothSidesView />
           </Suspense>
         )}
-        {!bothSidesOpen && workbench !== undefined && (
+        {!fullPage && workbench !== undefined && (
           <Suspense fallback={<p className="empty">Loading the workbench…</p>}>
             <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
           </Suspense>
         )}
-        {!bothSidesOpen && workbench === undefined && compareOpen && <CompareView />}
-        {!bothSidesOpen && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
-        {!bothSidesOpen && workbench === undefined && source !== 'none' && !compareOpen && (
+        {!fullPage && workbench === undefined && compareOpen && <CompareView />}
+        {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {!fullPage && workbench === undefined && source !== 'none' && !compareOpen && (
           <>
             <StepperBar />
             <ShortcutHints />

@@ -1,5 +1,6 @@
 // Code points of RFC 8446 (and the extensions people meet in the wild), with their names for display.
 import { GROUP_NAMES } from '../suites.ts';
+import { greaseName, isGrease } from '../grease.ts';
 
 export const HandshakeType = {
   client_hello: 1,
@@ -68,7 +69,7 @@ export const ExtensionType = {
 const EXTENSION_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ExtensionType).map(([k, v]) => [v, k]));
 
 export function extensionName(code: number): string {
-  return EXTENSION_NAMES[code] ?? `unknown extension (0x${hex4(code)})`;
+  return EXTENSION_NAMES[code] ?? (isGrease(code) ? greaseName(code) : `unknown extension (0x${hex4(code)})`);
 }
 
 export const SignatureScheme = {
@@ -93,7 +94,7 @@ export const SignatureScheme = {
 const SCHEME_NAMES: Record<number, string> = Object.fromEntries(Object.entries(SignatureScheme).map(([k, v]) => [v, k]));
 
 export function schemeName(code: number): string {
-  return SCHEME_NAMES[code] ?? `unknown (0x${hex4(code)})`;
+  return SCHEME_NAMES[code] ?? (isGrease(code) ? greaseName(code) : `unknown (0x${hex4(code)})`);
 }
 
 /** What this client offers for CertificateVerify, in preference order. */
@@ -139,6 +140,7 @@ export function versionName(v: number): string {
 export function groupName(code: number): string {
   const n = GROUP_NAMES[code];
   if (n) return `${n} (0x${hex4(code)})`;
+  if (isGrease(code)) return greaseName(code);
   const more: Record<number, string> = { 0x19: 'secp521r1', 0x1e: 'x448', 0x100: 'ffdhe2048', 0x101: 'ffdhe3072', 0x11ec: 'X25519MLKEM768' };
   return `${more[code] ?? 'unknown'} (0x${hex4(code)})`;
 }
