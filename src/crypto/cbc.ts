@@ -10,11 +10,11 @@ export async function createAesCbc(rawKey: Uint8Array): Promise<AesCbc> {
   if (rawKey.length !== 16 && rawKey.length !== 32) throw new Error(`AES-CBC key must be 16 or 32 bytes, got ${rawKey.length}`);
   const cipher = await cryptoProvider().cbc.aesCbc(rawKey);
   return {
-    encrypt(iv, plaintext) {
+    async encrypt(iv, plaintext) {
       if (plaintext.length % AES_BLOCK !== 0) throw new RangeError('AES-CBC input must be whole blocks');
       return cipher.encrypt(iv, plaintext);
     },
-    decrypt(iv, ciphertext) {
+    async decrypt(iv, ciphertext) {
       if (ciphertext.length === 0 || ciphertext.length % AES_BLOCK !== 0) throw new RangeError('AES-CBC ciphertext must be whole blocks');
       return cipher.decrypt(iv, ciphertext);
     },
