@@ -21,8 +21,11 @@ export interface Aead {
   /** Which code does the work, for traces and tests. */
   readonly implementation: 'webcrypto' | 'noble' | 'node';
   readonly tagLength: 16;
-  /** Encrypt; returns ciphertext || tag. */
-  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
+  /**
+   * Encrypt; returns ciphertext || tag, after `prefix` when one is given (a record's header: the record is then
+   * written once, where a provider can, instead of sealed and copied behind its header).
+   */
+  seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Promise<Uint8Array>;
   /** Decrypt and authenticate; null when the tag does not verify (never throws for that). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array | null>;
 }

@@ -43,9 +43,9 @@ function webCryptoAead(name: AeadName, algorithm: { name: string }, key: CryptoK
     name,
     implementation: 'webcrypto',
     tagLength: 16,
-    async seal(nonce, aad, plaintext) {
+    async seal(nonce, aad, plaintext, prefix) {
       const params = { ...algorithm, iv: bufferSource(nonce), additionalData: bufferSource(aad), tagLength: 128 };
-      return new Uint8Array(await subtle().encrypt(params, key, bufferSource(plaintext)));
+      return withPrefix(prefix, new Uint8Array(await subtle().encrypt(params, key, bufferSource(plaintext))));
     },
     async open(nonce, aad, ciphertextAndTag) {
       if (ciphertextAndTag.length < 16) return null;
@@ -57,6 +57,11 @@ function webCryptoAead(name: AeadName, algorithm: { name: string }, key: CryptoK
       }
     },
   };
+}
+
+/** WebCrypto and noble hand back a fresh buffer: a prefix costs one copy here, as it did at the caller before. */
+function withPrefix(prefix: Uint8Array | undefined, sealed: Uint8Array): Uint8Array {
+  return prefix?.length ? concat(prefix, sealed) : sealed;
 }
 
 // WebCrypto's ChaCha20-Poly1305 (Chromium) takes the key in the 'raw-secret' format.
@@ -72,8 +77,8 @@ function nobleChaCha(rawKey: Uint8Array): Aead {
     name: 'CHACHA20-POLY1305',
     implementation: 'noble',
     tagLength: 16,
-    async seal(nonce, aad, plaintext) {
-      return chacha20poly1305(key, nonce, aad).encrypt(plaintext);
+    async seal(nonce, aad, plaintext, prefix) {
+      return withPrefix(prefix, chacha20poly1305(key, nonce, aad).encrypt(plaintext));
     },
     async open(nonce, aad, ciphertextAndTag) {
       if (ciphertextAndTag.length < 16) return null;

@@ -38,6 +38,8 @@ describeEachProvider((provider) => {
       const sealed = await aead.seal(nonce, aad, message);
       expect(sealed.length).toBe(message.length + 16);
       expect(toHex((await aead.open(nonce, aad, sealed))!)).toBe(toHex(message));
+      // With a prefix (a record header): the same bytes, after it.
+      expect(toHex(await aead.seal(nonce, aad, message, aad))).toBe(toHex(aad) + toHex(sealed));
       const empty = await aead.seal(nonce, aad, new Uint8Array(0));
       expect(empty.length).toBe(16);
       expect((await aead.open(nonce, aad, empty))?.length).toBe(0);
