@@ -1,11 +1,15 @@
 // Measuring pieces bench/tls.ts and bench/tls12.ts share: medians, the Node TLS echo server both measure
-// against, Node's own client as the reference, and the full/resumed handshake comparison loop.
+// against, Node's own client as the reference, the crypto providers compared, and the full/resumed handshake and
+// throughput loops (every provider and Node's client in each round).
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { makePki } from '../test/tls/helpers.ts';
 import type { TlsConnection, TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { createVerifier } from '../src/x509/verifier.ts';
+import { nodeCryptoProvider } from '../src/crypto/node-provider.ts';
+import { setCryptoProvider, type CryptoProvider } from '../src/crypto/provider.ts';
+import { webCryptoProvider } from '../src/crypto/webcrypto-provider.ts';
 import type { CertificateVerifier } from '../src/tls/verifier.ts';
 
 export const median = (xs: number[]) => {
@@ -97,6 +101,18 @@ export async function nodeThroughput(socket: tls.TLSSocket, payload: number, rec
   return +(payload / 1e6 / seconds).toFixed(1);
 }
 
+/** The crypto providers the benches compare, each against Node's `tls` in the same rounds. */
+export const BENCH_PROVIDERS: readonly CryptoProvider[] = [webCryptoProvider, nodeCryptoProvider];
+
+/**
+ * Run `fn` with `provider` installed. The benches switch between whole connections only: a connection keeps the
+ * keys its provider made, and the shared functions (hashes, randomness) give the same results under either.
+ */
+export async function withProvider<T>(provider: CryptoProvider, fn: () => Promise<T>): Promise<T> {
+  setCryptoProvider(provider);
+  return fn();
+}
+
 export interface HandshakeClients {
   engine(session?: TlsSession): Promise<{ conn: TlsConnection; ms: number }>;
   /** The session a full engine handshake leaves to resume. */
@@ -104,22 +120,34 @@ export interface HandshakeClients {
   node(session?: Buffer): Promise<NodeConnection>;
 }
 
-/** Median ms of `rounds` full and resumed handshakes by each client, alternating; a failed resumption throws. */
-export async function compareHandshakes(rounds: number, clients: HandshakeClients) {
-  const engineFull: number[] = [];
-  const engineResumed: number[] = [];
+export interface HandshakeFigures {
+  /** Median ms; ratio = engine / Node's tls. */
+  fullHandshakeMs: { nodeTls: number } & Record<string, { engine: number; ratio: number } | number>;
+  resumedHandshakeMs: { nodeTls: number } & Record<string, { engine: number; ratio: number } | number>;
+}
+
+/**
+ * Median ms of `rounds` full and resumed handshakes by the engine under each provider and by Node's client, all in
+ * every round, in turn (paired on a loaded machine); a failed resumption throws.
+ */
+export async function compareHandshakes(rounds: number, clients: HandshakeClients, providers = BENCH_PROVIDERS): Promise<HandshakeFigures> {
+  const full = new Map<string, number[]>(providers.map((p) => [p.name, []]));
+  const resumedTimes = new Map<string, number[]>(providers.map((p) => [p.name, []]));
   const nodeFull: number[] = [];
   const nodeResumed: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    const full = await clients.engine();
-    engineFull.push(full.ms);
-    const session = await clients.engineSession(full.conn);
-    await full.conn.close();
-    const resumed = await clients.engine(session);
-    if (!resumed.conn.summary.resumed) throw new Error('engine did not resume');
-    engineResumed.push(resumed.ms);
-    await resumed.conn.close();
-
+    for (const provider of providers) {
+      await withProvider(provider, async () => {
+        const first = await clients.engine();
+        full.get(provider.name)!.push(first.ms);
+        const session = await clients.engineSession(first.conn);
+        await first.conn.close();
+        const resumed = await clients.engine(session);
+        if (!resumed.conn.summary.resumed) throw new Error('engine did not resume');
+        resumedTimes.get(provider.name)!.push(resumed.ms);
+        await resumed.conn.close();
+      });
+    }
     const n = await clients.node();
     nodeFull.push(n.ms);
     const ticket = await n.ticket;
@@ -129,9 +157,14 @@ export async function compareHandshakes(rounds: number, clients: HandshakeClient
     nodeResumed.push(nr.ms);
     nr.socket.end();
   }
-  return { engineFull: median(engineFull), nodeFull: median(nodeFull), engineResumed: median(engineResumed), nodeResumed: median(nodeResumed) };
+  const figures = (times: Map<string, number[]>, reference: number[]) => {
+    const nodeTls = median(reference);
+    const out: { nodeTls: number } & Record<string, { engine: number; ratio: number } | number> = { nodeTls };
+    for (const [name, xs] of times) out[name] = { engine: median(xs), ratio: +(median(xs) / nodeTls).toFixed(2) };
+    return out;
+  };
+  return { fullHandshakeMs: figures(full, nodeFull), resumedHandshakeMs: figures(resumedTimes, nodeResumed) };
 }
-
 /**
  * MB/s of `payload` bytes written in `record`-sized chunks over an engine connection and echoed back; the
  * connection is closed afterwards. Up to `inFlight` writes are pending at once, as a streaming writer would
@@ -160,21 +193,21 @@ export async function engineThroughput(conn: TlsConnection, payload: number, rec
   return +(payload / 1e6 / seconds).toFixed(1);
 }
 
-export interface ThroughputFigures {
+export interface EngineThroughput {
   engine: number;
-  nodeTls: number;
   /** nodeTls / engine */
   ratio: number;
   /** The engine with every trace event serialised to JSON as it is emitted. */
   engineTraceSerialised: number;
   engineRuns: number[];
-  nodeRuns: number[];
 }
 
+export type ThroughputFigures = { nodeTls: number; nodeRuns: number[] } & Record<string, EngineThroughput | number | number[]>;
+
 /**
- * Throughput of the engine and of Node's client, MB/s: one warm-up run each first (not counted: V8 compiles
- * the engine's record path as it runs; the first run is ~2x slower), then `runs` alternating, medians
- * reported; then one run of the engine with its trace serialised.
+ * Throughput of the engine under each provider and of Node's client, MB/s: one warm-up run each first (not
+ * counted: V8 compiles the engine's record path as it runs; the first run is ~2x slower), then `runs` rounds with
+ * every client in turn, medians reported; then one run of the engine with its trace serialised, per provider.
  */
 export async function compareThroughput(
   runs: number,
@@ -182,17 +215,24 @@ export async function compareThroughput(
   payload: number,
   record: number,
   inFlight: number,
+  providers = BENCH_PROVIDERS,
 ): Promise<ThroughputFigures> {
-  await engineThroughput(await clients.engine(quietRecorder()), payload, record, inFlight);
+  const engineOnce = (provider: CryptoProvider, rec: TraceRecorder) =>
+    withProvider(provider, async () => engineThroughput(await clients.engine(rec), payload, record, inFlight));
+  for (const provider of providers) await engineOnce(provider, quietRecorder());
   await nodeThroughput(await clients.node(), payload, record);
-  const engineRuns: number[] = [];
+  const engineRuns = new Map<string, number[]>(providers.map((p) => [p.name, []]));
   const nodeRuns: number[] = [];
   for (let i = 0; i < runs; i++) {
-    engineRuns.push(await engineThroughput(await clients.engine(quietRecorder()), payload, record, inFlight));
+    for (const provider of providers) engineRuns.get(provider.name)!.push(await engineOnce(provider, quietRecorder()));
     nodeRuns.push(await nodeThroughput(await clients.node(), payload, record));
   }
-  const engineTraceSerialised = await engineThroughput(await clients.engine(serialisingRecorder()), payload, record, inFlight);
-  const engine = median(engineRuns);
   const nodeTls = median(nodeRuns);
-  return { engine, nodeTls, ratio: +(nodeTls / engine).toFixed(2), engineTraceSerialised, engineRuns, nodeRuns };
+  const out: ThroughputFigures = { nodeTls, nodeRuns };
+  for (const provider of providers) {
+    const runsOf = engineRuns.get(provider.name)!;
+    const engine = median(runsOf);
+    out[provider.name] = { engine, ratio: +(nodeTls / engine).toFixed(2), engineTraceSerialised: await engineOnce(provider, serialisingRecorder()), engineRuns: runsOf };
+  }
+  return out;
 }

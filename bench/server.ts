@@ -1,18 +1,21 @@
-// `npm run bench` (server part): our TLS 1.3 server against Node's own `tls` server, the same Node `tls` client
-// for both, in the same run, on 127.0.0.1. Prints JSON: median handshake time (connect until the first echoed
-// byte: the server has checked the client's Finished), handshakes per second with several in flight, and the
-// memory an idle connection costs each server.
+// `npm run bench` (server part): our server, under each crypto provider, against Node's own `tls` server, the same
+// Node `tls` client for all, in the same run, on 127.0.0.1, TLS 1.3 and 1.2. Prints JSON: median handshake time
+// (connect until the first echoed byte: the server has checked the client's Finished; the contenders take turns
+// handshake by handshake), handshakes per second with several in flight (ROUNDS batches per contender, in turn;
+// the median), and the memory an idle connection costs each server.
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import { acceptTls, TicketKeys, type ServerCertificate } from '../src/tls/server.ts';
 import { socketTransport } from '../src/transport/tcp.ts';
 import { makePki } from '../test/tls/helpers.ts';
-import { median } from './common.ts';
+import { setCryptoProvider, type CryptoProvider } from '../src/crypto/provider.ts';
+import { BENCH_PROVIDERS, median } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 60);
 const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 8);
 const IDLE = Number(process.env.BENCH_IDLE ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const pki = makePki();
 const certificate: ServerCertificate = { chain: [pki.leafDer], key: pki.leafKeyPkcs8, keyAlgorithm: 'ECDSA P-256' };
@@ -28,16 +31,20 @@ async function listen(server: net.Server): Promise<number> {
   return (server.address() as net.AddressInfo).port;
 }
 
-/** Our server: acceptTls on each socket, then echo. */
+/**
+ * Our server: acceptTls on each socket, then echo. One per provider, each with its own certificate object: the
+ * engine keeps one signer per configured certificate, made by the provider active at the first handshake.
+ */
 async function ours(): Promise<Running> {
   const ticketKeys = new TicketKeys();
+  const own = { ...certificate };
   const sockets = new Set<net.Socket>();
   const server = net.createServer(async (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
     try {
-      const conn = await acceptTls(socketTransport(socket), { certificates: [certificate], ticketKeys, numTickets: 0 });
+      const conn = await acceptTls(socketTransport(socket), { certificates: [own], ticketKeys, numTickets: 0 });
       for (let chunk = await conn.read(); chunk; chunk = await conn.read()) await conn.write(chunk);
       await conn.close({ waitForPeerMs: 0 });
     } catch {
@@ -76,14 +83,32 @@ function handshake(port: number, version: tls.SecureVersion): Promise<number> {
   });
 }
 
-async function sequential(port: number, version: tls.SecureVersion): Promise<number> {
-  for (let i = 0; i < 5; i++) await handshake(port, version); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < HANDSHAKES; i++) times.push(await handshake(port, version));
-  return median(times);
+/** A server to measure: ours under a provider (installed before each of its handshakes), or Node's. */
+interface Contender {
+  name: string;
+  port: number;
+  provider?: CryptoProvider;
 }
 
-async function perSecond(port: number, version: tls.SecureVersion): Promise<number> {
+const use = (c: Contender) => c.provider && setCryptoProvider(c.provider);
+
+/** Median ms per contender, the contenders taking turns handshake by handshake (after 5 warm-ups each). */
+async function sequential(contenders: Contender[], version: tls.SecureVersion): Promise<Record<string, number>> {
+  const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (const c of contenders) {
+    use(c);
+    for (let i = 0; i < 5; i++) await handshake(c.port, version);
+  }
+  for (let i = 0; i < HANDSHAKES; i++) {
+    for (const c of contenders) {
+      use(c);
+      times.get(c.name)!.push(await handshake(c.port, version));
+    }
+  }
+  return Object.fromEntries(contenders.map((c) => [c.name, median(times.get(c.name)!)]));
+}
+
+async function batch(port: number, version: tls.SecureVersion): Promise<number> {
   const total = HANDSHAKES * 2;
   let next = 0;
   const t0 = performance.now();
@@ -91,6 +116,18 @@ async function perSecond(port: number, version: tls.SecureVersion): Promise<numb
     while (next++ < total) await handshake(port, version);
   }));
   return +((total / (performance.now() - t0)) * 1000).toFixed(1);
+}
+
+/** Handshakes per second with PARALLEL in flight: ROUNDS batches per contender, in turn; the median batch. */
+async function perSecond(contenders: Contender[], version: tls.SecureVersion): Promise<Record<string, number>> {
+  const rates = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const c of contenders) {
+      use(c);
+      rates.get(c.name)!.push(await batch(c.port, version));
+    }
+  }
+  return Object.fromEntries(contenders.map((c) => [c.name, median(rates.get(c.name)!)]));
 }
 
 /** Heap (and RSS) growth per idle connection: IDLE connections opened, handshaken, left open. */
@@ -114,35 +151,40 @@ async function idleMemory(port: number): Promise<{ heapKiB: number; rssKiB: numb
   return { heapKiB: +((after.heapUsed - before.heapUsed) / IDLE / 1024).toFixed(1), rssKiB: +((after.rss - before.rss) / IDLE / 1024).toFixed(1) };
 }
 
-const ourServer = await ours();
+const ourServers = await Promise.all(BENCH_PROVIDERS.map(() => ours()));
 const nodeServer = await node();
-const ours13 = await sequential(ourServer.port, 'TLSv1.3');
-const node13 = await sequential(nodeServer.port, 'TLSv1.3');
-const oursRate = await perSecond(ourServer.port, 'TLSv1.3');
-const nodeRate = await perSecond(nodeServer.port, 'TLSv1.3');
-const ours12 = await sequential(ourServer.port, 'TLSv1.2');
-const node12 = await sequential(nodeServer.port, 'TLSv1.2');
-const ours12Rate = await perSecond(ourServer.port, 'TLSv1.2');
-const node12Rate = await perSecond(nodeServer.port, 'TLSv1.2');
-const oursIdle = await idleMemory(ourServer.port);
-const nodeIdle = await idleMemory(nodeServer.port);
-ourServer.close();
+const contenders: Contender[] = [...BENCH_PROVIDERS.map((provider, i) => ({ name: provider.name, port: ourServers[i].port, provider })), { name: 'nodeTls', port: nodeServer.port }];
+const ourNames = BENCH_PROVIDERS.map((p) => p.name);
+
+/** Each of our providers' figure and its ratio to Node's: time ours / Node's, rate Node's / ours (above 1: Node faster). */
+function figures(values: Record<string, number>, kind: 'time' | 'rate') {
+  const nodeTls = values.nodeTls;
+  const ours = Object.fromEntries(ourNames.map((n) => [n, { ours: values[n], ratio: +(kind === 'time' ? values[n] / nodeTls : nodeTls / values[n]).toFixed(2) }]));
+  return { nodeTls, ...ours };
+}
+
+const result: Record<string, unknown> = {};
+for (const [key, version] of [['tls13', 'TLSv1.3'], ['tls12', 'TLSv1.2']] as const) {
+  result[key] = {
+    medianHandshakeMs: figures(await sequential(contenders, version), 'time'),
+    handshakesPerSecond: figures(await perSecond(contenders, version), 'rate'),
+  };
+}
+const idle: Record<string, unknown> = {};
+for (const c of contenders) {
+  use(c);
+  idle[c.name] = await idleMemory(c.port);
+}
+ourServers.forEach((s) => s.close());
 nodeServer.close();
 fs.rmSync(pki.dir, { recursive: true, force: true });
 
 console.log(JSON.stringify({
   server: {
-    machine: { node: process.version, handshakes: HANDSHAKES, parallel: PARALLEL, idleConnections: IDLE, gc: !!(globalThis as { gc?: unknown }).gc },
-    client: 'Node tls.connect, same for both servers, in this process',
-    tls13: {
-      medianHandshakeMs: { ours: ours13, nodeTls: node13, ratio: +(ours13 / node13).toFixed(2) },
-      handshakesPerSecond: { ours: oursRate, nodeTls: nodeRate, ratio: +(nodeRate / oursRate).toFixed(2) },
-    },
-    tls12: {
-      medianHandshakeMs: { ours: ours12, nodeTls: node12, ratio: +(ours12 / node12).toFixed(2) },
-      handshakesPerSecond: { ours: ours12Rate, nodeTls: node12Rate, ratio: +(node12Rate / ours12Rate).toFixed(2) },
-    },
-    idleConnection: { ours: oursIdle, nodeTls: nodeIdle, note: 'heap and RSS growth of this process per idle connection, clients included (the same for both)' },
+    machine: { node: process.version, handshakes: HANDSHAKES, parallel: PARALLEL, rounds: ROUNDS, idleConnections: IDLE, gc: !!(globalThis as { gc?: unknown }).gc, providers: ourNames },
+    client: 'Node tls.connect, same for every server, in this process',
+    ...result,
+    idleConnection: { ...idle, note: 'heap and RSS growth of this process per idle connection, clients included (the same for every server)' },
   },
 }, null, 2));
 process.exit(0);

@@ -4,7 +4,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
+import { BENCH_PROVIDERS, compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 30);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
@@ -44,11 +44,11 @@ for (const s of SUITES) {
 }
 const result = {
   tls12: true,
-  machine: { node: process.version, handshakesMeasured: HANDSHAKES, payloadMB: PAYLOAD / 1e6, recordBytes: RECORD, handshakeSuite: SUITES[0].engine },
-  fullHandshakeMs: { engine: h.engineFull, nodeTls: h.nodeFull, ratio: +(h.engineFull / h.nodeFull).toFixed(2) },
-  resumedHandshakeMs: { engine: h.engineResumed, nodeTls: h.nodeResumed, ratio: +(h.engineResumed / h.nodeResumed).toFixed(2), resumedBy: 'session ticket (RFC 5077)' },
+  machine: { node: process.version, providers: BENCH_PROVIDERS.map((p) => p.name), handshakesMeasured: HANDSHAKES, payloadMB: PAYLOAD / 1e6, recordBytes: RECORD, handshakeSuite: SUITES[0].engine },
+  ...h,
+  resumedBy: 'session ticket (RFC 5077)',
   throughputMBps: throughput,
-  notes: 'TLS 1.2, ECDHE x25519 + ECDSA P-256; both clients verify the chain against the same test root; the engine builds a trace event for every record (hex encoded when read; engineTraceSerialised serialises every event); throughput medians follow one unmeasured warm-up run of each client',
+  notes: 'the engine under each crypto provider (webcrypto, node) and Node\'s client in every round; TLS 1.2, ECDHE x25519 + ECDSA P-256; both clients verify the chain against the same test root; the engine builds a trace event for every record (hex encoded when read; engineTraceSerialised serialises every event); throughput medians follow one unmeasured warm-up run of each client',
 };
 console.log(JSON.stringify(result, null, 2));
 server.close();

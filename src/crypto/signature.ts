@@ -1,8 +1,13 @@
-// Signature verification over WebCrypto for both X.509 and TLS.
-// The key always arrives as a SubjectPublicKeyInfo (DER), the way certificates carry it.
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo, AlgorithmIdentifier } from '@peculiar/asn1-x509';
+// Signature verification for both X.509 and TLS: the key's type checked against the algorithm here, the
+// arithmetic by the active crypto provider. The key always arrives as a SubjectPublicKeyInfo (DER), the way
+// certificates carry it.
+import { AsnParser } from '@peculiar/asn1-schema';
+import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { ECParameters } from '@peculiar/asn1-ecc';
+import { RSAPublicKey } from '@peculiar/asn1-rsa';
+import { cryptoProvider } from './provider.ts';
+
+export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 
 export type HashName = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512';
 
@@ -52,6 +57,14 @@ export function describePublicKey(spkiDer: Uint8Array): PublicKeyInfo {
   return { type: 'unknown', oid };
 }
 
+/** Modulus and public exponent (big-endian, as encoded) of an rsaEncryption SubjectPublicKeyInfo; throws for other keys. */
+export function rsaPublicNumbers(spkiDer: Uint8Array): { n: Uint8Array; e: Uint8Array } {
+  const spki = AsnParser.parse(spkiDer, SubjectPublicKeyInfo);
+  if (spki.algorithm.algorithm !== OID.rsaEncryption) throw new Error(`the key is not an rsaEncryption key (${spki.algorithm.algorithm})`);
+  const key = AsnParser.parse(spki.subjectPublicKey, RSAPublicKey);
+  return { n: new Uint8Array(key.modulus), e: new Uint8Array(key.publicExponent) };
+}
+
 /** Bit length of the modulus of a DER RSAPublicKey (SEQUENCE { INTEGER n, INTEGER e }). */
 function rsaModulusBits(rsaPublicKey: Uint8Array): number {
   let p = 0;
@@ -76,64 +89,7 @@ function rsaModulusBits(rsaPublicKey: Uint8Array): number {
   return (len - 1) * 8 + (32 - Math.clz32(rsaPublicKey[p]));
 }
 
-/** WebCrypto cannot import id-RSASSA-PSS keys everywhere; the key material is the same RSAPublicKey. */
-function asRsaEncryptionSpki(spkiDer: Uint8Array): Uint8Array {
-  const spki = AsnParser.parse(spkiDer, SubjectPublicKeyInfo);
-  if (spki.algorithm.algorithm === OID.rsaEncryption) return spkiDer;
-  const plain = new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({ algorithm: OID.rsaEncryption, parameters: new Uint8Array([5, 0]).buffer }),
-    subjectPublicKey: spki.subjectPublicKey,
-  });
-  return new Uint8Array(AsnConvert.serialize(plain));
-}
-
-/** ECDSA signatures in X.509 and TLS are DER SEQUENCE { r, s }; WebCrypto wants fixed-size r || s. */
-export function ecdsaDerToRaw(der: Uint8Array, curveBits: number): Uint8Array {
-  const size = Math.ceil(curveBits / 8);
-  let p = 0;
-  const fail = () => {
-    throw new Error('malformed ECDSA signature');
-  };
-  const readLen = (): number => {
-    if (p >= der.length) fail();
-    let len = der[p++];
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      if (n < 1 || n > 2) fail();
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + der[p++];
-    }
-    return len;
-  };
-  if (der[p++] !== 0x30) fail();
-  const seqLen = readLen();
-  if (p + seqLen !== der.length) fail();
-  const out = new Uint8Array(size * 2);
-  for (let k = 0; k < 2; k++) {
-    if (der[p++] !== 0x02) fail();
-    let len = readLen();
-    if (len === 0 || p + len > der.length) fail();
-    let start = p;
-    p += len;
-    while (len > size && der[start] === 0) {
-      start++;
-      len--;
-    }
-    if (len > size) fail();
-    out.set(der.subarray(start, start + len), k * size + (size - len));
-  }
-  if (p !== der.length) fail();
-  return out;
-}
-
-const subtle = () => globalThis.crypto.subtle;
-
-/**
- * Imported verification keys, by algorithm and SPKI bytes. Importing dominates the cost of
- * checking many certificates signed by the same few CAs; a small LRU keeps it to once per key.
- */
 const KEY_CACHE_SIZE = 256;
-const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function hexOf(bytes: Uint8Array): string {
   let s = '';
@@ -141,7 +97,7 @@ function hexOf(bytes: Uint8Array): string {
   return s;
 }
 
-/** describePublicKey, remembered per SPKI alongside the imported keys. */
+/** describePublicKey, remembered per SPKI (a handful of CA keys verify most certificates). */
 const infoCache = new Map<string, PublicKeyInfo>();
 
 function describeCached(spkiDer: Uint8Array): PublicKeyInfo {
@@ -153,21 +109,6 @@ function describeCached(spkiDer: Uint8Array): PublicKeyInfo {
     if (infoCache.size > KEY_CACHE_SIZE) infoCache.delete(infoCache.keys().next().value!);
   }
   return info;
-}
-
-function importVerifyKey(spkiDer: Uint8Array, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
-  const id = JSON.stringify(algorithm) + '|' + hexOf(spkiDer);
-  const hit = keyCache.get(id);
-  if (hit) {
-    keyCache.delete(id);
-    keyCache.set(id, hit);
-    return hit;
-  }
-  const key = subtle().importKey('spki', spkiDer as Uint8Array<ArrayBuffer>, algorithm, false, ['verify']);
-  key.catch(() => keyCache.delete(id));
-  keyCache.set(id, key);
-  if (keyCache.size > KEY_CACHE_SIZE) keyCache.delete(keyCache.keys().next().value!);
-  return key;
 }
 
 /**
@@ -182,33 +123,20 @@ export async function verifySignature(
 ): Promise<boolean> {
   const info = describeCached(spkiDer);
   switch (algorithm.kind) {
-    case 'rsa-pkcs1': {
+    case 'rsa-pkcs1':
       if (info.type !== 'rsa') throw new Error(`an RSA signature needs an RSA key, not ${info.type}`);
       if (info.pssOnly) throw new Error('an RSA-PSS-only key cannot make PKCS#1 v1.5 signatures');
-      const key = await importVerifyKey(asRsaEncryptionSpki(spkiDer), { name: 'RSASSA-PKCS1-v1_5', hash: algorithm.hash });
-      return subtle().verify('RSASSA-PKCS1-v1_5', key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
-    }
-    case 'rsa-pss': {
+      break;
+    case 'rsa-pss':
       if (info.type !== 'rsa') throw new Error(`an RSA-PSS signature needs an RSA key, not ${info.type}`);
-      const key = await importVerifyKey(asRsaEncryptionSpki(spkiDer), { name: 'RSA-PSS', hash: algorithm.hash });
-      return subtle().verify({ name: 'RSA-PSS', saltLength: algorithm.saltLength }, key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
-    }
-    case 'ecdsa': {
+      break;
+    case 'ecdsa':
       if (info.type !== 'ec') throw new Error(`an ECDSA signature needs an EC key, not ${info.type}`);
       if (!['P-256', 'P-384', 'P-521'].includes(info.curve)) throw new Error(`unsupported curve ${info.curve}`);
-      const key = await importVerifyKey(spkiDer, { name: 'ECDSA', namedCurve: info.curve } as EcKeyImportParams);
-      let raw: Uint8Array;
-      try {
-        raw = algorithm.encoding === 'der' ? ecdsaDerToRaw(signature, info.bits) : signature;
-      } catch {
-        return false;
-      }
-      return subtle().verify({ name: 'ECDSA', hash: algorithm.hash }, key, raw as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
-    }
-    case 'ed25519': {
+      break;
+    case 'ed25519':
       if (info.type !== 'ed25519') throw new Error(`an Ed25519 signature needs an Ed25519 key, not ${info.type}`);
-      const key = await importVerifyKey(spkiDer, { name: 'Ed25519' });
-      return subtle().verify({ name: 'Ed25519' }, key, signature as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
-    }
+      break;
   }
+  return cryptoProvider().signature.verify(spkiDer, info, algorithm, data, signature);
 }

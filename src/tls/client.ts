@@ -3,7 +3,7 @@
 // tickets and close. Used unchanged by the CLI (Node) and the browser Worker.
 import type { Emit } from '../trace/recorder.ts';
 import type { Transport } from '../transport/types.ts';
-import { randomBytes } from '../crypto/webcrypto.ts';
+import { randomBytes } from '../crypto/provider.ts';
 import { TlsError, describeFailure, fail } from './errors.ts';
 import { recordChannel, whenConnected } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';

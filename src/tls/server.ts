@@ -3,7 +3,7 @@
 // the two-step shutdown. The mirror of connectTls (client.ts), on the same shared layers, tracing `side: 'server'`.
 import type { Transport } from '../transport/types.ts';
 import { createVerifier } from '../x509/verifier.ts';
-import { randomBytes } from '../crypto/webcrypto.ts';
+import { randomBytes } from '../crypto/provider.ts';
 import { TlsError, describeFailure } from './errors.ts';
 import { recordChannel } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';

@@ -3,6 +3,8 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex, utf8 } from '../../src/util/bytes.ts';
 import { createAead, webCryptoHasChaCha, type AeadName } from '../../src/crypto/aead.ts';
+import { describeEachProvider } from '../crypto/providers.ts';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.ts';
 
 // RFC 8439 §2.8.2: the ChaCha20-Poly1305 AEAD example.
 const RFC8439 = {
@@ -22,38 +24,44 @@ const CASES: { name: AeadName; keyLength: number; label: string; chacha?: 'noble
   { name: 'CHACHA20-POLY1305', keyLength: 32, label: 'ChaCha20-Poly1305 (auto-detected)' },
 ];
 
-describe.each(CASES)('$label', ({ name, keyLength, chacha }) => {
-  const key = Uint8Array.from({ length: keyLength }, (_, i) => i * 7 + 1);
-  const nonce = fromHex('000102030405060708090a0b');
-  const aad = fromHex('1703030020');
-  const message = utf8.encode('record layer test message, long enough to span blocks');
+describeEachProvider((provider) => {
+  // Forcing an implementation is the WebCrypto provider's option; node:crypto has one ChaCha20-Poly1305.
+  describe.each(CASES.filter((c) => provider.name === 'webcrypto' || !c.chacha))('$label', ({ name, keyLength, chacha }) => {
+    const key = Uint8Array.from({ length: keyLength }, (_, i) => i * 7 + 1);
+    const nonce = fromHex('000102030405060708090a0b');
+    const aad = fromHex('1703030020');
+    const message = utf8.encode('record layer test message, long enough to span blocks');
 
-  it('round-trips, with the tag appended', async () => {
-    const aead = await createAead(name, key, { chachaImplementation: chacha });
-    const sealed = await aead.seal(nonce, aad, message);
-    expect(sealed.length).toBe(message.length + 16);
-    expect(toHex((await aead.open(nonce, aad, sealed))!)).toBe(toHex(message));
-    const empty = await aead.seal(nonce, aad, new Uint8Array(0));
-    expect(empty.length).toBe(16);
-    expect((await aead.open(nonce, aad, empty))?.length).toBe(0);
-  });
+    it('round-trips, with the tag appended', async () => {
+      const aead = await createAead(name, key, { chachaImplementation: chacha });
+      expect(aead.implementation === 'node').toBe(provider.name === 'node');
+      const sealed = await aead.seal(nonce, aad, message);
+      expect(sealed.length).toBe(message.length + 16);
+      expect(toHex((await aead.open(nonce, aad, sealed))!)).toBe(toHex(message));
+      // With a prefix (a record header): the same bytes, after it.
+      expect(toHex(await aead.seal(nonce, aad, message, aad))).toBe(toHex(aad) + toHex(sealed));
+      const empty = await aead.seal(nonce, aad, new Uint8Array(0));
+      expect(empty.length).toBe(16);
+      expect((await aead.open(nonce, aad, empty))?.length).toBe(0);
+    });
 
-  it('returns null (never throws) for a flipped bit in ciphertext, tag, AAD or nonce, and for short input', async () => {
-    const aead = await createAead(name, key, { chachaImplementation: chacha });
-    const sealed = await aead.seal(nonce, aad, message);
-    for (const position of [0, message.length - 1, message.length, sealed.length - 1]) {
-      const bad = Uint8Array.from(sealed);
-      bad[position] ^= 0x01;
-      expect(await aead.open(nonce, aad, bad)).toBeNull();
-    }
-    expect(await aead.open(nonce, fromHex('1703030021'), sealed)).toBeNull();
-    expect(await aead.open(fromHex('000102030405060708090a0c'), aad, sealed)).toBeNull();
-    expect(await aead.open(nonce, aad, sealed.subarray(0, 15))).toBeNull();
-    expect(await aead.open(nonce, aad, new Uint8Array(0))).toBeNull();
-  });
+    it('returns null (never throws) for a flipped bit in ciphertext, tag, AAD or nonce, and for short input', async () => {
+      const aead = await createAead(name, key, { chachaImplementation: chacha });
+      const sealed = await aead.seal(nonce, aad, message);
+      for (const position of [0, message.length - 1, message.length, sealed.length - 1]) {
+        const bad = Uint8Array.from(sealed);
+        bad[position] ^= 0x01;
+        expect(await aead.open(nonce, aad, bad)).toBeNull();
+      }
+      expect(await aead.open(nonce, fromHex('1703030021'), sealed)).toBeNull();
+      expect(await aead.open(fromHex('000102030405060708090a0c'), aad, sealed)).toBeNull();
+      expect(await aead.open(nonce, aad, sealed.subarray(0, 15))).toBeNull();
+      expect(await aead.open(nonce, aad, new Uint8Array(0))).toBeNull();
+    });
 
-  it('rejects a key of the wrong length', async () => {
-    await expect(createAead(name, new Uint8Array(keyLength + 1))).rejects.toThrow(/key must be/);
+    it('rejects a key of the wrong length', async () => {
+      await expect(createAead(name, new Uint8Array(keyLength + 1))).rejects.toThrow(/key must be/);
+    });
   });
 });
 
@@ -76,6 +84,16 @@ describe('ChaCha20-Poly1305 implementations', () => {
     }
   });
 
+  it('the node:crypto provider matches RFC 8439 §2.8.2 and refuses a flipped tag bit', async () => {
+    const aead = await nodeCryptoProvider.aead('CHACHA20-POLY1305', fromHex(RFC8439.key), {});
+    expect(aead.implementation).toBe('node');
+    const sealed = await aead.seal(fromHex(RFC8439.nonce), fromHex(RFC8439.aad), utf8.encode(RFC8439.plaintext));
+    expect(toHex(sealed)).toBe(RFC8439.ciphertext + RFC8439.tag);
+    expect(utf8.decode((await aead.open(fromHex(RFC8439.nonce), fromHex(RFC8439.aad), sealed))!)).toBe(RFC8439.plaintext);
+    sealed[sealed.length - 1] ^= 1;
+    expect(await aead.open(fromHex(RFC8439.nonce), fromHex(RFC8439.aad), sealed)).toBeNull();
+  });
+
   it('feature detection picks WebCrypto when it works and noble otherwise (Node 20: noble)', async () => {
     const has = await webCryptoHasChaCha();
     const aead = await createAead('CHACHA20-POLY1305', new Uint8Array(32));
@@ -84,10 +102,12 @@ describe('ChaCha20-Poly1305 implementations', () => {
   });
 });
 
-describe('AES-GCM known answer', () => {
-  it('AES-256-GCM: GCM specification test case 14 (zero key, zero IV, one zero block)', async () => {
-    const aead = await createAead('AES-GCM', new Uint8Array(32));
-    const out = await aead.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16));
-    expect(toHex(out)).toBe('cea7403d4d606b6e074ec5d3baf39d18' + 'd0d1c8a799996bf0265b98b5d48ab919');
+describeEachProvider(() => {
+  describe('AES-GCM known answer', () => {
+    it('AES-256-GCM: GCM specification test case 14 (zero key, zero IV, one zero block)', async () => {
+      const aead = await createAead('AES-GCM', new Uint8Array(32));
+      const out = await aead.seal(new Uint8Array(12), new Uint8Array(0), new Uint8Array(16));
+      expect(toHex(out)).toBe('cea7403d4d606b6e074ec5d3baf39d18' + 'd0d1c8a799996bf0265b98b5d48ab919');
+    });
   });
 });

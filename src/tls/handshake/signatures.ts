@@ -1,11 +1,11 @@
-// CertificateVerify (RFC 8446 §4.4.3): what is signed, which WebCrypto algorithm a SignatureScheme means,
+// CertificateVerify (RFC 8446 §4.4.3): what is signed, which signature algorithm a SignatureScheme means,
 // and signing with our own key when the server asks for a client certificate.
 import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
 import { Certificate as X509Certificate } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
+import { cryptoProvider, type SigningAlgorithm } from '../../crypto/provider.ts';
 import { children, readRoot, wholeOf } from '../../x509/der.ts';
 import { concat, utf8 } from '../../util/bytes.ts';
-import { bufferSource, subtle } from '../../crypto/webcrypto.ts';
 import { SignatureScheme as S, schemeName } from '../messages/constants.ts';
 
 /** 64 spaces || context string || 0x00 || transcript hash. */
@@ -90,39 +90,33 @@ export interface Signer {
   sign(scheme: number, content: Uint8Array): Promise<Uint8Array>;
 }
 
-/** A signer for the private key of `certDer` (PKCS#8 DER or a WebCrypto key). */
+/** A signer for the private key of `certDer` (PKCS#8 DER or a WebCrypto key), through the active crypto provider. */
 export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | Uint8Array): Promise<Signer> {
   const info = describePublicKey(certificateSpki(certDer));
-  const importAs = async (alg: AlgorithmIdentifier | EcKeyImportParams | RsaHashedImportParams): Promise<CryptoKey> =>
-    privateKey instanceof Uint8Array ? subtle().importKey('pkcs8', bufferSource(privateKey), alg, false, ['sign']) : privateKey;
+  const signerFor = (algorithm: SigningAlgorithm) => cryptoProvider().signature.signer(privateKey, algorithm);
   if (info.type === 'ec' && (info.curve === 'P-256' || info.curve === 'P-384')) {
-    const key = await importAs({ name: 'ECDSA', namedCurve: info.curve });
     const scheme = info.curve === 'P-256' ? S.ecdsa_secp256r1_sha256 : S.ecdsa_secp384r1_sha384;
-    const hash = info.curve === 'P-256' ? 'SHA-256' : 'SHA-384';
-    return {
-      schemes: [scheme],
-      sign: async (_s, content) => ecdsaRawToDer(new Uint8Array(await subtle().sign({ name: 'ECDSA', hash }, key, bufferSource(content)))),
-    };
+    const sign = await signerFor({ kind: 'ecdsa', curve: info.curve, hash: info.curve === 'P-256' ? 'SHA-256' : 'SHA-384' });
+    return { schemes: [scheme], sign: (_s, content) => sign(content) };
   }
   if (info.type === 'ed25519') {
-    const key = await importAs({ name: 'Ed25519' });
-    return { schemes: [S.ed25519], sign: async (_s, content) => new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key, bufferSource(content))) };
+    const sign = await signerFor({ kind: 'ed25519' });
+    return { schemes: [S.ed25519], sign: (_s, content) => sign(content) };
   }
   if (info.type === 'rsa' && !info.pssOnly) {
-    const keys = new Map<number, CryptoKey>();
+    const signers = new Map<number, Promise<(data: Uint8Array) => Promise<Uint8Array>>>();
     const hashes: Record<number, 'SHA-256' | 'SHA-384' | 'SHA-512'> = { [S.rsa_pss_rsae_sha256]: 'SHA-256', [S.rsa_pss_rsae_sha384]: 'SHA-384', [S.rsa_pss_rsae_sha512]: 'SHA-512' };
     return {
       schemes: [S.rsa_pss_rsae_sha256, S.rsa_pss_rsae_sha384, S.rsa_pss_rsae_sha512],
       async sign(scheme, content) {
         const hash = hashes[scheme];
-        let key = keys.get(scheme);
-        if (!key) {
-          // A CryptoKey is bound to one hash; a PKCS#8 key can be imported once per hash.
-          key = await importAs({ name: 'RSA-PSS', hash });
-          keys.set(scheme, key);
+        let signer = signers.get(scheme);
+        if (!signer) {
+          // One per hash: a WebCrypto key is bound to one.
+          signer = signerFor({ kind: 'rsa-pss', hash, saltLength: hash === 'SHA-256' ? 32 : hash === 'SHA-384' ? 48 : 64 });
+          signers.set(scheme, signer);
         }
-        const saltLength = hash === 'SHA-256' ? 32 : hash === 'SHA-384' ? 48 : 64;
-        return new Uint8Array(await subtle().sign({ name: 'RSA-PSS', saltLength }, key, bufferSource(content)));
+        return (await signer)(content);
       },
     };
   }
@@ -130,16 +124,4 @@ export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | 
 }
 
 /** WebCrypto gives ECDSA signatures as r || s; TLS wants DER SEQUENCE { INTEGER r, INTEGER s }. */
-export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
-  const half = raw.length / 2;
-  const integer = (b: Uint8Array): Uint8Array => {
-    let i = 0;
-    while (i < b.length - 1 && b[i] === 0) i++;
-    let v = b.subarray(i);
-    if (v[0] & 0x80) v = concat(Uint8Array.of(0), v);
-    return concat(Uint8Array.of(0x02, v.length), v);
-  };
-  const body = concat(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
-  const len = body.length < 0x80 ? Uint8Array.of(body.length) : Uint8Array.of(0x81, body.length);
-  return concat(Uint8Array.of(0x30), len, body);
-}
+export { ecdsaRawToDer } from '../../crypto/ecdsa-encoding.ts';

@@ -1,12 +1,12 @@
 // The three TLS 1.2 key exchanges, each producing the pre-master secret and what the ClientKeyExchange carries:
-//  - ECDHE (RFC 8422): the server's ephemeral point from ServerKeyExchange, ours from WebCrypto;
+//  - ECDHE (RFC 8422): the server's ephemeral point from ServerKeyExchange, ours from the crypto provider;
 //  - DHE (RFC 5246 §8.1.2): finite-field Diffie-Hellman with native BigInt (WebCrypto has no DH);
 //  - static RSA (RFC 5246 §7.4.7.1): the client picks the secret and encrypts it to the server's certificate key
 //    with RSAES-PKCS1-v1_5 (not in WebCrypto: padding by hand, then m^e mod n). No forward secrecy.
 import { tlsFailure } from '../errors.ts';
 import { concat } from '../../util/bytes.ts';
 import { generateKeyShare, type KeyShare } from '../../crypto/key-exchange.ts';
-import { bufferSource, subtle } from '../../crypto/webcrypto.ts';
+import { rsaPublicNumbers } from '../../crypto/signature.ts';
 
 import { GROUP_NAMES } from '../suites.ts';
 
@@ -79,9 +79,8 @@ export function dheExchange(pBytes: Uint8Array, gBytes: Uint8Array, ysBytes: Uin
 export async function rsaExchange(spki: Uint8Array, random: (n: number) => Uint8Array): Promise<ExchangeResult> {
   const preMaster = concat(Uint8Array.of(3, 3), random(46));
   try {
-    const key = await subtle().importKey('spki', bufferSource(spki), { name: 'RSA-OAEP', hash: 'SHA-256' }, true, ['encrypt']);
-    const jwk = await subtle().exportKey('jwk', key);
-    return { preMaster, clientPublic: pkcs1v15Encrypt(b64url(jwk.n!), b64url(jwk.e!), preMaster, random), group: 'RSA key transport' };
+    const { n, e } = rsaPublicNumbers(spki);
+    return { preMaster, clientPublic: pkcs1v15Encrypt(n, e, preMaster, random), group: 'RSA key transport' };
   } catch (e) {
     // A malformed or tiny RSA key in the server's certificate: the server's fault, not ours.
     throw tlsFailure('BAD_CERTIFICATE', `the server's RSA key cannot encrypt the premaster secret: ${(e as Error)?.message ?? String(e)}`);
@@ -103,10 +102,3 @@ function pkcs1v15Encrypt(nBytes: Uint8Array, eBytes: Uint8Array, message: Uint8A
   return bigIntToBytes(c, k);
 }
 
-function b64url(s: string): Uint8Array {
-  const b64 = s.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (s.length % 4)) % 4);
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}

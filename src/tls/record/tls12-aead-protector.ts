@@ -70,10 +70,9 @@ export class Tls12AeadProtector implements RecordProtector {
     const { nonce, explicit } = this.nonce(seq);
     const aad = additionalData12(seq, contentType, plaintext.length);
     const content = Uint8Array.from(plaintext); // ours: the caller may reuse its buffer once this call returns
-    const sealed = await this.aead.seal(nonce, aad, content);
-    const length = explicit.length + sealed.length;
+    const length = explicit.length + content.length + 16;
     const header = Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
-    const bytes = concat(header, explicit, sealed);
+    const bytes = await this.aead.seal(nonce, aad, content, concat(header, explicit)); // header || explicit nonce || ciphertext || tag
     const sealedStart = header.length + explicit.length;
     const tagStart = bytes.length - 16;
     // Ciphertext and tag are views into the record, so the trace slices the record's hex instead of encoding them again.

@@ -8,7 +8,7 @@ import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat, equalBytes } from '../../util/bytes.ts';
 import { AES_BLOCK, createAesCbc, createHmac, type AesCbc, type Mac } from '../../crypto/cbc.ts';
-import { randomBytes } from '../../crypto/webcrypto.ts';
+import { randomBytes } from '../../crypto/provider.ts';
 import type { Tls12Suite } from '../suites12.ts';
 
 import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';

@@ -4,7 +4,6 @@
 //   TLSInnerPlaintext = content || content type || zero padding
 import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
-import { concat } from '../../util/bytes.ts';
 import { createAead, type Aead, type AeadOptions } from '../../crypto/aead.ts';
 import type { Tls13Suite } from '../suites.ts';
 import { alertName } from './alerts.ts';
@@ -85,8 +84,7 @@ export class Tls13RecordProtector implements RecordProtector {
     const nonce = this.nonce(seq);
     const length = inner.length + this.aead.tagLength;
     const aad = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff);
-    const sealed = await this.aead.seal(nonce, aad, inner);
-    const bytes = concat(aad, sealed);
+    const bytes = await this.aead.seal(nonce, aad, inner, aad); // header || ciphertext || tag
     const tagStart = bytes.length - this.aead.tagLength;
     // Header, ciphertext and tag are views into the record, so the trace can slice one hex string.
     return {

@@ -3,11 +3,12 @@
 // `rotationMs`; the key before it still opens tickets, so a rotation does not end every session at once.
 // Ticket = key id (4) || nonce (12) || AES-GCM(state, additional data = key id).
 import { concat, equalBytes } from '../../util/bytes.ts';
-import { bufferSource, randomBytes, subtle } from '../../crypto/webcrypto.ts';
+import { createAead, type Aead } from '../../crypto/aead.ts';
+import { randomBytes } from '../../crypto/provider.ts';
 
 interface TicketKey {
   id: Uint8Array;
-  key: CryptoKey;
+  key: Aead;
   createdAt: number;
 }
 
@@ -25,7 +26,7 @@ export class TicketKeys {
   async seal(state: Uint8Array): Promise<Uint8Array> {
     const k = await this.sealingKey();
     const nonce = randomBytes(12);
-    const sealed = new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv: bufferSource(nonce), additionalData: bufferSource(k.id) }, k.key, bufferSource(state)));
+    const sealed = await k.key.seal(nonce, k.id, state);
     return concat(k.id, nonce, sealed);
   }
 
@@ -36,11 +37,7 @@ export class TicketKeys {
     for (const candidate of [this.current, this.previous]) {
       const k = candidate && (await candidate);
       if (!k || !equalBytes(k.id, id)) continue;
-      try {
-        return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv: bufferSource(ticket.subarray(4, 16)), additionalData: bufferSource(id) }, k.key, bufferSource(ticket.subarray(16))));
-      } catch {
-        return null;
-      }
+      return k.key.open(ticket.subarray(4, 16), id, ticket.subarray(16));
     }
     return null;
   }
@@ -69,6 +66,6 @@ export class TicketKeys {
 }
 
 async function newKey(createdAt: number): Promise<TicketKey> {
-  const key = await subtle().generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt']);
+  const key = await createAead('AES-GCM', randomBytes(32));
   return { id: randomBytes(4), key, createdAt };
 }

@@ -1,0 +1,226 @@
+// A CryptoProvider on node:crypto (OpenSSL), for Node hosts only: the CLI, the benchmarks, tests. Browser code
+// never imports this module (the page and Worker bundles are checked for node:crypto by a test). A host installs
+// it once at start-up: setCryptoProvider(nodeCryptoProvider).
+//
+// Synchronous OpenSSL calls wherever the work is small: AEAD, CBC, HMAC, hashes, key agreement, verification and
+// EC/Ed25519 signing (handing an ECDSA P-256 signature to the thread pool costs the event loop more, measured, than
+// making it). RSA signatures, a millisecond or more each, go through the thread pool (the callback form of sign),
+// so one does not hold up a server's other clients.
+import {
+  KeyObject,
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createECDH,
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomFillSync,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type CipherGCMTypes,
+} from 'node:crypto';
+import type { AeadName, HashName } from '../tls/suites.ts';
+import { x25519Pkcs8 } from './private-scalar.ts';
+import type { Aead, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
+import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
+
+/** A plain Uint8Array over a Buffer's bytes (no copy): a Buffer's slice() shares memory, callers expect a copy. */
+function plain(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+const NODE_HASH: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+
+function nodeHash(hash: string): string {
+  const name = NODE_HASH[hash];
+  if (!name) throw new Error(`unsupported hash ${hash}`);
+  return name;
+}
+
+// ---- AEAD ----
+
+const TAG = 16;
+
+function aeadAlgorithm(name: AeadName, keyLength: number): CipherGCMTypes | 'chacha20-poly1305' {
+  if (name === 'CHACHA20-POLY1305') return 'chacha20-poly1305';
+  return keyLength === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
+}
+
+async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
+  const algorithm = aeadAlgorithm(name, rawKey.length) as CipherGCMTypes; // chacha20-poly1305 takes the same calls
+  const key = createSecretKey(rawKey);
+  const options = { authTagLength: TAG };
+  return {
+    name,
+    implementation: 'node',
+    tagLength: TAG,
+    async seal(nonce, aad, plaintext, prefix) {
+      const cipher = createCipheriv(algorithm, key, nonce, options);
+      cipher.setAAD(aad, { plaintextLength: plaintext.length });
+      const at = prefix?.length ?? 0;
+      const out = new Uint8Array(at + plaintext.length + TAG);
+      if (prefix) out.set(prefix);
+      out.set(cipher.update(plaintext), at);
+      cipher.final();
+      out.set(cipher.getAuthTag(), at + plaintext.length);
+      return out;
+    },
+    async open(nonce, aad, ciphertextAndTag) {
+      if (ciphertextAndTag.length < TAG) return null;
+      const length = ciphertextAndTag.length - TAG;
+      const decipher = createDecipheriv(algorithm, key, nonce, options);
+      decipher.setAuthTag(ciphertextAndTag.subarray(length));
+      decipher.setAAD(aad, { plaintextLength: length });
+      const plaintext = decipher.update(ciphertextAndTag.subarray(0, length));
+      try {
+        decipher.final(); // throws when the tag does not verify; the plaintext is returned only after it
+      } catch {
+        return null;
+      }
+      return plain(plaintext);
+    },
+  };
+}
+
+// ---- CBC and record MACs ----
+
+async function aesCbc(rawKey: Uint8Array): Promise<AesCbc> {
+  const algorithm = rawKey.length === 16 ? 'aes-128-cbc' : 'aes-256-cbc';
+  const key = createSecretKey(rawKey);
+  const run = (cipher: ReturnType<typeof createCipheriv>, data: Uint8Array) => {
+    cipher.setAutoPadding(false); // TLS pads its own way (RFC 5246 §6.2.3.2)
+    const head = cipher.update(data);
+    const tail = cipher.final();
+    return plain(tail.length ? Buffer.concat([head, tail]) : head);
+  };
+  return {
+    async encrypt(iv, plaintext) {
+      return run(createCipheriv(algorithm, key, iv), plaintext);
+    },
+    async decrypt(iv, ciphertext) {
+      return run(createDecipheriv(algorithm, key, iv), ciphertext);
+    },
+  };
+}
+
+async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
+  const algorithm = nodeHash(hash);
+  const key = Buffer.from(rawKey); // a copy: the caller's key buffer may be reused
+  const length = hash === 'SHA-1' ? 20 : hash === 'SHA-256' ? 32 : 48;
+  return { length, sign: async (data) => plain(createHmac(algorithm, key).update(data).digest()) };
+}
+
+// ---- key exchange ----
+
+const NODE_CURVE = { secp256r1: 'prime256v1', secp384r1: 'secp384r1' } as const;
+
+async function generateEcdh(group: EcdhGroup): Promise<EcdhKeyPair> {
+  if (group === 'x25519') {
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    return x25519Pair(privateKey, publicKey);
+  }
+  const ecdh = createECDH(NODE_CURVE[group]);
+  ecdh.generateKeys();
+  return ecPair(ecdh);
+}
+
+async function importEcdh(group: EcdhGroup, scalar: Uint8Array): Promise<EcdhKeyPair> {
+  if (group === 'x25519') {
+    const privateKey = createPrivateKey({ key: Buffer.from(x25519Pkcs8(scalar)), format: 'der', type: 'pkcs8' });
+    return x25519Pair(privateKey, createPublicKey(privateKey));
+  }
+  const ecdh = createECDH(NODE_CURVE[group]);
+  ecdh.setPrivateKey(scalar);
+  return ecPair(ecdh);
+}
+
+// X25519 public keys travel as JWK, not SPKI DER: OpenSSL 3 decodes and encodes DER keys through its generic
+// decoder machinery, several times slower than the JWK path for a 32-byte key (measured: ~8x here).
+function x25519Pair(privateKey: KeyObject, publicKey: KeyObject): EcdhKeyPair {
+  return {
+    publicKey: plain(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')),
+    async agree(peerPublic) {
+      const x = Buffer.from(peerPublic.buffer, peerPublic.byteOffset, peerPublic.byteLength).toString('base64url');
+      const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
+      return plain(diffieHellman({ privateKey, publicKey: peer })); // OpenSSL refuses small-order points (all-zero result)
+    },
+  };
+}
+
+function ecPair(ecdh: ReturnType<typeof createECDH>): EcdhKeyPair {
+  return {
+    publicKey: plain(ecdh.getPublicKey()), // uncompressed 0x04 || X || Y
+    async agree(peerPublic) {
+      return plain(ecdh.computeSecret(peerPublic)); // throws for a point not on the curve
+    },
+  };
+}
+
+// ---- signatures ----
+
+const KEY_CACHE_SIZE = 256;
+/** Parsed public keys by SPKI bytes: a handful of CA keys verify most certificates. */
+const publicKeys = new Map<string, KeyObject>();
+
+function publicKey(spki: Uint8Array): KeyObject {
+  const id = Buffer.from(spki.buffer, spki.byteOffset, spki.byteLength).toString('base64');
+  let key = publicKeys.get(id);
+  if (!key) {
+    key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+    publicKeys.set(id, key);
+    if (publicKeys.size > KEY_CACHE_SIZE) publicKeys.delete(publicKeys.keys().next().value!);
+  }
+  return key;
+}
+
+/** OpenSSL's options for one signature algorithm: hash name (null for Ed25519) and padding or encoding. */
+function signatureOptions(algorithm: SignatureAlgorithm | SigningAlgorithm, key: KeyObject) {
+  switch (algorithm.kind) {
+    case 'rsa-pkcs1':
+      return { hash: nodeHash(algorithm.hash), key: { key, padding: constants.RSA_PKCS1_PADDING } };
+    case 'rsa-pss':
+      return { hash: nodeHash(algorithm.hash), key: { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: algorithm.saltLength } };
+    case 'ecdsa':
+      return { hash: nodeHash(algorithm.hash), key: { key, dsaEncoding: 'encoding' in algorithm && algorithm.encoding === 'raw' ? ('ieee-p1363' as const) : ('der' as const) } };
+    case 'ed25519':
+      return { hash: null, key: { key } };
+  }
+}
+
+async function verify(spki: Uint8Array, _info: PublicKeyInfo, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  const { hash, key } = signatureOptions(algorithm, publicKey(spki)); // an unusable key throws here
+  try {
+    return nodeVerify(hash, data, key, signature);
+  } catch {
+    return false; // a malformed signature (bad DER, wrong length) is an error to OpenSSL and a failed check to us
+  }
+}
+
+async function signer(privateKey: CryptoKey | Uint8Array, algorithm: SigningAlgorithm): Promise<(data: Uint8Array) => Promise<Uint8Array>> {
+  const key = privateKey instanceof Uint8Array ? createPrivateKey({ key: Buffer.from(privateKey), format: 'der', type: 'pkcs8' }) : KeyObject.from(privateKey);
+  const { hash, key: options } = signatureOptions(algorithm, key);
+  if (algorithm.kind === 'rsa-pss' || algorithm.kind === 'rsa-pkcs1') {
+    return (data) => new Promise((resolve, reject) => nodeSign(hash, data, options, (error, signature) => (error ? reject(error) : resolve(plain(signature)))));
+  }
+  return async (data) => plain(nodeSign(hash, data, options));
+}
+
+export const nodeCryptoProvider: CryptoProvider = {
+  name: 'node',
+  randomFill(out) {
+    randomFillSync(out);
+  },
+  hash: {
+    digest: (hash: HashName, data) => plain(createHash(nodeHash(hash)).update(data).digest()),
+    hmac: (hash: HashName, key, data) => plain(createHmac(nodeHash(hash), key).update(data).digest()),
+  },
+  aead,
+  cbc: { aesCbc, hmac: recordHmac },
+  keyExchange: { generate: generateEcdh, import: importEcdh },
+  signature: { verify, signer },
+};
