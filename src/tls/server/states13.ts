@@ -14,6 +14,7 @@ import { findExtension, type Extension } from '../messages/extensions.ts';
 import { truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, type Tls13Suite } from '../suites.ts';
 import type { ServerContext } from './context.ts';
+import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
 import { openTicket13, type TicketState13 } from './tickets13.ts';
 import type { ClientCertificateVerdict } from './options.ts';
@@ -269,7 +270,7 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   if (askClient) {
     // RFC 8446 §4.3.2: an empty context during the handshake; the schemes we accept for the client's signature.
     ctx.summary.clientCertificateRequested = true;
-    await ctx.send({ type: 'certificate_request', context: new Uint8Array(0), extensions: [{ code: X.signature_algorithms, schemes: ctx.options.signatureSchemes }] });
+    await ctx.send({ type: 'certificate_request', context: new Uint8Array(0), extensions: certificateRequestExtensions13(ctx.options) });
   }
   if (f.choice) {
     // RFC 8446 §4.4.2 and §4.4.3: the chain, then a signature over the transcript so far.
