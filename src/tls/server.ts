@@ -128,7 +128,7 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
       // The handshake is complete; a client that hung up at once (openssl s_client -reconnect does) misses its
       // tickets, and its next read says so.
       if (!(e instanceof TlsError && e.code === 'CLOSED')) throw e;
-      emit({ kind: 'note', text: `tickets not delivered: ${e.message}` });
+      emit({ kind: 'note', text: `${connection.ticketsSent} of ${o.numTickets} tickets sent: the client hung up after its Finished (${e.message})` });
     }
     return connection;
   } catch (e) {

@@ -29,6 +29,8 @@ export class ServerConnection13 extends ServerConnectionBase {
   private serverSecret: Uint8Array;
   private auth: PendingAuth | null = null;
   private readonly usedContexts = new Set<string>();
+  /** NewSessionTickets written so far. */
+  ticketsSent = 0;
 
   constructor(
     ctx: ServerContext,
@@ -61,6 +63,7 @@ export class ServerConnection13 extends ServerConnectionBase {
         sni: this.summary.sni,
       });
       await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: [] }, { transcript: false })));
+      this.ticketsSent++;
     }
     if (count > 0) this.emit({ kind: 'note', text: `${count} NewSessionTicket${count > 1 ? 's' : ''} sent: sealed resumption state the client can offer as a PSK later` });
   }
