@@ -21,6 +21,8 @@ export abstract class ServerConnectionBase {
   private writesInFlight = new Set<Promise<unknown>>();
   private keyChange: Promise<void> = Promise.resolve();
   private keyChangesPending = 0;
+  /** Set when a write waited too long for the client to read: every later write fails with it. */
+  private writeFailure: TlsError | null = null;
 
   constructor(protected readonly ctx: ServerContext) {
     this.summary = ctx.summary;
@@ -48,15 +50,43 @@ export abstract class ServerConnectionBase {
       data = Uint8Array.from(data);
       await this.keyChange;
     }
+    if (this.writeFailure) throw this.writeFailure;
     if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
     const done = writeAppData(this.ctx.channel, data);
     this.writesInFlight.add(done);
     try {
-      const written = await done;
+      const written = await this.withinWriteTimeout(done);
       this.emit(appDataEvent('server', data, { dataHex: written.dataHex, record: written.records[0] }));
     } finally {
       this.writesInFlight.delete(done);
     }
+  }
+
+  /**
+   * A client that never reads holds our write on TCP backpressure: after writeTimeoutMs the connection is ended
+   * (its transport closed, which also ends the waiting write) so that it cannot hold the server's work forever.
+   */
+  private async withinWriteTimeout<T>(write: Promise<T>): Promise<T> {
+    const ms = this.ctx.options.writeTimeoutMs;
+    if (!(ms > 0)) return write;
+    write.catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(this.endStalledClient(ms)), ms)));
+    try {
+      return await Promise.race([write, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private endStalledClient(ms: number): TlsError {
+    if (this.writeFailure) return this.writeFailure;
+    this.writeFailure = new TlsError('TIMEOUT', `the client has not read what the server sent for ${ms} ms (a write waited on a full connection), so the server ended the connection`);
+    // No alert: a client that does not read would not see it.
+    this.closeSent = true;
+    this.emit({ kind: 'error', code: 'TIMEOUT', message: this.writeFailure.message });
+    void this.ctx.channel.close().then(() => this.emit({ kind: 'connection', phase: 'closed', detail: 'TIMEOUT' }));
+    return this.writeFailure;
   }
 
   /** Next application data from the client; null after its close_notify. */
