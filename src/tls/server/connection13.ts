@@ -62,7 +62,7 @@ export class ServerConnection13 extends ServerConnectionBase {
         alpn: this.summary.alpn,
         sni: this.summary.sni,
       });
-      await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: [] }, { transcript: false })));
+      await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: o.maxEarlyData ? [{ code: X.early_data, maxEarlyData: o.maxEarlyData }] : [] }, { transcript: false })));
       this.ticketsSent++;
     }
     if (count > 0) this.emit({ kind: 'note', text: `${count} NewSessionTicket${count > 1 ? 's' : ''} sent: sealed resumption state the client can offer as a PSK later` });

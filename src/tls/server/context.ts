@@ -28,6 +28,8 @@ export interface ServerSummary {
   sni: string | null;
   resumed: boolean;
   helloRetryRequest: boolean;
+  /** The client offered 0-RTT early data and the server turned it away (RFC 8446 §4.2.10). */
+  earlyDataRefused?: boolean;
   clientCertificateRequested: boolean;
   clientCertificate: ClientCertificateVerdict | null;
   /** Set when the handshake completes. */

@@ -68,6 +68,11 @@ export interface ServerOptions {
   clientVerifier?: CertificateVerifier;
   /** TLS 1.3 NewSessionTickets sent after the handshake (default 2; 0 for none). */
   numTickets?: number;
+  /**
+   * max_early_data_size announced in TLS 1.3 tickets (default 0: none). This server always refuses 0-RTT (a
+   * HelloRetryRequest, RFC 8446 §4.2.10); announcing it lets clients try, so the refusal can be shown.
+   */
+  maxEarlyData?: number;
   /** The keys tickets are sealed with: share one TicketKeys between the connections of a server (it rotates). */
   ticketKeys?: TicketKeys;
   /** Ticket lifetime announced to the client (seconds, default 7200). */
