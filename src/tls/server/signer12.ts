@@ -5,7 +5,7 @@ import { describePublicKey } from '../../crypto/signature.ts';
 import { bufferSource, subtle } from '../../crypto/webcrypto.ts';
 import { certificateSpki, type Signer } from '../handshake/signatures.ts';
 import { SignatureScheme as S } from '../messages/constants.ts';
-import { signerFor } from './negotiate13.ts';
+import { oncePerCertificate, signerFor } from './negotiate13.ts';
 import type { ServerCertificate } from './options.ts';
 
 type Hash = 'SHA-256' | 'SHA-384' | 'SHA-512';
@@ -15,18 +15,8 @@ const PKCS1: [number, Hash][] = [
   [S.rsa_pkcs1_sha512, 'SHA-512'],
 ];
 
-const signers12 = new WeakMap<ServerCertificate, Promise<Signer>>();
-
-/** One TLS 1.2 signer per configured certificate, made once (key import is slow). */
-export function signer12For(c: ServerCertificate): Promise<Signer> {
-  let signer = signers12.get(c);
-  if (!signer) {
-    signer = makeSigner12(c);
-    signers12.set(c, signer);
-    signer.catch(() => signers12.delete(c));
-  }
-  return signer;
-}
+/** One TLS 1.2 signer per configured certificate, reused by every handshake. */
+export const signer12For = oncePerCertificate((c) => makeSigner12(c));
 
 async function makeSigner12(c: ServerCertificate): Promise<Signer> {
   const key = describePublicKey(certificateSpki(c.chain[0]));
