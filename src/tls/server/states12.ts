@@ -29,6 +29,7 @@ import { mutual, selectAlpn, type CertificateChoice } from './negotiate13.ts';
 import { checkClientChain, type ServerState } from './states13.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { scheme12Algorithm } from '../handshake12/signatures12.ts';
+import { checkPeerFinished12, ourFinished12 } from '../handshake12/finished12.ts';
 
 /** What the established TLS 1.2 connection needs. */
 export interface Established12 {
@@ -372,8 +373,7 @@ async function sendServerFinished(ctx: ServerContext, h: Handshake12): Promise<v
   await ctx.channel.writeChangeCipherSpec();
   ctx.channel.setWriteProtector(h.serverKeys);
   ctx.emit({ kind: 'note', text: `ChangeCipherSpec sent: the server now writes with ${h.suite.name}` });
-  h.serverVerifyData = await h.master.verifyData('server', await ctx.transcript.hash());
-  ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(h.serverVerifyData), received: toHex(h.serverVerifyData), ok: true });
+  h.serverVerifyData = await ourFinished12(ctx.emit, h.master, 'server', await ctx.transcript.hash());
   await ctx.send({ type: 'finished12', verifyData: h.serverVerifyData });
 }
 
@@ -416,10 +416,7 @@ class ExpectClientFinished implements ServerState {
     const fin = expect12(m, 'finished12', this.name);
     const h = this.h;
     if (h.ccsExpected) throw fail.unexpected('the client\'s Finished arrived before its ChangeCipherSpec');
-    const expected = await h.master.verifyData('client', await ctx.transcript.hash());
-    const ok = equalBytes(expected, fin.verifyData);
-    ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(expected), received: toHex(fin.verifyData), ok });
-    if (!ok) throw fail.badFinished('the client\'s Finished does not match: the two sides do not share the same handshake transcript or master secret');
+    await checkPeerFinished12(ctx.emit, h.master, 'client', await ctx.transcript.hash(), fin.verifyData);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     h.clientVerifyData = fin.verifyData;
     if (!h.resumedBy) {
