@@ -1,7 +1,8 @@
 // `npm run bench` (server part): our TLS 1.3 server against Node's own `tls` server, the same Node `tls` client
-// for both, in the same run, on 127.0.0.1. Prints JSON: median handshake time (connect until the first echoed
+// for both, in the same run, on 127.0.0.1 (and TLS 1.2 finite-field DHE, ffdhe2048, with an RSA certificate). Prints JSON: median handshake time (connect until the first echoed
 // byte: the server has checked the client's Finished), handshakes per second with several in flight, and the
 // memory an idle connection costs each server.
+import nodeCrypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -16,7 +17,13 @@ const IDLE = Number(process.env.BENCH_IDLE ?? 200);
 
 const pki = makePki();
 const certificate: ServerCertificate = { chain: [pki.leafDer], key: pki.leafKeyPkcs8, keyAlgorithm: 'ECDSA P-256' };
+const rsaCertificate: ServerCertificate = {
+  chain: [new Uint8Array(new nodeCrypto.X509Certificate(fs.readFileSync(pki.rsaCert)).raw)],
+  key: new Uint8Array(nodeCrypto.createPrivateKey(fs.readFileSync(pki.rsaKey)).export({ type: 'pkcs8', format: 'der' })),
+  keyAlgorithm: 'RSA 2048',
+};
 const ca = fs.readFileSync(pki.rootPem);
+const DHE = 'DHE-RSA-AES128-GCM-SHA256';
 
 interface Running {
   port: number;
@@ -29,7 +36,7 @@ async function listen(server: net.Server): Promise<number> {
 }
 
 /** Our server: acceptTls on each socket, then echo. */
-async function ours(): Promise<Running> {
+async function ours(certificates: ServerCertificate[] = [certificate]): Promise<Running> {
   const ticketKeys = new TicketKeys();
   const sockets = new Set<net.Socket>();
   const server = net.createServer(async (socket) => {
@@ -37,7 +44,7 @@ async function ours(): Promise<Running> {
     socket.on('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
     try {
-      const conn = await acceptTls(socketTransport(socket), { certificates: [certificate], ticketKeys, numTickets: 0 });
+      const conn = await acceptTls(socketTransport(socket), { certificates, ticketKeys, numTickets: 0 });
       for (let chunk = await conn.read(); chunk; chunk = await conn.read()) await conn.write(chunk);
       await conn.close({ waitForPeerMs: 0 });
     } catch {
@@ -61,10 +68,10 @@ async function node(options: tls.TlsOptions = {}): Promise<Running> {
 }
 
 /** One handshake by Node's client, until the first echoed byte; resolves with ms. */
-function handshake(port: number, version: tls.SecureVersion): Promise<number> {
+function handshake(port: number, version: tls.SecureVersion, ciphers?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: version, maxVersion: version, session: undefined });
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: version, maxVersion: version, session: undefined, ...(ciphers ? { ciphers } : {}) });
     s.setNoDelay(true);
     s.once('secureConnect', () => s.write('x'));
     s.once('data', () => {
@@ -76,10 +83,10 @@ function handshake(port: number, version: tls.SecureVersion): Promise<number> {
   });
 }
 
-async function sequential(port: number, version: tls.SecureVersion): Promise<number> {
-  for (let i = 0; i < 5; i++) await handshake(port, version); // warm-up
+async function sequential(port: number, version: tls.SecureVersion, ciphers?: string): Promise<number> {
+  for (let i = 0; i < 5; i++) await handshake(port, version, ciphers); // warm-up
   const times: number[] = [];
-  for (let i = 0; i < HANDSHAKES; i++) times.push(await handshake(port, version));
+  for (let i = 0; i < HANDSHAKES; i++) times.push(await handshake(port, version, ciphers));
   return median(times);
 }
 
@@ -124,6 +131,13 @@ const ours12 = await sequential(ourServer.port, 'TLSv1.2');
 const node12 = await sequential(nodeServer.port, 'TLSv1.2');
 const ours12Rate = await perSecond(ourServer.port, 'TLSv1.2');
 const node12Rate = await perSecond(nodeServer.port, 'TLSv1.2');
+// TLS 1.2 DHE (ffdhe2048; Node's server with its RFC 7919 parameters, dhparam 'auto'), RSA certificates both.
+const ourDheServer = await ours([rsaCertificate]);
+const nodeDheServer = await node({ key: fs.readFileSync(pki.rsaKey), cert: fs.readFileSync(pki.rsaCert), dhparam: 'auto' });
+const oursDhe = await sequential(ourDheServer.port, 'TLSv1.2', DHE);
+const nodeDhe = await sequential(nodeDheServer.port, 'TLSv1.2', DHE);
+ourDheServer.close();
+nodeDheServer.close();
 const oursIdle = await idleMemory(ourServer.port);
 const nodeIdle = await idleMemory(nodeServer.port);
 ourServer.close();
@@ -141,6 +155,10 @@ console.log(JSON.stringify({
     tls12: {
       medianHandshakeMs: { ours: ours12, nodeTls: node12, ratio: +(ours12 / node12).toFixed(2) },
       handshakesPerSecond: { ours: ours12Rate, nodeTls: node12Rate, ratio: +(node12Rate / ours12Rate).toFixed(2) },
+    },
+    tls12Dhe: {
+      suite: DHE,
+      medianHandshakeMs: { ours: oursDhe, nodeTls: nodeDhe, ratio: +(oursDhe / nodeDhe).toFixed(2) },
     },
     idleConnection: { ours: oursIdle, nodeTls: nodeIdle, note: 'heap and RSS growth of this process per idle connection, clients included (the same for both)' },
   },
