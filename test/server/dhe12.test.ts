@@ -171,3 +171,37 @@ describe('our client against our server, DHE in memory', () => {
     await client.close();
   });
 });
+
+describe('a client\'s bad DH public value', () => {
+  it.each([
+    ['1', (p: bigint) => 1n],
+    ['p - 1', (p: bigint) => p - 1n],
+    ['p + 5 (not below p)', (p: bigint) => p + 5n],
+  ])('Yc = %s: illegal_parameter and the reason, the handshake read so far kept in the trace', async (_, bad) => {
+    const [c, s] = memoryPair();
+    const p = FFDHE_GROUPS.ffdhe2048.p;
+    // Our client, with its ClientKeyExchange's dh_Yc replaced on the way (a plaintext record: type 22, msg 16).
+    const tampered = {
+      ...c,
+      async write(data: Uint8Array) {
+        const out = Uint8Array.from(data);
+        for (let at = 0; at + 5 <= out.length; at += 5 + ((out[at + 3] << 8) | out[at + 4])) {
+          if (out[at] === 22 && out[at + 5] === 16) out.set(bigIntToBytes(bad(p), 256), at + 5 + 4 + 2);
+        }
+        return c.write(out);
+      },
+    };
+    const serverTrace = new TraceRecorder(() => 0);
+    const accepting = acceptTls(s, { certificates: [serverCertificates(pki).rsa], recorder: serverTrace.emit, timeoutMs: 10_000 });
+    const connecting = connectTls(tampered, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, versions: ['TLS1.2'], suites: ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'] }, () => -1);
+    const [server, client] = await Promise.allSettled([accepting, connecting]);
+    expect(server.status).toBe('rejected');
+    const err = (server as PromiseRejectedResult).reason as { code: string; message: string };
+    expect(err.code).toBe('ILLEGAL_PARAMETER');
+    expect(err.message).toMatch(/DH public value is unusable: .*out of range/);
+    expect(client.status).toBe('rejected');
+    const alert = serverTrace.events.find((e) => e.kind === 'alert' && e.direction === 'server') as { name: string } | undefined;
+    expect(alert?.name).toBe('illegal_parameter');
+    expect(serverTrace.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'ClientKeyExchange')).toBe(true);
+  });
+});
