@@ -3,7 +3,12 @@
 // certificate_authorities in the CertificateRequest of both versions, and an ECDSA certificate presented only
 // on a curve the client lists (RFC 8422 §5.1).
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ServerOptions } from '../../src/tls/server.ts';
+import { connectTls } from '../../src/tls/client.ts';
+import { SignatureScheme } from '../../src/tls/messages/constants.ts';
+import { acceptTls, type ServerOptions } from '../../src/tls/server.ts';
+import { TraceRecorder } from '../../src/trace/recorder.ts';
+import { memoryPair } from '../../src/transport/memory.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
 import { startListener, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
@@ -39,6 +44,19 @@ describe('RSA PKCS#1 v1.5 signatures in TLS 1.2', () => {
     expect(run.output).toContain('PKCS1');
     const [a] = await l.settled(1);
     expect(a.connection?.summary.signatureScheme).toBe(scheme);
+  });
+
+  it('our client offering no RSA-PSS verifies the server\'s PKCS#1 v1.5 ServerKeyExchange (in memory)', async () => {
+    const [c, s] = memoryPair();
+    const clientTrace = new TraceRecorder(() => 0);
+    const accepting = acceptTls(s, { certificates: [serverCertificates(pki).rsa], timeoutMs: 10_000 });
+    // TLS 1.2 adds the PKCS#1 v1.5 schemes to what the client offers; with ECDSA the only other one, they are all an RSA key can use.
+    const client = await connectTls(c, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, versions: ['TLS1.2'], signatureSchemes: [SignatureScheme.ecdsa_secp256r1_sha256] }, clientTrace.emit);
+    const server = await accepting;
+    expect(server.summary.signatureScheme).toBe('rsa_pkcs1_sha256');
+    const checked = clientTrace.events.find((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange') as { ok: boolean; scheme: string } | undefined;
+    expect(checked).toMatchObject({ ok: true, scheme: 'rsa_pkcs1_sha256' });
+    await client.close();
   });
 
   it('a client offering RSA-PSS too gets RSA-PSS (PKCS#1 v1.5 only when nothing better is offered)', async () => {
