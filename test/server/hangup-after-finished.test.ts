@@ -19,10 +19,23 @@ afterEach(async () => {
 
 it.each(['reset', 'close_notify then close'])('the client hangs up (%s) right after its Finished: acceptTls resolves, the trace says the tickets were not sent', async (how) => {
   const outcomes: Promise<{ connection?: ServerConnection; error?: { code: string; message: string }; trace: TraceRecorder }>[] = [];
+  // The server has read the client's Finished (a reset would drop it unread otherwise), then waits until the client
+  // is gone: the hang-up comes before the tickets, every time.
+  let finishedRead: () => void = () => undefined;
+  const serverHasFinished = new Promise<void>((r) => (finishedRead = r));
+  let clientGone: () => void = () => undefined;
+  const hungUp = new Promise<void>((r) => (clientGone = r));
+  const afterMessage = async (name: string, direction: 'client' | 'server') => {
+    if (direction !== 'client' || name !== 'Finished') return;
+    finishedRead();
+    await hungUp;
+  };
+  let serverSocketClosed: Promise<unknown> = Promise.resolve();
   server = net.createServer((socket) => {
+    serverSocketClosed = new Promise((r) => socket.once('close', r));
     const trace = new TraceRecorder(() => 0);
     outcomes.push(
-      acceptTls(socketTransport(socket), { certificates: [serverCertificates(pki).p256], recorder: trace.emit, timeoutMs: 10_000, numTickets: 4, hooks: { afterMessage: async (name, direction) => void (direction === 'client' && name === 'Finished' && (await new Promise((r) => setTimeout(r, 300)))) } }).then(
+      acceptTls(socketTransport(socket), { certificates: [serverCertificates(pki).p256], recorder: trace.emit, timeoutMs: 10_000, numTickets: 4, hooks: { afterMessage } }).then(
         (connection) => ({ connection, trace }),
         (e) => ({ error: { code: (e as { code: string }).code, message: (e as Error).message }, trace }),
       ),
@@ -30,17 +43,19 @@ it.each(['reset', 'close_notify then close'])('the client hangs up (%s) right af
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
-  // The server reads the client's Finished, then waits (afterMessage) so that the hang-up comes before the tickets.
   const socket = net.connect(port, '127.0.0.1');
   await new Promise((r) => socket.once('connect', r));
   const client = await connectTls(socketTransport(socket), { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, versions: ['TLS1.3'] }, () => -1);
   expect(client.summary.version).toBe('TLSv1.3');
-  // Gone at once, without close_notify, as `openssl s_client -reconnect` and scanners do.
+  await serverHasFinished;
+  // Gone at once, without close_notify, as `openssl s_client -reconnect` and scanners do; or after close_notify.
   if (how === 'reset') socket.resetAndDestroy();
   else {
     await client.close();
     socket.destroy();
   }
+  await serverSocketClosed;
+  clientGone();
   const outcome = await outcomes[0];
   expect(outcome.error, outcome.error?.message).toBeUndefined();
   expect(outcome.connection?.summary.version).toBe('TLSv1.3');

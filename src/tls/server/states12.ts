@@ -86,15 +86,15 @@ async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: T
     throw fail.handshake('the client offers none of the TLS 1.2 cipher suites this server accepts');
   }
   const supported = findExtension(ch.extensions, X.supported_groups)?.groups;
-  const ecGroup = pickEcGroup(ctx, supported);
-  const dhGroup = pickFfdheGroup(ctx, supported);
+  // What each key exchange would use with this client, or why it cannot run.
+  const exchanges: Record<'ECDHE' | 'DHE', Exchange12 | string> = { ECDHE: ecdheExchange(ctx, supported), DHE: ffdheExchange(ctx, supported) };
   const schemes = findExtension(ch.extensions, X.signature_algorithms)?.schemes;
   if (!schemes) throw fail.handshake('the ClientHello has no signature_algorithms: the SHA-1 defaults of RFC 5246 §7.4.1.4.1 are not signed with here');
   const sni = findExtension(ch.extensions, X.server_name)?.hostName;
   const certificates = ctx.certificate ? [ctx.certificate] : o.certificates;
   const reasons = new Set<string>();
   for (const suite of usable) {
-    const exchange: Exchange12 | string = suite.kx === 'DHE' ? (typeof dhGroup === 'string' ? dhGroup : { kx: 'DHE', group: dhGroup }) : typeof ecGroup === 'string' ? ecGroup : { kx: 'ECDHE', group: ecGroup };
+    const exchange = exchanges[suite.kx as 'ECDHE' | 'DHE'];
     if (typeof exchange === 'string') {
       reasons.add(exchange);
       continue;
@@ -116,23 +116,23 @@ async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: T
 }
 
 /** The ECDHE curve: the first both accept; without supported_groups, P-256 (RFC 8422 §4). A reason when none. */
-function pickEcGroup(ctx: ServerContext, supported: number[] | undefined): number | string {
+function ecdheExchange(ctx: ServerContext, supported: number[] | undefined): Exchange12 | string {
   // A hybrid group (X25519MLKEM768) is a TLS 1.3 key share, never a TLS 1.2 ECDHE curve.
   const both = mutual(ctx.options.groupCodes.filter((g) => !groupByCode(g)?.tls13Only), supported ?? [0x0017], ctx.options.preference);
-  return both[0] ?? 'the client supports none of the curves this server accepts for ECDHE';
+  return both.length ? { kx: 'ECDHE', group: both[0] } : 'the client supports none of the curves this server accepts for ECDHE';
 }
 
 /**
  * RFC 7919 §4: a client that lists finite-field groups gets one of them or no DHE suite; a client that lists none
  * gets the server's first. A reason when none fits.
  */
-function pickFfdheGroup(ctx: ServerContext, supported: number[] | undefined): FfdheGroup | string {
+function ffdheExchange(ctx: ServerContext, supported: number[] | undefined): Exchange12 | string {
   const ours = ctx.options.ffdheGroups;
   if (ours.length === 0) return 'this server accepts no finite-field group for DHE';
   const theirs = (supported ?? []).filter((c) => ffdheGroupByCode(c));
-  if (theirs.length === 0) return ours[0];
+  if (theirs.length === 0) return { kx: 'DHE', group: ours[0] };
   const code = mutual(ours.map((g) => g.code), theirs, ctx.options.preference)[0];
-  return code !== undefined ? ffdheGroupByCode(code)! : `the client's finite-field groups (${theirs.map(groupName).join(', ')}) are none this server accepts (RFC 7919 §4)`;
+  return code !== undefined ? { kx: 'DHE', group: ffdheGroupByCode(code)! } : `the client's finite-field groups (${theirs.map(groupName).join(', ')}) are none this server accepts (RFC 7919 §4)`;
 }
 
 /** Why a certificate cannot serve a suite, or null when it can. */
