@@ -2,7 +2,9 @@
 // Node `tls` client for all, in the same run, on 127.0.0.1, TLS 1.3 and 1.2. Prints JSON: median handshake time
 // (connect until the first echoed byte: the server has checked the client's Finished; the contenders take turns
 // handshake by handshake), handshakes per second with several in flight (ROUNDS batches per contender, in turn;
-// the median), and the memory an idle connection costs each server.
+// the median), and the memory an idle connection costs each server. Also TLS 1.2 finite-field DHE (ffdhe2048) with
+// an RSA certificate, median handshake only.
+import nodeCrypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
@@ -19,7 +21,13 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 const pki = makePki();
 const certificate: ServerCertificate = { chain: [pki.leafDer], key: pki.leafKeyPkcs8, keyAlgorithm: 'ECDSA P-256' };
+const rsaCertificate: ServerCertificate = {
+  chain: [new Uint8Array(new nodeCrypto.X509Certificate(fs.readFileSync(pki.rsaCert)).raw)],
+  key: new Uint8Array(nodeCrypto.createPrivateKey(fs.readFileSync(pki.rsaKey)).export({ type: 'pkcs8', format: 'der' })),
+  keyAlgorithm: 'RSA 2048',
+};
 const ca = fs.readFileSync(pki.rootPem);
+const DHE = 'DHE-RSA-AES128-GCM-SHA256';
 
 interface Running {
   port: number;
@@ -35,9 +43,9 @@ async function listen(server: net.Server): Promise<number> {
  * Our server: acceptTls on each socket, then echo. One per provider, each with its own certificate object: the
  * engine keeps one signer per configured certificate, made by the provider active at the first handshake.
  */
-async function ours(): Promise<Running> {
+async function ours(base: ServerCertificate = certificate): Promise<Running> {
   const ticketKeys = new TicketKeys();
-  const own = { ...certificate };
+  const own = { ...base };
   const sockets = new Set<net.Socket>();
   const server = net.createServer(async (socket) => {
     sockets.add(socket);
@@ -68,10 +76,10 @@ async function node(options: tls.TlsOptions = {}): Promise<Running> {
 }
 
 /** One handshake by Node's client, until the first echoed byte; resolves with ms. */
-function handshake(port: number, version: tls.SecureVersion): Promise<number> {
+function handshake(port: number, version: tls.SecureVersion, ciphers?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: version, maxVersion: version, session: undefined });
+    const s = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', ca, minVersion: version, maxVersion: version, session: undefined, ...(ciphers ? { ciphers } : {}) });
     s.setNoDelay(true);
     s.once('secureConnect', () => s.write('x'));
     s.once('data', () => {
@@ -93,16 +101,16 @@ interface Contender {
 const use = (c: Contender) => c.provider && setCryptoProvider(c.provider);
 
 /** Median ms per contender, the contenders taking turns handshake by handshake (after 5 warm-ups each). */
-async function sequential(contenders: Contender[], version: tls.SecureVersion): Promise<Record<string, number>> {
+async function sequential(contenders: Contender[], version: tls.SecureVersion, ciphers?: string): Promise<Record<string, number>> {
   const times = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (const c of contenders) {
     use(c);
-    for (let i = 0; i < 5; i++) await handshake(c.port, version);
+    for (let i = 0; i < 5; i++) await handshake(c.port, version, ciphers);
   }
   for (let i = 0; i < HANDSHAKES; i++) {
     for (const c of contenders) {
       use(c);
-      times.get(c.name)!.push(await handshake(c.port, version));
+      times.get(c.name)!.push(await handshake(c.port, version, ciphers));
     }
   }
   return Object.fromEntries(contenders.map((c) => [c.name, median(times.get(c.name)!)]));
@@ -170,6 +178,13 @@ for (const [key, version] of [['tls13', 'TLSv1.3'], ['tls12', 'TLSv1.2']] as con
     handshakesPerSecond: figures(await perSecond(contenders, version), 'rate'),
   };
 }
+// TLS 1.2 DHE (ffdhe2048; Node's server with its RFC 7919 parameters, dhparam 'auto'), RSA certificates for all.
+const dheServers = await Promise.all(BENCH_PROVIDERS.map(() => ours(rsaCertificate)));
+const nodeDheServer = await node({ key: fs.readFileSync(pki.rsaKey), cert: fs.readFileSync(pki.rsaCert), dhparam: 'auto' });
+const dheContenders: Contender[] = [...BENCH_PROVIDERS.map((provider, i) => ({ name: provider.name, port: dheServers[i].port, provider })), { name: 'nodeTls', port: nodeDheServer.port }];
+result.tls12Dhe = { suite: DHE, medianHandshakeMs: figures(await sequential(dheContenders, 'TLSv1.2', DHE), 'time') };
+dheServers.forEach((s) => s.close());
+nodeDheServer.close();
 const idle: Record<string, unknown> = {};
 for (const c of contenders) {
   use(c);

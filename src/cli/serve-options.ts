@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { groupByName, suiteByName } from '../tls/suites.ts';
 import { suite12ByName } from '../tls/suites12.ts';
+import { ffdheGroupByName } from '../crypto/ffdhe.ts';
 import { CliError, EXIT, fromParseArgsError } from './errors.ts';
 import { reportUrlProblem } from './serve-post.ts';
 
@@ -22,8 +23,8 @@ ClientHello fingerprints (JA3, JA4).
   --Verify            require a client certificate (s_server -Verify)
   --tls1.2 | --tls1.3 serve that version only (same as --versions 1.2 or 1.3)
   --versions LIST     1.3, 1.2 or 1.3,1.2 (default both)
-  --groups g,...      groups in preference order: X25519MLKEM768, x25519, secp256r1, secp384r1
-                      (default: all four, in that order)
+  --groups g,...      groups in preference order: X25519MLKEM768, x25519, secp256r1, secp384r1, and for
+                      TLS 1.2 DHE ffdhe2048, ffdhe3072, ffdhe4096 (default: all, in that order)
   --suites s,...      cipher suites, TLS 1.3 and 1.2 alike (IANA or OpenSSL names)
   --alpn p,...        ALPN protocols the server accepts, in preference order
   --num-tickets N     TLS 1.3 session tickets after each handshake (default 2)
@@ -103,7 +104,7 @@ const OPTIONS = {
 } as const;
 
 // The hybrid first: a client that offers it (Chromium does) gets it; others fall back to x25519 and the P-curves.
-export const DEFAULT_GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
+export const DEFAULT_GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096'];
 export const ALL_GROUPS = DEFAULT_GROUPS;
 
 function usage(message: string): CliError {
@@ -137,7 +138,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
 
   const groups = list(v.groups) ?? DEFAULT_GROUPS;
   if (groups.length === 0) throw usage('--groups needs at least one group');
-  for (const g of groups) if (!groupByName(g)) throw usage(`unknown group '${g}' (${ALL_GROUPS.join(', ')})`);
+  for (const g of groups) if (!groupByName(g) && !ffdheGroupByName(g)) throw usage(`unknown group '${g}' (${ALL_GROUPS.join(', ')})`);
   const suites = list(v.suites);
   for (const s of suites ?? []) if (!suiteByName(s) && !suite12ByName(s)) throw usage(`unknown cipher suite '${s}' (IANA names such as TLS_AES_128_GCM_SHA256, or OpenSSL names such as ECDHE-RSA-AES128-GCM-SHA256)`);
   const alpn = list(v.alpn);
@@ -163,7 +164,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     ca: v.ca,
     clientAuth: v.Verify ? 'require' : v.verify ? 'request' : 'none',
     versions: versions as Version[],
-    groups: groups.map((g) => groupByName(g)!.name),
+    groups: groups.map((g) => groupByName(g)?.name ?? ffdheGroupByName(g)!.name),
     suites,
     alpn,
     numTickets: integer(v['num-tickets'], '--num-tickets', 0, 16) ?? 2,

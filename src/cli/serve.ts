@@ -113,6 +113,7 @@ async function serve(config: ServeConfig): Promise<number> {
     clientTrustAnchors: loaded.anchors,
     numTickets: config.numTickets,
     timeoutMs: config.timeoutMs,
+    writeTimeoutMs: config.timeoutMs,
   };
   const out = (line: string): void => {
     process.stdout.write(line + '\n');

@@ -12,9 +12,12 @@ import { MessageReader } from './handshake/message-reader.ts';
 import { Watchdog } from './handshake/watchdog.ts';
 import { DEFAULT_SIGNATURE_SCHEMES } from './messages/constants.ts';
 import { AlertDescription, TlsAlertError } from './record/alerts.ts';
-import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
-import { DEFAULT_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from './suites12.ts';
+import { GROUPS, type GroupName, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
+import { ffdheGroupByName, FFDHE_GROUPS, type FfdheGroup } from '../crypto/ffdhe.ts';
+import { DEFAULT_SERVER_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from './suites12.ts';
 import { SessionCache12 } from './server/session-cache12.ts';
+import { authorityNames } from './server/certificate-authorities.ts';
+import { TLS12_EXTRA_SCHEMES } from './handshake12/signatures12.ts';
 import { Transcript } from './transcript.ts';
 import { ServerContext, type ResolvedServerOptions, type ServerSummary } from './server/context.ts';
 import { ServerConnection13 } from './server/connection13.ts';
@@ -45,17 +48,19 @@ function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
   }
   if (!o.suites?.length) {
     suites.push(...[0x1301, 0x1302, 0x1303].map((c) => suiteByCode(c)!));
-    suites12.push(...DEFAULT_TLS12_SUITES.map((c) => suite12ByCode(c)!));
+    suites12.push(...DEFAULT_SERVER_TLS12_SUITES.map((c) => suite12ByCode(c)!));
   }
   // Naming suites of one version only turns the other off.
   const versions = (o.versions ?? ['TLS1.3', 'TLS1.2']).filter((v) => !o.suites?.length || (v === 'TLS1.3' ? suites.length > 0 : suites12.length > 0));
-  const groupCodes = (o.groups ?? ['x25519', 'secp256r1', 'secp384r1']).map((g) => {
-    const group = GROUPS[g];
-    if (!group) throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);
-    return group.code;
-  });
-  if (versions.length === 0) throw new TlsError('BAD_OPTION', 'no cipher suites to accept for the versions asked for');
-  if (groupCodes.length === 0) throw new TlsError('BAD_OPTION', 'no groups to accept');
+  const groupCodes: number[] = [];
+  const ffdheGroups: FfdheGroup[] = [];
+  for (const g of o.groups ?? ['x25519', 'secp256r1', 'secp384r1', ...Object.keys(FFDHE_GROUPS)]) {
+    const ff = ffdheGroupByName(g);
+    if (ff) ffdheGroups.push(ff);
+    else if (GROUPS[g as GroupName]) groupCodes.push(GROUPS[g as GroupName].code);
+    else throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);
+  }
+  if (groupCodes.length === 0 && ffdheGroups.length === 0) throw new TlsError('BAD_OPTION', 'no groups to accept');
   const clientVerifier = o.clientVerifier ?? (o.clientTrustAnchors?.length ? createVerifier({ anchors: o.clientTrustAnchors, purpose: 'client' }) : null);
   return {
     ...o,
@@ -63,12 +68,17 @@ function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
     suites,
     suites12,
     groupCodes,
+    ffdheGroups,
     sessionCache: o.sessionCache ?? new SessionCache12(),
     signatureSchemes: o.signatureSchemes ?? DEFAULT_SIGNATURE_SCHEMES,
+    // TLS 1.2 clients may still sign with PKCS#1 v1.5 (RFC 5246 §7.4.1.4.1); TLS 1.3 forbids it in CertificateVerify.
+    signatureSchemes12: o.signatureSchemes ?? [...DEFAULT_SIGNATURE_SCHEMES, ...TLS12_EXTRA_SCHEMES],
+    certificateAuthorities: authorityNames(o.clientTrustAnchors),
     preference: o.preference ?? 'server',
     clientAuth: o.clientAuth ?? 'none',
     clientVerifier,
     numTickets: o.numTickets ?? 2,
+    writeTimeoutMs: o.writeTimeoutMs ?? 30_000,
     ticketKeys: o.ticketKeys ?? new TicketKeys(),
     ticketLifetimeSeconds: o.ticketLifetimeSeconds ?? 7200,
     random: o.random ?? randomBytes,
@@ -118,7 +128,7 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
       // The handshake is complete; a client that hung up at once (openssl s_client -reconnect does) misses its
       // tickets, and its next read says so.
       if (!(e instanceof TlsError && e.code === 'CLOSED')) throw e;
-      emit({ kind: 'note', text: `tickets not delivered: ${e.message}` });
+      emit({ kind: 'note', text: `${connection.ticketsSent} of ${o.numTickets} tickets sent: the client hung up after its Finished (${e.message})` });
     }
     return connection;
   } catch (e) {

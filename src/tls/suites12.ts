@@ -63,6 +63,11 @@ const LIST: Tls12Suite[] = [
   s(0xc014, 'TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'ECDHE', 'RSA', 'AES-CBC', 32, 'SHA-1', 'SHA-256'),
   s(0x009e, 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256', 'DHE', 'RSA', 'AES-GCM', 16, null, 'SHA-256'),
   s(0x009f, 'TLS_DHE_RSA_WITH_AES_256_GCM_SHA384', 'DHE', 'RSA', 'AES-GCM', 32, null, 'SHA-384'),
+  s(0xccaa, 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'DHE', 'RSA', 'CHACHA20-POLY1305', 32, null, 'SHA-256'),
+  s(0x0067, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA256', 'DHE', 'RSA', 'AES-CBC', 16, 'SHA-256', 'SHA-256'),
+  s(0x006b, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA256', 'DHE', 'RSA', 'AES-CBC', 32, 'SHA-256', 'SHA-256'),
+  s(0x0033, 'TLS_DHE_RSA_WITH_AES_128_CBC_SHA', 'DHE', 'RSA', 'AES-CBC', 16, 'SHA-1', 'SHA-256'),
+  s(0x0039, 'TLS_DHE_RSA_WITH_AES_256_CBC_SHA', 'DHE', 'RSA', 'AES-CBC', 32, 'SHA-1', 'SHA-256'),
   s(0x009c, 'TLS_RSA_WITH_AES_128_GCM_SHA256', 'RSA', 'RSA', 'AES-GCM', 16, null, 'SHA-256'),
   s(0x009d, 'TLS_RSA_WITH_AES_256_GCM_SHA384', 'RSA', 'RSA', 'AES-GCM', 32, null, 'SHA-384'),
   s(0x003c, 'TLS_RSA_WITH_AES_128_CBC_SHA256', 'RSA', 'RSA', 'AES-CBC', 16, 'SHA-256', 'SHA-256'),
@@ -74,6 +79,9 @@ const TLS12_SUITES: Readonly<Record<number, Tls12Suite>> = Object.fromEntries(LI
 
 /** Offered when the caller names none: forward-secret AEAD first, then the legacy ECDHE CBC suites. */
 export const DEFAULT_TLS12_SUITES: number[] = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc023, 0xc027, 0xc009, 0xc013, 0xc00a, 0xc014];
+
+/** A server's defaults add finite-field DHE (RFC 7919 groups) after every ECDHE suite: chosen only for a client without ECDHE. */
+export const DEFAULT_SERVER_TLS12_SUITES: number[] = [...DEFAULT_TLS12_SUITES, 0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039];
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3): "I do secure renegotiation", as a suite code. */
 export const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;

@@ -89,6 +89,8 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   'ske.signature': e('Signature over the key exchange', 'The server signs client_random || server_random || params with its certificate key. This is how a TLS 1.2 server proves it holds the key in an (EC)DHE handshake.', rfc(5246, '7.4.3')),
   'cr12.types': e('Certificate types', 'Which kinds of client key the server accepts, e.g. rsa_sign (1) or ecdsa_sign (64).', rfc(5246, '7.4.4')),
   'cr12.authorities': e('Certificate authorities', 'Names of CAs the server trusts for client certificates; empty means "any".', rfc(5246, '7.4.4')),
+  'ext.certificate_authorities': e('Certificate authorities', 'The names of the CAs the sender trusts: in a CertificateRequest, the client should pick a certificate that chains to one of them.', rfc(8446, '4.2.4')),
+  'ext.certificate_authorities.name': e('Distinguished name', 'The DER-encoded subject name of one acceptable certificate authority.', rfc(8446, '4.2.4')),
   'cr12.authority': e('Distinguished name', 'The DER-encoded name of one acceptable certificate authority.', rfc(5246, '7.4.4')),
   'cke.ecdh': e('Client ECDH public key', 'The client\'s ephemeral public point on the server\'s curve. With the server\'s point it gives the pre-master secret.', rfc(8422, '5.7')),
   'cke.dh': e('Client DH public value Yc', 'g^y mod p for the client\'s secret y.', rfc(5246, '7.4.7.2')),

@@ -1,5 +1,5 @@
 // Real `openssl s_client` against `tls-lens serve`, TLS 1.2: each suite family (ECDHE with ECDSA and RSA
-// certificates; AES-GCM, ChaCha20-Poly1305, CBC), each group, resumption with -sess_out/-sess_in and -reconnect,
+// certificates, DHE with the RFC 7919 groups; AES-GCM, ChaCha20-Poly1305, CBC), each group, resumption with -sess_out/-sess_in and -reconnect,
 // renegotiation typed as R (client-started, RFC 5746) and started by serve (--renegotiate).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -38,6 +38,8 @@ describe('openssl s_client against serve, TLS 1.2', () => {
     ['ECDHE-ECDSA-AES128-SHA', 'TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA'],
     ['ECDHE-RSA-AES256-GCM-SHA384', 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384'],
     ['ECDHE-RSA-AES128-SHA256', 'TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256'],
+    ['DHE-RSA-AES128-GCM-SHA256', 'TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'],
+    ['DHE-RSA-CHACHA20-POLY1305', 'TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256'],
   ]) {
     it(`negotiates ${cipher}, the certificate for it chosen and verified`, async () => {
       const before = s.reports().length;

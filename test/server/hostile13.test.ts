@@ -1,4 +1,4 @@
-// Hostile clients against our TLS 1.3 server: real ClientHellos from OpenSSL and GnuTLS, then fast-check
+// Hostile clients against our TLS 1.3 server: real ClientHellos from OpenSSL, GnuTLS and Chromium, then fast-check
 // mutations of them, wrong versions, oversized and partial records, a client gone silent mid-record, a bad
 // Finished, a bad CertificateVerify. Each ends with a coded failure and the right alert (or a timeout), never a hang
 // or an internal error, and the server's trace keeps what it read.
@@ -14,7 +14,7 @@ import { createVerifier } from '../../src/x509/verifier.ts';
 import { fuzzRunOptions } from '../support/fuzz.ts';
 import { usePki } from '../support/pki.ts';
 import { sendBadFinished } from './support/hostile-client.ts';
-import { gnutlsHello, openSslHello } from './support/real-hellos.ts';
+import { chromiumHello, gnutlsHello, openSslHello } from './support/real-hellos.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
@@ -22,7 +22,8 @@ const hellos: Record<string, Uint8Array> = {};
 beforeAll(async () => {
   hellos.openssl = await openSslHello();
   hellos.gnutls = await gnutlsHello();
-}, 30_000);
+  hellos.chromium = await chromiumHello();
+}, 60_000);
 
 interface Outcome {
   code: string;
@@ -56,11 +57,19 @@ function expectCodedFailure(o: Outcome): void {
 }
 
 describe('TLS 1.3 server against hostile clients', () => {
-  it.each(['openssl', 'gnutls'])('a real %s ClientHello gets a ServerHello (then the client hangs up: CLOSED)', async (name) => {
+  it.each(['openssl', 'gnutls', 'chromium'])('a real %s ClientHello gets a ServerHello (then the client hangs up: CLOSED)', async (name) => {
     const o = await feed(hellos[name]);
     expect(o.trace.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'ClientHello')).toBe(true);
     expect(o.trace.events.some((e) => e.kind === 'handshake' && e.direction === 'server' && e.name === 'ServerHello')).toBe(true);
     expect(o.code).toBe('CLOSED');
+  });
+
+  it('the recorded Chromium hello is a real one: GREASE, and a hybrid key share the server takes when it accepts the group', async () => {
+    let codes: number[] = [];
+    const o = await feed(hellos.chromium, { server: { groups: ['X25519MLKEM768', 'x25519'], hooks: { onClientHello: (ch) => void (codes = ch.extensions.map((e) => e.code)) } } });
+    expect(codes.some((c) => (c & 0x0f0f) === 0x0a0a)).toBe(true);
+    const kx = o.trace.events.find((e) => e.kind === 'key-exchange') as { group: string } | undefined;
+    expect(kx?.group).toBe('X25519MLKEM768');
   });
 
   it('keeps unknown and GREASE extensions, by code point, for the hook and the trace', async () => {
@@ -90,7 +99,7 @@ describe('TLS 1.3 server against hostile clients', () => {
     const codes = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('openssl', 'gnutls'),
+        fc.constantFrom('openssl', 'gnutls', 'chromium'),
         fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
         fc.option(fc.nat(), { nil: undefined }),
         async (name, flips, cut) => {

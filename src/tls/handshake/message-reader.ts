@@ -72,6 +72,11 @@ export class MessageReader {
   private ccsSeen = 0;
   /** TLS 1.2: ChangeCipherSpec is a real protocol step; when set, every CCS record goes here instead. */
   onChangeCipherSpec: ((record: ReceivedRecord) => Promise<void>) | null = null;
+  /**
+   * A server that turned away 0-RTT with a HelloRetryRequest skips the client's early data (application_data
+   * records it cannot read) up to this many bytes (RFC 8446 §4.2.10); more is unexpected_message.
+   */
+  earlyDataSkipBudget = 0;
   /** TLS 1.2: warning alerts that do not end the connection (set by the TLS 1.2 handshake). */
   toleratedWarning: ((description: number) => boolean) | null = null;
 
@@ -100,6 +105,7 @@ export class MessageReader {
       const m = this.takeBuffered();
       if (m) return m;
       const other = await this.readOne();
+      if (other?.kind === 'app-data' && this.skipEarlyData(other.record)) continue;
       if (other?.kind === 'app-data') throw fail.unexpected('application data arrived before the handshake finished');
       if (other?.kind === 'close-notify') throw new TlsError('CLOSED', `the ${this.peer} closed the connection (close_notify) during the handshake`, { receivedAlert: 'close_notify' });
     }
@@ -154,6 +160,17 @@ export class MessageReader {
       default:
         throw fail.unexpected(`a record of unexpected content type ${record.contentType}`);
     }
+  }
+
+  /** True when the record is early data being skipped (each one noted in the trace). */
+  private skipEarlyData(record: ReceivedRecord): boolean {
+    if (record.epoch !== 'plaintext' || this.earlyDataSkipBudget <= 0) return false;
+    // Each protected record adds its inner content type and a 16-byte tag to the early data it carries.
+    const carried = Math.max(0, record.fragment.length - 17);
+    if (carried > this.earlyDataSkipBudget) throw fail.unexpected(`more early data than this server skips (${this.earlyDataSkipBudget} bytes left, RFC 8446 §4.2.10)`);
+    this.earlyDataSkipBudget -= carried;
+    this.emit({ kind: 'note', text: `early data skipped unread: ${record.fragment.length} bytes of a record protected with the client's early traffic keys (0-RTT refused, RFC 8446 §4.2.10)` });
+    return true;
   }
 
   private onAlert(record: ReceivedRecord): OtherRecord | undefined {

@@ -1,12 +1,13 @@
 // The three TLS 1.2 key exchanges, each producing the pre-master secret and what the ClientKeyExchange carries:
 //  - ECDHE (RFC 8422): the server's ephemeral point from ServerKeyExchange, ours from the crypto provider;
-//  - DHE (RFC 5246 §8.1.2): finite-field Diffie-Hellman with native BigInt (WebCrypto has no DH);
+//  - DHE (RFC 5246 §8.1.2): finite-field Diffie-Hellman (src/crypto/ffdhe.ts, shared with the server);
 //  - static RSA (RFC 5246 §7.4.7.1): the client picks the secret and encrypts it to the server's certificate key
 //    with RSAES-PKCS1-v1_5 (not in WebCrypto: padding by hand, then m^e mod n). No forward secrecy.
 import { tlsFailure } from '../errors.ts';
 import { concat } from '../../util/bytes.ts';
 import { generateKeyShare, type KeyShare } from '../../crypto/key-exchange.ts';
 import { rsaPublicNumbers } from '../../crypto/signature.ts';
+import { badPublicValue, bigIntToBytes, bytesToBigInt, dhKeyPair, ffdheGroupOf, modPow } from '../../crypto/ffdhe.ts';
 
 import { GROUP_NAMES } from '../suites.ts';
 
@@ -24,34 +25,6 @@ export async function ecdheExchange(groupCode: number, serverPublic: Uint8Array,
   return { preMaster, clientPublic: share.publicKey, group: name };
 }
 
-export function bytesToBigInt(b: Uint8Array): bigint {
-  let v = 0n;
-  for (const x of b) v = (v << 8n) | BigInt(x);
-  return v;
-}
-
-/** Big-endian bytes; `length` pads with leading zeros, 0 gives the minimal encoding. */
-export function bigIntToBytes(v: bigint, length = 0): Uint8Array {
-  const hex = v.toString(16);
-  const raw = hex.length % 2 ? '0' + hex : hex;
-  const n = Math.max(length, raw.length / 2);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < raw.length / 2; i++) out[n - raw.length / 2 + i] = parseInt(raw.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-function modPow(base: bigint, exp: bigint, mod: bigint): bigint {
-  let result = 1n;
-  let b = base % mod;
-  let e = exp;
-  while (e > 0n) {
-    if (e & 1n) result = (result * b) % mod;
-    b = (b * b) % mod;
-    e >>= 1n;
-  }
-  return result;
-}
-
 const illegal = (m: string) => tlsFailure('ILLEGAL_PARAMETER', m);
 
 /** Smallest DH prime accepted: below 2048 bits (Logjam) the exchange is refused. */
@@ -65,14 +38,17 @@ export function dheExchange(pBytes: Uint8Array, gBytes: Uint8Array, ysBytes: Uin
   if (bits < MIN_DH_BITS) throw tlsFailure('WEAK_DH_GROUP', `the server's DH prime has ${bits} bits; at least ${MIN_DH_BITS} are required (Logjam)`);
   if ((p & 1n) === 0n) throw illegal('the DH modulus is even, so it is not a prime');
   if (g <= 1n || g >= p - 1n) throw illegal('the DH generator is out of range');
-  if (ys <= 1n || ys >= p - 1n) throw illegal('the server\'s DH public value is out of range (1 < Ys < p-1)');
-  // A 256-bit secret exponent matches the ~128-bit strength of a 2048-3072-bit group.
-  const x = bytesToBigInt(random(32)) | (1n << 255n);
-  const yc = modPow(g, x, p);
-  const z = modPow(ys, x, p);
-  if (z <= 1n) throw illegal('the DH shared secret is degenerate');
-  // RFC 5246 §8.1.2: leading zero bytes of Z are stripped.
-  return { preMaster: bigIntToBytes(z), clientPublic: bigIntToBytes(yc, pBytes.length), group: `ffdhe (${bits}-bit prime from the server)` };
+  if (badPublicValue(ys, p)) throw illegal('the server\'s DH public value is out of range (1 < Ys < p-1)');
+  // A named group's own exponent size (RFC 7919 Appendix A); else 256 bits, ~128-bit strength for 2048-3072 bits.
+  const named = ffdheGroupOf(p, g);
+  const pair = dhKeyPair(p, g, named?.exponentBits ?? 256, random);
+  let preMaster: Uint8Array;
+  try {
+    preMaster = pair.computeSharedSecret(ysBytes);
+  } catch (e) {
+    throw illegal((e as Error).message);
+  }
+  return { preMaster, clientPublic: pair.publicKey, group: named ? named.name : `ffdhe (${bits}-bit prime from the server)` };
 }
 
 /** RSA key transport: pre_master_secret = client_version (0x0303) || 46 random bytes, PKCS#1 v1.5-encrypted. */

@@ -8,7 +8,7 @@ import { fail, tlsFailure } from '../errors.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { chooseClientCertificate, signHandshake, type ChosenCertificate } from '../handshake/client-certificate.ts';
 import { leafKey, verifyPeerSignature } from '../handshake/peer-signature.ts';
-import { FinishedMessageVerified, KeyTransportProven, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
+import { KeyTransportProven, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { makeKeyShare } from '../handshake/key-share.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
@@ -23,6 +23,7 @@ import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
 import { GROUP_NAMES, groupByCode } from '../suites.ts';
 import { suite12ByCode } from '../suites12.ts';
 import type { Tls12Context } from './context12.ts';
+import { checkPeerFinished12, ourFinished12 } from './finished12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
 import { MasterStage12, PreMasterStage12, type KeyBlock12 } from '../key-schedule/key-schedule12.ts';
 import { scheme12Algorithm } from './signatures12.ts';
@@ -321,8 +322,7 @@ async function protector(ctx: Tls12Context, k: KeyBlock12, side: 'client' | 'ser
 
 async function sendFinished(ctx: Tls12Context, keys: Keys12): Promise<void> {
   await ctx.sendChangeCipherSpec(await protector(ctx, keys.block, 'client'));
-  const verifyData = await keys.master.verifyData('client', await ctx.transcript.hash());
-  ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(verifyData), received: toHex(verifyData), ok: true });
+  const verifyData = await ourFinished12(ctx.emit, keys.master, 'client', await ctx.transcript.hash());
   ctx.reneg.clientVerifyData = verifyData;
   await ctx.send({ type: 'finished12', verifyData });
 }
@@ -360,11 +360,7 @@ class ExpectServerFinished implements State12 {
   async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
     const fin: Finished12 = expect12(m, 'finished12', this.name);
     if (!ctx.ccsReceived) throw fail.unexpected('the server\'s Finished arrived before its ChangeCipherSpec');
-    const expected = await this.keys.master.verifyData('server', await ctx.transcript.hash());
-    const ok = equalBytes(expected, fin.verifyData);
-    ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(expected), received: toHex(fin.verifyData), ok });
-    if (!ok) throw fail.badFinished('the server\'s Finished does not match: the two sides do not share the same handshake transcript or master secret');
-    const finished = FinishedMessageVerified.assertion();
+    const finished = await checkPeerFinished12(ctx.emit, this.keys.master, 'server', await ctx.transcript.hash(), fin.verifyData);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reneg.serverVerifyData = fin.verifyData;
     // Abbreviated handshake: the server finished first; now the client.

@@ -1,6 +1,7 @@
 // An established TLS 1.3 connection: application data, KeyUpdate, tickets, post-handshake authentication, close.
 import type { Emit } from '../../trace/recorder.ts';
 import { ConnectionCore } from '../handshake/connection-core.ts';
+import { KeyChangeGate } from '../handshake/key-change-gate.ts';
 import { TlsError, fail } from '../errors.ts';
 import type { HandshakeContext, HandshakeSummary } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
@@ -24,10 +25,8 @@ export class Tls13Connection {
   private serverSecret: Uint8Array;
   private readonly schedule: MasterStage13;
   private readonly suite: Tls13Suite;
-  private writesInFlight = new Set<Promise<unknown>>();
-  private keyChange: Promise<void> = Promise.resolve();
-  /** Key changes started and not yet finished (write() waits for them). */
-  private keyChangesPending = 0;
+  /** Writes overlap each other, never a key change. */
+  private readonly gate = new KeyChangeGate();
   private readonly postHandshakeAuth: PostHandshakeAuth;
 
   private readonly secrets: ApplicationSecrets13;
@@ -62,19 +61,7 @@ export class Tls13Connection {
 
   /** Send application data (split into records of at most 16 KiB). */
   async write(data: Uint8Array): Promise<void> {
-    // The record layer takes the data before this call returns, so the caller may reuse its buffer;
-    // when the write has to wait for a key change, it keeps its own copy meanwhile.
-    if (this.keyChangesPending > 0) {
-      data = Uint8Array.from(data);
-      await this.keyChange;
-    }
-    const done = this.core.write(data);
-    this.writesInFlight.add(done);
-    try {
-      await done;
-    } finally {
-      this.writesInFlight.delete(done);
-    }
+    await this.gate.write(data, (d) => this.core.write(d));
   }
 
   /** Next application data from the server; null after its close_notify. Rejects TRUNCATED if it vanished without one. */
@@ -111,18 +98,7 @@ export class Tls13Connection {
    * writes started meanwhile wait for the new keys (else a record could leave under the wrong generation).
    */
   private sendKeyUpdate(requestPeer: boolean): Promise<void> {
-    return this.exclusiveWrite(() => this.updateWriteKeys(requestPeer));
-  }
-
-  /** Run `fn` (a key change, a post-handshake flight) with no application record interleaved (RFC 8446 §5.1). */
-  private exclusiveWrite(fn: () => Promise<void>): Promise<void> {
-    const before = [...this.writesInFlight, this.keyChange];
-    this.keyChangesPending++;
-    const change = Promise.allSettled(before)
-      .then(fn)
-      .finally(() => this.keyChangesPending--);
-    this.keyChange = change.catch(() => undefined);
-    return change;
+    return this.gate.exclusive(() => this.updateWriteKeys(requestPeer));
   }
 
   private async updateWriteKeys(requestPeer: boolean): Promise<void> {
@@ -155,7 +131,7 @@ export class Tls13Connection {
     }
     if (msg.type === 'certificate_request') {
       // The flight uses the current client secret (after any KeyUpdate), read once earlier writes are done.
-      if (!this.core.closeSent) await this.exclusiveWrite(() => this.postHandshakeAuth.answer(m, this.clientSecret));
+      if (!this.core.closeSent) await this.gate.exclusive(() => this.postHandshakeAuth.answer(m, this.clientSecret));
       return;
     }
     throw fail.unexpected(`${m.name} is not allowed after the handshake`);

@@ -47,6 +47,8 @@ export interface Extension {
   cookie?: Uint8Array;
   maxEarlyData?: number;
   recordSizeLimit?: number;
+  /** certificate_authorities (RFC 8446 §4.2.4): DER DistinguishedNames. */
+  authorities?: Uint8Array[];
 }
 
 export function findExtension(list: Extension[], code: number): Extension | undefined {
@@ -166,6 +168,11 @@ function readExtensionBody(r: Reader, code: number, ctx: ExtensionContext): Exte
       return { code };
     case X.record_size_limit:
       return { code, recordSizeLimit: r.u16('record_size_limit', 'ext.record_size_limit') };
+    case X.certificate_authorities: {
+      const authorities: Uint8Array[] = [];
+      r.vector('authorities', 2, 'ext.certificate_authorities', (v) => v.untilEnd(() => authorities.push(v.opaque('distinguished_name', 2, 'ext.certificate_authorities.name', showHex, { min: 1 }))));
+      return { code, authorities };
+    }
     default:
       if (r.remaining > 0) r.bytesField('extension_data', r.remaining, code in KNOWN_OPAQUE ? KNOWN_OPAQUE[code] : 'ext.unknown', showHex);
       return { code };
@@ -174,7 +181,6 @@ function readExtensionBody(r: Reader, code: number, ctx: ExtensionContext): Exte
 
 const KNOWN_OPAQUE: Record<number, string> = {
   [X.status_request]: 'ext.opaque',
-  [X.certificate_authorities]: 'ext.opaque',
   [X.signed_certificate_timestamp]: 'ext.opaque',
   [X.renegotiation_info]: 'ext.renegotiation_info',
   [X.ec_point_formats]: 'ext.ec_point_formats',
@@ -275,6 +281,9 @@ function writeExtensionBody(w: Writer, ext: Extension, ctx: ExtensionContext): v
       return;
     case X.record_size_limit:
       w.u16('record_size_limit', ext.recordSizeLimit ?? 16385, 'ext.record_size_limit');
+      return;
+    case X.certificate_authorities:
+      w.vector('authorities', 2, 'ext.certificate_authorities', () => (ext.authorities ?? []).forEach((a) => w.opaque('distinguished_name', 2, a, 'ext.certificate_authorities.name', showHex)));
       return;
     default:
       if (ext.data && ext.data.length) w.bytesField('extension_data', ext.data, ext.code in KNOWN_OPAQUE ? KNOWN_OPAQUE[ext.code] : 'ext.unknown', showHex);

@@ -4,6 +4,7 @@
 import { TlsError, describeFailure, fail } from '../errors.ts';
 import { appDataEvent, writeAppData } from '../handshake/app-data-event.ts';
 import { sendAlert, toEngineError } from '../handshake/failure.ts';
+import { KeyChangeGate } from '../handshake/key-change-gate.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { ClientHello } from '../messages/handshake.ts';
 import { AlertDescription, TlsAlertError } from '../record/alerts.ts';
@@ -18,9 +19,10 @@ export abstract class ServerConnectionBase {
   protected closeSent = false;
   protected closeReceived = false;
   private lock: Promise<unknown> = Promise.resolve();
-  private writesInFlight = new Set<Promise<unknown>>();
-  private keyChange: Promise<void> = Promise.resolve();
-  private keyChangesPending = 0;
+  /** Writes overlap each other, never a key change. */
+  private readonly gate = new KeyChangeGate();
+  /** Set when a write waited too long for the client to read: every later write fails with it. */
+  private writeFailure: TlsError | null = null;
 
   constructor(protected readonly ctx: ServerContext) {
     this.summary = ctx.summary;
@@ -44,19 +46,39 @@ export abstract class ServerConnectionBase {
 
   /** Send application data. */
   async write(data: Uint8Array): Promise<void> {
-    if (this.keyChangesPending > 0) {
-      data = Uint8Array.from(data);
-      await this.keyChange;
-    }
-    if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
-    const done = writeAppData(this.ctx.channel, data);
-    this.writesInFlight.add(done);
+    const written = await this.gate.write(data, async (d) => {
+      if (this.writeFailure) throw this.writeFailure;
+      if (this.closeSent) throw new TlsError('CLOSED', 'the connection is closed for writing');
+      return this.withinWriteTimeout(writeAppData(this.ctx.channel, d));
+    });
+    this.emit(appDataEvent('server', data, { dataHex: written.dataHex, record: written.records[0] }));
+  }
+
+  /**
+   * A client that never reads holds our write on TCP backpressure: after writeTimeoutMs the connection is ended
+   * (its transport closed, which also ends the waiting write) so that it cannot hold the server's work forever.
+   */
+  private async withinWriteTimeout<T>(write: Promise<T>): Promise<T> {
+    const ms = this.ctx.options.writeTimeoutMs;
+    if (!(ms > 0)) return write;
+    write.catch(() => undefined);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(this.endStalledClient(ms)), ms)));
     try {
-      const written = await done;
-      this.emit(appDataEvent('server', data, { dataHex: written.dataHex, record: written.records[0] }));
+      return await Promise.race([write, expired]);
     } finally {
-      this.writesInFlight.delete(done);
+      clearTimeout(timer);
     }
+  }
+
+  private endStalledClient(ms: number): TlsError {
+    if (this.writeFailure) return this.writeFailure;
+    this.writeFailure = new TlsError('TIMEOUT', `the client has not read what the server sent for ${ms} ms (a write waited on a full connection), so the server ended the connection`);
+    // No alert: a client that does not read would not see it.
+    this.closeSent = true;
+    this.emit({ kind: 'error', code: 'TIMEOUT', message: this.writeFailure.message });
+    void this.ctx.channel.close().then(() => this.emit({ kind: 'connection', phase: 'closed', detail: 'TIMEOUT' }));
+    return this.writeFailure;
   }
 
   /** Next application data from the client; null after its close_notify. */
@@ -98,13 +120,7 @@ export abstract class ServerConnectionBase {
 
   /** Run `fn` (a key change, a post-handshake flight) with no application record interleaved. */
   protected exclusiveWrite(fn: () => Promise<void>): Promise<void> {
-    const before = [...this.writesInFlight, this.keyChange];
-    this.keyChangesPending++;
-    const change = Promise.allSettled(before)
-      .then(fn)
-      .finally(() => this.keyChangesPending--);
-    this.keyChange = change.catch(() => undefined);
-    return change;
+    return this.gate.exclusive(fn);
   }
 
   protected serialized<T>(fn: () => Promise<T>): Promise<T> {

@@ -7,6 +7,7 @@ import { ExtensionType as X } from '../messages/constants.ts';
 import { Transcript } from '../transcript.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
+import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { ServerConnectionBase } from './connection.ts';
 import type { ClientCertificateVerdict } from './options.ts';
 import { checkClientChain, type Established13 } from './states13.ts';
@@ -28,6 +29,8 @@ export class ServerConnection13 extends ServerConnectionBase {
   private serverSecret: Uint8Array;
   private auth: PendingAuth | null = null;
   private readonly usedContexts = new Set<string>();
+  /** NewSessionTickets written so far. */
+  ticketsSent = 0;
 
   constructor(
     ctx: ServerContext,
@@ -59,7 +62,8 @@ export class ServerConnection13 extends ServerConnectionBase {
         alpn: this.summary.alpn,
         sni: this.summary.sni,
       });
-      await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: [] }, { transcript: false })));
+      await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: o.maxEarlyData ? [{ code: X.early_data, maxEarlyData: o.maxEarlyData }] : [] }, { transcript: false })));
+      this.ticketsSent++;
     }
     if (count > 0) this.emit({ kind: 'note', text: `${count} NewSessionTicket${count > 1 ? 's' : ''} sent: sealed resumption state the client can offer as a PSK later` });
   }
@@ -87,7 +91,7 @@ export class ServerConnection13 extends ServerConnectionBase {
     transcript.add(this.ctx.transcript.bytes(), `handshake (${this.ctx.transcript.covers.join(', ')})`);
     const answered = new Promise<ClientCertificateVerdict>((done) => (this.auth = { context, transcript, step: 'certificate', done }));
     this.ctx.summary.clientCertificateRequested = true;
-    await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'certificate_request', context, extensions: [{ code: X.signature_algorithms, schemes: this.ctx.options.signatureSchemes }] }, { transcript })));
+    await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'certificate_request', context, extensions: certificateRequestExtensions13(this.ctx.options) }, { transcript })));
     this.emit({ kind: 'note', text: `post-handshake authentication: certificate requested (context ${toHex(context)})` });
     const read = this.serialized(async () => {
       while (this.auth && !this.closeReceived) if (!(await this.pump())) break;

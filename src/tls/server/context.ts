@@ -7,6 +7,7 @@ import type { MessageReader } from '../handshake/message-reader.ts';
 import { encodeHandshake, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import { encodeHandshake12, type AnyMessage12 } from '../messages/tls12.ts';
 import type { Tls13Suite } from '../suites.ts';
+import type { FfdheGroup } from '../../crypto/ffdhe.ts';
 import type { Tls12Suite } from '../suites12.ts';
 import type { Transcript } from '../transcript.ts';
 import type { CertificateVerifier } from '../verifier.ts';
@@ -27,6 +28,8 @@ export interface ServerSummary {
   sni: string | null;
   resumed: boolean;
   helloRetryRequest: boolean;
+  /** The client offered 0-RTT early data and the server turned it away (RFC 8446 §4.2.10). */
+  earlyDataRefused?: boolean;
   clientCertificateRequested: boolean;
   clientCertificate: ClientCertificateVerdict | null;
   /** Set when the handshake completes. */
@@ -36,12 +39,20 @@ export interface ServerSummary {
 export interface ResolvedServerOptions extends Omit<ServerOptions, 'suites' | 'groups' | 'clientVerifier' | 'sessionCache'> {
   suites: Tls13Suite[];
   suites12: Tls12Suite[];
+  /** The elliptic-curve (and hybrid) groups, in order. */
   groupCodes: number[];
+  /** The finite-field groups for TLS 1.2 DHE, in order (RFC 7919). */
+  ffdheGroups: FfdheGroup[];
+  /** What the server accepts from a client certificate: TLS 1.3, and TLS 1.2 (which adds PKCS#1 v1.5). */
   signatureSchemes: number[];
+  signatureSchemes12: number[];
+  /** The DNs of clientTrustAnchors, sent in CertificateRequest (certificate_authorities). */
+  certificateAuthorities: Uint8Array[];
   preference: 'server' | 'client';
   clientAuth: 'none' | 'request' | 'require';
   clientVerifier: CertificateVerifier | null;
   numTickets: number;
+  writeTimeoutMs: number;
   ticketKeys: TicketKeys;
   ticketLifetimeSeconds: number;
   sessionCache: SessionCache12;

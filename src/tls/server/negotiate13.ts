@@ -98,18 +98,22 @@ function certificateNames(c: ServerCertificate, sni: string): boolean {
   return !!matchServerName(names, ref);
 }
 
-const signers = new WeakMap<ServerCertificate, Promise<Signer>>();
-
-/** One signer per configured certificate (key import is slow): made once, reused by every handshake. */
-export function signerFor(c: ServerCertificate): Promise<Signer> {
-  let signer = signers.get(c);
-  if (!signer) {
-    signer = makeSigner(c);
-    signers.set(c, signer);
-    signer.catch(() => signers.delete(c));
-  }
-  return signer;
+/** Make something once per configured certificate (key import is slow) and reuse it; a failure is not kept. */
+export function oncePerCertificate<T>(make: (c: ServerCertificate) => Promise<T>): (c: ServerCertificate) => Promise<T> {
+  const made = new WeakMap<ServerCertificate, Promise<T>>();
+  return (c) => {
+    let value = made.get(c);
+    if (!value) {
+      value = make(c);
+      made.set(c, value);
+      value.catch(() => made.delete(c));
+    }
+    return value;
+  };
 }
+
+/** One signer per configured certificate, reused by every handshake. */
+export const signerFor = oncePerCertificate((c) => makeSigner(c));
 
 async function makeSigner(c: ServerCertificate): Promise<Signer> {
   const signer = await createSigner(c.chain[0], c.key);

@@ -4,6 +4,7 @@ import type { Emit } from '../../trace/recorder.ts';
 import type { BreakpointName } from '../../trace/types.ts';
 import type { ClientHello } from '../messages/handshake.ts';
 import type { GroupName } from '../suites.ts';
+import type { FfdheGroupName } from '../../crypto/ffdhe.ts';
 import type { CertificateVerifier, VerifyOutcome } from '../verifier.ts';
 import type { TicketKeys } from './ticket-keys.ts';
 import type { SessionCache12 } from './session-cache12.ts';
@@ -48,8 +49,11 @@ export interface ServerOptions {
   versions?: ('TLS1.3' | 'TLS1.2')[];
   /** Cipher suites by IANA or OpenSSL name or code, TLS 1.3 and 1.2 mixed, in the server's order of preference (default: all TLS 1.3 suites, and the TLS 1.2 ECDHE AEAD and CBC suites). */
   suites?: (string | number)[];
-  /** Groups, in the server's order of preference (default x25519, secp256r1, secp384r1). */
-  groups?: GroupName[];
+  /**
+   * Groups, in the server's order of preference (default x25519, secp256r1, secp384r1, then the RFC 7919
+   * finite-field groups ffdhe2048, ffdhe3072, ffdhe4096, which only TLS 1.2 DHE suites use).
+   */
+  groups?: (GroupName | FfdheGroupName)[];
   /** SignatureScheme codes the server accepts from a client certificate (default: the client's defaults). */
   signatureSchemes?: number[];
   /** Whose order decides suite, group and ALPN (default 'server'). */
@@ -64,6 +68,11 @@ export interface ServerOptions {
   clientVerifier?: CertificateVerifier;
   /** TLS 1.3 NewSessionTickets sent after the handshake (default 2; 0 for none). */
   numTickets?: number;
+  /**
+   * max_early_data_size announced in TLS 1.3 tickets (default 0: none). This server always refuses 0-RTT (a
+   * HelloRetryRequest, RFC 8446 §4.2.10); announcing it lets clients try, so the refusal can be shown.
+   */
+  maxEarlyData?: number;
   /** The keys tickets are sealed with: share one TicketKeys between the connections of a server (it rotates). */
   ticketKeys?: TicketKeys;
   /** Ticket lifetime announced to the client (seconds, default 7200). */
@@ -76,6 +85,11 @@ export interface ServerOptions {
   hooks?: ServerHooks;
   breakpoints?: { afterClientHello?: boolean; onClientCertificate?: boolean; afterEachMessage?: boolean };
   onBreak?: (info: { breakpoint: ServerBreakpoint; eventIndex: number }) => Promise<ServerBreakDecision>;
+  /**
+   * After the handshake: a write the client does not take in (it never reads, TCP pushes back) fails the
+   * connection after this long, with a TIMEOUT error in the trace (default 30000 ms).
+   */
+  writeTimeoutMs?: number;
   /** Where the trace goes. */
   recorder?: Emit;
   /** Fail with TIMEOUT when the handshake takes longer (pauses at breakpoints do not count). */

@@ -1,5 +1,6 @@
 // The TLS 1.2 server handshake (RFC 5246 §7.3) as one small state per expected client message, on the same
-// shared layers as TLS 1.3: ECDHE key exchange signed with the certificate's key (ECDSA, RSA-PSS, Ed25519),
+// shared layers as TLS 1.3: ECDHE or finite-field DHE (RFC 7919 groups) key exchange signed with the certificate's
+// key (ECDSA, RSA-PSS or PKCS#1 v1.5, Ed25519),
 // AEAD and CBC (MtE or EtM, RFC 7366) records, the extended master secret (RFC 7627), the secure-renegotiation
 // indication (RFC 5746), resumption by session id (a bounded cache) or by ticket (RFC 5077), and the downgrade
 // sentinel when TLS 1.3 was possible (RFC 8446 §4.1.3).
@@ -9,23 +10,26 @@ import { generateKeyShare } from '../../crypto/key-exchange.ts';
 import type { ReceivedRecord } from '../handshake/channel.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { MasterStage12, PreMasterStage12 } from '../key-schedule/key-schedule12.ts';
-import { DOWNGRADE_TLS12, ExtensionType as X, ProtocolVersion, schemeName } from '../messages/constants.ts';
+import { DOWNGRADE_TLS12, ExtensionType as X, ProtocolVersion, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { ClientHello } from '../messages/handshake.ts';
 import { serverKeyExchangeParams } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
 import { Tls12AeadProtector } from '../record/tls12-aead-protector.ts';
 import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
-import { describePublicKey } from '../../crypto/signature.ts';
+import { describePublicKey, type PublicKeyInfo } from '../../crypto/signature.ts';
+import { bigIntToBytes, dhKeyPair, ffdheGroupByCode, type FfdheGroup } from '../../crypto/ffdhe.ts';
+import { signer12For } from './signer12.ts';
 import { certificateSpki } from '../handshake/signatures.ts';
 import { GROUP_NAMES, groupByCode } from '../suites.ts';
 import { EMPTY_RENEGOTIATION_INFO_SCSV, suite12ByCode, type Tls12Suite } from '../suites12.ts';
 import { utf8, fromHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
-import { mutual, selectAlpn, signerFor, type CertificateChoice } from './negotiate13.ts';
+import { mutual, selectAlpn, type CertificateChoice } from './negotiate13.ts';
 import { checkClientChain, type ServerState } from './states13.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { scheme12Algorithm } from '../handshake12/signatures12.ts';
+import { checkPeerFinished12, ourFinished12 } from '../handshake12/finished12.ts';
 
 /** What the established TLS 1.2 connection needs. */
 export interface Established12 {
@@ -61,39 +65,85 @@ class Handshake12 {
   ) {}
 }
 
+/** The key exchange chosen for a suite: an ECDHE curve, or an RFC 7919 finite-field group. */
+type Exchange12 = { kx: 'ECDHE'; group: number } | { kx: 'DHE'; group: FfdheGroup };
+
+/** The curve an ECDSA certificate's key is on, as a supported_groups code (RFC 8422 §5.1.1). */
+const CURVE_CODES: Record<string, number> = { 'P-256': 0x0017, 'P-384': 0x0018, 'P-521': 0x0019 };
+
 /**
- * RFC 5246 §7.4.1.2 and RFC 8422 §5.1: the first suite (by whose preference rules) that a configured certificate
- * can sign for with a scheme the client offers, whose key exchange this server does, with a group both support.
+ * RFC 5246 §7.4.1.2, RFC 8422 §5.1 and RFC 7919 §4: the first suite (by whose preference rules) whose key exchange
+ * this server does with a group both accept, for which a configured certificate fits (key type, and for ECDSA a
+ * curve the client lists) and can sign with a scheme the client offers. Each suite passed over says why.
  */
-async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: Tls12Suite; choice: CertificateChoice; group: number }> {
+async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: Tls12Suite; choice: CertificateChoice; exchange: Exchange12 }> {
   const o = ctx.options;
   const offered = mutual(o.suites12.map((s) => s.code), ch.cipherSuites, o.preference).map((c) => o.suites12.find((s) => s.code === c)!);
-  const usable = offered.filter((s) => s.kx === 'ECDHE');
+  const usable = offered.filter((s) => s.kx === 'ECDHE' || s.kx === 'DHE');
   if (usable.length === 0) {
     const clientKx = ch.cipherSuites.map((c) => suite12ByCode(c)?.kx);
-    if (clientKx.includes('RSA') && !clientKx.includes('ECDHE')) throw fail.handshake('the client offers only static RSA key exchange, which this server refuses: it has no forward secrecy and this server does not implement RFC 5246 §7.4.7.1\'s countermeasure against Bleichenbacher\'s attack');
-    if (clientKx.includes('DHE') && !clientKx.includes('ECDHE')) throw fail.handshake('the client offers only finite-field DHE suites, which this server does not do yet (ECDHE only)');
+    if (clientKx.includes('RSA') && !clientKx.includes('ECDHE') && !clientKx.includes('DHE')) throw fail.handshake('the client offers only static RSA key exchange, which this server refuses: it has no forward secrecy and this server does not implement RFC 5246 §7.4.7.1\'s countermeasure against Bleichenbacher\'s attack');
     throw fail.handshake('the client offers none of the TLS 1.2 cipher suites this server accepts');
   }
-  const groups = findExtension(ch.extensions, X.supported_groups)?.groups ?? [0x0017];
-  // A hybrid group (X25519MLKEM768) is a TLS 1.3 key share, never a TLS 1.2 ECDHE curve.
-  const both = mutual(o.groupCodes.filter((g) => !groupByCode(g)?.tls13Only), groups, o.preference);
-  if (both.length === 0) throw fail.handshake('the client supports none of the groups this server accepts for ECDHE');
+  const supported = findExtension(ch.extensions, X.supported_groups)?.groups;
+  // What each key exchange would use with this client, or why it cannot run.
+  const exchanges: Record<'ECDHE' | 'DHE', Exchange12 | string> = { ECDHE: ecdheExchange(ctx, supported), DHE: ffdheExchange(ctx, supported) };
   const schemes = findExtension(ch.extensions, X.signature_algorithms)?.schemes;
   if (!schemes) throw fail.handshake('the ClientHello has no signature_algorithms: the SHA-1 defaults of RFC 5246 §7.4.1.4.1 are not signed with here');
   const sni = findExtension(ch.extensions, X.server_name)?.hostName;
   const certificates = ctx.certificate ? [ctx.certificate] : o.certificates;
+  const reasons = new Set<string>();
   for (const suite of usable) {
+    const exchange = exchanges[suite.kx as 'ECDHE' | 'DHE'];
+    if (typeof exchange === 'string') {
+      reasons.add(exchange);
+      continue;
+    }
     for (const certificate of certificates) {
       const key = describePublicKey(certificateSpki(certificate.chain[0]));
-      const fits = suite.auth === 'RSA' ? key.type === 'rsa' && !key.pssOnly : key.type === 'ec' || key.type === 'ed25519';
-      if (!fits) continue;
-      const signer = await signerFor(certificate);
+      const unfit = certificateUnfit(key, suite, supported);
+      if (unfit) {
+        reasons.add(unfit);
+        continue;
+      }
+      const signer = await signer12For(certificate);
       const scheme = mutual(signer.schemes, schemes, o.preference)[0];
-      if (scheme) return { suite, choice: { certificate, signer, scheme }, group: both[0] };
+      if (scheme) return { suite, choice: { certificate, signer, scheme }, exchange };
+      reasons.add(`the ${certificate.keyAlgorithm ?? key.type} certificate signs with ${signer.schemes.map(schemeName).join(', ')}, none of which the client offers`);
     }
   }
-  throw fail.handshake(`no certificate of this server suits a TLS 1.2 suite the client offers (${usable.map((s) => s.name).join(', ')})${sni ? ` for "${sni}"` : ''}`);
+  throw fail.handshake(`no TLS 1.2 suite the client offers can be completed${sni ? ` for "${sni}"` : ''}: ${[...reasons].join('; ')}`);
+}
+
+/** The ECDHE curve: the first both accept; without supported_groups, P-256 (RFC 8422 §4). A reason when none. */
+function ecdheExchange(ctx: ServerContext, supported: number[] | undefined): Exchange12 | string {
+  // A hybrid group (X25519MLKEM768) is a TLS 1.3 key share, never a TLS 1.2 ECDHE curve.
+  const both = mutual(ctx.options.groupCodes.filter((g) => !groupByCode(g)?.tls13Only), supported ?? [0x0017], ctx.options.preference);
+  return both.length ? { kx: 'ECDHE', group: both[0] } : 'the client supports none of the curves this server accepts for ECDHE';
+}
+
+/**
+ * RFC 7919 §4: a client that lists finite-field groups gets one of them or no DHE suite; a client that lists none
+ * gets the server's first. A reason when none fits.
+ */
+function ffdheExchange(ctx: ServerContext, supported: number[] | undefined): Exchange12 | string {
+  const ours = ctx.options.ffdheGroups;
+  if (ours.length === 0) return 'this server accepts no finite-field group for DHE';
+  const theirs = (supported ?? []).filter((c) => ffdheGroupByCode(c));
+  if (theirs.length === 0) return { kx: 'DHE', group: ours[0] };
+  const code = mutual(ours.map((g) => g.code), theirs, ctx.options.preference)[0];
+  return code !== undefined ? { kx: 'DHE', group: ffdheGroupByCode(code)! } : `the client's finite-field groups (${theirs.map(groupName).join(', ')}) are none this server accepts (RFC 7919 §4)`;
+}
+
+/** Why a certificate cannot serve a suite, or null when it can. */
+function certificateUnfit(key: PublicKeyInfo, suite: Tls12Suite, supported: number[] | undefined): string | null {
+  if (suite.auth === 'RSA') return key.type === 'rsa' && !key.pssOnly ? null : `${suite.name} needs an RSA certificate`;
+  if (key.type === 'ed25519') return null;
+  if (key.type !== 'ec') return `${suite.name} needs an ECDSA or Ed25519 certificate`;
+  // RFC 8422 §5.1: the client verifies an ECDSA signature only on a curve it lists.
+  const code = CURVE_CODES[key.curve ?? ''];
+  if (supported && (code === undefined || !supported.includes(code))) return `the ECDSA certificate's curve ${key.curve} is not in the client's supported_groups (RFC 8422 §5.1)`;
+  return null;
 }
 
 /** Start TLS 1.2 from the ClientHello (already checked to offer TLS 1.2): the server's first flight. */
@@ -142,11 +192,12 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
     ctx.emit({ kind: 'note', text: 'the offered session cannot be resumed (its suite is not offered now, or extended_master_secret differs: RFC 7627 §5.3): full handshake' });
   }
 
-  const { suite, choice, group } = await select12(ctx, ch);
+  const { suite, choice, exchange } = await select12(ctx, ch);
+  const groupText = exchange.kx === 'DHE' ? exchange.group.name : GROUP_NAMES[exchange.group];
   ctx.transcript.setHash(suite.prfHash);
   ctx.reader.decoder.useTls12(() => suite.kx);
   ctx.summary.cipherSuite = suite.name;
-  ctx.summary.group = GROUP_NAMES[group];
+  ctx.summary.group = groupText;
   ctx.certificate = choice.certificate;
   const ems = !!findExtension(ch.extensions, X.extended_master_secret);
   const etm = suite.cipher === 'AES-CBC' && !!findExtension(ch.extensions, X.encrypt_then_mac);
@@ -154,32 +205,46 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   const h = new Handshake12(ch, suite, serverRandom, ems, etm, secure, sendTicket);
   h.previous = previous;
   h.sessionId = sendTicket ? new Uint8Array(0) : ctx.options.random(32);
-  ctx.emit({ kind: 'note', text: `server chose TLS 1.2, ${suite.name} with ${GROUP_NAMES[group]}${ems ? ', extended master secret' : ''}${etm ? ', encrypt-then-MAC' : ''}${tls13Enabled ? '; DOWNGRD\\x01 in the random tells a TLS 1.3 client this was not forced' : ''}` });
+  ctx.emit({ kind: 'note', text: `server chose TLS 1.2, ${suite.name} with ${groupText}${ems ? ', extended master secret' : ''}${etm ? ', encrypt-then-MAC' : ''}${tls13Enabled ? '; DOWNGRD\\x01 in the random tells a TLS 1.3 client this was not forced' : ''}` });
 
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: ProtocolVersion.TLS12, random: serverRandom, sessionIdEcho: h.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions: serverHelloExtensions(h, alpn, !!sni) });
   await ctx.send({ type: 'certificate12', chain: choice.certificate.chain });
 
-  // RFC 8422 §5.4: the ephemeral key, signed over both randoms and the params.
-  const share = await generateKeyShare(GROUP_NAMES[group]);
-  const params = serverKeyExchangeParams({ kx: 'ECDHE', group, publicKey: share.publicKey });
-  const signed = concat(ch.random, serverRandom, params);
+  // RFC 8422 §5.4 and RFC 5246 §7.4.3: the ephemeral key, signed over both randoms and the params.
+  const ours = await ephemeralKey(ctx, exchange);
+  const signed = concat(ch.random, serverRandom, ours.params);
   const signature = await choice.signer.sign(choice.scheme, signed);
   ctx.summary.signatureScheme = schemeName(choice.scheme);
   ctx.emit({ kind: 'signature', subject: 'ServerKeyExchange', scheme: schemeName(choice.scheme), signedContent: toHex(signed), signature: toHex(signature), ok: true, detail: 'signed by this server over client_random || server_random || params' });
-  await ctx.send({ type: 'server_key_exchange', kx: 'ECDHE', group, publicKey: share.publicKey, params, scheme: choice.scheme, signature });
+  await ctx.send({ ...ours.message, scheme: choice.scheme, signature });
   const askClient = ctx.options.clientAuth !== 'none';
   if (askClient) {
-    // RFC 5246 §7.4.4: certificate types (rsa_sign 1, ecdsa_sign 64) and the schemes we accept.
+    // RFC 5246 §7.4.4: certificate types (rsa_sign 1, ecdsa_sign 64), the schemes we accept, our anchors' names.
     ctx.summary.clientCertificateRequested = true;
-    await ctx.send({ type: 'certificate_request12', certificateTypes: [1, 64], schemes: ctx.options.signatureSchemes, authorities: [] });
+    await ctx.send({ type: 'certificate_request12', certificateTypes: [1, 64], schemes: ctx.options.signatureSchemes12, authorities: ctx.options.certificateAuthorities });
   }
   await ctx.send({ type: 'server_hello_done' });
   const kx = new ExpectClientKeyExchange(h, async (clientPublic) => {
-    const preMaster = await share.computeSharedSecret(clientPublic);
-    ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[group], clientShare: toHex(clientPublic), serverShare: toHex(share.publicKey), sharedSecret: toHex(preMaster) });
+    const preMaster = await ours.agree(clientPublic);
+    ctx.emit({ kind: 'key-exchange', group: groupText, clientShare: toHex(clientPublic), serverShare: toHex(ours.publicKey), sharedSecret: toHex(preMaster) });
     return preMaster;
   });
   return askClient ? new ExpectClientCertificate12(kx) : kx;
+}
+
+/** Our ephemeral key for the chosen exchange: the ServerKeyExchange's params, and the agreement with the client's. */
+async function ephemeralKey(ctx: ServerContext, exchange: Exchange12) {
+  if (exchange.kx === 'ECDHE') {
+    const share = await generateKeyShare(GROUP_NAMES[exchange.group]);
+    const params = serverKeyExchangeParams({ kx: 'ECDHE', group: exchange.group, publicKey: share.publicKey });
+    return { params, publicKey: share.publicKey, message: { type: 'server_key_exchange' as const, kx: 'ECDHE' as const, group: exchange.group, publicKey: share.publicKey, params }, agree: (peer: Uint8Array) => share.computeSharedSecret(peer) };
+  }
+  // RFC 7919 §3: the named group's prime and generator; our public value padded to the length of p.
+  const g = exchange.group;
+  const pair = dhKeyPair(g.p, g.g, g.exponentBits, ctx.options.random);
+  const dh = { dhP: bigIntToBytes(g.p), dhG: bigIntToBytes(g.g), dhYs: pair.publicKey };
+  const params = serverKeyExchangeParams({ kx: 'DHE', ...dh });
+  return { params, publicKey: pair.publicKey, message: { type: 'server_key_exchange' as const, kx: 'DHE' as const, ...dh, params }, agree: async (peer: Uint8Array) => pair.computeSharedSecret(peer) };
 }
 
 class ExpectClientCertificate12 implements ServerState {
@@ -204,7 +269,7 @@ class ExpectClientCertificateVerify12 implements ServerState {
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const cv = expect12(m, 'certificate_verify12', this.name);
     const signedContent = ctx.transcript.bytes();
-    await checkPeerCertificateVerify(ctx.emit, { signer: 'client', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes, transcriptHash: new Uint8Array(0), subject: 'client CertificateVerify (TLS 1.2)', tls12: { signedContent, algorithm: scheme12Algorithm } });
+    await checkPeerCertificateVerify(ctx.emit, { signer: 'client', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes12, transcriptHash: new Uint8Array(0), subject: 'client CertificateVerify (TLS 1.2)', tls12: { signedContent, algorithm: scheme12Algorithm } });
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     return new ExpectClientFinished(this.h);
   }
@@ -308,8 +373,7 @@ async function sendServerFinished(ctx: ServerContext, h: Handshake12): Promise<v
   await ctx.channel.writeChangeCipherSpec();
   ctx.channel.setWriteProtector(h.serverKeys);
   ctx.emit({ kind: 'note', text: `ChangeCipherSpec sent: the server now writes with ${h.suite.name}` });
-  h.serverVerifyData = await h.master.verifyData('server', await ctx.transcript.hash());
-  ctx.emit({ kind: 'finished', direction: 'server', expected: toHex(h.serverVerifyData), received: toHex(h.serverVerifyData), ok: true });
+  h.serverVerifyData = await ourFinished12(ctx.emit, h.master, 'server', await ctx.transcript.hash());
   await ctx.send({ type: 'finished12', verifyData: h.serverVerifyData });
 }
 
@@ -334,7 +398,7 @@ class ExpectClientKeyExchange implements ServerState {
     try {
       preMaster = await this.agree(cke.exchange);
     } catch (e) {
-      throw fail.illegal(`the client's ECDHE public key is not a valid point of the group: ${(e as Error).message}`);
+      throw fail.illegal(h.suite.kx === 'DHE' ? `the client's DH public value is unusable: ${(e as Error).message}` : `the client's ECDHE public key is not a valid point of the group: ${(e as Error).message}`);
     }
     // RFC 7627 §4: the session hash covers the handshake through ClientKeyExchange.
     const pre = new PreMasterStage12(h.suite.prfHash, preMaster, ctx.emit);
@@ -352,10 +416,7 @@ class ExpectClientFinished implements ServerState {
     const fin = expect12(m, 'finished12', this.name);
     const h = this.h;
     if (h.ccsExpected) throw fail.unexpected('the client\'s Finished arrived before its ChangeCipherSpec');
-    const expected = await h.master.verifyData('client', await ctx.transcript.hash());
-    const ok = equalBytes(expected, fin.verifyData);
-    ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(expected), received: toHex(fin.verifyData), ok });
-    if (!ok) throw fail.badFinished('the client\'s Finished does not match: the two sides do not share the same handshake transcript or master secret');
+    await checkPeerFinished12(ctx.emit, h.master, 'client', await ctx.transcript.hash(), fin.verifyData);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     h.clientVerifyData = fin.verifyData;
     if (!h.resumedBy) {

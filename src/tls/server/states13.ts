@@ -14,6 +14,7 @@ import { findExtension, type Extension } from '../messages/extensions.ts';
 import { truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, type Tls13Suite } from '../suites.ts';
 import type { ServerContext } from './context.ts';
+import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
 import { openTicket13, type TicketState13 } from './tickets13.ts';
 import type { ClientCertificateVerdict } from './options.ts';
@@ -66,6 +67,8 @@ export class ExpectClientHello implements ServerState {
     }
     checkClientHello(ctx, ch);
     if (this.retry) checkSecondClientHello(this.retry, ch);
+    // Early data comes only before the second ClientHello.
+    ctx.reader.earlyDataSkipBudget = 0;
     ctx.clientHello = ch;
     const name = this.retry ? 'ClientHello (second)' : 'ClientHello';
 
@@ -158,6 +161,12 @@ async function sendHelloRetryRequest(ctx: ServerContext, ch: ClientHello, suite:
   extensions.push({ code: X.cookie, cookie });
   await ctx.transcript.replaceWithMessageHash();
   ctx.summary.helloRetryRequest = true;
+  // RFC 8446 §4.2.10: the early data already on its way is skipped, up to what our tickets allow (16 KiB when
+  // they announce none: a client may hold another server's ticket).
+  if (earlyData) {
+    ctx.reader.earlyDataSkipBudget = Math.max(ctx.options.maxEarlyData ?? 0, 16_384);
+    ctx.summary.earlyDataRefused = true;
+  }
   ctx.emit({ kind: 'note', text: `HelloRetryRequest: ${askedGroup !== null ? `the client sent no key share for a group both accept; asking for ${groupName(askedGroup)}` : 'turning away the early data the client sent'}${earlyData && askedGroup !== null ? ' (and its early data)' : ''}; ClientHello1 is replaced by its hash in the transcript` });
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: true, legacyVersion: ProtocolVersion.TLS12, random: HRR_RANDOM, sessionIdEcho: ch.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions });
   // Middlebox compatibility (RFC 8446 §D.4): a ChangeCipherSpec right after our first handshake message.
@@ -269,7 +278,7 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   if (askClient) {
     // RFC 8446 §4.3.2: an empty context during the handshake; the schemes we accept for the client's signature.
     ctx.summary.clientCertificateRequested = true;
-    await ctx.send({ type: 'certificate_request', context: new Uint8Array(0), extensions: [{ code: X.signature_algorithms, schemes: ctx.options.signatureSchemes }] });
+    await ctx.send({ type: 'certificate_request', context: new Uint8Array(0), extensions: certificateRequestExtensions13(ctx.options) });
   }
   if (f.choice) {
     // RFC 8446 §4.4.2 and §4.4.3: the chain, then a signature over the transcript so far.

@@ -40,3 +40,16 @@ export function otherNameCertificate(pki: TestPki, name: string): ServerCertific
   }
   return { chain: [der(dir, p(`${base}.pem`), 'x509')], key: der(dir, p(`${base}.key`), 'pkcs8'), keyAlgorithm: 'ECDSA P-256' };
 }
+
+/** A client leaf with an RSA 2048 key (PEM files), signed by the test root: for PKCS#1 v1.5 CertificateVerify. */
+export function rsaClientCertificate(pki: TestPki): { cert: string; key: string } {
+  const dir = pki.dir;
+  const p = (f: string) => path.join(dir, f);
+  if (!fs.existsSync(p('rsa-client.pem'))) {
+    const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    run(['genrsa', '-out', 'rsa-client.key', '2048']);
+    run(['req', '-new', '-key', 'rsa-client.key', '-subj', '/CN=TLS Lens RSA test client', '-out', 'rsa-client.csr']);
+    run(['x509', '-req', '-in', 'rsa-client.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '30', '-sha256', '-extfile', 'client.ext', '-out', 'rsa-client.pem']);
+  }
+  return { cert: p('rsa-client.pem'), key: p('rsa-client.key') };
+}
