@@ -2,7 +2,7 @@
 // key also RSASSA-PKCS1-v1_5 (rsa_pkcs1_sha256/384/512, RFC 5246 §7.4.1.4.1), which TLS 1.3 forbids in
 // CertificateVerify but TLS 1.2 clients may ask for alone (e.g. `openssl s_client -sigalgs RSA+SHA256`).
 import { describePublicKey } from '../../crypto/signature.ts';
-import { bufferSource, subtle } from '../../crypto/webcrypto.ts';
+import { cryptoProvider } from '../../crypto/provider.ts';
 import { certificateSpki, type Signer } from '../handshake/signatures.ts';
 import { SignatureScheme as S } from '../messages/constants.ts';
 import { oncePerCertificate, signerFor } from './negotiate13.ts';
@@ -25,29 +25,28 @@ async function makeSigner12(c: ServerCertificate): Promise<Signer> {
   const given = c.key instanceof Uint8Array ? null : (c.key.algorithm as RsaHashedKeyAlgorithm);
   if (given?.name === 'RSASSA-PKCS1-v1_5') {
     const own = PKCS1.filter(([, hash]) => hash === given.hash.name);
-    return { schemes: own.map(([s]) => s), sign: (_s, content) => pkcs1Sign(c.key as CryptoKey, content) };
+    const sign = pkcs1Signer(c.key, given.hash.name as Hash);
+    return { schemes: own.map(([s]) => s), sign: async (_s, content) => (await sign)(content) };
   }
   const pss = await signerFor(c);
   if (given) return pss;
-  const keys = new Map<Hash, Promise<CryptoKey>>();
-  const keyFor = (hash: Hash) => {
-    let k = keys.get(hash);
-    if (!k) {
-      k = subtle().importKey('pkcs8', bufferSource(c.key as Uint8Array), { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['sign']);
-      keys.set(hash, k);
-    }
-    return k;
+  const signers = new Map<Hash, ReturnType<typeof pkcs1Signer>>();
+  const signerOf = (hash: Hash) => {
+    let f = signers.get(hash);
+    if (!f) signers.set(hash, (f = pkcs1Signer(c.key, hash)));
+    return f;
   };
   // RSA-PSS first: PKCS#1 v1.5 only for a client that offers nothing better.
   return {
     schemes: [...pss.schemes, ...PKCS1.map(([s]) => s)],
     async sign(scheme, content) {
       const hash = PKCS1.find(([s]) => s === scheme)?.[1];
-      return hash ? pkcs1Sign(await keyFor(hash), content) : pss.sign(scheme, content);
+      return hash ? (await signerOf(hash))(content) : pss.sign(scheme, content);
     },
   };
 }
 
-async function pkcs1Sign(key: CryptoKey, content: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().sign({ name: 'RSASSA-PKCS1-v1_5' }, key, bufferSource(content)));
+/** An RSASSA-PKCS1-v1_5 signing function from the active crypto provider. */
+function pkcs1Signer(key: CryptoKey | Uint8Array, hash: Hash) {
+  return cryptoProvider().signature.signer(key, { kind: 'rsa-pkcs1', hash });
 }
