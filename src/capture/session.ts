@@ -7,7 +7,7 @@ import { emptyKeyLog, type KeyLog } from './keylog.ts';
 import { emitPreamble, splitAtTls, streamStart, type StreamStart } from './starttls-lane.ts';
 import type { TcpStream } from './streams.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
-import { TlsStreamDecoder, type DecodedSession } from './tls-decoder.ts';
+import { TlsStreamDecoder, type DecodedSession, type DecryptAhead } from './tls-decoder.ts';
 
 export interface DecodedStream {
   events: TraceEvent[];
@@ -24,6 +24,8 @@ export interface DecodeStreamOptions {
   conn?: number;
   /** Application data shown in full per direction (tls-decoder.ts, CAPTURE_APP_DATA_WINDOW by default). */
   appDataWindow?: number;
+  /** Decryptions ahead, shared by the streams of one capture. */
+  ahead?: DecryptAhead;
   /** Decode only this many bytes of each direction (a listing: what the stream is, not all it says). */
   prefixBytes?: number;
 }
@@ -70,6 +72,7 @@ export class StreamDecoder {
       time: new Date(stream.firstTime),
       onTime: (t) => (this.now = t),
       appDataWindow: options.appDataWindow,
+      ahead: options.ahead,
     });
   }
 

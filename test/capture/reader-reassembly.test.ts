@@ -15,6 +15,7 @@ import { scanCapture } from '../../src/capture/streams.ts';
 import { fuzzRunOptions } from '../support/fuzz.ts';
 import { usePki } from '../support/pki.ts';
 import { spawnSServer } from '../tls/helpers.ts';
+import { ipOf, isTcp, payloadOf, pcapFile, srcPort, tcpPayloadLength, withPayload } from './frames.ts';
 import { captureOpenssl, runSClient, startTcpdump, tempDir, withoutGaps, type CapturedRun } from './helpers.ts';
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
@@ -56,57 +57,6 @@ function summary(d: DecodedStream): string[] {
 }
 
 // ---------- writing variants ----------
-
-function pcapFile(linkType: number, packets: { time: number; data: Uint8Array }[]): Uint8Array {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(linkType, 20);
-  parts.push(head);
-  for (const p of packets) {
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(Math.floor(p.time / 1000), 0);
-    rec.writeUInt32LE(Math.round((p.time % 1000) * 1000) % 1_000_000, 4);
-    rec.writeUInt32LE(p.data.length, 8);
-    rec.writeUInt32LE(p.data.length, 12);
-    parts.push(rec, Buffer.from(p.data));
-  }
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-const ipOf = (frame: Uint8Array) => frame.subarray(14);
-const tcpPayloadLength = (frame: Uint8Array) => {
-  const ip = ipOf(frame);
-  if (ip[9] !== 6) return 0; // the UDP probes that tell us tcpdump is capturing
-  const ihl = (ip[0] & 15) * 4;
-  return ((ip[2] << 8) | ip[3]) - ihl - (ip[ihl + 12] >> 4) * 4;
-};
-
-/** The same TCP segment with a different sequence number and payload (IPv4 length fixed up). */
-function withPayload(frame: Uint8Array, seqDelta: number, payload: Uint8Array): Uint8Array {
-  const ip = ipOf(frame);
-  const ihl = (ip[0] & 15) * 4;
-  const tcpHeader = (ip[ihl + 12] >> 4) * 4;
-  const headerEnd = 14 + ihl + tcpHeader;
-  const out = new Uint8Array(headerEnd + payload.length);
-  out.set(frame.subarray(0, headerEnd), 0);
-  out.set(payload, headerEnd);
-  const dv = new DataView(out.buffer);
-  dv.setUint16(16, ihl + tcpHeader + payload.length);
-  dv.setUint32(14 + ihl + 4, (dv.getUint32(14 + ihl + 4) + seqDelta) >>> 0);
-  return out;
-}
-
-function payloadOf(frame: Uint8Array): Uint8Array {
-  const ip = ipOf(frame);
-  if (ip[9] !== 6) return new Uint8Array(0);
-  const ihl = (ip[0] & 15) * 4;
-  const tcpHeader = (ip[ihl + 12] >> 4) * 4;
-  return frame.subarray(14 + ihl + tcpHeader, 14 + ((ip[2] << 8) | ip[3]));
-}
 
 /** IPv4 -> IPv6 (addresses ::ffff:a.b.c.d), same TCP segment. */
 function toIpv6(frame: Uint8Array): Uint8Array {
@@ -175,12 +125,6 @@ describe('link types and IP versions', () => {
 });
 
 describe('TCP reassembly', () => {
-  const srcPort = (frame: Uint8Array) => {
-    const ip = ipOf(frame);
-    const ihl = (ip[0] & 15) * 4;
-    return (ip[ihl] << 8) | ip[ihl + 1];
-  };
-  const isTcp = (frame: Uint8Array) => ipOf(frame)[9] === 6;
   const clientPort = () => srcPort(frames.find((f) => isTcp(f.data) && srcPort(f.data) !== run.serverPort)!.data);
   const dataFrames = () => frames.map((f, i) => ({ f, i })).filter(({ f }) => isTcp(f.data) && tcpPayloadLength(f.data) > 0);
 
