@@ -438,7 +438,8 @@ export class TlsStreamDecoder {
   private isProtected(dir: Direction, contentType: number): boolean {
     if (dir.protection.state === 'none') return false;
     // TLS 1.3 protects every record as application_data; a change_cipher_spec (or a plaintext alert) is in clear.
-    if (this.session.version === '1.3') return contentType === ContentType.application_data;
+    // (Early data comes before the ServerHello tells the version.)
+    if (this.session.version === '1.3' || dir.epoch === 'early') return contentType === ContentType.application_data;
     return true;
   }
 
@@ -777,7 +778,7 @@ export class TlsStreamDecoder {
 
   private lineFor(side: Side, epoch: Epoch): string {
     const random = this.clientRandom ? toHex(this.clientRandom) : '(client random unknown)';
-    if (this.session.version !== '1.3') return `CLIENT_RANDOM ${random}`;
+    if (this.session.version !== '1.3' && epoch !== 'early') return `CLIENT_RANDOM ${random}`;
     const dir = this.dirs[side];
     const label = epoch === 'early' ? 'CLIENT_EARLY_TRAFFIC_SECRET' : epoch === 'handshake' ? `${side.toUpperCase()}_HANDSHAKE_TRAFFIC_SECRET` : `${side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
     return `${label} ${random}`;

@@ -2,6 +2,8 @@
 // and by Debian's tshark with the same key log: the handshake messages (direction, type, length), SNI, cipher suite
 // and decrypted application data must agree.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKeyLog } from '../../src/capture/keylog.ts';
 import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
@@ -90,6 +92,28 @@ describe('TLS 1.3 captures of openssl, decoded like tshark', () => {
     expect(decoded[1].session.resumed).toBe(true);
     expect(decoded[1].events.some((e) => e.kind === 'handshake' && e.name === 'Certificate')).toBe(false);
     expect(hasData(decoded[1], 'client', 'hello from s_client')).toBe(true);
+  });
+
+  it('0-RTT: early data of a resumed session decrypts with CLIENT_EARLY_TRAFFIC_SECRET', async () => {
+    const early = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-early-'));
+    dirs.push(early);
+    fs.writeFileSync(path.join(early, 'early.txt'), 'early data sent before the handshake finished\n');
+    const { decoded } = await compare('t13-early', ['-tls1_3', '-early_data'], [
+      { args: ['-sess_out', '{dir}/s.pem'] },
+      { args: ['-sess_in', '{dir}/s.pem', '-early_data', path.join(early, 'early.txt')] },
+    ]);
+    const d = decoded[1];
+    expect(d.session.resumed).toBe(true);
+    // The early data, under the early keys, as tshark decrypts it (compare() checked the bytes match tshark's).
+    const earlyRecords = d.events.filter((e) => e.kind === 'record' && e.epoch === 'early' && e.direction === 'client');
+    expect(earlyRecords.length).toBeGreaterThanOrEqual(2); // the data, then EndOfEarlyData
+    expect(hasData(d, 'client', 'early data sent before the handshake finished')).toBe(true);
+    const appData = d.events.find((e) => e.kind === 'app-data' && e.direction === 'client');
+    expect(appData && appData.kind === 'app-data' && d.events[appData.record!]).toMatchObject({ kind: 'record', epoch: 'early' });
+    expect(d.events.some((e) => e.kind === 'handshake' && e.name === 'EndOfEarlyData' && e.epoch === 'early')).toBe(true);
+    expect(d.events.some((e) => e.kind === 'key' && e.name === 'client_early_traffic_secret')).toBe(true);
+    // After EndOfEarlyData the client's handshake keys take over: its Finished decrypts.
+    expect(d.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Finished' && e.epoch === 'handshake')).toBe(true);
   });
 
   it('KeyUpdate both ways: later generations decrypt', async () => {
