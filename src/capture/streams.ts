@@ -5,7 +5,7 @@ import type { Side } from '../trace/types.ts';
 import type { ByteChunks } from './chunk-reader.ts';
 import { readCapture } from './capture-file.ts';
 import { CaptureError } from './errors.ts';
-import { tcpSegmentOf, type TcpSegment } from './packet.ts';
+import { IpFragments, tcpSegmentOf, type TcpSegment } from './packet.ts';
 import { AckOrderer, DirectionAssembler, type StreamChunk } from './tcp-reassembly.ts';
 
 export interface Endpoint {
@@ -84,6 +84,7 @@ const endpointKey = (address: string, port: number) => `${address}|${port}`;
  */
 export async function readTcpStreams(source: ByteChunks, reader: StreamReader): Promise<{ packets: number; streams: number; error?: CaptureScan['error'] }> {
   const live = new Map<string, Live>();
+  const fragments = new IpFragments();
   let streams = 0;
   let packets = 0;
   let error: CaptureScan['error'];
@@ -140,7 +141,7 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
         continue;
       }
       packets++;
-      const seg = tcpSegmentOf(item.linkType, item.data);
+      const seg = tcpSegmentOf(item.linkType, item.data, fragments);
       if (seg) {
         const a = endpointKey(seg.srcAddr, seg.srcPort);
         const b = endpointKey(seg.dstAddr, seg.dstPort);

@@ -95,6 +95,78 @@ describe('link types and IP versions', () => {
     });
   }
 
+  /** A TCP/IP frame's IP payload (TCP header and data) in pieces of about a third, multiples of 8 bytes. */
+  const pieces = (data: Uint8Array): { offset: number; bytes: Uint8Array }[] => {
+    const third = Math.max(8, Math.floor(data.length / 3 / 8) * 8);
+    const out = [];
+    for (let offset = 0; offset < data.length; offset += third) out.push({ offset, bytes: data.subarray(offset, Math.min(data.length, offset + third)) });
+    return out;
+  };
+  /** The order fragments are sent in: last first, then the first, then the others (and the second twice). */
+  const scrambled = <T,>(list: T[]): T[] => (list.length < 3 ? [...list].reverse() : [list[list.length - 1], list[0], ...list.slice(1, -1), list[1]]);
+
+  it('IPv4 fragments: every TCP segment of more than 100 bytes sent as fragments, out of order, one twice', async () => {
+    const out: { time: number; data: Uint8Array }[] = [];
+    frames.forEach((f, i) => {
+      const ip = ipOf(f.data);
+      const ihl = (ip[0] & 15) * 4;
+      const datagram = ip.subarray(ihl, (ip[2] << 8) | ip[3]);
+      if (ip[9] !== 6 || datagram.length < 120) return out.push(f);
+      const parts = pieces(datagram);
+      for (const [k, part] of scrambled(parts.map((p, k) => [k, p] as const))) {
+        const frame = new Uint8Array(14 + ihl + part.bytes.length);
+        frame.set(f.data.subarray(0, 14 + ihl), 0);
+        frame.set(part.bytes, 14 + ihl);
+        const dv = new DataView(frame.buffer);
+        dv.setUint16(16, ihl + part.bytes.length);
+        dv.setUint16(18, 0x4000 + i); // identification: one per datagram
+        dv.setUint16(20, (k < parts.length - 1 ? 0x2000 : 0) | (part.offset / 8));
+        out.push({ time: f.time, data: frame });
+      }
+    });
+    expect(out.length).toBeGreaterThan(frames.length + 4);
+    expect(summary(await decodeOnly(pcapFile(1, out)))).toEqual(reference);
+  });
+
+  it('IPv6 fragment headers: the same, over IPv6', async () => {
+    const out: { time: number; data: Uint8Array }[] = [];
+    frames.forEach((f, i) => {
+      const v6 = toIpv6(f.data);
+      const datagram = v6.subarray(14 + 40);
+      if (ipOf(f.data)[9] !== 6 || datagram.length < 120) return out.push({ time: f.time, data: v6 });
+      const parts = pieces(datagram);
+      for (const [k, part] of scrambled(parts.map((p, k) => [k, p] as const))) {
+        const frame = new Uint8Array(14 + 40 + 8 + part.bytes.length);
+        frame.set(v6.subarray(0, 14 + 40), 0);
+        const dv = new DataView(frame.buffer);
+        dv.setUint16(14 + 4, 8 + part.bytes.length);
+        frame[14 + 6] = 44; // next header: fragment
+        frame[14 + 40] = 6; // after it: TCP
+        dv.setUint16(14 + 42, part.offset | (k < parts.length - 1 ? 1 : 0));
+        dv.setUint32(14 + 44, 0x10000 + i);
+        frame.set(part.bytes, 14 + 48);
+        out.push({ time: f.time, data: frame });
+      }
+    });
+    expect(out.length).toBeGreaterThan(frames.length + 4);
+    expect(summary(await decodeOnly(pcapFile(1, out)))).toEqual(reference);
+  });
+
+  it('a fragment that never completes: its data is a gap, not guessed', async () => {
+    const big = frames.findIndex((f) => ipOf(f.data)[9] === 6 && tcpPayloadLength(f.data) > 1000);
+    const f = frames[big];
+    const ip = ipOf(f.data);
+    const ihl = (ip[0] & 15) * 4;
+    const first = new Uint8Array(14 + ihl + 64);
+    first.set(f.data.subarray(0, 14 + ihl + 64), 0);
+    const dv = new DataView(first.buffer);
+    dv.setUint16(16, ihl + 64);
+    dv.setUint16(20, 0x2000); // more fragments follow (they never come)
+    const list = frames.map((g, i) => (i === big ? { time: g.time, data: first } : g));
+    const scan = await scanCapture([pcapFile(1, list)]);
+    expect(scan.streams[0].gaps).toBe(1);
+  });
+
   for (const [name, args] of [['Linux cooked v2 (tcpdump -i any)', []], ['Linux cooked v1 (tcpdump -i any -y LINUX_SLL)', ['-y', 'LINUX_SLL']]] as const) {
     it(`${name}, real capture`, async () => {
       const { pcap, keys } = await withoutGaps(async () => {
