@@ -17,7 +17,9 @@ import {
   Tls12CbcProtector,
   Tls13RecordProtector,
   alertName,
+  checkPeerCertificateVerify,
   decodeHandshake,
+  digest,
   decodeHandshake12,
   findExtension,
   hashLength,
@@ -25,7 +27,9 @@ import {
   plaintextRecordFields,
   protectedRecordFields,
   protectionJson,
+  scheme12Algorithm,
   suite12ByCode,
+  TrafficSecretUse13,
   suiteByCode,
   type CertificateVerifier,
   type ClientHello,
@@ -267,6 +271,18 @@ export class TlsStreamDecoder {
   private verified = false;
   /** Records framed (and perhaps decrypting), gaps and errors, in stream order, not shown yet. */
   private queue: Queued[] = [];
+  /** The current handshake's messages in order (TLS 1.3: from the ClientHello, or the HelloRetryRequest's stand-in). */
+  private transcript: Uint8Array[] = [];
+  /** Handshake messages after the handshake (TLS 1.3 tickets, KeyUpdate) are not part of it. */
+  private transcriptClosed = false;
+  /** The last server message was a HelloRetryRequest. */
+  private retried = false;
+  /** Each side's leaf certificate, for its CertificateVerify. */
+  private leaf: Partial<Record<Side, Uint8Array>> = {};
+  /** TLS 1.3 handshake traffic secrets, for the Finished checks. */
+  private handshakeSecrets: Partial<Record<Side, Uint8Array>> = {};
+  /** TLS 1.2: the master secret of the current handshake, for the Finished checks. */
+  private master12: MasterStage12 | null = null;
   private queueHead = 0;
   private readonly window: number;
   private readonly ahead: DecryptAhead;
@@ -671,7 +687,10 @@ export class TlsStreamDecoder {
         continue;
       }
       this.emit({ kind: 'handshake', direction: dir.side, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records });
-      await this.afterMessage(dir, decoded.message as unknown as { type: string } & Record<string, unknown>);
+      const message = decoded.message as unknown as { type: string } & Record<string, unknown>;
+      await this.afterMessage(dir, message);
+      if (!this.transcriptClosed && message.type !== 'hello_request') this.transcript.push(bytes);
+      if (this.session.version === '1.3' && message.type === 'finished' && dir.side === 'client') this.transcriptClosed = true;
     }
   }
 
@@ -681,6 +700,10 @@ export class TlsStreamDecoder {
         const ch = m as unknown as ClientHello;
         if (this.handshakesDone > 0 && this.session.version === '1.2') this.session.renegotiations++;
         this.finishedBy = [];
+        // A new handshake starts a new transcript, except the ClientHello that answers a HelloRetryRequest.
+        if (!this.retried) this.transcript = [];
+        this.retried = false;
+        this.transcriptClosed = false;
         const sameRandom = this.clientRandom && toHex(this.clientRandom) === toHex(ch.random);
         if (!sameRandom) this.clientRandom = ch.random;
         this.clientHello = ch;
@@ -695,8 +718,9 @@ export class TlsStreamDecoder {
         return this.serverHello(m as unknown as ServerHello);
       case 'certificate':
       case 'certificate12': {
-        if (dir.side !== 'server' || this.verified || !this.options.verifier) return;
         const chain = m.type === 'certificate' ? (m.entries as { certData: Uint8Array }[]).map((e) => e.certData) : (m.chain as Uint8Array[]);
+        if (chain[0]) this.leaf[dir.side] = chain[0];
+        if (dir.side !== 'server' || this.verified || !this.options.verifier) return;
         this.verified = true;
         await this.options.verifier.verify({ chain, serverName: this.session.serverName ?? undefined, purpose: 'server', now: this.options.time ?? new Date(), emit: (e) => void this.emit(e) });
         return;
@@ -706,9 +730,14 @@ export class TlsStreamDecoder {
         if (alpn) this.session.alpn = alpn;
         return;
       }
+      case 'certificate_verify':
+      case 'certificate_verify12':
+        return this.checkCertificateVerify(dir.side, m as unknown as { type: string; scheme: number; signature: Uint8Array });
       case 'finished':
+        await this.checkFinished13(dir.side, m.verifyData as Uint8Array);
         return this.finished13(dir);
       case 'finished12':
+        await this.checkFinished12(dir.side, m.verifyData as Uint8Array);
         // An abbreviated (resumed) handshake: the server's Finished comes first.
         if (this.finishedBy.length === 0 && dir.side === 'server' && this.handshakesDone === 0) this.session.resumed = true;
         this.finishedBy.push(dir.side);
@@ -727,9 +756,76 @@ export class TlsStreamDecoder {
     }
   }
 
+  // ---------- the handshake's proofs, checked again from the capture ----------
+
+  private async transcriptHash(hash: Parameters<typeof digest>[0]): Promise<Uint8Array> {
+    const all = new Uint8Array(this.transcript.reduce((n, m) => n + m.length, 0));
+    let at = 0;
+    for (const m of this.transcript) {
+      all.set(m, at);
+      at += m.length;
+    }
+    return digest(hash, all);
+  }
+
+  /**
+   * A CertificateVerify checked as the peer would: the signature over the transcript so far (TLS 1.3) or the
+   * handshake messages themselves (TLS 1.2), with the sender's certificate's key. The 'signature' event says
+   * whether it verifies; a capture is only read, so a bad one is reported, not acted on.
+   */
+  private async checkCertificateVerify(signer: Side, m: { type: string; scheme: number; signature: Uint8Array }): Promise<void> {
+    const leaf = this.leaf[signer];
+    if (!leaf) return;
+    try {
+      if (m.type === 'certificate_verify12') {
+        const signedContent = new Uint8Array(this.transcript.reduce((n, x) => n + x.length, 0));
+        let at = 0;
+        for (const x of this.transcript) {
+          signedContent.set(x, at);
+          at += x.length;
+        }
+        await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered: [m.scheme], transcriptHash: new Uint8Array(0), tls12: { signedContent, algorithm: scheme12Algorithm } });
+        return;
+      }
+      if (!this.suite13) return;
+      const offered = signer === 'server' ? (findExtension(this.clientHello?.extensions ?? [], ExtensionType.signature_algorithms)?.schemes ?? []) : [m.scheme];
+      await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered, transcriptHash: await this.transcriptHash(this.suite13.hash) });
+    } catch (e) {
+      this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${(e as Error).message}` });
+    }
+  }
+
+  /** TLS 1.3 Finished: HMAC(finished_key of the sender's handshake traffic secret, transcript hash), when the key log gave the secret. */
+  private async checkFinished13(side: Side, received: Uint8Array): Promise<void> {
+    const secret = this.handshakeSecrets[side];
+    if (!secret || !this.suite13) return;
+    const schedule = TrafficSecretUse13.forSecrets(this.suite13.hash, (e) => this.emit(e));
+    const expected = await schedule.finishedVerifyData(secret, await this.transcriptHash(this.suite13.hash), side);
+    this.finishedEvent(side, expected, received);
+  }
+
+  /** TLS 1.2 Finished: PRF(master_secret, "<side> finished", Hash(handshake messages)), when the key log gave the master secret. */
+  private async checkFinished12(side: Side, received: Uint8Array): Promise<void> {
+    if (!this.master12) return;
+    this.finishedEvent(side, await this.master12.verifyData(side, await this.transcriptHash(this.master12.hash)), received);
+  }
+
+  private finishedEvent(side: Side, expected: Uint8Array, received: Uint8Array): void {
+    const ok = toHex(expected) === toHex(received);
+    this.emit({ kind: 'finished', direction: side, expected: toHex(expected), received: toHex(received), ok });
+    if (!ok) this.emit({ kind: 'error', code: 'FINISHED_MISMATCH', message: `the ${side}'s Finished does not match the handshake the capture shows (expected ${toHex(expected)}, sent ${toHex(received)}): messages are missing or altered, or the key log's secret is not this session's` });
+  }
+
   private async serverHello(sh: ServerHello): Promise<void> {
     if (sh.isHelloRetryRequest) {
       this.session.helloRetryRequest = true;
+      this.retried = true;
+      // RFC 8446 §4.4.1: the first ClientHello is replaced in the transcript by message_hash (254) || length || Hash(CH1).
+      const suite = suiteByCode(sh.cipherSuite);
+      if (suite && this.transcript.length === 1) {
+        const h = await digest(suite.hash, this.transcript[0]);
+        this.transcript = [Uint8Array.of(254, 0, 0, h.length, ...h)];
+      }
       this.emit({ kind: 'note', text: 'HelloRetryRequest: the server asks for a new ClientHello (another key share group)' });
       return;
     }
@@ -843,6 +939,7 @@ export class TlsStreamDecoder {
       secret = s.secret;
     }
     if (epoch === 'application') this.dirs[side].trafficSecret = secret;
+    if (epoch === 'handshake') this.handshakeSecrets[side] = secret;
     const empty = new Uint8Array(0);
     const who = `${side}_${epoch === 'handshake' ? 'handshake' : 'application'}`;
     const key = await hkdfExpandLabel(suite.hash, secret, 'key', empty, suite.keyLength);
@@ -898,6 +995,7 @@ export class TlsStreamDecoder {
     }
     this.reportSecret('master_secret', master, suite.prfHash);
     const schedule = MasterStage12.fromKeyLog(suite.prfHash, master.secret, (e) => this.emit(e));
+    this.master12 = schedule;
     const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
     const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
       state: 'keys',

@@ -56,6 +56,13 @@ async function compare(name: string, serverArgs: string[], clients: { args: stri
     expect(t.suite).not.toBeNull();
     expect(decoded[i].session.cipherSuite).toBeTruthy();
     expect(o.messages.length).toBeGreaterThan(3);
+    // Every Finished recomputed from the key log and the captured transcript, and every CertificateVerify
+    // checked with the sender's certificate, as for a live session.
+    const finished = decoded[i].events.flatMap((e) => (e.kind === 'finished' ? [e] : []));
+    const finishedMessages = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'Finished');
+    expect(finished.map((f) => `${f.direction} ${f.ok}`)).toEqual(finishedMessages.map((m) => `${m.kind === 'handshake' && m.direction} true`));
+    const verifies = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'CertificateVerify').length;
+    expect(decoded[i].events.filter((e) => e.kind === 'signature' && e.subject === 'CertificateVerify' && e.ok)).toHaveLength(verifies);
   });
   return { run, scan, decoded, theirs, keyLogText };
 }
@@ -129,6 +136,8 @@ describe('TLS 1.3 captures of openssl, decoded like tshark', () => {
     const { decoded } = await compare('t13-clientcert', ['-tls1_3', '-Verify', '1'], [{ args: ['-cert', pki.clientCert, '-key', pki.clientKey] }]);
     const names = decoded[0].events.flatMap((e) => (e.kind === 'handshake' && e.direction === 'client' ? [e.name] : []));
     expect(names).toEqual(['ClientHello', 'Certificate', 'CertificateVerify', 'Finished']);
+    // Both signatures checked: the server's and the client's.
+    expect(decoded[0].events.filter((e) => e.kind === 'signature' && e.ok).length).toBe(2);
   });
 });
 

@@ -328,6 +328,26 @@ describe('bad input: a clear error with its offset, and what could be read is ke
     expect(summary(await decodeOnly(original, text))).toEqual(reference);
   });
 
+  it('a handshake altered on the way (one byte of the certificate): the recomputed Finished of both sides say so', async () => {
+    const ok = await decodeOnly(original);
+    expect(ok.events.filter((e) => e.kind === 'finished').map((e) => e.kind === 'finished' && e.ok)).toEqual([true, true]);
+    const leaf = Buffer.from(pki.leafDer);
+    const at = frames.findIndex((f) => Buffer.from(f.data).includes(leaf));
+    expect(at).toBeGreaterThan(0);
+    const altered = frames.map((f, i) => {
+      if (i !== at) return f;
+      const data = f.data.slice();
+      const where = Buffer.from(data).indexOf(leaf) + leaf.length - 5; // inside the certificate's signature
+      data[where] ^= 0x01;
+      return { ...f, data };
+    });
+    const d = await decodeOnly(pcapFile(1, altered.map((f) => ({ time: f.time, data: f.data }))));
+    // The records still decrypt (the keys do not depend on the certificate), but neither Finished matches.
+    expect(d.session.undecrypted).toEqual([]);
+    expect(d.events.filter((e) => e.kind === 'finished').map((e) => e.kind === 'finished' && `${e.direction} ${e.ok}`)).toEqual(['client false', 'server false']);
+    expect(d.events.filter((e) => e.kind === 'error').map((e) => e.kind === 'error' && e.code)).toEqual(['FINISHED_MISMATCH', 'FINISHED_MISMATCH']);
+  });
+
   it('no key: encrypted records shown as such, naming the key log line; a wrong key is reported, not skipped', async () => {
     const none = await decodeOnly(original, '');
     const line = keyLogText.split('\n').find((l) => l.startsWith('CLIENT_RANDOM'))!;
