@@ -12,7 +12,8 @@ let records = 0;
 let appDataEvents = 0;
 let undecrypted = 0;
 let streams = 0;
-await importCapture(fs.createReadStream(file, { highWaterMark: 1 << 20 }), {
+// Read as `tls-lens pcap` reads (Node's default 64 KiB blocks).
+await importCapture(fs.createReadStream(file), {
   keyLog,
   // Each stream counted as it ends, then let go (as `tls-lens pcap --json` turns each into its summary).
   onStream(_stream, d) {

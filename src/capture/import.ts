@@ -82,9 +82,9 @@ export async function importCapture(source: ByteChunks, options: ImportOptions =
       const step = (work: () => Promise<void>) => (tail = tail.then(work).catch((e) => void (failure ??= e)));
       return {
         data(piece) {
-          // A copy: a view would keep the file's read buffer (and every other stream's data in it) alive
-          // until this stream's turn comes.
-          const chunk = 'bytes' in piece ? { ...piece, bytes: piece.bytes.slice() } : piece;
+          // A view into a larger read buffer is copied: it would keep that buffer (and every other stream's data
+          // in it) alive until this stream's turn comes. A packet the reader already copied out is its own.
+          const chunk = 'bytes' in piece && 2 * piece.bytes.length < piece.bytes.buffer.byteLength ? { ...piece, bytes: piece.bytes.slice() } : piece;
           const length = 'bytes' in chunk ? chunk.bytes.length : 0;
           queued += length;
           step(() => decoder.feed(chunk).finally(() => decoded(length)));
