@@ -24,12 +24,15 @@ import {
   findExtension,
   hashLength,
   hkdfExpandLabel,
+  leafKey,
   plaintextRecordFields,
   protectedRecordFields,
   protectionJson,
   scheme12Algorithm,
   suite12ByCode,
   TrafficSecretUse13,
+  tlsFailure,
+  verifyPeerSignature,
   suiteByCode,
   type CertificateVerifier,
   type ClientHello,
@@ -745,7 +748,7 @@ export class TlsStreamDecoder {
         return;
       case 'server_key_exchange':
         if (m.group !== undefined && !this.session.group) this.session.group = groupName(m.group as number);
-        return;
+        return this.checkServerKeyExchange(m as unknown as { params: Uint8Array; scheme: number; signature: Uint8Array });
       case 'key_update':
         return this.keyUpdate(dir);
       case 'end_of_early_data':
@@ -792,6 +795,30 @@ export class TlsStreamDecoder {
       await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered, transcriptHash: await this.transcriptHash(this.suite13.hash) });
     } catch (e) {
       this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${(e as Error).message}` });
+    }
+  }
+
+  /** TLS 1.2 ServerKeyExchange (RFC 5246 §7.4.3): signed over client_random || server_random || params with the server's key. */
+  private async checkServerKeyExchange(m: { params: Uint8Array; scheme: number; signature: Uint8Array }): Promise<void> {
+    const leaf = this.leaf.server;
+    if (!leaf || !this.clientRandom || !this.serverRandom || m.signature.length === 0) return;
+    const content = new Uint8Array(64 + m.params.length);
+    content.set(this.clientRandom, 0);
+    content.set(this.serverRandom, 32);
+    content.set(m.params, 64);
+    try {
+      await verifyPeerSignature({ emit: this.options.emit }, {
+        subject: 'ServerKeyExchange',
+        scheme: m.scheme,
+        algorithmFor: scheme12Algorithm,
+        key: leafKey(leaf, 'server'),
+        content,
+        signature: m.signature,
+        okDetail: "signed with the server certificate's key over client_random || server_random || params",
+        failure: (reason) => tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the signature does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+      });
+    } catch (e) {
+      this.emit({ kind: 'error', code: 'SERVER_KEY_EXCHANGE_SIGNATURE_FAILED', message: `the server's ServerKeyExchange signature does not check out: ${(e as Error).message}` });
     }
   }
 

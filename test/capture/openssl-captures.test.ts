@@ -63,6 +63,8 @@ async function compare(name: string, serverArgs: string[], clients: { args: stri
     expect(finished.map((f) => `${f.direction} ${f.ok}`)).toEqual(finishedMessages.map((m) => `${m.kind === 'handshake' && m.direction} true`));
     const verifies = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'CertificateVerify').length;
     expect(decoded[i].events.filter((e) => e.kind === 'signature' && e.subject === 'CertificateVerify' && e.ok)).toHaveLength(verifies);
+    const keyExchanges = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'ServerKeyExchange').length;
+    expect(decoded[i].events.filter((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.ok)).toHaveLength(keyExchanges);
   });
   return { run, scan, decoded, theirs, keyLogText };
 }
@@ -154,6 +156,7 @@ describe('TLS 1.2 captures of openssl, decoded like tshark', () => {
       expect(decoded[0].session.version).toBe('1.2');
       expect(hasData(decoded[0], 'client', 'hello from s_client')).toBe(true);
       expect(hasData(decoded[0], 'server', 'hello from s_server')).toBe(true);
+      expect(decoded[0].events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.ok)).toBe(true);
       const protectedRecord = decoded[0].events.find((e) => e.kind === 'record' && e.protection);
       expect(protectedRecord && protectedRecord.kind === 'record' && protectedRecord.protection!.cipherSuite).toMatch(label.includes('encrypt-then') ? /encrypt-then-MAC/ : /^TLS_/);
     });
