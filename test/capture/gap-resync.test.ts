@@ -2,7 +2,9 @@
 // records lost are counted by trying the next sequence numbers (the AEAD tag decides). Real captures (tcpdump of
 // openssl s_client <-> s_server, the client typing one line per record) with segments taken out; what follows
 // the hole must decode exactly as in the whole capture, which tshark decodes the same way.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapture, type CapturedPacket } from '../../src/capture/capture-file.ts';
 import { parseKeyLog } from '../../src/capture/keylog.ts';
@@ -12,6 +14,7 @@ import { usePki } from '../support/pki.ts';
 import { isTcp, pcapFile, payloadOf, srcPort, tcpPayloadLength, withPayload } from './frames.ts';
 import { captureOpenssl, tsharkStreams, type CapturedRun, type ClientStep } from './helpers.ts';
 
+const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const pki = usePki();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -79,6 +82,12 @@ for (const [version, serverArgs] of [
       const expected = clientLines(whole).filter((l) => !l.startsWith('line 03') && !l.startsWith('line 04'));
       expect(clientLines(d)).toEqual(expected);
       expect(d.session.undecrypted).toEqual([]);
+      // tls-lens pcap --json says the same.
+      const file = path.join(c.run.dir, 'holed.pcap');
+      fs.writeFileSync(file, pcapFile(1, c.frames.filter((_, i) => !lost.includes(i))));
+      const out = JSON.parse(execFileSync('node', [BIN, 'pcap', file, '--keylog', c.run.keyLog, '--json'], { encoding: 'utf8', timeout: 120_000 }));
+      expect(out.streams[0].gaps).toEqual(d.session.gaps);
+      expect(out.streams[0].undecrypted).toEqual([]);
     });
 
     it('a hole that starts inside a record: resynchronised at the next record, which opens at the next number', async () => {
