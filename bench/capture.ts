@@ -1,7 +1,11 @@
 // npm run bench:capture — importing a ~100 MB capture of many TLS sessions with their key log: MB/s and peak
-// memory for TLS Lens (bench/capture-import.ts, its own process) against tshark decrypting the same file with the
-// same key log, in the same run. The capture is made here: tcpdump on lo while Node's tls clients (TLS 1.3 and
-// 1.2, AES-GCM and ChaCha20) exchange data with a Node tls echo server, the clients writing the NSS key log.
+// memory for TLS Lens (bench/capture-import.ts, its own process, bundled by esbuild as the CLI is) against tshark
+// decrypting the same file with the same key log, in the same run, as ratios. Each tool runs ROUNDS times,
+// alternating (the machine may be shared: paired runs), and the best round of each is compared; CPU time
+// (user + system, all threads) is shown too, being less sensitive to a loaded machine than wall time.
+// The capture is made here: tcpdump on lo while Node's tls clients (TLS 1.3 and 1.2, AES-GCM and ChaCha20)
+// exchange data with a Node tls echo server, the clients writing the NSS key log. CAPTURE_FILE and CAPTURE_KEYS
+// reuse a capture made before (CAPTURE_KEEP=1 keeps one).
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +16,7 @@ import { startTcpdump, tempDir } from '../test/capture/helpers.ts';
 const SESSIONS = Number(process.env.CAPTURE_SESSIONS ?? 100);
 const BYTES_PER_SESSION = Number(process.env.CAPTURE_SESSION_BYTES ?? 512 * 1024);
 const CONCURRENCY = 8;
+const ROUNDS = Number(process.env.CAPTURE_ROUNDS ?? 3);
 
 async function makeCapture(dir: string): Promise<{ pcap: string; keys: string; port: number }> {
   const pki = makePki();
@@ -50,40 +55,74 @@ async function makeCapture(dir: string): Promise<{ pcap: string; keys: string; p
   return { pcap, keys, port };
 }
 
-/** Run a command under /usr/bin/time: wall seconds and peak resident memory (KiB). */
-function timed(cmd: string, args: string[]): { seconds: number; maxRssKb: number; stdout: string } {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], { maxBuffer: 1 << 30, encoding: 'utf8' });
-  const m = /TIME ([\d.]+) (\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${cmd} failed: ${r.stderr.slice(-2000)}`);
-  return { seconds: Number(m[1]), maxRssKb: Number(m[2]), stdout: r.stdout };
+interface Timed {
+  seconds: number;
+  cpuSeconds: number;
+  maxRssKb: number;
+  stdout: string;
 }
+
+/** Run a command under /usr/bin/time: wall seconds, CPU seconds and peak resident memory (KiB). */
+function timed(cmd: string, args: string[]): Timed {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M %U %S', cmd, ...args], { maxBuffer: 1 << 30, encoding: 'utf8' });
+  const m = /TIME ([\d.]+) (\d+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${cmd} failed: ${r.stderr.slice(-2000)}`);
+  return { seconds: Number(m[1]), maxRssKb: Number(m[2]), cpuSeconds: Number(m[3]) + Number(m[4]), stdout: r.stdout };
+}
+
+const best = (runs: Timed[]) => runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
 
 const dir = tempDir('bench');
 try {
-  console.log(`making a capture: ${SESSIONS} sessions of ${BYTES_PER_SESSION} bytes echoed, tcpdump on lo ...`);
-  const { pcap, keys, port } = await makeCapture(dir);
+  let pcap = process.env.CAPTURE_FILE;
+  let keys = process.env.CAPTURE_KEYS;
+  let port: number;
+  if (pcap && keys) {
+    port = Number(execFileSync('tshark', ['-r', pcap, '-c', '1', '-T', 'fields', '-e', 'tcp.dstport'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+  } else {
+    console.log(`making a capture: ${SESSIONS} sessions of ${BYTES_PER_SESSION} bytes echoed, tcpdump on lo ...`);
+    ({ pcap, keys, port } = await makeCapture(dir));
+  }
   const mb = fs.statSync(pcap).size / 1e6;
   console.log(`capture: ${mb.toFixed(1)} MB, key log: ${fs.readFileSync(keys, 'utf8').split('\n').filter(Boolean).length} lines`);
-
-  const ours = timed(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, 'capture-import.ts'), pcap, keys]);
-  const summary = JSON.parse(ours.stdout.trim().split('\n').pop()!);
+  // Our import as plain JavaScript, as the CLI runs (dist-cli is esbuild's bundle too).
+  const bundle = path.join(dir, 'capture-import.mjs');
+  await (await import('esbuild')).build({
+    entryPoints: [path.resolve(import.meta.dirname, 'capture-import.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: bundle,
+    logLevel: 'warning',
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
   // tshark: every packet dissected, every TLS record decrypted, the decrypted data printed (to a pipe we drop).
   const tsharkArgs = (file: string) => ['-r', file, '-o', `tls.keylog_file:${keys}`, '-d', `tcp.port==${port},tls`, '-T', 'fields', '-e', 'tls.record.content_type', '-e', 'data.len'];
-  const theirs = timed('tshark', tsharkArgs(pcap));
+  const ourRuns: Timed[] = [];
+  const theirRuns: Timed[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    ourRuns.push(timed(process.execPath, [bundle, pcap, keys]));
+    theirRuns.push(timed('tshark', tsharkArgs(pcap)));
+  }
+  const ours = best(ourRuns);
+  const theirs = best(theirRuns);
+  const summary = JSON.parse(ours.stdout.trim().split('\n').pop()!);
   const theirRecords = theirs.stdout.split('\n').reduce((n, l) => n + (l.split('\t')[0] ? l.split('\t')[0].split(',').length : 0), 0);
-  // Start-up costs (tsx compiling TypeScript; tshark loading its dissectors), measured on an empty capture, so
+  // Start-up costs (node loading the bundle; tshark loading its dissectors), measured on an empty capture, so
   // the work itself can be compared too.
   const empty = path.join(dir, 'empty.pcap');
   fs.writeFileSync(empty, Buffer.from('d4c3b2a1020004000000000000000000ffff000001000000', 'hex'));
   const theirStartup = timed('tshark', tsharkArgs(empty)).seconds;
-  const ourStartup = ours.seconds - summary.seconds;
-  const row = (name: string, seconds: number, kb: number | null) => `${name.padEnd(34)} ${(mb / seconds).toFixed(1).padStart(8)} MB/s ${seconds.toFixed(2).padStart(8)} s ${kb === null ? '' : `${(kb / 1024).toFixed(0).padStart(8)} MiB peak`}`;
-  console.log(row('TLS Lens, whole process', ours.seconds, ours.maxRssKb));
-  console.log(row('tshark, whole process', theirs.seconds, theirs.maxRssKb));
-  console.log(row(`TLS Lens, import only (start ${ourStartup.toFixed(2)} s)`, summary.seconds, null));
-  console.log(row(`tshark, minus start (${theirStartup.toFixed(2)} s)`, Math.max(0.01, theirs.seconds - theirStartup), null));
+  const ourStartup = Math.max(0, ours.seconds - summary.seconds);
+  const row = (name: string, t: { seconds: number; cpuSeconds?: number; maxRssKb?: number }) =>
+    `${name.padEnd(40)} ${(mb / t.seconds).toFixed(1).padStart(8)} MB/s ${t.seconds.toFixed(2).padStart(7)} s${t.cpuSeconds !== undefined ? ` ${t.cpuSeconds.toFixed(2).padStart(7)} s CPU` : ''}${t.maxRssKb !== undefined ? ` ${(t.maxRssKb / 1024).toFixed(0).padStart(6)} MiB peak` : ''}`;
+  console.log(`best of ${ROUNDS} paired rounds (wall ${ourRuns.map((r) => r.seconds.toFixed(2)).join('/')} s ours, ${theirRuns.map((r) => r.seconds.toFixed(2)).join('/')} s tshark)`);
+  console.log(row('TLS Lens, whole process', ours));
+  console.log(row('tshark, whole process', theirs));
+  console.log(row(`TLS Lens, import only (start ${ourStartup.toFixed(2)} s)`, { seconds: summary.seconds }));
+  console.log(row(`tshark, minus start (${theirStartup.toFixed(2)} s)`, { seconds: Math.max(0.01, theirs.seconds - theirStartup) }));
   console.log(`TLS Lens: ${summary.streams} streams, ${summary.records} records, ${summary.appDataEvents} application data records decrypted, ${summary.undecrypted} records not decrypted; tshark: ${theirRecords} records`);
-  console.log(`ratio (TLS Lens / tshark): speed ${(theirs.seconds / ours.seconds).toFixed(2)}x whole process, ${((theirs.seconds - theirStartup) / summary.seconds).toFixed(2)}x without start-up; peak memory ${(ours.maxRssKb / theirs.maxRssKb).toFixed(2)}x`);
+  console.log(`ratio (TLS Lens / tshark): speed ${(theirs.seconds / ours.seconds).toFixed(2)}x whole process, ${((theirs.seconds - theirStartup) / summary.seconds).toFixed(2)}x without start-up, CPU time ${(theirs.cpuSeconds / ours.cpuSeconds).toFixed(2)}x; peak memory ${(ours.maxRssKb / theirs.maxRssKb).toFixed(2)}x`);
 } finally {
   if (!process.env.CAPTURE_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   else console.log(`capture kept in ${dir}`);

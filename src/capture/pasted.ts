@@ -50,7 +50,7 @@ export async function decodePasted(bytes: Uint8Array, options: { from?: Side; ke
   } else {
     const decoder = new TlsStreamDecoder({ keyLog: options.keyLog ?? emptyKeyLog(), emit: rec.emit });
     await decoder.feed({ direction, time: 0, bytes });
-    decoder.finish();
+    await decoder.finish();
   }
   const fingerprints: Fingerprints[] = [];
   for (const e of rec.events) {

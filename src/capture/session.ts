@@ -1,12 +1,13 @@
 // One captured TCP stream as a trace: the STARTTLS preamble (if any), then the TLS decoded with the key log. Also
 // the short description the stream list shows. Times in the trace are the capture's (ms since the stream began).
 import { TraceRecorder } from '../trace/recorder.ts';
-import type { TraceEvent } from '../trace/types.ts';
+import type { Side, TraceEvent } from '../trace/types.ts';
 import type { CertificateVerifier } from './engine.ts';
 import { emptyKeyLog, type KeyLog } from './keylog.ts';
 import { emitPreamble, splitAtTls, streamStart, type StreamStart } from './starttls-lane.ts';
 import type { TcpStream } from './streams.ts';
-import { TlsStreamDecoder, type DecodedSession } from './tls-decoder.ts';
+import type { StreamChunk } from './tcp-reassembly.ts';
+import { TlsStreamDecoder, type DecodedSession, type DecryptAhead } from './tls-decoder.ts';
 
 export interface DecodedStream {
   events: TraceEvent[];
@@ -21,32 +22,126 @@ export interface DecodeStreamOptions {
   verifier?: CertificateVerifier;
   /** Connection number stamped on the events (default 0). */
   conn?: number;
+  /** Application data shown in full per direction (tls-decoder.ts, CAPTURE_APP_DATA_WINDOW by default). */
+  appDataWindow?: number;
+  /** Decryptions ahead, shared by the streams of one capture. */
+  ahead?: DecryptAhead;
+  /** Decode only this many bytes of each direction (a listing: what the stream is, not all it says). */
+  prefixBytes?: number;
 }
 
+/** Plaintext before TLS is looked at in at most this many bytes per direction (as much as any preamble needs). */
+const START_WINDOW = 1 << 20;
+
+const target = (stream: StreamInfo) => `${stream.server.address.includes(':') ? `[${stream.server.address}]` : stream.server.address}:${stream.server.port}`;
+
+/** What a stream decoder needs to know of its TCP stream. */
+export type StreamInfo = Pick<TcpStream, 'client' | 'server' | 'firstTime'>;
+
+/**
+ * One captured TCP stream decoded as its data arrives (chunks in stream order, see tcp-reassembly.ts): the first
+ * bytes are held until it is clear how the stream starts (TLS at once, or which STARTTLS preamble), then the
+ * preamble goes into the trace and every later byte straight to the TLS decoder, which keeps only what it shows.
+ */
+export class StreamDecoder {
+  private now: number;
+  private readonly rec: TraceRecorder;
+  private readonly tls: TlsStreamDecoder;
+  /** Chunks held until the start is known. */
+  private held: StreamChunk[] = [];
+  private heldBytes: Record<Side, number> = { client: 0, server: 0 };
+  private start: StreamStart | null = null;
+  private fed: Record<Side, number> = { client: 0, server: 0 };
+  private injected = 0;
+  private cut = false;
+  private plaintextAfter = 0;
+
+  constructor(
+    private readonly stream: StreamInfo,
+    private readonly options: DecodeStreamOptions = {},
+  ) {
+    this.now = stream.firstTime;
+    this.rec = new TraceRecorder(() => this.now);
+    this.rec.conn = options.conn ?? 0;
+    this.rec.emit({ kind: 'connection', phase: 'start', target: target(stream), detail: `captured: ${stream.client.address}:${stream.client.port} → ${target(stream)}` });
+    this.rec.emit({ kind: 'connection', phase: 'transport-open', target: target(stream) });
+    this.tls = new TlsStreamDecoder({
+      keyLog: options.keyLog ?? emptyKeyLog(),
+      emit: this.rec.emit,
+      verifier: options.verifier,
+      time: new Date(stream.firstTime),
+      onTime: (t) => (this.now = t),
+      appDataWindow: options.appDataWindow,
+      ahead: options.ahead,
+    });
+  }
+
+  /** The next chunk of the stream. */
+  async feed(chunk: StreamChunk): Promise<void> {
+    if (this.start) return this.toTls(chunk);
+    this.held.push(chunk);
+    if ('bytes' in chunk) this.heldBytes[chunk.direction] += chunk.bytes.length;
+    const start = streamStart(this.held);
+    const decided = start.kind === 'tls' || (start.kind === 'starttls' && start.tlsStart.client !== null && start.tlsStart.server !== null);
+    if (decided || this.heldBytes.client >= START_WINDOW || this.heldBytes.server >= START_WINDOW) await this.begin(start);
+  }
+
+  private async begin(start: StreamStart): Promise<void> {
+    this.start = start;
+    const [preamble, tls] = splitAtTls(this.held, start.tlsStart);
+    this.held = [];
+    if (start.kind === 'starttls' && start.protocol) this.injected = emitPreamble(start.protocol, preamble, this.rec.emit);
+    else if (preamble.some((c) => 'bytes' in c)) {
+      this.rec.emit({ kind: 'note', text: start.kind === 'unknown' ? 'no TLS handshake found in this stream' : 'bytes before the TLS handshake that no known protocol explains' });
+    }
+    for (const c of tls) await this.feedTls(c);
+  }
+
+  private async toTls(chunk: StreamChunk): Promise<void> {
+    const side = chunk.direction;
+    if (this.start!.tlsStart[side] === null) {
+      // This direction never switched to TLS: its later plaintext is counted, not decoded.
+      if ('bytes' in chunk) this.plaintextAfter += chunk.bytes.length;
+      return;
+    }
+    await this.feedTls(chunk);
+  }
+
+  private async feedTls(chunk: StreamChunk): Promise<void> {
+    const limit = this.options.prefixBytes;
+    if (limit !== undefined && 'bytes' in chunk) {
+      const room = limit - this.fed[chunk.direction];
+      if (room <= 0) {
+        this.cut = true;
+        return;
+      }
+      if (chunk.bytes.length > room) {
+        this.cut = true;
+        chunk = { ...chunk, bytes: chunk.bytes.subarray(0, room) };
+      }
+      this.fed[chunk.direction] += chunk.bytes.length;
+    }
+    this.now = chunk.time;
+    await this.tls.feed(chunk);
+  }
+
+  /** The end of the stream (`lastTime`: its last packet's time). */
+  async finish(lastTime: number, complete = true): Promise<DecodedStream> {
+    if (!this.start) await this.begin(streamStart(this.held));
+    const session = await this.tls.finish();
+    this.now = lastTime;
+    if (this.plaintextAfter > 0) this.rec.emit({ kind: 'note', text: `${this.plaintextAfter} more bytes of plaintext after the first ${START_WINDOW} of a direction that never switched to TLS: not shown` });
+    if (this.cut || !complete) this.rec.emit({ kind: 'note', text: 'only the first part of this stream was kept (listing mode)' });
+    this.rec.emit({ kind: 'connection', phase: 'closed', detail: 'end of the captured stream' });
+    return { events: this.rec.events, session, start: this.start!, injected: this.injected };
+  }
+}
+
+/** Decode a stream whose chunks were collected (scanCapture). */
 export async function decodeStream(stream: TcpStream, options: DecodeStreamOptions = {}): Promise<DecodedStream> {
-  let now = stream.firstTime;
-  const rec = new TraceRecorder(() => now);
-  rec.conn = options.conn ?? 0;
-  const start = streamStart(stream.chunks);
-  const target = `${stream.server.address.includes(':') ? `[${stream.server.address}]` : stream.server.address}:${stream.server.port}`;
-  rec.emit({ kind: 'connection', phase: 'start', target, detail: `captured: ${stream.client.address}:${stream.client.port} → ${target}` });
-  rec.emit({ kind: 'connection', phase: 'transport-open', target });
-  const [preamble, tls] = splitAtTls(stream.chunks, start.tlsStart);
-  let injected = 0;
-  if (start.kind === 'starttls' && start.protocol) injected = emitPreamble(start.protocol, preamble, rec.emit);
-  else if (preamble.some((c) => 'bytes' in c)) {
-    rec.emit({ kind: 'note', text: start.kind === 'unknown' ? 'no TLS handshake found in this stream' : 'bytes before the TLS handshake that no known protocol explains' });
-  }
-  const decoder = new TlsStreamDecoder({ keyLog: options.keyLog ?? emptyKeyLog(), emit: rec.emit, verifier: options.verifier, time: new Date(stream.firstTime) });
-  for (const chunk of tls) {
-    now = chunk.time;
-    await decoder.feed(chunk);
-  }
-  const session = decoder.finish();
-  now = stream.lastTime;
-  if (!stream.complete) rec.emit({ kind: 'note', text: 'only the first part of this stream was kept (listing mode)' });
-  rec.emit({ kind: 'connection', phase: 'closed', detail: 'end of the captured stream' });
-  return { events: rec.events, session, start, injected };
+  const decoder = new StreamDecoder(stream, options);
+  for (const chunk of stream.chunks) await decoder.feed(chunk);
+  return decoder.finish(stream.lastTime, stream.complete);
 }
 
 /** The stream list's line: endpoints, times, bytes, and what was recognised. */

@@ -134,9 +134,11 @@ const GO_AHEAD: Partial<Record<StartTlsProtocol, RegExp>> = {
 };
 
 const BINARY: ReadonlySet<StartTlsProtocol> = new Set(['postgres', 'ldap', 'mysql']);
+/** Protocols whose messages are not lines (XMPP's XML stanzas): one event per packet, shown as text. */
+const PER_PACKET: ReadonlySet<StartTlsProtocol> = new Set([...BINARY, 'xmpp']);
 
 /**
- * Write the preamble into the trace: text protocols one line per event, binary ones one packet per event.
+ * Write the preamble into the trace: line-based protocols one line per event, the others one packet per event.
  * Returns the number of injected bytes found (server plaintext after the go-ahead).
  */
 export function emitPreamble(protocol: StartTlsProtocol, chunks: StreamChunk[], emit: Emit): number {
@@ -149,7 +151,7 @@ export function emitPreamble(protocol: StartTlsProtocol, chunks: StreamChunk[], 
       emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble` });
       continue;
     }
-    if (BINARY.has(protocol)) {
+    if (PER_PACKET.has(protocol)) {
       lines.push({ side: c.direction, bytes: c.bytes });
       continue;
     }

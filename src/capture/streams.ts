@@ -5,8 +5,8 @@ import type { Side } from '../trace/types.ts';
 import type { ByteChunks } from './chunk-reader.ts';
 import { readCapture } from './capture-file.ts';
 import { CaptureError } from './errors.ts';
-import { tcpSegmentOf, type TcpSegment } from './packet.ts';
-import { DirectionAssembler, orderByAcks, type StreamChunk } from './tcp-reassembly.ts';
+import { IpFragments, tcpSegmentOf, type TcpSegment } from './packet.ts';
+import { AckOrderer, DirectionAssembler, type StreamChunk } from './tcp-reassembly.ts';
 
 export interface Endpoint {
   address: string;
@@ -49,26 +49,43 @@ export interface ScanOptions {
   prefixBytes?: number;
 }
 
+/** Where a stream's data goes as it is read: chunks in stream order (both directions ordered by their acks). */
+export interface StreamSink {
+  data(chunk: StreamChunk): void;
+  /** The stream ended (its ports were reused, or the capture ended): its figures are final. */
+  end(): void;
+}
+
+export interface StreamReader {
+  /** A new TCP stream (its figures fill in as packets come). */
+  open(stream: TcpStream): StreamSink;
+  /** Key log text from a Decryption Secrets Block. */
+  secrets?(keyLog: string): void;
+  /** Called after each packet: a promise makes reading wait (the consumer is behind). */
+  afterPacket?(): Promise<void> | undefined;
+}
+
 interface Live {
   stream: TcpStream;
-  key: string;
   /** The client side's address:port text. */
   clientKey: string;
   assemblers: Record<Side, DirectionAssembler>;
-  kept: Record<Side, number>;
-  whole: boolean;
+  orderer: AckOrderer;
+  sink: StreamSink;
   closed: boolean;
 }
 
 const endpointKey = (address: string, port: number) => `${address}|${port}`;
 
-/** Read a whole capture. Never throws for bad capture data: the error is in the result, with everything before it. */
-export async function scanCapture(source: ByteChunks, options: ScanOptions = {}): Promise<CaptureScan> {
-  const keep = options.keep ?? (() => true);
-  const prefixBytes = options.prefixBytes ?? 64 * 1024;
-  const streams: TcpStream[] = [];
+/**
+ * Read a capture once, streaming: every TCP stream's data reassembled and handed to `reader` as it comes; memory
+ * holds one block of the file and, per stream, only what reassembly must hold (out-of-order segments).
+ * Never throws for bad capture data: the error comes back, after everything before it was handed on.
+ */
+export async function readTcpStreams(source: ByteChunks, reader: StreamReader): Promise<{ packets: number; streams: number; error?: CaptureScan['error'] }> {
   const live = new Map<string, Live>();
-  let keyLog = '';
+  const fragments = new IpFragments();
+  let streams = 0;
   let packets = 0;
   let error: CaptureScan['error'];
 
@@ -79,7 +96,7 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
     const client = senderIsServer ? { address: seg.dstAddr, port: seg.dstPort } : { address: seg.srcAddr, port: seg.srcPort };
     const server = senderIsServer ? { address: seg.srcAddr, port: seg.srcPort } : { address: seg.dstAddr, port: seg.dstPort };
     const stream: TcpStream = {
-      index: streams.length,
+      index: streams++,
       client,
       server,
       firstTime: time,
@@ -92,85 +109,115 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
       retransmittedSegments: 0,
       sawSyn: seg.flags.syn,
     };
-    const entry: Live = {
-      stream,
-      key,
-      clientKey: endpointKey(client.address, client.port),
-      kept: { client: 0, server: 0 },
-      whole: keep(stream.index),
-      closed: false,
-      assemblers: undefined as unknown as Live['assemblers'],
+    const sink = reader.open(stream);
+    const assemblers: Live['assemblers'] = {
+      client: new DirectionAssembler('client', (c) => toOrderer(c)),
+      server: new DirectionAssembler('server', (c) => toOrderer(c)),
     };
-    const sink = (chunk: StreamChunk) => {
+    const orderer = new AckOrderer(() => ({ client: assemblers.client.base, server: assemblers.server.base }), (c) => sink.data(c));
+    const toOrderer = (chunk: StreamChunk) => {
       if ('bytes' in chunk) stream.bytes[chunk.direction] += chunk.bytes.length;
-      if (entry.whole) {
-        stream.chunks.push("bytes" in chunk ? { ...chunk, bytes: new Uint8Array(chunk.bytes) } : chunk);
-        return;
-      }
-      const room = prefixBytes - entry.kept[chunk.direction];
-      if (room <= 0) {
-        stream.complete = false;
-        return;
-      }
-      if ('bytes' in chunk) {
-        const part = new Uint8Array(chunk.bytes.subarray(0, room));
-        if (part.length < chunk.bytes.length) stream.complete = false;
-        entry.kept[chunk.direction] += part.length;
-        stream.chunks.push({ ...chunk, bytes: part });
-      } else stream.chunks.push(chunk);
+      orderer.push(chunk);
     };
-    entry.assemblers = { client: new DirectionAssembler('client', sink), server: new DirectionAssembler('server', sink) };
-    streams.push(stream);
+    const entry: Live = { stream, clientKey: endpointKey(client.address, client.port), assemblers, orderer, sink, closed: false };
     live.set(key, entry);
     return entry;
   };
 
   const finish = (entry: Live) => {
-    entry.assemblers.client.finish();
-    entry.assemblers.server.finish();
-    entry.stream.gaps = entry.assemblers.client.gaps + entry.assemblers.server.gaps;
-    entry.stream.retransmittedSegments = entry.assemblers.client.retransmitted + entry.assemblers.server.retransmitted;
-    entry.stream.chunks = orderByAcks(entry.stream.chunks, { client: entry.assemblers.client.base, server: entry.assemblers.server.base });
+    const { client, server } = entry.assemblers;
+    client.finish();
+    server.finish();
+    entry.orderer.flush();
+    entry.stream.gaps = client.gaps + server.gaps;
+    entry.stream.retransmittedSegments = client.retransmitted + server.retransmitted;
+    entry.sink.end();
   };
 
   try {
     for await (const item of readCapture(source)) {
       if (item.kind === 'secrets') {
-        keyLog += item.keyLog.endsWith('\n') || item.keyLog === '' ? item.keyLog : item.keyLog + '\n';
+        reader.secrets?.(item.keyLog);
         continue;
       }
       packets++;
-      const seg = tcpSegmentOf(item.linkType, item.data);
-      if (!seg) continue;
-      const a = endpointKey(seg.srcAddr, seg.srcPort);
-      const b = endpointKey(seg.dstAddr, seg.dstPort);
-      const key = a < b ? `${a}~${b}` : `${b}~${a}`;
-      let entry = live.get(key);
-      // A new SYN on a connection that ended (or that had its own SYN) starts a new stream on the same ports.
-      if (entry && seg.flags.syn && !seg.flags.ack && (entry.closed || entry.stream.sawSyn) && entry.clientKey === a && entry.stream.packets > 2) {
-        finish(entry);
-        live.delete(key);
-        entry = undefined;
+      const seg = tcpSegmentOf(item.linkType, item.data, fragments);
+      if (seg) {
+        const a = endpointKey(seg.srcAddr, seg.srcPort);
+        const b = endpointKey(seg.dstAddr, seg.dstPort);
+        const key = a < b ? `${a}~${b}` : `${b}~${a}`;
+        let entry = live.get(key);
+        // A new SYN on a connection that ended (or that had its own SYN) starts a new stream on the same ports.
+        if (entry && seg.flags.syn && !seg.flags.ack && (entry.closed || entry.stream.sawSyn) && entry.clientKey === a && entry.stream.packets > 2) {
+          finish(entry);
+          live.delete(key);
+          entry = undefined;
+        }
+        entry ??= open(seg, item.time, key);
+        const s = entry.stream;
+        s.packets++;
+        s.lastTime = Math.max(s.lastTime, item.time);
+        const side: Side = a === entry.clientKey ? 'client' : 'server';
+        const assembler = entry.assemblers[side];
+        if (seg.flags.syn) {
+          s.sawSyn = true;
+          assembler.syn(seg.seq);
+        }
+        assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
+        if (seg.flags.fin || seg.flags.rst) entry.closed = true;
       }
-      entry ??= open(seg, item.time, key);
-      const s = entry.stream;
-      s.packets++;
-      s.lastTime = Math.max(s.lastTime, item.time);
-      const side: Side = a === entry.clientKey ? 'client' : 'server';
-      const assembler = entry.assemblers[side];
-      if (seg.flags.syn) {
-        s.sawSyn = true;
-        assembler.syn(seg.seq);
-      }
-      assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
-      if (seg.flags.fin || seg.flags.rst) entry.closed = true;
+      const wait = reader.afterPacket?.();
+      if (wait) await wait;
     }
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
     error = { code: e.code, message: e.message, offset: e.offset };
   }
   for (const entry of live.values()) finish(entry);
-  return { streams, keyLog, packets, ...(error && { error }) };
+  return { packets, streams, ...(error && { error }) };
+}
+
+/**
+ * Read a whole capture into memory: every stream with its chunks (those `keep` does not want: a prefix of each
+ * direction, for recognition). For tests and small files; `importCapture` (import.ts) decodes as it reads.
+ */
+export async function scanCapture(source: ByteChunks, options: ScanOptions = {}): Promise<CaptureScan> {
+  const keep = options.keep ?? (() => true);
+  const prefixBytes = options.prefixBytes ?? 64 * 1024;
+  const streams: TcpStream[] = [];
+  let keyLog = '';
+  const result = await readTcpStreams(source, {
+    secrets(text) {
+      keyLog += text.endsWith('\n') || text === '' ? text : text + '\n';
+    },
+    open(stream) {
+      streams.push(stream);
+      const whole = keep(stream.index);
+      const kept: Record<Side, number> = { client: 0, server: 0 };
+      return {
+        data(chunk) {
+          // Copies: a view would keep the file's whole read buffer alive.
+          if (whole) {
+            stream.chunks.push('bytes' in chunk ? { ...chunk, bytes: chunk.bytes.slice() } : chunk);
+            return;
+          }
+          const room = prefixBytes - kept[chunk.direction];
+          if (room <= 0) {
+            stream.complete = false;
+            return;
+          }
+          if ('bytes' in chunk) {
+            const part = chunk.bytes.slice(0, room);
+            if (part.length < chunk.bytes.length) stream.complete = false;
+            kept[chunk.direction] += part.length;
+            stream.chunks.push({ ...chunk, bytes: part });
+          } else stream.chunks.push(chunk);
+        },
+        end() {},
+      };
+    },
+  });
+  return { streams, keyLog, packets: result.packets, ...(result.error && { error: result.error }) };
 }
 
 /** All data of one direction, joined (gaps left out; see the chunks for where they are). */

@@ -4,7 +4,7 @@
 import { starttlsTranscript, type StartTlsProtocol } from '../starttls/index.ts';
 import type { CertificateResultEvent, TraceEvent } from '../trace/types.ts';
 import type { DecodedStream, StreamListing } from './session.ts';
-import type { Undecrypted } from './tls-decoder.ts';
+import type { CaptureGap, Undecrypted } from './tls-decoder.ts';
 
 export interface CapturedConnectionResult {
   ok: boolean;
@@ -31,6 +31,8 @@ export interface CapturedConnectionResult {
   stream: StreamListing;
   keyUpdates: number;
   undecrypted: Undecrypted[];
+  /** Holes in the capture, each with the records lost in it when the next record told (under keys). */
+  gaps: CaptureGap[];
   errors: { code: string; message: string }[];
 }
 
@@ -74,6 +76,7 @@ export function connectionResult(decoded: DecodedStream, listing: StreamListing)
     stream: listing,
     keyUpdates: session.keyUpdates,
     undecrypted: session.undecrypted,
+    gaps: session.gaps,
     errors,
   };
   if (session.version === '1.2') result.tls12 = { renegotiations: session.renegotiations };

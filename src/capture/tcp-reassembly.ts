@@ -92,38 +92,76 @@ export class DirectionAssembler {
 }
 
 /**
- * Put both directions' chunks in an order that respects causality: a chunk whose sender had already acknowledged
- * N bytes of the other direction comes after those N bytes. (Captures on several interfaces, or "any", may
- * record the two directions slightly out of order.) Acks are raw; `bases` are each direction's first data byte.
+ * Puts both directions' chunks, as they arrive, in an order that respects causality: a chunk whose sender had
+ * already acknowledged N bytes of the other direction comes after those N bytes. (Captures on several
+ * interfaces, or "any", may record the two directions slightly out of order.) Acks are raw; `bases` gives each
+ * direction's first data byte. A chunk waits only while it needs bytes of the other direction not yet given out
+ * and nothing else could come first; past `maxHeld` bytes waiting, it goes out anyway (memory stays bounded).
  */
-export function orderByAcks(chunks: StreamChunk[], bases: Record<Side, number | null>): StreamChunk[] {
-  const queues: Record<Side, StreamChunk[]> = { client: [], server: [] };
-  for (const c of chunks) queues[c.direction].push(c);
-  const other = (side: Side): Side => (side === 'client' ? 'server' : 'client');
-  const needs = (c: StreamChunk): number => {
-    const base = bases[other(c.direction)];
+export class AckOrderer {
+  private readonly queues: Record<Side, { chunk: StreamChunk; position: number }[]> = { client: [], server: [] };
+  private readonly given: Record<Side, number> = { client: 0, server: 0 };
+  private position = 0;
+  private heldBytes = 0;
+
+  constructor(
+    private readonly bases: () => Record<Side, number | null>,
+    private readonly out: (chunk: StreamChunk) => void,
+    private readonly maxHeld = MAX_HELD_BYTES,
+  ) {}
+
+  push(chunk: StreamChunk): void {
+    this.queues[chunk.direction].push({ chunk, position: this.position++ });
+    this.heldBytes += 'bytes' in chunk ? chunk.bytes.length : 0;
+    this.release(false);
+  }
+
+  /** The end: everything still waiting goes out. */
+  flush(): void {
+    this.release(true);
+  }
+
+  private needs(c: StreamChunk): number {
+    const base = this.bases()[c.direction === 'client' ? 'server' : 'client'];
     if (c.ack === undefined || base === null) return 0;
     return Math.max(0, (c.ack - base) | 0);
-  };
-  const done: Record<Side, number> = { client: 0, server: 0 };
-  const position = new Map(chunks.map((c, i) => [c, i]));
-  const out: StreamChunk[] = [];
-  const at: Record<Side, number> = { client: 0, server: 0 };
-  while (at.client < queues.client.length || at.server < queues.server.length) {
-    const c = queues.client[at.client];
-    const s = queues.server[at.server];
-    let pick: StreamChunk;
-    if (!c) pick = s;
-    else if (!s) pick = c;
-    else {
-      const cReady = needs(c) <= done.server;
-      const sReady = needs(s) <= done.client;
-      const earlier = position.get(c)! < position.get(s)! ? c : s;
-      pick = cReady && sReady ? earlier : cReady ? c : sReady ? s : earlier;
-    }
-    at[pick.direction]++;
-    done[pick.direction] += 'bytes' in pick ? pick.bytes.length : pick.gap;
-    out.push(pick);
   }
+
+  private ready(c: StreamChunk): boolean {
+    return this.needs(c) <= this.given[c.direction === 'client' ? 'server' : 'client'];
+  }
+
+  private release(final: boolean): void {
+    for (;;) {
+      const c = this.queues.client[0];
+      const s = this.queues.server[0];
+      let pick: { chunk: StreamChunk; position: number };
+      if (!c && !s) return;
+      if (!c || !s) {
+        pick = (c ?? s)!;
+        // The other direction may still send what this chunk acknowledges.
+        if (!final && !this.ready(pick.chunk) && this.heldBytes <= this.maxHeld) return;
+      } else {
+        const cReady = this.ready(c.chunk);
+        const sReady = this.ready(s.chunk);
+        const earlier = c.position < s.position ? c : s;
+        pick = cReady && sReady ? earlier : cReady ? c : sReady ? s : earlier;
+      }
+      const chunk = pick.chunk;
+      this.queues[chunk.direction].shift();
+      const length = 'bytes' in chunk ? chunk.bytes.length : chunk.gap;
+      this.given[chunk.direction] += length;
+      this.heldBytes -= 'bytes' in chunk ? chunk.bytes.length : 0;
+      this.out(chunk);
+    }
+  }
+}
+
+/** Both directions' chunks of a whole stream in causal order (AckOrderer over a finished list). */
+export function orderByAcks(chunks: StreamChunk[], bases: Record<Side, number | null>): StreamChunk[] {
+  const out: StreamChunk[] = [];
+  const orderer = new AckOrderer(() => bases, (c) => out.push(c), Infinity);
+  for (const c of chunks) orderer.push(c);
+  orderer.flush();
   return out;
 }

@@ -17,26 +17,36 @@ import {
   Tls12CbcProtector,
   Tls13RecordProtector,
   alertName,
+  checkPeerCertificateVerify,
   decodeHandshake,
+  digest,
   decodeHandshake12,
   findExtension,
   hashLength,
   hkdfExpandLabel,
+  leafKey,
   plaintextRecordFields,
   protectedRecordFields,
   protectionJson,
+  scheme12Algorithm,
   suite12ByCode,
+  TrafficSecretUse13,
+  tlsFailure,
+  verifyPeerSignature,
   suiteByCode,
   type CertificateVerifier,
   type ClientHello,
   type Extension,
   type KeyExchange12,
+  type OpenedRecord,
   type ProtectionDetails,
+  type RawRecord,
   type RecordProtector,
   type ServerHello,
   type Tls12Suite,
   type Tls13Suite,
 } from './engine.ts';
+import { ByteQueue } from './byte-queue.ts';
 import type { KeyLog, KeyLogSecret } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
 
@@ -48,6 +58,18 @@ export interface Undecrypted {
   /** The key log line (label and client random) that would open them. */
   needs: string;
   reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them';
+}
+
+/** A hole in one direction of the capture, and what it cost. */
+export interface CaptureGap {
+  direction: Side;
+  /** Bytes missing from the capture. */
+  bytes: number;
+  /**
+   * Records lost with them, when the next record opened under keys (its sequence number, found by trying the
+   * numbers after the last one seen, tells); null when that is unknown (no keys, or nothing opened after it).
+   */
+  recordsLost: number | null;
 }
 
 /** What the decoder learnt, for summaries (CLI --json, stream list). */
@@ -63,6 +85,7 @@ export interface DecodedSession {
   keyUpdates: number;
   clientRandom: string | null;
   undecrypted: Undecrypted[];
+  gaps: CaptureGap[];
   /** Key log lines used, by number. */
   keyLogLinesUsed: number[];
 }
@@ -74,7 +97,37 @@ export interface TlsDecodeOptions {
   verifier?: CertificateVerifier;
   /** The capture time of the stream (certificates are checked at that time). */
   time?: Date;
+  /** Told the capture time of each piece of data just before the events it makes are emitted. */
+  onTime?: (time: number) => void;
+  /**
+   * Application data shown in full, per direction (default CAPTURE_APP_DATA_WINDOW); beyond it each application
+   * data record keeps its header, sizes, nonce and tag, and its data only its length, both marked `summarised`
+   * (trace/types.ts), so a long transfer costs memory per record, not per byte.
+   */
+  appDataWindow?: number;
+  /**
+   * Decryptions started ahead, shared by the decoders of one capture: too many WebCrypto calls at once cost more
+   * than they save (measured: ~16 in flight is the sweet spot in Node 20).
+   */
+  ahead?: DecryptAhead;
 }
+
+/** How many records may be decrypting ahead of the one being shown. */
+export class DecryptAhead {
+  active = 0;
+  constructor(readonly max = DECRYPT_AHEAD) {}
+}
+
+/** Application data bytes shown in full per direction of a captured stream (as live sessions show 256 KiB). */
+export const CAPTURE_APP_DATA_WINDOW = 256 * 1024;
+
+/** Records decrypting ahead of the one being shown, per stream. */
+const DECRYPT_AHEAD = 16;
+/** After a gap under keys: sequence numbers tried for the first record found (the AEAD tag decides). */
+export const MAX_SEQUENCE_TRIALS = 64;
+/** The largest and smallest protected records there are: bounds on how many records a gap can hold. */
+const LARGEST_RECORD = RECORD_HEADER_LENGTH + (1 << 14) + 2048;
+const SMALLEST_PROTECTED_RECORD = RECORD_HEADER_LENGTH + 1 + 16;
 
 type Protection =
   | { state: 'none' }
@@ -83,13 +136,18 @@ type Protection =
 
 interface Direction {
   side: Side;
-  buffer: Uint8Array;
+  /** Bytes received and not framed into records yet. */
+  buffer: ByteQueue;
   /** Stop framing this direction (bytes that are not TLS records). */
   stopped: boolean;
   epoch: Epoch;
   protection: Protection;
+  /** The sequence number of the next record under `protection`'s keys. */
+  seq: number;
   /** TLS 1.2: the protection that starts with this side's next ChangeCipherSpec. */
   pending12: Protection | null;
+  /** TLS 1.3 with early data: the handshake keys that take over from the early ones. */
+  after0rtt: { protection: Protection; epoch: Epoch } | null;
   plaintextSeq: number;
   /** Sequence numbers of records we cannot open (counted so the trace still numbers them). */
   opaqueSeq: number;
@@ -101,7 +159,27 @@ interface Direction {
   undecrypted: Undecrypted | null;
   /** After a gap: look for the next record header. */
   resync: boolean;
+  /** A gap under keys not settled yet: the first record after it is tried at the next sequence numbers. */
+  lost: CaptureGap | null;
+  /** Application data bytes shown in full so far. */
+  shown: number;
+  /** Entries of this direction in the queue, not processed yet. */
+  queued: number;
+  /** Decryption ahead: the keys and next sequence number the last queued record of this direction was given. */
+  ahead: { protector: RecordProtector; seq: number } | null;
+  /** Bytes dropped since the last gap (the cut record before it, what resynchronising skipped). */
+  dropped: number;
+  /** TLS 1.3 early data: keys for the other cipher suites the resumed session may have (the AEAD tag picks). */
+  alternatives: RecordProtector[];
 }
+
+type Attempt = { ok: true; opened: OpenedRecord } | { ok: false; error: Error };
+
+/** One thing to do, in the order the stream's data came. */
+type Queued =
+  | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; ahead?: { protector: RecordProtector; seq: number; attempt: Promise<Attempt>; settled: boolean } }
+  | { kind: 'gap'; dir: Direction; gap: number; time: number }
+  | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
 
 const EMPTY = new Uint8Array(0);
 
@@ -116,11 +194,13 @@ function join(a: Uint8Array, b: Uint8Array): Uint8Array {
 function newDirection(side: Side): Direction {
   return {
     side,
-    buffer: EMPTY,
+    buffer: new ByteQueue(),
     stopped: false,
     epoch: 'plaintext',
     protection: { state: 'none' },
+    seq: 0,
     pending12: null,
+    after0rtt: null,
     plaintextSeq: 0,
     opaqueSeq: 0,
     handshake: EMPTY,
@@ -129,6 +209,12 @@ function newDirection(side: Side): Direction {
     generation: 0,
     undecrypted: null,
     resync: false,
+    lost: null,
+    shown: 0,
+    queued: 0,
+    ahead: null,
+    dropped: 0,
+    alternatives: [],
   };
 }
 
@@ -138,6 +224,23 @@ export function looksLikeRecordHeader(b: Uint8Array, at = 0): boolean {
   const type = b[at];
   const length = (b[at + 3] << 8) | b[at + 4];
   return type >= 20 && type <= 24 && b[at + 1] === 3 && b[at + 2] >= 0 && b[at + 2] <= 4 && length <= (1 << 14) + 2048;
+}
+
+function attempt(protector: RecordProtector, raw: RawRecord, seq: number): Promise<Attempt> {
+  return protector.decryptAt(raw, BigInt(seq)).then(
+    (opened): Attempt => ({ ok: true, opened }),
+    (error): Attempt => ({ ok: false, error: error as Error }),
+  );
+}
+
+function rawRecord(bytes: Uint8Array): RawRecord {
+  return { contentType: bytes[0], version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
+}
+
+/** `part` moved from `from` to the same place in `to`, when it is a view into `from`. */
+function rebase(part: Uint8Array, from: Uint8Array, to: Uint8Array): Uint8Array {
+  const at = part.byteOffset - from.byteOffset;
+  return part.buffer === from.buffer && at >= 0 && at + part.length <= from.length ? to.subarray(at, at + part.length) : part;
 }
 
 export class TlsStreamDecoder {
@@ -154,6 +257,7 @@ export class TlsStreamDecoder {
     keyUpdates: 0,
     clientRandom: null,
     undecrypted: [],
+    gaps: [],
     keyLogLinesUsed: [],
   };
   private clientHello: ClientHello | null = null;
@@ -168,32 +272,56 @@ export class TlsStreamDecoder {
   /** Sides whose Finished was seen in the current TLS 1.2 handshake, in order. */
   private finishedBy: Side[] = [];
   private verified = false;
+  /** Records framed (and perhaps decrypting), gaps and errors, in stream order, not shown yet. */
+  private queue: Queued[] = [];
+  /** The current handshake's messages in order (TLS 1.3: from the ClientHello, or the HelloRetryRequest's stand-in). */
+  private transcript: Uint8Array[] = [];
+  /** Handshake messages after the handshake (TLS 1.3 tickets, KeyUpdate) are not part of it. */
+  private transcriptClosed = false;
+  /** The last server message was a HelloRetryRequest. */
+  private retried = false;
+  /** Each side's leaf certificate, for its CertificateVerify. */
+  private leaf: Partial<Record<Side, Uint8Array>> = {};
+  /** TLS 1.3 handshake traffic secrets, for the Finished checks. */
+  private handshakeSecrets: Partial<Record<Side, Uint8Array>> = {};
+  /** TLS 1.2: the master secret of the current handshake, for the Finished checks. */
+  private master12: MasterStage12 | null = null;
+  private queueHead = 0;
+  private readonly window: number;
+  private readonly ahead: DecryptAhead;
 
-  constructor(private readonly options: TlsDecodeOptions) {}
+  constructor(private readonly options: TlsDecodeOptions) {
+    this.window = options.appDataWindow ?? CAPTURE_APP_DATA_WINDOW;
+    this.ahead = options.ahead ?? new DecryptAhead();
+  }
 
-  /** Feed the stream's data in capture order (both directions interleaved). */
+  /**
+   * Feed the stream's data in capture order (both directions interleaved). Records are framed at once and
+   * decrypted ahead; their events come out in stream order, at the latest by `finish()`.
+   */
   async feed(chunk: StreamChunk): Promise<void> {
     const dir = this.dirs[chunk.direction];
     if ('gap' in chunk) {
-      this.emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${chunk.gap} bytes from the ${chunk.direction} are missing from the capture here: what follows is read from the next record boundary found, and records under keys are not opened after the gap` });
-      dir.buffer = EMPTY;
-      dir.handshake = EMPTY;
-      dir.handshakeRecords = [];
-      if (dir.protection.state === 'keys') dir.protection = { state: 'missing', needs: this.lineFor(dir.side, dir.epoch), reason: 'records were lost before them' };
-      dir.resync = true;
-      return;
+      dir.dropped = dir.buffer.length;
+      dir.buffer.clear();
+      dir.resync = !dir.stopped;
+      this.enqueue({ kind: 'gap', dir, gap: chunk.gap, time: chunk.time });
+    } else if (!dir.stopped) {
+      dir.buffer.push(chunk.bytes);
+      this.frame(dir, chunk.time, false);
     }
-    if (dir.stopped) return;
-    dir.buffer = join(dir.buffer, chunk.bytes);
-    await this.drain(dir);
+    await this.process(false);
   }
 
-  /** The end of the stream: say what was left unfinished. */
-  finish(): DecodedSession {
+  /** The end of the stream: show what is still queued, and say what was left unfinished. */
+  async finish(): Promise<DecodedSession> {
+    for (const dir of Object.values(this.dirs)) if (dir.resync && !dir.stopped) this.frame(dir, 0, true);
+    await this.process(true);
     for (const dir of Object.values(this.dirs)) {
       if (dir.buffer.length > 0 && !dir.stopped) {
         this.emit({ kind: 'error', code: 'TRUNCATED_RECORD', message: `the ${dir.side}'s data ends in the middle of a record (${dir.buffer.length} bytes left over)` });
       }
+      if (dir.lost) this.session.gaps.push(dir.lost);
       if (dir.undecrypted) this.session.undecrypted.push(dir.undecrypted);
     }
     this.session.keyLogLinesUsed.sort((a, b) => a - b);
@@ -204,69 +332,182 @@ export class TlsStreamDecoder {
     return this.options.emit(event);
   }
 
-  private async drain(dir: Direction): Promise<void> {
+  // ---------- framing (as data arrives) ----------
+
+  private enqueue(entry: Queued): void {
+    entry.dir.queued++;
+    if (entry.kind !== 'record' || !entry.ahead) entry.dir.ahead = null;
+    this.queue.push(entry);
+  }
+
+  /** Cut the direction's bytes into records and queue them; start decrypting those whose keys are known. */
+  private frame(dir: Direction, time: number, final: boolean): void {
+    const buffer = dir.buffer;
     for (;;) {
-      if (dir.resync) {
-        // After a gap: find the next place that looks like a record header.
-        let at = 0;
-        while (at + 5 <= dir.buffer.length && !looksLikeRecordHeader(dir.buffer, at)) at++;
-        if (at + 5 > dir.buffer.length) {
-          dir.buffer = dir.buffer.subarray(Math.max(0, dir.buffer.length - 4));
-          return;
-        }
-        dir.buffer = dir.buffer.subarray(at);
-        dir.resync = false;
-      }
-      if (dir.buffer.length < RECORD_HEADER_LENGTH) return;
-      if (!looksLikeRecordHeader(dir.buffer)) {
-        const head = toHex(dir.buffer.subarray(0, 5));
-        this.emit({ kind: 'error', code: 'NOT_TLS', message: `the ${dir.side}'s bytes stop looking like TLS records here (header ${head}); the rest of this direction is not decoded` });
+      if (dir.resync && !this.resync(dir, final)) return;
+      if (buffer.length < RECORD_HEADER_LENGTH) return;
+      const header = buffer.peek(RECORD_HEADER_LENGTH);
+      if (!looksLikeRecordHeader(header)) {
+        const head = toHex(header);
+        this.enqueue({ kind: 'event', dir, time, event: { kind: 'error', code: 'NOT_TLS', message: `the ${dir.side}'s bytes stop looking like TLS records here (header ${head}); the rest of this direction is not decoded` } });
         dir.stopped = true;
+        buffer.clear();
         return;
       }
-      const length = (dir.buffer[3] << 8) | dir.buffer[4];
-      if (dir.buffer.length < RECORD_HEADER_LENGTH + length) return;
-      const bytes = dir.buffer.subarray(0, RECORD_HEADER_LENGTH + length);
-      dir.buffer = dir.buffer.subarray(RECORD_HEADER_LENGTH + length);
-      await this.record(dir, bytes);
+      const length = (header[3] << 8) | header[4];
+      if (buffer.length < RECORD_HEADER_LENGTH + length) return;
+      const bytes = buffer.take(RECORD_HEADER_LENGTH + length);
+      const entry: Extract<Queued, { kind: 'record' }> = { kind: 'record', dir, bytes, time, dropped: dir.dropped };
+      dir.dropped = 0;
+      this.decryptAhead(dir, entry);
+      this.enqueue(entry);
     }
   }
 
-  // ---------- records ----------
+  /**
+   * After a gap: drop bytes up to the next place that looks like a record header followed by another (one
+   * plausible header alone is too easily found inside ciphertext), or by the end of the data at the very end.
+   */
+  private resync(dir: Direction, final: boolean): boolean {
+    const b = dir.buffer;
+    const byte = (i: number) => b.at(i) ?? -1;
+    const headerAt = (i: number) => {
+      const type = byte(i);
+      const length = (byte(i + 3) << 8) | byte(i + 4);
+      return type >= 20 && type <= 24 && byte(i + 1) === 3 && byte(i + 2) >= 0 && byte(i + 2) <= 4 && byte(i + 4) >= 0 && length <= (1 << 14) + 2048;
+    };
+    for (let at = 0; at + RECORD_HEADER_LENGTH <= b.length; at++) {
+      if (!headerAt(at)) continue;
+      const next = at + RECORD_HEADER_LENGTH + ((byte(at + 3) << 8) | byte(at + 4));
+      if (next + RECORD_HEADER_LENGTH > b.length) {
+        if (!final && next <= b.length + LARGEST_RECORD) {
+          // Wait for the bytes that confirm it (or not).
+          dir.dropped += at;
+          b.skip(at);
+          return false;
+        }
+        if (!final || next !== b.length) continue;
+      } else if (!headerAt(next)) continue;
+      dir.dropped += at;
+      b.skip(at);
+      dir.resync = false;
+      return true;
+    }
+    const skipped = final ? b.length : Math.max(0, b.length - (RECORD_HEADER_LENGTH - 1));
+    dir.dropped += skipped;
+    b.skip(skipped);
+    return false;
+  }
+
+  /** Start decrypting a record now when the keys it will need are already known (checked again when shown). */
+  private decryptAhead(dir: Direction, entry: Extract<Queued, { kind: 'record' }>): void {
+    const protection = dir.protection;
+    if (protection.state !== 'keys' || dir.lost || !this.isProtected(dir, entry.bytes[0])) return;
+    const from = dir.queued === 0 ? { protector: protection.protector, seq: dir.seq } : dir.ahead;
+    if (!from || from.protector !== protection.protector || this.ahead.active >= this.ahead.max) return;
+    this.ahead.active++;
+    const started = attempt(from.protector, rawRecord(entry.bytes), from.seq);
+    const ahead = { protector: from.protector, seq: from.seq, attempt: started, settled: false };
+    void started.then(() => {
+      this.ahead.active--;
+      ahead.settled = true;
+    });
+    entry.ahead = ahead;
+    dir.ahead = { protector: from.protector, seq: from.seq + 1 };
+  }
+
+  /** Show queued entries in order until at most `keep` are left (those still decrypting). */
+  private async process(final: boolean): Promise<void> {
+    while (this.queue.length > this.queueHead) {
+      const entry = this.queue[this.queueHead];
+      // A record still decrypting waits for more data to come (unless too many are waiting behind it).
+      if (!final && entry.kind === 'record' && entry.ahead && !entry.ahead.settled && this.queue.length - this.queueHead <= this.ahead.max) return;
+      this.queue[this.queueHead++] = undefined as unknown as Queued;
+      if (this.queueHead > 1024) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      entry.dir.queued--;
+      this.options.onTime?.(entry.time);
+      if (entry.kind === 'event') this.emit(entry.event);
+      else if (entry.kind === 'gap') this.gap(entry.dir, entry.gap);
+      else await this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped);
+    }
+  }
+
+  private gap(dir: Direction, bytes: number): void {
+    const underKeys = dir.protection.state === 'keys';
+    this.emit({
+      kind: 'error',
+      code: 'CAPTURE_GAP',
+      message: `${bytes} bytes from the ${dir.side} are missing from the capture here: what follows is read from the next record boundary found${underKeys ? ', and the first record after it is tried at the next sequence numbers (its authentication tag decides)' : ''}`,
+    });
+    dir.handshake = EMPTY;
+    dir.handshakeRecords = [];
+    if (dir.lost) this.session.gaps.push(dir.lost);
+    dir.lost = { direction: dir.side, bytes, recordsLost: null };
+    if (!underKeys) {
+      this.session.gaps.push(dir.lost);
+      dir.lost = null;
+    }
+  }
+
+  // ---------- records (in stream order) ----------
 
   private isProtected(dir: Direction, contentType: number): boolean {
     if (dir.protection.state === 'none') return false;
     // TLS 1.3 protects every record as application_data; a change_cipher_spec (or a plaintext alert) is in clear.
-    if (this.session.version === '1.3') return contentType === ContentType.application_data;
+    // (Early data comes before the ServerHello tells the version.)
+    if (this.session.version === '1.3' || dir.epoch === 'early') return contentType === ContentType.application_data;
     return true;
   }
 
-  private async record(dir: Direction, bytes: Uint8Array): Promise<void> {
+  /** Counts application data against the direction's window: true while it is still shown in full. */
+  private inWindow(dir: Direction, length: number): boolean {
+    if (dir.shown >= this.window) return false;
+    dir.shown += length;
+    return true;
+  }
+
+  private async record(dir: Direction, bytes: Uint8Array, ahead: Extract<Queued, { kind: 'record' }>['ahead'], dropped: number): Promise<void> {
     const contentType = bytes[0];
-    const raw = { contentType, version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
     if (!this.isProtected(dir, contentType)) {
-      const index = this.recordEvent(dir.side, 'plaintext', dir.plaintextSeq++, bytes, plaintextRecordFields(bytes));
-      await this.content(dir, contentType, raw.fragment, index, 'plaintext');
+      if (contentType === ContentType.application_data && !this.inWindow(dir, bytes.length - RECORD_HEADER_LENGTH)) {
+        const index = this.summarisedRecord(dir.side, 'plaintext', dir.plaintextSeq++, bytes, plaintextRecordFields(bytes), bytes.length - RECORD_HEADER_LENGTH);
+        this.summarisedAppData(dir.side, bytes.length - RECORD_HEADER_LENGTH, index);
+        return;
+      }
+      // A copy: a view would keep the capture's whole read buffer alive as long as the event.
+      const own = bytes.slice();
+      const index = this.recordEvent(dir.side, 'plaintext', dir.plaintextSeq++, own, plaintextRecordFields(own));
+      await this.content(dir, contentType, own.subarray(RECORD_HEADER_LENGTH), index, 'plaintext');
       return;
     }
-    const protection = dir.protection;
-    if (protection.state === 'keys') {
-      try {
-        const opened = await protection.protector.decrypt(raw);
-        const index = this.recordEvent(dir.side, dir.epoch, Number(opened.seq), bytes, protectedRecordFields(bytes, opened.details.tag.length), opened.details);
+    if (dir.protection.state === 'keys') {
+      const opened = await this.open(dir, bytes, ahead, dropped);
+      if (opened) {
+        const seq = dir.seq++;
+        const tagLength = opened.details.tag.length;
+        if (opened.contentType === ContentType.application_data && !this.inWindow(dir, opened.fragment.length)) {
+          const index = this.summarisedRecord(dir.side, dir.epoch, seq, bytes, protectedRecordFields(bytes, tagLength), opened.fragment.length, opened.details);
+          this.summarisedAppData(dir.side, opened.fragment.length, index);
+          return;
+        }
+        const own = bytes.slice();
+        const d = opened.details;
+        const details = { ...d, aad: rebase(d.aad, bytes, own), ciphertext: rebase(d.ciphertext, bytes, own), tag: rebase(d.tag, bytes, own), nonce: rebase(d.nonce, bytes, own), iv: rebase(d.iv, bytes, own) };
+        const index = this.recordEvent(dir.side, dir.epoch, seq, own, protectedRecordFields(own, tagLength), details);
         await this.content(dir, opened.contentType, opened.fragment, index, dir.epoch);
         return;
-      } catch (e) {
-        const needs = this.lineFor(dir.side, dir.epoch);
-        this.emit({ kind: 'error', code: 'KEY_DOES_NOT_DECRYPT', message: `${dir.side} record ${Number(protection.protector.nextSeq) - 1} (${dir.epoch} keys, ${protection.protector.cipherSuite}) does not decrypt with the key log's ${needs}: ${(e as Error).message}. It and the rest of this direction stay encrypted.` });
-        dir.protection = { state: 'missing', needs, reason: 'the key did not decrypt' };
-        dir.opaqueSeq = Number(protection.protector.nextSeq) - 1;
       }
     }
     // Encrypted and we cannot open it: show it as such, once saying which key log line would.
     const missing = dir.protection as Extract<Protection, { state: 'missing' }>;
     const fields = protectedRecordFields(bytes, this.session.version === '1.3' || contentType === ContentType.application_data ? 16 : 0);
-    const index = this.recordEvent(dir.side, dir.epoch, dir.opaqueSeq++, bytes, fields);
+    const index =
+      contentType === ContentType.application_data && !this.inWindow(dir, bytes.length - RECORD_HEADER_LENGTH)
+        ? this.summarisedRecord(dir.side, dir.epoch, dir.opaqueSeq++, bytes, fields, bytes.length - RECORD_HEADER_LENGTH)
+        : this.recordEvent(dir.side, dir.epoch, dir.opaqueSeq++, bytes.slice(), fields);
     if (!dir.undecrypted || dir.undecrypted.epoch !== dir.epoch || dir.undecrypted.needs !== missing.needs) {
       if (dir.undecrypted) this.session.undecrypted.push(dir.undecrypted);
       dir.undecrypted = { direction: dir.side, epoch: dir.epoch, records: 0, needs: missing.needs, reason: missing.reason };
@@ -275,6 +516,84 @@ export class TlsStreamDecoder {
       }
     }
     dir.undecrypted.records++;
+  }
+
+  /** Open a record under the direction's keys (its decryption may have started ahead); null when it does not open. */
+  private async open(dir: Direction, bytes: Uint8Array, ahead: Extract<Queued, { kind: 'record' }>['ahead'], dropped: number): Promise<OpenedRecord | null> {
+    const protector = (dir.protection as Extract<Protection, { state: 'keys' }>).protector;
+    const raw = rawRecord(bytes);
+    if (dir.lost) return this.openAfterGap(dir, protector, raw, dropped);
+    const result = ahead && ahead.protector === protector && ahead.seq === dir.seq ? await ahead.attempt : await attempt(protector, raw, dir.seq);
+    const alternatives = dir.alternatives;
+    dir.alternatives = [];
+    if (result.ok) return result.opened;
+    for (const other of alternatives) {
+      const tried = await attempt(other, raw, dir.seq);
+      if (!tried.ok) continue;
+      dir.protection = { state: 'keys', protector: other };
+      return tried.opened;
+    }
+    if (await this.endOfEarlyKeys(dir, raw)) return this.open(dir, bytes, undefined, 0);
+    const needs = this.lineFor(dir.side, dir.epoch);
+    this.emit({ kind: 'error', code: 'KEY_DOES_NOT_DECRYPT', message: `${dir.side} record ${dir.seq} (${dir.epoch} keys, ${protector.cipherSuite}) does not decrypt with the key log's ${needs}: ${result.error.message}. It and the rest of this direction stay encrypted.` });
+    dir.protection = { state: 'missing', needs, reason: 'the key did not decrypt' };
+    dir.opaqueSeq = dir.seq;
+    return null;
+  }
+
+  /**
+   * TLS 1.3 with early data: the client's early keys end at its EndOfEarlyData, which the early keys themselves
+   * hide (or, when the server refused the early data, where the client's records start opening under its
+   * handshake keys). True when the handshake keys open this record and have taken over.
+   */
+  private async endOfEarlyKeys(dir: Direction, raw: RawRecord): Promise<boolean> {
+    const next = dir.after0rtt;
+    if (!next || next.protection.state !== 'keys') return false;
+    const tried = await attempt(next.protection.protector, raw, 0);
+    if (!tried.ok) return false;
+    this.emit({ kind: 'note', text: `the client's early data ends here: this record opens under its handshake keys` });
+    this.switchAfterEarlyData(dir);
+    return true;
+  }
+
+  private switchAfterEarlyData(dir: Direction): void {
+    if (!dir.after0rtt) return;
+    if (dir.undecrypted) this.session.undecrypted.push(dir.undecrypted);
+    dir.undecrypted = null;
+    dir.protection = dir.after0rtt.protection;
+    dir.epoch = dir.after0rtt.epoch;
+    dir.after0rtt = null;
+    dir.seq = 0;
+    dir.opaqueSeq = 0;
+  }
+
+  /**
+   * The first record after a gap under keys: the records lost in between are at least the bytes lost over the
+   * largest record and at most over the smallest; the sequence numbers they allow are tried (up to
+   * MAX_SEQUENCE_TRIALS), and only the authentication tag says which one is right: never a guess.
+   */
+  private async openAfterGap(dir: Direction, protector: RecordProtector, raw: RawRecord, dropped: number): Promise<OpenedRecord | null> {
+    const lost = dir.lost!;
+    dir.lost = null;
+    this.session.gaps.push(lost);
+    const span = lost.bytes + dropped;
+    const fewest = Math.max(1, Math.floor(span / LARGEST_RECORD));
+    const most = Math.max(fewest, Math.min(Math.ceil(span / SMALLEST_PROTECTED_RECORD), fewest + MAX_SEQUENCE_TRIALS - 1));
+    for (let n = fewest; n <= most; n += 8) {
+      const batch = Array.from({ length: Math.min(8, most - n + 1) }, (_, k) => attempt(protector, raw, dir.seq + n + k));
+      const results = await Promise.all(batch);
+      const k = results.findIndex((r) => r.ok);
+      if (k < 0) continue;
+      lost.recordsLost = n + k;
+      dir.seq += n + k;
+      this.emit({ kind: 'note', text: `${n + k} ${dir.side} record(s) were lost in the gap: the record after it opened at sequence number ${dir.seq} (its authentication tag checked), so decryption goes on from there` });
+      return (results[k] as Extract<Attempt, { ok: true }>).opened;
+    }
+    const needs = this.lineFor(dir.side, dir.epoch);
+    this.emit({ kind: 'error', code: 'RECORDS_LOST', message: `after the gap, the ${dir.side}'s next record does not open at sequence numbers ${dir.seq + fewest}..${dir.seq + most} (${most - fewest + 1} tried: the number of records lost is not known, or the keys changed in the gap). It and the rest of this direction stay encrypted.` });
+    dir.protection = { state: 'missing', needs, reason: 'records were lost before them' };
+    dir.opaqueSeq = dir.seq + fewest;
+    return null;
   }
 
   private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): number {
@@ -298,6 +617,21 @@ export class TlsStreamDecoder {
     return this.emit(event);
   }
 
+  /** An application data record beyond the window: header (and a TLS 1.2 GCM explicit nonce), sizes, nonce, tag. */
+  private summarisedRecord(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], length: number, details?: ProtectionDetails): number {
+    const kept = details && details.iv.length === 4 ? RECORD_HEADER_LENGTH + 8 : RECORD_HEADER_LENGTH;
+    const event: Omit<RecordEvent, 'index' | 't' | 'conn'> = { kind: 'record', direction, epoch, seq, contentType: bytes[0], bytes: toHex(bytes.subarray(0, kept)), fields, summarised: { length } };
+    if (details) {
+      const p = protectionJson(details, () => '', () => '');
+      event.protection = { cipherSuite: p.cipherSuite, nonce: p.nonce, iv: p.iv, aad: p.aad, ciphertext: '', tag: p.tag, plaintext: '', innerContentType: p.innerContentType, paddingLength: p.paddingLength };
+    }
+    return this.emit(event);
+  }
+
+  private summarisedAppData(direction: Side, length: number, record: number): void {
+    this.emit({ kind: 'app-data', direction, bytes: '', record, summarised: { length } });
+  }
+
   private async content(dir: Direction, contentType: number, fragment: Uint8Array, record: number, epoch: Epoch): Promise<void> {
     switch (contentType) {
       case ContentType.change_cipher_spec:
@@ -307,6 +641,7 @@ export class TlsStreamDecoder {
           dir.protection = dir.pending12;
           dir.pending12 = null;
           dir.epoch = 'application';
+          dir.seq = 0;
           dir.opaqueSeq = 0;
         }
         return;
@@ -321,8 +656,7 @@ export class TlsStreamDecoder {
         }
         return;
       case ContentType.application_data: {
-        const data = fragment;
-        const hex = lazyHex(data);
+        const hex = lazyHex(fragment);
         this.emit({
           kind: 'app-data',
           direction: dir.side,
@@ -356,7 +690,10 @@ export class TlsStreamDecoder {
         continue;
       }
       this.emit({ kind: 'handshake', direction: dir.side, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records });
-      await this.afterMessage(dir, decoded.message as unknown as { type: string } & Record<string, unknown>);
+      const message = decoded.message as unknown as { type: string } & Record<string, unknown>;
+      await this.afterMessage(dir, message);
+      if (!this.transcriptClosed && message.type !== 'hello_request') this.transcript.push(bytes);
+      if (this.session.version === '1.3' && message.type === 'finished' && dir.side === 'client') this.transcriptClosed = true;
     }
   }
 
@@ -366,6 +703,10 @@ export class TlsStreamDecoder {
         const ch = m as unknown as ClientHello;
         if (this.handshakesDone > 0 && this.session.version === '1.2') this.session.renegotiations++;
         this.finishedBy = [];
+        // A new handshake starts a new transcript, except the ClientHello that answers a HelloRetryRequest.
+        if (!this.retried) this.transcript = [];
+        this.retried = false;
+        this.transcriptClosed = false;
         const sameRandom = this.clientRandom && toHex(this.clientRandom) === toHex(ch.random);
         if (!sameRandom) this.clientRandom = ch.random;
         this.clientHello = ch;
@@ -373,14 +714,16 @@ export class TlsStreamDecoder {
         const sni = findExtension(ch.extensions, ExtensionType.server_name)?.hostName;
         if (sni && !this.session.serverName) this.session.serverName = sni;
         this.offeredSessionId = ch.sessionId.length ? toHex(ch.sessionId) : null;
+        if (findExtension(ch.extensions, ExtensionType.early_data) !== undefined && dir.side === 'client') await this.earlyKeys(dir, ch);
         return;
       }
       case 'server_hello':
         return this.serverHello(m as unknown as ServerHello);
       case 'certificate':
       case 'certificate12': {
-        if (dir.side !== 'server' || this.verified || !this.options.verifier) return;
         const chain = m.type === 'certificate' ? (m.entries as { certData: Uint8Array }[]).map((e) => e.certData) : (m.chain as Uint8Array[]);
+        if (chain[0]) this.leaf[dir.side] = chain[0];
+        if (dir.side !== 'server' || this.verified || !this.options.verifier) return;
         this.verified = true;
         await this.options.verifier.verify({ chain, serverName: this.session.serverName ?? undefined, purpose: 'server', now: this.options.time ?? new Date(), emit: (e) => void this.emit(e) });
         return;
@@ -390,9 +733,14 @@ export class TlsStreamDecoder {
         if (alpn) this.session.alpn = alpn;
         return;
       }
+      case 'certificate_verify':
+      case 'certificate_verify12':
+        return this.checkCertificateVerify(dir.side, m as unknown as { type: string; scheme: number; signature: Uint8Array });
       case 'finished':
+        await this.checkFinished13(dir.side, m.verifyData as Uint8Array);
         return this.finished13(dir);
       case 'finished12':
+        await this.checkFinished12(dir.side, m.verifyData as Uint8Array);
         // An abbreviated (resumed) handshake: the server's Finished comes first.
         if (this.finishedBy.length === 0 && dir.side === 'server' && this.handshakesDone === 0) this.session.resumed = true;
         this.finishedBy.push(dir.side);
@@ -400,17 +748,111 @@ export class TlsStreamDecoder {
         return;
       case 'server_key_exchange':
         if (m.group !== undefined && !this.session.group) this.session.group = groupName(m.group as number);
-        return;
+        return this.checkServerKeyExchange(m as unknown as { params: Uint8Array; scheme: number; signature: Uint8Array });
       case 'key_update':
         return this.keyUpdate(dir);
+      case 'end_of_early_data':
+        this.switchAfterEarlyData(dir);
+        return;
       default:
         return;
     }
   }
 
+  // ---------- the handshake's proofs, checked again from the capture ----------
+
+  private async transcriptHash(hash: Parameters<typeof digest>[0]): Promise<Uint8Array> {
+    const all = new Uint8Array(this.transcript.reduce((n, m) => n + m.length, 0));
+    let at = 0;
+    for (const m of this.transcript) {
+      all.set(m, at);
+      at += m.length;
+    }
+    return digest(hash, all);
+  }
+
+  /**
+   * A CertificateVerify checked as the peer would: the signature over the transcript so far (TLS 1.3) or the
+   * handshake messages themselves (TLS 1.2), with the sender's certificate's key. The 'signature' event says
+   * whether it verifies; a capture is only read, so a bad one is reported, not acted on.
+   */
+  private async checkCertificateVerify(signer: Side, m: { type: string; scheme: number; signature: Uint8Array }): Promise<void> {
+    const leaf = this.leaf[signer];
+    if (!leaf) return;
+    try {
+      if (m.type === 'certificate_verify12') {
+        const signedContent = new Uint8Array(this.transcript.reduce((n, x) => n + x.length, 0));
+        let at = 0;
+        for (const x of this.transcript) {
+          signedContent.set(x, at);
+          at += x.length;
+        }
+        await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered: [m.scheme], transcriptHash: new Uint8Array(0), tls12: { signedContent, algorithm: scheme12Algorithm } });
+        return;
+      }
+      if (!this.suite13) return;
+      const offered = signer === 'server' ? (findExtension(this.clientHello?.extensions ?? [], ExtensionType.signature_algorithms)?.schemes ?? []) : [m.scheme];
+      await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered, transcriptHash: await this.transcriptHash(this.suite13.hash) });
+    } catch (e) {
+      this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${(e as Error).message}` });
+    }
+  }
+
+  /** TLS 1.2 ServerKeyExchange (RFC 5246 §7.4.3): signed over client_random || server_random || params with the server's key. */
+  private async checkServerKeyExchange(m: { params: Uint8Array; scheme: number; signature: Uint8Array }): Promise<void> {
+    const leaf = this.leaf.server;
+    if (!leaf || !this.clientRandom || !this.serverRandom || m.signature.length === 0) return;
+    const content = new Uint8Array(64 + m.params.length);
+    content.set(this.clientRandom, 0);
+    content.set(this.serverRandom, 32);
+    content.set(m.params, 64);
+    try {
+      await verifyPeerSignature({ emit: this.options.emit }, {
+        subject: 'ServerKeyExchange',
+        scheme: m.scheme,
+        algorithmFor: scheme12Algorithm,
+        key: leafKey(leaf, 'server'),
+        content,
+        signature: m.signature,
+        okDetail: "signed with the server certificate's key over client_random || server_random || params",
+        failure: (reason) => tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the signature does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
+      });
+    } catch (e) {
+      this.emit({ kind: 'error', code: 'SERVER_KEY_EXCHANGE_SIGNATURE_FAILED', message: `the server's ServerKeyExchange signature does not check out: ${(e as Error).message}` });
+    }
+  }
+
+  /** TLS 1.3 Finished: HMAC(finished_key of the sender's handshake traffic secret, transcript hash), when the key log gave the secret. */
+  private async checkFinished13(side: Side, received: Uint8Array): Promise<void> {
+    const secret = this.handshakeSecrets[side];
+    if (!secret || !this.suite13) return;
+    const schedule = TrafficSecretUse13.forSecrets(this.suite13.hash, (e) => this.emit(e));
+    const expected = await schedule.finishedVerifyData(secret, await this.transcriptHash(this.suite13.hash), side);
+    this.finishedEvent(side, expected, received);
+  }
+
+  /** TLS 1.2 Finished: PRF(master_secret, "<side> finished", Hash(handshake messages)), when the key log gave the master secret. */
+  private async checkFinished12(side: Side, received: Uint8Array): Promise<void> {
+    if (!this.master12) return;
+    this.finishedEvent(side, await this.master12.verifyData(side, await this.transcriptHash(this.master12.hash)), received);
+  }
+
+  private finishedEvent(side: Side, expected: Uint8Array, received: Uint8Array): void {
+    const ok = toHex(expected) === toHex(received);
+    this.emit({ kind: 'finished', direction: side, expected: toHex(expected), received: toHex(received), ok });
+    if (!ok) this.emit({ kind: 'error', code: 'FINISHED_MISMATCH', message: `the ${side}'s Finished does not match the handshake the capture shows (expected ${toHex(expected)}, sent ${toHex(received)}): messages are missing or altered, or the key log's secret is not this session's` });
+  }
+
   private async serverHello(sh: ServerHello): Promise<void> {
     if (sh.isHelloRetryRequest) {
       this.session.helloRetryRequest = true;
+      this.retried = true;
+      // RFC 8446 §4.4.1: the first ClientHello is replaced in the transcript by message_hash (254) || length || Hash(CH1).
+      const suite = suiteByCode(sh.cipherSuite);
+      if (suite && this.transcript.length === 1) {
+        const h = await digest(suite.hash, this.transcript[0]);
+        this.transcript = [Uint8Array.of(254, 0, 0, h.length, ...h)];
+      }
       this.emit({ kind: 'note', text: 'HelloRetryRequest: the server asks for a new ClientHello (another key share group)' });
       return;
     }
@@ -427,9 +869,18 @@ export class TlsStreamDecoder {
       if (share) this.session.group = groupName(share.group);
       this.session.resumed = findExtension(sh.extensions, ExtensionType.pre_shared_key) !== undefined;
       this.dirs.server.epoch = 'handshake';
-      this.dirs.client.epoch = 'handshake';
       this.dirs.server.protection = await this.keys13('server', 'handshake', 'SERVER_HANDSHAKE_TRAFFIC_SECRET');
-      this.dirs.client.protection = await this.keys13('client', 'handshake', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
+      this.dirs.server.seq = 0;
+      const client = this.dirs.client;
+      const clientKeys = await this.keys13('client', 'handshake', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
+      if (client.epoch === 'early') {
+        // Early data goes on under the early keys until the client's EndOfEarlyData.
+        client.after0rtt = { protection: clientKeys, epoch: 'handshake' };
+        return;
+      }
+      client.epoch = 'handshake';
+      client.protection = clientKeys;
+      client.seq = 0;
       return;
     }
     // TLS 1.2 (or older, shown but not decrypted by suites the engine lacks).
@@ -450,9 +901,9 @@ export class TlsStreamDecoder {
 
   private lineFor(side: Side, epoch: Epoch): string {
     const random = this.clientRandom ? toHex(this.clientRandom) : '(client random unknown)';
-    if (this.session.version !== '1.3') return `CLIENT_RANDOM ${random}`;
+    if (this.session.version !== '1.3' && epoch !== 'early') return `CLIENT_RANDOM ${random}`;
     const dir = this.dirs[side];
-    const label = epoch === 'handshake' ? `${side.toUpperCase()}_HANDSHAKE_TRAFFIC_SECRET` : `${side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
+    const label = epoch === 'early' ? 'CLIENT_EARLY_TRAFFIC_SECRET' : epoch === 'handshake' ? `${side.toUpperCase()}_HANDSHAKE_TRAFFIC_SECRET` : `${side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
     return `${label} ${random}`;
   }
 
@@ -465,6 +916,35 @@ export class TlsStreamDecoder {
 
   private reportSecret(name: string, s: KeyLogSecret, hash: string): void {
     this.emit({ kind: 'key', op: 'key log', name, label: `key log line ${s.line}: ${s.label}`, inputs: [{ name: 'client_random', value: toHex(this.clientRandom!) }], output: toHex(s.secret), hash });
+  }
+
+  /**
+   * TLS 1.3 early data (0-RTT, RFC 8446 §4.2.10): the client's records after its ClientHello are under
+   * client_early_traffic_secret with the resumed session's cipher suite, which the capture has not shown yet:
+   * keys for each offered TLS 1.3 suite whose hash fits the secret are made, and the first record's tag picks.
+   */
+  private async earlyKeys(dir: Direction, ch: ClientHello): Promise<void> {
+    dir.epoch = 'early';
+    dir.seq = 0;
+    const random = toHex(ch.random);
+    const logged = this.secret('CLIENT_EARLY_TRAFFIC_SECRET');
+    const candidates = ch.cipherSuites.flatMap((code) => {
+      const suite = suiteByCode(code);
+      return suite && logged && hashLength(suite.hash) === logged.secret.length ? [suite] : [];
+    });
+    if (!logged || candidates.length === 0) {
+      dir.protection = { state: 'missing', needs: `CLIENT_EARLY_TRAFFIC_SECRET ${random}`, reason: 'no key in the key log' };
+      return;
+    }
+    this.reportSecret('client_early_traffic_secret', logged, candidates[0].hash);
+    const protectors: RecordProtector[] = [];
+    for (const suite of candidates) {
+      const key = await hkdfExpandLabel(suite.hash, logged.secret, 'key', new Uint8Array(0), suite.keyLength);
+      const iv = await hkdfExpandLabel(suite.hash, logged.secret, 'iv', new Uint8Array(0), suite.ivLength);
+      protectors.push(await Tls13RecordProtector.create(suite, key, iv, 'early'));
+    }
+    dir.protection = { state: 'keys', protector: protectors[0] };
+    dir.alternatives = protectors.slice(1);
   }
 
   /** TLS 1.3: a direction's protection from a traffic secret in the key log (or given). */
@@ -486,6 +966,7 @@ export class TlsStreamDecoder {
       secret = s.secret;
     }
     if (epoch === 'application') this.dirs[side].trafficSecret = secret;
+    if (epoch === 'handshake') this.handshakeSecrets[side] = secret;
     const empty = new Uint8Array(0);
     const who = `${side}_${epoch === 'handshake' ? 'handshake' : 'application'}`;
     const key = await hkdfExpandLabel(suite.hash, secret, 'key', empty, suite.keyLength);
@@ -504,6 +985,7 @@ export class TlsStreamDecoder {
     dir.generation = 0;
     if (dir.protection.state === 'missing' && dir.protection.reason === 'the key did not decrypt') return;
     dir.protection = await this.keys13(dir.side, 'application', label);
+    dir.seq = 0;
     if (dir.side === 'client') this.handshakesDone++;
   }
 
@@ -515,6 +997,7 @@ export class TlsStreamDecoder {
     if (logged) {
       this.reportSecret(`${dir.side}_application_traffic_secret_${dir.generation}`, logged, this.suite13?.hash ?? 'SHA-256');
       dir.protection = await this.keys13(dir.side, 'application', label, logged.secret);
+      dir.seq = 0;
       return;
     }
     if (!dir.trafficSecret || !this.suite13 || dir.protection.state !== 'keys') {
@@ -526,6 +1009,7 @@ export class TlsStreamDecoder {
     const next = await hkdfExpandLabel(hash, dir.trafficSecret, 'traffic upd', new Uint8Array(0), hashLength(hash));
     this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name: `${dir.side}_next_application_traffic_secret`, label: 'traffic upd', context: '', inputs: [{ name: 'application_traffic_secret', value: toHex(dir.trafficSecret) }], output: toHex(next), hash });
     dir.protection = await this.keys13(dir.side, 'application', label, next);
+    dir.seq = 0;
   }
 
   /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
@@ -538,6 +1022,7 @@ export class TlsStreamDecoder {
     }
     this.reportSecret('master_secret', master, suite.prfHash);
     const schedule = MasterStage12.fromKeyLog(suite.prfHash, master.secret, (e) => this.emit(e));
+    this.master12 = schedule;
     const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
     const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
       state: 'keys',

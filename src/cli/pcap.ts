@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { addKeyLog, emptyKeyLog } from '../capture/keylog.ts';
-import { decodeStream, listingOf, type StreamListing } from '../capture/session.ts';
-import { scanCapture } from '../capture/streams.ts';
+import { importCapture } from '../capture/import.ts';
+import { listingOf, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
@@ -81,9 +81,23 @@ export async function run(args: string[]): Promise<number> {
     return fail(`cannot read the trust anchors ${v.ca}: ${(e as Error).message}`);
   }
 
-  const scan = await scanCapture(fs.createReadStream(file), { keep: (i) => !v.list && (only === undefined || i === only) });
-  if (scan.keyLog) addKeyLog(keyLog, scan.keyLog);
-  const streams = only === undefined ? scan.streams : scan.streams.filter((s) => s.index === only);
+  // One pass over the file: streams are decoded as it is read (the ones not asked for: only their first bytes,
+  // for the list). With --json each stream becomes its summary as soon as it ends, so its events are let go.
+  const wanted = (i: number) => !v.list && (only === undefined || i === only);
+  const summaries = new Map<number, ReturnType<typeof connectionResult> | StreamListing>();
+  const scan = await importCapture(fs.createReadStream(file), {
+    keyLog,
+    verifier,
+    decode: wanted,
+    ...(v.json && {
+      onStream: (stream, decoded) => {
+        if (only !== undefined && stream.index !== only) return;
+        const listing = listingOf(stream, decoded);
+        summaries.set(stream.index, v.list ? listing : connectionResult(decoded, listing));
+      },
+    }),
+  });
+  const streams = only === undefined ? scan.streams : scan.streams.filter((s) => s.stream.index === only);
   if (only !== undefined && streams.length === 0 && !scan.error) return fail(`there is no stream ${only} (the capture has ${scan.streams.length}: 0..${scan.streams.length - 1})`);
   const color = process.stdout.isTTY === true && !v.json;
   const paint = styler(color);
@@ -93,27 +107,25 @@ export async function run(args: string[]): Promise<number> {
     process.stdout.write(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
     for (const p of keyLogProblems) process.stdout.write(paint('yellow', `  key log line ${p.line} ignored: ${p.reason}: ${p.text}\n`));
   }
-  for (const s of streams) {
-    const decoded = await decodeStream(s, { keyLog, verifier });
-    const listing = listingOf(s, decoded);
-    if (v.list) {
-      if (v.json) results.push(listing);
-      else process.stdout.write(listLine(listing) + '\n');
+  for (const { stream: s, decoded } of streams) {
+    if (v.json) {
+      results.push(summaries.get(s.index)!);
       continue;
     }
-    if (v.json) {
-      results.push(connectionResult(decoded, listing));
+    const listing = listingOf(s, decoded!);
+    if (v.list) {
+      process.stdout.write(listLine(listing) + '\n');
       continue;
     }
     process.stdout.write('\n' + paint('bold', listLine(listing)) + '\n');
-    for (const e of decoded.events) {
+    for (const e of decoded!.events) {
       if (e.kind === 'preamble') {
         process.stdout.write(`${e.direction === 'client' ? '→' : '←'} ${paint('dim', `${e.protocol}:`)} ${e.text}${e.note ? paint('yellow', `  (${e.note})`) : ''}\n`);
         continue;
       }
       for (const line of renderEvent(e, { color, verbose: !!v.verbose })) process.stdout.write(line + '\n');
     }
-    for (const u of decoded.session.undecrypted) {
+    for (const u of decoded!.session.undecrypted) {
       process.stdout.write(paint('yellow', `  ${u.records} ${u.direction} record(s) under ${u.epoch} keys not decrypted (${u.reason}): needs key log line ${u.needs}\n`));
     }
   }

@@ -97,6 +97,7 @@ export function renderEvent(e: TraceEvent, opts: RenderOptions): string[] {
     case 'alert':
       return [`${arrow(e.direction)} ${paint(e.name === 'close_notify' ? 'dim' : 'red', `alert ${e.level} ${e.name} (${e.description})`)}`];
     case 'app-data': {
+      if (e.summarised) return [`${arrow(e.direction)} application data ${e.summarised.length} bytes ${paint('dim', '(summarised: beyond the part shown in full)')}`];
       const text = utf8.decode(fromHex(e.bytes)).replace(/[^\x20-\x7e\n]/g, '.');
       return [`${arrow(e.direction)} application data ${e.bytes.length / 2} bytes`, ...text.split('\n').slice(0, 20).map((l) => paint('dim', `    | ${l}`))];
     }

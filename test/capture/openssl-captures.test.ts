@@ -2,6 +2,8 @@
 // and by Debian's tshark with the same key log: the handshake messages (direction, type, length), SNI, cipher suite
 // and decrypted application data must agree.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseKeyLog } from '../../src/capture/keylog.ts';
 import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
@@ -54,6 +56,15 @@ async function compare(name: string, serverArgs: string[], clients: { args: stri
     expect(t.suite).not.toBeNull();
     expect(decoded[i].session.cipherSuite).toBeTruthy();
     expect(o.messages.length).toBeGreaterThan(3);
+    // Every Finished recomputed from the key log and the captured transcript, and every CertificateVerify
+    // checked with the sender's certificate, as for a live session.
+    const finished = decoded[i].events.flatMap((e) => (e.kind === 'finished' ? [e] : []));
+    const finishedMessages = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'Finished');
+    expect(finished.map((f) => `${f.direction} ${f.ok}`)).toEqual(finishedMessages.map((m) => `${m.kind === 'handshake' && m.direction} true`));
+    const verifies = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'CertificateVerify').length;
+    expect(decoded[i].events.filter((e) => e.kind === 'signature' && e.subject === 'CertificateVerify' && e.ok)).toHaveLength(verifies);
+    const keyExchanges = decoded[i].events.filter((e) => e.kind === 'handshake' && e.name === 'ServerKeyExchange').length;
+    expect(decoded[i].events.filter((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.ok)).toHaveLength(keyExchanges);
   });
   return { run, scan, decoded, theirs, keyLogText };
 }
@@ -92,6 +103,28 @@ describe('TLS 1.3 captures of openssl, decoded like tshark', () => {
     expect(hasData(decoded[1], 'client', 'hello from s_client')).toBe(true);
   });
 
+  it('0-RTT: early data of a resumed session decrypts with CLIENT_EARLY_TRAFFIC_SECRET', async () => {
+    const early = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-early-'));
+    dirs.push(early);
+    fs.writeFileSync(path.join(early, 'early.txt'), 'early data sent before the handshake finished\n');
+    const { decoded } = await compare('t13-early', ['-tls1_3', '-early_data'], [
+      { args: ['-sess_out', '{dir}/s.pem'] },
+      { args: ['-sess_in', '{dir}/s.pem', '-early_data', path.join(early, 'early.txt')] },
+    ]);
+    const d = decoded[1];
+    expect(d.session.resumed).toBe(true);
+    // The early data, under the early keys, as tshark decrypts it (compare() checked the bytes match tshark's).
+    const earlyRecords = d.events.filter((e) => e.kind === 'record' && e.epoch === 'early' && e.direction === 'client');
+    expect(earlyRecords.length).toBeGreaterThanOrEqual(2); // the data, then EndOfEarlyData
+    expect(hasData(d, 'client', 'early data sent before the handshake finished')).toBe(true);
+    const appData = d.events.find((e) => e.kind === 'app-data' && e.direction === 'client');
+    expect(appData && appData.kind === 'app-data' && d.events[appData.record!]).toMatchObject({ kind: 'record', epoch: 'early' });
+    expect(d.events.some((e) => e.kind === 'handshake' && e.name === 'EndOfEarlyData' && e.epoch === 'early')).toBe(true);
+    expect(d.events.some((e) => e.kind === 'key' && e.name === 'client_early_traffic_secret')).toBe(true);
+    // After EndOfEarlyData the client's handshake keys take over: its Finished decrypts.
+    expect(d.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'Finished' && e.epoch === 'handshake')).toBe(true);
+  });
+
   it('KeyUpdate both ways: later generations decrypt', async () => {
     const steps: ClientStep[] = [{ type: 'k\n' }, { type: 'after client update\n' }, { serverType: 'k\n' }, { serverType: 'after server update\n' }];
     const { decoded } = await compare('t13-keyupdate', ['-tls1_3'], [{ args: [], steps }]);
@@ -105,6 +138,8 @@ describe('TLS 1.3 captures of openssl, decoded like tshark', () => {
     const { decoded } = await compare('t13-clientcert', ['-tls1_3', '-Verify', '1'], [{ args: ['-cert', pki.clientCert, '-key', pki.clientKey] }]);
     const names = decoded[0].events.flatMap((e) => (e.kind === 'handshake' && e.direction === 'client' ? [e.name] : []));
     expect(names).toEqual(['ClientHello', 'Certificate', 'CertificateVerify', 'Finished']);
+    // Both signatures checked: the server's and the client's.
+    expect(decoded[0].events.filter((e) => e.kind === 'signature' && e.ok).length).toBe(2);
   });
 });
 
@@ -121,6 +156,7 @@ describe('TLS 1.2 captures of openssl, decoded like tshark', () => {
       expect(decoded[0].session.version).toBe('1.2');
       expect(hasData(decoded[0], 'client', 'hello from s_client')).toBe(true);
       expect(hasData(decoded[0], 'server', 'hello from s_server')).toBe(true);
+      expect(decoded[0].events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.ok)).toBe(true);
       const protectedRecord = decoded[0].events.find((e) => e.kind === 'record' && e.protection);
       expect(protectedRecord && protectedRecord.kind === 'record' && protectedRecord.protection!.cipherSuite).toMatch(label.includes('encrypt-then') ? /encrypt-then-MAC/ : /^TLS_/);
     });

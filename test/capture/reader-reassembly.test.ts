@@ -15,6 +15,7 @@ import { scanCapture } from '../../src/capture/streams.ts';
 import { fuzzRunOptions } from '../support/fuzz.ts';
 import { usePki } from '../support/pki.ts';
 import { spawnSServer } from '../tls/helpers.ts';
+import { ipOf, isTcp, payloadOf, pcapFile, srcPort, tcpPayloadLength, withPayload } from './frames.ts';
 import { captureOpenssl, runSClient, startTcpdump, tempDir, withoutGaps, type CapturedRun } from './helpers.ts';
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
@@ -57,57 +58,6 @@ function summary(d: DecodedStream): string[] {
 
 // ---------- writing variants ----------
 
-function pcapFile(linkType: number, packets: { time: number; data: Uint8Array }[]): Uint8Array {
-  const parts: Buffer[] = [];
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(262144, 16);
-  head.writeUInt32LE(linkType, 20);
-  parts.push(head);
-  for (const p of packets) {
-    const rec = Buffer.alloc(16);
-    rec.writeUInt32LE(Math.floor(p.time / 1000), 0);
-    rec.writeUInt32LE(Math.round((p.time % 1000) * 1000) % 1_000_000, 4);
-    rec.writeUInt32LE(p.data.length, 8);
-    rec.writeUInt32LE(p.data.length, 12);
-    parts.push(rec, Buffer.from(p.data));
-  }
-  return new Uint8Array(Buffer.concat(parts));
-}
-
-const ipOf = (frame: Uint8Array) => frame.subarray(14);
-const tcpPayloadLength = (frame: Uint8Array) => {
-  const ip = ipOf(frame);
-  if (ip[9] !== 6) return 0; // the UDP probes that tell us tcpdump is capturing
-  const ihl = (ip[0] & 15) * 4;
-  return ((ip[2] << 8) | ip[3]) - ihl - (ip[ihl + 12] >> 4) * 4;
-};
-
-/** The same TCP segment with a different sequence number and payload (IPv4 length fixed up). */
-function withPayload(frame: Uint8Array, seqDelta: number, payload: Uint8Array): Uint8Array {
-  const ip = ipOf(frame);
-  const ihl = (ip[0] & 15) * 4;
-  const tcpHeader = (ip[ihl + 12] >> 4) * 4;
-  const headerEnd = 14 + ihl + tcpHeader;
-  const out = new Uint8Array(headerEnd + payload.length);
-  out.set(frame.subarray(0, headerEnd), 0);
-  out.set(payload, headerEnd);
-  const dv = new DataView(out.buffer);
-  dv.setUint16(16, ihl + tcpHeader + payload.length);
-  dv.setUint32(14 + ihl + 4, (dv.getUint32(14 + ihl + 4) + seqDelta) >>> 0);
-  return out;
-}
-
-function payloadOf(frame: Uint8Array): Uint8Array {
-  const ip = ipOf(frame);
-  if (ip[9] !== 6) return new Uint8Array(0);
-  const ihl = (ip[0] & 15) * 4;
-  const tcpHeader = (ip[ihl + 12] >> 4) * 4;
-  return frame.subarray(14 + ihl + tcpHeader, 14 + ((ip[2] << 8) | ip[3]));
-}
-
 /** IPv4 -> IPv6 (addresses ::ffff:a.b.c.d), same TCP segment. */
 function toIpv6(frame: Uint8Array): Uint8Array {
   const ip = ipOf(frame);
@@ -145,6 +95,78 @@ describe('link types and IP versions', () => {
     });
   }
 
+  /** A TCP/IP frame's IP payload (TCP header and data) in pieces of about a third, multiples of 8 bytes. */
+  const pieces = (data: Uint8Array): { offset: number; bytes: Uint8Array }[] => {
+    const third = Math.max(8, Math.floor(data.length / 3 / 8) * 8);
+    const out = [];
+    for (let offset = 0; offset < data.length; offset += third) out.push({ offset, bytes: data.subarray(offset, Math.min(data.length, offset + third)) });
+    return out;
+  };
+  /** The order fragments are sent in: last first, then the first, then the others (and the second twice). */
+  const scrambled = <T,>(list: T[]): T[] => (list.length < 3 ? [...list].reverse() : [list[list.length - 1], list[0], ...list.slice(1, -1), list[1]]);
+
+  it('IPv4 fragments: every TCP segment of more than 100 bytes sent as fragments, out of order, one twice', async () => {
+    const out: { time: number; data: Uint8Array }[] = [];
+    frames.forEach((f, i) => {
+      const ip = ipOf(f.data);
+      const ihl = (ip[0] & 15) * 4;
+      const datagram = ip.subarray(ihl, (ip[2] << 8) | ip[3]);
+      if (ip[9] !== 6 || datagram.length < 120) return out.push(f);
+      const parts = pieces(datagram);
+      for (const [k, part] of scrambled(parts.map((p, k) => [k, p] as const))) {
+        const frame = new Uint8Array(14 + ihl + part.bytes.length);
+        frame.set(f.data.subarray(0, 14 + ihl), 0);
+        frame.set(part.bytes, 14 + ihl);
+        const dv = new DataView(frame.buffer);
+        dv.setUint16(16, ihl + part.bytes.length);
+        dv.setUint16(18, 0x4000 + i); // identification: one per datagram
+        dv.setUint16(20, (k < parts.length - 1 ? 0x2000 : 0) | (part.offset / 8));
+        out.push({ time: f.time, data: frame });
+      }
+    });
+    expect(out.length).toBeGreaterThan(frames.length + 4);
+    expect(summary(await decodeOnly(pcapFile(1, out)))).toEqual(reference);
+  });
+
+  it('IPv6 fragment headers: the same, over IPv6', async () => {
+    const out: { time: number; data: Uint8Array }[] = [];
+    frames.forEach((f, i) => {
+      const v6 = toIpv6(f.data);
+      const datagram = v6.subarray(14 + 40);
+      if (ipOf(f.data)[9] !== 6 || datagram.length < 120) return out.push({ time: f.time, data: v6 });
+      const parts = pieces(datagram);
+      for (const [k, part] of scrambled(parts.map((p, k) => [k, p] as const))) {
+        const frame = new Uint8Array(14 + 40 + 8 + part.bytes.length);
+        frame.set(v6.subarray(0, 14 + 40), 0);
+        const dv = new DataView(frame.buffer);
+        dv.setUint16(14 + 4, 8 + part.bytes.length);
+        frame[14 + 6] = 44; // next header: fragment
+        frame[14 + 40] = 6; // after it: TCP
+        dv.setUint16(14 + 42, part.offset | (k < parts.length - 1 ? 1 : 0));
+        dv.setUint32(14 + 44, 0x10000 + i);
+        frame.set(part.bytes, 14 + 48);
+        out.push({ time: f.time, data: frame });
+      }
+    });
+    expect(out.length).toBeGreaterThan(frames.length + 4);
+    expect(summary(await decodeOnly(pcapFile(1, out)))).toEqual(reference);
+  });
+
+  it('a fragment that never completes: its data is a gap, not guessed', async () => {
+    const big = frames.findIndex((f) => ipOf(f.data)[9] === 6 && tcpPayloadLength(f.data) > 1000);
+    const f = frames[big];
+    const ip = ipOf(f.data);
+    const ihl = (ip[0] & 15) * 4;
+    const first = new Uint8Array(14 + ihl + 64);
+    first.set(f.data.subarray(0, 14 + ihl + 64), 0);
+    const dv = new DataView(first.buffer);
+    dv.setUint16(16, ihl + 64);
+    dv.setUint16(20, 0x2000); // more fragments follow (they never come)
+    const list = frames.map((g, i) => (i === big ? { time: g.time, data: first } : g));
+    const scan = await scanCapture([pcapFile(1, list)]);
+    expect(scan.streams[0].gaps).toBe(1);
+  });
+
   for (const [name, args] of [['Linux cooked v2 (tcpdump -i any)', []], ['Linux cooked v1 (tcpdump -i any -y LINUX_SLL)', ['-y', 'LINUX_SLL']]] as const) {
     it(`${name}, real capture`, async () => {
       const { pcap, keys } = await withoutGaps(async () => {
@@ -175,12 +197,6 @@ describe('link types and IP versions', () => {
 });
 
 describe('TCP reassembly', () => {
-  const srcPort = (frame: Uint8Array) => {
-    const ip = ipOf(frame);
-    const ihl = (ip[0] & 15) * 4;
-    return (ip[ihl] << 8) | ip[ihl + 1];
-  };
-  const isTcp = (frame: Uint8Array) => ipOf(frame)[9] === 6;
   const clientPort = () => srcPort(frames.find((f) => isTcp(f.data) && srcPort(f.data) !== run.serverPort)!.data);
   const dataFrames = () => frames.map((f, i) => ({ f, i })).filter(({ f }) => isTcp(f.data) && tcpPayloadLength(f.data) > 0);
 
@@ -310,6 +326,26 @@ describe('bad input: a clear error with its offset, and what could be read is ke
     expect(log.problems[0].reason).toMatch(/three fields/);
     expect(log.problems[1].reason).toMatch(/client random/);
     expect(summary(await decodeOnly(original, text))).toEqual(reference);
+  });
+
+  it('a handshake altered on the way (one byte of the certificate): the recomputed Finished of both sides say so', async () => {
+    const ok = await decodeOnly(original);
+    expect(ok.events.filter((e) => e.kind === 'finished').map((e) => e.kind === 'finished' && e.ok)).toEqual([true, true]);
+    const leaf = Buffer.from(pki.leafDer);
+    const at = frames.findIndex((f) => Buffer.from(f.data).includes(leaf));
+    expect(at).toBeGreaterThan(0);
+    const altered = frames.map((f, i) => {
+      if (i !== at) return f;
+      const data = f.data.slice();
+      const where = Buffer.from(data).indexOf(leaf) + leaf.length - 5; // inside the certificate's signature
+      data[where] ^= 0x01;
+      return { ...f, data };
+    });
+    const d = await decodeOnly(pcapFile(1, altered.map((f) => ({ time: f.time, data: f.data }))));
+    // The records still decrypt (the keys do not depend on the certificate), but neither Finished matches.
+    expect(d.session.undecrypted).toEqual([]);
+    expect(d.events.filter((e) => e.kind === 'finished').map((e) => e.kind === 'finished' && `${e.direction} ${e.ok}`)).toEqual(['client false', 'server false']);
+    expect(d.events.filter((e) => e.kind === 'error').map((e) => e.kind === 'error' && e.code)).toEqual(['FINISHED_MISMATCH', 'FINISHED_MISMATCH']);
   });
 
   it('no key: encrypted records shown as such, naming the key log line; a wrong key is reported, not skipped', async () => {

@@ -61,4 +61,9 @@ export interface RecordProtector {
    * does not authenticate, unexpected_message / record_overflow for a malformed inner plaintext.
    */
   decrypt(record: RawRecord): Promise<OpenedRecord>;
+  /**
+   * Open a record at a sequence number the caller keeps (a capture reader decrypting several records at once, or
+   * trying the numbers after records the capture lost); this protector's own counter is left alone.
+   */
+  decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord>;
 }

@@ -84,8 +84,11 @@ export class Tls12AeadProtector implements RecordProtector {
   }
 
   async decrypt(record: RawRecord): Promise<OpenedRecord> {
+    return this.decryptAt(record, this.takeSeq());
+  }
+
+  async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
     const fragment = record.fragment;
-    const seq = this.takeSeq();
     const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.suite.name}) failed authentication: wrong keys, or the record was altered`);
     if (fragment.length < this.explicitLength + 16) throw bad();
     const explicit = fragment.subarray(0, this.explicitLength);

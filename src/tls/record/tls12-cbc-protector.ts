@@ -85,7 +85,10 @@ export class Tls12CbcProtector implements RecordProtector {
   }
 
   async decrypt(record: RawRecord): Promise<OpenedRecord> {
-    const seq = this.seq++;
+    return this.decryptAt(record, this.seq++);
+  }
+
+  async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
     const fragment = record.fragment;
     const macLength = this.mac.length;
     const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`);

@@ -111,9 +111,17 @@ export class Tls13RecordProtector implements RecordProtector {
       const what = record.contentType === ContentType.alert && f.length === 2 ? ` (${f[0] === 2 ? 'fatal' : 'warning'} ${alertName(f[1])})` : '';
       throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`);
     }
+    return this.open(record, this.takeSeq());
+  }
+
+  async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
+    if (record.contentType !== ContentType.application_data) throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record is not protected`);
+    return this.open(record, seq);
+  }
+
+  private async open(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
     const fragment = record.fragment;
     const tagLength = this.aead.tagLength;
-    const seq = this.takeSeq();
     const nonce = this.nonce(seq);
     const aad = record.bytes.subarray(0, 5);
     // Too short to hold even the tag and the inner content type: it cannot authenticate.

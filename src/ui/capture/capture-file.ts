@@ -1,18 +1,23 @@
 // The capture side of the page: open a pcap/pcapng, list its TCP streams, add a key log, and load the chosen stream
 // into the trace store as a saved trace is loaded (files.ts path), so every view shows it. Also the pcapng download.
+// The page never holds the capture: listing reads the file once (each stream decoded from its first bytes), and
+// opening a stream reads it again, decoding only that stream whole (importCapture, streaming).
 import { create } from 'zustand';
 import { parseHexInput } from '../../capture/hex-input.ts';
 import { addKeyLog, emptyKeyLog, type KeyLog } from '../../capture/keylog.ts';
 import { decodePasted } from '../../capture/pasted.ts';
 import { exportPcapng } from '../../capture/pcapng-writer.ts';
-import { decodeStream, listingOf, type StreamListing } from '../../capture/session.ts';
-import { scanCapture, type CaptureScan } from '../../capture/streams.ts';
+import { importCapture } from '../../capture/import.ts';
+import { listingOf, type StreamListing } from '../../capture/session.ts';
+import { CAPTURE_APP_DATA_WINDOW } from '../../capture/tls-decoder.ts';
 import type { CertificateVerifier } from '../../capture/engine.ts';
 import { useTrace } from '../store.ts';
 
 interface CaptureState {
   name?: string;
-  scan?: CaptureScan;
+  file?: Blob;
+  /** Key log text from the capture's Decryption Secrets Blocks. */
+  captureKeyLog: string;
   listings: StreamListing[];
   keyLogText: string;
   keyLogProblems: KeyLog['problems'];
@@ -20,7 +25,7 @@ interface CaptureState {
   busy: boolean;
 }
 
-export const useCapture = create<CaptureState>(() => ({ listings: [], keyLogText: '', keyLogProblems: [], busy: false }));
+export const useCapture = create<CaptureState>(() => ({ listings: [], captureKeyLog: '', keyLogText: '', keyLogProblems: [], busy: false }));
 
 async function* chunksOf(file: Blob): AsyncGenerator<Uint8Array> {
   const reader = file.stream().getReader();
@@ -39,23 +44,23 @@ function certificateVerifier(): Promise<CertificateVerifier> {
 }
 
 function keyLog(): KeyLog {
-  const { keyLogText, scan } = useCapture.getState();
+  const { keyLogText, captureKeyLog } = useCapture.getState();
   const log = addKeyLog(emptyKeyLog(), keyLogText);
-  if (scan?.keyLog) addKeyLog(log, scan.keyLog);
+  if (captureKeyLog) addKeyLog(log, captureKeyLog);
   return log;
 }
 
 /** Open a capture: list its streams; the only one (or the first TLS one) opens directly. */
 export async function openCapture(file: File): Promise<void> {
-  useCapture.setState({ busy: true, name: file.name, selected: undefined });
+  useCapture.setState({ busy: true, name: file.name, file, selected: undefined, captureKeyLog: '' });
   try {
-    const scan = await scanCapture(chunksOf(file));
-    if (scan.streams.length === 0 && scan.error) throw new Error(scan.error.message);
-    const listings = [];
-    for (const s of scan.streams) listings.push(listingOf(s, await decodeStream(s)));
-    useCapture.setState({ scan, listings, keyLogProblems: keyLog().problems });
-    if (scan.error) useTrace.getState().setError(`The capture is damaged (${scan.error.code}): ${scan.error.message}. The streams read before it are listed.`);
-    if (scan.streams.length === 1) await openStream(scan.streams[0].index);
+    const imported = await importCapture(chunksOf(file), { decode: () => false });
+    if (imported.streams.length === 0 && imported.error) throw new Error(imported.error.message);
+    const listings = imported.streams.map(({ stream, decoded }) => listingOf(stream, decoded!));
+    useCapture.setState({ listings, captureKeyLog: imported.keyLog });
+    useCapture.setState({ keyLogProblems: keyLog().problems });
+    if (imported.error) useTrace.getState().setError(`The capture is damaged (${imported.error.code}): ${imported.error.message}. The streams read before it are listed.`);
+    if (imported.streams.length === 1) await openStream(imported.streams[0].stream.index);
   } finally {
     useCapture.setState({ busy: false });
   }
@@ -72,12 +77,14 @@ export async function addKeyLogFile(file: File): Promise<void> {
 
 /** Decode one stream (with the key log) and show it in every view. */
 export async function openStream(index: number): Promise<void> {
-  const { scan, name } = useCapture.getState();
-  const stream = scan?.streams.find((s) => s.index === index);
-  if (!stream) return;
+  const { file, name } = useCapture.getState();
+  if (!file) return;
   useCapture.setState({ busy: true });
   try {
-    const decoded = await decodeStream(stream, { keyLog: keyLog(), verifier: await certificateVerifier() });
+    const imported = await importCapture(chunksOf(file), { keyLog: keyLog(), verifier: await certificateVerifier(), decode: (i) => i === index, appDataWindow: CAPTURE_APP_DATA_WINDOW });
+    const found = imported.streams.find((s) => s.stream.index === index);
+    if (!found?.decoded) return;
+    const { stream, decoded } = found;
     const listing = listingOf(stream, decoded);
     useCapture.setState({ selected: index });
     useTrace.getState().loadReplay(
