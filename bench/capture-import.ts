@@ -1,11 +1,16 @@
 // One import of a capture with its key log, in its own process so its peak memory is its own: every TCP stream
 // read, reassembled and decoded into trace events as the file is read (src/capture/import.ts), with every record
-// decrypted. Prints one JSON line.
+// decrypted. Prints one JSON line. The third argument names the crypto provider: 'node' (what `tls-lens pcap`
+// installs) or 'webcrypto' (what the page uses).
 import fs from 'node:fs';
+import { setCryptoProvider } from '../src/crypto/provider.ts';
+import { nodeCryptoProvider } from '../src/crypto/node-provider.ts';
 import { importCapture } from '../src/capture/import.ts';
 import { addKeyLog, emptyKeyLog } from '../src/capture/keylog.ts';
 
-const [file, keys] = process.argv.slice(2);
+const [file, keys, provider = 'node'] = process.argv.slice(2);
+if (provider === 'node') setCryptoProvider(nodeCryptoProvider);
+else if (provider !== 'webcrypto') throw new Error(`unknown crypto provider ${provider}: node or webcrypto`);
 const t0 = performance.now();
 const keyLog = addKeyLog(emptyKeyLog(), fs.readFileSync(keys, 'utf8'));
 let records = 0;
@@ -26,4 +31,4 @@ await importCapture(fs.createReadStream(file), {
   },
 });
 const seconds = (performance.now() - t0) / 1000;
-console.log(JSON.stringify({ seconds, streams, records, appDataEvents, undecrypted, maxRssKb: process.resourceUsage().maxRSS }));
+console.log(JSON.stringify({ provider, seconds, streams, records, appDataEvents, undecrypted, maxRssKb: process.resourceUsage().maxRSS }));

@@ -98,15 +98,20 @@ try {
   });
   // tshark: every packet dissected, every TLS record decrypted, the decrypted data printed (to a pipe we drop).
   const tsharkArgs = (file: string) => ['-r', file, '-o', `tls.keylog_file:${keys}`, '-d', `tcp.port==${port},tls`, '-T', 'fields', '-e', 'tls.record.content_type', '-e', 'data.len'];
+  // Ours under the node:crypto provider (as `tls-lens pcap` runs) and under WebCrypto (as the page runs).
   const ourRuns: Timed[] = [];
+  const webRuns: Timed[] = [];
   const theirRuns: Timed[] = [];
   for (let round = 0; round < ROUNDS; round++) {
-    ourRuns.push(timed(process.execPath, [bundle, pcap, keys]));
+    ourRuns.push(timed(process.execPath, [bundle, pcap, keys, 'node']));
+    webRuns.push(timed(process.execPath, [bundle, pcap, keys, 'webcrypto']));
     theirRuns.push(timed('tshark', tsharkArgs(pcap)));
   }
   const ours = best(ourRuns);
+  const web = best(webRuns);
   const theirs = best(theirRuns);
   const summary = JSON.parse(ours.stdout.trim().split('\n').pop()!);
+  const webSummary = JSON.parse(web.stdout.trim().split('\n').pop()!);
   const theirRecords = theirs.stdout.split('\n').reduce((n, l) => n + (l.split('\t')[0] ? l.split('\t')[0].split(',').length : 0), 0);
   // Start-up costs (node loading the bundle; tshark loading its dissectors), measured on an empty capture, so
   // the work itself can be compared too.
@@ -116,12 +121,15 @@ try {
   const ourStartup = Math.max(0, ours.seconds - summary.seconds);
   const row = (name: string, t: { seconds: number; cpuSeconds?: number; maxRssKb?: number }) =>
     `${name.padEnd(40)} ${(mb / t.seconds).toFixed(1).padStart(8)} MB/s ${t.seconds.toFixed(2).padStart(7)} s${t.cpuSeconds !== undefined ? ` ${t.cpuSeconds.toFixed(2).padStart(7)} s CPU` : ''}${t.maxRssKb !== undefined ? ` ${(t.maxRssKb / 1024).toFixed(0).padStart(6)} MiB peak` : ''}`;
-  console.log(`best of ${ROUNDS} paired rounds (wall ${ourRuns.map((r) => r.seconds.toFixed(2)).join('/')} s ours, ${theirRuns.map((r) => r.seconds.toFixed(2)).join('/')} s tshark)`);
+  console.log(`best of ${ROUNDS} paired rounds (wall ${ourRuns.map((r) => r.seconds.toFixed(2)).join('/')} s ours (node:crypto), ${webRuns.map((r) => r.seconds.toFixed(2)).join('/')} s ours (WebCrypto), ${theirRuns.map((r) => r.seconds.toFixed(2)).join('/')} s tshark)`);
   console.log(row('TLS Lens, whole process', ours));
+  console.log(row('TLS Lens (WebCrypto), whole process', web));
   console.log(row('tshark, whole process', theirs));
   console.log(row(`TLS Lens, import only (start ${ourStartup.toFixed(2)} s)`, { seconds: summary.seconds }));
   console.log(row(`tshark, minus start (${theirStartup.toFixed(2)} s)`, { seconds: Math.max(0.01, theirs.seconds - theirStartup) }));
   console.log(`TLS Lens: ${summary.streams} streams, ${summary.records} records, ${summary.appDataEvents} application data records decrypted, ${summary.undecrypted} records not decrypted; tshark: ${theirRecords} records`);
+  if (webSummary.records !== summary.records || webSummary.undecrypted !== summary.undecrypted) throw new Error(`the two providers decoded differently: ${JSON.stringify(summary)} vs ${JSON.stringify(webSummary)}`);
+  console.log(`ratio (TLS Lens with WebCrypto / tshark): speed ${(theirs.seconds / web.seconds).toFixed(2)}x whole process, ${((theirs.seconds - theirStartup) / webSummary.seconds).toFixed(2)}x without start-up, CPU time ${(theirs.cpuSeconds / web.cpuSeconds).toFixed(2)}x; peak memory ${(web.maxRssKb / theirs.maxRssKb).toFixed(2)}x`);
   console.log(`ratio (TLS Lens / tshark): speed ${(theirs.seconds / ours.seconds).toFixed(2)}x whole process, ${((theirs.seconds - theirStartup) / summary.seconds).toFixed(2)}x without start-up, CPU time ${(theirs.cpuSeconds / ours.cpuSeconds).toFixed(2)}x; peak memory ${(ours.maxRssKb / theirs.maxRssKb).toFixed(2)}x`);
 } finally {
   if (!process.env.CAPTURE_KEEP) fs.rmSync(dir, { recursive: true, force: true });
