@@ -6,7 +6,7 @@ import { currentEvent, useTrace } from '../store.ts';
 import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
 import { HexDump } from '../components/HexDump.tsx';
 import { explain } from '../explanations.ts';
-import { APP_DATA_WINDOW } from '../../worker/app-data-window.ts';
+import { APP_DATA_WINDOW } from '../../worker/messages.ts';
 import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
 import { hexToText, nonceFromIv, shortHex } from '../format.ts';
 
@@ -44,7 +44,14 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
           {event.summarised && (
             <p className="appdata" data-testid="summarised-note">
               Summarised: the {event.summarised.length} bytes of application data in this record are left out of this view (the page keeps the
-              first {APP_DATA_WINDOW / 1024} KiB each way in full). Its header, sizes, nonce and tag are here; <em>Save trace</em> writes the whole record.
+              first {APP_DATA_WINDOW / 1024} KiB each way in full). Its header, sizes, nonce and tag are here;{' '}
+              {event.summarised.kept ? (
+                <>
+                  <em>Save trace</em> writes the whole record (you asked to keep all application data).
+                </>
+              ) : (
+                <>the bytes were not kept (tick “Keep all application data for saving” before connecting to keep them).</>
+              )}
             </p>
           )}
           {!event.summarised && event.protection && event.protection.innerContentType === 23 && (
