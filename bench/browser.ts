@@ -15,7 +15,8 @@
 // Handshake rounds alternate between the clients, so machine load hits them alike; medians are reported.
 // Run: npm run bench:browser  (builds first). TLS_LENS_BENCH_ROUNDS (default 20), TLS_LENS_BENCH_MIB (default 16),
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
-// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects.
+// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects; TLS_LENS_BENCH_PROFILE_READ=FILE:
+// over the app's large responses (the TLS_LENS_BENCH_MIB rounds).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -332,10 +333,15 @@ async function main() {
     const nodeMBs: number[] = [];
     let heapAfterApp = 0;
     let summarisedRowsShown = 0;
+    const profileReadTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
+    const cdpRead = profileReadTo ? await context.newCDPSession(page) : null;
+    await cdpRead?.send('Profiler.enable');
     for (let i = 0; i < BIG_ROUNDS; i++) {
+      await cdpRead?.send('Profiler.start');
       const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
       if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
       appMBs.push((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
+      if (cdpRead) fs.writeFileSync(`${profileReadTo}.${i}.cpuprofile`, JSON.stringify((await cdpRead.send('Profiler.stop')).profile));
       heapAfterApp = Math.max(heapAfterApp, (await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)) as number);
       // The ladder follows the end of the trace: its last rows are the summarised ones (when the app summarises).
       summarisedRowsShown = await page.locator('.lrow', { hasText: 'summarised' }).count();
