@@ -15,6 +15,8 @@
 // Handshake rounds alternate between the clients, so machine load hits them alike; medians are reported.
 // Run: npm run bench:browser  (builds first). TLS_LENS_BENCH_ROUNDS (default 20), TLS_LENS_BENCH_MIB (default 16),
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
+// TLS_LENS_BENCH_BASE_APP_DIR: also serve a base checkout's app (its own server, page and worker) and time it in
+// the same alternating rounds (app Connect, cold page, large response): before/after as ratios of one run.
 // TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects; TLS_LENS_BENCH_PROFILE_READ=FILE:
 // over the app's large responses (the TLS_LENS_BENCH_MIB rounds).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -33,6 +35,7 @@ import { percentile, timeInPage } from './in-page-timer.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_DIR = path.resolve(process.env.TLS_LENS_BENCH_APP_DIR ?? ROOT);
+const BASE_APP_DIR = process.env.TLS_LENS_BENCH_BASE_APP_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_APP_DIR) : null;
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 20);
 const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const COLD_ROUNDS = Math.max(3, Math.round(ROUNDS / 3));
@@ -68,8 +71,8 @@ async function startSServer(dir: string, cert: string, key: string): Promise<{ p
 }
 
 /** The TLS Lens server with its lab (bench/browser/app-server.ts), its bridge allowed to reach the s_server. */
-async function startApp(port: number, targetPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/browser/app-server.ts'), APP_DIR, String(port), String(targetPort)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+async function startApp(port: number, targetPort: number, appDir = APP_DIR): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/browser/app-server.ts'), appDir, String(port), String(targetPort)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     try {
@@ -264,6 +267,9 @@ async function main() {
   const target = `127.0.0.1:${server.port}`;
   const appPort = await freePort();
   const app = await startApp(appPort, server.port);
+  const basePort = BASE_APP_DIR ? await freePort() : 0;
+  const baseApp = BASE_APP_DIR ? await startApp(basePort, server.port, BASE_APP_DIR) : null;
+  const baseAppURL = `http://127.0.0.1:${basePort}`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
   const ca = fs.readFileSync(pki.rootPem);
   const anchorHex = Buffer.from(pki.rootDer).toString('hex');
@@ -276,6 +282,17 @@ async function main() {
     const page = await context.newPage();
     await page.goto('/');
     await page.getByTestId('connect-button').waitFor();
+    /** The base checkout's app in its own page (when asked for). */
+    let basePage: Page | null = null;
+    if (baseApp) {
+      const baseContext = await browser.newContext({ baseURL: baseAppURL, viewport: { width: 1400, height: 900 } });
+      await baseContext.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
+      basePage = await baseContext.newPage();
+      await basePage.goto('/');
+      await basePage.getByTestId('connect-button').waitFor();
+      await appConnect(basePage, target);
+      await appClose(basePage);
+    }
     const runEngine = await benchWorkerIn(page, 'engine', await bundle('engine-worker.ts'));
     const runSubtls = await benchWorkerIn(page, 'subtls', await bundle('subtls-worker.ts'));
     const bridgeUrl = `ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`;
@@ -298,6 +315,7 @@ async function main() {
     /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
      * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
     const appToConnectingMs: number[] = [];
+    const baseAppMs: number[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
     await cdp?.send('Profiler.enable');
@@ -310,6 +328,11 @@ async function main() {
       appMs.push(r.seen.connected - r.pressed);
       appToConnectingMs.push(r.seen.connecting - r.pressed);
       await appClose(page);
+      if (basePage) {
+        const b = await appConnect(basePage, target);
+        baseAppMs.push(b.seen.connected - b.pressed);
+        await appClose(basePage);
+      }
     }
 
     if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
@@ -318,7 +341,9 @@ async function main() {
     const coldFormMs: number[] = [];
     const coldPressToConnectedMs: number[] = [];
     const coldSubtlsMs: number[] = [];
+    const coldBaseMs: number[] = [];
     for (let i = 0; i < COLD_ROUNDS; i++) {
+      if (baseApp) coldBaseMs.push((await coldPageToFirstHandshake(browser, baseAppURL, anchorHex, target)).connected);
       const c = await coldPageToFirstHandshake(browser, baseURL, anchorHex, target);
       coldMs.push(c.connected);
       coldFormMs.push(c.formShown);
@@ -331,6 +356,7 @@ async function main() {
     const engineMBs: number[] = [];
     const subtlsMBs: number[] = [];
     const nodeMBs: number[] = [];
+    const baseAppMBs: number[] = [];
     let heapAfterApp = 0;
     let summarisedRowsShown = 0;
     const profileReadTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
@@ -348,26 +374,31 @@ async function main() {
       engineMBs.push(...(await runEngine({ ...job, rounds: 1, request })).mbPerS);
       subtlsMBs.push(...(await runSubtls({ ...job, rounds: 1, request })).mbPerS);
       nodeMBs.push((await nodeViaBridge(appPort, target, ca, request)).mbPerS!);
+      if (basePage) {
+        const b = await appConnect(basePage, target, request.replace(/\r\n/g, '\\r\\n'));
+        baseAppMBs.push((MIB * 1.048576) / ((b.seen.closed - b.seen.connected) / 1000));
+      }
     }
 
     // The large response through the app, then stepping through what it left in the ladder.
-    let large: object | null = null;
-    if (LARGE_MIB > 0) {
-      const r = await heapWhile(page, () => appConnect(page, target, 'GET /large.bin HTTP/1.0\\r\\n\\r\\n'));
+    const large = async (p: Page) => {
+      const r = await heapWhile(p, () => appConnect(p, target, 'GET /large.bin HTTP/1.0\\r\\n\\r\\n'));
       if (!r.result.seen.closed) throw new Error(`the app's ${LARGE_MIB} MiB response did not end cleanly: ${r.result.error}`);
-      await page.getByTestId('ladder-list').click({ position: { x: 5, y: 5 } }).catch(() => {});
-      await timeInPage(page, 'step', 20);
-      const stepping = await timeInPage(page, 'step', 300);
-      large = {
+      await p.getByTestId('ladder-list').click({ position: { x: 5, y: 5 } }).catch(() => {});
+      await timeInPage(p, 'step', 20);
+      const stepping = await timeInPage(p, 'step', 300);
+      return {
         mib: LARGE_MIB,
         appMBperS: r2((LARGE_MIB * 1.048576) / ((r.result.seen.closed - r.result.seen.connected) / 1000)),
         pageJsHeapPeakMB: r.peakMB,
         pageJsHeapAfterMB: r.afterMB,
-        ladderRows: await page.getByTestId('position').innerText().catch(() => ''),
+        ladderRows: await p.getByTestId('position').innerText().catch(() => ''),
         steppingMs: { p50: r2(percentile(stepping, 50)), p95: r2(percentile(stepping, 95)), max: r2(Math.max(...stepping)), samples: stepping.length },
         goals: { pageJsHeapPeakMB: '< 300', steppingP95Ms: '< 16' },
       };
-    }
+    };
+    const largeNew = LARGE_MIB > 0 ? await large(page) : null;
+    const largeBase = LARGE_MIB > 0 && basePage ? await large(basePage) : null;
 
     const m = {
       engineWorker: median(engineMs),
@@ -401,7 +432,26 @@ async function main() {
       throughputMBperS: tp,
       pageJsHeapAfterLargeResponseMB: r2(heapAfterApp / 1e6),
       summarisedRowsShownAfterLargeResponse: summarisedRowsShown,
-      large,
+      large: largeNew,
+      ...(basePage
+        ? {
+            base: {
+              appDir: BASE_APP_DIR,
+              appConnectMs: median(baseAppMs),
+              coldPageToFirstHandshakeMs: median(coldBaseMs),
+              throughputMBperS: median(baseAppMBs),
+              large: largeBase,
+              ratios: {
+                appConnectVsBase: r2(m.appConnect / median(baseAppMs)),
+                coldPageVsBase: r2(m.coldPageToFirstHandshake / median(coldBaseMs)),
+                throughputVsBase: r2(tp.app / median(baseAppMBs)),
+                baseAppConnectVsEngineWorker: r2(median(baseAppMs) / m.engineWorker),
+                baseColdPageVsColdSubtlsPage: r2(median(coldBaseMs) / m.coldSubtlsPageToFirstHandshake),
+              },
+              runs: { appMs: baseAppMs.map(r2), coldMs: coldBaseMs.map(r2), appMBs: baseAppMBs.map(r2) },
+            },
+          }
+        : {}),
       runs: { engineMs: engineMs.map(r2), subtlsMs: subtlsMs.map(r2), coldSubtlsMs: coldSubtlsMs.map(r2), nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), coldMs: coldMs.map(r2), appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
     };
     console.log(JSON.stringify(report, null, 2));
@@ -415,8 +465,9 @@ async function main() {
     for (const f of subtlsFiles) fs.rmSync(f, { force: true });
     await browser.close();
     app.kill('SIGTERM');
+    baseApp?.kill('SIGTERM');
     server.proc.kill('SIGTERM');
-    await Promise.all([waitForExit(app), waitForExit(server.proc)]);
+    await Promise.all([waitForExit(app), waitForExit(server.proc), ...(baseApp ? [waitForExit(baseApp)] : [])]);
     fs.rmSync(pki.dir, { recursive: true, force: true });
   }
 }
