@@ -1,6 +1,6 @@
 // The selected step in detail: field tree beside hex dump (linked both ways), the explanation of
 // the selected field, and the record(s) the message travelled in.
-import { useState } from 'react';
+import { useDeferredValue, useState } from 'react';
 import type { FieldNode, RecordEvent, TraceEvent } from '../../trace/types.ts';
 import { currentEvent, useTrace } from '../store.ts';
 import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
@@ -12,9 +12,15 @@ import { hexToText, nonceFromIv, shortHex } from '../format.ts';
 
 export function InspectorView() {
   useTrace((s) => s.revision);
-  const cursor = useTrace((s) => s.cursor);
+  const liveCursor = useTrace((s) => s.cursor);
+  // While a live trace grows and the view follows its newest step, the inspector catches up at a lower priority
+  // than the ladder and the status line (React skips the steps it had no time to draw); a step the person picks
+  // is drawn at once.
+  const following = useTrace((s) => s.follow && s.source === 'live' && (s.status === 'connecting' || s.status === 'connected'));
+  const deferredCursor = useDeferredValue(liveCursor);
+  const cursor = following ? deferredCursor : liveCursor;
   const state = useTrace.getState();
-  const event = currentEvent(state);
+  const event = currentEvent({ rows: state.rows, events: state.events, cursor });
   if (!event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
   return <EventInspector key={`${event.index}-${cursor}`} event={event} events={state.events} />;
 }
