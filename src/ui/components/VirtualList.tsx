@@ -1,6 +1,6 @@
 // A fixed-row-height virtual list: only the rows in view (plus a small margin) are in the DOM,
 // so a 10,000-record trace scrolls and steps as fast as a short one.
-import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 
 interface Props {
   count: number;
@@ -32,27 +32,23 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
     return () => ro.disconnect();
   }, []);
 
-  // Keep the active row visible. When it changed and left the view, this render already draws the rows of the
-  // position that shows it, computed from the scroll position and height known (nothing is read from the page);
-  // the element is scrolled there before paint, so a growing live trace costs one layout per update, not three.
-  const shownActive = useRef<number | undefined>(undefined);
-  let viewTop = scrollTop;
-  if (activeIndex !== undefined && activeIndex >= 0 && activeIndex !== shownActive.current) {
-    const rowTop = activeIndex * rowHeight;
-    if (rowTop < scrollTop) viewTop = rowTop;
-    else if (rowTop + rowHeight > scrollTop + height) viewTop = Math.max(0, Math.min(rowTop + rowHeight - height, count * rowHeight - height));
-  }
-  useLayoutEffect(() => {
-    shownActive.current = activeIndex;
+  // Keep the active row visible; scroll only when it has left the view. The scroll position and height already
+  // known say when the row is surely in view (nothing is read back: a growing live trace does not force a layout
+  // on every batch); otherwise the element is measured, scrolled, and the position it took is kept.
+  useEffect(() => {
     const el = ref.current;
-    if (!el || viewTop === scrollTop) return;
-    el.scrollTop = viewTop;
-    // Read back once the write has laid the list out (free now): a scroll the browser clamped keeps its real place.
+    if (!el || activeIndex === undefined || activeIndex < 0) return;
+    const top = activeIndex * rowHeight;
+    if (top >= scrollTop && top + rowHeight <= scrollTop + height) return;
+    const viewTop = el.scrollTop;
+    const viewHeight = el.clientHeight;
+    if (top < viewTop) el.scrollTop = top;
+    else if (top + rowHeight > viewTop + viewHeight) el.scrollTop = top + rowHeight - viewHeight;
     setScrollTop(el.scrollTop);
-  });
+  }, [activeIndex, rowHeight]);
 
-  const first = Math.max(0, Math.floor(viewTop / rowHeight) - overscan);
-  const last = Math.min(count, Math.ceil((viewTop + height) / rowHeight) + overscan);
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
   const items: ReactNode[] = [];
   // Keyed by slot, not by index: scrolling reuses the same DOM nodes instead of creating new ones.
   const slots = Math.ceil(height / rowHeight) + 2 * overscan + 2;
