@@ -2,15 +2,23 @@
 // reached through the project's own bridge (the real TLS Lens server, started as the e2e config starts it),
 // with Node's `tls` through the same bridge as the reference in the same run. Prints JSON with ratios.
 //   engineWorker   the engine alone in a long-lived Worker: WebSocket open to handshake complete
+//   subtlsWorker   subtls (npm, a small TLS 1.3 client on SubtleCrypto) in a long-lived Worker, the same way
 //   appConnect     the app's own Connect: click to the status line saying "connected" (its worker, its verifier,
 //                  its trace into the store and the views), the page's anchor being the server's root
-//   coldPage       a fresh browser context: navigation start to the first handshake complete
+//   coldPage       a fresh browser context: navigation start to the first handshake complete; the same for a page
+//                  whose one script is subtls and its handshake (coldSubtlsPage), in alternating rounds
 //   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
-//                  and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
+//                  subtls and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
+//   large          one TLS_LENS_BENCH_LARGE_MIB (default 256; 0: skip) response through the app: MB/s, the page's
+//                  JS heap at its highest while it flows (sampled every 100 ms) and after, stepping p95 after it
 // The first app Connect in a page and the cold page are also split into parts (see the report's field names).
 // Handshake rounds alternate between the clients, so machine load hits them alike; medians are reported.
 // Run: npm run bench:browser  (builds first). TLS_LENS_BENCH_ROUNDS (default 20), TLS_LENS_BENCH_MIB (default 16),
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
+// TLS_LENS_BENCH_BASE_APP_DIR: also serve a base checkout's app (its own server, page and worker) and time it in
+// the same alternating rounds (app Connect, cold page, large response): before/after as ratios of one run.
+// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects; TLS_LENS_BENCH_PROFILE_READ=FILE:
+// over the app's large responses (the TLS_LENS_BENCH_MIB rounds).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,14 +31,19 @@ import WebSocket, { createWebSocketStream } from 'ws';
 import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
 import { median } from './common.ts';
+import { percentile, timeInPage } from './in-page-timer.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_DIR = path.resolve(process.env.TLS_LENS_BENCH_APP_DIR ?? ROOT);
+const BASE_APP_DIR = process.env.TLS_LENS_BENCH_BASE_APP_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_APP_DIR) : null;
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 20);
 const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const COLD_ROUNDS = Math.max(3, Math.round(ROUNDS / 3));
 const BIG_ROUNDS = 3;
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SUBTLS_PAGE = 'bench-subtls-cold-page';
+const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
+// Precise memory info: performance.memory otherwise rounds and updates slowly.
+const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
@@ -58,8 +71,8 @@ async function startSServer(dir: string, cert: string, key: string): Promise<{ p
 }
 
 /** The TLS Lens server with its lab (bench/browser/app-server.ts), its bridge allowed to reach the s_server. */
-async function startApp(port: number, targetPort: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/browser/app-server.ts'), APP_DIR, String(port), String(targetPort)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+async function startApp(port: number, targetPort: number, appDir = APP_DIR): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/browser/app-server.ts'), appDir, String(port), String(targetPort)], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     try {
@@ -150,24 +163,30 @@ async function appClose(page: Page) {
   await page.locator('[data-testid="status"]:not([data-status="connected"]):not([data-status="connecting"])').waitFor({ timeout: 15_000 });
 }
 
-async function bundleEngineWorker(): Promise<string> {
-  const out = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser/engine-worker.ts')], bundle: true, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning' });
+/** One bench/browser/ entry bundled for the browser (minified, as a page would ship it). subtls's import of Node's
+ * `crypto` is never reached in a browser (it uses the global one) and stays out. */
+async function bundle(entry: string): Promise<string> {
+  const out = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser', entry)], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
   return out.outputFiles[0].text;
 }
 
-/** Start the engine worker in the page (a Blob URL: same origin, so the bridge accepts it) and return its runner. */
-async function engineWorkerIn(page: Page, source: string) {
-  await page.evaluate((src) => {
-    const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
-    (window as unknown as { benchRun: (job: unknown) => Promise<unknown> }).benchRun = (job) =>
-      new Promise((resolve) => {
-        w.onmessage = (e) => resolve(e.data);
-        w.postMessage(job);
-      });
-  }, source);
+/** Start a bench worker in the page (a Blob URL: same origin, so the bridge accepts it) and return its runner. */
+async function benchWorkerIn(page: Page, name: string, source: string) {
+  await page.evaluate(
+    ({ name, src }) => {
+      const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+      const runners = ((window as unknown as { benchRun?: Record<string, (job: unknown) => Promise<unknown>> }).benchRun ??= {});
+      runners[name] = (job) =>
+        new Promise((resolve) => {
+          w.onmessage = (e) => resolve(e.data);
+          w.postMessage(job);
+        });
+    },
+    { name, src: source },
+  );
   return async (job: object): Promise<{ handshakeMs: number[]; mbPerS: number[] }> => {
-    const r = (await page.evaluate((j) => (window as unknown as { benchRun: (job: unknown) => Promise<unknown> }).benchRun(j), job)) as { handshakeMs: number[]; mbPerS: number[]; error?: string };
-    if (r.error) throw new Error(`engine worker: ${r.error}`);
+    const r = (await page.evaluate(({ name, j }) => (window as unknown as { benchRun: Record<string, (job: unknown) => Promise<unknown>> }).benchRun[name](j), { name, j: job })) as { handshakeMs: number[]; mbPerS: number[]; error?: string };
+    if (r.error) throw new Error(`${name} worker: ${r.error}`);
     return r;
   };
 }
@@ -201,29 +220,84 @@ async function coldPageToFirstHandshake(browser: Browser, baseURL: string, ancho
   }
 }
 
+/** A fresh browser context: a page whose one script is subtls and its first handshake (bench/browser/subtls-page.ts),
+ * served by the app's server from its dist/ (the bridge checks the origin, and Chromium lets only pages really served
+ * from loopback reach it). ms from navigation start. */
+async function coldSubtlsPage(browser: Browser, baseURL: string): Promise<number> {
+  const context = await browser.newContext({ baseURL });
+  try {
+    const page = await context.newPage();
+    await page.goto(`/${SUBTLS_PAGE}.html`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => 'firstHandshake' in window);
+    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<number> }).firstHandshake)) as number;
+  } finally {
+    await context.close();
+  }
+}
+
+/** Put the subtls page beside the app's files (removed at the end). */
+function writeSubtlsPage(script: string): string[] {
+  const files = [path.join(APP_DIR, 'dist', `${SUBTLS_PAGE}.html`), path.join(APP_DIR, 'dist', `${SUBTLS_PAGE}.js`)];
+  fs.writeFileSync(files[0], `<!doctype html><meta charset="utf-8"><title>subtls</title><script type="module" src="/${SUBTLS_PAGE}.js"></script>`);
+  fs.writeFileSync(files[1], script);
+  return files;
+}
+
+/** The page's JS heap at its highest while `work` runs (sampled every 100 ms in the page), and after it. */
+async function heapWhile<T>(page: Page, work: () => Promise<T>): Promise<{ result: T; peakMB: number; afterMB: number }> {
+  await page.evaluate(`window.benchHeapPeak = 0; window.benchHeapTimer = setInterval(() => { window.benchHeapPeak = Math.max(window.benchHeapPeak, performance.memory.usedJSHeapSize); }, 100);`);
+  const result = await work();
+  const [peak, after] = (await page.evaluate(`clearInterval(window.benchHeapTimer); [window.benchHeapPeak, performance.memory.usedJSHeapSize]`)) as number[];
+  return { result, peakMB: r2(Math.max(peak, after) / 1e6), afterMB: r2(after / 1e6) };
+}
+
 const r2 = (n: number) => +n.toFixed(2);
 
 async function main() {
   const pki = makePki();
   const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
   fs.writeFileSync(path.join(www, 'big.bin'), Buffer.alloc(MIB * 1024 * 1024, 0x61));
+  if (LARGE_MIB > 0) {
+    const fd = fs.openSync(path.join(www, 'large.bin'), 'w');
+    const chunk = Buffer.alloc(1024 * 1024, 0x62);
+    for (let i = 0; i < LARGE_MIB; i++) fs.writeSync(fd, chunk);
+    fs.closeSync(fd);
+  }
   const server = await startSServer(www, pki.leafCert, pki.leafKey);
   const target = `127.0.0.1:${server.port}`;
   const appPort = await freePort();
   const app = await startApp(appPort, server.port);
+  const basePort = BASE_APP_DIR ? await freePort() : 0;
+  const baseApp = BASE_APP_DIR ? await startApp(basePort, server.port, BASE_APP_DIR) : null;
+  const baseAppURL = `http://127.0.0.1:${basePort}`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
   const ca = fs.readFileSync(pki.rootPem);
   const anchorHex = Buffer.from(pki.rootDer).toString('hex');
   const baseURL = `http://127.0.0.1:${appPort}`;
   const request = 'GET /big.bin HTTP/1.0\r\n\r\n';
+  let subtlsFiles: string[] = [];
   try {
     const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 } });
     await context.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
     const page = await context.newPage();
     await page.goto('/');
     await page.getByTestId('connect-button').waitFor();
-    const runEngine = await engineWorkerIn(page, await bundleEngineWorker());
-    const job = { url: `ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`, anchorHex, serverName: 'localhost' };
+    /** The base checkout's app in its own page (when asked for). */
+    let basePage: Page | null = null;
+    if (baseApp) {
+      const baseContext = await browser.newContext({ baseURL: baseAppURL, viewport: { width: 1400, height: 900 } });
+      await baseContext.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
+      basePage = await baseContext.newPage();
+      await basePage.goto('/');
+      await basePage.getByTestId('connect-button').waitFor();
+      await appConnect(basePage, target);
+      await appClose(basePage);
+    }
+    const runEngine = await benchWorkerIn(page, 'engine', await bundle('engine-worker.ts'));
+    const runSubtls = await benchWorkerIn(page, 'subtls', await bundle('subtls-worker.ts'));
+    const bridgeUrl = `ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`;
+    const job = { url: bridgeUrl, anchorHex, anchorPem: ca.toString(), serverName: 'localhost' };
+    subtlsFiles = writeSubtlsPage(`const BENCH = ${JSON.stringify({ url: bridgeUrl, anchorPem: ca.toString(), serverName: 'localhost' })};\n${await bundle('subtls-page.ts')}`);
 
     // Handshakes: the first app Connect is the one a person meets first in a loaded page; then warm rounds.
     const first = await appConnect(page, target);
@@ -232,24 +306,33 @@ async function main() {
     await appClose(page);
     // The engine's first handshakes in a fresh Worker: a cold JIT and WebCrypto's first calls.
     const engineColdMs = (await runEngine({ ...job, rounds: 5 })).handshakeMs;
+    await runSubtls({ ...job, rounds: 5 });
     for (let i = 0; i < 3; i++) await nodeViaBridge(appPort, target, ca);
     const engineMs: number[] = [];
+    const subtlsMs: number[] = [];
     const nodeMs: number[] = [];
     const appMs: number[] = [];
     /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
      * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
     const appToConnectingMs: number[] = [];
+    const baseAppMs: number[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
     await cdp?.send('Profiler.enable');
     await cdp?.send('Profiler.start');
     for (let i = 0; i < ROUNDS; i++) {
       engineMs.push(...(await runEngine({ ...job, rounds: 1 })).handshakeMs);
+      subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
       nodeMs.push((await nodeViaBridge(appPort, target, ca)).ms);
       const r = await appConnect(page, target);
       appMs.push(r.seen.connected - r.pressed);
       appToConnectingMs.push(r.seen.connecting - r.pressed);
       await appClose(page);
+      if (basePage) {
+        const b = await appConnect(basePage, target);
+        baseAppMs.push(b.seen.connected - b.pressed);
+        await appClose(basePage);
+      }
     }
 
     if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
@@ -257,32 +340,69 @@ async function main() {
     const coldMs: number[] = [];
     const coldFormMs: number[] = [];
     const coldPressToConnectedMs: number[] = [];
+    const coldSubtlsMs: number[] = [];
+    const coldBaseMs: number[] = [];
     for (let i = 0; i < COLD_ROUNDS; i++) {
+      if (baseApp) coldBaseMs.push((await coldPageToFirstHandshake(browser, baseAppURL, anchorHex, target)).connected);
       const c = await coldPageToFirstHandshake(browser, baseURL, anchorHex, target);
       coldMs.push(c.connected);
       coldFormMs.push(c.formShown);
       coldPressToConnectedMs.push(c.connected - c.pressed);
+      coldSubtlsMs.push(await coldSubtlsPage(browser, baseURL));
     }
 
     // Large response: the app reads it into its trace; the engine alone and Node's tls read and drop it.
     const appMBs: number[] = [];
     const engineMBs: number[] = [];
+    const subtlsMBs: number[] = [];
     const nodeMBs: number[] = [];
+    const baseAppMBs: number[] = [];
     let heapAfterApp = 0;
     let summarisedRowsShown = 0;
+    const profileReadTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
+    const cdpRead = profileReadTo ? await context.newCDPSession(page) : null;
+    await cdpRead?.send('Profiler.enable');
     for (let i = 0; i < BIG_ROUNDS; i++) {
+      await cdpRead?.send('Profiler.start');
       const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
       if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
       appMBs.push((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
+      if (cdpRead) fs.writeFileSync(`${profileReadTo}.${i}.cpuprofile`, JSON.stringify((await cdpRead.send('Profiler.stop')).profile));
       heapAfterApp = Math.max(heapAfterApp, (await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)) as number);
       // The ladder follows the end of the trace: its last rows are the summarised ones (when the app summarises).
       summarisedRowsShown = await page.locator('.lrow', { hasText: 'summarised' }).count();
       engineMBs.push(...(await runEngine({ ...job, rounds: 1, request })).mbPerS);
+      subtlsMBs.push(...(await runSubtls({ ...job, rounds: 1, request })).mbPerS);
       nodeMBs.push((await nodeViaBridge(appPort, target, ca, request)).mbPerS!);
+      if (basePage) {
+        const b = await appConnect(basePage, target, request.replace(/\r\n/g, '\\r\\n'));
+        baseAppMBs.push((MIB * 1.048576) / ((b.seen.closed - b.seen.connected) / 1000));
+      }
     }
+
+    // The large response through the app, then stepping through what it left in the ladder.
+    const large = async (p: Page) => {
+      const r = await heapWhile(p, () => appConnect(p, target, 'GET /large.bin HTTP/1.0\\r\\n\\r\\n'));
+      if (!r.result.seen.closed) throw new Error(`the app's ${LARGE_MIB} MiB response did not end cleanly: ${r.result.error}`);
+      await p.getByTestId('ladder-list').click({ position: { x: 5, y: 5 } }).catch(() => {});
+      await timeInPage(p, 'step', 20);
+      const stepping = await timeInPage(p, 'step', 300);
+      return {
+        mib: LARGE_MIB,
+        appMBperS: r2((LARGE_MIB * 1.048576) / ((r.result.seen.closed - r.result.seen.connected) / 1000)),
+        pageJsHeapPeakMB: r.peakMB,
+        pageJsHeapAfterMB: r.afterMB,
+        ladderRows: await p.getByTestId('position').innerText().catch(() => ''),
+        steppingMs: { p50: r2(percentile(stepping, 50)), p95: r2(percentile(stepping, 95)), max: r2(Math.max(...stepping)), samples: stepping.length },
+        goals: { pageJsHeapPeakMB: '< 300', steppingP95Ms: '< 16' },
+      };
+    };
+    const largeNew = LARGE_MIB > 0 ? await large(page) : null;
+    const largeBase = LARGE_MIB > 0 && basePage ? await large(basePage) : null;
 
     const m = {
       engineWorker: median(engineMs),
+      subtlsWorker: median(subtlsMs),
       engineWorkerFirst: r2(engineColdMs[0]),
       engineWorkerSecond: r2(engineColdMs[1]),
       nodeTlsViaBridge: median(nodeMs),
@@ -291,37 +411,63 @@ async function main() {
       appFirstPressToConnecting: r2(appFirstToConnectingMs),
       appPressToConnecting: median(appToConnectingMs),
       coldPageToFirstHandshake: median(coldMs),
+      coldSubtlsPageToFirstHandshake: median(coldSubtlsMs),
       coldPageFormShown: median(coldFormMs),
       coldPagePressToConnected: median(coldPressToConnectedMs),
     };
-    const tp = { app: median(appMBs), engineWorker: median(engineMBs), nodeTlsViaBridge: median(nodeMBs) };
+    const tp = { app: median(appMBs), engineWorker: median(engineMBs), subtlsWorker: median(subtlsMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
       machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
       handshakeMs: m,
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
+        engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
+        coldPageVsColdSubtlsPage: r2(m.coldPageToFirstHandshake / m.coldSubtlsPageToFirstHandshake),
         appConnectVsEngineWorker: r2(m.appConnect / m.engineWorker),
         coldPageVsEngineWorker: r2(m.coldPageToFirstHandshake / m.engineWorker),
         nodeTlsVsAppThroughput: r2(tp.nodeTlsViaBridge / tp.app),
         engineWorkerVsAppThroughput: r2(tp.engineWorker / tp.app),
       },
-      goals: { appConnectVsEngineWorker: '<= 1.3', engineWorkerVsNodeTls: '<= 1.2' },
+      goals: { appConnectVsEngineWorker: '<= 1.3', engineWorkerVsNodeTls: '<= 1.2', engineWorkerVsSubtls: '< 1', coldPageVsColdSubtlsPage: '< 1' },
       throughputMBperS: tp,
       pageJsHeapAfterLargeResponseMB: r2(heapAfterApp / 1e6),
       summarisedRowsShownAfterLargeResponse: summarisedRowsShown,
-      runs: { engineMs: engineMs.map(r2), nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), coldMs: coldMs.map(r2), appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
+      large: largeNew,
+      ...(basePage
+        ? {
+            base: {
+              appDir: BASE_APP_DIR,
+              appConnectMs: median(baseAppMs),
+              coldPageToFirstHandshakeMs: median(coldBaseMs),
+              throughputMBperS: median(baseAppMBs),
+              large: largeBase,
+              ratios: {
+                appConnectVsBase: r2(m.appConnect / median(baseAppMs)),
+                coldPageVsBase: r2(m.coldPageToFirstHandshake / median(coldBaseMs)),
+                throughputVsBase: r2(tp.app / median(baseAppMBs)),
+                baseAppConnectVsEngineWorker: r2(median(baseAppMs) / m.engineWorker),
+                baseColdPageVsColdSubtlsPage: r2(median(coldBaseMs) / m.coldSubtlsPageToFirstHandshake),
+              },
+              runs: { appMs: baseAppMs.map(r2), coldMs: coldBaseMs.map(r2), appMBs: baseAppMBs.map(r2) },
+            },
+          }
+        : {}),
+      runs: { engineMs: engineMs.map(r2), subtlsMs: subtlsMs.map(r2), coldSubtlsMs: coldSubtlsMs.map(r2), nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), coldMs: coldMs.map(r2), appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(
       `\nengine in a Worker ${m.engineWorker} ms (${report.ratios.engineWorkerVsNodeTls}x Node tls ${m.nodeTlsViaBridge} ms); app Connect ${m.appConnect} ms ` +
-        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms); cold page to first handshake ${m.coldPageToFirstHandshake} ms; ` +
+        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms); subtls in a Worker ${m.subtlsWorker} ms; ` +
+        `cold page to first handshake ${m.coldPageToFirstHandshake} ms (subtls page ${m.coldSubtlsPageToFirstHandshake} ms: ${report.ratios.coldPageVsColdSubtlsPage}x); ` +
         `${MIB} MiB response: app ${tp.app} MB/s, engine ${tp.engineWorker} MB/s, Node tls ${tp.nodeTlsViaBridge} MB/s; medians.`,
     );
   } finally {
+    for (const f of subtlsFiles) fs.rmSync(f, { force: true });
     await browser.close();
     app.kill('SIGTERM');
+    baseApp?.kill('SIGTERM');
     server.proc.kill('SIGTERM');
-    await Promise.all([waitForExit(app), waitForExit(server.proc)]);
+    await Promise.all([waitForExit(app), waitForExit(server.proc), ...(baseApp ? [waitForExit(baseApp)] : [])]);
     fs.rmSync(pki.dir, { recursive: true, force: true });
   }
 }

@@ -1,11 +1,13 @@
 // CLI start-up benchmark: whole-process wall time of `tls-lens --help` and `tls-lens connect` (a verified TLS 1.3
 // handshake against a local `openssl s_server`), against bare `node -e 0` and `openssl s_client` in the same run.
-// Rounds alternate the commands so machine load hits them alike; medians are reported with their ratios.
+// Rounds alternate the commands so machine load hits them alike; medians are reported with their ratios. Each
+// process also has its CPU time (user + system, from /usr/bin/time): on a machine other work keeps busy the wall
+// time mostly measures waiting for a core, the CPU time what the command itself costs.
 // Run: npm run bench:cli   (TLS_LENS_BENCH_ROUNDS=N to change the number of rounds, default 15)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadavg } from 'node:os';
+import os, { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { makePki, startSServer } from '../test/tls/helpers.ts';
 import { median } from './common.ts';
@@ -16,11 +18,15 @@ const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 15);
 // TLS_LENS_BENCH_BASE_BIN: a base checkout's bin/tls-lens.js timed in the same rounds (before/after as a ratio).
 const BASE_BIN = process.env.TLS_LENS_BENCH_BASE_BIN;
 
-/** Wall time of one process from spawn to exit, ms; throws if it exits with another code than `expect`. */
-function timeProcess(cmd: string, args: string[], expect = 0, input?: string): Promise<number> {
+const TIME_FILE = path.join(os.tmpdir(), `tls-lens-bench-cli-${process.pid}.time`);
+const cpuMs: Record<string, number[]> = {};
+
+/** Wall time of one process from spawn to exit, ms (its CPU time goes to `cpuMs[name]`); throws if it exits with
+ * another code than `expect`. */
+function timeProcess(name: string, cmd: string, args: string[], expect = 0, input?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S', '-o', TIME_FILE, cmd, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let err = '';
     child.stdout!.resume();
     child.stderr!.on('data', (d) => (err += d));
@@ -28,8 +34,10 @@ function timeProcess(cmd: string, args: string[], expect = 0, input?: string): P
     child.on('error', reject);
     child.on('exit', (code) => {
       const ms = performance.now() - t0;
-      if (code !== expect) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
-      else resolve(ms);
+      if (code !== expect) return reject(new Error(`${cmd} ${args.join(' ')} exited ${code}: ${err}`));
+      const [user, sys] = fs.readFileSync(TIME_FILE, 'utf8').trim().split(/\s+/).map(Number);
+      (cpuMs[name] ??= []).push((user + sys) * 1000);
+      resolve(ms);
     });
   });
 }
@@ -40,19 +48,20 @@ async function main() {
   try {
     const target = `127.0.0.1:${server.port}`;
     const commands: Record<string, () => Promise<number>> = {
-      nodeBare: () => timeProcess('node', ['-e', '0']),
-      help: () => timeProcess('node', [BIN, '--help']),
-      connect: () => timeProcess('node', [BIN, 'connect', target, '--servername', 'localhost', '--ca', pki.rootPem, '--json']),
+      nodeBare: () => timeProcess('nodeBare', 'node', ['-e', '0']),
+      help: () => timeProcess('help', 'node', [BIN, '--help']),
+      connect: () => timeProcess('connect', 'node', [BIN, 'connect', target, '--servername', 'localhost', '--ca', pki.rootPem, '--json']),
       ...(BASE_BIN
         ? {
-            helpBase: () => timeProcess('node', [BASE_BIN, '--help']),
-            connectBase: () => timeProcess('node', [BASE_BIN, 'connect', target, '--servername', 'localhost', '--ca', pki.rootPem, '--json']),
+            helpBase: () => timeProcess('helpBase', 'node', [BASE_BIN, '--help']),
+            connectBase: () => timeProcess('connectBase', 'node', [BASE_BIN, 'connect', target, '--servername', 'localhost', '--ca', pki.rootPem, '--json']),
           }
         : {}),
-      opensslSClient: () => timeProcess('openssl', ['s_client', '-connect', target, '-servername', 'localhost', '-CAfile', pki.rootPem, '-verify_return_error', '-brief'], 0, ''),
+      opensslSClient: () => timeProcess('opensslSClient', 'openssl', ['s_client', '-connect', target, '-servername', 'localhost', '-CAfile', pki.rootPem, '-verify_return_error', '-brief'], 0, ''),
     };
     // One untimed round: the file cache and the build (if bin/tls-lens.js has to make it) are warm afterwards.
     for (const run of Object.values(commands)) await run();
+    for (const k of Object.keys(cpuMs)) delete cpuMs[k];
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(commands).map((k) => [k, []]));
     for (let i = 0; i < ROUNDS; i++) for (const [name, run] of Object.entries(commands)) times[name].push(await run());
     const ms = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
@@ -66,16 +75,24 @@ async function main() {
         connectVsOpensslSClient: ratio(ms.connect, ms.opensslSClient),
         ...(BASE_BIN ? { helpVsBase: ratio(ms.help, ms.helpBase), connectVsBase: ratio(ms.connect, ms.connectBase), baseConnectVsNode: ratio(ms.connectBase, ms.nodeBare) } : {}),
       },
+      cpuMedianMs: Object.fromEntries(Object.entries(cpuMs).map(([k, v]) => [k, median(v)])),
+      cpuRatios: {
+        helpVsNode: ratio(median(cpuMs.help), median(cpuMs.nodeBare)),
+        connectVsNode: ratio(median(cpuMs.connect), median(cpuMs.nodeBare)),
+        ...(BASE_BIN ? { helpVsBase: ratio(median(cpuMs.help), median(cpuMs.helpBase)), connectVsBase: ratio(median(cpuMs.connect), median(cpuMs.connectBase)), baseConnectVsNode: ratio(median(cpuMs.connectBase), median(cpuMs.nodeBare)) } : {}),
+      },
       goals: { helpVsNode: '<= 1.3', connectVsNode: '<= 2' },
       runsMs: times,
     };
     console.log(JSON.stringify(report, (_k, v) => (typeof v === 'number' ? +v.toFixed(1) : v), 2));
     console.log(
       `\ntls-lens --help ${ms.help} ms = ${report.ratios.helpVsNode}x bare node (${ms.nodeBare} ms); ` +
-        `connect ${ms.connect} ms = ${report.ratios.connectVsNode}x bare node, ${report.ratios.connectVsOpensslSClient}x openssl s_client (${ms.opensslSClient} ms); medians of ${ROUNDS}.`,
+        `connect ${ms.connect} ms = ${report.ratios.connectVsNode}x bare node, ${report.ratios.connectVsOpensslSClient}x openssl s_client (${ms.opensslSClient} ms); medians of ${ROUNDS}. ` +
+        `CPU time: --help ${report.cpuRatios.helpVsNode}x, connect ${report.cpuRatios.connectVsNode}x bare node.`,
     );
   } finally {
     await server.stop();
+    fs.rmSync(TIME_FILE, { force: true });
     fs.rmSync(path.resolve(pki.dir), { recursive: true, force: true });
   }
 }

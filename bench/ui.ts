@@ -11,6 +11,7 @@ import net from 'node:net';
 import { chromium, type Page } from '@playwright/test';
 import { loadavg } from 'node:os';
 import type { RecordEvent, TraceEvent, TraceFile } from '../src/trace/types.ts';
+import { percentile, timeInPage } from './in-page-timer.ts';
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TARGET_RECORDS = 10_000;
@@ -40,11 +41,6 @@ async function startServer(port: number): Promise<ChildProcess> {
   }
   child.kill('SIGTERM');
   throw new Error('the TLS Lens server did not start within 120 s');
-}
-
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
 }
 
 const fmt = (n: number) => n.toFixed(2);
@@ -91,33 +87,6 @@ async function measureLoad(page: Page, runs = 5): Promise<{ median: number; runs
     times.push(await page.evaluate(() => performance.now()));
   }
   return { median: percentile(times, 50), runs: times };
-}
-
-/** In-page: input → DOM updated and laid out, `count` times. Sent as source text so the bundler's helpers stay out. */
-const IN_PAGE_TIMER = `async ({ kind, count, jump }) => {
-  const macrotask = () => new Promise((r) => { const ch = new MessageChannel(); ch.port1.onmessage = () => r(); ch.port2.postMessage(0); });
-  const list = document.querySelector('[data-testid="ladder-list"]');
-  const out = [];
-  for (let i = 0; i < count; i++) {
-    const t0 = performance.now();
-    if (kind === 'step') {
-      window.dispatchEvent(new KeyboardEvent('keydown', { key: i % 10 === 9 ? 'k' : 'j', bubbles: true }));
-    } else {
-      list.scrollTop = (list.scrollTop + jump) % (list.scrollHeight - list.clientHeight);
-      list.dispatchEvent(new Event('scroll'));
-    }
-    await macrotask();
-    document.body.getBoundingClientRect();
-    void document.body.offsetHeight;
-    out.push(performance.now() - t0);
-    await new Promise((r) => requestAnimationFrame(() => r(null)));
-  }
-  return out;
-}`;
-
-/** `jump`: pixels per scroll (120 = one mouse-wheel notch, 997 = a page and more: every row new). */
-async function timeInPage(page: Page, kind: 'step' | 'scroll', count: number, jump = 120): Promise<number[]> {
-  return page.evaluate(`(${IN_PAGE_TIMER})(${JSON.stringify({ kind, count, jump })})`) as Promise<number[]>;
 }
 
 async function bundleSizes(): Promise<{ file: string; bytes: number; gzip: number }[]> {

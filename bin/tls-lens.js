@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Entry point of the command-line client. It runs the JavaScript build in dist-cli/ (scripts/build-cli.mjs,
 // made by the setup step); when the sources changed since, or there is no build yet, it builds first.
-import { buildCli, staleReason } from '../scripts/build-cli.mjs';
+import { buildCli, staleReason, CACHED_DIR } from '../scripts/build-cli.mjs';
+import { loadCachedCommand } from '../scripts/cli-code-cache.mjs';
 
 const stale = await staleReason();
 if (stale) {
@@ -14,4 +15,5 @@ if (stale) {
   }
 }
 const { main } = await import('../dist-cli/main.js');
-process.exitCode = await main(process.argv.slice(2));
+// Each command runs from its whole bundle with V8's code cache (scripts/cli-code-cache.mjs) when there is one.
+process.exitCode = await main(process.argv.slice(2), (name) => loadCachedCommand(CACHED_DIR, name));

@@ -6,6 +6,11 @@
 // an unchanged tree costs one stat per file). A new source file can only enter the build through an edit to a
 // listed one, and packages through package-lock.json, which is listed too.
 //
+// Each command is also bundled whole, as one CommonJS file named by its content hash (dist-cli/cached/, listed in
+// its index.json): bin/tls-lens.js runs a command from it through scripts/cli-code-cache.mjs, with V8's code cache
+// kept beside it, so a run does not parse and compile a megabyte of JavaScript again (Node 20 has no module
+// compile cache of its own). A cache belongs to one bundle's name, so it can never serve other code.
+//
 // Usage: node scripts/build-cli.mjs          build when stale (scripts/setup.sh runs this)
 //        node scripts/build-cli.mjs --force  build anyway
 // Only fs and path are loaded up front: bin/tls-lens.js runs staleReason() on every start.
@@ -16,6 +21,13 @@ const ROOT = path.dirname(path.dirname(decodeURIComponent(new URL(import.meta.ur
 export const OUT_DIR = path.join(ROOT, 'dist-cli');
 const ENTRY = path.join(OUT_DIR, 'main.js');
 const STAMP = path.join(OUT_DIR, 'stamp.json');
+export const CACHED_DIR = path.join(OUT_DIR, 'cached');
+const MAIN_SOURCE = path.join(ROOT, 'src/cli/main.ts');
+
+/** The commands main.ts dispatches to (each `import('./<name>.ts')` there). */
+function commandNames() {
+  return [...fs.readFileSync(MAIN_SOURCE, 'utf8').matchAll(/import\('\.\/([a-z0-9-]+)\.ts'\)/g)].map((m) => m[1]);
+}
 /** Files that shape the build besides the bundled sources. */
 const ALWAYS_LISTED = ['package-lock.json', 'scripts/build-cli.mjs'];
 
@@ -31,6 +43,7 @@ export async function staleReason() {
   try {
     stamp = JSON.parse(fs.readFileSync(STAMP, 'utf8'));
     if (!fs.existsSync(ENTRY)) return 'dist-cli/main.js is missing';
+    if (!fs.existsSync(path.join(CACHED_DIR, 'index.json'))) return 'dist-cli/cached/ is missing';
   } catch {
     return 'there is no build yet';
   }
@@ -82,8 +95,34 @@ export async function buildCli() {
     write: false,
     logLevel: 'warning',
   });
+  // One whole CommonJS bundle per command, for runs with a code cache (the cache files of an earlier build are
+  // rejected by V8 for the new source and written again).
+  const commands = commandNames();
+  const whole = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: Object.fromEntries(commands.map((c) => [c, `src/cli/${c}.ts`])),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    outdir: CACHED_DIR,
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+    write: false,
+    logLevel: 'warning',
+  });
   fs.mkdirSync(path.join(OUT_DIR, 'chunks'), { recursive: true });
+  fs.mkdirSync(CACHED_DIR, { recursive: true });
   const tmp = (file) => `${file}.${process.pid}.tmp`;
+  const index = {};
+  for (const out of whole.outputFiles) {
+    index[path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, '')] = path.basename(out.path);
+    fs.writeFileSync(tmp(out.path), out.contents);
+    fs.renameSync(tmp(out.path), out.path);
+  }
+  const indexFile = path.join(CACHED_DIR, 'index.json');
+  fs.writeFileSync(tmp(indexFile), JSON.stringify(index));
+  fs.renameSync(tmp(indexFile), indexFile);
   const entryFiles = [];
   for (const out of result.outputFiles) {
     if (path.dirname(out.path) === OUT_DIR) {
@@ -97,6 +136,9 @@ export async function buildCli() {
     fs.writeFileSync(tmp(out.path), out.contents);
     fs.renameSync(tmp(out.path), out.path);
   }
+  // Bundles and caches of earlier builds go.
+  const current = new Set(['index.json', ...Object.values(index).flatMap((f) => [f, `${f}.v8cache`])]);
+  for (const f of fs.readdirSync(CACHED_DIR)) if (!current.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, f), { force: true });
   const own = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
   const inputs = Object.fromEntries(await Promise.all([...own, ...ALWAYS_LISTED].sort().map(listed)));
   fs.writeFileSync(tmp(STAMP), JSON.stringify({ built: new Date().toISOString(), inputs }));

@@ -18,6 +18,8 @@ import { CertificateInputError, readCertificates } from '../x509/pem.ts';
 import { isIpAddressText } from '../x509/hostname.ts';
 import { CliError, EXIT, fileReason, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
+import { cryptoProvider } from '../crypto/provider.ts';
+import { useNodeCrypto } from './node-crypto.ts';
 
 const HELP = `usage: tls-lens connect HOST:PORT [options]
 
@@ -69,6 +71,8 @@ export interface ConnectionResult {
   alertReceived: string | null;
   error: { code: string; message: string } | null;
   timing: { handshakeMs: number };
+  /** Which crypto provider did the work: 'node' (node:crypto, what the CLI installs) or 'webcrypto'. */
+  cryptoProvider?: string;
   /** `postHandshake` (TLS 1.3, present once the server asked after the handshake): requests seen, certificates sent. */
   clientCertificate: { requested: boolean; sent: boolean; postHandshake?: { offered: boolean; requests: number; certificatesSent: number } };
   received?: string;
@@ -210,6 +214,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     alertReceived: lastAlert(events, 'server'),
     error,
     timing: { handshakeMs: connection ? connection.handshakeMs : Date.now() - t0 },
+    cryptoProvider: cryptoProvider().name,
     clientCertificate: {
       requested: summary?.clientCertificateRequested ?? false,
       sent: summary?.clientCertificateSent ?? false,
@@ -365,6 +370,7 @@ const OPTIONS = {
 type ParsedValues = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>['values'];
 
 export async function run(args: string[]): Promise<number> {
+  useNodeCrypto();
   const fail = (e: unknown) => reportCliError('tls-lens connect', e, wantsJson(args), HELP);
   let v: ParsedValues;
   let request: Request;

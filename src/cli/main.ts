@@ -1,15 +1,14 @@
 // Dispatches `tls-lens <command> ...` to the module that owns the command.
 import { CliError, EXIT, reportCliError, wantsJson } from './errors.ts';
 
-// `nodeCrypto`: the commands that run the engine (handshakes, decryption) use node:crypto (src/crypto/node-provider.ts)
-// instead of WebCrypto; the certificate commands keep the default provider, whose results the browser shows too.
-const COMMANDS: Record<string, { summary: string; nodeCrypto?: true; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
-  connect: { summary: 'connect HOST:PORT — a TLS handshake against a real server, explained', nodeCrypto: true, load: () => import('./connect.ts') },
+// The commands that run the engine install the node:crypto provider themselves (./node-crypto.ts).
+const COMMANDS: Record<string, { summary: string; load: () => Promise<{ run(args: string[]): Promise<number> }> }> = {
+  connect: { summary: 'connect HOST:PORT — a TLS handshake against a real server, explained', load: () => import('./connect.ts') },
   verify: { summary: 'verify --leaf FILE ... — validate a certificate chain on disk', load: () => import('./verify.ts') },
   compare: { summary: 'compare A.json [B.json] — two saved handshakes side by side', load: () => import('./compare.ts') },
-  pcap: { summary: 'pcap FILE [--keylog F] — the TLS sessions in a pcap/pcapng capture, decoded and decrypted', nodeCrypto: true, load: () => import('./pcap.ts') },
-  decode: { summary: 'decode HEX|- — TLS records or a handshake message pasted as hex, explained', nodeCrypto: true, load: () => import('./decode.ts') },
-  serve: { summary: 'serve [--port N] [--cert F --key F] [--www] ... — our TLS server: each client\'s handshake from the server\'s side', nodeCrypto: true, load: () => import('./serve.ts') },
+  pcap: { summary: 'pcap FILE [--keylog F] — the TLS sessions in a pcap/pcapng capture, decoded and decrypted', load: () => import('./pcap.ts') },
+  decode: { summary: 'decode HEX|- — TLS records or a handshake message pasted as hex, explained', load: () => import('./decode.ts') },
+  serve: { summary: 'serve [--port N] [--cert F --key F] [--www] ... — our TLS server: each client\'s handshake from the server\'s side', load: () => import('./serve.ts') },
   limbo: { summary: 'limbo < limbo.json > results.json — run the x509-limbo conformance suite', load: () => import('./limbo.ts') },
 };
 
@@ -18,7 +17,10 @@ function usage(): string {
   return `usage: tls-lens <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun 'tls-lens <command> --help' for a command's options.\n`;
 }
 
-export async function main(argv: string[]): Promise<number> {
+type Command = { run(args: string[]): Promise<number> };
+
+/** `loadCached`: the host's faster way to load a command (bin/tls-lens.js: a bundle with V8's code cache), or null. */
+export async function main(argv: string[], loadCached?: (name: string) => Command | null): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
@@ -28,16 +30,10 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) return reportCliError('tls-lens', new CliError('UNKNOWN_COMMAND', `unknown command '${name}'`, EXIT.usage, true), json, usage());
   try {
-    const [mod] = await Promise.all([command.load(), command.nodeCrypto && useNodeCrypto()]);
+    const mod = loadCached?.(name) ?? (await command.load());
     return await mod.run(rest);
   } catch (e) {
     // A failure no command foresaw still answers in the form asked for (INTERNAL_ERROR, exit 1).
     return reportCliError(`tls-lens ${name}`, e, json);
   }
-}
-
-/** Install the node:crypto provider for this process, before the command makes its first key. */
-async function useNodeCrypto(): Promise<void> {
-  const [{ setCryptoProvider }, { nodeCryptoProvider }] = await Promise.all([import('../crypto/provider.ts'), import('../crypto/node-provider.ts')]);
-  setCryptoProvider(nodeCryptoProvider);
 }

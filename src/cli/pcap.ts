@@ -8,6 +8,7 @@ import { listingOf, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
+import { useNodeCrypto } from './node-crypto.ts';
 
 const HELP = `usage: tls-lens pcap FILE [options]
 
@@ -31,6 +32,7 @@ function listLine(s: StreamListing): string {
 }
 
 export async function run(args: string[]): Promise<number> {
+  useNodeCrypto();
   let parsed;
   try {
     parsed = parseArgs({

@@ -54,6 +54,9 @@ export interface Summarised {
   length: number;
   /** SHA-256 of the bytes left out, when computed. */
   sha256?: Hex;
+  /** True when the recorder still holds the whole event (the person asked to keep application data for saving):
+   * a saved trace then has the bytes. Absent or false: this summary is all there is. */
+  kept?: boolean;
 }
 
 export interface RecordEvent extends Base {

@@ -13,6 +13,26 @@ let lastRequest: ConnectRequest | null = null;
 let connectionId = 0;
 /** Waiting for the worker's full trace of the shown connection. */
 let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
+/** Event batches not yet in the store: the page takes them in once per frame, however many the worker sent
+ * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
+let pendingEvents: TraceEvent[][] = [];
+let takeInScheduled = false;
+
+function takeInEvents() {
+  takeInScheduled = false;
+  if (pendingEvents.length === 0) return;
+  const events = pendingEvents.length === 1 ? pendingEvents[0] : pendingEvents.flat();
+  pendingEvents = [];
+  useTrace.getState().append(events);
+}
+
+function scheduleTakeIn() {
+  if (takeInScheduled) return;
+  takeInScheduled = true;
+  requestAnimationFrame(takeInEvents);
+  // A hidden page gets no frames: take them in anyway.
+  setTimeout(takeInEvents, 250);
+}
 
 function ensureWorker(): Worker {
   if (worker) return worker;
@@ -35,6 +55,11 @@ function post(msg: ToWorker) {
 
 function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
+  if (msg.type === 'events') {
+    pendingEvents.push(msg.events);
+    return scheduleTakeIn();
+  }
+  takeInEvents();
   const s = useTrace.getState();
   switch (msg.type) {
     case 'full-trace': {
@@ -43,9 +68,6 @@ function onMessage(msg: FromWorker) {
       for (const w of waiters) w(msg.events);
       break;
     }
-    case 'events':
-      s.append(msg.events);
-      break;
     case 'status':
       s.setStatus(msg.status, msg.detail);
       if (msg.status !== 'paused') s.setPause(undefined);
@@ -76,6 +98,7 @@ export const engine = {
     // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
     connectionId++;
+    pendingEvents = [];
     for (const w of fullTraceWaiters.splice(0)) w(null);
     const s = useTrace.getState();
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);

@@ -1,14 +1,13 @@
-// What the page gets of a long transfer: the first WINDOW bytes of application data each way in full, then
-// each further record with its header, sizes, nonce and tag but not its body, and each further piece of
-// application data as its length and SHA-256, both marked `summarised` (trace/types.ts). The page's memory and
-// its views then stay the size of the window however much flows; the worker keeps the full events, and a saved
-// trace is made from them.
+// What is kept of a long transfer: the first WINDOW bytes of application data each way in full, then each
+// further record with its header, sizes, nonce and tag but not its body, and each further piece of application
+// data as its length and SHA-256, both marked `summarised` (trace/types.ts). The page always gets these copies, so
+// its memory and views stay the size of the window however much flows. The worker keeps them too, in place of
+// the full events, unless the person asked to keep application data for saving (`kept`: the summary then says
+// a saved trace has the bytes).
 import { sha256 } from '@noble/hashes/sha2.js';
 import type { AppDataEvent, RecordEvent, Side, TraceEvent } from '../trace/types.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
-
-/** Application data shown in full, per direction. */
-export const APP_DATA_WINDOW = 256 * 1024;
+import { APP_DATA_WINDOW } from './messages.ts';
 
 const APPLICATION_DATA = 23;
 
@@ -19,7 +18,14 @@ export class AppDataWindow {
   private readonly summarisedRecords = new Set<number>();
   private summarising = false;
 
-  constructor(private readonly window = APP_DATA_WINDOW) {}
+  private readonly window: number;
+  /** The worker keeps the full events: said in each summary. */
+  private readonly kept: boolean;
+
+  constructor(options: { window?: number; kept?: boolean } = {}) {
+    this.window = options.window ?? APP_DATA_WINDOW;
+    this.kept = options.kept ?? false;
+  }
 
   /** True once anything was left out. */
   get summarisedAny(): boolean {
@@ -57,7 +63,7 @@ export class AppDataWindow {
       // The header, and a TLS 1.2 AEAD record's explicit nonce (4-byte IV: RFC 5288 §3) that the nonce is built from.
       bytes: e.bytes.slice(0, p && p.iv.length === 8 ? 26 : 10),
       fields: e.fields,
-      summarised: { length },
+      summarised: { length, kept: this.kept },
     };
     if (p) {
       copy.protection = { cipherSuite: p.cipherSuite, nonce: p.nonce, iv: p.iv, aad: p.aad, ciphertext: '', tag: p.tag, plaintext: '', innerContentType: p.innerContentType, paddingLength: p.paddingLength };
@@ -78,7 +84,7 @@ export class AppDataWindow {
       direction: e.direction,
       bytes: '',
       ...(e.record !== undefined ? { record: e.record } : {}),
-      summarised: { length: data.length, sha256: toHex(sha256(data)) },
+      summarised: { length: data.length, sha256: toHex(sha256(data)), kept: this.kept },
     };
   }
 }

@@ -8,7 +8,7 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { WebSocketTransport } from '../transport/websocket.ts';
-import type { ConnectRequest, FromWorker, RunMode, ToWorker } from './messages.ts';
+import { APP_DATA_WINDOW, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
@@ -27,9 +27,10 @@ type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 type Message = FromWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 class Connection {
-  /** The full trace (a saved trace is made from it); the page gets it through `window`. */
+  /** The trace a saved trace is made from; the page gets it through `window`. Application data beyond the window
+   * is kept here only as the page has it (summarised), unless the request asked to keep it for saving. */
   readonly recorder = new TraceRecorder(() => performance.now());
-  private readonly window = new AppDataWindow();
+  private readonly window: AppDataWindow;
   session: EngineSession | null = null;
   transport: WebSocketTransport | null = null;
   mode: RunMode;
@@ -47,6 +48,7 @@ class Connection {
     readonly request: ConnectRequest,
   ) {
     this.mode = request.breakpoints.afterEachMessage ? 'step' : 'breakpoint';
+    this.window = new AppDataWindow({ kept: request.keepAppData === true });
     this.recorder.subscribe((e) => this.enqueue(e));
   }
 
@@ -64,7 +66,14 @@ class Connection {
   }
 
   private enqueue(e: TraceEvent) {
-    this.queue.push(this.window.forPage(e));
+    const summarisedBefore = this.window.summarisedAny;
+    const shown = this.window.forPage(e);
+    // The full event (and the bytes its hex is made from) is let go: a long transfer costs the worker no more
+    // memory than the page.
+    if (shown !== e && !this.request.keepAppData) this.recorder.events[e.index] = shown;
+    this.queue.push(shown);
+    // Said once in the trace itself, right after the first summarised event.
+    if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
     if (this.queue.length >= 500) this.flush();
     else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FRAME_MS);
   }
@@ -165,6 +174,12 @@ async function readLoop(c: Connection, s: EngineSession) {
   } catch (e) {
     c.fail(e as Error);
   }
+}
+
+/** The trace's word on what the application data beyond the window became. */
+function summaryNote(kept: boolean): string {
+  const what = `Application data beyond the first ${APP_DATA_WINDOW / 1024} KiB each way is summarised from here on: each record keeps its header, sizes, nonce and tag, each piece of data its length and SHA-256.`;
+  return kept ? `${what} Every byte is also kept, as you asked, and goes into a saved trace.` : `${what} The bytes themselves are not kept, so a saved trace has these summaries (tick "Keep all application data for saving" before connecting to keep them).`;
 }
 
 function plain(message: string): string {

@@ -5,6 +5,10 @@ import type { StartTlsProtocol } from '../starttls/protocol.ts';
 
 export type TlsVersionName = 'TLS1.2' | 'TLS1.3';
 
+/** Application data kept in full per direction (worker/app-data-window.ts); beyond it, summaries. Here so the
+ * page can say it without loading the summariser. */
+export const APP_DATA_WINDOW = 256 * 1024;
+
 /** Which breakpoints are on (keyed by the trace's breakpoint names). */
 export interface BreakpointChoice extends Record<ClientBreakpointName, boolean> {
   /** Pause after every handshake message (step the live handshake). */
@@ -40,6 +44,9 @@ export interface ConnectRequest {
   labClientCert?: { certPem: string; keyPem: string };
   /** Data to send once the handshake completes (e.g. an HTTP request), UTF-8. */
   sendAfterHandshake?: string;
+  /** Keep every byte of application data for saving. Without it, application data beyond the window each way
+   * (worker/app-data-window.ts) is kept only as its length and SHA-256, in the worker as on the page. */
+  keepAppData?: boolean;
 }
 
 export type RunMode = 'step' | 'breakpoint' | 'end';

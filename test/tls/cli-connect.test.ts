@@ -50,6 +50,8 @@ describe('tls-lens connect', () => {
     expect(j.messages.map((m: { type: string }) => m.type)).toEqual(['ClientHello', 'ServerHello', 'EncryptedExtensions', 'Certificate', 'CertificateVerify', 'Finished', 'Finished']);
     expect(j.messages[0]).toMatchObject({ direction: 'client' });
     expect(typeof j.timing.handshakeMs).toBe('number');
+    // The CLI runs the engine on node:crypto, whichever way the command was loaded (bundle with code cache or not).
+    expect(j.cryptoProvider).toBe('node');
   });
 
   it('--reconnect --send --keylog --trace: two objects, the second resumed; the saved trace gives the same key log', async () => {

@@ -48,7 +48,7 @@ describe.each([
 ])('AppDataWindow on %s', (_name, options) => {
   it('sends the first window in full, then summaries with lengths, hashes and the record metadata; the full events replace them on saving', async () => {
     const { events: full, body } = await longTransfer(options);
-    const window = new AppDataWindow(WINDOW);
+    const window = new AppDataWindow({ window: WINDOW, kept: true });
     const page = full.map((e) => window.forPage(e));
     expect(window.summarisedAny).toBe(true);
 
@@ -74,6 +74,7 @@ describe.each([
       expect(e.summarised!.length).toBe(original.bytes.length / 2);
       expect(e.summarised!.sha256).toBe(crypto.createHash('sha256').update(body.subarray(offset, offset + e.summarised!.length)).digest('hex'));
       expect(e.summarised!.sha256).toBe(sha256(original.bytes));
+      expect(e.summarised!.kept).toBe(true);
       offset += e.summarised!.length;
     }
     expect(offset).toBe(SENT);
@@ -88,6 +89,7 @@ describe.each([
       expect(r.protection).toMatchObject({ nonce: original.protection!.nonce, tag: original.protection!.tag, aad: original.protection!.aad, iv: original.protection!.iv, ciphertext: '', plaintext: '' });
       expect(r.summarised!.length).toBe(original.protection!.plaintext.length / 2);
       expect(r.seq).toBe(original.seq);
+      expect(r.summarised!.kept).toBe(true);
     }
 
     // The ladder says which records were summarised, with their sizes.

@@ -1,7 +1,7 @@
 // Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
 // handshake options. The engine runs in the worker; this only builds the request.
 import { useEffect, useRef, useState } from 'react';
-import type { ConnectRequest, TlsVersionName } from '../../worker/messages.ts';
+import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../../worker/messages.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
 import { engine } from '../worker-client.ts';
 import { useTrace } from '../store.ts';
@@ -61,6 +61,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [bpCert, setBpCert] = useState(true);
   const [insecure, setInsecure] = useState(false);
   const [send, setSend] = useState('');
+  const [keepAppData, setKeepAppData] = useState(false);
 
   useEffect(() => {
     void labFilesOnce();
@@ -102,6 +103,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
       bridgeUrl: bridgeUrl(),
       labClientCert,
       sendAfterHandshake: send || undefined,
+      keepAppData: keepAppData || undefined,
     };
     writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
     engine.connect(request);
@@ -235,6 +237,10 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
         </p>
         <label>
           Application data to send after the handshake <input value={send} onChange={(e) => setSend(e.target.value)} placeholder="GET / HTTP/1.0" />
+        </label>
+        <label>
+          <input type="checkbox" checked={keepAppData} onChange={(e) => setKeepAppData(e.target.checked)} data-testid="keep-app-data" /> Keep all application data for saving
+          (otherwise data beyond the first {APP_DATA_WINDOW / 1024} KiB each way is kept as its length and SHA-256 only, so long transfers use little memory)
         </label>
         <label>
           <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> Continue even if the certificate check fails (it is still shown)

@@ -1,20 +1,26 @@
 // The selected step in detail: field tree beside hex dump (linked both ways), the explanation of
 // the selected field, and the record(s) the message travelled in.
-import { useState } from 'react';
+import { useDeferredValue, useState } from 'react';
 import type { FieldNode, RecordEvent, TraceEvent } from '../../trace/types.ts';
 import { currentEvent, useTrace } from '../store.ts';
 import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
 import { HexDump } from '../components/HexDump.tsx';
 import { explain } from '../explanations.ts';
-import { APP_DATA_WINDOW } from '../../worker/app-data-window.ts';
+import { APP_DATA_WINDOW } from '../../worker/messages.ts';
 import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
 import { hexToText, nonceFromIv, shortHex } from '../format.ts';
 
 export function InspectorView() {
   useTrace((s) => s.revision);
-  const cursor = useTrace((s) => s.cursor);
+  const liveCursor = useTrace((s) => s.cursor);
+  // While a live trace grows and the view follows its newest step, the inspector catches up at a lower priority
+  // than the ladder and the status line (React skips the steps it had no time to draw); a step the person picks
+  // is drawn at once.
+  const following = useTrace((s) => s.follow && s.source === 'live' && (s.status === 'connecting' || s.status === 'connected'));
+  const deferredCursor = useDeferredValue(liveCursor);
+  const cursor = following ? deferredCursor : liveCursor;
   const state = useTrace.getState();
-  const event = currentEvent(state);
+  const event = currentEvent({ rows: state.rows, events: state.events, cursor });
   if (!event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
   return <EventInspector key={`${event.index}-${cursor}`} event={event} events={state.events} />;
 }
@@ -44,7 +50,14 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
           {event.summarised && (
             <p className="appdata" data-testid="summarised-note">
               Summarised: the {event.summarised.length} bytes of application data in this record are left out of this view (the page keeps the
-              first {APP_DATA_WINDOW / 1024} KiB each way in full). Its header, sizes, nonce and tag are here; <em>Save trace</em> writes the whole record.
+              first {APP_DATA_WINDOW / 1024} KiB each way in full). Its header, sizes, nonce and tag are here;{' '}
+              {event.summarised.kept ? (
+                <>
+                  <em>Save trace</em> writes the whole record (you asked to keep all application data).
+                </>
+              ) : (
+                <>the bytes were not kept (tick “Keep all application data for saving” before connecting to keep them).</>
+              )}
             </p>
           )}
           {!event.summarised && event.protection && event.protection.innerContentType === 23 && (
