@@ -2,7 +2,7 @@
 // server set up as a teacher would, then one ladder with each message's writer and reader, and the two key
 // schedules side by side with each pair of secrets compared.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import type { BothSidesAttack, BothSidesBreakpoints, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
+import type { BothSidesAttack, BothSidesBreakpoints, BothSidesClientOptions, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
 import { breakpointTitle } from '../rows.ts';
 import type { BreakpointName } from '../../trace/types.ts';
 import { download } from '../files.ts';
@@ -10,6 +10,7 @@ import { useTrace } from '../store.ts';
 import { bothSidesFile, mergeByStamp, pairMessages, pairSecrets } from './model.ts';
 import { useBothSides } from './both-store.ts';
 import { serverApiCalls, type ServerCall } from './server-api.ts';
+import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx';
 import './both-sides.css';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
@@ -56,6 +57,40 @@ function PemFile({ label, testId, onText }: { label: string; testId: string; onT
   );
 }
 
+/** What our client offers unless the person changes it: both versions, the engine's suites, every group with key
+ * shares for the first two (as Chromium does), the certificate's own name, no ALPN. */
+const CLIENT_DEFAULTS: BothSidesClientOptions = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: GROUPS, keyShareGroups: ['X25519MLKEM768', 'x25519'], serverName: '', alpn: [] };
+const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** Our client's own options, as the live Connect form offers them (its version and group fieldsets are shared). */
+function ClientOptions({ client, onChange }: { client: BothSidesClientOptions; onChange: (c: BothSidesClientOptions) => void }) {
+  const set = (change: Partial<BothSidesClientOptions>) => onChange({ ...client, ...change });
+  const [alpnText, setAlpnText] = useState(client.alpn.join(', '));
+  const toggle = (list: string[], item: string, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
+  return (
+    <fieldset className="both-client" data-testid="both-client-options">
+      <legend>Our client’s options</legend>
+      <VersionChecks legend="Versions the client offers" versions={client.versions} onChange={(versions) => set({ versions })} testId="both-client-version" />
+      <fieldset>
+        <legend>Cipher suites the client offers (none ticked: the engine’s defaults)</legend>
+        {SUITES.map((s) => (
+          <label key={s} className="both-suite">
+            <input type="checkbox" checked={client.suites.includes(s)} onChange={(e) => set({ suites: toggle(client.suites, s, e.target.checked) })} data-testid={`both-client-suite-${s}`} /> {s}
+          </label>
+        ))}
+      </fieldset>
+      <GroupShareChecks groups={client.groups} shares={client.keyShareGroups} onGroups={(groups) => set({ groups })} onShares={(keyShareGroups) => set({ keyShareGroups })} testId="both-client" />
+      <label>
+        Server name (SNI, and the name the certificate must match){' '}
+        <input value={client.serverName} onChange={(e) => set({ serverName: e.target.value.trim() })} placeholder="the certificate’s own name" data-testid="both-client-sni" />
+      </label>
+      <label>
+        ALPN the client offers (comma-separated) <input value={alpnText} onChange={(e) => (setAlpnText(e.target.value), set({ alpn: words(e.target.value) }))} placeholder="h2, http/1.1" data-testid="both-client-alpn" />
+      </label>
+    </fieldset>
+  );
+}
+
 function ServerOptionsForm() {
   const running = useBothSides((s) => s.status === 'running');
   const [versions, setVersions] = useState<BothSidesRequest['versions']>(['TLS1.3', 'TLS1.2']);
@@ -73,19 +108,21 @@ function ServerOptionsForm() {
   const [chainFile, setChainFile] = useState<{ name: string; text: string } | null>(null);
   const [keyFile, setKeyFile] = useState<{ name: string; text: string } | null>(null);
   const [breakpoints, setBreakpoints] = useState<BothSidesBreakpoints>(NO_BREAKPOINTS);
+  const [serverAlpn, setServerAlpn] = useState('');
+  const [client, setClient] = useState<BothSidesClientOptions>(CLIENT_DEFAULTS);
   const setBreak = (side: Side, id: string, on: boolean) => setBreakpoints({ ...breakpoints, [side]: { ...breakpoints[side], [id]: on } });
   const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const uploaded = certificate === 'uploaded' && chainFile ? { chainPem: chainFile.text, keyPem: keyFile?.text ?? '' } : undefined;
-    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack, breakpoints });
+    useBothSides.getState().run({ client: { ...client, keyShareGroups: client.keyShareGroups.filter((g) => client.groups.includes(g)) }, serverAlpn: words(serverAlpn), versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack, breakpoints });
   };
   const problem =
-    versions.length === 0 ? 'Choose at least one version.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : certificate === 'uploaded' && !chainFile ? 'Choose your certificate file (PEM), and its key if it is in another file.' : null;
+    versions.length === 0 ? 'Choose at least one version the server accepts.' : client.versions.length === 0 ? 'Choose at least one version the client offers.' : client.groups.length === 0 ? 'Choose at least one group the client offers.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : certificate === 'uploaded' && !chainFile ? 'Choose your certificate file (PEM), and its key if it is in another file.' : null;
 
   return (
-    <form className="both-form" onSubmit={submit} aria-label="Both sides: the server's options">
+    <form className="both-form" onSubmit={submit} aria-label="Both sides: the server's and the client's options">
       <fieldset>
         <legend>Versions the server accepts</legend>
         {VERSIONS.map((v) => (
@@ -114,6 +151,12 @@ function ServerOptionsForm() {
         </label>
       </fieldset>
       <fieldset>
+        <legend>ALPN</legend>
+        <label>
+          The server accepts (comma-separated, its order; empty: it ignores ALPN) <input value={serverAlpn} onChange={(e) => setServerAlpn(e.target.value)} placeholder="h2, http/1.1" data-testid="both-server-alpn" />
+        </label>
+      </fieldset>
+      <fieldset>
         <legend>Server certificate</legend>
         {CERTIFICATES.map((c) => (
           <label key={c.id}>
@@ -132,6 +175,7 @@ function ServerOptionsForm() {
           </div>
         )}
       </fieldset>
+      <ClientOptions client={client} onChange={setClient} />
       <fieldset>
         <legend>Client certificate</legend>
         <label>

@@ -6,7 +6,7 @@ import { runStartTls } from '../../starttls/index.ts';
 import { createVerifier } from '../../x509/verifier.ts';
 import { attackTap } from './attacks.ts';
 import { channelEnd } from './channel.ts';
-import { breakGate, describe, effectiveVersions, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
+import { breakGate, clientVersions, describe, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
 
 /** What our client offers: every group, a key share for the first two (as Chromium does). */
 export const CLIENT_GROUPS: GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
@@ -44,10 +44,12 @@ export async function runClientSide(run: SideRun): Promise<void> {
     conn = await connectTls(
       transport,
       {
-        serverName: setup.serverName,
-        versions: effectiveVersions(req),
-        groups: CLIENT_GROUPS,
-        keyShareGroups: CLIENT_KEY_SHARES,
+        serverName: req.client?.serverName || setup.serverName,
+        versions: clientVersions(req),
+        suites: req.client?.suites.length ? req.client.suites : undefined,
+        groups: (req.client?.groups ?? CLIENT_GROUPS) as GroupName[],
+        keyShareGroups: (req.client ? req.client.keyShareGroups.filter((g) => req.client!.groups.includes(g)) : CLIENT_KEY_SHARES) as GroupName[],
+        alpn: req.client?.alpn.length ? req.client.alpn : undefined,
         verifier: createVerifier({ anchors: [setup.anchor] }),
         clientCertificate: req.clientHasCertificate ? clientCertificate : undefined,
         breakpoints: b,

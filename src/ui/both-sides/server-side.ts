@@ -62,6 +62,7 @@ export async function runServerSide(run: SideRun): Promise<void> {
     versions,
     suites: req.suites.length ? req.suites : undefined,
     groups: (helloRetry ? [HRR_GROUP] : req.groups.length ? req.groups : undefined) as GroupName[] | undefined,
+    alpn: req.serverAlpn?.length ? req.serverAlpn : undefined,
     clientAuth: req.clientAuth,
     clientTrustAnchors: [setup.anchor],
     numTickets: req.tickets,

@@ -40,6 +40,11 @@ export function effectiveVersions(req: BothSidesRequest): BothSidesRequest['vers
   return req.versions;
 }
 
+/** The versions our client offers: its own, unless an attack needs some. */
+export function clientVersions(req: BothSidesRequest): BothSidesRequest['versions'] {
+  return req.attack && ['downgrade', 'tampered-finished', 'hrr-loop'].includes(req.attack) ? effectiveVersions(req) : req.client?.versions ?? req.versions;
+}
+
 export function hasBreakpoints(req: BothSidesRequest): boolean {
   const b = req.breakpoints;
   return !!b && [...Object.values(b.client), ...Object.values(b.server)].some(Boolean);
