@@ -7,9 +7,10 @@ import { breakpointTitle } from '../rows.ts';
 import type { BreakpointName } from '../../trace/types.ts';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
-import { bothSidesFile, mergeByStamp, pairMessages, pairSecrets } from './model.ts';
+import { bothSidesFile, ladderPositions, mergeByStamp, pairMessages, pairSecrets, type LadderPair } from './model.ts';
 import { useBothSides } from './both-store.ts';
-import { serverApiCalls, type ServerCall } from './server-api.ts';
+import { serverApiCalls, serverCallsAt, type ServerCall } from './server-api.ts';
+import { apiCallsFor } from '../api-calls.ts';
 import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx';
 import './both-sides.css';
 
@@ -313,11 +314,20 @@ function short(hex: string | null): string {
   return hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-8)}` : hex;
 }
 
-function Ladder() {
+/** The ladder's rows, and where each side is at each row (for the calls at that step). */
+function useLadder(): { pairs: LadderPair[]; positions: Record<Side, number>[] } {
   const traces = useBothSides((s) => s.traces);
   const stamps = useBothSides((s) => s.stamps);
   const revision = useBothSides((s) => s.revision);
-  const pairs = useMemo(() => pairMessages(traces, mergeByStamp(stamps)), [traces, stamps, revision]);
+  return useMemo(() => {
+    const order = mergeByStamp(stamps);
+    const pairs = pairMessages(traces, order);
+    return { pairs, positions: ladderPositions(pairs, traces, order) };
+  }, [traces, stamps, revision]);
+}
+
+function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => void }) {
+  const { pairs } = useLadder();
   if (pairs.length === 0) return null;
   return (
     <section aria-labelledby="both-ladder-title" className="both-section">
@@ -329,6 +339,7 @@ function Ladder() {
             <th scope="col">Message</th>
             <th scope="col">Server</th>
             <th scope="col">Same bytes on both sides</th>
+            <th scope="col">API calls</th>
           </tr>
         </thead>
         <tbody>
@@ -336,7 +347,7 @@ function Ladder() {
             const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
             const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
             return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${step === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
                 <td>{p.from === 'client' ? writer : reader}</td>
                 <td className="both-msg">
                   {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
@@ -344,6 +355,11 @@ function Ladder() {
                 </td>
                 <td>{p.from === 'server' ? writer : reader}</td>
                 <td className={p.same === false ? 'bad' : p.same ? 'ok' : 'muted'}>{p.same === null ? '—' : p.same ? 'yes' : 'no'}</td>
+                <td>
+                  <button type="button" aria-pressed={step === i} onClick={() => onStep(i)} data-testid="both-step" aria-label={`Both sides’ calls at ${p.name}, row ${i + 1}`}>
+                    calls here
+                  </button>
+                </td>
               </tr>
             );
           })}
@@ -418,10 +434,11 @@ function Actions() {
   );
 }
 
-function CallList({ title, calls }: { title: string; calls: ServerCall[] }) {
+function CallList({ title, calls, level = 3 }: { title: string; calls: ServerCall[]; level?: 3 | 4 }) {
+  const Heading = level === 3 ? 'h3' : 'h4';
   return (
     <div className="both-api-col">
-      <h3>{title}</h3>
+      <Heading>{title}</Heading>
       <ol>
         {calls.map((c, i) => (
           <li key={i}>
@@ -436,6 +453,61 @@ function CallList({ title, calls }: { title: string; calls: ServerCall[] }) {
         ))}
       </ol>
     </div>
+  );
+}
+
+/** Both programs' calls at the ladder row in view: the client's (OpenSSL, Secure Transport, Windows CE) beside the
+ * server's (OpenSSL, Secure Transport), each from its own side's trace at that point. */
+function StepApi({ step, onStep }: { step: number | null; onStep: (i: number) => void }) {
+  const { pairs, positions } = useLadder();
+  const traces = useBothSides((s) => s.traces);
+  const request = useBothSides((s) => s.request);
+  if (pairs.length === 0 || !request) return null;
+  const at = Math.min(step ?? 0, pairs.length - 1);
+  const { client, server } = positions[at];
+  const clientCalls = client >= 0 ? apiCallsFor(traces.client, client) : null;
+  const serverCalls = server >= 0 ? serverCallsAt(request, traces.server, server) : null;
+  const pair = pairs[at];
+  return (
+    <section aria-labelledby="both-step-title" className="both-section" data-testid="both-step-api" data-step={at}>
+      <h2 id="both-step-title">API calls at this step: both programs</h2>
+      <div className="both-stepper">
+        <button type="button" disabled={at === 0} onClick={() => onStep(at - 1)} data-testid="both-step-prev">
+          Previous message
+        </button>
+        <span data-testid="both-step-name">
+          Step {at + 1} of {pairs.length}: {pair.from === 'client' ? `${pair.name} →` : `← ${pair.name}`}
+        </span>
+        <button type="button" disabled={at === pairs.length - 1} onClick={() => onStep(at + 1)} data-testid="both-step-next">
+          Next message
+        </button>
+      </div>
+      <div className="both-api">
+        <div className="both-api-side" data-testid="both-step-client">
+          <h3>The client</h3>
+          {clientCalls ? (
+            <>
+              <CallList title="OpenSSL" calls={clientCalls.openssl} level={4} />
+              <CallList title="Apple Secure Transport" calls={clientCalls.secureTransport} level={4} />
+              <CallList title="Windows CE secure sockets" calls={clientCalls.windowsCE} level={4} />
+            </>
+          ) : (
+            <p className="muted">Nothing yet.</p>
+          )}
+        </div>
+        <div className="both-api-side" data-testid="both-step-server">
+          <h3>The server</h3>
+          {serverCalls ? (
+            <>
+              <CallList title="OpenSSL" calls={serverCalls.openssl} level={4} />
+              <CallList title="Apple Secure Transport (server side)" calls={serverCalls.secureTransport} level={4} />
+            </>
+          ) : (
+            <p className="muted">Nothing yet.</p>
+          )}
+        </div>
+      </div>
+    </section>
   );
 }
 
@@ -460,6 +532,10 @@ function ServerApi() {
 export function BothSidesView() {
   // The person reads the form before running: the two workers load their engines meanwhile.
   useEffect(() => useBothSides.getState().prepare(), []);
+  // The ladder row whose calls are shown; a new run starts at its first.
+  const [step, setStep] = useState<number | null>(null);
+  const request = useBothSides((s) => s.request);
+  useEffect(() => setStep(null), [request]);
   return (
     <div className="both-sides" data-testid="both-sides">
       <h2>Both sides in this page</h2>
@@ -470,7 +546,8 @@ export function BothSidesView() {
       <Outcome />
       <Pauses />
       <Actions />
-      <Ladder />
+      <Ladder step={step} onStep={setStep} />
+      <StepApi step={step} onStep={setStep} />
       <Secrets />
       <ServerApi />
     </div>
