@@ -36,6 +36,8 @@ export interface BothSidesClientOptions {
   serverName: string;
   /** ALPN protocols offered, in order; empty: no ALPN extension. */
   alpn: string[];
+  /** Offer the session (ticket) the server gave in an earlier run, to resume it; absent or none kept: a full handshake. */
+  resume?: boolean;
 }
 
 /** The server as a teacher sets it up, and what our client offers. */
@@ -71,7 +73,7 @@ export interface BothSidesRequest {
   breakpoints?: BothSidesBreakpoints;
 }
 
-export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null } | { ok: false; code: string; message: string };
+export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null; resumed?: boolean } | { ok: false; code: string; message: string };
 
 /** What the person decides at a breakpoint: go on, refuse (the side ends the handshake), run past every later
  * afterEachMessage pause of that side, or, when the server asks the client for a certificate, send or decline one. */

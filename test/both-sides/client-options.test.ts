@@ -67,4 +67,18 @@ describe('the client’s own options in both-sides mode', () => {
     expect(alerts(r.events.client)).toContain('client:bad_certificate');
     expect(alerts(r.events.server)).toContain('client:bad_certificate');
   });
+
+  for (const version of ['TLS1.3', 'TLS1.2'] as const) {
+    it(`${version}: a second run resumes the session from the first (the ticket the server gave), on both sides`, async () => {
+      const first = await run({ versions: [version], tickets: 1 }, { versions: [version] });
+      expect(first.outcome.server).toMatchObject({ ok: true, resumed: false });
+      expect(first.events.server.some((e) => e.kind === 'handshake' && e.name === 'Certificate' && e.direction === 'server')).toBe(true);
+      const second = await run({ versions: [version], tickets: 1 }, { versions: [version], resume: true });
+      expect(second.outcome.client).toMatchObject({ ok: true, resumed: true });
+      expect(second.outcome.server).toMatchObject({ ok: true, resumed: true });
+      // Resumed: the server proves nothing with a certificate this time.
+      expect(second.events.server.some((e) => e.kind === 'handshake' && e.name === 'Certificate')).toBe(false);
+      expect(second.events.client.some((e) => e.kind === 'note' && /offers the session from an earlier run/.test(e.text))).toBe(true);
+    });
+  }
 });

@@ -86,6 +86,9 @@ function ClientOptions({ client, onChange }: { client: BothSidesClientOptions; o
         <input value={client.serverName} onChange={(e) => set({ serverName: e.target.value.trim() })} placeholder="the certificate’s own name" data-testid="both-client-sni" />
       </label>
       <label>
+        <input type="checkbox" checked={!!client.resume} onChange={(e) => set({ resume: e.target.checked })} data-testid="both-client-resume" /> Resume: offer the session (ticket) the server gave in an earlier run
+      </label>
+      <label>
         ALPN the client offers (comma-separated) <input value={alpnText} onChange={(e) => (setAlpnText(e.target.value), set({ alpn: words(e.target.value) }))} placeholder="h2, http/1.1" data-testid="both-client-alpn" />
       </label>
     </fieldset>
@@ -242,7 +245,7 @@ function ServerOptionsForm() {
 }
 
 function outcomeText(o: SideOutcome): string {
-  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group].filter(Boolean).join(', ')})` : `failed: ${o.message} (${o.code})`;
+  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group, o.resumed ? 'resumed' : ''].filter(Boolean).join(', ')})` : `failed: ${o.message} (${o.code})`;
 }
 
 function Outcome() {

@@ -61,7 +61,7 @@ export function describe(e: unknown): string {
 }
 
 export function outcome(conn: TlsConnection | ServerConnection): SideOutcome {
-  return { ok: true, version: conn.summary.version ?? 'unknown', cipherSuite: conn.summary.cipherSuite, group: conn.summary.group };
+  return { ok: true, version: conn.summary.version ?? 'unknown', cipherSuite: conn.summary.cipherSuite, group: conn.summary.group, resumed: conn.summary.resumed };
 }
 
 /** Asks the person at each breakpoint of one side, until they choose to run past the afterEachMessage ones. */
