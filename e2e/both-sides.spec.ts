@@ -384,3 +384,14 @@ test('the server’s calls step by step beside the client’s: TLS 1.2, client c
   await expect(server).toContainText('SSLClose(ctx)');
   await expectAccessible(page, 'the calls step by step');
 });
+
+test('resumption: a second run offers the first run’s ticket and both sides resume', async ({ page }) => {
+  await openBothSides(page);
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-server')).not.toContainText('resumed');
+  await page.getByTestId('both-client-resume').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('resumed');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('resumed');
+  await expect(page.locator('[data-testid="both-row"][data-name="Certificate"]')).toHaveCount(0);
+});
