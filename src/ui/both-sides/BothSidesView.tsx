@@ -338,11 +338,11 @@ function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => 
       <table className="both-ladder" data-testid="both-ladder">
         <thead>
           <tr>
+            <th scope="col">Step (both programs’ calls)</th>
             <th scope="col">Client</th>
             <th scope="col">Message</th>
             <th scope="col">Server</th>
             <th scope="col">Same bytes on both sides</th>
-            <th scope="col">API calls</th>
           </tr>
         </thead>
         <tbody>
@@ -350,7 +350,12 @@ function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => 
             const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
             const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
             return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${step === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${(step ?? 0) === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+                <th scope="row">
+                  <button type="button" aria-pressed={(step ?? 0) === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
+                    Step {i + 1}
+                  </button>
+                </th>
                 <td>{p.from === 'client' ? writer : reader}</td>
                 <td className="both-msg">
                   {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
@@ -358,11 +363,6 @@ function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => 
                 </td>
                 <td>{p.from === 'server' ? writer : reader}</td>
                 <td className={p.same === false ? 'bad' : p.same ? 'ok' : 'muted'}>{p.same === null ? '—' : p.same ? 'yes' : 'no'}</td>
-                <td>
-                  <button type="button" aria-pressed={step === i} onClick={() => onStep(i)} data-testid="both-step" aria-label={`Both sides’ calls at ${p.name}, row ${i + 1}`}>
-                    calls here
-                  </button>
-                </td>
               </tr>
             );
           })}
