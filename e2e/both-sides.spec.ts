@@ -395,3 +395,20 @@ test('resumption: a second run offers the first run’s ticket and both sides re
   await expect(page.getByTestId('both-outcome-server')).toContainText('resumed');
   await expect(page.locator('[data-testid="both-row"][data-name="Certificate"]')).toHaveCount(0);
 });
+
+test('the calls follow a run paused at the server’s ClientHello breakpoint: the client-hello callback beside SSL_connect waiting', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-break-server-clientHello').check();
+  await page.getByTestId('both-run').click();
+  await expect(page.getByTestId('both-pause-server')).toHaveAttribute('data-breakpoint', 'clientHello');
+  const panel = page.getByTestId('both-step-api');
+  await expect(panel).toHaveAttribute('data-live', 'yes');
+  await expect(page.getByTestId('both-step-server')).toContainText('on_client_hello');
+  await expect(page.getByTestId('both-step-server')).toContainText('errSSLClientHelloReceived');
+  await expect(page.getByTestId('both-step-client')).toContainText('SSL_connect(ssl)');
+  await expectAccessible(page, 'the calls while paused');
+  await page.getByTestId('both-continue-server').click();
+  await expect(page.getByTestId('both-status')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await expect(page.getByTestId('both-outcome-server')).toContainText('handshake complete');
+  await expect(panel).toHaveAttribute('data-live', 'no');
+});

@@ -4,7 +4,7 @@
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import type { BothSidesAttack, BothSidesBreakpoints, BothSidesClientOptions, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
 import { breakpointTitle } from '../rows.ts';
-import type { BreakpointName } from '../../trace/types.ts';
+import type { BreakpointName, TraceEvent } from '../../trace/types.ts';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
 import { bothSidesFile, ladderPositions, mergeByStamp, pairMessages, pairSecrets, type LadderPair } from './model.ts';
@@ -331,7 +331,9 @@ function useLadder(): { pairs: LadderPair[]; positions: Record<Side, number>[] }
 
 function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => void }) {
   const { pairs } = useLadder();
+  const running = useBothSides((s) => s.status === 'running');
   if (pairs.length === 0) return null;
+  const current = step ?? (running ? pairs.length - 1 : 0);
   return (
     <section aria-labelledby="both-ladder-title" className="both-section">
       <h2 id="both-ladder-title">Messages: each once, as written and as read</h2>
@@ -350,9 +352,9 @@ function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => 
             const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
             const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
             return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${(step ?? 0) === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${current === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
                 <th scope="row">
-                  <button type="button" aria-pressed={(step ?? 0) === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
+                  <button type="button" aria-pressed={current === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
                     Step {i + 1}
                   </button>
                 </th>
@@ -463,17 +465,22 @@ function CallList({ title, calls, level = 3 }: { title: string; calls: ServerCal
  * server's (OpenSSL, Secure Transport), each from its own side's trace at that point. */
 function StepApi({ step, onStep }: { step: number | null; onStep: (i: number) => void }) {
   const { pairs, positions } = useLadder();
+  const running = useBothSides((s) => s.status === 'running');
   const traces = useBothSides((s) => s.traces);
   const request = useBothSides((s) => s.request);
   if (pairs.length === 0 || !request) return null;
-  const at = Math.min(step ?? 0, pairs.length - 1);
-  const { client, server } = positions[at];
+  const live = step === null && running;
+  const at = live ? pairs.length - 1 : Math.min(step ?? 0, pairs.length - 1);
+  // Following a run as it goes (e.g. paused at a breakpoint): each side at its latest event, notes aside.
+  const latest = (events: TraceEvent[]) => events.findLastIndex((e) => e.kind !== 'note');
+  const { client, server } = live ? { client: latest(traces.client), server: latest(traces.server) } : positions[at];
   const clientCalls = client >= 0 ? apiCallsFor(traces.client, client) : null;
   const serverCalls = server >= 0 ? serverCallsAt(request, traces.server, server) : null;
   const pair = pairs[at];
   return (
-    <section aria-labelledby="both-step-title" className="both-section" data-testid="both-step-api" data-step={at}>
+    <section aria-labelledby="both-step-title" className="both-section" data-testid="both-step-api" data-step={at} data-live={live ? 'yes' : 'no'}>
       <h2 id="both-step-title">API calls at this step: both programs</h2>
+      {live && <p className="muted">Following the run: each program at its latest step. Pick a step in the ladder to stay on it.</p>}
       <div className="both-stepper">
         <button type="button" disabled={at === 0} onClick={() => onStep(at - 1)} data-testid="both-step-prev">
           Previous message
