@@ -151,7 +151,7 @@ function ServerOptionsForm() {
           </label>
         ))}
         <label>
-          <input type="checkbox" checked={helloRetry} onChange={(e) => setHelloRetry(e.target.checked)} data-testid="both-hrr" /> HelloRetryRequest on purpose (the server accepts only secp384r1; our client sends X25519MLKEM768 and x25519 shares)
+          <input type="checkbox" checked={helloRetry} onChange={(e) => setHelloRetry(e.target.checked)} data-testid="both-hrr" /> HelloRetryRequest on purpose (the server accepts only secp384r1; our client’s key shares, X25519MLKEM768 and x25519 unless changed below, are for other groups)
         </label>
       </fieldset>
       <fieldset>
