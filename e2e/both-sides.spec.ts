@@ -315,3 +315,100 @@ test('a certificate the person uploads: the server presents it; a key that is no
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('the client’s own options: offering only TLS 1.2 to a TLS 1.3-only server ends with protocol_version on both sides', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-version-TLS1.2').uncheck();
+  await page.getByTestId('both-client-version-TLS1.3').uncheck();
+  await page.getByTestId('both-client-alpn').fill('h2, http/1.1');
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('failed');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('failed');
+  // The alert once in the ladder: written by the server, read by the client, the same on both sides.
+  const alert = page.locator('[data-testid="both-row"][data-name="Alert fatal protocol_version"]');
+  await expect(alert).toHaveAttribute('data-from', 'server');
+  await expect(alert).toHaveAttribute('data-read', 'yes');
+  const file = await saveBoth(page);
+  expect(names(file.server.events, 'alert')).toEqual(['server:protocol_version']);
+  expect(names(file.events, 'alert')).toEqual(['server:protocol_version']);
+  // The client's ClientHello carried its ALPN list; no supported_versions (TLS 1.2 only).
+  const hello = file.events.find((e) => e.kind === 'handshake' && e.name === 'ClientHello');
+  expect(JSON.stringify(hello)).toContain('http/1.1');
+  // The server's calls at the alert: SSL_accept fails.
+  await alert.getByTestId('both-step').click();
+  await expect(page.getByTestId('both-step-server')).toContainText('SSL_ERROR_SSL');
+  await expectAccessible(page, 'a version mismatch with the client options');
+});
+
+test('the client’s suites, groups and key shares: the server picks from them', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-client-version-TLS1.2').uncheck();
+  await page.getByTestId('both-client-suite-TLS_CHACHA20_POLY1305_SHA256').check();
+  await page.getByTestId('both-client-group-X25519MLKEM768').uncheck();
+  await page.getByTestId('both-client-share-X25519MLKEM768').uncheck();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('TLS_CHACHA20_POLY1305_SHA256');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('x25519');
+});
+
+test('the server’s calls step by step beside the client’s: TLS 1.2, client certificate required, renegotiation by the server', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-version-TLS1.3').uncheck();
+  await page.getByTestId('both-client-auth').selectOption('require');
+  await page.getByTestId('both-renegotiate').check();
+  await runAndWait(page);
+  const client = page.getByTestId('both-step-client');
+  const server = page.getByTestId('both-step-server');
+  // The first step: the ClientHello; the server program reads it inside SSL_accept.
+  await expect(page.getByTestId('both-step-name')).toContainText('ClientHello');
+  await expect(client).toContainText('SSL_connect(ssl)');
+  await expect(server).toContainText('SSL_accept(ssl)');
+  // The server's CertificateRequest: asked for by SSL_CTX_set_verify.
+  await page.locator('[data-testid="both-row"][data-name="CertificateRequest"]').first().getByTestId('both-step').click();
+  await expect(server).toContainText('SSL_CTX_set_verify');
+  await expect(client).toContainText('client_cert_cb');
+  // The HelloRequest: SSL_renegotiate + SSL_do_handshake, and SSLReHandshake, beside the client reading it.
+  await page.locator('[data-testid="both-row"][data-name="HelloRequest"]').getByTestId('both-step').click();
+  await expect(server).toContainText('SSL_renegotiate(ssl)');
+  await expect(server).toContainText('SSL_do_handshake(ssl)');
+  await expect(server).toContainText('SSLReHandshake(ctx)');
+  await expect(client).toContainText('SSL_read');
+  // The next message (the second ClientHello) goes through SSL_do_handshake, not SSL_accept.
+  await page.getByTestId('both-step-next').click();
+  await expect(page.getByTestId('both-step-name')).toContainText('ClientHello');
+  await expect(server).toContainText('SSL_do_handshake(ssl)');
+  await expect(server).not.toContainText('SSL_accept');
+  // The last message: the server's close_notify, SSL_shutdown / SSLClose.
+  await page.locator('[data-testid="both-row"][data-name="Alert warning close_notify"][data-from="server"]').getByTestId('both-step').click();
+  await expect(server).toContainText('SSL_shutdown(ssl)');
+  await expect(server).toContainText('SSLClose(ctx)');
+  await expectAccessible(page, 'the calls step by step');
+});
+
+test('resumption: a second run offers the first run’s ticket and both sides resume', async ({ page }) => {
+  await openBothSides(page);
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-server')).not.toContainText('resumed');
+  await page.getByTestId('both-client-resume').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('resumed');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('resumed');
+  await expect(page.locator('[data-testid="both-row"][data-name="Certificate"]')).toHaveCount(0);
+});
+
+test('the calls follow a run paused at the server’s ClientHello breakpoint: the client-hello callback beside SSL_connect waiting', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-break-server-clientHello').check();
+  await page.getByTestId('both-run').click();
+  await expect(page.getByTestId('both-pause-server')).toHaveAttribute('data-breakpoint', 'clientHello');
+  const panel = page.getByTestId('both-step-api');
+  await expect(panel).toHaveAttribute('data-live', 'yes');
+  await expect(page.getByTestId('both-step-server')).toContainText('on_client_hello');
+  await expect(page.getByTestId('both-step-server')).toContainText('errSSLClientHelloReceived');
+  await expect(page.getByTestId('both-step-client')).toContainText('SSL_connect(ssl)');
+  await expectAccessible(page, 'the calls while paused');
+  await page.getByTestId('both-continue-server').click();
+  await expect(page.getByTestId('both-status')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+  await expect(page.getByTestId('both-outcome-server')).toContainText('handshake complete');
+  await expect(panel).toHaveAttribute('data-live', 'no');
+});

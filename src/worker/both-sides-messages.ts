@@ -24,8 +24,29 @@ export interface BothSidesBreakpoints {
   server: { clientHello: boolean; clientCertificate: boolean; afterEachMessage: boolean };
 }
 
+/** What our client offers (as the live Connect form sets it). */
+export interface BothSidesClientOptions {
+  versions: ('TLS1.3' | 'TLS1.2')[];
+  /** Suite names (IANA), TLS 1.3 and TLS 1.2 alike; empty: the engine's defaults. */
+  suites: string[];
+  groups: string[];
+  /** Groups among `groups` the ClientHello carries a key share for. */
+  keyShareGroups: string[];
+  /** The name sent as SNI and checked against the certificate; empty: the name the server's certificate is for. */
+  serverName: string;
+  /** ALPN protocols offered, in order; empty: no ALPN extension. */
+  alpn: string[];
+  /** Offer the session (ticket) the server gave in an earlier run, to resume it; absent or none kept: a full handshake. */
+  resume?: boolean;
+}
+
 /** The server as a teacher sets it up, and what our client offers. */
 export interface BothSidesRequest {
+  /** Absent: the client offers the server's versions, every group (key shares for X25519MLKEM768 and x25519) and
+   * the engine's default suites. */
+  client?: BothSidesClientOptions;
+  /** ALPN protocols the server accepts, in its order; empty or absent: it ignores ALPN. */
+  serverAlpn?: string[];
   versions: ('TLS1.3' | 'TLS1.2')[];
   /** Suite names (IANA); empty: the engine's defaults. */
   suites: string[];
@@ -52,7 +73,7 @@ export interface BothSidesRequest {
   breakpoints?: BothSidesBreakpoints;
 }
 
-export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null } | { ok: false; code: string; message: string };
+export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null; resumed?: boolean } | { ok: false; code: string; message: string };
 
 /** What the person decides at a breakpoint: go on, refuse (the side ends the handshake), run past every later
  * afterEachMessage pause of that side, or, when the server asks the client for a certificate, send or decline one. */

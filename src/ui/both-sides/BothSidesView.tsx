@@ -2,14 +2,16 @@
 // server set up as a teacher would, then one ladder with each message's writer and reader, and the two key
 // schedules side by side with each pair of secrets compared.
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import type { BothSidesAttack, BothSidesBreakpoints, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
+import type { BothSidesAttack, BothSidesBreakpoints, BothSidesClientOptions, BothSidesRequest, ServerCertificateChoice, Side, SideOutcome } from '../../worker/both-sides-messages.ts';
 import { breakpointTitle } from '../rows.ts';
-import type { BreakpointName } from '../../trace/types.ts';
+import type { BreakpointName, TraceEvent } from '../../trace/types.ts';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
-import { bothSidesFile, mergeByStamp, pairMessages, pairSecrets } from './model.ts';
+import { bothSidesFile, ladderPositions, mergeByStamp, pairMessages, pairSecrets, type LadderPair } from './model.ts';
 import { useBothSides } from './both-store.ts';
-import { serverApiCalls, type ServerCall } from './server-api.ts';
+import { serverApiCalls, serverCallsAt, type ServerCall } from './server-api.ts';
+import { apiCallsFor } from '../api-calls.ts';
+import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx';
 import './both-sides.css';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
@@ -56,6 +58,43 @@ function PemFile({ label, testId, onText }: { label: string; testId: string; onT
   );
 }
 
+/** What our client offers unless the person changes it: both versions, the engine's suites, every group with key
+ * shares for the first two (as Chromium does), the certificate's own name, no ALPN. */
+const CLIENT_DEFAULTS: BothSidesClientOptions = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: GROUPS, keyShareGroups: ['X25519MLKEM768', 'x25519'], serverName: '', alpn: [] };
+const words = (text: string) => text.split(/[\s,]+/).filter(Boolean);
+
+/** Our client's own options, as the live Connect form offers them (its version and group fieldsets are shared). */
+function ClientOptions({ client, onChange }: { client: BothSidesClientOptions; onChange: (c: BothSidesClientOptions) => void }) {
+  const set = (change: Partial<BothSidesClientOptions>) => onChange({ ...client, ...change });
+  const [alpnText, setAlpnText] = useState(client.alpn.join(', '));
+  const toggle = (list: string[], item: string, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
+  return (
+    <fieldset className="both-client" data-testid="both-client-options">
+      <legend>Our client’s options</legend>
+      <VersionChecks legend="Versions the client offers" versions={client.versions} onChange={(versions) => set({ versions })} testId="both-client-version" />
+      <fieldset>
+        <legend>Cipher suites the client offers (none ticked: the engine’s defaults)</legend>
+        {SUITES.map((s) => (
+          <label key={s} className="both-suite">
+            <input type="checkbox" checked={client.suites.includes(s)} onChange={(e) => set({ suites: toggle(client.suites, s, e.target.checked) })} data-testid={`both-client-suite-${s}`} /> {s}
+          </label>
+        ))}
+      </fieldset>
+      <GroupShareChecks groups={client.groups} shares={client.keyShareGroups} onGroups={(groups) => set({ groups })} onShares={(keyShareGroups) => set({ keyShareGroups })} testId="both-client" />
+      <label>
+        Server name (SNI, and the name the certificate must match){' '}
+        <input value={client.serverName} onChange={(e) => set({ serverName: e.target.value.trim() })} placeholder="the certificate’s own name" data-testid="both-client-sni" />
+      </label>
+      <label>
+        <input type="checkbox" checked={!!client.resume} onChange={(e) => set({ resume: e.target.checked })} data-testid="both-client-resume" /> Resume: offer the session (ticket) the server gave in an earlier run
+      </label>
+      <label>
+        ALPN the client offers (comma-separated) <input value={alpnText} onChange={(e) => (setAlpnText(e.target.value), set({ alpn: words(e.target.value) }))} placeholder="h2, http/1.1" data-testid="both-client-alpn" />
+      </label>
+    </fieldset>
+  );
+}
+
 function ServerOptionsForm() {
   const running = useBothSides((s) => s.status === 'running');
   const [versions, setVersions] = useState<BothSidesRequest['versions']>(['TLS1.3', 'TLS1.2']);
@@ -73,19 +112,21 @@ function ServerOptionsForm() {
   const [chainFile, setChainFile] = useState<{ name: string; text: string } | null>(null);
   const [keyFile, setKeyFile] = useState<{ name: string; text: string } | null>(null);
   const [breakpoints, setBreakpoints] = useState<BothSidesBreakpoints>(NO_BREAKPOINTS);
+  const [serverAlpn, setServerAlpn] = useState('');
+  const [client, setClient] = useState<BothSidesClientOptions>(CLIENT_DEFAULTS);
   const setBreak = (side: Side, id: string, on: boolean) => setBreakpoints({ ...breakpoints, [side]: { ...breakpoints[side], [id]: on } });
   const toggle = <T,>(list: T[], item: T, on: boolean) => (on ? [...list, item] : list.filter((x) => x !== item));
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const uploaded = certificate === 'uploaded' && chainFile ? { chainPem: chainFile.text, keyPem: keyFile?.text ?? '' } : undefined;
-    useBothSides.getState().run({ versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack, breakpoints });
+    useBothSides.getState().run({ client: { ...client, keyShareGroups: client.keyShareGroups.filter((g) => client.groups.includes(g)) }, serverAlpn: words(serverAlpn), versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack, breakpoints });
   };
   const problem =
-    versions.length === 0 ? 'Choose at least one version.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : certificate === 'uploaded' && !chainFile ? 'Choose your certificate file (PEM), and its key if it is in another file.' : null;
+    versions.length === 0 ? 'Choose at least one version the server accepts.' : client.versions.length === 0 ? 'Choose at least one version the client offers.' : client.groups.length === 0 ? 'Choose at least one group the client offers.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : certificate === 'uploaded' && !chainFile ? 'Choose your certificate file (PEM), and its key if it is in another file.' : null;
 
   return (
-    <form className="both-form" onSubmit={submit} aria-label="Both sides: the server's options">
+    <form className="both-form" onSubmit={submit} aria-label="Both sides: the server's and the client's options">
       <fieldset>
         <legend>Versions the server accepts</legend>
         {VERSIONS.map((v) => (
@@ -110,7 +151,13 @@ function ServerOptionsForm() {
           </label>
         ))}
         <label>
-          <input type="checkbox" checked={helloRetry} onChange={(e) => setHelloRetry(e.target.checked)} data-testid="both-hrr" /> HelloRetryRequest on purpose (the server accepts only secp384r1; our client sends X25519MLKEM768 and x25519 shares)
+          <input type="checkbox" checked={helloRetry} onChange={(e) => setHelloRetry(e.target.checked)} data-testid="both-hrr" /> HelloRetryRequest on purpose (the server accepts only secp384r1; our client’s key shares, X25519MLKEM768 and x25519 unless changed below, are for other groups)
+        </label>
+      </fieldset>
+      <fieldset>
+        <legend>ALPN</legend>
+        <label>
+          The server accepts (comma-separated, its order; empty: it ignores ALPN) <input value={serverAlpn} onChange={(e) => setServerAlpn(e.target.value)} placeholder="h2, http/1.1" data-testid="both-server-alpn" />
         </label>
       </fieldset>
       <fieldset>
@@ -132,6 +179,7 @@ function ServerOptionsForm() {
           </div>
         )}
       </fieldset>
+      <ClientOptions client={client} onChange={setClient} />
       <fieldset>
         <legend>Client certificate</legend>
         <label>
@@ -197,7 +245,7 @@ function ServerOptionsForm() {
 }
 
 function outcomeText(o: SideOutcome): string {
-  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group].filter(Boolean).join(', ')})` : `failed: ${o.message} (${o.code})`;
+  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group, o.resumed ? 'resumed' : ''].filter(Boolean).join(', ')})` : `failed: ${o.message} (${o.code})`;
 }
 
 function Outcome() {
@@ -269,18 +317,30 @@ function short(hex: string | null): string {
   return hex.length > 24 ? `${hex.slice(0, 12)}…${hex.slice(-8)}` : hex;
 }
 
-function Ladder() {
+/** The ladder's rows, and where each side is at each row (for the calls at that step). */
+function useLadder(): { pairs: LadderPair[]; positions: Record<Side, number>[] } {
   const traces = useBothSides((s) => s.traces);
   const stamps = useBothSides((s) => s.stamps);
   const revision = useBothSides((s) => s.revision);
-  const pairs = useMemo(() => pairMessages(traces, mergeByStamp(stamps)), [traces, stamps, revision]);
+  return useMemo(() => {
+    const order = mergeByStamp(stamps);
+    const pairs = pairMessages(traces, order);
+    return { pairs, positions: ladderPositions(pairs, traces, order) };
+  }, [traces, stamps, revision]);
+}
+
+function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => void }) {
+  const { pairs } = useLadder();
+  const running = useBothSides((s) => s.status === 'running');
   if (pairs.length === 0) return null;
+  const current = step ?? (running ? pairs.length - 1 : 0);
   return (
     <section aria-labelledby="both-ladder-title" className="both-section">
       <h2 id="both-ladder-title">Messages: each once, as written and as read</h2>
       <table className="both-ladder" data-testid="both-ladder">
         <thead>
           <tr>
+            <th scope="col">Step (both programs’ calls)</th>
             <th scope="col">Client</th>
             <th scope="col">Message</th>
             <th scope="col">Server</th>
@@ -292,7 +352,12 @@ function Ladder() {
             const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
             const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
             return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${current === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+                <th scope="row">
+                  <button type="button" aria-pressed={current === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
+                    Step {i + 1}
+                  </button>
+                </th>
                 <td>{p.from === 'client' ? writer : reader}</td>
                 <td className="both-msg">
                   {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
@@ -374,10 +439,11 @@ function Actions() {
   );
 }
 
-function CallList({ title, calls }: { title: string; calls: ServerCall[] }) {
+function CallList({ title, calls, level = 3 }: { title: string; calls: ServerCall[]; level?: 3 | 4 }) {
+  const Heading = level === 3 ? 'h3' : 'h4';
   return (
     <div className="both-api-col">
-      <h3>{title}</h3>
+      <Heading>{title}</Heading>
       <ol>
         {calls.map((c, i) => (
           <li key={i}>
@@ -392,6 +458,66 @@ function CallList({ title, calls }: { title: string; calls: ServerCall[] }) {
         ))}
       </ol>
     </div>
+  );
+}
+
+/** Both programs' calls at the ladder row in view: the client's (OpenSSL, Secure Transport, Windows CE) beside the
+ * server's (OpenSSL, Secure Transport), each from its own side's trace at that point. */
+function StepApi({ step, onStep }: { step: number | null; onStep: (i: number) => void }) {
+  const { pairs, positions } = useLadder();
+  const running = useBothSides((s) => s.status === 'running');
+  const traces = useBothSides((s) => s.traces);
+  const request = useBothSides((s) => s.request);
+  if (pairs.length === 0 || !request) return null;
+  const live = step === null && running;
+  const at = live ? pairs.length - 1 : Math.min(step ?? 0, pairs.length - 1);
+  // Following a run as it goes (e.g. paused at a breakpoint): each side at its latest event, notes aside.
+  const latest = (events: TraceEvent[]) => events.findLastIndex((e) => e.kind !== 'note');
+  const { client, server } = live ? { client: latest(traces.client), server: latest(traces.server) } : positions[at];
+  const clientCalls = client >= 0 ? apiCallsFor(traces.client, client) : null;
+  const serverCalls = server >= 0 ? serverCallsAt(request, traces.server, server) : null;
+  const pair = pairs[at];
+  return (
+    <section aria-labelledby="both-step-title" className="both-section" data-testid="both-step-api" data-step={at} data-live={live ? 'yes' : 'no'}>
+      <h2 id="both-step-title">API calls at this step: both programs</h2>
+      {live && <p className="muted">Following the run: each program at its latest step. Pick a step in the ladder to stay on it.</p>}
+      <div className="both-stepper">
+        <button type="button" disabled={at === 0} onClick={() => onStep(at - 1)} data-testid="both-step-prev">
+          Previous message
+        </button>
+        <span data-testid="both-step-name">
+          Step {at + 1} of {pairs.length}: {pair.from === 'client' ? `${pair.name} →` : `← ${pair.name}`}
+        </span>
+        <button type="button" disabled={at === pairs.length - 1} onClick={() => onStep(at + 1)} data-testid="both-step-next">
+          Next message
+        </button>
+      </div>
+      <div className="both-api">
+        <div className="both-api-side" data-testid="both-step-client">
+          <h3>The client</h3>
+          {clientCalls ? (
+            <>
+              <CallList title="OpenSSL" calls={clientCalls.openssl} level={4} />
+              <CallList title="Apple Secure Transport" calls={clientCalls.secureTransport} level={4} />
+              <CallList title="Windows CE secure sockets" calls={clientCalls.windowsCE} level={4} />
+            </>
+          ) : (
+            <p className="muted">Nothing yet.</p>
+          )}
+        </div>
+        <div className="both-api-side" data-testid="both-step-server">
+          <h3>The server</h3>
+          {serverCalls ? (
+            <>
+              <CallList title="OpenSSL" calls={serverCalls.openssl} level={4} />
+              <CallList title="Apple Secure Transport (server side)" calls={serverCalls.secureTransport} level={4} />
+            </>
+          ) : (
+            <p className="muted">Nothing yet.</p>
+          )}
+        </div>
+      </div>
+    </section>
   );
 }
 
@@ -416,6 +542,10 @@ function ServerApi() {
 export function BothSidesView() {
   // The person reads the form before running: the two workers load their engines meanwhile.
   useEffect(() => useBothSides.getState().prepare(), []);
+  // The ladder row whose calls are shown; a new run starts at its first.
+  const [step, setStep] = useState<number | null>(null);
+  const request = useBothSides((s) => s.request);
+  useEffect(() => setStep(null), [request]);
   return (
     <div className="both-sides" data-testid="both-sides">
       <h2>Both sides in this page</h2>
@@ -426,7 +556,8 @@ export function BothSidesView() {
       <Outcome />
       <Pauses />
       <Actions />
-      <Ladder />
+      <Ladder step={step} onStep={setStep} />
+      <StepApi step={step} onStep={setStep} />
       <Secrets />
       <ServerApi />
     </div>

@@ -6,11 +6,14 @@ import { runStartTls } from '../../starttls/index.ts';
 import { createVerifier } from '../../x509/verifier.ts';
 import { attackTap } from './attacks.ts';
 import { channelEnd } from './channel.ts';
-import { breakGate, describe, effectiveVersions, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
+import { breakGate, clientVersions, describe, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
 
 /** What our client offers: every group, a key share for the first two (as Chromium does). */
 export const CLIENT_GROUPS: GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
 export const CLIENT_KEY_SHARES: GroupName[] = ['X25519MLKEM768', 'x25519'];
+
+/** The newest session the server gave our client, kept across runs (the worker lives on) for a run that resumes. */
+let lastSession: TlsConnection['session'];
 
 export async function runClientSide(run: SideRun): Promise<void> {
   const { recorder, request: req, hooks } = run;
@@ -39,15 +42,20 @@ export async function runClientSide(run: SideRun): Promise<void> {
   const gate = breakGate(run);
   const b = req.breakpoints?.client;
   const clientCertificate = { chain: setup.client.chain, privateKey: setup.client.key };
+  const session = req.client?.resume ? lastSession : undefined;
+  if (req.client?.resume) emit({ kind: 'note', text: session ? `the client offers the session from an earlier run (its ticket, for ${session.serverName ?? 'this server'}) to resume it` : 'no session kept from an earlier run (none yet, or the server sent no ticket): a full handshake' });
   let conn: TlsConnection;
   try {
     conn = await connectTls(
       transport,
       {
-        serverName: setup.serverName,
-        versions: effectiveVersions(req),
-        groups: CLIENT_GROUPS,
-        keyShareGroups: CLIENT_KEY_SHARES,
+        serverName: req.client?.serverName || setup.serverName,
+        versions: clientVersions(req),
+        suites: req.client?.suites.length ? req.client.suites : undefined,
+        groups: (req.client?.groups ?? CLIENT_GROUPS) as GroupName[],
+        keyShareGroups: (req.client ? req.client.keyShareGroups.filter((g) => req.client!.groups.includes(g)) : CLIENT_KEY_SHARES) as GroupName[],
+        alpn: req.client?.alpn.length ? req.client.alpn : undefined,
+        session,
         verifier: createVerifier({ anchors: [setup.anchor] }),
         clientCertificate: req.clientHasCertificate ? clientCertificate : undefined,
         breakpoints: b,
@@ -67,6 +75,8 @@ export async function runClientSide(run: SideRun): Promise<void> {
   // One side may think it is done while the other refused (TLS 1.3: the server checks the client's certificate
   // after the client sent its Finished): the client's first read then brings the alert.
   const detail = await readAll(conn);
+  // TLS 1.3 tickets come after the handshake: read by now.
+  if (conn.session) lastSession = conn.session;
   await channel.close();
   hooks.finished(`client: ${detail}`);
 }

@@ -123,3 +123,26 @@ export interface BothSidesTraceFile extends TraceFile {
 export function bothSidesFile(traces: Record<Side, TraceEvent[]>): BothSidesTraceFile {
   return { format: 'tls-lens-trace', version: 1, createdAt: new Date().toISOString(), target: 'both sides (in this page)', events: traces.client, server: { events: traces.server } };
 }
+
+/** Where each side is at a ladder row: a side that wrote or read the row's message is at that event; the other at
+ * its last event by the time the row has happened (its writer's and reader's events, in the causal order `order`);
+ * -1: none yet. */
+export function ladderPositions(pairs: LadderPair[], traces: Record<Side, TraceEvent[]>, order: Arrival[]): Record<Side, number>[] {
+  const at = new Map<string, number>();
+  order.forEach((a, i) => at.set(`${a.side}:${a.index}`, i));
+  const find = (m: Message | null): Arrival | null => {
+    for (const side of ['client', 'server'] as const) {
+      const index = m ? traces[side].indexOf(m) : -1;
+      if (index >= 0) return { side, index };
+    }
+    return null;
+  };
+  return pairs.map((p) => {
+    const own = [find(p.writer), find(p.reader)].filter((a): a is Arrival => a !== null);
+    const until = Math.max(-1, ...own.map((a) => at.get(`${a.side}:${a.index}`) ?? -1));
+    const last: Record<Side, number> = { client: -1, server: -1 };
+    for (let i = 0; i <= until; i++) last[order[i].side] = order[i].index;
+    for (const a of own) last[a.side] = a.index;
+    return last;
+  });
+}

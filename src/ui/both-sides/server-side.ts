@@ -1,7 +1,7 @@
 // The server's side of a both-sides run, over its end of the channel: a throwaway PKI or the person's certificate,
 // the control message telling the client whom to trust, an SMTP preamble for the STARTTLS attack, `acceptTls` with
 // the teacher's options, then what the server does after the handshake (KeyUpdate, renegotiation, a line, close).
-import { acceptTls, type ServerConnection, type ServerOptions } from '../../tls/server.ts';
+import { acceptTls, TicketKeys, type ServerConnection, type ServerOptions } from '../../tls/server.ts';
 import type { GroupName } from '../../tls/suites.ts';
 import { attackTap } from './attacks.ts';
 import { channelEnd } from './channel.ts';
@@ -12,6 +12,10 @@ import { readUploadedCertificate } from './uploaded.ts';
 
 /** The group the server insists on when a HelloRetryRequest is asked for: one our client sends no share for. */
 const HRR_GROUP = 'secp384r1';
+
+/** One server across runs (the worker lives on): its ticket keys open the tickets it gave in earlier runs, so the
+ * client can resume. */
+const ticketKeys = new TicketKeys();
 
 export async function runServerSide(run: SideRun): Promise<void> {
   const { recorder, request: req, hooks } = run;
@@ -62,9 +66,11 @@ export async function runServerSide(run: SideRun): Promise<void> {
     versions,
     suites: req.suites.length ? req.suites : undefined,
     groups: (helloRetry ? [HRR_GROUP] : req.groups.length ? req.groups : undefined) as GroupName[] | undefined,
+    alpn: req.serverAlpn?.length ? req.serverAlpn : undefined,
     clientAuth: req.clientAuth,
     clientTrustAnchors: [setup.anchor],
     numTickets: req.tickets,
+    ticketKeys,
     hooks: req.refuseClientCertificate ? { onClientCertificate: () => 'refuse' } : undefined,
     breakpoints: b ? { afterClientHello: b.clientHello, onClientCertificate: b.clientCertificate, afterEachMessage: b.afterEachMessage } : undefined,
     onBreak: async (info) => ((await gate(info.breakpoint, info.eventIndex)) === 'abort' ? 'abort' : 'continue'),

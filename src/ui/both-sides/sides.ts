@@ -40,6 +40,11 @@ export function effectiveVersions(req: BothSidesRequest): BothSidesRequest['vers
   return req.versions;
 }
 
+/** The versions our client offers: its own, unless an attack needs some. */
+export function clientVersions(req: BothSidesRequest): BothSidesRequest['versions'] {
+  return req.attack && ['downgrade', 'tampered-finished', 'hrr-loop'].includes(req.attack) ? effectiveVersions(req) : req.client?.versions ?? req.versions;
+}
+
 export function hasBreakpoints(req: BothSidesRequest): boolean {
   const b = req.breakpoints;
   return !!b && [...Object.values(b.client), ...Object.values(b.server)].some(Boolean);
@@ -56,7 +61,7 @@ export function describe(e: unknown): string {
 }
 
 export function outcome(conn: TlsConnection | ServerConnection): SideOutcome {
-  return { ok: true, version: conn.summary.version ?? 'unknown', cipherSuite: conn.summary.cipherSuite, group: conn.summary.group };
+  return { ok: true, version: conn.summary.version ?? 'unknown', cipherSuite: conn.summary.cipherSuite, group: conn.summary.group, resumed: conn.summary.resumed };
 }
 
 /** Asks the person at each breakpoint of one side, until they choose to run past the afterEachMessage ones. */

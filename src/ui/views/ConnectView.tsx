@@ -8,6 +8,7 @@ import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';
 import type { StartTlsProtocol } from '../../starttls/protocol.ts';
+import { GroupShareChecks, VersionChecks, toggled as toggle } from './handshake-options.tsx';
 
 // The STARTTLS protocol list comes with every protocol's dialogue code (and the TLS message decoders it uses):
 // loaded after the form is shown, not with the first screen. Its select sits in the closed options.
@@ -34,7 +35,6 @@ function labFilesOnce(): Promise<LabFiles> {
 }
 
 const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
-const GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
 /** Offered unless unticked; the hybrid is in the list to pick, off by default (OpenSSL 3.0, GnuTLS and Node here do not speak it). */
 const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
 
@@ -80,8 +80,6 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
     if (picked?.protocol && startTlsInfo.isStartTlsProtocol(picked.protocol)) setStarttls(picked.protocol);
     else if (picked) setStarttls('');
   }, [picked?.id, startTlsInfo]);
-
-  const toggle = <T,>(list: T[], v: T, on: boolean) => (on ? [...list.filter((x) => x !== v), v] : list.filter((x) => x !== v));
 
   const submit = async (e?: React.FormEvent) => {
     e?.preventDefault();
@@ -171,14 +169,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
       </fieldset>
       <details>
         <summary>Handshake options</summary>
-        <fieldset>
-          <legend>TLS versions</legend>
-          {(['TLS1.3', 'TLS1.2'] as TlsVersionName[]).map((v) => (
-            <label key={v}>
-              <input type="checkbox" checked={versions.includes(v)} onChange={(e) => setVersions(toggle(versions, v, e.target.checked))} /> {v}
-            </label>
-          ))}
-        </fieldset>
+        <VersionChecks legend="TLS versions" versions={versions} onChange={setVersions} />
         <fieldset>
           <legend>Cipher suites (TLS 1.3)</legend>
           {SUITES13.map((s) => (
@@ -190,19 +181,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
             TLS 1.2 suites (names, comma-separated) <input value={suites12} onChange={(e) => setSuites12(e.target.value)} placeholder="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" />
           </label>
         </fieldset>
-        <fieldset>
-          <legend>Groups, and which get a key share</legend>
-          {GROUPS.map((g) => (
-            <span key={g} className="group-opt">
-              <label>
-                <input type="checkbox" checked={groups.includes(g)} onChange={(e) => setGroups(toggle(groups, g, e.target.checked))} /> {g}
-              </label>
-              <label>
-                <input type="checkbox" checked={shares.includes(g)} onChange={(e) => setShares(toggle(shares, g, e.target.checked))} /> key share
-              </label>
-            </span>
-          ))}
-        </fieldset>
+        <GroupShareChecks groups={groups} shares={shares} onGroups={setGroups} onShares={setShares} />
         <label>
           ALPN (comma-separated) <input value={alpn} onChange={(e) => setAlpn(e.target.value)} placeholder="h2, http/1.1" />
         </label>
