@@ -4,7 +4,7 @@
 export { decodeHandshake, type DecodedHandshake, type ClientHello, type ServerHello } from '../tls/messages/handshake.ts';
 export { decodeHandshake12, handshakeName12, HT12, type Decoded12 } from '../tls/messages/tls12.ts';
 export { findExtension, type Extension } from '../tls/messages/extensions.ts';
-export { ExtensionType, HandshakeType, ProtocolVersion, groupName, versionName } from '../tls/messages/constants.ts';
+export { ExtensionType, HandshakeType, ProtocolVersion, groupName, schemeName, versionName } from '../tls/messages/constants.ts';
 export { plaintextRecordFields, protectedRecordFields } from '../tls/record/record-fields.ts';
 export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12 } from '../tls/record/content-types.ts';
 export { alertName } from '../tls/record/alerts.ts';
@@ -19,6 +19,7 @@ export { suite12ByCode, type Tls12Suite, type KeyExchange12 } from '../tls/suite
 export { hkdfExpandLabel } from '../crypto/hkdf.ts';
 export { digest, hashLength } from '../crypto/hash.ts';
 export { checkPeerCertificateVerify, leafKey, verifyPeerSignature } from '../tls/handshake/peer-signature.ts';
+export { certificateVerifyContent } from '../tls/handshake/signatures.ts';
 export { tlsFailure } from '../tls/errors.ts';
 export { scheme12Algorithm } from '../tls/handshake12/signatures12.ts';
 export { TrafficSecretUse13 } from '../tls/key-schedule/key-schedule13.ts';

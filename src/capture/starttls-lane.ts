@@ -2,7 +2,7 @@
 // of one of the STARTTLS protocols src/starttls speaks. Splits the stream at the switch point, writes the
 // preamble into the trace as live sessions do (one `preamble` event per line or packet), and flags plaintext the
 // server sent after its go-ahead (STARTTLS injection).
-import { PROTOCOLS, type StartTlsProtocol } from '../starttls/index.ts';
+import { PROTOCOLS, plaintextCodec, type PlaintextCodec, type PlaintextDescription, type StartTlsProtocol } from '../starttls/index.ts';
 import { printable } from '../starttls/dialogue.ts';
 import { injectionMessage } from '../starttls/errors.ts';
 import type { Emit } from '../trace/recorder.ts';
@@ -133,19 +133,50 @@ const GO_AHEAD: Partial<Record<StartTlsProtocol, RegExp>> = {
   xmpp: /<proceed\b/,
 };
 
-const BINARY: ReadonlySet<StartTlsProtocol> = new Set(['postgres', 'ldap', 'mysql']);
-/** Protocols whose messages are not lines (XMPP's XML stanzas): one event per packet, shown as text. */
-const PER_PACKET: ReadonlySet<StartTlsProtocol> = new Set([...BINARY, 'xmpp']);
+/** XMPP's messages are XML stanzas, not lines: one event per packet, shown as text. */
+const PER_PACKET: ReadonlySet<StartTlsProtocol> = new Set(['xmpp']);
+const INJECTED = 'INJECTED plaintext after the go-ahead: never passed to TLS';
+
+interface Unit {
+  side: Side;
+  bytes: Uint8Array;
+  /** The protocol's own words for a binary packet (the same text the live session shows). */
+  said?: PlaintextDescription;
+}
 
 /**
- * Write the preamble into the trace: line-based protocols one line per event, the others one packet per event.
- * Returns the number of injected bytes found (server plaintext after the go-ahead).
+ * Binary protocols (LDAP, PostgreSQL, MySQL): each direction cut into the protocol's packets, each described by
+ * the codec the live handler uses. What does not frame (bytes after PostgreSQL's answer, a cut packet) stays one
+ * raw unit at the end.
  */
-export function emitPreamble(protocol: StartTlsProtocol, chunks: StreamChunk[], emit: Emit): number {
-  const name = PROTOCOLS.find((p) => p.id === protocol)?.name ?? protocol;
-  const pattern = GO_AHEAD[protocol];
+function codecUnits(codec: PlaintextCodec, chunks: StreamChunk[], emit: Emit, name: string): Unit[] {
+  const units: Unit[] = [];
   const pending: Record<Side, Uint8Array> = { client: new Uint8Array(0), server: new Uint8Array(0) };
-  const lines: { side: Side; bytes: Uint8Array }[] = [];
+  const count: Record<Side, number> = { client: 0, server: 0 };
+  for (const c of chunks) {
+    if (!('bytes' in c)) {
+      emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble` });
+      continue;
+    }
+    const side = c.direction;
+    let buf = join(pending[side], c.bytes);
+    let n: number | null;
+    while (buf.length > 0 && (n = codec.unitLength(side, buf, count[side])) !== null && n > 0) {
+      const bytes = buf.subarray(0, n);
+      units.push({ side, bytes, said: codec.describe(side, bytes) });
+      count[side]++;
+      buf = buf.subarray(n);
+    }
+    pending[side] = buf;
+  }
+  for (const side of ['client', 'server'] as const) if (pending[side].length) units.push({ side, bytes: pending[side] });
+  return units;
+}
+
+/** Line-based protocols one line per unit; XMPP one packet per unit. */
+function textUnits(protocol: StartTlsProtocol, chunks: StreamChunk[], emit: Emit, name: string): Unit[] {
+  const pending: Record<Side, Uint8Array> = { client: new Uint8Array(0), server: new Uint8Array(0) };
+  const lines: Unit[] = [];
   for (const c of chunks) {
     if (!('bytes' in c)) {
       emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble` });
@@ -164,36 +195,35 @@ export function emitPreamble(protocol: StartTlsProtocol, chunks: StreamChunk[], 
     pending[c.direction] = buf;
   }
   for (const side of ['client', 'server'] as const) if (pending[side].length) lines.push({ side, bytes: pending[side] });
-  // The go-ahead is the server's last reply of the expected form; any server line after it is injected.
+  return lines;
+}
+
+/**
+ * Write the preamble into the trace: binary protocols one packet per event, described as the live session
+ * describes it; line-based protocols one line per event; XMPP one packet per event.
+ * Returns the number of injected bytes found (server plaintext after the switch to TLS).
+ */
+export function emitPreamble(protocol: StartTlsProtocol, chunks: StreamChunk[], emit: Emit): number {
+  const name = PROTOCOLS.find((p) => p.id === protocol)?.name ?? protocol;
+  const codec = plaintextCodec(protocol);
+  const pattern = GO_AHEAD[protocol];
+  const units = codec ? codecUnits(codec, chunks, emit, name) : textUnits(protocol, chunks, emit, name);
+  // The switch is the last unit of the expected form (the server's go-ahead; MySQL: the client's SSL Request);
+  // any server unit after it is injected.
   let goAhead = -1;
-  lines.forEach((l, i) => {
-    if (l.side !== 'server') return;
-    const text = ascii(l.bytes);
-    if (pattern ? pattern.test(text) : protocol === 'postgres' ? l.bytes[0] === 0x53 : false) goAhead = i;
+  units.forEach((u, i) => {
+    const switches = codec ? u.said !== undefined && codec.switchesToTls(u.side, u.bytes) : u.side === 'server' && !!pattern?.test(ascii(u.bytes));
+    if (switches) goAhead = i;
   });
   let injected = 0;
-  lines.forEach((l, i) => {
-    let bytes = l.bytes;
-    // PostgreSQL's go-ahead is one byte ('S'); more in the same packet is injected.
-    if (protocol === 'postgres' && i === goAhead && bytes.length > 1) {
-      emit({ kind: 'preamble', protocol: name, direction: 'server', bytes: toHex(bytes.subarray(0, 1)), text: "S (SSL accepted: go ahead)" });
-      bytes = bytes.subarray(1);
-      injected += bytes.length;
-      emit({ kind: 'preamble', protocol: name, direction: 'server', bytes: toHex(bytes), text: printable(bytes), note: 'INJECTED plaintext after the go-ahead: never passed to TLS' });
-      return;
-    }
-    const late = goAhead >= 0 && i > goAhead && l.side === 'server';
-    if (late) injected += bytes.length;
-    emit({
-      kind: 'preamble',
-      protocol: name,
-      direction: l.side,
-      bytes: toHex(bytes),
-      text: BINARY.has(protocol) ? `${bytes.length} bytes: ${printable(bytes)}` : printable(bytes),
-      ...(late ? { note: 'INJECTED plaintext after the go-ahead: never passed to TLS' } : i === goAhead ? { note: 'go-ahead: TLS starts now' } : {}),
-    });
+  units.forEach((u, i) => {
+    const late = goAhead >= 0 && i > goAhead && u.side === 'server';
+    if (late) injected += u.bytes.length;
+    const text = u.said?.text ?? (codec ? `${u.bytes.length} bytes: ${printable(u.bytes)}` : printable(u.bytes));
+    const note = late ? INJECTED : (u.said?.note ?? (i === goAhead ? 'go-ahead: TLS starts now' : undefined));
+    emit({ kind: 'preamble', protocol: name, direction: u.side, bytes: toHex(u.bytes), text, ...(note ? { note } : {}) });
   });
-  if (goAhead >= 0) emit({ kind: 'note', text: `${name}: the switch to TLS: everything after the server's go-ahead is TLS` });
+  if (goAhead >= 0) emit({ kind: 'note', text: `${name}: the switch to TLS: everything after the ${units[goAhead].side === 'server' ? "server's go-ahead" : "client's request"} is TLS` });
   if (injected > 0) emit({ kind: 'error', code: 'STARTTLS_INJECTION', message: injectionMessage(name, injected, 'in the capture') });
   return injected;
 }

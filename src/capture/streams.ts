@@ -52,7 +52,11 @@ export interface ScanOptions {
 /** Where a stream's data goes as it is read: chunks in stream order (both directions ordered by their acks). */
 export interface StreamSink {
   data(chunk: StreamChunk): void;
-  /** The stream ended (its ports were reused, or the capture ended): its figures are final. */
+  /**
+   * The stream's data is complete: both directions closed (each FIN seen with every byte before it, or an RST),
+   * its ports were reused, or the capture ended. Only packets without new data (the last ACKs) may still follow,
+   * counted in `packets` and `lastTime`.
+   */
   end(): void;
 }
 
@@ -72,7 +76,10 @@ interface Live {
   assemblers: Record<Side, DirectionAssembler>;
   orderer: AckOrderer;
   sink: StreamSink;
+  /** A FIN or RST was seen (a new SYN on these ports then starts a new stream). */
   closed: boolean;
+  /** Its data is complete and the sink was told; later packets are only counted. */
+  ended: boolean;
 }
 
 const endpointKey = (address: string, port: number) => `${address}|${port}`;
@@ -119,12 +126,14 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
       if ('bytes' in chunk) stream.bytes[chunk.direction] += chunk.bytes.length;
       orderer.push(chunk);
     };
-    const entry: Live = { stream, clientKey: endpointKey(client.address, client.port), assemblers, orderer, sink, closed: false };
+    const entry: Live = { stream, clientKey: endpointKey(client.address, client.port), assemblers, orderer, sink, closed: false, ended: false };
     live.set(key, entry);
     return entry;
   };
 
   const finish = (entry: Live) => {
+    if (entry.ended) return;
+    entry.ended = true;
     const { client, server } = entry.assemblers;
     client.finish();
     server.finish();
@@ -157,14 +166,20 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
         const s = entry.stream;
         s.packets++;
         s.lastTime = Math.max(s.lastTime, item.time);
-        const side: Side = a === entry.clientKey ? 'client' : 'server';
-        const assembler = entry.assemblers[side];
-        if (seg.flags.syn) {
-          s.sawSyn = true;
-          assembler.syn(seg.seq);
+        if (!entry.ended) {
+          const side: Side = a === entry.clientKey ? 'client' : 'server';
+          const assembler = entry.assemblers[side];
+          if (seg.flags.syn) {
+            s.sawSyn = true;
+            assembler.syn(seg.seq);
+          }
+          assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
+          if (seg.flags.fin) assembler.fin(seg.seq, seg.payload.length);
+          if (seg.flags.fin || seg.flags.rst) entry.closed = true;
+          // Both directions closed (or the connection reset): hand the stream on now, so its decoder lets go of
+          // its window while the rest of the capture is read.
+          if (seg.flags.rst || (entry.assemblers.client.closed && entry.assemblers.server.closed)) finish(entry);
         }
-        assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
-        if (seg.flags.fin || seg.flags.rst) entry.closed = true;
       }
       const wait = reader.afterPacket?.();
       if (wait) await wait;

@@ -24,6 +24,8 @@ export class DirectionAssembler {
   base: number | null = null;
   private held: Held[] = [];
   private heldBytes = 0;
+  /** Sequence number the sender's FIN occupies (uint32), once seen. */
+  private finSeq: number | null = null;
   retransmitted = 0;
   gaps = 0;
 
@@ -50,6 +52,16 @@ export class DirectionAssembler {
     }
     this.accept(seq, time, payload, ack);
     this.drain();
+  }
+
+  /** The sender's FIN on a segment at `seq` carrying `length` bytes: its data ends there. */
+  fin(seq: number, length: number): void {
+    this.finSeq ??= (seq + length) >>> 0;
+  }
+
+  /** The FIN was seen and every byte before it was handed on: nothing more can come this way. */
+  get closed(): boolean {
+    return this.finSeq !== null && this.held.length === 0 && (this.next === null || ((this.finSeq - this.next) | 0) <= 0);
   }
 
   /** End of the capture or of the connection: whatever is still held comes after holes, reported as gaps. */

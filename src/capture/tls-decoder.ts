@@ -5,7 +5,7 @@
 import type { Emit } from '../trace/recorder.ts';
 import { lazyHex, lazyHexOfPart } from '../trace/lazy-hex.ts';
 import type { Epoch, NewTraceEvent, RecordEvent, Side } from '../trace/types.ts';
-import { toHex } from '../util/bytes.ts';
+import { concat, toHex } from '../util/bytes.ts';
 import {
   ContentType,
   ExtensionType,
@@ -17,6 +17,7 @@ import {
   Tls12CbcProtector,
   Tls13RecordProtector,
   alertName,
+  certificateVerifyContent,
   checkPeerCertificateVerify,
   decodeHandshake,
   digest,
@@ -29,6 +30,7 @@ import {
   protectedRecordFields,
   protectionJson,
   scheme12Algorithm,
+  schemeName,
   suite12ByCode,
   TrafficSecretUse13,
   tlsFailure,
@@ -282,6 +284,8 @@ export class TlsStreamDecoder {
   private retried = false;
   /** Each side's leaf certificate, for its CertificateVerify. */
   private leaf: Partial<Record<Side, Uint8Array>> = {};
+  /** The schemes the server's CertificateRequest of this handshake asked the client to sign with (null: none seen). */
+  private requestedSchemes: number[] | null = null;
   /** TLS 1.3 handshake traffic secrets, for the Finished checks. */
   private handshakeSecrets: Partial<Record<Side, Uint8Array>> = {};
   /** TLS 1.2: the master secret of the current handshake, for the Finished checks. */
@@ -710,6 +714,7 @@ export class TlsStreamDecoder {
         const sameRandom = this.clientRandom && toHex(this.clientRandom) === toHex(ch.random);
         if (!sameRandom) this.clientRandom = ch.random;
         this.clientHello = ch;
+        this.requestedSchemes = null;
         this.session.clientRandom ??= toHex(ch.random);
         const sni = findExtension(ch.extensions, ExtensionType.server_name)?.hostName;
         if (sni && !this.session.serverName) this.session.serverName = sni;
@@ -733,6 +738,12 @@ export class TlsStreamDecoder {
         if (alpn) this.session.alpn = alpn;
         return;
       }
+      case 'certificate_request12':
+        this.requestedSchemes = m.schemes as number[];
+        return;
+      case 'certificate_request':
+        this.requestedSchemes = findExtension(m.extensions as Extension[], ExtensionType.signature_algorithms)?.schemes ?? [];
+        return;
       case 'certificate_verify':
       case 'certificate_verify12':
         return this.checkCertificateVerify(dir.side, m as unknown as { type: string; scheme: number; signature: Uint8Array });
@@ -762,40 +773,62 @@ export class TlsStreamDecoder {
   // ---------- the handshake's proofs, checked again from the capture ----------
 
   private async transcriptHash(hash: Parameters<typeof digest>[0]): Promise<Uint8Array> {
-    const all = new Uint8Array(this.transcript.reduce((n, m) => n + m.length, 0));
-    let at = 0;
-    for (const m of this.transcript) {
-      all.set(m, at);
-      at += m.length;
-    }
-    return digest(hash, all);
+    return digest(hash, this.transcriptBytes());
   }
 
   /**
-   * A CertificateVerify checked as the peer would: the signature over the transcript so far (TLS 1.3) or the
-   * handshake messages themselves (TLS 1.2), with the sender's certificate's key. The 'signature' event says
-   * whether it verifies; a capture is only read, so a bad one is reported, not acted on.
+   * A CertificateVerify checked as the peer would: its scheme among those the peer asked for (the server's: the
+   * ClientHello's signature_algorithms in TLS 1.3; the client's: the CertificateRequest's list, both versions),
+   * then the signature over the transcript so far (TLS 1.3) or the handshake messages themselves (TLS 1.2), with
+   * the sender's certificate's key. The 'signature' event says whether it verifies; a capture is only read, so a
+   * bad one is reported, not acted on.
    */
   private async checkCertificateVerify(signer: Side, m: { type: string; scheme: number; signature: Uint8Array }): Promise<void> {
     const leaf = this.leaf[signer];
     if (!leaf) return;
+    const tls12 = m.type === 'certificate_verify12';
+    if (!tls12 && !this.suite13) return;
+    const transcriptHash = tls12 ? new Uint8Array(0) : await this.transcriptHash(this.suite13!.hash);
+    const content = tls12 ? this.transcriptBytes() : certificateVerifyContent(signer, transcriptHash);
+    const offered = this.offeredSchemes(signer, m.scheme, tls12);
+    if (!offered.includes(m.scheme)) return this.schemeNotOffered(signer, m, content, offered);
     try {
-      if (m.type === 'certificate_verify12') {
-        const signedContent = new Uint8Array(this.transcript.reduce((n, x) => n + x.length, 0));
-        let at = 0;
-        for (const x of this.transcript) {
-          signedContent.set(x, at);
-          at += x.length;
-        }
-        await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered: [m.scheme], transcriptHash: new Uint8Array(0), tls12: { signedContent, algorithm: scheme12Algorithm } });
-        return;
-      }
-      if (!this.suite13) return;
-      const offered = signer === 'server' ? (findExtension(this.clientHello?.extensions ?? [], ExtensionType.signature_algorithms)?.schemes ?? []) : [m.scheme];
-      await checkPeerCertificateVerify(this.options.emit, { signer, leaf, scheme: m.scheme, signature: m.signature, offered, transcriptHash: await this.transcriptHash(this.suite13.hash) });
+      await checkPeerCertificateVerify(this.options.emit, {
+        signer,
+        leaf,
+        scheme: m.scheme,
+        signature: m.signature,
+        offered,
+        transcriptHash,
+        ...(tls12 ? { tls12: { signedContent: content, algorithm: scheme12Algorithm } } : {}),
+      });
     } catch (e) {
       this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${(e as Error).message}` });
     }
+  }
+
+  /** The schemes the signer was allowed: what its peer listed; where the capture does not show the list, the one used. */
+  private offeredSchemes(signer: Side, used: number, tls12: boolean): number[] {
+    if (signer === 'client') {
+      if (this.requestedSchemes) return this.requestedSchemes;
+      this.emit({ kind: 'note', text: "the server's CertificateRequest is not in the capture: the client's signature scheme cannot be checked against its list" });
+      return [used];
+    }
+    if (tls12) return [used];
+    return findExtension(this.clientHello?.extensions ?? [], ExtensionType.signature_algorithms)?.schemes ?? [used];
+  }
+
+  /** A scheme the peer did not ask for: shown as a failed check (a live peer ends the handshake with illegal_parameter). */
+  private schemeNotOffered(signer: Side, m: { scheme: number; signature: Uint8Array }, content: Uint8Array, offered: number[]): void {
+    const list = signer === 'client' ? "the server's CertificateRequest" : "the client's signature_algorithms";
+    const detail = `${schemeName(m.scheme)} is not among the schemes ${list} listed (${offered.map(schemeName).join(', ') || 'none'}): the ${signer === 'client' ? 'server' : 'client'} would end the handshake with an illegal_parameter alert`;
+    this.emit({ kind: 'signature', subject: 'CertificateVerify', scheme: schemeName(m.scheme), signedContent: toHex(content), signature: toHex(m.signature), ok: false, detail });
+    this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${detail}` });
+  }
+
+  /** The current handshake's messages joined: what a TLS 1.2 CertificateVerify signs. */
+  private transcriptBytes(): Uint8Array {
+    return concat(...this.transcript);
   }
 
   /** TLS 1.2 ServerKeyExchange (RFC 5246 §7.4.3): signed over client_random || server_random || params with the server's key. */

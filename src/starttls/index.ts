@@ -13,27 +13,35 @@ import type { Emit } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { DEFAULT_LIMITS, Dialogue, type ByteStream } from './dialogue.ts';
 import { StartTlsError } from './errors.ts';
-import type { ProtocolHandler, ProtocolInfo, StartTlsOptions, StartTlsProtocol } from './protocol.ts';
+import type { PlaintextCodec, ProtocolHandler, ProtocolInfo, StartTlsOptions, StartTlsProtocol } from './protocol.ts';
 import { smtp, lmtp } from './smtp.ts';
 import { imap } from './imap.ts';
 import { pop3 } from './pop3.ts';
 import { ftp } from './ftp.ts';
 import { xmpp } from './xmpp.ts';
-import { ldap } from './ldap.ts';
-import { postgres } from './postgres.ts';
-import { mysql } from './mysql.ts';
+import { ldap, ldapCodec } from './ldap.ts';
+import { postgres, postgresCodec } from './postgres.ts';
+import { mysql, mysqlCodec } from './mysql.ts';
 import { nntp } from './nntp.ts';
 import { sieve } from './sieve.ts';
 
 export { StartTlsError } from './errors.ts';
 export type { StartTlsErrorCode } from './errors.ts';
-export type { StartTlsOptions, StartTlsProtocol, ProtocolInfo } from './protocol.ts';
+export type { StartTlsOptions, StartTlsProtocol, ProtocolInfo, PlaintextCodec, PlaintextDescription } from './protocol.ts';
 export type { ByteStream } from './dialogue.ts';
 
 const HANDLERS: ProtocolHandler[] = [smtp, lmtp, imap, pop3, ftp, xmpp, ldap, postgres, mysql, nntp, sieve];
 
 /** Every protocol this layer speaks: id (for --starttls), display name, usual port, the defining document. */
 export const PROTOCOLS: ProtocolInfo[] = HANDLERS.map(({ id, name, defaultPort, rfc }) => ({ id, name, defaultPort, rfc }));
+
+/** The binary protocols' packet framing and descriptions, shared by the live handlers and the capture decoder. */
+const CODECS: Partial<Record<StartTlsProtocol, PlaintextCodec>> = { ldap: ldapCodec, postgres: postgresCodec, mysql: mysqlCodec };
+
+/** The plaintext codec of a binary protocol (LDAP, PostgreSQL, MySQL); undefined for the line and XML ones. */
+export function plaintextCodec(protocol: StartTlsProtocol): PlaintextCodec | undefined {
+  return CODECS[protocol];
+}
 
 export function isStartTlsProtocol(id: string): id is StartTlsProtocol {
   return HANDLERS.some((h) => h.id === id);

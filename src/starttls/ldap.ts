@@ -3,7 +3,7 @@
 import type { Dialogue } from './dialogue.ts';
 import { ber, berDecode, berHeader, berInteger, berString, type BerNode } from './ber.ts';
 import { StartTlsError } from './errors.ts';
-import type { ProtocolHandler } from './protocol.ts';
+import type { PlaintextCodec, ProtocolHandler } from './protocol.ts';
 
 export const STARTTLS_OID = '1.3.6.1.4.1.1466.20037';
 const NOTICE_OF_DISCONNECTION = '1.3.6.1.4.1.1466.20036';
@@ -58,6 +58,61 @@ export function describeLdap(node: BerNode, depth = 0): string {
   return `${pad}${label} ${value}`;
 }
 
+/** The first line of an LDAPMessage's description: its id, operation and, for results, the result code. */
+function headline(message: BerNode): string {
+  const [idNode, op] = message.children ?? [];
+  const parts = [`LDAPMessage messageID=${idNode ? berInteger(idNode) : '?'}`];
+  if (op?.cls === 'application') {
+    const args = op.children ?? [];
+    if (op.tag === 3 && args[0] && berString(args[0]) === '' && args[1] && berInteger(args[1]) === 0) parts.push('SearchRequest for the root DSE');
+    else if (op.tag === 23) {
+      const name = args.find((c) => c.cls === 'context' && c.tag === 0);
+      const oid = name ? berString(name) : '';
+      parts.push(oid === STARTTLS_OID ? `ExtendedRequest StartTLS (${STARTTLS_OID})` : `ExtendedRequest ${oid}`.trim());
+    } else {
+      if (OPS[op.tag]) parts.push(OPS[op.tag]);
+      if ((op.tag === 5 || op.tag === 24) && args.length >= 3) {
+        const code = berInteger(args[0]);
+        parts.push(`resultCode ${code} (${RESULT_CODES[code] ?? 'unknown'})`);
+      }
+    }
+  }
+  return parts.join(' ');
+}
+
+/** An LDAPMessage in words: a headline, then the BER tree. */
+export function describeLdapMessage(message: BerNode): string {
+  return `${headline(message)}\n${describeLdap(message)}`;
+}
+
+/** LDAP's plaintext units are LDAPMessages, the same each way; the go-ahead is a successful StartTLS ExtendedResponse. */
+export const ldapCodec: PlaintextCodec = {
+  unitLength(_side, buf) {
+    try {
+      const h = berHeader(buf);
+      return h && buf.length >= h.headerLength + h.length ? h.headerLength + h.length : null;
+    } catch {
+      return null;
+    }
+  },
+  describe(_side, unit) {
+    try {
+      return { text: describeLdapMessage(berDecode(unit)[0]) };
+    } catch (e) {
+      return { text: `${unit.length} bytes that are not an LDAPMessage: ${(e as Error).message}` };
+    }
+  },
+  switchesToTls(side, unit) {
+    if (side !== 'server') return false;
+    try {
+      const op = berDecode(unit)[0].children?.[1];
+      return op?.cls === 'application' && op.tag === 24 && !!op.children?.[0] && berInteger(op.children[0]) === 0;
+    } catch {
+      return false;
+    }
+  },
+};
+
 /** One complete LDAPMessage from the front of the buffer. */
 function parseMessage(buf: Uint8Array): { used: number; value: BerNode } | null {
   let h;
@@ -95,8 +150,7 @@ async function readMessage(d: Dialogue, what: string): Promise<LdapResult> {
     const name = op.children.find((c) => c.cls === 'context' && c.tag === 10);
     if (name) r.responseName = berString(name);
   }
-  const summary = r.resultCode !== undefined ? `resultCode ${r.resultCode} (${RESULT_CODES[r.resultCode] ?? 'unknown'})` : '';
-  d.recordReceived(bytes, `LDAPMessage messageID=${messageId} ${OPS[op.tag] ?? ''} ${summary}\n${describeLdap(value)}`.trim());
+  d.recordReceived(bytes, describeLdapMessage(value));
   if (messageId === 0 && r.responseName === NOTICE_OF_DISCONNECTION) {
     throw new StartTlsError('CLOSED', `LDAP: the server sent a Notice of Disconnection: ${r.diagnostic ?? ''}`);
   }
@@ -107,7 +161,7 @@ async function readMessage(d: Dialogue, what: string): Promise<LdapResult> {
 async function readRootDse(d: Dialogue, messageId: number): Promise<string[] | null> {
   const req = searchRootDse(messageId);
   const [node] = berDecode(req);
-  await d.sendBytes(req, `LDAPMessage messageID=${messageId} SearchRequest for the root DSE\n${describeLdap(node)}`);
+  await d.sendBytes(req, describeLdapMessage(node));
   const caps: string[] = [];
   for (let n = 0; n < 100; n++) {
     const m = await readMessage(d, 'the root DSE search result');
@@ -137,7 +191,7 @@ export const ldap: ProtocolHandler = {
     }
     const req = startTlsRequest(2);
     const [node] = berDecode(req);
-    await d.sendStartTlsBytes(req, `LDAPMessage messageID=2 ExtendedRequest StartTLS (${STARTTLS_OID})\n${describeLdap(node)}`);
+    await d.sendStartTlsBytes(req, describeLdapMessage(node));
     const m = await readMessage(d, 'the StartTLS response');
     if (m.messageId !== 2 || m.op.tag !== 24 || m.resultCode === undefined) {
       throw new StartTlsError('PROTOCOL_ERROR', 'LDAP: expected the ExtendedResponse to StartTLS');

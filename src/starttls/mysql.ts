@@ -2,7 +2,7 @@
 // capability flag, and the client's SSL Request packet; TLS follows with no answer from the server.
 import type { Dialogue } from './dialogue.ts';
 import { StartTlsError } from './errors.ts';
-import type { ProtocolHandler } from './protocol.ts';
+import type { PlaintextCodec, PlaintextDescription, ProtocolHandler } from './protocol.ts';
 
 const CAPABILITY_NAMES: [number, string][] = [
   [0x1, 'CLIENT_LONG_PASSWORD'], [0x2, 'CLIENT_FOUND_ROWS'], [0x4, 'CLIENT_LONG_FLAG'], [0x8, 'CLIENT_CONNECT_WITH_DB'],
@@ -104,6 +104,55 @@ export function sslRequest(serverCapabilities: number): { bytes: Uint8Array; fla
   return { bytes, flags };
 }
 
+/** The client's SSL Request packet (header included) in words. */
+function describeSslRequest(packet: Uint8Array): string {
+  const p = packet.subarray(4);
+  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  const flags = dv.getUint32(0, true);
+  const charset = p[8];
+  const filler = p.subarray(9, 32);
+  return [
+    `SSL Request (packet sequence ${packet[3]}, ${p.length} bytes)`,
+    `client flags: 0x${flags.toString(16).padStart(8, '0')} = ${capabilityNames(flags).join(' | ')}`,
+    `max packet size: ${dv.getUint32(4, true)}`,
+    `character set: ${charset}${charset === 45 ? ' (utf8mb4_general_ci)' : ''}`,
+    filler.every((b) => b === 0) ? `filler: ${filler.length} zero bytes` : `filler: ${filler.length} bytes, not all zero`,
+  ].join('\n');
+}
+
+/** The SSL Request: a 32-byte HandshakeResponse41 prefix with CLIENT_SSL set. */
+function isSslRequest(packet: Uint8Array): boolean {
+  return packet.length === 4 + 32 && (new DataView(packet.buffer, packet.byteOffset + 4, 4).getUint32(0, true) & CLIENT_SSL) !== 0;
+}
+
+/** One packet (4-byte header included) of the plaintext phase in words: the greeting, an ERR packet, the SSL Request. */
+export function describeMysqlPacket(side: 'client' | 'server', packet: Uint8Array): PlaintextDescription {
+  const p = packet.subarray(4);
+  if (side === 'client') {
+    if (isSslRequest(packet)) return { text: describeSslRequest(packet), note: 'the server does not answer: the TLS handshake starts right after this packet' };
+    return { text: `client packet (sequence ${packet[3]}, ${p.length} bytes), not an SSL Request` };
+  }
+  if (p[0] === 0xff) {
+    // ERR packet: 0xff, error code (2), then the message (with or without SQL state).
+    const code = p.length >= 3 ? p[1] | (p[2] << 8) : 0;
+    let msg = new TextDecoder().decode(p.slice(3));
+    if (msg.startsWith('#')) msg = msg.slice(6);
+    return { text: `ERR packet: error ${code}: ${msg}` };
+  }
+  try {
+    return { text: describeGreeting(parseGreeting(p)), note: `packet sequence ${packet[3]}` };
+  } catch (e) {
+    return { text: (e as Error).message, note: `packet sequence ${packet[3]}` };
+  }
+}
+
+/** MySQL's plaintext: length-prefixed packets each way; the client's SSL Request is the switch (the server says nothing). */
+export const mysqlCodec: PlaintextCodec = {
+  unitLength: (_side, buf) => parsePacket(buf)?.used ?? null,
+  describe: describeMysqlPacket,
+  switchesToTls: (side, unit) => side === 'client' && isSslRequest(unit),
+};
+
 async function readPacket(d: Dialogue, what: string) {
   return d.readUnit(parsePacket, what);
 }
@@ -116,25 +165,16 @@ export const mysql: ProtocolHandler = {
   async negotiate(d: Dialogue) {
     const { bytes, value } = await readPacket(d, 'the server greeting');
     const p = value.payload;
-    if (p[0] === 0xff) {
-      // ERR packet: 0xff, error code (2), then the message (with or without SQL state).
-      const code = p.length >= 3 ? p[1] | (p[2] << 8) : 0;
-      let msg = new TextDecoder().decode(p.slice(3));
-      if (msg.startsWith('#')) msg = msg.slice(6);
-      d.recordReceived(bytes, `ERR packet: error ${code}: ${msg}`);
-      throw new StartTlsError('STARTTLS_REFUSED', `MySQL: the server refused the connection: error ${code}: ${msg}`);
-    }
+    const said = describeMysqlPacket('server', bytes);
+    d.recordReceived(bytes, said.text, said.note);
+    if (p[0] === 0xff) throw new StartTlsError('STARTTLS_REFUSED', `MySQL: the server refused the connection: ${said.text.replace(/^ERR packet: /, '')}`);
     const g = parseGreeting(p);
-    d.recordReceived(bytes, describeGreeting(g), `packet sequence ${value.seq}`);
     const caps = capabilityNames(g.capabilities);
     // MySQL has no go-ahead: a server without TLS shows its refusal by not answering the ClientHello with TLS.
     if (!(g.capabilities & CLIENT_SSL)) d.notAdvertised('the server greeting lacks the CLIENT_SSL capability flag');
     const req = sslRequest(g.capabilities);
-    await d.sendStartTlsBytes(
-      req.bytes,
-      [`SSL Request (packet sequence 1, 32 bytes)`, `client flags: 0x${req.flags.toString(16).padStart(8, '0')} = ${capabilityNames(req.flags).join(' | ')}`, 'max packet size: 16777216', 'character set: 45 (utf8mb4_general_ci)', 'filler: 23 zero bytes'].join('\n'),
-      'the server does not answer: the TLS handshake starts right after this packet',
-    );
+    const request = describeMysqlPacket('client', req.bytes);
+    await d.sendStartTlsBytes(req.bytes, request.text, request.note);
     return { capabilitiesBefore: caps };
   },
   async afterTls(d) {

@@ -42,3 +42,21 @@ export interface ProtocolHandler extends ProtocolInfo {
   /** Capabilities over TLS, or null when the protocol has nothing to re-read before authentication. */
   afterTls(d: Dialogue, options: StartTlsOptions, state: unknown): Promise<string[] | null>;
 }
+
+/** One plaintext packet or message in words: the text (and note) live sessions and captures both show for it. */
+export interface PlaintextDescription {
+  text: string;
+  note?: string;
+}
+
+/**
+ * How a binary protocol's plaintext splits into packets and what each says. Pure (no I/O): the live handler
+ * describes what it sends and reads with it, the capture decoder describes captured bytes with it.
+ */
+export interface PlaintextCodec {
+  /** Length of the complete unit at the front of `buf` (the `index`-th unit of that side), or null when it cannot be framed (yet). */
+  unitLength(side: 'client' | 'server', buf: Uint8Array, index: number): number | null;
+  describe(side: 'client' | 'server', unit: Uint8Array): PlaintextDescription;
+  /** True for the unit after which TLS starts (the server's go-ahead, or MySQL's SSL Request). */
+  switchesToTls(side: 'client' | 'server', unit: Uint8Array): boolean;
+}

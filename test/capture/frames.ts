@@ -59,3 +59,27 @@ export const srcPort = (frame: Uint8Array) => {
 };
 
 export const isTcp = (frame: Uint8Array) => ipOf(frame)[9] === 6;
+
+export const TCP_FLAGS = { fin: 0x01, syn: 0x02, rst: 0x04, psh: 0x08, ack: 0x10 } as const;
+
+/** One Ethernet/IPv4/TCP frame (checksums left zero: the reader does not check them). */
+export function tcpFrame(f: { src: string; dst: string; sport: number; dport: number; seq: number; ack?: number; flags: number; payload?: Uint8Array }): Uint8Array {
+  const payload = f.payload ?? new Uint8Array(0);
+  const out = Buffer.alloc(14 + 20 + 20 + payload.length);
+  out.writeUInt16BE(0x0800, 12);
+  out[14] = 0x45;
+  out.writeUInt16BE(40 + payload.length, 16);
+  out[22] = 64;
+  out[23] = 6;
+  Buffer.from(f.src.split('.').map(Number)).copy(out, 26);
+  Buffer.from(f.dst.split('.').map(Number)).copy(out, 30);
+  out.writeUInt16BE(f.sport, 34);
+  out.writeUInt16BE(f.dport, 36);
+  out.writeUInt32BE(f.seq >>> 0, 38);
+  out.writeUInt32BE((f.ack ?? 0) >>> 0, 42);
+  out[46] = 0x50;
+  out[47] = f.flags | (f.ack !== undefined ? TCP_FLAGS.ack : 0);
+  out.writeUInt16BE(65535, 48);
+  out.set(payload, 54);
+  return new Uint8Array(out);
+}

@@ -162,6 +162,32 @@ describe('TLS 1.2 captures of openssl, decoded like tshark', () => {
     });
   }
 
+  it("client certificate: the CertificateVerify's scheme checked against the CertificateRequest's list, then its signature", async () => {
+    const { run, decoded } = await compare('t12-clientcert', ['-tls1_2', '-Verify', '1', '-client_sigalgs', 'ECDSA+SHA256:ECDSA+SHA384', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'], [{ args: ['-cert', pki.clientCert, '-key', pki.clientKey] }]);
+    const d = decoded[0];
+    const names = d.events.flatMap((e) => (e.kind === 'handshake' && e.direction === 'client' ? [e.name] : []));
+    expect(names.slice(0, 4)).toEqual(['ClientHello', 'Certificate', 'ClientKeyExchange', 'CertificateVerify']);
+    expect(d.events.filter((e) => e.kind === 'signature' && e.ok).map((e) => e.kind === 'signature' && `${e.subject} ${e.scheme}`)).toEqual(['ServerKeyExchange ecdsa_secp256r1_sha256', 'CertificateVerify ecdsa_secp256r1_sha256']);
+
+    // The same capture with the CertificateRequest's first scheme (the one the client used) changed to
+    // ecdsa_secp521r1_sha512: same lengths, so the file still parses; the client's scheme is now not on the list.
+    const request = d.events.find((e) => e.kind === 'handshake' && e.name === 'CertificateRequest');
+    expect(request).toBeTruthy();
+    const message = Buffer.from(request!.kind === 'handshake' ? request!.bytes : '', 'hex');
+    const schemesAt = 4 + 1 + message[4] + 2;
+    expect(message.readUInt16BE(schemesAt)).toBe(0x0403);
+    const file = fs.readFileSync(run.pcap);
+    const at = file.indexOf(message);
+    expect(at).toBeGreaterThan(0);
+    file.writeUInt16BE(0x0603, at + schemesAt);
+    const scan = await scanCapture([new Uint8Array(file)]);
+    const tampered = await decodeStream(scan.streams[0], { keyLog: parseKeyLog(fs.readFileSync(run.keyLog, 'utf8')) });
+    const check = tampered.events.find((e) => e.kind === 'signature' && e.subject === 'CertificateVerify');
+    expect(check).toMatchObject({ ok: false, scheme: 'ecdsa_secp256r1_sha256' });
+    expect(check!.kind === 'signature' && check!.detail).toMatch(/not among the schemes the server's CertificateRequest listed \(ecdsa_secp521r1_sha512, ecdsa_secp384r1_sha384\)/);
+    expect(tampered.events.some((e) => e.kind === 'error' && e.code === 'CERTIFICATE_VERIFY_FAILED' && /illegal_parameter/.test(e.message))).toBe(true);
+  });
+
   it('renegotiation started by the client', async () => {
     const steps: ClientStep[] = [{ type: 'R\n', waitMs: 500 }, { type: 'after renegotiation\n' }, { serverType: 'server after renegotiation\n' }];
     const { decoded } = await compare('t12-reneg', ['-tls1_2', '-client_renegotiation', '-cipher', 'ECDHE-ECDSA-AES128-GCM-SHA256'], [{ args: [], steps }]);

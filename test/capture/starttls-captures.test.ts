@@ -113,8 +113,15 @@ for (const c of CASES) {
       expect(turns(captured)).toEqual(turns(live));
       // Line-based protocols show the same lines as the live session.
       if (['ftp', 'sieve'].includes(c.protocol)) expect(captured.map((e) => e.text).join('\n')).toBe(live.map((e) => e.text).join('\n'));
-      // The switch point marked on the server's go-ahead (LDAP's and MySQL's are binary packets the lane shows whole).
-      if (!['ldap', 'mysql'].includes(c.protocol)) expect(d.events.filter((e) => e.kind === 'preamble' && e.note?.includes('go-ahead'))).toHaveLength(1);
+      // Binary protocols: each packet described in the live session's words (the same describe functions), packet by packet.
+      if (['ldap', 'postgres', 'mysql'].includes(c.protocol)) {
+        expect(captured.map((e) => `${e.direction}: ${e.text}`)).toEqual(live.map((e) => `${e.direction}: ${e.text}`));
+        expect(captured.map((e) => e.text).join('\n')).not.toMatch(/^\d+ bytes: /m);
+      }
+      if (c.protocol === 'mysql') expect(captured.map((e) => e.note)).toEqual(live.map((e) => e.note));
+      // The switch point marked on the server's go-ahead (MySQL's server says nothing: the client's SSL Request is the switch).
+      if (c.protocol !== 'mysql') expect(d.events.filter((e) => e.kind === 'preamble' && e.note?.includes('go-ahead'))).toHaveLength(1);
+      else expect(captured.filter((e) => e.note?.includes('TLS handshake starts right after this packet'))).toHaveLength(1);
       expect(d.injected).toBe(0);
       // The TLS after the switch: decrypted, its proofs recomputed.
       expect(d.session.undecrypted).toEqual([]);
