@@ -100,7 +100,7 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
   const reader = new MessageReader(channel, emit, new HandshakeDecoder(), 'client');
   const watchdog = new Watchdog(o.timeoutMs, () => Date.now(), () => void channel.close());
   const ctx = new ServerContext(o, channel, reader, new Transcript(null, emit), watchdog);
-  emit({ kind: 'connection', phase: 'start' });
+  emit({ kind: 'connection', phase: 'start', recordedBy: 'server' });
   watchdog.resume();
   const expired = new Promise<never>((_, reject) => (watchdog.onExpire = () => reject(new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`))));
   expired.catch(() => undefined);

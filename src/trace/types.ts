@@ -39,6 +39,8 @@ interface Base {
 export interface ConnectionEvent extends Base {
   kind: 'connection';
   phase: 'start' | 'transport-open' | 'closed';
+  /** On 'start': the endpoint whose engine recorded this trace ('server': our server). Absent: our client, or older traces. */
+  recordedBy?: Side;
   target?: string;
   serverName?: string;
   detail?: string;

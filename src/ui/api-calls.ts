@@ -1,6 +1,7 @@
 // For the step in view, the call a program would be making in three real TLS APIs:
 // OpenSSL, Apple Secure Transport and Windows CE secure sockets. Derived from the trace only.
 import type { TraceEvent } from '../trace/types.ts';
+import { serverCallsAt, settingsFromTrace } from './both-sides/server-api.ts';
 
 export interface ApiCall {
   call: string;
@@ -34,6 +35,21 @@ function contextAt(events: TraceEvent[], upTo: number): Context {
 }
 
 const WOULD_BLOCK: ApiCall = { call: 'SSLHandshake(ctx)', result: 'errSSLWouldBlock', note: 'Waiting for the peer: the read callback had no bytes yet; call SSLHandshake again.' };
+
+/** Whether our server recorded this trace (tls-lens serve, the Clients view, both sides' server): then its calls are a server's. */
+export function recordedByServer(events: TraceEvent[]): boolean {
+  const start = events.find((e) => e.kind === 'connection' && e.phase === 'start');
+  return start?.kind === 'connection' && start.recordedBy === 'server';
+}
+
+const WINDOWS_CE_CLIENT_ONLY: ApiCall = { call: '(none)', note: 'Windows CE secure sockets are a client API: a server program there has no calls to show.' };
+
+/** The calls at this step for whichever endpoint recorded the trace: a client's (the usual case) or a server's. */
+export function apiStepForTrace(events: TraceEvent[], upTo: number): ApiStep & { side: 'client' | 'server' } {
+  if (!recordedByServer(events)) return { side: 'client', ...apiCallsFor(events, upTo) };
+  const step = serverCallsAt(settingsFromTrace(events), events, upTo);
+  return { side: 'server', openssl: step.openssl, secureTransport: step.secureTransport, windowsCE: [WINDOWS_CE_CLIENT_ONLY] };
+}
 
 export function apiCallsFor(events: TraceEvent[], upTo: number): ApiStep {
   const e = events[upTo];

@@ -6,8 +6,8 @@ import type { TraceEvent } from '../../src/trace/types.ts';
 import type { BothSidesRequest, Side } from '../../src/worker/both-sides-messages.ts';
 import { runBothSides } from '../../src/ui/both-sides/run-both.ts';
 import { ladderPositions, mergeByStamp, pairMessages } from '../../src/ui/both-sides/model.ts';
-import { serverCallsAt } from '../../src/ui/both-sides/server-api.ts';
-import { apiCallsFor } from '../../src/ui/api-calls.ts';
+import { serverCallsAt, settingsFromTrace } from '../../src/ui/both-sides/server-api.ts';
+import { apiCallsFor, apiStepForTrace, recordedByServer } from '../../src/ui/api-calls.ts';
 
 const BASE: BothSidesRequest = { versions: ['TLS1.3', 'TLS1.2'], suites: [], groups: [], helloRetry: false, certificate: 'good', clientAuth: 'none', clientHasCertificate: true, refuseClientCertificate: false, tickets: 1, renegotiate: false, keyUpdate: false };
 
@@ -99,5 +99,23 @@ describe('the server’s calls step by step', () => {
     // The first row: the ClientHello, the server still in its setup or reading it.
     expect(r.events.client[positions[0].client]).toMatchObject({ kind: 'handshake', name: 'ClientHello' });
     expect(serverCallsAt(r.req, r.events.server, positions[0].server).openssl[0].call).toMatch(/^SSL_accept\(ssl\)$/);
+  });
+
+  it('the main API view, given the server’s trace alone (serve, the Clients view), shows the server program’s calls', async () => {
+    const r = await run({ versions: ['TLS1.2'], clientAuth: 'require', tickets: 0 });
+    expect(recordedByServer(r.events.server)).toBe(true);
+    expect(recordedByServer(r.events.client)).toBe(false);
+    // What the trace alone says of the settings: the version chosen, a certificate asked for, the tickets sent.
+    expect(settingsFromTrace(r.events.server)).toMatchObject({ versions: ['TLS1.2'], clientAuth: 'request', tickets: 0 });
+    const start = apiStepForTrace(r.events.server, 0);
+    expect(start.side).toBe('server');
+    expect(start.openssl.map((c) => c.call)).toContain('SSL_CTX_new(TLS_server_method())');
+    expect(start.openssl.some((c) => c.call.startsWith('SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER'))).toBe(true);
+    const finished = r.events.server.findIndex((e) => e.kind === 'handshake' && e.name === 'Finished' && e.direction === 'server');
+    expect(apiStepForTrace(r.events.server, finished).openssl[0]).toMatchObject({ call: 'SSL_accept(ssl)', result: '1' });
+    // The client's trace keeps the client's calls.
+    const clientStep = apiStepForTrace(r.events.client, 0);
+    expect(clientStep.side).toBe('client');
+    expect(clientStep.openssl[0].call).toBe('SSL_CTX_new(TLS_client_method())');
   });
 });

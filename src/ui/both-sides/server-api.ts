@@ -18,7 +18,32 @@ function facts(events: TraceEvent[]) {
   return { error: error?.code, version, keyUpdate, renegotiated };
 }
 
-export function serverApiCalls(req: BothSidesRequest, events: TraceEvent[]): { openssl: ServerCall[]; secureTransport: ServerCall[] } {
+/** What the server's calls depend on: the options a teacher set, or what a server's trace shows (settingsFromTrace). */
+export type ServerSettings = Pick<BothSidesRequest, 'versions' | 'certificate' | 'clientAuth' | 'refuseClientCertificate' | 'tickets' | 'breakpoints'> & Partial<BothSidesRequest>;
+
+/**
+ * The settings a server program must have had, read from its trace alone (a trace from `tls-lens serve` or the
+ * Clients view, where no form was filled in): the version it chose, whether it asked for a certificate, the
+ * tickets it sent, the breakpoints it stopped at.
+ */
+export function settingsFromTrace(events: TraceEvent[]): ServerSettings {
+  const handshake = (name: string) => events.filter((e) => e.kind === 'handshake' && e.name === name && e.direction === 'server');
+  const tls13 = handshake('EncryptedExtensions').length > 0;
+  const paused = (b: string) => events.some((e) => e.kind === 'pause' && e.breakpoint === b);
+  return {
+    versions: [tls13 ? 'TLS1.3' : 'TLS1.2'],
+    certificate: 'good',
+    clientAuth: handshake('CertificateRequest').length > 0 ? 'request' : 'none',
+    refuseClientCertificate: false,
+    tickets: handshake('NewSessionTicket').length,
+    breakpoints: {
+      client: { afterEachMessage: false, serverAuth: false, clientCertRequest: false },
+      server: { clientHello: paused('clientHello'), clientCertificate: paused('clientCertificate'), afterEachMessage: paused('afterEachMessage') },
+    },
+  };
+}
+
+export function serverApiCalls(req: ServerSettings, events: TraceEvent[]): { openssl: ServerCall[]; secureTransport: ServerCall[] } {
   const f = facts(events);
   const verify = req.clientAuth === 'require' ? 'SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT' : 'SSL_VERIFY_PEER';
   const openssl: ServerCall[] = [
@@ -100,7 +125,7 @@ function stepContext(events: TraceEvent[], upTo: number): StepContext {
 }
 
 /** The setup calls before any byte is read: the context, certificate and key, whom clients must chain to. */
-function setupCalls(req: BothSidesRequest): ServerStep {
+function setupCalls(req: ServerSettings): ServerStep {
   const whole = serverApiCalls(req, []);
   const untilAccept = (calls: ServerCall[], stop: string) => calls.slice(0, calls.findIndex((c) => c.call.startsWith(stop)));
   return {
@@ -115,7 +140,7 @@ function setupCalls(req: BothSidesRequest): ServerStep {
  * stand for), SSL_renegotiate + SSL_do_handshake / SSLReHandshake, SSL_key_update, SSL_write / SSL_read, SSL_shutdown
  * / SSLClose, and the failing call when an alert ends it.
  */
-export function serverCallsAt(req: BothSidesRequest, events: TraceEvent[], upTo: number): ServerStep {
+export function serverCallsAt(req: ServerSettings, events: TraceEvent[], upTo: number): ServerStep {
   const e = events[upTo];
   if (!e) return { openssl: [], secureTransport: [] };
   if (e.kind === 'connection' && e.phase !== 'closed') return setupCalls(req);

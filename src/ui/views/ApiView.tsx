@@ -1,5 +1,5 @@
 // The API view: what a program's TLS calls would be at this step, side by side for three APIs.
-import { apiCallsFor, type ApiCall } from '../api-calls.ts';
+import { apiStepForTrace, type ApiCall } from '../api-calls.ts';
 import { useTrace } from '../store.ts';
 
 export function ApiView() {
@@ -13,11 +13,13 @@ export function ApiView() {
   const row = state.rows[at];
   const upTo = row ? row.event : state.events.length - 1;
   if (upTo < 0) return <p className="empty">Nothing to show yet.</p>;
-  const step = apiCallsFor(state.events, upTo);
+  const step = apiStepForTrace(state.events, upTo);
+  // A trace our server recorded shows a server program's calls (SSL_accept, SSLHandshake on the server side).
+  const whose = step.side === 'server' ? ' (server)' : '';
   return (
-    <section className="api" aria-label="API calls for this step" data-testid="api-view">
-      <ApiColumn title="OpenSSL" calls={step.openssl} />
-      <ApiColumn title="Apple Secure Transport" calls={step.secureTransport} />
+    <section className="api" aria-label="API calls for this step" data-testid="api-view" data-side={step.side}>
+      <ApiColumn title={`OpenSSL${whose}`} calls={step.openssl} />
+      <ApiColumn title={`Apple Secure Transport${whose}`} calls={step.secureTransport} />
       <ApiColumn title="Windows CE secure sockets" calls={step.windowsCE} />
     </section>
   );
