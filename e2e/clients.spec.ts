@@ -71,6 +71,13 @@ test('curl and openssl s_client appear live with their ClientHellos; one opens i
   const labels = await ladderLabels(page);
   expect(labels.some((l) => l.includes('ClientHello'))).toBe(true);
   expect(labels.some((l) => l.includes('ServerHello'))).toBe(true);
+  // The trace is the server's: at the client's Finished the API view shows a server program's calls.
+  await page.locator('.lrow.from-client[data-kind="handshake"]', { hasText: 'Finished' }).first().click();
+  await openPanel(page, 'API calls');
+  const api = page.getByTestId('api-view');
+  await expect(api).toHaveAttribute('data-side', 'server');
+  await expect(api).toContainText('SSL_accept(ssl)');
+  await expect(api).toContainText('OpenSSL (server)');
 });
 
 test("a second Chromium opening the listener appears with X25519MLKEM768 and its hybrid key share", async ({ page }) => {
