@@ -63,7 +63,8 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
       const cipher = createCipheriv(algorithm, key, nonce, options);
       cipher.setAAD(aad, { plaintextLength: plaintext.length });
       const at = prefix?.length ?? 0;
-      const out = new Uint8Array(at + plaintext.length + TAG);
+      // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
+      const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
       if (prefix) out.set(prefix);
       out.set(cipher.update(plaintext), at);
       cipher.final();
@@ -112,7 +113,14 @@ async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
   const algorithm = nodeHash(hash);
   const key = Buffer.from(rawKey); // a copy: the caller's key buffer may be reused
   const length = hash === 'SHA-1' ? 20 : hash === 'SHA-256' ? 32 : 48;
-  return { length, sign: async (data) => plain(createHmac(algorithm, key).update(data).digest()) };
+  return {
+    length,
+    async sign(...parts) {
+      const mac = createHmac(algorithm, key);
+      for (const part of parts) mac.update(part);
+      return plain(mac.digest());
+    },
+  };
 }
 
 // ---- key exchange ----

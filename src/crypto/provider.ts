@@ -44,7 +44,8 @@ export interface AesCbc {
 /** An HMAC with its key fixed (a record MAC runs for every record). */
 export interface Mac {
   readonly length: number;
-  sign(data: Uint8Array): Promise<Uint8Array>;
+  /** The MAC of the parts joined, in order (a record's MAC input is a header and its content: no join needed where a provider streams). */
+  sign(...parts: Uint8Array[]): Promise<Uint8Array>;
 }
 
 export type EcdhGroup = 'x25519' | 'secp256r1' | 'secp384r1';

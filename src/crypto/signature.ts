@@ -6,6 +6,7 @@ import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { ECParameters } from '@peculiar/asn1-ecc';
 import { RSAPublicKey } from '@peculiar/asn1-rsa';
 import { cryptoProvider } from './provider.ts';
+import { toHex } from '../util/bytes.ts';
 
 export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 
@@ -40,8 +41,23 @@ const CURVES: Record<string, { name: string; bits: number }> = {
   [OID.p521]: { name: 'P-521', bits: 521 },
 };
 
-/** Describe the key in a SubjectPublicKeyInfo: type, curve, size. Throws on malformed DER. */
+/**
+ * Describe the key in a SubjectPublicKeyInfo: type, curve, size. Throws on malformed DER. Remembered per SPKI
+ * (a handful of CA keys verify most certificates, and a server's own key every handshake with it): the result
+ * is shared, never to be changed.
+ */
 export function describePublicKey(spkiDer: Uint8Array): PublicKeyInfo {
+  const id = toHex(spkiDer);
+  let info = infoCache.get(id);
+  if (!info) {
+    info = Object.freeze(parsePublicKeyInfo(spkiDer));
+    infoCache.set(id, info);
+    if (infoCache.size > KEY_CACHE_SIZE) infoCache.delete(infoCache.keys().next().value!);
+  }
+  return info;
+}
+
+function parsePublicKeyInfo(spkiDer: Uint8Array): PublicKeyInfo {
   const spki = AsnParser.parse(spkiDer, SubjectPublicKeyInfo);
   const oid = spki.algorithm.algorithm;
   if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
@@ -91,25 +107,8 @@ function rsaModulusBits(rsaPublicKey: Uint8Array): number {
 
 const KEY_CACHE_SIZE = 256;
 
-function hexOf(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i].toString(16).padStart(2, '0');
-  return s;
-}
-
-/** describePublicKey, remembered per SPKI (a handful of CA keys verify most certificates). */
+/** describePublicKey's results by SPKI (hex). */
 const infoCache = new Map<string, PublicKeyInfo>();
-
-function describeCached(spkiDer: Uint8Array): PublicKeyInfo {
-  const id = hexOf(spkiDer);
-  let info = infoCache.get(id);
-  if (!info) {
-    info = describePublicKey(spkiDer);
-    infoCache.set(id, info);
-    if (infoCache.size > KEY_CACHE_SIZE) infoCache.delete(infoCache.keys().next().value!);
-  }
-  return info;
-}
 
 /**
  * Verify `signature` over `data` with the key in `spkiDer`.
@@ -121,7 +120,7 @@ export async function verifySignature(
   data: Uint8Array,
   signature: Uint8Array,
 ): Promise<boolean> {
-  const info = describeCached(spkiDer);
+  const info = describePublicKey(spkiDer);
   switch (algorithm.kind) {
     case 'rsa-pkcs1':
       if (info.type !== 'rsa') throw new Error(`an RSA signature needs an RSA key, not ${info.type}`);

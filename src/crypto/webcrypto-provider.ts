@@ -149,7 +149,7 @@ async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
   // WebCrypto refuses an empty HMAC key; HMAC pads keys with zeros, so one zero byte is the same key.
   const key = await subtle().importKey('raw', bufferSource(rawKey.length ? rawKey : new Uint8Array(1)), { name: 'HMAC', hash }, false, ['sign']);
   const length = hash === 'SHA-1' ? 20 : hash === 'SHA-256' ? 32 : 48;
-  return { length, sign: async (data) => new Uint8Array(await subtle().sign('HMAC', key, bufferSource(data))) };
+  return { length, sign: async (...parts) => new Uint8Array(await subtle().sign('HMAC', key, bufferSource(parts.length === 1 ? parts[0] : concat(...parts)))) };
 }
 
 // ---- key exchange ----

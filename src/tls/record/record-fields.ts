@@ -7,9 +7,23 @@ import { ContentType, RECORD_HEADER_LENGTH, contentTypeName } from './content-ty
 
 const hex4 = (n: number) => '0x' + n.toString(16).padStart(4, '0');
 
+const VERSION_NAMES: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2' };
+
 export function versionName(version: number): string {
-  const names: Record<number, string> = { 0x0300: 'SSL 3.0', 0x0301: 'TLS 1.0', 0x0302: 'TLS 1.1', 0x0303: 'TLS 1.2' };
-  return `${names[version] ?? 'unknown'} (${hex4(version)})`;
+  return `${VERSION_NAMES[version] ?? 'unknown'} (${hex4(version)})`;
+}
+
+// Every record's header says one of a few types and versions: their descriptions are made once, not per record.
+const typeValues = new Map<number, string>();
+const versionValues = new Map<number, string>();
+
+function remembered(cache: Map<number, string>, key: number, describe: (key: number) => string): string {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = describe(key);
+    if (cache.size < 32) cache.set(key, value); // a capture of odd bytes does not grow it without end
+  }
+  return value;
 }
 
 function headerFields(bytes: Uint8Array): FieldNode[] {
@@ -17,8 +31,8 @@ function headerFields(bytes: Uint8Array): FieldNode[] {
   const version = (bytes[1] << 8) | bytes[2];
   const length = (bytes[3] << 8) | bytes[4];
   return [
-    { name: 'content_type', start: 0, end: 1, value: `${contentTypeName(type)} (${type})`, explain: 'record.content_type' },
-    { name: 'legacy_record_version', start: 1, end: 3, value: versionName(version), explain: 'record.legacy_version' },
+    { name: 'content_type', start: 0, end: 1, value: remembered(typeValues, type, (t) => `${contentTypeName(t)} (${t})`), explain: 'record.content_type' },
+    { name: 'legacy_record_version', start: 1, end: 3, value: remembered(versionValues, version, versionName), explain: 'record.legacy_version' },
     { name: 'length', start: 3, end: 5, value: String(length), explain: 'record.length' },
   ];
 }

@@ -333,17 +333,32 @@ interface TracedRecord {
   plaintextHex?: () => string;
 }
 
-/** Protection details as hex: the small parts at once, ciphertext and plaintext when first read (live and captured records). */
+/**
+ * Protection details as hex (live and captured records), every part encoded when first read: the large ones
+ * (ciphertext, plaintext) as slices of the record's hex, the small ones (nonce, IV, AAD, tag) on their own.
+ */
 export function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): NonNullable<RecordEvent['protection']> {
+  const nonce = lazyHex(d.nonce);
+  const iv = lazyHex(d.iv);
+  const aad = lazyHex(d.aad);
+  const tag = lazyHex(d.tag);
   return {
     cipherSuite: d.cipherSuite,
-    nonce: toHex(d.nonce),
-    iv: toHex(d.iv),
-    aad: toHex(d.aad),
+    get nonce() {
+      return nonce();
+    },
+    get iv() {
+      return iv();
+    },
+    get aad() {
+      return aad();
+    },
     get ciphertext() {
       return ciphertext();
     },
-    tag: toHex(d.tag),
+    get tag() {
+      return tag();
+    },
     get plaintext() {
       return plaintext();
     },

@@ -12,22 +12,15 @@ import type { Tls12Suite } from '../suites12.ts';
 import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
+import { seqBytes, writeSeq, xorSeq } from './sequence.ts';
 
 const SEQ_LIMIT = (1n << 64n) - 1n;
 
-export function seqBytes(seq: bigint): Uint8Array {
-  const out = new Uint8Array(8);
-  let s = seq;
-  for (let i = 7; i >= 0; i--) {
-    out[i] = Number(s & 0xffn);
-    s >>= 8n;
-  }
-  return out;
-}
-
 /** seq_num || type || version || length: what TLS 1.2 authenticates besides the content. */
 export function additionalData12(seq: bigint, type: number, length: number): Uint8Array {
-  return concat(seqBytes(seq), Uint8Array.of(type, 0x03, 0x03, length >> 8, length & 0xff));
+  const aad = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, type, 0x03, 0x03, length >> 8, length & 0xff);
+  writeSeq(aad, 0, seq);
+  return aad;
 }
 
 export class Tls12AeadProtector implements RecordProtector {
@@ -113,10 +106,7 @@ export class Tls12AeadProtector implements RecordProtector {
       const explicit = seqBytes(seq);
       return { nonce: concat(this.iv, explicit), explicit };
     }
-    const nonce = Uint8Array.from(this.iv);
-    const s = seqBytes(seq);
-    for (let i = 0; i < 8; i++) nonce[4 + i] ^= s[i];
-    return { nonce, explicit: new Uint8Array(0) };
+    return { nonce: xorSeq(this.iv, seq), explicit: new Uint8Array(0) };
   }
 
   private takeSeq(): bigint {

@@ -53,16 +53,17 @@ export class Tls12CbcProtector implements RecordProtector {
 
   async encrypt(contentType: number, data: Uint8Array): Promise<SealedRecord> {
     if (data.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${data.length} bytes exceeds 2^14`);
-    const plaintext = Uint8Array.from(data); // ours: the caller may reuse its buffer once this call returns
     const seq = this.seq++;
     const iv = this.random(AES_BLOCK);
     const header = (length: number) => Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
     if (this.encryptThenMac) {
-      const padded = pad(plaintext);
+      // Our copy of the content (the caller may reuse its buffer once this call returns) is the front of the padded block run.
+      const padded = pad(data);
+      const plaintext = padded.bytes.subarray(0, data.length);
       const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
       const encLength = AES_BLOCK + ciphertext.length;
       const macInput = additionalData12(seq, contentType, encLength);
-      const tag = await this.mac.sign(concat(macInput, iv, ciphertext));
+      const tag = await this.mac.sign(macInput, iv, ciphertext);
       const length = encLength + tag.length;
       const bytes = concat(header(length), iv, ciphertext, tag);
       // IV, ciphertext and tag as views into the record: the trace slices the record's hex instead of encoding them again.
@@ -70,9 +71,12 @@ export class Tls12CbcProtector implements RecordProtector {
       const details = { cipherSuite: this.cipherSuite, nonce: ivInRecord, iv: ivInRecord, aad: macInput, ciphertext: bytes.subarray(5 + AES_BLOCK, 5 + encLength), tag: bytes.subarray(5 + encLength), plaintext, innerContentType: contentType, paddingLength: padded.padLength };
       return { bytes, seq, details };
     }
-    const macInput = additionalData12(seq, contentType, plaintext.length);
-    const tag = await this.mac.sign(concat(macInput, plaintext));
-    const padded = pad(concat(plaintext, tag));
+    const macInput = additionalData12(seq, contentType, data.length);
+    // Read `data` before the first await: the caller may reuse its buffer once this call returns.
+    const macing = this.mac.sign(macInput, data);
+    const padded = pad(data, this.mac.length);
+    const plaintext = padded.bytes.subarray(0, data.length);
+    padded.bytes.set(await macing, data.length);
     const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
     const length = AES_BLOCK + ciphertext.length;
     const bytes = concat(header(length), iv, ciphertext);
@@ -99,11 +103,11 @@ export class Tls12CbcProtector implements RecordProtector {
       const ciphertext = fragment.subarray(AES_BLOCK, encLength);
       const tag = fragment.subarray(encLength);
       const macInput = additionalData12(seq, record.contentType, encLength);
-      if (!equalBytes(await this.mac.sign(concat(macInput, iv, ciphertext)), tag)) throw bad();
+      if (!equalBytes(await this.mac.sign(macInput, iv, ciphertext), tag)) throw bad();
       const padded = await this.cipher.decrypt(iv, ciphertext);
       const padLength = padded[padded.length - 1];
       if (padLength + 1 > padded.length || !paddingOk(padded, padLength)) throw bad();
-      const content = padded.slice(0, padded.length - padLength - 1);
+      const content = padded.subarray(0, padded.length - padLength - 1); // padded is fresh from the cipher: ours alone
       this.checkSize(content);
       return {
         contentType: record.contentType,
@@ -124,10 +128,11 @@ export class Tls12CbcProtector implements RecordProtector {
     // Bad padding: still compute a MAC (as if there were no padding), so both failures cost about the same.
     if (!good) padLength = 0;
     const contentLength = padded.length - padLength - 1 - macLength;
-    const content = padded.slice(0, Math.max(0, contentLength));
-    const tag = padded.slice(Math.max(0, contentLength), Math.max(0, contentLength) + macLength);
+    // Views: padded is fresh from the cipher, ours alone.
+    const content = padded.subarray(0, Math.max(0, contentLength));
+    const tag = padded.subarray(Math.max(0, contentLength), Math.max(0, contentLength) + macLength);
     const macInput = additionalData12(seq, record.contentType, content.length);
-    const expected = await this.mac.sign(concat(macInput, content));
+    const expected = await this.mac.sign(macInput, content);
     good = equalBytes(expected, tag) && good;
     if (!good) throw bad();
     this.checkSize(content);
@@ -144,12 +149,16 @@ export class Tls12CbcProtector implements RecordProtector {
   }
 }
 
-/** Pad to whole blocks with padLength + 1 bytes, each holding padLength. */
-function pad(data: Uint8Array): { bytes: Uint8Array; padLength: number } {
-  const padLength = AES_BLOCK - 1 - (data.length % AES_BLOCK);
-  const out = new Uint8Array(data.length + padLength + 1);
+/**
+ * `data`, then `room` bytes left for the caller (a MAC), padded to whole blocks with padLength + 1 bytes, each
+ * holding padLength: a new buffer.
+ */
+function pad(data: Uint8Array, room = 0): { bytes: Uint8Array; padLength: number } {
+  const length = data.length + room;
+  const padLength = AES_BLOCK - 1 - (length % AES_BLOCK);
+  const out = new Uint8Array(length + padLength + 1);
   out.set(data);
-  out.fill(padLength, data.length);
+  out.fill(padLength, length);
   return { bytes: out, padLength };
 }
 

@@ -10,6 +10,7 @@ import { alertName } from './alerts.ts';
 import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKnownContentType } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
+import { xorSeq } from './sequence.ts';
 
 const SEQ_LIMIT = (1n << 64n) - 1n;
 
@@ -170,13 +171,7 @@ export class Tls13RecordProtector implements RecordProtector {
   }
 
   private nonce(seq: bigint): Uint8Array {
-    const nonce = Uint8Array.from(this.iv);
-    let s = seq;
-    for (let i = nonce.length - 1; i >= nonce.length - 8; i--) {
-      nonce[i] ^= Number(s & 0xffn);
-      s >>= 8n;
-    }
-    return nonce;
+    return xorSeq(this.iv, seq);
   }
 
   /** For tests of the overflow guard only. */
