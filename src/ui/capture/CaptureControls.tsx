@@ -44,7 +44,7 @@ export function CaptureControls() {
         }}
       />
       <PasteHex />
-      <button type="button" onClick={savePcapng} disabled={source === 'none'} data-testid="save-pcapng" title="The session as a pcapng with its key log inside: Wireshark shows it decrypted">
+      <button type="button" onClick={() => void savePcapng().catch(report('The pcapng could not be made'))} disabled={source === 'none'} data-testid="save-pcapng" title="The session as a pcapng with its key log inside: Wireshark shows it decrypted">
         Save pcapng
       </button>
     </span>

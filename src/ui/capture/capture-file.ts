@@ -5,11 +5,7 @@
 import { create } from 'zustand';
 import { parseHexInput } from '../../capture/hex-input.ts';
 import { addKeyLog, emptyKeyLog, type KeyLog } from '../../capture/keylog.ts';
-import { decodePasted } from '../../capture/pasted.ts';
-import { exportPcapng } from '../../capture/pcapng-writer.ts';
-import { importCapture } from '../../capture/import.ts';
-import { listingOf, type StreamListing } from '../../capture/session.ts';
-import { CAPTURE_APP_DATA_WINDOW } from '../../capture/tls-decoder.ts';
+import type { StreamListing } from '../../capture/session.ts';
 import type { CertificateVerifier } from '../../capture/engine.ts';
 import { useTrace } from '../store.ts';
 
@@ -36,6 +32,9 @@ async function* chunksOf(file: Blob): AsyncGenerator<Uint8Array> {
   }
 }
 
+/** The decoder, loaded on first use (not with the first screen). */
+const decoder = () => import('./capture-decoder.ts');
+
 let verifier: Promise<CertificateVerifier> | undefined;
 function certificateVerifier(): Promise<CertificateVerifier> {
   // The Mozilla root store is large: loaded only when a capture is opened.
@@ -54,6 +53,7 @@ function keyLog(): KeyLog {
 export async function openCapture(file: File): Promise<void> {
   useCapture.setState({ busy: true, name: file.name, file, selected: undefined, captureKeyLog: '' });
   try {
+    const { importCapture, listingOf } = await decoder();
     const imported = await importCapture(chunksOf(file), { decode: () => false });
     if (imported.streams.length === 0 && imported.error) throw new Error(imported.error.message);
     const listings = imported.streams.map(({ stream, decoded }) => listingOf(stream, decoded!));
@@ -81,6 +81,7 @@ export async function openStream(index: number): Promise<void> {
   if (!file) return;
   useCapture.setState({ busy: true });
   try {
+    const { importCapture, listingOf, CAPTURE_APP_DATA_WINDOW } = await decoder();
     const imported = await importCapture(chunksOf(file), { keyLog: keyLog(), verifier: await certificateVerifier(), decode: (i) => i === index, appDataWindow: CAPTURE_APP_DATA_WINDOW });
     const found = imported.streams.find((s) => s.stream.index === index);
     if (!found?.decoded) return;
@@ -97,8 +98,9 @@ export async function openStream(index: number): Promise<void> {
 }
 
 /** Download the current trace as a pcapng with its key log inside. */
-export function savePcapng(): void {
+export async function savePcapng(): Promise<void> {
   const { events } = useTrace.getState();
+  const { exportPcapng } = await decoder();
   const bytes = exportPcapng(events);
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/vnd.tcpdump.pcap' }));
   const a = document.createElement('a');
@@ -113,6 +115,7 @@ export function savePcapng(): void {
 /** Hex pasted by the user (records or one handshake message): decoded and shown like any trace. */
 export async function openPastedHex(text: string): Promise<void> {
   const bytes = parseHexInput(text);
+  const { decodePasted } = await decoder();
   const decoded = await decodePasted(bytes, { keyLog: keyLog() });
   const events = [...decoded.events];
   for (const f of decoded.fingerprints) events.push({ kind: 'note', text: `ClientHello fingerprints: JA3 ${f.ja3} (${f.ja3Text}); JA4 ${f.ja4}`, index: events.length, t: 0, conn: 0 });
