@@ -2,30 +2,13 @@
 // transcript, messages with direction/type/length, certificate verdict), plus the stream's endpoints and what
 // could not be decrypted. Built from the trace events, as every reader of a trace is.
 import { starttlsTranscript, type StartTlsProtocol } from '../starttls/index.ts';
-import type { CertificateResultEvent, TraceEvent } from '../trace/types.ts';
+import type { CertificateResultEvent } from '../trace/types.ts';
+import { lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 import type { DecodedStream, StreamListing } from './session.ts';
 import type { CaptureGap, Undecrypted } from './tls-decoder.ts';
 
-export interface CapturedConnectionResult {
-  ok: boolean;
+export interface CapturedConnectionResult extends HandshakeResult {
   version: 'TLSv1.3' | 'TLSv1.2' | null;
-  cipherSuite: string | null;
-  group: string | null;
-  helloRetryRequest: boolean;
-  alpn: string | null;
-  resumed: boolean;
-  serverName: string | null;
-  certificate: {
-    verified: boolean;
-    error: { code: string; message: string } | null;
-    chain: { subject: string; issuer: string; sha256: string }[];
-  };
-  messages: { direction: string; type: string; length: number }[];
-  alertSent: string | null;
-  alertReceived: string | null;
-  error: { code: string; message: string } | null;
-  timing: { handshakeMs: number };
-  clientCertificate: { requested: boolean; sent: boolean };
   tls12?: { renegotiations: number };
   starttls?: ReturnType<typeof starttlsTranscript>;
   stream: StreamListing;
@@ -34,11 +17,6 @@ export interface CapturedConnectionResult {
   /** Holes in the capture, each with the records lost in it when the next record told (under keys). */
   gaps: CaptureGap[];
   errors: { code: string; message: string }[];
-}
-
-function lastAlert(events: TraceEvent[], direction: 'client' | 'server'): string | null {
-  const alerts = events.flatMap((e) => (e.kind === 'alert' && e.direction === direction ? [e.name] : []));
-  return alerts.find((a) => a !== 'close_notify') ?? alerts[0] ?? null;
 }
 
 export function connectionResult(decoded: DecodedStream, listing: StreamListing): CapturedConnectionResult {

@@ -20,6 +20,7 @@ import { CliError, EXIT, fileReason, fromParseArgsError, readInputFile, reportCl
 import { renderEvent, styler } from './render.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeCrypto } from './node-crypto.ts';
+import { lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 
 const HELP = `usage: tls-lens connect HOST:PORT [options]
 
@@ -52,25 +53,12 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
 exit status: 0 verified handshake; 1 TLS failure; 2 usage; 3 certificate not verified; 4 connection failed or timed out
 `;
 
-export interface ConnectionResult {
-  ok: boolean;
-  version: string | null;
-  cipherSuite: string | null;
-  group: string | null;
-  helloRetryRequest: boolean;
-  alpn: string | null;
-  resumed: boolean;
-  serverName: string | null;
+export interface ConnectionResult extends HandshakeResult {
   certificate: {
     verified: boolean;
     error: { code: string; message: string } | null;
     chain: { subject: string; issuer: string; notBefore: string; notAfter: string; sha256: string }[];
   };
-  messages: { direction: string; type: string; length: number }[];
-  alertSent: string | null;
-  alertReceived: string | null;
-  error: { code: string; message: string } | null;
-  timing: { handshakeMs: number };
   /** Which crypto provider did the work: 'node' (node:crypto, what the CLI installs) or 'webcrypto'. */
   cryptoProvider?: string;
   /** `postHandshake` (TLS 1.3, present once the server asked after the handshake): requests seen, certificates sent. */
@@ -114,12 +102,6 @@ async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certifi
     }
   }
   return out;
-}
-
-function lastAlert(events: TraceEvent[], direction: 'client' | 'server'): string | null {
-  const alerts = events.filter((e) => e.kind === 'alert' && e.direction === direction) as { name: string }[];
-  const serious = alerts.filter((a) => a.name !== 'close_notify');
-  return (serious[0] ?? alerts[0])?.name ?? null;
 }
 
 async function readAnswer(conn: TlsConnection, idleMs: number): Promise<string> {
