@@ -4,11 +4,11 @@
 import type { Emit } from '../trace/recorder.ts';
 import type { Transport } from '../transport/types.ts';
 import { randomBytes } from '../crypto/provider.ts';
-import { TlsError, describeFailure, fail } from './errors.ts';
+import { TlsError, fail } from './errors.ts';
 import { recordChannel, whenConnected } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';
 import { HandshakeContext, type HandshakeSummary, type ResolvedOptions } from './handshake/context.ts';
-import { peerAlert, sendAlert, toEngineError } from './handshake/failure.ts';
+import { closeAfterFailure, peerAlert, sendOurAlert, toEngineError } from './handshake/failure.ts';
 import { MessageReader, type ReceivedMessage } from './handshake/message-reader.ts';
 import type { TlsClientOptions, TlsSession } from './handshake/options.ts';
 import { Watchdog } from './handshake/watchdog.ts';
@@ -16,7 +16,7 @@ import { sendClientHello } from './handshake13/client-hello13.ts';
 import { Tls13Connection } from './handshake13/connection13.ts';
 import { Established13, ExpectServerHello, type State } from './handshake13/states13.ts';
 import { DEFAULT_SIGNATURE_SCHEMES, ProtocolVersion } from './messages/constants.ts';
-import { AlertDescription, TlsAlertError } from './record/alerts.ts';
+import { TlsAlertError } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { Transcript } from './transcript.ts';
 import { continueAsTls12, handshakeTls12Only, isTls12SuiteRef, planVersions, selectsTls12, Tls12Connection, tls12HelloParts, type Handshake12 } from './handshake12/index.ts';
@@ -123,15 +123,9 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     if (err instanceof TlsAlertError && !err.received) {
       // Past the ServerHello, the server reads our records with the client handshake keys: the alert goes under them.
       if (ctx.protectWrites && !watchdog.fired) await ctx.protectWrites().catch(() => undefined);
-      if (err.alert === AlertDescription.user_canceled) {
-        await sendAlert(channel, emit, err.alert, 'warning');
-        await sendAlert(channel, emit, AlertDescription.close_notify, 'warning');
-      } else await sendAlert(channel, emit, err.alert, 'fatal');
+      await sendOurAlert(channel, emit, err.alert);
     }
-    const { code, message } = describeFailure(err);
-    emit({ kind: 'error', code, message });
-    await channel.close();
-    emit({ kind: 'connection', phase: 'closed', detail: code });
+    await closeAfterFailure(channel, emit, err);
     throw err;
   }
 }

@@ -4,14 +4,14 @@
 import type { Transport } from '../transport/types.ts';
 import { createVerifier } from '../x509/verifier.ts';
 import { randomBytes } from '../crypto/provider.ts';
-import { TlsError, describeFailure } from './errors.ts';
+import { TlsError } from './errors.ts';
 import { recordChannel } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';
-import { sendAlert, toEngineError } from './handshake/failure.ts';
+import { closeAfterFailure, sendOurAlert, toEngineError } from './handshake/failure.ts';
 import { MessageReader } from './handshake/message-reader.ts';
 import { Watchdog } from './handshake/watchdog.ts';
 import { DEFAULT_SIGNATURE_SCHEMES } from './messages/constants.ts';
-import { AlertDescription, TlsAlertError } from './record/alerts.ts';
+import { TlsAlertError } from './record/alerts.ts';
 import { GROUPS, type GroupName, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { ffdheGroupByName, FFDHE_GROUPS, type FfdheGroup } from '../crypto/ffdhe.ts';
 import { DEFAULT_SERVER_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from './suites12.ts';
@@ -23,7 +23,8 @@ import { ServerContext, type ResolvedServerOptions, type ServerSummary } from '.
 import { ServerConnection13 } from './server/connection13.ts';
 import { ServerConnection12 } from './server/connection12.ts';
 import type { ServerOptions } from './server/options.ts';
-import { ExpectClientHello, type ServerState } from './server/states13.ts';
+import type { ServerState } from './server/state.ts';
+import { ExpectClientHello } from './server/states13.ts';
 import { TicketKeys } from './server/ticket-keys.ts';
 
 export type { ServerOptions, ServerCertificate, ServerHooks, ServerBreakpoint, ClientCertificateVerdict } from './server/options.ts';
@@ -134,16 +135,8 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
   } catch (e) {
     watchdog.stop();
     const err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);
-    if (err instanceof TlsAlertError && !err.received) {
-      if (err.alert === AlertDescription.user_canceled) {
-        await sendAlert(channel, emit, err.alert, 'warning', 'server');
-        await sendAlert(channel, emit, AlertDescription.close_notify, 'warning', 'server');
-      } else await sendAlert(channel, emit, err.alert, 'fatal', 'server');
-    }
-    const { code, message } = describeFailure(err);
-    emit({ kind: 'error', code, message });
-    await channel.close();
-    emit({ kind: 'connection', phase: 'closed', detail: code });
+    if (err instanceof TlsAlertError && !err.received) await sendOurAlert(channel, emit, err.alert, 'server');
+    await closeAfterFailure(channel, emit, err);
     throw err;
   }
 }

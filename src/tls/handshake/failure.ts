@@ -2,9 +2,9 @@
 // out (when there is one to send), and a peer that hung up gets a last look for the alert that says why.
 import type { Emit } from '../../trace/recorder.ts';
 import type { Side } from '../../trace/types.ts';
-import { TlsError, fail } from '../errors.ts';
+import { TlsError, describeFailure, fail } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
-import { AlertLevel, TlsAlertError, alertName } from '../record/alerts.ts';
+import { AlertDescription, AlertLevel, TlsAlertError, alertName } from '../record/alerts.ts';
 import type { RecordChannel } from './channel.ts';
 import type { MessageReader } from './message-reader.ts';
 
@@ -16,6 +16,22 @@ export async function sendAlert(channel: RecordChannel, emit: Emit, description:
   } catch {
     // Nothing more to tell a peer we cannot reach.
   }
+}
+
+/** Our reason to stop: user_canceled as a warning followed by close_notify (RFC 8446 §6.1), any other alert fatal. */
+export async function sendOurAlert(channel: RecordChannel, emit: Emit, description: number, from: Side = 'client'): Promise<void> {
+  if (description === AlertDescription.user_canceled) {
+    await sendAlert(channel, emit, description, 'warning', from);
+    await sendAlert(channel, emit, AlertDescription.close_notify, 'warning', from);
+  } else await sendAlert(channel, emit, description, 'fatal', from);
+}
+
+/** The end of a failed handshake, either side: the error in the trace, then the connection closed. */
+export async function closeAfterFailure(channel: RecordChannel, emit: Emit, err: TlsAlertError | TlsError): Promise<void> {
+  const { code, message } = describeFailure(err);
+  emit({ kind: 'error', code, message });
+  await channel.close();
+  emit({ kind: 'connection', phase: 'closed', detail: code });
 }
 
 /** Read what is left for an alert the peer sent before closing (bounded in time). */

@@ -13,7 +13,7 @@ import { ServerConnectionBase } from './connection.ts';
 import { ServerContext } from './context.ts';
 import type { ClientCertificateVerdict } from './options.ts';
 import { startTls12, type Established12 } from './states12.ts';
-import type { ServerState } from './states13.ts';
+import type { ServerState } from './state.ts';
 
 export class ServerConnection12 extends ServerConnectionBase {
   readonly version = 'TLSv1.2' as const;

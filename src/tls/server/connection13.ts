@@ -10,7 +10,8 @@ import type { ServerContext } from './context.ts';
 import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { ServerConnectionBase } from './connection.ts';
 import type { ClientCertificateVerdict } from './options.ts';
-import { checkClientChain, type Established13 } from './states13.ts';
+import { checkClientChain } from './client-chain.ts';
+import type { Established13 } from './states13.ts';
 import { sealTicket13 } from './tickets13.ts';
 
 /** A post-handshake CertificateRequest waiting for its answer. */

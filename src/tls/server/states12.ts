@@ -26,7 +26,8 @@ import { EMPTY_RENEGOTIATION_INFO_SCSV, suite12ByCode, type Tls12Suite } from '.
 import { utf8, fromHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
 import { mutual, selectAlpn, type CertificateChoice } from './negotiate13.ts';
-import { checkClientChain, type ServerState } from './states13.ts';
+import { checkClientChain } from './client-chain.ts';
+import { clientHelloBreakpoint, expectMessage, type ServerState } from './state.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { scheme12Algorithm } from '../handshake12/signatures12.ts';
 import { checkPeerFinished12, ourFinished12 } from '../handshake12/finished12.ts';
@@ -160,9 +161,7 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   if (ch.compressionMethods.indexOf(0) < 0) throw fail.illegal('the ClientHello does not offer the null compression method (RFC 5246 §7.4.1.2)');
   const sni = findExtension(ch.extensions, X.server_name)?.hostName;
   ctx.summary.sni = sni ?? null;
-  const picked = await ctx.options.hooks?.onClientHello?.(ch, sni);
-  if (picked) ctx.certificate = picked;
-  if (ctx.options.breakpoints?.afterClientHello && (await ctx.pause('clientHello', `ClientHello read (TLS 1.2)${sni ? `, server_name "${sni}"` : ''}`)) === 'abort') throw fail.canceled('the user stopped the handshake after the ClientHello');
+  await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read (TLS 1.2)${sni ? `, server_name "${sni}"` : ''}`);
 
   // RFC 5746 §3.6: the client shows it does secure renegotiation by the extension (empty) or the SCSV; in a
   // renegotiation (§3.7) the extension must carry the client's verify_data of the handshake before.
@@ -251,7 +250,7 @@ class ExpectClientCertificate12 implements ServerState {
   readonly name = 'ExpectClientCertificate (TLS 1.2)';
   constructor(private readonly next: ExpectClientKeyExchange) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const cert = expect12(m, 'certificate12', this.name);
+    const cert = expectMessage(m, 'certificate12', this.name);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     await checkClientChain(ctx, cert.chain);
     if (cert.chain.length) this.next.clientLeaf = cert.chain[0];
@@ -267,7 +266,7 @@ class ExpectClientCertificateVerify12 implements ServerState {
     private readonly leaf: Uint8Array,
   ) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const cv = expect12(m, 'certificate_verify12', this.name);
+    const cv = expectMessage(m, 'certificate_verify12', this.name);
     const signedContent = ctx.transcript.bytes();
     await checkPeerCertificateVerify(ctx.emit, { signer: 'client', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes12, transcriptHash: new Uint8Array(0), subject: 'client CertificateVerify (TLS 1.2)', tls12: { signedContent, algorithm: scheme12Algorithm } });
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
@@ -377,11 +376,6 @@ async function sendServerFinished(ctx: ServerContext, h: Handshake12): Promise<v
   await ctx.send({ type: 'finished12', verifyData: h.serverVerifyData });
 }
 
-function expect12<T extends string>(m: ReceivedMessage, type: T, state: string) {
-  if (m.message.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
-  return m.message as Extract<ReceivedMessage['message'], { type: T }>;
-}
-
 class ExpectClientKeyExchange implements ServerState {
   readonly name = 'ExpectClientKeyExchange (TLS 1.2)';
   /** The client's certificate, when it sent one: a CertificateVerify follows the key exchange. */
@@ -391,7 +385,7 @@ class ExpectClientKeyExchange implements ServerState {
     private readonly agree: (clientPublic: Uint8Array) => Promise<Uint8Array>,
   ) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const cke = expect12(m, 'client_key_exchange', this.name);
+    const cke = expectMessage(m, 'client_key_exchange', this.name);
     const h = this.h;
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     let preMaster: Uint8Array;
@@ -413,7 +407,7 @@ class ExpectClientFinished implements ServerState {
   readonly name = 'ExpectClientFinished (TLS 1.2)';
   constructor(private readonly h: Handshake12) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const fin = expect12(m, 'finished12', this.name);
+    const fin = expectMessage(m, 'finished12', this.name);
     const h = this.h;
     if (h.ccsExpected) throw fail.unexpected('the client\'s Finished arrived before its ChangeCipherSpec');
     await checkPeerFinished12(ctx.emit, h.master, 'client', await ctx.transcript.hash(), fin.verifyData);

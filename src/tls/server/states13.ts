@@ -2,7 +2,7 @@
 // handshake13/states13.ts: ExpectClientHello (maybe twice, around a HelloRetryRequest) sends the server's whole
 // flight; then ExpectClientCertificate, ExpectClientCertificateVerify, ExpectClientFinished.
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { certificateFailure, fail, tlsFailure } from '../errors.ts';
+import { fail, tlsFailure } from '../errors.ts';
 import { respondToKeyShare } from '../../crypto/key-exchange.ts';
 import { hybridLayout } from '../../crypto/hybrid-kem.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
@@ -17,14 +17,9 @@ import type { ServerContext } from './context.ts';
 import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
 import { openTicket13, type TicketState13 } from './tickets13.ts';
-import type { ClientCertificateVerdict } from './options.ts';
+import { checkClientChain } from './client-chain.ts';
+import { clientHelloBreakpoint, expectMessage, type ServerState } from './state.ts';
 import { startTls12 } from './states12.ts';
-
-export interface ServerState {
-  readonly name: string;
-  /** Handle the next message; the next state, or null when the handshake is complete. */
-  handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null>;
-}
 
 /** What the handshake leaves for the established connection. */
 export interface Established13 {
@@ -36,11 +31,6 @@ export interface Established13 {
   resumption: Uint8Array;
   /** The client offered post_handshake_auth (RFC 8446 §4.2.6). */
   clientHelloOffersPostHandshakeAuth: boolean;
-}
-
-function expect<T extends ReceivedMessage['message']['type']>(m: ReceivedMessage, type: T, state: string): Extract<ReceivedMessage['message'], { type: T }> {
-  if (m.message.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/_/g, ' ')}, got ${m.name}`);
-  return m.message as Extract<ReceivedMessage['message'], { type: T }>;
 }
 
 /** A HelloRetryRequest sent: what the second ClientHello must answer. */
@@ -60,7 +50,7 @@ export class ExpectClientHello implements ServerState {
   }
 
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const ch = expect(m, 'client_hello', this.name);
+    const ch = expectMessage(m, 'client_hello', this.name);
     if (chooseVersion(ctx, ch) === 'TLS1.2') {
       if (this.retry) throw fail.illegal('the ClientHello after a HelloRetryRequest no longer offers TLS 1.3');
       return startTls12(ctx, m, (ctx.options.versions ?? []).includes('TLS1.3'));
@@ -82,7 +72,7 @@ export class ExpectClientHello implements ServerState {
       ctx.summary.version = 'TLSv1.3';
       ctx.summary.cipherSuite = suite.name;
       ctx.emit({ kind: 'note', text: `server chose TLS 1.3, ${suite.name}${alpn ? `, ALPN "${alpn}"` : ''} (${ctx.options.preference}'s preference)${sni ? `; the client asked for "${sni}"` : ''}` });
-      await clientHelloBreakpoint(ctx, ch, sni);
+      await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read${sni ? ` (server_name "${sni}")` : ''}: the server may pick its certificate`);
     }
 
     // RFC 8446 §4.1.4: a key share missing, or early data to turn away (a HelloRetryRequest makes the client drop it).
@@ -140,16 +130,6 @@ function checkSecondClientHello(retry: Retry, ch: ClientHello): void {
   const shares = findExtension(ch.extensions, X.key_share)?.shares ?? [];
   if (retry.askedGroup !== null && (shares.length !== 1 || shares[0].group !== retry.askedGroup)) {
     throw fail.illegal(`the second ClientHello must carry exactly one key share, for ${groupName(retry.askedGroup)} (RFC 8446 §4.2.8)`);
-  }
-}
-
-/** The client-hello breakpoint and hook: inspect the ClientHello, maybe pick the certificate (OpenSSL's SNI callback). */
-async function clientHelloBreakpoint(ctx: ServerContext, ch: ClientHello, sni: string | undefined): Promise<void> {
-  const picked = await ctx.options.hooks?.onClientHello?.(ch, sni);
-  if (picked) ctx.certificate = picked;
-  if (!ctx.options.breakpoints?.afterClientHello) return;
-  if ((await ctx.pause('clientHello', `ClientHello read${sni ? ` (server_name "${sni}")` : ''}: the server may pick its certificate`)) === 'abort') {
-    throw fail.canceled('the user stopped the handshake after the ClientHello');
   }
 }
 
@@ -319,57 +299,13 @@ class ExpectClientCertificate implements ServerState {
   readonly name = 'ExpectClientCertificate';
   constructor(private readonly keys: KeysSoFar) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const cert = expect(m, 'certificate', this.name);
+    const cert = expectMessage(m, 'certificate', this.name);
     if (cert.context.length !== 0) throw fail.illegal('the client\'s Certificate during the handshake must have an empty context (RFC 8446 §4.4.2)');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     const chain = cert.entries.map((e) => e.certData);
     await checkClientChain(ctx, chain);
     return chain.length ? new ExpectClientCertificateVerify(this.keys, chain[0]) : new ExpectClientFinished(this.keys);
   }
-}
-
-/**
- * The client's chain, checked by the x509 module (purpose client, the server's anchors), then the hook and the
- * breakpoint may accept or refuse. An empty chain is refused only when a certificate is required.
- */
-export async function checkClientChain(ctx: ServerContext, chain: Uint8Array[]): Promise<ClientCertificateVerdict> {
-  const o = ctx.options;
-  const verdict: ClientCertificateVerdict = { chain, verified: false, overridden: false, error: null };
-  ctx.summary.clientCertificate = verdict;
-  if (chain.length === 0) {
-    verdict.error = { code: 'NO_CERTIFICATE', message: 'the client sent no certificate' };
-    ctx.emit({ kind: 'note', text: `the client sent no certificate${o.clientAuth === 'require' ? ', but this server requires one' : ''}` });
-    if (o.clientAuth === 'require') throw tlsFailure('CERTIFICATE_REQUIRED', 'the client sent no certificate and this server requires one (RFC 8446 §4.4.2.4)');
-    return verdict;
-  }
-  let outcome;
-  if (!o.clientVerifier) {
-    outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no anchors for client certificates are configured' } };
-  } else {
-    try {
-      const emit = (e: Parameters<typeof ctx.emit>[0]) => void (e.kind === 'cert-result' ? undefined : ctx.emit(e));
-      outcome = await o.clientVerifier.verify({ chain, purpose: 'client', now: new Date(o.clock()), emit });
-    } catch (e) {
-      outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
-    }
-  }
-  verdict.outcome = outcome;
-  verdict.verified = outcome.ok;
-  verdict.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
-  let accept = outcome.ok;
-  const hook = await o.hooks?.onClientCertificate?.(verdict);
-  if (hook) accept = hook === 'accept';
-  if (o.breakpoints?.onClientCertificate) {
-    const decision = await ctx.pause('clientCertificate', outcome.ok ? 'client certificate verified' : `client certificate not verified: ${verdict.error?.code}`);
-    accept = decision === 'continue';
-  }
-  verdict.overridden = accept && !outcome.ok;
-  ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(verdict.overridden ? { overridden: true } : {}) });
-  if (!accept) {
-    if (!outcome.ok) throw certificateFailure(outcome.error!.code, `the client's certificate: ${outcome.error!.message}`);
-    throw tlsFailure('CLIENT_CERTIFICATE_REFUSED', 'the client\'s certificate was refused by this server\'s decision');
-  }
-  return verdict;
 }
 
 class ExpectClientCertificateVerify implements ServerState {
@@ -379,7 +315,7 @@ class ExpectClientCertificateVerify implements ServerState {
     private readonly leaf: Uint8Array,
   ) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const cv = expect(m, 'certificate_verify', this.name);
+    const cv = expectMessage(m, 'certificate_verify', this.name);
     await checkPeerCertificateVerify(ctx.emit, { signer: 'client', leaf: this.leaf, scheme: cv.scheme, signature: cv.signature, offered: ctx.options.signatureSchemes, transcriptHash: await ctx.transcript.hash(), subject: 'client CertificateVerify' });
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     return new ExpectClientFinished(this.keys);
@@ -390,7 +326,7 @@ class ExpectClientFinished implements ServerState {
   readonly name = 'ExpectClientFinished';
   constructor(private readonly keys: KeysSoFar) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
-    const fin = expect(m, 'finished', this.name);
+    const fin = expectMessage(m, 'finished', this.name);
     const k = this.keys;
     const expected = await k.master.finishedVerifyData(k.clientHandshakeSecret, await ctx.transcript.hash(), 'client');
     const ok = equalBytes(expected, fin.verifyData);

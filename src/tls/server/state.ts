@@ -1,0 +1,31 @@
+// What every server handshake state shares, in TLS 1.3 (states13.ts) and TLS 1.2 (states12.ts): the state's shape,
+// the check that the message read is the one it expects, and the ClientHello hook and breakpoint.
+import type { ClientHello } from '../messages/handshake.ts';
+import { fail } from '../errors.ts';
+import type { ReceivedMessage } from '../handshake/message-reader.ts';
+import type { ServerContext } from './context.ts';
+
+export interface ServerState {
+  readonly name: string;
+  /** Handle the next message; the next state, or null when the handshake is complete. */
+  handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null>;
+}
+
+type MessageType = ReceivedMessage['message']['type'];
+
+/** The message, typed, when it is the one `state` expects; else unexpected_message naming both (without "12"). */
+export function expectMessage<T extends MessageType>(m: ReceivedMessage, type: T, state: string): Extract<ReceivedMessage['message'], { type: T }> {
+  if (m.message.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
+  return m.message as Extract<ReceivedMessage['message'], { type: T }>;
+}
+
+/**
+ * The client-hello hook and breakpoint: inspect the ClientHello, maybe pick the certificate (OpenSSL's SNI
+ * callback). `pauseText` is what the breakpoint shows.
+ */
+export async function clientHelloBreakpoint(ctx: ServerContext, ch: ClientHello, sni: string | undefined, pauseText: string): Promise<void> {
+  const picked = await ctx.options.hooks?.onClientHello?.(ch, sni);
+  if (picked) ctx.certificate = picked;
+  if (!ctx.options.breakpoints?.afterClientHello) return;
+  if ((await ctx.pause('clientHello', pauseText)) === 'abort') throw fail.canceled('the user stopped the handshake after the ClientHello');
+}
