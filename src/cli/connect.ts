@@ -14,13 +14,13 @@ import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
 import { PROTOCOLS, isStartTlsProtocol, runStartTls, starttlsTranscript, StartTlsError, type StartTlsProtocol, type StartTlsTranscript } from '../starttls/index.ts';
 import { utf8 } from '../util/bytes.ts';
-import { CertificateInputError, readCertificates } from '../x509/pem.ts';
 import { isIpAddressText } from '../x509/hostname.ts';
-import { CliError, EXIT, fileReason, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
+import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
+import { certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeCrypto } from './node-crypto.ts';
-import { lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
+import { handshakeMessages, lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 
 const HELP = `usage: tls-lens connect HOST:PORT [options]
 
@@ -191,7 +191,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     resumed: summary?.resumed ?? false,
     serverName: options.serverName ?? null,
     certificate: { verified, error: certError, chain: await chainInfo(chainDer) },
-    messages: events.filter((e) => e.kind === 'handshake').map((e) => ({ direction: (e as { direction: string }).direction, type: (e as { name: string }).name, length: (e as { bytes: string }).bytes.length / 2 })),
+    messages: handshakeMessages(events),
     alertSent: lastAlert(events, 'client'),
     alertReceived: lastAlert(events, 'server'),
     error,
@@ -300,26 +300,6 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
     insecure: !!v.insecure,
   };
   return { target, options, timeoutMs, starttls: v.starttls as StartTlsProtocol | undefined };
-}
-
-/** Open (creating) an output file now, so a bad path is a usage error before any connection, not a crash after it. */
-function ensureWritable(file: string, option: string): void {
-  try {
-    fs.closeSync(fs.openSync(file, 'a'));
-  } catch (e) {
-    throw new CliError('UNWRITABLE_FILE', `cannot write ${option} file "${file}": ${fileReason(e)}`);
-  }
-}
-
-/** Certificates (PEM or DER) from a file named by an option; unreadable or not certificates is a CliError. */
-function certificatesIn(file: string, option: string): Uint8Array[] {
-  const bytes = readInputFile(file, option);
-  try {
-    return readCertificates(new Uint8Array(bytes));
-  } catch (e) {
-    if (e instanceof CertificateInputError) throw new CliError('BAD_CERTIFICATE_INPUT', `${option} file "${file}": ${e.message} (at byte ${e.offset})`);
-    throw e;
-  }
 }
 
 const OPTIONS = {

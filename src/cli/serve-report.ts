@@ -5,28 +5,17 @@ import { decodeHandshake, type ClientHello, type ServerHello } from '../tls/mess
 import { ExtensionType } from '../tls/messages/constants.ts';
 import { suiteByCode } from '../tls/suites.ts';
 import type { TraceEvent } from '../trace/types.ts';
+import { handshakeMessages, type HandshakeOutcome } from '../trace/handshake-result.ts';
 import { fromHex } from '../util/bytes.ts';
 import type { ServerConnection } from '../tls/server.ts';
 
-export interface ClientReport {
+export interface ClientReport extends HandshakeOutcome {
   client: string;
   /** 1 for the first client since the server started. */
   n: number;
-  ok: boolean;
-  version: string | null;
-  cipherSuite: string | null;
-  group: string | null;
-  helloRetryRequest: boolean;
-  alpn: string | null;
-  serverName: string | null;
-  resumed: boolean;
   /** null when none was asked for; else whether one came and whether it chained to --ca. */
   clientCertificate: { sent: boolean; verified: boolean; error: { code: string; message: string } | null } | null;
   fingerprints: ClientHelloFingerprints | null;
-  messages: { direction: string; type: string; length: number }[];
-  alertSent: string | null;
-  alertReceived: string | null;
-  error: { code: string; message: string } | null;
   timing: { handshakeMs: number | null; connectionMs: number };
 }
 
@@ -96,7 +85,7 @@ export function clientReport(args: { client: string; n: number; events: TraceEve
       ? { sent: (s.clientCertificate?.chain.length ?? 0) > 0, verified: !!s.clientCertificate?.verified, error: s.clientCertificate?.error ?? null }
       : null,
     fingerprints: hello ? clientHelloFingerprints(hello) : null,
-    messages: events.flatMap((e) => (e.kind === 'handshake' ? [{ direction: e.direction, type: e.name, length: e.bytes.length / 2 }] : [])),
+    messages: handshakeMessages(events),
     alertSent: alert('server'),
     alertReceived: alert('client'),
     error,

@@ -10,10 +10,10 @@ import type { GroupName } from '../tls/suites.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { socketTransport } from '../transport/tcp.ts';
 import { utf8 } from '../util/bytes.ts';
-import { CertificateInputError, readCertificates } from '../x509/pem.ts';
 import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '../x509/private-key.ts';
 import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
+import { certificatesIn, ensureWritable } from './files.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
@@ -59,7 +59,7 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
     out.caNote = `${pki.generated ? 'made a throwaway CA' : 'using the throwaway CA'}: clients trust ${pki.caFile} (e.g. curl --cacert ${pki.caFile})`;
   }
   for (const { cert, key } of pairs) {
-    const chain = certificates(cert, '--cert');
+    const chain = certificatesIn(cert, '--cert');
     if (chain.length === 0) throw new CliError('BAD_CERTIFICATE_INPUT', `--cert file "${cert}" holds no certificate`);
     const keyFile = key ?? cert;
     let loaded;
@@ -72,26 +72,12 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
     }
     out.certificates.push({ chain, key: loaded.pkcs8 });
   }
-  if (config.ca) out.anchors = certificates(config.ca, '--ca');
+  if (config.ca) out.anchors = certificatesIn(config.ca, '--ca');
   return out;
 }
 
-function certificates(file: string, option: string): Uint8Array[] {
-  const bytes = readInputFile(file, option);
-  try {
-    return readCertificates(new Uint8Array(bytes));
-  } catch (e) {
-    if (e instanceof CertificateInputError) throw new CliError('BAD_CERTIFICATE_INPUT', `${option} file "${file}": ${e.message} (at byte ${e.offset})`);
-    throw e;
-  }
-}
-
 function checkOutputs(config: ServeConfig): void {
-  try {
-    if (config.keylog) fs.closeSync(fs.openSync(config.keylog, 'a'));
-  } catch (e) {
-    throw new CliError('UNWRITABLE_FILE', `cannot write --keylog file "${config.keylog}": ${fileReason(e)}`);
-  }
+  if (config.keylog) ensureWritable(config.keylog, '--keylog');
   try {
     if (config.traceDir) fs.mkdirSync(config.traceDir, { recursive: true });
     if (config.traceDir) fs.accessSync(config.traceDir, fs.constants.W_OK);
