@@ -7,24 +7,16 @@ import { startTcpdump } from '../support/tcpdump.ts';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { usePki } from '../support/pki.ts';
-import { startServe, type ServeProcess } from './serve-process.ts';
+import type { ServeProcess } from './serve-process.ts';
+import { serveForThisFile } from './serve-per-file.ts';
 
 // Real processes on a shared 2-core machine: generous limits (a timeout here is never the thing under test).
 vi.setConfig({ testTimeout: 120_000 });
 
 const pki = usePki();
-const servers: ServeProcess[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-});
-
-async function serve(args: string[] = []): Promise<ServeProcess> {
-  const s = await startServe(args);
-  servers.push(s);
-  return s;
-}
+const serve = serveForThisFile();
 
 function nodeClient(s: ServeProcess, extra: tls.ConnectionOptions = {}): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {

@@ -3,24 +3,16 @@
 // -sess_out/-sess_in and -reconnect, KeyUpdate typed as k / K. Each scenario checks s_client's own verdict and
 // serve's JSON report of the same connection.
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { usePki } from '../support/pki.ts';
-import { sClient, startServe, type ServeProcess } from './serve-process.ts';
+import { sClient, type ServeProcess } from './serve-process.ts';
+import { serveForThisFile } from './serve-per-file.ts';
 
 // Real processes on a shared 2-core machine: generous limits (a timeout here is never the thing under test).
 vi.setConfig({ testTimeout: 120_000 });
 
 const pki = usePki();
-const servers: ServeProcess[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-});
-
-async function serve(args: string[] = []): Promise<ServeProcess> {
-  const s = await startServe(args);
-  servers.push(s);
-  return s;
-}
+const serve = serveForThisFile();
 
 describe('openssl s_client against serve, TLS 1.3', () => {
   let s: ServeProcess;

@@ -2,26 +2,22 @@
 // certificates, DHE with the RFC 7919 groups; AES-GCM, ChaCha20-Poly1305, CBC), each group, resumption with -sess_out/-sess_in and -reconnect,
 // renegotiation typed as R (client-started, RFC 5746) and started by serve (--renegotiate).
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { usePki } from '../support/pki.ts';
-import { sClient, startServe, type ServeProcess } from './serve-process.ts';
+import { sClient, type ServeProcess } from './serve-process.ts';
+import { serveForThisFile } from './serve-per-file.ts';
 
 vi.setConfig({ testTimeout: 120_000 });
 
 const pki = usePki();
-const servers: ServeProcess[] = [];
-afterAll(async () => {
-  await Promise.all(servers.map((s) => s.stop()));
-});
+const serveWith = serveForThisFile();
 
 // TLS 1.2 sends its ticket inside the handshake: s_client is ready once it printed the session.
 const READY12 = /Verify return code|alert|errno|error:/i;
 
-async function serve(extra: string[] = []): Promise<ServeProcess> {
+function serve(extra: string[] = []): Promise<ServeProcess> {
   // Both test leaves (ECDSA P-256 and RSA 2048), issued by the test root s_client trusts.
-  const s = await startServe(['--cert', pki.leafCert, '--key', pki.leafKey, '--cert', pki.rsaCert, '--key', pki.rsaKey, ...extra]);
-  servers.push(s);
-  return s;
+  return serveWith(['--cert', pki.leafCert, '--key', pki.leafKey, '--cert', pki.rsaCert, '--key', pki.rsaKey, ...extra]);
 }
 
 const client12 = (s: ServeProcess, args: string[], input: string[] = []) => sClient(s, ['-tls1_2', '-CAfile', pki.rootPem, ...args], input, READY12);

@@ -2,7 +2,7 @@
 // signatures in TLS 1.2 for a client that offers only those, a client's PKCS#1 v1.5 CertificateVerify checked,
 // certificate_authorities in the CertificateRequest of both versions, and an ECDSA certificate presented only
 // on a curve the client lists (RFC 8422 §5.1).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import { SignatureScheme } from '../../src/tls/messages/constants.ts';
 import { acceptTls, type ServerOptions } from '../../src/tls/server.ts';
@@ -10,21 +10,16 @@ import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { memoryPair } from '../../src/transport/memory.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { rsaClientCertificate, serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 async function listen(options: Partial<ServerOptions> = {}, which: ('p256' | 'rsa' | 'p384')[] = ['p256', 'rsa']): Promise<TestListener> {
   const certs = serverCertificates(pki);
-  listener = await startListener(() => ({ certificates: which.map((w) => certs[w]), timeoutMs: 10_000, ...options }));
-  return listener;
+  return startListener(() => ({ certificates: which.map((w) => certs[w]), timeoutMs: 10_000, ...options }));
 }
 
 const ca = () => ['-CAfile', pki.rootPem, '-verify_return_error'];

@@ -4,7 +4,7 @@
 // RFC 7919 §4.
 import { execFileSync, spawn } from 'node:child_process';
 import nodeCrypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bigIntToBytes, bytesToBigInt, dhKeyPair, FFDHE_GROUPS, type FfdheGroupName } from '../../src/crypto/ffdhe.ts';
 import { connectTls } from '../../src/tls/client.ts';
 import { acceptTls, type ServerOptions } from '../../src/tls/server.ts';
@@ -13,21 +13,16 @@ import { memoryPair } from '../../src/transport/memory.ts';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 async function listen(options: Partial<ServerOptions> = {}): Promise<TestListener> {
   const certs = serverCertificates(pki);
-  listener = await startListener(() => ({ certificates: [certs.p256, certs.rsa], timeoutMs: 10_000, ...options }));
-  return listener;
+  return startListener(() => ({ certificates: [certs.p256, certs.rsa], timeoutMs: 10_000, ...options }));
 }
 
 const ca = () => ['-CAfile', pki.rootPem, '-verify_return_error'];

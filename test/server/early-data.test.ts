@@ -3,25 +3,21 @@
 // (resumed). The summary and the trace say the early data was refused.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TicketKeys } from '../../src/tls/server.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 it('openssl s_client -early_data with a resumed session: early data refused, handshake completes', async () => {
   const ticketKeys = new TicketKeys();
   const traces: TraceRecorder[] = [];
-  listener = await startListener((i) => {
+  const listener = await startListener((i) => {
     traces[i] = new TraceRecorder(() => 0);
     return { certificates: [serverCertificates(pki).p256], ticketKeys, numTickets: 1, maxEarlyData: 16_384, timeoutMs: 10_000, recorder: traces[i].emit };
   });

@@ -1,18 +1,14 @@
 // gnutls-cli (GnuTLS, Debian) against our server over TCP on 127.0.0.1: both versions, resumption (-r) and a
 // rehandshake (-e, TLS 1.2 renegotiation started by the client).
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TicketKeys } from '../../src/tls/server.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 function gnutlsCli(port: number, args: string[], input = 'hello gnutls\n'): Promise<string> {
   return new Promise((resolve) => {
@@ -34,8 +30,7 @@ function gnutlsCli(port: number, args: string[], input = 'hello gnutls\n'): Prom
 
 async function listen(): Promise<TestListener> {
   const ticketKeys = new TicketKeys();
-  listener = await startListener(() => ({ certificates: [serverCertificates(pki).p256], ticketKeys, timeoutMs: 10_000 }));
-  return listener;
+  return startListener(() => ({ certificates: [serverCertificates(pki).p256], ticketKeys, timeoutMs: 10_000 }));
 }
 
 describe('gnutls-cli against our server', () => {

@@ -3,25 +3,21 @@
 // traffic with it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { keyLogLines } from '../../src/tls/keylog.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 describe('key log from the server trace', () => {
   it.each(['-tls1_3', '-tls1_2'])('%s: the same lines as openssl s_client -keylogfile', async (flag) => {
     const trace = new TraceRecorder(() => 0);
-    listener = await startListener(() => ({ certificates: [serverCertificates(pki).p256], recorder: trace.emit, timeoutMs: 10_000 }));
+    const listener = await startListener(() => ({ certificates: [serverCertificates(pki).p256], recorder: trace.emit, timeoutMs: 10_000 }));
     const file = path.join(pki.dir, `keylog${flag}.txt`);
     await sClient(listener.port, [flag, '-keylogfile', file, '-CAfile', pki.rootPem], ['x']);
     await listener.settled(1);

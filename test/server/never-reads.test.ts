@@ -2,26 +2,22 @@
 // instead of piling up in memory, and closing the connection ends the waiting write.
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ServerConnection } from '../../src/tls/server.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 it('a client that never reads: writes stall on backpressure, memory stays bounded, close ends it', async () => {
   let written = 0;
   let writer: Promise<string> = Promise.resolve('not started');
   let server!: ServerConnection;
   const chunk = new Uint8Array(16 * 1024).fill(0x61);
-  listener = await startListener(
+  const listener = await startListener(
     () => ({ certificates: [serverCertificates(pki).p256], timeoutMs: 10_000, numTickets: 0 }),
     async (c) => {
       server = c;
@@ -55,13 +51,13 @@ it('a client that never reads is ended after writeTimeoutMs, with the reason in 
   const traces: TraceRecorder[] = [];
   let writer: Promise<{ code: string; ms: number }> = Promise.resolve({ code: 'not started', ms: 0 });
   const chunk = new Uint8Array(16 * 1024).fill(0x62);
-  listener = await startListener(
+  const listener = await startListener(
     (index) => {
       traces[index] = new TraceRecorder(() => 0);
       return { certificates: [serverCertificates(pki).p256], timeoutMs: 10_000, numTickets: 0, writeTimeoutMs: 1500, recorder: traces[index].emit };
     },
     async (c, a) => {
-      if (a !== listener!.accepted[0]) return;
+      if (a !== listener.accepted[0]) return;
       const started = Date.now();
       writer = (async () => {
         try {

@@ -3,28 +3,23 @@
 // OpenSSL's report must agree.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TicketKeys, type ServerOptions } from '../../src/tls/server.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 async function listen(options: Partial<ServerOptions> = {}, traces?: TraceRecorder[]): Promise<TestListener> {
-  listener = await startListener(() => {
+  return startListener(() => {
     const trace = new TraceRecorder(() => 0);
     traces?.push(trace);
     return { certificates: [serverCertificates(pki).p256, serverCertificates(pki).rsa], recorder: trace.emit, timeoutMs: 10_000, ...options };
   });
-  return listener;
 }
 
 const ca = () => ['-CAfile', pki.rootPem, '-verify_return_error'];
@@ -125,7 +120,7 @@ describe('openssl s_client against our TLS 1.3 server', () => {
 
   it('KeyUpdate from the server: s_client follows it', async () => {
     const l = await listen();
-    listener = await startListener(
+    const listener = await startListener(
       () => ({ certificates: [serverCertificates(pki).p256], timeoutMs: 10_000 }),
       async (c) => {
         await c.keyUpdate(true);

@@ -4,23 +4,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SessionCache12, TicketKeys, type ServerConnection12, type ServerOptions } from '../../src/tls/server.ts';
 import { usePki } from '../support/pki.ts';
-import { startListener, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();
-let listener: TestListener | null = null;
-afterEach(async () => {
-  await listener?.stop();
-  listener = null;
-});
+const startListener = listenersStoppedAfterEach();
 
 async function listen(options: Partial<ServerOptions> = {}): Promise<TestListener> {
-  listener = await startListener(() => ({ certificates: [serverCertificates(pki).p256, serverCertificates(pki).rsa], timeoutMs: 10_000, ...options }));
-  return listener;
+  return startListener(() => ({ certificates: [serverCertificates(pki).p256, serverCertificates(pki).rsa], timeoutMs: 10_000, ...options }));
 }
 
 const ca = () => ['-CAfile', pki.rootPem, '-verify_return_error'];
@@ -69,7 +64,7 @@ describe('openssl s_client against our TLS 1.2 server', () => {
   });
 
   it('a renegotiation the server starts (HelloRequest): s_client follows it', async () => {
-    listener = await startListener(
+    const listener = await startListener(
       () => ({ certificates: [serverCertificates(pki).p256], timeoutMs: 10_000 }),
       async (c) => {
         await c.renegotiate();

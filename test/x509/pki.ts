@@ -81,6 +81,8 @@ export interface CertOptions {
   /** Sign with this key kind's algorithm on the issuer side (defaults to the issuer's own). */
 }
 
+/** The serverAuth extended key usage (RFC 5280 §4.2.1.12). */
+export const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 export const DAY = 86_400_000;
 export const NOW = new Date('2026-06-01T12:00:00Z');
 
@@ -135,8 +137,33 @@ export const email = (value: string) => new asn1x509.GeneralName({ rfc822Name: v
 export async function simpleChain(host = 'example.com', leafExtra: Partial<CertOptions> = {}) {
   const root = await makeCert({ name: 'Test Root', ca: true });
   const inter = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
-  const leaf = await makeCert({ name: host, issuer: inter, san: [{ type: 'dns', value: host }], eku: ['1.3.6.1.5.5.7.3.1'], ...leafExtra });
+  const leaf = await makeCert({ name: host, issuer: inter, san: [{ type: 'dns', value: host }], eku: [SERVER_AUTH], ...leafExtra });
   return { root, inter, leaf };
+}
+
+/** A cross-signature: one intermediate key ("Cross Inter") certified by Root A and by Root B, and a leaf under it. */
+export async function crossSignedChain() {
+  const rootA = await makeCert({ name: 'Root A', ca: true });
+  const rootB = await makeCert({ name: 'Root B', ca: true });
+  const interA = await makeCert({ name: 'Cross Inter', ca: true, issuer: rootA });
+  const interB = await makeCert({ name: 'Cross Inter', ca: true, issuer: rootB, keys: interA.keys });
+  const leaf = await makeCert({ name: 'example.com', issuer: interA, san: [{ type: 'dns', value: 'example.com' }], eku: [SERVER_AUTH] });
+  return { rootA, rootB, interA, interB, leaf };
+}
+
+/**
+ * A leaf whose issuer's name fits four offered certificates, three of them refused each for its own reason: another
+ * key with an SKI (refused on AKI/SKI before any signature is tried), another key without one (only the signature
+ * refuses it), the right key but expired (the path through it is complete but refused on validity); and `inter`.
+ */
+export async function refusedIssuers() {
+  const root = await makeCert({ name: 'Test Root', ca: true });
+  const inter = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
+  const otherKey = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
+  const noSki = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root, ski: false });
+  const expired = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root, keys: inter.keys, notBefore: new Date(NOW.getTime() - 400 * DAY), notAfter: new Date(NOW.getTime() - 10 * DAY) });
+  const leaf = await makeCert({ name: 'example.com', issuer: inter, san: [{ type: 'dns', value: 'example.com' }], eku: [SERVER_AUTH] });
+  return { root, inter, otherKey, noSki, expired, leaf };
 }
 
 export function toPem(der: Uint8Array): string {

@@ -4,9 +4,8 @@ import 'reflect-metadata';
 import { describe, expect, it } from 'vitest';
 import { validateChain } from '../../src/x509/validate.ts';
 import { buildSearchGraph, MAX_NODES, shortName, type SearchGraph } from '../../src/ui/workbench/search-graph.ts';
-import { DAY, makeCert, NOW, simpleChain, type Identity } from './pki.ts';
+import { crossSignedChain, DAY, makeCert, NOW, refusedIssuers, SERVER_AUTH, simpleChain, type Identity } from './pki.ts';
 
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 
 async function graphOf(leaf: Identity, pool: Identity[], anchors: Identity[]) {
   const r = await validateChain({ leaf: leaf.der, intermediates: pool.map((c) => c.der), anchors: anchors.map((c) => c.der), time: NOW, name: 'example.com', allPaths: true });
@@ -18,11 +17,7 @@ const edgeNames = (g: SearchGraph) => g.edges.map((e) => `${title(g, e.from)} ->
 
 describe('the search graph', () => {
   it('a cross-signed intermediate: two paths, each to its own anchor, the chosen one marked', async () => {
-    const rootA = await makeCert({ name: 'Root A', ca: true });
-    const rootB = await makeCert({ name: 'Root B', ca: true });
-    const interA = await makeCert({ name: 'Cross Inter', ca: true, issuer: rootA });
-    const interB = await makeCert({ name: 'Cross Inter', ca: true, issuer: rootB, keys: interA.keys });
-    const leaf = await makeCert({ name: 'example.com', issuer: interA, san: [{ type: 'dns', value: 'example.com' }], eku: [SERVER_AUTH] });
+    const { rootA, rootB, interA, interB, leaf } = await crossSignedChain();
     const { g } = await graphOf(leaf, [interA, interB], [rootA, rootB]);
     expect(g.nodes.map((n) => [n.title, n.kind, n.layer])).toEqual([
       ['example.com', 'leaf', 0],
@@ -62,12 +57,7 @@ describe('the search graph', () => {
   });
 
   it('each refusal on its link: AKI/SKI, signature, validity (on the link into the expired certificate)', async () => {
-    const root = await makeCert({ name: 'Test Root', ca: true });
-    const inter = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
-    const otherKey = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
-    const noSki = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root, ski: false });
-    const expired = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root, keys: inter.keys, notBefore: new Date(NOW.getTime() - 400 * DAY), notAfter: new Date(NOW.getTime() - 10 * DAY) });
-    const leaf = await makeCert({ name: 'example.com', issuer: inter, san: [{ type: 'dns', value: 'example.com' }], eku: [SERVER_AUTH] });
+    const { root, inter, otherKey, noSki, expired, leaf } = await refusedIssuers();
     const { g } = await graphOf(leaf, [otherKey, noSki, expired, inter], [root]);
     const fromLeaf = g.edges.filter((e) => e.from === 'c0');
     expect(fromLeaf.map((e) => [e.status, e.reason?.kind, e.chosen])).toEqual([

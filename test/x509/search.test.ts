@@ -5,9 +5,8 @@ import { describe, expect, it } from 'vitest';
 import * as x509 from '@peculiar/x509';
 import { validateChain, type ValidateOptions } from '../../src/x509/validate.ts';
 import type { ProfileName } from '../../src/x509/profile.ts';
-import { DAY, dns, makeCert, NOW, simpleChain, type CertOptions, type Identity } from './pki.ts';
+import { crossSignedChain, dns, makeCert, NOW, refusedIssuers, SERVER_AUTH, simpleChain, type CertOptions, type Identity } from './pki.ts';
 
-const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 let serial = 0x1000;
 /** A 16-octet serial, as the CA/B Forum asks (64 random bits at least). */
 const longSerial = () => `41${(serial++).toString(16).padStart(30, '0')}`;
@@ -40,11 +39,7 @@ describe('the search, recorded', () => {
   });
 
   it('a cross-signed intermediate gives two paths, both accepted with allPaths; one without', async () => {
-    const rootA = await makeCert({ name: 'Root A', ca: true });
-    const rootB = await makeCert({ name: 'Root B', ca: true });
-    const interA = await makeCert({ name: 'Cross Inter', ca: true, issuer: rootA });
-    const interB = await makeCert({ name: 'Cross Inter', ca: true, issuer: rootB, keys: interA.keys });
-    const leaf = await makeCert({ name: 'example.com', issuer: interA, san: [{ type: 'dns', value: 'example.com' }], eku: [SERVER_AUTH] });
+    const { rootA, rootB, interA, interB, leaf } = await crossSignedChain();
     const all = await run(leaf, [interA, interB], [rootA, rootB], { allPaths: true });
     expect(all.ok).toBe(true);
     const s = all.search!;
@@ -60,15 +55,8 @@ describe('the search, recorded', () => {
   });
 
   it('why each candidate was refused: key identifier, signature, validity of a complete path', async () => {
-    const root = await makeCert({ name: 'Test Root', ca: true });
-    const inter = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
-    // Same name, other key, with an SKI: refused on AKI/SKI before any signature is tried.
-    const otherKey = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root });
-    // Same name, other key, no SKI: only the signature can refuse it.
-    const noSki = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root, ski: false });
-    // Same name and key, expired: the path through it is complete but refused on validity.
-    const expired = await makeCert({ name: 'Test Intermediate', ca: true, issuer: root, keys: inter.keys, notBefore: new Date(NOW.getTime() - 400 * DAY), notAfter: new Date(NOW.getTime() - 10 * DAY) });
-    const leaf = await makeCert({ name: 'example.com', issuer: inter, san: [{ type: 'dns', value: 'example.com' }], eku: [SERVER_AUTH] });
+    // Same name, other key, with an SKI; other key, no SKI; same key, expired (see refusedIssuers).
+    const { root, inter, otherKey, noSki, expired, leaf } = await refusedIssuers();
     const r = await run(leaf, [otherKey, noSki, expired, inter], [root], { allPaths: true });
     expect(r.ok).toBe(true);
     const s = r.search!;

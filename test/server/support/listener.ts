@@ -1,6 +1,7 @@
 // A tiny TCP listener on 127.0.0.1 for the server tests (until `tls-lens serve` lands): each connection runs
 // acceptTls, then echoes what the client sends, upper-cased, until the client closes. Outcomes are kept for asserts.
 import net from 'node:net';
+import { afterEach } from 'vitest';
 import { acceptTls, type ServerConnection, type ServerOptions } from '../../../src/tls/server.ts';
 import { socketTransport } from '../../../src/transport/tcp.ts';
 import { utf8 } from '../../../src/util/bytes.ts';
@@ -62,5 +63,21 @@ export async function startListener(options: (index: number) => ServerOptions, o
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * startListener for a test file (call it once at the file's top level): each listener it starts is stopped after
+ * the test that started it.
+ */
+export function listenersStoppedAfterEach(): typeof startListener {
+  const running: TestListener[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((l) => l.stop()));
+  });
+  return async (options, onConnection) => {
+    const l = await startListener(options, onConnection);
+    running.push(l);
+    return l;
   };
 }
