@@ -44,6 +44,11 @@ function tls13(spec: Omit<NodeTlsSpec, 'kind' | 'protocol' | 'tlsVersions' | 'mi
   return { kind: 'node-tls', protocol: 'tls', tlsVersions: T13, minVersion: 'TLSv1.3', maxVersion: 'TLSv1.3', chain: 'intermediate', leaf: 'good', ...spec };
 }
 
+/** A TLS 1.2-only server with the RSA leaf (so the suite is ECDHE-RSA) and the lab intermediate. */
+function tls12Rsa(spec: Omit<NodeTlsSpec, 'kind' | 'protocol' | 'tlsVersions' | 'minVersion' | 'maxVersion' | 'chain' | 'leaf'>): NodeTlsSpec {
+  return { kind: 'node-tls', protocol: 'tls', tlsVersions: T12, minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', leaf: 'goodRsa', chain: 'intermediate', ...spec };
+}
+
 export const SCENARIOS: ScenarioSpec[] = [
   tls13({
     id: 'good-tls13',
@@ -51,19 +56,12 @@ export const SCENARIOS: ScenarioSpec[] = [
     description: 'TLS 1.3 only; the server sends its leaf for lab.tls-lens.test and the lab intermediate, which chain to the lab root.',
     whatToNotice: 'Everything after ServerHello is encrypted, and the chain leaf → intermediate → lab root verifies step by step.',
   }),
-  {
-    kind: 'node-tls',
+  tls12Rsa({
     id: 'tls12-only',
     title: 'TLS 1.2 only',
     description: 'The server refuses TLS 1.3 and presents an RSA leaf, so the whole handshake is TLS 1.2 with ECDHE-RSA.',
-    protocol: 'tls',
-    tlsVersions: T12,
-    minVersion: 'TLSv1.2',
-    maxVersion: 'TLSv1.2',
-    leaf: 'goodRsa',
-    chain: 'intermediate',
     whatToNotice: 'Certificate and ServerKeyExchange travel in the clear, and ChangeCipherSpec really switches keys before Finished.',
-  },
+  }),
   tls13({
     id: 'chacha20-only',
     title: 'ChaCha20-Poly1305 only',
@@ -155,20 +153,13 @@ export const SCENARIOS: ScenarioSpec[] = [
     tlsVersions: T13,
     whatToNotice: 'After each KeyUpdate the server traffic secret moves to the next generation, and update_requested obliges the client to update its own keys too.',
   },
-  {
-    kind: 'node-tls',
+  tls12Rsa({
     id: 'renegotiation-tls12',
     title: 'TLS 1.2 renegotiation from the server',
     description: 'TLS 1.2 only; when the first application data arrives the server sends HelloRequest and answers only after a new handshake.',
-    protocol: 'tls',
-    tlsVersions: T12,
-    minVersion: 'TLSv1.2',
-    maxVersion: 'TLSv1.2',
-    leaf: 'goodRsa',
-    chain: 'intermediate',
     renegotiateOnFirstData: true,
     whatToNotice: 'A second full handshake runs inside the encrypted connection, bound to the first by renegotiation_info (RFC 5746).',
-  },
+  }),
   {
     kind: 'smtp',
     id: 'smtp-starttls',
