@@ -12,6 +12,7 @@ import { useBothSides } from './both-store.ts';
 import { serverApiCalls, serverCallsAt, type ServerCall } from './server-api.ts';
 import { apiCallsFor } from '../api-calls.ts';
 import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx';
+import { DataTable } from '../components/DataTable.tsx';
 import './both-sides.css';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
@@ -337,39 +338,28 @@ function Ladder({ step, onStep }: { step: number | null; onStep: (i: number) => 
   return (
     <section aria-labelledby="both-ladder-title" className="both-section">
       <h2 id="both-ladder-title">Messages: each once, as written and as read</h2>
-      <table className="both-ladder" data-testid="both-ladder">
-        <thead>
-          <tr>
-            <th scope="col">Step (both programs’ calls)</th>
-            <th scope="col">Client</th>
-            <th scope="col">Message</th>
-            <th scope="col">Server</th>
-            <th scope="col">Same bytes on both sides</th>
-          </tr>
-        </thead>
-        <tbody>
-          {pairs.map((p, i) => {
-            const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
-            const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
-            return (
-              <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${current === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
-                <th scope="row">
-                  <button type="button" aria-pressed={current === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
-                    Step {i + 1}
-                  </button>
-                </th>
-                <td>{p.from === 'client' ? writer : reader}</td>
-                <td className="both-msg">
-                  {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
-                  {p.writer && 'epoch' in p.writer && <span className="muted"> ({p.writer.epoch})</span>}
-                </td>
-                <td>{p.from === 'server' ? writer : reader}</td>
-                <td className={p.same === false ? 'bad' : p.same ? 'ok' : 'muted'}>{p.same === null ? '—' : p.same ? 'yes' : 'no'}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <DataTable className="both-ladder" testId="both-ladder" columns={['Step (both programs’ calls)', 'Client', 'Message', 'Server', 'Same bytes on both sides']}>
+        {pairs.map((p, i) => {
+          const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
+          const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
+          return (
+            <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${current === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+              <th scope="row">
+                <button type="button" aria-pressed={current === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
+                  Step {i + 1}
+                </button>
+              </th>
+              <td>{p.from === 'client' ? writer : reader}</td>
+              <td className="both-msg">
+                {p.from === 'client' ? `${p.name} →` : `← ${p.name}`}
+                {p.writer && 'epoch' in p.writer && <span className="muted"> ({p.writer.epoch})</span>}
+              </td>
+              <td>{p.from === 'server' ? writer : reader}</td>
+              <td className={p.same === false ? 'bad' : p.same ? 'ok' : 'muted'}>{p.same === null ? '—' : p.same ? 'yes' : 'no'}</td>
+            </tr>
+          );
+        })}
+      </DataTable>
     </section>
   );
 }
@@ -388,29 +378,19 @@ function Secrets() {
         {equal} of {pairs.length} values equal on both sides
         {different.length > 0 ? `; they diverge first at ${different[0].name}` : ''}.
       </p>
-      <table className="both-keys" data-testid="both-keys">
-        <thead>
-          <tr>
-            <th scope="col">Value</th>
-            <th scope="col">Client</th>
-            <th scope="col">Server</th>
-            <th scope="col">Verdict</th>
+      <DataTable className="both-keys" testId="both-keys" columns={['Value', 'Client', 'Server', 'Verdict']}>
+        {pairs.map((p) => (
+          <tr key={`${p.name}#${p.occurrence}`} data-testid="both-key" data-name={p.name} data-verdict={p.verdict}>
+            <th scope="row">
+              {p.name}
+              {p.occurrence > 0 ? ` (#${p.occurrence + 1})` : ''}
+            </th>
+            <td className="mono" title={p.client ?? undefined}>{short(p.client)}</td>
+            <td className="mono" title={p.server ?? undefined}>{short(p.server)}</td>
+            <td className={p.verdict === 'equal' ? 'ok' : 'bad'}>{p.verdict}</td>
           </tr>
-        </thead>
-        <tbody>
-          {pairs.map((p) => (
-            <tr key={`${p.name}#${p.occurrence}`} data-testid="both-key" data-name={p.name} data-verdict={p.verdict}>
-              <th scope="row">
-                {p.name}
-                {p.occurrence > 0 ? ` (#${p.occurrence + 1})` : ''}
-              </th>
-              <td className="mono" title={p.client ?? undefined}>{short(p.client)}</td>
-              <td className="mono" title={p.server ?? undefined}>{short(p.server)}</td>
-              <td className={p.verdict === 'equal' ? 'ok' : 'bad'}>{p.verdict}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </section>
   );
 }

@@ -10,6 +10,7 @@ import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
 import { useClients } from './clients-store.ts';
 import { helloFacts, serverChoices, traceClientHello, type HelloFacts, type Offered } from './model.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import './clients.css';
 
 const time = (iso: string) => new Date(iso).toLocaleTimeString([], { hour12: false });
@@ -70,57 +71,40 @@ function ListenerHelp({ listener }: { listener?: ClientsListenerInfo }) {
 function ClientsTable({ entries, selected }: { entries: ClientEntry[]; selected?: number }) {
   const newestFirst = [...entries].reverse();
   return (
-    <table className="clients-table" data-testid="clients-table">
-      <caption>Clients, newest first (the app keeps the last 50)</caption>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">time</th>
-          <th scope="col">peer</th>
-          <th scope="col">SNI</th>
-          <th scope="col">ALPN</th>
-          <th scope="col">version</th>
-          <th scope="col">cipher suite</th>
-          <th scope="col">group</th>
-          <th scope="col">JA4 / JA3</th>
-          <th scope="col">result</th>
-        </tr>
-      </thead>
-      <tbody>
-        {newestFirst.map((e) => {
-          const r = e.report;
-          return (
-            <tr key={e.id} className={e.id === selected ? 'clients-selected' : undefined} data-testid={`client-row-${e.id}`} data-peer={r.client} data-group={r.group ?? ''} data-ok={r.ok}>
-              <td>
-                <button type="button" aria-pressed={e.id === selected} onClick={() => useClients.getState().select(e.id === selected ? undefined : e.id)} aria-label={`Client ${e.id} from ${r.client}: show its handshake`}>
-                  {e.id}
-                </button>
-              </td>
-              <td>{time(e.receivedAt)}</td>
-              <td>
-                {r.client}
-                {!e.fromAppListener && <span className="muted"> via {e.server.url}</span>}
-              </td>
-              <td>{r.serverName ?? '—'}</td>
-              <td>{r.alpn ?? '—'}</td>
-              <td>{r.version ?? '—'}</td>
-              <td>{r.cipherSuite ?? '—'}</td>
-              <td>{r.group ?? '—'}</td>
-              <td>
-                <code>{r.fingerprints?.ja4 ?? '—'}</code>
-                {r.fingerprints && (
-                  <>
-                    <br />
-                    <code className="muted">{r.fingerprints.ja3}</code>
-                  </>
-                )}
-              </td>
-              <td className={r.ok ? 'good' : 'error'}>{outcome(e)}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable className="clients-table" testId="clients-table" caption="Clients, newest first (the app keeps the last 50)" columns={['#', 'time', 'peer', 'SNI', 'ALPN', 'version', 'cipher suite', 'group', 'JA4 / JA3', 'result']}>
+      {newestFirst.map((e) => {
+        const r = e.report;
+        return (
+          <tr key={e.id} className={e.id === selected ? 'clients-selected' : undefined} data-testid={`client-row-${e.id}`} data-peer={r.client} data-group={r.group ?? ''} data-ok={r.ok}>
+            <td>
+              <button type="button" aria-pressed={e.id === selected} onClick={() => useClients.getState().select(e.id === selected ? undefined : e.id)} aria-label={`Client ${e.id} from ${r.client}: show its handshake`}>
+                {e.id}
+              </button>
+            </td>
+            <td>{time(e.receivedAt)}</td>
+            <td>
+              {r.client}
+              {!e.fromAppListener && <span className="muted"> via {e.server.url}</span>}
+            </td>
+            <td>{r.serverName ?? '—'}</td>
+            <td>{r.alpn ?? '—'}</td>
+            <td>{r.version ?? '—'}</td>
+            <td>{r.cipherSuite ?? '—'}</td>
+            <td>{r.group ?? '—'}</td>
+            <td>
+              <code>{r.fingerprints?.ja4 ?? '—'}</code>
+              {r.fingerprints && (
+                <>
+                  <br />
+                  <code className="muted">{r.fingerprints.ja3}</code>
+                </>
+              )}
+            </td>
+            <td className={r.ok ? 'good' : 'error'}>{outcome(e)}</td>
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -144,25 +128,15 @@ function HelloDetails({ facts }: { facts: HelloFacts }) {
         {facts.greaseCount > 0 ? `${facts.greaseCount} GREASE value(s) (RFC 8701), marked “GREASE”: reserved code points the server must ignore.` : 'No GREASE values.'} SNI:{' '}
         {facts.serverName ?? 'none'}; ALPN: {facts.alpn.length ? facts.alpn.join(', ') : 'none'}.
       </p>
-      <table className="clients-shares" data-testid="client-key-shares">
-        <caption>Key shares ({facts.keyShares.length})</caption>
-        <thead>
-          <tr>
-            <th scope="col">group</th>
-            <th scope="col">bytes</th>
-            <th scope="col">made of</th>
+      <DataTable className="clients-shares" testId="client-key-shares" caption={`Key shares (${facts.keyShares.length})`} columns={['group', 'bytes', 'made of']}>
+        {facts.keyShares.map((k, i) => (
+          <tr key={i}>
+            <td>{k.group}</td>
+            <td>{k.bytes}</td>
+            <td>{k.parts ? k.parts.map((p) => `${p.part} (${p.bytes} bytes)`).join(' + ') : k.grease ? 'a GREASE placeholder' : 'one public key'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {facts.keyShares.map((k, i) => (
-            <tr key={i}>
-              <td>{k.group}</td>
-              <td>{k.bytes}</td>
-              <td>{k.parts ? k.parts.map((p) => `${p.part} (${p.bytes} bytes)`).join(' + ') : k.grease ? 'a GREASE placeholder' : 'one public key'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       <div className="clients-offers">
         <div>
           <h5>Versions ({facts.versions.length})</h5>

@@ -6,6 +6,7 @@ import { parseTraceFile } from '../../trace/recorder.ts';
 import { useTrace } from '../store.ts';
 import { useCompare, type CompareSlot, type SlotId } from './compare-store.ts';
 import { compareTraces, connectionsOf, describeCertificates, type Comparison, type HandshakeSummary, type WireItem } from './model.ts';
+import { DataTable } from '../components/DataTable.tsx';
 import './compare.css';
 
 const EPOCH_WORDS: Record<string, string> = { plaintext: 'plaintext', early: 'early data keys', handshake: 'handshake keys', application: 'application keys', preamble: 'STARTTLS plaintext' };
@@ -166,29 +167,19 @@ function Summary({ c }: { c: Comparison }) {
     ['Outcome', (s) => s.failure ?? 'completed'],
   ];
   return (
-    <table className="cmp-table cmp-summary" data-testid="compare-summary">
-      <caption>What each handshake did</caption>
-      <thead>
-        <tr>
-          <th scope="col">Topic</th>
-          <th scope="col">A (connection {c.a.conn})</th>
-          <th scope="col">B (connection {c.b.conn})</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(([topic, read]) => {
-          const va = read(c.a);
-          const vb = read(c.b);
-          return (
-            <tr key={topic} data-topic={topic} className={va === vb ? '' : 'cmp-differs'}>
-              <th scope="row">{topic}</th>
-              <td data-side="a">{va}</td>
-              <td data-side="b">{vb}</td>
-            </tr>
-          );
-        })}
-      </tbody>
-    </table>
+    <DataTable className="cmp-table cmp-summary" testId="compare-summary" caption="What each handshake did" columns={['Topic', `A (connection ${c.a.conn})`, `B (connection ${c.b.conn})`]}>
+      {rows.map(([topic, read]) => {
+        const va = read(c.a);
+        const vb = read(c.b);
+        return (
+          <tr key={topic} data-topic={topic} className={va === vb ? '' : 'cmp-differs'}>
+            <th scope="row">{topic}</th>
+            <td data-side="a">{va}</td>
+            <td data-side="b">{vb}</td>
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }
 
@@ -210,54 +201,31 @@ function ItemCell({ item, side }: { item?: WireItem; side: 'a' | 'b' }) {
 
 function AlignedRows({ c }: { c: Comparison }) {
   return (
-    <table className="cmp-table cmp-rows" data-testid="compare-rows">
-      <caption>Messages aligned by role (cell colour: the keys that protected it)</caption>
-      <thead>
-        <tr>
-          <th scope="col">Role</th>
-          <th scope="col">A</th>
-          <th scope="col">B</th>
+    <DataTable className="cmp-table cmp-rows" testId="compare-rows" caption="Messages aligned by role (cell colour: the keys that protected it)" columns={['Role', 'A', 'B']}>
+      {c.rows.map((r, i) => (
+        <tr key={i} data-role={r.role} data-both={r.a && r.b ? 'yes' : 'no'}>
+          <th scope="row">{r.role}</th>
+          <ItemCell item={r.a} side="a" />
+          <ItemCell item={r.b} side="b" />
         </tr>
-      </thead>
-      <tbody>
-        {c.rows.map((r, i) => (
-          <tr key={i} data-role={r.role} data-both={r.a && r.b ? 'yes' : 'no'}>
-            <th scope="row">{r.role}</th>
-            <ItemCell item={r.a} side="a" />
-            <ItemCell item={r.b} side="b" />
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
 
 function Flights({ s, tag }: { s: HandshakeSummary; tag: 'A' | 'B' }) {
   return (
-    <table className="cmp-table" data-testid={`compare-flights-${tag.toLowerCase()}`}>
-      <caption>Flights of {tag}</caption>
-      <thead>
-        <tr>
-          <th scope="col">#</th>
-          <th scope="col">From</th>
-          <th scope="col">Records</th>
-          <th scope="col">Bytes</th>
-          <th scope="col">Keys</th>
-          <th scope="col">Carries</th>
+    <DataTable className="cmp-table" testId={`compare-flights-${tag.toLowerCase()}`} caption={`Flights of ${tag}`} columns={['#', 'From', 'Records', 'Bytes', 'Keys', 'Carries']}>
+      {s.flights.map((f) => (
+        <tr key={f.number} data-side={f.side}>
+          <td>{f.number}</td>
+          <td>{f.side}</td>
+          <td>{f.records}</td>
+          <td>{f.bytes}</td>
+          <td>{f.epochs.map((e) => EPOCH_WORDS[e] ?? e).join(', ')}</td>
+          <td>{f.carries.join(', ')}</td>
         </tr>
-      </thead>
-      <tbody>
-        {s.flights.map((f) => (
-          <tr key={f.number} data-side={f.side}>
-            <td>{f.number}</td>
-            <td>{f.side}</td>
-            <td>{f.records}</td>
-            <td>{f.bytes}</td>
-            <td>{f.epochs.map((e) => EPOCH_WORDS[e] ?? e).join(', ')}</td>
-            <td>{f.carries.join(', ')}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+      ))}
+    </DataTable>
   );
 }
