@@ -80,6 +80,39 @@ test('curl and openssl s_client appear live with their ClientHellos; one opens i
   await expect(api).toContainText('OpenSSL (server)');
 });
 
+test('the list survives a page reload; a kept client the app no longer lists shows, marked from before reload', async ({ page }) => {
+  await openClients(page);
+  const info = (await (await page.request.get('/api/clients/listener')).json()) as ClientsListenerInfo;
+  const before = await rows(page).count();
+  const curl = await run('curl', ['-sS', '--cacert', info.caFile!, `https://127.0.0.1:${info.port}/before-reload`]);
+  expect(curl.code).toBe(0);
+  await expect(rows(page)).toHaveCount(before + 1);
+
+  // The app still lists them all: after a reload they are live again, none "from before".
+  await page.reload();
+  await openClients(page);
+  await expect(rows(page)).toHaveCount(before + 1);
+  await expect(page.getByTestId('client-earlier-row')).toHaveCount(0);
+
+  // A report this tab kept that the app no longer lists (as after an app restart): shown, marked, not openable.
+  await page.evaluate(() => {
+    const kept = JSON.parse(sessionStorage.getItem('tls-lens.clients')!) as { entry: { id: number; receivedAt: string; report: { client: string } } }[];
+    const last = kept[kept.length - 1];
+    kept.push({ ...last, entry: { ...last.entry, id: 9999, receivedAt: '2001-02-03T04:05:06.000Z', report: { ...last.entry.report, client: '192.0.2.7:4242' } } });
+    sessionStorage.setItem('tls-lens.clients', JSON.stringify(kept));
+  });
+  await page.reload();
+  await openClients(page);
+  await expect(rows(page)).toHaveCount(before + 1);
+  const earlier = page.getByTestId('client-earlier-row');
+  await expect(earlier).toHaveCount(1);
+  await expect(earlier).toHaveAttribute('data-peer', '192.0.2.7:4242');
+  await expect(earlier).toContainText('from before reload');
+  await expect(earlier.getByRole('button')).toHaveCount(0);
+  await expect(page.getByTestId('clients-earlier')).toContainText('From before reload: 1 client');
+  await expectAccessible(page, 'the Clients view with a client from before reload');
+});
+
 test("a second Chromium opening the listener appears with X25519MLKEM768 and its hybrid key share", async ({ page }) => {
   const info = await openClients(page);
   // Trust the listener's leaf the way a person can without touching the system store.

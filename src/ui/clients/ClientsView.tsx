@@ -9,6 +9,7 @@ import type { TraceFile } from '../../trace/types.ts';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
 import { useClients } from './clients-store.ts';
+import type { EarlierClient } from './kept-clients.ts';
 import { helloFacts, serverChoices, traceClientHello, type HelloFacts, type Offered } from './model.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import './clients.css';
@@ -68,10 +69,41 @@ function ListenerHelp({ listener }: { listener?: ClientsListenerInfo }) {
   );
 }
 
+const COLUMNS = ['#', 'time', 'peer', 'SNI', 'ALPN', 'version', 'cipher suite', 'group', 'JA4 / JA3', 'result'];
+
+/** A report's cells after the first (its number): the same in the live table and the earlier one. */
+function ReportCells({ e }: { e: ClientEntry }) {
+  const r = e.report;
+  return (
+    <>
+      <td>{time(e.receivedAt)}</td>
+      <td>
+        {r.client}
+        {!e.fromAppListener && <span className="muted"> via {e.server.url}</span>}
+      </td>
+      <td>{r.serverName ?? '—'}</td>
+      <td>{r.alpn ?? '—'}</td>
+      <td>{r.version ?? '—'}</td>
+      <td>{r.cipherSuite ?? '—'}</td>
+      <td>{r.group ?? '—'}</td>
+      <td>
+        <code>{r.fingerprints?.ja4 ?? '—'}</code>
+        {r.fingerprints && (
+          <>
+            <br />
+            <code className="muted">{r.fingerprints.ja3}</code>
+          </>
+        )}
+      </td>
+      <td className={r.ok ? 'good' : 'error'}>{outcome(e)}</td>
+    </>
+  );
+}
+
 function ClientsTable({ entries, selected }: { entries: ClientEntry[]; selected?: number }) {
   const newestFirst = [...entries].reverse();
   return (
-    <DataTable className="clients-table" testId="clients-table" caption="Clients, newest first (the app keeps the last 50)" columns={['#', 'time', 'peer', 'SNI', 'ALPN', 'version', 'cipher suite', 'group', 'JA4 / JA3', 'result']}>
+    <DataTable className="clients-table" testId="clients-table" caption="Clients, newest first (the app keeps the last 50)" columns={COLUMNS}>
       {newestFirst.map((e) => {
         const r = e.report;
         return (
@@ -81,29 +113,27 @@ function ClientsTable({ entries, selected }: { entries: ClientEntry[]; selected?
                 {e.id}
               </button>
             </td>
-            <td>{time(e.receivedAt)}</td>
-            <td>
-              {r.client}
-              {!e.fromAppListener && <span className="muted"> via {e.server.url}</span>}
-            </td>
-            <td>{r.serverName ?? '—'}</td>
-            <td>{r.alpn ?? '—'}</td>
-            <td>{r.version ?? '—'}</td>
-            <td>{r.cipherSuite ?? '—'}</td>
-            <td>{r.group ?? '—'}</td>
-            <td>
-              <code>{r.fingerprints?.ja4 ?? '—'}</code>
-              {r.fingerprints && (
-                <>
-                  <br />
-                  <code className="muted">{r.fingerprints.ja3}</code>
-                </>
-              )}
-            </td>
-            <td className={r.ok ? 'good' : 'error'}>{outcome(e)}</td>
+            <ReportCells e={e} />
           </tr>
         );
       })}
+    </DataTable>
+  );
+}
+
+/** Reports this tab kept from before a reload or an app restart: shown, marked, but without a trace to open. */
+function EarlierTable({ earlier }: { earlier: EarlierClient[] }) {
+  const newestFirst = [...earlier].reverse();
+  return (
+    <DataTable className="clients-table clients-earlier" testId="clients-earlier" caption={`From before reload: ${earlier.length} client${earlier.length === 1 ? '' : 's'} this tab kept (newest first; their traces are gone)`} columns={COLUMNS}>
+      {newestFirst.map(({ entry: e, before }) => (
+        <tr key={`${e.id} ${e.receivedAt}`} data-testid="client-earlier-row" data-peer={e.report.client} data-before={before}>
+          <td>
+            {e.id} <span className="clients-mark">{before === 'reload' ? 'from before reload' : 'from before the app restarted'}</span>
+          </td>
+          <ReportCells e={e} />
+        </tr>
+      ))}
     </DataTable>
   );
 }
@@ -230,6 +260,7 @@ function ClientDetails({ entry }: { entry: ClientEntry }) {
 
 export default function ClientsView() {
   const entries = useClients((s) => s.entries);
+  const earlier = useClients((s) => s.earlier);
   const listener = useClients((s) => s.listener);
   const stream = useClients((s) => s.stream);
   const error = useClients((s) => s.error);
@@ -243,6 +274,7 @@ export default function ClientsView() {
       </p>
       <ListenerHelp listener={listener} />
       {entries.length === 0 ? <p className="empty">No client has connected yet.</p> : <ClientsTable entries={entries} selected={selected} />}
+      {earlier.length > 0 && <EarlierTable earlier={earlier} />}
       {entry && <ClientDetails key={`${entry.id} ${entry.receivedAt}`} entry={entry} />}
     </section>
   );

@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import { MAX_CLIENTS_KEPT, type ClientEntry, type ClientsListenerInfo } from '../../clients/report-message.ts';
 import { parseTraceFile } from '../../trace/recorder.ts';
 import type { TraceFile } from '../../trace/types.ts';
+import { earlierAfterList, readKept, writeKept, type EarlierClient } from './kept-clients.ts';
 
 export type StreamState = 'off' | 'connecting' | 'live' | 'lost';
 
@@ -12,6 +13,8 @@ interface ClientsState {
   open: boolean;
   /** Oldest first, as the app received them. */
   entries: ClientEntry[];
+  /** Reports from before a page reload or an app restart that the app no longer lists (kept-clients.ts), oldest first. */
+  earlier: EarlierClient[];
   listener?: ClientsListenerInfo;
   stream: StreamState;
   selected?: number;
@@ -35,7 +38,8 @@ function follow(): void {
     // Sent on every (re)connection: an app started afresh numbers its clients from 1 again, so nothing fetched
     // before may be reused and a selection of a client no longer listed goes.
     const selected = useClients.getState().selected;
-    useClients.setState({ entries: clients, listener, stream: 'live', error: undefined, traces: {}, selected: clients.some((c) => c.id === selected) ? selected : undefined });
+    const { entries, earlier } = useClients.getState();
+    useClients.setState({ entries: clients, earlier: earlierAfterList(earlier, entries, clients), listener, stream: 'live', error: undefined, traces: {}, selected: clients.some((c) => c.id === selected) ? selected : undefined });
   });
   source.addEventListener('client', (e) => {
     const entry = JSON.parse((e as MessageEvent).data) as ClientEntry;
@@ -53,6 +57,7 @@ function follow(): void {
 export const useClients = create<ClientsState>((set, get) => ({
   open: false,
   entries: [],
+  earlier: readKept(),
   stream: 'off',
   traces: {},
   setOpen(open) {
@@ -83,3 +88,8 @@ export const useClients = create<ClientsState>((set, get) => ({
     return trace;
   },
 }));
+
+// Whatever the list becomes, this tab keeps the newest reports for after a reload.
+useClients.subscribe((now, before) => {
+  if (now.entries !== before.entries || now.earlier !== before.earlier) writeKept(now.earlier, now.entries);
+});
