@@ -2,24 +2,28 @@
 // the summary and the trace, and end the handshake with the alert that names the failure unless it may be overridden.
 import { toHex } from '../../util/bytes.ts';
 import { certificateFailure, fail } from '../errors.ts';
+import type { Emit } from '../../trace/recorder.ts';
+import type { CertificateVerifier, VerifyOutcome, VerifyRequest } from '../verifier.ts';
 import type { HandshakeContext } from './context.ts';
+
+/**
+ * The verifier's outcome for a chain, either side: no verifier (`missing` says why) and a verifier that throws are
+ * outcomes too. Its checks go to the trace; the one 'cert-result' is the caller's (it knows whether it is overridden).
+ */
+export async function askVerifier(verifier: CertificateVerifier | null | undefined, request: Omit<VerifyRequest, 'emit'>, emit: Emit, missing: string): Promise<VerifyOutcome> {
+  if (!verifier) return { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: missing } };
+  try {
+    return await verifier.verify({ ...request, emit: (e) => void (e.kind === 'cert-result' ? undefined : emit(e)) });
+  } catch (e) {
+    return { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
+  }
+}
 
 /** Ask the verifier; emit 'cert-result'. A failure ends the handshake unless the user can still override it. */
 export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): Promise<void> {
   const o = ctx.options;
   const summary = ctx.summary.certificate;
-  let outcome;
-  if (!o.verifier) {
-    outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no certificate verifier is configured, so the server cannot be authenticated' } };
-  } else {
-    try {
-      // The engine emits the one 'cert-result' itself (it knows whether the failure is overridden).
-      const emit = (e: Parameters<typeof ctx.emit>[0]) => void (e.kind === 'cert-result' ? undefined : ctx.emit(e));
-      outcome = await o.verifier.verify({ chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()), emit });
-    } catch (e) {
-      outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
-    }
-  }
+  const outcome = await askVerifier(o.verifier, { chain, serverName: o.serverName, purpose: 'server', now: new Date(o.clock()) }, ctx.emit, 'no certificate verifier is configured, so the server cannot be authenticated');
   summary.outcome = outcome;
   summary.verified = outcome.ok;
   summary.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;

@@ -2,6 +2,7 @@
 // it (TLS 1.3 post-handshake authentication).
 import { toHex } from '../../util/bytes.ts';
 import { certificateFailure, tlsFailure } from '../errors.ts';
+import { askVerifier } from '../handshake/peer-certificate.ts';
 import type { ServerContext } from './context.ts';
 import type { ClientCertificateVerdict } from './options.ts';
 
@@ -19,17 +20,7 @@ export async function checkClientChain(ctx: ServerContext, chain: Uint8Array[]):
     if (o.clientAuth === 'require') throw tlsFailure('CERTIFICATE_REQUIRED', 'the client sent no certificate and this server requires one (RFC 8446 §4.4.2.4)');
     return verdict;
   }
-  let outcome;
-  if (!o.clientVerifier) {
-    outcome = { ok: false, path: [], error: { code: 'NO_TRUST_STORE', message: 'no anchors for client certificates are configured' } };
-  } else {
-    try {
-      const emit = (e: Parameters<typeof ctx.emit>[0]) => void (e.kind === 'cert-result' ? undefined : ctx.emit(e));
-      outcome = await o.clientVerifier.verify({ chain, purpose: 'client', now: new Date(o.clock()), emit });
-    } catch (e) {
-      outcome = { ok: false, path: [], error: { code: 'CERT_VERIFIER_ERROR', message: `the certificate verifier failed: ${(e as Error)?.message ?? String(e)}` } };
-    }
-  }
+  const outcome = await askVerifier(o.clientVerifier, { chain, purpose: 'client', now: new Date(o.clock()) }, ctx.emit, 'no anchors for client certificates are configured');
   verdict.outcome = outcome;
   verdict.verified = outcome.ok;
   verdict.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
