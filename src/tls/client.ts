@@ -77,9 +77,6 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   const ctx = new HandshakeContext(o, emit, channel, reader, new Transcript(null, emit), watchdog);
   emit({ kind: 'connection', phase: 'start', serverName: o.serverName });
   watchdog.resume();
-  // The timeout wins even if the transport never wakes a pending read.
-  const expired = new Promise<never>((_, reject) => (watchdog.onExpire = () => reject(new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`))));
-  expired.catch(() => undefined);
   const run = async () => {
     if (!plan.offerTls13) {
       tls12 = await handshakeTls12Only(ctx, plan.tls12!);
@@ -106,18 +103,13 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     tls13 = state;
   };
   try {
-    const handshake = run();
-    // After a timeout the abandoned run may still fail; that is already reported.
-    handshake.catch(() => undefined);
-    await Promise.race([handshake, expired]);
+    await watchdog.race(run);
     ctx.setState('Connected');
-    watchdog.stop();
     if (tls12) return new Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
     if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');
     return new Tls13Connection(ctx, tls13, o.clock() - started);
   } catch (e) {
-    watchdog.stop();
-    let err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);
+    let err = toEngineError(e);
     // The peer hung up while we were writing: its alert, if it sent one, says why.
     if (err instanceof TlsError && err.code === 'CLOSED' && !err.receivedAlert) err = (await peerAlert(reader)) ?? err;
     if (err instanceof TlsAlertError && !err.received) {

@@ -103,8 +103,6 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
   const ctx = new ServerContext(o, channel, reader, new Transcript(null, emit), watchdog);
   emit({ kind: 'connection', phase: 'start', recordedBy: 'server' });
   watchdog.resume();
-  const expired = new Promise<never>((_, reject) => (watchdog.onExpire = () => reject(new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`))));
-  expired.catch(() => undefined);
   const run = async () => {
     let state: ServerState | null = new ExpectClientHello();
     while (state) {
@@ -115,11 +113,8 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
     }
   };
   try {
-    const handshake = run();
-    handshake.catch(() => undefined);
-    await Promise.race([handshake, expired]);
+    await watchdog.race(run);
     ctx.setState('Connected');
-    watchdog.stop();
     ctx.summary.handshakeMs = o.clock() - started;
     if (ctx.established12) return new ServerConnection12(ctx, ctx.established12);
     const connection = new ServerConnection13(ctx, ctx.established13!);
@@ -133,8 +128,7 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
     }
     return connection;
   } catch (e) {
-    watchdog.stop();
-    const err = watchdog.fired ? new TlsError('TIMEOUT', `the handshake did not complete within ${o.timeoutMs} ms`) : toEngineError(e);
+    const err = toEngineError(e);
     if (err instanceof TlsAlertError && !err.received) await sendOurAlert(channel, emit, err.alert, 'server');
     await closeAfterFailure(channel, emit, err);
     throw err;
