@@ -11,7 +11,7 @@ import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { ServerConnectionBase } from './connection.ts';
 import type { ClientCertificateVerdict } from './options.ts';
 import { checkClientChain } from './client-chain.ts';
-import type { Established13 } from './states13.ts';
+import { checkClientFinished13, type Established13 } from './states13.ts';
 import { sealTicket13 } from './tickets13.ts';
 
 /** A post-handshake CertificateRequest waiting for its answer. */
@@ -145,10 +145,7 @@ export class ServerConnection13 extends ServerConnectionBase {
     }
     if (msg.type === 'finished' && auth.step === 'finished') {
       // RFC 8446 §4.4.4: keyed from the client's current application traffic secret.
-      const expected = await k.master.finishedVerifyData(this.clientSecret, await auth.transcript.hash(), 'client');
-      const ok = equalBytes(expected, msg.verifyData);
-      this.emit({ kind: 'finished', direction: 'client', expected: toHex(expected), received: toHex(msg.verifyData), ok });
-      if (!ok) throw fail.badFinished('the client\'s post-handshake Finished does not match');
+      await checkClientFinished13(this.emit, k.master, this.clientSecret, await auth.transcript.hash(), msg.verifyData, 'the client\'s post-handshake Finished does not match');
       this.auth = null;
       this.emit({ kind: 'note', text: `post-handshake authentication finished: ${auth.verdict?.chain.length ? 'client certificate received' : 'the client declined (empty Certificate)'}` });
       auth.done(auth.verdict!);

@@ -5,6 +5,7 @@ import { equalBytes, toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure } from '../errors.ts';
 import { respondToKeyShare } from '../../crypto/key-exchange.ts';
 import { hybridLayout } from '../../crypto/hybrid-kem.ts';
+import type { Emit } from '../../trace/recorder.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { certificateVerifyContent } from '../handshake/signatures.ts';
@@ -322,16 +323,21 @@ class ExpectClientCertificateVerify implements ServerState {
   }
 }
 
+/** RFC 8446 §4.4.4: the client's verify_data, keyed from `secret`, must be ours over the same transcript (else decrypt_error). */
+export async function checkClientFinished13(emit: Emit, master: MasterStage13, secret: Uint8Array, transcriptHash: Uint8Array, received: Uint8Array, mismatch: string): Promise<void> {
+  const expected = await master.finishedVerifyData(secret, transcriptHash, 'client');
+  const ok = equalBytes(expected, received);
+  emit({ kind: 'finished', direction: 'client', expected: toHex(expected), received: toHex(received), ok });
+  if (!ok) throw fail.badFinished(mismatch);
+}
+
 class ExpectClientFinished implements ServerState {
   readonly name = 'ExpectClientFinished';
   constructor(private readonly keys: KeysSoFar) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const fin = expectMessage(m, 'finished', this.name);
     const k = this.keys;
-    const expected = await k.master.finishedVerifyData(k.clientHandshakeSecret, await ctx.transcript.hash(), 'client');
-    const ok = equalBytes(expected, fin.verifyData);
-    ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(expected), received: toHex(fin.verifyData), ok });
-    if (!ok) throw fail.badFinished('the client\'s Finished does not match: the two sides do not share the same transcript or keys');
+    await checkClientFinished13(ctx.emit, k.master, k.clientHandshakeSecret, await ctx.transcript.hash(), fin.verifyData, 'the client\'s Finished does not match: the two sides do not share the same transcript or keys');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reader.ccsAllowed = false;
     ctx.reader.assertAtMessageBoundary('after the client Finished');
