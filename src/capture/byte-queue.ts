@@ -2,22 +2,28 @@
 // as a view (no copy); only a record that straddles chunks is copied into one piece.
 //
 // When the chunks are views into a reader's buffer that is read into again (the capture import), `own` copies
-// what is left, with room for the rest of the record it begins: the next chunks fill that room, so a record cut
-// by a chunk's end is copied once, and the record then taken is a view of it.
+// what is left into a buffer of the queue's own, with room for the rest of the record it begins: the next chunks
+// fill that room, so a record cut by a chunk's end is copied once, and the record then taken is a view of it.
+// That buffer is the queue's to reuse at the next `own`: like the reader's, what is taken from the queue is valid
+// until the next push.
 export class ByteQueue {
   private chunks: Uint8Array[] = [];
   /** Read position in chunks[0]. */
   private head = 0;
   length = 0;
-  /** The memory `own` made (chunks[0] is its first `filled` bytes while it is in the queue), or null. */
+  /** The buffer `own` copies into, once made. */
   private room: Uint8Array | null = null;
+  /** Bytes of `room` in use: chunks[0] is room.subarray(0, filled) while `owning`. */
   private filled = 0;
+  private owning = false;
+  /** How many bytes `own` was asked to make room for: pushes fill the room up to there. */
+  private want = 0;
 
   push(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    const room = this.room;
-    if (room && this.chunks.length === 1 && this.filled < room.length) {
-      const k = Math.min(room.length - this.filled, bytes.length);
+    if (this.owning && this.chunks.length === 1 && this.filled < this.want) {
+      const room = this.room!;
+      const k = Math.min(this.want - this.filled, bytes.length);
       room.set(bytes.subarray(0, k), this.filled);
       this.filled += k;
       this.chunks[0] = room.subarray(0, this.filled);
@@ -33,23 +39,40 @@ export class ByteQueue {
     this.chunks = [];
     this.head = 0;
     this.length = 0;
-    this.room = null;
+    this.owning = false;
   }
 
-  /** Copy what is queued into memory of its own, with room for `size` bytes in all (at least what is queued). */
+  /** Copy what is queued into the queue's own buffer, with room for `size` bytes in all (at least what is queued). */
   own(size = this.length): void {
     if (this.length === 0) return this.clear();
-    if (this.room && this.chunks.length === 1 && this.chunks[0].buffer === this.room.buffer) return;
-    const room = new Uint8Array(Math.max(size, this.length));
+    size = Math.max(size, this.length);
+    const first = this.chunks[0];
+    if (this.owning && this.chunks.length === 1 && this.head === 0 && size <= this.room!.length) {
+      this.want = size;
+      return;
+    }
+    let room = this.room;
     let filled = 0;
-    let from = this.head;
-    for (const c of this.chunks) {
+    if (this.owning && room) {
+      // The first chunk is already in the room: moved to its start.
+      room.copyWithin(0, this.head, first.length);
+      filled = first.length - this.head;
+    }
+    if (!room || size > room.length) {
+      const bigger = new Uint8Array(Math.max(size, 2 * (room?.length ?? 0)));
+      if (filled) bigger.set(room!.subarray(0, filled));
+      room = bigger;
+    }
+    let from = filled ? 0 : this.head;
+    for (const c of filled ? this.chunks.slice(1) : this.chunks) {
       room.set(from === 0 ? c : c.subarray(from), filled);
       filled += c.length - from;
       from = 0;
     }
     this.room = room;
     this.filled = filled;
+    this.want = size;
+    this.owning = true;
     this.chunks = [room.subarray(0, filled)];
     this.head = 0;
   }
@@ -104,8 +127,8 @@ export class ByteQueue {
       n -= left;
       this.chunks.shift();
       this.head = 0;
-      // The owned memory left the queue: later chunks are not appended to it (a record taken from it is a view).
-      if (this.room && c.buffer === this.room.buffer) this.room = null;
+      // The room left the queue: later chunks are not appended to it (a record taken from it is a view).
+      if (this.owning && c.buffer === this.room!.buffer) this.owning = false;
     }
   }
 }
