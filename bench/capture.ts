@@ -78,7 +78,9 @@ try {
   let keys = process.env.CAPTURE_KEYS;
   let port: number;
   if (pcap && keys) {
-    port = Number(execFileSync('tshark', ['-r', pcap, '-c', '1', '-T', 'fields', '-e', 'tcp.dstport'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    // The server's port: where the first SYN goes (tcpdump's start-up probes are UDP).
+    const syns = execFileSync('tshark', ['-r', pcap, '-Y', 'tcp.flags.syn == 1 && tcp.flags.ack == 0', '-T', 'fields', '-e', 'tcp.dstport'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    port = Number(syns.split('\n')[0].trim());
   } else {
     console.log(`making a capture: ${SESSIONS} sessions of ${BYTES_PER_SESSION} bytes echoed, tcpdump on lo ...`);
     ({ pcap, keys, port } = await makeCapture(dir));
