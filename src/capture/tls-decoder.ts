@@ -705,8 +705,9 @@ export class TlsStreamDecoder {
     const kept = details && details.iv.length === 4 ? RECORD_HEADER_LENGTH + 8 : RECORD_HEADER_LENGTH;
     const event: Omit<RecordEvent, 'index' | 't' | 'conn'> = { kind: 'record', direction, epoch, seq, contentType: bytes[0], bytes: toHex(bytes.subarray(0, kept)), fields, summarised: { length } };
     if (details) {
-      const p = protectionJson(details, () => '', () => '');
-      event.protection = { cipherSuite: p.cipherSuite, nonce: p.nonce, iv: p.iv, aad: p.aad, ciphertext: '', tag: p.tag, plaintext: '', innerContentType: p.innerContentType, paddingLength: p.paddingLength };
+      // protectionJson's fields, made at once (one per record beyond the window: no lazy getters to build).
+      const d = details;
+      event.protection = { cipherSuite: d.cipherSuite, nonce: toHex(d.nonce), iv: toHex(d.iv), aad: toHex(d.aad), ciphertext: '', tag: toHex(d.tag), plaintext: '', innerContentType: d.innerContentType, paddingLength: d.paddingLength };
     }
     return this.emit(event);
   }
