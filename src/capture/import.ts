@@ -7,12 +7,11 @@
 // straight from the reader's buffer, with no await unless the decoder needs one (handshake checks, key
 // derivations): the decoder copies only what it keeps. Otherwise (WebCrypto) each piece is copied and decoded on
 // the stream's promise chain, records decrypting ahead.
-import type { CertificateVerifier } from './engine.ts';
+import { createAead, type CertificateVerifier } from './engine.ts';
 import type { ByteChunks } from './chunk-reader.ts';
 import { addKeyLog, emptyKeyLog, type KeyLog } from './keylog.ts';
 import { StreamDecoder, type DecodedStream } from './session.ts';
 import { DecryptAhead } from './tls-decoder.ts';
-import { createAead } from './engine.ts';
 import { readTcpStreams, type CaptureScan, type TcpStream } from './streams.ts';
 
 /** Records decrypting at once over all streams (measured in Node 20: WebCrypto calls beyond a few dozen in flight only queue). */

@@ -214,7 +214,7 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
       const kept: Record<Side, number> = { client: 0, server: 0 };
       return {
         data(chunk) {
-          // Copies: a view would keep the file's whole read buffer alive.
+          // Copies: the chunk's bytes are a view into the reader's buffer, valid only during this call.
           if (whole) {
             stream.chunks.push('bytes' in chunk ? { ...chunk, bytes: chunk.bytes.slice() } : chunk);
             return;
