@@ -48,6 +48,16 @@ export function sniffFormat(head: Uint8Array): CaptureFormat | null {
 
 /** Every packet and key log block of a pcap or pcapng file, in file order. Throws CaptureError on bad input. */
 export async function* readCapture(source: ByteChunks): AsyncGenerator<CaptureItem> {
+  for await (const batch of readCaptureBatches(source)) yield* batch;
+}
+
+/**
+ * The same items, in batches: all those read from the input at hand before more must be pulled, so a reader
+ * goes through a file's packets in a plain loop instead of one await each. A packet's `data` is a view valid
+ * until the next batch is asked for (the source may reuse its chunk): copy what is kept longer. Everything
+ * read before bad input comes out first, then the CaptureError is thrown.
+ */
+export async function* readCaptureBatches(source: ByteChunks): AsyncGenerator<CaptureItem[]> {
   const reader = new ChunkReader(source);
   const head = await reader.read(4);
   const format = sniffFormat(head);
@@ -56,8 +66,25 @@ export async function* readCapture(source: ByteChunks): AsyncGenerator<CaptureIt
     const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
     throw new CaptureError('WRONG_MAGIC', `not a pcap or pcapng capture: it starts with ${hex}, not a pcap magic number (a1 b2 c3 d4, a1 b2 3c 4d, either byte order) or a pcapng Section Header Block (0a 0d 0d 0a)`, 0);
   }
-  if (format === 'pcap') yield* readPcap(reader, head);
-  else yield* readPcapng(reader, head);
+  const batch = new Batcher();
+  try {
+    if (format === 'pcap') yield* readPcap(reader, head, batch);
+    else yield* readPcapng(reader, head, batch);
+  } catch (e) {
+    if (batch.items.length) yield batch.take();
+    throw e;
+  }
+  if (batch.items.length) yield batch.take();
+}
+
+/** Items read so far, handed out before the reader waits for more input. */
+class Batcher {
+  items: CaptureItem[] = [];
+  take(): CaptureItem[] {
+    const out = this.items;
+    this.items = [];
+    return out;
+  }
 }
 
 function view(b: Uint8Array): DataView {
@@ -72,7 +99,7 @@ async function exact(reader: ChunkReader, n: number, what: string, at: number): 
 
 // ---------- pcap ----------
 
-async function* readPcap(reader: ChunkReader, magic: Uint8Array): AsyncGenerator<CaptureItem> {
+async function* readPcap(reader: ChunkReader, magic: Uint8Array, batch: Batcher): AsyncGenerator<CaptureItem[]> {
   const rest = await exact(reader, 20, 'the pcap file header', 0);
   const header = new Uint8Array(24);
   header.set(magic, 0);
@@ -84,9 +111,17 @@ async function* readPcap(reader: ChunkReader, magic: Uint8Array): AsyncGenerator
   if (major !== 2) throw new CaptureError('UNSUPPORTED', `pcap version ${major}.${dv.getUint16(6, little)} (only 2.x exists)`, 4);
   // The link type's low 16 bits; the upper bits may carry FCS information (pcap-savefile(5)).
   const linkType = dv.getUint32(20, little) & 0xffff;
-  while (!(await reader.atEnd())) {
+  const perSecond = nanos ? 1e9 : 1e6;
+  const perMs = nanos ? 1e6 : 1e3;
+  for (;;) {
     const offset = reader.offset;
-    const rec = view(await exact(reader, 16, 'a packet record header', offset));
+    let head = reader.tryRead(16);
+    if (!head) {
+      if (batch.items.length) yield batch.take();
+      if (await reader.atEnd()) return;
+      head = await exact(reader, 16, 'a packet record header', offset);
+    }
+    const rec = view(head);
     const seconds = rec.getUint32(0, little);
     const fraction = rec.getUint32(4, little);
     const capturedLength = rec.getUint32(8, little);
@@ -94,9 +129,13 @@ async function* readPcap(reader: ChunkReader, magic: Uint8Array): AsyncGenerator
     if (capturedLength > MAX_BLOCK_LENGTH) {
       throw new CaptureError('ABSURD_LENGTH', `a packet record claims ${capturedLength} captured bytes, more than any packet (limit ${MAX_BLOCK_LENGTH})`, offset + 8);
     }
-    if (fraction >= (nanos ? 1e9 : 1e6)) throw new CaptureError('CORRUPT', `a packet time has ${fraction} ${nanos ? 'nano' : 'micro'}seconds, more than a second`, offset + 4);
-    const data = await exact(reader, capturedLength, 'a packet', offset + 16);
-    yield { kind: 'packet', linkType, interfaceId: 0, time: seconds * 1000 + fraction / (nanos ? 1e6 : 1e3), data, originalLength, offset };
+    if (fraction >= perSecond) throw new CaptureError('CORRUPT', `a packet time has ${fraction} ${nanos ? 'nano' : 'micro'}seconds, more than a second`, offset + 4);
+    let data = reader.tryRead(capturedLength);
+    if (!data) {
+      if (batch.items.length) yield batch.take();
+      data = await exact(reader, capturedLength, 'a packet', offset + 16);
+    }
+    batch.items.push({ kind: 'packet', linkType, interfaceId: 0, time: seconds * 1000 + fraction / perMs, data, originalLength, offset });
   }
 }
 
@@ -108,26 +147,39 @@ interface Interface {
   unitsPerSecond: number;
 }
 
-async function* readPcapng(reader: ChunkReader, first: Uint8Array): AsyncGenerator<CaptureItem> {
+async function* readPcapng(reader: ChunkReader, first: Uint8Array, batch: Batcher): AsyncGenerator<CaptureItem[]> {
   let little = true;
   let interfaces: Interface[] = [];
   let pendingType: Uint8Array | null = first;
   for (;;) {
     const offset = reader.offset - (pendingType ? 4 : 0);
-    const typeBytes = pendingType ?? (await reader.read(4));
-    pendingType = null;
-    if (typeBytes.length === 0) return;
-    if (typeBytes.length < 4) throw new CaptureError('TRUNCATED', `the file ends in the middle of a block header (${typeBytes.length} of 8 bytes)`, offset);
-    const lengthBytes = await exact(reader, 4, 'a block header', offset);
-    let type = view(typeBytes).getUint32(0, little);
-    if (view(typeBytes).getUint32(0, false) === PCAPNG_SHB) {
+    // The block header (type, total length): read whole, so no view outlives a pull.
+    let blockHeader = pendingType ? null : reader.tryRead(8);
+    if (!blockHeader) {
+      if (batch.items.length) yield batch.take();
+      if (pendingType) {
+        const lengthBytes = await exact(reader, 4, 'a block header', offset);
+        blockHeader = new Uint8Array(8);
+        blockHeader.set(pendingType, 0);
+        blockHeader.set(lengthBytes, 4);
+        pendingType = null;
+      } else {
+        blockHeader = await reader.read(8);
+        if (blockHeader.length === 0) return;
+        if (blockHeader.length < 4) throw new CaptureError('TRUNCATED', `the file ends in the middle of a block header (${blockHeader.length} of 8 bytes)`, offset);
+        if (blockHeader.length < 8) throw new CaptureError('TRUNCATED', `the file ends in the middle of a block header (${blockHeader.length - 4} of 4 bytes)`, offset);
+      }
+    }
+    const hv = view(blockHeader);
+    if (hv.getUint32(0, false) === PCAPNG_SHB) {
       // A Section Header Block: its byte-order magic decides how everything up to the next section is read.
+      const lengths = { little: hv.getUint32(4, true), big: hv.getUint32(4, false) };
       const bom = await exact(reader, 4, 'a Section Header Block', offset);
       const bomLe = view(bom).getUint32(0, true);
       if (bomLe === BYTE_ORDER_MAGIC) little = true;
       else if (view(bom).getUint32(0, false) === BYTE_ORDER_MAGIC) little = false;
       else throw new CaptureError('CORRUPT', `a Section Header Block has byte-order magic ${hexWord(bom)}, not 1a2b3c4d in either byte order`, offset + 8);
-      const total = view(lengthBytes).getUint32(0, little);
+      const total = little ? lengths.little : lengths.big;
       checkBlockLength(total, 28, offset);
       const body = await exact(reader, total - 12, 'a Section Header Block', offset);
       const major = view(body).getUint16(0, little);
@@ -136,76 +188,82 @@ async function* readPcapng(reader: ChunkReader, first: Uint8Array): AsyncGenerat
       interfaces = [];
       continue;
     }
-    type = view(typeBytes).getUint32(0, little);
-    const total = view(lengthBytes).getUint32(0, little);
+    const type = hv.getUint32(0, little);
+    const total = hv.getUint32(4, little);
     checkBlockLength(total, 12, offset);
-    const body = await exact(reader, total - 8, `a block of type ${type}`, offset);
-    checkTrailer(body, total, little, offset);
-    const dv = view(body);
-    switch (type) {
-      case 1: {
-        // Interface Description Block: link type, snap length, options (if_tsresol decides the time unit).
-        if (body.length < 12) throw new CaptureError('CORRUPT', 'an Interface Description Block is too short', offset);
-        const linkType = dv.getUint16(0, little);
-        let unitsPerSecond = 1e6;
-        for (const opt of options(body, 8, body.length - 4, little, offset)) {
-          if (opt.code === 9 && opt.value.length >= 1) {
-            const r = opt.value[0];
-            unitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** (r & 0x7f);
-          }
-        }
-        interfaces.push({ linkType, unitsPerSecond });
-        break;
-      }
-      case 6: {
-        // Enhanced Packet Block.
-        if (body.length < 24) throw new CaptureError('CORRUPT', 'an Enhanced Packet Block is too short', offset);
-        const interfaceId = dv.getUint32(0, little);
-        const iface = interfaces[interfaceId];
-        if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
-        const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
-        const capturedLength = dv.getUint32(12, little);
-        const originalLength = dv.getUint32(16, little);
-        if (20 + capturedLength > body.length - 4) {
-          throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds ${Math.max(0, body.length - 24)}`, offset + 20);
-        }
-        yield { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength, offset };
-        break;
-      }
-      case 3: {
-        // Simple Packet Block: interface 0, no time.
-        const iface = interfaces[0];
-        if (!iface || body.length < 8) throw new CaptureError('CORRUPT', 'a Simple Packet Block without an interface, or too short', offset);
-        const originalLength = dv.getUint32(0, little);
-        const data = body.subarray(4, Math.min(body.length - 4, 4 + originalLength));
-        yield { kind: 'packet', linkType: iface.linkType, interfaceId: 0, time: 0, data, originalLength, offset };
-        break;
-      }
-      case 2: {
-        // Obsolete Packet Block: like the Enhanced one with a 16-bit interface id and a drop count.
-        if (body.length < 24) throw new CaptureError('CORRUPT', 'a Packet Block is too short', offset);
-        const interfaceId = dv.getUint16(0, little);
-        const iface = interfaces[interfaceId];
-        if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
-        const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
-        const capturedLength = dv.getUint32(12, little);
-        if (20 + capturedLength > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds less`, offset + 20);
-        yield { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength: dv.getUint32(16, little), offset };
-        break;
-      }
-      case 0x0a: {
-        // Decryption Secrets Block: a secrets type and its data; TLS key logs are NSS key log text.
-        if (body.length < 12) throw new CaptureError('CORRUPT', 'a Decryption Secrets Block is too short', offset);
-        const secretsType = dv.getUint32(0, little);
-        const length = dv.getUint32(4, little);
-        if (8 + length > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a Decryption Secrets Block claims ${length} bytes of secrets but holds ${body.length - 12}`, offset + 12);
-        if (secretsType === TLS_KEY_LOG_SECRETS) yield { kind: 'secrets', keyLog: new TextDecoder().decode(body.subarray(8, 8 + length)), offset };
-        break;
-      }
-      default:
-        // Statistics, name resolution, custom blocks...: nothing a TLS view needs.
-        break;
+    let body = reader.tryRead(total - 8);
+    if (!body) {
+      if (batch.items.length) yield batch.take();
+      body = await exact(reader, total - 8, `a block of type ${type}`, offset);
     }
+    checkTrailer(body, total, little, offset);
+    const item = block(type, body, little, interfaces, offset);
+    if (item) batch.items.push(item);
+  }
+}
+
+/** One pcapng block other than a Section Header Block: a packet, secrets, or nothing (an interface is noted). */
+function block(type: number, body: Uint8Array, little: boolean, interfaces: Interface[], offset: number): CaptureItem | null {
+  const dv = view(body);
+  switch (type) {
+    case 1: {
+      // Interface Description Block: link type, snap length, options (if_tsresol decides the time unit).
+      if (body.length < 12) throw new CaptureError('CORRUPT', 'an Interface Description Block is too short', offset);
+      const linkType = dv.getUint16(0, little);
+      let unitsPerSecond = 1e6;
+      for (const opt of options(body, 8, body.length - 4, little, offset)) {
+        if (opt.code === 9 && opt.value.length >= 1) {
+          const r = opt.value[0];
+          unitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** (r & 0x7f);
+        }
+      }
+      interfaces.push({ linkType, unitsPerSecond });
+      return null;
+    }
+    case 6: {
+      // Enhanced Packet Block.
+      if (body.length < 24) throw new CaptureError('CORRUPT', 'an Enhanced Packet Block is too short', offset);
+      const interfaceId = dv.getUint32(0, little);
+      const iface = interfaces[interfaceId];
+      if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
+      const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
+      const capturedLength = dv.getUint32(12, little);
+      const originalLength = dv.getUint32(16, little);
+      if (20 + capturedLength > body.length - 4) {
+        throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds ${Math.max(0, body.length - 24)}`, offset + 20);
+      }
+      return { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength, offset };
+    }
+    case 3: {
+      // Simple Packet Block: interface 0, no time.
+      const iface = interfaces[0];
+      if (!iface || body.length < 8) throw new CaptureError('CORRUPT', 'a Simple Packet Block without an interface, or too short', offset);
+      const originalLength = dv.getUint32(0, little);
+      const data = body.subarray(4, Math.min(body.length - 4, 4 + originalLength));
+      return { kind: 'packet', linkType: iface.linkType, interfaceId: 0, time: 0, data, originalLength, offset };
+    }
+    case 2: {
+      // Obsolete Packet Block: like the Enhanced one with a 16-bit interface id and a drop count.
+      if (body.length < 24) throw new CaptureError('CORRUPT', 'a Packet Block is too short', offset);
+      const interfaceId = dv.getUint16(0, little);
+      const iface = interfaces[interfaceId];
+      if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
+      const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
+      const capturedLength = dv.getUint32(12, little);
+      if (20 + capturedLength > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds less`, offset + 20);
+      return { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength: dv.getUint32(16, little), offset };
+    }
+    case 0x0a: {
+      // Decryption Secrets Block: a secrets type and its data; TLS key logs are NSS key log text.
+      if (body.length < 12) throw new CaptureError('CORRUPT', 'a Decryption Secrets Block is too short', offset);
+      const secretsType = dv.getUint32(0, little);
+      const length = dv.getUint32(4, little);
+      if (8 + length > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a Decryption Secrets Block claims ${length} bytes of secrets but holds ${body.length - 12}`, offset + 12);
+      return secretsType === TLS_KEY_LOG_SECRETS ? { kind: 'secrets', keyLog: new TextDecoder().decode(body.subarray(8, 8 + length)), offset } : null;
+    }
+    default:
+      // Statistics, name resolution, custom blocks...: nothing a TLS view needs.
+      return null;
   }
 }
 

@@ -1,10 +1,17 @@
-// Exact-length reads over a stream of chunks (a Node file stream, a browser File's stream, one buffer), so the
-// capture readers never hold more than the block they are reading. Counts the file offset for error messages.
+// Exact-length reads over a stream of chunks (a Node file stream, a browser File's stream, one buffer, or a file
+// read into one reused buffer: file-chunks.ts), so the capture readers never hold more than the block they are
+// reading. Counts the file offset for error messages.
+//
+// A source may reuse a chunk's memory once the next one is asked for: what read/tryRead hand out is a view valid
+// until the next pull (the next await on this reader), so a caller keeps what it needs by copying. Bytes that
+// straddle two chunks are copied here, and only as many as the read asked for.
 export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+const EMPTY = new Uint8Array(0);
 
 export class ChunkReader {
   private iterator: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
-  private chunk: Uint8Array = new Uint8Array(0);
+  private chunk: Uint8Array = EMPTY;
   private pos = 0;
   private done = false;
   /** Bytes consumed so far: the file offset of the next read. */
@@ -14,14 +21,20 @@ export class ChunkReader {
     this.iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
   }
 
+  /** Exactly `n` bytes now, as a view, when they are at hand without pulling more input; else null (nothing taken). */
+  tryRead(n: number): Uint8Array | null {
+    if (this.chunk.length - this.pos < n) return null;
+    const out = this.chunk.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    this.offset += n;
+    return out;
+  }
+
   /** Exactly `n` bytes, or fewer only at the end of the input (then everything left). */
   async read(n: number): Promise<Uint8Array> {
-    if (this.chunk.length - this.pos >= n) {
-      const out = this.chunk.subarray(this.pos, this.pos + n);
-      this.pos += n;
-      this.offset += n;
-      return out;
-    }
+    const ready = this.tryRead(n);
+    if (ready) return ready;
+    // Straddling: copied, since the chunk holding the first part may be reused once the next is pulled.
     const out = new Uint8Array(n);
     let filled = 0;
     while (filled < n) {

@@ -2,7 +2,12 @@
 // each in its own order), so nothing holds the capture's data: the file is read a block at a time, each stream
 // keeps what its decoder keeps (partial records, the first 256 KiB of application data each way), and reading
 // waits when decoding falls behind.
-import type { CertificateVerifier } from './engine.ts';
+//
+// Where the crypto provider opens records synchronously (node:crypto), a stream's data is decoded as it is read,
+// straight from the reader's buffer, with no await unless the decoder needs one (handshake checks, key
+// derivations): the decoder copies only what it keeps. Otherwise (WebCrypto) each piece is copied and decoded on
+// the stream's promise chain, records decrypting ahead.
+import { createAead, type CertificateVerifier } from './engine.ts';
 import type { ByteChunks } from './chunk-reader.ts';
 import { addKeyLog, emptyKeyLog, type KeyLog } from './keylog.ts';
 import { StreamDecoder, type DecodedStream } from './session.ts';
@@ -51,9 +56,11 @@ export interface CaptureImport {
 export async function importCapture(source: ByteChunks, options: ImportOptions = {}): Promise<CaptureImport> {
   const keyLog = options.keyLog ?? emptyKeyLog();
   const decodeWhole = options.decode ?? (() => true);
+  const transient = await opensSynchronously();
   const ahead = new DecryptAhead(IMPORT_DECRYPT_AHEAD);
   const streams: ImportedStream[] = [];
-  const running: Promise<void>[] = [];
+  const running: Promise<unknown>[] = [];
+  let delivered: Promise<unknown> = Promise.resolve();
   let dsbText = '';
   let queued = 0;
   let failure: unknown;
@@ -74,29 +81,55 @@ export async function importCapture(source: ByteChunks, options: ImportOptions =
     },
     open(stream) {
       const whole = decodeWhole(stream.index);
-      const decoder = new StreamDecoder(stream, { keyLog, verifier: options.verifier, appDataWindow: options.appDataWindow ?? IMPORT_APP_DATA_WINDOW, ahead, ...(whole ? {} : { prefixBytes: LISTING_PREFIX }) });
+      const decoder = new StreamDecoder(stream, { keyLog, verifier: options.verifier, appDataWindow: options.appDataWindow ?? IMPORT_APP_DATA_WINDOW, ahead, transient, ...(whole ? {} : { prefixBytes: LISTING_PREFIX }) });
       const imported: ImportedStream = { stream };
       streams.push(imported);
       // One chain per stream: its chunks are decoded in order; other streams' chains run meanwhile.
-      let tail: Promise<void> = Promise.resolve();
-      const step = (work: () => Promise<void>) => (tail = tail.then(work).catch((e) => void (failure ??= e)));
+      let tail: Promise<void> | null = null;
+      const chain = (work: Promise<void>) => {
+        const next = work.catch((e) => void (failure ??= e));
+        tail = next;
+        void next.then(() => {
+          if (tail === next) tail = null;
+        });
+        return next;
+      };
+      const step = (work: () => void | Promise<void>) => chain((tail ?? Promise.resolve()).then(work));
       return {
         data(piece) {
-          // A view into a larger read buffer is copied: it would keep that buffer (and every other stream's data
-          // in it) alive until this stream's turn comes. A packet the reader already copied out is its own.
-          const chunk = 'bytes' in piece && 2 * piece.bytes.length < piece.bytes.buffer.byteLength ? { ...piece, bytes: piece.bytes.slice() } : piece;
+          if (transient && !tail) {
+            // Nothing of this stream waiting: decoded now, from the reader's buffer.
+            let pending: void | Promise<void>;
+            try {
+              pending = decoder.feed(piece);
+            } catch (e) {
+              failure ??= e;
+              return;
+            }
+            if (pending) chain(pending);
+            return;
+          }
+          // Kept for later: the piece is a view into the reader's buffer, which is read into again.
+          const chunk = 'bytes' in piece ? { ...piece, bytes: piece.bytes.slice() } : piece;
           const length = 'bytes' in chunk ? chunk.bytes.length : 0;
           queued += length;
-          step(() => decoder.feed(chunk).finally(() => decoded(length)));
+          step(() => {
+            const pending = decoder.feed(chunk);
+            return pending ? pending.finally(() => decoded(length)) : decoded(length);
+          });
         },
         end() {
-          running.push(
-            step(async () => {
-              const done = await decoder.finish(stream.lastTime);
-              if (options.onStream) options.onStream(stream, done);
-              else imported.decoded = done;
-            }),
-          );
+          let done: DecodedStream | undefined;
+          const finished = step(async () => {
+            done = await decoder.finish(stream.lastTime);
+          });
+          // Handed on in the order the streams ended, whichever decoder finishes first.
+          delivered = Promise.all([delivered, finished]).then(() => {
+            if (!done) return;
+            if (options.onStream) options.onStream(stream, done);
+            else imported.decoded = done;
+          }).catch((e) => void (failure ??= e));
+          running.push(delivered);
         },
       };
     },
@@ -108,4 +141,10 @@ export async function importCapture(source: ByteChunks, options: ImportOptions =
   await Promise.all(running);
   if (failure) throw failure;
   return { streams, keyLog: dsbText, packets: result.packets, ...(result.error && { error: result.error }) };
+}
+
+/** Whether the crypto provider opens records synchronously (node:crypto does; WebCrypto cannot). */
+async function opensSynchronously(): Promise<boolean> {
+  const aead = await createAead('AES-GCM', new Uint8Array(16));
+  return typeof aead.openSync === 'function';
 }

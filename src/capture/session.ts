@@ -28,6 +28,8 @@ export interface DecodeStreamOptions {
   ahead?: DecryptAhead;
   /** Decode only this many bytes of each direction (a listing: what the stream is, not all it says). */
   prefixBytes?: number;
+  /** Chunks' bytes are valid only while `feed` runs (tls-decoder.ts, `transient`): what is kept is copied. */
+  transient?: boolean;
 }
 
 /** Plaintext before TLS is looked at in at most this many bytes per direction (as much as any preamble needs). */
@@ -73,17 +75,19 @@ export class StreamDecoder {
       onTime: (t) => (this.now = t),
       appDataWindow: options.appDataWindow,
       ahead: options.ahead,
+      transient: options.transient,
     });
   }
 
-  /** The next chunk of the stream. */
-  async feed(chunk: StreamChunk): Promise<void> {
+  /** The next chunk of the stream: done before returning unless something needs an await (then a promise). */
+  feed(chunk: StreamChunk): void | Promise<void> {
     if (this.start) return this.toTls(chunk);
+    if (this.options.transient && 'bytes' in chunk) chunk = { ...chunk, bytes: chunk.bytes.slice() };
     this.held.push(chunk);
     if ('bytes' in chunk) this.heldBytes[chunk.direction] += chunk.bytes.length;
     const start = streamStart(this.held);
     const decided = start.kind === 'tls' || (start.kind === 'starttls' && start.tlsStart.client !== null && start.tlsStart.server !== null);
-    if (decided || this.heldBytes.client >= START_WINDOW || this.heldBytes.server >= START_WINDOW) await this.begin(start);
+    if (decided || this.heldBytes.client >= START_WINDOW || this.heldBytes.server >= START_WINDOW) return this.begin(start);
   }
 
   private async begin(start: StreamStart): Promise<void> {
@@ -97,17 +101,17 @@ export class StreamDecoder {
     for (const c of tls) await this.feedTls(c);
   }
 
-  private async toTls(chunk: StreamChunk): Promise<void> {
+  private toTls(chunk: StreamChunk): void | Promise<void> {
     const side = chunk.direction;
     if (this.start!.tlsStart[side] === null) {
       // This direction never switched to TLS: its later plaintext is counted, not decoded.
       if ('bytes' in chunk) this.plaintextAfter += chunk.bytes.length;
       return;
     }
-    await this.feedTls(chunk);
+    return this.feedTls(chunk);
   }
 
-  private async feedTls(chunk: StreamChunk): Promise<void> {
+  private feedTls(chunk: StreamChunk): void | Promise<void> {
     const limit = this.options.prefixBytes;
     if (limit !== undefined && 'bytes' in chunk) {
       const room = limit - this.fed[chunk.direction];
@@ -122,7 +126,7 @@ export class StreamDecoder {
       this.fed[chunk.direction] += chunk.bytes.length;
     }
     this.now = chunk.time;
-    await this.tls.feed(chunk);
+    return this.tls.feed(chunk);
   }
 
   /** The end of the stream (`lastTime`: its last packet's time). */

@@ -3,7 +3,7 @@
 // prefix for recognition, so listing a huge capture stays within bounded memory.
 import type { Side } from '../trace/types.ts';
 import type { ByteChunks } from './chunk-reader.ts';
-import { readCapture } from './capture-file.ts';
+import { readCaptureBatches } from './capture-file.ts';
 import { CaptureError } from './errors.ts';
 import { IpFragments, tcpSegmentOf, type TcpSegment } from './packet.ts';
 import { AckOrderer, DirectionAssembler, type StreamChunk } from './tcp-reassembly.ts';
@@ -51,6 +51,7 @@ export interface ScanOptions {
 
 /** Where a stream's data goes as it is read: chunks in stream order (both directions ordered by their acks). */
 export interface StreamSink {
+  /** The next chunk: its bytes are a view into the reader's buffer, valid only during this call (copy what is kept). */
   data(chunk: StreamChunk): void;
   /**
    * The stream's data is complete: both directions closed (each FIN seen with every byte before it, or an RST),
@@ -144,45 +145,47 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
   };
 
   try {
-    for await (const item of readCapture(source)) {
-      if (item.kind === 'secrets') {
-        reader.secrets?.(item.keyLog);
-        continue;
-      }
-      packets++;
-      const seg = tcpSegmentOf(item.linkType, item.data, fragments);
-      if (seg) {
-        const a = endpointKey(seg.srcAddr, seg.srcPort);
-        const b = endpointKey(seg.dstAddr, seg.dstPort);
-        const key = a < b ? `${a}~${b}` : `${b}~${a}`;
-        let entry = live.get(key);
-        // A new SYN on a connection that ended (or that had its own SYN) starts a new stream on the same ports.
-        if (entry && seg.flags.syn && !seg.flags.ack && (entry.closed || entry.stream.sawSyn) && entry.clientKey === a && entry.stream.packets > 2) {
-          finish(entry);
-          live.delete(key);
-          entry = undefined;
+    for await (const batch of readCaptureBatches(source)) {
+      for (const item of batch) {
+        if (item.kind === 'secrets') {
+          reader.secrets?.(item.keyLog);
+          continue;
         }
-        entry ??= open(seg, item.time, key);
-        const s = entry.stream;
-        s.packets++;
-        s.lastTime = Math.max(s.lastTime, item.time);
-        if (!entry.ended) {
-          const side: Side = a === entry.clientKey ? 'client' : 'server';
-          const assembler = entry.assemblers[side];
-          if (seg.flags.syn) {
-            s.sawSyn = true;
-            assembler.syn(seg.seq);
+        packets++;
+        const seg = tcpSegmentOf(item.linkType, item.data, fragments);
+        if (seg) {
+          const a = endpointKey(seg.srcAddr, seg.srcPort);
+          const b = endpointKey(seg.dstAddr, seg.dstPort);
+          const key = a < b ? `${a}~${b}` : `${b}~${a}`;
+          let entry = live.get(key);
+          // A new SYN on a connection that ended (or that had its own SYN) starts a new stream on the same ports.
+          if (entry && seg.flags.syn && !seg.flags.ack && (entry.closed || entry.stream.sawSyn) && entry.clientKey === a && entry.stream.packets > 2) {
+            finish(entry);
+            live.delete(key);
+            entry = undefined;
           }
-          assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
-          if (seg.flags.fin) assembler.fin(seg.seq, seg.payload.length);
-          if (seg.flags.fin || seg.flags.rst) entry.closed = true;
-          // Both directions closed (or the connection reset): hand the stream on now, so its decoder lets go of
-          // its window while the rest of the capture is read.
-          if (seg.flags.rst || (entry.assemblers.client.closed && entry.assemblers.server.closed)) finish(entry);
+          entry ??= open(seg, item.time, key);
+          const s = entry.stream;
+          s.packets++;
+          s.lastTime = Math.max(s.lastTime, item.time);
+          if (!entry.ended) {
+            const side: Side = a === entry.clientKey ? 'client' : 'server';
+            const assembler = entry.assemblers[side];
+            if (seg.flags.syn) {
+              s.sawSyn = true;
+              assembler.syn(seg.seq);
+            }
+            assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
+            if (seg.flags.fin) assembler.fin(seg.seq, seg.payload.length);
+            if (seg.flags.fin || seg.flags.rst) entry.closed = true;
+            // Both directions closed (or the connection reset): hand the stream on now, so its decoder lets go of
+            // its window while the rest of the capture is read.
+            if (seg.flags.rst || (entry.assemblers.client.closed && entry.assemblers.server.closed)) finish(entry);
+          }
         }
+        const wait = reader.afterPacket?.();
+        if (wait) await wait;
       }
-      const wait = reader.afterPacket?.();
-      if (wait) await wait;
     }
   } catch (e) {
     if (!(e instanceof CaptureError)) throw e;
@@ -211,7 +214,7 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
       const kept: Record<Side, number> = { client: 0, server: 0 };
       return {
         data(chunk) {
-          // Copies: a view would keep the file's whole read buffer alive.
+          // Copies: the chunk's bytes are a view into the reader's buffer, valid only during this call.
           if (whole) {
             stream.chunks.push('bytes' in chunk ? { ...chunk, bytes: chunk.bytes.slice() } : chunk);
             return;

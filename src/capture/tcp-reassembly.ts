@@ -1,6 +1,7 @@
 // TCP reassembly for one direction of a connection: segments in sequence order, retransmissions dropped,
 // overlaps trimmed (the first copy of a byte wins), out-of-order segments held until the hole fills. A hole
-// that never fills (the capture missed it) becomes a reported gap, never guessed bytes.
+// that never fills (the capture missed it) becomes a reported gap, never guessed bytes. A segment's payload is
+// a view into the capture reader's buffer, valid only while it is handed on: what is held is copied.
 import type { Side } from '../trace/types.ts';
 
 export type StreamChunk =
@@ -45,7 +46,7 @@ export class DirectionAssembler {
     if (this.next === null) this.next = this.base = seq;
     const ahead = (seq - this.next) | 0;
     if (ahead > 0) {
-      this.held.push({ seq, time, bytes: payload, ack });
+      this.held.push({ seq, time, bytes: payload.slice(), ack });
       this.heldBytes += payload.length;
       if (this.heldBytes > MAX_HELD_BYTES) this.skipHole();
       return;
@@ -123,9 +124,13 @@ export class AckOrderer {
   ) {}
 
   push(chunk: StreamChunk): void {
-    this.queues[chunk.direction].push({ chunk, position: this.position++ });
+    const queue = this.queues[chunk.direction];
+    const entry = { chunk, position: this.position++ };
+    queue.push(entry);
     this.heldBytes += 'bytes' in chunk ? chunk.bytes.length : 0;
     this.release(false);
+    // Still waiting: its bytes are the reader's, valid only now.
+    if (queue[queue.length - 1] === entry && 'bytes' in chunk) entry.chunk = { ...chunk, bytes: chunk.bytes.slice() };
   }
 
   /** The end: everything still waiting goes out. */

@@ -49,6 +49,7 @@ import {
   type Tls13Suite,
 } from './engine.ts';
 import { ByteQueue } from './byte-queue.ts';
+import { addOpener12, addOpener13, canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog, KeyLogSecret } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
 
@@ -112,6 +113,12 @@ export interface TlsDecodeOptions {
    * than they save (measured: ~16 in flight is the sweet spot in Node 20).
    */
   ahead?: DecryptAhead;
+  /**
+   * Each chunk's bytes are valid only while `feed` runs (a view into the capture reader's buffer, which is read
+   * into again): the decoder copies what it keeps past the call (a record cut by the chunk's end, records waiting
+   * behind one that needs an await). Off: chunks are kept as they are.
+   */
+  transient?: boolean;
 }
 
 /** How many records may be decrypting ahead of the one being shown. */
@@ -177,9 +184,17 @@ interface Direction {
 
 type Attempt = { ok: true; opened: OpenedRecord } | { ok: false; error: Error };
 
+/** A record's decryption started ahead (WebCrypto); `result` once it settled. */
+interface Ahead {
+  protector: RecordProtector;
+  seq: number;
+  attempt: Promise<Attempt>;
+  result?: Attempt;
+}
+
 /** One thing to do, in the order the stream's data came. */
 type Queued =
-  | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; ahead?: { protector: RecordProtector; seq: number; attempt: Promise<Attempt>; settled: boolean } }
+  | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; ahead?: Ahead }
   | { kind: 'gap'; dir: Direction; gap: number; time: number }
   | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
 
@@ -237,6 +252,20 @@ function attempt(protector: RecordProtector, raw: RawRecord, seq: number): Promi
 
 function rawRecord(bytes: Uint8Array): RawRecord {
   return { contentType: bytes[0], version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
+}
+
+/** A TLS 1.3 protector, with its synchronous opener where the provider has one. */
+async function protector13(suite: Tls13Suite, key: Uint8Array, iv: Uint8Array, epoch: Epoch): Promise<RecordProtector> {
+  const protector = await Tls13RecordProtector.create(suite, key, iv, epoch);
+  await addOpener13(protector, suite, key, iv);
+  return protector;
+}
+
+/** A TLS 1.2 AEAD protector, with its synchronous opener where the provider has one. */
+async function protector12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): Promise<RecordProtector> {
+  const protector = await Tls12AeadProtector.create(suite, key, iv);
+  await addOpener12(protector, suite, key, iv);
+  return protector;
 }
 
 /** `part` moved from `from` to the same place in `to`, when it is a view into `from`. */
@@ -303,7 +332,7 @@ export class TlsStreamDecoder {
    * Feed the stream's data in capture order (both directions interleaved). Records are framed at once and
    * decrypted ahead; their events come out in stream order, at the latest by `finish()`.
    */
-  async feed(chunk: StreamChunk): Promise<void> {
+  feed(chunk: StreamChunk): void | Promise<void> {
     const dir = this.dirs[chunk.direction];
     if ('gap' in chunk) {
       dir.dropped = dir.buffer.length;
@@ -314,7 +343,17 @@ export class TlsStreamDecoder {
       dir.buffer.push(chunk.bytes);
       this.frame(dir, chunk.time, false);
     }
-    await this.process(false);
+    const pending = this.process(false);
+    // A record cut by the chunk's end: its first part copied, with room for the rest (one copy in all).
+    if (this.options.transient && dir.buffer.length > 0) dir.buffer.own(this.recordSize(dir));
+    return pending;
+  }
+
+  /** The size of the record the direction's unframed bytes begin (as far as known). */
+  private recordSize(dir: Direction): number {
+    const b = dir.buffer;
+    if (dir.resync || b.length < RECORD_HEADER_LENGTH) return b.length;
+    return Math.max(b.length, RECORD_HEADER_LENGTH + ((b.at(3)! << 8) | b.at(4)!));
   }
 
   /** The end of the stream: show what is still queued, and say what was left unfinished. */
@@ -406,26 +445,32 @@ export class TlsStreamDecoder {
   /** Start decrypting a record now when the keys it will need are already known (checked again when shown). */
   private decryptAhead(dir: Direction, entry: Extract<Queued, { kind: 'record' }>): void {
     const protection = dir.protection;
-    if (protection.state !== 'keys' || dir.lost || !this.isProtected(dir, entry.bytes[0])) return;
+    // Records that open without an await are opened when shown; the reader's bytes are not kept to decrypt ahead.
+    if (this.options.transient || protection.state !== 'keys' || canOpenNow(protection.protector)) return;
+    if (dir.lost || !this.isProtected(dir, entry.bytes[0])) return;
     const from = dir.queued === 0 ? { protector: protection.protector, seq: dir.seq } : dir.ahead;
     if (!from || from.protector !== protection.protector || this.ahead.active >= this.ahead.max) return;
     this.ahead.active++;
     const started = attempt(from.protector, rawRecord(entry.bytes), from.seq);
-    const ahead = { protector: from.protector, seq: from.seq, attempt: started, settled: false };
-    void started.then(() => {
+    const ahead: Ahead = { protector: from.protector, seq: from.seq, attempt: started };
+    void started.then((result) => {
       this.ahead.active--;
-      ahead.settled = true;
+      ahead.result = result;
     });
     entry.ahead = ahead;
     dir.ahead = { protector: from.protector, seq: from.seq + 1 };
   }
 
-  /** Show queued entries in order until at most `keep` are left (those still decrypting). */
-  private async process(final: boolean): Promise<void> {
+  /**
+   * Show queued entries in order, all but those still decrypting ahead (unless `final`). Done before returning
+   * when no entry needs an await (records that open at once, application data, alerts); else a promise, and the
+   * entries behind are copied first when their bytes are the reader's.
+   */
+  private process(final: boolean): void | Promise<void> {
     while (this.queue.length > this.queueHead) {
       const entry = this.queue[this.queueHead];
       // A record still decrypting waits for more data to come (unless too many are waiting behind it).
-      if (!final && entry.kind === 'record' && entry.ahead && !entry.ahead.settled && this.queue.length - this.queueHead <= this.ahead.max) return;
+      if (!final && entry.kind === 'record' && entry.ahead && !entry.ahead.result && this.queue.length - this.queueHead <= this.ahead.max) return;
       this.queue[this.queueHead++] = undefined as unknown as Queued;
       if (this.queueHead > 1024) {
         this.queue = this.queue.slice(this.queueHead);
@@ -433,9 +478,22 @@ export class TlsStreamDecoder {
       }
       entry.dir.queued--;
       this.options.onTime?.(entry.time);
+      let pending: void | Promise<void> = undefined;
       if (entry.kind === 'event') this.emit(entry.event);
       else if (entry.kind === 'gap') this.gap(entry.dir, entry.gap);
-      else await this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped);
+      else pending = this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped);
+      if (pending) {
+        if (this.options.transient) this.ownQueued();
+        return pending.then(() => this.process(final));
+      }
+    }
+  }
+
+  /** Copy the queued records' bytes (they are views into the reader's buffer, and the decoder is about to wait). */
+  private ownQueued(): void {
+    for (let i = this.queueHead; i < this.queue.length; i++) {
+      const entry = this.queue[i];
+      if (entry.kind === 'record') entry.bytes = entry.bytes.slice();
     }
   }
 
@@ -473,7 +531,7 @@ export class TlsStreamDecoder {
     return true;
   }
 
-  private async record(dir: Direction, bytes: Uint8Array, ahead: Extract<Queued, { kind: 'record' }>['ahead'], dropped: number): Promise<void> {
+  private record(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number): void | Promise<void> {
     const contentType = bytes[0];
     if (!this.isProtected(dir, contentType)) {
       if (contentType === ContentType.application_data && !this.inWindow(dir, bytes.length - RECORD_HEADER_LENGTH)) {
@@ -484,28 +542,49 @@ export class TlsStreamDecoder {
       // A copy: a view would keep the capture's whole read buffer alive as long as the event.
       const own = bytes.slice();
       const index = this.recordEvent(dir.side, 'plaintext', dir.plaintextSeq++, own, plaintextRecordFields(own));
-      await this.content(dir, contentType, own.subarray(RECORD_HEADER_LENGTH), index, 'plaintext');
-      return;
+      return this.content(dir, contentType, own.subarray(RECORD_HEADER_LENGTH), index, 'plaintext');
     }
     if (dir.protection.state === 'keys') {
-      const opened = await this.open(dir, bytes, ahead, dropped);
-      if (opened) {
-        const seq = dir.seq++;
-        const tagLength = opened.details.tag.length;
-        if (opened.contentType === ContentType.application_data && !this.inWindow(dir, opened.fragment.length)) {
-          const index = this.summarisedRecord(dir.side, dir.epoch, seq, bytes, protectedRecordFields(bytes, tagLength), opened.fragment.length, opened.details);
-          this.summarisedAppData(dir.side, opened.fragment.length, index);
-          return;
-        }
-        const own = bytes.slice();
-        const d = opened.details;
-        const details = { ...d, aad: rebase(d.aad, bytes, own), ciphertext: rebase(d.ciphertext, bytes, own), tag: rebase(d.tag, bytes, own), nonce: rebase(d.nonce, bytes, own), iv: rebase(d.iv, bytes, own) };
-        const index = this.recordEvent(dir.side, dir.epoch, seq, own, protectedRecordFields(own, tagLength), details);
-        await this.content(dir, opened.contentType, opened.fragment, index, dir.epoch);
-        return;
-      }
+      const now = this.openAtOnce(dir, bytes, ahead);
+      if (now) return this.opened(dir, bytes, now);
+      // The slow way (an await): the reader's bytes are copied first.
+      const kept = this.options.transient ? bytes.slice() : bytes;
+      return this.open(dir, kept, ahead, dropped).then((opened) => (opened ? this.opened(dir, kept, opened) : this.unopened(dir, kept)));
     }
-    // Encrypted and we cannot open it: show it as such, once saying which key log line would.
+    this.unopened(dir, bytes);
+  }
+
+  /**
+   * The record opened without an await, when it can be: its decryption ahead settled, or the provider opens it
+   * synchronously (sync-opener.ts). Undefined sends it the slow way (after a gap, early data's candidate keys, a
+   * record that does not open: `open` says why).
+   */
+  private openAtOnce(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined): OpenedRecord | undefined {
+    if (dir.lost || dir.alternatives.length > 0) return undefined;
+    const protector = (dir.protection as Extract<Protection, { state: 'keys' }>).protector;
+    if (ahead && ahead.protector === protector && ahead.seq === dir.seq) return ahead.result?.ok ? ahead.result.opened : undefined;
+    return openNow(protector, rawRecord(bytes), dir.seq) ?? undefined;
+  }
+
+  /** A record that opened: its event (summarised beyond the window) and its content. */
+  private opened(dir: Direction, bytes: Uint8Array, opened: OpenedRecord): void | Promise<void> {
+    const seq = dir.seq++;
+    const tagLength = opened.details.tag.length;
+    if (opened.contentType === ContentType.application_data && !this.inWindow(dir, opened.fragment.length)) {
+      const index = this.summarisedRecord(dir.side, dir.epoch, seq, bytes, protectedRecordFields(bytes, tagLength), opened.fragment.length, opened.details);
+      this.summarisedAppData(dir.side, opened.fragment.length, index);
+      return;
+    }
+    const own = bytes.slice();
+    const d = opened.details;
+    const details = { ...d, aad: rebase(d.aad, bytes, own), ciphertext: rebase(d.ciphertext, bytes, own), tag: rebase(d.tag, bytes, own), nonce: rebase(d.nonce, bytes, own), iv: rebase(d.iv, bytes, own) };
+    const index = this.recordEvent(dir.side, dir.epoch, seq, own, protectedRecordFields(own, tagLength), details);
+    return this.content(dir, opened.contentType, opened.fragment, index, dir.epoch);
+  }
+
+  /** Encrypted and we cannot open it: show it as such, once saying which key log line would. */
+  private unopened(dir: Direction, bytes: Uint8Array): void {
+    const contentType = bytes[0];
     const missing = dir.protection as Extract<Protection, { state: 'missing' }>;
     const fields = protectedRecordFields(bytes, this.session.version === '1.3' || contentType === ContentType.application_data ? 16 : 0);
     const index =
@@ -523,7 +602,7 @@ export class TlsStreamDecoder {
   }
 
   /** Open a record under the direction's keys (its decryption may have started ahead); null when it does not open. */
-  private async open(dir: Direction, bytes: Uint8Array, ahead: Extract<Queued, { kind: 'record' }>['ahead'], dropped: number): Promise<OpenedRecord | null> {
+  private async open(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number): Promise<OpenedRecord | null> {
     const protector = (dir.protection as Extract<Protection, { state: 'keys' }>).protector;
     const raw = rawRecord(bytes);
     if (dir.lost) return this.openAfterGap(dir, protector, raw, dropped);
@@ -626,8 +705,9 @@ export class TlsStreamDecoder {
     const kept = details && details.iv.length === 4 ? RECORD_HEADER_LENGTH + 8 : RECORD_HEADER_LENGTH;
     const event: Omit<RecordEvent, 'index' | 't' | 'conn'> = { kind: 'record', direction, epoch, seq, contentType: bytes[0], bytes: toHex(bytes.subarray(0, kept)), fields, summarised: { length } };
     if (details) {
-      const p = protectionJson(details, () => '', () => '');
-      event.protection = { cipherSuite: p.cipherSuite, nonce: p.nonce, iv: p.iv, aad: p.aad, ciphertext: '', tag: p.tag, plaintext: '', innerContentType: p.innerContentType, paddingLength: p.paddingLength };
+      // protectionJson's fields, made at once (one per record beyond the window: no lazy getters to build).
+      const d = details;
+      event.protection = { cipherSuite: d.cipherSuite, nonce: toHex(d.nonce), iv: toHex(d.iv), aad: toHex(d.aad), ciphertext: '', tag: toHex(d.tag), plaintext: '', innerContentType: d.innerContentType, paddingLength: d.paddingLength };
     }
     return this.emit(event);
   }
@@ -636,7 +716,7 @@ export class TlsStreamDecoder {
     this.emit({ kind: 'app-data', direction, bytes: '', record, summarised: { length } });
   }
 
-  private async content(dir: Direction, contentType: number, fragment: Uint8Array, record: number, epoch: Epoch): Promise<void> {
+  private content(dir: Direction, contentType: number, fragment: Uint8Array, record: number, epoch: Epoch): void | Promise<void> {
     switch (contentType) {
       case ContentType.change_cipher_spec:
         // TLS 1.2: ChangeCipherSpec (in clear, or under the old keys in a renegotiation) switches this side to the
@@ -652,8 +732,7 @@ export class TlsStreamDecoder {
       case ContentType.handshake:
         dir.handshake = join(dir.handshake, fragment);
         dir.handshakeRecords.push(record);
-        await this.handshakeMessages(dir, epoch);
-        return;
+        return this.handshakeMessages(dir, epoch);
       case ContentType.alert:
         for (let i = 0; i + 1 < fragment.length; i += 2) {
           this.emit({ kind: 'alert', direction: dir.side, level: fragment[i] === 2 ? 'fatal' : 'warning', description: fragment[i + 1], name: alertName(fragment[i + 1]), record });
@@ -974,7 +1053,7 @@ export class TlsStreamDecoder {
     for (const suite of candidates) {
       const key = await hkdfExpandLabel(suite.hash, logged.secret, 'key', new Uint8Array(0), suite.keyLength);
       const iv = await hkdfExpandLabel(suite.hash, logged.secret, 'iv', new Uint8Array(0), suite.ivLength);
-      protectors.push(await Tls13RecordProtector.create(suite, key, iv, 'early'));
+      protectors.push(await protector13(suite, key, iv, 'early'));
     }
     dir.protection = { state: 'keys', protector: protectors[0] };
     dir.alternatives = protectors.slice(1);
@@ -1007,7 +1086,7 @@ export class TlsStreamDecoder {
     for (const [name, lbl, out] of [[`${who}_write_key`, 'key', key], [`${who}_write_iv`, 'iv', iv]] as const) {
       this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name, label: lbl, context: '', inputs: [{ name: 'traffic_secret', value: toHex(secret) }], output: toHex(out), hash: suite.hash });
     }
-    return { state: 'keys', protector: await Tls13RecordProtector.create(suite, key, iv, epoch) };
+    return { state: 'keys', protector: await protector13(suite, key, iv, epoch) };
   }
 
   private async finished13(dir: Direction): Promise<void> {
@@ -1059,7 +1138,7 @@ export class TlsStreamDecoder {
     const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
     const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
       state: 'keys',
-      protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, this.etm) : await Tls12AeadProtector.create(suite, key, iv),
+      protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, this.etm) : await protector12(suite, key, iv),
     });
     return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
   }

@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { addKeyLog, emptyKeyLog } from '../capture/keylog.ts';
-import { importCapture } from '../capture/import.ts';
+import { importCapture, type CaptureImport } from '../capture/import.ts';
+import { fileChunks } from '../capture/file-chunks.ts';
 import { listingOf, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
@@ -87,18 +88,26 @@ export async function run(args: string[]): Promise<number> {
   // for the list). With --json each stream becomes its summary as soon as it ends, so its events are let go.
   const wanted = (i: number) => !v.list && (only === undefined || i === only);
   const summaries = new Map<number, ReturnType<typeof connectionResult> | StreamListing>();
-  const scan = await importCapture(fs.createReadStream(file), {
-    keyLog,
-    verifier,
-    decode: wanted,
-    ...(v.json && {
-      onStream: (stream, decoded) => {
-        if (only !== undefined && stream.index !== only) return;
-        const listing = listingOf(stream, decoded);
-        summaries.set(stream.index, v.list ? listing : connectionResult(decoded, listing));
-      },
-    }),
-  });
+  let scan: CaptureImport;
+  try {
+    // Read in large blocks into reused memory (file-chunks.ts): the import copies only what it keeps.
+    scan = await importCapture(fileChunks(file), {
+      keyLog,
+      verifier,
+      decode: wanted,
+      ...(v.json && {
+        onStream: (stream, decoded) => {
+          if (only !== undefined && stream.index !== only) return;
+          const listing = listingOf(stream, decoded);
+          summaries.set(stream.index, v.list ? listing : connectionResult(decoded, listing));
+        },
+      }),
+    });
+  } catch (e) {
+    // The file itself could not be read (a directory, no permission): capture damage comes back in scan.error.
+    if ((e as NodeJS.ErrnoException).code) return fail(`cannot read ${file}: ${(e as Error).message}`);
+    throw e;
+  }
   const streams = only === undefined ? scan.streams : scan.streams.filter((s) => s.stream.index === only);
   if (only !== undefined && streams.length === 0 && !scan.error) return fail(`there is no stream ${only} (the capture has ${scan.streams.length}: 0..${scan.streams.length - 1})`);
   const color = process.stdout.isTTY === true && !v.json;

@@ -72,20 +72,24 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
       return out;
     },
     async open(nonce, aad, ciphertextAndTag) {
-      if (ciphertextAndTag.length < TAG) return null;
-      const length = ciphertextAndTag.length - TAG;
-      const decipher = createDecipheriv(algorithm, key, nonce, options);
-      decipher.setAuthTag(ciphertextAndTag.subarray(length));
-      decipher.setAAD(aad, { plaintextLength: length });
-      const plaintext = decipher.update(ciphertextAndTag.subarray(0, length));
-      try {
-        decipher.final(); // throws when the tag does not verify; the plaintext is returned only after it
-      } catch {
-        return null;
-      }
-      return plain(plaintext);
+      return openSync(nonce, aad, ciphertextAndTag);
     },
+    openSync,
   };
+  function openSync(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+    if (ciphertextAndTag.length < TAG) return null;
+    const length = ciphertextAndTag.length - TAG;
+    const decipher = createDecipheriv(algorithm, key, nonce, options);
+    decipher.setAuthTag(ciphertextAndTag.subarray(length));
+    decipher.setAAD(aad, { plaintextLength: length });
+    const plaintext = decipher.update(ciphertextAndTag.subarray(0, length));
+    try {
+      decipher.final(); // throws when the tag does not verify; the plaintext is returned only after it
+    } catch {
+      return null;
+    }
+    return plain(plaintext);
+  }
 }
 
 // ---- CBC and record MACs ----

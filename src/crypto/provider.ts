@@ -28,6 +28,11 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Promise<Uint8Array>;
   /** Decrypt and authenticate; null when the tag does not verify (never throws for that). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * `open` done before returning, where the provider can: node:crypto has it, WebCrypto (promises only) does not.
+   * A reader with many records at hand (the capture decoder) opens them in one loop with it, no await each.
+   */
+  openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 
 export interface AeadOptions {
