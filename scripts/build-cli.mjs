@@ -34,6 +34,9 @@ const COMMON = {
   // scripts/cli-code-cache.cjs reads the bundles as latin1. Names stay, for stack traces.
   charset: 'ascii',
   minifyWhitespace: true,
+  // Packages' ES module builds where they have one (the browser bundle uses those too): they join the bundle's
+  // scope, where their CommonJS builds each need a wrapper and an interop copy of every export per importer.
+  mainFields: ['module', 'main'],
   metafile: true,
   write: false,
   logLevel: 'warning',
