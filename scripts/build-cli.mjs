@@ -4,6 +4,7 @@
 //   cached/<name>-<hash>.cjs   each command whole, with the packages it uses, named by its content hash and listed
 //                              in cached/index.json; bin/tls-lens.js runs it through scripts/cli-code-cache.cjs,
 //                              which keeps V8's compiled code beside it (<bundle>.v8cache) after the first run
+//   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES)
 //   stamp.json                 the sources and outputs of this build (scripts/cli-stamp.cjs), written last
 //
 // Usage: node scripts/build-cli.mjs          build when stale (scripts/setup.sh runs this)
@@ -42,6 +43,33 @@ const COMMON = {
   logLevel: 'warning',
 };
 
+/**
+ * Modules the command bundles leave out, each bundled alone into cached/side/ and required from there by the code
+ * that imports it, when that code first runs: a command that never needs them does not read them. Only modules
+ * that are large, hold no state shared with the rest (data, or a package nothing else imports), and are imported
+ * by code that runs late: Mozilla's roots (206 KB, without a --ca) and tldts's suffix list (144 KB, wildcard names).
+ */
+const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts' };
+
+/**
+ * An esbuild plugin that turns imports of the side modules (static or import()) into a CommonJS module of the
+ * bundle that requires the side bundle (`files`: name -> file name): it runs when the importing code first does.
+ */
+function sideModules(files) {
+  const byEntry = new Map(Object.entries(SIDE_MODULES).map(([name, entry]) => [entry, name]));
+  return {
+    name: 'tls-lens-side-modules',
+    setup(build) {
+      build.onResolve({ filter: /^tldts$|mozillaRoots\.generated\.ts$/ }, (args) => {
+        const name = byEntry.get(args.path === 'tldts' ? 'tldts' : path.relative(ROOT, path.resolve(args.resolveDir, args.path)));
+        return name ? { path: name, namespace: 'side' } : undefined;
+      });
+      build.onLoad({ filter: /./, namespace: 'side' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`./side/${files[args.path]}`)});`, loader: 'js' }));
+      build.onResolve({ filter: /^\.\/side\// }, (args) => ({ path: args.path, external: true }));
+    },
+  };
+}
+
 /** Write `contents` to `file` under a temporary name and rename it into place: parallel readers never see half. */
 function writeWhole(file, contents) {
   const tmp = `${file}.${process.pid}.tmp`;
@@ -74,9 +102,18 @@ export async function buildCli() {
   } finally {
     fs.rmSync(probe, { force: true });
   }
+  const side = await esbuild.build({
+    ...COMMON,
+    entryPoints: SIDE_MODULES,
+    outdir: path.join(CACHED_DIR, 'side'),
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
+  });
+  const sideFiles = Object.fromEntries(side.outputFiles.map((out) => [path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, ''), path.basename(out.path)]));
   const whole = await esbuild.build({
     ...COMMON,
     entryPoints: Object.fromEntries(commands.map((c) => [c, `src/cli/${c}.ts`])),
+    plugins: [sideModules(sideFiles)],
     outdir: CACHED_DIR,
     entryNames: '[name]-[hash]',
     outExtension: { '.js': '.cjs' },
@@ -93,16 +130,24 @@ export async function buildCli() {
     outputs[`cached/${name}`] = out.contents.length;
     writeWhole(out.path, out.contents);
   }
+  fs.mkdirSync(path.join(CACHED_DIR, 'side'), { recursive: true });
+  for (const out of side.outputFiles) {
+    outputs[`cached/side/${path.basename(out.path)}`] = out.contents.length;
+    writeWhole(out.path, out.contents);
+  }
   const indexJson = JSON.stringify(index);
   writeWhole(path.join(CACHED_DIR, 'index.json'), indexJson);
   outputs['cached/index.json'] = Buffer.byteLength(indexJson);
   // Bundles and caches of earlier builds go, and what an older layout left.
   const current = new Set(['index.json', ...Object.values(index).flatMap((f) => [f, `${f}.v8cache`])]);
-  for (const f of fs.readdirSync(CACHED_DIR)) if (!current.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, f), { force: true });
+  for (const f of fs.readdirSync(CACHED_DIR)) if (!current.has(f) && f !== 'side' && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, f), { force: true });
+  const currentSide = new Set(Object.values(sideFiles));
+  for (const f of fs.readdirSync(path.join(CACHED_DIR, 'side'))) if (!currentSide.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, 'side', f), { force: true });
   for (const f of OLD_LAYOUT) fs.rmSync(path.join(OUT_DIR, f), { recursive: true, force: true });
 
+  // The project files of every build (not packages, nor the side: modules the plugin makes).
   const sources = new Set(ALWAYS_LISTED);
-  for (const build of [dispatcher, whole]) for (const f of Object.keys(build.metafile.inputs)) if (!f.startsWith('node_modules/')) sources.add(f);
+  for (const build of [dispatcher, side, whole]) for (const f of Object.keys(build.metafile.inputs)) if (!f.startsWith('node_modules/') && !f.includes(':')) sources.add(f);
   const inputs = Object.fromEntries([...sources].sort().map((rel) => [rel, inputEntry(rel)]));
   writeWhole(STAMP, JSON.stringify({ built: new Date().toISOString(), outputs, inputs }));
   return { files: Object.keys(outputs).length, inputs: Object.keys(inputs).length };

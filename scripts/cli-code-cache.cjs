@@ -36,7 +36,8 @@ function loadCommand(name) {
   }
   const script = new (require('node:vm').Script)(source, { filename: bundle, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, require, module, bundle, CACHED_DIR);
+  // Its require() resolves from the bundle: it requires its side modules (cached/side/) by relative path.
+  script.runInThisContext()(module.exports, require('node:module').createRequire(bundle), module, bundle, CACHED_DIR);
   const saveCache = !cachedData || script.cachedDataRejected;
   return {
     async run(args) {
