@@ -3,8 +3,14 @@
 // cache V8 cannot use (here: damaged on purpose) is ignored and written again, and the command still answers.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+
+const { loadCommand } = createRequire(import.meta.url)('../../scripts/cli-code-cache.cjs') as {
+  loadCommand(name: string, cachedDir: string): { run(args: string[]): Promise<number> };
+};
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/tls-lens.js');
@@ -30,5 +36,32 @@ describe('tls-lens code cache', () => {
     const rewritten = fs.readFileSync(cacheFile);
     expect(rewritten.length).toBeGreaterThan(1000);
     expect(rewritten.equals(Buffer.alloc(rewritten.length, 0x5a))).toBe(false);
+  });
+
+  it('saves a cache only after a run that succeeds, and loads the bundle with it afterwards', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-code-cache-'));
+    try {
+      // A bundle as the build writes them: one function expression, given what a CommonJS module gets.
+      const bundle = 'probe-TEST.cjs';
+      fs.writeFileSync(
+        path.join(dir, bundle),
+        '(function (exports, require, module, __filename, __dirname) {' +
+          'exports.run = async (args) => (args[0] === "ok" && require("node:path").basename(__filename) === "probe-TEST.cjs" ? 0 : 2);\n})',
+      );
+      fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ probe: bundle }));
+      const cacheFile = path.join(dir, `${bundle}.v8cache`);
+
+      expect(await loadCommand('probe', dir).run(['fail'])).toBe(2);
+      expect(fs.existsSync(cacheFile)).toBe(false);
+      expect(await loadCommand('probe', dir).run(['ok'])).toBe(0);
+      const cache = fs.readFileSync(cacheFile);
+      expect(cache.length).toBeGreaterThan(0);
+      // Accepted now: a later run (even one that fails) leaves the cache as it was.
+      expect(await loadCommand('probe', dir).run(['fail'])).toBe(2);
+      expect(fs.readFileSync(cacheFile).equals(cache)).toBe(true);
+      expect(() => loadCommand('absent', dir)).toThrow(/no bundle for 'absent'.*build:cli/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
