@@ -38,7 +38,7 @@ describe('tls-lens code cache', () => {
     expect(rewritten.equals(Buffer.alloc(rewritten.length, 0x5a))).toBe(false);
   });
 
-  it('saves a cache only after a run that succeeds, and loads the bundle with it afterwards', async () => {
+  it('saves a cache only after runs that succeed, gathering the first three, and loads the bundle with it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-code-cache-'));
     try {
       // A bundle as the build writes them: one function expression, given what a CommonJS module gets.
@@ -50,15 +50,25 @@ describe('tls-lens code cache', () => {
       );
       fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ probe: bundle }));
       const cacheFile = path.join(dir, `${bundle}.v8cache`);
+      const run = (...args: string[]) => loadCommand('probe', dir).run(args);
 
-      expect(await loadCommand('probe', dir).run(['fail'])).toBe(2);
+      expect(await run('fail')).toBe(2);
+      expect(await run('ok', '--help')).toBe(0);
       expect(fs.existsSync(cacheFile)).toBe(false);
-      expect(await loadCommand('probe', dir).run(['ok'])).toBe(0);
-      const cache = fs.readFileSync(cacheFile);
-      expect(cache.length).toBeGreaterThan(0);
-      // Accepted now: a later run (even one that fails) leaves the cache as it was.
-      expect(await loadCommand('probe', dir).run(['fail'])).toBe(2);
-      expect(fs.readFileSync(cacheFile).equals(cache)).toBe(true);
+      expect(await run('ok')).toBe(0);
+      const first = fs.readFileSync(cacheFile);
+      expect(first[0]).toBe(1);
+      expect(first.length).toBeGreaterThan(1);
+      // A failing run leaves it as it is; the next successful ones add theirs, up to three.
+      expect(await run('fail')).toBe(2);
+      expect(fs.readFileSync(cacheFile).equals(first)).toBe(true);
+      expect(await run('ok')).toBe(0);
+      expect(fs.readFileSync(cacheFile)[0]).toBe(2);
+      expect(await run('ok')).toBe(0);
+      const third = fs.readFileSync(cacheFile);
+      expect(third[0]).toBe(3);
+      expect(await run('ok')).toBe(0);
+      expect(fs.readFileSync(cacheFile).equals(third)).toBe(true);
       expect(() => loadCommand('absent', dir)).toThrow(/no bundle for 'absent'.*build:cli/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
