@@ -5,6 +5,8 @@
 // millisecond): on a machine other work keeps busy the wall time mostly measures waiting for a core, the CPU time
 // what the command itself costs. `connect --help` (loadConnect) loads the connect command's bundle and runs nothing:
 // it splits connect's cost into starting the command and running it.
+// NODE_EXTRA_CA_CERTS, when set, makes every node process (bare node too) read and parse that file at start: the
+// report says so; TLS_LENS_BENCH_NO_EXTRA_CA=1 leaves it out of the measured processes' environment.
 // Run: npm run bench:cli   (TLS_LENS_BENCH_ROUNDS=N to change the number of rounds, default 15)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,6 +22,9 @@ const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 15);
 // TLS_LENS_BENCH_BASE_BIN: a base checkout's bin/tls-lens.js timed in the same rounds (before/after as a ratio).
 const BASE_BIN = process.env.TLS_LENS_BENCH_BASE_BIN;
 
+const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
+const CHILD_ENV = process.env.TLS_LENS_BENCH_NO_EXTRA_CA ? Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_EXTRA_CA_CERTS')) : process.env;
+
 const TIME_FILE = path.join(os.tmpdir(), `tls-lens-bench-cli-${process.pid}.time`);
 const cpuMs: Record<string, number[]> = {};
 
@@ -31,7 +36,7 @@ const TIMED = '"$@"; status=$?; times > "$0"; exit $status';
 function timeProcess(name: string, cmd: string, args: string[], expect = 0, input?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('bash', ['-c', TIMED, TIME_FILE, cmd, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['-c', TIMED, TIME_FILE, cmd, ...args], { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: CHILD_ENV });
     let err = '';
     child.stdout!.resume();
     child.stderr!.on('data', (d) => (err += d));
@@ -74,7 +79,7 @@ async function main() {
     const ms = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const ratio = (a: number, b: number) => +(a / b).toFixed(2);
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, nodeExtraCaCerts: CHILD_ENV.NODE_EXTRA_CA_CERTS ?? null },
       medianMs: ms,
       ratios: {
         helpVsNode: ratio(ms.help, ms.nodeBare),
@@ -98,7 +103,8 @@ async function main() {
       `\ntls-lens --help ${ms.help} ms = ${report.ratios.helpVsNode}x bare node (${ms.nodeBare} ms); ` +
         `connect ${ms.connect} ms = ${report.ratios.connectVsNode}x bare node, ${report.ratios.connectVsOpensslSClient}x openssl s_client (${ms.opensslSClient} ms); medians of ${ROUNDS}. ` +
         `CPU time: --help ${report.cpuRatios.helpVsNode}x, connect ${report.cpuRatios.connectVsNode}x bare node (loading it ${report.cpuRatios.loadConnectVsNode}x). ` +
-        `Load average ${report.machine.loadAverage1m}.`,
+        `Load average ${report.machine.loadAverage1m}.` +
+        (CHILD_ENV.NODE_EXTRA_CA_CERTS ? ` NODE_EXTRA_CA_CERTS=${CHILD_ENV.NODE_EXTRA_CA_CERTS}: every node process, bare node too, parses it at start (TLS_LENS_BENCH_NO_EXTRA_CA=1 to leave it out).` : EXTRA_CA ? ' NODE_EXTRA_CA_CERTS left out.' : ''),
     );
   } finally {
     await server.stop();

@@ -1,4 +1,4 @@
-// The CLI's code cache (scripts/cli-code-cache.mjs): a command runs from its whole bundle in dist-cli/cached/,
+// The CLI's code cache (scripts/cli-code-cache.cjs): a command runs from its whole bundle in dist-cli/cached/,
 // the first run leaves V8's compiled code beside the bundle, later runs start from it and answer the same; a
 // cache V8 cannot use (here: damaged on purpose) is ignored and written again, and the command still answers.
 import { execFileSync } from 'node:child_process';
