@@ -3,7 +3,7 @@
 //   main.cjs                   the dispatcher (src/cli/main.ts): the command table and usage, no command's code
 //   cached/<name>-<hash>.cjs   each command whole, with the packages it uses, named by its content hash and listed
 //                              in cached/index.json; bin/tls-lens.js runs it through scripts/cli-code-cache.cjs,
-//                              which keeps V8's compiled code beside it (<bundle>.v8cache) after the first run
+//                              which keeps V8's compiled code beside it (<bundle>.v8cache) after a run succeeds
 //   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES)
 //   stamp.json                 the sources and outputs of this build (scripts/cli-stamp.cjs), written last
 //
@@ -16,8 +16,6 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const { ROOT, OUT_DIR, STAMP, staleReason, inputEntry } = require('./cli-stamp.cjs');
 const { CACHED_DIR } = require('./cli-code-cache.cjs');
-
-export { staleReason };
 
 const MAIN = path.join(OUT_DIR, 'main.cjs');
 /** Files that shape the build besides the bundled sources. */
