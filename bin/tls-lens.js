@@ -1,19 +1,26 @@
 #!/usr/bin/env node
-// Entry point of the command-line client. It runs the JavaScript build in dist-cli/ (scripts/build-cli.mjs,
-// made by the setup step); when the sources changed since, or there is no build yet, it builds first.
-import { buildCli, staleReason, CACHED_DIR } from '../scripts/build-cli.mjs';
-import { loadCachedCommand } from '../scripts/cli-code-cache.mjs';
+// Entry point of the command-line client. It runs the JavaScript build in dist-cli/ (scripts/build-cli.mjs, made by
+// the setup step); when a source changed since, or there is no build yet, it builds first.
+// CommonJS (bin/package.json), like the two scripts it requires: Node then starts it without its ES module loader,
+// which with the streams an ES import of node:fs pulls in would cost `--help` more than all of its own work.
+'use strict';
+const { staleReason } = require('../scripts/cli-stamp.cjs');
+const { loadCommand } = require('../scripts/cli-code-cache.cjs');
 
-const stale = await staleReason();
-if (stale) {
-  process.stderr.write(`tls-lens: building the command-line client first (${stale})\n`);
-  try {
-    await buildCli();
-  } catch (e) {
-    process.stderr.write(`tls-lens: ${e.message}\n`);
-    process.exit(2);
+async function start() {
+  const stale = staleReason();
+  if (stale) {
+    process.stderr.write(`tls-lens: building the command-line client first (${stale})\n`);
+    try {
+      await (await import('../scripts/build-cli.mjs')).buildCli();
+    } catch (e) {
+      process.stderr.write(`tls-lens: ${e.message}\n`);
+      return 2;
+    }
   }
+  // The dispatcher, then the command's own bundle with V8's code cache (scripts/cli-code-cache.cjs).
+  const { main } = require('../dist-cli/main.cjs');
+  return main(process.argv.slice(2), loadCommand);
 }
-const { main } = await import('../dist-cli/main.js');
-// Each command runs from its whole bundle with V8's code cache (scripts/cli-code-cache.mjs) when there is one.
-process.exitCode = await main(process.argv.slice(2), (name) => loadCachedCommand(CACHED_DIR, name));
+
+start().then((status) => (process.exitCode = status));

@@ -1,74 +1,84 @@
-// Builds the command-line client: esbuild bundles src/cli/main.ts (and the packages it uses) for Node into
-// dist-cli/, so `tls-lens` starts from plain JavaScript instead of compiling TypeScript at every run.
-//
-// A stamp (dist-cli/stamp.json) lists every project file that went into the build with its size, mtime and
-// SHA-256. The build is current when each listed file still has its hash (size and mtime are checked first, so
-// an unchanged tree costs one stat per file). A new source file can only enter the build through an edit to a
-// listed one, and packages through package-lock.json, which is listed too.
-//
-// Each command is also bundled whole, as one CommonJS file named by its content hash (dist-cli/cached/, listed in
-// its index.json): bin/tls-lens.js runs a command from it through scripts/cli-code-cache.mjs, with V8's code cache
-// kept beside it, so a run does not parse and compile a megabyte of JavaScript again (Node 20 has no module
-// compile cache of its own). A cache belongs to one bundle's name, so it can never serve other code.
+// Builds the command-line client with esbuild, so `tls-lens` starts from plain JavaScript instead of compiling
+// TypeScript at every run. Into dist-cli/:
+//   main.cjs                   the dispatcher (src/cli/main.ts): the command table and usage, no command's code
+//   cached/<name>-<hash>.cjs   each command whole, with the packages it uses, named by its content hash and listed
+//                              in cached/index.json; bin/tls-lens.js runs it through scripts/cli-code-cache.cjs,
+//                              which keeps V8's compiled code beside it (<bundle>.v8cache) after a run succeeds
+//   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES)
+//   stamp.json                 the sources and outputs of this build (scripts/cli-stamp.cjs), written last
 //
 // Usage: node scripts/build-cli.mjs          build when stale (scripts/setup.sh runs this)
 //        node scripts/build-cli.mjs --force  build anyway
-// Only fs and path are loaded up front: bin/tls-lens.js runs staleReason() on every start.
 import fs from 'node:fs';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 
-const ROOT = path.dirname(path.dirname(decodeURIComponent(new URL(import.meta.url).pathname)));
-export const OUT_DIR = path.join(ROOT, 'dist-cli');
-const ENTRY = path.join(OUT_DIR, 'main.js');
-const STAMP = path.join(OUT_DIR, 'stamp.json');
-export const CACHED_DIR = path.join(OUT_DIR, 'cached');
-const MAIN_SOURCE = path.join(ROOT, 'src/cli/main.ts');
+const require = createRequire(import.meta.url);
+const { ROOT, OUT_DIR, STAMP, staleReason, inputEntry } = require('./cli-stamp.cjs');
+const { CACHED_DIR } = require('./cli-code-cache.cjs');
 
-/** The commands main.ts dispatches to (each `import('./<name>.ts')` there). */
-function commandNames() {
-  return [...fs.readFileSync(MAIN_SOURCE, 'utf8').matchAll(/import\('\.\/([a-z0-9-]+)\.ts'\)/g)].map((m) => m[1]);
-}
+const MAIN = path.join(OUT_DIR, 'main.cjs');
 /** Files that shape the build besides the bundled sources. */
-const ALWAYS_LISTED = ['package-lock.json', 'scripts/build-cli.mjs'];
+const ALWAYS_LISTED = ['package-lock.json', 'tsconfig.json', 'scripts/build-cli.mjs'];
+/** What earlier layouts of dist-cli/ left (an ES module build with chunks): removed by a build. */
+const OLD_LAYOUT = ['main.js', 'main.js.map', 'chunks'];
 
-let crypto;
-async function sha256(file) {
-  crypto ??= await import('node:crypto');
-  return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+const COMMON = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  // ASCII out (esbuild escapes non-ASCII text; whitespace minifying drops the comments, where some is left):
+  // scripts/cli-code-cache.cjs reads the bundles as latin1. Names stay, for stack traces.
+  charset: 'ascii',
+  minifyWhitespace: true,
+  // Packages' ES module builds where they have one (the browser bundle uses those too): they join the bundle's
+  // scope, where their CommonJS builds each need a wrapper and an interop copy of every export per importer.
+  mainFields: ['module', 'main'],
+  metafile: true,
+  write: false,
+  logLevel: 'warning',
+};
+
+/**
+ * Modules the command bundles leave out, each bundled alone into cached/side/ and required from there by the code
+ * that imports it, when that code first runs: a command that never needs them does not read them. Only modules
+ * that are large, hold no state shared with the rest (data, or a package nothing else imports), and are imported
+ * by code that runs late: Mozilla's roots (206 KB, without a --ca) and tldts's suffix list (144 KB, wildcard names).
+ */
+const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts' };
+
+/**
+ * An esbuild plugin that turns imports of the side modules (static or import()) into a CommonJS module of the
+ * bundle that requires the side bundle (`files`: name -> file name): it runs when the importing code first does.
+ */
+function sideModules(files) {
+  const byEntry = new Map(Object.entries(SIDE_MODULES).map(([name, entry]) => [entry, name]));
+  return {
+    name: 'tls-lens-side-modules',
+    setup(build) {
+      build.onResolve({ filter: /^tldts$|mozillaRoots\.generated\.ts$/ }, (args) => {
+        const name = byEntry.get(args.path === 'tldts' ? 'tldts' : path.relative(ROOT, path.resolve(args.resolveDir, args.path)));
+        return name ? { path: name, namespace: 'side' } : undefined;
+      });
+      build.onLoad({ filter: /./, namespace: 'side' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`./side/${files[args.path]}`)});`, loader: 'js' }));
+      build.onResolve({ filter: /^\.\/side\// }, (args) => ({ path: args.path, external: true }));
+    },
+  };
 }
 
-/** Why the build in dist-cli/ is stale, or null when it matches the sources. */
-export async function staleReason() {
-  let stamp;
-  try {
-    stamp = JSON.parse(fs.readFileSync(STAMP, 'utf8'));
-    if (!fs.existsSync(ENTRY)) return 'dist-cli/main.js is missing';
-    if (!fs.existsSync(path.join(CACHED_DIR, 'index.json'))) return 'dist-cli/cached/ is missing';
-  } catch {
-    return 'there is no build yet';
-  }
-  for (const [rel, was] of Object.entries(stamp.inputs)) {
-    let st;
-    try {
-      st = fs.statSync(path.join(ROOT, rel));
-    } catch {
-      return `${rel} was removed`;
-    }
-    if (st.size === was.size && st.mtimeMs === was.mtimeMs) continue;
-    if (st.size !== was.size || (await sha256(path.join(ROOT, rel))) !== was.sha256) return `${rel} changed`;
-  }
-  return null;
-}
-
-async function listed(rel) {
-  const file = path.join(ROOT, rel);
-  const st = fs.statSync(file);
-  return [rel, { size: st.size, mtimeMs: st.mtimeMs, sha256: await sha256(file) }];
+/** Write `contents` to `file` under a temporary name and rename it into place: parallel readers never see half. */
+function writeWhole(file, contents) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, contents);
+  fs.renameSync(tmp, file);
 }
 
 /**
- * Bundle into dist-cli/. Safe when several processes build at once (parallel test workers): chunks have
- * content-hashed names, and main.js and the stamp are written to a temporary name and renamed into place.
+ * Bundle into dist-cli/. Safe when several processes build at once (parallel test workers): bundles have
+ * content-hashed names, every file is renamed into place whole, and the stamp comes last.
+ * Returns the number of files written and of sources listed in the stamp.
  */
 export async function buildCli() {
   let esbuild;
@@ -77,88 +87,75 @@ export async function buildCli() {
   } catch {
     throw new Error('the command-line client must be built, and esbuild (a dev dependency) is not installed: run npm ci, then npm run build:cli');
   }
-  const result = await esbuild.build({
-    absWorkingDir: ROOT,
-    entryPoints: { main: 'src/cli/main.ts' },
-    bundle: true,
-    // Chunks: `--help` loads only the dispatcher; each command loads its own code when run.
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: OUT_DIR,
-    chunkNames: 'chunks/[name]-[hash]',
-    sourcemap: 'linked',
-    // Bundled CommonJS packages call require() for Node's built-ins: give the ES module one.
-    banner: { js: "import { createRequire as __tlsLensRequire } from 'node:module'; const require = __tlsLensRequire(import.meta.url);" },
-    metafile: true,
-    write: false,
-    logLevel: 'warning',
+  const dispatcher = await esbuild.build({ ...COMMON, entryPoints: ['src/cli/main.ts'], outfile: MAIN });
+  fs.mkdirSync(CACHED_DIR, { recursive: true });
+  const main = dispatcher.outputFiles[0];
+  writeWhole(main.path, main.contents);
+  // The command table, from the dispatcher just built (a fresh file name: require() would serve a cached module).
+  const probe = `${MAIN}.${process.pid}.probe.cjs`;
+  fs.writeFileSync(probe, main.contents);
+  let commands;
+  try {
+    commands = Object.keys(require(probe).COMMANDS);
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+  const side = await esbuild.build({
+    ...COMMON,
+    entryPoints: SIDE_MODULES,
+    outdir: path.join(CACHED_DIR, 'side'),
+    entryNames: '[name]-[hash]',
+    outExtension: { '.js': '.cjs' },
   });
-  // One whole CommonJS bundle per command, for runs with a code cache (the cache files of an earlier build are
-  // rejected by V8 for the new source and written again).
-  const commands = commandNames();
+  const sideFiles = Object.fromEntries(side.outputFiles.map((out) => [path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, ''), path.basename(out.path)]));
   const whole = await esbuild.build({
-    absWorkingDir: ROOT,
+    ...COMMON,
     entryPoints: Object.fromEntries(commands.map((c) => [c, `src/cli/${c}.ts`])),
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
+    plugins: [sideModules(sideFiles)],
     outdir: CACHED_DIR,
     entryNames: '[name]-[hash]',
     outExtension: { '.js': '.cjs' },
-    write: false,
-    logLevel: 'warning',
+    // One function expression, called by scripts/cli-code-cache.cjs with what a CommonJS module gets.
+    banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+    footer: { js: '})' },
   });
-  fs.mkdirSync(path.join(OUT_DIR, 'chunks'), { recursive: true });
-  fs.mkdirSync(CACHED_DIR, { recursive: true });
-  const tmp = (file) => `${file}.${process.pid}.tmp`;
   const index = {};
+  const outputs = { 'main.cjs': main.contents.length };
   for (const out of whole.outputFiles) {
-    index[path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, '')] = path.basename(out.path);
-    fs.writeFileSync(tmp(out.path), out.contents);
-    fs.renameSync(tmp(out.path), out.path);
+    if (out.contents.some((b) => b > 0x7f)) throw new Error(`${path.relative(ROOT, out.path)} is not ASCII`);
+    const name = path.basename(out.path);
+    index[name.replace(/-[A-Z0-9]+\.cjs$/, '')] = name;
+    outputs[`cached/${name}`] = out.contents.length;
+    writeWhole(out.path, out.contents);
   }
-  const indexFile = path.join(CACHED_DIR, 'index.json');
-  fs.writeFileSync(tmp(indexFile), JSON.stringify(index));
-  fs.renameSync(tmp(indexFile), indexFile);
-  const entryFiles = [];
-  for (const out of result.outputFiles) {
-    if (path.dirname(out.path) === OUT_DIR) {
-      entryFiles.push(out);
-      continue;
-    }
-    fs.writeFileSync(tmp(out.path), out.contents);
-    fs.renameSync(tmp(out.path), out.path);
+  fs.mkdirSync(path.join(CACHED_DIR, 'side'), { recursive: true });
+  for (const out of side.outputFiles) {
+    outputs[`cached/side/${path.basename(out.path)}`] = out.contents.length;
+    writeWhole(out.path, out.contents);
   }
-  for (const out of entryFiles) {
-    fs.writeFileSync(tmp(out.path), out.contents);
-    fs.renameSync(tmp(out.path), out.path);
-  }
-  // Bundles and caches of earlier builds go.
+  const indexJson = JSON.stringify(index);
+  writeWhole(path.join(CACHED_DIR, 'index.json'), indexJson);
+  outputs['cached/index.json'] = Buffer.byteLength(indexJson);
+  // Bundles and caches of earlier builds go, and what an older layout left.
   const current = new Set(['index.json', ...Object.values(index).flatMap((f) => [f, `${f}.v8cache`])]);
-  for (const f of fs.readdirSync(CACHED_DIR)) if (!current.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, f), { force: true });
-  const own = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
-  const inputs = Object.fromEntries(await Promise.all([...own, ...ALWAYS_LISTED].sort().map(listed)));
-  fs.writeFileSync(tmp(STAMP), JSON.stringify({ built: new Date().toISOString(), inputs }));
-  fs.renameSync(tmp(STAMP), STAMP);
-  return { files: result.outputFiles.map((o) => o.path), inputs: Object.keys(inputs).length };
-}
+  for (const f of fs.readdirSync(CACHED_DIR)) if (!current.has(f) && f !== 'side' && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, f), { force: true });
+  const currentSide = new Set(Object.values(sideFiles));
+  for (const f of fs.readdirSync(path.join(CACHED_DIR, 'side'))) if (!currentSide.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, 'side', f), { force: true });
+  for (const f of OLD_LAYOUT) fs.rmSync(path.join(OUT_DIR, f), { recursive: true, force: true });
 
-/** Remove the chunks of earlier builds (not in `current`, this build's files). */
-function removeOldChunks(current) {
-  const dir = path.join(OUT_DIR, 'chunks');
-  const keep = new Set(current);
-  for (const f of fs.readdirSync(dir)) if (!keep.has(path.join(dir, f)) && !f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
+  // The project files of every build (not packages, nor the side: modules the plugin makes).
+  const sources = new Set(ALWAYS_LISTED);
+  for (const build of [dispatcher, side, whole]) for (const f of Object.keys(build.metafile.inputs)) if (!f.startsWith('node_modules/') && !f.includes(':')) sources.add(f);
+  const inputs = Object.fromEntries([...sources].sort().map((rel) => [rel, inputEntry(rel)]));
+  writeWhole(STAMP, JSON.stringify({ built: new Date().toISOString(), outputs, inputs }));
+  return { files: Object.keys(outputs).length, inputs: Object.keys(inputs).length };
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, 'scripts', 'build-cli.mjs')) {
-  const reason = process.argv.includes('--force') ? 'asked to' : await staleReason();
+  const reason = process.argv.includes('--force') ? 'asked to' : staleReason();
   if (reason) {
     const t0 = performance.now();
     const { files, inputs } = await buildCli();
-    removeOldChunks(files);
-    console.log(`setup: built the command-line client into dist-cli/ (${reason}): ${files.length} files from ${inputs} sources in ${Math.round(performance.now() - t0)} ms`);
+    console.log(`setup: built the command-line client into dist-cli/ (${reason}): ${files} files from ${inputs} sources in ${Math.round(performance.now() - t0)} ms`);
   }
 }

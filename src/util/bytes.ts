@@ -19,9 +19,12 @@ const asciiDecoder = new TextDecoder();
 
 // For every pair of bytes as read through a Uint16Array (native byte order), their four ASCII hex
 // digits as one 32-bit unit in digit order: long inputs take one lookup and one store per two
-// bytes. Both sides go through byte views, so it holds on either endianness. 256 KiB, built on
-// first use.
+// bytes. Both sides go through byte views, so it holds on either endianness. 256 KiB, built once
+// this process has converted QUAD_TABLE_AFTER bytes of mid-sized inputs: its 65536 entries cost a
+// cold process milliseconds, which a short run (a CLI command, a first handshake) never wins back.
 let quadUnits: Uint32Array | null = null;
+const QUAD_TABLE_AFTER = 256 * 1024;
+let hexedBytes = 0;
 function hexQuadTable(): Uint32Array {
   if (quadUnits) return quadUnits;
   const table = new Uint32Array(65536);
@@ -52,8 +55,8 @@ const hexScratchPairs = new Uint16Array(hexScratch.buffer);
 /** Lower-case hex. Every record of a trace comes through here, so it is built for speed. */
 export function toHex(bytes: Uint8Array): string {
   const n = bytes.length;
-  if (n < 64) return hexByPairs(bytes, hexScratchPairs);
   if (n > HEX_SCRATCH_BYTES) return hexByPairs(bytes, new Uint16Array(n));
+  if (n < 64 || (quadUnits === null && (hexedBytes += n) < QUAD_TABLE_AFTER)) return hexByPairs(bytes, hexScratchPairs);
   const quads = hexQuadTable();
   // The Uint16Array view of the input must be 2-byte aligned: a byte at an odd offset goes first,
   // alone, into the two output bytes just before the first 32-bit unit.

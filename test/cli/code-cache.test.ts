@@ -1,10 +1,16 @@
-// The CLI's code cache (scripts/cli-code-cache.mjs): a command runs from its whole bundle in dist-cli/cached/,
+// The CLI's code cache (scripts/cli-code-cache.cjs): a command runs from its whole bundle in dist-cli/cached/,
 // the first run leaves V8's compiled code beside the bundle, later runs start from it and answer the same; a
 // cache V8 cannot use (here: damaged on purpose) is ignored and written again, and the command still answers.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+
+const { loadCommand } = createRequire(import.meta.url)('../../scripts/cli-code-cache.cjs') as {
+  loadCommand(name: string, cachedDir: string): { run(args: string[]): Promise<number> };
+};
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/tls-lens.js');
@@ -30,5 +36,42 @@ describe('tls-lens code cache', () => {
     const rewritten = fs.readFileSync(cacheFile);
     expect(rewritten.length).toBeGreaterThan(1000);
     expect(rewritten.equals(Buffer.alloc(rewritten.length, 0x5a))).toBe(false);
+  });
+
+  it('saves a cache only after runs that succeed, gathering the first three, and loads the bundle with it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-code-cache-'));
+    try {
+      // A bundle as the build writes them: one function expression, given what a CommonJS module gets.
+      const bundle = 'probe-TEST.cjs';
+      fs.writeFileSync(
+        path.join(dir, bundle),
+        '(function (exports, require, module, __filename, __dirname) {' +
+          'exports.run = async (args) => (args[0] === "ok" && require("node:path").basename(__filename) === "probe-TEST.cjs" ? 0 : 2);\n})',
+      );
+      fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ probe: bundle }));
+      const cacheFile = path.join(dir, `${bundle}.v8cache`);
+      const run = (...args: string[]) => loadCommand('probe', dir).run(args);
+
+      expect(await run('fail')).toBe(2);
+      expect(await run('ok', '--help')).toBe(0);
+      expect(fs.existsSync(cacheFile)).toBe(false);
+      expect(await run('ok')).toBe(0);
+      const first = fs.readFileSync(cacheFile);
+      expect(first[0]).toBe(1);
+      expect(first.length).toBeGreaterThan(1);
+      // A failing run leaves it as it is; the next successful ones add theirs, up to three.
+      expect(await run('fail')).toBe(2);
+      expect(fs.readFileSync(cacheFile).equals(first)).toBe(true);
+      expect(await run('ok')).toBe(0);
+      expect(fs.readFileSync(cacheFile)[0]).toBe(2);
+      expect(await run('ok')).toBe(0);
+      const third = fs.readFileSync(cacheFile);
+      expect(third[0]).toBe(3);
+      expect(await run('ok')).toBe(0);
+      expect(fs.readFileSync(cacheFile).equals(third)).toBe(true);
+      expect(() => loadCommand('absent', dir)).toThrow(/no bundle for 'absent'.*build:cli/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -40,6 +40,18 @@ describe('toHex / fromHex', () => {
     }
   });
 
+  it('gives the same digits once the four-digit table is in use (after 256 KiB of mid-sized inputs)', () => {
+    const backing = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 89 + (i >> 6)) & 0xff);
+    // 300 KiB in 16 KiB pieces: past the point where toHex builds its table, whatever ran before.
+    for (let i = 0; i < 300 / 16; i++) expect(toHex(backing.subarray(i, i + 16384))).toBe(nodeHex(backing.subarray(i, i + 16384)));
+    for (const offset of [0, 1, 2, 3, 5]) {
+      for (const n of [63, 64, 65, 66, 127, 1000, 1001, 16384, 16405, 32767, 32768, 32769]) {
+        const view = backing.subarray(offset, offset + n);
+        expect(toHex(view), `offset ${offset}, length ${n}`).toBe(nodeHex(view));
+      }
+    }
+  });
+
   it('accepts whitespace and colons between digits', () => {
     expect(fromHex('de:ad be\nef')).toEqual(Uint8Array.of(0xde, 0xad, 0xbe, 0xef));
   });

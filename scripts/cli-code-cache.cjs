@@ -1,0 +1,74 @@
+// Loads a tls-lens command from its bundle (dist-cli/cached/, made by scripts/build-cli.mjs) with V8's code cache:
+// a run that succeeds saves the compiled code (with the functions that ran) beside the bundle once the command is
+// done; later runs start from it instead of parsing and compiling again (Node 20 has no module compile cache of
+// its own). A cache belongs to one bundle's name, and a bundle's name to its content.
+//
+// Each bundle is one function expression `(function (exports, require, module, __filename, __dirname) {...})`
+// (the build wraps it) in ASCII (esbuild escapes the rest), read as latin1: no UTF-8 decoding, no copy to wrap it.
+// CommonJS with fs and path only, and vm when a command is loaded (`--help` loads none).
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const CACHED_DIR = path.join(path.dirname(__dirname), 'dist-cli', 'cached');
+
+/**
+ * Successful runs whose compiled functions a cache gathers: each of the first few saves it again, with what the
+ * cache held and what the run compiled besides (a TLS 1.2 server, a STARTTLS dialogue, a wildcard name). After
+ * those, a run never pays for writing it.
+ */
+const CACHE_RUNS = 3;
+
+/**
+ * The command's module ({ run(args) }) from its bundle. A cache file is one byte (the runs it holds) and V8's data.
+ * `run` saves the cache after a command that did its work and succeeded (exit status 0, not --help) while the cache
+ * holds fewer than CACHE_RUNS runs or V8 could not use it: one made by a usage error, a refused connection or a
+ * help text would hold little more than the option parser, and every later start would compile the rest.
+ * Throws when the build has no bundle for the command (bin/tls-lens.js checked the build first, so that means a
+ * build of another layout or one changed by hand).
+ */
+function loadCommand(name, cachedDir = CACHED_DIR) {
+  let file;
+  try {
+    file = JSON.parse(fs.readFileSync(path.join(cachedDir, 'index.json'), 'utf8'))[name];
+  } catch (e) {
+    throw new Error(`the command-line build has no readable dist-cli/cached/index.json (${e.message}): run npm run build:cli`);
+  }
+  if (!file) throw new Error(`the command-line build has no bundle for '${name}': run npm run build:cli`);
+  const bundle = path.join(cachedDir, file);
+  const cacheFile = `${bundle}.v8cache`;
+  const source = fs.readFileSync(bundle, 'latin1');
+  let runs = 0;
+  let cachedData;
+  try {
+    const saved = fs.readFileSync(cacheFile);
+    if (saved.length > 1) [runs, cachedData] = [saved[0], saved.subarray(1)];
+  } catch {
+    /* none yet */
+  }
+  const script = new (require('node:vm').Script)(source, { filename: bundle, cachedData });
+  const module = { exports: {} };
+  // Its require() resolves from the bundle: it requires its side modules (cached/side/) by relative path.
+  script.runInThisContext()(module.exports, require('node:module').createRequire(bundle), module, bundle, cachedDir);
+  const held = cachedData && !script.cachedDataRejected ? runs : 0;
+  return {
+    async run(args) {
+      const status = await module.exports.run(args);
+      if (held < CACHE_RUNS && status === 0 && !args.includes('--help') && !args.includes('-h')) writeCache(cacheFile, script, held + 1);
+      return status;
+    },
+  };
+}
+
+/** Written under a temporary name and renamed: parallel runs never read half a cache. A failure only costs speed. */
+function writeCache(cacheFile, script, runs) {
+  const tmp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.of(runs), script.createCachedData()]));
+    fs.renameSync(tmp, cacheFile);
+  } catch {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+module.exports = { CACHED_DIR, loadCommand };
