@@ -243,68 +243,80 @@ async function main() {
     for (let i = 0; i < 3; i++) await nodeViaBridge(app.port, target, ca);
     const profiler = PROFILE ? await workerProfiler(debugPort, baseURL, 'engine-worker') : null;
 
-    const engineMs: number[] = [];
-    const subtlsMs: number[] = [];
-    const nodeMs: number[] = [];
-    const enginePhases: Record<string, number>[] = [];
-    const nodeOpenMs: number[] = [];
+    // Contenders take turns in every round. "engineWebSocketOnly" is the engine with every received byte as
+    // WebSocket messages (the transport before its HTTP download): the before/after pair of one run.
+    type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
+    const engine = (extra: object): Contender => async (req) => {
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req });
+      return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
+    };
+    const contenders: Record<string, Contender> = {
+      engineWorker: engine({}),
+      engineWebSocketOnly: engine({ downstream: 'websocket' }),
+      engineDownloadAtOnce: engine({ downloadAfterBytes: 0 }),
+      subtlsWorker: async (req) => {
+        const r = await runSubtls({ ...job, rounds: 1, request: req });
+        return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+      },
+      nodeTlsViaBridge: async (req) => {
+        const r = await nodeViaBridge(app.port, target, ca, req);
+        return { ms: r.ms, mbPerS: r.mbPerS, phases: { open: r.openMs } };
+      },
+    };
+    // The same size without TLS (a plain TCP source): what the bridge and the Worker carry at most.
+    const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
+    const raw = (extra: object): Contender => async () => ({ mbPerS: (await runEngine({ ...rawJob, ...extra })).mbPerS[0] });
+    const rawContenders: Record<string, Contender> = {
+      noTlsBareWebSocket: raw({ raw: 'websocket' }),
+      noTlsTransportWebSocketOnly: raw({ raw: 'transport', downstream: 'websocket' }),
+      noTlsTransport: raw({ raw: 'transport' }),
+      noTlsTransportDownloadAtOnce: raw({ raw: 'transport', downloadAfterBytes: 0 }),
+    };
+    const handshakes: Record<string, number[]> = {};
+    const phases: Record<string, Record<string, number>[]> = {};
     await profiler?.start();
     for (let i = 0; i < ROUNDS; i++) {
-      const e = await runEngine({ ...job, rounds: 1 });
-      engineMs.push(...e.handshakeMs);
-      enginePhases.push(...(e.phases ?? []));
-      subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
-      const n = await nodeViaBridge(app.port, target, ca);
-      nodeMs.push(n.ms);
-      nodeOpenMs.push(n.openMs);
+      for (const [name, run] of Object.entries(contenders)) {
+        const r = await run();
+        (handshakes[name] ??= []).push(r.ms!);
+        if (r.phases) (phases[name] ??= []).push(r.phases);
+      }
     }
     const handshakeProfile = await profiler?.stop();
     const { timeline } = await runEngine({ ...job, rounds: 1, timeline: true });
 
-    // Large responses, and the same size without TLS (a plain TCP source): what the bridge and the Worker's
-    // WebSocket carry at most, through our transport and through a bare WebSocket. All five take turns.
-    const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
-    const engineMBs: number[] = [];
-    const subtlsMBs: number[] = [];
-    const nodeMBs: number[] = [];
-    const rawTransportMBs: number[] = [];
-    const rawWebSocketMBs: number[] = [];
+    const throughput: Record<string, number[]> = {};
     await profiler?.start();
     for (let i = 0; i < BIG_ROUNDS; i++) {
-      engineMBs.push(...(await runEngine({ ...job, rounds: 1, request })).mbPerS);
-      subtlsMBs.push(...(await runSubtls({ ...job, rounds: 1, request })).mbPerS);
-      nodeMBs.push((await nodeViaBridge(app.port, target, ca, request)).mbPerS!);
-      if (profiler) continue;
-      rawTransportMBs.push(...(await runEngine({ ...rawJob, raw: 'transport' })).mbPerS);
-      rawWebSocketMBs.push(...(await runEngine({ ...rawJob, raw: 'websocket' })).mbPerS);
+      for (const [name, run] of Object.entries({ ...contenders, ...(profiler ? {} : rawContenders) })) (throughput[name] ??= []).push((await run(request)).mbPerS!);
     }
     const readProfile = await profiler?.stop();
     profiler?.close();
 
-    const m = { engineWorker: median(engineMs), subtlsWorker: median(subtlsMs), nodeTlsViaBridge: median(nodeMs) };
-    const tp = {
-      engineWorker: r2(median(engineMBs)),
-      subtlsWorker: r2(median(subtlsMBs)),
-      nodeTlsViaBridge: r2(median(nodeMBs)),
-      ...(rawTransportMBs.length ? { noTlsTransportInWorker: r2(median(rawTransportMBs)), noTlsWebSocketInWorker: r2(median(rawWebSocketMBs)) } : {}),
-    };
+    const m = Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, median(v)]));
+    const tp = Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, r2(median(v))]));
     if (PROFILE) {
       fs.writeFileSync(`${PROFILE}.handshake.cpuprofile`, JSON.stringify(handshakeProfile));
       fs.writeFileSync(`${PROFILE}.read.cpuprofile`, JSON.stringify(readProfile));
     }
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, responseMiB: MIB },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB },
       handshakeMs: m,
-      ratios: { engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge), engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker), subtlsVsEngineThroughput: r2(tp.subtlsWorker / tp.engineWorker) },
+      ratios: {
+        engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
+        engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
+        engineWorkerVsWebSocketOnly: r2(m.engineWorker / m.engineWebSocketOnly),
+        throughputEngineVsWebSocketOnly: r2(tp.engineWorker / tp.engineWebSocketOnly),
+        throughputEngineVsSubtls: r2(tp.engineWorker / tp.subtlsWorker),
+      },
       goals: { engineWorkerVsNodeTls: '<= 1.2', engineWorkerVsSubtls: '< 1' },
-      engineHandshakePhasesMedianMs: Object.fromEntries(Object.keys(enginePhases[0]).map((k) => [k, median(enginePhases.map((p) => p[k]))])),
-      nodeTlsOpenMedianMs: median(nodeOpenMs),
+      handshakePhasesMedianMs: Object.fromEntries(Object.entries(phases).map(([name, list]) => [name, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((p) => p[k]))]))])),
       throughputMBperS: tp,
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       ...(PROFILE
-        ? { engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!) } }
+        ? { engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS / 3), largeResponses: summarise(readProfile!) } }
         : {}),
-      runs: { engineMs: engineMs.map(r2), subtlsMs: subtlsMs.map(r2), nodeMs: nodeMs.map(r2), engineMBs: engineMBs.map(r2), subtlsMBs: subtlsMBs.map(r2), nodeMBs: nodeMBs.map(r2), rawTransportMBs: rawTransportMBs.map(r2), rawWebSocketMBs: rawWebSocketMBs.map(r2) },
+      runs: { handshakeMs: Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, v.map(r2)])), mbPerS: Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, v.map(r2)])) },
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {

@@ -22,6 +22,9 @@ interface Job {
   /** No TLS: read what the target sends until it closes, through the transport ('transport') or a bare
    * WebSocket ('websocket'); the bridge and the Worker's WebSocket receive path alone. */
   raw?: 'transport' | 'websocket';
+  /** The transport's downstream option ('websocket': every byte as messages, as before the download existed). */
+  downstream?: 'http' | 'websocket';
+  downloadAfterBytes?: number;
 }
 
 const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
@@ -56,7 +59,7 @@ async function readRaw(job: Job): Promise<number> {
       ws.onclose = (e) => (e.code === 1000 ? resolve() : reject(new Error(`closed ${e.code} ${e.reason}`)));
     });
   } else {
-    const transport = await WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL });
+    const transport = await WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes });
     for (let d = await transport.read(); d; d = await transport.read()) bytes += d.length;
   }
   return bytes / 1e6 / ((performance.now() - t0) / 1000);
@@ -77,7 +80,7 @@ scope.onmessage = async ({ data: job }) => {
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
-      const transport = await WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL });
+      const transport = await WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes });
       const opened = performance.now() - t0;
       const conn = await connectTls(transport, { serverName: job.serverName, verifier }, recorder.emit);
       handshakeMs.push(performance.now() - t0);
