@@ -265,7 +265,7 @@ export function startBridge(options: BridgeOptions): Bridge {
     if (!p.startsWith(streamPrefix)) return false;
     const streamId = p.slice(streamPrefix.length);
     const session = req.method === 'GET' ? downstreams.get(streamId) : undefined;
-    downstreams.delete(streamId);
+    if (session) downstreams.delete(streamId);
     if (!session?.attachDownstream(res)) {
       const body = JSON.stringify({ error: 'no-stream', message: 'no bridge session offers this download (taken, ended, or never offered)' });
       res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });

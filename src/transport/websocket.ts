@@ -167,6 +167,12 @@ export class WebSocketTransport implements Transport {
     });
   }
 
+  /** Where the received bytes come from now: 'websocket' messages, or also the bridge's 'download' (once joined). */
+  get receivedVia(): 'websocket' | 'download' {
+    const d = this.download;
+    return (d.state === 'active' || d.state === 'done') && this.messageBytes >= d.before ? 'download' : 'websocket';
+  }
+
   /** The subprotocol the bridge agreed to. */
   get protocol(): string {
     return this.ws.protocol;
