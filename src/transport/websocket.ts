@@ -82,6 +82,7 @@ const CLOSE_WORDS: Record<number, string> = {
   4408: 'connecting to the target took too long',
   4410: 'the session was idle for too long',
   4411: 'the session reached its maximum duration',
+  4412: 'the download carrying the session was closed',
   4429: 'too many bridge sessions are open',
   4500: 'the bridge hit an internal error',
   4502: 'the target refused the connection or is unreachable',
