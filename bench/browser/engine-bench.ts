@@ -26,6 +26,9 @@ const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 30);
 const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 5);
 const PROFILE = process.env.TLS_LENS_BENCH_PROFILE;
+/** Another checkout (e.g. `git archive BASE | tar -x -C DIR`, with node_modules linked): its engine-worker.ts, bundled
+ * from there, joins the rounds as engineBase (its engine and transport; this run's bridge): before/after in one run. */
+const BASE_DIR = process.env.TLS_LENS_BENCH_BASE_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_DIR) : null;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const r2 = (n: number) => +n.toFixed(2);
 
@@ -87,8 +90,8 @@ async function startApp(dist: string, targetPorts: number[]): Promise<{ port: nu
 }
 
 /** Minified as a page would ship it; when profiling, readable names instead (the profile names functions). */
-async function bundle(entry: string): Promise<string> {
-  const out = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser', entry)], bundle: true, minify: !PROFILE, keepNames: !!PROFILE, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
+async function bundle(entry: string, root = ROOT): Promise<string> {
+  const out = await esbuild.build({ entryPoints: [path.join(root, 'bench/browser', entry)], bundle: true, minify: !PROFILE, keepNames: !!PROFILE, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
   return out.outputFiles[0].text;
 }
 
@@ -223,6 +226,7 @@ async function main() {
   fs.writeFileSync(path.join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><title>engine bench</title>');
   fs.writeFileSync(path.join(dist, 'engine-worker.js'), await bundle('engine-worker.ts'));
   fs.writeFileSync(path.join(dist, 'subtls-worker.js'), await bundle('subtls-worker.ts'));
+  if (BASE_DIR) fs.writeFileSync(path.join(dist, 'base-engine-worker.js'), await bundle('engine-worker.ts', BASE_DIR));
   const source = await byteSource(MIB * 1024 * 1024);
   const app = await startApp(dist, [server.port, source.port]);
   const debugPort = await freePort();
@@ -236,15 +240,17 @@ async function main() {
     await page.goto('/');
     const runEngine = await workerIn(page, 'engine', '/engine-worker.js');
     const runSubtls = await workerIn(page, 'subtls', '/subtls-worker.js');
+    const runBase = BASE_DIR ? await workerIn(page, 'base', '/base-engine-worker.js') : null;
     const job = { url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(target)}`, anchorHex: Buffer.from(pki.rootDer).toString('hex'), anchorPem: ca.toString(), serverName: 'localhost' };
     // Warm up all three (JIT, WebCrypto's first calls, the verifier and trust store made once).
     await runEngine({ ...job, rounds: 5 });
     await runSubtls({ ...job, rounds: 5 });
+    await runBase?.({ ...job, rounds: 5 });
     for (let i = 0; i < 3; i++) await nodeViaBridge(app.port, target, ca);
     const profiler = PROFILE ? await workerProfiler(debugPort, baseURL, 'engine-worker') : null;
 
-    // Contenders take turns in every round. "engineWebSocketOnly" is the engine with every received byte as
-    // WebSocket messages (the transport before its HTTP download): the before/after pair of one run.
+    // Contenders take turns in every round. "engineAsBefore" drives the engine as before this session's work:
+    // the WebSocket opened before the handshake starts, every received byte as WebSocket messages.
     type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
     const engine = (extra: object): Contender => async (req) => {
       const r = await runEngine({ ...job, ...extra, rounds: 1, request: req });
@@ -252,8 +258,15 @@ async function main() {
     };
     const contenders: Record<string, Contender> = {
       engineWorker: engine({}),
-      engineWebSocketOnly: engine({ downstream: 'websocket' }),
-      engineDownloadAtOnce: engine({ downloadAfterBytes: 0 }),
+      engineAsBefore: engine({ downstream: 'websocket', openFirst: true }),
+      ...(runBase
+        ? {
+            engineBase: (async (req) => {
+              const r = await runBase({ ...job, rounds: 1, request: req });
+              return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+            }) as Contender,
+          }
+        : {}),
       subtlsWorker: async (req) => {
         const r = await runSubtls({ ...job, rounds: 1, request: req });
         return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
@@ -305,16 +318,17 @@ async function main() {
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
         engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
-        engineWorkerVsWebSocketOnly: r2(m.engineWorker / m.engineWebSocketOnly),
-        throughputEngineVsWebSocketOnly: r2(tp.engineWorker / tp.engineWebSocketOnly),
+        engineWorkerVsAsBefore: r2(m.engineWorker / m.engineAsBefore),
+        throughputEngineVsAsBefore: r2(tp.engineWorker / tp.engineAsBefore),
         throughputEngineVsSubtls: r2(tp.engineWorker / tp.subtlsWorker),
+        ...(runBase ? { engineWorkerVsBase: r2(m.engineWorker / m.engineBase), throughputEngineVsBase: r2(tp.engineWorker / tp.engineBase) } : {}),
       },
       goals: { engineWorkerVsNodeTls: '<= 1.2', engineWorkerVsSubtls: '< 1' },
       handshakePhasesMedianMs: Object.fromEntries(Object.entries(phases).map(([name, list]) => [name, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((p) => p[k]))]))])),
       throughputMBperS: tp,
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       ...(PROFILE
-        ? { engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS / 3), largeResponses: summarise(readProfile!) } }
+        ? { engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS / 2), largeResponses: summarise(readProfile!) } }
         : {}),
       runs: { handshakeMs: Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, v.map(r2)])), mbPerS: Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, v.map(r2)])) },
     };
