@@ -228,7 +228,6 @@ export class WebSocketTransport implements Transport {
       d.reader = res.body.getReader();
       d.before = before;
       d.state = 'active';
-      if (this.ended) return void d.reader.cancel().catch(() => undefined);
       if (this.messageBytes > before) return this.end(new Error('the bridge sent more bytes as messages than its download said'));
       if (this.messageBytes === before) this.joinDownload();
       await this.pumpDownload();
@@ -248,10 +247,11 @@ export class WebSocketTransport implements Transport {
     const d = this.download;
     for (;;) {
       while (this.queuedBytes + d.early.reduce((n, c) => n + c.length, 0) >= DOWNLOAD_BUFFER && !this.ended) await new Promise<void>((r) => (d.wake = r));
-      if (this.ended) return void d.reader!.cancel().catch(() => undefined);
+      if (this.ended && this.closedWith) return this.releaseDownload();
       const { value, done } = await d.reader!.read();
       if (done) break;
-      if (value.length === 0) continue;
+      // Closed by us: what still comes until the bridge ends the download is dropped.
+      if (value.length === 0 || this.ended) continue;
       // Bytes that follow messages still on their way wait for them.
       if (this.messageBytes < d.before) d.early.push(value);
       else this.push(value);
@@ -269,6 +269,7 @@ export class WebSocketTransport implements Transport {
   /** The WebSocket closed: the end of the stream, unless the download still carries bytes sent before the close. */
   private onClose(error: Error | null) {
     this.closedWith = { error };
+    if (this.ended) return this.releaseDownload();
     const s = this.download.state;
     if (s === 'fetching' || s === 'active') return;
     this.end(error);
@@ -278,11 +279,20 @@ export class WebSocketTransport implements Transport {
     if (this.closedWith) this.end(this.closedWith.error);
   }
 
+  /**
+   * Let go of the download once the WebSocket has closed. Before that the bridge ends the download itself when our
+   * close reaches it; letting go first would read to the bridge as a dropped download (4412) and reset the target
+   * instead of ending it cleanly.
+   */
+  private releaseDownload() {
+    if (this.closedWith && this.download.reader) void this.download.reader.cancel().catch(() => undefined);
+  }
+
   private end(error: Error | null) {
     if (this.ended) return;
     this.ended = { error };
     this.download.wake?.();
-    if (this.download.reader) void this.download.reader.cancel().catch(() => undefined);
+    this.releaseDownload();
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     for (const w of this.waiters.splice(0)) error ? w.reject(error) : w.resolve(null);

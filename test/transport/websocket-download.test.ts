@@ -196,6 +196,18 @@ describe('the bridge download', () => {
     expect(await closed).toBe(4412);
   });
 
+  it('closing the transport mid-download is a clean close (1000, FIN to the target), not a dropped download', async () => {
+    payload(11, 12 * 1024 * 1024);
+    const before = bridge.bridge!.stats().closedBy;
+    const { transport } = await open();
+    await transport.write(Uint8Array.of(11));
+    while (transport.receivedVia !== 'download') expect(await transport.read()).not.toBeNull();
+    expect(await transport.read()).not.toBeNull();
+    await transport.close();
+    await waitUntil(() => (bridge.bridge!.stats().closedBy['1000'] ?? 0) > (before['1000'] ?? 0), 'the session ended');
+    expect(bridge.bridge!.stats().closedBy['4412'] ?? 0).toBe(before['4412'] ?? 0);
+  });
+
   it('a reader that stops reading stops the target: the bytes wait in the target, not in the bridge or the transport', async () => {
     const size = 96 * 1024 * 1024;
     payload(10, size, false, false);
