@@ -247,7 +247,9 @@ async function main() {
     await runSubtls({ ...job, rounds: 5 });
     await runBase?.({ ...job, rounds: 5 });
     for (let i = 0; i < 3; i++) await nodeViaBridge(app.port, target, ca);
-    const profiler = PROFILE ? await workerProfiler(debugPort, baseURL, 'engine-worker') : null;
+    const profiler = PROFILE ? await workerProfiler(debugPort, baseURL, '/engine-worker.js') : null;
+    // The base checkout's engine in its own Worker: its profile beside ours, over the same rounds.
+    const baseProfiler = PROFILE && BASE_DIR ? await workerProfiler(debugPort, baseURL, '/base-engine-worker.js') : null;
 
     // Contenders take turns in every round. "engineAsBefore" drives the engine as before this session's work:
     // the WebSocket opened before the handshake starts, every received byte as WebSocket messages.
@@ -258,7 +260,8 @@ async function main() {
     };
     const contenders: Record<string, Contender> = {
       engineWorker: engine({}),
-      engineAsBefore: engine({ downstream: 'websocket', openFirst: true }),
+      // Left out when profiling: the engine's Worker then runs engineWorker alone.
+      ...(PROFILE ? {} : { engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
       ...(runBase
         ? {
             engineBase: (async (req) => {
@@ -288,6 +291,7 @@ async function main() {
     const handshakes: Record<string, number[]> = {};
     const phases: Record<string, Record<string, number>[]> = {};
     await profiler?.start();
+    await baseProfiler?.start();
     for (let i = 0; i < ROUNDS; i++) {
       for (const [name, run] of Object.entries(contenders)) {
         const r = await run();
@@ -296,15 +300,19 @@ async function main() {
       }
     }
     const handshakeProfile = await profiler?.stop();
+    const baseHandshakeProfile = await baseProfiler?.stop();
     const { timeline } = await runEngine({ ...job, rounds: 1, timeline: true });
 
     const throughput: Record<string, number[]> = {};
     await profiler?.start();
+    await baseProfiler?.start();
     for (let i = 0; i < BIG_ROUNDS; i++) {
       for (const [name, run] of Object.entries({ ...contenders, ...(profiler ? {} : rawContenders) })) (throughput[name] ??= []).push((await run(request)).mbPerS!);
     }
     const readProfile = await profiler?.stop();
+    const baseReadProfile = await baseProfiler?.stop();
     profiler?.close();
+    baseProfiler?.close();
 
     const m = Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, median(v)]));
     const tp = Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, r2(median(v))]));
@@ -318,8 +326,7 @@ async function main() {
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
         engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
-        engineWorkerVsAsBefore: r2(m.engineWorker / m.engineAsBefore),
-        throughputEngineVsAsBefore: r2(tp.engineWorker / tp.engineAsBefore),
+        ...(m.engineAsBefore ? { engineWorkerVsAsBefore: r2(m.engineWorker / m.engineAsBefore), throughputEngineVsAsBefore: r2(tp.engineWorker / tp.engineAsBefore) } : {}),
         throughputEngineVsSubtls: r2(tp.engineWorker / tp.subtlsWorker),
         ...(runBase ? { engineWorkerVsBase: r2(m.engineWorker / m.engineBase), throughputEngineVsBase: r2(tp.engineWorker / tp.engineBase) } : {}),
       },
@@ -328,7 +335,12 @@ async function main() {
       throughputMBperS: tp,
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       ...(PROFILE
-        ? { engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS / 2), largeResponses: summarise(readProfile!) } }
+        ? {
+            engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },
+            ...(baseProfiler
+              ? { engineBaseProfile: { perHandshakeBusyMs: r2(summarise(baseHandshakeProfile!).busyMs / ROUNDS), busyMsPerMiB: r2(summarise(baseReadProfile!).busyMs / (BIG_ROUNDS * MIB)), largeResponses: summarise(baseReadProfile!, 12) } }
+              : {}),
+          }
         : {}),
       runs: { handshakeMs: Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, v.map(r2)])), mbPerS: Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, v.map(r2)])) },
     };
