@@ -338,6 +338,10 @@ export const webCryptoProvider: CryptoProvider = {
   hash: {
     digest: (hash, data) => hashFunction(hash)(data),
     hmac: (hash, key, data) => nobleHmac(hashFunction(hash), key, data),
+    start(hash) {
+      const state = hashFunction(hash).create();
+      return { update: (data) => void state.update(data), digest: () => state.clone().digest() };
+    },
   },
   aead,
   prepareAead,
