@@ -31,6 +31,8 @@ const PROFILE = process.env.TLS_LENS_BENCH_PROFILE;
 const BASE_DIR = process.env.TLS_LENS_BENCH_BASE_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_DIR) : null;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const r2 = (n: number) => +n.toFixed(2);
+/** The CPU profiles' sampling interval (µs). */
+const SAMPLE_US = 100;
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
@@ -178,7 +180,7 @@ async function workerProfiler(debugPort: number, pageUrl: string, workerUrlPart:
   const worker = attached.find((a) => a.url.includes(workerUrlPart));
   if (!worker) throw new Error(`profiler: no worker ${workerUrlPart} (saw ${attached.map((a) => a.url).join(', ')})`);
   await send('Profiler.enable', {}, worker.sessionId);
-  await send('Profiler.setSamplingInterval', { interval: 100 }, worker.sessionId);
+  await send('Profiler.setSamplingInterval', { interval: SAMPLE_US }, worker.sessionId);
   return {
     start: () => send('Profiler.start', {}, worker.sessionId),
     stop: async () => (await send<{ profile: CpuProfile }>('Profiler.stop', {}, worker.sessionId)).profile,
@@ -194,25 +196,29 @@ interface CpuProfile {
   endTime: number;
 }
 
-/** Self time per function (ms), the busiest first, and the sampled total without idle time. */
+/**
+ * Self time per function, the busiest first, and the total without idle time. Counted in samples (one every
+ * SAMPLE_US while the thread runs), not in the time between samples: on a loaded machine a thread that the OS
+ * put aside for 80 ms would otherwise charge those 80 ms to whatever it was running.
+ */
 function summarise(profile: CpuProfile, top = 25) {
   const byNode = new Map<number, CpuProfile['nodes'][number]>(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
-  let total = 0;
+  let busy = 0;
   let idle = 0;
-  profile.samples.forEach((id, i) => {
-    const ms = (profile.timeDeltas[i + 1] ?? 0) / 1000;
+  const ms = SAMPLE_US / 1000;
+  for (const id of profile.samples) {
     const f = byNode.get(id)!.callFrame;
     const name = f.functionName || '(anonymous)';
     if (name === '(idle)' || name === '(program)') idle += ms;
-    else total += ms;
+    else busy += ms;
     const key = `${name} ${f.url.split('/').pop()}:${f.lineNumber}`;
     self.set(key, (self.get(key) ?? 0) + ms);
-  });
+  }
   return {
-    busyMs: r2(total),
+    busyMs: r2(busy),
     idleAndProgramMs: r2(idle),
-    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, ms]) => `${r2(ms)} ms  ${k}`),
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `${r2(t)} ms  ${k}`),
   };
 }
 
