@@ -219,7 +219,9 @@ export class WebSocketTransport implements Transport {
     d.state = 'fetching';
     try {
       const res = await d.fetcher!(d.url!, { cache: 'no-store', credentials: 'omit' });
-      const before = Number(res.headers.get(BYTES_BEFORE_HEADER));
+      // Only the bridge's own answer says where it joins: anything else (a dev server's page, a proxy's error) is not it.
+      const header = res.headers.get(BYTES_BEFORE_HEADER);
+      const before = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : NaN;
       if (!res.ok || !res.body || !Number.isSafeInteger(before)) {
         await res.body?.cancel().catch(() => undefined);
         d.state = 'failed';

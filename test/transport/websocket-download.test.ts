@@ -143,6 +143,15 @@ describe('the bridge download', () => {
     expect(transport.receivedVia).toBe('websocket');
   });
 
+  it('a 200 answer that is not the bridge download (no bytes-before header: a dev server page) is not taken', async () => {
+    const sent = payload(12, 2 * 1024 * 1024);
+    const page: typeof fetch = async () => new Response('<!doctype html><title>app</title>', { status: 200, headers: { 'content-type': 'text/html' } });
+    const { transport } = await open({ fetch: page });
+    await transport.write(Uint8Array.of(12));
+    expect(Buffer.from(await readAll(transport)).equals(sent)).toBe(true);
+    expect(transport.receivedVia).toBe('websocket');
+  });
+
   it("the target's reset still reads as a reset (4504) once the download carries the bytes", async () => {
     const sent = payload(7, 3 * 1024 * 1024, true);
     const { transport } = await open();
