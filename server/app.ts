@@ -84,6 +84,7 @@ export async function startServer(options: ServerOptions = {}): Promise<RunningS
     const url = new URL(req.url ?? '/', 'http://x');
     const p = url.pathname;
     if (await clients.handle(req, res, p)) return;
+    if (bridge?.handleRequest(req, res)) return;
     if (p.startsWith('/api/')) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method-not-allowed', message: 'the API is read-only' });
       if (p === '/api/lab') return sendJson(res, 200, lab?.scenarios ?? []);

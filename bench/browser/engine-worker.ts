@@ -1,13 +1,15 @@
-// The engine alone in a long-lived Worker, for bench/browser.ts: the page sends { url, anchorHex, serverName,
-// rounds, request? } and gets back the time of each handshake (WebSocket open to handshake complete) and,
-// with `request`, the MB/s of the response it reads to the end. One verifier serves every round, as a warm
-// host would keep it; the trace is recorded as the app records it.
+// The engine alone in a long-lived Worker, for bench/browser.ts and bench/browser/engine-bench.ts: the page sends
+// { url, anchorHex, serverName, rounds, request?, timeline? } and gets back the time of each handshake (WebSocket
+// open to handshake complete) and, with `request`, the MB/s of the response it reads to the end. One verifier serves
+// every round, as a warm host would keep it; the trace is recorded as the app records it. With `timeline`, the
+// last round's trace events come back as [ms since the round started, what] (where the handshake's time goes).
 import { connectTls } from '../../src/tls/client.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { WebSocketTransport } from '../../src/transport/websocket.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
+import type { TraceEvent } from '../../src/trace/types.ts';
 
 interface Job {
   url: string;
@@ -16,22 +18,82 @@ interface Job {
   rounds: number;
   /** An HTTP request to send after the handshake; the response is read until the server closes. */
   request?: string;
+  timeline?: boolean;
+  /** No TLS: read what the target sends until it closes, through the transport ('transport') or a bare
+   * WebSocket ('websocket'); the bridge and the Worker's WebSocket receive path alone. */
+  raw?: 'transport' | 'websocket';
+  /** The transport's downstream option ('websocket': every byte as messages, as before the download existed). */
+  downstream?: 'http' | 'websocket';
+  downloadAfterBytes?: number;
+  /** Await the WebSocket's opening before starting the handshake. */
+  openFirst?: boolean;
 }
 
 const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
 let verifier: ReturnType<typeof createVerifier> | undefined;
 
+/** One event in a few words: its kind and whatever names it. */
+function describe(e: TraceEvent): string {
+  const x = e as unknown as Record<string, unknown>;
+  const name = x.name ?? x.phase ?? x.state ?? x.check ?? x.contentTypeName ?? x.direction ?? '';
+  return `${e.kind}${name ? ` ${String(name)}` : ''}${x.direction && x.name ? ` (${String(x.direction)})` : ''}`;
+}
+
+/**
+ * One handshake in parts (ms): when the WebSocket was open and when the ClientHello was made (both from the
+ * start), waiting for the server's first record once both were (bridge and server), and reading the server's
+ * flight to the end of our own (the engine's work).
+ */
+function phasesOf(events: TraceEvent[], opened: number, done: number): Record<string, number> {
+  const made = events.find((e) => e.kind === 'record' && e.direction === 'client')?.t ?? opened;
+  // The ClientHello leaves once both it is made and the WebSocket is open.
+  const sent = Math.max(made, opened);
+  const answered = events.find((e) => e.kind === 'record' && e.direction === 'server')?.t ?? sent;
+  return { open: opened, clientHelloMade: made, serverAnswer: answered - sent, serverFlightToDone: done - answered };
+}
+
+/** MB/s of everything the target sends, read without TLS. */
+async function readRaw(job: Job): Promise<number> {
+  const t0 = performance.now();
+  let bytes = 0;
+  if (job.raw === 'websocket') {
+    await new Promise<void>((resolve, reject) => {
+      const ws = new WebSocket(job.url, BRIDGE_SUBPROTOCOL);
+      ws.binaryType = 'arraybuffer';
+      ws.onmessage = (e) => (bytes += (e.data as ArrayBuffer).byteLength);
+      ws.onclose = (e) => (e.code === 1000 ? resolve() : reject(new Error(`closed ${e.code} ${e.reason}`)));
+    });
+  } else {
+    const transport = await WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes });
+    for (let d = await transport.read(); d; d = await transport.read()) bytes += d.length;
+  }
+  return bytes / 1e6 / ((performance.now() - t0) / 1000);
+}
+
 scope.onmessage = async ({ data: job }) => {
   try {
+    if (job.raw) {
+      const mbPerS: number[] = [];
+      for (let i = 0; i < job.rounds; i++) mbPerS.push(await readRaw(job));
+      return scope.postMessage({ handshakeMs: [], mbPerS });
+    }
     verifier ??= createVerifier({ anchors: [fromHex(job.anchorHex)] });
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
+    let timeline: [number, string][] | undefined;
+    const phases: Record<string, number>[] = [];
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
-      const transport = await WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL });
-      const conn = await connectTls(transport, { serverName: job.serverName, verifier }, recorder.emit);
+      let opened = 0;
+      const transport = WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes });
+      void transport.then(() => (opened = performance.now() - t0), () => undefined);
+      // The transport as a promise: the key share and ClientHello are made while the WebSocket opens (as
+      // connectTls allows), unless the job asks to wait for the open first (the engine as it was driven before).
+      const conn = await connectTls(job.openFirst ? await transport : transport, { serverName: job.serverName, verifier }, recorder.emit);
       handshakeMs.push(performance.now() - t0);
+      phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1]));
+      if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       if (job.request) {
         const t1 = performance.now();
         await conn.write(new TextEncoder().encode(job.request));
@@ -41,7 +103,7 @@ scope.onmessage = async ({ data: job }) => {
       }
       await conn.close().catch(() => {});
     }
-    scope.postMessage({ handshakeMs, mbPerS });
+    scope.postMessage({ handshakeMs, mbPerS, timeline, phases });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }

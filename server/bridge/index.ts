@@ -6,6 +6,7 @@
 // "machine-code: sentence" (see refusal.ts), because a browser can read those but not a failed
 // upgrade's HTTP response. The WebSocket opens only once the TCP connection to the target is up.
 import type http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -18,7 +19,7 @@ import { decideTarget } from './targets.ts';
 import type { AllowEntry } from './allowlist.ts';
 import { parseAllowlist } from './allowlist.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
-import { relay } from './relay.ts';
+import { relay, type RelaySession } from './relay.ts';
 import type { BridgeStats } from './stats.ts';
 import { bump, newStats } from './stats.ts';
 
@@ -70,6 +71,11 @@ export interface BridgeOptions {
 
 export interface Bridge {
   readonly path: string;
+  /**
+   * Answer `GET <path>/stream/<id>`, the HTTP download a session offered (true when the request was one of
+   * these). Call it from the server's request handler, after its Host check.
+   */
+  handleRequest(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   stats(): BridgeStats;
   /** Ends every session (close 1001) and stops accepting new ones. */
   close(): Promise<void>;
@@ -124,6 +130,9 @@ export function startBridge(options: BridgeOptions): Bridge {
   const perClient = new Map<string, number>();
   const live = new Set<WebSocket>();
   const pendingUpgrades = new Set<Duplex>();
+  /** Downloads offered and not yet taken: unguessable id -> its session. */
+  const downstreams = new Map<string, RelaySession>();
+  const streamPrefix = `${path}/stream/`;
   let closing = false;
   let nextId = 1;
 
@@ -218,12 +227,22 @@ export function startBridge(options: BridgeOptions): Bridge {
       live.add(ws);
       stats.sessionsOpened++;
       log.info('bridge.open', { session: id, client, target: target.label, address: connected.address, scenario: target.scenario });
-      const end = await relay(ws, tcp, {
+      const session = relay(ws, tcp, {
         idleMs: limits.idleTimeoutMs,
         lifetimeMs: limits.maxSessionMs,
         wsHighWaterBytes: limits.wsHighWaterBytes,
         maxMessageBytes: limits.maxMessageBytes,
       });
+      // Asked for (?downstream=http): offer the target's bytes as an HTTP download, in the one text message the
+      // bridge sends. The id is the capability: 128 random bits, taken once, gone with the session.
+      let streamId: string | null = null;
+      if (url.searchParams.get('downstream') === 'http') {
+        streamId = randomBytes(16).toString('hex');
+        downstreams.set(streamId, session);
+        ws.send(JSON.stringify({ downstream: streamPrefix + streamId }));
+      }
+      const end = await session.ended;
+      if (streamId) downstreams.delete(streamId);
       live.delete(ws);
       releaseOnce();
       stats.bytesUp += end.bytesUp;
@@ -241,8 +260,23 @@ export function startBridge(options: BridgeOptions): Bridge {
   };
   options.server.on('upgrade', listener);
 
+  const handleRequest = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
+    const p = new URL(req.url ?? '/', 'http://bridge.invalid').pathname;
+    if (!p.startsWith(streamPrefix)) return false;
+    const streamId = p.slice(streamPrefix.length);
+    const session = req.method === 'GET' ? downstreams.get(streamId) : undefined;
+    if (session) downstreams.delete(streamId);
+    if (!session?.attachDownstream(res)) {
+      const body = JSON.stringify({ error: 'no-stream', message: 'no bridge session offers this download (taken, ended, or never offered)' });
+      res.writeHead(404, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.end(body);
+    }
+    return true;
+  };
+
   return {
     path,
+    handleRequest,
     stats: () => structuredClone(stats),
     close: async () => {
       closing = true;

@@ -13,6 +13,7 @@ export const CLOSE = {
   connectTimeout: 4408, // TCP connect (or DNS) took too long
   idleTimeout: 4410, // no bytes in either direction for too long
   lifetime: 4411, // session reached its maximum duration
+  streamClosed: 4412, // the client closed the HTTP download carrying the session's bytes
   tooMany: 4429, // per-client or global session cap reached
   internal: 4500,
   connectFailed: 4502, // target refused the connection / unreachable (server down)

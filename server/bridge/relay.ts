@@ -1,5 +1,9 @@
 // The byte pipe between one WebSocket and one TCP socket, with backpressure both ways,
 // idle and lifetime limits, and a mapping of how either side ends onto the other.
+// The target's bytes may move from the WebSocket to an HTTP response (attachDownstream): browsers receive a
+// streamed fetch several times faster than WebSocket messages. Up to the switch they go as WebSocket messages,
+// after it only in the response, which says how many bytes went before it so the client can join the two.
+import type http from 'node:http';
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 import { CLOSE } from './refusal.ts';
@@ -20,9 +24,20 @@ export interface RelayEnd {
   bytesDown: number; // target → client
 }
 
-/** Runs until either side ends; resolves with how it ended. Never logs or keeps payloads. */
-export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Promise<RelayEnd> {
-  return new Promise((resolve) => {
+/** The response header that tells how many of the target's bytes went as WebSocket messages before the stream. */
+export const BYTES_BEFORE_HEADER = 'x-tls-lens-bytes-before';
+
+export interface RelaySession {
+  /** Resolves with how the session ended. */
+  ended: Promise<RelayEnd>;
+  /** Carry the target's bytes in `res` from now on (once per session; false when ended or already attached). */
+  attachDownstream(res: http.ServerResponse): boolean;
+}
+
+/** Runs until either side ends. Never logs or keeps payloads. */
+export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): RelaySession {
+  let attachDownstream: RelaySession['attachDownstream'] = () => false;
+  const done = new Promise<RelayEnd>((resolve) => {
     let bytesUp = 0;
     let bytesDown = 0;
     let ended = false;
@@ -39,12 +54,17 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
     let idleTimer = setTimeout(checkIdle, limits.idleMs);
     const lifeTimer = setTimeout(() => finish(CLOSE.lifetime, 'session-lifetime: the session reached its maximum duration', 'reset'), limits.lifetimeMs);
 
+    /** The HTTP response carrying the target's bytes once attached. */
+    let downstream: http.ServerResponse | null = null;
+
     /** Ends the session once: closes the WebSocket with code/reason and ends or resets TCP. */
     function finish(code: number, reason: string, tcpEnd: 'end' | 'reset' | 'none') {
       if (ended) return;
       ended = true;
       clearTimeout(idleTimer);
       clearTimeout(lifeTimer);
+      // Whatever the target sent before the end is delivered; the close code says how it ended.
+      downstream?.end();
       if (tcpEnd === 'end') tcp.end();
       else if (tcpEnd === 'reset' && !tcp.destroyed) tcp.resetAndDestroy();
       if (ws.readyState === ws.OPEN) ws.close(code, reason);
@@ -58,12 +78,20 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
       if (ended) return;
       touch();
       bytesDown += chunk.length;
+      if (downstream) {
+        // The response's own buffer is the bound: TCP waits while it is full.
+        if (!downstream.write(chunk) && !tcp.isPaused()) {
+          tcp.pause();
+          downstream.once('drain', () => !ended && tcp.resume());
+        }
+        return;
+      }
       for (let i = 0; i < chunk.length; i += limits.maxMessageBytes) {
         const part = chunk.subarray(i, i + limits.maxMessageBytes);
         waiting += part.length;
         ws.send(part, { binary: true }, () => {
           waiting -= part.length;
-          if (waiting < limits.wsHighWaterBytes / 2 && tcp.isPaused() && !ended) tcp.resume();
+          if (waiting < limits.wsHighWaterBytes / 2 && tcp.isPaused() && !ended && !downstream) tcp.resume();
         });
       }
       if (waiting >= limits.wsHighWaterBytes) tcp.pause();
@@ -83,6 +111,18 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
       }
     });
 
+    attachDownstream = (res) => {
+      if (ended || downstream) return false;
+      downstream = res;
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', [BYTES_BEFORE_HEADER]: String(bytesDown) });
+      res.flushHeaders();
+      // The client let go of the stream: nothing more can reach it.
+      res.once('close', () => !res.writableFinished && finish(CLOSE.streamClosed, 'stream-closed: the client closed the download of this session', 'reset'));
+      // Paused for WebSocket messages still queued: those go on, the response takes what follows.
+      if (tcp.isPaused()) tcp.resume();
+      return true;
+    };
+
     tcp.on('end', () => finish(CLOSE.normal, 'target-closed: the server closed the connection', 'end'));
     tcp.on('error', (err: NodeJS.ErrnoException) => {
       const what = err.code === 'ECONNRESET' ? 'the server reset the connection' : `connection to the server failed (${err.code ?? err.message})`;
@@ -97,6 +137,7 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
       ended = true;
       clearTimeout(idleTimer);
       clearTimeout(lifeTimer);
+      downstream?.end();
       if (code === 1000 || code === 1001) tcp.end();
       else if (!tcp.destroyed) tcp.resetAndDestroy();
       const reason =
@@ -112,4 +153,5 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Prom
       wsError = err;
     });
   });
+  return { ended: done, attachDownstream: (res) => attachDownstream(res) };
 }

@@ -1,7 +1,7 @@
 // Hash and HMAC for the key schedule and transcripts (SHA-256, SHA-384), from the active crypto provider.
 // Asynchronous signatures for the callers' sake; the providers compute synchronously (see webcrypto-provider.ts).
 import type { HashName } from '../tls/suites.ts';
-import { cryptoProvider } from './provider.ts';
+import { cryptoProvider, type RunningHash } from './provider.ts';
 
 export type { HashName };
 
@@ -20,4 +20,9 @@ export async function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): P
 /** Hash of the empty string; callers get their own copy. */
 export async function emptyStringHash(hash: HashName): Promise<Uint8Array> {
   return cryptoProvider().hash.digest(hash, new Uint8Array(0));
+}
+
+/** A running hash from the active provider, or null when it has none (callers then hash the whole input). */
+export function startRunningHash(hash: HashName): RunningHash | null {
+  return cryptoProvider().hash.start?.(hash) ?? null;
 }

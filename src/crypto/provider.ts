@@ -53,6 +53,12 @@ export interface Mac {
   sign(...parts: Uint8Array[]): Promise<Uint8Array>;
 }
 
+/** A hash fed piece by piece: digest() is the hash of everything so far, and more may follow. */
+export interface RunningHash {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
 export type EcdhGroup = 'x25519' | 'secp256r1' | 'secp384r1';
 
 /** An ephemeral (EC)DH private key with its public half: X25519 raw 32 bytes, P-curves uncompressed 0x04 || X || Y. */
@@ -81,9 +87,13 @@ export interface CryptoProvider {
     /** Synchronous on purpose: the key schedule chains a few dozen of these on tiny inputs. */
     digest(hash: HashName, data: Uint8Array): Uint8Array;
     hmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array;
+    /** Optional: a running hash (a transcript grows by a message at a time and is hashed after most of them). */
+    start?(hash: HashName): RunningHash;
   };
   /** Record ciphers; the key length is checked by the caller. */
   aead(name: AeadName, key: Uint8Array, options: AeadOptions): Promise<Aead>;
+  /** Optional: start the work an aead() for this key will need (WebCrypto: the key import), as a hint. */
+  prepareAead?(name: AeadName, key: Uint8Array): void;
   cbc: {
     aesCbc(key: Uint8Array): Promise<AesCbc>;
     hmac(hash: MacHash, key: Uint8Array): Promise<Mac>;

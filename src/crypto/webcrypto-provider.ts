@@ -28,30 +28,64 @@ function hashFunction(hash: HashName) {
 }
 
 // ---- AEAD ----
+// A record key's import is one more WebCrypto round trip (to Chromium's crypto threads and back). The Aead is
+// handed out at once and each seal/open waits for the import itself, so installing keys never waits; and a key
+// the handshake will need soon can be imported ahead (prepareAead), while it waits for the server.
 
-async function aead(name: AeadName, rawKey: Uint8Array, options: AeadOptions): Promise<Aead> {
-  if (name === 'AES-GCM') {
-    const key = await subtle().importKey('raw', bufferSource(rawKey), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
-    return webCryptoAead('AES-GCM', { name: 'AES-GCM' }, key);
-  }
-  const impl = options.chachaImplementation ?? ((await webCryptoHasChaCha()) ? 'webcrypto' : 'noble');
-  return impl === 'webcrypto' ? webCryptoAead('CHACHA20-POLY1305', CHACHA_ALGORITHM, await importChaChaKey(rawKey)) : nobleChaCha(rawKey);
+/** Imports started ahead, each taken once by the aead() for the same key; the oldest dropped past a few. */
+const preparedKeys = new Map<string, Promise<CryptoKey>>();
+const PREPARED_MAX = 8;
+
+function keyId(name: AeadName, rawKey: Uint8Array): string {
+  let id = name + ':';
+  for (const b of rawKey) id += b.toString(16).padStart(2, '0');
+  return id;
 }
 
-function webCryptoAead(name: AeadName, algorithm: { name: string }, key: CryptoKey): Aead {
+function importAeadKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
+  const key = name === 'AES-GCM' ? subtle().importKey('raw', bufferSource(rawKey), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : importChaChaKey(rawKey);
+  key.catch(() => undefined); // reported by the seal or open that needs it
+  return key;
+}
+
+/** Start importing a record key that aead() will be asked for soon (WebCrypto's ChaCha20 only once probed). */
+function prepareAead(name: AeadName, rawKey: Uint8Array): void {
+  if (name !== 'AES-GCM' && chachaProbed !== true) return;
+  const id = keyId(name, rawKey);
+  if (preparedKeys.has(id)) return;
+  preparedKeys.set(id, importAeadKey(name, rawKey));
+  if (preparedKeys.size > PREPARED_MAX) preparedKeys.delete(preparedKeys.keys().next().value!);
+}
+
+function takeKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
+  const id = keyId(name, rawKey);
+  const prepared = preparedKeys.get(id);
+  if (prepared) preparedKeys.delete(id);
+  return prepared ?? importAeadKey(name, rawKey);
+}
+
+async function aead(name: AeadName, rawKey: Uint8Array, options: AeadOptions): Promise<Aead> {
+  if (name === 'AES-GCM') return webCryptoAead('AES-GCM', { name: 'AES-GCM' }, takeKey(name, rawKey));
+  const impl = options.chachaImplementation ?? ((await webCryptoHasChaCha()) ? 'webcrypto' : 'noble');
+  return impl === 'webcrypto' ? webCryptoAead('CHACHA20-POLY1305', CHACHA_ALGORITHM, takeKey(name, rawKey)) : nobleChaCha(rawKey);
+}
+
+function webCryptoAead(name: AeadName, algorithm: { name: string }, key: Promise<CryptoKey>): Aead {
   return {
     name,
     implementation: 'webcrypto',
     tagLength: 16,
     async seal(nonce, aad, plaintext, prefix) {
       const params = { ...algorithm, iv: bufferSource(nonce), additionalData: bufferSource(aad), tagLength: 128 };
-      return withPrefix(prefix, new Uint8Array(await subtle().encrypt(params, key, bufferSource(plaintext))));
+      return withPrefix(prefix, new Uint8Array(await subtle().encrypt(params, await key, bufferSource(plaintext))));
     },
     async open(nonce, aad, ciphertextAndTag) {
       if (ciphertextAndTag.length < 16) return null;
+      // Outside the try: a key that failed to import is an error, not a record that failed to authenticate.
+      const k = await key;
       const params = { ...algorithm, iv: bufferSource(nonce), additionalData: bufferSource(aad), tagLength: 128 };
       try {
-        return new Uint8Array(await subtle().decrypt(params, key, bufferSource(ciphertextAndTag)));
+        return new Uint8Array(await subtle().decrypt(params, k, bufferSource(ciphertextAndTag)));
       } catch {
         return null; // OperationError: the tag did not verify
       }
@@ -92,6 +126,8 @@ function nobleChaCha(rawKey: Uint8Array): Aead {
 }
 
 let chachaProbe: Promise<boolean> | undefined;
+/** The probe's answer once known. */
+let chachaProbed: boolean | undefined;
 
 /** Whether this platform's WebCrypto does ChaCha20-Poly1305 (probed once, by a real encryption). */
 export function webCryptoHasChaCha(): Promise<boolean> {
@@ -100,9 +136,9 @@ export function webCryptoHasChaCha(): Promise<boolean> {
       const key = await importChaChaKey(new Uint8Array(32));
       const params = { ...CHACHA_ALGORITHM, iv: new Uint8Array(12), additionalData: new Uint8Array(0), tagLength: 128 };
       const out = await subtle().encrypt(params, key, new Uint8Array(1));
-      return out.byteLength === 17;
+      return (chachaProbed = out.byteLength === 17);
     } catch {
-      return false;
+      return (chachaProbed = false);
     }
   })();
   return chachaProbe;
@@ -302,8 +338,13 @@ export const webCryptoProvider: CryptoProvider = {
   hash: {
     digest: (hash, data) => hashFunction(hash)(data),
     hmac: (hash, key, data) => nobleHmac(hashFunction(hash), key, data),
+    start(hash) {
+      const state = hashFunction(hash).create();
+      return { update: (data) => void state.update(data), digest: () => state.clone().digest() };
+    },
   },
   aead,
+  prepareAead,
   cbc: { aesCbc, hmac: recordHmac },
   keyExchange: { generate: generateEcdh, import: importEcdh },
   signature: { verify, signer },

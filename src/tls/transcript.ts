@@ -1,9 +1,12 @@
-// The handshake transcript (RFC 8446 §4.4.1). WebCrypto has no incremental hash, so the
-// transcript keeps the message bytes and hashes their concatenation when asked; each hash is
+// The handshake transcript (RFC 8446 §4.4.1). It keeps the message bytes (the trace names what each hash covers)
+// and, where the crypto provider has a running hash, feeds each message to it once: a Transcript-Hash is then a
+// copy of that state finished, not the whole transcript hashed again (the Certificate message alone is most of
+// it, and a TLS 1.3 client asks for five hashes). Otherwise it hashes the concatenation when asked. Each hash is
 // reported to the trace with the messages it covers.
 import type { Emit } from '../trace/recorder.ts';
 import { concat, toHex } from '../util/bytes.ts';
-import { digest, hashLength, type HashName } from '../crypto/hash.ts';
+import { digest, hashLength, startRunningHash, type HashName } from '../crypto/hash.ts';
+import type { RunningHash } from '../crypto/provider.ts';
 
 /** Handshake type of the synthetic message that replaces ClientHello1 after a HelloRetryRequest. */
 const MESSAGE_HASH_TYPE = 254;
@@ -20,6 +23,8 @@ export class Transcript {
   private hashName: HashName | null;
   /** The latest Transcript-Hash (maybe still running) and how many messages it covers: hash() reuses it. */
   private lastHash: { count: number; hash: HashName; value: Promise<Uint8Array> } | null = null;
+  /** The provider's running hash over the first `count` messages (null: none yet, or the provider has none). */
+  private running: { hash: HashName; count: number; state: RunningHash } | null = null;
 
   /**
    * `hash` may be null while it is not known yet (a client before ServerHello); set it with
@@ -52,6 +57,8 @@ export class Transcript {
   private startHash(): void {
     const hash = this.hashName;
     if (!hash) return;
+    // With a running hash a later hash() costs next to nothing: nothing to start ahead.
+    if (this.runningHash(hash)) return;
     const value = this.digestOver(this.entries.slice(), new Uint8Array(0), hash);
     this.lastHash = { count: this.entries.length, hash, value };
     value.catch(() => {
@@ -75,6 +82,12 @@ export class Transcript {
     // The messages as of this call: the trace event names these even if more arrive meanwhile.
     const entries = this.entries.slice();
     const count = entries.length;
+    const running = this.runningHash(hash);
+    if (running) {
+      const value = running.digest();
+      this.report(entries, undefined, hash, value);
+      return value;
+    }
     const last = this.lastHash;
     if (last && last.count === count && last.hash === hash) {
       const value = Uint8Array.from(await last.value);
@@ -112,7 +125,20 @@ export class Transcript {
     const synthetic = concat(Uint8Array.of(MESSAGE_HASH_TYPE, 0, 0, n), h);
     this.entries = [{ bytes: synthetic, name: `message_hash(${first.name})`, eventIndex: first.eventIndex }];
     this.lastHash = null;
+    this.running = null;
     return synthetic;
+  }
+
+  /** The provider's running hash brought up to every message so far, or null without one. */
+  private runningHash(hash: HashName): RunningHash | null {
+    if (!this.running || this.running.hash !== hash) {
+      const state = startRunningHash(hash);
+      if (!state) return null;
+      this.running = { hash, count: 0, state };
+    }
+    const r = this.running;
+    while (r.count < this.entries.length) r.state.update(this.entries[r.count++].bytes);
+    return r.state;
   }
 
   private requireHash(): HashName {

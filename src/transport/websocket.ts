@@ -4,6 +4,10 @@
 // Writes of one flight go out as one bridge message: a write is held until the engine turns to
 // reading (it has said all it will say before the peer answers), closes, fills a frame, or a
 // short timer runs out; a write made while a read already waits (a lone send) goes at once.
+// Received bytes move to an HTTP download once a session carries more than a handshake's worth: a browser
+// receives a streamed fetch several times faster than WebSocket messages (bench/browser/engine-bench.ts
+// measures both). The bridge offers the download in one text message when the URL asks (downstream=http)
+// and says in the response how many bytes went as messages before it; the two are joined in order here.
 import type { Transport } from './types.ts';
 import { concat } from '../util/bytes.ts';
 
@@ -23,6 +27,20 @@ export interface WebSocketLike {
 
 export type WebSocketFactory = (url: string, protocols?: string | string[]) => WebSocketLike;
 
+export interface WebSocketTransportOptions {
+  protocols?: string | string[];
+  factory?: WebSocketFactory;
+  timeoutMs?: number;
+  flushDelayMs?: number;
+  /** 'http' (default): ask the bridge to offer its bytes as a download, and take it for a long transfer;
+   * 'websocket': every byte as WebSocket messages. */
+  downstream?: 'http' | 'websocket';
+  /** How the download is fetched (default: the global fetch). */
+  fetch?: typeof fetch;
+  /** Fetch the download once this many bytes came as messages (default DOWNLOAD_AFTER_BYTES; 0: at once). */
+  downloadAfterBytes?: number;
+}
+
 /** Why the bridge closed, in words a person can act on. */
 export class BridgeClosedError extends Error {
   constructor(
@@ -38,6 +56,12 @@ export class BridgeClosedError extends Error {
 }
 
 const HIGH_WATER = 1 << 20; // stop queueing writes past 1 MiB not yet sent
+/** Received bytes after which the download is fetched: a handshake and a small response stay on the WebSocket. */
+export const DOWNLOAD_AFTER_BYTES = 64 * 1024;
+/** Downloaded bytes held for the reader at most: past this the download waits (and the bridge's TCP read with it). */
+const DOWNLOAD_BUFFER = 1 << 20;
+/** The response header naming the bytes sent as WebSocket messages before the download (server/bridge/relay.ts). */
+const BYTES_BEFORE_HEADER = 'x-tls-lens-bytes-before';
 /** The bridge's largest message; larger writes go out as several frames. */
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** The longest a held write waits for the rest of its flight: a safety net for a caller that writes and then
@@ -58,6 +82,7 @@ const CLOSE_WORDS: Record<number, string> = {
   4408: 'connecting to the target took too long',
   4410: 'the session was idle for too long',
   4411: 'the session reached its maximum duration',
+  4412: 'the download carrying the session was closed',
   4429: 'too many bridge sessions are open',
   4500: 'the bridge hit an internal error',
   4502: 'the target refused the connection or is unreachable',
@@ -83,25 +108,38 @@ export class WebSocketTransport implements Transport {
   private heldBytes = 0;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private flushQueued = false;
+  /** Bytes received as WebSocket messages. */
+  private messageBytes = 0;
+  /** Bytes queued in `chunks`, for the download's bound. */
+  private queuedBytes = 0;
+  private readonly download: Download;
+  /** How the WebSocket closed, kept while the download still delivers what came before the close. */
+  private closedWith: { error: Error | null } | null = null;
 
   private constructor(
     private ws: WebSocketLike,
     private readonly flushDelayMs: number,
+    url: string,
+    fetcher: typeof fetch | undefined,
+    downloadAfterBytes: number,
   ) {
-    ws.onmessage = (ev) => this.push(toBytes(ev.data));
-    ws.onclose = (ev) => this.end(describeClose(ev.code, ev.reason));
+    this.download = { state: 'none', url: null, url0: url, fetcher, after: downloadAfterBytes, before: 0, early: [], reader: null, wake: null };
+    ws.onmessage = (ev) => (typeof ev.data === 'string' ? this.onOffer(ev.data) : this.onMessageBytes(toBytes(ev.data)));
+    ws.onclose = (ev) => this.onClose(describeClose(ev.code, ev.reason));
     ws.onerror = () => {
       /* the close event that follows carries the code */
     };
   }
 
   /** Open the WebSocket; rejects with a plain-words error if the bridge refuses or is unreachable. */
-  static open(url: string, options: { protocols?: string | string[]; factory?: WebSocketFactory; timeoutMs?: number; flushDelayMs?: number } = {}): Promise<WebSocketTransport> {
+  static open(url: string, options: WebSocketTransportOptions = {}): Promise<WebSocketTransport> {
     const factory: WebSocketFactory = options.factory ?? ((u, p) => new (globalThis as unknown as { WebSocket: new (u: string, p?: string | string[]) => WebSocketLike }).WebSocket(u, p));
+    const fetcher = options.downstream === 'websocket' ? undefined : (options.fetch ?? (globalThis.fetch as typeof fetch | undefined)?.bind(globalThis));
+    const wsUrl = fetcher ? `${url}${url.includes('?') ? '&' : '?'}downstream=http` : url;
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = factory(url, options.protocols);
+        ws = factory(wsUrl, options.protocols);
       } catch (e) {
         reject(new Error(`cannot open the bridge at ${url}: ${(e as Error).message}`));
         return;
@@ -118,7 +156,7 @@ export class WebSocketTransport implements Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(new WebSocketTransport(ws, options.flushDelayMs ?? FLUSH_DELAY_MS));
+        resolve(new WebSocketTransport(ws, options.flushDelayMs ?? FLUSH_DELAY_MS, wsUrl, fetcher, options.downloadAfterBytes ?? DOWNLOAD_AFTER_BYTES));
       };
       ws.onerror = () => {};
       ws.onclose = (ev) => {
@@ -130,6 +168,12 @@ export class WebSocketTransport implements Transport {
     });
   }
 
+  /** Where the received bytes come from now: 'websocket' messages, or also the bridge's 'download' (once joined). */
+  get receivedVia(): 'websocket' | 'download' {
+    const d = this.download;
+    return (d.state === 'active' || d.state === 'done') && this.messageBytes >= d.before ? 'download' : 'websocket';
+  }
+
   /** The subprotocol the bridge agreed to. */
   get protocol(): string {
     return this.ws.protocol;
@@ -139,12 +183,118 @@ export class WebSocketTransport implements Transport {
     if (chunk.length === 0) return;
     const w = this.waiters.shift();
     if (w) w.resolve(chunk);
-    else this.chunks.push(chunk);
+    else {
+      this.chunks.push(chunk);
+      this.queuedBytes += chunk.length;
+    }
+  }
+
+  private onMessageBytes(chunk: Uint8Array) {
+    this.messageBytes += chunk.length;
+    const d = this.download;
+    if (d.state === 'active' && this.messageBytes > d.before) return this.end(new Error('the bridge sent more bytes as messages than its download said'));
+    this.push(chunk);
+    if (d.state === 'active' && this.messageBytes === d.before) this.joinDownload();
+    if (d.state === 'offered' && this.messageBytes >= d.after) void this.startDownload();
+  }
+
+  /** The bridge's one text message: where its download is. */
+  private onOffer(text: string) {
+    const d = this.download;
+    let path: unknown;
+    try {
+      path = (JSON.parse(text) as { downstream?: unknown }).downstream;
+    } catch {
+      path = undefined;
+    }
+    if (d.state !== 'none' || !d.fetcher || typeof path !== 'string') return;
+    d.url = new URL(path, d.url0.replace(/^ws/, 'http')).href;
+    d.state = 'offered';
+    if (this.messageBytes >= d.after) void this.startDownload();
+  }
+
+  /** Fetch the download; on any failure the bytes keep coming as messages (the bridge switches only once it answers). */
+  private async startDownload() {
+    const d = this.download;
+    d.state = 'fetching';
+    try {
+      const res = await d.fetcher!(d.url!, { cache: 'no-store', credentials: 'omit' });
+      // Only the bridge's own answer says where it joins: anything else (a dev server's page, a proxy's error) is not it.
+      const header = res.headers.get(BYTES_BEFORE_HEADER);
+      const before = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : NaN;
+      if (!res.ok || !res.body || !Number.isSafeInteger(before)) {
+        await res.body?.cancel().catch(() => undefined);
+        d.state = 'failed';
+        return this.finishIfClosed();
+      }
+      d.reader = res.body.getReader();
+      d.before = before;
+      d.state = 'active';
+      if (this.messageBytes > before) return this.end(new Error('the bridge sent more bytes as messages than its download said'));
+      if (this.messageBytes === before) this.joinDownload();
+      await this.pumpDownload();
+    } catch (e) {
+      if (d.state === 'fetching') {
+        d.state = 'failed';
+        return this.finishIfClosed();
+      }
+      // The download broke off: the WebSocket's close says why (it follows, if it has not come already).
+      d.state = 'done';
+      if (this.closedWith) this.end(this.closedWith.error ?? (e as Error));
+    }
+  }
+
+  /** Read the download while fewer than DOWNLOAD_BUFFER bytes wait for the reader. */
+  private async pumpDownload() {
+    const d = this.download;
+    for (;;) {
+      while (this.queuedBytes + d.early.reduce((n, c) => n + c.length, 0) >= DOWNLOAD_BUFFER && !this.ended) await new Promise<void>((r) => (d.wake = r));
+      if (this.ended && this.closedWith) return this.releaseDownload();
+      const { value, done } = await d.reader!.read();
+      if (done) break;
+      // Closed by us: what still comes until the bridge ends the download is dropped.
+      if (value.length === 0 || this.ended) continue;
+      // Bytes that follow messages still on their way wait for them.
+      if (this.messageBytes < d.before) d.early.push(value);
+      else this.push(value);
+    }
+    d.state = 'done';
+    this.finishIfClosed();
+  }
+
+  /** Every message before the download has arrived: the download's bytes that came early follow them now. */
+  private joinDownload() {
+    const d = this.download;
+    for (const chunk of d.early.splice(0)) this.push(chunk);
+  }
+
+  /** The WebSocket closed: the end of the stream, unless the download still carries bytes sent before the close. */
+  private onClose(error: Error | null) {
+    this.closedWith = { error };
+    if (this.ended) return this.releaseDownload();
+    const s = this.download.state;
+    if (s === 'fetching' || s === 'active') return;
+    this.end(error);
+  }
+
+  private finishIfClosed() {
+    if (this.closedWith) this.end(this.closedWith.error);
+  }
+
+  /**
+   * Let go of the download once the WebSocket has closed. Before that the bridge ends the download itself when our
+   * close reaches it; letting go first would read to the bridge as a dropped download (4412) and reset the target
+   * instead of ending it cleanly.
+   */
+  private releaseDownload() {
+    if (this.closedWith && this.download.reader) void this.download.reader.cancel().catch(() => undefined);
   }
 
   private end(error: Error | null) {
     if (this.ended) return;
     this.ended = { error };
+    this.download.wake?.();
+    this.releaseDownload();
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     for (const w of this.waiters.splice(0)) error ? w.reject(error) : w.resolve(null);
@@ -199,7 +349,13 @@ export class WebSocketTransport implements Transport {
     // The engine waits for the peer now: what it wrote must be on its way.
     this.flush();
     const chunk = this.chunks.shift();
-    if (chunk) return Promise.resolve(chunk);
+    if (chunk) {
+      this.queuedBytes -= chunk.length;
+      const wake = this.download.wake;
+      this.download.wake = null;
+      wake?.();
+      return Promise.resolve(chunk);
+    }
     if (this.ended) return this.ended.error ? Promise.reject(this.ended.error) : Promise.resolve(null);
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
   }
@@ -209,6 +365,24 @@ export class WebSocketTransport implements Transport {
     if (this.ws.readyState === 0 || this.ws.readyState === 1) this.ws.close(1000, 'client-closed');
     this.end(null);
   }
+}
+
+/** The HTTP download of a session's received bytes, from the bridge's offer to its end. */
+interface Download {
+  state: 'none' | 'offered' | 'fetching' | 'active' | 'failed' | 'done';
+  url: string | null;
+  /** The WebSocket's URL, which the offered path is relative to. */
+  url0: string;
+  fetcher: typeof fetch | undefined;
+  /** Received bytes after which it is fetched. */
+  after: number;
+  /** How many bytes the bridge sent as messages before the download took over. */
+  before: number;
+  /** Downloaded bytes that arrived before the last of those messages. */
+  early: Uint8Array[];
+  reader: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** Wakes the download's reading when the reader took bytes. */
+  wake: (() => void) | null;
 }
 
 function toBytes(data: unknown): Uint8Array {

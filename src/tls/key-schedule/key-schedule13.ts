@@ -8,6 +8,7 @@
 import type { Emit } from '../../trace/recorder.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { digest, hmac, hashLength, type HashName } from '../../crypto/hash.ts';
+import type { AeadName } from '../../crypto/aead.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
 import { expandKeyAndIv, WorkAhead13 } from './work-ahead13.ts';
 
@@ -42,6 +43,15 @@ export class TrafficSecretUse13 {
   /** For traffic secrets learnt elsewhere (a key log, a capture): keys, Finished and KeyUpdate without the stages. */
   static forSecrets(hash: HashName, emit: Emit = () => -1): TrafficSecretUse13 {
     return new TrafficSecretUse13(hash, emit, new WorkAhead13(hash));
+  }
+
+  /**
+   * The record cipher this connection's keys are for: write keys the schedule makes ahead (the other direction's,
+   * the application ones) are then also handed to the crypto provider ahead (a WebCrypto key import), so that
+   * installing them later does not wait for it.
+   */
+  willUse(aead: AeadName): void {
+    this.ahead.aead = aead;
   }
 
   /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). */

@@ -4,6 +4,7 @@
 // caller asks, in the same order as without this helper. Every `take*` hands a result over once (or undefined).
 import { toHex } from '../../util/bytes.ts';
 import { hmac, type HashName } from '../../crypto/hash.ts';
+import { prepareAead, type AeadName } from '../../crypto/aead.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
 
 type Pending<T> = Promise<T>;
@@ -26,6 +27,8 @@ export class WorkAhead13 {
   keyLengths?: { key: number; iv: number };
   /** The client handshake traffic secret: its Finished is computed ahead once the application secrets exist. */
   clientHandshakeSecret?: Uint8Array;
+  /** The record cipher the keys are for, once known: write keys made ahead are then handed to it ahead too. */
+  aead?: AeadName;
 
   constructor(readonly hash: HashName) {}
 
@@ -53,7 +56,11 @@ export class WorkAhead13 {
 
   startTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): void {
     const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
-    if (!this.trafficKeys.has(id)) this.trafficKeys.set(id, quiet(expandKeyAndIv(this.hash, secret, keyLength, ivLength)));
+    if (this.trafficKeys.has(id)) return;
+    const keys = quiet(expandKeyAndIv(this.hash, secret, keyLength, ivLength));
+    this.trafficKeys.set(id, keys);
+    const aead = this.aead;
+    if (aead) keys.then(([key]) => prepareAead(aead, key), () => undefined);
   }
 
   takeTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): Pending<[Uint8Array, Uint8Array]> | undefined {

@@ -1,0 +1,362 @@
+// The engine's own browser benchmark (issue 15), smaller and quicker than bench/browser.ts (no app build, no app
+// rounds): the engine bundled into a Worker (engine-worker.ts), subtls in a Worker (subtls-worker.ts) and Node's
+// `tls`, each through the project's own bridge (server/bridge, in a TLS Lens server of its own process without the
+// lab) to one `openssl s_server -WWW`. Rounds alternate between the three, so machine load hits them alike.
+// Prints JSON: handshake medians and ratios, MB/s of a large response, and where one engine handshake's time goes
+// (its trace events' times). With TLS_LENS_BENCH_PROFILE=FILE it also writes CPU profiles of the engine's Worker
+// (FILE.handshake.cpuprofile over the handshake rounds, FILE.read.cpuprofile over the large responses; open them
+// in Chromium's DevTools) and prints their top self-time functions and total sampled time.
+// Run: npm run bench:browser-engine. TLS_LENS_BENCH_ROUNDS (default 30), TLS_LENS_BENCH_MIB (default 16).
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import tls from 'node:tls';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+import { chromium, type Page } from 'playwright-core';
+import WebSocket, { createWebSocketStream } from 'ws';
+import { freePort, makePki, spawnSServer } from '../../test/tls/helpers.ts';
+import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
+import { median } from '../common.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 30);
+const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
+const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 5);
+const PROFILE = process.env.TLS_LENS_BENCH_PROFILE;
+/** Another checkout (e.g. `git archive BASE | tar -x -C DIR`, with node_modules linked): its engine-worker.ts, bundled
+ * from there, joins the rounds as engineBase (its engine and transport; this run's bridge): before/after in one run. */
+const BASE_DIR = process.env.TLS_LENS_BENCH_BASE_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_DIR) : null;
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const r2 = (n: number) => +n.toFixed(2);
+/** The CPU profiles' sampling interval (µs). */
+const SAMPLE_US = 100;
+
+// ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
+if (process.argv[2] === '--serve') {
+  const [dist, ...targetPorts] = process.argv.slice(3);
+  const { startServer } = await import('../../server/app.ts');
+  const running = await startServer({ port: 0, lab: false, distDir: dist, bridge: { allow: targetPorts.map((p) => `127.0.0.1:${p}`), testOnlyLoopbackPorts: targetPorts.map(Number) } });
+  console.log(`PORT ${new URL(running.url).port}`);
+  const stop = () => void running.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} else {
+  await main();
+}
+
+/** Run `start` (which spawns a child) with `dir` as the working directory the child inherits. */
+async function inDirectory<T>(dir: string, start: () => Promise<T>): Promise<T> {
+  const before = process.cwd();
+  process.chdir(dir);
+  try {
+    return await start();
+  } finally {
+    process.chdir(before);
+  }
+}
+
+/** A plain TCP server that sends `size` bytes to each connection and closes it: the bridge's ceiling without TLS. */
+function byteSource(size: number): Promise<{ port: number; close(): void }> {
+  const chunk = Buffer.alloc(64 * 1024, 0x63);
+  const server = net.createServer((socket) => {
+    socket.on('error', () => undefined);
+    let left = size;
+    const pump = () => {
+      while (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void socket.once('drain', pump);
+      }
+      socket.end();
+    };
+    pump();
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as net.AddressInfo).port, close: () => server.close() })));
+}
+
+async function startApp(dist: string, targetPorts: number[]): Promise<{ port: number; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve', dist, ...targetPorts.map(String)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the server exited (${code})`)));
+  });
+  return { port, child };
+}
+
+/** Minified as a page would ship it; when profiling, readable names instead (the profile names functions). */
+async function bundle(entry: string, root = ROOT): Promise<string> {
+  const out = await esbuild.build({ entryPoints: [path.join(root, 'bench/browser', entry)], bundle: true, minify: !PROFILE, keepNames: !!PROFILE, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
+  return out.outputFiles[0].text;
+}
+
+type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[] };
+
+/** A Worker from a same-origin script (the bridge checks the page's origin), and its runner. */
+async function workerIn(page: Page, name: string, script: string) {
+  await page.evaluate(
+    ({ name, script }) => {
+      const w = new Worker(script, { type: 'module' });
+      const runners = ((window as unknown as { benchRun?: Record<string, (job: unknown) => Promise<unknown>> }).benchRun ??= {});
+      runners[name] = (job) =>
+        new Promise((resolve) => {
+          w.onmessage = (e) => resolve(e.data);
+          w.postMessage(job);
+        });
+    },
+    { name, script },
+  );
+  return async (job: object): Promise<WorkerAnswer> => {
+    const r = (await page.evaluate(({ name, j }) => (window as unknown as { benchRun: Record<string, (job: unknown) => Promise<unknown>> }).benchRun[name](j), { name, j: job })) as WorkerAnswer & { error?: string };
+    if (r.error) throw new Error(`${name} worker: ${r.error}`);
+    return r;
+  };
+}
+
+/** Node's tls through the bridge: ms from WebSocket open to secureConnect; with `request`, MB/s of the response. */
+function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: string): Promise<{ ms: number; openMs: number; mbPerS?: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(`ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`, BRIDGE_SUBPROTOCOL, { origin: `http://127.0.0.1:${appPort}` });
+    ws.once('error', reject);
+    ws.once('open', () => {
+      const openMs = performance.now() - t0;
+      const socket = tls.connect({ socket: createWebSocketStream(ws), servername: 'localhost', ca }, () => {
+        const ms = performance.now() - t0;
+        if (!request) {
+          socket.destroy();
+          ws.close();
+          return resolve({ ms, openMs });
+        }
+        const t1 = performance.now();
+        let bytes = 0;
+        socket.on('data', (d: Buffer) => (bytes += d.length));
+        socket.on('end', () => {
+          resolve({ ms, openMs, mbPerS: bytes / 1e6 / ((performance.now() - t1) / 1000) });
+          socket.destroy();
+          ws.close();
+        });
+        socket.write(request);
+      });
+      socket.once('error', reject);
+    });
+  });
+}
+
+/** A raw DevTools connection (flat sessions) to profile a page's dedicated Worker, which Playwright's API cannot. */
+async function workerProfiler(debugPort: number, pageUrl: string, workerUrlPart: string) {
+  const { webSocketDebuggerUrl } = (await (await fetch(`http://127.0.0.1:${debugPort}/json/version`)).json()) as { webSocketDebuggerUrl: string };
+  const ws = new WebSocket(webSocketDebuggerUrl);
+  await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+  let nextId = 1;
+  const pending = new Map<number, (m: { result?: unknown; error?: unknown }) => void>();
+  const attached: { sessionId: string; url: string }[] = [];
+  ws.on('message', (d) => {
+    const m = JSON.parse(String(d));
+    if (m.id && pending.has(m.id)) {
+      pending.get(m.id)!(m);
+      pending.delete(m.id);
+    } else if (m.method === 'Target.attachedToTarget') attached.push({ sessionId: m.params.sessionId, url: m.params.targetInfo.url });
+  });
+  const send = <T>(method: string, params: object = {}, sessionId?: string) =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, (m) => (m.error ? reject(new Error(`${method}: ${JSON.stringify(m.error)}`)) : resolve(m.result as T)));
+      ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+    });
+  const { targetInfos } = await send<{ targetInfos: { targetId: string; type: string; url: string }[] }>('Target.getTargets');
+  const pageTarget = targetInfos.find((t) => t.type === 'page' && t.url.startsWith(pageUrl));
+  if (!pageTarget) throw new Error('profiler: the page target was not found');
+  const { sessionId: pageSession } = await send<{ sessionId: string }>('Target.attachToTarget', { targetId: pageTarget.targetId, flatten: true });
+  await send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, pageSession);
+  for (let i = 0; i < 50 && !attached.some((a) => a.url.includes(workerUrlPart)); i++) await new Promise((r) => setTimeout(r, 100));
+  const worker = attached.find((a) => a.url.includes(workerUrlPart));
+  if (!worker) throw new Error(`profiler: no worker ${workerUrlPart} (saw ${attached.map((a) => a.url).join(', ')})`);
+  await send('Profiler.enable', {}, worker.sessionId);
+  await send('Profiler.setSamplingInterval', { interval: SAMPLE_US }, worker.sessionId);
+  return {
+    start: () => send('Profiler.start', {}, worker.sessionId),
+    stop: async () => (await send<{ profile: CpuProfile }>('Profiler.stop', {}, worker.sessionId)).profile,
+    close: () => ws.close(),
+  };
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
+
+/**
+ * Self time per function, the busiest first, and the total without idle time. Counted in samples (one every
+ * SAMPLE_US while the thread runs), not in the time between samples: on a loaded machine a thread that the OS
+ * put aside for 80 ms would otherwise charge those 80 ms to whatever it was running.
+ */
+function summarise(profile: CpuProfile, top = 25) {
+  const byNode = new Map<number, CpuProfile['nodes'][number]>(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let busy = 0;
+  let idle = 0;
+  const ms = SAMPLE_US / 1000;
+  for (const id of profile.samples) {
+    const f = byNode.get(id)!.callFrame;
+    const name = f.functionName || '(anonymous)';
+    if (name === '(idle)' || name === '(program)') idle += ms;
+    else busy += ms;
+    const key = `${name} ${f.url.split('/').pop()}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + ms);
+  }
+  return {
+    busyMs: r2(busy),
+    idleAndProgramMs: r2(idle),
+    top: [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, t]) => `${r2(t)} ms  ${k}`),
+  };
+}
+
+async function main() {
+  const pki = makePki();
+  const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
+  fs.writeFileSync(path.join(www, 'big.bin'), Buffer.alloc(MIB * 1024 * 1024, 0x61));
+  // s_server -WWW serves files from its working directory.
+  const server = await inDirectory(www, () => spawnSServer(['-cert', pki.leafCert, '-key', pki.leafKey, '-WWW']));
+  const dist = fs.mkdtempSync(path.join(pki.dir, 'dist-'));
+  fs.writeFileSync(path.join(dist, 'index.html'), '<!doctype html><meta charset="utf-8"><title>engine bench</title>');
+  fs.writeFileSync(path.join(dist, 'engine-worker.js'), await bundle('engine-worker.ts'));
+  fs.writeFileSync(path.join(dist, 'subtls-worker.js'), await bundle('subtls-worker.ts'));
+  if (BASE_DIR) fs.writeFileSync(path.join(dist, 'base-engine-worker.js'), await bundle('engine-worker.ts', BASE_DIR));
+  const source = await byteSource(MIB * 1024 * 1024);
+  const app = await startApp(dist, [server.port, source.port]);
+  const debugPort = await freePort();
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...FLAGS, ...(PROFILE ? [`--remote-debugging-port=${debugPort}`] : [])] });
+  const target = `127.0.0.1:${server.port}`;
+  const ca = fs.readFileSync(pki.rootPem);
+  const baseURL = `http://127.0.0.1:${app.port}`;
+  const request = 'GET /big.bin HTTP/1.0\r\n\r\n';
+  try {
+    const page = await (await browser.newContext({ baseURL })).newPage();
+    await page.goto('/');
+    const runEngine = await workerIn(page, 'engine', '/engine-worker.js');
+    const runSubtls = await workerIn(page, 'subtls', '/subtls-worker.js');
+    const runBase = BASE_DIR ? await workerIn(page, 'base', '/base-engine-worker.js') : null;
+    const job = { url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(target)}`, anchorHex: Buffer.from(pki.rootDer).toString('hex'), anchorPem: ca.toString(), serverName: 'localhost' };
+    // Warm up all three (JIT, WebCrypto's first calls, the verifier and trust store made once).
+    await runEngine({ ...job, rounds: 5 });
+    await runSubtls({ ...job, rounds: 5 });
+    await runBase?.({ ...job, rounds: 5 });
+    for (let i = 0; i < 3; i++) await nodeViaBridge(app.port, target, ca);
+    const profiler = PROFILE ? await workerProfiler(debugPort, baseURL, '/engine-worker.js') : null;
+    // The base checkout's engine in its own Worker: its profile beside ours, over the same rounds.
+    const baseProfiler = PROFILE && BASE_DIR ? await workerProfiler(debugPort, baseURL, '/base-engine-worker.js') : null;
+
+    // Contenders take turns in every round. "engineAsBefore" drives the engine as before this session's work:
+    // the WebSocket opened before the handshake starts, every received byte as WebSocket messages.
+    type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
+    const engine = (extra: object): Contender => async (req) => {
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req });
+      return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
+    };
+    const contenders: Record<string, Contender> = {
+      engineWorker: engine({}),
+      // Left out when profiling: the engine's Worker then runs engineWorker alone.
+      ...(PROFILE ? {} : { engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      ...(runBase
+        ? {
+            engineBase: (async (req) => {
+              const r = await runBase({ ...job, rounds: 1, request: req });
+              return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+            }) as Contender,
+          }
+        : {}),
+      subtlsWorker: async (req) => {
+        const r = await runSubtls({ ...job, rounds: 1, request: req });
+        return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+      },
+      nodeTlsViaBridge: async (req) => {
+        const r = await nodeViaBridge(app.port, target, ca, req);
+        return { ms: r.ms, mbPerS: r.mbPerS, phases: { open: r.openMs } };
+      },
+    };
+    // The same size without TLS (a plain TCP source): what the bridge and the Worker carry at most.
+    const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
+    const raw = (extra: object): Contender => async () => ({ mbPerS: (await runEngine({ ...rawJob, ...extra })).mbPerS[0] });
+    const rawContenders: Record<string, Contender> = {
+      noTlsBareWebSocket: raw({ raw: 'websocket' }),
+      noTlsTransportWebSocketOnly: raw({ raw: 'transport', downstream: 'websocket' }),
+      noTlsTransport: raw({ raw: 'transport' }),
+      noTlsTransportDownloadAtOnce: raw({ raw: 'transport', downloadAfterBytes: 0 }),
+    };
+    const handshakes: Record<string, number[]> = {};
+    const phases: Record<string, Record<string, number>[]> = {};
+    await profiler?.start();
+    await baseProfiler?.start();
+    for (let i = 0; i < ROUNDS; i++) {
+      for (const [name, run] of Object.entries(contenders)) {
+        const r = await run();
+        (handshakes[name] ??= []).push(r.ms!);
+        if (r.phases) (phases[name] ??= []).push(r.phases);
+      }
+    }
+    const handshakeProfile = await profiler?.stop();
+    const baseHandshakeProfile = await baseProfiler?.stop();
+    const { timeline } = await runEngine({ ...job, rounds: 1, timeline: true });
+
+    const throughput: Record<string, number[]> = {};
+    await profiler?.start();
+    await baseProfiler?.start();
+    for (let i = 0; i < BIG_ROUNDS; i++) {
+      for (const [name, run] of Object.entries({ ...contenders, ...(profiler ? {} : rawContenders) })) (throughput[name] ??= []).push((await run(request)).mbPerS!);
+    }
+    const readProfile = await profiler?.stop();
+    const baseReadProfile = await baseProfiler?.stop();
+    profiler?.close();
+    baseProfiler?.close();
+
+    const m = Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, median(v)]));
+    const tp = Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, r2(median(v))]));
+    if (PROFILE) {
+      fs.writeFileSync(`${PROFILE}.handshake.cpuprofile`, JSON.stringify(handshakeProfile));
+      fs.writeFileSync(`${PROFILE}.read.cpuprofile`, JSON.stringify(readProfile));
+    }
+    const report = {
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB },
+      handshakeMs: m,
+      ratios: {
+        engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
+        engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
+        ...(m.engineAsBefore ? { engineWorkerVsAsBefore: r2(m.engineWorker / m.engineAsBefore), throughputEngineVsAsBefore: r2(tp.engineWorker / tp.engineAsBefore) } : {}),
+        throughputEngineVsSubtls: r2(tp.engineWorker / tp.subtlsWorker),
+        ...(runBase ? { engineWorkerVsBase: r2(m.engineWorker / m.engineBase), throughputEngineVsBase: r2(tp.engineWorker / tp.engineBase) } : {}),
+      },
+      goals: { engineWorkerVsNodeTls: '<= 1.2', engineWorkerVsSubtls: '< 1' },
+      handshakePhasesMedianMs: Object.fromEntries(Object.entries(phases).map(([name, list]) => [name, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((p) => p[k]))]))])),
+      throughputMBperS: tp,
+      oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
+      ...(PROFILE
+        ? {
+            engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },
+            ...(baseProfiler
+              ? { engineBaseProfile: { perHandshakeBusyMs: r2(summarise(baseHandshakeProfile!).busyMs / ROUNDS), busyMsPerMiB: r2(summarise(baseReadProfile!).busyMs / (BIG_ROUNDS * MIB)), largeResponses: summarise(baseReadProfile!, 12) } }
+              : {}),
+          }
+        : {}),
+      runs: { handshakeMs: Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, v.map(r2)])), mbPerS: Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, v.map(r2)])) },
+    };
+    console.log(JSON.stringify(report, null, 2));
+  } finally {
+    await browser.close();
+    app.child.kill('SIGTERM');
+    source.close();
+    await server.stop();
+    await new Promise((r) => (app.child.exitCode !== null ? r(null) : app.child.once('exit', r)));
+    fs.rmSync(pki.dir, { recursive: true, force: true });
+  }
+}
