@@ -52,8 +52,17 @@ class Connection {
     this.recorder.subscribe((e) => this.enqueue(e));
   }
 
+  /** Set while a batch waits for its summaries' digests: later messages queue behind it, so the page gets
+   * everything in order. */
+  private outbox: Promise<void> | null = null;
+
+  /** Post now, or after what the outbox holds. */
   post(msg: Message) {
-    if (!this.retired) scope.postMessage({ ...msg, id: this.id } as FromWorker);
+    const now = () => {
+      if (!this.retired) scope.postMessage({ ...msg, id: this.id } as FromWorker);
+    };
+    if (this.outbox) this.outbox = this.outbox.then(now);
+    else now();
   }
 
   flush() {
@@ -62,7 +71,14 @@ class Connection {
     if (this.queue.length === 0) return;
     const events = this.queue;
     this.queue = [];
-    this.post({ type: 'events', events });
+    if (!this.window.digesting) return this.post({ type: 'events', events });
+    const sent = Promise.all([this.outbox, this.window.digested()]).then(() => {
+      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events });
+    });
+    this.outbox = sent;
+    void sent.then(() => {
+      if (this.outbox === sent) this.outbox = null;
+    });
   }
 
   private enqueue(e: TraceEvent) {
@@ -108,6 +124,12 @@ class Connection {
     this.post({ type: 'error', message: plain(message), code: (e as { code?: string }).code });
     this.status('failed', plain(message));
     void this.transport?.close().catch(() => {});
+  }
+
+  sendFullTrace() {
+    const full = () => ({ type: 'full-trace', id: this.id, events: this.recorder.events }) as FromWorker;
+    if (this.outbox) void this.outbox.then(() => scope.postMessage(full()));
+    else scope.postMessage(full());
   }
 
   /** A newer Connect replaces this one: stop talking to the page, refuse a pending pause, hang up. */
@@ -218,8 +240,10 @@ scope.onmessage = (ev) => {
       if (c.session) void renegotiate(c, c.session);
       break;
     case 'full-trace':
-      // Sent even for a retired connection: the page asks for the one it shows.
-      scope.postMessage({ type: 'full-trace', id: c.id, events: c.recorder.events });
+      // Sent even for a retired connection: the page asks for the one it shows. After what the outbox holds, so
+      // every summary in it has its digest.
+      c.flush();
+      c.sendFullTrace();
       break;
     case 'close':
       c.session?.close().then(
