@@ -32,16 +32,23 @@ else if (initial.step !== undefined && initial.scenario) {
   });
 }
 
-// Keep the URL in step with the view; throttled because browsers limit replaceState rates.
+// Keep the URL in step with the view; throttled because browsers limit replaceState rates. While the view follows a
+// live connection its step moves with every batch: the URL follows more slowly then (a replaceState per batch
+// cost the page more than the batch).
 let pending = false;
 useTrace.subscribe(() => {
   if (pending) return;
   pending = true;
-  setTimeout(() => {
-    pending = false;
-    const now = useTrace.getState();
-    writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
-  }, 250);
+  const live = useTrace.getState();
+  const following = live.follow && (live.status === 'connecting' || live.status === 'connected');
+  setTimeout(
+    () => {
+      pending = false;
+      const now = useTrace.getState();
+      writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
+    },
+    following ? 1000 : 250,
+  );
 });
 
 createRoot(document.getElementById('root')!).render(<App />);

@@ -17,21 +17,31 @@ let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
  * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
 let pendingEvents: TraceEvent[][] = [];
 let takeInScheduled = false;
+/** When events were last taken in (performance.now()). */
+let lastTakeIn = 0;
+/** Once the handshake is done, application data may stream: the views then follow it a few times a second, not
+ * every frame (each take-in draws the ladder and the newest record again; at every frame that cost the page more
+ * than the transfer itself). Statuses and pauses still take everything in at once. */
+const STREAMING_TAKE_IN_MS = 100;
 
 function takeInEvents() {
   takeInScheduled = false;
   if (pendingEvents.length === 0) return;
   const events = pendingEvents.length === 1 ? pendingEvents[0] : pendingEvents.flat();
   pendingEvents = [];
+  lastTakeIn = performance.now();
   useTrace.getState().append(events);
 }
 
 function scheduleTakeIn() {
   if (takeInScheduled) return;
   takeInScheduled = true;
-  requestAnimationFrame(takeInEvents);
+  const streaming = useTrace.getState().status === 'connected';
+  const wait = streaming ? lastTakeIn + STREAMING_TAKE_IN_MS - performance.now() : 0;
+  if (wait > 0) setTimeout(takeInEvents, wait);
+  else requestAnimationFrame(takeInEvents);
   // A hidden page gets no frames: take them in anyway.
-  setTimeout(takeInEvents, 250);
+  setTimeout(takeInEvents, Math.max(wait, 250));
 }
 
 function ensureWorker(): Worker {
