@@ -17,8 +17,10 @@
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
 // TLS_LENS_BENCH_BASE_APP_DIR: also serve a base checkout's app (its own server, page and worker) and time it in
 // the same alternating rounds (app Connect, cold page, large response): before/after as ratios of one run.
-// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects; TLS_LENS_BENCH_PROFILE_READ=FILE:
-// over the app's large responses (the TLS_LENS_BENCH_MIB rounds).
+// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects (and FILE.worker.cpuprofile of the
+// app's engine worker); TLS_LENS_BENCH_PROFILE_READ=FILE: over the app's large responses (the TLS_LENS_BENCH_MIB
+// rounds: FILE.N.cpuprofile and FILE.N.worker.cpuprofile). For readable names, build with `vite build --minify false`
+// and run `tsx bench/browser.ts`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +28,7 @@ import tls from 'node:tls';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
@@ -253,6 +255,43 @@ async function heapWhile<T>(page: Page, work: () => Promise<T>): Promise<{ resul
 
 const r2 = (n: number) => +n.toFixed(2);
 
+/**
+ * A CPU profiler for the page's dedicated workers whose URL contains `urlPart`: the page's CDP session attaches to
+ * them (non-flat sessions: Playwright's CDPSession has no per-target session id), and each command goes to the
+ * newest one as a message.
+ */
+async function workerProfiler(page: Page, urlPart: string) {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let session: string | null = null;
+  let nextId = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker' && e.targetInfo.url.includes(urlPart)) session = e.sessionId;
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+    if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (!session) return reject(new Error(`no worker whose URL contains "${urlPart}" is running in the page`));
+      const id = ++nextId;
+      waiting.set(id, (r) => (waiting.delete(id), resolve(r)));
+      void cdp.send('Target.sendMessageToTarget', { sessionId: session, message: JSON.stringify({ id, method, params }) });
+    });
+  return {
+    async start() {
+      await send('Profiler.enable');
+      await send('Profiler.start');
+    },
+    async stopTo(file: string) {
+      fs.writeFileSync(file, JSON.stringify(((await send('Profiler.stop')) as { profile: unknown }).profile));
+    },
+  };
+}
+
+
 async function main() {
   const pki = makePki();
   const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
@@ -318,8 +357,10 @@ async function main() {
     const baseAppMs: number[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
+    const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
     await cdp?.send('Profiler.enable');
     await cdp?.send('Profiler.start');
+    await workerProfile?.start();
     for (let i = 0; i < ROUNDS; i++) {
       engineMs.push(...(await runEngine({ ...job, rounds: 1 })).handshakeMs);
       subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
@@ -336,6 +377,7 @@ async function main() {
     }
 
     if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+    await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
 
     const coldMs: number[] = [];
     const coldFormMs: number[] = [];
@@ -361,13 +403,16 @@ async function main() {
     let summarisedRowsShown = 0;
     const profileReadTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
     const cdpRead = profileReadTo ? await context.newCDPSession(page) : null;
+    const workerProfileRead = profileReadTo ? await workerProfiler(page, 'engine.worker') : null;
     await cdpRead?.send('Profiler.enable');
     for (let i = 0; i < BIG_ROUNDS; i++) {
       await cdpRead?.send('Profiler.start');
+      await workerProfileRead?.start();
       const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
       if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
       appMBs.push((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
       if (cdpRead) fs.writeFileSync(`${profileReadTo}.${i}.cpuprofile`, JSON.stringify((await cdpRead.send('Profiler.stop')).profile));
+      await workerProfileRead?.stopTo(`${profileReadTo}.${i}.worker.cpuprofile`);
       heapAfterApp = Math.max(heapAfterApp, (await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)) as number);
       // The ladder follows the end of the trace: its last rows are the summarised ones (when the app summarises).
       summarisedRowsShown = await page.locator('.lrow', { hasText: 'summarised' }).count();
