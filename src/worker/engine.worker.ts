@@ -24,6 +24,7 @@ const scope = self as unknown as WorkerScope;
 const FRAME_MS = 16;
 
 type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
+type LabFiles = Extract<ToWorker, { type: 'lab-files' }>;
 type Message = FromWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 class Connection {
@@ -43,10 +44,19 @@ class Connection {
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** The request with its lab files (ConnectRequest.labFilesPending); resolved by arrived(). */
+  readonly complete: Promise<ConnectRequest>;
+  arrived: (files: LabFiles) => void = () => {};
+
   constructor(
     readonly id: number,
     readonly request: ConnectRequest,
   ) {
+    this.complete = request.labFilesPending
+      ? new Promise((resolve) => {
+          this.arrived = (files) => resolve({ ...request, anchorsPem: [...files.anchorsPem, ...request.anchorsPem], labClientCert: files.labClientCert, labFilesPending: false });
+        })
+      : Promise.resolve(request);
     this.mode = request.breakpoints.afterEachMessage ? 'step' : 'breakpoint';
     this.window = new AppDataWindow({ kept: request.keepAppData === true });
     this.recorder.subscribe((e) => this.enqueue(e));
@@ -157,7 +167,7 @@ async function connect(c: Connection) {
     // Retired while the socket was opening: close what just opened.
     if (c.retired) return void c.transport.close().catch(() => {});
     c.status('connecting', 'handshake in progress');
-    c.session = await runEngine(req, c.transport, c.recorder, c.onBreak);
+    c.session = await runEngine(req, c.transport, c.recorder, c.onBreak, c.complete);
     c.post({ type: 'summary', summary: c.session.summary });
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
     c.mode = 'end';
@@ -219,6 +229,9 @@ scope.onmessage = (ev) => {
   const c = current;
   if (!c) return;
   switch (msg.type) {
+    case 'lab-files':
+      if (msg.id === c.id) c.arrived(msg);
+      break;
     case 'continue':
       c.mode = msg.mode;
       c.decide?.('continue');
