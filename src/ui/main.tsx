@@ -52,9 +52,21 @@ useTrace.subscribe(() => {
 });
 
 createRoot(document.getElementById('root')!).render(<App />);
-setTimeout(preloadCertificateDecoder, 0);
-// The engine's worker loads and compiles while the person fills in the Connect form; the detail panels follow.
-setTimeout(() => {
-  engine.warmUp();
-  preloadPanels();
-}, 0);
+// The engine's worker loads and compiles while the person fills in the Connect form (the built page's head has
+// started it already: engine-boot.ts).
+engine.warmUp();
+// What the first screen does not show loads once the page is idle: the detail panels, then the certificate
+// decoder (its ASN.1 schemas take 100 ms and more to set up: not while the first handshake's views draw).
+const whenIdle = (f: () => void, timeout: number) => ('requestIdleCallback' in window ? requestIdleCallback(() => f(), { timeout }) : setTimeout(f, 50));
+whenIdle(preloadPanels, 1000);
+const settled = () => ['connected', 'closed', 'failed', 'replay'].includes(useTrace.getState().status);
+let decoderAsked = false;
+const preloadDecoder = () => {
+  if (decoderAsked) return;
+  decoderAsked = true;
+  stopWatching();
+  whenIdle(preloadCertificateDecoder, 2000);
+};
+const stopWatching = useTrace.subscribe(() => settled() && preloadDecoder());
+if (settled()) preloadDecoder();
+setTimeout(preloadDecoder, 5000);
