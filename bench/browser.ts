@@ -145,12 +145,23 @@ const CONNECT_IN_PAGE = `async ({ target, send }) => {
     mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
   });
   const pressed = performance.now();
+  window.benchStatusMessages = {};
   q('[data-testid="connect-button"]').click();
   await done;
-  return { pressed, seen, error: q('[data-testid="error"]')?.textContent ?? null };
+  return { pressed, seen, arrived: window.benchStatusMessages, error: q('[data-testid="error"]')?.textContent ?? null };
 }`;
 
-type InPageConnect = { pressed: number; seen: Record<string, number>; error: string | null };
+/** Init script: note when each status message from the app's engine worker reaches the page (before the page
+ * handles it), so a Connect splits into the worker's part and the page's. */
+const NOTE_WORKER_STATUS = `{
+  const d = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+  Object.defineProperty(Worker.prototype, 'onmessage', { configurable: true, get() { return d.get.call(this); }, set(fn) {
+    this.addEventListener('message', (e) => { const s = e.data && e.data.type === 'status' && e.data.status; if (s && window.benchStatusMessages && !(s in window.benchStatusMessages)) window.benchStatusMessages[s] = performance.now(); });
+    d.set.call(this, fn);
+  } });
+}`;
+
+type InPageConnect = { pressed: number; seen: Record<string, number>; arrived: Record<string, number>; error: string | null };
 
 async function appConnect(page: Page, target: string, send?: string): Promise<InPageConnect> {
   const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send })})`)) as InPageConnect;
@@ -318,6 +329,7 @@ async function main() {
   try {
     const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 } });
     await context.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
+    await context.addInitScript(NOTE_WORKER_STATUS);
     const page = await context.newPage();
     await page.goto('/');
     await page.getByTestId('connect-button').waitFor();
@@ -354,6 +366,9 @@ async function main() {
     /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
      * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
     const appToConnectingMs: number[] = [];
+    /** And in two other parts: press to the worker's "connected" message reaching the page, then to its showing. */
+    const appToConnectedMessageMs: number[] = [];
+    const appConnectedMessageToShownMs: number[] = [];
     const baseAppMs: number[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
@@ -368,6 +383,10 @@ async function main() {
       const r = await appConnect(page, target);
       appMs.push(r.seen.connected - r.pressed);
       appToConnectingMs.push(r.seen.connecting - r.pressed);
+      if (r.arrived.connected) {
+        appToConnectedMessageMs.push(r.arrived.connected - r.pressed);
+        appConnectedMessageToShownMs.push(r.seen.connected - r.arrived.connected);
+      }
       await appClose(page);
       if (basePage) {
         const b = await appConnect(basePage, target);
@@ -455,6 +474,8 @@ async function main() {
       appFirstConnect: r2(appFirstMs),
       appFirstPressToConnecting: r2(appFirstToConnectingMs),
       appPressToConnecting: median(appToConnectingMs),
+      appPressToConnectedMessage: appToConnectedMessageMs.length ? median(appToConnectedMessageMs) : null,
+      appConnectedMessageToShown: appConnectedMessageToShownMs.length ? median(appConnectedMessageToShownMs) : null,
       coldPageToFirstHandshake: median(coldMs),
       coldSubtlsPageToFirstHandshake: median(coldSubtlsMs),
       coldPageFormShown: median(coldFormMs),
