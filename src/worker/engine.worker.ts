@@ -71,8 +71,17 @@ class Connection {
     const now = () => {
       if (!this.retired) scope.postMessage({ ...msg, id: this.id } as FromWorker);
     };
-    if (this.outbox) this.outbox = this.outbox.then(now);
+    if (this.outbox) this.after(now);
     else now();
+  }
+
+  /** Run `task` once the outbox and `waits` are done, as the outbox's new last step. */
+  private after(task: () => void, waits: Promise<void>[] = []) {
+    const step = Promise.all([this.outbox, ...waits]).then(task);
+    this.outbox = step;
+    void step.then(() => {
+      if (this.outbox === step) this.outbox = null;
+    });
   }
 
   flush() {
@@ -82,13 +91,9 @@ class Connection {
     const events = this.queue;
     this.queue = [];
     if (!this.window.digesting) return this.post({ type: 'events', events });
-    const sent = Promise.all([this.outbox, this.window.digested()]).then(() => {
+    this.after(() => {
       if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events });
-    });
-    this.outbox = sent;
-    void sent.then(() => {
-      if (this.outbox === sent) this.outbox = null;
-    });
+    }, [this.window.digested()]);
   }
 
   private enqueue(e: TraceEvent) {
@@ -136,10 +141,12 @@ class Connection {
     void this.transport?.close().catch(() => {});
   }
 
+  /** The whole trace, after what the outbox holds (every summary in it then has its digest); sent even when
+   * retired: the page asks for the one it shows. */
   sendFullTrace() {
-    const full = () => ({ type: 'full-trace', id: this.id, events: this.recorder.events }) as FromWorker;
-    if (this.outbox) void this.outbox.then(() => scope.postMessage(full()));
-    else scope.postMessage(full());
+    const send = () => scope.postMessage({ type: 'full-trace', id: this.id, events: this.recorder.events });
+    if (this.outbox) this.after(send);
+    else send();
   }
 
   /** A newer Connect replaces this one: stop talking to the page, refuse a pending pause, hang up. */
@@ -253,8 +260,6 @@ scope.onmessage = (ev) => {
       if (c.session) void renegotiate(c, c.session);
       break;
     case 'full-trace':
-      // Sent even for a retired connection: the page asks for the one it shows. After what the outbox holds, so
-      // every summary in it has its digest.
       c.flush();
       c.sendFullTrace();
       break;
