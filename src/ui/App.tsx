@@ -11,7 +11,6 @@ import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { engine } from './worker-client.ts';
 import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
-import { CompareView } from './compare/CompareView.tsx';
 import { useCompare } from './compare/compare-store.ts';
 import { useBothSides } from './both-sides/both-store.ts';
 import { useClients } from './clients/clients-store.ts';
@@ -21,6 +20,8 @@ import { TraceFileInput } from './components/TraceFileInput.tsx';
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
 // Both sides (our client and our server in the page) loads on first use: it brings the server engine.
 const BothSidesView = lazy(() => import('./both-sides/BothSidesView.tsx'));
+// Compare (two handshakes side by side) loads on first use.
+const CompareView = lazy(() => import('./compare/CompareView.tsx').then((m) => ({ default: m.CompareView })));
 // The Clients view (real clients of the app's serve listener, live) loads on first use.
 const ClientsView = lazy(() => import('./clients/ClientsView.tsx'));
 
@@ -314,7 +315,11 @@ export function App() {
             <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
           </Suspense>
         )}
-        {!fullPage && workbench === undefined && compareOpen && <CompareView />}
+        {!fullPage && workbench === undefined && compareOpen && (
+          <Suspense fallback={<p className="empty">Loading compare…</p>}>
+            <CompareView />
+          </Suspense>
+        )}
         {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
         {!fullPage && workbench === undefined && source !== 'none' && !compareOpen && (
           <>
