@@ -17,8 +17,10 @@
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
 // TLS_LENS_BENCH_BASE_APP_DIR: also serve a base checkout's app (its own server, page and worker) and time it in
 // the same alternating rounds (app Connect, cold page, large response): before/after as ratios of one run.
-// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects; TLS_LENS_BENCH_PROFILE_READ=FILE:
-// over the app's large responses (the TLS_LENS_BENCH_MIB rounds).
+// TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects (and FILE.worker.cpuprofile of the
+// app's engine worker); TLS_LENS_BENCH_PROFILE_READ=FILE: over the app's large responses (the TLS_LENS_BENCH_MIB
+// rounds: FILE.N.cpuprofile and FILE.N.worker.cpuprofile). For readable names, build with `vite build --minify false`
+// and run `tsx bench/browser.ts`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -26,7 +28,7 @@ import tls from 'node:tls';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
@@ -143,12 +145,23 @@ const CONNECT_IN_PAGE = `async ({ target, send }) => {
     mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
   });
   const pressed = performance.now();
+  window.benchStatusMessages = {};
   q('[data-testid="connect-button"]').click();
   await done;
-  return { pressed, seen, error: q('[data-testid="error"]')?.textContent ?? null };
+  return { pressed, seen, arrived: window.benchStatusMessages, error: q('[data-testid="error"]')?.textContent ?? null };
 }`;
 
-type InPageConnect = { pressed: number; seen: Record<string, number>; error: string | null };
+/** Init script: note when each status message from the app's engine worker reaches the page (before the page
+ * handles it), so a Connect splits into the worker's part and the page's. */
+const NOTE_WORKER_STATUS = `{
+  const d = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
+  Object.defineProperty(Worker.prototype, 'onmessage', { configurable: true, get() { return d.get.call(this); }, set(fn) {
+    this.addEventListener('message', (e) => { const s = e.data && e.data.type === 'status' && e.data.status; if (s && window.benchStatusMessages && !(s in window.benchStatusMessages)) window.benchStatusMessages[s] = performance.now(); });
+    d.set.call(this, fn);
+  } });
+}`;
+
+type InPageConnect = { pressed: number; seen: Record<string, number>; arrived: Record<string, number>; error: string | null };
 
 async function appConnect(page: Page, target: string, send?: string): Promise<InPageConnect> {
   const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send })})`)) as InPageConnect;
@@ -253,6 +266,43 @@ async function heapWhile<T>(page: Page, work: () => Promise<T>): Promise<{ resul
 
 const r2 = (n: number) => +n.toFixed(2);
 
+/**
+ * A CPU profiler for the page's dedicated workers whose URL contains `urlPart`: the page's CDP session attaches to
+ * them (non-flat sessions: Playwright's CDPSession has no per-target session id), and each command goes to the
+ * newest one as a message.
+ */
+async function workerProfiler(page: Page, urlPart: string) {
+  const cdp: CDPSession = await page.context().newCDPSession(page);
+  let session: string | null = null;
+  let nextId = 0;
+  const waiting = new Map<number, (result: unknown) => void>();
+  cdp.on('Target.attachedToTarget', (e) => {
+    if (e.targetInfo.type === 'worker' && e.targetInfo.url.includes(urlPart)) session = e.sessionId;
+  });
+  cdp.on('Target.receivedMessageFromTarget', (e) => {
+    const m = JSON.parse(e.message) as { id?: number; result?: unknown };
+    if (m.id !== undefined) waiting.get(m.id)?.(m.result);
+  });
+  await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+  const send = (method: string, params: object = {}) =>
+    new Promise<unknown>((resolve, reject) => {
+      if (!session) return reject(new Error(`no worker whose URL contains "${urlPart}" is running in the page`));
+      const id = ++nextId;
+      waiting.set(id, (r) => (waiting.delete(id), resolve(r)));
+      void cdp.send('Target.sendMessageToTarget', { sessionId: session, message: JSON.stringify({ id, method, params }) });
+    });
+  return {
+    async start() {
+      await send('Profiler.enable');
+      await send('Profiler.start');
+    },
+    async stopTo(file: string) {
+      fs.writeFileSync(file, JSON.stringify(((await send('Profiler.stop')) as { profile: unknown }).profile));
+    },
+  };
+}
+
+
 async function main() {
   const pki = makePki();
   const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
@@ -279,6 +329,7 @@ async function main() {
   try {
     const context = await browser.newContext({ baseURL, viewport: { width: 1400, height: 900 } });
     await context.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
+    await context.addInitScript(NOTE_WORKER_STATUS);
     const page = await context.newPage();
     await page.goto('/');
     await page.getByTestId('connect-button').waitFor();
@@ -315,11 +366,16 @@ async function main() {
     /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
      * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
     const appToConnectingMs: number[] = [];
+    /** And in two other parts: press to the worker's "connected" message reaching the page, then to its showing. */
+    const appToConnectedMessageMs: number[] = [];
+    const appConnectedMessageToShownMs: number[] = [];
     const baseAppMs: number[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
+    const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
     await cdp?.send('Profiler.enable');
     await cdp?.send('Profiler.start');
+    await workerProfile?.start();
     for (let i = 0; i < ROUNDS; i++) {
       engineMs.push(...(await runEngine({ ...job, rounds: 1 })).handshakeMs);
       subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
@@ -327,6 +383,10 @@ async function main() {
       const r = await appConnect(page, target);
       appMs.push(r.seen.connected - r.pressed);
       appToConnectingMs.push(r.seen.connecting - r.pressed);
+      if (r.arrived.connected) {
+        appToConnectedMessageMs.push(r.arrived.connected - r.pressed);
+        appConnectedMessageToShownMs.push(r.seen.connected - r.arrived.connected);
+      }
       await appClose(page);
       if (basePage) {
         const b = await appConnect(basePage, target);
@@ -336,6 +396,7 @@ async function main() {
     }
 
     if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+    await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
 
     const coldMs: number[] = [];
     const coldFormMs: number[] = [];
@@ -361,13 +422,16 @@ async function main() {
     let summarisedRowsShown = 0;
     const profileReadTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
     const cdpRead = profileReadTo ? await context.newCDPSession(page) : null;
+    const workerProfileRead = profileReadTo ? await workerProfiler(page, 'engine.worker') : null;
     await cdpRead?.send('Profiler.enable');
     for (let i = 0; i < BIG_ROUNDS; i++) {
       await cdpRead?.send('Profiler.start');
+      await workerProfileRead?.start();
       const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
       if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
       appMBs.push((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
       if (cdpRead) fs.writeFileSync(`${profileReadTo}.${i}.cpuprofile`, JSON.stringify((await cdpRead.send('Profiler.stop')).profile));
+      await workerProfileRead?.stopTo(`${profileReadTo}.${i}.worker.cpuprofile`);
       heapAfterApp = Math.max(heapAfterApp, (await page.evaluate(() => (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0)) as number);
       // The ladder follows the end of the trace: its last rows are the summarised ones (when the app summarises).
       summarisedRowsShown = await page.locator('.lrow', { hasText: 'summarised' }).count();
@@ -410,6 +474,8 @@ async function main() {
       appFirstConnect: r2(appFirstMs),
       appFirstPressToConnecting: r2(appFirstToConnectingMs),
       appPressToConnecting: median(appToConnectingMs),
+      appPressToConnectedMessage: appToConnectedMessageMs.length ? median(appToConnectedMessageMs) : null,
+      appConnectedMessageToShown: appConnectedMessageToShownMs.length ? median(appConnectedMessageToShownMs) : null,
       coldPageToFirstHandshake: median(coldMs),
       coldSubtlsPageToFirstHandshake: median(coldSubtlsMs),
       coldPageFormShown: median(coldFormMs),

@@ -11,15 +11,17 @@ import { openTraceFile, saveKeyLog, saveTrace } from './files.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { engine } from './worker-client.ts';
 import { CaptureControls, StreamList } from './capture/CaptureControls.tsx';
-import { CompareView } from './compare/CompareView.tsx';
 import { useCompare } from './compare/compare-store.ts';
 import { useBothSides } from './both-sides/both-store.ts';
 import { useClients } from './clients/clients-store.ts';
+import { TraceFileInput } from './components/TraceFileInput.tsx';
 
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
 // Both sides (our client and our server in the page) loads on first use: it brings the server engine.
 const BothSidesView = lazy(() => import('./both-sides/BothSidesView.tsx'));
+// Compare (two handshakes side by side) loads on first use.
+const CompareView = lazy(() => import('./compare/CompareView.tsx').then((m) => ({ default: m.CompareView })));
 // The Clients view (real clients of the app's serve listener, live) loads on first use.
 const ClientsView = lazy(() => import('./clients/ClientsView.tsx'));
 
@@ -107,6 +109,27 @@ function StatusLine() {
   );
 }
 
+async function openTrace(file: File) {
+  try {
+    await openTraceFile(file);
+    useTrace.getState().setError(undefined);
+  } catch (err) {
+    useTrace.getState().setError(`That file could not be opened: ${(err as Error).message}`);
+  }
+}
+
+type PageView = 'workbench' | 'both-sides' | 'clients' | 'compare';
+const PAGE_VIEWS: PageView[] = ['workbench', 'both-sides', 'clients', 'compare'];
+
+/** A header button that opens and closes one of the views that take the page. */
+function ViewToggle({ open, onToggle, testId, children }: { open: boolean; onToggle: (open: boolean) => void; testId: string; children: React.ReactNode }) {
+  return (
+    <button type="button" onClick={() => onToggle(!open)} aria-pressed={open} data-testid={testId}>
+      {children}
+    </button>
+  );
+}
+
 export function App() {
   const theme = useTrace((s) => s.theme);
   const presenter = useTrace((s) => s.presenter);
@@ -133,6 +156,19 @@ export function App() {
     if (!open) lastWorkbench.current = readUrlState().workbench ?? '';
     setWorkbench(open ? lastWorkbench.current : undefined);
     writeUrlState({ workbench: open ? lastWorkbench.current : undefined });
+  };
+
+  // The views that take the page: opening one closes the others; closing one closes only it.
+  const setViewOpen: Record<PageView, (open: boolean) => void> = {
+    workbench: (open) => open !== (workbench !== undefined) && toggleWorkbench(open),
+    'both-sides': (open) => useBothSides.getState().setOpen(open),
+    clients: (open) => useClients.getState().setOpen(open),
+    compare: (open) => useCompare.getState().setOpen(open),
+  };
+  const closeViews = (views: PageView[]) => views.forEach((v) => setViewOpen[v](false));
+  const showView = (view: PageView, open: boolean) => {
+    if (open) closeViews(PAGE_VIEWS.filter((v) => v !== view));
+    setViewOpen[view](open);
   };
 
   useEffect(() => {
@@ -195,25 +231,13 @@ export function App() {
         <h1>TLS Lens</h1>
         <StatusLine />
         <div className="actions">
-          <button
-            type="button"
-            onClick={() => {
-              useClients.getState().setOpen(false);
-              useBothSides.getState().setOpen(false);
-              if (workbench === undefined) useCompare.getState().setOpen(false);
-              toggleWorkbench(workbench === undefined);
-            }}
-            aria-pressed={workbench !== undefined}
-            data-testid="open-workbench"
-          >
+          <ViewToggle open={workbench !== undefined} onToggle={(open) => showView('workbench', open)} testId="open-workbench">
             Certificate workbench
-          </button>
+          </ViewToggle>
           <button
             type="button"
             onClick={() => {
-              useClients.getState().setOpen(false);
-              useBothSides.getState().setOpen(false);
-              useCompare.getState().setOpen(false);
+              closeViews(['clients', 'both-sides', 'compare']);
               useTrace.getState().setShowConnect(!connectShown);
             }}
             aria-expanded={connectShown}
@@ -238,69 +262,19 @@ export function App() {
               </button>
             </>
           )}
-          <button
-            type="button"
-            onClick={() => {
-              useClients.getState().setOpen(false);
-              if (!bothSidesOpen) {
-                useCompare.getState().setOpen(false);
-                if (workbench !== undefined) toggleWorkbench(false);
-              }
-              useBothSides.getState().setOpen(!bothSidesOpen);
-            }}
-            aria-pressed={bothSidesOpen}
-            data-testid="toggle-both-sides"
-          >
+          <ViewToggle open={bothSidesOpen} onToggle={(open) => showView('both-sides', open)} testId="toggle-both-sides">
             Both sides
-          </button>
-          <button
-            type="button"
-            onClick={() => {
-              useBothSides.getState().setOpen(false);
-              useCompare.getState().setOpen(false);
-              if (workbench !== undefined) toggleWorkbench(false);
-              useClients.getState().setOpen(!clientsOpen);
-            }}
-            aria-pressed={clientsOpen}
-            data-testid="toggle-clients"
-          >
+          </ViewToggle>
+          <ViewToggle open={clientsOpen} onToggle={(open) => showView('clients', open)} testId="toggle-clients">
             Clients
-          </button>
-          <button
-            type="button"
-            onClick={() => {
-              useClients.getState().setOpen(false);
-              useBothSides.getState().setOpen(false);
-              if (!compareOpen && workbench !== undefined) toggleWorkbench(false);
-              useCompare.getState().setOpen(!compareOpen);
-            }}
-            aria-pressed={compareOpen}
-            data-testid="toggle-compare"
-          >
+          </ViewToggle>
+          <ViewToggle open={compareOpen} onToggle={(open) => showView('compare', open)} testId="toggle-compare">
             Compare
-          </button>
+          </ViewToggle>
           <button type="button" onClick={() => fileInput.current?.click()} data-testid="open-trace">
             Open trace
           </button>
-          <input
-            ref={fileInput}
-            type="file"
-            accept=".json,application/json"
-            hidden
-            aria-label="Trace file to open"
-            data-testid="open-trace-input"
-            onChange={async (e) => {
-              const f = e.target.files?.[0];
-              e.target.value = '';
-              if (!f) return;
-              try {
-                await openTraceFile(f);
-                useTrace.getState().setError(undefined);
-              } catch (err) {
-                useTrace.getState().setError(`That file could not be opened: ${(err as Error).message}`);
-              }
-            }}
-          />
+          <TraceFileInput inputRef={fileInput} label="Trace file to open" testId="open-trace-input" onFile={openTrace} />
           <CaptureControls />
           <button type="button" onClick={saveTrace} disabled={source === 'none'} data-testid="save-trace">
             Save trace
@@ -341,7 +315,11 @@ export function App() {
             <Workbench initialFragment={workbench ? `workbench=${workbench}` : undefined} onClose={() => toggleWorkbench(false)} />
           </Suspense>
         )}
-        {!fullPage && workbench === undefined && compareOpen && <CompareView />}
+        {!fullPage && workbench === undefined && compareOpen && (
+          <Suspense fallback={<p className="empty">Loading compare…</p>}>
+            <CompareView />
+          </Suspense>
+        )}
         {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
         {!fullPage && workbench === undefined && source !== 'none' && !compareOpen && (
           <>

@@ -32,22 +32,41 @@ else if (initial.step !== undefined && initial.scenario) {
   });
 }
 
-// Keep the URL in step with the view; throttled because browsers limit replaceState rates.
+// Keep the URL in step with the view; throttled because browsers limit replaceState rates. While the view follows a
+// live connection its step moves with every batch: the URL follows more slowly then (a replaceState per batch
+// cost the page more than the batch).
 let pending = false;
 useTrace.subscribe(() => {
   if (pending) return;
   pending = true;
-  setTimeout(() => {
-    pending = false;
-    const now = useTrace.getState();
-    writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
-  }, 250);
+  const live = useTrace.getState();
+  const following = live.follow && (live.status === 'connecting' || live.status === 'connected');
+  setTimeout(
+    () => {
+      pending = false;
+      const now = useTrace.getState();
+      writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
+    },
+    following ? 1000 : 250,
+  );
 });
 
 createRoot(document.getElementById('root')!).render(<App />);
-setTimeout(preloadCertificateDecoder, 0);
-// The engine's worker loads and compiles while the person fills in the Connect form; the detail panels follow.
-setTimeout(() => {
-  engine.warmUp();
-  preloadPanels();
-}, 0);
+// The engine's worker loads and compiles while the person fills in the Connect form (the built page's head has
+// started it already: engine-boot.ts).
+engine.warmUp();
+// What the first screen does not show loads once the page is idle: the detail panels, then the certificate
+// decoder (its ASN.1 schemas take 100 ms and more to set up: not while the first handshake's views draw).
+const whenIdle = (f: () => void, timeout: number) => ('requestIdleCallback' in window ? requestIdleCallback(() => f(), { timeout }) : setTimeout(f, 50));
+whenIdle(preloadPanels, 1000);
+const settled = () => ['connected', 'closed', 'failed', 'replay'].includes(useTrace.getState().status);
+let decoderAsked = false;
+const preloadDecoder = () => {
+  if (decoderAsked) return;
+  decoderAsked = true;
+  stopWatching();
+  whenIdle(preloadCertificateDecoder, 2000);
+};
+const stopWatching = useTrace.subscribe(() => settled() && preloadDecoder());
+if (settled()) preloadDecoder();
+setTimeout(preloadDecoder, 5000);

@@ -1,11 +1,12 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
-import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
+import type { ConnectRequest, FromWorker, LabClientCert, RunMode, ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
+import { adoptBootWorker } from './engine-boot.ts';
 
 let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
@@ -17,26 +18,36 @@ let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
  * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
 let pendingEvents: TraceEvent[][] = [];
 let takeInScheduled = false;
+/** When events were last taken in (performance.now()). */
+let lastTakeIn = 0;
+/** Once the handshake is done, application data may stream: the views then follow it a few times a second, not
+ * every frame (each take-in draws the ladder and the newest record again; at every frame that cost the page more
+ * than the transfer itself). Statuses and pauses still take everything in at once. */
+const STREAMING_TAKE_IN_MS = 100;
 
 function takeInEvents() {
   takeInScheduled = false;
   if (pendingEvents.length === 0) return;
   const events = pendingEvents.length === 1 ? pendingEvents[0] : pendingEvents.flat();
   pendingEvents = [];
+  lastTakeIn = performance.now();
   useTrace.getState().append(events);
 }
 
 function scheduleTakeIn() {
   if (takeInScheduled) return;
   takeInScheduled = true;
-  requestAnimationFrame(takeInEvents);
+  const streaming = useTrace.getState().status === 'connected';
+  const wait = streaming ? lastTakeIn + STREAMING_TAKE_IN_MS - performance.now() : 0;
+  if (wait > 0) setTimeout(takeInEvents, wait);
+  else requestAnimationFrame(takeInEvents);
   // A hidden page gets no frames: take them in anyway.
-  setTimeout(takeInEvents, 250);
+  setTimeout(takeInEvents, Math.max(wait, 250));
 }
 
 function ensureWorker(): Worker {
   if (worker) return worker;
-  worker = new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'tls-lens-engine' });
+  worker = adoptBootWorker() ?? new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'tls-lens-engine' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => {
     const s = useTrace.getState();
@@ -94,17 +105,30 @@ export const engine = {
   warmUp() {
     ensureWorker();
   },
-  connect(request: ConnectRequest) {
+  /**
+   * Start a connection. `labFiles`: the lab's files still being fetched (anchors to add, the lab client
+   * certificate): the worker starts at once and gets them when they are here.
+   */
+  connect(request: ConnectRequest, labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>) {
     // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
     connectionId++;
+    const id = connectionId;
+    if (labFiles) {
+      request = { ...request, labFilesPending: true };
+      void labFiles.then((files) => {
+        if (id !== connectionId) return;
+        lastRequest = { ...lastRequest!, anchorsPem: [...files.anchorsPem, ...lastRequest!.anchorsPem], labClientCert: files.labClientCert };
+        post({ type: 'lab-files', id, ...files });
+      });
+    }
     pendingEvents = [];
     for (const w of fullTraceWaiters.splice(0)) w(null);
     const s = useTrace.getState();
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
     s.setStatus('connecting', 'opening the bridge');
     s.setShowConnect(false);
-    post({ type: 'connect', id: connectionId, request });
+    post({ type: 'connect', id, request });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {

@@ -4,8 +4,10 @@
 // its memory and views stay the size of the window however much flows. The worker keeps them too, in place of
 // the full events, unless the person asked to keep application data for saving (`kept`: the summary then says
 // a saved trace has the bytes).
-import { sha256 } from '@noble/hashes/sha2.js';
-import type { AppDataEvent, RecordEvent, Side, TraceEvent } from '../trace/types.ts';
+// Speed: the bytes are read from the engine's buffers (trace/event-bytes.ts), never through their hex, and hashed
+// by WebCrypto off the thread; a summary's `sha256` is filled in when its digest is done (`digested()`).
+import type { AppDataEvent, RecordEvent, Side, Summarised, TraceEvent } from '../trace/types.ts';
+import { takeEventBytes } from '../trace/event-bytes.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { APP_DATA_WINDOW } from './messages.ts';
 
@@ -17,6 +19,8 @@ export class AppDataWindow {
   /** Records whose body was left out: their application data is left out too. */
   private readonly summarisedRecords = new Set<number>();
   private summarising = false;
+  /** Digests not yet written into their summaries. */
+  private pending: Promise<void>[] = [];
 
   private readonly window: number;
   /** The worker keeps the full events: said in each summary. */
@@ -32,7 +36,19 @@ export class AppDataWindow {
     return this.summarising;
   }
 
-  /** The event as the page should get it: itself, or a summarised copy. */
+  /** Resolves once every summary made so far has its `sha256`. */
+  digested(): Promise<void> {
+    const pending = this.pending;
+    this.pending = [];
+    return pending.length === 0 ? Promise.resolve() : Promise.all(pending).then(() => undefined);
+  }
+
+  /** True while a summary waits for its digest. */
+  get digesting(): boolean {
+    return this.pending.length > 0;
+  }
+
+  /** The event as the page should get it: itself, or a summarised copy (its `sha256` may come later: digested()). */
   forPage(e: TraceEvent): TraceEvent {
     if (e.kind === 'record') return this.record(e);
     if (e.kind === 'app-data') return this.appData(e);
@@ -42,8 +58,9 @@ export class AppDataWindow {
   private record(e: RecordEvent): TraceEvent {
     const p = e.protection;
     if ((p ? p.innerContentType : e.contentType) !== APPLICATION_DATA) return e;
-    // Only the plaintext's length is read here: its hex is shared with the app-data event that follows.
-    const length = p ? p.plaintext.length / 2 : e.bytes.length / 2 - 5;
+    // Only the plaintext's length is read here, from the engine's buffer when it gave one (reading the hex would
+    // encode the whole record).
+    const length = p ? (takeEventBytes(p)?.length ?? p.plaintext.length / 2) : e.bytes.length / 2 - 5;
     if (this.shown[e.direction] < this.window) {
       this.shown[e.direction] += length;
       return e;
@@ -73,9 +90,16 @@ export class AppDataWindow {
 
   private appData(e: AppDataEvent): TraceEvent {
     const left = e.record !== undefined ? this.summarisedRecords.has(e.record) : this.shown[e.direction] >= this.window;
+    const data = takeEventBytes(e);
     if (!left) return e;
     this.summarising = true;
-    const data = fromHex(e.bytes);
+    const bytes = data ?? fromHex(e.bytes);
+    const summarised: Summarised = { length: bytes.length, sha256: '', kept: this.kept };
+    this.pending.push(
+      crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>).then((digest) => {
+        summarised.sha256 = toHex(new Uint8Array(digest));
+      }),
+    );
     return {
       kind: 'app-data',
       index: e.index,
@@ -84,7 +108,7 @@ export class AppDataWindow {
       direction: e.direction,
       bytes: '',
       ...(e.record !== undefined ? { record: e.record } : {}),
-      summarised: { length: data.length, sha256: toHex(sha256(data)), kept: this.kept },
+      summarised,
     };
   }
 }

@@ -63,6 +63,12 @@ function labClientCertificate(req: ConnectRequest): ClientCertificate {
   return { chain: pemToDer(req.labClientCert.certPem), privateKey: pemBlock(req.labClientCert.keyPem, 'PRIVATE KEY') };
 }
 
+/** The lab client certificate when the page has it (waiting for the lab files if they are on their way). */
+async function labClientCertificateIfAny(req: ConnectRequest, complete: Promise<ConnectRequest>): Promise<ClientCertificate | undefined> {
+  const full = req.labFilesPending ? await complete : req;
+  return full.labClientCert ? labClientCertificate(full) : undefined;
+}
+
 function serverNameFor(req: ConnectRequest): string | undefined {
   if (req.serverName) return req.serverName;
   if (!req.target) return undefined;
@@ -70,7 +76,17 @@ function serverNameFor(req: ConnectRequest): string | undefined {
   return host;
 }
 
-export async function runEngine(req: ConnectRequest, transport: Transport, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>): Promise<EngineSession> {
+/** The verifier for a request; while its lab files are on their way, one that waits for them when a chain is checked. */
+function verifierOf(req: ConnectRequest, complete: Promise<ConnectRequest>): CertificateVerifier {
+  if (!req.labFilesPending) return verifierFor(req.anchorsPem);
+  return { verify: async (request) => verifierFor((await complete).anchorsPem).verify(request) };
+}
+
+/**
+ * Run the handshake for `req`. `complete` is the same request with its lab files (ConnectRequest.labFilesPending):
+ * awaited only where they are used.
+ */
+export async function runEngine(req: ConnectRequest, transport: Transport, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>, complete: Promise<ConnectRequest> = Promise.resolve(req)): Promise<EngineSession> {
   const emit = recorder.emit;
   const serverName = serverNameFor(req);
   let tlsTransport = transport;
@@ -89,10 +105,10 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
     versions: req.versions && req.versions.length > 0 ? req.versions : undefined,
     // TLS 1.3 and TLS 1.2 suite names together; the engine sorts them by version.
     suites: req.suites && req.suites.length > 0 ? req.suites : undefined,
-    verifier: verifierFor(req.anchorsPem),
+    verifier: verifierOf(req, complete),
     insecure: req.insecure,
     timeoutMs: 30_000,
-    clientCertificate: req.clientCert === 'lab' && req.labClientCert ? labClientCertificate(req) : undefined,
+    clientCertificate: req.clientCert === 'lab' ? await labClientCertificateIfAny(req, complete) : undefined,
     breakpoints: {
       afterEachMessage: req.breakpoints.afterEachMessage,
       serverAuth: req.breakpoints.serverAuth,
@@ -101,7 +117,7 @@ export async function runEngine(req: ConnectRequest, transport: Transport, recor
     },
     onBreak: async (info): Promise<EngineDecision> => {
       const d = await onBreak({ breakpoint: info.breakpoint });
-      if (typeof d === 'object') return { clientCertificate: labClientCertificate(req) };
+      if (typeof d === 'object') return { clientCertificate: labClientCertificate(await complete) };
       return d;
     },
   };

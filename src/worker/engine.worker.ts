@@ -24,6 +24,7 @@ const scope = self as unknown as WorkerScope;
 const FRAME_MS = 16;
 
 type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
+type LabFiles = Extract<ToWorker, { type: 'lab-files' }>;
 type Message = FromWorker extends infer M ? (M extends { id: number } ? Omit<M, 'id'> : never) : never;
 
 class Connection {
@@ -43,17 +44,44 @@ class Connection {
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
 
+  /** The request with its lab files (ConnectRequest.labFilesPending); resolved by arrived(). */
+  readonly complete: Promise<ConnectRequest>;
+  arrived: (files: LabFiles) => void = () => {};
+
   constructor(
     readonly id: number,
     readonly request: ConnectRequest,
   ) {
+    this.complete = request.labFilesPending
+      ? new Promise((resolve) => {
+          this.arrived = (files) => resolve({ ...request, anchorsPem: [...files.anchorsPem, ...request.anchorsPem], labClientCert: files.labClientCert, labFilesPending: false });
+        })
+      : Promise.resolve(request);
     this.mode = request.breakpoints.afterEachMessage ? 'step' : 'breakpoint';
     this.window = new AppDataWindow({ kept: request.keepAppData === true });
     this.recorder.subscribe((e) => this.enqueue(e));
   }
 
+  /** Set while a batch waits for its summaries' digests: later messages queue behind it, so the page gets
+   * everything in order. */
+  private outbox: Promise<void> | null = null;
+
+  /** Post now, or after what the outbox holds. */
   post(msg: Message) {
-    if (!this.retired) scope.postMessage({ ...msg, id: this.id } as FromWorker);
+    const now = () => {
+      if (!this.retired) scope.postMessage({ ...msg, id: this.id } as FromWorker);
+    };
+    if (this.outbox) this.after(now);
+    else now();
+  }
+
+  /** Run `task` once the outbox and `waits` are done, as the outbox's new last step. */
+  private after(task: () => void, waits: Promise<void>[] = []) {
+    const step = Promise.all([this.outbox, ...waits]).then(task);
+    this.outbox = step;
+    void step.then(() => {
+      if (this.outbox === step) this.outbox = null;
+    });
   }
 
   flush() {
@@ -62,7 +90,10 @@ class Connection {
     if (this.queue.length === 0) return;
     const events = this.queue;
     this.queue = [];
-    this.post({ type: 'events', events });
+    if (!this.window.digesting) return this.post({ type: 'events', events });
+    this.after(() => {
+      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events });
+    }, [this.window.digested()]);
   }
 
   private enqueue(e: TraceEvent) {
@@ -110,6 +141,14 @@ class Connection {
     void this.transport?.close().catch(() => {});
   }
 
+  /** The whole trace, after what the outbox holds (every summary in it then has its digest); sent even when
+   * retired: the page asks for the one it shows. */
+  sendFullTrace() {
+    const send = () => scope.postMessage({ type: 'full-trace', id: this.id, events: this.recorder.events });
+    if (this.outbox) this.after(send);
+    else send();
+  }
+
   /** A newer Connect replaces this one: stop talking to the page, refuse a pending pause, hang up. */
   retire() {
     this.retired = true;
@@ -135,7 +174,7 @@ async function connect(c: Connection) {
     // Retired while the socket was opening: close what just opened.
     if (c.retired) return void c.transport.close().catch(() => {});
     c.status('connecting', 'handshake in progress');
-    c.session = await runEngine(req, c.transport, c.recorder, c.onBreak);
+    c.session = await runEngine(req, c.transport, c.recorder, c.onBreak, c.complete);
     c.post({ type: 'summary', summary: c.session.summary });
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
     c.mode = 'end';
@@ -197,6 +236,9 @@ scope.onmessage = (ev) => {
   const c = current;
   if (!c) return;
   switch (msg.type) {
+    case 'lab-files':
+      if (msg.id === c.id) c.arrived(msg);
+      break;
     case 'continue':
       c.mode = msg.mode;
       c.decide?.('continue');
@@ -218,8 +260,8 @@ scope.onmessage = (ev) => {
       if (c.session) void renegotiate(c, c.session);
       break;
     case 'full-trace':
-      // Sent even for a retired connection: the page asks for the one it shows.
-      scope.postMessage({ type: 'full-trace', id: c.id, events: c.recorder.events });
+      c.flush();
+      c.sendFullTrace();
       break;
     case 'close':
       c.session?.close().then(

@@ -41,7 +41,11 @@ export interface ConnectRequest {
   /** Absolute ws:// URL of the bridge endpoint, without the query. */
   bridgeUrl: string;
   /** The lab client certificate (PEM chain) and key (PKCS#8 PEM), fetched by the page. */
-  labClientCert?: { certPem: string; keyPem: string };
+  labClientCert?: LabClientCert;
+  /** The page was still fetching the lab's files: a 'lab-files' message brings more anchors and the lab client
+   * certificate. The handshake starts meanwhile and waits for them only where it needs them (the chain check, a
+   * certificate request). */
+  labFilesPending?: boolean;
   /** Data to send once the handshake completes (e.g. an HTTP request), UTF-8. */
   sendAfterHandshake?: string;
   /** Keep every byte of application data for saving. Without it, application data beyond the window each way
@@ -49,11 +53,18 @@ export interface ConnectRequest {
   keepAppData?: boolean;
 }
 
+export interface LabClientCert {
+  certPem: string;
+  keyPem: string;
+}
+
 export type RunMode = 'step' | 'breakpoint' | 'end';
 
 export type ToWorker =
   /** `id` names the connection: the worker tags everything it sends about it with this id. */
   | { type: 'connect'; id: number; request: ConnectRequest }
+  /** For a request with `labFilesPending`: the anchors to add (the lab CA) and the lab client certificate. */
+  | { type: 'lab-files'; id: number; anchorsPem: string[]; labClientCert?: LabClientCert }
   | { type: 'continue'; mode: RunMode }
   | { type: 'abort' }
   | { type: 'client-cert'; choice: 'lab' | 'decline' }

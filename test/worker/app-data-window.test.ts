@@ -50,6 +50,7 @@ describe.each([
     const { events: full, body } = await longTransfer(options);
     const window = new AppDataWindow({ window: WINDOW, kept: true });
     const page = full.map((e) => window.forPage(e));
+    await window.digested();
     expect(window.summarisedAny).toBe(true);
 
     // Everything but application data is passed as is; so is the data within the window.

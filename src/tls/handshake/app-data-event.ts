@@ -1,5 +1,6 @@
 // The trace event for application data, with its hex shared with the record event that carried it.
 import { lazyHex } from '../../trace/lazy-hex.ts';
+import { keepEventBytes } from '../../trace/event-bytes.ts';
 import { toHex } from '../../util/bytes.ts';
 import { ContentType } from '../record/content-types.ts';
 import type { NewTraceEvent, Side } from '../../trace/types.ts';
@@ -16,7 +17,7 @@ export interface TracedData {
  */
 export function appDataEvent(direction: Side, data: Uint8Array, traced: TracedData): NewTraceEvent {
   const hex = traced.dataHex ?? lazyHex(data);
-  return {
+  const event: NewTraceEvent = {
     kind: 'app-data',
     direction,
     get bytes() {
@@ -24,6 +25,8 @@ export function appDataEvent(direction: Side, data: Uint8Array, traced: TracedDa
     },
     record: traced.record,
   };
+  keepEventBytes(event, data);
+  return event;
 }
 
 interface DataChannel {

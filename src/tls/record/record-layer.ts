@@ -7,6 +7,7 @@ import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch, RecordEvent, Side } from '../../trace/types.ts';
 import type { Transport } from '../../transport/types.ts';
 import { lazyHex, lazyHexOfPart, lazyJoin } from '../../trace/lazy-hex.ts';
+import { keepEventBytes } from '../../trace/event-bytes.ts';
 import { concat, toHex } from '../../util/bytes.ts';
 import { TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
@@ -322,6 +323,7 @@ export class RecordLayer {
     if (!details) return { event, hex };
     const plaintextHex = lazyHexOfPart(details.plaintext, bytes, hex);
     event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
+    keepEventBytes(event.protection, details.plaintext);
     return { event, hex, plaintextHex };
   }
 }

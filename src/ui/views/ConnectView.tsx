@@ -1,7 +1,7 @@
 // Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
 // handshake options. The engine runs in the worker; this only builds the request.
 import { useEffect, useRef, useState } from 'react';
-import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../../worker/messages.ts';
+import { APP_DATA_WINDOW, type ConnectRequest, type LabClientCert, type TlsVersionName } from '../../worker/messages.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
 import { engine } from '../worker-client.ts';
 import { useTrace } from '../store.ts';
@@ -18,17 +18,21 @@ let startTlsLoaded: StartTls | null = null;
 /** Load the STARTTLS list (once); a form mounted after that has it from its first render. */
 export const loadStartTls = () => (startTlsModule ??= import('../../starttls/index.ts').then((m) => (startTlsLoaded = m)));
 
-type LabFiles = [ca: string | null, clientCert: { certPem: string; keyPem: string } | undefined];
+type LabFiles = { anchorsPem: string[]; labClientCert?: LabClientCert };
 let labFiles: Promise<LabFiles> | null = null;
+/** The lab files once fetched (a Connect then sends them with its request). */
+let labFilesHere: LabFiles | null = null;
 
 /** The lab CA and client certificate, fetched once per page (a Connect need not wait for them again); a fetch
  * that found nothing (no lab yet) is tried again at the next Connect. */
 function labFilesOnce(): Promise<LabFiles> {
   if (!labFiles) {
-    const loading = Promise.all([fetchLabCa(), fetchLabClientCert()]);
+    const loading = Promise.all([fetchLabCa(), fetchLabClientCert()]).then(([ca, labClientCert]): LabFiles => ({ anchorsPem: ca ? [ca] : [], labClientCert }));
     labFiles = loading;
-    void loading.then(([ca, cert]) => {
-      if (labFiles === loading && (!ca || !cert)) labFiles = null;
+    void loading.then((files) => {
+      if (labFiles !== loading) return;
+      if (files.anchorsPem.length === 0 || !files.labClientCert) labFiles = null;
+      else labFilesHere = files;
     });
   }
   return labFiles;
@@ -81,9 +85,12 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
     else if (picked) setStarttls('');
   }, [picked?.id, startTlsInfo]);
 
-  const submit = async (e?: React.FormEvent) => {
+  const submit = (e?: React.FormEvent) => {
     e?.preventDefault();
-    const [ca, labClientCert] = await labFilesOnce();
+    // The first Connect of a page may come before the lab's files: it starts without them (the worker waits for
+    // them only to check the chain or answer a certificate request).
+    const files = labFilesHere;
+    const pending = files ? undefined : labFilesOnce();
     const request: ConnectRequest = {
       scenario: mode === 'scenario' ? scenario : undefined,
       target: mode === 'target' ? target.trim() : undefined,
@@ -97,20 +104,20 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
       clientCert,
       breakpoints: { afterEachMessage: bpStep, serverAuth: bpAuth, clientCertRequest: clientCert === 'ask' && bpCert },
       insecure,
-      anchorsPem: [...(ca ? [ca] : []), ...sessionAnchors()],
+      anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()],
       bridgeUrl: bridgeUrl(),
-      labClientCert,
+      labClientCert: files?.labClientCert,
       sendAfterHandshake: send || undefined,
       keepAppData: keepAppData || undefined,
     };
     writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
-    engine.connect(request);
+    engine.connect(request, pending);
   };
 
   useEffect(() => {
     if (!autoConnect || autoDone.current || !picked || picked.id !== initialScenario || !startTlsInfo) return;
     autoDone.current = true;
-    void submit();
+    submit();
   }, [picked?.id, startTlsInfo]);
 
   const notice = picked?.whatToNotice ? (Array.isArray(picked.whatToNotice) ? picked.whatToNotice : [picked.whatToNotice]) : [];

@@ -1,0 +1,16 @@
+// The bytes behind an event's hex, for a host that summarises events without reading their hex (the worker's
+// application-data window): encoding 16 KiB to hex and back to hash it cost more than decrypting it. Not part of
+// the trace: JSON, structured clone and spread never see it. An entry lives as long as its event unless taken.
+const bytesByEvent = new WeakMap<object, Uint8Array>();
+
+/** Record the bytes an event's data stands for (an app-data event's data, a protected record's plaintext). */
+export function keepEventBytes(event: object, bytes: Uint8Array): void {
+  bytesByEvent.set(event, bytes);
+}
+
+/** The bytes kept for this event, if any, let go of here (each is read once). */
+export function takeEventBytes(event: object): Uint8Array | undefined {
+  const bytes = bytesByEvent.get(event);
+  if (bytes) bytesByEvent.delete(event);
+  return bytes;
+}
