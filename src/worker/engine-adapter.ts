@@ -86,14 +86,14 @@ function verifierOf(req: ConnectRequest, complete: Promise<ConnectRequest>): Cer
  * Run the handshake for `req`. `complete` is the same request with its lab files (ConnectRequest.labFilesPending):
  * awaited only where they are used.
  */
-export async function runEngine(req: ConnectRequest, transport: Transport, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>, complete: Promise<ConnectRequest> = Promise.resolve(req)): Promise<EngineSession> {
+export async function runEngine(req: ConnectRequest, transport: Transport | Promise<Transport>, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>, complete: Promise<ConnectRequest> = Promise.resolve(req)): Promise<EngineSession> {
   const emit = recorder.emit;
   const serverName = serverNameFor(req);
-  let tlsTransport = transport;
+  let tlsTransport: Transport | Promise<Transport> = transport;
   let alpn = req.alpn && req.alpn.length > 0 ? req.alpn : undefined;
   if (req.starttls) {
     if (!isStartTlsProtocol(req.starttls)) throw new Error(`STARTTLS for "${req.starttls}" is not supported`);
-    const pre = await runStartTls(req.starttls, transport, emit, { hostname: serverName });
+    const pre = await runStartTls(req.starttls, await transport, emit, { hostname: serverName });
     tlsTransport = pre.transport;
     if (pre.alpn) alpn = pre.alpn;
   }

@@ -170,11 +170,16 @@ async function connect(c: Connection) {
   const where = req.scenario ? `lab scenario ${req.scenario}` : req.target;
   try {
     c.status('connecting', `opening the bridge to ${where}`);
-    c.transport = await WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
-    // Retired while the socket was opening: close what just opened.
-    if (c.retired) return void c.transport.close().catch(() => {});
-    c.status('connecting', 'handshake in progress');
-    c.session = await runEngine(req, c.transport, c.recorder, c.onBreak, c.complete);
+    const opening = WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
+    const opened = opening.then((transport) => {
+      c.transport = transport;
+      // Retired while the socket was opening: what just opened is closed by fail(), which posts nothing now.
+      if (c.retired) throw new Error('connection retired while the bridge opened');
+      c.status('connecting', 'handshake in progress');
+      return transport;
+    });
+    // The engine makes its ClientHello while the socket opens (connectTls takes the promise).
+    c.session = await runEngine(req, opened, c.recorder, c.onBreak, c.complete);
     c.post({ type: 'summary', summary: c.session.summary });
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
     c.mode = 'end';
