@@ -72,6 +72,9 @@ describe('record events encode their hex when first read', () => {
       expect(copy.protection.plaintext).toBe(toHex(data));
       expect(copy.protection.ciphertext + copy.protection.tag).toBe(toHex(wire.subarray(5)));
       expect(copy.protection.aad).toBe(toHex(wire.subarray(0, 5)));
+      // The same keys, in the same order, as a plain object literal would have (saved traces read the same).
+      expect(Object.keys(copy)).toEqual(['kind', 'direction', 'epoch', 'seq', 'contentType', 'bytes', 'fields', 'protection', 'index', 't', 'conn']);
+      expect(Object.keys(copy.protection)).toEqual(['cipherSuite', 'nonce', 'iv', 'aad', 'ciphertext', 'tag', 'plaintext', 'innerContentType', 'paddingLength']);
     }
   });
 });

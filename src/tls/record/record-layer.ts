@@ -12,6 +12,7 @@ import { TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
 import type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from './protector.ts';
+import { LiveRecordEvent, protectionJson } from './record-event.ts';
 import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
 
 type NewRecordEvent = Omit<RecordEvent, 'index' | 't' | 'conn'>;
@@ -308,17 +309,7 @@ export class RecordLayer {
    */
   private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): TracedRecord {
     const hex = lazyHex(bytes);
-    const event: NewRecordEvent = {
-      kind: 'record',
-      direction,
-      epoch,
-      seq,
-      contentType: bytes[0],
-      get bytes() {
-        return hex();
-      },
-      fields,
-    };
+    const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields);
     if (!details) return { event, hex };
     const plaintextHex = lazyHexOfPart(details.plaintext, bytes, hex);
     event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
@@ -331,40 +322,6 @@ interface TracedRecord {
   event: NewRecordEvent;
   hex: () => string;
   plaintextHex?: () => string;
-}
-
-/**
- * Protection details as hex (live and captured records), every part encoded when first read: the large ones
- * (ciphertext, plaintext) as slices of the record's hex, the small ones (nonce, IV, AAD, tag) on their own.
- */
-export function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): NonNullable<RecordEvent['protection']> {
-  const nonce = lazyHex(d.nonce);
-  const iv = lazyHex(d.iv);
-  const aad = lazyHex(d.aad);
-  const tag = lazyHex(d.tag);
-  return {
-    cipherSuite: d.cipherSuite,
-    get nonce() {
-      return nonce();
-    },
-    get iv() {
-      return iv();
-    },
-    get aad() {
-      return aad();
-    },
-    get ciphertext() {
-      return ciphertext();
-    },
-    get tag() {
-      return tag();
-    },
-    get plaintext() {
-      return plaintext();
-    },
-    innerContentType: d.innerContentType,
-    paddingLength: d.paddingLength,
-  };
 }
 
 /** How many protected records may be decrypting ahead of the reader at once. */
@@ -398,4 +355,5 @@ function asAlert(e: unknown): TlsAlertError {
 }
 
 export type { RawRecord };
+export { protectionJson };
 export { RECORD_HEADER_LENGTH };
