@@ -55,36 +55,40 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
   const algorithm = aeadAlgorithm(name, rawKey.length) as CipherGCMTypes; // chacha20-poly1305 takes the same calls
   const key = createSecretKey(rawKey);
   const options = { authTagLength: TAG };
+  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array => {
+    const cipher = createCipheriv(algorithm, key, nonce, options);
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const at = prefix?.length ?? 0;
+    // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
+    const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
+    if (prefix) out.set(prefix);
+    out.set(cipher.update(plaintext), at);
+    cipher.final();
+    out.set(cipher.getAuthTag(), at + plaintext.length);
+    return out;
+  };
+  const openSync = (nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null => {
+    if (ciphertextAndTag.length < TAG) return null;
+    const length = ciphertextAndTag.length - TAG;
+    const decipher = createDecipheriv(algorithm, key, nonce, options);
+    decipher.setAuthTag(ciphertextAndTag.subarray(length));
+    decipher.setAAD(aad, { plaintextLength: length });
+    const plaintext = decipher.update(ciphertextAndTag.subarray(0, length));
+    try {
+      decipher.final(); // throws when the tag does not verify; the plaintext is returned only after it
+    } catch {
+      return null;
+    }
+    return plain(plaintext);
+  };
   return {
     name,
     implementation: 'node',
     tagLength: TAG,
-    async seal(nonce, aad, plaintext, prefix) {
-      const cipher = createCipheriv(algorithm, key, nonce, options);
-      cipher.setAAD(aad, { plaintextLength: plaintext.length });
-      const at = prefix?.length ?? 0;
-      // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
-      const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
-      if (prefix) out.set(prefix);
-      out.set(cipher.update(plaintext), at);
-      cipher.final();
-      out.set(cipher.getAuthTag(), at + plaintext.length);
-      return out;
-    },
-    async open(nonce, aad, ciphertextAndTag) {
-      if (ciphertextAndTag.length < TAG) return null;
-      const length = ciphertextAndTag.length - TAG;
-      const decipher = createDecipheriv(algorithm, key, nonce, options);
-      decipher.setAuthTag(ciphertextAndTag.subarray(length));
-      decipher.setAAD(aad, { plaintextLength: length });
-      const plaintext = decipher.update(ciphertextAndTag.subarray(0, length));
-      try {
-        decipher.final(); // throws when the tag does not verify; the plaintext is returned only after it
-      } catch {
-        return null;
-      }
-      return plain(plaintext);
-    },
+    seal: async (nonce, aad, plaintext, prefix) => sealSync(nonce, aad, plaintext, prefix),
+    open: async (nonce, aad, ciphertextAndTag) => openSync(nonce, aad, ciphertextAndTag),
+    sealSync,
+    openSync,
   };
 }
 

@@ -28,6 +28,13 @@ export interface Aead {
   seal(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Promise<Uint8Array>;
   /** Decrypt and authenticate; null when the tag does not verify (never throws for that). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array | null>;
+  /**
+   * Optional synchronous seal and open, with the same results, for providers whose calls are synchronous anyway
+   * (node:crypto has them; WebCrypto does not: its calls are asynchronous only). The record layer then protects
+   * or opens a batch of records in one loop, without an await per record.
+   */
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array;
+  openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 
 export interface AeadOptions {

@@ -144,7 +144,9 @@ export class RecordLayer {
     const limit = protector ? protector.maxCiphertextLength : this.maxReadPlaintext;
     if (this.ahead.length > 0 && this.ahead[0].protector !== protector) this.redecryptAhead(protector);
     const ahead = this.ahead.shift();
-    const raw = ahead ? ahead.raw : await this.reader.next(limit);
+    // A synchronous cipher takes a complete application_data record straight from the buffer (no await).
+    const buffered = !ahead && protector?.decryptSync ? this.reader.nextBuffered(ContentType.application_data, limit) : null;
+    const raw = ahead ? ahead.raw : (buffered ?? (await this.reader.next(limit)));
     if (!raw) return null;
     if (ahead && raw.fragment.length > limit) {
       // Taken ahead under other keys' limit: the same check reader.next() makes.
@@ -168,7 +170,8 @@ export class RecordLayer {
 
     let opened;
     try {
-      opened = await (ahead?.opened ?? protector.decrypt(raw));
+      // A synchronous cipher (node:crypto) opens the record here and now; reading ahead is for asynchronous ones.
+      opened = ahead?.opened ? await ahead.opened : protector.decryptSync ? protector.decryptSync(raw) : await protector.decrypt(raw);
     } catch (e) {
       // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
       const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
@@ -195,7 +198,7 @@ export class RecordLayer {
    * current record (a server flight, a stream of application data).
    */
   private decryptAhead(protector: RecordProtector): void {
-    if (protector.passesThroughUnprotected(ContentType.application_data)) return;
+    if (protector.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return;
     // Several at once: their WebCrypto calls run side by side instead of one after the other.
     while (this.ahead.length < MAX_AHEAD) {
       const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
@@ -243,6 +246,18 @@ export class RecordLayer {
       pieces.push(copy.subarray(offset, Math.min(copy.length, offset + this.maxFragment)));
       offset += this.maxFragment;
     } while (offset < copy.length);
+    if (protector?.encryptSync) {
+      // A synchronous cipher (node:crypto): every record sealed now; with nothing queued before them, traced and
+      // handed to the transport now too, with no await per record.
+      let sealed: SealedRecord[];
+      try {
+        sealed = pieces.map((piece) => protector.encryptSync!(contentType, piece, options.padding ?? 0));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (this.queuedWrites === 0) return this.sendSealed(protector, sealed);
+      return this.enqueueWrite(() => this.sendSealed(protector, sealed));
+    }
     // Encryption starts now, in call order (each record takes its sequence number as it starts), so the
     // asynchronous WebCrypto calls of several queued writes overlap; the trace and the wire still get
     // the records strictly in order, from the queue.
@@ -252,31 +267,40 @@ export class RecordLayer {
   }
 
   private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, pieces: Uint8Array[], sealing: Promise<SealedRecord>[] | null): Promise<WrittenRecords> {
+    if (protector && sealing) return this.sendSealed(protector, await Promise.all(sealing));
     const records: number[] = [];
     const wire: Uint8Array[] = [];
     const dataHex: (() => string)[] = [];
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i];
-      let traced: TracedRecord;
-      if (!protector || !sealing) {
-        const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
-        traced = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
-        dataHex.push(lazyHexOfPart(bytes.subarray(RECORD_HEADER_LENGTH), bytes, traced.hex));
-        wire.push(bytes);
-      } else {
-        const sealed = await sealing[i];
-        traced = this.recordEvent(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details);
-        dataHex.push(traced.plaintextHex!);
-        wire.push(sealed.bytes);
-      }
+    for (const piece of pieces) {
+      const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
+      const traced = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
+      dataHex.push(lazyHexOfPart(bytes.subarray(RECORD_HEADER_LENGTH), bytes, traced.hex));
+      wire.push(bytes);
       records.push(this.emit(traced.event));
     }
     await this.transport.write(wire.length === 1 ? wire[0] : concat(...wire));
     return { records, dataHex: lazyJoin(dataHex) };
   }
 
+  /** Trace sealed records and hand them to the transport (at once: the caller keeps the wire order). */
+  private sendSealed(protector: RecordProtector, sealed: SealedRecord[]): Promise<WrittenRecords> {
+    const records: number[] = [];
+    const dataHex: (() => string)[] = [];
+    for (const { bytes, seq, details } of sealed) {
+      const traced = this.recordEvent(this.side, protector.epoch, Number(seq), bytes, protectedRecordFields(bytes, details.tag.length), details);
+      dataHex.push(traced.plaintextHex!);
+      records.push(this.emit(traced.event));
+    }
+    const written = { records, dataHex: lazyJoin(dataHex) };
+    return this.transport.write(sealed.length === 1 ? sealed[0].bytes : concat(...sealed.map((r) => r.bytes))).then(() => written);
+  }
+
+  /** Jobs in the write queue not finished yet: with none, a synchronously sealed write goes out at once. */
+  private queuedWrites = 0;
+
   private enqueueWrite<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.writeQueue.then(job);
+    this.queuedWrites++;
+    const result = this.writeQueue.then(job).finally(() => this.queuedWrites--);
     // The queue continues after a failure; the failure goes to this caller only.
     this.writeQueue = result.then(
       () => undefined,
