@@ -12,7 +12,7 @@ import { TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
 import type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from './protector.ts';
-import { LiveRecordEvent, protectionJson } from './record-event.ts';
+import { LiveRecordEvent, protectionJson, type ProtectedFieldsSource } from './record-event.ts';
 import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
 
 type NewRecordEvent = Omit<RecordEvent, 'index' | 't' | 'conn'>;
@@ -179,7 +179,7 @@ export class RecordLayer {
       throw asAlert(e);
     }
     const seq = Number(opened.seq);
-    const traced = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
+    const traced = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedFieldsSource(raw.bytes, opened.details.tag.length), opened.details);
     const eventIndex = this.emit(traced.event);
     const fragmentHex = opened.details.plaintext === opened.fragment && traced.plaintextHex ? traced.plaintextHex : lazyHex(opened.fragment);
     if (opened.fragment.length > this.maxReadPlaintext) {
@@ -287,7 +287,7 @@ export class RecordLayer {
     const records: number[] = [];
     const dataHex: (() => string)[] = [];
     for (const { bytes, seq, details } of sealed) {
-      const traced = this.recordEvent(this.side, protector.epoch, Number(seq), bytes, protectedRecordFields(bytes, details.tag.length), details);
+      const traced = this.recordEvent(this.side, protector.epoch, Number(seq), bytes, protectedFieldsSource(bytes, details.tag.length), details);
       dataHex.push(traced.plaintextHex!);
       records.push(this.emit(traced.event));
     }
@@ -331,7 +331,7 @@ export class RecordLayer {
    * The trace event of one record. Its large parts (the record, ciphertext, plaintext) are hex encoded
    * only when first read; `bytes` and the details' buffers are never written again once here.
    */
-  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): TracedRecord {
+  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'] | ProtectedFieldsSource, details?: ProtectionDetails): TracedRecord {
     const hex = lazyHex(bytes);
     const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields);
     if (!details) return { event, hex };
@@ -366,6 +366,11 @@ function startDecrypt(raw: RawRecord, protector: RecordProtector): AheadRecord {
   const opened = protector.decrypt(raw);
   opened.catch(() => undefined); // a failure is reported when the record is read
   return { raw, protector, seq, opened };
+}
+
+/** A protected record's field tree, to be built when first read (protectedRecordFields from these values). */
+function protectedFieldsSource(bytes: Uint8Array, tagLength: number): ProtectedFieldsSource {
+  return { version: (bytes[1] << 8) | bytes[2], recordLength: bytes.length, tagLength };
 }
 
 function checkedFragmentLength(n: number): number {
