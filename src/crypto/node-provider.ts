@@ -222,11 +222,35 @@ async function signer(privateKey: CryptoKey | Uint8Array, algorithm: SigningAlgo
   return async (data) => plain(nodeSign(hash, data, options));
 }
 
+// ---- randomness ----
+
+// OpenSSL's generator, as node:crypto calls it, costs tens of microseconds per call whatever the size (measured here:
+// 22 µs of wall time for 32 bytes in a loop, 43 µs median after a pause; a TLS 1.2 handshake's one call took 0.13 ms
+// on a loaded machine). Small requests are served from a pool filled in one call, each byte handed out once and
+// wiped from the pool as it goes (Node's own randomUUID keeps such a pool).
+const POOL_SIZE = 4096;
+const POOLED_MAX = 256;
+const pool = new Uint8Array(POOL_SIZE);
+let poolUsed = POOL_SIZE;
+
+function randomFill(out: Uint8Array): void {
+  if (out.length > POOLED_MAX) {
+    randomFillSync(out);
+    return;
+  }
+  if (poolUsed + out.length > POOL_SIZE) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  const end = poolUsed + out.length;
+  out.set(pool.subarray(poolUsed, end));
+  pool.fill(0, poolUsed, end);
+  poolUsed = end;
+}
+
 export const nodeCryptoProvider: CryptoProvider = {
   name: 'node',
-  randomFill(out) {
-    randomFillSync(out);
-  },
+  randomFill,
   hash: {
     digest: (hash: HashName, data) => plain(createHash(nodeHash(hash)).update(data).digest()),
     hmac: (hash: HashName, key, data) => plain(createHmac(nodeHash(hash), key).update(data).digest()),
