@@ -1,8 +1,10 @@
 // Measuring pieces bench/tls.ts and bench/tls12.ts share: medians, the Node TLS echo server both measure
 // against, Node's own client as the reference, the crypto providers compared, and the full/resumed handshake and
 // throughput loops (every provider and Node's client in each round).
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import tls from 'node:tls';
+import { fileURLToPath } from 'node:url';
 import { makePki } from '../test/tls/helpers.ts';
 import type { TlsConnection, TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
@@ -41,24 +43,63 @@ export interface EchoServer {
   close(): void;
 }
 
-/** A local Node TLS server echoing every byte, with a fresh test PKI; `options` picks versions and suites. */
+/**
+ * A local Node TLS server echoing every byte, with a fresh test PKI; `options` picks versions and suites. It runs
+ * in this process (as the figures of earlier sessions were measured), or with BENCH_ECHO=child in a child process
+ * (bench/echo-server.ts), so that this process's CPU time is the client's alone.
+ */
 export async function startEchoServer(options: tls.TlsOptions): Promise<EchoServer> {
   const pki = makePki();
-  const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), ...options }, (s) => {
-    s.on('error', () => undefined);
-    s.pipe(s);
+  const common = { ca: fs.readFileSync(pki.rootPem), verifier: createVerifier({ anchors: [pki.rootDer] }) };
+  if (process.env.BENCH_ECHO !== 'child') {
+    const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), ...options }, (s) => {
+      s.on('error', () => undefined);
+      s.pipe(s);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    return {
+      port: (server.address() as { port: number }).port,
+      ...common,
+      close() {
+        server.close();
+        fs.rmSync(pki.dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./echo-server.ts', import.meta.url)), JSON.stringify({ key: pki.leafKey, cert: pki.leafCert, options })], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', (code) => reject(new Error(`the echo server exited (${code}) before listening`)));
+  });
   return {
-    port: (server.address() as { port: number }).port,
-    ca: fs.readFileSync(pki.rootPem),
-    verifier: createVerifier({ anchors: [pki.rootDer] }),
+    port,
+    ...common,
     close() {
-      server.close();
+      child.stdin!.end();
       fs.rmSync(pki.dir, { recursive: true, force: true });
     },
   };
 }
+
+/** CPU time (user + system, ms) this process spends in `fn`, with its result. */
+export async function cpuTimed<T>(fn: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
+  const before = process.cpuUsage();
+  const result = await fn();
+  const used = process.cpuUsage(before);
+  return { result, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Where the echo server ran, for the printed figures. */
+export const ECHO_SERVER_NOTE =
+  process.env.BENCH_ECHO === 'child'
+    ? 'echo server in a child process: CPU figures are the client\'s alone'
+    : 'echo server in this process (as in earlier sessions): CPU figures include the server\'s share of each connection (the same work for every client); BENCH_ECHO=child moves it out';
 
 export interface NodeConnection {
   socket: tls.TLSSocket;
@@ -120,50 +161,63 @@ export interface HandshakeClients {
   node(session?: Buffer): Promise<NodeConnection>;
 }
 
+type Figures = { nodeTls: number } & Record<string, { engine: number; ratio: number } | number>;
+
 export interface HandshakeFigures {
   /** Median ms; ratio = engine / Node's tls. */
-  fullHandshakeMs: { nodeTls: number } & Record<string, { engine: number; ratio: number } | number>;
-  resumedHandshakeMs: { nodeTls: number } & Record<string, { engine: number; ratio: number } | number>;
+  fullHandshakeMs: Figures;
+  resumedHandshakeMs: Figures;
+  /** Median CPU ms of this process per handshake (see ECHO_SERVER_NOTE); ratio = engine / Node's tls. */
+  fullHandshakeCpuMs: Figures;
+  resumedHandshakeCpuMs: Figures;
 }
 
 /**
- * Median ms of `rounds` full and resumed handshakes by the engine under each provider and by Node's client, all in
- * every round, in turn (paired on a loaded machine); a failed resumption throws.
+ * Median ms (and CPU ms) of `rounds` full and resumed handshakes by the engine under each provider and by Node's
+ * client, all in every round, in turn (paired on a loaded machine); a failed resumption throws.
  */
 export async function compareHandshakes(rounds: number, clients: HandshakeClients, providers = BENCH_PROVIDERS): Promise<HandshakeFigures> {
-  const full = new Map<string, number[]>(providers.map((p) => [p.name, []]));
-  const resumedTimes = new Map<string, number[]>(providers.map((p) => [p.name, []]));
-  const nodeFull: number[] = [];
-  const nodeResumed: number[] = [];
+  const times = () => new Map<string, number[]>([...providers.map((p): [string, number[]] => [p.name, []]), ['nodeTls', []]]);
+  const full = times();
+  const resumed = times();
+  const fullCpu = times();
+  const resumedCpu = times();
   for (let i = 0; i < rounds; i++) {
     for (const provider of providers) {
       await withProvider(provider, async () => {
-        const first = await clients.engine();
-        full.get(provider.name)!.push(first.ms);
-        const session = await clients.engineSession(first.conn);
-        await first.conn.close();
-        const resumed = await clients.engine(session);
-        if (!resumed.conn.summary.resumed) throw new Error('engine did not resume');
-        resumedTimes.get(provider.name)!.push(resumed.ms);
-        await resumed.conn.close();
+        const first = await cpuTimed(() => clients.engine());
+        full.get(provider.name)!.push(first.result.ms);
+        fullCpu.get(provider.name)!.push(first.cpuMs);
+        const session = await clients.engineSession(first.result.conn);
+        await first.result.conn.close();
+        const again = await cpuTimed(() => clients.engine(session));
+        if (!again.result.conn.summary.resumed) throw new Error('engine did not resume');
+        resumed.get(provider.name)!.push(again.result.ms);
+        resumedCpu.get(provider.name)!.push(again.cpuMs);
+        await again.result.conn.close();
       });
     }
-    const n = await clients.node();
-    nodeFull.push(n.ms);
-    const ticket = await n.ticket;
-    n.socket.end();
-    const nr = await clients.node(ticket);
-    if (!nr.socket.isSessionReused()) throw new Error('node did not resume');
-    nodeResumed.push(nr.ms);
-    nr.socket.end();
+    const n = await cpuTimed(() => clients.node());
+    full.get('nodeTls')!.push(n.result.ms);
+    fullCpu.get('nodeTls')!.push(n.cpuMs);
+    const ticket = await n.result.ticket;
+    n.result.socket.end();
+    const nr = await cpuTimed(() => clients.node(ticket));
+    if (!nr.result.socket.isSessionReused()) throw new Error('node did not resume');
+    resumed.get('nodeTls')!.push(nr.result.ms);
+    resumedCpu.get('nodeTls')!.push(nr.cpuMs);
+    nr.result.socket.end();
   }
-  const figures = (times: Map<string, number[]>, reference: number[]) => {
-    const nodeTls = median(reference);
-    const out: { nodeTls: number } & Record<string, { engine: number; ratio: number } | number> = { nodeTls };
-    for (const [name, xs] of times) out[name] = { engine: median(xs), ratio: +(median(xs) / nodeTls).toFixed(2) };
+  const figures = (all: Map<string, number[]>): Figures => {
+    const nodeTls = median(all.get('nodeTls')!);
+    const out: Figures = { nodeTls };
+    for (const p of providers) {
+      const engine = median(all.get(p.name)!);
+      out[p.name] = { engine, ratio: +(engine / nodeTls).toFixed(2) };
+    }
     return out;
   };
-  return { fullHandshakeMs: figures(full, nodeFull), resumedHandshakeMs: figures(resumedTimes, nodeResumed) };
+  return { fullHandshakeMs: figures(full), resumedHandshakeMs: figures(resumed), fullHandshakeCpuMs: figures(fullCpu), resumedHandshakeCpuMs: figures(resumedCpu) };
 }
 /**
  * MB/s of `payload` bytes written in `record`-sized chunks over an engine connection and echoed back; the
@@ -197,17 +251,21 @@ export interface EngineThroughput {
   engine: number;
   /** nodeTls / engine */
   ratio: number;
+  /** Median CPU ms of this process per MB moved (see ECHO_SERVER_NOTE). */
+  cpuMsPerMB: number;
+  /** engine CPU / Node's tls CPU, per MB. */
+  cpuRatio: number;
   /** The engine with every trace event serialised to JSON as it is emitted. */
   engineTraceSerialised: number;
   engineRuns: number[];
 }
 
-export type ThroughputFigures = { nodeTls: number; nodeRuns: number[] } & Record<string, EngineThroughput | number | number[]>;
+export type ThroughputFigures = { nodeTls: number; nodeTlsCpuMsPerMB: number; nodeRuns: number[] } & Record<string, EngineThroughput | number | number[]>;
 
 /**
- * Throughput of the engine under each provider and of Node's client, MB/s: one warm-up run each first (not
- * counted: V8 compiles the engine's record path as it runs; the first run is ~2x slower), then `runs` rounds with
- * every client in turn, medians reported; then one run of the engine with its trace serialised, per provider.
+ * Throughput of the engine under each provider and of Node's client, MB/s and CPU ms per MB: one warm-up run each
+ * first (not counted: V8 compiles the engine's record path as it runs; the first run is ~2x slower), then `runs`
+ * rounds with every client in turn, medians reported; then one run of the engine with its trace serialised, per provider.
  */
 export async function compareThroughput(
   runs: number,
@@ -218,21 +276,38 @@ export async function compareThroughput(
   providers = BENCH_PROVIDERS,
 ): Promise<ThroughputFigures> {
   const engineOnce = (provider: CryptoProvider, rec: TraceRecorder) =>
-    withProvider(provider, async () => engineThroughput(await clients.engine(rec), payload, record, inFlight));
+    withProvider(provider, async () => {
+      const conn = await clients.engine(rec);
+      return cpuTimed(() => engineThroughput(conn, payload, record, inFlight));
+    });
+  const nodeOnce = async () => {
+    const socket = await clients.node();
+    return cpuTimed(() => nodeThroughput(socket, payload, record));
+  };
   for (const provider of providers) await engineOnce(provider, quietRecorder());
-  await nodeThroughput(await clients.node(), payload, record);
-  const engineRuns = new Map<string, number[]>(providers.map((p) => [p.name, []]));
-  const nodeRuns: number[] = [];
+  await nodeOnce();
+  const engineRuns = new Map<string, { result: number; cpuMs: number }[]>(providers.map((p) => [p.name, []]));
+  const nodeRuns: { result: number; cpuMs: number }[] = [];
   for (let i = 0; i < runs; i++) {
     for (const provider of providers) engineRuns.get(provider.name)!.push(await engineOnce(provider, quietRecorder()));
-    nodeRuns.push(await nodeThroughput(await clients.node(), payload, record));
+    nodeRuns.push(await nodeOnce());
   }
-  const nodeTls = median(nodeRuns);
-  const out: ThroughputFigures = { nodeTls, nodeRuns };
+  const mb = payload / 1e6;
+  const nodeTls = median(nodeRuns.map((r) => r.result));
+  const nodeCpu = median(nodeRuns.map((r) => r.cpuMs)) / mb;
+  const out: ThroughputFigures = { nodeTls, nodeTlsCpuMsPerMB: +nodeCpu.toFixed(2), nodeRuns: nodeRuns.map((r) => r.result) };
   for (const provider of providers) {
     const runsOf = engineRuns.get(provider.name)!;
-    const engine = median(runsOf);
-    out[provider.name] = { engine, ratio: +(nodeTls / engine).toFixed(2), engineTraceSerialised: await engineOnce(provider, serialisingRecorder()), engineRuns: runsOf };
+    const engine = median(runsOf.map((r) => r.result));
+    const cpu = median(runsOf.map((r) => r.cpuMs)) / mb;
+    out[provider.name] = {
+      engine,
+      ratio: +(nodeTls / engine).toFixed(2),
+      cpuMsPerMB: +cpu.toFixed(2),
+      cpuRatio: +(cpu / nodeCpu).toFixed(2),
+      engineTraceSerialised: (await engineOnce(provider, serialisingRecorder())).result,
+      engineRuns: runsOf.map((r) => r.result),
+    };
   }
   return out;
 }

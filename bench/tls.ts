@@ -3,7 +3,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { BENCH_PROVIDERS, compareHandshakes, compareThroughput, nodeConnect, startEchoServer } from './common.ts';
+import { BENCH_PROVIDERS, ECHO_SERVER_NOTE, compareHandshakes, compareThroughput, nodeConnect, startEchoServer } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 40);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
@@ -35,7 +35,7 @@ const tp = await compareThroughput(
   8,
 );
 const result = {
-  machine: { node: process.version, providers: BENCH_PROVIDERS.map((p) => p.name), handshakesMeasured: HANDSHAKES, payloadMB: PAYLOAD / 1e6, recordBytes: RECORD },
+  machine: { node: process.version, providers: BENCH_PROVIDERS.map((p) => p.name), handshakesMeasured: HANDSHAKES, payloadMB: PAYLOAD / 1e6, recordBytes: RECORD, echoServer: ECHO_SERVER_NOTE },
   ...h,
   throughputMBps: tp,
   notes:

@@ -4,7 +4,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { BENCH_PROVIDERS, compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
+import { BENCH_PROVIDERS, ECHO_SERVER_NOTE, compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 30);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
@@ -44,7 +44,7 @@ for (const s of SUITES) {
 }
 const result = {
   tls12: true,
-  machine: { node: process.version, providers: BENCH_PROVIDERS.map((p) => p.name), handshakesMeasured: HANDSHAKES, payloadMB: PAYLOAD / 1e6, recordBytes: RECORD, handshakeSuite: SUITES[0].engine },
+  machine: { node: process.version, providers: BENCH_PROVIDERS.map((p) => p.name), handshakesMeasured: HANDSHAKES, payloadMB: PAYLOAD / 1e6, recordBytes: RECORD, handshakeSuite: SUITES[0].engine, echoServer: ECHO_SERVER_NOTE },
   ...h,
   resumedBy: 'session ticket (RFC 5077)',
   throughputMBps: throughput,

@@ -55,28 +55,19 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
   const algorithm = aeadAlgorithm(name, rawKey.length) as CipherGCMTypes; // chacha20-poly1305 takes the same calls
   const key = createSecretKey(rawKey);
   const options = { authTagLength: TAG };
-  return {
-    name,
-    implementation: 'node',
-    tagLength: TAG,
-    async seal(nonce, aad, plaintext, prefix) {
-      const cipher = createCipheriv(algorithm, key, nonce, options);
-      cipher.setAAD(aad, { plaintextLength: plaintext.length });
-      const at = prefix?.length ?? 0;
-      // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
-      const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
-      if (prefix) out.set(prefix);
-      out.set(cipher.update(plaintext), at);
-      cipher.final();
-      out.set(cipher.getAuthTag(), at + plaintext.length);
-      return out;
-    },
-    async open(nonce, aad, ciphertextAndTag) {
-      return openSync(nonce, aad, ciphertextAndTag);
-    },
-    openSync,
+  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array => {
+    const cipher = createCipheriv(algorithm, key, nonce, options);
+    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const at = prefix?.length ?? 0;
+    // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
+    const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
+    if (prefix) out.set(prefix);
+    out.set(cipher.update(plaintext), at);
+    cipher.final();
+    out.set(cipher.getAuthTag(), at + plaintext.length);
+    return out;
   };
-  function openSync(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null {
+  const openSync = (nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null => {
     if (ciphertextAndTag.length < TAG) return null;
     const length = ciphertextAndTag.length - TAG;
     const decipher = createDecipheriv(algorithm, key, nonce, options);
@@ -89,7 +80,16 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
       return null;
     }
     return plain(plaintext);
-  }
+  };
+  return {
+    name,
+    implementation: 'node',
+    tagLength: TAG,
+    seal: async (nonce, aad, plaintext, prefix) => sealSync(nonce, aad, plaintext, prefix),
+    open: async (nonce, aad, ciphertextAndTag) => openSync(nonce, aad, ciphertextAndTag),
+    sealSync,
+    openSync,
+  };
 }
 
 // ---- CBC and record MACs ----
@@ -222,11 +222,35 @@ async function signer(privateKey: CryptoKey | Uint8Array, algorithm: SigningAlgo
   return async (data) => plain(nodeSign(hash, data, options));
 }
 
+// ---- randomness ----
+
+// OpenSSL's generator, as node:crypto calls it, costs tens of microseconds per call whatever the size (measured here:
+// 22 µs of wall time for 32 bytes in a loop, 43 µs median after a pause; a TLS 1.2 handshake's one call took 0.13 ms
+// on a loaded machine). Small requests are served from a pool filled in one call, each byte handed out once and
+// wiped from the pool as it goes (Node's own randomUUID keeps such a pool).
+const POOL_SIZE = 4096;
+const POOLED_MAX = 256;
+const pool = new Uint8Array(POOL_SIZE);
+let poolUsed = POOL_SIZE;
+
+function randomFill(out: Uint8Array): void {
+  if (out.length > POOLED_MAX) {
+    randomFillSync(out);
+    return;
+  }
+  if (poolUsed + out.length > POOL_SIZE) {
+    randomFillSync(pool);
+    poolUsed = 0;
+  }
+  const end = poolUsed + out.length;
+  out.set(pool.subarray(poolUsed, end));
+  pool.fill(0, poolUsed, end);
+  poolUsed = end;
+}
+
 export const nodeCryptoProvider: CryptoProvider = {
   name: 'node',
-  randomFill(out) {
-    randomFillSync(out);
-  },
+  randomFill,
   hash: {
     digest: (hash: HashName, data) => plain(createHash(nodeHash(hash)).update(data).digest()),
     hmac: (hash: HashName, key, data) => plain(createHmac(nodeHash(hash), key).update(data).digest()),

@@ -1,25 +1,22 @@
 // The TLS 1.2 pseudo-random function (RFC 5246 §5): P_hash built from HMAC, PRF = P_hash(secret, label || seed).
 import { concat, utf8 } from '../util/bytes.ts';
-import { hashLength, hmac, type HashName } from './hash.ts';
+import { hashLength, type HashName } from './hash.ts';
+import { cryptoProvider } from './provider.ts';
 
 /**
  * P_hash(secret, seed) = HMAC(secret, A(1) || seed) || HMAC(secret, A(2) || seed) || ...
- * with A(0) = seed and A(i) = HMAC(secret, A(i-1)), cut to `length` bytes.
+ * with A(0) = seed and A(i) = HMAC(secret, A(i-1)), cut to `length` bytes. Synchronous: every provider's HMAC is
+ * (crypto/provider.ts), and a handshake runs this four times or more.
  */
-async function pHash(hash: HashName, secret: Uint8Array, seed: Uint8Array, length: number): Promise<Uint8Array> {
+function pHash(hash: HashName, secret: Uint8Array, seed: Uint8Array, length: number): Uint8Array {
+  const hmac = cryptoProvider().hash.hmac;
   const out = new Uint8Array(length);
-  // Only the A(i) chain is sequential; each output block needs just its A(i), so blocks are
-  // computed while the chain goes on (n + 1 waits for n blocks instead of 2n).
-  const blocks: Promise<void>[] = [];
   let a = seed;
   for (let filled = 0; filled < length; filled += hashLength(hash)) {
-    a = await hmac(hash, secret, a);
-    const at = filled;
-    const block = hmac(hash, secret, concat(a, seed)).then((b) => out.set(b.subarray(0, Math.min(b.length, length - at)), at));
-    block.catch(() => undefined); // not unhandled while the chain is still running; Promise.all reports it
-    blocks.push(block);
+    a = hmac(hash, secret, a);
+    const block = hmac(hash, secret, concat(a, seed));
+    out.set(block.subarray(0, Math.min(block.length, length - filled)), filled);
   }
-  await Promise.all(blocks);
   return out;
 }
 

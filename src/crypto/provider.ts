@@ -29,9 +29,11 @@ export interface Aead {
   /** Decrypt and authenticate; null when the tag does not verify (never throws for that). */
   open(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Promise<Uint8Array | null>;
   /**
-   * `open` done before returning, where the provider can: node:crypto has it, WebCrypto (promises only) does not.
-   * A reader with many records at hand (the capture decoder) opens them in one loop with it, no await each.
+   * Optional synchronous seal and open, with the same results, for providers whose calls are synchronous anyway
+   * (node:crypto has them; WebCrypto does not: its calls are asynchronous only). The record layer then protects
+   * or opens a batch of records in one loop, without an await per record; so does the capture decoder.
    */
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array;
   openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 

@@ -140,3 +140,23 @@ describe('setCryptoProvider', () => {
     }
   });
 });
+
+describe('node:crypto randomness pool', () => {
+  it('hands out fresh bytes on every call, across pool refills, small and large requests alike', async () => {
+    const { nodeCryptoProvider } = await import('../../src/crypto/node-provider.ts');
+    const seen = new Set<string>();
+    // 4096-byte pool: 300 requests of 32 bytes cross two refills; odd sizes shift the boundaries.
+    for (let i = 0; i < 300; i++) {
+      const out = new Uint8Array(i % 7 === 0 ? 33 : 32);
+      nodeCryptoProvider.randomFill(out);
+      expect(out.some((b) => b !== 0)).toBe(true);
+      const hex = toHex(out.subarray(0, 32));
+      expect(seen.has(hex)).toBe(false);
+      seen.add(hex);
+    }
+    const large = new Uint8Array(5000);
+    nodeCryptoProvider.randomFill(large);
+    // 5000 random bytes: each byte value appears (the chance of a miss is about 256 * e^-19.5, ~1e-6).
+    expect(new Set(large).size).toBe(256);
+  });
+});

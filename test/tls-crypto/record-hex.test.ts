@@ -2,6 +2,7 @@
 // falls back to encoding anything else (copies, other buffers, views outside the record).
 import { describe, expect, it } from 'vitest';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
+import { protectedRecordFields } from '../../src/tls/record/record-fields.ts';
 import { lazyHexOfPart } from '../../src/trace/lazy-hex.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { TLS13_SUITES } from '../../src/tls/suites.ts';
@@ -72,6 +73,11 @@ describe('record events encode their hex when first read', () => {
       expect(copy.protection.plaintext).toBe(toHex(data));
       expect(copy.protection.ciphertext + copy.protection.tag).toBe(toHex(wire.subarray(5)));
       expect(copy.protection.aad).toBe(toHex(wire.subarray(0, 5)));
+      // The field tree (built when first read) is the one protectedRecordFields gives for the record on the wire.
+      expect(copy.fields).toEqual(protectedRecordFields(wire, 16));
+      // The same keys, in the same order, as a plain object literal would have (saved traces read the same).
+      expect(Object.keys(copy)).toEqual(['kind', 'direction', 'epoch', 'seq', 'contentType', 'bytes', 'fields', 'protection', 'index', 't', 'conn']);
+      expect(Object.keys(copy.protection)).toEqual(['cipherSuite', 'nonce', 'iv', 'aad', 'ciphertext', 'tag', 'plaintext', 'innerContentType', 'paddingLength']);
     }
   });
 });

@@ -88,3 +88,22 @@ describe('signature algorithms', () => {
     expect(classifySignatureAlgorithm(alg(ecdsa256, [0x05, 0x00]))).toMatchObject({ ok: false, weak: false });
   });
 });
+
+describe('validity times', () => {
+  it('reads UTCTime (both centuries) and GeneralizedTime to the second, as encoded', async () => {
+    const { makeCert } = await import('./pki.ts');
+    const { decodeCertificate } = await import('../../src/x509/certificate.ts');
+    // @peculiar/x509 writes years before 2050 as UTCTime (YY >= 50: 19YY) and from 2050 as GeneralizedTime.
+    const pairs = [
+      ['1950-01-01T00:00:00Z', '1999-12-31T23:59:59Z'],
+      ['2000-01-01T00:00:00Z', '2049-12-31T23:59:59Z'],
+      ['2024-02-29T12:34:56Z', '2050-01-01T00:00:00Z'],
+      ['2026-06-01T08:09:10Z', '2200-06-15T08:09:10Z'],
+    ];
+    for (const [from, to] of pairs) {
+      const { der } = await makeCert({ name: 'times', notBefore: new Date(from), notAfter: new Date(to) });
+      const cert = decodeCertificate(der);
+      expect([cert.notBefore.toISOString(), cert.notAfter.toISOString()]).toEqual([new Date(from).toISOString(), new Date(to).toISOString()]);
+    }
+  });
+});

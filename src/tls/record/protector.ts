@@ -66,4 +66,11 @@ export interface RecordProtector {
    * trying the numbers after records the capture lost); this protector's own counter is left alone.
    */
   decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord>;
+  /**
+   * encrypt and decrypt without an await, present when the cipher's provider works synchronously (node:crypto,
+   * see Aead.sealSync in crypto/provider.ts); absent under WebCrypto. Same results, same errors (thrown).
+   * The record layer uses them to handle a batch of records in one loop.
+   */
+  encryptSync?(contentType: number, plaintext: Uint8Array, padding?: number): SealedRecord;
+  decryptSync?(record: RawRecord): OpenedRecord;
 }

@@ -27,9 +27,10 @@ function remembered(cache: Map<number, string>, key: number, describe: (key: num
 }
 
 function headerFields(bytes: Uint8Array): FieldNode[] {
-  const type = bytes[0];
-  const version = (bytes[1] << 8) | bytes[2];
-  const length = (bytes[3] << 8) | bytes[4];
+  return headerFieldsOf(bytes[0], (bytes[1] << 8) | bytes[2], (bytes[3] << 8) | bytes[4]);
+}
+
+function headerFieldsOf(type: number, version: number, length: number): FieldNode[] {
   return [
     { name: 'content_type', start: 0, end: 1, value: remembered(typeValues, type, (t) => `${contentTypeName(t)} (${t})`), explain: 'record.content_type' },
     { name: 'legacy_record_version', start: 1, end: 3, value: remembered(versionValues, version, versionName), explain: 'record.legacy_version' },
@@ -51,10 +52,16 @@ export function plaintextRecordFields(bytes: Uint8Array): FieldNode[] {
 
 /** Fields of a protected record (TLSCiphertext): encrypted record and authentication tag. */
 export function protectedRecordFields(bytes: Uint8Array, tagLength: number): FieldNode[] {
-  const tagStart = Math.max(RECORD_HEADER_LENGTH, bytes.length - tagLength);
-  return [
-    ...headerFields(bytes),
+  return protectedRecordFieldsOf(bytes[0], (bytes[1] << 8) | bytes[2], bytes.length, tagLength);
+}
+
+/** protectedRecordFields from the header's values and the record's whole length (all it reads of the bytes). */
+export function protectedRecordFieldsOf(type: number, version: number, recordLength: number, tagLength: number): FieldNode[] {
+  const tagStart = Math.max(RECORD_HEADER_LENGTH, recordLength - tagLength);
+  const fields = headerFieldsOf(type, version, recordLength - RECORD_HEADER_LENGTH);
+  fields.push(
     { name: 'encrypted_record', start: RECORD_HEADER_LENGTH, end: tagStart, explain: 'record.encrypted_record' },
-    { name: 'auth_tag', start: tagStart, end: bytes.length, explain: 'record.auth_tag' },
-  ];
+    { name: 'auth_tag', start: tagStart, end: recordLength, explain: 'record.auth_tag' },
+  );
+  return fields;
 }

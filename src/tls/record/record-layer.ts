@@ -13,6 +13,7 @@ import { TlsAlertError } from './alerts.ts';
 import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
 import type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from './protector.ts';
+import { LiveRecordEvent, protectionJson, type ProtectedFieldsSource } from './record-event.ts';
 import { plaintextRecordFields, protectedRecordFields } from './record-fields.ts';
 
 type NewRecordEvent = Omit<RecordEvent, 'index' | 't' | 'conn'>;
@@ -144,7 +145,9 @@ export class RecordLayer {
     const limit = protector ? protector.maxCiphertextLength : this.maxReadPlaintext;
     if (this.ahead.length > 0 && this.ahead[0].protector !== protector) this.redecryptAhead(protector);
     const ahead = this.ahead.shift();
-    const raw = ahead ? ahead.raw : await this.reader.next(limit);
+    // A synchronous cipher takes a complete application_data record straight from the buffer (no await).
+    const buffered = !ahead && protector?.decryptSync ? this.reader.nextBuffered(ContentType.application_data, limit) : null;
+    const raw = ahead ? ahead.raw : (buffered ?? (await this.reader.next(limit)));
     if (!raw) return null;
     if (ahead && raw.fragment.length > limit) {
       // Taken ahead under other keys' limit: the same check reader.next() makes.
@@ -168,7 +171,8 @@ export class RecordLayer {
 
     let opened;
     try {
-      opened = await (ahead?.opened ?? protector.decrypt(raw));
+      // A synchronous cipher (node:crypto) opens the record here and now; reading ahead is for asynchronous ones.
+      opened = ahead?.opened ? await ahead.opened : protector.decryptSync ? protector.decryptSync(raw) : await protector.decrypt(raw);
     } catch (e) {
       // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
       const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
@@ -176,7 +180,7 @@ export class RecordLayer {
       throw asAlert(e);
     }
     const seq = Number(opened.seq);
-    const traced = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedRecordFields(raw.bytes, opened.details.tag.length), opened.details);
+    const traced = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedFieldsSource(raw.bytes, opened.details.tag.length), opened.details);
     const eventIndex = this.emit(traced.event);
     const fragmentHex = opened.details.plaintext === opened.fragment && traced.plaintextHex ? traced.plaintextHex : lazyHex(opened.fragment);
     if (opened.fragment.length > this.maxReadPlaintext) {
@@ -195,7 +199,7 @@ export class RecordLayer {
    * current record (a server flight, a stream of application data).
    */
   private decryptAhead(protector: RecordProtector): void {
-    if (protector.passesThroughUnprotected(ContentType.application_data)) return;
+    if (protector.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return;
     // Several at once: their WebCrypto calls run side by side instead of one after the other.
     while (this.ahead.length < MAX_AHEAD) {
       const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
@@ -243,6 +247,18 @@ export class RecordLayer {
       pieces.push(copy.subarray(offset, Math.min(copy.length, offset + this.maxFragment)));
       offset += this.maxFragment;
     } while (offset < copy.length);
+    if (protector?.encryptSync) {
+      // A synchronous cipher (node:crypto): every record sealed now; with nothing queued before them, traced and
+      // handed to the transport now too, with no await per record.
+      let sealed: SealedRecord[];
+      try {
+        sealed = pieces.map((piece) => protector.encryptSync!(contentType, piece, options.padding ?? 0));
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (this.queuedWrites === 0) return this.sendSealed(protector, sealed);
+      return this.enqueueWrite(() => this.sendSealed(protector, sealed));
+    }
     // Encryption starts now, in call order (each record takes its sequence number as it starts), so the
     // asynchronous WebCrypto calls of several queued writes overlap; the trace and the wire still get
     // the records strictly in order, from the queue.
@@ -252,31 +268,40 @@ export class RecordLayer {
   }
 
   private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, pieces: Uint8Array[], sealing: Promise<SealedRecord>[] | null): Promise<WrittenRecords> {
+    if (protector && sealing) return this.sendSealed(protector, await Promise.all(sealing));
     const records: number[] = [];
     const wire: Uint8Array[] = [];
     const dataHex: (() => string)[] = [];
-    for (let i = 0; i < pieces.length; i++) {
-      const piece = pieces[i];
-      let traced: TracedRecord;
-      if (!protector || !sealing) {
-        const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
-        traced = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
-        dataHex.push(lazyHexOfPart(bytes.subarray(RECORD_HEADER_LENGTH), bytes, traced.hex));
-        wire.push(bytes);
-      } else {
-        const sealed = await sealing[i];
-        traced = this.recordEvent(this.side, protector.epoch, Number(sealed.seq), sealed.bytes, protectedRecordFields(sealed.bytes, sealed.details.tag.length), sealed.details);
-        dataHex.push(traced.plaintextHex!);
-        wire.push(sealed.bytes);
-      }
+    for (const piece of pieces) {
+      const bytes = concat(Uint8Array.of(contentType, version >> 8, version & 0xff, piece.length >> 8, piece.length & 0xff), piece);
+      const traced = this.recordEvent(this.side, 'plaintext', this.plaintextWriteSeq++, bytes, plaintextRecordFields(bytes));
+      dataHex.push(lazyHexOfPart(bytes.subarray(RECORD_HEADER_LENGTH), bytes, traced.hex));
+      wire.push(bytes);
       records.push(this.emit(traced.event));
     }
     await this.transport.write(wire.length === 1 ? wire[0] : concat(...wire));
     return { records, dataHex: lazyJoin(dataHex) };
   }
 
+  /** Trace sealed records and hand them to the transport (at once: the caller keeps the wire order). */
+  private sendSealed(protector: RecordProtector, sealed: SealedRecord[]): Promise<WrittenRecords> {
+    const records: number[] = [];
+    const dataHex: (() => string)[] = [];
+    for (const { bytes, seq, details } of sealed) {
+      const traced = this.recordEvent(this.side, protector.epoch, Number(seq), bytes, protectedFieldsSource(bytes, details.tag.length), details);
+      dataHex.push(traced.plaintextHex!);
+      records.push(this.emit(traced.event));
+    }
+    const written = { records, dataHex: lazyJoin(dataHex) };
+    return this.transport.write(sealed.length === 1 ? sealed[0].bytes : concat(...sealed.map((r) => r.bytes))).then(() => written);
+  }
+
+  /** Jobs in the write queue not finished yet: with none, a synchronously sealed write goes out at once. */
+  private queuedWrites = 0;
+
   private enqueueWrite<T>(job: () => Promise<T>): Promise<T> {
-    const result = this.writeQueue.then(job);
+    this.queuedWrites++;
+    const result = this.writeQueue.then(job).finally(() => this.queuedWrites--);
     // The queue continues after a failure; the failure goes to this caller only.
     this.writeQueue = result.then(
       () => undefined,
@@ -307,19 +332,9 @@ export class RecordLayer {
    * The trace event of one record. Its large parts (the record, ciphertext, plaintext) are hex encoded
    * only when first read; `bytes` and the details' buffers are never written again once here.
    */
-  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'], details?: ProtectionDetails): TracedRecord {
+  private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'] | ProtectedFieldsSource, details?: ProtectionDetails): TracedRecord {
     const hex = lazyHex(bytes);
-    const event: NewRecordEvent = {
-      kind: 'record',
-      direction,
-      epoch,
-      seq,
-      contentType: bytes[0],
-      get bytes() {
-        return hex();
-      },
-      fields,
-    };
+    const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields);
     if (!details) return { event, hex };
     const plaintextHex = lazyHexOfPart(details.plaintext, bytes, hex);
     event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
@@ -333,40 +348,6 @@ interface TracedRecord {
   event: NewRecordEvent;
   hex: () => string;
   plaintextHex?: () => string;
-}
-
-/**
- * Protection details as hex (live and captured records), every part encoded when first read: the large ones
- * (ciphertext, plaintext) as slices of the record's hex, the small ones (nonce, IV, AAD, tag) on their own.
- */
-export function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): NonNullable<RecordEvent['protection']> {
-  const nonce = lazyHex(d.nonce);
-  const iv = lazyHex(d.iv);
-  const aad = lazyHex(d.aad);
-  const tag = lazyHex(d.tag);
-  return {
-    cipherSuite: d.cipherSuite,
-    get nonce() {
-      return nonce();
-    },
-    get iv() {
-      return iv();
-    },
-    get aad() {
-      return aad();
-    },
-    get ciphertext() {
-      return ciphertext();
-    },
-    get tag() {
-      return tag();
-    },
-    get plaintext() {
-      return plaintext();
-    },
-    innerContentType: d.innerContentType,
-    paddingLength: d.paddingLength,
-  };
 }
 
 /** How many protected records may be decrypting ahead of the reader at once. */
@@ -389,6 +370,11 @@ function startDecrypt(raw: RawRecord, protector: RecordProtector): AheadRecord {
   return { raw, protector, seq, opened };
 }
 
+/** A protected record's field tree, to be built when first read (protectedRecordFields from these values). */
+function protectedFieldsSource(bytes: Uint8Array, tagLength: number): ProtectedFieldsSource {
+  return { version: (bytes[1] << 8) | bytes[2], recordLength: bytes.length, tagLength };
+}
+
 function checkedFragmentLength(n: number): number {
   if (!Number.isInteger(n) || n < 64 || n > MAX_PLAINTEXT) throw new RangeError(`maximum fragment length must be 64..16384, got ${n}`);
   return n;
@@ -400,4 +386,5 @@ function asAlert(e: unknown): TlsAlertError {
 }
 
 export type { RawRecord };
+export { protectionJson };
 export { RECORD_HEADER_LENGTH };

@@ -16,6 +16,23 @@ import { seqBytes, writeSeq, xorSeq } from './sequence.ts';
 
 const SEQ_LIMIT = (1n << 64n) - 1n;
 
+interface ToSeal {
+  contentType: number;
+  seq: bigint;
+  nonce: Uint8Array;
+  aad: Uint8Array;
+  content: Uint8Array;
+  prefix: Uint8Array;
+}
+
+interface ToOpen {
+  contentType: number;
+  seq: bigint;
+  nonce: Uint8Array;
+  aad: Uint8Array;
+  sealed: Uint8Array;
+}
+
 /** seq_num || type || version || length: what TLS 1.2 authenticates besides the content. */
 export function additionalData12(seq: bigint, type: number, length: number): Uint8Array {
   const aad = Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, type, 0x03, 0x03, length >> 8, length & 0xff);
@@ -38,6 +55,17 @@ export class Tls12AeadProtector implements RecordProtector {
   ) {
     this.explicitLength = suite.cipher === 'AES-GCM' ? 8 : 0;
     this.overhead = this.explicitLength + 16;
+    const { sealSync, openSync } = aead;
+    if (sealSync && openSync) {
+      this.encryptSync = (contentType, plaintext) => {
+        const r = this.toSeal(contentType, plaintext);
+        return this.sealed(r, sealSync(r.nonce, r.aad, r.content, r.prefix));
+      };
+      this.decryptSync = (record) => {
+        const r = this.toOpen(record, this.takeSeq());
+        return this.opened(r, openSync(r.nonce, r.aad, r.sealed));
+      };
+    }
   }
 
   static async create(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array, epoch: Epoch = 'application'): Promise<Tls12AeadProtector> {
@@ -58,21 +86,36 @@ export class Tls12AeadProtector implements RecordProtector {
   }
 
   async encrypt(contentType: number, plaintext: Uint8Array): Promise<SealedRecord> {
+    const r = this.toSeal(contentType, plaintext);
+    return this.sealed(r, await this.aead.seal(r.nonce, r.aad, r.content, r.prefix));
+  }
+
+  readonly encryptSync?: (contentType: number, plaintext: Uint8Array) => SealedRecord;
+  readonly decryptSync?: (record: RawRecord) => OpenedRecord;
+
+  /** Our copy of the content, its sequence number, nonce, additional data and the record's header || explicit nonce. */
+  private toSeal(contentType: number, plaintext: Uint8Array): ToSeal {
     if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
     const seq = this.takeSeq();
     const { nonce, explicit } = this.nonce(seq);
     const aad = additionalData12(seq, contentType, plaintext.length);
     const content = Uint8Array.from(plaintext); // ours: the caller may reuse its buffer once this call returns
     const length = explicit.length + content.length + 16;
-    const header = Uint8Array.of(contentType, 0x03, 0x03, length >> 8, length & 0xff);
-    const bytes = await this.aead.seal(nonce, aad, content, concat(header, explicit)); // header || explicit nonce || ciphertext || tag
-    const sealedStart = header.length + explicit.length;
+    const prefix = new Uint8Array(5 + explicit.length);
+    prefix.set([contentType, 0x03, 0x03, length >> 8, length & 0xff]);
+    prefix.set(explicit, 5);
+    return { contentType, seq, nonce, aad, content, prefix };
+  }
+
+  /** `bytes`: header || explicit nonce || ciphertext || tag, as sealed. */
+  private sealed(r: ToSeal, bytes: Uint8Array): SealedRecord {
+    const sealedStart = r.prefix.length;
     const tagStart = bytes.length - 16;
     // Ciphertext and tag are views into the record, so the trace slices the record's hex instead of encoding them again.
     return {
       bytes,
-      seq,
-      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: bytes.subarray(sealedStart, tagStart), tag: bytes.subarray(tagStart), plaintext: content, innerContentType: contentType, paddingLength: 0 },
+      seq: r.seq,
+      details: { cipherSuite: this.suite.name, nonce: r.nonce, iv: this.iv, aad: r.aad, ciphertext: bytes.subarray(sealedStart, tagStart), tag: bytes.subarray(tagStart), plaintext: r.content, innerContentType: r.contentType, paddingLength: 0 },
     };
   }
 
@@ -81,24 +124,36 @@ export class Tls12AeadProtector implements RecordProtector {
   }
 
   async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
+    const r = this.toOpen(record, seq);
+    return this.opened(r, await this.aead.open(r.nonce, r.aad, r.sealed));
+  }
+
+  /** Nonce, additional data and sealed part (ciphertext || tag) of a received record; throws if it is too short. */
+  private toOpen(record: RawRecord, seq: bigint): ToOpen {
     const fragment = record.fragment;
-    const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.suite.name}) failed authentication: wrong keys, or the record was altered`);
-    if (fragment.length < this.explicitLength + 16) throw bad();
+    if (fragment.length < this.explicitLength + 16) throw this.bad(seq);
     const explicit = fragment.subarray(0, this.explicitLength);
     const nonce = this.explicitLength ? concat(this.iv, explicit) : this.nonce(seq).nonce;
     const sealed = fragment.subarray(this.explicitLength);
     const aad = additionalData12(seq, record.contentType, sealed.length - 16);
-    const opened = await this.aead.open(nonce, aad, sealed);
-    if (!opened) throw bad();
+    return { contentType: record.contentType, seq, nonce, aad, sealed };
+  }
+
+  private opened(r: ToOpen, opened: Uint8Array | null): OpenedRecord {
+    if (!opened) throw this.bad(r.seq);
     if (opened.length > MAX_PLAINTEXT) throw tlsFailure('RECORD_OVERFLOW', `decrypted record of ${opened.length} bytes exceeds 2^14`);
-    const tagStart = sealed.length - 16;
+    const tagStart = r.sealed.length - 16;
     return {
-      contentType: record.contentType,
+      contentType: r.contentType,
       fragment: opened,
-      seq,
+      seq: r.seq,
       // Views into the received record (the reader never writes its buffer again): no copies needed.
-      details: { cipherSuite: this.suite.name, nonce, iv: this.iv, aad, ciphertext: sealed.subarray(0, tagStart), tag: sealed.subarray(tagStart), plaintext: opened, innerContentType: record.contentType, paddingLength: 0 },
+      details: { cipherSuite: this.suite.name, nonce: r.nonce, iv: this.iv, aad: r.aad, ciphertext: r.sealed.subarray(0, tagStart), tag: r.sealed.subarray(tagStart), plaintext: opened, innerContentType: r.contentType, paddingLength: 0 },
     };
+  }
+
+  private bad(seq: bigint) {
+    return tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.suite.name}) failed authentication: wrong keys, or the record was altered`);
   }
 
   private nonce(seq: bigint): { nonce: Uint8Array; explicit: Uint8Array } {

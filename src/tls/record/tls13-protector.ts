@@ -14,6 +14,16 @@ import { xorSeq } from './sequence.ts';
 
 const SEQ_LIMIT = (1n << 64n) - 1n;
 
+interface ToSeal {
+  contentType: number;
+  contentLength: number;
+  pad: number;
+  inner: Uint8Array;
+  seq: bigint;
+  nonce: Uint8Array;
+  aad: Uint8Array;
+}
+
 export class Tls13RecordProtector implements RecordProtector {
   readonly maxCiphertextLength = MAX_CIPHERTEXT_TLS13;
   readonly overhead: number;
@@ -28,6 +38,17 @@ export class Tls13RecordProtector implements RecordProtector {
   ) {
     this.overhead = 1 + aead.tagLength;
     this.tagLength = aead.tagLength;
+    const { sealSync, openSync } = aead;
+    if (sealSync && openSync) {
+      this.encryptSync = (contentType, plaintext, padding = 0) => {
+        const r = this.toSeal(contentType, plaintext, padding);
+        return this.sealed(r, sealSync(r.nonce, r.aad, r.inner, r.aad));
+      };
+      this.decryptSync = (record) => {
+        this.checkProtected(record);
+        return this.openSync(record, this.takeSeq(), openSync);
+      };
+    }
   }
 
   /** A protector for one direction and epoch, from the write key and IV of a traffic secret. */
@@ -75,6 +96,15 @@ export class Tls13RecordProtector implements RecordProtector {
   }
 
   async encrypt(contentType: number, plaintext: Uint8Array, padding = 0): Promise<SealedRecord> {
+    const r = this.toSeal(contentType, plaintext, padding);
+    return this.sealed(r, await this.aead.seal(r.nonce, r.aad, r.inner, r.aad));
+  }
+
+  readonly encryptSync?: (contentType: number, plaintext: Uint8Array, padding?: number) => SealedRecord;
+  readonly decryptSync?: (record: RawRecord) => OpenedRecord;
+
+  /** The inner plaintext (our copy: content || type || padding), its sequence number, nonce and header. */
+  private toSeal(contentType: number, plaintext: Uint8Array, padding: number): ToSeal {
     if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
     // The inner plaintext (content + type + padding) may not exceed 2^14 + 1 bytes.
     const pad = Math.max(0, Math.min(padding, MAX_PLAINTEXT - plaintext.length));
@@ -82,36 +112,34 @@ export class Tls13RecordProtector implements RecordProtector {
     inner.set(plaintext, 0);
     inner[plaintext.length] = contentType;
     const seq = this.takeSeq();
-    const nonce = this.nonce(seq);
     const length = inner.length + this.aead.tagLength;
     const aad = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff);
-    const bytes = await this.aead.seal(nonce, aad, inner, aad); // header || ciphertext || tag
+    return { contentType, contentLength: plaintext.length, pad, inner, seq, nonce: this.nonce(seq), aad };
+  }
+
+  /** `bytes`: header || ciphertext || tag, as sealed. */
+  private sealed(r: ToSeal, bytes: Uint8Array): SealedRecord {
     const tagStart = bytes.length - this.aead.tagLength;
     // Header, ciphertext and tag are views into the record, so the trace can slice one hex string.
     return {
       bytes,
-      seq,
+      seq: r.seq,
       details: {
         cipherSuite: this.suite.name,
-        nonce,
+        nonce: r.nonce,
         iv: this.iv,
         aad: bytes.subarray(0, 5),
         ciphertext: bytes.subarray(5, tagStart),
         tag: bytes.subarray(tagStart),
-        plaintext: inner.subarray(0, plaintext.length),
-        innerContentType: contentType,
-        paddingLength: pad,
+        plaintext: r.inner.subarray(0, r.contentLength),
+        innerContentType: r.contentType,
+        paddingLength: r.pad,
       },
     };
   }
 
   async decrypt(record: RawRecord): Promise<OpenedRecord> {
-    if (record.contentType !== ContentType.application_data) {
-      const f = record.fragment;
-      // Name a plaintext alert in the message: it is usually the real reason the peer gave up.
-      const what = record.contentType === ContentType.alert && f.length === 2 ? ` (${f[0] === 2 ? 'fatal' : 'warning'} ${alertName(f[1])})` : '';
-      throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`);
-    }
+    this.checkProtected(record);
     return this.open(record, this.takeSeq());
   }
 
@@ -120,13 +148,34 @@ export class Tls13RecordProtector implements RecordProtector {
     return this.open(record, seq);
   }
 
+  private checkProtected(record: RawRecord): void {
+    if (record.contentType !== ContentType.application_data) {
+      const f = record.fragment;
+      // Name a plaintext alert in the message: it is usually the real reason the peer gave up.
+      const what = record.contentType === ContentType.alert && f.length === 2 ? ` (${f[0] === 2 ? 'fatal' : 'warning'} ${alertName(f[1])})` : '';
+      throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`);
+    }
+  }
+
   private async open(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
-    const fragment = record.fragment;
-    const tagLength = this.aead.tagLength;
     const nonce = this.nonce(seq);
     const aad = record.bytes.subarray(0, 5);
     // Too short to hold even the tag and the inner content type: it cannot authenticate.
-    const opened = fragment.length > tagLength ? await this.aead.open(nonce, aad, fragment) : null;
+    const opened = record.fragment.length > this.aead.tagLength ? await this.aead.open(nonce, aad, record.fragment) : null;
+    return this.opened(record, seq, nonce, aad, opened);
+  }
+
+  private openSync(record: RawRecord, seq: bigint, openSync: NonNullable<Aead['openSync']>): OpenedRecord {
+    const nonce = this.nonce(seq);
+    const aad = record.bytes.subarray(0, 5);
+    const opened = record.fragment.length > this.aead.tagLength ? openSync(nonce, aad, record.fragment) : null;
+    return this.opened(record, seq, nonce, aad, opened);
+  }
+
+  /** The record from what the AEAD opened (null: it did not authenticate). */
+  private opened(record: RawRecord, seq: bigint, nonce: Uint8Array, aad: Uint8Array, opened: Uint8Array | null): OpenedRecord {
+    const fragment = record.fragment;
+    const tagLength = this.aead.tagLength;
     if (!opened) {
       throw tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.epoch} keys, ${this.suite.name}) failed authentication: wrong keys, or the record was altered`);
     }
