@@ -6,14 +6,13 @@ export { decodeHandshake12, handshakeName12, HT12, type Decoded12 } from '../tls
 export { findExtension, type Extension } from '../tls/messages/extensions.ts';
 export { ExtensionType, HandshakeType, ProtocolVersion, groupName, schemeName, versionName } from '../tls/messages/constants.ts';
 export { plaintextRecordFields, protectedRecordFields } from '../tls/record/record-fields.ts';
-export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from '../tls/record/content-types.ts';
-export { xorSeq } from '../tls/record/sequence.ts';
+export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12 } from '../tls/record/content-types.ts';
 export { alertName } from '../tls/record/alerts.ts';
 export type { RawRecord } from '../tls/record/framing.ts';
 export { protectionJson } from '../tls/record/record-layer.ts';
 export type { OpenedRecord, ProtectionDetails, RecordProtector } from '../tls/record/protector.ts';
 export { Tls13RecordProtector } from '../tls/record/tls13-protector.ts';
-export { Tls12AeadProtector, additionalData12 } from '../tls/record/tls12-aead-protector.ts';
+export { Tls12AeadProtector } from '../tls/record/tls12-aead-protector.ts';
 export { Tls12CbcProtector } from '../tls/record/tls12-cbc-protector.ts';
 export { suiteByCode, describeSuite, type Tls13Suite } from '../tls/suites.ts';
 export { suite12ByCode, type Tls12Suite, type KeyExchange12 } from '../tls/suites12.ts';

@@ -49,7 +49,7 @@ import {
   type Tls13Suite,
 } from './engine.ts';
 import { ByteQueue } from './byte-queue.ts';
-import { addOpener12, addOpener13, canOpenNow, openNow } from './sync-opener.ts';
+import { canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog, KeyLogSecret } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
 
@@ -254,19 +254,6 @@ function rawRecord(bytes: Uint8Array): RawRecord {
   return { contentType: bytes[0], version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
 }
 
-/** A TLS 1.3 protector, with its synchronous opener where the provider has one. */
-async function protector13(suite: Tls13Suite, key: Uint8Array, iv: Uint8Array, epoch: Epoch): Promise<RecordProtector> {
-  const protector = await Tls13RecordProtector.create(suite, key, iv, epoch);
-  await addOpener13(protector, suite, key, iv);
-  return protector;
-}
-
-/** A TLS 1.2 AEAD protector, with its synchronous opener where the provider has one. */
-async function protector12(suite: Tls12Suite, key: Uint8Array, iv: Uint8Array): Promise<RecordProtector> {
-  const protector = await Tls12AeadProtector.create(suite, key, iv);
-  await addOpener12(protector, suite, key, iv);
-  return protector;
-}
 
 /** `part` moved from `from` to the same place in `to`, when it is a view into `from`. */
 function rebase(part: Uint8Array, from: Uint8Array, to: Uint8Array): Uint8Array {
@@ -1053,7 +1040,7 @@ export class TlsStreamDecoder {
     for (const suite of candidates) {
       const key = await hkdfExpandLabel(suite.hash, logged.secret, 'key', new Uint8Array(0), suite.keyLength);
       const iv = await hkdfExpandLabel(suite.hash, logged.secret, 'iv', new Uint8Array(0), suite.ivLength);
-      protectors.push(await protector13(suite, key, iv, 'early'));
+      protectors.push(await Tls13RecordProtector.create(suite, key, iv, 'early'));
     }
     dir.protection = { state: 'keys', protector: protectors[0] };
     dir.alternatives = protectors.slice(1);
@@ -1086,7 +1073,7 @@ export class TlsStreamDecoder {
     for (const [name, lbl, out] of [[`${who}_write_key`, 'key', key], [`${who}_write_iv`, 'iv', iv]] as const) {
       this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name, label: lbl, context: '', inputs: [{ name: 'traffic_secret', value: toHex(secret) }], output: toHex(out), hash: suite.hash });
     }
-    return { state: 'keys', protector: await protector13(suite, key, iv, epoch) };
+    return { state: 'keys', protector: await Tls13RecordProtector.create(suite, key, iv, epoch) };
   }
 
   private async finished13(dir: Direction): Promise<void> {
@@ -1138,7 +1125,7 @@ export class TlsStreamDecoder {
     const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
     const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
       state: 'keys',
-      protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, this.etm) : await protector12(suite, key, iv),
+      protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, this.etm) : await Tls12AeadProtector.create(suite, key, iv),
     });
     return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
   }

@@ -69,8 +69,9 @@ export interface RecordProtector {
   /**
    * encrypt and decrypt without an await, present when the cipher's provider works synchronously (node:crypto,
    * see Aead.sealSync in crypto/provider.ts); absent under WebCrypto. Same results, same errors (thrown).
-   * The record layer uses them to handle a batch of records in one loop.
+   * The record layer uses them to handle a batch of records in one loop; the capture decoder uses decryptAtSync.
    */
   encryptSync?(contentType: number, plaintext: Uint8Array, padding?: number): SealedRecord;
   decryptSync?(record: RawRecord): OpenedRecord;
+  decryptAtSync?(record: RawRecord, seq: bigint): OpenedRecord;
 }

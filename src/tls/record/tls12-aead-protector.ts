@@ -61,10 +61,11 @@ export class Tls12AeadProtector implements RecordProtector {
         const r = this.toSeal(contentType, plaintext);
         return this.sealed(r, sealSync(r.nonce, r.aad, r.content, r.prefix));
       };
-      this.decryptSync = (record) => {
-        const r = this.toOpen(record, this.takeSeq());
+      this.decryptAtSync = (record, seq) => {
+        const r = this.toOpen(record, seq);
         return this.opened(r, openSync(r.nonce, r.aad, r.sealed));
       };
+      this.decryptSync = (record) => this.decryptAtSync!(record, this.takeSeq());
     }
   }
 
@@ -92,6 +93,7 @@ export class Tls12AeadProtector implements RecordProtector {
 
   readonly encryptSync?: (contentType: number, plaintext: Uint8Array) => SealedRecord;
   readonly decryptSync?: (record: RawRecord) => OpenedRecord;
+  readonly decryptAtSync?: (record: RawRecord, seq: bigint) => OpenedRecord;
 
   /** Our copy of the content, its sequence number, nonce, additional data and the record's header || explicit nonce. */
   private toSeal(contentType: number, plaintext: Uint8Array): ToSeal {

@@ -48,6 +48,10 @@ export class Tls13RecordProtector implements RecordProtector {
         this.checkProtected(record);
         return this.openSync(record, this.takeSeq(), openSync);
       };
+      this.decryptAtSync = (record, seq) => {
+        this.checkProtectedAt(record);
+        return this.openSync(record, seq, openSync);
+      };
     }
   }
 
@@ -102,6 +106,7 @@ export class Tls13RecordProtector implements RecordProtector {
 
   readonly encryptSync?: (contentType: number, plaintext: Uint8Array, padding?: number) => SealedRecord;
   readonly decryptSync?: (record: RawRecord) => OpenedRecord;
+  readonly decryptAtSync?: (record: RawRecord, seq: bigint) => OpenedRecord;
 
   /** The inner plaintext (our copy: content || type || padding), its sequence number, nonce and header. */
   private toSeal(contentType: number, plaintext: Uint8Array, padding: number): ToSeal {
@@ -144,8 +149,13 @@ export class Tls13RecordProtector implements RecordProtector {
   }
 
   async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
-    if (record.contentType !== ContentType.application_data) throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record is not protected`);
+    this.checkProtectedAt(record);
     return this.open(record, seq);
+  }
+
+  /** A record opened at a chosen sequence number (a capture's) must be an application_data record. */
+  private checkProtectedAt(record: RawRecord): void {
+    if (record.contentType !== ContentType.application_data) throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record is not protected`);
   }
 
   private checkProtected(record: RawRecord): void {
