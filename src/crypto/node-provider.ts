@@ -254,6 +254,11 @@ export const nodeCryptoProvider: CryptoProvider = {
   hash: {
     digest: (hash: HashName, data) => plain(createHash(nodeHash(hash)).update(data).digest()),
     hmac: (hash: HashName, key, data) => plain(createHmac(nodeHash(hash), key).update(data).digest()),
+    start(hash: HashName) {
+      const state = createHash(nodeHash(hash));
+      // copy(): a transcript is hashed at several points and keeps growing after each.
+      return { update: (data) => void state.update(data), digest: () => plain(state.copy().digest()) };
+    },
   },
   aead,
   cbc: { aesCbc, hmac: recordHmac },
