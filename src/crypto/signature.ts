@@ -1,10 +1,12 @@
 // Signature verification for both X.509 and TLS: the key's type checked against the algorithm here, the
 // arithmetic by the active crypto provider. The key always arrives as a SubjectPublicKeyInfo (DER), the way
 // certificates carry it.
+/// <reference path="./peculiar-deep-imports.d.ts" />
 import { AsnParser } from '@peculiar/asn1-schema';
 import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import { ECParameters } from '@peculiar/asn1-ecc';
-import { RSAPublicKey } from '@peculiar/asn1-rsa';
+// The one module, not the package's index (peculiar-deep-imports.d.ts says why).
+import { RSAPublicKey } from '@peculiar/asn1-rsa/build/es2015/rsa_public_key.js';
 import { cryptoProvider } from './provider.ts';
 import { toHex } from '../util/bytes.ts';
 
