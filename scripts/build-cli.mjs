@@ -50,6 +50,25 @@ const COMMON = {
 const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts' };
 
 /**
+ * The commands that install node:crypto first thing (src/cli/node-crypto.ts): their bundles get
+ * src/cli/webcrypto-left-out.ts in place of the WebCrypto provider, which they would only load to replace.
+ * The certificate commands (verify, limbo) keep WebCrypto, the provider whose results the browser shows.
+ */
+const NODE_CRYPTO_COMMANDS = new Set(['connect', 'serve', 'pcap', 'decode']);
+const WEBCRYPTO_PROVIDER = 'src/crypto/webcrypto-provider.ts';
+const WEBCRYPTO_LEFT_OUT = 'src/cli/webcrypto-left-out.ts';
+
+/** An esbuild plugin that resolves every import of the WebCrypto provider to its stand-in. */
+const leaveOutWebCrypto = {
+  name: 'tls-lens-leave-out-webcrypto',
+  setup(build) {
+    build.onResolve({ filter: /webcrypto-provider\.ts$/ }, (args) =>
+      path.relative(ROOT, path.resolve(args.resolveDir, args.path)) === WEBCRYPTO_PROVIDER ? { path: path.join(ROOT, WEBCRYPTO_LEFT_OUT) } : undefined,
+    );
+  },
+};
+
+/**
  * An esbuild plugin that turns imports of the side modules (static or import()) into a CommonJS module of the
  * bundle that requires the side bundle (`files`: name -> file name): it runs when the importing code first does.
  */
@@ -108,20 +127,26 @@ export async function buildCli() {
     outExtension: { '.js': '.cjs' },
   });
   const sideFiles = Object.fromEntries(side.outputFiles.map((out) => [path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, ''), path.basename(out.path)]));
-  const whole = await esbuild.build({
-    ...COMMON,
-    entryPoints: Object.fromEntries(commands.map((c) => [c, `src/cli/${c}.ts`])),
-    plugins: [sideModules(sideFiles)],
-    outdir: CACHED_DIR,
-    entryNames: '[name]-[hash]',
-    outExtension: { '.js': '.cjs' },
-    // One function expression, called by scripts/cli-code-cache.cjs with what a CommonJS module gets.
-    banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
-    footer: { js: '})' },
-  });
+  // Two builds: the engine commands without the WebCrypto provider, the others with it.
+  const commandBuild = (names, plugins) =>
+    esbuild.build({
+      ...COMMON,
+      entryPoints: Object.fromEntries(names.map((c) => [c, `src/cli/${c}.ts`])),
+      plugins: [sideModules(sideFiles), ...plugins],
+      outdir: CACHED_DIR,
+      entryNames: '[name]-[hash]',
+      outExtension: { '.js': '.cjs' },
+      // One function expression, called by scripts/cli-code-cache.cjs with what a CommonJS module gets.
+      banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+      footer: { js: '})' },
+    });
+  const wholes = [
+    await commandBuild(commands.filter((c) => NODE_CRYPTO_COMMANDS.has(c)), [leaveOutWebCrypto]),
+    await commandBuild(commands.filter((c) => !NODE_CRYPTO_COMMANDS.has(c)), []),
+  ];
   const index = {};
   const outputs = { 'main.cjs': main.contents.length };
-  for (const out of whole.outputFiles) {
+  for (const out of wholes.flatMap((build) => build.outputFiles)) {
     if (out.contents.some((b) => b > 0x7f)) throw new Error(`${path.relative(ROOT, out.path)} is not ASCII`);
     const name = path.basename(out.path);
     index[name.replace(/-[A-Z0-9]+\.cjs$/, '')] = name;
@@ -145,7 +170,7 @@ export async function buildCli() {
 
   // The project files of every build (not packages, nor the side: modules the plugin makes).
   const sources = new Set(ALWAYS_LISTED);
-  for (const build of [dispatcher, side, whole]) for (const f of Object.keys(build.metafile.inputs)) if (!f.startsWith('node_modules/') && !f.includes(':')) sources.add(f);
+  for (const build of [dispatcher, side, ...wholes]) for (const f of Object.keys(build.metafile.inputs)) if (!f.startsWith('node_modules/') && !f.includes(':')) sources.add(f);
   const inputs = Object.fromEntries([...sources].sort().map((rel) => [rel, inputEntry(rel)]));
   writeWhole(STAMP, JSON.stringify({ built: new Date().toISOString(), outputs, inputs }));
   return { files: Object.keys(outputs).length, inputs: Object.keys(inputs).length };
