@@ -220,10 +220,13 @@ function block(type: number, body: Uint8Array, little: boolean, interfaces: Inte
       interfaces.push({ linkType, unitsPerSecond });
       return null;
     }
-    case 6: {
-      // Enhanced Packet Block.
-      if (body.length < 24) throw new CaptureError('CORRUPT', 'an Enhanced Packet Block is too short', offset);
-      const interfaceId = dv.getUint32(0, little);
+    case 6:
+    case 2: {
+      // Enhanced Packet Block (6), or the obsolete Packet Block (2): the same layout but for a 16-bit interface id
+      // followed by a 16-bit drop count.
+      const name = type === 6 ? 'an Enhanced Packet Block' : 'a Packet Block';
+      if (body.length < 24) throw new CaptureError('CORRUPT', `${name} is too short`, offset);
+      const interfaceId = type === 6 ? dv.getUint32(0, little) : dv.getUint16(0, little);
       const iface = interfaces[interfaceId];
       if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
       const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
@@ -241,17 +244,6 @@ function block(type: number, body: Uint8Array, little: boolean, interfaces: Inte
       const originalLength = dv.getUint32(0, little);
       const data = body.subarray(4, Math.min(body.length - 4, 4 + originalLength));
       return { kind: 'packet', linkType: iface.linkType, interfaceId: 0, time: 0, data, originalLength, offset };
-    }
-    case 2: {
-      // Obsolete Packet Block: like the Enhanced one with a 16-bit interface id and a drop count.
-      if (body.length < 24) throw new CaptureError('CORRUPT', 'a Packet Block is too short', offset);
-      const interfaceId = dv.getUint16(0, little);
-      const iface = interfaces[interfaceId];
-      if (!iface) throw new CaptureError('CORRUPT', `a packet names interface ${interfaceId}, but the section describes ${interfaces.length}`, offset + 8);
-      const ts = dv.getUint32(4, little) * 2 ** 32 + dv.getUint32(8, little);
-      const capturedLength = dv.getUint32(12, little);
-      if (20 + capturedLength > body.length - 4) throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds less`, offset + 20);
-      return { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength: dv.getUint32(16, little), offset };
     }
     case 0x0a: {
       // Decryption Secrets Block: a secrets type and its data; TLS key logs are NSS key log text.

@@ -319,6 +319,32 @@ describe('bad input: a clear error with its offset, and what could be read is ke
     expect((await scanCapture([file])).error).toBeUndefined();
   });
 
+  it('the obsolete Packet Block (type 2) reads as the Enhanced one it was rewritten from', async () => {
+    const ng = path.join(run.dir, 'obsolete.pcapng');
+    await new Promise((r) => execFile('editcap', ['-F', 'pcapng', run.pcap, ng], r));
+    const file = new Uint8Array(fs.readFileSync(ng));
+    const view = new DataView(file.buffer);
+    // Interface 0 as a 32-bit id and as a 16-bit id with a zero drop count are the same bytes: only the type changes.
+    const old = file.slice();
+    const oldView = new DataView(old.buffer);
+    let rewritten = 0;
+    for (let at = 0; at < file.length; at += view.getUint32(at + 4, true)) {
+      if (view.getUint32(at, true) !== 6) continue;
+      expect(view.getUint32(at + 8, true)).toBe(0);
+      oldView.setUint32(at, 2, true);
+      rewritten++;
+    }
+    expect(rewritten).toBeGreaterThan(5);
+    const packets = async (bytes: Uint8Array) => {
+      const out: { time: number; data: string }[] = [];
+      for await (const item of readCapture([bytes])) if (item.kind === 'packet') out.push({ time: item.time, data: Buffer.from(item.data).toString('hex') });
+      return out;
+    };
+    const enhanced = await packets(file);
+    expect(enhanced).toHaveLength(rewritten);
+    expect(await packets(old)).toEqual(enhanced);
+  });
+
   it('garbage key log lines are listed by line number; the good lines still decrypt', async () => {
     const text = `garbage line\nCLIENT_RANDOM nothex 00\n# a comment\n${keyLogText}SERVER_TRAFFIC_SECRET_0 ${'ab'.repeat(32)} 1234\nBOGUS_LABEL ${'ab'.repeat(32)} ${'cd'.repeat(32)}\n`;
     const log = parseKeyLog(text);
