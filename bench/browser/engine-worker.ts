@@ -9,6 +9,7 @@ import { WebSocketTransport } from '../../src/transport/websocket.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
+import { responseRate } from './response-rate.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 
 interface Job {
@@ -94,13 +95,7 @@ scope.onmessage = async ({ data: job }) => {
       handshakeMs.push(performance.now() - t0);
       phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1]));
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
-      if (job.request) {
-        const t1 = performance.now();
-        await conn.write(new TextEncoder().encode(job.request));
-        let bytes = 0;
-        for (let d = await conn.read(); d; d = await conn.read()) bytes += d.length;
-        mbPerS.push(bytes / 1e6 / ((performance.now() - t1) / 1000));
-      }
+      if (job.request) mbPerS.push(await responseRate(conn, job.request));
       await conn.close().catch(() => {});
     }
     scope.postMessage({ handshakeMs, mbPerS, timeline, phases });

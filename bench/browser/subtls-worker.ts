@@ -5,6 +5,7 @@
 // the response read to the end. The trust store is parsed once, as a warm host would keep it.
 import { TrustedCert, type RootCertsDatabase } from 'subtls';
 import { subtlsConnect } from './subtls-connect.ts';
+import { responseRate } from './response-rate.ts';
 
 interface Job {
   url: string;
@@ -26,13 +27,7 @@ scope.onmessage = async ({ data: job }) => {
       const t0 = performance.now();
       const conn = await subtlsConnect(job.url, job.serverName, roots);
       handshakeMs.push(performance.now() - t0);
-      if (job.request) {
-        const t1 = performance.now();
-        await conn.write(new TextEncoder().encode(job.request));
-        let bytes = 0;
-        for (let d = await conn.read(); d; d = await conn.read()) bytes += d.length;
-        mbPerS.push(bytes / 1e6 / ((performance.now() - t1) / 1000));
-      }
+      if (job.request) mbPerS.push(await responseRate(conn, job.request));
       conn.ws.close();
     }
     scope.postMessage({ handshakeMs, mbPerS });

@@ -123,24 +123,21 @@ export class ProtectionJson implements ProtectionFields {
   }
 }
 
-const NONCE = accessor(function (this: ProtectionJson) {
-  return ProtectionJson.small(this, 'nonce');
-});
-const IV = accessor(function (this: ProtectionJson) {
-  return ProtectionJson.small(this, 'iv');
-});
-const AAD = accessor(function (this: ProtectionJson) {
-  return ProtectionJson.small(this, 'aad');
-});
-const TAG = accessor(function (this: ProtectionJson) {
-  return ProtectionJson.small(this, 'tag');
-});
-const CIPHERTEXT = accessor(function (this: ProtectionJson) {
-  return ProtectionJson.large(this, 'ciphertext');
-});
-const PLAINTEXT = accessor(function (this: ProtectionJson) {
-  return ProtectionJson.large(this, 'plaintext');
-});
+/** One shared accessor per part: the small ones cached once encoded, the large ones from their lazy hex. */
+const smallPart = (part: 'nonce' | 'iv' | 'aad' | 'tag') =>
+  accessor(function (this: ProtectionJson) {
+    return ProtectionJson.small(this, part);
+  });
+const largePart = (part: 'ciphertext' | 'plaintext') =>
+  accessor(function (this: ProtectionJson) {
+    return ProtectionJson.large(this, part);
+  });
+const NONCE = smallPart('nonce');
+const IV = smallPart('iv');
+const AAD = smallPart('aad');
+const TAG = smallPart('tag');
+const CIPHERTEXT = largePart('ciphertext');
+const PLAINTEXT = largePart('plaintext');
 
 /** Protection details as hex, each part encoded when first read (see ProtectionJson). */
 export function protectionJson(d: ProtectionDetails, ciphertext: () => string, plaintext: () => string): ProtectionFields {
