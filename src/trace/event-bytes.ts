@@ -2,10 +2,17 @@
 // application-data window): encoding 16 KiB to hex and back to hash it cost more than decrypting it. Not part of
 // the trace: JSON, structured clone and spread never see it. An entry lives as long as its event unless taken.
 const bytesByEvent = new WeakMap<object, Uint8Array>();
+/** Only a host that takes the bytes asks for them: elsewhere (CLI, server) they would outlive the hex made from them. */
+let wanted = false;
+
+/** From now on keep the bytes behind new events (called by the one reader of them, the application-data window). */
+export function wantEventBytes(): void {
+  wanted = true;
+}
 
 /** Record the bytes an event's data stands for (an app-data event's data, a protected record's plaintext). */
 export function keepEventBytes(event: object, bytes: Uint8Array): void {
-  bytesByEvent.set(event, bytes);
+  if (wanted) bytesByEvent.set(event, bytes);
 }
 
 /** The bytes kept for this event, if any, let go of here (each is read once). */

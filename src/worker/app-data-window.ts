@@ -7,7 +7,7 @@
 // Speed: the bytes are read from the engine's buffers (trace/event-bytes.ts), never through their hex, and hashed
 // by WebCrypto off the thread; a summary's `sha256` is filled in when its digest is done (`digested()`).
 import type { AppDataEvent, RecordEvent, Side, Summarised, TraceEvent } from '../trace/types.ts';
-import { takeEventBytes } from '../trace/event-bytes.ts';
+import { takeEventBytes, wantEventBytes } from '../trace/event-bytes.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
 import { APP_DATA_WINDOW } from './messages.ts';
 
@@ -29,6 +29,7 @@ export class AppDataWindow {
   constructor(options: { window?: number; kept?: boolean } = {}) {
     this.window = options.window ?? APP_DATA_WINDOW;
     this.kept = options.kept ?? false;
+    wantEventBytes();
   }
 
   /** True once anything was left out. */
