@@ -149,7 +149,7 @@ async function main() {
       cpuMedianMs: cpu,
       cpuRatios: ratios(cpu),
     };
-    console.log(JSON.stringify(report, (_k, v) => (typeof v === "number" ? +v.toFixed(2) : v), 2));
+    console.log(JSON.stringify(report, (_k, v) => (typeof v === 'number' ? +v.toFixed(2) : v), 2));
     const r = report.ratios;
     const c = report.cpuRatios;
     console.log(

@@ -78,7 +78,7 @@ async function main() {
     const environments: Record<string, Awaited<ReturnType<typeof measure>>> = {};
     for (const [name, env] of ENVIRONMENTS) environments[name] = await measure(env, target, pki.rootPem);
     const report = { rounds: ROUNDS, bin: BIN, baseBin: BASE_BIN ?? null, goals: { helpVsNode: '<= 1.3', connectVsNode: '<= 2' }, environments };
-    console.log(JSON.stringify(report, (_k, v) => (typeof v === "number" ? +v.toFixed(2) : v), 2));
+    console.log(JSON.stringify(report, (_k, v) => (typeof v === 'number' ? +v.toFixed(2) : v), 2));
     console.log('');
     for (const [name, r] of Object.entries(environments)) {
       const { medianMs: ms, ratios: w, cpuRatios: c } = r;
