@@ -81,7 +81,8 @@ async function main() {
     console.log(JSON.stringify(report, (_k, v) => (typeof v === 'number' ? +v.toFixed(2) : v), 2));
     console.log('');
     for (const [name, r] of Object.entries(environments)) {
-      const { medianMs: ms, ratios: w, cpuRatios: c } = r;
+      const ms = Object.fromEntries(Object.entries(r.medianMs).map(([k, v]) => [k, Math.round(v)]));
+      const { ratios: w, cpuRatios: c } = r;
       console.log(
         `${name}${r.nodeExtraCaCerts ? ` (NODE_EXTRA_CA_CERTS=${r.nodeExtraCaCerts}: every node process, bare node too, parses it at start)` : ''}: ` +
           `--help ${ms.help} ms = ${w.helpVsNode}x bare node (${ms.nodeBare} ms); connect ${ms.connect} ms = ${w.connectVsNode}x bare node, ` +

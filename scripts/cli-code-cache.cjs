@@ -58,7 +58,7 @@ function loadCommand(name, cachedDir = CACHED_DIR) {
 /**
  * The bundle as a latin1 string and its cache file's bytes (null when there is none yet), read through one buffer:
  * the string is a copy, so the cache is read into the memory the bundle was read into. Fresh memory costs a start
- * a page fault per 4 KB touched (dear on a virtual machine); the buffer is only valid until the next load.
+ * a page fault per 4 KB touched, which a virtual machine charges dearly (docs/cli-startup.md).
  */
 function readBundleAndCache(bundle, cacheFile) {
   const sourceFd = fs.openSync(bundle, 'r');
