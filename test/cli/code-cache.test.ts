@@ -38,7 +38,13 @@ describe('tls-lens code cache', () => {
     expect(rewritten.equals(Buffer.alloc(rewritten.length, 0x5a))).toBe(false);
   });
 
-  it('saves a cache only after runs that succeed, gathering the first three, and loads the bundle with it', async () => {
+  // The bundle and its cache are read through one buffer (the cache into the memory the bundle's bytes were in):
+  // with a cache larger than the bundle, and a bundle larger than its cache (a long comment), both must reach V8
+  // whole: it accepts the cache (each run counts one more) and compiles a function the cache lacks from the text.
+  it.each([
+    ['a cache larger than the bundle', ''],
+    ['a bundle larger than its cache', `/*${' '.repeat(64 * 1024)}*/`],
+  ])('saves a cache only after runs that succeed, gathering the first three, and loads the bundle with it (%s)', async (_name, padding) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-code-cache-'));
     try {
       // A bundle as the build writes them: one function expression, given what a CommonJS module gets.
@@ -46,7 +52,11 @@ describe('tls-lens code cache', () => {
       fs.writeFileSync(
         path.join(dir, bundle),
         '(function (exports, require, module, __filename, __dirname) {' +
-          'exports.run = async (args) => (args[0] === "ok" && require("node:path").basename(__filename) === "probe-TEST.cjs" ? 0 : 2);\n})',
+          // lateOne is compiled only when a run asks for it, from the source text: never in the cache.
+          'function lateOne() { return "compiled from the source"; }\n' +
+          padding +
+          'exports.run = async (args) => args[0] === "late" ? (lateOne() === "compiled from the source" ? 0 : 2) : ' +
+          '(args[0] === "ok" && require("node:path").basename(__filename) === "probe-TEST.cjs" ? 0 : 2);\n})',
       );
       fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ probe: bundle }));
       const cacheFile = path.join(dir, `${bundle}.v8cache`);
@@ -59,6 +69,8 @@ describe('tls-lens code cache', () => {
       const first = fs.readFileSync(cacheFile);
       expect(first[0]).toBe(1);
       expect(first.length).toBeGreaterThan(1);
+      const bundleSize = fs.statSync(path.join(dir, bundle)).size;
+      expect(padding ? bundleSize > first.length : first.length > bundleSize).toBe(true);
       // A failing run leaves it as it is; the next successful ones add theirs, up to three.
       expect(await run('fail')).toBe(2);
       expect(fs.readFileSync(cacheFile).equals(first)).toBe(true);
@@ -69,6 +81,8 @@ describe('tls-lens code cache', () => {
       expect(third[0]).toBe(3);
       expect(await run('ok')).toBe(0);
       expect(fs.readFileSync(cacheFile).equals(third)).toBe(true);
+      // With the cache in use, a function it does not hold is compiled from the bundle's text as read.
+      expect(await run('late')).toBe(0);
       expect(() => loadCommand('absent', dir)).toThrow(/no bundle for 'absent'.*build:cli/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
