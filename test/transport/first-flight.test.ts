@@ -126,6 +126,19 @@ describe('the first flight in the upgrade request', () => {
     await transport.close();
   });
 
+  it('a read before any write (a server that speaks first, as in STARTTLS) opens without first bytes', async () => {
+    const { factory, seen } = recordingFactory();
+    const transport = new FirstFlightTransport(urlFor(echo.port), { protocols: BRIDGE_SUBPROTOCOL, factory });
+    const reply = transport.read();
+    await transport.opened;
+    expect(new URL(seen.urls[0]).searchParams.has(BRIDGE_FIRST_PARAM)).toBe(false);
+    expect(seen.agreed()).toBe(BRIDGE_SUBPROTOCOL);
+    await transport.write(utf8.encode('EHLO after the greeting'));
+    // The write goes once a read waits: one is already waiting.
+    expect(utf8.decode((await reply)!)).toBe('EHLO after the greeting');
+    await transport.close();
+  });
+
   it('a refused target fails the handshake with the bridge\'s reason', async () => {
     const transport = new FirstFlightTransport(urlFor(echo.port + 1), { protocols: BRIDGE_SUBPROTOCOL, factory: recordingFactory().factory });
     await expect(connectTls(transport, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000 }, recorder().emit)).rejects.toThrow(/the bridge refused this target: /);
