@@ -6,9 +6,7 @@
 // Every derivation is reported to the trace as a `kind: 'key'` event with its label, context, inputs and output.
 // Work started ahead of need lives in work-ahead13.ts.
 import type { Emit } from '../../trace/recorder.ts';
-import { lazyHex } from '../../trace/lazy-hex.ts';
-import type { NewTraceEvent } from '../../trace/types.ts';
-import { equalBytes } from '../../util/bytes.ts';
+import { equalBytes, toHex } from '../../util/bytes.ts';
 import { digest, hmac, hashLength, type HashName } from '../../crypto/hash.ts';
 import type { AeadName } from '../../crypto/aead.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
@@ -335,31 +333,15 @@ function prefixed(who: string, name: string): string {
   return who ? `${who}_${name}` : name;
 }
 
-/**
- * A 'key' event. Its values are hex strings like any event's, but encoded when first read (a handshake makes a
- * score of these while it waits for nothing but its own work; a reader of the trace gets the same strings).
- */
-function keyEvent(hash: HashName, op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array): KeyEvent {
-  const event = { kind: 'key' as const, op, name } as KeyEvent;
-  if (label !== undefined) event.label = 'tls13 ' + label;
-  if (context !== undefined) hexProperty(event, 'context', context);
-  event.inputs = inputs.map((i) => hexProperty({ name: i.name } as { name: string; value: string }, 'value', i.value));
-  hexProperty(event, 'output', output);
-  event.hash = hash;
-  return event;
-}
-
-type KeyEvent = Extract<NewTraceEvent, { kind: 'key' }>;
-
-/** `target[key]`: the hex of a copy of `bytes`, encoded on first read; assigning replaces it with a plain value. */
-function hexProperty<T extends object>(target: T, key: string, bytes: Uint8Array): T {
-  const hex = lazyHex(bytes.slice());
-  return Object.defineProperty(target, key, {
-    get: hex,
-    set(value: unknown) {
-      Object.defineProperty(this, key, { value, writable: true, enumerable: true, configurable: true });
-    },
-    enumerable: true,
-    configurable: true,
-  });
+function keyEvent(hash: HashName, op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array) {
+  return {
+    kind: 'key' as const,
+    op,
+    name,
+    ...(label !== undefined ? { label: 'tls13 ' + label } : {}),
+    ...(context !== undefined ? { context: toHex(context) } : {}),
+    inputs: inputs.map((i) => ({ name: i.name, value: toHex(i.value) })),
+    output: toHex(output),
+    hash,
+  };
 }
