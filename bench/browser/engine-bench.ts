@@ -58,6 +58,27 @@ async function inDirectory<T>(dir: string, start: () => Promise<T>): Promise<T> 
   }
 }
 
+/** A bare `ws` server (no bridge, no target): what opening a WebSocket costs each client by itself. */
+async function bareWebSocketServer(): Promise<{ port: number; close(): void }> {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise((r) => wss.once('listening', r));
+  return { port: (wss.address() as net.AddressInfo).port, close: () => wss.close() };
+}
+
+/** ms from creating a WebSocket in Node (`ws`) to its open event. */
+function nodeOpen(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(url);
+    ws.once('error', reject);
+    ws.once('open', () => {
+      resolve(performance.now() - t0);
+      ws.close();
+    });
+  });
+}
+
 /** A plain TCP server that sends `size` bytes to each connection and closes it: the bridge's ceiling without TLS. */
 function byteSource(size: number): Promise<{ port: number; close(): void }> {
   const chunk = Buffer.alloc(64 * 1024, 0x63);
@@ -244,6 +265,10 @@ function floorOf(phases: Record<string, Record<string, number>>, handshake: Reco
     engineOwnMs: r2(handshake.engineWorker - engineFloor),
     nodeTlsOwnMs: r2(handshake.nodeTlsViaBridge - node.floor),
     zeroCostEngineVsNodeTls: r2(engineFloor / handshake.nodeTlsViaBridge),
+    // Part of the wait is the browser's own: opening a WebSocket to a bare server, no bridge, each client.
+    ...(handshake.bareWebSocketOpenChromium !== undefined
+      ? { bareWebSocketOpenMs: { chromium: r2(handshake.bareWebSocketOpenChromium), node: r2(handshake.bareWebSocketOpenNode) } }
+      : {}),
   };
 }
 
@@ -259,6 +284,7 @@ async function main() {
   fs.writeFileSync(path.join(dist, 'subtls-worker.js'), await bundle('subtls-worker.ts'));
   if (BASE_DIR) fs.writeFileSync(path.join(dist, 'base-engine-worker.js'), await bundle('engine-worker.ts', BASE_DIR));
   const source = await byteSource(MIB * 1024 * 1024);
+  const bare = await bareWebSocketServer();
   const app = await startApp(dist, [server.port, source.port]);
   const debugPort = await freePort();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...FLAGS, ...(PROFILE ? [`--remote-debugging-port=${debugPort}`] : [])] });
@@ -311,6 +337,14 @@ async function main() {
         return { ms: r.ms, mbPerS: r.mbPerS, phases: { open: r.openMs, sentToAnswer: r.answerMs - r.openMs, floor: r.answerMs } };
       },
     };
+    // Opening a WebSocket to a bare server, no bridge: the browser's own cost beside Node's (not handshakes; in the
+    // same rounds, left out of the ratios and the large responses).
+    const openContenders: Record<string, Contender> = PROFILE
+      ? {}
+      : {
+          bareWebSocketOpenChromium: async () => ({ ms: (await runEngine({ url: `ws://127.0.0.1:${bare.port}/`, openOnly: true, rounds: 1 })).handshakeMs[0] }),
+          bareWebSocketOpenNode: async () => ({ ms: await nodeOpen(`ws://127.0.0.1:${bare.port}/`) }),
+        };
     // The same size without TLS (a plain TCP source): what the bridge and the Worker carry at most.
     const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
     const raw = (extra: object): Contender => async () => ({ mbPerS: (await runEngine({ ...rawJob, ...extra })).mbPerS[0] });
@@ -325,7 +359,7 @@ async function main() {
     await profiler?.start();
     await baseProfiler?.start();
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [name, run] of Object.entries(contenders)) {
+      for (const [name, run] of Object.entries({ ...contenders, ...openContenders })) {
         const r = await run();
         (handshakes[name] ??= []).push(r.ms!);
         if (r.phases) (phases[name] ??= []).push(r.phases);
@@ -383,6 +417,7 @@ async function main() {
     await browser.close();
     app.child.kill('SIGTERM');
     source.close();
+    bare.close();
     await server.stop();
     await new Promise((r) => (app.child.exitCode !== null ? r(null) : app.child.once('exit', r)));
     fs.rmSync(pki.dir, { recursive: true, force: true });

@@ -25,6 +25,8 @@ interface Job {
   /** No TLS: read what the target sends until it closes, through the transport ('transport') or a bare
    * WebSocket ('websocket'); the bridge and the Worker's WebSocket receive path alone. */
   raw?: 'transport' | 'websocket';
+  /** Only open a WebSocket to `url` (any subprotocol-less server) and close it: ms to its open event. */
+  openOnly?: boolean;
   /** The transport's downstream option ('websocket': every byte as messages, as before the download existed). */
   downstream?: 'http' | 'websocket';
   downloadAfterBytes?: number;
@@ -109,6 +111,18 @@ async function readRaw(job: Job): Promise<number> {
 
 scope.onmessage = async ({ data: job }) => {
   try {
+    if (job.openOnly) {
+      const openMs: number[] = [];
+      for (let i = 0; i < job.rounds; i++) {
+        const t0 = performance.now();
+        await new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(job.url);
+          ws.onopen = () => (openMs.push(performance.now() - t0), ws.close(), resolve());
+          ws.onerror = () => reject(new Error('the WebSocket did not open'));
+        });
+      }
+      return scope.postMessage({ handshakeMs: openMs, mbPerS: [] });
+    }
     if (job.raw) {
       const mbPerS: number[] = [];
       for (let i = 0; i < job.rounds; i++) mbPerS.push(await readRaw(job));
