@@ -58,6 +58,27 @@ async function inDirectory<T>(dir: string, start: () => Promise<T>): Promise<T> 
   }
 }
 
+/** A bare `ws` server (no bridge, no target): what opening a WebSocket costs each client by itself. */
+async function bareWebSocketServer(): Promise<{ port: number; close(): void }> {
+  const { WebSocketServer } = await import('ws');
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise((r) => wss.once('listening', r));
+  return { port: (wss.address() as net.AddressInfo).port, close: () => wss.close() };
+}
+
+/** ms from creating a WebSocket in Node (`ws`) to its open event. */
+function nodeOpen(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const ws = new WebSocket(url);
+    ws.once('error', reject);
+    ws.once('open', () => {
+      resolve(performance.now() - t0);
+      ws.close();
+    });
+  });
+}
+
 /** A plain TCP server that sends `size` bytes to each connection and closes it: the bridge's ceiling without TLS. */
 function byteSource(size: number): Promise<{ port: number; close(): void }> {
   const chunk = Buffer.alloc(64 * 1024, 0x63);
@@ -120,12 +141,17 @@ async function workerIn(page: Page, name: string, script: string) {
   };
 }
 
-/** Node's tls through the bridge: ms from WebSocket open to secureConnect; with `request`, MB/s of the response. */
-function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: string): Promise<{ ms: number; openMs: number; mbPerS?: number }> {
+/**
+ * Node's tls through the bridge: ms from WebSocket open to secureConnect, the open alone and the server's first
+ * bytes (its ClientHello leaves at the open); with `request`, MB/s of the response.
+ */
+function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: string): Promise<{ ms: number; openMs: number; answerMs: number; mbPerS?: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const ws = new WebSocket(`ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`, BRIDGE_SUBPROTOCOL, { origin: `http://127.0.0.1:${appPort}` });
     ws.once('error', reject);
+    let answerMs = NaN;
+    ws.once('message', () => (answerMs = performance.now() - t0));
     ws.once('open', () => {
       const openMs = performance.now() - t0;
       const socket = tls.connect({ socket: createWebSocketStream(ws), servername: 'localhost', ca }, () => {
@@ -133,13 +159,13 @@ function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: st
         if (!request) {
           socket.destroy();
           ws.close();
-          return resolve({ ms, openMs });
+          return resolve({ ms, openMs, answerMs });
         }
         const t1 = performance.now();
         let bytes = 0;
         socket.on('data', (d: Buffer) => (bytes += d.length));
         socket.on('end', () => {
-          resolve({ ms, openMs, mbPerS: bytes / 1e6 / ((performance.now() - t1) / 1000) });
+          resolve({ ms, openMs, answerMs, mbPerS: bytes / 1e6 / ((performance.now() - t1) / 1000) });
           socket.destroy();
           ws.close();
         });
@@ -222,6 +248,30 @@ function summarise(profile: CpuProfile, top = 25) {
   };
 }
 
+/**
+ * What no engine can go below: per side, the wait from the moment its ClientHello could leave to the server's
+ * first bytes (the WebSocket's opening and the server's answer; for the engine measured from the ClientHello made,
+ * as it travels in the upgrade request), and the ratio to Node's handshake that an engine taking no time of its own
+ * would reach: when that is above the goal, the rest of the gap is the browser's, not the engine's.
+ */
+function floorOf(phases: Record<string, Record<string, number>>, handshake: Record<string, number>) {
+  const engine = phases.engineWorker;
+  const node = phases.nodeTlsViaBridge;
+  if (!engine || !node) return undefined;
+  const engineFloor = engine.sentToAnswer;
+  return {
+    engineWaitMs: engineFloor,
+    nodeTlsWaitMs: node.floor,
+    engineOwnMs: r2(handshake.engineWorker - engineFloor),
+    nodeTlsOwnMs: r2(handshake.nodeTlsViaBridge - node.floor),
+    zeroCostEngineVsNodeTls: r2(engineFloor / handshake.nodeTlsViaBridge),
+    // Part of the wait is the browser's own: opening a WebSocket to a bare server, no bridge, each client.
+    ...(handshake.bareWebSocketOpenChromium !== undefined
+      ? { bareWebSocketOpenMs: { chromium: r2(handshake.bareWebSocketOpenChromium), node: r2(handshake.bareWebSocketOpenNode) } }
+      : {}),
+  };
+}
+
 async function main() {
   const pki = makePki();
   const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
@@ -234,6 +284,7 @@ async function main() {
   fs.writeFileSync(path.join(dist, 'subtls-worker.js'), await bundle('subtls-worker.ts'));
   if (BASE_DIR) fs.writeFileSync(path.join(dist, 'base-engine-worker.js'), await bundle('engine-worker.ts', BASE_DIR));
   const source = await byteSource(MIB * 1024 * 1024);
+  const bare = await bareWebSocketServer();
   const app = await startApp(dist, [server.port, source.port]);
   const debugPort = await freePort();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...FLAGS, ...(PROFILE ? [`--remote-debugging-port=${debugPort}`] : [])] });
@@ -258,7 +309,8 @@ async function main() {
     const baseProfiler = PROFILE && BASE_DIR ? await workerProfiler(debugPort, baseURL, '/base-engine-worker.js') : null;
 
     // Contenders take turns in every round. "engineAsBefore" drives the engine as before this session's work:
-    // the WebSocket opened before the handshake starts, every received byte as WebSocket messages.
+    // the WebSocket opened before the handshake starts, every received byte as WebSocket messages;
+    // "engineNoFirstFlight" opens the WebSocket at once and sends the ClientHello once it is open.
     type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
     const engine = (extra: object): Contender => async (req) => {
       const r = await runEngine({ ...job, ...extra, rounds: 1, request: req });
@@ -267,7 +319,7 @@ async function main() {
     const contenders: Record<string, Contender> = {
       engineWorker: engine({}),
       // Left out when profiling: the engine's Worker then runs engineWorker alone.
-      ...(PROFILE ? {} : { engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      ...(PROFILE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
       ...(runBase
         ? {
             engineBase: (async (req) => {
@@ -282,9 +334,17 @@ async function main() {
       },
       nodeTlsViaBridge: async (req) => {
         const r = await nodeViaBridge(app.port, target, ca, req);
-        return { ms: r.ms, mbPerS: r.mbPerS, phases: { open: r.openMs } };
+        return { ms: r.ms, mbPerS: r.mbPerS, phases: { open: r.openMs, sentToAnswer: r.answerMs - r.openMs, floor: r.answerMs } };
       },
     };
+    // Opening a WebSocket to a bare server, no bridge: the browser's own cost beside Node's (not handshakes; in the
+    // same rounds, left out of the ratios and the large responses).
+    const openContenders: Record<string, Contender> = PROFILE
+      ? {}
+      : {
+          bareWebSocketOpenChromium: async () => ({ ms: (await runEngine({ url: `ws://127.0.0.1:${bare.port}/`, openOnly: true, rounds: 1 })).handshakeMs[0] }),
+          bareWebSocketOpenNode: async () => ({ ms: await nodeOpen(`ws://127.0.0.1:${bare.port}/`) }),
+        };
     // The same size without TLS (a plain TCP source): what the bridge and the Worker carry at most.
     const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
     const raw = (extra: object): Contender => async () => ({ mbPerS: (await runEngine({ ...rawJob, ...extra })).mbPerS[0] });
@@ -299,7 +359,7 @@ async function main() {
     await profiler?.start();
     await baseProfiler?.start();
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [name, run] of Object.entries(contenders)) {
+      for (const [name, run] of Object.entries({ ...contenders, ...openContenders })) {
         const r = await run();
         (handshakes[name] ??= []).push(r.ms!);
         if (r.phases) (phases[name] ??= []).push(r.phases);
@@ -321,6 +381,7 @@ async function main() {
     baseProfiler?.close();
 
     const m = Object.fromEntries(Object.entries(handshakes).map(([k, v]) => [k, median(v)]));
+    const phaseMedians = Object.fromEntries(Object.entries(phases).map(([name, list]) => [name, Object.fromEntries(Object.keys(list[0]).map((k) => [k, r2(median(list.map((p) => p[k])))]))]));
     const tp = Object.fromEntries(Object.entries(throughput).map(([k, v]) => [k, r2(median(v))]));
     if (PROFILE) {
       fs.writeFileSync(`${PROFILE}.handshake.cpuprofile`, JSON.stringify(handshakeProfile));
@@ -337,7 +398,8 @@ async function main() {
         ...(runBase ? { engineWorkerVsBase: r2(m.engineWorker / m.engineBase), throughputEngineVsBase: r2(tp.engineWorker / tp.engineBase) } : {}),
       },
       goals: { engineWorkerVsNodeTls: '<= 1.2', engineWorkerVsSubtls: '< 1' },
-      handshakePhasesMedianMs: Object.fromEntries(Object.entries(phases).map(([name, list]) => [name, Object.fromEntries(Object.keys(list[0]).map((k) => [k, median(list.map((p) => p[k]))]))])),
+      floor: floorOf(phaseMedians, m),
+      handshakePhasesMedianMs: phaseMedians,
       throughputMBperS: tp,
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       ...(PROFILE
@@ -355,6 +417,7 @@ async function main() {
     await browser.close();
     app.child.kill('SIGTERM');
     source.close();
+    bare.close();
     await server.stop();
     await new Promise((r) => (app.child.exitCode !== null ? r(null) : app.child.once('exit', r)));
     fs.rmSync(pki.dir, { recursive: true, force: true });

@@ -6,11 +6,13 @@
 import { connectTls } from '../../src/tls/client.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { WebSocketTransport } from '../../src/transport/websocket.ts';
+import { FirstFlightTransport } from '../../src/transport/first-flight.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
 import { responseRate } from './response-rate.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
+import type { Transport } from '../../src/transport/types.ts';
 
 interface Job {
   url: string;
@@ -23,11 +25,16 @@ interface Job {
   /** No TLS: read what the target sends until it closes, through the transport ('transport') or a bare
    * WebSocket ('websocket'); the bridge and the Worker's WebSocket receive path alone. */
   raw?: 'transport' | 'websocket';
+  /** Only open a WebSocket to `url` (any subprotocol-less server) and close it: ms to its open event. */
+  openOnly?: boolean;
   /** The transport's downstream option ('websocket': every byte as messages, as before the download existed). */
   downstream?: 'http' | 'websocket';
   downloadAfterBytes?: number;
   /** Await the WebSocket's opening before starting the handshake. */
   openFirst?: boolean;
+  /** Open the WebSocket at once and send the ClientHello once it is open, as before the first flight travelled
+   * in the upgrade request (FirstFlightTransport, the default). */
+  noFirstFlight?: boolean;
 }
 
 const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
@@ -42,15 +49,46 @@ function describe(e: TraceEvent): string {
 
 /**
  * One handshake in parts (ms): when the WebSocket was open and when the ClientHello was made (both from the
- * start), waiting for the server's first record once both were (bridge and server), and reading the server's
- * flight to the end of our own (the engine's work).
+ * start); the floor, from the moment the ClientHello could leave (made, when it travels in the upgrade request;
+ * else once both it is made and the WebSocket is open) to the server's first record: what a client that took no
+ * time of its own would wait for; and reading the server's flight to the end of our own (the engine's work), that
+ * last part also split at the steps the trace shows: the ServerHello read (sh), its key exchange (ecdhe), the
+ * handshake keys installed (keys), up to the Certificate (toCert), the chain checked (chain), up to the
+ * CertificateVerify (toCv), its signature (cv), up to the server's Finished and checking it (fin), our flight out
+ * (clientFlight) and what follows it (after).
  */
-function phasesOf(events: TraceEvent[], opened: number, done: number): Record<string, number> {
+function phasesOf(events: TraceEvent[], opened: number, done: number, firstFlight: boolean): Record<string, number> {
+  const at = (test: (e: TraceEvent & Record<string, unknown>) => boolean): number => events.find((e) => test(e as TraceEvent & Record<string, unknown>))?.t ?? NaN;
   const made = events.find((e) => e.kind === 'record' && e.direction === 'client')?.t ?? opened;
-  // The ClientHello leaves once both it is made and the WebSocket is open.
-  const sent = Math.max(made, opened);
-  const answered = events.find((e) => e.kind === 'record' && e.direction === 'server')?.t ?? sent;
-  return { open: opened, clientHelloMade: made, serverAnswer: answered - sent, serverFlightToDone: done - answered };
+  const sent = firstFlight ? made : Math.max(made, opened);
+  const answered = at((e) => e.kind === 'record' && e.direction === 'server');
+  const hs = (name: string) => at((e) => e.kind === 'handshake' && e.name === name && e.direction === 'server');
+  const sh = hs('ServerHello');
+  const ecdhe = at((e) => e.kind === 'key-exchange');
+  const keys = at((e) => e.kind === 'key' && e.name === 'server_handshake_write_iv');
+  const cert = hs('Certificate');
+  const chain = at((e) => e.kind === 'cert-result');
+  const cv = hs('CertificateVerify');
+  const sig = at((e) => e.kind === 'signature');
+  const fin = at((e) => e.kind === 'finished' && e.direction === 'server');
+  const lastOut = [...events].reverse().find((e) => e.kind === 'record' && e.direction === 'client')?.t ?? NaN;
+  const r = (n: number) => +n.toFixed(3);
+  return {
+    open: opened,
+    clientHelloMade: made,
+    sentToAnswer: r(answered - sent),
+    serverFlightToDone: r(done - answered),
+    sh: r(sh - answered),
+    ecdhe: r(ecdhe - sh),
+    keys: r(keys - ecdhe),
+    toCert: r(cert - keys),
+    chain: r(chain - cert),
+    toCv: r(cv - chain),
+    cv: r(sig - cv),
+    fin: r(fin - sig),
+    clientFlight: r(lastOut - fin),
+    after: r(done - lastOut),
+  };
 }
 
 /** MB/s of everything the target sends, read without TLS. */
@@ -73,6 +111,18 @@ async function readRaw(job: Job): Promise<number> {
 
 scope.onmessage = async ({ data: job }) => {
   try {
+    if (job.openOnly) {
+      const openMs: number[] = [];
+      for (let i = 0; i < job.rounds; i++) {
+        const t0 = performance.now();
+        await new Promise<void>((resolve, reject) => {
+          const ws = new WebSocket(job.url);
+          ws.onopen = () => (openMs.push(performance.now() - t0), ws.close(), resolve());
+          ws.onerror = () => reject(new Error('the WebSocket did not open'));
+        });
+      }
+      return scope.postMessage({ handshakeMs: openMs, mbPerS: [] });
+    }
     if (job.raw) {
       const mbPerS: number[] = [];
       for (let i = 0; i < job.rounds; i++) mbPerS.push(await readRaw(job));
@@ -87,13 +137,23 @@ scope.onmessage = async ({ data: job }) => {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
       let opened = 0;
-      const transport = WebSocketTransport.open(job.url, { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes });
-      void transport.then(() => (opened = performance.now() - t0), () => undefined);
-      // The transport as a promise: the key share and ClientHello are made while the WebSocket opens (as
-      // connectTls allows), unless the job asks to wait for the open first (the engine as it was driven before).
-      const conn = await connectTls(job.openFirst ? await transport : transport, { serverName: job.serverName, verifier }, recorder.emit);
+      const options = { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes };
+      let transport: Transport | Promise<Transport>;
+      if (job.openFirst || job.noFirstFlight) {
+        // The transport as a promise: the key share and ClientHello are made while the WebSocket opens (as
+        // connectTls allows), unless the job asks to wait for the open first (the engine as it was driven before).
+        const opening = WebSocketTransport.open(job.url, options);
+        transport = job.openFirst ? await opening : opening;
+        void opening.then(() => (opened = performance.now() - t0), () => undefined);
+      } else {
+        // The WebSocket opens when the ClientHello is ready, with the ClientHello in its upgrade request.
+        const lazy = new FirstFlightTransport(job.url, options);
+        transport = lazy;
+        void lazy.opened.then(() => (opened = performance.now() - t0), () => undefined);
+      }
+      const conn = await connectTls(transport, { serverName: job.serverName, verifier }, recorder.emit);
       handshakeMs.push(performance.now() - t0);
-      phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1]));
+      phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)));
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       await conn.close().catch(() => {});

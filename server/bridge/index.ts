@@ -4,7 +4,8 @@
 //   wrong path → 404, Origin not on the list → 403, subprotocol missing → 400.
 // Everything else is answered after the upgrade with a WebSocket close code and a reason
 // "machine-code: sentence" (see refusal.ts), because a browser can read those but not a failed
-// upgrade's HTTP response. The WebSocket opens only once the TCP connection to the target is up.
+// upgrade's HTTP response. The WebSocket opens only once the TCP connection to the target is up; the client's
+// first bytes may come in the upgrade request (?first=, see bridge-protocol.ts) and go to the target at that moment.
 import type http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
@@ -18,7 +19,7 @@ import type { LabEndpoints, Target } from './targets.ts';
 import { decideTarget } from './targets.ts';
 import type { AllowEntry } from './allowlist.ts';
 import { parseAllowlist } from './allowlist.ts';
-import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
+import { BRIDGE_FIRST_PARAM, BRIDGE_FIRST_SUBPROTOCOL, BRIDGE_MAX_FIRST_BYTES, BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { relay, type RelaySession } from './relay.ts';
 import type { BridgeStats } from './stats.ts';
 import { bump, newStats } from './stats.ts';
@@ -117,6 +118,19 @@ function connectTcp(target: Target, timeoutMs: number): Promise<{ socket: net.So
   });
 }
 
+/** Base64url of 1 to BRIDGE_MAX_FIRST_BYTES bytes. */
+const FIRST_TEXT = new RegExp(`^[A-Za-z0-9_-]{2,${Math.ceil((BRIDGE_MAX_FIRST_BYTES * 4) / 3)}}$`);
+
+/** The first bytes the upgrade request carries (BRIDGE_FIRST_PARAM), checked; null when it carries none. */
+function firstBytes(params: URLSearchParams, offered: string[]): Buffer | Refusal | null {
+  const text = params.get(BRIDGE_FIRST_PARAM);
+  if (text === null) return null;
+  // Without the subprotocol the client could not tell that they were sent, and might send them again.
+  if (!offered.includes(BRIDGE_FIRST_SUBPROTOCOL)) return refusal('bad-first', CLOSE.badRequest, `?${BRIDGE_FIRST_PARAM}= needs the subprotocol ${BRIDGE_FIRST_SUBPROTOCOL} offered too`);
+  if (!FIRST_TEXT.test(text) || text.length % 4 === 1) return refusal('bad-first', CLOSE.badRequest, `?${BRIDGE_FIRST_PARAM}= must be 1 to ${BRIDGE_MAX_FIRST_BYTES} bytes in base64url`);
+  return Buffer.from(text, 'base64url');
+}
+
 export function startBridge(options: BridgeOptions): Bridge {
   const path = options.path ?? '/bridge';
   const limits: BridgeLimits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -135,12 +149,15 @@ export function startBridge(options: BridgeOptions): Bridge {
   const streamPrefix = `${path}/stream/`;
   let closing = false;
   let nextId = 1;
+  /** Upgrades whose first bytes go to the target: they get the subprotocol that says so. */
+  const firstSent = new WeakSet<http.IncomingMessage>();
 
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: limits.maxMessageBytes,
     perMessageDeflate: false,
-    handleProtocols: (protocols) => (protocols.has(BRIDGE_SUBPROTOCOL) ? BRIDGE_SUBPROTOCOL : false),
+    handleProtocols: (protocols, req) =>
+      firstSent.has(req) && protocols.has(BRIDGE_FIRST_SUBPROTOCOL) ? BRIDGE_FIRST_SUBPROTOCOL : protocols.has(BRIDGE_SUBPROTOCOL) ? BRIDGE_SUBPROTOCOL : false,
   });
 
   const release = (client: string) => {
@@ -196,6 +213,8 @@ export function startBridge(options: BridgeOptions): Bridge {
       wss.handleUpgrade(req, socket, head, (ws) => ws.close(r.close, closeReason(r)));
     };
 
+    const firstChecked = firstBytes(url.searchParams, offered);
+    const first = firstChecked instanceof Uint8Array ? firstChecked : null;
     let decision: Refusal | Target;
     if (closing) decision = refusal('shutting-down', CLOSE.goingAway, 'the bridge is shutting down');
     else if (options.token !== undefined && url.searchParams.get('token') !== options.token) {
@@ -204,6 +223,8 @@ export function startBridge(options: BridgeOptions): Bridge {
       decision = refusal('too-many-sessions', CLOSE.tooMany, `the bridge already carries ${limits.maxSessions} sessions; try again later`);
     } else if ((perClient.get(client) ?? 0) > limits.maxSessionsPerClient) {
       decision = refusal('too-many-client-sessions', CLOSE.tooMany, `at most ${limits.maxSessionsPerClient} sessions per client; close some first`);
+    } else if (firstChecked && !first) {
+      decision = firstChecked as Refusal;
     } else {
       const d = await Promise.race([
         decideTarget(url.searchParams, { lab: options.lab, allow, testOnlyLoopbackPorts: options.testOnlyLoopbackPorts, lookup: options.lookup }),
@@ -223,6 +244,7 @@ export function startBridge(options: BridgeOptions): Bridge {
       return releaseOnce();
     }
 
+    if (first) firstSent.add(req);
     wss.handleUpgrade(req, socket, head, async (ws) => {
       live.add(ws);
       stats.sessionsOpened++;
@@ -232,7 +254,7 @@ export function startBridge(options: BridgeOptions): Bridge {
         lifetimeMs: limits.maxSessionMs,
         wsHighWaterBytes: limits.wsHighWaterBytes,
         maxMessageBytes: limits.maxMessageBytes,
-      });
+      }, first ?? undefined);
       // Asked for (?downstream=http): offer the target's bytes as an HTTP download, in the one text message the
       // bridge sends. The id is the capability: 128 random bits, taken once, gone with the session.
       let streamId: string | null = null;

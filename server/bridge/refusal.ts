@@ -6,7 +6,7 @@ export const CLOSE = {
   goingAway: 1001, // the bridge is shutting down
   unsupportedData: 1003, // a text frame
   tooBig: 1009, // a message over the size limit (sent by the ws library itself)
-  badRequest: 4400, // missing or malformed target / scenario parameter
+  badRequest: 4400, // missing or malformed target / scenario / first parameter
   unauthorized: 4401, // access token missing or wrong
   refused: 4403, // target not allowed (address class, allowlist)
   unknownScenario: 4404, // no lab scenario with that id

@@ -34,8 +34,9 @@ export interface RelaySession {
   attachDownstream(res: http.ServerResponse): boolean;
 }
 
-/** Runs until either side ends. Never logs or keeps payloads. */
-export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): RelaySession {
+/** Runs until either side ends; `first` (the client's bytes from the upgrade request) goes to the target at once.
+ * Never logs or keeps payloads. */
+export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first?: Uint8Array): RelaySession {
   let attachDownstream: RelaySession['attachDownstream'] = () => false;
   const done = new Promise<RelayEnd>((resolve) => {
     let bytesUp = 0;
@@ -96,6 +97,11 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits): Rela
       }
       if (waiting >= limits.wsHighWaterBytes) tcp.pause();
     });
+
+    if (first?.length) {
+      bytesUp += first.length;
+      tcp.write(first);
+    }
 
     // Client → target. The WebSocket stops reading while the TCP socket's buffer is full.
     ws.on('message', (data: Buffer, isBinary: boolean) => {

@@ -28,7 +28,7 @@ export async function hkdfExpand(hash: HashName, prk: Uint8Array, info: Uint8Arr
  * opaque context<0..255>. Exposed so traces can show the exact info bytes.
  */
 export function hkdfLabel(label: string, context: Uint8Array, length: number): Uint8Array {
-  const fullLabel = utf8.encode('tls13 ' + label);
+  const fullLabel = labelBytes(label);
   if (fullLabel.length > 255) throw new RangeError('HKDF label too long');
   if (context.length > 255) throw new RangeError('HKDF context too long');
   return concat(
@@ -38,6 +38,18 @@ export function hkdfLabel(label: string, context: Uint8Array, length: number): U
     context,
   );
 }
+
+/** "tls13 " + label in UTF-8, encoded once per label: a handshake asks for a score of them, always the same few. */
+function labelBytes(label: string): Uint8Array {
+  let bytes = encodedLabels.get(label);
+  if (!bytes) {
+    bytes = utf8.encode('tls13 ' + label);
+    // Exporter labels come from callers: keep the table to the schedule's own few and a handful more.
+    if (encodedLabels.size < 64) encodedLabels.set(label, bytes);
+  }
+  return bytes;
+}
+const encodedLabels = new Map<string, Uint8Array>();
 
 /** HKDF-Expand-Label(Secret, Label, Context, Length); `label` is given without the "tls13 " prefix. */
 export async function hkdfExpandLabel(

@@ -127,8 +127,32 @@ const DECODERS: Record<string, (c: DecodedCertificate, v: Uint8Array) => void> =
  * so the checks can name them.
  */
 export function decodeCertificate(der: Uint8Array): DecodedCertificate {
+  const id = toHex(der);
+  let cert = decodedByDer.get(id);
+  if (cert) {
+    decodedByDer.delete(id);
+  } else {
+    // Decoded from a copy: the caller may change its bytes later, the cached certificate must not.
+    cert = decodeOrExplain(Uint8Array.from(der), id);
+    if (decodedByDer.size >= DECODED_CACHE_SIZE) decodedByDer.delete(decodedByDer.keys().next().value!);
+  }
+  decodedByDer.set(id, cert);
+  // Each caller gets its own object (path building tells certificates apart by identity, as when each was decoded
+  // afresh); the parts inside are shared and never changed after decoding.
+  return { ...cert };
+}
+
+/**
+ * Certificates decoded before, by DER (hex), least recently used first: a server's chain comes again with every
+ * connection to it, and decoding is the costliest part of checking a short chain. Only the decoding is kept;
+ * every check (signatures included) still runs on every validation.
+ */
+const decodedByDer = new Map<string, DecodedCertificate>();
+const DECODED_CACHE_SIZE = 128;
+
+function decodeOrExplain(der: Uint8Array, id: string): DecodedCertificate {
   try {
-    return decodeUnchecked(der);
+    return decodeUnchecked(der, id);
   } catch (e) {
     if (e instanceof MalformedCertificateError) throw e;
     const offset = e instanceof DerError ? e.offset : 0;
@@ -137,7 +161,7 @@ export function decodeCertificate(der: Uint8Array): DecodedCertificate {
   }
 }
 
-function decodeUnchecked(der: Uint8Array): DecodedCertificate {
+function decodeUnchecked(der: Uint8Array, id: string): DecodedCertificate {
   const root = readRoot(der);
   expectTag(root, 0x30, 'Certificate', 0);
   const top = children(der, root);
@@ -238,7 +262,7 @@ function decodeUnchecked(der: Uint8Array): DecodedCertificate {
     },
     extensionProblems: [],
     selfIssued: subject.key === issuer.key,
-    id: toHex(der),
+    id,
   };
   for (const ext of extensions) {
     const decode = DECODERS[ext.oid];

@@ -111,15 +111,9 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     steps.push(s);
     options.onStep?.(s);
   };
-  let search: PathSearch | undefined;
-  const done = async (path: PathNode[], error?: CertificateFailure): Promise<ValidationResult> => ({
-    ok: !error,
-    error,
-    path: await entries(path),
-    steps,
-    stats,
-    ...(search ? { search } : {}),
-  });
+  let search: (() => PathSearch) | undefined;
+  const done = async (path: PathNode[], error?: CertificateFailure): Promise<ValidationResult> =>
+    withSearch({ ok: !error, error, path: await entries(path), steps, stats }, search);
   const stop = (code: ErrorCode, check: string, certificate: number, detail: string, openssl?: string) => {
     report({ check, certificate, ok: false, detail, code, ...(openssl ? { openssl } : {}) });
     return failure(code, detail, openssl);
@@ -201,7 +195,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
   stats.pathsTried = tried.size;
 
   const chosen = outcome.accepted ?? outcome.refused[0];
-  search = recordSearch(leaf, outcome, (p) => tried.get(p), chosen, { pool, store });
+  search = () => recordSearch(leaf, outcome, (p) => tried.get(p), chosen, { pool, store });
   if (chosen) {
     const alternatives = tried.size - 1;
     report({
@@ -234,6 +228,16 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     error = stop('UNKNOWN_ISSUER', 'pathBuilding', partial.length - 1, `no trust anchor or offered certificate is named "${top.issuer.text}"`);
   }
   return done(partial, error);
+}
+
+/**
+ * The search record is for the views that draw it and `verify --json`; a TLS handshake never reads it. It is made
+ * when first read (JSON.stringify and structuredClone read it too), from the builder's outcome, which stays as is.
+ */
+function withSearch(result: Omit<ValidationResult, 'search'>, make: (() => PathSearch) | undefined): ValidationResult {
+  if (!make) return result;
+  let made: PathSearch | undefined;
+  return Object.defineProperty(result, 'search', { get: () => (made ??= make()), enumerable: true, configurable: true });
 }
 
 /** The relying party's inputs to RFC 5280 §6.1 (6.1.1 c, e, f and g): by default any policy, none required. */
