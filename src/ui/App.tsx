@@ -147,6 +147,11 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
   // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
   const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
+  // What the prerendered form had is for the form's first showing only (a later Connect… opens a fresh form).
+  const firstForm = useRef<{ form?: ConnectForm; pressed?: boolean }>({ form: connectForm, pressed: connectPressed });
+  useEffect(() => {
+    if (!connectShown) firstForm.current = {};
+  }, [connectShown]);
   const initial = useRef(readUrlState());
   // undefined: closed; '' : open and empty; otherwise the share payload it opened with (a link).
   const [workbench, setWorkbench] = useState<string | undefined>(initial.current.workbench);
@@ -320,7 +325,7 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
             <CompareView />
           </Suspense>
         )}
-        {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} initial={connectForm} pressed={connectPressed} />}
+        {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} initial={firstForm.current.form} pressed={firstForm.current.pressed} />}
         {!fullPage && workbench === undefined && source !== 'none' && !compareOpen && (
           <>
             <StepperBar />
