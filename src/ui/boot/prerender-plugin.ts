@@ -51,6 +51,16 @@ async function bootScript(workerUrl: string, where: { scenario: string; target: 
   return out.outputFiles[0].text.replace(/<\/(script)/gi, '<\\/$1');
 }
 
+/** The entry's stylesheet in the page itself: the first screen is drawn without waiting for another request. */
+function inlineEntryCss(html: string, bundle: Record<string, { type: string; source?: string | Uint8Array }>): string {
+  return html.replace(/<link rel="stylesheet"[^>]*href="[^"]*\/(assets\/[^"]+\.css)"[^>]*>/g, (link, file: string) => {
+    const asset = bundle[file];
+    if (asset?.type !== 'asset' || asset.source === undefined) return link;
+    const css = typeof asset.source === 'string' ? asset.source : new TextDecoder().decode(asset.source);
+    return `<style>${css.replace(/<\/(style)/gi, '<\\/$1')}</style>`;
+  });
+}
+
 export function prerenderFirstScreen(): Plugin {
   let base = '/';
   return {
@@ -68,7 +78,7 @@ export function prerenderFirstScreen(): Plugin {
         const root = '<div id="root"></div>';
         if (!html.includes(root)) throw new Error('index.html has no empty #root');
         return {
-          html: html.replace(root, `<div id="root">${screen.html}</div><script>tlsLensSettle()</script>`),
+          html: inlineEntryCss(html, ctx.bundle ?? {}).replace(root, `<div id="root">${screen.html}</div><script>tlsLensSettle()</script>`),
           tags: [{ tag: 'script', children: await bootScript(base + file, screen.where), injectTo: 'head-prepend' }],
         };
       },
