@@ -1,8 +1,10 @@
 // The first screen before the app's scripts have loaded (index.html's prerendered markup and its boot script,
-// src/ui/boot/shell.ts): it shows and works at once, and the app takes over without losing anything done there.
+// src/ui/boot/shell.ts): it shows and works at once, and the app takes over without losing anything done there
+// (a connection in flight, choices, focus, buttons pressed, a file chosen).
 // Each test holds the app's entry script back until it has acted on the bare page, then lets it load.
 import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, waitForStatus } from './helpers.ts';
+import { writeFile } from 'node:fs/promises';
+import { expectAccessible, savedTrace, waitForStatus } from './helpers.ts';
 
 /** Open the page with the app's entry script held back; the returned function lets it load. */
 async function openWithAppHeld(page: Page): Promise<() => Promise<void>> {
@@ -27,7 +29,7 @@ async function openWithAppHeld(page: Page): Promise<() => Promise<void>> {
 
 const appLoaded = (page: Page) => page.evaluate(() => Object.keys(document.getElementById('root')!).some((k) => k.startsWith('__react')));
 
-test('the Connect form shows and connects before the app has loaded; the app then shows that connection', async ({ page }) => {
+test('the Connect form shows and connects before the app has loaded; the app then shows that connection', async ({ page, context }, info) => {
   const errors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
   const loadApp = await openWithAppHeld(page);
@@ -56,6 +58,16 @@ test('the Connect form shows and connects before the app has loaded; the app the
   await expect(page.getByLabel('A lab scenario')).toBeChecked();
   await expect(page.getByTestId('scenario-select')).toBeVisible();
   expect(errors).toEqual([]);
+
+  // That connection's trace, opened in a fresh page before its app has loaded: the app opens it once it has.
+  const file = info.outputPath('refused.json');
+  await writeFile(file, JSON.stringify(await savedTrace(page)));
+  const replay = await context.newPage();
+  const loadReplayApp = await openWithAppHeld(replay);
+  await replay.getByTestId('open-trace-input').setInputFiles(file);
+  await loadReplayApp();
+  await expect(replay.getByTestId('status')).toHaveAttribute('data-status', 'replay');
+  await expect(replay.getByTestId('status')).toContainText('Offline replay of refused.json');
 });
 
 test('choices made before the app loaded are kept: the where-choice, typed values, open options, focus, buttons pressed', async ({ page }) => {

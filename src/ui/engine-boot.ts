@@ -35,6 +35,8 @@ export interface BootHandoff {
   pressed: boolean;
   /** Buttons pressed before the app loaded (data-testid), to press again once it has. */
   clicks: string[];
+  /** Files chosen in the page's file inputs (by data-testid), to hand to the app's inputs. */
+  files: Record<string, FileList>;
   focus?: BootFocus;
   /** Which <details> under #root were open, in document order. */
   openDetails: boolean[];
@@ -59,7 +61,7 @@ let handoff: BootHandoff | null = null;
 
 /** The boot script's handoff, taken once (in development, or without a boot script: nothing to take). */
 export function takeBoot(): BootHandoff {
-  handoff ??= window.tlsLensBoot?.takeOver() ?? { worker: null, shell: false, pressed: false, clicks: [], openDetails: [] };
+  handoff ??= window.tlsLensBoot?.takeOver() ?? { worker: null, shell: false, pressed: false, clicks: [], files: {}, openDetails: [] };
   return handoff;
 }
 

@@ -58,7 +58,7 @@ useTrace.subscribe(() => {
 });
 
 // The first render replaces the prerendered first screen in one go (it draws the same, with what the person chose
-// there); then the focus, the open <details> and the presses the boot script kept are put back.
+// there); then the focus, the open <details>, the presses and the files chosen that the boot script kept are put back.
 const rootElement = document.getElementById('root')!;
 const root = createRoot(rootElement);
 if (boot.shell) {
@@ -66,6 +66,12 @@ if (boot.shell) {
   restoreFocus(rootElement, boot.focus);
   rootElement.querySelectorAll('details').forEach((d, i) => boot.openDetails[i] && (d.open = true));
   for (const id of boot.clicks) rootElement.querySelector<HTMLElement>(`[data-testid="${id}"]`)?.click();
+  for (const [id, files] of Object.entries(boot.files)) {
+    const input = rootElement.querySelector<HTMLInputElement>(`input[type="file"][data-testid="${id}"]`);
+    if (!input) continue;
+    input.files = files;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
 } else root.render(<App />);
 
 function restoreFocus(top: Element, focus?: BootFocus) {

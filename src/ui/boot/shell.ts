@@ -48,6 +48,7 @@ if (dark) document.documentElement.dataset.theme = 'dark';
 let taken = false;
 let pressed = false;
 const clicks: string[] = [];
+const files: Record<string, FileList> = {};
 let connection: (BootConnection & { summary?: ConnectionSummary }) | null = null;
 const root = () => document.getElementById('root');
 const shellForm = () => root()?.querySelector<HTMLFormElement>('form.connect') ?? null;
@@ -123,7 +124,10 @@ document.addEventListener(
   'change',
   (e) => {
     const t = e.target as HTMLInputElement;
-    if (!inShell(t) || t.name !== 'mode') return;
+    if (!inShell(t)) return;
+    // A file chosen for one of the header's file inputs (open a trace, a capture, a key log): for the app to open.
+    if (t.type === 'file' && t.dataset.testid && t.files?.length) return void (files[t.dataset.testid] = t.files);
+    if (t.name !== 'mode') return;
     const form = t.form;
     if (form) showWhere(form, t.value === 'target' ? 'target' : 'scenario');
   },
@@ -188,6 +192,7 @@ const boot: BootState = {
       connection: connection ?? undefined,
       pressed,
       clicks,
+      files,
       focus: shell ? focusNow() : undefined,
       openDetails: shell ? [...(root()?.querySelectorAll('details') ?? [])].map((d) => d.open) : [],
     };
