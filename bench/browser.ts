@@ -6,7 +6,9 @@
 //   appConnect     the app's own Connect: click to the status line saying "connected" (its worker, its verifier,
 //                  its trace into the store and the views), the page's anchor being the server's root
 //   coldPage       a fresh browser context: navigation start to the first handshake complete; the same for a page
-//                  whose one script is subtls and its handshake (coldSubtlsPage), in alternating rounds
+//                  whose one script is subtls and its handshake (coldSubtlsPage), and for a page whose one script
+//                  starts the app's engine worker and connects (coldEngineWorkerPage), in alternating rounds
+//                  (bench/browser/cold-page.ts); TLS_LENS_BENCH_ONLY=cold runs these rounds alone
 //   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
 //                  subtls and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
 //   large          one TLS_LENS_BENCH_LARGE_MIB (default 256; 0: skip) response through the app: MB/s, the page's
@@ -34,15 +36,16 @@ import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
 import { median } from './common.ts';
 import { percentile, timeInPage } from './in-page-timer.ts';
+import { coldRounds, writeColdPages } from './browser/cold-page.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_DIR = path.resolve(process.env.TLS_LENS_BENCH_APP_DIR ?? ROOT);
 const BASE_APP_DIR = process.env.TLS_LENS_BENCH_BASE_APP_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_APP_DIR) : null;
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 20);
 const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
-const COLD_ROUNDS = Math.max(3, Math.round(ROUNDS / 3));
+const COLD_ROUNDS = Number(process.env.TLS_LENS_BENCH_COLD_ROUNDS ?? Math.max(3, Math.round(ROUNDS / 3)));
+const COLD_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'cold';
 const BIG_ROUNDS = 3;
-const SUBTLS_PAGE = 'bench-subtls-cold-page';
 const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -204,58 +207,6 @@ async function benchWorkerIn(page: Page, name: string, source: string) {
   };
 }
 
-/** ms from navigation start: the Connect form shown, Connect pressed (the form filled in), the handshake complete. */
-interface ColdTimes {
-  formShown: number;
-  pressed: number;
-  connected: number;
-}
-
-async function coldPageToFirstHandshake(browser: Browser, baseURL: string, anchorHex: string, target: string): Promise<ColdTimes> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    // Source text, as CONNECT_IN_PAGE: as soon as the form is there, connect; the promise gives the time.
-    await context.addInitScript(`
-      sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))});
-      window.firstHandshake = new Promise((resolve, reject) => {
-        const start = () => {
-          if (!document.querySelector('[data-testid="connect-button"]')) return requestAnimationFrame(start);
-          const shown = performance.now();
-          (${CONNECT_IN_PAGE})({ target: ${JSON.stringify(target)} }).then((r) => (r.seen.connected ? resolve({ formShown: shown, pressed: r.pressed, connected: r.seen.connected }) : reject(new Error(r.error || 'failed'))), reject);
-        };
-        requestAnimationFrame(start);
-      });`);
-    const page = await context.newPage();
-    await page.goto('/', { waitUntil: 'commit' });
-    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<ColdTimes> }).firstHandshake)) as ColdTimes;
-  } finally {
-    await context.close();
-  }
-}
-
-/** A fresh browser context: a page whose one script is subtls and its first handshake (bench/browser/subtls-page.ts),
- * served by the app's server from its dist/ (the bridge checks the origin, and Chromium lets only pages really served
- * from loopback reach it). ms from navigation start. */
-async function coldSubtlsPage(browser: Browser, baseURL: string): Promise<number> {
-  const context = await browser.newContext({ baseURL });
-  try {
-    const page = await context.newPage();
-    await page.goto(`/${SUBTLS_PAGE}.html`, { waitUntil: 'commit' });
-    await page.waitForFunction(() => 'firstHandshake' in window);
-    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<number> }).firstHandshake)) as number;
-  } finally {
-    await context.close();
-  }
-}
-
-/** Put the subtls page beside the app's files (removed at the end). */
-function writeSubtlsPage(script: string): string[] {
-  const files = [path.join(APP_DIR, 'dist', `${SUBTLS_PAGE}.html`), path.join(APP_DIR, 'dist', `${SUBTLS_PAGE}.js`)];
-  fs.writeFileSync(files[0], `<!doctype html><meta charset="utf-8"><title>subtls</title><script type="module" src="/${SUBTLS_PAGE}.js"></script>`);
-  fs.writeFileSync(files[1], script);
-  return files;
-}
-
 /** The page's JS heap at its highest while `work` runs (sampled every 100 ms in the page), and after it. */
 async function heapWhile<T>(page: Page, work: () => Promise<T>): Promise<{ result: T; peakMB: number; afterMB: number }> {
   await page.evaluate(`window.benchHeapPeak = 0; window.benchHeapTimer = setInterval(() => { window.benchHeapPeak = Math.max(window.benchHeapPeak, performance.memory.usedJSHeapSize); }, 100);`);
@@ -348,7 +299,13 @@ async function main() {
     const runSubtls = await benchWorkerIn(page, 'subtls', await bundle('subtls-worker.ts'));
     const bridgeUrl = `ws://127.0.0.1:${appPort}/bridge?target=${encodeURIComponent(target)}`;
     const job = { url: bridgeUrl, anchorHex, anchorPem: ca.toString(), serverName: 'localhost' };
-    subtlsFiles = writeSubtlsPage(`const BENCH = ${JSON.stringify({ url: bridgeUrl, anchorPem: ca.toString(), serverName: 'localhost' })};\n${await bundle('subtls-page.ts')}`);
+    subtlsFiles = writeColdPages(APP_DIR, `const BENCH = ${JSON.stringify({ url: bridgeUrl, anchorPem: ca.toString(), serverName: 'localhost' })};\n${await bundle('subtls-page.ts')}`, { bridgeUrl: `ws://127.0.0.1:${appPort}/bridge`, target, anchorHex });
+    const cold = () => coldRounds({ browser, appURL: baseURL, baseAppURL: baseApp ? baseAppURL : undefined, anchorHex, target, connectInPage: CONNECT_IN_PAGE, rounds: COLD_ROUNDS });
+    if (COLD_ONLY) {
+      const c = await cold();
+      console.log(JSON.stringify({ machine: { loadAverage1m: +loadavg()[0].toFixed(2), coldRounds: COLD_ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, coldPageMs: c }, null, 2));
+      return;
+    }
 
     // Handshakes: the first app Connect is the one a person meets first in a loaded page; then warm rounds.
     const first = await appConnect(page, target);
@@ -398,19 +355,7 @@ async function main() {
     if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
 
-    const coldMs: number[] = [];
-    const coldFormMs: number[] = [];
-    const coldPressToConnectedMs: number[] = [];
-    const coldSubtlsMs: number[] = [];
-    const coldBaseMs: number[] = [];
-    for (let i = 0; i < COLD_ROUNDS; i++) {
-      if (baseApp) coldBaseMs.push((await coldPageToFirstHandshake(browser, baseAppURL, anchorHex, target)).connected);
-      const c = await coldPageToFirstHandshake(browser, baseURL, anchorHex, target);
-      coldMs.push(c.connected);
-      coldFormMs.push(c.formShown);
-      coldPressToConnectedMs.push(c.connected - c.pressed);
-      coldSubtlsMs.push(await coldSubtlsPage(browser, baseURL));
-    }
+    const coldPage = await cold();
 
     // Large response: the app reads it into its trace; the engine alone and Node's tls read and drop it.
     const appMBs: number[] = [];
@@ -476,10 +421,12 @@ async function main() {
       appPressToConnecting: median(appToConnectingMs),
       appPressToConnectedMessage: appToConnectedMessageMs.length ? median(appToConnectedMessageMs) : null,
       appConnectedMessageToShown: appConnectedMessageToShownMs.length ? median(appConnectedMessageToShownMs) : null,
-      coldPageToFirstHandshake: median(coldMs),
-      coldSubtlsPageToFirstHandshake: median(coldSubtlsMs),
-      coldPageFormShown: median(coldFormMs),
-      coldPagePressToConnected: median(coldPressToConnectedMs),
+      coldPageToFirstHandshake: coldPage.app.toFirstHandshake,
+      coldSubtlsPageToFirstHandshake: coldPage.subtlsPage,
+      coldEngineWorkerPageToFirstHandshake: coldPage.engineWorkerPage,
+      coldPageFormShown: coldPage.app.formShown,
+      coldPagePressToConnected: coldPage.app.pressToConnected,
+      coldPageLadderShown: coldPage.app.ladderShown,
     };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), subtlsWorker: median(subtlsMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
@@ -489,6 +436,7 @@ async function main() {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
         engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
         coldPageVsColdSubtlsPage: r2(m.coldPageToFirstHandshake / m.coldSubtlsPageToFirstHandshake),
+        coldEngineWorkerPageVsColdSubtlsPage: r2(m.coldEngineWorkerPageToFirstHandshake / m.coldSubtlsPageToFirstHandshake),
         appConnectVsEngineWorker: r2(m.appConnect / m.engineWorker),
         coldPageVsEngineWorker: r2(m.coldPageToFirstHandshake / m.engineWorker),
         nodeTlsVsAppThroughput: r2(tp.nodeTlsViaBridge / tp.app),
@@ -504,21 +452,22 @@ async function main() {
             base: {
               appDir: BASE_APP_DIR,
               appConnectMs: median(baseAppMs),
-              coldPageToFirstHandshakeMs: median(coldBaseMs),
+              coldPageToFirstHandshakeMs: coldPage.base!.toFirstHandshake,
+              coldPage: coldPage.base,
               throughputMBperS: median(baseAppMBs),
               large: largeBase,
               ratios: {
                 appConnectVsBase: r2(m.appConnect / median(baseAppMs)),
-                coldPageVsBase: r2(m.coldPageToFirstHandshake / median(coldBaseMs)),
+                coldPageVsBase: r2(m.coldPageToFirstHandshake / coldPage.base!.toFirstHandshake),
                 throughputVsBase: r2(tp.app / median(baseAppMBs)),
                 baseAppConnectVsEngineWorker: r2(median(baseAppMs) / m.engineWorker),
-                baseColdPageVsColdSubtlsPage: r2(median(coldBaseMs) / m.coldSubtlsPageToFirstHandshake),
+                baseColdPageVsColdSubtlsPage: r2(coldPage.base!.toFirstHandshake / m.coldSubtlsPageToFirstHandshake),
               },
-              runs: { appMs: baseAppMs.map(r2), coldMs: coldBaseMs.map(r2), appMBs: baseAppMBs.map(r2) },
+              runs: { appMs: baseAppMs.map(r2), cold: coldPage.runs.base, appMBs: baseAppMBs.map(r2) },
             },
           }
         : {}),
-      runs: { engineMs: engineMs.map(r2), subtlsMs: subtlsMs.map(r2), coldSubtlsMs: coldSubtlsMs.map(r2), nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), coldMs: coldMs.map(r2), appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
+      runs: { engineMs: engineMs.map(r2), subtlsMs: subtlsMs.map(r2), coldSubtlsMs: coldPage.runs.subtls, coldEngineWorkerMs: coldPage.runs.engineWorker, nodeMs: nodeMs.map(r2), appMs: appMs.map(r2), cold: coldPage.runs.app, appMBs: appMBs.map(r2), engineMBs: engineMBs.map(r2), nodeMBs: nodeMBs.map(r2) },
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(

@@ -101,7 +101,30 @@ async function bundleSizes(): Promise<{ file: string; bytes: number; gzip: numbe
   return out.sort((a, b) => b.gzip - a.gzip);
 }
 
+/** What a build's first screen loads before the app runs (index.html, its scripts, stylesheets and module preloads,
+ * and the engine worker its head starts), beside the whole build: bytes and gzip. */
+async function firstScreenSizes(distDir = 'dist') {
+  const html = await readFile(path.join(distDir, 'index.html'), 'utf8');
+  const refs = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"|new Worker\("\/(assets\/[^"]+\.js)"|Worker\(["'`]\/(assets\/[^"'`]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+  const sizeOf = async (rel: string) => {
+    const data = await readFile(path.join(distDir, rel));
+    return { file: rel, bytes: data.length, gzip: gzipSync(data, { level: 9 }).length };
+  };
+  const files = [{ file: 'index.html', bytes: Buffer.byteLength(html), gzip: gzipSync(html, { level: 9 }).length }, ...(await Promise.all([...new Set(refs)].map(sizeOf)))];
+  const all = await Promise.all((await readdir(path.join(distDir, 'assets'))).map((f) => sizeOf(path.join('assets', f))));
+  const sum = (list: { bytes: number; gzip: number }[]) => ({ bytes: list.reduce((n, f) => n + f.bytes, 0), gzip: list.reduce((n, f) => n + f.gzip, 0) });
+  const entry = files.find((f) => /assets\/index-[\w-]+\.js$/.test(f.file));
+  const worker = files.find((f) => /engine\.worker-[\w-]+\.js$/.test(f.file));
+  return { distDir, indexHtml: files[0], entry, worker, firstScreen: { files, ...sum(files) }, wholeBuild: sum([files[0], ...all]) };
+}
+
 async function main() {
+  // `tsx bench/ui.ts --sizes [DIST...]`: the first-screen sizes of these builds (default dist/), no browser.
+  if (process.argv.includes('--sizes')) {
+    const dirs = process.argv.slice(process.argv.indexOf('--sizes') + 1);
+    for (const d of dirs.length ? dirs : ['dist']) console.log(JSON.stringify(await firstScreenSizes(d), null, 2));
+    return;
+  }
   const port = await freePort();
   const server = await startServer(port);
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
@@ -168,7 +191,7 @@ async function main() {
         worst: slow.length ? Math.max(...slow) : 0,
         baselineIgnoredKey: { atOrOver16ms: baseline.length, p95: baseline.length >= presses * 0.05 ? percentile([...baseline, ...new Array(presses - baseline.length).fill(0)], 95) : '<16' },
       },
-      bundle: { mainJsGzip: main?.gzip, files: sizes },
+      bundle: { mainJsGzip: main?.gzip, firstScreen: await firstScreenSizes(), files: sizes },
     };
     console.log(JSON.stringify(report, null, 2));
     console.log(

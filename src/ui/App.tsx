@@ -15,6 +15,8 @@ import { useCompare } from './compare/compare-store.ts';
 import { useBothSides } from './both-sides/both-store.ts';
 import { useClients } from './clients/clients-store.ts';
 import { TraceFileInput } from './components/TraceFileInput.tsx';
+import { liveStatusText } from './status-text.ts';
+import type { ConnectForm } from './connect-form.ts';
 
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
 const Workbench = lazy(() => import('./workbench/Workbench.tsx'));
@@ -97,11 +99,7 @@ function StatusLine() {
       {source === 'replay' ? (
         <span>Offline replay of {replayName}</span>
       ) : source === 'live' ? (
-        <span>
-          {target}: {status}
-          {detail ? ` — ${detail}` : ''}
-          {summary && status === 'connected' ? ` (${[summary.version, summary.cipherSuite, summary.group, summary.alpn && `ALPN ${summary.alpn}`, summary.resumed && 'resumed'].filter(Boolean).join(', ')})` : ''}
-        </span>
+        <span>{liveStatusText(target, status, detail, summary)}</span>
       ) : (
         <span>No session</span>
       )}
@@ -130,7 +128,9 @@ function ViewToggle({ open, onToggle, testId, children }: { open: boolean; onTog
   );
 }
 
-export function App() {
+/** `connectForm`, `connectPressed`: the Connect form's choices and a press made in the prerendered first screen before
+ * the app loaded (main.tsx). */
+export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm; connectPressed?: boolean } = {}) {
   const theme = useTrace((s) => s.theme);
   const presenter = useTrace((s) => s.presenter);
   const panel = useTrace((s) => s.panel);
@@ -147,6 +147,11 @@ export function App() {
   // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
   const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
+  // What the prerendered form had is for the form's first showing only (a later Connect… opens a fresh form).
+  const firstForm = useRef<{ form?: ConnectForm; pressed?: boolean }>({ form: connectForm, pressed: connectPressed });
+  useEffect(() => {
+    if (!connectShown) firstForm.current = {};
+  }, [connectShown]);
   const initial = useRef(readUrlState());
   // undefined: closed; '' : open and empty; otherwise the share payload it opened with (a link).
   const [workbench, setWorkbench] = useState<string | undefined>(initial.current.workbench);
@@ -282,7 +287,7 @@ export function App() {
           <button type="button" onClick={saveKeyLog} disabled={source === 'none'} data-testid="save-keylog">
             Key log
           </button>
-          <button type="button" onClick={() => useTrace.getState().setTheme(theme === 'dark' ? 'light' : 'dark')} aria-pressed={theme === 'dark'}>
+          <button type="button" onClick={() => useTrace.getState().setTheme(theme === 'dark' ? 'light' : 'dark')} aria-pressed={theme === 'dark'} data-testid="theme-toggle">
             {theme === 'dark' ? 'Light' : 'Dark'}
           </button>
           <button type="button" onClick={() => useTrace.getState().setPresenter(!presenter)} aria-pressed={presenter} data-testid="presenter-toggle">
@@ -320,7 +325,7 @@ export function App() {
             <CompareView />
           </Suspense>
         )}
-        {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
+        {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} initial={firstForm.current.form} pressed={firstForm.current.pressed} />}
         {!fullPage && workbench === undefined && source !== 'none' && !compareOpen && (
           <>
             <StepperBar />

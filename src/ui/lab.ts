@@ -2,20 +2,31 @@
 // certificate, and the bridge URL.
 
 import type { LabScenario } from '../lab/scenario.ts';
+import { takeBootFetch } from './engine-boot.ts';
 
 export type { LabScenario };
 
+/** GET `path`: the page's boot script may have asked for it already (engine-boot.ts), else now. */
+async function get(path: string): Promise<{ status: number; text: string }> {
+  const early = await takeBootFetch(path);
+  if (early) return early;
+  const res = await fetch(path);
+  return { status: res.status, text: await res.text() };
+}
+
+const ok = (status: number) => status >= 200 && status < 300;
+
 export async function fetchLab(): Promise<LabScenario[]> {
-  const res = await fetch('/api/lab');
-  if (!res.ok) throw new Error(`the lab list could not be loaded (HTTP ${res.status})`);
-  const data = await res.json();
+  const res = await get('/api/lab');
+  if (!ok(res.status)) throw new Error(`the lab list could not be loaded (HTTP ${res.status})`);
+  const data = JSON.parse(res.text);
   return Array.isArray(data) ? data : Array.isArray(data?.scenarios) ? data.scenarios : [];
 }
 
 async function fetchText(path: string): Promise<string> {
-  const res = await fetch(path);
-  if (!res.ok) throw new Error(`${path} could not be loaded (HTTP ${res.status})`);
-  return res.text();
+  const res = await get(path);
+  if (!ok(res.status)) throw new Error(`${path} could not be loaded (HTTP ${res.status})`);
+  return res.text;
 }
 
 export const LAB_PATHS = {

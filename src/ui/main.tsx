@@ -1,5 +1,7 @@
-// Entry: restores the view from the URL, then renders the app and keeps the URL in step.
+// Entry: takes over from the page's boot script (engine-boot.ts), restores the view from the URL, then renders the app
+// and keeps the URL in step.
 import { createRoot } from 'react-dom/client';
+import { flushSync } from 'react-dom';
 import { App, preloadPanels } from './App.tsx';
 import { useTrace } from './store.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
@@ -7,7 +9,11 @@ import { openStoredReplay } from './files.ts';
 import './styles.css';
 import { preloadCertificateDecoder } from './components/CertificateDetails.tsx';
 import { engine } from './worker-client.ts';
+import { takeBoot, type BootFocus } from './engine-boot.ts';
 
+// First of all: what the boot script did before this module loaded (a connection it started is this page's now).
+const boot = takeBoot();
+if (boot.connection) engine.connect(boot.connection.request, boot.connection.labFiles, boot.connection);
 const initial = readUrlState();
 const s = useTrace.getState();
 if (initial.theme) s.setTheme(initial.theme);
@@ -51,7 +57,37 @@ useTrace.subscribe(() => {
   );
 });
 
-createRoot(document.getElementById('root')!).render(<App />);
+// The first render replaces the prerendered first screen in one go (it draws the same, with what the person chose
+// there); then the focus, the open <details>, the presses and the files chosen that the boot script kept are put back.
+const rootElement = document.getElementById('root')!;
+const root = createRoot(rootElement);
+if (boot.shell) {
+  flushSync(() => root.render(<App connectForm={boot.form} connectPressed={boot.pressed} />));
+  restoreFocus(rootElement, boot.focus);
+  rootElement.querySelectorAll('details').forEach((d, i) => boot.openDetails[i] && (d.open = true));
+  for (const id of boot.clicks) rootElement.querySelector<HTMLElement>(`[data-testid="${id}"]`)?.click();
+  for (const [id, files] of Object.entries(boot.files)) {
+    const input = rootElement.querySelector<HTMLInputElement>(`input[type="file"][data-testid="${id}"]`);
+    if (!input) continue;
+    input.files = files;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+} else root.render(<App />);
+
+function restoreFocus(top: Element, focus?: BootFocus) {
+  if (!focus) return;
+  let el: Element | undefined = top;
+  for (const i of focus.path) el = el?.children[i];
+  if (!(el instanceof HTMLElement)) return;
+  el.focus();
+  if (focus.selection && el instanceof HTMLInputElement) {
+    try {
+      el.setSelectionRange(...focus.selection);
+    } catch {
+      /* not a text control */
+    }
+  }
+}
 // The engine's worker loads and compiles while the person fills in the Connect form (the built page's head has
 // started it already: engine-boot.ts).
 engine.warmUp();

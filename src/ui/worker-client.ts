@@ -6,7 +6,7 @@ import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
-import { adoptBootWorker } from './engine-boot.ts';
+import { adoptBootWorker, type BootConnection } from './engine-boot.ts';
 
 let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
@@ -109,10 +109,11 @@ export const engine = {
    * Start a connection. `labFiles`: the lab's files still being fetched (anchors to add, the lab client
    * certificate): the worker starts at once and gets them when they are here.
    */
-  connect(request: ConnectRequest, labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>) {
+  connect(request: ConnectRequest, labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>, started?: BootConnection) {
     // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
-    connectionId++;
+    // `started`: the page's boot script sent this connect before the app loaded (engine-boot.ts); shown from here.
+    connectionId = started ? started.id : connectionId + 1;
     const id = connectionId;
     if (labFiles) {
       request = { ...request, labFilesPending: true };
@@ -128,7 +129,9 @@ export const engine = {
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
     s.setStatus('connecting', 'opening the bridge');
     s.setShowConnect(false);
-    post({ type: 'connect', id, request });
+    if (!started) return post({ type: 'connect', id, request });
+    ensureWorker();
+    for (const m of started.messages) onMessage(m);
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {

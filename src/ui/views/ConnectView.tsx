@@ -2,6 +2,7 @@
 // handshake options. The engine runs in the worker; this only builds the request.
 import { useEffect, useRef, useState } from 'react';
 import { APP_DATA_WINDOW, type ConnectRequest, type LabClientCert, type TlsVersionName } from '../../worker/messages.ts';
+import { SUITES13, connectRequest, defaultConnectForm, type ConnectForm } from '../connect-form.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
 import { engine } from '../worker-client.ts';
 import { useTrace } from '../store.ts';
@@ -38,34 +39,35 @@ function labFilesOnce(): Promise<LabFiles> {
   return labFiles;
 }
 
-const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
-/** Offered unless unticked; the hybrid is in the list to pick, off by default (OpenSSL 3.0, GnuTLS and Node here do not speak it). */
-const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
-
-/** `autoConnect`: a link named a lab scenario; connect to it at once (no stepping pauses) to reopen that view. */
-export function ConnectView({ initialScenario, autoConnect }: { initialScenario?: string; autoConnect?: boolean }) {
+/**
+ * `autoConnect`: a link named a lab scenario; connect to it at once (no stepping pauses) to reopen that view.
+ * `initial`: the choices to start from (what the person chose in the prerendered form before the app loaded);
+ * `pressed`: Connect was pressed there, for a lab scenario: connect once the lab list is here.
+ */
+export function ConnectView({ initialScenario, autoConnect, initial, pressed }: { initialScenario?: string; autoConnect?: boolean; initial?: ConnectForm; pressed?: boolean }) {
+  const [start] = useState(() => initial ?? defaultConnectForm(initialScenario, autoConnect));
   const [lab, setLab] = useState<LabScenario[] | null>(null);
   const [labError, setLabError] = useState<string | null>(null);
-  const [mode, setMode] = useState<'scenario' | 'target'>('scenario');
-  const [scenario, setScenario] = useState(initialScenario ?? '');
-  const [target, setTarget] = useState('');
-  const [sni, setSni] = useState('');
-  const [versions, setVersions] = useState<TlsVersionName[]>(['TLS1.3', 'TLS1.2']);
-  const [suites, setSuites] = useState<string[]>(SUITES13);
-  const [suites12, setSuites12] = useState('');
-  const [groups, setGroups] = useState<string[]>(DEFAULT_GROUPS);
-  const [shares, setShares] = useState<string[]>(['x25519']);
-  const [alpn, setAlpn] = useState('');
-  const [starttls, setStarttls] = useState<StartTlsProtocol | ''>('');
+  const [mode, setMode] = useState<'scenario' | 'target'>(start.mode);
+  const [scenario, setScenario] = useState(start.scenario);
+  const [target, setTarget] = useState(start.target);
+  const [sni, setSni] = useState(start.sni);
+  const [versions, setVersions] = useState<TlsVersionName[]>(start.versions);
+  const [suites, setSuites] = useState<string[]>(start.suites);
+  const [suites12, setSuites12] = useState(start.suites12);
+  const [groups, setGroups] = useState<string[]>(start.groups);
+  const [shares, setShares] = useState<string[]>(start.shares);
+  const [alpn, setAlpn] = useState(start.alpn);
+  const [starttls, setStarttls] = useState<StartTlsProtocol | ''>(start.starttls);
   const [startTlsInfo, setStartTlsInfo] = useState<StartTls | null>(() => startTlsLoaded);
-  const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>('ask');
-  const [bpStep, setBpStep] = useState(!autoConnect);
+  const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>(start.clientCert);
+  const [bpStep, setBpStep] = useState(start.bpStep);
   const autoDone = useRef(false);
-  const [bpAuth, setBpAuth] = useState(false);
-  const [bpCert, setBpCert] = useState(true);
-  const [insecure, setInsecure] = useState(false);
-  const [send, setSend] = useState('');
-  const [keepAppData, setKeepAppData] = useState(false);
+  const [bpAuth, setBpAuth] = useState(start.bpAuth);
+  const [bpCert, setBpCert] = useState(start.bpCert);
+  const [insecure, setInsecure] = useState(start.insecure);
+  const [send, setSend] = useState(start.send);
+  const [keepAppData, setKeepAppData] = useState(start.keepAppData);
 
   useEffect(() => {
     void labFilesOnce();
@@ -91,31 +93,15 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
     // them only to check the chain or answer a certificate request).
     const files = labFilesHere;
     const pending = files ? undefined : labFilesOnce();
-    const request: ConnectRequest = {
-      scenario: mode === 'scenario' ? scenario : undefined,
-      target: mode === 'target' ? target.trim() : undefined,
-      serverName: sni.trim() || (mode === 'scenario' ? picked?.host : undefined),
-      versions,
-      suites: [...suites, ...suites12.split(/[\s,]+/).filter(Boolean)],
-      groups,
-      keyShareGroups: shares.filter((g) => groups.includes(g)),
-      alpn: alpn.split(/[\s,]+/).filter(Boolean),
-      starttls: starttls || undefined,
-      clientCert,
-      breakpoints: { afterEachMessage: bpStep, serverAuth: bpAuth, clientCertRequest: clientCert === 'ask' && bpCert },
-      insecure,
-      anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()],
-      bridgeUrl: bridgeUrl(),
-      labClientCert: files?.labClientCert,
-      sendAfterHandshake: send || undefined,
-      keepAppData: keepAppData || undefined,
-    };
+    const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
+    const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
     engine.connect(request, pending);
   };
 
   useEffect(() => {
-    if (!autoConnect || autoDone.current || !picked || picked.id !== initialScenario || !startTlsInfo) return;
+    if (!(autoConnect && picked?.id === initialScenario) && !pressed) return;
+    if (autoDone.current || !picked || !startTlsInfo) return;
     autoDone.current = true;
     submit();
   }, [picked?.id, startTlsInfo]);
@@ -128,10 +114,10 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
       <fieldset>
         <legend>Where</legend>
         <label>
-          <input type="radio" name="mode" checked={mode === 'scenario'} onChange={() => setMode('scenario')} /> A lab scenario
+          <input type="radio" name="mode" value="scenario" checked={mode === 'scenario'} onChange={() => setMode('scenario')} /> A lab scenario
         </label>
         <label>
-          <input type="radio" name="mode" checked={mode === 'target'} onChange={() => setMode('target')} /> A server (host:port the bridge allows)
+          <input type="radio" name="mode" value="target" checked={mode === 'target'} onChange={() => setMode('target')} /> A server (host:port the bridge allows)
         </label>
         {mode === 'scenario' ? (
           <div className="scenarios">
@@ -140,7 +126,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
             {lab && (
               <label>
                 Scenario{' '}
-                <select value={scenario} onChange={(e) => setScenario(e.target.value)} data-testid="scenario-select">
+                <select name="scenario" value={scenario} onChange={(e) => setScenario(e.target.value)} data-testid="scenario-select">
                   {lab.map((s) => (
                     <option key={s.id} value={s.id}>
                       {s.title}
@@ -170,34 +156,34 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
           </div>
         ) : (
           <label>
-            Host and port <input value={target} onChange={(e) => setTarget(e.target.value)} placeholder="example.org:443" data-testid="target-input" required />
+            Host and port <input name="target" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="example.org:443" data-testid="target-input" required />
           </label>
         )}
       </fieldset>
       <details>
         <summary>Handshake options</summary>
-        <VersionChecks legend="TLS versions" versions={versions} onChange={setVersions} />
+        <VersionChecks legend="TLS versions" name="versions" versions={versions} onChange={setVersions} />
         <fieldset>
           <legend>Cipher suites (TLS 1.3)</legend>
           {SUITES13.map((s) => (
             <label key={s}>
-              <input type="checkbox" checked={suites.includes(s)} onChange={(e) => setSuites(toggle(suites, s, e.target.checked))} /> {s}
+              <input type="checkbox" name="suites" value={s} checked={suites.includes(s)} onChange={(e) => setSuites(toggle(suites, s, e.target.checked))} /> {s}
             </label>
           ))}
           <label>
-            TLS 1.2 suites (names, comma-separated) <input value={suites12} onChange={(e) => setSuites12(e.target.value)} placeholder="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" />
+            TLS 1.2 suites (names, comma-separated) <input name="suites12" value={suites12} onChange={(e) => setSuites12(e.target.value)} placeholder="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" />
           </label>
         </fieldset>
-        <GroupShareChecks groups={groups} shares={shares} onGroups={setGroups} onShares={setShares} />
+        <GroupShareChecks name="groups" groups={groups} shares={shares} onGroups={setGroups} onShares={setShares} />
         <label>
-          ALPN (comma-separated) <input value={alpn} onChange={(e) => setAlpn(e.target.value)} placeholder="h2, http/1.1" />
+          ALPN (comma-separated) <input name="alpn" value={alpn} onChange={(e) => setAlpn(e.target.value)} placeholder="h2, http/1.1" />
         </label>
         <label>
-          Server name (SNI) <input value={sni} onChange={(e) => setSni(e.target.value)} placeholder="from the target" />
+          Server name (SNI) <input name="sni" value={sni} onChange={(e) => setSni(e.target.value)} placeholder="from the target" />
         </label>
         <label>
           STARTTLS protocol{' '}
-          <select value={starttls} onChange={(e) => setStarttls(startTlsInfo?.isStartTlsProtocol(e.target.value) ? e.target.value : '')} data-testid="starttls-select">
+          <select name="starttls" value={starttls} onChange={(e) => setStarttls(startTlsInfo?.isStartTlsProtocol(e.target.value) ? e.target.value : '')} data-testid="starttls-select">
             <option value="">none (TLS from the first byte)</option>
             {/* Every protocol the STARTTLS layer speaks, so a new handler shows up here without a UI change. */}
             {startTlsInfo?.PROTOCOLS.map((p) => (
@@ -209,7 +195,7 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
         </label>
         <label>
           If a client certificate is requested{' '}
-          <select value={clientCert} onChange={(e) => setClientCert(e.target.value as ConnectRequest['clientCert'])}>
+          <select name="clientCert" value={clientCert} onChange={(e) => setClientCert(e.target.value as ConnectRequest['clientCert'])}>
             <option value="ask">ask me</option>
             <option value="lab">send the lab's client certificate</option>
             <option value="none">send none</option>
@@ -222,26 +208,26 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
           <a href={LAB_PATHS.ca} download="tls-lens-lab-root.pem" data-testid="download-lab-ca">lab root CA</a>
         </p>
         <label>
-          Application data to send after the handshake <input value={send} onChange={(e) => setSend(e.target.value)} placeholder="GET / HTTP/1.0" />
+          Application data to send after the handshake <input name="send" value={send} onChange={(e) => setSend(e.target.value)} placeholder="GET / HTTP/1.0" />
         </label>
         <label>
-          <input type="checkbox" checked={keepAppData} onChange={(e) => setKeepAppData(e.target.checked)} data-testid="keep-app-data" /> Keep all application data for saving
+          <input type="checkbox" name="keepAppData" checked={keepAppData} onChange={(e) => setKeepAppData(e.target.checked)} data-testid="keep-app-data" /> Keep all application data for saving
           (otherwise data beyond the first {APP_DATA_WINDOW / 1024} KiB each way is kept as its length and SHA-256 only, so long transfers use little memory)
         </label>
         <label>
-          <input type="checkbox" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> Continue even if the certificate check fails (it is still shown)
+          <input type="checkbox" name="insecure" checked={insecure} onChange={(e) => setInsecure(e.target.checked)} /> Continue even if the certificate check fails (it is still shown)
         </label>
       </details>
       <fieldset>
         <legend>Breakpoints</legend>
         <label>
-          <input type="checkbox" checked={bpStep} onChange={(e) => setBpStep(e.target.checked)} data-testid="bp-step" /> Pause after each handshake message
+          <input type="checkbox" name="bpStep" checked={bpStep} onChange={(e) => setBpStep(e.target.checked)} data-testid="bp-step" /> Pause after each handshake message
         </label>
         <label>
-          <input type="checkbox" checked={bpAuth} onChange={(e) => setBpAuth(e.target.checked)} data-testid="bp-auth" /> Pause after server authentication
+          <input type="checkbox" name="bpAuth" checked={bpAuth} onChange={(e) => setBpAuth(e.target.checked)} data-testid="bp-auth" /> Pause after server authentication
         </label>
         <label>
-          <input type="checkbox" checked={bpCert} onChange={(e) => setBpCert(e.target.checked)} disabled={clientCert !== 'ask'} /> Pause when a client certificate is requested
+          <input type="checkbox" name="bpCert" checked={bpCert} onChange={(e) => setBpCert(e.target.checked)} disabled={clientCert !== 'ask'} /> Pause when a client certificate is requested
         </label>
       </fieldset>
       <button type="submit" className="primary" data-testid="connect-button">
