@@ -55,16 +55,18 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
   const algorithm = aeadAlgorithm(name, rawKey.length) as CipherGCMTypes; // chacha20-poly1305 takes the same calls
   const key = createSecretKey(rawKey);
   const options = { authTagLength: TAG };
-  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array => {
+  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array, trailer?: Uint8Array): Uint8Array => {
     const cipher = createCipheriv(algorithm, key, nonce, options);
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const length = plaintext.length + (trailer?.length ?? 0);
+    cipher.setAAD(aad, { plaintextLength: length });
     const at = prefix?.length ?? 0;
     // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
-    const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
+    const out = plain(Buffer.allocUnsafeSlow(at + length + TAG));
     if (prefix) out.set(prefix);
     out.set(cipher.update(plaintext), at);
+    if (trailer) out.set(cipher.update(trailer), at + plaintext.length); // a stream cipher: one byte in, one out
     cipher.final();
-    out.set(cipher.getAuthTag(), at + plaintext.length);
+    out.set(cipher.getAuthTag(), at + length);
     return out;
   };
   const openSync = (nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null => {

@@ -32,8 +32,10 @@ export interface Aead {
    * Optional synchronous seal and open, with the same results, for providers whose calls are synchronous anyway
    * (node:crypto has them; WebCrypto does not: its calls are asynchronous only). The record layer then protects
    * or opens a batch of records in one loop, without an await per record; so does the capture decoder.
+   * sealSync's `trailer` is encrypted right after `plaintext`, as if joined to it (TLS 1.3's inner content type and
+   * padding): the caller need not copy a record's content to append a byte.
    */
-  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array;
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array, trailer?: Uint8Array): Uint8Array;
   openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 

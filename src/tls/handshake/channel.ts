@@ -12,6 +12,8 @@ export interface ReceivedRecord {
   eventIndex: number;
   /** The fragment's hex, shared with the record event and encoded when first read. */
   fragmentHex?: () => string;
+  /** True when the trace never reads `fragment` (see record/record-layer.ts): no copy needed to hand it out. */
+  fragmentUntraced?: boolean;
 }
 
 export interface RecordChannel {
