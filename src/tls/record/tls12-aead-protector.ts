@@ -67,11 +67,14 @@ export class Tls12AeadProtector implements RecordProtector {
       };
       this.decryptAtSync = (record, seq) => {
         const r = this.toOpen(record, seq);
+        return this.opened(r, openSync(r.nonce, r.aad, r.sealed));
+      };
+      this.decryptSync = (record) => {
+        const r = this.toOpen(record, this.takeSeq());
         const opened = this.opened(r, openSync(r.nonce, r.aad, r.sealed));
         opened.details.decryptAgain = () => this.decryptAgain(openSync, r.nonce, r.aad, r.sealed);
         return opened;
       };
-      this.decryptSync = (record) => this.decryptAtSync!(record, this.takeSeq());
     }
   }
 

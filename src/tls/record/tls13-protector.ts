@@ -52,7 +52,12 @@ export class Tls13RecordProtector implements RecordProtector {
       };
       this.decryptSync = (record) => {
         this.checkProtected(record);
-        return this.openSync(record, this.takeSeq(), openSync);
+        const opened = this.openSync(record, this.takeSeq(), openSync);
+        // The trace decrypts again when it reads the plaintext: the reader may keep and change what it was given.
+        const { nonce } = opened.details;
+        const end = opened.fragment.length;
+        opened.details.decryptAgain = () => this.decryptAgain(openSync, nonce, record.bytes).subarray(0, end);
+        return opened;
       };
       this.decryptAtSync = (record, seq) => {
         this.checkProtectedAt(record);
@@ -196,11 +201,7 @@ export class Tls13RecordProtector implements RecordProtector {
     const nonce = this.nonce(seq);
     const aad = record.bytes.subarray(0, 5);
     const opened = record.fragment.length > this.aead.tagLength ? openSync(nonce, aad, record.fragment) : null;
-    const result = this.opened(record, seq, nonce, aad, opened);
-    // The trace decrypts again when it reads the plaintext: the reader may keep and change what it was given.
-    const end = result.fragment.length;
-    result.details.decryptAgain = () => this.decryptAgain(openSync, nonce, record.bytes).subarray(0, end);
-    return result;
+    return this.opened(record, seq, nonce, aad, opened);
   }
 
   /** The record from what the AEAD opened (null: it did not authenticate). */
