@@ -125,13 +125,13 @@ async function aesCbc(rawKey: Uint8Array): Promise<AesCbc> {
     const tail = cipher.final();
     return plain(tail.length ? Buffer.concat([head, tail]) : head);
   };
+  const encryptSync = (iv: Uint8Array, plaintext: Uint8Array) => run(createCipheriv(algorithm, key, iv), plaintext);
+  const decryptSync = (iv: Uint8Array, ciphertext: Uint8Array) => run(createDecipheriv(algorithm, key, iv), ciphertext);
   return {
-    async encrypt(iv, plaintext) {
-      return run(createCipheriv(algorithm, key, iv), plaintext);
-    },
-    async decrypt(iv, ciphertext) {
-      return run(createDecipheriv(algorithm, key, iv), ciphertext);
-    },
+    encrypt: async (iv, plaintext) => encryptSync(iv, plaintext),
+    decrypt: async (iv, ciphertext) => decryptSync(iv, ciphertext),
+    encryptSync,
+    decryptSync,
   };
 }
 
@@ -139,14 +139,12 @@ async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
   const algorithm = nodeHash(hash);
   const key = Buffer.from(rawKey); // a copy: the caller's key buffer may be reused
   const length = hash === 'SHA-1' ? 20 : hash === 'SHA-256' ? 32 : 48;
-  return {
-    length,
-    async sign(...parts) {
-      const mac = createHmac(algorithm, key);
-      for (const part of parts) mac.update(part);
-      return plain(mac.digest());
-    },
+  const signSync = (...parts: Uint8Array[]) => {
+    const mac = createHmac(algorithm, key);
+    for (const part of parts) mac.update(part);
+    return plain(mac.digest());
   };
+  return { length, sign: async (...parts) => signSync(...parts), signSync };
 }
 
 // ---- key exchange ----
