@@ -43,15 +43,19 @@ export interface EchoServer {
   close(): void;
 }
 
+/** Where the echo server runs: its own process unless BENCH_ECHO=inprocess (see ECHO_SERVER_NOTE). */
+const ECHO_IN_PROCESS = process.env.BENCH_ECHO === 'inprocess';
+
 /**
  * A local Node TLS server echoing every byte, with a fresh test PKI; `options` picks versions and suites. It runs
- * in this process (as the figures of earlier sessions were measured), or with BENCH_ECHO=child in a child process
- * (bench/echo-server.ts), so that this process's CPU time is the client's alone.
+ * in a child process (bench/echo-server.ts), as any real server is another process: this process's CPU time is
+ * then the client's alone, and the server's work does not queue on the client's thread. BENCH_ECHO=inprocess runs
+ * it here instead, as the figures of sessions before the sixth were measured.
  */
 export async function startEchoServer(options: tls.TlsOptions): Promise<EchoServer> {
   const pki = makePki();
   const common = { ca: fs.readFileSync(pki.rootPem), verifier: createVerifier({ anchors: [pki.rootDer] }) };
-  if (process.env.BENCH_ECHO !== 'child') {
+  if (ECHO_IN_PROCESS) {
     const server = tls.createServer({ key: fs.readFileSync(pki.leafKey), cert: fs.readFileSync(pki.leafCert), ...options }, (s) => {
       s.on('error', () => undefined);
       s.pipe(s);
@@ -96,10 +100,9 @@ export async function cpuTimed<T>(fn: () => Promise<T>): Promise<{ result: T; cp
 }
 
 /** Where the echo server ran, for the printed figures. */
-export const ECHO_SERVER_NOTE =
-  process.env.BENCH_ECHO === 'child'
-    ? 'echo server in a child process: CPU figures are the client\'s alone'
-    : 'echo server in this process (as in earlier sessions): CPU figures include the server\'s share of each connection (the same work for every client); BENCH_ECHO=child moves it out';
+export const ECHO_SERVER_NOTE = ECHO_IN_PROCESS
+  ? 'echo server in this process (BENCH_ECHO=inprocess, as before session 6): CPU figures include the server\'s share of each connection (the same work for every client), and its work shares the client\'s thread'
+  : 'echo server in a child process (the default; BENCH_ECHO=inprocess runs it here): CPU figures are the client\'s alone; wall figures are what a client gets from a server on another core, capped by that server\'s speed (then the CPU ratio tells the clients apart)';
 
 export interface NodeConnection {
   socket: tls.TLSSocket;

@@ -13,7 +13,6 @@ import type { Transport } from '../src/transport/types.ts';
 import type { CertificateVerifier } from '../src/tls/verifier.ts';
 import { cpuTimed, engineThroughput, median, nodeConnect, nodeThroughput, quietRecorder, startEchoServer } from './common.ts';
 
-process.env.BENCH_ECHO = 'child';
 const base = process.env.TLS_LENS_BENCH_BASE_SRC;
 if (!base) throw new Error('set TLS_LENS_BENCH_BASE_SRC to the src/ folder of the checkout to compare with');
 const mode = process.argv[2] ?? 'tp13';

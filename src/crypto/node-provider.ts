@@ -46,6 +46,27 @@ function nodeHash(hash: string): string {
 
 const TAG = 16;
 
+// Sealed records are carved from shared slabs rather than given an ArrayBuffer each: an ArrayBuffer per 16 KiB
+// record costs V8 more in allocation and external-memory garbage collection than sealing it does (measured here:
+// ~4 µs of a ~19 µs seal). A slab lives while any record carved from it does, which the trace keeps anyway; small
+// records (handshake messages, alerts) get their own buffer, so a long-lived trace of a few small records holds no slab.
+const SLAB_SIZE = 128 * 1024;
+const SLAB_MIN_RECORD = 4096;
+let slab = new ArrayBuffer(0);
+let slabUsed = 0;
+
+/** `n` bytes no one else uses, not zeroed (every byte is written by the caller). */
+function recordBuffer(n: number): Uint8Array {
+  if (n < SLAB_MIN_RECORD || n > SLAB_SIZE) return plain(Buffer.allocUnsafeSlow(n));
+  if (slabUsed + n > slab.byteLength) {
+    slab = Buffer.allocUnsafeSlow(SLAB_SIZE).buffer as ArrayBuffer;
+    slabUsed = 0;
+  }
+  const out = new Uint8Array(slab, slabUsed, n);
+  slabUsed += n;
+  return out;
+}
+
 function aeadAlgorithm(name: AeadName, keyLength: number): CipherGCMTypes | 'chacha20-poly1305' {
   if (name === 'CHACHA20-POLY1305') return 'chacha20-poly1305';
   return keyLength === 16 ? 'aes-128-gcm' : 'aes-256-gcm';
@@ -55,16 +76,17 @@ async function aead(name: AeadName, rawKey: Uint8Array): Promise<Aead> {
   const algorithm = aeadAlgorithm(name, rawKey.length) as CipherGCMTypes; // chacha20-poly1305 takes the same calls
   const key = createSecretKey(rawKey);
   const options = { authTagLength: TAG };
-  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array => {
+  const sealSync = (nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array, trailer?: Uint8Array): Uint8Array => {
     const cipher = createCipheriv(algorithm, key, nonce, options);
-    cipher.setAAD(aad, { plaintextLength: plaintext.length });
+    const length = plaintext.length + (trailer?.length ?? 0);
+    cipher.setAAD(aad, { plaintextLength: length });
     const at = prefix?.length ?? 0;
-    // Every byte is written below: no zero-fill; unpooled, so the record owns its whole buffer.
-    const out = plain(Buffer.allocUnsafeSlow(at + plaintext.length + TAG));
+    const out = recordBuffer(at + length + TAG); // every byte is written below
     if (prefix) out.set(prefix);
     out.set(cipher.update(plaintext), at);
+    if (trailer) out.set(cipher.update(trailer), at + plaintext.length); // a stream cipher: one byte in, one out
     cipher.final();
-    out.set(cipher.getAuthTag(), at + plaintext.length);
+    out.set(cipher.getAuthTag(), at + length);
     return out;
   };
   const openSync = (nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null => {
@@ -103,13 +125,13 @@ async function aesCbc(rawKey: Uint8Array): Promise<AesCbc> {
     const tail = cipher.final();
     return plain(tail.length ? Buffer.concat([head, tail]) : head);
   };
+  const encryptSync = (iv: Uint8Array, plaintext: Uint8Array) => run(createCipheriv(algorithm, key, iv), plaintext);
+  const decryptSync = (iv: Uint8Array, ciphertext: Uint8Array) => run(createDecipheriv(algorithm, key, iv), ciphertext);
   return {
-    async encrypt(iv, plaintext) {
-      return run(createCipheriv(algorithm, key, iv), plaintext);
-    },
-    async decrypt(iv, ciphertext) {
-      return run(createDecipheriv(algorithm, key, iv), ciphertext);
-    },
+    encrypt: async (iv, plaintext) => encryptSync(iv, plaintext),
+    decrypt: async (iv, ciphertext) => decryptSync(iv, ciphertext),
+    encryptSync,
+    decryptSync,
   };
 }
 
@@ -117,14 +139,12 @@ async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
   const algorithm = nodeHash(hash);
   const key = Buffer.from(rawKey); // a copy: the caller's key buffer may be reused
   const length = hash === 'SHA-1' ? 20 : hash === 'SHA-256' ? 32 : 48;
-  return {
-    length,
-    async sign(...parts) {
-      const mac = createHmac(algorithm, key);
-      for (const part of parts) mac.update(part);
-      return plain(mac.digest());
-    },
+  const signSync = (...parts: Uint8Array[]) => {
+    const mac = createHmac(algorithm, key);
+    for (const part of parts) mac.update(part);
+    return plain(mac.digest());
   };
+  return { length, sign: async (...parts) => signSync(...parts), signSync };
 }
 
 // ---- key exchange ----

@@ -32,8 +32,10 @@ export interface Aead {
    * Optional synchronous seal and open, with the same results, for providers whose calls are synchronous anyway
    * (node:crypto has them; WebCrypto does not: its calls are asynchronous only). The record layer then protects
    * or opens a batch of records in one loop, without an await per record; so does the capture decoder.
+   * sealSync's `trailer` is encrypted right after `plaintext`, as if joined to it (TLS 1.3's inner content type and
+   * padding): the caller need not copy a record's content to append a byte.
    */
-  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array): Uint8Array;
+  sealSync?(nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array, prefix?: Uint8Array, trailer?: Uint8Array): Uint8Array;
   openSync?(nonce: Uint8Array, aad: Uint8Array, ciphertextAndTag: Uint8Array): Uint8Array | null;
 }
 
@@ -46,6 +48,9 @@ export interface AeadOptions {
 export interface AesCbc {
   encrypt(iv: Uint8Array, plaintext: Uint8Array): Promise<Uint8Array>;
   decrypt(iv: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array>;
+  /** Optional synchronous forms with the same results, as Aead.sealSync (node:crypto has them, WebCrypto not). */
+  encryptSync?(iv: Uint8Array, plaintext: Uint8Array): Uint8Array;
+  decryptSync?(iv: Uint8Array, ciphertext: Uint8Array): Uint8Array;
 }
 
 /** An HMAC with its key fixed (a record MAC runs for every record). */
@@ -53,6 +58,8 @@ export interface Mac {
   readonly length: number;
   /** The MAC of the parts joined, in order (a record's MAC input is a header and its content: no join needed where a provider streams). */
   sign(...parts: Uint8Array[]): Promise<Uint8Array>;
+  /** Optional synchronous form with the same result, present with AesCbc's (a CBC record needs both). */
+  signSync?(...parts: Uint8Array[]): Uint8Array;
 }
 
 /** A hash fed piece by piece: digest() is the hash of everything so far, and more may follow. */

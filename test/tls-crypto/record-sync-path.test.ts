@@ -7,6 +7,7 @@ import { webCryptoProvider } from '../../src/crypto/webcrypto-provider.ts';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import type { RecordProtector } from '../../src/tls/record/protector.ts';
 import { Tls12AeadProtector } from '../../src/tls/record/tls12-aead-protector.ts';
+import { Tls12CbcProtector } from '../../src/tls/record/tls12-cbc-protector.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { TLS13_SUITES } from '../../src/tls/suites.ts';
 import { suite12ByName } from '../../src/tls/suites12.ts';
@@ -19,7 +20,14 @@ const KINDS: [string, () => Promise<RecordProtector>][] = [
   ['TLS 1.3 ChaCha20-Poly1305', () => Tls13RecordProtector.create(TLS13_SUITES[0x1303], new Uint8Array(32).fill(5), new Uint8Array(12).fill(6), 'application')],
   ['TLS 1.2 AES-128-GCM', () => Tls12AeadProtector.create(suite12ByName('TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256')!, new Uint8Array(16).fill(5), new Uint8Array(4).fill(6))],
   ['TLS 1.2 ChaCha20-Poly1305', () => Tls12AeadProtector.create(suite12ByName('TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256')!, new Uint8Array(32).fill(5), new Uint8Array(12).fill(6))],
+  // CBC records carry a random IV: the same fixed "random" on both paths, so that their records can be compared.
+  ['TLS 1.2 AES-128-CBC-SHA256, encrypt-then-MAC', () => Tls12CbcProtector.create(suite12ByName('TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256')!, new Uint8Array(32).fill(7), new Uint8Array(16).fill(5), true, 'application', fixedIv)],
+  ['TLS 1.2 AES-256-CBC-SHA, MAC-then-encrypt', () => Tls12CbcProtector.create(suite12ByName('TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA')!, new Uint8Array(20).fill(7), new Uint8Array(32).fill(5), false, 'application', fixedIv)],
 ];
+
+function fixedIv(n: number): Uint8Array {
+  return new Uint8Array(n).fill(9);
+}
 
 const payloads = [Uint8Array.of(1, 2, 3), Uint8Array.from({ length: 40000 }, (_, i) => (i * 31) & 0xff), new Uint8Array(0), Uint8Array.from({ length: 700 }, (_, i) => i & 0xff)];
 

@@ -1,6 +1,8 @@
 // write() takes the caller's bytes before it returns: a caller that reuses its buffer right away must neither send
 // nor trace different bytes (TLS 1.3 and 1.2, against Node's own TLS server echoing them back). Likewise read()
 // hands out buffers of the caller's own: changing them leaves the trace (hex encoded when first read) as received.
+// Under both crypto providers: node:crypto's seals the caller's bytes without a copy and hands out what it decrypted,
+// and its trace decrypts the records again when read.
 import { afterAll, expect, it } from 'vitest';
 import { connectTls } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
@@ -9,11 +11,13 @@ import { createVerifier } from '../../src/x509/verifier.ts';
 import { recorder } from './helpers.ts';
 import { nodeEchoServers } from '../support/node-echo.ts';
 import { usePki } from '../support/pki.ts';
+import { describeEachProvider } from '../crypto/providers.ts';
 
 const pki = usePki();
 const echo = nodeEchoServers();
 afterAll(() => echo.closeAll());
 
+describeEachProvider(() => {
 for (const version of ['TLS1.3', 'TLS1.2'] as const) {
   it(`${version}: bytes written, then the buffer zeroed at once, arrive and are traced as written; zeroing what read() gave keeps the trace`, async () => {
     const port = await echo.start(pki, { minVersion: 'TLSv1.2' });
@@ -45,3 +49,4 @@ for (const version of ['TLS1.3', 'TLS1.2'] as const) {
     await conn.close();
   });
 }
+});

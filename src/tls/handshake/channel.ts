@@ -12,6 +12,8 @@ export interface ReceivedRecord {
   eventIndex: number;
   /** The fragment's hex, shared with the record event and encoded when first read. */
   fragmentHex?: () => string;
+  /** True when the trace never reads `fragment` (see record/record-layer.ts): no copy needed to hand it out. */
+  fragmentUntraced?: boolean;
 }
 
 export interface RecordChannel {
@@ -49,17 +51,8 @@ import type { Emit } from '../../trace/recorder.ts';
 /** The record layer as the handshake sees it; transport failures become TlsError CLOSED. */
 export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number; side?: Side } = {}): RecordChannel {
   const layer = new RecordLayer(transport, emit, { side: opts.side ?? 'client', maxFragmentLength: opts.maxFragmentLength });
-  const wrap = async <T>(p: Promise<T>): Promise<T> => {
-    try {
-      return await p;
-    } catch (e) {
-      if (e instanceof TlsAlertError || e instanceof TlsError) throw e;
-      // A transport that never connected keeps its own code (CONNECT_FAILED, TIMEOUT).
-      const code = (e as { code?: string })?.code;
-      if (code === 'CONNECT_FAILED' || code === 'TIMEOUT') throw new TlsError(code, (e as Error).message, { cause: e });
-      throw new TlsError('CLOSED', `the connection failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
-    }
-  };
+  // A rejection handler rather than an async wrapper: one promise reaction per record read or written.
+  const wrap = <T>(p: Promise<T>): Promise<T> => p.catch(asChannelError);
   return {
     read: () => wrap(layer.readRecord()),
     write: (type, data) => wrap(layer.writeRecord(type, data, { padding: opts.padding })),
@@ -80,6 +73,15 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     setLegacyRecordVersion: (version) => void (layer.legacyRecordVersion = version),
     close: () => layer.close().catch(() => undefined),
   };
+}
+
+/** What a read or write failed with, as the handshake reports it: TLS errors as they are, transport failures as CLOSED. */
+function asChannelError(e: unknown): never {
+  if (e instanceof TlsAlertError || e instanceof TlsError) throw e;
+  // A transport that never connected keeps its own code (CONNECT_FAILED, TIMEOUT).
+  const code = (e as { code?: string })?.code;
+  if (code === 'CONNECT_FAILED' || code === 'TIMEOUT') throw new TlsError(code, (e as Error).message, { cause: e });
+  throw new TlsError('CLOSED', `the connection failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
 
 /** A transport that may still be connecting: the handshake prepares its first flight meanwhile. */

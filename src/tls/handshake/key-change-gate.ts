@@ -10,18 +10,21 @@ export class KeyChangeGate {
    * Run one write. The record layer takes `data` before `send` settles, so a caller may reuse its buffer once
    * write() returns; a write that has to wait for a key change keeps its own copy meanwhile.
    */
-  async write<T>(data: Uint8Array, send: (data: Uint8Array) => Promise<T>): Promise<T> {
+  write<T>(data: Uint8Array, send: (data: Uint8Array) => Promise<T>): Promise<T> {
     if (this.keyChangesPending > 0) {
-      data = Uint8Array.from(data);
-      await this.keyChange;
+      const copy = Uint8Array.from(data);
+      return this.keyChange.then(() => this.track(send(copy)));
     }
-    const done = send(data);
+    // No async frame of its own: this runs for every write of application data.
+    return this.track(send(data));
+  }
+
+  /** Keep `done` among the writes in flight until it settles; returns it. */
+  private track<T>(done: Promise<T>): Promise<T> {
     this.writesInFlight.add(done);
-    try {
-      return await done;
-    } finally {
-      this.writesInFlight.delete(done);
-    }
+    const settled = () => void this.writesInFlight.delete(done);
+    done.then(settled, settled);
+    return done;
   }
 
   /** Run `fn` (a key change, a post-handshake flight) with no application record interleaved. */

@@ -155,8 +155,9 @@ export class MessageReader {
         return this.onAlert(record);
       case ContentType.application_data:
         if (this.buffer.length > 0) throw fail.unexpected('application data arrived in the middle of a handshake message');
-        // The reader of the data gets its own copy: the trace encodes the record's bytes lazily, so those must not change.
-        return { kind: 'app-data', data: record.fragment.slice(), record };
+        // The reader of the data gets memory of its own: the trace encodes the record's bytes lazily, so those must
+        // not change. A copy, unless the trace takes its plaintext by decrypting the record again.
+        return { kind: 'app-data', data: record.fragmentUntraced ? record.fragment : record.fragment.slice(), record };
       default:
         throw fail.unexpected(`a record of unexpected content type ${record.contentType}`);
     }

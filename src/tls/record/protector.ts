@@ -17,6 +17,13 @@ export interface ProtectionDetails {
   plaintext: Uint8Array;
   innerContentType: number;
   paddingLength: number;
+  /**
+   * The content decrypted again from the record's bytes (given by the AEAD protectors' encryptSync and decryptSync,
+   * the record layer's synchronous path; not by decryptAtSync, whose caller keeps its own copies). When present,
+   * the trace takes the plaintext from here when first read, never from `plaintext`, which may then be memory
+   * others write: the caller's data (sealed without a copy), or the buffer handed to the reader.
+   */
+  decryptAgain?: () => Uint8Array;
 }
 
 export interface SealedRecord {

@@ -45,6 +45,11 @@ export interface ReceivedRecord {
    * protection.plaintext), so tracing the data too costs no second encoding.
    */
   fragmentHex: () => string;
+  /**
+   * True when the trace never reads `fragment` (it decrypts the record again for its hex, see
+   * ProtectionDetails.decryptAgain): the reader may keep and change it without a copy of its own.
+   */
+  fragmentUntraced?: boolean;
 }
 
 /** What writeRecordTraced sent: the trace indices of the record events, and the data as (lazy) hex. */
@@ -190,7 +195,8 @@ export class RecordLayer {
       throw tlsFailure('EMPTY_RECORD', `the peer sent an empty ${contentTypeName(opened.contentType)} record`);
     }
     this.decryptAhead(protector);
-    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, fragmentHex };
+    const fragmentUntraced = opened.details.decryptAgain !== undefined && opened.details.plaintext === opened.fragment;
+    return { contentType: opened.contentType, fragment: opened.fragment, epoch: protector.epoch, eventIndex, seq, fragmentHex, fragmentUntraced };
   }
 
   /**
@@ -336,11 +342,17 @@ export class RecordLayer {
     const hex = lazyHex(bytes);
     const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields);
     if (!details) return { event, hex };
-    const plaintextHex = lazyHexOfPart(details.plaintext, bytes, hex);
+    const plaintextHex = details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex);
     event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
     keepEventBytes(event.protection, details.plaintext);
     return { event, hex, plaintextHex };
   }
+}
+
+/** The hex of a record's plaintext, decrypted again from the record when first read (then kept). */
+function lazyHexOfDecrypted(decrypt: () => Uint8Array): () => string {
+  let hex: string | undefined;
+  return () => (hex ??= toHex(decrypt()));
 }
 
 /** A record's trace event, with the lazy hex of the whole record and of its plaintext for reuse. */

@@ -57,15 +57,24 @@ export class Tls12AeadProtector implements RecordProtector {
     this.overhead = this.explicitLength + 16;
     const { sealSync, openSync } = aead;
     if (sealSync && openSync) {
+      // No copies of the content either way: sealed now from the caller's buffer, opened into the buffer the reader
+      // gets; the trace decrypts the record again when it reads the plaintext (either buffer may change later).
       this.encryptSync = (contentType, plaintext) => {
-        const r = this.toSeal(contentType, plaintext);
-        return this.sealed(r, sealSync(r.nonce, r.aad, r.content, r.prefix));
+        const r = this.toSeal(contentType, plaintext, false);
+        const sealed = this.sealed(r, sealSync(r.nonce, r.aad, r.content, r.prefix));
+        sealed.details.decryptAgain = () => this.decryptAgain(openSync, r.nonce, r.aad, sealed.bytes.subarray(r.prefix.length));
+        return sealed;
       };
       this.decryptAtSync = (record, seq) => {
         const r = this.toOpen(record, seq);
         return this.opened(r, openSync(r.nonce, r.aad, r.sealed));
       };
-      this.decryptSync = (record) => this.decryptAtSync!(record, this.takeSeq());
+      this.decryptSync = (record) => {
+        const r = this.toOpen(record, this.takeSeq());
+        const opened = this.opened(r, openSync(r.nonce, r.aad, r.sealed));
+        opened.details.decryptAgain = () => this.decryptAgain(openSync, r.nonce, r.aad, r.sealed);
+        return opened;
+      };
     }
   }
 
@@ -86,8 +95,15 @@ export class Tls12AeadProtector implements RecordProtector {
     return false;
   }
 
+  /** A record this protector sealed or opened, decrypted again from its ciphertext || tag. */
+  private decryptAgain(openSync: NonNullable<Aead['openSync']>, nonce: Uint8Array, aad: Uint8Array, sealed: Uint8Array): Uint8Array {
+    const content = openSync(nonce, aad, sealed);
+    if (!content) throw new Error('a record that authenticated before no longer does: its bytes were changed');
+    return content;
+  }
+
   async encrypt(contentType: number, plaintext: Uint8Array): Promise<SealedRecord> {
-    const r = this.toSeal(contentType, plaintext);
+    const r = this.toSeal(contentType, plaintext, true);
     return this.sealed(r, await this.aead.seal(r.nonce, r.aad, r.content, r.prefix));
   }
 
@@ -95,13 +111,16 @@ export class Tls12AeadProtector implements RecordProtector {
   readonly decryptSync?: (record: RawRecord) => OpenedRecord;
   readonly decryptAtSync?: (record: RawRecord, seq: bigint) => OpenedRecord;
 
-  /** Our copy of the content, its sequence number, nonce, additional data and the record's header || explicit nonce. */
-  private toSeal(contentType: number, plaintext: Uint8Array): ToSeal {
+  /**
+   * The content (our copy when `copy`: an asynchronous cipher reads it after the caller may have reused its
+   * buffer), its sequence number, nonce, additional data and the record's header || explicit nonce.
+   */
+  private toSeal(contentType: number, plaintext: Uint8Array, copy: boolean): ToSeal {
     if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
     const seq = this.takeSeq();
     const { nonce, explicit } = this.nonce(seq);
     const aad = additionalData12(seq, contentType, plaintext.length);
-    const content = Uint8Array.from(plaintext); // ours: the caller may reuse its buffer once this call returns
+    const content = copy ? Uint8Array.from(plaintext) : plaintext;
     const length = explicit.length + content.length + 16;
     const prefix = new Uint8Array(5 + explicit.length);
     prefix.set([contentType, 0x03, 0x03, length >> 8, length & 0xff]);

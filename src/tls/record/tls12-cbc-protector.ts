@@ -4,6 +4,9 @@
 //     as Lucky 13; "constant-time-ish": JavaScript gives no real guarantee);
 //   encrypt-then-MAC (RFC 7366): IV || E(content || padding) || HMAC(seq || header' || IV || ciphertext), the MAC
 //     checked before anything is decrypted.
+// Each direction is written once, as a generator that yields its cipher and MAC calls: run step by step with
+// awaits (WebCrypto), or in one synchronous loop where the provider's calls are synchronous (node:crypto), which
+// gives the record layer encryptSync/decryptSync as for the AEAD suites.
 import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
 import { concat, equalBytes } from '../../util/bytes.ts';
@@ -16,16 +19,45 @@ import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
 import { additionalData12 } from './tls12-aead-protector.ts';
 
+/** A cipher or MAC call's result: a value under a synchronous provider, a promise under WebCrypto. */
+type Step = Uint8Array | Promise<Uint8Array>;
+/** A record's protection as its crypto calls in order: each yielded call's result is sent back in. */
+type Steps<T> = Generator<Step, T, Uint8Array>;
+
+interface CbcCalls {
+  encrypt(iv: Uint8Array, data: Uint8Array): Step;
+  decrypt(iv: Uint8Array, data: Uint8Array): Step;
+  sign(...parts: Uint8Array[]): Step;
+}
+
+/** Run the steps, awaiting each call (the first runs before this returns, as an async function's would). */
+async function runAwaiting<T>(steps: Steps<T>): Promise<T> {
+  let next = steps.next();
+  while (!next.done) next = steps.next(await next.value);
+  return next.value;
+}
+
+/** Run the steps in one go: every call must have given its result at once. */
+function runAtOnce<T>(steps: Steps<T>): T {
+  let next = steps.next();
+  while (!next.done) {
+    if (!(next.value instanceof Uint8Array)) throw new Error('a synchronous CBC record step returned a promise');
+    next = steps.next(next.value);
+  }
+  return next.value;
+}
+
 export class Tls12CbcProtector implements RecordProtector {
   readonly maxCiphertextLength = MAX_CIPHERTEXT_TLS12;
   readonly overhead: number;
   /** With encrypt-then-MAC the MAC is the clear tail of the record; with MAC-then-encrypt it is hidden inside. */
   readonly tagLength: number;
   private seq = 0n;
+  private readonly calls: CbcCalls;
 
   private constructor(
     readonly suite: Tls12Suite,
-    private readonly cipher: AesCbc,
+    cipher: AesCbc,
     private readonly mac: Mac,
     readonly encryptThenMac: boolean,
     readonly epoch: Epoch,
@@ -33,7 +65,20 @@ export class Tls12CbcProtector implements RecordProtector {
   ) {
     this.overhead = AES_BLOCK + mac.length + AES_BLOCK;
     this.tagLength = encryptThenMac ? mac.length : 0;
+    this.calls = { encrypt: (iv, data) => cipher.encrypt(iv, data), decrypt: (iv, data) => cipher.decrypt(iv, data), sign: (...parts) => mac.sign(...parts) };
+    const { encryptSync, decryptSync } = cipher;
+    const signSync = mac.signSync;
+    if (encryptSync && decryptSync && signSync) {
+      const calls: CbcCalls = { encrypt: encryptSync, decrypt: decryptSync, sign: signSync };
+      this.encryptSync = (contentType, data) => runAtOnce(this.sealSteps(contentType, data, calls));
+      this.decryptAtSync = (record, seq) => runAtOnce(this.openSteps(record, seq, calls));
+      this.decryptSync = (record) => this.decryptAtSync!(record, this.seq++);
+    }
   }
+
+  readonly encryptSync?: (contentType: number, data: Uint8Array) => SealedRecord;
+  readonly decryptSync?: (record: RawRecord) => OpenedRecord;
+  readonly decryptAtSync?: (record: RawRecord, seq: bigint) => OpenedRecord;
 
   static async create(suite: Tls12Suite, macKey: Uint8Array, key: Uint8Array, encryptThenMac: boolean, epoch: Epoch = 'application', random = randomBytes): Promise<Tls12CbcProtector> {
     if (suite.cipher !== 'AES-CBC' || !suite.mac) throw new Error(`${suite.name} is not a CBC suite`);
@@ -51,7 +96,11 @@ export class Tls12CbcProtector implements RecordProtector {
     return false;
   }
 
-  async encrypt(contentType: number, data: Uint8Array): Promise<SealedRecord> {
+  encrypt(contentType: number, data: Uint8Array): Promise<SealedRecord> {
+    return runAwaiting(this.sealSteps(contentType, data, this.calls));
+  }
+
+  private *sealSteps(contentType: number, data: Uint8Array, calls: CbcCalls): Steps<SealedRecord> {
     if (data.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${data.length} bytes exceeds 2^14`);
     const seq = this.seq++;
     const iv = this.random(AES_BLOCK);
@@ -60,10 +109,10 @@ export class Tls12CbcProtector implements RecordProtector {
       // Our copy of the content (the caller may reuse its buffer once this call returns) is the front of the padded block run.
       const padded = pad(data);
       const plaintext = padded.bytes.subarray(0, data.length);
-      const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
+      const ciphertext = yield calls.encrypt(iv, padded.bytes);
       const encLength = AES_BLOCK + ciphertext.length;
       const macInput = additionalData12(seq, contentType, encLength);
-      const tag = await this.mac.sign(macInput, iv, ciphertext);
+      const tag = yield calls.sign(macInput, iv, ciphertext);
       const length = encLength + tag.length;
       const bytes = concat(header(length), iv, ciphertext, tag);
       // IV, ciphertext and tag as views into the record: the trace slices the record's hex instead of encoding them again.
@@ -72,12 +121,12 @@ export class Tls12CbcProtector implements RecordProtector {
       return { bytes, seq, details };
     }
     const macInput = additionalData12(seq, contentType, data.length);
-    // Read `data` before the first await: the caller may reuse its buffer once this call returns.
-    const macing = this.mac.sign(macInput, data);
+    // Read `data` before the first step waits: the caller may reuse its buffer once encrypt() returns.
+    const macing = calls.sign(macInput, data);
     const padded = pad(data, this.mac.length);
     const plaintext = padded.bytes.subarray(0, data.length);
-    padded.bytes.set(await macing, data.length);
-    const ciphertext = await this.cipher.encrypt(iv, padded.bytes);
+    padded.bytes.set(yield macing, data.length);
+    const ciphertext = yield calls.encrypt(iv, padded.bytes);
     const length = AES_BLOCK + ciphertext.length;
     const bytes = concat(header(length), iv, ciphertext);
     const ivInRecord = bytes.subarray(5, 5 + AES_BLOCK);
@@ -88,11 +137,15 @@ export class Tls12CbcProtector implements RecordProtector {
     };
   }
 
-  async decrypt(record: RawRecord): Promise<OpenedRecord> {
+  decrypt(record: RawRecord): Promise<OpenedRecord> {
     return this.decryptAt(record, this.seq++);
   }
 
-  async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
+  decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
+    return runAwaiting(this.openSteps(record, seq, this.calls));
+  }
+
+  private *openSteps(record: RawRecord, seq: bigint, calls: CbcCalls): Steps<OpenedRecord> {
     const fragment = record.fragment;
     const macLength = this.mac.length;
     const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`);
@@ -103,8 +156,8 @@ export class Tls12CbcProtector implements RecordProtector {
       const ciphertext = fragment.subarray(AES_BLOCK, encLength);
       const tag = fragment.subarray(encLength);
       const macInput = additionalData12(seq, record.contentType, encLength);
-      if (!equalBytes(await this.mac.sign(macInput, iv, ciphertext), tag)) throw bad();
-      const padded = await this.cipher.decrypt(iv, ciphertext);
+      if (!equalBytes(yield calls.sign(macInput, iv, ciphertext), tag)) throw bad();
+      const padded = yield calls.decrypt(iv, ciphertext);
       const padLength = padded[padded.length - 1];
       if (padLength + 1 > padded.length || !paddingOk(padded, padLength)) throw bad();
       const content = padded.subarray(0, padded.length - padLength - 1); // padded is fresh from the cipher: ours alone
@@ -122,7 +175,7 @@ export class Tls12CbcProtector implements RecordProtector {
     if (encLength < Math.ceil((macLength + 1) / AES_BLOCK) * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
     const iv = fragment.subarray(0, AES_BLOCK);
     const ciphertext = fragment.subarray(AES_BLOCK);
-    const padded = await this.cipher.decrypt(iv, ciphertext);
+    const padded = yield calls.decrypt(iv, ciphertext);
     let padLength = padded[padded.length - 1];
     let good = padLength + 1 + macLength <= padded.length && paddingOk(padded, padLength);
     // Bad padding: still compute a MAC (as if there were no padding), so both failures cost about the same.
@@ -132,7 +185,7 @@ export class Tls12CbcProtector implements RecordProtector {
     const content = padded.subarray(0, Math.max(0, contentLength));
     const tag = padded.subarray(Math.max(0, contentLength), Math.max(0, contentLength) + macLength);
     const macInput = additionalData12(seq, record.contentType, content.length);
-    const expected = await this.mac.sign(macInput, content);
+    const expected = yield calls.sign(macInput, content);
     good = equalBytes(expected, tag) && good;
     if (!good) throw bad();
     this.checkSize(content);

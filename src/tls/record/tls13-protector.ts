@@ -18,6 +18,7 @@ interface ToSeal {
   contentType: number;
   contentLength: number;
   pad: number;
+  /** content || type || padding, or only type || padding when the content is sealed from the caller's buffer. */
   inner: Uint8Array;
   seq: bigint;
   nonce: Uint8Array;
@@ -41,18 +42,35 @@ export class Tls13RecordProtector implements RecordProtector {
     const { sealSync, openSync } = aead;
     if (sealSync && openSync) {
       this.encryptSync = (contentType, plaintext, padding = 0) => {
-        const r = this.toSeal(contentType, plaintext, padding);
-        return this.sealed(r, sealSync(r.nonce, r.aad, r.inner, r.aad));
+        // No copy of the content: it is encrypted now, with the inner type and padding as a trailer; the trace
+        // gets the content by decrypting the record again when it reads it (the caller may reuse its buffer).
+        const r = this.toSeal(contentType, plaintext, padding, false);
+        const bytes = sealSync(r.nonce, r.aad, plaintext, r.aad, r.inner);
+        const sealed = this.sealed(r, bytes, plaintext);
+        sealed.details.decryptAgain = () => this.decryptAgain(openSync, r.nonce, bytes).subarray(0, r.contentLength);
+        return sealed;
       };
       this.decryptSync = (record) => {
         this.checkProtected(record);
-        return this.openSync(record, this.takeSeq(), openSync);
+        const opened = this.openSync(record, this.takeSeq(), openSync);
+        // The trace decrypts again when it reads the plaintext: the reader may keep and change what it was given.
+        const { nonce } = opened.details;
+        const end = opened.fragment.length;
+        opened.details.decryptAgain = () => this.decryptAgain(openSync, nonce, record.bytes).subarray(0, end);
+        return opened;
       };
       this.decryptAtSync = (record, seq) => {
         this.checkProtectedAt(record);
         return this.openSync(record, seq, openSync);
       };
     }
+  }
+
+  /** A record this protector sealed or opened, decrypted again from its bytes (header || ciphertext || tag). */
+  private decryptAgain(openSync: NonNullable<Aead['openSync']>, nonce: Uint8Array, bytes: Uint8Array): Uint8Array {
+    const inner = openSync(nonce, bytes.subarray(0, 5), bytes.subarray(5));
+    if (!inner) throw new Error('a record that authenticated before no longer does: its bytes were changed');
+    return inner;
   }
 
   /** A protector for one direction and epoch, from the write key and IV of a traffic secret. */
@@ -100,30 +118,34 @@ export class Tls13RecordProtector implements RecordProtector {
   }
 
   async encrypt(contentType: number, plaintext: Uint8Array, padding = 0): Promise<SealedRecord> {
-    const r = this.toSeal(contentType, plaintext, padding);
-    return this.sealed(r, await this.aead.seal(r.nonce, r.aad, r.inner, r.aad));
+    const r = this.toSeal(contentType, plaintext, padding, true);
+    return this.sealed(r, await this.aead.seal(r.nonce, r.aad, r.inner, r.aad), r.inner.subarray(0, r.contentLength));
   }
 
   readonly encryptSync?: (contentType: number, plaintext: Uint8Array, padding?: number) => SealedRecord;
   readonly decryptSync?: (record: RawRecord) => OpenedRecord;
   readonly decryptAtSync?: (record: RawRecord, seq: bigint) => OpenedRecord;
 
-  /** The inner plaintext (our copy: content || type || padding), its sequence number, nonce and header. */
-  private toSeal(contentType: number, plaintext: Uint8Array, padding: number): ToSeal {
+  /**
+   * The inner plaintext (content || type || padding, with our copy of the content; without the content when
+   * `withContent` is false: type || padding), its sequence number, nonce and header.
+   */
+  private toSeal(contentType: number, plaintext: Uint8Array, padding: number, withContent: boolean): ToSeal {
     if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
     // The inner plaintext (content + type + padding) may not exceed 2^14 + 1 bytes.
     const pad = Math.max(0, Math.min(padding, MAX_PLAINTEXT - plaintext.length));
-    const inner = new Uint8Array(plaintext.length + 1 + pad);
-    inner.set(plaintext, 0);
-    inner[plaintext.length] = contentType;
+    const at = withContent ? plaintext.length : 0;
+    const inner = new Uint8Array(at + 1 + pad);
+    if (withContent) inner.set(plaintext, 0);
+    inner[at] = contentType;
     const seq = this.takeSeq();
-    const length = inner.length + this.aead.tagLength;
+    const length = plaintext.length + 1 + pad + this.aead.tagLength;
     const aad = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff);
     return { contentType, contentLength: plaintext.length, pad, inner, seq, nonce: this.nonce(seq), aad };
   }
 
-  /** `bytes`: header || ciphertext || tag, as sealed. */
-  private sealed(r: ToSeal, bytes: Uint8Array): SealedRecord {
+  /** `bytes`: header || ciphertext || tag, as sealed; `content`: what was sealed, without type and padding. */
+  private sealed(r: ToSeal, bytes: Uint8Array, content: Uint8Array): SealedRecord {
     const tagStart = bytes.length - this.aead.tagLength;
     // Header, ciphertext and tag are views into the record, so the trace can slice one hex string.
     return {
@@ -136,7 +158,7 @@ export class Tls13RecordProtector implements RecordProtector {
         aad: bytes.subarray(0, 5),
         ciphertext: bytes.subarray(5, tagStart),
         tag: bytes.subarray(tagStart),
-        plaintext: r.inner.subarray(0, r.contentLength),
+        plaintext: content,
         innerContentType: r.contentType,
         paddingLength: r.pad,
       },
