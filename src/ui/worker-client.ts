@@ -70,6 +70,7 @@ function onMessage(msg: FromWorker) {
     pendingEvents.push(msg.events);
     return scheduleTakeIn();
   }
+  if (msg.type === 'status' && msg.events) pendingEvents.push(msg.events);
   takeInEvents();
   const s = useTrace.getState();
   switch (msg.type) {
@@ -80,6 +81,7 @@ function onMessage(msg: FromWorker) {
       break;
     }
     case 'status':
+      if (msg.summary) useTrace.setState({ summary: msg.summary });
       s.setStatus(msg.status, msg.detail);
       if (msg.status !== 'paused') s.setPause(undefined);
       break;
@@ -93,9 +95,6 @@ function onMessage(msg: FromWorker) {
       break;
     case 'error':
       s.setError(msg.message);
-      break;
-    case 'summary':
-      useTrace.setState({ summary: msg.summary });
       break;
   }
 }
@@ -122,13 +121,15 @@ export const engine = {
         post({ type: 'lab-files', id, ...files });
       });
     }
+    // The worker starts first: the page's own work (the store reset and the render it causes) then runs while the
+    // bridge opens, not before it.
+    post({ type: 'connect', id, request });
     pendingEvents = [];
     for (const w of fullTraceWaiters.splice(0)) w(null);
     const s = useTrace.getState();
     s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
     s.setStatus('connecting', 'opening the bridge');
     s.setShowConnect(false);
-    post({ type: 'connect', id, request });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
