@@ -64,8 +64,38 @@ function post(msg: ToWorker) {
   ensureWorker().postMessage(msg);
 }
 
+/**
+ * A Connect the page has not drawn yet (connect's `drawWhenNeeded`). Until the connection has more to show than
+ * "connecting" (a pause, an error, the handshake done) or DRAW_CONNECTING_AFTER_MS pass, the page keeps what it shows
+ * (only the Connect button says it is connecting) and its events wait here. A handshake with a near server is done in
+ * a few tens of milliseconds: drawing the empty "connecting" views meanwhile (the previous session cleared, the form
+ * gone, the page laid out, painted and rastered again) cost more than the handshake on a busy machine, where that
+ * work competes with the bridge and the worker for the CPU (bench/browser.ts, docs/app-connect.md).
+ */
+let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout> } | null = null;
+/** Below the tenth of a second a person takes as instant. */
+const DRAW_CONNECTING_AFTER_MS = 100;
+
+/** Show the new connection: the previous session cleared, the status "connecting", the events so far. */
+function drawConnect() {
+  if (!undrawn) return;
+  const { target, detail, timer } = undrawn;
+  undrawn = null;
+  clearTimeout(timer);
+  const s = useTrace.getState();
+  s.reset('live', target);
+  s.setStatus('connecting', detail);
+  s.setShowConnect(false);
+  if (pendingEvents.length > 0) scheduleTakeIn();
+}
+
 function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
+  if (undrawn) {
+    if (msg.type === 'events') return void pendingEvents.push(msg.events);
+    if (msg.type === 'status' && msg.status === 'connecting' && !msg.events) return void (undrawn.detail = msg.detail ?? undrawn.detail);
+    drawConnect();
+  }
   if (msg.type === 'events') {
     pendingEvents.push(msg.events);
     return scheduleTakeIn();
@@ -106,9 +136,11 @@ export const engine = {
   },
   /**
    * Start a connection. `labFiles`: the lab's files still being fetched (anchors to add, the lab client
-   * certificate): the worker starts at once and gets them when they are here.
+   * certificate): the worker starts at once and gets them when they are here. `drawWhenNeeded`: leave the page as it
+   * is until the connection has more to show than "connecting" or DRAW_CONNECTING_AFTER_MS pass (see `undrawn`);
+   * otherwise the store is reset at once (a caller that watches it for this connection needs that).
    */
-  connect(request: ConnectRequest, labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>) {
+  connect(request: ConnectRequest, labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>, options: { drawWhenNeeded?: boolean } = {}) {
     // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
     connectionId++;
@@ -126,10 +158,9 @@ export const engine = {
     post({ type: 'connect', id, request });
     pendingEvents = [];
     for (const w of fullTraceWaiters.splice(0)) w(null);
-    const s = useTrace.getState();
-    s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
-    s.setStatus('connecting', 'opening the bridge');
-    s.setShowConnect(false);
+    if (undrawn) clearTimeout(undrawn.timer);
+    undrawn = { target: request.scenario ? `scenario ${request.scenario}` : request.target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS) };
+    if (!options.drawWhenNeeded) drawConnect();
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
@@ -160,9 +191,10 @@ export const engine = {
     post({ type: 'close' });
   },
   /** The shown connection's whole trace from the worker (the page's copy summarises long transfers); null when
-   * that connection was replaced meanwhile. */
+   * that connection was replaced. */
   fullTrace(): Promise<TraceEvent[] | null> {
-    if (!worker || connectionId === 0) return Promise.resolve(null);
+    // Not yet drawn: the page still shows the previous connection, which the worker has let go.
+    if (!worker || connectionId === 0 || undrawn) return Promise.resolve(null);
     return new Promise((resolve) => {
       fullTraceWaiters.push(resolve);
       post({ type: 'full-trace' });

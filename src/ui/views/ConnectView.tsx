@@ -65,6 +65,9 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
   const [bpCert, setBpCert] = useState(true);
   const [insecure, setInsecure] = useState(false);
   const [send, setSend] = useState('');
+  /** Pressed: the connection starts and the page draws it once there is more to show than "connecting" (the form
+   * then closes); meanwhile the button says so. */
+  const [pressed, setPressed] = useState(false);
   const [keepAppData, setKeepAppData] = useState(false);
 
   useEffect(() => {
@@ -115,7 +118,8 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
       keepAppData: keepAppData || undefined,
     };
     writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
-    engine.connect(request, pending);
+    engine.connect(request, pending, { drawWhenNeeded: true });
+    setPressed(true);
   };
 
   useEffect(() => {
@@ -255,12 +259,13 @@ export function ConnectView({ initialScenario, autoConnect }: { initialScenario?
         type="submit"
         className="primary"
         data-testid="connect-button"
+        aria-busy={pressed}
         onClick={(e) => {
           e.preventDefault();
           submit();
         }}
       >
-        Connect
+        {pressed ? 'Connecting…' : 'Connect'}
       </button>
     </form>
   );
