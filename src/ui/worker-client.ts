@@ -50,6 +50,8 @@ function ensureWorker(): Worker {
   worker = adoptBootWorker() ?? new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'tls-lens-engine' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => {
+    // A Connect not drawn yet is drawn first: the failure is its status, and a later draw would clear it.
+    drawConnect();
     const s = useTrace.getState();
     s.setError(`The engine stopped unexpectedly: ${e.message || 'worker error'}`);
     s.setStatus('failed');
