@@ -69,13 +69,13 @@ function post(msg: ToWorker) {
 /**
  * A Connect the page has not drawn yet (connect's `drawWhenNeeded`). Until the connection has more to show than
  * "connecting" (a pause, an error, the handshake done) or DRAW_CONNECTING_AFTER_MS pass, the page keeps what it shows
- * (only the Connect button says it is connecting) and its events wait here. A handshake with a near server is done in
+ * (only the status line and the Connect button say it is connecting) and its events wait here. A handshake with a near server is done in
  * a few tens of milliseconds: drawing the empty "connecting" views meanwhile (the previous session cleared, the form
  * gone, the page laid out, painted and rastered again) cost more than the handshake on a busy machine, where that
  * work competes with the bridge and the worker for the CPU (bench/browser.ts, docs/app-connect.md).
  */
 let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout> } | null = null;
-/** Below the tenth of a second a person takes as instant. */
+/** Below the tenth of a second a person takes as instant (the status line itself changes at once). */
 const DRAW_CONNECTING_AFTER_MS = 100;
 
 /** Show the new connection: the previous session cleared, the status "connecting", the events so far. */
@@ -161,8 +161,12 @@ export const engine = {
     pendingEvents = [];
     for (const w of fullTraceWaiters.splice(0)) w(null);
     if (undrawn) clearTimeout(undrawn.timer);
-    undrawn = { target: request.scenario ? `scenario ${request.scenario}` : request.target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS) };
-    if (!options.drawWhenNeeded) drawConnect();
+    const target = request.scenario ? `scenario ${request.scenario}` : request.target;
+    undrawn = { target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS) };
+    if (!options.drawWhenNeeded) return drawConnect();
+    // The status line says so at once (a small draw): whoever watches it never takes the previous session's status
+    // for this one's. The views keep the previous session until the draw.
+    useTrace.setState({ status: 'connecting', statusDetail: undrawn.detail, target, pause: undefined });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
