@@ -4,7 +4,9 @@
 //   engineWorker   the engine alone in a long-lived Worker: WebSocket open to handshake complete
 //   subtlsWorker   subtls (npm, a small TLS 1.3 client on SubtleCrypto) in a long-lived Worker, the same way
 //   appConnect     the app's own Connect: click to the status line saying "connected" (its worker, its verifier,
-//                  its trace into the store and the views), the page's anchor being the server's root
+//                  its trace into the store and the views), the page's anchor being the server's root; the click
+//                  comes once the form has drawn what was filled in, as a person's would. appConnectPhasesMs splits
+//                  the warm rounds beside the engine's (handshakePhases; docs/app-connect.md)
 //   coldPage       a fresh browser context: navigation start to the first handshake complete; the same for a page
 //                  whose one script is subtls and its handshake (coldSubtlsPage), and for a page whose one script
 //                  starts the app's engine worker and connects (coldEngineWorkerPage), in alternating rounds
@@ -30,7 +32,7 @@ import tls from 'node:tls';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { chromium, type Browser, type CDPSession, type Page } from 'playwright-core';
+import { chromium, type Browser, type CDPSession, type Page, type Worker as PlaywrightWorker } from 'playwright-core';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
@@ -125,7 +127,7 @@ function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: st
  * press Connect. Resolves with the time (performance.now) of the press and of each status the line showed.
  * Sent as source text so the bundler's helpers stay out.
  */
-const CONNECT_IN_PAGE = `async ({ target, send }) => {
+const CONNECT_IN_PAGE = `async ({ target, send, settle }) => {
   const q = (s) => document.querySelector(s);
   const until = (f) => new Promise((resolve) => { const check = () => (f() ? resolve() : requestAnimationFrame(check)); check(); });
   const setValue = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); };
@@ -137,6 +139,8 @@ const CONNECT_IN_PAGE = `async ({ target, send }) => {
   if (bp.checked) bp.click();
   if (send) setValue(q('input[placeholder="GET / HTTP/1.0"]'), send);
   await new Promise((r) => setTimeout(r, 0));
+  // As a person presses Connect: after the form has drawn what was typed into it (two frames).
+  if (settle) await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))));
   const seen = {};
   const statusNow = () => q('[data-testid="status"]')?.getAttribute('data-status');
   const done = new Promise((resolve) => {
@@ -164,12 +168,65 @@ const NOTE_WORKER_STATUS = `{
   } });
 }`;
 
+/** Evaluated in a worker (the app's engine worker, the bench's engine worker): notes, in ms on a clock the page and
+ * its workers share (performance.timeOrigin + now), when a message from the page arrives, the WebSocket is made and
+ * opens, each of its messages goes out or comes in, and each message goes to the page. */
+const NOTE_WORKER_STEPS = `(() => {
+  if (self.benchSteps) return;
+  const steps = (self.benchSteps = []);
+  const note = (what) => steps.push([performance.timeOrigin + performance.now(), what]);
+  const post = self.postMessage.bind(self);
+  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); post(m, ...rest); };
+  const handle = self.onmessage;
+  if (handle) self.onmessage = (e) => { note('receive ' + (e.data && e.data.type)); handle.call(self, e); };
+  const Socket = self.WebSocket;
+  self.WebSocket = class extends Socket {
+    constructor(...args) { note('socket new'); super(...args); this.addEventListener('open', () => note('socket open')); this.addEventListener('message', () => note('socket in')); }
+    send(data) { note('socket out'); super.send(data); }
+  };
+})()`;
+
+type Steps = [number, string][];
+
+/** A page's worker with NOTE_WORKER_STEPS in it: `take()` gives the steps since the last take. */
+async function workerSteps(page: Page, which: (w: PlaywrightWorker) => Promise<boolean>) {
+  let worker: PlaywrightWorker | undefined;
+  for (const w of page.workers()) if (await which(w)) worker = w;
+  if (!worker) throw new Error('phase split: the worker to watch is not running');
+  await worker.evaluate(NOTE_WORKER_STEPS);
+  const w = worker;
+  return { take: async () => (await w.evaluate('self.benchSteps.splice(0)')) as Steps };
+}
+
+/**
+ * One handshake in parts (ms). Both: socketOpen (WebSocket made to open), openToServerFlight (our ClientHello, the
+ * bridge and the server, to the last message of the server's flight), serverFlightToDone (reading that flight and
+ * writing ours: the engine's work; for the app, to the 'connected' status posted). The app also: pressToWorker (the
+ * page's handler and the hand-off), workerToSocket, doneToPage ('connected' posted to the page handling it: the
+ * hand-off and the events' copy), pageToShown (the store and the render, to the status line saying so).
+ */
+function handshakePhases(steps: Steps, done: number, page?: { press: number; arrived: number; shown: number }): Record<string, number> {
+  const first = (what: string) => steps.find(([, w]) => w === what)?.[0] ?? NaN;
+  const socket = first('socket new');
+  const open = first('socket open');
+  const flight = steps.filter(([t, w]) => w === 'socket in' && t < done).at(-1)?.[0] ?? NaN;
+  const both = { socketOpen: open - socket, openToServerFlight: flight - open, serverFlightToDone: done - flight };
+  if (!page) return both;
+  const received = first('receive connect');
+  return { pressToWorker: received - page.press, workerToSocket: socket - received, ...both, doneToPage: page.arrived - done, pageToShown: page.shown - page.arrived };
+}
+
 type InPageConnect = { pressed: number; seen: Record<string, number>; arrived: Record<string, number>; error: string | null };
 
-async function appConnect(page: Page, target: string, send?: string): Promise<InPageConnect> {
-  const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send })})`)) as InPageConnect;
+async function appConnect(page: Page, target: string, send?: string, settle = false): Promise<InPageConnect> {
+  const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send, settle })})`)) as InPageConnect;
   if (!r.seen.connected) throw new Error(`the app did not connect: ${r.error ?? JSON.stringify(r.seen)}`);
   return r;
+}
+
+/** When the status line first showed a status after the press. */
+function firstStatusShown(r: InPageConnect): number {
+  return Math.min(...Object.values(r.seen));
 }
 
 /** Close the app's connection (s_server serves one client at a time) and wait until the status line says so. */
@@ -190,7 +247,7 @@ async function bundle(entry: string): Promise<string> {
 async function benchWorkerIn(page: Page, name: string, source: string) {
   await page.evaluate(
     ({ name, src }) => {
-      const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+      const w = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module', name });
       const runners = ((window as unknown as { benchRun?: Record<string, (job: unknown) => Promise<unknown>> }).benchRun ??= {});
       runners[name] = (job) =>
         new Promise((resolve) => {
@@ -308,9 +365,9 @@ async function main() {
     }
 
     // Handshakes: the first app Connect is the one a person meets first in a loaded page; then warm rounds.
-    const first = await appConnect(page, target);
+    const first = await appConnect(page, target, undefined, true);
     const appFirstMs = first.seen.connected - first.pressed;
-    const appFirstToConnectingMs = first.seen.connecting - first.pressed;
+    const appFirstToStatusMs = firstStatusShown(first) - first.pressed;
     await appClose(page);
     // The engine's first handshakes in a fresh Worker: a cold JIT and WebCrypto's first calls.
     const engineColdMs = (await runEngine({ ...job, rounds: 5 })).handshakeMs;
@@ -320,13 +377,19 @@ async function main() {
     const subtlsMs: number[] = [];
     const nodeMs: number[] = [];
     const appMs: number[] = [];
-    /** The app's Connect in two parts: press to the first status shown (its fetches, the store reset, the first
-     * render), then to "connected" (the worker's handshake, the trace into the store, the views). */
-    const appToConnectingMs: number[] = [];
+    /** Press to the first status the line shows: "connecting" when the handshake takes longer than the page waits
+     * before drawing it (src/ui/worker-client.ts), otherwise "connected" itself. */
+    const appToFirstStatusMs: number[] = [];
     /** And in two other parts: press to the worker's "connected" message reaching the page, then to its showing. */
     const appToConnectedMessageMs: number[] = [];
     const appConnectedMessageToShownMs: number[] = [];
     const baseAppMs: number[] = [];
+    // The warm rounds in parts (handshakePhases), for the app and the engine alone.
+    const pageOrigin = (await page.evaluate('performance.timeOrigin')) as number;
+    const appSteps = await workerSteps(page, async (w) => w.url().includes('engine.worker'));
+    const engineSteps = await workerSteps(page, async (w) => (await w.evaluate('self.name')) === 'engine');
+    const appPhases: Record<string, number>[] = [];
+    const enginePhases: Record<string, number>[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
     const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
@@ -334,19 +397,27 @@ async function main() {
     await cdp?.send('Profiler.start');
     await workerProfile?.start();
     for (let i = 0; i < ROUNDS; i++) {
-      engineMs.push(...(await runEngine({ ...job, rounds: 1 })).handshakeMs);
+      await engineSteps.take();
+      const e = (await runEngine({ ...job, rounds: 1 })).handshakeMs[0];
+      engineMs.push(e);
+      const es = await engineSteps.take();
+      enginePhases.push(handshakePhases(es, (es.find(([, w]) => w === 'socket new')?.[0] ?? NaN) + e));
       subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
       nodeMs.push((await nodeViaBridge(appPort, target, ca)).ms);
-      const r = await appConnect(page, target);
+      await appSteps.take();
+      const r = await appConnect(page, target, undefined, true);
       appMs.push(r.seen.connected - r.pressed);
-      appToConnectingMs.push(r.seen.connecting - r.pressed);
+      appToFirstStatusMs.push(firstStatusShown(r) - r.pressed);
       if (r.arrived.connected) {
         appToConnectedMessageMs.push(r.arrived.connected - r.pressed);
         appConnectedMessageToShownMs.push(r.seen.connected - r.arrived.connected);
+        const as = await appSteps.take();
+        const done = as.find(([, w]) => w === 'post status connected')?.[0] ?? NaN;
+        appPhases.push(handshakePhases(as, done, { press: pageOrigin + r.pressed, arrived: pageOrigin + r.arrived.connected, shown: pageOrigin + r.seen.connected }));
       }
       await appClose(page);
       if (basePage) {
-        const b = await appConnect(basePage, target);
+        const b = await appConnect(basePage, target, undefined, true);
         baseAppMs.push(b.seen.connected - b.pressed);
         await appClose(basePage);
       }
@@ -417,8 +488,8 @@ async function main() {
       nodeTlsViaBridge: median(nodeMs),
       appConnect: median(appMs),
       appFirstConnect: r2(appFirstMs),
-      appFirstPressToConnecting: r2(appFirstToConnectingMs),
-      appPressToConnecting: median(appToConnectingMs),
+      appFirstPressToFirstStatus: r2(appFirstToStatusMs),
+      appPressToFirstStatus: median(appToFirstStatusMs),
       appPressToConnectedMessage: appToConnectedMessageMs.length ? median(appToConnectedMessageMs) : null,
       appConnectedMessageToShown: appConnectedMessageToShownMs.length ? median(appConnectedMessageToShownMs) : null,
       coldPageToFirstHandshake: coldPage.app.toFirstHandshake,
@@ -428,10 +499,14 @@ async function main() {
       coldPagePressToConnected: coldPage.app.pressToConnected,
       coldPageLadderShown: coldPage.app.ladderShown,
     };
+    const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
+    const phases = { app: medians(appPhases), engineWorker: medians(enginePhases) };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), subtlsWorker: median(subtlsMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
       machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
       handshakeMs: m,
+      /** Medians of the warm rounds' parts (handshakePhases): where the app's Connect spends more than the engine. */
+      appConnectPhasesMs: phases,
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
         engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),

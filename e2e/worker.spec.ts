@@ -26,3 +26,24 @@ test('a second Connect while the first is paused: only the second session is sho
   expect(handshakeNames((await savedTrace(page)).events).filter((n) => n === 'ClientHello')).toHaveLength(1);
   expect(workers.filter((u) => u.includes('engine.worker'))).toHaveLength(1);
 });
+
+// The Connect button starts the connection itself (the browser never submits the form): its one rule still holds,
+// with the browser's own message, and Enter in a field connects as before.
+test('Connect with no target refuses with the field’s message; Enter in a field connects', async ({ page }) => {
+  await openApp(page);
+  await page.getByLabel('A server (host:port the bridge allows)').check();
+  const target = page.getByTestId('target-input');
+  await page.getByTestId('connect-button').click();
+  await expect(target).toBeFocused();
+  expect(await target.evaluate((el: HTMLInputElement) => el.validity.valueMissing)).toBe(true);
+  await expect(page.getByTestId('status')).toContainText('No session');
+  await expect(page.getByTestId('connect-button')).toHaveText('Connect');
+
+  await page.getByLabel('A lab scenario').check();
+  await page.getByTestId('scenario-select').selectOption('good-tls13');
+  await page.getByTestId('bp-step').setChecked(false);
+  await page.locator('summary', { hasText: 'Handshake options' }).click();
+  await page.getByPlaceholder('h2, http/1.1').press('Enter');
+  await waitForStatus(page, 'connected');
+  expect(handshakeNames((await savedTrace(page)).events)).toContain('ClientHello');
+});

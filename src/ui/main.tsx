@@ -13,7 +13,7 @@ import { takeBoot, type BootFocus } from './engine-boot.ts';
 
 // First of all: what the boot script did before this module loaded (a connection it started is this page's now).
 const boot = takeBoot();
-if (boot.connection) engine.connect(boot.connection.request, boot.connection.labFiles, boot.connection);
+if (boot.connection) engine.connect(boot.connection.request, boot.connection.labFiles, { started: boot.connection });
 const initial = readUrlState();
 const s = useTrace.getState();
 if (initial.theme) s.setTheme(initial.theme);

@@ -50,6 +50,8 @@ function ensureWorker(): Worker {
   worker = adoptBootWorker() ?? new Worker(new URL('../worker/engine.worker.ts', import.meta.url), { type: 'module', name: 'tls-lens-engine' });
   worker.onmessage = (e: MessageEvent<FromWorker>) => onMessage(e.data);
   worker.onerror = (e) => {
+    // A Connect not drawn yet is drawn first: the failure is its status, and a later draw would clear it.
+    drawConnect();
     const s = useTrace.getState();
     s.setError(`The engine stopped unexpectedly: ${e.message || 'worker error'}`);
     s.setStatus('failed');
@@ -64,12 +66,43 @@ function post(msg: ToWorker) {
   ensureWorker().postMessage(msg);
 }
 
+/**
+ * A Connect the page has not drawn yet (connect's `drawWhenNeeded`). Until the connection has more to show than
+ * "connecting" (a pause, an error, the handshake done) or DRAW_CONNECTING_AFTER_MS pass, the page keeps what it shows
+ * (only the status line and the Connect button say it is connecting) and its events wait here. A handshake with a near server is done in
+ * a few tens of milliseconds: drawing the empty "connecting" views meanwhile (the previous session cleared, the form
+ * gone, the page laid out, painted and rastered again) cost more than the handshake on a busy machine, where that
+ * work competes with the bridge and the worker for the CPU (bench/browser.ts, docs/app-connect.md).
+ */
+let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout> } | null = null;
+/** Below the tenth of a second a person takes as instant (the status line itself changes at once). */
+const DRAW_CONNECTING_AFTER_MS = 100;
+
+/** Show the new connection: the previous session cleared, the status "connecting", the events so far. */
+function drawConnect() {
+  if (!undrawn) return;
+  const { target, detail, timer } = undrawn;
+  undrawn = null;
+  clearTimeout(timer);
+  const s = useTrace.getState();
+  s.reset('live', target);
+  s.setStatus('connecting', detail);
+  s.setShowConnect(false);
+  if (pendingEvents.length > 0) scheduleTakeIn();
+}
+
 function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
+  if (undrawn) {
+    if (msg.type === 'events') return void pendingEvents.push(msg.events);
+    if (msg.type === 'status' && msg.status === 'connecting' && !msg.events) return void (undrawn.detail = msg.detail ?? undrawn.detail);
+    drawConnect();
+  }
   if (msg.type === 'events') {
     pendingEvents.push(msg.events);
     return scheduleTakeIn();
   }
+  if (msg.type === 'status' && msg.events) pendingEvents.push(msg.events);
   takeInEvents();
   const s = useTrace.getState();
   switch (msg.type) {
@@ -80,6 +113,7 @@ function onMessage(msg: FromWorker) {
       break;
     }
     case 'status':
+      if (msg.summary) useTrace.setState({ summary: msg.summary });
       s.setStatus(msg.status, msg.detail);
       if (msg.status !== 'paused') s.setPause(undefined);
       break;
@@ -94,9 +128,6 @@ function onMessage(msg: FromWorker) {
     case 'error':
       s.setError(msg.message);
       break;
-    case 'summary':
-      useTrace.setState({ summary: msg.summary });
-      break;
   }
 }
 
@@ -107,12 +138,19 @@ export const engine = {
   },
   /**
    * Start a connection. `labFiles`: the lab's files still being fetched (anchors to add, the lab client
-   * certificate): the worker starts at once and gets them when they are here.
+   * certificate): the worker starts at once and gets them when they are here. `drawWhenNeeded`: leave the page as it
+   * is until the connection has more to show than "connecting" or DRAW_CONNECTING_AFTER_MS pass (see `undrawn`);
+   * otherwise the store is reset at once (a caller that watches it for this connection needs that).
    */
-  connect(request: ConnectRequest, labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>, started?: BootConnection) {
+  connect(
+    request: ConnectRequest,
+    labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>,
+    options: { drawWhenNeeded?: boolean; started?: BootConnection } = {},
+  ) {
     // The worker ends the previous connection and starts this one with nothing carried over.
     lastRequest = request;
     // `started`: the page's boot script sent this connect before the app loaded (engine-boot.ts); shown from here.
+    const { started } = options;
     connectionId = started ? started.id : connectionId + 1;
     const id = connectionId;
     if (labFiles) {
@@ -123,15 +161,25 @@ export const engine = {
         post({ type: 'lab-files', id, ...files });
       });
     }
+    // The worker starts first: the page's own work (the store reset and the render it causes) then runs while the
+    // bridge opens, not before it.
+    if (!started) post({ type: 'connect', id, request });
     pendingEvents = [];
     for (const w of fullTraceWaiters.splice(0)) w(null);
-    const s = useTrace.getState();
-    s.reset('live', request.scenario ? `scenario ${request.scenario}` : request.target);
-    s.setStatus('connecting', 'opening the bridge');
-    s.setShowConnect(false);
-    if (!started) return post({ type: 'connect', id, request });
-    ensureWorker();
-    for (const m of started.messages) onMessage(m);
+    if (undrawn) clearTimeout(undrawn.timer);
+    const target = request.scenario ? `scenario ${request.scenario}` : request.target;
+    undrawn = { target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS) };
+    if (started) {
+      // The connection in flight is drawn at once with every message the boot script kept for it.
+      drawConnect();
+      ensureWorker();
+      for (const m of started.messages) onMessage(m);
+      return;
+    }
+    if (!options.drawWhenNeeded) return drawConnect();
+    // The status line says so at once (a small draw): whoever watches it never takes the previous session's status
+    // for this one's. The views keep the previous session until the draw.
+    useTrace.setState({ status: 'connecting', statusDetail: undrawn.detail, target, pause: undefined });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
@@ -162,9 +210,10 @@ export const engine = {
     post({ type: 'close' });
   },
   /** The shown connection's whole trace from the worker (the page's copy summarises long transfers); null when
-   * that connection was replaced meanwhile. */
+   * that connection was replaced. */
   fullTrace(): Promise<TraceEvent[] | null> {
-    if (!worker || connectionId === 0) return Promise.resolve(null);
+    // Not yet drawn: the page still shows the previous connection, which the worker has let go.
+    if (!worker || connectionId === 0 || undrawn) return Promise.resolve(null);
     return new Promise((resolve) => {
       fullTraceWaiters.push(resolve);
       post({ type: 'full-trace' });

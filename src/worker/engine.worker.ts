@@ -12,6 +12,7 @@ import { APP_DATA_WINDOW, type ConnectRequest, type FromWorker, type RunMode, ty
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
+import type { ConnectionSummary } from './messages.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
@@ -22,6 +23,10 @@ const scope = self as unknown as WorkerScope;
 
 /** The longest an event waits in the worker before it is sent to the page. */
 const FRAME_MS = 16;
+/** The same while a handshake runs: its events go with the next status, pause or error, or after this long. A
+ * handshake with a near server is over before anyone could read one of its steps, and each batch is a render on the
+ * page that the next status (the one a person waits for) would queue behind. */
+const HANDSHAKE_HOLD_MS = 100;
 
 type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 type LabFiles = Extract<ToWorker, { type: 'lab-files' }>;
@@ -35,6 +40,8 @@ class Connection {
   session: EngineSession | null = null;
   transport: WebSocketTransport | null = null;
   mode: RunMode;
+  /** Until the first handshake completes (events are then held longer: HANDSHAKE_HOLD_MS). */
+  handshaking = true;
   decide: ((d: BreakDecision) => void) | null = null;
   retired = false;
   /** The read loop and a renegotiation may reject with the same error: report it once. */
@@ -84,12 +91,21 @@ class Connection {
     });
   }
 
-  flush() {
+  /** The events waiting to go to the page, taken from the queue. */
+  private takeQueue(): TraceEvent[] {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    if (this.queue.length === 0) return;
     const events = this.queue;
     this.queue = [];
+    return events;
+  }
+
+  flush() {
+    const events = this.takeQueue();
+    if (events.length > 0) this.postEvents(events);
+  }
+
+  private postEvents(events: TraceEvent[]) {
     if (!this.window.digesting) return this.post({ type: 'events', events });
     this.after(() => {
       if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events });
@@ -106,12 +122,20 @@ class Connection {
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
     if (this.queue.length >= 500) this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), FRAME_MS);
+    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
   }
 
-  status(s: Status, detail?: string) {
-    this.flush();
-    this.post({ type: 'status', status: s, detail });
+  /** A status, with the events before it (and what was agreed, when it changed) in the same message: one hand-off
+   * and one render on the page. Events whose summaries wait for their digests go first on their own. While a
+   * handshake runs, a 'connecting' status leaves the events held (HANDSHAKE_HOLD_MS). */
+  status(s: Status, detail?: string, summary?: ConnectionSummary) {
+    if (this.handshaking && s === 'connecting') return this.post({ type: 'status', status: s, detail });
+    let events = this.takeQueue();
+    if (events.length > 0 && this.window.digesting) {
+      this.postEvents(events);
+      events = [];
+    }
+    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events } : {}), ...(summary ? { summary } : {}) });
   }
 
   /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
@@ -180,10 +204,10 @@ async function connect(c: Connection) {
     });
     // The engine makes its ClientHello while the socket opens (connectTls takes the promise).
     c.session = await runEngine(req, opened, c.recorder, c.onBreak, c.complete);
-    c.post({ type: 'summary', summary: c.session.summary });
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
     c.mode = 'end';
-    c.status('connected', 'handshake complete');
+    c.handshaking = false;
+    c.status('connected', 'handshake complete', c.session.summary);
     if (req.sendAfterHandshake) await c.session.write(new TextEncoder().encode(req.sendAfterHandshake.replace(/\\r\\n|\\n/g, '\r\n')));
     void readLoop(c, c.session);
   } catch (e) {
@@ -198,8 +222,7 @@ async function renegotiate(c: Connection, s: EngineSession) {
   c.status('connected', 'renegotiating');
   try {
     await s.renegotiate();
-    c.post({ type: 'summary', summary: s.summary });
-    c.status('connected', 'renegotiation complete');
+    c.status('connected', 'renegotiation complete', s.summary);
   } catch (e) {
     const refused = c.recorder.events.slice(eventsBefore).some((ev) => ev.kind === 'renegotiation' && ev.phase === 'refused');
     if (!refused) c.fail(e as Error);

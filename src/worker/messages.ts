@@ -80,10 +80,11 @@ export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'f
 /** Every message names its connection (the id of its 'connect'): the page drops those of a replaced one. */
 export type FromWorker = { id: number } & (
   | { type: 'events'; events: TraceEvent[] }
-  | { type: 'status'; status: WorkerStatus; detail?: string }
+  /** `events`: the events recorded before this status (sent with it: one hand-off); `summary`: what the connection
+   * agreed, when a handshake just completed. */
+  | { type: 'status'; status: WorkerStatus; detail?: string; events?: TraceEvent[]; summary?: ConnectionSummary }
   | { type: 'paused'; breakpoint: BreakpointName; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
-  | { type: 'summary'; summary: ConnectionSummary }
   | { type: 'error'; message: string; code?: string }
   | { type: 'full-trace'; events: TraceEvent[] }
 );

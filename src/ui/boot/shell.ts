@@ -83,8 +83,11 @@ function onWorkerMessage(e: MessageEvent<FromWorker>) {
   const m = e.data;
   if (taken || !connection || m.id !== connection.id) return;
   connection.messages.push(m);
-  if (m.type === 'summary') connection.summary = m.summary;
-  else if (m.type === 'status') showStatus(m.status, m.detail);
+  if (m.type === 'status') {
+    // "connected" brings the summary the status line names.
+    if (m.summary) connection.summary = m.summary;
+    showStatus(m.status, m.detail);
+  }
   else if (m.type === 'paused') showStatus('paused', m.detail);
   else if (m.type === 'resumed') showStatus('connecting');
 }

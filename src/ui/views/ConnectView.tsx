@@ -68,6 +68,9 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
   const [insecure, setInsecure] = useState(start.insecure);
   const [send, setSend] = useState(start.send);
   const [keepAppData, setKeepAppData] = useState(start.keepAppData);
+  /** Connecting: the connection starts and the page draws it once there is more to show than "connecting" (the
+   * form then closes); meanwhile the button says so. */
+  const [connecting, setConnecting] = useState(false);
 
   useEffect(() => {
     void labFilesOnce();
@@ -87,8 +90,12 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
     else if (picked) setStarttls('');
   }, [picked?.id, startTlsInfo]);
 
+  const targetInput = useRef<HTMLInputElement>(null);
   const submit = (e?: React.FormEvent) => {
     e?.preventDefault();
+    // The form is never submitted by the browser (see the Connect button): its one rule, a target in server mode, is
+    // checked here, with the browser's own message.
+    if (mode === 'target' && targetInput.current && !targetInput.current.reportValidity()) return;
     // The first Connect of a page may come before the lab's files: it starts without them (the worker waits for
     // them only to check the chain or answer a certificate request).
     const files = labFilesHere;
@@ -96,7 +103,8 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
     const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
-    engine.connect(request, pending);
+    engine.connect(request, pending, { drawWhenNeeded: true });
+    setConnecting(true);
   };
 
   useEffect(() => {
@@ -156,7 +164,7 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
           </div>
         ) : (
           <label>
-            Host and port <input name="target" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="example.org:443" data-testid="target-input" required />
+            Host and port <input ref={targetInput} name="target" value={target} onChange={(e) => setTarget(e.target.value)} placeholder="example.org:443" data-testid="target-input" required />
           </label>
         )}
       </fieldset>
@@ -230,8 +238,20 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
           <input type="checkbox" name="bpCert" checked={bpCert} onChange={(e) => setBpCert(e.target.checked)} disabled={clientCert !== 'ask'} /> Pause when a client certificate is requested
         </label>
       </fieldset>
-      <button type="submit" className="primary" data-testid="connect-button">
-        Connect
+      {/* Its click connects and stops the form's submission (Enter in a field clicks it too): the browser's steps
+          before a submit event (checking every control, reading the form for autofill) cost milliseconds before the
+          connection started. */}
+      <button
+        type="submit"
+        className="primary"
+        data-testid="connect-button"
+        aria-busy={connecting}
+        onClick={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        {connecting ? 'Connecting…' : 'Connect'}
       </button>
     </form>
   );

@@ -1,6 +1,6 @@
 // The selected step in detail: field tree beside hex dump (linked both ways), the explanation of
 // the selected field, and the record(s) the message travelled in.
-import { useDeferredValue, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
 import type { FieldNode, RecordEvent, TraceEvent } from '../../trace/types.ts';
 import { currentEvent, useTrace } from '../store.ts';
 import { FieldTree, fieldAt, pathForOffset } from '../components/FieldTree.tsx';
@@ -11,21 +11,25 @@ import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
 import { hexToText, nonceFromIv, shortHex } from '../format.ts';
 
 export function InspectorView() {
-  useTrace((s) => s.revision);
-  const liveCursor = useTrace((s) => s.cursor);
+  const revision = useTrace((s) => s.revision);
+  const cursor = useTrace((s) => s.cursor);
   // While a live trace grows and the view follows its newest step, the inspector catches up at a lower priority
   // than the ladder and the status line (React skips the steps it had no time to draw); a step the person picks
   // is drawn at once.
   const following = useTrace((s) => s.follow && s.source === 'live' && (s.status === 'connecting' || s.status === 'connected'));
-  const deferredCursor = useDeferredValue(liveCursor);
-  const cursor = following ? deferredCursor : liveCursor;
-  const state = useTrace.getState();
-  const event = currentEvent({ rows: state.rows, events: state.events, cursor });
-  if (!event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
-  return <EventInspector key={`${event.index}-${cursor}`} event={event} events={state.events} />;
+  const { rows, events } = useTrace.getState();
+  // The step as one value, so that while the inspector lags behind it shows the very step it showed (the same
+  // element: EventInspector skips the render) rather than another one, drawn in full and then replaced (a new
+  // session's trace read at the last session's cursor).
+  const step = useMemo(() => ({ cursor, events, revision, event: currentEvent({ rows, events, cursor }) }), [cursor, rows, events, revision]);
+  const deferredStep = useDeferredValue(step);
+  const shown = following ? deferredStep : step;
+  if (!shown.event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
+  return <EventInspector key={`${shown.event.index}-${shown.cursor}`} event={shown.event} events={shown.events} revision={shown.revision} />;
 }
 
-function EventInspector({ event, events }: { event: TraceEvent; events: TraceEvent[] }) {
+/** `revision`: the trace grew (a message's records may have come after it), so the step is drawn again. */
+const EventInspector = memo(function EventInspector({ event, events }: { event: TraceEvent; events: TraceEvent[]; revision: number }) {
   switch (event.kind) {
     case 'handshake': {
       const recs = event.records.map((i) => events[i]).filter((e): e is RecordEvent => e?.kind === 'record');
@@ -159,7 +163,7 @@ function EventInspector({ event, events }: { event: TraceEvent; events: TraceEve
         </section>
       );
   }
-}
+});
 
 export function FailureNames({ error }: { error: { code: string; message: string; openssl?: string; secureTransport?: string; windowsCE?: string } }) {
   return (
