@@ -7,7 +7,7 @@
 // earlier session reaches the page's view of this one.
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
-import { WebSocketTransport } from '../transport/websocket.ts';
+import { FirstFlightTransport } from '../transport/first-flight.ts';
 import { APP_DATA_WINDOW, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
@@ -38,7 +38,7 @@ class Connection {
   readonly recorder = new TraceRecorder(() => performance.now());
   private readonly window: AppDataWindow;
   session: EngineSession | null = null;
-  transport: WebSocketTransport | null = null;
+  transport: FirstFlightTransport | null = null;
   mode: RunMode;
   /** Until the first handshake completes (events are then held longer: HANDSHAKE_HOLD_MS). */
   handshaking = true;
@@ -194,16 +194,18 @@ async function connect(c: Connection) {
   const where = req.scenario ? `lab scenario ${req.scenario}` : req.target;
   try {
     c.status('connecting', `opening the bridge to ${where}`);
-    const opening = WebSocketTransport.open(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
-    const opened = opening.then((transport) => {
-      c.transport = transport;
-      // Retired while the socket was opening: what just opened is closed by fail(), which posts nothing now.
-      if (c.retired) throw new Error('connection retired while the bridge opened');
-      c.status('connecting', 'handshake in progress');
-      return transport;
-    });
-    // The engine makes its ClientHello while the socket opens (connectTls takes the promise).
-    c.session = await runEngine(req, opened, c.recorder, c.onBreak, c.complete);
+    // The WebSocket opens once the ClientHello is made, carrying it in the upgrade request (first-flight.ts): the
+    // server gets it one WebSocket round trip sooner. A STARTTLS session reads first and opens without it.
+    const transport = new FirstFlightTransport(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
+    c.transport = transport;
+    void transport.opened.then(
+      () => {
+        // Paused at a breakpoint (stepping opens the socket while the engine waits): the status stays "paused".
+        if (!c.retired && !c.decide) c.status('connecting', 'handshake in progress');
+      },
+      () => undefined,
+    );
+    c.session = await runEngine(req, transport, c.recorder, c.onBreak, c.complete);
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
     c.mode = 'end';
     c.handshaking = false;
