@@ -10,9 +10,10 @@ export function wantEventBytes(): void {
   wanted = true;
 }
 
-/** Record the bytes an event's data stands for (an app-data event's data, a protected record's plaintext). */
-export function keepEventBytes(event: object, bytes: Uint8Array): void {
-  if (wanted) bytesByEvent.set(event, bytes);
+/** Record the bytes an event's data stands for (an app-data event's data, a protected record's plaintext); a
+ * function gives them only when they are wanted (a record decrypted again: its buffer may be someone else's). */
+export function keepEventBytes(event: object, bytes: Uint8Array | (() => Uint8Array)): void {
+  if (wanted) bytesByEvent.set(event, typeof bytes === 'function' ? bytes() : bytes);
 }
 
 /** The bytes kept for this event, if any, let go of here (each is read once). */

@@ -3,10 +3,9 @@
 // worker is loading, the lab's files are being fetched, and a Connect press to a server starts the handshake at once.
 // The app takes all of that over here: main.tsx calls takeBoot() before its first render, worker-client.ts gets the
 // worker and the connection in flight.
-import type { ConnectRequest, FromWorker, LabClientCert } from '../worker/messages.ts';
+import type { ConnectRequest, FromWorker } from '../worker/messages.ts';
 import type { ConnectForm } from './connect-form.ts';
-
-export type LabFiles = { anchorsPem: string[]; labClientCert?: LabClientCert };
+import type { LabFiles } from './lab.ts';
 
 /** A connection the boot script started (its id, its request, what the worker said of it so far). */
 export interface BootConnection {

@@ -2,9 +2,16 @@
 // certificate, and the bridge URL.
 
 import type { LabScenario } from '../lab/scenario.ts';
+import type { LabClientCert } from '../worker/messages.ts';
 import { takeBootFetch } from './engine-boot.ts';
 
 export type { LabScenario };
+
+/** What a Connect sends from the lab: its CA as a trust anchor, its client certificate for a server that asks. */
+export type LabFiles = { anchorsPem: string[]; labClientCert?: LabClientCert };
+
+/** The lab's files from what was fetched (null / undefined: not there). */
+export const labFilesFrom = (ca: string | null, labClientCert: LabClientCert | undefined): LabFiles => ({ anchorsPem: ca ? [ca] : [], labClientCert });
 
 /** GET `path`: the page's boot script may have asked for it already (engine-boot.ts), else now. */
 async function get(path: string): Promise<{ status: number; text: string }> {

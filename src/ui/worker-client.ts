@@ -1,12 +1,13 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
-import type { ConnectRequest, FromWorker, LabClientCert, RunMode, ToWorker } from '../worker/messages.ts';
+import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
 import { adoptBootWorker, type BootConnection } from './engine-boot.ts';
+import type { LabFiles } from './lab.ts';
 
 let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
@@ -144,7 +145,7 @@ export const engine = {
    */
   connect(
     request: ConnectRequest,
-    labFiles?: Promise<{ anchorsPem: string[]; labClientCert?: LabClientCert }>,
+    labFiles?: Promise<LabFiles>,
     options: { drawWhenNeeded?: boolean; started?: BootConnection } = {},
   ) {
     // The worker ends the previous connection and starts this one with nothing carried over.

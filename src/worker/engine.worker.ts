@@ -8,11 +8,10 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { FirstFlightTransport } from '../transport/first-flight.ts';
-import { APP_DATA_WINDOW, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
+import { APP_DATA_WINDOW, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
-import type { ConnectionSummary } from './messages.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {

@@ -344,7 +344,7 @@ export class RecordLayer {
     if (!details) return { event, hex };
     const plaintextHex = details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex);
     event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
-    keepEventBytes(event.protection, details.plaintext);
+    keepEventBytes(event.protection, details.decryptAgain ?? details.plaintext);
     return { event, hex, plaintextHex };
   }
 }

@@ -6,10 +6,10 @@
 //   a Connect press to a server starts the handshake in the worker at once and the status line follows it; a press
 //   for a lab scenario and other buttons are kept for the app to act on. The app takes over with
 //   engine-boot.ts's takeBoot(): nothing pressed is lost, nothing runs twice.
-import type { BootConnection, BootFocus, BootHandoff, BootState, LabFiles } from '../engine-boot.ts';
+import type { BootConnection, BootFocus, BootHandoff, BootState } from '../engine-boot.ts';
 import type { ConnectionSummary, FromWorker } from '../../worker/messages.ts';
 import { connectRequest, readConnectForm } from '../connect-form.ts';
-import { LAB_PATHS, bridgeUrl } from '../lab.ts';
+import { LAB_PATHS, bridgeUrl, labFilesFrom, type LabFiles } from '../lab.ts';
 import { sessionAnchors } from '../session.ts';
 import { readUrlState, writeUrlState } from '../url-state.ts';
 import { liveStatusText } from '../status-text.ts';
@@ -31,10 +31,9 @@ for (const path of ['/api/lab', LAB_PATHS.ca, LAB_PATHS.clientCert, LAB_PATHS.cl
 
 // The lab's files as the Connect form sends them (ConnectView's labFilesOnce makes the same from the same GETs).
 const text = (p: Promise<{ status: number; text: string } | null>) => p.then((r) => (r && r.status >= 200 && r.status < 300 ? r.text : null));
-const labFiles: Promise<LabFiles> = Promise.all([text(fetched[LAB_PATHS.ca]), text(fetched[LAB_PATHS.clientCert]), text(fetched[LAB_PATHS.clientKey])]).then(([ca, certPem, keyPem]) => ({
-  anchorsPem: ca ? [ca] : [],
-  labClientCert: certPem !== null && keyPem !== null ? { certPem, keyPem } : undefined,
-}));
+const labFiles: Promise<LabFiles> = Promise.all([text(fetched[LAB_PATHS.ca]), text(fetched[LAB_PATHS.clientCert]), text(fetched[LAB_PATHS.clientKey])]).then(([ca, certPem, keyPem]) =>
+  labFilesFrom(ca, certPem !== null && keyPem !== null ? { certPem, keyPem } : undefined),
+);
 let labFilesHere: LabFiles | null = null;
 void labFiles.then((f) => (labFilesHere = f));
 

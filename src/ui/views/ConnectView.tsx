@@ -1,9 +1,9 @@
 // Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
 // handshake options. The engine runs in the worker; this only builds the request.
 import { useEffect, useRef, useState } from 'react';
-import { APP_DATA_WINDOW, type ConnectRequest, type LabClientCert, type TlsVersionName } from '../../worker/messages.ts';
+import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../../worker/messages.ts';
 import { SUITES13, connectRequest, defaultConnectForm, type ConnectForm } from '../connect-form.ts';
-import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, type LabScenario } from '../lab.ts';
+import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, labFilesFrom, type LabFiles, type LabScenario } from '../lab.ts';
 import { engine } from '../worker-client.ts';
 import { useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
@@ -19,7 +19,6 @@ let startTlsLoaded: StartTls | null = null;
 /** Load the STARTTLS list (once); a form mounted after that has it from its first render. */
 export const loadStartTls = () => (startTlsModule ??= import('../../starttls/index.ts').then((m) => (startTlsLoaded = m)));
 
-type LabFiles = { anchorsPem: string[]; labClientCert?: LabClientCert };
 let labFiles: Promise<LabFiles> | null = null;
 /** The lab files once fetched (a Connect then sends them with its request). */
 let labFilesHere: LabFiles | null = null;
@@ -28,7 +27,7 @@ let labFilesHere: LabFiles | null = null;
  * that found nothing (no lab yet) is tried again at the next Connect. */
 function labFilesOnce(): Promise<LabFiles> {
   if (!labFiles) {
-    const loading = Promise.all([fetchLabCa(), fetchLabClientCert()]).then(([ca, labClientCert]): LabFiles => ({ anchorsPem: ca ? [ca] : [], labClientCert }));
+    const loading = Promise.all([fetchLabCa(), fetchLabClientCert()]).then(([ca, labClientCert]) => labFilesFrom(ca, labClientCert));
     labFiles = loading;
     void loading.then((files) => {
       if (labFiles !== loading) return;
