@@ -8,7 +8,8 @@ const { staleReason } = require('../scripts/cli-stamp.cjs');
 const { loadCommand } = require('../scripts/cli-code-cache.cjs');
 
 async function start() {
-  const stale = staleReason();
+  // The dispatcher's files and the named command's (the whole build is the setup step's to check).
+  const stale = staleReason(process.argv[2] ?? '');
   if (stale) {
     process.stderr.write(`tls-lens: building the command-line client first (${stale})\n`);
     try {

@@ -5,7 +5,8 @@
 //                              in cached/index.json; bin/tls-lens.js runs it through scripts/cli-code-cache.cjs,
 //                              which keeps V8's compiled code beside it (<bundle>.v8cache) after a run succeeds
 //   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES)
-//   stamp.json                 the sources and outputs of this build (scripts/cli-stamp.cjs), written last
+//   stamp.json                 the sources and outputs of this build and which of them each command needs
+//                              (scripts/cli-stamp.cjs), written last
 //
 // Usage: node scripts/build-cli.mjs          build when stale (scripts/setup.sh runs this)
 //        node scripts/build-cli.mjs --force  build anyway
@@ -146,12 +147,22 @@ export async function buildCli() {
   ];
   const index = {};
   const outputs = { 'main.cjs': main.contents.length };
-  for (const out of wholes.flatMap((build) => build.outputFiles)) {
-    if (out.contents.some((b) => b > 0x7f)) throw new Error(`${path.relative(ROOT, out.path)} is not ASCII`);
-    const name = path.basename(out.path);
-    index[name.replace(/-[A-Z0-9]+\.cjs$/, '')] = name;
-    outputs[`cached/${name}`] = out.contents.length;
-    writeWhole(out.path, out.contents);
+  // What each start checks (scripts/cli-stamp.cjs): the dispatcher's files, and its command's bundle, the side
+  // bundles it may require and the sources of all of them.
+  const sideOutputs = side.outputFiles.map((out) => `cached/side/${path.basename(out.path)}`);
+  const sideInputs = Object.values(side.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+  const scopes = { '': { outputs: ['main.cjs', 'cached/index.json'], inputs: [...ALWAYS_LISTED, ...Object.keys(dispatcher.metafile.inputs)] } };
+  for (const build of wholes) {
+    for (const out of build.outputFiles) {
+      if (out.contents.some((b) => b > 0x7f)) throw new Error(`${path.relative(ROOT, out.path)} is not ASCII`);
+      const name = path.basename(out.path);
+      const command = name.replace(/-[A-Z0-9]+\.cjs$/, '');
+      index[command] = name;
+      outputs[`cached/${name}`] = out.contents.length;
+      const bundleInputs = Object.keys(build.metafile.outputs[path.relative(ROOT, out.path)].inputs);
+      scopes[command] = { outputs: [`cached/${name}`, ...sideOutputs], inputs: [...bundleInputs, ...sideInputs] };
+      writeWhole(out.path, out.contents);
+    }
   }
   fs.mkdirSync(path.join(CACHED_DIR, 'side'), { recursive: true });
   for (const out of side.outputFiles) {
@@ -169,10 +180,11 @@ export async function buildCli() {
   for (const f of OLD_LAYOUT) fs.rmSync(path.join(OUT_DIR, f), { recursive: true, force: true });
 
   // The project files of every build (not packages, nor the side: modules the plugin makes).
-  const sources = new Set(ALWAYS_LISTED);
-  for (const build of [dispatcher, side, ...wholes]) for (const f of Object.keys(build.metafile.inputs)) if (!f.startsWith('node_modules/') && !f.includes(':')) sources.add(f);
+  const isSource = (f) => !f.startsWith('node_modules/') && !f.includes(':');
+  for (const scope of Object.values(scopes)) scope.inputs = [...new Set(scope.inputs.filter(isSource))].sort();
+  const sources = new Set(Object.values(scopes).flatMap((scope) => scope.inputs));
   const inputs = Object.fromEntries([...sources].sort().map((rel) => [rel, inputEntry(rel)]));
-  writeWhole(STAMP, JSON.stringify({ built: new Date().toISOString(), outputs, inputs }));
+  writeWhole(STAMP, JSON.stringify({ built: new Date().toISOString(), outputs, inputs, scopes }));
   return { files: Object.keys(outputs).length, inputs: Object.keys(inputs).length };
 }
 

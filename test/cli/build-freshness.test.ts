@@ -1,5 +1,6 @@
 // bin/tls-lens.js never runs an old build: in a copy of the project with no dist-cli/, the first start builds; a
-// changed source or a build file gone makes the next start build again (saying why on stderr); a source that
+// changed source or a build file gone makes the next start build again (saying why on stderr); a start checks the
+// dispatcher's sources and its own command's; a touched but unchanged source is hashed once; a source that
 // does not compile is reported in plain words with exit 2. The copy keeps the other tests' dist-cli/ untouched.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -39,6 +40,36 @@ describe('tls-lens build freshness', () => {
     const changed = decode();
     expect(changed.stderr).toContain('(src/cli/render.ts changed)');
     expect(changed.status).toBe(0);
+
+    // A source whose mtime moved but whose bytes did not (a checkout, a touch) builds nothing: it is hashed once,
+    // and the stamp takes its new mtime so later starts compare mtimes again.
+    const touched = new Date(Date.now() + 5_000);
+    fs.utimesSync(render, touched, touched);
+    const same = decode();
+    expect(same.stderr).toBe('');
+    expect(same.stdout).toBe(first.stdout);
+    const stamp = () => JSON.parse(fs.readFileSync(path.join(copy, 'dist-cli/stamp.json'), 'utf8'));
+    expect(stamp().inputs['src/cli/render.ts'][1]).toBe(fs.statSync(render).mtimeMs);
+
+    // A start checks its own command's sources: another command's change leaves it (and the usage) as built,
+    // and that command's next start builds.
+    const verifySource = path.join(copy, 'src/cli/verify.ts');
+    fs.appendFileSync(verifySource, '\n// changed by build-freshness.test.ts\n');
+    const builtAt = stamp().built;
+    const other = decode();
+    expect(other.stderr).toBe('');
+    expect(other.stdout).toBe(first.stdout);
+    expect(spawnSync('node', [path.join(copy, 'bin/tls-lens.js'), '--help'], { encoding: 'utf8' }).stderr).toBe('');
+    expect(stamp().built).toBe(builtAt);
+    const verify = spawnSync('node', [path.join(copy, 'bin/tls-lens.js'), 'verify', '--help'], { encoding: 'utf8', timeout: 120_000 });
+    expect(verify.stderr).toContain('(src/cli/verify.ts changed)');
+    expect(verify.status).toBe(0);
+    expect(stamp().built).not.toBe(builtAt);
+
+    // The dispatcher's own sources are checked on every start, whatever the command.
+    const mainSource = path.join(copy, 'src/cli/main.ts');
+    fs.appendFileSync(mainSource, '\n// changed by build-freshness.test.ts\n');
+    expect(spawnSync('node', [path.join(copy, 'bin/tls-lens.js'), '--help'], { encoding: 'utf8', timeout: 120_000 }).stderr).toContain('(src/cli/main.ts changed)');
 
     const index = path.join(copy, 'dist-cli/cached/index.json');
     const bundle = path.join(copy, 'dist-cli/cached', JSON.parse(fs.readFileSync(index, 'utf8')).decode as string);
