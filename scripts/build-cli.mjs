@@ -43,12 +43,14 @@ const COMMON = {
 };
 
 /**
- * Modules the command bundles leave out, each bundled alone into cached/side/ and required from there by the code
- * that imports it, when that code first runs: a command that never needs them does not read them. Only modules
- * that are large, hold no state shared with the rest (data, or a package nothing else imports), and are imported
- * by code that runs late: Mozilla's roots (206 KB, without a --ca) and tldts's suffix list (144 KB, wildcard names).
+ * Modules the command bundles leave out, each bundled alone into cached/side/ and required from there when code
+ * first reads one of its exports: a command that never uses them does not read or run them. Only modules that are
+ * large or costly to start, hold no state shared with the rest (data, or a package nothing else imports), and are
+ * used late or only on some runs: Mozilla's roots (206 KB, without a --ca), tldts's suffix list (144 KB, wildcard
+ * names) and ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it).
  */
-const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts' };
+const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts', 'ml-kem': '@noble/post-quantum/ml-kem.js' };
+const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$/;
 
 /**
  * The commands that install node:crypto first thing (src/cli/node-crypto.ts): their bundles get
@@ -71,18 +73,26 @@ const leaveOutWebCrypto = {
 
 /**
  * An esbuild plugin that turns imports of the side modules (static or import()) into a CommonJS module of the
- * bundle that requires the side bundle (`files`: name -> file name): it runs when the importing code first does.
+ * bundle whose exports are getters (`exports`: name -> export names): the first export read requires the side
+ * bundle (`files`: name -> file name). esbuild's import of a CommonJS module reads each export when it is used.
  */
-function sideModules(files) {
+function sideModules(files, exports) {
   const byEntry = new Map(Object.entries(SIDE_MODULES).map(([name, entry]) => [entry, name]));
+  const standIn = (name) =>
+    [
+      `let side;`,
+      `const load = () => (side ??= require(${JSON.stringify(`./side/${files[name]}`)}));`,
+      `Object.defineProperty(exports, '__esModule', { value: true });`,
+      `for (const name of ${JSON.stringify(exports[name])}) Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });`,
+    ].join('\n');
   return {
     name: 'tls-lens-side-modules',
     setup(build) {
-      build.onResolve({ filter: /^tldts$|mozillaRoots\.generated\.ts$/ }, (args) => {
-        const name = byEntry.get(args.path === 'tldts' ? 'tldts' : path.relative(ROOT, path.resolve(args.resolveDir, args.path)));
+      build.onResolve({ filter: SIDE_IMPORT }, (args) => {
+        const name = byEntry.get(args.path.startsWith('.') ? path.relative(ROOT, path.resolve(args.resolveDir, args.path)) : args.path);
         return name ? { path: name, namespace: 'side' } : undefined;
       });
-      build.onLoad({ filter: /./, namespace: 'side' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(`./side/${files[args.path]}`)});`, loader: 'js' }));
+      build.onLoad({ filter: /./, namespace: 'side' }, (args) => ({ contents: standIn(args.path), loader: 'js' }));
       build.onResolve({ filter: /^\.\/side\// }, (args) => ({ path: args.path, external: true }));
     },
   };
@@ -128,12 +138,15 @@ export async function buildCli() {
     outExtension: { '.js': '.cjs' },
   });
   const sideFiles = Object.fromEntries(side.outputFiles.map((out) => [path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, ''), path.basename(out.path)]));
+  // Their export names, for the stand-ins: esbuild lists them for an ES module build (not written).
+  const sideAsEsm = await esbuild.build({ ...COMMON, format: 'esm', entryPoints: SIDE_MODULES, outdir: path.join(CACHED_DIR, 'side'), entryNames: '[name]' });
+  const sideExports = Object.fromEntries(Object.entries(sideAsEsm.metafile.outputs).map(([out, meta]) => [path.basename(out, '.js'), meta.exports]));
   // Two builds: the engine commands without the WebCrypto provider, the others with it.
   const commandBuild = (names, plugins) =>
     esbuild.build({
       ...COMMON,
       entryPoints: Object.fromEntries(names.map((c) => [c, `src/cli/${c}.ts`])),
-      plugins: [sideModules(sideFiles), ...plugins],
+      plugins: [sideModules(sideFiles, sideExports), ...plugins],
       outdir: CACHED_DIR,
       entryNames: '[name]-[hash]',
       outExtension: { '.js': '.cjs' },
