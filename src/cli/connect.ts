@@ -12,7 +12,7 @@ import type { CertificateVerifier } from '../tls/verifier.ts';
 import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
-import { PROTOCOLS, isStartTlsProtocol, runStartTls, starttlsTranscript, StartTlsError, type StartTlsProtocol, type StartTlsTranscript } from '../starttls/index.ts';
+import type { StartTlsProtocol, StartTlsTranscript } from '../starttls/index.ts';
 import { utf8 } from '../util/bytes.ts';
 import { isIpAddressText } from '../x509/hostname.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
@@ -20,6 +20,7 @@ import { renderEvent, styler } from './render.ts';
 import { certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeCrypto } from './node-crypto.ts';
+import { writeStdout } from './stdout.ts';
 import { handshakeMessages, lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 
 const HELP = `usage: tls-lens connect HOST:PORT [options]
@@ -82,6 +83,9 @@ function parseTarget(target: string): { host: string; port: number } | null {
   return { host: m[1], port };
 }
 
+/** The STARTTLS dialogues, loaded only when --starttls asks for one (most connections never need their code). */
+const loadStartTls = () => import('../starttls/index.ts');
+
 /** The x509 verifier over `anchors` (the Mozilla store when none are given), loaded only when a connection needs it. */
 async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<CertificateVerifier> {
   const { createVerifier } = await import('../x509/verifier.ts');
@@ -90,10 +94,10 @@ async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<Certific
 
 async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certificate']['chain']> {
   const { decodeCertificate } = await import('../x509/certificate.ts');
-  const { sha256Hex } = await import('../x509/validate.ts');
   const out = [];
   for (const der of chain) {
-    const sha256 = await sha256Hex(der);
+    // node:crypto is loaded already (the provider): a native hash, where a JS one would run on cold code.
+    const sha256 = crypto.createHash('sha256').update(der).digest('hex');
     try {
       const c = decodeCertificate(der);
       out.push({ subject: c.subject.text, issuer: c.issuer.text, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256 });
@@ -146,12 +150,14 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
   let received: string | undefined;
   let session: TlsSession | undefined;
   let starttls: StartTlsTranscript | undefined;
+  const starttlsCode = run.starttls ? await loadStartTls() : undefined;
   try {
     // TCP connects while the engine prepares its key shares and ClientHello.
     let transport = connectTcp(host, port, { timeoutMs });
     transport.then(() => rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` }), () => undefined);
-    if (run.starttls) {
+    if (run.starttls && starttlsCode) {
       // A deferred handshake: the plaintext preamble runs to the server's go-ahead, then TLS starts on the same stream.
+      const { runStartTls, starttlsTranscript } = starttlsCode;
       const protocol = run.starttls;
       const preamble = await runStartTls(protocol, await transport, rec.emit, { hostname: options.serverName ?? host, timeoutMs });
       starttls = starttlsTranscript(protocol, rec.events.slice(startIndex), preamble.capabilitiesBefore);
@@ -172,7 +178,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     if (wantTicket) session = connection.session ?? (await connection.waitForSession(2000));
     await connection.close();
   } catch (e) {
-    error = e instanceof TransportError || e instanceof StartTlsError ? { code: e.code, message: e.message } : describeFailure(e);
+    error = e instanceof TransportError || (starttlsCode && e instanceof starttlsCode.StartTlsError) ? { code: e.code, message: e.message } : describeFailure(e);
     if (e instanceof TransportError) rec.emit({ kind: 'error', code: e.code, message: e.message });
   }
   const events = rec.events.slice(startIndex);
@@ -206,7 +212,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
   };
   if (received !== undefined) result.received = received;
   if (summary?.tls12) result.tls12 = summary.tls12;
-  if (run.starttls) result.starttls = starttls ?? starttlsTranscript(run.starttls, events, []);
+  if (run.starttls && starttlsCode) result.starttls = starttls ?? starttlsCode.starttlsTranscript(run.starttls, events, []);
   return { result, session };
 }
 
@@ -268,8 +274,9 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
   const versionNames: Record<string, 'TLS1.2' | 'TLS1.3'> = { '1.2': 'TLS1.2', '1.3': 'TLS1.3', 'tls1.2': 'TLS1.2', 'tls1.3': 'TLS1.3' };
   const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : v['tls1.3'] ? ['TLS1.3'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
   if (versions?.some((x) => !x)) throw usage('--versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2');
-  if (v.starttls !== undefined && !isStartTlsProtocol(v.starttls)) {
-    throw usage(`unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})`);
+  if (v.starttls !== undefined) {
+    const { isStartTlsProtocol, PROTOCOLS } = await loadStartTls();
+    if (!isStartTlsProtocol(v.starttls)) throw usage(`unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})`);
   }
   if (!!v.cert !== !!v.key) throw new CliError('MISSING_ARGUMENT', '--cert and --key go together');
   for (const [option, file] of [['--keylog', v.keylog], ['--trace', v.trace], ['--pcapng', v.pcapng]] as const) if (file) ensureWritable(file, option);
@@ -382,7 +389,8 @@ export async function run(args: string[]): Promise<number> {
   const codes = results.map(exitCode);
   const code = codes.find((c) => c !== 0) ?? 0;
   if (v.json) {
-    process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+    // Nothing else went to stdout: one write to the descriptor, without process.stdout's stream.
+    writeStdout(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
   } else {
     const paint = styler(color);
     for (const [i, r] of results.entries()) {

@@ -1,8 +1,8 @@
 // Dispatches `tls-lens <command> ...` to the module that owns the command. This module is the dispatcher's whole
 // bundle (dist-cli/main.cjs): it names the commands but imports none of them, so `--help` loads no command's code;
 // the host (bin/tls-lens.js) loads a command's own bundle when it runs.
-import { writeSync } from 'node:fs';
 import { CliError, EXIT, reportCliError, wantsJson } from './errors.ts';
+import { writeStdout } from './stdout.ts';
 
 /** Each command (src/cli/<name>.ts, exporting `run`) with its line in the usage; the build bundles each one. */
 export const COMMANDS: Record<string, string> = {
@@ -26,7 +26,8 @@ export type Command = { run(args: string[]): Promise<number> };
 export async function main(argv: string[], load: (name: string) => Command | Promise<Command>): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    printUsage(usage());
+    // One write to the descriptor: process.stdout's stream would cost `--help` more than all its own work.
+    writeStdout(usage());
     return name ? 0 : 2;
   }
   const json = wantsJson(argv);
@@ -37,21 +38,5 @@ export async function main(argv: string[], load: (name: string) => Command | Pro
   } catch (e) {
     // A failure no command foresaw still answers in the form asked for (INTERNAL_ERROR, exit 1).
     return reportCliError(`tls-lens ${name}`, e, json);
-  }
-}
-
-/**
- * The usage on stdout with one write to the descriptor: process.stdout is a stream whose modules would cost
- * `--help` more than all its own work. The stream is the fallback when the descriptor would block.
- */
-function printUsage(text: string): void {
-  const bytes = Buffer.from(text);
-  let at = 0;
-  try {
-    while (at < bytes.length) at += writeSync(1, bytes, at);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') process.stdout.write(bytes.subarray(at));
-    else if (code !== 'EPIPE') throw e;
   }
 }
