@@ -24,4 +24,10 @@ async function start() {
   return main(process.argv.slice(2), loadCommand);
 }
 
-start().then((status) => (process.exitCode = status));
+start().then((status) => {
+  process.exitCode = status;
+  // When the event loop has nothing left (every write made, every socket closed), end the process there: Node's
+  // own ending would then free the heap and the isolate piece by piece, ~3-5 ms of CPU a run for nothing.
+  // 'beforeExit' comes only then, so nothing is cut short; 'exit' listeners still run, with this status.
+  process.once('beforeExit', () => process.exit());
+});
