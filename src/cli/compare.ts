@@ -5,6 +5,7 @@ import { parseTraceFile } from '../trace/recorder.ts';
 import type { TraceFile } from '../trace/types.ts';
 import { compareTraces, connectionsOf, describeCertificates, type Comparison, type HandshakeSummary, type WireItem } from '../ui/compare/model.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
+import { stdout } from './stdout.ts';
 
 const HELP = `usage: tls-lens compare A.json [B.json] [--conn-a N] [--conn-b N] [--json]
 
@@ -68,7 +69,7 @@ export function compareFiles(args: string[]): Comparison {
 export async function run(args: string[]): Promise<number> {
   const json = wantsJson(args);
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(HELP);
+    stdout().write(HELP);
     return 0;
   }
   let comparison: Comparison;
@@ -77,7 +78,7 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     return reportCliError('tls-lens compare', e, json, HELP);
   }
-  process.stdout.write(json ? JSON.stringify({ ok: true, ...comparison }, null, 2) + '\n' : renderComparison(comparison));
+  stdout().write(json ? JSON.stringify({ ok: true, ...comparison }, null, 2) + '\n' : renderComparison(comparison));
   return EXIT.ok;
 }
 

@@ -20,7 +20,7 @@ import { renderEvent, styler } from './render.ts';
 import { certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeCrypto } from './node-crypto.ts';
-import { writeStdout } from './stdout.ts';
+import { stdout, writeStdout } from './stdout.ts';
 import { handshakeMessages, lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 
 const HELP = `usage: tls-lens connect HOST:PORT [options]
@@ -238,8 +238,8 @@ function replay(file: string, verbose: boolean, json: boolean): number {
     return reportCliError('tls-lens connect', e, json);
   }
   const color = process.stdout.isTTY === true;
-  process.stdout.write(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)\n`));
-  for (const e of trace.events) for (const line of renderEvent(e, { color, verbose })) process.stdout.write(line + '\n');
+  stdout().write(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)\n`));
+  for (const e of trace.events) for (const line of renderEvent(e, { color, verbose })) stdout().write(line + '\n');
   return 0;
 }
 
@@ -353,7 +353,7 @@ export async function run(args: string[]): Promise<number> {
     })();
     v = parsed.values;
     if (v.help) {
-      process.stdout.write(HELP);
+      stdout().write(HELP);
       return 0;
     }
     if (v.replay) return replay(v.replay, !!v.verbose, !!v.json);
@@ -366,7 +366,7 @@ export async function run(args: string[]): Promise<number> {
   const rec = new TraceRecorder();
   const color = !v.json && process.stdout.isTTY === true;
   if (!v.json) rec.subscribe((e) => {
-    for (const line of renderEvent(e, { color, verbose: v.verbose })) process.stdout.write(line + '\n');
+    for (const line of renderEvent(e, { color, verbose: v.verbose })) stdout().write(line + '\n');
   });
 
   const results: ConnectionResult[] = [];
@@ -395,9 +395,9 @@ export async function run(args: string[]): Promise<number> {
     const paint = styler(color);
     for (const [i, r] of results.entries()) {
       const what = `${r.version ?? 'TLS'} ${r.cipherSuite ?? ''} ${r.group ?? ''}${r.helloRetryRequest ? ' (after HelloRetryRequest)' : ''}${r.resumed ? ' resumed' : ''}`;
-      if (r.ok) process.stdout.write(paint('green', `✓ connection ${i}: ${what.trim()}, server verified, ${r.timing.handshakeMs} ms\n`));
-      else if (!r.error) process.stdout.write(paint('yellow', `! connection ${i}: ${what.trim()}, but the server is NOT verified: ${r.certificate.error?.code} ${r.certificate.error?.message ?? ''}\n`));
-      else process.stdout.write(paint('red', `✗ connection ${i}: ${r.error.code}: ${r.error.message}\n`));
+      if (r.ok) stdout().write(paint('green', `✓ connection ${i}: ${what.trim()}, server verified, ${r.timing.handshakeMs} ms\n`));
+      else if (!r.error) stdout().write(paint('yellow', `! connection ${i}: ${what.trim()}, but the server is NOT verified: ${r.certificate.error?.code} ${r.certificate.error?.message ?? ''}\n`));
+      else stdout().write(paint('red', `✗ connection ${i}: ${r.error.code}: ${r.error.message}\n`));
     }
   }
   if (code !== 0) {

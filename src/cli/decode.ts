@@ -6,6 +6,7 @@ import { parseHexInput } from '../capture/hex-input.ts';
 import { decodePasted } from '../capture/pasted.ts';
 import { renderEvent, styler } from './render.ts';
 import { useNodeCrypto } from './node-crypto.ts';
+import { stdout } from './stdout.ts';
 
 const HELP = `usage: tls-lens decode HEX|- [options]
 
@@ -28,11 +29,11 @@ export async function run(args: string[]): Promise<number> {
   }
   const { values: v, positionals } = parsed;
   if (v.help) {
-    process.stdout.write(HELP);
+    stdout().write(HELP);
     return 0;
   }
   const report = (code: string, message: string, status: number) => {
-    if (v.json) process.stdout.write(JSON.stringify({ error: { code, message } }, null, 2) + '\n');
+    if (v.json) stdout().write(JSON.stringify({ error: { code, message } }, null, 2) + '\n');
     process.stderr.write(`tls-lens decode: ${message}\n`);
     return status;
   };
@@ -53,15 +54,15 @@ export async function run(args: string[]): Promise<number> {
   }
   const failed = decoded.events.some((e) => e.kind === 'error');
   if (v.json) {
-    process.stdout.write(JSON.stringify(decoded, null, 2) + '\n');
+    stdout().write(JSON.stringify(decoded, null, 2) + '\n');
     return failed ? 1 : 0;
   }
   const color = process.stdout.isTTY === true;
   const paint = styler(color);
-  process.stdout.write(paint('bold', `${bytes.length} bytes: ${decoded.what} from the ${decoded.direction}\n`));
-  for (const e of decoded.events) for (const line of renderEvent(e, { color, verbose: !!v.verbose })) process.stdout.write(line + '\n');
+  stdout().write(paint('bold', `${bytes.length} bytes: ${decoded.what} from the ${decoded.direction}\n`));
+  for (const e of decoded.events) for (const line of renderEvent(e, { color, verbose: !!v.verbose })) stdout().write(line + '\n');
   for (const f of decoded.fingerprints) {
-    process.stdout.write(`  ${paint('yellow', 'JA3')} ${f.ja3}  ${paint('dim', f.ja3Text)}\n  ${paint('yellow', 'JA4')} ${f.ja4}\n`);
+    stdout().write(`  ${paint('yellow', 'JA3')} ${f.ja3}  ${paint('dim', f.ja3Text)}\n  ${paint('yellow', 'JA4')} ${f.ja4}\n`);
   }
   return failed ? 1 : 0;
 }

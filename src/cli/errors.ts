@@ -1,6 +1,7 @@
 // How every CLI command reports bad input: one error type with a stable code and exit status, printed as a
 // line on stderr and, with --json, as `{ ok: false, error: { code, message } }` on stdout.
 import { readFileSync } from 'node:fs';
+import { stdout } from './stdout.ts';
 
 /** Exit statuses shared by every command (connect adds 3 and 4 for its own outcomes). */
 export const EXIT = {
@@ -74,7 +75,7 @@ export function fileReason(e: unknown): string {
  */
 export function reportCliError(command: string, e: unknown, json: boolean, usage?: string): number {
   const err = e instanceof CliError ? e : new CliError('INTERNAL_ERROR', `unexpected failure: ${(e as Error)?.message ?? String(e)}`, EXIT.failed);
-  if (json) process.stdout.write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2) + '\n');
+  if (json) stdout().write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2) + '\n');
   process.stderr.write(`${command}: ${err.message}\n`);
   if (!json && err.showUsage && usage) process.stderr.write(`\n${usage}`);
   return err.exitStatus;

@@ -2,6 +2,7 @@
 import { LimboRunner, type LimboResult, type LimboTestcase } from '../x509/limbo.ts';
 import { profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { CliError, EXIT, readInputFile, reportCliError, wantsJson } from './errors.ts';
+import { stdout } from './stdout.ts';
 
 const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn] [--profile NAME] [--json] < limbo.json > results.json
 
@@ -79,7 +80,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     parsed = parseLimboArgs(args);
     if (parsed === 'help') {
-      process.stdout.write(USAGE);
+      stdout().write(USAGE);
       return 0;
     }
     suite = await readSuite(parsed.input);
@@ -99,6 +100,6 @@ export async function run(args: string[]): Promise<number> {
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   process.stderr.write(`limbo: ${results.length} testcases in ${seconds} s: ${JSON.stringify(counts)}\n`);
-  process.stdout.write(JSON.stringify({ version: 1, harness: 'tls-lens-0.1.0', results }, null, 1) + '\n');
+  stdout().write(JSON.stringify({ version: 1, harness: 'tls-lens-0.1.0', results }, null, 1) + '\n');
   return 0;
 }

@@ -10,6 +10,7 @@ import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
 import { useNodeCrypto } from './node-crypto.ts';
+import { stdout } from './stdout.ts';
 
 const HELP = `usage: tls-lens pcap FILE [options]
 
@@ -55,11 +56,11 @@ export async function run(args: string[]): Promise<number> {
   }
   const { values: v, positionals } = parsed;
   if (v.help) {
-    process.stdout.write(HELP);
+    stdout().write(HELP);
     return 0;
   }
   const fail = (message: string, code = 2) => {
-    if (v.json) process.stdout.write(JSON.stringify({ error: { code: 'USAGE', message } }, null, 2) + '\n');
+    if (v.json) stdout().write(JSON.stringify({ error: { code: 'USAGE', message } }, null, 2) + '\n');
     process.stderr.write(`tls-lens pcap: ${message}\n`);
     return code;
   };
@@ -115,8 +116,8 @@ export async function run(args: string[]): Promise<number> {
   const keyLogProblems = keyLog.problems;
   const results = [];
   if (!v.json) {
-    process.stdout.write(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
-    for (const p of keyLogProblems) process.stdout.write(paint('yellow', `  key log line ${p.line} ignored: ${p.reason}: ${p.text}\n`));
+    stdout().write(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
+    for (const p of keyLogProblems) stdout().write(paint('yellow', `  key log line ${p.line} ignored: ${p.reason}: ${p.text}\n`));
   }
   for (const { stream: s, decoded } of streams) {
     if (v.json) {
@@ -125,25 +126,25 @@ export async function run(args: string[]): Promise<number> {
     }
     const listing = listingOf(s, decoded!);
     if (v.list) {
-      process.stdout.write(listLine(listing) + '\n');
+      stdout().write(listLine(listing) + '\n');
       continue;
     }
-    process.stdout.write('\n' + paint('bold', listLine(listing)) + '\n');
+    stdout().write('\n' + paint('bold', listLine(listing)) + '\n');
     for (const e of decoded!.events) {
       if (e.kind === 'preamble') {
-        process.stdout.write(`${e.direction === 'client' ? '→' : '←'} ${paint('dim', `${e.protocol}:`)} ${e.text}${e.note ? paint('yellow', `  (${e.note})`) : ''}\n`);
+        stdout().write(`${e.direction === 'client' ? '→' : '←'} ${paint('dim', `${e.protocol}:`)} ${e.text}${e.note ? paint('yellow', `  (${e.note})`) : ''}\n`);
         continue;
       }
-      for (const line of renderEvent(e, { color, verbose: !!v.verbose })) process.stdout.write(line + '\n');
+      for (const line of renderEvent(e, { color, verbose: !!v.verbose })) stdout().write(line + '\n');
     }
     for (const u of decoded!.session.undecrypted) {
-      process.stdout.write(paint('yellow', `  ${u.records} ${u.direction} record(s) under ${u.epoch} keys not decrypted (${u.reason}): needs key log line ${u.needs}\n`));
+      stdout().write(paint('yellow', `  ${u.records} ${u.direction} record(s) under ${u.epoch} keys not decrypted (${u.reason}): needs key log line ${u.needs}\n`));
     }
   }
-  if (scan.error && !v.json) process.stdout.write(paint('red', `\n✗ ${scan.error.code}: the capture is damaged: ${scan.error.message}; everything before it is shown above\n`));
+  if (scan.error && !v.json) stdout().write(paint('red', `\n✗ ${scan.error.code}: the capture is damaged: ${scan.error.message}; everything before it is shown above\n`));
   if (v.json) {
     const out = { file, packets: scan.packets, streams: results, keyLogProblems, ...(scan.error ? { error: scan.error } : {}) };
-    process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    stdout().write(JSON.stringify(out, null, 2) + '\n');
   }
   if (scan.error) process.stderr.write(`tls-lens pcap: ${scan.error.message}\n`);
   return scan.error ? 1 : 0;

@@ -20,6 +20,7 @@ import { clientReport, reportLines, wwwPage } from './serve-report.ts';
 import { ClientReporter } from './serve-post.ts';
 import type { ReportingServer } from '../clients/report-message.ts';
 import { useNodeCrypto } from './node-crypto.ts';
+import { stdout } from './stdout.ts';
 
 /** An HTTP request head larger than this is cut off (--www reads no body). */
 const MAX_REQUEST_BYTES = 16 * 1024;
@@ -33,7 +34,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     config = parseServeArgs(args);
     if (config.help) {
-      process.stdout.write(SERVE_HELP);
+      stdout().write(SERVE_HELP);
       return EXIT.ok;
     }
     return await serve(config);
@@ -104,7 +105,7 @@ async function serve(config: ServeConfig): Promise<number> {
     writeTimeoutMs: config.timeoutMs,
   };
   const out = (line: string): void => {
-    process.stdout.write(line + '\n');
+    stdout().write(line + '\n');
   };
   const sockets = new Set<net.Socket>();
   const active = new Set<Promise<void>>();

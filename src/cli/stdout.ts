@@ -18,3 +18,20 @@ export function writeStdout(text: string): void {
     else if (code !== 'EPIPE') throw e;
   }
 }
+
+let guarded = false;
+
+/**
+ * process.stdout for output written as it comes. A reader that goes away (`tls-lens connect ... | head`) ends the
+ * command quietly with the status it has so far, instead of an unhandled EPIPE and a stack trace.
+ */
+export function stdout(): NodeJS.WriteStream {
+  if (!guarded) {
+    guarded = true;
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') throw e;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
+  }
+  return process.stdout;
+}

@@ -10,6 +10,7 @@ import { CliError, EXIT, reportCliError, wantsJson, type CliErrorCode } from './
 import { decodeCertificate } from '../x509/certificate.ts';
 import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { verdictJson } from '../x509/verdict.ts';
+import { stdout } from './stdout.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
@@ -201,7 +202,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv);
     if (args === 'help') {
-      process.stdout.write(USAGE);
+      stdout().write(USAGE);
       return 0;
     }
     leaf = leafFirst(load(args.leaf!, 'leaf'));
@@ -227,9 +228,9 @@ export async function run(argv: string[]): Promise<number> {
     crls,
   });
   if (args.json) {
-    process.stdout.write(JSON.stringify(verdictJson(result, args.profile), null, 2) + '\n');
+    stdout().write(JSON.stringify(verdictJson(result, args.profile), null, 2) + '\n');
   } else {
-    process.stdout.write(human(result, args));
+    stdout().write(human(result, args));
   }
   return result.ok ? 0 : 1;
 }

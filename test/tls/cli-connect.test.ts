@@ -1,5 +1,5 @@
 // The command-line client end to end: bin/tls-lens.js connect against a local s_server.
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,6 +103,21 @@ describe('tls-lens connect', () => {
     const j = JSON.parse(without.stdout);
     expect(j.error.code).toBe('CERTIFICATE_REQUIRED');
     expect(j.alertReceived).toBe('certificate_required');
+  });
+
+  it('a reader that goes away after the first line (| head -1): the command ends quietly, no EPIPE stack trace', async () => {
+    const child = spawn('node', [BIN, 'connect', `127.0.0.1:${srv.port}`, '--servername', 'localhost', '--ca', pki.rootPem, '--verbose'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let firstLine = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', (d: Buffer) => {
+      firstLine = d.toString().split('\n')[0];
+      child.stdout.destroy();
+    });
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(firstLine).toMatch(/connection 0/);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\.cjs/);
+    expect(status).toBe(0);
   });
 
   it('nothing listening: CONNECT_FAILED, exit 4', async () => {
