@@ -131,7 +131,9 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle }) => {
   const q = (s) => document.querySelector(s);
   const until = (f) => new Promise((resolve) => { const check = () => (f() ? resolve() : requestAnimationFrame(check)); check(); });
   const setValue = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); };
-  if (!q('[data-testid="connect-button"]')) { q('[data-testid="toggle-connect"]').click(); await until(() => q('[data-testid="connect-button"]')); }
+  // The form is open when its button is on the page and not inside a hidden part (the app keeps a closed form, hidden).
+  const formOpen = () => { const b = q('[data-testid="connect-button"]'); return !!b && !b.closest('[hidden]'); };
+  if (!formOpen()) { q('[data-testid="toggle-connect"]').click(); await until(formOpen); }
   document.querySelectorAll('input[name="mode"]')[1].click();
   await until(() => q('[data-testid="target-input"]'));
   setValue(q('[data-testid="target-input"]'), target);
@@ -394,8 +396,14 @@ async function main() {
     const cdp = profileTo ? await context.newCDPSession(page) : null;
     const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
     await cdp?.send('Profiler.enable');
+    // 50 µs: the page's part of a Connect is a few milliseconds.
+    await cdp?.send('Profiler.setSamplingInterval', { interval: 50 });
     await cdp?.send('Profiler.start');
     await workerProfile?.start();
+    // A mark the profile shows (a function that spins 3 ms): its first sample is at this page time, so the
+    // rounds' windows below (page times) can be found in the profile (bench/browser/profile-windows.ts).
+    const profileMark = cdp ? ((await page.evaluate('(function benchProfileMark() { const t = performance.now(); while (performance.now() - t < 3); return t; })()')) as number) : 0;
+    const profileWindows: { press: number; arrived: number; shown: number }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await engineSteps.take();
       const e = (await runEngine({ ...job, rounds: 1 })).handshakeMs[0];
@@ -411,6 +419,7 @@ async function main() {
       if (r.arrived.connected) {
         appToConnectedMessageMs.push(r.arrived.connected - r.pressed);
         appConnectedMessageToShownMs.push(r.seen.connected - r.arrived.connected);
+        profileWindows.push({ press: r.pressed, arrived: r.arrived.connected, shown: r.seen.connected });
         const as = await appSteps.take();
         const done = as.find(([, w]) => w === 'post status connected')?.[0] ?? NaN;
         appPhases.push(handshakePhases(as, done, { press: pageOrigin + r.pressed, arrived: pageOrigin + r.arrived.connected, shown: pageOrigin + r.seen.connected }));
@@ -423,7 +432,10 @@ async function main() {
       }
     }
 
-    if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+    if (cdp) {
+      fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+      fs.writeFileSync(`${profileTo}.windows.json`, JSON.stringify({ mark: profileMark, rounds: profileWindows }));
+    }
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
 
     const coldPage = await cold();

@@ -75,20 +75,22 @@ function post(msg: ToWorker) {
  * gone, the page laid out, painted and rastered again) cost more than the handshake on a busy machine, where that
  * work competes with the bridge and the worker for the CPU (bench/browser.ts, docs/app-connect.md).
  */
-let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout> } | null = null;
+let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout>; keepForm: boolean } | null = null;
 /** Below the tenth of a second a person takes as instant (the status line itself changes at once). */
 const DRAW_CONNECTING_AFTER_MS = 100;
 
 /** Show the new connection: the previous session cleared, the status "connecting", the events so far. */
 function drawConnect() {
   if (!undrawn) return;
-  const { target, detail, timer } = undrawn;
+  const { target, detail, timer, keepForm } = undrawn;
   undrawn = null;
   clearTimeout(timer);
   const s = useTrace.getState();
   s.reset('live', target);
   s.setStatus('connecting', detail);
-  s.setShowConnect(false);
+  // The form whose Connect this is stays mounted, hidden (removing it cost most of this render).
+  if (keepForm) s.keepConnectFormHidden();
+  else s.setShowConnect(false);
   if (pendingEvents.length > 0) scheduleTakeIn();
 }
 
@@ -169,7 +171,7 @@ export const engine = {
     for (const w of fullTraceWaiters.splice(0)) w(null);
     if (undrawn) clearTimeout(undrawn.timer);
     const target = request.scenario ? `scenario ${request.scenario}` : request.target;
-    undrawn = { target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS) };
+    undrawn = { target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS), keepForm: options.drawWhenNeeded === true };
     if (started) {
       // The connection in flight is drawn at once with every message the boot script kept for it.
       drawConnect();

@@ -7,7 +7,7 @@ import type { Row } from '../rows.ts';
 
 export const LADDER_ROW_HEIGHT = 30;
 
-export function LadderView() {
+export const LadderView = memo(function LadderView() {
   useTrace((s) => s.revision);
   const cursor = useTrace((s) => s.cursor);
   const rows = useTrace.getState().rows;
@@ -33,7 +33,7 @@ export function LadderView() {
       </div>
     </section>
   );
-}
+});
 
 // Memoised: moving the cursor re-renders two rows, not the whole window.
 const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }: { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row }) {
