@@ -1,7 +1,7 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
-import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
+import { decodeEvents, type ConnectRequest, type EventsJson, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
@@ -17,7 +17,7 @@ let connectionId = 0;
 let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
 /** Event batches not yet in the store: the page takes them in once per frame, however many the worker sent
  * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
-let pendingEvents: TraceEvent[][] = [];
+let pendingEvents: EventsJson[] = [];
 let takeInScheduled = false;
 /** When events were last taken in (performance.now()). */
 let lastTakeIn = 0;
@@ -29,7 +29,8 @@ const STREAMING_TAKE_IN_MS = 100;
 function takeInEvents() {
   takeInScheduled = false;
   if (pendingEvents.length === 0) return;
-  const events = pendingEvents.length === 1 ? pendingEvents[0] : pendingEvents.flat();
+  // Read here, once the page takes them in (a batch that waits for the draw costs nothing before).
+  const events = pendingEvents.length === 1 ? decodeEvents(pendingEvents[0]) : pendingEvents.flatMap(decodeEvents);
   pendingEvents = [];
   lastTakeIn = performance.now();
   useTrace.getState().append(events);

@@ -8,7 +8,7 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { FirstFlightTransport } from '../transport/first-flight.ts';
-import { APP_DATA_WINDOW, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
+import { APP_DATA_WINDOW, encodeEvents, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
@@ -105,9 +105,9 @@ class Connection {
   }
 
   private postEvents(events: TraceEvent[]) {
-    if (!this.window.digesting) return this.post({ type: 'events', events });
+    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEvents(events) });
     this.after(() => {
-      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events });
+      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: encodeEvents(events) });
     }, [this.window.digested()]);
   }
 
@@ -134,7 +134,7 @@ class Connection {
       this.postEvents(events);
       events = [];
     }
-    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events } : {}), ...(summary ? { summary } : {}) });
+    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEvents(events) } : {}), ...(summary ? { summary } : {}) });
   }
 
   /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
