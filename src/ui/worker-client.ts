@@ -1,7 +1,7 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
-import { decodeEvents, type ConnectRequest, type EventsJson, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
+import { decodeEvents, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
@@ -15,9 +15,10 @@ let lastRequest: ConnectRequest | null = null;
 let connectionId = 0;
 /** Waiting for the worker's full trace of the shown connection. */
 let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
-/** Event batches not yet in the store: the page takes them in once per frame, however many the worker sent
+/** Event batches not yet in the store (read from their JSON as they arrive: a batch held undrawn is read while the
+ * page waits for the handshake): the page takes them in once per frame, however many the worker sent
  * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
-let pendingEvents: EventsJson[] = [];
+let pendingEvents: TraceEvent[][] = [];
 let takeInScheduled = false;
 /** When events were last taken in (performance.now()). */
 let lastTakeIn = 0;
@@ -29,8 +30,7 @@ const STREAMING_TAKE_IN_MS = 100;
 function takeInEvents() {
   takeInScheduled = false;
   if (pendingEvents.length === 0) return;
-  // Read here, once the page takes them in (a batch that waits for the draw costs nothing before).
-  const events = pendingEvents.length === 1 ? decodeEvents(pendingEvents[0]) : pendingEvents.flatMap(decodeEvents);
+  const events = pendingEvents.length === 1 ? pendingEvents[0] : pendingEvents.flat();
   pendingEvents = [];
   lastTakeIn = performance.now();
   useTrace.getState().append(events);
@@ -98,15 +98,15 @@ function drawConnect() {
 function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
   if (undrawn) {
-    if (msg.type === 'events') return void pendingEvents.push(msg.events);
+    if (msg.type === 'events') return void pendingEvents.push(decodeEvents(msg.events));
     if (msg.type === 'status' && msg.status === 'connecting' && !msg.events) return void (undrawn.detail = msg.detail ?? undrawn.detail);
     drawConnect();
   }
   if (msg.type === 'events') {
-    pendingEvents.push(msg.events);
+    pendingEvents.push(decodeEvents(msg.events));
     return scheduleTakeIn();
   }
-  if (msg.type === 'status' && msg.events) pendingEvents.push(msg.events);
+  if (msg.type === 'status' && msg.events) pendingEvents.push(decodeEvents(msg.events));
   takeInEvents();
   const s = useTrace.getState();
   switch (msg.type) {

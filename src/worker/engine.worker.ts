@@ -49,6 +49,10 @@ class Connection {
   // before a status, a pause or an error, so the page never shows a status ahead of its events.
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
+   * WebCrypto): encoding it then costs the handshake nothing, where at the status it came after the handshake's last
+   * step. The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render. */
+  private idleFlush: ReturnType<typeof setTimeout> | null = null;
 
   /** The request with its lab files (ConnectRequest.labFilesPending); resolved by arrived(). */
   readonly complete: Promise<ConnectRequest>;
@@ -120,8 +124,14 @@ class Connection {
     this.queue.push(shown);
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
-    if (this.queue.length >= 500) this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
+    if (this.queue.length >= 500) return this.flush();
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
+    // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits.
+    if (this.handshaking && !this.idleFlush)
+      this.idleFlush = setTimeout(() => {
+        this.idleFlush = null;
+        this.flush();
+      }, 0);
   }
 
   /** A status, with the events before it (and what was agreed, when it changed) in the same message: one hand-off
@@ -176,6 +186,7 @@ class Connection {
   retire() {
     this.retired = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.idleFlush) clearTimeout(this.idleFlush);
     this.queue = [];
     this.decide?.('abort');
     void this.transport?.close().catch(() => {});
