@@ -22,9 +22,9 @@ const scope = self as unknown as WorkerScope;
 
 /** The longest an event waits in the worker before it is sent to the page. */
 const FRAME_MS = 16;
-/** The same while a handshake runs: its events go with the next status, pause or error, or after this long. A
- * handshake with a near server is over before anyone could read one of its steps, and each batch is a render on the
- * page that the next status (the one a person waits for) would queue behind. */
+/** The same while a handshake runs: its events go with the next status, pause or error, when the engine next waits
+ * (Connection.idleFlush), or after this long. A handshake with a near server is over before anyone could read one of
+ * its steps: the page keeps such batches undrawn until the status that ends the wait (worker-client.ts). */
 const HANDSHAKE_HOLD_MS = 100;
 
 type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
