@@ -51,8 +51,11 @@ class Connection {
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
    * WebCrypto): encoding it then costs the handshake nothing, where at the status it came after the handshake's last
-   * step. The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render. */
+   * step. The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render.
+   * Only in the handshake's first HANDSHAKE_HOLD_MS: the page draws a slower one then, and each batch would be a
+   * render; from there on its events wait as before. */
   private idleFlush: ReturnType<typeof setTimeout> | null = null;
+  private readonly started = performance.now();
 
   /** The request with its lab files (ConnectRequest.labFilesPending); resolved by arrived(). */
   readonly complete: Promise<ConnectRequest>;
@@ -127,7 +130,7 @@ class Connection {
     if (this.queue.length >= 500) return this.flush();
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
     // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits.
-    if (this.handshaking && !this.idleFlush)
+    if (this.handshaking && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)
       this.idleFlush = setTimeout(() => {
         this.idleFlush = null;
         this.flush();
