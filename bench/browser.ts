@@ -131,7 +131,9 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle }) => {
   const q = (s) => document.querySelector(s);
   const until = (f) => new Promise((resolve) => { const check = () => (f() ? resolve() : requestAnimationFrame(check)); check(); });
   const setValue = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); };
-  if (!q('[data-testid="connect-button"]')) { q('[data-testid="toggle-connect"]').click(); await until(() => q('[data-testid="connect-button"]')); }
+  // The form is open when its button is on the page and not inside a hidden part (the app keeps a closed form, hidden).
+  const formOpen = () => { const b = q('[data-testid="connect-button"]'); return !!b && !b.closest('[hidden]'); };
+  if (!formOpen()) { q('[data-testid="toggle-connect"]').click(); await until(formOpen); }
   document.querySelectorAll('input[name="mode"]')[1].click();
   await until(() => q('[data-testid="target-input"]'));
   setValue(q('[data-testid="target-input"]'), target);
@@ -195,7 +197,7 @@ async function workerSteps(page: Page, which: (w: PlaywrightWorker) => Promise<b
   if (!worker) throw new Error('phase split: the worker to watch is not running');
   await worker.evaluate(NOTE_WORKER_STEPS);
   const w = worker;
-  return { take: async () => (await w.evaluate('self.benchSteps.splice(0)')) as Steps };
+  return { take: async () => (await w.evaluate('self.benchSteps.splice(0)')) as Steps, evaluate: (source: string) => w.evaluate(source) };
 }
 
 /**
@@ -302,6 +304,7 @@ async function workerProfiler(page: Page, urlPart: string) {
   return {
     async start() {
       await send('Profiler.enable');
+      await send('Profiler.setSamplingInterval', { interval: 50 });
       await send('Profiler.start');
     },
     async stopTo(file: string) {
@@ -394,8 +397,16 @@ async function main() {
     const cdp = profileTo ? await context.newCDPSession(page) : null;
     const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
     await cdp?.send('Profiler.enable');
+    // 50 µs: the page's part of a Connect is a few milliseconds.
+    await cdp?.send('Profiler.setSamplingInterval', { interval: 50 });
     await cdp?.send('Profiler.start');
     await workerProfile?.start();
+    // A mark the profile shows (a function that spins 3 ms): its first sample is at this page time, so the
+    // rounds' windows below (page times) can be found in the profile (bench/browser/profile-windows.ts).
+    const profileMark = cdp ? ((await page.evaluate('(function benchProfileMark() { const t = performance.now(); while (performance.now() - t < 3); return t; })()')) as number) : 0;
+    // The same in the app's worker, on the clock its steps are noted in (timeOrigin + now).
+    const workerMark = cdp ? ((await appSteps.evaluate('(function benchProfileMark() { const t = performance.timeOrigin + performance.now(); const end = performance.now() + 3; while (performance.now() < end); return t; })()')) as number) : 0;
+    const profileWindows: { press: number; arrived: number; shown: number; worker: Record<string, number> }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       await engineSteps.take();
       const e = (await runEngine({ ...job, rounds: 1 })).handshakeMs[0];
@@ -414,6 +425,9 @@ async function main() {
         const as = await appSteps.take();
         const done = as.find(([, w]) => w === 'post status connected')?.[0] ?? NaN;
         appPhases.push(handshakePhases(as, done, { press: pageOrigin + r.pressed, arrived: pageOrigin + r.arrived.connected, shown: pageOrigin + r.seen.connected }));
+        const at = (what: string) => as.find(([, w]) => w === what)?.[0] ?? NaN;
+        const flight = as.filter(([t, w]) => w === 'socket in' && t < done).at(-1)?.[0] ?? NaN;
+        profileWindows.push({ press: r.pressed, arrived: r.arrived.connected, shown: r.seen.connected, worker: { received: at('receive connect'), socket: at('socket new'), open: at('socket open'), flight, done } });
       }
       await appClose(page);
       if (basePage) {
@@ -423,7 +437,10 @@ async function main() {
       }
     }
 
-    if (cdp) fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+    if (cdp) {
+      fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+      fs.writeFileSync(`${profileTo}.windows.json`, JSON.stringify({ mark: profileMark, workerMark, rounds: profileWindows }));
+    }
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
 
     const coldPage = await cold();

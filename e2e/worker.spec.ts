@@ -1,7 +1,7 @@
 // One engine worker serves every connection of the page: a new Connect replaces the running one (here paused
 // at its first message) and shows nothing of it; the worker is not restarted between connections.
 import { expect, test } from '@playwright/test';
-import { connectScenario, handshakeNames, openApp, savedTrace, waitForStatus } from './helpers.ts';
+import { connectScenario, expectAccessible, handshakeNames, openApp, savedTrace, waitForStatus } from './helpers.ts';
 
 test('a second Connect while the first is paused: only the second session is shown, from one worker', async ({ page }) => {
   const workers: string[] = [];
@@ -46,4 +46,27 @@ test('Connect with no target refuses with the field’s message; Enter in a fiel
   await page.getByPlaceholder('h2, http/1.1').press('Enter');
   await waitForStatus(page, 'connected');
   expect(handshakeNames((await savedTrace(page)).events)).toContain('ClientHello');
+});
+
+// A Connect hides its form rather than removing it (removing it was most of the render that shows the connection);
+// the page stays accessible with it hidden, and Connect… opens a fresh form, as before.
+test('Connect hides its form without removing it; Connect… then opens a fresh form', async ({ page }) => {
+  await openApp(page);
+  await page.locator('summary', { hasText: 'Handshake options' }).click();
+  await page.getByPlaceholder('h2, http/1.1').fill('http/1.1');
+  await page.evaluate(() => ((window as unknown as { formBefore: Element | null }).formBefore = document.querySelector('form.connect')));
+  await connectScenario(page, 'good-tls13');
+  await waitForStatus(page, 'connected');
+  await expect(page.locator('form.connect')).toBeHidden();
+  expect(await page.evaluate(() => (window as unknown as { formBefore: Element }).formBefore.isConnected)).toBe(true);
+  await expect(page.getByTestId('toggle-connect')).toHaveText('Connect…');
+  await expectAccessible(page, 'a connection shown, its form hidden');
+
+  await page.getByTestId('toggle-connect').click();
+  await expect(page.locator('form.connect')).toBeVisible();
+  await expect(page.locator('form.connect')).toHaveCount(1);
+  expect(await page.evaluate(() => (window as unknown as { formBefore: Element }).formBefore.isConnected)).toBe(false);
+  await page.locator('summary', { hasText: 'Handshake options' }).click();
+  await expect(page.getByPlaceholder('h2, http/1.1')).toHaveValue('');
+  await expect(page.getByTestId('connect-button')).toHaveText('Connect');
 });

@@ -1,6 +1,6 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
-import { lazy, Suspense, useEffect, useRef, useState, type ComponentType } from 'react';
+import { lazy, memo, Suspense, useEffect, useRef, useState, type ComponentType } from 'react';
 import { useTrace, type PanelId } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
@@ -48,13 +48,15 @@ export function preloadPanels(): void {
 
 const PANEL_TITLES: Record<PanelId, string> = { ladder: 'Ladder', inspector: 'Message', keys: 'Key schedule', certificates: 'Certificates', api: 'API calls' };
 
-function PanelContent({ panel }: { panel: PanelId }) {
+// Memoised, as the views below: the App's own renders (the Connect form shown or hidden, an error) do not draw them
+// again; each follows the store's parts it reads.
+const PanelContent = memo(function PanelContent({ panel }: { panel: PanelId }) {
   return (
     <Suspense fallback={<p className="muted">Loading…</p>}>
       <PanelView panel={panel} />
     </Suspense>
   );
-}
+});
 
 function PanelView({ panel }: { panel: PanelId }) {
   if (panel === 'ladder') return <LadderView />;
@@ -62,7 +64,7 @@ function PanelView({ panel }: { panel: PanelId }) {
   return <View />;
 }
 
-function Tabs({ panels }: { panels: PanelId[] }) {
+const Tabs = memo(function Tabs({ panels }: { panels: PanelId[] }) {
   const panel = useTrace((s) => s.panel);
   const setPanel = useTrace((s) => s.setPanel);
   const onKey = (e: React.KeyboardEvent) => {
@@ -84,7 +86,7 @@ function Tabs({ panels }: { panels: PanelId[] }) {
       ))}
     </div>
   );
-}
+});
 
 function StatusLine() {
   const status = useTrace((s) => s.status);
@@ -107,6 +109,32 @@ function StatusLine() {
   );
 }
 
+/** Key update, renegotiate and close, for a live connection that is up: their own component, so a status change
+ * draws them and the status line, not the whole page. */
+function LiveActions() {
+  const source = useTrace((s) => s.source);
+  const status = useTrace((s) => s.status);
+  const summary = useTrace((s) => s.summary);
+  if (source !== 'live' || status !== 'connected') return null;
+  return (
+    <>
+      {summary?.version === 'TLSv1.3' && (
+        <button type="button" onClick={() => engine.keyUpdate(true)} data-testid="key-update">
+          Key update
+        </button>
+      )}
+      {summary?.version === 'TLSv1.2' && summary.secureRenegotiation && (
+        <button type="button" onClick={() => engine.renegotiate()} data-testid="renegotiate" title="Start a new TLS 1.2 handshake inside this encrypted connection (RFC 5746 secure renegotiation)">
+          Renegotiate
+        </button>
+      )}
+      <button type="button" onClick={() => engine.close()} data-testid="close-connection">
+        Close
+      </button>
+    </>
+  );
+}
+
 async function openTrace(file: File) {
   try {
     await openTraceFile(file);
@@ -114,6 +142,55 @@ async function openTrace(file: File) {
   } catch (err) {
     useTrace.getState().setError(`That file could not be opened: ${(err as Error).message}`);
   }
+}
+
+/** The Connect form is shown unless Compare takes the page (asking for the form closes Compare). */
+function useConnectShown(): boolean {
+  const shown = useTrace((s) => s.showConnect);
+  const compareOpen = useCompare((s) => s.open);
+  return shown && !compareOpen;
+}
+
+/** The header's Connect… / Hide connect: its own component, so the form's showing draws it, not the page. */
+function ConnectToggle({ closeOthers }: { closeOthers: () => void }) {
+  const connectShown = useConnectShown();
+  return (
+    <button
+      type="button"
+      onClick={() => {
+        closeOthers();
+        useTrace.getState().setShowConnect(!connectShown);
+      }}
+      aria-expanded={connectShown}
+      data-testid="toggle-connect"
+    >
+      {connectShown ? 'Hide connect' : 'Connect…'}
+    </button>
+  );
+}
+
+// The capture controls and stream list draw with the page only when what they read changes.
+const CaptureControlsMemo = memo(CaptureControls);
+const StreamListMemo = memo(StreamList);
+
+type FirstForm = { form?: ConnectForm; pressed?: boolean };
+
+/** The Connect form, hidden rather than removed once its Connect is drawn (store.ts, connectFormKept: removing it
+ * was most of that render); each new showing mounts a fresh form (its key). Its own component: hiding it draws only
+ * this, not the page. */
+function ConnectSlot({ firstForm, scenario, autoConnect }: { firstForm: React.RefObject<FirstForm>; scenario?: string; autoConnect: boolean }) {
+  const connectShown = useConnectShown();
+  const kept = useTrace((s) => s.connectFormKept);
+  const id = useTrace((s) => s.connectFormId);
+  useEffect(() => {
+    if (!connectShown) firstForm.current = {};
+  }, [connectShown]);
+  if (!connectShown && !kept) return null;
+  return (
+    <div className="connect-slot" hidden={!connectShown}>
+      <ConnectView key={id} initialScenario={scenario} autoConnect={autoConnect} initial={firstForm.current.form} pressed={firstForm.current.pressed} />
+    </div>
+  );
 }
 
 type PageView = 'workbench' | 'both-sides' | 'clients' | 'compare';
@@ -134,25 +211,19 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
   const theme = useTrace((s) => s.theme);
   const presenter = useTrace((s) => s.presenter);
   const panel = useTrace((s) => s.panel);
-  const showConnect = useTrace((s) => s.showConnect);
   const error = useTrace((s) => s.error);
   const source = useTrace((s) => s.source);
-  const status = useTrace((s) => s.status);
-  const summary = useTrace((s) => s.summary);
   const compareOpen = useCompare((s) => s.open);
   const bothSidesOpen = useBothSides((s) => s.open);
   // The Clients view takes the page like Both sides; opening any other view closes it.
   const clientsOpen = useClients((s) => s.open);
   const fullPage = bothSidesOpen || clientsOpen;
-  // The Compare view takes the page: the Connect form is hidden under it, and asking for it closes Compare.
-  const connectShown = showConnect && !compareOpen;
   const fileInput = useRef<HTMLInputElement>(null);
   // What the prerendered form had is for the form's first showing only (a later Connect… opens a fresh form).
-  const firstForm = useRef<{ form?: ConnectForm; pressed?: boolean }>({ form: connectForm, pressed: connectPressed });
-  useEffect(() => {
-    if (!connectShown) firstForm.current = {};
-  }, [connectShown]);
-  const initial = useRef(readUrlState());
+  const firstForm = useRef<FirstForm>({ form: connectForm, pressed: connectPressed });
+  // Read once (an argument to useRef would be evaluated on every render).
+  const [initialUrl] = useState(readUrlState);
+  const initial = useRef(initialUrl);
   // undefined: closed; '' : open and empty; otherwise the share payload it opened with (a link).
   const [workbench, setWorkbench] = useState<string | undefined>(initial.current.workbench);
   // Closing keeps the chain and settings (its share payload) for the next opening.
@@ -239,34 +310,8 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
           <ViewToggle open={workbench !== undefined} onToggle={(open) => showView('workbench', open)} testId="open-workbench">
             Certificate workbench
           </ViewToggle>
-          <button
-            type="button"
-            onClick={() => {
-              closeViews(['clients', 'both-sides', 'compare']);
-              useTrace.getState().setShowConnect(!connectShown);
-            }}
-            aria-expanded={connectShown}
-            data-testid="toggle-connect"
-          >
-            {connectShown ? 'Hide connect' : 'Connect…'}
-          </button>
-          {source === 'live' && status === 'connected' && (
-            <>
-              {summary?.version === 'TLSv1.3' && (
-                <button type="button" onClick={() => engine.keyUpdate(true)} data-testid="key-update">
-                  Key update
-                </button>
-              )}
-              {summary?.version === 'TLSv1.2' && summary.secureRenegotiation && (
-                <button type="button" onClick={() => engine.renegotiate()} data-testid="renegotiate" title="Start a new TLS 1.2 handshake inside this encrypted connection (RFC 5746 secure renegotiation)">
-                  Renegotiate
-                </button>
-              )}
-              <button type="button" onClick={() => engine.close()} data-testid="close-connection">
-                Close
-              </button>
-            </>
-          )}
+          <ConnectToggle closeOthers={() => closeViews(['clients', 'both-sides', 'compare'])} />
+          <LiveActions />
           <ViewToggle open={bothSidesOpen} onToggle={(open) => showView('both-sides', open)} testId="toggle-both-sides">
             Both sides
           </ViewToggle>
@@ -280,7 +325,7 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
             Open trace
           </button>
           <TraceFileInput inputRef={fileInput} label="Trace file to open" testId="open-trace-input" onFile={openTrace} />
-          <CaptureControls />
+          <CaptureControlsMemo />
           <button type="button" onClick={saveTrace} disabled={source === 'none'} data-testid="save-trace">
             Save trace
           </button>
@@ -295,7 +340,7 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
           </button>
         </div>
       </header>
-      <StreamList />
+      <StreamListMemo />
       {error && (
         <div role="alert" className="error-banner" data-testid="error">
           <span>{error}</span>
@@ -325,7 +370,7 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
             <CompareView />
           </Suspense>
         )}
-        {!fullPage && workbench === undefined && connectShown && <ConnectView initialScenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} initial={firstForm.current.form} pressed={firstForm.current.pressed} />}
+        {!fullPage && workbench === undefined && <ConnectSlot firstForm={firstForm} scenario={initial.current.scenario} autoConnect={!!initial.current.scenario && !initial.current.replay} />}
         {!fullPage && workbench === undefined && source !== 'none' && !compareOpen && (
           <>
             <StepperBar />

@@ -37,6 +37,10 @@ export interface TraceState {
   presenter: boolean;
   theme: Theme;
   showConnect: boolean;
+  /** The Connect form stays on the page, hidden, once its own Connect is drawn (removing it there was most of that
+   * render); each showing after that is a fresh form, mounted anew (`connectFormId` is its key). */
+  connectFormKept: boolean;
+  connectFormId: number;
   /** Field selected in the inspector (path of child indices), reset when the cursor moves. */
   selectedField: number[] | null;
 
@@ -52,6 +56,8 @@ export interface TraceState {
   setPresenter(on: boolean): void;
   setTheme(theme: Theme): void;
   setShowConnect(show: boolean): void;
+  /** Hide the shown Connect form after its Connect (kept mounted, see `connectFormKept`). */
+  keepConnectFormHidden(): void;
   selectField(path: number[] | null): void;
 }
 
@@ -69,6 +75,8 @@ export const useTrace = create<TraceState>((set, get) => ({
   presenter: false,
   theme: 'light',
   showConnect: true,
+  connectFormKept: false,
+  connectFormId: 0,
   selectedField: null,
 
   reset(source, target) {
@@ -90,7 +98,7 @@ export const useTrace = create<TraceState>((set, get) => ({
   loadReplay(file, name) {
     get().reset('replay', file.target);
     get().append(file.events);
-    set({ status: 'replay', replayName: name, cursor: builder.rows.length > 0 ? 0 : -1, follow: false, showConnect: false });
+    set({ status: 'replay', replayName: name, cursor: builder.rows.length > 0 ? 0 : -1, follow: false, showConnect: false, connectFormKept: false });
   },
 
   setCursor(row) {
@@ -123,7 +131,11 @@ export const useTrace = create<TraceState>((set, get) => ({
     set({ theme });
   },
   setShowConnect(showConnect) {
-    set({ showConnect });
+    if (!showConnect) set({ showConnect, connectFormKept: false });
+    else if (!get().showConnect) set({ showConnect, connectFormKept: false, connectFormId: get().connectFormId + 1 });
+  },
+  keepConnectFormHidden() {
+    set({ showConnect: false, connectFormKept: get().showConnect || get().connectFormKept });
   },
   selectField(selectedField) {
     set({ selectedField });

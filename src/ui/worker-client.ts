@@ -1,7 +1,7 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
-import type { ConnectRequest, FromWorker, RunMode, ToWorker } from '../worker/messages.ts';
+import { decodeEvents, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 
@@ -15,7 +15,8 @@ let lastRequest: ConnectRequest | null = null;
 let connectionId = 0;
 /** Waiting for the worker's full trace of the shown connection. */
 let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
-/** Event batches not yet in the store: the page takes them in once per frame, however many the worker sent
+/** Event batches not yet in the store (read from their JSON as they arrive: a batch held undrawn is read while the
+ * page waits for the handshake): the page takes them in once per frame, however many the worker sent
  * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
 let pendingEvents: TraceEvent[][] = [];
 let takeInScheduled = false;
@@ -75,35 +76,37 @@ function post(msg: ToWorker) {
  * gone, the page laid out, painted and rastered again) cost more than the handshake on a busy machine, where that
  * work competes with the bridge and the worker for the CPU (bench/browser.ts, docs/app-connect.md).
  */
-let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout> } | null = null;
+let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTimeout>; keepForm: boolean } | null = null;
 /** Below the tenth of a second a person takes as instant (the status line itself changes at once). */
 const DRAW_CONNECTING_AFTER_MS = 100;
 
 /** Show the new connection: the previous session cleared, the status "connecting", the events so far. */
 function drawConnect() {
   if (!undrawn) return;
-  const { target, detail, timer } = undrawn;
+  const { target, detail, timer, keepForm } = undrawn;
   undrawn = null;
   clearTimeout(timer);
   const s = useTrace.getState();
   s.reset('live', target);
   s.setStatus('connecting', detail);
-  s.setShowConnect(false);
+  // The form whose Connect this is stays mounted, hidden (removing it cost most of this render).
+  if (keepForm) s.keepConnectFormHidden();
+  else s.setShowConnect(false);
   if (pendingEvents.length > 0) scheduleTakeIn();
 }
 
 function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
   if (undrawn) {
-    if (msg.type === 'events') return void pendingEvents.push(msg.events);
+    if (msg.type === 'events') return void pendingEvents.push(decodeEvents(msg.events));
     if (msg.type === 'status' && msg.status === 'connecting' && !msg.events) return void (undrawn.detail = msg.detail ?? undrawn.detail);
     drawConnect();
   }
   if (msg.type === 'events') {
-    pendingEvents.push(msg.events);
+    pendingEvents.push(decodeEvents(msg.events));
     return scheduleTakeIn();
   }
-  if (msg.type === 'status' && msg.events) pendingEvents.push(msg.events);
+  if (msg.type === 'status' && msg.events) pendingEvents.push(decodeEvents(msg.events));
   takeInEvents();
   const s = useTrace.getState();
   switch (msg.type) {
@@ -169,7 +172,7 @@ export const engine = {
     for (const w of fullTraceWaiters.splice(0)) w(null);
     if (undrawn) clearTimeout(undrawn.timer);
     const target = request.scenario ? `scenario ${request.scenario}` : request.target;
-    undrawn = { target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS) };
+    undrawn = { target, detail: 'opening the bridge', timer: setTimeout(drawConnect, DRAW_CONNECTING_AFTER_MS), keepForm: options.drawWhenNeeded === true };
     if (started) {
       // The connection in flight is drawn at once with every message the boot script kept for it.
       drawConnect();

@@ -8,7 +8,7 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { FirstFlightTransport } from '../transport/first-flight.ts';
-import { APP_DATA_WINDOW, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
+import { APP_DATA_WINDOW, encodeEvents, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
@@ -22,9 +22,9 @@ const scope = self as unknown as WorkerScope;
 
 /** The longest an event waits in the worker before it is sent to the page. */
 const FRAME_MS = 16;
-/** The same while a handshake runs: its events go with the next status, pause or error, or after this long. A
- * handshake with a near server is over before anyone could read one of its steps, and each batch is a render on the
- * page that the next status (the one a person waits for) would queue behind. */
+/** The same while a handshake runs: its events go with the next status, pause or error, when the engine next waits
+ * (Connection.idleFlush), or after this long. A handshake with a near server is over before anyone could read one of
+ * its steps: the page keeps such batches undrawn until the status that ends the wait (worker-client.ts). */
 const HANDSHAKE_HOLD_MS = 100;
 
 type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
@@ -49,6 +49,13 @@ class Connection {
   // before a status, a pause or an error, so the page never shows a status ahead of its events.
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
+   * WebCrypto): encoding it then costs the handshake nothing, where at the status it came after the handshake's last
+   * step. The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render.
+   * Only in the handshake's first HANDSHAKE_HOLD_MS: the page draws a slower one then, and each batch would be a
+   * render; from there on its events wait as before. */
+  private idleFlush: ReturnType<typeof setTimeout> | null = null;
+  private readonly started = performance.now();
 
   /** The request with its lab files (ConnectRequest.labFilesPending); resolved by arrived(). */
   readonly complete: Promise<ConnectRequest>;
@@ -105,9 +112,9 @@ class Connection {
   }
 
   private postEvents(events: TraceEvent[]) {
-    if (!this.window.digesting) return this.post({ type: 'events', events });
+    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEvents(events) });
     this.after(() => {
-      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events });
+      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: encodeEvents(events) });
     }, [this.window.digested()]);
   }
 
@@ -120,8 +127,14 @@ class Connection {
     this.queue.push(shown);
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
-    if (this.queue.length >= 500) this.flush();
-    else if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
+    if (this.queue.length >= 500) return this.flush();
+    if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
+    // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits.
+    if (this.handshaking && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)
+      this.idleFlush = setTimeout(() => {
+        this.idleFlush = null;
+        this.flush();
+      }, 0);
   }
 
   /** A status, with the events before it (and what was agreed, when it changed) in the same message: one hand-off
@@ -134,7 +147,7 @@ class Connection {
       this.postEvents(events);
       events = [];
     }
-    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events } : {}), ...(summary ? { summary } : {}) });
+    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEvents(events) } : {}), ...(summary ? { summary } : {}) });
   }
 
   /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
@@ -176,6 +189,7 @@ class Connection {
   retire() {
     this.retired = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    if (this.idleFlush) clearTimeout(this.idleFlush);
     this.queue = [];
     this.decide?.('abort');
     void this.transport?.close().catch(() => {});

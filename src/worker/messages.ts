@@ -77,12 +77,25 @@ export type ToWorker =
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 
+/** Trace events on their way to the page: the JSON of a TraceEvent[] (encodeEvents). The trace is JSON data; one
+ * string crosses to the page as one copy, where the structured clone of a handshake's ~80 events and their field
+ * trees cost more on both sides (bench/browser.ts, appConnectPhasesMs.doneToPage; docs/app-connect.md). */
+export type EventsJson = string & { readonly eventsJson: true };
+
+export function encodeEvents(events: TraceEvent[]): EventsJson {
+  return JSON.stringify(events) as EventsJson;
+}
+
+export function decodeEvents(json: EventsJson): TraceEvent[] {
+  return JSON.parse(json) as TraceEvent[];
+}
+
 /** Every message names its connection (the id of its 'connect'): the page drops those of a replaced one. */
 export type FromWorker = { id: number } & (
-  | { type: 'events'; events: TraceEvent[] }
+  | { type: 'events'; events: EventsJson }
   /** `events`: the events recorded before this status (sent with it: one hand-off); `summary`: what the connection
    * agreed, when a handshake just completed. */
-  | { type: 'status'; status: WorkerStatus; detail?: string; events?: TraceEvent[]; summary?: ConnectionSummary }
+  | { type: 'status'; status: WorkerStatus; detail?: string; events?: EventsJson; summary?: ConnectionSummary }
   | { type: 'paused'; breakpoint: BreakpointName; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
   | { type: 'error'; message: string; code?: string }

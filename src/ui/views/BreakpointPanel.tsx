@@ -1,10 +1,11 @@
 // Decisions the person makes while the engine waits: after server authentication (continue or
 // abort, after looking at the chain) and when the server asks for a client certificate.
+import { memo } from 'react';
 import { useTrace } from '../store.ts';
 import { engine } from '../worker-client.ts';
 import { breakpointTitle } from '../rows.ts';
 
-export function BreakpointPanel() {
+export const BreakpointPanel = memo(function BreakpointPanel() {
   const pause = useTrace((s) => s.pause);
   const source = useTrace((s) => s.source);
   if (!pause || source !== 'live') return null;
@@ -36,4 +37,4 @@ export function BreakpointPanel() {
       )}
     </div>
   );
-}
+});

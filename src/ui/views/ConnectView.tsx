@@ -1,6 +1,6 @@
 // Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
 // handshake options. The engine runs in the worker; this only builds the request.
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState, type RefObject } from 'react';
 import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../../worker/messages.ts';
 import { SUITES13, connectRequest, defaultConnectForm, type ConnectForm } from '../connect-form.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, labFilesFrom, type LabFiles, type LabScenario } from '../lab.ts';
@@ -18,6 +18,10 @@ let startTlsModule: Promise<StartTls> | null = null;
 let startTlsLoaded: StartTls | null = null;
 /** Load the STARTTLS list (once); a form mounted after that has it from its first render. */
 export const loadStartTls = () => (startTlsModule ??= import('../../starttls/index.ts').then((m) => (startTlsLoaded = m)));
+
+/** The lab's scenarios once loaded: a form opened after that shows them from its first render (each fresh form
+ * fetching them again redrew the whole form when they came, often while its Connect's handshake ran). */
+let labHere: LabScenario[] | null = null;
 
 let labFiles: Promise<LabFiles> | null = null;
 /** The lab files once fetched (a Connect then sends them with its request). */
@@ -43,12 +47,12 @@ function labFilesOnce(): Promise<LabFiles> {
  * `initial`: the choices to start from (what the person chose in the prerendered form before the app loaded);
  * `pressed`: Connect was pressed there, for a lab scenario: connect once the lab list is here.
  */
-export function ConnectView({ initialScenario, autoConnect, initial, pressed }: { initialScenario?: string; autoConnect?: boolean; initial?: ConnectForm; pressed?: boolean }) {
+export const ConnectView = memo(function ConnectView({ initialScenario, autoConnect, initial, pressed }: { initialScenario?: string; autoConnect?: boolean; initial?: ConnectForm; pressed?: boolean }) {
   const [start] = useState(() => initial ?? defaultConnectForm(initialScenario, autoConnect));
-  const [lab, setLab] = useState<LabScenario[] | null>(null);
+  const [lab, setLab] = useState<LabScenario[] | null>(labHere);
   const [labError, setLabError] = useState<string | null>(null);
   const [mode, setMode] = useState<'scenario' | 'target'>(start.mode);
-  const [scenario, setScenario] = useState(start.scenario);
+  const [scenario, setScenario] = useState(() => start.scenario || (labHere?.[0]?.id ?? ''));
   const [target, setTarget] = useState(start.target);
   const [sni, setSni] = useState(start.sni);
   const [versions, setVersions] = useState<TlsVersionName[]>(start.versions);
@@ -67,15 +71,17 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
   const [insecure, setInsecure] = useState(start.insecure);
   const [send, setSend] = useState(start.send);
   const [keepAppData, setKeepAppData] = useState(start.keepAppData);
-  /** Connecting: the connection starts and the page draws it once there is more to show than "connecting" (the
-   * form then closes); meanwhile the button says so. */
-  const [connecting, setConnecting] = useState(false);
+  /** Says "connecting" on the button (ConnectButton): the connection starts and the page draws it once there is
+   * more to show than "connecting" (the form is then hidden). */
+  const showConnecting = useRef<() => void>(() => {});
 
   useEffect(() => {
     void labFilesOnce();
     loadStartTls().then(setStartTlsInfo, () => setStartTlsInfo({ PROTOCOLS: [], isStartTlsProtocol: (p: string): p is StartTlsProtocol => false }));
+    if (labHere) return;
     fetchLab()
       .then((l) => {
+        labHere = l;
         setLab(l);
         if (!scenario && l[0]) setScenario(l[0].id);
       })
@@ -101,9 +107,9 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
     const pending = files ? undefined : labFilesOnce();
     const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
-    writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
     engine.connect(request, pending, { drawWhenNeeded: true });
-    setConnecting(true);
+    showConnecting.current();
+    writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
   };
 
   useEffect(() => {
@@ -237,21 +243,31 @@ export function ConnectView({ initialScenario, autoConnect, initial, pressed }: 
           <input type="checkbox" name="bpCert" checked={bpCert} onChange={(e) => setBpCert(e.target.checked)} disabled={clientCert !== 'ask'} /> Pause when a client certificate is requested
         </label>
       </fieldset>
-      {/* Its click connects and stops the form's submission (Enter in a field clicks it too): the browser's steps
-          before a submit event (checking every control, reading the form for autofill) cost milliseconds before the
-          connection started. */}
-      <button
-        type="submit"
-        className="primary"
-        data-testid="connect-button"
-        aria-busy={connecting}
-        onClick={(e) => {
-          e.preventDefault();
-          submit();
-        }}
-      >
-        {connecting ? 'Connecting…' : 'Connect'}
-      </button>
+      <ConnectButton onPress={submit} showConnecting={showConnecting} />
     </form>
+  );
+});
+
+/**
+ * Its click connects and stops the form's submission (Enter in a field clicks it too): the browser's steps before a
+ * submit event (checking every control, reading the form for autofill) cost milliseconds before the connection
+ * started. It says "Connecting…" on its own: the press draws the button, not the whole form.
+ */
+function ConnectButton({ onPress, showConnecting }: { onPress: () => void; showConnecting: RefObject<() => void> }) {
+  const [connecting, setConnecting] = useState(false);
+  showConnecting.current = () => setConnecting(true);
+  return (
+    <button
+      type="submit"
+      className="primary"
+      data-testid="connect-button"
+      aria-busy={connecting}
+      onClick={(e) => {
+        e.preventDefault();
+        onPress();
+      }}
+    >
+      {connecting ? 'Connecting…' : 'Connect'}
+    </button>
   );
 }

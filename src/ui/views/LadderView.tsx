@@ -7,7 +7,7 @@ import type { Row } from '../rows.ts';
 
 export const LADDER_ROW_HEIGHT = 30;
 
-export function LadderView() {
+export const LadderView = memo(function LadderView() {
   useTrace((s) => s.revision);
   const cursor = useTrace((s) => s.cursor);
   const rows = useTrace.getState().rows;
@@ -33,10 +33,21 @@ export function LadderView() {
       </div>
     </section>
   );
+});
+
+/** What a row draws of itself and of the row before it: a new session's rows are new objects, but most are drawn
+ * as the previous session's were (the same handshake) and need no render. */
+function sameDrawing(a: Props, b: Props): boolean {
+  const r = a.row;
+  const s = b.row;
+  const rowSame = r === s || (r.kind === s.kind && r.label === s.label && r.epoch === s.epoch && r.side === s.side && r.ok === s.ok && r.flight === s.flight && r.notAdvertised === s.notAdvertised);
+  return rowSame && a.index === b.index && a.selected === b.selected && a.onPick === b.onPick && a.prev?.flight === b.prev?.flight;
 }
 
+type Props = { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row };
+
 // Memoised: moving the cursor re-renders two rows, not the whole window.
-const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }: { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row }) {
+const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }: Props) {
   const newFlight = row.side === 'client' && (!prev || prev.flight !== row.flight);
   const cls = ['lrow', `k-${row.kind}`, row.kind === 'preamble' ? 'ep-preamble' : `ep-${row.epoch}`, selected ? 'current' : '', row.ok === true ? 'passed' : '', row.side ? `from-${row.side}` : 'marker', row.notAdvertised ? 'not-advertised' : ''].join(' ');
   const title = row.side ? `${index + 1}. ${row.label}, ${row.side} to ${row.side === 'client' ? 'server' : 'client'}, ${row.kind === 'preamble' ? 'STARTTLS plaintext' : row.epoch + ' epoch'}` : `${index + 1}. ${row.label}`;
@@ -53,4 +64,4 @@ const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }
       )}
     </button>
   );
-});
+}, sameDrawing);

@@ -1,9 +1,9 @@
 // Once the handshake is done: send a line of application data (e.g. an HTTP request).
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { useTrace } from '../store.ts';
 import { engine } from '../worker-client.ts';
 
-export function SendBar() {
+export const SendBar = memo(function SendBar() {
   const status = useTrace((s) => s.status);
   const source = useTrace((s) => s.source);
   const [text, setText] = useState('GET / HTTP/1.0\\r\\n\\r\\n');
@@ -23,4 +23,4 @@ export function SendBar() {
       <button type="submit" data-testid="send-button">Send</button>
     </form>
   );
-}
+});

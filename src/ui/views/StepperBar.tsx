@@ -1,6 +1,6 @@
 // Step through the trace: back/forward, next breakpoint, end, jump. In a live session that is
 // paused, stepping past the newest row lets the engine go on.
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { useTrace } from '../store.ts';
 import { engine } from '../worker-client.ts';
 import { breakpointTitle } from '../rows.ts';
@@ -39,7 +39,7 @@ export function runToEnd() {
   }
 }
 
-export function StepperBar() {
+export const StepperBar = memo(function StepperBar() {
   useTrace((s) => s.revision);
   const cursor = useTrace((s) => s.cursor);
   const status = useTrace((s) => s.status);
@@ -74,12 +74,12 @@ export function StepperBar() {
       </span>
     </nav>
   );
-}
+});
 
-export function ShortcutHints() {
+export const ShortcutHints = memo(function ShortcutHints() {
   return (
     <p className="shortcuts">
       Keys: <kbd>→</kbd>/<kbd>j</kbd> step, <kbd>←</kbd>/<kbd>k</kbd> back, <kbd>Home</kbd> first, <kbd>End</kbd>/<kbd>e</kbd> end, <kbd>n</kbd> next breakpoint, <kbd>1</kbd>–<kbd>5</kbd> panels, <kbd>p</kbd> presenter, <kbd>Esc</kbd> leave presenter.
     </p>
   );
-}
+});

@@ -1,0 +1,101 @@
+// Where the time goes inside the app Connect's windows: reads the CPU profiles bench/browser.ts writes with
+// TLS_LENS_BENCH_PROFILE=FILE (the page's FILE and its engine worker's FILE.worker.cpuprofile, sampled every 50 µs)
+// and FILE.windows.json (each warm round's press, 'connected' message arrival and status line change in page time;
+// the worker's steps on the clock its notes use; the time of a mark each profile shows), and prints per window,
+// averaged over the rounds, the busy time and the functions that held it (inclusive and self).
+// Run: tsx bench/browser/profile-windows.ts FILE [top=40]
+import fs from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  startTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+interface Round {
+  press: number;
+  arrived: number;
+  shown: number;
+  worker: Record<'received' | 'socket' | 'open' | 'flight' | 'done', number>;
+}
+interface Windows {
+  mark: number;
+  workerMark: number;
+  rounds: Round[];
+}
+
+const [file, topArg] = process.argv.slice(2);
+if (!file) throw new Error('usage: tsx bench/browser/profile-windows.ts FILE [top]');
+const top = Number(topArg ?? 40);
+const windows = JSON.parse(fs.readFileSync(`${file}.windows.json`, 'utf8')) as Windows;
+
+/** Summarise `profileFile` over each named window of every round; `mark`: the time, on the windows' clock, of the
+ * first sample in benchProfileMark. */
+function analyse(profileFile: string, mark: number, parts: [string, (r: Round) => number, (r: Round) => number][]) {
+  const profile = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n: ProfileNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.split('/').at(-1) ?? ''}:${n.callFrame.lineNumber}`;
+  const stackOf = (id: number): ProfileNode[] => {
+    const out: ProfileNode[] = [];
+    for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) out.push(byId.get(x)!);
+    return out;
+  };
+  // Sample times (µs, the profile's clock) and how long each stands for (until the next sample).
+  const at: number[] = [];
+  let t = profile.startTime;
+  for (const d of profile.timeDeltas) at.push((t += d));
+  const lasts = at.map((v, i) => (at[i + 1] ?? v) - v);
+  const markSample = profile.samples.findIndex((s) => stackOf(s).some((n) => n.callFrame.functionName === 'benchProfileMark'));
+  if (markSample < 0) throw new Error(`${profileFile} has no sample in benchProfileMark`);
+  const offsetUs = at[markSample] - mark * 1000;
+  const IDLE = new Set(['(idle)', '(program)', '(root)']);
+  for (const [name, from, to] of parts) {
+    const inclusive = new Map<string, number>();
+    const self = new Map<string, number>();
+    let busy = 0;
+    let wall = 0;
+    const rounds = windows.rounds.filter((r) => Number.isFinite(from(r)) && Number.isFinite(to(r)));
+    for (const r of rounds) {
+      const a = from(r) * 1000 + offsetUs;
+      const b = to(r) * 1000 + offsetUs;
+      wall += b - a;
+      profile.samples.forEach((s, i) => {
+        if (at[i] < a || at[i] >= b) return;
+        const stack = stackOf(s);
+        if (IDLE.has(stack[0].callFrame.functionName)) return;
+        busy += lasts[i];
+        self.set(label(stack[0]), (self.get(label(stack[0])) ?? 0) + lasts[i]);
+        for (const f of new Set(stack.map(label))) inclusive.set(f, (inclusive.get(f) ?? 0) + lasts[i]);
+      });
+    }
+    const n = rounds.length;
+    const ms = (us: number) => (us / n / 1000).toFixed(3);
+    console.log(`\n== ${name}: wall ${ms(wall)} ms, busy ${ms(busy)} ms per round (${n} rounds)`);
+    const list = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1]).slice(0, top);
+    console.log('-- inclusive');
+    for (const [f, us] of list(inclusive)) console.log(`${ms(us).padStart(8)}  ${f}`);
+    console.log('-- self');
+    for (const [f, us] of list(self).slice(0, 20)) console.log(`${ms(us).padStart(8)}  ${f}`);
+  }
+}
+
+console.log('# the page');
+analyse(file, windows.mark, [
+  ['press to the connected message', (r) => r.press, (r) => r.arrived],
+  ['connected message to the status line', (r) => r.arrived, (r) => r.shown],
+]);
+if (fs.existsSync(`${file}.worker.cpuprofile`)) {
+  console.log('\n# the app\'s engine worker');
+  analyse(`${file}.worker.cpuprofile`, windows.workerMark, [
+    ['connect received to WebSocket open', (r) => r.worker.received, (r) => r.worker.open],
+    ['open to the server flight', (r) => r.worker.open, (r) => r.worker.flight],
+    ['server flight to connected posted', (r) => r.worker.flight, (r) => r.worker.done],
+  ]);
+}
