@@ -44,18 +44,31 @@ export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
 // connection. Each share is handed out once and then forgotten here (a new connection never gets a key pair
 // another one used: an ephemeral key is used for one handshake only, RFC 8446 §4.2.8 and forward secrecy).
 
+/**
+ * Whether taking a share starts the next one. On by default in a browser Worker (a long-lived host that makes
+ * connection after connection); off elsewhere (a CLI process makes one connection: a spare would be wasted work).
+ */
+let makeAhead = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+
+/** A host turns making key shares ahead on or off (off also drops the spares kept). */
+export function keepKeySharesAhead(on: boolean): void {
+  makeAhead = on;
+  if (!on) spares.clear();
+}
+
 /** At most one spare per group, with the provider that made it (keys of one provider are not another's). */
 const spares = new Map<GroupName, { provider: CryptoProvider; share: Promise<KeyShare> }>();
 
 /**
  * A fresh ephemeral key share for one connection: the one made ahead for this group if there is one (it is
- * removed as it is taken), else one made now; either way the next one for the group starts being made ahead.
+ * removed as it is taken), else one made now; either way, when the host keeps shares ahead, the next one for the
+ * group starts being made.
  */
 export async function takeFreshKeyShare(group: GroupName): Promise<KeyShare> {
   const spare = spares.get(group);
   spares.delete(group);
   // After this turn: the ClientHello this share is for goes out first (node:crypto makes keys synchronously).
-  setTimeout(() => prepareKeyShare(group), 0);
+  if (makeAhead) setTimeout(() => makeAhead && prepareKeyShare(group), 0);
   if (spare && spare.provider === cryptoProvider()) {
     try {
       return await spare.share;
@@ -73,11 +86,6 @@ export function prepareKeyShare(group: GroupName): void {
   const share = generateKeyShare(group);
   share.catch(() => spares.get(group)?.share === share && spares.delete(group));
   spares.set(group, { provider, share });
-}
-
-/** Drop every spare (tests, or a host that wants no key material kept between connections). */
-export function discardSpareKeyShares(): void {
-  spares.clear();
 }
 
 /**

@@ -1,7 +1,7 @@
 // Ephemeral key shares made ahead (takeFreshKeyShare): the next connection's key pair is made while the host is
 // idle, and every key pair goes to one connection only, never two (RFC 8446 §4.2.8; forward secrecy).
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { discardSpareKeyShares, takeFreshKeyShare } from '../../src/crypto/key-exchange.ts';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keepKeySharesAhead, takeFreshKeyShare } from '../../src/crypto/key-exchange.ts';
 import { cryptoProvider, setCryptoProvider, type CryptoProvider, type EcdhGroup } from '../../src/crypto/provider.ts';
 import { connectTls } from '../../src/tls/client.ts';
 import { connectTcp } from '../../src/transport/tcp.ts';
@@ -32,6 +32,9 @@ function recordingProvider(inner: CryptoProvider): { provider: CryptoProvider; g
 /** Long enough for the refill timer and the key generation it starts to finish. */
 const idle = () => new Promise((r) => setTimeout(r, 50));
 
+// Off by default outside a browser Worker (a CLI makes one connection): on for these tests, as a Worker has it.
+beforeEach(() => keepKeySharesAhead(true));
+
 describeEachProvider((inner) => {
   let restore: CryptoProvider | undefined;
   afterEach(async () => {
@@ -39,7 +42,7 @@ describeEachProvider((inner) => {
     await idle();
     if (restore) setCryptoProvider(restore);
     restore = undefined;
-    discardSpareKeyShares();
+    keepKeySharesAhead(false);
   });
   const install = () => {
     const r = recordingProvider(inner);
@@ -77,6 +80,14 @@ describeEachProvider((inner) => {
     for (const k of keys) expect(generated.filter((g) => g === k)).toHaveLength(1);
   });
 
+  it('a host that keeps no shares ahead (the default outside a Worker) makes one key pair per connection, no spare', async () => {
+    keepKeySharesAhead(false);
+    const { generated } = install();
+    const share = await takeFreshKeyShare('x25519');
+    await idle();
+    expect(generated).toEqual([toHex(share.publicKey)]);
+  });
+
   it('a spare made by another provider is never handed out', async () => {
     await takeFreshKeyShare('x25519');
     await idle(); // a spare from the provider active before this one was installed
@@ -90,6 +101,7 @@ describe('real handshakes with shares made ahead', () => {
   const pki = usePki();
   const servers = nodeEchoServers();
   afterAll(async () => {
+    keepKeySharesAhead(false);
     await servers.closeAll();
   });
 
