@@ -31,8 +31,8 @@ const PROFILE = process.env.TLS_LENS_BENCH_PROFILE;
 const BASE_DIR = process.env.TLS_LENS_BENCH_BASE_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_DIR) : null;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const r2 = (n: number) => +n.toFixed(2);
-/** The CPU profiles' sampling interval (µs). */
-const SAMPLE_US = 100;
+/** The CPU profiles' sampling interval (µs; TLS_LENS_BENCH_SAMPLE_US). */
+const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
