@@ -118,7 +118,7 @@ async function bundle(entry: string, root = ROOT): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[] };
+type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[]; webCryptoCalls?: Record<string, number>; roundTripUs?: Record<string, number> };
 
 /** A Worker from a same-origin script (the bridge checks the page's origin), and its runner. */
 async function workerIn(page: Page, name: string, script: string) {
@@ -377,7 +377,11 @@ async function main() {
     }
     const handshakeProfile = await profiler?.stop();
     const baseHandshakeProfile = await baseProfiler?.stop();
-    const { timeline } = await runEngine({ ...job, rounds: 1, timeline: true });
+    // One more handshake, traced and with its WebCrypto calls counted (the key share for it was made ahead, as in
+    // the rounds), then what one awaited WebCrypto call costs in this Worker: a handshake's serial calls times that
+    // is a floor the engine's own work cannot go below while it uses WebCrypto.
+    const { timeline, webCryptoCalls } = await runEngine({ ...job, rounds: 1, timeline: true, countWebCrypto: true });
+    const { roundTripUs } = await runEngine({ webCryptoRoundTrip: true });
 
     const throughput: Record<string, number[]> = {};
     await profiler?.start();
@@ -411,6 +415,7 @@ async function main() {
       floor: floorOf(phaseMedians, m),
       handshakePhasesMedianMs: phaseMedians,
       throughputMBperS: tp,
+      webCrypto: { callsInOneHandshake: webCryptoCalls, medianRoundTripUs: roundTripUs },
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       ...(PROFILE
         ? {
