@@ -112,6 +112,20 @@ export class RecordLayer {
     return n;
   }
 
+  /**
+   * The next record's content type and plaintext when it is already being decrypted under the keys installed now
+   * (it arrived with the one just read), without taking it: nothing is consumed or traced. Null when there is none
+   * or it does not decrypt (reading it reports that). For work that may start early; the bytes are not to be changed.
+   */
+  peekAhead(): Promise<{ contentType: number; fragment: Uint8Array } | null> {
+    const next = this.ahead[0];
+    if (!next?.opened || next.protector !== this.readProtector) return Promise.resolve(null);
+    return next.opened.then(
+      (o) => ({ contentType: o.contentType, fragment: o.fragment }),
+      () => null,
+    );
+  }
+
   /** Install the keys for records we receive from now on (null: back to plaintext). Sequence starts at 0. */
   setReadProtector(protector: RecordProtector | null): void {
     this.readProtector = protector;
