@@ -330,6 +330,8 @@ async function main() {
       engineWorker: engine({}),
       // Left out when profiling: the engine's Worker then runs engineWorker alone.
       ...(PROFILE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
+      ...(PROFILE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
       ...(runBase
         ? {
             engineBase: (async (req) => {

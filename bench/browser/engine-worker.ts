@@ -10,6 +10,7 @@ import { FirstFlightTransport } from '../../src/transport/first-flight.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
+import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
 import { responseRate } from './response-rate.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -35,6 +36,8 @@ interface Job {
   /** Open the WebSocket at once and send the ClientHello once it is open, as before the first flight travelled
    * in the upgrade request (FirstFlightTransport, the default). */
   noFirstFlight?: boolean;
+  /** Make no key share ahead for the next connection in this round (the engine as before takeFreshKeyShare). */
+  noSpare?: boolean;
   /** Count the WebCrypto calls of each kind during the (last) round: how many round trips a handshake makes. */
   countWebCrypto?: boolean;
   /** Instead of handshakes: the median time (µs) of one awaited WebCrypto call of each kind, one after another. */
@@ -188,6 +191,8 @@ scope.onmessage = async ({ data: job }) => {
       return scope.postMessage({ handshakeMs: [], mbPerS });
     }
     verifier ??= createVerifier({ anchors: [fromHex(job.anchorHex)] });
+    // Off for this job (and the spare dropped), back on after it: a Worker keeps shares ahead by default.
+    keepKeySharesAhead(!job.noSpare);
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
     let timeline: [number, string][] | undefined;
@@ -220,6 +225,11 @@ scope.onmessage = async ({ data: job }) => {
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       await conn.close().catch(() => {});
+    }
+    // The next job's first connection finds a spare, as after any connection with shares kept ahead.
+    if (job.noSpare) {
+      keepKeySharesAhead(true);
+      prepareKeyShare('x25519');
     }
     scope.postMessage({ handshakeMs, mbPerS, timeline, phases, webCryptoCalls });
   } catch (e) {
