@@ -31,8 +31,8 @@ const PROFILE = process.env.TLS_LENS_BENCH_PROFILE;
 const BASE_DIR = process.env.TLS_LENS_BENCH_BASE_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_DIR) : null;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const r2 = (n: number) => +n.toFixed(2);
-/** The CPU profiles' sampling interval (µs). */
-const SAMPLE_US = 100;
+/** The CPU profiles' sampling interval (µs; TLS_LENS_BENCH_SAMPLE_US). */
+const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
@@ -118,7 +118,7 @@ async function bundle(entry: string, root = ROOT): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[] };
+type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[]; webCryptoCalls?: Record<string, number>; roundTripUs?: Record<string, number> };
 
 /** A Worker from a same-origin script (the bridge checks the page's origin), and its runner. */
 async function workerIn(page: Page, name: string, script: string) {
@@ -259,10 +259,15 @@ function floorOf(phases: Record<string, Record<string, number>>, handshake: Reco
   const node = phases.nodeTlsViaBridge;
   if (!engine || !node) return undefined;
   const engineFloor = engine.sentToAnswer;
+  const base = phases.engineBase;
   return {
     engineWaitMs: engineFloor,
     nodeTlsWaitMs: node.floor,
     engineOwnMs: r2(handshake.engineWorker - engineFloor),
+    // The engine's own work in one handshake, from its phases (median of ClientHello made + the server's flight to
+    // done): less noisy than the handshake minus the wait, and paired with the base checkout's in the same rounds.
+    engineWorkMs: engine.work,
+    ...(base ? { engineBaseWaitMs: base.sentToAnswer, engineBaseWorkMs: base.work, engineWorkVsBase: r2(engine.work / base.work) } : {}),
     nodeTlsOwnMs: r2(handshake.nodeTlsViaBridge - node.floor),
     zeroCostEngineVsNodeTls: r2(engineFloor / handshake.nodeTlsViaBridge),
     // Part of the wait is the browser's own: opening a WebSocket to a bare server, no bridge, each client.
@@ -270,6 +275,11 @@ function floorOf(phases: Record<string, Record<string, number>>, handshake: Reco
       ? { bareWebSocketOpenMs: { chromium: r2(handshake.bareWebSocketOpenChromium), node: r2(handshake.bareWebSocketOpenNode) } }
       : {}),
   };
+}
+
+/** A round's phases with `work`: the engine's own time in it (its ClientHello made, the server's flight to done). */
+function withWork(phases: Record<string, number> | undefined): Record<string, number> | undefined {
+  return phases && { ...phases, work: +(phases.clientHelloMade + phases.serverFlightToDone).toFixed(3) };
 }
 
 async function main() {
@@ -314,17 +324,19 @@ async function main() {
     type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
     const engine = (extra: object): Contender => async (req) => {
       const r = await runEngine({ ...job, ...extra, rounds: 1, request: req });
-      return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
+      return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
     };
     const contenders: Record<string, Contender> = {
       engineWorker: engine({}),
       // Left out when profiling: the engine's Worker then runs engineWorker alone.
       ...(PROFILE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
+      ...(PROFILE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
       ...(runBase
         ? {
             engineBase: (async (req) => {
               const r = await runBase({ ...job, rounds: 1, request: req });
-              return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+              return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,
           }
         : {}),
@@ -367,7 +379,11 @@ async function main() {
     }
     const handshakeProfile = await profiler?.stop();
     const baseHandshakeProfile = await baseProfiler?.stop();
-    const { timeline } = await runEngine({ ...job, rounds: 1, timeline: true });
+    // One more handshake, traced and with its WebCrypto calls counted (the key share for it was made ahead, as in
+    // the rounds), then what one awaited WebCrypto call costs in this Worker: a handshake's serial calls times that
+    // is a floor the engine's own work cannot go below while it uses WebCrypto.
+    const { timeline, webCryptoCalls } = await runEngine({ ...job, rounds: 1, timeline: true, countWebCrypto: true });
+    const { roundTripUs } = await runEngine({ webCryptoRoundTrip: true });
 
     const throughput: Record<string, number[]> = {};
     await profiler?.start();
@@ -401,6 +417,7 @@ async function main() {
       floor: floorOf(phaseMedians, m),
       handshakePhasesMedianMs: phaseMedians,
       throughputMBperS: tp,
+      webCrypto: { callsInOneHandshake: webCryptoCalls, medianRoundTripUs: roundTripUs },
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       ...(PROFILE
         ? {

@@ -10,6 +10,7 @@ import { FirstFlightTransport } from '../../src/transport/first-flight.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
+import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
 import { responseRate } from './response-rate.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -35,6 +36,12 @@ interface Job {
   /** Open the WebSocket at once and send the ClientHello once it is open, as before the first flight travelled
    * in the upgrade request (FirstFlightTransport, the default). */
   noFirstFlight?: boolean;
+  /** Make no key share ahead for the next connection in this round (the engine as before takeFreshKeyShare). */
+  noSpare?: boolean;
+  /** Count the WebCrypto calls of each kind during the (last) round: how many round trips a handshake makes. */
+  countWebCrypto?: boolean;
+  /** Instead of handshakes: the median time (µs) of one awaited WebCrypto call of each kind, one after another. */
+  webCryptoRoundTrip?: boolean;
 }
 
 const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
@@ -109,8 +116,63 @@ async function readRaw(job: Job): Promise<number> {
   return bytes / 1e6 / ((performance.now() - t0) / 1000);
 }
 
+const SUBTLE_CALLS = ['encrypt', 'decrypt', 'sign', 'verify', 'digest', 'generateKey', 'deriveBits', 'deriveKey', 'importKey', 'exportKey'] as const;
+
+/** Run `body` with every crypto.subtle call counted by kind (the real calls, through a wrapper on the object). */
+async function countingWebCrypto<T>(body: () => Promise<T>): Promise<{ result: T; calls: Record<string, number> }> {
+  const subtle = crypto.subtle as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const calls: Record<string, number> = {};
+  for (const name of SUBTLE_CALLS) {
+    const real = subtle[name].bind(crypto.subtle);
+    subtle[name] = (...a) => ((calls[name] = (calls[name] ?? 0) + 1), real(...a));
+  }
+  try {
+    return { result: await body(), calls };
+  } finally {
+    for (const name of SUBTLE_CALLS) delete subtle[name];
+  }
+}
+
+/**
+ * µs of one awaited WebCrypto call (to Chromium's crypto threads and back), for the kinds a handshake makes: the
+ * median of 9 batches of 50 calls in a row, each timed as a whole (a Worker's clock without cross-origin isolation
+ * moves in 100 µs steps, too coarse for one call).
+ */
+async function webCryptoRoundTrips(): Promise<Record<string, number>> {
+  const s = crypto.subtle;
+  const time = async (op: () => Promise<unknown>) => {
+    for (let i = 0; i < 20; i++) await op();
+    const batches: number[] = [];
+    for (let b = 0; b < 9; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 50; i++) await op();
+      batches.push(((performance.now() - t0) * 1000) / 50);
+    }
+    return Math.round(batches.sort((a, b) => a - b)[4]);
+  };
+  const aes = await s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  const iv = new Uint8Array(12);
+  const sealed = await s.encrypt({ name: 'AES-GCM', iv }, aes, new Uint8Array(64));
+  const ec = (await s.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+  const data = new Uint8Array(130);
+  const sig = await s.sign({ name: 'ECDSA', hash: 'SHA-256' }, ec.privateKey, data);
+  const x = (await s.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
+  const peer = new Uint8Array(await s.exportKey('raw', ((await s.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair).publicKey));
+  const peerKey = await s.importKey('raw', peer, { name: 'X25519' }, true, []);
+  return {
+    aesGcmEncrypt64B: await time(() => s.encrypt({ name: 'AES-GCM', iv }, aes, new Uint8Array(64))),
+    aesGcmDecrypt64B: await time(() => s.decrypt({ name: 'AES-GCM', iv }, aes, sealed)),
+    aesKeyImport: await time(() => s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt'])),
+    ecdsaP256Verify: await time(() => s.verify({ name: 'ECDSA', hash: 'SHA-256' }, ec.publicKey, sig, data)),
+    x25519PeerImport: await time(() => s.importKey('raw', peer, { name: 'X25519' }, true, [])),
+    x25519DeriveBits: await time(() => s.deriveBits({ name: 'X25519', public: peerKey } as EcdhKeyDeriveParams, x.privateKey, 256)),
+    x25519Generate: await time(() => s.generateKey({ name: 'X25519' }, false, ['deriveBits'])),
+  };
+}
+
 scope.onmessage = async ({ data: job }) => {
   try {
+    if (job.webCryptoRoundTrip) return scope.postMessage({ handshakeMs: [], mbPerS: [], roundTripUs: await webCryptoRoundTrips() });
     if (job.openOnly) {
       const openMs: number[] = [];
       for (let i = 0; i < job.rounds; i++) {
@@ -129,10 +191,13 @@ scope.onmessage = async ({ data: job }) => {
       return scope.postMessage({ handshakeMs: [], mbPerS });
     }
     verifier ??= createVerifier({ anchors: [fromHex(job.anchorHex)] });
+    // Off for this job (and the spare dropped), back on after it: a Worker keeps shares ahead by default.
+    keepKeySharesAhead(!job.noSpare);
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
     let timeline: [number, string][] | undefined;
     const phases: Record<string, number>[] = [];
+    let webCryptoCalls: Record<string, number> | undefined;
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
@@ -151,14 +216,22 @@ scope.onmessage = async ({ data: job }) => {
         transport = lazy;
         void lazy.opened.then(() => (opened = performance.now() - t0), () => undefined);
       }
-      const conn = await connectTls(transport, { serverName: job.serverName, verifier }, recorder.emit);
+      const handshake = () => connectTls(transport, { serverName: job.serverName, verifier }, recorder.emit);
+      const counted = job.countWebCrypto && i === job.rounds - 1 ? await countingWebCrypto(handshake) : null;
+      if (counted) webCryptoCalls = counted.calls;
+      const conn = counted ? counted.result : await handshake();
       handshakeMs.push(performance.now() - t0);
       phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)));
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       await conn.close().catch(() => {});
     }
-    scope.postMessage({ handshakeMs, mbPerS, timeline, phases });
+    // The next job's first connection finds a spare, as after any connection with shares kept ahead.
+    if (job.noSpare) {
+      keepKeySharesAhead(true);
+      prepareKeyShare('x25519');
+    }
+    scope.postMessage({ handshakeMs, mbPerS, timeline, phases, webCryptoCalls });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }

@@ -76,6 +76,15 @@ export class Transcript {
     return concat(...this.entries.map((e) => e.bytes));
   }
 
+  /**
+   * Transcript-Hash of every message so far without a trace event, for work started before the protocol asks for
+   * it (the step that asks calls hash(), which traces it); null when the provider keeps no running hash.
+   */
+  hashUntraced(): Uint8Array | null {
+    const hash = this.hashName;
+    return hash ? (this.runningHash(hash)?.digest() ?? null) : null;
+  }
+
   /** Transcript-Hash of every message added so far. */
   async hash(): Promise<Uint8Array> {
     const hash = this.requireHash();

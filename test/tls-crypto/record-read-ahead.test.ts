@@ -48,6 +48,28 @@ describe('record read-ahead', () => {
     expect(records.map((r) => r.seq)).toEqual([0, 1, 0, 1]);
   });
 
+  it('starts decrypting every buffered record under new keys at the first read (a whole server flight at once)', async () => {
+    const payloads = [payload(40, 3), payload(900, 5), payload(80, 7), payload(36, 9)];
+    const wire = await sealed(keysA, payloads);
+    const reader = new RecordLayer(scriptedTransport([wire]), new TraceRecorder().emit, { side: 'client' });
+    const p = await protector(keysA);
+    // The real decryption, counted: how many run at the same time.
+    const decrypt = p.decrypt.bind(p);
+    let running = 0;
+    let most = 0;
+    p.decrypt = (raw) => {
+      most = Math.max(most, ++running);
+      return decrypt(raw).finally(() => running--);
+    };
+    reader.setReadProtector(p);
+    for (const [i, expected] of payloads.entries()) {
+      const rec = (await reader.readRecord())!;
+      expect(toHex(rec.fragment)).toBe(toHex(expected));
+      expect(rec.seq).toBe(i);
+    }
+    expect(most).toBe(payloads.length);
+  });
+
   it('reports a record that fails authentication when it is read, after the good one before it', async () => {
     const wire = await sealed(keysA, [payload(50, 3), payload(60, 7)]);
     wire[wire.length - 1] ^= 1; // corrupt the second record's tag

@@ -19,6 +19,8 @@ export interface ReceivedRecord {
 export interface RecordChannel {
   /** Next record (decrypted when keys are set), or null at a clean end of stream. */
   read(): Promise<ReceivedRecord | null>;
+  /** The record after, if it is already decrypting: untaken and untraced (record-layer.ts peekAhead). */
+  peekAhead?(): Promise<{ contentType: number; fragment: Uint8Array } | null>;
   /** Send data of one content type, fragmenting as needed. Returns the indices of the record events. */
   write(contentType: number, data: Uint8Array): Promise<number[]>;
   /** write(), also returning the data as hex from the record events (so the caller need not encode it again). */
@@ -55,6 +57,7 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
   const wrap = <T>(p: Promise<T>): Promise<T> => p.catch(asChannelError);
   return {
     read: () => wrap(layer.readRecord()),
+    peekAhead: () => layer.peekAhead(),
     write: (type, data) => wrap(layer.writeRecord(type, data, { padding: opts.padding })),
     writeTraced: (type, data) => wrap(layer.writeRecordTraced(type, data, { padding: opts.padding })),
     async setReadKeys(suite, keys, epoch) {

@@ -63,6 +63,13 @@ class ByteQueue {
   }
 }
 
+/** A copy of the whole handshake message at the start of `bytes`, or null when it is cut short. */
+function wholeMessage(bytes: Uint8Array): Uint8Array | null {
+  if (bytes.length < 4) return null;
+  const end = 4 + ((bytes[1] << 16) | (bytes[2] << 8) | bytes[3]);
+  return end <= bytes.length ? bytes.slice(0, end) : null;
+}
+
 export class MessageReader {
   private buffer = new ByteQueue();
   private bufferRecords: number[] = [];
@@ -97,6 +104,18 @@ export class MessageReader {
   /** Keys are about to change: a message may not straddle the change (RFC 8446 §5.1). */
   assertAtMessageBoundary(where: string): void {
     if (this.buffer.length > 0) throw fail.unexpected(`a handshake message was split across a key change (${where})`);
+  }
+
+  /**
+   * A copy of the next handshake message's bytes when it is already at hand whole (left in the current record, or
+   * alone at the start of the next record, which is decrypting), without taking it or tracing it; null otherwise.
+   * For work that may start early, e.g. the CertificateVerify's signature check beside the chain's. The message is
+   * still read, decoded, traced and checked by nextHandshake() as usual.
+   */
+  async peekNextHandshake(): Promise<Uint8Array | null> {
+    if (this.buffer.length > 0) return wholeMessage(this.buffer.peek(this.buffer.length));
+    const next = await this.channel.peekAhead?.();
+    return next?.contentType === ContentType.handshake ? wholeMessage(next.fragment) : null;
   }
 
   /** The next complete handshake message. Application data here is an error (during the handshake). */

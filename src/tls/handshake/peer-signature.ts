@@ -3,7 +3,7 @@
 import { describePublicKey, verifySignature, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import type { Side } from '../../trace/types.ts';
-import { toHex } from '../../util/bytes.ts';
+import { equalBytes, toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure, type TlsAlertError, type TlsError } from '../errors.ts';
 import { schemeName } from '../messages/constants.ts';
 import type { HandshakeContext } from './context.ts';
@@ -26,6 +26,36 @@ export function leafKey(der: Uint8Array, peer: Side): LeafKey {
   }
 }
 
+/**
+ * A signature check started before its message was handled (from bytes already received, e.g. the CertificateVerify
+ * that arrived with the Certificate, so that it runs beside the chain's check). Only the check of exactly the same
+ * key, algorithm, content and signature uses its result, once; its trace event comes when that check is made.
+ */
+export class EarlySignatureCheck {
+  private used = false;
+  private constructor(
+    private readonly spki: Uint8Array,
+    private readonly algorithm: SignatureAlgorithm,
+    private readonly content: Uint8Array,
+    private readonly signature: Uint8Array,
+    private readonly result: Promise<boolean>,
+  ) {}
+
+  static start(spki: Uint8Array, algorithm: SignatureAlgorithm, content: Uint8Array, signature: Uint8Array): EarlySignatureCheck {
+    const result = verifySignature(spki, algorithm, content, signature);
+    result.catch(() => undefined); // reported by the check that takes it
+    return new EarlySignatureCheck(Uint8Array.from(spki), algorithm, Uint8Array.from(content), Uint8Array.from(signature), result);
+  }
+
+  /** The result for these inputs, if they are the ones it was started with (once); else undefined. */
+  take(spki: Uint8Array, algorithm: SignatureAlgorithm, content: Uint8Array, signature: Uint8Array): Promise<boolean> | undefined {
+    if (this.used || !equalBytes(spki, this.spki) || !equalBytes(content, this.content) || !equalBytes(signature, this.signature)) return undefined;
+    if (JSON.stringify(algorithm) !== JSON.stringify(this.algorithm)) return undefined;
+    this.used = true;
+    return this.result;
+  }
+}
+
 export interface PeerSignature {
   /** Trace subject: 'CertificateVerify', 'ServerKeyExchange', ... */
   subject: string;
@@ -39,6 +69,8 @@ export interface PeerSignature {
   okDetail?: string;
   /** The error when it does not verify (the reason from the crypto layer, if any, is passed in). */
   failure: (reason: string | undefined) => TlsError | TlsAlertError;
+  /** The same check, started early (used only if its inputs are these). */
+  early?: EarlySignatureCheck | null;
 }
 
 /**
@@ -51,7 +83,7 @@ export async function verifyPeerSignature(ctx: Pick<HandshakeContext, 'emit'>, s
   let ok = false;
   let reason: string | undefined;
   try {
-    ok = await verifySignature(s.key.spki, algorithm, s.content, s.signature);
+    ok = await (s.early?.take(s.key.spki, algorithm, s.content, s.signature) ?? verifySignature(s.key.spki, algorithm, s.content, s.signature));
   } catch (e) {
     reason = (e as Error).message;
   }
@@ -75,6 +107,8 @@ export interface PeerCertificateVerify {
   subject?: string;
   /** TLS 1.2 (RFC 5246 §7.4.8): the handshake messages themselves are signed, and schemes read the TLS 1.2 way. */
   tls12?: { signedContent: Uint8Array; algorithm: (scheme: number, key: PublicKeyInfo) => SignatureAlgorithm | string };
+  /** The same check started early (startCertificateVerifyCheck), used only if its inputs match. */
+  early?: EarlySignatureCheck | null;
 }
 
 /** A CertificateVerify from either side (RFC 8446 §4.4.3; RFC 5246 §7.4.8 with `tls12`): offered scheme, fitting key, valid signature. */
@@ -88,6 +122,32 @@ export async function checkPeerCertificateVerify(emit: Emit, cv: PeerCertificate
     key: leafKey(cv.leaf, cv.signer),
     content: cv.tls12?.signedContent ?? certificateVerifyContent(cv.signer, cv.transcriptHash),
     signature: cv.signature,
+    early: cv.early,
     failure: (reason) => fail.badCertificateVerify(`${who}'s CertificateVerify signature (${schemeName(cv.scheme)}) does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
   });
+}
+
+/**
+ * TLS 1.3: when the CertificateVerify after a Certificate is already at hand (it arrived in the same flight), start
+ * its signature check now, beside the chain's, with the inputs the CertificateVerify step will use (the transcript
+ * up to the Certificate, the leaf's key, the offered scheme). Nothing is traced or decided here: the step checks
+ * the message as always and takes this result only for identical inputs. Null when it cannot start early.
+ */
+export async function startCertificateVerifyCheck(ctx: Pick<HandshakeContext, 'reader' | 'transcript'>, signer: Side, leaf: Uint8Array, offered: readonly number[]): Promise<EarlySignatureCheck | null> {
+  try {
+    const transcriptHash = ctx.transcript.hashUntraced();
+    if (!transcriptHash) return null;
+    const bytes = await ctx.reader.peekNextHandshake();
+    // certificate_verify (15): uint16 scheme, opaque signature<0..2^16-1>, and nothing after.
+    if (!bytes || bytes[0] !== 15 || bytes.length < 8) return null;
+    const scheme = (bytes[4] << 8) | bytes[5];
+    const length = (bytes[6] << 8) | bytes[7];
+    if (bytes.length !== 8 + length || !offered.includes(scheme)) return null;
+    const key = leafKey(leaf, signer);
+    const algorithm = schemeAlgorithm(scheme, key.info);
+    if (typeof algorithm === 'string') return null;
+    return EarlySignatureCheck.start(key.spki, algorithm, certificateVerifyContent(signer, transcriptHash), bytes.subarray(8));
+  } catch {
+    return null; // whatever is wrong is found and reported by the CertificateVerify step itself
+  }
 }

@@ -33,9 +33,9 @@ export async function sendClientHello(ctx: HandshakeContext, tls12?: Tls12HelloP
   if (o.serverName && !isIpLiteral(o.serverName)) extensions.push({ code: X.server_name, hostName: o.serverName });
   extensions.push({ code: X.supported_versions, versions: tls12 ? [ProtocolVersion.TLS13, ProtocolVersion.TLS12] : [ProtocolVersion.TLS13] });
   extensions.push({ code: X.supported_groups, groups: o.groupCodes });
-  const shares = [];
-  for (const code of o.keyShareCodes) shares.push({ group: code, keyExchange: (await makeKeyShare(ctx, code)).publicKey });
-  extensions.push({ code: X.key_share, shares });
+  // Several groups' shares are made together (each may be a WebCrypto round trip), listed in the order asked.
+  const made = await Promise.all(o.keyShareCodes.map((code) => makeKeyShare(ctx, code)));
+  extensions.push({ code: X.key_share, shares: made.map((share, i) => ({ group: o.keyShareCodes[i], keyExchange: share.publicKey })) });
   extensions.push({ code: X.signature_algorithms, schemes: tls12?.signatureSchemes ?? o.signatureSchemes });
   extensions.push({ code: X.signature_algorithms_cert, schemes: [...new Set([...o.signatureSchemes, ...DEFAULT_CERT_SIGNATURE_SCHEMES])] });
   if (o.alpn?.length) extensions.push({ code: X.alpn, protocols: o.alpn });

@@ -18,7 +18,7 @@ import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode, type Tls13Suite } from '../suites.ts';
 import { hybridLayout } from '../../crypto/hybrid-kem.ts';
-import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
+import { checkPeerCertificateVerify, startCertificateVerifyCheck, type EarlySignatureCheck } from '../handshake/peer-signature.ts';
 import { FinishedMessageVerified, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
@@ -236,8 +236,11 @@ class ExpectCertificate implements State {
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
+    // The CertificateVerify mostly arrives with the Certificate: its signature check starts beside the chain's
+    // (its step still checks the message, traces and decides, after the chain's result, as always).
+    const early = startCertificateVerifyCheck(ctx, 'server', chain[0], ctx.options.signatureSchemes);
     await verifyChain(ctx, chain);
-    return new ExpectCertificateVerify(this.keys, this.request, chain[0]);
+    return new ExpectCertificateVerify(this.keys, this.request, chain[0], early);
   }
 }
 
@@ -247,6 +250,7 @@ class ExpectCertificateVerify implements State {
     private readonly keys: HandshakeKeys13,
     private readonly request: CertificateRequest | null,
     private readonly leaf: Uint8Array,
+    private readonly early: Promise<EarlySignatureCheck | null>,
   ) {}
   async handle(ctx: HandshakeContext, m: ReceivedMessage): Promise<State> {
     const cv = expect(m, 'certificate_verify', this.name);
@@ -257,6 +261,7 @@ class ExpectCertificateVerify implements State {
       signature: cv.signature,
       offered: ctx.options.signatureSchemes,
       transcriptHash: await ctx.transcript.hash(),
+      early: await this.early,
     });
     ctx.summary.signatureScheme = schemeName(cv.scheme);
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);

@@ -112,6 +112,20 @@ export class RecordLayer {
     return n;
   }
 
+  /**
+   * The next record's content type and plaintext when it is already being decrypted under the keys installed now
+   * (it arrived with the one just read), without taking it: nothing is consumed or traced. Null when there is none
+   * or it does not decrypt (reading it reports that). For work that may start early; the bytes are not to be changed.
+   */
+  peekAhead(): Promise<{ contentType: number; fragment: Uint8Array } | null> {
+    const next = this.ahead[0];
+    if (!next?.opened || next.protector !== this.readProtector) return Promise.resolve(null);
+    return next.opened.then(
+      (o) => ({ contentType: o.contentType, fragment: o.fragment }),
+      () => null,
+    );
+  }
+
   /** Install the keys for records we receive from now on (null: back to plaintext). Sequence starts at 0. */
   setReadProtector(protector: RecordProtector | null): void {
     this.readProtector = protector;
@@ -175,13 +189,23 @@ export class RecordLayer {
     }
 
     let opened;
+    // The sequence number this record is opened under (for the trace, should it fail).
+    const seqOfThis = ahead ? ahead.seq : protector.nextSeq;
     try {
       // A synchronous cipher (node:crypto) opens the record here and now; reading ahead is for asynchronous ones.
-      opened = ahead?.opened ? await ahead.opened : protector.decryptSync ? protector.decryptSync(raw) : await protector.decrypt(raw);
+      if (ahead?.opened || protector.decryptSync) opened = ahead?.opened ? await ahead.opened : protector.decryptSync!(raw);
+      else {
+        // This record takes its sequence number first; the ones that arrived with it (a server's whole flight
+        // under new keys) start decrypting beside it rather than after it.
+        const opening = protector.decrypt(raw);
+        opening.catch(() => undefined);
+        this.decryptAhead(protector);
+        opened = await opening;
+      }
     } catch (e) {
       // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
       const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
-      this.emitRecord(this.peer, protector.epoch, ahead ? Number(ahead.seq) : Math.max(0, Number(protector.nextSeq) - 1), raw.bytes, fields);
+      this.emitRecord(this.peer, protector.epoch, Number(seqOfThis), raw.bytes, fields);
       throw asAlert(e);
     }
     const seq = Number(opened.seq);
