@@ -5,7 +5,8 @@
 //   base         the same for a base checkout's app (TLS_LENS_BENCH_BASE_APP_DIR), in the same rounds
 //   subtls       a page whose one script is subtls and its first handshake (the reference)
 //   engineWorker a page whose one script starts the app's own engine worker (dist/'s engine.worker-*.js) and sends it
-//                one connect: the floor for any page that runs our engine in its worker, with no UI at all
+//                one connect: the floor for any page that runs our engine in its worker, with no UI at all; also to
+//                the worker's 'worker-ready' (its code compiled and run)
 //   emptyWorker  a page whose one script starts an almost empty dedicated worker (its own file) that opens a WebSocket
 //                to the bridge: the floor for any page that talks to the bridge from a worker (the worker's fetch and
 //                start and one WebSocket open; no engine, no handshake)
@@ -101,6 +102,7 @@ export function writeColdPages(appDir: string, subtlsScript: string, job: { brid
       window.firstHandshake = new Promise((resolve, reject) => {
         w.onmessage = (e) => {
           const m = e.data;
+          if (m.type === 'worker-ready') window.workerStarted = performance.now();
           if (m.type === 'status' && m.status === 'connected') resolve(performance.now());
           if (m.type === 'status' && m.status === 'failed') reject(new Error(m.detail));
         };
@@ -145,11 +147,14 @@ export async function coldRounds(o: { browser: Browser; appURL: string; baseAppU
   const engineWorker: number[] = [];
   const emptyWorker: number[] = [];
   const emptyWorkerStarted: number[] = [];
+  const engineWorkerReady: number[] = [];
   for (let i = 0; i < o.rounds; i++) {
     if (o.baseAppURL) base.push(await coldApp(o.browser, o.baseAppURL, o.anchorHex, o.target, o.connectInPage));
     app.push(await coldApp(o.browser, o.appURL, o.anchorHex, o.target, o.connectInPage));
     subtls.push((await coldPlainPage(o.browser, o.appURL, SUBTLS_PAGE)).done);
-    engineWorker.push((await coldPlainPage(o.browser, o.appURL, WORKER_PAGE)).done);
+    const engine = await coldPlainPage(o.browser, o.appURL, WORKER_PAGE);
+    engineWorker.push(engine.done);
+    engineWorkerReady.push(engine.workerStarted ?? NaN);
     const empty = await coldPlainPage(o.browser, o.appURL, EMPTY_WORKER_PAGE);
     emptyWorker.push(empty.done);
     emptyWorkerStarted.push(empty.workerStarted ?? NaN);
@@ -170,6 +175,8 @@ export async function coldRounds(o: { browser: Browser; appURL: string; baseAppU
     app: a,
     subtlsPage: s,
     engineWorkerPage: w,
+    /** The same page to the worker's 'worker-ready' message: its code fetched, compiled and run (src/worker/ready.ts). */
+    engineWorkerPageToWorkerReady: median(engineWorkerReady),
     /** To the WebSocket open, not a handshake: what a worker costs before any engine code runs. */
     emptyWorkerPageToBridgeOpen: e,
     /** The same page to its worker's first message (the worker's script fetched, started and run). */
@@ -188,7 +195,7 @@ export async function coldRounds(o: { browser: Browser; appURL: string; baseAppU
       app: app.map(round),
       base: base.map(round),
       subtls: subtls.map(Math.round).join(' '),
-      engineWorker: engineWorker.map(Math.round).join(' '),
+      engineWorker: engineWorker.map((t, i) => `${Math.round(engineWorkerReady[i])}/${Math.round(t)}`).join(' '),
       emptyWorker: emptyWorker.map((t, i) => `${Math.round(emptyWorkerStarted[i])}/${Math.round(t)}`).join(' '),
     },
   };
