@@ -41,7 +41,7 @@ function anchorsFrom(list: string[]): Uint8Array[] {
 }
 
 // Code the ClientHello does not need comes in its own chunks, so less compiles before it leaves: the certificate
-// decoders and the verifier (loaded as a connect begins, compiled while the server's first flight is awaited) and
+// decoders and the verifier (loaded once the ClientHello is out, compiled while the server's first flight is awaited) and
 // STARTTLS (only when asked). A chunk that fails to load fails the connection with a plain message.
 let verifierModule: Promise<typeof import('../x509/verifier.ts')> | undefined;
 let startTlsModule: Promise<typeof import('../starttls/index.ts')> | undefined;
@@ -97,13 +97,29 @@ function verifierOf(req: ConnectRequest, complete: Promise<ConnectRequest>): Cer
   return { verify: async (request) => (await verifierFor((await complete).anchorsPem)).verify(request) };
 }
 
+/** `transport`, calling `then` once, right after its first read has begun (a bridge transport opens its socket then). */
+function onFirstRead(transport: Transport, then: () => void): Transport {
+  let first = true;
+  return {
+    write: (data) => transport.write(data),
+    read: () => {
+      const next = transport.read();
+      if (first) {
+        first = false;
+        then();
+      }
+      return next;
+    },
+    close: () => transport.close(),
+  };
+}
+
 /**
  * Run the handshake for `req`. `complete` is the same request with its lab files (ConnectRequest.labFilesPending):
  * awaited only where they are used.
  */
 export async function runEngine(req: ConnectRequest, transport: Transport | Promise<Transport>, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>, complete: Promise<ConnectRequest> = Promise.resolve(req)): Promise<EngineSession> {
   const emit = recorder.emit;
-  void loadVerifier().catch(() => undefined); // reported when a chain is checked
   const serverName = serverNameFor(req);
   let tlsTransport: Transport | Promise<Transport> = transport;
   let alpn = req.alpn && req.alpn.length > 0 ? req.alpn : undefined;
@@ -138,6 +154,11 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
       return d;
     },
   };
+  // The checker's chunk loads when the engine first waits for the server (its ClientHello is out: the bridge's
+  // WebSocket opens then), so it compiles while the server's flight is awaited, not before the ClientHello leaves; a
+  // failed load is reported when a chain is checked.
+  const loadCheckerOnFirstRead = (t: Transport) => onFirstRead(t, () => void loadVerifier().catch(() => undefined));
+  tlsTransport = tlsTransport instanceof Promise ? tlsTransport.then(loadCheckerOnFirstRead) : loadCheckerOnFirstRead(tlsTransport);
   const conn = await connectTls(tlsTransport, options, emit);
   return {
     write: (data) => conn.write(data),
