@@ -9,7 +9,8 @@
 //                  the warm rounds beside the engine's (handshakePhases; docs/app-connect.md)
 //   coldPage       a fresh browser context: navigation start to the first handshake complete; the same for a page
 //                  whose one script is subtls and its handshake (coldSubtlsPage), and for a page whose one script
-//                  starts the app's engine worker and connects (coldEngineWorkerPage), in alternating rounds
+//                  starts the app's engine worker and connects (coldEngineWorkerPage), and for a page whose worker
+//                  only opens the bridge's WebSocket (coldEmptyWorkerPage, to the socket open), in alternating rounds
 //                  (bench/browser/cold-page.ts); TLS_LENS_BENCH_ONLY=cold runs these rounds alone
 //   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
 //                  subtls and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
@@ -512,6 +513,7 @@ async function main() {
       coldPageToFirstHandshake: coldPage.app.toFirstHandshake,
       coldSubtlsPageToFirstHandshake: coldPage.subtlsPage,
       coldEngineWorkerPageToFirstHandshake: coldPage.engineWorkerPage,
+      coldEmptyWorkerPageToBridgeOpen: coldPage.emptyWorkerPageToBridgeOpen,
       coldPageFormShown: coldPage.app.formShown,
       coldPagePressToConnected: coldPage.app.pressToConnected,
       coldPageLadderShown: coldPage.app.ladderShown,
@@ -529,6 +531,7 @@ async function main() {
         engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),
         coldPageVsColdSubtlsPage: r2(m.coldPageToFirstHandshake / m.coldSubtlsPageToFirstHandshake),
         coldEngineWorkerPageVsColdSubtlsPage: r2(m.coldEngineWorkerPageToFirstHandshake / m.coldSubtlsPageToFirstHandshake),
+        coldEmptyWorkerPageVsColdSubtlsPage: r2(m.coldEmptyWorkerPageToBridgeOpen / m.coldSubtlsPageToFirstHandshake),
         appConnectVsEngineWorker: r2(m.appConnect / m.engineWorker),
         coldPageVsEngineWorker: r2(m.coldPageToFirstHandshake / m.engineWorker),
         nodeTlsVsAppThroughput: r2(tp.nodeTlsViaBridge / tp.app),

@@ -115,7 +115,28 @@ async function firstScreenSizes(distDir = 'dist') {
   const sum = (list: { bytes: number; gzip: number }[]) => ({ bytes: list.reduce((n, f) => n + f.bytes, 0), gzip: list.reduce((n, f) => n + f.gzip, 0) });
   const entry = files.find((f) => /assets\/index-[\w-]+\.js$/.test(f.file));
   const worker = files.find((f) => /engine\.worker-[\w-]+\.js$/.test(f.file));
-  return { distDir, indexHtml: files[0], entry, worker, firstScreen: { files, ...sum(files) }, wholeBuild: sum([files[0], ...all]) };
+  const workerLazyChunks = worker ? await Promise.all((await lazyChunks(distDir, worker.file)).map(sizeOf)) : [];
+  return { distDir, indexHtml: files[0], entry, worker, workerLazyChunks, firstScreen: { files, ...sum(files) }, wholeBuild: sum([files[0], ...all]) };
+}
+
+/** The chunks a script loads itself when it needs them (its dynamic imports, followed through): for the engine worker,
+ * what is not compiled before its first ClientHello. */
+async function lazyChunks(distDir: string, script: string): Promise<string[]> {
+  const seen = new Set<string>([script]);
+  const queue = [script];
+  const found: string[] = [];
+  while (queue.length > 0) {
+    const file = queue.shift()!;
+    const code = await readFile(path.join(distDir, file), 'utf8');
+    for (const m of code.matchAll(/import\(\s*[`'"]\.\/([^`'"]+\.js)[`'"]\s*\)/g)) {
+      const rel = path.join(path.dirname(file), m[1]);
+      if (seen.has(rel)) continue;
+      seen.add(rel);
+      found.push(rel);
+      queue.push(rel);
+    }
+  }
+  return found;
 }
 
 async function main() {

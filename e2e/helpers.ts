@@ -14,6 +14,9 @@ export interface ConnectChoice {
 export async function openApp(page: Page, hash = ''): Promise<void> {
   await page.goto(`/${hash}`);
   await expect(page.getByRole('heading', { name: 'TLS Lens' })).toBeVisible();
+  // The app itself, not the prerendered first screen its boot script runs until then (e2e/first-screen.spec.ts tests
+  // that one): the page's "load" no longer waits for the app's entry, which runs once the engine worker is up.
+  await expect.poll(() => page.evaluate(() => Object.keys(document.getElementById('root')!).some((k) => k.startsWith('__react')))).toBe(true);
 }
 
 /** Pick a lab scenario in the Connect form, set breakpoints, connect. */

@@ -5,14 +5,20 @@
 //   base         the same for a base checkout's app (TLS_LENS_BENCH_BASE_APP_DIR), in the same rounds
 //   subtls       a page whose one script is subtls and its first handshake (the reference)
 //   engineWorker a page whose one script starts the app's own engine worker (dist/'s engine.worker-*.js) and sends it
-//                one connect: the floor for any page that runs our engine in its worker, with no UI at all
+//                one connect: the floor for any page that runs our engine in its worker, with no UI at all; also to
+//                the worker's 'worker-ready' (its code compiled and run)
+//   emptyWorker  a page whose one script starts an almost empty dedicated worker (its own file) that opens a WebSocket
+//                to the bridge: the floor for any page that talks to the bridge from a worker (the worker's fetch and
+//                start and one WebSocket open; no engine, no handshake)
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { median } from '../common.ts';
+import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 
 const SUBTLS_PAGE = 'bench-subtls-cold-page';
 const WORKER_PAGE = 'bench-engine-worker-cold-page';
+const EMPTY_WORKER_PAGE = 'bench-empty-worker-cold-page';
 
 /** ms from navigation start: the Connect form shown, Connect pressed (the form filled in), the handshake complete,
  * the first ladder row drawn. */
@@ -49,16 +55,19 @@ async function coldApp(browser: Browser, baseURL: string, anchorHex: string, tar
   }
 }
 
-/** A page of the pages written by writeColdPages: ms from navigation start to its `window.firstHandshake`. Served by
- * the app's server from its dist/ (the bridge checks the origin, and Chromium lets only pages really served from
- * loopback reach it). */
-async function coldPlainPage(browser: Browser, baseURL: string, name: string): Promise<number> {
+/** A page of the pages written by writeColdPages: ms from navigation start to its `window.firstHandshake` (and to
+ * its worker's first message, for the pages that say it). Served by the app's server from its dist/ (the bridge checks
+ * the origin, and Chromium lets only pages really served from loopback reach it). */
+async function coldPlainPage(browser: Browser, baseURL: string, name: string): Promise<{ done: number; workerStarted?: number }> {
   const context = await browser.newContext({ baseURL });
   try {
     const page = await context.newPage();
     await page.goto(`/${name}.html`, { waitUntil: 'commit' });
     await page.waitForFunction(() => 'firstHandshake' in window);
-    return (await page.evaluate(() => (window as unknown as { firstHandshake: Promise<number> }).firstHandshake)) as number;
+    return await page.evaluate(async () => {
+      const w = window as unknown as { firstHandshake: Promise<number>; workerStarted?: number };
+      return { done: await w.firstHandshake, workerStarted: w.workerStarted };
+    });
   } finally {
     await context.close();
   }
@@ -83,7 +92,7 @@ export function writeColdPages(appDir: string, subtlsScript: string, job: { brid
     anchorsPem: [job.anchorHex],
     bridgeUrl: job.bridgeUrl,
   };
-  const files = [`${SUBTLS_PAGE}.html`, `${SUBTLS_PAGE}.js`, `${WORKER_PAGE}.html`].map((f) => path.join(dist, f));
+  const files = [`${SUBTLS_PAGE}.html`, `${SUBTLS_PAGE}.js`, `${WORKER_PAGE}.html`, `${EMPTY_WORKER_PAGE}.html`, `${EMPTY_WORKER_PAGE}.js`].map((f) => path.join(dist, f));
   fs.writeFileSync(files[0], `<!doctype html><meta charset="utf-8"><title>subtls</title><script type="module" src="/${SUBTLS_PAGE}.js"></script>`);
   fs.writeFileSync(files[1], subtlsScript);
   fs.writeFileSync(
@@ -93,12 +102,36 @@ export function writeColdPages(appDir: string, subtlsScript: string, job: { brid
       window.firstHandshake = new Promise((resolve, reject) => {
         w.onmessage = (e) => {
           const m = e.data;
+          if (m.type === 'worker-ready') window.workerStarted = performance.now();
           if (m.type === 'status' && m.status === 'connected') resolve(performance.now());
           if (m.type === 'status' && m.status === 'failed') reject(new Error(m.detail));
         };
       });
       w.postMessage({ type: 'connect', id: 1, request: ${JSON.stringify(request)} });
     </script>`,
+  );
+  // The worker's one job: open the bridge's WebSocket (to the same target, so the bridge connects as for a handshake).
+  const bridge = `${job.bridgeUrl}?target=${encodeURIComponent(job.target)}`;
+  fs.writeFileSync(
+    files[3],
+    `<!doctype html><meta charset="utf-8"><title>empty worker</title><script>
+      const w = new Worker('/${EMPTY_WORKER_PAGE}.js', { type: 'module' });
+      window.firstHandshake = new Promise((resolve, reject) => {
+        w.onmessage = (e) => {
+          if (e.data === 'started') window.workerStarted = performance.now();
+          else if (e.data === 'open') resolve(performance.now());
+          else reject(new Error('the WebSocket failed'));
+        };
+      });
+    </script>`,
+  );
+  fs.writeFileSync(
+    files[4],
+    `postMessage('started');
+const ws = new WebSocket(${JSON.stringify(bridge)}, ${JSON.stringify(BRIDGE_SUBPROTOCOL)});
+ws.onopen = () => { postMessage('open'); ws.close(); };
+ws.onerror = () => postMessage('error');
+`,
   );
   return files;
 }
@@ -112,11 +145,19 @@ export async function coldRounds(o: { browser: Browser; appURL: string; baseAppU
   const base: ColdTimes[] = [];
   const subtls: number[] = [];
   const engineWorker: number[] = [];
+  const emptyWorker: number[] = [];
+  const emptyWorkerStarted: number[] = [];
+  const engineWorkerReady: number[] = [];
   for (let i = 0; i < o.rounds; i++) {
     if (o.baseAppURL) base.push(await coldApp(o.browser, o.baseAppURL, o.anchorHex, o.target, o.connectInPage));
     app.push(await coldApp(o.browser, o.appURL, o.anchorHex, o.target, o.connectInPage));
-    subtls.push(await coldPlainPage(o.browser, o.appURL, SUBTLS_PAGE));
-    engineWorker.push(await coldPlainPage(o.browser, o.appURL, WORKER_PAGE));
+    subtls.push((await coldPlainPage(o.browser, o.appURL, SUBTLS_PAGE)).done);
+    const engine = await coldPlainPage(o.browser, o.appURL, WORKER_PAGE);
+    engineWorker.push(engine.done);
+    engineWorkerReady.push(engine.workerStarted ?? NaN);
+    const empty = await coldPlainPage(o.browser, o.appURL, EMPTY_WORKER_PAGE);
+    emptyWorker.push(empty.done);
+    emptyWorkerStarted.push(empty.workerStarted ?? NaN);
   }
   const parts = (runs: ColdTimes[]) => ({
     toFirstHandshake: median(runs.map((c) => c.connected)),
@@ -128,15 +169,24 @@ export async function coldRounds(o: { browser: Browser; appURL: string; baseAppU
   const a = parts(app);
   const s = median(subtls);
   const w = median(engineWorker);
+  const e = median(emptyWorker);
   const b = base.length ? parts(base) : null;
   return {
     app: a,
     subtlsPage: s,
     engineWorkerPage: w,
+    /** The same page to the worker's 'worker-ready' message: its code fetched, compiled and run (src/worker/ready.ts). */
+    engineWorkerPageToWorkerReady: median(engineWorkerReady),
+    /** To the WebSocket open, not a handshake: what a worker costs before any engine code runs. */
+    emptyWorkerPageToBridgeOpen: e,
+    /** The same page to its worker's first message (the worker's script fetched, started and run). */
+    emptyWorkerPageToWorkerStarted: median(emptyWorkerStarted),
     base: b,
     ratios: {
       appVsSubtlsPage: r2(a.toFirstHandshake / s),
       engineWorkerPageVsSubtlsPage: r2(w / s),
+      emptyWorkerPageVsSubtlsPage: r2(e / s),
+      engineWorkerPageVsEmptyWorkerPage: r2(w / e),
       appVsEngineWorkerPage: r2(a.toFirstHandshake / w),
       ...(b ? { appVsBase: r2(a.toFirstHandshake / b.toFirstHandshake), baseVsSubtlsPage: r2(b.toFirstHandshake / s), formShownVsBase: r2(a.formShown / b.formShown) } : {}),
     },
@@ -145,7 +195,8 @@ export async function coldRounds(o: { browser: Browser; appURL: string; baseAppU
       app: app.map(round),
       base: base.map(round),
       subtls: subtls.map(Math.round).join(' '),
-      engineWorker: engineWorker.map(Math.round).join(' '),
+      engineWorker: engineWorker.map((t, i) => `${Math.round(engineWorkerReady[i])}/${Math.round(t)}`).join(' '),
+      emptyWorker: emptyWorker.map((t, i) => `${Math.round(emptyWorkerStarted[i])}/${Math.round(t)}`).join(' '),
     },
   };
 }

@@ -4,9 +4,17 @@
 //   server share  = ML-KEM-768 ciphertext (1088)         || X25519 public key (32)  = 1120 bytes
 //   shared secret = ML-KEM-768 shared secret (32)        || X25519 shared secret (32) = 64 bytes
 // The client generates and later decapsulates; the server encapsulates to the client's key.
-import { ml_kem768 } from '@noble/post-quantum/ml-kem.js';
 import { tlsFailure } from '../tls/errors.ts';
 import { concat } from '../util/bytes.ts';
+
+// ML-KEM loads when a hybrid share is first made or answered: the browser worker compiles it only for an offer that
+// has the group.
+let mlKem: Promise<typeof import('@noble/post-quantum/ml-kem.js')> | undefined;
+const loadMlKem = () =>
+  (mlKem ??= import('@noble/post-quantum/ml-kem.js').catch((e: unknown) => {
+    mlKem = undefined; // the next handshake tries again
+    throw new Error(`ML-KEM-768 (for the X25519MLKEM768 group) could not be loaded (${(e as Error).message || String(e)})`);
+  }));
 
 export const MLKEM768_ENCAPSULATION_KEY = 1184;
 export const MLKEM768_CIPHERTEXT = 1088;
@@ -40,8 +48,9 @@ export function hybridLayout(group: string): HybridLayout[] | undefined {
 }
 
 /** The client's hybrid share: ML-KEM key pair (from a 64-byte seed, fresh unless given) and an X25519 half. */
-export function clientHybridShare(x25519: X25519Half, seed?: Uint8Array) {
+export async function clientHybridShare(x25519: X25519Half, seed?: Uint8Array) {
   if (seed && seed.length !== MLKEM768_SEED) throw new Error(`an ML-KEM-768 seed must be ${MLKEM768_SEED} bytes, got ${seed.length}`);
+  const { ml_kem768 } = await loadMlKem();
   const { publicKey: encapsulationKey, secretKey } = ml_kem768.keygen(seed);
   return {
     publicKey: concat(encapsulationKey, x25519.publicKey),
@@ -66,6 +75,7 @@ export async function serverHybridResponse(clientShare: Uint8Array, x25519: X255
   if (clientShare.length !== X25519MLKEM768_CLIENT_SHARE) {
     throw illegal(`an X25519MLKEM768 client share must be ${X25519MLKEM768_CLIENT_SHARE} bytes (ML-KEM-768 encapsulation key ${MLKEM768_ENCAPSULATION_KEY} + X25519 ${X25519_LENGTH}), got ${clientShare.length}`);
   }
+  const { ml_kem768 } = await loadMlKem();
   let encapsulated: { cipherText: Uint8Array; sharedSecret: Uint8Array };
   try {
     encapsulated = ml_kem768.encapsulate(clientShare.subarray(0, MLKEM768_ENCAPSULATION_KEY));

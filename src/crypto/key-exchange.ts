@@ -32,7 +32,7 @@ export function privateKeyLength(group: GroupName): number {
 
 /** A fresh ephemeral key share. */
 export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
-  if (group === 'X25519MLKEM768') return { group, ...clientHybridShare(await generateKeyShare('x25519')) };
+  if (group === 'X25519MLKEM768') return { group, ...(await clientHybridShare(await generateKeyShare('x25519'))) };
   scalarLength(group);
   return makeShare(group, await cryptoProvider().keyExchange.generate(group));
 }
@@ -96,7 +96,7 @@ export async function importKeyShare(group: GroupName, privateKey: Uint8Array): 
   if (group === 'X25519MLKEM768') {
     if (privateKey.length !== MLKEM768_SEED + 32) throw new Error(`${group} private randomness must be ${MLKEM768_SEED + 32} bytes (ML-KEM seed + X25519 scalar), got ${privateKey.length}`);
     const x25519 = await importKeyShare('x25519', privateKey.subarray(MLKEM768_SEED));
-    return { group, ...clientHybridShare(x25519, privateKey.subarray(0, MLKEM768_SEED)) };
+    return { group, ...(await clientHybridShare(x25519, privateKey.subarray(0, MLKEM768_SEED))) };
   }
   const length = scalarLength(group);
   if (privateKey.length !== length) throw new Error(`${group} private key must be ${length} bytes, got ${privateKey.length}`);

@@ -4,9 +4,7 @@ import type { Transport } from '../transport/types.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
 import { connectTls, type BreakDecision as EngineDecision, type BreakpointName, type ClientCertificate, type TlsClientOptions } from '../tls/client.ts';
 import type { GroupName } from '../tls/suites.ts';
-import { isStartTlsProtocol, runStartTls } from '../starttls/index.ts';
 import { pemToDer } from '../x509/pem.ts';
-import { createVerifier } from '../x509/verifier.ts';
 import { fromHex } from '../util/bytes.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
 import type { ConnectRequest, ConnectionSummary } from './messages.ts';
@@ -42,16 +40,33 @@ function anchorsFrom(list: string[]): Uint8Array[] {
   return list.flatMap((a) => (a.includes('-----BEGIN') ? pemToDer(a) : [fromHex(a)]));
 }
 
+// Code the ClientHello does not need comes in its own chunks, so less compiles before it leaves: the certificate
+// decoders and the verifier (loaded once the ClientHello is out, compiled while the server's first flight is awaited) and
+// STARTTLS (only when asked). A chunk that fails to load fails the connection with a plain message.
+let verifierModule: Promise<typeof import('../x509/verifier.ts')> | undefined;
+let startTlsModule: Promise<typeof import('../starttls/index.ts')> | undefined;
+
+function lazily<T>(load: () => Promise<T>, what: string, forget: () => void): Promise<T> {
+  return load().catch((e: unknown) => {
+    forget(); // the next connect tries again
+    throw new Error(`${what} could not be loaded (${(e as Error).message || String(e)}); reload the page to try again`);
+  });
+}
+
+const loadVerifier = () => (verifierModule ??= lazily(() => import('../x509/verifier.ts'), 'the certificate checker', () => (verifierModule = undefined)));
+const loadStartTls = () => (startTlsModule ??= lazily(() => import('../starttls/index.ts'), 'the STARTTLS code', () => (startTlsModule = undefined)));
+
 /** Verifiers by anchor list, kept across connections: each decodes its trust stores once. */
-const verifiers = new Map<string, CertificateVerifier>();
+const verifiers = new Map<string, Promise<CertificateVerifier>>();
 const KEPT_VERIFIERS = 8;
 
 /** The public roots (decoded only if a chain needs them) plus the lab CA and any root trusted for this session. */
-function verifierFor(anchorsPem: string[]): CertificateVerifier {
+function verifierFor(anchorsPem: string[]): Promise<CertificateVerifier> {
   const key = JSON.stringify(anchorsPem);
   let v = verifiers.get(key);
   if (!v) {
-    v = createVerifier({ extraAnchors: anchorsFrom(anchorsPem) });
+    v = loadVerifier().then(({ createVerifier }) => createVerifier({ extraAnchors: anchorsFrom(anchorsPem) }));
+    v.catch(() => verifiers.delete(key));
     if (verifiers.size >= KEPT_VERIFIERS) verifiers.delete(verifiers.keys().next().value!);
     verifiers.set(key, v);
   }
@@ -76,10 +91,27 @@ function serverNameFor(req: ConnectRequest): string | undefined {
   return host;
 }
 
-/** The verifier for a request; while its lab files are on their way, one that waits for them when a chain is checked. */
+/** The verifier for a request: waits, when a chain is checked, for the verifier's code and for the request's lab
+ * files if they are on their way. */
 function verifierOf(req: ConnectRequest, complete: Promise<ConnectRequest>): CertificateVerifier {
-  if (!req.labFilesPending) return verifierFor(req.anchorsPem);
-  return { verify: async (request) => verifierFor((await complete).anchorsPem).verify(request) };
+  return { verify: async (request) => (await verifierFor((await complete).anchorsPem)).verify(request) };
+}
+
+/** `transport`, calling `then` once, right after its first read has begun (a bridge transport opens its socket then). */
+function onFirstRead(transport: Transport, then: () => void): Transport {
+  let first = true;
+  return {
+    write: (data) => transport.write(data),
+    read: () => {
+      const next = transport.read();
+      if (first) {
+        first = false;
+        then();
+      }
+      return next;
+    },
+    close: () => transport.close(),
+  };
 }
 
 /**
@@ -92,6 +124,7 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
   let tlsTransport: Transport | Promise<Transport> = transport;
   let alpn = req.alpn && req.alpn.length > 0 ? req.alpn : undefined;
   if (req.starttls) {
+    const { isStartTlsProtocol, runStartTls } = await loadStartTls();
     if (!isStartTlsProtocol(req.starttls)) throw new Error(`STARTTLS for "${req.starttls}" is not supported`);
     const pre = await runStartTls(req.starttls, await transport, emit, { hostname: serverName });
     tlsTransport = pre.transport;
@@ -121,6 +154,11 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
       return d;
     },
   };
+  // The checker's chunk loads when the engine first waits for the server (its ClientHello is out: the bridge's
+  // WebSocket opens then), so it compiles while the server's flight is awaited, not before the ClientHello leaves; a
+  // failed load is reported when a chain is checked.
+  const loadCheckerOnFirstRead = (t: Transport) => onFirstRead(t, () => void loadVerifier().catch(() => undefined));
+  tlsTransport = tlsTransport instanceof Promise ? tlsTransport.then(loadCheckerOnFirstRead) : loadCheckerOnFirstRead(tlsTransport);
   const conn = await connectTls(tlsTransport, options, emit);
   return {
     write: (data) => conn.write(data),

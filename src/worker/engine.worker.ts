@@ -12,6 +12,7 @@ import { APP_DATA_WINDOW, encodeEvents, type ConnectionSummary, type ConnectRequ
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
+import { WORKER_READY } from './ready.ts';
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
@@ -314,3 +315,6 @@ scope.onmessage = (ev) => {
       break;
   }
 };
+
+// Last, once everything above (and every static import) has run.
+(scope as unknown as { postMessage(message: typeof WORKER_READY): void }).postMessage(WORKER_READY);

@@ -35,7 +35,7 @@ async function renderFirstScreen(): Promise<{ html: string; where: { scenario: s
   }
 }
 
-async function bootScript(workerUrl: string, where: { scenario: string; target: string }): Promise<string> {
+async function bootScript(workerUrl: string, entryUrl: string, where: { scenario: string; target: string }): Promise<string> {
   const out = await esbuild.build({
     entryPoints: [path.join(here, 'shell.ts')],
     bundle: true,
@@ -44,7 +44,7 @@ async function bootScript(workerUrl: string, where: { scenario: string; target: 
     target: 'es2022',
     platform: 'browser',
     write: false,
-    define: { ENGINE_WORKER_URL: JSON.stringify(workerUrl), WHERE_PARTS: JSON.stringify(where) },
+    define: { ENGINE_WORKER_URL: JSON.stringify(workerUrl), APP_ENTRY_URL: JSON.stringify(entryUrl), WHERE_PARTS: JSON.stringify(where) },
     logLevel: 'warning',
   });
   // Inline in a <script>: no "</script" may appear in it.
@@ -59,6 +59,15 @@ function inlineEntryCss(html: string, bundle: Record<string, { type: string; sou
     const css = typeof asset.source === 'string' ? asset.source : new TextDecoder().decode(asset.source);
     return `<style>${css.replace(/<\/(style)/gi, '<\\/$1')}</style>`;
   });
+}
+
+/** The app's entry script becomes a modulepreload (fetched and compiled at once, not run): the boot script runs it
+ * when the worker is up (shell.ts `releaseApp`). Its URL, for the boot script. */
+function holdEntry(html: string): { html: string; entryUrl: string } {
+  const entry = /<script type="module" crossorigin src="([^"]+)"><\/script>/;
+  const m = entry.exec(html);
+  if (!m) throw new Error("index.html has no module entry script to hold");
+  return { html: html.replace(entry, `<link rel="modulepreload" crossorigin href="${m[1]}">`), entryUrl: m[1] };
 }
 
 export function prerenderFirstScreen(): Plugin {
@@ -77,9 +86,10 @@ export function prerenderFirstScreen(): Plugin {
         const screen = await renderFirstScreen();
         const root = '<div id="root"></div>';
         if (!html.includes(root)) throw new Error('index.html has no empty #root');
+        const held = holdEntry(inlineEntryCss(html, ctx.bundle ?? {}));
         return {
-          html: inlineEntryCss(html, ctx.bundle ?? {}).replace(root, `<div id="root">${screen.html}</div><script>tlsLensSettle()</script>`),
-          tags: [{ tag: 'script', children: await bootScript(base + file, screen.where), injectTo: 'head-prepend' }],
+          html: held.html.replace(root, `<div id="root">${screen.html}</div><script>tlsLensSettle()</script>`),
+          tags: [{ tag: 'script', children: await bootScript(base + file, held.entryUrl, screen.where), injectTo: 'head-prepend' }],
         };
       },
     },

@@ -1,6 +1,7 @@
 // The page's boot script, inlined in the built index.html's head (vite.config.ts bundles it): it runs before the
 // app's own scripts have even been fetched.
-// - Starts the engine's worker, so its download and compile overlap the app's.
+// - Starts the engine's worker first, and holds the app's entry (preloaded: fetched and compiled, not run) until the
+//   worker is up or the connection pressed here has settled, so React's evaluation does not compete with them.
 // - Asks for what the first screen and the first Connect need (the lab list, the lab's CA and client certificate).
 // - Brings the prerendered first screen to life until the app takes it: the Connect form's where-choice switches,
 //   a Connect press to a server starts the handshake in the worker at once and the status line follows it; a press
@@ -13,12 +14,42 @@ import { LAB_PATHS, bridgeUrl, labFilesFrom, type LabFiles } from '../lab.ts';
 import { sessionAnchors } from '../session.ts';
 import { readUrlState, writeUrlState } from '../url-state.ts';
 import { liveStatusText } from '../status-text.ts';
+import { isWorkerReady } from '../../worker/ready.ts';
 
-/** Set by the build: the engine worker's URL, and the markup after the where-radios for each choice. */
+/** Set by the build: the engine worker's URL, the app's entry script, and the markup after the where-radios for each
+ * choice. */
 declare const ENGINE_WORKER_URL: string;
+declare const APP_ENTRY_URL: string;
 declare const WHERE_PARTS: { scenario: string; target: string };
 
 const worker = new Worker(ENGINE_WORKER_URL, { type: 'module', name: 'tls-lens-engine' });
+
+/** The longest the app waits for the worker (one that never says it is up, a handshake that hangs). */
+const HOLD_APP_AT_MOST_MS = 3000;
+let released = false;
+
+/** Run the app's entry (the page has been fetching and compiling it: modulepreload), once, after the page is parsed.
+ * On two cores shared with everything else, React's evaluation would compete with the worker's compile and the first
+ * handshake; anything only the app can do (a lab scenario's Connect, a button, a file, a pause, a view in the URL) runs
+ * it at once. */
+function releaseApp() {
+  if (released) return;
+  released = true;
+  const run = () => {
+    const script = document.createElement('script');
+    script.type = 'module';
+    script.crossOrigin = 'anonymous';
+    script.src = APP_ENTRY_URL;
+    document.head.append(script);
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', run, { once: true });
+  else run();
+}
+worker.addEventListener('message', (e) => {
+  if (isWorkerReady(e.data) && !connection) releaseApp();
+});
+worker.addEventListener('error', releaseApp);
+setTimeout(releaseApp, HOLD_APP_AT_MOST_MS);
 
 function get(path: string): Promise<{ status: number; text: string } | null> {
   return fetch(path).then(
@@ -41,6 +72,7 @@ void labFiles.then((f) => (labFilesHere = f));
 // trace, a lab scenario, the workbench, presenter mode, a step), the app renders from scratch.
 const url = readUrlState();
 const shell = !(url.replay || url.scenario || url.workbench !== undefined || url.presenter || url.step !== undefined);
+if (!shell) releaseApp();
 const dark = url.theme ? url.theme === 'dark' : !!window.matchMedia?.('(prefers-color-scheme: dark)').matches;
 if (dark) document.documentElement.dataset.theme = 'dark';
 
@@ -86,8 +118,12 @@ function onWorkerMessage(e: MessageEvent<FromWorker>) {
     // "connected" brings the summary the status line names.
     if (m.summary) connection.summary = m.summary;
     showStatus(m.status, m.detail);
+    if (m.status !== 'connecting') releaseApp();
   }
-  else if (m.type === 'paused') showStatus('paused', m.detail);
+  else if (m.type === 'paused') {
+    showStatus('paused', m.detail);
+    releaseApp(); // only the app can continue
+  }
   else if (m.type === 'resumed') showStatus('connecting');
 }
 
@@ -128,7 +164,10 @@ document.addEventListener(
     const t = e.target as HTMLInputElement;
     if (!inShell(t)) return;
     // A file chosen for one of the header's file inputs (open a trace, a capture, a key log): for the app to open.
-    if (t.type === 'file' && t.dataset.testid && t.files?.length) return void (files[t.dataset.testid] = t.files);
+    if (t.type === 'file' && t.dataset.testid && t.files?.length) {
+      files[t.dataset.testid] = t.files;
+      return releaseApp();
+    }
     if (t.name !== 'mode') return;
     const form = t.form;
     if (form) showWhere(form, t.value === 'target' ? 'target' : 'scenario');
@@ -146,7 +185,10 @@ document.addEventListener(
     if (connection) return;
     if (readConnectForm(form).mode === 'target') connectNow(form);
     // A lab scenario needs the lab list the app draws: it connects once it has it.
-    else pressed = true;
+    else {
+      pressed = true;
+      releaseApp();
+    }
   },
   true,
 );
@@ -160,6 +202,7 @@ document.addEventListener(
     e.preventDefault();
     e.stopPropagation();
     clicks.push(button.dataset.testid!);
+    releaseApp();
   },
   true,
 );
