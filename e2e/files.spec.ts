@@ -50,7 +50,8 @@ test('save a trace, reopen it offline, step through it; key log; link reopens it
   await replay.keyboard.press('Home');
   await replay.keyboard.press('j');
   await expect(replay.getByTestId('position')).toContainText('Step 2 of');
-  await replay.waitForTimeout(400);
+  // The URL follows the view once the page is idle (main.tsx): wait for it rather than a fixed time.
+  await expect.poll(() => replay.url()).toMatch(/step=2/);
   const url = replay.url();
   expect(url).toMatch(/replay=/);
   expect(url).toMatch(/step=2/);

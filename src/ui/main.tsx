@@ -47,14 +47,15 @@ useTrace.subscribe(() => {
   pending = true;
   const live = useTrace.getState();
   const following = live.follow && (live.status === 'connecting' || live.status === 'connected');
-  setTimeout(
-    () => {
-      pending = false;
-      const now = useTrace.getState();
-      writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
-    },
-    following ? 1000 : 250,
-  );
+  // A replaceState costs the page a few ms: it waits for an idle moment, so it never lands inside a handshake's
+  // round trips (a Connect pressed meanwhile) unless the page stays busy for a second.
+  const write = () => {
+    pending = false;
+    const now = useTrace.getState();
+    writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
+  };
+  const whenIdle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(write, { timeout: 1000 }) : write());
+  setTimeout(whenIdle, following ? 1000 : 250);
 });
 
 // The first render replaces the prerendered first screen in one go (it draws the same, with what the person chose
