@@ -102,8 +102,11 @@ for (const c of CASES) {
         (r) => r.pcap,
       );
       const imported = await importCapture(fs.createReadStream(pcap), { keyLog: parseKeyLog(fs.readFileSync(keys, 'utf8')) });
-      const tcp = imported.streams.filter((s) => s.stream.bytes.client > 0);
-      expect(tcp.length).toBe(1);
+      // Our one connection to the server's port. (tcpdump's `port N` also takes any other test's connection that
+      // happens to use N as its own end while this one runs: tests run in parallel.)
+      const tcp = imported.streams.filter((s) => s.stream.bytes.client > 0 && s.stream.server.port === server.port);
+      const seen = imported.streams.map((s) => `${s.stream.client.address}:${s.stream.client.port} -> ${s.stream.server.address}:${s.stream.server.port} (${s.stream.bytes.client}/${s.stream.bytes.server} bytes)`);
+      expect(tcp.length, seen.join('; ')).toBe(1);
       const d = tcp[0].decoded!;
       expect(d.start).toMatchObject({ kind: 'starttls', protocol: c.protocol });
       // The plaintext lane: the live session's bytes, turn by turn (live events are the dialogue's messages,

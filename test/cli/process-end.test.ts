@@ -9,13 +9,17 @@ const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 // A TLS 1.2 application-data record of 16 KiB (decode explains it without a key): its JSON is ~66 KB.
 const RECORD = `170303${(16384).toString(16).padStart(4, '0')}${'00'.repeat(16384)}`;
 
-/** The command's stdout, read only after `waitMs`, and its exit status. */
+/**
+ * The command's stdout through a real pipe (a shell's, 64 KiB) whose reader starts only after `waitMs`, and the
+ * command's own exit status. (A child_process pipe will not do: it is a socket pair that may take the whole output at
+ * once, and Node discards what a paused stream holds when the child exits.)
+ */
 function runSlowReader(args: string[], waitMs: number): Promise<{ status: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const script = `"$0" "$1" "\${@:2}" | (sleep ${waitMs / 1000}; cat); exit \${PIPESTATUS[0]}`;
+    const child = spawn('bash', ['-c', script, process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
     const chunks: Buffer[] = [];
-    child.stdout.pause();
-    setTimeout(() => child.stdout.on('data', (d: Buffer) => chunks.push(d)).resume(), waitMs);
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout: Buffer.concat(chunks).toString('utf8') }));
   });
