@@ -1,13 +1,8 @@
 // Signature verification for both X.509 and TLS: the key's type checked against the algorithm here, the
 // arithmetic by the active crypto provider. The key always arrives as a SubjectPublicKeyInfo (DER), the way
 // certificates carry it.
-/// <reference path="./peculiar-deep-imports.d.ts" />
-import { AsnParser } from '@peculiar/asn1-schema';
-import { SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
-import { ECParameters } from '@peculiar/asn1-ecc';
-// The one module, not the package's index (peculiar-deep-imports.d.ts says why).
-import { RSAPublicKey } from '@peculiar/asn1-rsa/build/es2015/rsa_public_key.js';
 import { cryptoProvider } from './provider.ts';
+import { parameterOid, readRsaPublicKey, readSpki } from './spki.ts';
 import { toHex } from '../util/bytes.ts';
 
 export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
@@ -60,14 +55,13 @@ export function describePublicKey(spkiDer: Uint8Array): PublicKeyInfo {
 }
 
 function parsePublicKeyInfo(spkiDer: Uint8Array): PublicKeyInfo {
-  const spki = AsnParser.parse(spkiDer, SubjectPublicKeyInfo);
-  const oid = spki.algorithm.algorithm;
+  const spki = readSpki(spkiDer);
+  const oid = spki.algorithm;
   if (oid === OID.rsaEncryption || oid === OID.rsassaPss) {
-    return { type: 'rsa', bits: rsaModulusBits(new Uint8Array(spki.subjectPublicKey)), pssOnly: oid === OID.rsassaPss };
+    return { type: 'rsa', bits: bitLength(readRsaPublicKey(spki.publicKey).n), pssOnly: oid === OID.rsassaPss };
   }
   if (oid === OID.ecPublicKey) {
-    const params = spki.algorithm.parameters ? AsnParser.parse(spki.algorithm.parameters, ECParameters) : undefined;
-    const curveOid = params?.namedCurve ?? '';
+    const curveOid = parameterOid(spki.parameters) ?? '';
     const c = CURVES[curveOid];
     return { type: 'ec', curve: c?.name ?? curveOid, bits: c?.bits ?? 0 };
   }
@@ -77,34 +71,18 @@ function parsePublicKeyInfo(spkiDer: Uint8Array): PublicKeyInfo {
 
 /** Modulus and public exponent (big-endian, as encoded) of an rsaEncryption SubjectPublicKeyInfo; throws for other keys. */
 export function rsaPublicNumbers(spkiDer: Uint8Array): { n: Uint8Array; e: Uint8Array } {
-  const spki = AsnParser.parse(spkiDer, SubjectPublicKeyInfo);
-  if (spki.algorithm.algorithm !== OID.rsaEncryption) throw new Error(`the key is not an rsaEncryption key (${spki.algorithm.algorithm})`);
-  const key = AsnParser.parse(spki.subjectPublicKey, RSAPublicKey);
-  return { n: new Uint8Array(key.modulus), e: new Uint8Array(key.publicExponent) };
+  const spki = readSpki(spkiDer);
+  if (spki.algorithm !== OID.rsaEncryption) throw new Error(`the key is not an rsaEncryption key (${spki.algorithm})`);
+  const { n, e } = readRsaPublicKey(spki.publicKey);
+  return { n: Uint8Array.from(n), e: Uint8Array.from(e) };
 }
 
-/** Bit length of the modulus of a DER RSAPublicKey (SEQUENCE { INTEGER n, INTEGER e }). */
-function rsaModulusBits(rsaPublicKey: Uint8Array): number {
+/** Bit length of a big-endian unsigned integer's content bytes (leading zero bytes ignored). */
+function bitLength(integer: Uint8Array): number {
   let p = 0;
-  const readLen = (): number => {
-    let len = rsaPublicKey[p++];
-    if (len & 0x80) {
-      const n = len & 0x7f;
-      len = 0;
-      for (let i = 0; i < n; i++) len = len * 256 + rsaPublicKey[p++];
-    }
-    return len;
-  };
-  if (rsaPublicKey[p++] !== 0x30) throw new Error('RSA public key is not a SEQUENCE');
-  readLen();
-  if (rsaPublicKey[p++] !== 0x02) throw new Error('RSA modulus is not an INTEGER');
-  let len = readLen();
-  while (len > 0 && rsaPublicKey[p] === 0) {
-    p++;
-    len--;
-  }
-  if (len === 0) return 0;
-  return (len - 1) * 8 + (32 - Math.clz32(rsaPublicKey[p]));
+  while (p < integer.length && integer[p] === 0) p++;
+  if (p === integer.length) return 0;
+  return (integer.length - p - 1) * 8 + (32 - Math.clz32(integer[p]));
 }
 
 const KEY_CACHE_SIZE = 256;

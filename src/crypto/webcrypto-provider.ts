@@ -8,12 +8,11 @@
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { AlgorithmIdentifier, SubjectPublicKeyInfo } from '@peculiar/asn1-x509';
 import type { AeadName, HashName } from '../tls/suites.ts';
 import { concat } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 import { ecPkcs8, x25519Pkcs8 } from './private-scalar.ts';
+import { readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
 import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
@@ -264,13 +263,8 @@ const RSA_ENCRYPTION = '1.2.840.113549.1.1.1';
 
 /** WebCrypto cannot import id-RSASSA-PSS keys everywhere; the key material is the same RSAPublicKey. */
 function asRsaEncryptionSpki(spkiDer: Uint8Array): Uint8Array {
-  const spki = AsnParser.parse(spkiDer, SubjectPublicKeyInfo);
-  if (spki.algorithm.algorithm === RSA_ENCRYPTION) return spkiDer;
-  const plain = new SubjectPublicKeyInfo({
-    algorithm: new AlgorithmIdentifier({ algorithm: RSA_ENCRYPTION, parameters: new Uint8Array([5, 0]).buffer }),
-    subjectPublicKey: spki.subjectPublicKey,
-  });
-  return new Uint8Array(AsnConvert.serialize(plain));
+  const spki = readSpki(spkiDer);
+  return spki.algorithm === RSA_ENCRYPTION ? spkiDer : withRsaEncryptionAlgorithm(spki);
 }
 
 async function verify(spki: Uint8Array, info: PublicKeyInfo, algorithm: SignatureAlgorithm, data: Uint8Array, signature: Uint8Array): Promise<boolean> {

@@ -1,7 +1,5 @@
 // CertificateVerify (RFC 8446 §4.4.3): what is signed, which signature algorithm a SignatureScheme means,
 // and signing with our own key when the server asks for a client certificate.
-import { AsnConvert, AsnParser } from '@peculiar/asn1-schema';
-import { Certificate as X509Certificate } from '@peculiar/asn1-x509';
 import { describePublicKey, type PublicKeyInfo, type SignatureAlgorithm } from '../../crypto/signature.ts';
 import { cryptoProvider, type SigningAlgorithm } from '../../crypto/provider.ts';
 import { children, readRoot, wholeOf } from '../../x509/der.ts';
@@ -66,21 +64,22 @@ function keyText(key: PublicKeyInfo): string {
 
 /**
  * SubjectPublicKeyInfo DER of a certificate, found by walking the DER (fast: no full decode, which the
- * verifier does anyway). Falls back to a full ASN.1 parse if the walk fails, so errors read the same.
+ * verifier does anyway, and no ASN.1 schema library in the engine). Throws a plain-words error when the
+ * certificate's outer structure cannot be read.
  */
 export function certificateSpki(certDer: Uint8Array): Uint8Array {
   try {
     const cert = readRoot(certDer);
     const [tbs] = children(certDer, cert);
+    if (!tbs || tbs.tag !== 0x30) throw new Error('no tbsCertificate SEQUENCE');
     const fields = children(certDer, tbs);
     // tbsCertificate: [0] version (optional), serial, signature, issuer, validity, subject, subjectPublicKeyInfo
-    const hasVersion = fields[0].cls === 2 && fields[0].tagNumber === 0;
+    const hasVersion = fields[0]?.cls === 2 && fields[0].tagNumber === 0;
     const spki = fields[hasVersion ? 6 : 5];
     if (!spki || spki.cls !== 0 || spki.tagNumber !== 16) throw new Error('no SubjectPublicKeyInfo');
     return wholeOf(certDer, spki);
-  } catch {
-    const cert = AsnParser.parse(certDer, X509Certificate);
-    return new Uint8Array(AsnConvert.serialize(cert.tbsCertificate.subjectPublicKeyInfo));
+  } catch (e) {
+    throw new Error(`the certificate cannot be read as X.509 DER: ${(e as Error).message}`);
   }
 }
 
