@@ -14,7 +14,7 @@ export function writeStdout(text: string): void {
     while (at < bytes.length) at += writeSync(1, bytes, at);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EAGAIN') process.stdout.write(bytes.subarray(at));
+    if (code === 'EAGAIN') stdout().write(bytes.subarray(at));
     else if (code !== 'EPIPE') throw e;
   }
 }

@@ -1,6 +1,7 @@
 // PKCS#8 wrappings of a bare (EC)DH private scalar, so a provider can import a known key share (RFC 8448 traces,
 // classroom replays) through its ordinary PKCS#8 import.
 import { concat } from '../util/bytes.ts';
+import { derElement } from '../x509/der.ts';
 
 /** DER OIDs (tag, length, value) of the NIST curves key shares use. */
 export const CURVE_OIDS = {
@@ -18,14 +19,6 @@ export function x25519Pkcs8(scalar: Uint8Array): Uint8Array {
 // WebCrypto implementations recompute the public point from the scalar.
 export function ecPkcs8(curve: keyof typeof CURVE_OIDS, scalar: Uint8Array): Uint8Array {
   const ecPublicKeyOid = Uint8Array.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01);
-  const ecPrivateKey = derTlv(0x30, concat(Uint8Array.of(0x02, 0x01, 0x01), derTlv(0x04, scalar)));
-  return derTlv(0x30, concat(Uint8Array.of(0x02, 0x01, 0x00), derTlv(0x30, concat(ecPublicKeyOid, CURVE_OIDS[curve])), derTlv(0x04, ecPrivateKey)));
-}
-
-/** One DER element: tag, definite length (bodies up to 64 KiB), body. */
-export function derTlv(tag: number, body: Uint8Array): Uint8Array {
-  const n = body.length;
-  if (n > 0xffff) throw new Error(`a DER body of ${n} bytes is larger than this encoder handles`);
-  const len = n < 0x80 ? Uint8Array.of(n) : n < 0x100 ? Uint8Array.of(0x81, n) : Uint8Array.of(0x82, n >> 8, n & 0xff);
-  return concat(Uint8Array.of(tag), len, body);
+  const ecPrivateKey = derElement(0x30, concat(Uint8Array.of(0x02, 0x01, 0x01), derElement(0x04, scalar)));
+  return derElement(0x30, concat(Uint8Array.of(0x02, 0x01, 0x00), derElement(0x30, concat(ecPublicKeyOid, CURVE_OIDS[curve])), derElement(0x04, ecPrivateKey)));
 }

@@ -2,8 +2,7 @@
 // project's DER walker. The engine needs only these few fields, so it does not load the ASN.1 schema libraries
 // (about 100 KB of the worker's first chunk before); the verifier and the views still use them for full decodes.
 import { concat } from '../util/bytes.ts';
-import { children, decodeOid, readRoot, valueOf, wholeOf, type DerNode } from '../x509/der.ts';
-import { derTlv } from './private-scalar.ts';
+import { children, decodeOid, derElement, readRoot, valueOf, wholeOf, type DerNode } from '../x509/der.ts';
 
 export interface SpkiParts {
   /** The key's algorithm OID, dotted. */
@@ -57,7 +56,7 @@ const RSA_ENCRYPTION_ALGORITHM = Uint8Array.of(0x30, 0x0d, 0x06, 0x09, 0x2a, 0x8
 
 /** The same key bits under rsaEncryption's AlgorithmIdentifier (for an id-RSASSA-PSS key WebCrypto will not import). */
 export function withRsaEncryptionAlgorithm(spki: SpkiParts): Uint8Array {
-  return derTlv(SEQUENCE, concat(RSA_ENCRYPTION_ALGORITHM, spki.publicKeyElement));
+  return derElement(SEQUENCE, concat(RSA_ENCRYPTION_ALGORITHM, spki.publicKeyElement));
 }
 
 function expectSequence(bytes: Uint8Array, node: DerNode, what: string): DerNode[] {

@@ -1,7 +1,7 @@
 // A small, strict DER walker. It is a *view* of the bytes: every node knows where its header and
 // value start, so the UI can link an ASN.1 tree to the hex and the verifier can slice the exact
 // bytes that were signed (never re-encoded ones).
-import { toHex } from '../util/bytes.ts';
+import { concat, toHex } from '../util/bytes.ts';
 
 export class DerError extends Error {
   constructor(
@@ -98,6 +98,15 @@ export function readRoot(bytes: Uint8Array): DerNode {
 
 export function valueOf(bytes: Uint8Array, node: DerNode): Uint8Array {
   return bytes.subarray(node.valueStart, node.end);
+}
+
+/** One DER element built from its tag and value: the walker's inverse, for the few structures the project writes. */
+export function derElement(tag: number, value: Uint8Array): Uint8Array {
+  const n = value.length;
+  if (n < 0x80) return concat(Uint8Array.of(tag, n), value);
+  const length: number[] = [];
+  for (let v = n; v > 0; v = Math.floor(v / 256)) length.unshift(v & 0xff);
+  return concat(Uint8Array.of(tag, 0x80 | length.length, ...length), value);
 }
 
 export function wholeOf(bytes: Uint8Array, node: DerNode): Uint8Array {

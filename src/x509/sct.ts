@@ -5,7 +5,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concat as concatBytes, equalBytes } from '../util/bytes.ts';
 import { verifySignature, type SignatureAlgorithm } from '../crypto/signature.ts';
 import type { DecodedCertificate } from './certificate.ts';
-import { children, decodeOid, readRoot, valueOf, wholeOf } from './der.ts';
+import { children, decodeOid, derElement, readRoot, valueOf, wholeOf } from './der.ts';
 import { EXT } from './extensions.ts';
 
 export interface CtLog {
@@ -66,14 +66,8 @@ export function precertificateTbs(tbs: Uint8Array): Uint8Array {
   if (!extWrapper) throw new Error('the certificate has no extensions');
   const list = children(tbs, extWrapper)[0];
   const kept = children(tbs, list).filter((ext) => decodeOid(valueOf(tbs, children(tbs, ext)[0])) !== EXT.sctList);
-  const extensions = kept.length ? tlv(0xa3, tlv(0x30, concatBytes(...kept.map((e) => wholeOf(tbs, e))))) : new Uint8Array(0);
-  return tlv(0x30, concatBytes(...parts.map((p) => (p === extWrapper ? extensions : wholeOf(tbs, p)))));
-}
-
-function tlv(tag: number, value: Uint8Array): Uint8Array {
-  const n = value.length;
-  const len = n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 0xff] : [0x83, n >> 16, (n >> 8) & 0xff, n & 0xff];
-  return concatBytes(new Uint8Array([tag, ...len]), value);
+  const extensions = kept.length ? derElement(0xa3, derElement(0x30, concatBytes(...kept.map((e) => wholeOf(tbs, e))))) : new Uint8Array(0);
+  return derElement(0x30, concatBytes(...parts.map((p) => (p === extWrapper ? extensions : wholeOf(tbs, p)))));
 }
 
 interface RawSct {
