@@ -48,7 +48,8 @@ const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 20);
 const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const COLD_ROUNDS = Number(process.env.TLS_LENS_BENCH_COLD_ROUNDS ?? Math.max(3, Math.round(ROUNDS / 3)));
 const COLD_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'cold';
-const BIG_ROUNDS = 3;
+const THROUGHPUT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'throughput';
+const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 3);
 const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -365,6 +366,32 @@ async function main() {
     if (COLD_ONLY) {
       const c = await cold();
       console.log(JSON.stringify({ machine: { loadAverage1m: +loadavg()[0].toFixed(2), coldRounds: COLD_ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, coldPageMs: c }, null, 2));
+      return;
+    }
+    if (THROUGHPUT_ONLY) {
+      // The app's large response alone, alternating with the base app's: an A/B of the streaming path.
+      const mbps = (r: InPageConnect) => r2((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
+      const ours: number[] = [];
+      const base: number[] = [];
+      const profileTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
+      const cdp = profileTo ? await context.newCDPSession(page) : null;
+      const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
+      await cdp?.send('Profiler.enable');
+      for (let i = 0; i < BIG_ROUNDS; i++) {
+        await cdp?.send('Profiler.start');
+        await workerProfile?.start();
+        const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
+        if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
+        ours.push(mbps(r));
+        if (cdp) fs.writeFileSync(`${profileTo}.${i}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+        await workerProfile?.stopTo(`${profileTo}.${i}.worker.cpuprofile`);
+        if (basePage) {
+          const b = await appConnect(basePage, target, request.replace(/\r\n/g, '\\r\\n'));
+          base.push(mbps(b));
+        }
+      }
+      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, median: { app: median(ours), base: base.length ? median(base) : null }, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
+      console.log(JSON.stringify(out, null, 2));
       return;
     }
 

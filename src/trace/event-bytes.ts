@@ -10,7 +10,7 @@ export function wantEventBytes(): void {
   wanted = true;
 }
 
-/** Record the bytes an event's data stands for (an app-data event's data, a protected record's plaintext); a
+/** Record the bytes an event stands for (an app-data event's data, a record's bytes, a protected record's plaintext); a
  * function gives them only when they are wanted (a record decrypted again: its buffer may be someone else's). */
 export function keepEventBytes(event: object, bytes: Uint8Array | (() => Uint8Array)): void {
   if (wanted) bytesByEvent.set(event, typeof bytes === 'function' ? bytes() : bytes);

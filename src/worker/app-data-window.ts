@@ -57,11 +57,13 @@ export class AppDataWindow {
   }
 
   private record(e: RecordEvent): TraceEvent {
+    // The record's own bytes, taken for every record so that none is held twice (bytes and hex).
+    const whole = takeEventBytes(e);
     const p = e.protection;
     if ((p ? p.innerContentType : e.contentType) !== APPLICATION_DATA) return e;
     // Only the plaintext's length is read here, from the engine's buffer when it gave one (reading the hex would
     // encode the whole record).
-    const length = p ? (takeEventBytes(p)?.length ?? p.plaintext.length / 2) : e.bytes.length / 2 - 5;
+    const length = p ? (takeEventBytes(p)?.length ?? p.plaintext.length / 2) : (whole?.length ?? e.bytes.length / 2) - 5;
     if (this.shown[e.direction] < this.window) {
       this.shown[e.direction] += length;
       return e;
@@ -79,7 +81,8 @@ export class AppDataWindow {
       seq: e.seq,
       contentType: e.contentType,
       // The header, and a TLS 1.2 AEAD record's explicit nonce (4-byte IV: RFC 5288 §3) that the nonce is built from.
-      bytes: e.bytes.slice(0, p && p.iv.length === 8 ? 26 : 10),
+      // Encoded from the record's bytes when the engine gave them: its whole hex would be 32 KiB a record.
+      bytes: headHex(e, whole, p && p.iv.length === 8 ? 13 : 5),
       fields: e.fields,
       summarised: { length, kept: this.kept },
     };
@@ -112,4 +115,9 @@ export class AppDataWindow {
       summarised,
     };
   }
+}
+
+/** The hex of a record's first `n` bytes. */
+function headHex(e: RecordEvent, whole: Uint8Array | undefined, n: number): string {
+  return whole ? toHex(whole.subarray(0, n)) : e.bytes.slice(0, 2 * n);
 }

@@ -365,6 +365,7 @@ export class RecordLayer {
   private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'] | ProtectedFieldsSource, details?: ProtectionDetails): TracedRecord {
     const hex = lazyHex(bytes);
     const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields);
+    keepEventBytes(event, bytes);
     if (!details) return { event, hex };
     const plaintextHex = details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex);
     event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
