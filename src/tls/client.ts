@@ -72,7 +72,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   let tls13: Established13 | null = null;
   const started = o.clock();
   const channel = recordChannel(whenConnected(transport), emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
-  const reader = new MessageReader(channel, emit, new HandshakeDecoder());
+  const reader = new MessageReader(channel, emit, new HandshakeDecoder(), 'server', options.readCopies !== false);
   const watchdog = new Watchdog(o.timeoutMs, () => Date.now(), () => void channel.close());
   const ctx = new HandshakeContext(o, emit, channel, reader, new Transcript(null, emit), watchdog);
   emit({ kind: 'connection', phase: 'start', serverName: o.serverName });

@@ -141,6 +141,8 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
     verifier: verifierOf(req, complete),
     insecure: req.insecure,
     timeoutMs: 30_000,
+    // The worker's read loop never looks into the data it reads: no copy of each record for it.
+    readCopies: false,
     clientCertificate: req.clientCert === 'lab' ? await labClientCertificateIfAny(req, complete) : undefined,
     breakpoints: {
       afterEachMessage: req.breakpoints.afterEachMessage,

@@ -94,6 +94,8 @@ export class MessageReader {
     readonly decoder: HandshakeDecoder,
     /** Who sends what this reader reads (the server, for a client). */
     private readonly peer: Side = 'server',
+    /** False: application data is handed out in the engine's own buffers (TlsClientOptions.readCopies). */
+    private readonly copyAppData = true,
   ) {}
 
   /** True when part of a handshake message is waiting for its remaining bytes. */
@@ -175,8 +177,9 @@ export class MessageReader {
       case ContentType.application_data:
         if (this.buffer.length > 0) throw fail.unexpected('application data arrived in the middle of a handshake message');
         // The reader of the data gets memory of its own: the trace encodes the record's bytes lazily, so those must
-        // not change. A copy, unless the trace takes its plaintext by decrypting the record again.
-        return { kind: 'app-data', data: record.fragmentUntraced ? record.fragment : record.fragment.slice(), record };
+        // not change. A copy, unless the trace takes its plaintext by decrypting the record again, or the caller
+        // promised never to write to what it reads.
+        return { kind: 'app-data', data: record.fragmentUntraced || !this.copyAppData ? record.fragment : record.fragment.slice(), record };
       default:
         throw fail.unexpected(`a record of unexpected content type ${record.contentType}`);
     }

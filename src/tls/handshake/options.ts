@@ -43,6 +43,10 @@ export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertifica
 export interface TlsClientOptions {
   /** SNI and the name the certificate must match. An IP literal is matched but not sent as SNI. */
   serverName?: string;
+  /** Default true: read() gives the caller a copy of each record's data, since the trace reads the engine's own
+   * bytes later. False: the engine's own bytes, for a caller that never writes to them (the app's worker only
+   * counts them), saving a copy of every record received. */
+  readCopies?: boolean;
   alpn?: string[];
   /** Groups offered in supported_groups, in preference order (default x25519, secp256r1, secp384r1). */
   groups?: GroupName[];
