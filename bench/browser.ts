@@ -19,6 +19,8 @@
 // The first app Connect in a page and the cold page are also split into parts (see the report's field names).
 // Handshake rounds alternate between the clients, so machine load hits them alike; medians are reported.
 // Run: npm run bench:browser  (builds first). TLS_LENS_BENCH_ROUNDS (default 20), TLS_LENS_BENCH_MIB (default 16),
+// TLS_LENS_BENCH_BIG_ROUNDS (default 5: rounds of that response), TLS_LENS_BENCH_ONLY=throughput (only the app's
+// response rounds, alternating with the base app's when there is one; TLS_LENS_BENCH_PROFILE_READ applies),
 // TLS_LENS_BENCH_APP_DIR: serve the app from another checkout with its own dist/ (to measure a base commit).
 // TLS_LENS_BENCH_BASE_APP_DIR: also serve a base checkout's app (its own server, page and worker) and time it in
 // the same alternating rounds (app Connect, cold page, large response): before/after as ratios of one run.
@@ -49,7 +51,8 @@ const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const COLD_ROUNDS = Number(process.env.TLS_LENS_BENCH_COLD_ROUNDS ?? Math.max(3, Math.round(ROUNDS / 3)));
 const COLD_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'cold';
 const THROUGHPUT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'throughput';
-const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 3);
+// Five large-response rounds: the first runs the streaming path on a cold JIT, so three gave a wobbly median.
+const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 5);
 const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
