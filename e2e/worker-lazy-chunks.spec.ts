@@ -53,6 +53,12 @@ test('the ASN.1 libraries are in the checker chunk, not the worker\'s first chun
   }
 });
 
+test('the worker\'s first chunk is one file: it imports no other chunk before it runs (vite.config.ts)', () => {
+  const workerCode = readFileSync(`dist/assets/${workerFile()}`, 'utf8');
+  // Static imports in the minified chunk: `import{...}from"./x.js"` or `import"./x.js"`; dynamic ones are import(`...`).
+  expect(workerCode.match(/\bimport\s*(?:\{[^}]*\}\s*from\s*|\*\s*as\s+\w+\s+from\s*|\w+\s+from\s*)?["'][^"']+["']/g) ?? []).toEqual([]);
+});
+
 test('the certificate checker failing to load: a plain error, the trace so far kept, the next Connect works', async ({ page, context }) => {
   const checker = workerCheckerChunk();
   let refused = 0;
