@@ -105,9 +105,7 @@ async function bundleSizes(): Promise<{ file: string; bytes: number; gzip: numbe
  * and the engine worker its head starts), beside the whole build: bytes and gzip. */
 async function firstScreenSizes(distDir = 'dist') {
   const html = await readFile(path.join(distDir, 'index.html'), 'utf8');
-  // Every asset the page names: src and href attributes, the worker the boot script starts, and the app's entry and
-  // its imports, which the boot script preloads (src/ui/boot/shell.ts APP_PRELOADS).
-  const refs = [...html.matchAll(/["'`]\/(assets\/[^"'`]+\.(?:js|css))["'`]/g)].map((m) => m[1]);
+  const refs = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.(?:js|css))"|new Worker\("\/(assets\/[^"]+\.js)"|Worker\(["'`]\/(assets\/[^"'`]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
   const sizeOf = async (rel: string) => {
     const data = await readFile(path.join(distDir, rel));
     return { file: rel, bytes: data.length, gzip: gzipSync(data, { level: 9 }).length };
