@@ -35,7 +35,7 @@ async function renderFirstScreen(): Promise<{ html: string; where: { scenario: s
   }
 }
 
-async function bootScript(workerUrl: string, entryUrl: string, preloads: string[], where: { scenario: string; target: string }): Promise<string> {
+async function bootScript(workerUrl: string, entryUrl: string, where: { scenario: string; target: string }): Promise<string> {
   const out = await esbuild.build({
     entryPoints: [path.join(here, 'shell.ts')],
     bundle: true,
@@ -44,7 +44,7 @@ async function bootScript(workerUrl: string, entryUrl: string, preloads: string[
     target: 'es2022',
     platform: 'browser',
     write: false,
-    define: { ENGINE_WORKER_URL: JSON.stringify(workerUrl), APP_ENTRY_URL: JSON.stringify(entryUrl), APP_PRELOADS: JSON.stringify(preloads), WHERE_PARTS: JSON.stringify(where) },
+    define: { ENGINE_WORKER_URL: JSON.stringify(workerUrl), APP_ENTRY_URL: JSON.stringify(entryUrl), WHERE_PARTS: JSON.stringify(where) },
     logLevel: 'warning',
   });
   // Inline in a <script>: no "</script" may appear in it.
@@ -61,21 +61,13 @@ function inlineEntryCss(html: string, bundle: Record<string, { type: string; sou
   });
 }
 
-/** The app's entry script and the modulepreload links for what it imports leave the page: the boot script adds them
- * as modulepreloads (fetched and compiled at once, not run) right after it has started the worker, so the worker's
- * script is asked for first (the preload scanner would otherwise fetch them before the boot script has even run),
- * and runs the entry when the worker is up (shell.ts `releaseApp`). The entry's URL and the URLs to preload, for the
- * boot script. */
-function holdEntry(html: string): { html: string; entryUrl: string; preloads: string[] } {
+/** The app's entry script becomes a modulepreload (fetched and compiled at once, not run): the boot script runs it
+ * when the worker is up (shell.ts `releaseApp`). Its URL, for the boot script. */
+function holdEntry(html: string): { html: string; entryUrl: string } {
   const entry = /<script type="module" crossorigin src="([^"]+)"><\/script>/;
   const m = entry.exec(html);
   if (!m) throw new Error("index.html has no module entry script to hold");
-  const preloads = [m[1]];
-  const rest = html.replace(entry, '').replace(/<link rel="modulepreload"[^>]*href="([^"]+)"[^>]*>\s*/g, (_link, href: string) => {
-    preloads.push(href);
-    return '';
-  });
-  return { html: rest, entryUrl: m[1], preloads };
+  return { html: html.replace(entry, `<link rel="modulepreload" crossorigin href="${m[1]}">`), entryUrl: m[1] };
 }
 
 export function prerenderFirstScreen(): Plugin {
@@ -97,7 +89,7 @@ export function prerenderFirstScreen(): Plugin {
         const held = holdEntry(inlineEntryCss(html, ctx.bundle ?? {}));
         return {
           html: held.html.replace(root, `<div id="root">${screen.html}</div><script>tlsLensSettle()</script>`),
-          tags: [{ tag: 'script', children: await bootScript(base + file, held.entryUrl, held.preloads, screen.where), injectTo: 'head-prepend' }],
+          tags: [{ tag: 'script', children: await bootScript(base + file, held.entryUrl, screen.where), injectTo: 'head-prepend' }],
         };
       },
     },

@@ -16,11 +16,10 @@ import { readUrlState, writeUrlState } from '../url-state.ts';
 import { liveStatusText } from '../status-text.ts';
 import { isWorkerReady } from '../../worker/ready.ts';
 
-/** Set by the build: the engine worker's URL, the app's entry script, the entry and the modules it imports (to
- * preload), and the markup after the where-radios for each choice. */
+/** Set by the build: the engine worker's URL, the app's entry script, and the markup after the where-radios for each
+ * choice. */
 declare const ENGINE_WORKER_URL: string;
 declare const APP_ENTRY_URL: string;
-declare const APP_PRELOADS: string[];
 declare const WHERE_PARTS: { scenario: string; target: string };
 
 const worker = new Worker(ENGINE_WORKER_URL, { type: 'module', name: 'tls-lens-engine' });
@@ -68,16 +67,6 @@ const labFiles: Promise<LabFiles> = Promise.all([text(fetched[LAB_PATHS.ca]), te
 );
 let labFilesHere: LabFiles | null = null;
 void labFiles.then((f) => (labFilesHere = f));
-
-// The app's entry and its imports are fetched and compiled now, not run (releaseApp runs the entry): asked for after
-// the worker's script and the lab's files, so that the 300 KB entry does not hold up the worker's start.
-for (const href of APP_PRELOADS) {
-  const link = document.createElement('link');
-  link.rel = 'modulepreload';
-  link.crossOrigin = 'anonymous';
-  link.href = href;
-  document.head.append(link);
-}
 
 // The prerendered screen is the app's first render for a page without view state in its URL; with any (a saved
 // trace, a lab scenario, the workbench, presenter mode, a step), the app renders from scratch.
