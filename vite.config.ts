@@ -12,7 +12,14 @@ const server = `127.0.0.1:${serverPort}`;
 export default defineConfig({
   plugins: [react(), prerenderFirstScreen()],
   build: { outDir: 'dist', target: 'es2022', sourcemap: false, chunkSizeWarningLimit: 1000 },
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // The engine worker's first chunk is one file: its entry module and everything that module imports statically.
+    // Without this group, Rolldown (1.2) moves modules the first chunk shares with several lazy chunks (util/bytes.ts,
+    // @noble/ciphers' utils) into small chunks of their own once the worker has eight chunks, and the worker then
+    // waits for a second round of requests before it can run. (The group matches nothing in the both-sides worker.)
+    rolldownOptions: { output: { codeSplitting: { groups: [{ name: 'engine.worker', test: /src[\\/]worker[\\/]engine\.worker\.ts$/ }] } } },
+  },
   server: {
     host: '127.0.0.1',
     proxy: {

@@ -13,16 +13,32 @@ function workerFile(): string {
   return worker;
 }
 
-/** The file of the engine worker's own checker chunk (the page has a small chunk of the same name). */
-function workerCheckerFile(): string {
-  const chunk = /import\(`\.\/(verifier-[\w-]+\.js)`\)/.exec(readFileSync(`dist/assets/${workerFile()}`, 'utf8'))?.[1];
-  if (!chunk) throw new Error('the built engine worker loads no verifier chunk');
+/** The file of one of the engine worker's own lazy chunks, as its first chunk imports it (the page has a small
+ * checker chunk of the same name). */
+function workerChunkFile(name: 'verifier' | 'tls12-client'): string {
+  const chunk = new RegExp(`import\\(\`\\./(${name}-[\\w-]+\\.js)\`\\)`).exec(readFileSync(`dist/assets/${workerFile()}`, 'utf8'))?.[1];
+  if (!chunk) throw new Error(`the built engine worker loads no ${name} chunk`);
   return chunk;
+}
+
+/** The file of the engine worker's own checker chunk. */
+function workerCheckerFile(): string {
+  return workerChunkFile('verifier');
+}
+
+/** A lazy chunk's URL, to route. */
+function chunkUrl(file: string): RegExp {
+  return new RegExp(`/assets/${file.replace('.', '\\.')}$`);
 }
 
 /** The checker chunk's URL, to route. */
 function workerCheckerChunk(): RegExp {
-  return new RegExp(`/assets/${workerCheckerFile().replace('.', '\\.')}$`);
+  return chunkUrl(workerCheckerFile());
+}
+
+/** TLS 1.2's handshake chunk's URL (src/tls/handshake12/tls12-client.ts, loaded by the engine when a server picks 1.2). */
+function workerTls12Chunk(): RegExp {
+  return chunkUrl(workerChunkFile('tls12-client'));
 }
 
 /** Messages only asn1js and @peculiar/asn1-schema contain: where they are found, those libraries are bundled. */
@@ -35,6 +51,12 @@ test('the ASN.1 libraries are in the checker chunk, not the worker\'s first chun
     expect(workerCode.includes(mark), `worker first chunk contains "${mark}"`).toBe(false);
     expect(checkerCode.includes(mark), `checker chunk contains "${mark}"`).toBe(true);
   }
+});
+
+test('the worker\'s first chunk is one file: it imports no other chunk before it runs (vite.config.ts)', () => {
+  const workerCode = readFileSync(`dist/assets/${workerFile()}`, 'utf8');
+  // Static imports in the minified chunk: `import{...}from"./x.js"` or `import"./x.js"`; dynamic ones are import(`...`).
+  expect(workerCode.match(/\bimport\s*(?:\{[^}]*\}\s*from\s*|\*\s*as\s+\w+\s+from\s*|\w+\s+from\s*)?["'][^"']+["']/g) ?? []).toEqual([]);
 });
 
 test('the certificate checker failing to load: a plain error, the trace so far kept, the next Connect works', async ({ page, context }) => {
@@ -82,4 +104,69 @@ test('the certificate checker is fetched once the ClientHello is on its way (the
   expect(seen.sockets).toHaveLength(2);
   expect(checkerFetches).toHaveLength(1);
   expect(checkerFetches[0]).toBeGreaterThanOrEqual(seen.sockets[0]);
+});
+
+/** Texts only TLS 1.2's client handshake contains (its states and its connection). */
+const TLS12_HANDSHAKE_MARKS = ['which the client did not offer for TLS 1.2', 'continuing with the TLS 1.2 handshake'];
+
+test('TLS 1.2\'s client handshake is in a chunk of its own, not the worker\'s first chunk', () => {
+  const workerCode = readFileSync(`dist/assets/${workerFile()}`, 'utf8');
+  const tls12Code = readFileSync(`dist/assets/${workerChunkFile('tls12-client')}`, 'utf8');
+  for (const mark of TLS12_HANDSHAKE_MARKS) {
+    expect(workerCode.includes(mark), `worker first chunk contains "${mark}"`).toBe(false);
+    expect(tls12Code.includes(mark), `TLS 1.2 chunk contains "${mark}"`).toBe(true);
+  }
+});
+
+test('TLS 1.2\'s handshake code failing to load: a plain error, the trace so far kept, the next Connect works', async ({ page, context }) => {
+  const tls12 = workerTls12Chunk();
+  let refused = 0;
+  await context.route(tls12, (route) => {
+    refused++;
+    return route.abort('connectionfailed');
+  });
+  await openApp(page);
+  await connectScenario(page, 'tls12-only');
+  await waitForStatus(page, 'failed');
+  expect(refused).toBeGreaterThan(0);
+  await expect(page.getByTestId('status')).toContainText('TLS 1.2 handshake code could not be loaded');
+  // What was read before it stays shown: the ClientHello and the server's TLS 1.2 ServerHello, then our alert.
+  const events = (await savedTrace(page)).events;
+  expect(handshakeNames(events)).toEqual(expect.arrayContaining(['ClientHello', 'ServerHello']));
+  expect(events.some((e) => e.kind === 'alert' && e.direction === 'client' && e.name === 'internal_error')).toBe(true);
+
+  await context.unroute(tls12);
+  await page.getByTestId('toggle-connect').click();
+  await connectScenario(page, 'tls12-only');
+  await waitForStatus(page, 'connected');
+  await expect(page.getByTestId('status')).toContainText('TLSv1.2');
+});
+
+test('TLS 1.2\'s handshake code is fetched only when a server picks TLS 1.2, after its socket is made, once', async ({ page }) => {
+  const tls12 = workerTls12Chunk();
+  await openApp(page);
+  const worker = page.workers().find((w) => w.url().includes('engine.worker'));
+  if (!worker) throw new Error('no engine worker');
+  await worker.evaluate(`{
+    const Socket = self.WebSocket;
+    self.socketsMadeAt = [];
+    self.WebSocket = class extends Socket { constructor(...args) { self.socketsMadeAt.push(performance.now()); super(...args); } };
+  }`);
+  const tls12Fetches = async () => {
+    const seen = (await worker.evaluate(`({ sockets: self.socketsMadeAt, fetches: performance.getEntriesByType('resource').map((e) => [e.name, e.startTime]) })`)) as { sockets: number[]; fetches: [string, number][] };
+    return { sockets: seen.sockets, starts: seen.fetches.filter(([name]) => tls12.test(name)).map(([, start]) => start) };
+  };
+  await connectScenario(page, 'good-tls13');
+  await waitForStatus(page, 'connected');
+  expect((await tls12Fetches()).starts).toHaveLength(0);
+  for (let i = 0; i < 2; i++) {
+    await page.getByTestId('toggle-connect').click();
+    await connectScenario(page, 'tls12-only');
+    await waitForStatus(page, 'connected');
+    await expect(page.getByTestId('status')).toContainText('TLSv1.2');
+  }
+  const { sockets, starts } = await tls12Fetches();
+  expect(sockets).toHaveLength(3);
+  expect(starts).toHaveLength(1);
+  expect(starts[0]).toBeGreaterThanOrEqual(sockets[1]);
 });

@@ -19,10 +19,12 @@ import { DEFAULT_SIGNATURE_SCHEMES, ProtocolVersion } from './messages/constants
 import { TlsAlertError } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { Transcript } from './transcript.ts';
-import { continueAsTls12, handshakeTls12Only, isTls12SuiteRef, planVersions, selectsTls12, Tls12Connection, tls12HelloParts, type Handshake12 } from './handshake12/index.ts';
+import { isTls12SuiteRef, loadTls12, mayChooseTls12, planVersions, tls12HelloParts, type Handshake12, type Tls12Client, type Tls12Connection } from './handshake12/index.ts';
 
 export type { TlsClientOptions, TlsSession, HandshakeSummary };
-export { Tls12Connection, Tls13Connection };
+// TLS 1.2's connection class is in its own module, loaded when a connection needs it: exported as a type.
+export type { Tls12Connection };
+export { Tls13Connection };
 export type { Tls12Session } from './handshake12/index.ts';
 export type { BreakDecision, BreakInfo, BreakpointName, ClientCertificate } from './handshake/options.ts';
 
@@ -69,6 +71,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   const o = resolveOptions(options);
   const plan = planVersions(options);
   let tls12: Handshake12 | null = null;
+  let code12 = null as Tls12Client | null; // assigned in run()
   let tls13: Established13 | null = null;
   const started = o.clock();
   const channel = recordChannel(whenConnected(transport), emit, { padding: o.padding, maxFragmentLength: o.maxFragmentLength });
@@ -79,7 +82,9 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   watchdog.resume();
   const run = async () => {
     if (!plan.offerTls13) {
-      tls12 = await handshakeTls12Only(ctx, plan.tls12!);
+      // TLS 1.2 only: its code loads while the transport connects.
+      code12 = await loadTls12();
+      tls12 = await code12.handshakeTls12Only(ctx, plan.tls12!);
       return;
     }
     // The first ClientHello goes out with record version 0x0301 for old middleboxes (RFC 8446 §5.1).
@@ -93,10 +98,13 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
       ctx.setState(state.name);
       const m: ReceivedMessage = await reader.nextHandshake();
       await ctx.afterMessage(m.name, m.eventIndex);
-      // One ClientHello offered both versions and the server picked TLS 1.2: the TLS 1.2 states take over.
-      if (plan.tls12 && parts12 && state.name === 'ExpectServerHello' && m.message.type === 'server_hello' && selectsTls12(m.message, true, true)) {
-        tls12 = await continueAsTls12(ctx, plan.tls12, parts12, ctx.transcript, m);
-        return;
+      // One ClientHello offered both versions and the server picked TLS 1.2: the TLS 1.2 states (loaded now) take over.
+      if (plan.tls12 && parts12 && state.name === 'ExpectServerHello' && m.message.type === 'server_hello' && mayChooseTls12(m.message)) {
+        code12 = await loadTls12();
+        if (code12.selectsTls12(m.message, true, true)) {
+          tls12 = await code12.continueAsTls12(ctx, plan.tls12, parts12, ctx.transcript, m);
+          return;
+        }
       }
       state = await state.handle(ctx, m);
     }
@@ -105,7 +113,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   try {
     await watchdog.race(run);
     ctx.setState('Connected');
-    if (tls12) return new Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
+    if (tls12 && code12) return new code12.Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
     if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');
     return new Tls13Connection(ctx, tls13, o.clock() - started);
   } catch (e) {
