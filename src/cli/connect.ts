@@ -1,7 +1,8 @@
 // `tls-lens connect HOST:PORT`: a TLS 1.3 handshake against a real server, explained step by step
 // (or as JSON). Exit 0 only for a handshake whose server certificate was verified.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
+// Named imports only: a default import of a builtin makes the bundle copy all of its exports as getters at load.
+import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { connectTls, type TlsClientOptions, type TlsConnection, type TlsSession } from '../tls/client.ts';
 import { describeFailure } from '../tls/errors.ts';
@@ -97,7 +98,7 @@ async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certifi
   const out = [];
   for (const der of chain) {
     // node:crypto is loaded already (the provider): a native hash, where a JS one would run on cold code.
-    const sha256 = crypto.createHash('sha256').update(der).digest('hex');
+    const sha256 = createHash('sha256').update(der).digest('hex');
     try {
       const c = decodeCertificate(der);
       out.push({ subject: c.subject.text, issuer: c.issuer.text, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256 });
@@ -286,9 +287,9 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
   let clientCertificate: TlsClientOptions['clientCertificate'];
   if (v.cert && v.key) {
     const chain = certificatesIn(v.cert, '--cert');
-    let key: crypto.KeyObject;
+    let key: KeyObject;
     try {
-      key = crypto.createPrivateKey(readInputFile(v.key, '--key'));
+      key = createPrivateKey(readInputFile(v.key, '--key'));
     } catch (e) {
       if (e instanceof CliError) throw e;
       throw new CliError('BAD_KEY_INPUT', `--key file "${v.key}" holds no private key this program can read (PEM or DER PKCS#8, PKCS#1, SEC1): ${(e as Error).message}`);
@@ -382,9 +383,9 @@ export async function run(args: string[]): Promise<number> {
   }
 
   // Both files were opened before connecting (parseRequest), so these writes do not fail on a bad path.
-  if (v.keylog) fs.appendFileSync(v.keylog, keyLogText(rec.events));
-  if (v.trace) fs.writeFileSync(v.trace, JSON.stringify(rec.toFile(`${target.host}:${target.port}`), null, 1));
-  if (v.pcapng) fs.writeFileSync(v.pcapng, (await import('../capture/pcapng-writer.ts')).exportPcapng(rec.events, { start: new Date(Date.now() - (rec.events.at(-1)?.t ?? 0)) }));
+  if (v.keylog) appendFileSync(v.keylog, keyLogText(rec.events));
+  if (v.trace) writeFileSync(v.trace, JSON.stringify(rec.toFile(`${target.host}:${target.port}`), null, 1));
+  if (v.pcapng) writeFileSync(v.pcapng, (await import('../capture/pcapng-writer.ts')).exportPcapng(rec.events, { start: new Date(Date.now() - (rec.events.at(-1)?.t ?? 0)) }));
 
   const codes = results.map(exitCode);
   const code = codes.find((c) => c !== 0) ?? 0;

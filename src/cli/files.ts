@@ -1,6 +1,6 @@
 // Files named on the command line, shared by the commands: certificates read from one, and an output file checked
 // writable before any connection (so a bad path is a usage error first, never a crash after the handshake).
-import fs from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { CertificateInputError, readCertificates } from '../x509/pem.ts';
 import { CliError, fileReason, readInputFile } from './errors.ts';
 
@@ -18,7 +18,7 @@ export function certificatesIn(file: string, option: string): Uint8Array[] {
 /** Open (creating) an output file now; one that cannot be written is a CliError naming the option. */
 export function ensureWritable(file: string, option: string): void {
   try {
-    fs.closeSync(fs.openSync(file, 'a'));
+    closeSync(openSync(file, 'a'));
   } catch (e) {
     throw new CliError('UNWRITABLE_FILE', `cannot write ${option} file "${file}": ${fileReason(e)}`);
   }
