@@ -11,7 +11,8 @@
 //                  whose one script is subtls and its handshake (coldSubtlsPage), and for a page whose one script
 //                  starts the app's engine worker and connects (coldEngineWorkerPage), and for a page whose worker
 //                  only opens the bridge's WebSocket (coldEmptyWorkerPage, to the socket open), in alternating rounds
-//                  (bench/browser/cold-page.ts); TLS_LENS_BENCH_ONLY=cold runs these rounds alone
+//                  (bench/browser/cold-page.ts); TLS_LENS_BENCH_ONLY=cold runs these rounds alone, =connect the
+//                  handshake rounds alone
 //   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
 //                  subtls and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
 //   large          one TLS_LENS_BENCH_LARGE_MIB (default 256; 0: skip) response through the app: MB/s, the page's
@@ -49,6 +50,8 @@ const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const COLD_ROUNDS = Number(process.env.TLS_LENS_BENCH_COLD_ROUNDS ?? Math.max(3, Math.round(ROUNDS / 3)));
 const COLD_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'cold';
 const THROUGHPUT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'throughput';
+// The handshake rounds alone (engine, subtls, Node, the app and the base app), for the app Connect's figures.
+const CONNECT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'connect';
 const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 3);
 const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
@@ -470,6 +473,22 @@ async function main() {
       fs.writeFileSync(`${profileTo}.windows.json`, JSON.stringify({ mark: profileMark, workerMark, rounds: profileWindows }));
     }
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
+
+    if (CONNECT_ONLY) {
+      const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
+      const app = median(appMs);
+      const engine = median(engineMs);
+      const base = baseAppMs.length ? median(baseAppMs) : null;
+      const out = {
+        machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
+        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs) },
+        ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null },
+        appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases) },
+        runs: { appMs: appMs.map(r2), engineMs: engineMs.map(r2), baseAppMs: baseAppMs.map(r2) },
+      };
+      console.log(JSON.stringify(out, null, 2));
+      return;
+    }
 
     const coldPage = await cold();
 
