@@ -1,6 +1,6 @@
 // A fixed-row-height virtual list: only the rows in view (plus a small margin) are in the DOM,
 // so a 10,000-record trace scrolls and steps as fast as a short one.
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 
 interface Props {
   count: number;
@@ -8,6 +8,9 @@ interface Props {
   renderRow: (index: number) => ReactNode;
   /** Row to keep in view (scrolled to when it changes). */
   activeIndex?: number;
+  /** The active row follows a growing live trace: the view follows it only while the row it followed was in view
+   * (a person who scrolled away is left where they are until they scroll back). */
+  follow?: boolean;
   overscan?: number;
   className?: string;
   label?: string;
@@ -17,10 +20,23 @@ interface Props {
   testId?: string;
 }
 
-export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan = 8, className, label, role = 'list', testId }: Props) {
+/** What the view last kept in view: the active row, with the row count, height and row height it was placed with. */
+interface Shown {
+  active: number;
+  count: number;
+  height: number;
+  rowHeight: number;
+}
+
+const rowInView = (index: number, top: number, height: number, rowHeight: number) => index * rowHeight >= top && (index + 1) * rowHeight <= top + height;
+
+export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow = false, overscan = 8, className, label, role = 'list', testId }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
+  const [shown, setShown] = useState<Shown>({ active: -1, count, height, rowHeight });
+  /** The element's scroll position as last written or read: a move is written once, never read back. */
+  const elementTop = useRef(0);
 
   // The view's height from a ResizeObserver only: its first report comes after the browser's own layout, so
   // mounting the list does not force one.
@@ -32,23 +48,36 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
     return () => ro.disconnect();
   }, []);
 
-  // Keep the active row visible; scroll only when it has left the view. The scroll position and height already
-  // known say when the row is surely in view (nothing is read back: a growing live trace does not force a layout
-  // on every batch); otherwise the element is measured, scrolled, and the position it took is kept.
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || activeIndex === undefined || activeIndex < 0) return;
-    const top = activeIndex * rowHeight;
-    if (top >= scrollTop && top + rowHeight <= scrollTop + height) return;
-    const viewTop = el.scrollTop;
-    const viewHeight = el.clientHeight;
-    if (top < viewTop) el.scrollTop = top;
-    else if (top + rowHeight > viewTop + viewHeight) el.scrollTop = top + rowHeight - viewHeight;
-    setScrollTop(el.scrollTop);
-  }, [activeIndex, rowHeight]);
+  // Keep the active row in view, worked out while rendering from the position and height already known: the rows
+  // are drawn where the view will be and the element is scrolled once after the commit (a growing live trace
+  // costs one render per take-in, with no layout read and no second render from the scroll it causes).
+  const active = activeIndex ?? -1;
+  if (active !== shown.active || count !== shown.count || height !== shown.height || rowHeight !== shown.rowHeight) {
+    // Was the row kept in view last time still in view (or is this a new list: nothing shown, or fewer rows)?
+    const followed = shown.active < 0 || count < shown.count || rowInView(shown.active, scrollTop, shown.height, shown.rowHeight);
+    const moved = active !== shown.active;
+    setShown({ active, count, height, rowHeight });
+    if (active >= 0 && ((moved && !follow) || followed)) {
+      const rowTop = active * rowHeight;
+      let top = scrollTop;
+      if (rowTop < top) top = rowTop;
+      else if (rowTop + rowHeight > top + height) top = rowTop + rowHeight - height;
+      top = Math.max(0, Math.min(top, count * rowHeight - height));
+      if (top !== scrollTop) setScrollTop(top);
+    }
+  }
 
-  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
-  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || elementTop.current === scrollTop) return;
+    elementTop.current = scrollTop;
+    el.scrollTop = scrollTop;
+  }, [scrollTop]);
+
+  // A list that shrank (a new session) is drawn from where the browser will have clamped its view.
+  const viewTop = Math.max(0, Math.min(scrollTop, count * rowHeight - height));
+  const first = Math.max(0, Math.floor(viewTop / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((viewTop + height) / rowHeight) + overscan);
   const items: ReactNode[] = [];
   // Keyed by slot, not by index: scrolling reuses the same DOM nodes instead of creating new ones.
   const slots = Math.ceil(height / rowHeight) + 2 * overscan + 2;
@@ -59,8 +88,12 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
       </div>,
     );
   }
+  const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
+    elementTop.current = e.currentTarget.scrollTop;
+    setScrollTop(elementTop.current);
+  };
   return (
-    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
+    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={onScroll} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
       <div className="vlist-inner" style={{ height: count * rowHeight }}>
         {items}
       </div>
