@@ -21,7 +21,7 @@ interface Props {
 }
 
 /** What the view last kept in view: the active row, with the row count, height and row height it was placed with. */
-interface Shown {
+export interface Shown {
   active: number;
   count: number;
   height: number;
@@ -29,6 +29,23 @@ interface Shown {
 }
 
 const rowInView = (index: number, top: number, height: number, rowHeight: number) => index * rowHeight >= top && (index + 1) * rowHeight <= top + height;
+
+/**
+ * Where the view goes when the active row, the row count or the geometry changes (`was` what it showed, `top` its
+ * position): the active row is brought into view when a person moved it (not `follow`), or when the row kept in view
+ * before still was in view (or the list is new: nothing shown yet, or fewer rows than before). Within the scroll range.
+ */
+export function viewTopFor(was: Shown, now: Shown, top: number, follow: boolean): number {
+  if (now.active < 0) return top;
+  const followed = was.active < 0 || now.count < was.count || rowInView(was.active, top, was.height, was.rowHeight);
+  const moved = now.active !== was.active;
+  if (!followed && (follow || !moved)) return top;
+  const rowTop = now.active * now.rowHeight;
+  let next = top;
+  if (rowTop < next) next = rowTop;
+  else if (rowTop + now.rowHeight > next + now.height) next = rowTop + now.rowHeight - now.height;
+  return Math.max(0, Math.min(next, now.count * now.rowHeight - now.height));
+}
 
 export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow = false, overscan = 8, className, label, role = 'list', testId }: Props) {
   const ref = useRef<HTMLDivElement>(null);
@@ -53,18 +70,10 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
   // costs one render per take-in, with no layout read and no second render from the scroll it causes).
   const active = activeIndex ?? -1;
   if (active !== shown.active || count !== shown.count || height !== shown.height || rowHeight !== shown.rowHeight) {
-    // Was the row kept in view last time still in view (or is this a new list: nothing shown, or fewer rows)?
-    const followed = shown.active < 0 || count < shown.count || rowInView(shown.active, scrollTop, shown.height, shown.rowHeight);
-    const moved = active !== shown.active;
-    setShown({ active, count, height, rowHeight });
-    if (active >= 0 && ((moved && !follow) || followed)) {
-      const rowTop = active * rowHeight;
-      let top = scrollTop;
-      if (rowTop < top) top = rowTop;
-      else if (rowTop + rowHeight > top + height) top = rowTop + rowHeight - height;
-      top = Math.max(0, Math.min(top, count * rowHeight - height));
-      if (top !== scrollTop) setScrollTop(top);
-    }
+    const next = { active, count, height, rowHeight };
+    setShown(next);
+    const top = viewTopFor(shown, next, scrollTop, follow);
+    if (top !== scrollTop) setScrollTop(top);
   }
 
   useLayoutEffect(() => {
