@@ -376,6 +376,7 @@ async function main() {
       const mbps = (r: InPageConnect) => r2((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
       const ours: number[] = [];
       const base: number[] = [];
+      const followedToEnd: boolean[] = [];
       const profileTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
       const cdp = profileTo ? await context.newCDPSession(page) : null;
       const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
@@ -386,6 +387,8 @@ async function main() {
         const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
         if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
         ours.push(mbps(r));
+        // The ladder followed the trace to its end: its newest row is drawn (the last one a person would see).
+        followedToEnd.push((await page.evaluate(`(() => { const rows = [...document.querySelectorAll('.ladder .lrow')].map((r) => +r.getAttribute('data-row')); const total = +document.querySelector('[data-testid="position"]').textContent.match(/of (\\d+)/)[1]; return rows.includes(total - 1); })()`)) as boolean);
         if (cdp) fs.writeFileSync(`${profileTo}.${i}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
         await workerProfile?.stopTo(`${profileTo}.${i}.worker.cpuprofile`);
         if (basePage) {
@@ -393,7 +396,7 @@ async function main() {
           base.push(mbps(b));
         }
       }
-      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, median: { app: median(ours), base: base.length ? median(base) : null }, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
+      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
       console.log(JSON.stringify(out, null, 2));
       return;
     }

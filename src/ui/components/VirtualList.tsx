@@ -28,39 +28,48 @@ export interface Shown {
   rowHeight: number;
 }
 
-const rowInView = (index: number, top: number, height: number, rowHeight: number) => index * rowHeight >= top && (index + 1) * rowHeight <= top + height;
-
 /**
  * Where the view goes when the active row, the row count or the geometry changes (`was` what it showed, `top` its
- * position): the active row is brought into view when a person moved it (not `follow`), or when the row kept in view
- * before still was in view (or the list is new: nothing shown yet, or fewer rows than before). Within the scroll range.
+ * position, `away`: the person scrolled the view off the end of the list), or null to leave it. The active row is
+ * brought into view when the list is new (nothing shown yet, or fewer rows than before), when a person moved it
+ * (stepping, or going to the end), and, following a growing live trace, unless the person scrolled away. Within the
+ * scroll range once the view's height is known (0: not yet; the browser clamps, and the next change places it).
  */
-export function viewTopFor(was: Shown, now: Shown, top: number, follow: boolean): number {
-  if (now.active < 0) return top;
-  const followed = was.active < 0 || now.count < was.count || rowInView(was.active, top, was.height, was.rowHeight);
+export function viewTopFor(was: Shown, now: Shown, top: number, follow: boolean, away: boolean): number | null {
+  if (now.active < 0) return null;
+  const fresh = was.active < 0 || now.count < was.count;
   const moved = now.active !== was.active;
-  if (!followed && (follow || !moved)) return top;
+  const personMoved = moved && (!follow || now.count === was.count);
+  if (!fresh && !personMoved && !(follow && !away)) return null;
+  const height = now.height || DEFAULT_HEIGHT;
   const rowTop = now.active * now.rowHeight;
   let next = top;
   if (rowTop < next) next = rowTop;
-  else if (rowTop + now.rowHeight > next + now.height) next = rowTop + now.rowHeight - now.height;
-  return Math.max(0, Math.min(next, now.count * now.rowHeight - now.height));
+  else if (rowTop + now.rowHeight > next + height) next = rowTop + now.rowHeight - height;
+  if (now.height) next = Math.min(next, now.count * now.rowHeight - now.height);
+  return Math.max(0, next);
 }
+
+/** The rows drawn before the view's height is known. */
+const DEFAULT_HEIGHT = 400;
 
 export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow = false, overscan = 8, className, label, role = 'list', testId }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(400);
+  /** 0 until the ResizeObserver's first report. */
+  const [height, setHeight] = useState(0);
   const [shown, setShown] = useState<Shown>({ active: -1, count, height, rowHeight });
   /** The element's scroll position as last written or read: a move is written once, never read back. */
   const elementTop = useRef(0);
+  /** The person scrolled the view off the end of the list: a followed trace leaves it there. */
+  const away = useRef(false);
 
   // The view's height from a ResizeObserver only: its first report comes after the browser's own layout, so
   // mounting the list does not force one.
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight || 400));
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
@@ -72,8 +81,9 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
   if (active !== shown.active || count !== shown.count || height !== shown.height || rowHeight !== shown.rowHeight) {
     const next = { active, count, height, rowHeight };
     setShown(next);
-    const top = viewTopFor(shown, next, scrollTop, follow);
-    if (top !== scrollTop) setScrollTop(top);
+    const top = viewTopFor(shown, next, scrollTop, follow, away.current);
+    if (top !== null) away.current = false;
+    if (top !== null && top !== scrollTop) setScrollTop(top);
   }
 
   useLayoutEffect(() => {
@@ -84,12 +94,13 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
   }, [scrollTop]);
 
   // A list that shrank (a new session) is drawn from where the browser will have clamped its view.
-  const viewTop = Math.max(0, Math.min(scrollTop, count * rowHeight - height));
+  const viewHeight = height || DEFAULT_HEIGHT;
+  const viewTop = Math.max(0, Math.min(scrollTop, count * rowHeight - viewHeight));
   const first = Math.max(0, Math.floor(viewTop / rowHeight) - overscan);
-  const last = Math.min(count, Math.ceil((viewTop + height) / rowHeight) + overscan);
+  const last = Math.min(count, Math.ceil((viewTop + viewHeight) / rowHeight) + overscan);
   const items: ReactNode[] = [];
   // Keyed by slot, not by index: scrolling reuses the same DOM nodes instead of creating new ones.
-  const slots = Math.ceil(height / rowHeight) + 2 * overscan + 2;
+  const slots = Math.ceil(viewHeight / rowHeight) + 2 * overscan + 2;
   for (let i = first; i < last; i++) {
     items.push(
       <div key={i % slots} className="vrow" style={{ top: i * rowHeight, height: rowHeight }} role={role === 'list' ? 'listitem' : undefined}>
@@ -97,9 +108,14 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
       </div>,
     );
   }
+  // A scroll the list did not write (the person's, or the browser clamping a view that shrank) says whether the view
+  // is still at the end: the only geometry read, and never on the list's own moves.
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
-    elementTop.current = e.currentTarget.scrollTop;
-    setScrollTop(elementTop.current);
+    const el = e.currentTarget;
+    const top = el.scrollTop;
+    if (top !== elementTop.current) away.current = top + el.clientHeight < el.scrollHeight - rowHeight;
+    elementTop.current = top;
+    setScrollTop(top);
   };
   return (
     <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={onScroll} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
