@@ -377,6 +377,25 @@ async function main() {
       const ours: number[] = [];
       const base: number[] = [];
       const followedToEnd: boolean[] = [];
+      // The page's main-thread time per round (Chromium's Performance metrics, seconds of task, script, layout and
+      // style work): what the page costs while the response streams, apart from the rate the bridge and worker allow.
+      const metricsOf = async (p: Page) => {
+        const session = await p.context().newCDPSession(p);
+        await session.send('Performance.enable');
+        return async () => Object.fromEntries(((await session.send('Performance.getMetrics')).metrics as { name: string; value: number }[]).map((m) => [m.name, m.value]));
+      };
+      const pageCost: Record<string, number>[] = [];
+      const basePageCost: Record<string, number>[] = [];
+      const costOf = async (read: () => Promise<Record<string, number>>, run: () => Promise<unknown>) => {
+        const a = await read();
+        await run();
+        const b = await read();
+        const ms = (k: string) => r2((b[k] - a[k]) * 1000);
+        return { taskMs: ms('TaskDuration'), scriptMs: ms('ScriptDuration'), layoutMs: ms('LayoutDuration'), styleMs: ms('RecalcStyleDuration'), layouts: b.LayoutCount - a.LayoutCount, styles: b.RecalcStyleCount - a.RecalcStyleCount };
+      };
+      const medianOf = (rounds: Record<string, number>[]) => Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((x) => x[k]))]));
+      const ourMetrics = await metricsOf(page);
+      const baseMetrics = basePage ? await metricsOf(basePage) : null;
       const profileTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
       const cdp = profileTo ? await context.newCDPSession(page) : null;
       const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
@@ -384,7 +403,8 @@ async function main() {
       for (let i = 0; i < BIG_ROUNDS; i++) {
         await cdp?.send('Profiler.start');
         await workerProfile?.start();
-        const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
+        let r: InPageConnect = null!;
+        pageCost.push(await costOf(ourMetrics, async () => (r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n')))));
         if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
         ours.push(mbps(r));
         // The ladder followed the trace to its end: its newest row is drawn (the last one a person would see).
@@ -392,11 +412,12 @@ async function main() {
         if (cdp) fs.writeFileSync(`${profileTo}.${i}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
         await workerProfile?.stopTo(`${profileTo}.${i}.worker.cpuprofile`);
         if (basePage) {
-          const b = await appConnect(basePage, target, request.replace(/\r\n/g, '\\r\\n'));
+          let b: InPageConnect = null!;
+          basePageCost.push(await costOf(baseMetrics!, async () => (b = await appConnect(basePage!, target, request.replace(/\r\n/g, '\\r\\n')))));
           base.push(mbps(b));
         }
       }
-      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
+      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, pageMainThreadPerRound: { app: medianOf(pageCost), base: basePageCost.length ? medianOf(basePageCost) : null }, pageTaskVsBase: basePageCost.length ? r2(medianOf(pageCost).taskMs / medianOf(basePageCost).taskMs) : null, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
       console.log(JSON.stringify(out, null, 2));
       return;
     }
