@@ -42,6 +42,8 @@ export function viewTopFor(was: Shown, now: Shown, top: number, follow: boolean,
   const personMoved = moved && (!follow || now.count === was.count);
   if (!fresh && !personMoved && !(follow && !away)) return null;
   const height = now.height || DEFAULT_HEIGHT;
+  // The newest row followed: the view's bottom at the list's end, whatever the position noted last.
+  if (follow && now.active === now.count - 1) return Math.max(0, now.count * now.rowHeight - height);
   const rowTop = now.active * now.rowHeight;
   let next = top;
   if (rowTop < next) next = rowTop;
@@ -61,7 +63,7 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
   const [shown, setShown] = useState<Shown>({ active: -1, count, height, rowHeight });
   /** The element's scroll position as last written or read: a move is written once, never read back. */
   const elementTop = useRef(0);
-  /** The person scrolled the view off the end of the list: a followed trace leaves it there. */
+  /** The person scrolled the view off the end of the list: a followed trace leaves it there (see onScroll). */
   const away = useRef(false);
 
   // The view's height from a ResizeObserver only: its first report comes after the browser's own layout, so
@@ -108,17 +110,19 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
       </div>,
     );
   }
-  // A scroll the list did not write (the person's, or the browser clamping a view that shrank) says whether the view
-  // is still at the end: the only geometry read, and never on the list's own moves.
+  // A scroll the person made (within a second of their wheel, touch, pointer or key on the list; never the list's own
+  // moves, nor the browser's when the view changes size) says whether the view is still at the end of the list.
+  const personAt = useRef(-Infinity);
+  const personInput = () => void (personAt.current = performance.now());
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;
     const top = el.scrollTop;
-    if (top !== elementTop.current) away.current = top + el.clientHeight < el.scrollHeight - rowHeight;
+    if (top !== elementTop.current && performance.now() - personAt.current < 1000) away.current = top + el.clientHeight < el.scrollHeight - rowHeight;
     elementTop.current = top;
     setScrollTop(top);
   };
   return (
-    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={onScroll} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
+    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={onScroll} onWheel={personInput} onTouchMove={personInput} onPointerDown={personInput} onKeyDown={personInput} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
       <div className="vlist-inner" style={{ height: count * rowHeight }}>
         {items}
       </div>
