@@ -8,8 +8,8 @@ interface Props {
   renderRow: (index: number) => ReactNode;
   /** Row to keep in view (scrolled to when it changes). */
   activeIndex?: number;
-  /** The active row follows a growing live trace: the view follows it only while the row it followed was in view
-   * (a person who scrolled away is left where they are until they scroll back). */
+  /** The active row follows a growing live trace: the view follows it unless the person scrolled off the end (they
+   * are left where they are until they scroll back or go to the end). */
   follow?: boolean;
   overscan?: number;
   className?: string;
