@@ -11,7 +11,8 @@
 //                  whose one script is subtls and its handshake (coldSubtlsPage), and for a page whose one script
 //                  starts the app's engine worker and connects (coldEngineWorkerPage), and for a page whose worker
 //                  only opens the bridge's WebSocket (coldEmptyWorkerPage, to the socket open), in alternating rounds
-//                  (bench/browser/cold-page.ts); TLS_LENS_BENCH_ONLY=cold runs these rounds alone
+//                  (bench/browser/cold-page.ts); TLS_LENS_BENCH_ONLY=cold runs these rounds alone, =connect the
+//                  handshake rounds alone
 //   throughput     a large response read to the end: in the app (connected -> closed), the engine in a Worker,
 //                  subtls and Node's tls; with the page's JS heap after it and the ladder rows marked summarised
 //   large          one TLS_LENS_BENCH_LARGE_MIB (default 256; 0: skip) response through the app: MB/s, the page's
@@ -51,6 +52,8 @@ const MIB = Number(process.env.TLS_LENS_BENCH_MIB ?? 16);
 const COLD_ROUNDS = Number(process.env.TLS_LENS_BENCH_COLD_ROUNDS ?? Math.max(3, Math.round(ROUNDS / 3)));
 const COLD_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'cold';
 const THROUGHPUT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'throughput';
+// The handshake rounds alone (engine, subtls, Node, the app and the base app), for the app Connect's figures.
+const CONNECT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'connect';
 // Five large-response rounds: the first runs the streaming path on a cold JIT, so three gave a wobbly median.
 const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 5);
 const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
@@ -376,6 +379,26 @@ async function main() {
       const mbps = (r: InPageConnect) => r2((MIB * 1.048576) / ((r.seen.closed - r.seen.connected) / 1000));
       const ours: number[] = [];
       const base: number[] = [];
+      const followedToEnd: boolean[] = [];
+      // The page's main-thread time per round (Chromium's Performance metrics, seconds of task, script, layout and
+      // style work): what the page costs while the response streams, apart from the rate the bridge and worker allow.
+      const metricsOf = async (p: Page) => {
+        const session = await p.context().newCDPSession(p);
+        await session.send('Performance.enable');
+        return async () => Object.fromEntries(((await session.send('Performance.getMetrics')).metrics as { name: string; value: number }[]).map((m) => [m.name, m.value]));
+      };
+      const pageCost: Record<string, number>[] = [];
+      const basePageCost: Record<string, number>[] = [];
+      const costOf = async (read: () => Promise<Record<string, number>>, run: () => Promise<unknown>) => {
+        const a = await read();
+        await run();
+        const b = await read();
+        const ms = (k: string) => r2((b[k] - a[k]) * 1000);
+        return { taskMs: ms('TaskDuration'), scriptMs: ms('ScriptDuration'), layoutMs: ms('LayoutDuration'), styleMs: ms('RecalcStyleDuration'), layouts: b.LayoutCount - a.LayoutCount, styles: b.RecalcStyleCount - a.RecalcStyleCount };
+      };
+      const medianOf = (rounds: Record<string, number>[]) => Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((x) => x[k]))]));
+      const ourMetrics = await metricsOf(page);
+      const baseMetrics = basePage ? await metricsOf(basePage) : null;
       const profileTo = process.env.TLS_LENS_BENCH_PROFILE_READ;
       const cdp = profileTo ? await context.newCDPSession(page) : null;
       const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
@@ -383,17 +406,21 @@ async function main() {
       for (let i = 0; i < BIG_ROUNDS; i++) {
         await cdp?.send('Profiler.start');
         await workerProfile?.start();
-        const r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n'));
+        let r: InPageConnect = null!;
+        pageCost.push(await costOf(ourMetrics, async () => (r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n')))));
         if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
         ours.push(mbps(r));
+        // The ladder followed the trace to its end: its newest row is drawn (the last one a person would see).
+        followedToEnd.push((await page.evaluate(`(() => { const rows = [...document.querySelectorAll('.ladder .lrow')].map((r) => +r.getAttribute('data-row')); const total = +document.querySelector('[data-testid="position"]').textContent.match(/of (\\d+)/)[1]; return rows.includes(total - 1); })()`)) as boolean);
         if (cdp) fs.writeFileSync(`${profileTo}.${i}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
         await workerProfile?.stopTo(`${profileTo}.${i}.worker.cpuprofile`);
         if (basePage) {
-          const b = await appConnect(basePage, target, request.replace(/\r\n/g, '\\r\\n'));
+          let b: InPageConnect = null!;
+          basePageCost.push(await costOf(baseMetrics!, async () => (b = await appConnect(basePage!, target, request.replace(/\r\n/g, '\\r\\n')))));
           base.push(mbps(b));
         }
       }
-      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, median: { app: median(ours), base: base.length ? median(base) : null }, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
+      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, pageMainThreadPerRound: { app: medianOf(pageCost), base: basePageCost.length ? medianOf(basePageCost) : null }, pageTaskVsBase: basePageCost.length ? r2(medianOf(pageCost).taskMs / medianOf(basePageCost).taskMs) : null, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
       console.log(JSON.stringify(out, null, 2));
       return;
     }
@@ -473,6 +500,22 @@ async function main() {
       fs.writeFileSync(`${profileTo}.windows.json`, JSON.stringify({ mark: profileMark, workerMark, rounds: profileWindows }));
     }
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
+
+    if (CONNECT_ONLY) {
+      const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
+      const app = median(appMs);
+      const engine = median(engineMs);
+      const base = baseAppMs.length ? median(baseAppMs) : null;
+      const out = {
+        machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
+        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs) },
+        ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null },
+        appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases) },
+        runs: { appMs: appMs.map(r2), engineMs: engineMs.map(r2), baseAppMs: baseAppMs.map(r2) },
+      };
+      console.log(JSON.stringify(out, null, 2));
+      return;
+    }
 
     const coldPage = await cold();
 

@@ -1,7 +1,7 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
-import { lazy, memo, Suspense, useEffect, useRef, useState, type ComponentType } from 'react';
-import { useTrace, type PanelId } from './store.ts';
+import { lazy, memo, Suspense, useEffect, useLayoutEffect, useRef, useState, type ComponentType } from 'react';
+import { useTrace, type PanelId, type TraceState } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
@@ -88,26 +88,43 @@ const Tabs = memo(function Tabs({ panels }: { panels: PanelId[] }) {
   );
 });
 
-function StatusLine() {
-  const status = useTrace((s) => s.status);
-  const detail = useTrace((s) => s.statusDetail);
-  const source = useTrace((s) => s.source);
-  const replayName = useTrace((s) => s.replayName);
-  const target = useTrace((s) => s.target);
-  const summary = useTrace((s) => s.summary);
+/** The status line's words for the store's state. */
+function statusWords(s: TraceState): string {
+  if (s.source === 'replay') return `Offline replay of ${s.replayName}`;
+  if (s.source === 'live') return liveStatusText(s.target, s.status, s.statusDetail, s.summary);
+  return 'No session';
+}
+
+/** The status line, written to the page by a small writer subscribed to the store rather than drawn by React: it
+ * changes at the press and at every status, and each was a render (at the press, while the bridge opens; at
+ * 'connected', before the session's own). React draws it once; the writer keeps it. */
+const StatusLine = memo(function StatusLine() {
+  const line = useRef<HTMLDivElement>(null);
+  const progress = useRef<HTMLProgressElement>(null);
+  const text = useRef<HTMLSpanElement>(null);
+  // The first drawing comes from React (and the build's prerendered first screen); the writer takes over from it.
+  const [first] = useState(() => ({ status: useTrace.getState().status, words: statusWords(useTrace.getState()) }));
+  useLayoutEffect(() => {
+    let { status, words } = first;
+    const write = (s: TraceState) => {
+      const now = statusWords(s);
+      if (s.status !== status) {
+        status = s.status;
+        line.current!.dataset.status = status;
+        progress.current!.hidden = status !== 'connecting';
+      }
+      if (now !== words) text.current!.textContent = words = now;
+    };
+    write(useTrace.getState());
+    return useTrace.subscribe(write);
+  }, []);
   return (
-    <div className="status" data-testid="status" data-status={status} aria-live="polite">
-      {status === 'connecting' && <progress aria-label="Connecting" />}
-      {source === 'replay' ? (
-        <span>Offline replay of {replayName}</span>
-      ) : source === 'live' ? (
-        <span>{liveStatusText(target, status, detail, summary)}</span>
-      ) : (
-        <span>No session</span>
-      )}
+    <div ref={line} className="status" data-testid="status" data-status={first.status} aria-live="polite">
+      <progress ref={progress} aria-label="Connecting" hidden={first.status !== 'connecting'} />
+      <span ref={text}>{first.words}</span>
     </div>
   );
-}
+});
 
 /** Key update, renegotiate and close, for a live connection that is up: their own component, so a status change
  * draws them and the status line, not the whole page. */

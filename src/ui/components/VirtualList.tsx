@@ -1,6 +1,6 @@
 // A fixed-row-height virtual list: only the rows in view (plus a small margin) are in the DOM,
 // so a 10,000-record trace scrolls and steps as fast as a short one.
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 
 interface Props {
   count: number;
@@ -8,6 +8,9 @@ interface Props {
   renderRow: (index: number) => ReactNode;
   /** Row to keep in view (scrolled to when it changes). */
   activeIndex?: number;
+  /** The active row follows a growing live trace: the view follows it unless the person scrolled off the end (they
+   * are left where they are until they scroll back or go to the end). */
+  follow?: boolean;
   overscan?: number;
   className?: string;
   label?: string;
@@ -17,41 +20,89 @@ interface Props {
   testId?: string;
 }
 
-export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan = 8, className, label, role = 'list', testId }: Props) {
+/** What the view last kept in view: the active row, with the row count, height and row height it was placed with. */
+export interface Shown {
+  active: number;
+  count: number;
+  height: number;
+  rowHeight: number;
+}
+
+/**
+ * Where the view goes when the active row, the row count or the geometry changes (`was` what it showed, `top` its
+ * position, `away`: the person scrolled the view off the end of the list), or null to leave it. The active row is
+ * brought into view when the list is new (nothing shown yet, or fewer rows than before), when a person moved it
+ * (stepping, or going to the end), and, following a growing live trace, unless the person scrolled away. Within the
+ * scroll range once the view's height is known (0: not yet; the browser clamps, and the next change places it).
+ */
+export function viewTopFor(was: Shown, now: Shown, top: number, follow: boolean, away: boolean): number | null {
+  if (now.active < 0) return null;
+  const fresh = was.active < 0 || now.count < was.count;
+  const moved = now.active !== was.active;
+  const personMoved = moved && (!follow || now.count === was.count);
+  if (!fresh && !personMoved && !(follow && !away)) return null;
+  const height = now.height || DEFAULT_HEIGHT;
+  // The newest row followed: the view's bottom at the list's end, whatever the position noted last.
+  if (follow && now.active === now.count - 1) return Math.max(0, now.count * now.rowHeight - height);
+  const rowTop = now.active * now.rowHeight;
+  let next = top;
+  if (rowTop < next) next = rowTop;
+  else if (rowTop + now.rowHeight > next + height) next = rowTop + now.rowHeight - height;
+  if (now.height) next = Math.min(next, now.count * now.rowHeight - now.height);
+  return Math.max(0, next);
+}
+
+/** The rows drawn before the view's height is known. */
+const DEFAULT_HEIGHT = 400;
+
+export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow = false, overscan = 8, className, label, role = 'list', testId }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(400);
+  /** 0 until the ResizeObserver's first report. */
+  const [height, setHeight] = useState(0);
+  const [shown, setShown] = useState<Shown>({ active: -1, count, height, rowHeight });
+  /** The element's scroll position as last written or read: a move is written once, never read back. */
+  const elementTop = useRef(0);
+  /** The person scrolled the view off the end of the list: a followed trace leaves it there (see onScroll). */
+  const away = useRef(false);
 
   // The view's height from a ResizeObserver only: its first report comes after the browser's own layout, so
   // mounting the list does not force one.
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setHeight(el.clientHeight || 400));
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
     ro.observe(el);
     return () => ro.disconnect();
   }, []);
 
-  // Keep the active row visible; scroll only when it has left the view. The scroll position and height already
-  // known say when the row is surely in view (nothing is read back: a growing live trace does not force a layout
-  // on every batch); otherwise the element is measured, scrolled, and the position it took is kept.
-  useEffect(() => {
-    const el = ref.current;
-    if (!el || activeIndex === undefined || activeIndex < 0) return;
-    const top = activeIndex * rowHeight;
-    if (top >= scrollTop && top + rowHeight <= scrollTop + height) return;
-    const viewTop = el.scrollTop;
-    const viewHeight = el.clientHeight;
-    if (top < viewTop) el.scrollTop = top;
-    else if (top + rowHeight > viewTop + viewHeight) el.scrollTop = top + rowHeight - viewHeight;
-    setScrollTop(el.scrollTop);
-  }, [activeIndex, rowHeight]);
+  // Keep the active row in view, worked out while rendering from the position and height already known: the rows
+  // are drawn where the view will be and the element is scrolled once after the commit (a growing live trace
+  // costs one render per take-in, with no layout read and no second render from the scroll it causes).
+  const active = activeIndex ?? -1;
+  if (active !== shown.active || count !== shown.count || height !== shown.height || rowHeight !== shown.rowHeight) {
+    const next = { active, count, height, rowHeight };
+    setShown(next);
+    const top = viewTopFor(shown, next, scrollTop, follow, away.current);
+    if (top !== null) away.current = false;
+    if (top !== null && top !== scrollTop) setScrollTop(top);
+  }
 
-  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
-  const last = Math.min(count, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || elementTop.current === scrollTop) return;
+    elementTop.current = scrollTop;
+    el.scrollTop = scrollTop;
+  }, [scrollTop]);
+
+  // A list that shrank (a new session) is drawn from where the browser will have clamped its view.
+  const viewHeight = height || DEFAULT_HEIGHT;
+  const viewTop = Math.max(0, Math.min(scrollTop, count * rowHeight - viewHeight));
+  const first = Math.max(0, Math.floor(viewTop / rowHeight) - overscan);
+  const last = Math.min(count, Math.ceil((viewTop + viewHeight) / rowHeight) + overscan);
   const items: ReactNode[] = [];
   // Keyed by slot, not by index: scrolling reuses the same DOM nodes instead of creating new ones.
-  const slots = Math.ceil(height / rowHeight) + 2 * overscan + 2;
+  const slots = Math.ceil(viewHeight / rowHeight) + 2 * overscan + 2;
   for (let i = first; i < last; i++) {
     items.push(
       <div key={i % slots} className="vrow" style={{ top: i * rowHeight, height: rowHeight }} role={role === 'list' ? 'listitem' : undefined}>
@@ -59,8 +110,19 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, overscan
       </div>,
     );
   }
+  // A scroll the person made (within a second of their wheel, touch, pointer or key on the list; never the list's own
+  // moves, nor the browser's when the view changes size) says whether the view is still at the end of the list.
+  const personAt = useRef(-Infinity);
+  const personInput = () => void (personAt.current = performance.now());
+  const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
+    const el = e.currentTarget;
+    const top = el.scrollTop;
+    if (top !== elementTop.current && performance.now() - personAt.current < 1000) away.current = top + el.clientHeight < el.scrollHeight - rowHeight;
+    elementTop.current = top;
+    setScrollTop(top);
+  };
   return (
-    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
+    <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={onScroll} onWheel={personInput} onTouchMove={personInput} onPointerDown={personInput} onKeyDown={personInput} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
       <div className="vlist-inner" style={{ height: count * rowHeight }}>
         {items}
       </div>

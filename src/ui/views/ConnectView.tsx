@@ -109,7 +109,11 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
     showConnecting.current();
-    writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
+    // The link to this session is written once the page is idle: history.replaceState is not for the moment the
+    // bridge opens.
+    const link = () => writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(link, { timeout: 1000 });
+    else link();
   };
 
   useEffect(() => {

@@ -25,7 +25,10 @@ export function InspectorView() {
   const deferredStep = useDeferredValue(step);
   const shown = following ? deferredStep : step;
   if (!shown.event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
-  return <EventInspector key={`${shown.event.index}-${shown.cursor}`} event={shown.event} events={shown.events} revision={shown.revision} />;
+  // Each step is a fresh inspector (its hover and the dump's scroll start anew), except the records of a live trace
+  // followed as they stream: the newest replaces the last in place, its elements updated rather than made again.
+  const key = following && shown.event.kind === 'record' ? 'followed-record' : `${shown.event.index}-${shown.cursor}`;
+  return <EventInspector key={key} event={shown.event} events={shown.events} revision={shown.revision} />;
 }
 
 /** `revision`: the trace grew (a message's records may have come after it), so the step is drawn again. */

@@ -13,6 +13,8 @@ export const LadderView = memo(function LadderView() {
   const rows = useTrace.getState().rows;
   const setCursor = useTrace((s) => s.setCursor);
   const presenter = useTrace((s) => s.presenter);
+  // Following the newest row of a live trace (the view stays where a person scrolled it).
+  const follow = useTrace((s) => s.follow && s.source === 'live');
 
   const renderRow = useCallback((i: number) => <LadderRow row={rows[i]} index={i} selected={i === cursor} onPick={setCursor} prev={rows[i - 1]} />, [rows, cursor, setCursor]);
 
@@ -26,7 +28,7 @@ export const LadderView = memo(function LadderView() {
       {rows.length === 0 ? (
         <p className="empty">The ladder fills in as messages cross the wire.</p>
       ) : (
-        <VirtualList count={rows.length} rowHeight={presenter ? 48 : LADDER_ROW_HEIGHT} renderRow={renderRow} activeIndex={cursor} label="Messages, one per step" testId="ladder-list" />
+        <VirtualList count={rows.length} rowHeight={presenter ? 48 : LADDER_ROW_HEIGHT} renderRow={renderRow} activeIndex={cursor} follow={follow} label="Messages, one per step" testId="ladder-list" />
       )}
       <div className="legend" aria-label="Epoch colours">
         <span className="ep-plaintext">plaintext</span> <span className="ep-early">early data keys</span> <span className="ep-handshake">handshake keys</span> <span className="ep-application">application keys</span> <span className="ep-preamble">STARTTLS plaintext lane</span>
