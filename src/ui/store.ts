@@ -44,8 +44,9 @@ export interface TraceState {
   /** Field selected in the inspector (path of child indices), reset when the cursor moves. */
   selectedField: number[] | null;
 
-  reset(source: 'live' | 'replay', target?: string): void;
-  append(events: TraceEvent[]): void;
+  /** `also`: more of the state set in the same update (each update runs every view's selector once). */
+  reset(source: 'live' | 'replay', target?: string, also?: Partial<TraceState>): void;
+  append(events: TraceEvent[], also?: Partial<TraceState>): void;
   loadReplay(file: TraceFile, name: string): void;
   setCursor(row: number): void;
   step(delta: number): void;
@@ -79,20 +80,23 @@ export const useTrace = create<TraceState>((set, get) => ({
   connectFormId: 0,
   selectedField: null,
 
-  reset(source, target) {
+  reset(source, target, also) {
     builder = new RowBuilder();
-    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined });
+    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, ...also });
   },
 
-  append(incoming) {
-    if (incoming.length === 0) return;
+  append(incoming, also) {
+    if (incoming.length === 0) {
+      if (also) set(also);
+      return;
+    }
     const { events, follow } = get();
     for (const e of incoming) {
       events.push(e);
       builder.add(e);
     }
     const rows = builder.rows;
-    set({ revision: get().revision + 1, cursor: follow ? rows.length - 1 : get().cursor, ...(follow ? { selectedField: null } : {}) });
+    set({ revision: get().revision + 1, cursor: follow ? rows.length - 1 : get().cursor, ...(follow ? { selectedField: null } : {}), ...also });
   },
 
   loadReplay(file, name) {
@@ -135,7 +139,7 @@ export const useTrace = create<TraceState>((set, get) => ({
     else if (!get().showConnect) set({ showConnect, connectFormKept: false, connectFormId: get().connectFormId + 1 });
   },
   keepConnectFormHidden() {
-    set({ showConnect: false, connectFormKept: get().showConnect || get().connectFormKept });
+    set(formKeptHidden(get()));
   },
   selectField(selectedField) {
     set({ selectedField });
@@ -155,4 +159,9 @@ export function currentEvent(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>):
 export function currentIndex(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>): number {
   const next = s.rows[s.cursor + 1];
   return next ? next.event - 1 : s.events.length - 1;
+}
+
+/** The Connect form hidden but kept mounted: the change keepConnectFormHidden makes, for a combined update. */
+export function formKeptHidden(s: TraceState): Pick<TraceState, 'showConnect' | 'connectFormKept'> {
+  return { showConnect: false, connectFormKept: s.showConnect || s.connectFormKept };
 }

@@ -3,7 +3,7 @@
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
 import { decodeEvents, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
-import { useTrace } from './store.ts';
+import { formKeptHidden, useTrace, type TraceState } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
 import { adoptBootWorker, type BootConnection } from './engine-boot.ts';
@@ -28,12 +28,20 @@ let lastTakeIn = 0;
 const STREAMING_TAKE_IN_MS = 100;
 
 function takeInEvents() {
+  takeInWith();
+}
+
+/** Take in the waiting events, and `also` (status, pause...) in the same store update. */
+function takeInWith(also?: Partial<TraceState>) {
   takeInScheduled = false;
-  if (pendingEvents.length === 0) return;
+  if (pendingEvents.length === 0) {
+    if (also) useTrace.setState(also);
+    return;
+  }
   const events = pendingEvents.length === 1 ? pendingEvents[0] : pendingEvents.flat();
   pendingEvents = [];
   lastTakeIn = performance.now();
-  useTrace.getState().append(events);
+  useTrace.getState().append(events, also);
 }
 
 function scheduleTakeIn() {
@@ -86,12 +94,11 @@ function drawConnect() {
   const { target, detail, timer, keepForm } = undrawn;
   undrawn = null;
   clearTimeout(timer);
+  // One store update: each runs every view's selector.
   const s = useTrace.getState();
-  s.reset('live', target);
-  s.setStatus('connecting', detail);
   // The form whose Connect this is stays mounted, hidden (removing it cost most of this render).
-  if (keepForm) s.keepConnectFormHidden();
-  else s.setShowConnect(false);
+  const form = keepForm ? formKeptHidden(s) : { showConnect: false, connectFormKept: false };
+  s.reset('live', target, { status: 'connecting', statusDetail: detail, ...form });
   if (pendingEvents.length > 0) scheduleTakeIn();
 }
 
@@ -106,7 +113,11 @@ function onMessage(msg: FromWorker) {
     pendingEvents.push(decodeEvents(msg.events));
     return scheduleTakeIn();
   }
-  if (msg.type === 'status' && msg.events) pendingEvents.push(decodeEvents(msg.events));
+  if (msg.type === 'status') {
+    // The events it carries, the status, summary and pause in one store update.
+    if (msg.events) pendingEvents.push(decodeEvents(msg.events));
+    return takeInWith({ status: msg.status, statusDetail: msg.detail, ...(msg.summary ? { summary: msg.summary } : {}), ...(msg.status !== 'paused' ? { pause: undefined } : {}) });
+  }
   takeInEvents();
   const s = useTrace.getState();
   switch (msg.type) {
@@ -116,11 +127,6 @@ function onMessage(msg: FromWorker) {
       for (const w of waiters) w(msg.events);
       break;
     }
-    case 'status':
-      if (msg.summary) useTrace.setState({ summary: msg.summary });
-      s.setStatus(msg.status, msg.detail);
-      if (msg.status !== 'paused') s.setPause(undefined);
-      break;
     case 'paused':
       s.setPause({ breakpoint: msg.breakpoint, detail: msg.detail });
       s.setStatus('paused', msg.detail);
