@@ -39,12 +39,10 @@ export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
 
 // ---- key shares made ahead ----
 // Generating a key pair is WebCrypto round trips (generateKey, then exportKey for the public half) that a client
-// would otherwise wait for before its ClientHello can leave. So a connection that takes a share has the next one
-// for the same group made once its handshake is over (replenishKeyShares, called by the connection; at the latest
-// REPLENISH_LATEST_MS after the share was taken), ready for the next connection. Made during the handshake instead (as before), it competed with the handshake it was made in:
-// paired rounds in a Worker waited longer for the server and read its flight more slowly with it than without.
-// Each share is handed out once and then forgotten here (a new connection never gets a key pair another one used:
-// an ephemeral key is used for one handshake only, RFC 8446 §4.2.8 and forward secrecy).
+// would otherwise wait for before its ClientHello can leave. So a connection that takes a share also starts the
+// next one for the same group, which is made while the host waits for the network and ready for the next
+// connection. Each share is handed out once and then forgotten here (a new connection never gets a key pair
+// another one used: an ephemeral key is used for one handshake only, RFC 8446 §4.2.8 and forward secrecy).
 
 /**
  * Whether taking a share starts the next one. On by default in a browser Worker (a long-lived host that makes
@@ -55,30 +53,22 @@ let makeAhead = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlo
 /** A host turns making key shares ahead on or off (off also drops the spares kept). */
 export function keepKeySharesAhead(on: boolean): void {
   makeAhead = on;
-  if (!on) {
-    spares.clear();
-    taken.clear();
-  }
+  if (!on) spares.clear();
 }
 
 /** At most one spare per group, with the provider that made it (keys of one provider are not another's). */
 const spares = new Map<GroupName, { provider: CryptoProvider; share: Promise<KeyShare> }>();
-/** Groups whose spare was taken: the next is made when a handshake is over (replenishKeyShares). */
-const taken = new Set<GroupName>();
 
 /**
  * A fresh ephemeral key share for one connection: the one made ahead for this group if there is one (it is
  * removed as it is taken), else one made now; either way, when the host keeps shares ahead, the next one for the
- * group is made once a handshake is over.
+ * group starts being made.
  */
 export async function takeFreshKeyShare(group: GroupName): Promise<KeyShare> {
   const spare = spares.get(group);
   spares.delete(group);
-  if (makeAhead) {
-    taken.add(group);
-    // Should no connection report its end (a caller of this function alone), the spare still comes, a little later.
-    setTimeout(replenishNow, REPLENISH_LATEST_MS);
-  }
+  // After this turn: the ClientHello this share is for goes out first (node:crypto makes keys synchronously).
+  if (makeAhead) setTimeout(() => makeAhead && prepareKeyShare(group), 0);
   if (spare && spare.provider === cryptoProvider()) {
     try {
       return await spare.share;
@@ -87,23 +77,6 @@ export async function takeFreshKeyShare(group: GroupName): Promise<KeyShare> {
     }
   }
   return generateKeyShare(group);
-}
-
-/**
- * A handshake is over (its connection is made): when the host keeps shares ahead, start the spares for the groups
- * taken since, after the current turn (the caller's own continuation runs first).
- */
-export function replenishKeyShares(): void {
-  if (makeAhead && taken.size > 0) setTimeout(replenishNow, 0);
-}
-
-/** The latest a spare is started after its group's share was taken, when no handshake end came first. */
-const REPLENISH_LATEST_MS = 20;
-
-function replenishNow(): void {
-  const groups = [...taken];
-  taken.clear();
-  if (makeAhead) for (const group of groups) prepareKeyShare(group);
 }
 
 /** Start making a spare key share for `group` (a host may call it at start-up); nothing if one is there. */

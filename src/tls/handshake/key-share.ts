@@ -1,6 +1,5 @@
 // Our ephemeral key share for a group, used by the TLS 1.3 ClientHello and the TLS 1.2 ClientKeyExchange alike.
 import { importKeyShare, prepareKeyShare, privateKeyLength, takeFreshKeyShare } from '../../crypto/key-exchange.ts';
-export { replenishKeyShares } from '../../crypto/key-exchange.ts';
 import { runWhenIdle } from '../key-schedule/idle-work.ts';
 import { GROUP_NAMES } from '../suites.ts';
 import type { HandshakeContext } from './context.ts';

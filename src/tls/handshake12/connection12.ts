@@ -12,7 +12,7 @@ import { ProtocolVersion } from '../messages/constants.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Transcript } from '../transcript.ts';
-import { prepareKeyShareWhileWaiting, replenishKeyShares } from '../handshake/key-share.ts';
+import { prepareKeyShareWhileWaiting } from '../handshake/key-share.ts';
 import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
 import { Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
 import type { Tls12Session } from './session12.ts';
@@ -125,8 +125,6 @@ export class Tls12Connection {
     handshakeMs: number,
   ) {
     const ctx = handshake.ctx;
-    // The handshake is over: the next connection's key share may be made now (see takeFreshKeyShare).
-    replenishKeyShares();
     this.summary = base.summary;
     this.handshakeMs = handshakeMs;
     this.reneg = ctx.reneg;

@@ -1,6 +1,5 @@
 // An established TLS 1.3 connection: application data, KeyUpdate, tickets, post-handshake authentication, close.
 import type { Emit } from '../../trace/recorder.ts';
-import { replenishKeyShares } from '../../crypto/key-exchange.ts';
 import { ConnectionCore } from '../handshake/connection-core.ts';
 import { KeyChangeGate } from '../handshake/key-change-gate.ts';
 import { TlsError, fail } from '../errors.ts';
@@ -46,8 +45,6 @@ export class Tls13Connection {
     this.schedule = established.keys;
     this.suite = established.suite;
     this.postHandshakeAuth = new PostHandshakeAuth(ctx, established.keys);
-    // The handshake is over: the next connection's key share may be made now (see takeFreshKeyShare).
-    replenishKeyShares();
     this.core = new ConnectionCore(ctx, 'server', { onMessage: (m) => this.onPostHandshake(m) });
     // The handshake's watchdog is done: a breakpoint after the handshake must not restart it.
     ctx.retireWatchdog();
