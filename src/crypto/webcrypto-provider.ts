@@ -26,6 +26,32 @@ function hashFunction(hash: HashName) {
   return fn;
 }
 
+// ---- HMAC ----
+
+/**
+ * HMAC with its keyed state kept per key: the key schedule expands the same secret three to five times (key, iv,
+ * finished, the next stage), and hashing the key's inner and outer pads is two of an HMAC's four or five SHA-256
+ * blocks. Found by the key's array and checked by content, so a caller that rewrites a key's bytes gets a fresh
+ * state; kept only while that array lives (a WeakMap), like the secret itself.
+ */
+const keyedStates = new WeakMap<Uint8Array, { hash: HashName; key: Uint8Array; state: ReturnType<typeof nobleHmac.create> }>();
+
+function keyedHmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
+  let keyed = keyedStates.get(key);
+  if (!keyed || keyed.hash !== hash || !sameBytes(keyed.key, key)) {
+    keyed = { hash, key: Uint8Array.from(key), state: nobleHmac.create(hashFunction(hash), key) };
+    keyedStates.set(key, keyed);
+  }
+  return keyed.state.clone().update(data).digest();
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
+  return diff === 0;
+}
+
 // ---- AEAD ----
 // A record key's import is one more WebCrypto round trip (to Chromium's crypto threads and back). The Aead is
 // handed out at once and each seal/open waits for the import itself, so installing keys never waits; and a key
@@ -331,7 +357,7 @@ export const webCryptoProvider: CryptoProvider = {
   },
   hash: {
     digest: (hash, data) => hashFunction(hash)(data),
-    hmac: (hash, key, data) => nobleHmac(hashFunction(hash), key, data),
+    hmac: keyedHmac,
     start(hash) {
       const state = hashFunction(hash).create();
       return { update: (data) => void state.update(data), digest: () => state.clone().digest() };

@@ -2,27 +2,25 @@
 // the next stage's "derived" salt (and extract), finished keys, the other direction's write keys, the client
 // Finished value, the binder key, the exporter secret. Values only: the schedule emits the trace events when the
 // caller asks, in the same order as without this helper. Every `take*` hands a result over once (or undefined).
+// Each piece runs when the thread is free (IdleWork: after the current step, e.g. while the server's flight is
+// decrypting), or when taken, whichever comes first: started as plain calls, these synchronous hashes would all run
+// before the step that must come first (installing the keys the server's flight needs, sending our Finished).
 import { toHex } from '../../util/bytes.ts';
 import { hmac, type HashName } from '../../crypto/hash.ts';
 import { prepareAead, type AeadName } from '../../crypto/aead.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
+import { IdleWork } from './idle-work.ts';
 
 type Pending<T> = Promise<T>;
 
-/** A promise whose failure surfaces only when someone awaits it (never as an unhandled rejection). */
-function quiet<T>(p: Promise<T>): Promise<T> {
-  p.catch(() => undefined);
-  return p;
-}
-
 export class WorkAhead13 {
-  private nextStage?: Pending<{ salt: Uint8Array; next: Uint8Array | null }>;
-  private readonly finishedKeys = new Map<string, Pending<Uint8Array>>();
-  private readonly trafficKeys = new Map<string, Pending<[Uint8Array, Uint8Array]>>();
+  private nextStage?: IdleWork<{ salt: Uint8Array; next: Uint8Array | null }>;
+  private readonly finishedKeys = new Map<string, IdleWork<Uint8Array>>();
+  private readonly trafficKeys = new Map<string, IdleWork<[Uint8Array, Uint8Array]>>();
   private readonly twins = new Map<string, Uint8Array>();
-  private readonly verifyData = new Map<string, Pending<Uint8Array>>();
-  private binderKey?: { kind: 'res' | 'ext'; value: Pending<Uint8Array> };
-  private exporter?: { context: string; value: Pending<Uint8Array> };
+  private readonly verifyData = new Map<string, IdleWork<Uint8Array>>();
+  private binderKey?: { kind: 'res' | 'ext'; value: IdleWork<Uint8Array> };
+  private exporter?: { context: string; value: IdleWork<Uint8Array> };
   /** Key and IV lengths of the suite, learnt from the first trafficKeys() call. */
   keyLengths?: { key: number; iv: number };
   /** The client handshake traffic secret: its Finished is computed ahead once the application secrets exist. */
@@ -34,37 +32,42 @@ export class WorkAhead13 {
 
   /** Derive-Secret(secret, "derived", "") and, when `nextIkm` is given, the HKDF-Extract of the next stage. */
   startNextStage(secret: Uint8Array, nextIkm: Uint8Array | null): void {
-    this.nextStage = quiet((async () => {
+    this.nextStage = new IdleWork(async () => {
       const salt = await deriveSecret(this.hash, secret, 'derived', await emptyHash(this.hash));
       return { salt, next: nextIkm ? await hkdfExtract(this.hash, salt, nextIkm) : null };
-    })());
+    });
   }
 
   takeNextStage(): Pending<{ salt: Uint8Array; next: Uint8Array | null }> | undefined {
     const ahead = this.nextStage;
     this.nextStage = undefined;
-    return ahead;
+    return ahead?.take();
   }
 
   startFinishedKey(trafficSecret: Uint8Array): void {
-    this.finishedKeys.set(toHex(trafficSecret), quiet(this.expandFinishedKey(trafficSecret)));
+    this.finishedKeys.set(toHex(trafficSecret), new IdleWork(() => this.expandFinishedKey(trafficSecret)));
   }
 
   takeFinishedKey(trafficSecret: Uint8Array): Pending<Uint8Array> | undefined {
-    return take(this.finishedKeys, toHex(trafficSecret));
+    return take(this.finishedKeys, toHex(trafficSecret))?.take();
   }
 
   startTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): void {
     const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
     if (this.trafficKeys.has(id)) return;
-    const keys = quiet(expandKeyAndIv(this.hash, secret, keyLength, ivLength));
-    this.trafficKeys.set(id, keys);
     const aead = this.aead;
-    if (aead) keys.then(([key]) => prepareAead(aead, key), () => undefined);
+    this.trafficKeys.set(
+      id,
+      new IdleWork(async () => {
+        const keys = await expandKeyAndIv(this.hash, secret, keyLength, ivLength);
+        if (aead) prepareAead(aead, keys[0]);
+        return keys;
+      }),
+    );
   }
 
   takeTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): Pending<[Uint8Array, Uint8Array]> | undefined {
-    return take(this.trafficKeys, `${toHex(secret)}|${keyLength}|${ivLength}`);
+    return take(this.trafficKeys, `${toHex(secret)}|${keyLength}|${ivLength}`)?.take();
   }
 
   /** Remember that two traffic secrets belong together (client and server of one stage). */
@@ -82,34 +85,40 @@ export class WorkAhead13 {
 
   /** HMAC(finished_key(secret), transcriptHash), picked up only if asked with the same hash. */
   startVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array): void {
-    const key = this.finishedKeys.get(toHex(trafficSecret)) ?? this.expandFinishedKey(trafficSecret);
-    this.verifyData.set(`${toHex(trafficSecret)}|${toHex(transcriptHash)}`, quiet(key.then((k) => hmac(this.hash, k, transcriptHash))));
+    const key = this.finishedKeys.get(toHex(trafficSecret));
+    this.verifyData.set(
+      `${toHex(trafficSecret)}|${toHex(transcriptHash)}`,
+      new IdleWork(async () => hmac(this.hash, await (key ? key.take() : this.expandFinishedKey(trafficSecret)), transcriptHash)),
+    );
   }
 
   takeVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array): Pending<Uint8Array> | undefined {
-    return take(this.verifyData, `${toHex(trafficSecret)}|${toHex(transcriptHash)}`);
+    return take(this.verifyData, `${toHex(trafficSecret)}|${toHex(transcriptHash)}`)?.take();
   }
 
   startBinderKey(kind: 'res' | 'ext', early: Uint8Array): void {
-    const value = quiet(emptyHash(this.hash).then((context) => deriveSecret(this.hash, early, `${kind} binder`, context)));
-    value.then((key) => this.startFinishedKey(key), () => undefined);
+    const value = new IdleWork(async () => {
+      const key = await deriveSecret(this.hash, early, `${kind} binder`, await emptyHash(this.hash));
+      this.startFinishedKey(key);
+      return key;
+    });
     this.binderKey = { kind, value };
   }
 
   takeBinderKey(kind: 'res' | 'ext'): Pending<Uint8Array> | undefined {
     const ahead = this.binderKey;
     this.binderKey = undefined;
-    return ahead?.kind === kind ? ahead.value : undefined;
+    return ahead?.kind === kind ? ahead.value.take() : undefined;
   }
 
   startExporter(master: Uint8Array, transcriptHash: Uint8Array): void {
-    this.exporter = { context: toHex(transcriptHash), value: quiet(deriveSecret(this.hash, master, 'exp master', transcriptHash)) };
+    this.exporter = { context: toHex(transcriptHash), value: new IdleWork(() => deriveSecret(this.hash, master, 'exp master', transcriptHash)) };
   }
 
   takeExporter(transcriptHash: Uint8Array): Pending<Uint8Array> | undefined {
     const ahead = this.exporter;
     this.exporter = undefined;
-    return ahead?.context === toHex(transcriptHash) ? ahead.value : undefined;
+    return ahead?.context === toHex(transcriptHash) ? ahead.value.take() : undefined;
   }
 
   private expandFinishedKey(trafficSecret: Uint8Array): Promise<Uint8Array> {

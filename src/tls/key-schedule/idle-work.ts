@@ -1,0 +1,55 @@
+// Work a handshake will need later, done when the thread would otherwise wait (for a WebCrypto call, for the peer),
+// not in the middle of the step that has to finish first. The key schedule's hashes are synchronous JavaScript:
+// started "ahead" as plain calls they would all run at once, right where the handshake must first start decrypting
+// the server's flight or send its Finished. Each piece runs in one macrotask after the current step, or at once
+// when it is asked for before that (so asking never waits for the scheduler).
+
+/** One piece of deferred work: its result is computed once, by whichever comes first of the scheduler and take(). */
+export class IdleWork<T> {
+  private result: Promise<T> | undefined;
+
+  constructor(private readonly compute: () => Promise<T>) {
+    idleQueue.push(this);
+    if (idleQueue.length === 1) scheduleMacrotask(runIdleQueue);
+  }
+
+  /** The result: started now if the scheduler has not run it yet. */
+  take(): Promise<T> {
+    if (!this.result) {
+      this.result = this.compute();
+      // A failure surfaces only where the result is awaited, never as an unhandled rejection.
+      this.result.catch(() => undefined);
+    }
+    return this.result;
+  }
+}
+
+const idleQueue: IdleWork<unknown>[] = [];
+
+/** Run `fn` once the current step is done and what it wrote has left (the next macrotask). */
+export function runWhenIdle(fn: () => void): void {
+  scheduleMacrotask(fn);
+}
+
+function runIdleQueue(): void {
+  for (const work of idleQueue.splice(0)) work.take();
+}
+
+/**
+ * Run `fn` as a new macrotask, with no minimum delay: setImmediate in Node; a MessageChannel message in a browser
+ * or Worker (setTimeout(0) is clamped to 4 ms once timers nest, which handshake steps would reach).
+ */
+const scheduleMacrotask: (fn: () => void) => void = (() => {
+  const g = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
+  if (typeof g.setImmediate === 'function') return (fn) => void g.setImmediate!(fn);
+  if (typeof g.MessageChannel === 'function') {
+    const channel = new g.MessageChannel();
+    const waiting: (() => void)[] = [];
+    channel.port1.onmessage = () => waiting.shift()?.();
+    return (fn) => {
+      waiting.push(fn);
+      channel.port2.postMessage(null);
+    };
+  }
+  return (fn) => void setTimeout(fn, 0);
+})();
