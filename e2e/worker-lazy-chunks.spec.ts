@@ -3,7 +3,7 @@
 // message, keeps everything read up to then, and the next Connect loads it again. The ASN.1 libraries (asn1js,
 // @peculiar/asn1-*) come with that chunk: the engine itself reads keys with the project's DER walker.
 import { readdirSync, readFileSync } from 'node:fs';
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { connectScenario, handshakeNames, openApp, savedTrace, waitForStatus } from './helpers.ts';
 
 /** The engine worker's first chunk in the build the tests serve. */
@@ -42,6 +42,22 @@ function workerTls12Chunk(): RegExp {
 }
 
 /** Messages only asn1js and @peculiar/asn1-schema contain: where they are found, those libraries are bundled. */
+/** In the app's engine worker, note when each WebSocket is made (on the clock its resource timings use); the
+ * function returned gives those times and the start of each fetch of a chunk. */
+async function watchWorkerFetches(page: Page): Promise<(chunk: RegExp) => Promise<{ sockets: number[]; starts: number[] }>> {
+  const worker = page.workers().find((w) => w.url().includes('engine.worker'));
+  if (!worker) throw new Error('no engine worker');
+  await worker.evaluate(`{
+    const Socket = self.WebSocket;
+    self.socketsMadeAt = [];
+    self.WebSocket = class extends Socket { constructor(...args) { self.socketsMadeAt.push(performance.now()); super(...args); } };
+  }`);
+  return async (chunk) => {
+    const seen = (await worker.evaluate(`({ sockets: self.socketsMadeAt, fetches: performance.getEntriesByType('resource').map((e) => [e.name, e.startTime]) })`)) as { sockets: number[]; fetches: [string, number][] };
+    return { sockets: seen.sockets, starts: seen.fetches.filter(([name]) => chunk.test(name)).map(([, start]) => start) };
+  };
+}
+
 const ASN1_LIBRARY_MARKS = ['End of input reached before message was fully decoded', 'Cannot get schema for'];
 
 test('the ASN.1 libraries are in the checker chunk, not the worker\'s first chunk', () => {
@@ -86,24 +102,16 @@ test('the certificate checker failing to load: a plain error, the trace so far k
 test('the certificate checker is fetched once the ClientHello is on its way (the bridge socket made), once for two connections', async ({ page }) => {
   const checker = workerCheckerChunk();
   await openApp(page);
-  const worker = page.workers().find((w) => w.url().includes('engine.worker'));
-  if (!worker) throw new Error('no engine worker');
-  // In the worker: note when each WebSocket is made, on the clock its resource timings use.
-  await worker.evaluate(`{
-    const Socket = self.WebSocket;
-    self.socketsMadeAt = [];
-    self.WebSocket = class extends Socket { constructor(...args) { self.socketsMadeAt.push(performance.now()); super(...args); } };
-  }`);
+  const fetchesOf = await watchWorkerFetches(page);
   await connectScenario(page, 'good-tls13');
   await waitForStatus(page, 'connected');
   await page.getByTestId('toggle-connect').click();
   await connectScenario(page, 'good-tls13');
   await waitForStatus(page, 'connected');
-  const seen = (await worker.evaluate(`({ sockets: self.socketsMadeAt, fetches: performance.getEntriesByType('resource').map((e) => [e.name, e.startTime]) })`)) as { sockets: number[]; fetches: [string, number][] };
-  const checkerFetches = seen.fetches.filter(([name]) => checker.test(name)).map(([, start]) => start);
-  expect(seen.sockets).toHaveLength(2);
-  expect(checkerFetches).toHaveLength(1);
-  expect(checkerFetches[0]).toBeGreaterThanOrEqual(seen.sockets[0]);
+  const { sockets, starts } = await fetchesOf(checker);
+  expect(sockets).toHaveLength(2);
+  expect(starts).toHaveLength(1);
+  expect(starts[0]).toBeGreaterThanOrEqual(sockets[0]);
 });
 
 /** Texts only TLS 1.2's client handshake contains (its states and its connection). */
@@ -145,17 +153,8 @@ test('TLS 1.2\'s handshake code failing to load: a plain error, the trace so far
 test('TLS 1.2\'s handshake code is fetched only when a server picks TLS 1.2, after its socket is made, once', async ({ page }) => {
   const tls12 = workerTls12Chunk();
   await openApp(page);
-  const worker = page.workers().find((w) => w.url().includes('engine.worker'));
-  if (!worker) throw new Error('no engine worker');
-  await worker.evaluate(`{
-    const Socket = self.WebSocket;
-    self.socketsMadeAt = [];
-    self.WebSocket = class extends Socket { constructor(...args) { self.socketsMadeAt.push(performance.now()); super(...args); } };
-  }`);
-  const tls12Fetches = async () => {
-    const seen = (await worker.evaluate(`({ sockets: self.socketsMadeAt, fetches: performance.getEntriesByType('resource').map((e) => [e.name, e.startTime]) })`)) as { sockets: number[]; fetches: [string, number][] };
-    return { sockets: seen.sockets, starts: seen.fetches.filter(([name]) => tls12.test(name)).map(([, start]) => start) };
-  };
+  const fetchesOf = await watchWorkerFetches(page);
+  const tls12Fetches = () => fetchesOf(tls12);
   await connectScenario(page, 'good-tls13');
   await waitForStatus(page, 'connected');
   expect((await tls12Fetches()).starts).toHaveLength(0);
