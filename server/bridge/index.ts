@@ -19,7 +19,7 @@ import type { LabEndpoints, Target } from './targets.ts';
 import { decideTarget } from './targets.ts';
 import type { AllowEntry } from './allowlist.ts';
 import { parseAllowlist } from './allowlist.ts';
-import { BRIDGE_FIRST_PARAM, BRIDGE_FIRST_SUBPROTOCOL, BRIDGE_MAX_FIRST_BYTES, BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
+import { BRIDGE_DOWNLOAD_AFTER_PARAM, BRIDGE_FIRST_PARAM, BRIDGE_FIRST_SUBPROTOCOL, BRIDGE_MAX_FIRST_BYTES, BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { relay, type RelaySession } from './relay.ts';
 import type { BridgeStats } from './stats.ts';
 import { bump, newStats } from './stats.ts';
@@ -36,6 +36,8 @@ export interface BridgeLimits {
   maxSessionMs: number;
   /** Bytes queued towards the WebSocket before the bridge stops reading from TCP. */
   wsHighWaterBytes: number;
+  /** How long the target's bytes wait for a download the client said it would fetch (?downloadAfter=). */
+  downloadHoldMs: number;
 }
 
 export const DEFAULT_LIMITS: BridgeLimits = {
@@ -46,6 +48,7 @@ export const DEFAULT_LIMITS: BridgeLimits = {
   idleTimeoutMs: 5 * 60_000,
   maxSessionMs: 30 * 60_000,
   wsHighWaterBytes: 1024 * 1024,
+  downloadHoldMs: 10_000,
 };
 
 export interface BridgeOptions {
@@ -116,6 +119,16 @@ function connectTcp(target: Target, timeoutMs: number): Promise<{ socket: net.So
     };
     tryAt(0);
   });
+}
+
+/** Where the bridge holds the target's bytes for the download (BRIDGE_DOWNLOAD_AFTER_PARAM): undefined when the
+ * session asked for no download or named no count. */
+function downloadAfter(params: URLSearchParams): number | undefined | Refusal {
+  if (params.get('downstream') !== 'http') return undefined;
+  const text = params.get(BRIDGE_DOWNLOAD_AFTER_PARAM);
+  if (text === null) return undefined;
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 31) return refusal('bad-download-after', CLOSE.badRequest, `?${BRIDGE_DOWNLOAD_AFTER_PARAM}= must be a byte count (0 to 2^31)`);
+  return Number(text);
 }
 
 /** Base64url of 1 to BRIDGE_MAX_FIRST_BYTES bytes. */
@@ -215,6 +228,7 @@ export function startBridge(options: BridgeOptions): Bridge {
 
     const firstChecked = firstBytes(url.searchParams, offered);
     const first = firstChecked instanceof Uint8Array ? firstChecked : null;
+    const holdAfter = downloadAfter(url.searchParams);
     let decision: Refusal | Target;
     if (closing) decision = refusal('shutting-down', CLOSE.goingAway, 'the bridge is shutting down');
     else if (options.token !== undefined && url.searchParams.get('token') !== options.token) {
@@ -225,6 +239,8 @@ export function startBridge(options: BridgeOptions): Bridge {
       decision = refusal('too-many-client-sessions', CLOSE.tooMany, `at most ${limits.maxSessionsPerClient} sessions per client; close some first`);
     } else if (firstChecked && !first) {
       decision = firstChecked as Refusal;
+    } else if (typeof holdAfter === 'object') {
+      decision = holdAfter;
     } else {
       const d = await Promise.race([
         decideTarget(url.searchParams, { lab: options.lab, allow, testOnlyLoopbackPorts: options.testOnlyLoopbackPorts, lookup: options.lookup }),
@@ -254,7 +270,8 @@ export function startBridge(options: BridgeOptions): Bridge {
         lifetimeMs: limits.maxSessionMs,
         wsHighWaterBytes: limits.wsHighWaterBytes,
         maxMessageBytes: limits.maxMessageBytes,
-      }, first ?? undefined);
+        downloadHoldMs: limits.downloadHoldMs,
+      }, first ?? undefined, typeof holdAfter === 'number' ? holdAfter : undefined);
       // Asked for (?downstream=http): offer the target's bytes as an HTTP download, in the one text message the
       // bridge sends. The id is the capability: 128 random bits, taken once, gone with the session.
       let streamId: string | null = null;

@@ -7,6 +7,7 @@ import type http from 'node:http';
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 import { CLOSE } from './refusal.ts';
+import { BRIDGE_DOWNLOAD_DECLINED } from '../../src/transport/bridge-protocol.ts';
 
 export interface RelayLimits {
   idleMs: number;
@@ -15,6 +16,8 @@ export interface RelayLimits {
   wsHighWaterBytes: number;
   /** Largest WebSocket message the bridge sends (the client applies the same cap). */
   maxMessageBytes: number;
+  /** How long the target's bytes wait for a download that is neither fetched nor declined. */
+  downloadHoldMs: number;
 }
 
 export interface RelayEnd {
@@ -35,8 +38,10 @@ export interface RelaySession {
 }
 
 /** Runs until either side ends; `first` (the client's bytes from the upgrade request) goes to the target at once.
+ * With `holdAfter` (the client fetches the download once that many bytes came as messages), the target's bytes
+ * past that count wait in TCP until the download is attached, declined, or `downloadHoldMs` has passed.
  * Never logs or keeps payloads. */
-export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first?: Uint8Array): RelaySession {
+export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first?: Uint8Array, holdAfter?: number): RelaySession {
   let attachDownstream: RelaySession['attachDownstream'] = () => false;
   const done = new Promise<RelayEnd>((resolve) => {
     let bytesUp = 0;
@@ -57,6 +62,21 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
 
     /** The HTTP response carrying the target's bytes once attached. */
     let downstream: http.ServerResponse | null = null;
+    /** Holding the target's bytes past `holdAfter` for the download (until it is attached or declined). */
+    let holding = holdAfter !== undefined;
+    let holdTimer: ReturnType<typeof setTimeout> | undefined;
+    /** Sent as messages and past the count: wait for the download (the client is fetching it by now). */
+    const holdIfDue = () => {
+      if (!holding || bytesDown < holdAfter! || holdTimer) return;
+      tcp.pause();
+      holdTimer = setTimeout(stopHolding, limits.downloadHoldMs);
+    };
+    /** Bytes go on as messages (declined, or never fetched in time). */
+    function stopHolding() {
+      holding = false;
+      clearTimeout(holdTimer);
+      if (!ended && !downstream && waiting < limits.wsHighWaterBytes / 2 && tcp.isPaused()) tcp.resume();
+    }
 
     /** Ends the session once: closes the WebSocket with code/reason and ends or resets TCP. */
     function finish(code: number, reason: string, tcpEnd: 'end' | 'reset' | 'none') {
@@ -64,6 +84,7 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
       ended = true;
       clearTimeout(idleTimer);
       clearTimeout(lifeTimer);
+      clearTimeout(holdTimer);
       // Whatever the target sent before the end is delivered; the close code says how it ended.
       downstream?.end();
       if (tcpEnd === 'end') tcp.end();
@@ -92,10 +113,11 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
         waiting += part.length;
         ws.send(part, { binary: true }, () => {
           waiting -= part.length;
-          if (waiting < limits.wsHighWaterBytes / 2 && tcp.isPaused() && !ended && !downstream) tcp.resume();
+          if (waiting < limits.wsHighWaterBytes / 2 && tcp.isPaused() && !ended && !downstream && !holding) tcp.resume();
         });
       }
       if (waiting >= limits.wsHighWaterBytes) tcp.pause();
+      holdIfDue();
     });
 
     if (first?.length) {
@@ -106,7 +128,11 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
     // Client → target. The WebSocket stops reading while the TCP socket's buffer is full.
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (ended) return;
-      if (!isBinary) return finish(CLOSE.unsupportedData, 'text-frame: the bridge carries binary frames only', 'reset');
+      if (!isBinary) {
+        // The one text message a client may send: it will not fetch the download this session offered.
+        if (holdAfter !== undefined && !downstream && String(data) === BRIDGE_DOWNLOAD_DECLINED) return stopHolding();
+        return finish(CLOSE.unsupportedData, 'text-frame: the bridge carries binary frames only', 'reset');
+      }
       touch();
       bytesUp += data.length;
       tcp.write(data);
@@ -120,6 +146,8 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
     attachDownstream = (res) => {
       if (ended || downstream) return false;
       downstream = res;
+      holding = false;
+      clearTimeout(holdTimer);
       res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', [BYTES_BEFORE_HEADER]: String(bytesDown) });
       res.flushHeaders();
       // The client let go of the stream: nothing more can reach it.

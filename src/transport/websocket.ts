@@ -10,6 +10,7 @@
 // and says in the response how many bytes went as messages before it; the two are joined in order here.
 import type { Transport } from './types.ts';
 import { concat } from '../util/bytes.ts';
+import { BRIDGE_DOWNLOAD_AFTER_PARAM, BRIDGE_DOWNLOAD_DECLINED } from './bridge-protocol.ts';
 
 /** The subset of the WebSocket API used here (browser WebSocket and `ws` both provide it). */
 export interface WebSocketLike {
@@ -17,7 +18,7 @@ export interface WebSocketLike {
   readonly readyState: number;
   readonly bufferedAmount: number;
   readonly protocol: string;
-  send(data: Uint8Array): void;
+  send(data: Uint8Array | string): void;
   close(code?: number, reason?: string): void;
   onopen: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
@@ -135,7 +136,9 @@ export class WebSocketTransport implements Transport {
   static open(url: string, options: WebSocketTransportOptions = {}): Promise<WebSocketTransport> {
     const factory: WebSocketFactory = options.factory ?? ((u, p) => new (globalThis as unknown as { WebSocket: new (u: string, p?: string | string[]) => WebSocketLike }).WebSocket(u, p));
     const fetcher = options.downstream === 'websocket' ? undefined : (options.fetch ?? (globalThis.fetch as typeof fetch | undefined)?.bind(globalThis));
-    const wsUrl = fetcher ? `${url}${url.includes('?') ? '&' : '?'}downstream=http` : url;
+    const after = options.downloadAfterBytes ?? DOWNLOAD_AFTER_BYTES;
+    // The bridge holds what follows the first `after` bytes until the download is fetched (or declined).
+    const wsUrl = fetcher ? `${url}${url.includes('?') ? '&' : '?'}downstream=http&${BRIDGE_DOWNLOAD_AFTER_PARAM}=${after}` : url;
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
       try {
@@ -156,7 +159,7 @@ export class WebSocketTransport implements Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        resolve(new WebSocketTransport(ws, options.flushDelayMs ?? FLUSH_DELAY_MS, wsUrl, fetcher, options.downloadAfterBytes ?? DOWNLOAD_AFTER_BYTES));
+        resolve(new WebSocketTransport(ws, options.flushDelayMs ?? FLUSH_DELAY_MS, wsUrl, fetcher, after));
       };
       ws.onerror = () => {};
       ws.onclose = (ev) => {
@@ -207,7 +210,8 @@ export class WebSocketTransport implements Transport {
     } catch {
       path = undefined;
     }
-    if (d.state !== 'none' || !d.fetcher || typeof path !== 'string') return;
+    if (d.state !== 'none' || !d.fetcher) return;
+    if (typeof path !== 'string') return this.declineDownload();
     d.url = new URL(path, d.url0.replace(/^ws/, 'http')).href;
     d.state = 'offered';
     if (this.messageBytes >= d.after) void this.startDownload();
@@ -224,8 +228,7 @@ export class WebSocketTransport implements Transport {
       const before = header !== null && /^\d{1,15}$/.test(header) ? Number(header) : NaN;
       if (!res.ok || !res.body || !Number.isSafeInteger(before)) {
         await res.body?.cancel().catch(() => undefined);
-        d.state = 'failed';
-        return this.finishIfClosed();
+        return this.declineDownload();
       }
       d.reader = res.body.getReader();
       d.before = before;
@@ -234,10 +237,7 @@ export class WebSocketTransport implements Transport {
       if (this.messageBytes === before) this.joinDownload();
       await this.pumpDownload();
     } catch (e) {
-      if (d.state === 'fetching') {
-        d.state = 'failed';
-        return this.finishIfClosed();
-      }
+      if (d.state === 'fetching') return this.declineDownload();
       // The download broke off: the WebSocket's close says why (it follows, if it has not come already).
       d.state = 'done';
       if (this.closedWith) this.end(this.closedWith.error ?? (e as Error));
@@ -259,6 +259,13 @@ export class WebSocketTransport implements Transport {
       else this.push(value);
     }
     d.state = 'done';
+    this.finishIfClosed();
+  }
+
+  /** The download will not be used: the bridge, which holds the bytes for it, sends them on as messages. */
+  private declineDownload() {
+    this.download.state = 'failed';
+    if (this.ws.readyState === 1) this.ws.send(BRIDGE_DOWNLOAD_DECLINED);
     this.finishIfClosed();
   }
 

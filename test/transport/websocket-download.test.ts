@@ -1,7 +1,8 @@
 // The bridge's HTTP download (server/bridge/relay.ts attachDownstream, src/transport/websocket.ts): through the real
 // bridge from real TCP servers, every byte arrives once and in order whether it came as WebSocket messages, through
 // the download, or partly each way; the end of the target's stream and its reset keep their meaning; the download's
-// id is taken once; the client letting go of it ends the session; and a reader that stops reading stops the
+// id is taken once; the client letting go of it ends the session; a client whose fetch fails tells the bridge,
+// which holds the bytes for the download, to send them on as messages; and a reader that stops reading stops the
 // target's sender (nothing piles up in the bridge or the transport).
 import crypto from 'node:crypto';
 import http from 'node:http';
@@ -9,7 +10,7 @@ import net from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.ts';
-import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
+import { BRIDGE_DOWNLOAD_DECLINED, BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { BridgeClosedError, DOWNLOAD_AFTER_BYTES, WebSocketTransport, type WebSocketLike, type WebSocketTransportOptions } from '../../src/transport/websocket.ts';
 import { concat } from '../../src/util/bytes.ts';
 import { startBridgeServer, startEcho, waitUntil, type EchoServer } from '../bridge/helpers.ts';
@@ -74,9 +75,16 @@ async function open(options: WebSocketTransportOptions & { holdDownloadMs?: numb
     if (options.holdDownloadMs) await new Promise((r) => setTimeout(r, options.holdDownloadMs));
     return fetch(input, init);
   };
-  const factory = (u: string, p?: string | string[]) => new WebSocket(u, p, { origin: bridge.url }) as unknown as WebSocketLike;
+  // Text messages the transport sends the bridge (only ever BRIDGE_DOWNLOAD_DECLINED).
+  const texts: string[] = [];
+  const factory = (u: string, p?: string | string[]) => {
+    const ws = new WebSocket(u, p, { origin: bridge.url });
+    const send = ws.send.bind(ws);
+    ws.send = ((data: unknown, ...rest: unknown[]) => (typeof data === 'string' && texts.push(data), (send as (...a: unknown[]) => void)(data, ...rest))) as typeof ws.send;
+    return ws as unknown as WebSocketLike;
+  };
   const transport = await WebSocketTransport.open(url(), { protocols: BRIDGE_SUBPROTOCOL, factory, fetch: fetcher, ...options });
-  return { transport, fetches };
+  return { transport, fetches, texts };
 }
 
 async function readAll(t: WebSocketTransport): Promise<Uint8Array> {
@@ -137,19 +145,22 @@ describe('the bridge download', () => {
     const failing: typeof fetch = async () => {
       throw new TypeError('network error');
     };
-    const { transport } = await open({ fetch: failing });
+    const { transport, texts } = await open({ fetch: failing });
     await transport.write(Uint8Array.of(6));
     expect(Buffer.from(await readAll(transport)).equals(sent)).toBe(true);
     expect(transport.receivedVia).toBe('websocket');
+    // The bridge, which held the bytes for the download, was told at once that none is coming.
+    expect(texts).toEqual([BRIDGE_DOWNLOAD_DECLINED]);
   });
 
   it('a 200 answer that is not the bridge download (no bytes-before header: a dev server page) is not taken', async () => {
     const sent = payload(12, 2 * 1024 * 1024);
     const page: typeof fetch = async () => new Response('<!doctype html><title>app</title>', { status: 200, headers: { 'content-type': 'text/html' } });
-    const { transport } = await open({ fetch: page });
+    const { transport, texts } = await open({ fetch: page });
     await transport.write(Uint8Array.of(12));
     expect(Buffer.from(await readAll(transport)).equals(sent)).toBe(true);
     expect(transport.receivedVia).toBe('websocket');
+    expect(texts).toEqual([BRIDGE_DOWNLOAD_DECLINED]);
   });
 
   it("the target's reset still reads as a reset (4504) once the download carries the bytes", async () => {
