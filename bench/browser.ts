@@ -186,7 +186,7 @@ const NOTE_WORKER_STEPS = `(() => {
   const steps = (self.benchSteps = []);
   const note = (what) => steps.push([performance.timeOrigin + performance.now(), what]);
   const post = self.postMessage.bind(self);
-  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); post(m, ...rest); };
+  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); if (m && typeof m.events === 'string') steps.at(-1).push(m.events.length); post(m, ...rest); };
   const handle = self.onmessage;
   if (handle) self.onmessage = (e) => { note('receive ' + (e.data && e.data.type)); handle.call(self, e); };
   const Socket = self.WebSocket;
@@ -196,7 +196,8 @@ const NOTE_WORKER_STEPS = `(() => {
   };
 })()`;
 
-type Steps = [number, string][];
+/** [time, what, and for a post with events: their JSON's length]. */
+type Steps = [number, string, number?][];
 
 /** A page's worker with NOTE_WORKER_STEPS in it: `take()` gives the steps since the last take. */
 async function workerSteps(page: Page, which: (w: PlaywrightWorker) => Promise<boolean>) {
@@ -465,6 +466,11 @@ async function main() {
     // The same in the app's worker, on the clock its steps are noted in (timeOrigin + now).
     const workerMark = cdp ? ((await appSteps.evaluate('(function benchProfileMark() { const t = performance.timeOrigin + performance.now(); const end = performance.now() + 3; while (performance.now() < end); return t; })()')) as number) : 0;
     const profileWindows: { press: number; arrived: number; shown: number; worker: Record<string, number> }[] = [];
+    // TLS_LENS_BENCH_STEPS=FILE: every warm round's worker steps (both workers; the app's with the page's press,
+    // 'connected' arrival and showing), times in ms from the round's first step: where a round's time went.
+    const stepsTo = process.env.TLS_LENS_BENCH_STEPS;
+    const stepRounds: { engine: Steps; app?: Steps; page?: Record<string, number> }[] = [];
+    const relative = (s: Steps, from: number): Steps => s.map(([t, w, n]) => (n === undefined ? [r2(t - from), w] : [r2(t - from), w, n]));
     for (let i = 0; i < ROUNDS; i++) {
       await engineSteps.take();
       const e = (await runEngine({ ...job, rounds: 1 })).handshakeMs[0];
@@ -486,6 +492,10 @@ async function main() {
         const at = (what: string) => as.find(([, w]) => w === what)?.[0] ?? NaN;
         const flight = as.filter(([t, w]) => w === 'socket in' && t < done).at(-1)?.[0] ?? NaN;
         profileWindows.push({ press: r.pressed, arrived: r.arrived.connected, shown: r.seen.connected, worker: { received: at('receive connect'), socket: at('socket new'), open: at('socket open'), flight, done } });
+        if (stepsTo) {
+          const press = pageOrigin + r.pressed;
+          stepRounds.push({ engine: relative(es, es[0]?.[0] ?? 0), app: relative(as, press), page: { arrived: r2(r.arrived.connected - r.pressed), shown: r2(r.seen.connected - r.pressed) } });
+        }
       }
       await appClose(page);
       if (basePage) {
@@ -500,6 +510,7 @@ async function main() {
       fs.writeFileSync(`${profileTo}.windows.json`, JSON.stringify({ mark: profileMark, workerMark, rounds: profileWindows }));
     }
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
+    if (stepsTo) fs.writeFileSync(stepsTo, JSON.stringify(stepRounds, null, 1));
 
     if (CONNECT_ONLY) {
       const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
