@@ -165,3 +165,13 @@ export function currentIndex(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>):
 export function formKeptHidden(s: TraceState): Pick<TraceState, 'showConnect' | 'connectFormKept'> {
   return { showConnect: false, connectFormKept: s.showConnect || s.connectFormKept };
 }
+
+/** Run `then` once the store's status is other than 'connecting' (at once if it is already). */
+export function afterConnecting(then: () => void): void {
+  if (useTrace.getState().status !== 'connecting') return then();
+  const stop = useTrace.subscribe((s) => {
+    if (s.status === 'connecting') return;
+    stop();
+    then();
+  });
+}
