@@ -26,6 +26,10 @@ export interface TraceState {
   status: Status;
   statusDetail?: string;
   pause?: PauseInfo;
+  /** A Connect pressed and not drawn yet (worker-client.ts, `undrawn`): the status line says it is connecting while
+   * everything else, this state included, still shows the previous session until the draw (reset clears it). Nothing
+   * but the status line reads it, so the press draws nothing else. */
+  connectPending?: { target?: string; detail: string };
   /** Plain-words error for the person; the trace up to the failure stays. */
   error?: string;
   source: 'none' | 'live' | 'replay';
@@ -82,7 +86,7 @@ export const useTrace = create<TraceState>((set, get) => ({
 
   reset(source, target, also) {
     builder = new RowBuilder();
-    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, ...also });
+    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, connectPending: undefined, ...also });
   },
 
   append(incoming, also) {
@@ -166,11 +170,13 @@ export function formKeptHidden(s: TraceState): Pick<TraceState, 'showConnect' | 
   return { showConnect: false, connectFormKept: s.showConnect || s.connectFormKept };
 }
 
-/** Run `then` once the store's status is other than 'connecting' (at once if it is already). */
+const connecting = (s: TraceState) => s.status === 'connecting' || s.connectPending !== undefined;
+
+/** Run `then` once no connection is connecting (a pressed Connect not drawn yet included; at once if none is). */
 export function afterConnecting(then: () => void): void {
-  if (useTrace.getState().status !== 'connecting') return then();
+  if (!connecting(useTrace.getState())) return then();
   const stop = useTrace.subscribe((s) => {
-    if (s.status === 'connecting') return;
+    if (connecting(s)) return;
     stop();
     then();
   });

@@ -188,8 +188,10 @@ export const engine = {
     }
     if (!options.drawWhenNeeded) return drawConnect();
     // The status line says so at once (a small draw): whoever watches it never takes the previous session's status
-    // for this one's. The views keep the previous session until the draw.
-    useTrace.setState({ status: 'connecting', statusDetail: undrawn.detail, target, pause: undefined });
+    // for this one's. Everything else keeps the previous session until the draw: setting the store's status here
+    // drew the stepper, the send bar, the header's buttons and the inspector again for the previous session's trace,
+    // while the bridge opened (their layout, paint and raster took the machine's cores from the bridge and the server).
+    useTrace.setState({ connectPending: { target, detail: undrawn.detail } });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
