@@ -48,8 +48,9 @@ export interface TraceState {
   /** Field selected in the inspector (path of child indices), reset when the cursor moves. */
   selectedField: number[] | null;
 
-  /** `also`: more of the state set in the same update (each update runs every view's selector once). */
-  reset(source: 'live' | 'replay', target?: string, also?: Partial<TraceState>): void;
+  /** `also`: more of the state set in the same update (each update runs every view's selector once); `events`: the
+   * new trace's first events, taken in by the same update (the array becomes the trace's own). */
+  reset(source: 'live' | 'replay', target?: string, also?: Partial<TraceState>, events?: TraceEvent[]): void;
   append(events: TraceEvent[], also?: Partial<TraceState>): void;
   loadReplay(file: TraceFile, name: string): void;
   setCursor(row: number): void;
@@ -84,9 +85,11 @@ export const useTrace = create<TraceState>((set, get) => ({
   connectFormId: 0,
   selectedField: null,
 
-  reset(source, target, also) {
+  reset(source, target, also, events = []) {
     builder = new RowBuilder();
-    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, connectPending: undefined, ...also });
+    for (const e of events) builder.add(e);
+    // Following from the start: the cursor on the newest row (-1 with none), as append would put it.
+    set({ events, rows: builder.rows, revision: get().revision + 1, cursor: builder.rows.length - 1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, connectPending: undefined, ...also });
   },
 
   append(incoming, also) {
@@ -178,6 +181,7 @@ export function afterConnecting(then: () => void): void {
   const stop = useTrace.subscribe((s) => {
     if (connecting(s)) return;
     stop();
-    then();
+    // After the update that ended it and its drawing, not inside them.
+    setTimeout(then, 0);
   });
 }
