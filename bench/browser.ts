@@ -28,7 +28,11 @@
 // TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects (and FILE.worker.cpuprofile of the
 // app's engine worker); TLS_LENS_BENCH_PROFILE_READ=FILE: over the app's large responses (the TLS_LENS_BENCH_MIB
 // rounds: FILE.N.cpuprofile and FILE.N.worker.cpuprofile). For readable names, build with `vite build --minify false`
-// and run `tsx bench/browser.ts`.
+// and run `tsx bench/browser.ts`. TLS_LENS_BENCH_STEPS=FILE: every warm round's worker steps (both workers) as JSON;
+// TLS_LENS_BENCH_TRACE=FILE: a Chromium trace of the warm rounds, split by bench/browser/trace-windows.ts.
+// cpuPerRoundMs: the CPU each warm round cost every process the bench started (Chromium's, the servers'; for the
+// apps from the press to the status line only), by thread (bench/browser/tree-cpu.ts): on a shared 2-core machine
+// the wall times swing with others' load, the CPU a Connect costs much less.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
