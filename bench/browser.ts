@@ -28,7 +28,11 @@
 // TLS_LENS_BENCH_PROFILE=FILE: a CPU profile of the page over the warm app Connects (and FILE.worker.cpuprofile of the
 // app's engine worker); TLS_LENS_BENCH_PROFILE_READ=FILE: over the app's large responses (the TLS_LENS_BENCH_MIB
 // rounds: FILE.N.cpuprofile and FILE.N.worker.cpuprofile). For readable names, build with `vite build --minify false`
-// and run `tsx bench/browser.ts`.
+// and run `tsx bench/browser.ts`. TLS_LENS_BENCH_STEPS=FILE: every warm round's worker steps (both workers) as JSON;
+// TLS_LENS_BENCH_TRACE=FILE: a Chromium trace of the warm rounds, split by bench/browser/trace-windows.ts.
+// cpuPerRoundMs: the CPU each warm round cost every process the bench started (Chromium's, the servers'; for the
+// apps from the press to the status line only), by thread (bench/browser/tree-cpu.ts): on a shared 2-core machine
+// the wall times swing with others' load, the CPU a Connect costs much less.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,6 +47,7 @@ import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
 import { median } from './common.ts';
 import { percentile, timeInPage } from './in-page-timer.ts';
 import { coldRounds, writeColdPages } from './browser/cold-page.ts';
+import { withTreeCpu, type TreeCpu } from './browser/tree-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_DIR = path.resolve(process.env.TLS_LENS_BENCH_APP_DIR ?? ROOT);
@@ -135,7 +140,7 @@ function nodeViaBridge(appPort: number, target: string, ca: Buffer, request?: st
  * press Connect. Resolves with the time (performance.now) of the press and of each status the line showed.
  * Sent as source text so the bundler's helpers stay out.
  */
-const CONNECT_IN_PAGE = `async ({ target, send, settle }) => {
+const CONNECT_IN_PAGE = `async ({ target, send, settle, pressLater }) => {
   const q = (s) => document.querySelector(s);
   const until = (f) => new Promise((resolve) => { const check = () => (f() ? resolve() : requestAnimationFrame(check)); check(); });
   const setValue = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, v); el.dispatchEvent(new Event('input', { bubbles: true })); };
@@ -151,21 +156,27 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle }) => {
   await new Promise((r) => setTimeout(r, 0));
   // As a person presses Connect: after the form has drawn what was typed into it (two frames).
   if (settle) await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0))));
+  // pressLater: the form is filled; the press is window.benchPress(), in a call of its own (measured alone).
+  if (pressLater) { window.benchPress = () => press(); return null; }
+  return press();
+  async function press() {
   const seen = {};
   const statusNow = () => q('[data-testid="status"]')?.getAttribute('data-status');
   const done = new Promise((resolve) => {
     const mo = new MutationObserver(() => {
       const s = statusNow();
-      if (s && !(s in seen)) seen[s] = performance.now();
+      if (s && !(s in seen)) { seen[s] = performance.now(); performance.mark('bench shown ' + s); }
       if (s === 'failed' || s === 'closed' || (s === 'connected' && !send)) { mo.disconnect(); resolve(); }
     });
     mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
   });
   const pressed = performance.now();
   window.benchStatusMessages = {};
+  performance.mark('bench press');
   q('[data-testid="connect-button"]').click();
   await done;
   return { pressed, seen, arrived: window.benchStatusMessages, error: q('[data-testid="error"]')?.textContent ?? null };
+  }
 }`;
 
 /** Init script: note when each status message from the app's engine worker reaches the page (before the page
@@ -173,7 +184,7 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle }) => {
 const NOTE_WORKER_STATUS = `{
   const d = Object.getOwnPropertyDescriptor(Worker.prototype, 'onmessage');
   Object.defineProperty(Worker.prototype, 'onmessage', { configurable: true, get() { return d.get.call(this); }, set(fn) {
-    this.addEventListener('message', (e) => { const s = e.data && e.data.type === 'status' && e.data.status; if (s && window.benchStatusMessages && !(s in window.benchStatusMessages)) window.benchStatusMessages[s] = performance.now(); });
+    this.addEventListener('message', (e) => { const s = e.data && e.data.type === 'status' && e.data.status; if (s && window.benchStatusMessages && !(s in window.benchStatusMessages)) { window.benchStatusMessages[s] = performance.now(); performance.mark('bench arrived ' + s); } });
     d.set.call(this, fn);
   } });
 }`;
@@ -186,7 +197,7 @@ const NOTE_WORKER_STEPS = `(() => {
   const steps = (self.benchSteps = []);
   const note = (what) => steps.push([performance.timeOrigin + performance.now(), what]);
   const post = self.postMessage.bind(self);
-  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); post(m, ...rest); };
+  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); if (m && typeof m.events === 'string') steps.at(-1).push(m.events.length); post(m, ...rest); };
   const handle = self.onmessage;
   if (handle) self.onmessage = (e) => { note('receive ' + (e.data && e.data.type)); handle.call(self, e); };
   const Socket = self.WebSocket;
@@ -196,7 +207,8 @@ const NOTE_WORKER_STEPS = `(() => {
   };
 })()`;
 
-type Steps = [number, string][];
+/** [time, what, and for a post with events: their JSON's length]. */
+type Steps = [number, string, number?][];
 
 /** A page's worker with NOTE_WORKER_STEPS in it: `take()` gives the steps since the last take. */
 async function workerSteps(page: Page, which: (w: PlaywrightWorker) => Promise<boolean>) {
@@ -232,6 +244,22 @@ async function appConnect(page: Page, target: string, send?: string, settle = fa
   const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send, settle })})`)) as InPageConnect;
   if (!r.seen.connected) throw new Error(`the app did not connect: ${r.error ?? JSON.stringify(r.seen)}`);
   return r;
+}
+
+/** Each thread's median on-CPU ms over the rounds (0 in a round it did not run), largest first, from 0.2 ms. */
+function threadMedians(rounds: TreeCpu[]): Record<string, number> {
+  const names = new Set(rounds.flatMap((r) => Object.keys(r.byThread)));
+  const out = [...names].map((n) => [n, r2(median(rounds.map((r) => r.byThread[n] ?? 0)))] as const).filter(([, v]) => v >= 0.2);
+  return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
+}
+
+/** A warm round's Connect with the CPU every process spent from the press to the status line's change (the form
+ * filled and drawn before, outside the measure: tree-cpu.ts). */
+async function appConnectWithCpu(page: Page, target: string): Promise<{ result: InPageConnect; cpu: TreeCpu }> {
+  await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, settle: true, pressLater: true })})`);
+  const round = await withTreeCpu(async () => (await page.evaluate('window.benchPress()')) as InPageConnect);
+  if (!round.result.seen.connected) throw new Error(`the app did not connect: ${round.result.error ?? JSON.stringify(round.result.seen)}`);
+  return round;
 }
 
 /** When the status line first showed a status after the press. */
@@ -450,6 +478,8 @@ async function main() {
     const appSteps = await workerSteps(page, async (w) => w.url().includes('engine.worker'));
     const engineSteps = await workerSteps(page, async (w) => (await w.evaluate('self.name')) === 'engine');
     const appPhases: Record<string, number>[] = [];
+    // What each round cost every process the bench started (tree-cpu.ts): Chromium's, the servers' and bridges'.
+    const cpu: Record<'engine' | 'app' | 'base', TreeCpu[]> = { engine: [], app: [], base: [] };
     const enginePhases: Record<string, number>[] = [];
     const profileTo = process.env.TLS_LENS_BENCH_PROFILE;
     const cdp = profileTo ? await context.newCDPSession(page) : null;
@@ -459,22 +489,35 @@ async function main() {
     await cdp?.send('Profiler.setSamplingInterval', { interval: 50 });
     await cdp?.send('Profiler.start');
     await workerProfile?.start();
+    // TLS_LENS_BENCH_TRACE=FILE: a Chromium trace of the warm rounds (every thread of every process, with the page's
+    // 'bench press', 'bench arrived connected' and 'bench shown connected' marks): bench/browser/trace-windows.ts.
+    const traceTo = process.env.TLS_LENS_BENCH_TRACE;
+    if (traceTo) await browser.startTracing(page, { path: traceTo, categories: ['toplevel', 'blink.user_timing', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'cc', 'viz', 'benchmark'] });
     // A mark the profile shows (a function that spins 3 ms): its first sample is at this page time, so the
     // rounds' windows below (page times) can be found in the profile (bench/browser/profile-windows.ts).
     const profileMark = cdp ? ((await page.evaluate('(function benchProfileMark() { const t = performance.now(); while (performance.now() - t < 3); return t; })()')) as number) : 0;
     // The same in the app's worker, on the clock its steps are noted in (timeOrigin + now).
     const workerMark = cdp ? ((await appSteps.evaluate('(function benchProfileMark() { const t = performance.timeOrigin + performance.now(); const end = performance.now() + 3; while (performance.now() < end); return t; })()')) as number) : 0;
     const profileWindows: { press: number; arrived: number; shown: number; worker: Record<string, number> }[] = [];
+    // TLS_LENS_BENCH_STEPS=FILE: every warm round's worker steps (both workers; the app's with the page's press,
+    // 'connected' arrival and showing), times in ms from the round's first step: where a round's time went.
+    const stepsTo = process.env.TLS_LENS_BENCH_STEPS;
+    const stepRounds: { engine: Steps; app?: Steps; page?: Record<string, number> }[] = [];
+    const relative = (s: Steps, from: number): Steps => s.map(([t, w, n]) => (n === undefined ? [r2(t - from), w] : [r2(t - from), w, n]));
     for (let i = 0; i < ROUNDS; i++) {
       await engineSteps.take();
-      const e = (await runEngine({ ...job, rounds: 1 })).handshakeMs[0];
+      const engineRound = await withTreeCpu(() => runEngine({ ...job, rounds: 1 }));
+      cpu.engine.push(engineRound.cpu);
+      const e = engineRound.result.handshakeMs[0];
       engineMs.push(e);
       const es = await engineSteps.take();
       enginePhases.push(handshakePhases(es, (es.find(([, w]) => w === 'socket new')?.[0] ?? NaN) + e));
       subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
       nodeMs.push((await nodeViaBridge(appPort, target, ca)).ms);
       await appSteps.take();
-      const r = await appConnect(page, target, undefined, true);
+      const appRound = await appConnectWithCpu(page, target);
+      cpu.app.push(appRound.cpu);
+      const r = appRound.result;
       appMs.push(r.seen.connected - r.pressed);
       appToFirstStatusMs.push(firstStatusShown(r) - r.pressed);
       if (r.arrived.connected) {
@@ -486,21 +529,39 @@ async function main() {
         const at = (what: string) => as.find(([, w]) => w === what)?.[0] ?? NaN;
         const flight = as.filter(([t, w]) => w === 'socket in' && t < done).at(-1)?.[0] ?? NaN;
         profileWindows.push({ press: r.pressed, arrived: r.arrived.connected, shown: r.seen.connected, worker: { received: at('receive connect'), socket: at('socket new'), open: at('socket open'), flight, done } });
+        if (stepsTo) {
+          const press = pageOrigin + r.pressed;
+          stepRounds.push({ engine: relative(es, es[0]?.[0] ?? 0), app: relative(as, press), page: { arrived: r2(r.arrived.connected - r.pressed), shown: r2(r.seen.connected - r.pressed) } });
+        }
       }
       await appClose(page);
       if (basePage) {
-        const b = await appConnect(basePage, target, undefined, true);
+        const baseRound = await appConnectWithCpu(basePage, target);
+        cpu.base.push(baseRound.cpu);
+        const b = baseRound.result;
         baseAppMs.push(b.seen.connected - b.pressed);
         await appClose(basePage);
       }
     }
 
+    if (traceTo) await browser.stopTracing();
     if (cdp) {
       fs.writeFileSync(profileTo!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
       fs.writeFileSync(`${profileTo}.windows.json`, JSON.stringify({ mark: profileMark, workerMark, rounds: profileWindows }));
     }
     await workerProfile?.stopTo(`${profileTo}.worker.cpuprofile`);
+    if (stepsTo) fs.writeFileSync(stepsTo, JSON.stringify(stepRounds, null, 1));
 
+    /** Medians of the rounds' CPU (ms, every process together), and the app's paired with the base's. */
+    const cpuReport = {
+      note: 'on-CPU ms of every process the bench started, per round (Chromium, servers, bridges); waitMs: runnable, waiting for a core',
+      engineWorker: { runMs: r2(median(cpu.engine.map((c) => c.runMs))), waitMs: r2(median(cpu.engine.map((c) => c.waitMs))) },
+      app: { runMs: r2(median(cpu.app.map((c) => c.runMs))), waitMs: r2(median(cpu.app.map((c) => c.waitMs))) },
+      ...(cpu.base.length ? { base: { runMs: r2(median(cpu.base.map((c) => c.runMs))), waitMs: r2(median(cpu.base.map((c) => c.waitMs))) }, pairedAppVsBase: r2(median(cpu.app.map((c, i) => c.runMs / cpu.base[i].runMs))) } : {}),
+      pairedAppVsEngineWorker: r2(median(cpu.app.map((c, i) => c.runMs / cpu.engine[i].runMs))),
+      // Where it went: each thread's median, for the threads that ran at least 0.2 ms (median) in some round.
+      byThread: Object.fromEntries((['engine', 'app', 'base'] as const).map((k) => [k, threadMedians(cpu[k])])),
+    };
     if (CONNECT_ONLY) {
       const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
       const app = median(appMs);
@@ -511,6 +572,7 @@ async function main() {
         handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs) },
         ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null },
         appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases) },
+        cpuPerRoundMs: cpuReport,
         runs: { appMs: appMs.map(r2), engineMs: engineMs.map(r2), baseAppMs: baseAppMs.map(r2) },
       };
       console.log(JSON.stringify(out, null, 2));
@@ -599,6 +661,8 @@ async function main() {
       handshakeMs: m,
       /** Medians of the warm rounds' parts (handshakePhases): where the app's Connect spends more than the engine. */
       appConnectPhasesMs: phases,
+      /** The warm handshake rounds' CPU, every process the bench started together (tree-cpu.ts). */
+      cpuPerRoundMs: cpuReport,
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
         engineWorkerVsSubtls: r2(m.engineWorker / m.subtlsWorker),

@@ -1,7 +1,7 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
 import { lazy, memo, Suspense, useEffect, useLayoutEffect, useRef, useState, type ComponentType } from 'react';
-import { useTrace, type PanelId, type TraceState } from './store.ts';
+import { useTrace, type PanelId, type Status, type TraceState } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
@@ -90,10 +90,14 @@ const Tabs = memo(function Tabs({ panels }: { panels: PanelId[] }) {
 
 /** The status line's words for the store's state. */
 function statusWords(s: TraceState): string {
+  if (s.connectPending) return liveStatusText(s.connectPending.target, 'connecting', s.connectPending.detail);
   if (s.source === 'replay') return `Offline replay of ${s.replayName}`;
   if (s.source === 'live') return liveStatusText(s.target, s.status, s.statusDetail, s.summary);
   return 'No session';
 }
+
+/** The status the line shows: a pressed Connect's, until it is drawn, or the store's. */
+const statusOf = (s: TraceState): Status => (s.connectPending ? 'connecting' : s.status);
 
 /** The status line, written to the page by a small writer subscribed to the store rather than drawn by React: it
  * changes at the press and at every status, and each was a render (at the press, while the bridge opens; at
@@ -103,13 +107,13 @@ const StatusLine = memo(function StatusLine() {
   const progress = useRef<HTMLProgressElement>(null);
   const text = useRef<HTMLSpanElement>(null);
   // The first drawing comes from React (and the build's prerendered first screen); the writer takes over from it.
-  const [first] = useState(() => ({ status: useTrace.getState().status, words: statusWords(useTrace.getState()) }));
+  const [first] = useState(() => ({ status: statusOf(useTrace.getState()), words: statusWords(useTrace.getState()) }));
   useLayoutEffect(() => {
     let { status, words } = first;
     const write = (s: TraceState) => {
       const now = statusWords(s);
-      if (s.status !== status) {
-        status = s.status;
+      if (statusOf(s) !== status) {
+        status = statusOf(s);
         line.current!.dataset.status = status;
         progress.current!.hidden = status !== 'connecting';
       }

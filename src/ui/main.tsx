@@ -3,7 +3,7 @@
 import { createRoot } from 'react-dom/client';
 import { flushSync } from 'react-dom';
 import { App, preloadPanels } from './App.tsx';
-import { useTrace } from './store.ts';
+import { afterConnecting, useTrace } from './store.ts';
 import { readUrlState, writeUrlState } from './url-state.ts';
 import { openStoredReplay } from './files.ts';
 import './styles.css';
@@ -47,15 +47,16 @@ useTrace.subscribe(() => {
   pending = true;
   const live = useTrace.getState();
   const following = live.follow && (live.status === 'connecting' || live.status === 'connected');
-  // A replaceState costs the page a few ms: it waits for an idle moment, so it never lands inside a handshake's
-  // round trips (a Connect pressed meanwhile) unless the page stays busy for a second.
+  // A replaceState costs the page a few ms: it waits for an idle moment past any "connecting" (a Connect pressed
+  // meanwhile), so it never lands inside a handshake's round trips, where the page is idle but the machine's cores
+  // are not (the bridge, the worker and the server).
   const write = () => {
     pending = false;
     const now = useTrace.getState();
     writeUrlState({ panel: now.panel, step: now.cursor >= 0 ? now.cursor + 1 : undefined, theme: now.theme, presenter: now.presenter });
   };
   const whenIdle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(write, { timeout: 1000 }) : write());
-  setTimeout(whenIdle, following ? 1000 : 250);
+  setTimeout(() => afterConnecting(whenIdle), following ? 1000 : 250);
 });
 
 // The first render replaces the prerendered first screen in one go (it draws the same, with what the person chose

@@ -26,6 +26,10 @@ export interface TraceState {
   status: Status;
   statusDetail?: string;
   pause?: PauseInfo;
+  /** A Connect pressed and not drawn yet (worker-client.ts, `undrawn`): the status line says it is connecting while
+   * everything else, this state included, still shows the previous session until the draw (reset clears it). Nothing
+   * but the status line reads it, so the press draws nothing else. */
+  connectPending?: { target?: string; detail: string };
   /** Plain-words error for the person; the trace up to the failure stays. */
   error?: string;
   source: 'none' | 'live' | 'replay';
@@ -44,8 +48,9 @@ export interface TraceState {
   /** Field selected in the inspector (path of child indices), reset when the cursor moves. */
   selectedField: number[] | null;
 
-  /** `also`: more of the state set in the same update (each update runs every view's selector once). */
-  reset(source: 'live' | 'replay', target?: string, also?: Partial<TraceState>): void;
+  /** `also`: more of the state set in the same update (each update runs every view's selector once); `events`: the
+   * new trace's first events, taken in by the same update (the array becomes the trace's own). */
+  reset(source: 'live' | 'replay', target?: string, also?: Partial<TraceState>, events?: TraceEvent[]): void;
   append(events: TraceEvent[], also?: Partial<TraceState>): void;
   loadReplay(file: TraceFile, name: string): void;
   setCursor(row: number): void;
@@ -80,9 +85,11 @@ export const useTrace = create<TraceState>((set, get) => ({
   connectFormId: 0,
   selectedField: null,
 
-  reset(source, target, also) {
+  reset(source, target, also, events = []) {
     builder = new RowBuilder();
-    set({ events: [], rows: builder.rows, revision: get().revision + 1, cursor: -1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, ...also });
+    for (const e of events) builder.add(e);
+    // Following from the start: the cursor on the newest row (-1 with none), as append would put it.
+    set({ events, rows: builder.rows, revision: get().revision + 1, cursor: builder.rows.length - 1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, connectPending: undefined, ...also });
   },
 
   append(incoming, also) {
@@ -164,4 +171,17 @@ export function currentIndex(s: Pick<TraceState, 'rows' | 'cursor' | 'events'>):
 /** The Connect form hidden but kept mounted: the change keepConnectFormHidden makes, for a combined update. */
 export function formKeptHidden(s: TraceState): Pick<TraceState, 'showConnect' | 'connectFormKept'> {
   return { showConnect: false, connectFormKept: s.showConnect || s.connectFormKept };
+}
+
+const connecting = (s: TraceState) => s.status === 'connecting' || s.connectPending !== undefined;
+
+/** Run `then` once no connection is connecting (a pressed Connect not drawn yet included; at once if none is). */
+export function afterConnecting(then: () => void): void {
+  if (!connecting(useTrace.getState())) return then();
+  const stop = useTrace.subscribe((s) => {
+    if (connecting(s)) return;
+    stop();
+    // After the update that ended it and its drawing, not inside them.
+    setTimeout(then, 0);
+  });
 }

@@ -88,18 +88,25 @@ let undrawn: { target?: string; detail: string; timer: ReturnType<typeof setTime
 /** Below the tenth of a second a person takes as instant (the status line itself changes at once). */
 const DRAW_CONNECTING_AFTER_MS = 100;
 
-/** Show the new connection: the previous session cleared, the status "connecting", the events so far. */
-function drawConnect() {
+/** Show the new connection: the previous session cleared, the status "connecting" (or `also`'s: a status message's
+ * that comes with the draw), the events so far, in one store update (each runs every view's selector). */
+function drawConnect(also?: Partial<TraceState>) {
   if (!undrawn) return;
   const { target, detail, timer, keepForm } = undrawn;
   undrawn = null;
   clearTimeout(timer);
-  // One store update: each runs every view's selector.
   const s = useTrace.getState();
   // The form whose Connect this is stays mounted, hidden (removing it cost most of this render).
   const form = keepForm ? formKeptHidden(s) : { showConnect: false, connectFormKept: false };
-  s.reset('live', target, { status: 'connecting', statusDetail: detail, ...form });
-  if (pendingEvents.length > 0) scheduleTakeIn();
+  const events = pendingEvents.flat();
+  pendingEvents = [];
+  if (events.length > 0) lastTakeIn = performance.now();
+  s.reset('live', target, { status: 'connecting', statusDetail: detail, ...form, ...also }, events);
+}
+
+/** What a status message sets in the store. */
+function statusState(msg: Extract<FromWorker, { type: 'status' }>): Partial<TraceState> {
+  return { status: msg.status, statusDetail: msg.detail, ...(msg.summary ? { summary: msg.summary } : {}), ...(msg.status !== 'paused' ? { pause: undefined } : {}) };
 }
 
 function onMessage(msg: FromWorker) {
@@ -107,6 +114,11 @@ function onMessage(msg: FromWorker) {
   if (undrawn) {
     if (msg.type === 'events') return void pendingEvents.push(decodeEvents(msg.events));
     if (msg.type === 'status' && msg.status === 'connecting' && !msg.events) return void (undrawn.detail = msg.detail ?? undrawn.detail);
+    if (msg.type === 'status') {
+      // The usual end of a quick handshake ('connected'): drawn with its events and status in one update.
+      if (msg.events) pendingEvents.push(decodeEvents(msg.events));
+      return drawConnect(statusState(msg));
+    }
     drawConnect();
   }
   if (msg.type === 'events') {
@@ -116,7 +128,7 @@ function onMessage(msg: FromWorker) {
   if (msg.type === 'status') {
     // The events it carries, the status, summary and pause in one store update.
     if (msg.events) pendingEvents.push(decodeEvents(msg.events));
-    return takeInWith({ status: msg.status, statusDetail: msg.detail, ...(msg.summary ? { summary: msg.summary } : {}), ...(msg.status !== 'paused' ? { pause: undefined } : {}) });
+    return takeInWith(statusState(msg));
   }
   takeInEvents();
   const s = useTrace.getState();
@@ -188,8 +200,10 @@ export const engine = {
     }
     if (!options.drawWhenNeeded) return drawConnect();
     // The status line says so at once (a small draw): whoever watches it never takes the previous session's status
-    // for this one's. The views keep the previous session until the draw.
-    useTrace.setState({ status: 'connecting', statusDetail: undrawn.detail, target, pause: undefined });
+    // for this one's. Everything else keeps the previous session until the draw: setting the store's status here
+    // drew the stepper, the send bar, the header's buttons and the inspector again for the previous session's trace,
+    // while the bridge opened (their layout, paint and raster took the machine's cores from the bridge and the server).
+    useTrace.setState({ connectPending: { target, detail: undrawn.detail } });
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {

@@ -83,7 +83,21 @@ export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'f
 export type EventsJson = string & { readonly eventsJson: true };
 
 export function encodeEvents(events: TraceEvent[]): EventsJson {
-  return JSON.stringify(events) as EventsJson;
+  return JSON.stringify(events.map(plainEvent)) as EventsJson;
+}
+
+/**
+ * The event as plain data: the engine's record and app-data events carry their hex (and a record's protection
+ * parts) as accessors (trace/lazy-hex.ts). One accessor anywhere sends V8's whole JSON.stringify down its slow path:
+ * in a test worker (Chromium 156), a handshake's events with such accessors took 2-4x longer than the same events
+ * copied into plain data first (a spread reads each accessor once, keeping the keys and their order). On the app's
+ * real events the gain is smaller, the engine's other event objects being slow to stringify too (docs/app-connect.md,
+ * session 9). This is the 'connected' message's encoding, between the handshake's last step and the page hearing of it.
+ */
+function plainEvent(e: TraceEvent): TraceEvent {
+  if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
+  if (e.kind === 'app-data') return { ...e };
+  return e;
 }
 
 export function decodeEvents(json: EventsJson): TraceEvent[] {

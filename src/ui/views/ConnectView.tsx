@@ -5,7 +5,7 @@ import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../..
 import { SUITES13, connectRequest, defaultConnectForm, type ConnectForm } from '../connect-form.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, labFilesFrom, type LabFiles, type LabScenario } from '../lab.ts';
 import { engine } from '../worker-client.ts';
-import { useTrace } from '../store.ts';
+import { afterConnecting, useTrace } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';
 import type { StartTlsProtocol } from '../../starttls/protocol.ts';
@@ -109,11 +109,11 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
     showConnecting.current();
-    // The link to this session is written once the page is idle: history.replaceState is not for the moment the
-    // bridge opens.
+    // The link to this session is written once the connection is past "connecting" and the page is idle: while the
+    // bridge opens and the handshake runs the page is idle too, but its work there (history.replaceState) competes
+    // with the bridge, the worker and the server for the machine's cores.
     const link = () => writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
-    if (typeof requestIdleCallback === 'function') requestIdleCallback(link, { timeout: 1000 });
-    else link();
+    afterConnecting(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(link, { timeout: 1000 }) : link()));
   };
 
   useEffect(() => {

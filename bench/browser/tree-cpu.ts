@@ -1,0 +1,85 @@
+// CPU time of everything a benchmark started (Chromium's browser, renderer, GPU and network processes, the TLS Lens
+// servers and their bridges, s_server), to the nanosecond: the on-CPU time of every thread of every process descended
+// from this one (/proc/PID/task/TID/schedstat, Linux). On a 2-core machine other engineers keep busy, a round's wall
+// time mostly measures waiting for a core; what a Connect costs the machine, every process of it together, does not
+// move with their load. The time spent waiting for a core (runnable, not running) is kept beside it.
+import fs from 'node:fs';
+
+export interface TreeCpu {
+  /** Milliseconds on a CPU, all threads together. */
+  runMs: number;
+  /** Milliseconds runnable but waiting for a CPU, all threads together. */
+  waitMs: number;
+  /** On-CPU milliseconds by process and thread name ("chromium/CrRendererMain", "node/node"...). */
+  byThread: Record<string, number>;
+}
+
+/** The pids descended from `root` (not `root` itself). */
+function descendants(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // ended meanwhile
+    }
+    // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    const list = children.get(ppid) ?? [];
+    list.push(Number(name));
+    children.set(ppid, list);
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    for (const c of children.get(pid) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/** CPU so far of every thread of this process's descendants. Take two readings around a round and subtract. */
+export function treeCpu(root = process.pid): TreeCpu {
+  let run = 0;
+  let wait = 0;
+  const byThread: Record<string, number> = {};
+  for (const pid of descendants(root)) {
+    let tasks: string[];
+    let type = '';
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+      // Chromium's processes by their --type (renderer, gpu-process, utility: the network service), else the name.
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      type = /--type=([\w-]+)/.exec(cmd)?.[1] ?? /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1] ?? cmd.split('\0')[0].split('/').at(-1)!;
+      if (type === 'utility') type = /--utility-sub-type=([\w.]+)/.exec(cmd)?.[1] ?? type;
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        const [onCpu, waiting] = fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ').map(Number);
+        run += onCpu;
+        wait += waiting;
+        const name = `${type} ${pid}/${fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}`;
+        byThread[name] = (byThread[name] ?? 0) + onCpu / 1e6;
+      } catch {
+        /* the thread ended meanwhile */
+      }
+    }
+  }
+  return { runMs: run / 1e6, waitMs: wait / 1e6, byThread };
+}
+
+/** `work`, with the CPU the process tree spent while it ran. */
+export async function withTreeCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpu: TreeCpu }> {
+  const a = treeCpu();
+  const result = await work();
+  const b = treeCpu();
+  const byThread: Record<string, number> = {};
+  for (const [k, v] of Object.entries(b.byThread)) if (v - (a.byThread[k] ?? 0) > 0) byThread[k] = v - (a.byThread[k] ?? 0);
+  return { result, cpu: { runMs: b.runMs - a.runMs, waitMs: b.waitMs - a.waitMs, byThread } };
+}

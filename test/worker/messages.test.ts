@@ -1,0 +1,44 @@
+// The events' JSON for the page (encodeEvents): a real handshake's events, whose record and app-data events carry
+// lazily encoded accessors, give the same JSON as JSON.stringify of the events themselves, and what is encoded is
+// plain data (no accessor left to send V8's stringify down its slow path).
+import { describe, expect, it } from 'vitest';
+import { decodeEvents, encodeEvents } from '../../src/worker/messages.ts';
+import { recordRealTrace } from '../ui/real-trace.ts';
+
+function accessorsIn(value: unknown, path = '$'): string[] {
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(Object.getOwnPropertyDescriptors(value)).flatMap(([k, d]) => (d.get ? [`${path}.${k}`] : accessorsIn(d.value, `${path}.${k}`)));
+}
+
+describe('encodeEvents', () => {
+  it("gives a real handshake's events as JSON.stringify does, from plain copies", async () => {
+    const { events } = await recordRealTrace();
+    const withAccessors = events.filter((e) => accessorsIn(e).length > 0);
+    // The engine's own record and app-data events (what the copy is for).
+    expect(withAccessors.some((e) => e.kind === 'record')).toBe(true);
+    expect(withAccessors.some((e) => e.kind === 'app-data')).toBe(true);
+    expect(new Set(withAccessors.map((e) => e.kind))).toEqual(new Set(['record', 'app-data']));
+    const json = encodeEvents(events);
+    expect(json).toBe(JSON.stringify(events));
+    expect(decodeEvents(json)).toEqual(JSON.parse(JSON.stringify(events)));
+  });
+
+  it('copies every accessor of a record into plain data, keeping its key order', () => {
+    const protection: Record<string, unknown> = { cipherSuite: 'TLS_AES_128_GCM_SHA256' };
+    Object.defineProperty(protection, 'nonce', { get: () => '00', enumerable: true });
+    protection.innerContentType = 22;
+    const record: Record<string, unknown> = { kind: 'record', direction: 'server' };
+    Object.defineProperty(record, 'bytes', { get: () => '1603', enumerable: true });
+    Object.assign(record, { protection, index: 3 });
+    const copied: unknown[] = [];
+    const original = JSON.stringify;
+    // What reaches JSON.stringify: seen through a spy, so the test fails if an accessor is passed on.
+    JSON.stringify = ((v: unknown) => (copied.push(v), original(v))) as typeof JSON.stringify;
+    try {
+      expect(encodeEvents([record as never])).toBe('[{"kind":"record","direction":"server","bytes":"1603","protection":{"cipherSuite":"TLS_AES_128_GCM_SHA256","nonce":"00","innerContentType":22},"index":3}]');
+    } finally {
+      JSON.stringify = original;
+    }
+    expect(accessorsIn(copied[0])).toEqual([]);
+  });
+});
