@@ -202,12 +202,17 @@ const NOTE_WORKER_STEPS = `(() => {
   if (handle) self.onmessage = (e) => { note('receive ' + (e.data && e.data.type)); handle.call(self, e); };
   const Socket = self.WebSocket;
   self.WebSocket = class extends Socket {
-    constructor(...args) { note('socket new'); super(...args); this.addEventListener('open', () => note('socket open')); this.addEventListener('message', () => note('socket in')); }
+    constructor(...args) { note('socket new'); super(...args); this.addEventListener('open', () => note('socket open')); this.addEventListener('message', (e) => { note('socket in'); steps.at(-1).push(e.data.byteLength ?? e.data.length); }); }
     send(data) { note('socket out'); super.send(data); }
   };
+  // The bridge's download (src/transport/websocket.ts): its fetch, the bytes-before count it answers with, each read.
+  const fetchOf = self.fetch.bind(self);
+  self.fetch = async (...args) => { note('download fetch'); const r = await fetchOf(...args); note('download answer'); steps.at(-1).push(Number(r.headers.get('x-tls-lens-bytes-before'))); return r; };
+  const read = ReadableStreamDefaultReader.prototype.read;
+  ReadableStreamDefaultReader.prototype.read = function () { return read.call(this).then((x) => { if (x.value) { note('download in'); steps.at(-1).push(x.value.length); } return x; }); };
 })()`;
 
-/** [time, what, and for a post with events: their JSON's length]. */
+/** [time, what, and for a post with events: their JSON's length; for bytes in: how many]. */
 type Steps = [number, string, number?][];
 
 /** A page's worker with NOTE_WORKER_STEPS in it: `take()` gives the steps since the last take. */
@@ -236,6 +241,39 @@ function handshakePhases(steps: Steps, done: number, page?: { press: number; arr
   if (!page) return both;
   const received = first('receive connect');
   return { pressToWorker: received - page.press, workerToSocket: socket - received, ...both, doneToPage: page.arrived - done, pageToShown: page.shown - page.arrived };
+}
+
+/**
+ * One large response in parts (ms from the page seeing 'connected', and bytes), from the app worker's steps:
+ * requestOut (the request sent), firstByte (the response's first bytes in), downloadFetch / downloadAnswer /
+ * firstDownloadByte (the bridge's download: fetched, answered, its first bytes in), lastByte, closedPosted (the
+ * worker's 'closed' status), closedShown (the status line); messageBytes and downloadBytes: how the bytes came;
+ * postedChars and largestPostChars: the events' JSON the worker posted to the page.
+ */
+function splitResponse(steps: Steps, pageOrigin: number, r: InPageConnect): Record<string, number> {
+  const t0 = pageOrigin + r.seen.connected;
+  const at = (t: number | undefined) => (t === undefined ? NaN : r2(t - t0));
+  const posted = steps.find(([t, w]) => w === 'post status connected' && t <= t0 + 50)?.[0] ?? t0;
+  const requestOut = steps.find(([t, w]) => w === 'socket out' && t >= posted - 1)?.[0];
+  const after = (w: string) => steps.find(([t, x]) => x === w && t >= (requestOut ?? t0))?.[0];
+  const bytesIn = steps.filter(([t, w]) => (w === 'socket in' || w === 'download in') && t >= (requestOut ?? t0));
+  const posts = steps.filter(([t, w]) => w.startsWith('post ') && t > posted);
+  const sum = (w: string) => bytesIn.filter(([, x]) => x === w).reduce((n, [, , b]) => n + (b ?? 0), 0);
+  return {
+    requestOut: at(requestOut),
+    firstByte: at(bytesIn[0]?.[0]),
+    downloadFetch: at(after('download fetch')),
+    downloadAnswer: at(after('download answer')),
+    firstDownloadByte: at(after('download in')),
+    lastByte: at(bytesIn.at(-1)?.[0]),
+    closedPosted: at(after('post status closed')),
+    closedShown: r2(r.seen.closed - r.seen.connected),
+    messageBytes: sum('socket in'),
+    downloadBytes: sum('download in'),
+    // What crossed to the page as events' JSON (characters), and the largest single post.
+    postedChars: posts.reduce((n, [, , c]) => n + (c ?? 0), 0),
+    largestPostChars: Math.max(0, ...posts.map(([, , c]) => c ?? 0)),
+  };
 }
 
 type InPageConnect = { pressed: number; seen: Record<string, number>; arrived: Record<string, number>; error: string | null };
@@ -431,6 +469,9 @@ async function main() {
       const cdp = profileTo ? await context.newCDPSession(page) : null;
       const workerProfile = profileTo ? await workerProfiler(page, 'engine.worker') : null;
       await cdp?.send('Profiler.enable');
+      // The worker's steps from the second round on (the first starts the worker's read path): splitResponse.
+      let steps: Awaited<ReturnType<typeof workerSteps>> | null = null;
+      const splits: Record<string, number>[] = [];
       for (let i = 0; i < BIG_ROUNDS; i++) {
         await cdp?.send('Profiler.start');
         await workerProfile?.start();
@@ -438,6 +479,8 @@ async function main() {
         pageCost.push(await costOf(ourMetrics, async () => (r = await appConnect(page, target, request.replace(/\r\n/g, '\\r\\n')))));
         if (!r.seen.closed) throw new Error(`the app's large response did not end cleanly: ${r.error}`);
         ours.push(mbps(r));
+        if (steps) splits.push(splitResponse(await steps.take(), (await page.evaluate('performance.timeOrigin')) as number, r));
+        steps ??= await workerSteps(page, async (w) => w.url().includes('engine.worker'));
         // The ladder followed the trace to its end: its newest row is drawn (the last one a person would see).
         followedToEnd.push((await page.evaluate(`(() => { const rows = [...document.querySelectorAll('.ladder .lrow')].map((r) => +r.getAttribute('data-row')); const total = +document.querySelector('[data-testid="position"]').textContent.match(/of (\\d+)/)[1]; return rows.includes(total - 1); })()`)) as boolean);
         if (cdp) fs.writeFileSync(`${profileTo}.${i}.cpuprofile`, JSON.stringify((await cdp.send('Profiler.stop')).profile));
@@ -448,7 +491,7 @@ async function main() {
           base.push(mbps(b));
         }
       }
-      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, pageMainThreadPerRound: { app: medianOf(pageCost), base: basePageCost.length ? medianOf(basePageCost) : null }, pageTaskVsBase: basePageCost.length ? r2(medianOf(pageCost).taskMs / medianOf(basePageCost).taskMs) : null, appVsBase: base.length ? r2(median(ours) / median(base)) : null };
+      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, pageMainThreadPerRound: { app: medianOf(pageCost), base: basePageCost.length ? medianOf(basePageCost) : null }, pageTaskVsBase: basePageCost.length ? r2(medianOf(pageCost).taskMs / medianOf(basePageCost).taskMs) : null, appVsBase: base.length ? r2(median(ours) / median(base)) : null, responseSplitMs: splits.length ? medianOf(splits) : null, responseSplitRounds: splits };
       console.log(JSON.stringify(out, null, 2));
       return;
     }
