@@ -28,12 +28,8 @@ const CACHE_RUNS = 3;
  * build of another layout or one changed by hand).
  */
 function loadCommand(name, cachedDir = CACHED_DIR) {
-  let file;
-  try {
-    file = JSON.parse(fs.readFileSync(path.join(cachedDir, 'index.json'), 'utf8'))[name];
-  } catch (e) {
-    throw new Error(`the command-line build has no readable dist-cli/cached/index.json (${e.message}): run npm run build:cli`);
-  }
+  const index = readIndex(cachedDir);
+  const file = Object.hasOwn(index, name) ? index[name] : undefined;
   if (!file) throw new Error(`the command-line build has no bundle for '${name}': run npm run build:cli`);
   const bundle = path.join(cachedDir, file);
   const cacheFile = `${bundle}.v8cache`;
@@ -43,8 +39,10 @@ function loadCommand(name, cachedDir = CACHED_DIR) {
   if (saved && saved.length > 1) [runs, cachedData] = [saved[0], saved.subarray(1)];
   const script = new (require('node:vm').Script)(source, { filename: bundle, cachedData });
   const module = { exports: {} };
-  // Its require() resolves from the bundle: it requires its side modules (cached/side/) by relative path.
-  script.runInThisContext()(module.exports, require('node:module').createRequire(bundle), module, bundle, cachedDir);
+  // The bundle requires node's builtins and its side modules (cached/side/), those by a path relative to itself. A
+  // function of our own rather than module.createRequire(bundle): that costs a start node:module's public load.
+  const requireFromBundle = (id) => require(id.startsWith('.') ? path.join(cachedDir, id) : id);
+  script.runInThisContext()(module.exports, requireFromBundle, module, bundle, cachedDir);
   const held = cachedData && !script.cachedDataRejected ? runs : 0;
   return {
     async run(args) {
@@ -53,6 +51,20 @@ function loadCommand(name, cachedDir = CACHED_DIR) {
       return status;
     },
   };
+}
+
+/** Whether the build has a bundle for the command `name`. Throws when it has no readable index. */
+function hasCommand(name, cachedDir = CACHED_DIR) {
+  return Object.hasOwn(readIndex(cachedDir), name);
+}
+
+/** cached/index.json: each command's bundle, by the command's name. */
+function readIndex(cachedDir) {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(cachedDir, 'index.json'), 'utf8'));
+  } catch (e) {
+    throw new Error(`the command-line build has no readable dist-cli/cached/index.json (${e.message}): run npm run build:cli`);
+  }
 }
 
 /**
@@ -103,4 +115,4 @@ function writeCache(cacheFile, script, runs) {
   }
 }
 
-module.exports = { CACHED_DIR, loadCommand };
+module.exports = { CACHED_DIR, hasCommand, loadCommand };
