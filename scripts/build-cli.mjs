@@ -51,10 +51,12 @@ const COMMON = {
  * first reads one of its exports: a command that never uses them does not read or run them. Only modules that are
  * large or costly to start, hold no state shared with the rest (data, or a package nothing else imports), and are
  * used late or only on some runs: Mozilla's roots (206 KB, without a --ca), tldts's suffix list (144 KB, wildcard
- * names) and ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it).
+ * names), ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it) and the STARTTLS dialogues
+ * (37 KB of connect's 468, only with --starttls: the rest of connect's start reads and deserialises less; its own
+ * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared).
  */
-const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts', 'ml-kem': '@noble/post-quantum/ml-kem.js' };
-const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$/;
+const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts', 'ml-kem': '@noble/post-quantum/ml-kem.js', starttls: 'src/starttls/index.ts' };
+const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|starttls\/index\.ts$/;
 
 /**
  * The commands that install node:crypto first thing (src/cli/node-crypto.ts): their bundles get
