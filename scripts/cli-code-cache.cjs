@@ -83,9 +83,9 @@ function readBundleAndCache(bundle, cacheFile) {
     }
     const sourceSize = fs.fstatSync(sourceFd).size;
     const cacheSize = cacheFd < 0 ? 0 : fs.fstatSync(cacheFd).size;
-    const buffer = Buffer.allocUnsafeSlow(Math.max(sourceSize, cacheSize));
+    const buffer = Buffer.allocUnsafeSlow(Math.max(sourceSize, SAVED_AT + cacheSize));
     const source = buffer.latin1Slice(0, readWhole(sourceFd, buffer, sourceSize));
-    const saved = cacheFd < 0 ? null : buffer.subarray(0, readWhole(cacheFd, buffer, cacheSize));
+    const saved = cacheFd < 0 ? null : buffer.subarray(SAVED_AT, SAVED_AT + readWhole(cacheFd, buffer.subarray(SAVED_AT), cacheSize));
     return { source, saved };
   } finally {
     fs.closeSync(sourceFd);
@@ -93,7 +93,14 @@ function readBundleAndCache(bundle, cacheFile) {
   }
 }
 
-/** Read up to `size` bytes from the start of `fd` into `buffer`; the number read (less only at end of file). */
+/**
+ * Where the cache file goes in the buffer: its first byte (the runs) at 7 puts V8's data at 8. V8 copies cached data
+ * that does not start on its pointer alignment (8 bytes) before it reads it: 700 KB more written, ~170 more page
+ * faults a start. The buffer itself starts aligned (malloc's 16).
+ */
+const SAVED_AT = 7;
+
+/** Read up to `size` bytes from the start of `fd` into the start of `buffer`; the number read (less only at end of file). */
 function readWhole(fd, buffer, size) {
   let at = 0;
   while (at < size) {
@@ -115,4 +122,4 @@ function writeCache(cacheFile, script, runs) {
   }
 }
 
-module.exports = { CACHED_DIR, hasCommand, loadCommand };
+module.exports = { CACHED_DIR, hasCommand, loadCommand, readBundleAndCache };
