@@ -100,7 +100,7 @@ function readBundleAndCache(bundle, cacheFile) {
  */
 const SAVED_AT = 7;
 
-/** Read up to `size` bytes from the start of `fd` into the start of `buffer`; the number read (less only at end of file). */
+/** Read up to `size` bytes from the start of `fd` into the start of `buffer`; the number read (less at end of file). */
 function readWhole(fd, buffer, size) {
   let at = 0;
   while (at < size) {

@@ -40,7 +40,10 @@ export async function main(argv: string[], load: (name: string) => Command | Pro
   }
 }
 
-/** A failure no command foresaw (`argv`: the command's name, then its arguments) still answers in the form asked for (INTERNAL_ERROR, exit 1). */
+/**
+ * A failure no command foresaw still answers in the form asked for (INTERNAL_ERROR, exit 1).
+ * `argv`: the command's name, then its arguments.
+ */
 export function reportUnforeseen(argv: string[], e: unknown): number {
   return reportCliError(`tls-lens ${argv[0]}`, e, wantsJson(argv));
 }
