@@ -216,11 +216,12 @@ function writeStamp(scopes, outputs, inputs) {
   fs.mkdirSync(STAMP_DIR, { recursive: true });
   const built = new Date().toISOString();
   const stampOf = (names) => {
-    const pick = (all, rels) => Object.fromEntries([...new Set(rels)].sort().map((rel) => [rel, all[rel]]));
+    const files = [...new Set(names.flatMap((n) => scopes[n].inputs))].sort();
+    const outputFiles = [...new Set(names.flatMap((n) => scopes[n].outputs))].sort();
     return {
       built,
-      outputs: pick(outputs, names.flatMap((n) => scopes[n].outputs)),
-      inputs: pick(inputs, names.flatMap((n) => scopes[n].inputs)),
+      outputs: Object.fromEntries(outputFiles.map((rel) => [rel, outputs[rel]])),
+      inputs: { files, sizes: files.map((f) => inputs[f][0]), mtimes: files.map((f) => inputs[f][1]), hashes: files.map((f) => inputs[f][2]) },
     };
   };
   const commands = Object.keys(scopes).filter((c) => c !== '');

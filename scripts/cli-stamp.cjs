@@ -2,7 +2,8 @@
 // command, so a start reads and parses only its own. `dispatcher.json` lists the dispatcher's files (main.cjs,
 // cached/index.json and their sources) and the build's commands; `command.<name>.json` lists the dispatcher's
 // files and that command's (its bundle, the side bundles and the sources of all of them). Each holds the size of
-// every file the build wrote and, for every project file that went into it, [size, mtimeMs, SHA-256].
+// every file the build wrote (`outputs`) and, for every project file that went into it, its size, mtimeMs and
+// SHA-256 (`inputs`: four arrays side by side, which JSON.parse makes with less garbage than an entry each).
 // bin/tls-lens.js asks staleReason(command) on each start, before it runs anything from dist-cli/;
 // scripts/build-cli.mjs writes the stamp last, dispatcher.json last of all.
 //
@@ -64,24 +65,75 @@ function readStamp(file) {
 /** Why the files `stamp` lists do not match it, or null. Moved mtimes of unchanged files are saved to `file`. */
 function checkStamp(stamp, file) {
   const { outputs, inputs } = stamp;
-  if (!outputs || !inputs) return 'the build is from an older layout';
+  if (!outputs || !Array.isArray(inputs?.files)) return 'the build is from an older layout';
+  statInto ??= chooseStat(`${STAMP_DIR}/${file}`);
   for (const rel in outputs) {
-    const st = fs.statSync(`${OUT_DIR}/${rel}`, { throwIfNoEntry: false });
-    if (!st) return `dist-cli/${rel} is missing`;
-    if (st.size !== outputs[rel]) return `dist-cli/${rel} is not the file the build wrote`;
+    if (!statInto(`${OUT_DIR}/${rel}`)) return `dist-cli/${rel} is missing`;
+    if (STATTED[0] !== outputs[rel]) return `dist-cli/${rel} is not the file the build wrote`;
   }
+  const { files, sizes, mtimes, hashes } = inputs;
   let moved = false;
-  for (const rel in inputs) {
-    const entry = inputs[rel];
-    const st = fs.statSync(`${ROOT}/${rel}`, { throwIfNoEntry: false });
-    if (!st) return `${rel} was removed`;
-    if (st.size === entry[0] && st.mtimeMs === entry[1]) continue;
-    if (st.size !== entry[0] || sha256Of(`${ROOT}/${rel}`) !== entry[2]) return `${rel} changed`;
-    entry[1] = st.mtimeMs;
+  for (let i = 0; i < files.length; i++) {
+    const rel = files[i];
+    if (!statInto(`${ROOT}/${rel}`)) return `${rel} was removed`;
+    if (STATTED[0] === sizes[i] && STATTED[1] === mtimes[i]) continue;
+    if (STATTED[0] !== sizes[i] || sha256Of(`${ROOT}/${rel}`) !== hashes[i]) return `${rel} changed`;
+    mtimes[i] = STATTED[1];
     moved = true;
   }
   if (moved) rewriteStamp(stamp, file);
   return null;
+}
+
+/** [size, mtimeMs] of the file statted last (statInto). */
+const STATTED = new Float64Array(2);
+/** Stats `file` into STATTED; false when it does not exist. */
+let statInto = null;
+
+/**
+ * How to stat the files a start checks (137 for connect). fs.statSync makes a Stats object with four Dates for
+ * each, ~1.7 KB: that garbage alone (230 KB) added a third young-generation collection to every connect, 4-10 ms
+ * (docs/cli-startup.md). Node's fs binding fills one shared array and makes none. It is internal (process.binding,
+ * DEP0111, deprecated in the documentation only), so it is used only when it answers as fs.statSync does on
+ * `probe` (a file that exists: its size and mtime to the nanosecond, and a file that does not); else fs.statSync.
+ */
+function chooseStat(probe, binding = internalFsBinding()) {
+  const viaStats = (file) => {
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (!st) return false;
+    STATTED[0] = st.size;
+    STATTED[1] = st.mtimeMs;
+    return true;
+  };
+  // Node's layout of the array (its kFsStatsFieldsNumber fields): size at 8, the mtime's seconds and nanoseconds at
+  // 12 and 13, made into milliseconds as fs.Stats does.
+  const viaBinding = (file) => {
+    const a = binding.stat(file, false, undefined, false);
+    if (!a) return false;
+    STATTED[0] = a[8];
+    STATTED[1] = a[12] * 1e3 + a[13] / 1e6;
+    return true;
+  };
+  try {
+    const st = fs.statSync(probe);
+    if (viaBinding(probe) && STATTED[0] === st.size && STATTED[1] === st.mtimeMs && !viaBinding(`${probe}.absent`)) return viaBinding;
+  } catch {
+    /* no binding, or not the one this was written for */
+  }
+  return viaStats;
+}
+
+/** Node's fs binding, or null. process.binding warns (DEP0111) under --pending-deprecation: a start prints nothing. */
+function internalFsBinding() {
+  const noDeprecation = process.noDeprecation;
+  process.noDeprecation = true;
+  try {
+    return process.binding('fs');
+  } catch {
+    return null;
+  } finally {
+    process.noDeprecation = noDeprecation;
+  }
 }
 
 /** The stamp entry of a project file (path relative to the root): [size, mtimeMs, sha256]. */
@@ -114,4 +166,4 @@ function rewriteStamp(stamp, file) {
   }
 }
 
-module.exports = { ROOT, OUT_DIR, STAMP_DIR, DISPATCHER, COMMAND_NAME, stampFile, staleReason, inputEntry };
+module.exports = { ROOT, OUT_DIR, STAMP_DIR, DISPATCHER, COMMAND_NAME, stampFile, staleReason, inputEntry, chooseStat, STATTED };

@@ -51,7 +51,8 @@ describe('tls-lens build freshness', () => {
     expect(same.stdout).toBe(first.stdout);
     // The stamp file the decode command's start reads (scripts/cli-stamp.cjs).
     const stamp = () => JSON.parse(fs.readFileSync(path.join(copy, 'dist-cli/stamp/command.decode.json'), 'utf8'));
-    expect(stamp().inputs['src/cli/render.ts'][1]).toBe(fs.statSync(render).mtimeMs);
+    const { inputs } = stamp();
+    expect(inputs.mtimes[inputs.files.indexOf('src/cli/render.ts')]).toBe(fs.statSync(render).mtimeMs);
 
     // A start checks its own command's sources: another command's change leaves it (and the usage) as built,
     // and that command's next start builds.
