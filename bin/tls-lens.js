@@ -5,11 +5,12 @@
 // which with the streams an ES import of node:fs pulls in would cost `--help` more than all of its own work.
 'use strict';
 const { staleReason } = require('../scripts/cli-stamp.cjs');
-const { loadCommand } = require('../scripts/cli-code-cache.cjs');
+const { hasCommand, loadCommand } = require('../scripts/cli-code-cache.cjs');
 
 async function start() {
+  const argv = process.argv.slice(2);
   // The dispatcher's files and the named command's (the whole build is the setup step's to check).
-  const stale = staleReason(process.argv[2] ?? '');
+  const stale = staleReason(argv[0] ?? '');
   if (stale) {
     process.stderr.write(`tls-lens: building the command-line client first (${stale})\n`);
     try {
@@ -19,9 +20,20 @@ async function start() {
       return 2;
     }
   }
-  // The dispatcher, then the command's own bundle with V8's code cache (scripts/cli-code-cache.cjs).
-  const { main } = require('../dist-cli/main.cjs');
-  return main(process.argv.slice(2), loadCommand);
+  // A command runs from its own bundle with V8's code cache (scripts/cli-code-cache.cjs). The dispatcher is loaded
+  // only for the rest (the usage, an unknown name, an index it cannot read) and for a failure no command foresaw.
+  let known = false;
+  try {
+    known = hasCommand(argv[0] ?? '');
+  } catch {
+    /* the dispatcher reports it when it loads the command */
+  }
+  if (!known) return require('../dist-cli/main.cjs').main(argv, loadCommand);
+  try {
+    return await loadCommand(argv[0]).run(argv.slice(1));
+  } catch (e) {
+    return require('../dist-cli/main.cjs').reportUnforeseen(argv, e);
+  }
 }
 
 start().then((status) => {

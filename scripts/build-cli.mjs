@@ -5,8 +5,8 @@
 //                              in cached/index.json; bin/tls-lens.js runs it through scripts/cli-code-cache.cjs,
 //                              which keeps V8's compiled code beside it (<bundle>.v8cache) after a run succeeds
 //   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES)
-//   stamp.json                 the sources and outputs of this build and which of them each command needs
-//                              (scripts/cli-stamp.cjs), written last
+//   stamp/                     per command, the outputs and sources a start of it checks (scripts/cli-stamp.cjs),
+//                              written last
 //
 // Usage: node scripts/build-cli.mjs          build when stale (scripts/setup.sh runs this)
 //        node scripts/build-cli.mjs --force  build anyway
@@ -15,14 +15,14 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const { ROOT, OUT_DIR, STAMP, staleReason, inputEntry } = require('./cli-stamp.cjs');
+const { ROOT, OUT_DIR, STAMP_DIR, DISPATCHER, COMMAND_NAME, stampFile, staleReason, inputEntry } = require('./cli-stamp.cjs');
 const { CACHED_DIR } = require('./cli-code-cache.cjs');
 
 const MAIN = path.join(OUT_DIR, 'main.cjs');
 /** Files that shape the build besides the bundled sources. */
 const ALWAYS_LISTED = ['package-lock.json', 'tsconfig.json', 'scripts/build-cli.mjs'];
-/** What earlier layouts of dist-cli/ left (an ES module build with chunks): removed by a build. */
-const OLD_LAYOUT = ['main.js', 'main.js.map', 'chunks'];
+/** What earlier layouts of dist-cli/ left (an ES module build with chunks, one stamp for all): removed by a build. */
+const OLD_LAYOUT = ['main.js', 'main.js.map', 'chunks', 'stamp.json'];
 
 const COMMON = {
   absWorkingDir: ROOT,
@@ -51,10 +51,12 @@ const COMMON = {
  * first reads one of its exports: a command that never uses them does not read or run them. Only modules that are
  * large or costly to start, hold no state shared with the rest (data, or a package nothing else imports), and are
  * used late or only on some runs: Mozilla's roots (206 KB, without a --ca), tldts's suffix list (144 KB, wildcard
- * names) and ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it).
+ * names), ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it) and the STARTTLS dialogues
+ * (37 KB of connect's 468, only with --starttls: the rest of connect's start reads and deserialises less; its own
+ * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared).
  */
-const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts', 'ml-kem': '@noble/post-quantum/ml-kem.js' };
-const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$/;
+const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts', 'ml-kem': '@noble/post-quantum/ml-kem.js', starttls: 'src/starttls/index.ts' };
+const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|starttls\/index\.ts$/;
 
 /**
  * The commands that install node:crypto first thing (src/cli/node-crypto.ts): their bundles get
@@ -134,6 +136,7 @@ export async function buildCli() {
   } finally {
     fs.rmSync(probe, { force: true });
   }
+  for (const c of commands) if (!COMMAND_NAME.test(c)) throw new Error(`the command name '${c}' (src/cli/main.ts) must match ${COMMAND_NAME}: it names its stamp file`);
   const side = await esbuild.build({
     ...COMMON,
     entryPoints: SIDE_MODULES,
@@ -201,8 +204,31 @@ export async function buildCli() {
   for (const scope of Object.values(scopes)) scope.inputs = [...new Set(scope.inputs.filter(isSource))].sort();
   const sources = new Set(Object.values(scopes).flatMap((scope) => scope.inputs));
   const inputs = Object.fromEntries([...sources].sort().map((rel) => [rel, inputEntry(rel)]));
-  writeWhole(STAMP, JSON.stringify({ built: new Date().toISOString(), outputs, inputs, scopes }));
+  writeStamp(scopes, outputs, inputs);
   return { files: Object.keys(outputs).length, inputs: Object.keys(inputs).length };
+}
+
+/**
+ * dist-cli/stamp/ (scripts/cli-stamp.cjs): one file per command with the dispatcher's files and the command's, then
+ * dispatcher.json with the dispatcher's alone and the command names; files of commands no longer built go.
+ */
+function writeStamp(scopes, outputs, inputs) {
+  fs.mkdirSync(STAMP_DIR, { recursive: true });
+  const built = new Date().toISOString();
+  const stampOf = (names) => {
+    const files = [...new Set(names.flatMap((n) => scopes[n].inputs))].sort();
+    const outputFiles = [...new Set(names.flatMap((n) => scopes[n].outputs))].sort();
+    return {
+      built,
+      outputs: Object.fromEntries(outputFiles.map((rel) => [rel, outputs[rel]])),
+      inputs: { files, sizes: files.map((f) => inputs[f][0]), mtimes: files.map((f) => inputs[f][1]), hashes: files.map((f) => inputs[f][2]) },
+    };
+  };
+  const commands = Object.keys(scopes).filter((c) => c !== '');
+  for (const c of commands) writeWhole(path.join(STAMP_DIR, stampFile(c)), JSON.stringify(stampOf(['', c])));
+  writeWhole(path.join(STAMP_DIR, DISPATCHER), JSON.stringify({ ...stampOf(['']), commands }));
+  const current = new Set([DISPATCHER, ...commands.map(stampFile)]);
+  for (const f of fs.readdirSync(STAMP_DIR)) if (!current.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(STAMP_DIR, f), { force: true });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.join(ROOT, 'scripts', 'build-cli.mjs')) {

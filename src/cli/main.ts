@@ -1,6 +1,7 @@
 // Dispatches `tls-lens <command> ...` to the module that owns the command. This module is the dispatcher's whole
-// bundle (dist-cli/main.cjs): it names the commands but imports none of them, so `--help` loads no command's code;
-// the host (bin/tls-lens.js) loads a command's own bundle when it runs.
+// bundle (dist-cli/main.cjs): it names the commands but imports none of them, so `--help` loads no command's code.
+// The host (bin/tls-lens.js) runs a command that has a bundle straight from it, and loads this module only for the
+// rest: the usage, an unknown name, a failure no command foresaw (reportUnforeseen).
 import { CliError, EXIT, reportCliError, wantsJson } from './errors.ts';
 import { writeStdout } from './stdout.ts';
 
@@ -30,13 +31,19 @@ export async function main(argv: string[], load: (name: string) => Command | Pro
     writeStdout(usage());
     return name ? 0 : 2;
   }
-  const json = wantsJson(argv);
-  if (!Object.hasOwn(COMMANDS, name)) return reportCliError('tls-lens', new CliError('UNKNOWN_COMMAND', `unknown command '${name}'`, EXIT.usage, true), json, usage());
+  if (!Object.hasOwn(COMMANDS, name)) return reportCliError('tls-lens', new CliError('UNKNOWN_COMMAND', `unknown command '${name}'`, EXIT.usage, true), wantsJson(argv), usage());
   try {
     const command = await load(name);
     return await command.run(rest);
   } catch (e) {
-    // A failure no command foresaw still answers in the form asked for (INTERNAL_ERROR, exit 1).
-    return reportCliError(`tls-lens ${name}`, e, json);
+    return reportUnforeseen(argv, e);
   }
+}
+
+/**
+ * A failure no command foresaw still answers in the form asked for (INTERNAL_ERROR, exit 1).
+ * `argv`: the command's name, then its arguments.
+ */
+export function reportUnforeseen(argv: string[], e: unknown): number {
+  return reportCliError(`tls-lens ${argv[0]}`, e, wantsJson(argv));
 }

@@ -1,7 +1,8 @@
 // bin/tls-lens.js never runs an old build: in a copy of the project with no dist-cli/, the first start builds; a
-// changed source or a build file gone makes the next start build again (saying why on stderr); a start checks the
-// dispatcher's sources and its own command's; a touched but unchanged source is hashed once; a source that
-// does not compile is reported in plain words with exit 2. The copy keeps the other tests' dist-cli/ untouched.
+// changed source, a build file or a command's stamp file gone makes the next start build again (saying why on
+// stderr); a start checks the dispatcher's sources and its own command's; a touched but unchanged source is hashed
+// once; a source that does not compile is reported in plain words with exit 2. The copy keeps the other tests'
+// dist-cli/ untouched.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,8 +49,10 @@ describe('tls-lens build freshness', () => {
     const same = decode();
     expect(same.stderr).toBe('');
     expect(same.stdout).toBe(first.stdout);
-    const stamp = () => JSON.parse(fs.readFileSync(path.join(copy, 'dist-cli/stamp.json'), 'utf8'));
-    expect(stamp().inputs['src/cli/render.ts'][1]).toBe(fs.statSync(render).mtimeMs);
+    // The stamp file the decode command's start reads (scripts/cli-stamp.cjs).
+    const stamp = () => JSON.parse(fs.readFileSync(path.join(copy, 'dist-cli/stamp/command.decode.json'), 'utf8'));
+    const { inputs } = stamp();
+    expect(inputs.mtimes[inputs.files.indexOf('src/cli/render.ts')]).toBe(fs.statSync(render).mtimeMs);
 
     // A start checks its own command's sources: another command's change leaves it (and the usage) as built,
     // and that command's next start builds.
@@ -77,6 +80,15 @@ describe('tls-lens build freshness', () => {
     const missing = decode();
     expect(missing.stderr).toContain(`dist-cli/cached/${path.basename(bundle)} is missing`);
     expect(missing.stdout).toBe(first.stdout);
+
+    // A command's stamp file gone (or damaged): its start does not run the build unchecked, it builds again.
+    fs.rmSync(path.join(copy, 'dist-cli/stamp/command.decode.json'));
+    const unstamped = decode();
+    expect(unstamped.stderr).toContain('(dist-cli/stamp/command.decode.json is missing or unreadable)');
+    expect(unstamped.stdout).toBe(first.stdout);
+    fs.writeFileSync(path.join(copy, 'dist-cli/stamp/command.decode.json'), '{"built":');
+    expect(decode().stderr).toContain('(dist-cli/stamp/command.decode.json is missing or unreadable)');
+    expect(decode().stderr).toBe('');
 
     fs.writeFileSync(render, `${source}\nexport const = ;\n`);
     const broken = decode();

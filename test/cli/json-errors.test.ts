@@ -17,9 +17,9 @@ interface Answer {
   stderr: string;
 }
 
-function cli(args: string[]): Promise<Answer> {
+function cli(args: string[], nodeArgs: string[] = []): Promise<Answer> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, BIN, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
@@ -134,5 +134,16 @@ describe('limbo and the dispatcher', () => {
     const text = await cli(['frobnicate']);
     expect(text.code).toBe(2);
     expect(text.stderr).toMatch(/unknown command 'frobnicate'[\s\S]*usage: tls-lens/);
+  });
+  // The host runs a command straight from its bundle and loads the dispatcher only to report such a failure:
+  // here loading the bundle throws (a preload breaks vm.Script), and the answer keeps the form asked for.
+  it('a failure no command foresaw, with and without --json: INTERNAL_ERROR, exit 1', async () => {
+    const breakLoading = file('break-loading.cjs');
+    fs.writeFileSync(breakLoading, "require('node:vm').Script.prototype.runInThisContext = () => { throw new Error('broken on purpose'); };\n");
+    expectJsonError(await cli(['decode', '15030300020228', '--json'], ['--require', breakLoading]), 'INTERNAL_ERROR', 1, /broken on purpose/);
+    const text = await cli(['decode', '15030300020228'], ['--require', breakLoading]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('');
+    expect(text.stderr).toBe('tls-lens decode: unexpected failure: broken on purpose\n');
   });
 });
