@@ -237,9 +237,12 @@ class ExpectCertificate implements State {
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
     // The CertificateVerify mostly arrives with the Certificate: its signature check starts beside the chain's
-    // (its step still checks the message, traces and decides, after the chain's result, as always).
+    // (its step still checks the message, traces and decides, after the chain's result, as always). The chain's
+    // starts first: a browser runs WebCrypto calls one after another on one thread, and the chain's result is
+    // needed first, while the CertificateVerify's is verified as the chain's checks run.
+    const chainChecked = verifyChain(ctx, chain);
     const early = startCertificateVerifyCheck(ctx, 'server', chain[0], ctx.options.signatureSchemes);
-    await verifyChain(ctx, chain);
+    await chainChecked;
     return new ExpectCertificateVerify(this.keys, this.request, chain[0], early);
   }
 }
