@@ -9,7 +9,7 @@ import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import type { AeadName, HashName } from '../tls/suites.ts';
-import { concat } from '../util/bytes.ts';
+import { concat, toHex } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 import { ecPkcs8, x25519Pkcs8 } from './private-scalar.ts';
 import { readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
@@ -264,14 +264,8 @@ function base64UrlDecode(s: string): Uint8Array {
 const KEY_CACHE_SIZE = 256;
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
-function hexOf(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i++) s += bytes[i].toString(16).padStart(2, '0');
-  return s;
-}
-
 function importVerifyKey(spkiDer: Uint8Array, algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm): Promise<CryptoKey> {
-  const id = JSON.stringify(algorithm) + '|' + hexOf(spkiDer);
+  const id = JSON.stringify(algorithm) + '|' + toHex(spkiDer);
   const hit = keyCache.get(id);
   if (hit) {
     keyCache.delete(id);
