@@ -300,9 +300,13 @@ class ExpectFinished implements State {
     const app = await master.applicationTrafficSecrets(afterServerFinished);
     const exporter = await master.exporterMasterSecret(afterServerFinished);
     ctx.reader.assertAtMessageBoundary('after the server Finished');
-    await ctx.channel.setReadKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
+    // The server's application keys (derived and traced here, as always) are installed while our flight goes out:
+    // nothing is read before they are in, and our Finished does not wait for the key's import into the provider.
+    const readKeys = ctx.channel.setReadKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
+    readKeys.catch(() => undefined); // awaited below; a failed flight must not leave it unobserved
 
     await sendClientFlight(ctx, this.keys, this.request);
+    await readKeys;
     const resumption = await master.resumptionMasterSecret(await ctx.transcript.hash());
     await ctx.channel.setWriteKeys(suite, await master.trafficKeys(app.client, suite.keyLength, 'client_application'), 'application');
     ctx.currentWriteEpoch = 'application';
