@@ -69,9 +69,7 @@ const preparedKeys = new Map<string, Promise<CryptoKey>>();
 const PREPARED_MAX = 8;
 
 function keyId(name: AeadName, rawKey: Uint8Array): string {
-  let id = name + ':';
-  for (const b of rawKey) id += b.toString(16).padStart(2, '0');
-  return id;
+  return `${name}:${toHex(rawKey)}`;
 }
 
 function importAeadKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
