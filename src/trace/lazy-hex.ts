@@ -37,3 +37,24 @@ export function lazyJoin(parts: (() => string)[]): () => string {
   let hex: string | undefined;
   return () => (hex ??= parts.map((p) => p()).join(''));
 }
+
+/**
+ * Give `target[key]` the value `make()` returns, computed when first read and kept: an own enumerable accessor, so
+ * JSON.stringify, structured clone and object spread read it like a plain property. It keeps the key's place when
+ * `target` already has it. For a few properties per event (each costs a closure), not for every record.
+ */
+export function defineLazy<T extends object, K extends keyof T>(target: T, key: K, make: () => T[K]): T {
+  let made = false;
+  let value: T[K];
+  return Object.defineProperty(target, key, {
+    get: () => {
+      if (!made) {
+        value = make();
+        made = true;
+      }
+      return value;
+    },
+    enumerable: true,
+    configurable: true,
+  });
+}

@@ -55,8 +55,15 @@ const UNDERSTOOD = new Set<string>([
 
 const PURPOSE_OID = { server: EKU.serverAuth, client: EKU.clientAuth } as const;
 
-function fmt(d: Date): string {
-  return d.toISOString().replace('.000Z', 'Z');
+const twoDigits = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** ISO 8601 in UTC, without ".000" for whole seconds: written out by hand, as toISOString's first call is slow. */
+export function fmt(d: Date): string {
+  const y = d.getUTCFullYear();
+  if (!(y >= 1000 && y <= 9999)) return d.toISOString().replace('.000Z', 'Z'); // (also throws for an invalid date, as before)
+  const ms = d.getUTCMilliseconds();
+  const fraction = ms === 0 ? '' : `.${String(ms).padStart(3, '0')}`;
+  return `${y}-${twoDigits(d.getUTCMonth() + 1)}-${twoDigits(d.getUTCDate())}T${twoDigits(d.getUTCHours())}:${twoDigits(d.getUTCMinutes())}:${twoDigits(d.getUTCSeconds())}${fraction}Z`;
 }
 
 export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<Step[]> {

@@ -1,5 +1,5 @@
 // Rules on one certificate's own encoding: RFC 5280 with the CA/B Forum profile.
-import { equalBytes } from '../util/bytes.ts';
+import { equalBytes, toHex } from '../util/bytes.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import { extensionName } from './certificate.ts';
 import { decodeAnySequence, decodeInfoAccess, EXT } from './extensions.ts';
@@ -113,5 +113,5 @@ export function structureStep(c: DecodedCertificate, i: number, role: Role, isCa
 }
 
 function serialHex(v: Uint8Array): string {
-  return Array.from(v, (b) => b.toString(16).padStart(2, '0')).join(':');
+  return toHex(v).replace(/(..)(?!$)/g, '$1:');
 }

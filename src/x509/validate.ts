@@ -2,6 +2,7 @@
 // It decodes, builds a path, runs every check on it, and reports each check as a step.
 import { sha256 } from '@noble/hashes/sha2.js';
 import { toHex } from '../util/bytes.ts';
+import { defineLazy } from '../trace/lazy-hex.ts';
 import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
 import { checkPath, type Step } from './checks.ts';
 import { decodeCrl, type DecodedCrl } from './crl.ts';
@@ -84,16 +85,13 @@ export async function sha256Hex(der: Uint8Array): Promise<string> {
   return toHex(sha256(der));
 }
 
-async function entries(path: PathNode[]): Promise<PathEntry[]> {
-  return Promise.all(
-    path.map(async (p) => ({
-      subject: p.cert.subject.text,
-      issuer: p.cert.issuer.text,
-      sha256: await sha256Hex(p.cert.der),
-      der: p.cert.der,
-      source: p.anchor ? ('anchor' as const) : ('peer' as const),
-    })),
-  );
+/** The path as reported; each certificate's fingerprint is hashed when first read (a handshake may never read it). */
+function entries(path: PathNode[]): PathEntry[] {
+  return path.map((p) => {
+    const der = p.cert.der;
+    const entry: PathEntry = { subject: p.cert.subject.text, issuer: p.cert.issuer.text, sha256: '', der, source: p.anchor ? 'anchor' : 'peer' };
+    return defineLazy(entry, 'sha256', () => toHex(sha256(der)));
+  });
 }
 
 function firstFailure(steps: Step[]): CertificateFailure | undefined {
@@ -113,7 +111,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
   };
   let search: (() => PathSearch) | undefined;
   const done = async (path: PathNode[], error?: CertificateFailure): Promise<ValidationResult> =>
-    withSearch({ ok: !error, error, path: await entries(path), steps, stats }, search);
+    withSearch({ ok: !error, error, path: entries(path), steps, stats }, search);
   const stop = (code: ErrorCode, check: string, certificate: number, detail: string, openssl?: string) => {
     report({ check, certificate, ok: false, detail, code, ...(openssl ? { openssl } : {}) });
     return failure(code, detail, openssl);

@@ -5,6 +5,7 @@ import { failure } from './errors.ts';
 import { TrustStore } from './trustStore.ts';
 import { validateChain, type ValidationResult } from './validate.ts';
 import { toHex } from '../util/bytes.ts';
+import { defineLazy, lazyHex } from '../trace/lazy-hex.ts';
 
 
 
@@ -74,8 +75,13 @@ export function createVerifier(options: VerifierOptions = {}): CertificateVerifi
         }
       }
       result ??= await validate(await mozillaAndExtra(), emitStep);
-      const path = result.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256, der: toHex(p.der), source: p.source }));
-      request.emit({ kind: 'cert-result', ok: result.ok, chain: request.chain.map((c) => toHex(c)), path, ...(result.error ? { error: result.error } : {}) });
+      // Fingerprints and hex are made when first read: the engine traces its own 'cert-result' and drops this one.
+      const path = result.path.map((p) => {
+        const entry = { subject: p.subject, issuer: p.issuer, sha256: '', der: '', source: p.source };
+        defineLazy(entry, 'sha256', () => p.sha256);
+        return defineLazy(entry, 'der', lazyHex(p.der));
+      });
+      request.emit(defineLazy({ kind: 'cert-result', ok: result.ok, chain: [] as string[], path, ...(result.error ? { error: result.error } : {}) }, 'chain', () => request.chain.map((c) => toHex(c))));
       return { ok: result.ok, ...(result.error ? { error: result.error } : {}), path };
     },
   };

@@ -2,12 +2,22 @@
 // as they go, nesting fields under groups. Only how the current offset moves differs between them.
 import type { FieldNode } from '../../trace/types.ts';
 
+/** What record() returns when not tracing: written to by no one that reads it. */
+const UNRECORDED: FieldNode = { name: '', start: 0, end: 0 };
+
 export abstract class FieldTreeBuilder {
   /** Children list of the field currently being read or written into. */
   protected target: FieldNode[];
 
-  /** @param fields where top-level fields are appended */
-  constructor(readonly fields: FieldNode[]) {
+  /**
+   * @param fields where top-level fields are appended
+   * @param tracing false: no field is recorded (the bytes read or written and the checks are the same), for a
+   *   message whose tree is made again from its bytes if and when someone reads it
+   */
+  constructor(
+    readonly fields: FieldNode[],
+    readonly tracing = true,
+  ) {
     this.target = fields;
   }
 
@@ -15,6 +25,7 @@ export abstract class FieldTreeBuilder {
   abstract get offset(): number;
 
   protected record(name: string, start: number, end: number, value: string | undefined, explain: string | undefined): FieldNode {
+    if (!this.tracing) return UNRECORDED;
     const node: FieldNode = { name, start, end };
     if (value !== undefined) node.value = value;
     if (explain) node.explain = explain;
@@ -24,6 +35,7 @@ export abstract class FieldTreeBuilder {
 
   /** Group the fields `body` reads or writes under one node whose span covers them. */
   group<T>(name: string, explain: string | undefined, body: () => T, value?: string): T {
+    if (!this.tracing) return body();
     const node = this.record(name, this.offset, this.offset, value, explain);
     node.children = [];
     const saved = this.target;

@@ -23,8 +23,10 @@ export class Reader extends FieldTreeBuilder {
     end = bytes.length,
     /** What is being decoded, for error messages. */
     public what = 'message',
+    /** False: decode without recording fields (FieldTreeBuilder). */
+    tracing = true,
   ) {
-    super(fields);
+    super(fields, tracing);
     this.pos = start;
     this.end = end;
   }
@@ -48,7 +50,7 @@ export class Reader extends FieldTreeBuilder {
     for (let i = 0; i < n; i++) v = v * 256 + this.bytes[this.pos + i];
     const start = this.pos;
     this.pos += n;
-    this.record(name, start, this.pos, show ? show(v) : String(v), explain);
+    if (this.tracing) this.record(name, start, this.pos, show ? show(v) : String(v), explain);
     return v;
   }
 
@@ -71,7 +73,7 @@ export class Reader extends FieldTreeBuilder {
     const start = this.pos;
     const v = this.bytes.slice(start, start + n);
     this.pos += n;
-    this.record(name, start, this.pos, show ? show(v) : toHex(v), explain);
+    if (this.tracing) this.record(name, start, this.pos, show ? show(v) : toHex(v), explain);
     return v;
   }
 
@@ -104,7 +106,7 @@ export class Reader extends FieldTreeBuilder {
 
   /** Read `end - offset` bytes with `body`, requiring that it consumes all of them. */
   sub<T>(end: number, body: (r: Reader) => T, name: string): T {
-    const child = new Reader(this.bytes, this.target, this.pos, end, this.what);
+    const child = new Reader(this.bytes, this.target, this.pos, end, this.what, this.tracing);
     const result = body(child);
     if (child.remaining !== 0) throw decodeError(`${this.what}: ${child.remaining} unexpected byte(s) at the end of ${name}`, child.offset);
     this.pos = end;

@@ -1,5 +1,6 @@
 // Everything the client handshake states share: options, trace, record channel, transcript, key schedule,
 // what was offered, and what has been learnt so far.
+import { defineLazy, lazyHex } from '../../trace/lazy-hex.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import { toHex } from '../../util/bytes.ts';
 import type { KeyShare } from '../../crypto/key-exchange.ts';
@@ -111,7 +112,7 @@ export class HandshakeContext {
     const encoded = encodeHandshake(message);
     const records = await this.channel.write(ContentType.handshake, encoded.bytes);
     const epoch = this.currentWriteEpoch;
-    const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
+    const eventIndex = this.emit(defineLazy({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: '', fields: encoded.fields, records }, 'bytes', lazyHex(encoded.bytes)));
     if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);
     await this.afterMessage(encoded.name, eventIndex);
     return { bytes: encoded.bytes, eventIndex };

@@ -14,7 +14,8 @@ export class HandshakeDecoder {
     this.tls12KeyExchange = keyExchange;
   }
 
-  decode(bytes: Uint8Array): DecodedMessage<AnyHandshakeMessage> {
-    return this.tls12KeyExchange ? decodeHandshake12(bytes, this.tls12KeyExchange()) : decodeHandshake(bytes);
+  /** `fieldsWhenRead`: the field tree is made when first read (decodeHandshake). */
+  decode(bytes: Uint8Array, fieldsWhenRead = false): DecodedMessage<AnyHandshakeMessage> {
+    return this.tls12KeyExchange ? decodeHandshake12(bytes, this.tls12KeyExchange(), fieldsWhenRead) : decodeHandshake(bytes, fieldsWhenRead);
   }
 }

@@ -2,7 +2,8 @@
 // several, drops the middlebox-compatibility ChangeCipherSpec, and turns alerts into errors. Emits one
 // 'handshake' event per message, with the indices of the records that carried it.
 import type { Emit } from '../../trace/recorder.ts';
-import type { Epoch, Side } from '../../trace/types.ts';
+import type { Epoch, FieldNode, Side } from '../../trace/types.ts';
+import { defineLazy, lazyHex } from '../../trace/lazy-hex.ts';
 import { toHex } from '../../util/bytes.ts';
 import { TlsError, decodeError, fail, receivedAlertCode } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
@@ -228,12 +229,15 @@ export class MessageReader {
     this.bufferRecords = this.buffer.length > 0 ? [records[records.length - 1]] : [];
     let decoded: DecodedMessage<AnyHandshakeMessage>;
     try {
-      decoded = this.decoder.decode(bytes);
+      decoded = this.decoder.decode(bytes, true);
     } catch (e) {
       this.emit({ kind: 'note', text: `undecodable handshake message (type ${bytes[0]}, ${bytes.length} bytes): ${toHex(bytes.subarray(0, 64))}${bytes.length > 64 ? '…' : ''}` });
       throw e;
     }
-    const eventIndex = this.emit({ kind: 'handshake', direction: this.peer, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records: [...new Set(records)] });
-    return { ...decoded, eventIndex, epoch, records };
+    // The message's hex and field tree are made when first read (the bytes are this reader's own copy).
+    const event = { kind: 'handshake' as const, direction: this.peer, epoch, msgType: decoded.msgType, name: decoded.name, bytes: '', fields: [] as FieldNode[], records: [...new Set(records)] };
+    defineLazy(event, 'bytes', lazyHex(bytes));
+    const eventIndex = this.emit(defineLazy(event, 'fields', () => decoded.fields));
+    return { msgType: decoded.msgType, name: decoded.name, bytes, message: decoded.message, eventIndex, epoch, records, get fields() { return decoded.fields; } };
   }
 }

@@ -1,6 +1,7 @@
 // The peer's certificate chain, checked the same way by both versions: ask the verifier, record the outcome in
 // the summary and the trace, and end the handshake with the alert that names the failure unless it may be overridden.
 import { toHex } from '../../util/bytes.ts';
+import { defineLazy } from '../../trace/lazy-hex.ts';
 import { certificateFailure, fail } from '../errors.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import type { CertificateVerifier, VerifyOutcome, VerifyRequest } from '../verifier.ts';
@@ -29,7 +30,9 @@ export async function verifyChain(ctx: HandshakeContext, chain: Uint8Array[]): P
   summary.error = outcome.error ? { code: outcome.error.code, message: outcome.error.message } : null;
   const canOverride = !!o.insecure || !!o.breakpoints?.serverAuth;
   summary.overridden = !outcome.ok && !!o.insecure;
-  ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(summary.overridden ? { overridden: true } : {}) });
+  // The chain's hex is made when first read (a copy of the DER, which the summary keeps too).
+  const result = { kind: 'cert-result' as const, ok: outcome.ok, chain: [] as string[], path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(summary.overridden ? { overridden: true } : {}) };
+  ctx.emit(defineLazy(result, 'chain', () => chain.map(toHex)));
   if (!outcome.ok && !canOverride) throw certificateFailure(outcome.error!.code, outcome.error!.message);
 }
 

@@ -1,5 +1,6 @@
 // What the TLS 1.2 handshake states share. The options, trace, record channel, message reader, breakpoints and
 // summary come from the TLS 1.3 HandshakeContext (`base`), so both versions pause, trace and report alike.
+import { defineLazy, lazyHex } from '../../trace/lazy-hex.ts';
 import type { ReceivedRecord } from '../handshake/channel.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { OtherRecord, ReceivedMessage } from '../handshake/message-reader.ts';
@@ -103,7 +104,7 @@ export class Tls12Context {
     const encoded = encodeHandshake12(m);
     const epoch = this.base.channel.writeEpoch;
     const records = await this.base.channel.write(ContentType.handshake, encoded.bytes);
-    const eventIndex = this.emit({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
+    const eventIndex = this.emit(defineLazy({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: '', fields: encoded.fields, records }, 'bytes', lazyHex(encoded.bytes)));
     this.transcript.add(encoded.bytes, encoded.name, eventIndex);
     await this.base.afterMessage(encoded.name, eventIndex);
     return encoded.bytes;

@@ -237,9 +237,12 @@ class ExpectCertificate implements State {
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
     // The CertificateVerify mostly arrives with the Certificate: its signature check starts beside the chain's
-    // (its step still checks the message, traces and decides, after the chain's result, as always).
+    // (its step still checks the message, traces and decides, after the chain's result, as always). The chain's
+    // starts first: a browser runs WebCrypto calls one after another on one thread, and the chain's result is
+    // needed first, while the CertificateVerify's is verified as the chain's checks run.
+    const chainChecked = verifyChain(ctx, chain);
     const early = startCertificateVerifyCheck(ctx, 'server', chain[0], ctx.options.signatureSchemes);
-    await verifyChain(ctx, chain);
+    await chainChecked;
     return new ExpectCertificateVerify(this.keys, this.request, chain[0], early);
   }
 }
@@ -297,9 +300,13 @@ class ExpectFinished implements State {
     const app = await master.applicationTrafficSecrets(afterServerFinished);
     const exporter = await master.exporterMasterSecret(afterServerFinished);
     ctx.reader.assertAtMessageBoundary('after the server Finished');
-    await ctx.channel.setReadKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
+    // The server's application keys (derived and traced here, as always) are installed while our flight goes out:
+    // nothing is read before they are in, and our Finished does not wait for the key's import into the provider.
+    const readKeys = ctx.channel.setReadKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
+    readKeys.catch(() => undefined); // awaited below; a failed flight must not leave it unobserved
 
     await sendClientFlight(ctx, this.keys, this.request);
+    await readKeys;
     const resumption = await master.resumptionMasterSecret(await ctx.transcript.hash());
     await ctx.channel.setWriteKeys(suite, await master.trafficKeys(app.client, suite.keyLength, 'client_application'), 'application');
     ctx.currentWriteEpoch = 'application';

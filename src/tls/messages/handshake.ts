@@ -2,6 +2,7 @@
 // A message's bytes include the 4-byte handshake header; field spans are offsets into those bytes.
 import type { FieldNode } from '../../trace/types.ts';
 import { equalBytes, toHex } from '../../util/bytes.ts';
+import { defineLazy } from '../../trace/lazy-hex.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
@@ -283,10 +284,14 @@ export function encodeHandshake(m: HandshakeMessage): DecodedHandshake {
   return { msgType, name: displayName(m), bytes: w.finish(), fields: w.fields, message: m };
 }
 
-/** Decode one complete handshake message (header included). Throws TlsError (decode_error, ...) on bad input. */
-export function decodeHandshake(bytes: Uint8Array): DecodedHandshake {
+/**
+ * Decode one complete handshake message (header included). Throws TlsError (decode_error, ...) on bad input.
+ * `fieldsWhenRead`: the field tree is made when `fields` is first read, by decoding the same bytes again (the
+ * bytes must not change afterwards); a handshake's trace events hand it on unread.
+ */
+export function decodeHandshake(bytes: Uint8Array, fieldsWhenRead = false): DecodedHandshake {
   const fields: FieldNode[] = [];
-  const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message');
+  const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message', !fieldsWhenRead);
   const msgType = r.u8('msg_type', 'hs.msg_type', (n) => `${handshakeName(n)} (${n})`);
   const what = handshakeName(msgType);
   const m = r.vector('body', 3, 'hs.body', (b) => {
@@ -294,7 +299,8 @@ export function decodeHandshake(bytes: Uint8Array): DecodedHandshake {
     return readBody(b, msgType);
   });
   r.expectEnd(what);
-  return { msgType, name: displayName(m), bytes, fields, message: m };
+  const decoded = { msgType, name: displayName(m), bytes, fields, message: m };
+  return fieldsWhenRead ? defineLazy(decoded, 'fields', () => decodeHandshake(bytes).fields) : decoded;
 }
 
 function displayName(m: HandshakeMessage): string {

@@ -3,6 +3,7 @@
 // the same shape in both versions and come from handshake.ts.
 import type { FieldNode } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
+import { defineLazy } from '../../trace/lazy-hex.ts';
 import { Reader } from '../codec/reader.ts';
 import { Writer } from '../codec/writer.ts';
 import { decodeError, fail } from '../errors.ts';
@@ -245,7 +246,7 @@ export function serverKeyExchangeParams(p: { kx: 'ECDHE'; group: number; publicK
 function asHello12(d: DecodedHandshake): Decoded12 {
   const m = d.message;
   if (m.type !== 'client_hello' && m.type !== 'server_hello') throw fail.internal(`${d.name} decoded where a hello was expected`);
-  return { ...d, message: m };
+  return d as Decoded12; // the same object (a copy would read a field tree made when first read)
 }
 
 /** Encode a TLS 1.2 message (or a ClientHello) with its 4-byte header. */
@@ -262,10 +263,10 @@ export function encodeHandshake12(m: AnyMessage12): Decoded12 {
  * Decode one TLS 1.2 handshake message. `kx` (the negotiated key exchange) is needed for ServerKeyExchange and
  * ClientKeyExchange, whose shape depends on it.
  */
-export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12): Decoded12 {
-  if (bytes[0] === HT12.client_hello || bytes[0] === HT12.server_hello) return asHello12(decodeHandshake(bytes));
+export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12, fieldsWhenRead = false): Decoded12 {
+  if (bytes[0] === HT12.client_hello || bytes[0] === HT12.server_hello) return asHello12(decodeHandshake(bytes, fieldsWhenRead));
   const fields: FieldNode[] = [];
-  const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message');
+  const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message', !fieldsWhenRead);
   const msgType = r.u8('msg_type', 'hs.msg_type', (n) => `${handshakeName12(n)} (${n})`);
   const what = handshakeName12(msgType);
   const m = r.vector('body', 3, 'hs.body', (b) => {
@@ -273,5 +274,6 @@ export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12): Decode
     return readBody12(b, msgType, kx);
   });
   r.expectEnd(what);
-  return { msgType, name: what, bytes, fields, message: m };
+  const decoded = { msgType, name: what, bytes, fields, message: m };
+  return fieldsWhenRead ? defineLazy(decoded, 'fields', () => decodeHandshake12(bytes, kx).fields) : decoded;
 }

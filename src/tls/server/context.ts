@@ -1,5 +1,6 @@
 // What the server's handshake states share: resolved options, trace, record channel, message reader, transcript,
 // breakpoints, and the summary built as the handshake goes. The server's twin of handshake/context.ts.
+import { defineLazy, lazyHex } from '../../trace/lazy-hex.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import { fail } from '../errors.ts';
 import type { RecordChannel } from '../handshake/channel.ts';
@@ -107,7 +108,7 @@ export class ServerContext {
     // TLS 1.2 layouts once TLS 1.2 is chosen (hellos have the same layout in both).
     const encoded = this.summary.version === 'TLSv1.2' ? encodeHandshake12(message as AnyMessage12) : encodeHandshake(message as HandshakeMessage);
     const records = await this.channel.write(22, encoded.bytes);
-    const eventIndex = this.emit({ kind: 'handshake', direction: 'server', epoch: this.channel.writeEpoch, msgType: encoded.msgType, name: encoded.name, bytes: toHex(encoded.bytes), fields: encoded.fields, records });
+    const eventIndex = this.emit(defineLazy({ kind: 'handshake', direction: 'server', epoch: this.channel.writeEpoch, msgType: encoded.msgType, name: encoded.name, bytes: '', fields: encoded.fields, records }, 'bytes', lazyHex(encoded.bytes)));
     if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);
     await this.afterMessage(encoded.name, eventIndex, 'server');
     return { bytes: encoded.bytes, eventIndex };

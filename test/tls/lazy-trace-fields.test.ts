@@ -1,0 +1,64 @@
+// A handshake's trace parts made when first read (trace/lazy-hex.ts defineLazy): a received message's field tree
+// (decoded again from its bytes), every message's hex, the chain's hex and fingerprints. Read back, each equals
+// what an eager decode or encoding of the same bytes gives, in both TLS versions, against openssl s_server.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { connectTls } from '../../src/tls/client.ts';
+import { connectTcp } from '../../src/transport/tcp.ts';
+import { decodeHandshake } from '../../src/tls/messages/handshake.ts';
+import { decodeHandshake12 } from '../../src/tls/messages/tls12.ts';
+import { fromHex, toHex } from '../../src/util/bytes.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
+import type { TraceEvent } from '../../src/trace/types.ts';
+import { recorder, spawnSServer, type SServer } from './helpers.ts';
+import { usePki } from '../support/pki.ts';
+
+const pki = usePki();
+let server: SServer | undefined;
+afterEach(async () => {
+  await server?.stop();
+  server = undefined;
+});
+
+/** Events as JSON reads them (every lazy part made), then the handshake events of the server. */
+async function handshake(versions?: ['TLS1.2']) {
+  server = await spawnSServer([versions ? '-tls1_2' : '-tls1_3', '-cert', pki.leafCert, '-key', pki.leafKey]);
+  const rec = recorder();
+  const conn = await connectTls(await connectTcp('127.0.0.1', server.port), { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), ...(versions ? { versions } : {}) }, rec.emit);
+  await conn.close();
+  return rec.events as TraceEvent[];
+}
+
+describe('trace parts made when first read', () => {
+  it('a received message: its fields are not built before they are read', () => {
+    // A Finished: msg_type, length, 32 bytes of verify_data.
+    const bytes = new Uint8Array([20, 0, 0, 32, ...new Array(32).fill(7)]);
+    const lazy = decodeHandshake(bytes, true);
+    expect(typeof Object.getOwnPropertyDescriptor(lazy, 'fields')?.get).toBe('function');
+    expect(lazy.fields).toEqual(decodeHandshake(bytes).fields);
+    expect(lazy.fields.length).toBeGreaterThan(0);
+  });
+
+  for (const version of ['TLS 1.3', 'TLS 1.2'] as const) {
+    it(`${version}: every handshake event's hex and fields, and the chain's hex and fingerprints, as an eager decode gives them`, async () => {
+      const events = await handshake(version === 'TLS 1.2' ? ['TLS1.2'] : undefined);
+      const fromServer = events.filter((e): e is Extract<TraceEvent, { kind: 'handshake' }> => e.kind === 'handshake' && e.direction === 'server');
+      expect(fromServer.map((e) => e.name)).toContain('Certificate');
+      for (const e of fromServer) {
+        const bytes = fromHex(e.bytes);
+        expect(bytes[0]).toBe(e.msgType);
+        const eager = version === 'TLS 1.3' ? decodeHandshake(bytes) : decodeHandshake12(bytes, e.name === 'ServerKeyExchange' ? 'ECDHE' : undefined);
+        expect(e.fields, e.name).toEqual(eager.fields);
+        // The keys in the order they always had, and the same through JSON.
+        expect(Object.keys(e).slice(0, 8)).toEqual(['kind', 'direction', 'epoch', 'msgType', 'name', 'bytes', 'fields', 'records']);
+        expect(JSON.parse(JSON.stringify(e)).fields).toEqual(eager.fields);
+      }
+      const result = events.find((e): e is Extract<TraceEvent, { kind: 'cert-result' }> => e.kind === 'cert-result')!;
+      expect(result.ok).toBe(true);
+      expect(result.chain).toEqual([toHex(pki.leafDer)]); // the server sends its leaf alone
+      expect(result.path.map((p) => p.der)).toEqual([toHex(pki.leafDer), toHex(pki.rootDer)]);
+      expect(result.path.map((p) => p.sha256)).toEqual([pki.leafDer, pki.rootDer].map((d) => createHash('sha256').update(d).digest('hex')));
+      expect(structuredClone(result)).toEqual(JSON.parse(JSON.stringify(result)));
+    });
+  }
+});
