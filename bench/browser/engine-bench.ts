@@ -270,6 +270,9 @@ function floorOf(phases: Record<string, Record<string, number>>, handshake: Reco
     ...(base ? { engineBaseWaitMs: base.sentToAnswer, engineBaseWorkMs: base.work, engineWorkVsBase: r2(engine.work / base.work) } : {}),
     nodeTlsOwnMs: r2(handshake.nodeTlsViaBridge - node.floor),
     zeroCostEngineVsNodeTls: r2(engineFloor / handshake.nodeTlsViaBridge),
+    // An engine in this Worker whose own work took exactly as long as Node's tls takes (OpenSSL's): the ratio left by
+    // the browser's wait alone plus that work. Above the 1.2x goal, the goal asks for less work than OpenSSL does.
+    nodeSpeedEngineVsNodeTls: r2((engineFloor + (handshake.nodeTlsViaBridge - node.floor)) / handshake.nodeTlsViaBridge),
     // Part of the wait is the browser's own: opening a WebSocket to a bare server, no bridge, each client.
     ...(handshake.bareWebSocketOpenChromium !== undefined
       ? { bareWebSocketOpenMs: { chromium: r2(handshake.bareWebSocketOpenChromium), node: r2(handshake.bareWebSocketOpenNode) } }
