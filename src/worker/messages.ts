@@ -87,8 +87,10 @@ export function encodeEvents(events: TraceEvent[]): EventsJson {
 }
 
 /**
- * The event as plain data: the engine's record and app-data events carry their hex (and a record's protection
- * parts) as accessors (trace/lazy-hex.ts). One accessor anywhere sends V8's whole JSON.stringify down its slow path:
+ * The event as plain data: the engine's events carry parts made when first read as accessors (trace/lazy-hex.ts): a
+ * record's and application data's hex and a record's protection parts, a handshake message's hex and field tree, a
+ * chain's hex and each path entry's DER and fingerprint. One accessor anywhere sends V8's whole JSON.stringify down
+ * its slow path:
  * in a test worker (Chromium 156), a handshake's events with such accessors took 2-4x longer than the same events
  * copied into plain data first (a spread reads each accessor once, keeping the keys and their order). On the app's
  * real events the gain is smaller, the engine's other event objects being slow to stringify too (docs/app-connect.md,
@@ -96,7 +98,8 @@ export function encodeEvents(events: TraceEvent[]): EventsJson {
  */
 function plainEvent(e: TraceEvent): TraceEvent {
   if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
-  if (e.kind === 'app-data') return { ...e };
+  if (e.kind === 'app-data' || e.kind === 'handshake') return { ...e };
+  if (e.kind === 'cert-result') return { ...e, path: e.path.map((p) => ({ ...p })) };
   return e;
 }
 
