@@ -58,10 +58,15 @@ function hasCommand(name, cachedDir = CACHED_DIR) {
   return Object.hasOwn(readIndex(cachedDir), name);
 }
 
+/** The index read, by folder: a start asks hasCommand and then loadCommand, and reads the file once. */
+const indexes = new Map();
+
 /** cached/index.json: each command's bundle, by the command's name. */
 function readIndex(cachedDir) {
   try {
-    return JSON.parse(fs.readFileSync(path.join(cachedDir, 'index.json'), 'utf8'));
+    let index = indexes.get(cachedDir);
+    if (!index) indexes.set(cachedDir, (index = JSON.parse(fs.readFileSync(path.join(cachedDir, 'index.json'), 'utf8'))));
+    return index;
   } catch (e) {
     throw new Error(`the command-line build has no readable dist-cli/cached/index.json (${e.message}): run npm run build:cli`);
   }

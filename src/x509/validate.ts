@@ -82,15 +82,17 @@ export interface ValidationResult {
 
 /** The certificate's SHA-256 fingerprint, hex (in JS: a WebCrypto digest costs more in scheduling than in hashing). */
 export async function sha256Hex(der: Uint8Array): Promise<string> {
-  return toHex(sha256(der));
+  return fingerprintOf(der);
 }
+
+const fingerprintOf = (der: Uint8Array): string => toHex(sha256(der));
 
 /** The path as reported; each certificate's fingerprint is hashed when first read (a handshake may never read it). */
 function entries(path: PathNode[]): PathEntry[] {
   return path.map((p) => {
     const der = p.cert.der;
     const entry: PathEntry = { subject: p.cert.subject.text, issuer: p.cert.issuer.text, sha256: '', der, source: p.anchor ? 'anchor' : 'peer' };
-    return defineLazy(entry, 'sha256', () => toHex(sha256(der)));
+    return defineLazy(entry, 'sha256', () => fingerprintOf(der));
   });
 }
 
