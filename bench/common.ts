@@ -173,44 +173,63 @@ export interface HandshakeFigures {
   /** Median CPU ms of this process per handshake (see ECHO_SERVER_NOTE); ratio = engine / Node's tls. */
   fullHandshakeCpuMs: Figures;
   resumedHandshakeCpuMs: Figures;
+  /** Unmeasured rounds before the medians above. */
+  warmupRounds: number;
+  /** Each client's first full handshake in this process (cold JIT for the engine), if there was a warm-up. */
+  firstFullHandshakeMs: Figures | null;
 }
 
 /**
- * Median ms (and CPU ms) of `rounds` full and resumed handshakes by the engine under each provider and by Node's
- * client, all in every round, in turn (paired on a loaded machine); a failed resumption throws.
+ * Unmeasured rounds before the measured ones, as the throughput runs have a warm-up run: without them the median of
+ * a few dozen rounds mixes in the engine's first rounds on a cold JIT, which Node's native client does not have.
+ * The first (cold) full handshake of each client is reported apart, in `firstFullHandshakeMs`.
  */
-export async function compareHandshakes(rounds: number, clients: HandshakeClients, providers = BENCH_PROVIDERS): Promise<HandshakeFigures> {
+export const HANDSHAKE_WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP ?? 20);
+
+/**
+ * Median ms (and CPU ms) of `rounds` full and resumed handshakes by the engine under each provider and by Node's
+ * client, all in every round, in turn (paired on a loaded machine), after `warmup` unmeasured rounds; a failed
+ * resumption throws.
+ */
+export async function compareHandshakes(rounds: number, clients: HandshakeClients, providers = BENCH_PROVIDERS, warmup = HANDSHAKE_WARMUP_ROUNDS): Promise<HandshakeFigures> {
   const times = () => new Map<string, number[]>([...providers.map((p): [string, number[]] => [p.name, []]), ['nodeTls', []]]);
   const full = times();
   const resumed = times();
   const fullCpu = times();
   const resumedCpu = times();
-  for (let i = 0; i < rounds; i++) {
+  const first = times();
+  const oneRound = async (record: (figures: Map<string, number[]>, name: string, value: number) => void) => {
     for (const provider of providers) {
       await withProvider(provider, async () => {
-        const first = await cpuTimed(() => clients.engine());
-        full.get(provider.name)!.push(first.result.ms);
-        fullCpu.get(provider.name)!.push(first.cpuMs);
-        const session = await clients.engineSession(first.result.conn);
-        await first.result.conn.close();
+        const one = await cpuTimed(() => clients.engine());
+        record(full, provider.name, one.result.ms);
+        record(fullCpu, provider.name, one.cpuMs);
+        const session = await clients.engineSession(one.result.conn);
+        await one.result.conn.close();
         const again = await cpuTimed(() => clients.engine(session));
         if (!again.result.conn.summary.resumed) throw new Error('engine did not resume');
-        resumed.get(provider.name)!.push(again.result.ms);
-        resumedCpu.get(provider.name)!.push(again.cpuMs);
+        record(resumed, provider.name, again.result.ms);
+        record(resumedCpu, provider.name, again.cpuMs);
         await again.result.conn.close();
       });
     }
     const n = await cpuTimed(() => clients.node());
-    full.get('nodeTls')!.push(n.result.ms);
-    fullCpu.get('nodeTls')!.push(n.cpuMs);
+    record(full, 'nodeTls', n.result.ms);
+    record(fullCpu, 'nodeTls', n.cpuMs);
     const ticket = await n.result.ticket;
     n.result.socket.end();
     const nr = await cpuTimed(() => clients.node(ticket));
     if (!nr.result.socket.isSessionReused()) throw new Error('node did not resume');
-    resumed.get('nodeTls')!.push(nr.result.ms);
-    resumedCpu.get('nodeTls')!.push(nr.cpuMs);
+    record(resumed, 'nodeTls', nr.result.ms);
+    record(resumedCpu, 'nodeTls', nr.cpuMs);
     nr.result.socket.end();
+  };
+  for (let i = 0; i < warmup; i++) {
+    await oneRound((figures, name, value) => {
+      if (i === 0 && figures === full) first.get(name)!.push(value);
+    });
   }
+  for (let i = 0; i < rounds; i++) await oneRound((figures, name, value) => figures.get(name)!.push(value));
   const figures = (all: Map<string, number[]>): Figures => {
     const nodeTls = median(all.get('nodeTls')!);
     const out: Figures = { nodeTls };
@@ -220,7 +239,14 @@ export async function compareHandshakes(rounds: number, clients: HandshakeClient
     }
     return out;
   };
-  return { fullHandshakeMs: figures(full), resumedHandshakeMs: figures(resumed), fullHandshakeCpuMs: figures(fullCpu), resumedHandshakeCpuMs: figures(resumedCpu) };
+  return {
+    fullHandshakeMs: figures(full),
+    resumedHandshakeMs: figures(resumed),
+    fullHandshakeCpuMs: figures(fullCpu),
+    resumedHandshakeCpuMs: figures(resumedCpu),
+    warmupRounds: warmup,
+    firstFullHandshakeMs: warmup > 0 ? figures(first) : null,
+  };
 }
 /**
  * MB/s of `payload` bytes written in `record`-sized chunks over an engine connection and echoed back; the
