@@ -1,5 +1,5 @@
 // A handshake's trace parts made when first read (trace/lazy-hex.ts defineLazy): a received message's field tree
-// (decoded again from its bytes), every message's hex, the chain's hex and fingerprints. Read back, each equals
+// (decoded again from its bytes), every message's hex, the chain's hex and fingerprints, every key step's hex. Read back, each equals
 // what an eager decode or encoding of the same bytes gives, in both TLS versions, against openssl s_server.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -9,6 +9,7 @@ import { decodeHandshake } from '../../src/tls/messages/handshake.ts';
 import { decodeHandshake12 } from '../../src/tls/messages/tls12.ts';
 import { fromHex, toHex } from '../../src/util/bytes.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
+import { hkdfExpandLabel } from '../../src/crypto/hkdf.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import { recorder, spawnSServer, type SServer } from './helpers.ts';
 import { usePki } from '../support/pki.ts';
@@ -61,4 +62,27 @@ describe('trace parts made when first read', () => {
       expect(structuredClone(result)).toEqual(JSON.parse(JSON.stringify(result)));
     });
   }
+
+  it('TLS 1.3: every key step, its hex made when first read, is what an eager derivation gives', async () => {
+    const events = await handshake();
+    const keys = events.filter((e): e is Extract<TraceEvent, { kind: 'key' }> => e.kind === 'key');
+    expect(keys.length).toBeGreaterThan(15);
+    for (const e of keys) {
+      expect(typeof Object.getOwnPropertyDescriptor(e, 'output')?.get, e.name).toBe('function');
+      // The keys in the order they always had, whether a step has a label and a context or not.
+      const order = ['kind', 'op', 'name', ...(e.label !== undefined ? ['label'] : []), ...(e.context !== undefined ? ['context'] : []), 'inputs', 'output', 'hash', 'index', 't', 'conn'];
+      expect(Object.keys(e), e.name).toEqual(order);
+      const plain = JSON.parse(JSON.stringify(e));
+      expect(plain.inputs.every((i: { value: unknown }) => typeof i.value === 'string' && /^[0-9a-f]*$/.test(i.value)), e.name).toBe(true);
+      expect({ ...e, inputs: e.inputs.map((i) => ({ ...i })) }).toEqual(plain);
+      expect(structuredClone(e)).toEqual(plain);
+      // Expand steps checked by deriving them again from the hex the event shows.
+      if (e.op === 'HKDF-Expand-Label' || e.op === 'Derive-Secret') {
+        const label = e.label!.replace(/^tls13 /, '');
+        const out = await hkdfExpandLabel(e.hash as 'SHA-256', fromHex(e.inputs[0].value), label, fromHex(e.context ?? ''), e.output.length / 2);
+        expect(toHex(out), e.name).toBe(e.output);
+      }
+    }
+    expect(keys.filter((e) => e.op === 'HKDF-Expand-Label' || e.op === 'Derive-Secret').length).toBeGreaterThan(12);
+  });
 });
