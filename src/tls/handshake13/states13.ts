@@ -26,6 +26,7 @@ import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
+import { sealFinishedAhead } from './finished-ahead.ts';
 
 export interface State {
   readonly name: string;
@@ -293,6 +294,8 @@ class ExpectFinished implements State {
     const finished = FinishedMessageVerified.assertion();
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reader.ccsAllowed = false;
+    // Verified: our Finished starts sealing now, its round trip beside the steps below (finished-ahead.ts).
+    await sealFinishedAhead(ctx, this.keys, this.request !== null);
 
     // Application secrets cover the transcript up to the server's Finished.
     const afterServerFinished = await ctx.transcript.hash();
