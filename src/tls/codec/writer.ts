@@ -8,8 +8,9 @@ export class Writer extends FieldTreeBuilder {
   private buf = new Uint8Array(256);
   private len = 0;
 
-  constructor() {
-    super([]);
+  /** @param tracing false: no field recorded (the same bytes), for a message whose tree is made later if read */
+  constructor(tracing = true) {
+    super([], tracing);
   }
 
   get offset(): number {
@@ -78,12 +79,12 @@ export class Writer extends FieldTreeBuilder {
   lengthPrefixed(lenBytes: 1 | 2 | 3, body: () => void, what = 'contents'): void {
     const lengthAt = this.len;
     this.uint(lenBytes, 'length', 0, 'codec.length');
-    const lengthNode = this.target[this.target.length - 1];
+    const lengthNode = this.tracing ? this.target[this.target.length - 1] : undefined;
     body();
     const size = this.len - lengthAt - lenBytes;
     if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`${what} too long for a ${lenBytes}-byte length`);
     for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
-    lengthNode.value = String(size);
+    if (lengthNode) lengthNode.value = String(size);
   }
 
   /** Overwrite bytes already written (PSK binders are computed after the rest of the ClientHello). */

@@ -36,7 +36,7 @@ export async function sealFinishedAhead(ctx: HandshakeContext, keys: { suite: Tl
     const { hmac } = cryptoProvider().hash;
     const expand = (label: string, length: number) => hmac(hash, secrets.client, concat(hkdfLabel(label, new Uint8Array(0), length), Uint8Array.of(1))).subarray(0, length);
     const verifyData = hmac(hash, expand('finished', hashLength), transcriptHash);
-    const { bytes } = encodeHandshake({ type: 'finished', verifyData });
+    const { bytes } = encodeHandshake({ type: 'finished', verifyData }, true); // its bytes alone: no field tree
     const protector = await prepare.call(ctx.channel, suite, { key: expand('key', suite.keyLength), iv: expand('iv', suite.ivLength) }, 'handshake');
     protector.sealAhead(ContentType.handshake, bytes, ctx.options.padding ?? 0);
   } catch {
