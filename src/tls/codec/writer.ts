@@ -39,7 +39,7 @@ export class Writer extends FieldTreeBuilder {
   private uint(n: number, name: string, v: number, explain?: string, show?: Show<number>): void {
     const start = this.len;
     this.putUint(n, v);
-    this.record(name, start, this.len, show ? show(v) : String(v), explain);
+    if (this.tracing) this.record(name, start, this.len, show ? show(v) : String(v), explain);
   }
 
   u8(name: string, v: number, explain?: string, show?: Show<number>): void {
@@ -60,7 +60,8 @@ export class Writer extends FieldTreeBuilder {
     this.grow(v.length);
     this.buf.set(v, this.len);
     this.len += v.length;
-    this.record(name, start, this.len, show ? show(v) : toHex(v), explain);
+    // Values are written out only for a tree that is recorded (the Reader does the same).
+    if (this.tracing) this.record(name, start, this.len, show ? show(v) : toHex(v), explain);
   }
 
   opaque(name: string, lenBytes: 1 | 2 | 3, v: Uint8Array, explain?: string, show?: Show<Uint8Array>): void {
