@@ -1,44 +1,61 @@
 // Our Finished sealed as soon as the server's Finished is verified. Between the two, the handshake derives and
 // traces the application secrets, the server's application keys, the compatibility CCS and our handshake keys, and
 // only then writes our Finished; its encryption (a WebCrypto round trip) would start last. Here its inputs are
-// computed untraced (the transcript hash so far, finished_key, verify_data, the client handshake write key and IV)
-// and the record sealed on the protector that setWriteKeys then installs (RecordChannel.prepareWriteKeys), so the
-// round trip runs while those steps run. The steps themselves are unchanged: they derive, trace and write as
-// always, and the record sealed ahead is used only if the write asks for exactly it (same keys, sequence number,
-// type, padding and bytes: Tls13RecordProtector.sealAhead); otherwise it is sealed then, as before.
+// computed untraced and the record sealed on the protector that setWriteKeys then installs
+// (RecordChannel.prepareWriteKeys), so the round trip runs while those steps run. What does not depend on the
+// server's Finished (our finished_key, handshake write key and IV, the protector) is made while the thread waits
+// for the server's flight (IdleWork); the rest (the transcript hash, verify_data, the sealing) once it is verified.
+// The steps themselves are unchanged: they derive, trace and write as always, and the record sealed ahead is used
+// only if the write asks for exactly it (same keys, sequence number, type, padding and bytes:
+// Tls13RecordProtector.sealAhead); otherwise it is sealed then, as before.
 import { cryptoProvider } from '../../crypto/provider.ts';
 import { hkdfLabel } from '../../crypto/hkdf.ts';
 import { concat } from '../../util/bytes.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
-import type { TrafficSecrets } from '../key-schedule/key-schedule13.ts';
+import { IdleWork } from '../key-schedule/idle-work.ts';
 import { encodeHandshake } from '../messages/handshake.ts';
 import { ContentType } from '../record/content-types.ts';
+import type { Tls13RecordProtector } from '../record/tls13-protector.ts';
 import type { Tls13Suite } from '../suites.ts';
 
+/** What our Finished needs before the server's Finished is known, made while the thread is idle. */
+export type FinishedAhead = IdleWork<{ finishedKey: Uint8Array; protector: Tls13RecordProtector } | null>;
+
 /**
- * Start sealing our Finished, when our next flight is that record alone under client handshake keys not yet
- * installed (no client certificate asked for) and the transcript hash can be had untraced. Call it only once the
- * server's Finished is verified and added to the transcript; it resolves once the sealing has started (a few
- * microtasks: the provider's hashes are synchronous), so that it is there before the steps that write the record.
- * Never rejects: if anything fails, the Finished is sealed when written, as before.
+ * Start making, when the thread is next idle, the parts of our Finished that the client handshake traffic secret
+ * alone gives: finished_key and the protector for our handshake write key and IV. Null when the channel cannot
+ * prepare write keys.
  */
-export async function sealFinishedAhead(ctx: HandshakeContext, keys: { suite: Tls13Suite; secrets: TrafficSecrets }, clientAuth: boolean): Promise<void> {
+export function prepareFinishedAhead(ctx: HandshakeContext, suite: Tls13Suite, clientSecret: Uint8Array): FinishedAhead | null {
   const prepare = ctx.channel.prepareWriteKeys;
-  if (clientAuth || !ctx.protectWrites || !prepare) return;
-  const { suite, secrets } = keys;
-  const hash = suite.hash;
-  const hashLength = secrets.client.length;
+  const hashLength = clientSecret.length;
   // Each output here fits in one HMAC block (HKDF-Expand's T(1)): a finished key, a write key, an IV.
-  if (suite.keyLength > hashLength || suite.ivLength > hashLength) return;
+  if (!prepare || suite.keyLength > hashLength || suite.ivLength > hashLength) return null;
+  return new IdleWork(async () => {
+    const { hmac } = cryptoProvider().hash;
+    const expand = (label: string, length: number) => hmac(suite.hash, clientSecret, concat(hkdfLabel(label, new Uint8Array(0), length), Uint8Array.of(1))).subarray(0, length);
+    const finishedKey = expand('finished', hashLength);
+    const protector = await prepare.call(ctx.channel, suite, { key: expand('key', suite.keyLength), iv: expand('iv', suite.ivLength) }, 'handshake');
+    return { finishedKey, protector };
+  });
+}
+
+/**
+ * Start sealing our Finished, when our next flight is that record alone (no client certificate asked for) under
+ * client handshake keys not yet installed, and the transcript hash can be had untraced. Call it only once the
+ * server's Finished is verified and added to the transcript; it resolves once the sealing has started (a few
+ * microtasks), so that it is there before the steps that write the record. Never rejects: if anything fails, the
+ * Finished is sealed when written, as before.
+ */
+export async function sealFinishedAhead(ctx: HandshakeContext, ahead: FinishedAhead | null | undefined, suite: Tls13Suite, clientAuth: boolean): Promise<void> {
+  if (!ahead || clientAuth || !ctx.protectWrites) return;
   try {
     const transcriptHash = ctx.transcript.hashUntraced();
-    if (!transcriptHash) return;
-    const { hmac } = cryptoProvider().hash;
-    const expand = (label: string, length: number) => hmac(hash, secrets.client, concat(hkdfLabel(label, new Uint8Array(0), length), Uint8Array.of(1))).subarray(0, length);
-    const verifyData = hmac(hash, expand('finished', hashLength), transcriptHash);
+    const made = await ahead.take();
+    if (!transcriptHash || !made) return;
+    const verifyData = cryptoProvider().hash.hmac(suite.hash, made.finishedKey, transcriptHash);
     const { bytes } = encodeHandshake({ type: 'finished', verifyData }, true); // its bytes alone: no field tree
-    const protector = await prepare.call(ctx.channel, suite, { key: expand('key', suite.keyLength), iv: expand('iv', suite.ivLength) }, 'handshake');
-    protector.sealAhead(ContentType.handshake, bytes, ctx.options.padding ?? 0);
+    made.protector.sealAhead(ContentType.handshake, bytes, ctx.options.padding ?? 0);
   } catch {
     // Sealed when written instead.
   }

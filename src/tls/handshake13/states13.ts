@@ -26,7 +26,7 @@ import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
-import { sealFinishedAhead } from './finished-ahead.ts';
+import { prepareFinishedAhead, sealFinishedAhead, type FinishedAhead } from './finished-ahead.ts';
 
 export interface State {
   readonly name: string;
@@ -39,6 +39,8 @@ interface HandshakeKeys13 {
   suite: Tls13Suite;
   stage: HandshakeStage13;
   secrets: TrafficSecrets;
+  /** Our Finished's parts made while the thread waits for the server's flight (finished-ahead.ts). */
+  finishedAhead?: FinishedAhead | null;
 }
 
 /** Application secrets of an established connection (RFC 8446 §7.1). */
@@ -179,7 +181,7 @@ export class ExpectServerHello implements State {
       await ctx.channel.setWriteKeys(suite, await stage.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
       ctx.currentWriteEpoch = 'handshake';
     };
-    return { suite, stage, secrets };
+    return { suite, stage, secrets, finishedAhead: prepareFinishedAhead(ctx, suite, secrets.client) };
   }
 }
 
@@ -295,7 +297,7 @@ class ExpectFinished implements State {
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reader.ccsAllowed = false;
     // Verified: our Finished starts sealing now, its round trip beside the steps below (finished-ahead.ts).
-    await sealFinishedAhead(ctx, this.keys, this.request !== null);
+    await sealFinishedAhead(ctx, this.keys.finishedAhead, this.keys.suite, this.request !== null);
 
     // Application secrets cover the transcript up to the server's Finished.
     const afterServerFinished = await ctx.transcript.hash();
