@@ -345,6 +345,8 @@ async function main() {
     type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
     // Our engine's rounds: each event's time after the one before, from the server's first record (stepMeansUs).
     const steps: [string, number][][] = [];
+    // The base's too, when its engine-worker.ts reports them.
+    const baseSteps: [string, number][][] = [];
     const engine = (extra: object): Contender => async (req) => {
       const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, steps: Object.keys(extra).length === 0 && !req });
       if (r.steps) steps.push(...r.steps);
@@ -359,7 +361,8 @@ async function main() {
       ...(runBase
         ? {
             engineBase: (async (req) => {
-              const r = await runBase({ ...job, rounds: 1, request: req });
+              const r = await runBase({ ...job, rounds: 1, request: req, steps: !req });
+              if (r.steps) baseSteps.push(...r.steps);
               return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,
           }
@@ -455,7 +458,7 @@ async function main() {
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       // Means over the rounds (finer than a Worker's 100 µs clock steps), where the events line up: from the server's
       // first record, each event's time after the one before, and the running total.
-      stepMeansUs: stepMeans(steps),
+      stepMeansUs: baseSteps.length ? { engineWorker: stepMeans(steps), engineBase: stepMeans(baseSteps) } : stepMeans(steps),
       ...(PROFILE
         ? {
             engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },

@@ -3,8 +3,10 @@
 // only then writes our Finished; its encryption (a WebCrypto round trip) would start last. Here its inputs are
 // computed untraced and the record sealed on the protector that setWriteKeys then installs
 // (RecordChannel.prepareWriteKeys), so the round trip runs while those steps run. What does not depend on the
-// server's Finished (our finished_key, handshake write key and IV, the protector) is made while the thread waits
-// for the server's flight (IdleWork); the rest (the transcript hash, verify_data, the sealing) once it is verified.
+// server's Finished (our finished_key, handshake write key and IV, the protector) is made while the crypto thread
+// verifies the server's signatures (ExpectCertificate takes it then: in a Worker the idle task IdleWork posts did
+// not run before the Finished, as measured); the rest (the transcript hash, verify_data, the sealing) once the
+// server's Finished is verified.
 // The steps themselves are unchanged: they derive, trace and write as always, and the record sealed ahead is used
 // only if the write asks for exactly it (same keys, sequence number, type, padding and bytes:
 // Tls13RecordProtector.sealAhead); otherwise it is sealed then, as before.
