@@ -154,16 +154,17 @@ export class TrafficSecretUse13 {
 export class EarlyStage13 extends TrafficSecretUse13 {
   readonly stage = 'early' as const;
 
-  protected constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array) {
+  protected constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array, knownSalt?: Promise<Uint8Array>) {
     super(hash, emit, ahead);
-    ahead.startNextStage(secret, null);
+    if (knownSalt) ahead.knownNextStage(knownSalt);
+    else ahead.startNextStage(secret, null);
   }
 
   /** The early stage of a full handshake: no PSK, so the input is HashLen zeros. */
   static async withoutPsk(hash: HashName, emit: Emit = () => -1): Promise<EarlyStage13> {
     const zeros = new Uint8Array(hashLength(hash));
     // Without a PSK the early secret is the same for every connection: computed once per hash.
-    const stage = new EarlyStage13(hash, emit, new WorkAhead13(hash), await noPskEarlySecret(hash));
+    const stage = new EarlyStage13(hash, emit, new WorkAhead13(hash), await noPskEarlySecret(hash), noPskDerivedSalt(hash));
     stage.report('HKDF-Extract', 'early_secret', undefined, undefined, [{ name: 'salt', value: zeros }, { name: 'ikm (no PSK: zeros)', value: zeros }], stage.secret);
     return stage;
   }
@@ -332,6 +333,19 @@ async function noPskEarlySecret(hash: HashName): Promise<Uint8Array> {
     secret.catch(() => noPskEarlySecrets.delete(hash));
   }
   return Uint8Array.from(await secret);
+}
+
+const noPskDerivedSalts = new Map<HashName, Promise<Uint8Array>>();
+
+/** Derive-Secret(the no-PSK early secret, "derived", ""): also the same for every connection without a PSK. */
+function noPskDerivedSalt(hash: HashName): Promise<Uint8Array> {
+  let salt = noPskDerivedSalts.get(hash);
+  if (!salt) {
+    salt = (async () => deriveSecret(hash, await noPskEarlySecret(hash), 'derived', await emptyHash(hash)))();
+    noPskDerivedSalts.set(hash, salt);
+    salt.catch(() => noPskDerivedSalts.delete(hash));
+  }
+  return salt;
 }
 
 function prefixed(who: string, name: string): string {
