@@ -27,7 +27,6 @@ import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
 import { prepareFinishedAhead, sealFinishedAhead, type FinishedAhead } from './finished-ahead.ts';
-import { runIdleWorkNow } from '../key-schedule/idle-work.ts';
 
 export interface State {
   readonly name: string;
@@ -246,10 +245,11 @@ class ExpectCertificate implements State {
     // needed first, while the CertificateVerify's is verified as the chain's checks run.
     const chainChecked = verifyChain(ctx, chain);
     const early = startCertificateVerifyCheck(ctx, 'server', chain[0], ctx.options.signatureSchemes);
-    // Both signature checks started: the key schedule's work ahead and our Finished's parts are made while the crypto
-    // thread verifies them (in a Worker the idle task meant for them did not run before the server's Finished, as
-    // measured: bench:browser-engine stepMeansUs).
-    void early.then(runIdleWorkNow, () => undefined);
+    // Both signature checks started: our Finished's parts are made while the crypto thread verifies them (in a Worker
+    // the idle task meant for them did not run before the server's Finished, as measured: bench:browser-engine
+    // stepMeansUs). Only these: the key schedule's other work ahead made here too lengthened the chain's step more
+    // than it shortened the later ones (docs/engine-browser.md, session 10).
+    void early.then(() => this.keys.finishedAhead?.take(), () => undefined);
     await chainChecked;
     return new ExpectCertificateVerify(this.keys, this.request, chain[0], early);
   }

@@ -31,15 +31,6 @@ export function runWhenIdle(fn: () => void): void {
   scheduleMacrotask(fn);
 }
 
-/**
- * Run every piece of deferred work now, from a step that has just started a long wait (e.g. a signature on the
- * crypto thread): in a browser Worker the task scheduled for it was measured not to run before the handshake took
- * the work (bench:browser-engine stepMeansUs), so a step that knows it will wait does it then. Values only, as ever.
- */
-export function runIdleWorkNow(): void {
-  runIdleQueue();
-}
-
 function runIdleQueue(): void {
   for (const work of idleQueue.splice(0)) work.take();
 }
