@@ -28,11 +28,6 @@ export interface RecordChannel {
   /** Protect incoming / outgoing records from now on with keys for this suite. */
   setReadKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
   setWriteKeys(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<void>;
-  /**
-   * The protector that a later setWriteKeys with the same suite, key, IV and epoch installs (made now, installed
-   * then), for a record sealed ahead on it (Tls13RecordProtector.sealAhead). Nothing is installed or traced here.
-   */
-  prepareWriteKeys?(suite: Tls13Suite, keys: { key: Uint8Array; iv: Uint8Array }, epoch: Epoch): Promise<Tls13RecordProtector>;
   /** Install a ready-made protector (TLS 1.2 derives its own from the key block); null goes back to plaintext. */
   setReadProtector(protector: RecordProtector | null): void;
   setWriteProtector(protector: RecordProtector | null): void;
@@ -53,7 +48,6 @@ import { Tls13RecordProtector } from '../record/tls13-protector.ts';
 import { TlsAlertError } from '../record/alerts.ts';
 import { TlsError } from '../errors.ts';
 import type { Transport } from '../../transport/types.ts';
-import { equalBytes } from '../../util/bytes.ts';
 import type { Emit } from '../../trace/recorder.ts';
 
 /** The record layer as the handshake sees it; transport failures become TlsError CLOSED. */
@@ -61,8 +55,6 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
   const layer = new RecordLayer(transport, emit, { side: opts.side ?? 'client', maxFragmentLength: opts.maxFragmentLength });
   // A rejection handler rather than an async wrapper: one promise reaction per record read or written.
   const wrap = <T>(p: Promise<T>): Promise<T> => p.catch(asChannelError);
-  /** Write keys made ahead (prepareWriteKeys), for the setWriteKeys that asks for the same ones. */
-  let prepared: { suite: Tls13Suite; epoch: Epoch; key: Uint8Array; iv: Uint8Array; protector: Promise<Tls13RecordProtector> } | null = null;
   return {
     read: () => wrap(layer.readRecord()),
     peekAhead: () => layer.peekAhead(),
@@ -72,16 +64,7 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
       layer.setReadProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
     },
     async setWriteKeys(suite, keys, epoch) {
-      const ready = prepared;
-      prepared = null;
-      const same = ready && ready.suite === suite && ready.epoch === epoch && equalBytes(ready.key, keys.key) && equalBytes(ready.iv, keys.iv);
-      layer.setWriteProtector(await (same ? ready.protector : Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch)));
-    },
-    prepareWriteKeys(suite, keys, epoch) {
-      const protector = Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch);
-      protector.catch(() => undefined); // reported by setWriteKeys, which makes its own
-      prepared = { suite, epoch, key: Uint8Array.from(keys.key), iv: Uint8Array.from(keys.iv), protector: protector.catch(() => Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch)) };
-      return protector;
+      layer.setWriteProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
     },
     setReadProtector: (protector) => layer.setReadProtector(protector),
     setWriteProtector: (protector) => layer.setWriteProtector(protector),

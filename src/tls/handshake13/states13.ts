@@ -26,7 +26,6 @@ import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
-import { prepareFinishedAhead, sealFinishedAhead, type FinishedAhead } from './finished-ahead.ts';
 
 export interface State {
   readonly name: string;
@@ -39,8 +38,6 @@ interface HandshakeKeys13 {
   suite: Tls13Suite;
   stage: HandshakeStage13;
   secrets: TrafficSecrets;
-  /** Our Finished's parts made while the thread waits for the server's flight (finished-ahead.ts). */
-  finishedAhead?: FinishedAhead | null;
 }
 
 /** Application secrets of an established connection (RFC 8446 §7.1). */
@@ -181,7 +178,7 @@ export class ExpectServerHello implements State {
       await ctx.channel.setWriteKeys(suite, await stage.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
       ctx.currentWriteEpoch = 'handshake';
     };
-    return { suite, stage, secrets, finishedAhead: prepareFinishedAhead(ctx, suite, secrets.client) };
+    return { suite, stage, secrets };
   }
 }
 
@@ -245,11 +242,6 @@ class ExpectCertificate implements State {
     // needed first, while the CertificateVerify's is verified as the chain's checks run.
     const chainChecked = verifyChain(ctx, chain);
     const early = startCertificateVerifyCheck(ctx, 'server', chain[0], ctx.options.signatureSchemes);
-    // Both signature checks started: our Finished's parts are made while the crypto thread verifies them (in a Worker
-    // the idle task meant for them did not run before the server's Finished, as measured: bench:browser-engine
-    // stepMeansUs). Only these: the key schedule's other work ahead made here too lengthened the chain's step more
-    // than it shortened the later ones (docs/engine-browser.md, session 10).
-    void early.then(() => this.keys.finishedAhead?.take(), () => undefined);
     await chainChecked;
     return new ExpectCertificateVerify(this.keys, this.request, chain[0], early);
   }
@@ -301,8 +293,6 @@ class ExpectFinished implements State {
     const finished = FinishedMessageVerified.assertion();
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     ctx.reader.ccsAllowed = false;
-    // Verified: our Finished starts sealing now, its round trip beside the steps below (finished-ahead.ts).
-    await sealFinishedAhead(ctx, this.keys.finishedAhead, this.keys.suite, this.request !== null);
 
     // Application secrets cover the transcript up to the server's Finished.
     const afterServerFinished = await ctx.transcript.hash();

@@ -11,7 +11,6 @@ import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKn
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
 import { xorSeq } from './sequence.ts';
-import { equalBytes } from '../../util/bytes.ts';
 
 const SEQ_LIMIT = (1n << 64n) - 1n;
 
@@ -119,33 +118,8 @@ export class Tls13RecordProtector implements RecordProtector {
   }
 
   async encrypt(contentType: number, plaintext: Uint8Array, padding = 0): Promise<SealedRecord> {
-    const ahead = this.ahead;
-    this.ahead = undefined;
-    // Sealed ahead at this very sequence number, with this content type, padding and content: taken as it is.
-    if (ahead && ahead.seq === this.seq && ahead.contentType === contentType && ahead.padding === padding && equalBytes(ahead.content, plaintext)) {
-      this.takeSeq();
-      return ahead.sealing;
-    }
     const r = this.toSeal(contentType, plaintext, padding, true);
     return this.sealed(r, await this.aead.seal(r.nonce, r.aad, r.inner, r.aad), r.inner.subarray(0, r.contentLength));
-  }
-
-  /** A record sealed before it was asked for (sealAhead): used only by an encrypt() of the same record, once. */
-  private ahead?: { seq: bigint; contentType: number; padding: number; content: Uint8Array; sealing: Promise<SealedRecord> };
-
-  /**
-   * Start sealing, under the next sequence number, the record the next encrypt() call is expected to ask for
-   * (e.g. our Finished, whose content is known before the steps that send it have run): its AEAD call, a WebCrypto
-   * round trip, then runs meanwhile. Nothing is taken: the sequence number moves only when encrypt() asks for
-   * exactly this record (type, padding, content byte for byte); any other record drops it and is sealed as always.
-   */
-  sealAhead(contentType: number, plaintext: Uint8Array, padding = 0): void {
-    if (this.encryptSync) return; // a synchronous cipher seals in the call itself: nothing to overlap
-    const seq = this.seq;
-    const r = this.toSealAt(contentType, plaintext, padding, true, seq);
-    const sealing = this.aead.seal(r.nonce, r.aad, r.inner, r.aad).then((bytes) => this.sealed(r, bytes, r.inner.subarray(0, r.contentLength)));
-    sealing.catch(() => undefined); // reported by the encrypt() that takes it
-    this.ahead = { seq, contentType, padding, content: r.inner.subarray(0, r.contentLength), sealing };
   }
 
   readonly encryptSync?: (contentType: number, plaintext: Uint8Array, padding?: number) => SealedRecord;
@@ -158,18 +132,13 @@ export class Tls13RecordProtector implements RecordProtector {
    */
   private toSeal(contentType: number, plaintext: Uint8Array, padding: number, withContent: boolean): ToSeal {
     if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
-    return this.toSealAt(contentType, plaintext, padding, withContent, this.takeSeq());
-  }
-
-  /** toSeal at a given sequence number, taken by the caller (or not yet: sealAhead). */
-  private toSealAt(contentType: number, plaintext: Uint8Array, padding: number, withContent: boolean, seq: bigint): ToSeal {
-    if (plaintext.length > MAX_PLAINTEXT) throw new RangeError(`record content of ${plaintext.length} bytes exceeds 2^14`);
     // The inner plaintext (content + type + padding) may not exceed 2^14 + 1 bytes.
     const pad = Math.max(0, Math.min(padding, MAX_PLAINTEXT - plaintext.length));
     const at = withContent ? plaintext.length : 0;
     const inner = new Uint8Array(at + 1 + pad);
     if (withContent) inner.set(plaintext, 0);
     inner[at] = contentType;
+    const seq = this.takeSeq();
     const length = plaintext.length + 1 + pad + this.aead.tagLength;
     const aad = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >> 8, length & 0xff);
     return { contentType, contentLength: plaintext.length, pad, inner, seq, nonce: this.nonce(seq), aad };
