@@ -118,7 +118,7 @@ async function bundle(entry: string, root = ROOT): Promise<string> {
   return out.outputFiles[0].text;
 }
 
-type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[]; webCryptoCalls?: Record<string, number>; roundTripUs?: Record<string, number> };
+type WorkerAnswer = { handshakeMs: number[]; mbPerS: number[]; timeline?: [number, string][]; phases?: Record<string, number>[]; webCryptoCalls?: Record<string, number>; roundTripUs?: Record<string, number>; steps?: [string, number][][] };
 
 /** A Worker from a same-origin script (the bridge checks the page's origin), and its runner. */
 async function workerIn(page: Page, name: string, script: string) {
@@ -280,6 +280,24 @@ function floorOf(phases: Record<string, Record<string, number>>, handshake: Reco
   };
 }
 
+/**
+ * µs of each step over the rounds whose events are the same as the first round's: the mean without the slowest
+ * and fastest tenth of the rounds (one round the OS put aside would otherwise move a step's mean by milliseconds),
+ * its running total, and the slowest round's.
+ */
+function stepMeans(rounds: [string, number][][]): string[] {
+  const same = rounds.filter((r) => r.length === rounds[0]?.length && r.every(([what], i) => what === rounds[0][i][0]));
+  const cut = Math.floor(same.length / 10);
+  let total = 0;
+  return (same[0] ?? []).map(([what], i) => {
+    const sorted = same.map((r) => r[i][1]).sort((a, b) => a - b);
+    const kept = sorted.slice(cut, sorted.length - cut);
+    const mean = (1000 * kept.reduce((n, x) => n + x, 0)) / kept.length;
+    total += mean;
+    return `${mean.toFixed(0).padStart(5)} ${total.toFixed(0).padStart(6)} µs (slowest ${(1000 * sorted[sorted.length - 1]).toFixed(0)})  ${what}`;
+  });
+}
+
 /** A round's phases with `work`: the engine's own time in it (its ClientHello made, the server's flight to done). */
 function withWork(phases: Record<string, number> | undefined): Record<string, number> | undefined {
   return phases && { ...phases, work: +(phases.clientHelloMade + phases.serverFlightToDone).toFixed(3) };
@@ -325,8 +343,13 @@ async function main() {
     // the WebSocket opened before the handshake starts, every received byte as WebSocket messages;
     // "engineNoFirstFlight" opens the WebSocket at once and sends the ClientHello once it is open.
     type Contender = (request?: string) => Promise<{ ms?: number; mbPerS?: number; phases?: Record<string, number> }>;
+    // Our engine's rounds: each event's time after the one before, from the server's first record (stepMeansUs).
+    const steps: [string, number][][] = [];
+    // The base's too, when its engine-worker.ts reports them.
+    const baseSteps: [string, number][][] = [];
     const engine = (extra: object): Contender => async (req) => {
-      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req });
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, steps: Object.keys(extra).length === 0 && !req });
+      if (r.steps) steps.push(...r.steps);
       return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
     };
     const contenders: Record<string, Contender> = {
@@ -338,7 +361,8 @@ async function main() {
       ...(runBase
         ? {
             engineBase: (async (req) => {
-              const r = await runBase({ ...job, rounds: 1, request: req });
+              const r = await runBase({ ...job, rounds: 1, request: req, steps: !req });
+              if (r.steps) baseSteps.push(...r.steps);
               return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,
           }
@@ -432,6 +456,9 @@ async function main() {
       throughputMBperS: tp,
       webCrypto: { callsInOneHandshake: webCryptoCalls, medianRoundTripUs: roundTripUs },
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
+      // Means over the rounds (finer than a Worker's 100 µs clock steps), where the events line up: from the server's
+      // first record, each event's time after the one before, and the running total.
+      stepMeansUs: baseSteps.length ? { engineWorker: stepMeans(steps), engineBase: stepMeans(baseSteps) } : stepMeans(steps),
       ...(PROFILE
         ? {
             engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },

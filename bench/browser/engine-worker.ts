@@ -38,6 +38,8 @@ interface Job {
   noFirstFlight?: boolean;
   /** Make no key share ahead for the next connection in this round (the engine as before takeFreshKeyShare). */
   noSpare?: boolean;
+  /** Each round's events from the server's first record on, with each one's time after the one before. */
+  steps?: boolean;
   /** Count the WebCrypto calls of each kind during the (last) round: how many round trips a handshake makes. */
   countWebCrypto?: boolean;
   /** Instead of handshakes: the median time (µs) of one awaited WebCrypto call of each kind, one after another. */
@@ -198,6 +200,7 @@ scope.onmessage = async ({ data: job }) => {
     let timeline: [number, string][] | undefined;
     const phases: Record<string, number>[] = [];
     let webCryptoCalls: Record<string, number> | undefined;
+    const steps: [string, number][][] = [];
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
@@ -223,6 +226,12 @@ scope.onmessage = async ({ data: job }) => {
       handshakeMs.push(performance.now() - t0);
       phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)));
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
+      // Each event's time after the one before, from the server's first record to the handshake's end (done last).
+      if (job.steps) {
+        const from = recorder.events.findIndex((e) => e.kind === 'record' && e.direction === 'server');
+        const done = handshakeMs[handshakeMs.length - 1];
+        steps.push([...recorder.events.slice(from).map((e, i, all): [string, number] => [describe(e), +(e.t - (i ? all[i - 1].t : e.t)).toFixed(3)]), ['done', +(done - recorder.events[recorder.events.length - 1].t).toFixed(3)]]);
+      }
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       await conn.close().catch(() => {});
     }
@@ -231,7 +240,7 @@ scope.onmessage = async ({ data: job }) => {
       keepKeySharesAhead(true);
       prepareKeyShare('x25519');
     }
-    scope.postMessage({ handshakeMs, mbPerS, timeline, phases, webCryptoCalls });
+    scope.postMessage({ handshakeMs, mbPerS, timeline, phases, webCryptoCalls, steps });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }

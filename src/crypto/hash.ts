@@ -17,10 +17,17 @@ export async function hmac(hash: HashName, key: Uint8Array, data: Uint8Array): P
   return cryptoProvider().hash.hmac(hash, key, data);
 }
 
-/** Hash of the empty string; callers get their own copy. */
+/** Hash of the empty string; callers get their own copy. Computed once per provider and hash (a handshake asks
+ * for it several times: the "derived" steps, binder keys). */
 export async function emptyStringHash(hash: HashName): Promise<Uint8Array> {
-  return cryptoProvider().hash.digest(hash, new Uint8Array(0));
+  const provider = cryptoProvider();
+  let known = emptyHashes.get(provider);
+  if (!known) emptyHashes.set(provider, (known = new Map()));
+  let value = known.get(hash);
+  if (!value) known.set(hash, (value = provider.hash.digest(hash, new Uint8Array(0))));
+  return Uint8Array.from(value);
 }
+const emptyHashes = new WeakMap<object, Map<HashName, Uint8Array>>();
 
 /** A running hash from the active provider, or null when it has none (callers then hash the whole input). */
 export function startRunningHash(hash: HashName): RunningHash | null {

@@ -35,7 +35,9 @@ function hashFunction(hash: HashName) {
  * state; kept only while that array lives (a WeakMap), like the secret itself.
  */
 type HmacState = { _cloneInto(to?: HmacState): HmacState; update(data: Uint8Array): HmacState; digestInto(out: Uint8Array): void; outputLen: number };
-const keyedStates = new WeakMap<Uint8Array, { hash: HashName; key: Uint8Array; state: HmacState; work?: HmacState }>();
+const keyedStates = new WeakMap<Uint8Array, { hash: HashName; key: Uint8Array; state: HmacState }>();
+/** The one working state per hash that a keyed state is copied into for each message (see keyedHmac). */
+const workStates = new Map<HashName, HmacState>();
 
 function keyedHmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   let keyed = keyedStates.get(key);
@@ -43,10 +45,11 @@ function keyedHmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Arra
     keyed = { hash, key: Uint8Array.from(key), state: nobleHmac.create(hashFunction(hash), key) as unknown as HmacState };
     keyedStates.set(key, keyed);
   }
-  // The keyed state is copied into one working state kept beside it (this runs to completion, so one suffices):
-  // a fresh clone per message would build two hash objects, each with its buffers and DataView (measured ~1 µs
-  // apiece in a Worker, a third of a short HMAC).
-  const work = (keyed.work = keyed.state._cloneInto(keyed.work));
+  // The keyed state is copied into one working state per hash, shared by every key (this runs to completion, so
+  // one suffices): a fresh clone per message, or one per key, would build two hash objects, each with its buffers
+  // and DataView (measured ~1 µs apiece in a Worker, a third of a short HMAC; a handshake keys about fifteen).
+  const work = keyed.state._cloneInto(workStates.get(hash));
+  workStates.set(hash, work);
   const out = new Uint8Array(work.outputLen);
   work.update(data).digestInto(out);
   return out;

@@ -89,7 +89,7 @@ export function encodeEvents(events: TraceEvent[]): EventsJson {
 /**
  * The event as plain data: the engine's events carry parts made when first read as accessors (trace/lazy-hex.ts): a
  * record's and application data's hex and a record's protection parts, a handshake message's hex and field tree, a
- * chain's hex and each path entry's DER and fingerprint. One accessor anywhere sends V8's whole JSON.stringify down
+ * chain's hex and each path entry's DER and fingerprint, a key step's context, inputs and output. One accessor anywhere sends V8's whole JSON.stringify down
  * its slow path:
  * in a test worker (Chromium 156), a handshake's events with such accessors took 2-4x longer than the same events
  * copied into plain data first (a spread reads each accessor once, keeping the keys and their order). On the app's
@@ -100,6 +100,7 @@ function plainEvent(e: TraceEvent): TraceEvent {
   if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
   if (e.kind === 'app-data' || e.kind === 'handshake') return { ...e };
   if (e.kind === 'cert-result') return { ...e, path: e.path.map((p) => ({ ...p })) };
+  if (e.kind === 'key') return { ...e, inputs: e.inputs.map((i) => ({ ...i })) };
   return e;
 }
 

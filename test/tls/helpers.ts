@@ -110,6 +110,8 @@ export async function spawnSServer(args: string[]): Promise<SServer> {
       const bound = acceptedPort(out);
       if (bound) {
         clearTimeout(timer);
+        // Found once: scanning all the output again at every later line would cost a long-lived server more and more.
+        proc.stdout!.off('data', check);
         resolve(bound);
       }
     };

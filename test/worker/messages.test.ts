@@ -1,5 +1,5 @@
 // The events' JSON for the page (encodeEvents): a real handshake's events, whose parts made when first read are
-// accessors (records, application data, handshake messages, the chain's result), give the same JSON as
+// accessors (records, application data, handshake messages, the chain's result, key steps), give the same JSON as
 // JSON.stringify of the events themselves, and what is encoded is plain data (no accessor left to send V8's stringify
 // down its slow path).
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ describe('encodeEvents', () => {
     const { events } = await recordRealTrace();
     const withAccessors = events.filter((e) => accessorsIn(e).length > 0);
     // The engine's own events with parts made when first read (what the copy is for).
-    expect(new Set(withAccessors.map((e) => e.kind))).toEqual(new Set(['record', 'app-data', 'handshake', 'cert-result']));
+    expect(new Set(withAccessors.map((e) => e.kind))).toEqual(new Set(['record', 'app-data', 'handshake', 'cert-result', 'key']));
     const encoded: unknown[] = [];
     const original = JSON.stringify;
     // What reaches JSON.stringify, seen through a spy: not one accessor in any event.

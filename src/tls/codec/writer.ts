@@ -8,8 +8,9 @@ export class Writer extends FieldTreeBuilder {
   private buf = new Uint8Array(256);
   private len = 0;
 
-  constructor() {
-    super([]);
+  /** @param tracing false: no field recorded (the same bytes), for a message whose tree is made later if read */
+  constructor(tracing = true) {
+    super([], tracing);
   }
 
   get offset(): number {
@@ -38,7 +39,7 @@ export class Writer extends FieldTreeBuilder {
   private uint(n: number, name: string, v: number, explain?: string, show?: Show<number>): void {
     const start = this.len;
     this.putUint(n, v);
-    this.record(name, start, this.len, show ? show(v) : String(v), explain);
+    if (this.tracing) this.record(name, start, this.len, show ? show(v) : String(v), explain);
   }
 
   u8(name: string, v: number, explain?: string, show?: Show<number>): void {
@@ -59,7 +60,8 @@ export class Writer extends FieldTreeBuilder {
     this.grow(v.length);
     this.buf.set(v, this.len);
     this.len += v.length;
-    this.record(name, start, this.len, show ? show(v) : toHex(v), explain);
+    // Values are written out only for a tree that is recorded (the Reader does the same).
+    if (this.tracing) this.record(name, start, this.len, show ? show(v) : toHex(v), explain);
   }
 
   opaque(name: string, lenBytes: 1 | 2 | 3, v: Uint8Array, explain?: string, show?: Show<Uint8Array>): void {
@@ -78,12 +80,12 @@ export class Writer extends FieldTreeBuilder {
   lengthPrefixed(lenBytes: 1 | 2 | 3, body: () => void, what = 'contents'): void {
     const lengthAt = this.len;
     this.uint(lenBytes, 'length', 0, 'codec.length');
-    const lengthNode = this.target[this.target.length - 1];
+    const lengthNode = this.tracing ? this.target[this.target.length - 1] : undefined;
     body();
     const size = this.len - lengthAt - lenBytes;
     if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`${what} too long for a ${lenBytes}-byte length`);
     for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
-    lengthNode.value = String(size);
+    if (lengthNode) lengthNode.value = String(size);
   }
 
   /** Overwrite bytes already written (PSK binders are computed after the rest of the ClientHello). */

@@ -56,6 +56,12 @@ export interface ResolvedOptions extends Omit<TlsClientOptions, 'suites'> {
   clock: () => number;
 }
 
+/**
+ * Messages we send whose field tree is made when first read, by decoding the bytes sent: the ClientHello (the
+ * largest tree, built while the first flight waits to leave) and Finished, the ones on a handshake's critical path.
+ */
+const FIELDS_WHEN_READ = new Set<HandshakeMessage['type']>(['client_hello', 'finished']);
+
 export class HandshakeContext {
   suite: Tls13Suite | null = null;
   /** Our key shares by group code. */
@@ -109,10 +115,13 @@ export class HandshakeContext {
    * another transcript, e.g. post-handshake authentication's).
    */
   async send(message: HandshakeMessage, opts: { transcript?: boolean | Transcript } = {}): Promise<{ bytes: Uint8Array; eventIndex: number }> {
-    const encoded = encodeHandshake(message);
+    const lazyTree = FIELDS_WHEN_READ.has(message.type);
+    const encoded = encodeHandshake(message, lazyTree);
     const records = await this.channel.write(ContentType.handshake, encoded.bytes);
     const epoch = this.currentWriteEpoch;
-    const eventIndex = this.emit(defineLazy({ kind: 'handshake', direction: 'client', epoch, msgType: encoded.msgType, name: encoded.name, bytes: '', fields: encoded.fields, records }, 'bytes', lazyHex(encoded.bytes)));
+    const event = defineLazy({ kind: 'handshake' as const, direction: 'client' as const, epoch, msgType: encoded.msgType, name: encoded.name, bytes: '', fields: lazyTree ? [] : encoded.fields, records }, 'bytes', lazyHex(encoded.bytes));
+    // The tree of a message whose tree is made when read is handed on unread (encodeHandshake decodes it then).
+    const eventIndex = this.emit(lazyTree ? defineLazy(event, 'fields', () => encoded.fields) : event);
     if (opts.transcript !== false) (opts.transcript === true || opts.transcript === undefined ? this.transcript : opts.transcript).add(encoded.bytes, encoded.name, eventIndex);
     await this.afterMessage(encoded.name, eventIndex);
     return { bytes: encoded.bytes, eventIndex };

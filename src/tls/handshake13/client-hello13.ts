@@ -90,7 +90,7 @@ async function finishAndSend(ctx: HandshakeContext): Promise<void> {
     const hashLen = ctx.pskSchedule.hashLength;
     const psk: Extension = { code: X.pre_shared_key, identities: [{ identity: session.ticket, obfuscatedTicketAge: age }], binders: [new Uint8Array(hashLen)] };
     ch.extensions = [...ch.extensions, psk];
-    const draft = encodeHandshake(ch);
+    const draft = encodeHandshake(ch, true); // its bytes alone: no field tree
     const partial = truncateBeforeBinders(draft.bytes, psk.binders!);
     const partialHash = await ctx.transcript.hashWith(partial, { name: 'ClientHello (up to the binders)', hash: ctx.pskSchedule.hash });
     psk.binders = [await ctx.pskSchedule.binderValue('res', partialHash)];

@@ -6,11 +6,12 @@
 // Every derivation is reported to the trace as a `kind: 'key'` event with its label, context, inputs and output.
 // Work started ahead of need lives in work-ahead13.ts.
 import type { Emit } from '../../trace/recorder.ts';
-import { equalBytes, toHex } from '../../util/bytes.ts';
+import { equalBytes } from '../../util/bytes.ts';
 import { digest, hmac, hashLength, type HashName } from '../../crypto/hash.ts';
 import type { AeadName } from '../../crypto/aead.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
 import { expandKeyAndIv, WorkAhead13 } from './work-ahead13.ts';
+import { LiveKeyEvent } from './key-event.ts';
 
 export interface TrafficSecrets {
   client: Uint8Array;
@@ -96,7 +97,9 @@ export class TrafficSecretUse13 {
 
   static async resumptionPsk(hash: HashName, resumptionMasterSecret: Uint8Array, ticketNonce: Uint8Array, emit?: Emit): Promise<Uint8Array> {
     const out = await hkdfExpandLabel(hash, resumptionMasterSecret, 'resumption', ticketNonce, hashLength(hash));
-    emit?.(keyEvent(hash, 'HKDF-Expand-Label', 'resumption_psk', 'resumption', ticketNonce, [{ name: 'resumption_master_secret', value: resumptionMasterSecret }], out));
+    // The nonce is a view into a received message and the PSK goes to the caller's session: the event keeps copies
+    // of its own (its hex is made when first read).
+    emit?.(keyEvent(hash, 'HKDF-Expand-Label', 'resumption_psk', 'resumption', Uint8Array.from(ticketNonce), [{ name: 'resumption_master_secret', value: resumptionMasterSecret }], Uint8Array.from(out)));
     return out;
   }
 
@@ -109,7 +112,9 @@ export class TrafficSecretUse13 {
     this.report('Derive-Secret', 'exporter_secret_for_label', label, await emptyHash(this.hash), [{ name: 'exporter_master_secret', value: exporterMasterSecret }], perLabel);
     const contextHash = await digest(this.hash, context ?? new Uint8Array(0));
     const out = await hkdfExpandLabel(this.hash, perLabel, 'exporter', contextHash, length);
-    return this.report('HKDF-Expand-Label', 'exported_keying_material', 'exporter', contextHash, [{ name: 'exporter_secret_for_label', value: perLabel }], out);
+    // The caller gets `out`: the event keeps a copy of its own.
+    this.report('HKDF-Expand-Label', 'exported_keying_material', 'exporter', contextHash, [{ name: 'exporter_secret_for_label', value: perLabel }], Uint8Array.from(out));
+    return out;
   }
 
   /** Derive-Secret(stage secret, label, transcript hash), checked for the hash's length. */
@@ -149,16 +154,17 @@ export class TrafficSecretUse13 {
 export class EarlyStage13 extends TrafficSecretUse13 {
   readonly stage = 'early' as const;
 
-  protected constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array) {
+  protected constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array, knownSalt?: Promise<Uint8Array>) {
     super(hash, emit, ahead);
-    ahead.startNextStage(secret, null);
+    if (knownSalt) ahead.knownNextStage(knownSalt);
+    else ahead.startNextStage(secret, null);
   }
 
   /** The early stage of a full handshake: no PSK, so the input is HashLen zeros. */
   static async withoutPsk(hash: HashName, emit: Emit = () => -1): Promise<EarlyStage13> {
     const zeros = new Uint8Array(hashLength(hash));
     // Without a PSK the early secret is the same for every connection: computed once per hash.
-    const stage = new EarlyStage13(hash, emit, new WorkAhead13(hash), await noPskEarlySecret(hash));
+    const stage = new EarlyStage13(hash, emit, new WorkAhead13(hash), await noPskEarlySecret(hash), noPskDerivedSalt(hash));
     stage.report('HKDF-Extract', 'early_secret', undefined, undefined, [{ name: 'salt', value: zeros }, { name: 'ikm (no PSK: zeros)', value: zeros }], stage.secret);
     return stage;
   }
@@ -201,7 +207,7 @@ export class PskEarlyStage13 extends EarlyStage13 {
     const stage = new PskEarlyStage13(hash, emit, ahead, await hkdfExtract(hash, salt, psk));
     // The binder comes next (a ticket's: "res binder"); start its key and finished key.
     ahead.startBinderKey('res', stage.secret);
-    stage.report('HKDF-Extract', 'early_secret', undefined, undefined, [{ name: 'salt', value: salt }, { name: 'psk', value: psk }], stage.secret);
+    stage.report('HKDF-Extract', 'early_secret', undefined, undefined, [{ name: 'salt', value: salt }, { name: 'psk', value: Uint8Array.from(psk) }], stage.secret);
     return stage;
   }
 
@@ -329,19 +335,24 @@ async function noPskEarlySecret(hash: HashName): Promise<Uint8Array> {
   return Uint8Array.from(await secret);
 }
 
+const noPskDerivedSalts = new Map<HashName, Promise<Uint8Array>>();
+
+/** Derive-Secret(the no-PSK early secret, "derived", ""): also the same for every connection without a PSK. */
+function noPskDerivedSalt(hash: HashName): Promise<Uint8Array> {
+  let salt = noPskDerivedSalts.get(hash);
+  if (!salt) {
+    salt = (async () => deriveSecret(hash, await noPskEarlySecret(hash), 'derived', await emptyHash(hash)))();
+    noPskDerivedSalts.set(hash, salt);
+    salt.catch(() => noPskDerivedSalts.delete(hash));
+  }
+  return salt;
+}
+
 function prefixed(who: string, name: string): string {
   return who ? `${who}_${name}` : name;
 }
 
-function keyEvent(hash: HashName, op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array) {
-  return {
-    kind: 'key' as const,
-    op,
-    name,
-    ...(label !== undefined ? { label: 'tls13 ' + label } : {}),
-    ...(context !== undefined ? { context: toHex(context) } : {}),
-    inputs: inputs.map((i) => ({ name: i.name, value: toHex(i.value) })),
-    output: toHex(output),
-    hash,
-  };
+/** A key event (key-event.ts): its hex made when first read. The byte arrays given are never written again. */
+function keyEvent(hash: HashName, op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array): LiveKeyEvent {
+  return new LiveKeyEvent(hash, op, name, label, context, inputs, output);
 }

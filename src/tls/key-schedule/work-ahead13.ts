@@ -14,7 +14,7 @@ import { IdleWork } from './idle-work.ts';
 type Pending<T> = Promise<T>;
 
 export class WorkAhead13 {
-  private nextStage?: IdleWork<{ salt: Uint8Array; next: Uint8Array | null }>;
+  private nextStage?: { take(): Promise<{ salt: Uint8Array; next: Uint8Array | null }> };
   private readonly finishedKeys = new Map<string, IdleWork<Uint8Array>>();
   private readonly trafficKeys = new Map<string, IdleWork<[Uint8Array, Uint8Array]>>();
   private readonly twins = new Map<string, Uint8Array>();
@@ -36,6 +36,11 @@ export class WorkAhead13 {
       const salt = await deriveSecret(this.hash, secret, 'derived', await emptyHash(this.hash));
       return { salt, next: nextIkm ? await hkdfExtract(this.hash, salt, nextIkm) : null };
     });
+  }
+
+  /** The "derived" salt already known (the same for every connection without a PSK): handed over as if made ahead. */
+  knownNextStage(salt: Promise<Uint8Array>): void {
+    this.nextStage = { take: async () => ({ salt: Uint8Array.from(await salt), next: null }) };
   }
 
   takeNextStage(): Pending<{ salt: Uint8Array; next: Uint8Array | null }> | undefined {

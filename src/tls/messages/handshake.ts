@@ -276,12 +276,16 @@ const TYPE_CODES: Record<HandshakeMessage['type'], number> = {
 };
 
 /** Encode a message with its handshake header; fields span the whole message. */
-export function encodeHandshake(m: HandshakeMessage): DecodedHandshake {
-  const w = new Writer();
+export function encodeHandshake(m: HandshakeMessage, fieldsWhenRead = false): DecodedHandshake {
+  const w = new Writer(!fieldsWhenRead);
   const msgType = TYPE_CODES[m.type];
   w.u8('msg_type', msgType, 'hs.msg_type', (n) => `${handshakeName(n)} (${n})`);
   w.vector('body', 3, 'hs.body', () => writeBody(w, m));
-  return { msgType, name: displayName(m), bytes: w.finish(), fields: w.fields, message: m };
+  const bytes = w.finish();
+  const encoded = { msgType, name: displayName(m), bytes, fields: w.fields, message: m };
+  // Decoded from the bytes sent (ours alone, never changed), not encoded again from the message object, which its
+  // owner may change after sending it: the Writer and Reader record the same fields (test/tls/lazy-trace-fields.test.ts).
+  return fieldsWhenRead ? defineLazy(encoded, 'fields', () => decodeHandshake(bytes).fields) : encoded;
 }
 
 /**
