@@ -26,10 +26,10 @@ export interface TraceState {
   status: Status;
   statusDetail?: string;
   pause?: PauseInfo;
-  /** A Connect pressed and not drawn yet (worker-client.ts, `undrawn`): the status line says it is connecting while
-   * everything else, this state included, still shows the previous session until the draw (reset clears it). Nothing
-   * but the status line reads it, so the press draws nothing else. */
-  connectPending?: { target?: string; detail: string };
+  /** A Connect pressed and not drawn yet (worker-client.ts, `undrawn`): the status line's `data-status` says it is
+   * connecting while everything else, this state included, still shows the previous session until the draw (reset
+   * clears it). Nothing but the status line's writer reads it, and it draws nothing: the press changes no pixel. */
+  connectPending?: boolean;
   /** Plain-words error for the person; the trace up to the failure stays. */
   error?: string;
   source: 'none' | 'live' | 'replay';
@@ -173,7 +173,7 @@ export function formKeptHidden(s: TraceState): Pick<TraceState, 'showConnect' | 
   return { showConnect: false, connectFormKept: s.showConnect || s.connectFormKept };
 }
 
-const connecting = (s: TraceState) => s.status === 'connecting' || s.connectPending !== undefined;
+const connecting = (s: TraceState) => s.status === 'connecting' || s.connectPending === true;
 
 /** Run `then` once no connection is connecting (a pressed Connect not drawn yet included; at once if none is). */
 export function afterConnecting(then: () => void): void {

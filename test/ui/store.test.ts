@@ -33,7 +33,7 @@ describe('the store', () => {
     const ran: string[] = [];
     afterConnecting(() => ran.push('at once'));
     expect(ran).toEqual(['at once']);
-    useTrace.setState({ connectPending: { target: 'b:2', detail: 'opening the bridge' } });
+    useTrace.setState({ connectPending: true });
     afterConnecting(() => ran.push('after'));
     // The draw: still connecting.
     useTrace.getState().reset('live', 'b:2', { status: 'connecting' });
