@@ -1,6 +1,7 @@
 // Where the time goes inside the app Connect's windows: reads the CPU profiles bench/browser.ts writes with
 // TLS_LENS_BENCH_PROFILE=FILE (the page's FILE and its engine worker's FILE.worker.cpuprofile, sampled every 50 µs)
-// and FILE.windows.json (each warm round's press, 'connected' message arrival and status line change in page time;
+// and FILE.windows.json (each warm round's press, 'connected' message arrival and status line change in page time,
+// and the 30 ms after that change;
 // the worker's steps on the clock its notes use; the time of a mark each profile shows), and prints per window,
 // averaged over the rounds, the busy time and the functions that held it (inclusive and self).
 // Run: tsx bench/browser/profile-windows.ts FILE [top=40]
@@ -90,6 +91,8 @@ console.log('# the page');
 analyse(file, windows.mark, [
   ['press to the connected message', (r) => r.press, (r) => r.arrived],
   ['connected message to the status line', (r) => r.arrived, (r) => r.shown],
+  // What follows in the same task and frame: React's render of the session, the layout it forces, the frame's work.
+  ['the 30 ms after the status line', (r) => r.shown, (r) => r.shown + 30],
 ]);
 if (fs.existsSync(`${file}.worker.cpuprofile`)) {
   console.log('\n# the app\'s engine worker');
