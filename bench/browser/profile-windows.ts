@@ -4,7 +4,8 @@
 // and the 30 ms after that change;
 // the worker's steps on the clock its notes use; the time of a mark each profile shows), and prints per window,
 // averaged over the rounds, the busy time and the functions that held it (inclusive and self).
-// Run: tsx bench/browser/profile-windows.ts FILE [top=40]
+// Run: tsx bench/browser/profile-windows.ts FILE [top=40] [under=FUNCTION: only the samples with FUNCTION on their
+// stack, e.g. performWorkOnRootViaSchedulerTask to see what a render drew]
 import fs from 'node:fs';
 
 interface ProfileNode {
@@ -30,7 +31,7 @@ interface Windows {
   rounds: Round[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, under] = process.argv.slice(2);
 if (!file) throw new Error('usage: tsx bench/browser/profile-windows.ts FILE [top]');
 const top = Number(topArg ?? 40);
 const windows = JSON.parse(fs.readFileSync(`${file}.windows.json`, 'utf8')) as Windows;
@@ -71,6 +72,7 @@ function analyse(profileFile: string, mark: number, parts: [string, (r: Round) =
         if (at[i] < a || at[i] >= b) return;
         const stack = stackOf(s);
         if (IDLE.has(stack[0].callFrame.functionName)) return;
+        if (under && !stack.some((f) => f.callFrame.functionName === under)) return;
         busy += lasts[i];
         self.set(label(stack[0]), (self.get(label(stack[0])) ?? 0) + lasts[i]);
         for (const f of new Set(stack.map(label))) inclusive.set(f, (inclusive.get(f) ?? 0) + lasts[i]);

@@ -1,7 +1,7 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
 import { lazy, memo, Suspense, useEffect, useLayoutEffect, useRef, useState, type ComponentType } from 'react';
-import { useTrace, type PanelId, type Status, type TraceState } from './store.ts';
+import { isConnectPending, onConnectPending, useTrace, type PanelId, type Status, type TraceState } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
@@ -97,7 +97,7 @@ function statusWords(s: TraceState): string {
 }
 
 /** The status the line's `data-status` names: a pressed Connect's at once, or the store's. */
-const statusOf = (s: TraceState): Status => (s.connectPending ? 'connecting' : s.status);
+const statusOf = (s: TraceState): Status => (isConnectPending() ? 'connecting' : s.status);
 
 /** The status line, written to the page by a small writer subscribed to the store rather than drawn by React: it
  * changes at the press and at every status, and each was a render (at the press, while the bridge opens; at
@@ -121,7 +121,12 @@ const StatusLine = memo(function StatusLine() {
       if (now !== words) text.current!.textContent = words = now;
     };
     write(useTrace.getState());
-    return useTrace.subscribe(write);
+    const stopTrace = useTrace.subscribe(write);
+    const stopPending = onConnectPending(() => write(useTrace.getState()));
+    return () => {
+      stopTrace();
+      stopPending();
+    };
   }, []);
   return (
     <div ref={line} className="status" data-testid="status" data-status={first.status} aria-live="polite">

@@ -3,7 +3,7 @@
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
 import { decodeEvents, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
-import { formKeptHidden, useTrace, type TraceState } from './store.ts';
+import { formKeptHidden, setConnectPending, useTrace, type TraceState } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
 import { adoptBootWorker, type BootConnection } from './engine-boot.ts';
@@ -205,7 +205,7 @@ export const engine = {
     // inspector again for the previous session's trace, and the status line's words and progress bar cost a frame of
     // their own, while the bridge opened (layout, paint and raster took the machine's cores from the bridge and the
     // server). A connection that takes longer than DRAW_CONNECTING_AFTER_MS says "connecting" then.
-    useTrace.setState({ connectPending: true });
+    setConnectPending(true);
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {

@@ -2,7 +2,7 @@
 // does) gives the same trace, rows and cursor as a reset followed by an append; afterConnecting waits for a pressed
 // Connect (connectPending) and a 'connecting' status to end.
 import { describe, expect, it } from 'vitest';
-import { afterConnecting, useTrace } from '../../src/ui/store.ts';
+import { afterConnecting, setConnectPending, useTrace } from '../../src/ui/store.ts';
 import { recordRealTrace } from './real-trace.ts';
 
 describe('the store', () => {
@@ -33,7 +33,7 @@ describe('the store', () => {
     const ran: string[] = [];
     afterConnecting(() => ran.push('at once'));
     expect(ran).toEqual(['at once']);
-    useTrace.setState({ connectPending: true });
+    setConnectPending(true);
     afterConnecting(() => ran.push('after'));
     // The draw: still connecting.
     useTrace.getState().reset('live', 'b:2', { status: 'connecting' });

@@ -24,6 +24,9 @@ export const loadStartTls = () => (startTlsModule ??= import('../../starttls/ind
 let labHere: LabScenario[] | null = null;
 
 let labFiles: Promise<LabFiles> | null = null;
+
+/** The session's link waits this long past "connecting" (a person reads the page before copying its address). */
+const LINK_AFTER_MS = 250;
 /** The lab files once fetched (a Connect then sends them with its request). */
 let labFilesHere: LabFiles | null = null;
 
@@ -108,11 +111,13 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
-    // The link to this session is written once the connection is past "connecting" and the page is idle: while the
-    // bridge opens and the handshake runs the page is idle too, but its work there (history.replaceState) competes
-    // with the bridge, the worker and the server for the machine's cores.
+    // The link to this session is written once the connection is past "connecting", its first frames are drawn and
+    // the page is idle: while the bridge opens and the handshake runs the page is idle too, but its work there
+    // (history.replaceState, ~1 ms) competes with the bridge, the worker and the server for the machine's cores; in
+    // the idle time right after the session's draw it competed with that frame's raster and compositing.
     const link = () => writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
-    afterConnecting(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(link, { timeout: 1000 }) : link()));
+    const whenIdle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(link, { timeout: 1000 }) : link());
+    afterConnecting(() => setTimeout(whenIdle, LINK_AFTER_MS));
   };
 
   useEffect(() => {
