@@ -82,13 +82,15 @@ export const useTrace = create<TraceState>((set, get) => ({
   selectedField: null,
 
   reset(source, target, also, events = []) {
+    // A pending Connect ends with this update: the status line's writer then goes from "connecting" to the new
+    // session's status in one pass (its pending listener, called after, finds nothing left to write).
+    const wasPending = connectPending;
+    connectPending = false;
     builder = new RowBuilder();
     for (const e of events) builder.add(e);
     // Following from the start: the cursor on the newest row (-1 with none), as append would put it.
     set({ events, rows: builder.rows, revision: get().revision + 1, cursor: builder.rows.length - 1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, ...also });
-    // After the new session's status is in the store: the status line goes from "connecting" to it, never back to
-    // the previous session's.
-    setConnectPending(false);
+    if (wasPending) for (const l of [...pendingListeners]) l();
   },
 
   append(incoming, also) {
