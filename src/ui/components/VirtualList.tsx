@@ -90,7 +90,8 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
 
   // The element is scrolled in the next frame, before its layout (the rows are already drawn where it will be).
   // Scrolled here, inside React's commit, the browser laid the whole page out at once to place it (3-5 ms when a new
-  // session is drawn), and again for the frame once the rest of that update had changed the page.
+  // session is drawn) inside the task that handled the update; in the frame, several commits (a take-in while
+  // streaming, the view resized) share one layout.
   const scrollFrame = useRef(0);
   useLayoutEffect(() => {
     const el = ref.current;

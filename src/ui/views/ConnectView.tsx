@@ -23,10 +23,10 @@ export const loadStartTls = () => (startTlsModule ??= import('../../starttls/ind
  * fetching them again redrew the whole form when they came, often while its Connect's handshake ran). */
 let labHere: LabScenario[] | null = null;
 
-let labFiles: Promise<LabFiles> | null = null;
-
 /** The session's link waits this long past "connecting" (a person reads the page before copying its address). */
 const LINK_AFTER_MS = 250;
+
+let labFiles: Promise<LabFiles> | null = null;
 /** The lab files once fetched (a Connect then sends them with its request). */
 let labFilesHere: LabFiles | null = null;
 

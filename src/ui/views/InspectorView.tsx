@@ -24,7 +24,7 @@ export function InspectorView() {
   const step = useMemo(() => ({ cursor, events, revision, event: currentEvent({ rows, events, cursor }) }), [cursor, rows, events, revision]);
   const deferredStep = useDeferredValue(step);
   // A new session's first step is drawn with the rest of it (the ladder, the status line), in the same render and
-  // frame: deferred, it came in a second render after the session's (2.7-3.2 ms), and the frame between could show
+  // frame: deferred, it came in a second render after the session's (~3-4 ms), and the frame between could show
   // the previous session's step beside the new ladder.
   const shown = following && deferredStep.events === step.events ? deferredStep : step;
   if (!shown.event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
