@@ -162,10 +162,15 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle, pressLater }) => {
   async function press() {
   const seen = {};
   const statusNow = () => q('[data-testid="status"]')?.getAttribute('data-status');
+  // The first change a person sees: the line's words (its data-status changes at the press without being drawn).
+  const wordsNow = () => q('[data-testid="status"]')?.textContent;
+  const wordsAtPress = wordsNow();
+  let firstWords = null;
   const done = new Promise((resolve) => {
     const mo = new MutationObserver(() => {
       const s = statusNow();
       if (s && !(s in seen)) { seen[s] = performance.now(); performance.mark('bench shown ' + s); }
+      if (!firstWords && wordsNow() !== wordsAtPress) firstWords = { at: performance.now(), status: s };
       if (s === 'failed' || s === 'closed' || (s === 'connected' && !send)) { mo.disconnect(); resolve(); }
     });
     mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
@@ -175,7 +180,7 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle, pressLater }) => {
   performance.mark('bench press');
   q('[data-testid="connect-button"]').click();
   await done;
-  return { pressed, seen, arrived: window.benchStatusMessages, error: q('[data-testid="error"]')?.textContent ?? null };
+  return { pressed, seen, firstWords, arrived: window.benchStatusMessages, error: q('[data-testid="error"]')?.textContent ?? null };
   }
 }`;
 
@@ -195,7 +200,8 @@ const NOTE_WORKER_STATUS = `{
 const NOTE_WORKER_STEPS = `(() => {
   if (self.benchSteps) return;
   const steps = (self.benchSteps = []);
-  const note = (what) => steps.push([performance.timeOrigin + performance.now(), what]);
+  // With self.benchMarks (a Chromium trace is being recorded), each step is also a mark on the trace's timeline.
+  const note = (what) => { steps.push([performance.timeOrigin + performance.now(), what]); if (self.benchMarks) performance.mark('bench worker ' + what); };
   const post = self.postMessage.bind(self);
   self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); if (m && typeof m.events === 'string') steps.at(-1).push(m.events.length); post(m, ...rest); };
   const handle = self.onmessage;
@@ -276,7 +282,9 @@ function splitResponse(steps: Steps, pageOrigin: number, r: InPageConnect): Reco
   };
 }
 
-type InPageConnect = { pressed: number; seen: Record<string, number>; arrived: Record<string, number>; error: string | null };
+/** `seen`: when the status line's data-status first named each status; `firstWords`: when its words first changed
+ * (what a person sees first), and the status then. */
+type InPageConnect = { pressed: number; seen: Record<string, number>; firstWords: { at: number; status: string } | null; arrived: Record<string, number>; error: string | null };
 
 async function appConnect(page: Page, target: string, send?: string, settle = false): Promise<InPageConnect> {
   const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send, settle })})`)) as InPageConnect;
@@ -300,9 +308,9 @@ async function appConnectWithCpu(page: Page, target: string): Promise<{ result: 
   return round;
 }
 
-/** When the status line first showed a status after the press. */
+/** When the status line's words first changed after the press (a status named only in data-status is not shown). */
 function firstStatusShown(r: InPageConnect): number {
-  return Math.min(...Object.values(r.seen));
+  return r.firstWords?.at ?? Math.min(...Object.values(r.seen));
 }
 
 /** Close the app's connection (s_server serves one client at a time) and wait until the status line says so. */
@@ -423,6 +431,7 @@ async function main() {
     if (baseApp) {
       const baseContext = await browser.newContext({ baseURL: baseAppURL, viewport: { width: 1400, height: 900 } });
       await baseContext.addInitScript(`sessionStorage.setItem('tls-lens:trusted-roots', ${JSON.stringify(JSON.stringify([anchorHex]))})`);
+      await baseContext.addInitScript(NOTE_WORKER_STATUS);
       basePage = await baseContext.newPage();
       await basePage.goto('/');
       await basePage.getByTestId('connect-button').waitFor();
@@ -521,6 +530,10 @@ async function main() {
     const appSteps = await workerSteps(page, async (w) => w.url().includes('engine.worker'));
     const engineSteps = await workerSteps(page, async (w) => (await w.evaluate('self.name')) === 'engine');
     const appPhases: Record<string, number>[] = [];
+    // The base app's rounds in the same parts (its own page and worker), for a before/after of each part.
+    const baseOrigin = basePage ? ((await basePage.evaluate('performance.timeOrigin')) as number) : 0;
+    const baseSteps = basePage ? await workerSteps(basePage, async (w) => w.url().includes('engine.worker')) : null;
+    const basePhases: Record<string, number>[] = [];
     // What each round cost every process the bench started (tree-cpu.ts): Chromium's, the servers' and bridges'.
     const cpu: Record<'engine' | 'app' | 'base', TreeCpu[]> = { engine: [], app: [], base: [] };
     const enginePhases: Record<string, number>[] = [];
@@ -535,6 +548,7 @@ async function main() {
     // TLS_LENS_BENCH_TRACE=FILE: a Chromium trace of the warm rounds (every thread of every process, with the page's
     // 'bench press', 'bench arrived connected' and 'bench shown connected' marks): bench/browser/trace-windows.ts.
     const traceTo = process.env.TLS_LENS_BENCH_TRACE;
+    if (traceTo) for (const w of [appSteps, engineSteps]) await w.evaluate('self.benchMarks = true');
     if (traceTo) await browser.startTracing(page, { path: traceTo, categories: ['toplevel', 'blink.user_timing', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'cc', 'viz', 'benchmark'] });
     // A mark the profile shows (a function that spins 3 ms): its first sample is at this page time, so the
     // rounds' windows below (page times) can be found in the profile (bench/browser/profile-windows.ts).
@@ -579,10 +593,15 @@ async function main() {
       }
       await appClose(page);
       if (basePage) {
+        await baseSteps!.take();
         const baseRound = await appConnectWithCpu(basePage, target);
         cpu.base.push(baseRound.cpu);
         const b = baseRound.result;
         baseAppMs.push(b.seen.connected - b.pressed);
+        if (b.arrived.connected) {
+          const bs = await baseSteps!.take();
+          basePhases.push(handshakePhases(bs, bs.find(([, w]) => w === 'post status connected')?.[0] ?? NaN, { press: baseOrigin + b.pressed, arrived: baseOrigin + b.arrived.connected, shown: baseOrigin + b.seen.connected }));
+        }
         await appClose(basePage);
       }
     }
@@ -612,9 +631,9 @@ async function main() {
       const base = baseAppMs.length ? median(baseAppMs) : null;
       const out = {
         machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
-        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs) },
+        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs), appPressToFirstStatus: median(appToFirstStatusMs) },
         ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null },
-        appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases) },
+        appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases), ...(basePhases.length ? { base: medians(basePhases) } : {}) },
         cpuPerRoundMs: cpuReport,
         runs: { appMs: appMs.map(r2), engineMs: engineMs.map(r2), baseAppMs: baseAppMs.map(r2) },
       };
@@ -697,7 +716,7 @@ async function main() {
       coldPageLadderShown: coldPage.app.ladderShown,
     };
     const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
-    const phases = { app: medians(appPhases), engineWorker: medians(enginePhases) };
+    const phases = { app: medians(appPhases), engineWorker: medians(enginePhases), ...(basePhases.length ? { base: medians(basePhases) } : {}) };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), subtlsWorker: median(subtlsMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
       machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },

@@ -70,3 +70,56 @@ test('Connect hides its form without removing it; Connect… then opens a fresh 
   await expect(page.getByPlaceholder('h2, http/1.1')).toHaveValue('');
   await expect(page.getByTestId('connect-button')).toHaveText('Connect');
 });
+
+// The press draws nothing: only the status line's data-status changes at once (whatever watches the line never takes
+// the previous session for the new one). A connection that takes longer than a tenth of a second is drawn then, its
+// status line saying "connecting" with a progress bar (aria-live tells screen readers); a second press meanwhile is
+// refused in the button's handler.
+test('a Connect says "connecting" only once it takes longer than a tenth of a second; a second press meanwhile is refused', async ({ page, context }) => {
+  // The lab CA held back: the page's first Connect starts without it and waits for it at the chain check.
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await context.route(/\/api\/lab\/ca\.pem$/, async (route) => {
+    await held;
+    await route.continue();
+  });
+  // The connections the page asks its engine worker for.
+  await page.addInitScript(`{
+    const post = Worker.prototype.postMessage;
+    self.connectsPosted = 0;
+    Worker.prototype.postMessage = function (m, ...rest) { if (m && m.type === 'connect') self.connectsPosted++; return post.call(this, m, ...rest); };
+  }`);
+  await openApp(page);
+  await page.getByTestId('scenario-select').selectOption('good-tls13');
+  await page.getByTestId('bp-step').setChecked(false);
+  const status = page.getByTestId('status');
+  await expect(status).toHaveAttribute('aria-live', 'polite');
+  // Two presses in one go, and the page as they left it.
+  const atPress = await page.evaluate(() => {
+    const line = document.querySelector('[data-testid="status"]')!;
+    const words = line.textContent;
+    const button = document.querySelector<HTMLButtonElement>('[data-testid="connect-button"]')!;
+    button.click();
+    button.click();
+    return {
+      status: line.getAttribute('data-status'),
+      wordsKept: line.textContent === words,
+      progressHidden: line.querySelector('progress')!.hidden,
+      button: button.textContent,
+      connects: (window as unknown as { connectsPosted: number }).connectsPosted,
+    };
+  });
+  expect(atPress).toEqual({ status: 'connecting', wordsKept: true, progressHidden: true, button: 'Connect', connects: 1 });
+  // Still waiting for the lab CA: the line says "connecting" with its progress bar, and the connection is drawn (the
+  // form hidden, the ClientHello in the ladder).
+  await expect(status).toContainText(/connecting/i);
+  await expect(page.getByRole('progressbar', { name: 'Connecting' })).toBeVisible();
+  await expect(page.locator('form.connect')).toBeHidden();
+  await expect(page.locator('.lrow[data-kind="handshake"]').first()).toContainText('ClientHello');
+  await expectAccessible(page, 'a connection taking its time');
+  release();
+  await waitForStatus(page, 'connected');
+  await expect(status).toContainText('TLSv1.3');
+  await expect(page.getByRole('progressbar', { name: 'Connecting' })).toBeHidden();
+  expect(await page.evaluate(() => (window as unknown as { connectsPosted: number }).connectsPosted)).toBe(1);
+});

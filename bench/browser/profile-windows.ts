@@ -1,9 +1,11 @@
 // Where the time goes inside the app Connect's windows: reads the CPU profiles bench/browser.ts writes with
 // TLS_LENS_BENCH_PROFILE=FILE (the page's FILE and its engine worker's FILE.worker.cpuprofile, sampled every 50 µs)
-// and FILE.windows.json (each warm round's press, 'connected' message arrival and status line change in page time;
+// and FILE.windows.json (each warm round's press, 'connected' message arrival and status line change in page time,
+// and the 30 ms after that change;
 // the worker's steps on the clock its notes use; the time of a mark each profile shows), and prints per window,
 // averaged over the rounds, the busy time and the functions that held it (inclusive and self).
-// Run: tsx bench/browser/profile-windows.ts FILE [top=40]
+// Run: tsx bench/browser/profile-windows.ts FILE [top=40] [under=FUNCTION: only the samples with FUNCTION on their
+// stack, e.g. performWorkOnRootViaSchedulerTask to see what a render drew]
 import fs from 'node:fs';
 
 interface ProfileNode {
@@ -29,7 +31,7 @@ interface Windows {
   rounds: Round[];
 }
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, under] = process.argv.slice(2);
 if (!file) throw new Error('usage: tsx bench/browser/profile-windows.ts FILE [top]');
 const top = Number(topArg ?? 40);
 const windows = JSON.parse(fs.readFileSync(`${file}.windows.json`, 'utf8')) as Windows;
@@ -70,6 +72,7 @@ function analyse(profileFile: string, mark: number, parts: [string, (r: Round) =
         if (at[i] < a || at[i] >= b) return;
         const stack = stackOf(s);
         if (IDLE.has(stack[0].callFrame.functionName)) return;
+        if (under && !stack.some((f) => f.callFrame.functionName === under)) return;
         busy += lasts[i];
         self.set(label(stack[0]), (self.get(label(stack[0])) ?? 0) + lasts[i]);
         for (const f of new Set(stack.map(label))) inclusive.set(f, (inclusive.get(f) ?? 0) + lasts[i]);
@@ -90,6 +93,8 @@ console.log('# the page');
 analyse(file, windows.mark, [
   ['press to the connected message', (r) => r.press, (r) => r.arrived],
   ['connected message to the status line', (r) => r.arrived, (r) => r.shown],
+  // What follows in the same task and frame: React's render of the session, the layout it forces, the frame's work.
+  ['the 30 ms after the status line', (r) => r.shown, (r) => r.shown + 30],
 ]);
 if (fs.existsSync(`${file}.worker.cpuprofile`)) {
   console.log('\n# the app\'s engine worker');

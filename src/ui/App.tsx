@@ -1,7 +1,7 @@
 // The page: header (status, files, theme, presenter), stepper, breakpoint decisions, and the
 // ladder beside the detail panels — or, in presenter mode, one panel at a time in large type.
 import { lazy, memo, Suspense, useEffect, useLayoutEffect, useRef, useState, type ComponentType } from 'react';
-import { useTrace, type PanelId, type Status, type TraceState } from './store.ts';
+import { isConnectPending, onConnectPending, useTrace, type PanelId, type Status, type TraceState } from './store.ts';
 import { LadderView } from './views/LadderView.tsx';
 import { ConnectView } from './views/ConnectView.tsx';
 import { ShortcutHints, StepperBar, runToEnd, runToNextBreakpoint, stepBack, stepForward } from './views/StepperBar.tsx';
@@ -88,43 +88,49 @@ const Tabs = memo(function Tabs({ panels }: { panels: PanelId[] }) {
   );
 });
 
-/** The status line's words for the store's state. */
+/** The status line's words for the store's state: a pressed Connect changes them when it is drawn (worker-client.ts,
+ * `undrawn`), saying "connecting" only if the connection takes longer than a tenth of a second. */
 function statusWords(s: TraceState): string {
-  if (s.connectPending) return liveStatusText(s.connectPending.target, 'connecting', s.connectPending.detail);
   if (s.source === 'replay') return `Offline replay of ${s.replayName}`;
   if (s.source === 'live') return liveStatusText(s.target, s.status, s.statusDetail, s.summary);
   return 'No session';
 }
 
-/** The status the line shows: a pressed Connect's, until it is drawn, or the store's. */
-const statusOf = (s: TraceState): Status => (s.connectPending ? 'connecting' : s.status);
+/** The status the line's `data-status` names: a pressed Connect's at once, or the store's. */
+const statusOf = (s: TraceState): Status => (isConnectPending() ? 'connecting' : s.status);
 
 /** The status line, written to the page by a small writer subscribed to the store rather than drawn by React: it
  * changes at the press and at every status, and each was a render (at the press, while the bridge opens; at
- * 'connected', before the session's own). React draws it once; the writer keeps it. */
+ * 'connected', before the session's own). React draws it once; the writer keeps it.
+ * At the press only `data-status` changes (it is not drawn: no style reads it), so whatever watches the line never
+ * takes the previous session's status for the new one's; the words and the progress bar change when the connection
+ * is drawn, "connecting" only for one that takes longer than a tenth of a second (docs/app-connect.md). Drawing them
+ * at once cost a frame (layout, paint, raster, compositing) exactly while the bridge opened. */
 const StatusLine = memo(function StatusLine() {
   const line = useRef<HTMLDivElement>(null);
   const progress = useRef<HTMLProgressElement>(null);
   const text = useRef<HTMLSpanElement>(null);
   // The first drawing comes from React (and the build's prerendered first screen); the writer takes over from it.
-  const [first] = useState(() => ({ status: statusOf(useTrace.getState()), words: statusWords(useTrace.getState()) }));
+  const [first] = useState(() => ({ status: statusOf(useTrace.getState()), words: statusWords(useTrace.getState()), busy: useTrace.getState().status === 'connecting' }));
   useLayoutEffect(() => {
-    let { status, words } = first;
+    let { status, words, busy } = first;
     const write = (s: TraceState) => {
       const now = statusWords(s);
-      if (statusOf(s) !== status) {
-        status = statusOf(s);
-        line.current!.dataset.status = status;
-        progress.current!.hidden = status !== 'connecting';
-      }
+      if (statusOf(s) !== status) line.current!.dataset.status = status = statusOf(s);
+      if ((s.status === 'connecting') !== busy) progress.current!.hidden = !(busy = s.status === 'connecting');
       if (now !== words) text.current!.textContent = words = now;
     };
     write(useTrace.getState());
-    return useTrace.subscribe(write);
+    const stopTrace = useTrace.subscribe(write);
+    const stopPending = onConnectPending(() => write(useTrace.getState()));
+    return () => {
+      stopTrace();
+      stopPending();
+    };
   }, []);
   return (
     <div ref={line} className="status" data-testid="status" data-status={first.status} aria-live="polite">
-      <progress ref={progress} aria-label="Connecting" hidden={first.status !== 'connecting'} />
+      <progress ref={progress} aria-label="Connecting" hidden={!first.busy} />
       <span ref={text}>{first.words}</span>
     </div>
   );

@@ -26,10 +26,6 @@ export interface TraceState {
   status: Status;
   statusDetail?: string;
   pause?: PauseInfo;
-  /** A Connect pressed and not drawn yet (worker-client.ts, `undrawn`): the status line says it is connecting while
-   * everything else, this state included, still shows the previous session until the draw (reset clears it). Nothing
-   * but the status line reads it, so the press draws nothing else. */
-  connectPending?: { target?: string; detail: string };
   /** Plain-words error for the person; the trace up to the failure stays. */
   error?: string;
   source: 'none' | 'live' | 'replay';
@@ -86,10 +82,15 @@ export const useTrace = create<TraceState>((set, get) => ({
   selectedField: null,
 
   reset(source, target, also, events = []) {
+    // A pending Connect ends with this update: the status line's writer then goes from "connecting" to the new
+    // session's status in one pass (its pending listener, called after, finds nothing left to write).
+    const wasPending = connectPending;
+    connectPending = false;
     builder = new RowBuilder();
     for (const e of events) builder.add(e);
     // Following from the start: the cursor on the newest row (-1 with none), as append would put it.
-    set({ events, rows: builder.rows, revision: get().revision + 1, cursor: builder.rows.length - 1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, connectPending: undefined, ...also });
+    set({ events, rows: builder.rows, revision: get().revision + 1, cursor: builder.rows.length - 1, follow: true, source, target, replayName: undefined, summary: undefined, error: undefined, pause: undefined, selectedField: null, statusDetail: undefined, ...also });
+    if (wasPending) for (const l of [...pendingListeners]) l();
   },
 
   append(incoming, also) {
@@ -173,15 +174,41 @@ export function formKeptHidden(s: TraceState): Pick<TraceState, 'showConnect' | 
   return { showConnect: false, connectFormKept: s.showConnect || s.connectFormKept };
 }
 
-const connecting = (s: TraceState) => s.status === 'connecting' || s.connectPending !== undefined;
+/** A Connect pressed and not drawn yet (worker-client.ts, `undrawn`): the status line's `data-status` says it is
+ * connecting while everything else still shows the previous session until the draw (reset clears it). Kept out of
+ * the store: nothing draws it (the press changes no pixel), and a store update at the press ran every view's
+ * selector (~1 ms) just as the worker needed the core. Read by the status line's writer and afterConnecting. */
+let connectPending = false;
+const pendingListeners = new Set<() => void>();
+
+export function isConnectPending(): boolean {
+  return connectPending;
+}
+
+export function setConnectPending(on: boolean): void {
+  if (connectPending === on) return;
+  connectPending = on;
+  for (const l of [...pendingListeners]) l();
+}
+
+/** Called when a Connect starts or stops being pending; returns the unsubscribe. */
+export function onConnectPending(listener: () => void): () => void {
+  pendingListeners.add(listener);
+  return () => void pendingListeners.delete(listener);
+}
+
+const connecting = (s: TraceState) => s.status === 'connecting' || connectPending;
 
 /** Run `then` once no connection is connecting (a pressed Connect not drawn yet included; at once if none is). */
 export function afterConnecting(then: () => void): void {
   if (!connecting(useTrace.getState())) return then();
-  const stop = useTrace.subscribe((s) => {
-    if (connecting(s)) return;
-    stop();
+  const check = () => {
+    if (connecting(useTrace.getState())) return;
+    stopTrace();
+    stopPending();
     // After the update that ended it and its drawing, not inside them.
     setTimeout(then, 0);
-  });
+  };
+  const stopTrace = useTrace.subscribe(check);
+  const stopPending = onConnectPending(check);
 }

@@ -3,7 +3,7 @@
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
 import { decodeEvents, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
-import { formKeptHidden, useTrace, type TraceState } from './store.ts';
+import { formKeptHidden, setConnectPending, useTrace, type TraceState } from './store.ts';
 
 import { sessionAnchors } from './session.ts';
 import { adoptBootWorker, type BootConnection } from './engine-boot.ts';
@@ -199,11 +199,13 @@ export const engine = {
       return;
     }
     if (!options.drawWhenNeeded) return drawConnect();
-    // The status line says so at once (a small draw): whoever watches it never takes the previous session's status
-    // for this one's. Everything else keeps the previous session until the draw: setting the store's status here
-    // drew the stepper, the send bar, the header's buttons and the inspector again for the previous session's trace,
-    // while the bridge opened (their layout, paint and raster took the machine's cores from the bridge and the server).
-    useTrace.setState({ connectPending: { target, detail: undrawn.detail } });
+    // The status line's data-status says so at once, without drawing anything: whoever watches it never takes the
+    // previous session's status for this one's. Everything else, its words included, keeps the previous session
+    // until the draw: setting the store's status here drew the stepper, the send bar, the header's buttons and the
+    // inspector again for the previous session's trace, and the status line's words and progress bar cost a frame of
+    // their own, while the bridge opened (layout, paint and raster took the machine's cores from the bridge and the
+    // server). A connection that takes longer than DRAW_CONNECTING_AFTER_MS says "connecting" then.
+    setConnectPending(true);
   },
   /** Connect again with the same request and the session's current trust anchors. */
   reconnect() {
@@ -245,5 +247,10 @@ export const engine = {
   },
   get running() {
     return worker !== null;
+  },
+  /** A Connect was pressed and is not drawn yet (at most DRAW_CONNECTING_AFTER_MS): the Connect form refuses another
+   * press meanwhile (the page shows nothing of the first one yet; a second would only replace it). */
+  get pending() {
+    return undrawn !== null;
   },
 };

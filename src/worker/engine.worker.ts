@@ -8,7 +8,7 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { FirstFlightTransport } from '../transport/first-flight.ts';
-import { APP_DATA_WINDOW, encodeEvents, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
+import { APP_DATA_WINDOW, encodeEvent, encodeEvents, encodeEventsWith, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
@@ -49,6 +49,11 @@ class Connection {
   // Events go out in batches of up to a frame's worth (each batch is a render on the page), and at once
   // before a status, a pause or an error, so the page never shows a status ahead of its events.
   private queue: TraceEvent[] = [];
+  /** The JSON of the queue's first events, made ahead while the handshake waits (encodeAhead). */
+  private made: string[] = [];
+  private encodeAheadQueued = false;
+  /** Set once the bridge's WebSocket is open: from then on the handshake's events are encoded ahead. */
+  encodeAheadFrom = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
    * WebCrypto): encoding it then costs the handshake nothing, where at the status it came after the handshake's last
@@ -98,22 +103,36 @@ class Connection {
     });
   }
 
-  /** The events waiting to go to the page, taken from the queue. */
-  private takeQueue(): TraceEvent[] {
+  /** The events waiting to go to the page, taken from the queue, with the JSON made ahead of the first ones. */
+  private takeQueue(): { events: TraceEvent[]; made: string[] } {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const events = this.queue;
+    const taken = { events: this.queue, made: this.made };
     this.queue = [];
-    return events;
+    this.made = [];
+    return taken;
   }
+
+  /**
+   * While the handshake runs, each event is encoded in a microtask after the engine's step that recorded it: it runs
+   * when the engine next awaits, mostly WebCrypto, whose work is on other threads meanwhile. The 'connected' status
+   * then joins what is made (its encoding was the worker's largest part between the server's flight and the page
+   * hearing of it: docs/app-connect.md). Not before the WebSocket is open (the ClientHello's events would be encoded
+   * before the socket is made), nor for summarised events, whose digests come later.
+   */
+  private encodeAhead = () => {
+    this.encodeAheadQueued = false;
+    if (this.retired || this.window.digesting) return;
+    for (let i = this.made.length; i < this.queue.length; i++) this.made.push(encodeEvent(this.queue[i]));
+  };
 
   flush() {
-    const events = this.takeQueue();
-    if (events.length > 0) this.postEvents(events);
+    const { events, made } = this.takeQueue();
+    if (events.length > 0) this.postEvents(events, made);
   }
 
-  private postEvents(events: TraceEvent[]) {
-    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEvents(events) });
+  private postEvents(events: TraceEvent[], made: string[] = []) {
+    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEventsWith(events, made) });
     this.after(() => {
       if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: encodeEvents(events) });
     }, [this.window.digested()]);
@@ -126,6 +145,10 @@ class Connection {
     // memory than the page.
     if (shown !== e && !this.request.keepAppData) this.recorder.events[e.index] = shown;
     this.queue.push(shown);
+    if (this.handshaking && this.encodeAheadFrom && !this.encodeAheadQueued && shown === e) {
+      this.encodeAheadQueued = true;
+      queueMicrotask(this.encodeAhead);
+    }
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
     if (this.queue.length >= 500) return this.flush();
@@ -143,12 +166,12 @@ class Connection {
    * handshake runs, a 'connecting' status leaves the events held (HANDSHAKE_HOLD_MS). */
   status(s: Status, detail?: string, summary?: ConnectionSummary) {
     if (this.handshaking && s === 'connecting') return this.post({ type: 'status', status: s, detail });
-    let events = this.takeQueue();
+    let { events, made } = this.takeQueue();
     if (events.length > 0 && this.window.digesting) {
       this.postEvents(events);
       events = [];
     }
-    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEvents(events) } : {}), ...(summary ? { summary } : {}) });
+    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEventsWith(events, made) } : {}), ...(summary ? { summary } : {}) });
   }
 
   /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
@@ -192,6 +215,7 @@ class Connection {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.idleFlush) clearTimeout(this.idleFlush);
     this.queue = [];
+    this.made = [];
     this.decide?.('abort');
     void this.transport?.close().catch(() => {});
   }
@@ -214,6 +238,7 @@ async function connect(c: Connection) {
     c.transport = transport;
     void transport.opened.then(
       () => {
+        c.encodeAheadFrom = true;
         // Paused at a breakpoint (stepping opens the socket while the engine waits): the status stays "paused".
         if (!c.retired && !c.decide) c.status('connecting', 'handshake in progress');
       },

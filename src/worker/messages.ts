@@ -86,6 +86,20 @@ export function encodeEvents(events: TraceEvent[]): EventsJson {
   return JSON.stringify(events.map(plainEvent)) as EventsJson;
 }
 
+/** One event's JSON, as it stands in encodeEvents' array. */
+export function encodeEvent(event: TraceEvent): string {
+  return JSON.stringify(plainEvent(event));
+}
+
+/** encodeEvents(events), the JSON of the first `made.length` events made already (`made[i]`: encodeEvent(events[i])):
+ * the same text, JSON.stringify of an array being its elements' JSON joined by commas. */
+export function encodeEventsWith(events: TraceEvent[], made: readonly string[]): EventsJson {
+  if (made.length === 0) return encodeEvents(events);
+  const parts = made.slice(0, events.length);
+  for (let i = parts.length; i < events.length; i++) parts.push(encodeEvent(events[i]));
+  return `[${parts.join(',')}]` as EventsJson;
+}
+
 /**
  * The event as plain data: the engine's events carry parts made when first read as accessors (trace/lazy-hex.ts): a
  * record's and application data's hex and a record's protection parts, a handshake message's hex and field tree, a

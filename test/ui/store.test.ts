@@ -1,8 +1,8 @@
 // The store's one-update draw of a new connection (reset with its first events, as worker-client.ts's drawConnect
 // does) gives the same trace, rows and cursor as a reset followed by an append; afterConnecting waits for a pressed
-// Connect (connectPending) and a 'connecting' status to end.
+// Connect (setConnectPending) and a 'connecting' status to end; a pressed Connect is marked without a store update.
 import { describe, expect, it } from 'vitest';
-import { afterConnecting, useTrace } from '../../src/ui/store.ts';
+import { afterConnecting, isConnectPending, onConnectPending, setConnectPending, useTrace } from '../../src/ui/store.ts';
 import { recordRealTrace } from './real-trace.ts';
 
 describe('the store', () => {
@@ -33,7 +33,7 @@ describe('the store', () => {
     const ran: string[] = [];
     afterConnecting(() => ran.push('at once'));
     expect(ran).toEqual(['at once']);
-    useTrace.setState({ connectPending: { target: 'b:2', detail: 'opening the bridge' } });
+    setConnectPending(true);
     afterConnecting(() => ran.push('after'));
     // The draw: still connecting.
     useTrace.getState().reset('live', 'b:2', { status: 'connecting' });
@@ -45,5 +45,27 @@ describe('the store', () => {
     useTrace.getState().setStatus('closed');
     await new Promise((r) => setTimeout(r, 5));
     expect(ran).toEqual(['at once', 'after']);
+  });
+
+  it('marks a pressed Connect without a store update, and the draw clears it after its one update', () => {
+    useTrace.getState().reset('live', 'a:1', { status: 'closed' });
+    let storeUpdates = 0;
+    const seen: string[] = [];
+    const stopStore = useTrace.subscribe(() => storeUpdates++);
+    const stopPending = onConnectPending(() => seen.push(`pending ${isConnectPending()} with status ${useTrace.getState().status}`));
+    setConnectPending(true);
+    // The press: no view's selector runs.
+    expect(storeUpdates).toBe(0);
+    expect(seen).toEqual(['pending true with status closed']);
+    // The draw: the store's update sees no pending Connect, and the pending listeners hear of it after that update.
+    const pendingDuringUpdate: boolean[] = [];
+    const stopProbe = useTrace.subscribe(() => pendingDuringUpdate.push(isConnectPending()));
+    useTrace.getState().reset('live', 'b:2', { status: 'connected' });
+    expect(storeUpdates).toBe(1);
+    expect(pendingDuringUpdate).toEqual([false]);
+    expect(seen).toEqual(['pending true with status closed', 'pending false with status connected']);
+    stopStore();
+    stopPending();
+    stopProbe();
   });
 });

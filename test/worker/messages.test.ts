@@ -3,7 +3,7 @@
 // JSON.stringify of the events themselves, and what is encoded is plain data (no accessor left to send V8's stringify
 // down its slow path).
 import { describe, expect, it } from 'vitest';
-import { decodeEvents, encodeEvents } from '../../src/worker/messages.ts';
+import { decodeEvents, encodeEvent, encodeEvents, encodeEventsWith } from '../../src/worker/messages.ts';
 import { recordRealTrace } from '../ui/real-trace.ts';
 
 function accessorsIn(value: unknown, path = '$'): string[] {
@@ -49,5 +49,17 @@ describe('encodeEvents', () => {
       JSON.stringify = original;
     }
     expect(accessorsIn(copied[0])).toEqual([]);
+  });
+
+  // The worker encodes a handshake's events one by one while the engine waits (engine.worker.ts, encodeAhead), then
+  // joins them: the same text as encoding them all at once, whatever part was made ahead.
+  it('gives the same JSON from events partly encoded ahead, one by one', async () => {
+    const { events } = await recordRealTrace();
+    const whole = encodeEvents(events);
+    for (const ahead of [0, 1, Math.floor(events.length / 2), events.length - 1, events.length]) {
+      const made = events.slice(0, ahead).map(encodeEvent);
+      expect(encodeEventsWith(events, made)).toBe(whole);
+    }
+    expect(encodeEventsWith([], [])).toBe('[]');
   });
 });

@@ -88,12 +88,22 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
     if (top !== null && top !== scrollTop) setScrollTop(top);
   }
 
+  // The element is scrolled in the next frame, before its layout (the rows are already drawn where it will be).
+  // Scrolled here, inside React's commit, the browser laid the whole page out at once to place it (3-5 ms when a new
+  // session is drawn) inside the task that handled the update; in the frame, several commits (a take-in while
+  // streaming, the view resized) share one layout.
+  const scrollFrame = useRef(0);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el || elementTop.current === scrollTop) return;
     elementTop.current = scrollTop;
-    el.scrollTop = scrollTop;
+    cancelAnimationFrame(scrollFrame.current);
+    scrollFrame.current = requestAnimationFrame(() => {
+      elementTop.current = scrollTop;
+      el.scrollTop = scrollTop;
+    });
   }, [scrollTop]);
+  useEffect(() => () => cancelAnimationFrame(scrollFrame.current), []);
 
   // A list that shrank (a new session) is drawn from where the browser will have clamped its view.
   const viewHeight = height || DEFAULT_HEIGHT;

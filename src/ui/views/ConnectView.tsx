@@ -1,6 +1,6 @@
 // Connect: a lab scenario (with what it shows) or a host:port the bridge allows, and the
 // handshake options. The engine runs in the worker; this only builds the request.
-import { memo, useEffect, useRef, useState, type RefObject } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../../worker/messages.ts';
 import { SUITES13, connectRequest, defaultConnectForm, type ConnectForm } from '../connect-form.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, labFilesFrom, type LabFiles, type LabScenario } from '../lab.ts';
@@ -22,6 +22,9 @@ export const loadStartTls = () => (startTlsModule ??= import('../../starttls/ind
 /** The lab's scenarios once loaded: a form opened after that shows them from its first render (each fresh form
  * fetching them again redrew the whole form when they came, often while its Connect's handshake ran). */
 let labHere: LabScenario[] | null = null;
+
+/** The session's link waits this long past "connecting" (a person reads the page before copying its address). */
+const LINK_AFTER_MS = 250;
 
 let labFiles: Promise<LabFiles> | null = null;
 /** The lab files once fetched (a Connect then sends them with its request). */
@@ -71,9 +74,6 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
   const [insecure, setInsecure] = useState(start.insecure);
   const [send, setSend] = useState(start.send);
   const [keepAppData, setKeepAppData] = useState(start.keepAppData);
-  /** Says "connecting" on the button (ConnectButton): the connection starts and the page draws it once there is
-   * more to show than "connecting" (the form is then hidden). */
-  const showConnecting = useRef<() => void>(() => {});
 
   useEffect(() => {
     void labFilesOnce();
@@ -98,6 +98,9 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
   const targetInput = useRef<HTMLInputElement>(null);
   const submit = (e?: React.FormEvent) => {
     e?.preventDefault();
+    // A press while this form's Connect is not drawn yet (a tenth of a second at most) is refused here, drawing
+    // nothing: the page shows nothing of the first one yet, and a second would only replace it.
+    if (engine.pending) return;
     // The form is never submitted by the browser (see the Connect button): its one rule, a target in server mode, is
     // checked here, with the browser's own message.
     if (mode === 'target' && targetInput.current && !targetInput.current.reportValidity()) return;
@@ -108,12 +111,13 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
-    showConnecting.current();
-    // The link to this session is written once the connection is past "connecting" and the page is idle: while the
-    // bridge opens and the handshake runs the page is idle too, but its work there (history.replaceState) competes
-    // with the bridge, the worker and the server for the machine's cores.
+    // The link to this session is written once the connection is past "connecting", its first frames are drawn and
+    // the page is idle: while the bridge opens and the handshake runs the page is idle too, but its work there
+    // (history.replaceState, ~1 ms) competes with the bridge, the worker and the server for the machine's cores; in
+    // the idle time right after the session's draw it competed with that frame's raster and compositing.
     const link = () => writeUrlState({ scenario: request.scenario, target: request.target, replay: undefined });
-    afterConnecting(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(link, { timeout: 1000 }) : link()));
+    const whenIdle = () => (typeof requestIdleCallback === 'function' ? requestIdleCallback(link, { timeout: 1000 }) : link());
+    afterConnecting(() => setTimeout(whenIdle, LINK_AFTER_MS));
   };
 
   useEffect(() => {
@@ -247,7 +251,7 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
           <input type="checkbox" name="bpCert" checked={bpCert} onChange={(e) => setBpCert(e.target.checked)} disabled={clientCert !== 'ask'} /> Pause when a client certificate is requested
         </label>
       </fieldset>
-      <ConnectButton onPress={submit} showConnecting={showConnecting} />
+      <ConnectButton onPress={submit} />
     </form>
   );
 });
@@ -255,23 +259,21 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
 /**
  * Its click connects and stops the form's submission (Enter in a field clicks it too): the browser's steps before a
  * submit event (checking every control, reading the form for autofill) cost milliseconds before the connection
- * started. It says "Connecting…" on its own: the press draws the button, not the whole form.
+ * started. The press draws nothing: the connection is drawn (and this form hidden) once there is more to show than
+ * "connecting", or after a tenth of a second with the status line's "connecting" (worker-client.ts).
  */
-function ConnectButton({ onPress, showConnecting }: { onPress: () => void; showConnecting: RefObject<() => void> }) {
-  const [connecting, setConnecting] = useState(false);
-  showConnecting.current = () => setConnecting(true);
+function ConnectButton({ onPress }: { onPress: () => void }) {
   return (
     <button
       type="submit"
       className="primary"
       data-testid="connect-button"
-      aria-busy={connecting}
       onClick={(e) => {
         e.preventDefault();
         onPress();
       }}
     >
-      {connecting ? 'Connecting…' : 'Connect'}
+      Connect
     </button>
   );
 }

@@ -23,7 +23,10 @@ export function InspectorView() {
   // session's trace read at the last session's cursor).
   const step = useMemo(() => ({ cursor, events, revision, event: currentEvent({ rows, events, cursor }) }), [cursor, rows, events, revision]);
   const deferredStep = useDeferredValue(step);
-  const shown = following ? deferredStep : step;
+  // A new session's first step is drawn with the rest of it (the ladder, the status line), in the same render and
+  // frame: deferred, it came in a second render after the session's (~3-4 ms), and the frame between could show
+  // the previous session's step beside the new ladder.
+  const shown = following && deferredStep.events === step.events ? deferredStep : step;
   if (!shown.event) return <p className="empty">No step selected yet. Connect, or open a saved trace.</p>;
   // Each step is a fresh inspector (its hover and the dump's scroll start anew), except the records of a live trace
   // followed as they stream: the newest replaces the last in place, its elements updated rather than made again.
