@@ -59,7 +59,7 @@ const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tl
 const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|starttls\/index\.ts$/;
 
 /**
- * The commands that install node:crypto first thing (src/cli/node-crypto.ts): their bundles get
+ * The commands that install node:crypto first thing (src/cli/node-host.ts): their bundles get
  * src/cli/webcrypto-left-out.ts in place of the WebCrypto provider, which they would only load to replace.
  * The certificate commands (verify, limbo) keep WebCrypto, the provider whose results the browser shows.
  */
