@@ -75,7 +75,23 @@ const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\
  * (serve's key and certificate makers) keep the packages in the bundle: the two copies never meet, as the decoders
  * hand back plain values (policy ids, times).
  */
-const SIDE_REDIRECTS = [{ importer: /^src\/x509\/(policy|crl)\.ts$/, path: /^@peculiar\/asn1-(schema|x509)$/, side: 'asn1' }];
+const SIDE_REDIRECTS = [{ importers: ['src/x509/policy.ts', 'src/x509/crl.ts'], path: /^@peculiar\/asn1-(schema|x509)$/, side: 'asn1' }];
+
+/**
+ * A redirect's side entry must export every name its importers take from the packages (the stand-in cannot tell):
+ * esbuild checks it when it bundles the importers with the entry in the packages' place, and fails on a missing one.
+ */
+async function checkRedirects(esbuild) {
+  for (const r of SIDE_REDIRECTS) {
+    const entry = path.join(ROOT, SIDE_MODULES[r.side]);
+    const toEntry = { name: 'redirect-check', setup: (b) => b.onResolve({ filter: r.path }, (args) => (r.importers.includes(path.relative(ROOT, args.importer)) ? { path: entry } : undefined)) };
+    try {
+      await esbuild.build({ ...COMMON, format: 'esm', entryPoints: r.importers, outdir: path.join(OUT_DIR, 'redirect-check'), plugins: [toEntry], logLevel: 'silent' });
+    } catch (e) {
+      throw new Error(`${SIDE_MODULES[r.side]} must export what ${r.importers.join(' and ')} import: ${e.message}`);
+    }
+  }
+}
 
 /**
  * The commands that install node:crypto first thing (src/cli/node-host.ts): their bundles get
@@ -118,7 +134,7 @@ function sideModules(files, exports, redirects = []) {
         return name ? { path: name, namespace: 'side' } : undefined;
       });
       for (const r of redirects) {
-        build.onResolve({ filter: r.path }, (args) => (r.importer.test(path.relative(ROOT, args.importer)) ? { path: r.side, namespace: 'side' } : undefined));
+        build.onResolve({ filter: r.path }, (args) => (r.importers.includes(path.relative(ROOT, args.importer)) ? { path: r.side, namespace: 'side' } : undefined));
       }
       build.onLoad({ filter: /./, namespace: 'side' }, (args) => ({ contents: standIn(args.path), loader: 'js' }));
       build.onResolve({ filter: /^\.\/side\// }, (args) => ({ path: args.path, external: true }));
@@ -149,6 +165,7 @@ export async function buildCli() {
   } catch {
     throw new Error('the command-line client must be built, and esbuild (a dev dependency) is not installed: run npm ci, then npm run build:cli');
   }
+  await checkRedirects(esbuild);
   const dispatcher = await esbuild.build({ ...COMMON, entryPoints: ['src/cli/main.ts'], outfile: MAIN });
   fs.mkdirSync(CACHED_DIR, { recursive: true });
   const main = dispatcher.outputFiles[0];
