@@ -4,7 +4,8 @@
 //   cached/<name>-<hash>.cjs   each command whole, with the packages it uses, named by its content hash and listed
 //                              in cached/index.json; bin/tls-lens.js runs it through scripts/cli-code-cache.cjs,
 //                              which keeps V8's compiled code beside it (<bundle>.v8cache) after a run succeeds
-//   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES)
+//   cached/side/<name>-<hash>.cjs  large self-contained modules the command bundles leave out (SIDE_MODULES), each
+//                              with its own code cache once a run used it (<bundle>.v8cache)
 //   stamp/                     per command, the outputs and sources a start of it checks (scripts/cli-stamp.cjs),
 //                              written last
 //
@@ -53,13 +54,47 @@ const COMMON = {
  * used late or only on some runs: Mozilla's roots (206 KB, without a --ca), tldts's suffix list (144 KB, wildcard
  * names), ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it) and the STARTTLS dialogues
  * (37 KB of connect's 468, only with --starttls: the rest of connect's start reads and deserialises less; its own
- * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared).
+ * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared), and the ASN.1
+ * schema packages for the chain check's policy and CRL decoders (SIDE_REDIRECTS). Each side bundle gets its own V8
+ * code cache (scripts/cli-code-cache.cjs) once a run that loaded it succeeds.
  */
-const SIDE_MODULES = { 'mozilla-roots': 'src/x509/mozillaRoots.generated.ts', tldts: 'tldts', 'ml-kem': '@noble/post-quantum/ml-kem.js', starttls: 'src/starttls/index.ts' };
+const SIDE_MODULES = {
+  'mozilla-roots': 'src/x509/mozillaRoots.generated.ts',
+  tldts: 'tldts',
+  'ml-kem': '@noble/post-quantum/ml-kem.js',
+  starttls: 'src/starttls/index.ts',
+  asn1: 'src/cli/asn1-side.ts',
+};
 const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|starttls\/index\.ts$/;
 
 /**
- * The commands that install node:crypto first thing (src/cli/node-crypto.ts): their bundles get
+ * Imports a side module answers for some importers only, in the engine commands' bundles. The ASN.1 schema packages
+ * (@peculiar/asn1-schema, -x509, with asn1js under them) are what the chain check's policy and CRL decoders use, and
+ * only for certificates that carry policies or CRL times: set up at every connect they cost ~2.8 ms, and their code
+ * ~180 KB of the code cache (paired, 12.7 ms less CPU per connect without them; docs/cli-startup.md). Other importers
+ * (serve's key and certificate makers) keep the packages in the bundle: the two copies never meet, as the decoders
+ * hand back plain values (policy ids, times).
+ */
+const SIDE_REDIRECTS = [{ importers: ['src/x509/policy.ts', 'src/x509/crl.ts'], path: /^@peculiar\/asn1-(schema|x509)$/, side: 'asn1' }];
+
+/**
+ * A redirect's side entry must export every name its importers take from the packages (the stand-in cannot tell):
+ * esbuild checks it when it bundles the importers with the entry in the packages' place, and fails on a missing one.
+ */
+async function checkRedirects(esbuild) {
+  for (const r of SIDE_REDIRECTS) {
+    const entry = path.join(ROOT, SIDE_MODULES[r.side]);
+    const toEntry = { name: 'redirect-check', setup: (b) => b.onResolve({ filter: r.path }, (args) => (r.importers.includes(path.relative(ROOT, args.importer)) ? { path: entry } : undefined)) };
+    try {
+      await esbuild.build({ ...COMMON, format: 'esm', entryPoints: r.importers, outdir: path.join(OUT_DIR, 'redirect-check'), plugins: [toEntry], logLevel: 'silent' });
+    } catch (e) {
+      throw new Error(`${SIDE_MODULES[r.side]} must export what ${r.importers.join(' and ')} import: ${e.message}`);
+    }
+  }
+}
+
+/**
+ * The commands that install node:crypto first thing (src/cli/node-host.ts): their bundles get
  * src/cli/webcrypto-left-out.ts in place of the WebCrypto provider, which they would only load to replace.
  * The certificate commands (verify, limbo) keep WebCrypto, the provider whose results the browser shows.
  */
@@ -82,7 +117,7 @@ const leaveOutWebCrypto = {
  * bundle whose exports are getters (`exports`: name -> export names): the first export read requires the side
  * bundle (`files`: name -> file name). esbuild's import of a CommonJS module reads each export when it is used.
  */
-function sideModules(files, exports) {
+function sideModules(files, exports, redirects = []) {
   const byEntry = new Map(Object.entries(SIDE_MODULES).map(([name, entry]) => [entry, name]));
   const standIn = (name) =>
     [
@@ -98,11 +133,18 @@ function sideModules(files, exports) {
         const name = byEntry.get(args.path.startsWith('.') ? path.relative(ROOT, path.resolve(args.resolveDir, args.path)) : args.path);
         return name ? { path: name, namespace: 'side' } : undefined;
       });
+      for (const r of redirects) {
+        build.onResolve({ filter: r.path }, (args) => (r.importers.includes(path.relative(ROOT, args.importer)) ? { path: r.side, namespace: 'side' } : undefined));
+      }
       build.onLoad({ filter: /./, namespace: 'side' }, (args) => ({ contents: standIn(args.path), loader: 'js' }));
       build.onResolve({ filter: /^\.\/side\// }, (args) => ({ path: args.path, external: true }));
     },
   };
 }
+
+/** Every bundle is one function expression, called by scripts/cli-code-cache.cjs with what a CommonJS module gets. */
+const FUNCTION_BANNER = '(function (exports, require, module, __filename, __dirname) {';
+const FUNCTION_FOOTER = '})';
 
 /** Write `contents` to `file` under a temporary name and rename it into place: parallel readers never see half. */
 function writeWhole(file, contents) {
@@ -123,6 +165,7 @@ export async function buildCli() {
   } catch {
     throw new Error('the command-line client must be built, and esbuild (a dev dependency) is not installed: run npm ci, then npm run build:cli');
   }
+  await checkRedirects(esbuild);
   const dispatcher = await esbuild.build({ ...COMMON, entryPoints: ['src/cli/main.ts'], outfile: MAIN });
   fs.mkdirSync(CACHED_DIR, { recursive: true });
   const main = dispatcher.outputFiles[0];
@@ -137,32 +180,34 @@ export async function buildCli() {
     fs.rmSync(probe, { force: true });
   }
   for (const c of commands) if (!COMMAND_NAME.test(c)) throw new Error(`the command name '${c}' (src/cli/main.ts) must match ${COMMAND_NAME}: it names its stamp file`);
+  // Wrapped as the command bundles are: scripts/cli-code-cache.cjs loads a side bundle with its own code cache.
   const side = await esbuild.build({
     ...COMMON,
     entryPoints: SIDE_MODULES,
     outdir: path.join(CACHED_DIR, 'side'),
     entryNames: '[name]-[hash]',
     outExtension: { '.js': '.cjs' },
+    banner: { js: FUNCTION_BANNER },
+    footer: { js: FUNCTION_FOOTER },
   });
   const sideFiles = Object.fromEntries(side.outputFiles.map((out) => [path.basename(out.path).replace(/-[A-Z0-9]+\.cjs$/, ''), path.basename(out.path)]));
   // Their export names, for the stand-ins: esbuild lists them for an ES module build (not written).
   const sideAsEsm = await esbuild.build({ ...COMMON, format: 'esm', entryPoints: SIDE_MODULES, outdir: path.join(CACHED_DIR, 'side'), entryNames: '[name]' });
   const sideExports = Object.fromEntries(Object.entries(sideAsEsm.metafile.outputs).map(([out, meta]) => [path.basename(out, '.js'), meta.exports]));
   // Two builds: the engine commands without the WebCrypto provider, the others with it.
-  const commandBuild = (names, plugins) =>
+  const commandBuild = (names, plugins, redirects) =>
     esbuild.build({
       ...COMMON,
       entryPoints: Object.fromEntries(names.map((c) => [c, `src/cli/${c}.ts`])),
-      plugins: [sideModules(sideFiles, sideExports), ...plugins],
+      plugins: [sideModules(sideFiles, sideExports, redirects), ...plugins],
       outdir: CACHED_DIR,
       entryNames: '[name]-[hash]',
       outExtension: { '.js': '.cjs' },
-      // One function expression, called by scripts/cli-code-cache.cjs with what a CommonJS module gets.
-      banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
-      footer: { js: '})' },
+      banner: { js: FUNCTION_BANNER },
+      footer: { js: FUNCTION_FOOTER },
     });
   const wholes = [
-    await commandBuild(commands.filter((c) => NODE_CRYPTO_COMMANDS.has(c)), [leaveOutWebCrypto]),
+    await commandBuild(commands.filter((c) => NODE_CRYPTO_COMMANDS.has(c)), [leaveOutWebCrypto], SIDE_REDIRECTS),
     await commandBuild(commands.filter((c) => !NODE_CRYPTO_COMMANDS.has(c)), []),
   ];
   const index = {};
@@ -195,7 +240,7 @@ export async function buildCli() {
   // Bundles and caches of earlier builds go, and what an older layout left.
   const current = new Set(['index.json', ...Object.values(index).flatMap((f) => [f, `${f}.v8cache`])]);
   for (const f of fs.readdirSync(CACHED_DIR)) if (!current.has(f) && f !== 'side' && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, f), { force: true });
-  const currentSide = new Set(Object.values(sideFiles));
+  const currentSide = new Set(Object.values(sideFiles).flatMap((f) => [f, `${f}.v8cache`]));
   for (const f of fs.readdirSync(path.join(CACHED_DIR, 'side'))) if (!currentSide.has(f) && !f.endsWith('.tmp')) fs.rmSync(path.join(CACHED_DIR, 'side', f), { force: true });
   for (const f of OLD_LAYOUT) fs.rmSync(path.join(OUT_DIR, f), { recursive: true, force: true });
 

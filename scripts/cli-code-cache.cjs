@@ -23,7 +23,8 @@ const CACHE_RUNS = 3;
  * The command's module ({ run(args) }) from its bundle. A cache file is one byte (the runs it holds) and V8's data.
  * `run` saves the cache after a command that did its work and succeeded (exit status 0, not --help) while the cache
  * holds fewer than CACHE_RUNS runs or V8 could not use it: one made by a usage error, a refused connection or a
- * help text would hold little more than the option parser, and every later start would compile the rest.
+ * help text would hold little more than the option parser, and every later start would compile the rest. The side
+ * bundles the run loaded (cached/side/, required when code first reads one of their exports) are cached the same way.
  * Throws when the build has no bundle for the command (bin/tls-lens.js checked the build first, so that means a
  * build of another layout or one changed by hand).
  */
@@ -31,7 +32,30 @@ function loadCommand(name, cachedDir = CACHED_DIR) {
   const index = readIndex(cachedDir);
   const file = Object.hasOwn(index, name) ? index[name] : undefined;
   if (!file) throw new Error(`the command-line build has no bundle for '${name}': run npm run build:cli`);
-  const bundle = path.join(cachedDir, file);
+  // The bundle requires node's builtins and its side modules (./side/...), those by a path relative to itself. A
+  // function of our own rather than module.createRequire(bundle): that costs a start node:module's public load.
+  const sides = new Map();
+  const requireFromBundle = (id) => {
+    if (!id.startsWith('./side/')) return id.startsWith('.') ? require(path.join(cachedDir, id)) : require(id);
+    let side = sides.get(id);
+    if (!side) sides.set(id, (side = loadCached(path.join(cachedDir, id), requireFromBundle)));
+    return side.exports;
+  };
+  const command = loadCached(path.join(cachedDir, file), requireFromBundle);
+  return {
+    async run(args) {
+      const status = await command.exports.run(args);
+      if (status === 0 && !args.includes('--help') && !args.includes('-h')) for (const loaded of [command, ...sides.values()]) loaded.saveCache();
+      return status;
+    },
+  };
+}
+
+/**
+ * A bundle (one function expression, given what a CommonJS module gets) run with V8's cache beside it:
+ * { exports, saveCache() }, where saveCache writes the cache again while it holds fewer than CACHE_RUNS runs.
+ */
+function loadCached(bundle, requireFromBundle) {
   const cacheFile = `${bundle}.v8cache`;
   const { source, saved } = readBundleAndCache(bundle, cacheFile);
   let runs = 0;
@@ -39,16 +63,12 @@ function loadCommand(name, cachedDir = CACHED_DIR) {
   if (saved && saved.length > 1) [runs, cachedData] = [saved[0], saved.subarray(1)];
   const script = new (require('node:vm').Script)(source, { filename: bundle, cachedData });
   const module = { exports: {} };
-  // The bundle requires node's builtins and its side modules (cached/side/), those by a path relative to itself. A
-  // function of our own rather than module.createRequire(bundle): that costs a start node:module's public load.
-  const requireFromBundle = (id) => require(id.startsWith('.') ? path.join(cachedDir, id) : id);
-  script.runInThisContext()(module.exports, requireFromBundle, module, bundle, cachedDir);
+  script.runInThisContext()(module.exports, requireFromBundle, module, bundle, path.dirname(bundle));
   const held = cachedData && !script.cachedDataRejected ? runs : 0;
   return {
-    async run(args) {
-      const status = await module.exports.run(args);
-      if (held < CACHE_RUNS && status === 0 && !args.includes('--help') && !args.includes('-h')) writeCache(cacheFile, script, held + 1);
-      return status;
+    exports: module.exports,
+    saveCache() {
+      if (held < CACHE_RUNS) writeCache(cacheFile, script, held + 1);
     },
   };
 }

@@ -20,7 +20,7 @@ import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, want
 import { renderEvent, styler } from './render.ts';
 import { certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
-import { useNodeCrypto } from './node-crypto.ts';
+import { useNodeHost } from './node-host.ts';
 import { stdout, writeStdout } from './stdout.ts';
 import { handshakeMessages, lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 
@@ -94,14 +94,17 @@ async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<Certific
 }
 
 async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certificate']['chain']> {
-  const { decodeCertificate } = await import('../x509/certificate.ts');
+  const [{ decodeCertificate }, { fmt }] = await Promise.all([import('../x509/certificate.ts'), import('../x509/checks.ts')]);
+  // toISOString's digits, from the chain check's own formatter (toISOString's first call in a process starts ICU's
+  // time zone, ~1 ms of a connect): fmt leaves out ".000" for whole seconds, this puts it back.
+  const iso = (d: Date) => fmt(d).replace(/(:\d\d)Z$/, '$1.000Z');
   const out = [];
   for (const der of chain) {
     // node:crypto is loaded already (the provider): a native hash, where a JS one would run on cold code.
     const sha256 = createHash('sha256').update(der).digest('hex');
     try {
       const c = decodeCertificate(der);
-      out.push({ subject: c.subject.text, issuer: c.issuer.text, notBefore: c.notBefore.toISOString(), notAfter: c.notAfter.toISOString(), sha256 });
+      out.push({ subject: c.subject.text, issuer: c.issuer.text, notBefore: iso(c.notBefore), notAfter: iso(c.notAfter), sha256 });
     } catch (e) {
       out.push({ subject: `(undecodable: ${(e as Error).message})`, issuer: '', notBefore: '', notAfter: '', sha256 });
     }
@@ -340,7 +343,7 @@ const OPTIONS = {
 type ParsedValues = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>['values'];
 
 export async function run(args: string[]): Promise<number> {
-  useNodeCrypto();
+  useNodeHost();
   const fail = (e: unknown) => reportCliError('tls-lens connect', e, wantsJson(args), HELP);
   let v: ParsedValues;
   let request: Request;

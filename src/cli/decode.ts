@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { parseHexInput } from '../capture/hex-input.ts';
 import { decodePasted } from '../capture/pasted.ts';
 import { renderEvent, styler } from './render.ts';
-import { useNodeCrypto } from './node-crypto.ts';
+import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
 
 const HELP = `usage: tls-lens decode HEX|- [options]
@@ -19,7 +19,7 @@ exit status: 0 decoded; 1 the bytes are not TLS or do not decode; 2 usage or not
 `;
 
 export async function run(args: string[]): Promise<number> {
-  useNodeCrypto();
+  useNodeHost();
   let parsed;
   try {
     parsed = parseArgs({ args, allowPositionals: true, options: { from: { type: 'string' }, json: { type: 'boolean' }, verbose: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });

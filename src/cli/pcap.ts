@@ -9,7 +9,7 @@ import { listingOf, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
-import { useNodeCrypto } from './node-crypto.ts';
+import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
 
 const HELP = `usage: tls-lens pcap FILE [options]
@@ -34,7 +34,7 @@ function listLine(s: StreamListing): string {
 }
 
 export async function run(args: string[]): Promise<number> {
-  useNodeCrypto();
+  useNodeHost();
   let parsed;
   try {
     parsed = parseArgs({

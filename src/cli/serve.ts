@@ -19,7 +19,7 @@ import { ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
 import { ClientReporter } from './serve-post.ts';
 import type { ReportingServer } from '../clients/report-message.ts';
-import { useNodeCrypto } from './node-crypto.ts';
+import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
 
 /** An HTTP request head larger than this is cut off (--www reads no body). */
@@ -28,7 +28,7 @@ const MAX_REQUEST_BYTES = 16 * 1024;
 const LIFETIME_TIMEOUTS = 10;
 
 export async function run(args: string[]): Promise<number> {
-  useNodeCrypto();
+  useNodeHost();
   const json = wantsJson(args);
   let config: ServeConfig;
   try {

@@ -94,4 +94,34 @@ describe('tls-lens code cache', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('loads a side bundle once per process, with its own cache written after a run that succeeds', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tls-lens-code-cache-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'side'));
+      // A side bundle as the build writes them (cached/side/, one function expression) counting its own loads.
+      const sideFile = path.join(dir, 'side', 'extra-TEST.cjs');
+      fs.writeFileSync(sideFile, '(function (exports, require, module, __filename, __dirname) {globalThis.sideLoads = (globalThis.sideLoads ?? 0) + 1; exports.answer = () => 42;\n})');
+      fs.writeFileSync(
+        path.join(dir, 'probe-TEST.cjs'),
+        '(function (exports, require, module, __filename, __dirname) {' +
+          'exports.run = async (args) => require("./side/extra-TEST.cjs").answer() + require("./side/extra-TEST.cjs").answer() === 84 && args[0] === "ok" ? 0 : 2;\n})',
+      );
+      fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ probe: 'probe-TEST.cjs' }));
+      const g = globalThis as { sideLoads?: number };
+      g.sideLoads = 0;
+      expect(await loadCommand('probe', dir).run(['fail'])).toBe(2);
+      expect(g.sideLoads).toBe(1);
+      expect(fs.existsSync(`${sideFile}.v8cache`)).toBe(false);
+      expect(await loadCommand('probe', dir).run(['ok'])).toBe(0);
+      expect(g.sideLoads).toBe(2);
+      const saved = fs.readFileSync(`${sideFile}.v8cache`);
+      expect(saved[0]).toBe(1);
+      expect(saved.length).toBeGreaterThan(1);
+      expect(await loadCommand('probe', dir).run(['ok'])).toBe(0);
+      expect(fs.readFileSync(`${sideFile}.v8cache`)[0]).toBe(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
