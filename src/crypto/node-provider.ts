@@ -153,8 +153,12 @@ const NODE_CURVE = { secp256r1: 'prime256v1', secp384r1: 'secp384r1' } as const;
 
 async function generateEcdh(group: EcdhGroup): Promise<EcdhKeyPair> {
   if (group === 'x25519') {
-    const { privateKey, publicKey } = generateKeyPairSync('x25519');
-    return x25519Pair(privateKey, publicKey);
+    // The public key comes encoded by the generation itself. Exporting it afterwards (`publicKey.export({ format:
+    // 'jwk' })`) can hang the process in Node 20: the export holds the key's lock while it allocates, a collection
+    // it triggers may destroy the generation's finished job, and that job's destructor waits on the same lock
+    // (seen in about one run in three of 100,000 generations; test/crypto/node-x25519-hang.test.ts).
+    const { privateKey, publicKey } = generateX25519();
+    return x25519Pair(privateKey, Buffer.from(publicKey.x!, 'base64url'));
   }
   const ecdh = createECDH(NODE_CURVE[group]);
   ecdh.generateKeys();
@@ -164,18 +168,26 @@ async function generateEcdh(group: EcdhGroup): Promise<EcdhKeyPair> {
 async function importEcdh(group: EcdhGroup, scalar: Uint8Array): Promise<EcdhKeyPair> {
   if (group === 'x25519') {
     const privateKey = createPrivateKey({ key: Buffer.from(x25519Pkcs8(scalar)), format: 'der', type: 'pkcs8' });
-    return x25519Pair(privateKey, createPublicKey(privateKey));
+    // No generation job is left here for a collection to destroy, which the hang above needs.
+    return x25519Pair(privateKey, Buffer.from(createPublicKey(privateKey).export({ format: 'jwk' }).x!, 'base64url'));
   }
   const ecdh = createECDH(NODE_CURVE[group]);
   ecdh.setPrivateKey(scalar);
   return ecPair(ecdh);
 }
 
+/** Node supports a JWK `publicKeyEncoding` for generated keys; @types/node's overloads only name PEM and DER. */
+const generateX25519WithJwk = generateKeyPairSync as unknown as (
+  type: 'x25519',
+  options: { publicKeyEncoding: { format: 'jwk' } },
+) => { privateKey: KeyObject; publicKey: JsonWebKey };
+const generateX25519 = () => generateX25519WithJwk('x25519', { publicKeyEncoding: { format: 'jwk' } });
+
 // X25519 public keys travel as JWK, not SPKI DER: OpenSSL 3 decodes and encodes DER keys through its generic
 // decoder machinery, several times slower than the JWK path for a 32-byte key (measured: ~8x here).
-function x25519Pair(privateKey: KeyObject, publicKey: KeyObject): EcdhKeyPair {
+function x25519Pair(privateKey: KeyObject, publicKey: Buffer): EcdhKeyPair {
   return {
-    publicKey: plain(Buffer.from(publicKey.export({ format: 'jwk' }).x!, 'base64url')),
+    publicKey: plain(publicKey),
     async agree(peerPublic) {
       const x = Buffer.from(peerPublic.buffer, peerPublic.byteOffset, peerPublic.byteLength).toString('base64url');
       const peer = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x }, format: 'jwk' });
