@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePki, spawnSServer } from '../test/tls/helpers.ts';
 import { median } from './common.ts';
+import { milestonesOf } from './handshake-milestones.ts';
 import type { TraceEvent } from '../src/trace/types.ts';
 
 const rounds = Number(process.argv[2] ?? 300);
@@ -38,33 +39,21 @@ async function load(src: string, port: number, anchor: Uint8Array): Promise<Engi
 
 /** The same steps as engine-bench.ts's phasesOf, in µs (the ClientHello made counted from the connection's start). */
 function phases({ events, t0, done }: { events: TraceEvent[]; t0: number; done: number }): Record<string, number> {
-  const at = (test: (e: TraceEvent & Record<string, unknown>) => boolean) => events.find((e) => test(e as TraceEvent & Record<string, unknown>))?.t ?? NaN;
-  const made = at((e) => e.kind === 'record' && e.direction === 'client');
-  const answered = at((e) => e.kind === 'record' && e.direction === 'server');
-  const hs = (name: string) => at((e) => e.kind === 'handshake' && e.name === name && e.direction === 'server');
-  const sh = hs('ServerHello');
-  const ecdhe = at((e) => e.kind === 'key-exchange');
-  const keys = at((e) => e.kind === 'key' && e.name === 'server_handshake_write_iv');
-  const cert = hs('Certificate');
-  const chain = at((e) => e.kind === 'cert-result');
-  const cv = hs('CertificateVerify');
-  const sig = at((e) => e.kind === 'signature');
-  const fin = at((e) => e.kind === 'finished' && e.direction === 'server');
-  const lastOut = [...events].reverse().find((e) => e.kind === 'record' && e.direction === 'client' && e.t <= done)!.t;
+  const m = milestonesOf(events, done);
   const us = (n: number) => Math.round(n * 1000);
   const p = {
-    clientHelloMade: us(made - t0),
-    sh: us(sh - answered),
-    ecdhe: us(ecdhe - sh),
-    keys: us(keys - ecdhe),
-    toCert: us(cert - keys),
-    chain: us(chain - cert),
-    toCv: us(cv - chain),
-    cv: us(sig - cv),
-    fin: us(fin - sig),
-    clientFlight: us(lastOut - fin),
-    after: us(done - lastOut),
-    serverFlightToDone: us(done - answered),
+    clientHelloMade: us(m.made - t0),
+    sh: us(m.serverHello - m.answered),
+    ecdhe: us(m.keyExchange - m.serverHello),
+    keys: us(m.handshakeKeys - m.keyExchange),
+    toCert: us(m.certificate - m.handshakeKeys),
+    chain: us(m.chain - m.certificate),
+    toCv: us(m.certificateVerify - m.chain),
+    cv: us(m.signature - m.certificateVerify),
+    fin: us(m.serverFinished - m.signature),
+    clientFlight: us(m.lastOut - m.serverFinished),
+    after: us(done - m.lastOut),
+    serverFlightToDone: us(done - m.answered),
   };
   return { ...p, work: p.clientHelloMade + p.serverFlightToDone };
 }

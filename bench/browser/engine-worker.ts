@@ -12,6 +12,7 @@ import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
 import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
 import { responseRate } from './response-rate.ts';
+import { milestonesOf } from '../handshake-milestones.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import type { Transport } from '../../src/transport/types.ts';
 
@@ -67,36 +68,25 @@ function describe(e: TraceEvent): string {
  * (clientFlight) and what follows it (after).
  */
 function phasesOf(events: TraceEvent[], opened: number, done: number, firstFlight: boolean): Record<string, number> {
-  const at = (test: (e: TraceEvent & Record<string, unknown>) => boolean): number => events.find((e) => test(e as TraceEvent & Record<string, unknown>))?.t ?? NaN;
-  const made = events.find((e) => e.kind === 'record' && e.direction === 'client')?.t ?? opened;
+  const m = milestonesOf(events);
+  const made = Number.isNaN(m.made) ? opened : m.made;
   const sent = firstFlight ? made : Math.max(made, opened);
-  const answered = at((e) => e.kind === 'record' && e.direction === 'server');
-  const hs = (name: string) => at((e) => e.kind === 'handshake' && e.name === name && e.direction === 'server');
-  const sh = hs('ServerHello');
-  const ecdhe = at((e) => e.kind === 'key-exchange');
-  const keys = at((e) => e.kind === 'key' && e.name === 'server_handshake_write_iv');
-  const cert = hs('Certificate');
-  const chain = at((e) => e.kind === 'cert-result');
-  const cv = hs('CertificateVerify');
-  const sig = at((e) => e.kind === 'signature');
-  const fin = at((e) => e.kind === 'finished' && e.direction === 'server');
-  const lastOut = [...events].reverse().find((e) => e.kind === 'record' && e.direction === 'client')?.t ?? NaN;
   const r = (n: number) => +n.toFixed(3);
   return {
     open: opened,
     clientHelloMade: made,
-    sentToAnswer: r(answered - sent),
-    serverFlightToDone: r(done - answered),
-    sh: r(sh - answered),
-    ecdhe: r(ecdhe - sh),
-    keys: r(keys - ecdhe),
-    toCert: r(cert - keys),
-    chain: r(chain - cert),
-    toCv: r(cv - chain),
-    cv: r(sig - cv),
-    fin: r(fin - sig),
-    clientFlight: r(lastOut - fin),
-    after: r(done - lastOut),
+    sentToAnswer: r(m.answered - sent),
+    serverFlightToDone: r(done - m.answered),
+    sh: r(m.serverHello - m.answered),
+    ecdhe: r(m.keyExchange - m.serverHello),
+    keys: r(m.handshakeKeys - m.keyExchange),
+    toCert: r(m.certificate - m.handshakeKeys),
+    chain: r(m.chain - m.certificate),
+    toCv: r(m.certificateVerify - m.chain),
+    cv: r(m.signature - m.certificateVerify),
+    fin: r(m.serverFinished - m.signature),
+    clientFlight: r(m.lastOut - m.serverFinished),
+    after: r(done - m.lastOut),
   };
 }
 
