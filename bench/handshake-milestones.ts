@@ -39,3 +39,24 @@ export function milestonesOf(events: readonly TraceEvent[], until = Infinity): H
     lastOut: [...events].reverse().find((e) => e.kind === 'record' && e.direction === 'client' && e.t <= until)?.t ?? NaN,
   };
 }
+
+/** The steps from the server's first record to `done`, in the clock's unit, each from the milestone before it. */
+export function serverFlightSteps(m: HandshakeMilestones, done: number): Record<string, number> {
+  return {
+    sh: m.serverHello - m.answered,
+    ecdhe: m.keyExchange - m.serverHello,
+    keys: m.handshakeKeys - m.keyExchange,
+    toCert: m.certificate - m.handshakeKeys,
+    chain: m.chain - m.certificate,
+    toCv: m.certificateVerify - m.chain,
+    cv: m.signature - m.certificateVerify,
+    fin: m.serverFinished - m.signature,
+    clientFlight: m.lastOut - m.serverFinished,
+    after: done - m.lastOut,
+  };
+}
+
+/** `steps` with `round` applied to each value. */
+export function roundSteps(steps: Record<string, number>, round: (n: number) => number): Record<string, number> {
+  return Object.fromEntries(Object.entries(steps).map(([name, n]) => [name, round(n)]));
+}

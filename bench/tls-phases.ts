@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makePki, spawnSServer } from '../test/tls/helpers.ts';
 import { median } from './common.ts';
-import { milestonesOf } from './handshake-milestones.ts';
+import { milestonesOf, roundSteps, serverFlightSteps } from './handshake-milestones.ts';
 import type { TraceEvent } from '../src/trace/types.ts';
 
 const rounds = Number(process.argv[2] ?? 300);
@@ -43,16 +43,7 @@ function phases({ events, t0, done }: { events: TraceEvent[]; t0: number; done: 
   const us = (n: number) => Math.round(n * 1000);
   const p = {
     clientHelloMade: us(m.made - t0),
-    sh: us(m.serverHello - m.answered),
-    ecdhe: us(m.keyExchange - m.serverHello),
-    keys: us(m.handshakeKeys - m.keyExchange),
-    toCert: us(m.certificate - m.handshakeKeys),
-    chain: us(m.chain - m.certificate),
-    toCv: us(m.certificateVerify - m.chain),
-    cv: us(m.signature - m.certificateVerify),
-    fin: us(m.serverFinished - m.signature),
-    clientFlight: us(m.lastOut - m.serverFinished),
-    after: us(done - m.lastOut),
+    ...roundSteps(serverFlightSteps(m, done), us),
     serverFlightToDone: us(done - m.answered),
   };
   return { ...p, work: p.clientHelloMade + p.serverFlightToDone };

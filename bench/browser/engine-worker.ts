@@ -12,7 +12,7 @@ import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
 import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
 import { responseRate } from './response-rate.ts';
-import { milestonesOf } from '../handshake-milestones.ts';
+import { milestonesOf, roundSteps, serverFlightSteps } from '../handshake-milestones.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import type { Transport } from '../../src/transport/types.ts';
 
@@ -77,16 +77,7 @@ function phasesOf(events: TraceEvent[], opened: number, done: number, firstFligh
     clientHelloMade: made,
     sentToAnswer: r(m.answered - sent),
     serverFlightToDone: r(done - m.answered),
-    sh: r(m.serverHello - m.answered),
-    ecdhe: r(m.keyExchange - m.serverHello),
-    keys: r(m.handshakeKeys - m.keyExchange),
-    toCert: r(m.certificate - m.handshakeKeys),
-    chain: r(m.chain - m.certificate),
-    toCv: r(m.certificateVerify - m.chain),
-    cv: r(m.signature - m.certificateVerify),
-    fin: r(m.serverFinished - m.signature),
-    clientFlight: r(m.lastOut - m.serverFinished),
-    after: r(done - m.lastOut),
+    ...roundSteps(serverFlightSteps(m, done), r),
   };
 }
 
