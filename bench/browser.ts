@@ -62,6 +62,9 @@ const CONNECT_ONLY = process.env.TLS_LENS_BENCH_ONLY === 'connect';
 // Five large-response rounds: the first runs the streaming path on a cold JIT, so three gave a wobbly median.
 const BIG_ROUNDS = Number(process.env.TLS_LENS_BENCH_BIG_ROUNDS ?? 5);
 const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
+// Unmeasured handshakes before the warm rounds, the same number for every client (the engine's Worker, subtls's,
+// the app and the base app): each runs its first rounds on a cold JIT. The app's are printed apart (appWarmupMs).
+const WARMUP = Math.max(1, Number(process.env.TLS_LENS_BENCH_WARMUP ?? 5));
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -435,8 +438,10 @@ async function main() {
       basePage = await baseContext.newPage();
       await basePage.goto('/');
       await basePage.getByTestId('connect-button').waitFor();
-      await appConnect(basePage, target);
-      await appClose(basePage);
+      for (let i = 0; i < WARMUP; i++) {
+        await appConnect(basePage, target);
+        await appClose(basePage);
+      }
     }
     const runEngine = await benchWorkerIn(page, 'engine', await bundle('engine-worker.ts'));
     const runSubtls = await benchWorkerIn(page, 'subtls', await bundle('subtls-worker.ts'));
@@ -510,9 +515,16 @@ async function main() {
     const appFirstMs = first.seen.connected - first.pressed;
     const appFirstToStatusMs = firstStatusShown(first) - first.pressed;
     await appClose(page);
+    // The app's next Connects, as many as the other clients' unmeasured rounds: still on a warming JIT.
+    const appWarmupMs = [r2(appFirstMs)];
+    for (let i = 1; i < WARMUP; i++) {
+      const w = await appConnect(page, target);
+      appWarmupMs.push(r2(w.seen.connected - w.pressed));
+      await appClose(page);
+    }
     // The engine's first handshakes in a fresh Worker: a cold JIT and WebCrypto's first calls.
-    const engineColdMs = (await runEngine({ ...job, rounds: 5 })).handshakeMs;
-    await runSubtls({ ...job, rounds: 5 });
+    const engineColdMs = (await runEngine({ ...job, rounds: WARMUP })).handshakeMs;
+    await runSubtls({ ...job, rounds: WARMUP });
     for (let i = 0; i < 3; i++) await nodeViaBridge(appPort, target, ca);
     const engineMs: number[] = [];
     const subtlsMs: number[] = [];
@@ -630,8 +642,8 @@ async function main() {
       const engine = median(engineMs);
       const base = baseAppMs.length ? median(baseAppMs) : null;
       const out = {
-        machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
-        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs), appPressToFirstStatus: median(appToFirstStatusMs) },
+        machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, warmupRounds: WARMUP, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
+        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs), appWarmupMs, appPressToFirstStatus: median(appToFirstStatusMs) },
         ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null },
         appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases), ...(basePhases.length ? { base: medians(basePhases) } : {}) },
         cpuPerRoundMs: cpuReport,
@@ -703,6 +715,7 @@ async function main() {
       nodeTlsViaBridge: median(nodeMs),
       appConnect: median(appMs),
       appFirstConnect: r2(appFirstMs),
+      appWarmupMs,
       appFirstPressToFirstStatus: r2(appFirstToStatusMs),
       appPressToFirstStatus: median(appToFirstStatusMs),
       appPressToConnectedMessage: appToConnectedMessageMs.length ? median(appToConnectedMessageMs) : null,
@@ -719,7 +732,7 @@ async function main() {
     const phases = { app: medians(appPhases), engineWorker: medians(enginePhases), ...(basePhases.length ? { base: medians(basePhases) } : {}) };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), subtlsWorker: median(subtlsMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, warmupRounds: WARMUP, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
       handshakeMs: m,
       /** Medians of the warm rounds' parts (handshakePhases): where the app's Connect spends more than the engine. */
       appConnectPhasesMs: phases,
