@@ -3,6 +3,7 @@
 // started "ahead" as plain calls they would all run at once, right where the handshake must first start decrypting
 // the server's flight or send its Finished. Each piece runs in one macrotask after the current step, or at once
 // when it is asked for before that (so asking never waits for the scheduler).
+import { scheduleMacrotask } from '../../util/macrotask.ts';
 
 /** One piece of deferred work: its result is computed once, by whichever comes first of the scheduler and take(). */
 export class IdleWork<T> {
@@ -34,22 +35,3 @@ export function runWhenIdle(fn: () => void): void {
 function runIdleQueue(): void {
   for (const work of idleQueue.splice(0)) work.take();
 }
-
-/**
- * Run `fn` as a new macrotask, with no minimum delay: setImmediate in Node; a MessageChannel message in a browser
- * or Worker (setTimeout(0) is clamped to 4 ms once timers nest, which handshake steps would reach).
- */
-const scheduleMacrotask: (fn: () => void) => void = (() => {
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
-  if (typeof g.setImmediate === 'function') return (fn) => void g.setImmediate!(fn);
-  if (typeof g.MessageChannel === 'function') {
-    const channel = new g.MessageChannel();
-    const waiting: (() => void)[] = [];
-    channel.port1.onmessage = () => waiting.shift()?.();
-    return (fn) => {
-      waiting.push(fn);
-      channel.port2.postMessage(null);
-    };
-  }
-  return (fn) => void setTimeout(fn, 0);
-})();
