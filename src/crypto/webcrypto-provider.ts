@@ -16,7 +16,7 @@ import { readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
 import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
-import { scheduleMacrotask } from '../util/macrotask.ts';
+import { runWhenFree } from '../util/macrotask.ts';
 
 const AES_BLOCK = 16;
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
@@ -109,16 +109,8 @@ function takeKey(name: AeadName, rawKey: Uint8Array, whenIdle = false): () => Pr
   const bytes = Uint8Array.from(rawKey);
   let key: Promise<CryptoKey> | undefined;
   const get = () => (key ??= importAeadKey(name, bytes));
-  importWhenIdle(get);
+  runWhenFree(() => void get());
   return get;
-}
-
-/** Imports waiting for the thread to be free: one macrotask runs them all (a connection installs two keys at once). */
-const idleImports: (() => void)[] = [];
-
-function importWhenIdle(start: () => void): void {
-  idleImports.push(start);
-  if (idleImports.length === 1) scheduleMacrotask(() => idleImports.splice(0).forEach((f) => f()));
 }
 
 async function aead(name: AeadName, rawKey: Uint8Array, options: AeadOptions): Promise<Aead> {

@@ -3,7 +3,7 @@
 // started "ahead" as plain calls they would all run at once, right where the handshake must first start decrypting
 // the server's flight or send its Finished. Each piece runs in one macrotask after the current step, or at once
 // when it is asked for before that (so asking never waits for the scheduler).
-import { scheduleMacrotask } from '../../util/macrotask.ts';
+import { runWhenFree } from '../../util/macrotask.ts';
 
 /** One piece of deferred work: its result is computed once, by whichever comes first of the scheduler and take(). */
 export class IdleWork<T> {
@@ -11,7 +11,7 @@ export class IdleWork<T> {
 
   constructor(private readonly compute: () => Promise<T>) {
     idleQueue.push(this);
-    if (idleQueue.length === 1) scheduleMacrotask(runIdleQueue);
+    if (idleQueue.length === 1) runWhenFree(runIdleQueue);
   }
 
   /** The result: started now if the scheduler has not run it yet. */
@@ -29,7 +29,7 @@ const idleQueue: IdleWork<unknown>[] = [];
 
 /** Run `fn` once the current step is done and what it wrote has left (the next macrotask). */
 export function runWhenIdle(fn: () => void): void {
-  scheduleMacrotask(fn);
+  runWhenFree(fn);
 }
 
 function runIdleQueue(): void {
