@@ -1,8 +1,9 @@
 // The default CryptoProvider, and the only one in the browser bundle: WebCrypto for record ciphers, record MACs,
 // key exchange and signatures; @noble for what WebCrypto lacks or does slowly:
-//  - hashes and HMAC for the key schedule and transcripts (@noble/hashes): WebCrypto's calls are asynchronous and
-//    each costs 50-100 µs of scheduling for a few dozen bytes of work, while a TLS 1.3 handshake chains about
-//    twenty HMACs and ten transcript hashes; in JS they take a few µs each, identically in Node and the browser;
+//  - hashes and HMAC for the key schedule and transcripts (@noble/hashes): each WebCrypto call costs a promise and
+//    its scheduling (in Node a thread hop; in a Chromium Worker the work runs on the calling thread, but an HMAC
+//    would also need a key import), while a TLS 1.3 handshake chains about twenty HMACs and ten transcript
+//    hashes; in JS they take a few µs each, identically in Node and the browser;
 //  - ChaCha20-Poly1305 where WebCrypto has none (Node 20), from @noble/ciphers;
 //  - the one extra AES block a TLS-padded CBC decryption needs (see aesCbc below).
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
