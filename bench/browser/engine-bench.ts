@@ -40,6 +40,9 @@ const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
  * times are in µs, so traceStepMeansUs splits the steps finer than the Worker's 100 µs clock, in wall and CPU time.
  * A diagnosis aid: each mark costs a few µs, and tracing slows the rounds; the default runs make none. */
 const TRACE = process.env.TLS_LENS_BENCH_TRACE === '1';
+/** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore,
+ * engineNoSpare), one handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
+const ALONE = PROFILE || TRACE || process.env.TLS_LENS_BENCH_VARIANTS === '0';
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
@@ -390,12 +393,12 @@ async function main() {
     };
     const contenders: Record<string, Contender> = {
       engineWorker: engine({}),
-      // Left out when profiling or tracing: the engine's Worker then runs engineWorker alone, one handshake a round
-      // like the base's Worker (with them, ours runs four a round and its code is the warmer: same code measured
-      // 0.35-0.6 ms less work than the base's in paired medians this session).
-      ...(PROFILE || TRACE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      // Left out when profiling, tracing or asked (ALONE): the engine's Worker then runs engineWorker alone, one
+      // handshake a round like the base's and subtls's Workers (with them, ours runs four a round and its code is the
+      // warmer: the same engine measured 0.35-0.6 ms less work than the base's in paired medians, session 11).
+      ...(ALONE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
       // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
-      ...(PROFILE || TRACE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
+      ...(ALONE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
       ...(runBase
         ? {
             engineBase: (async (req) => {
@@ -479,7 +482,7 @@ async function main() {
       fs.writeFileSync(`${PROFILE}.read.cpuprofile`, JSON.stringify(readProfile));
     }
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB, engineWorkerAlone: ALONE },
       handshakeMs: m,
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
