@@ -1,6 +1,6 @@
 // Work a handshake will need later, done when the thread would otherwise wait (for the peer; in Node also for a
-// WebCrypto call, which Chromium's Workers make on the calling thread), not in the middle of the step that has to
-// finish first. The key schedule's hashes are synchronous JavaScript:
+// WebCrypto call, whose work a Chromium Worker does on the calling thread instead), not in the middle of the step
+// that has to finish first. The key schedule's hashes are synchronous JavaScript:
 // started "ahead" as plain calls they would all run at once, right where the handshake must first start decrypting
 // the server's flight or send its Finished. Each piece runs in one macrotask after the current step, or at once
 // when it is asked for before that (so asking never waits for the scheduler).
