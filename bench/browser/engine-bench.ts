@@ -5,7 +5,9 @@
 // Prints JSON: handshake medians and ratios, MB/s of a large response, and where one engine handshake's time goes
 // (its trace events' times). With TLS_LENS_BENCH_PROFILE=FILE it also writes CPU profiles of the engine's Worker
 // (FILE.handshake.cpuprofile over the handshake rounds, FILE.read.cpuprofile over the large responses; open them
-// in Chromium's DevTools) and prints their top self-time functions and total sampled time.
+// in Chromium's DevTools) and prints their top self-time functions and total sampled time. With
+// TLS_LENS_BENCH_TRACE=1 the rounds run under Chromium tracing and traceStepMeansUs splits each step in µs of wall
+// and CPU time (performance.mark per event; a diagnosis aid, see TRACE below).
 // Run: npm run bench:browser-engine. TLS_LENS_BENCH_ROUNDS (default 30), TLS_LENS_BENCH_MIB (default 16).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -33,6 +35,14 @@ const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', 
 const r2 = (n: number) => +n.toFixed(2);
 /** The CPU profiles' sampling interval (µs; TLS_LENS_BENCH_SAMPLE_US). */
 const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
+/** TLS_LENS_BENCH_TRACE=1: the handshake rounds under Chromium tracing, each engine event also a performance.mark
+ * (both engines' Workers, when the base's engine-worker.ts knows `marks`): the marks' trace timestamps and thread
+ * times are in µs, so traceStepMeansUs splits the steps finer than the Worker's 100 µs clock, in wall and CPU time.
+ * A diagnosis aid: each mark costs a few µs, and tracing slows the rounds; the default runs make none. */
+const TRACE = process.env.TLS_LENS_BENCH_TRACE === '1';
+/** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore,
+ * engineNoSpare), one handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
+const ALONE = PROFILE || TRACE || process.env.TLS_LENS_BENCH_VARIANTS === '0';
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
@@ -298,6 +308,35 @@ function stepMeans(rounds: [string, number][][]): string[] {
   });
 }
 
+type TraceMark = { name: string; ts: number; tts?: number; pid: number; tid: number };
+
+/**
+ * From a Chromium trace with the Workers' marks (TLS_LENS_BENCH_TRACE): per Worker thread, in the order the threads
+ * first marked (ours runs first in a round, then the base), each step from the server's first record to done as
+ * trimmed means (like stepMeans) of its wall time and of the thread's CPU time, both in µs of the trace clock.
+ */
+function traceStepMeans(traceJson: string): { rounds: number; steps: string[] }[] {
+  const parsed = JSON.parse(traceJson) as { traceEvents?: TraceMark[] } | TraceMark[];
+  const marks = (Array.isArray(parsed) ? parsed : (parsed.traceEvents ?? [])).filter((e) => e.name?.startsWith('tl:')).sort((a, b) => a.ts - b.ts);
+  const threads = new Map<string, TraceMark[]>();
+  for (const m of marks) threads.set(`${m.pid}:${m.tid}`, [...(threads.get(`${m.pid}:${m.tid}`) ?? []), m]);
+  return [...threads.values()].map((list) => {
+    const rounds: [string, number, number][][] = [];
+    let current: [string, number, number][] | null = null;
+    for (const m of list) {
+      if (m.name === 'tl:start') current = [];
+      else if (current) {
+        current.push([m.name === 'tl:done' ? 'done' : m.name.replace(/^tl:\d+:/, ''), m.ts, m.tts ?? 0]);
+        if (m.name === 'tl:done') rounds.push(current.slice(current.findIndex(([what]) => what === 'record server'))), (current = null);
+      }
+    }
+    const wall = rounds.map((r) => r.map(([what, ts], i): [string, number] => [what, i ? (ts - r[i - 1][1]) / 1000 : 0]));
+    const cpu = rounds.map((r) => r.map(([what, , tts], i): [string, number] => [what, i ? (tts - r[i - 1][2]) / 1000 : 0]));
+    const cpuMeans = stepMeans(cpu).map((line) => line.slice(0, 13));
+    return { rounds: rounds.length, steps: stepMeans(wall).map((line, i) => `${line.slice(0, 13)} | cpu ${cpuMeans[i] ?? ''} | ${line.slice(13)}`) };
+  });
+}
+
 /** A round's phases with `work`: the engine's own time in it (its ClientHello made, the server's flight to done). */
 function withWork(phases: Record<string, number> | undefined): Record<string, number> | undefined {
   return phases && { ...phases, work: +(phases.clientHelloMade + phases.serverFlightToDone).toFixed(3) };
@@ -348,20 +387,22 @@ async function main() {
     // The base's too, when its engine-worker.ts reports them.
     const baseSteps: [string, number][][] = [];
     const engine = (extra: object): Contender => async (req) => {
-      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, steps: Object.keys(extra).length === 0 && !req });
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
       if (r.steps) steps.push(...r.steps);
       return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
     };
     const contenders: Record<string, Contender> = {
       engineWorker: engine({}),
-      // Left out when profiling: the engine's Worker then runs engineWorker alone.
-      ...(PROFILE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      // Left out when profiling, tracing or asked (ALONE): the engine's Worker then runs engineWorker alone, one
+      // handshake a round like the base's and subtls's Workers (with them, ours runs four a round and its code is the
+      // warmer: the same engine measured 0.35-0.6 ms less work than the base's in paired medians, session 11).
+      ...(ALONE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
       // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
-      ...(PROFILE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
+      ...(ALONE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
       ...(runBase
         ? {
             engineBase: (async (req) => {
-              const r = await runBase({ ...job, rounds: 1, request: req, steps: !req });
+              const r = await runBase({ ...job, rounds: 1, request: req, steps: !req, marks: TRACE && !req });
               if (r.steps) baseSteps.push(...r.steps);
               return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,
@@ -397,6 +438,7 @@ async function main() {
     const phases: Record<string, Record<string, number>[]> = {};
     await profiler?.start();
     await baseProfiler?.start();
+    if (TRACE) await browser.startTracing(page, { categories: ['blink.user_timing'] });
     for (let i = 0; i < ROUNDS; i++) {
       for (const [name, run] of Object.entries({ ...contenders, ...openContenders })) {
         const r = await run();
@@ -404,6 +446,7 @@ async function main() {
         if (r.phases) (phases[name] ??= []).push(r.phases);
       }
     }
+    const traced = TRACE ? traceStepMeans(String(await browser.stopTracing())) : undefined;
     const handshakeProfile = await profiler?.stop();
     const baseHandshakeProfile = await baseProfiler?.stop();
     // One more handshake, traced and with its WebCrypto calls counted (the key share for it was made ahead, as in
@@ -439,7 +482,7 @@ async function main() {
       fs.writeFileSync(`${PROFILE}.read.cpuprofile`, JSON.stringify(readProfile));
     }
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB, engineWorkerAlone: ALONE },
       handshakeMs: m,
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),
@@ -459,6 +502,7 @@ async function main() {
       // Means over the rounds (finer than a Worker's 100 µs clock steps), where the events line up: from the server's
       // first record, each event's time after the one before, and the running total.
       stepMeansUs: baseSteps.length ? { engineWorker: stepMeans(steps), engineBase: stepMeans(baseSteps) } : stepMeans(steps),
+      ...(traced ? { traceStepMeansUs: { engineWorker: traced[0], ...(traced[1] ? { engineBase: traced[1] } : {}) } } : {}),
       ...(PROFILE
         ? {
             engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },

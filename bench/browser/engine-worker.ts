@@ -41,6 +41,9 @@ interface Job {
   noSpare?: boolean;
   /** Each round's events from the server's first record on, with each one's time after the one before. */
   steps?: boolean;
+  /** Each trace event also as a performance.mark (its name: the event's kind and name): with Chromium tracing on
+   * (TLS_LENS_BENCH_TRACE), the marks carry the trace clock's µs, finer than the Worker's 100 µs clock. */
+  marks?: boolean;
   /** Count the WebCrypto calls of each kind during the (last) round: how many round trips a handshake makes. */
   countWebCrypto?: boolean;
   /** Instead of handshakes: the median time (µs) of one awaited WebCrypto call of each kind, one after another. */
@@ -117,22 +120,36 @@ async function countingWebCrypto<T>(body: () => Promise<T>): Promise<{ result: T
 }
 
 /**
- * µs of one awaited WebCrypto call (to Chromium's crypto threads and back), for the kinds a handshake makes: the
- * median of 9 batches of 50 calls in a row, each timed as a whole (a Worker's clock without cross-origin isolation
- * moves in 100 µs steps, too coarse for one call).
+ * µs of one awaited WebCrypto call, for the kinds a handshake makes: the median of 9 batches of 50 calls in a row,
+ * each timed as a whole (a Worker's clock without cross-origin isolation moves in 100 µs steps, too coarse for one
+ * call); and `<kind>OnCallingThread`, the same calls made without awaiting each: how much of a call's time is spent
+ * on the calling thread (in Chromium's Workers, all of it: WebCrypto's work cannot overlap with the engine's).
  */
 async function webCryptoRoundTrips(): Promise<Record<string, number>> {
   const s = crypto.subtle;
   const time = async (op: () => Promise<unknown>) => {
     for (let i = 0; i < 20; i++) await op();
     const batches: number[] = [];
+    const issued: number[] = [];
     for (let b = 0; b < 9; b++) {
       const t0 = performance.now();
       for (let i = 0; i < 50; i++) await op();
       batches.push(((performance.now() - t0) * 1000) / 50);
+      // The same 50 calls made without awaiting each: the time the calls themselves take on this thread. Close to
+      // the awaited time, the call's work runs on the calling thread (it cannot overlap with this thread's work).
+      const t1 = performance.now();
+      const pending: Promise<unknown>[] = [];
+      for (let i = 0; i < 50; i++) pending.push(op());
+      issued.push(((performance.now() - t1) * 1000) / 50);
+      await Promise.all(pending);
     }
-    return Math.round(batches.sort((a, b) => a - b)[4]);
+    const mid = (xs: number[]) => Math.round(xs.sort((a, b) => a - b)[4]);
+    onCallingThreadUs[currentKind] = mid(issued);
+    return mid(batches);
   };
+  const onCallingThreadUs: Record<string, number> = {};
+  let currentKind = '';
+  const kind = (name: string) => ((currentKind = name), name);
   const aes = await s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt']);
   const iv = new Uint8Array(12);
   const sealed = await s.encrypt({ name: 'AES-GCM', iv }, aes, new Uint8Array(64));
@@ -142,15 +159,16 @@ async function webCryptoRoundTrips(): Promise<Record<string, number>> {
   const x = (await s.generateKey({ name: 'X25519' }, false, ['deriveBits'])) as CryptoKeyPair;
   const peer = new Uint8Array(await s.exportKey('raw', ((await s.generateKey({ name: 'X25519' }, true, ['deriveBits'])) as CryptoKeyPair).publicKey));
   const peerKey = await s.importKey('raw', peer, { name: 'X25519' }, true, []);
-  return {
-    aesGcmEncrypt64B: await time(() => s.encrypt({ name: 'AES-GCM', iv }, aes, new Uint8Array(64))),
-    aesGcmDecrypt64B: await time(() => s.decrypt({ name: 'AES-GCM', iv }, aes, sealed)),
-    aesKeyImport: await time(() => s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt'])),
-    ecdsaP256Verify: await time(() => s.verify({ name: 'ECDSA', hash: 'SHA-256' }, ec.publicKey, sig, data)),
-    x25519PeerImport: await time(() => s.importKey('raw', peer, { name: 'X25519' }, true, [])),
-    x25519DeriveBits: await time(() => s.deriveBits({ name: 'X25519', public: peerKey } as EcdhKeyDeriveParams, x.privateKey, 256)),
-    x25519Generate: await time(() => s.generateKey({ name: 'X25519' }, false, ['deriveBits'])),
+  const awaited = {
+    [kind('aesGcmEncrypt64B')]: await time(() => s.encrypt({ name: 'AES-GCM', iv }, aes, new Uint8Array(64))),
+    [kind('aesGcmDecrypt64B')]: await time(() => s.decrypt({ name: 'AES-GCM', iv }, aes, sealed)),
+    [kind('aesKeyImport')]: await time(() => s.importKey('raw', new Uint8Array(16), 'AES-GCM', false, ['encrypt', 'decrypt'])),
+    [kind('ecdsaP256Verify')]: await time(() => s.verify({ name: 'ECDSA', hash: 'SHA-256' }, ec.publicKey, sig, data)),
+    [kind('x25519PeerImport')]: await time(() => s.importKey('raw', peer, { name: 'X25519' }, true, [])),
+    [kind('x25519DeriveBits')]: await time(() => s.deriveBits({ name: 'X25519', public: peerKey } as EcdhKeyDeriveParams, x.privateKey, 256)),
+    [kind('x25519Generate')]: await time(() => s.generateKey({ name: 'X25519' }, false, ['deriveBits'])),
   };
+  return { ...awaited, ...Object.fromEntries(Object.entries(onCallingThreadUs).map(([k, v]) => [`${k}OnCallingThread`, v])) };
 }
 
 scope.onmessage = async ({ data: job }) => {
@@ -200,11 +218,21 @@ scope.onmessage = async ({ data: job }) => {
         transport = lazy;
         void lazy.opened.then(() => (opened = performance.now() - t0), () => undefined);
       }
-      const handshake = () => connectTls(transport, { serverName: job.serverName, verifier }, recorder.emit);
+      const emit: typeof recorder.emit = job.marks
+        ? (e) => {
+            const index = recorder.emit(e);
+            performance.mark(`tl:${index}:${describe(recorder.events[index])}`);
+            return index;
+          }
+        : recorder.emit;
+      if (job.marks) performance.mark('tl:start');
+      const handshake = () => connectTls(transport, { serverName: job.serverName, verifier }, emit);
       const counted = job.countWebCrypto && i === job.rounds - 1 ? await countingWebCrypto(handshake) : null;
       if (counted) webCryptoCalls = counted.calls;
       const conn = counted ? counted.result : await handshake();
       handshakeMs.push(performance.now() - t0);
+      if (job.marks) performance.mark('tl:done');
+      if (job.marks) performance.clearMarks();
       phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)));
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       // Each event's time after the one before, from the server's first record to the handshake's end (done last).

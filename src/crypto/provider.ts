@@ -42,6 +42,13 @@ export interface Aead {
 export interface AeadOptions {
   /** WebCrypto provider only: force one ChaCha20-Poly1305 implementation (tests); default: WebCrypto when available. */
   chachaImplementation?: 'webcrypto' | 'noble';
+  /**
+   * The key's first use comes after a wait (application keys: the peer's next flight, the caller's first write):
+   * a provider with a key import to make (WebCrypto) makes it when the thread is next free or at the first seal or
+   * open, whichever comes first, not now. A Chromium Worker runs WebCrypto calls on the calling thread, so an import
+   * started now would run inside the handshake's last step.
+   */
+  importWhenIdle?: boolean;
 }
 
 /** AES-CBC over whole blocks, no padding added or removed (TLS pads its own way, RFC 5246 §6.2.3.2). */

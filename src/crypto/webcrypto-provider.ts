@@ -1,8 +1,9 @@
 // The default CryptoProvider, and the only one in the browser bundle: WebCrypto for record ciphers, record MACs,
 // key exchange and signatures; @noble for what WebCrypto lacks or does slowly:
-//  - hashes and HMAC for the key schedule and transcripts (@noble/hashes): WebCrypto's calls are asynchronous and
-//    each costs 50-100 µs of scheduling for a few dozen bytes of work, while a TLS 1.3 handshake chains about
-//    twenty HMACs and ten transcript hashes; in JS they take a few µs each, identically in Node and the browser;
+//  - hashes and HMAC for the key schedule and transcripts (@noble/hashes): each WebCrypto call costs a promise and
+//    its scheduling (in Node a thread hop; in a Chromium Worker the work runs on the calling thread, but an HMAC
+//    would also need a key import), while a TLS 1.3 handshake chains about twenty HMACs and ten transcript
+//    hashes; in JS they take a few µs each, identically in Node and the browser;
 //  - ChaCha20-Poly1305 where WebCrypto has none (Node 20), from @noble/ciphers;
 //  - the one extra AES block a TLS-padded CBC decryption needs (see aesCbc below).
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -16,6 +17,7 @@ import { readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
 import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
+import { runWhenFree } from '../util/macrotask.ts';
 
 const AES_BLOCK = 16;
 const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
@@ -63,9 +65,10 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 // ---- AEAD ----
-// A record key's import is one more WebCrypto round trip (to Chromium's crypto threads and back). The Aead is
-// handed out at once and each seal/open waits for the import itself, so installing keys never waits; and a key
-// the handshake will need soon can be imported ahead (prepareAead), while it waits for the server.
+// A record key's import is one more WebCrypto call. The Aead is handed out at once and each seal/open waits for the
+// import itself, so installing keys never waits; a key the handshake will need soon can be imported ahead
+// (prepareAead), and one first used after a wait (an application key) once the thread is free (importWhenIdle):
+// in a Chromium Worker the import's work runs on the calling thread, wherever it is started.
 
 /** Imports started ahead, each taken once by the aead() for the same key; the oldest dropped past a few. */
 const preparedKeys = new Map<string, Promise<CryptoKey>>();
@@ -90,32 +93,47 @@ function prepareAead(name: AeadName, rawKey: Uint8Array): void {
   if (preparedKeys.size > PREPARED_MAX) preparedKeys.delete(preparedKeys.keys().next().value!);
 }
 
-function takeKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
+/** The key for an aead(): the one prepared ahead, else imported now or, with `whenIdle`, once the thread is free. */
+function takeKey(name: AeadName, rawKey: Uint8Array, whenIdle = false): () => Promise<CryptoKey> {
   const id = keyId(name, rawKey);
   const prepared = preparedKeys.get(id);
-  if (prepared) preparedKeys.delete(id);
-  return prepared ?? importAeadKey(name, rawKey);
+  if (prepared) {
+    preparedKeys.delete(id);
+    return () => prepared;
+  }
+  if (!whenIdle) {
+    const key = importAeadKey(name, rawKey);
+    return () => key;
+  }
+  // Imported by whichever comes first: the next macrotask (the thread is free: the handshake is over and waits for
+  // the peer or the caller) or the first seal/open. A failed import is reported by the seal or open that needs it.
+  const bytes = Uint8Array.from(rawKey);
+  let key: Promise<CryptoKey> | undefined;
+  const get = () => (key ??= importAeadKey(name, bytes));
+  runWhenFree(() => void get());
+  return get;
 }
 
 async function aead(name: AeadName, rawKey: Uint8Array, options: AeadOptions): Promise<Aead> {
-  if (name === 'AES-GCM') return webCryptoAead('AES-GCM', { name: 'AES-GCM' }, takeKey(name, rawKey));
+  const whenIdle = options.importWhenIdle === true;
+  if (name === 'AES-GCM') return webCryptoAead('AES-GCM', { name: 'AES-GCM' }, takeKey(name, rawKey, whenIdle));
   const impl = options.chachaImplementation ?? ((await webCryptoHasChaCha()) ? 'webcrypto' : 'noble');
-  return impl === 'webcrypto' ? webCryptoAead('CHACHA20-POLY1305', CHACHA_ALGORITHM, takeKey(name, rawKey)) : nobleChaCha(rawKey);
+  return impl === 'webcrypto' ? webCryptoAead('CHACHA20-POLY1305', CHACHA_ALGORITHM, takeKey(name, rawKey, whenIdle)) : nobleChaCha(rawKey);
 }
 
-function webCryptoAead(name: AeadName, algorithm: { name: string }, key: Promise<CryptoKey>): Aead {
+function webCryptoAead(name: AeadName, algorithm: { name: string }, keyOf: () => Promise<CryptoKey>): Aead {
   return {
     name,
     implementation: 'webcrypto',
     tagLength: 16,
     async seal(nonce, aad, plaintext, prefix) {
       const params = { ...algorithm, iv: bufferSource(nonce), additionalData: bufferSource(aad), tagLength: 128 };
-      return withPrefix(prefix, new Uint8Array(await subtle().encrypt(params, await key, bufferSource(plaintext))));
+      return withPrefix(prefix, new Uint8Array(await subtle().encrypt(params, await keyOf(), bufferSource(plaintext))));
     },
     async open(nonce, aad, ciphertextAndTag) {
       if (ciphertextAndTag.length < 16) return null;
       // Outside the try: a key that failed to import is an error, not a record that failed to authenticate.
-      const k = await key;
+      const k = await keyOf();
       const params = { ...algorithm, iv: bufferSource(nonce), additionalData: bufferSource(aad), tagLength: 128 };
       try {
         return new Uint8Array(await subtle().decrypt(params, k, bufferSource(ciphertextAndTag)));

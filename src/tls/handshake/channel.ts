@@ -49,6 +49,7 @@ import { TlsAlertError } from '../record/alerts.ts';
 import { TlsError } from '../errors.ts';
 import type { Transport } from '../../transport/types.ts';
 import type { Emit } from '../../trace/recorder.ts';
+import type { AeadOptions } from '../../crypto/aead.ts';
 
 /** The record layer as the handshake sees it; transport failures become TlsError CLOSED. */
 export function recordChannel(transport: Transport, emit: Emit, opts: { padding?: number; maxFragmentLength?: number; side?: Side } = {}): RecordChannel {
@@ -61,10 +62,10 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     write: (type, data) => wrap(layer.writeRecord(type, data, { padding: opts.padding })),
     writeTraced: (type, data) => wrap(layer.writeRecordTraced(type, data, { padding: opts.padding })),
     async setReadKeys(suite, keys, epoch) {
-      layer.setReadProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
+      layer.setReadProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch, importOptions(epoch)));
     },
     async setWriteKeys(suite, keys, epoch) {
-      layer.setWriteProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch));
+      layer.setWriteProtector(await Tls13RecordProtector.create(suite, keys.key, keys.iv, epoch, importOptions(epoch)));
     },
     setReadProtector: (protector) => layer.setReadProtector(protector),
     setWriteProtector: (protector) => layer.setWriteProtector(protector),
@@ -76,6 +77,14 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     setLegacyRecordVersion: (version) => void (layer.legacyRecordVersion = version),
     close: () => layer.close().catch(() => undefined),
   };
+}
+
+/**
+ * Application keys are first used after a wait (the peer's next flight, the caller's first write): their import
+ * waits for the thread to be free (AeadOptions.importWhenIdle) instead of running inside the handshake's last step.
+ */
+function importOptions(epoch: Epoch): AeadOptions {
+  return epoch === 'application' ? { importWhenIdle: true } : {};
 }
 
 /** What a read or write failed with, as the handshake reports it: TLS errors as they are, transport failures as CLOSED. */

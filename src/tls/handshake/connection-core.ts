@@ -77,7 +77,8 @@ export class ConnectionCore {
       written = await writeAppData(this.ctx.channel, data);
     } catch (e) {
       if (e instanceof TlsError && e.code === 'CLOSED') throw (await this.peerAlert()) ?? e;
-      throw e;
+      // Anything else (a record key that could not be imported, a sequence number exhausted) ends the connection.
+      throw await this.failWith(e);
     }
     this.ctx.emit(appDataEvent(this.peer === 'server' ? 'client' : 'server', data, { dataHex: written.dataHex, record: written.records[0] }));
   }

@@ -1,8 +1,10 @@
-// Work a handshake will need later, done when the thread would otherwise wait (for a WebCrypto call, for the peer),
-// not in the middle of the step that has to finish first. The key schedule's hashes are synchronous JavaScript:
+// Work a handshake will need later, done when the thread would otherwise wait (for the peer; in Node also for a
+// WebCrypto call, whose work a Chromium Worker does on the calling thread instead), not in the middle of the step
+// that has to finish first. The key schedule's hashes are synchronous JavaScript:
 // started "ahead" as plain calls they would all run at once, right where the handshake must first start decrypting
 // the server's flight or send its Finished. Each piece runs in one macrotask after the current step, or at once
 // when it is asked for before that (so asking never waits for the scheduler).
+import { runWhenFree } from '../../util/macrotask.ts';
 
 /** One piece of deferred work: its result is computed once, by whichever comes first of the scheduler and take(). */
 export class IdleWork<T> {
@@ -10,7 +12,7 @@ export class IdleWork<T> {
 
   constructor(private readonly compute: () => Promise<T>) {
     idleQueue.push(this);
-    if (idleQueue.length === 1) scheduleMacrotask(runIdleQueue);
+    if (idleQueue.length === 1) runWhenFree(runIdleQueue);
   }
 
   /** The result: started now if the scheduler has not run it yet. */
@@ -28,28 +30,9 @@ const idleQueue: IdleWork<unknown>[] = [];
 
 /** Run `fn` once the current step is done and what it wrote has left (the next macrotask). */
 export function runWhenIdle(fn: () => void): void {
-  scheduleMacrotask(fn);
+  runWhenFree(fn);
 }
 
 function runIdleQueue(): void {
   for (const work of idleQueue.splice(0)) work.take();
 }
-
-/**
- * Run `fn` as a new macrotask, with no minimum delay: setImmediate in Node; a MessageChannel message in a browser
- * or Worker (setTimeout(0) is clamped to 4 ms once timers nest, which handshake steps would reach).
- */
-const scheduleMacrotask: (fn: () => void) => void = (() => {
-  const g = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
-  if (typeof g.setImmediate === 'function') return (fn) => void g.setImmediate!(fn);
-  if (typeof g.MessageChannel === 'function') {
-    const channel = new g.MessageChannel();
-    const waiting: (() => void)[] = [];
-    channel.port1.onmessage = () => waiting.shift()?.();
-    return (fn) => {
-      waiting.push(fn);
-      channel.port2.postMessage(null);
-    };
-  }
-  return (fn) => void setTimeout(fn, 0);
-})();

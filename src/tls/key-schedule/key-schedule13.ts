@@ -299,10 +299,12 @@ export class MasterStage13 extends TrafficSecretUse13 {
     this.ahead.pair(client, server);
     // Next come the application write keys (same suite as the handshake keys) and, without client
     // authentication, the client Finished over this same transcript hash: start both.
+    // Not handed to the record cipher ahead: their first use comes after a wait, when they are imported
+    // (AeadOptions.importWhenIdle), not inside the handshake's last step.
     const lengths = this.ahead.keyLengths;
     if (lengths) {
-      this.ahead.startTrafficKeys(client, lengths.key, lengths.iv);
-      this.ahead.startTrafficKeys(server, lengths.key, lengths.iv);
+      this.ahead.startTrafficKeys(client, lengths.key, lengths.iv, false);
+      this.ahead.startTrafficKeys(server, lengths.key, lengths.iv, false);
     }
     if (this.ahead.clientHandshakeSecret) this.ahead.startVerifyData(this.ahead.clientHandshakeSecret, transcriptHash);
     return { client, server };

@@ -57,10 +57,11 @@ export class WorkAhead13 {
     return take(this.finishedKeys, toHex(trafficSecret))?.take();
   }
 
-  startTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number): void {
+  /** `prepare`: hand the key to the record cipher ahead too (not for application keys, whose import waits for idle). */
+  startTrafficKeys(secret: Uint8Array, keyLength: number, ivLength: number, prepare = true): void {
     const id = `${toHex(secret)}|${keyLength}|${ivLength}`;
     if (this.trafficKeys.has(id)) return;
-    const aead = this.aead;
+    const aead = prepare ? this.aead : undefined;
     this.trafficKeys.set(
       id,
       new IdleWork(async () => {

@@ -298,7 +298,7 @@ export class RecordLayer {
   }
 
   private async sendRecords(protector: RecordProtector | null, version: number, contentType: number, pieces: Uint8Array[], sealing: Promise<SealedRecord>[] | null): Promise<WrittenRecords> {
-    if (protector && sealing) return this.sendSealed(protector, await Promise.all(sealing));
+    if (protector && sealing) return this.sendSealed(protector, await Promise.all(sealing).catch(asSealFailure));
     const records: number[] = [];
     const wire: Uint8Array[] = [];
     const dataHex: (() => string)[] = [];
@@ -415,6 +415,12 @@ function protectedFieldsSource(bytes: Uint8Array, tagLength: number): ProtectedF
 function checkedFragmentLength(n: number): number {
   if (!Number.isInteger(n) || n < 64 || n > MAX_PLAINTEXT) throw new RangeError(`maximum fragment length must be 64..16384, got ${n}`);
   return n;
+}
+
+/** A record we could not seal (its key failed to import, say) ends the connection as our internal_error. */
+function asSealFailure(e: unknown): never {
+  if (e instanceof TlsAlertError) throw e;
+  throw tlsFailure('INTERNAL_ERROR', `record encryption failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
 }
 
 function asAlert(e: unknown): TlsAlertError {
