@@ -13,6 +13,9 @@ import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } fro
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
 import { WORKER_READY } from './ready.ts';
+import { useNativeHex } from './native-hex.ts';
+
+useNativeHex();
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
