@@ -54,6 +54,9 @@ function readRest(e: TraceEvent): void {
 
 type Variant = (events: TraceEvent[]) => void;
 
+/** As the worker encodes a connection offering TLS 1.3 (this harness's). */
+const tls13 = { offersTls13: true };
+
 /** µs per handshake of each step, by event kind, over `job.batch` handshakes' events at once. */
 async function measure(job: Job, steps: Record<string, Variant>): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
@@ -83,12 +86,12 @@ async function measure(job: Job, steps: Record<string, Variant>): Promise<Record
 scope.onmessage = async ({ data: job }) => {
   try {
     // As the app does it, each event encoded fresh.
-    const asNow = await measure(job, { encodeEvent: (es) => es.forEach(encodeEvent) });
+    const asNow = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)) });
     // The same in parts: the hex, then field trees and fingerprints, then the JSON of what is made.
-    const parts = await measure(job, { hex: (es) => es.forEach(readHex), rest: (es) => es.forEach(readRest), json: (es) => es.forEach(encodeEvent) });
+    const parts = await measure(job, { hex: (es) => es.forEach(readHex), rest: (es) => es.forEach(readRest), json: (es) => es.forEach((e) => encodeEvent(e, tls13)) });
     // The JSON of the same events once they are plain data (parsed from their JSON): V8's floor for this text.
     const parsed = new Map<TraceEvent, unknown>();
-    const plain = await measure(job, { encodeAndParse: (es) => es.forEach((e) => parsed.set(e, JSON.parse(encodeEvent(e)))), parsedJson: (es) => es.forEach((e) => JSON.stringify(parsed.get(e))) });
+    const plain = await measure(job, { encodeAndParse: (es) => es.forEach((e) => parsed.set(e, JSON.parse(encodeEvent(e, tls13)))), parsedJson: (es) => es.forEach((e) => JSON.stringify(parsed.get(e))) });
     // Why the engine's objects stringify slower than plain data: the same objects copied (new maps, the same strings).
     const copied = new Map<TraceEvent, unknown>();
     const copy = (v: unknown): unknown => (Array.isArray(v) ? v.map(copy) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) : v);
@@ -100,7 +103,7 @@ scope.onmessage = async ({ data: job }) => {
     let nativeHex = null;
     if (native) {
       setHostHex((b) => native.call(b));
-      nativeHex = await measure(job, { encodeEvent: (es) => es.forEach(encodeEvent), hexNative: (es) => es.forEach(readHex) });
+      nativeHex = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)), hexNative: (es) => es.forEach(readHex) });
       setHostHex(null);
     }
     scope.postMessage({ asNow, parts, plain, maps, nativeHex });
