@@ -7,8 +7,9 @@ import { FirstFlightTransport } from '../../src/transport/first-flight.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
-import { encodeEvent, type ConnectRequest } from '../../src/worker/messages.ts';
+import { decodeEvents, encodeEvent, encodeEvents, type ConnectRequest, type EventsJson } from '../../src/worker/messages.ts';
 import { setHostHex } from '../../src/util/bytes.ts';
+import { nativeHex } from '../../src/worker/native-hex.ts';
 
 interface Job {
   url: string;
@@ -83,6 +84,47 @@ async function measure(job: Job, steps: Record<string, Variant>): Promise<Record
   return out;
 }
 
+/** Each event as plain data with every field tree in it: the encoding before session 11 (messages.ts then). */
+function eagerPlainEvent(e: TraceEvent): TraceEvent {
+  if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
+  if (e.kind === 'app-data' || e.kind === 'handshake') return { ...e };
+  if (e.kind === 'cert-result') return { ...e, path: e.path.map((p) => ({ ...p })) };
+  if (e.kind === 'key') return { ...e, inputs: e.inputs.map((i) => ({ ...i })) };
+  return e;
+}
+
+/** A handshake's events as one message to the page, fresh, now (encodeEvents, decodeEvents) and with every tree in
+ * it (as before session 11): µs per handshake in the worker and on the page, and characters, in alternated
+ * batches. */
+async function messages(job: Job): Promise<Record<string, Record<string, number>>> {
+  const native = nativeHex();
+  // Now: the browser's hex (when it has one), the trees the page makes left to it; before: toHex's own, every tree.
+  const ways = {
+    now: { hex: native, encode: (events: TraceEvent[]) => encodeEvents(events, tls13) as string, decode: (text: string) => decodeEvents(text as EventsJson) },
+    before: { hex: null, encode: (events: TraceEvent[]) => JSON.stringify(events.map(eagerPlainEvent)), decode: (text: string) => JSON.parse(text) as TraceEvent[] },
+  };
+  const out: Record<string, Record<string, number[]>> = {};
+  for (let b = 0; b < 2 * job.batches; b++) {
+    const [name, way] = Object.entries(ways)[b % 2];
+    const all: TraceEvent[][] = [];
+    for (let i = 0; i < job.batch; i++) all.push(await handshake(job));
+    setHostHex(way.hex);
+    const t0 = performance.now();
+    const texts = all.map(way.encode);
+    const t1 = performance.now();
+    setHostHex(null);
+    for (const text of texts) way.decode(text);
+    const t2 = performance.now();
+    if (b < 2) continue;
+    const row = (out[name] ??= { encodeUs: [], decodeUs: [], chars: [] });
+    row.encodeUs.push(((t1 - t0) * 1000) / job.batch);
+    row.decodeUs.push(((t2 - t1) * 1000) / job.batch);
+    row.chars.push(texts.reduce((n, t) => n + t.length, 0) / job.batch);
+  }
+  const mid = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[xs.length >> 1]);
+  return Object.fromEntries(Object.entries(out).map(([k, row]) => [k, Object.fromEntries(Object.entries(row).map(([m, xs]) => [m, mid(xs)]))]));
+}
+
 scope.onmessage = async ({ data: job }) => {
   try {
     // As the app does it, each event encoded fresh.
@@ -92,21 +134,24 @@ scope.onmessage = async ({ data: job }) => {
     // The JSON of the same events once they are plain data (parsed from their JSON): V8's floor for this text.
     const parsed = new Map<TraceEvent, unknown>();
     const plain = await measure(job, { encodeAndParse: (es) => es.forEach((e) => parsed.set(e, JSON.parse(encodeEvent(e, tls13)))), parsedJson: (es) => es.forEach((e) => JSON.stringify(parsed.get(e))) });
-    // Why the engine's objects stringify slower than plain data: the same objects copied (new maps, the same strings).
-    const copied = new Map<TraceEvent, unknown>();
-    const copy = (v: unknown): unknown => (Array.isArray(v) ? v.map(copy) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copy(x)])) : v);
-    const flat = (v: unknown): unknown => (typeof v === 'string' ? (v.length > 0 ? String.fromCharCode(...[v.charCodeAt(0)]) + v.slice(1) : v) : v);
-    void flat;
-    const maps = await measure(job, { made: (es) => es.forEach((e) => (readHex(e), readRest(e))), copy: (es) => es.forEach((e) => copied.set(e, copy(e))), copiedJson: (es) => es.forEach((e) => JSON.stringify(copied.get(e))), madeJson: (es) => es.forEach((e) => JSON.stringify(e)) });
+    // The same data with each string made anew (flat) stringifies at the floor: the engine's strings (slices of hex,
+    // concatenations) are what keeps V8's JSON.stringify off its fast path, not the objects' shapes.
+    const deep = (v: unknown, leaf: (x: unknown) => unknown): unknown => (Array.isArray(v) ? v.map((x) => deep(x, leaf)) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x, leaf)])) : leaf(v));
+    const copies = new Map<TraceEvent, [unknown, unknown]>();
+    const strings = await measure(job, {
+      copy: (es) => es.forEach((e) => copies.set(e, [deep(e, (x) => x), deep(e, (x) => (typeof x === 'string' ? JSON.parse(JSON.stringify(x)) : x))])),
+      sameStringsJson: (es) => es.forEach((e) => JSON.stringify(copies.get(e)![0])),
+      newStringsJson: (es) => es.forEach((e) => JSON.stringify(copies.get(e)![1])),
+    });
     // With the browser's own hex encoder behind toHex.
-    const native = (Uint8Array.prototype as { toHex?: () => string }).toHex;
-    let nativeHex = null;
+    const native = nativeHex();
+    let withNativeHex = null;
     if (native) {
-      setHostHex((b) => native.call(b));
-      nativeHex = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)), hexNative: (es) => es.forEach(readHex) });
+      setHostHex(native);
+      withNativeHex = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)), hexNative: (es) => es.forEach(readHex) });
       setHostHex(null);
     }
-    scope.postMessage({ asNow, parts, plain, maps, nativeHex });
+    scope.postMessage({ asNow, parts, plain, strings, nativeHex: withNativeHex, messages: await messages(job) });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }
