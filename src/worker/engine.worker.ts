@@ -9,10 +9,14 @@ import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { FirstFlightTransport } from '../transport/first-flight.ts';
 import { APP_DATA_WINDOW, encodeEvent, encodeEvents, encodeEventsWith, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
+import type { FieldsContext } from './message-fields.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
 import { WORKER_READY } from './ready.ts';
+import { useNativeHex } from './native-hex.ts';
+
+useNativeHex();
 
 // Typed narrowly so this file compiles under both the DOM and the WebWorker libraries.
 interface WorkerScope {
@@ -62,6 +66,8 @@ class Connection {
    * render; from there on its events wait as before. */
   private idleFlush: ReturnType<typeof setTimeout> | null = null;
   private readonly started = performance.now();
+  /** What the encoding needs to know of this connection (which trees the page makes: message-fields.ts). */
+  private readonly fields: FieldsContext;
 
   /** The request with its lab files (ConnectRequest.labFilesPending); resolved by arrived(). */
   readonly complete: Promise<ConnectRequest>;
@@ -77,6 +83,7 @@ class Connection {
         })
       : Promise.resolve(request);
     this.mode = request.breakpoints.afterEachMessage ? 'step' : 'breakpoint';
+    this.fields = { offersTls13: !request.versions?.length || request.versions.includes('TLS1.3') };
     this.window = new AppDataWindow({ kept: request.keepAppData === true });
     this.recorder.subscribe((e) => this.enqueue(e));
   }
@@ -123,7 +130,7 @@ class Connection {
   private encodeAhead = () => {
     this.encodeAheadQueued = false;
     if (this.retired || this.window.digesting) return;
-    for (let i = this.made.length; i < this.queue.length; i++) this.made.push(encodeEvent(this.queue[i]));
+    for (let i = this.made.length; i < this.queue.length; i++) this.made.push(encodeEvent(this.queue[i], this.fields));
   };
 
   flush() {
@@ -132,9 +139,9 @@ class Connection {
   }
 
   private postEvents(events: TraceEvent[], made: string[] = []) {
-    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEventsWith(events, made) });
+    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEventsWith(events, made, this.fields) });
     this.after(() => {
-      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: encodeEvents(events) });
+      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: encodeEvents(events, this.fields) });
     }, [this.window.digested()]);
   }
 
@@ -171,7 +178,7 @@ class Connection {
       this.postEvents(events);
       events = [];
     }
-    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEventsWith(events, made) } : {}), ...(summary ? { summary } : {}) });
+    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEventsWith(events, made, this.fields) } : {}), ...(summary ? { summary } : {}) });
   }
 
   /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */

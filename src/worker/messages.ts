@@ -2,6 +2,7 @@
 // WebWorker types so both sides (and their separate tsconfigs) can share it.
 import type { BreakpointName, ClientBreakpointName, Hex, TraceEvent } from '../trace/types.ts';
 import type { StartTlsProtocol } from '../starttls/protocol.ts';
+import { fieldsFromBytes, fieldsOnPage, withoutFields, type FieldsContext } from './message-fields.ts';
 
 export type TlsVersionName = 'TLS1.2' | 'TLS1.3';
 
@@ -77,26 +78,30 @@ export type ToWorker =
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 
-/** Trace events on their way to the page: the JSON of a TraceEvent[] (encodeEvents). The trace is JSON data; one
+/** Trace events on their way to the page: the JSON of a TraceEvent[] (encodeEvents), the handshake messages' field
+ * trees the page makes from their bytes left out (message-fields.ts; decodeEvents). The trace is JSON data; one
  * string crosses to the page as one copy, where the structured clone of a handshake's ~80 events and their field
  * trees cost more on both sides (bench/browser.ts, appConnectPhasesMs.doneToPage; docs/app-connect.md). */
 export type EventsJson = string & { readonly eventsJson: true };
 
-export function encodeEvents(events: TraceEvent[]): EventsJson {
-  return JSON.stringify(events.map(plainEvent)) as EventsJson;
+/** Without a context, every tree but our ClientHello's is left to the page where it can make it. */
+const NO_CONTEXT: FieldsContext = { offersTls13: false };
+
+export function encodeEvents(events: TraceEvent[], context = NO_CONTEXT): EventsJson {
+  return JSON.stringify(events.map((e) => plainEvent(e, context))) as EventsJson;
 }
 
 /** One event's JSON, as it stands in encodeEvents' array. */
-export function encodeEvent(event: TraceEvent): string {
-  return JSON.stringify(plainEvent(event));
+export function encodeEvent(event: TraceEvent, context = NO_CONTEXT): string {
+  return JSON.stringify(plainEvent(event, context));
 }
 
 /** encodeEvents(events), the JSON of the first `made.length` events made already (`made[i]`: encodeEvent(events[i])):
  * the same text, JSON.stringify of an array being its elements' JSON joined by commas. */
-export function encodeEventsWith(events: TraceEvent[], made: readonly string[]): EventsJson {
-  if (made.length === 0) return encodeEvents(events);
+export function encodeEventsWith(events: TraceEvent[], made: readonly string[], context = NO_CONTEXT): EventsJson {
+  if (made.length === 0) return encodeEvents(events, context);
   const parts = made.slice(0, events.length);
-  for (let i = parts.length; i < events.length; i++) parts.push(encodeEvent(events[i]));
+  for (let i = parts.length; i < events.length; i++) parts.push(encodeEvent(events[i], context));
   return `[${parts.join(',')}]` as EventsJson;
 }
 
@@ -110,16 +115,19 @@ export function encodeEventsWith(events: TraceEvent[], made: readonly string[]):
  * real events the gain is smaller, the engine's other event objects being slow to stringify too (docs/app-connect.md,
  * session 9). This is the 'connected' message's encoding, between the handshake's last step and the page hearing of it.
  */
-function plainEvent(e: TraceEvent): TraceEvent {
+function plainEvent(e: TraceEvent, context: FieldsContext): TraceEvent {
   if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
-  if (e.kind === 'app-data' || e.kind === 'handshake') return { ...e };
+  // A handshake message's tree, where the page makes the same one from its bytes, is left to the page.
+  if (e.kind === 'handshake') return fieldsOnPage(e, context) ? withoutFields(e) : { ...e };
+  if (e.kind === 'app-data') return { ...e };
   if (e.kind === 'cert-result') return { ...e, path: e.path.map((p) => ({ ...p })) };
   if (e.kind === 'key') return { ...e, inputs: e.inputs.map((i) => ({ ...i })) };
   return e;
 }
 
+/** The events of one message, with the trees left to the page made when first read (message-fields.ts). */
 export function decodeEvents(json: EventsJson): TraceEvent[] {
-  return JSON.parse(json) as TraceEvent[];
+  return fieldsFromBytes(JSON.parse(json) as TraceEvent[]);
 }
 
 /** Every message names its connection (the id of its 'connect'): the page drops those of a replaced one. */

@@ -1,7 +1,8 @@
 // The events' JSON for the page (encodeEvents): a real handshake's events, whose parts made when first read are
-// accessors (records, application data, handshake messages, the chain's result, key steps), give the same JSON as
-// JSON.stringify of the events themselves, and what is encoded is plain data (no accessor left to send V8's stringify
-// down its slow path).
+// accessors (records, application data, handshake messages, the chain's result, key steps), reach the page as the
+// JSON.stringify of the events themselves gives them (the trees the page makes from the bytes included:
+// test/worker/message-fields.test.ts), and what is encoded is plain data (no accessor left to send V8's stringify down
+// its slow path).
 import { describe, expect, it } from 'vitest';
 import { decodeEvents, encodeEvent, encodeEvents, encodeEventsWith } from '../../src/worker/messages.ts';
 import { recordRealTrace } from '../ui/real-trace.ts';
@@ -28,7 +29,7 @@ describe('encodeEvents', () => {
       JSON.stringify = original;
     }
     expect(accessorsIn(encoded[0])).toEqual([]);
-    expect(json).toBe(JSON.stringify(events));
+    expect(JSON.stringify(decodeEvents(json as never))).toBe(JSON.stringify(events));
     expect(decodeEvents(json as never)).toEqual(JSON.parse(JSON.stringify(events)));
   });
 
@@ -57,7 +58,7 @@ describe('encodeEvents', () => {
     const { events } = await recordRealTrace();
     const whole = encodeEvents(events);
     for (const ahead of [0, 1, Math.floor(events.length / 2), events.length - 1, events.length]) {
-      const made = events.slice(0, ahead).map(encodeEvent);
+      const made = events.slice(0, ahead).map((e) => encodeEvent(e));
       expect(encodeEventsWith(events, made)).toBe(whole);
     }
     expect(encodeEventsWith([], [])).toBe('[]');
