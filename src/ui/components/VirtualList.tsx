@@ -57,10 +57,13 @@ const DEFAULT_HEIGHT = 400;
 
 export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow = false, overscan = 8, className, label, role = 'list', testId }: Props) {
   const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
   /** 0 until the ResizeObserver's first report. */
   const [height, setHeight] = useState(0);
-  const [shown, setShown] = useState<Shown>({ active: -1, count, height, rowHeight });
+  // What the view last placed and where it is, one state: the move a render decides and a scroll event's position
+  // are updates of the same value, applied in order (as two states, a render after a key's move was seen with the
+  // new step but the old position: e2e/ladder-scroll.spec.ts).
+  const [view, setView] = useState<Shown & { top: number }>({ active: -1, count, height, rowHeight, top: 0 });
+  const scrollTop = view.top;
   /** The element's scroll position as last written or read: a move is written once, never read back. */
   const elementTop = useRef(0);
   /** The person scrolled the view off the end of the list: a followed trace leaves it there (see onScroll). */
@@ -80,25 +83,30 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
   // are drawn where the view will be and the element is scrolled once after the commit (a growing live trace
   // costs one render per take-in, with no layout read and no second render from the scroll it causes).
   const active = activeIndex ?? -1;
-  if (active !== shown.active || count !== shown.count || height !== shown.height || rowHeight !== shown.rowHeight) {
+  if (active !== view.active || count !== view.count || height !== view.height || rowHeight !== view.rowHeight) {
     const next = { active, count, height, rowHeight };
-    setShown(next);
-    const top = viewTopFor(shown, next, scrollTop, follow, away.current);
+    const top = viewTopFor(view, next, scrollTop, follow, away.current);
     if (top !== null) away.current = false;
-    if (top !== null && top !== scrollTop) setScrollTop(top);
+    setView({ ...next, top: top ?? scrollTop });
   }
 
   // The element is scrolled in the next frame, before its layout (the rows are already drawn where it will be).
   // Scrolled here, inside React's commit, the browser laid the whole page out at once to place it (3-5 ms when a new
   // session is drawn) inside the task that handled the update; in the frame, several commits (a take-in while
   // streaming, the view resized) share one layout.
+  // The frame's scroll events come before it: one reporting a position the element had before this move was decided
+  // is older news (focusing a row scrolls it into view; a key then moves the step) and must not take the move back,
+  // or the two positions take turns, frame after frame. `decidedAt`: when the pending move was decided (0: none).
   const scrollFrame = useRef(0);
+  const decidedAt = useRef(0);
   useLayoutEffect(() => {
     const el = ref.current;
     if (!el || elementTop.current === scrollTop) return;
     elementTop.current = scrollTop;
     cancelAnimationFrame(scrollFrame.current);
+    decidedAt.current = performance.now();
     scrollFrame.current = requestAnimationFrame(() => {
+      decidedAt.current = 0;
       elementTop.current = scrollTop;
       el.scrollTop = scrollTop;
     });
@@ -127,9 +135,16 @@ export function VirtualList({ count, rowHeight, renderRow, activeIndex, follow =
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;
     const top = el.scrollTop;
+    if (decidedAt.current !== 0) {
+      // A move is pending: a scroll from before it was decided (no person's input since) is left to it; a person's
+      // scroll since wins over it.
+      if (personAt.current <= decidedAt.current) return;
+      cancelAnimationFrame(scrollFrame.current);
+      decidedAt.current = 0;
+    }
     if (top !== elementTop.current && performance.now() - personAt.current < 1000) away.current = top + el.clientHeight < el.scrollHeight - rowHeight;
     elementTop.current = top;
-    setScrollTop(top);
+    setView((v) => (v.top === top ? v : { ...v, top }));
   };
   return (
     <div ref={ref} className={`vlist ${className ?? ''}`} onScroll={onScroll} onWheel={personInput} onTouchMove={personInput} onPointerDown={personInput} onKeyDown={personInput} aria-label={label} role={role} tabIndex={0} data-testid={testId}>
