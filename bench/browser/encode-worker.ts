@@ -10,7 +10,6 @@ import type { TraceEvent } from '../../src/trace/types.ts';
 import { decodeEvents, encodeEvent, encodeEvents, type ConnectRequest, type EventsJson } from '../../src/worker/messages.ts';
 import { setHostHex } from '../../src/util/bytes.ts';
 import { nativeHex } from '../../src/worker/native-hex.ts';
-import { setFlatParts } from '../../src/trace/lazy-hex.ts';
 
 interface Job {
   url: string;
@@ -100,22 +99,15 @@ function eagerPlainEvent(e: TraceEvent): TraceEvent {
 async function messages(job: Job): Promise<Record<string, Record<string, number>>> {
   const native = nativeHex();
   // Now: the browser's hex (when it has one), the trees the page makes left to it; before: toHex's own, every tree.
-  // sliced: as now but with parts of records sliced from the record's hex (the worker before flat parts).
-  const now = { hex: native, flat: native !== null, encode: (events: TraceEvent[]) => encodeEvents(events, tls13) as string, decode: (text: string) => decodeEvents(text as EventsJson) };
   const ways = {
-    now,
-    sliced: { ...now, flat: false },
-    before: { hex: null, flat: false, encode: (events: TraceEvent[]) => JSON.stringify(events.map(eagerPlainEvent)), decode: (text: string) => JSON.parse(text) as TraceEvent[] },
+    now: { hex: native, encode: (events: TraceEvent[]) => encodeEvents(events, tls13) as string, decode: (text: string) => decodeEvents(text as EventsJson) },
+    before: { hex: null, encode: (events: TraceEvent[]) => JSON.stringify(events.map(eagerPlainEvent)), decode: (text: string) => JSON.parse(text) as TraceEvent[] },
   };
-  const n = Object.keys(ways).length;
   const out: Record<string, Record<string, number[]>> = {};
-  for (let b = 0; b < n * job.batches; b++) {
-    const [name, way] = Object.entries(ways)[b % n];
+  for (let b = 0; b < 2 * job.batches; b++) {
+    const [name, way] = Object.entries(ways)[b % 2];
     const all: TraceEvent[][] = [];
-    // Whether a part is sliced is fixed when its event is made.
-    setFlatParts(way.flat);
     for (let i = 0; i < job.batch; i++) all.push(await handshake(job));
-    setFlatParts(false);
     setHostHex(way.hex);
     const t0 = performance.now();
     const texts = all.map(way.encode);
@@ -123,7 +115,7 @@ async function messages(job: Job): Promise<Record<string, Record<string, number>
     setHostHex(null);
     for (const text of texts) way.decode(text);
     const t2 = performance.now();
-    if (b < n) continue;
+    if (b < 2) continue;
     const row = (out[name] ??= { encodeUs: [], decodeUs: [], chars: [] });
     row.encodeUs.push(((t1 - t0) * 1000) / job.batch);
     row.decodeUs.push(((t2 - t1) * 1000) / job.batch);
@@ -157,12 +149,6 @@ scope.onmessage = async ({ data: job }) => {
     if (native) {
       setHostHex(native);
       withNativeHex = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)), hexNative: (es) => es.forEach(readHex) });
-      // In steps, parts of records sliced from their record's hex, then encoded on their own (flat).
-      const slicedSteps = await measure(job, { hex: (es) => es.forEach(readHex), rest: (es) => es.forEach(readRest), json: (es) => es.forEach((e) => encodeEvent(e, tls13)) });
-      setFlatParts(true);
-      const flatSteps = await measure(job, { hex: (es) => es.forEach(readHex), rest: (es) => es.forEach(readRest), json: (es) => es.forEach((e) => encodeEvent(e, tls13)) });
-      setFlatParts(false);
-      withNativeHex = { ...withNativeHex, slicedHex: slicedSteps.hex, slicedJson: slicedSteps.json, flatHex: flatSteps.hex, flatJson: flatSteps.json };
       setHostHex(null);
     }
     scope.postMessage({ asNow, parts, plain, strings, nativeHex: withNativeHex, messages: await messages(job) });

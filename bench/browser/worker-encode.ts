@@ -9,9 +9,8 @@
 //   strings    the same structure copied with the engine's strings, and with each string made anew: which keeps
 //              V8's JSON.stringify off its fast path
 //   nativeHex  encodeEvent and the hex alone with the browser's Uint8Array.prototype.toHex behind toHex
-//   messages   one message per handshake, alternated: now (the browser's hex with parts of records encoded on
-//              their own, encodeEvents, decodeEvents on the page's side), sliced (the same with parts sliced from
-//              their record's hex) and before (toHex's own, every tree in the JSON, JSON.parse): µs and characters
+//   messages   one message per handshake, alternated: now (the browser's hex, encodeEvents, decodeEvents on the
+//              page's side) against before (toHex's own, every tree in the JSON, JSON.parse): µs and characters
 // Node's V8 lacks Chromium's newer JSON fast path, so the split is taken in the browser.
 import fs from 'node:fs';
 import path from 'node:path';

@@ -18,26 +18,12 @@ export function lazyHex(bytes: Uint8Array): () => string {
 }
 
 /**
- * Parts encoded on their own rather than sliced from the whole's hex: set where the host's native encoder makes a
- * second encoding cheap (the engine worker, src/worker/native-hex.ts). Chromium's JSON.stringify leaves its fast
- * path for sliced strings (a handshake's records: 135 µs sliced against 52 µs flat; docs/app-connect.md, session
- * 11), so there a part's own, flat string is the cheaper one to send.
- */
-let flatParts = false;
-
-/** Encode parts on their own (true) or slice them from the whole's hex (false, the default). */
-export function setFlatParts(on: boolean): void {
-  flatParts = on;
-}
-
-/**
  * The hex of `part`: when it is a view into the same memory as `whole`, a slice of `wholeHex()` (the
- * same bytes, so the same digits; one encoding serves both), otherwise, or with flat parts set, its own lazy
- * encoding.
+ * same bytes, so the same digits; one encoding serves both), otherwise its own lazy encoding.
  */
 export function lazyHexOfPart(part: Uint8Array, whole: Uint8Array, wholeHex: () => string): () => string {
   const start = part.byteOffset - whole.byteOffset;
-  if (!flatParts && part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length) {
+  if (part.buffer === whole.buffer && start >= 0 && start + part.length <= whole.length) {
     const end = start + part.length;
     let hex: string | undefined;
     return () => (hex ??= wholeHex().slice(2 * start, 2 * end));

@@ -4,7 +4,6 @@
 // most of each such call in TextDecoder's per-call cost, 150-270 µs a handshake against 17-100 µs natively
 // (bench/browser/worker-encode.ts; docs/app-connect.md, session 11). Lower-case digits, as toHex gives.
 import { setHostHex } from '../util/bytes.ts';
-import { setFlatParts } from '../trace/lazy-hex.ts';
 
 type WithToHex = Uint8Array & { toHex?: () => string };
 
@@ -14,11 +13,8 @@ export function nativeHex(): ((bytes: Uint8Array) => string) | null {
   return typeof toHex === 'function' ? (bytes) => toHex.call(bytes) : null;
 }
 
-/** Install it for every later toHex, and have parts of records encoded on their own, flat (lazy-hex.ts
- * setFlatParts); nothing changes where there is none. */
+/** Install it for every later toHex (nothing changes where there is none). */
 export function useNativeHex(): void {
   const encode = nativeHex();
-  if (!encode) return;
-  setHostHex(encode);
-  setFlatParts(true);
+  if (encode) setHostHex(encode);
 }

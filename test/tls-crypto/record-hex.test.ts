@@ -1,9 +1,9 @@
 // lazyHexOfPart / fragmentHex: the trace reuses a record's hex for parts that are views into the record, and
 // falls back to encoding anything else (copies, other buffers, views outside the record).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RecordLayer } from '../../src/tls/record/record-layer.ts';
 import { protectedRecordFields } from '../../src/tls/record/record-fields.ts';
-import { lazyHexOfPart, setFlatParts } from '../../src/trace/lazy-hex.ts';
+import { lazyHexOfPart } from '../../src/trace/lazy-hex.ts';
 import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { TLS13_SUITES } from '../../src/tls/suites.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
@@ -29,50 +29,6 @@ describe('lazyHexOfPart', () => {
     expect(lazyHexOfPart(before, record, recordHex)()).toBe(toHex(before));
     const after = backing.subarray(270, 290); // ends after it
     expect(lazyHexOfPart(after, record, recordHex)()).toBe(toHex(after));
-  });
-});
-
-describe('lazyHexOfPart with flat parts (the engine worker, where the host has a native encoder)', () => {
-  afterEach(() => setFlatParts(false));
-  const backing = Uint8Array.from({ length: 300 }, (_, i) => (i * 11) & 0xff);
-  const record = backing.subarray(20, 280);
-
-  it("encodes a view inside the record on its own, never reading the record's hex, with the same digits", () => {
-    setFlatParts(true);
-    let wholeReads = 0;
-    const recordHex = () => (wholeReads++, toHex(record));
-    for (const [s, e] of [[0, 5], [5, 244], [0, 260], [100, 100]]) {
-      const part = record.subarray(s, e);
-      expect(lazyHexOfPart(part, record, recordHex)()).toBe(toHex(part));
-    }
-    expect(wholeReads).toBe(0);
-    setFlatParts(false);
-    expect(lazyHexOfPart(record.subarray(5, 9), record, recordHex)()).toBe(toHex(record.subarray(5, 9)));
-    expect(wholeReads).toBe(1);
-  });
-
-  it('gives a protected record event the same JSON, sliced or flat', async () => {
-    const suite = TLS13_SUITES[0x1301];
-    const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 13) & 0xff);
-    const json: string[] = [];
-    for (const flat of [false, true]) {
-      setFlatParts(flat);
-      const trace = new TraceRecorder(() => 0);
-      const key = new Uint8Array(16).fill(5);
-      const iv = new Uint8Array(12).fill(6);
-      // Written, then read back (the reader's events and its fragment's hex too).
-      const out = scriptedTransport([]);
-      const writer = new RecordLayer(out, trace.emit, { side: 'client' });
-      writer.setWriteProtector(await Tls13RecordProtector.create(suite, key, iv, 'application'));
-      await writer.writeRecord(23, data);
-      const reader = new RecordLayer(scriptedTransport([joined(out)]), trace.emit, { side: 'server' });
-      reader.setReadProtector(await Tls13RecordProtector.create(suite, key, iv, 'application'));
-      const rec = (await reader.readRecord())!;
-      expect(rec.fragmentHex()).toBe(toHex(data));
-      json.push(JSON.stringify(trace.events));
-    }
-    expect(json[0]).toContain(toHex(data));
-    expect(json[1]).toBe(json[0]);
   });
 });
 

@@ -3,7 +3,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { nativeHex, useNativeHex } from '../../src/worker/native-hex.ts';
 import { setHostHex, toHex } from '../../src/util/bytes.ts';
-import { lazyHexOfPart, setFlatParts } from '../../src/trace/lazy-hex.ts';
 
 type Proto = { toHex?: (this: Uint8Array) => string };
 const proto = Uint8Array.prototype as unknown as Proto;
@@ -11,7 +10,6 @@ const hostHad = Object.getOwnPropertyDescriptor(Uint8Array.prototype, 'toHex');
 
 afterEach(() => {
   setHostHex(null);
-  setFlatParts(false);
   if (hostHad) Object.defineProperty(Uint8Array.prototype, 'toHex', hostHad);
   else delete proto.toHex;
 });
@@ -36,18 +34,5 @@ describe('useNativeHex', () => {
     expect(toHex(whole.subarray(1, 3))).toBe('native:02fe');
     expect(seen).toHaveLength(1);
     expect(seen[0].byteOffset).toBe(1);
-    // A part of a record is then encoded on its own (a flat string), not sliced from the record's hex.
-    let wholeReads = 0;
-    expect(lazyHexOfPart(whole.subarray(2, 4), whole, () => (wholeReads++, toHex(whole)))()).toBe('native:feff');
-    expect(wholeReads).toBe(0);
-  });
-
-  it('keeps slicing parts from the whole where the host has no native encoder', () => {
-    delete proto.toHex;
-    useNativeHex();
-    const whole = new Uint8Array([1, 2, 0xfe, 0xff]);
-    let wholeReads = 0;
-    expect(lazyHexOfPart(whole.subarray(2, 4), whole, () => (wholeReads++, toHex(whole)))()).toBe('feff');
-    expect(wholeReads).toBe(1);
   });
 });
