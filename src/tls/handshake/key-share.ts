@@ -1,6 +1,6 @@
 // Our ephemeral key share for a group, used by the TLS 1.3 ClientHello and the TLS 1.2 ClientKeyExchange alike.
 import { importKeyShare, prepareKeyShare, privateKeyLength, takeFreshKeyShare } from '../../crypto/key-exchange.ts';
-import { runWhenIdle } from '../key-schedule/idle-work.ts';
+import { runWhenFree } from '../../util/macrotask.ts';
 import { GROUP_NAMES } from '../suites.ts';
 import type { HandshakeContext } from './context.ts';
 
@@ -24,5 +24,5 @@ export async function makeKeyShare(ctx: HandshakeContext, groupCode: number) {
 export function prepareKeyShareWhileWaiting(ctx: HandshakeContext): void {
   if (ctx.options.randomIsInjected) return;
   const group = GROUP_NAMES[ctx.options.groupCodes[0]];
-  if (group === 'x25519' || group === 'secp256r1' || group === 'secp384r1') runWhenIdle(() => prepareKeyShare(group));
+  if (group === 'x25519' || group === 'secp256r1' || group === 'secp384r1') runWhenFree(() => prepareKeyShare(group));
 }

@@ -28,11 +28,6 @@ export class IdleWork<T> {
 
 const idleQueue: IdleWork<unknown>[] = [];
 
-/** Run `fn` once the current step is done and what it wrote has left (the next macrotask). */
-export function runWhenIdle(fn: () => void): void {
-  runWhenFree(fn);
-}
-
 function runIdleQueue(): void {
   for (const work of idleQueue.splice(0)) work.take();
 }
