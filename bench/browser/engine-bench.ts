@@ -40,6 +40,16 @@ const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
  * times are in µs, so traceStepMeansUs splits the steps finer than the Worker's 100 µs clock, in wall and CPU time.
  * A diagnosis aid: each mark costs a few µs, and tracing slows the rounds; the default runs make none. */
 const TRACE = process.env.TLS_LENS_BENCH_TRACE === '1';
+/** TLS_LENS_BENCH_OPENS=1: also the bridge's WebSocket opened alone, as subtls asks for it and with the download
+ * offer our transport asks for (a diagnosis: the WebSocket after these rounds opens slower, see docs/engine-browser.md). */
+const OPENS = process.env.TLS_LENS_BENCH_OPENS === '1';
+/** TLS_LENS_BENCH_FFWS=1: one more variant, our engine with its first flight in the upgrade request and every byte
+ * as WebSocket messages (no download offer asked for). */
+const FFWS = process.env.TLS_LENS_BENCH_FFWS === '1';
+/** TLS_LENS_BENCH_ROTATE=0: every round in the same order (engineWorker first), as before session 12. */
+const ROTATE = process.env.TLS_LENS_BENCH_ROTATE !== '0';
+/** TLS_LENS_BENCH_BARE=0: no bare WebSocket opens in the rounds. */
+const BARE = process.env.TLS_LENS_BENCH_BARE !== '0';
 /** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore,
  * engineNoSpare), one handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
 const ALONE = PROFILE || TRACE || process.env.TLS_LENS_BENCH_VARIANTS === '0';
@@ -399,6 +409,7 @@ async function main() {
       ...(ALONE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
       // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
       ...(ALONE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
+      ...(FFWS ? { engineFirstFlightWs: engine({ downstream: 'websocket' }) } : {}),
       ...(runBase
         ? {
             engineBase: (async (req) => {
@@ -409,8 +420,8 @@ async function main() {
           }
         : {}),
       subtlsWorker: async (req) => {
-        const r = await runSubtls({ ...job, rounds: 1, request: req });
-        return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+        const r = await runSubtls({ ...job, rounds: 1, request: req, phases: !req });
+        return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
       },
       nodeTlsViaBridge: async (req) => {
         const r = await nodeViaBridge(app.port, target, ca, req);
@@ -419,11 +430,19 @@ async function main() {
     };
     // Opening a WebSocket to a bare server, no bridge: the browser's own cost beside Node's (not handshakes; in the
     // same rounds, left out of the ratios and the large responses).
-    const openContenders: Record<string, Contender> = PROFILE
+    const openContenders: Record<string, Contender> = PROFILE || !BARE
       ? {}
       : {
           bareWebSocketOpenChromium: async () => ({ ms: (await runEngine({ url: `ws://127.0.0.1:${bare.port}/`, openOnly: true, rounds: 1 })).handshakeMs[0] }),
           bareWebSocketOpenNode: async () => ({ ms: await nodeOpen(`ws://127.0.0.1:${bare.port}/`) }),
+          // The bridge's WebSocket alone (opened, then closed before any byte goes through): as subtls opens it, and
+          // with the download offer our transport asks for.
+          ...(OPENS
+            ? {
+                bridgeOpenPlain: async () => ({ ms: (await runEngine({ url: job.url, openProtocols: [BRIDGE_SUBPROTOCOL], openOnly: true, rounds: 1 })).handshakeMs[0] }),
+                bridgeOpenDownstream: async () => ({ ms: (await runEngine({ url: `${job.url}&downstream=http&downloadAfter=65536`, openProtocols: [BRIDGE_SUBPROTOCOL], openOnly: true, rounds: 1 })).handshakeMs[0] }),
+              }
+            : {}),
         };
     // The same size without TLS (a plain TCP source): what the bridge and the Worker carry at most.
     const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
@@ -440,7 +459,12 @@ async function main() {
     await baseProfiler?.start();
     if (TRACE) await browser.startTracing(page, { categories: ['blink.user_timing'] });
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [name, run] of Object.entries({ ...contenders, ...openContenders })) {
+      // Each round starts one contender further (TLS_LENS_BENCH_ROTATE, on by default): a handshake's wait depends on
+      // how the connection before it ended (the one s_server serves one connection at a time), so no contender
+      // always follows the same one.
+      const order = Object.entries(contenders);
+      const turn = ROTATE ? i % order.length : 0;
+      for (const [name, run] of [...order.slice(turn), ...order.slice(0, turn), ...Object.entries(openContenders)]) {
         const r = await run();
         (handshakes[name] ??= []).push(r.ms!);
         if (r.phases) (phases[name] ??= []).push(r.phases);
@@ -472,7 +496,7 @@ async function main() {
     // many rounds shows a change smaller than one.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const phaseMeans = Object.fromEntries(
-      ['engineWorker', 'engineBase'].filter((n) => phases[n]).map((name) => [name, Object.fromEntries(Object.keys(phases[name][0]).map((k) => [k, +mean(phases[name].map((p) => p[k])).toFixed(3)]))]),
+      ['engineWorker', 'engineBase', 'subtlsWorker'].filter((n) => phases[n]).map((name) => [name, Object.fromEntries(Object.keys(phases[name][0]).map((k) => [k, +mean(phases[name].map((p) => p[k])).toFixed(3)]))]),
     );
     // Ours minus the base's work, round by round (the two ran in the same rounds): its median and mean.
     const pairedWork = phases.engineBase ? phases.engineWorker.map((p, i) => p.work - phases.engineBase[i].work) : [];

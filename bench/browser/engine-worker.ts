@@ -29,6 +29,8 @@ interface Job {
   raw?: 'transport' | 'websocket';
   /** Only open a WebSocket to `url` (any subprotocol-less server) and close it: ms to its open event. */
   openOnly?: boolean;
+  /** With openOnly: the subprotocols to ask for (the bridge wants its own). */
+  openProtocols?: string[];
   /** The transport's downstream option ('websocket': every byte as messages, as before the download existed). */
   downstream?: 'http' | 'websocket';
   downloadAfterBytes?: number;
@@ -50,7 +52,31 @@ interface Job {
   webCryptoRoundTrip?: boolean;
 }
 
-const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
+const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
+
+/** The times (ms after t0) the round's WebSocket opened and first received bytes, seen by listeners added to the
+ * next WebSocket made (the transport's own handlers are untouched): when the server's answer reached this thread,
+ * against when the engine read it (its first server record event). */
+function watchNextWebSocket(t0: number): { open: number; bytesIn: number; openLag: number; bytesInLag: number } {
+  const seen = { open: NaN, bytesIn: NaN, openLag: NaN, bytesInLag: NaN };
+  const Real = scope.WebSocket;
+  scope.WebSocket = class extends Real {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      scope.WebSocket = Real;
+      // The lag: how long the event waited for this thread (its timeStamp is when it was queued).
+      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp)), { once: true });
+      const onBytes = (e: MessageEvent) => {
+        if (typeof e.data === 'string') return;
+        seen.bytesIn = performance.now() - t0;
+        seen.bytesInLag = performance.now() - e.timeStamp;
+        this.removeEventListener('message', onBytes);
+      };
+      this.addEventListener('message', onBytes);
+    }
+  };
+  return seen;
+}
 let verifier: ReturnType<typeof createVerifier> | undefined;
 
 /** One event in a few words: its kind and whatever names it. */
@@ -179,7 +205,7 @@ scope.onmessage = async ({ data: job }) => {
       for (let i = 0; i < job.rounds; i++) {
         const t0 = performance.now();
         await new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(job.url);
+          const ws = new WebSocket(job.url, job.openProtocols);
           ws.onopen = () => (openMs.push(performance.now() - t0), ws.close(), resolve());
           ws.onerror = () => reject(new Error('the WebSocket did not open'));
         });
@@ -203,6 +229,7 @@ scope.onmessage = async ({ data: job }) => {
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
+      const seen = watchNextWebSocket(t0);
       let opened = 0;
       const options = { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes };
       let transport: Transport | Promise<Transport>;
@@ -233,7 +260,7 @@ scope.onmessage = async ({ data: job }) => {
       handshakeMs.push(performance.now() - t0);
       if (job.marks) performance.mark('tl:done');
       if (job.marks) performance.clearMarks();
-      phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)));
+      phases.push({ ...phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)), wsOpen: seen.open, wsBytesIn: seen.bytesIn, wsOpenLag: seen.openLag, wsBytesInLag: seen.bytesInLag, bytesInToRead: +(milestonesOf(recorder.events).answered - seen.bytesIn).toFixed(3) });
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       // Each event's time after the one before, from the server's first record to the handshake's end (done last).
       if (job.steps) {

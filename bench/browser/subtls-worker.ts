@@ -13,24 +13,47 @@ interface Job {
   serverName: string;
   rounds: number;
   request?: string;
+  /** Each round's parts too (ms from the start): the WebSocket open, the server's first bytes, done. */
+  phases?: boolean;
 }
 
-const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
+const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
 let roots: RootCertsDatabase | undefined;
+
+/** With `phases`: the times (ms after t0) the round's WebSocket opened and first received, seen by listeners added
+ * to the one WebSocket subtlsConnect makes (subtls's own handlers are untouched). */
+function watchNextWebSocket(t0: number): { open: number; answered: number; openLag: number; answeredLag: number } {
+  const seen = { open: NaN, answered: NaN, openLag: NaN, answeredLag: NaN };
+  const Real = scope.WebSocket;
+  scope.WebSocket = class extends Real {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      scope.WebSocket = Real;
+      // The lag: how long the event waited for this thread (its timeStamp is when it was queued).
+      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp)), { once: true });
+      this.addEventListener('message', (e) => ((seen.answered = performance.now() - t0), (seen.answeredLag = performance.now() - e.timeStamp)), { once: true });
+    }
+  };
+  return seen;
+}
 
 scope.onmessage = async ({ data: job }) => {
   try {
     roots ??= await TrustedCert.databaseFromPEM(job.anchorPem);
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
+    const phases: Record<string, number>[] = [];
     for (let i = 0; i < job.rounds; i++) {
       const t0 = performance.now();
+      const seen = job.phases ? watchNextWebSocket(t0) : null;
       const conn = await subtlsConnect(job.url, job.serverName, roots);
       handshakeMs.push(performance.now() - t0);
+      // Its ClientHello leaves once the WebSocket is open; its work is from the server's first bytes to done.
+      if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered, wsOpenLag: seen.openLag, wsAnswerLag: seen.answeredLag });
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       conn.ws.close();
     }
-    scope.postMessage({ handshakeMs, mbPerS });
+    scope.postMessage({ handshakeMs, mbPerS, ...(job.phases ? { phases } : {}) });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }
