@@ -40,6 +40,9 @@ const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
  * times are in µs, so traceStepMeansUs splits the steps finer than the Worker's 100 µs clock, in wall and CPU time.
  * A diagnosis aid: each mark costs a few µs, and tracing slows the rounds; the default runs make none. */
 const TRACE = process.env.TLS_LENS_BENCH_TRACE === '1';
+/** TLS_LENS_BENCH_TRACE_FROM=start: traceStepMeansUs from the round's start (the ClientHello made, the wait) instead
+ * of from the server's first record. */
+const TRACE_FROM_START = process.env.TLS_LENS_BENCH_TRACE_FROM === 'start';
 /** TLS_LENS_BENCH_OPENS=1: also the bridge's WebSocket opened alone, as subtls asks for it and with the download
  * offer our transport asks for (a diagnosis: the WebSocket after these rounds opens slower, see docs/engine-browser.md). */
 const OPENS = process.env.TLS_LENS_BENCH_OPENS === '1';
@@ -334,10 +337,10 @@ function traceStepMeans(traceJson: string): { rounds: number; steps: string[] }[
     const rounds: [string, number, number][][] = [];
     let current: [string, number, number][] | null = null;
     for (const m of list) {
-      if (m.name === 'tl:start') current = [];
+      if (m.name === 'tl:start') current = [['start', m.ts, m.tts ?? 0]];
       else if (current) {
         current.push([m.name === 'tl:done' ? 'done' : m.name.replace(/^tl:\d+:/, ''), m.ts, m.tts ?? 0]);
-        if (m.name === 'tl:done') rounds.push(current.slice(current.findIndex(([what]) => what === 'record server'))), (current = null);
+        if (m.name === 'tl:done') rounds.push(current.slice(TRACE_FROM_START ? 0 : current.findIndex(([what]) => what === 'record server'))), (current = null);
       }
     }
     const wall = rounds.map((r) => r.map(([what, ts], i): [string, number] => [what, i ? (ts - r[i - 1][1]) / 1000 : 0]));
@@ -420,7 +423,7 @@ async function main() {
           }
         : {}),
       subtlsWorker: async (req) => {
-        const r = await runSubtls({ ...job, rounds: 1, request: req, phases: !req });
+        const r = await runSubtls({ ...job, rounds: 1, request: req, phases: !req, marks: TRACE && !req });
         return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
       },
       nodeTlsViaBridge: async (req) => {
@@ -526,7 +529,8 @@ async function main() {
       // Means over the rounds (finer than a Worker's 100 µs clock steps), where the events line up: from the server's
       // first record, each event's time after the one before, and the running total.
       stepMeansUs: baseSteps.length ? { engineWorker: stepMeans(steps), engineBase: stepMeans(baseSteps) } : stepMeans(steps),
-      ...(traced ? { traceStepMeansUs: { engineWorker: traced[0], ...(traced[1] ? { engineBase: traced[1] } : {}) } } : {}),
+      // Threads in the order they first marked: ours, then the base's (when it marks), then subtls's.
+      ...(traced ? { traceStepMeansUs: Object.fromEntries(traced.map((t, i) => [['engineWorker', ...(runBase ? ['engineBase'] : []), 'subtlsWorker'][i] ?? `thread${i}`, t])) } : {}),
       ...(PROFILE
         ? {
             engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },

@@ -57,19 +57,22 @@ const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | nul
 /** The times (ms after t0) the round's WebSocket opened and first received bytes, seen by listeners added to the
  * next WebSocket made (the transport's own handlers are untouched): when the server's answer reached this thread,
  * against when the engine read it (its first server record event). */
-function watchNextWebSocket(t0: number): { open: number; bytesIn: number; openLag: number; bytesInLag: number } {
+function watchNextWebSocket(t0: number, marks = false): { open: number; bytesIn: number; openLag: number; bytesInLag: number } {
   const seen = { open: NaN, bytesIn: NaN, openLag: NaN, bytesInLag: NaN };
   const Real = scope.WebSocket;
   scope.WebSocket = class extends Real {
     constructor(url: string | URL, protocols?: string | string[]) {
+      if (marks) performance.mark('tl:new WebSocket');
       super(url, protocols);
+      if (marks) performance.mark('tl:WebSocket made');
       scope.WebSocket = Real;
       // The lag: how long the event waited for this thread (its timeStamp is when it was queued).
-      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp)), { once: true });
+      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp), marks && performance.mark('tl:WebSocket open')), { once: true });
       const onBytes = (e: MessageEvent) => {
         if (typeof e.data === 'string') return;
         seen.bytesIn = performance.now() - t0;
         seen.bytesInLag = performance.now() - e.timeStamp;
+        if (marks) performance.mark('tl:WebSocket bytes in');
         this.removeEventListener('message', onBytes);
       };
       this.addEventListener('message', onBytes);
@@ -229,7 +232,7 @@ scope.onmessage = async ({ data: job }) => {
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
-      const seen = watchNextWebSocket(t0);
+      const seen = watchNextWebSocket(t0, job.marks);
       let opened = 0;
       const options = { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes };
       let transport: Transport | Promise<Transport>;

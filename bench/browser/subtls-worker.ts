@@ -15,6 +15,8 @@ interface Job {
   request?: string;
   /** Each round's parts too (ms from the start): the WebSocket open, the server's first bytes, done. */
   phases?: boolean;
+  /** Marks as engine-worker.ts makes them (start, the WebSocket made, open, first bytes, done), for a traced run. */
+  marks?: boolean;
 }
 
 const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
@@ -22,16 +24,18 @@ let roots: RootCertsDatabase | undefined;
 
 /** With `phases`: the times (ms after t0) the round's WebSocket opened and first received, seen by listeners added
  * to the one WebSocket subtlsConnect makes (subtls's own handlers are untouched). */
-function watchNextWebSocket(t0: number): { open: number; answered: number; openLag: number; answeredLag: number } {
+function watchNextWebSocket(t0: number, marks = false): { open: number; answered: number; openLag: number; answeredLag: number } {
   const seen = { open: NaN, answered: NaN, openLag: NaN, answeredLag: NaN };
   const Real = scope.WebSocket;
   scope.WebSocket = class extends Real {
     constructor(url: string | URL, protocols?: string | string[]) {
+      if (marks) performance.mark('tl:new WebSocket');
       super(url, protocols);
+      if (marks) performance.mark('tl:WebSocket made');
       scope.WebSocket = Real;
       // The lag: how long the event waited for this thread (its timeStamp is when it was queued).
-      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp)), { once: true });
-      this.addEventListener('message', (e) => ((seen.answered = performance.now() - t0), (seen.answeredLag = performance.now() - e.timeStamp)), { once: true });
+      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp), marks && performance.mark('tl:WebSocket open')), { once: true });
+      this.addEventListener('message', (e) => ((seen.answered = performance.now() - t0), (seen.answeredLag = performance.now() - e.timeStamp), marks && performance.mark('tl:WebSocket bytes in')), { once: true });
     }
   };
   return seen;
@@ -45,9 +49,11 @@ scope.onmessage = async ({ data: job }) => {
     const phases: Record<string, number>[] = [];
     for (let i = 0; i < job.rounds; i++) {
       const t0 = performance.now();
-      const seen = job.phases ? watchNextWebSocket(t0) : null;
+      if (job.marks) performance.mark('tl:start');
+      const seen = job.phases ? watchNextWebSocket(t0, job.marks) : null;
       const conn = await subtlsConnect(job.url, job.serverName, roots);
       handshakeMs.push(performance.now() - t0);
+      if (job.marks) performance.mark('tl:done'), performance.clearMarks();
       // Its ClientHello leaves once the WebSocket is open; its work is from the server's first bytes to done.
       if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered, wsOpenLag: seen.openLag, wsAnswerLag: seen.answeredLag });
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
