@@ -56,6 +56,9 @@ const BARE = process.env.TLS_LENS_BENCH_BARE !== '0';
 /** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore,
  * engineNoSpare), one handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
 const ALONE = PROFILE || TRACE || process.env.TLS_LENS_BENCH_VARIANTS === '0';
+/** TLS_LENS_BENCH_VARIANTS=noFirstFlight,noSpare (any of noFirstFlight, asBefore, noSpare): only those variants. */
+const PICKED = /^[a-zA-Z,]+$/.test(process.env.TLS_LENS_BENCH_VARIANTS ?? '') ? new Set(process.env.TLS_LENS_BENCH_VARIANTS!.split(',')) : null;
+const variant = (name: string) => !ALONE && (!PICKED || PICKED.has(name));
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
@@ -409,9 +412,10 @@ async function main() {
       // Left out when profiling, tracing or asked (ALONE): the engine's Worker then runs engineWorker alone, one
       // handshake a round like the base's and subtls's Workers (with them, ours runs four a round and its code is the
       // warmer: the same engine measured 0.35-0.6 ms less work than the base's in paired medians, session 11).
-      ...(ALONE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      ...(variant('noFirstFlight') ? { engineNoFirstFlight: engine({ noFirstFlight: true }) } : {}),
+      ...(variant('asBefore') ? { engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) } : {}),
       // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
-      ...(ALONE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
+      ...(variant('noSpare') ? { engineNoSpare: engine({ noSpare: true }) } : {}),
       ...(FFWS ? { engineFirstFlightWs: engine({ downstream: 'websocket' }) } : {}),
       ...(runBase
         ? {

@@ -11,6 +11,7 @@ import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
 import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
+import { cryptoProvider } from '../../src/crypto/provider.ts';
 import { responseRate } from './response-rate.ts';
 import { milestonesOf, roundSteps, serverFlightSteps } from '../handshake-milestones.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
@@ -196,6 +197,10 @@ async function webCryptoRoundTrips(): Promise<Record<string, number>> {
     [kind('x25519PeerImport')]: await time(() => s.importKey('raw', peer, { name: 'X25519' }, true, [])),
     [kind('x25519DeriveBits')]: await time(() => s.deriveBits({ name: 'X25519', public: peerKey } as EcdhKeyDeriveParams, x.privateKey, 256)),
     [kind('x25519Generate')]: await time(() => s.generateKey({ name: 'X25519' }, false, ['deriveBits'])),
+    // One HMAC-SHA256 over 49 bytes (an HKDF-Expand-Label's input) with a fresh 32-byte key: by WebCrypto (import and
+    // sign, as subtls makes them), and by the provider the key schedule uses (@noble, synchronous; a new key each time).
+    [kind('hmacWebCrypto')]: await time(async () => s.sign('HMAC', await s.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), new Uint8Array(49))),
+    [kind('hmacProvider')]: await time(async () => cryptoProvider().hash.hmac('SHA-256', crypto.getRandomValues(new Uint8Array(32)), new Uint8Array(49))),
   };
   return { ...awaited, ...Object.fromEntries(Object.entries(onCallingThreadUs).map(([k, v]) => [`${k}OnCallingThread`, v])) };
 }
