@@ -485,6 +485,8 @@ async function main() {
     // is a floor the engine's own work cannot go below while it uses WebCrypto.
     const { timeline, webCryptoCalls } = await runEngine({ ...job, rounds: 1, timeline: true, countWebCrypto: true });
     const { roundTripUs } = await runEngine({ webCryptoRoundTrip: true });
+    // subtls's calls in one handshake (its Finished is sealed then too; sent with its first write).
+    const { webCryptoCalls: subtlsWebCryptoCalls } = await runSubtls({ ...job, rounds: 1, countWebCrypto: true });
 
     const throughput: Record<string, number[]> = {};
     await profiler?.start();
@@ -528,7 +530,7 @@ async function main() {
       handshakePhasesMeanMs: phaseMeans,
       ...(pairedWork.length ? { workMinusBaseMs: { median: r2(median(pairedWork)), mean: +mean(pairedWork).toFixed(3), rounds: pairedWork.length } } : {}),
       throughputMBperS: tp,
-      webCrypto: { callsInOneHandshake: webCryptoCalls, medianRoundTripUs: roundTripUs },
+      webCrypto: { callsInOneHandshake: webCryptoCalls, subtlsCallsInOneHandshake: subtlsWebCryptoCalls, medianRoundTripUs: roundTripUs },
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       // Means over the rounds (finer than a Worker's 100 µs clock steps), where the events line up: from the server's
       // first record, each event's time after the one before, and the running total.

@@ -17,6 +17,8 @@ interface Job {
   phases?: boolean;
   /** Marks as engine-worker.ts makes them (start, the WebSocket made, open, first bytes, done), for a traced run. */
   marks?: boolean;
+  /** Count the WebCrypto calls of each kind during the (last) round, as engine-worker.ts does for ours. */
+  countWebCrypto?: boolean;
 }
 
 const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
@@ -41,25 +43,41 @@ function watchNextWebSocket(t0: number, marks = false): { open: number; answered
   return seen;
 }
 
+const SUBTLE_CALLS = ['encrypt', 'decrypt', 'sign', 'verify', 'digest', 'generateKey', 'deriveBits', 'deriveKey', 'importKey', 'exportKey'] as const;
+
+/** Every crypto.subtle call made until stop(), counted by kind (the real calls, through a wrapper on the object). */
+function countCalls(): { calls: Record<string, number>; stop(): void } {
+  const subtle = crypto.subtle as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const calls: Record<string, number> = {};
+  for (const name of SUBTLE_CALLS) {
+    const real = subtle[name].bind(crypto.subtle);
+    subtle[name] = (...a) => ((calls[name] = (calls[name] ?? 0) + 1), real(...a));
+  }
+  return { calls, stop: () => SUBTLE_CALLS.forEach((name) => delete subtle[name]) };
+}
+
 scope.onmessage = async ({ data: job }) => {
   try {
     roots ??= await TrustedCert.databaseFromPEM(job.anchorPem);
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
     const phases: Record<string, number>[] = [];
+    let webCryptoCalls: Record<string, number> | undefined;
     for (let i = 0; i < job.rounds; i++) {
       const t0 = performance.now();
       if (job.marks) performance.mark('tl:start');
       const seen = job.phases ? watchNextWebSocket(t0, job.marks) : null;
-      const conn = await subtlsConnect(job.url, job.serverName, roots);
+      const counting = job.countWebCrypto && i === job.rounds - 1 ? countCalls() : null;
+      const conn = await subtlsConnect(job.url, job.serverName, roots).finally(() => counting?.stop());
       handshakeMs.push(performance.now() - t0);
+      if (counting) webCryptoCalls = counting.calls;
       if (job.marks) performance.mark('tl:done'), performance.clearMarks();
       // Its ClientHello leaves once the WebSocket is open; its work is from the server's first bytes to done.
       if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered, wsOpenLag: seen.openLag, wsAnswerLag: seen.answeredLag });
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       conn.ws.close();
     }
-    scope.postMessage({ handshakeMs, mbPerS, ...(job.phases ? { phases } : {}) });
+    scope.postMessage({ handshakeMs, mbPerS, ...(job.phases ? { phases } : {}), webCryptoCalls });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }
