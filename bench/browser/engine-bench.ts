@@ -403,7 +403,7 @@ async function main() {
     // The base's too, when its engine-worker.ts reports them.
     const baseSteps: [string, number][][] = [];
     const engine = (extra: object): Contender => async (req) => {
-      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, wsTimes: !req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
       if (r.steps) steps.push(...r.steps);
       return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
     };
@@ -420,7 +420,7 @@ async function main() {
       ...(runBase
         ? {
             engineBase: (async (req) => {
-              const r = await runBase({ ...job, rounds: 1, request: req, steps: !req, marks: TRACE && !req });
+              const r = await runBase({ ...job, rounds: 1, request: req, wsTimes: !req, steps: !req, marks: TRACE && !req });
               if (r.steps) baseSteps.push(...r.steps);
               return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,

@@ -47,6 +47,8 @@ interface Job {
   /** Each trace event also as a performance.mark (its name: the event's kind and name): with Chromium tracing on
    * (TLS_LENS_BENCH_TRACE), the marks carry the trace clock's µs, finer than the Worker's 100 µs clock. */
   marks?: boolean;
+  /** Note when the round's WebSocket opened and first received bytes (wsOpen, wsBytesIn in the phases). */
+  wsTimes?: boolean;
   /** Count the WebCrypto calls of each kind during the (last) round: how many round trips a handshake makes. */
   countWebCrypto?: boolean;
   /** Instead of handshakes: the median time (µs) of one awaited WebCrypto call of each kind, one after another. */
@@ -58,8 +60,8 @@ const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | nul
 /** The times (ms after t0) the round's WebSocket opened and first received bytes, seen by listeners added to the
  * next WebSocket made (the transport's own handlers are untouched): when the server's answer reached this thread,
  * against when the engine read it (its first server record event). */
-function watchNextWebSocket(t0: number, marks = false): { open: number; bytesIn: number; openLag: number; bytesInLag: number } {
-  const seen = { open: NaN, bytesIn: NaN, openLag: NaN, bytesInLag: NaN };
+function watchNextWebSocket(t0: number, marks = false): { open: number; bytesIn: number } {
+  const seen = { open: NaN, bytesIn: NaN };
   const Real = scope.WebSocket;
   scope.WebSocket = class extends Real {
     constructor(url: string | URL, protocols?: string | string[]) {
@@ -67,12 +69,10 @@ function watchNextWebSocket(t0: number, marks = false): { open: number; bytesIn:
       super(url, protocols);
       if (marks) performance.mark('tl:WebSocket made');
       scope.WebSocket = Real;
-      // The lag: how long the event waited for this thread (its timeStamp is when it was queued).
-      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp), marks && performance.mark('tl:WebSocket open')), { once: true });
+      this.addEventListener('open', () => ((seen.open = performance.now() - t0), marks && performance.mark('tl:WebSocket open')), { once: true });
       const onBytes = (e: MessageEvent) => {
         if (typeof e.data === 'string') return;
         seen.bytesIn = performance.now() - t0;
-        seen.bytesInLag = performance.now() - e.timeStamp;
         if (marks) performance.mark('tl:WebSocket bytes in');
         this.removeEventListener('message', onBytes);
       };
@@ -237,7 +237,8 @@ scope.onmessage = async ({ data: job }) => {
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
-      const seen = watchNextWebSocket(t0, job.marks);
+      // Only when asked (bench/browser/engine-bench.ts, which watches subtls's WebSocket the same way).
+      const seen = job.wsTimes || job.marks ? watchNextWebSocket(t0, job.marks) : { open: NaN, bytesIn: NaN };
       let opened = 0;
       const options = { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes };
       let transport: Transport | Promise<Transport>;
@@ -268,7 +269,7 @@ scope.onmessage = async ({ data: job }) => {
       handshakeMs.push(performance.now() - t0);
       if (job.marks) performance.mark('tl:done');
       if (job.marks) performance.clearMarks();
-      phases.push({ ...phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)), wsOpen: seen.open, wsBytesIn: seen.bytesIn, wsOpenLag: seen.openLag, wsBytesInLag: seen.bytesInLag, bytesInToRead: +(milestonesOf(recorder.events).answered - seen.bytesIn).toFixed(3) });
+      phases.push({ ...phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)), wsOpen: seen.open, wsBytesIn: seen.bytesIn, bytesInToRead: +(milestonesOf(recorder.events).answered - seen.bytesIn).toFixed(3) });
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       // Each event's time after the one before, from the server's first record to the handshake's end (done last).
       if (job.steps) {

@@ -26,8 +26,8 @@ let roots: RootCertsDatabase | undefined;
 
 /** With `phases`: the times (ms after t0) the round's WebSocket opened and first received, seen by listeners added
  * to the one WebSocket subtlsConnect makes (subtls's own handlers are untouched). */
-function watchNextWebSocket(t0: number, marks = false): { open: number; answered: number; openLag: number; answeredLag: number } {
-  const seen = { open: NaN, answered: NaN, openLag: NaN, answeredLag: NaN };
+function watchNextWebSocket(t0: number, marks = false): { open: number; answered: number } {
+  const seen = { open: NaN, answered: NaN };
   const Real = scope.WebSocket;
   scope.WebSocket = class extends Real {
     constructor(url: string | URL, protocols?: string | string[]) {
@@ -35,9 +35,8 @@ function watchNextWebSocket(t0: number, marks = false): { open: number; answered
       super(url, protocols);
       if (marks) performance.mark('tl:WebSocket made');
       scope.WebSocket = Real;
-      // The lag: how long the event waited for this thread (its timeStamp is when it was queued).
-      this.addEventListener('open', (e) => ((seen.open = performance.now() - t0), (seen.openLag = performance.now() - e.timeStamp), marks && performance.mark('tl:WebSocket open')), { once: true });
-      this.addEventListener('message', (e) => ((seen.answered = performance.now() - t0), (seen.answeredLag = performance.now() - e.timeStamp), marks && performance.mark('tl:WebSocket bytes in')), { once: true });
+      this.addEventListener('open', () => ((seen.open = performance.now() - t0), marks && performance.mark('tl:WebSocket open')), { once: true });
+      this.addEventListener('message', () => ((seen.answered = performance.now() - t0), marks && performance.mark('tl:WebSocket bytes in')), { once: true });
     }
   };
   return seen;
@@ -73,7 +72,7 @@ scope.onmessage = async ({ data: job }) => {
       if (counting) webCryptoCalls = counting.calls;
       if (job.marks) performance.mark('tl:done'), performance.clearMarks();
       // Its ClientHello leaves once the WebSocket is open; its work is from the server's first bytes to done.
-      if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered, wsOpenLag: seen.openLag, wsAnswerLag: seen.answeredLag });
+      if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered });
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       conn.ws.close();
     }
