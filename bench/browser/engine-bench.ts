@@ -40,9 +40,25 @@ const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
  * times are in µs, so traceStepMeansUs splits the steps finer than the Worker's 100 µs clock, in wall and CPU time.
  * A diagnosis aid: each mark costs a few µs, and tracing slows the rounds; the default runs make none. */
 const TRACE = process.env.TLS_LENS_BENCH_TRACE === '1';
+/** TLS_LENS_BENCH_TRACE_FROM=start: traceStepMeansUs from the round's start (the ClientHello made, the wait) instead
+ * of from the server's first record. */
+const TRACE_FROM_START = process.env.TLS_LENS_BENCH_TRACE_FROM === 'start';
+/** TLS_LENS_BENCH_OPENS=1: also the bridge's WebSocket opened alone, as subtls asks for it and with the download
+ * offer our transport asks for (a diagnosis: the WebSocket after these rounds opens slower, see docs/engine-browser.md). */
+const OPENS = process.env.TLS_LENS_BENCH_OPENS === '1';
+/** TLS_LENS_BENCH_FFWS=1: one more variant, our engine with its first flight in the upgrade request and every byte
+ * as WebSocket messages (no download offer asked for). */
+const FFWS = process.env.TLS_LENS_BENCH_FFWS === '1';
+/** TLS_LENS_BENCH_ROTATE=0: every round in the same order (engineWorker first), as before session 12. */
+const ROTATE = process.env.TLS_LENS_BENCH_ROTATE !== '0';
+/** TLS_LENS_BENCH_BARE=0: no bare WebSocket opens in the rounds. */
+const BARE = process.env.TLS_LENS_BENCH_BARE !== '0';
 /** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore,
  * engineNoSpare), one handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
 const ALONE = PROFILE || TRACE || process.env.TLS_LENS_BENCH_VARIANTS === '0';
+/** TLS_LENS_BENCH_VARIANTS=noFirstFlight,noSpare (any of noFirstFlight, asBefore, noSpare): only those variants. */
+const PICKED = /^[a-zA-Z,]+$/.test(process.env.TLS_LENS_BENCH_VARIANTS ?? '') ? new Set(process.env.TLS_LENS_BENCH_VARIANTS!.split(',')) : null;
+const variant = (name: string) => !ALONE && (!PICKED || PICKED.has(name));
 
 // ---- server mode: a TLS Lens server (no lab) whose bridge may reach the s_server; prints its port ----
 if (process.argv[2] === '--serve') {
@@ -324,10 +340,10 @@ function traceStepMeans(traceJson: string): { rounds: number; steps: string[] }[
     const rounds: [string, number, number][][] = [];
     let current: [string, number, number][] | null = null;
     for (const m of list) {
-      if (m.name === 'tl:start') current = [];
+      if (m.name === 'tl:start') current = [['start', m.ts, m.tts ?? 0]];
       else if (current) {
         current.push([m.name === 'tl:done' ? 'done' : m.name.replace(/^tl:\d+:/, ''), m.ts, m.tts ?? 0]);
-        if (m.name === 'tl:done') rounds.push(current.slice(current.findIndex(([what]) => what === 'record server'))), (current = null);
+        if (m.name === 'tl:done') rounds.push(current.slice(TRACE_FROM_START ? 0 : current.findIndex(([what]) => what === 'record server'))), (current = null);
       }
     }
     const wall = rounds.map((r) => r.map(([what, ts], i): [string, number] => [what, i ? (ts - r[i - 1][1]) / 1000 : 0]));
@@ -387,7 +403,7 @@ async function main() {
     // The base's too, when its engine-worker.ts reports them.
     const baseSteps: [string, number][][] = [];
     const engine = (extra: object): Contender => async (req) => {
-      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, wsTimes: !req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
       if (r.steps) steps.push(...r.steps);
       return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
     };
@@ -396,21 +412,23 @@ async function main() {
       // Left out when profiling, tracing or asked (ALONE): the engine's Worker then runs engineWorker alone, one
       // handshake a round like the base's and subtls's Workers (with them, ours runs four a round and its code is the
       // warmer: the same engine measured 0.35-0.6 ms less work than the base's in paired medians, session 11).
-      ...(ALONE ? {} : { engineNoFirstFlight: engine({ noFirstFlight: true }), engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) }),
+      ...(variant('noFirstFlight') ? { engineNoFirstFlight: engine({ noFirstFlight: true }) } : {}),
+      ...(variant('asBefore') ? { engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) } : {}),
       // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
-      ...(ALONE ? {} : { engineNoSpare: engine({ noSpare: true }) }),
+      ...(variant('noSpare') ? { engineNoSpare: engine({ noSpare: true }) } : {}),
+      ...(FFWS ? { engineFirstFlightWs: engine({ downstream: 'websocket' }) } : {}),
       ...(runBase
         ? {
             engineBase: (async (req) => {
-              const r = await runBase({ ...job, rounds: 1, request: req, steps: !req, marks: TRACE && !req });
+              const r = await runBase({ ...job, rounds: 1, request: req, wsTimes: !req, steps: !req, marks: TRACE && !req });
               if (r.steps) baseSteps.push(...r.steps);
               return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,
           }
         : {}),
       subtlsWorker: async (req) => {
-        const r = await runSubtls({ ...job, rounds: 1, request: req });
-        return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0] };
+        const r = await runSubtls({ ...job, rounds: 1, request: req, phases: !req, marks: TRACE && !req });
+        return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
       },
       nodeTlsViaBridge: async (req) => {
         const r = await nodeViaBridge(app.port, target, ca, req);
@@ -419,11 +437,19 @@ async function main() {
     };
     // Opening a WebSocket to a bare server, no bridge: the browser's own cost beside Node's (not handshakes; in the
     // same rounds, left out of the ratios and the large responses).
-    const openContenders: Record<string, Contender> = PROFILE
+    const openContenders: Record<string, Contender> = PROFILE || !BARE
       ? {}
       : {
           bareWebSocketOpenChromium: async () => ({ ms: (await runEngine({ url: `ws://127.0.0.1:${bare.port}/`, openOnly: true, rounds: 1 })).handshakeMs[0] }),
           bareWebSocketOpenNode: async () => ({ ms: await nodeOpen(`ws://127.0.0.1:${bare.port}/`) }),
+          // The bridge's WebSocket alone (opened, then closed before any byte goes through): as subtls opens it, and
+          // with the download offer our transport asks for.
+          ...(OPENS
+            ? {
+                bridgeOpenPlain: async () => ({ ms: (await runEngine({ url: job.url, openProtocols: [BRIDGE_SUBPROTOCOL], openOnly: true, rounds: 1 })).handshakeMs[0] }),
+                bridgeOpenDownstream: async () => ({ ms: (await runEngine({ url: `${job.url}&downstream=http&downloadAfter=65536`, openProtocols: [BRIDGE_SUBPROTOCOL], openOnly: true, rounds: 1 })).handshakeMs[0] }),
+              }
+            : {}),
         };
     // The same size without TLS (a plain TCP source): what the bridge and the Worker carry at most.
     const rawJob = { ...job, url: `ws://127.0.0.1:${app.port}/bridge?target=${encodeURIComponent(`127.0.0.1:${source.port}`)}`, rounds: 1 };
@@ -440,7 +466,12 @@ async function main() {
     await baseProfiler?.start();
     if (TRACE) await browser.startTracing(page, { categories: ['blink.user_timing'] });
     for (let i = 0; i < ROUNDS; i++) {
-      for (const [name, run] of Object.entries({ ...contenders, ...openContenders })) {
+      // Each round starts one contender further (TLS_LENS_BENCH_ROTATE, on by default): a handshake's wait depends on
+      // how the connection before it ended (the one s_server serves one connection at a time), so no contender
+      // always follows the same one.
+      const order = Object.entries(contenders);
+      const turn = ROTATE ? i % order.length : 0;
+      for (const [name, run] of [...order.slice(turn), ...order.slice(0, turn), ...Object.entries(openContenders)]) {
         const r = await run();
         (handshakes[name] ??= []).push(r.ms!);
         if (r.phases) (phases[name] ??= []).push(r.phases);
@@ -454,6 +485,8 @@ async function main() {
     // is a floor the engine's own work cannot go below while it uses WebCrypto.
     const { timeline, webCryptoCalls } = await runEngine({ ...job, rounds: 1, timeline: true, countWebCrypto: true });
     const { roundTripUs } = await runEngine({ webCryptoRoundTrip: true });
+    // subtls's calls in one handshake (its Finished is sealed then too; sent with its first write).
+    const { webCryptoCalls: subtlsWebCryptoCalls } = await runSubtls({ ...job, rounds: 1, countWebCrypto: true });
 
     const throughput: Record<string, number[]> = {};
     await profiler?.start();
@@ -472,7 +505,7 @@ async function main() {
     // many rounds shows a change smaller than one.
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const phaseMeans = Object.fromEntries(
-      ['engineWorker', 'engineBase'].filter((n) => phases[n]).map((name) => [name, Object.fromEntries(Object.keys(phases[name][0]).map((k) => [k, +mean(phases[name].map((p) => p[k])).toFixed(3)]))]),
+      ['engineWorker', 'engineBase', 'subtlsWorker'].filter((n) => phases[n]).map((name) => [name, Object.fromEntries(Object.keys(phases[name][0]).map((k) => [k, +mean(phases[name].map((p) => p[k])).toFixed(3)]))]),
     );
     // Ours minus the base's work, round by round (the two ran in the same rounds): its median and mean.
     const pairedWork = phases.engineBase ? phases.engineWorker.map((p, i) => p.work - phases.engineBase[i].work) : [];
@@ -497,12 +530,13 @@ async function main() {
       handshakePhasesMeanMs: phaseMeans,
       ...(pairedWork.length ? { workMinusBaseMs: { median: r2(median(pairedWork)), mean: +mean(pairedWork).toFixed(3), rounds: pairedWork.length } } : {}),
       throughputMBperS: tp,
-      webCrypto: { callsInOneHandshake: webCryptoCalls, medianRoundTripUs: roundTripUs },
+      webCrypto: { callsInOneHandshake: webCryptoCalls, subtlsCallsInOneHandshake: subtlsWebCryptoCalls, medianRoundTripUs: roundTripUs },
       oneHandshakeTimeline: timeline?.map(([t, what]) => `${t.toFixed(2).padStart(7)} ms  ${what}`),
       // Means over the rounds (finer than a Worker's 100 µs clock steps), where the events line up: from the server's
       // first record, each event's time after the one before, and the running total.
       stepMeansUs: baseSteps.length ? { engineWorker: stepMeans(steps), engineBase: stepMeans(baseSteps) } : stepMeans(steps),
-      ...(traced ? { traceStepMeansUs: { engineWorker: traced[0], ...(traced[1] ? { engineBase: traced[1] } : {}) } } : {}),
+      // Threads in the order they first marked: ours, then the base's (when it marks), then subtls's.
+      ...(traced ? { traceStepMeansUs: Object.fromEntries(traced.map((t, i) => [['engineWorker', ...(runBase ? ['engineBase'] : []), 'subtlsWorker'][i] ?? `thread${i}`, t])) } : {}),
       ...(PROFILE
         ? {
             engineWorkerProfile: { handshakeRounds: summarise(handshakeProfile!), perHandshakeBusyMs: r2(summarise(handshakeProfile!).busyMs / ROUNDS), largeResponses: summarise(readProfile!), busyMsPerMiB: r2(summarise(readProfile!).busyMs / (BIG_ROUNDS * MIB)) },

@@ -11,6 +11,7 @@ import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
 import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
+import { cryptoProvider } from '../../src/crypto/provider.ts';
 import { responseRate } from './response-rate.ts';
 import { milestonesOf, roundSteps, serverFlightSteps } from '../handshake-milestones.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
@@ -29,6 +30,8 @@ interface Job {
   raw?: 'transport' | 'websocket';
   /** Only open a WebSocket to `url` (any subprotocol-less server) and close it: ms to its open event. */
   openOnly?: boolean;
+  /** With openOnly: the subprotocols to ask for (the bridge wants its own). */
+  openProtocols?: string[];
   /** The transport's downstream option ('websocket': every byte as messages, as before the download existed). */
   downstream?: 'http' | 'websocket';
   downloadAfterBytes?: number;
@@ -44,13 +47,40 @@ interface Job {
   /** Each trace event also as a performance.mark (its name: the event's kind and name): with Chromium tracing on
    * (TLS_LENS_BENCH_TRACE), the marks carry the trace clock's µs, finer than the Worker's 100 µs clock. */
   marks?: boolean;
+  /** Note when the round's WebSocket opened and first received bytes (wsOpen, wsBytesIn in the phases). */
+  wsTimes?: boolean;
   /** Count the WebCrypto calls of each kind during the (last) round: how many round trips a handshake makes. */
   countWebCrypto?: boolean;
   /** Instead of handshakes: the median time (µs) of one awaited WebCrypto call of each kind, one after another. */
   webCryptoRoundTrip?: boolean;
 }
 
-const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
+const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
+
+/** The times (ms after t0) the round's WebSocket opened and first received bytes, seen by listeners added to the
+ * next WebSocket made (the transport's own handlers are untouched): when the server's answer reached this thread,
+ * against when the engine read it (its first server record event). */
+function watchNextWebSocket(t0: number, marks = false): { open: number; bytesIn: number } {
+  const seen = { open: NaN, bytesIn: NaN };
+  const Real = scope.WebSocket;
+  scope.WebSocket = class extends Real {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      if (marks) performance.mark('tl:new WebSocket');
+      super(url, protocols);
+      if (marks) performance.mark('tl:WebSocket made');
+      scope.WebSocket = Real;
+      this.addEventListener('open', () => ((seen.open = performance.now() - t0), marks && performance.mark('tl:WebSocket open')), { once: true });
+      const onBytes = (e: MessageEvent) => {
+        if (typeof e.data === 'string') return;
+        seen.bytesIn = performance.now() - t0;
+        if (marks) performance.mark('tl:WebSocket bytes in');
+        this.removeEventListener('message', onBytes);
+      };
+      this.addEventListener('message', onBytes);
+    }
+  };
+  return seen;
+}
 let verifier: ReturnType<typeof createVerifier> | undefined;
 
 /** One event in a few words: its kind and whatever names it. */
@@ -167,6 +197,10 @@ async function webCryptoRoundTrips(): Promise<Record<string, number>> {
     [kind('x25519PeerImport')]: await time(() => s.importKey('raw', peer, { name: 'X25519' }, true, [])),
     [kind('x25519DeriveBits')]: await time(() => s.deriveBits({ name: 'X25519', public: peerKey } as EcdhKeyDeriveParams, x.privateKey, 256)),
     [kind('x25519Generate')]: await time(() => s.generateKey({ name: 'X25519' }, false, ['deriveBits'])),
+    // One HMAC-SHA256 over 49 bytes (an HKDF-Expand-Label's input) with a fresh 32-byte key: by WebCrypto (import and
+    // sign, as subtls makes them), and by the provider the key schedule uses (@noble, synchronous; a new key each time).
+    [kind('hmacWebCrypto')]: await time(async () => s.sign('HMAC', await s.importKey('raw', crypto.getRandomValues(new Uint8Array(32)), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']), new Uint8Array(49))),
+    [kind('hmacProvider')]: await time(async () => cryptoProvider().hash.hmac('SHA-256', crypto.getRandomValues(new Uint8Array(32)), new Uint8Array(49))),
   };
   return { ...awaited, ...Object.fromEntries(Object.entries(onCallingThreadUs).map(([k, v]) => [`${k}OnCallingThread`, v])) };
 }
@@ -179,7 +213,7 @@ scope.onmessage = async ({ data: job }) => {
       for (let i = 0; i < job.rounds; i++) {
         const t0 = performance.now();
         await new Promise<void>((resolve, reject) => {
-          const ws = new WebSocket(job.url);
+          const ws = new WebSocket(job.url, job.openProtocols);
           ws.onopen = () => (openMs.push(performance.now() - t0), ws.close(), resolve());
           ws.onerror = () => reject(new Error('the WebSocket did not open'));
         });
@@ -203,6 +237,8 @@ scope.onmessage = async ({ data: job }) => {
     for (let i = 0; i < job.rounds; i++) {
       const recorder = new TraceRecorder(() => performance.now());
       const t0 = performance.now();
+      // Only when asked (bench/browser/engine-bench.ts, which watches subtls's WebSocket the same way).
+      const seen = job.wsTimes || job.marks ? watchNextWebSocket(t0, job.marks) : { open: NaN, bytesIn: NaN };
       let opened = 0;
       const options = { protocols: BRIDGE_SUBPROTOCOL, downstream: job.downstream, downloadAfterBytes: job.downloadAfterBytes };
       let transport: Transport | Promise<Transport>;
@@ -233,7 +269,7 @@ scope.onmessage = async ({ data: job }) => {
       handshakeMs.push(performance.now() - t0);
       if (job.marks) performance.mark('tl:done');
       if (job.marks) performance.clearMarks();
-      phases.push(phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)));
+      phases.push({ ...phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)), wsOpen: seen.open, wsBytesIn: seen.bytesIn, bytesInToRead: +(milestonesOf(recorder.events).answered - seen.bytesIn).toFixed(3) });
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       // Each event's time after the one before, from the server's first record to the handshake's end (done last).
       if (job.steps) {

@@ -13,24 +13,70 @@ interface Job {
   serverName: string;
   rounds: number;
   request?: string;
+  /** Each round's parts too (ms from the start): the WebSocket open, the server's first bytes, done. */
+  phases?: boolean;
+  /** Marks as engine-worker.ts makes them (start, the WebSocket made, open, first bytes, done), for a traced run. */
+  marks?: boolean;
+  /** Count the WebCrypto calls of each kind during the (last) round, as engine-worker.ts does for ours. */
+  countWebCrypto?: boolean;
 }
 
-const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
+const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
 let roots: RootCertsDatabase | undefined;
+
+/** With `phases`: the times (ms after t0) the round's WebSocket opened and first received, seen by listeners added
+ * to the one WebSocket subtlsConnect makes (subtls's own handlers are untouched). */
+function watchNextWebSocket(t0: number, marks = false): { open: number; answered: number } {
+  const seen = { open: NaN, answered: NaN };
+  const Real = scope.WebSocket;
+  scope.WebSocket = class extends Real {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      if (marks) performance.mark('tl:new WebSocket');
+      super(url, protocols);
+      if (marks) performance.mark('tl:WebSocket made');
+      scope.WebSocket = Real;
+      this.addEventListener('open', () => ((seen.open = performance.now() - t0), marks && performance.mark('tl:WebSocket open')), { once: true });
+      this.addEventListener('message', () => ((seen.answered = performance.now() - t0), marks && performance.mark('tl:WebSocket bytes in')), { once: true });
+    }
+  };
+  return seen;
+}
+
+const SUBTLE_CALLS = ['encrypt', 'decrypt', 'sign', 'verify', 'digest', 'generateKey', 'deriveBits', 'deriveKey', 'importKey', 'exportKey'] as const;
+
+/** Every crypto.subtle call made until stop(), counted by kind (the real calls, through a wrapper on the object). */
+function countCalls(): { calls: Record<string, number>; stop(): void } {
+  const subtle = crypto.subtle as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  const calls: Record<string, number> = {};
+  for (const name of SUBTLE_CALLS) {
+    const real = subtle[name].bind(crypto.subtle);
+    subtle[name] = (...a) => ((calls[name] = (calls[name] ?? 0) + 1), real(...a));
+  }
+  return { calls, stop: () => SUBTLE_CALLS.forEach((name) => delete subtle[name]) };
+}
 
 scope.onmessage = async ({ data: job }) => {
   try {
     roots ??= await TrustedCert.databaseFromPEM(job.anchorPem);
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
+    const phases: Record<string, number>[] = [];
+    let webCryptoCalls: Record<string, number> | undefined;
     for (let i = 0; i < job.rounds; i++) {
       const t0 = performance.now();
-      const conn = await subtlsConnect(job.url, job.serverName, roots);
+      if (job.marks) performance.mark('tl:start');
+      const seen = job.phases ? watchNextWebSocket(t0, job.marks) : null;
+      const counting = job.countWebCrypto && i === job.rounds - 1 ? countCalls() : null;
+      const conn = await subtlsConnect(job.url, job.serverName, roots).finally(() => counting?.stop());
       handshakeMs.push(performance.now() - t0);
+      if (counting) webCryptoCalls = counting.calls;
+      if (job.marks) performance.mark('tl:done'), performance.clearMarks();
+      // Its ClientHello leaves once the WebSocket is open; its work is from the server's first bytes to done.
+      if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered });
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       conn.ws.close();
     }
-    scope.postMessage({ handshakeMs, mbPerS });
+    scope.postMessage({ handshakeMs, mbPerS, ...(job.phases ? { phases } : {}), webCryptoCalls });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }

@@ -21,6 +21,8 @@ export interface RecordChannel {
   read(): Promise<ReceivedRecord | null>;
   /** The record after, if it is already decrypting: untaken and untraced (record-layer.ts peekAhead). */
   peekAhead?(): Promise<{ contentType: number; fragment: Uint8Array } | null>;
+  /** Ask the transport for the peer's answer before reading it (record-layer.ts startReading). */
+  startReading?(): void;
   /** Send data of one content type, fragmenting as needed. Returns the indices of the record events. */
   write(contentType: number, data: Uint8Array): Promise<number[]>;
   /** write(), also returning the data as hex from the record events (so the caller need not encode it again). */
@@ -59,6 +61,7 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
   return {
     read: () => wrap(layer.readRecord()),
     peekAhead: () => layer.peekAhead(),
+    startReading: () => layer.startReading(),
     write: (type, data) => wrap(layer.writeRecord(type, data, { padding: opts.padding })),
     writeTraced: (type, data) => wrap(layer.writeRecordTraced(type, data, { padding: opts.padding })),
     async setReadKeys(suite, keys, epoch) {

@@ -118,6 +118,10 @@ export class HandshakeContext {
     const lazyTree = FIELDS_WHEN_READ.has(message.type);
     const encoded = encodeHandshake(message, lazyTree);
     const records = await this.channel.write(ContentType.handshake, encoded.bytes);
+    // A ClientHello is all a client says before the server answers: the transport is asked for the answer now
+    // (one that opens on its first read, FirstFlightTransport, opens at once), not after this message's event,
+    // transcript and state change. The answer is read and traced where it always was.
+    if (message.type === 'client_hello') this.channel.startReading?.();
     const epoch = this.currentWriteEpoch;
     const event = defineLazy({ kind: 'handshake' as const, direction: 'client' as const, epoch, msgType: encoded.msgType, name: encoded.name, bytes: '', fields: lazyTree ? [] : encoded.fields, records }, 'bytes', lazyHex(encoded.bytes));
     // The tree of a message whose tree is made when read is handed on unread (encodeHandshake decodes it then).

@@ -26,8 +26,24 @@ export class RecordReader {
   private chunks: Uint8Array[] = [];
   private size = 0;
   private eof = false;
+  /** A transport read started before the records are asked for (startReading); the next fill takes it. */
+  private early: Promise<Uint8Array | null> | null = null;
+  /** A fill is waiting for the transport: no second read is started beside it. */
+  private waiting = false;
 
   constructor(private readonly transport: Transport) {}
+
+  /**
+   * Ask the transport for the peer's next bytes now, before a record is asked for: a transport that opens its
+   * connection on the first read (FirstFlightTransport) opens it at once. Nothing is consumed or traced; the next
+   * read takes what arrives, and a failure is reported by that read. Nothing happens while bytes are buffered.
+   */
+  startReading(): void {
+    if (this.early || this.waiting || this.eof || this.size > 0) return;
+    const early = this.transport.read();
+    early.catch(() => undefined); // reported by the fill that takes it
+    this.early = early;
+  }
 
   /** Bytes received but not yet returned as records. */
   get buffered(): number {
@@ -79,7 +95,15 @@ export class RecordReader {
   private async fill(n: number): Promise<boolean> {
     while (this.size < n) {
       if (this.eof) return false;
-      const chunk = await this.transport.read();
+      const pending = this.early ?? this.transport.read();
+      this.early = null;
+      this.waiting = true;
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await pending;
+      } finally {
+        this.waiting = false;
+      }
       if (chunk === null) {
         this.eof = true;
         return false;

@@ -126,6 +126,11 @@ export class RecordLayer {
     );
   }
 
+  /** Ask the transport for the peer's answer now (RecordReader.startReading); reading it stays readRecord's. */
+  startReading(): void {
+    if (this.ahead.length === 0) this.reader.startReading();
+  }
+
   /** Install the keys for records we receive from now on (null: back to plaintext). Sequence starts at 0. */
   setReadProtector(protector: RecordProtector | null): void {
     this.readProtector = protector;
