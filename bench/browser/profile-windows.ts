@@ -38,7 +38,7 @@ const windows = JSON.parse(fs.readFileSync(`${file}.windows.json`, 'utf8')) as W
 
 /** Summarise `profileFile` over each named window of every round; `mark`: the time, on the windows' clock, of the
  * first sample in benchProfileMark. */
-function analyse(profileFile: string, mark: number, parts: [string, (r: Round) => number, (r: Round) => number][]) {
+function analyse(profileFile: string, mark: number, parts: [string, (r: Round) => number, (r: Round) => number][], pressAt?: number) {
   const profile = JSON.parse(fs.readFileSync(profileFile, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
@@ -55,8 +55,12 @@ function analyse(profileFile: string, mark: number, parts: [string, (r: Round) =
   for (const d of profile.timeDeltas) at.push((t += d));
   const lasts = at.map((v, i) => (at[i + 1] ?? v) - v);
   const markSample = profile.samples.findIndex((s) => stackOf(s).some((n) => n.callFrame.functionName === 'benchProfileMark'));
-  if (markSample < 0) throw new Error(`${profileFile} has no sample in benchProfileMark`);
-  const offsetUs = at[markSample] - mark * 1000;
+  // Without the mark's samples (seen on a loaded machine), the page's profile is aligned on the first round's press
+  // (its first sample in the press function: within a sample or two of it).
+  const pressSample = markSample < 0 && pressAt !== undefined ? profile.samples.findIndex((s) => stackOf(s).some((n) => n.callFrame.functionName === 'window.benchPress')) : -1;
+  if (markSample < 0 && pressSample < 0) throw new Error(`${profileFile} has no sample in benchProfileMark`);
+  if (markSample < 0) console.log('(aligned on the first press, not the mark)');
+  const offsetUs = markSample >= 0 ? at[markSample] - mark * 1000 : at[pressSample] - pressAt! * 1000;
   const IDLE = new Set(['(idle)', '(program)', '(root)']);
   for (const [name, from, to] of parts) {
     const inclusive = new Map<string, number>();
@@ -95,7 +99,7 @@ analyse(file, windows.mark, [
   ['connected message to the status line', (r) => r.arrived, (r) => r.shown],
   // What follows in the same task and frame: React's render of the session, the layout it forces, the frame's work.
   ['the 30 ms after the status line', (r) => r.shown, (r) => r.shown + 30],
-]);
+], windows.rounds[0]?.press);
 if (fs.existsSync(`${file}.worker.cpuprofile`)) {
   console.log('\n# the app\'s engine worker');
   analyse(`${file}.worker.cpuprofile`, windows.workerMark, [

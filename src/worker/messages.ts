@@ -88,12 +88,28 @@ export type EventsJson = string & { readonly eventsJson: true };
 const NO_CONTEXT: FieldsContext = { offersTls13: false };
 
 export function encodeEvents(events: TraceEvent[], context = NO_CONTEXT): EventsJson {
-  return JSON.stringify(events.map((e) => plainEvent(e, context))) as EventsJson;
+  return oneByte(JSON.stringify(events.map((e) => plainEvent(e, context)))) as EventsJson;
 }
 
 /** One event's JSON, as it stands in encodeEvents' array. */
 export function encodeEvent(event: TraceEvent, context = NO_CONTEXT): string {
-  return JSON.stringify(plainEvent(event, context));
+  return oneByte(JSON.stringify(plainEvent(event, context)));
+}
+
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+const BEYOND_LATIN1_ALL = /[^\u0000-\u00ff]/g;
+const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/**
+ * The JSON with every character beyond Latin-1 written as JSON's \u escape. One such character (the chain check's
+ * '—', a name in a certificate) makes V8 hold the whole text as two-byte (UTF-16), at twice the bytes: a handshake's
+ * 'connected' message then cost the worker's post and the page's JSON.parse more (a handshake's 64 K characters in
+ * Chromium 156: the post 0.26-0.31 ms against 0.14-0.18 one-byte, the parse 0.44-0.57 against 0.40-0.44;
+ * docs/app-connect.md, session 12). Such characters stand only inside JSON's strings, where the escape means the
+ * same character: JSON.parse gives back the very same strings. The test costs ~0.05 µs an event on one-byte text.
+ */
+function oneByte(json: string): string {
+  return BEYOND_LATIN1.test(json) ? json.replace(BEYOND_LATIN1_ALL, escaped) : json;
 }
 
 /** encodeEvents(events), the JSON of the first `made.length` events made already (`made[i]`: encodeEvent(events[i])):

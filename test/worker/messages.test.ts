@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeEvents, encodeEvent, encodeEvents, encodeEventsWith } from '../../src/worker/messages.ts';
 import { recordRealTrace } from '../ui/real-trace.ts';
+import type { TraceEvent } from '../../src/trace/types.ts';
 
 function accessorsIn(value: unknown, path = '$'): string[] {
   if (typeof value !== 'object' || value === null) return [];
@@ -50,6 +51,22 @@ describe('encodeEvents', () => {
       JSON.stringify = original;
     }
     expect(accessorsIn(copied[0])).toEqual([]);
+  });
+
+  // Characters beyond Latin-1 are sent as JSON's \u escapes, so the text stays one-byte in V8 (messages.ts oneByte):
+  // the page reads back the very same strings. A real handshake has one (the chain check's '—').
+  it('keeps the JSON within Latin-1, giving back the same strings', async () => {
+    const { events } = await recordRealTrace();
+    const beyondLatin1 = (s: string) => [...s].some((c) => c.charCodeAt(0) > 0xff);
+    expect(events.some((e) => beyondLatin1(JSON.stringify(e)))).toBe(true);
+    const json = encodeEvents(events);
+    expect(beyondLatin1(json)).toBe(false);
+    expect(decodeEvents(json)).toEqual(JSON.parse(JSON.stringify(events)));
+    const note = { kind: 'note', index: 0, t: 0, conn: 0, text: 'é — 証明書 😀 "\\u2014" \\ \n' } as unknown as TraceEvent;
+    const one = encodeEvent(note);
+    expect(beyondLatin1(one)).toBe(false);
+    expect(JSON.parse(one)).toEqual(note);
+    expect(decodeEvents(encodeEvents([note]))).toEqual([note]);
   });
 
   // The worker encodes a handshake's events one by one while the engine waits (engine.worker.ts, encodeAhead), then
