@@ -3,7 +3,9 @@
 // "bin"), against bare `node -e 0` and `openssl s_client` in the same rounds. Rounds alternate the commands so
 // machine load hits them alike; medians are reported with their ratios, wall and CPU time (bench/process-time.ts).
 // `connect --help` (loadConnect) loads the connect command's bundle and runs nothing: it splits connect's cost into
-// starting the command and running it.
+// starting the command and running it. `nodeTls` is the floor: Node's own TLS client as a process doing the same
+// job (bench/node-tls-client.cjs: node:tls with the same --ca and servername, one JSON line, exit), what the
+// lightest JavaScript client that loads node:tls, node:crypto and node:net costs here.
 // Environments: NODE_EXTRA_CA_CERTS, when set, makes every node process (bare node too) read and parse that file at
 // start. The rounds run first in a clean environment (without it), then, when it is set, again with it; each
 // environment gets its own ratios. TLS_LENS_BENCH_NO_EXTRA_CA=1 runs the clean environment only.
@@ -20,6 +22,7 @@ const BIN = process.env.TLS_LENS_BENCH_BIN ?? fileURLToPath(new URL('../bin/tls-
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 15);
 // TLS_LENS_BENCH_BASE_BIN: a base checkout's bin/tls-lens.js timed in the same rounds (before/after as a ratio).
 const BASE_BIN = process.env.TLS_LENS_BENCH_BASE_BIN;
+const NODE_TLS_CLIENT = fileURLToPath(new URL('./node-tls-client.cjs', import.meta.url));
 
 const EXTRA_CA = process.env.NODE_EXTRA_CA_CERTS;
 const ENVIRONMENTS: [string, NodeJS.ProcessEnv][] = [['clean', cleanEnv()]];
@@ -34,6 +37,7 @@ async function measure(env: NodeJS.ProcessEnv, target: string, rootPem: string) 
     help: () => timer.run('help', 'node', [BIN, '--help'], env),
     loadConnect: () => timer.run('loadConnect', 'node', [BIN, 'connect', '--help'], env),
     connect: () => timer.run('connect', 'node', [BIN, ...connectArgs], env),
+    nodeTls: () => timer.run('nodeTls', 'node', [NODE_TLS_CLIENT, target, 'localhost', rootPem], env),
     ...(BASE_BIN
       ? {
           helpBase: () => timer.run('helpBase', 'node', [BASE_BIN, '--help'], env),
@@ -53,6 +57,8 @@ async function measure(env: NodeJS.ProcessEnv, target: string, rootPem: string) 
       helpVsNode: ratio(m.help, m.nodeBare),
       connectVsNode: ratio(m.connect, m.nodeBare),
       loadConnectVsNode: ratio(m.loadConnect, m.nodeBare),
+      nodeTlsVsNode: ratio(m.nodeTls, m.nodeBare),
+      connectVsNodeTls: ratio(m.connect, m.nodeTls),
       connectVsOpensslSClient: ratio(m.connect, m.opensslSClient),
       ...(BASE_BIN ? { helpVsBase: ratio(m.help, m.helpBase), connectVsBase: ratio(m.connect, m.connectBase), baseConnectVsNode: ratio(m.connectBase, m.nodeBare) } : {}),
     });
@@ -86,8 +92,9 @@ async function main() {
       console.log(
         `${name}${r.nodeExtraCaCerts ? ` (NODE_EXTRA_CA_CERTS=${r.nodeExtraCaCerts}: every node process, bare node too, parses it at start)` : ''}: ` +
           `--help ${ms.help} ms = ${w.helpVsNode}x bare node (${ms.nodeBare} ms); connect ${ms.connect} ms = ${w.connectVsNode}x bare node, ` +
-          `${w.connectVsOpensslSClient}x openssl s_client (${ms.opensslSClient} ms); CPU: --help ${c.helpVsNode}x, connect ${c.connectVsNode}x bare node ` +
-          `(loading it ${c.loadConnectVsNode}x)` +
+          `${w.connectVsOpensslSClient}x openssl s_client (${ms.opensslSClient} ms); floor, Node's tls client ${ms.nodeTls} ms = ` +
+          `${w.nodeTlsVsNode}x bare node (connect ${w.connectVsNodeTls}x it); CPU: --help ${c.helpVsNode}x, connect ${c.connectVsNode}x bare node ` +
+          `(loading it ${c.loadConnectVsNode}x), Node's tls client ${c.nodeTlsVsNode}x` +
           (BASE_BIN ? `; against the base: connect ${w.connectVsBase}x wall, ${c.connectVsBase}x CPU (base connect ${w.baseConnectVsNode}x bare node wall, ${c.baseConnectVsNode}x CPU)` : '') +
           `. Medians of ${ROUNDS}, load average ${r.loadAverage1m}.`,
       );
