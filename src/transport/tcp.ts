@@ -104,11 +104,17 @@ export function socketTransport(socket: net.Socket): Transport {
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
     async close() {
-      if (!socket.destroyed) {
+      if (socket.destroyed) return;
+      // Give the FIN a moment, then release the socket either way.
+      setTimeout(() => socket.destroy(), 200).unref();
+      if (socket.writableFinished) return;
+      // Resolves once the FIN is out. Node sends it from its event loop, so without this wait it would leave only
+      // when the caller next goes idle (for the CLI, after the result is printed) and the peer's own close would
+      // start that much later, while the process waits for it to end.
+      await new Promise<void>((resolve) => {
+        socket.once('finish', resolve).once('close', resolve);
         socket.end();
-        // Give the FIN a moment, then release the socket either way.
-        setTimeout(() => socket.destroy(), 200).unref();
-      }
+      });
     },
   };
 }
