@@ -3,7 +3,7 @@
 // Named imports only: a default import of a builtin makes the bundle copy all of its exports as getters at load.
 import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
 import { connectTls, type TlsClientOptions, type TlsConnection, type TlsSession } from '../tls/client.ts';
 import { describeFailure } from '../tls/errors.ts';
 import { keyLogText } from '../tls/keylog.ts';
@@ -16,6 +16,7 @@ import { connectTcp, TransportError } from '../transport/tcp.ts';
 import type { StartTlsProtocol, StartTlsTranscript } from '../starttls/index.ts';
 import { utf8 } from '../util/bytes.ts';
 import { isIpAddressText } from '../x509/hostname.ts';
+import { parseCommandLine } from './args.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
 import { certificatesIn, ensureWritable } from './files.ts';
@@ -350,7 +351,7 @@ export async function run(args: string[]): Promise<number> {
   try {
     const parsed = (() => {
       try {
-        return parseArgs({ args, allowPositionals: true, options: OPTIONS });
+        return parseCommandLine({ args, allowPositionals: true, options: OPTIONS });
       } catch (e) {
         throw fromParseArgsError(e);
       }
