@@ -180,7 +180,7 @@ export interface HandshakeFigures {
 }
 
 /**
- * Unmeasured rounds before the measured ones, as the throughput runs have a warm-up run: without them the median of
+ * Unmeasured rounds before the measured ones, as the throughput runs have warm-up runs: without them the median of
  * a few dozen rounds mixes in the engine's first rounds on a cold JIT, which Node's native client does not have.
  * The first (cold) full handshake of each client is reported apart, in `firstFullHandshakeMs`.
  */
@@ -289,12 +289,23 @@ export interface EngineThroughput {
   engineRuns: number[];
 }
 
-export type ThroughputFigures = { nodeTls: number; nodeTlsCpuMsPerMB: number; nodeRuns: number[] } & Record<string, EngineThroughput | number | number[]>;
+export type ThroughputFigures = { nodeTls: number; nodeTlsCpuMsPerMB: number; nodeRuns: number[]; warmupRuns: number; firstRunMBps: Record<string, number> } & Record<
+  string,
+  EngineThroughput | number | number[] | Record<string, number>
+>;
+
+/** Unmeasured runs of every client before the measured rounds (BENCH_THROUGHPUT_WARMUP, default 3). */
+const THROUGHPUT_WARMUP = Number(process.env.BENCH_THROUGHPUT_WARMUP ?? 3);
 
 /**
- * Throughput of the engine under each provider and of Node's client, MB/s and CPU ms per MB: one warm-up run each
- * first (not counted: V8 compiles the engine's record path as it runs; the first run is ~2x slower), then `runs`
- * rounds with every client in turn, medians reported; then one run of the engine with its trace serialised, per provider.
+ * Throughput of the engine under each provider and of Node's client, MB/s and CPU ms per MB: THROUGHPUT_WARMUP
+ * unmeasured runs of every client in turn first, then `runs` rounds with every client in turn, medians reported;
+ * then one run of the engine with its trace serialised, per provider. Why several warm-up runs: both sides of the
+ * exchange warm up over the first ~50-100 MB, our engine's record path (V8) and the echo server's Node streams alike:
+ * run after run on a fresh server, Node's own client went 89-124 -> 145-195 MB/s and ours 67 -> 150-215 MB/s (session
+ * 12). With one warm-up the measured rounds caught both mid-ramp, the clients that run first in a round the most.
+ * Every client gets the same warm-up and the rounds rotate who goes first; the first, cold run of each is printed
+ * apart (`firstRunMBps`), so what a short transfer in a fresh process gets stays in view.
  */
 export async function compareThroughput(
   runs: number,
@@ -313,18 +324,27 @@ export async function compareThroughput(
     const socket = await clients.node();
     return cpuTimed(() => nodeThroughput(socket, payload, record));
   };
-  for (const provider of providers) await engineOnce(provider, quietRecorder());
-  await nodeOnce();
   const engineRuns = new Map<string, { result: number; cpuMs: number }[]>(providers.map((p) => [p.name, []]));
   const nodeRuns: { result: number; cpuMs: number }[] = [];
-  for (let i = 0; i < runs; i++) {
-    for (const provider of providers) engineRuns.get(provider.name)!.push(await engineOnce(provider, quietRecorder()));
-    nodeRuns.push(await nodeOnce());
-  }
+  const contenders: { name: string; run: () => Promise<{ result: number; cpuMs: number }>; measured: { result: number; cpuMs: number }[] }[] = [
+    ...providers.map((p) => ({ name: p.name, run: () => engineOnce(p, quietRecorder()), measured: engineRuns.get(p.name)! })),
+    { name: 'nodeTls', run: nodeOnce, measured: nodeRuns },
+  ];
+  const firstRunMBps: Record<string, number> = {};
+  for (let w = 0; w < Math.max(1, THROUGHPUT_WARMUP); w++)
+    for (const c of contenders) {
+      const r = await c.run();
+      firstRunMBps[c.name] ??= r.result;
+    }
+  for (let i = 0; i < runs; i++)
+    for (let k = 0; k < contenders.length; k++) {
+      const c = contenders[(i + k) % contenders.length];
+      c.measured.push(await c.run());
+    }
   const mb = payload / 1e6;
   const nodeTls = median(nodeRuns.map((r) => r.result));
   const nodeCpu = median(nodeRuns.map((r) => r.cpuMs)) / mb;
-  const out: ThroughputFigures = { nodeTls, nodeTlsCpuMsPerMB: +nodeCpu.toFixed(2), nodeRuns: nodeRuns.map((r) => r.result) };
+  const out: ThroughputFigures = { nodeTls, nodeTlsCpuMsPerMB: +nodeCpu.toFixed(2), nodeRuns: nodeRuns.map((r) => r.result), warmupRuns: Math.max(1, THROUGHPUT_WARMUP), firstRunMBps };
   for (const provider of providers) {
     const runsOf = engineRuns.get(provider.name)!;
     const engine = median(runsOf.map((r) => r.result));

@@ -42,7 +42,7 @@ const result = {
     'the engine runs under each crypto provider (webcrypto: the default, and the browser\'s; node: node:crypto, as the CLI uses) and Node\'s client in every round, ratios against Node\'s tls from the same rounds; ' +
     'both clients verify the server chain against the same test root; the engine builds a trace event for every record ' +
     '(hex encoded when read: engineTraceSerialised is the engine with every event serialised to JSON as emitted); ' +
-    'throughput medians follow one unmeasured warm-up run of each client',
+    'throughput medians follow the same unmeasured warm-up runs of every client (warmupRuns; the first, cold run of each is firstRunMBps), and the rounds rotate who goes first',
 };
 console.log(JSON.stringify(result, null, 2));
 server.close();

@@ -48,7 +48,7 @@ const result = {
   ...h,
   resumedBy: 'session ticket (RFC 5077)',
   throughputMBps: throughput,
-  notes: 'the engine under each crypto provider (webcrypto, node) and Node\'s client in every round; TLS 1.2, ECDHE x25519 + ECDSA P-256; both clients verify the chain against the same test root; the engine builds a trace event for every record (hex encoded when read; engineTraceSerialised serialises every event); throughput medians follow one unmeasured warm-up run of each client',
+  notes: 'the engine under each crypto provider (webcrypto, node) and Node\'s client in every round; TLS 1.2, ECDHE x25519 + ECDSA P-256; both clients verify the chain against the same test root; the engine builds a trace event for every record (hex encoded when read; engineTraceSerialised serialises every event); throughput medians follow the same unmeasured warm-up runs of every client (warmupRuns; the first, cold run of each is firstRunMBps), and the rounds rotate who goes first',
 };
 console.log(JSON.stringify(result, null, 2));
 server.close();
