@@ -13,6 +13,7 @@ import { fromHex } from '../../src/util/bytes.ts';
 import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
 import { cryptoProvider } from '../../src/crypto/provider.ts';
 import { responseRate } from './response-rate.ts';
+import { watchNextWebSocket } from './watch-websocket.ts';
 import { milestonesOf, roundSteps, serverFlightSteps } from '../handshake-milestones.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
 import type { Transport } from '../../src/transport/types.ts';
@@ -55,32 +56,8 @@ interface Job {
   webCryptoRoundTrip?: boolean;
 }
 
-const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
+const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
 
-/** The times (ms after t0) the round's WebSocket opened and first received bytes, seen by listeners added to the
- * next WebSocket made (the transport's own handlers are untouched): when the server's answer reached this thread,
- * against when the engine read it (its first server record event). */
-function watchNextWebSocket(t0: number, marks = false): { open: number; bytesIn: number } {
-  const seen = { open: NaN, bytesIn: NaN };
-  const Real = scope.WebSocket;
-  scope.WebSocket = class extends Real {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      if (marks) performance.mark('tl:new WebSocket');
-      super(url, protocols);
-      if (marks) performance.mark('tl:WebSocket made');
-      scope.WebSocket = Real;
-      this.addEventListener('open', () => ((seen.open = performance.now() - t0), marks && performance.mark('tl:WebSocket open')), { once: true });
-      const onBytes = (e: MessageEvent) => {
-        if (typeof e.data === 'string') return;
-        seen.bytesIn = performance.now() - t0;
-        if (marks) performance.mark('tl:WebSocket bytes in');
-        this.removeEventListener('message', onBytes);
-      };
-      this.addEventListener('message', onBytes);
-    }
-  };
-  return seen;
-}
 let verifier: ReturnType<typeof createVerifier> | undefined;
 
 /** One event in a few words: its kind and whatever names it. */

@@ -6,6 +6,7 @@
 import { TrustedCert, type RootCertsDatabase } from 'subtls';
 import { subtlsConnect } from './subtls-connect.ts';
 import { responseRate } from './response-rate.ts';
+import { watchNextWebSocket } from './watch-websocket.ts';
 
 interface Job {
   url: string;
@@ -21,26 +22,9 @@ interface Job {
   countWebCrypto?: boolean;
 }
 
-const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void; WebSocket: typeof WebSocket };
+const scope = self as unknown as { onmessage: ((e: { data: Job }) => void) | null; postMessage(m: unknown): void };
 let roots: RootCertsDatabase | undefined;
 
-/** With `phases`: the times (ms after t0) the round's WebSocket opened and first received, seen by listeners added
- * to the one WebSocket subtlsConnect makes (subtls's own handlers are untouched). */
-function watchNextWebSocket(t0: number, marks = false): { open: number; answered: number } {
-  const seen = { open: NaN, answered: NaN };
-  const Real = scope.WebSocket;
-  scope.WebSocket = class extends Real {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      if (marks) performance.mark('tl:new WebSocket');
-      super(url, protocols);
-      if (marks) performance.mark('tl:WebSocket made');
-      scope.WebSocket = Real;
-      this.addEventListener('open', () => ((seen.open = performance.now() - t0), marks && performance.mark('tl:WebSocket open')), { once: true });
-      this.addEventListener('message', () => ((seen.answered = performance.now() - t0), marks && performance.mark('tl:WebSocket bytes in')), { once: true });
-    }
-  };
-  return seen;
-}
 
 const SUBTLE_CALLS = ['encrypt', 'decrypt', 'sign', 'verify', 'digest', 'generateKey', 'deriveBits', 'deriveKey', 'importKey', 'exportKey'] as const;
 
@@ -72,7 +56,7 @@ scope.onmessage = async ({ data: job }) => {
       if (counting) webCryptoCalls = counting.calls;
       if (job.marks) performance.mark('tl:done'), performance.clearMarks();
       // Its ClientHello leaves once the WebSocket is open; its work is from the server's first bytes to done.
-      if (seen) phases.push({ open: seen.open, openToAnswer: seen.answered - seen.open, serverFlightToDone: handshakeMs[i] - seen.answered });
+      if (seen) phases.push({ open: seen.open, openToAnswer: seen.bytesIn - seen.open, serverFlightToDone: handshakeMs[i] - seen.bytesIn });
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       conn.ws.close();
     }
