@@ -324,9 +324,10 @@ export async function compareThroughput(
     const socket = await clients.node();
     return cpuTimed(() => nodeThroughput(socket, payload, record));
   };
-  const engineRuns = new Map<string, { result: number; cpuMs: number }[]>(providers.map((p) => [p.name, []]));
-  const nodeRuns: { result: number; cpuMs: number }[] = [];
-  const contenders: { name: string; run: () => Promise<{ result: number; cpuMs: number }>; measured: { result: number; cpuMs: number }[] }[] = [
+  type Run = { result: number; cpuMs: number };
+  const engineRuns = new Map<string, Run[]>(providers.map((p) => [p.name, []]));
+  const nodeRuns: Run[] = [];
+  const contenders: { name: string; run: () => Promise<Run>; measured: Run[] }[] = [
     ...providers.map((p) => ({ name: p.name, run: () => engineOnce(p, quietRecorder()), measured: engineRuns.get(p.name)! })),
     { name: 'nodeTls', run: nodeOnce, measured: nodeRuns },
   ];

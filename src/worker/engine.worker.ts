@@ -124,8 +124,9 @@ class Connection {
    * While the handshake runs, each event is encoded in a microtask after the engine's step that recorded it, so the
    * 'connected' status only joins what is made. This is not free time: a Chromium Worker does its WebCrypto work on
    * its own thread (docs/engine-browser.md, session 11), so the encoding still runs on the handshake's path, spread
-   * between its steps instead of after the last one (docs/app-connect.md). Not before the WebSocket is open (the ClientHello's events would be encoded
-   * before the socket is made), nor for summarised events, whose digests come later.
+   * between its steps instead of after the last one (docs/app-connect.md). Not before the WebSocket is open (the
+   * ClientHello's events would be encoded before the socket is made), nor for summarised events, whose digests come
+   * later.
    */
   private encodeAhead = () => {
     this.encodeAheadQueued = false;
