@@ -9,10 +9,20 @@ test('save a trace, reopen it offline, step through it; key log; link reopens it
   await openApp(page);
   await connectScenario(page, 'good-tls13');
   await waitForStatus(page, 'connected');
-  const trace = await savedTrace(page);
+  // The server's tickets may still be arriving after 'connected': save once the ladder holds the same rows before and
+  // after the save, so the file has exactly what the live page shows.
+  let trace: TraceFile | undefined;
+  let liveRows = -1;
+  await expect
+    .poll(async () => {
+      const before = await page.locator('.lrow').count();
+      trace = await savedTrace(page);
+      liveRows = await page.locator('.lrow').count();
+      return before === liveRows;
+    })
+    .toBe(true);
   const file = info.outputPath('saved-trace.json');
   await writeFile(file, JSON.stringify(trace));
-  const liveRows = await page.locator('.lrow').count();
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-keylog').click()]);
   const keylog = await readFile((await download.path())!, 'utf8');
