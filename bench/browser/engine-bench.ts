@@ -22,6 +22,7 @@ import WebSocket, { createWebSocketStream } from 'ws';
 import { freePort, makePki, spawnSServer } from '../../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { median } from '../common.ts';
+import { ratioInterval } from '../ratio-interval.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 30);
@@ -523,6 +524,12 @@ async function main() {
         ...(m.engineAsBefore ? { engineWorkerVsAsBefore: r2(m.engineWorker / m.engineAsBefore), throughputEngineVsAsBefore: r2(tp.engineWorker / tp.engineAsBefore) } : {}),
         throughputEngineVsSubtls: r2(tp.engineWorker / tp.subtlsWorker),
         ...(runBase ? { engineWorkerVsBase: r2(m.engineWorker / m.engineBase), throughputEngineVsBase: r2(tp.engineWorker / tp.engineBase) } : {}),
+      },
+      /** The goals' ratios with their 95% intervals over resampled rounds (ratio-interval.ts): how far to trust them. */
+      ratioIntervals: {
+        engineWorkerVsSubtls: ratioInterval(handshakes.engineWorker, handshakes.subtlsWorker, { line: 1 }),
+        engineWorkerVsNodeTls: ratioInterval(handshakes.engineWorker, handshakes.nodeTlsViaBridge, { line: 1.2 }),
+        ...(runBase ? { engineWorkerVsBase: ratioInterval(handshakes.engineWorker, handshakes.engineBase, { line: 1 }) } : {}),
       },
       goals: { engineWorkerVsNodeTls: '<= 1.2', engineWorkerVsSubtls: '< 1' },
       floor: floorOf(phaseMedians, m),
