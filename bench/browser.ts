@@ -210,7 +210,7 @@ const NOTE_WORKER_STEPS = `(() => {
   // With self.benchMarks (a Chromium trace is being recorded), each step is also a mark on the trace's timeline.
   const note = (what) => { steps.push([performance.timeOrigin + performance.now(), what]); if (self.benchMarks) performance.mark('bench worker ' + what); };
   const post = self.postMessage.bind(self);
-  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); if (m && typeof m.events === 'string') steps.at(-1).push(m.events.length); post(m, ...rest); };
+  self.postMessage = (m, ...rest) => { note('post ' + (m && m.type === 'status' ? 'status ' + m.status : (m && m.type) || 'result')); if (m && m.events && m.events.length !== undefined) steps.at(-1).push(m.events.length); post(m, ...rest); };
   const handle = self.onmessage;
   if (handle) self.onmessage = (e) => { note('receive ' + (e.data && e.data.type)); handle.call(self, e); };
   const Socket = self.WebSocket;
@@ -225,7 +225,7 @@ const NOTE_WORKER_STEPS = `(() => {
   ReadableStreamDefaultReader.prototype.read = function () { return read.call(this).then((x) => { if (x.value) { note('download in'); steps.at(-1).push(x.value.length); } return x; }); };
 })()`;
 
-/** [time, what, and for a post with events: their JSON's length; for bytes in: how many]. */
+/** [time, what, and for a post with events: how many (an earlier build's: their JSON's length); for bytes in: how many]. */
 type Steps = [number, string, number?][];
 
 /** A page's worker with NOTE_WORKER_STEPS in it: `take()` gives the steps since the last take. */
@@ -263,7 +263,8 @@ function handshakePhases(steps: Steps, done: number, page?: { press: number; arr
  * requestOut (the request sent), firstByte (the response's first bytes in), downloadFetch / downloadAnswer /
  * firstDownloadByte (the bridge's download: fetched, answered, its first bytes in), lastByte, closedPosted (the
  * worker's 'closed' status), closedShown (the status line); messageBytes and downloadBytes: how the bytes came;
- * postedChars and largestPostChars: the events' JSON the worker posted to the page.
+ * posted and largestPost: the events the worker posted to the page (from session 13 a count of events; an earlier
+ * build's, the characters of their JSON).
  */
 function splitResponse(steps: Steps, pageOrigin: number, r: InPageConnect): Record<string, number> {
   const t0 = pageOrigin + r.seen.connected;
@@ -285,9 +286,9 @@ function splitResponse(steps: Steps, pageOrigin: number, r: InPageConnect): Reco
     closedShown: r2(r.seen.closed - r.seen.connected),
     messageBytes: sum('socket in'),
     downloadBytes: sum('download in'),
-    // What crossed to the page as events' JSON (characters), and the largest single post.
-    postedChars: posts.reduce((n, [, , c]) => n + (c ?? 0), 0),
-    largestPostChars: Math.max(0, ...posts.map(([, , c]) => c ?? 0)),
+    // What crossed to the page, and the largest single post (see above).
+    posted: posts.reduce((n, [, , c]) => n + (c ?? 0), 0),
+    largestPost: Math.max(0, ...posts.map(([, , c]) => c ?? 0)),
   };
 }
 

@@ -1,15 +1,17 @@
 // The worker half of bench/browser/worker-encode.ts: real handshakes through the project's bridge with the app's
 // engine adapter (src/worker/engine-adapter.ts: its verifier over the public roots plus the given anchor), and the
 // cost of turning their events into what the page gets, timed on whole batches of handshakes (a Worker's clock
-// moves in 100 µs steps): each variant on its own handshakes' fresh events (every part made when first read).
+// moves in 100 µs steps): each variant on its own handshakes' fresh events (every part made when first read), the
+// browser's own hex encoder behind toHex as in the app's worker.
 import { runEngine } from '../../src/worker/engine-adapter.ts';
 import { FirstFlightTransport } from '../../src/transport/first-flight.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
-import { decodeEvents, encodeEvent, encodeEvents, type ConnectRequest, type EventsJson } from '../../src/worker/messages.ts';
-import { setHostHex } from '../../src/util/bytes.ts';
-import { nativeHex } from '../../src/worker/native-hex.ts';
+import { eventsForPage, eventsFromWorker, type ConnectRequest, type EventsForPage } from '../../src/worker/messages.ts';
+import { useNativeHex } from '../../src/worker/native-hex.ts';
+
+useNativeHex();
 
 interface Job {
   url: string;
@@ -84,42 +86,39 @@ async function measure(job: Job, steps: Record<string, Variant>): Promise<Record
   return out;
 }
 
-/** Each event as plain data with every field tree in it: the encoding before session 11 (messages.ts then). */
-function eagerPlainEvent(e: TraceEvent): TraceEvent {
-  if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
-  if (e.kind === 'app-data' || e.kind === 'handshake') return { ...e };
-  if (e.kind === 'cert-result') return { ...e, path: e.path.map((p) => ({ ...p })) };
-  if (e.kind === 'key') return { ...e, inputs: e.inputs.map((i) => ({ ...i })) };
-  return e;
-}
+/** A port whose postMessage serialises as the worker's post to the page does (nothing reads the other end). */
+const { port1: toNowhere } = new MessageChannel();
 
-/** A handshake's events as one message to the page, fresh, now (encodeEvents, decodeEvents) and with every tree in
- * it (as before session 11): µs per handshake in the worker and on the page, and characters, in alternated
- * batches. */
+/** A handshake's events as one message to the page, fresh, alternated: now (eventsForPage, posted as objects; on
+ * the page, the structured clone's copy and eventsFromWorker) against before session 13 (the same plain events as
+ * one JSON string; on the page, JSON.parse). µs per handshake: `postUs` in the worker (making what is posted and
+ * the post's serialisation), on the page's side `pageCopyUs` (now: a structuredClone's round trip stands for the
+ * copy the page receives, so it holds a serialisation too; JSON: JSON.parse) and `pageReadUs` (eventsFromWorker),
+ * and for the JSON its characters. */
 async function messages(job: Job): Promise<Record<string, Record<string, number>>> {
-  const native = nativeHex();
-  // Now: the browser's hex (when it has one), the trees the page makes left to it; before: toHex's own, every tree.
   const ways = {
-    now: { hex: native, encode: (events: TraceEvent[]) => encodeEvents(events, tls13) as string, decode: (text: string) => decodeEvents(text as EventsJson) },
-    before: { hex: null, encode: (events: TraceEvent[]) => JSON.stringify(events.map(eagerPlainEvent)), decode: (text: string) => JSON.parse(text) as TraceEvent[] },
+    now: { post: (events: TraceEvent[]) => eventsForPage(events, tls13) as unknown, copy: (m: unknown) => structuredClone(m) as EventsForPage },
+    json: { post: (events: TraceEvent[]) => JSON.stringify(eventsForPage(events, tls13)) as unknown, copy: (m: unknown) => JSON.parse(m as string) as EventsForPage },
   };
   const out: Record<string, Record<string, number[]>> = {};
   for (let b = 0; b < 2 * job.batches; b++) {
     const [name, way] = Object.entries(ways)[b % 2];
     const all: TraceEvent[][] = [];
     for (let i = 0; i < job.batch; i++) all.push(await handshake(job));
-    setHostHex(way.hex);
     const t0 = performance.now();
-    const texts = all.map(way.encode);
+    const posted = all.map(way.post);
+    for (const m of posted) toNowhere.postMessage({ type: 'status', events: m });
     const t1 = performance.now();
-    setHostHex(null);
-    for (const text of texts) way.decode(text);
+    const copies = posted.map(way.copy);
     const t2 = performance.now();
+    for (const events of copies) eventsFromWorker(events);
+    const t3 = performance.now();
     if (b < 2) continue;
-    const row = (out[name] ??= { encodeUs: [], decodeUs: [], chars: [] });
-    row.encodeUs.push(((t1 - t0) * 1000) / job.batch);
-    row.decodeUs.push(((t2 - t1) * 1000) / job.batch);
-    row.chars.push(texts.reduce((n, t) => n + t.length, 0) / job.batch);
+    const row = (out[name] ??= { postUs: [], pageCopyUs: [], pageReadUs: [] });
+    row.postUs.push(((t1 - t0) * 1000) / job.batch);
+    row.pageCopyUs.push(((t2 - t1) * 1000) / job.batch);
+    row.pageReadUs.push(((t3 - t2) * 1000) / job.batch);
+    if (typeof posted[0] === 'string') (row.chars ??= []).push((posted as string[]).reduce((n, t) => n + t.length, 0) / job.batch);
   }
   const mid = (xs: number[]) => Math.round([...xs].sort((a, b) => a - b)[xs.length >> 1]);
   return Object.fromEntries(Object.entries(out).map(([k, row]) => [k, Object.fromEntries(Object.entries(row).map(([m, xs]) => [m, mid(xs)]))]));
@@ -127,31 +126,14 @@ async function messages(job: Job): Promise<Record<string, Record<string, number>
 
 scope.onmessage = async ({ data: job }) => {
   try {
-    // As the app does it, each event encoded fresh.
-    const asNow = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)) });
-    // The same in parts: the hex, then field trees and fingerprints, then the JSON of what is made.
-    const parts = await measure(job, { hex: (es) => es.forEach(readHex), rest: (es) => es.forEach(readRest), json: (es) => es.forEach((e) => encodeEvent(e, tls13)) });
-    // The JSON of the same events once they are plain data (parsed from their JSON): V8's floor for this text.
-    const parsed = new Map<TraceEvent, unknown>();
-    const plain = await measure(job, { encodeAndParse: (es) => es.forEach((e) => parsed.set(e, JSON.parse(encodeEvent(e, tls13)))), parsedJson: (es) => es.forEach((e) => JSON.stringify(parsed.get(e))) });
-    // The same data with each string made anew (flat) stringifies at the floor: the engine's strings (slices of hex,
-    // concatenations) are what keeps V8's JSON.stringify off its fast path, not the objects' shapes.
-    const deep = (v: unknown, leaf: (x: unknown) => unknown): unknown => (Array.isArray(v) ? v.map((x) => deep(x, leaf)) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, deep(x, leaf)])) : leaf(v));
-    const copies = new Map<TraceEvent, [unknown, unknown]>();
-    const strings = await measure(job, {
-      copy: (es) => es.forEach((e) => copies.set(e, [deep(e, (x) => x), deep(e, (x) => (typeof x === 'string' ? JSON.parse(JSON.stringify(x)) : x))])),
-      sameStringsJson: (es) => es.forEach((e) => JSON.stringify(copies.get(e)![0])),
-      newStringsJson: (es) => es.forEach((e) => JSON.stringify(copies.get(e)![1])),
-    });
-    // With the browser's own hex encoder behind toHex.
-    const native = nativeHex();
-    let withNativeHex = null;
-    if (native) {
-      setHostHex(native);
-      withNativeHex = await measure(job, { encodeEvent: (es) => es.forEach((e) => encodeEvent(e, tls13)), hexNative: (es) => es.forEach(readHex) });
-      setHostHex(null);
-    }
-    scope.postMessage({ asNow, parts, plain, strings, nativeHex: withNativeHex, messages: await messages(job) });
+    // As the app does it: each batch of events made plain and posted.
+    const asNow = await measure(job, { post: (es) => toNowhere.postMessage(eventsForPage(es, tls13)) });
+    // The same in parts: the hex, then field trees and fingerprints, then the plain copies and their post.
+    const parts = await measure(job, { hex: (es) => es.forEach(readHex), rest: (es) => es.forEach(readRest), post: (es) => toNowhere.postMessage(eventsForPage(es, tls13)) });
+    // Before session 13: the same plain copies as JSON (the engine's sliced strings keep V8's JSON.stringify off its
+    // fast path).
+    const json = await measure(job, { json: (es) => toNowhere.postMessage(JSON.stringify(eventsForPage(es, tls13))) });
+    scope.postMessage({ asNow, parts, json, messages: await messages(job) });
   } catch (e) {
     scope.postMessage({ error: (e as Error).stack ?? String(e) });
   }

@@ -1,17 +1,15 @@
 // What the app's worker spends on a handshake's events once the engine made them, and the page on reading them (issue
-// 15; docs/app-connect.md, session 11), in Debian's Chromium: real handshakes with the app's engine adapter in a
-// Worker, through the project's bridge to `openssl s_server` (bench/browser/encode-worker.ts). Per handshake (µs),
-// each variant on its own handshakes' fresh events (every part made when first read), toHex's own encoder unless said:
-//   asNow      encodeEvent, by event kind, as the worker encodes each event (the trees the page makes left out)
+// 15; docs/app-connect.md, sessions 11 and 13), in Debian's Chromium: real handshakes with the app's engine adapter
+// in a Worker, through the project's bridge to `openssl s_server` (bench/browser/encode-worker.ts). Per handshake
+// (µs), each variant on its own handshakes' fresh events (every part made when first read), the browser's own hex
+// encoder behind toHex as in the app's worker:
+//   asNow      by event kind, the events made plain (eventsForPage) and posted, as the worker sends them
 //   parts      the same in steps: hex (every lazy hex part read), rest (every field tree and fingerprint made),
-//              json (encodeEvent once both are made)
-//   plain      JSON.stringify of the same events once they are plain data (parsed back): V8's floor for this text
-//   strings    the same structure copied with the engine's strings, and with each string made anew: which keeps
-//              V8's JSON.stringify off its fast path
-//   nativeHex  encodeEvent and the hex alone with the browser's Uint8Array.prototype.toHex behind toHex
-//   messages   one message per handshake, alternated: now (the browser's hex, encodeEvents, decodeEvents on the
-//              page's side) against before (toHex's own, every tree in the JSON, JSON.parse): µs and characters
-// Node's V8 lacks Chromium's newer JSON fast path, so the split is taken in the browser.
+//              post (eventsForPage and the post once both are made)
+//   json       by event kind, the same plain events posted as one JSON string instead (before session 13)
+//   messages   one message per handshake, alternated: now (posted as objects; the page's copy and eventsFromWorker)
+//              against json (JSON.stringify and the post; JSON.parse on the page): µs in the worker and on the page
+// Node's V8 lacks Chromium's newer JSON and clone paths, so the split is taken in the browser.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';

@@ -1,7 +1,7 @@
 // The page's handle on the engine worker: sends commands, feeds trace events into the store.
 // One worker lives as long as the page and serves every connection (a fresh one per Connect cost more than the
 // handshake); each Connect has an id, and messages about an earlier connection are dropped.
-import { decodeEvents, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
+import { eventsFromWorker, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from '../worker/messages.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { formKeptHidden, setConnectPending, useTrace, type TraceState } from './store.ts';
 
@@ -15,7 +15,7 @@ let lastRequest: ConnectRequest | null = null;
 let connectionId = 0;
 /** Waiting for the worker's full trace of the shown connection. */
 let fullTraceWaiters: ((events: TraceEvent[] | null) => void)[] = [];
-/** Event batches not yet in the store (read from their JSON as they arrive: a batch held undrawn is read while the
+/** Event batches not yet in the store (read as they arrive: a batch held undrawn is read while the
  * page waits for the handshake): the page takes them in once per frame, however many the worker sent
  * meanwhile (a busy page draws once, not once per batch). Any other message takes them in first, in order. */
 let pendingEvents: TraceEvent[][] = [];
@@ -112,22 +112,22 @@ function statusState(msg: Extract<FromWorker, { type: 'status' }>): Partial<Trac
 function onMessage(msg: FromWorker) {
   if (msg.id !== connectionId) return;
   if (undrawn) {
-    if (msg.type === 'events') return void pendingEvents.push(decodeEvents(msg.events));
+    if (msg.type === 'events') return void pendingEvents.push(eventsFromWorker(msg.events));
     if (msg.type === 'status' && msg.status === 'connecting' && !msg.events) return void (undrawn.detail = msg.detail ?? undrawn.detail);
     if (msg.type === 'status') {
       // The usual end of a quick handshake ('connected'): drawn with its events and status in one update.
-      if (msg.events) pendingEvents.push(decodeEvents(msg.events));
+      if (msg.events) pendingEvents.push(eventsFromWorker(msg.events));
       return drawConnect(statusState(msg));
     }
     drawConnect();
   }
   if (msg.type === 'events') {
-    pendingEvents.push(decodeEvents(msg.events));
+    pendingEvents.push(eventsFromWorker(msg.events));
     return scheduleTakeIn();
   }
   if (msg.type === 'status') {
     // The events it carries, the status, summary and pause in one store update.
-    if (msg.events) pendingEvents.push(decodeEvents(msg.events));
+    if (msg.events) pendingEvents.push(eventsFromWorker(msg.events));
     return takeInWith(statusState(msg));
   }
   takeInEvents();

@@ -8,7 +8,7 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { FirstFlightTransport } from '../transport/first-flight.ts';
-import { APP_DATA_WINDOW, encodeEvent, encodeEvents, encodeEventsWith, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
+import { APP_DATA_WINDOW, eventsForPage, type ConnectionSummary, type ConnectRequest, type FromWorker, type RunMode, type ToWorker } from './messages.ts';
 import type { FieldsContext } from './message-fields.ts';
 import { runEngine, type BreakDecision, type BreakInfo, type EngineSession } from './engine-adapter.ts';
 import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
@@ -53,11 +53,6 @@ class Connection {
   // Events go out in batches of up to a frame's worth (each batch is a render on the page), and at once
   // before a status, a pause or an error, so the page never shows a status ahead of its events.
   private queue: TraceEvent[] = [];
-  /** The JSON of the queue's first events, made ahead while the handshake waits (encodeAhead). */
-  private made: string[] = [];
-  private encodeAheadQueued = false;
-  /** Set once the bridge's WebSocket is open: from then on the handshake's events are encoded ahead. */
-  encodeAheadFrom = false;
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
    * WebCrypto): encoding it then costs the handshake nothing, where at the status it came after the handshake's last
@@ -110,39 +105,25 @@ class Connection {
     });
   }
 
-  /** The events waiting to go to the page, taken from the queue, with the JSON made ahead of the first ones. */
-  private takeQueue(): { events: TraceEvent[]; made: string[] } {
+  /** The events waiting to go to the page, taken from the queue. */
+  private takeQueue(): TraceEvent[] {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    const taken = { events: this.queue, made: this.made };
+    const taken = this.queue;
     this.queue = [];
-    this.made = [];
     return taken;
   }
 
-  /**
-   * While the handshake runs, each event is encoded in a microtask after the engine's step that recorded it, so the
-   * 'connected' status only joins what is made. This is not free time: a Chromium Worker does its WebCrypto work on
-   * its own thread (docs/engine-browser.md, session 11), so the encoding still runs on the handshake's path, spread
-   * between its steps instead of after the last one (docs/app-connect.md). Not before the WebSocket is open (the
-   * ClientHello's events would be encoded before the socket is made), nor for summarised events, whose digests come
-   * later.
-   */
-  private encodeAhead = () => {
-    this.encodeAheadQueued = false;
-    if (this.retired || this.window.digesting) return;
-    for (let i = this.made.length; i < this.queue.length; i++) this.made.push(encodeEvent(this.queue[i], this.fields));
-  };
-
   flush() {
-    const { events, made } = this.takeQueue();
-    if (events.length > 0) this.postEvents(events, made);
+    const events = this.takeQueue();
+    if (events.length > 0) this.postEvents(events);
   }
 
-  private postEvents(events: TraceEvent[], made: string[] = []) {
-    if (!this.window.digesting) return this.post({ type: 'events', events: encodeEventsWith(events, made, this.fields) });
+  /** Summaries waiting for their digests go once they have them (the events are read when posted). */
+  private postEvents(events: TraceEvent[]) {
+    if (!this.window.digesting) return this.post({ type: 'events', events: eventsForPage(events, this.fields) });
     this.after(() => {
-      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: encodeEvents(events, this.fields) });
+      if (!this.retired) scope.postMessage({ type: 'events', id: this.id, events: eventsForPage(events, this.fields) });
     }, [this.window.digested()]);
   }
 
@@ -153,10 +134,6 @@ class Connection {
     // memory than the page.
     if (shown !== e && !this.request.keepAppData) this.recorder.events[e.index] = shown;
     this.queue.push(shown);
-    if (this.handshaking && this.encodeAheadFrom && !this.encodeAheadQueued && shown === e) {
-      this.encodeAheadQueued = true;
-      queueMicrotask(this.encodeAhead);
-    }
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
     if (this.queue.length >= 500) return this.flush();
@@ -174,12 +151,12 @@ class Connection {
    * handshake runs, a 'connecting' status leaves the events held (HANDSHAKE_HOLD_MS). */
   status(s: Status, detail?: string, summary?: ConnectionSummary) {
     if (this.handshaking && s === 'connecting') return this.post({ type: 'status', status: s, detail });
-    let { events, made } = this.takeQueue();
+    let events = this.takeQueue();
     if (events.length > 0 && this.window.digesting) {
       this.postEvents(events);
       events = [];
     }
-    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: encodeEventsWith(events, made, this.fields) } : {}), ...(summary ? { summary } : {}) });
+    this.post({ type: 'status', status: s, detail, ...(events.length > 0 ? { events: eventsForPage(events, this.fields) } : {}), ...(summary ? { summary } : {}) });
   }
 
   /** At a breakpoint: skip it if the run mode says so, otherwise tell the page and wait. */
@@ -223,7 +200,6 @@ class Connection {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     if (this.idleFlush) clearTimeout(this.idleFlush);
     this.queue = [];
-    this.made = [];
     this.decide?.('abort');
     void this.transport?.close().catch(() => {});
   }
@@ -246,7 +222,6 @@ async function connect(c: Connection) {
     c.transport = transport;
     void transport.opened.then(
       () => {
-        c.encodeAheadFrom = true;
         // Paused at a breakpoint (stepping opens the socket while the engine waits): the status stays "paused".
         if (!c.retired && !c.decide) c.status('connecting', 'handshake in progress');
       },

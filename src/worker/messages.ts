@@ -78,62 +78,33 @@ export type ToWorker =
 
 export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
 
-/** Trace events on their way to the page: the JSON of a TraceEvent[] (encodeEvents), the handshake messages' field
- * trees the page makes from their bytes left out (message-fields.ts; decodeEvents). The trace is JSON data; one
- * string crosses to the page as one copy, where the structured clone of a handshake's ~80 events and their field
- * trees cost more on both sides (bench/browser.ts, appConnectPhasesMs.doneToPage; docs/app-connect.md). */
-export type EventsJson = string & { readonly eventsJson: true };
+/** Trace events on their way to the page: plain data (eventsForPage), posted as they are, the handshake messages'
+ * field trees the page makes from their bytes left out (message-fields.ts; eventsFromWorker on the page).
+ *
+ * Until session 13 they crossed as one JSON string, made ahead between the engine's steps. Measured in Chromium 156
+ * on real handshakes (a Worker, per handshake, load ~4): JSON.stringify and the post 735 µs in the worker against
+ * 270 µs for the same events posted as objects, and on the page JSON.parse 225 µs against about the same for the
+ * structured clone. The JSON was slow because V8's JSON.stringify leaves its fast path for the engine's sliced
+ * strings (a record's parts are slices of its hex); the structured clone copies each string as it is. Session 7 had
+ * moved from the clone to JSON when the clone also carried every field tree and made the hex in JavaScript; the trees
+ * no longer cross and the browser's own encoder makes the hex (native-hex.ts). docs/app-connect.md, session 13. */
+export type EventsForPage = TraceEvent[] & { readonly forPage: true };
 
 /** Without a context, every tree but our ClientHello's is left to the page where it can make it. */
 const NO_CONTEXT: FieldsContext = { offersTls13: false };
 
-export function encodeEvents(events: TraceEvent[], context = NO_CONTEXT): EventsJson {
-  return oneByte(JSON.stringify(events.map((e) => plainEvent(e, context)))) as EventsJson;
-}
-
-/** One event's JSON, as it stands in encodeEvents' array. */
-export function encodeEvent(event: TraceEvent, context = NO_CONTEXT): string {
-  return oneByte(JSON.stringify(plainEvent(event, context)));
-}
-
-const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
-const BEYOND_LATIN1_ALL = /[^\u0000-\u00ff]/g;
-const escaped = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
-
-/**
- * The JSON with every character beyond Latin-1 written as JSON's \u escape. One such character (the chain check's
- * '—', a name in a certificate) makes V8 hold the whole text as two-byte (UTF-16), at twice the bytes: a handshake's
- * 'connected' message then cost the worker's post and the page's JSON.parse more (a handshake's 64 K characters in
- * Chromium 156: the post 0.26-0.31 ms against 0.14-0.18 one-byte, the parse 0.44-0.57 against 0.40-0.44;
- * docs/app-connect.md, session 12). Such characters stand only inside JSON's strings, where the escape means the
- * same character: JSON.parse gives back the very same strings. The test costs ~0.05 µs an event on one-byte text.
- */
-function oneByte(json: string): string {
-  return BEYOND_LATIN1.test(json) ? json.replace(BEYOND_LATIN1_ALL, escaped) : json;
-}
-
-/** encodeEvents(events), the JSON of the first `made.length` events made already (`made[i]`: encodeEvent(events[i])):
- * the same text, JSON.stringify of an array being its elements' JSON joined by commas. */
-export function encodeEventsWith(events: TraceEvent[], made: readonly string[], context = NO_CONTEXT): EventsJson {
-  if (made.length === 0) return encodeEvents(events, context);
-  const parts = made.slice(0, events.length);
-  for (let i = parts.length; i < events.length; i++) parts.push(encodeEvent(events[i], context));
-  return `[${parts.join(',')}]` as EventsJson;
+export function eventsForPage(events: TraceEvent[], context = NO_CONTEXT): EventsForPage {
+  return events.map((e) => plainEvent(e, context)) as EventsForPage;
 }
 
 /**
  * The event as plain data: the engine's events carry parts made when first read as accessors (trace/lazy-hex.ts): a
  * record's and application data's hex and a record's protection parts, a handshake message's hex and field tree, a
- * chain's hex and each path entry's DER and fingerprint, a key step's context, inputs and output. One accessor anywhere sends V8's whole JSON.stringify down
- * its slow path:
- * in a test worker (Chromium 156), a handshake's events with such accessors took 2-4x longer than the same events
- * copied into plain data first (a spread reads each accessor once, keeping the keys and their order). On the app's
- * real events the gain is smaller, the engine's other event objects being slow to stringify too (docs/app-connect.md,
- * session 9). This is the 'connected' message's encoding, between the handshake's last step and the page hearing of it.
+ * chain's hex and each path entry's DER and fingerprint, a key step's context, inputs and output. A spread reads each
+ * accessor once, keeping the keys and their order, so the post's structured clone meets data properties only. A handshake message's tree, where the page makes the same one from its bytes, is left out.
  */
 function plainEvent(e: TraceEvent, context: FieldsContext): TraceEvent {
   if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
-  // A handshake message's tree, where the page makes the same one from its bytes, is left to the page.
   if (e.kind === 'handshake') return fieldsOnPage(e, context) ? withoutFields(e) : { ...e };
   if (e.kind === 'app-data') return { ...e };
   if (e.kind === 'cert-result') return { ...e, path: e.path.map((p) => ({ ...p })) };
@@ -141,17 +112,18 @@ function plainEvent(e: TraceEvent, context: FieldsContext): TraceEvent {
   return e;
 }
 
-/** The events of one message, with the trees left to the page made when first read (message-fields.ts). */
-export function decodeEvents(json: EventsJson): TraceEvent[] {
-  return fieldsFromBytes(JSON.parse(json) as TraceEvent[]);
+/** The events of one message, as the page keeps them: the trees left to the page made when first read
+ * (message-fields.ts). */
+export function eventsFromWorker(events: EventsForPage): TraceEvent[] {
+  return fieldsFromBytes(events);
 }
 
 /** Every message names its connection (the id of its 'connect'): the page drops those of a replaced one. */
 export type FromWorker = { id: number } & (
-  | { type: 'events'; events: EventsJson }
+  | { type: 'events'; events: EventsForPage }
   /** `events`: the events recorded before this status (sent with it: one hand-off); `summary`: what the connection
    * agreed, when a handshake just completed. */
-  | { type: 'status'; status: WorkerStatus; detail?: string; events?: EventsJson; summary?: ConnectionSummary }
+  | { type: 'status'; status: WorkerStatus; detail?: string; events?: EventsForPage; summary?: ConnectionSummary }
   | { type: 'paused'; breakpoint: BreakpointName; detail?: string; certificate?: Hex }
   | { type: 'resumed' }
   | { type: 'error'; message: string; code?: string }
