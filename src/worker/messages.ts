@@ -81,13 +81,12 @@ export type WorkerStatus = 'connecting' | 'connected' | 'paused' | 'closed' | 'f
 /** Trace events on their way to the page: plain data (eventsForPage), posted as they are, the handshake messages'
  * field trees the page makes from their bytes left out (message-fields.ts; eventsFromWorker on the page).
  *
- * Until session 13 they crossed as one JSON string, made ahead between the engine's steps. Measured in Chromium 156
- * on real handshakes (a Worker, per handshake, load ~4): JSON.stringify and the post 735 µs in the worker against
- * 270 µs for the same events posted as objects, and on the page JSON.parse 225 µs against about the same for the
- * structured clone. The JSON was slow because V8's JSON.stringify leaves its fast path for the engine's sliced
- * strings (a record's parts are slices of its hex); the structured clone copies each string as it is. Session 7 had
- * moved from the clone to JSON when the clone also carried every field tree and made the hex in JavaScript; the trees
- * no longer cross and the browser's own encoder makes the hex (native-hex.ts). docs/app-connect.md, session 13. */
+ * Until session 13 they crossed as one JSON string, each event's JSON made in a microtask after the engine's step
+ * that recorded it. That was meant to use the handshake's idle moments, but a Chromium Worker has none (its WebCrypto
+ * runs on the Worker's own thread): it only added work between the steps. Without it the worker's part from the
+ * server's flight to 'connected' fell by 0.45-1.0 ms (paired runs of bench/browser.ts, docs/app-connect.md,
+ * session 13). Posted as objects or as one JSON string made at the post, the Connect measured the same (paired
+ * 0.99-1.01x): the clone costs the worker less and the page more. Objects it is, with no JSON code in between. */
 export type EventsForPage = TraceEvent[] & { readonly forPage: true };
 
 /** Without a context, every tree but our ClientHello's is left to the page where it can make it. */
