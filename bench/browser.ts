@@ -821,7 +821,7 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
     console.log(
       `\nengine in a Worker ${m.engineWorker} ms (${report.ratios.engineWorkerVsNodeTls}x Node tls ${m.nodeTlsViaBridge} ms); app Connect ${m.appConnect} ms ` +
-        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms); subtls in a Worker ${m.subtlsWorker} ms; ` +
+        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms; its first frame painted ${m.appConnectPainted} ms); subtls in a Worker ${m.subtlsWorker} ms; ` +
         `cold page to first handshake ${m.coldPageToFirstHandshake} ms (subtls page ${m.coldSubtlsPageToFirstHandshake} ms: ${report.ratios.coldPageVsColdSubtlsPage}x); ` +
         `${MIB} MiB response: app ${tp.app} MB/s, engine ${tp.engineWorker} MB/s, Node tls ${tp.nodeTlsViaBridge} MB/s; medians.`,
     );
