@@ -7,6 +7,9 @@
 //                  its trace into the store and the views), the page's anchor being the server's root; the click
 //                  comes once the form has drawn what was filled in, as a person's would. appConnectPhasesMs splits
 //                  the warm rounds beside the engine's (handshakePhases; docs/app-connect.md)
+//   appConnectPainted  the same press to the first frame painted after the status line says "connected" (the
+//                  session drawn: React's render, the frame's style, layout and paint), for the app and the base app;
+//                  reported beside appConnect, whose stop point (the line's change) the goal's ratio keeps
 //   coldPage       a fresh browser context: navigation start to the first handshake complete; the same for a page
 //                  whose one script is subtls and its handshake (coldSubtlsPage), and for a page whose one script
 //                  starts the app's engine worker and connects (coldEngineWorkerPage), and for a page whose worker
@@ -170,12 +173,21 @@ const CONNECT_IN_PAGE = `async ({ target, send, settle, pressLater }) => {
   const wordsNow = () => q('[data-testid="status"]')?.textContent;
   const wordsAtPress = wordsNow();
   let firstWords = null;
+  // The first frame painted once the line says "connected" (the session drawn with it): a frame callback queued then
+  // runs before that frame's style, layout and paint; a task it posts runs after them. Read apart from the press's
+  // result (window.benchPainted), so the press's own measures (its CPU included) still end at the status line.
+  let paintedAt;
+  window.benchPainted = new Promise((resolve) => (paintedAt = resolve));
   const done = new Promise((resolve) => {
     const mo = new MutationObserver(() => {
       const s = statusNow();
-      if (s && !(s in seen)) { seen[s] = performance.now(); if (window.benchMarks) performance.mark('bench shown ' + s); }
+      if (s && !(s in seen)) {
+        seen[s] = performance.now();
+        if (window.benchMarks) performance.mark('bench shown ' + s);
+        if (s === 'connected') requestAnimationFrame(() => setTimeout(() => { if (window.benchMarks) performance.mark('bench painted connected'); paintedAt(performance.now()); }, 0));
+      }
       if (!firstWords && wordsNow() !== wordsAtPress) firstWords = { at: performance.now(), status: s };
-      if (s === 'failed' || s === 'closed' || (s === 'connected' && !send)) { mo.disconnect(); resolve(); }
+      if (s === 'failed' || s === 'closed' || (s === 'connected' && !send)) { mo.disconnect(); if (!('connected' in seen)) paintedAt(null); resolve(); }
     });
     // characterData: the line's words may change in place (its text node's data), not as a new node.
     mo.observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-status'] });
@@ -246,7 +258,7 @@ async function workerSteps(page: Page, which: (w: PlaywrightWorker) => Promise<b
  * page's handler and the hand-off), doneToPage ('connected' posted to the page handling it: the
  * hand-off and the events' copy), pageToShown (the store and the render, to the status line saying so).
  */
-function handshakePhases(steps: Steps, done: number, page?: { press: number; arrived: number; shown: number }): Record<string, number> {
+function handshakePhases(steps: Steps, done: number, page?: { press: number; arrived: number; shown: number; painted: number }): Record<string, number> {
   const first = (what: string) => steps.find(([, w]) => w === what)?.[0] ?? NaN;
   // The worker's first message of the round: the app's 'connect', the bench worker's job.
   const received = steps.find(([, w]) => w.startsWith('receive'))?.[0] ?? NaN;
@@ -255,7 +267,8 @@ function handshakePhases(steps: Steps, done: number, page?: { press: number; arr
   const flight = steps.filter(([t, w]) => w === 'socket in' && t < done).at(-1)?.[0] ?? NaN;
   const both = { workerToSocket: socket - received, socketOpen: open - socket, openToServerFlight: flight - open, serverFlightToDone: done - flight };
   if (!page) return both;
-  return { pressToWorker: received - page.press, ...both, doneToPage: page.arrived - done, pageToShown: page.shown - page.arrived };
+  // shownToPainted: after the stop point (not in the Connect's time): the session drawn, to its first frame painted.
+  return { pressToWorker: received - page.press, ...both, doneToPage: page.arrived - done, pageToShown: page.shown - page.arrived, shownToPainted: page.painted - page.shown };
 }
 
 /**
@@ -293,12 +306,13 @@ function splitResponse(steps: Steps, pageOrigin: number, r: InPageConnect): Reco
 }
 
 /** `seen`: when the status line's data-status first named each status; `firstWords`: when its words first changed
- * (what a person sees first), and the status then. */
-type InPageConnect = { pressed: number; seen: Record<string, number>; firstWords: { at: number; status: string } | null; arrived: Record<string, number>; error: string | null };
+ * (what a person sees first), and the status then; `painted`: when the first frame after "connected" was painted. */
+type InPageConnect = { pressed: number; seen: Record<string, number>; firstWords: { at: number; status: string } | null; arrived: Record<string, number>; error: string | null; painted?: number | null };
 
 async function appConnect(page: Page, target: string, send?: string, settle = false): Promise<InPageConnect> {
   const r = (await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, send, settle })})`)) as InPageConnect;
   if (!r.seen.connected) throw new Error(`the app did not connect: ${r.error ?? JSON.stringify(r.seen)}`);
+  r.painted = (await page.evaluate('window.benchPainted')) as number | null;
   return r;
 }
 
@@ -315,6 +329,8 @@ async function appConnectWithCpu(page: Page, target: string): Promise<{ result: 
   await page.evaluate(`(${CONNECT_IN_PAGE})(${JSON.stringify({ target, settle: true, pressLater: true })})`);
   const round = await withTreeCpu(async () => (await page.evaluate('window.benchPress()')) as InPageConnect);
   if (!round.result.seen.connected) throw new Error(`the app did not connect: ${round.result.error ?? JSON.stringify(round.result.seen)}`);
+  // After the CPU's window: that still ends at the status line.
+  round.result.painted = (await page.evaluate('window.benchPainted')) as number | null;
   return round;
 }
 
@@ -544,6 +560,10 @@ async function main() {
     const appToConnectedMessageMs: number[] = [];
     const appConnectedMessageToShownMs: number[] = [];
     const baseAppMs: number[] = [];
+    /** Press to the first frame painted after the line says "connected" (the session a person sees drawn), beside
+     * appConnect (which stops at the line's change, the goal's figure); the same for the base app. */
+    const appPaintedMs: number[] = [];
+    const basePaintedMs: number[] = [];
     // The warm rounds in parts (handshakePhases), for the app and the engine alone.
     const pageOrigin = (await page.evaluate('performance.timeOrigin')) as number;
     const appSteps = await workerSteps(page, async (w) => w.url().includes('engine.worker'));
@@ -600,13 +620,14 @@ async function main() {
       cpu.app.push(appRound.cpu);
       const r = appRound.result;
       appMs.push(r.seen.connected - r.pressed);
+      appPaintedMs.push((r.painted ?? NaN) - r.pressed);
       appToFirstStatusMs.push(firstStatusShown(r) - r.pressed);
       if (r.arrived.connected) {
         appToConnectedMessageMs.push(r.arrived.connected - r.pressed);
         appConnectedMessageToShownMs.push(r.seen.connected - r.arrived.connected);
         const as = await appSteps.take();
         const done = as.find(([, w]) => w === 'post status connected')?.[0] ?? NaN;
-        appPhases.push(handshakePhases(as, done, { press: pageOrigin + r.pressed, arrived: pageOrigin + r.arrived.connected, shown: pageOrigin + r.seen.connected }));
+        appPhases.push(handshakePhases(as, done, { press: pageOrigin + r.pressed, arrived: pageOrigin + r.arrived.connected, shown: pageOrigin + r.seen.connected, painted: pageOrigin + (r.painted ?? NaN) }));
         const at = (what: string) => as.find(([, w]) => w === what)?.[0] ?? NaN;
         const flight = as.filter(([t, w]) => w === 'socket in' && t < done).at(-1)?.[0] ?? NaN;
         profileWindows.push({ press: r.pressed, arrived: r.arrived.connected, shown: r.seen.connected, worker: { received: at('receive connect'), socket: at('socket new'), open: at('socket open'), flight, done } });
@@ -622,9 +643,10 @@ async function main() {
         cpu.base.push(baseRound.cpu);
         const b = baseRound.result;
         baseAppMs.push(b.seen.connected - b.pressed);
+        basePaintedMs.push((b.painted ?? NaN) - b.pressed);
         if (b.arrived.connected) {
           const bs = await baseSteps!.take();
-          basePhases.push(handshakePhases(bs, bs.find(([, w]) => w === 'post status connected')?.[0] ?? NaN, { press: baseOrigin + b.pressed, arrived: baseOrigin + b.arrived.connected, shown: baseOrigin + b.seen.connected }));
+          basePhases.push(handshakePhases(bs, bs.find(([, w]) => w === 'post status connected')?.[0] ?? NaN, { press: baseOrigin + b.pressed, arrived: baseOrigin + b.arrived.connected, shown: baseOrigin + b.seen.connected, painted: baseOrigin + (b.painted ?? NaN) }));
         }
         await appClose(basePage);
       }
@@ -648,6 +670,14 @@ async function main() {
       // Where it went: each thread's median, for the threads that ran at least 0.2 ms (median) in some round.
       byThread: Object.fromEntries((['engine', 'app', 'base'] as const).map((k) => [k, threadMedians(cpu[k])])),
     };
+    // The press to the session's first painted frame (after the stop point of appConnect, which stays the goal's).
+    const finite = (v: number[]) => v.filter((x) => Number.isFinite(x));
+    const painted = {
+      appConnectPainted: finite(appPaintedMs).length ? median(finite(appPaintedMs)) : null,
+      ...(basePaintedMs.length ? { baseAppConnectPainted: finite(basePaintedMs).length ? median(finite(basePaintedMs)) : null } : {}),
+    };
+    const paintedPairs = basePaintedMs.length ? finite(appPaintedMs.map((a, i) => a / basePaintedMs[i])) : [];
+    const paintedRatios = paintedPairs.length ? { pairedAppVsBasePainted: r2(median(paintedPairs)) } : {};
     if (CONNECT_ONLY) {
       const medians = (rounds: Record<string, number>[]) => (rounds.length === 0 ? {} : Object.fromEntries(Object.keys(rounds[0]).map((k) => [k, median(rounds.map((p) => p[k]).filter((v) => !Number.isNaN(v)))])));
       const app = median(appMs);
@@ -655,13 +685,13 @@ async function main() {
       const base = baseAppMs.length ? median(baseAppMs) : null;
       const out = {
         machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, warmupRounds: WARMUP, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
-        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs), appWarmupMs, appPressToFirstStatus: median(appToFirstStatusMs) },
-        ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null },
+        handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs), appWarmupMs, appPressToFirstStatus: median(appToFirstStatusMs), ...painted },
+        ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null, ...paintedRatios },
         /** How far the goal's ratio can be trusted: its 95% interval over resampled rounds, and how often under 1.3. */
         ratioIntervals: { appConnectVsEngineWorker: ratioInterval(appMs, engineMs, { line: 1.3 }), ...(base ? { baseAppConnectVsEngineWorker: ratioInterval(baseAppMs, engineMs, { line: 1.3 }), appConnectVsBase: ratioInterval(appMs, baseAppMs, { line: 1 }) } : {}) },
         appConnectPhasesMs: { app: medians(appPhases), engineWorker: medians(enginePhases), ...(basePhases.length ? { base: medians(basePhases) } : {}) },
         cpuPerRoundMs: cpuReport,
-        runs: { appMs: appMs.map(r2), engineMs: engineMs.map(r2), baseAppMs: baseAppMs.map(r2) },
+        runs: { appMs: appMs.map(r2), engineMs: engineMs.map(r2), baseAppMs: baseAppMs.map(r2), appPaintedMs: appPaintedMs.map(r2), basePaintedMs: basePaintedMs.map(r2) },
       };
       console.log(JSON.stringify(out, null, 2));
       return;
@@ -734,6 +764,7 @@ async function main() {
       appPressToFirstStatus: median(appToFirstStatusMs),
       appPressToConnectedMessage: appToConnectedMessageMs.length ? median(appToConnectedMessageMs) : null,
       appConnectedMessageToShown: appConnectedMessageToShownMs.length ? median(appConnectedMessageToShownMs) : null,
+      ...painted,
       coldPageToFirstHandshake: coldPage.app.toFirstHandshake,
       coldSubtlsPageToFirstHandshake: coldPage.subtlsPage,
       coldEngineWorkerPageToFirstHandshake: coldPage.engineWorkerPage,
@@ -785,6 +816,7 @@ async function main() {
               large: largeBase,
               ratios: {
                 appConnectVsBase: r2(m.appConnect / median(baseAppMs)),
+                ...paintedRatios,
                 coldPageVsBase: r2(m.coldPageToFirstHandshake / coldPage.base!.toFirstHandshake),
                 throughputVsBase: r2(tp.app / median(baseAppMBs)),
                 baseAppConnectVsEngineWorker: r2(median(baseAppMs) / m.engineWorker),
@@ -799,7 +831,7 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
     console.log(
       `\nengine in a Worker ${m.engineWorker} ms (${report.ratios.engineWorkerVsNodeTls}x Node tls ${m.nodeTlsViaBridge} ms); app Connect ${m.appConnect} ms ` +
-        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms); subtls in a Worker ${m.subtlsWorker} ms; ` +
+        `(${report.ratios.appConnectVsEngineWorker}x the engine; first in the page ${m.appFirstConnect} ms; its first frame painted ${m.appConnectPainted} ms); subtls in a Worker ${m.subtlsWorker} ms; ` +
         `cold page to first handshake ${m.coldPageToFirstHandshake} ms (subtls page ${m.coldSubtlsPageToFirstHandshake} ms: ${report.ratios.coldPageVsColdSubtlsPage}x); ` +
         `${MIB} MiB response: app ${tp.app} MB/s, engine ${tp.engineWorker} MB/s, Node tls ${tp.nodeTlsViaBridge} MB/s; medians.`,
     );
