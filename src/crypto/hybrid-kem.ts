@@ -47,6 +47,12 @@ export function hybridLayout(group: string): HybridLayout[] | undefined {
   return group === 'X25519MLKEM768' ? X25519MLKEM768_LAYOUT.map((p) => ({ ...p })) : undefined;
 }
 
+/** `{ parts }` for a hybrid group, nothing for another: a trace event has no key without a value. */
+export function hybridParts(group: string): { parts?: HybridLayout[] } {
+  const parts = hybridLayout(group);
+  return parts ? { parts } : {};
+}
+
 /** The client's hybrid share: ML-KEM key pair (from a 64-byte seed, fresh unless given) and an X25519 half. */
 export async function clientHybridShare(x25519: X25519Half, seed?: Uint8Array) {
   if (seed && seed.length !== MLKEM768_SEED) throw new Error(`an ML-KEM-768 seed must be ${MLKEM768_SEED} bytes, got ${seed.length}`);

@@ -35,6 +35,8 @@ describe('eventsForPage', () => {
     expect(notJsonData(posted)).toEqual([]);
     const onPage = throughPost(events);
     expect(JSON.stringify(onPage)).toBe(JSON.stringify(events));
+    // Strictly: not even a key without a value, which JSON would drop and the clone keeps.
+    expect(structuredClone(posted)).toStrictEqual(JSON.parse(JSON.stringify(posted)));
     expect(onPage).toEqual(JSON.parse(JSON.stringify(events)));
   });
 

@@ -17,7 +17,7 @@ import {
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import type { Certificate, CertificateRequest, ServerHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, suiteByCode, type Tls13Suite } from '../suites.ts';
-import { hybridLayout } from '../../crypto/hybrid-kem.ts';
+import { hybridParts } from '../../crypto/hybrid-kem.ts';
 import { checkPeerCertificateVerify, startCertificateVerifyCheck, type EarlySignatureCheck } from '../handshake/peer-signature.ts';
 import { FinishedMessageVerified, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
@@ -164,7 +164,7 @@ export class ExpectServerHello implements State {
     if (!ours) throw fail.illegal(`the server's key share is for ${groupName(ks.share.group)}, for which the client sent no key share`);
     ctx.summary.group = GROUP_NAMES[ks.share.group];
     const shared = await ours.computeSharedSecret(ks.share.keyExchange);
-    ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared), parts: hybridLayout(GROUP_NAMES[ks.share.group]) });
+    ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[ks.share.group], clientShare: toHex(ours.publicKey), serverShare: toHex(ks.share.keyExchange), sharedSecret: toHex(shared), ...hybridParts(GROUP_NAMES[ks.share.group]) });
 
     ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
     const stage = await early.handshake(shared);

@@ -4,7 +4,7 @@
 import { equalBytes, toHex } from '../../util/bytes.ts';
 import { fail, tlsFailure } from '../errors.ts';
 import { respondToKeyShare } from '../../crypto/key-exchange.ts';
-import { hybridLayout } from '../../crypto/hybrid-kem.ts';
+import { hybridParts } from '../../crypto/hybrid-kem.ts';
 import type { Emit } from '../../trace/recorder.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
@@ -229,7 +229,7 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   ctx.summary.group = GROUP_NAMES[f.group];
   ctx.summary.alpn = f.alpn;
   ctx.summary.resumed = !!f.psk;
-  ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[f.group], clientShare: toHex(f.clientShare), serverShare: toHex(serverShare), sharedSecret: toHex(shared), parts: hybridLayout(GROUP_NAMES[f.group]) });
+  ctx.emit({ kind: 'key-exchange', group: GROUP_NAMES[f.group], clientShare: toHex(f.clientShare), serverShare: toHex(serverShare), sharedSecret: toHex(shared), ...hybridParts(GROUP_NAMES[f.group]) });
 
   const extensions: Extension[] = [
     { code: X.supported_versions, selectedVersion: ProtocolVersion.TLS13 },
