@@ -7,9 +7,7 @@
 //  - ChaCha20-Poly1305 where WebCrypto has none (Node 20), from @noble/ciphers;
 //  - the one extra AES block a TLS-padded CBC decryption needs (see aesCbc below).
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
-import { hmac as nobleHmac } from '@noble/hashes/hmac.js';
-import { sha256, sha384 } from '@noble/hashes/sha2.js';
-import type { AeadName, HashName } from '../tls/suites.ts';
+import type { AeadName } from '../tls/suites.ts';
 import { concat, toHex } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 import { ecPkcs8, x25519Pkcs8 } from './private-scalar.ts';
@@ -18,51 +16,9 @@ import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair,
 import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
 import { runWhenFree } from '../util/macrotask.ts';
+import { digestOf, hmacOf, runningHash } from './noble-hash.ts';
 
 const AES_BLOCK = 16;
-const HASHES = { 'SHA-256': sha256, 'SHA-384': sha384 } as const;
-
-function hashFunction(hash: HashName) {
-  const fn = HASHES[hash];
-  if (!fn) throw new Error(`unsupported hash ${String(hash)}`);
-  return fn;
-}
-
-// ---- HMAC ----
-
-/**
- * HMAC with its keyed state kept per key: the key schedule expands the same secret three to five times (key, iv,
- * finished, the next stage), and hashing the key's inner and outer pads is two of an HMAC's four or five SHA-256
- * blocks. Found by the key's array and checked by content, so a caller that rewrites a key's bytes gets a fresh
- * state; kept only while that array lives (a WeakMap), like the secret itself.
- */
-type HmacState = { _cloneInto(to?: HmacState): HmacState; update(data: Uint8Array): HmacState; digestInto(out: Uint8Array): void; outputLen: number };
-const keyedStates = new WeakMap<Uint8Array, { hash: HashName; key: Uint8Array; state: HmacState }>();
-/** The one working state per hash that a keyed state is copied into for each message (see keyedHmac). */
-const workStates = new Map<HashName, HmacState>();
-
-function keyedHmac(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
-  let keyed = keyedStates.get(key);
-  if (!keyed || keyed.hash !== hash || !sameBytes(keyed.key, key)) {
-    keyed = { hash, key: Uint8Array.from(key), state: nobleHmac.create(hashFunction(hash), key) as unknown as HmacState };
-    keyedStates.set(key, keyed);
-  }
-  // The keyed state is copied into one working state per hash, shared by every key (this runs to completion, so
-  // one suffices): a fresh clone per message, or one per key, would build two hash objects, each with its buffers
-  // and DataView (measured ~1 µs apiece in a Worker, a third of a short HMAC; a handshake keys about fifteen).
-  const work = keyed.state._cloneInto(workStates.get(hash));
-  workStates.set(hash, work);
-  const out = new Uint8Array(work.outputLen);
-  work.update(data).digestInto(out);
-  return out;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}
 
 // ---- AEAD ----
 // A record key's import is one more WebCrypto call. The Aead is handed out at once and each seal/open waits for the
@@ -376,12 +332,9 @@ export const webCryptoProvider: CryptoProvider = {
     for (let at = 0; at < out.length; at += 65536) globalThis.crypto.getRandomValues(out.subarray(at, Math.min(out.length, at + 65536)) as Uint8Array<ArrayBuffer>);
   },
   hash: {
-    digest: (hash, data) => hashFunction(hash)(data),
-    hmac: keyedHmac,
-    start(hash) {
-      const state = hashFunction(hash).create();
-      return { update: (data) => void state.update(data), digest: () => state.clone().digest() };
-    },
+    digest: digestOf,
+    hmac: hmacOf,
+    start: runningHash,
   },
   aead,
   prepareAead,

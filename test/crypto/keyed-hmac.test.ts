@@ -1,4 +1,4 @@
-// The WebCrypto provider's HMAC keeps a key's keyed state (webcrypto-provider.ts keyedHmac): its results must stay
+// The WebCrypto provider's HMAC keeps a key's keyed state (noble-hash.ts hmacOf): its results must stay
 // those of a plain HMAC (node:crypto's, as the reference), for every key, hash and message, also when a caller
 // rewrites a key's bytes in place or uses one array with two hashes.
 import { createHmac, randomBytes } from 'node:crypto';

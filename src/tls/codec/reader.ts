@@ -38,9 +38,10 @@ export class Reader extends FieldTreeBuilder {
     return this.end - this.pos;
   }
 
-  private need(n: number, name: string): void {
+  /** `suffix` is appended to `name` in the error only, so that no string is made when the bytes are there. */
+  private need(n: number, name: string, suffix = ''): void {
     if (n > this.end - this.pos) {
-      throw decodeError(`${this.what}: ${name} needs ${n} byte(s) but only ${this.end - this.pos} remain`, this.pos);
+      throw decodeError(`${this.what}: ${name}${suffix} needs ${n} byte(s) but only ${this.end - this.pos} remain`, this.pos);
     }
   }
 
@@ -78,16 +79,24 @@ export class Reader extends FieldTreeBuilder {
   }
 
   /** opaque name<lenBytes>: the length prefix is a child field, the contents another. */
+  // Without a tree (how received messages are first decoded), opaque and vector read straight through: no group
+  // and no closure per field. The reads and checks are the same either way.
+
   opaque(name: string, lenBytes: 1 | 2 | 3, explain?: string, show?: Show<Uint8Array>, bounds?: { min?: number; max?: number }): Uint8Array {
+    if (!this.tracing) return this.opaqueValue(name, lenBytes, explain, show, bounds);
     let out: Uint8Array = new Uint8Array(0);
     this.group(name, explain, () => {
-      const len = this.uint(lenBytes, 'length', 'codec.length');
-      if (bounds?.min !== undefined && len < bounds.min) throw decodeError(`${this.what}: ${name} is shorter than ${bounds.min} bytes`, this.pos);
-      if (bounds?.max !== undefined && len > bounds.max) throw decodeError(`${this.what}: ${name} is longer than ${bounds.max} bytes`, this.pos);
-      this.need(len, name);
-      out = this.bytesField('value', len, explain, show);
+      out = this.opaqueValue(name, lenBytes, explain, show, bounds);
     });
     return out;
+  }
+
+  private opaqueValue(name: string, lenBytes: 1 | 2 | 3, explain?: string, show?: Show<Uint8Array>, bounds?: { min?: number; max?: number }): Uint8Array {
+    const len = this.uint(lenBytes, 'length', 'codec.length');
+    if (bounds?.min !== undefined && len < bounds.min) throw decodeError(`${this.what}: ${name} is shorter than ${bounds.min} bytes`, this.pos);
+    if (bounds?.max !== undefined && len > bounds.max) throw decodeError(`${this.what}: ${name} is longer than ${bounds.max} bytes`, this.pos);
+    this.need(len, name);
+    return this.bytesField('value', len, explain, show);
   }
 
   /**
@@ -95,13 +104,18 @@ export class Reader extends FieldTreeBuilder {
    * which must be consumed exactly.
    */
   vector<T>(name: string, lenBytes: 1 | 2 | 3, explain: string | undefined, body: (r: Reader) => T): T {
+    if (!this.tracing) return this.vectorContents(name, lenBytes, body);
     let result!: T;
     this.group(name, explain, () => {
-      const len = this.uint(lenBytes, 'length', 'codec.length');
-      this.need(len, `${name} contents`);
-      result = this.sub(this.pos + len, body, name);
+      result = this.vectorContents(name, lenBytes, body);
     });
     return result;
+  }
+
+  private vectorContents<T>(name: string, lenBytes: 1 | 2 | 3, body: (r: Reader) => T): T {
+    const len = this.uint(lenBytes, 'length', 'codec.length');
+    this.need(len, name, ' contents');
+    return this.sub(this.pos + len, body, name);
   }
 
   /** Read `end - offset` bytes with `body`, requiring that it consumes all of them. */

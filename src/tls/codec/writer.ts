@@ -26,14 +26,18 @@ export class Writer extends FieldTreeBuilder {
     this.buf = next;
   }
 
+  /**
+   * n is 1 to 4, so 32-bit operations are exact: `v >>> 0 === v` holds for integers from 0 to 2^32 - 1 only (not for
+   * NaN, fractions or negatives). A handshake runs this a few hundred times, mostly before the JIT optimises it,
+   * where each Number.isInteger, Math.floor and ** is a call of its own.
+   */
   private putUint(n: number, v: number): void {
-    if (!Number.isInteger(v) || v < 0 || v >= 2 ** (8 * n)) throw new RangeError(`value ${v} does not fit in ${n} byte(s)`);
+    if (v >>> 0 !== v || (n < 4 && v >>> (8 * n) !== 0)) throw new RangeError(`value ${v} does not fit in ${n} byte(s)`);
     this.grow(n);
-    for (let i = n - 1; i >= 0; i--) {
-      this.buf[this.len + i] = v & 0xff;
-      v = Math.floor(v / 256);
-    }
-    this.len += n;
+    const buf = this.buf;
+    const start = this.len;
+    for (let i = n - 1; i >= 0; i--, v >>>= 8) buf[start + i] = v & 0xff;
+    this.len = start + n;
   }
 
   private uint(n: number, name: string, v: number, explain?: string, show?: Show<number>): void {
@@ -64,7 +68,17 @@ export class Writer extends FieldTreeBuilder {
     if (this.tracing) this.record(name, start, this.len, show ? show(v) : toHex(v), explain);
   }
 
+  // Without a tree (how messages are sent), opaque and vector write straight through: no group, no closure, no
+  // string made for an error that does not happen. The bytes and checks are the same either way.
+
   opaque(name: string, lenBytes: 1 | 2 | 3, v: Uint8Array, explain?: string, show?: Show<Uint8Array>): void {
+    if (!this.tracing) {
+      this.putUint(lenBytes, v.length);
+      this.grow(v.length);
+      this.buf.set(v, this.len);
+      this.len += v.length;
+      return;
+    }
     this.group(name, explain, () => {
       this.uint(lenBytes, 'length', v.length, 'codec.length');
       this.bytesField('value', v, explain, show);
@@ -73,18 +87,24 @@ export class Writer extends FieldTreeBuilder {
 
   /** A length-prefixed vector whose length is filled in after `body` wrote the contents. */
   vector(name: string, lenBytes: 1 | 2 | 3, explain: string | undefined, body: () => void): void {
-    this.group(name, explain, () => this.lengthPrefixed(lenBytes, body, `${name} is`));
+    if (!this.tracing) return this.fillLength(lenBytes, body, name);
+    this.group(name, explain, () => this.fillLength(lenBytes, body, name));
   }
 
   /** A length field (named "length") followed by `body`'s fields at the same level; `what` names them in the too-long error. */
   lengthPrefixed(lenBytes: 1 | 2 | 3, body: () => void, what = 'contents'): void {
+    this.fillLength(lenBytes, body, undefined, what);
+  }
+
+  /** lengthPrefixed; the too-long error names a vector as "`vectorName` is", anything else as `what`. */
+  private fillLength(lenBytes: 1 | 2 | 3, body: () => void, vectorName: string | undefined, what = 'contents'): void {
     const lengthAt = this.len;
     this.uint(lenBytes, 'length', 0, 'codec.length');
     const lengthNode = this.tracing ? this.target[this.target.length - 1] : undefined;
     body();
     const size = this.len - lengthAt - lenBytes;
-    if (size >= 2 ** (8 * lenBytes)) throw new RangeError(`${what} too long for a ${lenBytes}-byte length`);
-    for (let i = lenBytes - 1, v = size; i >= 0; i--, v = Math.floor(v / 256)) this.buf[lengthAt + i] = v & 0xff;
+    if (size >>> (8 * lenBytes) !== 0) throw new RangeError(`${vectorName === undefined ? what : `${vectorName} is`} too long for a ${lenBytes}-byte length`);
+    for (let i = lenBytes - 1, v = size; i >= 0; i--, v >>>= 8) this.buf[lengthAt + i] = v & 0xff;
     if (lengthNode) lengthNode.value = String(size);
   }
 
