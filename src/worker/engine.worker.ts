@@ -55,8 +55,9 @@ class Connection {
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
   /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
-   * WebCrypto): encoding it then costs the handshake nothing, where at the status it came after the handshake's last
-   * step. The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render.
+   * WebCrypto): posted while the engine waits for the network, it is not posted after the handshake's last step
+   * (a Chromium Worker's WebCrypto runs on its own thread, so this zero timeout mostly fires while the WebSocket
+   * opens: the ClientHello's events). The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render.
    * Only in the handshake's first HANDSHAKE_HOLD_MS: the page draws a slower one then, and each batch would be a
    * render; from there on its events wait as before. */
   private idleFlush: ReturnType<typeof setTimeout> | null = null;

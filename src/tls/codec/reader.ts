@@ -78,10 +78,10 @@ export class Reader extends FieldTreeBuilder {
     return v;
   }
 
-  /** opaque name<lenBytes>: the length prefix is a child field, the contents another. */
   // Without a tree (how received messages are first decoded), opaque and vector read straight through: no group
   // and no closure per field. The reads and checks are the same either way.
 
+  /** opaque name<lenBytes>: the length prefix is a child field, the contents another. */
   opaque(name: string, lenBytes: 1 | 2 | 3, explain?: string, show?: Show<Uint8Array>, bounds?: { min?: number; max?: number }): Uint8Array {
     if (!this.tracing) return this.opaqueValue(name, lenBytes, explain, show, bounds);
     let out: Uint8Array = new Uint8Array(0);

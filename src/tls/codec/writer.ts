@@ -74,10 +74,7 @@ export class Writer extends FieldTreeBuilder {
   opaque(name: string, lenBytes: 1 | 2 | 3, v: Uint8Array, explain?: string, show?: Show<Uint8Array>): void {
     if (!this.tracing) {
       this.putUint(lenBytes, v.length);
-      this.grow(v.length);
-      this.buf.set(v, this.len);
-      this.len += v.length;
-      return;
+      return this.bytesField(name, v);
     }
     this.group(name, explain, () => {
       this.uint(lenBytes, 'length', v.length, 'codec.length');
