@@ -123,3 +123,41 @@ test('a Connect says "connecting" only once it takes longer than a tenth of a se
   await expect(page.getByRole('progressbar', { name: 'Connecting' })).toBeHidden();
   expect(await page.evaluate(() => (window as unknown as { connectsPosted: number }).connectsPosted)).toBe(1);
 });
+
+test("a TLS 1.3 Connect's events reach the page in order, the server's flight before our Finished", async ({ page }) => {
+  // Every message the engine worker sends the page, in a few words.
+  await page.addInitScript(`{
+    const Made = Worker;
+    self.fromWorker = [];
+    self.Worker = class extends Made {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', (e) => {
+          const m = e.data;
+          const events = m.events ?? [];
+          self.fromWorker.push({ type: m.type, status: m.status, indices: events.map((x) => x.index), last: events.length ? { kind: events.at(-1).kind, direction: events.at(-1).direction } : null });
+        });
+      }
+    };
+  }`);
+  await openApp(page);
+  await connectScenario(page, 'good-tls13');
+  await waitForStatus(page, 'connected');
+  type Seen = { type: string; status?: string; indices: number[]; last: { kind: string; direction?: string } | null };
+  const seen = (await page.evaluate(() => (window as unknown as { fromWorker: unknown[] }).fromWorker)) as Seen[];
+  const upTo = seen.findIndex((m) => m.type === 'status' && m.status === 'connected');
+  expect(upTo).toBeGreaterThan(0);
+  const before = seen.slice(0, upTo + 1);
+  // Nothing lost, nothing twice, in order: the indices up to 'connected' are 0, 1, 2, ...
+  const indices = before.flatMap((m) => m.indices);
+  expect(indices).toEqual(indices.map((_, i) => i));
+  // The server's flight went once its Finished was checked, on its own; 'connected' brought ours.
+  const flight = before.findIndex((m) => m.type === 'events' && m.last?.kind === 'finished' && m.last.direction === 'server');
+  expect(flight).toBeGreaterThan(0);
+  expect(before.slice(flight + 1, upTo).filter((m) => m.indices.length > 0)).toEqual([]);
+  expect(before[upTo].indices.length).toBeGreaterThan(0);
+  // And the page shows all of it.
+  const trace = await savedTrace(page);
+  expect(trace.events.length).toBeGreaterThanOrEqual(indices.length);
+  expect(handshakeNames(trace.events)).toContain('Finished');
+});

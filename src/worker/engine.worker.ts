@@ -138,6 +138,9 @@ class Connection {
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
     if (this.queue.length >= 500) return this.flush();
+    // The server's flight is read once its Finished is checked: its events go now, and the page copies them while
+    // the engine makes our Finished, instead of all at once after 'connected' (docs/app-connect.md, session 14).
+    if (this.handshaking && e.kind === 'finished' && e.direction === 'server') return this.flush();
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
     // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits.
     if (this.handshaking && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)

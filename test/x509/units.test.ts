@@ -61,6 +61,18 @@ describe('host names', () => {
     expect(parseReferenceIdentity('foo_bar.example.com')).toBeUndefined();
   });
 
+  it('answers a name read before the same way, also once many others pushed it out of what is kept', () => {
+    const first = ['192.0.2.7', 'Host.Example.', '[2001:db8::1]', 'not a name', 'a..b'].map((n) => [n, parseReferenceIdentity(n)] as const);
+    expect(first.map(([, id]) => id && ('text' in id ? id.text : id.value))).toEqual(['192.0.2.7', 'host.example', '2001:db8::1', undefined, undefined]);
+    for (const [n, id] of first) expect(parseReferenceIdentity(n)).toEqual(id);
+    for (let i = 0; i < 200; i++) parseReferenceIdentity(`h${i}.example`);
+    for (const [n, id] of first) expect(parseReferenceIdentity(n)).toEqual(id);
+    // Text longer than any name is refused every time, kept or not.
+    const long = `${'a'.repeat(300)}.example`;
+    expect(parseReferenceIdentity(long)).toBeUndefined();
+    expect(parseReferenceIdentity(long)).toBeUndefined();
+  });
+
   it('applies the wildcard rules', () => {
     expect(dnsNameMatches('*.example.com', 'a.example.com')).toBe(true);
     expect(dnsNameMatches('*.example.com', 'example.com')).toBe(false);
