@@ -37,14 +37,15 @@ export interface RelaySession {
   attachDownstream(res: http.ServerResponse): boolean;
 }
 
-/** Runs until either side ends; `first` (the client's bytes from the upgrade request) goes to the target at once.
+/** Runs until either side ends; `firstWritten`: how many bytes the caller already wrote to the target (the client's
+ * first flight from the upgrade request), counted as sent.
  * With `holdAfter` (the client fetches the download once that many bytes came as messages), the target's bytes
  * past that count wait in TCP until the download is attached, declined, or `downloadHoldMs` has passed.
  * Never logs or keeps payloads. */
-export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first?: Uint8Array, holdAfter?: number): RelaySession {
+export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, firstWritten = 0, holdAfter?: number): RelaySession {
   let attachDownstream: RelaySession['attachDownstream'] = () => false;
   const done = new Promise<RelayEnd>((resolve) => {
-    let bytesUp = 0;
+    let bytesUp = firstWritten;
     let bytesDown = 0;
     let ended = false;
     // One timer per session, re-armed only when it fires: cheaper than resetting it per message.
@@ -119,11 +120,6 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
       if (waiting >= limits.wsHighWaterBytes) tcp.pause();
       holdIfDue();
     });
-
-    if (first?.length) {
-      bytesUp += first.length;
-      tcp.write(first);
-    }
 
     // Client → target. The WebSocket stops reading while the TCP socket's buffer is full.
     ws.on('message', (data: Buffer, isBinary: boolean) => {

@@ -1,7 +1,7 @@
 // The client's first bytes in the upgrade request (?first=, base64url, with the subprotocol that asks for it):
-// written to the target once every check has passed and the TCP connection is up, before any message; counted
-// like any other bytes; refused with 4400 when malformed, too long or without the subprotocol; never written to a
-// refused target.
+// written to the target once every check has passed and the TCP connection is up, before the upgrade is answered
+// and before any message; counted like any other bytes; refused with 4400 when malformed, too long or without the
+// subprotocol; never written to a refused target.
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.ts';
