@@ -37,12 +37,23 @@ export interface RelaySession {
   attachDownstream(res: http.ServerResponse): boolean;
 }
 
-/** Runs until either side ends; `firstWritten`: how many bytes the caller already wrote to the target (the client's
- * first flight from the upgrade request), counted as sent.
- * With `holdAfter` (the client fetches the download once that many bytes came as messages), the target's bytes
- * past that count wait in TCP until the download is attached, declined, or `downloadHoldMs` has passed.
- * Never logs or keeps payloads. */
-export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, firstWritten = 0, holdAfter?: number): RelaySession {
+/** What a session brings to its relay besides its two sockets. */
+export interface RelayStart {
+  /** How many bytes the caller already wrote to the target (the client's first flight from the upgrade request),
+   * counted as sent. */
+  firstWritten?: number;
+  /** The client fetches the download once this many bytes came as messages: the target's bytes past that count wait
+   * in TCP until the download is attached, declined, or `downloadHoldMs` has passed. */
+  holdAfter?: number;
+  /** Called once, when the hold begins (after the messages that reached the count): the moment to offer the
+   * download, which the client takes only then. A session that never gets there (a handshake, a short answer) is
+   * offered none: no message of its own beside the handshake's. */
+  onHold?: () => void;
+}
+
+/** Runs until either side ends. Never logs or keeps payloads. */
+export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, start: RelayStart = {}): RelaySession {
+  const { firstWritten = 0, holdAfter, onHold } = start;
   let attachDownstream: RelaySession['attachDownstream'] = () => false;
   const done = new Promise<RelayEnd>((resolve) => {
     let bytesUp = firstWritten;
@@ -71,6 +82,7 @@ export function relay(ws: WebSocket, tcp: net.Socket, limits: RelayLimits, first
       if (!holding || bytesDown < holdAfter! || holdTimer) return;
       tcp.pause();
       holdTimer = setTimeout(stopHolding, limits.downloadHoldMs);
+      onHold?.();
     };
     /** Bytes go on as messages (declined, or never fetched in time). */
     function stopHolding() {

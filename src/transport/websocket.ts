@@ -6,8 +6,9 @@
 // short timer runs out; a write made while a read already waits (a lone send) goes at once.
 // Received bytes move to an HTTP download once a session carries more than a handshake's worth: a browser
 // receives a streamed fetch several times faster than WebSocket messages (bench/browser/engine-bench.ts
-// measures both). The bridge offers the download in one text message when the URL asks (downstream=http)
-// and says in the response how many bytes went as messages before it; the two are joined in order here.
+// measures both). The bridge offers the download in one text message when the URL asks (downstream=http), once
+// the count this side asks for (downloadAfter) came as messages, and says in the response how many bytes went as
+// messages before it; the two are joined in order here.
 import type { Transport } from './types.ts';
 import { concat } from '../util/bytes.ts';
 import { BRIDGE_DOWNLOAD_AFTER_PARAM, BRIDGE_DOWNLOAD_DECLINED } from './bridge-protocol.ts';

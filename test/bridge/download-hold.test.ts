@@ -1,7 +1,8 @@
 // The bridge holds the target's bytes for a download the client said it would fetch (?downloadAfter=N,
 // server/bridge/relay.ts): past N bytes sent as messages nothing more comes as messages while the download is on its
 // way; the download then carries every byte that followed, in order. A client that declines (its fetch failed) gets
-// the rest as messages, and so does one that neither fetches nor declines within the hold's time limit.
+// the rest as messages, and so does one that neither fetches nor declines within the hold's time limit. The offer
+// itself comes when the count is reached: a session that stays under it (a handshake) is offered none.
 // A real TCP source sends 4 MiB at once; a raw `ws` client and Node's fetch stand in for the browser.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,12 +16,15 @@ const AFTER = 64 * 1024;
 const ONE_READ = 64 * 1024;
 const sent = crypto.randomBytes(SIZE);
 let source: EchoServer;
+/** A target with a short answer, well under the count (a handshake's worth). */
+let shortSource: EchoServer;
 let bridge: RunningServer;
 let quickBridge: RunningServer;
 
 beforeAll(async () => {
   source = await startEcho((socket) => socket.once('data', () => socket.end(sent)));
-  const allow = { allow: [`127.0.0.1:${source.port}`], testOnlyLoopbackPorts: [source.port] };
+  shortSource = await startEcho((socket) => socket.once('data', () => socket.end(sent.subarray(0, 5000))));
+  const allow = { allow: [`127.0.0.1:${source.port}`, `127.0.0.1:${shortSource.port}`], testOnlyLoopbackPorts: [source.port, shortSource.port] };
   bridge = await startBridgeServer(allow);
   quickBridge = await startBridgeServer({ ...allow, limits: { downloadHoldMs: 300 } });
 });
@@ -28,19 +32,26 @@ afterAll(async () => {
   await bridge?.stop();
   await quickBridge?.stop();
   await source?.stop();
+  await shortSource?.stop();
 });
 
-/** A session that asked for the download with ?downloadAfter=AFTER: its messages, offer and end as they come. */
-async function session(server: RunningServer, query = `downstream=http&${BRIDGE_DOWNLOAD_AFTER_PARAM}=${AFTER}`) {
-  const ws = connect(server, `target=${encodeURIComponent(`127.0.0.1:${source.port}`)}&${query}`);
+/** A session that asked for the download with ?downloadAfter=AFTER: its messages, offer and end as they come, and
+ * how many bytes had come as messages when the offer did. */
+async function session(server: RunningServer, query = `downstream=http&${BRIDGE_DOWNLOAD_AFTER_PARAM}=${AFTER}`, port = source.port) {
+  const ws = connect(server, `target=${encodeURIComponent(`127.0.0.1:${port}`)}&${query}`);
   const messages: Buffer[] = [];
   let offer = '';
-  ws.on('message', (data: Buffer, isBinary: boolean) => (isBinary ? messages.push(data) : (offer = String(data))));
+  let offeredAfter = -1;
+  ws.on('message', (data: Buffer, isBinary: boolean) => {
+    if (isBinary) return void messages.push(data);
+    offer = String(data);
+    offeredAfter = messages.reduce((n, m) => n + m.length, 0);
+  });
   const end = ending(ws);
   await opened(ws);
   ws.send(Uint8Array.of(1));
   const messageBytes = () => messages.reduce((n, m) => n + m.length, 0);
-  return { ws, messages, messageBytes, offer: () => offer, end };
+  return { ws, messages, messageBytes, offer: () => offer, offeredAfter: () => offeredAfter, end };
 }
 
 describe('the bridge holds the bytes for the download', () => {
@@ -59,6 +70,24 @@ describe('the bridge holds the bytes for the download', () => {
     expect(s.messageBytes()).toBe(held);
     expect(Buffer.concat([...s.messages, rest]).equals(sent)).toBe(true);
     expect((await s.end).code).toBe(1000);
+  });
+
+  it('the download is offered once the count is reached, after those bytes; a session that stays under it gets no offer', async () => {
+    const s = await session(bridge);
+    await waitUntil(() => s.offer() !== '', 'the offer');
+    expect(s.offeredAfter()).toBeGreaterThanOrEqual(AFTER);
+    s.ws.send(BRIDGE_DOWNLOAD_DECLINED);
+    expect((await s.end).code).toBe(1000);
+    // A handshake's worth: every byte as messages, and not one message more.
+    const short = await session(bridge, undefined, shortSource.port);
+    expect((await short.end).code).toBe(1000);
+    expect(Buffer.concat(short.messages).equals(sent.subarray(0, 5000))).toBe(true);
+    expect(short.offer()).toBe('');
+    // Without a count (a client from before it), the offer still comes at once.
+    const old = await session(bridge, 'downstream=http', shortSource.port);
+    expect((await old.end).code).toBe(1000);
+    expect(old.offer()).toMatch(/"downstream":"\/bridge\/stream\/[0-9a-f]{32}"/);
+    expect(old.offeredAfter()).toBe(0);
   });
 
   it('a client that declines the download gets the rest as messages, in order', async () => {
