@@ -287,7 +287,8 @@ export function startBridge(options: BridgeOptions): Bridge {
         tcp,
         { idleMs: limits.idleTimeoutMs, lifetimeMs: limits.maxSessionMs, wsHighWaterBytes: limits.wsHighWaterBytes, maxMessageBytes: limits.maxMessageBytes, downloadHoldMs: limits.downloadHoldMs },
         // With a count, the offer comes when the count is reached, the only time the client takes it: a handshake
-        // is never offered one (the message delayed the server's answer in Chromium's Worker by 0.3-0.9 ms: docs/engine-browser.md).
+        // is never offered one (the message delayed the server's answer in Chromium's Worker by 0.3-0.9 ms:
+        // docs/engine-browser.md).
         { firstWritten: first?.length ?? 0, holdAfter: holdAt, onHold: wantsDownload && holdAt ? offer : undefined },
       );
       // Without a count (a client from before it) or with 0, at once.

@@ -8,6 +8,7 @@
 // and nothing here views it).
 import { sha256, sha384 } from '@noble/hashes/sha2.js';
 import type { HashName } from '../tls/suites.ts';
+import { equalBytes } from '../util/bytes.ts';
 
 /** The part of a noble SHA-2 object used here (`_cloneInto` is noble's own way to copy a state into another). */
 type NobleHash = {
@@ -117,7 +118,7 @@ function keyedState(hash: HashName, key: Uint8Array): Keyed {
 /** HMAC-Hash(key, data). */
 export function hmacOf(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8Array {
   let keyed = keyedStates.get(key);
-  if (!keyed || keyed.hash !== hash || !sameBytes(keyed.key, key)) {
+  if (!keyed || keyed.hash !== hash || !equalBytes(keyed.key, key)) {
     keyed = keyedState(hash, key);
     keyedStates.set(key, keyed);
   }
@@ -127,9 +128,3 @@ export function hmacOf(hash: HashName, key: Uint8Array, data: Uint8Array): Uint8
   return takeOut(kit);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i] ^ b[i];
-  return diff === 0;
-}

@@ -57,7 +57,8 @@ class Connection {
   /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
    * WebCrypto): posted while the engine waits for the network, it is not posted after the handshake's last step
    * (a Chromium Worker's WebCrypto runs on its own thread, so this zero timeout mostly fires while the WebSocket
-   * opens: the ClientHello's events). The page keeps these batches undrawn until it draws the connection (worker-client.ts): no extra render.
+   * opens: the ClientHello's events). The page keeps these batches undrawn until it draws the connection
+   * (worker-client.ts): no extra render.
    * Only in the handshake's first HANDSHAKE_HOLD_MS: the page draws a slower one then, and each batch would be a
    * render; from there on its events wait as before. */
   private idleFlush: ReturnType<typeof setTimeout> | null = null;

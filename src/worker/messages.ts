@@ -100,7 +100,8 @@ export function eventsForPage(events: TraceEvent[], context = NO_CONTEXT): Event
  * The event as plain data: the engine's events carry parts made when first read as accessors (trace/lazy-hex.ts): a
  * record's and application data's hex and a record's protection parts, a handshake message's hex and field tree, a
  * chain's hex and each path entry's DER and fingerprint, a key step's context, inputs and output. A spread reads each
- * accessor once, keeping the keys and their order, so the post's structured clone meets data properties only. A handshake message's tree, where the page makes the same one from its bytes, is left out.
+ * accessor once, keeping the keys and their order, so the post's structured clone meets data properties only. A
+ * handshake message's tree, where the page makes the same one from its bytes, is left out.
  */
 function plainEvent(e: TraceEvent, context: FieldsContext): TraceEvent {
   if (e.kind === 'record') return e.protection ? { ...e, protection: { ...e.protection } } : { ...e };
