@@ -11,8 +11,3 @@ export async function createAead(name: AeadName, key: Uint8Array, options: AeadO
   if (!KEY_LENGTHS[name]?.includes(key.length)) throw new Error(`${name} key must be ${KEY_LENGTHS[name]?.join(' or ')} bytes, got ${key.length}`);
   return cryptoProvider().aead(name, key, options);
 }
-
-/** A hint that createAead(name, key) comes soon: the provider may start its work now (see CryptoProvider). */
-export function prepareAead(name: AeadName, key: Uint8Array): void {
-  if (KEY_LENGTHS[name]?.includes(key.length)) cryptoProvider().prepareAead?.(name, key);
-}

@@ -108,8 +108,6 @@ export interface CryptoProvider {
   };
   /** Record ciphers; the key length is checked by the caller. */
   aead(name: AeadName, key: Uint8Array, options: AeadOptions): Promise<Aead>;
-  /** Optional: start the work an aead() for this key will need (WebCrypto: the key import), as a hint. */
-  prepareAead?(name: AeadName, key: Uint8Array): void;
   cbc: {
     aesCbc(key: Uint8Array): Promise<AesCbc>;
     hmac(hash: MacHash, key: Uint8Array): Promise<Mac>;

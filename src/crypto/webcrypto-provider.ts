@@ -22,17 +22,9 @@ const AES_BLOCK = 16;
 
 // ---- AEAD ----
 // A record key's import is one more WebCrypto call. The Aead is handed out at once and each seal/open waits for the
-// import itself, so installing keys never waits; a key the handshake will need soon can be imported ahead
-// (prepareAead), and one first used after a wait (an application key) once the thread is free (importWhenIdle):
-// in a Chromium Worker the import's work runs on the calling thread, wherever it is started.
-
-/** Imports started ahead, each taken once by the aead() for the same key; the oldest dropped past a few. */
-const preparedKeys = new Map<string, Promise<CryptoKey>>();
-const PREPARED_MAX = 8;
-
-function keyId(name: AeadName, rawKey: Uint8Array): string {
-  return `${name}:${toHex(rawKey)}`;
-}
+// import itself, so installing keys never waits; one first used after a wait (an application key) is imported once
+// the thread is free (importWhenIdle): in a Chromium Worker the import's work runs on the calling thread, wherever
+// it is started.
 
 function importAeadKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
   const key = name === 'AES-GCM' ? subtle().importKey('raw', bufferSource(rawKey), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : importChaChaKey(rawKey);
@@ -40,23 +32,8 @@ function importAeadKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
   return key;
 }
 
-/** Start importing a record key that aead() will be asked for soon (WebCrypto's ChaCha20 only once probed). */
-function prepareAead(name: AeadName, rawKey: Uint8Array): void {
-  if (name !== 'AES-GCM' && chachaProbed !== true) return;
-  const id = keyId(name, rawKey);
-  if (preparedKeys.has(id)) return;
-  preparedKeys.set(id, importAeadKey(name, rawKey));
-  if (preparedKeys.size > PREPARED_MAX) preparedKeys.delete(preparedKeys.keys().next().value!);
-}
-
-/** The key for an aead(): the one prepared ahead, else imported now or, with `whenIdle`, once the thread is free. */
+/** The key for an aead(): imported now or, with `whenIdle`, once the thread is free. */
 function takeKey(name: AeadName, rawKey: Uint8Array, whenIdle = false): () => Promise<CryptoKey> {
-  const id = keyId(name, rawKey);
-  const prepared = preparedKeys.get(id);
-  if (prepared) {
-    preparedKeys.delete(id);
-    return () => prepared;
-  }
   if (!whenIdle) {
     const key = importAeadKey(name, rawKey);
     return () => key;
@@ -133,8 +110,6 @@ function nobleChaCha(rawKey: Uint8Array): Aead {
 }
 
 let chachaProbe: Promise<boolean> | undefined;
-/** The probe's answer once known. */
-let chachaProbed: boolean | undefined;
 
 /** Whether this platform's WebCrypto does ChaCha20-Poly1305 (probed once, by a real encryption). */
 export function webCryptoHasChaCha(): Promise<boolean> {
@@ -143,9 +118,9 @@ export function webCryptoHasChaCha(): Promise<boolean> {
       const key = await importChaChaKey(new Uint8Array(32));
       const params = { ...CHACHA_ALGORITHM, iv: new Uint8Array(12), additionalData: new Uint8Array(0), tagLength: 128 };
       const out = await subtle().encrypt(params, key, new Uint8Array(1));
-      return (chachaProbed = out.byteLength === 17);
+      return out.byteLength === 17;
     } catch {
-      return (chachaProbed = false);
+      return false;
     }
   })();
   return chachaProbe;
@@ -337,7 +312,6 @@ export const webCryptoProvider: CryptoProvider = {
     start: runningHash,
   },
   aead,
-  prepareAead,
   cbc: { aesCbc, hmac: recordHmac },
   keyExchange: { generate: generateEcdh, import: importEcdh },
   signature: { verify, signer },

@@ -168,7 +168,6 @@ export class ExpectServerHello implements State {
 
     ctx.transcript.add(m.bytes, 'ServerHello', m.eventIndex);
     const stage = await early.handshake(shared);
-    stage.willUse(suite.aead);
     const secrets = await stage.trafficSecrets(await ctx.transcript.hash());
     ctx.reader.assertAtMessageBoundary('after ServerHello');
     await ctx.channel.setReadKeys(suite, await stage.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');

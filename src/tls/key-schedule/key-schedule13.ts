@@ -4,13 +4,11 @@
 // (as rustls tls13/key_schedule.rs and Go's tls13 package do), so asking for a secret too early does not compile.
 // Treat a stage as consumed once the next is made. Both sides derive the same secrets: nothing here is side-bound.
 // Every derivation is reported to the trace as a `kind: 'key'` event with its label, context, inputs and output.
-// Work started ahead of need lives in work-ahead13.ts.
+// Each secret is derived when it is asked for: the hashes are synchronous JavaScript, and a browser Worker has no
+// idle moment in the server's flight to hide work in (docs/engine-browser.md, session 15).
 import type { Emit } from '../../trace/recorder.ts';
-import { equalBytes } from '../../util/bytes.ts';
 import { digest, hmac, hashLength, type HashName } from '../../crypto/hash.ts';
-import type { AeadName } from '../../crypto/aead.ts';
 import { deriveSecret, emptyHash, hkdfExpandLabel, hkdfExtract } from '../../crypto/hkdf.ts';
-import { expandKeyAndIv, WorkAhead13 } from './work-ahead13.ts';
 import { LiveKeyEvent } from './key-event.ts';
 
 export interface TrafficSecrets {
@@ -36,49 +34,33 @@ export class TrafficSecretUse13 {
   protected constructor(
     readonly hash: HashName,
     protected readonly emit: Emit,
-    protected readonly ahead: WorkAhead13,
   ) {
     this.hashLength = hashLength(hash);
   }
 
   /** For traffic secrets learnt elsewhere (a key log, a capture): keys, Finished and KeyUpdate without the stages. */
   static forSecrets(hash: HashName, emit: Emit = () => -1): TrafficSecretUse13 {
-    return new TrafficSecretUse13(hash, emit, new WorkAhead13(hash));
-  }
-
-  /**
-   * The record cipher this connection's keys are for: write keys the schedule makes ahead (the other direction's,
-   * the application ones) are then also handed to the crypto provider ahead (a WebCrypto key import), so that
-   * installing them later does not wait for it.
-   */
-  willUse(aead: AeadName): void {
-    this.ahead.aead = aead;
+    return new TrafficSecretUse13(hash, emit);
   }
 
   /** finished_key = HKDF-Expand-Label(BaseKey, "finished", "", Hash.length). */
   async finishedKey(trafficSecret: Uint8Array, who = ''): Promise<Uint8Array> {
-    const ahead = this.ahead.takeFinishedKey(trafficSecret);
-    const out = ahead ? Uint8Array.from(await ahead) : await hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
+    const out = await hkdfExpandLabel(this.hash, trafficSecret, 'finished', new Uint8Array(0), this.hashLength);
     return this.report('HKDF-Expand-Label', prefixed(who, 'finished_key'), 'finished', new Uint8Array(0), [{ name: 'base_key', value: trafficSecret }], out);
   }
 
   /** verify_data = HMAC(finished_key, Transcript-Hash(...)). */
   async finishedVerifyData(trafficSecret: Uint8Array, transcriptHash: Uint8Array, who = ''): Promise<Uint8Array> {
-    const ahead = this.ahead.takeVerifyData(trafficSecret, transcriptHash);
     const key = await this.finishedKey(trafficSecret, who);
-    const out = ahead ? Uint8Array.from(await ahead) : await hmac(this.hash, key, transcriptHash);
+    const out = await hmac(this.hash, key, transcriptHash);
     return this.report('HMAC', prefixed(who, 'verify_data'), undefined, transcriptHash, [{ name: 'finished_key', value: key }], out);
   }
 
   /** [sender]_write_key and [sender]_write_iv from a traffic secret. `who` names them in the trace, e.g. "server_handshake". */
   async trafficKeys(secret: Uint8Array, keyLength: number, who = '', ivLength = 12): Promise<TrafficKeys> {
     const empty = new Uint8Array(0);
-    this.ahead.keyLengths ??= { key: keyLength, iv: ivLength };
-    const ahead = this.ahead.takeTrafficKeys(secret, keyLength, ivLength);
-    // The other direction's keys (same suite, so the same lengths) will be asked for soon: start them.
-    const twin = this.ahead.takeTwin(secret);
-    if (twin) this.ahead.startTrafficKeys(twin, keyLength, ivLength);
-    const [key, iv] = (await (ahead ?? expandKeyAndIv(this.hash, secret, keyLength, ivLength))).map((b) => Uint8Array.from(b));
+    const key = await hkdfExpandLabel(this.hash, secret, 'key', empty, keyLength);
+    const iv = await hkdfExpandLabel(this.hash, secret, 'iv', empty, ivLength);
     this.report('HKDF-Expand-Label', prefixed(who, 'write_key'), 'key', empty, [{ name: 'traffic_secret', value: secret }], key);
     this.report('HKDF-Expand-Label', prefixed(who, 'write_iv'), 'iv', empty, [{ name: 'traffic_secret', value: secret }], iv);
     return { key, iv };
@@ -131,13 +113,11 @@ export class TrafficSecretUse13 {
     return outs.map((out, i) => this.report('Derive-Secret', labels[i][1], labels[i][0], context, [{ name: `${stage}_secret`, value: secret }], out));
   }
 
-  /** The "derived" salt for the next stage (started ahead when this stage was made), reported as before. */
-  protected async derivedSalt(stage: 'early' | 'handshake', secret: Uint8Array, name: string): Promise<{ salt: Uint8Array; next: Uint8Array | null }> {
+  /** The "derived" salt for the next stage: Derive-Secret(secret, "derived", ""), or the one given when known. */
+  protected async derivedSalt(stage: 'early' | 'handshake', secret: Uint8Array, name: string, known?: Promise<Uint8Array>): Promise<Uint8Array> {
     const context = await emptyHash(this.hash);
-    const ahead = await this.ahead.takeNextStage();
-    const salt = ahead ? Uint8Array.from(ahead.salt) : await deriveSecret(this.hash, secret, 'derived', context);
-    this.report('Derive-Secret', name, 'derived', context, [{ name: `${stage}_secret`, value: secret }], salt);
-    return { salt, next: ahead?.next && equalBytes(ahead.salt, salt) ? ahead.next : null };
+    const salt = known ? Uint8Array.from(await known) : await deriveSecret(this.hash, secret, 'derived', context);
+    return this.report('Derive-Secret', name, 'derived', context, [{ name: `${stage}_secret`, value: secret }], salt);
   }
 
   protected report(op: string, name: string, label: string | undefined, context: Uint8Array | undefined, inputs: Input[], output: Uint8Array): Uint8Array {
@@ -154,17 +134,15 @@ export class TrafficSecretUse13 {
 export class EarlyStage13 extends TrafficSecretUse13 {
   readonly stage = 'early' as const;
 
-  protected constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array, knownSalt?: Promise<Uint8Array>) {
-    super(hash, emit, ahead);
-    if (knownSalt) ahead.knownNextStage(knownSalt);
-    else ahead.startNextStage(secret, null);
+  protected constructor(hash: HashName, emit: Emit, readonly secret: Uint8Array, private readonly knownSalt?: Promise<Uint8Array>) {
+    super(hash, emit);
   }
 
   /** The early stage of a full handshake: no PSK, so the input is HashLen zeros. */
   static async withoutPsk(hash: HashName, emit: Emit = () => -1): Promise<EarlyStage13> {
     const zeros = new Uint8Array(hashLength(hash));
     // Without a PSK the early secret is the same for every connection: computed once per hash.
-    const stage = new EarlyStage13(hash, emit, new WorkAhead13(hash), await noPskEarlySecret(hash), noPskDerivedSalt(hash));
+    const stage = new EarlyStage13(hash, emit, await noPskEarlySecret(hash), noPskDerivedSalt(hash));
     stage.report('HKDF-Extract', 'early_secret', undefined, undefined, [{ name: 'salt', value: zeros }, { name: 'ikm (no PSK: zeros)', value: zeros }], stage.secret);
     return stage;
   }
@@ -187,10 +165,10 @@ export class EarlyStage13 extends TrafficSecretUse13 {
    * Without a shared secret (PSK-only, psk_ke) the input is HashLen zeros.
    */
   async handshake(sharedSecret?: Uint8Array): Promise<HandshakeStage13> {
-    const { salt } = await this.derivedSalt('early', this.secret, 'derived_secret_for_handshake');
+    const salt = await this.derivedSalt('early', this.secret, 'derived_secret_for_handshake', this.knownSalt);
     const ikm = sharedSecret ?? new Uint8Array(this.hashLength);
     const secret = await hkdfExtract(this.hash, salt, ikm);
-    const next = HandshakeStage13.after(this.hash, this.emit, this.ahead, secret);
+    const next = HandshakeStage13.after(this.hash, this.emit, secret);
     this.report('HKDF-Extract', 'handshake_secret', undefined, undefined, [
       { name: 'salt (derived from early_secret)', value: salt },
       { name: sharedSecret ? 'ecdhe_shared_secret' : 'ikm (no (EC)DHE: zeros)', value: ikm },
@@ -203,10 +181,7 @@ export class EarlyStage13 extends TrafficSecretUse13 {
 export class PskEarlyStage13 extends EarlyStage13 {
   static async fromPsk(hash: HashName, psk: Uint8Array, emit: Emit = () => -1): Promise<PskEarlyStage13> {
     const salt = new Uint8Array(hashLength(hash));
-    const ahead = new WorkAhead13(hash);
-    const stage = new PskEarlyStage13(hash, emit, ahead, await hkdfExtract(hash, salt, psk));
-    // The binder comes next (a ticket's: "res binder"); start its key and finished key.
-    ahead.startBinderKey('res', stage.secret);
+    const stage = new PskEarlyStage13(hash, emit, await hkdfExtract(hash, salt, psk));
     stage.report('HKDF-Extract', 'early_secret', undefined, undefined, [{ name: 'salt', value: salt }, { name: 'psk', value: Uint8Array.from(psk) }], stage.secret);
     return stage;
   }
@@ -215,8 +190,7 @@ export class PskEarlyStage13 extends EarlyStage13 {
   async binderKey(kind: 'res' | 'ext'): Promise<Uint8Array> {
     const context = await emptyHash(this.hash);
     const label = `${kind} binder`;
-    const ahead = this.ahead.takeBinderKey(kind);
-    const out = ahead ? Uint8Array.from(await ahead) : await deriveSecret(this.hash, this.secret, label, context);
+    const out = await deriveSecret(this.hash, this.secret, label, context);
     return this.report('Derive-Secret', 'binder_key', label, context, [{ name: 'early_secret', value: this.secret }], out);
   }
 
@@ -237,15 +211,13 @@ export class PskEarlyStage13 extends EarlyStage13 {
 export class HandshakeStage13 extends TrafficSecretUse13 {
   readonly stage = 'handshake' as const;
 
-  private constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array) {
-    super(hash, emit, ahead);
-    // The master secret's inputs are all known now (its IKM is zeros): start it.
-    ahead.startNextStage(secret, new Uint8Array(this.hashLength));
+  private constructor(hash: HashName, emit: Emit, readonly secret: Uint8Array) {
+    super(hash, emit);
   }
 
   /** Made only by EarlyStage13.handshake(). */
-  static after(hash: HashName, emit: Emit, ahead: WorkAhead13, secret: Uint8Array): HandshakeStage13 {
-    return new HandshakeStage13(hash, emit, ahead, secret);
+  static after(hash: HashName, emit: Emit, secret: Uint8Array): HandshakeStage13 {
+    return new HandshakeStage13(hash, emit, secret);
   }
 
   /** client/server handshake traffic secrets over Transcript-Hash(ClientHello..ServerHello). */
@@ -254,19 +226,15 @@ export class HandshakeStage13 extends TrafficSecretUse13 {
       ['c hs traffic', 'client_handshake_traffic_secret'],
       ['s hs traffic', 'server_handshake_traffic_secret'],
     ]);
-    this.ahead.startFinishedKey(client);
-    this.ahead.startFinishedKey(server);
-    this.ahead.pair(client, server);
-    this.ahead.clientHandshakeSecret = client;
     return { client, server };
   }
 
   /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
   async master(): Promise<MasterStage13> {
-    const { salt, next } = await this.derivedSalt('handshake', this.secret, 'derived_secret_for_master');
+    const salt = await this.derivedSalt('handshake', this.secret, 'derived_secret_for_master');
     const zeros = new Uint8Array(this.hashLength);
-    const secret = next ?? await hkdfExtract(this.hash, salt, zeros);
-    const stage = MasterStage13.after(this.hash, this.emit, this.ahead, secret);
+    const secret = await hkdfExtract(this.hash, salt, zeros);
+    const stage = MasterStage13.after(this.hash, this.emit, secret);
     this.report('HKDF-Extract', 'master_secret', undefined, undefined, [
       { name: 'salt (derived from handshake_secret)', value: salt },
       { name: 'ikm (zeros)', value: zeros },
@@ -279,42 +247,26 @@ export class HandshakeStage13 extends TrafficSecretUse13 {
 export class MasterStage13 extends TrafficSecretUse13 {
   readonly stage = 'master' as const;
 
-  private constructor(hash: HashName, emit: Emit, ahead: WorkAhead13, readonly secret: Uint8Array) {
-    super(hash, emit, ahead);
+  private constructor(hash: HashName, emit: Emit, readonly secret: Uint8Array) {
+    super(hash, emit);
   }
 
   /** Made only by HandshakeStage13.master(). */
-  static after(hash: HashName, emit: Emit, ahead: WorkAhead13, secret: Uint8Array): MasterStage13 {
-    return new MasterStage13(hash, emit, ahead, secret);
+  static after(hash: HashName, emit: Emit, secret: Uint8Array): MasterStage13 {
+    return new MasterStage13(hash, emit, secret);
   }
 
   /** Application traffic secrets (generation 0) over Transcript-Hash(ClientHello..server Finished). */
   async applicationTrafficSecrets(transcriptHash: Uint8Array): Promise<TrafficSecrets> {
-    // exporter_master_secret uses the same secret and transcript hash and is asked for next.
-    if (transcriptHash.length === this.hashLength) this.ahead.startExporter(this.secret, transcriptHash);
     const [client, server] = await this.deriveBoth('master', this.secret, transcriptHash, [
       ['c ap traffic', 'client_application_traffic_secret_0'],
       ['s ap traffic', 'server_application_traffic_secret_0'],
     ]);
-    this.ahead.pair(client, server);
-    // Next come the application write keys (same suite as the handshake keys) and, without client
-    // authentication, the client Finished over this same transcript hash: start both.
-    // Not handed to the record cipher ahead: their first use comes after a wait, when they are imported
-    // (AeadOptions.importWhenIdle), not inside the handshake's last step.
-    const lengths = this.ahead.keyLengths;
-    if (lengths) {
-      this.ahead.startTrafficKeys(client, lengths.key, lengths.iv, false);
-      this.ahead.startTrafficKeys(server, lengths.key, lengths.iv, false);
-    }
-    if (this.ahead.clientHandshakeSecret) this.ahead.startVerifyData(this.ahead.clientHandshakeSecret, transcriptHash);
     return { client, server };
   }
 
   async exporterMasterSecret(transcriptHash: Uint8Array): Promise<Uint8Array> {
-    const ahead = this.ahead.takeExporter(transcriptHash);
-    if (!ahead) return this.deriveFrom('master', this.secret, 'exp master', 'exporter_master_secret', transcriptHash);
-    const out = Uint8Array.from(await ahead);
-    return this.report('Derive-Secret', 'exporter_master_secret', 'exp master', transcriptHash, [{ name: 'master_secret', value: this.secret }], out);
+    return this.deriveFrom('master', this.secret, 'exp master', 'exporter_master_secret', transcriptHash);
   }
 
   /** Over Transcript-Hash(ClientHello..client Finished). */
