@@ -15,16 +15,15 @@ import { readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
 import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
-import { runWhenFree } from '../util/macrotask.ts';
 import { digestOf, hmacOf, runningHash } from './noble-hash.ts';
 
 const AES_BLOCK = 16;
 
 // ---- AEAD ----
 // A record key's import is one more WebCrypto call. The Aead is handed out at once and each seal/open waits for the
-// import itself, so installing keys never waits; one first used after a wait (an application key) is imported once
-// the thread is free (importWhenIdle): in a Chromium Worker the import's work runs on the calling thread, wherever
-// it is started.
+// import itself, so installing keys never waits; one first used after a wait (an application key) is imported at
+// that first use (importAtFirstUse): in a Chromium Worker the import's work runs on the calling thread, wherever it
+// is started.
 
 function importAeadKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
   const key = name === 'AES-GCM' ? subtle().importKey('raw', bufferSource(rawKey), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']) : importChaChaKey(rawKey);
@@ -32,26 +31,22 @@ function importAeadKey(name: AeadName, rawKey: Uint8Array): Promise<CryptoKey> {
   return key;
 }
 
-/** The key for an aead(): imported now or, with `whenIdle`, once the thread is free. */
-function takeKey(name: AeadName, rawKey: Uint8Array, whenIdle = false): () => Promise<CryptoKey> {
-  if (!whenIdle) {
+/** The key for an aead(): imported now or, with `atFirstUse`, by the first seal or open (which reports a failure). */
+function takeKey(name: AeadName, rawKey: Uint8Array, atFirstUse = false): () => Promise<CryptoKey> {
+  if (!atFirstUse) {
     const key = importAeadKey(name, rawKey);
     return () => key;
   }
-  // Imported by whichever comes first: the next macrotask (the thread is free: the handshake is over and waits for
-  // the peer or the caller) or the first seal/open. A failed import is reported by the seal or open that needs it.
   const bytes = Uint8Array.from(rawKey);
   let key: Promise<CryptoKey> | undefined;
-  const get = () => (key ??= importAeadKey(name, bytes));
-  runWhenFree(() => void get());
-  return get;
+  return () => (key ??= importAeadKey(name, bytes));
 }
 
 async function aead(name: AeadName, rawKey: Uint8Array, options: AeadOptions): Promise<Aead> {
-  const whenIdle = options.importWhenIdle === true;
-  if (name === 'AES-GCM') return webCryptoAead('AES-GCM', { name: 'AES-GCM' }, takeKey(name, rawKey, whenIdle));
+  const atFirstUse = options.importAtFirstUse === true;
+  if (name === 'AES-GCM') return webCryptoAead('AES-GCM', { name: 'AES-GCM' }, takeKey(name, rawKey, atFirstUse));
   const impl = options.chachaImplementation ?? ((await webCryptoHasChaCha()) ? 'webcrypto' : 'noble');
-  return impl === 'webcrypto' ? webCryptoAead('CHACHA20-POLY1305', CHACHA_ALGORITHM, takeKey(name, rawKey, whenIdle)) : nobleChaCha(rawKey);
+  return impl === 'webcrypto' ? webCryptoAead('CHACHA20-POLY1305', CHACHA_ALGORITHM, takeKey(name, rawKey, atFirstUse)) : nobleChaCha(rawKey);
 }
 
 function webCryptoAead(name: AeadName, algorithm: { name: string }, keyOf: () => Promise<CryptoKey>): Aead {

@@ -84,10 +84,10 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
 
 /**
  * Application keys are first used after a wait (the peer's next flight, the caller's first write): their import
- * waits for the thread to be free (AeadOptions.importWhenIdle) instead of running inside the handshake's last step.
+ * waits for that first use (AeadOptions.importAtFirstUse) instead of running inside the handshake's last step.
  */
 function importOptions(epoch: Epoch): AeadOptions {
-  return epoch === 'application' ? { importWhenIdle: true } : {};
+  return epoch === 'application' ? { importAtFirstUse: true } : {};
 }
 
 /** What a read or write failed with, as the handshake reports it: TLS errors as they are, transport failures as CLOSED. */

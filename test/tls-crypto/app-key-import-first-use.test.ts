@@ -1,5 +1,5 @@
-// Application keys imported once the thread is free (AeadOptions.importWhenIdle, WebCrypto provider): the
-// handshake no longer imports them itself, so connectTls resolves before the client's application key is imported;
+// Application keys imported at their first use (AeadOptions.importAtFirstUse, WebCrypto provider): the
+// handshake does not import them itself, so connectTls resolves before the client's application key is imported;
 // a write and a read right after still work, each key imported once; and a key whose import fails ends the
 // connection with an error (and our alert where it can still be sealed), not with a record that looks forged.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ function keyHex(events: TraceEvent[], name: string): string {
   return e.output;
 }
 
-describe('application keys imported when the thread is free', () => {
+describe('application keys imported at their first use', () => {
   // One s_server per test: it serves one connection at a time, and a test that fails must not hold up the next.
   let server: SServer | undefined;
   let watch: ReturnType<typeof watchingAesImports> | undefined;
@@ -74,7 +74,7 @@ describe('application keys imported when the thread is free', () => {
     await waitFor(() => server!.output().includes('written right after the handshake'));
     server!.type('read right after\n');
     expect(utf8.decode((await conn.read())!)).toBe('read right after\n');
-    // Each application key imported exactly once, by whichever came first of the idle moment and the first use.
+    // Each application key imported exactly once, by its first use.
     expect(watch.imported.filter((k) => k === clientApp)).toHaveLength(1);
     expect(watch.imported.filter((k) => k === serverApp)).toHaveLength(1);
     await conn.close();
