@@ -112,6 +112,9 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
   };
   try {
     await watchdog.race(run);
+    // Our last flight (TLS 1.3's Finished, a resumed TLS 1.2 handshake's CCS + Finished) may still be held by a
+    // transport that sends a flight when the engine reads next: the handshake is over once it has left.
+    channel.flush?.();
     ctx.setState('Connected');
     if (tls12 && code12) return new code12.Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
     if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');

@@ -48,6 +48,13 @@ export class FirstFlightTransport implements Transport {
     return this.open().then((t) => t.read());
   }
 
+  /** What is held goes now: in the upgrade request when not open yet, else through the open WebSocket. */
+  flush(): void {
+    if (this.closedUnopened) return;
+    if (this.opening) void this.opening.then((t) => t.flush(), () => undefined);
+    else if (this.heldBytes > 0) void this.open().catch(() => undefined);
+  }
+
   async close(): Promise<void> {
     if (this.closedUnopened) return;
     if (!this.opening && this.heldBytes === 0) {

@@ -13,4 +13,10 @@ export interface Transport {
   read(): Promise<Uint8Array | null>;
   /** Close our sending side and release the stream. */
   close(): Promise<void>;
+  /**
+   * Optional, for a transport that gathers a flight's writes into one message until the engine reads or closes
+   * (WebSocketTransport): send what it holds now. The engine calls it when its flight ends with no read after it
+   * (a client's handshake ends with its own Finished).
+   */
+  flush?(): void;
 }

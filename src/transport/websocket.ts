@@ -340,7 +340,7 @@ export class WebSocketTransport implements Transport {
   }
 
   /** Send everything held, as whole frames of up to MAX_FRAME_BYTES. */
-  private flush() {
+  flush(): void {
     if (this.flushTimer !== null) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (this.heldBytes === 0) return;

@@ -1,6 +1,7 @@
 // The engine through the real bridge to a real `openssl s_server`: every flight the client writes leaves as one
 // WebSocket message (a ClientHello; CCS + Finished; CCS + a second ClientHello after a retry; TLS 1.2's
-// ClientKeyExchange + CCS + Finished), and a lone write after the handshake still leaves at once.
+// ClientKeyExchange + CCS + Finished), the handshake's last flight leaves before connectTls resolves, and a lone
+// write after the handshake still leaves at once.
 // The flights are checked with a long safety-net timer, so a loaded machine (slow crypto between two records of a
 // flight) cannot split them: what sends a flight is the engine turning to read. The default timer has its own test.
 import WebSocket from 'ws';
@@ -118,6 +119,16 @@ describe('one WebSocket message per flight through the real bridge', () => {
     expect(r.summary.version).toBe('TLSv1.2');
     expect(r.handshakeMessages).toEqual([[HANDSHAKE], [HANDSHAKE, CCS, HANDSHAKE]]);
     expect(r.afterPing).toBe(1);
+  });
+
+  it('the handshake\'s last flight has left when connectTls resolves, with no read or write after it', async () => {
+    // A safety-net timer longer than the test: only the engine's flush at the handshake's end can send it.
+    const { transport, sent } = await openCounted(tls13, 60_000);
+    const conn = await connectTls(transport, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000 }, recorder().emit);
+    expect(sent.map(recordTypes)).toEqual([[HANDSHAKE], [CCS, APP]]);
+    // s_server prints the agreed cipher once it has our Finished.
+    await waitFor(() => /CIPHER is|Cipher is/i.test(tls13.output()));
+    await conn.close();
   });
 
   it('a write with no read after it still leaves, by the safety-net timer', async () => {

@@ -23,6 +23,8 @@ export interface RecordChannel {
   peekAhead?(): Promise<{ contentType: number; fragment: Uint8Array } | null>;
   /** Ask the transport for the peer's answer before reading it (record-layer.ts startReading). */
   startReading?(): void;
+  /** Our flight is over and no read follows: what the transport holds goes now (Transport.flush). */
+  flush?(): void;
   /** Send data of one content type, fragmenting as needed. Returns the indices of the record events. */
   write(contentType: number, data: Uint8Array): Promise<number[]>;
   /** write(), also returning the data as hex from the record events (so the caller need not encode it again). */
@@ -62,6 +64,7 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     read: () => wrap(layer.readRecord()),
     peekAhead: () => layer.peekAhead(),
     startReading: () => layer.startReading(),
+    flush: () => transport.flush?.(),
     write: (type, data) => wrap(layer.writeRecord(type, data, { padding: opts.padding })),
     writeTraced: (type, data) => wrap(layer.writeRecordTraced(type, data, { padding: opts.padding })),
     async setReadKeys(suite, keys, epoch) {
@@ -106,6 +109,7 @@ export function whenConnected(transport: Transport | Promise<Transport>): Transp
   return {
     write: async (data) => (await transport).write(data),
     read: async () => (await transport).read(),
+    flush: () => void transport.then((t) => t.flush?.(), () => undefined),
     close: async () => {
       try {
         await (await transport).close();
