@@ -54,14 +54,16 @@ class Connection {
   // before a status, a pause or an error, so the page never shows a status ahead of its events.
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  /** While the first handshake runs, what is held also goes out as soon as the engine waits (for the network or for
-   * WebCrypto): posted while the engine waits for the network, it is not posted after the handshake's last step
-   * (a Chromium Worker's WebCrypto runs on its own thread, so this zero timeout mostly fires while the WebSocket
-   * opens: the ClientHello's events). The page keeps these batches undrawn until it draws the connection
-   * (worker-client.ts): no extra render.
+  /** While the first handshake runs and the server has not answered yet, what is held also goes out as soon as the
+   * engine waits: the ClientHello's events, posted while the WebSocket opens. Not once the server's flight is in:
+   * each WebCrypto await there is a task of its own, and this zero timeout fired between them (a batch of the
+   * server's first four records, measured in session 15). The page keeps these batches undrawn until it draws the
+   * connection (worker-client.ts): no extra render.
    * Only in the handshake's first HANDSHAKE_HOLD_MS: the page draws a slower one then, and each batch would be a
    * render; from there on its events wait as before. */
   private idleFlush: ReturnType<typeof setTimeout> | null = null;
+  /** The server has sent its first record: no more batches when the engine awaits (enqueue). */
+  private serverSpoke = false;
   private readonly started = performance.now();
   /** What the encoding needs to know of this connection (which trees the page makes: message-fields.ts). */
   private readonly fields: FieldsContext;
@@ -143,8 +145,12 @@ class Connection {
     // the engine makes our Finished, instead of all at once after 'connected' (docs/app-connect.md, session 14).
     if (this.handshaking && e.kind === 'finished' && e.direction === 'server') return this.flush();
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
-    // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits.
-    if (this.handshaking && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)
+    if (e.kind === 'record' && e.direction === 'server') this.serverSpoke = true;
+    // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits. Only
+    // until the server first answers: from then on the engine's awaits are WebCrypto's, each a task of its own in a
+    // Chromium Worker, and a batch posted at each would cost the flight a post and a clone every time (the server's
+    // Finished sends what is held, above).
+    if (this.handshaking && !this.serverSpoke && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)
       this.idleFlush = setTimeout(() => {
         this.idleFlush = null;
         this.flush();
