@@ -131,6 +131,20 @@ describe('one WebSocket message per flight through the real bridge', () => {
     await conn.close();
   });
 
+  it('TLS 1.2 resumed: our CCS + Finished, the handshake\'s last flight, have left when connectTls resolves', async () => {
+    const options = { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, versions: ['TLS1.2' as const] };
+    const first = await connectTls((await openCounted(tls12, 60_000)).transport, options, recorder().emit);
+    const session = first.session;
+    expect(session).toBeTruthy();
+    await first.close();
+    const { transport, sent } = await openCounted(tls12, 60_000);
+    const conn = await connectTls(transport, { ...options, session }, recorder().emit);
+    expect(conn.summary.resumed).toBe(true);
+    // The server's flight came first (ServerHello, CCS, Finished); ours ends the handshake and nothing reads after it.
+    expect(sent.map(recordTypes)).toEqual([[HANDSHAKE], [CCS, HANDSHAKE]]);
+    await conn.close();
+  });
+
   it('a write with no read after it still leaves, by the safety-net timer', async () => {
     const { transport, sent } = await openCounted(tls13, FLUSH_DELAY_MS);
     const conn = await connectTls(transport, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000 }, recorder().emit);
