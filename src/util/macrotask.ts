@@ -2,10 +2,12 @@
 // (waiting for the network, or for whatever the caller awaits next).
 
 /**
- * Run `fn` as a new macrotask, with no minimum delay: setImmediate in Node; a MessageChannel message in a browser
- * or Worker (setTimeout(0) is clamped to 4 ms once timers nest, which handshake steps would reach).
+ * Run `fn` once the thread is free: as a new macrotask, with no minimum delay. setImmediate in Node; a
+ * MessageChannel message in a browser or Worker (setTimeout(0) is clamped to 4 ms once timers nest, which handshake
+ * steps would reach). Each call is a task posted: in a Chromium Worker 36-55 µs (docs/engine-browser.md, session
+ * 15), so only for work worth more than that.
  */
-export const scheduleMacrotask: (fn: () => void) => void = (() => {
+export const runWhenFree: (fn: () => void) => void = (() => {
   const g = globalThis as { setImmediate?: (fn: () => void) => unknown; MessageChannel?: typeof MessageChannel };
   if (typeof g.setImmediate === 'function') return (fn) => void g.setImmediate!(fn);
   if (typeof g.MessageChannel === 'function') {
@@ -19,14 +21,3 @@ export const scheduleMacrotask: (fn: () => void) => void = (() => {
   }
   return (fn) => void setTimeout(fn, 0);
 })();
-
-const whenFree: (() => void)[] = [];
-
-/**
- * Run `fn` once the thread is free (the next macrotask). Calls made before that share one macrotask: in a Worker
- * each is a MessageChannel message, which costs a handshake step a few µs more than a push onto this list.
- */
-export function runWhenFree(fn: () => void): void {
-  whenFree.push(fn);
-  if (whenFree.length === 1) scheduleMacrotask(() => whenFree.splice(0).forEach((f) => f()));
-}
