@@ -50,6 +50,13 @@ const OPENS = process.env.TLS_LENS_BENCH_OPENS === '1';
 /** TLS_LENS_BENCH_FFWS=1: one more variant, our engine with its first flight in the upgrade request and every byte
  * as WebSocket messages (no download offer asked for). */
 const FFWS = process.env.TLS_LENS_BENCH_FFWS === '1';
+/** TLS_LENS_BENCH_WS_TIMES=1: the timed rounds also note when each Worker's WebSocket opened and first received bytes
+ * (wsOpen, wsBytesIn in our phases; subtls's split). Off by default: the listeners and the WebSocket subclass that
+ * note them cost a Worker ~50 µs in the constructor alone (measured apart, session 16), inside the time measured,
+ * while Node's `tls` carries no such burden; subtls's split then comes from SUBTLS_PHASE_ROUNDS rounds of its own
+ * after the timed ones. */
+const WS_TIMES = process.env.TLS_LENS_BENCH_WS_TIMES === '1';
+const SUBTLS_PHASE_ROUNDS = 20;
 /** TLS_LENS_BENCH_ROTATE=0: every round in the same order (engineWorker first), as before session 12. */
 const ROTATE = process.env.TLS_LENS_BENCH_ROTATE !== '0';
 /** TLS_LENS_BENCH_BARE=0: no bare WebSocket opens in the rounds. */
@@ -139,9 +146,10 @@ async function startApp(dist: string, targetPorts: number[]): Promise<{ port: nu
   return { port, child };
 }
 
-/** Minified as a page would ship it; when profiling, readable names instead (the profile names functions). */
+/** Minified as a page would ship it; when profiling, not minified, so the profile names functions by their own names
+ * (no keepNames: its __name call at each function made costs time the profile would show). */
 async function bundle(entry: string, root = ROOT): Promise<string> {
-  const out = await esbuild.build({ entryPoints: [path.join(root, 'bench/browser', entry)], bundle: true, minify: !PROFILE, keepNames: !!PROFILE, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
+  const out = await esbuild.build({ entryPoints: [path.join(root, 'bench/browser', entry)], bundle: true, minify: !PROFILE, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
   return out.outputFiles[0].text;
 }
 
@@ -404,7 +412,7 @@ async function main() {
     // The base's too, when its engine-worker.ts reports them.
     const baseSteps: [string, number][][] = [];
     const engine = (extra: object): Contender => async (req) => {
-      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, wsTimes: !req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
+      const r = await runEngine({ ...job, ...extra, rounds: 1, request: req, wsTimes: WS_TIMES && !req, steps: Object.keys(extra).length === 0 && !req, marks: TRACE && Object.keys(extra).length === 0 && !req });
       if (r.steps) steps.push(...r.steps);
       return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
     };
@@ -421,14 +429,14 @@ async function main() {
       ...(runBase
         ? {
             engineBase: (async (req) => {
-              const r = await runBase({ ...job, rounds: 1, request: req, wsTimes: !req, steps: !req, marks: TRACE && !req });
+              const r = await runBase({ ...job, rounds: 1, request: req, wsTimes: WS_TIMES && !req, steps: !req, marks: TRACE && !req });
               if (r.steps) baseSteps.push(...r.steps);
               return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: withWork(r.phases?.[0]) };
             }) as Contender,
           }
         : {}),
       subtlsWorker: async (req) => {
-        const r = await runSubtls({ ...job, rounds: 1, request: req, phases: !req, marks: TRACE && !req });
+        const r = await runSubtls({ ...job, rounds: 1, request: req, phases: WS_TIMES && !req, marks: TRACE && !req });
         return { ms: r.handshakeMs[0], mbPerS: r.mbPerS[0], phases: r.phases?.[0] };
       },
       nodeTlsViaBridge: async (req) => {
@@ -479,6 +487,9 @@ async function main() {
       }
     }
     const traced = TRACE ? traceStepMeans(String(await browser.stopTracing())) : undefined;
+    // subtls's split (its WebSocket's open and first bytes, noted by watching it) from rounds of its own, outside the
+    // timed ones (WS_TIMES).
+    if (!WS_TIMES && !PROFILE) for (let i = 0; i < Math.min(ROUNDS, SUBTLS_PHASE_ROUNDS); i++) (phases.subtlsWorker ??= []).push((await runSubtls({ ...job, rounds: 1, phases: true })).phases![0]);
     const handshakeProfile = await profiler?.stop();
     const baseHandshakeProfile = await baseProfiler?.stop();
     // One more handshake, traced and with its WebCrypto calls counted (the key share for it was made ahead, as in
