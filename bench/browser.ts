@@ -69,6 +69,11 @@ const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 // Unmeasured handshakes before the warm rounds, the same number for every client (the engine's Worker, subtls's,
 // the app and the base app): each runs its first rounds on a cold JIT. The app's are printed apart (appWarmupMs).
 const WARMUP = Math.max(1, Number(process.env.TLS_LENS_BENCH_WARMUP ?? 5));
+/** TLS_LENS_BENCH_GAP_MS (default 5): a pause before each warm round's handshake. A WebSocket the browser opens just
+ * after another of its WebSockets to the same bridge closed waits 2-3 ms longer (bench/browser/engine-bench.ts): back
+ * to back, the engine's round followed the app's close, while the app followed Node's `tls` and its own form filled. */
+const GAP_MS = Number(process.env.TLS_LENS_BENCH_GAP_MS ?? 5);
+const gap = () => (GAP_MS > 0 ? new Promise<void>((r) => setTimeout(r, GAP_MS)) : Promise.resolve());
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
@@ -603,6 +608,7 @@ async function main() {
     const relative = (s: Steps, from: number): Steps => s.map(([t, w, n]) => (n === undefined ? [r2(t - from), w] : [r2(t - from), w, n]));
     for (let i = 0; i < ROUNDS; i++) {
       await engineSteps.take();
+      await gap();
       const engineRound = await withTreeCpu(() => runEngine({ ...job, rounds: 1 }));
       cpu.engine.push(engineRound.cpu);
       const e = engineRound.result.handshakeMs[0];
@@ -613,10 +619,13 @@ async function main() {
       // from the WebSocket's making, as before, the end came late by the ClientHello's making, ~0.5 ms, and
       // serverFlightToDone held it.)
       enginePhases.push(handshakePhases(es, (es.find(([, w]) => w.startsWith('receive'))?.[0] ?? NaN) + e));
+      await gap();
       subtlsMs.push(...(await runSubtls({ ...job, rounds: 1 })).handshakeMs);
+      await gap();
       nodeMs.push((await nodeViaBridge(appPort, target, ca)).ms);
       const appRun = async () => {
         await appSteps.take();
+        await gap();
         const appRound = await appConnectWithCpu(page, target);
         cpu.app.push(appRound.cpu);
         const r = appRound.result;
@@ -641,6 +650,7 @@ async function main() {
       };
       const baseRun = async () => {
         await baseSteps!.take();
+        await gap();
         const baseRound = await appConnectWithCpu(basePage!, target);
         cpu.base.push(baseRound.cpu);
         const b = baseRound.result;

@@ -246,7 +246,7 @@ scope.onmessage = async ({ data: job }) => {
       handshakeMs.push(performance.now() - t0);
       if (job.marks) performance.mark('tl:done');
       if (job.marks) performance.clearMarks();
-      const watched = job.wsTimes || job.marks ? { wsOpen: seen.open, wsBytesIn: seen.bytesIn, bytesInToRead: +(milestonesOf(recorder.events).answered - seen.bytesIn).toFixed(3) } : {};
+      const watched: Record<string, number> = job.wsTimes || job.marks ? { wsOpen: seen.open, wsBytesIn: seen.bytesIn, bytesInToRead: +(milestonesOf(recorder.events).answered - seen.bytesIn).toFixed(3) } : {};
       phases.push({ ...phasesOf(recorder.events, opened, handshakeMs[handshakeMs.length - 1], !(job.openFirst || job.noFirstFlight)), ...watched });
       if (job.timeline) timeline = [[opened, 'WebSocket open'], ...recorder.events.map((e): [number, string] => [+e.t.toFixed(3), describe(e)])];
       // Each event's time after the one before, from the server's first record to the handshake's end (done last).
