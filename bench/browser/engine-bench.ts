@@ -497,7 +497,11 @@ async function main() {
     const traced = TRACE ? traceStepMeans(String(await browser.stopTracing())) : undefined;
     // subtls's split (its WebSocket's open and first bytes, noted by watching it) from rounds of its own, outside the
     // timed ones (WS_TIMES).
-    if (!WS_TIMES && !PROFILE) for (let i = 0; i < Math.min(ROUNDS, SUBTLS_PHASE_ROUNDS); i++) (phases.subtlsWorker ??= []).push((await runSubtls({ ...job, rounds: 1, phases: true })).phases![0]);
+    if (!WS_TIMES && !PROFILE)
+      for (let i = 0; i < Math.min(ROUNDS, SUBTLS_PHASE_ROUNDS); i++) {
+        if (GAP_MS > 0) await new Promise((r) => setTimeout(r, GAP_MS));
+        (phases.subtlsWorker ??= []).push((await runSubtls({ ...job, rounds: 1, phases: true })).phases![0]);
+      }
     const handshakeProfile = await profiler?.stop();
     const baseHandshakeProfile = await baseProfiler?.stop();
     // One more handshake, traced and with its WebCrypto calls counted (the key share for it was made ahead, as in

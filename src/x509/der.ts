@@ -246,6 +246,28 @@ function printableOrHex(v: Uint8Array): string {
 /** Dotted-decimal form of an OBJECT IDENTIFIER's content bytes. */
 export function decodeOid(v: Uint8Array): string {
   if (v.length === 0) throw new Error('empty OID');
+  // Arcs in plain numbers while they stay exact (below 2^52), as every OID of a real certificate does; a certificate
+  // decodes some twenty OIDs, and BigInt arithmetic made them three times slower (a handshake's chain check decodes
+  // the peer's certificates each time). Larger arcs go the BigInt way below.
+  let text = '';
+  let arc = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (arc === 0 && v[i] === 0x80) throw new Error('OID arc with a leading zero byte');
+    if (arc >= 2 ** 45) return decodeOidBig(v);
+    arc = arc * 128 + (v[i] & 0x7f);
+    if (!(v[i] & 0x80)) {
+      if (text === '') {
+        const first = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+        text = `${first}.${arc - first * 40}`;
+      } else text += `.${arc}`;
+      arc = 0;
+    } else if (i === v.length - 1) throw new Error('truncated OID');
+  }
+  return text;
+}
+
+/** decodeOid with arcs of any size. */
+function decodeOidBig(v: Uint8Array): string {
   const arcs: string[] = [];
   let acc = 0n;
   let first = true;

@@ -29,6 +29,17 @@ describe('DER walker', () => {
     expect(decodeOid(bytes(0x55, 0x1d, 0x11))).toBe('2.5.29.17');
     expect(decodeOid(bytes(0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b))).toBe('1.2.840.113549.1.1.11');
     expect(() => decodeOid(bytes(0x2a, 0x86))).toThrow(/truncated/);
+    expect(() => decodeOid(bytes(0x2a, 0x80, 0x01))).toThrow(/leading zero/);
+    // Arcs around and beyond what a double holds exactly (2^53): the same digits as the arc's own BigInt.
+    const base128 = (arc: bigint) => {
+      const out = [Number(arc & 0x7fn)];
+      for (arc >>= 7n; arc > 0n; arc >>= 7n) out.unshift(Number(arc & 0x7fn) | 0x80);
+      return out;
+    };
+    for (const arc of [2n ** 45n - 1n, 2n ** 45n, 2n ** 52n + 1n, 2n ** 53n + 1n, 2n ** 64n + 3n, 10n ** 30n]) {
+      expect(decodeOid(bytes(0x2a, ...base128(arc), 0x05))).toBe(`1.2.${arc}.5`);
+      expect(decodeOid(bytes(...base128(arc + 80n)))).toBe(`2.${arc}`);
+    }
   });
 });
 
