@@ -141,15 +141,14 @@ class Connection {
     // Said once in the trace itself, right after the first summarised event.
     if (!summarisedBefore && this.window.summarisedAny) this.recorder.emit({ kind: 'note', text: summaryNote(this.request.keepAppData === true) });
     if (this.queue.length >= 500) return this.flush();
-    // The server's flight is read once its Finished is checked: its events go now, and the page copies them while
-    // the engine makes our Finished, instead of all at once after 'connected' (docs/app-connect.md, session 14).
-    if (this.handshaking && e.kind === 'finished' && e.direction === 'server') return this.flush();
+    // The server's flight and ours go together with 'connected' (the status takes what is held): one plain copy and
+    // one post in all. Posting the server's flight on its own at its Finished, for the page to copy while the engine
+    // made ours (session 14), measured 2-3% slower once the bench stopped favouring it (docs/app-connect.md, session 16).
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
     if (e.kind === 'record' && e.direction === 'server') this.serverSpoke = true;
     // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits. Only
     // until the server first answers: from then on the engine's awaits are WebCrypto's, each a task of its own in a
-    // Chromium Worker, and a batch posted at each would cost the flight a post and a clone every time (the server's
-    // Finished sends what is held, above).
+    // Chromium Worker, and a batch posted at each would cost the flight a post and a clone every time.
     if (this.handshaking && !this.serverSpoke && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)
       this.idleFlush = setTimeout(() => {
         this.idleFlush = null;
