@@ -24,7 +24,7 @@ async function load(src: string, port: number, anchor: Uint8Array): Promise<Engi
   const v = verifier.createVerifier({ anchors: [anchor] });
   return {
     async connect() {
-      // A Worker keeps key shares ahead: so does this host, for this engine's module instance.
+      // A base checkout from before session 16 kept key shares ahead in a Worker: it does so here too, as it did there.
       shares.keepKeySharesAhead?.(true);
       const rec = new recorder.TraceRecorder(() => performance.now());
       const t0 = performance.now();

@@ -67,10 +67,10 @@ const SUBTLS_PHASE_ROUNDS = 20;
 const ROTATE = process.env.TLS_LENS_BENCH_ROTATE !== '0';
 /** TLS_LENS_BENCH_BARE=0: no bare WebSocket opens in the rounds. */
 const BARE = process.env.TLS_LENS_BENCH_BARE !== '0';
-/** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore,
- * engineNoSpare), one handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
+/** TLS_LENS_BENCH_VARIANTS=0: our Worker runs engineWorker alone (no engineNoFirstFlight, engineAsBefore), one
+ * handshake a round like the base's and subtls's Workers, whose code is then as warm as ours. */
 const ALONE = PROFILE || TRACE || process.env.TLS_LENS_BENCH_VARIANTS === '0';
-/** TLS_LENS_BENCH_VARIANTS=noFirstFlight,noSpare (any of noFirstFlight, asBefore, noSpare): only those variants. */
+/** TLS_LENS_BENCH_VARIANTS=noFirstFlight,asBefore (either or both): only those variants. */
 const PICKED = /^[a-zA-Z,]+$/.test(process.env.TLS_LENS_BENCH_VARIANTS ?? '') ? new Set(process.env.TLS_LENS_BENCH_VARIANTS!.split(',')) : null;
 const variant = (name: string) => !ALONE && (!PICKED || PICKED.has(name));
 
@@ -429,8 +429,6 @@ async function main() {
       // warmer: the same engine measured 0.35-0.6 ms less work than the base's in paired medians, session 11).
       ...(variant('noFirstFlight') ? { engineNoFirstFlight: engine({ noFirstFlight: true }) } : {}),
       ...(variant('asBefore') ? { engineAsBefore: engine({ downstream: 'websocket', openFirst: true }) } : {}),
-      // Our engine making its key share when the ClientHello needs it (no spare made ahead, none made during the wait).
-      ...(variant('noSpare') ? { engineNoSpare: engine({ noSpare: true }) } : {}),
       ...(FFWS ? { engineFirstFlightWs: engine({ downstream: 'websocket' }) } : {}),
       ...(runBase
         ? {

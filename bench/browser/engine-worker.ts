@@ -10,7 +10,6 @@ import { FirstFlightTransport } from '../../src/transport/first-flight.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { fromHex } from '../../src/util/bytes.ts';
-import { keepKeySharesAhead, prepareKeyShare } from '../../src/crypto/key-exchange.ts';
 import { cryptoProvider } from '../../src/crypto/provider.ts';
 import { responseRate } from './response-rate.ts';
 import { watchNextWebSocket } from './watch-websocket.ts';
@@ -41,8 +40,6 @@ interface Job {
   /** Open the WebSocket at once and send the ClientHello once it is open, as before the first flight travelled
    * in the upgrade request (FirstFlightTransport, the default). */
   noFirstFlight?: boolean;
-  /** Make no key share ahead for the next connection in this round (the engine as before takeFreshKeyShare). */
-  noSpare?: boolean;
   /** Each round's events from the server's first record on, with each one's time after the one before. */
   steps?: boolean;
   /** Each trace event also as a performance.mark (its name: the event's kind and name): with Chromium tracing on
@@ -203,8 +200,6 @@ scope.onmessage = async ({ data: job }) => {
       return scope.postMessage({ handshakeMs: [], mbPerS });
     }
     verifier ??= createVerifier({ anchors: [fromHex(job.anchorHex)] });
-    // Off for this job (and the spare dropped), back on after it: a Worker keeps shares ahead by default.
-    keepKeySharesAhead(!job.noSpare);
     const handshakeMs: number[] = [];
     const mbPerS: number[] = [];
     let timeline: [number, string][] | undefined;
@@ -257,11 +252,6 @@ scope.onmessage = async ({ data: job }) => {
       }
       if (job.request) mbPerS.push(await responseRate(conn, job.request));
       await conn.close().catch(() => {});
-    }
-    // The next job's first connection finds a spare, as after any connection with shares kept ahead.
-    if (job.noSpare) {
-      keepKeySharesAhead(true);
-      prepareKeyShare('x25519');
     }
     scope.postMessage({ handshakeMs, mbPerS, timeline, phases, webCryptoCalls, steps });
   } catch (e) {

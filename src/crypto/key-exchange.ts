@@ -4,7 +4,7 @@
 import { tlsFailure } from '../tls/errors.ts';
 import { clientHybridShare, MLKEM768_SEED, serverHybridResponse } from './hybrid-kem.ts';
 import { GROUPS, type GroupName } from '../tls/suites.ts';
-import { cryptoProvider, type CryptoProvider, type EcdhGroup, type EcdhKeyPair } from './provider.ts';
+import { cryptoProvider, type EcdhGroup, type EcdhKeyPair } from './provider.ts';
 
 export type { GroupName };
 
@@ -35,57 +35,6 @@ export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
   if (group === 'X25519MLKEM768') return { group, ...(await clientHybridShare(await generateKeyShare('x25519'))) };
   scalarLength(group);
   return makeShare(group, await cryptoProvider().keyExchange.generate(group));
-}
-
-// ---- key shares made ahead ----
-// Generating a key pair is WebCrypto round trips (generateKey, then exportKey for the public half) that a client
-// would otherwise wait for before its ClientHello can leave. So a connection that takes a share also starts the
-// next one for the same group, which is made while the host waits for the network and ready for the next
-// connection. Each share is handed out once and then forgotten here (a new connection never gets a key pair
-// another one used: an ephemeral key is used for one handshake only, RFC 8446 §4.2.8 and forward secrecy).
-
-/**
- * Whether taking a share starts the next one. On by default in a browser Worker (a long-lived host that makes
- * connection after connection); off elsewhere (a CLI process makes one connection: a spare would be wasted work).
- */
-let makeAhead = typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
-
-/** A host turns making key shares ahead on or off (off also drops the spares kept). */
-export function keepKeySharesAhead(on: boolean): void {
-  makeAhead = on;
-  if (!on) spares.clear();
-}
-
-/** At most one spare per group, with the provider that made it (keys of one provider are not another's). */
-const spares = new Map<GroupName, { provider: CryptoProvider; share: Promise<KeyShare> }>();
-
-/**
- * A fresh ephemeral key share for one connection: the one made ahead for this group if there is one (it is
- * removed as it is taken), else one made now; either way, when the host keeps shares ahead, the next one for the
- * group starts being made.
- */
-export async function takeFreshKeyShare(group: GroupName): Promise<KeyShare> {
-  const spare = spares.get(group);
-  spares.delete(group);
-  // After this turn: the ClientHello this share is for goes out first (node:crypto makes keys synchronously).
-  if (makeAhead) setTimeout(() => makeAhead && prepareKeyShare(group), 0);
-  if (spare && spare.provider === cryptoProvider()) {
-    try {
-      return await spare.share;
-    } catch {
-      // Made ahead but failed (e.g. the provider refused): make one now, which reports the error if it persists.
-    }
-  }
-  return generateKeyShare(group);
-}
-
-/** Start making a spare key share for `group` (a host may call it at start-up); nothing if one is there. */
-export function prepareKeyShare(group: GroupName): void {
-  const provider = cryptoProvider();
-  if (spares.get(group)?.provider === provider) return;
-  const share = generateKeyShare(group);
-  share.catch(() => spares.get(group)?.share === share && spares.delete(group));
-  spares.set(group, { provider, share });
 }
 
 /**

@@ -12,7 +12,6 @@ import { ProtocolVersion } from '../messages/constants.ts';
 import type { ServerHello } from '../messages/handshake.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import type { Transcript } from '../transcript.ts';
-import { prepareKeyShareWhileWaiting } from '../handshake/key-share.ts';
 import { buildClientHello12, type Tls12HelloParts } from './client-hello12.ts';
 import { Tls12Context, type RenegotiationState, type Tls12Config } from './context12.ts';
 import type { Tls12Session } from './session12.ts';
@@ -43,8 +42,6 @@ async function sendClientHello12(ctx: Tls12Context, renegotiation: { clientVerif
   ctx.offered = new Set(ch.extensions.map((e) => e.code));
   ctx.base.setState(renegotiation ? 'SendClientHello (renegotiation)' : 'SendClientHello (TLS 1.2)');
   await ctx.send(ch);
-  // Our ECDHE share is made while the server's flight is on its way (not when resuming: no key exchange then).
-  if (!ctx.offeredSession && ctx.config.suites.some((s) => s.kx === 'ECDHE')) prepareKeyShareWhileWaiting(ctx.base);
 }
 
 function freshReneg(): RenegotiationState {
