@@ -62,6 +62,7 @@ const WS_TIMES = process.env.TLS_LENS_BENCH_WS_TIMES === '1';
  * `tls` (another process) or started the round paid nothing, so the rotation's fixed order favoured whichever
  * contender followed Node's (ours). From 5 ms the order no longer shows (session 16, docs/engine-browser.md). */
 const GAP_MS = Number(process.env.TLS_LENS_BENCH_GAP_MS ?? 5);
+const gap = () => (GAP_MS > 0 ? new Promise<void>((r) => setTimeout(r, GAP_MS)) : Promise.resolve());
 const SUBTLS_PHASE_ROUNDS = 20;
 /** TLS_LENS_BENCH_ROTATE=0: every round in the same order (engineWorker first), as before session 12. */
 const ROTATE = process.env.TLS_LENS_BENCH_ROTATE !== '0';
@@ -486,7 +487,7 @@ async function main() {
       const order = Object.entries(contenders);
       const turn = ROTATE ? i % order.length : 0;
       for (const [name, run] of [...order.slice(turn), ...order.slice(0, turn), ...Object.entries(openContenders)]) {
-        if (GAP_MS > 0) await new Promise((r) => setTimeout(r, GAP_MS));
+        await gap();
         const r = await run();
         (handshakes[name] ??= []).push(r.ms!);
         if (r.phases) (phases[name] ??= []).push(r.phases);
@@ -497,14 +498,14 @@ async function main() {
     // timed ones (WS_TIMES).
     if (!WS_TIMES && !PROFILE)
       for (let i = 0; i < Math.min(ROUNDS, SUBTLS_PHASE_ROUNDS); i++) {
-        if (GAP_MS > 0) await new Promise((r) => setTimeout(r, GAP_MS));
+        await gap();
         (phases.subtlsWorker ??= []).push((await runSubtls({ ...job, rounds: 1, phases: true })).phases![0]);
       }
     const handshakeProfile = await profiler?.stop();
     const baseHandshakeProfile = await baseProfiler?.stop();
-    // One more handshake, traced and with its WebCrypto calls counted (the key share for it was made ahead, as in
-    // the rounds), then what one awaited WebCrypto call costs in this Worker: a handshake's serial calls times that
-    // is a floor the engine's own work cannot go below while it uses WebCrypto.
+    // One more handshake, traced and with its WebCrypto calls counted (its key pair made in it, as in the rounds),
+    // then what one awaited WebCrypto call costs in this Worker: a handshake's serial calls times that is a floor the
+    // engine's own work cannot go below while it uses WebCrypto.
     const { timeline, webCryptoCalls } = await runEngine({ ...job, rounds: 1, timeline: true, countWebCrypto: true });
     const { roundTripUs } = await runEngine({ webCryptoRoundTrip: true });
     // subtls's calls in one handshake (its Finished is sealed then too; sent with its first write).
