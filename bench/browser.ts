@@ -47,7 +47,7 @@ import { chromium, type Browser, type CDPSession, type Page, type Worker as Play
 import WebSocket, { createWebSocketStream } from 'ws';
 import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';
-import { median } from './common.ts';
+import { median, pauseBeforeHandshake as gap } from './common.ts';
 import { ratioInterval } from './ratio-interval.ts';
 import { percentile, timeInPage } from './in-page-timer.ts';
 import { coldRounds, writeColdPages } from './browser/cold-page.ts';
@@ -69,11 +69,6 @@ const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 // Unmeasured handshakes before the warm rounds, the same number for every client (the engine's Worker, subtls's,
 // the app and the base app): each runs its first rounds on a cold JIT. The app's are printed apart (appWarmupMs).
 const WARMUP = Math.max(1, Number(process.env.TLS_LENS_BENCH_WARMUP ?? 5));
-/** TLS_LENS_BENCH_GAP_MS (default 5): a pause before each warm round's handshake. A WebSocket the browser opens just
- * after another of its WebSockets to the same bridge closed waits 2-3 ms longer (bench/browser/engine-bench.ts): back
- * to back, the engine's round followed the app's close, while the app followed Node's `tls` and its own form filled. */
-const GAP_MS = Number(process.env.TLS_LENS_BENCH_GAP_MS ?? 5);
-const gap = () => (GAP_MS > 0 ? new Promise<void>((r) => setTimeout(r, GAP_MS)) : Promise.resolve());
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 

@@ -20,6 +20,16 @@ export const median = (xs: number[]) => {
 };
 
 /**
+ * The browser benches' pause before each handshake (TLS_LENS_BENCH_GAP_MS, default 5 ms). A WebSocket the page opens
+ * just after another of its WebSockets to the same bridge closed waits 2-3 ms longer: back to back, each browser
+ * contender that followed another paid that, while one that followed Node's `tls` (another process) or started a
+ * round did not, so a fixed order favoured whichever followed Node's. From 5 ms on the order no longer shows
+ * (docs/engine-browser.md, session 16).
+ */
+export const BROWSER_GAP_MS = Number(process.env.TLS_LENS_BENCH_GAP_MS ?? 5);
+export const pauseBeforeHandshake = (): Promise<void> => (BROWSER_GAP_MS > 0 ? new Promise((r) => setTimeout(r, BROWSER_GAP_MS)) : Promise.resolve());
+
+/**
  * A recorder that drops events: the engine still builds every event, but the hex of a record's bytes is
  * encoded only when something reads it (trace/lazy-hex.ts), and nothing does here.
  */

@@ -21,7 +21,7 @@ import { chromium, type Page } from 'playwright-core';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { freePort, makePki, spawnSServer } from '../../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
-import { median } from '../common.ts';
+import { median, pauseBeforeHandshake as gap } from '../common.ts';
 import { ratioInterval } from '../ratio-interval.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -56,13 +56,7 @@ const FFWS = process.env.TLS_LENS_BENCH_FFWS === '1';
  * while Node's `tls` carries no such burden; subtls's split then comes from SUBTLS_PHASE_ROUNDS rounds of its own
  * after the timed ones. */
 const WS_TIMES = process.env.TLS_LENS_BENCH_WS_TIMES === '1';
-/** TLS_LENS_BENCH_GAP_MS (default 5): a pause before each handshake. A WebSocket the page opens just after another
- * of its WebSockets to the same bridge closed waits longer: back to back, each browser contender that followed another
- * paid 2-3 ms more (our engine after the base's or subtls's, subtls after the base's), while one that followed Node's
- * `tls` (another process) or started the round paid nothing, so the rotation's fixed order favoured whichever
- * contender followed Node's (ours). From 5 ms the order no longer shows (session 16, docs/engine-browser.md). */
-const GAP_MS = Number(process.env.TLS_LENS_BENCH_GAP_MS ?? 5);
-const gap = () => (GAP_MS > 0 ? new Promise<void>((r) => setTimeout(r, GAP_MS)) : Promise.resolve());
+/** Rounds of subtls alone, after the timed ones, for its split when WS_TIMES is off. */
 const SUBTLS_PHASE_ROUNDS = 20;
 /** TLS_LENS_BENCH_ROTATE=0: every round in the same order (engineWorker first), as before session 12. */
 const ROTATE = process.env.TLS_LENS_BENCH_ROTATE !== '0';
@@ -480,10 +474,10 @@ async function main() {
     await baseProfiler?.start();
     if (TRACE) await browser.startTracing(page, { categories: ['blink.user_timing'] });
     for (let i = 0; i < ROUNDS; i++) {
-      // Each round starts one contender further (TLS_LENS_BENCH_ROTATE, on by default), and each waits GAP_MS first:
-      // a handshake's wait depends on how the connection before it ended (Chromium's WebSocket to the same bridge;
-      // the one s_server serves one connection at a time). The order alone does not take that out: each contender
-      // still follows the same one in most rounds.
+      // Each round starts one contender further (TLS_LENS_BENCH_ROTATE, on by default), and each waits a moment
+      // first (bench/common.ts pauseBeforeHandshake): a handshake's wait depends on how the connection before it
+      // ended (Chromium's WebSocket to the same bridge; the one s_server serves one connection at a time). The order
+      // alone does not take that out: each contender still follows the same one in most rounds.
       const order = Object.entries(contenders);
       const turn = ROTATE ? i % order.length : 0;
       for (const [name, run] of [...order.slice(turn), ...order.slice(0, turn), ...Object.entries(openContenders)]) {
