@@ -51,7 +51,7 @@ import { median, pauseBeforeHandshake as gap } from './common.ts';
 import { ratioInterval } from './ratio-interval.ts';
 import { percentile, timeInPage } from './in-page-timer.ts';
 import { coldRounds, writeColdPages } from './browser/cold-page.ts';
-import { withTreeCpu, type TreeCpu } from './browser/tree-cpu.ts';
+import { watchOtherWork, withTreeCpu, type TreeCpu } from './browser/tree-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP_DIR = path.resolve(process.env.TLS_LENS_BENCH_APP_DIR ?? ROOT);
@@ -423,6 +423,7 @@ async function workerProfiler(page: Page, urlPart: string) {
 
 
 async function main() {
+  const otherWork = watchOtherWork();
   const pki = makePki();
   const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
   fs.writeFileSync(path.join(www, 'big.bin'), Buffer.alloc(MIB * 1024 * 1024, 0x61));
@@ -474,7 +475,7 @@ async function main() {
     const cold = () => coldRounds({ browser, appURL: baseURL, baseAppURL: baseApp ? baseAppURL : undefined, anchorHex, target, connectInPage: CONNECT_IN_PAGE, rounds: COLD_ROUNDS });
     if (COLD_ONLY) {
       const c = await cold();
-      console.log(JSON.stringify({ machine: { loadAverage1m: +loadavg()[0].toFixed(2), coldRounds: COLD_ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, coldPageMs: c }, null, 2));
+      console.log(JSON.stringify({ machine: { loadAverage1m: +loadavg()[0].toFixed(2), ...otherWork(), coldRounds: COLD_ROUNDS, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, coldPageMs: c }, null, 2));
       return;
     }
     if (THROUGHPUT_ONLY) {
@@ -528,7 +529,7 @@ async function main() {
           base.push(mbps(b));
         }
       }
-      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, pageMainThreadPerRound: { app: medianOf(pageCost), base: basePageCost.length ? medianOf(basePageCost) : null }, pageTaskVsBase: basePageCost.length ? r2(medianOf(pageCost).taskMs / medianOf(basePageCost).taskMs) : null, appVsBase: base.length ? r2(median(ours) / median(base)) : null, responseSplitMs: splits.length ? medianOf(splits) : null, responseSplitRounds: splits };
+      const out = { machine: { loadAverage1m: +loadavg()[0].toFixed(2), ...otherWork(), bigRounds: BIG_ROUNDS, responseMiB: MIB, appDir: APP_DIR, baseAppDir: BASE_APP_DIR }, appMBperS: ours, baseAppMBperS: base, ladderFollowedToEnd: followedToEnd, median: { app: median(ours), base: base.length ? median(base) : null }, pageMainThreadPerRound: { app: medianOf(pageCost), base: basePageCost.length ? medianOf(basePageCost) : null }, pageTaskVsBase: basePageCost.length ? r2(medianOf(pageCost).taskMs / medianOf(basePageCost).taskMs) : null, appVsBase: base.length ? r2(median(ours) / median(base)) : null, responseSplitMs: splits.length ? medianOf(splits) : null, responseSplitRounds: splits };
       console.log(JSON.stringify(out, null, 2));
       return;
     }
@@ -695,7 +696,7 @@ async function main() {
       const engine = median(engineMs);
       const base = baseAppMs.length ? median(baseAppMs) : null;
       const out = {
-        machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, warmupRounds: WARMUP, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
+        machine: { loadAverage1m: +loadavg()[0].toFixed(2), ...otherWork(), rounds: ROUNDS, warmupRounds: WARMUP, appDir: APP_DIR, baseAppDir: BASE_APP_DIR },
         handshakeMs: { appConnect: app, engineWorker: engine, baseAppConnect: base, nodeTlsViaBridge: median(nodeMs), appFirstConnect: r2(appFirstMs), appWarmupMs, appPressToFirstStatus: median(appToFirstStatusMs), ...painted },
         ratios: { appConnectVsEngineWorker: r2(app / engine), baseAppConnectVsEngineWorker: base ? r2(base / engine) : null, appConnectVsBase: base ? r2(app / base) : null, pairedAppVsBase: base ? median(appMs.map((a, i) => a / baseAppMs[i])) : null, ...paintedRatios },
         /** How far the goal's ratio can be trusted: its 95% interval over resampled rounds, and how often under 1.3. */
@@ -788,7 +789,7 @@ async function main() {
     const phases = { app: medians(appPhases), engineWorker: medians(enginePhases), ...(basePhases.length ? { base: medians(basePhases) } : {}) };
     const tp = { app: median(appMBs), engineWorker: median(engineMBs), subtlsWorker: median(subtlsMBs), nodeTlsViaBridge: median(nodeMBs) };
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, warmupRounds: WARMUP, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), ...otherWork(), rounds: ROUNDS, warmupRounds: WARMUP, coldRounds: COLD_ROUNDS, responseMiB: MIB, appDir: APP_DIR },
       handshakeMs: m,
       /** Medians of the warm rounds' parts (handshakePhases): where the app's Connect spends more than the engine. */
       appConnectPhasesMs: phases,

@@ -23,6 +23,7 @@ import { freePort, makePki, spawnSServer } from '../../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 import { median, pauseBeforeHandshake as gap } from '../common.ts';
 import { ratioInterval } from '../ratio-interval.ts';
+import { watchOtherWork } from './tree-cpu.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROUNDS = Number(process.env.TLS_LENS_BENCH_ROUNDS ?? 30);
@@ -369,6 +370,7 @@ function withWork(phases: Record<string, number> | undefined): Record<string, nu
 }
 
 async function main() {
+  const otherWork = watchOtherWork();
   const pki = makePki();
   const www = fs.mkdtempSync(path.join(pki.dir, 'www-'));
   fs.writeFileSync(path.join(www, 'big.bin'), Buffer.alloc(MIB * 1024 * 1024, 0x61));
@@ -532,7 +534,7 @@ async function main() {
       fs.writeFileSync(`${PROFILE}.read.cpuprofile`, JSON.stringify(readProfile));
     }
     const report = {
-      machine: { loadAverage1m: +loadavg()[0].toFixed(2), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB, engineWorkerAlone: ALONE },
+      machine: { loadAverage1m: +loadavg()[0].toFixed(2), ...otherWork(), rounds: ROUNDS, bigRounds: BIG_ROUNDS, responseMiB: MIB, engineWorkerAlone: ALONE },
       handshakeMs: m,
       ratios: {
         engineWorkerVsNodeTls: r2(m.engineWorker / m.nodeTlsViaBridge),

@@ -83,3 +83,37 @@ export async function withTreeCpu<T>(work: () => Promise<T>): Promise<{ result: 
   for (const [k, v] of Object.entries(b.byThread)) if (v - (a.byThread[k] ?? 0) > 0) byThread[k] = v - (a.byThread[k] ?? 0);
   return { result, cpu: { runMs: b.runMs - a.runMs, waitMs: b.waitMs - a.waitMs, byThread } };
 }
+
+/** Busy time of every CPU of the machine so far (ms; /proc/stat's first line, in clock ticks of 10 ms). Steal time
+ * counts as busy: on a virtual machine it is other guests' work. */
+function machineBusyMs(): number {
+  const [user, nice, system, , , irq, softirq, steal] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + (steal ?? 0)) * 10;
+}
+
+/** This process's CPU and its descendants' so far (ms). */
+function benchCpuMs(): number {
+  const self = process.cpuUsage();
+  return (self.user + self.system) / 1000 + treeCpu().runMs;
+}
+
+/**
+ * How much of the machine other work took while a bench ran: the machine's busy time less the bench's own (this
+ * process and everything it started), over the wall time, in cores. On this 2-core machine the browser benches'
+ * ratios move with it, and not one way: a core taken by one busy process slowed Chromium's WebSocket hops more than
+ * Node's, two slowed Node's more (docs/performance.md). The load average cannot tell this apart, as it counts the
+ * bench's own processes too.
+ */
+export function watchOtherWork(): () => { otherWorkCores: number; benchCores: number } {
+  const t0 = performance.now();
+  const busy0 = machineBusyMs();
+  const bench0 = benchCpuMs();
+  return () => {
+    const wall = performance.now() - t0;
+    const bench = benchCpuMs() - bench0;
+    const other = Math.max(0, machineBusyMs() - busy0 - bench);
+    const said = { otherWorkCores: +(other / wall).toFixed(2), benchCores: +(bench / wall).toFixed(2) };
+    if (said.otherWorkCores >= 0.3) console.error(`note: other work on this machine took ${said.otherWorkCores} cores while the bench ran; the browser ratios move with it (docs/performance.md)`);
+    return said;
+  };
+}
