@@ -16,8 +16,11 @@ export class FirstFlightTransport implements Transport {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closedUnopened = false;
   private readonly openedNow: { resolve: (t: WebSocketTransport) => void; reject: (e: Error) => void };
+  private startedNow!: () => void;
   /** The WebSocket transport once open (rejects as the opening does). */
   readonly opened: Promise<WebSocketTransport>;
+  /** Settles once the WebSocket is made (its upgrade on its way): from then on the caller waits for the network. */
+  readonly started: Promise<void>;
 
   /** Nothing is opened yet: the first read (or close, or a write left alone for a moment) opens the WebSocket. */
   constructor(
@@ -28,6 +31,7 @@ export class FirstFlightTransport implements Transport {
     this.opened = new Promise<WebSocketTransport>((resolve, reject) => (settle = { resolve, reject }));
     this.opened.catch(() => undefined);
     this.openedNow = settle;
+    this.started = new Promise<void>((resolve) => (this.startedNow = resolve));
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -81,6 +85,7 @@ export class FirstFlightTransport implements Transport {
     const opening = inRequest
       ? WebSocketTransport.open(`${this.url}${this.url.includes('?') ? '&' : '?'}${BRIDGE_FIRST_PARAM}=${base64Url(first)}`, { ...this.options, protocols: [BRIDGE_FIRST_SUBPROTOCOL, ...protocols] })
       : WebSocketTransport.open(this.url, this.options);
+    this.startedNow();
     this.opening = opening.then(async (t) => {
       // The bridge took them only if it agreed to the subprotocol that says so. A session the bridge refused
       // closes at once: the next read reports its reason, which says more than this write's failure would.

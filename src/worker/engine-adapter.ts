@@ -102,6 +102,9 @@ function onFirstRead(transport: Transport, then: () => void): Transport {
   let first = true;
   return {
     write: (data) => transport.write(data),
+    // The engine flushes its last flight before the handshake resolves (a bridge transport holds writes until then):
+    // without this the app's Finished waited for the read loop, after 'connected' had gone to the page.
+    flush: () => transport.flush?.(),
     read: () => {
       const next = transport.read();
       if (first) {

@@ -225,11 +225,15 @@ async function connect(c: Connection) {
   const req = c.request;
   const where = req.scenario ? `lab scenario ${req.scenario}` : req.target;
   try {
-    c.status('connecting', `opening the bridge to ${where}`);
     // The WebSocket opens once the ClientHello is made, carrying it in the upgrade request (first-flight.ts): the
     // server gets it one WebSocket round trip sooner. A STARTTLS session reads first and opens without it.
     const transport = new FirstFlightTransport(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
     c.transport = transport;
+    // Said once the socket is made, while the worker waits for the network: posted first, it held up the ClientHello
+    // by a post (the page says "connecting" from the press on).
+    void transport.started.then(() => {
+      if (!c.retired && !c.decide) c.status('connecting', `opening the bridge to ${where}`);
+    });
     void transport.opened.then(
       () => {
         // Paused at a breakpoint (stepping opens the socket while the engine waits): the status stays "paused".

@@ -126,6 +126,21 @@ describe('the first flight in the upgrade request', () => {
     await transport.close();
   });
 
+  it('says it has started once the WebSocket is made, not before (the worker says "connecting" then)', async () => {
+    const { factory, seen } = recordingFactory();
+    const transport = new FirstFlightTransport(urlFor(echo.port), { protocols: BRIDGE_SUBPROTOCOL, factory });
+    let socketsWhenStarted = -1;
+    void transport.started.then(() => (socketsWhenStarted = seen.urls.length));
+    await transport.write(utf8.encode('said after the socket'));
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(socketsWhenStarted).toBe(-1);
+    const reply = transport.read();
+    await transport.started;
+    expect(socketsWhenStarted).toBe(1);
+    expect(utf8.decode((await reply)!)).toBe('said after the socket');
+    await transport.close();
+  });
+
   it('a read before any write (a server that speaks first, as in STARTTLS) opens without first bytes', async () => {
     const { factory, seen } = recordingFactory();
     const transport = new FirstFlightTransport(urlFor(echo.port), { protocols: BRIDGE_SUBPROTOCOL, factory });
