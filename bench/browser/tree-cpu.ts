@@ -91,10 +91,23 @@ function machineBusyMs(): number {
   return (user + nice + system + irq + softirq + (steal ?? 0)) * 10;
 }
 
-/** This process's CPU and its descendants' so far (ms). */
+/** CPU of the children `pid` has reaped (ms; /proc/PID/stat's cutime and cstime, in 10 ms ticks): processes of the
+ * tree that have ended (a cold round's browser, its renderers) and no longer show in treeCpu. */
+function reapedMs(pid: number | 'self'): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After "pid (comm)": state is field 3, so cutime (16) and cstime (17) are at 13 and 14 here.
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
+
+/** This process's CPU and its descendants', those that have ended included, so far (ms). */
 function benchCpuMs(): number {
   const self = process.cpuUsage();
-  return (self.user + self.system) / 1000 + treeCpu().runMs;
+  return (self.user + self.system) / 1000 + treeCpu().runMs + reapedMs('self') + descendants(process.pid).reduce((sum, pid) => sum + reapedMs(pid), 0);
 }
 
 /**
