@@ -155,8 +155,11 @@ export async function nodeThroughput(socket: tls.TLSSocket, payload: number, rec
   return +(payload / 1e6 / seconds).toFixed(1);
 }
 
-/** The crypto providers the benches compare, each against Node's `tls` in the same rounds. */
-export const BENCH_PROVIDERS: readonly CryptoProvider[] = [webCryptoProvider, nodeCryptoProvider];
+/** The crypto providers the benches compare, each against Node's `tls` in the same rounds; BENCH_PROVIDER_NAMES
+ * (e.g. "node") keeps only those named. */
+export const BENCH_PROVIDERS: readonly CryptoProvider[] = [webCryptoProvider, nodeCryptoProvider].filter(
+  (p) => !process.env.BENCH_PROVIDER_NAMES || process.env.BENCH_PROVIDER_NAMES.split(',').includes(p.name),
+);
 
 /**
  * Run `fn` with `provider` installed. The benches switch between whole connections only: a connection keeps the
