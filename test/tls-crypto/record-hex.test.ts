@@ -81,3 +81,22 @@ describe('record events encode their hex when first read', () => {
     }
   });
 });
+
+describe("a protected record's protection details", () => {
+  it('are made when first read, then kept: the same object each time, and a value set replaces them', async () => {
+    const out = scriptedTransport([]);
+    const trace = new TraceRecorder();
+    const writer = new RecordLayer(out, trace.emit, { side: 'client' });
+    writer.setWriteProtector(await Tls13RecordProtector.create(TLS13_SUITES[0x1301], new Uint8Array(16).fill(5), new Uint8Array(12).fill(6), 'application'));
+    await writer.writeRecord(23, Uint8Array.of(9, 8, 7));
+    const event = trace.events[0] as { protection?: { plaintext: string; nonce: string } };
+    // An accessor until read: a host that never reads a record's details (no trace kept) never makes them.
+    expect(typeof Object.getOwnPropertyDescriptor(event, 'protection')?.get).toBe('function');
+    const first = event.protection!;
+    expect(first.plaintext).toBe('090807');
+    expect(event.protection).toBe(first);
+    const replaced = { ...first, plaintext: '' };
+    event.protection = replaced;
+    expect(event.protection).toBe(replaced);
+  });
+});

@@ -5,6 +5,8 @@
 // object and getter, measured at about 1 µs each in V8 (6 µs for a protection object), ten times this way's cost.
 // A protected record's field tree is built when first read too: nothing reads most of them in a long transfer.
 import type { FieldNode, RecordEvent, Side, Epoch } from '../../trace/types.ts';
+import { keepEventBytes } from '../../trace/event-bytes.ts';
+import { lazyHexOfPart } from '../../trace/lazy-hex.ts';
 import { toHex } from '../../util/bytes.ts';
 import type { ProtectionDetails } from './protector.ts';
 import { protectedRecordFieldsOf } from './record-fields.ts';
@@ -21,9 +23,20 @@ export interface ProtectedFieldsSource {
   tagLength: number;
 }
 
+/** What a protected record's `protection` is made from when first read: the details, the record and its lazy hex
+ * (the ciphertext's hex is a slice of it), and the plaintext's lazy hex. */
+export interface ProtectionSource {
+  details: ProtectionDetails;
+  record: Uint8Array;
+  recordHex: () => string;
+  plaintextHex: () => string;
+}
+
 /**
  * A record event whose `bytes` hex is encoded when first read (then kept, and the bytes let go), and whose field
- * tree, for a protected record, is built when first read (then kept).
+ * tree and protection details, for a protected record, are built when first read (then kept). A long transfer
+ * whose records nobody reads (a host that keeps no trace) builds neither: the protection object with its six lazy
+ * parts was the largest piece of a record's own JavaScript in Node's profile of a 16 MiB echo.
  */
 export class LiveRecordEvent implements NewRecordEvent {
   // `declare`: no class field definitions, so the constructor's assignments set the key order.
@@ -38,8 +51,10 @@ export class LiveRecordEvent implements NewRecordEvent {
   #hex: () => string;
   #fields: FieldNode[] | undefined;
   #fieldsSource: ProtectedFieldsSource | undefined;
+  #protection: ProtectionFields | undefined;
+  #protectionSource: ProtectionSource | undefined;
 
-  constructor(direction: Side, epoch: Epoch, seq: number, contentType: number, hex: () => string, fields: FieldNode[] | ProtectedFieldsSource) {
+  constructor(direction: Side, epoch: Epoch, seq: number, contentType: number, hex: () => string, fields: FieldNode[] | ProtectedFieldsSource, protection?: ProtectionSource) {
     // Assigned in the key order of the object literal this replaces (JSON output unchanged).
     this.kind = 'record';
     this.direction = direction;
@@ -48,9 +63,28 @@ export class LiveRecordEvent implements NewRecordEvent {
     this.contentType = contentType;
     Object.defineProperty(this, 'bytes', BYTES);
     Object.defineProperty(this, 'fields', FIELDS);
+    if (protection) Object.defineProperty(this, 'protection', PROTECTION);
     this.#hex = hex;
     if (Array.isArray(fields)) this.#fields = fields;
     else this.#fieldsSource = fields;
+    this.#protectionSource = protection;
+  }
+
+  static protectionOf(e: LiveRecordEvent): ProtectionFields | undefined {
+    const source = e.#protectionSource;
+    if (source) {
+      const { details, record, recordHex } = source;
+      e.#protection = new ProtectionJson(details, lazyHexOfPart(details.ciphertext, record, recordHex), source.plaintextHex);
+      // For the one host that reads a record's plaintext bytes without its hex (the worker's application-data window).
+      keepEventBytes(e.#protection, details.decryptAgain ?? details.plaintext);
+      e.#protectionSource = undefined;
+    }
+    return e.#protection;
+  }
+
+  static setProtection(e: LiveRecordEvent, value: ProtectionFields | undefined): void {
+    e.#protection = value;
+    e.#protectionSource = undefined;
   }
 
   static hexOf(e: LiveRecordEvent): string {
@@ -79,6 +113,17 @@ const BYTES = accessor(function (this: LiveRecordEvent) {
   return LiveRecordEvent.hexOf(this);
 });
 
+const PROTECTION: PropertyDescriptor = {
+  get(this: LiveRecordEvent) {
+    return LiveRecordEvent.protectionOf(this);
+  },
+  set(this: LiveRecordEvent, value: ProtectionFields | undefined) {
+    LiveRecordEvent.setProtection(this, value);
+  },
+  enumerable: true,
+  configurable: true,
+};
+
 /**
  * Protection details as hex (live and captured records), every part encoded when first read: the large ones
  * (ciphertext, plaintext) through the functions given (slices of the record's hex), the small ones (nonce, IV,
@@ -97,7 +142,7 @@ export class ProtectionJson implements ProtectionFields {
   #details: ProtectionDetails;
   #ciphertext: () => string;
   #plaintext: () => string;
-  #small: Partial<Record<'nonce' | 'iv' | 'aad' | 'tag', string>> = {};
+  #small: Partial<Record<'nonce' | 'iv' | 'aad' | 'tag', string>> | undefined;
 
   constructor(details: ProtectionDetails, ciphertext: () => string, plaintext: () => string) {
     this.cipherSuite = details.cipherSuite;
@@ -115,7 +160,7 @@ export class ProtectionJson implements ProtectionFields {
   }
 
   static small(p: ProtectionJson, part: 'nonce' | 'iv' | 'aad' | 'tag'): string {
-    return (p.#small[part] ??= toHex(p.#details[part]));
+    return ((p.#small ??= {})[part] ??= toHex(p.#details[part]));
   }
 
   static large(p: ProtectionJson, part: 'ciphertext' | 'plaintext'): string {

@@ -369,12 +369,10 @@ export class RecordLayer {
    */
   private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'] | ProtectedFieldsSource, details?: ProtectionDetails): TracedRecord {
     const hex = lazyHex(bytes);
-    const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields);
+    const plaintextHex = !details ? undefined : details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex);
+    const protection = details && plaintextHex ? { details, record: bytes, recordHex: hex, plaintextHex } : undefined;
+    const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields, protection);
     keepEventBytes(event, bytes);
-    if (!details) return { event, hex };
-    const plaintextHex = details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex);
-    event.protection = protectionJson(details, lazyHexOfPart(details.ciphertext, bytes, hex), plaintextHex);
-    keepEventBytes(event.protection, details.decryptAgain ?? details.plaintext);
     return { event, hex, plaintextHex };
   }
 }
