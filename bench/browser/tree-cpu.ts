@@ -43,11 +43,11 @@ function descendants(root: number): number[] {
 }
 
 /** CPU so far of every thread of this process's descendants. Take two readings around a round and subtract. */
-export function treeCpu(root = process.pid): TreeCpu {
+export function treeCpu(root = process.pid, pids = descendants(root)): TreeCpu {
   let run = 0;
   let wait = 0;
   const byThread: Record<string, number> = {};
-  for (const pid of descendants(root)) {
+  for (const pid of pids) {
     let tasks: string[];
     let type = '';
     try {
@@ -107,7 +107,8 @@ function reapedMs(pid: number | 'self'): number {
 /** This process's CPU and its descendants', those that have ended included, so far (ms). */
 function benchCpuMs(): number {
   const self = process.cpuUsage();
-  return (self.user + self.system) / 1000 + treeCpu().runMs + reapedMs('self') + descendants(process.pid).reduce((sum, pid) => sum + reapedMs(pid), 0);
+  const pids = descendants(process.pid);
+  return (self.user + self.system) / 1000 + treeCpu(process.pid, pids).runMs + reapedMs('self') + pids.reduce((sum, pid) => sum + reapedMs(pid), 0);
 }
 
 /**

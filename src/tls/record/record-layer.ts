@@ -369,11 +369,15 @@ export class RecordLayer {
    */
   private recordEvent(direction: Side, epoch: Epoch, seq: number, bytes: Uint8Array, fields: RecordEvent['fields'] | ProtectedFieldsSource, details?: ProtectionDetails): TracedRecord {
     const hex = lazyHex(bytes);
-    const plaintextHex = !details ? undefined : details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex);
-    const protection = details && plaintextHex ? { details, record: bytes, recordHex: hex, plaintextHex } : undefined;
+    const protection = details && {
+      details,
+      record: bytes,
+      recordHex: hex,
+      plaintextHex: details.decryptAgain ? lazyHexOfDecrypted(details.decryptAgain) : lazyHexOfPart(details.plaintext, bytes, hex),
+    };
     const event = new LiveRecordEvent(direction, epoch, seq, bytes[0], hex, fields, protection);
     keepEventBytes(event, bytes);
-    return { event, hex, plaintextHex };
+    return { event, hex, plaintextHex: protection?.plaintextHex };
   }
 }
 
