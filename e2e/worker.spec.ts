@@ -113,6 +113,8 @@ test('a Connect says "connecting" only once it takes longer than a tenth of a se
   // Still waiting for the lab CA: the line says "connecting" with its progress bar, and the connection is drawn (the
   // form hidden, the ClientHello in the ladder).
   await expect(status).toContainText(/connecting/i);
+  // The worker's word on where it is, held with the events for the handshake's first tenth of a second, then sent.
+  await expect(status).toContainText('handshake in progress');
   await expect(page.getByRole('progressbar', { name: 'Connecting' })).toBeVisible();
   await expect(page.locator('form.connect')).toBeHidden();
   await expect(page.locator('.lrow[data-kind="handshake"]').first()).toContainText('ClientHello');
@@ -124,39 +126,50 @@ test('a Connect says "connecting" only once it takes longer than a tenth of a se
   expect(await page.evaluate(() => (window as unknown as { connectsPosted: number }).connectsPosted)).toBe(1);
 });
 
-test("a TLS 1.3 Connect's events reach the page in order, the server's flight and ours with 'connected'", async ({ page }) => {
-  // Every message the engine worker sends the page, in a few words.
+test("a quick TLS 1.3 Connect's events reach the page in order, all of them with 'connected'", async ({ page }) => {
+  // Every message the engine worker sends the page after the Connect is posted, in a few words, with when it came.
   await page.addInitScript(`{
     const Made = Worker;
     self.fromWorker = [];
+    self.connectPostedAt = null;
     self.Worker = class extends Made {
       constructor(...args) {
         super(...args);
         this.addEventListener('message', (e) => {
           const m = e.data;
+          if (self.connectPostedAt === null) return;
           const events = m.events ?? [];
-          self.fromWorker.push({ type: m.type, status: m.status, indices: events.map((x) => x.index), serverRecords: events.filter((x) => x.kind === 'record' && x.direction === 'server').length, finished: events.filter((x) => x.kind === 'finished').map((x) => x.direction) });
+          self.fromWorker.push({ after: performance.now() - self.connectPostedAt, type: m.type, status: m.status, indices: events.map((x) => x.index), serverRecords: events.filter((x) => x.kind === 'record' && x.direction === 'server').length, finished: events.filter((x) => x.kind === 'finished').map((x) => x.direction) });
         });
+      }
+      postMessage(m, ...rest) {
+        if (m && m.type === 'connect') self.connectPostedAt = performance.now();
+        return super.postMessage(m, ...rest);
       }
     };
   }`);
   await openApp(page);
   await connectScenario(page, 'good-tls13');
   await waitForStatus(page, 'connected');
-  type Seen = { type: string; status?: string; indices: number[]; serverRecords: number; finished: string[] };
+  type Seen = { after: number; type: string; status?: string; indices: number[]; serverRecords: number; finished: string[] };
   const seen = (await page.evaluate(() => (window as unknown as { fromWorker: unknown[] }).fromWorker)) as Seen[];
   const upTo = seen.findIndex((m) => m.type === 'status' && m.status === 'connected');
-  expect(upTo).toBeGreaterThan(0);
+  expect(upTo).toBeGreaterThanOrEqual(0);
   const before = seen.slice(0, upTo + 1);
   // Nothing lost, nothing twice, in order: the indices up to 'connected' are 0, 1, 2, ...
   const indices = before.flatMap((m) => m.indices);
+  expect(indices.length).toBeGreaterThan(0);
   expect(indices).toEqual(indices.map((_, i) => i));
-  // Only the ClientHello's events went while the server had not answered (posted as the WebSocket opened); no batch
-  // in the middle of the server's flight (each would cost the worker a post and a clone between its WebCrypto
-  // steps): the server's whole flight, its Finished included, and ours came with 'connected'.
-  expect(before.slice(0, upTo).filter((m) => m.serverRecords > 0)).toEqual([]);
-  expect(before[upTo].serverRecords).toBeGreaterThan(1);
-  expect(before[upTo].finished).toEqual(['server', 'client']);
+  // In a handshake's first tenth of a second the worker posts nothing, neither events nor 'connecting' details: each
+  // post there (its clone, the page's copy) took CPU from the threads opening the WebSocket (HANDSHAKE_HOLD_MS). Only
+  // a handshake slower than that (a loaded machine) has messages before 'connected'.
+  expect(before.slice(0, upTo).filter((m) => m.after < 100)).toEqual([]);
+  if (upTo === 0) {
+    // The usual case: the whole handshake, the server's flight with its Finished and ours, came with 'connected'.
+    expect(before[0].indices[0]).toBe(0);
+    expect(before[0].serverRecords).toBeGreaterThan(1);
+    expect(before[0].finished).toEqual(['server', 'client']);
+  }
   // And the page shows all of it.
   const trace = await savedTrace(page);
   expect(trace.events.length).toBeGreaterThanOrEqual(indices.length);

@@ -27,9 +27,12 @@ const scope = self as unknown as WorkerScope;
 
 /** The longest an event waits in the worker before it is sent to the page. */
 const FRAME_MS = 16;
-/** The same while a handshake runs: its events go with the next status, pause or error, when the engine next waits
- * (Connection.idleFlush), or after this long. A handshake with a near server is over before anyone could read one of
- * its steps: the page keeps such batches undrawn until the status that ends the wait (worker-client.ts). */
+/** The same while a handshake runs: its events, and its 'connecting' details, go with the next status, pause or
+ * error, or after this long. A handshake with a near server is over before anyone could read one of its steps, and
+ * the page draws a Connect only after this long too (worker-client.ts DRAW_CONNECTING_AFTER_MS). Until then the worker
+ * posts nothing: on a machine with two cores, each message posted during the handshake (its clone here, its copy on
+ * the page) took CPU from the threads opening the WebSocket and relaying the server's flight (docs/app-connect.md,
+ * session 18). */
 const HANDSHAKE_HOLD_MS = 100;
 
 type Status = 'connecting' | 'connected' | 'paused' | 'closed' | 'failed';
@@ -54,16 +57,9 @@ class Connection {
   // before a status, a pause or an error, so the page never shows a status ahead of its events.
   private queue: TraceEvent[] = [];
   private flushTimer: ReturnType<typeof setTimeout> | null = null;
-  /** While the first handshake runs and the server has not answered yet, what is held also goes out as soon as the
-   * engine waits: the ClientHello's events, posted while the WebSocket opens. Not once the server's flight is in:
-   * each WebCrypto await there is a task of its own, and this zero timeout fired between them (a batch of the
-   * server's first four records, measured in session 15). The page keeps these batches undrawn until it draws the
-   * connection (worker-client.ts): no extra render.
-   * Only in the handshake's first HANDSHAKE_HOLD_MS: the page draws a slower one then, and each batch would be a
-   * render; from there on its events wait as before. */
-  private idleFlush: ReturnType<typeof setTimeout> | null = null;
-  /** The server has sent its first record: no more batches when the engine awaits (enqueue). */
-  private serverSpoke = false;
+  /** The latest 'connecting' detail held back in the handshake's first HANDSHAKE_HOLD_MS; goes out with the held
+   * events, unless a later status replaces it. */
+  private heldDetail: string | undefined;
   private readonly started = performance.now();
   /** What the encoding needs to know of this connection (which trees the page makes: message-fields.ts). */
   private readonly fields: FieldsContext;
@@ -121,6 +117,10 @@ class Connection {
   flush() {
     const events = this.takeQueue();
     if (events.length > 0) this.postEvents(events);
+    const detail = this.heldDetail;
+    this.heldDetail = undefined;
+    // Not while paused: the page shows the pause (onBreak flushes before it pauses, so nothing is held then).
+    if (detail !== undefined && !this.retired && !this.decide) this.post({ type: 'status', status: 'connecting', detail });
   }
 
   /** Summaries waiting for their digests go once they have them (the events are read when posted). */
@@ -145,22 +145,20 @@ class Connection {
     // one post in all. Posting the server's flight on its own at its Finished, for the page to copy while the engine
     // made ours (session 14), measured 2-3% slower once the bench stopped favouring it (docs/app-connect.md, session 16).
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.handshaking ? HANDSHAKE_HOLD_MS : FRAME_MS);
-    if (e.kind === 'record' && e.direction === 'server') this.serverSpoke = true;
-    // A zero timeout runs once the engine's synchronous steps and their microtasks are done: when it awaits. Only
-    // until the server first answers: from then on the engine's awaits are WebCrypto's, each a task of its own in a
-    // Chromium Worker, and a batch posted at each would cost the flight a post and a clone every time.
-    if (this.handshaking && !this.serverSpoke && !this.idleFlush && performance.now() - this.started < HANDSHAKE_HOLD_MS)
-      this.idleFlush = setTimeout(() => {
-        this.idleFlush = null;
-        this.flush();
-      }, 0);
   }
 
   /** A status, with the events before it (and what was agreed, when it changed) in the same message: one hand-off
    * and one render on the page. Events whose summaries wait for their digests go first on their own. While a
-   * handshake runs, a 'connecting' status leaves the events held (HANDSHAKE_HOLD_MS). */
+   * handshake runs, a 'connecting' status leaves the events held, and in its first HANDSHAKE_HOLD_MS is held too. */
   status(s: Status, detail?: string, summary?: ConnectionSummary) {
-    if (this.handshaking && s === 'connecting') return this.post({ type: 'status', status: s, detail });
+    if (this.handshaking && s === 'connecting') {
+      const holdLeft = this.started + HANDSHAKE_HOLD_MS - performance.now();
+      if (holdLeft <= 0) return this.post({ type: 'status', status: s, detail });
+      this.heldDetail = detail ?? '';
+      this.flushTimer ??= setTimeout(() => this.flush(), holdLeft);
+      return;
+    }
+    this.heldDetail = undefined; // replaced by this status
     let events = this.takeQueue();
     if (events.length > 0 && this.window.digesting) {
       this.postEvents(events);
@@ -208,8 +206,8 @@ class Connection {
   retire() {
     this.retired = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
-    if (this.idleFlush) clearTimeout(this.idleFlush);
     this.queue = [];
+    this.heldDetail = undefined;
     this.decide?.('abort');
     void this.transport?.close().catch(() => {});
   }
@@ -229,8 +227,8 @@ async function connect(c: Connection) {
     // server gets it one WebSocket round trip sooner. A STARTTLS session reads first and opens without it.
     const transport = new FirstFlightTransport(`${req.bridgeUrl}${req.bridgeUrl.includes('?') ? '&' : '?'}${bridgeQuery(req)}`, { protocols: BRIDGE_SUBPROTOCOL });
     c.transport = transport;
-    // Said once the socket is made, while the worker waits for the network: posted first, it held up the ClientHello
-    // by a post (the page says "connecting" from the press on).
+    // Said once the socket is made (said before the ClientHello, it held that up by a post), and held with the
+    // events in a handshake's first HANDSHAKE_HOLD_MS (Connection.status): the page says "connecting" from the press on.
     void transport.started.then(() => {
       if (!c.retired && !c.decide) c.status('connecting', `opening the bridge to ${where}`);
     });
