@@ -19,6 +19,9 @@ export interface ReceivedRecord {
 export interface RecordChannel {
   /** Next record (decrypted when keys are set), or null at a clean end of stream. */
   read(): Promise<ReceivedRecord | null>;
+  /** The next record when it is whole at hand and opens at once; null when read() would wait (record-layer.ts
+   * readBufferedSync). Throws as read() rejects. */
+  readBuffered?(): ReceivedRecord | null;
   /** The record after, if it is already decrypting: untaken and untraced (record-layer.ts peekAhead). */
   peekAhead?(): Promise<{ contentType: number; fragment: Uint8Array } | null>;
   /** Ask the transport for the peer's answer before reading it (record-layer.ts startReading). */
@@ -62,6 +65,13 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
   const wrap = <T>(p: Promise<T>): Promise<T> => p.catch(asChannelError);
   return {
     read: () => wrap(layer.readRecord()),
+    readBuffered: () => {
+      try {
+        return layer.readBufferedSync();
+      } catch (e) {
+        return asChannelError(e);
+      }
+    },
     peekAhead: () => layer.peekAhead(),
     startReading: () => layer.startReading(),
     flush: () => transport.flush?.(),

@@ -148,11 +148,21 @@ export class ConnectionCore {
       return;
     }
     if ('kind' in item && item.kind === 'app-data') {
-      if (item.data.length > 0) {
-        this.pending.push(item.data);
-        this.ctx.emit(appDataEvent(this.peer, item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
+      this.takeAppData(item);
+      // The records that came with it, whole and opened at once, are taken now rather than by a pull each (a pull
+      // is several promises deep, and one socket read brings a few 16 KiB records). Nothing in these synchronous
+      // steps can start a new handshake that would take the reads (`takes`): anything but data is dispatched as usual.
+      for (;;) {
+        let next: ReceivedMessage | OtherRecord | undefined;
+        try {
+          next = this.ctx.reader.nextBufferedSync();
+        } catch (e) {
+          return this.dispatchError(e);
+        }
+        if (!next) return;
+        if (!('kind' in next) || next.kind !== 'app-data') return this.dispatch(next, quietEnd);
+        this.takeAppData(next);
       }
-      return;
     }
     if ('kind' in item && item.kind === 'close-notify') {
       this.closeReceived = true;
@@ -161,6 +171,12 @@ export class ConnectionCore {
       return;
     }
     await this.hooks.onMessage(item as ReceivedMessage);
+  }
+
+  private takeAppData(item: Extract<OtherRecord, { kind: 'app-data' }>): void {
+    if (item.data.length === 0) return;
+    this.pending.push(item.data);
+    this.ctx.emit(appDataEvent(this.peer, item.record.fragment, { dataHex: item.record.fragmentHex, record: item.record.eventIndex }));
   }
 
   private async dispatchError(error: unknown): Promise<void> {

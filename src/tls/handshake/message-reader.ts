@@ -145,6 +145,26 @@ export class MessageReader {
   }
 
   /**
+   * nextAny() without waiting: what is whole at hand already (a handshake message left in the buffer, or records
+   * whole in the record layer's buffer that the installed cipher opens at once, RecordChannel.readBuffered);
+   * undefined when more would mean waiting. Throws as nextAny() rejects. For a reader taking all that one socket
+   * read brought, without a promise per record.
+   */
+  nextBufferedSync(): ReceivedMessage | OtherRecord | undefined {
+    if (!this.channel.readBuffered) return undefined;
+    for (;;) {
+      const m = this.takeBuffered();
+      if (m) return m;
+      const record = this.channel.readBuffered();
+      if (!record) return undefined;
+      // Records taken from the buffer are application_data on the wire: a ChangeCipherSpec for onChangeCipherSpec
+      // (TLS 1.2, where the wire type is the real one) never comes this way.
+      const other = this.classify(record);
+      if (other) return other;
+    }
+  }
+
+  /**
    * Read one record. Handshake bytes go to the buffer (undefined is returned); other content is
    * returned. Null at end of stream (only when `eofOk`; otherwise the handshake was cut short).
    */
@@ -154,6 +174,15 @@ export class MessageReader {
       if (eofOk && this.buffer.length === 0) return null;
       throw new TlsError(eofOk ? 'TRUNCATED' : 'CLOSED', eofOk ? 'the connection ended in the middle of a handshake message' : `the ${this.peer} closed the connection in the middle of the handshake`);
     }
+    if (record.contentType === ContentType.change_cipher_spec && this.onChangeCipherSpec) {
+      await this.onChangeCipherSpec(record);
+      return undefined;
+    }
+    return this.classify(record);
+  }
+
+  /** A record read: handshake bytes go to the buffer (undefined is returned); other content is returned. */
+  private classify(record: ReceivedRecord): OtherRecord | undefined {
     switch (record.contentType) {
       case ContentType.handshake:
         if (record.fragment.length === 0) throw fail.unexpected('a handshake record must not be empty');
@@ -162,10 +191,6 @@ export class MessageReader {
         this.bufferRecords.push(record.eventIndex);
         return undefined;
       case ContentType.change_cipher_spec:
-        if (this.onChangeCipherSpec) {
-          await this.onChangeCipherSpec(record);
-          return undefined;
-        }
         if (this.ccsAllowed && record.epoch === 'plaintext' && record.fragment.length === 1 && record.fragment[0] === 1) {
           // A peer sends one (after its first hello, or a HelloRetryRequest); a stream of them is not compatibility.
           if (++this.ccsSeen > 2) throw fail.unexpected('too many ChangeCipherSpec records during the handshake');

@@ -193,12 +193,13 @@ export class RecordLayer {
       return { contentType: raw.contentType, fragment: Uint8Array.from(raw.fragment), epoch, eventIndex, seq, fragmentHex };
     }
 
+    // A synchronous cipher (node:crypto) opens the record here and now; reading ahead is for asynchronous ones.
+    if (!ahead?.opened && protector.decryptSync) return this.openNow(raw, protector);
     let opened;
     // The sequence number this record is opened under (for the trace, should it fail).
     const seqOfThis = ahead ? ahead.seq : protector.nextSeq;
     try {
-      // A synchronous cipher (node:crypto) opens the record here and now; reading ahead is for asynchronous ones.
-      if (ahead?.opened || protector.decryptSync) opened = ahead?.opened ? await ahead.opened : protector.decryptSync!(raw);
+      if (ahead?.opened) opened = await ahead.opened;
       else {
         // This record takes its sequence number first; the ones that arrived with it (a server's whole flight
         // under new keys) start decrypting beside it rather than after it.
@@ -208,11 +209,45 @@ export class RecordLayer {
         opened = await opening;
       }
     } catch (e) {
-      // Keep the bytes that failed in the trace: the user sees what arrived before the alert.
-      const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
-      this.emitRecord(this.peer, protector.epoch, Number(seqOfThis), raw.bytes, fields);
-      throw asAlert(e);
+      throw this.unopened(raw, protector, seqOfThis, e);
     }
+    return this.received(raw, protector, opened);
+  }
+
+  /**
+   * The next record when it is whole in the buffer and the installed cipher opens records at once (node:crypto):
+   * read, checked and traced as readRecord() would; null when that would wait, or keys that open records at once are
+   * not installed (readRecord() reads it then). For a reader taking every record one socket read brought without a
+   * promise each. Throws as readRecord() rejects.
+   */
+  readBufferedSync(): ReceivedRecord | null {
+    const protector = this.readProtector;
+    if (this.reading || this.ahead.length > 0 || !protector?.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return null;
+    const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
+    return raw && this.openNow(raw, protector);
+  }
+
+  /** A protected record opened by a synchronous cipher. */
+  private openNow(raw: RawRecord, protector: RecordProtector): ReceivedRecord {
+    const seq = protector.nextSeq;
+    let opened: OpenedRecord;
+    try {
+      opened = protector.decryptSync!(raw);
+    } catch (e) {
+      throw this.unopened(raw, protector, seq, e);
+    }
+    return this.received(raw, protector, opened);
+  }
+
+  /** A protected record that did not open, kept in the trace (the user sees what arrived before the alert): the alert. */
+  private unopened(raw: RawRecord, protector: RecordProtector, seq: bigint, e: unknown): TlsAlertError {
+    const fields = raw.contentType === ContentType.application_data ? protectedRecordFields(raw.bytes, protector.tagLength) : plaintextRecordFields(raw.bytes);
+    this.emitRecord(this.peer, protector.epoch, Number(seq), raw.bytes, fields);
+    return asAlert(e);
+  }
+
+  /** An opened record, traced and checked, as the reader gets it. */
+  private received(raw: RawRecord, protector: RecordProtector, opened: OpenedRecord): ReceivedRecord {
     const seq = Number(opened.seq);
     const traced = this.recordEvent(this.peer, protector.epoch, seq, raw.bytes, protectedFieldsSource(raw.bytes, opened.details.tag.length), opened.details);
     const eventIndex = this.emit(traced.event);

@@ -27,9 +27,12 @@ export function seqBytes(seq: bigint): Uint8Array {
  * (RFC 8446 §5.3; RFC 7905 for TLS 1.2 ChaCha20-Poly1305).
  */
 export function xorSeq(iv: Uint8Array, seq: bigint): Uint8Array {
-  const nonce = Uint8Array.from(iv);
-  const s = seqBytes(seq);
+  const nonce = iv.slice();
+  writeSeq(SEQ, 0, seq);
   const at = nonce.length - 8;
-  for (let i = 0; i < 8; i++) nonce[at + i] ^= s[i];
+  for (let i = 0; i < 8; i++) nonce[at + i] ^= SEQ[i];
   return nonce;
 }
+
+/** xorSeq's scratch: the sequence number's bytes, used at once (one allocation less per record). */
+const SEQ = new Uint8Array(8);
