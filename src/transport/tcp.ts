@@ -47,6 +47,15 @@ export function socketTransport(socket: net.Socket): Transport {
   const waiting: { resolve: (c: Uint8Array | null) => void; reject: (e: Error) => void }[] = [];
   let ended = false;
   let failure: Error | null = null;
+  /** Writes waiting for the socket's buffer to drain: one 'drain' listener for all of them, rather than a 'drain' and
+   * a 'close' listener added and removed for each write of a long transfer. */
+  let draining: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  const drained = (settle: (w: (typeof draining)[number]) => void) => {
+    const waiters = draining;
+    draining = [];
+    for (const w of waiters) settle(w);
+  };
+  socket.on('drain', () => drained((w) => w.resolve()));
   socket.on('data', (data: Buffer) => {
     const chunk = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     const w = waiting.shift();
@@ -64,6 +73,7 @@ export function socketTransport(socket: net.Socket): Transport {
   socket.on('close', () => {
     ended = true;
     for (const w of waiting.splice(0)) w.resolve(null);
+    drained((w) => w.reject(new Error('socket closed')));
   });
   let corked = false;
   const uncork = () => {
@@ -85,15 +95,7 @@ export function socketTransport(socket: net.Socket): Transport {
         // (backpressure). A failed write also destroys the socket, which the next read or write reports.
         socket.write(data);
         if (socket.writableLength <= WRITE_BUFFER) return resolve();
-        const onDrain = () => {
-          socket.off('close', onClose);
-          resolve();
-        };
-        const onClose = () => {
-          socket.off('drain', onDrain);
-          reject(new Error('socket closed'));
-        };
-        socket.once('drain', onDrain).once('close', onClose);
+        draining.push({ resolve, reject });
       });
     },
     read() {
