@@ -300,15 +300,25 @@ export interface EngineThroughput {
   /** The engine with every trace event serialised to JSON as it is emitted. */
   engineTraceSerialised: number;
   engineRuns: number[];
+  /** Node's fastest measured run / the engine's fastest: each client at its best (Node's client runs in two modes on
+   * this machine, ~250 and ~500-900 MB/s, whichever server it talks to; the medians mostly catch the first). */
+  bestRatio: number;
+  /** Node's first run / the engine's first: both cold, in a fresh process (what a short transfer gets). */
+  firstRunRatio: number;
 }
 
-export type ThroughputFigures = { nodeTls: number; nodeTlsCpuMsPerMB: number; nodeRuns: number[]; warmupRuns: number; firstRunMBps: Record<string, number> } & Record<
-  string,
-  EngineThroughput | number | number[] | Record<string, number>
->;
+export type ThroughputFigures = {
+  nodeTls: number;
+  nodeTlsCpuMsPerMB: number;
+  nodeRuns: number[];
+  warmupRuns: number;
+  firstRunMBps: Record<string, number>;
+  warmupMBps: Record<string, number[]>;
+} & Record<string, EngineThroughput | number | number[] | Record<string, number> | Record<string, number[]>>;
 
-/** Unmeasured runs of every client before the measured rounds (BENCH_THROUGHPUT_WARMUP, default 3). */
-const THROUGHPUT_WARMUP = Number(process.env.BENCH_THROUGHPUT_WARMUP ?? 3);
+/** Unmeasured runs of every client before the measured rounds (BENCH_THROUGHPUT_WARMUP, default 6: 96 MiB, past the
+ * ~100 MB over which V8 compiles the engine's record path; with 3 the measured runs fell inside it, docs/node-throughput.md). */
+const THROUGHPUT_WARMUP = Number(process.env.BENCH_THROUGHPUT_WARMUP ?? 6);
 
 /**
  * Throughput of the engine under each provider and of Node's client, MB/s and CPU ms per MB: THROUGHPUT_WARMUP
@@ -318,7 +328,8 @@ const THROUGHPUT_WARMUP = Number(process.env.BENCH_THROUGHPUT_WARMUP ?? 3);
  * run after run on a fresh server, Node's own client went 89-124 -> 145-195 MB/s and ours 67 -> 150-215 MB/s (session
  * 12). With one warm-up the measured rounds caught both mid-ramp, the clients that run first in a round the most.
  * Every client gets the same warm-up and the rounds rotate who goes first; the first, cold run of each is printed
- * apart (`firstRunMBps`), so what a short transfer in a fresh process gets stays in view.
+ * apart (`firstRunMBps`, `firstRunRatio`), so what a short transfer in a fresh process gets stays in view, and so are
+ * the warm-up's runs (`warmupMBps`: where each client's JIT and the server's get going).
  */
 export async function compareThroughput(
   runs: number,
@@ -344,12 +355,9 @@ export async function compareThroughput(
     ...providers.map((p) => ({ name: p.name, run: () => engineOnce(p, quietRecorder()), measured: engineRuns.get(p.name)! })),
     { name: 'nodeTls', run: nodeOnce, measured: nodeRuns },
   ];
-  const firstRunMBps: Record<string, number> = {};
-  for (let w = 0; w < Math.max(1, THROUGHPUT_WARMUP); w++)
-    for (const c of contenders) {
-      const r = await c.run();
-      firstRunMBps[c.name] ??= r.result;
-    }
+  const warmupMBps: Record<string, number[]> = Object.fromEntries(contenders.map((c) => [c.name, []]));
+  for (let w = 0; w < Math.max(1, THROUGHPUT_WARMUP); w++) for (const c of contenders) warmupMBps[c.name].push((await c.run()).result);
+  const firstRunMBps = Object.fromEntries(contenders.map((c) => [c.name, warmupMBps[c.name][0]]));
   for (let i = 0; i < runs; i++)
     for (let k = 0; k < contenders.length; k++) {
       const c = contenders[(i + k) % contenders.length];
@@ -358,7 +366,8 @@ export async function compareThroughput(
   const mb = payload / 1e6;
   const nodeTls = median(nodeRuns.map((r) => r.result));
   const nodeCpu = median(nodeRuns.map((r) => r.cpuMs)) / mb;
-  const out: ThroughputFigures = { nodeTls, nodeTlsCpuMsPerMB: +nodeCpu.toFixed(2), nodeRuns: nodeRuns.map((r) => r.result), warmupRuns: Math.max(1, THROUGHPUT_WARMUP), firstRunMBps };
+  const nodeBest = Math.max(...nodeRuns.map((r) => r.result));
+  const out: ThroughputFigures = { nodeTls, nodeTlsCpuMsPerMB: +nodeCpu.toFixed(2), nodeRuns: nodeRuns.map((r) => r.result), warmupRuns: Math.max(1, THROUGHPUT_WARMUP), firstRunMBps, warmupMBps };
   for (const provider of providers) {
     const runsOf = engineRuns.get(provider.name)!;
     const engine = median(runsOf.map((r) => r.result));
@@ -370,6 +379,8 @@ export async function compareThroughput(
       cpuRatio: +(cpu / nodeCpu).toFixed(2),
       engineTraceSerialised: (await engineOnce(provider, serialisingRecorder())).result,
       engineRuns: runsOf.map((r) => r.result),
+      bestRatio: +(nodeBest / Math.max(...runsOf.map((r) => r.result))).toFixed(2),
+      firstRunRatio: +(firstRunMBps.nodeTls / firstRunMBps[provider.name]).toFixed(2),
     };
   }
   return out;
