@@ -33,6 +33,9 @@
 // rounds: FILE.N.cpuprofile and FILE.N.worker.cpuprofile). For readable names, build with `vite build --minify false`
 // and run `tsx bench/browser.ts`. TLS_LENS_BENCH_STEPS=FILE: every warm round's worker steps (both workers) as JSON;
 // TLS_LENS_BENCH_TRACE=FILE: a Chromium trace of the warm rounds, split by bench/browser/trace-windows.ts.
+// TLS_LENS_BENCH_JS_FLAGS: V8 flags for Chromium (with DEBUG=pw:browser, '--trace-opt --trace-deopt' shows which
+// functions V8 still compiles or deoptimises in the warm rounds); TLS_LENS_BENCH_NO_MINIFY: the bench's own workers
+// unminified (their names readable in such output and in profiles).
 // cpuPerRoundMs: the CPU each warm round cost every process the bench started (Chromium's, the servers'; for the
 // apps from the press to the status line only), by thread (bench/browser/tree-cpu.ts): on a shared 2-core machine
 // the wall times swing with others' load, the CPU a Connect costs much less.
@@ -71,6 +74,7 @@ const LARGE_MIB = Number(process.env.TLS_LENS_BENCH_LARGE_MIB ?? 256);
 const WARMUP = Math.max(1, Number(process.env.TLS_LENS_BENCH_WARMUP ?? 5));
 // Precise memory info: performance.memory otherwise rounds and updates slowly.
 const FLAGS = ['--enable-precise-memory-info', '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+if (process.env.TLS_LENS_BENCH_JS_FLAGS) FLAGS.push(`--js-flags=${process.env.TLS_LENS_BENCH_JS_FLAGS}`);
 
 function waitForExit(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
@@ -346,10 +350,11 @@ async function appClose(page: Page) {
   await page.locator('[data-testid="status"]:not([data-status="connected"]):not([data-status="connecting"])').waitFor({ timeout: 15_000 });
 }
 
-/** One bench/browser/ entry bundled for the browser (minified, as a page would ship it). subtls's import of Node's
- * `crypto` is never reached in a browser (it uses the global one) and stays out. */
+/** One bench/browser/ entry bundled for the browser (minified, as a page would ship it, unless
+ * TLS_LENS_BENCH_NO_MINIFY). subtls's import of Node's `crypto` is never reached in a browser (it uses the global one)
+ * and stays out. */
 async function bundle(entry: string): Promise<string> {
-  const out = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser', entry)], bundle: true, minify: true, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
+  const out = await esbuild.build({ entryPoints: [path.join(ROOT, 'bench/browser', entry)], bundle: true, minify: !process.env.TLS_LENS_BENCH_NO_MINIFY, format: 'esm', platform: 'browser', target: 'chrome120', write: false, logLevel: 'warning', external: ['crypto'] });
   return out.outputFiles[0].text;
 }
 

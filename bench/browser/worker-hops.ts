@@ -5,6 +5,8 @@
 //   events    the same, the answer carrying a real handshake's events as the app's worker posts them with 'connected'
 //             (eventsForPage of a TLS 1.3 handshake with `openssl s_server`), read by the page (`e.data`)
 //   request   the page's post carrying a Connect's request as the app sends it, the answer empty
+//   json      as 'events', the events as one JSON string made in the Worker for each answer, parsed by the page
+//   bytes     as 'events', every hex string of the events posted as the bytes it spells (Uint8Arrays)
 // Run: tsx bench/browser/worker-hops.ts [rounds=300]
 import fs from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -34,14 +36,31 @@ async function handshakeEvents(): Promise<unknown[]> {
 
 /** Run in the page: a Worker that answers each message, and the rounds timed from the page's post to the answer read. */
 const IN_PAGE = `async ({ events, request, rounds }) => {
-  const source = "let events; onmessage = (e) => { const m = e.data; if (m.events) { events = m.events; postMessage('ready'); } else postMessage(m.kind === 'events' ? { type: 'status', status: 'connected', events } : { type: 'status' }); };";
+  const source = \`
+    let events, bytes;
+    // A hex string of 8 bytes or more as the bytes it spells (the 'bytes' answer; an estimate of which fields are hex).
+    const isHex = /^(?:[0-9a-f]{2}){8,}$/;
+    const toBytes = (v) => typeof v === 'string' && isHex.test(v) ? Uint8Array.from(v.match(/../g), (h) => parseInt(h, 16))
+      : Array.isArray(v) ? v.map(toBytes)
+      : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toBytes(x)]))
+      : v;
+    const answers = {
+      events: () => ({ type: 'status', status: 'connected', events }),
+      json: () => ({ type: 'status', status: 'connected', json: JSON.stringify(events) }),
+      bytes: () => ({ type: 'status', status: 'connected', events: bytes }),
+    };
+    onmessage = (e) => {
+      const m = e.data;
+      if (m.events) return void ((events = m.events), (bytes = toBytes(events)), postMessage('ready'));
+      postMessage(answers[m.kind]?.() ?? { type: 'status' });
+    };\`;
   const w = new Worker(URL.createObjectURL(new Blob([source], { type: 'text/javascript' })));
-  const answer = () => new Promise((resolve) => (w.onmessage = (e) => resolve(e.data.events ? e.data.events.length : e.data)));
+  const answer = () => new Promise((resolve) => (w.onmessage = (e) => resolve(e.data.events ? e.data.events.length : e.data.json ? JSON.parse(e.data.json).length : e.data)));
   const ready = answer();
   w.postMessage({ events });
   await ready;
-  const kinds = ['empty', 'events', 'request'];
-  const times = { empty: [], events: [], request: [] };
+  const kinds = ['empty', 'events', 'request', 'json', 'bytes'];
+  const times = { empty: [], events: [], request: [], json: [], bytes: [] };
   for (let i = 0; i < rounds + 20; i++) {
     for (const kind of kinds) {
       await new Promise((r) => setTimeout(r, 2));
