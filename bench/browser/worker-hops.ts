@@ -1,6 +1,6 @@
 // The floor under the app's Connect that the engine's own figure does not have (docs/app-connect.md, session 18): a
 // page's message to its Worker and the Worker's answer, in Debian's Chromium, with nothing else between them. Rounds
-// of three kinds, alternated (ms: the mean of the middle 80% of the rounds, the page's clock being coarse):
+// of five kinds, alternated (ms: the mean of the middle 80% of the rounds, the page's clock being coarse):
 //   empty     the page posts, the Worker answers at once: the two hand-offs alone
 //   events    the same, the answer carrying a real handshake's events as the app's worker posts them with 'connected'
 //             (eventsForPage of a TLS 1.3 handshake with `openssl s_server`), read by the page (`e.data`)
