@@ -320,6 +320,13 @@ export type ThroughputFigures = {
  * ~100 MB over which V8 compiles the engine's record path; with 3 the measured runs fell inside it, docs/node-throughput.md). */
 const THROUGHPUT_WARMUP = Number(process.env.BENCH_THROUGHPUT_WARMUP ?? 6);
 
+/** Measured runs of every client (BENCH_THROUGHPUT_RUNS, default 5), for the benches that call compareThroughput. */
+export const THROUGHPUT_RUNS = Number(process.env.BENCH_THROUGHPUT_RUNS ?? 5);
+
+/** How compareThroughput's figures were taken, for the benches' notes. */
+export const THROUGHPUT_NOTE =
+  'throughput medians follow the same unmeasured warm-up runs of every client (warmupRuns, past the runs in which V8 compiles the record path; their figures are warmupMBps, the first, cold run of each firstRunMBps and firstRunRatio), and the rounds rotate who goes first; bestRatio sets the fastest measured runs of both clients side by side';
+
 /**
  * Throughput of the engine under each provider and of Node's client, MB/s and CPU ms per MB: THROUGHPUT_WARMUP
  * unmeasured runs of every client in turn first, then `runs` rounds with every client in turn, medians reported;

@@ -3,7 +3,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { BENCH_PROVIDERS, ECHO_SERVER_NOTE, compareHandshakes, compareThroughput, nodeConnect, startEchoServer } from './common.ts';
+import { BENCH_PROVIDERS, ECHO_SERVER_NOTE, THROUGHPUT_NOTE, THROUGHPUT_RUNS, compareHandshakes, compareThroughput, nodeConnect, startEchoServer } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 40);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
@@ -28,7 +28,7 @@ const h = await compareHandshakes(HANDSHAKES, {
 });
 // Eight records in flight, as a streaming writer would keep them.
 const tp = await compareThroughput(
-  Number(process.env.BENCH_THROUGHPUT_RUNS ?? 5),
+  THROUGHPUT_RUNS,
   { engine: async (rec) => (await engineConnect(undefined, rec)).conn, node: async () => (await nodeConnect(server, nodeOptions)).socket },
   PAYLOAD,
   RECORD,
@@ -42,7 +42,7 @@ const result = {
     'the engine runs under each crypto provider (webcrypto: the default, and the browser\'s; node: node:crypto, as the CLI uses) and Node\'s client in every round, ratios against Node\'s tls from the same rounds; ' +
     'both clients verify the server chain against the same test root; the engine builds a trace event for every record ' +
     '(hex encoded when read: engineTraceSerialised is the engine with every event serialised to JSON as emitted); ' +
-    'throughput medians follow the same unmeasured warm-up runs of every client (warmupRuns, past the runs in which V8 compiles the record path; their figures are warmupMBps, the first, cold run of each firstRunMBps and firstRunRatio), and the rounds rotate who goes first; bestRatio sets the fastest measured runs of both clients side by side',
+    THROUGHPUT_NOTE,
 };
 console.log(JSON.stringify(result, null, 2));
 server.close();

@@ -4,7 +4,7 @@
 import { connectTls, type TlsConnection, type TlsSession } from '../src/tls/client.ts';
 import { TraceRecorder } from '../src/trace/recorder.ts';
 import { connectTcp } from '../src/transport/tcp.ts';
-import { BENCH_PROVIDERS, ECHO_SERVER_NOTE, compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
+import { BENCH_PROVIDERS, ECHO_SERVER_NOTE, THROUGHPUT_NOTE, THROUGHPUT_RUNS, compareHandshakes, compareThroughput, nodeConnect, startEchoServer, type ThroughputFigures } from './common.ts';
 
 const HANDSHAKES = Number(process.env.BENCH_HANDSHAKES ?? 30);
 const PAYLOAD = Number(process.env.BENCH_MB ?? 16) * 1024 * 1024;
@@ -35,7 +35,7 @@ const throughput: Record<string, ThroughputFigures> = {};
 for (const s of SUITES) {
   // Eight records in flight, as in bench/tls.ts (a streaming writer keeps several).
   throughput[s.family] = await compareThroughput(
-    Number(process.env.BENCH_THROUGHPUT_RUNS ?? 5),
+    THROUGHPUT_RUNS,
     { engine: async (rec) => (await engineConnect(s.engine, undefined, rec)).conn, node: async () => (await nodeConnect(server, nodeOptions(s.openssl))).socket },
     PAYLOAD,
     RECORD,
@@ -48,7 +48,7 @@ const result = {
   ...h,
   resumedBy: 'session ticket (RFC 5077)',
   throughputMBps: throughput,
-  notes: 'the engine under each crypto provider (webcrypto, node) and Node\'s client in every round; TLS 1.2, ECDHE x25519 + ECDSA P-256; both clients verify the chain against the same test root; the engine builds a trace event for every record (hex encoded when read; engineTraceSerialised serialises every event); throughput medians follow the same unmeasured warm-up runs of every client (warmupRuns, past the runs in which V8 compiles the record path; their figures are warmupMBps, the first, cold run of each firstRunMBps and firstRunRatio), and the rounds rotate who goes first; bestRatio sets the fastest measured runs of both clients side by side',
+  notes: 'the engine under each crypto provider (webcrypto, node) and Node\'s client in every round; TLS 1.2, ECDHE x25519 + ECDSA P-256; both clients verify the chain against the same test root; the engine builds a trace event for every record (hex encoded when read; engineTraceSerialised serialises every event); ' + THROUGHPUT_NOTE,
 };
 console.log(JSON.stringify(result, null, 2));
 server.close();
