@@ -2,7 +2,7 @@
 // preamble, then the TLS records, as they crossed the wire) in plausible Ethernet/IPv4/TCP framing with a
 // three-way handshake and FIN, and the session's NSS key log in a Decryption Secrets Block.
 import type { TraceEvent } from '../trace/types.ts';
-import { fromHex } from '../util/bytes.ts';
+import { concat, concatAll, fromHex } from '../util/bytes.ts';
 import { PROTOCOLS } from '../starttls/index.ts';
 import { keyLogText } from './engine.ts';
 
@@ -94,7 +94,7 @@ export function exportPcapng(events: TraceEvent[], options: PcapngExportOptions 
   const keys = traceKeyLog(events);
   if (keys) blocks.push(dsb(keys));
   blocks.push(...packets);
-  return join(blocks);
+  return concatAll(blocks);
 }
 
 // ---------- framing ----------
@@ -221,7 +221,7 @@ function shb(notes: string[]): Uint8Array {
   dv.setUint16(6, 0, true);
   dv.setBigInt64(8, -1n, true); // section length not given
   const opts = [option(4, text('TLS Lens')), ...notes.map((n) => option(1, text(n)))];
-  return block(0x0a0d0d0a, join([head, ...opts, END_OF_OPTIONS]));
+  return block(0x0a0d0d0a, concat(head, ...opts, END_OF_OPTIONS));
 }
 
 function idb(): Uint8Array {
@@ -229,7 +229,7 @@ function idb(): Uint8Array {
   const dv = new DataView(body.buffer);
   dv.setUint16(0, 1, true); // LINKTYPE_ETHERNET
   dv.setUint32(4, 262144, true);
-  return block(1, join([body, option(2, text('tls-lens')), END_OF_OPTIONS]));
+  return block(1, concat(body, option(2, text('tls-lens')), END_OF_OPTIONS));
 }
 
 function dsb(keyLog: string): Uint8Array {
@@ -238,7 +238,7 @@ function dsb(keyLog: string): Uint8Array {
   const dv = new DataView(head.buffer);
   dv.setUint32(0, 0x544c534b, true); // TLS key log
   dv.setUint32(4, secrets.length, true);
-  return block(0x0a, join([head, secrets]));
+  return block(0x0a, concat(head, secrets));
 }
 
 function epb(timeUs: bigint, frame: Uint8Array): Uint8Array {
@@ -249,15 +249,6 @@ function epb(timeUs: bigint, frame: Uint8Array): Uint8Array {
   dv.setUint32(8, Number(timeUs & 0xffffffffn), true);
   dv.setUint32(12, frame.length, true);
   dv.setUint32(16, frame.length, true);
-  return block(6, join([head, frame]));
+  return block(6, concat(head, frame));
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}

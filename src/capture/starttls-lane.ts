@@ -7,7 +7,7 @@ import { printable } from '../starttls/dialogue.ts';
 import { injectionMessage } from '../starttls/errors.ts';
 import type { Emit } from '../trace/recorder.ts';
 import type { Side } from '../trace/types.ts';
-import { toHex } from '../util/bytes.ts';
+import { append, concatAll, toHex } from '../util/bytes.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
 
 export interface StreamStart {
@@ -62,13 +62,7 @@ function joinDirection(chunks: StreamChunk[], side: Side, limit = 1 << 20): Uint
     n += c.bytes.length;
     if (n >= limit) break;
   }
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatAll(parts);
 }
 
 /** How the stream starts, and where TLS begins in each direction. */
@@ -159,7 +153,7 @@ function codecUnits(codec: PlaintextCodec, chunks: StreamChunk[], emit: Emit, na
       continue;
     }
     const side = c.direction;
-    let buf = join(pending[side], c.bytes);
+    let buf = append(pending[side], c.bytes);
     let n: number | null;
     while (buf.length > 0 && (n = codec.unitLength(side, buf, count[side])) !== null && n > 0) {
       const bytes = buf.subarray(0, n);
@@ -186,7 +180,7 @@ function textUnits(protocol: StartTlsProtocol, chunks: StreamChunk[], emit: Emit
       lines.push({ side: c.direction, bytes: c.bytes });
       continue;
     }
-    let buf = join(pending[c.direction], c.bytes);
+    let buf = append(pending[c.direction], c.bytes);
     let nl: number;
     while ((nl = buf.indexOf(0x0a)) >= 0) {
       lines.push({ side: c.direction, bytes: buf.subarray(0, nl + 1) });
@@ -228,10 +222,3 @@ export function emitPreamble(protocol: StartTlsProtocol, chunks: StreamChunk[], 
   return injected;
 }
 
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}

@@ -5,7 +5,7 @@
 import type { Emit } from '../trace/recorder.ts';
 import { lazyHex, lazyHexOfPart } from '../trace/lazy-hex.ts';
 import type { Epoch, NewTraceEvent, RecordEvent, Side } from '../trace/types.ts';
-import { concat, toHex } from '../util/bytes.ts';
+import { append, concat, toHex } from '../util/bytes.ts';
 import {
   ContentType,
   ExtensionType,
@@ -199,14 +199,6 @@ type Queued =
   | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
 
 const EMPTY = new Uint8Array(0);
-
-function join(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length === 0) return b;
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
-}
 
 function newDirection(side: Side): Direction {
   return {
@@ -717,7 +709,7 @@ export class TlsStreamDecoder {
         }
         return;
       case ContentType.handshake:
-        dir.handshake = join(dir.handshake, fragment);
+        dir.handshake = append(dir.handshake, fragment);
         dir.handshakeRecords.push(record);
         return this.handshakeMessages(dir, epoch);
       case ContentType.alert:

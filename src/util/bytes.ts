@@ -117,6 +117,11 @@ function hexValue(code: number): number {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
+  return concatAll(parts);
+}
+
+/** The parts one after another, from an array (a capture's blocks may be too many to spread as arguments). */
+export function concatAll(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
   const out = new Uint8Array(n);
@@ -126,6 +131,11 @@ export function concat(...parts: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/** `a` followed by `b`, for a buffer that grows as bytes arrive: `b` itself when nothing is held yet (no copy). */
+export function append(a: Uint8Array, b: Uint8Array): Uint8Array {
+  return a.length === 0 ? b : concatAll([a, b]);
 }
 
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -6,7 +6,7 @@ import type { ProfileName } from '../../x509/profile.ts';
 import { TrustStore } from '../../x509/trustStore.ts';
 import { DEFAULT_MAX_DEPTH, policyInputs, validateChain, type ValidationResult } from '../../x509/validate.ts';
 import { base64Encode, derToPem } from '../../x509/pem.ts';
-import { equalBytes } from '../../util/bytes.ts';
+import { concatAll, equalBytes } from '../../util/bytes.ts';
 import { processPolicies, type PolicyInputs, type PolicyOutcome } from '../../x509/policy.ts';
 
 export interface WorkbenchSettings {
@@ -148,10 +148,7 @@ async function pipe(bytes: Uint8Array, stream: CompressionStream | Decompression
     }
     chunks.push(value);
   }
-  const all = new Uint8Array(size);
-  let o = 0;
-  for (const c of chunks) all.set(c, (o += c.length) - c.length);
-  return all;
+  return concatAll(chunks);
 }
 
 /** The fragment (without '#') that reopens this chain with these settings. */
