@@ -59,7 +59,7 @@ export class StreamDecoder {
   private plaintextAfter = 0;
 
   constructor(
-    private readonly stream: StreamInfo,
+    stream: StreamInfo,
     private readonly options: DecodeStreamOptions = {},
   ) {
     this.now = stream.firstTime;

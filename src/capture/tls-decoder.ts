@@ -5,75 +5,41 @@
 import type { Emit } from '../trace/recorder.ts';
 import { lazyHex, lazyHexOfPart } from '../trace/lazy-hex.ts';
 import type { Epoch, NewTraceEvent, RecordEvent, Side } from '../trace/types.ts';
-import { append, concat, toHex } from '../util/bytes.ts';
+import { append, toHex } from '../util/bytes.ts';
 import {
   ContentType,
   ExtensionType,
   HT12,
   groupName,
-  MasterStage12,
   RECORD_HEADER_LENGTH,
-  Tls12AeadProtector,
-  Tls12CbcProtector,
-  Tls13RecordProtector,
   alertName,
-  certificateVerifyContent,
-  checkPeerCertificateVerify,
   decodeHandshake,
   digest,
   decodeHandshake12,
   findExtension,
-  hashLength,
-  hkdfExpandLabel,
-  leafKey,
   plaintextRecordFields,
   protectedRecordFields,
   protectionJson,
-  scheme12Algorithm,
-  schemeName,
   suite12ByCode,
-  TrafficSecretUse13,
-  tlsFailure,
-  verifyPeerSignature,
   suiteByCode,
   type CertificateVerifier,
   type ClientHello,
   type Extension,
-  type KeyExchange12,
   type OpenedRecord,
   type ProtectionDetails,
   type RawRecord,
   type RecordProtector,
   type ServerHello,
-  type Tls12Suite,
-  type Tls13Suite,
 } from './engine.ts';
-import { ByteQueue } from './byte-queue.ts';
 import { canOpenNow, openNow } from './sync-opener.ts';
-import type { KeyLog, KeyLogSecret } from './keylog.ts';
+import type { KeyLog } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
+import { NO_BYTES, newDirection, type CaptureGap, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
+import { CapturedHandshake } from './captured-handshake.ts';
+import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
+import { KeyLogKeys } from './key-log-keys.ts';
 
-/** Records that stayed encrypted, and why. */
-export interface Undecrypted {
-  direction: Side;
-  epoch: Epoch;
-  records: number;
-  /** The key log line (label and client random) that would open them. */
-  needs: string;
-  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them';
-}
-
-/** A hole in one direction of the capture, and what it cost. */
-export interface CaptureGap {
-  direction: Side;
-  /** Bytes missing from the capture. */
-  bytes: number;
-  /**
-   * Records lost with them, when the next record opened under keys (its sequence number, found by trying the
-   * numbers after the last one seen, tells); null when that is unknown (no keys, or nothing opened after it).
-   */
-  recordsLost: number | null;
-}
+export type { CaptureGap, Undecrypted } from './stream-direction.ts';
 
 /** What the decoder learnt, for summaries (CLI --json, stream list). */
 export interface DecodedSession {
@@ -138,50 +104,6 @@ export const MAX_SEQUENCE_TRIALS = 64;
 const LARGEST_RECORD = RECORD_HEADER_LENGTH + (1 << 14) + 2048;
 const SMALLEST_PROTECTED_RECORD = RECORD_HEADER_LENGTH + 1 + 16;
 
-type Protection =
-  | { state: 'none' }
-  | { state: 'keys'; protector: RecordProtector }
-  | { state: 'missing'; needs: string; reason: Undecrypted['reason'] };
-
-interface Direction {
-  side: Side;
-  /** Bytes received and not framed into records yet. */
-  buffer: ByteQueue;
-  /** Stop framing this direction (bytes that are not TLS records). */
-  stopped: boolean;
-  epoch: Epoch;
-  protection: Protection;
-  /** The sequence number of the next record under `protection`'s keys. */
-  seq: number;
-  /** TLS 1.2: the protection that starts with this side's next ChangeCipherSpec. */
-  pending12: Protection | null;
-  /** TLS 1.3 with early data: the handshake keys that take over from the early ones. */
-  after0rtt: { protection: Protection; epoch: Epoch } | null;
-  plaintextSeq: number;
-  /** Sequence numbers of records we cannot open (counted so the trace still numbers them). */
-  opaqueSeq: number;
-  handshake: Uint8Array;
-  handshakeRecords: number[];
-  /** TLS 1.3: current application traffic secret and its generation (for KeyUpdate). */
-  trafficSecret: Uint8Array | null;
-  generation: number;
-  undecrypted: Undecrypted | null;
-  /** After a gap: look for the next record header. */
-  resync: boolean;
-  /** A gap under keys not settled yet: the first record after it is tried at the next sequence numbers. */
-  lost: CaptureGap | null;
-  /** Application data bytes shown in full so far. */
-  shown: number;
-  /** Entries of this direction in the queue, not processed yet. */
-  queued: number;
-  /** Decryption ahead: the keys and next sequence number the last queued record of this direction was given. */
-  ahead: { protector: RecordProtector; seq: number } | null;
-  /** Bytes dropped since the last gap (the cut record before it, what resynchronising skipped). */
-  dropped: number;
-  /** TLS 1.3 early data: keys for the other cipher suites the resumed session may have (the AEAD tag picks). */
-  alternatives: RecordProtector[];
-}
-
 type Attempt = { ok: true; opened: OpenedRecord } | { ok: false; error: Error };
 
 /** A record's decryption started ahead (WebCrypto); `result` once it settled. */
@@ -197,35 +119,6 @@ type Queued =
   | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; ahead?: Ahead }
   | { kind: 'gap'; dir: Direction; gap: number; time: number }
   | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
-
-const EMPTY = new Uint8Array(0);
-
-function newDirection(side: Side): Direction {
-  return {
-    side,
-    buffer: new ByteQueue(),
-    stopped: false,
-    epoch: 'plaintext',
-    protection: { state: 'none' },
-    seq: 0,
-    pending12: null,
-    after0rtt: null,
-    plaintextSeq: 0,
-    opaqueSeq: 0,
-    handshake: EMPTY,
-    handshakeRecords: [],
-    trafficSecret: null,
-    generation: 0,
-    undecrypted: null,
-    resync: false,
-    lost: null,
-    shown: 0,
-    queued: 0,
-    ahead: null,
-    dropped: 0,
-    alternatives: [],
-  };
-}
 
 /** A plausible TLS record header: known content type, TLS 1.x version, a length within limits. */
 export function looksLikeRecordHeader(b: Uint8Array, at = 0): boolean {
@@ -270,34 +163,20 @@ export class TlsStreamDecoder {
     gaps: [],
     keyLogLinesUsed: [],
   };
-  private clientHello: ClientHello | null = null;
-  private clientRandom: Uint8Array | null = null;
-  private serverRandom: Uint8Array | null = null;
-  private suite13: Tls13Suite | null = null;
-  private suite12: Tls12Suite | null = null;
-  private kx: KeyExchange12 | undefined;
+  /** What the current handshake has shown, for its proofs and keys. */
+  private readonly hs = new CapturedHandshake();
+  private readonly keys: KeyLogKeys;
   private offeredSessionId: string | null = null;
-  private etm = false;
   private handshakesDone = 0;
   /** Sides whose Finished was seen in the current TLS 1.2 handshake, in order. */
   private finishedBy: Side[] = [];
   private verified = false;
   /** Records framed (and perhaps decrypting), gaps and errors, in stream order, not shown yet. */
   private queue: Queued[] = [];
-  /** The current handshake's messages in order (TLS 1.3: from the ClientHello, or the HelloRetryRequest's stand-in). */
-  private transcript: Uint8Array[] = [];
   /** Handshake messages after the handshake (TLS 1.3 tickets, KeyUpdate) are not part of it. */
   private transcriptClosed = false;
   /** The last server message was a HelloRetryRequest. */
   private retried = false;
-  /** Each side's leaf certificate, for its CertificateVerify. */
-  private leaf: Partial<Record<Side, Uint8Array>> = {};
-  /** The schemes the server's CertificateRequest of this handshake asked the client to sign with (null: none seen). */
-  private requestedSchemes: number[] | null = null;
-  /** TLS 1.3 handshake traffic secrets, for the Finished checks. */
-  private handshakeSecrets: Partial<Record<Side, Uint8Array>> = {};
-  /** TLS 1.2: the master secret of the current handshake, for the Finished checks. */
-  private master12: MasterStage12 | null = null;
   private queueHead = 0;
   private readonly window: number;
   private readonly ahead: DecryptAhead;
@@ -305,6 +184,7 @@ export class TlsStreamDecoder {
   constructor(private readonly options: TlsDecodeOptions) {
     this.window = options.appDataWindow ?? CAPTURE_APP_DATA_WINDOW;
     this.ahead = options.ahead ?? new DecryptAhead();
+    this.keys = new KeyLogKeys(options.keyLog, this.hs, this.session.keyLogLinesUsed, options.emit);
   }
 
   /**
@@ -483,7 +363,7 @@ export class TlsStreamDecoder {
       code: 'CAPTURE_GAP',
       message: `${bytes} bytes from the ${dir.side} are missing from the capture here: what follows is read from the next record boundary found${underKeys ? ', and the first record after it is tried at the next sequence numbers (its authentication tag decides)' : ''}`,
     });
-    dir.handshake = EMPTY;
+    dir.handshake = NO_BYTES;
     dir.handshakeRecords = [];
     if (dir.lost) this.session.gaps.push(dir.lost);
     dir.lost = { direction: dir.side, bytes, recordsLost: null };
@@ -596,7 +476,7 @@ export class TlsStreamDecoder {
       return tried.opened;
     }
     if (await this.endOfEarlyKeys(dir, raw)) return this.open(dir, bytes, undefined, 0);
-    const needs = this.lineFor(dir.side, dir.epoch);
+    const needs = this.keys.lineFor(dir, dir.epoch, this.session.version === '1.3');
     this.emit({ kind: 'error', code: 'KEY_DOES_NOT_DECRYPT', message: `${dir.side} record ${dir.seq} (${dir.epoch} keys, ${protector.cipherSuite}) does not decrypt with the key log's ${needs}: ${result.error.message}. It and the rest of this direction stay encrypted.` });
     dir.protection = { state: 'missing', needs, reason: 'the key did not decrypt' };
     dir.opaqueSeq = dir.seq;
@@ -651,7 +531,7 @@ export class TlsStreamDecoder {
       this.emit({ kind: 'note', text: `${n + k} ${dir.side} record(s) were lost in the gap: the record after it opened at sequence number ${dir.seq} (its authentication tag checked), so decryption goes on from there` });
       return (results[k] as Extract<Attempt, { ok: true }>).opened;
     }
-    const needs = this.lineFor(dir.side, dir.epoch);
+    const needs = this.keys.lineFor(dir, dir.epoch, this.session.version === '1.3');
     this.emit({ kind: 'error', code: 'RECORDS_LOST', message: `after the gap, the ${dir.side}'s next record does not open at sequence numbers ${dir.seq + fewest}..${dir.seq + most} (${most - fewest + 1} tried: the number of records lost is not known, or the keys changed in the gap). It and the rest of this direction stay encrypted.` });
     dir.protection = { state: 'missing', needs, reason: 'records were lost before them' };
     dir.opaqueSeq = dir.seq + fewest;
@@ -746,7 +626,7 @@ export class TlsStreamDecoder {
       dir.handshakeRecords = dir.handshake.length > 0 ? [records[records.length - 1]] : [];
       let decoded;
       try {
-        decoded = this.session.version === '1.2' ? decodeHandshake12(bytes, this.kx) : decodeHandshake(bytes);
+        decoded = this.session.version === '1.2' ? decodeHandshake12(bytes, this.hs.kx) : decodeHandshake(bytes);
       } catch (e) {
         this.emit({ kind: 'error', code: 'DECODE_ERROR', message: `a ${dir.side} handshake message of type ${bytes[0]} (${bytes.length} bytes) does not decode: ${(e as Error).message}` });
         continue;
@@ -754,7 +634,7 @@ export class TlsStreamDecoder {
       this.emit({ kind: 'handshake', direction: dir.side, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records });
       const message = decoded.message as unknown as { type: string } & Record<string, unknown>;
       await this.afterMessage(dir, message);
-      if (!this.transcriptClosed && message.type !== 'hello_request') this.transcript.push(bytes);
+      if (!this.transcriptClosed && message.type !== 'hello_request') this.hs.transcript.push(bytes);
       if (this.session.version === '1.3' && message.type === 'finished' && dir.side === 'client') this.transcriptClosed = true;
     }
   }
@@ -766,18 +646,18 @@ export class TlsStreamDecoder {
         if (this.handshakesDone > 0 && this.session.version === '1.2') this.session.renegotiations++;
         this.finishedBy = [];
         // A new handshake starts a new transcript, except the ClientHello that answers a HelloRetryRequest.
-        if (!this.retried) this.transcript = [];
+        if (!this.retried) this.hs.transcript = [];
         this.retried = false;
         this.transcriptClosed = false;
-        const sameRandom = this.clientRandom && toHex(this.clientRandom) === toHex(ch.random);
-        if (!sameRandom) this.clientRandom = ch.random;
-        this.clientHello = ch;
-        this.requestedSchemes = null;
+        const sameRandom = this.hs.clientRandom && toHex(this.hs.clientRandom) === toHex(ch.random);
+        if (!sameRandom) this.hs.clientRandom = ch.random;
+        this.hs.clientHello = ch;
+        this.hs.requestedSchemes = null;
         this.session.clientRandom ??= toHex(ch.random);
         const sni = findExtension(ch.extensions, ExtensionType.server_name)?.hostName;
         if (sni && !this.session.serverName) this.session.serverName = sni;
         this.offeredSessionId = ch.sessionId.length ? toHex(ch.sessionId) : null;
-        if (findExtension(ch.extensions, ExtensionType.early_data) !== undefined && dir.side === 'client') await this.earlyKeys(dir, ch);
+        if (findExtension(ch.extensions, ExtensionType.early_data) !== undefined && dir.side === 'client') await this.keys.early(dir, ch);
         return;
       }
       case 'server_hello':
@@ -785,7 +665,7 @@ export class TlsStreamDecoder {
       case 'certificate':
       case 'certificate12': {
         const chain = m.type === 'certificate' ? (m.entries as { certData: Uint8Array }[]).map((e) => e.certData) : (m.chain as Uint8Array[]);
-        if (chain[0]) this.leaf[dir.side] = chain[0];
+        if (chain[0]) this.hs.leaf[dir.side] = chain[0];
         if (dir.side !== 'server' || this.verified || !this.options.verifier) return;
         this.verified = true;
         await this.options.verifier.verify({ chain, serverName: this.session.serverName ?? undefined, purpose: 'server', now: this.options.time ?? new Date(), emit: (e) => void this.emit(e) });
@@ -797,19 +677,19 @@ export class TlsStreamDecoder {
         return;
       }
       case 'certificate_request12':
-        this.requestedSchemes = m.schemes as number[];
+        this.hs.requestedSchemes = m.schemes as number[];
         return;
       case 'certificate_request':
-        this.requestedSchemes = findExtension(m.extensions as Extension[], ExtensionType.signature_algorithms)?.schemes ?? [];
+        this.hs.requestedSchemes = findExtension(m.extensions as Extension[], ExtensionType.signature_algorithms)?.schemes ?? [];
         return;
       case 'certificate_verify':
       case 'certificate_verify12':
-        return this.checkCertificateVerify(dir.side, m as unknown as { type: string; scheme: number; signature: Uint8Array });
+        return checkCertificateVerify(this.hs, this.options.emit, dir.side, m as unknown as SignedMessage);
       case 'finished':
-        await this.checkFinished13(dir.side, m.verifyData as Uint8Array);
+        await checkFinished13(this.hs, this.options.emit, dir.side, m.verifyData as Uint8Array);
         return this.finished13(dir);
       case 'finished12':
-        await this.checkFinished12(dir.side, m.verifyData as Uint8Array);
+        await checkFinished12(this.hs, this.options.emit, dir.side, m.verifyData as Uint8Array);
         // An abbreviated (resumed) handshake: the server's Finished comes first.
         if (this.finishedBy.length === 0 && dir.side === 'server' && this.handshakesDone === 0) this.session.resumed = true;
         this.finishedBy.push(dir.side);
@@ -817,7 +697,7 @@ export class TlsStreamDecoder {
         return;
       case 'server_key_exchange':
         if (m.group !== undefined && !this.session.group) this.session.group = groupName(m.group as number);
-        return this.checkServerKeyExchange(m as unknown as { params: Uint8Array; scheme: number; signature: Uint8Array });
+        return checkServerKeyExchange(this.hs, this.options.emit, m as unknown as { params: Uint8Array; scheme: number; signature: Uint8Array });
       case 'key_update':
         return this.keyUpdate(dir);
       case 'end_of_early_data':
@@ -828,111 +708,7 @@ export class TlsStreamDecoder {
     }
   }
 
-  // ---------- the handshake's proofs, checked again from the capture ----------
-
-  private async transcriptHash(hash: Parameters<typeof digest>[0]): Promise<Uint8Array> {
-    return digest(hash, this.transcriptBytes());
-  }
-
-  /**
-   * A CertificateVerify checked as the peer would: its scheme among those the peer asked for (the server's: the
-   * ClientHello's signature_algorithms in TLS 1.3; the client's: the CertificateRequest's list, both versions),
-   * then the signature over the transcript so far (TLS 1.3) or the handshake messages themselves (TLS 1.2), with
-   * the sender's certificate's key. The 'signature' event says whether it verifies; a capture is only read, so a
-   * bad one is reported, not acted on.
-   */
-  private async checkCertificateVerify(signer: Side, m: { type: string; scheme: number; signature: Uint8Array }): Promise<void> {
-    const leaf = this.leaf[signer];
-    if (!leaf) return;
-    const tls12 = m.type === 'certificate_verify12';
-    if (!tls12 && !this.suite13) return;
-    const transcriptHash = tls12 ? new Uint8Array(0) : await this.transcriptHash(this.suite13!.hash);
-    const content = tls12 ? this.transcriptBytes() : certificateVerifyContent(signer, transcriptHash);
-    const offered = this.offeredSchemes(signer, m.scheme, tls12);
-    if (!offered.includes(m.scheme)) return this.schemeNotOffered(signer, m, content, offered);
-    try {
-      await checkPeerCertificateVerify(this.options.emit, {
-        signer,
-        leaf,
-        scheme: m.scheme,
-        signature: m.signature,
-        offered,
-        transcriptHash,
-        ...(tls12 ? { tls12: { signedContent: content, algorithm: scheme12Algorithm } } : {}),
-      });
-    } catch (e) {
-      this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${(e as Error).message}` });
-    }
-  }
-
-  /** The schemes the signer was allowed: what its peer listed; where the capture does not show the list, the one used. */
-  private offeredSchemes(signer: Side, used: number, tls12: boolean): number[] {
-    if (signer === 'client') {
-      if (this.requestedSchemes) return this.requestedSchemes;
-      this.emit({ kind: 'note', text: "the server's CertificateRequest is not in the capture: the client's signature scheme cannot be checked against its list" });
-      return [used];
-    }
-    if (tls12) return [used];
-    return findExtension(this.clientHello?.extensions ?? [], ExtensionType.signature_algorithms)?.schemes ?? [used];
-  }
-
-  /** A scheme the peer did not ask for: shown as a failed check (a live peer ends the handshake with illegal_parameter). */
-  private schemeNotOffered(signer: Side, m: { scheme: number; signature: Uint8Array }, content: Uint8Array, offered: number[]): void {
-    const list = signer === 'client' ? "the server's CertificateRequest" : "the client's signature_algorithms";
-    const detail = `${schemeName(m.scheme)} is not among the schemes ${list} listed (${offered.map(schemeName).join(', ') || 'none'}): the ${signer === 'client' ? 'server' : 'client'} would end the handshake with an illegal_parameter alert`;
-    this.emit({ kind: 'signature', subject: 'CertificateVerify', scheme: schemeName(m.scheme), signedContent: toHex(content), signature: toHex(m.signature), ok: false, detail });
-    this.emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${detail}` });
-  }
-
-  /** The current handshake's messages joined: what a TLS 1.2 CertificateVerify signs. */
-  private transcriptBytes(): Uint8Array {
-    return concat(...this.transcript);
-  }
-
-  /** TLS 1.2 ServerKeyExchange (RFC 5246 §7.4.3): signed over client_random || server_random || params with the server's key. */
-  private async checkServerKeyExchange(m: { params: Uint8Array; scheme: number; signature: Uint8Array }): Promise<void> {
-    const leaf = this.leaf.server;
-    if (!leaf || !this.clientRandom || !this.serverRandom || m.signature.length === 0) return;
-    const content = new Uint8Array(64 + m.params.length);
-    content.set(this.clientRandom, 0);
-    content.set(this.serverRandom, 32);
-    content.set(m.params, 64);
-    try {
-      await verifyPeerSignature({ emit: this.options.emit }, {
-        subject: 'ServerKeyExchange',
-        scheme: m.scheme,
-        algorithmFor: scheme12Algorithm,
-        key: leafKey(leaf, 'server'),
-        content,
-        signature: m.signature,
-        okDetail: "signed with the server certificate's key over client_random || server_random || params",
-        failure: (reason) => tlsFailure('BAD_SERVER_KEY_EXCHANGE_SIGNATURE', `the signature does not verify with the certificate's key${reason ? `: ${reason}` : ''}`),
-      });
-    } catch (e) {
-      this.emit({ kind: 'error', code: 'SERVER_KEY_EXCHANGE_SIGNATURE_FAILED', message: `the server's ServerKeyExchange signature does not check out: ${(e as Error).message}` });
-    }
-  }
-
-  /** TLS 1.3 Finished: HMAC(finished_key of the sender's handshake traffic secret, transcript hash), when the key log gave the secret. */
-  private async checkFinished13(side: Side, received: Uint8Array): Promise<void> {
-    const secret = this.handshakeSecrets[side];
-    if (!secret || !this.suite13) return;
-    const schedule = TrafficSecretUse13.forSecrets(this.suite13.hash, (e) => this.emit(e));
-    const expected = await schedule.finishedVerifyData(secret, await this.transcriptHash(this.suite13.hash), side);
-    this.finishedEvent(side, expected, received);
-  }
-
-  /** TLS 1.2 Finished: PRF(master_secret, "<side> finished", Hash(handshake messages)), when the key log gave the master secret. */
-  private async checkFinished12(side: Side, received: Uint8Array): Promise<void> {
-    if (!this.master12) return;
-    this.finishedEvent(side, await this.master12.verifyData(side, await this.transcriptHash(this.master12.hash)), received);
-  }
-
-  private finishedEvent(side: Side, expected: Uint8Array, received: Uint8Array): void {
-    const ok = toHex(expected) === toHex(received);
-    this.emit({ kind: 'finished', direction: side, expected: toHex(expected), received: toHex(received), ok });
-    if (!ok) this.emit({ kind: 'error', code: 'FINISHED_MISMATCH', message: `the ${side}'s Finished does not match the handshake the capture shows (expected ${toHex(expected)}, sent ${toHex(received)}): messages are missing or altered, or the key log's secret is not this session's` });
-  }
+  // ---------- the hellos, Finished and KeyUpdate: where each direction's keys change ----------
 
   private async serverHello(sh: ServerHello): Promise<void> {
     if (sh.isHelloRetryRequest) {
@@ -940,30 +716,30 @@ export class TlsStreamDecoder {
       this.retried = true;
       // RFC 8446 §4.4.1: the first ClientHello is replaced in the transcript by message_hash (254) || length || Hash(CH1).
       const suite = suiteByCode(sh.cipherSuite);
-      if (suite && this.transcript.length === 1) {
-        const h = await digest(suite.hash, this.transcript[0]);
-        this.transcript = [Uint8Array.of(254, 0, 0, h.length, ...h)];
+      if (suite && this.hs.transcript.length === 1) {
+        const h = await digest(suite.hash, this.hs.transcript[0]);
+        this.hs.transcript = [Uint8Array.of(254, 0, 0, h.length, ...h)];
       }
       this.emit({ kind: 'note', text: 'HelloRetryRequest: the server asks for a new ClientHello (another key share group)' });
       return;
     }
     const selected = findExtension(sh.extensions, ExtensionType.supported_versions)?.selectedVersion;
-    this.serverRandom = sh.random;
-    const random = this.clientRandom;
+    this.hs.serverRandom = sh.random;
+    const random = this.hs.clientRandom;
     if (!random) return;
     if (selected === 0x0304) {
       this.session.version = '1.3';
       const suite = suiteByCode(sh.cipherSuite) ?? null;
-      this.suite13 = suite;
+      this.hs.suite13 = suite;
       this.session.cipherSuite = suite?.name ?? `0x${sh.cipherSuite.toString(16).padStart(4, '0')}`;
       const share = findExtension(sh.extensions, ExtensionType.key_share)?.share;
       if (share) this.session.group = groupName(share.group);
       this.session.resumed = findExtension(sh.extensions, ExtensionType.pre_shared_key) !== undefined;
       this.dirs.server.epoch = 'handshake';
-      this.dirs.server.protection = await this.keys13('server', 'handshake', 'SERVER_HANDSHAKE_TRAFFIC_SECRET');
+      this.dirs.server.protection = await this.keys.traffic13(this.dirs.server, 'handshake', 'SERVER_HANDSHAKE_TRAFFIC_SECRET');
       this.dirs.server.seq = 0;
       const client = this.dirs.client;
-      const clientKeys = await this.keys13('client', 'handshake', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
+      const clientKeys = await this.keys.traffic13(client, 'handshake', 'CLIENT_HANDSHAKE_TRAFFIC_SECRET');
       if (client.epoch === 'early') {
         // Early data goes on under the early keys until the client's EndOfEarlyData.
         client.after0rtt = { protection: clientKeys, epoch: 'handshake' };
@@ -977,95 +753,16 @@ export class TlsStreamDecoder {
     // TLS 1.2 (or older, shown but not decrypted by suites the engine lacks).
     this.session.version = '1.2';
     const suite = suite12ByCode(sh.cipherSuite) ?? null;
-    this.suite12 = suite;
-    this.kx = suite?.kx;
+    this.hs.kx = suite?.kx;
     this.session.cipherSuite = suite?.name ?? `0x${sh.cipherSuite.toString(16).padStart(4, '0')}`;
     const echoed = sh.sessionIdEcho.length ? toHex(sh.sessionIdEcho) : null;
     // Resumed: the server echoes the offered session id (or, with a ticket, goes straight to ChangeCipherSpec; seen later).
     if (this.handshakesDone === 0 && echoed !== null && echoed === this.offeredSessionId) this.session.resumed = true;
-    const clientEtm = this.clientHello ? findExtension(this.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
-    this.etm = clientEtm && findExtension(sh.extensions, ExtensionType.encrypt_then_mac) !== undefined;
-    const keys = await this.keys12(suite, random, sh.random);
-    this.dirs.client.pending12 = keys.client;
-    this.dirs.server.pending12 = keys.server;
-  }
-
-  private lineFor(side: Side, epoch: Epoch): string {
-    const random = this.clientRandom ? toHex(this.clientRandom) : '(client random unknown)';
-    if (this.session.version !== '1.3' && epoch !== 'early') return `CLIENT_RANDOM ${random}`;
-    const dir = this.dirs[side];
-    const label = epoch === 'early' ? 'CLIENT_EARLY_TRAFFIC_SECRET' : epoch === 'handshake' ? `${side.toUpperCase()}_HANDSHAKE_TRAFFIC_SECRET` : `${side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
-    return `${label} ${random}`;
-  }
-
-  private secret(label: string): KeyLogSecret | undefined {
-    if (!this.clientRandom) return undefined;
-    const found = this.options.keyLog.byRandom.get(toHex(this.clientRandom))?.get(label);
-    if (found && !this.session.keyLogLinesUsed.includes(found.line)) this.session.keyLogLinesUsed.push(found.line);
-    return found;
-  }
-
-  private reportSecret(name: string, s: KeyLogSecret, hash: string): void {
-    this.emit({ kind: 'key', op: 'key log', name, label: `key log line ${s.line}: ${s.label}`, inputs: [{ name: 'client_random', value: toHex(this.clientRandom!) }], output: toHex(s.secret), hash });
-  }
-
-  /**
-   * TLS 1.3 early data (0-RTT, RFC 8446 §4.2.10): the client's records after its ClientHello are under
-   * client_early_traffic_secret with the resumed session's cipher suite, which the capture has not shown yet:
-   * keys for each offered TLS 1.3 suite whose hash fits the secret are made, and the first record's tag picks.
-   */
-  private async earlyKeys(dir: Direction, ch: ClientHello): Promise<void> {
-    dir.epoch = 'early';
-    dir.seq = 0;
-    const random = toHex(ch.random);
-    const logged = this.secret('CLIENT_EARLY_TRAFFIC_SECRET');
-    const candidates = ch.cipherSuites.flatMap((code) => {
-      const suite = suiteByCode(code);
-      return suite && logged && hashLength(suite.hash) === logged.secret.length ? [suite] : [];
-    });
-    if (!logged || candidates.length === 0) {
-      dir.protection = { state: 'missing', needs: `CLIENT_EARLY_TRAFFIC_SECRET ${random}`, reason: 'no key in the key log' };
-      return;
-    }
-    this.reportSecret('client_early_traffic_secret', logged, candidates[0].hash);
-    const protectors: RecordProtector[] = [];
-    for (const suite of candidates) {
-      const key = await hkdfExpandLabel(suite.hash, logged.secret, 'key', new Uint8Array(0), suite.keyLength);
-      const iv = await hkdfExpandLabel(suite.hash, logged.secret, 'iv', new Uint8Array(0), suite.ivLength);
-      protectors.push(await Tls13RecordProtector.create(suite, key, iv, 'early'));
-    }
-    dir.protection = { state: 'keys', protector: protectors[0] };
-    dir.alternatives = protectors.slice(1);
-  }
-
-  /** TLS 1.3: a direction's protection from a traffic secret in the key log (or given). */
-  private async keys13(side: Side, epoch: Epoch, label: string, given?: Uint8Array): Promise<Protection> {
-    const random = toHex(this.clientRandom!);
-    const suite = this.suite13;
-    if (!suite) return { state: 'missing', needs: `${label} ${random}`, reason: 'no key in the key log' };
-    let secret = given;
-    if (!secret) {
-      const s = this.secret(label);
-      if (!s) return { state: 'missing', needs: `${label} ${random}`, reason: 'no key in the key log' };
-      const names: Record<string, string> = {
-        CLIENT_HANDSHAKE_TRAFFIC_SECRET: 'client_handshake_traffic_secret',
-        SERVER_HANDSHAKE_TRAFFIC_SECRET: 'server_handshake_traffic_secret',
-        CLIENT_TRAFFIC_SECRET_0: 'client_application_traffic_secret_0',
-        SERVER_TRAFFIC_SECRET_0: 'server_application_traffic_secret_0',
-      };
-      this.reportSecret(names[label] ?? label.toLowerCase(), s, suite.hash);
-      secret = s.secret;
-    }
-    if (epoch === 'application') this.dirs[side].trafficSecret = secret;
-    if (epoch === 'handshake') this.handshakeSecrets[side] = secret;
-    const empty = new Uint8Array(0);
-    const who = `${side}_${epoch === 'handshake' ? 'handshake' : 'application'}`;
-    const key = await hkdfExpandLabel(suite.hash, secret, 'key', empty, suite.keyLength);
-    const iv = await hkdfExpandLabel(suite.hash, secret, 'iv', empty, suite.ivLength);
-    for (const [name, lbl, out] of [[`${who}_write_key`, 'key', key], [`${who}_write_iv`, 'iv', iv]] as const) {
-      this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name, label: lbl, context: '', inputs: [{ name: 'traffic_secret', value: toHex(secret) }], output: toHex(out), hash: suite.hash });
-    }
-    return { state: 'keys', protector: await Tls13RecordProtector.create(suite, key, iv, epoch) };
+    const clientEtm = this.hs.clientHello ? findExtension(this.hs.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
+    this.hs.etm = clientEtm && findExtension(sh.extensions, ExtensionType.encrypt_then_mac) !== undefined;
+    const pending = await this.keys.both12(suite, random, sh.random);
+    this.dirs.client.pending12 = pending.client;
+    this.dirs.server.pending12 = pending.server;
   }
 
   private async finished13(dir: Direction): Promise<void> {
@@ -1075,7 +772,7 @@ export class TlsStreamDecoder {
     dir.epoch = 'application';
     dir.generation = 0;
     if (dir.protection.state === 'missing' && dir.protection.reason === 'the key did not decrypt') return;
-    dir.protection = await this.keys13(dir.side, 'application', label);
+    dir.protection = await this.keys.traffic13(dir, 'application', label);
     dir.seq = 0;
     if (dir.side === 'client') this.handshakesDone++;
   }
@@ -1083,43 +780,7 @@ export class TlsStreamDecoder {
   private async keyUpdate(dir: Direction): Promise<void> {
     this.session.keyUpdates++;
     dir.generation++;
-    const label = `${dir.side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
-    const logged = this.secret(label);
-    if (logged) {
-      this.reportSecret(`${dir.side}_application_traffic_secret_${dir.generation}`, logged, this.suite13?.hash ?? 'SHA-256');
-      dir.protection = await this.keys13(dir.side, 'application', label, logged.secret);
-      dir.seq = 0;
-      return;
-    }
-    if (!dir.trafficSecret || !this.suite13 || dir.protection.state !== 'keys') {
-      dir.protection = { state: 'missing', needs: `${label} ${toHex(this.clientRandom!)}`, reason: 'no key in the key log' };
-      return;
-    }
-    // RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length).
-    const hash = this.suite13.hash;
-    const next = await hkdfExpandLabel(hash, dir.trafficSecret, 'traffic upd', new Uint8Array(0), hashLength(hash));
-    this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name: `${dir.side}_next_application_traffic_secret`, label: 'traffic upd', context: '', inputs: [{ name: 'application_traffic_secret', value: toHex(dir.trafficSecret) }], output: toHex(next), hash });
-    dir.protection = await this.keys13(dir.side, 'application', label, next);
-    dir.seq = 0;
-  }
-
-  /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
-  private async keys12(suite: Tls12Suite | null, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<{ client: Protection; server: Protection }> {
-    const needs = `CLIENT_RANDOM ${toHex(clientRandom)}`;
-    const master = this.secret('CLIENT_RANDOM');
-    if (!suite || !master) {
-      const missing: Protection = { state: 'missing', needs, reason: 'no key in the key log' };
-      return { client: missing, server: missing };
-    }
-    this.reportSecret('master_secret', master, suite.prfHash);
-    const schedule = MasterStage12.fromKeyLog(suite.prfHash, master.secret, (e) => this.emit(e));
-    this.master12 = schedule;
-    const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
-    const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
-      state: 'keys',
-      protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, this.etm) : await Tls12AeadProtector.create(suite, key, iv),
-    });
-    return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
+    await this.keys.afterKeyUpdate(dir);
   }
 }
 

@@ -1,0 +1,156 @@
+// A captured session's record keys, made from its NSS key log: TLS 1.3's traffic secrets (the next one derived at a
+// KeyUpdate the log does not cover; 0-RTT's early keys for every suite that fits the secret), TLS 1.2's key block
+// from the master secret. Each secret used is a 'key' event naming its key log line; a missing one is a Protection
+// saying which line would have opened the records.
+import type { Emit } from '../trace/recorder.ts';
+import type { Epoch, Side } from '../trace/types.ts';
+import { toHex } from '../util/bytes.ts';
+import {
+  MasterStage12,
+  Tls12AeadProtector,
+  Tls12CbcProtector,
+  Tls13RecordProtector,
+  hashLength,
+  hkdfExpandLabel,
+  suiteByCode,
+  type ClientHello,
+  type RecordProtector,
+  type Tls12Suite,
+} from './engine.ts';
+import type { CapturedHandshake } from './captured-handshake.ts';
+import type { KeyLog, KeyLogSecret } from './keylog.ts';
+import type { Direction, Protection } from './stream-direction.ts';
+
+const NO_KEY = 'no key in the key log' as const;
+
+/** The trace's names for the key log's TLS 1.3 labels. */
+const SECRET_NAMES: Record<string, string> = {
+  CLIENT_HANDSHAKE_TRAFFIC_SECRET: 'client_handshake_traffic_secret',
+  SERVER_HANDSHAKE_TRAFFIC_SECRET: 'server_handshake_traffic_secret',
+  CLIENT_TRAFFIC_SECRET_0: 'client_application_traffic_secret_0',
+  SERVER_TRAFFIC_SECRET_0: 'server_application_traffic_secret_0',
+};
+
+export class KeyLogKeys {
+  constructor(
+    private readonly keyLog: KeyLog,
+    private readonly hs: CapturedHandshake,
+    /** The decoded session's list of key log lines used (each added once). */
+    private readonly linesUsed: number[],
+    private readonly emit: Emit,
+  ) {}
+
+  /** The key log line that would open a direction's records under `epoch`. */
+  lineFor(dir: Direction, epoch: Epoch, tls13: boolean): string {
+    const random = this.hs.clientRandom ? toHex(this.hs.clientRandom) : '(client random unknown)';
+    if (!tls13 && epoch !== 'early') return `CLIENT_RANDOM ${random}`;
+    const label = epoch === 'early' ? 'CLIENT_EARLY_TRAFFIC_SECRET' : epoch === 'handshake' ? `${dir.side.toUpperCase()}_HANDSHAKE_TRAFFIC_SECRET` : `${dir.side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
+    return `${label} ${random}`;
+  }
+
+  private secret(label: string): KeyLogSecret | undefined {
+    if (!this.hs.clientRandom) return undefined;
+    const found = this.keyLog.byRandom.get(toHex(this.hs.clientRandom))?.get(label);
+    if (found && !this.linesUsed.includes(found.line)) this.linesUsed.push(found.line);
+    return found;
+  }
+
+  private reportSecret(name: string, s: KeyLogSecret, hash: string): void {
+    this.emit({ kind: 'key', op: 'key log', name, label: `key log line ${s.line}: ${s.label}`, inputs: [{ name: 'client_random', value: toHex(this.hs.clientRandom!) }], output: toHex(s.secret), hash });
+  }
+
+  /**
+   * TLS 1.3 early data (0-RTT, RFC 8446 §4.2.10): the client's records after its ClientHello are under
+   * client_early_traffic_secret with the resumed session's cipher suite, which the capture has not shown yet:
+   * keys for each offered TLS 1.3 suite whose hash fits the secret are made, and the first record's tag picks.
+   */
+  async early(dir: Direction, ch: ClientHello): Promise<void> {
+    dir.epoch = 'early';
+    dir.seq = 0;
+    const logged = this.secret('CLIENT_EARLY_TRAFFIC_SECRET');
+    const candidates = ch.cipherSuites.flatMap((code) => {
+      const suite = suiteByCode(code);
+      return suite && logged && hashLength(suite.hash) === logged.secret.length ? [suite] : [];
+    });
+    if (!logged || candidates.length === 0) {
+      dir.protection = { state: 'missing', needs: `CLIENT_EARLY_TRAFFIC_SECRET ${toHex(ch.random)}`, reason: NO_KEY };
+      return;
+    }
+    this.reportSecret('client_early_traffic_secret', logged, candidates[0].hash);
+    const protectors: RecordProtector[] = [];
+    for (const suite of candidates) {
+      const key = await hkdfExpandLabel(suite.hash, logged.secret, 'key', new Uint8Array(0), suite.keyLength);
+      const iv = await hkdfExpandLabel(suite.hash, logged.secret, 'iv', new Uint8Array(0), suite.ivLength);
+      protectors.push(await Tls13RecordProtector.create(suite, key, iv, 'early'));
+    }
+    dir.protection = { state: 'keys', protector: protectors[0] };
+    dir.alternatives = protectors.slice(1);
+  }
+
+  /** TLS 1.3: a direction's protection from a traffic secret in the key log (or given). */
+  async traffic13(dir: Direction, epoch: Epoch, label: string, given?: Uint8Array): Promise<Protection> {
+    const random = toHex(this.hs.clientRandom!);
+    const suite = this.hs.suite13;
+    if (!suite) return { state: 'missing', needs: `${label} ${random}`, reason: NO_KEY };
+    let secret = given;
+    if (!secret) {
+      const s = this.secret(label);
+      if (!s) return { state: 'missing', needs: `${label} ${random}`, reason: NO_KEY };
+      this.reportSecret(SECRET_NAMES[label] ?? label.toLowerCase(), s, suite.hash);
+      secret = s.secret;
+    }
+    if (epoch === 'application') dir.trafficSecret = secret;
+    if (epoch === 'handshake') this.hs.handshakeSecrets[dir.side] = secret;
+    const empty = new Uint8Array(0);
+    const who = `${dir.side}_${epoch === 'handshake' ? 'handshake' : 'application'}`;
+    const key = await hkdfExpandLabel(suite.hash, secret, 'key', empty, suite.keyLength);
+    const iv = await hkdfExpandLabel(suite.hash, secret, 'iv', empty, suite.ivLength);
+    for (const [name, lbl, out] of [[`${who}_write_key`, 'key', key], [`${who}_write_iv`, 'iv', iv]] as const) {
+      this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name, label: lbl, context: '', inputs: [{ name: 'traffic_secret', value: toHex(secret) }], output: toHex(out), hash: suite.hash });
+    }
+    return { state: 'keys', protector: await Tls13RecordProtector.create(suite, key, iv, epoch) };
+  }
+
+  /** TLS 1.3 KeyUpdate: the direction's next application keys (its generation already counted up). */
+  async afterKeyUpdate(dir: Direction): Promise<void> {
+    const label = `${dir.side.toUpperCase()}_TRAFFIC_SECRET_${dir.generation}`;
+    const suite = this.hs.suite13;
+    const logged = this.secret(label);
+    if (logged) {
+      this.reportSecret(`${dir.side}_application_traffic_secret_${dir.generation}`, logged, suite?.hash ?? 'SHA-256');
+      dir.protection = await this.traffic13(dir, 'application', label, logged.secret);
+      dir.seq = 0;
+      return;
+    }
+    if (!dir.trafficSecret || !suite || dir.protection.state !== 'keys') {
+      dir.protection = { state: 'missing', needs: `${label} ${toHex(this.hs.clientRandom!)}`, reason: NO_KEY };
+      return;
+    }
+    // RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length).
+    const hash = suite.hash;
+    const next = await hkdfExpandLabel(hash, dir.trafficSecret, 'traffic upd', new Uint8Array(0), hashLength(hash));
+    this.emit({ kind: 'key', op: 'HKDF-Expand-Label', name: `${dir.side}_next_application_traffic_secret`, label: 'traffic upd', context: '', inputs: [{ name: 'application_traffic_secret', value: toHex(dir.trafficSecret) }], output: toHex(next), hash });
+    dir.protection = await this.traffic13(dir, 'application', label, next);
+    dir.seq = 0;
+  }
+
+  /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
+  async both12(suite: Tls12Suite | null, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    const needs = `CLIENT_RANDOM ${toHex(clientRandom)}`;
+    const master = this.secret('CLIENT_RANDOM');
+    if (!suite || !master) {
+      const missing: Protection = { state: 'missing', needs, reason: NO_KEY };
+      return { client: missing, server: missing };
+    }
+    this.reportSecret('master_secret', master, suite.prfHash);
+    const schedule = MasterStage12.fromKeyLog(suite.prfHash, master.secret, this.emit);
+    this.hs.master12 = schedule;
+    const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
+    const etm = this.hs.etm;
+    const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
+      state: 'keys',
+      protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, etm) : await Tls12AeadProtector.create(suite, key, iv),
+    });
+    return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
+  }
+}

@@ -1,0 +1,101 @@
+// One direction of a captured TLS stream, as the decoder reads it: the bytes not framed yet, the keys its records
+// are under, its sequence numbers, and what it could not open or lost.
+import type { Epoch, Side } from '../trace/types.ts';
+import type { RecordProtector } from './engine.ts';
+import { ByteQueue } from './byte-queue.ts';
+
+/** Records that stayed encrypted, and why. */
+export interface Undecrypted {
+  direction: Side;
+  epoch: Epoch;
+  records: number;
+  /** The key log line (label and client random) that would open them. */
+  needs: string;
+  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them';
+}
+
+/** A hole in one direction of the capture, and what it cost. */
+export interface CaptureGap {
+  direction: Side;
+  /** Bytes missing from the capture. */
+  bytes: number;
+  /**
+   * Records lost with them, when the next record opened under keys (its sequence number, found by trying the
+   * numbers after the last one seen, tells); null when that is unknown (no keys, or nothing opened after it).
+   */
+  recordsLost: number | null;
+}
+
+/** The keys a direction's records are under: none yet (plaintext), known, or missing (and which line would do). */
+export type Protection =
+  | { state: 'none' }
+  | { state: 'keys'; protector: RecordProtector }
+  | { state: 'missing'; needs: string; reason: Undecrypted['reason'] };
+
+export interface Direction {
+  side: Side;
+  /** Bytes received and not framed into records yet. */
+  buffer: ByteQueue;
+  /** Stop framing this direction (bytes that are not TLS records). */
+  stopped: boolean;
+  epoch: Epoch;
+  protection: Protection;
+  /** The sequence number of the next record under `protection`'s keys. */
+  seq: number;
+  /** TLS 1.2: the protection that starts with this side's next ChangeCipherSpec. */
+  pending12: Protection | null;
+  /** TLS 1.3 with early data: the handshake keys that take over from the early ones. */
+  after0rtt: { protection: Protection; epoch: Epoch } | null;
+  plaintextSeq: number;
+  /** Sequence numbers of records we cannot open (counted so the trace still numbers them). */
+  opaqueSeq: number;
+  handshake: Uint8Array;
+  handshakeRecords: number[];
+  /** TLS 1.3: current application traffic secret and its generation (for KeyUpdate). */
+  trafficSecret: Uint8Array | null;
+  generation: number;
+  undecrypted: Undecrypted | null;
+  /** After a gap: look for the next record header. */
+  resync: boolean;
+  /** A gap under keys not settled yet: the first record after it is tried at the next sequence numbers. */
+  lost: CaptureGap | null;
+  /** Application data bytes shown in full so far. */
+  shown: number;
+  /** Entries of this direction in the queue, not processed yet. */
+  queued: number;
+  /** Decryption ahead: the keys and next sequence number the last queued record of this direction was given. */
+  ahead: { protector: RecordProtector; seq: number } | null;
+  /** Bytes dropped since the last gap (the cut record before it, what resynchronising skipped). */
+  dropped: number;
+  /** TLS 1.3 early data: keys for the other cipher suites the resumed session may have (the AEAD tag picks). */
+  alternatives: RecordProtector[];
+}
+
+export const NO_BYTES = new Uint8Array(0);
+
+export function newDirection(side: Side): Direction {
+  return {
+    side,
+    buffer: new ByteQueue(),
+    stopped: false,
+    epoch: 'plaintext',
+    protection: { state: 'none' },
+    seq: 0,
+    pending12: null,
+    after0rtt: null,
+    plaintextSeq: 0,
+    opaqueSeq: 0,
+    handshake: NO_BYTES,
+    handshakeRecords: [],
+    trafficSecret: null,
+    generation: 0,
+    undecrypted: null,
+    resync: false,
+    lost: null,
+    shown: 0,
+    queued: 0,
+    ahead: null,
+    dropped: 0,
+    alternatives: [],
+  };
+}
