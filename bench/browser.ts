@@ -46,7 +46,7 @@ import tls from 'node:tls';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { chromium, type Browser, type CDPSession, type Page, type Worker as PlaywrightWorker } from 'playwright-core';
+import { chromium, type CDPSession, type Page, type Worker as PlaywrightWorker } from 'playwright-core';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { acceptedPort, freePort, makePki } from '../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../src/transport/bridge-protocol.ts';

@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { TicketKeys } from '../../src/tls/server.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { keyLogLines } from '../../src/tls/keylog.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
 

@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import type { ServerConnection } from '../../src/tls/server.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { usePki } from '../support/pki.ts';
-import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
+import { listenersStoppedAfterEach } from './support/listener.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
 const pki = usePki();

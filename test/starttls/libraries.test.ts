@@ -5,7 +5,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SMTPServer } from 'smtp-server';
 import tls from 'node:tls';
 import net from 'node:net';
-import { expectStartTlsError, preambles, startTlsEndToEnd, testCert } from './helpers.ts';
+import { preambles, startTlsEndToEnd, testCert } from './helpers.ts';
 import { onTlsLines, startScriptedServer, type ScriptedServer } from '../support/scripted.ts';
 
 const cert = testCert();

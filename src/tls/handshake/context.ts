@@ -2,7 +2,6 @@
 // what was offered, and what has been learnt so far.
 import { defineLazy, lazyHex } from '../../trace/lazy-hex.ts';
 import type { Emit } from '../../trace/recorder.ts';
-import { toHex } from '../../util/bytes.ts';
 import type { KeyShare } from '../../crypto/key-exchange.ts';
 import type { PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
 import { ContentType } from '../record/content-types.ts';

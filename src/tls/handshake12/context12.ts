@@ -14,7 +14,6 @@ import type { Tls12Suite } from '../suites12.ts';
 import { Transcript } from '../transcript.ts';
 import type { Tls12Session } from './session12.ts';
 import type { Tls12Details } from './summary12.ts';
-import { toHex } from '../../util/bytes.ts';
 import { appDataEvent } from '../handshake/app-data-event.ts';
 
 /** Per-connection settings of the TLS 1.2 client. */

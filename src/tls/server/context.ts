@@ -17,7 +17,6 @@ import type { TicketKeys } from './ticket-keys.ts';
 import type { Established13 } from './states13.ts';
 import type { Established12 } from './states12.ts';
 import type { SessionCache12 } from './session-cache12.ts';
-import { toHex } from '../../util/bytes.ts';
 
 export interface ServerSummary {
   version: 'TLSv1.3' | 'TLSv1.2' | null;

@@ -5,7 +5,7 @@ import { APP_DATA_WINDOW, type ConnectRequest, type TlsVersionName } from '../..
 import { SUITES13, connectRequest, defaultConnectForm, type ConnectForm } from '../connect-form.ts';
 import { LAB_PATHS, bridgeUrl, fetchLab, fetchLabCa, fetchLabClientCert, labFilesFrom, type LabFiles, type LabScenario } from '../lab.ts';
 import { engine } from '../worker-client.ts';
-import { afterConnecting, useTrace } from '../store.ts';
+import { afterConnecting } from '../store.ts';
 import { sessionAnchors } from '../session.ts';
 import { writeUrlState } from '../url-state.ts';
 import type { StartTlsProtocol } from '../../starttls/protocol.ts';
