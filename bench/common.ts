@@ -14,6 +14,9 @@ import { setCryptoProvider, type CryptoProvider } from '../src/crypto/provider.t
 import { webCryptoProvider } from '../src/crypto/webcrypto-provider.ts';
 import type { CertificateVerifier } from '../src/tls/verifier.ts';
 
+/** Rounded to two decimals, for printed figures. */
+export const r2 = (n: number) => +n.toFixed(2);
+
 export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return +(s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2).toFixed(3);

@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
-import { median } from '../common.ts';
+import { median, r2 } from '../common.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
 
 const SUBTLS_PAGE = 'bench-subtls-cold-page';
@@ -136,7 +136,6 @@ ws.onerror = () => postMessage('error');
   return files;
 }
 
-const r2 = (n: number) => +n.toFixed(2);
 const round = (c: ColdTimes) => [c.formShown, c.pressed, c.connected, c.ladderShown].map(Math.round).join(' / ');
 
 /** `rounds` rounds of the cold pages; medians, ratios and every run. */

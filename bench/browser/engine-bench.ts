@@ -21,7 +21,7 @@ import { chromium, type Page } from 'playwright-core';
 import WebSocket, { createWebSocketStream } from 'ws';
 import { freePort, makePki, spawnSServer } from '../../test/tls/helpers.ts';
 import { BRIDGE_SUBPROTOCOL } from '../../src/transport/bridge-protocol.ts';
-import { median, pauseBeforeHandshake as gap } from '../common.ts';
+import { median, pauseBeforeHandshake as gap, r2 } from '../common.ts';
 import { ratioInterval } from '../ratio-interval.ts';
 import { watchOtherWork } from './tree-cpu.ts';
 
@@ -34,7 +34,6 @@ const PROFILE = process.env.TLS_LENS_BENCH_PROFILE;
  * from there, joins the rounds as engineBase (its engine and transport; this run's bridge): before/after in one run. */
 const BASE_DIR = process.env.TLS_LENS_BENCH_BASE_DIR ? path.resolve(process.env.TLS_LENS_BENCH_BASE_DIR) : null;
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const r2 = (n: number) => +n.toFixed(2);
 /** The CPU profiles' sampling interval (µs; TLS_LENS_BENCH_SAMPLE_US). */
 const SAMPLE_US = Number(process.env.TLS_LENS_BENCH_SAMPLE_US ?? 100);
 /** TLS_LENS_BENCH_TRACE=1: the handshake rounds under Chromium tracing, each engine event also a performance.mark
