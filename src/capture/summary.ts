@@ -5,7 +5,7 @@ import { starttlsTranscript, type StartTlsProtocol } from '../starttls/index.ts'
 import type { CertificateResultEvent } from '../trace/types.ts';
 import { lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 import type { DecodedStream, StreamListing } from './session.ts';
-import type { CaptureGap, Undecrypted } from './tls-decoder.ts';
+import type { CaptureGap, Undecrypted } from './stream-direction.ts';
 
 export interface CapturedConnectionResult extends HandshakeResult {
   version: 'TLSv1.3' | 'TLSv1.2' | null;

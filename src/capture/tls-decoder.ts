@@ -1,7 +1,8 @@
 // Decodes the TLS inside one reassembled TCP stream into trace events, with the engine's own codecs and record
 // protectors, so a captured session reads like a live one. Keys come from an NSS key log; without them, what is
 // in clear is decoded and each encrypted record is shown as such, naming the key log line that would open it.
-// A key that does not open its records is reported, never skipped silently.
+// A key that does not open its records is reported, never skipped silently. The keys themselves are made in
+// key-log-keys.ts and the handshake's proofs checked again in handshake-proofs.ts; this file frames, opens and shows.
 import type { Emit } from '../trace/recorder.ts';
 import { lazyHex, lazyHexOfPart } from '../trace/lazy-hex.ts';
 import type { Epoch, NewTraceEvent, RecordEvent, Side } from '../trace/types.ts';
@@ -39,7 +40,6 @@ import { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
 import { KeyLogKeys } from './key-log-keys.ts';
 
-export type { CaptureGap, Undecrypted } from './stream-direction.ts';
 
 /** What the decoder learnt, for summaries (CLI --json, stream list). */
 export interface DecodedSession {
