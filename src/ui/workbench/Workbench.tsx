@@ -5,7 +5,6 @@ import { decodeCertificate, type DecodedCertificate } from '../../x509/certifica
 import { ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type InputNotice } from '../../x509/input.ts';
 import { ERRORS, type ErrorCode } from '../../x509/errors.ts';
 import { CRL_LABELS, pemToDer } from '../../x509/pem.ts';
-import { PROFILES, type ProfileName } from '../../x509/profile.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { verdictJson } from '../../x509/verdict.ts';
 import { mozillaTrustStore } from '../../x509/mozillaStore.ts';
@@ -21,6 +20,7 @@ import { PolicyTree } from './PolicyTree.tsx';
 import { SctChecks } from './SctChecks.tsx';
 import { readLogList, type CtLog } from '../../x509/sct.ts';
 import { FromServer } from './FromServer.tsx';
+import { WhatIf, validitySpan } from './WhatIf.tsx';
 
 interface Brought {
   der: Uint8Array;
@@ -30,8 +30,6 @@ interface Brought {
   /** Identifies it between the list, the search and the details. */
   sha256: string;
 }
-
-const HOUR = 3_600_000;
 
 function describe(der: Uint8Array, from: string): Brought {
   let cert: DecodedCertificate | undefined;
@@ -183,12 +181,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
     }
   }
 
-  const windows = useMemo(() => {
-    const ds = certs.flatMap((c) => (c.cert ? [c.cert] : []));
-    if (ds.length === 0) return null;
-    return { from: Math.min(...ds.map((c) => c.notBefore.getTime())) - 24 * HOUR, to: Math.max(...ds.map((c) => c.notAfter.getTime())) + 24 * HOUR };
-  }, [certs]);
-  const timeMs = settings.time ? new Date(settings.time).getTime() : Date.now();
+  const windows = useMemo(() => validitySpan(certs.flatMap((c) => (c.cert ? [c.cert] : []))), [certs]);
   const result = decision?.result;
   const leafSha = decision ? certs[decision.leafIndex]?.sha256 : undefined;
   const selectedDer = selected ? [...certs, ...anchors].find((c) => c.sha256 === selected)?.der ?? result?.path.find((p) => p.sha256 === selected)?.der : undefined;
@@ -320,95 +313,15 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
             ))}
           </ol>
 
-          <fieldset className="whatif" data-testid="whatif">
-            <legend>What if…</legend>
-            <label>
-              Date (UTC)
-              <input
-                type="date"
-                data-testid="wi-date"
-                value={new Date(timeMs).toISOString().slice(0, 10)}
-                onChange={(e) => {
-                  const t = new Date(`${e.target.value}T12:00:00.000Z`);
-                  if (!Number.isNaN(t.getTime())) set({ time: t.toISOString() });
-                }}
-              />
-            </label>
-            {windows && (
-              <label>
-                Time across the validity windows
-                <input
-                  type="range"
-                  data-testid="wi-slider"
-                  min={windows.from}
-                  max={windows.to}
-                  step={HOUR}
-                  value={Math.min(Math.max(timeMs, windows.from), windows.to)}
-                  onChange={(e) => set({ time: new Date(Number(e.target.value)).toISOString() })}
-                />
-              </label>
-            )}
-            <span className="muted" data-testid="wi-time">
-              Checked at {settings.time ?? 'now'}
-            </span>
-            <button type="button" onClick={() => set({ time: undefined })} disabled={!settings.time}>
-              Now
-            </button>
-            <label>
-              Host name or IP address
-              <input type="text" data-testid="wi-name" value={settings.name} onChange={(e) => set({ name: e.target.value })} placeholder="e.g. example.com" />
-            </label>
-            <label>
-              Purpose
-              <select data-testid="wi-purpose" value={settings.purpose} onChange={(e) => set({ purpose: e.target.value as 'server' | 'client' })}>
-                <option value="server">server</option>
-                <option value="client">client</option>
-              </select>
-            </label>
-            <label>
-              <input type="checkbox" data-testid="wi-mozilla" checked={settings.mozilla} onChange={(e) => set({ mozilla: e.target.checked })} /> Trust the Mozilla root store
-            </label>
-            <label>
-              <input type="checkbox" data-testid="wi-trust-root" checked={settings.trustChainRoot} onChange={(e) => set({ trustChainRoot: e.target.checked })} /> Trust this chain's root
-            </label>
-            <label className="file-pick">
-              Add trust anchors ({anchors.length})
-              <input type="file" multiple data-testid="pick-anchors" onChange={(e) => e.target.files && void addFiles(e.target.files, 'anchors').then(() => (e.target.value = ''))} />
-            </label>
-            <label className="file-pick">
-              Add CRLs ({crls.length})
-              <input type="file" multiple data-testid="pick-crls" onChange={(e) => e.target.files && void addCrls(e.target.files).then(() => (e.target.value = ''))} />
-            </label>
-            <label className="file-pick">
-              CT log list, v3 JSON ({ctLogs.logs.length} logs)
-              <input type="file" accept=".json,application/json" data-testid="pick-ct-logs" onChange={(e) => e.target.files && void addLogList(e.target.files).then(() => (e.target.value = ''))} />
-            </label>
-            <label>
-              Maximum depth (intermediates)
-              <input type="number" min={0} max={32} data-testid="wi-depth" value={settings.maxDepth} onChange={(e) => set({ maxDepth: Math.max(0, Math.min(32, Number(e.target.value) || 0)) })} />
-            </label>
-            <label>
-              Required policies (OIDs; empty: any)
-              <input type="text" data-testid="wi-policies" value={settings.requiredPolicies} onChange={(e) => set({ requiredPolicies: e.target.value })} placeholder="e.g. 2.23.140.1.2.1" />
-            </label>
-            <label>
-              <input type="checkbox" data-testid="wi-inhibit-mapping" checked={settings.inhibitPolicyMapping} onChange={(e) => set({ inhibitPolicyMapping: e.target.checked })} /> Inhibit policy mapping (RFC 5280 6.1.1 e)
-            </label>
-            <label>
-              <input type="checkbox" data-testid="wi-inhibit-any" checked={settings.inhibitAnyPolicy} onChange={(e) => set({ inhibitAnyPolicy: e.target.checked })} /> Inhibit anyPolicy (RFC 5280 6.1.1 f)
-            </label>
-            <label>
-              Profile
-              <select data-testid="wi-profile" value={settings.profile} onChange={(e) => set({ profile: e.target.value as ProfileName })}>
-                {(Object.keys(PROFILES) as ProfileName[]).map((p) => (
-                  <option key={p} value={p}>
-                    {PROFILES[p].label}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <p className="muted">{PROFILES[settings.profile].summary}</p>
-          </fieldset>
+          <WhatIf
+            settings={settings}
+            set={set}
+            windows={windows}
+            counts={{ anchors: anchors.length, crls: crls.length, ctLogs: ctLogs.logs.length }}
+            addAnchors={(files) => addFiles(files, 'anchors')}
+            addCrls={addCrls}
+            addLogList={addLogList}
+          />
         </div>
 
         <div className="wb-result">
