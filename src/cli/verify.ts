@@ -1,13 +1,18 @@
 // `tls-lens verify --leaf FILE ...`: validate a certificate chain on disk and show every check.
 import { readFileSync } from 'node:fs';
-import { ChainInputError, pickLeaf, readCertificateInput } from '../x509/input.ts';
+import { domainToASCII } from 'node:url';
+import { parseReferenceIdentity } from '../x509/hostname.ts';
+import { ChainInputError, pickLeaf, readCertificateInput, type SourcedCertificate } from '../x509/input.ts';
+import { EKU } from '../x509/extensions.ts';
+import { describeTrust, trustAllows } from '../x509/trusted-pem.ts';
 import { CRL_LABELS, pemToDer } from '../x509/pem.ts';
 import { TrustStore } from '../x509/trustStore.ts';
 import { validateChain, type ValidationResult } from '../x509/validate.ts';
 import { mozillaTrustStore } from '../x509/mozillaStore.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
-import { CliError, EXIT, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
+import { CliError, EXIT, fileReason, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
 import { decodeCertificate } from '../x509/certificate.ts';
+import { decodeCrl } from '../x509/crl.ts';
 import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { verdictJson } from '../x509/verdict.ts';
 import { stdout } from './stdout.ts';
@@ -22,7 +27,8 @@ Validates a certificate chain and prints each check in order.
   --intermediates FILE  more certificates offered for path building (any order)
   --roots FILE          trust anchors (PEM or DER); default: the Mozilla store bundled with Node
   --time ISO-8601       validate at this time (default: now)
-  --name HOST-OR-IP     the server name to match against subjectAltName
+  --name HOST-OR-IP     the server name to match against subjectAltName (an internationalised name is
+                        compared in its A-label form, e.g. bücher.example as xn--bcher-kva.example)
   --purpose P           server (default) or client
   --max-depth N         intermediates allowed between leaf and anchor (OpenSSL verify_depth;
                         self-issued intermediates are not counted), default ${DEFAULT_MAX_DEPTH}
@@ -62,6 +68,32 @@ interface Args {
   json: boolean;
 }
 
+/**
+ * The --name as validation compares it: U-labels become A-labels (IDNA, as a browser's address bar does), and a
+ * name that is neither a host name nor an IP address is bad usage, not a verdict on a chain that was never checked.
+ */
+function serverName(v: string): string {
+  const ascii = /[^\x00-\x7f]/.test(v) ? domainToASCII(v) : v;
+  if (!ascii || !parseReferenceIdentity(ascii)) throw new UsageError(`--name: "${v}" is neither a host name nor an IP address`);
+  return ascii;
+}
+
+/**
+ * An ISO-8601 time for --time. JavaScript's Date rolls an impossible date over (2027-02-30 becomes March 2): that is
+ * refused, so a typo never validates the chain at another moment than the one asked for.
+ */
+function isoTime(v: string): Date {
+  const t = new Date(v);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(v);
+  if (!m || Number.isNaN(t.getTime())) throw new UsageError(`--time: "${v}" is not an ISO-8601 time`);
+  const [year, month, day, hour, minute, second] = m.slice(1).map((x) => Number(x ?? 0));
+  const monthDays = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  if (month < 1 || month > 12 || day < 1 || day > monthDays[month - 1] || hour > 23 || minute > 59 || second > 59) {
+    throw new UsageError(`--time: "${v}" is not a real date and time`);
+  }
+  return t;
+}
+
 function parseArgs(argv: string[]): Args | 'help' {
   const a: Args = { intermediates: [], purpose: 'server', crls: [], strictCn: false, profile: 'browser', json: false };
   const value = (i: number, flag: string): string => {
@@ -84,15 +116,11 @@ function parseArgs(argv: string[]): Args | 'help' {
       case '--roots':
         a.roots = value(++i, flag);
         break;
-      case '--time': {
-        const v = value(++i, flag);
-        const t = new Date(v);
-        if (!/^\d{4}-\d{2}-\d{2}/.test(v) || Number.isNaN(t.getTime())) throw new UsageError(`--time: "${v}" is not an ISO-8601 time`);
-        a.time = t;
+      case '--time':
+        a.time = isoTime(value(++i, flag));
         break;
-      }
       case '--name':
-        a.name = value(++i, flag);
+        a.name = serverName(value(++i, flag));
         break;
       case '--purpose': {
         const v = value(++i, flag);
@@ -134,32 +162,88 @@ function readFile(file: string, what: string): Uint8Array {
   try {
     return readFileSync(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} file "${file}": ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`, 'UNREADABLE_FILE');
+    throw new UsageError(`cannot read ${what} file "${file}": ${fileReason(e)}`, 'UNREADABLE_FILE');
   }
 }
 
-/** CRLs: PEM "X509 CRL" blocks, or one DER CRL. */
+/**
+ * CRLs: PEM "X509 CRL" blocks, or one DER CRL (whitespace after it ignored). Each is decoded here: a file the user
+ * named that holds no readable CRL is bad input, not a chain that "verifies" with its revocation silently unchecked.
+ */
 function loadCrls(file: string): Uint8Array[] {
   const bytes = readFile(file, 'CRL');
-  if (bytes[0] === 0x30) return [bytes];
-  const crls = pemToDer(new TextDecoder().decode(bytes), CRL_LABELS);
+  let crls: Uint8Array[];
+  try {
+    crls = bytes[0] === 0x30 ? [withoutTrailingWhitespace(bytes)] : pemToDer(new TextDecoder().decode(bytes), CRL_LABELS);
+  } catch (e) {
+    throw new UsageError(`CRL file "${file}": ${(e as Error).message}`, 'BAD_INPUT');
+  }
   if (crls.length === 0) throw new UsageError(`CRL file "${file}": no "-----BEGIN X509 CRL-----" block and not DER either`, 'BAD_INPUT');
+  crls.forEach((der, k) => {
+    try {
+      decodeCrl(der);
+    } catch (e) {
+      const which = crls.length > 1 ? `CRL ${k + 1} of ` : '';
+      throw new UsageError(`${which}CRL file "${file}" cannot be read: ${isCertificate(der) ? 'it holds a certificate, not a CRL' : (e as Error).message}`, 'BAD_INPUT');
+    }
+  });
   return crls;
+}
+
+function withoutTrailingWhitespace(bytes: Uint8Array): Uint8Array {
+  let end = bytes.length;
+  while (end > 0 && [0x0a, 0x0d, 0x20, 0x09].includes(bytes[end - 1])) end--;
+  return bytes.subarray(0, end);
+}
+
+function isCertificate(der: Uint8Array): boolean {
+  try {
+    decodeCertificate(der);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Certificates of a file in any format `readCertificateInput` reads (PEM, DER, PKCS#7); a key pasted by mistake is named on stderr. */
 function load(file: string, what: string): Uint8Array[] {
+  return loadSourced(file, what).map((c) => c.der);
+}
+
+/**
+ * Trust anchors for `purpose`: a root that came with OpenSSL trust settings (a TRUSTED CERTIFICATE block) is used
+ * only if they allow the purpose, as `openssl verify` decides ("certificate rejected" otherwise).
+ */
+function loadRoots(file: string, purpose: 'server' | 'client'): Uint8Array[] {
+  const oid = purpose === 'server' ? EKU.serverAuth : EKU.clientAuth;
+  const usable = loadSourced(file, 'roots').filter((c) => {
+    if (trustAllows(c.trustSettings, oid)) return true;
+    process.stderr.write(`tls-lens verify: warning: roots file "${file}": block ${c.origin.block} is not used: its OpenSSL trust settings (${describeTrust(c.trustSettings!)}) do not allow ${purpose}Auth\n`);
+    return false;
+  });
+  if (usable.length === 0) throw new UsageError(`roots file "${file}": no certificate in it may anchor a chain for ${purpose}Auth (see the warnings)`, 'BAD_CERTIFICATE_INPUT');
+  return usable.map((c) => c.der);
+}
+
+function loadSourced(file: string, what: string): SourcedCertificate[] {
   const bytes = readFile(file, what);
   try {
     // A roots bundle keeps working when one of its certificates cannot be decoded (it is named and ignored).
     const input = readCertificateInput(bytes, file, { lenient: what === 'roots' });
     for (const n of input.notices) process.stderr.write(`tls-lens verify: warning: ${what} file "${file}": ${n.message}\n`);
-    return input.certificates.map((c) => c.der);
+    return input.certificates;
   } catch (e) {
-    if (e instanceof ChainInputError) throw new UsageError(`${what} file "${file}"${e.block !== undefined ? `, block ${e.block}` : ''}: ${e.problem} (at byte ${e.offset})`, 'BAD_CERTIFICATE_INPUT');
+    if (e instanceof ChainInputError) throw new UsageError(`${what} file "${file}"${e.block !== undefined ? `, block ${e.block}` : ''}: ${e.problem} (at byte ${e.offset} of the file)${readBefore(e)}`, 'BAD_CERTIFICATE_INPUT');
     throw e;
   }
+}
+
+/** What was read before the problem, so the user sees how far the file is fine (it is not validated). */
+function readBefore(e: ChainInputError): string {
+  if (e.certificates.length === 0) return '';
+  const shown = e.certificates.slice(0, 10).map((c) => `block ${c.origin.block} "${terminalSafe(c.cert.subject.text)}"`).join(', ');
+  const more = e.certificates.length > 10 ? ` and ${e.certificates.length - 10} more` : '';
+  return `; read before it: ${shown}${more}`;
 }
 
 /** The leaf file's certificates with the leaf first, whatever their order in the file. */
@@ -190,7 +274,16 @@ function human(r: ValidationResult, args: Args): string {
     const where = s.certificate >= 0 ? `[${s.certificate}]` : '[*]';
     lines.push(`  ${mark(s.ok)} ${where} ${s.check}: ${s.detail}${s.code && s.ok === false ? ` (${s.code})` : ''}`);
   }
-  return lines.join('\n') + '\n';
+  // Every line holds text from the certificates (names, SANs): shown with its control characters escaped.
+  return lines.map(terminalSafe).join('\n') + '\n';
+}
+
+/**
+ * Text from a certificate as a terminal may show it: C0/C1 controls (newlines, ESC sequences that move the cursor or
+ * erase a line) and bidirectional overrides escaped, so a hostile name cannot print a fake "VALID" over the verdict.
+ */
+function terminalSafe(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -208,7 +301,7 @@ export async function run(argv: string[]): Promise<number> {
     leaf = leafFirst(load(args.leaf!, 'leaf'));
     intermediates = [...leaf.slice(1), ...args.intermediates.flatMap((f) => load(f, 'intermediates'))];
     crls = args.crls.flatMap(loadCrls);
-    anchors = args.roots ? new TrustStore(load(args.roots, 'roots')) : mozillaTrustStore();
+    anchors = args.roots ? new TrustStore(loadRoots(args.roots, args.purpose)) : mozillaTrustStore();
     if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`, 'BAD_CERTIFICATE_INPUT');
     for (const r of anchors.rejected) process.stderr.write(`tls-lens verify: warning: root #${r.index + 1} in "${args.roots}" is ignored: ${r.message}\n`);
   } catch (e) {

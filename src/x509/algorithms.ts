@@ -122,6 +122,28 @@ function hashOf(bytes: Uint8Array, algIdNode: { start: number; end: number }): s
   return h;
 }
 
+/**
+ * Why a certificate's signature value is not in its algorithm's DER form, or undefined. An ECDSA-Sig-Value is a DER
+ * SEQUENCE of two minimal, non-negative INTEGERs: a value written otherwise (a padded INTEGER, a long-form length)
+ * still yields r and s, and so a second certificate with the same signed bytes; OpenSSL, BoringSSL and Go refuse it.
+ */
+export function signatureEncodingProblem(algorithm: SignatureAlgorithm, signature: Uint8Array): string | undefined {
+  if (algorithm.kind !== 'ecdsa') return undefined;
+  try {
+    const root = readRoot(signature);
+    const parts = children(signature, root);
+    if (root.tag !== 0x30 || parts.length !== 2 || parts.some((p) => p.tag !== 0x02)) return 'it is not a SEQUENCE of two INTEGERs';
+    for (const part of parts) {
+      const v = valueOf(signature, part);
+      if (v.length === 0 || v[0] & 0x80) return 'an INTEGER is empty or negative';
+      if (v.length > 1 && v[0] === 0 && !(v[1] & 0x80)) return 'an INTEGER is not minimally encoded';
+    }
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
 export type KeyVerdict = { ok: true; detail: string } | { ok: false; reason: string };
 
 /** The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519. */

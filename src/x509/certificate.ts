@@ -280,7 +280,6 @@ function span(n: DerNode): Span {
   return { start: n.start, end: n.end };
 }
 
-/** UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ, as RFC 5280 4.1.2.5 requires. */
 /**
  * A validity time, read here rather than through the schema library (measured: its parse of the
  * Validity was the costliest step of decoding a leaf). RFC 5280 §4.1.2.5: UTCTime YYMMDDHHMMSSZ, YY >= 50 meaning
@@ -295,7 +294,25 @@ function timeOf(der: Uint8Array, node: DerNode): Date {
   const year = utc ? (yy >= 50 ? 1900 + yy : 2000 + yy) : yy;
   const at = utc ? 2 : 4;
   const field = (i: number) => Number(s.slice(at + 2 * i, at + 2 * i + 2));
-  return new Date(Date.UTC(year, field(0) - 1, field(1), field(2), field(3), field(4)));
+  const month = field(0);
+  const day = field(1);
+  const hour = field(2);
+  const minute = field(3);
+  const second = field(4);
+  // Date.UTC would roll an impossible time over (February 30 into March 2, hour 24 into the next day): refuse it,
+  // as OpenSSL does, rather than validate against a moment the certificate does not name.
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
+    throw new DerError(`validity time "${s}" is not a real date and time`, node.start);
+  }
+  return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days in `month` (1-12) of `year`, Gregorian. */
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1];
 }
 
 export function extensionName(oid: string): string {

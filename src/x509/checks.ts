@@ -1,6 +1,6 @@
 // The checks run on one complete path (leaf first, anchor last). Each check yields a step:
 // passed, failed (with a project code) or not applicable. The first failure decides the verdict.
-import { checkPublicKey, classifySignatureAlgorithm } from './algorithms.ts';
+import { checkPublicKey, classifySignatureAlgorithm, signatureEncodingProblem } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import { checkRevocation, type DecodedCrl } from './crl.ts';
 import { EKU, EXT, type KeyUsageName } from './extensions.ts';
@@ -55,6 +55,15 @@ const UNDERSTOOD = new Set<string>([
 
 const PURPOSE_OID = { server: EKU.serverAuth, client: EKU.clientAuth } as const;
 
+/**
+ * Key usages consistent with each TLS purpose (RFC 5280 4.2.1.12, as OpenSSL's sslserver / sslclient purposes
+ * check them): a leaf whose keyUsage has none of them cannot sign, decrypt or agree on a TLS key exchange.
+ */
+const TLS_KEY_USAGES: Record<'server' | 'client', KeyUsageName[]> = {
+  server: ['digitalSignature', 'keyEncipherment', 'keyAgreement'],
+  client: ['digitalSignature', 'keyAgreement'],
+};
+
 const twoDigits = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /** ISO 8601 in UTC, without ".000" for whole seconds: written out by hand, as toISOString's first call is slow. */
@@ -91,13 +100,19 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
       const issuer = path[i + 1].cert;
       const alg = classifySignatureAlgorithm(c.signatureAlgorithm);
       if (!alg.ok) {
-        steps.push(fail('signature', i, alg.weak ? 'WEAK_ALGORITHM' : 'BAD_SIGNATURE', `${alg.name}: ${alg.reason}`, alg.weak ? 'X509_V_ERR_CA_MD_TOO_WEAK' : 'X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM'));
+        // Refused before any signature is checked: the algorithm or its parameters, not the signature, are the reason
+        // (an RSA-PSS signature with another salt length verifies; saying it does not would mislead).
+        const code = alg.name === 'malformed' ? 'MALFORMED' : 'WEAK_ALGORITHM';
+        steps.push(fail('signature', i, code, `${alg.name}: ${alg.reason}`, alg.weak ? 'X509_V_ERR_CA_MD_TOO_WEAK' : 'X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM'));
       } else {
-        const verdict = await ctx.sigs.link(c, issuer);
+        const encoding = signatureEncodingProblem(alg.algorithm, c.signature);
+        const verdict = encoding ? undefined : await ctx.sigs.link(c, issuer);
         steps.push(
-          verdict === 'valid'
-            ? pass('signature', i, `${alg.name} signature verified with the key of "${issuer.subject.text}"`)
-            : fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature does not verify with the key of "${issuer.subject.text}"`),
+          encoding
+            ? fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature value is not DER: ${encoding}`, 'X509_V_ERR_CERT_SIGNATURE_FAILURE')
+            : verdict === 'valid'
+              ? pass('signature', i, `${alg.name} signature verified with the key of "${issuer.subject.text}"`)
+              : fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature does not verify with the key of "${issuer.subject.text}"`),
         );
       }
     }
@@ -142,11 +157,13 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
       steps.push(fail('keyUsage', i, 'KEY_USAGE', 'keyCertSign on a certificate that is not a CA', 'X509_V_ERR_KU_KEY_CERT_SIGN_INVALID_FOR_NON_CA'));
     } else {
       const missing = ku ? ctx.requiredKeyUsage.filter((u) => !ku.has(u)) : [];
-      steps.push(
-        missing.length
-          ? fail('keyUsage', i, 'KEY_USAGE', `keyUsage lacks ${missing.join(', ')}`, 'X509_V_ERR_INVALID_PURPOSE')
-          : pass('keyUsage', i, ku ? `keyUsage: ${[...ku].join(', ')}` : 'no keyUsage extension'),
-      );
+      // (Plain RFC 5280 lets a CA certificate be the leaf with a CA's key usages: that profile is left as it was.)
+      const caLeaf = bc?.ca && ctx.profile === 'rfc5280';
+      const usable = role === 'leaf' && ku && !caLeaf && ctx.purpose !== 'any' ? TLS_KEY_USAGES[ctx.purpose] : undefined;
+      if (missing.length) steps.push(fail('keyUsage', i, 'KEY_USAGE', `keyUsage lacks ${missing.join(', ')}`, 'X509_V_ERR_INVALID_PURPOSE'));
+      else if (ku && usable && !usable.some((u) => ku.has(u))) {
+        steps.push(fail('keyUsage', i, 'KEY_USAGE', `keyUsage (${[...ku].join(', ')}) allows none of ${usable.join(', ')}, one of which a TLS ${ctx.purpose} key needs (RFC 5280 4.2.1.12)`, 'X509_V_ERR_INVALID_PURPOSE'));
+      } else steps.push(pass('keyUsage', i, ku ? `keyUsage: ${[...ku].join(', ')}` : 'no keyUsage extension'));
     }
 
     steps.push(ekuStep(c, i, role, ctx));

@@ -41,6 +41,14 @@ function commonNameNote(cn: string, sans: GeneralName[]): string {
   return `the subject CN "${cn}" is not among the subjectAltName entries: tolerated, as it is never used for matching (the strict CA/B profile rejects it)`;
 }
 
+/** How many SAN entries a mismatch names: a certificate may carry thousands, and the reason must stay readable. */
+const SAN_LISTED = 20;
+
+function listed(sans: GeneralName[]): string {
+  const shown = sans.slice(0, SAN_LISTED).map(generalNameText).join(', ');
+  return sans.length > SAN_LISTED ? `${shown} and ${sans.length - SAN_LISTED} more` : shown;
+}
+
 export function leafIdentitySteps(leaf: DecodedCertificate, ctx: { purpose: 'server' | 'client' | 'any'; name?: ReferenceIdentity; commonNameInSan?: boolean }): Step[] {
   const steps: Step[] = [];
   const sans = leaf.subjectAltNames ?? [];
@@ -67,7 +75,7 @@ export function leafIdentitySteps(leaf: DecodedCertificate, ctx: { purpose: 'ser
   steps.push(
     hit
       ? pass('hostname', 0, `${want} matches ${generalNameText(hit)}`)
-      : fail('hostname', 0, 'HOSTNAME_MISMATCH', `${want} matches none of ${sans.map(generalNameText).join(', ')}`),
+      : fail('hostname', 0, 'HOSTNAME_MISMATCH', `${want} matches none of ${listed(sans)}`),
   );
   return steps;
 }

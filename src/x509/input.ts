@@ -6,7 +6,10 @@ import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, id_signedData } from '@peculiar/asn1-cms';
 import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
 import { DerError, readHeader } from './der.ts';
+import { derKind, isPlainText, isWhitespaceTail, notACertificate, utf16Encoding } from './input-shapes.ts';
 import { base64Decode, CertificateInputError } from './pem.ts';
+import { BundleLayoutError, bundleCertificates } from './pkcs7.ts';
+import { anchorUse, readTrustedCertificate, type TrustedCertificate, type TrustSettings } from './trusted-pem.ts';
 
 /** Larger inputs are refused before any parsing: a whole CA bundle is well under 1 MiB. */
 export const MAX_INPUT_BYTES = 2 * 1024 * 1024;
@@ -28,6 +31,8 @@ export interface SourcedCertificate {
   der: Uint8Array;
   cert: DecodedCertificate;
   origin: CertificateOrigin;
+  /** OpenSSL trust settings that came with it (a TRUSTED CERTIFICATE block), for its use as a trust anchor. */
+  trustSettings?: TrustSettings;
 }
 
 /** Something in the input that was set aside, with where; the certificates around it are kept. */
@@ -112,19 +117,6 @@ export function nestingDepth(bytes: Uint8Array, limit = MAX_NESTING): number {
   return deepest;
 }
 
-/** What a DER element starting at 0 is: its first child's tag tells a certificate, a bundle and a key apart. */
-function derKind(der: Uint8Array): 'certificate' | 'pkcs7' | 'private-key' | 'unknown' {
-  if (der[0] !== 0x30 || der.length < 4) return 'unknown';
-  let p = 1;
-  const l = der[p++];
-  if (l & 0x80) p += l === 0x80 ? 0 : l & 0x7f;
-  const first = der[p];
-  if (first === 0x30) return 'certificate';
-  if (first === 0x06) return 'pkcs7'; // ContentInfo: contentType OID first
-  if (first === 0x02) return 'private-key'; // PKCS#1 / PKCS#8 / SEC1 keys start with a version INTEGER
-  return 'unknown';
-}
-
 /** What a reading has gathered so far, and how strict it is. */
 interface Reader extends CertificateInput {
   /** Set aside a certificate that cannot be decoded (with a notice) instead of stopping: for trust-anchor bundles. */
@@ -137,7 +129,7 @@ function decodeAt(der: Uint8Array, file: string, format: InputFormat, block: num
     out.certificates.push({ der, cert: decodeCertificate(der), origin: { file, format, block, offset } });
   } catch (e) {
     const at = e instanceof MalformedCertificateError ? e.offset : 0;
-    const problem = `the certificate cannot be read (byte ${at} of its DER): ${(e as Error).message}`;
+    const problem = `the certificate cannot be read (byte ${at} of its DER): ${withoutOffset(e as Error)}`;
     if (!out.lenient) throw new ChainInputError(file, block, offset, problem, out.certificates, out.notices);
     out.notices.push({ kind: 'undecodable', file, block, offset, message: `block ${block}: ${problem}; it is ignored` });
   }
@@ -148,31 +140,42 @@ function readPkcs7(bytes: Uint8Array, file: string, offset: number, format: Inpu
   const sofar = out.certificates;
   const notices = out.notices;
   if (nestingDepth(bytes) > MAX_NESTING) throw new ChainInputError(file, undefined, offset, `the data is nested more than ${MAX_NESTING} levels deep; no certificate bundle is`, sofar, notices);
-  let certs: Uint8Array[];
+  let certs: { der: Uint8Array; offset: number }[];
   try {
+    // The ASN.1 library checks the bundle's structure and content type; the certificates are then taken from the
+    // bundle's own bytes (never the library's re-encoding, which would change what the signatures are checked over).
     const info = AsnConvert.parse(bytes, ContentInfo);
     if (info.contentType !== id_signedData) throw new Error(`it holds content of type ${info.contentType}, not SignedData (1.2.840.113549.1.7.2)`);
-    const signed = AsnConvert.parse(info.content, SignedData);
-    certs = (signed.certificates ?? []).flatMap((c) => (c.certificate ? [new Uint8Array(AsnConvert.serialize(c.certificate))] : []));
+    AsnConvert.parse(info.content, SignedData);
+    certs = bundleCertificates(bytes);
   } catch (e) {
-    throw new ChainInputError(file, undefined, offset, `not a readable PKCS#7 bundle: ${(e as Error).message}`, sofar, notices);
+    throw new ChainInputError(file, undefined, offset + (e instanceof BundleLayoutError ? e.offset : 0), `not a readable PKCS#7 bundle: ${(e as Error).message}`, sofar, notices);
   }
   if (certs.length === 0) throw new ChainInputError(file, undefined, offset, 'the PKCS#7 bundle holds no certificate', sofar, notices);
-  certs.forEach((der, k) => {
-    // The bytes as they are in the file when found there (a DER bundle), so signatures are checked over them.
-    const at = indexOfBytes(bytes, der);
-    decodeAt(at >= 0 ? bytes.subarray(at, at + der.length) : der, file, format, k + 1, offset + Math.max(at, 0), out);
-  });
+  certs.forEach((c, k) => decodeAt(c.der, file, format, k + 1, offset + c.offset, out));
 }
 
-function indexOfBytes(hay: Uint8Array, needle: Uint8Array): number {
-  const first = needle[0];
-  for (let i = hay.indexOf(first); i >= 0 && i + needle.length <= hay.length; i = hay.indexOf(first, i + 1)) {
-    let k = 1;
-    while (k < needle.length && hay[i + k] === needle[k]) k++;
-    if (k === needle.length) return i;
+/**
+ * An OpenSSL TRUSTED CERTIFICATE block: the certificate, then its trust settings, kept on the certificate
+ * (`trustSettings`) for whoever uses it as a trust anchor to apply for its purpose (`trustAllows`).
+ */
+function readTrusted(der: Uint8Array, file: string, block: number, offset: number, out: Reader): void {
+  let t: TrustedCertificate;
+  try {
+    t = readTrustedCertificate(der);
+  } catch (e) {
+    throw new ChainInputError(file, block, offset, `the "TRUSTED CERTIFICATE" block cannot be read: ${withoutOffset(e as Error)}`, out.certificates, out.notices);
   }
-  return -1;
+  const settings = t.trust.length || t.reject.length ? { trust: t.trust, reject: t.reject } : undefined;
+  if (settings && out.lenient) {
+    // Read as trust anchors: one its settings allow for no TLS use is set aside (OpenSSL: "certificate rejected").
+    const use = anchorUse(settings, block);
+    if (use.message) out.notices.push({ kind: 'ignored-block', file, block, offset, message: use.message });
+    if (!use.usable) return;
+  }
+  const before = out.certificates.length;
+  decodeAt(t.certificate, file, 'PEM', block, offset, out);
+  if (out.certificates.length > before && settings) out.certificates[before].trustSettings = settings;
 }
 
 /** Binary input: one or more concatenated DER certificates, a PKCS#7 bundle, or a key pasted by mistake. */
@@ -187,17 +190,31 @@ function readBinary(bytes: Uint8Array, file: string, format: InputFormat, baseOf
   let p = 0;
   let block = 0;
   while (p < bytes.length) {
+    if (isWhitespaceTail(bytes, p)) {
+      // A line end or spaces after the last certificate (an editor or `echo >>` added them): OpenSSL reads past it too.
+      out.notices.push({ kind: 'ignored-block', file, block: block + 1, offset: baseOffset + p, message: `${bytes.length - p} byte(s) of whitespace after the last certificate are ignored` });
+      return;
+    }
     block++;
     let end: number;
     try {
       end = readHeader(bytes, p, bytes.length).end;
     } catch (e) {
       const at = e instanceof DerError ? e.offset : p;
-      throw new ChainInputError(file, block, baseOffset + at, `the DER data is cut short or damaged: ${(e as Error).message}`, out.certificates, out.notices);
+      throw new ChainInputError(file, block, baseOffset + at, `the DER data is cut short or damaged: ${withoutOffset(e as Error)}`, out.certificates, out.notices);
     }
-    decodeAt(bytes.subarray(p, end), file, format, block, baseOffset + p, out);
+    const other = notACertificate(bytes.subarray(p, end));
+    if (other) {
+      // As a PEM block with another label is: named, set aside, and the certificates around it kept.
+      out.notices.push({ kind: 'ignored-block', file, block, offset: baseOffset + p, message: `block ${block} is ${other}, not a certificate; it is ignored` });
+    } else decodeAt(bytes.subarray(p, end), file, format, block, baseOffset + p, out);
     p = end;
   }
+}
+
+/** A DerError's message without its "(at byte N)": the caller says where, in the file's terms. */
+function withoutOffset(e: Error): string {
+  return e.message.replace(/ \(at byte \d+\)$/, '');
 }
 
 /** Text input: every PEM block in order, or base64 of DER without PEM lines. */
@@ -210,16 +227,21 @@ function readText(text: string, file: string, out: Reader): void {
     const label = m[1];
     const endMarker = `-----END ${label}-----`;
     const bodyStart = m.index + m[0].length;
-    const endAt = text.indexOf(endMarker, bodyStart);
+    // The END line is looked for up to the next BEGIN line only: one further on belongs to a later block, and this
+    // one was cut short (or two blocks ran together). Each part of the text is searched once, however many blocks.
+    const nextBegin = text.indexOf('-----BEGIN ', bodyStart);
+    const endIn = text.slice(bodyStart, nextBegin < 0 ? text.length : nextBegin).indexOf(endMarker);
+    const endAt = endIn < 0 ? -1 : bodyStart + endIn;
+    const cutShort = endAt < 0;
     if (isPrivateKeyLabel(label)) {
-      // Named and dropped; nothing of it is decoded or kept.
+      // Named and dropped; nothing of it is decoded or kept. A key cut short ends at the next block, which is read.
       out.notices.push({ kind: 'private-key', file, block, offset: m.index, message: `block ${block} ("${label}") ${PRIVATE_KEY_WORDS}` });
-      if (endAt < 0) break;
-      PEM_BEGIN.lastIndex = endAt + endMarker.length;
+      if (cutShort && nextBegin < 0) break;
+      PEM_BEGIN.lastIndex = cutShort ? nextBegin : endAt + endMarker.length;
       continue;
     }
-    if (endAt < 0) {
-      throw new ChainInputError(file, block, m.index, `the "${label}" block has no "${endMarker}" line: the text is cut short`, out.certificates, out.notices);
+    if (cutShort) {
+      throw new ChainInputError(file, block, m.index, `the "${label}" block has no "${endMarker}" line${nextBegin >= 0 ? ' before the next "-----BEGIN" line' : ''}: the text is cut short`, out.certificates, out.notices);
     }
     PEM_BEGIN.lastIndex = endAt + endMarker.length;
     const known = CERTIFICATE_LABELS.has(label) || PKCS7_LABELS.has(label);
@@ -229,7 +251,8 @@ function readText(text: string, file: string, out: Reader): void {
     }
     let der: Uint8Array;
     try {
-      der = base64Decode(text.slice(bodyStart, endAt), bodyStart);
+      // A PEM copied out of JSON, YAML or a shell string carries its line ends as the two characters "\n".
+      der = base64Decode(text.slice(bodyStart, endAt).replace(/\\[rn]/g, '\n'), bodyStart);
     } catch {
       throw new ChainInputError(file, block, bodyStart, `the "${label}" block does not hold valid base64 (a line is damaged or missing)`, out.certificates, out.notices);
     }
@@ -241,7 +264,8 @@ function readText(text: string, file: string, out: Reader): void {
         continue;
       }
       if (derKind(der) === 'pkcs7') throw new ChainInputError(file, block, m.index, 'the block is labelled CERTIFICATE but holds a PKCS#7 bundle', out.certificates, out.notices);
-      decodeAt(der, file, 'PEM', block, m.index, out);
+      if (label === 'TRUSTED CERTIFICATE') readTrusted(der, file, block, m.index, out);
+      else decodeAt(der, file, 'PEM', block, m.index, out);
     }
   }
   if (block > 0) return;
@@ -267,12 +291,16 @@ export function readCertificateInput(input: Uint8Array | string, file = 'input',
   const out: Reader = { certificates: [], notices: [], lenient: options.lenient ?? false };
   if (size === 0) throw new ChainInputError(file, undefined, 0, 'the input is empty');
   if (typeof input !== 'string') {
-    if (input[0] === 0x30) {
+    // DER starts with a SEQUENCE (0x30), but so does text whose first character is "0"; a certificate's DER always
+    // holds bytes no text has (its length octets), so text is told apart by holding none.
+    if (input[0] === 0x30 && !isPlainText(input)) {
       readBinary(input, file, 'DER', 0, out);
       return finish(out, file);
     }
-    // PEM is ASCII; latin1 keeps one character per byte, so offsets stay byte offsets.
-    input = new TextDecoder('latin1').decode(input);
+    const utf16 = utf16Encoding(input);
+    // PEM is ASCII; latin1 keeps one character per byte, so offsets stay byte offsets. Text saved as UTF-16 (Windows
+    // "Unicode", PowerShell 5's `>`) is read as such: its offsets are then characters.
+    input = new TextDecoder(utf16 ?? 'latin1').decode(input);
   }
   readText(input, file, out);
   return finish(out, file);
@@ -281,7 +309,9 @@ export function readCertificateInput(input: Uint8Array | string, file = 'input',
 function finish(out: Reader, file: string): CertificateInput {
   if (out.certificates.length === 0) {
     const key = out.notices.find((n) => n.kind === 'private-key');
-    throw new ChainInputError(file, undefined, 0, key ? `no certificate here: ${key.message}` : `no certificate here (${out.notices.map((n) => n.message).join('; ')})`, [], out.notices);
+    // The first few things set aside say what the file is; thousands of them would bury that (all stay in `notices`).
+    const seen = out.notices.slice(0, 3).map((n) => n.message).join('; ') + (out.notices.length > 3 ? `; and ${out.notices.length - 3} more` : '');
+    throw new ChainInputError(file, undefined, 0, key ? `no certificate here: ${key.message}` : `no certificate here (${seen})`, [], out.notices);
   }
   return { certificates: out.certificates, notices: out.notices };
 }

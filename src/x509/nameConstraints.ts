@@ -66,9 +66,12 @@ function dnsPermitted(name: string, base: string): boolean {
 
 function dnsExcluded(name: string, base: string): boolean {
   if (name.startsWith('*.')) {
-    const rest = name.slice(2);
-    // Excluded if any name the wildcard covers lies in the excluded subtree.
-    return dnsWithin(rest, base) || (dnsWithin(base, rest) && base.toLowerCase() !== rest.toLowerCase());
+    const rest = name.slice(2).toLowerCase();
+    const b = base.toLowerCase();
+    // Excluded if any name the wildcard covers lies in the excluded subtree. "*.X" covers "label.X" and nothing
+    // deeper, so it reaches into a subtree under X only when that subtree's base is exactly one label below X.
+    const dot = b.indexOf('.');
+    return dnsWithin(rest, b) || (dot > 0 && b.slice(dot + 1) === rest);
   }
   return dnsWithin(name, base);
 }

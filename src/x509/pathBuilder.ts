@@ -4,7 +4,7 @@
 // stopping after a fixed amount of work so that a hostile pool cannot take long.
 import { equalBytes } from '../util/bytes.ts';
 import { verifySignature } from '../crypto/signature.ts';
-import { classifySignatureAlgorithm } from './algorithms.ts';
+import { classifySignatureAlgorithm, signatureEncodingProblem } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import type { TrustStore } from './trustStore.ts';
 
@@ -31,7 +31,8 @@ export class SignatureCache {
 
   private async compute(child: DecodedCertificate, issuer: DecodedCertificate): Promise<LinkVerdict> {
     const alg = classifySignatureAlgorithm(child.signatureAlgorithm);
-    if (!alg.ok) return 'unchecked';
+    // A signature value not in DER is refused as it is, not read leniently (the checks say why).
+    if (!alg.ok || signatureEncodingProblem(alg.algorithm, child.signature)) return 'unchecked';
     this.count++;
     try {
       return (await verifySignature(issuer.spki, alg.algorithm, child.tbs, child.signature)) ? 'valid' : 'invalid';

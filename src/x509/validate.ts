@@ -10,7 +10,7 @@ import { NAME_CONSTRAINT_WORK_LIMIT } from './nameConstraints.ts';
 import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
 import { loadPublicSuffixList, parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
-import { buildPaths, LINK_LOG_LIMIT, SignatureCache, type PathNode } from './pathBuilder.ts';
+import { buildPaths, LINK_LOG_LIMIT, SignatureCache, type LinkLogEntry, type PathNode } from './pathBuilder.ts';
 import type { ProfileName } from './profile.ts';
 import type { PolicyInputs } from './policy.ts';
 import { recordSearch, type PathSearch } from './search.ts';
@@ -124,7 +124,10 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     leaf = decodeCertificate(options.leaf);
   } catch (e) {
     const offset = e instanceof MalformedCertificateError ? e.offset : 0;
-    return done([], stop('MALFORMED', 'decode', 0, `the leaf certificate cannot be decoded: ${(e as Error).message} (byte ${offset})`, 'X509_V_ERR_UNSPECIFIED'));
+    // A DerError's message already ends with "(at byte N)": said once.
+    const message = (e as Error).message;
+    const where = / \(at byte \d+\)$/.test(message) ? '' : ` (byte ${offset})`;
+    return done([], stop('MALFORMED', 'decode', 0, `the leaf certificate cannot be decoded: ${message}${where}`, 'X509_V_ERR_UNSPECIFIED'));
   }
   report({ check: 'decode', certificate: 0, ok: true, detail: `subject "${leaf.subject.text}", issued by "${leaf.issuer.text}"` });
 
@@ -225,9 +228,29 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
         ? stop('SELF_SIGNED_LEAF', 'pathBuilding', 0, `"${top.subject.text}" is self-signed and is not a trust anchor`)
         : stop('UNTRUSTED_ROOT', 'pathBuilding', partial.length - 1, `the chain ends at the self-signed "${top.subject.text}", which is not a trust anchor`);
   } else {
-    error = stop('UNKNOWN_ISSUER', 'pathBuilding', partial.length - 1, `no trust anchor or offered certificate is named "${top.issuer.text}"`);
+    error = stop('UNKNOWN_ISSUER', 'pathBuilding', partial.length - 1, unknownIssuerDetail(top, outcome.log));
   }
   return done(partial, error);
+}
+
+/**
+ * Why no issuer of `top` was found. Certificates with the issuer's name but another subject key identifier were set
+ * aside before their signature was tried, or the only one named so is already in the path (a loop): saying that none
+ * is named so would send the user looking for the wrong thing.
+ */
+function unknownIssuerDetail(top: DecodedCertificate, log: LinkLogEntry[]): string {
+  const named = log.filter((l) => l.child === top && l.outcome === 'key identifier differs');
+  const looped = log.some((l) => l.child === top && l.outcome === 'in path already');
+  if (named.length === 0 && looped) {
+    // Certificates that issue each other (a cross-signature loop) with no trust anchor above them.
+    return `the chain loops: "${top.subject.text}" is issued by "${top.issuer.text}", which is already in the path, and no trust anchor issues any of them`;
+  }
+  if (named.length === 0) return `no trust anchor or offered certificate is named "${top.issuer.text}"`;
+  const kinds = [...new Set(named.map((l) => (l.anchor ? 'trust anchor' : 'offered certificate')))].join(' or ');
+  const all = [...new Set(named.map((l) => toHex(l.candidate.subjectKeyId!)))];
+  const skis = all.slice(0, 3).join(', ') + (all.length > 3 ? ` and ${all.length - 3} more` : '');
+  const which = named.length === 1 ? `the ${kinds} named "${top.issuer.text}" has` : `the ${named.length} ${kinds}s named "${top.issuer.text}" have`;
+  return `${which} subject key identifier${all.length > 1 ? 's' : ''} ${skis}, but "${top.subject.text}" asks for the issuer key ${toHex(top.authorityKeyId!.keyId!)} (its authorityKeyIdentifier); no certificate with that key was found`;
 }
 
 /**

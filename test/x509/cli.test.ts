@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as x509 from '@peculiar/x509';
 import { makeCert, NOW, simpleChain, toPem } from './pki.ts';
+import { resign } from './resign.ts';
 
 const run = promisify(execFile);
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
@@ -46,6 +47,13 @@ beforeAll(async () => {
     entries: [{ serialNumber: leaf.cert.serialNumber, revocationDate: NOW }],
   });
   writeFileSync(file('revoked.crl'), crl.toString('pem'));
+  // A leaf whose organisation name carries a line end and terminal escapes (cursor up, erase line) around "VALID".
+  const hostile = await resign(leaf, inter, (tbs) => {
+    const subject = tbs.kids![5];
+    const value = new Uint8Array(Buffer.from('Evil\n\u001b[1A\u001b[2KVALID\u202e'));
+    subject.kids!.push({ tag: 0x31, kids: [{ tag: 0x30, kids: [{ tag: 0x06, value: new Uint8Array([0x55, 0x04, 0x0a]) }, { tag: 0x0c, value }] }] });
+  });
+  writeFileSync(file('hostile.pem'), toPem(hostile));
   writeFileSync(file('ip.pem'), toPem(ipLeaf.der));
 });
 
@@ -136,7 +144,7 @@ describe('tls-lens verify', () => {
     writeFileSync(file('cut.pem'), readFileSync(file('leaf.pem'), 'utf8').slice(0, 200));
     const cut = await verify(['--leaf', file('cut.pem')]);
     expect(cut.code).toBe(2);
-    expect(cut.stderr).toMatch(/leaf file .*cut\.pem", block 1: the "CERTIFICATE" block has no "-----END CERTIFICATE-----" line: the text is cut short \(at byte 0\)/);
+    expect(cut.stderr).toMatch(/leaf file .*cut\.pem", block 1: the "CERTIFICATE" block has no "-----END CERTIFICATE-----" line: the text is cut short \(at byte 0 of the file\)/);
     // A roots bundle with one certificate that cannot be decoded still works; that one is named and ignored.
     writeFileSync(file('roots-odd.pem'), `-----BEGIN CERTIFICATE-----\nMAMBAf8=\n-----END CERTIFICATE-----\n${readFileSync(file('root.pem'), 'utf8')}`);
     const odd = await verify(['--leaf', file('fullchain.pem'), '--roots', file('roots-odd.pem'), '--name', 'example.com', ...TIME]);
@@ -157,6 +165,85 @@ describe('tls-lens verify', () => {
     const badTime = await verify(['--leaf', file('leaf.pem'), '--time', 'yesterday']);
     expect(badTime.code).toBe(2);
     expect(badTime.stderr).toMatch(/not an ISO-8601 time/);
+  });
+
+  it('--name: a U-label is compared as its A-label; a name that is no host name is bad usage, not a verdict on the chain', async () => {
+    const chain = ['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), ...TIME, '--json'];
+    const upper = await verify([...chain, '--name', 'EXAMPLE.com']);
+    expect(upper.code).toBe(0);
+    // "bücher.example" is xn--bcher-kva.example: the leaf is for example.com, so the chain is checked and the name fails.
+    const idn = await verify([...chain, '--name', 'bücher.example']);
+    expect(idn.code).toBe(1);
+    const out = JSON.parse(idn.stdout);
+    expect(out.error.code).toBe('HOSTNAME_MISMATCH');
+    expect(out.error.message).toMatch(/xn--bcher-kva\.example matches none of DNS:example\.com/);
+    expect(out.steps.some((s: { check: string }) => s.check === 'signature')).toBe(true);
+    const typo = await verify([...chain, '--name', 'example..com']);
+    expect(typo.code).toBe(2);
+    expect(JSON.parse(typo.stdout).error).toEqual({ code: 'BAD_OPTION_VALUE', message: '--name: "example..com" is neither a host name nor an IP address' });
+  });
+
+  it('text output escapes control characters from certificate names, so a name cannot print over the verdict', async () => {
+    const r = await verify(['--leaf', file('hostile.pem'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
+    expect(r.stdout.split('\n').filter((line) => line === 'VALID')).toHaveLength(1);
+    expect(r.stdout).toContain('[0] CN=example.com, O=Evil\\u{a}\\u{1b}[1A\\u{1b}[2KVALID\\u{202e}');
+    const json = await verify(['--leaf', file('hostile.pem'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), ...TIME, '--json']);
+    expect(JSON.parse(json.stdout).path[0].subject).toBe('CN=example.com, O=Evil\n\u001b[1A\u001b[2KVALID\u202e');
+  });
+
+  it('--roots in OpenSSL\'s TRUSTED CERTIFICATE form: read, and its trust settings applied to the purpose as openssl verify does', async () => {
+    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    openssl('x509', '-in', 'root.pem', '-trustout', '-addtrust', 'serverAuth', '-out', 'root-server.pem');
+    openssl('x509', '-in', 'root.pem', '-trustout', '-addreject', 'serverAuth', '-out', 'root-rejected.pem');
+    const chain = ['--leaf', file('fullchain.pem'), '--name', 'example.com', ...TIME, '--json'];
+    expect((await verify([...chain, '--roots', file('root-server.pem')])).code).toBe(0);
+    const rejected = await verify([...chain, '--roots', file('root-rejected.pem')]);
+    expect(rejected.code).toBe(2);
+    expect(rejected.stderr).toMatch(/warning: roots file .*root-rejected\.pem": block 1 is not used: its OpenSSL trust settings \(rejected for serverAuth\) do not allow serverAuth/);
+    expect(JSON.parse(rejected.stdout).error.message).toMatch(/no certificate in it may anchor a chain for serverAuth/);
+  });
+
+  it('--time: an impossible date is refused, not rolled over into the next month', async () => {
+    for (const time of ['2027-02-30', '2026-02-29T12:00:00Z', '2026-06-01T24:00:00Z']) {
+      const r = await verify(['--leaf', file('leaf.pem'), '--time', time, '--json']);
+      expect(r.code, time).toBe(2);
+      expect(JSON.parse(r.stdout).error).toEqual({ code: 'BAD_OPTION_VALUE', message: `--time: "${time}" is not a real date and time` });
+    }
+    const leap = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--time', '2028-02-29T00:00:00Z', '--json']);
+    expect(JSON.parse(leap.stdout).error.code).toBe('EXPIRED');
+  });
+
+  it('--crls that holds no readable CRL is bad input (exit 2), never a VALID verdict with revocation unchecked', async () => {
+    const chain = ['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), ...TIME, '--json'];
+    const cert = await verify([...chain, '--crls', file('leaf.der')]);
+    expect(cert.code).toBe(2);
+    expect(JSON.parse(cert.stdout).error).toEqual({ code: 'BAD_INPUT', message: `CRL file "${file('leaf.der')}" cannot be read: it holds a certificate, not a CRL` });
+    writeFileSync(file('cut.crl'), readFileSync(file('revoked.crl'), 'utf8').split('-----END')[0]);
+    const cut = await verify([...chain, '--crls', file('cut.crl')]);
+    expect(cut.code).toBe(2);
+    expect(JSON.parse(cut.stdout).error.code).toBe('BAD_INPUT');
+    expect(JSON.parse(cut.stdout).error.message).toMatch(/CRL file .*cut\.crl": the PEM block "(X509 )?CRL" has no END line/);
+    // A DER CRL with a line end after it is read (and still revokes the leaf).
+    const der = Buffer.from(readFileSync(file('revoked.crl'), 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    writeFileSync(file('revoked-nl.crl'), Buffer.concat([der, Buffer.from('\n')]));
+    const revoked = await verify([...chain, '--crls', file('revoked-nl.crl')]);
+    expect(revoked.code).toBe(1);
+    expect(JSON.parse(revoked.stdout).error.code).toBe('REVOKED');
+  });
+
+  it('names what was read before a damaged block, and says plainly that a directory is not a file', async () => {
+    // The leaf and the intermediate are fine; a third block is cut short.
+    writeFileSync(file('third-cut.pem'), readFileSync(file('fullchain.pem'), 'utf8') + readFileSync(file('root.pem'), 'utf8').slice(0, 300));
+    const cut = await verify(['--leaf', file('third-cut.pem'), '--json']);
+    expect(cut.code).toBe(2);
+    const { error } = JSON.parse(cut.stdout);
+    expect(error.code).toBe('BAD_CERTIFICATE_INPUT');
+    expect(error.message).toMatch(/block 3: .*the text is cut short \(at byte \d+ of the file\); read before it: block 1 "CN=example.com", block 2 "CN=Test Intermediate"$/);
+    const folder = await verify(['--leaf', dir, '--json']);
+    expect(folder.code).toBe(2);
+    expect(JSON.parse(folder.stdout).error).toEqual({ code: 'UNREADABLE_FILE', message: `cannot read leaf file "${dir}": it is a directory` });
   });
 });
 
