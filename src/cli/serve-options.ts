@@ -119,6 +119,31 @@ function integer(value: string | undefined, option: string, min: number, max: nu
 
 const list = (s?: string) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
 
+const VERSION_TEXT: Record<Version, string> = { 'TLS1.3': 'TLS 1.3', 'TLS1.2': 'TLS 1.2' };
+
+/**
+ * The versions this configuration can negotiate at all: --suites naming suites of one version only turns the
+ * other off (as the engine does), and each version left needs a group it can use (TLS 1.3 no finite-field group
+ * here, TLS 1.2 no hybrid). A server that could complete no handshake is bad usage, not a listening server that
+ * answers every client with protocol_version.
+ */
+function versionsServed(versions: Version[], suites: string[] | undefined, groups: string[]): Version[] {
+  const named13 = suites?.some((s) => suiteByName(s)) ?? true;
+  const named12 = suites?.some((s) => !suiteByName(s) && suite12ByName(s)) ?? true;
+  const served = versions.filter((v) => (v === 'TLS1.3' ? named13 : named12));
+  if (served.length === 0) {
+    throw usage(`--suites names no ${versions.map((v) => VERSION_TEXT[v]).join(' or ')} suite, and that is all this server would serve: no handshake could complete`);
+  }
+  for (const v of served) {
+    const usable = groups.some((g) => (v === 'TLS1.3' ? !!groupByName(g) : !!ffdheGroupByName(g) || !groupByName(g)?.tls13Only));
+    if (!usable) {
+      const hint = v === 'TLS1.3' ? 'the finite-field groups serve TLS 1.2 DHE only: add x25519, secp256r1 or secp384r1, or serve --tls1.2' : 'X25519MLKEM768 exists only in TLS 1.3: add x25519, secp256r1, secp384r1 or an ffdhe group, or serve --tls1.3';
+      throw usage(`--groups ${groups.join(',')} leaves ${VERSION_TEXT[v]} without a group (${hint})`);
+    }
+  }
+  return served;
+}
+
 export function parseServeArgs(args: string[]): ServeConfig {
   let parsed;
   try {
@@ -141,6 +166,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
   for (const g of groups) if (!groupByName(g) && !ffdheGroupByName(g)) throw usage(`unknown group '${g}' (${ALL_GROUPS.join(', ')})`);
   const suites = list(v.suites);
   for (const s of suites ?? []) if (!suiteByName(s) && !suite12ByName(s)) throw usage(`unknown cipher suite '${s}' (IANA names such as TLS_AES_128_GCM_SHA256, or OpenSSL names such as ECDHE-RSA-AES128-GCM-SHA256)`);
+  const served = versionsServed(versions as Version[], suites, groups);
   const alpn = list(v.alpn);
   if (alpn?.some((p) => p.length > 255)) throw usage('an ALPN protocol name is at most 255 bytes');
 
@@ -163,7 +189,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     pkiDir: v['pki-dir'],
     ca: v.ca,
     clientAuth: v.Verify ? 'require' : v.verify ? 'request' : 'none',
-    versions: versions as Version[],
+    versions: served,
     groups: groups.map((g) => groupByName(g)?.name ?? ffdheGroupByName(g)!.name),
     suites,
     alpn,

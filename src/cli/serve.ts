@@ -4,8 +4,9 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { TlsError } from '../tls/errors.ts';
 import { keyLogText } from '../tls/keylog.ts';
-import { acceptTls, TicketKeys, type ServerCertificate, type ServerConnection, type ServerOptions } from '../tls/server.ts';
+import { acceptTls, SessionCache12, TicketKeys, type ServerCertificate, type ServerConnection, type ServerOptions } from '../tls/server.ts';
 import type { GroupName } from '../tls/suites.ts';
 import { TraceRecorder } from '../trace/recorder.ts';
 import { socketTransport } from '../transport/tcp.ts';
@@ -90,13 +91,15 @@ function checkOutputs(config: ServeConfig): void {
 async function serve(config: ServeConfig): Promise<number> {
   checkOutputs(config);
   const loaded = await loadFiles(config);
-  // One ticket key set for the whole server, so a ticket from one connection resumes the next (it rotates).
+  // One ticket key set and one TLS 1.2 session cache for the whole server, so that a ticket or a session id from
+  // one connection resumes the next (a cache per connection would never find a session).
   const engineOptions: ServerOptions = {
     certificates: loaded.certificates,
     versions: config.versions,
     suites: config.suites,
     groups: config.groups as GroupName[],
     ticketKeys: new TicketKeys(),
+    sessionCache: new SessionCache12(),
     alpn: config.alpn,
     clientAuth: config.clientAuth,
     clientTrustAnchors: loaded.anchors,
@@ -105,7 +108,7 @@ async function serve(config: ServeConfig): Promise<number> {
     writeTimeoutMs: config.timeoutMs,
   };
   const out = (line: string): void => {
-    stdout().write(line + '\n');
+    stdout().write(terminalSafe(line, config.color) + '\n');
   };
   const sockets = new Set<net.Socket>();
   const active = new Set<Promise<void>>();
@@ -190,7 +193,7 @@ async function serveClient(socket: net.Socket, n: number, options: ServerOptions
     // The app lists the client now, not only when it leaves (an interactive s_client may stay for minutes).
     void reporter?.send('handshake', clientReport({ client, n, events: rec.events, connection, failure: null, handshakeMs, connectionMs: handshakeMs }), rec.toFile(client));
     if (config.keyUpdate && connection.summary.version === 'TLSv1.3') await connection.keyUpdate(true);
-    if (config.renegotiate && connection.summary.version === 'TLSv1.2') await connection.renegotiate();
+    if (config.renegotiate && connection.summary.version === 'TLSv1.2') await renegotiateIfWilling(connection, rec);
     if (config.mode === 'echo') await echo(connection);
     else request = await readRequest(connection);
     if (config.mode === 'www' && request) {
@@ -215,6 +218,31 @@ async function serveClient(socket: net.Socket, n: number, options: ServerOptions
   const paint = styler(config.color);
   const walk = rec.events.flatMap((e) => renderEvent(e, { color: config.color, verbose: false }));
   return [paint('bold', `── client #${n} ${client} (arrows: → client to server, ← server to client)`), ...walk, ...reportLines(report)];
+}
+
+/**
+ * A line as it may go to a terminal: what clients chose (a server name, a certificate's subject, ...) reaches
+ * the walk and the errors, and must not move the cursor, retitle the window or clear the screen. Control
+ * characters are written as \uXXXX; colour sequences (SGR, ESC [ ... m, what the walk paints with) are kept when
+ * colouring, every other escape never.
+ */
+export function terminalSafe(line: string, color: boolean): string {
+  return line.replace(/\x1b\[[0-9;]*m|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (m) =>
+    m.length > 1 && color ? m : m.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
+}
+
+/**
+ * --renegotiate: a client may refuse (no_renegotiation) or not do RFC 5746 at all; the connection is still up and
+ * goes on, as with s_server's R. Anything else (the connection ended) is a failure.
+ */
+async function renegotiateIfWilling(connection: ServerConnection, rec: TraceRecorder): Promise<void> {
+  try {
+    await connection.renegotiate();
+  } catch (e) {
+    if (!(e instanceof TlsError && e.code === 'BAD_OPTION')) throw e;
+    rec.emit({ kind: 'note', text: `no renegotiation: ${e.message}; the connection goes on` });
+  }
 }
 
 /** Send back what the client sends until it closes; the idle timeout ends a silent one. */

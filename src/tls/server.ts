@@ -4,7 +4,7 @@
 import type { Transport } from '../transport/types.ts';
 import { createVerifier } from '../x509/verifier.ts';
 import { randomBytes } from '../crypto/provider.ts';
-import { TlsError } from './errors.ts';
+import { TlsError, fail } from './errors.ts';
 import { recordChannel } from './handshake/channel.ts';
 import { HandshakeDecoder } from './handshake/decoder.ts';
 import { closeAfterFailure, sendOurAlert, toEngineError } from './handshake/failure.ts';
@@ -53,6 +53,8 @@ function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
   }
   // Naming suites of one version only turns the other off.
   const versions = (o.versions ?? ['TLS1.3', 'TLS1.2']).filter((v) => !o.suites?.length || (v === 'TLS1.3' ? suites.length > 0 : suites12.length > 0));
+  // Else every client would get protocol_version, told that this server "accepts" no version.
+  if (versions.length === 0) throw new TlsError('BAD_OPTION', `the cipher suites named are for none of the versions accepted (${(o.versions ?? []).join(', ')}): no handshake could complete`);
   const groupCodes: number[] = [];
   const ffdheGroups: FfdheGroup[] = [];
   for (const g of o.groups ?? ['x25519', 'secp256r1', 'secp384r1', ...Object.keys(FFDHE_GROUPS)]) {
@@ -99,6 +101,11 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
   const started = o.clock();
   const channel = recordChannel(transport, emit, { side: 'server' });
   const reader = new MessageReader(channel, emit, new HandshakeDecoder(), 'client');
+  // RFC 8446 §5 and RFC 5246 §7.1: nothing to change before the ClientHello, nor inside it. The version chosen
+  // then says where a ChangeCipherSpec may come (states13.ts, states12.ts).
+  reader.onChangeCipherSpec = async () => {
+    throw fail.unexpected('a ChangeCipherSpec arrived before the ClientHello (RFC 8446 §5)');
+  };
   const watchdog = new Watchdog(o.timeoutMs, () => Date.now(), () => void channel.close());
   const ctx = new ServerContext(o, channel, reader, new Transcript(null, emit), watchdog);
   emit({ kind: 'connection', phase: 'start', recordedBy: 'server' });

@@ -47,6 +47,11 @@ describe('serve options', () => {
     [['--cert', 'a.pem', '--cert', 'b.pem', '--key', 'a.key'], 'MISSING_ARGUMENT', /2 --cert but 1 --key/],
     [['--bogus'], 'UNKNOWN_OPTION', /bogus/],
     [['extra'], 'BAD_OPTION_VALUE', /unexpected argument 'extra'/],
+    // Configurations that could complete no handshake: refused before listening, not answered with protocol_version.
+    [['--tls1.3', '--suites', 'ECDHE-ECDSA-AES128-GCM-SHA256'], 'BAD_OPTION_VALUE', /--suites names no TLS 1\.3 suite/],
+    [['--tls1.2', '--suites', 'TLS_AES_128_GCM_SHA256'], 'BAD_OPTION_VALUE', /--suites names no TLS 1\.2 suite/],
+    [['--tls1.3', '--groups', 'ffdhe2048'], 'BAD_OPTION_VALUE', /leaves TLS 1\.3 without a group/],
+    [['--tls1.2', '--groups', 'X25519MLKEM768'], 'BAD_OPTION_VALUE', /leaves TLS 1\.2 without a group/],
   ])('%j is refused', (args, code, message) => {
     const e = refusal(args as string[]);
     expect(e.code).toBe(code);
@@ -59,6 +64,12 @@ describe('serve options', () => {
     expect(c.groups[1]).toBe('x25519');
     const d = parseServeArgs(['--port', '0', '--tls1.2', '--Verify', '--ca', 'ca.pem', '--groups', 'x25519mlkem768,X25519', '--naccept', '3', '--www', '--cert', 'a.pem']);
     expect([d.port, d.versions, d.clientAuth, d.groups, d.naccept, d.mode, d.certificates]).toEqual([0, ['TLS1.2'], 'require', ['X25519MLKEM768', 'x25519'], 3, 'www', [{ cert: 'a.pem', key: undefined }]]);
+  });
+
+  it('--suites of one version only: the versions served (and announced) are that one', () => {
+    expect(parseServeArgs(['--suites', 'TLS_AES_128_GCM_SHA256']).versions).toEqual(['TLS1.3']);
+    expect(parseServeArgs(['--suites', 'ECDHE-RSA-AES128-GCM-SHA256,DHE-RSA-AES128-GCM-SHA256']).versions).toEqual(['TLS1.2']);
+    expect(parseServeArgs(['--suites', 'TLS_AES_128_GCM_SHA256,ECDHE-RSA-AES128-GCM-SHA256']).versions).toEqual(['TLS1.3', 'TLS1.2']);
   });
 });
 

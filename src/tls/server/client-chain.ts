@@ -2,6 +2,7 @@
 // it (TLS 1.3 post-handshake authentication).
 import { toHex } from '../../util/bytes.ts';
 import { certificateFailure, tlsFailure } from '../errors.ts';
+import { AlertDescription, TlsAlertError } from '../record/alerts.ts';
 import { askVerifier } from '../handshake/peer-certificate.ts';
 import type { ServerContext } from './context.ts';
 import type { ClientCertificateVerdict } from './options.ts';
@@ -17,7 +18,7 @@ export async function checkClientChain(ctx: ServerContext, chain: Uint8Array[]):
   if (chain.length === 0) {
     verdict.error = { code: 'NO_CERTIFICATE', message: 'the client sent no certificate' };
     ctx.emit({ kind: 'note', text: `the client sent no certificate${o.clientAuth === 'require' ? ', but this server requires one' : ''}` });
-    if (o.clientAuth === 'require') throw tlsFailure('CERTIFICATE_REQUIRED', 'the client sent no certificate and this server requires one (RFC 8446 §4.4.2.4)');
+    if (o.clientAuth === 'require') throw noCertificate(ctx.summary.version);
     return verdict;
   }
   const outcome = await askVerifier(o.clientVerifier, { chain, purpose: 'client', now: new Date(o.clock()) }, ctx.emit, 'no anchors for client certificates are configured');
@@ -38,4 +39,13 @@ export async function checkClientChain(ctx: ServerContext, chain: Uint8Array[]):
     throw tlsFailure('CLIENT_CERTIFICATE_REFUSED', 'the client\'s certificate was refused by this server\'s decision');
   }
   return verdict;
+}
+
+/**
+ * A required certificate that did not come: certificate_required in TLS 1.3 (RFC 8446 §4.4.2.4); TLS 1.2 has no
+ * such alert and ends with handshake_failure (RFC 5246 §7.4.6), as OpenSSL does, with the same code.
+ */
+function noCertificate(version: 'TLSv1.3' | 'TLSv1.2' | null): TlsAlertError {
+  if (version !== 'TLSv1.2') return tlsFailure('CERTIFICATE_REQUIRED', 'the client sent no certificate and this server requires one (RFC 8446 §4.4.2.4)');
+  return new TlsAlertError(AlertDescription.handshake_failure, 'the client sent no certificate and this server requires one (RFC 5246 §7.4.6: handshake_failure)', { code: 'CERTIFICATE_REQUIRED' });
 }

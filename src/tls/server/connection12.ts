@@ -55,11 +55,13 @@ export class ServerConnection12 extends ServerConnectionBase {
     if (!this.details.secureRenegotiation) throw new TlsError('BAD_OPTION', 'the client did not show secure renegotiation (RFC 5746), so this server will not renegotiate');
     const before = this.renegotiations;
     let refused!: () => void;
-    const refusal = new Promise<'refused'>((resolve) => (refused = () => resolve('refused')));
+    let wasRefused = false;
+    const refusal = new Promise<'refused'>((resolve) => (refused = () => ((wasRefused = true), resolve('refused'))));
     this.helloRequested = { refused };
     await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'hello_request' }, { transcript: false })));
+    // After a refusal this loop must end too: it holds the read lock, and read() would wait behind it for ever.
     const done = this.serialized(async () => {
-      while (this.renegotiations === before && !this.closeReceived) if (!(await this.pump())) break;
+      while (this.renegotiations === before && !this.closeReceived && !wasRefused) if (!(await this.pump())) break;
       return 'done' as const;
     });
     const outcome = await Promise.race([done, refusal]);

@@ -4,7 +4,7 @@
 import { decodeCertificate } from '../../x509/certificate.ts';
 import { matchServerName, parseReferenceIdentity } from '../../x509/hostname.ts';
 import type { GeneralName } from '../../x509/extensions.ts';
-import { fail, tlsFailure } from '../errors.ts';
+import { decodeError, fail, tlsFailure } from '../errors.ts';
 import { createSigner, type Signer } from '../handshake/signatures.ts';
 import { ExtensionType as X, schemeName } from '../messages/constants.ts';
 import { findExtension, type KeyShareEntry } from '../messages/extensions.ts';
@@ -12,6 +12,7 @@ import type { ClientHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, type Tls13Suite } from '../suites.ts';
 import type { ResolvedServerOptions } from './context.ts';
 import type { ServerCertificate } from './options.ts';
+import { quoted } from './quoted.ts';
 
 /** Order `ours` by whoever's preference rules, keeping only what both have. */
 export function mutual<T>(ours: T[], theirs: T[], preference: 'server' | 'client'): T[] {
@@ -50,9 +51,11 @@ export function selectGroup(o: ResolvedServerOptions, ch: ClientHello): { group:
 
 export function selectAlpn(o: ResolvedServerOptions, ch: ClientHello): string | null {
   const offered = findExtension(ch.extensions, X.alpn)?.protocols;
+  // RFC 7301 §3.1: the list has at least one name; an empty one is malformed, whatever this server speaks.
+  if (offered && offered.length === 0) throw decodeError('the ClientHello\'s ALPN extension lists no protocol (RFC 7301 §3.1)');
   if (!offered || !o.alpn?.length) return null;
   const both = mutual(o.alpn, offered, o.preference);
-  if (both.length === 0) throw tlsFailure('NO_APPLICATION_PROTOCOL', `the client offers ALPN ${offered.map((p) => `"${p}"`).join(', ')}; this server speaks only ${o.alpn.map((p) => `"${p}"`).join(', ')}`);
+  if (both.length === 0) throw tlsFailure('NO_APPLICATION_PROTOCOL', `the client offers ALPN ${offered.map(quoted).join(', ')}; this server speaks only ${o.alpn.map(quoted).join(', ')}`);
   return both[0];
 }
 

@@ -5,7 +5,7 @@
 // indication (RFC 5746), resumption by session id (a bounded cache) or by ticket (RFC 5077), and the downgrade
 // sentinel when TLS 1.3 was possible (RFC 8446 §4.1.3).
 import { concat, equalBytes, toHex } from '../../util/bytes.ts';
-import { fail, tlsFailure } from '../errors.ts';
+import { decodeError, fail, tlsFailure } from '../errors.ts';
 import { generateKeyShare } from '../../crypto/key-exchange.ts';
 import type { ReceivedRecord } from '../handshake/channel.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
@@ -28,6 +28,7 @@ import type { ServerContext } from './context.ts';
 import { mutual, selectAlpn, type CertificateChoice } from './negotiate13.ts';
 import { checkClientChain } from './client-chain.ts';
 import { clientHelloBreakpoint, expectMessage, type ServerState } from './state.ts';
+import { quoted } from './quoted.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { scheme12Algorithm } from '../handshake12/signatures12.ts';
 import { checkPeerFinished12, ourFinished12 } from '../handshake12/finished12.ts';
@@ -80,13 +81,13 @@ const CURVE_CODES: Record<string, number> = { 'P-256': 0x0017, 'P-384': 0x0018, 
 async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: Tls12Suite; choice: CertificateChoice; exchange: Exchange12 }> {
   const o = ctx.options;
   const offered = mutual(o.suites12.map((s) => s.code), ch.cipherSuites, o.preference).map((c) => o.suites12.find((s) => s.code === c)!);
-  const usable = offered.filter((s) => s.kx === 'ECDHE' || s.kx === 'DHE');
+  const supported = findExtension(ch.extensions, X.supported_groups)?.groups;
+  const usable = withoutGroupsEcdheLast(offered.filter((s) => s.kx === 'ECDHE' || s.kx === 'DHE'), supported);
   if (usable.length === 0) {
     const clientKx = ch.cipherSuites.map((c) => suite12ByCode(c)?.kx);
     if (clientKx.includes('RSA') && !clientKx.includes('ECDHE') && !clientKx.includes('DHE')) throw fail.handshake('the client offers only static RSA key exchange, which this server refuses: it has no forward secrecy and this server does not implement RFC 5246 §7.4.7.1\'s countermeasure against Bleichenbacher\'s attack');
     throw fail.handshake('the client offers none of the TLS 1.2 cipher suites this server accepts');
   }
-  const supported = findExtension(ch.extensions, X.supported_groups)?.groups;
   // What each key exchange would use with this client, or why it cannot run.
   const exchanges: Record<'ECDHE' | 'DHE', Exchange12 | string> = { ECDHE: ecdheExchange(ctx, supported), DHE: ffdheExchange(ctx, supported) };
   const schemes = findExtension(ch.extensions, X.signature_algorithms)?.schemes;
@@ -113,7 +114,18 @@ async function select12(ctx: ServerContext, ch: ClientHello): Promise<{ suite: T
       reasons.add(`the ${certificate.keyAlgorithm ?? key.type} certificate signs with ${signer.schemes.map(schemeName).join(', ')}, none of which the client offers`);
     }
   }
-  throw fail.handshake(`no TLS 1.2 suite the client offers can be completed${sni ? ` for "${sni}"` : ''}: ${[...reasons].join('; ')}`);
+  throw fail.handshake(`no TLS 1.2 suite the client offers can be completed${sni ? ` for ${quoted(sni)}` : ''}: ${[...reasons].join('; ')}`);
+}
+
+/**
+ * A client that sends no supported_groups lists no curve: RFC 8422 §4 lets the server pick one (P-256 here), but
+ * such a client may well do no ECDHE at all (`openssl s_client -tls1_2 -groups ffdhe2048` sends ECDHE suites
+ * and no supported_groups, and refuses any curve). OpenSSL and Go then do no ECDHE; here ECDHE on the default
+ * curve stays, but only after every other suite, so DHE is chosen when it can be completed.
+ */
+function withoutGroupsEcdheLast(suites: Tls12Suite[], supported: number[] | undefined): Tls12Suite[] {
+  if (supported) return suites;
+  return [...suites.filter((s) => s.kx !== 'ECDHE'), ...suites.filter((s) => s.kx === 'ECDHE')];
 }
 
 /** The ECDHE curve: the first both accept; without supported_groups, P-256 (RFC 8422 §4). A reason when none. */
@@ -147,21 +159,52 @@ function certificateUnfit(key: PublicKeyInfo, suite: Tls12Suite, supported: numb
   return null;
 }
 
-/** Start TLS 1.2 from the ClientHello (already checked to offer TLS 1.2): the server's first flight. */
+/** RFC 7627 §5.1 and RFC 7366 §2: extended_master_secret and encrypt_then_mac carry no data (else decode_error, as OpenSSL). */
+function checkEmptyExtensions(ch: ClientHello): void {
+  for (const [code, name] of [
+    [X.extended_master_secret, 'extended_master_secret'],
+    [X.encrypt_then_mac, 'encrypt_then_mac'],
+  ] as const) {
+    const data = findExtension(ch.extensions, code)?.data;
+    if (data?.length) throw decodeError(`the ClientHello's ${name} extension must be empty, it carries ${data.length} bytes`);
+  }
+}
+
+/**
+ * RFC 8422 §5.1.2: ec_point_formats is a non-empty list (else decode_error), and a client that lists elliptic curves
+ * must list the uncompressed format, the only one this server (and TLS 1.3) writes: else illegal_parameter, where
+ * OpenSSL's s_server refuses too.
+ */
+function checkPointFormats(ch: ClientHello): void {
+  const data = findExtension(ch.extensions, X.ec_point_formats)?.data;
+  if (!data) return;
+  if (data.length < 2 || data[0] !== data.length - 1) throw decodeError('ec_point_formats must be a non-empty list of point formats (RFC 8422 §5.1.2)');
+  const curves = findExtension(ch.extensions, X.supported_groups)?.groups?.some((g) => !ffdheGroupByCode(g));
+  if (curves && !data.subarray(1).includes(0)) throw fail.illegal('ec_point_formats leaves out the uncompressed format, the only one there is in practice (RFC 8422 §5.1.2)');
+}
+
 /** A renegotiation's link to the handshake before it (RFC 5746 §3.7): both verify_data values. */
 export interface PreviousHandshake {
   clientVerifyData: Uint8Array;
   serverVerifyData: Uint8Array;
 }
 
+/** Start TLS 1.2 from the ClientHello (already checked to offer TLS 1.2): the server's first flight. */
 export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13Enabled: boolean, previous: PreviousHandshake | null = null): Promise<ServerState> {
   const ch = m.message as ClientHello;
   ctx.summary.version = 'TLSv1.2';
   ctx.clientHello = ch;
+  // RFC 5246 §7.1: the client's ChangeCipherSpec follows its key exchange (expectClientCcs); one before has no keys
+  // to switch to (the early-CCS attack, CVE-2014-0224): unexpected_message, not dropped as TLS 1.3 would.
+  ctx.reader.onChangeCipherSpec = async () => {
+    throw fail.unexpected('a ChangeCipherSpec arrived before the client\'s key exchange (RFC 5246 §7.1)');
+  };
+  if (ch.compressionMethods.length === 0) throw decodeError('the ClientHello lists no compression method (RFC 5246 §7.4.1.2: at least one)');
+  checkEmptyExtensions(ch);
   if (ch.compressionMethods.indexOf(0) < 0) throw fail.illegal('the ClientHello does not offer the null compression method (RFC 5246 §7.4.1.2)');
   const sni = findExtension(ch.extensions, X.server_name)?.hostName;
   ctx.summary.sni = sni ?? null;
-  await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read (TLS 1.2)${sni ? `, server_name "${sni}"` : ''}`);
+  await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read (TLS 1.2)${sni ? `, server_name ${quoted(sni)}` : ''}`);
 
   // RFC 5746 §3.6: the client shows it does secure renegotiation by the extension (empty) or the SCSV; in a
   // renegotiation (§3.7) the extension must carry the client's verify_data of the handshake before.
@@ -191,7 +234,11 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
     ctx.emit({ kind: 'note', text: 'the offered session cannot be resumed (its suite is not offered now, or extended_master_secret differs: RFC 7627 §5.3): full handshake' });
   }
 
+  checkPointFormats(ch);
   const { suite, choice, exchange } = await select12(ctx, ch);
+  if (exchange.kx === 'ECDHE' && !findExtension(ch.extensions, X.supported_groups)) {
+    ctx.emit({ kind: 'note', text: `the client sent no supported_groups: ${GROUP_NAMES[exchange.group]} assumed (RFC 8422 §4), as no suite with another key exchange could be completed; a client without that curve will refuse the ServerKeyExchange` });
+  }
   const groupText = exchange.kx === 'DHE' ? exchange.group.name : GROUP_NAMES[exchange.group];
   ctx.transcript.setHash(suite.prfHash);
   ctx.reader.decoder.useTls12(() => suite.kx);

@@ -2,7 +2,7 @@
 // handshake13/states13.ts: ExpectClientHello (maybe twice, around a HelloRetryRequest) sends the server's whole
 // flight; then ExpectClientCertificate, ExpectClientCertificateVerify, ExpectClientFinished.
 import { equalBytes, toHex } from '../../util/bytes.ts';
-import { fail, tlsFailure } from '../errors.ts';
+import { decodeError, fail, tlsFailure } from '../errors.ts';
 import { respondToKeyShare } from '../../crypto/key-exchange.ts';
 import { hybridParts } from '../../crypto/hybrid-kem.ts';
 import type { Emit } from '../../trace/recorder.ts';
@@ -20,6 +20,7 @@ import { selectAlpn, selectCertificate, selectGroup, selectSuite, type Certifica
 import { openTicket13, type TicketState13 } from './tickets13.ts';
 import { checkClientChain } from './client-chain.ts';
 import { clientHelloBreakpoint, expectMessage, type ServerState } from './state.ts';
+import { quoted } from './quoted.ts';
 import { startTls12 } from './states12.ts';
 
 /** What the handshake leaves for the established connection. */
@@ -58,6 +59,8 @@ export class ExpectClientHello implements ServerState {
     }
     checkClientHello(ctx, ch);
     if (this.retry) checkSecondClientHello(this.retry, ch);
+    // RFC 8446 §5: from the first ClientHello on, a compatibility ChangeCipherSpec is dropped (the reader's rule).
+    ctx.reader.onChangeCipherSpec = null;
     // Early data comes only before the second ClientHello.
     ctx.reader.earlyDataSkipBudget = 0;
     ctx.clientHello = ch;
@@ -72,8 +75,8 @@ export class ExpectClientHello implements ServerState {
       ctx.transcript.setHash(suite.hash);
       ctx.summary.version = 'TLSv1.3';
       ctx.summary.cipherSuite = suite.name;
-      ctx.emit({ kind: 'note', text: `server chose TLS 1.3, ${suite.name}${alpn ? `, ALPN "${alpn}"` : ''} (${ctx.options.preference}'s preference)${sni ? `; the client asked for "${sni}"` : ''}` });
-      await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read${sni ? ` (server_name "${sni}")` : ''}: the server may pick its certificate`);
+      ctx.emit({ kind: 'note', text: `server chose TLS 1.3, ${suite.name}${alpn ? `, ALPN "${alpn}"` : ''} (${ctx.options.preference}'s preference)${sni ? `; the client asked for ${quoted(sni)}` : ''}` });
+      await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read${sni ? ` (server_name ${quoted(sni)})` : ''}: the server may pick its certificate`);
     }
 
     // RFC 8446 §4.1.4: a key share missing, or early data to turn away (a HelloRetryRequest makes the client drop it).
@@ -109,7 +112,11 @@ function versionText(v: number): string {
 }
 
 /** RFC 8446 §4.1.2 and §4.2: what every TLS 1.3 ClientHello must be before anything is chosen from it. */
-function checkClientHello(ctx: ServerContext, ch: ClientHello): void {  if (ch.legacyVersion !== ProtocolVersion.TLS12) throw fail.version(`a TLS 1.3 ClientHello must say legacy_version 0x0303, not 0x${ch.legacyVersion.toString(16)} (RFC 8446 §4.1.2)`);
+function checkClientHello(ctx: ServerContext, ch: ClientHello): void {
+  // RFC 8446 §4.2.1: with supported_versions, legacy_version plays no part in choosing the version (OpenSSL takes
+  // 0x0301, 0x0302 or 0x0304 there too); only an SSL 3.0 or older one says the client is not a TLS client at all.
+  if (ch.legacyVersion < ProtocolVersion.TLS10) throw fail.version(`a TLS 1.3 ClientHello with legacy_version 0x${ch.legacyVersion.toString(16).padStart(4, '0')}, older than TLS 1.0 (RFC 8446 §4.1.2 asks for 0x0303)`);
+  if (ch.compressionMethods.length === 0) throw decodeError('the ClientHello lists no compression method (RFC 8446 §4.1.2: at least one)');
   if (ch.compressionMethods.length !== 1 || ch.compressionMethods[0] !== 0) throw fail.illegal('a TLS 1.3 ClientHello must offer exactly the null compression method (RFC 8446 §4.1.2)');
   const pskIndex = ch.extensions.findIndex((e) => e.code === X.pre_shared_key);
   if (pskIndex >= 0 && pskIndex !== ch.extensions.length - 1) throw fail.illegal('pre_shared_key must be the last extension of the ClientHello (RFC 8446 §4.2.11)');
@@ -224,6 +231,9 @@ interface Flight {
 /** ServerHello, then under the handshake keys EncryptedExtensions, CertificateRequest?, Certificate, CertificateVerify, Finished. */
 async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerState> {
   const { ch, suite } = f;
+  // RFC 8446 §5.1: nothing may follow the ClientHello in its record, as the keys change after it. Checked before the
+  // ServerHello, so the alert goes out in plaintext, which the client can read.
+  ctx.reader.assertAtMessageBoundary('after the ClientHello');
   // For a hybrid group (X25519MLKEM768) our share is an ML-KEM ciphertext to the client's key plus an X25519 half.
   const { serverShare, sharedSecret: shared } = await respondToKeyShare(GROUP_NAMES[f.group], f.clientShare);
   ctx.summary.group = GROUP_NAMES[f.group];
@@ -245,7 +255,6 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   const secrets = await handshake.trafficSecrets(await ctx.transcript.hash());
   await ctx.channel.setWriteKeys(suite, await handshake.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
   ctx.currentWriteEpoch = 'handshake';
-  ctx.reader.assertAtMessageBoundary('after the ClientHello');
   await ctx.channel.setReadKeys(suite, await handshake.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
 
   // RFC 8446 §4.3.1: what the ServerHello cannot carry.
