@@ -145,6 +145,8 @@ interface Interface {
   linkType: number;
   /** Timestamp units per second. */
   unitsPerSecond: number;
+  /** if_tsoffset: seconds added to every timestamp of the interface (its timestamps are relative to it). */
+  offsetSeconds: number;
 }
 
 async function* readPcapng(reader: ChunkReader, first: Uint8Array, batch: Batcher): AsyncGenerator<CaptureItem[]> {
@@ -211,13 +213,15 @@ function block(type: number, body: Uint8Array, little: boolean, interfaces: Inte
       if (body.length < 12) throw new CaptureError('CORRUPT', 'an Interface Description Block is too short', offset);
       const linkType = dv.getUint16(0, little);
       let unitsPerSecond = 1e6;
+      let offsetSeconds = 0;
       for (const opt of options(body, 8, body.length - 4, little, offset)) {
         if (opt.code === 9 && opt.value.length >= 1) {
           const r = opt.value[0];
           unitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** (r & 0x7f);
         }
+        if (opt.code === 14 && opt.value.length >= 8) offsetSeconds = Number(view(opt.value).getBigInt64(0, little));
       }
-      interfaces.push({ linkType, unitsPerSecond });
+      interfaces.push({ linkType, unitsPerSecond, offsetSeconds });
       return null;
     }
     case 6:
@@ -235,7 +239,8 @@ function block(type: number, body: Uint8Array, little: boolean, interfaces: Inte
       if (20 + capturedLength > body.length - 4) {
         throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds ${Math.max(0, body.length - 24)}`, offset + 20);
       }
-      return { kind: 'packet', linkType: iface.linkType, interfaceId, time: (ts / iface.unitsPerSecond) * 1000, data: body.subarray(20, 20 + capturedLength), originalLength, offset };
+      const time = (ts / iface.unitsPerSecond + iface.offsetSeconds) * 1000;
+      return { kind: 'packet', linkType: iface.linkType, interfaceId, time, data: body.subarray(20, 20 + capturedLength), originalLength, offset };
     }
     case 3: {
       // Simple Packet Block: interface 0, no time.

@@ -27,7 +27,10 @@ export function parseHexInput(text: string): Uint8Array {
     if (!line) return;
     if (dump && lastOffsetOnly.test(line)) return;
     if (dump) {
-      line = line.replace(OFFSET, '').replace(/\|.*\|\s*$/, '');
+      line = line.replace(OFFSET, '');
+      // The ASCII column: between bars (hexdump -C), or after a wider gap than any between bytes (xxd and
+      // Wireshark pad a short last line with spaces up to it): its text, "bc" or "12", would read as hex.
+      line = /\|.*\|\s*$/.test(line) ? line.replace(/\|.*\|\s*$/, '') : line.split(/\s{3,}/)[0];
       const taken: number[] = [];
       for (const token of line.split(/\s+/)) {
         if (!/^(?:[0-9a-fA-F]{2})+$/.test(token) || taken.length >= BYTES_PER_DUMP_LINE) break;

@@ -77,7 +77,7 @@ export async function importCapture(source: ByteChunks, options: ImportOptions =
   const result = await readTcpStreams(source, {
     secrets(text) {
       dsbText += text.endsWith('\n') || text === '' ? text : text + '\n';
-      addKeyLog(keyLog, text);
+      addKeyLog(keyLog, text, 'Decryption Secrets Block');
     },
     open(stream) {
       const whole = decodeWhole(stream.index);

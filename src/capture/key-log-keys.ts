@@ -18,8 +18,8 @@ import {
   type Tls12Suite,
 } from './engine.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
-import type { KeyLog, KeyLogSecret } from './keylog.ts';
-import type { Direction, Protection } from './stream-direction.ts';
+import { placeOf, type KeyLog, type KeyLogSecret } from './keylog.ts';
+import { NO_HANDSHAKE, UNKNOWN_SUITE, type Direction, type Protection } from './stream-direction.ts';
 
 const NO_KEY = 'no key in the key log' as const;
 
@@ -56,7 +56,7 @@ export class KeyLogKeys {
   }
 
   private reportSecret(name: string, s: KeyLogSecret, hash: string): void {
-    this.emit({ kind: 'key', op: 'key log', name, label: `key log line ${s.line}: ${s.label}`, inputs: [{ name: 'client_random', value: toHex(this.hs.clientRandom!) }], output: toHex(s.secret), hash });
+    this.emit({ kind: 'key', op: 'key log', name, label: `${placeOf(s)}: ${s.label}`, inputs: [{ name: 'client_random', value: toHex(this.hs.clientRandom!) }], output: toHex(s.secret), hash });
   }
 
   /**
@@ -87,11 +87,18 @@ export class KeyLogKeys {
     dir.alternatives = protectors.slice(1);
   }
 
+  /** Keys for `label` cannot be looked up: the capture never showed the ClientHello whose random names them. */
+  private unseen(label: string): Protection | null {
+    return this.hs.clientRandom ? null : { state: 'missing', needs: `${label} (client random unknown)`, reason: NO_HANDSHAKE };
+  }
+
   /** TLS 1.3: a direction's protection from a traffic secret in the key log (or given). */
   async traffic13(dir: Direction, epoch: Epoch, label: string, given?: Uint8Array): Promise<Protection> {
+    const unseen = this.unseen(label);
+    if (unseen) return unseen;
     const random = toHex(this.hs.clientRandom!);
     const suite = this.hs.suite13;
-    if (!suite) return { state: 'missing', needs: `${label} ${random}`, reason: NO_KEY };
+    if (!suite) return { state: 'missing', needs: `${label} ${random}`, reason: UNKNOWN_SUITE };
     let secret = given;
     if (!secret) {
       const s = this.secret(label);
@@ -123,7 +130,7 @@ export class KeyLogKeys {
       return;
     }
     if (!dir.trafficSecret || !suite || dir.protection.state !== 'keys') {
-      dir.protection = { state: 'missing', needs: `${label} ${toHex(this.hs.clientRandom!)}`, reason: NO_KEY };
+      dir.protection = this.unseen(label) ?? { state: 'missing', needs: `${label} ${toHex(this.hs.clientRandom!)}`, reason: NO_KEY };
       return;
     }
     // RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length).
@@ -135,10 +142,18 @@ export class KeyLogKeys {
   }
 
   /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
-  async both12(suite: Tls12Suite | null, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+  async both12(suite: Tls12Suite | null, clientRandom: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    if (!clientRandom) {
+      const unseen: Protection = { state: 'missing', needs: 'CLIENT_RANDOM (client random unknown)', reason: NO_HANDSHAKE };
+      return { client: unseen, server: unseen };
+    }
     const needs = `CLIENT_RANDOM ${toHex(clientRandom)}`;
+    if (!suite) {
+      const unknown: Protection = { state: 'missing', needs, reason: UNKNOWN_SUITE };
+      return { client: unknown, server: unknown };
+    }
     const master = this.secret('CLIENT_RANDOM');
-    if (!suite || !master) {
+    if (!master) {
       const missing: Protection = { state: 'missing', needs, reason: NO_KEY };
       return { client: missing, server: missing };
     }

@@ -48,7 +48,7 @@ export async function decodePasted(bytes: Uint8Array, options: { from?: Side; ke
     }
     rec.emit({ kind: 'handshake', direction, epoch: 'plaintext', msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records: [] });
   } else {
-    const decoder = new TlsStreamDecoder({ keyLog: options.keyLog ?? emptyKeyLog(), emit: rec.emit });
+    const decoder = new TlsStreamDecoder({ keyLog: options.keyLog ?? emptyKeyLog(), emit: rec.emit, alone: true });
     await decoder.feed({ direction, time: 0, bytes });
     await decoder.finish();
   }

@@ -7,7 +7,7 @@ import { emptyKeyLog, type KeyLog } from './keylog.ts';
 import { emitPreamble, splitAtTls, streamStart, type StreamStart } from './starttls-lane.ts';
 import type { TcpStream } from './streams.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
-import { TlsStreamDecoder, type DecodedSession, type DecryptAhead } from './tls-decoder.ts';
+import { TlsStreamDecoder, versionName, type DecodedSession, type DecryptAhead } from './tls-decoder.ts';
 
 export interface DecodedStream {
   events: TraceEvent[];
@@ -37,8 +37,8 @@ const START_WINDOW = 1 << 20;
 
 const target = (stream: StreamInfo) => `${stream.server.address.includes(':') ? `[${stream.server.address}]` : stream.server.address}:${stream.server.port}`;
 
-/** What a stream decoder needs to know of its TCP stream. */
-export type StreamInfo = Pick<TcpStream, 'client' | 'server' | 'firstTime'>;
+/** What a stream decoder needs to know of its TCP stream (without `sawSyn`: the connection's start was captured). */
+export type StreamInfo = Pick<TcpStream, 'client' | 'server' | 'firstTime'> & Partial<Pick<TcpStream, 'sawSyn'>>;
 
 /**
  * One captured TCP stream decoded as its data arrives (chunks in stream order, see tcp-reassembly.ts): the first
@@ -59,7 +59,7 @@ export class StreamDecoder {
   private plaintextAfter = 0;
 
   constructor(
-    stream: StreamInfo,
+    private readonly stream: StreamInfo,
     private readonly options: DecodeStreamOptions = {},
   ) {
     this.now = stream.firstTime;
@@ -85,15 +85,24 @@ export class StreamDecoder {
     if (this.options.transient && 'bytes' in chunk) chunk = { ...chunk, bytes: chunk.bytes.slice() };
     this.held.push(chunk);
     if ('bytes' in chunk) this.heldBytes[chunk.direction] += chunk.bytes.length;
-    const start = streamStart(this.held);
+    const start = streamStart(this.held, this.late());
     const decided = start.kind === 'tls' || (start.kind === 'starttls' && start.tlsStart.client !== null && start.tlsStart.server !== null);
     if (decided || this.heldBytes.client >= START_WINDOW || this.heldBytes.server >= START_WINDOW) return this.begin(start);
+  }
+
+  /** The capture began after the connection did: no SYN seen (read at each look: the stream is read as it comes). */
+  private late(): boolean {
+    return this.stream.sawSyn === false;
   }
 
   private async begin(start: StreamStart): Promise<void> {
     this.start = start;
     const [preamble, tls] = splitAtTls(this.held, start.tlsStart);
     this.held = [];
+    if (start.midway) {
+      this.rec.emit({ kind: 'note', text: 'this stream does not begin with a ClientHello (the capture began later, or lost its first bytes): its TLS records are read from the first record boundary found' });
+      this.tls.beginMidway();
+    }
     if (start.kind === 'starttls' && start.protocol) this.injected = emitPreamble(start.protocol, preamble, this.rec.emit);
     else if (preamble.some((c) => 'bytes' in c)) {
       this.rec.emit({ kind: 'note', text: start.kind === 'unknown' ? 'no TLS handshake found in this stream' : 'bytes before the TLS handshake that no known protocol explains' });
@@ -131,7 +140,7 @@ export class StreamDecoder {
 
   /** The end of the stream (`lastTime`: its last packet's time). */
   async finish(lastTime: number, complete = true): Promise<DecodedStream> {
-    if (!this.start) await this.begin(streamStart(this.held));
+    if (!this.start) await this.begin(streamStart(this.held, this.late()));
     const session = await this.tls.finish();
     this.now = lastTime;
     if (this.plaintextAfter > 0) this.rec.emit({ kind: 'note', text: `${this.plaintextAfter} more bytes of plaintext after the first ${START_WINDOW} of a direction that never switched to TLS: not shown` });
@@ -158,7 +167,7 @@ export interface StreamListing {
   durationMs: number;
   packets: number;
   bytes: { client: number; server: number };
-  /** "TLS 1.3", "TLS 1.2", "TLS (version not seen)", or "" when no TLS was found. */
+  /** "TLS 1.3", "TLS 1.2" (... "SSL 3.0"), "TLS (version not seen)", or "" when no TLS was found. */
   tls: string;
   serverName: string | null;
   starttls: string | null;
@@ -174,7 +183,7 @@ export async function describeStream(stream: TcpStream): Promise<StreamListing> 
 
 /** The stream list's line for a stream already decoded. */
 export function listingOf(stream: TcpStream, { session, start }: DecodedStream): StreamListing {
-  const tls = session.version ? `TLS ${session.version}` : start.kind === 'unknown' ? '' : 'TLS (version not seen)';
+  const tls = session.version ? versionName(session.version) : start.kind === 'unknown' ? '' : 'TLS (version not seen)';
   return {
     index: stream.index,
     client: endpoint(stream.client),

@@ -8,6 +8,7 @@ import { injectionMessage } from '../starttls/errors.ts';
 import type { Emit } from '../trace/recorder.ts';
 import type { Side } from '../trace/types.ts';
 import { append, concatAll, toHex } from '../util/bytes.ts';
+import { holdsTlsRecords } from './midway.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
 
 export interface StreamStart {
@@ -16,6 +17,8 @@ export interface StreamStart {
   protocol?: StartTlsProtocol;
   /** Where TLS starts in each direction's data (bytes of preamble before it). */
   tlsStart: Record<Side, number | null>;
+  /** 'tls' with no ClientHello first: the capture began after the hellos (or lost them), the bytes are records. */
+  midway?: boolean;
 }
 
 /** A ClientHello record header at `at`: handshake record, TLS 1.x, handshake type 1. */
@@ -65,8 +68,11 @@ function joinDirection(chunks: StreamChunk[], side: Side, limit = 1 << 20): Uint
   return concatAll(parts);
 }
 
-/** How the stream starts, and where TLS begins in each direction. */
-export function streamStart(chunks: StreamChunk[]): StreamStart {
+/**
+ * How the stream starts, and where TLS begins in each direction. `late`: the capture began after the connection
+ * did (no SYN seen), so its first bytes may be anywhere in the TLS, even inside a record.
+ */
+export function streamStart(chunks: StreamChunk[], late = false): StreamStart {
   const client = joinDirection(chunks, 'client');
   const server = joinDirection(chunks, 'server');
   let clientAt: number | null = null;
@@ -78,7 +84,10 @@ export function streamStart(chunks: StreamChunk[]): StreamStart {
   }
   if (clientAt === 0) return { kind: 'tls', tlsStart: { client: 0, server: 0 } };
   const protocol = recogniseProtocol(clientAt === null ? client : client.subarray(0, clientAt), server);
-  if (!protocol) return { kind: clientAt === null ? 'unknown' : 'tls', tlsStart: { client: clientAt, server: clientAt === null ? null : 0 } };
+  if (!protocol) {
+    if (clientAt === null && (holdsTlsRecords(client, late) || holdsTlsRecords(server, late))) return { kind: 'tls', midway: true, tlsStart: { client: 0, server: 0 } };
+    return { kind: clientAt === null ? 'unknown' : 'tls', tlsStart: { client: clientAt, server: clientAt === null ? null : 0 } };
+  }
   // The server's TLS starts at its first TLS record after the go-ahead; its preamble is everything before.
   let serverAt: number | null = null;
   if (clientAt !== null) {

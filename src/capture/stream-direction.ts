@@ -11,8 +11,15 @@ export interface Undecrypted {
   records: number;
   /** The key log line (label and client random) that would open them. */
   needs: string;
-  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them';
+  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them' | typeof NO_HANDSHAKE | typeof LEGACY_VERSION | typeof UNKNOWN_SUITE;
 }
+
+/** The capture lacks the hellos that name the keys (it began later, or lost or cut them). */
+export const NO_HANDSHAKE = 'the handshake is not in the capture';
+/** SSL 3.0, TLS 1.0 and 1.1: their key derivation and messages differ from TLS 1.2's, and are not done here. */
+export const LEGACY_VERSION = 'TLS 1.1 and older are not decrypted';
+/** The ServerHello chose a suite the engine has no record protection for (the key log may well have its line). */
+export const UNKNOWN_SUITE = 'the cipher suite is not one TLS Lens decrypts';
 
 /** A hole in one direction of the capture, and what it cost. */
 export interface CaptureGap {

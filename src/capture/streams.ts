@@ -98,9 +98,10 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
   let error: CaptureScan['error'];
 
   const open = (seg: TcpSegment, time: number, key: string): Live => {
-    // Who is the client: the SYN's sender; with no handshake seen, the sender of the first packet
-    // (a SYN-ACK's sender is the server).
-    const senderIsServer = seg.flags.syn && seg.flags.ack;
+    // Who is the client: the SYN's sender (a SYN-ACK's sender is the server). With no handshake seen (the capture
+    // began later), the endpoint with the lower port is the server, as a service's well-known port is lower than
+    // a client's ephemeral one (Wireshark's dissectors try the lower port first too); equal ports: the first sender.
+    const senderIsServer = seg.flags.syn ? seg.flags.ack : seg.srcPort < seg.dstPort;
     const client = senderIsServer ? { address: seg.dstAddr, port: seg.dstPort } : { address: seg.srcAddr, port: seg.srcPort };
     const server = senderIsServer ? { address: seg.srcAddr, port: seg.srcPort } : { address: seg.dstAddr, port: seg.dstPort };
     const stream: TcpStream = {

@@ -8,7 +8,8 @@ import type { DecodedStream, StreamListing } from './session.ts';
 import type { CaptureGap, Undecrypted } from './stream-direction.ts';
 
 export interface CapturedConnectionResult extends HandshakeResult {
-  version: 'TLSv1.3' | 'TLSv1.2' | null;
+  /** OpenSSL's names, as `connect --json` gives them. */
+  version: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1' | 'SSLv3' | null;
   tls12?: { renegotiations: number };
   starttls?: ReturnType<typeof starttlsTranscript>;
   stream: StreamListing;
@@ -18,6 +19,14 @@ export interface CapturedConnectionResult extends HandshakeResult {
   gaps: CaptureGap[];
   errors: { code: string; message: string }[];
 }
+
+const VERSION_NAMES: Record<NonNullable<DecodedStream['session']['version']>, NonNullable<CapturedConnectionResult['version']>> = {
+  '1.3': 'TLSv1.3',
+  '1.2': 'TLSv1.2',
+  '1.1': 'TLSv1.1',
+  '1.0': 'TLSv1',
+  'SSL 3.0': 'SSLv3',
+};
 
 export function connectionResult(decoded: DecodedStream, listing: StreamListing): CapturedConnectionResult {
   const { events, session } = decoded;
@@ -30,7 +39,7 @@ export function connectionResult(decoded: DecodedStream, listing: StreamListing)
   const verified = cert?.ok === true;
   const result: CapturedConnectionResult = {
     ok: finished.length >= 2 && errors.length === 0 && (verified || session.resumed),
-    version: session.version === '1.3' ? 'TLSv1.3' : session.version === '1.2' ? 'TLSv1.2' : null,
+    version: session.version ? VERSION_NAMES[session.version] : null,
     cipherSuite: session.cipherSuite,
     group: session.group?.replace(/ \(0x[0-9a-f]+\)$/, '') ?? null,
     helloRetryRequest: session.helloRetryRequest,

@@ -18,6 +18,7 @@ import {
   digest,
   decodeHandshake12,
   findExtension,
+  handshakeName12,
   plaintextRecordFields,
   protectedRecordFields,
   protectionJson,
@@ -32,10 +33,11 @@ import {
   type RecordProtector,
   type ServerHello,
 } from './engine.ts';
+import { decodeEitherVersion, encryptedByItsLooks, readsAsHandshake } from './midway.ts';
 import { canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
-import { NO_BYTES, newDirection, type CaptureGap, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
+import { LEGACY_VERSION, NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type CaptureGap, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
 import { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
 import { KeyLogKeys } from './key-log-keys.ts';
@@ -43,7 +45,8 @@ import { KeyLogKeys } from './key-log-keys.ts';
 
 /** What the decoder learnt, for summaries (CLI --json, stream list). */
 export interface DecodedSession {
-  version: '1.3' | '1.2' | null;
+  /** The version the ServerHello chose; SSL 3.0 to TLS 1.1 are named and shown, not decrypted. */
+  version: '1.3' | '1.2' | LegacyVersion | null;
   cipherSuite: string | null;
   serverName: string | null;
   alpn: string | null;
@@ -85,6 +88,11 @@ export interface TlsDecodeOptions {
    * behind one that needs an await). Off: chunks are kept as they are.
    */
   transient?: boolean;
+  /**
+   * Records pasted on their own, not a captured stream: what came before them is unknown, so application data
+   * with no keys in place is shown as its bytes. In a stream it is encrypted data whose handshake was not captured.
+   */
+  alone?: boolean;
 }
 
 /** How many records may be decrypting ahead of the one being shown. */
@@ -104,6 +112,9 @@ export const MAX_SEQUENCE_TRIALS = 64;
 const LARGEST_RECORD = RECORD_HEADER_LENGTH + (1 << 14) + 2048;
 const SMALLEST_PROTECTED_RECORD = RECORD_HEADER_LENGTH + 1 + 16;
 
+export type LegacyVersion = '1.1' | '1.0' | 'SSL 3.0';
+const LEGACY_VERSIONS: Record<number, LegacyVersion> = { 0x0302: '1.1', 0x0301: '1.0', 0x0300: 'SSL 3.0' };
+
 type Attempt = { ok: true; opened: OpenedRecord } | { ok: false; error: Error };
 
 /** A record's decryption started ahead (WebCrypto); `result` once it settled. */
@@ -119,6 +130,13 @@ type Queued =
   | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; ahead?: Ahead }
   | { kind: 'gap'; dir: Direction; gap: number; time: number }
   | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
+
+/** The handshake message a direction's leftover bytes begin, in words: "a Certificate (512 of 809 bytes)". */
+function partialMessage(bytes: Uint8Array): string {
+  if (bytes.length < 4) return `a message header (${bytes.length} of its 4 bytes)`;
+  const length = (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
+  return `a ${handshakeName12(bytes[0])} message (${bytes.length - 4} of its ${length} bytes)`;
+}
 
 /** A plausible TLS record header: known content type, TLS 1.x version, a length within limits. */
 export function looksLikeRecordHeader(b: Uint8Array, at = 0): boolean {
@@ -178,6 +196,12 @@ export class TlsStreamDecoder {
   /** The last server message was a HelloRetryRequest. */
   private retried = false;
   private queueHead = 0;
+  /** The capture time of the last chunk fed. */
+  private lastTime = 0;
+  /** The stream's capture began after its hellos (beginMidway). */
+  private midway = false;
+  /** Sides of such a stream whose first bytes were not looked at yet: a record header there is taken at once. */
+  private readonly firstBytes = new Set<Side>();
   private readonly window: number;
   private readonly ahead: DecryptAhead;
 
@@ -193,7 +217,9 @@ export class TlsStreamDecoder {
    */
   feed(chunk: StreamChunk): void | Promise<void> {
     const dir = this.dirs[chunk.direction];
+    this.lastTime = chunk.time;
     if ('gap' in chunk) {
+      this.firstBytes.delete(dir.side);
       dir.dropped = dir.buffer.length;
       dir.buffer.clear();
       dir.resync = !dir.stopped;
@@ -215,14 +241,29 @@ export class TlsStreamDecoder {
     return Math.max(b.length, RECORD_HEADER_LENGTH + ((b.at(3)! << 8) | b.at(4)!));
   }
 
+  /**
+   * The stream's capture does not begin with its hellos: each direction is read from its first record boundary,
+   * and handshake records that do not read as messages in clear are taken as encrypted.
+   */
+  beginMidway(): void {
+    this.midway = true;
+    for (const dir of Object.values(this.dirs)) {
+      dir.resync = true;
+      this.firstBytes.add(dir.side);
+    }
+  }
+
   /** The end of the stream: show what is still queued, and say what was left unfinished. */
   async finish(): Promise<DecodedSession> {
-    for (const dir of Object.values(this.dirs)) if (dir.resync && !dir.stopped) this.frame(dir, 0, true);
+    // Records found only now (after a gap, at the very end) are dated as the last data the stream had.
+    for (const dir of Object.values(this.dirs)) if (dir.resync && !dir.stopped) this.frame(dir, this.lastTime, true);
     await this.process(true);
     for (const dir of Object.values(this.dirs)) {
       if (dir.buffer.length > 0 && !dir.stopped) {
         this.emit({ kind: 'error', code: 'TRUNCATED_RECORD', message: `the ${dir.side}'s data ends in the middle of a record (${dir.buffer.length} bytes left over)` });
       }
+      // Whole records whose handshake message never finished (the capture stopped between two of its records).
+      if (dir.handshake.length > 0 && !dir.stopped) this.emit({ kind: 'error', code: 'TRUNCATED_MESSAGE', message: `the ${dir.side}'s handshake data ends in the middle of ${partialMessage(dir.handshake)}` });
       if (dir.lost) this.session.gaps.push(dir.lost);
       if (dir.undecrypted) this.session.undecrypted.push(dir.undecrypted);
     }
@@ -278,6 +319,16 @@ export class TlsStreamDecoder {
       const length = (byte(i + 3) << 8) | byte(i + 4);
       return type >= 20 && type <= 24 && byte(i + 1) === 3 && byte(i + 2) >= 0 && byte(i + 2) <= 4 && byte(i + 4) >= 0 && length <= (1 << 14) + 2048;
     };
+    if (this.firstBytes.has(dir.side)) {
+      // The capture's first bytes of a direction most often begin a record (a packet's payload does): a header
+      // there needs no confirmation, so its record is shown in its place among the other side's, not at the end.
+      if (b.length < RECORD_HEADER_LENGTH && !final) return false;
+      this.firstBytes.delete(dir.side);
+      if (headerAt(0)) {
+        dir.resync = false;
+        return true;
+      }
+    }
     for (let at = 0; at + RECORD_HEADER_LENGTH <= b.length; at++) {
       if (!headerAt(at)) continue;
       const next = at + RECORD_HEADER_LENGTH + ((byte(at + 3) << 8) | byte(at + 4));
@@ -375,6 +426,11 @@ export class TlsStreamDecoder {
 
   // ---------- records (in stream order) ----------
 
+  /** TLS 1.2 or older: the ServerHello chose a version before 1.3. */
+  private tls12Like(): boolean {
+    return this.session.version !== null && this.session.version !== '1.3';
+  }
+
   private isProtected(dir: Direction, contentType: number): boolean {
     if (dir.protection.state === 'none') return false;
     // TLS 1.3 protects every record as application_data; a change_cipher_spec (or a plaintext alert) is in clear.
@@ -392,6 +448,7 @@ export class TlsStreamDecoder {
 
   private record(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number): void | Promise<void> {
     const contentType = bytes[0];
+    if (dir.protection.state === 'none' && !this.options.alone && (encryptedByItsLooks(bytes) || this.encryptedHandshake(dir, bytes))) this.handshakeNotSeen(dir);
     if (!this.isProtected(dir, contentType)) {
       if (contentType === ContentType.application_data && !this.inWindow(dir, bytes.length - RECORD_HEADER_LENGTH)) {
         const index = this.summarisedRecord(dir.side, 'plaintext', dir.plaintextSeq++, bytes, plaintextRecordFields(bytes), bytes.length - RECORD_HEADER_LENGTH);
@@ -441,6 +498,42 @@ export class TlsStreamDecoder {
     return this.content(dir, opened.contentType, opened.fragment, index, dir.epoch);
   }
 
+  /**
+   * A direction under keys the capture never showed being agreed (it began after the hellos, or lost or cut
+   * them): TLS sends application data only encrypted, and after a ChangeCipherSpec every record is. Its records
+   * from here are shown as encrypted, never as plaintext.
+   */
+  private handshakeNotSeen(dir: Direction): void {
+    const needs = this.keys.lineFor(dir, 'application', this.session.version === '1.3');
+    dir.epoch = 'application';
+    dir.opaqueSeq = 0;
+    if (dir.pending12) {
+      // TLS 1.2 keys were agreed, but this side's ChangeCipherSpec (and what else was in the gap) is missing: the
+      // records' sequence numbers are not known, so they are shown as encrypted, not guessed at.
+      const pending = dir.pending12;
+      dir.pending12 = null;
+      dir.protection = pending.state === 'missing' ? pending : { state: 'missing', needs, reason: 'records were lost before them' };
+      this.emit({ kind: 'note', text: `the ${dir.side}'s ChangeCipherSpec is missing from the capture: its records from here on are encrypted, and stay so` });
+      return;
+    }
+    dir.protection = { state: 'missing', needs, reason: NO_HANDSHAKE };
+  }
+
+  /** In a stream whose capture began after the hellos, a handshake record that does not read as messages in clear. */
+  private encryptedHandshake(dir: Direction, record: Uint8Array): boolean {
+    return this.midway && this.session.version === null && record[0] === ContentType.handshake && dir.handshake.length === 0 && !readsAsHandshake(record.subarray(RECORD_HEADER_LENGTH));
+  }
+
+  /**
+   * A ChangeCipherSpec before any ServerHello was seen, that only a missed hello explains: the server sends one
+   * only after its ServerHello (or, TLS 1.3, after a HelloRetryRequest, then its ServerHello in clear); the client
+   * sends one after its ClientHello (TLS 1.3 sends it before the ServerHello arrives, in clear, and the ServerHello
+   * then sets its keys).
+   */
+  private ccsAfterUnseenHello(dir: Direction): boolean {
+    return dir.side === 'server' ? !this.session.helloRetryRequest : !this.hs.clientHello;
+  }
+
   /** Encrypted and we cannot open it: show it as such, once saying which key log line would. */
   private unopened(dir: Direction, bytes: Uint8Array): void {
     const contentType = bytes[0];
@@ -455,6 +548,10 @@ export class TlsStreamDecoder {
       dir.undecrypted = { direction: dir.side, epoch: dir.epoch, records: 0, needs: missing.needs, reason: missing.reason };
       if (missing.reason === 'no key in the key log') {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records (${dir.epoch} keys) from record #${index} on: the key log line ${missing.needs} would open them` });
+      } else if (missing.reason === UNKNOWN_SUITE) {
+        this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: their cipher suite ${this.session.cipherSuite} is not one TLS Lens decrypts` });
+      } else if (missing.reason === NO_HANDSHAKE) {
+        this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: the capture does not hold the handshake that made their keys${this.hs.clientRandom ? '' : ' (its ClientHello, whose random finds them in a key log)'}` });
       }
     }
     dir.undecrypted.records++;
@@ -586,6 +683,9 @@ export class TlsStreamDecoder {
           dir.epoch = 'application';
           dir.seq = 0;
           dir.opaqueSeq = 0;
+        } else if (this.session.version === null && dir.protection.state === 'none' && !this.options.alone && this.ccsAfterUnseenHello(dir)) {
+          // Whatever follows this ChangeCipherSpec is encrypted (TLS 1.2's Finished, or TLS 1.3's records).
+          this.handshakeNotSeen(dir);
         }
         return;
       case ContentType.handshake:
@@ -626,9 +726,11 @@ export class TlsStreamDecoder {
       dir.handshakeRecords = dir.handshake.length > 0 ? [records[records.length - 1]] : [];
       let decoded;
       try {
-        decoded = this.session.version === '1.2' ? decodeHandshake12(bytes, this.hs.kx) : decodeHandshake(bytes);
+        decoded = this.tls12Like() ? decodeHandshake12(bytes, this.hs.kx) : this.session.version === '1.3' ? decodeHandshake(bytes) : decodeEitherVersion(bytes);
       } catch (e) {
-        this.emit({ kind: 'error', code: 'DECODE_ERROR', message: `a ${dir.side} handshake message of type ${bytes[0]} (${bytes.length} bytes) does not decode: ${(e as Error).message}` });
+        const why = this.whyNotDecoded();
+        if (why) this.undecodedMessage(dir, epoch, bytes, records, why);
+        else this.emit({ kind: 'error', code: 'DECODE_ERROR', message: `a ${dir.side} handshake message of type ${bytes[0]} (${bytes.length} bytes) does not decode: ${(e as Error).message}` });
         continue;
       }
       this.emit({ kind: 'handshake', direction: dir.side, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records });
@@ -639,11 +741,37 @@ export class TlsStreamDecoder {
     }
   }
 
+  /** SSL 3.0 to TLS 1.1, when the ServerHello chose one. */
+  private legacyVersion(): LegacyVersion | null {
+    const v = this.session.version;
+    return v === null || v === '1.2' || v === '1.3' ? null : v;
+  }
+
+  /**
+   * Why a handshake message the codecs do not read is no fault of the capture: an older version's form (its
+   * ServerKeyExchange and CertificateVerify have no signature algorithm field), or a TLS 1.2 suite the engine does
+   * not know, whose key exchange messages' form it cannot tell. Null: the message itself is malformed.
+   */
+  private whyNotDecoded(): string | null {
+    const legacy = this.legacyVersion();
+    if (legacy) return `it is in ${versionName(legacy)}'s form (no signature algorithm field), which TLS Lens does not decode`;
+    if (this.session.version === '1.2' && !this.hs.kx) return `its form depends on the key exchange of the cipher suite ${this.session.cipherSuite}, which TLS Lens does not know`;
+    return null;
+  }
+
+  /** A message shown with its bytes and why it is not decoded, not as an error. */
+  private undecodedMessage(dir: Direction, epoch: Epoch, bytes: Uint8Array, records: number[], why: string): void {
+    const name = handshakeName12(bytes[0]);
+    const fields = [{ name: 'body', start: 4, end: bytes.length, value: `${bytes.length - 4} bytes, not decoded` }];
+    this.emit({ kind: 'handshake', direction: dir.side, epoch, msgType: bytes[0], name, bytes: toHex(bytes), fields, records });
+    this.emit({ kind: 'note', text: `${name}: ${why}; its bytes are shown as they are, and nothing in it is checked` });
+  }
+
   private async afterMessage(dir: Direction, m: { type: string } & Record<string, unknown>): Promise<void> {
     switch (m.type) {
       case 'client_hello': {
         const ch = m as unknown as ClientHello;
-        if (this.handshakesDone > 0 && this.session.version === '1.2') this.session.renegotiations++;
+        if (this.handshakesDone > 0 && this.tls12Like()) this.session.renegotiations++;
         this.finishedBy = [];
         // A new handshake starts a new transcript, except the ClientHello that answers a HelloRetryRequest.
         if (!this.retried) this.hs.transcript = [];
@@ -725,8 +853,9 @@ export class TlsStreamDecoder {
     }
     const selected = findExtension(sh.extensions, ExtensionType.supported_versions)?.selectedVersion;
     this.hs.serverRandom = sh.random;
+    // Without the ClientHello (the capture began later, or lost or cut it) the version, suite and what is
+    // encrypted from here on are still known: the keys say why they are missing (key-log-keys.ts).
     const random = this.hs.clientRandom;
-    if (!random) return;
     if (selected === 0x0304) {
       this.session.version = '1.3';
       const suite = suiteByCode(sh.cipherSuite) ?? null;
@@ -750,19 +879,41 @@ export class TlsStreamDecoder {
       client.seq = 0;
       return;
     }
-    // TLS 1.2 (or older, shown but not decrypted by suites the engine lacks).
+    if (LEGACY_VERSIONS[sh.legacyVersion]) return this.legacyServerHello(sh, LEGACY_VERSIONS[sh.legacyVersion]);
+    // TLS 1.2 (suites the engine lacks are shown, not decrypted).
     this.session.version = '1.2';
+    const suite = this.serverHello12(sh);
+    const clientEtm = this.hs.clientHello ? findExtension(this.hs.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
+    this.hs.etm = clientEtm && findExtension(sh.extensions, ExtensionType.encrypt_then_mac) !== undefined;
+    const pending = await this.keys.both12(suite, random, sh.random);
+    this.dirs.client.pending12 = pending.client;
+    this.dirs.server.pending12 = pending.server;
+  }
+
+  /** What a TLS 1.2 (or older) ServerHello says besides the keys: the suite, and whether the session is resumed. */
+  private serverHello12(sh: ServerHello) {
     const suite = suite12ByCode(sh.cipherSuite) ?? null;
     this.hs.kx = suite?.kx;
     this.session.cipherSuite = suite?.name ?? `0x${sh.cipherSuite.toString(16).padStart(4, '0')}`;
     const echoed = sh.sessionIdEcho.length ? toHex(sh.sessionIdEcho) : null;
     // Resumed: the server echoes the offered session id (or, with a ticket, goes straight to ChangeCipherSpec; seen later).
     if (this.handshakesDone === 0 && echoed !== null && echoed === this.offeredSessionId) this.session.resumed = true;
-    const clientEtm = this.hs.clientHello ? findExtension(this.hs.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
-    this.hs.etm = clientEtm && findExtension(sh.extensions, ExtensionType.encrypt_then_mac) !== undefined;
-    const pending = await this.keys.both12(suite, random, sh.random);
-    this.dirs.client.pending12 = pending.client;
-    this.dirs.server.pending12 = pending.server;
+    return suite;
+  }
+
+  /**
+   * SSL 3.0 to TLS 1.1: named, and their messages shown as far as TLS 1.2's codecs read them; their records after
+   * ChangeCipherSpec stay encrypted, saying why (their PRF, key block and, in TLS 1.0, chained CBC IVs differ from
+   * TLS 1.2's: keys made as TLS 1.2's would fail and read as a wrong key log).
+   */
+  private legacyServerHello(sh: ServerHello, version: LegacyVersion): void {
+    this.session.version = version;
+    this.serverHello12(sh);
+    const random = this.hs.clientRandom ? toHex(this.hs.clientRandom) : '(client random unknown)';
+    const missing: Protection = { state: 'missing', needs: `CLIENT_RANDOM ${random}`, reason: LEGACY_VERSION };
+    this.dirs.client.pending12 = missing;
+    this.dirs.server.pending12 = missing;
+    this.emit({ kind: 'note', text: `the server chose ${versionName(version)}: its handshake is shown, but its encrypted records are not decrypted (TLS Lens decrypts TLS 1.2 and 1.3)` });
   }
 
   private async finished13(dir: Direction): Promise<void> {
@@ -782,6 +933,11 @@ export class TlsStreamDecoder {
     dir.generation++;
     await this.keys.afterKeyUpdate(dir);
   }
+}
+
+/** "TLS 1.0", "SSL 3.0", ... */
+export function versionName(version: NonNullable<DecodedSession['version']>): string {
+  return version.startsWith('SSL') ? version : `TLS ${version}`;
 }
 
 /** Decode one stream's chunks (after any plaintext preamble) into trace events. */

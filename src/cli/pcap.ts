@@ -2,7 +2,7 @@
 // with an NSS key log, from --keylog or the capture's Decryption Secrets Blocks), as for a live session.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { addKeyLog, emptyKeyLog } from '../capture/keylog.ts';
+import { addKeyLog, emptyKeyLog, placeOf } from '../capture/keylog.ts';
 import { importCapture, type CaptureImport } from '../capture/import.ts';
 import { fileChunks } from '../capture/file-chunks.ts';
 import { listingOf, type StreamListing } from '../capture/session.ts';
@@ -117,7 +117,7 @@ export async function run(args: string[]): Promise<number> {
   const results = [];
   if (!v.json) {
     stdout().write(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
-    for (const p of keyLogProblems) stdout().write(paint('yellow', `  key log line ${p.line} ignored: ${p.reason}: ${p.text}\n`));
+    for (const p of keyLogProblems) stdout().write(paint('yellow', `  ${placeOf(p)} ignored: ${p.reason}: ${p.text}\n`));
   }
   for (const { stream: s, decoded } of streams) {
     if (v.json) {
