@@ -80,8 +80,11 @@ const TLS12_SUITES: Readonly<Record<number, Tls12Suite>> = Object.fromEntries(LI
 /** Offered when the caller names none: forward-secret AEAD first, then the legacy ECDHE CBC suites. */
 export const DEFAULT_TLS12_SUITES: number[] = [0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc023, 0xc027, 0xc009, 0xc013, 0xc00a, 0xc014];
 
-/** A server's defaults add finite-field DHE (RFC 7919 groups) after every ECDHE suite: chosen only for a client without ECDHE. */
-export const DEFAULT_SERVER_TLS12_SUITES: number[] = [...DEFAULT_TLS12_SUITES, 0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039];
+/**
+ * A server's defaults: every ECDHE suite (the client's defaults, then the SHA-384 CBC suites a client may offer
+ * alone, as s_server serves them), then finite-field DHE (RFC 7919 groups), chosen only for a client without ECDHE.
+ */
+export const DEFAULT_SERVER_TLS12_SUITES: number[] = [...DEFAULT_TLS12_SUITES, 0xc024, 0xc028, 0x009e, 0x009f, 0xccaa, 0x0067, 0x006b, 0x0033, 0x0039];
 
 /** TLS_EMPTY_RENEGOTIATION_INFO_SCSV (RFC 5746 §3.3): "I do secure renegotiation", as a suite code. */
 export const EMPTY_RENEGOTIATION_INFO_SCSV = 0x00ff;

@@ -42,6 +42,14 @@ describe('serve against s_client, TLS 1.2, where s_server and serve differed', (
     expect((await report(s, 1)).alertSent).toBe('handshake_failure');
   });
 
+  it('a client offering only ECDHE-ECDSA-AES256-SHA384 (CBC) is served by the defaults, as s_server serves it', async () => {
+    const s = await serve(['--cert', pki.leafCert, '--key', pki.leafKey]);
+    const out = await client12(s, ['-cipher', 'ECDHE-ECDSA-AES256-SHA384']);
+    expect(out).toMatch(/Cipher is ECDHE-ECDSA-AES256-SHA384/);
+    const r = await report(s, 0);
+    expect([r.ok, r.cipherSuite]).toEqual([true, 'TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384']);
+  });
+
   it('--Verify with no client certificate ends with handshake_failure, since certificate_required exists only in TLS 1.3', async () => {
     const s = await serve(['--cert', pki.leafCert, '--key', pki.leafKey, '--Verify', '--ca', pki.rootPem]);
     const out = await client12(s, []);

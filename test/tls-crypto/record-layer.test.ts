@@ -219,9 +219,16 @@ describeEachProvider((_provider) => {
       await expectAlert(new RecordLayer(scriptedTransport([h('1803030001ff')]), () => 0).readRecord(), 'UNEXPECTED_MESSAGE', 10);
     });
 
-    it('a bad record version is protocol_version', async () => {
-      await expectAlert(new RecordLayer(scriptedTransport([h('1603000001ff')]), () => 0).readRecord(), 'PROTOCOL_VERSION', 70);
+    it('a record version whose first byte is not 3 is protocol_version', async () => {
+      await expectAlert(new RecordLayer(scriptedTransport([h('1602030001ff')]), () => 0).readRecord(), 'PROTOCOL_VERSION', 70);
       await expectAlert(new RecordLayer(scriptedTransport([h('1605030001ff')]), () => 0).readRecord(), 'PROTOCOL_VERSION', 70);
+    });
+
+    it('any {03,XX} record version is read (RFC 8446 §5.1 ignores it; RFC 5246 §E.1 accepts it)', async () => {
+      for (const version of ['0300', '0304', '03ff']) {
+        const record = await new RecordLayer(scriptedTransport([h(`16${version}0001ff`)]), () => 0).readRecord();
+        expect(record?.fragment).toEqual(h('ff'));
+      }
     });
 
     it('an end of stream inside a record is a truncation (decode_error); at a boundary it is a clean null', async () => {

@@ -86,7 +86,7 @@ export class RecordReader {
     if (head[0] !== contentType) return null;
     const version = (head[1] << 8) | head[2];
     const length = (head[3] << 8) | head[4];
-    if (version < 0x0301 || version > 0x0303 || length > maxFragment || this.size < RECORD_HEADER_LENGTH + length) return null;
+    if (!isTlsRecordVersion(version) || length > maxFragment || this.size < RECORD_HEADER_LENGTH + length) return null;
     const bytes = this.take(RECORD_HEADER_LENGTH + length);
     return { contentType, version, bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
   }
@@ -155,12 +155,19 @@ function checkHeader(contentType: number, version: number, head: Uint8Array): vo
   if (!isKnownContentType(contentType)) {
     throw tlsFailure('UNEXPECTED_MESSAGE', `the peer sent a record of unknown content type ${contentType}${notTlsHint(head)}`);
   }
-  // RFC 8446 §5.1: legacy_record_version is 0x0303, or 0x0301 on an initial ClientHello; TLS 1.0-1.2
-  // peers (for the TLS 1.2 engine) use 0x0301-0x0303. Anything else is not a TLS 1.x record.
-  if (version < 0x0301 || version > 0x0303) {
+  if (!isTlsRecordVersion(version)) {
     const v = '0x' + version.toString(16).padStart(4, '0');
-    throw tlsFailure('PROTOCOL_VERSION', `the peer sent a record with version ${v}, not a TLS 1.x record version${notTlsHint(head)}`);
+    throw tlsFailure('PROTOCOL_VERSION', `the peer sent a record with version ${v}, not an SSL 3 / TLS record version (0x03XX)${notTlsHint(head)}`);
   }
+}
+
+/**
+ * The record header's version, as a framing check only. RFC 8446 §5.1 says to ignore legacy_record_version, and RFC
+ * 5246 §E.1 has servers accept any {03,XX} on the record of a ClientHello (OpenSSL does): the versions themselves
+ * are negotiated in the hellos. A first byte other than 3 is no TLS record at all, which is worth failing on fast.
+ */
+function isTlsRecordVersion(version: number): boolean {
+  return version >> 8 === 0x03;
 }
 
 /** When the first bytes look like text, say so: a plaintext protocol answered instead of TLS. */
