@@ -6,6 +6,7 @@ import type { TraceFile } from '../trace/types.ts';
 import { compareTraces, connectionsOf, describeCertificates, type Comparison, type HandshakeSummary, type WireItem } from '../ui/compare/model.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { stdout } from './stdout.ts';
+import { terminalSafeLines } from './terminal-safe.ts';
 
 const HELP = `usage: tls-lens compare A.json [B.json] [--conn-a N] [--conn-b N] [--json]
 
@@ -78,7 +79,8 @@ export async function run(args: string[]): Promise<number> {
   } catch (e) {
     return reportCliError('tls-lens compare', e, json, HELP);
   }
-  stdout().write(json ? JSON.stringify({ ok: true, ...comparison }, null, 2) + '\n' : renderComparison(comparison));
+  // Saved traces carry names from peers and files: the text made safe for the terminal.
+  stdout().write(json ? JSON.stringify({ ok: true, ...comparison }, null, 2) + '\n' : terminalSafeLines(renderComparison(comparison)));
   return EXIT.ok;
 }
 

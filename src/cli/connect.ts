@@ -19,6 +19,7 @@ import { isIpAddressText } from '../x509/hostname.ts';
 import { parseCommandLine } from './args.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
+import { terminalSafe } from './terminal-safe.ts';
 import { certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeHost } from './node-host.ts';
@@ -243,7 +244,8 @@ function replay(file: string, verbose: boolean, json: boolean): number {
     return reportCliError('tls-lens connect', e, json);
   }
   const color = process.stdout.isTTY === true;
-  stdout().write(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)\n`));
+  // A saved trace is a file anyone may send: its target is shown made safe, like its events.
+  stdout().write(terminalSafe(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)`), color) + '\n');
   for (const e of trace.events) for (const line of renderEvent(e, { color, verbose })) stdout().write(line + '\n');
   return 0;
 }
@@ -400,9 +402,11 @@ export async function run(args: string[]): Promise<number> {
     const paint = styler(color);
     for (const [i, r] of results.entries()) {
       const what = `${r.version ?? 'TLS'} ${r.cipherSuite ?? ''} ${r.group ?? ''}${r.helloRetryRequest ? ' (after HelloRetryRequest)' : ''}${r.resumed ? ' resumed' : ''}`;
-      if (r.ok) stdout().write(paint('green', `✓ connection ${i}: ${what.trim()}, server verified, ${r.timing.handshakeMs} ms\n`));
-      else if (!r.error) stdout().write(paint('yellow', `! connection ${i}: ${what.trim()}, but the server is NOT verified: ${r.certificate.error?.code} ${r.certificate.error?.message ?? ''}\n`));
-      else stdout().write(paint('red', `✗ connection ${i}: ${r.error.code}: ${r.error.message}\n`));
+      // The messages may quote the server (its certificate's names): made safe for the terminal.
+      const say = (line: string) => stdout().write(terminalSafe(line, color) + '\n');
+      if (r.ok) say(paint('green', `✓ connection ${i}: ${what.trim()}, server verified, ${r.timing.handshakeMs} ms`));
+      else if (!r.error) say(paint('yellow', `! connection ${i}: ${what.trim()}, but the server is NOT verified: ${r.certificate.error?.code} ${r.certificate.error?.message ?? ''}`));
+      else say(paint('red', `✗ connection ${i}: ${r.error.code}: ${r.error.message}`));
     }
   }
   if (code !== 0) {

@@ -9,6 +9,7 @@ import { listingOf, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
+import { terminalSafeLines } from './terminal-safe.ts';
 import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
 
@@ -113,11 +114,13 @@ export async function run(args: string[]): Promise<number> {
   if (only !== undefined && streams.length === 0 && !scan.error) return fail(`there is no stream ${only} (the capture has ${scan.streams.length}: 0..${scan.streams.length - 1})`);
   const color = process.stdout.isTTY === true && !v.json;
   const paint = styler(color);
+  // Names, STARTTLS lines and key log text come from the capture and the key log: made safe for the terminal.
+  const say = (text: string) => stdout().write(terminalSafeLines(text, color));
   const keyLogProblems = keyLog.problems;
   const results = [];
   if (!v.json) {
-    stdout().write(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
-    for (const p of keyLogProblems) stdout().write(paint('yellow', `  ${placeOf(p)} ignored: ${p.reason}: ${p.text}\n`));
+    say(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
+    for (const p of keyLogProblems) say(paint('yellow', `  ${placeOf(p)} ignored: ${p.reason}: ${p.text}\n`));
   }
   for (const { stream: s, decoded } of streams) {
     if (v.json) {
@@ -126,22 +129,22 @@ export async function run(args: string[]): Promise<number> {
     }
     const listing = listingOf(s, decoded!);
     if (v.list) {
-      stdout().write(listLine(listing) + '\n');
+      say(listLine(listing) + '\n');
       continue;
     }
-    stdout().write('\n' + paint('bold', listLine(listing)) + '\n');
+    say('\n' + paint('bold', listLine(listing)) + '\n');
     for (const e of decoded!.events) {
       if (e.kind === 'preamble') {
-        stdout().write(`${e.direction === 'client' ? '→' : '←'} ${paint('dim', `${e.protocol}:`)} ${e.text}${e.note ? paint('yellow', `  (${e.note})`) : ''}\n`);
+        say(`${e.direction === 'client' ? '→' : '←'} ${paint('dim', `${e.protocol}:`)} ${e.text}${e.note ? paint('yellow', `  (${e.note})`) : ''}\n`);
         continue;
       }
-      for (const line of renderEvent(e, { color, verbose: !!v.verbose })) stdout().write(line + '\n');
+      for (const line of renderEvent(e, { color, verbose: !!v.verbose })) say(line + '\n');
     }
     for (const u of decoded!.session.undecrypted) {
-      stdout().write(paint('yellow', `  ${u.records} ${u.direction} record(s) under ${u.epoch} keys not decrypted (${u.reason}): needs key log line ${u.needs}\n`));
+      say(paint('yellow', `  ${u.records} ${u.direction} record(s) under ${u.epoch} keys not decrypted (${u.reason}): needs key log line ${u.needs}\n`));
     }
   }
-  if (scan.error && !v.json) stdout().write(paint('red', `\n✗ ${scan.error.code}: the capture is damaged: ${scan.error.message}; everything before it is shown above\n`));
+  if (scan.error && !v.json) say(paint('red', `\n✗ ${scan.error.code}: the capture is damaged: ${scan.error.message}; everything before it is shown above\n`));
   if (v.json) {
     const out = { file, packets: scan.packets, streams: results, keyLogProblems, ...(scan.error ? { error: scan.error } : {}) };
     stdout().write(JSON.stringify(out, null, 2) + '\n');

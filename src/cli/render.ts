@@ -3,6 +3,7 @@
 import { explain } from '../trace/explain.ts';
 import type { FieldNode, KeyExchangeEvent, TraceEvent } from '../trace/types.ts';
 import { fromHex, utf8 } from '../util/bytes.ts';
+import { terminalSafe } from './terminal-safe.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -51,8 +52,15 @@ function fieldLines(fields: FieldNode[], paint: ReturnType<typeof styler>, depth
   }
 }
 
-/** Lines for one event (possibly none). */
+/**
+ * Lines for one event (possibly none). Events carry text from the peer and from files (names, certificate subjects,
+ * STARTTLS lines, messages quoting them): each line is made safe for a terminal, keeping only our own colours.
+ */
 export function renderEvent(e: TraceEvent, opts: RenderOptions): string[] {
+  return eventLines(e, opts).map((line) => terminalSafe(line, opts.color));
+}
+
+function eventLines(e: TraceEvent, opts: RenderOptions): string[] {
   const paint = styler(opts.color);
   const arrow = (d: 'client' | 'server') => (d === 'client' ? paint('cyan', '→ client') : paint('magenta', '← server'));
   switch (e.kind) {

@@ -14,6 +14,7 @@ import { utf8 } from '../util/bytes.ts';
 import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '../x509/private-key.ts';
 import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
+import { terminalSafe } from './terminal-safe.ts';
 import { certificatesIn, ensureWritable } from './files.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';
@@ -218,18 +219,6 @@ async function serveClient(socket: net.Socket, n: number, options: ServerOptions
   const paint = styler(config.color);
   const walk = rec.events.flatMap((e) => renderEvent(e, { color: config.color, verbose: false }));
   return [paint('bold', `── client #${n} ${client} (arrows: → client to server, ← server to client)`), ...walk, ...reportLines(report)];
-}
-
-/**
- * A line as it may go to a terminal: what clients chose (a server name, a certificate's subject, ...) reaches
- * the walk and the errors, and must not move the cursor, retitle the window or clear the screen. Control
- * characters are written as \uXXXX; colour sequences (SGR, ESC [ ... m, what the walk paints with) are kept when
- * colouring, every other escape never.
- */
-export function terminalSafe(line: string, color: boolean): string {
-  return line.replace(/\x1b\[[0-9;]*m|[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, (m) =>
-    m.length > 1 && color ? m : m.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
-  );
 }
 
 /**

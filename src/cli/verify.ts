@@ -16,6 +16,7 @@ import { decodeCrl } from '../x509/crl.ts';
 import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { verdictJson } from '../x509/verdict.ts';
 import { stdout } from './stdout.ts';
+import { terminalSafe } from './terminal-safe.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
@@ -275,15 +276,7 @@ function human(r: ValidationResult, args: Args): string {
     lines.push(`  ${mark(s.ok)} ${where} ${s.check}: ${s.detail}${s.code && s.ok === false ? ` (${s.code})` : ''}`);
   }
   // Every line holds text from the certificates (names, SANs): shown with its control characters escaped.
-  return lines.map(terminalSafe).join('\n') + '\n';
-}
-
-/**
- * Text from a certificate as a terminal may show it: C0/C1 controls (newlines, ESC sequences that move the cursor or
- * erase a line) and bidirectional overrides escaped, so a hostile name cannot print a fake "VALID" over the verdict.
- */
-function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u{${c.charCodeAt(0).toString(16)}}`);
+  return lines.map((line) => terminalSafe(line)).join('\n') + '\n';
 }
 
 export async function run(argv: string[]): Promise<number> {
