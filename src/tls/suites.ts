@@ -1,6 +1,7 @@
 // TLS 1.3 cipher suites and key-exchange groups: the one table every layer reads.
 import { EMPTY_RENEGOTIATION_INFO_SCSV, describeSuite12 } from './suites12.ts';
 import { greaseName, isGrease } from './grease.ts';
+import { IANA_SUITE_NAMES } from './suite-names.generated.ts';
 // TLS 1.2 suites belong in their own table (suites12.ts) with the same lookup style; the
 // `CipherSuiteInfo` shape below is TLS 1.3 only on purpose (1.2 needs mac/kx/prf fields).
 
@@ -79,11 +80,15 @@ export function groupByName(name: string): NamedGroup | undefined {
   return Object.values(GROUPS).find((g) => g.name.toLowerCase() === wanted);
 }
 
-/** "TLS_AES_128_GCM_SHA256 (0x1301)", or "unknown (0x....)" for display in field trees. */
+/**
+ * "TLS_AES_128_GCM_SHA256 (0x1301)" for display in field trees: the engine's suites, then any registered suite by its
+ * IANA name (a real client offers many the engine does not run), else "unknown (0x....)".
+ */
 export function describeSuite(code: number): string {
   const hex = '0x' + code.toString(16).padStart(4, '0');
   const s = suiteByCode(code);
   if (s) return `${s.name} (${hex})`;
   if (code === EMPTY_RENEGOTIATION_INFO_SCSV) return `TLS_EMPTY_RENEGOTIATION_INFO_SCSV (${hex})`;
-  return describeSuite12(code) ?? (isGrease(code) ? greaseName(code) : `unknown (${hex})`);
+  const registered = IANA_SUITE_NAMES[code];
+  return describeSuite12(code) ?? (registered ? `${registered} (${hex})` : isGrease(code) ? greaseName(code) : `unknown (${hex})`);
 }

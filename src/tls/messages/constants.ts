@@ -93,8 +93,18 @@ export const SignatureScheme = {
 
 const SCHEME_NAMES: Record<number, string> = Object.fromEntries(Object.entries(SignatureScheme).map(([k, v]) => [v, k]));
 
+/** RFC 5246 §7.4.1.4.1: before TLS 1.3 a scheme was a pair, hash then signature algorithm. */
+const HASHES12: Record<number, string> = { 1: 'md5', 2: 'sha1', 3: 'sha224', 4: 'sha256', 5: 'sha384', 6: 'sha512' };
+const SIGNATURES12: Record<number, string> = { 1: 'rsa', 2: 'dsa', 3: 'ecdsa' };
+
 export function schemeName(code: number): string {
-  return SCHEME_NAMES[code] ?? (isGrease(code) ? greaseName(code) : `unknown (0x${hex4(code)})`);
+  const named = SCHEME_NAMES[code];
+  if (named) return named;
+  if (isGrease(code)) return greaseName(code);
+  // Older clients (OpenSSL's SHA-224 and DSA pairs) still offer pairs TLS 1.3 gave no name: named as the pair.
+  const hash = HASHES12[code >> 8];
+  const signature = SIGNATURES12[code & 0xff];
+  return hash && signature ? `${signature}_${hash} (TLS 1.2 pair)` : `unknown (0x${hex4(code)})`;
 }
 
 /** What this client offers for CertificateVerify, in preference order. */
@@ -141,7 +151,28 @@ export function groupName(code: number): string {
   const n = GROUP_NAMES[code];
   if (n) return `${n} (0x${hex4(code)})`;
   if (isGrease(code)) return greaseName(code);
-  const more: Record<number, string> = { 0x19: 'secp521r1', 0x1e: 'x448', 0x100: 'ffdhe2048', 0x101: 'ffdhe3072', 0x11ec: 'X25519MLKEM768' };
+  const more: Record<number, string> = {
+    0x15: 'secp224r1',
+    0x16: 'secp256k1',
+    0x19: 'secp521r1',
+    0x1a: 'brainpoolP256r1',
+    0x1b: 'brainpoolP384r1',
+    0x1c: 'brainpoolP512r1',
+    0x1e: 'x448',
+    0x1f: 'brainpoolP256r1tls13',
+    0x20: 'brainpoolP384r1tls13',
+    0x21: 'brainpoolP512r1tls13',
+    0x29: 'curveSM2',
+    0x100: 'ffdhe2048',
+    0x101: 'ffdhe3072',
+    0x102: 'ffdhe4096',
+    0x103: 'ffdhe6144',
+    0x104: 'ffdhe8192',
+    0x11eb: 'SecP256r1MLKEM768',
+    0x11ec: 'X25519MLKEM768',
+    0x11ed: 'SecP384r1MLKEM1024',
+    0x6399: 'X25519Kyber768Draft00',
+  };
   return `${more[code] ?? 'unknown'} (0x${hex4(code)})`;
 }
 
