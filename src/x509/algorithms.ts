@@ -2,6 +2,7 @@
 // and the key rules of the web PKI (CA/B Forum BR 6.1.5, 7.1.3).
 import { children, decodeOid, readRoot, valueOf } from './der.ts';
 import type { HashName, SignatureAlgorithm } from '../crypto/signature.ts';
+import { ecdsaDerProblem } from '../crypto/ecdsa-encoding.ts';
 import type { DecodedCertificate } from './certificate.ts';
 
 export type AlgorithmVerdict =
@@ -123,25 +124,12 @@ function hashOf(bytes: Uint8Array, algIdNode: { start: number; end: number }): s
 }
 
 /**
- * Why a certificate's signature value is not in its algorithm's DER form, or undefined. An ECDSA-Sig-Value is a DER
- * SEQUENCE of two minimal, non-negative INTEGERs: a value written otherwise (a padded INTEGER, a long-form length)
- * still yields r and s, and so a second certificate with the same signed bytes; OpenSSL, BoringSSL and Go refuse it.
+ * Why a certificate's signature value is not in its algorithm's DER form, or undefined: an ECDSA-Sig-Value written
+ * otherwise (a padded INTEGER, a long-form length) still yields r and s, and so a second certificate with the same
+ * signed bytes; OpenSSL, BoringSSL and Go refuse it.
  */
 export function signatureEncodingProblem(algorithm: SignatureAlgorithm, signature: Uint8Array): string | undefined {
-  if (algorithm.kind !== 'ecdsa') return undefined;
-  try {
-    const root = readRoot(signature);
-    const parts = children(signature, root);
-    if (root.tag !== 0x30 || parts.length !== 2 || parts.some((p) => p.tag !== 0x02)) return 'it is not a SEQUENCE of two INTEGERs';
-    for (const part of parts) {
-      const v = valueOf(signature, part);
-      if (v.length === 0 || v[0] & 0x80) return 'an INTEGER is empty or negative';
-      if (v.length > 1 && v[0] === 0 && !(v[1] & 0x80)) return 'an INTEGER is not minimally encoded';
-    }
-    return undefined;
-  } catch (e) {
-    return (e as Error).message;
-  }
+  return algorithm.kind === 'ecdsa' ? ecdsaDerProblem(signature) : undefined;
 }
 
 export type KeyVerdict = { ok: true; detail: string } | { ok: false; reason: string };
