@@ -89,9 +89,11 @@ function readExtension(r: Reader, ctx: ExtensionContext): Extension {
   return ext;
 }
 
+/** A list of 16-bit code points; these lists all hold at least one (RFC 8446 §4.2: versions<2..254>, ...<2..2^16-2>). */
 function readU16List(r: Reader, name: string, explain: string, lenBytes: 1 | 2, show: (n: number) => string): number[] {
   const out: number[] = [];
   r.vector(name, lenBytes, explain, (v) => {
+    if (v.remaining === 0) throw decodeError(`${name} is empty; it must list at least one value`, v.offset);
     if (v.remaining % 2 !== 0) throw decodeError(`${name} has an odd length`, v.offset);
     v.untilEnd(() => out.push(v.u16('item', explain, show)));
   });
@@ -103,16 +105,21 @@ function readExtensionBody(r: Reader, code: number, ctx: ExtensionContext): Exte
   switch (code) {
     case X.server_name: {
       if (!hello) return { code }; // empty in EncryptedExtensions: "I used your name"
+      // RFC 6066 §3: a non-empty list, at most one name of each type, a host name of at least one byte and no NUL.
       let hostName: string | undefined;
-      r.vector('server_name_list', 2, 'ext.server_name', (v) =>
+      r.vector('server_name_list', 2, 'ext.server_name', (v) => {
+        if (v.remaining === 0) throw decodeError('server_name_list is empty (RFC 6066 §3)', v.offset);
         v.untilEnd(() =>
           v.group('server_name', 'ext.server_name', () => {
             const type = v.u8('name_type', 'ext.server_name.type', (n) => (n === 0 ? 'host_name (0)' : `unknown (${n})`));
-            const name = v.opaque('host_name', 2, 'ext.server_name', showAscii);
-            if (type === 0) hostName = utf8.decode(name);
+            const name = v.opaque('host_name', 2, 'ext.server_name', showAscii, { min: 1 });
+            if (type !== 0) return;
+            if (hostName !== undefined) throw decodeError('server_name_list holds more than one host_name (RFC 6066 §3)', v.offset);
+            if (name.includes(0)) throw fail.illegal('the host_name holds a NUL byte, which no host name has (RFC 6066 §3)');
+            hostName = utf8.decode(name);
           }),
-        ),
-      );
+        );
+      });
       return { code, hostName };
     }
     case X.alpn: {
