@@ -6,24 +6,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assembleChain, ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type CertificateInput } from '../../src/x509/input.ts';
+import { assembleChain, MAX_INPUT_BYTES, readCertificateInput, type CertificateInput } from '../../src/x509/input.ts';
 import { validateChain } from '../../src/x509/validate.ts';
 import { NOW, simpleChain, toPem, type Identity } from './pki.ts';
+import { inputError } from './input-error.ts';
 
 let dir: string;
 const f = (name: string) => path.join(dir, name);
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 let root: Identity, inter: Identity, leaf: Identity;
-
-function inputError(run: () => unknown): ChainInputError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainInputError);
-    return e as ChainInputError;
-  }
-  throw new Error('expected a ChainInputError');
-}
 
 const ders = (input: CertificateInput) => input.certificates.map((c) => Buffer.from(c.der).toString('hex'));
 const hexOf = (...ids: Identity[]) => ids.map((i) => Buffer.from(i.der).toString('hex'));

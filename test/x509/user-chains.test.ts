@@ -7,11 +7,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ChainInputError, readCertificateInput } from '../../src/x509/input.ts';
+import { readCertificateInput } from '../../src/x509/input.ts';
 import { trustAllows } from '../../src/x509/trusted-pem.ts';
 import { validateChain } from '../../src/x509/validate.ts';
 import { encodeTlv, extensionById, parseTlv, resign, validityOf, type Tlv } from './resign.ts';
 import { dns, makeCert, NOW, SERVER_AUTH, simpleChain, toPem, type Identity } from './pki.ts';
+import { inputError } from './input-error.ts';
 
 let dir: string;
 const f = (name: string) => path.join(dir, name);
@@ -26,16 +27,6 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-function inputError(run: () => unknown): ChainInputError {
-  try {
-    run();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ChainInputError);
-    return e as ChainInputError;
-  }
-  throw new Error('expected a ChainInputError');
-}
 
 /** A DER PKCS#7 certs-only bundle of `ders`, made by openssl. */
 function p7b(name: string, ...ders: Uint8Array[]): Uint8Array {
