@@ -3,16 +3,7 @@
 // another (one plausible header alone is too easily found in other protocols' bytes), or by one record that ends
 // exactly where the data does. Then what is encrypted is told by its looks, since no ServerHello said when keys began.
 import { ContentType, RECORD_HEADER_LENGTH, decodeHandshake, decodeHandshake12 } from './engine.ts';
-
-/** The largest record there is (TLS 1.2's ciphertext limit), so a boundary is found within one record's length. */
-const LARGEST_RECORD = RECORD_HEADER_LENGTH + (1 << 14) + 2048;
-
-/** A plausible record header at `at`: content type 20-24, version 3.x (x <= 4), a length within limits. */
-function headerAt(b: Uint8Array, at: number): boolean {
-  if (at + RECORD_HEADER_LENGTH > b.length) return false;
-  const length = (b[at + 3] << 8) | b[at + 4];
-  return b[at] >= 20 && b[at] <= 24 && b[at + 1] === 3 && b[at + 2] <= 4 && length <= (1 << 14) + 2048;
-}
+import { LARGEST_RECORD, looksLikeRecordHeader } from './record-header.ts';
 
 /**
  * Whether these first bytes of a direction are TLS records: from their start, or (`anywhere`: the capture began
@@ -21,9 +12,9 @@ function headerAt(b: Uint8Array, at: number): boolean {
 export function holdsTlsRecords(b: Uint8Array, anywhere: boolean): boolean {
   const last = anywhere ? LARGEST_RECORD : 1;
   for (let at = 0; at < last && at + RECORD_HEADER_LENGTH <= b.length; at++) {
-    if (!headerAt(b, at)) continue;
+    if (!looksLikeRecordHeader(b, at)) continue;
     const next = at + RECORD_HEADER_LENGTH + ((b[at + 3] << 8) | b[at + 4]);
-    if (next === b.length || headerAt(b, next)) return true;
+    if (next === b.length || looksLikeRecordHeader(b, next)) return true;
   }
   return false;
 }

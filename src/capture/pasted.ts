@@ -6,7 +6,8 @@ import { fromHex, toHex } from '../util/bytes.ts';
 import { decodeHandshake, decodeHandshake12, type ClientHello, type KeyExchange12 } from './engine.ts';
 import { clientHelloFingerprints, type ClientHelloFingerprints as Fingerprints } from '../tls/fingerprint.ts';
 import { emptyKeyLog, type KeyLog } from './keylog.ts';
-import { TlsStreamDecoder, looksLikeRecordHeader } from './tls-decoder.ts';
+import { looksLikeRecordHeader } from './record-header.ts';
+import { TlsStreamDecoder } from './tls-decoder.ts';
 
 export interface PastedDecoding {
   what: 'records' | 'handshake message';

@@ -34,6 +34,7 @@ import {
   type ServerHello,
 } from './engine.ts';
 import { decodeEitherVersion, encryptedByItsLooks, readsAsHandshake } from './midway.ts';
+import { LARGEST_RECORD, looksLikeRecordHeader } from './record-header.ts';
 import { canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
@@ -108,8 +109,7 @@ export const CAPTURE_APP_DATA_WINDOW = 256 * 1024;
 const DECRYPT_AHEAD = 16;
 /** After a gap under keys: sequence numbers tried for the first record found (the AEAD tag decides). */
 export const MAX_SEQUENCE_TRIALS = 64;
-/** The largest and smallest protected records there are: bounds on how many records a gap can hold. */
-const LARGEST_RECORD = RECORD_HEADER_LENGTH + (1 << 14) + 2048;
+/** The smallest protected record there is: with LARGEST_RECORD, bounds on how many records a gap can hold. */
 const SMALLEST_PROTECTED_RECORD = RECORD_HEADER_LENGTH + 1 + 16;
 
 export type LegacyVersion = '1.1' | '1.0' | 'SSL 3.0';
@@ -136,14 +136,6 @@ function partialMessage(bytes: Uint8Array): string {
   if (bytes.length < 4) return `a message header (${bytes.length} of its 4 bytes)`;
   const length = (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
   return `a ${handshakeName12(bytes[0])} message (${bytes.length - 4} of its ${length} bytes)`;
-}
-
-/** A plausible TLS record header: known content type, TLS 1.x version, a length within limits. */
-export function looksLikeRecordHeader(b: Uint8Array, at = 0): boolean {
-  if (b.length < at + 5) return false;
-  const type = b[at];
-  const length = (b[at + 3] << 8) | b[at + 4];
-  return type >= 20 && type <= 24 && b[at + 1] === 3 && b[at + 2] >= 0 && b[at + 2] <= 4 && length <= (1 << 14) + 2048;
 }
 
 function attempt(protector: RecordProtector, raw: RawRecord, seq: number): Promise<Attempt> {

@@ -11,7 +11,7 @@ import { validateChain, type ValidationResult } from '../x509/validate.ts';
 import { mozillaTrustStore } from '../x509/mozillaStore.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 import { CliError, EXIT, fileReason, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
-import { decodeCertificate } from '../x509/certificate.ts';
+import { decodeCertificate, isRealDateTime } from '../x509/certificate.ts';
 import { decodeCrl } from '../x509/crl.ts';
 import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { verdictJson } from '../x509/verdict.ts';
@@ -88,8 +88,7 @@ function isoTime(v: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(v);
   if (!m || Number.isNaN(t.getTime())) throw new UsageError(`--time: "${v}" is not an ISO-8601 time`);
   const [year, month, day, hour, minute, second] = m.slice(1).map((x) => Number(x ?? 0));
-  const monthDays = [31, year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-  if (month < 1 || month > 12 || day < 1 || day > monthDays[month - 1] || hour > 23 || minute > 59 || second > 59) {
+  if (!isRealDateTime(year, month, day, hour, minute, second)) {
     throw new UsageError(`--time: "${v}" is not a real date and time`);
   }
   return t;

@@ -301,7 +301,7 @@ function timeOf(der: Uint8Array, node: DerNode): Date {
   const second = field(4);
   // Date.UTC would roll an impossible time over (February 30 into March 2, hour 24 into the next day): refuse it,
   // as OpenSSL does, rather than validate against a moment the certificate does not name.
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) {
+  if (!isRealDateTime(year, month, day, hour, minute, second)) {
     throw new DerError(`validity time "${s}" is not a real date and time`, node.start);
   }
   return new Date(Date.UTC(year, month - 1, day, hour, minute, second));
@@ -309,10 +309,15 @@ function timeOf(der: Uint8Array, node: DerNode): Date {
 
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Days in `month` (1-12) of `year`, Gregorian. */
-function daysIn(year: number, month: number): number {
+/**
+ * Whether these fields name a real moment (month 1-12, a day its month has in `year`, Gregorian, hour 0-23,
+ * minute and second 0-59): Date.UTC rolls anything else over into another moment.
+ */
+export function isRealDateTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0): boolean {
+  if (month < 1 || month > 12) return false;
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  return month === 2 && leap ? 29 : MONTH_DAYS[month - 1];
+  const days = month === 2 && leap ? 29 : MONTH_DAYS[month - 1];
+  return day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
 }
 
 export function extensionName(oid: string): string {
