@@ -55,7 +55,7 @@ const COMMON = {
  * names), ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it) and the STARTTLS dialogues
  * (37 KB of connect's 468, only with --starttls: the rest of connect's start reads and deserialises less; its own
  * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared), and the ASN.1
- * schema packages for the chain check's policy and CRL decoders (SIDE_REDIRECTS). Each side bundle gets its own V8
+ * schema packages for the chain check's policy and CRL decoders and for PKCS#7 certificate bundles (SIDE_REDIRECTS). Each side bundle gets its own V8
  * code cache (scripts/cli-code-cache.cjs) once a run that loaded it succeeds.
  */
 const SIDE_MODULES = {
@@ -64,6 +64,7 @@ const SIDE_MODULES = {
   'ml-kem': '@noble/post-quantum/ml-kem.js',
   starttls: 'src/starttls/index.ts',
   asn1: 'src/cli/asn1-side.ts',
+  pkcs7: 'src/cli/pkcs7-side.ts',
 };
 const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|starttls\/index\.ts$/;
 
@@ -75,7 +76,11 @@ const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\
  * (serve's key and certificate makers) keep the packages in the bundle: the two copies never meet, as the decoders
  * hand back plain values (policy ids, times).
  */
-const SIDE_REDIRECTS = [{ importers: ['src/x509/policy.ts', 'src/x509/crl.ts'], path: /^@peculiar\/asn1-(schema|x509)$/, side: 'asn1' }];
+const SIDE_REDIRECTS = [
+  { importers: ['src/x509/policy.ts', 'src/x509/crl.ts'], path: /^@peculiar\/asn1-(schema|x509)$/, side: 'asn1' },
+  // The certificate files' reader uses the packages for PKCS#7 bundles only (a .p7b given to --ca or --cert).
+  { importers: ['src/x509/input.ts'], path: /^@peculiar\/asn1-(schema|cms)$/, side: 'pkcs7' },
+];
 
 /**
  * A redirect's side entry must export every name its importers take from the packages (the stand-in cannot tell):

@@ -20,7 +20,7 @@ import { parseCommandLine } from './args.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
 import { terminalSafe } from './terminal-safe.ts';
-import { certificatesIn, ensureWritable } from './files.ts';
+import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeHost } from './node-host.ts';
 import { stdout, writeStdout } from './stdout.ts';
@@ -288,11 +288,11 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
   if (!!v.cert !== !!v.key) throw new CliError('MISSING_ARGUMENT', '--cert and --key go together');
   for (const [option, file] of [['--keylog', v.keylog], ['--trace', v.trace], ['--pcapng', v.pcapng]] as const) if (file) ensureWritable(file, option);
 
-  const anchors = v.ca ? certificatesIn(v.ca, '--ca') : undefined;
+  const anchors = v.ca ? anchorsIn({ file: v.ca, what: '--ca', command: 'tls-lens connect' }, 'server') : undefined;
   const verifier = await loadVerifier(anchors);
   let clientCertificate: TlsClientOptions['clientCertificate'];
   if (v.cert && v.key) {
-    const chain = certificatesIn(v.cert, '--cert');
+    const chain = certificatesIn({ file: v.cert, what: '--cert', command: 'tls-lens connect' });
     let key: KeyObject;
     try {
       key = createPrivateKey(readInputFile(v.key, '--key'));

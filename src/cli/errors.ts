@@ -2,6 +2,7 @@
 // line on stderr and, with --json, as `{ ok: false, error: { code, message } }` on stdout.
 import { readFileSync } from 'node:fs';
 import { stdout } from './stdout.ts';
+import { terminalSafeLines } from './terminal-safe.ts';
 
 /** Exit statuses shared by every command (connect adds 3 and 4 for its own outcomes). */
 export const EXIT = {
@@ -76,7 +77,8 @@ export function fileReason(e: unknown): string {
 export function reportCliError(command: string, e: unknown, json: boolean, usage?: string): number {
   const err = e instanceof CliError ? e : new CliError('INTERNAL_ERROR', `unexpected failure: ${(e as Error)?.message ?? String(e)}`, EXIT.failed);
   if (json) stdout().write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2) + '\n');
-  process.stderr.write(`${command}: ${err.message}\n`);
+  // The message may quote a file's or a peer's text: written so it cannot drive the terminal.
+  process.stderr.write(`${command}: ${terminalSafeLines(err.message)}\n`);
   if (!json && err.showUsage && usage) process.stderr.write(`\n${usage}`);
   return err.exitStatus;
 }

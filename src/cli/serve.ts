@@ -15,7 +15,7 @@ import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '
 import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
 import { terminalSafe } from './terminal-safe.ts';
-import { certificatesIn, ensureWritable } from './files.ts';
+import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
@@ -62,8 +62,7 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
     out.caNote = `${pki.generated ? 'made a throwaway CA' : 'using the throwaway CA'}: clients trust ${pki.caFile} (e.g. curl --cacert ${pki.caFile})`;
   }
   for (const { cert, key } of pairs) {
-    const chain = certificatesIn(cert, '--cert');
-    if (chain.length === 0) throw new CliError('BAD_CERTIFICATE_INPUT', `--cert file "${cert}" holds no certificate`);
+    const chain = certificatesIn({ file: cert, what: '--cert', command: 'tls-lens serve' });
     const keyFile = key ?? cert;
     let loaded;
     try {
@@ -75,7 +74,7 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
     }
     out.certificates.push({ chain, key: loaded.pkcs8 });
   }
-  if (config.ca) out.anchors = certificatesIn(config.ca, '--ca');
+  if (config.ca) out.anchors = anchorsIn({ file: config.ca, what: '--ca', command: 'tls-lens serve' }, 'client');
   return out;
 }
 

@@ -2,9 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { domainToASCII } from 'node:url';
 import { parseReferenceIdentity } from '../x509/hostname.ts';
-import { ChainInputError, pickLeaf, readCertificateInput, type SourcedCertificate } from '../x509/input.ts';
-import { EKU } from '../x509/extensions.ts';
-import { describeTrust, trustAllows } from '../x509/trusted-pem.ts';
+import { pickLeaf } from '../x509/input.ts';
 import { CRL_LABELS, pemToDer } from '../x509/pem.ts';
 import { TrustStore } from '../x509/trustStore.ts';
 import { validateChain, type ValidationResult } from '../x509/validate.ts';
@@ -15,6 +13,7 @@ import { decodeCertificate, isRealDateTime } from '../x509/certificate.ts';
 import { decodeCrl } from '../x509/crl.ts';
 import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { verdictJson } from '../x509/verdict.ts';
+import { anchorsIn, sourcedCertificatesIn } from './files.ts';
 import { stdout } from './stdout.ts';
 import { terminalSafe } from './terminal-safe.ts';
 
@@ -205,45 +204,11 @@ function isCertificate(der: Uint8Array): boolean {
   }
 }
 
+const COMMAND = 'tls-lens verify';
+
 /** Certificates of a file in any format `readCertificateInput` reads (PEM, DER, PKCS#7); a key pasted by mistake is named on stderr. */
 function load(file: string, what: string): Uint8Array[] {
-  return loadSourced(file, what).map((c) => c.der);
-}
-
-/**
- * Trust anchors for `purpose`: a root that came with OpenSSL trust settings (a TRUSTED CERTIFICATE block) is used
- * only if they allow the purpose, as `openssl verify` decides ("certificate rejected" otherwise).
- */
-function loadRoots(file: string, purpose: 'server' | 'client'): Uint8Array[] {
-  const oid = purpose === 'server' ? EKU.serverAuth : EKU.clientAuth;
-  const usable = loadSourced(file, 'roots').filter((c) => {
-    if (trustAllows(c.trustSettings, oid)) return true;
-    process.stderr.write(`tls-lens verify: warning: roots file "${file}": block ${c.origin.block} is not used: its OpenSSL trust settings (${describeTrust(c.trustSettings!)}) do not allow ${purpose}Auth\n`);
-    return false;
-  });
-  if (usable.length === 0) throw new UsageError(`roots file "${file}": no certificate in it may anchor a chain for ${purpose}Auth (see the warnings)`, 'BAD_CERTIFICATE_INPUT');
-  return usable.map((c) => c.der);
-}
-
-function loadSourced(file: string, what: string): SourcedCertificate[] {
-  const bytes = readFile(file, what);
-  try {
-    // A roots bundle keeps working when one of its certificates cannot be decoded (it is named and ignored).
-    const input = readCertificateInput(bytes, file, { lenient: what === 'roots' });
-    for (const n of input.notices) process.stderr.write(`tls-lens verify: warning: ${what} file "${file}": ${n.message}\n`);
-    return input.certificates;
-  } catch (e) {
-    if (e instanceof ChainInputError) throw new UsageError(`${what} file "${file}"${e.block !== undefined ? `, block ${e.block}` : ''}: ${e.problem} (at byte ${e.offset} of the file)${readBefore(e)}`, 'BAD_CERTIFICATE_INPUT');
-    throw e;
-  }
-}
-
-/** What was read before the problem, so the user sees how far the file is fine (it is not validated). */
-function readBefore(e: ChainInputError): string {
-  if (e.certificates.length === 0) return '';
-  const shown = e.certificates.slice(0, 10).map((c) => `block ${c.origin.block} "${terminalSafe(c.cert.subject.text)}"`).join(', ');
-  const more = e.certificates.length > 10 ? ` and ${e.certificates.length - 10} more` : '';
-  return `; read before it: ${shown}${more}`;
+  return sourcedCertificatesIn({ file, what, command: COMMAND }).map((c) => c.der);
 }
 
 /** The leaf file's certificates with the leaf first, whatever their order in the file. */
@@ -293,7 +258,7 @@ export async function run(argv: string[]): Promise<number> {
     leaf = leafFirst(load(args.leaf!, 'leaf'));
     intermediates = [...leaf.slice(1), ...args.intermediates.flatMap((f) => load(f, 'intermediates'))];
     crls = args.crls.flatMap(loadCrls);
-    anchors = args.roots ? new TrustStore(loadRoots(args.roots, args.purpose)) : mozillaTrustStore();
+    anchors = args.roots ? new TrustStore(anchorsIn({ file: args.roots, what: 'roots', command: COMMAND }, args.purpose)) : mozillaTrustStore();
     if (args.roots && anchors.size === 0) throw new UsageError(`roots file "${args.roots}": no usable certificate (${anchors.rejected.map((r) => r.message).join('; ')})`, 'BAD_CERTIFICATE_INPUT');
     for (const r of anchors.rejected) process.stderr.write(`tls-lens verify: warning: root #${r.index + 1} in "${args.roots}" is ignored: ${r.message}\n`);
   } catch (e) {

@@ -1,5 +1,5 @@
-// Certificates from files: PEM (many blocks per file) or DER (one or more concatenated elements).
-import { DerError, readHeader } from './der.ts';
+// PEM's pieces: strict base64 both ways, blocks of a label found in text, DER written as PEM. Certificates people
+// bring in any format are read by input.ts, which uses these.
 
 export class CertificateInputError extends Error {
   constructor(
@@ -47,37 +47,6 @@ export function pemToDer(text: string, labels: string[] = CERTIFICATE_LABELS): U
     out.push(der);
   }
   return out;
-}
-
-/** Split concatenated DER elements. */
-export function splitDer(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let p = 0;
-  while (p < bytes.length) {
-    try {
-      const node = readHeader(bytes, p, bytes.length);
-      out.push(bytes.subarray(node.start, node.end));
-      p = node.end;
-    } catch (e) {
-      const offset = e instanceof DerError ? e.offset : p;
-      throw new CertificateInputError(`not a DER certificate: ${(e as Error).message}`, offset);
-    }
-  }
-  return out;
-}
-
-/** Certificates from a file's bytes, PEM or DER, in file order. Throws CertificateInputError with an offset. */
-export function readCertificates(input: Uint8Array | string): Uint8Array[] {
-  if (typeof input !== 'string') {
-    if (input.length === 0) throw new CertificateInputError('the input is empty', 0);
-    if (input[0] === 0x30) return splitDer(input);
-    input = new TextDecoder('utf-8', { fatal: false }).decode(input);
-  }
-  const certs = pemToDer(input);
-  if (certs.length === 0) {
-    throw new CertificateInputError('no "-----BEGIN CERTIFICATE-----" block and not DER either', 0);
-  }
-  return certs;
 }
 
 /** Base64 of bytes, without Node's Buffer (runs in the browser too). */

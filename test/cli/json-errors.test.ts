@@ -87,7 +87,7 @@ describe('verify --json: bad input is a JSON error object', () => {
 describe('connect --json: bad input is a JSON error object, and no connection is tried', () => {
   const target = () => `127.0.0.1:${port}`;
   it('truncated PEM, unreadable file, not a certificate, not a key', async () => {
-    expectJsonError(await cli(['connect', target(), '--ca', file('truncated.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /--ca file .*truncated\.pem.*no END line/);
+    expectJsonError(await cli(['connect', target(), '--ca', file('truncated.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /--ca file .*truncated\.pem.*no "-----END CERTIFICATE-----" line/);
     expectJsonError(await cli(['connect', target(), '--ca', file('missing.pem'), '--json']), 'UNREADABLE_FILE', 2, /cannot read --ca file .*no such file/);
     expectJsonError(await cli(['connect', target(), '--ca', file('notes.txt'), '--json']), 'BAD_CERTIFICATE_INPUT', 2);
     expectJsonError(await cli(['connect', target(), '--cert', file('key.pem'), '--key', file('key.pem'), '--json']), 'BAD_CERTIFICATE_INPUT', 2, /--cert file/);

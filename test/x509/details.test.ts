@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { decodeCertificate } from '../../src/x509/certificate.ts';
 import { CERTIFICATE_EXPLANATIONS, certificateDetails, decodeSctList } from '../../src/x509/details.ts';
-import { readCertificates } from '../../src/x509/pem.ts';
+import { readCertificateInput } from '../../src/x509/input.ts';
+
+const readCertificates = (input: Uint8Array | string) => readCertificateInput(input).certificates.map((c) => c.der);
 
 let dir: string;
 const f = (name: string) => path.join(dir, name);

@@ -5,7 +5,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { readCertificates } from '../../src/x509/pem.ts';
+import { readCertificateInput } from '../../src/x509/input.ts';
+
+const readCertificates = (input: Uint8Array | string) => readCertificateInput(input).certificates.map((c) => c.der);
 import { validateChain } from '../../src/x509/validate.ts';
 
 let dir: string;

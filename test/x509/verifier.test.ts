@@ -5,7 +5,9 @@ import { rootCertificates } from 'node:tls';
 import type { NewTraceEvent } from '../../src/trace/types.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { asn1Tree } from '../../src/x509/der.ts';
-import { readCertificates } from '../../src/x509/pem.ts';
+import { readCertificateInput } from '../../src/x509/input.ts';
+
+const readCertificates = (input: Uint8Array | string) => readCertificateInput(input).certificates.map((c) => c.der);
 import { parseCertificate } from '../../src/x509/summary.ts';
 import { mozillaTrustStore } from '../../src/x509/mozillaStore.ts';
 import { DER_LIMITS, DerError } from '../../src/x509/der.ts';
@@ -121,7 +123,7 @@ describe('parseCertificate and input', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(CertificateInputError);
       expect((e as CertificateInputError).offset).toBe(0);
-      expect((e as Error).message).toMatch(/runs past the end/);
+      expect((e as Error).message).toMatch(/neither a certificate \(PEM, DER\) nor a PKCS#7 bundle/);
     }
   });
 });

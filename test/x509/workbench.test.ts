@@ -11,7 +11,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, type WorkbenchChain } from '../../src/ui/workbench/model.ts';
 import { TrustStore } from '../../src/x509/trustStore.ts';
-import { readCertificates } from '../../src/x509/pem.ts';
+import { readCertificateInput } from '../../src/x509/input.ts';
+
+const readCertificates = (input: Uint8Array | string) => readCertificateInput(input).certificates.map((c) => c.der);
 import { validateChain } from '../../src/x509/validate.ts';
 import { verdictJson } from '../../src/x509/verdict.ts';
 import { DAY, NOW, simpleChain, toPem } from './pki.ts';
