@@ -4,6 +4,7 @@
 import type { Side } from '../trace/types.ts';
 import { concatAll } from '../util/bytes.ts';
 import { digest, type ClientHello, type KeyExchange12, type MasterStage12, type Tls13Suite } from './engine.ts';
+import type { LegacyMasterSecret } from './legacy-schedule.ts';
 
 export class CapturedHandshake {
   clientHello: ClientHello | null = null;
@@ -11,6 +12,8 @@ export class CapturedHandshake {
   serverRandom: Uint8Array | null = null;
   /** TLS 1.3's suite, once the ServerHello named one the engine has. */
   suite13: Tls13Suite | null = null;
+  /** The cipher suite code the ServerHello chose (TLS 1.2 and older). */
+  suiteCode: number | null = null;
   /** TLS 1.2's key exchange (the ServerKeyExchange's form depends on it). */
   kx: KeyExchange12 | undefined;
   /** TLS 1.2 with a CBC suite: both hellos agreed on encrypt_then_mac. */
@@ -25,6 +28,8 @@ export class CapturedHandshake {
   handshakeSecrets: Partial<Record<Side, Uint8Array>> = {};
   /** TLS 1.2: the master secret of the current handshake, for the Finished checks. */
   master12: MasterStage12 | null = null;
+  /** TLS 1.0 and 1.1: the same, with their own PRF and Finished hash. */
+  master10: LegacyMasterSecret | null = null;
 
   /** The current handshake's messages joined: what a TLS 1.2 CertificateVerify signs. */
   transcriptBytes(): Uint8Array {

@@ -10,11 +10,13 @@ export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType,
 export { alertName } from '../tls/record/alerts.ts';
 export type { RawRecord } from '../tls/record/framing.ts';
 export { protectionJson } from '../tls/record/record-layer.ts';
-export type { OpenedRecord, ProtectionDetails, RecordProtector } from '../tls/record/protector.ts';
+export type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from '../tls/record/protector.ts';
 export { Tls13RecordProtector } from '../tls/record/tls13-protector.ts';
 export { Tls12AeadProtector } from '../tls/record/tls12-aead-protector.ts';
 export { Tls12CbcProtector } from '../tls/record/tls12-cbc-protector.ts';
+export { openCbcSteps, runAtOnce, runAwaiting, type CbcOpenCalls, type CbcRecordForm, type Steps } from '../tls/record/cbc-steps.ts';
 export { suiteByCode, describeSuite, type Tls13Suite } from '../tls/suites.ts';
+export { IANA_SUITE_NAMES } from '../tls/suite-names.generated.ts';
 export { suite12ByCode, type Tls12Suite, type KeyExchange12 } from '../tls/suites12.ts';
 export { hkdfExpandLabel } from '../crypto/hkdf.ts';
 export { createAead } from '../crypto/aead.ts';

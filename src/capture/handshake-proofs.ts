@@ -1,7 +1,7 @@
 // A captured handshake's proofs, checked again as its peers would have: each Finished (from the key log's
-// secrets), each CertificateVerify (its scheme against what the peer asked for, then its signature) and TLS 1.2's
-// ServerKeyExchange signature. Each check is the event a live session shows; a capture is only read, so a proof that
-// fails is reported (an 'error' event), never acted on.
+// secrets, TLS 1.0 to 1.3), each CertificateVerify (its scheme against what the peer asked for, then its
+// signature) and TLS 1.2's ServerKeyExchange signature. Each check is the event a live session shows; a capture is
+// only read, so a proof that fails is reported (an 'error' event), never acted on.
 import type { Emit } from '../trace/recorder.ts';
 import type { Side } from '../trace/types.ts';
 import { toHex } from '../util/bytes.ts';
@@ -107,8 +107,12 @@ export async function checkFinished13(hs: CapturedHandshake, emit: Emit, side: S
   finishedEvent(emit, side, expected, received);
 }
 
-/** TLS 1.2 Finished: PRF(master_secret, "<side> finished", Hash(handshake messages)), when the key log gave the master secret. */
+/**
+ * TLS 1.2 Finished: PRF(master_secret, "<side> finished", Hash(handshake messages)), when the key log gave the master
+ * secret; TLS 1.0 and 1.1 the same with their PRF and MD5(messages) || SHA-1(messages) (legacy-schedule.ts).
+ */
 export async function checkFinished12(hs: CapturedHandshake, emit: Emit, side: Side, received: Uint8Array): Promise<void> {
+  if (hs.master10) return finishedEvent(emit, side, hs.master10.verifyData(side, hs.transcriptBytes()), received);
   if (!hs.master12) return;
   finishedEvent(emit, side, await hs.master12.verifyData(side, await hs.transcriptHash(hs.master12.hash)), received);
 }

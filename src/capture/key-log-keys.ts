@@ -1,7 +1,7 @@
 // A captured session's record keys, made from its NSS key log: TLS 1.3's traffic secrets (the next one derived at a
 // KeyUpdate the log does not cover; 0-RTT's early keys for every suite that fits the secret), TLS 1.2's key block
-// from the master secret. Each secret used is a 'key' event naming its key log line; a missing one is a Protection
-// saying which line would have opened the records.
+// from the master secret, and TLS 1.0 and 1.1's with their own PRF (legacy-schedule.ts). Each secret used is a 'key'
+// event naming its key log line; a missing one is a Protection saying which line would have opened the records.
 import type { Emit } from '../trace/recorder.ts';
 import type { Epoch, Side } from '../trace/types.ts';
 import { toHex } from '../util/bytes.ts';
@@ -19,7 +19,10 @@ import {
 } from './engine.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { placeOf, type KeyLog, type KeyLogSecret } from './keylog.ts';
-import { NO_HANDSHAKE, UNKNOWN_SUITE, type Direction, type Protection } from './stream-direction.ts';
+import { LEGACY_CIPHER, NO_HANDSHAKE, UNKNOWN_SUITE, type Direction, type Protection } from './stream-direction.ts';
+import { LegacyCbcProtector, type LegacyRecordVersion } from './legacy-cbc-protector.ts';
+import { LEGACY_PRF_HASH, LegacyMasterSecret } from './legacy-schedule.ts';
+import { unsupportedCipherSuite } from './unsupported-suites.ts';
 
 const NO_KEY = 'no key in the key log' as const;
 
@@ -141,31 +144,51 @@ export class KeyLogKeys {
     dir.seq = 0;
   }
 
-  /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
-  async both12(suite: Tls12Suite | null, clientRandom: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
-    if (!clientRandom) {
-      const unseen: Protection = { state: 'missing', needs: 'CLIENT_RANDOM (client random unknown)', reason: NO_HANDSHAKE };
-      return { client: unseen, server: unseen };
-    }
+  /**
+   * The CLIENT_RANDOM master secret for a TLS 1.2 or older session, or the protection both directions get without it:
+   * the capture lacks the ClientHello, the suite is one not decrypted (`usable` false), or the key log lacks the line.
+   */
+  private master(suite: Tls12Suite | null, usable: boolean, clientRandom: Uint8Array | null): { master: KeyLogSecret; suite: Tls12Suite; clientRandom: Uint8Array } | Protection {
+    if (!clientRandom) return { state: 'missing', needs: 'CLIENT_RANDOM (client random unknown)', reason: NO_HANDSHAKE };
     const needs = `CLIENT_RANDOM ${toHex(clientRandom)}`;
-    if (!suite) {
-      const unknown: Protection = { state: 'missing', needs, reason: UNKNOWN_SUITE };
-      return { client: unknown, server: unknown };
-    }
+    if (!suite || !usable) return { state: 'missing', needs, reason: this.hs.suiteCode !== null && unsupportedCipherSuite(this.hs.suiteCode) ? LEGACY_CIPHER : UNKNOWN_SUITE };
     const master = this.secret('CLIENT_RANDOM');
-    if (!master) {
-      const missing: Protection = { state: 'missing', needs, reason: NO_KEY };
-      return { client: missing, server: missing };
-    }
+    return master ? { master, suite, clientRandom } : { state: 'missing', needs, reason: NO_KEY };
+  }
+
+  /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
+  async both12(given: Tls12Suite | null, random: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    const found = this.master(given, true, random);
+    if ('state' in found) return { client: found, server: found };
+    const { master, suite, clientRandom } = found;
     this.reportSecret('master_secret', master, suite.prfHash);
     const schedule = MasterStage12.fromKeyLog(suite.prfHash, master.secret, this.emit);
     this.hs.master12 = schedule;
+    this.hs.master10 = null;
     const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
     const etm = this.hs.etm;
     const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array): Promise<Protection> => ({
       state: 'keys',
       protector: suite.cipher === 'AES-CBC' ? await Tls12CbcProtector.create(suite, macKey, key, etm) : await Tls12AeadProtector.create(suite, key, iv),
     });
+    return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
+  }
+
+  /**
+   * TLS 1.0 and 1.1: both directions' protection from the CLIENT_RANDOM master secret, for the AES-CBC suites (the
+   * only ones of these versions TLS Lens decrypts); TLS 1.0's first IVs come from the key block.
+   */
+  async bothLegacy(given: Tls12Suite | null, version: LegacyRecordVersion, random: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    const found = this.master(given, given?.cipher === 'AES-CBC', random);
+    if ('state' in found) return { client: found, server: found };
+    const { master, suite, clientRandom } = found;
+    this.reportSecret('master_secret', master, LEGACY_PRF_HASH);
+    const schedule = new LegacyMasterSecret(master.secret, this.emit);
+    this.hs.master10 = schedule;
+    this.hs.master12 = null;
+    const block = schedule.keyBlock(suite, version, clientRandom, serverRandom);
+    const etm = this.hs.etm;
+    const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array | null): Promise<Protection> => ({ state: 'keys', protector: await LegacyCbcProtector.create(suite, version, macKey, key, iv, etm) });
     return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
   }
 }

@@ -11,15 +11,17 @@ export interface Undecrypted {
   records: number;
   /** The key log line (label and client random) that would open them. */
   needs: string;
-  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them' | typeof NO_HANDSHAKE | typeof LEGACY_VERSION | typeof UNKNOWN_SUITE;
+  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them' | typeof NO_HANDSHAKE | typeof LEGACY_VERSION | typeof UNKNOWN_SUITE | typeof LEGACY_CIPHER;
 }
 
 /** The capture lacks the hellos that name the keys (it began later, or lost or cut them). */
 export const NO_HANDSHAKE = 'the handshake is not in the capture';
-/** SSL 3.0, TLS 1.0 and 1.1: their key derivation and messages differ from TLS 1.2's, and are not done here. */
-export const LEGACY_VERSION = 'TLS 1.1 and older are not decrypted';
+/** SSL 3.0: its MAC and key derivation are its own, and are not done here (TLS 1.0 and 1.1 are: legacy-cbc-protector.ts). */
+export const LEGACY_VERSION = 'SSL 3.0 is not decrypted';
 /** The ServerHello chose a suite the engine has no record protection for (the key log may well have its line). */
 export const UNKNOWN_SUITE = 'the cipher suite is not one TLS Lens decrypts';
+/** An RC4 or 3DES suite (unsupported-suites.ts): no well-kept library here implements those ciphers. */
+export const LEGACY_CIPHER = 'RC4 and 3DES suites are not decrypted';
 
 /** A hole in one direction of the capture, and what it cost. */
 export interface CaptureGap {
@@ -76,6 +78,21 @@ export interface Direction {
   dropped: number;
   /** TLS 1.3 early data: keys for the other cipher suites the resumed session may have (the AEAD tag picks). */
   alternatives: RecordProtector[];
+  /**
+   * The last bytes (up to one 16-byte block) right before the unframed ones, with no hole between: TLS 1.0's next
+   * IV is the last ciphertext block before a record. Kept only while the version may be TLS 1.0 (else empty).
+   */
+  tail: Uint8Array;
+  /**
+   * TLS 1.0 after a gap under keys: records found after it whose IV (the block before them) was lost with it, shown
+   * encrypted; the next record is tried past them, over the gap's span (its bytes and what was dropped around it).
+   */
+  ivLost: { records: number; span: number } | null;
+  /**
+   * A gap while this side's ChangeCipherSpec was due (keys agreed and pending): the next record is also tried under
+   * those keys from sequence number 0, in case the ChangeCipherSpec was lost in it. The gap, to count what it lost.
+   */
+  ccsGap: CaptureGap | null;
 }
 
 export const NO_BYTES = new Uint8Array(0);
@@ -104,5 +121,8 @@ export function newDirection(side: Side): Direction {
     ahead: null,
     dropped: 0,
     alternatives: [],
+    tail: NO_BYTES,
+    ivLost: null,
+    ccsGap: null,
   };
 }

@@ -23,6 +23,7 @@ import {
   protectedRecordFields,
   protectionJson,
   suite12ByCode,
+  IANA_SUITE_NAMES,
   suiteByCode,
   type CertificateVerifier,
   type ClientHello,
@@ -34,11 +35,13 @@ import {
   type ServerHello,
 } from './engine.ts';
 import { decodeEitherVersion, encryptedByItsLooks, readsAsHandshake } from './midway.ts';
+import { LegacyCbcProtector, type CapturedRecord } from './legacy-cbc-protector.ts';
+import { unsupportedCipherSuite } from './unsupported-suites.ts';
 import { LARGEST_RECORD, looksLikeRecordHeader } from './record-header.ts';
 import { canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
-import { LEGACY_VERSION, NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type CaptureGap, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
+import { LEGACY_CIPHER, LEGACY_VERSION, NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type CaptureGap, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
 import { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
 import { KeyLogKeys } from './key-log-keys.ts';
@@ -46,7 +49,7 @@ import { KeyLogKeys } from './key-log-keys.ts';
 
 /** What the decoder learnt, for summaries (CLI --json, stream list). */
 export interface DecodedSession {
-  /** The version the ServerHello chose; SSL 3.0 to TLS 1.1 are named and shown, not decrypted. */
+  /** The version the ServerHello chose; TLS 1.0 and 1.1 are decrypted (AES-CBC suites), SSL 3.0 named and shown only. */
   version: '1.3' | '1.2' | LegacyVersion | null;
   cipherSuite: string | null;
   serverName: string | null;
@@ -111,11 +114,28 @@ const DECRYPT_AHEAD = 16;
 export const MAX_SEQUENCE_TRIALS = 64;
 /** The smallest protected record there is: with LARGEST_RECORD, bounds on how many records a gap can hold. */
 const SMALLEST_PROTECTED_RECORD = RECORD_HEADER_LENGTH + 1 + 16;
+/** A ChangeCipherSpec record's length: a gap of just this many bytes while one was due lost that one record. */
+const CCS_RECORD_LENGTH = RECORD_HEADER_LENGTH + 1;
+/**
+ * Bytes kept from before each record for TLS 1.0's implicit IV, the last cipher block of the record before it: the
+ * record's last 16 bytes, or with encrypt-then-MAC the 16 in front of its MAC (of up to 48 bytes).
+ */
+const TAIL_LENGTH = 16 + 48;
+
+/** The sequence numbers a record after `span` lost bytes may have, past the last one seen: at least one record lost. */
+function lostRange(span: number): { fewest: number; most: number } {
+  const fewest = Math.max(1, Math.floor(span / LARGEST_RECORD));
+  const most = Math.max(fewest, Math.min(Math.ceil(span / SMALLEST_PROTECTED_RECORD), fewest + MAX_SEQUENCE_TRIALS - 1));
+  return { fewest, most };
+}
 
 export type LegacyVersion = '1.1' | '1.0' | 'SSL 3.0';
 const LEGACY_VERSIONS: Record<number, LegacyVersion> = { 0x0302: '1.1', 0x0301: '1.0', 0x0300: 'SSL 3.0' };
 
 type Attempt = { ok: true; opened: OpenedRecord } | { ok: false; error: Error };
+
+/** A TLS 1.0 record after a gap whose IV was lost with it (ivLostRecord). */
+const IV_LOST = 'iv-lost';
 
 /** A record's decryption started ahead (WebCrypto); `result` once it settled. */
 interface Ahead {
@@ -127,7 +147,7 @@ interface Ahead {
 
 /** One thing to do, in the order the stream's data came. */
 type Queued =
-  | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; ahead?: Ahead }
+  | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; before: Uint8Array | null; ahead?: Ahead }
   | { kind: 'gap'; dir: Direction; gap: number; time: number }
   | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
 
@@ -145,8 +165,19 @@ function attempt(protector: RecordProtector, raw: RawRecord, seq: number): Promi
   );
 }
 
-function rawRecord(bytes: Uint8Array): RawRecord {
-  return { contentType: bytes[0], version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH) };
+/** A record to open; `before`: the bytes before it in its direction, where TLS 1.0's IV is (legacy-cbc-protector.ts). */
+function rawRecord(bytes: Uint8Array, before: Uint8Array | null): CapturedRecord {
+  return { contentType: bytes[0], version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(RECORD_HEADER_LENGTH), before };
+}
+
+/** The last TAIL_LENGTH bytes of `front` followed by `bytes` (a copy: the bytes may be the reader's). */
+function lastBytes(front: Uint8Array, bytes: Uint8Array): Uint8Array {
+  if (bytes.length >= TAIL_LENGTH) return bytes.slice(bytes.length - TAIL_LENGTH);
+  const keep = Math.min(front.length, TAIL_LENGTH - bytes.length);
+  const out = new Uint8Array(keep + bytes.length);
+  out.set(front.subarray(front.length - keep), 0);
+  out.set(bytes, keep);
+  return out;
 }
 
 
@@ -194,6 +225,8 @@ export class TlsStreamDecoder {
   private midway = false;
   /** Sides of such a stream whose first bytes were not looked at yet: a record header there is taken at once. */
   private readonly firstBytes = new Set<Side>();
+  /** Sides whose bytes after a gap were not looked at yet: a record there that the data ends exactly is taken at once. */
+  private readonly afterGap = new Set<Side>();
   private readonly window: number;
   private readonly ahead: DecryptAhead;
 
@@ -212,8 +245,10 @@ export class TlsStreamDecoder {
     this.lastTime = chunk.time;
     if ('gap' in chunk) {
       this.firstBytes.delete(dir.side);
+      this.afterGap.add(dir.side);
       dir.dropped = dir.buffer.length;
       dir.buffer.clear();
+      dir.tail = NO_BYTES;
       dir.resync = !dir.stopped;
       this.enqueue({ kind: 'gap', dir, gap: chunk.gap, time: chunk.time });
     } else if (!dir.stopped) {
@@ -292,7 +327,10 @@ export class TlsStreamDecoder {
       const length = (header[3] << 8) | header[4];
       if (buffer.length < RECORD_HEADER_LENGTH + length) return;
       const bytes = buffer.take(RECORD_HEADER_LENGTH + length);
-      const entry: Extract<Queued, { kind: 'record' }> = { kind: 'record', dir, bytes, time, dropped: dir.dropped };
+      const before = dir.tail.length > 0 ? dir.tail : null;
+      // Where TLS 1.0's next IV is (or not: in TLS 1.2 and 1.3 the copy is saved).
+      dir.tail = this.session.version === null || this.session.version === '1.0' ? lastBytes(dir.tail, bytes) : NO_BYTES;
+      const entry: Extract<Queued, { kind: 'record' }> = { kind: 'record', dir, bytes, time, dropped: dir.dropped, before };
       dir.dropped = 0;
       this.decryptAhead(dir, entry);
       this.enqueue(entry);
@@ -321,27 +359,51 @@ export class TlsStreamDecoder {
         return true;
       }
     }
+    if (this.afterGap.has(dir.side)) {
+      // After a gap the data picks up at a segment's start, where records most often begin too: a header there
+      // whose record the data so far ends exactly is taken without waiting for the next one, so the record is
+      // shown in its place (a Finished after a lost ChangeCipherSpec comes before the other side's, which checks it).
+      if (b.length < RECORD_HEADER_LENGTH && !final) return false;
+      const end = RECORD_HEADER_LENGTH + ((byte(3) << 8) | byte(4));
+      if (headerAt(0) && end > b.length && !final) return false;
+      this.afterGap.delete(dir.side);
+      if (headerAt(0) && end === b.length) {
+        dir.resync = false;
+        return true;
+      }
+    }
     for (let at = 0; at + RECORD_HEADER_LENGTH <= b.length; at++) {
       if (!headerAt(at)) continue;
       const next = at + RECORD_HEADER_LENGTH + ((byte(at + 3) << 8) | byte(at + 4));
       if (next + RECORD_HEADER_LENGTH > b.length) {
         if (!final && next <= b.length + LARGEST_RECORD) {
           // Wait for the bytes that confirm it (or not).
-          dir.dropped += at;
-          b.skip(at);
+          this.drop(dir, at);
           return false;
         }
         if (!final || next !== b.length) continue;
       } else if (!headerAt(next)) continue;
-      dir.dropped += at;
-      b.skip(at);
+      this.drop(dir, at);
       dir.resync = false;
       return true;
     }
-    const skipped = final ? b.length : Math.max(0, b.length - (RECORD_HEADER_LENGTH - 1));
-    dir.dropped += skipped;
-    b.skip(skipped);
+    this.drop(dir, final ? b.length : Math.max(0, b.length - (RECORD_HEADER_LENGTH - 1)));
     return false;
+  }
+
+  /**
+   * Drop the direction's first `n` unframed bytes (resynchronising), keeping their last ones: when they end the
+   * record before the next one found, TLS 1.0's IV for it is there.
+   */
+  private drop(dir: Direction, n: number): void {
+    if (n === 0) return;
+    const b = dir.buffer;
+    const keep = Math.min(n, TAIL_LENGTH);
+    const last = new Uint8Array(keep);
+    for (let i = 0; i < keep; i++) last[i] = b.at(n - keep + i)!;
+    dir.tail = lastBytes(dir.tail, last);
+    dir.dropped += n;
+    b.skip(n);
   }
 
   /** Start decrypting a record now when the keys it will need are already known (checked again when shown). */
@@ -353,7 +415,7 @@ export class TlsStreamDecoder {
     const from = dir.queued === 0 ? { protector: protection.protector, seq: dir.seq } : dir.ahead;
     if (!from || from.protector !== protection.protector || this.ahead.active >= this.ahead.max) return;
     this.ahead.active++;
-    const started = attempt(from.protector, rawRecord(entry.bytes), from.seq);
+    const started = attempt(from.protector, rawRecord(entry.bytes, entry.before), from.seq);
     const ahead: Ahead = { protector: from.protector, seq: from.seq, attempt: started };
     void started.then((result) => {
       this.ahead.active--;
@@ -383,7 +445,7 @@ export class TlsStreamDecoder {
       let pending: void | Promise<void> = undefined;
       if (entry.kind === 'event') this.emit(entry.event);
       else if (entry.kind === 'gap') this.gap(entry.dir, entry.gap);
-      else pending = this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped);
+      else pending = this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped, entry.before);
       if (pending) {
         if (this.options.transient) this.ownQueued();
         return pending.then(() => this.process(final));
@@ -401,17 +463,23 @@ export class TlsStreamDecoder {
 
   private gap(dir: Direction, bytes: number): void {
     const underKeys = dir.protection.state === 'keys';
-    this.emit({
-      kind: 'error',
-      code: 'CAPTURE_GAP',
-      message: `${bytes} bytes from the ${dir.side} are missing from the capture here: what follows is read from the next record boundary found${underKeys ? ', and the first record after it is tried at the next sequence numbers (its authentication tag decides)' : ''}`,
-    });
+    // TLS 1.2 and older: keys agreed, this side's ChangeCipherSpec not seen yet: it may be in the gap.
+    const ccsDue = !underKeys && dir.protection.state === 'none' && dir.pending12?.state === 'keys';
+    const after = underKeys
+      ? ', and the first record after it is tried at the next sequence numbers (its authentication tag decides)'
+      : ccsDue
+        ? `; the ${dir.side}'s ChangeCipherSpec was due, so the first record after it is also tried under the new keys from sequence number 0 (its authentication tag decides)`
+        : '';
+    this.emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${bytes} bytes from the ${dir.side} are missing from the capture here: what follows is read from the next record boundary found${after}` });
     dir.handshake = NO_BYTES;
     dir.handshakeRecords = [];
     if (dir.lost) this.session.gaps.push(dir.lost);
+    // TLS 1.0: records already found past an earlier gap without their IV are still between the last one opened and the next.
+    if (dir.ivLost) dir.ivLost.span += bytes;
     dir.lost = { direction: dir.side, bytes, recordsLost: null };
     if (!underKeys) {
       this.session.gaps.push(dir.lost);
+      dir.ccsGap = ccsDue ? dir.lost : null;
       dir.lost = null;
     }
   }
@@ -438,7 +506,16 @@ export class TlsStreamDecoder {
     return true;
   }
 
-  private record(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number): void | Promise<void> {
+  private record(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number, before: Uint8Array | null): void | Promise<void> {
+    if (this.ccsMayBeLost(dir, bytes)) {
+      const kept = this.options.transient ? bytes.slice() : bytes;
+      return this.openWithoutCcs(dir, kept, before, dropped).then((opened) => (opened ? this.opened(dir, kept, opened) : this.recordAsSeen(dir, kept, ahead, dropped, before)));
+    }
+    return this.recordAsSeen(dir, bytes, ahead, dropped, before);
+  }
+
+  /** A record shown as the direction's state says: in clear, opened under its keys, or encrypted. */
+  private recordAsSeen(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number, before: Uint8Array | null): void | Promise<void> {
     const contentType = bytes[0];
     if (dir.protection.state === 'none' && !this.options.alone && (encryptedByItsLooks(bytes) || this.encryptedHandshake(dir, bytes))) this.handshakeNotSeen(dir);
     if (!this.isProtected(dir, contentType)) {
@@ -453,13 +530,79 @@ export class TlsStreamDecoder {
       return this.content(dir, contentType, own.subarray(RECORD_HEADER_LENGTH), index, 'plaintext');
     }
     if (dir.protection.state === 'keys') {
-      const now = this.openAtOnce(dir, bytes, ahead);
+      const now = this.openAtOnce(dir, bytes, ahead, before);
       if (now) return this.opened(dir, bytes, now);
       // The slow way (an await): the reader's bytes are copied first.
       const kept = this.options.transient ? bytes.slice() : bytes;
-      return this.open(dir, kept, ahead, dropped).then((opened) => (opened ? this.opened(dir, kept, opened) : this.unopened(dir, kept)));
+      return this.open(dir, kept, ahead, dropped, before).then((opened) => (opened === IV_LOST ? this.ivLostRecord(dir, kept) : opened ? this.opened(dir, kept, opened) : this.unopened(dir, kept)));
     }
     this.unopened(dir, bytes);
+  }
+
+  /**
+   * A record while this side's ChangeCipherSpec is due (TLS 1.2 and older: keys agreed, pending) that may come after
+   * it: a gap came first, or the record cannot be in clear (application data; a handshake record that does not read
+   * as messages). Tried under the pending keys first (openWithoutCcs).
+   */
+  private ccsMayBeLost(dir: Direction, bytes: Uint8Array): boolean {
+    if (dir.protection.state !== 'none' || dir.pending12?.state !== 'keys' || this.options.alone) return false;
+    if (dir.ccsGap) return true;
+    if (encryptedByItsLooks(bytes)) return true;
+    return bytes[0] === ContentType.handshake && dir.handshake.length === 0 && !readsAsHandshake(bytes.subarray(RECORD_HEADER_LENGTH));
+  }
+
+  /**
+   * The ChangeCipherSpec lost (in a gap, or cut from the capture): the record is tried under the pending keys from
+   * sequence number 0, and as many more as the bytes lost allow; only its authentication tag decides. Opened: this
+   * side's keys switch as the ChangeCipherSpec would have switched them. Not opened: null, and the record is shown
+   * as before (in clear, or encrypted saying the ChangeCipherSpec is missing).
+   */
+  private async openWithoutCcs(dir: Direction, bytes: Uint8Array, before: Uint8Array | null, dropped: number): Promise<OpenedRecord | null> {
+    const gap = dir.ccsGap;
+    dir.ccsGap = null;
+    const keys = dir.pending12 as Extract<Protection, { state: 'keys' }>;
+    const raw = rawRecord(bytes, before);
+    // Records under the new keys that the gap may hold besides the ChangeCipherSpec.
+    const span = gap ? gap.bytes + dropped - CCS_RECORD_LENGTH : 0;
+    const most = span > 0 ? Math.min(Math.ceil(span / SMALLEST_PROTECTED_RECORD), MAX_SEQUENCE_TRIALS - 1) : 0;
+    const chained = keys.protector instanceof LegacyCbcProtector ? keys.protector : null;
+    for (let seq = 0; seq <= most; seq++) {
+      if (chained?.ivLost(raw, BigInt(seq))) break;
+      const tried = await attempt(keys.protector, raw, seq);
+      if (!tried.ok) continue;
+      dir.protection = keys;
+      dir.pending12 = null;
+      dir.epoch = 'application';
+      dir.seq = seq;
+      dir.opaqueSeq = 0;
+      if (gap) gap.recordsLost = seq === 0 && span === 0 ? 1 : null;
+      const lost = seq === 0 ? '' : `, after ${seq} record(s) under those keys lost with it`;
+      this.emit({ kind: 'note', text: `the ${dir.side}'s ChangeCipherSpec is missing from the capture, but this record opens under the new keys at sequence number ${seq} (its authentication tag checked${lost}): decryption goes on from there` });
+      return tried.opened;
+    }
+    return null;
+  }
+
+  /**
+   * TLS 1.0, the first record found after a gap under keys: its IV, the last cipher block of the record before it,
+   * was lost with the gap. Shown encrypted (its first block would decrypt wrong, and its MAC could not vouch for the
+   * rest); the next record, whose IV is this one's last block, is tried at the sequence numbers past it.
+   */
+  private ivLostRecord(dir: Direction, bytes: Uint8Array): void {
+    const pending = dir.ivLost!;
+    const seq = dir.seq + pending.records - 1 + lostRange(pending.span).fewest;
+    const protector = (dir.protection as Extract<Protection, { state: 'keys' }>).protector;
+    const fields = protectedRecordFields(bytes, protector.tagLength);
+    const index =
+      bytes[0] === ContentType.application_data && !this.inWindow(dir, bytes.length - RECORD_HEADER_LENGTH)
+        ? this.summarisedRecord(dir.side, dir.epoch, seq, bytes, fields, bytes.length - RECORD_HEADER_LENGTH)
+        : this.recordEvent(dir.side, dir.epoch, seq, bytes.slice(), fields);
+    this.emit({
+      kind: 'note',
+      text: `${dir.side} record #${index} is not decrypted: in TLS 1.0 a record's IV is the last ciphertext block of the record before it, which the capture lost, so its first 16 bytes would decrypt wrong and its MAC cannot vouch for the rest. The next record, whose IV is this one's last block, is tried at the sequence numbers after it.`,
+    });
+    const needs = this.keys.lineFor(dir, dir.epoch, false);
+    this.session.undecrypted.push({ direction: dir.side, epoch: dir.epoch, records: 1, needs, reason: 'records were lost before them' });
   }
 
   /**
@@ -467,11 +610,11 @@ export class TlsStreamDecoder {
    * synchronously (sync-opener.ts). Undefined sends it the slow way (after a gap, early data's candidate keys, a
    * record that does not open: `open` says why).
    */
-  private openAtOnce(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined): OpenedRecord | undefined {
+  private openAtOnce(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, before: Uint8Array | null): OpenedRecord | undefined {
     if (dir.lost || dir.alternatives.length > 0) return undefined;
     const protector = (dir.protection as Extract<Protection, { state: 'keys' }>).protector;
     if (ahead && ahead.protector === protector && ahead.seq === dir.seq) return ahead.result?.ok ? ahead.result.opened : undefined;
-    return openNow(protector, rawRecord(bytes), dir.seq) ?? undefined;
+    return openNow(protector, rawRecord(bytes, before), dir.seq) ?? undefined;
   }
 
   /** A record that opened: its event (summarised beyond the window) and its content. */
@@ -542,6 +685,9 @@ export class TlsStreamDecoder {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records (${dir.epoch} keys) from record #${index} on: the key log line ${missing.needs} would open them` });
       } else if (missing.reason === UNKNOWN_SUITE) {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: their cipher suite ${this.session.cipherSuite} is not one TLS Lens decrypts` });
+      } else if (missing.reason === LEGACY_CIPHER) {
+        const cipher = unsupportedCipherSuite(this.hs.suiteCode ?? -1)?.cipher ?? 'RC4 or 3DES';
+        this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: their cipher suite ${this.session.cipherSuite} uses ${cipher}, which TLS Lens does not decrypt (no well-kept library it uses implements it)` });
       } else if (missing.reason === NO_HANDSHAKE) {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: the capture does not hold the handshake that made their keys${this.hs.clientRandom ? '' : ' (its ClientHello, whose random finds them in a key log)'}` });
       }
@@ -550,9 +696,9 @@ export class TlsStreamDecoder {
   }
 
   /** Open a record under the direction's keys (its decryption may have started ahead); null when it does not open. */
-  private async open(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number): Promise<OpenedRecord | null> {
+  private async open(dir: Direction, bytes: Uint8Array, ahead: Ahead | undefined, dropped: number, before: Uint8Array | null): Promise<OpenedRecord | null | typeof IV_LOST> {
     const protector = (dir.protection as Extract<Protection, { state: 'keys' }>).protector;
-    const raw = rawRecord(bytes);
+    const raw = rawRecord(bytes, before);
     if (dir.lost) return this.openAfterGap(dir, protector, raw, dropped);
     const result = ahead && ahead.protector === protector && ahead.seq === dir.seq ? await ahead.attempt : await attempt(protector, raw, dir.seq);
     const alternatives = dir.alternatives;
@@ -564,7 +710,7 @@ export class TlsStreamDecoder {
       dir.protection = { state: 'keys', protector: other };
       return tried.opened;
     }
-    if (await this.endOfEarlyKeys(dir, raw)) return this.open(dir, bytes, undefined, 0);
+    if (await this.endOfEarlyKeys(dir, raw)) return this.open(dir, bytes, undefined, 0, before);
     const needs = this.keys.lineFor(dir, dir.epoch, this.session.version === '1.3');
     this.emit({ kind: 'error', code: 'KEY_DOES_NOT_DECRYPT', message: `${dir.side} record ${dir.seq} (${dir.epoch} keys, ${protector.cipherSuite}) does not decrypt with the key log's ${needs}: ${result.error.message}. It and the rest of this direction stay encrypted.` });
     dir.protection = { state: 'missing', needs, reason: 'the key did not decrypt' };
@@ -603,27 +749,35 @@ export class TlsStreamDecoder {
    * largest record and at most over the smallest; the sequence numbers they allow are tried (up to
    * MAX_SEQUENCE_TRIALS), and only the authentication tag says which one is right: never a guess.
    */
-  private async openAfterGap(dir: Direction, protector: RecordProtector, raw: RawRecord, dropped: number): Promise<OpenedRecord | null> {
+  private async openAfterGap(dir: Direction, protector: RecordProtector, raw: CapturedRecord, dropped: number): Promise<OpenedRecord | null | typeof IV_LOST> {
     const lost = dir.lost!;
+    // TLS 1.0: records found after the gap without their IV (ivLostRecord) lie between, and the span is the gap's.
+    const skipped = dir.ivLost?.records ?? 0;
+    const span = dir.ivLost?.span ?? lost.bytes + dropped;
+    const { fewest, most } = lostRange(span);
+    const base = dir.seq + skipped;
+    if (protector instanceof LegacyCbcProtector && protector.ivLost(raw, BigInt(base + fewest))) {
+      dir.ivLost = { records: skipped + 1, span };
+      return IV_LOST;
+    }
     dir.lost = null;
+    dir.ivLost = null;
     this.session.gaps.push(lost);
-    const span = lost.bytes + dropped;
-    const fewest = Math.max(1, Math.floor(span / LARGEST_RECORD));
-    const most = Math.max(fewest, Math.min(Math.ceil(span / SMALLEST_PROTECTED_RECORD), fewest + MAX_SEQUENCE_TRIALS - 1));
     for (let n = fewest; n <= most; n += 8) {
-      const batch = Array.from({ length: Math.min(8, most - n + 1) }, (_, k) => attempt(protector, raw, dir.seq + n + k));
+      const batch = Array.from({ length: Math.min(8, most - n + 1) }, (_, k) => attempt(protector, raw, base + n + k));
       const results = await Promise.all(batch);
       const k = results.findIndex((r) => r.ok);
       if (k < 0) continue;
       lost.recordsLost = n + k;
-      dir.seq += n + k;
-      this.emit({ kind: 'note', text: `${n + k} ${dir.side} record(s) were lost in the gap: the record after it opened at sequence number ${dir.seq} (its authentication tag checked), so decryption goes on from there` });
+      dir.seq = base + n + k;
+      const unread = skipped ? ` (after ${skipped} record(s) found but not decrypted, their IV lost)` : '';
+      this.emit({ kind: 'note', text: `${n + k} ${dir.side} record(s) were lost in the gap: the record after it${unread} opened at sequence number ${dir.seq} (its authentication tag checked), so decryption goes on from there` });
       return (results[k] as Extract<Attempt, { ok: true }>).opened;
     }
     const needs = this.keys.lineFor(dir, dir.epoch, this.session.version === '1.3');
-    this.emit({ kind: 'error', code: 'RECORDS_LOST', message: `after the gap, the ${dir.side}'s next record does not open at sequence numbers ${dir.seq + fewest}..${dir.seq + most} (${most - fewest + 1} tried: the number of records lost is not known, or the keys changed in the gap). It and the rest of this direction stay encrypted.` });
+    this.emit({ kind: 'error', code: 'RECORDS_LOST', message: `after the gap, the ${dir.side}'s next record does not open at sequence numbers ${base + fewest}..${base + most} (${most - fewest + 1} tried: the number of records lost is not known, or the keys changed in the gap). It and the rest of this direction stay encrypted.` });
     dir.protection = { state: 'missing', needs, reason: 'records were lost before them' };
-    dir.opaqueSeq = dir.seq + fewest;
+    dir.opaqueSeq = base + fewest;
     return null;
   }
 
@@ -721,8 +875,11 @@ export class TlsStreamDecoder {
         decoded = this.tls12Like() ? decodeHandshake12(bytes, this.hs.kx) : this.session.version === '1.3' ? decodeHandshake(bytes) : decodeEitherVersion(bytes);
       } catch (e) {
         const why = this.whyNotDecoded();
-        if (why) this.undecodedMessage(dir, epoch, bytes, records, why);
-        else this.emit({ kind: 'error', code: 'DECODE_ERROR', message: `a ${dir.side} handshake message of type ${bytes[0]} (${bytes.length} bytes) does not decode: ${(e as Error).message}` });
+        if (why) {
+          this.undecodedMessage(dir, epoch, bytes, records, why);
+          // Still one of the handshake's messages: the Finished of TLS 1.0 and 1.1 covers it (a HelloRequest never is one).
+          if (!this.transcriptClosed && bytes[0] !== HT12.hello_request) this.hs.transcript.push(bytes);
+        } else this.emit({ kind: 'error', code: 'DECODE_ERROR', message: `a ${dir.side} handshake message of type ${bytes[0]} (${bytes.length} bytes) does not decode: ${(e as Error).message}` });
         continue;
       }
       this.emit({ kind: 'handshake', direction: dir.side, epoch, msgType: decoded.msgType, name: decoded.name, bytes: toHex(bytes), fields: decoded.fields, records });
@@ -852,7 +1009,7 @@ export class TlsStreamDecoder {
       this.session.version = '1.3';
       const suite = suiteByCode(sh.cipherSuite) ?? null;
       this.hs.suite13 = suite;
-      this.session.cipherSuite = suite?.name ?? `0x${sh.cipherSuite.toString(16).padStart(4, '0')}`;
+      this.session.cipherSuite = suiteNameOf(sh.cipherSuite, suite);
       const share = findExtension(sh.extensions, ExtensionType.key_share)?.share;
       if (share) this.session.group = groupName(share.group);
       this.session.resumed = findExtension(sh.extensions, ExtensionType.pre_shared_key) !== undefined;
@@ -875,18 +1032,22 @@ export class TlsStreamDecoder {
     // TLS 1.2 (suites the engine lacks are shown, not decrypted).
     this.session.version = '1.2';
     const suite = this.serverHello12(sh);
-    const clientEtm = this.hs.clientHello ? findExtension(this.hs.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
-    this.hs.etm = clientEtm && findExtension(sh.extensions, ExtensionType.encrypt_then_mac) !== undefined;
     const pending = await this.keys.both12(suite, random, sh.random);
     this.dirs.client.pending12 = pending.client;
     this.dirs.server.pending12 = pending.server;
   }
 
-  /** What a TLS 1.2 (or older) ServerHello says besides the keys: the suite, and whether the session is resumed. */
+  /**
+   * What a TLS 1.2 (or older) ServerHello says besides the keys: the suite, encrypt-then-MAC (RFC 7366: both hellos
+   * name it) and whether the session is resumed.
+   */
   private serverHello12(sh: ServerHello) {
     const suite = suite12ByCode(sh.cipherSuite) ?? null;
     this.hs.kx = suite?.kx;
-    this.session.cipherSuite = suite?.name ?? `0x${sh.cipherSuite.toString(16).padStart(4, '0')}`;
+    this.hs.suiteCode = sh.cipherSuite;
+    this.session.cipherSuite = suiteNameOf(sh.cipherSuite, suite);
+    const clientEtm = this.hs.clientHello ? findExtension(this.hs.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
+    this.hs.etm = clientEtm && findExtension(sh.extensions, ExtensionType.encrypt_then_mac) !== undefined;
     const echoed = sh.sessionIdEcho.length ? toHex(sh.sessionIdEcho) : null;
     // Resumed: the server echoes the offered session id (or, with a ticket, goes straight to ChangeCipherSpec; seen later).
     if (this.handshakesDone === 0 && echoed !== null && echoed === this.offeredSessionId) this.session.resumed = true;
@@ -894,18 +1055,26 @@ export class TlsStreamDecoder {
   }
 
   /**
-   * SSL 3.0 to TLS 1.1: named, and their messages shown as far as TLS 1.2's codecs read them; their records after
-   * ChangeCipherSpec stay encrypted, saying why (their PRF, key block and, in TLS 1.0, chained CBC IVs differ from
-   * TLS 1.2's: keys made as TLS 1.2's would fail and read as a wrong key log).
+   * SSL 3.0 to TLS 1.1: named, and their messages shown as far as TLS 1.2's codecs read them. TLS 1.0 and 1.1's
+   * records after ChangeCipherSpec are opened with their own PRF, key block and CBC record form (AES-CBC suites:
+   * legacy-cbc-protector.ts); SSL 3.0's stay encrypted, saying why (its MAC and key derivation are its own: keys made
+   * as TLS's would fail and read as a wrong key log).
    */
-  private legacyServerHello(sh: ServerHello, version: LegacyVersion): void {
+  private async legacyServerHello(sh: ServerHello, version: LegacyVersion): Promise<void> {
     this.session.version = version;
-    this.serverHello12(sh);
+    const suite = this.serverHello12(sh);
+    if (version !== 'SSL 3.0') {
+      const pending = await this.keys.bothLegacy(suite, version === '1.0' ? 0x0301 : 0x0302, this.hs.clientRandom, sh.random);
+      this.dirs.client.pending12 = pending.client;
+      this.dirs.server.pending12 = pending.server;
+      if (suite && suite.cipher !== 'AES-CBC') this.emit({ kind: 'note', text: `the server chose ${suite.name} in ${versionName(version)}, a suite only TLS 1.2 defines: its records are not decrypted` });
+      return;
+    }
     const random = this.hs.clientRandom ? toHex(this.hs.clientRandom) : '(client random unknown)';
     const missing: Protection = { state: 'missing', needs: `CLIENT_RANDOM ${random}`, reason: LEGACY_VERSION };
     this.dirs.client.pending12 = missing;
     this.dirs.server.pending12 = missing;
-    this.emit({ kind: 'note', text: `the server chose ${versionName(version)}: its handshake is shown, but its encrypted records are not decrypted (TLS Lens decrypts TLS 1.2 and 1.3)` });
+    this.emit({ kind: 'note', text: `the server chose ${versionName(version)}: its handshake is shown, but its encrypted records are not decrypted (TLS Lens decrypts TLS 1.0 to 1.3)` });
   }
 
   private async finished13(dir: Direction): Promise<void> {
@@ -940,3 +1109,8 @@ export async function decodeTlsChunks(chunks: Iterable<StreamChunk>, options: Tl
 }
 
 export { HT12 };
+
+/** The chosen suite as the session shows it: the engine's name, else its IANA name (a suite TLS Lens does not run), else its code. */
+function suiteNameOf(code: number, suite: { name: string } | null | undefined): string {
+  return suite?.name ?? IANA_SUITE_NAMES[code] ?? `0x${code.toString(16).padStart(4, '0')}`;
+}

@@ -44,6 +44,19 @@ export function withPayload(frame: Uint8Array, seqDelta: number, payload: Uint8A
   return out;
 }
 
+/** A segment whose payload is whole TLS records, cut into one segment per record (as if each had been sent alone). */
+export function splitIntoRecords(frame: Uint8Array): Uint8Array[] {
+  const payload = payloadOf(frame);
+  const out: Uint8Array[] = [];
+  for (let at = 0; at < payload.length; ) {
+    const end = at + 5 + ((payload[at + 3] << 8) | payload[at + 4]);
+    if (end > payload.length) throw new Error('the segment does not end at a record boundary');
+    out.push(withPayload(frame, at, payload.subarray(at, end)));
+    at = end;
+  }
+  return out;
+}
+
 export function payloadOf(frame: Uint8Array): Uint8Array {
   const ip = ipOf(frame);
   if (ip[9] !== 6) return new Uint8Array(0);

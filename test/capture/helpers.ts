@@ -4,7 +4,11 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { CaptureImport } from '../../src/capture/import.ts';
+import type { DecodedStream } from '../../src/capture/session.ts';
 import { scanCapture } from '../../src/capture/streams.ts';
+import { nodeCryptoProvider } from '../../src/crypto/node-provider.ts';
+import { setCryptoProvider } from '../../src/crypto/provider.ts';
 import { spawnSServer } from '../tls/helpers.ts';
 import type { TestPki } from '../tls/helpers.ts';
 
@@ -107,6 +111,17 @@ export interface TsharkStream {
   suite: number | null;
 }
 
+/** Our decoding in tshark's terms: handshake messages (direction, type, body length) and the application data each way (hex). */
+export function ours(d: DecodedStream) {
+  const messages = d.events.flatMap((e) => (e.kind === 'handshake' ? [{ direction: e.direction, type: e.msgType, length: e.bytes.length / 2 - 4 }] : []));
+  const data = { client: '', server: '' };
+  for (const e of d.events) if (e.kind === 'app-data') data[e.direction] += e.bytes;
+  return { messages, data };
+}
+
+/** One direction's messages as "type:length", to compare with tshark's. */
+export const byDirection = (m: { direction: string; type: number; length: number }[], side: string) => m.filter((x) => x.direction === side).map((x) => `${x.type}:${x.length}`);
+
 /** tshark's dissection of every TCP stream: handshake messages, SNI, suite, decrypted data. */
 export function tsharkStreams(pcap: string, serverPort: number, keyLog?: string): Map<number, TsharkStream> {
   const fields = ['tcp.stream', 'tcp.srcport', 'tls.handshake.type', 'tls.handshake.length', 'tls.handshake.extensions_server_name', 'tls.handshake.ciphersuite', 'data.data'];
@@ -132,3 +147,28 @@ export function tsharkStreams(pcap: string, serverPort: number, keyLog?: string)
   }
   return streams;
 }
+
+/** Run `work` with node:crypto as the provider (as the CLI installs it): records then open synchronously. */
+export async function withNodeCrypto<T>(work: () => Promise<T>): Promise<T> {
+  const before = setCryptoProvider(nodeCryptoProvider);
+  try {
+    return await work();
+  } finally {
+    setCryptoProvider(before);
+  }
+}
+
+/** A source reading `file` into one buffer of `size` bytes, scribbled over as soon as the next block is asked for. */
+export async function* scribbled(file: string, size: number): AsyncGenerator<Uint8Array> {
+  const bytes = fs.readFileSync(file);
+  const buffer = new Uint8Array(size);
+  for (let at = 0; at < bytes.length; at += size) {
+    const n = Math.min(size, bytes.length - at);
+    buffer.set(bytes.subarray(at, at + n));
+    yield buffer.subarray(0, n);
+    buffer.fill(0xee);
+  }
+}
+
+/** Every event of every stream, as the JSON a saved trace holds. */
+export const traces = (r: CaptureImport) => r.streams.map((s) => JSON.stringify(s.decoded!.events));

@@ -10,7 +10,7 @@ import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
 import { scanCapture } from '../../src/capture/streams.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
-import { captureOpenssl, tsharkStreams, type CapturedRun, type ClientStep } from './helpers.ts';
+import { byDirection, captureOpenssl, ours, tsharkStreams, type CapturedRun, type ClientStep } from './helpers.ts';
 
 const pki = usePki();
 const dirs: string[] = [];
@@ -25,15 +25,6 @@ async function decodeAll(run: CapturedRun, keyLogText: string) {
   for (const s of scan.streams) decoded.push(await decodeStream(s, { keyLog, verifier }));
   return { scan, decoded };
 }
-
-function ours(d: DecodedStream) {
-  const messages = d.events.flatMap((e) => (e.kind === 'handshake' ? [{ direction: e.direction, type: e.msgType, length: e.bytes.length / 2 - 4 }] : []));
-  const data = { client: '', server: '' };
-  for (const e of d.events) if (e.kind === 'app-data') data[e.direction] += e.bytes;
-  return { messages, data };
-}
-
-const byDirection = (m: { direction: string; type: number; length: number }[], side: string) => m.filter((x) => x.direction === side).map((x) => `${x.type}:${x.length}`);
 
 /** Capture, decode with both, compare; returns our decoding for further checks. */
 async function compare(name: string, serverArgs: string[], clients: { args: string[]; steps?: ClientStep[] }[]) {

@@ -13,25 +13,14 @@ import { fileChunks } from '../../src/capture/file-chunks.ts';
 import { importCapture, type CaptureImport } from '../../src/capture/import.ts';
 import { parseKeyLog } from '../../src/capture/keylog.ts';
 import { openNow } from '../../src/capture/sync-opener.ts';
-import { nodeCryptoProvider } from '../../src/crypto/node-provider.ts';
-import { cryptoProvider, setCryptoProvider } from '../../src/crypto/provider.ts';
+import { cryptoProvider } from '../../src/crypto/provider.ts';
 import { toHex } from '../../src/util/bytes.ts';
 import { usePki } from '../support/pki.ts';
-import { startTcpdump, tempDir } from './helpers.ts';
+import { scribbled, startTcpdump, tempDir, traces, withNodeCrypto } from './helpers.ts';
 
 const pki = usePki();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
-
-/** Run `work` with node:crypto as the provider (as the CLI installs it). */
-async function withNodeCrypto<T>(work: () => Promise<T>): Promise<T> {
-  const before = setCryptoProvider(nodeCryptoProvider);
-  try {
-    return await work();
-  } finally {
-    setCryptoProvider(before);
-  }
-}
 
 const rawRecord = (bytes: Uint8Array): RawRecord => ({ contentType: bytes[0], version: (bytes[1] << 8) | bytes[2], bytes, fragment: bytes.subarray(5) });
 
@@ -178,21 +167,6 @@ beforeAll(async () => {
     if (appDataBytes(slow).every((s) => s.client === PAYLOAD && s.server === PAYLOAD)) break;
   }
 }, 120_000);
-
-/** A source reading `file` into one buffer of `size` bytes, scribbled over as soon as the next block is asked for. */
-async function* scribbled(file: string, size: number): AsyncGenerator<Uint8Array> {
-  const bytes = fs.readFileSync(file);
-  const buffer = new Uint8Array(size);
-  for (let at = 0; at < bytes.length; at += size) {
-    const n = Math.min(size, bytes.length - at);
-    buffer.set(bytes.subarray(at, at + n));
-    yield buffer.subarray(0, n);
-    buffer.fill(0xee);
-  }
-}
-
-/** Every event of every stream, as the JSON a saved trace holds. */
-const traces = (r: CaptureImport) => r.streams.map((s) => JSON.stringify(s.decoded!.events));
 
 describe('a capture imported the fast way', () => {
   it('decodes every stream exactly as the slow way, from a buffer read into again', async () => {

@@ -7,9 +7,8 @@
 // Each direction is written once, as a generator that yields its cipher and MAC calls: run step by step with
 // awaits (WebCrypto), or in one synchronous loop where the provider's calls are synchronous (node:crypto), which
 // gives the record layer encryptSync/decryptSync as for the AEAD suites.
-import { tlsFailure } from '../errors.ts';
 import type { Epoch } from '../../trace/types.ts';
-import { concat, equalBytes } from '../../util/bytes.ts';
+import { concat } from '../../util/bytes.ts';
 import { AES_BLOCK, createAesCbc, createHmac, type AesCbc, type Mac } from '../../crypto/cbc.ts';
 import { randomBytes } from '../../crypto/provider.ts';
 import type { Tls12Suite } from '../suites12.ts';
@@ -18,33 +17,12 @@ import { MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
 import { additionalData12 } from './tls12-aead-protector.ts';
-
-/** A cipher or MAC call's result: a value under a synchronous provider, a promise under WebCrypto. */
-type Step = Uint8Array | Promise<Uint8Array>;
-/** A record's protection as its crypto calls in order: each yielded call's result is sent back in. */
-type Steps<T> = Generator<Step, T, Uint8Array>;
+import { openCbcSteps, runAtOnce, runAwaiting, type CbcRecordForm, type Step, type Steps } from './cbc-steps.ts';
 
 interface CbcCalls {
   encrypt(iv: Uint8Array, data: Uint8Array): Step;
   decrypt(iv: Uint8Array, data: Uint8Array): Step;
   sign(...parts: Uint8Array[]): Step;
-}
-
-/** Run the steps, awaiting each call (the first runs before this returns, as an async function's would). */
-async function runAwaiting<T>(steps: Steps<T>): Promise<T> {
-  let next = steps.next();
-  while (!next.done) next = steps.next(await next.value);
-  return next.value;
-}
-
-/** Run the steps in one go: every call must have given its result at once. */
-function runAtOnce<T>(steps: Steps<T>): T {
-  let next = steps.next();
-  while (!next.done) {
-    if (!(next.value instanceof Uint8Array)) throw new Error('a synchronous CBC record step returned a promise');
-    next = steps.next(next.value);
-  }
-  return next.value;
 }
 
 export class Tls12CbcProtector implements RecordProtector {
@@ -54,6 +32,7 @@ export class Tls12CbcProtector implements RecordProtector {
   readonly tagLength: number;
   private seq = 0n;
   private readonly calls: CbcCalls;
+  private readonly form: CbcRecordForm;
 
   private constructor(
     readonly suite: Tls12Suite,
@@ -65,6 +44,7 @@ export class Tls12CbcProtector implements RecordProtector {
   ) {
     this.overhead = AES_BLOCK + mac.length + AES_BLOCK;
     this.tagLength = encryptThenMac ? mac.length : 0;
+    this.form = { macLength: mac.length, encryptThenMac, version: 0x0303, cipherSuite: this.cipherSuite };
     this.calls = { encrypt: (iv, data) => cipher.encrypt(iv, data), decrypt: (iv, data) => cipher.decrypt(iv, data), sign: (...parts) => mac.sign(...parts) };
     const { encryptSync, decryptSync } = cipher;
     const signSync = mac.signSync;
@@ -146,59 +126,7 @@ export class Tls12CbcProtector implements RecordProtector {
   }
 
   private *openSteps(record: RawRecord, seq: bigint, calls: CbcCalls): Steps<OpenedRecord> {
-    const fragment = record.fragment;
-    const macLength = this.mac.length;
-    const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${this.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`);
-    if (this.encryptThenMac) {
-      const encLength = fragment.length - macLength;
-      if (encLength < 2 * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
-      const iv = fragment.subarray(0, AES_BLOCK);
-      const ciphertext = fragment.subarray(AES_BLOCK, encLength);
-      const tag = fragment.subarray(encLength);
-      const macInput = additionalData12(seq, record.contentType, encLength);
-      if (!equalBytes(yield calls.sign(macInput, iv, ciphertext), tag)) throw bad();
-      const padded = yield calls.decrypt(iv, ciphertext);
-      const padLength = padded[padded.length - 1];
-      if (padLength + 1 > padded.length || !paddingOk(padded, padLength)) throw bad();
-      const content = padded.subarray(0, padded.length - padLength - 1); // padded is fresh from the cipher: ours alone
-      this.checkSize(content);
-      return {
-        contentType: record.contentType,
-        fragment: content,
-        seq,
-        // Views into the received record (the reader never writes its buffer again): no copies needed.
-        details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag, plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
-      };
-    }
-    const encLength = fragment.length - AES_BLOCK;
-    // The smallest MAC-then-encrypt record: the MAC plus one padding byte, rounded up to whole blocks.
-    if (encLength < Math.ceil((macLength + 1) / AES_BLOCK) * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
-    const iv = fragment.subarray(0, AES_BLOCK);
-    const ciphertext = fragment.subarray(AES_BLOCK);
-    const padded = yield calls.decrypt(iv, ciphertext);
-    let padLength = padded[padded.length - 1];
-    let good = padLength + 1 + macLength <= padded.length && paddingOk(padded, padLength);
-    // Bad padding: still compute a MAC (as if there were no padding), so both failures cost about the same.
-    if (!good) padLength = 0;
-    const contentLength = padded.length - padLength - 1 - macLength;
-    // Views: padded is fresh from the cipher, ours alone.
-    const content = padded.subarray(0, Math.max(0, contentLength));
-    const tag = padded.subarray(Math.max(0, contentLength), Math.max(0, contentLength) + macLength);
-    const macInput = additionalData12(seq, record.contentType, content.length);
-    const expected = yield calls.sign(macInput, content);
-    good = equalBytes(expected, tag) && good;
-    if (!good) throw bad();
-    this.checkSize(content);
-    return {
-      contentType: record.contentType,
-      fragment: content,
-      seq,
-      details: { cipherSuite: this.cipherSuite, nonce: iv, iv, aad: macInput, ciphertext, tag: new Uint8Array(0), plaintext: content, innerContentType: record.contentType, paddingLength: padLength + 1 },
-    };
-  }
-
-  private checkSize(content: Uint8Array): void {
-    if (content.length > MAX_PLAINTEXT) throw tlsFailure('RECORD_OVERFLOW', `decrypted record of ${content.length} bytes exceeds 2^14`);
+    return yield* openCbcSteps(record, seq, calls, this.form);
   }
 }
 
@@ -213,15 +141,4 @@ function pad(data: Uint8Array, room = 0): { bytes: Uint8Array; padLength: number
   out.set(data);
   out.fill(padLength, length);
   return { bytes: out, padLength };
-}
-
-/** Every padding byte equals padLength; checks the largest possible padding area whatever padLength says. */
-function paddingOk(padded: Uint8Array, padLength: number): boolean {
-  let diff = 0;
-  const span = Math.min(256, padded.length);
-  for (let i = 1; i <= span; i++) {
-    const inPad = i <= padLength + 1 ? 0xff : 0;
-    diff |= (padded[padded.length - i] ^ padLength) & inPad;
-  }
-  return diff === 0;
 }
