@@ -59,6 +59,19 @@ export function withRsaEncryptionAlgorithm(spki: SpkiParts): Uint8Array {
   return derElement(SEQUENCE, concat(RSA_ENCRYPTION_ALGORITHM, spki.publicKeyElement));
 }
 
+/**
+ * A PKCS#8 PrivateKeyInfo (RFC 5208 §5) whose algorithm is id-RSASSA-PSS, under rsaEncryption's AlgorithmIdentifier
+ * instead: WebCrypto will not import an id-RSASSA-PSS key, and the RSAPrivateKey inside is the same. Any other key
+ * comes back unchanged.
+ */
+export function pkcs8WithRsaEncryptionAlgorithm(pkcs8: Uint8Array): Uint8Array {
+  const fields = expectSequence(pkcs8, readRoot(pkcs8), 'PrivateKeyInfo');
+  const algorithm = fields[1] && fields[1].tag === SEQUENCE ? children(pkcs8, fields[1])[0] : undefined;
+  if (!algorithm || algorithm.tag !== OID || decodeOid(valueOf(pkcs8, algorithm)) !== RSASSA_PSS) return pkcs8;
+  return derElement(SEQUENCE, concat(wholeOf(pkcs8, fields[0]), RSA_ENCRYPTION_ALGORITHM, ...fields.slice(2).map((f) => wholeOf(pkcs8, f))));
+}
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+
 function expectSequence(bytes: Uint8Array, node: DerNode, what: string): DerNode[] {
   if (node.tag !== SEQUENCE) throw new Error(`malformed ${what}: expected a SEQUENCE`);
   return children(bytes, node);

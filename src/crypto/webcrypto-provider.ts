@@ -11,7 +11,7 @@ import type { AeadName } from '../tls/suites.ts';
 import { concat, toHex } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 import { ecPkcs8, x25519Pkcs8 } from './private-scalar.ts';
-import { readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
+import { pkcs8WithRsaEncryptionAlgorithm, readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
 import type { PublicKeyInfo, SignatureAlgorithm } from './signature.ts';
 import { bufferSource, subtle } from './webcrypto.ts';
@@ -283,8 +283,10 @@ async function signer(privateKey: CryptoKey | Uint8Array, algorithm: SigningAlgo
       return async (data) => new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key, bufferSource(data)));
     }
     case 'rsa-pss': {
-      // A CryptoKey is bound to one hash: a PKCS#8 key is imported for this one.
-      const key = await importAs({ name: 'RSA-PSS', hash: algorithm.hash } as RsaHashedImportParams);
+      // A CryptoKey is bound to one hash: a PKCS#8 key is imported for this one; an id-RSASSA-PSS key as rsaEncryption
+      // (WebCrypto refuses that OID; the RSAPrivateKey is the same).
+      const alg = { name: 'RSA-PSS', hash: algorithm.hash } as RsaHashedImportParams;
+      const key = privateKey instanceof Uint8Array ? await subtle().importKey('pkcs8', bufferSource(pkcs8WithRsaEncryptionAlgorithm(privateKey)), alg, false, ['sign']) : privateKey;
       const params = { name: 'RSA-PSS', saltLength: algorithm.saltLength };
       return async (data) => new Uint8Array(await subtle().sign(params, key, bufferSource(data)));
     }

@@ -16,7 +16,7 @@ import { sendClientHello } from './handshake13/client-hello13.ts';
 import { Tls13Connection } from './handshake13/connection13.ts';
 import { Established13, ExpectServerHello, type State } from './handshake13/states13.ts';
 import { DEFAULT_SIGNATURE_SCHEMES, ProtocolVersion } from './messages/constants.ts';
-import { TlsAlertError } from './record/alerts.ts';
+import { AlertDescription, TlsAlertError } from './record/alerts.ts';
 import { GROUPS, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { Transcript } from './transcript.ts';
 import { isTls12SuiteRef, loadTls12, mayChooseTls12, planVersions, tls12HelloParts, type Handshake12, type Tls12Client, type Tls12Connection } from './handshake12/index.ts';
@@ -94,14 +94,22 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     await sendClientHello(ctx, parts12);
     channel.setLegacyRecordVersion(ProtocolVersion.TLS12);
     let state: State | Established13 = new ExpectServerHello(false);
+    // Until the server's first hello the version is open: a TLS 1.2 server may send a warning first (an
+    // unrecognized_name before its ServerHello is common), which TLS 1.2 lets the client pass over, as OpenSSL does.
+    if (plan.tls12) reader.toleratedWarning = warningBeforeVersionKnown;
     while (!(state instanceof Established13)) {
       ctx.setState(state.name);
       const m: ReceivedMessage = await reader.nextHandshake();
+      // The first hello settles the version: in TLS 1.3 every alert but close_notify ends the connection.
+      reader.toleratedWarning = null;
       await ctx.afterMessage(m.name, m.eventIndex);
       // One ClientHello offered both versions and the server picked TLS 1.2: the TLS 1.2 states (loaded now) take over.
       if (plan.tls12 && parts12 && state.name === 'ExpectServerHello' && m.message.type === 'server_hello' && mayChooseTls12(m.message)) {
         code12 = await loadTls12();
         if (code12.selectsTls12(m.message, true, true)) {
+          // TLS 1.3's compatibility ChangeCipherSpec was dropped while the version was open; in TLS 1.2 a CCS before
+          // the ServerHello is a protocol violation (OpenSSL: unexpected_message), whatever the version offered.
+          if (reader.droppedChangeCipherSpecs > 0) throw fail.unexpected('a ChangeCipherSpec arrived before the TLS 1.2 ServerHello, where TLS 1.2 has none');
           tls12 = await code12.continueAsTls12(ctx, plan.tls12, parts12, ctx.transcript, m);
           return;
         }
@@ -131,6 +139,11 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     await closeAfterFailure(channel, emit, err);
     throw err;
   }
+}
+
+/** A warning the client passes over before the version is known: TLS 1.2's rule (context12.ts). */
+function warningBeforeVersionKnown(description: number): boolean {
+  return description !== AlertDescription.no_renegotiation && description !== AlertDescription.user_canceled;
 }
 
 /** A TLS 1.3 or a TLS 1.2 connection: the same methods (keyUpdate only in 1.3, renegotiate only in 1.2). */

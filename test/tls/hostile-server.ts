@@ -25,9 +25,13 @@ export interface Script {
   /** Force the group of the server's key share (its key is generated for the client's group). */
   shareGroup?: number;
   ccsAfterServerHello?: boolean;
+  /** Send the ServerHello in two records with a ChangeCipherSpec between them (inside the message). */
+  ccsInsideServerHello?: boolean;
   /** How many ChangeCipherSpec records follow the ServerHello (default: 1 if ccsAfterServerHello). */
   ccsCount?: number;
   eeExtensions?: Extension[];
+  /** Extensions of the certificate's entry in the Certificate message. */
+  certificateEntryExtensions?: Extension[];
   tamperSignature?: boolean;
   tamperFinished?: boolean;
   /** Reorder or drop the encrypted flight: indices into [EE, Certificate, CertificateVerify, Finished]. */
@@ -136,7 +140,12 @@ async function serve(transport: Transport, script: Script): Promise<void> {
   script.serverHello?.(serverHello, ch);
   const shBytes = encodeHandshake(serverHello).bytes;
   transcript.add(shBytes, 'ServerHello');
-  await records.writeRecord(22, script.mutate ? script.mutate(0, Uint8Array.from(shBytes)) : shBytes);
+  const shSent = script.mutate ? script.mutate(0, Uint8Array.from(shBytes)) : shBytes;
+  if (script.ccsInsideServerHello) {
+    await records.writeRecord(22, shSent.subarray(0, 10));
+    await records.writeChangeCipherSpec();
+    await records.writeRecord(22, shSent.subarray(10));
+  } else await records.writeRecord(22, shSent);
   for (let i = 0; i < (script.ccsCount ?? (script.ccsAfterServerHello ? 1 : 0)); i++) await records.writeChangeCipherSpec();
 
   const early = await EarlyStage13.withoutPsk(suite.hash, noEmit);
@@ -158,7 +167,7 @@ async function serve(transport: Transport, script: Script): Promise<void> {
     return b;
   };
   add({ type: 'encrypted_extensions', extensions: script.eeExtensions ?? [] });
-  add({ type: 'certificate', context: new Uint8Array(0), entries: [{ certData: script.certDer, extensions: [] }] });
+  add({ type: 'certificate', context: new Uint8Array(0), entries: [{ certData: script.certDer, extensions: script.certificateEntryExtensions ?? [] }] });
   const signer = await createSigner(script.certDer, script.keyPkcs8);
   const signature = await signer.sign(signer.schemes[0], certificateVerifyContent('server', await transcript.hash()));
   if (script.tamperSignature) signature[signature.length - 5] ^= 0x01;

@@ -104,6 +104,14 @@ describe('hostile server', () => {
     expectFailure(r, 'UNSUPPORTED_EXTENSION', 'unsupported_extension');
   });
 
+  it('an OCSP response (status_request) in the Certificate that the client never asked for → unsupported_extension', async () => {
+    // RFC 8446 §4.4.2: a certificate entry's extensions answer the ClientHello's; this client sends no status_request.
+    const ocsp = { code: X.status_request, data: Uint8Array.of(1, 0, 0, 2, 0x30, 0x00) };
+    const r = await handshake({ certificateEntryExtensions: [ocsp] });
+    expectFailure(r, 'UNSUPPORTED_EXTENSION', 'unsupported_extension');
+    expect(r.events.some((e) => e.kind === 'handshake' && e.name === 'Certificate')).toBe(true);
+  });
+
   it('key_share in EncryptedExtensions (laid out as in a ServerHello) → illegal_parameter, not decode_error', async () => {
     // Written as an unknown extension with a ServerHello-shaped KeyShareEntry body, then its type renamed key_share
     // (bytes 6-7 of the EncryptedExtensions message) so that only its place can be judged.
@@ -140,6 +148,12 @@ describe('hostile server', () => {
   it('a flood of ChangeCipherSpec records → unexpected_message', async () => {
     const r = await handshake({ ccsCount: 50 });
     expectFailure(r, 'UNEXPECTED_MESSAGE', 'unexpected_message');
+  });
+
+  it('a ChangeCipherSpec between two pieces of the ServerHello → unexpected_message (RFC 8446 §5.1, as s_client)', async () => {
+    const r = await handshake({ ccsInsideServerHello: true });
+    expectFailure(r, 'UNEXPECTED_MESSAGE', 'unexpected_message');
+    expect(r.error!.message).toMatch(/middle of a handshake message/);
   });
 
   it('oversized record → record_overflow', async () => {
@@ -246,6 +260,21 @@ describe('hostile server', () => {
     expect(utf8.decode((await clean.conn!.read())!)).toBe('bye');
     expect(await clean.conn!.read()).toBeNull();
     expect(await clean.serverDone).toBeNull();
+  });
+
+  it('a NewSessionTicket with lifetime 0 is discarded, and the trace says so (not "stored")', async () => {
+    // lifetime 0, age_add 1, nonce [0], ticket "A", no extensions
+    const ticket = Uint8Array.of(4, 0, 0, 15, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0x41, 0, 0);
+    const r = await handshake({
+      after: async (s) => {
+        await s.records.writeRecord(22, ticket);
+        await s.records.writeRecord(21, Uint8Array.of(1, 0));
+      },
+    });
+    expect(await r.conn!.read()).toBeNull();
+    expect(r.conn!.sessions).toEqual([]);
+    const notes = r.events.filter((e) => e.kind === 'note' && e.text.startsWith('NewSessionTicket')).map((e) => (e as { text: string }).text);
+    expect(notes).toEqual([expect.stringContaining('discarded')]);
   });
 
   it('injected randomness makes the client side replayable: identical ClientHello bytes and key shares', async () => {

@@ -1,4 +1,5 @@
 // Interop against real `openssl s_server` processes started here, bound to 127.0.0.1.
+import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectTls, type TlsClientOptions } from '../../src/tls/client.ts';
 import type { TraceRecorder } from '../../src/trace/recorder.ts';
@@ -122,6 +123,21 @@ describe('openssl s_server interop', () => {
     await conn.write(utf8.encode('with cert\n'));
     await waitFor(() => s.output().includes('with cert'));
     expect(s.output()).toMatch(/TLS Lens test client/);
+    await conn.close();
+  });
+
+  it('client certificate with an RSASSA-PSS key (id-RSASSA-PSS): rsa_pss_pss_sha256 CertificateVerify, not an internal error', async () => {
+    const s = await server(['-Verify', '1']);
+    const [cert, key] = pki.extraLeaves.rsaPss;
+    const clientCertificate = {
+      chain: [new Uint8Array(execFileSync('openssl', ['x509', '-in', cert, '-outform', 'DER']))],
+      privateKey: new Uint8Array(execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', key, '-outform', 'DER'])),
+    };
+    const { conn, rec } = await connect(s, { clientCertificate });
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    expect(rec.events.find((e) => e.kind === 'signature' && e.subject === 'client CertificateVerify')).toMatchObject({ scheme: 'rsa_pss_pss_sha256' });
+    await conn.write(utf8.encode('pss key\n'));
+    await waitFor(() => s.output().includes('pss key'));
     await conn.close();
   });
 

@@ -34,6 +34,8 @@ export interface Script12 {
   skipCertificate?: boolean;
   /** A ChangeCipherSpec right after the ServerHello (the CCS injection of CVE-2014-0224). */
   earlyChangeCipherSpec?: boolean;
+  /** A ChangeCipherSpec record before the ServerHello (where only TLS 1.3's compatibility CCS may be dropped). */
+  changeCipherSpecBeforeServerHello?: boolean;
   /** A warning alert (this description) before the ServerHello. */
   warningBeforeServerHello?: number;
   /** Application data sent between the client's renegotiation ClientHello and the ServerHello (RFC 5246 allows it). */
@@ -103,6 +105,7 @@ async function serve(transport: Transport, script: Script12): Promise<void> {
     add({ type: 'server_key_exchange', kx: 'ECDHE', params, scheme: 0x0403, signature });
     add({ type: 'server_hello_done' });
     if (script.warningBeforeServerHello !== undefined && !renegotiation) await records.writeRecord(21, Uint8Array.of(1, script.warningBeforeServerHello));
+    if (script.changeCipherSpecBeforeServerHello && !renegotiation) await records.writeRecord(20, Uint8Array.of(1));
     if (script.earlyChangeCipherSpec) {
       await records.writeRecord(22, flight[0]);
       await records.writeRecord(20, Uint8Array.of(1));

@@ -123,6 +123,22 @@ describe('hostile TLS 1.2 server', () => {
     await r.conn!.close();
   });
 
+  it('one hello offering TLS 1.3 and 1.2: a warning before the TLS 1.2 ServerHello is passed over too (as s_client)', async () => {
+    // The version is not known until the ServerHello; TLS 1.2 servers send unrecognized_name there.
+    const r = await handshake({ warningBeforeServerHello: 112 }, { versions: ['TLS1.3', 'TLS1.2'] });
+    expect(r.error).toBeNull();
+    expect(r.conn!.summary.version).toBe('TLSv1.2');
+    expect(r.events.some((e) => e.kind === 'note' && e.text.includes('unrecognized_name ignored'))).toBe(true);
+    await r.conn!.close();
+  });
+
+  it('one hello offering TLS 1.3 and 1.2: a ChangeCipherSpec before the TLS 1.2 ServerHello → unexpected_message', async () => {
+    // Dropped as TLS 1.3's compatibility CCS while the version was open, it is a violation once TLS 1.2 is chosen.
+    const r = await handshake({ changeCipherSpecBeforeServerHello: true }, { versions: ['TLS1.3', 'TLS1.2'] });
+    expectFailure(r.events, r.error, 'UNEXPECTED_MESSAGE', 'unexpected_message');
+    expect(r.events.some((e) => e.kind === 'handshake' && e.name === 'ServerHello')).toBe(true);
+  });
+
   it('a server that never answers a renegotiation → TIMEOUT, no hang', async () => {
     const r = await handshake({ after: async (s) => void (await s.readRecord()) }, { timeoutMs: 1000 });
     expect(r.error).toBeNull();

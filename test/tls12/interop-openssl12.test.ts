@@ -1,10 +1,13 @@
 // TLS 1.2 interop against real `openssl s_server -tls1_2` processes started here: every key exchange and suite
 // family, EMS, encrypt-then-MAC, resumption by id and ticket, renegotiation from both sides, client certificates.
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keyLogLines } from '../../src/tls/keylog.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 import { connect12, startSServer12, waitFor, type SServer12 } from './helpers12.ts';
 import { usePki } from '../support/pki.ts';
+import { spawnSServer } from '../tls/helpers.ts';
 
 const pki = usePki();
 const servers: SServer12[] = [];
@@ -95,6 +98,34 @@ describe('TLS 1.2 against openssl s_server', () => {
     expect(conn.summary.signatureScheme).toBe('rsa_pkcs1_sha256');
     expect(rec.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.scheme === 'rsa_pkcs1_sha256' && e.ok)).toBe(true);
     await conn.close();
+  });
+
+  it('an Ed25519 certificate with an ECDHE_ECDSA suite (RFC 8422 §5.3: "ECDSA- or EdDSA-capable"), as s_client accepts it', async () => {
+    const [cert, key] = pki.extraLeaves.ed25519;
+    const s = await spawnSServer(['-tls1_2', '-cert', cert, '-key', key]);
+    servers.push(s);
+    const { conn, rec } = await connect12(pki, s.port);
+    expect(conn.summary.cipherSuite).toMatch(/^TLS_ECDHE_ECDSA_/);
+    expect(rec.events.some((e) => e.kind === 'signature' && e.subject === 'ServerKeyExchange' && e.scheme === 'ed25519' && e.ok)).toBe(true);
+    await exchange(s, conn, 'ed25519');
+    await conn.close();
+  });
+
+  it('DHE: the group is named ffdhe2048 only for RFC 7919\'s prime, not for s_server\'s own 2048-bit one', async () => {
+    const named = path.join(pki.dir, 'ffdhe2048.pem');
+    execFileSync('openssl', ['genpkey', '-genparam', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', named]);
+    const dhe = { suites: ['TLS_DHE_RSA_WITH_AES_128_GCM_SHA256'] };
+    const rfc7919 = await server(['-cipher', 'DHE-RSA-AES128-GCM-SHA256', '-dhparam', named], { rsa: true });
+    const a = await connect12(pki, rfc7919.port, dhe);
+    expect(a.conn.summary.group).toBe('ffdhe2048');
+    await a.conn.close();
+    // Without -dhparam, s_server uses a 2048-bit prime of its own ("Using default temp DH parameters").
+    const own = await server(['-cipher', 'DHE-RSA-AES128-GCM-SHA256'], { rsa: true });
+    const b = await connect12(pki, own.port, dhe);
+    expect(b.conn.summary.group).not.toBe('ffdhe2048');
+    expect(b.conn.summary.group).toMatch(/2048-bit prime from the server/);
+    expect(b.rec.events.find((e) => e.kind === 'key-exchange')).toMatchObject({ group: b.conn.summary.group });
+    await b.conn.close();
   });
 
   it('a TLS 1.3-capable s_server asked for TLS 1.2 only marks its random with DOWNGRD; a 1.2-only client accepts it', async () => {
@@ -238,6 +269,45 @@ describe('TLS 1.2 against openssl s_server', () => {
     expect(order).toEqual(['ClientHello', 'Certificate', 'ClientKeyExchange', 'CertificateVerify', 'Finished']);
     await exchange(s, conn, 'with-cert');
     expect(s.output()).toContain('TLS Lens test client');
+    await conn.close();
+  });
+
+  // A leaf's DER and its key as PKCS#8 DER, from the PEM files of the test PKI.
+  const derOf = (certPem: string, keyPem: string) => ({
+    chain: [new Uint8Array(execFileSync('openssl', ['x509', '-in', certPem, '-outform', 'DER']))],
+    privateKey: new Uint8Array(execFileSync('openssl', ['pkcs8', '-topk8', '-nocrypt', '-in', keyPem, '-outform', 'DER'])),
+  });
+  const clientSignature = (rec: Awaited<ReturnType<typeof connect12>>['rec']) =>
+    rec.events.find((e) => e.kind === 'signature' && e.subject === 'client CertificateVerify') as { scheme: string } | undefined;
+
+  it('client certificate for a server that takes only RSA PKCS#1 v1.5 (-client_sigalgs RSA+SHA256): signed rsa_pkcs1_sha256, as s_client does', async () => {
+    const s = await server(['-verify', '1', '-client_sigalgs', 'RSA+SHA256']);
+    const { conn, rec } = await connect12(pki, s.port, { clientCertificate: derOf(pki.rsaCert, pki.rsaKey) });
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    expect(clientSignature(rec)?.scheme).toBe('rsa_pkcs1_sha256');
+    await exchange(s, conn, 'pkcs1');
+    expect(s.output()).toContain('Peer signature type: RSA\n');
+    await conn.close();
+  });
+
+  it('client certificate P-256 for a server that takes only ECDSA+SHA384: TLS 1.2 names the hash, not the curve', async () => {
+    const s = await server(['-verify', '1', '-client_sigalgs', 'ECDSA+SHA384']);
+    const { conn, rec } = await connect12(pki, s.port, { clientCertificate: { chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 } });
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    expect(clientSignature(rec)?.scheme).toBe('ecdsa_secp384r1_sha384');
+    await exchange(s, conn, 'p256-sha384');
+    expect(s.output()).toContain('Peer signing digest: SHA384');
+    await conn.close();
+  });
+
+  it('client certificate with an RSASSA-PSS key (id-RSASSA-PSS): signed rsa_pss_pss_sha256', async () => {
+    const s = await server(['-verify', '1']);
+    const [cert, key] = pki.extraLeaves.rsaPss;
+    const { conn, rec } = await connect12(pki, s.port, { clientCertificate: derOf(cert, key) });
+    expect(conn.summary.clientCertificateSent).toBe(true);
+    expect(clientSignature(rec)?.scheme).toBe('rsa_pss_pss_sha256');
+    await exchange(s, conn, 'pss-key');
+    expect(s.output()).toContain('Peer signature type: RSA-PSS');
     await conn.close();
   });
 

@@ -30,10 +30,16 @@ async function pickCertificate(ctx: HandshakeContext, phase: AuthPhase): Promise
 }
 
 /** The certificate to send for a request accepting `acceptedSchemes`, or null to send an empty Certificate. */
-export async function chooseClientCertificate(ctx: HandshakeContext, acceptedSchemes: readonly number[], phase: AuthPhase): Promise<ChosenCertificate | null> {
+export async function chooseClientCertificate(
+  ctx: HandshakeContext,
+  acceptedSchemes: readonly number[],
+  phase: AuthPhase,
+  /** The key's signer: TLS 1.3's schemes by default; TLS 1.2 passes its own, which adds the schemes only it has. */
+  makeSigner: (certDer: Uint8Array, privateKey: CryptoKey | Uint8Array) => Promise<Signer> = createSigner,
+): Promise<ChosenCertificate | null> {
   const cert = await pickCertificate(ctx, phase);
   if (!cert) return null;
-  const signer = await createSigner(cert.chain[0], cert.privateKey);
+  const signer = await makeSigner(cert.chain[0], cert.privateKey);
   const scheme = signer.schemes.find((s) => acceptedSchemes.includes(s));
   if (scheme === undefined) {
     ctx.emit({ kind: 'note', text: 'the client certificate\'s key cannot make any signature the server accepts: sending an empty Certificate instead' });

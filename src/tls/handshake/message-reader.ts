@@ -99,6 +99,11 @@ export class MessageReader {
     private readonly copyAppData = true,
   ) {}
 
+  /** How many compatibility ChangeCipherSpec records were dropped so far (a TLS 1.2 server may send none). */
+  get droppedChangeCipherSpecs(): number {
+    return this.ccsSeen;
+  }
+
   /** True when part of a handshake message is waiting for its remaining bytes. */
   get hasPartialMessage(): boolean {
     return this.buffer.length > 0;
@@ -191,6 +196,9 @@ export class MessageReader {
         this.bufferRecords.push(record.eventIndex);
         return undefined;
       case ContentType.change_cipher_spec:
+        // RFC 8446 §5.1: a handshake message split over records has no other record between its pieces (OpenSSL:
+        // "bad change cipher spec"); a compatibility CCS comes between messages, never inside one.
+        if (this.buffer.length > 0) throw fail.unexpected('a ChangeCipherSpec record arrived in the middle of a handshake message (RFC 8446 §5.1)');
         if (this.ccsAllowed && record.epoch === 'plaintext' && record.fragment.length === 1 && record.fragment[0] === 1) {
           // A peer sends one (after its first hello, or a HelloRetryRequest); a stream of them is not compatibility.
           if (++this.ccsSeen > 2) throw fail.unexpected('too many ChangeCipherSpec records during the handshake');

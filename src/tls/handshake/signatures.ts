@@ -102,11 +102,14 @@ export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | 
     const sign = await signerFor({ kind: 'ed25519' });
     return { schemes: [S.ed25519], sign: (_s, content) => sign(content) };
   }
-  if (info.type === 'rsa' && !info.pssOnly) {
+  if (info.type === 'rsa') {
     const signers = new Map<number, Promise<(data: Uint8Array) => Promise<Uint8Array>>>();
-    const hashes: Record<number, 'SHA-256' | 'SHA-384' | 'SHA-512'> = { [S.rsa_pss_rsae_sha256]: 'SHA-256', [S.rsa_pss_rsae_sha384]: 'SHA-384', [S.rsa_pss_rsae_sha512]: 'SHA-512' };
+    // An rsaEncryption key signs rsa_pss_rsae_*; an RSASSA-PSS key (id-RSASSA-PSS) only rsa_pss_pss_* (RFC 8446 §4.2.3).
+    const hashes: Record<number, 'SHA-256' | 'SHA-384' | 'SHA-512'> = info.pssOnly
+      ? { [S.rsa_pss_pss_sha256]: 'SHA-256', [S.rsa_pss_pss_sha384]: 'SHA-384', [S.rsa_pss_pss_sha512]: 'SHA-512' }
+      : { [S.rsa_pss_rsae_sha256]: 'SHA-256', [S.rsa_pss_rsae_sha384]: 'SHA-384', [S.rsa_pss_rsae_sha512]: 'SHA-512' };
     return {
-      schemes: [S.rsa_pss_rsae_sha256, S.rsa_pss_rsae_sha384, S.rsa_pss_rsae_sha512],
+      schemes: Object.keys(hashes).map(Number),
       async sign(scheme, content) {
         const hash = hashes[scheme];
         let signer = signers.get(scheme);
@@ -119,7 +122,7 @@ export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | 
       },
     };
   }
-  throw new Error(`this key type cannot sign a TLS 1.3 CertificateVerify here (${info.type})`);
+  throw new Error(`${keyText(info)} cannot sign a CertificateVerify here: this engine signs with ECDSA P-256 or P-384, Ed25519 and RSA keys`);
 }
 
 /** WebCrypto gives ECDSA signatures as r || s; TLS wants DER SEQUENCE { INTEGER r, INTEGER s }. */

@@ -26,7 +26,7 @@ import type { Tls12Context } from './context12.ts';
 import { checkPeerFinished12, ourFinished12 } from './finished12.ts';
 import { dheExchange, ecdheExchange, rsaExchange, type ExchangeResult } from './key-exchange12.ts';
 import { MasterStage12, PreMasterStage12, type KeyBlock12 } from '../key-schedule/key-schedule12.ts';
-import { scheme12Algorithm } from './signatures12.ts';
+import { createSigner12, scheme12Algorithm } from './signatures12.ts';
 
 export interface State12 {
   readonly name: string;
@@ -186,8 +186,10 @@ class ExpectCertificate12 implements State12 {
     await verifyChain(ctx.base, cert.chain);
     const suite = ctx.requireSuite();
     const { info } = leafKey(cert.chain[0], 'server');
-    const wanted = suite.auth === 'ECDSA' ? 'ec' : 'rsa';
-    if (info.type !== wanted) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs an ${suite.auth} certificate, the server sent one with a ${info.type} key`);
+    // RFC 8422 §5.3: an ECDHE_ECDSA server's certificate holds "an ECDSA- or EdDSA-capable public key" (an Ed25519
+    // key signs the ServerKeyExchange with the ed25519 scheme we offer); the RSA suites need an RSA key.
+    const fits = suite.auth === 'ECDSA' ? info.type === 'ec' || info.type === 'ed25519' : info.type === 'rsa';
+    if (!fits) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs ${suite.auth === 'ECDSA' ? 'an ECDSA or Ed25519' : 'an RSA'} certificate, the server sent one with a ${info.type} key`);
     if (suite.kx === 'RSA') {
       await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
       return new ExpectCertificateRequestOrDone({ ske: null, serverKey: 'at-finished' });
@@ -259,7 +261,7 @@ async function sendClientFlight(ctx: Tls12Context, ske: ServerKeyExchange | null
   const suite = ctx.requireSuite();
   let chosen: ChosenCertificate | null = null;
   if (cr) {
-    chosen = await chooseClientCertificate(base, cr.schemes, 'handshake');
+    chosen = await chooseClientCertificate(base, cr.schemes, 'handshake', createSigner12);
     await ctx.send({ type: 'certificate12', chain: chosen?.chain ?? [] });
     base.summary.clientCertificateSent = !!chosen;
   }
@@ -294,7 +296,8 @@ async function keyExchange(ctx: Tls12Context, ske: ServerKeyExchange | null): Pr
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.publicKey!), sharedSecret: toHex(result.preMaster) });
   } else if (suite.kx === 'DHE' && ske) {
     result = dheExchange(ske.dhP!, ske.dhG!, ske.dhYs!, random);
-    ctx.base.summary.group = `ffdhe${ske.dhP!.length * 8}`;
+    // The RFC 7919 group's name only when the prime is that group's: a server's own prime of the same size is not it.
+    ctx.base.summary.group = result.group;
     ctx.emit({ kind: 'key-exchange', group: result.group, clientShare: toHex(result.clientPublic), serverShare: toHex(ske.dhYs!), sharedSecret: toHex(result.preMaster) });
   } else {
     result = await rsaExchange(leafKey(ctx.serverChain[0], 'server').spki, random);

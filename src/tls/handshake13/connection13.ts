@@ -151,7 +151,12 @@ export class Tls13Connection {
       maxEarlyData: early?.maxEarlyData,
       alpn: this.summary.alpn,
     };
-    if (t.lifetime > 0) this.sessions.push(session);
+    // RFC 8446 §4.6.1: a lifetime of zero means the ticket is to be discarded at once.
+    if (t.lifetime === 0) {
+      this.emit({ kind: 'note', text: 'NewSessionTicket with lifetime 0 discarded: the server says it is not to be used (RFC 8446 §4.6.1)' });
+      return;
+    }
+    this.sessions.push(session);
     this.emit({ kind: 'note', text: `NewSessionTicket stored (lifetime ${t.lifetime} s): a later connection can resume with it` });
   }
 }

@@ -232,6 +232,9 @@ class ExpectCertificate implements State {
     const cert = expect(m, 'certificate', this.name) as Certificate;
     if (cert.context.length !== 0) throw fail.illegal('the server\'s Certificate must have an empty request context');
     if (cert.entries.length === 0) throw tlsFailure('DECODE_ERROR', 'the server sent an empty certificate list');
+    // RFC 8446 §4.4.2: a certificate's extensions (an OCSP response, SCTs) answer ones the ClientHello sent; any
+    // other is unsolicited (§4.2: unsupported_extension), as OpenSSL refuses an unrequested status_request there.
+    for (const entry of cert.entries) checkExtensions(ctx, entry.extensions, [X.status_request, X.signed_certificate_timestamp], 'a Certificate entry');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     const chain = cert.entries.map((e) => e.certData);
     ctx.summary.certificate.chain = chain;
