@@ -64,6 +64,10 @@ test.beforeAll(() => {
   root('rootb', 'WB Other Root');
   issue('inter-cross', 'inter', 'rootb', 200, 'ca');
   writeFileSync(f('chain.pem'), read('leaf.pem') + read('inter.pem') + read('root.pem'));
+  // The root in OpenSSL's TRUSTED CERTIFICATE form, with trust settings for one purpose or another.
+  openssl('x509', '-in', 'root.pem', '-addtrust', 'serverAuth', '-out', 'root-trust-server.pem');
+  openssl('x509', '-in', 'root.pem', '-addreject', 'serverAuth', '-out', 'root-reject-server.pem');
+  openssl('x509', '-in', 'root.pem', '-addtrust', 'clientAuth', '-out', 'root-trust-client.pem');
   openssl('crl2pkcs7', '-nocrl', '-certfile', 'chain.pem', '-outform', 'DER', '-out', 'chain.p7b');
 });
 
@@ -250,6 +254,76 @@ test('a cross-signed pool shows two paths; a shared link reopens the same view',
   await other.getByTestId('open-workbench').click();
   await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(5);
   await expect(other.getByTestId('wi-name')).toHaveValue('mail.wb.test');
+});
+
+test("a TRUSTED CERTIFICATE root's trust settings decide whether it anchors a path for the purpose, and say why next to it", async ({ page }) => {
+  for (const name of ['root-trust-server', 'root-reject-server', 'root-trust-client']) expect(read(`${name}.pem`)).toContain('-----BEGIN TRUSTED CERTIFICATE-----');
+  await openWorkbench(page);
+  await page.getByTestId('pick-chain').setInputFiles([f('leaf.pem'), f('inter.pem')]);
+  await page.getByTestId('wi-mozilla').setChecked(false);
+  await page.getByTestId('wi-name').fill('www.wb.test');
+  const anchors = page.getByTestId('wb-anchors').locator('li');
+  const removeAnchor = () => page.getByRole('button', { name: 'Remove the trust anchor CN=WB Root' }).click();
+
+  // Trusted for serverAuth: it anchors the server check.
+  await page.getByTestId('pick-anchors').setInputFiles(f('root-trust-server.pem'));
+  await expect(anchors).toHaveCount(1);
+  await expect(anchors.first()).toHaveAttribute('data-used', 'true');
+  await expect(anchors.first().getByTestId('trust-note')).toHaveText('OpenSSL trust settings: trusted for serverAuth.');
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
+  await expect(page.getByTestId('wb-set-aside')).toHaveCount(0);
+  await removeAnchor();
+
+  // Rejected for serverAuth: as openssl verify and tls-lens verify, the root anchors nothing for a server check.
+  await page.getByTestId('pick-anchors').setInputFiles(f('root-reject-server.pem'));
+  await expect(anchors).toHaveCount(1);
+  await expect(anchors.first()).toHaveAttribute('data-used', 'false');
+  await expect(anchors.first().getByTestId('trust-note')).toHaveText(
+    'not used as a trust anchor for a TLS server check: its OpenSSL trust settings (rejected for serverAuth) do not allow serverAuth.',
+  );
+  await expect(verdict(page)).not.toHaveAttribute('data-code', 'OK');
+  await expect(verdict(page)).toContainText('The chain did not verify.');
+  await expect(page.getByTestId('wb-set-aside')).toHaveText(
+    'CN=WB Root (root-reject-server.pem, PEM block 1) is not used as a trust anchor for a TLS server check: its OpenSSL trust settings (rejected for serverAuth) do not allow serverAuth.',
+  );
+  await expect(page.getByTestId('search-graph').locator('[data-testid="graph-node"][data-kind="anchor"]')).toHaveCount(0);
+  await removeAnchor();
+
+  // Trusted for clientAuth only: not for a server check either; for a client check the anchor is used.
+  await page.getByTestId('pick-anchors').setInputFiles(f('root-trust-client.pem'));
+  await expect(anchors.first()).toHaveAttribute('data-used', 'false');
+  await expect(anchors.first().getByTestId('trust-note')).toHaveText(
+    'not used as a trust anchor for a TLS server check: its OpenSSL trust settings (trusted for clientAuth) do not allow serverAuth.',
+  );
+  await expect(verdict(page)).not.toHaveAttribute('data-code', 'OK');
+  await expect(page.getByTestId('wb-set-aside')).toContainText('CN=WB Root (root-trust-client.pem, PEM block 1) is not used as a trust anchor');
+  await page.getByTestId('wi-purpose').selectOption('client');
+  await expect(anchors.first()).toHaveAttribute('data-used', 'true');
+  await expect(anchors.first().getByTestId('trust-note')).toHaveText('OpenSSL trust settings: trusted for clientAuth.');
+  await expect(page.getByTestId('wb-set-aside')).toHaveCount(0);
+  // The leaf is for serverAuth only, so the client check now fails on the leaf's purpose, not for want of an anchor.
+  await expect(page.getByTestId('search-graph').locator('[data-testid="graph-node"][data-kind="anchor"]')).toHaveCount(1);
+  await page.getByTestId('wi-purpose').selectOption('server');
+  await expect(anchors.first()).toHaveAttribute('data-used', 'false');
+
+  // The same root dropped into the chain with "Trust this chain's root": the same rule, said next to it.
+  await removeAnchor();
+  await page.getByTestId('pick-chain').setInputFiles(f('root-reject-server.pem'));
+  await page.getByTestId('wi-trust-root').setChecked(true);
+  const rootInChain = page.getByTestId('wb-certs').locator('li', { hasText: 'root-reject-server.pem' });
+  await expect(rootInChain.getByTestId('trust-note')).toHaveAttribute('data-refused', 'true');
+  await expect(rootInChain.getByTestId('trust-note')).toContainText('not used as a trust anchor for a TLS server check');
+  await expect(verdict(page)).not.toHaveAttribute('data-code', 'OK');
+  await expect(page.getByTestId('wb-set-aside')).toContainText('CN=WB Root (root-reject-server.pem, PEM block 1) is not used as a trust anchor');
+
+  // A shared link keeps the trust settings: the reopened view decides the same.
+  await page.getByTestId('share').click();
+  const other = await page.context().newPage();
+  await other.goto(await page.getByTestId('share-link').inputValue());
+  await expect(other.getByTestId('wb-certs').locator('li')).toHaveCount(3);
+  await expect(other.getByTestId('wb-verdict')).not.toHaveAttribute('data-code', 'OK');
+  await expect(other.getByTestId('wb-set-aside')).toContainText('is not used as a trust anchor for a TLS server check: its OpenSSL trust settings (rejected for serverAuth)');
+  await expectAccessible(page, 'the workbench with a root its trust settings set aside');
 });
 
 test('embedded SCTs: not verified without a log list, then checked against one', async ({ page }) => {

@@ -2,11 +2,12 @@
 // first connection and its resumption from `connect --reconnect --trace`), as text or JSON.
 import { parseArgs } from 'node:util';
 import { parseTraceFile } from '../trace/recorder.ts';
+import { soundPart } from '../trace/trace-check.ts';
 import type { TraceFile } from '../trace/types.ts';
 import { compareTraces, connectionsOf, describeCertificates, type Comparison, type HandshakeSummary, type WireItem } from '../ui/compare/model.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { stdout } from './stdout.ts';
-import { terminalSafeLines } from './terminal-safe.ts';
+import { terminalSafe, terminalSafeLines } from '../util/terminal-safe.ts';
 
 const HELP = `usage: tls-lens compare A.json [B.json] [--conn-a N] [--conn-b N] [--json]
 
@@ -28,11 +29,17 @@ const OPTIONS = {
 
 function readTrace(file: string): TraceFile {
   const text = readInputFile(file, 'trace').toString('utf8');
+  let trace: TraceFile;
   try {
-    return parseTraceFile(text);
+    trace = parseTraceFile(text);
   } catch (e) {
     throw new CliError('BAD_INPUT', `"${file}": ${(e as Error).message}`);
   }
+  // A file damaged part-way is compared as far as it is sound, and the damage said.
+  const sound = soundPart(trace);
+  if (sound.problem && sound.file.events.length === 0) throw new CliError('BAD_INPUT', `"${file}": ${sound.problem}`);
+  if (sound.problem) process.stderr.write(`tls-lens compare: warning: "${terminalSafe(file)}" is damaged part-way: ${terminalSafe(sound.problem)}\n`);
+  return sound.file;
 }
 
 function connNumber(value: string | undefined, option: string): number | undefined {

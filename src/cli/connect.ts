@@ -11,6 +11,7 @@ import { groupByName, suiteByName, type GroupName } from '../tls/suites.ts';
 import { suite12ByName } from '../tls/suites12.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
 import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
+import { soundPart } from '../trace/trace-check.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
 import type { StartTlsProtocol, StartTlsTranscript } from '../starttls/index.ts';
@@ -19,7 +20,7 @@ import { isIpAddressText } from '../x509/hostname.ts';
 import { parseCommandLine } from './args.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
-import { terminalSafe } from './terminal-safe.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
 import { useNodeHost } from './node-host.ts';
@@ -240,6 +241,11 @@ function replay(file: string, verbose: boolean, json: boolean): number {
     } catch (e) {
       throw new CliError('BAD_INPUT', `cannot replay ${file}: ${(e as Error).message}`);
     }
+    // A file damaged part-way is replayed as far as it is sound, and the damage said.
+    const sound = soundPart(trace);
+    if (sound.problem && sound.file.events.length === 0) throw new CliError('BAD_INPUT', `cannot replay ${file}: ${sound.problem}`);
+    if (sound.problem) process.stderr.write(`tls-lens connect: warning: ${terminalSafe(file)} is damaged part-way: ${terminalSafe(sound.problem)}\n`);
+    trace = sound.file;
   } catch (e) {
     return reportCliError('tls-lens connect', e, json);
   }

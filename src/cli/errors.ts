@@ -2,7 +2,7 @@
 // line on stderr and, with --json, as `{ ok: false, error: { code, message } }` on stdout.
 import { readFileSync } from 'node:fs';
 import { stdout } from './stdout.ts';
-import { terminalSafeLines } from './terminal-safe.ts';
+import { terminalSafeLines } from '../util/terminal-safe.ts';
 
 /** Exit statuses shared by every command (connect adds 3 and 4 for its own outcomes). */
 export const EXIT = {

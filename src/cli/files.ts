@@ -6,7 +6,7 @@ import { EKU } from '../x509/extensions.ts';
 import { ChainInputError, readCertificateInput, type SourcedCertificate } from '../x509/input.ts';
 import { describeTrust, trustAllows } from '../x509/trusted-pem.ts';
 import { CliError, fileReason, readInputFile } from './errors.ts';
-import { terminalSafe } from './terminal-safe.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 
 export interface CertificateFile {
   file: string;

@@ -9,7 +9,7 @@ import { listingOf, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
-import { terminalSafeLines } from './terminal-safe.ts';
+import { terminalSafeLines } from '../util/terminal-safe.ts';
 import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
 

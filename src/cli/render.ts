@@ -3,7 +3,7 @@
 import { explain } from '../trace/explain.ts';
 import type { FieldNode, KeyExchangeEvent, TraceEvent } from '../trace/types.ts';
 import { fromHex, utf8 } from '../util/bytes.ts';
-import { terminalSafe } from './terminal-safe.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 
 export interface RenderOptions {
   color: boolean;

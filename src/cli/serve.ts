@@ -14,7 +14,7 @@ import { utf8 } from '../util/bytes.ts';
 import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '../x509/private-key.ts';
 import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
-import { terminalSafe } from './terminal-safe.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';

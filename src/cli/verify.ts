@@ -15,7 +15,7 @@ import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } f
 import { verdictJson } from '../x509/verdict.ts';
 import { anchorsIn, sourcedCertificatesIn } from './files.ts';
 import { stdout } from './stdout.ts';
-import { terminalSafe } from './terminal-safe.ts';
+import { terminalSafe } from '../util/terminal-safe.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]

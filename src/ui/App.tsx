@@ -173,8 +173,8 @@ function LiveActions() {
 
 async function openTrace(file: File) {
   try {
-    await openTraceFile(file);
-    useTrace.getState().setError(undefined);
+    // A file damaged part-way opens as far as it is sound, and says where it stopped.
+    useTrace.getState().setError(await openTraceFile(file));
   } catch (err) {
     useTrace.getState().setError(`That file could not be opened: ${(err as Error).message}`);
   }

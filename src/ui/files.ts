@@ -6,6 +6,8 @@ import { useTrace } from './store.ts';
 import { engine } from './worker-client.ts';
 import { keyLogFromEvents } from './keylog-source.ts';
 import { writeUrlState } from './url-state.ts';
+import { soundPart } from '../trace/trace-check.ts';
+import { shownName } from './format.ts';
 
 const STORE_PREFIX = 'tls-lens:replay:';
 
@@ -56,9 +58,20 @@ function idFor(text: string): string {
   return h.toString(36);
 }
 
-/** Parse and load a trace for offline replay. Throws a plain-words error for a bad file. */
-export function openTraceText(text: string, name: string) {
-  const file = parseTraceFile(text);
+/**
+ * A trace from a file, as far as the views can show it: parsed, then each event's fields checked (trace-check.ts).
+ * Throws a plain-words error when nothing can be shown; `problem` says what was left out otherwise.
+ */
+export function readTraceText(text: string, name: string): { file: TraceFile; problem?: string } {
+  const sound = soundPart(parseTraceFile(text));
+  if (sound.problem && sound.file.events.length === 0) throw new Error(sound.problem);
+  return { file: sound.file, problem: sound.problem && `“${shownName(name)}” is damaged part-way: ${sound.problem}.` };
+}
+
+/** Parse and load a trace for offline replay. Throws a plain-words error for a bad file; returns what was left out
+ * of a file damaged part-way (the events before the damage are loaded). */
+export function openTraceText(text: string, name: string): string | undefined {
+  const { file, problem } = readTraceText(text, name);
   useTrace.getState().loadReplay(file, name);
   const id = idFor(text);
   try {
@@ -67,10 +80,11 @@ export function openTraceText(text: string, name: string) {
   } catch {
     writeUrlState({ replay: undefined, scenario: undefined, target: undefined });
   }
+  return problem;
 }
 
-export async function openTraceFile(file: File) {
-  openTraceText(await file.text(), file.name);
+export async function openTraceFile(file: File): Promise<string | undefined> {
+  return openTraceText(await file.text(), file.name);
 }
 
 /** Reload a trace stored under this id by an earlier open; false when it is not here. */
@@ -78,6 +92,8 @@ export function openStoredReplay(id: string): boolean {
   const raw = localStorage.getItem(STORE_PREFIX + id);
   if (!raw) return false;
   const { name, text } = JSON.parse(raw) as { name: string; text: string };
-  useTrace.getState().loadReplay(parseTraceFile(text), name);
+  const { file, problem } = readTraceText(text, name);
+  useTrace.getState().loadReplay(file, name);
+  if (problem) useTrace.getState().setError(problem);
   return true;
 }

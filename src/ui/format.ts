@@ -1,4 +1,14 @@
 // Small display helpers shared by the views.
+import { terminalSafe } from '../util/terminal-safe.ts';
+
+/**
+ * A name from outside (a file's name, a name in a trace) as the page shows it: control characters and the
+ * bidirectional overrides and isolates written out as \uXXXX (as the CLI prints them), so a name cannot turn the
+ * words around it the other way or hide part of itself.
+ */
+export function shownName(name: string): string {
+  return terminalSafe(name);
+}
 
 /** Split a hex string into byte pairs lazily: byte i is hex.slice(2i, 2i+2). */
 export function byteAt(hex: string, i: number): string {

@@ -5,6 +5,7 @@ import { create } from 'zustand';
 import type { BreakpointName, TraceEvent, TraceFile } from '../trace/types.ts';
 import type { ConnectionSummary } from '../worker/messages.ts';
 import { RowBuilder, type Row } from './rows.ts';
+import { shownName } from './format.ts';
 
 export type Status = 'idle' | 'connecting' | 'connected' | 'paused' | 'closed' | 'failed' | 'replay';
 export type PanelId = 'ladder' | 'inspector' | 'keys' | 'certificates' | 'api';
@@ -110,7 +111,7 @@ export const useTrace = create<TraceState>((set, get) => ({
   loadReplay(file, name) {
     get().reset('replay', file.target);
     get().append(file.events);
-    set({ status: 'replay', replayName: name, cursor: builder.rows.length > 0 ? 0 : -1, follow: false, showConnect: false, connectFormKept: false });
+    set({ status: 'replay', replayName: shownName(name), cursor: builder.rows.length > 0 ? 0 : -1, follow: false, showConnect: false, connectFormKept: false });
   },
 
   setCursor(row) {

@@ -22,7 +22,7 @@ describe('text output and hostile names', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'tls-lens-terminal-'));
     try {
       const file = path.join(dir, 'hostile-trace.json');
-      const events = [{ kind: 'note', text: `the client asked for ${HOSTILE}`, t: 0, seq: 0, conn: 0 }];
+      const events = [{ kind: 'note', text: `the client asked for ${HOSTILE}`, index: 0, t: 0, conn: 0 }];
       writeFileSync(file, JSON.stringify({ format: 'tls-lens-trace', version: 1, createdAt: '2026-01-01T00:00:00.000Z', target: `${HOSTILE}:443`, events }));
       const r = await cli(['connect', '--replay', file]);
       expect(r.stdout).toContain('replaying a\\u001b]0;pwned');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { terminalSafe } from '../../src/cli/terminal-safe.ts';
+import { terminalSafe } from '../../src/util/terminal-safe.ts';
 
 vi.setConfig({ testTimeout: 120_000 });
 const BIN = fileURLToPath(new URL('../../bin/tls-lens.js', import.meta.url));

@@ -3,6 +3,7 @@
 import { useState, type FormEvent } from 'react';
 import type { BothSidesAttack, BothSidesBreakpoints, BothSidesClientOptions, BothSidesRequest, ServerCertificateChoice, Side } from '../../worker/both-sides-messages.ts';
 import { useBothSides } from './both-store.ts';
+import { shownName } from '../format.ts';
 import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
@@ -43,7 +44,7 @@ function PemFile({ label, testId, onText }: { label: string; testId: string; onT
       {label}{' '}
       <input type="file" accept=".pem,.crt,.cer,.key,text/plain" data-testid={testId} onChange={(e) => {
         const file = e.target.files?.[0];
-        if (file) void file.text().then((text) => onText(file.name, text));
+        if (file) void file.text().then((text) => onText(shownName(file.name), text));
       }} />
     </label>
   );

@@ -57,6 +57,7 @@ export function StreamList() {
   const selected = useCapture((s) => s.selected);
   const problems = useCapture((s) => s.keyLogProblems);
   const name = useCapture((s) => s.name);
+  const damage = useCapture((s) => s.damage);
   if (!name || listings.length === 0) return null;
   return (
     <section className="stream-list" aria-label="Streams in the capture" data-testid="stream-list">
@@ -73,6 +74,11 @@ export function StreamList() {
           ))}
         </tbody>
       </table>
+      {damage && (
+        <p role="status" className="bad" data-testid="capture-damage">
+          {damage}
+        </p>
+      )}
       {problems.length > 0 && <p role="status">{problems.length} key log line(s) ignored, e.g. line {problems[0].line}: {problems[0].reason}</p>}
     </section>
   );

@@ -8,6 +8,7 @@ import { addKeyLog, emptyKeyLog, type KeyLog } from '../../capture/keylog.ts';
 import type { StreamListing } from '../../capture/session.ts';
 import type { CertificateVerifier } from '../../capture/engine.ts';
 import { useTrace } from '../store.ts';
+import { shownName } from '../format.ts';
 
 interface CaptureState {
   name?: string;
@@ -19,6 +20,8 @@ interface CaptureState {
   keyLogProblems: KeyLog['problems'];
   selected?: number;
   busy: boolean;
+  /** Where the capture stopped being readable, in words; the streams read before it are listed. */
+  damage?: string;
 }
 
 export const useCapture = create<CaptureState>(() => ({ listings: [], captureKeyLog: '', keyLogText: '', keyLogProblems: [], busy: false }));
@@ -51,16 +54,18 @@ function keyLog(): KeyLog {
 
 /** Open a capture: list its streams; the only one (or the first TLS one) opens directly. */
 export async function openCapture(file: File): Promise<void> {
-  useCapture.setState({ busy: true, name: file.name, file, selected: undefined, captureKeyLog: '' });
+  useCapture.setState({ busy: true, name: shownName(file.name), file, selected: undefined, captureKeyLog: '', damage: undefined });
   try {
     const { importCapture, listingOf } = await decoder();
     const imported = await importCapture(chunksOf(file), { decode: () => false });
     if (imported.streams.length === 0 && imported.error) throw new Error(imported.error.message);
     const listings = imported.streams.map(({ stream, decoded }) => listingOf(stream, decoded!));
-    useCapture.setState({ listings, captureKeyLog: imported.keyLog });
+    const damage = imported.error && `The capture is damaged (${imported.error.code}): ${imported.error.message}. The streams read before it are listed.`;
+    useCapture.setState({ listings, captureKeyLog: imported.keyLog, damage });
     useCapture.setState({ keyLogProblems: keyLog().problems });
-    if (imported.error) useTrace.getState().setError(`The capture is damaged (${imported.error.code}): ${imported.error.message}. The streams read before it are listed.`);
     if (imported.streams.length === 1) await openStream(imported.streams[0].stream.index);
+    // Said after the only stream is opened (opening a stream starts the page afresh, its error line included).
+    if (damage) useTrace.getState().setError(damage);
   } finally {
     useCapture.setState({ busy: false });
   }

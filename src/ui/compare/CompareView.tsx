@@ -2,7 +2,8 @@
 // what each agreed, the differences in plain words, the messages aligned by role with the keys protecting each,
 // the round trips before application data, and the flights with their bytes.
 import { useMemo, useRef } from 'react';
-import { parseTraceFile } from '../../trace/recorder.ts';
+import { readTraceText } from '../files.ts';
+import { shownName } from '../format.ts';
 import { useTrace } from '../store.ts';
 import { useCompare, type CompareSlot, type SlotId } from './compare-store.ts';
 import { compareTraces, connectionsOf, describeCertificates, type Comparison, type HandshakeSummary, type WireItem } from './model.ts';
@@ -27,10 +28,12 @@ function SlotPicker({ slot }: { slot: SlotId }) {
 
   const openFile = async (file: File) => {
     try {
-      const trace = parseTraceFile(await file.text());
+      const { file: trace, problem } = readTraceText(await file.text(), file.name);
       useCompare.getState().load(slot, file.name, trace.events);
+      // Damaged part-way: its sound events are compared, and the slot says where it stopped.
+      if (problem) useCompare.getState().setError(slot, problem);
     } catch (e) {
-      useCompare.getState().setError(slot, `“${file.name}” could not be opened: ${(e as Error).message}`);
+      useCompare.getState().setError(slot, `“${shownName(file.name)}” could not be opened: ${(e as Error).message}`);
     }
   };
 

@@ -3,6 +3,7 @@
 import { create } from 'zustand';
 import type { TraceEvent } from '../../trace/types.ts';
 import { connectionsOf } from './model.ts';
+import { shownName } from '../format.ts';
 
 export type SlotId = 'a' | 'b';
 
@@ -35,7 +36,7 @@ export const useCompare = create<CompareState>((set, get) => ({
   load(slot, name, events) {
     const conns = connectionsOf(events);
     if (conns.length === 0) throw new Error('this trace has no events');
-    set({ [slot]: { name, events, conn: conns[0] }, errors: { ...get().errors, [slot]: undefined } });
+    set({ [slot]: { name: shownName(name), events, conn: conns[0] }, errors: { ...get().errors, [slot]: undefined } });
   },
   setConn(slot, conn) {
     const current = get()[slot];

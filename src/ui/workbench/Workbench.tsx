@@ -5,6 +5,8 @@ import { decodeCertificate, type DecodedCertificate } from '../../x509/certifica
 import { ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type InputNotice } from '../../x509/input.ts';
 import { ERRORS, type ErrorCode } from '../../x509/errors.ts';
 import { CRL_LABELS, pemToDer } from '../../x509/pem.ts';
+import { decodeCrl } from '../../x509/crl.ts';
+import { shownName } from '../format.ts';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { verdictJson } from '../../x509/verdict.ts';
 import { mozillaTrustStore } from '../../x509/mozillaStore.ts';
@@ -14,7 +16,8 @@ import { FailureNames } from '../views/InspectorView.tsx';
 import { download } from '../files.ts';
 import { useTrace } from '../store.ts';
 import { writeUrlState } from '../url-state.ts';
-import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
+import { decide, DEFAULT_SETTINGS, pathPem, readShareFragment, shareFragment, stepKey, trustRefusal, type Decision, type WorkbenchChain, type WorkbenchSettings } from './model.ts';
+import { describeTrust, type TrustSettings } from '../../x509/trusted-pem.ts';
 import { SearchView } from './SearchView.tsx';
 import { PolicyTree } from './PolicyTree.tsx';
 import { SctChecks } from './SctChecks.tsx';
@@ -29,16 +32,46 @@ interface Brought {
   cert?: DecodedCertificate;
   /** Identifies it between the list, the search and the details. */
   sha256: string;
+  /** OpenSSL trust settings that came with it (a TRUSTED CERTIFICATE block). */
+  trust?: TrustSettings;
 }
 
-function describe(der: Uint8Array, from: string): Brought {
+function describe(der: Uint8Array, from: string, trust?: TrustSettings): Brought {
   let cert: DecodedCertificate | undefined;
   try {
     cert = decodeCertificate(der);
   } catch {
     cert = undefined;
   }
-  return { der, from, cert, sha256: toHex(sha256(der)) };
+  return { der, from, cert, sha256: toHex(sha256(der)), ...(trust ? { trust } : {}) };
+}
+
+function isCertificate(der: Uint8Array): boolean {
+  try {
+    decodeCertificate(der);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A certificate's trust settings, and whether they keep it from anchoring a path for this purpose, next to it. */
+function TrustNote({ brought, purpose, applies }: { brought: Brought; purpose: WorkbenchSettings['purpose']; applies: boolean }) {
+  if (!brought.trust) return null;
+  const refusal = applies ? trustRefusal(brought.trust, purpose) : undefined;
+  return (
+    <span className={refusal ? 'wb-trust refused' : 'wb-trust'} data-testid="trust-note" data-refused={String(!!refusal)}>
+      {' '}
+      {refusal ? `${refusal}.` : `OpenSSL trust settings: ${describeTrust(brought.trust)}.`}
+    </span>
+  );
+}
+
+/** The certificates of `more` not in `list` yet, each once (told apart by their SHA-256: one look-up each, so a
+ * bundle of thousands added to another stays quick). */
+function notYetIn(list: Brought[], more: Brought[]): Brought[] {
+  const seen = new Set(list.map((b) => b.sha256));
+  return more.filter((b) => !seen.has(b.sha256) && !!seen.add(b.sha256));
 }
 
 /** The chain of the current trace's certificate check, if there is one. */
@@ -107,15 +140,24 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
     readShareFragment(initialFragment)
       .then((shared) => {
         if (!shared) return;
-        setCerts(shared.chain.certificates.map((der, i) => describe(der, `shared link, certificate ${i + 1}`)));
-        setAnchors(shared.chain.anchors.map((der, i) => describe(der, `shared link, anchor ${i + 1}`)));
+        setCerts(shared.chain.certificates.map((der, i) => describe(der, `shared link, certificate ${i + 1}`, shared.chain.certificateTrust?.[i])));
+        setAnchors(shared.chain.anchors.map((der, i) => describe(der, `shared link, anchor ${i + 1}`, shared.chain.anchorTrust?.[i])));
         setCrls(shared.chain.crls.map((der, i) => ({ der, from: `shared link, CRL ${i + 1}` })));
         setSettings(shared.settings);
       })
       .catch((e) => setProblems([(e as Error).message]));
   }, [initialFragment]);
 
-  const chain: WorkbenchChain = useMemo(() => ({ certificates: certs.map((c) => c.der), anchors: anchors.map((c) => c.der), crls: crls.map((c) => c.der) }), [certs, anchors, crls]);
+  const chain: WorkbenchChain = useMemo(
+    () => ({
+      certificates: certs.map((c) => c.der),
+      anchors: anchors.map((c) => c.der),
+      crls: crls.map((c) => c.der),
+      certificateTrust: certs.map((c) => c.trust),
+      anchorTrust: anchors.map((c) => c.trust),
+    }),
+    [certs, anchors, crls],
+  );
 
   // Re-decide at once on every change; a slower, older run never overwrites a newer one.
   useEffect(() => {
@@ -141,32 +183,52 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
   function addInput(input: Uint8Array | string, file: string, into: 'chain' | 'anchors') {
     try {
       const read = readCertificateInput(input, file, { lenient: into === 'anchors' });
-      const brought = read.certificates.map((c) => ({ ...describe(c.der, `${file}, ${c.origin.format} block ${c.origin.block}`), cert: c.cert }));
-      (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...brought.filter((b) => !list.some((x) => toHex(x.der) === toHex(b.der)))]);
+      const brought = read.certificates.map((c) => ({ ...describe(c.der, `${file}, ${c.origin.format} block ${c.origin.block}`, c.trustSettings), cert: c.cert }));
+      (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...notYetIn(list, brought)]);
       setNotices((n) => [...n, ...read.notices]);
     } catch (e) {
       const err = e as ChainInputError;
       setProblems((p) => [...p, err.message]);
       if (err.notices) setNotices((n) => [...n, ...err.notices]);
       // What was read before the problem is kept.
-      if (err.certificates?.length) (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...err.certificates.map((c) => describe(c.der, `${file}, block ${c.origin.block}`))]);
+      if (err.certificates?.length) (into === 'chain' ? setCerts : setAnchors)((list) => [...list, ...notYetIn(list, err.certificates.map((c) => describe(c.der, `${file}, block ${c.origin.block}`, c.trustSettings)))]);
     }
   }
 
   async function addFiles(files: FileList | File[], into: 'chain' | 'anchors') {
     for (const f of Array.from(files)) {
+      const name = shownName(f.name);
       // Too big to be a chain: refused before it is read into memory.
-      if (f.size > MAX_INPUT_BYTES) setProblems((p) => [...p, `${f.name}: the file is ${(f.size / 1048576).toFixed(1)} MB; at most ${MAX_INPUT_BYTES / 1048576} MB is read (a whole CA bundle is far smaller)`]);
-      else addInput(new Uint8Array(await f.arrayBuffer()), f.name, into);
+      if (f.size > MAX_INPUT_BYTES) setProblems((p) => [...p, `${name}: the file is ${(f.size / 1048576).toFixed(1)} MB; at most ${MAX_INPUT_BYTES / 1048576} MB is read (a whole CA bundle is far smaller)`]);
+      else addInput(new Uint8Array(await f.arrayBuffer()), name, into);
     }
   }
 
   async function addCrls(files: FileList) {
     for (const f of Array.from(files)) {
+      const name = shownName(f.name);
       const bytes = new Uint8Array(await f.arrayBuffer());
-      const ders = bytes[0] === 0x30 ? [bytes] : pemToDer(new TextDecoder('latin1').decode(bytes), CRL_LABELS);
-      if (ders.length === 0) setProblems((p) => [...p, `${f.name}: no "-----BEGIN X509 CRL-----" block and not DER either`]);
-      setCrls((list) => [...list, ...ders.map((der, i) => ({ der, from: `${f.name}, CRL ${i + 1}` }))]);
+      let ders: Uint8Array[];
+      try {
+        ders = bytes[0] === 0x30 ? [bytes] : pemToDer(new TextDecoder('latin1').decode(bytes), CRL_LABELS);
+      } catch (e) {
+        setProblems((p) => [...p, `${name}: ${(e as Error).message}; no CRL was added from it`]);
+        continue;
+      }
+      if (ders.length === 0) setProblems((p) => [...p, `${name}: no "-----BEGIN X509 CRL-----" block and not DER either`]);
+      // Each CRL is read now, so one that cannot be is named here rather than quietly left out of the decision.
+      const read: { der: Uint8Array; from: string }[] = [];
+      ders.forEach((der, i) => {
+        const which = ders.length > 1 ? `${name}, CRL ${i + 1}` : name;
+        try {
+          decodeCrl(der);
+          read.push({ der, from: `${name}, CRL ${i + 1}` });
+        } catch (e) {
+          const why = isCertificate(der) ? 'it holds a certificate, not a CRL' : `it cannot be read: ${(e as Error).message}`;
+          setProblems((p) => [...p, `${which}: ${why}; it was not added`]);
+        }
+      });
+      setCrls((list) => [...list, ...read]);
     }
   }
 
@@ -175,9 +237,9 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
     if (!f) return;
     try {
       if (f.size > MAX_INPUT_BYTES) throw new Error(`the file is ${(f.size / 1048576).toFixed(1)} MB; a log list is far smaller`);
-      setCtLogs({ logs: readLogList(await f.text()), from: f.name });
+      setCtLogs({ logs: readLogList(await f.text()), from: shownName(f.name) });
     } catch (e) {
-      setProblems((p) => [...p, `${f.name}: ${(e as Error).message}`]);
+      setProblems((p) => [...p, `${shownName(f.name)}: ${(e as Error).message}`]);
     }
   }
 
@@ -299,7 +361,8 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                 </button>{' '}
                 <span className="muted">
                   {decision?.leafIndex === i ? 'leaf' : c.cert?.selfIssued ? 'self-signed' : 'offered'} — {c.from}
-                </span>{' '}
+                </span>
+                <TrustNote brought={c} purpose={settings.purpose} applies={settings.trustChainRoot && !!c.cert?.selfIssued && decision?.leafIndex !== i} />{' '}
                 <button type="button" onClick={() => set({ leaf: i })} disabled={decision?.leafIndex === i} aria-label={`Use ${c.cert?.subject.text ?? 'this certificate'} as the leaf`}>
                   Leaf
                 </button>{' '}
@@ -322,6 +385,25 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
             addCrls={addCrls}
             addLogList={addLogList}
           />
+          {anchors.length > 0 && (
+            <>
+              <h3>Trust anchors added ({anchors.length})</h3>
+              <ul className="wb-certs" data-testid="wb-anchors">
+                {anchors.map((c, i) => (
+                  <li key={`${i}-${c.from}`} data-used={String(!trustRefusal(c.trust, settings.purpose))}>
+                    <button type="button" className="linklike" aria-pressed={selected === c.sha256} onClick={() => setSelected(c.sha256)}>
+                      {c.cert ? c.cert.subject.text || '(empty subject)' : 'undecodable certificate'}
+                    </button>{' '}
+                    <span className="muted">— {c.from}</span>
+                    <TrustNote brought={c} purpose={settings.purpose} applies />{' '}
+                    <button type="button" onClick={() => setAnchors((list) => list.filter((_, k) => k !== i))} aria-label={`Remove the trust anchor ${c.cert?.subject.text ?? ''}`.trim()}>
+                      Remove
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </div>
 
         <div className="wb-result">
@@ -331,6 +413,18 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
               <div className={result.ok ? 'verdict ok' : 'verdict bad'} data-testid="wb-verdict" data-code={result.error?.code ?? 'OK'}>
                 <strong>{result.ok ? 'The chain verified.' : 'The chain did not verify.'}</strong> <span className="muted">(decided in {decision.millis.toFixed(1)} ms)</span>
                 {result.error && <FailureNames error={result.error} />}
+                {decision.setAside.length > 0 && (
+                  <ul className="wb-set-aside" data-testid="wb-set-aside">
+                    {decision.setAside.map((a) => {
+                      const b = (a.list === 'anchors' ? anchors : certs)[a.index];
+                      return (
+                        <li key={`${a.list}-${a.index}`}>
+                          {b?.cert?.subject.text || 'A certificate'} ({b?.from}) is {a.reason}.
+                        </li>
+                      );
+                    })}
+                  </ul>
+                )}
               </div>
               <div className="wb-row">
                 <button type="button" data-testid="share" onClick={() => void shareFragment(chain, settings).then((f) => setLink(`${location.origin}${location.pathname}#${f}`))}>

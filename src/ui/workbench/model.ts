@@ -8,6 +8,8 @@ import { DEFAULT_MAX_DEPTH, policyInputs, validateChain, type ValidationResult }
 import { base64Encode, derToPem } from '../../x509/pem.ts';
 import { concatAll, equalBytes } from '../../util/bytes.ts';
 import { processPolicies, type PolicyInputs, type PolicyOutcome } from '../../x509/policy.ts';
+import { EKU } from '../../x509/extensions.ts';
+import { describeTrust, trustAllows, type TrustSettings } from '../../x509/trusted-pem.ts';
 
 export interface WorkbenchSettings {
   /** Validation time, ISO-8601; undefined = now. */
@@ -38,6 +40,31 @@ export interface WorkbenchChain {
   certificates: Uint8Array[];
   anchors: Uint8Array[];
   crls: Uint8Array[];
+  /**
+   * OpenSSL trust settings that came with a certificate (a TRUSTED CERTIFICATE block), by its index in
+   * `certificates` / `anchors`: such a certificate anchors a path only for a purpose they allow.
+   */
+  certificateTrust?: (TrustSettings | undefined)[];
+  anchorTrust?: (TrustSettings | undefined)[];
+}
+
+/** A certificate that would have been a trust anchor, left out because its trust settings refuse the purpose. */
+export interface SetAsideAnchor {
+  /** Where it is: among the anchors added, or among the chain's certificates ("trust this chain's root"). */
+  list: 'anchors' | 'certificates';
+  index: number;
+  reason: string;
+}
+
+const PURPOSE_OID = { server: EKU.serverAuth, client: EKU.clientAuth } as const;
+
+/**
+ * Why a certificate with these OpenSSL trust settings may not anchor a path for `purpose`, in plain words; undefined
+ * when it may. The rule is `trustAllows`, the one `tls-lens verify` applies to its roots.
+ */
+export function trustRefusal(trust: TrustSettings | undefined, purpose: WorkbenchSettings['purpose']): string | undefined {
+  if (!trust || trustAllows(trust, PURPOSE_OID[purpose])) return undefined;
+  return `not used as a trust anchor for a TLS ${purpose} check: its OpenSSL trust settings (${describeTrust(trust)}) do not allow ${purpose}Auth`;
 }
 
 export interface Decision {
@@ -48,6 +75,8 @@ export interface Decision {
   millis: number;
   /** RFC 5280 §6.1 over the path the verdict is about: the valid_policy_tree to draw (absent without a path). */
   policy?: PolicyOutcome;
+  /** Anchors left out because their trust settings refuse the purpose (as `tls-lens verify` leaves out such roots). */
+  setAside: SetAsideAnchor[];
 }
 
 export const stepKey = (s: { check: string; certificate: number }) => `${s.check}@${s.certificate}`;
@@ -77,8 +106,15 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   const started = performance.now();
   const decoded = chain.certificates.map(safeDecode);
   const leafIndex = settings.leaf !== undefined && settings.leaf < chain.certificates.length ? settings.leaf : pickLeaf(decoded.filter((d): d is DecodedCertificate => !!d));
-  const extra = [...chain.anchors];
-  if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && extra.push(chain.certificates[i]));
+  const extra: Uint8Array[] = [];
+  const setAside: SetAsideAnchor[] = [];
+  const offer = (der: Uint8Array, trust: TrustSettings | undefined, list: SetAsideAnchor['list'], index: number) => {
+    const reason = trustRefusal(trust, settings.purpose);
+    if (reason) setAside.push({ list, index, reason });
+    else extra.push(der);
+  };
+  chain.anchors.forEach((der, i) => offer(der, chain.anchorTrust?.[i], 'anchors', i));
+  if (settings.trustChainRoot) decoded.forEach((d, i) => d?.selfIssued && i !== leafIndex && offer(chain.certificates[i], chain.certificateTrust?.[i], 'certificates', i));
   const store = anchorStore(settings.mozilla ? mozilla() : undefined, extra);
   const requiredPolicies = settings.requiredPolicies.split(/[\s,]+/).filter((p) => /^\d+(\.\d+)+$/.test(p));
   const result = await validateChain({
@@ -104,7 +140,7 @@ export async function decide(chain: WorkbenchChain, settings: WorkbenchSettings,
   // Changed: a different outcome, or a check that did not run before (e.g. revocation once CRLs are given).
   const changed = new Set(previous ? checks(result.steps).filter((s) => before.get(stepKey(s)) !== s.ok).map(stepKey) : []);
   const millis = performance.now() - started;
-  return { result, leafIndex, changed, millis, policy: policyOf(result, policyInputs({ ...settings, requiredPolicies })) };
+  return { result, leafIndex, changed, millis, policy: policyOf(result, policyInputs({ ...settings, requiredPolicies })), setAside };
 }
 
 /** The policy processing of the verdict's path again, this time keeping its tree for the view. */
@@ -127,7 +163,29 @@ interface SharePayload {
   c: string[];
   a?: string[];
   r?: string[];
+  /** Trust settings of certificates (`c`) and anchors (`a`) that came with some, by index. */
+  ct?: Record<string, TrustSettings>;
+  at?: Record<string, TrustSettings>;
   s: Partial<WorkbenchSettings>;
+}
+
+function trustByIndex(list: (TrustSettings | undefined)[] | undefined): Record<string, TrustSettings> | undefined {
+  const entries = (list ?? []).flatMap((t, i) => (t ? [[String(i), { trust: t.trust, reject: t.reject }] as const] : []));
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+/** Trust settings from a link, each checked: lists of OIDs, at indexes of the list they belong to. */
+function trustFrom(raw: unknown, count: number): (TrustSettings | undefined)[] | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const oids = (v: unknown) => (Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string' && /^\d+(\.\d+)+$/.test(o)) : []);
+  const out: (TrustSettings | undefined)[] = new Array(count).fill(undefined);
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const i = Number(k);
+    if (!Number.isInteger(i) || i < 0 || i >= count || !v || typeof v !== 'object') continue;
+    const t = { trust: oids((v as TrustSettings).trust), reject: oids((v as TrustSettings).reject) };
+    if (t.trust.length || t.reject.length) out[i] = t;
+  }
+  return out;
 }
 
 const b64 = base64Encode;
@@ -157,7 +215,17 @@ export async function shareFragment(chain: WorkbenchChain, settings: WorkbenchSe
   for (const [k, v] of Object.entries(settings) as [keyof WorkbenchSettings, unknown][]) {
     if (v !== undefined && v !== DEFAULT_SETTINGS[k]) (s as Record<string, unknown>)[k] = v;
   }
-  const payload: SharePayload = { v: 1, c: chain.certificates.map(b64), s, ...(chain.anchors.length ? { a: chain.anchors.map(b64) } : {}), ...(chain.crls.length ? { r: chain.crls.map(b64) } : {}) };
+  const ct = trustByIndex(chain.certificateTrust);
+  const at = trustByIndex(chain.anchorTrust);
+  const payload: SharePayload = {
+    v: 1,
+    c: chain.certificates.map(b64),
+    s,
+    ...(chain.anchors.length ? { a: chain.anchors.map(b64) } : {}),
+    ...(chain.crls.length ? { r: chain.crls.map(b64) } : {}),
+    ...(ct ? { ct } : {}),
+    ...(at ? { at } : {}),
+  };
   const packed = await pipe(new TextEncoder().encode(JSON.stringify(payload)), new CompressionStream('deflate-raw'));
   return `workbench=${b64(packed).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
 }
@@ -175,10 +243,16 @@ export async function readShareFragment(fragment: string): Promise<{ chain: Work
     throw new Error(`this workbench link is damaged (${(e as Error).message}); nothing was loaded`);
   }
   if (payload?.v !== 1 || !Array.isArray(payload.c)) throw new Error('this workbench link is not one TLS Lens made; nothing was loaded');
-  return {
-    chain: { certificates: payload.c.map(unb64), anchors: (payload.a ?? []).map(unb64), crls: (payload.r ?? []).map(unb64) },
-    settings: settingsFrom(payload.s),
-  };
+  let chain: WorkbenchChain;
+  try {
+    const ders = (list: unknown) => (Array.isArray(list) ? list.map((x) => unb64(String(x))) : []);
+    const certificates = ders(payload.c);
+    const anchors = ders(payload.a);
+    chain = { certificates, anchors, crls: ders(payload.r), certificateTrust: trustFrom(payload.ct, certificates.length), anchorTrust: trustFrom(payload.at, anchors.length) };
+  } catch {
+    throw new Error('this workbench link is damaged (a certificate in it is not base64); nothing was loaded');
+  }
+  return { chain, settings: settingsFrom(payload.s) };
 }
 
 /** Settings from a link, each field checked: a hand-edited link cannot put a wrong type into the decision. */

@@ -1,6 +1,6 @@
 // Text from peers and files (a certificate's name, a server name, a STARTTLS line, an error that quotes either)
-// reaches every command's text output. Printed raw, its control characters could move the cursor, erase a line,
-// retitle the window or turn text around, and so print a fake verdict over the real one.
+// reaches every command's text output and the page. Printed raw, its control characters could move the cursor, erase
+// a line, retitle the window or turn text around, and so print a fake verdict over the real one.
 
 /** Colour sequences (SGR: ESC [ ... m), the only escapes our own output writes. */
 const COLOUR = '\\x1b\\[[0-9;]*m';
