@@ -1,6 +1,6 @@
 // What the capture has shown of the current handshake, kept for the checks and keys that come later in it: the
 // ClientHello and both randoms, the suite, the messages so far, each side's certificate, the secrets from the key
-// log. Filled in by the decoder (tls-decoder.ts); read by handshake-proofs.ts and key-log-keys.ts.
+// log. Filled in as the decoder reads the handshake (handshake-reader.ts); read by handshake-proofs.ts and key-log-keys.ts.
 import type { Side } from '../trace/types.ts';
 import { concatAll } from '../util/bytes.ts';
 import { digest, type ClientHello, type KeyExchange12, type MasterStage12, type Tls13Suite } from './engine.ts';
