@@ -9,7 +9,7 @@ import { validateChain, type ValidationResult } from '../x509/validate.ts';
 import { mozillaTrustStore } from '../x509/mozillaStore.ts';
 import { DEFAULT_MAX_DEPTH } from '../x509/validate.ts';
 import { CliError, EXIT, fileReason, reportCliError, wantsJson, type CliErrorCode } from './errors.ts';
-import { decodeCertificate, isRealDateTime } from '../x509/certificate.ts';
+import { decodeCertificate, isCertificate, isRealDateTime } from '../x509/certificate.ts';
 import { decodeCrl } from '../x509/crl.ts';
 import { PROFILE_OPTION_NAMES, PROFILES, profileFromOption, type ProfileName } from '../x509/profile.ts';
 import { verdictJson } from '../x509/verdict.ts';
@@ -193,15 +193,6 @@ function withoutTrailingWhitespace(bytes: Uint8Array): Uint8Array {
   let end = bytes.length;
   while (end > 0 && [0x0a, 0x0d, 0x20, 0x09].includes(bytes[end - 1])) end--;
   return bytes.subarray(0, end);
-}
-
-function isCertificate(der: Uint8Array): boolean {
-  try {
-    decodeCertificate(der);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const COMMAND = 'tls-lens verify';

@@ -340,3 +340,13 @@ export function describeKey(key: DecodedCertificate['key']): string {
 }
 
 export { generalNameText };
+
+/** Whether `der` decodes as a certificate: to tell a certificate given where something else is wanted (a CRL). */
+export function isCertificate(der: Uint8Array): boolean {
+  try {
+    decodeCertificate(der);
+    return true;
+  } catch {
+    return false;
+  }
+}

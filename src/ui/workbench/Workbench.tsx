@@ -1,7 +1,7 @@
 // The certificate workbench: open any chain without a connection (drop, pick, paste, this connection's
 // chain, a shared link), change the inputs of the decision and watch the checks change, share the result.
 import { Component, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import { decodeCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
+import { decodeCertificate, isCertificate, type DecodedCertificate } from '../../x509/certificate.ts';
 import { ChainInputError, MAX_INPUT_BYTES, readCertificateInput, type InputNotice } from '../../x509/input.ts';
 import { ERRORS, type ErrorCode } from '../../x509/errors.ts';
 import { CRL_LABELS, pemToDer } from '../../x509/pem.ts';
@@ -44,15 +44,6 @@ function describe(der: Uint8Array, from: string, trust?: TrustSettings): Brought
     cert = undefined;
   }
   return { der, from, cert, sha256: toHex(sha256(der)), ...(trust ? { trust } : {}) };
-}
-
-function isCertificate(der: Uint8Array): boolean {
-  try {
-    decodeCertificate(der);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** A certificate's trust settings, and whether they keep it from anchoring a path for this purpose, next to it. */
