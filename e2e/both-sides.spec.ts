@@ -280,7 +280,7 @@ test('breakpoints on both sides: the client pauses after the server is authentic
   expect(names(file.events, 'alert')).toContain(refusal[0]);
 });
 
-test('a certificate the person uploads: the server presents it; a key that is not its key is refused in plain words', async ({ page }) => {
+test('a certificate the person uploads: the server presents it; a key that is not its key is refused in plain words; DER files are read too', async ({ page }) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'both-upload-'));
   const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
   try {
@@ -311,6 +311,15 @@ test('a certificate the person uploads: the server presents it; a key that is no
     await expect(page.getByTestId('both-outcome-server')).toContainText('not the key of this certificate');
     await expect(page.getByTestId('both-outcome-client')).toContainText('the server did not start');
     await expect(page.getByTestId('both-row')).toHaveCount(0);
+
+    // DER files as openssl writes them: the chain as a PKCS#7 bundle, the key as SEC1 (EC PRIVATE KEY).
+    openssl('crl2pkcs7', '-nocrl', '-certfile', 'leaf.pem', '-certfile', 'root.pem', '-outform', 'DER', '-out', 'chain.p7b');
+    openssl('ec', '-in', 'leaf.key', '-outform', 'DER', '-out', 'leaf-sec1.der');
+    const binary = (name: string) => ({ name, mimeType: 'application/octet-stream', buffer: readFileSync(path.join(dir, name)) });
+    await page.getByTestId('both-upload-chain').setInputFiles(binary('chain.p7b'));
+    await page.getByTestId('both-upload-key').setInputFiles(binary('leaf-sec1.der'));
+    await runAndWait(page);
+    await expect(page.getByTestId('both-outcome-client')).toContainText('handshake complete');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@ import { useState, type FormEvent } from 'react';
 import type { BothSidesAttack, BothSidesBreakpoints, BothSidesClientOptions, BothSidesRequest, ServerCertificateChoice, Side } from '../../worker/both-sides-messages.ts';
 import { useBothSides } from './both-store.ts';
 import { shownName } from '../format.ts';
+import { pickedFileText } from './picked-file.ts';
 import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx';
 
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
@@ -37,14 +38,14 @@ const SERVER_BREAKS: { id: keyof BothSidesBreakpoints['server']; label: string }
 ];
 const NO_BREAKPOINTS: BothSidesBreakpoints = { client: { afterEachMessage: false, serverAuth: false, clientCertRequest: false }, server: { clientHello: false, clientCertificate: false, afterEachMessage: false } };
 
-/** A file the person picked, as text (PEM). */
-function PemFile({ label, testId, onText }: { label: string; testId: string; onText: (name: string, text: string) => void }) {
+/** A file the person picked, as text: PEM as it is, DER as what it stands for (picked-file.ts). */
+function PickedFile({ label, testId, kind, onText }: { label: string; testId: string; kind: 'certificates' | 'key'; onText: (name: string, text: string) => void }) {
   return (
     <label>
       {label}{' '}
-      <input type="file" accept=".pem,.crt,.cer,.key,text/plain" data-testid={testId} onChange={(e) => {
+      <input type="file" accept=".pem,.crt,.cer,.der,.key,.p7b,.p7c,text/plain" data-testid={testId} onChange={(e) => {
         const file = e.target.files?.[0];
-        if (file) void file.text().then((text) => onText(shownName(file.name), text));
+        if (file) void file.arrayBuffer().then((buffer) => onText(shownName(file.name), pickedFileText(new Uint8Array(buffer), kind)));
       }} />
     </label>
   );
@@ -161,8 +162,8 @@ export function ServerOptionsForm() {
         ))}
         {certificate === 'uploaded' && (
           <div className="both-upload">
-            <PemFile label="Certificate chain (PEM)" testId="both-upload-chain" onText={(name, text) => setChainFile({ name, text })} />
-            <PemFile label="Private key (PEM; leave out if it is in the chain’s file)" testId="both-upload-key" onText={(name, text) => setKeyFile({ name, text })} />
+            <PickedFile label="Certificate chain (PEM or DER)" testId="both-upload-chain" kind="certificates" onText={(name, text) => setChainFile({ name, text })} />
+            <PickedFile label="Private key (PEM or DER; leave out if it is in the chain’s file)" testId="both-upload-key" kind="key" onText={(name, text) => setKeyFile({ name, text })} />
             <p className="muted">
               {chainFile ? `Chain: ${chainFile.name}. ` : ''}
               {keyFile ? `Key: ${keyFile.name}. ` : ''}
