@@ -9,6 +9,7 @@ import { describeFailure } from '../tls/errors.ts';
 import { keyLogText } from '../tls/keylog.ts';
 import { groupByName, suiteByName, type GroupName } from '../tls/suites.ts';
 import { suite12ByName } from '../tls/suites12.ts';
+import type { DecodedCertificate } from '../x509/certificate.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
 import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
 import { soundPart } from '../trace/trace-check.ts';
@@ -91,7 +92,7 @@ function parseTarget(target: string): { host: string; port: number } | null {
 const loadStartTls = () => import('../starttls/index.ts');
 
 /** The x509 verifier over `anchors` (the Mozilla store when none are given), loaded only when a connection needs it. */
-async function loadVerifier(anchors: Uint8Array[] | undefined): Promise<CertificateVerifier> {
+async function loadVerifier(anchors: DecodedCertificate[] | undefined): Promise<CertificateVerifier> {
   const { createVerifier } = await import('../x509/verifier.ts');
   return createVerifier({ anchors });
 }

@@ -2,6 +2,7 @@
 // reads: PEM, DER, PKCS#7, base64, TRUSTED CERTIFICATE), trust anchors for a purpose, and an output file checked
 // writable before any connection (so a bad path is a usage error first, never a crash after the handshake).
 import { closeSync, openSync } from 'node:fs';
+import type { DecodedCertificate } from '../x509/certificate.ts';
 import { EKU } from '../x509/extensions.ts';
 import { ChainInputError, readCertificateInput, type SourcedCertificate } from '../x509/input.ts';
 import { describeTrust, trustAllows } from '../x509/trusted-pem.ts';
@@ -49,7 +50,7 @@ export function certificatesIn(f: CertificateFile): Uint8Array[] {
  * trust settings (a TRUSTED CERTIFICATE block) is used only if they allow the purpose, as OpenSSL decides ("certificate
  * rejected" otherwise); a file left with none is bad input.
  */
-export function anchorsIn(f: CertificateFile, purpose: 'server' | 'client'): Uint8Array[] {
+export function anchorsIn(f: CertificateFile, purpose: 'server' | 'client'): DecodedCertificate[] {
   const oid = purpose === 'server' ? EKU.serverAuth : EKU.clientAuth;
   const usable = sourcedCertificatesIn(f, { lenient: true }).filter((c) => {
     if (trustAllows(c.trustSettings, oid)) return true;
@@ -57,7 +58,8 @@ export function anchorsIn(f: CertificateFile, purpose: 'server' | 'client'): Uin
     return false;
   });
   if (usable.length === 0) throw new CliError('BAD_CERTIFICATE_INPUT', `${f.what} file "${f.file}": no certificate in it may anchor a chain for ${purpose}Auth (see the warnings)`);
-  return usable.map((c) => c.der);
+  // Decoded already: the trust store takes them as they are, not decoding every root again.
+  return usable.map((c) => c.cert);
 }
 
 /** What was read before the problem, so the user sees how far the file is fine (it is not validated). */

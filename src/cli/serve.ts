@@ -74,7 +74,7 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
     }
     out.certificates.push({ chain, key: loaded.pkcs8 });
   }
-  if (config.ca) out.anchors = anchorsIn({ file: config.ca, what: '--ca', command: 'tls-lens serve' }, 'client');
+  if (config.ca) out.anchors = anchorsIn({ file: config.ca, what: '--ca', command: 'tls-lens serve' }, 'client').map((c) => c.der);
   return out;
 }
 

@@ -8,11 +8,12 @@ export class TrustStore {
   private readonly bySubject = new Map<string, DecodedCertificate[]>();
   private readonly ids = new Set<string>();
 
-  constructor(ders: Iterable<Uint8Array> = []) {
+  /** DER is decoded here; a certificate its reader decoded already (x509/input.ts) is taken as it is. */
+  constructor(certificates: Iterable<Uint8Array | DecodedCertificate> = []) {
     let index = 0;
-    for (const der of ders) {
+    for (const c of certificates) {
       try {
-        this.add(decodeCertificate(der));
+        this.add(c instanceof Uint8Array ? decodeCertificate(c) : c);
       } catch (e) {
         this.rejected.push({ index, message: (e as Error).message });
       }

@@ -2,6 +2,7 @@
 // every check as a 'cert-check' trace event and the outcome as a 'cert-result' event.
 import type { CertificateVerifier, VerifyOutcome, VerifyRequest } from '../tls/verifier.ts';
 import { failure } from './errors.ts';
+import type { DecodedCertificate } from './certificate.ts';
 import { TrustStore } from './trustStore.ts';
 import { validateChain, type ValidationResult } from './validate.ts';
 import { toHex } from '../util/bytes.ts';
@@ -16,8 +17,8 @@ export async function loadMozillaTrustStore(): Promise<TrustStore> {
 }
 
 export interface VerifierOptions {
-  /** DER trust anchors; default: the Mozilla store. */
-  anchors?: Uint8Array[];
+  /** Trust anchors, as DER or decoded; default: the Mozilla store. */
+  anchors?: (Uint8Array | DecodedCertificate)[];
   /** Extra anchors on top of the default store (e.g. a root the user trusts for one session). */
   extraAnchors?: Uint8Array[];
   /** OpenSSL verify_depth: intermediates allowed between leaf and anchor (default 8). */
