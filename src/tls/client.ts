@@ -143,7 +143,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
 
 /** A warning the client passes over before the version is known: TLS 1.2's rule (context12.ts). */
 function warningBeforeVersionKnown(description: number): boolean {
-  return description !== AlertDescription.no_renegotiation && description !== AlertDescription.user_canceled;
+  return description !== AlertDescription.no_renegotiation;
 }
 
 /** A TLS 1.3 or a TLS 1.2 connection: the same methods (keyUpdate only in 1.3, renegotiate only in 1.2). */

@@ -36,6 +36,8 @@ export interface Script {
   tamperFinished?: boolean;
   /** Reorder or drop the encrypted flight: indices into [EE, Certificate, CertificateVerify, Finished]. */
   order?: number[];
+  /** Records sent (under the handshake keys) before message `before` of the encrypted flight, e.g. an alert. */
+  inFlight?: { before: number; contentType: number; fragment: Uint8Array }[];
   /** How the encrypted flight goes out: one record per message (default), all in one, or chunks of N bytes. */
   framing?: 'per-message' | 'coalesced' | number;
   /** Change bytes of the messages as sent (after the transcript saw the originals); the server then hangs up. */
@@ -178,8 +180,12 @@ async function serve(transport: Transport, script: Script): Promise<void> {
 
   const toSend = (script.order ?? [0, 1, 2, 3]).map((i) => (script.mutate ? script.mutate(i + 1, Uint8Array.from(flight[i])) : flight[i]));
   const framing = script.framing ?? 'per-message';
-  if (framing === 'per-message') for (const m of toSend) await records.writeRecord(22, m);
-  else {
+  if (framing === 'per-message') {
+    for (const [i, m] of toSend.entries()) {
+      for (const r of script.inFlight ?? []) if (r.before === i) await records.writeRecord(r.contentType, r.fragment);
+      await records.writeRecord(22, m);
+    }
+  }else {
     const all = concat(...toSend);
     const size = framing === 'coalesced' ? all.length : framing;
     for (let i = 0; i < all.length; i += size) await records.writeRecord(22, all.subarray(i, i + size));

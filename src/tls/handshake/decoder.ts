@@ -14,6 +14,11 @@ export class HandshakeDecoder {
     this.tls12KeyExchange = keyExchange;
   }
 
+  /** True once TLS 1.2 is chosen (until then: TLS 1.3, or the version still open). */
+  get isTls12(): boolean {
+    return this.tls12KeyExchange !== null;
+  }
+
   /** `fieldsWhenRead`: the field tree is made when first read (decodeHandshake). */
   decode(bytes: Uint8Array, fieldsWhenRead = false): DecodedMessage<AnyHandshakeMessage> {
     return this.tls12KeyExchange ? decodeHandshake12(bytes, this.tls12KeyExchange(), fieldsWhenRead) : decodeHandshake(bytes, fieldsWhenRead);

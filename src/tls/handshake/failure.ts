@@ -38,7 +38,12 @@ export async function closeAfterFailure(channel: RecordChannel, emit: Emit, err:
 export async function peerAlert(reader: MessageReader): Promise<TlsError | null> {
   const look = (async () => {
     try {
-      for (let i = 0; i < 16; i++) if ((await reader.nextAny()) === null) return null;
+      for (let i = 0; i < 16; i++) {
+        const item = await reader.nextAny();
+        // A user_canceled is passed over when read; what ended the connection after it is the cancel.
+        if (item === null) return reader.canceled('end of stream');
+        if ('kind' in item && item.kind === 'close-notify') return reader.canceled('close_notify');
+      }
     } catch (e) {
       if (e instanceof TlsError && e.receivedAlert) return e;
     }

@@ -1,5 +1,6 @@
 // Turns records into handshake messages: reassembles messages split over records, splits records that carry
-// several, drops the middlebox-compatibility ChangeCipherSpec, and turns alerts into errors. Emits one
+// several, drops the middlebox-compatibility ChangeCipherSpec, passes over the alerts that end nothing
+// (user_canceled, TLS 1.2 warnings) and turns the others into errors. Emits one
 // 'handshake' event per message, with the indices of the records that carried it.
 import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch, FieldNode, Side } from '../../trace/types.ts';
@@ -14,6 +15,8 @@ import type { AnyHandshakeMessage, HandshakeDecoder } from './decoder.ts';
 
 /** The largest handshake message accepted: certificate chains can be big, but not unbounded. */
 const MAX_HANDSHAKE_MESSAGE = 1 << 17;
+/** Alerts passed over in a row before the peer is cut off (OpenSSL's MAX_WARN_ALERT_COUNT: "too many warn alerts"). */
+const MAX_IGNORED_ALERTS_IN_A_ROW = 5;
 
 export interface ReceivedMessage extends DecodedMessage<AnyHandshakeMessage> {
   eventIndex: number;
@@ -87,6 +90,10 @@ export class MessageReader {
   earlyDataSkipBudget = 0;
   /** TLS 1.2: warning alerts that do not end the connection (set by the TLS 1.2 handshake). */
   toleratedWarning: ((description: number) => boolean) | null = null;
+  /** Alerts passed over since the last handshake or application data record. */
+  private ignoredInARow = 0;
+  /** The peer sent user_canceled: a close_notify or an end of stream during a handshake then means it canceled. */
+  private peerCanceled = false;
 
   constructor(
     private readonly channel: RecordChannel,
@@ -134,8 +141,22 @@ export class MessageReader {
       const other = await this.readOne();
       if (other?.kind === 'app-data' && this.skipEarlyData(other.record)) continue;
       if (other?.kind === 'app-data') throw fail.unexpected('application data arrived before the handshake finished');
-      if (other?.kind === 'close-notify') throw new TlsError('CLOSED', `the ${this.peer} closed the connection (close_notify) during the handshake`, { receivedAlert: 'close_notify' });
+      if (other?.kind === 'close-notify') throw this.endedInHandshake('close_notify', `the ${this.peer} closed the connection (close_notify) during the handshake`);
     }
+  }
+
+  /**
+   * The error for a peer that ended the connection in the middle of a handshake (`how`: close_notify or the end of
+   * the stream): USER_CANCELED when it said user_canceled first (the alert itself ends nothing), else CLOSED.
+   */
+  endedInHandshake(how: 'close_notify' | 'end of stream', message: string): TlsError {
+    return this.canceled(how) ?? new TlsError('CLOSED', message, how === 'close_notify' ? { receivedAlert: 'close_notify' } : undefined);
+  }
+
+  /** USER_CANCELED when the peer sent user_canceled before ending the connection (`how`), else null. */
+  canceled(how: 'close_notify' | 'end of stream'): TlsError | null {
+    if (!this.peerCanceled) return null;
+    return new TlsError('USER_CANCELED', `the ${this.peer} canceled (user_canceled, then ${how})`, { receivedAlert: 'user_canceled' });
   }
 
   /** After the handshake: the next handshake message, application data, or close_notify. Null: stream ended. */
@@ -177,7 +198,8 @@ export class MessageReader {
     const record = await this.channel.read();
     if (!record) {
       if (eofOk && this.buffer.length === 0) return null;
-      throw new TlsError(eofOk ? 'TRUNCATED' : 'CLOSED', eofOk ? 'the connection ended in the middle of a handshake message' : `the ${this.peer} closed the connection in the middle of the handshake`);
+      if (eofOk) throw new TlsError('TRUNCATED', 'the connection ended in the middle of a handshake message');
+      throw this.endedInHandshake('end of stream', `the ${this.peer} closed the connection in the middle of the handshake`);
     }
     if (record.contentType === ContentType.change_cipher_spec && this.onChangeCipherSpec) {
       await this.onChangeCipherSpec(record);
@@ -191,6 +213,7 @@ export class MessageReader {
     switch (record.contentType) {
       case ContentType.handshake:
         if (record.fragment.length === 0) throw fail.unexpected('a handshake record must not be empty');
+        this.ignoredInARow = 0;
         if (this.buffer.length === 0) this.bufferEpoch = record.epoch;
         this.buffer.push(record.fragment);
         this.bufferRecords.push(record.eventIndex);
@@ -210,6 +233,7 @@ export class MessageReader {
         return this.onAlert(record);
       case ContentType.application_data:
         if (this.buffer.length > 0) throw fail.unexpected('application data arrived in the middle of a handshake message');
+        this.ignoredInARow = 0;
         // The reader of the data gets memory of its own: the trace encodes the record's bytes lazily, so those must
         // not change. A copy, unless the trace takes its plaintext by decrypting the record again, or the caller
         // promised never to write to what it reads.
@@ -237,16 +261,31 @@ export class MessageReader {
     const name = alertName(description);
     this.emit({ kind: 'alert', direction: this.peer, level: level === 1 ? 'warning' : 'fatal', description, name, record: record.eventIndex });
     if (description === AlertDescription.close_notify) return { kind: 'close-notify', record };
+    // user_canceled is a closure alert, not an error (RFC 8446 §6.1): it ends nothing by itself, in the handshake or
+    // after it; the close_notify that should follow does. TLS 1.3 ignores the level (§6); a TLS 1.2 fatal one is
+    // fatal (RFC 5246 §7.2). OpenSSL 3.0 does the same (tried against s_client).
+    if (description === AlertDescription.user_canceled && (level === 1 || !this.decoder.isTls12)) {
+      this.passOver(name);
+      this.peerCanceled = true;
+      this.emit({ kind: 'note', text: `user_canceled received (${level === 1 ? 'warning' : 'fatal level, ignored as TLS 1.3 does'}): the ${this.peer} says it is giving up for a reason that is not a protocol failure. Not an error alert: the connection goes on (as OpenSSL's does) until the close_notify that should follow (RFC 8446 §6.1)` });
+      return undefined;
+    }
     // TLS 1.2 lets a receiver carry on after some warnings (e.g. unrecognized_name); TLS 1.3 never does.
     if (level === 1 && this.toleratedWarning?.(description)) {
+      this.passOver(name);
       this.emit({ kind: 'note', text: `warning alert ${name} ignored: in TLS 1.2 a warning does not end the connection` });
       return undefined;
     }
     if (description === AlertDescription.user_canceled) {
-      throw new TlsError('USER_CANCELED', `the ${this.peer} canceled the handshake (user_canceled)`, { receivedAlert: name });
+      throw new TlsError('USER_CANCELED', `the ${this.peer} canceled the connection (fatal user_canceled)`, { receivedAlert: name });
     }
     // In TLS 1.3 every alert but close_notify and user_canceled ends the connection, whatever its level.
     throw new TlsError(receivedAlertCode(description), `the ${this.peer} sent a ${level === 1 ? 'warning' : 'fatal'} alert: ${name} (${description})`, { receivedAlert: name });
+  }
+
+  /** An alert that ends nothing still costs a record's work: a peer sending only those is cut off, as OpenSSL does. */
+  private passOver(name: string): void {
+    if (++this.ignoredInARow >= MAX_IGNORED_ALERTS_IN_A_ROW) throw fail.unexpected(`${MAX_IGNORED_ALERTS_IN_A_ROW} alerts in a row that end nothing (the last: ${name}): too many warning alerts (OpenSSL: too many warn alerts)`);
   }
 
   private takeBuffered(): ReceivedMessage | null {

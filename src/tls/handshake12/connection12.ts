@@ -17,7 +17,7 @@ import { Tls12Context, type RenegotiationState, type Tls12Config } from './conte
 import type { Tls12Session } from './session12.ts';
 import { Completed12, ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
 import type { HandshakeProofs } from '../handshake/proofs.ts';
-import type { MasterStage12 } from '../key-schedule/key-schedule12.ts';
+import { noEmsExporterNote, type MasterStage12 } from '../key-schedule/key-schedule12.ts';
 
 /** A finished TLS 1.2 handshake: its context and the proofs the connection is made from. */
 export interface Handshake12 {
@@ -113,6 +113,8 @@ export class Tls12Connection {
   /** The renegotiation in progress, if any, and the records the reader loop read for it. */
   private renegotiation: Promise<void> | null = null;
   private readonly inbox: InboundEntry[] = [];
+  /** What the exporter derives from: the latest handshake's master secret and hello randoms. */
+  private exporter!: { master: MasterStage12; clientRandom: Uint8Array; serverRandom: Uint8Array; ems: boolean };
 
   constructor(
     private readonly base: HandshakeContext,
@@ -139,6 +141,7 @@ export class Tls12Connection {
 
   private finishHandshake(handshake: Handshake12): void {
     const { ctx } = handshake;
+    this.exporter = { master: handshake.master, clientRandom: ctx.clientHello.random, serverRandom: ctx.serverRandom, ems: ctx.ems };
     ctx.details.renegotiations = this.reneg.handshakes - 1;
     this.summary.tls12 = ctx.details;
     const s = sessionOf(handshake);
@@ -200,6 +203,17 @@ export class Tls12Connection {
       }
       throw e;
     }
+  }
+
+  /**
+   * RFC 5705 keying material exporter (channel binding, EAP-TLS, ...): from the master secret and hello randoms of
+   * the latest handshake (after a renegotiation, the new one, as OpenSSL). `context` null and an empty context
+   * give different keys in TLS 1.2.
+   */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
+    const x = this.exporter;
+    if (!x.ems) this.emit({ kind: 'note', text: noEmsExporterNote });
+    return x.master.exportKeyingMaterial(label, x.clientRandom, x.serverRandom, context, length);
   }
 
   close(): Promise<void> {

@@ -83,7 +83,7 @@ export class Tls12Context {
     base.reader.decoder.useTls12(() => this.suite?.kx);
     base.reader.onChangeCipherSpec = (record) => this.onChangeCipherSpec(record);
     // RFC 5246 §7.2.2: a warning may be ignored; no_renegotiation still ends a renegotiation attempt (it is the answer).
-    base.reader.toleratedWarning = (d) => d !== AlertDescription.no_renegotiation && d !== AlertDescription.user_canceled;
+    base.reader.toleratedWarning = (d) => d !== AlertDescription.no_renegotiation;
   }
 
   get emit() {
@@ -120,7 +120,7 @@ export class Tls12Context {
   async next(): Promise<ReceivedMessage> {
     for (;;) {
       const item = this.source ? await this.source() : await this.base.reader.nextAny();
-      if (item === null) throw new TlsError('CLOSED', 'the server closed the connection in the middle of the handshake');
+      if (item === null) throw this.base.reader.endedInHandshake('end of stream', 'the server closed the connection in the middle of the handshake');
       if ('kind' in item && item.kind === 'app-data') {
         if (!this.onAppData) throw fail.unexpected('application data arrived before the handshake finished');
         if (item.data.length) {
@@ -129,7 +129,7 @@ export class Tls12Context {
         }
         continue;
       }
-      if ('kind' in item && item.kind === 'close-notify') throw new TlsError('CLOSED', 'the server closed the connection (close_notify) during the handshake', { receivedAlert: 'close_notify' });
+      if ('kind' in item && item.kind === 'close-notify') throw this.base.reader.endedInHandshake('close_notify', 'the server closed the connection (close_notify) during the handshake');
       const m = item as ReceivedMessage;
       // RFC 5246 §7.4.1.1: a HelloRequest during a handshake is ignored (and never part of a transcript).
       if (m.message.type === 'hello_request') {

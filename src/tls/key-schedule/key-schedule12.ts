@@ -1,15 +1,23 @@
 // The TLS 1.2 key derivations, each reported to the trace as a `kind: 'key'` event (op 'PRF', its label, inputs
 // and output) like the TLS 1.3 schedule, as two stages of their own types:
-//   PreMasterStage12 --master() / extendedMaster()--> MasterStage12 (key block, Finished)
+//   PreMasterStage12 --master() / extendedMaster()--> MasterStage12 (key block, Finished, exporter)
 // so the key block and Finished can only come from a master secret (RFC 5246 §8.1, RFC 7627 §4, §6.3, §7.4.9).
 // A resumed session starts at MasterStage12.resumed(). Nothing here is side-bound: both sides derive the same values.
 import type { Emit } from '../../trace/recorder.ts';
 import { concat, toHex } from '../../util/bytes.ts';
+import { TlsError } from '../errors.ts';
 import type { HashName } from '../../crypto/hash.ts';
 import { prf } from '../../crypto/prf.ts';
 import type { Tls12Suite } from '../suites12.ts';
 
 type Input = { name: string; value: Uint8Array };
+
+/** Said in the trace when keys are exported from a TLS 1.2 session without the extended master secret. */
+export const noEmsExporterNote =
+  'keying material exported without the extended master secret: the master secret is not bound to this handshake, so a man in the middle can make two connections export the same keys (RFC 7627; RFC 9266 defines the tls-exporter channel binding over TLS 1.2 only with it)';
+
+/** PRF labels of TLS itself: an exporter label starting with one could yield its secrets (RFC 5705 §4; OpenSSL refuses them too). */
+const RESERVED_LABELS = ['client finished', 'server finished', 'master secret', 'extended master secret', 'key expansion'];
 
 /** The write keys of both sides, cut from the key block. Empty MAC keys for AEAD suites. */
 export interface KeyBlock12 {
@@ -96,6 +104,29 @@ export class MasterStage12 {
       offset += n;
     });
     return { clientMacKey: parts[0], serverMacKey: parts[1], clientKey: parts[2], serverKey: parts[3], clientIv: parts[4], serverIv: parts[5] };
+  }
+
+  /**
+   * RFC 5705 §4 keying material exporter: PRF(master_secret, label, client_random + server_random
+   * [+ uint16 context length + context])[0..length-1], with the suite's PRF hash. No context (null) and an empty
+   * one differ: the empty one still adds its two length bytes (in TLS 1.3 both are the same).
+   */
+  async exportKeyingMaterial(label: string, clientRandom: Uint8Array, serverRandom: Uint8Array, context: Uint8Array | null, length: number): Promise<Uint8Array> {
+    if (!Number.isInteger(length) || length < 1) throw new TlsError('BAD_OPTION', `keying material length must be a positive whole number, got ${length}`);
+    const reserved = RESERVED_LABELS.find((r) => label.startsWith(r));
+    if (reserved) throw new TlsError('BAD_OPTION', `exporter label "${label}" starts with "${reserved}", a label TLS 1.2 uses itself (RFC 5705 §4)`);
+    if (context && context.length > 0xffff) throw new TlsError('BAD_OPTION', `exporter context of ${context.length} bytes: at most 65535 (its length is a uint16, RFC 5705 §4)`);
+    const seed = context ? concat(clientRandom, serverRandom, Uint8Array.of(context.length >> 8, context.length & 0xff), context) : concat(clientRandom, serverRandom);
+    const out = await prf(this.hash, this.secret, label, seed, length);
+    const inputs: Input[] = [
+      { name: 'master_secret', value: this.secret },
+      { name: 'client_random', value: clientRandom },
+      { name: 'server_random', value: serverRandom },
+    ];
+    if (context) inputs.push({ name: `context (${context.length} bytes, after its uint16 length)`, value: context });
+    // The caller gets `out`: the event keeps a copy of its own.
+    reportPrf(this.emit, this.hash, 'exported_keying_material', label, inputs, Uint8Array.from(out));
+    return out;
   }
 
   /** verify_data = PRF(master_secret, "client finished" | "server finished", Hash(handshake_messages))[0..11]. */

@@ -37,6 +37,8 @@ export abstract class ServerConnectionBase {
   abstract keyUpdate(requestPeer: boolean): Promise<void>;
   abstract renegotiate(): Promise<void>;
   abstract requestClientAuth(): Promise<ClientCertificateVerdict>;
+  /** Keying material exporter: RFC 8446 §7.5 (TLS 1.3), RFC 5705 (TLS 1.2). */
+  abstract exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array>;
   /** A handshake message from the client after the handshake. */
   protected abstract onPostHandshake(m: ReceivedMessage): Promise<void>;
   /** Whether application data may arrive now (not in the middle of a post-handshake exchange). */

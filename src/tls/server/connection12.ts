@@ -6,6 +6,7 @@
 import { TlsError, fail } from '../errors.ts';
 import { appDataEvent } from '../handshake/app-data-event.ts';
 import { sendAlert } from '../handshake/failure.ts';
+import { noEmsExporterNote } from '../key-schedule/key-schedule12.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import { Transcript } from '../transcript.ts';
@@ -28,15 +29,26 @@ export class ServerConnection12 extends ServerConnectionBase {
     private details: Established12,
   ) {
     super(ctx);
-    // RFC 5246 §7.2.2: a warning may be ignored; the client's no_renegotiation answers our HelloRequest.
+    // RFC 5246 §7.2.2: a warning may be ignored (user_canceled is passed over by the reader itself); the client's
+    // no_renegotiation answers our HelloRequest.
     ctx.reader.toleratedWarning = (d) => {
       if (d === AlertDescription.no_renegotiation && this.helloRequested) this.helloRequested.refused();
-      return d !== AlertDescription.user_canceled;
+      return true;
     };
   }
 
   get established(): Established12 {
     return this.details;
+  }
+
+  /**
+   * RFC 5705 keying material exporter: from the master secret and hello randoms of the latest handshake (after a
+   * renegotiation, the new one). `context` null and an empty context give different keys in TLS 1.2.
+   */
+  exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
+    const d = this.details;
+    if (!d.extendedMasterSecret) this.emit({ kind: 'note', text: noEmsExporterNote });
+    return d.master.exportKeyingMaterial(label, d.clientRandom, d.serverRandom, context, length);
   }
 
   keyUpdate(): Promise<void> {
@@ -105,7 +117,7 @@ export class ServerConnection12 extends ServerConnectionBase {
     let state: ServerState | null = await startTls12(ctx, m, false, { clientVerifyData: this.details.clientVerifyData, serverVerifyData: this.details.serverVerifyData });
     while (state) {
       const item = await this.ctx.reader.nextAny();
-      if (item === null) throw new TlsError('CLOSED', 'the client closed the connection in the middle of a renegotiation');
+      if (item === null) throw this.ctx.reader.endedInHandshake('end of stream', 'the client closed the connection in the middle of a renegotiation');
       if ('kind' in item && item.kind === 'app-data') {
         // RFC 5246 allows application data between the handshakes' messages: kept for read().
         if (item.data.length) {
@@ -114,7 +126,7 @@ export class ServerConnection12 extends ServerConnectionBase {
         }
         continue;
       }
-      if ('kind' in item && item.kind === 'close-notify') throw new TlsError('CLOSED', 'the client sent close_notify in the middle of a renegotiation', { receivedAlert: 'close_notify' });
+      if ('kind' in item && item.kind === 'close-notify') throw this.ctx.reader.endedInHandshake('close_notify', 'the client sent close_notify in the middle of a renegotiation');
       const msg = item as ReceivedMessage;
       await ctx.afterMessage(msg.name, msg.eventIndex, 'client');
       state = await state.handle(ctx, msg);

@@ -37,6 +37,9 @@ import { checkPeerFinished12, ourFinished12 } from '../handshake12/finished12.ts
 export interface Established12 {
   suite: Tls12Suite;
   master: MasterStage12;
+  /** This handshake's hello randoms: with the master secret, what the RFC 5705 exporter derives from. */
+  clientRandom: Uint8Array;
+  serverRandom: Uint8Array;
   clientVerifyData: Uint8Array;
   serverVerifyData: Uint8Array;
   secureRenegotiation: boolean;
@@ -470,6 +473,8 @@ class ExpectClientFinished implements ServerState {
     ctx.established12 = {
       suite: h.suite,
       master: h.master,
+      clientRandom: h.ch.random,
+      serverRandom: h.serverRandom,
       clientVerifyData: h.clientVerifyData,
       serverVerifyData: h.serverVerifyData,
       secureRenegotiation: h.secureRenegotiation,
