@@ -55,7 +55,8 @@ const COMMON = {
  * names), ML-KEM (its tables cost a start ~1.4 ms, and only X25519MLKEM768 uses it) and the STARTTLS dialogues
  * (37 KB of connect's 468, only with --starttls: the rest of connect's start reads and deserialises less; its own
  * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared), and the ASN.1
- * schema packages for the chain check's policy and CRL decoders and for PKCS#7 certificate bundles (SIDE_REDIRECTS). Each side bundle gets its own V8
+ * schema packages for the chain check's policy and CRL decoders and for PKCS#7 certificate bundles (SIDE_REDIRECTS), and
+ * Ed448's curve arithmetic (@noble/curves, for the rare Ed448 key). Each side bundle gets its own V8
  * code cache (scripts/cli-code-cache.cjs) once a run that loaded it succeeds.
  */
 const SIDE_MODULES = {
@@ -65,8 +66,11 @@ const SIDE_MODULES = {
   starttls: 'src/starttls/index.ts',
   asn1: 'src/cli/asn1-side.ts',
   pkcs7: 'src/cli/pkcs7-side.ts',
+  // Ed448 (src/crypto/ed448.ts imports it at the first Ed448 key): for the WebCrypto provider (verify, limbo) and
+  // serve's key check; node:crypto signs and verifies Ed448 itself.
+  ed448: '@noble/curves/ed448.js',
 };
-const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|starttls\/index\.ts$/;
+const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|^@noble\/curves\/ed448\.js$|starttls\/index\.ts$/;
 
 /**
  * Imports a side module answers for some importers only, in the engine commands' bundles. The ASN.1 schema packages

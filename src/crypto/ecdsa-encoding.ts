@@ -76,6 +76,7 @@ export function ecdsaRawToDer(raw: Uint8Array): Uint8Array {
     return concat(Uint8Array.of(0x02, v.length), v);
   };
   const body = concat(integer(raw.subarray(0, half)), integer(raw.subarray(half)));
+  // P-521's 66-byte halves make INTEGERs of up to 67 bytes: the SEQUENCE then passes 127 and takes the long form.
   const len = body.length < 0x80 ? Uint8Array.of(body.length) : Uint8Array.of(0x81, body.length);
   return concat(Uint8Array.of(0x30), len, body);
 }

@@ -1,4 +1,4 @@
-// Ephemeral key shares for TLS 1.3: X25519, P-256 and P-384 from the active crypto provider, and the hybrid
+// Ephemeral key shares for TLS 1.3: X25519, P-256, P-384 and P-521 from the active crypto provider, and the hybrid
 // X25519MLKEM768 (hybrid-kem.ts). Peer shares are validated before use; a bad one is an illegal_parameter alert
 // (RFC 8446 §4.2.8).
 import { tlsFailure } from '../tls/errors.ts';
@@ -17,7 +17,7 @@ export interface KeyShare {
 }
 
 /** Private scalar length in bytes. */
-const SCALAR_LENGTH: Record<EcdhGroup, number> = { x25519: 32, secp256r1: 32, secp384r1: 48 };
+const SCALAR_LENGTH: Record<EcdhGroup, number> = { x25519: 32, secp256r1: 32, secp384r1: 48, secp521r1: 66 };
 
 function scalarLength(group: EcdhGroup): number {
   const n = SCALAR_LENGTH[group];

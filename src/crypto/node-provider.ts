@@ -149,7 +149,7 @@ async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
 
 // ---- key exchange ----
 
-const NODE_CURVE = { secp256r1: 'prime256v1', secp384r1: 'secp384r1' } as const;
+const NODE_CURVE = { secp256r1: 'prime256v1', secp384r1: 'secp384r1', secp521r1: 'secp521r1' } as const;
 
 async function generateEcdh(group: EcdhGroup): Promise<EcdhKeyPair> {
   if (group === 'x25519') {
@@ -222,7 +222,7 @@ function publicKey(spki: Uint8Array): KeyObject {
   return key;
 }
 
-/** OpenSSL's options for one signature algorithm: hash name (null for Ed25519) and padding or encoding. */
+/** OpenSSL's options for one signature algorithm: hash name (null for EdDSA) and padding or encoding. */
 function signatureOptions(algorithm: SignatureAlgorithm | SigningAlgorithm, key: KeyObject) {
   switch (algorithm.kind) {
     case 'rsa-pkcs1':
@@ -232,6 +232,7 @@ function signatureOptions(algorithm: SignatureAlgorithm | SigningAlgorithm, key:
     case 'ecdsa':
       return { hash: nodeHash(algorithm.hash), key: { key, dsaEncoding: 'encoding' in algorithm && algorithm.encoding === 'raw' ? ('ieee-p1363' as const) : ('der' as const) } };
     case 'ed25519':
+    case 'ed448': // OpenSSL does Ed448 itself: no need for the JS implementation the WebCrypto provider loads
       return { hash: null, key: { key } };
   }
 }

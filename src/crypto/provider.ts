@@ -76,7 +76,7 @@ export interface RunningHash {
   digest(): Uint8Array;
 }
 
-export type EcdhGroup = 'x25519' | 'secp256r1' | 'secp384r1';
+export type EcdhGroup = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1';
 
 /** An ephemeral (EC)DH private key with its public half: X25519 raw 32 bytes, P-curves uncompressed 0x04 || X || Y. */
 export interface EcdhKeyPair {
@@ -90,10 +90,11 @@ export interface EcdhKeyPair {
 
 /** What a private key signs with: ECDSA signatures come out DER-encoded, as TLS carries them. */
 export type SigningAlgorithm =
-  | { kind: 'ecdsa'; curve: 'P-256' | 'P-384'; hash: 'SHA-256' | 'SHA-384' | 'SHA-512' }
+  | { kind: 'ecdsa'; curve: 'P-256' | 'P-384' | 'P-521'; hash: 'SHA-256' | 'SHA-384' | 'SHA-512' }
   | { kind: 'rsa-pss'; hash: 'SHA-256' | 'SHA-384' | 'SHA-512'; saltLength: number }
   | { kind: 'rsa-pkcs1'; hash: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512' }
-  | { kind: 'ed25519' };
+  | { kind: 'ed25519' }
+  | { kind: 'ed448' };
 
 export interface CryptoProvider {
   /** Shown in benchmarks and tests: 'webcrypto' or 'node'. */

@@ -13,7 +13,8 @@ export type SignatureAlgorithm =
   | { kind: 'rsa-pkcs1'; hash: HashName }
   | { kind: 'rsa-pss'; hash: HashName; saltLength: number }
   | { kind: 'ecdsa'; hash: HashName; encoding: 'der' | 'raw' }
-  | { kind: 'ed25519' };
+  | { kind: 'ed25519' }
+  | { kind: 'ed448' };
 
 export const OID = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -30,6 +31,7 @@ export type PublicKeyInfo =
   | { type: 'rsa'; bits: number; pssOnly: boolean }
   | { type: 'ec'; curve: 'P-256' | 'P-384' | 'P-521' | string; bits: number }
   | { type: 'ed25519'; bits: 256 }
+  | { type: 'ed448'; bits: 456 }
   | { type: 'unknown'; oid: string };
 
 const CURVES: Record<string, { name: string; bits: number }> = {
@@ -66,6 +68,7 @@ function parsePublicKeyInfo(spkiDer: Uint8Array): PublicKeyInfo {
     return { type: 'ec', curve: c?.name ?? curveOid, bits: c?.bits ?? 0 };
   }
   if (oid === OID.ed25519) return { type: 'ed25519', bits: 256 };
+  if (oid === OID.ed448) return { type: 'ed448', bits: 456 };
   return { type: 'unknown', oid };
 }
 
@@ -115,6 +118,9 @@ export async function verifySignature(
       break;
     case 'ed25519':
       if (info.type !== 'ed25519') throw new Error(`an Ed25519 signature needs an Ed25519 key, not ${info.type}`);
+      break;
+    case 'ed448':
+      if (info.type !== 'ed448') throw new Error(`an Ed448 signature needs an Ed448 key, not ${info.type}`);
       break;
   }
   return cryptoProvider().signature.verify(spkiDer, info, algorithm, data, signature);

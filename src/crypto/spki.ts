@@ -18,6 +18,7 @@ export interface SpkiParts {
 const SEQUENCE = 0x30;
 const INTEGER = 0x02;
 const BIT_STRING = 0x03;
+const OCTET_STRING = 0x04;
 const OID = 0x06;
 
 /** SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }. Throws on malformed DER. */
@@ -71,6 +72,22 @@ export function pkcs8WithRsaEncryptionAlgorithm(pkcs8: Uint8Array): Uint8Array {
   return derElement(SEQUENCE, concat(wholeOf(pkcs8, fields[0]), RSA_ENCRYPTION_ALGORITHM, ...fields.slice(2).map((f) => wholeOf(pkcs8, f))));
 }
 const RSASSA_PSS = '1.2.840.113549.1.1.10';
+
+/**
+ * The algorithm OID and the bare private key of an RFC 8410 PKCS#8 key (Ed25519, Ed448, X25519, X448):
+ * PrivateKeyInfo { version, AlgorithmIdentifier, privateKey OCTET STRING { CurvePrivateKey OCTET STRING }, ... }.
+ * Throws on anything else.
+ */
+export function readCurvePrivateKey(pkcs8: Uint8Array): { algorithm: string; privateKey: Uint8Array } {
+  const fields = expectSequence(pkcs8, readRoot(pkcs8), 'PrivateKeyInfo');
+  if (fields.length < 3 || fields[0].tag !== INTEGER || fields[2].tag !== OCTET_STRING) throw new Error('malformed PrivateKeyInfo: expected a version, an algorithm and an OCTET STRING');
+  const algorithm = expectSequence(pkcs8, fields[1], 'AlgorithmIdentifier');
+  if (algorithm.length !== 1 || algorithm[0].tag !== OID) throw new Error('malformed AlgorithmIdentifier: an RFC 8410 key has an OID and no parameters');
+  const outer = valueOf(pkcs8, fields[2]);
+  const inner = readRoot(outer);
+  if (inner.tag !== OCTET_STRING) throw new Error('malformed CurvePrivateKey: expected an OCTET STRING');
+  return { algorithm: decodeOid(valueOf(pkcs8, algorithm[0])), privateKey: valueOf(outer, inner) };
+}
 
 function expectSequence(bytes: Uint8Array, node: DerNode, what: string): DerNode[] {
   if (node.tag !== SEQUENCE) throw new Error(`malformed ${what}: expected a SEQUENCE`);

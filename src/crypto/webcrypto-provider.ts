@@ -5,11 +5,13 @@
 //    would also need a key import), while a TLS 1.3 handshake chains about twenty HMACs and ten transcript
 //    hashes; in JS they take a few µs each, identically in Node and the browser;
 //  - ChaCha20-Poly1305 where WebCrypto has none (Node 20), from @noble/ciphers;
-//  - the one extra AES block a TLS-padded CBC decryption needs (see aesCbc below).
+//  - the one extra AES block a TLS-padded CBC decryption needs (see aesCbc below);
+//  - Ed448, which Chromium's WebCrypto lacks (@noble/curves, loaded at the first Ed448 key: ed448.ts).
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import type { AeadName } from '../tls/suites.ts';
 import { concat, toHex } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
+import { ed448Signer, ed448Verify } from './ed448.ts';
 import { ecPkcs8, x25519Pkcs8 } from './private-scalar.ts';
 import { pkcs8WithRsaEncryptionAlgorithm, readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
@@ -167,10 +169,12 @@ async function recordHmac(hash: MacHash, rawKey: Uint8Array): Promise<Mac> {
 
 // ---- key exchange ----
 
-const ECDH: Record<EcdhGroup, { algorithm: { name: 'X25519' } | { name: 'ECDH'; namedCurve: 'P-256' | 'P-384' }; bits: number }> = {
+// bits: the shared secret's whole bytes (P-521's x-coordinate is 66 bytes, RFC 8446 §7.4.2), as deriveBits takes them.
+const ECDH: Record<EcdhGroup, { algorithm: { name: 'X25519' } | { name: 'ECDH'; namedCurve: 'P-256' | 'P-384' | 'P-521' }; bits: number }> = {
   x25519: { algorithm: { name: 'X25519' }, bits: 256 },
   secp256r1: { algorithm: { name: 'ECDH', namedCurve: 'P-256' }, bits: 256 },
   secp384r1: { algorithm: { name: 'ECDH', namedCurve: 'P-384' }, bits: 384 },
+  secp521r1: { algorithm: { name: 'ECDH', namedCurve: 'P-521' }, bits: 528 },
 };
 
 async function generateEcdh(group: EcdhGroup): Promise<EcdhKeyPair> {
@@ -181,7 +185,7 @@ async function generateEcdh(group: EcdhGroup): Promise<EcdhKeyPair> {
 
 async function importEcdh(group: EcdhGroup, scalar: Uint8Array): Promise<EcdhKeyPair> {
   const { algorithm } = ECDH[group];
-  const pkcs8 = group === 'x25519' ? x25519Pkcs8(scalar) : ecPkcs8(group === 'secp256r1' ? 'P-256' : 'P-384', scalar);
+  const pkcs8 = algorithm.name === 'X25519' ? x25519Pkcs8(scalar) : ecPkcs8(algorithm.namedCurve, scalar);
   // Extractable only long enough to read the public half from the JWK export; the pair keeps a non-extractable copy.
   const jwk = await subtle().exportKey('jwk', await subtle().importKey('pkcs8', bufferSource(pkcs8), algorithm, true, ['deriveBits']));
   const publicKey = group === 'x25519' ? base64UrlDecode(jwk.x!) : concat(Uint8Array.of(4), base64UrlDecode(jwk.x!), base64UrlDecode(jwk.y!));
@@ -266,6 +270,9 @@ async function verify(spki: Uint8Array, info: PublicKeyInfo, algorithm: Signatur
       const key = await importVerifyKey(spki, { name: 'Ed25519' });
       return subtle().verify({ name: 'Ed25519' }, key, sig, message);
     }
+    case 'ed448':
+      // Not WebCrypto's in Chromium: @noble/curves, loaded at the first Ed448 key (ed448.ts).
+      return ed448Verify(spki, data, signature);
   }
 }
 
@@ -281,6 +288,11 @@ async function signer(privateKey: CryptoKey | Uint8Array, algorithm: SigningAlgo
     case 'ed25519': {
       const key = await importAs({ name: 'Ed25519' });
       return async (data) => new Uint8Array(await subtle().sign({ name: 'Ed25519' }, key, bufferSource(data)));
+    }
+    case 'ed448': {
+      // A CryptoKey can be Ed448 only where WebCrypto has it (Node): signed there; PKCS#8 bytes go to @noble/curves.
+      if (privateKey instanceof Uint8Array) return ed448Signer(privateKey);
+      return async (data) => new Uint8Array(await subtle().sign({ name: 'Ed448' }, privateKey, bufferSource(data)));
     }
     case 'rsa-pss': {
       // A CryptoKey is bound to one hash: a PKCS#8 key is imported for this one; an id-RSASSA-PSS key as rsaEncryption

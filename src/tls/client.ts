@@ -36,7 +36,9 @@ function resolveOptions(o: TlsClientOptions): ResolvedOptions {
     if (!suite) throw new TlsError('BAD_OPTION', `unknown TLS 1.3 cipher suite ${String(s)}`);
     return suite;
   });
-  const groupNames = o.groups ?? ['x25519', 'secp256r1', 'secp384r1'];
+  // secp521r1 last: rarely picked for a key exchange, but a TLS 1.2 server with a P-521 certificate signs only for a
+  // client that lists the curve (RFC 8422 §5.1; OpenSSL refuses the handshake otherwise).
+  const groupNames = o.groups ?? ['x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
   const groupCodes = groupNames.map((g) => {
     const group = GROUPS[g];
     if (!group) throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);

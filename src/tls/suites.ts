@@ -43,7 +43,7 @@ export function suiteByName(name: string): Tls13Suite | undefined {
   return Object.values(TLS13_SUITES).find((s) => s.name === wanted);
 }
 
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'X25519MLKEM768';
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768';
 
 export interface NamedGroup {
   code: number;
@@ -60,6 +60,7 @@ export const GROUPS: Readonly<Record<GroupName, NamedGroup>> = {
   x25519: { code: 0x001d, name: 'x25519', shareLength: 32 },
   secp256r1: { code: 0x0017, name: 'secp256r1', shareLength: 65 },
   secp384r1: { code: 0x0018, name: 'secp384r1', shareLength: 97 },
+  secp521r1: { code: 0x0019, name: 'secp521r1', shareLength: 133 },
   // draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 encapsulation key (1184) || X25519 (32); ciphertext (1088) || X25519 back.
   X25519MLKEM768: { code: 0x11ec, name: 'X25519MLKEM768', shareLength: 1216, serverShareLength: 1120, tls13Only: true },
 };

@@ -47,7 +47,7 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   'ext.supported_groups': e('Supported groups', 'The key-exchange groups (elliptic curves) the client can use, in order of preference.', rfc(8446, '4.2.7')),
   'ext.key_share': e('Key share', 'The client\'s ephemeral public keys, one per group it guesses the server will pick. The server answers with its own share in one of these groups, and both compute the same shared secret (ECDHE).', rfc(8446, '4.2.8')),
   'ext.key_share.entry': e('Key share entry', 'A group and a public key in that group.', rfc(8446, '4.2.8')),
-  'ext.key_share.group': e('Key share group', 'The curve of this public key: x25519, secp256r1 (P-256) or secp384r1 (P-384).', rfc(8446, '4.2.8')),
+  'ext.key_share.group': e('Key share group', 'The curve of this public key: x25519, secp256r1 (P-256), secp384r1 (P-384) or secp521r1 (P-521).', rfc(8446, '4.2.8')),
   'ext.key_share.key': e('Public key', 'The ephemeral public key: 32 raw bytes for X25519, an uncompressed point (0x04 || X || Y) for the P-curves. A fresh one for every connection gives forward secrecy.', rfc(8446, '4.2.8.2')),
   'ext.key_share.hrr': e('Requested group', 'In a HelloRetryRequest: the group the server wants a key share for, because the client sent none it accepts.', rfc(8446, '4.2.8')),
   'ext.signature_algorithms': e('Signature algorithms', 'Which signature schemes the sender accepts in CertificateVerify (the proof that the peer holds the certificate\'s private key).', rfc(8446, '4.2.3')),

@@ -6,7 +6,7 @@ import type { StartTlsProtocol } from '../starttls/protocol.ts';
 
 export const SUITES13 = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'];
 /** Offered unless unticked; the hybrid is in the list to pick, off by default (OpenSSL 3.0, GnuTLS and Node here do not speak it). */
-export const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1'];
+export const DEFAULT_GROUPS = ['x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
 
 export interface ConnectForm {
   mode: 'scenario' | 'target';

@@ -72,7 +72,11 @@ export function classifySignatureAlgorithm(algId: Uint8Array): AlgorithmVerdict 
     if (params !== undefined) return { ok: false, weak: false, name: 'Ed25519', reason: 'Ed25519 takes no parameters' };
     return { ok: true, name: 'Ed25519', algorithm: { kind: 'ed25519' } };
   }
-  if (oid === ED448) return { ok: false, weak: false, name: 'Ed448', reason: 'Ed448 is not supported' };
+  if (oid === ED448) {
+    // RFC 8410 §3: no parameters. Verified by node:crypto, or by @noble/curves where WebCrypto has no Ed448.
+    if (params !== undefined) return { ok: false, weak: false, name: 'Ed448', reason: 'Ed448 takes no parameters' };
+    return { ok: true, name: 'Ed448', algorithm: { kind: 'ed448' } };
+  }
   if (oid === RSA_PSS) return classifyPss(params);
   return { ok: false, weak: true, name: oid, reason: `the signature algorithm ${oid} is not accepted` };
 }
@@ -134,7 +138,7 @@ export function signatureEncodingProblem(algorithm: SignatureAlgorithm, signatur
 
 export type KeyVerdict = { ok: true; detail: string } | { ok: false; reason: string };
 
-/** The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519. */
+/** The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519, Ed448. */
 export function checkPublicKey(cert: DecodedCertificate): KeyVerdict {
   const k = cert.key;
   switch (k.type) {
@@ -149,6 +153,8 @@ export function checkPublicKey(cert: DecodedCertificate): KeyVerdict {
       return { ok: true, detail: `EC ${k.curve}` };
     case 'ed25519':
       return { ok: true, detail: 'Ed25519' };
+    case 'ed448':
+      return { ok: true, detail: 'Ed448' };
     case 'unknown':
       return { ok: false, reason: `the key type ${k.oid === '1.2.840.10040.4.1' ? 'DSA' : k.oid} is not accepted` };
     case 'malformed':

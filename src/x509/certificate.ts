@@ -332,6 +332,8 @@ export function describeKey(key: DecodedCertificate['key']): string {
       return `EC ${key.curve || 'explicit or unknown curve'}`;
     case 'ed25519':
       return 'Ed25519';
+    case 'ed448':
+      return 'Ed448';
     case 'unknown':
       return `unsupported key type ${key.oid}`;
     case 'malformed':

@@ -7,6 +7,8 @@ import { ECParameters, ECPrivateKey, id_ecPublicKey } from '@peculiar/asn1-ecc';
 import { RSAPrivateKey, id_rsaEncryption } from '@peculiar/asn1-rsa';
 import { PrivateKey, PrivateKeyInfo } from '@peculiar/asn1-pkcs8';
 import { describePublicKey } from '../crypto/signature.ts';
+import { ed448PublicKeyFromSpki, ed448PublicKeyOf } from '../crypto/ed448.ts';
+import { equalBytes } from '../util/bytes.ts';
 import { decodeCertificate } from './certificate.ts';
 import { bufferSource, subtle } from '../crypto/webcrypto.ts';
 import { pemToDer } from './pem.ts';
@@ -26,8 +28,8 @@ export interface LoadedPrivateKey {
   /** How it was written on disk. */
   format: KeyFormat;
   /** The WebCrypto algorithm the key imports as (RSA as RSA-PSS with SHA-256; other hashes re-import the PKCS#8). */
-  algorithm: RsaHashedImportParams | EcKeyImportParams | { name: 'Ed25519' };
-  /** Short description: "EC P-256", "RSA 2048", "Ed25519". */
+  algorithm: RsaHashedImportParams | EcKeyImportParams | { name: 'Ed25519' } | { name: 'Ed448' };
+  /** Short description: "EC P-256", "RSA 2048", "Ed25519", "Ed448". */
   description: string;
   /** Certificates (DER, in file order) found in the same file. */
   chain: Uint8Array[];
@@ -40,6 +42,7 @@ const CURVE_NAMES: Record<string, 'P-256' | 'P-384' | 'P-521'> = {
   '1.3.132.0.35': 'P-521',
 };
 const ID_ED25519 = '1.3.101.112';
+const ID_ED448 = '1.3.101.113';
 const ID_RSASSA_PSS = '1.2.840.113549.1.1.10';
 
 /** The one private key of a PEM text (and any certificates beside it). */
@@ -93,6 +96,7 @@ function describe(pkcs8: Uint8Array): Pick<LoadedPrivateKey, 'algorithm' | 'desc
   }
   if (oid === ID_RSASSA_PSS) throw new PrivateKeyError('RSASSA-PSS-only keys (id-RSASSA-PSS) cannot be imported by WebCrypto; use an rsaEncryption key');
   if (oid === ID_ED25519) return { algorithm: { name: 'Ed25519' }, description: 'Ed25519' };
+  if (oid === ID_ED448) return { algorithm: { name: 'Ed448' }, description: 'Ed448' };
   if (oid === id_ecPublicKey) {
     const params = info.privateKeyAlgorithm.parameters;
     const curveOid = params ? AsnParser.parse(params, ECParameters).namedCurve : undefined;
@@ -100,7 +104,7 @@ function describe(pkcs8: Uint8Array): Pick<LoadedPrivateKey, 'algorithm' | 'desc
     if (!curve) throw new PrivateKeyError(`unsupported EC curve ${curveOid ?? '(none named)'}: P-256, P-384 or P-521`);
     return { algorithm: { name: 'ECDSA', namedCurve: curve }, description: `EC ${curve}` };
   }
-  throw new PrivateKeyError(`unsupported private key algorithm ${oid} (RSA, EC P-256/P-384/P-521 or Ed25519)`);
+  throw new PrivateKeyError(`unsupported private key algorithm ${oid} (RSA, EC P-256/P-384/P-521, Ed25519 or Ed448)`);
 }
 
 /** The key as a WebCrypto signing key for its algorithm (non-extractable). */
@@ -120,8 +124,19 @@ export async function checkKeyMatchesCertificate(key: LoadedPrivateKey, certDer:
   const spki = decodeCertificate(certDer).spki;
   const certInfo = describePublicKey(spki);
   if (certInfo.type === 'rsa' && certInfo.pssOnly) throw new PrivateKeyError('the certificate has an RSASSA-PSS-only public key, which WebCrypto cannot use here');
-  const keyType = key.algorithm.name === 'RSA-PSS' ? 'rsa' : key.algorithm.name === 'ECDSA' ? 'ec' : 'ed25519';
+  const keyType = key.algorithm.name === 'RSA-PSS' ? 'rsa' : key.algorithm.name === 'ECDSA' ? 'ec' : key.algorithm.name === 'Ed448' ? 'ed448' : 'ed25519';
   if (certInfo.type !== keyType) throw new PrivateKeyError(`the private key (${key.description}) does not match the certificate's ${certInfo.type} public key`);
+  if (keyType === 'ed448') {
+    // Chromium's WebCrypto has no Ed448: the public half is derived from the private key (@noble/curves) instead.
+    let same: boolean;
+    try {
+      same = equalBytes(await ed448PublicKeyOf(key.pkcs8), ed448PublicKeyFromSpki(spki));
+    } catch (e) {
+      throw new PrivateKeyError(`the private key (${key.description}) does not fit the certificate's public key: ${(e as Error).message}`);
+    }
+    if (!same) throw new PrivateKeyError(`the private key (${key.description}) is not the key of this certificate (its public key differs)`);
+    return;
+  }
   let privateJwk: JsonWebKey;
   let publicJwk: JsonWebKey;
   try {

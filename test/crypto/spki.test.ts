@@ -38,7 +38,7 @@ describe('readSpki', () => {
     expect(describePublicKey(keys['EC P-521'])).toEqual({ type: 'ec', curve: 'P-521', bits: 521 });
     expect(describePublicKey(keys['RSA 1024'])).toEqual({ type: 'rsa', bits: 1024, pssOnly: false });
     expect(describePublicKey(keys['RSA-PSS 2048'])).toEqual({ type: 'rsa', bits: 2048, pssOnly: true });
-    expect(describePublicKey(keys.Ed448)).toEqual({ type: 'unknown', oid: '1.3.101.113' });
+    expect(describePublicKey(keys.Ed448)).toEqual({ type: 'ed448', bits: 456 });
   });
 
   it("an RSA key's modulus and exponent are the integers OpenSSL wrote", () => {

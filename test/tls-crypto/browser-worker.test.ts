@@ -62,6 +62,6 @@ describe('crypto core in a Chromium Worker', () => {
     await page.close();
     const failed = results.filter((r) => !r.ok).map((r) => `${r.name}: ${r.detail}`);
     expect(failed).toEqual([]);
-    expect(results).toHaveLength(8);
+    expect(results).toHaveLength(11);
   }, 60_000);
 });

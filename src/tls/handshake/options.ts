@@ -48,7 +48,7 @@ export interface TlsClientOptions {
    * counts them), saving a copy of every record received. */
   readCopies?: boolean;
   alpn?: string[];
-  /** Groups offered in supported_groups, in preference order (default x25519, secp256r1, secp384r1). */
+  /** Groups offered in supported_groups, in preference order (default x25519, secp256r1, secp384r1, secp521r1). */
   groups?: GroupName[];
   /** Groups that get a key share in the first ClientHello (default: the first group). */
   keyShareGroups?: GroupName[];

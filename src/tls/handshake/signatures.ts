@@ -44,6 +44,8 @@ export function schemeAlgorithm(scheme: number, key: PublicKeyInfo): SignatureAl
       return pss('SHA-512', true);
     case S.ed25519:
       return key.type === 'ed25519' ? { kind: 'ed25519' } : `ed25519 needs an Ed25519 key, the certificate has ${keyText(key)}`;
+    case S.ed448:
+      return key.type === 'ed448' ? { kind: 'ed448' } : `ed448 needs an Ed448 key, the certificate has ${keyText(key)}`;
     default:
       return `${schemeName(scheme)} is not allowed in a TLS 1.3 CertificateVerify`;
   }
@@ -57,6 +59,8 @@ function keyText(key: PublicKeyInfo): string {
       return `an EC ${key.curve} key`;
     case 'ed25519':
       return 'an Ed25519 key';
+    case 'ed448':
+      return 'an Ed448 key';
     default:
       return `a key of type ${key.oid}`;
   }
@@ -93,14 +97,15 @@ export interface Signer {
 export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | Uint8Array): Promise<Signer> {
   const info = describePublicKey(certificateSpki(certDer));
   const signerFor = (algorithm: SigningAlgorithm) => cryptoProvider().signature.signer(privateKey, algorithm);
-  if (info.type === 'ec' && (info.curve === 'P-256' || info.curve === 'P-384')) {
-    const scheme = info.curve === 'P-256' ? S.ecdsa_secp256r1_sha256 : S.ecdsa_secp384r1_sha384;
-    const sign = await signerFor({ kind: 'ecdsa', curve: info.curve, hash: info.curve === 'P-256' ? 'SHA-256' : 'SHA-384' });
-    return { schemes: [scheme], sign: (_s, content) => sign(content) };
+  // TLS 1.3 ties each ECDSA scheme to one curve and hash (RFC 8446 §4.2.3): the key's curve names its one scheme.
+  const ecdsa = info.type === 'ec' ? ECDSA_SCHEMES[info.curve] : undefined;
+  if (info.type === 'ec' && ecdsa) {
+    const sign = await signerFor({ kind: 'ecdsa', curve: info.curve as 'P-256' | 'P-384' | 'P-521', hash: ecdsa.hash });
+    return { schemes: [ecdsa.scheme], sign: (_s, content) => sign(content) };
   }
-  if (info.type === 'ed25519') {
-    const sign = await signerFor({ kind: 'ed25519' });
-    return { schemes: [S.ed25519], sign: (_s, content) => sign(content) };
+  if (info.type === 'ed25519' || info.type === 'ed448') {
+    const sign = await signerFor({ kind: info.type });
+    return { schemes: [info.type === 'ed25519' ? S.ed25519 : S.ed448], sign: (_s, content) => sign(content) };
   }
   if (info.type === 'rsa') {
     const signers = new Map<number, Promise<(data: Uint8Array) => Promise<Uint8Array>>>();
@@ -122,8 +127,14 @@ export async function createSigner(certDer: Uint8Array, privateKey: CryptoKey | 
       },
     };
   }
-  throw new Error(`${keyText(info)} cannot sign a CertificateVerify here: this engine signs with ECDSA P-256 or P-384, Ed25519 and RSA keys`);
+  throw new Error(`${keyText(info)} cannot sign a CertificateVerify here: this engine signs with ECDSA P-256, P-384 or P-521, Ed25519, Ed448 and RSA keys`);
 }
+
+const ECDSA_SCHEMES: Record<string, { scheme: number; hash: 'SHA-256' | 'SHA-384' | 'SHA-512' }> = {
+  'P-256': { scheme: S.ecdsa_secp256r1_sha256, hash: 'SHA-256' },
+  'P-384': { scheme: S.ecdsa_secp384r1_sha384, hash: 'SHA-384' },
+  'P-521': { scheme: S.ecdsa_secp521r1_sha512, hash: 'SHA-512' },
+};
 
 /** WebCrypto gives ECDSA signatures as r || s; TLS wants DER SEQUENCE { INTEGER r, INTEGER s }. */
 export { ecdsaRawToDer } from '../../crypto/ecdsa-encoding.ts';

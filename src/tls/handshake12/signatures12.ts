@@ -35,6 +35,8 @@ export function scheme12Algorithm(scheme: number, key: PublicKeyInfo): Signature
       return key.type === 'rsa' ? { kind: 'rsa-pss', hash, saltLength: hash === 'SHA-256' ? 32 : hash === 'SHA-384' ? 48 : 64 } : `${name} needs an RSA key`;
     case S.ed25519:
       return key.type === 'ed25519' ? { kind: 'ed25519' } : 'ed25519 needs an Ed25519 key';
+    case S.ed448:
+      return key.type === 'ed448' ? { kind: 'ed448' } : 'ed448 needs an Ed448 key';
     default:
       return `${name} is not accepted by this client`;
   }
@@ -64,7 +66,7 @@ export function withTls12Schemes(own: Signer, certDer: Uint8Array, privateKey: C
   const key = describePublicKey(certificateSpki(certDer));
   const extra = new Map<number, SigningAlgorithm>();
   if (key.type === 'rsa' && !key.pssOnly && privateKey instanceof Uint8Array) for (const [scheme, hash] of PKCS1_SCHEMES) extra.set(scheme, { kind: 'rsa-pkcs1', hash });
-  if (key.type === 'ec' && (key.curve === 'P-256' || key.curve === 'P-384')) {
+  if (key.type === 'ec' && (key.curve === 'P-256' || key.curve === 'P-384' || key.curve === 'P-521')) {
     for (const [scheme, hash] of ECDSA) if (!own.schemes.includes(scheme)) extra.set(scheme, { kind: 'ecdsa', curve: key.curve, hash });
   }
   if (extra.size === 0) return own;

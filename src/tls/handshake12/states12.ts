@@ -187,9 +187,9 @@ class ExpectCertificate12 implements State12 {
     const suite = ctx.requireSuite();
     const { info } = leafKey(cert.chain[0], 'server');
     // RFC 8422 §5.3: an ECDHE_ECDSA server's certificate holds "an ECDSA- or EdDSA-capable public key" (an Ed25519
-    // key signs the ServerKeyExchange with the ed25519 scheme we offer); the RSA suites need an RSA key.
-    const fits = suite.auth === 'ECDSA' ? info.type === 'ec' || info.type === 'ed25519' : info.type === 'rsa';
-    if (!fits) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs ${suite.auth === 'ECDSA' ? 'an ECDSA or Ed25519' : 'an RSA'} certificate, the server sent one with a ${info.type} key`);
+    // or Ed448 key signs the ServerKeyExchange with the ed25519 or ed448 scheme we offer); the RSA suites need an RSA key.
+    const fits = suite.auth === 'ECDSA' ? info.type === 'ec' || info.type === 'ed25519' || info.type === 'ed448' : info.type === 'rsa';
+    if (!fits) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs ${suite.auth === 'ECDSA' ? 'an ECDSA, Ed25519 or Ed448' : 'an RSA'} certificate, the server sent one with a ${info.type} key`);
     if (suite.kx === 'RSA') {
       await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
       return new ExpectCertificateRequestOrDone({ ske: null, serverKey: 'at-finished' });

@@ -107,11 +107,16 @@ export function schemeName(code: number): string {
   return hash && signature ? `${signature}_${hash} (TLS 1.2 pair)` : `unknown (0x${hex4(code)})`;
 }
 
-/** What this client offers for CertificateVerify, in preference order. */
+/**
+ * What this client offers for CertificateVerify, in preference order (and our server in a CertificateRequest).
+ * ed448 is verified by @noble/curves where WebCrypto has no Ed448 (Chromium), so every host can check it.
+ */
 export const DEFAULT_SIGNATURE_SCHEMES: number[] = [
   SignatureScheme.ecdsa_secp256r1_sha256,
   SignatureScheme.ecdsa_secp384r1_sha384,
+  SignatureScheme.ecdsa_secp521r1_sha512,
   SignatureScheme.ed25519,
+  SignatureScheme.ed448,
   SignatureScheme.rsa_pss_rsae_sha256,
   SignatureScheme.rsa_pss_rsae_sha384,
   SignatureScheme.rsa_pss_rsae_sha512,

@@ -1,6 +1,6 @@
 // The TLS 1.2 server handshake (RFC 5246 §7.3) as one small state per expected client message, on the same
 // shared layers as TLS 1.3: ECDHE or finite-field DHE (RFC 7919 groups) key exchange signed with the certificate's
-// key (ECDSA, RSA-PSS or PKCS#1 v1.5, Ed25519),
+// key (ECDSA, RSA-PSS or PKCS#1 v1.5, Ed25519, Ed448),
 // AEAD and CBC (MtE or EtM, RFC 7366) records, the extended master secret (RFC 7627), the secure-renegotiation
 // indication (RFC 5746), resumption by session id (a bounded cache) or by ticket (RFC 5077), and the downgrade
 // sentinel when TLS 1.3 was possible (RFC 8446 §4.1.3).
@@ -154,8 +154,8 @@ function ffdheExchange(ctx: ServerContext, supported: number[] | undefined): Exc
 /** Why a certificate cannot serve a suite, or null when it can. */
 function certificateUnfit(key: PublicKeyInfo, suite: Tls12Suite, supported: number[] | undefined): string | null {
   if (suite.auth === 'RSA') return key.type === 'rsa' && !key.pssOnly ? null : `${suite.name} needs an RSA certificate`;
-  if (key.type === 'ed25519') return null;
-  if (key.type !== 'ec') return `${suite.name} needs an ECDSA or Ed25519 certificate`;
+  if (key.type === 'ed25519' || key.type === 'ed448') return null; // RFC 8422 §5.1.1: EdDSA keys serve ECDHE_ECDSA too
+  if (key.type !== 'ec') return `${suite.name} needs an ECDSA, Ed25519 or Ed448 certificate`;
   // RFC 8422 §5.1: the client verifies an ECDSA signature only on a curve it lists.
   const code = CURVE_CODES[key.curve ?? ''];
   if (supported && (code === undefined || !supported.includes(code))) return `the ECDSA certificate's curve ${key.curve} is not in the client's supported_groups (RFC 8422 §5.1)`;

@@ -10,7 +10,7 @@ import { GroupShareChecks, VersionChecks } from '../views/handshake-options.tsx'
 const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'];
 /** The server's choices; our client offers all of them, with key shares for the first two (as Chromium does). */
-const GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
+const GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
 const CERTIFICATES: { id: ServerCertificateChoice; label: string }[] = [
   { id: 'good', label: 'Good (issued by the page’s throwaway root, for the right name)' },
   { id: 'expired', label: 'Expired' },

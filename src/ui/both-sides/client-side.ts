@@ -9,7 +9,7 @@ import { channelEnd } from './channel.ts';
 import { breakGate, clientVersions, describe, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
 
 /** What our client offers: every group, a key share for the first two (as Chromium does). */
-export const CLIENT_GROUPS: GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1'];
+export const CLIENT_GROUPS: GroupName[] = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
 export const CLIENT_KEY_SHARES: GroupName[] = ['X25519MLKEM768', 'x25519'];
 
 /** The newest session the server gave our client, kept across runs (the worker lives on) for a run that resumes. */

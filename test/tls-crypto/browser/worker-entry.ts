@@ -3,6 +3,8 @@
 import { fromHex, toHex, utf8 } from '../../../src/util/bytes.ts';
 import { createAead, webCryptoHasChaCha } from '../../../src/crypto/aead.ts';
 import { generateKeyShare, importKeyShare } from '../../../src/crypto/key-exchange.ts';
+import { cryptoProvider } from '../../../src/crypto/provider.ts';
+import { verifySignature } from '../../../src/crypto/signature.ts';
 import { EarlyStage13 } from '../../../src/tls/key-schedule/key-schedule13.ts';
 import { Tls13RecordProtector } from '../../../src/tls/record/tls13-protector.ts';
 import { suiteByCode } from '../../../src/tls/suites.ts';
@@ -71,6 +73,45 @@ const checks: Check[] = [
       if (toHex(await share.computeSharedSecret(other.publicKey)) !== toHex(await other.computeSharedSecret(share.publicKey))) return `${group}: secrets differ`;
     }
     return true;
+  }],
+  ['P-521: import a raw scalar (66 bytes), agree with a fresh share', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-521' }, true, ['deriveBits'])) as CryptoKeyPair;
+    const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+    const d = Uint8Array.from(atob(jwk.d!.replace(/-/g, '+').replace(/_/g, '/')), (ch) => ch.charCodeAt(0));
+    const share = await importKeyShare('secp521r1', d);
+    const raw = toHex(new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey)));
+    if (toHex(share.publicKey) !== raw) return 'public key differs';
+    const other = await generateKeyShare('secp521r1');
+    const secret = await share.computeSharedSecret(other.publicKey);
+    if (secret.length !== 66) return `the shared secret is ${secret.length} bytes, not 66`;
+    return eq(toHex(secret), toHex(await other.computeSharedSecret(share.publicKey)));
+  }],
+  ['ECDSA P-521 with SHA-512: DER signatures (66-byte r and s) made and verified', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-521' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+    const spki = new Uint8Array(await crypto.subtle.exportKey('spki', pair.publicKey));
+    const data = utf8.encode('signed in a worker');
+    const sign = await cryptoProvider().signature.signer(pkcs8, { kind: 'ecdsa', curve: 'P-521', hash: 'SHA-512' });
+    for (let i = 0; i < 4; i++) {
+      const der = await sign(data);
+      // SEQUENCE with a long-form length: two INTEGERs of up to 67 bytes do not fit in 127.
+      if (der[0] !== 0x30 || der[1] !== 0x81) return `not a long-form DER SEQUENCE: ${toHex(der.subarray(0, 3))}`;
+      if (!(await verifySignature(spki, { kind: 'ecdsa', hash: 'SHA-512', encoding: 'der' }, data, der))) return 'our signature does not verify';
+      if (await verifySignature(spki, { kind: 'ecdsa', hash: 'SHA-512', encoding: 'der' }, utf8.encode('other'), der)) return 'verified over other data';
+    }
+    return true;
+  }],
+  ['Ed448 (RFC 8032 §7.4, 1 octet) where WebCrypto has none: verified and signed', async () => {
+    // SubjectPublicKeyInfo and PKCS#8 prefixes for id-Ed448 (RFC 8410), then the vector's 57-byte keys.
+    const spki = h('3043300506032b6571033a00' + '43ba28f430cdff456ae531545f7ecd0ac834a55d9358c0372bfa0c6c6798c0866aea01eb00742802b8438ea4cb82169c235160627b4c3a9480');
+    const pkcs8 = h('3047020100300506032b6571043b0439' + 'c4eab05d357007c632f3dbb48489924d552b08fe0c353a0d4a1f00acda2c463afbea67c5e8d2877c5e3bc397a659949ef8021e954e0a12274e');
+    const signature = '26b8f91727bd62897af15e41eb43c377efb9c610d48f2335cb0bd0087810f4352541b143c4b981b7e18f62de8ccdf633fc1bf037ab7cd779805e0dbcc0aae1cbcee1afb2e027df36bc04dcecbf154336c19f0af7e0a6472905e799f1953d2a0ff3348ab21aa4adafd1d234441cf807c03a00';
+    if (!(await verifySignature(spki, { kind: 'ed448' }, h('03'), h(signature)))) return 'the RFC signature does not verify';
+    const bad = h(signature);
+    bad[10] ^= 1;
+    if (await verifySignature(spki, { kind: 'ed448' }, h('03'), bad)) return 'a changed signature verifies';
+    const sign = await cryptoProvider().signature.signer(pkcs8, { kind: 'ed448' });
+    return eq(toHex(await sign(h('03'))), signature);
   }],
   ['X25519 small-order point is illegal_parameter', async () => {
     const s = await generateKeyShare('x25519');
