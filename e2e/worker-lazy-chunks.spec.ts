@@ -69,6 +69,18 @@ test('the ASN.1 libraries are in the checker chunk, not the worker\'s first chun
   }
 });
 
+/** Texts only the stapled OCSP response's reader has: src/x509/ocsp.ts, and @peculiar/asn1-ocsp's schema. */
+const OCSP_READER_MARKS = ['a BasicOCSPResponse is a SEQUENCE of 3 or 4 parts', 'tbsResponseData'];
+
+test('the OCSP response reader (and @peculiar/asn1-ocsp) is in the checker chunk, not the worker\'s first chunk', () => {
+  const workerCode = readFileSync(`dist/assets/${workerFile()}`, 'utf8');
+  const checkerCode = readFileSync(`dist/assets/${workerCheckerFile()}`, 'utf8');
+  for (const mark of OCSP_READER_MARKS) {
+    expect(workerCode.includes(mark), `worker first chunk contains "${mark}"`).toBe(false);
+    expect(checkerCode.includes(mark), `checker chunk contains "${mark}"`).toBe(true);
+  }
+});
+
 test('the worker\'s first chunk is one file: it imports no other chunk before it runs (vite.config.ts)', () => {
   const workerCode = readFileSync(`dist/assets/${workerFile()}`, 'utf8');
   // Static imports in the minified chunk: `import{...}from"./x.js"` or `import"./x.js"`; dynamic ones are import(`...`).

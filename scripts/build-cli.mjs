@@ -81,7 +81,8 @@ const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\
  * hand back plain values (policy ids, times).
  */
 const SIDE_REDIRECTS = [
-  { importers: ['src/x509/policy.ts', 'src/x509/crl.ts'], path: /^@peculiar\/asn1-(schema|x509)$/, side: 'asn1' },
+  // And the stapled OCSP response's reader (asn1-ocsp registers in the same asn1-schema, so it shares the bundle).
+  { importers: ['src/x509/policy.ts', 'src/x509/crl.ts', 'src/x509/ocsp.ts'], path: /^@peculiar\/asn1-(schema|x509|ocsp)$/, side: 'asn1' },
   // The certificate files' reader uses the packages for PKCS#7 bundles only (a .p7b given to --ca or --cert).
   { importers: ['src/x509/input.ts'], path: /^@peculiar\/asn1-(schema|cms)$/, side: 'pkcs7' },
 ];

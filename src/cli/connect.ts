@@ -21,6 +21,7 @@ import { isIpAddressText } from '../x509/hostname.ts';
 import { parseCommandLine } from './args.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
+import { ocspHeadline } from '../trace/ocsp-words.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
 import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
 import { cryptoProvider } from '../crypto/provider.ts';
@@ -50,6 +51,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --keylog FILE       append NSS key log lines (for Wireshark)
   --trace FILE        save the trace (JSON) for replay
   --pcapng FILE       save the session as a pcapng with its key log inside (Wireshark decrypts it, no settings)
+  --no-status-request do not ask for a stapled OCSP response (asked by default, as browsers do; a revoked one
+                      fails the handshake with certificate_revoked, one that cannot be verified is a warning)
   --insecure          report certificate failures but carry on (exit status stays non-zero)
   --timeout MS        give up after MS milliseconds (default 10000)
   --verbose           also show every record and transcript hash
@@ -64,6 +67,11 @@ export interface ConnectionResult extends HandshakeResult {
     verified: boolean;
     error: { code: string; message: string } | null;
     chain: { subject: string; issuer: string; notBefore: string; notAfter: string; sha256: string }[];
+    /**
+     * The stapled OCSP response as checked (the trace's 'ocsp' event without its index and times): null when asked
+     * for and none was stapled; absent with --no-status-request.
+     */
+    ocsp?: Omit<Extract<TraceEvent, { kind: 'ocsp' }>, 'kind' | 'index' | 't' | 'conn'> | null;
   };
   /** Which crypto provider did the work: 'node' (node:crypto, what the CLI installs) or 'webcrypto'. */
   cryptoProvider?: string;
@@ -191,7 +199,9 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
   }
   const events = rec.events.slice(startIndex);
   const summary = connection?.summary;
-  const certEvent = events.find((e) => e.kind === 'cert-result') as Extract<TraceEvent, { kind: 'cert-result' }> | undefined;
+  // The last: a stapled OCSP response that says "revoked" adds a failed result after the chain's.
+  const certEvent = events.findLast((e) => e.kind === 'cert-result') as Extract<TraceEvent, { kind: 'cert-result' }> | undefined;
+  const ocspEvent = events.findLast((e) => e.kind === 'ocsp') as Extract<TraceEvent, { kind: 'ocsp' }> | undefined;
   const chainDer = certEvent ? certEvent.chain.map((h) => new Uint8Array(Buffer.from(h, 'hex'))) : [];
   const verified = summary ? summary.certificate.verified || (summary.resumed && resumesVerified) : !!certEvent?.ok;
   const certError = certEvent?.error ? { code: certEvent.error.code, message: certEvent.error.message } : null;
@@ -204,7 +214,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     alpn: summary?.alpn ?? null,
     resumed: summary?.resumed ?? false,
     serverName: options.serverName ?? null,
-    certificate: { verified, error: certError, chain: await chainInfo(chainDer) },
+    certificate: { verified, error: certError, chain: await chainInfo(chainDer), ...ocspResult(options, ocspEvent) },
     messages: handshakeMessages(events),
     alertSent: lastAlert(events, 'client'),
     alertReceived: lastAlert(events, 'server'),
@@ -222,6 +232,14 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
   if (summary?.tls12) result.tls12 = summary.tls12;
   if (run.starttls && starttlsCode) result.starttls = starttls ?? starttlsCode.starttlsTranscript(run.starttls, events, []);
   return { result, session };
+}
+
+/** The `ocsp` field: the response's checked fields, null when asked for and none came, nothing when not asked. */
+function ocspResult(options: TlsClientOptions, e: Extract<TraceEvent, { kind: 'ocsp' }> | undefined): Pick<ConnectionResult['certificate'], 'ocsp'> {
+  if (options.statusRequest === false) return {};
+  if (!e) return { ocsp: null };
+  const { kind: _kind, index: _index, t: _t, conn: _conn, ...fields } = e;
+  return { ocsp: fields };
 }
 
 function exitCode(r: ConnectionResult): number {
@@ -319,6 +337,7 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
     clientCertificate,
     verifier,
     insecure: !!v.insecure,
+    ...(v['no-status-request'] ? { statusRequest: false } : {}),
   };
   return { target, options, timeoutMs, starttls: v.starttls as StartTlsProtocol | undefined };
 }
@@ -342,6 +361,7 @@ const OPTIONS = {
   pcapng: { type: 'string' },
   trace: { type: 'string' },
   insecure: { type: 'boolean' },
+  'no-status-request': { type: 'boolean' },
   timeout: { type: 'string' },
   verbose: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -414,6 +434,9 @@ export async function run(args: string[]): Promise<number> {
       if (r.ok) say(paint('green', `✓ connection ${i}: ${what.trim()}, server verified, ${r.timing.handshakeMs} ms`));
       else if (!r.error) say(paint('yellow', `! connection ${i}: ${what.trim()}, but the server is NOT verified: ${r.certificate.error?.code} ${r.certificate.error?.message ?? ''}`));
       else say(paint('red', `✗ connection ${i}: ${r.error.code}: ${r.error.message}`));
+      const ocsp = r.certificate.ocsp;
+      if (ocsp === null && !r.resumed && r.version) say(paint('dim', '  OCSP: the server stapled no response'));
+      if (ocsp) say(paint(ocsp.verdict === 'good' ? 'green' : ocsp.verdict === 'revoked' ? 'red' : 'yellow', `  ${ocspHeadline(ocsp)}: ${ocsp.detail}`));
     }
   }
   if (code !== 0) {

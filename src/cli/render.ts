@@ -4,6 +4,7 @@ import { explain } from '../trace/explain.ts';
 import type { FieldNode, KeyExchangeEvent, TraceEvent } from '../trace/types.ts';
 import { fromHex, utf8 } from '../util/bytes.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
+import { ocspFields, ocspHeadline } from '../trace/ocsp-words.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -102,6 +103,11 @@ function eventLines(e: TraceEvent, opts: RenderOptions): string[] {
       return e.ok
         ? [`  ${paint('green', '✓ certificate chain verified')} (${e.path.map((p) => p.subject).join(' ← ')})`]
         : [`  ${paint('red', `✗ certificate not verified: ${e.error?.code}`)} ${e.error?.message ?? ''}${e.overridden ? paint('yellow', ' — continuing anyway (--insecure)') : ''}`];
+    case 'ocsp': {
+      const mark = e.verdict === 'good' ? paint('green', '✓') : e.verdict === 'revoked' ? paint('red', '✗') : paint('yellow', '!');
+      const head = `  ${mark} ${e.verdict === 'revoked' ? paint('red', ocspHeadline(e)) : e.verdict === 'good' ? ocspHeadline(e) : paint('yellow', ocspHeadline(e))}: ${e.detail}`;
+      return [head, ...ocspFields(e).map(([label, value]) => paint('dim', `      ${label}: ${value}`))];
+    }
     case 'alert':
       return [`${arrow(e.direction)} ${paint(e.name === 'close_notify' ? 'dim' : 'red', `alert ${e.level} ${e.name} (${e.description})`)}`];
     case 'app-data': {

@@ -17,6 +17,9 @@ ClientHello fingerprints (JA3, JA4).
   --cert FILE         certificate chain (PEM, leaf first); repeat for several (chosen by SNI and signature schemes)
   --key FILE          private key for the --cert at the same position (PKCS#8, SEC1 or PKCS#1 PEM; default: the
                       key in the --cert file). Without --cert: a throwaway CA and a localhost/127.0.0.1 leaf
+  --ocsp FILE         a DER OCSP response (e.g. openssl ocsp -respout) for the --cert at the same position (or the
+                      throwaway leaf), stapled for a client that sends status_request (s_server -status_file): TLS 1.3
+                      in the leaf's certificate entry, TLS 1.2 as a CertificateStatus message
   --pki-dir DIR       where the throwaway CA and leaf are kept (default $XDG_DATA_HOME/tls-lens/serve-pki)
   --ca FILE           CA certificates (PEM) that client certificates must chain to
   --verify            ask for a client certificate (s_server -verify)
@@ -51,6 +54,8 @@ export interface ServeConfig {
   port: number;
   /** Pairs of files; key undefined: the key is in the cert file. Empty: use the throwaway PKI. */
   certificates: { cert: string; key?: string }[];
+  /** --ocsp files, by the position of the certificate they are for (the throwaway leaf when no --cert). */
+  ocsp: string[];
   pkiDir?: string;
   ca?: string;
   clientAuth: 'none' | 'request' | 'require';
@@ -78,6 +83,7 @@ const OPTIONS = {
   host: { type: 'string' },
   cert: { type: 'string', multiple: true },
   key: { type: 'string', multiple: true },
+  ocsp: { type: 'string', multiple: true },
   'pki-dir': { type: 'string' },
   ca: { type: 'string' },
   verify: { type: 'boolean' },
@@ -174,6 +180,8 @@ export function parseServeArgs(args: string[]): ServeConfig {
   const keys = v.key ?? [];
   if (keys.length > certs.length) throw new CliError('MISSING_ARGUMENT', '--key without a --cert: give --cert FILE for each --key', EXIT.usage, true);
   if (keys.length > 0 && keys.length !== certs.length) throw new CliError('MISSING_ARGUMENT', `${certs.length} --cert but ${keys.length} --key: give one --key per --cert, or none when each cert file holds its key`, EXIT.usage, true);
+  const ocsp = v.ocsp ?? [];
+  if (ocsp.length > Math.max(certs.length, 1)) throw usage(`${ocsp.length} --ocsp for ${certs.length || 'the throwaway'} certificate${certs.length > 1 ? 's' : ''}: give at most one --ocsp per --cert, in the same order`);
   if ((v.verify || v.Verify) && !v.ca) throw new CliError('MISSING_ARGUMENT', '--verify and --Verify need --ca FILE: the CA client certificates must chain to', EXIT.usage, true);
 
   const reportProblem = v.report === undefined ? null : reportUrlProblem(v.report);
@@ -186,6 +194,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     host,
     port: integer(v.port, '--port', 0, 65535) ?? 4433,
     certificates: certs.map((cert, i) => ({ cert, key: keys[i] })),
+    ocsp,
     pkiDir: v['pki-dir'],
     ca: v.ca,
     clientAuth: v.Verify ? 'require' : v.verify ? 'request' : 'none',

@@ -12,6 +12,7 @@ import { TraceRecorder } from '../trace/recorder.ts';
 import { socketTransport } from '../transport/tcp.ts';
 import { utf8 } from '../util/bytes.ts';
 import { checkKeyMatchesCertificate, PrivateKeyError, readPrivateKeyPem } from '../x509/private-key.ts';
+import { readRoot } from '../x509/der.ts';
 import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
@@ -72,10 +73,29 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
       if (e instanceof PrivateKeyError) throw new CliError('BAD_KEY_INPUT', `${key ? `--key file "${key}"` : `--cert file "${cert}" (no --key given)`}: ${e.message}`);
       throw e;
     }
-    out.certificates.push({ chain, key: loaded.pkcs8 });
+    const ocspFile = config.ocsp[out.certificates.length];
+    out.certificates.push({ chain, key: loaded.pkcs8, ...(ocspFile ? { ocspResponse: ocspResponseIn(ocspFile) } : {}) });
   }
   if (config.ca) out.anchors = anchorsIn({ file: config.ca, what: '--ca', command: 'tls-lens serve' }, 'client').map((c) => c.der);
   return out;
+}
+
+/**
+ * An --ocsp file: one DER element (what `openssl ocsp -respout` writes) that fits a CertificateStatus (< 2^24 bytes).
+ * Its contents are not judged here: a stale or foreign response is the client's to find, as with s_server.
+ */
+function ocspResponseIn(file: string): Uint8Array {
+  const der = new Uint8Array(readInputFile(file, '--ocsp'));
+  let problem: string | undefined;
+  try {
+    const root = readRoot(der);
+    if (root.tag !== 0x30) problem = 'it is not a DER SEQUENCE';
+  } catch (e) {
+    problem = (e as Error).message;
+  }
+  if (!problem && der.length >= 1 << 24) problem = 'it is larger than a CertificateStatus can carry (2^24 - 1 bytes)';
+  if (problem) throw new CliError('BAD_INPUT', `--ocsp file "${file}" is not a DER OCSP response: ${problem}`);
+  return der;
 }
 
 function checkOutputs(config: ServeConfig): void {

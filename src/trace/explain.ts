@@ -62,6 +62,10 @@ export const EXPLANATIONS: Readonly<Record<string, Explanation>> = {
   'ext.pre_shared_key.selected': e('Selected identity', 'Which of the client\'s PSK identities the server accepted (0-based). Its presence means the session is resumed.', rfc(8446, '4.2.11')),
   'ext.cookie': e('Cookie', 'A value the server sends in a HelloRetryRequest and the client must return unchanged in its second ClientHello, so the server can stay stateless.', rfc(8446, '4.2.2')),
   'ext.early_data': e('Early data', 'Announces 0-RTT data (data sent before the handshake completes). In a NewSessionTicket it says how much early data the ticket allows.', rfc(8446, '4.2.10')),
+  'ext.status_request.type': e('Certificate status type', '1 = ocsp: the client asks for (or the server staples) a signed OCSP response saying whether the certificate is revoked. The server fetches it from its CA and sends it in the handshake, so the client need not ask the CA itself (which would tell the CA which sites it visits).', rfc(6066, '8')),
+  'ext.status_request.responders': e('OCSP responders', 'Responders the client trusts (empty: the server knows its own responder, the usual case).', rfc(6066, '8')),
+  'ext.status_request.extensions': e('OCSP request extensions', 'Extensions for the OCSP request, such as a nonce (DER, usually empty: a stapled response is fetched ahead of time and cannot carry this client\'s nonce).', rfc(6066, '8')),
+  'ext.status_request.response': e('Stapled OCSP response', 'The DER OCSPResponse from the CA\'s responder, signed by the CA (or a responder it delegated): the status of the certificate (good, revoked, unknown) and the period it covers. TLS 1.3 carries it in the leaf\'s certificate entry, TLS 1.2 in a CertificateStatus message after the Certificate. The certificate view shows the checks.', rfc(6960, '4.2.1')),
   'ext.record_size_limit': e('Record size limit', 'The largest record plaintext the sender is willing to receive.', rfc(8449, '4')),
 
   'cert.context': e('Certificate request context', 'Empty in a server\'s Certificate. In a client\'s Certificate it repeats the context of the CertificateRequest.', rfc(8446, '4.4.2')),

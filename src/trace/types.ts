@@ -189,6 +189,41 @@ export interface CertificateResultEvent extends Base {
   overridden?: boolean;
 }
 
+/**
+ * A stapled OCSP response (RFC 6066 §8, RFC 8446 §4.4.2.1) and what the client made of it, after the 'cert-check'
+ * steps that decided it (check names starting "ocsp"). Times are ISO 8601. Fields the response did not let us
+ * read are absent.
+ */
+export interface OcspEvent extends Base {
+  kind: 'ocsp';
+  /** Position in the chain as sent of the certificate it is about (0 = leaf). */
+  certificate: number;
+  /**
+   * good / revoked / unknown: the response verified and says so; unverified: it could not be verified (a warning, the
+   * handshake goes on, as browsers soft-fail); unchecked: no checker was there to read it.
+   */
+  verdict: 'good' | 'revoked' | 'unknown' | 'unverified' | 'unchecked';
+  /** The verdict in plain words, with why (and, for unverified, which check failed). */
+  detail: string;
+  /** OCSPResponseStatus: successful, malformedRequest, internalError, tryLater, sigRequired, unauthorized. */
+  responseStatus?: string;
+  /** The responder as the response names it: a name, or the SHA-1 hash of its key. */
+  responder?: string;
+  /** Who signed it: the leaf's issuer, or a responder certificate the issuer delegated to (RFC 6960 §4.2.2.2). */
+  signedBy?: 'issuer' | 'delegated responder';
+  producedAt?: string;
+  thisUpdate?: string;
+  nextUpdate?: string;
+  /** The certificate status the response gives for the certificate it names. */
+  certStatus?: 'good' | 'revoked' | 'unknown';
+  revocationTime?: string;
+  revocationReason?: string;
+  /** The CertID of the single response read (RFC 6960 §4.1.1), hashes and serial as hex. */
+  certId?: { hashAlgorithm: string; issuerNameHash: Hex; issuerKeyHash: Hex; serialNumber: Hex };
+  /** The CertID names this certificate (issuer name hash, issuer key hash, serial). */
+  certIdMatches?: boolean;
+}
+
 export interface StateEvent extends Base {
   kind: 'state';
   from: string;
@@ -296,6 +331,7 @@ export type TraceEvent =
   | FinishedCheckEvent
   | CertificateCheckEvent
   | CertificateResultEvent
+  | OcspEvent
   | StateEvent
   | AlertEvent
   | AppDataEvent

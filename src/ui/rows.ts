@@ -1,6 +1,7 @@
 // Ladder rows: the steps a person walks through. Derived from the trace alone, append-only,
 // so a live session extends the list without recomputing it.
 import type { BreakpointName, Epoch, Side, TraceEvent } from '../trace/types.ts';
+import { ocspHeadline } from '../trace/ocsp-words.ts';
 
 export type RowKind = 'preamble' | 'handshake' | 'ccs' | 'app-data' | 'alert' | 'pause' | 'cert' | 'error' | 'note' | 'connection' | 'renegotiation';
 
@@ -76,6 +77,8 @@ export class RowBuilder {
         return { ...base, kind: 'pause', side: null, epoch: 'plaintext', label: `Breakpoint: ${breakpointTitle(e.breakpoint)}` };
       case 'cert-result':
         return { ...base, kind: 'cert', ok: e.ok, side: null, epoch: 'plaintext', label: e.ok ? 'Certificate chain verified' : `Certificate check failed: ${e.error?.code ?? 'error'}${e.overridden ? ' (overridden)' : ''}` };
+      case 'ocsp':
+        return { ...base, kind: 'cert', ok: e.verdict === 'good', side: null, epoch: 'plaintext', label: ocspHeadline(e) };
       case 'error':
         return { ...base, kind: 'error', side: null, epoch: 'plaintext', label: `Error: ${e.message}` };
       case 'note':

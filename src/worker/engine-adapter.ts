@@ -94,7 +94,11 @@ function serverNameFor(req: ConnectRequest): string | undefined {
 /** The verifier for a request: waits, when a chain is checked, for the verifier's code and for the request's lab
  * files if they are on their way. */
 function verifierOf(req: ConnectRequest, complete: Promise<ConnectRequest>): CertificateVerifier {
-  return { verify: async (request) => (await verifierFor((await complete).anchorsPem)).verify(request) };
+  const verifier = async () => verifierFor((await complete).anchorsPem);
+  return {
+    verify: async (request) => (await verifier()).verify(request),
+    checkStapledOcsp: async (request) => (await verifier()).checkStapledOcsp!(request),
+  };
 }
 
 /** `transport`, calling `then` once, right after its first read has begun (a bridge transport opens its socket then). */

@@ -10,6 +10,7 @@ import { Tls13RecordProtector } from '../../src/tls/record/tls13-protector.ts';
 import { runHostileServer, type Script } from './hostile-server.ts';
 import { recorder } from './helpers.ts';
 import { usePki } from '../support/pki.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
 
 const pki = usePki();
 
@@ -105,11 +106,39 @@ describe('hostile server', () => {
   });
 
   it('an OCSP response (status_request) in the Certificate that the client never asked for → unsupported_extension', async () => {
-    // RFC 8446 §4.4.2: a certificate entry's extensions answer the ClientHello's; this client sends no status_request.
+    // RFC 8446 §4.4.2: a certificate entry's extensions answer the ClientHello's; told not to, this client sends no
+    // status_request (it asks by default).
     const ocsp = { code: X.status_request, data: Uint8Array.of(1, 0, 0, 2, 0x30, 0x00) };
-    const r = await handshake({ certificateEntryExtensions: [ocsp] });
+    const r = await handshake({ certificateEntryExtensions: [ocsp] }, { statusRequest: false });
     expectFailure(r, 'UNSUPPORTED_EXTENSION', 'unsupported_extension');
     expect(r.events.some((e) => e.kind === 'handshake' && e.name === 'Certificate')).toBe(true);
+  });
+
+  it('a stapled CertificateStatus of another status_type (not ocsp) → decode_error, before anything is checked', async () => {
+    const r = await handshake({ certificateEntryExtensions: [{ code: X.status_request, data: Uint8Array.of(2, 0, 0, 2, 0x30, 0x00) }] });
+    expectFailure(r, 'DECODE_ERROR', 'decode_error');
+    expect(r.events.some((e) => e.kind === 'ocsp')).toBe(false);
+  });
+
+  it('a stapled OCSPResponse whose length runs past its extension → decode_error', async () => {
+    const r = await handshake({ certificateEntryExtensions: [{ code: X.status_request, data: Uint8Array.of(1, 0, 0, 9, 0x30, 0x00) }] });
+    expectFailure(r, 'DECODE_ERROR', 'decode_error');
+  });
+
+  it('a well-framed staple whose DER is no OCSPResponse: a warning (unverified), the handshake goes on', async () => {
+    const r = await handshake({ certificateEntryExtensions: [{ code: X.status_request, data: Uint8Array.of(1, 0, 0, 2, 0x30, 0x00) }] }, { verifier: createVerifier({ anchors: [pki.rootDer] }) });
+    expect(r.error).toBeNull();
+    expect(r.events.find((e) => e.kind === 'ocsp')).toMatchObject({ verdict: 'unverified', detail: expect.stringMatching(/cannot be read/) });
+    expect(r.events.find((e) => e.kind === 'cert-check' && e.check === 'ocspResponse')).toMatchObject({ ok: false });
+    await r.conn!.close();
+  });
+
+  it('a staple and a verifier that cannot read OCSP: recorded as unchecked, the handshake goes on', async () => {
+    const verifier = { verify: async () => ({ ok: true, path: [] }) };
+    const r = await handshake({ certificateEntryExtensions: [{ code: X.status_request, data: Uint8Array.of(1, 0, 0, 2, 0x30, 0x00) }] }, { verifier, insecure: false });
+    expect(r.error).toBeNull();
+    expect(r.events.find((e) => e.kind === 'ocsp')).toMatchObject({ verdict: 'unchecked' });
+    await r.conn!.close();
   });
 
   it('key_share in EncryptedExtensions (laid out as in a ServerHello) → illegal_parameter, not decode_error', async () => {

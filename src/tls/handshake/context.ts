@@ -8,7 +8,7 @@ import { ContentType } from '../record/content-types.ts';
 import { encodeHandshake, type ClientHello, type HandshakeMessage } from '../messages/handshake.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { Transcript } from '../transcript.ts';
-import type { VerifyOutcome } from '../verifier.ts';
+import type { StapledOcspVerdict, VerifyOutcome } from '../verifier.ts';
 import { fail } from '../errors.ts';
 import type { RecordChannel } from './channel.ts';
 import type { MessageReader } from './message-reader.ts';
@@ -23,6 +23,8 @@ export interface CertificateSummary {
   overridden: boolean;
   error: { code: string; message: string } | null;
   outcome?: VerifyOutcome;
+  /** The leaf's stapled OCSP response, as checked (RFC 6066 §8); null: asked for, none stapled; absent: not asked. */
+  ocsp?: StapledOcspVerdict | null;
 }
 
 export interface HandshakeSummary {

@@ -67,6 +67,11 @@ export interface TlsClientOptions {
   /** Versions to offer (default both in one ClientHello, the downgrade sentinel honoured; see planVersions). */
   versions?: ('TLS1.2' | 'TLS1.3')[];
   verifier?: CertificateVerifier;
+  /**
+   * Offer status_request (RFC 6066 §8): ask the server to staple an OCSP response for its certificate, which the
+   * verifier then checks (default true, as browsers do; false: not asked, and a staple is refused as unsolicited).
+   */
+  statusRequest?: boolean;
   /** Report certificate failures but carry on. */
   insecure?: boolean;
   /** Zero bytes added to each protected record we send. */

@@ -5,7 +5,7 @@
 import { concat } from '../../util/bytes.ts';
 import type { ResolvedOptions } from '../handshake/context.ts';
 import { ExtensionType as X, ProtocolVersion } from '../messages/constants.ts';
-import type { Extension } from '../messages/extensions.ts';
+import { STATUS_TYPE_OCSP, type Extension } from '../messages/extensions.ts';
 import type { ClientHello } from '../messages/handshake.ts';
 import type { Tls12Config, Tls12Context } from './context12.ts';
 import type { Tls12Session } from './session12.ts';
@@ -78,6 +78,8 @@ export function buildClientHello12(ctx: Tls12Context, renegotiation: { clientVer
   extensions.push({ code: X.supported_groups, groups: o.groupCodes });
   extensions.push({ code: X.signature_algorithms, schemes: parts.signatureSchemes });
   if (o.alpn?.length) extensions.push({ code: X.alpn, protocols: o.alpn });
+  // A stapled OCSP response (RFC 6066 §8), asked for on every handshake, renegotiations too.
+  if (o.statusRequest !== false) extensions.push({ code: X.status_request, statusType: STATUS_TYPE_OCSP });
   extensions.push(...parts.extensions.filter((e) => !(renegotiation && e.code === X.session_ticket && e.data!.length > 0)));
   return {
     type: 'client_hello',

@@ -47,6 +47,8 @@ export class Tls12Context {
   ems = false;
   etm = false;
   ticketPromised = false;
+  /** The ServerHello acknowledged status_request: a CertificateStatus may follow the Certificate (RFC 6066 §8). */
+  statusPromised = false;
   newTicket: { ticket: Uint8Array; lifetime: number } | null = null;
   serverChain: Uint8Array[] = [];
   /** Keys that take effect at the peer's / our ChangeCipherSpec. */

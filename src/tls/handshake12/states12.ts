@@ -11,6 +11,7 @@ import { leafKey, verifyPeerSignature } from '../handshake/peer-signature.ts';
 import { KeyTransportProven, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { makeKeyShare } from '../handshake/key-share.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
+import { checkStapledResponse, noStaple } from '../handshake/stapled-ocsp.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import { ExtensionType as X, ProtocolVersion, extensionName, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension } from '../messages/extensions.ts';
@@ -68,7 +69,7 @@ function expect12<T extends AnyMessage12['type']>(m: ReceivedMessage, type: T, s
 }
 
 /** Extensions a TLS 1.2 ServerHello may carry, each only if the client offered it (RFC 5246 §7.4.1.4). */
-const SERVER_HELLO_12: readonly number[] = [X.server_name, X.max_fragment_length, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
+const SERVER_HELLO_12: readonly number[] = [X.server_name, X.max_fragment_length, X.status_request, X.ec_point_formats, X.alpn, X.encrypt_then_mac, X.extended_master_secret, X.session_ticket, X.renegotiation_info, X.record_size_limit];
 
 /** Is this ServerHello a TLS 1.2 answer the client may accept? Throws for a downgrade the sentinel exposes. */
 export function selectsTls12(sh: ServerHello, offerTls12: boolean, offerTls13: boolean): boolean {
@@ -137,6 +138,8 @@ export async function processServerHello(ctx: Tls12Context, sh: ServerHello, m: 
   ctx.ems = !!findExtension(sh.extensions, X.extended_master_secret);
   ctx.etm = !!findExtension(sh.extensions, X.encrypt_then_mac) && suite.cipher === 'AES-CBC';
   ctx.ticketPromised = !!findExtension(sh.extensions, X.session_ticket);
+  ctx.statusPromised = !!findExtension(sh.extensions, X.status_request);
+  if (!ctx.statusPromised && ctx.offered.has(X.status_request) && !ctx.isRenegotiation) noStaple(ctx.base);
   ctx.details.extendedMasterSecret = ctx.ems;
   ctx.details.encryptThenMac = ctx.etm;
   const alpn = findExtension(sh.extensions, X.alpn);
@@ -190,11 +193,35 @@ class ExpectCertificate12 implements State12 {
     // or Ed448 key signs the ServerKeyExchange with the ed25519 or ed448 scheme we offer); the RSA suites need an RSA key.
     const fits = suite.auth === 'ECDSA' ? info.type === 'ec' || info.type === 'ed25519' || info.type === 'ed448' : info.type === 'rsa';
     if (!fits) throw tlsFailure('UNSUPPORTED_CERTIFICATE', `${suite.name} needs ${suite.auth === 'ECDSA' ? 'an ECDSA, Ed25519 or Ed448' : 'an RSA'} certificate, the server sent one with a ${info.type} key`);
-    if (suite.kx === 'RSA') {
-      await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
-      return new ExpectCertificateRequestOrDone({ ske: null, serverKey: 'at-finished' });
+    const next = suite.kx === 'RSA' ? new ExpectCertificateRequestOrDone({ ske: null, serverKey: 'at-finished' }) : new ExpectServerKeyExchange();
+    // RFC 6066 §8: a ServerHello that acknowledged status_request may be followed by a CertificateStatus.
+    if (ctx.statusPromised) return new ExpectCertificateStatus(next, suite.kx === 'RSA');
+    if (suite.kx === 'RSA') await staticRsaBreakpoint(ctx);
+    return next;
+  }
+}
+
+async function staticRsaBreakpoint(ctx: Tls12Context): Promise<void> {
+  await serverAuthBreakpoint(ctx.base, 'certificate received (static RSA: the server proves its key only by decrypting the premaster secret, i.e. at its Finished)');
+}
+
+/** RFC 6066 §8: the stapled OCSP response, right after the Certificate; the server may also send none after all. */
+class ExpectCertificateStatus implements State12 {
+  readonly name = 'ExpectCertificateStatus';
+  constructor(
+    private readonly next: State12,
+    private readonly staticRsa: boolean,
+  ) {}
+  async handle(ctx: Tls12Context, m: ReceivedMessage): Promise<State12 | Completed12> {
+    if (m.message.type !== 'certificate_status') {
+      noStaple(ctx.base, 'the server acknowledged status_request but sent no CertificateStatus');
+      if (this.staticRsa) await staticRsaBreakpoint(ctx);
+      return this.next.handle(ctx, m);
     }
-    return new ExpectServerKeyExchange();
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    await checkStapledResponse(ctx.base, ctx.serverChain, 0, m.message.ocspResponse);
+    if (this.staticRsa) await staticRsaBreakpoint(ctx);
+    return this.next;
   }
 }
 

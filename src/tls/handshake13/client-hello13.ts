@@ -2,7 +2,7 @@
 // same random and session id, one new key share, the cookie echoed, PSK binders recomputed.
 import { EarlyStage13 } from '../key-schedule/key-schedule13.ts';
 import { ExtensionType as X, PskKeyExchangeMode, ProtocolVersion, DEFAULT_CERT_SIGNATURE_SCHEMES } from '../messages/constants.ts';
-import type { Extension } from '../messages/extensions.ts';
+import { STATUS_TYPE_OCSP, type Extension } from '../messages/extensions.ts';
 import { encodeHandshake, truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
 import { suiteByCode } from '../suites.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
@@ -39,6 +39,8 @@ export async function sendClientHello(ctx: HandshakeContext, tls12?: Tls12HelloP
   extensions.push({ code: X.signature_algorithms, schemes: tls12?.signatureSchemes ?? o.signatureSchemes });
   extensions.push({ code: X.signature_algorithms_cert, schemes: [...new Set([...o.signatureSchemes, ...DEFAULT_CERT_SIGNATURE_SCHEMES])] });
   if (o.alpn?.length) extensions.push({ code: X.alpn, protocols: o.alpn });
+  // Ask for a stapled OCSP response (RFC 6066 §8), as browsers do; it covers a TLS 1.2 answer too.
+  if (o.statusRequest !== false) extensions.push({ code: X.status_request, statusType: STATUS_TYPE_OCSP });
   extensions.push({ code: X.psk_key_exchange_modes, modes: [PskKeyExchangeMode.psk_dhe_ke] });
   // Empty: the server may ask for a client certificate after the handshake (RFC 8446 §4.2.6).
   if (offersPostHandshakeAuth(o)) extensions.push({ code: X.post_handshake_auth });

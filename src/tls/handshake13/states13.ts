@@ -22,6 +22,7 @@ import { checkPeerCertificateVerify, startCertificateVerifyCheck, type EarlySign
 import { FinishedMessageVerified, ResumptionKeyProven, type HandshakeProofs, type HandshakeSignatureValid } from '../handshake/proofs.ts';
 import { sendSecondClientHello } from './client-hello13.ts';
 import { serverAuthBreakpoint, verifyChain } from '../handshake/peer-certificate.ts';
+import { checkStapledResponse, noStaple } from '../handshake/stapled-ocsp.ts';
 import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
@@ -237,6 +238,12 @@ class ExpectCertificate implements State {
     for (const entry of cert.entries) checkExtensions(ctx, entry.extensions, [X.status_request, X.signed_certificate_timestamp], 'a Certificate entry');
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     const chain = cert.entries.map((e) => e.certData);
+    // RFC 8446 §4.4.2.1: the leaf's OCSP response rides in its entry. One stapled for another certificate (as
+    // status_request_v2 would) is named, not checked.
+    const staple = findExtension(cert.entries[0].extensions, X.status_request)?.ocspResponse;
+    cert.entries.slice(1).forEach((e, i) => {
+      if (findExtension(e.extensions, X.status_request)) ctx.emit({ kind: 'note', text: `certificate ${i + 1} carries an OCSP response too; only the leaf's is checked` });
+    });
     ctx.summary.certificate.chain = chain;
     // The CertificateVerify mostly arrives with the Certificate: its signature check starts beside the chain's
     // (its step still checks the message, traces and decides, after the chain's result, as always). The chain's
@@ -245,6 +252,8 @@ class ExpectCertificate implements State {
     const chainChecked = verifyChain(ctx, chain);
     const early = startCertificateVerifyCheck(ctx, 'server', chain[0], ctx.options.signatureSchemes);
     await chainChecked;
+    if (staple) await checkStapledResponse(ctx, chain, 0, staple);
+    else if (ctx.offered.has(X.status_request)) noStaple(ctx);
     return new ExpectCertificateVerify(this.keys, this.request, chain[0], early);
   }
 }

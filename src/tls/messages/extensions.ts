@@ -49,6 +49,31 @@ export interface Extension {
   recordSizeLimit?: number;
   /** certificate_authorities (RFC 8446 §4.2.4): DER DistinguishedNames. */
   authorities?: Uint8Array[];
+  /** status_request (RFC 6066 §8): the CertificateStatusType asked for or answered (1: ocsp). */
+  statusType?: number;
+  /** status_request in a TLS 1.3 CertificateEntry (RFC 8446 §4.4.2.1): the stapled DER OCSPResponse. */
+  ocspResponse?: Uint8Array;
+}
+
+/** CertificateStatusType ocsp (RFC 6066 §8), the only one a status_request offers here. */
+export const STATUS_TYPE_OCSP = 1;
+const showStatusType = (n: number) => (n === STATUS_TYPE_OCSP ? 'ocsp (1)' : n === 2 ? 'ocsp_multi (2)' : `unknown (${n})`);
+
+/**
+ * The body of a CertificateStatus (RFC 6066 §8): status_type, then for ocsp an OCSPResponse<1..2^24-1>. TLS 1.2 sends
+ * it as a handshake message of its own, TLS 1.3 inside the leaf's CertificateEntry (RFC 8446 §4.4.2.1). Only ocsp is
+ * defined there: any other type cannot be read, a decode_error (as OpenSSL's "unsupported status type").
+ */
+export function readCertificateStatusBody(r: Reader): { statusType: number; ocspResponse: Uint8Array } {
+  const statusType = r.u8('status_type', 'ext.status_request.type', showStatusType);
+  if (statusType !== STATUS_TYPE_OCSP) throw decodeError(`a CertificateStatus of type ${statusType}: only ocsp (1) is defined for it (RFC 6066 §8)`, r.offset - 1);
+  const ocspResponse = r.opaque('OCSPResponse', 3, 'ext.status_request.response', (b) => `${b.length} bytes of DER`, { min: 1 });
+  return { statusType, ocspResponse };
+}
+
+export function writeCertificateStatusBody(w: Writer, ocspResponse: Uint8Array): void {
+  w.u8('status_type', STATUS_TYPE_OCSP, 'ext.status_request.type', showStatusType);
+  w.opaque('OCSPResponse', 3, ocspResponse, 'ext.status_request.response', (b) => `${b.length} bytes of DER`);
 }
 
 export function findExtension(list: Extension[], code: number): Extension | undefined {
@@ -180,6 +205,23 @@ function readExtensionBody(r: Reader, code: number, ctx: ExtensionContext): Exte
       r.vector('authorities', 2, 'ext.certificate_authorities', (v) => v.untilEnd(() => authorities.push(v.opaque('distinguished_name', 2, 'ext.certificate_authorities.name', showHex, { min: 1 }))));
       return { code, authorities };
     }
+    case X.status_request: {
+      // RFC 6066 §8: asked for in a ClientHello (empty in a TLS 1.3 CertificateRequest), acknowledged empty in a
+      // TLS 1.2 ServerHello, answered with the CertificateStatus in a TLS 1.3 CertificateEntry.
+      if (ctx === 'certificate') return { code, ...readCertificateStatusBody(r) };
+      if (ctx === 'server_hello') {
+        if (r.remaining > 0) throw decodeError('the ServerHello\'s status_request must be empty (RFC 6066 §8)', r.offset);
+        return { code };
+      }
+      // RFC 8446 §4.4.2.1: a server asks for the client's OCSP response with an empty one in its CertificateRequest.
+      if (ctx === 'certificate_request' && r.remaining === 0) return { code };
+      const statusType = r.u8('status_type', 'ext.status_request.type', showStatusType);
+      if (statusType === STATUS_TYPE_OCSP) {
+        r.vector('responder_id_list', 2, 'ext.status_request.responders', (v) => v.untilEnd(() => v.opaque('ResponderID', 2, 'ext.status_request.responders', showHex, { min: 1 })));
+        r.opaque('request_extensions', 2, 'ext.status_request.extensions', showHex);
+      } else if (r.remaining > 0) r.bytesField('request', r.remaining, 'ext.opaque', showHex);
+      return { code, statusType };
+    }
     default:
       if (r.remaining > 0) r.bytesField('extension_data', r.remaining, code in KNOWN_OPAQUE ? KNOWN_OPAQUE[code] : 'ext.unknown', showHex);
       return { code };
@@ -187,7 +229,6 @@ function readExtensionBody(r: Reader, code: number, ctx: ExtensionContext): Exte
 }
 
 const KNOWN_OPAQUE: Record<number, string> = {
-  [X.status_request]: 'ext.opaque',
   [X.signed_certificate_timestamp]: 'ext.opaque',
   [X.renegotiation_info]: 'ext.renegotiation_info',
   [X.ec_point_formats]: 'ext.ec_point_formats',
@@ -291,6 +332,17 @@ function writeExtensionBody(w: Writer, ext: Extension, ctx: ExtensionContext): v
       return;
     case X.certificate_authorities:
       w.vector('authorities', 2, 'ext.certificate_authorities', () => (ext.authorities ?? []).forEach((a) => w.opaque('distinguished_name', 2, a, 'ext.certificate_authorities.name', showHex)));
+      return;
+    case X.status_request:
+      if (ctx === 'certificate' && ext.ocspResponse) return writeCertificateStatusBody(w, ext.ocspResponse);
+      if (ctx === 'server_hello' || ext.statusType === undefined) {
+        if (ext.data?.length) w.bytesField('extension_data', ext.data, 'ext.opaque', showHex);
+        return;
+      }
+      // An OCSP request naming no responder and no request extensions: "the server knows its responder".
+      w.u8('status_type', ext.statusType, 'ext.status_request.type', showStatusType);
+      w.vector('responder_id_list', 2, 'ext.status_request.responders', () => undefined);
+      w.opaque('request_extensions', 2, new Uint8Array(0), 'ext.status_request.extensions', showHex);
       return;
     default:
       if (ext.data && ext.data.length) w.bytesField('extension_data', ext.data, ext.code in KNOWN_OPAQUE ? KNOWN_OPAQUE[ext.code] : 'ext.unknown', showHex);

@@ -11,6 +11,7 @@ import type { KeyExchange12 } from '../suites12.ts';
 import { groupName, handshakeName } from './constants.ts';
 import { decodeHandshake, encodeHandshake, type ClientHello, type DecodedHandshake, type DecodedMessage, type ServerHello } from './handshake.ts';
 import { readSchemeAndSignature, showHex, showScheme, writeSchemeAndSignature } from './fields.ts';
+import { readCertificateStatusBody, writeCertificateStatusBody } from './extensions.ts';
 
 export const HT12 = {
   hello_request: 0,
@@ -24,9 +25,10 @@ export const HT12 = {
   certificate_verify: 15,
   client_key_exchange: 16,
   finished: 20,
+  certificate_status: 22,
 } as const;
 
-const NAMES12: Record<number, string> = { 0: 'HelloRequest', 12: 'ServerKeyExchange', 14: 'ServerHelloDone', 16: 'ClientKeyExchange' };
+const NAMES12: Record<number, string> = { 0: 'HelloRequest', 12: 'ServerKeyExchange', 14: 'ServerHelloDone', 16: 'ClientKeyExchange', 22: 'CertificateStatus' };
 
 export function handshakeName12(type: number): string {
   return NAMES12[type] ?? handshakeName(type);
@@ -79,6 +81,12 @@ export interface Finished12 {
   type: 'finished12';
   verifyData: Uint8Array;
 }
+/** RFC 6066 §8: the server's stapled OCSP response, right after its Certificate. */
+export interface CertificateStatus12 {
+  type: 'certificate_status';
+  statusType: number;
+  ocspResponse: Uint8Array;
+}
 export interface NewSessionTicket12 {
   type: 'new_session_ticket12';
   lifetimeHint: number;
@@ -94,6 +102,7 @@ export type Tls12Message =
   | ClientKeyExchange
   | CertificateVerify12
   | Finished12
+  | CertificateStatus12
   | NewSessionTicket12;
 
 export type AnyMessage12 = Tls12Message | ClientHello | ServerHello;
@@ -174,6 +183,8 @@ function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls
       if (r.remaining !== 12) throw decodeError(`a TLS 1.2 Finished verify_data is 12 bytes, got ${r.remaining}`, r.offset);
       return { type: 'finished12', verifyData: r.bytesField('verify_data', 12, 'fin12.verify_data') };
     }
+    case HT12.certificate_status:
+      return { type: 'certificate_status', ...readCertificateStatusBody(r) };
     case HT12.new_session_ticket: {
       const lifetimeHint = r.u32('ticket_lifetime_hint', 'nst12.lifetime', (n) => (n === 0 ? '0 (unspecified)' : `${n} s`));
       const ticket = r.opaque('ticket', 2, 'nst12.ticket', showHex);
@@ -206,6 +217,8 @@ function writeBody12(w: Writer, m: Tls12Message): void {
       return writeSchemeAndSignature(w, m.scheme, m.signature, 'cv12.signature');
     case 'finished12':
       return w.bytesField('verify_data', m.verifyData, 'fin12.verify_data');
+    case 'certificate_status':
+      return writeCertificateStatusBody(w, m.ocspResponse);
     case 'new_session_ticket12':
       w.u32('ticket_lifetime_hint', m.lifetimeHint, 'nst12.lifetime', (n) => `${n} s`);
       return w.opaque('ticket', 2, m.ticket, 'nst12.ticket', showHex);
@@ -221,6 +234,7 @@ const CODES: Record<Tls12Message['type'], number> = {
   client_key_exchange: HT12.client_key_exchange,
   certificate_verify12: HT12.certificate_verify,
   finished12: HT12.finished,
+  certificate_status: HT12.certificate_status,
   new_session_ticket12: HT12.new_session_ticket,
 };
 

@@ -17,6 +17,12 @@ export interface ServerCertificate {
   key: CryptoKey | Uint8Array;
   /** For people reading a trace or a log: e.g. "ECDSA P-256". */
   keyAlgorithm?: string;
+  /**
+   * A DER OCSPResponse for the leaf, stapled for a client that sends status_request (RFC 6066 §8): in TLS 1.3 in the
+   * leaf's CertificateEntry (RFC 8446 §4.4.2.1), in TLS 1.2 as a CertificateStatus after the Certificate. Sent as
+   * given: keeping it current is the caller's part, as with `openssl s_server -status_file`.
+   */
+  ocspResponse?: Uint8Array;
 }
 
 /** The server's breakpoints, in the trace's one spelling (BreakpointName). */

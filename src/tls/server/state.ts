@@ -2,6 +2,9 @@
 // the check that the message read is the one it expects, and the ClientHello hook and breakpoint.
 import type { ClientHello } from '../messages/handshake.ts';
 import { fail } from '../errors.ts';
+import { ExtensionType as X } from '../messages/constants.ts';
+import { STATUS_TYPE_OCSP, findExtension } from '../messages/extensions.ts';
+import type { ServerCertificate } from './options.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import type { ServerContext } from './context.ts';
 
@@ -28,4 +31,16 @@ export async function clientHelloBreakpoint(ctx: ServerContext, ch: ClientHello,
   if (picked) ctx.certificate = picked;
   if (!ctx.options.breakpoints?.afterClientHello) return;
   if ((await ctx.pause('clientHello', pauseText)) === 'abort') throw fail.canceled('the user stopped the handshake after the ClientHello');
+}
+
+/**
+ * The OCSP response to staple for `certificate`, when the client asked for an OCSP one (status_request with
+ * status_type ocsp, RFC 6066 §8) and the certificate has one; else undefined. A client asking of a server with
+ * nothing to staple is the common case (browsers always ask), and goes unremarked.
+ */
+export function stapleFor(ctx: ServerContext, ch: ClientHello, certificate: ServerCertificate): Uint8Array | undefined {
+  const asked = findExtension(ch.extensions, X.status_request)?.statusType === STATUS_TYPE_OCSP;
+  if (!asked || !certificate.ocspResponse) return undefined;
+  ctx.emit({ kind: 'note', text: `the client asked for certificate status (status_request): stapling the configured OCSP response (${certificate.ocspResponse.length} bytes)` });
+  return certificate.ocspResponse;
 }

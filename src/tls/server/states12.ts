@@ -11,7 +11,7 @@ import type { ReceivedRecord } from '../handshake/channel.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { MasterStage12, PreMasterStage12 } from '../key-schedule/key-schedule12.ts';
 import { DOWNGRADE_TLS12, ExtensionType as X, ProtocolVersion, groupName, schemeName } from '../messages/constants.ts';
-import { findExtension, type Extension } from '../messages/extensions.ts';
+import { STATUS_TYPE_OCSP, findExtension, type Extension } from '../messages/extensions.ts';
 import type { ClientHello } from '../messages/handshake.ts';
 import { serverKeyExchangeParams } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
@@ -27,7 +27,7 @@ import { utf8, fromHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
 import { mutual, selectAlpn, type CertificateChoice } from './negotiate13.ts';
 import { checkClientChain } from './client-chain.ts';
-import { clientHelloBreakpoint, expectMessage, type ServerState } from './state.ts';
+import { clientHelloBreakpoint, expectMessage, stapleFor, type ServerState } from './state.ts';
 import { quoted } from './quoted.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { scheme12Algorithm } from '../handshake12/signatures12.ts';
@@ -256,8 +256,11 @@ export async function startTls12(ctx: ServerContext, m: ReceivedMessage, tls13En
   h.sessionId = sendTicket ? new Uint8Array(0) : ctx.options.random(32);
   ctx.emit({ kind: 'note', text: `server chose TLS 1.2, ${suite.name} with ${groupText}${ems ? ', extended master secret' : ''}${etm ? ', encrypt-then-MAC' : ''}${tls13Enabled ? '; DOWNGRD\\x01 in the random tells a TLS 1.3 client this was not forced' : ''}` });
 
-  await ctx.send({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: ProtocolVersion.TLS12, random: serverRandom, sessionIdEcho: h.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions: serverHelloExtensions(h, alpn, !!sni) });
+  const staple = stapleFor(ctx, ch, choice.certificate);
+  await ctx.send({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: ProtocolVersion.TLS12, random: serverRandom, sessionIdEcho: h.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions: serverHelloExtensions(h, alpn, !!sni, !!staple) });
   await ctx.send({ type: 'certificate12', chain: choice.certificate.chain });
+  // RFC 6066 §8: the CertificateStatus follows the Certificate, acknowledged by an empty status_request above.
+  if (staple) await ctx.send({ type: 'certificate_status', statusType: STATUS_TYPE_OCSP, ocspResponse: staple });
 
   // RFC 8422 §5.4 and RFC 5246 §7.4.3: the ephemeral key, signed over both randoms and the params.
   const ours = await ephemeralKey(ctx, exchange);
@@ -324,8 +327,9 @@ class ExpectClientCertificateVerify12 implements ServerState {
   }
 }
 
-function serverHelloExtensions(h: Handshake12, alpn: string | null, sniSeen: boolean): Extension[] {
+function serverHelloExtensions(h: Handshake12, alpn: string | null, sniSeen: boolean, stapling = false): Extension[] {
   const ext: Extension[] = [];
+  if (stapling) ext.push({ code: X.status_request });
   if (h.secureRenegotiation) {
     // RFC 5746 §3.6/§3.7: empty at first; client_verify_data || server_verify_data of the handshake before after.
     const both = h.previous ? concat(h.previous.clientVerifyData, h.previous.serverVerifyData) : new Uint8Array(0);

@@ -19,7 +19,7 @@ import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
 import { openTicket13, type TicketState13 } from './tickets13.ts';
 import { checkClientChain } from './client-chain.ts';
-import { clientHelloBreakpoint, expectMessage, type ServerState } from './state.ts';
+import { clientHelloBreakpoint, expectMessage, stapleFor, type ServerState } from './state.ts';
 import { quoted } from './quoted.ts';
 import { startTls12 } from './states12.ts';
 
@@ -272,7 +272,10 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   }
   if (f.choice) {
     // RFC 8446 §4.4.2 and §4.4.3: the chain, then a signature over the transcript so far.
-    await ctx.send({ type: 'certificate', context: new Uint8Array(0), entries: f.choice.certificate.chain.map((certData) => ({ certData, extensions: [] })) });
+    // RFC 8446 §4.4.2.1: an OCSP response the client asked for rides in the leaf's entry.
+    const staple = stapleFor(ctx, ch, f.choice.certificate);
+    const entries = f.choice.certificate.chain.map((certData, i) => ({ certData, extensions: i === 0 && staple ? [{ code: X.status_request, ocspResponse: staple }] : [] }));
+    await ctx.send({ type: 'certificate', context: new Uint8Array(0), entries });
     const content = certificateVerifyContent('server', await ctx.transcript.hash());
     const signature = await f.choice.signer.sign(f.choice.scheme, content);
     ctx.summary.signatureScheme = schemeName(f.choice.scheme);

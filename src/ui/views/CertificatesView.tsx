@@ -1,7 +1,9 @@
 // Certificates: the chain as the server sent it, the path as built, each certificate's details
 // and ASN.1 tree, and every check with pass/fail and the names other stacks give a failure.
 import { useMemo, useState } from 'react';
-import type { CertificateCheckEvent, CertificateResultEvent } from '../../trace/types.ts';
+import type { CertificateCheckEvent, CertificateResultEvent, OcspEvent } from '../../trace/types.ts';
+import { OcspFields } from '../components/OcspFields.tsx';
+import { ocspHeadline } from '../../trace/ocsp-words.ts';
 import { currentIndex, useTrace } from '../store.ts';
 import { FailureNames } from './InspectorView.tsx';
 import { CertificateDetails } from '../components/CertificateDetails.tsx';
@@ -13,15 +15,17 @@ export function CertificatesView() {
   useTrace((s) => s.cursor);
   const state = useTrace.getState();
   const upTo = currentIndex(state);
-  const { result, checks } = useMemo(() => {
+  const { result, checks, ocsp } = useMemo(() => {
     let result: CertificateResultEvent | undefined;
+    let ocsp: OcspEvent | undefined;
     const checks: CertificateCheckEvent[] = [];
     for (let i = 0; i <= upTo && i < state.events.length; i++) {
       const e = state.events[i];
       if (e.kind === 'cert-check') checks.push(e);
       if (e.kind === 'cert-result') result = e;
+      if (e.kind === 'ocsp') ocsp = e;
     }
-    return { result, checks };
+    return { result, checks, ocsp };
   }, [state.events, upTo, state.revision]);
   const [selected, setSelected] = useState<{ list: 'chain' | 'path'; i: number }>({ list: 'chain', i: 0 });
 
@@ -35,7 +39,7 @@ export function CertificatesView() {
     <section className="certs" aria-label="Certificates">
       {result && (
         <div className={result.ok ? 'verdict ok' : 'verdict bad'} data-testid="cert-verdict">
-          <strong>{result.ok ? 'The chain verified.' : 'The chain did not verify.'}</strong>
+          <strong>{result.ok ? 'The chain verified.' : ocsp?.verdict === 'revoked' && result.error?.code === 'REVOKED' ? 'The chain verified, but its stapled OCSP response says the certificate is revoked.' : 'The chain did not verify.'}</strong>
           {result.overridden && ' The person chose to go on anyway.'}
           {result.error && <FailureNames error={result.error} />}
           {unknownRoot && lastPath && state.source === 'live' && (
@@ -49,6 +53,12 @@ export function CertificatesView() {
               Trust “{lastPath.subject}” for this session and reconnect
             </button>
           )}
+        </div>
+      )}
+      {ocsp && (
+        <div className={`verdict ${ocsp.verdict === 'good' ? 'ok' : ocsp.verdict === 'revoked' ? 'bad' : 'warn'}`} data-testid="ocsp-verdict" data-verdict={ocsp.verdict}>
+          <strong>{ocspHeadline(ocsp)}.</strong> {ocsp.detail}
+          <OcspFields event={ocsp} />
         </div>
       )}
       <div className="cert-lists">

@@ -9,6 +9,8 @@ import { explain } from '../explanations.ts';
 import { APP_DATA_WINDOW } from '../../worker/messages.ts';
 import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
 import { hexToText, nonceFromIv, shortHex } from '../format.ts';
+import { OcspFields } from '../components/OcspFields.tsx';
+import { ocspHeadline } from '../../trace/ocsp-words.ts';
 
 export function InspectorView() {
   const revision = useTrace((s) => s.revision);
@@ -120,6 +122,15 @@ const EventInspector = memo(function EventInspector({ event, events }: { event: 
           <h2 className="insp-title">Certificate verification: {event.ok ? 'passed' : 'failed'}</h2>
           {event.error && <FailureNames error={event.error} />}
           <p>The Certificates panel shows the chain, the path and each check.</p>
+        </section>
+      );
+    case 'ocsp':
+      return (
+        <section aria-label="OCSP response">
+          <h2 className="insp-title">{ocspHeadline(event)}</h2>
+          <p>{event.detail}</p>
+          <OcspFields event={event} />
+          <p>The Certificates panel shows each OCSP check beside the chain's.</p>
         </section>
       );
     case 'error':
