@@ -108,7 +108,7 @@ describe('captured STARTTLS and Decryption Secrets Blocks', () => {
     const keys = path.join(dir, 'keys.log');
     const dump = await startTcpdump(pcap, postfix.port);
     try {
-      await runSClient(postfix.port, ['-starttls', 'smtp', '-keylogfile', keys, '-CAfile', cert.tlsCert], [{ type: 'EHLO again.example\r\n', waitMs: 500 }, { type: 'QUIT\r\n' }]);
+      await runSClient(postfix.port, ['-starttls', 'smtp', '-keylogfile', keys, '-CAfile', cert.tlsCert], [{ type: 'EHLO again.example\r\n', until: /^250 /m }, { type: 'QUIT\r\n', until: /^221 /m }]);
     } finally {
       await dump.stop();
     }

@@ -20,7 +20,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const LINES = 12;
-const lineSteps: ClientStep[] = Array.from({ length: LINES }, (_, i) => ({ type: `line ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n`, waitMs: 60 }));
+const lineSteps: ClientStep[] = Array.from({ length: LINES }, (_, i) => ({ type: `line ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n` }));
 
 interface Captured {
   run: CapturedRun;

@@ -25,35 +25,69 @@ export interface ClientStep {
   type?: string;
   /** Text to type on s_server's stdin. */
   serverType?: string;
-  waitMs?: number;
+  /**
+   * What s_client prints once the step is done, when nothing else tells: needed for text typed to a server whose
+   * output runSClient cannot read (not s_server).
+   */
+  until?: RegExp;
 }
 
-/** Run `openssl s_client` to completion: wait for the handshake, play the steps, close stdin. */
-export async function runSClient(port: number, args: string[], steps: ClientStep[], server?: { type(t: string): void }): Promise<string> {
+/** How long one step may take: only a hang takes this long, a busy machine is merely slower. */
+const STEP_DEADLINE_MS = 15_000;
+/** What s_client prints on reading a command line. */
+const COMMANDS: Record<string, RegExp> = { 'k\n': /KEYUPDATE/, 'K\n': /KEYUPDATE/, 'R\n': /RENEGOTIATING/ };
+/** s_server's commands (a KeyUpdate, a renegotiation, ...): it prints this once it has acted on one. */
+const SERVER_COMMAND = /^[kKrR]\n$/;
+const SERVER_ACTED = /SSL_do_handshake -> /;
+
+/**
+ * Run `openssl s_client` to completion: wait for the handshake, play the steps, close stdin. Each step waits for
+ * its effect before the next, never for a fixed time: a command until s_client says it read it, typed text until
+ * s_server printed it (so every line is a read, and a record, of its own), text the server typed until s_client
+ * printed it, and `until` when it is given.
+ */
+export async function runSClient(port: number, args: string[], steps: ClientStep[], server?: { type(t: string): void; output?(): string }): Promise<string> {
   const proc: ChildProcess = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));
+  proc.stdin!.on('error', () => {});
   const exited = new Promise<void>((r) => proc.once('exit', () => r()));
-  const deadline = Date.now() + 15_000;
-  while (!/Verify return code/.test(out) && proc.exitCode === null) {
-    if (Date.now() > deadline) throw new Error(`s_client handshake did not finish: ${out}`);
-    await sleep(20);
-  }
+  /** Until `cond` holds; s_client ending first leaves the judging to the caller's checks of what it printed. */
+  const waitFor = async (what: string, cond: () => boolean) => {
+    const deadline = Date.now() + STEP_DEADLINE_MS;
+    while (!cond() && proc.exitCode === null) {
+      if (Date.now() > deadline) throw new Error(`s_client: ${what} not seen within ${STEP_DEADLINE_MS} ms; s_client printed (the end): ${out.slice(-3000)}`);
+      await sleep(20);
+    }
+  };
+  await waitFor('the end of the handshake (Verify return code)', () => /Verify return code/.test(out));
   await sleep(150);
   for (const step of steps) {
-    if (step.type) proc.stdin!.write(step.type);
-    if (step.serverType) server?.type(step.serverType);
-    await sleep(step.waitMs ?? 250);
-    // Text the server typed: wait until the client printed it (a busy machine may be slow).
-    const expected = step.serverType?.trim();
-    if (expected && expected.length > 1) {
-      const until = Date.now() + 5000;
-      while (!out.includes(expected) && Date.now() < until) await sleep(20);
+    const clientFrom = out.length;
+    const serverFrom = server?.output?.().length ?? 0;
+    if (step.type) {
+      const command = COMMANDS[step.type];
+      if (!command && !step.until && !server?.output) throw new Error(`runSClient: a step typing ${JSON.stringify(step.type)} needs \`until\` (no server output to wait for)`);
+      proc.stdin!.write(step.type);
+      if (command) await waitFor(`${command} after typing ${JSON.stringify(step.type)}`, () => command.test(out.slice(clientFrom)));
+      else if (!step.until) await waitFor(`s_server printing ${JSON.stringify(step.type.slice(0, 60))}`, () => server!.output!().slice(serverFrom).includes(step.type!));
     }
+    if (step.serverType) {
+      server?.type(step.serverType);
+      if (SERVER_COMMAND.test(step.serverType)) {
+        // A command: until s_server says it acted on it, so that the next line is a read of its own.
+        if (server?.output) await waitFor(`s_server acting on ${JSON.stringify(step.serverType)}`, () => SERVER_ACTED.test(server.output!().slice(serverFrom)));
+      } else {
+        // Text the server typed: wait until the client printed it.
+        const expected = step.serverType.trim();
+        if (expected) await waitFor(`s_client printing ${JSON.stringify(expected)}`, () => out.slice(clientFrom).includes(expected));
+      }
+    }
+    if (step.until) await waitFor(String(step.until), () => step.until!.test(out.slice(clientFrom)));
   }
   proc.stdin!.end();
-  const timer = setTimeout(() => proc.kill('SIGTERM'), 5000);
+  const timer = setTimeout(() => proc.kill('SIGTERM'), STEP_DEADLINE_MS);
   await exited;
   clearTimeout(timer);
   return out;

@@ -30,7 +30,7 @@ const AES128 = 'ECDHE-ECDSA-AES128-SHA@SECLEVEL=0';
 const AES256 = 'ECDHE-ECDSA-AES256-SHA@SECLEVEL=0';
 
 /** Lines the client types, one record each (TLS 1.0: an empty record, then the line's: OpenSSL's 1/n-1 split). */
-const lines = (prefix: string, n: number): ClientStep[] => Array.from({ length: n }, (_, i) => ({ type: `${prefix} ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n`, waitMs: 60 }));
+const lines = (prefix: string, n: number): ClientStep[] => Array.from({ length: n }, (_, i) => ({ type: `${prefix} ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n` }));
 
 interface Run {
   run: CapturedRun;
@@ -116,7 +116,7 @@ describe('TLS 1.0, AES-128-CBC-SHA with encrypt-then-MAC (openssl default)', () 
     { serverType: 'from the server, two\n' },
     { serverType: 'from the server, three\n' },
     // Read by s_client in pieces of up to 16 KiB: several records back to back in the same segments.
-    { type: `${'x'.repeat(40_000)}\n`, waitMs: 400 },
+    { type: `${'x'.repeat(40_000)}\n` },
     { type: 'after the long one\n' },
   ];
   beforeAll(async () => {
@@ -320,7 +320,7 @@ describe('TLS 1.0 resumption and renegotiation', () => {
   }, 90_000);
 
   it("renegotiation: the new keys' first records take the new key block's IVs, both handshakes check out", async () => {
-    const steps: ClientStep[] = [{ type: 'before renegotiation\n' }, { type: 'R\n', waitMs: 500 }, { type: 'after renegotiation\n' }, { serverType: 'server after renegotiation\n' }];
+    const steps: ClientStep[] = [{ type: 'before renegotiation\n' }, { type: 'R\n' }, { type: 'after renegotiation\n' }, { serverType: 'server after renegotiation\n' }];
     const r = await capture('tls10-reneg', ['-tls1', '-client_renegotiation', '-cipher', AES128], [{ args: ['-cipher', AES128], steps }]);
     const d = r.decoded[0];
     expect(d.session.renegotiations).toBe(1);

@@ -16,7 +16,7 @@ const pki = usePki();
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
-const steps: ClientStep[] = [...Array.from({ length: 4 }, (_, i) => ({ type: `line ${i} ${'y'.repeat(100)}\n`, waitMs: 80 })), { serverType: 'hello from s_server\n' }];
+const steps: ClientStep[] = [...Array.from({ length: 4 }, (_, i) => ({ type: `line ${i} ${'y'.repeat(100)}\n` })), { serverType: 'hello from s_server\n' }];
 
 interface Decoding {
   stream: TcpStream;

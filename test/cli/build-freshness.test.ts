@@ -95,5 +95,6 @@ describe('tls-lens build freshness', () => {
     expect(broken.status).toBe(2);
     expect(broken.stderr).toMatch(/tls-lens: Build failed with 1 error:\nsrc\/cli\/render\.ts:\d+:\d+: ERROR: Expected identifier/);
     expect(broken.stdout).toBe('');
-  });
+    // Six builds run one after the other, synchronously: a busy machine can take well past the default 30 s.
+  }, 300_000);
 });

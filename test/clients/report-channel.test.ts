@@ -153,9 +153,12 @@ describe('tls-lens serve --report', () => {
 
   it('says why the server asked for a HelloRetryRequest', async () => {
     const s = await serve(['--report', app.reportUrl, '--groups', 'secp384r1']);
+    // The clients of the tests before are listed already: wait for one more (serve's report may still be on its
+    // way when s_client has ended), not for a count those alone reach.
+    const before = (await listed(app.url, 0)).map((c) => c.id);
     await sClient(s, ['-groups', 'X25519:P-384']);
-    const clients = await listed(app.url, 2);
-    const e = clients[clients.length - 1];
+    const clients = await listed(app.url, before.length + 1);
+    const e = clients.find((c) => !before.includes(c.id))!;
     expect(e.report).toMatchObject({ ok: true, group: 'secp384r1', helloRetryRequest: true });
     const t = parseTraceFile(await (await fetch(`${app.url}/api/clients/${e.id}/trace`)).text());
     expect(serverChoices(e, helloFacts(traceClientHello(t.events)!)).join('\n')).toContain('so the server asked for secp384r1 with a HelloRetryRequest');

@@ -17,21 +17,30 @@ export interface TlsResult {
   ephemeral?: string;
 }
 
-/** One Node TLS connection; optionally sends `request` and collects the reply until the server closes. */
-export function nodeTls(port: number, options: tls.ConnectionOptions & { request?: string } = {}): Promise<TlsResult> {
+/** How long a client here may take before it gives up: generous, so that only a hang ends it on a busy machine. */
+const CLIENT_DEADLINE_MS = 15_000;
+
+/**
+ * One Node TLS connection; optionally sends `request` and collects the reply until the server closes. Without a
+ * request it ends shortly after the handshake, or with `waitForSession` once a session (TLS 1.3: a ticket) arrived.
+ */
+export function nodeTls(port: number, options: tls.ConnectionOptions & { request?: string; waitForSession?: boolean } = {}): Promise<TlsResult> {
   return new Promise((resolve) => {
-    const { request, ...opts } = options;
+    const { request, waitForSession, ...opts } = options;
     let session: Buffer | undefined;
     let reply = '';
     let result: TlsResult | undefined;
     const sock = tls.connect({ host: '127.0.0.1', port, servername: 'lab.tls-lens.test', rejectUnauthorized: false, ...opts });
-    const timer = setTimeout(() => finish(), 5000);
+    const timer = setTimeout(() => finish(), CLIENT_DEADLINE_MS);
     const finish = (error?: string) => {
       clearTimeout(timer);
       sock.destroy();
       resolve(result ? { ...result, session, reply } : { ok: false, error });
     };
-    sock.on('session', (s: Buffer) => (session = s));
+    sock.on('session', (s: Buffer) => {
+      session = s;
+      if (waitForSession && result && request === undefined) finish();
+    });
     sock.once('secureConnect', () => {
       const chain: string[] = [];
       let c = sock.getPeerCertificate(true) as tls.DetailedPeerCertificate | undefined;
@@ -52,7 +61,9 @@ export function nodeTls(port: number, options: tls.ConnectionOptions & { request
         ephemeral: eph?.name ?? eph?.type,
       };
       if (request !== undefined) sock.write(request);
-      else setTimeout(() => finish(), 150); // let tickets arrive
+      else if (waitForSession) {
+        if (session) finish(); // TLS 1.2: the session came with the handshake
+      } else setTimeout(() => finish(), 150);
     });
     sock.on('data', (d: Buffer) => (reply += d.toString()));
     sock.on('end', () => finish());
@@ -65,21 +76,65 @@ export function nodeTls(port: number, options: tls.ConnectionOptions & { request
   });
 }
 
-/** Runs openssl s_client with `args`, feeding `input` and keeping stdin open for `holdMs`. */
-export function sClient(args: string[], input = '', holdMs = 1500, inputDelayMs = 0): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('openssl', ['s_client', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** The handshake is over (or failed): s_client printed its summary, -brief's or the full one, or an error. */
+export const HANDSHAKE_DONE = /CONNECTION ESTABLISHED|Verify return code|:error:|errno=/;
+
+export interface SClientOptions {
+  /** Typed on stdin once the output matches `inputWhen`. */
+  input?: string;
+  /** Default: the handshake is over. */
+  inputWhen?: RegExp | ((out: string) => boolean);
+  /** stdin is closed (which ends s_client) once the output shows this; default: the handshake is over. */
+  until?: RegExp | ((out: string) => boolean);
+  timeoutMs?: number;
+}
+
+/**
+ * Runs openssl s_client with `args`: types `input` when the output shows `inputWhen`, closes stdin once it shows
+ * `until`, and resolves with everything it printed. Nothing waits a fixed time, so a busy machine only makes it
+ * slower; if `until` never shows while s_client runs, it is killed after `timeoutMs` and the promise rejects with
+ * the output so far. s_client ending by itself (the server closed) resolves as well.
+ */
+export function sClient(args: string[], opts: SClientOptions = {}): Promise<string> {
+  const test = (c: RegExp | ((out: string) => boolean)) => (typeof c === 'function' ? c : (out: string) => c.test(out));
+  const inputWhen = test(opts.inputWhen ?? HANDSHAKE_DONE);
+  const until = test(opts.until ?? HANDSHAKE_DONE);
+  const timeoutMs = opts.timeoutMs ?? CLIENT_DEADLINE_MS;
+  return new Promise((resolve, reject) => {
+    // stdbuf: s_client's stdout (its summary, -msg) is a pipe here, block-buffered unless told; the waits read it as it comes.
+    const child = spawn('stdbuf', ['-o0', 'openssl', 's_client', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
-    child.stdout.on('data', (d) => (out += d.toString('latin1')));
-    child.stderr.on('data', (d) => (out += d.toString('latin1')));
+    let typed = opts.input === undefined;
+    let closed = false;
+    let timedOut = false;
+    const step = () => {
+      if (!typed && inputWhen(out)) {
+        typed = true;
+        if (child.stdin.writable) child.stdin.write(opts.input);
+      }
+      if (typed && !closed && until(out)) {
+        closed = true;
+        child.stdin.end();
+      }
+    };
+    const onData = (d: Buffer) => {
+      out += d.toString('latin1');
+      step();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     child.stdin.on('error', () => {});
-    if (input) setTimeout(() => child.stdin.writable && child.stdin.write(input), inputDelayMs);
-    const t = setTimeout(() => child.stdin.end(), holdMs);
-    const kill = setTimeout(() => child.kill('SIGKILL'), holdMs + 5000);
-    child.on('exit', () => {
-      clearTimeout(t);
+    const kill = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    const describe = (c: RegExp | ((out: string) => boolean) | undefined) => (c === undefined ? String(HANDSHAKE_DONE) : typeof c === 'function' ? 'its condition' : String(c));
+    // 'close': after the exit and the last of its output.
+    child.on('close', () => {
       clearTimeout(kill);
-      resolve(out);
+      if (!timedOut) return resolve(out);
+      const waited = typed ? `${describe(opts.until)} (to close stdin)` : `${describe(opts.inputWhen)} (to type)`;
+      reject(new Error(`s_client ${args.join(' ')}: ${waited} not seen within ${timeoutMs} ms; output:\n${out}`));
     });
   });
 }
@@ -104,7 +159,7 @@ function reader(stream: NodeJS.ReadableStream) {
       return text;
     },
     detach: () => stream.off('data', onData),
-    async waitFor(re: RegExp, from: number, timeoutMs = 8000): Promise<void> {
+    async waitFor(re: RegExp, from: number, timeoutMs = 15_000): Promise<void> {
       const deadline = Date.now() + timeoutMs;
       while (!re.test(text.slice(from))) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${re} in ${JSON.stringify(text)}`);

@@ -91,9 +91,9 @@ describe.each([
     const scenarios: Array<{ id: string; port: number; address: string }> = await (await fetch(`${url}/api/lab`)).json();
     expect(scenarios.length).toBe(18);
 
-    // Wait until Dovecot's master has forked its helpers, so the snapshot holds them too.
+    // Wait until Dovecot's master has forked its helpers, so the snapshot holds them too (up to 15 s: a busy machine).
     let started: number[] = [];
-    for (let i = 0; i < 50; i++) {
+    for (let i = 0; i < 150; i++) {
       started = descendants(child.pid!);
       if (started.some((p) => /^dovecot\//.test(cmdline(p)))) break;
       await new Promise((r) => setTimeout(r, 100));

@@ -17,6 +17,10 @@ const port = (id: string) => {
   return s.port;
 };
 const GET = 'GET / HTTP/1.1\r\nHost: lab.tls-lens.test\r\n\r\n';
+/** s_client -msg: the KeyUpdates it received. */
+const serverKeyUpdates = (out: string) => out.match(/<<< TLS 1.3, Handshake \[length 0005\], KeyUpdate/g)?.length ?? 0;
+/** s_client -msg: its own KeyUpdate went out, then a record after it. */
+const CLIENT_KEY_UPDATE_THEN_DATA = />>> TLS 1.3, Handshake \[length 0005\], KeyUpdate[\s\S]*>>> TLS 1.[23], InnerContent/;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'tls-lens-lab-test-'));
@@ -75,7 +79,7 @@ describe('certificate scenarios', () => {
   });
 
   it('wrong-host: the chain verifies but the name does not match', async () => {
-    const out = await sClient(['-connect', `127.0.0.1:${port('wrong-host')}`, '-servername', 'lab.tls-lens.test', '-verify_hostname', 'lab.tls-lens.test', '-CAfile', path.join(dir, 'root.pem'), '-brief'], '', 1500);
+    const out = await sClient(['-connect', `127.0.0.1:${port('wrong-host')}`, '-servername', 'lab.tls-lens.test', '-verify_hostname', 'lab.tls-lens.test', '-CAfile', path.join(dir, 'root.pem'), '-brief']);
     expect(out).toMatch(/verify error:num=62:hostname mismatch/);
     expect(out).not.toMatch(/num=(10|18|19|20|21)/);
     const strict = await nodeTls(port('wrong-host'), { ca: lab.pki.root.cert, rejectUnauthorized: true });
@@ -102,7 +106,7 @@ describe('protocol scenarios', () => {
   });
 
   it('p384-hrr: a client with only an X25519 key share gets a HelloRetryRequest, then uses P-384', async () => {
-    const out = await sClient(['-connect', `127.0.0.1:${port('p384-hrr')}`, '-groups', 'X25519:P-384', '-msg'], '', 1500);
+    const out = await sClient(['-connect', `127.0.0.1:${port('p384-hrr')}`, '-groups', 'X25519:P-384', '-msg']);
     expect(out.match(/>>> .*ClientHello/g)?.length).toBe(2);
     expect(out).toMatch(/Server Temp Key: ECDH, secp384r1/);
     const direct = await nodeTls(port('p384-hrr'), { ecdhCurve: 'X25519:P-384' });
@@ -111,7 +115,7 @@ describe('protocol scenarios', () => {
 
   it('session-tickets: the second connection resumes with a ticket (TLS 1.3 and TLS 1.2)', async () => {
     for (const v of ['TLSv1.3', 'TLSv1.2'] as const) {
-      const first = await nodeTls(port('session-tickets'), { ca: lab.pki.root.cert, minVersion: v, maxVersion: v });
+      const first = await nodeTls(port('session-tickets'), { ca: lab.pki.root.cert, minVersion: v, maxVersion: v, waitForSession: true });
       expect(first).toMatchObject({ ok: true, protocol: v, reused: false });
       expect(first.session).toBeDefined();
       const second = await nodeTls(port('session-tickets'), { ca: lab.pki.root.cert, minVersion: v, maxVersion: v, session: first.session });
@@ -120,22 +124,27 @@ describe('protocol scenarios', () => {
   });
 
   it('key-update: openssl s_server sends KeyUpdate twice with text under the new keys', async () => {
-    // The client writes only after the second KeyUpdate, so its own KeyUpdate goes out first.
-    const out = await sClient(['-connect', `127.0.0.1:${port('key-update')}`, '-CAfile', path.join(dir, 'root.pem'), '-msg'], 'hello after the update\n', 2500, 1500);
-    expect(out.match(/<<< TLS 1.3, Handshake \[length 0005\], KeyUpdate/g)?.length).toBe(2);
+    // The client writes only after the second KeyUpdate, so its own KeyUpdate goes out first; it ends once that
+    // KeyUpdate and the data after it went out.
+    const out = await sClient(['-connect', `127.0.0.1:${port('key-update')}`, '-CAfile', path.join(dir, 'root.pem'), '-msg'], {
+      input: 'hello after the update\n',
+      inputWhen: /After a KeyUpdate \(update_requested\)/,
+      until: CLIENT_KEY_UPDATE_THEN_DATA,
+    });
+    expect(serverKeyUpdates(out)).toBe(2);
     expect(out).toContain('After a KeyUpdate (update_not_requested) from the server.');
     expect(out).toContain('After a KeyUpdate (update_requested)');
     // update_requested obliges the client to update its keys before it sends again.
-    expect(out).toMatch(/>>> TLS 1.3, Handshake \[length 0005\], KeyUpdate[\s\S]*>>> TLS 1.[23], InnerContent/);
+    expect(out).toMatch(CLIENT_KEY_UPDATE_THEN_DATA);
   });
 
   it('key-update serves several clients at once (each gets its own s_server)', async () => {
-    const outs = await Promise.all([0, 1, 2].map(() => sClient(['-connect', `127.0.0.1:${port('key-update')}`, '-msg'], '', 2500)));
-    for (const out of outs) expect(out.match(/<<< TLS 1.3, Handshake \[length 0005\], KeyUpdate/g)?.length).toBe(2);
+    const outs = await Promise.all([0, 1, 2].map(() => sClient(['-connect', `127.0.0.1:${port('key-update')}`, '-msg'], { until: (out) => serverKeyUpdates(out) >= 2 })));
+    for (const out of outs) expect(serverKeyUpdates(out)).toBe(2);
   });
 
   it('renegotiation-tls12: HelloRequest on the first data, a second full handshake, then the answer', async () => {
-    const out = await sClient(['-connect', `127.0.0.1:${port('renegotiation-tls12')}`, '-CAfile', path.join(dir, 'root.pem'), '-msg'], GET, 2500);
+    const out = await sClient(['-connect', `127.0.0.1:${port('renegotiation-tls12')}`, '-CAfile', path.join(dir, 'root.pem'), '-msg'], { input: GET, until: /session resumed: \w+\n/ });
     expect(out).toMatch(/<<< TLS 1.2, Handshake \[length 0004\], HelloRequest/);
     expect(out.match(/>>> .*ClientHello/g)?.length).toBe(2);
     expect(out.match(/<<< .*Certificate /g)?.length ?? out.match(/<<< TLS 1.2, Handshake \[length [0-9a-f]+\], Certificate$/gm)?.length).toBe(2);
@@ -184,7 +193,7 @@ describe('STARTTLS scenarios (real servers)', () => {
     expect(d).toMatchObject({ authorized: true });
     expect(d.secure).toMatch(/250-AUTH PLAIN LOGIN/);
     expect(d.secure).toMatch(/235 .*Authentication successful/);
-    const out = await sClient(['-starttls', 'smtp', '-connect', `127.0.0.1:${port('smtp-starttls')}`, '-CAfile', path.join(dir, 'root.pem'), '-verify_hostname', 'lab.tls-lens.test', '-brief'], '', 1500);
+    const out = await sClient(['-starttls', 'smtp', '-connect', `127.0.0.1:${port('smtp-starttls')}`, '-CAfile', path.join(dir, 'root.pem'), '-verify_hostname', 'lab.tls-lens.test', '-brief']);
     expect(out).toMatch(/Verification: OK/);
   });
 

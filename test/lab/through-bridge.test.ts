@@ -46,7 +46,8 @@ async function tlsViaBridge(query: string, opts: tls.ConnectionOptions & { reque
       ws.terminate();
       resolve({ ...out, reply });
     };
-    const timer = setTimeout(done, 5000);
+    // A deadline for a hang only (a busy machine may be slow): it ends at once when the server answers or closes.
+    const timer = setTimeout(done, 15_000);
     sock.once('secureConnect', () => {
       out.authorized = sock.authorized;
       out.authorizationError = sock.authorizationError ? String(sock.authorizationError) : undefined;

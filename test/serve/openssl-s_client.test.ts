@@ -63,7 +63,8 @@ describe('openssl s_client against serve, TLS 1.3', () => {
 
   it('takes a KeyUpdate typed as k and one as K (update_requested), answering the second', async () => {
     const before = s.reports().length;
-    const out = await sClient(s, ['-tls1_3'], ['k', 'K']);
+    // -msg: s_client closes once serve's KeyUpdate (its answer to K) has come.
+    const out = await sClient(s, ['-tls1_3', '-msg'], ['k', 'K'], undefined, (o) => /<<< TLS 1.3, Handshake \[length 0005\], KeyUpdate/.test(o));
     expect(out).toMatch(/KEYUPDATE/);
     const r = (await s.waitForReports(before + 1))[before];
     expect(r.ok).toBe(true);

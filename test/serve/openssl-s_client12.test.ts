@@ -20,7 +20,9 @@ function serve(extra: string[] = []): Promise<ServeProcess> {
   return serveWith(['--cert', pki.leafCert, '--key', pki.leafKey, '--cert', pki.rsaCert, '--key', pki.rsaKey, ...extra]);
 }
 
-const client12 = (s: ServeProcess, args: string[], input: string[] = []) => sClient(s, ['-tls1_2', '-CAfile', pki.rootPem, ...args], input, READY12);
+const client12 = (s: ServeProcess, args: string[], input: string[] = [], until?: (out: string) => boolean) => sClient(s, ['-tls1_2', '-CAfile', pki.rootPem, ...args], input, READY12, until);
+/** s_client -msg: a second server Finished came, so the renegotiation is over. */
+const renegotiated = (out: string) => (out.match(/<<< TLS 1.2, Handshake \[length [0-9a-f]+\], Finished/g)?.length ?? 0) >= 2;
 
 describe('openssl s_client against serve, TLS 1.2', () => {
   let s: ServeProcess;
@@ -78,7 +80,8 @@ describe('openssl s_client against serve, TLS 1.2', () => {
 
   it('accepts a renegotiation typed as R (RFC 5746)', async () => {
     const before = s.reports().length;
-    const out = await client12(s, [], ['R']);
+    // -msg: s_client closes once the renegotiation is over.
+    const out = await client12(s, ['-msg'], ['R'], renegotiated);
     expect(out).toMatch(/RENEGOTIATING/);
     const r = (await s.waitForReports(before + 1))[before];
     expect(r.ok).toBe(true);
@@ -90,7 +93,8 @@ describe('openssl s_client against serve, TLS 1.2', () => {
 describe('serve --renegotiate, TLS 1.2', () => {
   it('sends HelloRequest after the handshake and s_client renegotiates', async () => {
     const s = await serve(['--renegotiate', '--tls1.2']);
-    await client12(s, [], ['']);
+    // -msg: s_client closes once the renegotiation serve started is over.
+    await client12(s, ['-msg'], [], renegotiated);
     const [r] = await s.waitForReports(1);
     expect(r.ok).toBe(true);
     expect(r.messages.map((m) => m.type)).toContain('HelloRequest');

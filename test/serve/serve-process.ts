@@ -71,37 +71,50 @@ export async function startServe(args: string[] = [], opts: { dir?: string } = {
   };
 }
 
+/** What s_client prints on reading each command line. */
+const COMMANDS: Record<string, RegExp> = { k: /KEYUPDATE/, K: /KEYUPDATE/, R: /RENEGOTIATING/ };
+
 /**
- * Run `openssl s_client` against serve to the end: `input` lines are typed one by one once `ready` shows in its output (by
- * default: the TLS 1.3 tickets arrived, or a failure), then stdin closes.
+ * Run `openssl s_client` against serve to the end: `input` lines are typed one by one once `ready` shows in its
+ * output (by default: the TLS 1.3 tickets arrived, or a failure), then stdin closes, once `until` holds if it is
+ * given. Nothing waits a fixed time: a command line (`k`, `K`, `R`) waits for the word s_client prints on reading
+ * it, so that the next line is a read of its own. serve (in its default mode) answers nothing, so what a command
+ * starts (the server's KeyUpdate, a renegotiation's end) is only seen with -msg: give `until` for it, or s_client
+ * may close first.
  */
-export function sClient(s: ServeProcess, args: string[], input: string[] = [], ready = /Post-Handshake New Session Ticket arrived|alert|errno|error:/i): Promise<string> {
+export function sClient(s: ServeProcess, args: string[], input: string[] = [], ready = /Post-Handshake New Session Ticket arrived|alert|errno|error:/i, until?: (out: string) => boolean): Promise<string> {
   return new Promise((resolve, reject) => {
     // stdbuf: s_client's stdout is a pipe here, block-buffered unless told; the wait below reads it as it comes.
     const p = spawn('stdbuf', ['-o0', 'openssl', 's_client', '-connect', `127.0.0.1:${s.port}`, '-servername', 'localhost', '-CAfile', s.caFile, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d) => (out += d.toString()));
     p.stderr.on('data', (d) => (out += d.toString()));
+    p.stdin.on('error', () => {});
     const timer = setTimeout(() => {
       p.kill();
       reject(new Error(`s_client did not finish: ${out}`));
     }, 30_000);
-    p.on('exit', () => {
+    // 'close': after the exit and the last of its output.
+    p.on('close', () => {
       clearTimeout(timer);
       resolve(out);
     });
     // Type once the tickets have arrived (or the handshake failed), so closing never races the server's tickets;
-    // then EOF ends s_client.
+    // then EOF ends s_client. Past the deadline it closes anyway (the caller's checks then see what it printed).
     (async () => {
-      const end = Date.now() + 15_000;
-      while (!ready.test(out) && p.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      const end = Date.now() + 25_000;
+      const waitFor = async (cond: () => boolean) => {
+        while (!cond() && p.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      };
+      await waitFor(() => ready.test(out));
       for (const line of input) {
-        await new Promise((r) => setTimeout(r, 700));
+        const from = out.length;
         p.stdin.write(line + '\n');
+        const shows = COMMANDS[line];
+        if (shows) await waitFor(() => shows.test(out.slice(from)));
       }
-      await new Promise((r) => setTimeout(r, 700));
+      if (until) await waitFor(() => until(out));
       p.stdin.end();
     })();
   });
 }
-

@@ -2,7 +2,7 @@
 // definition and OpenSSL's, the arithmetic against Node's DiffieHellman, then real clients (openssl s_client,
 // gnutls-cli) and our own client negotiating DHE suites of each record cipher family, and the group rules of
 // RFC 7919 §4.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import nodeCrypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bigIntToBytes, bytesToBigInt, dhKeyPair, FFDHE_GROUPS, type FfdheGroupName } from '../../src/crypto/ffdhe.ts';
@@ -13,6 +13,7 @@ import { memoryPair } from '../../src/transport/memory.ts';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
+import { gnutlsCli } from './support/gnutls-cli.ts';
 import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
 import { serverCertificates } from './support/server-pki.ts';
@@ -95,22 +96,8 @@ describe('openssl s_client negotiating DHE with our TLS 1.2 server', () => {
 
 /** gnutls-cli with a TLS 1.2 DHE-RSA priority string and `groups` (GnuTLS lists its FFDHE groups, RFC 7919). */
 function gnutlsDhe(port: number, groups: string): Promise<string> {
-  return new Promise<string>((resolve) => {
-    const priority = `NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-GROUP-ALL:${groups}`;
-    const child = spawn('gnutls-cli', ['-p', String(port), '--x509cafile', pki.rootPem, `--priority=${priority}`, 'localhost'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (d) => (text += d));
-    child.stderr.on('data', (d) => (text += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    setTimeout(() => {
-      child.stdin.write('hello gnutls dhe\n');
-      setTimeout(() => child.stdin.end(), 800);
-    }, 1500);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-  });
+  const priority = `NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+DHE-RSA:-GROUP-ALL:${groups}`;
+  return gnutlsCli(port, [`--priority=${priority}`], 'hello gnutls dhe\n', { caFile: pki.rootPem });
 }
 
 // OpenSSL 3.0 sends no finite-field groups in a TLS 1.2 ClientHello; GnuTLS does (RFC 7919 §3).

@@ -1,9 +1,9 @@
 // gnutls-cli (GnuTLS, Debian) against our server over TCP on 127.0.0.1: both versions, resumption (-r) and a
 // rehandshake (-e, TLS 1.2 renegotiation started by the client).
-import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TicketKeys } from '../../src/tls/server.ts';
 import { usePki } from '../support/pki.ts';
+import { gnutlsCli as runGnutlsCli } from './support/gnutls-cli.ts';
 import { listenersStoppedAfterEach, type TestListener } from './support/listener.ts';
 import { serverCertificates } from './support/server-pki.ts';
 
@@ -11,21 +11,7 @@ const pki = usePki();
 const startListener = listenersStoppedAfterEach();
 
 function gnutlsCli(port: number, args: string[], input = 'hello gnutls\n'): Promise<string> {
-  return new Promise((resolve) => {
-    const child = spawn('gnutls-cli', ['-p', String(port), '--x509cafile', pki.rootPem, ...args, 'localhost'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    setTimeout(() => {
-      child.stdin.write(input);
-      setTimeout(() => child.stdin.end(), 800);
-    }, 1500);
-    child.on('close', () => {
-      clearTimeout(timer);
-      resolve(out);
-    });
-  });
+  return runGnutlsCli(port, args, input, { caFile: pki.rootPem });
 }
 
 async function listen(): Promise<TestListener> {

@@ -47,7 +47,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 it('decrypts the records after an OpenSSL KeyUpdate with nextTrafficSecret', async () => {
   const suiteName = 'TLS_AES_256_GCM_SHA384';
   // Port 0, then the port s_server prints: a port picked in advance can be taken by another socket meanwhile.
-  const server = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-tls1_3', '-ciphersuites', suiteName], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // stdbuf: s_server's own lines ("SSL_do_handshake -> 1" once it acted on a command) reach us as they are printed.
+  const server = spawn('stdbuf', ['-o0', 'openssl', 's_server', '-accept', '127.0.0.1:0', '-cert', join(dir, 'cert.pem'), '-key', join(dir, 'key.pem'), '-tls1_3', '-ciphersuites', suiteName], { stdio: ['pipe', 'pipe', 'pipe'] });
   children.push(server);
   const accepted = /^ACCEPT\s+\S*:(\d+)\r?\n/m;
   const serverPort = Number(accepted.exec(await waitForOutput(server, accepted))![1]);
@@ -64,8 +65,10 @@ it('decrypts the records after an OpenSSL KeyUpdate with nextTrafficSecret', asy
     const before = waitForOutput(client, 'before update');
     server.stdin!.write('before update\n');
     await before;
+    // The next line only once s_server has sent the KeyUpdate: a read holding "k" and more is not a command.
+    const updated = waitForOutput(server, 'SSL_do_handshake -> ');
     server.stdin!.write('k\n');
-    await sleep(200);
+    await updated;
     const after = waitForOutput(client, 'after update');
     server.stdin!.write('after update\n');
     await after;

@@ -47,7 +47,7 @@ function counted(provider: CryptoProvider): { provider: CryptoProvider; calls: C
   };
 }
 
-async function waitFor(cond: () => boolean, ms = 8000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');

@@ -37,7 +37,8 @@ async function drain(bytes: Uint8Array, cuts: number[], switchAfter: number | nu
   throw new Error('reader did not terminate');
 }
 
-function withDeadline<T>(p: Promise<T>, ms = 2000): Promise<T> {
+// A hang detector: a busy machine may be slow, a hang never ends, so the deadline can be generous.
+function withDeadline<T>(p: Promise<T>, ms = 15_000): Promise<T> {
   return Promise.race([p, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`no result within ${ms} ms (hang)`)), ms))]);
 }
 

@@ -100,7 +100,9 @@ export function startSServer(pki: TestPki, extra: string[] = [], opts: { cert?: 
 export async function spawnSServer(args: string[]): Promise<SServer> {
   // Port 0: the OS picks a free port while s_server binds it and s_server prints it ("ACCEPT 127.0.0.1:<port>").
   // Asking for a free port first and binding it later races with every other socket on a busy machine.
-  const proc = spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // stdbuf: s_server's own lines (such as "SSL_do_handshake -> 1" after a typed command) go to a block-buffered
+  // stdout otherwise, and output() would show them only later; waits read them as they come.
+  const proc = spawn('stdbuf', ['-o0', 'openssl', 's_server', '-accept', '127.0.0.1:0', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d.toString()));
   proc.stderr!.on('data', (d) => (out += d.toString()));

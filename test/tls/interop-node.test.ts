@@ -99,7 +99,7 @@ describe('Node tls server interop', () => {
   it('tickets and resumption', async () => {
     const { port, seen } = await nodeServer();
     const first = await connect(port);
-    const session = await first.conn.waitForSession(3000);
+    const session = await first.conn.waitForSession(15_000);
     expect(session).toBeDefined();
     await first.conn.close();
     const second = await connect(port, { session });

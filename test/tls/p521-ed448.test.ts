@@ -33,7 +33,7 @@ async function connect(s: SServer, family: CurveFamily, version: Version, option
   return { conn, rec };
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');

@@ -29,7 +29,7 @@ afterEach(async () => {
 const clientCertificate = () => ({ chain: [pki.clientCertDer], privateKey: pki.clientKeyPkcs8 });
 type HandshakeEvent = Extract<TraceEvent, { kind: 'handshake' }>;
 
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, what: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -156,7 +156,8 @@ describe('post-handshake authentication against GnuTLS (gnutls-serv)', () => {
       'ip link set lo up',
       `gnutls-serv --echo -a -p 4433 --x509certfile ${q(pki.leafCert)} --x509keyfile ${q(pki.leafKey)} --x509cafile ${q(pki.rootPem)} > "$LOG" 2>&1 &`,
       'srv=$!',
-      'for i in $(seq 100); do grep -q "listening on IPv4" "$LOG" && break; sleep 0.05; done',
+      // Up to 15 s for gnutls-serv to listen: a busy machine starts it slowly.
+      'for i in $(seq 300); do grep -q "listening on IPv4" "$LOG" && break; sleep 0.05; done',
       `node ${q(bin)} connect 127.0.0.1:4433 --servername localhost --ca ${q(pki.rootPem)} --cert ${q(pki.clientCert)} --key ${q(pki.clientKey)} --send '**REAUTH**\\n' --json`,
       'status=$?',
       'kill $srv',

@@ -21,7 +21,7 @@ export async function connect12(pki: TestPki, port: number, options: Partial<Tls
   return { conn, rec };
 }
 
-export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+export async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');

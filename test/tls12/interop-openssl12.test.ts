@@ -153,7 +153,7 @@ describe('TLS 1.2 against openssl s_server', () => {
     expect(conn.summary.clientCertificateRequested).toBe(false);
     const reading = conn.read();
     s.type('R\n');
-    await waitFor(() => rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation #1 complete')), 8000);
+    await waitFor(() => rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation #1 complete')), 15_000);
     s.type('authenticated\n');
     expect(utf8.decode((await reading)!)).toBe('authenticated\n');
     expect(conn.summary.clientCertificateSent).toBe(true);
@@ -216,7 +216,7 @@ describe('TLS 1.2 against openssl s_server', () => {
     await exchange(s, conn, 'before');
     const reading = conn.read();
     s.type('r\n');
-    await waitFor(() => rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation #1 complete')), 8000);
+    await waitFor(() => rec.events.some((e) => e.kind === 'note' && e.text.includes('renegotiation #1 complete')), 15_000);
     s.type('after renegotiation\n');
     expect(utf8.decode((await reading)!)).toBe('after renegotiation\n');
     expect(conn.summary.tls12!.renegotiations).toBe(1);

@@ -77,7 +77,7 @@ async function handshake(asOldBridge: boolean) {
   const clientHello = rec.events.find((e) => e.kind === 'handshake' && e.name === 'ClientHello' && e.direction === 'client') as { bytes: string } | undefined;
   await conn.write(utf8.encode('ping through the first flight\n'));
   await new Promise<void>((resolve, reject) => {
-    const end = Date.now() + 5000;
+    const end = Date.now() + 15_000;
     const poll = () => (sServer.output().includes('ping through the first flight') ? resolve() : Date.now() > end ? reject(new Error('no ping')) : setTimeout(poll, 20));
     poll();
   });

@@ -235,8 +235,20 @@ describe('the bridge download', () => {
     const { transport } = await open();
     await transport.write(Uint8Array.of(10));
     await waitUntil(() => transport.receivedVia === 'download', 'the download joined', 10_000);
-    // Nobody reads: once the buffers on the way are full the target can hand nothing more to its socket.
-    await new Promise((r) => setTimeout(r, 700));
+    // Nobody reads: once the buffers on the way are full the target can hand nothing more to its socket. Wait for
+    // that (a whole second without progress: target, bridge and transport all run in this process, so a second of
+    // polls is a second in which any of them could have moved) rather than for a fixed time a busy machine may
+    // need more than; a path that does not push back never gets there and fails here or below.
+    let last = handed[slot];
+    let lastChange = Date.now();
+    await waitUntil(
+      () => {
+        if (handed[slot] !== last) [last, lastChange] = [handed[slot], Date.now()];
+        return Date.now() - lastChange >= 1000;
+      },
+      'the target to be stuck (a second without progress)',
+      20_000,
+    );
     const progress = handed[slot];
     await new Promise((r) => setTimeout(r, 700));
     expect(handed[slot]).toBe(progress);

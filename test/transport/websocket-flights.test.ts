@@ -69,7 +69,7 @@ async function openCounted(s: SServer, flushDelayMs = 5_000): Promise<{ transpor
   return { transport: await WebSocketTransport.open(url, { protocols: BRIDGE_SUBPROTOCOL, factory, flushDelayMs }), sent };
 }
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');
