@@ -47,7 +47,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --versions LIST     versions to offer: 1.3, 1.2 or 1.3,1.2 (default 1.3,1.2: one ClientHello offering both)
   --renegotiate       TLS 1.2: renegotiate once after the handshake (RFC 5746 secure renegotiation only)
   --starttls PROTO    plaintext preamble first, then TLS: smtp, lmtp, imap, pop3, ftp, xmpp, ldap, postgres, mysql, nntp, sieve
-  --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer
+  --send TEXT         send TEXT (\\r \\n \\t escapes) after the handshake and print the answer (its first
+                      bytes awaited up to --timeout, then read until 1.5 s pass with nothing more)
   --keylog FILE       append NSS key log lines (for Wireshark)
   --trace FILE        save the trace (JSON) for replay
   --pcapng FILE       save the session as a pcapng with its key log inside (Wireshark decrypts it, no settings)
@@ -124,11 +125,13 @@ async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certifi
   return out;
 }
 
-async function readAnswer(conn: TlsConnection, idleMs: number): Promise<string> {
+async function readAnswer(conn: TlsConnection, firstMs: number, idleMs: number): Promise<string> {
   let text = '';
   for (;;) {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), idleMs)));
+    // A slow server (or a busy machine) may take a while to start answering; once it has, a pause ends the answer.
+    const wait = text ? idleMs : firstMs;
+    const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), wait)));
     const chunk = await Promise.race([conn.read(), idle]).finally(() => clearTimeout(timer));
     if (chunk === 'idle' || chunk === null) return text;
     text += utf8.decode(chunk);
@@ -189,7 +192,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     if (renegotiate) await connection.renegotiate();
     if (send !== undefined) {
       await connection.write(utf8.encode(send));
-      received = await readAnswer(connection, 1500);
+      received = await readAnswer(connection, timeoutMs, 1500);
     }
     if (wantTicket) session = connection.session ?? (await connection.waitForSession(2000));
     await connection.close();

@@ -140,17 +140,7 @@ async function serve(config: ServeConfig): Promise<number> {
     server.listen(config.port, config.host, () => resolve());
   });
   await listening;
-  const port = (server.address() as net.AddressInfo).port;
-  const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
-  if (config.json) out(JSON.stringify({ event: 'listening', host: config.host, port, url, caFile: loaded.caFile ?? null }));
-  else {
-    out(`tls-lens serve: listening on ${url} (${config.versions.map((v) => v.replace('TLS', 'TLS ')).join(', ')}; groups ${config.groups.join(', ')})`);
-    if (loaded.caNote) out(`tls-lens serve: ${loaded.caNote}`);
-    if (config.reportUrl) out(`tls-lens serve: reporting each client to ${config.reportUrl}`);
-  }
-  // What the app's Clients view is told about this server, to explain its choices.
-  const reporting: ReportingServer = { url, startedAt: new Date().toISOString(), versions: config.versions, groups: config.groups, suites: config.suites, alpn: config.alpn };
-
+  // Ctrl-C and SIGTERM are ours before the listening line is printed: whoever reads that line may signal at once.
   let stopping = false;
   const stopped = new Promise<void>((resolve) => {
     const stop = () => {
@@ -165,6 +155,17 @@ async function serve(config: ServeConfig): Promise<number> {
     process.once('SIGTERM', stop);
     server.on('close', () => Promise.allSettled([...active]).then(() => resolve()));
   });
+
+  const port = (server.address() as net.AddressInfo).port;
+  const url = `https://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/`;
+  if (config.json) out(JSON.stringify({ event: 'listening', host: config.host, port, url, caFile: loaded.caFile ?? null }));
+  else {
+    out(`tls-lens serve: listening on ${url} (${config.versions.map((v) => v.replace('TLS', 'TLS ')).join(', ')}; groups ${config.groups.join(', ')})`);
+    if (loaded.caNote) out(`tls-lens serve: ${loaded.caNote}`);
+    if (config.reportUrl) out(`tls-lens serve: reporting each client to ${config.reportUrl}`);
+  }
+  // What the app's Clients view is told about this server, to explain its choices.
+  const reporting: ReportingServer = { url, startedAt: new Date().toISOString(), versions: config.versions, groups: config.groups, suites: config.suites, alpn: config.alpn };
 
   server.on('connection', (socket) => {
     if (stopping) return socket.destroy();
