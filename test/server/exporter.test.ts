@@ -10,7 +10,7 @@ import { memoryPair } from '../../src/transport/memory.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
-import { noEmsConfig, opensslKeyingMaterial, withOpenSslConf } from '../support/openssl-keymat.ts';
+import { noEmsConfig, opensslKeyingMaterial, withOpenSslConf, TLS12_EXPORTER_CASES } from '../support/openssl-keymat.ts';
 import { usePki } from '../support/pki.ts';
 import { listenersStoppedAfterEach } from './support/listener.ts';
 import { sClient } from './support/s-client.ts';
@@ -35,13 +35,7 @@ async function listen(options: Partial<ServerOptions> = {}) {
 }
 
 describe('keying material exporter, our server against openssl s_client', () => {
-  const cases = [
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', ems: true, prf: 'SHA-256' },
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', ems: true, prf: 'SHA-384' },
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', ems: false, prf: 'SHA-256' },
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', ems: false, prf: 'SHA-384' },
-  ];
-  for (const c of cases) {
+  for (const c of TLS12_EXPORTER_CASES) {
     it(`TLS 1.2 ${c.suite}, extended master secret ${c.ems ? 'on' : 'off'}: the same bytes as s_client`, async () => {
       const { l, traces } = await listen();
       const run = await withOpenSslConf(c.ems ? null : noEms.file(), () => sClient(l.port, ['-tls1_2', '-cipher', c.openssl, '-keymatexport', LABEL, '-keymatexportlen', '48', '-CAfile', pki.rootPem], ['x']));

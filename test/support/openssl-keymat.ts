@@ -41,3 +41,11 @@ export function opensslKeyingMaterial(output: string): string {
   if (!m) throw new Error(`no keying material in the output:\n${output}`);
   return m[1].toLowerCase();
 }
+
+/** TLS 1.2 suites for comparing exported keys with OpenSSL's: each PRF hash, with the extended master secret and without. */
+export const TLS12_EXPORTER_CASES = [
+  { suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', ems: true, prf: 'SHA-256' },
+  { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', ems: true, prf: 'SHA-384' },
+  { suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', ems: false, prf: 'SHA-256' },
+  { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', ems: false, prf: 'SHA-384' },
+] as const;

@@ -8,6 +8,7 @@ import { createVerifier } from '../../src/x509/verifier.ts';
 import { utf8 } from '../../src/util/bytes.ts';
 import { recorder, startSServer, type SServer } from './helpers.ts';
 import { usePki } from '../support/pki.ts';
+import { waitFor } from '../support/wait.ts';
 
 const pki = usePki();
 const servers: SServer[] = [];
@@ -29,13 +30,6 @@ async function connect(s: SServer, options: Partial<TlsClientOptions> = {}, rec:
   return { conn, rec };
 }
 
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('openssl s_server interop', () => {
   for (const suite of ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256']) {

@@ -9,6 +9,7 @@ import { createVerifier } from '../../src/x509/verifier.ts';
 import { describeEachProvider } from '../crypto/providers.ts';
 import { useCurvePki, type CurveFamily } from '../support/curve-pki.ts';
 import { recorder, spawnSServer, type SServer } from './helpers.ts';
+import { waitFor } from '../support/wait.ts';
 
 const pki = useCurvePki();
 const servers: SServer[] = [];
@@ -33,13 +34,6 @@ async function connect(s: SServer, family: CurveFamily, version: Version, option
   return { conn, rec };
 }
 
-async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A line each way through s_server, then close. */
 async function exchange(s: SServer, conn: Awaited<ReturnType<typeof connect>>['conn'], tag: string) {

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toHex, utf8 } from '../../src/util/bytes.ts';
 import { startSServer, type SServer } from '../tls/helpers.ts';
 import { expectEcho, nodeEchoServers } from '../support/node-echo.ts';
-import { noEmsConfig, opensslKeyingMaterial, printedKeyingMaterial, withOpenSslConf } from '../support/openssl-keymat.ts';
+import { noEmsConfig, opensslKeyingMaterial, printedKeyingMaterial, withOpenSslConf, TLS12_EXPORTER_CASES } from '../support/openssl-keymat.ts';
 import { usePki } from '../support/pki.ts';
 import { connect12, startSServer12, waitFor } from './helpers12.ts';
 
@@ -25,13 +25,7 @@ afterAll(async () => {
 });
 
 describe('keying material exporter, our client against openssl s_server', () => {
-  const cases = [
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', ems: true, prf: 'SHA-256' },
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', ems: true, prf: 'SHA-384' },
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', openssl: 'ECDHE-ECDSA-AES128-GCM-SHA256', ems: false, prf: 'SHA-256' },
-    { suite: 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', openssl: 'ECDHE-ECDSA-AES256-GCM-SHA384', ems: false, prf: 'SHA-384' },
-  ];
-  for (const c of cases) {
+  for (const c of TLS12_EXPORTER_CASES) {
     it(`TLS 1.2 ${c.suite}, extended master secret ${c.ems ? 'on' : 'off'}: the same bytes as s_server`, async () => {
       const s = await withOpenSslConf(c.ems ? null : noEms.file(), () => startSServer12(pki, ['-cipher', c.openssl, '-keymatexport', LABEL, '-keymatexportlen', '48']));
       servers.push(s);

@@ -21,10 +21,4 @@ export async function connect12(pki: TestPki, port: number, options: Partial<Tls
   return { conn, rec };
 }
 
-export async function waitFor(cond: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from '../support/wait.ts';
