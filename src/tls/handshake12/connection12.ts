@@ -17,7 +17,7 @@ import { Tls12Context, type RenegotiationState, type Tls12Config } from './conte
 import type { Tls12Session } from './session12.ts';
 import { Completed12, ExpectServerHello12, processServerHello, type State12 } from './states12.ts';
 import type { HandshakeProofs } from '../handshake/proofs.ts';
-import { noEmsExporterNote, type MasterStage12 } from '../key-schedule/key-schedule12.ts';
+import type { MasterStage12 } from '../key-schedule/key-schedule12.ts';
 
 /** A finished TLS 1.2 handshake: its context and the proofs the connection is made from. */
 export interface Handshake12 {
@@ -212,8 +212,7 @@ export class Tls12Connection {
    */
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
     const x = this.exporter;
-    if (!x.ems) this.emit({ kind: 'note', text: noEmsExporterNote });
-    return x.master.exportKeyingMaterial(label, x.clientRandom, x.serverRandom, context, length);
+    return x.master.exportKeyingMaterial(label, x.clientRandom, x.serverRandom, context, length, x.ems);
   }
 
   close(): Promise<void> {

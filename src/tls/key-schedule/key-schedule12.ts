@@ -13,7 +13,7 @@ import type { Tls12Suite } from '../suites12.ts';
 type Input = { name: string; value: Uint8Array };
 
 /** Said in the trace when keys are exported from a TLS 1.2 session without the extended master secret. */
-export const noEmsExporterNote =
+const noEmsExporterNote =
   'keying material exported without the extended master secret: the master secret is not bound to this handshake, so a man in the middle can make two connections export the same keys (RFC 7627; RFC 9266 defines the tls-exporter channel binding over TLS 1.2 only with it)';
 
 /** PRF labels of TLS itself: an exporter label starting with one could yield its secrets (RFC 5705 §4; OpenSSL refuses them too). */
@@ -109,13 +109,15 @@ export class MasterStage12 {
   /**
    * RFC 5705 §4 keying material exporter: PRF(master_secret, label, client_random + server_random
    * [+ uint16 context length + context])[0..length-1], with the suite's PRF hash. No context (null) and an empty
-   * one differ: the empty one still adds its two length bytes (in TLS 1.3 both are the same).
+   * one differ: the empty one still adds its two length bytes (in TLS 1.3 both are the same). `ems`: whether this
+   * session has the extended master secret; without it the trace says what that costs.
    */
-  async exportKeyingMaterial(label: string, clientRandom: Uint8Array, serverRandom: Uint8Array, context: Uint8Array | null, length: number): Promise<Uint8Array> {
+  async exportKeyingMaterial(label: string, clientRandom: Uint8Array, serverRandom: Uint8Array, context: Uint8Array | null, length: number, ems: boolean): Promise<Uint8Array> {
     if (!Number.isInteger(length) || length < 1) throw new TlsError('BAD_OPTION', `keying material length must be a positive whole number, got ${length}`);
     const reserved = RESERVED_LABELS.find((r) => label.startsWith(r));
     if (reserved) throw new TlsError('BAD_OPTION', `exporter label "${label}" starts with "${reserved}", a label TLS 1.2 uses itself (RFC 5705 §4)`);
     if (context && context.length > 0xffff) throw new TlsError('BAD_OPTION', `exporter context of ${context.length} bytes: at most 65535 (its length is a uint16, RFC 5705 §4)`);
+    if (!ems) this.emit({ kind: 'note', text: noEmsExporterNote });
     const seed = context ? concat(clientRandom, serverRandom, Uint8Array.of(context.length >> 8, context.length & 0xff), context) : concat(clientRandom, serverRandom);
     const out = await prf(this.hash, this.secret, label, seed, length);
     const inputs: Input[] = [

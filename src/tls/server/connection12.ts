@@ -6,7 +6,6 @@
 import { TlsError, fail } from '../errors.ts';
 import { appDataEvent } from '../handshake/app-data-event.ts';
 import { sendAlert } from '../handshake/failure.ts';
-import { noEmsExporterNote } from '../key-schedule/key-schedule12.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { AlertDescription } from '../record/alerts.ts';
 import { Transcript } from '../transcript.ts';
@@ -47,8 +46,7 @@ export class ServerConnection12 extends ServerConnectionBase {
    */
   exportKeyingMaterial(label: string, context: Uint8Array | null, length: number): Promise<Uint8Array> {
     const d = this.details;
-    if (!d.extendedMasterSecret) this.emit({ kind: 'note', text: noEmsExporterNote });
-    return d.master.exportKeyingMaterial(label, d.clientRandom, d.serverRandom, context, length);
+    return d.master.exportKeyingMaterial(label, d.clientRandom, d.serverRandom, context, length, d.extendedMasterSecret);
   }
 
   keyUpdate(): Promise<void> {
