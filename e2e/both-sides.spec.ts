@@ -360,6 +360,27 @@ test('the client’s suites, groups and key shares: the server picks from them',
   await expect(page.getByTestId('both-outcome-server')).toContainText('x25519');
 });
 
+test('a finite-field group in TLS 1.3: only ffdhe2048 offered, both sides agree on it and on the secrets', async ({ page }) => {
+  await openBothSides(page);
+  for (const g of ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1']) await page.getByTestId(`both-client-group-${g}`).uncheck();
+  for (const g of ['X25519MLKEM768', 'x25519']) await page.getByTestId(`both-client-share-${g}`).uncheck();
+  await page.getByTestId('both-client-group-ffdhe2048').check();
+  await page.getByTestId('both-client-share-ffdhe2048').check();
+  // The server takes the finite-field groups only when asked to: without one, handshake_failure.
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('handshake_failure');
+  await page.getByTestId('both-group-ffdhe2048').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('ffdhe2048');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('ffdhe2048');
+  const file = await saveBoth(page);
+  const exchange = file.events.find((e) => e.kind === 'key-exchange') as { group: string; clientShare: string; sharedSecret: string } | undefined;
+  expect(exchange?.group).toBe('ffdhe2048');
+  // RFC 8446 §4.2.8.1 and §7.4.1: Y and Z are both the prime's size, 256 bytes.
+  expect([exchange!.clientShare.length, exchange!.sharedSecret.length]).toEqual([512, 512]);
+  expect(secret(file.events, 'handshake_secret')).toBe(secret(file.server.events, 'handshake_secret'));
+});
+
 test('the server’s calls step by step beside the client’s: TLS 1.2, client certificate required, renegotiation by the server', async ({ page }) => {
   await openBothSides(page);
   await page.getByTestId('both-version-TLS1.3').uncheck();

@@ -34,7 +34,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --servername NAME   SNI and the name the certificate must match (default: HOST unless an IP address)
   --alpn a,b          offer these ALPN protocols
   --groups g,...      groups to offer: x25519, secp256r1, secp384r1, secp521r1, X25519MLKEM768 (hybrid
-                      post-quantum, TLS 1.3 only) (default: the first four)
+                      post-quantum, TLS 1.3 only), ffdhe2048, ffdhe3072, ffdhe4096 (finite-field: TLS 1.3
+                      key shares, TLS 1.2 DHE) (default: the first four)
   --keyshare g,...    groups that get a key share in the first ClientHello (default: the first group)
   --suites s,...      cipher suites to offer, TLS 1.3 and TLS 1.2 alike: IANA names (TLS_AES_128_GCM_SHA256,
                       TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256)
@@ -299,7 +300,7 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
   const timeoutMs = v.timeout ? Number(v.timeout) : 10_000;
   if (!(timeoutMs > 0)) throw usage('--timeout must be a positive number of milliseconds');
   for (const g of [...(list(v.groups) ?? []), ...(list(v.keyshare) ?? [])]) {
-    if (!groupByName(g)) throw usage(`unknown group '${g}' (x25519, secp256r1, secp384r1, secp521r1, X25519MLKEM768)`);
+    if (!groupByName(g)) throw usage(`unknown group '${g}' (x25519, secp256r1, secp384r1, secp521r1, X25519MLKEM768, ffdhe2048, ffdhe3072, ffdhe4096)`);
   }
   for (const name of list(v.suites) ?? []) {
     if (!suiteByName(name) && !suite12ByName(name)) {

@@ -85,7 +85,7 @@ function eventLines(e: TraceEvent, opts: RenderOptions): string[] {
     case 'key-exchange': {
       const size = (hex?: string) => (hex ? `${hex.length / 2} bytes` : '—');
       const parts = e.parts;
-      if (!parts) return [`  ${paint('yellow', 'ECDHE')} ${e.group}: shared secret = ${short(e.sharedSecret)}`];
+      if (!parts) return [`  ${paint('yellow', exchangeKind(e.group))} ${e.group}: shared secret = ${short(e.sharedSecret)}`];
       // A hybrid: say how each field splits, so the 64-byte secret and the long shares make sense.
       const split = (pick: (p: NonNullable<KeyExchangeEvent['parts']>[number]) => number) => parts.map((p) => `${p.part} ${pick(p)}`).join(' || ');
       return [
@@ -128,4 +128,11 @@ function eventLines(e: TraceEvent, opts: RenderOptions): string[] {
     case 'preamble':
       return [];
   }
+}
+
+/** What kind of exchange a key-exchange event's group names: finite-field DHE, RSA key transport, or ECDHE. */
+function exchangeKind(group: string): string {
+  if (group.startsWith('ffdhe')) return 'DHE';
+  if (group.startsWith('RSA')) return 'RSA';
+  return 'ECDHE';
 }

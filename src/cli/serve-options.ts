@@ -3,7 +3,6 @@
 import { parseArgs } from 'node:util';
 import { groupByName, suiteByName } from '../tls/suites.ts';
 import { suite12ByName } from '../tls/suites12.ts';
-import { ffdheGroupByName } from '../crypto/ffdhe.ts';
 import { CliError, EXIT, fromParseArgsError } from './errors.ts';
 import { reportUrlProblem } from './serve-post.ts';
 
@@ -26,8 +25,9 @@ ClientHello fingerprints (JA3, JA4).
   --Verify            require a client certificate (s_server -Verify)
   --tls1.2 | --tls1.3 serve that version only (same as --versions 1.2 or 1.3)
   --versions LIST     1.3, 1.2 or 1.3,1.2 (default both)
-  --groups g,...      groups in preference order: X25519MLKEM768, x25519, secp256r1, secp384r1, and for
-                      TLS 1.2 DHE ffdhe2048, ffdhe3072, ffdhe4096 (default: all, in that order)
+  --groups g,...      groups in preference order: X25519MLKEM768, x25519, secp256r1, secp384r1, ffdhe2048,
+                      ffdhe3072, ffdhe4096 (default: all, in that order); the ffdhe groups serve TLS 1.3 key
+                      shares and TLS 1.2 DHE
   --suites s,...      cipher suites, TLS 1.3 and 1.2 alike (IANA or OpenSSL names)
   --alpn p,...        ALPN protocols the server accepts, in preference order
   --num-tickets N     TLS 1.3 session tickets after each handshake (default 2)
@@ -129,8 +129,7 @@ const VERSION_TEXT: Record<Version, string> = { 'TLS1.3': 'TLS 1.3', 'TLS1.2': '
 
 /**
  * The versions this configuration can negotiate at all: --suites naming suites of one version only turns the
- * other off (as the engine does), and each version left needs a group it can use (TLS 1.3 no finite-field group
- * here, TLS 1.2 no hybrid). A server that could complete no handshake is bad usage, not a listening server that
+ * other off (as the engine does), and each version left needs a group it can use (TLS 1.2 has no hybrid). A server that could complete no handshake is bad usage, not a listening server that
  * answers every client with protocol_version.
  */
 function versionsServed(versions: Version[], suites: string[] | undefined, groups: string[]): Version[] {
@@ -141,10 +140,10 @@ function versionsServed(versions: Version[], suites: string[] | undefined, group
     throw usage(`--suites names no ${versions.map((v) => VERSION_TEXT[v]).join(' or ')} suite, and that is all this server would serve: no handshake could complete`);
   }
   for (const v of served) {
-    const usable = groups.some((g) => (v === 'TLS1.3' ? !!groupByName(g) : !!ffdheGroupByName(g) || !groupByName(g)?.tls13Only));
+    // Every group is a TLS 1.3 key share; TLS 1.2 has no encoding for the hybrid.
+    const usable = v === 'TLS1.3' || groups.some((g) => !groupByName(g)?.tls13Only);
     if (!usable) {
-      const hint = v === 'TLS1.3' ? 'the finite-field groups serve TLS 1.2 DHE only: add x25519, secp256r1 or secp384r1, or serve --tls1.2' : 'X25519MLKEM768 exists only in TLS 1.3: add x25519, secp256r1, secp384r1 or an ffdhe group, or serve --tls1.3';
-      throw usage(`--groups ${groups.join(',')} leaves ${VERSION_TEXT[v]} without a group (${hint})`);
+      throw usage(`--groups ${groups.join(',')} leaves ${VERSION_TEXT[v]} without a group (X25519MLKEM768 exists only in TLS 1.3: add x25519, secp256r1, secp384r1 or an ffdhe group, or serve --tls1.3)`);
     }
   }
   return served;
@@ -169,7 +168,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
 
   const groups = list(v.groups) ?? DEFAULT_GROUPS;
   if (groups.length === 0) throw usage('--groups needs at least one group');
-  for (const g of groups) if (!groupByName(g) && !ffdheGroupByName(g)) throw usage(`unknown group '${g}' (${ALL_GROUPS.join(', ')})`);
+  for (const g of groups) if (!groupByName(g)) throw usage(`unknown group '${g}' (${ALL_GROUPS.join(', ')})`);
   const suites = list(v.suites);
   for (const s of suites ?? []) if (!suiteByName(s) && !suite12ByName(s)) throw usage(`unknown cipher suite '${s}' (IANA names such as TLS_AES_128_GCM_SHA256, or OpenSSL names such as ECDHE-RSA-AES128-GCM-SHA256)`);
   const served = versionsServed(versions as Version[], suites, groups);
@@ -199,7 +198,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     ca: v.ca,
     clientAuth: v.Verify ? 'require' : v.verify ? 'request' : 'none',
     versions: served,
-    groups: groups.map((g) => groupByName(g)?.name ?? ffdheGroupByName(g)!.name),
+    groups: groups.map((g) => groupByName(g)!.name),
     suites,
     alpn,
     numTickets: integer(v['num-tickets'], '--num-tickets', 0, 16) ?? 2,

@@ -1,10 +1,11 @@
-// Ephemeral key shares for TLS 1.3: X25519, P-256, P-384 and P-521 from the active crypto provider, and the hybrid
-// X25519MLKEM768 (hybrid-kem.ts). Peer shares are validated before use; a bad one is an illegal_parameter alert
-// (RFC 8446 §4.2.8).
+// Ephemeral key shares for TLS 1.3: X25519, P-256, P-384 and P-521 from the active crypto provider, the hybrid
+// X25519MLKEM768 (hybrid-kem.ts), and the RFC 7919 finite-field groups (ffdhe.ts, shared with TLS 1.2 DHE). Peer
+// shares are validated before use; a bad one is an illegal_parameter alert (RFC 8446 §4.2.8).
 import { tlsFailure } from '../tls/errors.ts';
 import { clientHybridShare, MLKEM768_SEED, serverHybridResponse } from './hybrid-kem.ts';
 import { GROUPS, type GroupName } from '../tls/suites.ts';
-import { cryptoProvider, type EcdhGroup, type EcdhKeyPair } from './provider.ts';
+import { cryptoProvider, randomBytes, type EcdhGroup, type EcdhKeyPair } from './provider.ts';
+import { dhKeyPair, FFDHE_GROUPS, type FfdheGroupName } from './ffdhe.ts';
 
 export type { GroupName };
 
@@ -25,14 +26,28 @@ function scalarLength(group: EcdhGroup): number {
   return n;
 }
 
-/** Bytes of private randomness a share needs: the scalar, or for the hybrid the ML-KEM seed then the X25519 scalar. */
+function isFiniteField(group: GroupName): group is FfdheGroupName {
+  return group in FFDHE_GROUPS;
+}
+
+/** Bytes of a finite-field group's private exponent: the size RFC 7919 Appendix A suggests for its strength. */
+function exponentLength(group: FfdheGroupName): number {
+  return Math.ceil(FFDHE_GROUPS[group].exponentBits / 8);
+}
+
+/**
+ * Bytes of private randomness a share needs: the scalar, the exponent of a finite-field group, or for the hybrid the
+ * ML-KEM seed then the X25519 scalar.
+ */
 export function privateKeyLength(group: GroupName): number {
+  if (isFiniteField(group)) return exponentLength(group);
   return group === 'X25519MLKEM768' ? MLKEM768_SEED + 32 : scalarLength(group);
 }
 
 /** A fresh ephemeral key share. */
 export async function generateKeyShare(group: GroupName): Promise<KeyShare> {
   if (group === 'X25519MLKEM768') return { group, ...(await clientHybridShare(await generateKeyShare('x25519'))) };
+  if (isFiniteField(group)) return finiteFieldShare(group, randomBytes(exponentLength(group)));
   scalarLength(group);
   return makeShare(group, await cryptoProvider().keyExchange.generate(group));
 }
@@ -46,6 +61,10 @@ export async function importKeyShare(group: GroupName, privateKey: Uint8Array): 
     if (privateKey.length !== MLKEM768_SEED + 32) throw new Error(`${group} private randomness must be ${MLKEM768_SEED + 32} bytes (ML-KEM seed + X25519 scalar), got ${privateKey.length}`);
     const x25519 = await importKeyShare('x25519', privateKey.subarray(MLKEM768_SEED));
     return { group, ...(await clientHybridShare(x25519, privateKey.subarray(0, MLKEM768_SEED))) };
+  }
+  if (isFiniteField(group)) {
+    if (privateKey.length !== exponentLength(group)) throw new Error(`${group} private randomness must be ${exponentLength(group)} bytes, got ${privateKey.length}`);
+    return finiteFieldShare(group, privateKey);
   }
   const length = scalarLength(group);
   if (privateKey.length !== length) throw new Error(`${group} private key must be ${length} bytes, got ${privateKey.length}`);
@@ -80,6 +99,31 @@ function makeShare(group: EcdhGroup, pair: EcdhKeyPair): KeyShare {
       }
       if (secret.every((b) => b === 0)) throw illegal(`the ${group} shared secret is all zeros (the peer sent a small-order point)`);
       return secret;
+    },
+  };
+}
+
+/**
+ * A finite-field share (RFC 8446 §4.2.8.1): Y = g^x mod p padded to the prime's size; the shared secret Z likewise
+ * padded (§7.4.1), where TLS 1.2 DHE strips its leading zeros.
+ */
+function finiteFieldShare(group: FfdheGroupName, exponent: Uint8Array): KeyShare {
+  const { p, g, exponentBits, byteLength } = FFDHE_GROUPS[group];
+  const pair = dhKeyPair(p, g, exponentBits, () => exponent);
+  return {
+    group,
+    publicKey: pair.publicKey,
+    async computeSharedSecret(peerPublic: Uint8Array): Promise<Uint8Array> {
+      if (peerPublic.length !== byteLength) throw illegal(`a ${group} key share must be ${byteLength} bytes (the prime's size, RFC 8446 §4.2.8.1), got ${peerPublic.length}`);
+      let z: Uint8Array;
+      try {
+        z = pair.computeSharedSecret(peerPublic);
+      } catch (cause) {
+        throw illegal(`the peer's ${group} key share is unusable: ${(cause as Error).message}`, cause);
+      }
+      const padded = new Uint8Array(byteLength);
+      padded.set(z, byteLength - z.length);
+      return padded;
     },
   };
 }

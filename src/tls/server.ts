@@ -12,7 +12,7 @@ import { MessageReader } from './handshake/message-reader.ts';
 import { Watchdog } from './handshake/watchdog.ts';
 import { DEFAULT_SIGNATURE_SCHEMES } from './messages/constants.ts';
 import { TlsAlertError } from './record/alerts.ts';
-import { GROUPS, type GroupName, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
+import { groupByName, suiteByCode, suiteByName, type Tls13Suite } from './suites.ts';
 import { ffdheGroupByName, FFDHE_GROUPS, type FfdheGroup } from '../crypto/ffdhe.ts';
 import { DEFAULT_SERVER_TLS12_SUITES, suite12ByCode, suite12ByName, type Tls12Suite } from './suites12.ts';
 import { SessionCache12 } from './server/session-cache12.ts';
@@ -58,9 +58,12 @@ function resolveServerOptions(o: ServerOptions): ResolvedServerOptions {
   const groupCodes: number[] = [];
   const ffdheGroups: FfdheGroup[] = [];
   for (const g of o.groups ?? ['x25519', 'secp256r1', 'secp384r1', ...Object.keys(FFDHE_GROUPS)]) {
+    // A finite-field group serves both versions: TLS 1.2 DHE's parameters, and a TLS 1.3 key share in its place in
+    // the server's order of groups.
     const ff = ffdheGroupByName(g);
     if (ff) ffdheGroups.push(ff);
-    else if (GROUPS[g as GroupName]) groupCodes.push(GROUPS[g as GroupName].code);
+    const named = groupByName(g);
+    if (named) groupCodes.push(named.code);
     else throw new TlsError('BAD_OPTION', `unknown group ${String(g)}`);
   }
   if (groupCodes.length === 0 && ffdheGroups.length === 0) throw new TlsError('BAD_OPTION', 'no groups to accept');

@@ -43,7 +43,7 @@ export function suiteByName(name: string): Tls13Suite | undefined {
   return Object.values(TLS13_SUITES).find((s) => s.name === wanted);
 }
 
-export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768';
+export type GroupName = 'x25519' | 'secp256r1' | 'secp384r1' | 'secp521r1' | 'X25519MLKEM768' | 'ffdhe2048' | 'ffdhe3072' | 'ffdhe4096';
 
 export interface NamedGroup {
   code: number;
@@ -54,6 +54,11 @@ export interface NamedGroup {
   serverShareLength?: number;
   /** Hybrid post-quantum groups exist only in TLS 1.3 (no TLS 1.2 ECDHE encoding). */
   tls13Only?: boolean;
+  /**
+   * RFC 7919 finite-field groups: a TLS 1.3 key share like any other, but in TLS 1.2 they name DHE parameters, never
+   * an ECDHE curve.
+   */
+  finiteField?: boolean;
 }
 
 export const GROUPS: Readonly<Record<GroupName, NamedGroup>> = {
@@ -63,7 +68,17 @@ export const GROUPS: Readonly<Record<GroupName, NamedGroup>> = {
   secp521r1: { code: 0x0019, name: 'secp521r1', shareLength: 133 },
   // draft-ietf-tls-ecdhe-mlkem: ML-KEM-768 encapsulation key (1184) || X25519 (32); ciphertext (1088) || X25519 back.
   X25519MLKEM768: { code: 0x11ec, name: 'X25519MLKEM768', shareLength: 1216, serverShareLength: 1120, tls13Only: true },
+  // RFC 8446 §4.2.8.1: Y, big-endian, left-padded to the prime's size.
+  ffdhe2048: { code: 0x0100, name: 'ffdhe2048', shareLength: 256, finiteField: true },
+  ffdhe3072: { code: 0x0101, name: 'ffdhe3072', shareLength: 384, finiteField: true },
+  ffdhe4096: { code: 0x0102, name: 'ffdhe4096', shareLength: 512, finiteField: true },
 };
+
+/** A group usable as a TLS 1.2 ECDHE curve: not a finite-field group, not a TLS 1.3-only hybrid. */
+export function isEcdheCurve(code: number): boolean {
+  const g = groupByCode(code);
+  return !!g && !g.tls13Only && !g.finiteField;
+}
 
 /** Group names by IANA code. */
 export const GROUP_NAMES: Readonly<Record<number, GroupName>> = Object.fromEntries(

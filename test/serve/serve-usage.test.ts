@@ -50,7 +50,6 @@ describe('serve options', () => {
     // Configurations that could complete no handshake: refused before listening, not answered with protocol_version.
     [['--tls1.3', '--suites', 'ECDHE-ECDSA-AES128-GCM-SHA256'], 'BAD_OPTION_VALUE', /--suites names no TLS 1\.3 suite/],
     [['--tls1.2', '--suites', 'TLS_AES_128_GCM_SHA256'], 'BAD_OPTION_VALUE', /--suites names no TLS 1\.2 suite/],
-    [['--tls1.3', '--groups', 'ffdhe2048'], 'BAD_OPTION_VALUE', /leaves TLS 1\.3 without a group/],
     [['--tls1.2', '--groups', 'X25519MLKEM768'], 'BAD_OPTION_VALUE', /leaves TLS 1\.2 without a group/],
   ])('%j is refused', (args, code, message) => {
     const e = refusal(args as string[]);

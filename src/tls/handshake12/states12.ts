@@ -233,6 +233,7 @@ class ExpectServerKeyExchange implements State12 {
     if (!offeredSchemes.includes(ske.scheme)) throw fail.illegal(`the server signed its key exchange with ${schemeName(ske.scheme)}, which the client did not offer`);
     if (ske.kx === 'ECDHE' && !ctx.base.options.groupCodes.includes(ske.group!)) throw fail.illegal(`the server chose ${groupName(ske.group!)}, which the client did not offer`);
     if (ske.kx === 'ECDHE' && groupByCode(ske.group!)?.tls13Only) throw fail.illegal(`the server chose ${groupName(ske.group!)} for TLS 1.2, but that group exists only in TLS 1.3`);
+    if (ske.kx === 'ECDHE' && groupByCode(ske.group!)?.finiteField) throw fail.illegal(`the server chose ${groupName(ske.group!)} as an ECDHE curve, but it is a finite-field group (RFC 7919)`);
     // RFC 5246 §7.4.3: the signature covers both randoms and the parameters, binding them to this handshake.
     const content = concat(ctx.clientHello.random, ctx.serverRandom, ske.params);
     const signatureValid = await verifyPeerSignature(ctx, {

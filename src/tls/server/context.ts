@@ -39,7 +39,7 @@ export interface ServerSummary {
 export interface ResolvedServerOptions extends Omit<ServerOptions, 'suites' | 'groups' | 'clientVerifier' | 'sessionCache'> {
   suites: Tls13Suite[];
   suites12: Tls12Suite[];
-  /** The elliptic-curve (and hybrid) groups, in order. */
+  /** The TLS 1.3 key-share groups in order: elliptic-curve, hybrid and finite-field; TLS 1.2 ECDHE takes its curves. */
   groupCodes: number[];
   /** The finite-field groups for TLS 1.2 DHE, in order (RFC 7919). */
   ffdheGroups: FfdheGroup[];

@@ -21,7 +21,7 @@ import { describePublicKey, type PublicKeyInfo } from '../../crypto/signature.ts
 import { bigIntToBytes, dhKeyPair, ffdheGroupByCode, type FfdheGroup } from '../../crypto/ffdhe.ts';
 import { signer12For } from './signer12.ts';
 import { certificateSpki } from '../handshake/signatures.ts';
-import { GROUP_NAMES, groupByCode } from '../suites.ts';
+import { GROUP_NAMES, isEcdheCurve } from '../suites.ts';
 import { EMPTY_RENEGOTIATION_INFO_SCSV, suite12ByCode, type Tls12Suite } from '../suites12.ts';
 import { utf8, fromHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
@@ -133,8 +133,9 @@ function withoutGroupsEcdheLast(suites: Tls12Suite[], supported: number[] | unde
 
 /** The ECDHE curve: the first both accept; without supported_groups, P-256 (RFC 8422 §4). A reason when none. */
 function ecdheExchange(ctx: ServerContext, supported: number[] | undefined): Exchange12 | string {
-  // A hybrid group (X25519MLKEM768) is a TLS 1.3 key share, never a TLS 1.2 ECDHE curve.
-  const both = mutual(ctx.options.groupCodes.filter((g) => !groupByCode(g)?.tls13Only), supported ?? [0x0017], ctx.options.preference);
+  // A hybrid group (X25519MLKEM768) is a TLS 1.3 key share, and a finite-field group names DHE parameters: neither
+  // is a TLS 1.2 ECDHE curve.
+  const both = mutual(ctx.options.groupCodes.filter(isEcdheCurve), supported ?? [0x0017], ctx.options.preference);
   return both.length ? { kx: 'ECDHE', group: both[0] } : 'the client supports none of the curves this server accepts for ECDHE';
 }
 

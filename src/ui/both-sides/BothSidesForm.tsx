@@ -11,6 +11,8 @@ const VERSIONS = ['TLS1.3', 'TLS1.2'] as const;
 const SUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256'];
 /** The server's choices; our client offers all of them, with key shares for the first two (as Chromium does). */
 const GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
+/** The server may also take the finite-field groups (TLS 1.3 key shares, TLS 1.2 DHE); off until asked for. */
+const SERVER_GROUP_CHOICES = [...GROUPS, 'ffdhe2048', 'ffdhe3072', 'ffdhe4096'];
 const CERTIFICATES: { id: ServerCertificateChoice; label: string }[] = [
   { id: 'good', label: 'Good (issued by the page’s throwaway root, for the right name)' },
   { id: 'expired', label: 'Expired' },
@@ -138,7 +140,7 @@ export function ServerOptionsForm() {
       </fieldset>
       <fieldset>
         <legend>Groups, in the server’s order</legend>
-        {GROUPS.map((g) => (
+        {SERVER_GROUP_CHOICES.map((g) => (
           <label key={g}>
             <input type="checkbox" checked={groups.includes(g)} disabled={helloRetry} onChange={(e) => setGroups(toggle(groups, g, e.target.checked))} data-testid={`both-group-${g}`} /> {g}
           </label>

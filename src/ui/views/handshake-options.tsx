@@ -3,7 +3,8 @@
 import type { TlsVersionName } from '../../worker/messages.ts';
 
 export const CLIENT_VERSIONS: TlsVersionName[] = ['TLS1.3', 'TLS1.2'];
-export const CLIENT_GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
+// The finite-field groups last and off by default: slow (BigInt arithmetic), offered by few real clients in TLS 1.3.
+export const CLIENT_GROUPS = ['X25519MLKEM768', 'x25519', 'secp256r1', 'secp384r1', 'secp521r1', 'ffdhe2048', 'ffdhe3072', 'ffdhe4096'];
 
 /** Adds (at the end) or removes one item. */
 export const toggled = <T,>(list: T[], v: T, on: boolean) => (on ? [...list.filter((x) => x !== v), v] : list.filter((x) => x !== v));
