@@ -2,7 +2,7 @@
 // derivations, so captured sessions are decoded exactly as live ones. (When the engine's files move, only the
 // paths here change.)
 export { decodeHandshake, type DecodedHandshake, type ClientHello, type ServerHello } from '../tls/messages/handshake.ts';
-export { decodeHandshake12, handshakeName12, HT12, type Decoded12 } from '../tls/messages/tls12.ts';
+export { decodeHandshake12, handshakeName12, HT12, type Decoded12, type SignedForm } from '../tls/messages/tls12.ts';
 export { findExtension, type Extension } from '../tls/messages/extensions.ts';
 export { ExtensionType, HandshakeType, ProtocolVersion, groupName, schemeName, versionName } from '../tls/messages/constants.ts';
 export { plaintextRecordFields, protectedRecordFields } from '../tls/record/record-fields.ts';
@@ -28,4 +28,5 @@ export { scheme12Algorithm } from '../tls/handshake12/signatures12.ts';
 export { TrafficSecretUse13 } from '../tls/key-schedule/key-schedule13.ts';
 export { MasterStage12 } from '../tls/key-schedule/key-schedule12.ts';
 export { keyLogText } from '../tls/keylog.ts';
-export type { CertificateVerifier } from '../tls/verifier.ts';
+export type { CertificateVerifier, VerifyOutcome } from '../tls/verifier.ts';
+export { revokedError, stapledVerdict } from '../tls/handshake/stapled-ocsp.ts';

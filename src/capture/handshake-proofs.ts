@@ -74,14 +74,20 @@ function schemeNotOffered(emit: Emit, signer: Side, m: SignedMessage, content: U
   emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${detail}` });
 }
 
+/** What a ServerKeyExchange signs in every version (RFC 5246 §7.4.3, RFC 4346 §7.4.3): client_random || server_random || params. */
+export function serverKeyExchangeContent(clientRandom: Uint8Array, serverRandom: Uint8Array, params: Uint8Array): Uint8Array {
+  const content = new Uint8Array(64 + params.length);
+  content.set(clientRandom, 0);
+  content.set(serverRandom, 32);
+  content.set(params, 64);
+  return content;
+}
+
 /** TLS 1.2 ServerKeyExchange (RFC 5246 §7.4.3): signed over client_random || server_random || params with the server's key. */
 export async function checkServerKeyExchange(hs: CapturedHandshake, emit: Emit, m: { params: Uint8Array; scheme: number; signature: Uint8Array }): Promise<void> {
   const leaf = hs.leaf.server;
   if (!leaf || !hs.clientRandom || !hs.serverRandom || m.signature.length === 0) return;
-  const content = new Uint8Array(64 + m.params.length);
-  content.set(hs.clientRandom, 0);
-  content.set(hs.serverRandom, 32);
-  content.set(m.params, 64);
+  const content = serverKeyExchangeContent(hs.clientRandom, hs.serverRandom, m.params);
   try {
     await verifyPeerSignature({ emit }, {
       subject: 'ServerKeyExchange',

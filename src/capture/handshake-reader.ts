@@ -1,6 +1,7 @@
 // The handshake messages of a captured stream, in order: cut from a direction's handshake records, decoded with the
 // engine's codecs (or, in a form they do not read, shown as bytes saying why), what each tells kept (the session's
-// summary, CapturedHandshake), its proofs checked again (handshake-proofs.ts), and the keys it changes set on the
+// summary, CapturedHandshake), its proofs checked again (handshake-proofs.ts, legacy-signatures.ts for TLS 1.0 and
+// 1.1, captured-staple.ts for a stapled OCSP response), and the keys it changes set on the
 // directions: the hellos, Finished, KeyUpdate and EndOfEarlyData are where each direction's keys change. The decoder
 // hands it each direction's handshake bytes as records bring them; the handshake's own progress (renegotiations,
 // resumption, the transcript's bounds) is kept here.
@@ -23,11 +24,15 @@ import {
   type ClientHello,
   type Extension,
   type ServerHello,
+  type SignedForm,
+  type VerifyOutcome,
 } from './engine.ts';
 import { decodeEitherVersion } from './midway.ts';
 import { LEGACY_VERSION, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
+import { checkLegacyCertificateVerify, checkLegacyServerKeyExchange } from './legacy-signatures.ts';
+import { checkCapturedStaple } from './captured-staple.ts';
 import type { KeyLogKeys } from './key-log-keys.ts';
 import { versionName, type DecodedSession, type LegacyVersion } from './decoded-session.ts';
 
@@ -59,6 +64,9 @@ export class HandshakeReader {
   /** Sides whose Finished was seen in the current TLS 1.2 handshake, in order. */
   private finishedBy: Side[] = [];
   private verified = false;
+  /** The server's last chain, and the path its check built (for the stapled OCSP response's issuer). */
+  private serverChain: Uint8Array[] = [];
+  private serverPath: VerifyOutcome['path'] = [];
   /** Handshake messages after the handshake (TLS 1.3 tickets, KeyUpdate) are not part of it. */
   private transcriptClosed = false;
   /** The last server message was a HelloRetryRequest. */
@@ -89,7 +97,7 @@ export class HandshakeReader {
       dir.handshakeRecords = dir.handshake.length > 0 ? [records[records.length - 1]] : [];
       let decoded;
       try {
-        decoded = this.tls12Like() ? decodeHandshake12(bytes, this.hs.kx) : this.session.version === '1.3' ? decodeHandshake(bytes) : decodeEitherVersion(bytes);
+        decoded = this.tls12Like() ? decodeHandshake12(bytes, this.hs.kx, false, this.signedForm()) : this.session.version === '1.3' ? decodeHandshake(bytes) : decodeEitherVersion(bytes);
       } catch (e) {
         const why = this.whyNotDecoded();
         if (why) {
@@ -112,6 +120,11 @@ export class HandshakeReader {
     return this.session.version !== null && this.session.version !== '1.3';
   }
 
+  /** TLS 1.0 and 1.1 sign without an algorithm field (SSL 3.0 too, but its messages are not read: see whyNotDecoded). */
+  private signedForm(): SignedForm {
+    return this.session.version === '1.0' || this.session.version === '1.1' ? 'tls10' : 'tls12';
+  }
+
   /** SSL 3.0 to TLS 1.1, when the ServerHello chose one. */
   private legacyVersion(): LegacyVersion | null {
     const v = this.session.version;
@@ -119,14 +132,13 @@ export class HandshakeReader {
   }
 
   /**
-   * Why a handshake message the codecs do not read is no fault of the capture: an older version's form (its
-   * ServerKeyExchange and CertificateVerify have no signature algorithm field), or a TLS 1.2 suite the engine does
-   * not know, whose key exchange messages' form it cannot tell. Null: the message itself is malformed.
+   * Why a handshake message the codecs do not read is no fault of the capture: SSL 3.0's form (its CertificateVerify
+   * is its own), or a suite the engine does not know, whose key exchange messages' form it cannot tell. Null: the
+   * message itself is malformed.
    */
   private whyNotDecoded(): string | null {
-    const legacy = this.legacyVersion();
-    if (legacy) return `it is in ${versionName(legacy)}'s form (no signature algorithm field), which TLS Lens does not decode`;
-    if (this.session.version === '1.2' && !this.hs.kx) return `its form depends on the key exchange of the cipher suite ${this.session.cipherSuite}, which TLS Lens does not know`;
+    if (this.legacyVersion() === 'SSL 3.0') return `it is in SSL 3.0's form (no signature algorithm field), which TLS Lens does not decode`;
+    if (this.tls12Like() && !this.hs.kx) return `its form depends on the key exchange of the cipher suite ${this.session.cipherSuite}, which TLS Lens does not know`;
     return null;
   }
 
@@ -163,13 +175,28 @@ export class HandshakeReader {
         return this.serverHello(m as unknown as ServerHello);
       case 'certificate':
       case 'certificate12': {
-        const chain = m.type === 'certificate' ? (m.entries as { certData: Uint8Array }[]).map((e) => e.certData) : (m.chain as Uint8Array[]);
+        const entries = m.type === 'certificate' ? (m.entries as { certData: Uint8Array; extensions: Extension[] }[]) : null;
+        const chain = entries ? entries.map((e) => e.certData) : (m.chain as Uint8Array[]);
         if (chain[0]) this.hs.leaf[dir.side] = chain[0];
-        if (dir.side !== 'server' || this.verified || !this.verifier) return;
-        this.verified = true;
-        await this.verifier.verify({ chain, serverName: this.session.serverName ?? undefined, purpose: 'server', now: this.time ?? new Date(), emit: (e) => void this.emit(e) });
+        if (dir.side !== 'server' || !this.verifier) return;
+        this.serverChain = chain;
+        if (!this.verified) {
+          this.verified = true;
+          const outcome = await this.verifier.verify({ chain, serverName: this.session.serverName ?? undefined, purpose: 'server', now: this.certificateTime(), emit: (e) => void this.emit(e) });
+          this.serverPath = outcome.path;
+        }
+        // TLS 1.3 (RFC 8446 §4.4.2.1): the leaf's OCSP response rides in its entry; one for another certificate is named, not checked (as the live client does).
+        const staple = entries?.[0] ? findExtension(entries[0].extensions, ExtensionType.status_request)?.ocspResponse : undefined;
+        entries?.slice(1).forEach((e, i) => {
+          if (findExtension(e.extensions, ExtensionType.status_request)) this.emit({ kind: 'note', text: `certificate ${i + 1} carries an OCSP response too; only the leaf's is checked` });
+        });
+        if (staple) await this.stapled(staple);
         return;
       }
+      case 'certificate_status':
+        // TLS 1.2 and older (RFC 6066 §8): the CertificateStatus right after the server's Certificate.
+        if (dir.side === 'server' && this.verifier && this.serverChain.length > 0) await this.stapled(m.ocspResponse as Uint8Array);
+        return;
       case 'encrypted_extensions': {
         const alpn = findExtension(m.extensions as Extension[], ExtensionType.alpn)?.protocols?.[0];
         if (alpn) this.session.alpn = alpn;
@@ -184,6 +211,8 @@ export class HandshakeReader {
       case 'certificate_verify':
       case 'certificate_verify12':
         return checkCertificateVerify(this.hs, this.emitter, dir.side, m as unknown as SignedMessage);
+      case 'certificate_verify10':
+        return checkLegacyCertificateVerify(this.hs, this.emitter, dir.side, m as unknown as { signature: Uint8Array });
       case 'finished':
         await checkFinished13(this.hs, this.emitter, dir.side, m.verifyData as Uint8Array);
         return this.finished13(dir);
@@ -197,6 +226,9 @@ export class HandshakeReader {
       case 'server_key_exchange':
         if (m.group !== undefined && !this.session.group) this.session.group = groupName(m.group as number);
         return checkServerKeyExchange(this.hs, this.emitter, m as unknown as { params: Uint8Array; scheme: number; signature: Uint8Array });
+      case 'server_key_exchange10':
+        if (m.group !== undefined && !this.session.group) this.session.group = groupName(m.group as number);
+        return checkLegacyServerKeyExchange(this.hs, this.emitter, m as unknown as { params: Uint8Array; signature: Uint8Array });
       case 'key_update':
         return this.keyUpdate(dir);
       case 'end_of_early_data':
@@ -205,6 +237,16 @@ export class HandshakeReader {
       default:
         return;
     }
+  }
+
+  /** The time the capture checks certificates at: the stream's capture time (today's only for bytes without one). */
+  private certificateTime(): Date {
+    return this.time ?? new Date();
+  }
+
+  /** The server's stapled OCSP response for its leaf, checked against the last chain it sent (captured-staple.ts). */
+  private stapled(response: Uint8Array): Promise<void> {
+    return checkCapturedStaple({ verifier: this.verifier!, emit: this.emitter, chain: this.serverChain, path: this.serverPath, response, now: this.certificateTime() });
   }
 
   // ---------- the hellos, Finished and KeyUpdate: where each direction's keys change ----------

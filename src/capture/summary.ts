@@ -2,12 +2,14 @@
 // transcript, messages with direction/type/length, certificate verdict), plus the stream's endpoints and what
 // could not be decrypted. Built from the trace events, as every reader of a trace is.
 import { starttlsTranscript, type StartTlsProtocol } from '../starttls/index.ts';
-import type { CertificateResultEvent } from '../trace/types.ts';
+import type { CertificateResultEvent, OcspEvent } from '../trace/types.ts';
 import { lastAlert, type HandshakeResult } from '../trace/handshake-result.ts';
 import type { DecodedStream, StreamListing } from './session.ts';
 import type { CaptureGap, Undecrypted } from './stream-direction.ts';
 
 export interface CapturedConnectionResult extends HandshakeResult {
+  /** With the stapled OCSP response's verdict (the 'ocsp' event's fields), as `connect --json` gives it, when one was checked. */
+  certificate: HandshakeResult['certificate'] & { ocsp?: Omit<OcspEvent, 'kind' | 'index' | 't' | 'conn'> };
   /** OpenSSL's names, as `connect --json` gives them. */
   version: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1' | 'SSLv3' | null;
   tls12?: { renegotiations: number };
@@ -30,7 +32,9 @@ const VERSION_NAMES: Record<NonNullable<DecodedStream['session']['version']>, No
 
 export function connectionResult(decoded: DecodedStream, listing: StreamListing): CapturedConnectionResult {
   const { events, session } = decoded;
-  const cert = events.find((e): e is CertificateResultEvent => e.kind === 'cert-result');
+  // The last: a verified revocation in a stapled OCSP response fails the check after the chain's result, as live.
+  const cert = events.findLast((e): e is CertificateResultEvent => e.kind === 'cert-result');
+  const ocsp = events.findLast((e): e is OcspEvent => e.kind === 'ocsp');
   const handshakes = events.filter((e) => e.kind === 'handshake');
   const errors = events.flatMap((e) => (e.kind === 'error' ? [{ code: e.code, message: e.message }] : []));
   const finished = handshakes.filter((e) => e.kind === 'handshake' && e.name === 'Finished');
@@ -50,6 +54,7 @@ export function connectionResult(decoded: DecodedStream, listing: StreamListing)
       verified,
       error: cert?.error ? { code: cert.error.code, message: cert.error.message } : null,
       chain: cert ? cert.path.map((p) => ({ subject: p.subject, issuer: p.issuer, sha256: p.sha256 })) : [],
+      ...(ocsp ? { ocsp: ocspFields(ocsp) } : {}),
     },
     messages: handshakes.map((e) => (e.kind === 'handshake' ? { direction: e.direction, type: e.name, length: e.bytes.length / 2 } : { direction: '', type: '', length: 0 })),
     alertSent: lastAlert(events, 'client'),
@@ -69,4 +74,9 @@ export function connectionResult(decoded: DecodedStream, listing: StreamListing)
   if (session.version === '1.2') result.tls12 = { renegotiations: session.renegotiations };
   if (decoded.start.kind === 'starttls' && decoded.start.protocol) result.starttls = starttlsTranscript(decoded.start.protocol as StartTlsProtocol, events, []);
   return result;
+}
+
+function ocspFields(e: OcspEvent): Omit<OcspEvent, 'kind' | 'index' | 't' | 'conn'> {
+  const { kind: _k, index: _i, t: _t, conn: _c, ...fields } = e;
+  return fields;
 }

@@ -62,6 +62,26 @@ describe('TLS 1.2 messages, written and read back', () => {
   });
 });
 
+describe("TLS 1.0 and 1.1's signed messages (no algorithm field), written and read back", () => {
+  const cases: { m: AnyMessage12; kx?: KeyExchange12 }[] = [
+    { m: { type: 'server_key_exchange10', kx: 'ECDHE', group: 0x17, publicKey: bytes(65, 4), params: serverKeyExchangeParams({ kx: 'ECDHE', group: 0x17, publicKey: bytes(65, 4) }), signature: bytes(256, 5) }, kx: 'ECDHE' },
+    { m: { type: 'server_key_exchange10', kx: 'DHE', dhP: bytes(128, 0xff), dhG: Uint8Array.of(2), dhYs: bytes(128, 6), params: serverKeyExchangeParams({ kx: 'DHE', dhP: bytes(128, 0xff), dhG: Uint8Array.of(2), dhYs: bytes(128, 6) }), signature: bytes(71, 7) }, kx: 'DHE' },
+    { m: { type: 'certificate_request10', certificateTypes: [1, 64], authorities: [bytes(10, 1)] } },
+    { m: { type: 'certificate_verify10', signature: bytes(72, 6) } },
+  ];
+  it("read in TLS 1.0's form they give back the same fields and bytes; in TLS 1.2's they do not read", () => {
+    for (const { m, kx } of cases) {
+      const written = encodeHandshake12(m);
+      const read = decodeHandshake12(written.bytes, kx, false, 'tls10');
+      expect(read.message, m.type).toEqual(m);
+      expect(encodeHandshake12(read.message).bytes, m.type).toEqual(written.bytes);
+      const signature = read.fields[1].children?.find((f) => f.name === 'signature');
+      if (m.type !== 'certificate_request10') expect(signature?.explain, m.type).toBe(m.type === 'certificate_verify10' ? 'cv10.signature' : 'ske10.signature');
+      expect(() => decodeHandshake12(written.bytes, kx), m.type).toThrow();
+    }
+  });
+});
+
 /** The reader keeps each extension's raw body in `data` as well; a message written from fields has none. */
 function withoutRawExtensionBodies<M>(m: M): M {
   const strip = (list: { data?: Uint8Array; code: number }[]) => list.map((e) => (KNOWN_BODY.has(e.code) ? (({ data: _d, ...rest }) => rest)(e) : e));

@@ -6,30 +6,39 @@
 import { toHex } from '../../util/bytes.ts';
 import { defineLazy } from '../../trace/lazy-hex.ts';
 import { certificateFailure } from '../errors.ts';
-import type { StapledOcspVerdict } from '../verifier.ts';
+import type { CertificateError, CertificateVerifier, StapledOcspRequest, StapledOcspVerdict } from '../verifier.ts';
 import type { HandshakeContext } from './context.ts';
+
+/**
+ * The verifier's verdict on a stapled response, each step traced by it; never throws (a checker that fails leaves
+ * the response unverified). Shared with the capture decoder, which checks a captured staple the same way.
+ */
+export async function stapledVerdict(verifier: CertificateVerifier | undefined, request: StapledOcspRequest): Promise<StapledOcspVerdict> {
+  const certificate = request.certificate;
+  if (!verifier?.checkStapledOcsp) return { certificate, verdict: 'unchecked', detail: 'the certificate verifier in use cannot read OCSP responses, so the stapled one is not checked' };
+  try {
+    return await verifier.checkStapledOcsp(request);
+  } catch (e) {
+    return { certificate, verdict: 'unverified', detail: `the OCSP checker failed (${(e as Error)?.message ?? String(e)}); the response is set aside and the handshake goes on` };
+  }
+}
+
+/** A verified revocation as the certificate check's error, with the names other stacks give it. */
+export function revokedError(verdict: StapledOcspVerdict): CertificateError {
+  return { code: 'REVOKED', message: `A certificate has been revoked by its issuer: ${verdict.detail} (stapled OCSP response)`, openssl: 'X509_V_ERR_CERT_REVOKED', secureTransport: 'errSSLXCertChainInvalid', windowsCE: 'SSL_ERR_CERT_REVOKED' };
+}
 
 /** Check `response`, stapled for `chain[certificate]`; emit its 'ocsp' event; fail on a verified revocation. */
 export async function checkStapledResponse(ctx: HandshakeContext, chain: Uint8Array[], certificate: number, response: Uint8Array): Promise<void> {
   const o = ctx.options;
   const summary = ctx.summary.certificate;
-  const verifier = o.verifier;
-  let verdict: StapledOcspVerdict;
-  if (!verifier?.checkStapledOcsp) {
-    verdict = { certificate, verdict: 'unchecked', detail: 'the certificate verifier in use cannot read OCSP responses, so the stapled one is not checked' };
-  } else {
-    try {
-      verdict = await verifier.checkStapledOcsp({ chain, path: summary.outcome?.path ?? [], certificate, response, now: new Date(o.clock()), emit: ctx.emit });
-    } catch (e) {
-      verdict = { certificate, verdict: 'unverified', detail: `the OCSP checker failed (${(e as Error)?.message ?? String(e)}); the response is set aside and the handshake goes on` };
-    }
-  }
+  const verdict = await stapledVerdict(o.verifier, { chain, path: summary.outcome?.path ?? [], certificate, response, now: new Date(o.clock()), emit: ctx.emit });
   if (certificate === 0) summary.ocsp = verdict;
   ctx.emit({ kind: 'ocsp', ...verdict });
   if (verdict.verdict !== 'revoked') return;
 
   // Revoked: the certificate check as a whole fails, and says so in a 'cert-result' of its own.
-  const error = { code: 'REVOKED', message: `A certificate has been revoked by its issuer: ${verdict.detail} (stapled OCSP response)`, openssl: 'X509_V_ERR_CERT_REVOKED', secureTransport: 'errSSLXCertChainInvalid', windowsCE: 'SSL_ERR_CERT_REVOKED' };
+  const error = revokedError(verdict);
   summary.verified = false;
   summary.error = { code: error.code, message: error.message };
   summary.overridden = !!o.insecure;

@@ -1,6 +1,8 @@
 // TLS 1.2 handshake messages (RFC 5246 §7.4, RFC 4492/8422 for ECDHE, RFC 5077 for tickets), decoder and encoder
 // side by side, with the byte spans and explanation keys of the TLS 1.3 messages. ClientHello and ServerHello have
-// the same shape in both versions and come from handshake.ts.
+// the same shape in both versions and come from handshake.ts. TLS 1.0 and 1.1 share every message but three, whose
+// signed parts have no algorithm field (RFC 4346 §7.4.3, §7.4.4, §7.4.8): read and written here too, in their own
+// form ('tls10'), for the capture decoder.
 import type { FieldNode } from '../../trace/types.ts';
 import { toHex } from '../../util/bytes.ts';
 import { defineLazy } from '../../trace/lazy-hex.ts';
@@ -77,6 +79,24 @@ export interface CertificateVerify12 {
   scheme: number;
   signature: Uint8Array;
 }
+/**
+ * TLS 1.0 and 1.1's ServerKeyExchange (RFC 4346 §7.4.3, RFC 4492 §5.4): the same params, then a signature with no
+ * algorithm field (the certificate's key decides how it was made).
+ */
+export interface ServerKeyExchange10 extends Omit<ServerKeyExchange, 'type' | 'scheme'> {
+  type: 'server_key_exchange10';
+}
+/** TLS 1.0 and 1.1's CertificateRequest (RFC 4346 §7.4.4): no supported_signature_algorithms. */
+export interface CertificateRequest10 {
+  type: 'certificate_request10';
+  certificateTypes: number[];
+  authorities: Uint8Array[];
+}
+/** TLS 1.0 and 1.1's CertificateVerify (RFC 4346 §7.4.8): the signature alone. */
+export interface CertificateVerify10 {
+  type: 'certificate_verify10';
+  signature: Uint8Array;
+}
 export interface Finished12 {
   type: 'finished12';
   verifyData: Uint8Array;
@@ -103,7 +123,13 @@ export type Tls12Message =
   | CertificateVerify12
   | Finished12
   | CertificateStatus12
-  | NewSessionTicket12;
+  | NewSessionTicket12
+  | ServerKeyExchange10
+  | CertificateRequest10
+  | CertificateVerify10;
+
+/** Which form the messages with a signed part take: TLS 1.2's (a SignatureAndHashAlgorithm first) or TLS 1.0 and 1.1's. */
+export type SignedForm = 'tls12' | 'tls10';
 
 export type AnyMessage12 = Tls12Message | ClientHello | ServerHello;
 
@@ -116,7 +142,31 @@ function readSigned(r: Reader): { scheme: number; signature: Uint8Array } {
   return r.group('signed_params', 'ske.signature', () => readSchemeAndSignature(r, 'ske.signature'));
 }
 
-function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls12Message {
+/** ServerECDHParams or ServerDHParams, with the exact bytes a signature covers. */
+function readKeyExchangeParams(r: Reader, kx: KeyExchange12 | undefined): Omit<ServerKeyExchange, 'type' | 'scheme' | 'signature'> {
+  if (kx !== 'ECDHE' && kx !== 'DHE') throw fail.unexpected(`a ServerKeyExchange is not sent with ${kx ?? 'no'} key exchange`);
+  const start = r.offset;
+  if (kx === 'ECDHE') {
+    let group = 0;
+    let publicKey!: Uint8Array;
+    r.group('params (ServerECDHParams)', 'ske.params', () => {
+      const curveType = r.u8('curve_type', 'ske.curve_type', (n) => (n === 3 ? 'named_curve (3)' : `unsupported (${n})`));
+      if (curveType !== 3) throw fail.illegal(`ServerKeyExchange curve_type ${curveType}: only named curves are allowed (RFC 8422)`);
+      group = r.u16('named_curve', 'ske.named_curve', groupName);
+      publicKey = r.opaque('public', 1, 'ske.ec_public', showHex, { min: 1 });
+    });
+    return { kx, group, publicKey, params: r.bytes.slice(start, r.offset) };
+  }
+  let dhP!: Uint8Array, dhG!: Uint8Array, dhYs!: Uint8Array;
+  r.group('params (ServerDHParams)', 'ske.params', () => {
+    dhP = r.opaque('dh_p', 2, 'ske.dh_p', (b) => `${b.length * 8}-bit prime ${toHex(b.subarray(0, 8))}…`, { min: 1 });
+    dhG = r.opaque('dh_g', 2, 'ske.dh_g', showHex, { min: 1 });
+    dhYs = r.opaque('dh_Ys', 2, 'ske.dh_ys', showHex, { min: 1 });
+  });
+  return { kx, dhP, dhG, dhYs, params: r.bytes.slice(start, r.offset) };
+}
+
+function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined, form: SignedForm): Tls12Message {
   switch (type) {
     case HT12.hello_request:
       return { type: 'hello_request' };
@@ -128,41 +178,23 @@ function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls
       return { type: 'certificate12', chain };
     }
     case HT12.server_key_exchange: {
-      if (kx !== 'ECDHE' && kx !== 'DHE') throw fail.unexpected(`a ServerKeyExchange is not sent with ${kx ?? 'no'} key exchange`);
-      const start = r.offset;
-      let m: ServerKeyExchange;
-      if (kx === 'ECDHE') {
-        let group = 0;
-        let publicKey!: Uint8Array;
-        r.group('params (ServerECDHParams)', 'ske.params', () => {
-          const curveType = r.u8('curve_type', 'ske.curve_type', (n) => (n === 3 ? 'named_curve (3)' : `unsupported (${n})`));
-          if (curveType !== 3) throw fail.illegal(`ServerKeyExchange curve_type ${curveType}: only named curves are allowed (RFC 8422)`);
-          group = r.u16('named_curve', 'ske.named_curve', groupName);
-          publicKey = r.opaque('public', 1, 'ske.ec_public', showHex, { min: 1 });
-        });
-        m = { type: 'server_key_exchange', kx, group, publicKey, params: r.bytes.slice(start, r.offset), scheme: 0, signature: new Uint8Array(0) };
-      } else {
-        let dhP!: Uint8Array, dhG!: Uint8Array, dhYs!: Uint8Array;
-        r.group('params (ServerDHParams)', 'ske.params', () => {
-          dhP = r.opaque('dh_p', 2, 'ske.dh_p', (b) => `${b.length * 8}-bit prime ${toHex(b.subarray(0, 8))}…`, { min: 1 });
-          dhG = r.opaque('dh_g', 2, 'ske.dh_g', showHex, { min: 1 });
-          dhYs = r.opaque('dh_Ys', 2, 'ske.dh_ys', showHex, { min: 1 });
-        });
-        m = { type: 'server_key_exchange', kx, dhP, dhG, dhYs, params: r.bytes.slice(start, r.offset), scheme: 0, signature: new Uint8Array(0) };
-      }
-      const signed = readSigned(r);
-      return { ...m, ...signed };
+      const m = readKeyExchangeParams(r, kx);
+      if (form === 'tls10') return { type: 'server_key_exchange10', ...m, signature: r.opaque('signature', 2, 'ske10.signature', showHex, { min: 1 }) };
+      return { type: 'server_key_exchange', ...m, ...readSigned(r) };
     }
     case HT12.certificate_request: {
       const certificateTypes: number[] = [];
       r.vector('certificate_types', 1, 'cr12.types', (v) => v.untilEnd(() => certificateTypes.push(v.u8('type', 'cr12.types', showCertType))));
       const schemes: number[] = [];
-      r.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', (v) => {
-        if (v.remaining % 2) throw decodeError('supported_signature_algorithms has an odd length', v.offset);
-        v.untilEnd(() => schemes.push(v.u16('item', 'ext.signature_algorithms', showScheme)));
-      });
+      if (form === 'tls12') {
+        r.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', (v) => {
+          if (v.remaining % 2) throw decodeError('supported_signature_algorithms has an odd length', v.offset);
+          v.untilEnd(() => schemes.push(v.u16('item', 'ext.signature_algorithms', showScheme)));
+        });
+      }
       const authorities: Uint8Array[] = [];
       r.vector('certificate_authorities', 2, 'cr12.authorities', (v) => v.untilEnd(() => authorities.push(v.opaque('distinguished_name', 2, 'cr12.authority', showHex, { min: 1 }))));
+      if (form === 'tls10') return { type: 'certificate_request10', certificateTypes, authorities };
       return { type: 'certificate_request12', certificateTypes, schemes, authorities };
     }
     case HT12.server_hello_done:
@@ -178,6 +210,7 @@ function readBody12(r: Reader, type: number, kx: KeyExchange12 | undefined): Tls
       return { type: 'client_key_exchange', kx, exchange };
     }
     case HT12.certificate_verify:
+      if (form === 'tls10') return { type: 'certificate_verify10', signature: r.opaque('signature', 2, 'cv10.signature', showHex, { min: 1 }) };
       return { type: 'certificate_verify12', ...readSchemeAndSignature(r, 'cv12.signature') };
     case HT12.finished: {
       if (r.remaining !== 12) throw decodeError(`a TLS 1.2 Finished verify_data is 12 bytes, got ${r.remaining}`, r.offset);
@@ -205,9 +238,13 @@ function writeBody12(w: Writer, m: Tls12Message): void {
     case 'server_key_exchange':
       w.group('params', 'ske.params', () => w.bytesField('params', m.params, 'ske.params'));
       return w.group('signed_params', 'ske.signature', () => writeSchemeAndSignature(w, m.scheme, m.signature, 'ske.signature'));
+    case 'server_key_exchange10':
+      w.group('params', 'ske.params', () => w.bytesField('params', m.params, 'ske.params'));
+      return w.opaque('signature', 2, m.signature, 'ske10.signature', showHex);
     case 'certificate_request12':
+    case 'certificate_request10':
       w.vector('certificate_types', 1, 'cr12.types', () => m.certificateTypes.forEach((t) => w.u8('type', t, 'cr12.types', showCertType)));
-      w.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', () => m.schemes.forEach((s) => w.u16('item', s, 'ext.signature_algorithms', showScheme)));
+      if (m.type === 'certificate_request12') w.vector('supported_signature_algorithms', 2, 'ext.signature_algorithms', () => m.schemes.forEach((s) => w.u16('item', s, 'ext.signature_algorithms', showScheme)));
       return w.vector('certificate_authorities', 2, 'cr12.authorities', () => m.authorities.forEach((a) => w.opaque('distinguished_name', 2, a, 'cr12.authority', showHex)));
     case 'client_key_exchange':
       if (m.kx === 'ECDHE') return w.opaque('ecdh_Yc', 1, m.exchange, 'cke.ecdh', showHex);
@@ -215,6 +252,8 @@ function writeBody12(w: Writer, m: Tls12Message): void {
       return w.opaque('EncryptedPreMasterSecret', 2, m.exchange, 'cke.rsa', showHex);
     case 'certificate_verify12':
       return writeSchemeAndSignature(w, m.scheme, m.signature, 'cv12.signature');
+    case 'certificate_verify10':
+      return w.opaque('signature', 2, m.signature, 'cv10.signature', showHex);
     case 'finished12':
       return w.bytesField('verify_data', m.verifyData, 'fin12.verify_data');
     case 'certificate_status':
@@ -236,6 +275,9 @@ const CODES: Record<Tls12Message['type'], number> = {
   finished12: HT12.finished,
   certificate_status: HT12.certificate_status,
   new_session_ticket12: HT12.new_session_ticket,
+  server_key_exchange10: HT12.server_key_exchange,
+  certificate_request10: HT12.certificate_request,
+  certificate_verify10: HT12.certificate_verify,
 };
 
 /**
@@ -275,9 +317,9 @@ export function encodeHandshake12(m: AnyMessage12): Decoded12 {
 
 /**
  * Decode one TLS 1.2 handshake message. `kx` (the negotiated key exchange) is needed for ServerKeyExchange and
- * ClientKeyExchange, whose shape depends on it.
+ * ClientKeyExchange, whose shape depends on it; `form` 'tls10' reads TLS 1.0 and 1.1's signed messages.
  */
-export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12, fieldsWhenRead = false): Decoded12 {
+export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12, fieldsWhenRead = false, form: SignedForm = 'tls12'): Decoded12 {
   if (bytes[0] === HT12.client_hello || bytes[0] === HT12.server_hello) return asHello12(decodeHandshake(bytes, fieldsWhenRead));
   const fields: FieldNode[] = [];
   const r = new Reader(bytes, fields, 0, bytes.length, 'handshake message', !fieldsWhenRead);
@@ -285,9 +327,9 @@ export function decodeHandshake12(bytes: Uint8Array, kx?: KeyExchange12, fieldsW
   const what = handshakeName12(msgType);
   const m = r.vector('body', 3, 'hs.body', (b) => {
     b.what = what;
-    return readBody12(b, msgType, kx);
+    return readBody12(b, msgType, kx, form);
   });
   r.expectEnd(what);
   const decoded = { msgType, name: what, bytes, fields, message: m };
-  return fieldsWhenRead ? defineLazy(decoded, 'fields', () => decodeHandshake12(bytes, kx).fields) : decoded;
+  return fieldsWhenRead ? defineLazy(decoded, 'fields', () => decodeHandshake12(bytes, kx, false, form).fields) : decoded;
 }
