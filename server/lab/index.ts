@@ -8,6 +8,7 @@ import { startNodeTlsScenario } from './node-tls-server.ts';
 import { startKeyUpdateScenario } from './openssl-keyupdate.ts';
 import { startSmtpScenario } from './smtp-starttls.ts';
 import { dovecotUnavailable, startDovecot } from './dovecot.ts';
+import { startOcspResponder, type OcspResponder } from './ocsp-responder.ts';
 
 export { LAB_HOST } from './pki.ts';
 export type { LabScenario } from './scenarios.ts';
@@ -46,9 +47,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
 
   try {
+    // Fresh OCSP responses at every start: the PKI on disk lives for months, a response for an hour.
+    const stapled = wanted.flatMap((s) => (s.kind === 'node-tls' && s.stapleOcsp ? [s.leaf] : []));
+    let ocsp: OcspResponder | undefined;
+    if (stapled.length) {
+      ocsp = await startOcspResponder(pki, { prepare: stapled });
+      stops.push(ocsp.stop);
+    }
     const dovecotSpecs = wanted.filter((s) => s.kind === 'dovecot');
     const others = wanted.filter((s) => s.kind !== 'dovecot');
-    const started = await Promise.all(others.map((spec) => startOne(spec, pki, address)));
+    const started = await Promise.all(others.map((spec) => startOne(spec, pki, address, ocsp)));
     others.forEach((spec, i) => {
       ports.set(spec.id, started[i].port);
       stops.push(started[i].stop);
@@ -84,10 +92,10 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   };
 }
 
-function startOne(spec: ScenarioSpec, pki: LabPki, address: string) {
+function startOne(spec: ScenarioSpec, pki: LabPki, address: string, ocsp: OcspResponder | undefined) {
   switch (spec.kind) {
     case 'node-tls':
-      return startNodeTlsScenario(spec, pki, address);
+      return startNodeTlsScenario(spec, pki, address, ocsp);
     case 'openssl-keyupdate':
       return startKeyUpdateScenario(pki, address);
     case 'smtp':

@@ -1,6 +1,7 @@
 // A lab scenario served by Node's `tls` (OpenSSL underneath), configured from a NodeTlsSpec.
 import { constants } from 'node:crypto';
 import tls from 'node:tls';
+import type { OcspResponder } from './ocsp-responder.ts';
 import type { LabPki } from './pki.ts';
 import type { NodeTlsSpec } from './scenarios.ts';
 import { attachResponder } from './app-responder.ts';
@@ -14,7 +15,8 @@ function chainFor(spec: NodeTlsSpec, pki: LabPki): string {
   return leaf;
 }
 
-export async function startNodeTlsScenario(spec: NodeTlsSpec, pki: LabPki, address: string): Promise<RunningServer> {
+/** `ocsp`: the lab's responder, for a spec that staples. */
+export async function startNodeTlsScenario(spec: NodeTlsSpec, pki: LabPki, address: string, ocsp?: OcspResponder): Promise<RunningServer> {
   const server = tls.createServer({
     cert: chainFor(spec, pki),
     key: pki.leaves[spec.leaf].key,
@@ -28,6 +30,17 @@ export async function startNodeTlsScenario(spec: NodeTlsSpec, pki: LabPki, addre
       ? { requestCert: true, rejectUnauthorized: spec.clientCertificate === 'required', ca: [pki.root.cert, pki.intermediate.cert] }
       : {}),
   });
+  if (spec.stapleOcsp) {
+    if (!ocsp) throw new Error(`scenario ${spec.id} staples OCSP responses but has no responder`);
+    // Emitted only for a client that sent status_request; OpenSSL puts the answer in the leaf's CertificateEntry
+    // (TLS 1.3) or a CertificateStatus message (TLS 1.2). No response at hand: no staple, and the handshake goes on.
+    server.on('OCSPRequest', (_cert: Buffer, _issuer: Buffer, callback: (err: Error | null, response?: Buffer) => void) => {
+      ocsp.responseFor(spec.leaf).then(
+        (response) => callback(null, response),
+        () => callback(null),
+      );
+    });
+  }
   server.on('secureConnection', (socket) => {
     const renegotiate = spec.renegotiateOnFirstData
       ? (done: () => void) => {

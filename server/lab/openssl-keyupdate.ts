@@ -2,9 +2,10 @@
 //
 // s_server serves one connection at a time, and one idle client would block a whole classroom.
 // So a small TCP front accepts each connection and hands it to its own `s_server -naccept 1`
-// (bytes are piped unchanged). s_server reads stdin only while a connection is open, so each
-// command is written when its stdout reports a finished handshake ("CIPHER is ..."): no guessing
-// about when a client arrives.
+// (bytes are piped unchanged). s_server reads stdin only while a connection is open, so the script
+// starts when its stdout reports a finished handshake ("CIPHER is ..."): no guessing about when a
+// client arrives. Each later line waits for s_server's word that it acted on the one before
+// (s-server-script.ts): on a busy machine, lines written on a timer could merge into one read.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
@@ -13,10 +14,28 @@ import path from 'node:path';
 import type { LabPki } from './pki.ts';
 import type { RunningServer } from './running-server.ts';
 import { diesWithParent, listenTcp } from './running-server.ts';
+import { lineSplitter, playScript, type ScriptStep } from './s-server-script.ts';
 
-const STEP_MS = 150;
+/** s_server's printf after it has run SSL_key_update and SSL_do_handshake for a typed "k" or "K". */
+const KEY_UPDATE_DONE = /^SSL_do_handshake -> /;
+/** -msg: s_server wrote a record, here the typed line as application data. */
+const RECORD_WRITTEN = /^>>> .*RecordHeader/;
+const SCRIPT: readonly ScriptStep[] = [
+  { line: 'k\n', ack: KEY_UPDATE_DONE },
+  { line: 'After a KeyUpdate (update_not_requested) from the server.\n', ack: RECORD_WRITTEN },
+  { line: 'K\n', ack: KEY_UPDATE_DONE },
+  { line: 'After a KeyUpdate (update_requested): the client must update its own keys before it sends again.\n', ack: RECORD_WRITTEN },
+];
+/** How long s_server may take to act on one line before its connection is given up. */
+const STEP_DEADLINE_MS = 10_000;
 /** At most this many s_server processes at once; further clients are turned away. */
 const MAX_CHILDREN = 32;
+
+/** The lines each s_server gets after its handshake, and how long it may take to act on each. */
+interface Typing {
+  steps: readonly ScriptStep[];
+  deadlineMs: number;
+}
 
 interface OneShot {
   port: number;
@@ -26,49 +45,54 @@ interface OneShot {
 }
 
 /** One s_server for exactly one connection, already listening when this resolves. */
-async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
+async function spawnOneShot(dir: string, address: string, typing: Typing): Promise<OneShot> {
   // Port 0: s_server binds a port the OS picks and prints it. A port probed free beforehand could be taken by
   // another socket before s_server binds it, and this runs once per client connection.
-  const [command, args] = diesWithParent('openssl', [
-    's_server', '-accept', `${address}:0`, '-naccept', '1', '-cert', path.join(dir, 'chain.pem'), '-key', path.join(dir, 'key.pem'), '-tls1_3', '-num_tickets', '0',
+  // stdbuf -o0: s_server's printf lines (the KeyUpdate acknowledgement) would otherwise wait in a stdio buffer.
+  // -msg: s_server prints each record it writes, the acknowledgement of a typed text line.
+  // -cert reads only the first certificate of its file: the intermediate goes in with -cert_chain.
+  const [command, args] = diesWithParent('stdbuf', [
+    '-o0', 'openssl', 's_server', '-accept', `${address}:0`, '-naccept', '1', '-cert', path.join(dir, 'leaf.pem'), '-cert_chain', path.join(dir, 'intermediate.pem'), '-key', path.join(dir, 'key.pem'),
+    '-tls1_3', '-num_tickets', '0', '-msg',
   ]);
   const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let done = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => ((done = true), resolve())));
-  const timers: NodeJS.Timeout[] = [];
-  const send = (line: string) => {
-    if (!done && child.stdin!.writable) child.stdin!.write(line);
-  };
-  let out = '';
   let ready = false;
   let port = 0;
   child.stdin!.on('error', () => {});
   child.stderr!.resume();
   child.stdout!.setEncoding('latin1');
+  const script = playScript(
+    typing.steps,
+    {
+      write: (line) => {
+        if (!done && child.stdin!.writable) child.stdin!.write(line);
+      },
+      // s_server did not act on a line in time: end it, and with it this client's connection.
+      stuck: () => void kill(),
+    },
+    typing.deadlineMs,
+  );
   const acceptSeen = new Promise<void>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => !ready && reject(new Error(`openssl s_server exited early (code ${code})`)));
-    child.stdout!.on('data', (text: string) => {
-      out = (out + text).slice(-4096);
-      const accepted = ready ? null : /^ACCEPT\s+\S*:(\d+)\r?\n/m.exec(out);
-      if (accepted) {
-        ready = true;
-        port = Number(accepted[1]);
-        resolve();
-      }
-      if (!out.includes('CIPHER is')) return;
-      out = '';
-      // One command per stdin read: s_server treats a read that is exactly "k\n" as a command.
-      timers.push(
-        setTimeout(() => send('k\n'), STEP_MS),
-        setTimeout(() => send('After a KeyUpdate (update_not_requested) from the server.\n'), 2 * STEP_MS),
-        setTimeout(() => send('K\n'), 3 * STEP_MS),
-        setTimeout(() => send('After a KeyUpdate (update_requested): the client must update its own keys before it sends again.\n'), 4 * STEP_MS),
-      );
-    });
+    child.stdout!.on(
+      'data',
+      lineSplitter((line) => {
+        const accepted = ready ? null : /^ACCEPT\s+\S*:(\d+)$/.exec(line);
+        if (accepted) {
+          ready = true;
+          port = Number(accepted[1]);
+          resolve();
+        }
+        if (line.startsWith('CIPHER is ')) script.start();
+        script.line(line);
+      }),
+    );
   });
   const kill = async () => {
-    for (const t of timers) clearTimeout(t);
+    script.stop();
     if (done) return;
     child.stdin!.end(); // s_server exits when stdin closes ...
     child.kill('SIGTERM'); // ... but it may be blocked in accept()
@@ -76,7 +100,7 @@ async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
     await exited;
     clearTimeout(killer);
   };
-  exited.then(() => timers.forEach(clearTimeout));
+  exited.then(() => script.stop());
   try {
     await acceptSeen;
   } catch (err) {
@@ -86,19 +110,28 @@ async function spawnOneShot(dir: string, address: string): Promise<OneShot> {
   return { port, child, exited, kill };
 }
 
-export async function startKeyUpdateScenario(pki: LabPki, address: string): Promise<RunningServer> {
+export interface KeyUpdateOptions {
+  /** How long s_server may take to act on one typed line (default 10 s); then that connection is ended. */
+  stepDeadlineMs?: number;
+  /** What to type after each handshake (default: KeyUpdate, a line, KeyUpdate with update_requested, a line). */
+  script?: readonly ScriptStep[];
+}
+
+export async function startKeyUpdateScenario(pki: LabPki, address: string, options: KeyUpdateOptions = {}): Promise<RunningServer> {
+  const typing: Typing = { steps: options.script ?? SCRIPT, deadlineMs: options.stepDeadlineMs ?? STEP_DEADLINE_MS };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tls-lens-keyupdate-'));
-  await writeFile(path.join(dir, 'chain.pem'), pki.leaves.good.cert + pki.intermediate.cert);
+  await writeFile(path.join(dir, 'leaf.pem'), pki.leaves.good.cert);
+  await writeFile(path.join(dir, 'intermediate.pem'), pki.intermediate.cert);
   await writeFile(path.join(dir, 'key.pem'), pki.leaves.good.key, { mode: 0o600 });
   // Fail at start-up, not at the first client, if openssl cannot run here.
-  await (await spawnOneShot(dir, address)).kill();
+  await (await spawnOneShot(dir, address, typing)).kill();
 
   const children = new Set<OneShot>();
   const front = net.createServer((client) => {
     client.pause();
     client.on('error', () => {});
     if (children.size >= MAX_CHILDREN) return void client.destroy();
-    spawnOneShot(dir, address).then(
+    spawnOneShot(dir, address, typing).then(
       (one) => {
         children.add(one);
         one.exited.then(() => children.delete(one));

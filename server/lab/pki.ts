@@ -16,7 +16,7 @@ export const LAB_HOST = 'lab.tls-lens.test';
 export const WRONG_HOST = 'somewhere-else.tls-lens.test';
 
 /** Bump when the set or shape of generated files changes: an older PKI on disk is then regenerated. */
-const PKI_FORMAT = 3;
+const PKI_FORMAT = 4;
 const DAY = 24 * 3600 * 1000;
 
 export interface CertAndKey {
@@ -38,13 +38,15 @@ export interface LabPki {
     wrongHost: CertAndKey;
     selfSigned: CertAndKey;
     unknownRoot: CertAndKey;
+    /** Issued by the intermediate like `good`; the lab's OCSP responder says it is revoked (ocsp-responder.ts). */
+    revoked: CertAndKey;
   };
   /** The person's client certificate (issued by the lab intermediate) and its key. */
   client: CertAndKey;
 }
 
 type LeafName = keyof LabPki['leaves'];
-const FILES = ['root', 'intermediate', 'unknown-root', 'client', 'good', 'good-rsa', 'expired', 'not-yet-valid', 'wrong-host', 'self-signed', 'leaf-unknown-root'] as const;
+const FILES = ['root', 'intermediate', 'unknown-root', 'client', 'good', 'good-rsa', 'expired', 'not-yet-valid', 'wrong-host', 'self-signed', 'leaf-unknown-root', 'revoked'] as const;
 
 export const EC: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const EC_SIGN: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
@@ -155,6 +157,7 @@ async function generate(now: number): Promise<Record<(typeof FILES)[number], Cer
   await leaf('not-yet-valid', { notBefore: new Date('2099-01-01T00:00:00Z'), notAfter: new Date('2100-01-01T00:00:00Z') });
   await leaf('wrong-host', { dnsNames: [WRONG_HOST] });
   await leaf('leaf-unknown-root', { issuer: unknownRoot });
+  await leaf('revoked', {});
   await leaf('client', { subject: 'CN=TLS Lens Lab Student, O=TLS Lens Lab', dnsNames: undefined, usage: 'client' });
 
   // A leaf that signs itself: not a CA, so no chain can be built to anything.
@@ -237,6 +240,7 @@ export async function ensureLabPki(dir: string): Promise<LabPki & { generated: b
       wrongHost: f['wrong-host'],
       selfSigned: f['self-signed'],
       unknownRoot: f['leaf-unknown-root'],
+      revoked: f.revoked,
     } satisfies Record<LeafName, CertAndKey>,
   };
 }

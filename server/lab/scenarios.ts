@@ -20,6 +20,8 @@ export interface NodeTlsSpec extends ScenarioText {
   ecdhCurve?: string;
   /** TLS 1.2: send HelloRequest when the first application data arrives, answer after the new handshake. */
   renegotiateOnFirstData?: boolean;
+  /** Staple the lab OCSP responder's answer about the leaf for a client that sends status_request (RFC 6066 §8). */
+  stapleOcsp?: boolean;
 }
 
 export interface KeyUpdateSpec extends ScenarioText {
@@ -121,6 +123,24 @@ export const SCENARIOS: ScenarioSpec[] = [
     description: 'The server sends only its leaf and forgets the lab intermediate that issued it.',
     chain: 'none',
     whatToNotice: "No certificate in the message or the trust store issued the leaf, so path building stops (X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY).",
+  }),
+  tls13({
+    id: 'ocsp-good',
+    title: 'OCSP stapling: a good response',
+    description:
+      'The server staples an OCSP response from the lab intermediate saying its leaf is good: made fresh when the lab starts, current for an hour (remade after half of it).',
+    stapleOcsp: true,
+    whatToNotice:
+      "The response rides in the leaf's entry of the encrypted Certificate message (status_request). After the chain, the client checks it: signed by the issuer (the lab intermediate) and the signature verifies with its key, the CertID's hashes and serial name this leaf, thisUpdate ≤ now < nextUpdate, and only then the status: good.",
+  }),
+  tls13({
+    id: 'ocsp-revoked',
+    title: 'OCSP stapling: a revoked certificate',
+    description: 'The leaf chains to the lab root and names lab.tls-lens.test, but the response the server staples, from the lab intermediate, says it was revoked (keyCompromise).',
+    leaf: 'revoked',
+    stapleOcsp: true,
+    whatToNotice:
+      'Chain, name and dates all verify; the stapled response is verified too, and says "revoked": the client ends the handshake with a certificate_revoked alert (X509_V_ERR_CERT_REVOKED), as browsers do. openssl s_client -status would only print it.',
   }),
   tls13({
     id: 'client-cert-requested',

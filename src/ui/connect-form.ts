@@ -20,6 +20,8 @@ export interface ConnectForm {
   groups: string[];
   shares: string[];
   alpn: string;
+  /** Ask for a stapled OCSP response (status_request), as browsers do. */
+  statusRequest: boolean;
   starttls: StartTlsProtocol | '';
   clientCert: ConnectRequest['clientCert'];
   bpStep: boolean;
@@ -42,6 +44,7 @@ export function defaultConnectForm(initialScenario?: string, autoConnect?: boole
     groups: DEFAULT_GROUPS,
     shares: ['x25519'],
     alpn: '',
+    statusRequest: true,
     starttls: '',
     clientCert: 'ask',
     bpStep: !autoConnect,
@@ -72,6 +75,7 @@ export function readConnectForm(form: HTMLFormElement): ConnectForm {
     groups: tickedValues('groups'),
     shares: tickedValues('shares'),
     alpn: text('alpn'),
+    statusRequest: ticked('statusRequest'),
     starttls: text('starttls') as StartTlsProtocol | '',
     clientCert: (text('clientCert') || defaults.clientCert) as ConnectRequest['clientCert'],
     bpStep: ticked('bpStep'),
@@ -102,6 +106,7 @@ export function connectRequest(f: ConnectForm, ctx: RequestContext): ConnectRequ
     groups: f.groups,
     keyShareGroups: f.shares.filter((g) => f.groups.includes(g)),
     alpn: f.alpn.split(/[\s,]+/).filter(Boolean),
+    statusRequest: f.statusRequest ? undefined : false,
     starttls: f.starttls || undefined,
     clientCert: f.clientCert,
     breakpoints: { afterEachMessage: f.bpStep, serverAuth: f.bpAuth, clientCertRequest: f.clientCert === 'ask' && f.bpCert },

@@ -140,6 +140,7 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
   const options: TlsClientOptions = {
     serverName,
     alpn,
+    statusRequest: req.statusRequest,
     groups: req.groups && req.groups.length > 0 ? (req.groups as GroupName[]) : undefined,
     keyShareGroups: req.keyShareGroups && req.keyShareGroups.length > 0 ? (req.keyShareGroups as GroupName[]) : undefined,
     versions: req.versions && req.versions.length > 0 ? req.versions : undefined,

@@ -30,6 +30,8 @@ export interface ConnectRequest {
   groups?: string[];
   keyShareGroups?: string[];
   alpn?: string[];
+  /** false: do not ask for a stapled OCSP response (the ClientHello leaves status_request out). */
+  statusRequest?: false;
   /** STARTTLS protocol to speak before the handshake (an id of PROTOCOLS in src/starttls/index.ts), if any. */
   starttls?: StartTlsProtocol;
   /** 'lab': answer a certificate request with the lab's client certificate; 'none': send none; 'ask': pause and ask. */

@@ -37,7 +37,7 @@ describe('the catalogue', () => {
     const ids = lab.scenarios.map((s) => s.id);
     expect(ids).toEqual([
       'good-tls13', 'tls12-only', 'chacha20-only', 'p384-hrr', 'expired', 'not-yet-valid', 'wrong-host', 'self-signed',
-      'unknown-root', 'missing-intermediate', 'client-cert-requested', 'client-cert-required', 'session-tickets',
+      'unknown-root', 'missing-intermediate', 'ocsp-good', 'ocsp-revoked', 'client-cert-requested', 'client-cert-required', 'session-tickets',
       'key-update', 'renegotiation-tls12', 'smtp-starttls', 'imap-starttls', 'pop3-starttls',
     ]);
     for (const s of lab.scenarios) {
@@ -76,6 +76,18 @@ describe('certificate scenarios', () => {
     const r = await nodeTls(port('missing-intermediate'), { ca: [lab.pki.root.cert, lab.pki.intermediate.cert] });
     expect(r).toMatchObject({ ok: true, authorized: true });
     expect(r.peerChain?.[0]).toBe('lab.tls-lens.test');
+  });
+
+  it.each([
+    ['ocsp-good', 'good'],
+    ['ocsp-revoked', 'revoked'],
+  ])('%s: openssl s_client -status gets a stapled response from the lab intermediate: %s', async (id, status) => {
+    const out = await sClient(['-connect', `127.0.0.1:${port(id)}`, '-servername', 'lab.tls-lens.test', '-status', '-CAfile', path.join(dir, 'root.pem')]);
+    expect(out).toMatch(/OCSP Response Status: successful/);
+    expect(out).toMatch(/Responder Id: CN = TLS Lens Lab Intermediate CA, O = TLS Lens Lab/);
+    expect(out).toMatch(new RegExp(`Cert Status: ${status}\n`));
+    // s_client only prints the status: the chain verifies either way.
+    expect(out).toMatch(/Verify return code: 0 \(ok\)/);
   });
 
   it('wrong-host: the chain verifies but the name does not match', async () => {

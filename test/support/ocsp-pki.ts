@@ -1,11 +1,13 @@
 // A CA, two server leaves (one revoked), a delegated OCSP responder and the OCSP responses an OCSP responder gives
 // about them, all made by the openssl CLI at test time: `openssl ocsp -index index.txt ... -respout` writes each
-// response as a responder would answer it, from an index.txt with a "V" (valid) line and an "R" (revoked) line.
+// response as a responder would answer it, from an index.txt with a "V" (valid) line and an "R" (revoked) line
+// (server/lab/openssl-ocsp.ts, which the lab's own responder uses too).
 // No vitest here: Playwright's specs use it too (vitest files take useOcspPki from use-ocsp-pki.ts).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { indexFile, ocspRespondArgs } from '../../server/lab/openssl-ocsp.ts';
 
 export interface OcspPki {
   dir: string;
@@ -44,17 +46,20 @@ export function makeOcspPki(): OcspPki {
   issue('imposter', '/CN=Not An OCSP Responder', 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n');
   openssl('x509', '-in', 'ca.pem', '-outform', 'DER', '-out', 'ca.der');
 
-  // index.txt, as `openssl ca` keeps it: status, expiry, revocation time[,reason], serial, file, subject.
-  const utc = (d: Date) => d.toISOString().replace(/^\d\d(\d\d)-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d).*$/, '$1$2$3$4$5$6Z');
-  const expiry = utc(new Date(Date.now() + 30 * 86_400_000));
-  const revokedAt = utc(new Date(Date.now() - 3_600_000));
-  fs.writeFileSync(p('index.txt'), `V\t${expiry}\t\t${leaf.serial}\tunknown\t/CN=localhost\nR\t${expiry}\t${revokedAt},keyCompromise\t${revoked.serial}\tunknown\t/CN=localhost\n`);
+  const expiry = new Date(Date.now() + 30 * 86_400_000);
+  fs.writeFileSync(
+    p('index.txt'),
+    indexFile([
+      { serial: leaf.serial, notAfter: expiry, subject: '/CN=localhost' },
+      { serial: revoked.serial, notAfter: expiry, subject: '/CN=localhost', revoked: { at: new Date(Date.now() - 3_600_000), reason: 'keyCompromise' } },
+    ]),
+  );
   const madeAt = Date.now();
-  const respond = (cert: string, out: string, signer: string, extra: string[] = []) =>
-    openssl('ocsp', '-index', 'index.txt', '-rsigner', `${signer}.pem`, '-rkey', `${signer}.key`, '-CA', 'ca.pem', '-issuer', 'ca.pem', '-cert', cert, '-respout', out, '-ndays', '1', ...extra);
+  const respond = (cert: string, out: string, signer: string, byKeyId = false) =>
+    openssl(...ocspRespondArgs({ index: 'index.txt', issuer: 'ca.pem', signerCert: `${signer}.pem`, signerKey: `${signer}.key`, cert, out, validity: { days: 1 }, byKeyId }));
   respond('leaf.pem', 'good.der', 'ca');
   respond('revoked.pem', 'revoked.der', 'ca');
-  respond('leaf.pem', 'delegated.der', 'responder', ['-resp_key_id']);
+  respond('leaf.pem', 'delegated.der', 'responder', true);
   respond('leaf.pem', 'not-delegated.der', 'imposter');
   return {
     dir,

@@ -32,6 +32,12 @@ describe('connectRequest', () => {
     expect(r.keepAppData).toBe(true);
   });
 
+  it('status_request: asked by default (the engine\'s default), left out when unticked', () => {
+    expect(defaultConnectForm().statusRequest).toBe(true);
+    expect(connectRequest(defaultConnectForm(), ctx).statusRequest).toBeUndefined();
+    expect(connectRequest({ ...defaultConnectForm(), statusRequest: false }, ctx).statusRequest).toBe(false);
+  });
+
   it('the client-certificate pause only when the choice is "ask me"', () => {
     expect(connectRequest({ ...defaultConnectForm(), clientCert: 'lab' }, ctx).breakpoints.clientCertRequest).toBe(false);
     expect(connectRequest({ ...defaultConnectForm(), clientCert: 'ask', bpCert: false }, ctx).breakpoints.clientCertRequest).toBe(false);
@@ -54,6 +60,9 @@ describe('the form as markup', () => {
     expect(html).toMatch(/name="alpn" value="h2"/);
     expect(html).toMatch(/data-testid="bp-step" name="bpStep"\/>/);
     expect(html).toMatch(/name="insecure" checked=""/);
+    expect(html).toMatch(/name="statusRequest" checked=""/);
+    const unticked = renderToStaticMarkup(createElement(ConnectView, { initial: { ...initial, statusRequest: false } }));
+    expect(unticked).toMatch(/<input type="checkbox" data-testid="status-request" name="statusRequest"\/>/);
     expect(html).toMatch(/name="versions" value="TLS1.3"\/>/);
     expect(html).toMatch(/name="versions" checked="" value="TLS1.2"/);
   });

@@ -64,6 +64,7 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
   const [groups, setGroups] = useState<string[]>(start.groups);
   const [shares, setShares] = useState<string[]>(start.shares);
   const [alpn, setAlpn] = useState(start.alpn);
+  const [statusRequest, setStatusRequest] = useState(start.statusRequest);
   const [starttls, setStarttls] = useState<StartTlsProtocol | ''>(start.starttls);
   const [startTlsInfo, setStartTlsInfo] = useState<StartTls | null>(() => startTlsLoaded);
   const [clientCert, setClientCert] = useState<ConnectRequest['clientCert']>(start.clientCert);
@@ -108,7 +109,7 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     // them only to check the chain or answer a certificate request).
     const files = labFilesHere;
     const pending = files ? undefined : labFilesOnce();
-    const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
+    const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, statusRequest, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
     // The link to this session is written once the connection is past "connecting", its first frames are drawn and
@@ -198,6 +199,9 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
         <GroupShareChecks name="groups" groups={groups} shares={shares} onGroups={setGroups} onShares={setShares} />
         <label>
           ALPN (comma-separated) <input name="alpn" value={alpn} onChange={(e) => setAlpn(e.target.value)} placeholder="h2, http/1.1" />
+        </label>
+        <label>
+          <input type="checkbox" name="statusRequest" checked={statusRequest} onChange={(e) => setStatusRequest(e.target.checked)} data-testid="status-request" /> Ask for a stapled OCSP response (status_request)
         </label>
         <label>
           Server name (SNI) <input name="sni" value={sni} onChange={(e) => setSni(e.target.value)} placeholder="from the target" />
