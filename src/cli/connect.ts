@@ -43,6 +43,10 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM); TLS 1.3 also offers
                       post-handshake authentication, answered while --send reads the reply
   --reconnect         connect a second time, resuming with a session ticket (TLS 1.2: ticket or session id)
+  --early-data TEXT   with --reconnect: the second connection sends TEXT (\\r \\n \\t escapes) as TLS 1.3 0-RTT
+                      early data, before the handshake ends (as s_client -early_data), if the ticket allows it
+                      (at most its max_early_data_size); refused or not allowed, it goes after the handshake.
+                      The answer is printed as with --send
   --tls1.2            offer TLS 1.2 only (same as --versions 1.2)
   --tls1.3            offer TLS 1.3 only (same as --versions 1.3)
   --versions LIST     versions to offer: 1.3, 1.2 or 1.3,1.2 (default 1.3,1.2: one ClientHello offering both)
@@ -84,6 +88,11 @@ export interface ConnectionResult extends HandshakeResult {
   tls12?: NonNullable<TlsConnection['summary']['tls12']>;
   /** --starttls: the plaintext dialogue before TLS and the capabilities before and after. */
   starttls?: StartTlsTranscript;
+  /**
+   * --early-data, on the connection that tried it: offered (sent as 0-RTT), accepted by the server, bytes sent as
+   * 0-RTT, and bytes sent after the handshake instead (refused, or beyond the ticket's limit).
+   */
+  earlyData?: { offered: boolean; accepted: boolean; bytes: number; resent: number };
 }
 
 function unescape(s: string): string {
@@ -191,8 +200,8 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     }
     // --renegotiate: a second handshake over the encrypted TLS 1.2 connection (src/tls/handshake12/).
     if (renegotiate) await connection.renegotiate();
-    if (send !== undefined) {
-      await connection.write(utf8.encode(send));
+    if (send !== undefined || options.earlyData) {
+      if (send !== undefined) await connection.write(utf8.encode(send));
       received = await readAnswer(connection, timeoutMs, 1500);
     }
     if (wantTicket) session = connection.session ?? (await connection.waitForSession(2000));
@@ -234,6 +243,7 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
   };
   if (received !== undefined) result.received = received;
   if (summary?.tls12) result.tls12 = summary.tls12;
+  if (summary?.earlyData) result.earlyData = { ...summary.earlyData };
   if (run.starttls && starttlsCode) result.starttls = starttls ?? starttlsCode.starttlsTranscript(run.starttls, events, []);
   return { result, session };
 }
@@ -244,6 +254,13 @@ function ocspResult(options: TlsClientOptions, e: Extract<TraceEvent, { kind: 'o
   if (!e) return { ocsp: null };
   const { kind: _kind, index: _index, t: _t, conn: _conn, ...fields } = e;
   return { ocsp: fields };
+}
+
+/** What became of --early-data, in words. */
+function earlyDataLine(e: NonNullable<ConnectionResult['earlyData']>): string {
+  if (e.accepted) return `0-RTT: ${e.bytes} bytes of early data accepted${e.resent ? ` (${e.resent} more after the handshake: beyond the ticket's limit)` : ''}`;
+  if (e.offered) return `0-RTT: ${e.bytes} bytes of early data refused by the server; sent again after the handshake (${e.resent} bytes)`;
+  return `0-RTT: not sent as early data (no ticket allowing it); ${e.resent} bytes sent after the handshake`;
 }
 
 function exitCode(r: ConnectionResult): number {
@@ -315,6 +332,8 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
     if (!isStartTlsProtocol(v.starttls)) throw usage(`unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})`);
   }
   if (!!v.cert !== !!v.key) throw new CliError('MISSING_ARGUMENT', '--cert and --key go together');
+  if (v['early-data'] !== undefined && !v.reconnect) throw new CliError('MISSING_ARGUMENT', '--early-data needs --reconnect: the early data rides on the first connection\'s ticket');
+  if (v['early-data'] === '') throw usage('--early-data needs some text to send');
   for (const [option, file] of [['--keylog', v.keylog], ['--trace', v.trace], ['--pcapng', v.pcapng]] as const) if (file) ensureWritable(file, option);
 
   const anchors = v.ca ? anchorsIn({ file: v.ca, what: '--ca', command: 'tls-lens connect' }, 'server') : undefined;
@@ -356,6 +375,7 @@ const OPTIONS = {
   cert: { type: 'string' },
   key: { type: 'string' },
   reconnect: { type: 'boolean' },
+  'early-data': { type: 'string' },
   'tls1.2': { type: 'boolean' },
   'tls1.3': { type: 'boolean' },
   versions: { type: 'string' },
@@ -415,7 +435,8 @@ export async function run(args: string[]): Promise<number> {
     if (!first.session) {
       rec.emit({ kind: 'note', text: 'no session ticket arrived: the second connection is a full handshake' });
     }
-    const second = await runOne({ ...options, session: first.session }, rec, 1, { host: target.host, port: target.port, send, wantTicket: false, timeoutMs, resumesVerified: first.result.certificate.verified, starttls });
+    const earlyData = v['early-data'] !== undefined ? utf8.encode(unescape(v['early-data'])) : undefined;
+    const second = await runOne({ ...options, session: first.session, ...(earlyData ? { earlyData } : {}) }, rec, 1, { host: target.host, port: target.port, send, wantTicket: false, timeoutMs, resumesVerified: first.result.certificate.verified, starttls });
     results.push(second.result);
   }
 
@@ -441,6 +462,7 @@ export async function run(args: string[]): Promise<number> {
       const ocsp = r.certificate.ocsp;
       if (ocsp === null && !r.resumed && r.version) say(paint('dim', '  OCSP: the server stapled no response'));
       if (ocsp) say(paint(ocsp.verdict === 'good' ? 'green' : ocsp.verdict === 'revoked' ? 'red' : 'yellow', `  ${ocspHeadline(ocsp)}: ${ocsp.detail}`));
+      if (r.earlyData) say(paint(r.earlyData.accepted ? 'green' : 'yellow', `  ${earlyDataLine(r.earlyData)}`));
     }
   }
   if (code !== 0) {

@@ -31,6 +31,9 @@ ClientHello fingerprints (JA3, JA4).
   --suites s,...      cipher suites, TLS 1.3 and 1.2 alike (IANA or OpenSSL names)
   --alpn p,...        ALPN protocols the server accepts, in preference order
   --num-tickets N     TLS 1.3 session tickets after each handshake (default 2)
+  --early-data        accept TLS 1.3 0-RTT early data (as s_server -early_data): tickets allow 16384 bytes,
+                      each ticket's early data is taken once (a replay gets a 1-RTT handshake); without it,
+                      early data is refused with a HelloRetryRequest
   --www               answer an HTTP request with a page describing this client's handshake
   --echo              send back what each client sends
   --renegotiate       TLS 1.2: start a renegotiation (HelloRequest) after the handshake
@@ -49,6 +52,9 @@ Ctrl-C stops the server. Exit status: 0 stopped normally; 1 could not serve (por
 
 export type Version = 'TLS1.2' | 'TLS1.3';
 
+/** max_early_data_size in serve's tickets with --early-data (OpenSSL's s_server default too). */
+export const EARLY_DATA_LIMIT = 16_384;
+
 export interface ServeConfig {
   host: string;
   port: number;
@@ -64,6 +70,8 @@ export interface ServeConfig {
   suites?: string[];
   alpn?: string[];
   numTickets: number;
+  /** --early-data: accept 0-RTT (tickets announce EARLY_DATA_LIMIT bytes). */
+  earlyData: boolean;
   mode: 'walk' | 'www' | 'echo';
   renegotiate: boolean;
   keyUpdate: boolean;
@@ -95,6 +103,7 @@ const OPTIONS = {
   suites: { type: 'string' },
   alpn: { type: 'string' },
   'num-tickets': { type: 'string' },
+  'early-data': { type: 'boolean' },
   www: { type: 'boolean' },
   echo: { type: 'boolean' },
   renegotiate: { type: 'boolean' },
@@ -202,6 +211,7 @@ export function parseServeArgs(args: string[]): ServeConfig {
     suites,
     alpn,
     numTickets: integer(v['num-tickets'], '--num-tickets', 0, 16) ?? 2,
+    earlyData: !!v['early-data'],
     mode: v.www ? 'www' : v.echo ? 'echo' : 'walk',
     renegotiate: !!v.renegotiate,
     keyUpdate: !!v['key-update'],

@@ -16,6 +16,8 @@ export interface ClientReport extends HandshakeOutcome {
   /** null when none was asked for; else whether one came and whether it chained to --ca. */
   clientCertificate: { sent: boolean; verified: boolean; error: { code: string; message: string } | null } | null;
   fingerprints: ClientHelloFingerprints | null;
+  /** Present when the client offered 0-RTT early data: taken or not (and why not), and the bytes read. */
+  earlyData?: { offered: true; accepted: boolean; bytes: number; refusedBecause?: string };
   timing: { handshakeMs: number | null; connectionMs: number };
 }
 
@@ -85,6 +87,7 @@ export function clientReport(args: { client: string; n: number; events: TraceEve
       ? { sent: (s.clientCertificate?.chain.length ?? 0) > 0, verified: !!s.clientCertificate?.verified, error: s.clientCertificate?.error ?? null }
       : null,
     fingerprints: hello ? clientHelloFingerprints(hello) : null,
+    ...(s?.earlyData ? { earlyData: { ...s.earlyData } } : {}),
     messages: handshakeMessages(events),
     alertSent: alert('server'),
     alertReceived: alert('client'),
@@ -96,7 +99,7 @@ export function clientReport(args: { client: string; n: number; events: TraceEve
 /** Plain-text lines for the end of a client's walk. */
 export function reportLines(r: ClientReport): string[] {
   const head = r.ok
-    ? `client #${r.n} ${r.client}: ${r.version} ${r.cipherSuite} over ${r.group}${r.helloRetryRequest ? ' after a HelloRetryRequest' : ''}${r.resumed ? ', resumed' : ''}${r.alpn ? `, ALPN ${r.alpn}` : ''}${r.serverName ? `, SNI ${r.serverName}` : ''}`
+    ? `client #${r.n} ${r.client}: ${r.version} ${r.cipherSuite} over ${r.group}${r.helloRetryRequest ? ' after a HelloRetryRequest' : ''}${r.resumed ? ', resumed' : ''}${r.earlyData ? (r.earlyData.accepted ? `, 0-RTT accepted (${r.earlyData.bytes} bytes)` : ', 0-RTT refused') : ''}${r.alpn ? `, ALPN ${r.alpn}` : ''}${r.serverName ? `, SNI ${r.serverName}` : ''}`
     : `client #${r.n} ${r.client}: handshake failed${r.error ? `: ${r.error.code}: ${r.error.message}` : ''}${r.alertSent ? ` (we sent ${r.alertSent})` : ''}${r.alertReceived ? ` (the client sent ${r.alertReceived})` : ''}`;
   return [head, ...(r.fingerprints ? explainFingerprints(r.fingerprints).map((l) => `  ${l}`) : ['  no complete ClientHello arrived: no fingerprint'])];
 }

@@ -13,6 +13,7 @@ import { MessageReader, type ReceivedMessage } from './handshake/message-reader.
 import type { TlsClientOptions, TlsSession } from './handshake/options.ts';
 import { Watchdog } from './handshake/watchdog.ts';
 import { sendClientHello } from './handshake13/client-hello13.ts';
+import { earlyDataLeft, refuseEarlyData } from './handshake13/early-data13.ts';
 import { Tls13Connection } from './handshake13/connection13.ts';
 import { Established13, ExpectServerHello, type State } from './handshake13/states13.ts';
 import { DEFAULT_SIGNATURE_SCHEMES, ProtocolVersion } from './messages/constants.ts';
@@ -112,6 +113,7 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
           // TLS 1.3's compatibility ChangeCipherSpec was dropped while the version was open; in TLS 1.2 a CCS before
           // the ServerHello is a protocol violation (OpenSSL: unexpected_message), whatever the version offered.
           if (reader.droppedChangeCipherSpecs > 0) throw fail.unexpected('a ChangeCipherSpec arrived before the TLS 1.2 ServerHello, where TLS 1.2 has none');
+          refuseEarlyData(ctx, 'the server chose TLS 1.2, which has no 0-RTT', 'plaintext');
           tls12 = await code12.continueAsTls12(ctx, plan.tls12, parts12, ctx.transcript, m);
           return;
         }
@@ -126,9 +128,12 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     // transport that sends a flight when the engine reads next: the handshake is over once it has left.
     channel.flush?.();
     ctx.setState('Connected');
-    if (tls12 && code12) return new code12.Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
-    if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');
-    return new Tls13Connection(ctx, tls13, o.clock() - started);
+    let connection: TlsConnection;
+    if (tls12 && code12) connection = new code12.Tls12Connection(ctx, plan.tls12!, tls12, o.clock() - started);
+    else if (!tls13) throw fail.internal('the TLS 1.3 handshake ended without its keys');
+    else connection = new Tls13Connection(ctx, tls13, o.clock() - started);
+    await sendEarlyDataLeft(ctx, connection);
+    return connection;
   } catch (e) {
     let err = toEngineError(e);
     // The peer hung up while we were writing: its alert, if it sent one, says why.
@@ -141,6 +146,15 @@ export async function connectTls(transport: Transport | Promise<Transport>, opti
     await closeAfterFailure(channel, emit, err);
     throw err;
   }
+}
+
+/** `earlyData` the server did not read as 0-RTT (refused, not offered, beyond the ticket's limit) goes now, as application data. */
+async function sendEarlyDataLeft(ctx: HandshakeContext, connection: TlsConnection): Promise<void> {
+  const left = earlyDataLeft(ctx);
+  if (!left) return;
+  await connection.write(left);
+  if (ctx.summary.earlyData) ctx.summary.earlyData.resent = left.length;
+  ctx.emit({ kind: 'note', text: `${left.length} bytes of the early data sent after the handshake, as ordinary application data${ctx.earlyData?.outcome === 'refused' ? ' (again: the server did not read them as 0-RTT)' : ''}` });
 }
 
 /** A warning the client passes over before the version is known: TLS 1.2's rule (context12.ts). */

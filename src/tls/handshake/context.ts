@@ -14,6 +14,7 @@ import type { RecordChannel } from './channel.ts';
 import type { MessageReader } from './message-reader.ts';
 import type { BreakDecision, BreakpointName, TlsClientOptions, Tls13Session } from './options.ts';
 import type { Tls12Details } from '../handshake12/summary12.ts';
+import type { EarlyDataOffer } from '../handshake13/early-data13.ts';
 
 export interface CertificateSummary {
   /** The chain as the server sent it (DER, leaf first). */
@@ -41,6 +42,12 @@ export interface HandshakeSummary {
   certificate: CertificateSummary;
   /** TLS 1.3 post-handshake authentication (src/tls/handshake13/post-handshake-auth.ts): requests answered so far. */
   postHandshakeAuth?: { offered: boolean; requests: number; certificatesSent: number };
+  /**
+   * Present when the caller gave `earlyData`: whether it went as 0-RTT (offered: the ClientHello carried early_data),
+   * whether the server took it, how many bytes went as 0-RTT, and how many were sent after the handshake instead
+   * (refused, or beyond the ticket's max_early_data_size).
+   */
+  earlyData?: { offered: boolean; accepted: boolean; bytes: number; resent: number };
   /** TLS 1.2 only: key exchange, EMS, secure renegotiation, ... (src/tls/handshake12/summary12.ts). */
   tls12?: Tls12Details;
 }
@@ -75,6 +82,8 @@ export class HandshakeContext {
   pskSchedule: PskEarlyStage13 | null = null;
   hrr = false;
   ccsSent = false;
+  /** 0-RTT sent with the first ClientHello (handshake13/early-data13.ts), until the server says what it did with it. */
+  earlyData: EarlyDataOffer | null = null;
   summary: HandshakeSummary;
   stateName = 'start';
 
@@ -98,6 +107,7 @@ export class HandshakeContext {
       clientCertificateRequested: false,
       clientCertificateSent: false,
       certificate: { chain: [], verified: false, overridden: false, error: null },
+      ...(options.earlyData ? { earlyData: { offered: false, accepted: false, bytes: 0, resent: 0 } } : {}),
     };
   }
 
@@ -132,7 +142,7 @@ export class HandshakeContext {
     return { bytes: encoded.bytes, eventIndex };
   }
 
-  currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
+  currentWriteEpoch: 'plaintext' | 'early' | 'handshake' | 'application' = 'plaintext';
 
   /**
    * TLS 1.3, from the ServerHello until the client's second flight: moves our writes to the client handshake keys

@@ -88,6 +88,11 @@ export class MessageReader {
    * records it cannot read) up to this many bytes (RFC 8446 §4.2.10); more is unexpected_message.
    */
   earlyDataSkipBudget = 0;
+  /**
+   * A server that accepted 0-RTT: application data under the client's early keys, before EndOfEarlyData, goes here
+   * (server/early-data13.ts) instead of being an error in the handshake.
+   */
+  onEarlyData: ((data: Uint8Array, record: ReceivedRecord) => void) | null = null;
   /** TLS 1.2: warning alerts that do not end the connection (set by the TLS 1.2 handshake). */
   toleratedWarning: ((description: number) => boolean) | null = null;
   /** Alerts passed over since the last handshake or application data record. */
@@ -139,6 +144,10 @@ export class MessageReader {
       const m = this.takeBuffered();
       if (m) return m;
       const other = await this.readOne();
+      if (other?.kind === 'app-data' && other.record.epoch === 'early' && this.onEarlyData) {
+        this.onEarlyData(other.data, other.record);
+        continue;
+      }
       if (other?.kind === 'app-data' && this.skipEarlyData(other.record)) continue;
       if (other?.kind === 'app-data') throw fail.unexpected('application data arrived before the handshake finished');
       if (other?.kind === 'close-notify') throw this.endedInHandshake('close_notify', `the ${this.peer} closed the connection (close_notify) during the handshake`);

@@ -64,6 +64,13 @@ export interface TlsClientOptions {
   postHandshakeAuth?: boolean;
   /** A ticket from an earlier connection to offer for resumption (a TLS 1.2 session resumes by id or ticket). */
   session?: TlsSession;
+  /**
+   * Data to send first (RFC 8446 §2.3): as 0-RTT early data when `session` is a TLS 1.3 ticket whose
+   * max_early_data_size allows it (at most that many bytes; the rest after the handshake), else, or when the server
+   * refuses it, as ordinary application data right after the handshake. Early data can be replayed (§8): send only
+   * what is safe to receive twice.
+   */
+  earlyData?: Uint8Array;
   /** Versions to offer (default both in one ClientHello, the downgrade sentinel honoured; see planVersions). */
   versions?: ('TLS1.2' | 'TLS1.3')[];
   verifier?: CertificateVerifier;

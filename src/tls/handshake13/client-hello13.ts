@@ -9,6 +9,7 @@ import type { HandshakeContext } from '../handshake/context.ts';
 import { offersPostHandshakeAuth } from './post-handshake-auth.ts';
 import { makeKeyShare } from '../handshake/key-share.ts';
 import type { Tls12HelloParts } from '../handshake12/client-hello12.ts';
+import { planEarlyData, sendEarlyData } from './early-data13.ts';
 
 function isIpLiteral(name: string): boolean {
   return /^[0-9.]+$/.test(name) || name.includes(':');
@@ -61,7 +62,11 @@ export async function sendClientHello(ctx: HandshakeContext, tls12?: Tls12HelloP
     ctx.pskOffered = usable.session;
     ctx.pskSchedule = await EarlyStage13.withPsk(usable.suite.hash, usable.session.psk, ctx.emit);
   }
+  // 0-RTT (RFC 8446 §4.2.10): early_data before pre_shared_key, which stays last; the data right after the hello.
+  ctx.earlyData = planEarlyData(ctx, usable?.session ?? null);
+  if (ctx.earlyData) extensions.push({ code: X.early_data });
   await finishAndSend(ctx);
+  if (ctx.earlyData) await sendEarlyData(ctx, ctx.earlyData);
 }
 
 /** Send the second ClientHello after a HelloRetryRequest. */

@@ -27,6 +27,8 @@ import { checkDowngradeSentinel } from '../handshake/downgrade.ts';
 import type { HandshakeContext } from '../handshake/context.ts';
 import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkCertificateRequest, sendClientCertificate } from './client-auth.ts';
+import { sendCcsOnce } from './compatibility-ccs.ts';
+import { earlyDataAnswered, refuseEarlyData, sendEndOfEarlyData } from './early-data13.ts';
 
 export interface State {
   readonly name: string;
@@ -132,9 +134,12 @@ export class ExpectServerHello implements State {
     await ctx.transcript.replaceWithMessageHash();
     ctx.transcript.add(m.bytes, 'HelloRetryRequest', m.eventIndex);
     ctx.emit({ kind: 'note', text: `HelloRetryRequest: the server wants ${ks ? `a key share for ${groupName(ks.selectedGroup!)}` : 'the cookie echoed'}; ClientHello1 is replaced by its hash in the transcript` });
+    // RFC 8446 §4.2.10: a HelloRetryRequest refuses early data; the second ClientHello goes in plaintext.
+    refuseEarlyData(ctx, 'the server answered with a HelloRetryRequest', 'plaintext');
     // Middlebox compatibility: a dummy ChangeCipherSpec before the second ClientHello (RFC 8446 §D.4).
     await sendCcsOnce(ctx);
-    ctx.keyShares.clear();
+    // A new share replaces the old ones; a HelloRetryRequest with only a cookie keeps them (the same key_share goes again).
+    if (ks) ctx.keyShares.clear();
     await sendSecondClientHello(ctx, ks?.selectedGroup, cookie?.cookie);
   }
 
@@ -157,6 +162,8 @@ export class ExpectServerHello implements State {
       ctx.emit({ kind: 'note', text: 'the server accepted the session ticket: this is a resumed handshake (psk_dhe_ke), no certificate this time' });
     } else {
       early = await EarlyStage13.withoutPsk(suite.hash, ctx.emit);
+      // Early data is keyed from the ticket's PSK: a server that did not take the ticket could not read it.
+      refuseEarlyData(ctx, 'the server did not accept the ticket the early data was keyed with', 'unchanged');
     }
 
     const ks = findExtension(sh.extensions, X.key_share);
@@ -199,7 +206,7 @@ class ExpectEncryptedExtensions implements State {
       if (!ctx.options.alpn?.includes(chosen)) throw fail.illegal(`the server selected ALPN protocol "${chosen}", which the client did not offer`);
       ctx.summary.alpn = chosen;
     }
-    if (findExtension(ee.extensions, X.early_data)) throw fail.unsupportedExtension('the server accepted early data the client did not send');
+    earlyDataAnswered(ctx, !!findExtension(ee.extensions, X.early_data));
     ctx.transcript.add(m.bytes, m.name, m.eventIndex);
     if (ctx.summary.resumed) return new ExpectFinished(this.keys, null, ResumptionKeyProven.assertion());
     return new ExpectCertificateOrRequest(this.keys);
@@ -325,15 +332,11 @@ class ExpectFinished implements State {
   }
 }
 
-async function sendCcsOnce(ctx: HandshakeContext): Promise<void> {
-  if (ctx.ccsSent) return;
-  ctx.ccsSent = true;
-  await ctx.channel.writeCompatibilityCcs();
-}
-
 /** Client Certificate (+ CertificateVerify) when asked, then Finished, under the handshake keys. */
 async function sendClientFlight(ctx: HandshakeContext, keys: HandshakeKeys13, request: CertificateRequest | null): Promise<void> {
   const { suite, stage, secrets } = keys;
+  // Accepted early data ends under the early keys, before the handshake keys take over (RFC 8446 §4.5).
+  await sendEndOfEarlyData(ctx);
   if (ctx.protectWrites) await ctx.protectWrites();
   else if (ctx.currentWriteEpoch !== 'handshake') {
     await sendCcsOnce(ctx);

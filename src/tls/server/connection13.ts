@@ -5,7 +5,7 @@ import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { ExtensionType as X } from '../messages/constants.ts';
 import { Transcript } from '../transcript.ts';
-import { equalBytes, toHex } from '../../util/bytes.ts';
+import { concat, equalBytes, toHex } from '../../util/bytes.ts';
 import type { ServerContext } from './context.ts';
 import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { ServerConnectionBase } from './connection.ts';
@@ -32,6 +32,11 @@ export class ServerConnection13 extends ServerConnectionBase {
   private readonly usedContexts = new Set<string>();
   /** NewSessionTickets written so far. */
   ticketsSent = 0;
+  /**
+   * What the client sent as 0-RTT early data, accepted (ServerOptions.acceptEarlyData); null when none was. read()
+   * gives it first, as the start of the client's data: this says which bytes could have been replayed (RFC 8446 §8).
+   */
+  readonly earlyData: Uint8Array | null;
 
   constructor(
     ctx: ServerContext,
@@ -40,6 +45,9 @@ export class ServerConnection13 extends ServerConnectionBase {
     super(ctx);
     this.clientSecret = keys.clientApp;
     this.serverSecret = keys.serverApp;
+    const early = ctx.earlyDataReceived;
+    this.earlyData = early ? concat(...early) : null;
+    if (early) this.pending.push(...early);
   }
 
   protected dataAllowed(): boolean {
@@ -62,6 +70,8 @@ export class ServerConnection13 extends ServerConnectionBase {
         lifetimeSeconds: o.ticketLifetimeSeconds,
         alpn: this.summary.alpn,
         sni: this.summary.sni,
+        // Only when announced: a ticket without 0-RTT stays as it was (openTicket13 reads the absence as 0).
+        ...(o.maxEarlyData ? { maxEarlyData: o.maxEarlyData } : {}),
       });
       await this.exclusiveWrite(async () => void (await this.ctx.send({ type: 'new_session_ticket', lifetime: o.ticketLifetimeSeconds, ageAdd, nonce, ticket, extensions: o.maxEarlyData ? [{ code: X.early_data, maxEarlyData: o.maxEarlyData }] : [] }, { transcript: false })));
       this.ticketsSent++;

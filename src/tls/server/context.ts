@@ -30,6 +30,8 @@ export interface ServerSummary {
   helloRetryRequest: boolean;
   /** The client offered 0-RTT early data and the server turned it away (RFC 8446 §4.2.10). */
   earlyDataRefused?: boolean;
+  /** Present when the client offered 0-RTT: whether the server took it, how many bytes it read, and why not. */
+  earlyData?: { offered: true; accepted: boolean; bytes: number; refusedBecause?: string };
   clientCertificateRequested: boolean;
   clientCertificate: ClientCertificateVerdict | null;
   /** Set when the handshake completes. */
@@ -84,6 +86,8 @@ export class ServerContext {
   /** Set by the last TLS 1.2 state. */
   established12: Established12 | null = null;
   currentWriteEpoch: 'plaintext' | 'handshake' | 'application' = 'plaintext';
+  /** The 0-RTT application data read before EndOfEarlyData (server/early-data13.ts), for the connection. */
+  earlyDataReceived: Uint8Array[] | null = null;
 
   constructor(
     readonly options: ResolvedServerOptions,

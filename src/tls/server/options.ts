@@ -7,6 +7,7 @@ import type { GroupName } from '../suites.ts';
 import type { FfdheGroupName } from '../../crypto/ffdhe.ts';
 import type { CertificateVerifier, VerifyOutcome } from '../verifier.ts';
 import type { TicketKeys } from './ticket-keys.ts';
+import type { UsedTickets } from './used-tickets.ts';
 import type { SessionCache12 } from './session-cache12.ts';
 
 /** One certificate the server can present, with its private key. */
@@ -75,10 +76,20 @@ export interface ServerOptions {
   /** TLS 1.3 NewSessionTickets sent after the handshake (default 2; 0 for none). */
   numTickets?: number;
   /**
-   * max_early_data_size announced in TLS 1.3 tickets (default 0: none). This server always refuses 0-RTT (a
-   * HelloRetryRequest, RFC 8446 §4.2.10); announcing it lets clients try, so the refusal can be shown.
+   * max_early_data_size announced in TLS 1.3 tickets (default 0: none). Without `acceptEarlyData` the early data a
+   * client sends with such a ticket is refused (a HelloRetryRequest, RFC 8446 §4.2.10): announcing it lets clients
+   * try, so the refusal can be shown.
    */
   maxEarlyData?: number;
+  /**
+   * Accept 0-RTT early data (RFC 8446 §2.3, default false), with a ticket of ours announcing `maxEarlyData`, as the
+   * client's first PSK, for the same suite and ALPN, fresh (its age as the client counts it within 10 s of ours),
+   * and only once per ticket (§8.1: `usedTickets`). The connection's `earlyData` holds what came as 0-RTT, which
+   * read() also gives first. Early data can be replayed by an attacker: accept it only for requests safe to repeat.
+   */
+  acceptEarlyData?: boolean;
+  /** The tickets already used for early data (default: one record per `ticketKeys`, shared by its connections). */
+  usedTickets?: UsedTickets;
   /** The keys tickets are sealed with: share one TicketKeys between the connections of a server (it rotates). */
   ticketKeys?: TicketKeys;
   /** Ticket lifetime announced to the client (seconds, default 7200). */

@@ -17,7 +17,8 @@ import { GROUP_NAMES, type Tls13Suite } from '../suites.ts';
 import type { ServerContext } from './context.ts';
 import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
-import { openTicket13, type TicketState13 } from './tickets13.ts';
+import { openTicket13 } from './tickets13.ts';
+import { EarlyDataReceiver, judgeEarlyData, type PskForEarlyData } from './early-data13.ts';
 import { checkClientChain } from './client-chain.ts';
 import { clientHelloBreakpoint, expectMessage, stapleFor, type ServerState } from './state.ts';
 import { quoted } from './quoted.ts';
@@ -79,20 +80,35 @@ export class ExpectClientHello implements ServerState {
       await clientHelloBreakpoint(ctx, ch, sni, `ClientHello read${sni ? ` (server_name ${quoted(sni)})` : ''}: the server may pick its certificate`);
     }
 
-    // RFC 8446 §4.1.4: a key share missing, or early data to turn away (a HelloRetryRequest makes the client drop it).
-    const earlyData = !!findExtension(ch.extensions, X.early_data);
-    if (!this.retry && (!share || earlyData)) {
+    // RFC 8446 §4.1.4: a key share missing: a HelloRetryRequest (which also makes the client drop any early data).
+    const offersEarlyData = !this.retry && !!findExtension(ch.extensions, X.early_data);
+    if (!this.retry && !share) {
       ctx.transcript.add(m.bytes, name, m.eventIndex);
-      return sendHelloRetryRequest(ctx, ch, suite, group, share ? null : group, earlyData);
+      return sendHelloRetryRequest(ctx, ch, suite, group, group, offersEarlyData);
     }
     if (!share) throw fail.illegal(`the second ClientHello has no key share for ${groupName(group)}, which the HelloRetryRequest asked for`);
 
     // The binder covers the transcript up to the binders of this ClientHello (RFC 8446 §4.2.11.2).
     const psk = await acceptPsk(ctx, ch, m.bytes, suite);
+    // RFC 8446 §4.2.10: early data is taken, or turned away with a HelloRetryRequest (the client then drops it and we
+    // skip what is on its way, rather than trial-decrypting it).
+    let earlyData: EarlyDataReceiver | null = null;
+    if (offersEarlyData) {
+      const verdict = judgeEarlyData(ctx, psk, suite, alpn);
+      if (!verdict.accept) {
+        ctx.summary.earlyData = { offered: true, accepted: false, bytes: 0, refusedBecause: verdict.reason };
+        ctx.emit({ kind: 'note', text: `early data refused: ${verdict.reason}` });
+        ctx.transcript.add(m.bytes, name, m.eventIndex);
+        return sendHelloRetryRequest(ctx, ch, suite, group, null, true);
+      }
+      earlyData = new EarlyDataReceiver(verdict.limit, ctx.emit);
+      ctx.summary.earlyData = { offered: true, accepted: true, bytes: 0 };
+      ctx.emit({ kind: 'note', text: `early data accepted: the client's first PSK is a fresh ticket of ours, first used for early data, with the same cipher suite and ALPN; up to ${verdict.limit} bytes are read with the client's early traffic keys until EndOfEarlyData (RFC 8446 §4.2.10)` });
+    }
     ctx.transcript.add(m.bytes, name, m.eventIndex);
     const choice = psk ? null : await selectCertificate(ctx.options, ch, sni, ctx.certificate ?? undefined);
     if (choice) ctx.certificate = choice.certificate;
-    return sendServerFlight(ctx, { ch, suite, group, clientShare: share.keyExchange, alpn, psk, choice, sniUsed: !!sni && !psk });
+    return sendServerFlight(ctx, { ch, suite, group, clientShare: share.keyExchange, alpn, psk, choice, sniUsed: !!sni && !psk, earlyData });
   }
 }
 
@@ -154,6 +170,7 @@ async function sendHelloRetryRequest(ctx: ServerContext, ch: ClientHello, suite:
   if (earlyData) {
     ctx.reader.earlyDataSkipBudget = Math.max(ctx.options.maxEarlyData ?? 0, 16_384);
     ctx.summary.earlyDataRefused = true;
+    ctx.summary.earlyData ??= { offered: true, accepted: false, bytes: 0, refusedBecause: 'a HelloRetryRequest was needed for the key share' };
   }
   ctx.emit({ kind: 'note', text: `HelloRetryRequest: ${askedGroup !== null ? `the client sent no key share for a group both accept; asking for ${groupName(askedGroup)}` : 'turning away the early data the client sent'}${earlyData && askedGroup !== null ? ' (and its early data)' : ''}; ClientHello1 is replaced by its hash in the transcript` });
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: true, legacyVersion: ProtocolVersion.TLS12, random: HRR_RANDOM, sessionIdEcho: ch.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions });
@@ -168,10 +185,8 @@ async function sendCompatibilityCcs(ctx: ServerContext, ch: ClientHello): Promis
   await ctx.channel.writeCompatibilityCcs();
 }
 
-interface AcceptedPsk {
+interface AcceptedPsk extends PskForEarlyData {
   early: PskEarlyStage13;
-  identity: number;
-  state: TicketState13;
 }
 
 /**
@@ -212,7 +227,7 @@ async function acceptPsk(ctx: ServerContext, ch: ClientHello, chBytes: Uint8Arra
     ctx.emit({ kind: 'finished', direction: 'client', expected: toHex(expected), received: toHex(ext.binders![i]), ok });
     if (!ok) throw tlsFailure('BAD_PSK_BINDER', `the binder of PSK identity ${i} does not verify: the client does not hold this ticket's key, or the ClientHello was changed (RFC 8446 §4.2.11.2)`);
     ctx.emit({ kind: 'note', text: `PSK identity ${i} accepted: a ticket issued ${Math.round(ageMs / 1000)} s ago (the client counts ${Math.round(clientAge / 1000)} s); binder verified; resumed handshake (psk_dhe_ke)` });
-    return { early, identity: i, state };
+    return { early, identity: i, state, ticket: id.identity, clientAgeMs: clientAge, serverAgeMs: ageMs };
   }
   return null;
 }
@@ -226,6 +241,8 @@ interface Flight {
   psk: AcceptedPsk | null;
   choice: CertificateChoice | null;
   sniUsed: boolean;
+  /** 0-RTT accepted: its records are read under the client's early keys until EndOfEarlyData. */
+  earlyData: EarlyDataReceiver | null;
 }
 
 /** ServerHello, then under the handshake keys EncryptedExtensions, CertificateRequest?, Certificate, CertificateVerify, Finished. */
@@ -246,6 +263,8 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
     { code: X.key_share, share: { group: f.group, keyExchange: serverShare } },
   ];
   if (f.psk) extensions.push({ code: X.pre_shared_key, selectedIdentity: f.psk.identity });
+  // RFC 8446 §7.1: client_early_traffic_secret over Transcript-Hash(ClientHello), before the ServerHello joins it.
+  const clientEarlySecret = f.earlyData && f.psk ? await f.psk.early.clientEarlyTrafficSecret(await ctx.transcript.hash()) : null;
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: ProtocolVersion.TLS12, random: ctx.options.random(32), sessionIdEcho: ch.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions });
   await sendCompatibilityCcs(ctx, ch);
 
@@ -255,10 +274,17 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   const secrets = await handshake.trafficSecrets(await ctx.transcript.hash());
   await ctx.channel.setWriteKeys(suite, await handshake.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
   ctx.currentWriteEpoch = 'handshake';
-  await ctx.channel.setReadKeys(suite, await handshake.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
+  if (clientEarlySecret && f.earlyData && f.psk) {
+    // The client's early data comes first, under its early keys; its handshake keys follow EndOfEarlyData.
+    await ctx.channel.setReadKeys(suite, await f.psk.early.trafficKeys(clientEarlySecret, suite.keyLength, 'client_early'), 'early');
+    ctx.reader.onEarlyData = f.earlyData.take;
+  } else {
+    await ctx.channel.setReadKeys(suite, await handshake.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
+  }
 
   // RFC 8446 §4.3.1: what the ServerHello cannot carry.
   const ee: Extension[] = [];
+  if (f.earlyData) ee.push({ code: X.early_data });
   if (f.sniUsed) ee.push({ code: X.server_name });
   if (f.alpn) ee.push({ code: X.alpn, protocols: [f.alpn] });
   ee.push({ code: X.supported_groups, groups: ctx.options.groupCodes });
@@ -296,6 +322,7 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   await ctx.channel.setWriteKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
   ctx.currentWriteEpoch = 'application';
   const keys: KeysSoFar = { suite, handshake, clientHandshakeSecret: secrets.client, master, app, exporter };
+  if (f.earlyData) return new ExpectEndOfEarlyData(keys, f.earlyData);
   return askClient ? new ExpectClientCertificate(keys) : new ExpectClientFinished(keys);
 }
 
@@ -306,6 +333,27 @@ interface KeysSoFar {
   master: MasterStage13;
   app: { client: Uint8Array; server: Uint8Array };
   exporter: Uint8Array;
+}
+
+/** RFC 8446 §4.5: the end of accepted early data, under the early keys; the client's handshake keys follow. */
+class ExpectEndOfEarlyData implements ServerState {
+  readonly name = 'ExpectEndOfEarlyData';
+  constructor(
+    private readonly keys: KeysSoFar,
+    private readonly received: EarlyDataReceiver,
+  ) {}
+  async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
+    expectMessage(m, 'end_of_early_data', this.name);
+    ctx.transcript.add(m.bytes, m.name, m.eventIndex);
+    ctx.reader.onEarlyData = null;
+    ctx.reader.assertAtMessageBoundary('after EndOfEarlyData');
+    const k = this.keys;
+    await ctx.channel.setReadKeys(k.suite, await k.handshake.trafficKeys(k.clientHandshakeSecret, k.suite.keyLength, 'client_handshake'), 'handshake');
+    ctx.earlyDataReceived = this.received.chunks;
+    if (ctx.summary.earlyData) ctx.summary.earlyData.bytes = this.received.bytes;
+    ctx.emit({ kind: 'note', text: `EndOfEarlyData: ${this.received.bytes} bytes of early data read; the client's handshake keys from here on` });
+    return new ExpectClientFinished(k);
+  }
 }
 
 class ExpectClientCertificate implements ServerState {

@@ -14,6 +14,8 @@ export interface TicketState13 {
   lifetimeSeconds: number;
   alpn: string | null;
   sni: string | null;
+  /** max_early_data_size announced with the ticket (0: no 0-RTT with it); absent in tickets sealed before. */
+  maxEarlyData?: number;
 }
 
 export async function sealTicket13(keys: TicketKeys, state: TicketState13): Promise<Uint8Array> {
@@ -28,7 +30,7 @@ export async function openTicket13(keys: TicketKeys, ticket: Uint8Array): Promis
   try {
     const s = JSON.parse(utf8.decode(plain));
     if (s.v !== 13) return null;
-    return { suite: s.suite, hash: s.hash, psk: fromHex(s.psk), ageAdd: s.ageAdd, issuedAt: s.issuedAt, lifetimeSeconds: s.lifetimeSeconds, alpn: s.alpn, sni: s.sni };
+    return { suite: s.suite, hash: s.hash, psk: fromHex(s.psk), ageAdd: s.ageAdd, issuedAt: s.issuedAt, lifetimeSeconds: s.lifetimeSeconds, alpn: s.alpn, sni: s.sni, maxEarlyData: s.maxEarlyData ?? 0 };
   } catch {
     return null;
   }
