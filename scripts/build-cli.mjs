@@ -56,7 +56,8 @@ const COMMON = {
  * (37 KB of connect's 468, only with --starttls: the rest of connect's start reads and deserialises less; its own
  * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared), and the ASN.1
  * schema packages for the chain check's policy and CRL decoders and for PKCS#7 certificate bundles (SIDE_REDIRECTS), and
- * Ed448's curve arithmetic (@noble/curves, for the rare Ed448 key). Each side bundle gets its own V8
+ * Ed448's curve arithmetic (@noble/curves, for the rare Ed448 key), and the RC4 and 3DES libraries (only for a
+ * capture whose session uses such a suite). Each side bundle gets its own V8
  * code cache (scripts/cli-code-cache.cjs) once a run that loaded it succeeds.
  */
 const SIDE_MODULES = {
@@ -69,8 +70,11 @@ const SIDE_MODULES = {
   // Ed448 (src/crypto/ed448.ts imports it at the first Ed448 key): for the WebCrypto provider (verify, limbo) and
   // serve's key check; node:crypto signs and verifies Ed448 itself.
   ed448: '@noble/curves/ed448.js',
+  // RC4 (crypto-js) and 3DES (des.js) for pcap and decode: read when a captured session uses an RC4 or 3DES suite
+  // (src/capture/rc4-keystream.ts and triple-des-cbc.ts use them).
+  'legacy-ciphers': 'src/capture/legacy-cipher-libs.ts',
 };
-const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|^@noble\/curves\/ed448\.js$|starttls\/index\.ts$/;
+const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|^@noble\/curves\/ed448\.js$|starttls\/index\.ts$|legacy-cipher-libs\.ts$/;
 
 /**
  * Imports a side module answers for some importers only, in the engine commands' bundles. The ASN.1 schema packages

@@ -5,6 +5,7 @@ import type { Side } from '../trace/types.ts';
 import { concatAll } from '../util/bytes.ts';
 import { digest, type ClientHello, type KeyExchange12, type MasterStage12, type Tls13Suite } from './engine.ts';
 import type { LegacyMasterSecret } from './legacy-schedule.ts';
+import type { LegacyCipherSuite } from './legacy-cipher-suites.ts';
 
 export class CapturedHandshake {
   clientHello: ClientHello | null = null;
@@ -14,6 +15,8 @@ export class CapturedHandshake {
   suite13: Tls13Suite | null = null;
   /** The cipher suite code the ServerHello chose (TLS 1.2 and older). */
   suiteCode: number | null = null;
+  /** An RC4 or 3DES suite the ServerHello chose (TLS 1.0 to 1.2; not in the engine's table). */
+  legacyCipher: LegacyCipherSuite | null = null;
   /** TLS 1.2's key exchange (the ServerKeyExchange's form depends on it). */
   kx: KeyExchange12 | undefined;
   /** TLS 1.2 with a CBC suite: both hellos agreed on encrypt_then_mac. */

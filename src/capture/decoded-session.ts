@@ -5,7 +5,7 @@ import type { CaptureGap, Undecrypted } from './stream-direction.ts';
 
 /** What the decoder learnt, for summaries (CLI --json, stream list). */
 export interface DecodedSession {
-  /** The version the ServerHello chose; TLS 1.0 and 1.1 are decrypted (AES-CBC suites), SSL 3.0 named and shown only. */
+  /** The version the ServerHello chose; TLS 1.0 and 1.1 are decrypted (AES-CBC, 3DES and RC4 suites), SSL 3.0 named and shown only. */
   version: '1.3' | '1.2' | LegacyVersion | null;
   cipherSuite: string | null;
   serverName: string | null;

@@ -6,7 +6,7 @@ export { decodeHandshake12, handshakeName12, HT12, type Decoded12, type SignedFo
 export { findExtension, type Extension } from '../tls/messages/extensions.ts';
 export { ExtensionType, HandshakeType, ProtocolVersion, groupName, schemeName, versionName } from '../tls/messages/constants.ts';
 export { plaintextRecordFields, protectedRecordFields } from '../tls/record/record-fields.ts';
-export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12 } from '../tls/record/content-types.ts';
+export { ContentType, RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType, MAX_CIPHERTEXT_TLS12, MAX_PLAINTEXT } from '../tls/record/content-types.ts';
 export { alertName } from '../tls/record/alerts.ts';
 export type { RawRecord } from '../tls/record/framing.ts';
 export { protectionJson } from '../tls/record/record-layer.ts';
@@ -14,7 +14,7 @@ export type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } f
 export { Tls13RecordProtector } from '../tls/record/tls13-protector.ts';
 export { Tls12AeadProtector } from '../tls/record/tls12-aead-protector.ts';
 export { Tls12CbcProtector } from '../tls/record/tls12-cbc-protector.ts';
-export { openCbcSteps, runAtOnce, runAwaiting, type CbcOpenCalls, type CbcRecordForm, type Steps } from '../tls/record/cbc-steps.ts';
+export { macHeader, openCbcSteps, runAtOnce, runAwaiting, type CbcOpenCalls, type CbcRecordForm, type Step, type Steps } from '../tls/record/cbc-steps.ts';
 export { suiteByCode, describeSuite, type Tls13Suite } from '../tls/suites.ts';
 export { IANA_SUITE_NAMES } from '../tls/suite-names.generated.ts';
 export { suite12ByCode, type Tls12Suite, type KeyExchange12 } from '../tls/suites12.ts';

@@ -2,12 +2,15 @@
 // first record after a gap under keys tried at the sequence numbers the lost bytes allow; a lost ChangeCipherSpec
 // tried past (the record opened under the pending keys from sequence number 0); TLS 1.0's lost IV (the record whose
 // IV went with the gap shown encrypted, the next one tried). Each time only the authentication tag decides: when
-// nothing opens, the trace says so and the records stay encrypted, never a guess. Kept apart from the decoder's
-// ordinary path, which it joins only through the few calls below, so that path stays free of these cases.
+// nothing opens, the trace says so and the records stay encrypted, never a guess. RC4 cannot be picked up again
+// after a gap (its keystream runs on across records): that direction's records stay encrypted, saying so. Kept
+// apart from the decoder's ordinary path, which it joins only through the few calls below, so that path stays free
+// of these cases.
 import type { Emit } from '../trace/recorder.ts';
 import { ContentType, RECORD_HEADER_LENGTH, protectedRecordFields, type OpenedRecord, type RecordProtector } from './engine.ts';
 import { encryptedByItsLooks, readsAsHandshake } from './midway.ts';
 import { LegacyCbcProtector, type CapturedRecord } from './legacy-cbc-protector.ts';
+import { keystreamRunsOn } from './keystream-cipher.ts';
 import { LARGEST_RECORD } from './record-header.ts';
 import { attempt, rawRecord, type Attempt } from './captured-record.ts';
 import { encryptedRecordEvent } from './record-events.ts';
@@ -48,6 +51,7 @@ function lostRange(span: number): { fewest: number; most: number } {
  * next record marked to be tried at the next sequence numbers (or, with a ChangeCipherSpec due, under the new keys).
  */
 export function gapReached(ctx: RecoveryContext, dir: Direction, bytes: number): void {
+  if (dir.protection.state === 'keys' && keystreamRunsOn(dir.protection.protector)) return rc4KeystreamLost(ctx, dir, bytes);
   const underKeys = dir.protection.state === 'keys';
   // TLS 1.2 and older: keys agreed, this side's ChangeCipherSpec not seen yet: it may be in the gap.
   const ccsDue = !underKeys && dir.protection.state === 'none' && dir.pending12?.state === 'keys';
@@ -68,6 +72,25 @@ export function gapReached(ctx: RecoveryContext, dir: Direction, bytes: number):
     dir.ccsGap = ccsDue ? dir.lost : null;
     dir.lost = null;
   }
+}
+
+/**
+ * A gap under RC4 keys: each record's keystream starts where the previous record's ended, and what the gap held (how
+ * many records, of which lengths) is not known, so nothing after it can be opened: said in plain words, and the
+ * rest of this direction shown encrypted. What came before the gap, and the other direction, stay as decoded.
+ */
+function rc4KeystreamLost(ctx: RecoveryContext, dir: Direction, bytes: number): void {
+  const suite = (dir.protection as Extract<Protection, { state: 'keys' }>).protector.cipherSuite;
+  ctx.emit({
+    kind: 'error',
+    code: 'CAPTURE_GAP',
+    message: `${bytes} bytes from the ${dir.side} are missing from the capture here, and the rest of the ${dir.side}'s records cannot be decrypted: the session uses ${suite}, and RC4 is a stream cipher whose keystream runs on from one record to the next, so with records lost no one can tell where it stands for the next record. They are shown encrypted; everything before the gap, and the other side's records, are shown as decrypted.`,
+  });
+  dir.handshake = NO_BYTES;
+  dir.handshakeRecords = [];
+  ctx.session.gaps.push({ direction: dir.side, bytes, recordsLost: null });
+  dir.protection = { state: 'missing', needs: ctx.keys.lineFor(dir, dir.epoch, false), reason: 'records were lost before them' };
+  dir.opaqueSeq = dir.seq;
 }
 
 /**

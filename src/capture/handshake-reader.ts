@@ -28,6 +28,7 @@ import {
   type VerifyOutcome,
 } from './engine.ts';
 import { decodeEitherVersion } from './midway.ts';
+import { legacyCipherSuite } from './legacy-cipher-suites.ts';
 import { LEGACY_VERSION, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
@@ -307,7 +308,9 @@ export class HandshakeReader {
    */
   private serverHello12(sh: ServerHello) {
     const suite = suite12ByCode(sh.cipherSuite) ?? null;
-    this.hs.kx = suite?.kx;
+    // RC4 and 3DES suites: not the engine's, decrypted by the capture's own protectors (legacy-cipher-suites.ts).
+    this.hs.legacyCipher = suite ? null : (legacyCipherSuite(sh.cipherSuite) ?? null);
+    this.hs.kx = suite?.kx ?? this.hs.legacyCipher?.kx;
     this.hs.suiteCode = sh.cipherSuite;
     this.session.cipherSuite = suiteNameOf(sh.cipherSuite, suite);
     const clientEtm = this.hs.clientHello ? findExtension(this.hs.clientHello.extensions, ExtensionType.encrypt_then_mac) !== undefined : false;
@@ -320,9 +323,9 @@ export class HandshakeReader {
 
   /**
    * SSL 3.0 to TLS 1.1: named, and their messages shown as far as TLS 1.2's codecs read them. TLS 1.0 and 1.1's
-   * records after ChangeCipherSpec are opened with their own PRF, key block and CBC record form (AES-CBC suites:
-   * legacy-cbc-protector.ts); SSL 3.0's stay encrypted, saying why (its MAC and key derivation are its own: keys made
-   * as TLS's would fail and read as a wrong key log).
+   * records after ChangeCipherSpec are opened with their own PRF and key block (AES-CBC and 3DES suites:
+   * legacy-cbc-protector.ts; RC4: rc4-protector.ts); SSL 3.0's stay encrypted, saying why (its MAC and key
+   * derivation are its own: keys made as TLS's would fail and read as a wrong key log).
    */
   private async legacyServerHello(sh: ServerHello, version: LegacyVersion): Promise<void> {
     this.session.version = version;

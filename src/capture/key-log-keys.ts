@@ -1,7 +1,8 @@
 // A captured session's record keys, made from its NSS key log: TLS 1.3's traffic secrets (the next one derived at a
 // KeyUpdate the log does not cover; 0-RTT's early keys for every suite that fits the secret), TLS 1.2's key block
-// from the master secret, and TLS 1.0 and 1.1's with their own PRF (legacy-schedule.ts). Each secret used is a 'key'
-// event naming its key log line; a missing one is a Protection saying which line would have opened the records.
+// from the master secret, and TLS 1.0 and 1.1's with their own PRF (legacy-schedule.ts); the RC4 and 3DES suites
+// (legacy-cipher-suites.ts) in any of these three versions. Each secret used is a 'key' event naming its key log
+// line; a missing one is a Protection saying which line would have opened the records.
 import type { Emit } from '../trace/recorder.ts';
 import type { Epoch, Side } from '../trace/types.ts';
 import { toHex } from '../util/bytes.ts';
@@ -19,10 +20,11 @@ import {
 } from './engine.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { placeOf, type KeyLog, type KeyLogSecret } from './keylog.ts';
-import { LEGACY_CIPHER, NO_HANDSHAKE, UNKNOWN_SUITE, type Direction, type Protection } from './stream-direction.ts';
+import { NO_HANDSHAKE, UNKNOWN_SUITE, type Direction, type Protection } from './stream-direction.ts';
 import { LegacyCbcProtector, type LegacyRecordVersion } from './legacy-cbc-protector.ts';
 import { LEGACY_PRF_HASH, LegacyMasterSecret } from './legacy-schedule.ts';
-import { unsupportedCipherSuite } from './unsupported-suites.ts';
+import type { LegacyCipherSuite } from './legacy-cipher-suites.ts';
+import { loadLegacyCipherKeys } from './legacy-cipher-loader.ts';
 
 const NO_KEY = 'no key in the key log' as const;
 
@@ -148,16 +150,17 @@ export class KeyLogKeys {
    * The CLIENT_RANDOM master secret for a TLS 1.2 or older session, or the protection both directions get without it:
    * the capture lacks the ClientHello, the suite is one not decrypted (`usable` false), or the key log lacks the line.
    */
-  private master(suite: Tls12Suite | null, usable: boolean, clientRandom: Uint8Array | null): { master: KeyLogSecret; suite: Tls12Suite; clientRandom: Uint8Array } | Protection {
+  private master<S>(suite: S | null, usable: boolean, clientRandom: Uint8Array | null): { master: KeyLogSecret; suite: S; clientRandom: Uint8Array } | Protection {
     if (!clientRandom) return { state: 'missing', needs: 'CLIENT_RANDOM (client random unknown)', reason: NO_HANDSHAKE };
     const needs = `CLIENT_RANDOM ${toHex(clientRandom)}`;
-    if (!suite || !usable) return { state: 'missing', needs, reason: this.hs.suiteCode !== null && unsupportedCipherSuite(this.hs.suiteCode) ? LEGACY_CIPHER : UNKNOWN_SUITE };
+    if (!suite || !usable) return { state: 'missing', needs, reason: UNKNOWN_SUITE };
     const master = this.secret('CLIENT_RANDOM');
     return master ? { master, suite, clientRandom } : { state: 'missing', needs, reason: NO_KEY };
   }
 
   /** TLS 1.2: both directions' protection from the CLIENT_RANDOM master secret. */
   async both12(given: Tls12Suite | null, random: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    if (!given && this.hs.legacyCipher) return this.bothLegacyCipher12(this.hs.legacyCipher, random, serverRandom);
     const found = this.master(given, true, random);
     if ('state' in found) return { client: found, server: found };
     const { master, suite, clientRandom } = found;
@@ -174,21 +177,45 @@ export class KeyLogKeys {
     return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
   }
 
-  /**
-   * TLS 1.0 and 1.1: both directions' protection from the CLIENT_RANDOM master secret, for the AES-CBC suites (the
-   * only ones of these versions TLS Lens decrypts); TLS 1.0's first IVs come from the key block.
-   */
-  async bothLegacy(given: Tls12Suite | null, version: LegacyRecordVersion, random: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
-    const found = this.master(given, given?.cipher === 'AES-CBC', random);
+  /** TLS 1.2 with an RC4 or 3DES suite: the key block by TLS 1.2's PRF (SHA-256, as for every suite older than it). */
+  private async bothLegacyCipher12(suite: LegacyCipherSuite, random: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    const found = this.master(suite, true, random);
     if ('state' in found) return { client: found, server: found };
-    const { master, suite, clientRandom } = found;
+    const { master, clientRandom } = found;
+    this.reportSecret('master_secret', master, 'SHA-256');
+    const schedule = MasterStage12.fromKeyLog('SHA-256', master.secret, this.emit);
+    this.hs.master12 = schedule;
+    this.hs.master10 = null;
+    const block = await schedule.keyBlock(suite, clientRandom, serverRandom);
+    const make = (macKey: Uint8Array, key: Uint8Array) => this.legacyCipherKeys(suite, 0x0303, macKey, key, null);
+    return { client: await make(block.clientMacKey, block.clientKey), server: await make(block.serverMacKey, block.serverKey) };
+  }
+
+  /**
+   * TLS 1.0 and 1.1: both directions' protection from the CLIENT_RANDOM master secret, for the AES-CBC suites and the
+   * RC4 and 3DES ones (what these versions used); TLS 1.0's first CBC IVs come from the key block.
+   */
+  async bothLegacy(given: Tls12Suite | null, version: 0x0301 | 0x0302, random: Uint8Array | null, serverRandom: Uint8Array): Promise<Record<Side, Protection>> {
+    const cipher = given ? null : this.hs.legacyCipher;
+    const found = this.master(given ?? cipher, given?.cipher === 'AES-CBC' || cipher !== null, random);
+    if ('state' in found) return { client: found, server: found };
+    const { master, clientRandom } = found;
     this.reportSecret('master_secret', master, LEGACY_PRF_HASH);
     const schedule = new LegacyMasterSecret(master.secret, this.emit);
     this.hs.master10 = schedule;
     this.hs.master12 = null;
-    const block = schedule.keyBlock(suite, version, clientRandom, serverRandom);
+    // TLS 1.0's key block IVs are a cipher block: AES's 16 bytes, 3DES's 8, none for RC4.
+    const sizes = given ? { macLength: given.macLength, keyLength: given.keyLength, ivLength: 16 } : { macLength: cipher!.macLength, keyLength: cipher!.keyLength, ivLength: cipher!.blockLength };
+    const block = schedule.keyBlock(sizes, version, clientRandom, serverRandom);
     const etm = this.hs.etm;
-    const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array | null): Promise<Protection> => ({ state: 'keys', protector: await LegacyCbcProtector.create(suite, version, macKey, key, iv, etm) });
+    const make = async (macKey: Uint8Array, key: Uint8Array, iv: Uint8Array | null): Promise<Protection> =>
+      given ? { state: 'keys', protector: await LegacyCbcProtector.create(given, version, macKey, key, iv, etm) } : this.legacyCipherKeys(cipher!, version, macKey, key, iv);
     return { client: await make(block.clientMacKey, block.clientKey, block.clientIv), server: await make(block.serverMacKey, block.serverKey, block.serverIv) };
+  }
+
+  /** One direction's keys under an RC4 or 3DES suite: their code is loaded with the first such session. */
+  private async legacyCipherKeys(suite: LegacyCipherSuite, version: LegacyRecordVersion, macKey: Uint8Array, key: Uint8Array, iv: Uint8Array | null): Promise<Protection> {
+    const { legacyCipherProtector } = await loadLegacyCipherKeys();
+    return { state: 'keys', protector: legacyCipherProtector(suite, version, macKey, key, iv, this.hs.etm) };
   }
 }

@@ -5,19 +5,22 @@
 import type { Emit } from '../trace/recorder.ts';
 import { concat, toHex } from '../util/bytes.ts';
 import { md5Sha1, prf10 } from '../crypto/prf10.ts';
-import type { Tls12Suite } from './engine.ts';
 
 /** What the trace names the PRF's hash (two hashes, XORed; and the Finished hash, joined). */
 export const LEGACY_PRF_HASH = 'MD5+SHA-1';
-/** The AES block, the length of a TLS 1.0 CBC IV cut from the key block. */
-const IV_LENGTH = 16;
+/** What the key block is cut into: the MAC key and cipher key lengths, and TLS 1.0's IV (the cipher's block; 0 for RC4). */
+export interface LegacyKeySizes {
+  macLength: number;
+  keyLength: number;
+  ivLength: number;
+}
 
 export interface LegacyKeyBlock {
   clientMacKey: Uint8Array;
   serverMacKey: Uint8Array;
   clientKey: Uint8Array;
   serverKey: Uint8Array;
-  /** TLS 1.0 only: the first record's IV of each side (later ones are the last ciphertext block before them). */
+  /** TLS 1.0 CBC only: the first record's IV of each side (later ones are the last ciphertext block before them). */
   clientIv: Uint8Array | null;
   serverIv: Uint8Array | null;
 }
@@ -29,9 +32,9 @@ export class LegacyMasterSecret {
   ) {}
 
   /** key_block = PRF(master_secret, "key expansion", server_random || client_random), cut in the RFC's order. */
-  keyBlock(suite: Tls12Suite, version: 0x0301 | 0x0302, clientRandom: Uint8Array, serverRandom: Uint8Array): LegacyKeyBlock {
-    const ivLength = version === 0x0301 ? IV_LENGTH : 0;
-    const sizes = [suite.macLength, suite.macLength, suite.keyLength, suite.keyLength, ivLength, ivLength];
+  keyBlock(key: LegacyKeySizes, version: 0x0301 | 0x0302, clientRandom: Uint8Array, serverRandom: Uint8Array): LegacyKeyBlock {
+    const ivLength = version === 0x0301 ? key.ivLength : 0;
+    const sizes = [key.macLength, key.macLength, key.keyLength, key.keyLength, ivLength, ivLength];
     const total = sizes.reduce((a, b) => a + b, 0);
     const block = prf10(this.secret, 'key expansion', concat(serverRandom, clientRandom), total);
     this.report('key_block', 'key expansion', [

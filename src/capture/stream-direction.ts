@@ -11,7 +11,7 @@ export interface Undecrypted {
   records: number;
   /** The key log line (label and client random) that would open them. */
   needs: string;
-  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them' | typeof NO_HANDSHAKE | typeof LEGACY_VERSION | typeof UNKNOWN_SUITE | typeof LEGACY_CIPHER;
+  reason: 'no key in the key log' | 'the key did not decrypt' | 'records were lost before them' | typeof NO_HANDSHAKE | typeof LEGACY_VERSION | typeof UNKNOWN_SUITE;
 }
 
 /** The capture lacks the hellos that name the keys (it began later, or lost or cut them). */
@@ -20,8 +20,6 @@ export const NO_HANDSHAKE = 'the handshake is not in the capture';
 export const LEGACY_VERSION = 'SSL 3.0 is not decrypted';
 /** The ServerHello chose a suite the engine has no record protection for (the key log may well have its line). */
 export const UNKNOWN_SUITE = 'the cipher suite is not one TLS Lens decrypts';
-/** An RC4 or 3DES suite (unsupported-suites.ts): no well-kept library here implements those ciphers. */
-export const LEGACY_CIPHER = 'RC4 and 3DES suites are not decrypted';
 
 /** A hole in one direction of the capture, and what it cost. */
 export interface CaptureGap {

@@ -24,12 +24,11 @@ import {
   type RawRecord,
 } from './engine.ts';
 import { encryptedByItsLooks, readsAsHandshake } from './midway.ts';
-import { unsupportedCipherSuite } from './unsupported-suites.ts';
 import { looksLikeRecordHeader } from './record-header.ts';
 import { canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
-import { LEGACY_CIPHER, NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type Direction, type Protection } from './stream-direction.ts';
+import { NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type Direction, type Protection } from './stream-direction.ts';
 import { CapturedHandshake } from './captured-handshake.ts';
 import { KeyLogKeys } from './key-log-keys.ts';
 import { attempt, lastBytes, rawRecord, type Ahead } from './captured-record.ts';
@@ -399,9 +398,6 @@ export class TlsStreamDecoder {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records (${dir.epoch} keys) from record #${index} on: the key log line ${missing.needs} would open them` });
       } else if (missing.reason === UNKNOWN_SUITE) {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: their cipher suite ${this.session.cipherSuite} is not one TLS Lens decrypts` });
-      } else if (missing.reason === LEGACY_CIPHER) {
-        const cipher = unsupportedCipherSuite(this.hs.suiteCode ?? -1)?.cipher ?? 'RC4 or 3DES';
-        this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: their cipher suite ${this.session.cipherSuite} uses ${cipher}, which TLS Lens does not decrypt (no well-kept library it uses implements it)` });
       } else if (missing.reason === NO_HANDSHAKE) {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: the capture does not hold the handshake that made their keys${this.hs.clientRandom ? '' : ' (its ClientHello, whose random finds them in a key log)'}` });
       }

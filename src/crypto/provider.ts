@@ -113,6 +113,11 @@ export interface CryptoProvider {
   cbc: {
     aesCbc(key: Uint8Array): Promise<AesCbc>;
     hmac(hash: MacHash, key: Uint8Array): Promise<Mac>;
+    /**
+     * Optional: 3DES-EDE-CBC decryption under a 24-byte key, synchronous, no padding removed. Only captures of old
+     * peers need it (src/capture/triple-des-cbc.ts); where it is absent (WebCrypto has no 3DES) they use des.js.
+     */
+    tripleDesCbcDecrypt?(key: Uint8Array): (iv: Uint8Array, ciphertext: Uint8Array) => Uint8Array;
   };
   keyExchange: {
     generate(group: EcdhGroup): Promise<EcdhKeyPair>;

@@ -17,6 +17,8 @@ const CACHED = path.join(ROOT, 'dist-cli/cached');
 const DIALOGUE_MARK = '"LHLO"';
 // An error text of asn1js (under @peculiar/asn1-schema), which nothing else in connect has.
 const ASN1_MARK = 'End of input reached before message was fully decoded';
+// Names in crypto-js's RC4 and in des.js's cipher, which nothing else has (src/capture/legacy-cipher-libs.ts).
+const LEGACY_CIPHER_MARKS = ['RC4Drop', '_updateDecrypt'];
 
 /**
  * root -> intermediate (certificatePolicies 1.3.6.1.4.1.55555.1, requireExplicitPolicy 0) -> two leaves for
@@ -101,6 +103,21 @@ describe('tls-lens side bundles', () => {
     } finally {
       await Promise.all(servers.map((s) => s.stop()));
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the RC4 and 3DES libraries out of pcap and decode: a side bundle read only for such a session', () => {
+    execFileSync('node', [BIN, '--help'], { encoding: 'utf8', timeout: 60_000 });
+    const index = JSON.parse(fs.readFileSync(path.join(CACHED, 'index.json'), 'utf8')) as Record<string, string>;
+    const side = fs.readdirSync(path.join(CACHED, 'side')).filter((f) => /^legacy-ciphers-[A-Z0-9]+\.cjs$/.test(f));
+    expect(side).toHaveLength(1);
+    const sideText = fs.readFileSync(path.join(CACHED, 'side', side[0]), 'latin1');
+    for (const mark of LEGACY_CIPHER_MARKS) expect(sideText).toContain(mark);
+    for (const command of Object.keys(index)) {
+      const bundle = fs.readFileSync(path.join(CACHED, index[command]), 'latin1');
+      for (const mark of LEGACY_CIPHER_MARKS) expect(bundle, command).not.toContain(mark);
+      // The capture commands know where it is (test/capture/legacy-ciphers.test.ts runs pcap on such captures).
+      if (command === 'pcap' || command === 'decode') expect(bundle).toContain(`./side/${side[0]}`);
     }
   });
 });

@@ -83,7 +83,7 @@ export class MasterStage12 {
   }
 
   /** key_block = PRF(master_secret, "key expansion", server_random || client_random), split in the order of §6.3. */
-  async keyBlock(suite: Tls12Suite, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<KeyBlock12> {
+  async keyBlock(suite: Pick<Tls12Suite, 'macLength' | 'keyLength' | 'fixedIvLength'>, clientRandom: Uint8Array, serverRandom: Uint8Array): Promise<KeyBlock12> {
     const sizes = [suite.macLength, suite.macLength, suite.keyLength, suite.keyLength, suite.fixedIvLength, suite.fixedIvLength];
     const total = sizes.reduce((a, b) => a + b, 0);
     const block = await prf(this.hash, this.secret, 'key expansion', concat(serverRandom, clientRandom), total);

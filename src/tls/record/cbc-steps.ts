@@ -57,6 +57,8 @@ export interface CbcRecordForm {
   version: number;
   /** For messages: the suite's name, with "(encrypt-then-MAC)" when it is. */
   cipherSuite: string;
+  /** The cipher's block (and IV) length: AES's 16 when absent; 8 for the 3DES records a capture may hold. */
+  blockLength?: number;
 }
 
 /** The cipher and MAC calls opening a record makes. */
@@ -78,11 +80,12 @@ export function* openCbcSteps(record: RawRecord, seq: bigint, calls: CbcOpenCall
   const fragment = record.fragment;
   const { macLength } = form;
   const bad = () => tlsFailure('BAD_RECORD_MAC', `record ${seq} (${form.cipherSuite}) failed its MAC or padding check: wrong keys, or the record was altered`);
-  const ivLength = implicitIv ? 0 : AES_BLOCK;
-  const ivOf = (front: Uint8Array) => implicitIv ?? front.subarray(0, AES_BLOCK);
+  const block = form.blockLength ?? AES_BLOCK;
+  const ivLength = implicitIv ? 0 : block;
+  const ivOf = (front: Uint8Array) => implicitIv ?? front.subarray(0, block);
   if (form.encryptThenMac) {
     const encLength = fragment.length - macLength;
-    if (encLength < ivLength + AES_BLOCK || (encLength - ivLength) % AES_BLOCK !== 0) throw bad();
+    if (encLength < ivLength + block || (encLength - ivLength) % block !== 0) throw bad();
     const covered = fragment.subarray(0, encLength);
     const iv = ivOf(covered);
     const ciphertext = covered.subarray(ivLength);
@@ -104,7 +107,7 @@ export function* openCbcSteps(record: RawRecord, seq: bigint, calls: CbcOpenCall
   }
   const encLength = fragment.length - ivLength;
   // The smallest MAC-then-encrypt record: the MAC plus one padding byte, rounded up to whole blocks.
-  if (encLength < Math.ceil((macLength + 1) / AES_BLOCK) * AES_BLOCK || encLength % AES_BLOCK !== 0) throw bad();
+  if (encLength < Math.ceil((macLength + 1) / block) * block || encLength % block !== 0) throw bad();
   const iv = ivOf(fragment);
   const ciphertext = fragment.subarray(ivLength);
   const padded = yield calls.decrypt(iv, ciphertext);
