@@ -8,7 +8,8 @@ import { HexDump } from '../components/HexDump.tsx';
 import { explain } from '../explanations.ts';
 import { APP_DATA_WINDOW } from '../../worker/messages.ts';
 import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
-import { hexToText, nonceFromIv, shortHex } from '../format.ts';
+import { hexToText, shortHex } from '../format.ts';
+import { nonceLine } from '../record-nonce.ts';
 import { OcspFields } from '../components/OcspFields.tsx';
 import { ocspHeadline } from '../../trace/ocsp-words.ts';
 
@@ -246,11 +247,7 @@ function RecordDetails({ record }: { record: RecordEvent }) {
   const version = header.slice(2, 6);
   const length = parseInt(header.slice(6, 10), 16);
   const p = record.protection;
-  // TLS 1.2 AES-GCM: a 4-byte salt from the key block followed by the 8-byte explicit nonce sent in the
-  // record (RFC 5288 §3). TLS 1.3 and ChaCha20-Poly1305: the IV XOR the sequence number (RFC 8446 §5.3).
-  const saltAndExplicit = !!p && p.iv.length === 8;
-  const computed = !p || !p.nonce ? '' : saltAndExplicit ? p.iv + record.bytes.slice(10, 26) : nonceFromIv(p.iv, record.seq);
-  const nonceLabel = saltAndExplicit ? 'Nonce = salt ‖ explicit nonce' : 'Nonce = IV xor seq';
+  const nonce = nonceLine(record);
   return (
     <div className="record-details" data-testid="record-details">
       <h3>
@@ -269,11 +266,12 @@ function RecordDetails({ record }: { record: RecordEvent }) {
             <dd><code>{p.iv}</code></dd>
             <dt>Sequence number</dt>
             <dd>{record.seq}</dd>
-            {p.nonce ? (
+            {nonce ? (
               <>
-                <dt>{nonceLabel}</dt>
+                <dt>{nonce.label}</dt>
                 <dd>
-                  <code data-testid="nonce">{p.nonce}</code> {computed === p.nonce ? <span className="ok">✓ recomputed</span> : <span className="bad">✗ recomputed {computed}</span>}
+                  <code data-testid="nonce">{nonce.value}</code>{' '}
+                  {nonce.matches === true ? <span className="ok">✓ recomputed</span> : nonce.matches === false ? <span className="bad">✗ recomputed {nonce.expected}</span> : <span className="muted">({nonce.note})</span>}
                 </dd>
               </>
             ) : null}
