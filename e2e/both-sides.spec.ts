@@ -426,6 +426,38 @@ test('resumption: a second run offers the first run’s ticket and both sides re
   await expect(page.locator('[data-testid="both-row"][data-name="Certificate"]')).toHaveCount(0);
 });
 
+test('0-RTT: a resumed run sends the client’s early data before the server answers, both sides say accepted; with the server option off, refused and resent', async ({ page }) => {
+  await openBothSides(page);
+  await page.getByTestId('both-version-TLS1.2').uncheck();
+  await page.getByTestId('both-accept-early-data').check();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).not.toContainText('0-RTT');
+  await page.getByTestId('both-client-resume').check();
+  await page.getByTestId('both-client-early-data').fill('GET / HTTP/1.0\\r\\n\\r\\n');
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('resumed); 0-RTT accepted (18 bytes of early data)');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('resumed); 0-RTT accepted (18 bytes of early data)');
+  // EndOfEarlyData written by the client and read by the server; both sides derived the same early secret.
+  await expect(page.locator('[data-testid="both-row"][data-name="EndOfEarlyData"][data-from="client"][data-read="yes"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="both-key"][data-name="client_early_traffic_secret"]')).toHaveAttribute('data-verdict', 'equal');
+  const accepted = await saveBoth(page);
+  // The client wrote the early data before it read the ServerHello; the server read it before EndOfEarlyData.
+  const clientWrote = accepted.events.findIndex((e) => e.kind === 'app-data' && e.direction === 'client');
+  expect(clientWrote).toBeGreaterThan(-1);
+  expect(clientWrote).toBeLessThan(accepted.events.findIndex((e) => e.kind === 'handshake' && e.name === 'ServerHello'));
+  const serverRead = accepted.server.events.findIndex((e) => e.kind === 'app-data' && e.direction === 'client');
+  expect(serverRead).toBeGreaterThan(-1);
+  expect(serverRead).toBeLessThan(accepted.server.events.findIndex((e) => e.kind === 'handshake' && e.name === 'EndOfEarlyData'));
+  await expectAccessible(page, 'a 0-RTT run and its outcomes');
+
+  await page.getByTestId('both-accept-early-data').uncheck();
+  await runAndWait(page);
+  await expect(page.getByTestId('both-outcome-client')).toContainText('0-RTT refused: the server answered with a HelloRetryRequest, 18 bytes sent again after the handshake');
+  await expect(page.getByTestId('both-outcome-server')).toContainText('0-RTT refused: this server is not set up to accept early data');
+  await expect(page.locator('[data-testid="both-row"][data-name="EndOfEarlyData"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"]')).toHaveCount(2);
+});
+
 test('the calls follow a run paused at the server’s ClientHello breakpoint: the client-hello callback beside SSL_connect waiting', async ({ page }) => {
   await openBothSides(page);
   await page.getByTestId('both-break-server-clientHello').check();

@@ -22,6 +22,9 @@ export const CONNECT_IN_PAGE = `async ({ target, send, settle, pressLater }) => 
   setValue(q('[data-testid="target-input"]'), target);
   const bp = q('[data-testid="bp-step"]');
   if (bp.checked) bp.click();
+  // A full handshake every round, as the engine's own rounds make: no ticket kept from the Connect before.
+  const resume = q('[data-testid="resume"]');
+  if (resume && resume.checked) resume.click();
   if (send) setValue(q('input[placeholder="GET / HTTP/1.0"]'), send);
   await new Promise((r) => setTimeout(r, 0));
   // As a person presses Connect: after the form has drawn what was typed into it (two frames).

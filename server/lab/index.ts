@@ -7,6 +7,7 @@ import { publicScenario, SCENARIOS } from './scenarios.ts';
 import { startNodeTlsScenario } from './node-tls-server.ts';
 import { startKeyUpdateScenario } from './openssl-keyupdate.ts';
 import { startSmtpScenario } from './smtp-starttls.ts';
+import { startTlsLensScenario } from './tls-lens-server.ts';
 import { dovecotUnavailable, startDovecot } from './dovecot.ts';
 import { startOcspResponder, type OcspResponder } from './ocsp-responder.ts';
 
@@ -100,6 +101,8 @@ function startOne(spec: ScenarioSpec, pki: LabPki, address: string, ocsp: OcspRe
       return startKeyUpdateScenario(pki, address);
     case 'smtp':
       return startSmtpScenario(pki, address);
+    case 'tls-lens':
+      return startTlsLensScenario(spec, pki, address);
     case 'dovecot':
       throw new Error('dovecot scenarios start together');
   }

@@ -34,7 +34,11 @@ export interface DovecotSpec extends ScenarioText {
   kind: 'dovecot';
   protocol: 'imap' | 'pop3';
 }
-export type ScenarioSpec = NodeTlsSpec | KeyUpdateSpec | SmtpSpec | DovecotSpec;
+/** Served by our own server engine (tls-lens-server.ts): what Node's tls and a per-connection s_server cannot do. */
+export interface TlsLensSpec extends ScenarioText {
+  kind: 'tls-lens';
+}
+export type ScenarioSpec = NodeTlsSpec | KeyUpdateSpec | SmtpSpec | DovecotSpec | TlsLensSpec;
 
 export const LAB_USER = { user: 'student', password: 'tls-lens' };
 
@@ -165,6 +169,17 @@ export const SCENARIOS: ScenarioSpec[] = [
     whatToNotice: 'Connect twice: the second ClientHello carries a pre_shared_key, and the server skips Certificate and CertificateVerify.',
   }),
   {
+    kind: 'tls-lens',
+    id: 'early-data',
+    title: '0-RTT early data',
+    description:
+      "TLS Lens's own server, TLS 1.3: its tickets allow 16384 bytes of early data and it accepts them, each ticket's once. Its answer says what it read as early data.",
+    protocol: 'tls',
+    tlsVersions: T13,
+    whatToNotice:
+      'Connect twice, the second time with some early data typed in the handshake options (e.g. GET / HTTP/1.0\\r\\n\\r\\n). The second ClientHello carries early_data and pre_shared_key (the first ticket), and the early data records follow it at once, under client_early_traffic_secret, before the server has answered; early_data in EncryptedExtensions says the server took them, and the client ends them with EndOfEarlyData before its Finished. Early data can be replayed, so the server takes each ticket\'s early data once: a ClientHello sent again with the same ticket (a replay) is answered with a HelloRetryRequest, its early data left unread, and a client resends the data after the handshake. The app offers each ticket once, the newest from the last Connect.',
+  },
+  {
     kind: 'openssl-keyupdate',
     id: 'key-update',
     title: 'Key update from the server',
@@ -210,7 +225,7 @@ export const SCENARIOS: ScenarioSpec[] = [
 ];
 
 export function publicScenario(spec: ScenarioSpec, port: number, address: string): LabScenario {
-  const server = spec.kind === 'node-tls' ? 'node-tls' : spec.kind === 'openssl-keyupdate' ? 'openssl-s_server' : spec.kind === 'smtp' ? 'smtp-server' : 'dovecot';
+  const server = spec.kind === 'node-tls' ? 'node-tls' : spec.kind === 'openssl-keyupdate' ? 'openssl-s_server' : spec.kind === 'smtp' ? 'smtp-server' : spec.kind === 'tls-lens' ? 'tls-lens' : 'dovecot';
   const out: LabScenario = {
     id: spec.id,
     title: spec.title,

@@ -21,7 +21,7 @@ export interface LabScenario {
   /** Path (same origin) of the bridge for this scenario; add `&token=...` when the bridge has a token. */
   bridgePath: string;
   /** Which real server implements it. */
-  server: 'node-tls' | 'openssl-s_server' | 'smtp-server' | 'dovecot';
+  server: 'node-tls' | 'openssl-s_server' | 'smtp-server' | 'dovecot' | 'tls-lens';
   /** Whether the server asks for a client certificate (download it at /api/lab/client-cert). */
   clientCertificate?: 'requested' | 'required';
   /** Login for the mail scenarios (plaintext auth is only offered after STARTTLS). */

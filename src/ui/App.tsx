@@ -16,6 +16,7 @@ import { useBothSides } from './both-sides/both-store.ts';
 import { useClients } from './clients/clients-store.ts';
 import { TraceFileInput } from './components/TraceFileInput.tsx';
 import { liveStatusText } from './status-text.ts';
+import { EarlyDataOutcome } from './early-data-outcome.tsx';
 import type { ConnectForm } from './connect-form.ts';
 
 // The certificate workbench loads on first use (it brings the x509 module and the Mozilla store).
@@ -376,6 +377,7 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
           </button>
         </div>
       </header>
+      <EarlyDataOutcome />
       <StreamListMemo />
       {error && (
         <div role="alert" className="error-banner" data-testid="error">

@@ -29,6 +29,10 @@ export interface ConnectForm {
   bpCert: boolean;
   insecure: boolean;
   send: string;
+  /** Offer the ticket kept from the last Connect to this server (resumption), as browsers do. */
+  resume: boolean;
+  /** Sent as 0-RTT early data when resuming with a ticket that allows it; typed escapes as for `send`. */
+  earlyData: string;
   keepAppData: boolean;
 }
 
@@ -52,6 +56,8 @@ export function defaultConnectForm(initialScenario?: string, autoConnect?: boole
     bpCert: true,
     insecure: false,
     send: '',
+    resume: true,
+    earlyData: '',
     keepAppData: false,
   };
 }
@@ -83,6 +89,8 @@ export function readConnectForm(form: HTMLFormElement): ConnectForm {
     bpCert: ticked('bpCert'),
     insecure: ticked('insecure'),
     send: text('send'),
+    resume: ticked('resume'),
+    earlyData: text('earlyData'),
     keepAppData: ticked('keepAppData'),
   };
 }
@@ -115,6 +123,8 @@ export function connectRequest(f: ConnectForm, ctx: RequestContext): ConnectRequ
     bridgeUrl: ctx.bridgeUrl,
     labClientCert: ctx.labClientCert,
     sendAfterHandshake: f.send || undefined,
+    resume: f.resume ? undefined : false,
+    earlyData: f.earlyData || undefined,
     keepAppData: f.keepAppData || undefined,
   };
 }

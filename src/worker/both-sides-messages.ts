@@ -38,6 +38,9 @@ export interface BothSidesClientOptions {
   alpn: string[];
   /** Offer the session (ticket) the server gave in an earlier run, to resume it; absent or none kept: a full handshake. */
   resume?: boolean;
+  /** Sent as TLS 1.3 0-RTT early data when the resumed ticket allows it, else after the handshake (typed escapes as
+   * in the Connect form: "\r\n" and "\n" become CR LF); empty or absent: none. */
+  earlyData?: string;
 }
 
 /** The server as a teacher sets it up, and what our client offers. */
@@ -64,6 +67,9 @@ export interface BothSidesRequest {
   refuseClientCertificate: boolean;
   /** TLS 1.3 tickets the server sends after the handshake. */
   tickets: number;
+  /** TLS 1.3: the tickets allow early data and the server takes it (each ticket's once); off, a client's 0-RTT is
+   * refused with a HelloRetryRequest. */
+  acceptEarlyData?: boolean;
   /** TLS 1.2: the server starts a renegotiation (HelloRequest) once the handshake is done. */
   renegotiate: boolean;
   /** TLS 1.3: the server sends a KeyUpdate asking the client to update too. */
@@ -73,7 +79,17 @@ export interface BothSidesRequest {
   breakpoints?: BothSidesBreakpoints;
 }
 
-export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null; resumed?: boolean } | { ok: false; code: string; message: string };
+/** What became of the client's early data, as each side saw it: offered as 0-RTT, taken, the bytes sent (client) or
+ * read (server) as 0-RTT, those the client sent after the handshake instead, and why it was not sent or not taken. */
+export interface EarlyDataOutcome {
+  offered: boolean;
+  accepted: boolean;
+  bytes: number;
+  resent?: number;
+  reason?: string;
+}
+
+export type SideOutcome = { ok: true; version: string; cipherSuite: string | null; group: string | null; resumed?: boolean; earlyData?: EarlyDataOutcome } | { ok: false; code: string; message: string };
 
 /** What the person decides at a breakpoint: go on, refuse (the side ends the handshake), run past every later
  * afterEachMessage pause of that side, or, when the server asks the client for a certificate, send or decline one. */

@@ -2,12 +2,13 @@
 // ConnectRequest, runs the STARTTLS preamble if asked, and performs the handshake.
 import type { Transport } from '../transport/types.ts';
 import type { TraceRecorder } from '../trace/recorder.ts';
-import { connectTls, type BreakDecision as EngineDecision, type BreakpointName, type ClientCertificate, type TlsClientOptions } from '../tls/client.ts';
+import { connectTls, type BreakDecision as EngineDecision, type BreakpointName, type ClientCertificate, type TlsClientOptions, type TlsSession } from '../tls/client.ts';
 import type { GroupName } from '../tls/suites.ts';
 import { pemToDer } from '../x509/pem.ts';
 import { fromHex } from '../util/bytes.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
 import type { ConnectRequest, ConnectionSummary } from './messages.ts';
+import { typedTextBytes } from './typed-text.ts';
 
 export type BreakDecision = 'continue' | 'abort' | 'decline' | { clientCertificate: 'lab' };
 
@@ -25,6 +26,8 @@ export interface EngineSession {
   renegotiate(): Promise<void>;
   close(): Promise<void>;
   readonly summary: ConnectionSummary;
+  /** The newest ticket (or TLS 1.2 session) the server gave, for a later Connect to resume. */
+  readonly ticket: TlsSession | undefined;
 }
 
 /** The base64 body of the first PEM block of this type, as bytes. */
@@ -123,9 +126,9 @@ function onFirstRead(transport: Transport, then: () => void): Transport {
 
 /**
  * Run the handshake for `req`. `complete` is the same request with its lab files (ConnectRequest.labFilesPending):
- * awaited only where they are used.
+ * awaited only where they are used. `ticket`: one kept from an earlier connection to this server, to resume with.
  */
-export async function runEngine(req: ConnectRequest, transport: Transport | Promise<Transport>, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>, complete: Promise<ConnectRequest> = Promise.resolve(req)): Promise<EngineSession> {
+export async function runEngine(req: ConnectRequest, transport: Transport | Promise<Transport>, recorder: TraceRecorder, onBreak: (info: BreakInfo) => Promise<BreakDecision>, complete: Promise<ConnectRequest> = Promise.resolve(req), ticket?: TlsSession): Promise<EngineSession> {
   const emit = recorder.emit;
   const serverName = serverNameFor(req);
   let tlsTransport: Transport | Promise<Transport> = transport;
@@ -148,6 +151,8 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
     suites: req.suites && req.suites.length > 0 ? req.suites : undefined,
     verifier: verifierOf(req, complete),
     insecure: req.insecure,
+    session: ticket,
+    earlyData: req.earlyData ? typedTextBytes(req.earlyData) : undefined,
     timeoutMs: 30_000,
     // The worker's read loop never looks into the data it reads: no copy of each record for it.
     readCopies: false,
@@ -176,6 +181,9 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
     keyUpdate: (requestPeer) => conn.keyUpdate(requestPeer),
     renegotiate: () => conn.renegotiate(),
     close: () => conn.close(),
+    get ticket() {
+      return conn.session;
+    },
     // A getter: a renegotiation changes the suite and the count.
     get summary(): ConnectionSummary {
       return {
@@ -185,6 +193,7 @@ export async function runEngine(req: ConnectRequest, transport: Transport | Prom
         alpn: conn.summary.alpn,
         resumed: conn.summary.resumed,
         ...(conn.summary.tls12 ? { secureRenegotiation: conn.summary.tls12.secureRenegotiation, renegotiations: conn.summary.tls12.renegotiations } : {}),
+        ...(conn.summary.earlyData ? { earlyData: { ...conn.summary.earlyData } } : {}),
       };
     },
   };

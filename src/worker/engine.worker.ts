@@ -15,6 +15,8 @@ import { BRIDGE_SUBPROTOCOL } from '../transport/bridge-protocol.ts';
 import { AppDataWindow } from './app-data-window.ts';
 import { WORKER_READY } from './ready.ts';
 import { useNativeHex } from './native-hex.ts';
+import { KeptTickets } from './kept-tickets.ts';
+import { typedTextBytes } from './typed-text.ts';
 
 useNativeHex();
 
@@ -214,6 +216,8 @@ class Connection {
 }
 
 let current: Connection | null = null;
+/** Tickets from earlier Connects, offered to the next Connect to the same server. */
+const keptTickets = new KeptTickets();
 
 function bridgeQuery(req: ConnectRequest): string {
   return req.scenario ? `scenario=${encodeURIComponent(req.scenario)}` : `target=${encodeURIComponent(req.target ?? '')}`;
@@ -239,16 +243,27 @@ async function connect(c: Connection) {
       },
       () => undefined,
     );
-    c.session = await runEngine(req, transport, c.recorder, c.onBreak, c.complete);
+    c.session = await runEngine(req, transport, c.recorder, c.onBreak, c.complete, ticketFor(c));
     // Stepping is for the handshake: post-handshake messages (tickets, KeyUpdate) run without pauses.
     c.mode = 'end';
     c.handshaking = false;
     c.status('connected', 'handshake complete', c.session.summary);
-    if (req.sendAfterHandshake) await c.session.write(new TextEncoder().encode(req.sendAfterHandshake.replace(/\\r\\n|\\n/g, '\r\n')));
+    if (req.sendAfterHandshake) await c.session.write(typedTextBytes(req.sendAfterHandshake));
     void readLoop(c, c.session);
   } catch (e) {
     c.fail(e as Error);
   }
+}
+
+/** The ticket kept for this Connect's server, unless the request asks for a full handshake; said in the trace. */
+function ticketFor(c: Connection) {
+  if (c.request.resume === false) return undefined;
+  const ticket = keptTickets.take(c.request);
+  if (ticket) {
+    const early = 'maxEarlyData' in ticket && ticket.maxEarlyData ? `; it allows ${ticket.maxEarlyData} bytes of early data` : '';
+    c.recorder.emit({ kind: 'note', text: `offering the ticket kept from the last Connect to this server, received ${Math.round((Date.now() - ticket.receivedAt) / 1000)} s ago, to resume its session${early}` });
+  }
+  return ticket;
 }
 
 /** A renegotiation runs beside the read loop (the engine shares its reader). A refusal — ours for a server
@@ -292,6 +307,8 @@ function plain(message: string): string {
 scope.onmessage = (ev) => {
   const msg = ev.data;
   if (msg.type === 'connect') {
+    // What the connection being replaced received, for a later Connect to its server.
+    if (current) keptTickets.keep(current.request, current.session?.ticket);
     current?.retire();
     current = new Connection(msg.id, msg.request);
     void connect(current);

@@ -51,6 +51,12 @@ export interface ConnectRequest {
   labFilesPending?: boolean;
   /** Data to send once the handshake completes (e.g. an HTTP request), UTF-8. */
   sendAfterHandshake?: string;
+  /** false: do not offer the ticket the worker kept from an earlier Connect to this server (worker/kept-tickets.ts):
+   * a full handshake. */
+  resume?: false;
+  /** Data to send as TLS 1.3 0-RTT early data (RFC 8446 §2.3) when the resumed ticket allows it, else (or when the
+   * server refuses it) right after the handshake; UTF-8, typed escapes as for sendAfterHandshake. */
+  earlyData?: string;
   /** Keep every byte of application data for saving. Without it, application data beyond the window each way
    * (worker/app-data-window.ts) is kept only as its length and SHA-256, in the worker as on the page. */
   keepAppData?: boolean;
@@ -143,4 +149,7 @@ export interface ConnectionSummary {
   secureRenegotiation?: boolean;
   /** TLS 1.2 only: renegotiations completed on this connection. */
   renegotiations?: number;
+  /** Present when the request had earlyData: whether it went as 0-RTT, whether the server took it, the bytes sent as
+   * 0-RTT and those sent after the handshake instead, and why it did not go or was lost. */
+  earlyData?: { offered: boolean; accepted: boolean; bytes: number; resent: number; reason?: string };
 }

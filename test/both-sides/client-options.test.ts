@@ -81,4 +81,20 @@ describe('the client’s own options in both-sides mode', () => {
       expect(second.events.client.some((e) => e.kind === 'note' && /offers the session from an earlier run/.test(e.text))).toBe(true);
     });
   }
+
+  it('0-RTT: a resumed run sends the early data before the server answers and both sides say it was accepted; with the server option off, refused and resent', async () => {
+    const server = { versions: ['TLS1.3' as const], tickets: 1, acceptEarlyData: true };
+    await run(server, { versions: ['TLS1.3'] });
+    const accepted = await run(server, { versions: ['TLS1.3'], resume: true, earlyData: 'early\\n' });
+    expect(accepted.outcome.client).toMatchObject({ ok: true, resumed: true, earlyData: { offered: true, accepted: true, bytes: 7, resent: 0 } });
+    expect(accepted.outcome.server).toMatchObject({ ok: true, resumed: true, earlyData: { offered: true, accepted: true, bytes: 7 } });
+    expect(accepted.events.server.some((e) => e.kind === 'handshake' && e.name === 'EndOfEarlyData')).toBe(true);
+    // The server's line to the client says what it read as early data (typed "\\n" sent as CR LF).
+    const said = accepted.events.client.filter((e) => e.kind === 'app-data' && e.direction === 'server').map((e) => Buffer.from((e as { bytes: string }).bytes, 'hex').toString());
+    expect(said.join('')).toContain('it read 7 bytes of early data before the handshake ended: "early\\r\\n"');
+
+    const refused = await run({ ...server, acceptEarlyData: false }, { versions: ['TLS1.3'], resume: true, earlyData: 'again' });
+    expect(refused.outcome.client).toMatchObject({ ok: true, resumed: true, earlyData: { offered: true, accepted: false, resent: 5, reason: 'the server answered with a HelloRetryRequest' } });
+    expect(refused.outcome.server).toMatchObject({ ok: true, earlyData: { offered: true, accepted: false, reason: 'this server is not set up to accept early data' } });
+  });
 });

@@ -89,7 +89,7 @@ describe.each([
     expect(out).toMatch(/Generated the lab's test PKI/);
     expect(out).toMatch(/key-update\s+:\d+\s+Key update from the server/);
     const scenarios: Array<{ id: string; port: number; address: string }> = await (await fetch(`${url}/api/lab`)).json();
-    expect(scenarios.length).toBe(20);
+    expect(scenarios.length).toBe(21);
 
     // Wait until Dovecot's master has forked its helpers, so the snapshot holds them too (up to 15 s: a busy machine).
     let started: number[] = [];

@@ -37,7 +37,7 @@ describe('the catalogue', () => {
     const ids = lab.scenarios.map((s) => s.id);
     expect(ids).toEqual([
       'good-tls13', 'tls12-only', 'chacha20-only', 'p384-hrr', 'expired', 'not-yet-valid', 'wrong-host', 'self-signed',
-      'unknown-root', 'missing-intermediate', 'ocsp-good', 'ocsp-revoked', 'client-cert-requested', 'client-cert-required', 'session-tickets',
+      'unknown-root', 'missing-intermediate', 'ocsp-good', 'ocsp-revoked', 'client-cert-requested', 'client-cert-required', 'session-tickets', 'early-data',
       'key-update', 'renegotiation-tls12', 'smtp-starttls', 'imap-starttls', 'pop3-starttls',
     ]);
     for (const s of lab.scenarios) {

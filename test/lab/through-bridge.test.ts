@@ -139,7 +139,7 @@ describe('TLS through the bridge to the lab', () => {
     const key = await (await fetch(`${app.url}/api/lab/client-key`)).text();
     const list: Array<{ id: string; protocol: string; tlsVersions: string[] }> = await (await fetch(`${app.url}/api/lab`)).json();
     const tlsOnes = list.filter((s) => s.protocol === 'tls');
-    expect(tlsOnes.length).toBe(17);
+    expect(tlsOnes.length).toBe(18);
     for (const s of tlsOnes) {
       const r = await tlsViaBridge(`scenario=${s.id}`, { cert, key, ecdhCurve: 'X25519:P-384:P-256' });
       expect(r.error, s.id).toBeUndefined();

@@ -65,7 +65,7 @@ describe('0-RTT against openssl s_server', () => {
     expect(session.maxEarlyData).toBeGreaterThan(0);
     const { conn, rec } = await connect(s, { session, earlyData: utf8.encode('sent twice if need be\n') });
     expect(conn.summary.resumed).toBe(true);
-    expect(conn.summary.earlyData).toEqual({ offered: true, accepted: false, bytes: 22, resent: 22 });
+    expect(conn.summary.earlyData).toEqual({ offered: true, accepted: false, bytes: 22, resent: 22, reason: "the server's EncryptedExtensions has no early_data" });
     const notes = rec.events.filter((e) => e.kind === 'note').map((e) => (e as { text: string }).text);
     expect(notes.some((t) => t.startsWith('0-RTT refused'))).toBe(true);
     expect(notes.some((t) => t.includes('sent after the handshake') && t.includes('again'))).toBe(true);

@@ -38,6 +38,17 @@ describe('connectRequest', () => {
     expect(connectRequest({ ...defaultConnectForm(), statusRequest: false }, ctx).statusRequest).toBe(false);
   });
 
+  it('resumption on by default (left to the worker), off when unticked; early data sent as typed, none when empty', () => {
+    const defaults = connectRequest(defaultConnectForm(), ctx);
+    expect(defaultConnectForm()).toMatchObject({ resume: true, earlyData: '' });
+    expect(defaults.resume).toBeUndefined();
+    expect(defaults.earlyData).toBeUndefined();
+    const r = connectRequest({ ...defaultConnectForm('early-data'), resume: false, earlyData: 'GET / HTTP/1.0\\r\\n\\r\\n' }, ctx);
+    expect(r.resume).toBe(false);
+    // The escapes stay as typed: the worker turns them into CR LF, as for the data sent after the handshake.
+    expect(r.earlyData).toBe('GET / HTTP/1.0\\r\\n\\r\\n');
+  });
+
   it('the client-certificate pause only when the choice is "ask me"', () => {
     expect(connectRequest({ ...defaultConnectForm(), clientCert: 'lab' }, ctx).breakpoints.clientCertRequest).toBe(false);
     expect(connectRequest({ ...defaultConnectForm(), clientCert: 'ask', bpCert: false }, ctx).breakpoints.clientCertRequest).toBe(false);
@@ -63,6 +74,10 @@ describe('the form as markup', () => {
     expect(html).toMatch(/name="statusRequest" checked=""/);
     const unticked = renderToStaticMarkup(createElement(ConnectView, { initial: { ...initial, statusRequest: false } }));
     expect(unticked).toMatch(/<input type="checkbox" data-testid="status-request" name="statusRequest"\/>/);
+    expect(html).toMatch(/name="resume" checked=""/);
+    const early = renderToStaticMarkup(createElement(ConnectView, { initial: { ...initial, resume: false, earlyData: 'hello\\n' } }));
+    expect(early).toMatch(/<input type="checkbox" data-testid="resume" name="resume"\/>/);
+    expect(early).toMatch(/name="earlyData" value="hello\\n"/);
     expect(html).toMatch(/name="versions" value="TLS1.3"\/>/);
     expect(html).toMatch(/name="versions" checked="" value="TLS1.2"/);
   });

@@ -45,9 +45,9 @@ export interface HandshakeSummary {
   /**
    * Present when the caller gave `earlyData`: whether it went as 0-RTT (offered: the ClientHello carried early_data),
    * whether the server took it, how many bytes went as 0-RTT, and how many were sent after the handshake instead
-   * (refused, or beyond the ticket's max_early_data_size).
+   * (refused, or beyond the ticket's max_early_data_size); `reason`: why it did not go as 0-RTT, or why it was lost.
    */
-  earlyData?: { offered: boolean; accepted: boolean; bytes: number; resent: number };
+  earlyData?: { offered: boolean; accepted: boolean; bytes: number; resent: number; reason?: string };
   /** TLS 1.2 only: key exchange, EMS, secure renegotiation, ... (src/tls/handshake12/summary12.ts). */
   tls12?: Tls12Details;
 }

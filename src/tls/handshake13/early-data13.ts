@@ -36,6 +36,7 @@ export function planEarlyData(ctx: HandshakeContext, session: Tls13Session | nul
           ? `the ticket's ALPN protocol "${session.alpn}" is not offered`
           : null;
   if (why) {
+    if (ctx.summary.earlyData) ctx.summary.earlyData.reason = why;
     ctx.emit({ kind: 'note', text: `early data not sent as 0-RTT: ${why}; its ${data.length} bytes go after the handshake` });
     return null;
   }
@@ -70,6 +71,7 @@ export function refuseEarlyData(ctx: HandshakeContext, why: string, nextWrites: 
   const offer = ctx.earlyData;
   if (!offer || offer.outcome !== 'offered') return;
   offer.outcome = 'refused';
+  if (ctx.summary.earlyData) ctx.summary.earlyData.reason = why;
   if (nextWrites === 'plaintext') {
     ctx.channel.setWriteProtector(null);
     ctx.currentWriteEpoch = 'plaintext';

@@ -84,6 +84,10 @@ function ClientOptions({ client, onChange }: { client: BothSidesClientOptions; o
         <input type="checkbox" checked={!!client.resume} onChange={(e) => set({ resume: e.target.checked })} data-testid="both-client-resume" /> Resume: offer the session (ticket) the server gave in an earlier run
       </label>
       <label>
+        Early data (0-RTT): sent right after the ClientHello when resuming with a ticket that allows it, else after the handshake{' '}
+        <input value={client.earlyData ?? ''} onChange={(e) => set({ earlyData: e.target.value })} placeholder="GET / HTTP/1.0\r\n\r\n" data-testid="both-client-early-data" />
+      </label>
+      <label>
         ALPN the client offers (comma-separated) <input value={alpnText} onChange={(e) => (setAlpnText(e.target.value), set({ alpn: words(e.target.value) }))} placeholder="h2, http/1.1" data-testid="both-client-alpn" />
       </label>
     </fieldset>
@@ -103,6 +107,7 @@ export function ServerOptionsForm() {
   const [tickets, setTickets] = useState(2);
   const [renegotiate, setRenegotiate] = useState(false);
   const [keyUpdate, setKeyUpdate] = useState(false);
+  const [acceptEarlyData, setAcceptEarlyData] = useState(false);
   const [attack, setAttack] = useState<BothSidesAttack>('none');
   const [chainFile, setChainFile] = useState<{ name: string; text: string } | null>(null);
   const [keyFile, setKeyFile] = useState<{ name: string; text: string } | null>(null);
@@ -115,7 +120,7 @@ export function ServerOptionsForm() {
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const uploaded = certificate === 'uploaded' && chainFile ? { chainPem: chainFile.text, keyPem: keyFile?.text ?? '' } : undefined;
-    useBothSides.getState().run({ client: { ...client, keyShareGroups: client.keyShareGroups.filter((g) => client.groups.includes(g)) }, serverAlpn: words(serverAlpn), versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, renegotiate, keyUpdate, attack, breakpoints });
+    useBothSides.getState().run({ client: { ...client, keyShareGroups: client.keyShareGroups.filter((g) => client.groups.includes(g)) }, serverAlpn: words(serverAlpn), versions, suites, groups, helloRetry, certificate, uploaded, clientAuth, clientHasCertificate, refuseClientCertificate, tickets, acceptEarlyData, renegotiate, keyUpdate, attack, breakpoints });
   };
   const problem =
     versions.length === 0 ? 'Choose at least one version the server accepts.' : client.versions.length === 0 ? 'Choose at least one version the client offers.' : client.groups.length === 0 ? 'Choose at least one group the client offers.' : groups.length === 0 && !helloRetry ? 'Choose at least one group.' : certificate === 'uploaded' && !chainFile ? 'Choose your certificate file (PEM), and its key if it is in another file.' : null;
@@ -196,6 +201,9 @@ export function ServerOptionsForm() {
         <legend>After the handshake</legend>
         <label>
           TLS 1.3 tickets <input type="number" min={0} max={8} value={tickets} onChange={(e) => setTickets(Math.max(0, Math.min(8, Number(e.target.value) || 0)))} className="both-num" />
+        </label>
+        <label>
+          <input type="checkbox" checked={acceptEarlyData} onChange={(e) => setAcceptEarlyData(e.target.checked)} data-testid="both-accept-early-data" /> Accept 0-RTT early data (TLS 1.3: the tickets allow 16384 bytes; each ticket’s early data is taken once; off, early data is refused with a HelloRetryRequest)
         </label>
         <label>
           <input type="checkbox" checked={keyUpdate} onChange={(e) => setKeyUpdate(e.target.checked)} data-testid="both-key-update" /> The server sends KeyUpdate (TLS 1.3)

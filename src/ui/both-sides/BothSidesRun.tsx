@@ -1,6 +1,6 @@
 // A "Both sides" run as it goes: each side's outcome, a side paused at a breakpoint with the person's choices, and
 // the run's traces saved or opened in the live views.
-import type { SideOutcome } from '../../worker/both-sides-messages.ts';
+import type { EarlyDataOutcome, SideOutcome } from '../../worker/both-sides-messages.ts';
 import type { BreakpointName } from '../../trace/types.ts';
 import { breakpointTitle } from '../rows.ts';
 import { download } from '../files.ts';
@@ -9,7 +9,16 @@ import { bothSidesFile } from './model.ts';
 import { useBothSides } from './both-store.ts';
 
 function outcomeText(o: SideOutcome): string {
-  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group, o.resumed ? 'resumed' : ''].filter(Boolean).join(', ')})` : `failed: ${o.message} (${o.code})`;
+  return o.ok ? `handshake complete (${[o.version, o.cipherSuite, o.group, o.resumed ? 'resumed' : ''].filter(Boolean).join(', ')})${o.earlyData ? `; ${earlyDataText(o.earlyData)}` : ''}` : `failed: ${o.message} (${o.code})`;
+}
+
+/** 0-RTT as one side saw it: taken, refused (and resent, for the client) or not sent, with the engine's reason. */
+function earlyDataText(e: EarlyDataOutcome): string {
+  const why = e.reason ? `: ${e.reason}` : '';
+  const resent = e.resent ? `, ${e.resent} bytes sent again after the handshake` : '';
+  if (e.accepted) return `0-RTT accepted (${e.bytes} bytes of early data)${resent}`;
+  if (e.offered) return `0-RTT refused${why}${resent}`;
+  return `early data not sent as 0-RTT${why}${resent}`;
 }
 
 export function Outcome() {

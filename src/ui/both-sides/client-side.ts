@@ -4,6 +4,7 @@ import { connectTls, type TlsConnection, type BreakDecision as ClientDecision } 
 import type { GroupName } from '../../tls/suites.ts';
 import { runStartTls } from '../../starttls/index.ts';
 import { createVerifier } from '../../x509/verifier.ts';
+import { typedTextBytes } from '../../worker/typed-text.ts';
 import { attackTap } from './attacks.ts';
 import { channelEnd } from './channel.ts';
 import { breakGate, clientVersions, describe, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
@@ -56,6 +57,7 @@ export async function runClientSide(run: SideRun): Promise<void> {
         keyShareGroups: (req.client ? req.client.keyShareGroups.filter((g) => req.client!.groups.includes(g)) : CLIENT_KEY_SHARES) as GroupName[],
         alpn: req.client?.alpn.length ? req.client.alpn : undefined,
         session,
+        earlyData: req.client?.earlyData ? typedTextBytes(req.client.earlyData) : undefined,
         verifier: createVerifier({ anchors: [setup.anchor] }),
         clientCertificate: req.clientHasCertificate ? clientCertificate : undefined,
         breakpoints: b,

@@ -10,12 +10,21 @@ import { breakGate, describe, effectiveVersions, failure, hasBreakpoints, outcom
 import { serveSmtpStartTls } from './starttls-server.ts';
 import { readUploadedCertificate } from './uploaded.ts';
 
+/** max_early_data_size in the tickets of a server that accepts 0-RTT (OpenSSL's s_server default, and `serve`'s). */
+const EARLY_DATA_LIMIT = 16_384;
+
 /** The group the server insists on when a HelloRetryRequest is asked for: one our client sends no share for. */
 const HRR_GROUP = 'secp384r1';
 
 /** One server across runs (the worker lives on): its ticket keys open the tickets it gave in earlier runs, so the
  * client can resume. */
 const ticketKeys = new TicketKeys();
+
+/** What the server says it read as 0-RTT, for its line to the client. */
+function earlyDataWords(server: ServerConnection): string {
+  const early = 'earlyData' in server ? server.earlyData : null;
+  return early ? `; it read ${early.length} bytes of early data before the handshake ended: ${JSON.stringify(new TextDecoder().decode(early))}` : '';
+}
 
 export async function runServerSide(run: SideRun): Promise<void> {
   const { recorder, request: req, hooks } = run;
@@ -71,6 +80,7 @@ export async function runServerSide(run: SideRun): Promise<void> {
     clientTrustAnchors: [setup.anchor],
     numTickets: req.tickets,
     ticketKeys,
+    ...(req.acceptEarlyData ? { acceptEarlyData: true, maxEarlyData: EARLY_DATA_LIMIT } : {}),
     hooks: req.refuseClientCertificate ? { onClientCertificate: () => 'refuse' } : undefined,
     breakpoints: b ? { afterClientHello: b.clientHello, onClientCertificate: b.clientCertificate, afterEachMessage: b.afterEachMessage } : undefined,
     onBreak: async (info) => ((await gate(info.breakpoint, info.eventIndex)) === 'abort' ? 'abort' : 'continue'),
@@ -88,7 +98,7 @@ export async function runServerSide(run: SideRun): Promise<void> {
   try {
     if (req.keyUpdate && 'keyUpdate' in server) await server.keyUpdate(true);
     if (req.renegotiate && 'renegotiate' in server) await server.renegotiate();
-    await server.write(new TextEncoder().encode('hello from the server in this page\n'));
+    await server.write(new TextEncoder().encode(`hello from the server in this page${earlyDataWords(server)}\n`));
     await server.close();
   } catch (e) {
     return fail(e, 'after');

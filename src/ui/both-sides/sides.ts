@@ -6,7 +6,7 @@ import type { TlsConnection } from '../../tls/client.ts';
 import type { ServerConnection } from '../../tls/server.ts';
 import type { TraceRecorder } from '../../trace/recorder.ts';
 import type { BreakpointName } from '../../trace/types.ts';
-import type { BothSidesDecision, BothSidesRequest, SideOutcome } from '../../worker/both-sides-messages.ts';
+import type { BothSidesDecision, BothSidesRequest, EarlyDataOutcome, SideOutcome } from '../../worker/both-sides-messages.ts';
 import type { LamportClock, PortLike } from './channel.ts';
 import type { Leaf } from './pki.ts';
 
@@ -61,7 +61,15 @@ export function describe(e: unknown): string {
 }
 
 export function outcome(conn: TlsConnection | ServerConnection): SideOutcome {
-  return { ok: true, version: conn.summary.version ?? 'unknown', cipherSuite: conn.summary.cipherSuite, group: conn.summary.group, resumed: conn.summary.resumed };
+  return { ok: true, version: conn.summary.version ?? 'unknown', cipherSuite: conn.summary.cipherSuite, group: conn.summary.group, resumed: conn.summary.resumed, ...earlyDataOf(conn) };
+}
+
+/** The client's and the server's summaries of 0-RTT in one shape (the server names its reason `refusedBecause`). */
+function earlyDataOf(conn: TlsConnection | ServerConnection): { earlyData?: EarlyDataOutcome } {
+  const e = conn.summary.earlyData;
+  if (!e) return {};
+  const reason = 'refusedBecause' in e ? e.refusedBecause : 'reason' in e ? e.reason : undefined;
+  return { earlyData: { offered: e.offered, accepted: e.accepted, bytes: e.bytes, ...('resent' in e ? { resent: e.resent } : {}), ...(reason ? { reason } : {}) } };
 }
 
 /** Asks the person at each breakpoint of one side, until they choose to run past the afterEachMessage ones. */

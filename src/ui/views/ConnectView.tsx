@@ -74,6 +74,8 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
   const [bpCert, setBpCert] = useState(start.bpCert);
   const [insecure, setInsecure] = useState(start.insecure);
   const [send, setSend] = useState(start.send);
+  const [resume, setResume] = useState(start.resume);
+  const [earlyData, setEarlyData] = useState(start.earlyData);
   const [keepAppData, setKeepAppData] = useState(start.keepAppData);
 
   useEffect(() => {
@@ -109,7 +111,7 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     // them only to check the chain or answer a certificate request).
     const files = labFilesHere;
     const pending = files ? undefined : labFilesOnce();
-    const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, statusRequest, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, keepAppData };
+    const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, statusRequest, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, resume, earlyData, keepAppData };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
     // The link to this session is written once the connection is past "connecting", its first frames are drawn and
@@ -234,6 +236,13 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
         </p>
         <label>
           Application data to send after the handshake <input name="send" value={send} onChange={(e) => setSend(e.target.value)} placeholder="GET / HTTP/1.0" />
+        </label>
+        <label>
+          <input type="checkbox" name="resume" checked={resume} onChange={(e) => setResume(e.target.checked)} data-testid="resume" /> Resume with the ticket kept from the last Connect to this server (pre_shared_key)
+        </label>
+        <label>
+          Early data (0-RTT): sent before the server answers when resuming with a ticket that allows it, else after the handshake{' '}
+          <input name="earlyData" value={earlyData} onChange={(e) => setEarlyData(e.target.value)} placeholder="GET / HTTP/1.0\r\n\r\n" data-testid="early-data-input" />
         </label>
         <label>
           <input type="checkbox" name="keepAppData" checked={keepAppData} onChange={(e) => setKeepAppData(e.target.checked)} data-testid="keep-app-data" /> Keep all application data for saving
