@@ -2,24 +2,19 @@
 // `tls-lens serve --early-data --echo` (accepted: the answer is the early data echoed; --json says offered, accepted
 // and bytes), against a serve without --early-data (its tickets allow none: sent after the handshake), and the key
 // log's CLIENT_EARLY_TRAFFIC_SECRET, with which tshark and our own capture decoder read the early records.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { serveForThisFile } from './serve-per-file.ts';
+import { runConnect } from './connect-cli.ts';
 
 vi.setConfig({ testTimeout: 120_000 });
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const serve = serveForThisFile();
 
-function connect(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [BIN, 'connect', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const connect = runConnect;
 
 describe('connect --reconnect --early-data', () => {
   it('against serve --early-data --echo: the second connection sends the text as 0-RTT, accepted', async () => {

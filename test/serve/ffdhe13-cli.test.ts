@@ -1,24 +1,16 @@
 // The finite-field groups in TLS 1.3 as a person uses them: `tls-lens serve --tls1.3 --groups ffdhe2048` (refused as
 // usage until now: they served TLS 1.2 DHE only), reached by `tls-lens connect --groups ffdhe2048`, whose walk names
 // the exchange DHE, not ECDHE; and `openssl s_client -groups ffdhe3072` against the default serve.
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { serveForThisFile } from './serve-per-file.ts';
+import { runConnect } from './connect-cli.ts';
 import { sClient } from '../server/support/s-client.ts';
 
 vi.setConfig({ testTimeout: 120_000 });
 
-const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const serve = serveForThisFile();
 
-function connect(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [BIN, 'connect', ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const connect = runConnect;
 
 describe('finite-field groups in TLS 1.3 through the CLI', () => {
   it('serve --tls1.3 --groups ffdhe2048, reached by connect --groups ffdhe2048: JSON and the walk', async () => {

@@ -2,7 +2,7 @@
 // self-signed certificate has a P-521 key (the case that failed with handshake_failure), and `tls-lens serve --cert
 // --key` with an Ed448 or a P-521 certificate (its key check loads Ed448 from the CLI's side bundle), reached by
 // `tls-lens connect`, TLS 1.3 and 1.2.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { spawnSServer, type SServer } from '../tls/helpers.ts';
 import { useCurvePki } from '../support/curve-pki.ts';
 import { serveForThisFile } from './serve-per-file.ts';
+import { runConnect } from './connect-cli.ts';
 
 vi.setConfig({ testTimeout: 120_000 });
 
-const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const pki = useCurvePki();
 const serve = serveForThisFile();
 const servers: SServer[] = [];
@@ -21,12 +21,9 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
 });
 
-function connect(args: string[]): Promise<{ code: number; json: { ok: boolean; version: string; cipherSuite: string; certificate: { verified: boolean } }; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [BIN, 'connect', ...args, '--json'], { timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, json: JSON.parse(stdout || '{}'), stderr });
-    });
-  });
+async function connect(args: string[]): Promise<{ code: number; json: { ok: boolean; version: string; cipherSuite: string; certificate: { verified: boolean } }; stderr: string }> {
+  const r = await runConnect([...args, '--json']);
+  return { code: r.code, json: JSON.parse(r.stdout || '{}'), stderr: r.stderr };
 }
 
 describe('P-521 and Ed448 through the CLI', () => {
