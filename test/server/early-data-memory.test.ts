@@ -2,45 +2,18 @@
 // data, refused (server not set up, replay of a used ticket) and sent again after the handshake, and more early data
 // than the ticket allows ending in unexpected_message. Real crypto on both sides; nothing mocked.
 import { describe, expect, it } from 'vitest';
-import { connectTls, type TlsClientOptions, type TlsConnection } from '../../src/tls/client.ts';
+import type { TlsClientOptions } from '../../src/tls/client.ts';
 import type { Tls13Session } from '../../src/tls/handshake/options.ts';
 import { keyLogLines } from '../../src/tls/keylog.ts';
-import { acceptTls, TicketKeys, type ServerConnection, type ServerOptions } from '../../src/tls/server.ts';
-import { TraceRecorder } from '../../src/trace/recorder.ts';
+import { TicketKeys, type ServerConnection, type ServerOptions } from '../../src/tls/server.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
-import { memoryPair } from '../../src/transport/memory.ts';
 import { utf8 } from '../../src/util/bytes.ts';
-import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
-import { serverCertificates } from './support/server-pki.ts';
+import { runInMemory } from './support/in-memory.ts';
 
 const pki = usePki();
 
-interface Run {
-  client: TlsConnection | null;
-  server: ServerConnection | null;
-  clientError: { code?: string; receivedAlert?: string } | null;
-  serverError: { code?: string } | null;
-  clientTrace: TraceRecorder;
-  serverTrace: TraceRecorder;
-}
-
-async function run(server: Partial<ServerOptions>, client: Partial<TlsClientOptions> = {}): Promise<Run> {
-  const [c, s] = memoryPair();
-  const serverTrace = new TraceRecorder(() => 0);
-  const clientTrace = new TraceRecorder(() => 0);
-  const accepting = acceptTls(s, { certificates: [serverCertificates(pki).p256], recorder: serverTrace.emit, timeoutMs: 10_000, ...server });
-  const connecting = connectTls(c, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, ...client }, clientTrace.emit);
-  const [sr, cr] = await Promise.allSettled([accepting, connecting]);
-  return {
-    server: sr.status === 'fulfilled' ? sr.value : null,
-    client: cr.status === 'fulfilled' ? cr.value : null,
-    serverError: sr.status === 'rejected' ? sr.reason : null,
-    clientError: cr.status === 'rejected' ? cr.reason : null,
-    clientTrace,
-    serverTrace,
-  };
-}
+const run = (server: Partial<ServerOptions>, client: Partial<TlsClientOptions> = {}) => runInMemory(pki, server, client);
 
 /** A ticket announcing early data, from a first connection to a server with these ticket keys. */
 async function ticket(ticketKeys: TicketKeys, maxEarlyData = 1024): Promise<Tls13Session> {

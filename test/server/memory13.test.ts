@@ -9,6 +9,7 @@ import { utf8 } from '../../src/util/bytes.ts';
 import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
 import { otherNameCertificate, serverCertificates } from './support/server-pki.ts';
+import { runInMemory } from './support/in-memory.ts';
 
 const pki = usePki();
 
@@ -21,18 +22,13 @@ interface Pair {
 
 /** Handshake our client with our server; both outcomes settled (a failure on either side rejects with both). */
 async function pair(server: Partial<ServerOptions>, client: Partial<TlsClientOptions> = {}): Promise<Pair> {
-  const [c, s] = memoryPair();
-  const serverTrace = new TraceRecorder(() => 0);
-  const clientTrace = new TraceRecorder(() => 0);
-  const accepting = acceptTls(s, { certificates: [serverCertificates(pki).p256], recorder: serverTrace.emit, timeoutMs: 10_000, ...server });
-  const connecting = connectTls(c, { serverName: 'localhost', verifier: createVerifier({ anchors: [pki.rootDer] }), timeoutMs: 10_000, ...client }, clientTrace.emit);
-  const [sr, cr] = await Promise.allSettled([accepting, connecting]);
-  if (sr.status === 'rejected' || cr.status === 'rejected') {
-    const err = new Error(`server: ${sr.status === 'rejected' ? (sr.reason as Error).message : 'ok'}; client: ${cr.status === 'rejected' ? (cr.reason as Error).message : 'ok'}`);
-    Object.assign(err, { server: sr.status === 'rejected' ? sr.reason : null, client: cr.status === 'rejected' ? cr.reason : null });
+  const r = await runInMemory(pki, server, client);
+  if (!r.server || !r.client) {
+    const err = new Error(`server: ${r.serverError?.message ?? 'ok'}; client: ${r.clientError?.message ?? 'ok'}`);
+    Object.assign(err, { server: r.serverError, client: r.clientError });
     throw err;
   }
-  return { client: cr.value, server: sr.value, clientTrace, serverTrace };
+  return { client: r.client, server: r.server, clientTrace: r.clientTrace, serverTrace: r.serverTrace };
 }
 
 async function echoOnce(p: Pair, text: string): Promise<void> {
