@@ -426,7 +426,7 @@ test('resumption: a second run offers the first run’s ticket and both sides re
   await expect(page.locator('[data-testid="both-row"][data-name="Certificate"]')).toHaveCount(0);
 });
 
-test('0-RTT: a resumed run sends the client’s early data before the server answers, both sides say accepted; with the server option off, refused and resent', async ({ page }) => {
+test('0-RTT: a resumed run sends the client’s early data before the server answers (SSL_write_early_data beside SSL_read_early_data in the API panes), both sides say accepted; with the server option off, refused and resent', async ({ page }) => {
   await openBothSides(page);
   await page.getByTestId('both-version-TLS1.2').uncheck();
   await page.getByTestId('both-accept-early-data').check();
@@ -440,6 +440,12 @@ test('0-RTT: a resumed run sends the client’s early data before the server ans
   // EndOfEarlyData written by the client and read by the server; both sides derived the same early secret.
   await expect(page.locator('[data-testid="both-row"][data-name="EndOfEarlyData"][data-from="client"][data-read="yes"]')).toHaveCount(1);
   await expect(page.locator('[data-testid="both-key"][data-name="client_early_traffic_secret"]')).toHaveAttribute('data-verdict', 'equal');
+  // The API calls at the ClientHello, where the early data goes: written before SSL_connect, read by the server's first call.
+  await page.locator('[data-testid="both-row"][data-name="ClientHello"]').getByTestId('both-step').click();
+  await expect(page.getByTestId('both-step-client')).toContainText('SSL_write_early_data(ssl, buf, n, &written) → 1, written = 18');
+  await expect(page.getByTestId('both-step-server')).toContainText('SSL_read_early_data(ssl, buf, n, &readbytes)');
+  await page.locator('[data-testid="both-row"][data-name="EndOfEarlyData"]').getByTestId('both-step').click();
+  await expect(page.getByTestId('both-step-server')).toContainText('SSL_READ_EARLY_DATA_FINISH');
   const accepted = await saveBoth(page);
   // The client wrote the early data before it read the ServerHello; the server read it before EndOfEarlyData.
   const clientWrote = accepted.events.findIndex((e) => e.kind === 'app-data' && e.direction === 'client');

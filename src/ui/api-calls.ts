@@ -2,6 +2,7 @@
 // OpenSSL, Apple Secure Transport and Windows CE secure sockets. Derived from the trace only.
 import type { TraceEvent } from '../trace/types.ts';
 import { serverCallsAt, settingsFromTrace } from './both-sides/server-api.ts';
+import { withClientEarlyData } from './early-data-api.ts';
 
 export interface ApiCall {
   call: string;
@@ -52,6 +53,11 @@ export function apiStepForTrace(events: TraceEvent[], upTo: number): ApiStep & {
 }
 
 export function apiCallsFor(events: TraceEvent[], upTo: number): ApiStep {
+  return withClientEarlyData(events, upTo, ordinaryCalls(events, upTo));
+}
+
+/** The calls at this step leaving 0-RTT aside (early-data-api.ts puts those in). */
+function ordinaryCalls(events: TraceEvent[], upTo: number): ApiStep {
   const e = events[upTo];
   const ctx = contextAt(events, upTo);
   const peer = ctx.serverName ?? 'the server name';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
-import type { BothSidesRequest, Side } from '../../src/worker/both-sides-messages.ts';
+import { BOTH_SIDES_MAX_EARLY_DATA, type BothSidesRequest, type Side } from '../../src/worker/both-sides-messages.ts';
 import { runBothSides } from '../../src/ui/both-sides/run-both.ts';
 import { ladderPositions, mergeByStamp, pairMessages } from '../../src/ui/both-sides/model.ts';
 import { serverCallsAt, settingsFromTrace } from '../../src/ui/both-sides/server-api.ts';
@@ -99,6 +99,30 @@ describe('the server’s calls step by step', () => {
     // The first row: the ClientHello, the server still in its setup or reading it.
     expect(r.events.client[positions[0].client]).toMatchObject({ kind: 'handshake', name: 'ClientHello' });
     expect(serverCallsAt(r.req, r.events.server, positions[0].server).openssl[0].call).toMatch(/^SSL_accept\(ssl\)$/);
+  });
+
+  it('0-RTT in both sides: SSL_CTX_set_max_early_data(ctx, 16384) in the setup; the ClientHello row shows SSL_write_early_data beside SSL_read_early_data, EndOfEarlyData its FINISH', async () => {
+    // A first run gives the client a ticket allowing early data; the second resumes it with early data.
+    await run({ versions: ['TLS1.3'], acceptEarlyData: true });
+    const client = { versions: ['TLS1.3' as const], suites: [], groups: ['x25519'], keyShareGroups: ['x25519'], serverName: '', alpn: [], resume: true, earlyData: 'GET / HTTP/1.0\\r\\n\\r\\n' };
+    const r = await run({ versions: ['TLS1.3'], acceptEarlyData: true, client });
+    expect(serverCallsAt(r.req, r.events.server, 0).openssl.map((c) => c.call)).toContain(`SSL_CTX_set_max_early_data(ctx, ${BOTH_SIDES_MAX_EARLY_DATA})`);
+    const pairs = pairMessages(r.events, r.order);
+    const positions = ladderPositions(pairs, r.events, r.order);
+    const row = (name: string) => positions[pairs.findIndex((p) => p.from === 'client' && p.name === name)];
+    const hello = row('ClientHello');
+    expect(apiCallsFor(r.events.client, hello.client).openssl.find((c) => c.call.startsWith('SSL_write_early_data'))?.result).toBe('1, written = 18');
+    expect(serverCallsAt(r.req, r.events.server, hello.server).openssl[0].call).toBe('SSL_read_early_data(ssl, buf, n, &readbytes)');
+    const end = row('EndOfEarlyData');
+    expect(serverCallsAt(r.req, r.events.server, end.server).openssl[0].result).toBe('SSL_READ_EARLY_DATA_FINISH, readbytes = 0');
+    expect(sequence(r.req, r.events.server, 'openssl')).toContain('SSL_read_early_data');
+
+    // The server no longer set up for it: refused, no SSL_read_early_data, the client writes the data again itself.
+    const refused = await run({ versions: ['TLS1.3'], acceptEarlyData: false, client });
+    expect(sequence(refused.req, refused.events.server, 'openssl')).not.toContain('SSL_read_early_data');
+    const calls = refused.events.client.flatMap((_, i) => apiCallsFor(refused.events.client, i).openssl.map((c) => `${c.call} → ${c.result ?? ''}`));
+    expect(calls).toContain('SSL_get_early_data_status(ssl) → SSL_EARLY_DATA_REJECTED');
+    expect(calls).toContain('SSL_write(ssl, buf, n) → ');
   });
 
   it('the main API view, given the server’s trace alone (serve, the Clients view), shows the server program’s calls', async () => {

@@ -1,7 +1,8 @@
 // The calls a server program would make for this run, in OpenSSL and in Apple's Secure Transport (server side),
 // from the options the teacher set and what the server's trace shows happened. No React.
 import type { TraceEvent } from '../../trace/types.ts';
-import type { BothSidesRequest } from '../../worker/both-sides-messages.ts';
+import { BOTH_SIDES_MAX_EARLY_DATA, type BothSidesRequest } from '../../worker/both-sides-messages.ts';
+import { bytesIn, carriesEarlyData, earlyDataAnswer, earlyDataRecordOf, earlyDataRecords, earlyDataRefusal, isSkippedEarlyRecord, ticketEarlyDataLimit } from '../early-data-facts.ts';
 
 export interface ServerCall {
   call: string;
@@ -18,8 +19,14 @@ function facts(events: TraceEvent[]) {
   return { error: error?.code, version, keyUpdate, renegotiated };
 }
 
-/** What the server's calls depend on: the options a teacher set, or what a server's trace shows (settingsFromTrace). */
-export type ServerSettings = Pick<BothSidesRequest, 'versions' | 'certificate' | 'clientAuth' | 'refuseClientCertificate' | 'tickets' | 'breakpoints'> & Partial<BothSidesRequest>;
+/** What the server's calls depend on: the options a teacher set, or what a server's trace shows (settingsFromTrace).
+ * `maxEarlyData`: the max_early_data_size its tickets announce when it accepts 0-RTT (absent: both sides' own). */
+export type ServerSettings = Pick<BothSidesRequest, 'versions' | 'certificate' | 'clientAuth' | 'refuseClientCertificate' | 'tickets' | 'breakpoints'> & Partial<BothSidesRequest> & { maxEarlyData?: number };
+
+/** The N of SSL_CTX_set_max_early_data(ctx, N): 0 for a server not set up for 0-RTT (OpenSSL's default). */
+function earlyDataLimit(req: ServerSettings): number {
+  return req.acceptEarlyData && req.versions.includes('TLS1.3') ? (req.maxEarlyData ?? BOTH_SIDES_MAX_EARLY_DATA) : 0;
+}
 
 /**
  * The settings a server program must have had, read from its trace alone (a trace from `tls-lens serve` or the
@@ -30,12 +37,16 @@ export function settingsFromTrace(events: TraceEvent[]): ServerSettings {
   const handshake = (name: string) => events.filter((e) => e.kind === 'handshake' && e.name === name && e.direction === 'server');
   const tls13 = handshake('EncryptedExtensions').length > 0;
   const paused = (b: string) => events.some((e) => e.kind === 'pause' && e.breakpoint === b);
+  // Tickets announcing early data, or early data taken: the server was set up for 0-RTT.
+  const maxEarlyData = handshake('NewSessionTicket').map(ticketEarlyDataLimit).find((n) => n !== undefined);
+  const acceptEarlyData = (maxEarlyData ?? 0) > 0 || earlyDataAnswer(events) === 'accepted';
   return {
     versions: [tls13 ? 'TLS1.3' : 'TLS1.2'],
     certificate: 'good',
     clientAuth: handshake('CertificateRequest').length > 0 ? 'request' : 'none',
     refuseClientCertificate: false,
     tickets: handshake('NewSessionTicket').length,
+    ...(acceptEarlyData ? { acceptEarlyData, ...(maxEarlyData ? { maxEarlyData } : {}) } : {}),
     breakpoints: {
       client: { afterEachMessage: false, serverAuth: false, clientCertRequest: false },
       server: { clientHello: paused('clientHello'), clientCertificate: paused('clientCertificate'), afterEachMessage: paused('afterEachMessage') },
@@ -68,6 +79,7 @@ export function serverApiCalls(req: ServerSettings, events: TraceEvent[]): { ope
     });
   }
   if (req.versions.includes('TLS1.3')) openssl.push({ call: `SSL_CTX_set_num_tickets(ctx, ${req.tickets})`, note: 'TLS 1.3 session tickets sent after the handshake' });
+  openssl.push(...earlyDataSetup(req, events));
   openssl.push({
     call: 'SSL_accept(ssl)',
     result: f.error ? `-1, SSL_get_error = SSL_ERROR_SSL (${f.error})` : '1',
@@ -127,9 +139,9 @@ function stepContext(events: TraceEvent[], upTo: number): StepContext {
 /** The setup calls before any byte is read: the context, certificate and key, whom clients must chain to. */
 function setupCalls(req: ServerSettings): ServerStep {
   const whole = serverApiCalls(req, []);
-  const untilAccept = (calls: ServerCall[], stop: string) => calls.slice(0, calls.findIndex((c) => c.call.startsWith(stop)));
+  const untilAccept = (calls: ServerCall[], ...stops: string[]) => calls.slice(0, calls.findIndex((c) => stops.some((stop) => c.call.startsWith(stop))));
   return {
-    openssl: [...untilAccept(whole.openssl, 'SSL_accept'), { call: 'SSL_new(ctx); SSL_set_fd(ssl, client_fd)', note: 'one connection object per accepted TCP connection, sharing the context’s settings' }],
+    openssl: [...untilAccept(whole.openssl, 'SSL_read_early_data', 'SSL_accept'), { call: 'SSL_new(ctx); SSL_set_fd(ssl, client_fd)', note: 'one connection object per accepted TCP connection, sharing the context’s settings' }],
     secureTransport: [...untilAccept(whole.secureTransport, 'SSLHandshake'), { call: 'SSLSetIOFuncs(ctx, readFunc, writeFunc); SSLSetConnection(ctx, conn)', note: 'the server reads and writes through your callbacks too' }],
   };
 }
@@ -146,8 +158,14 @@ export function serverCallsAt(req: ServerSettings, events: TraceEvent[], upTo: n
   if (e.kind === 'connection' && e.phase !== 'closed') return setupCalls(req);
   const ctx = stepContext(events, upTo);
   // The call the handshake's bytes go through at this point.
-  const handshakeCall = ctx.renegotiating ? 'SSL_do_handshake(ssl)' : 'SSL_accept(ssl)';
+  const finishAt = earlyDataFinishAt(req, events);
+  const readingEarly = !ctx.renegotiating && finishAt >= 0 && upTo < finishAt;
+  const handshakeCall = ctx.renegotiating ? 'SSL_do_handshake(ssl)' : readingEarly ? READ_EARLY : 'SSL_accept(ssl)';
   const stHandshake = ctx.renegotiating ? 'SSLReHandshake(ctx)' : 'SSLHandshake(ctx)';
+  // SSL_read_early_data says "not yet" and "failed" in its own words.
+  const failed = (why: string) => (readingEarly ? `SSL_READ_EARLY_DATA_ERROR, SSL_get_error → ${why}` : `-1, SSL_get_error → ${why}`);
+  const early = earlyDataStep(req, events, upTo, handshakeCall);
+  if (early) return early;
 
   if (e.kind === 'pause' && e.phase !== 'resumed') {
     if (e.breakpoint === 'clientHello') {
@@ -214,7 +232,7 @@ export function serverCallsAt(req: ServerSettings, events: TraceEvent[], upTo: n
       };
     }
     return {
-      openssl: [{ call: handshakeCall, result: reading ? '-1, SSL_get_error → SSL_ERROR_WANT_READ (non-blocking)' : 'in progress', note: `${reading ? 'reading the client’s' : 'writing its'} ${e.name} inside ${handshakeCall.replace(/\(.*/, '')}${e.name === 'CertificateRequest' ? ' (asked for by SSL_CTX_set_verify)' : ''}` }],
+      openssl: [{ call: handshakeCall, result: reading ? failed('SSL_ERROR_WANT_READ (non-blocking)') : 'in progress', note: `${reading ? 'reading the client’s' : 'writing its'} ${e.name} inside ${handshakeCall.replace(/\(.*/, '')}${e.name === 'CertificateRequest' ? ' (asked for by SSL_CTX_set_verify)' : ''}` }],
       secureTransport: [reading ? { call: stHandshake, result: 'errSSLWouldBlock', note: `the read callback had no bytes yet; the ${e.name} arrives at a later call` } : { call: stHandshake, note: `writes ${e.name} through the write callback` }],
     };
   }
@@ -229,7 +247,7 @@ export function serverCallsAt(req: ServerSettings, events: TraceEvent[], upTo: n
     }
     const call = ctx.accepted && !ctx.renegotiating ? 'SSL_read(ssl, …)' : handshakeCall;
     return {
-      openssl: [{ call, result: '-1, SSL_get_error → SSL_ERROR_SSL', note: `${ours ? 'the server sent' : 'the client sent'} ${e.name}; ERR_get_error says why` }],
+      openssl: [{ call, result: failed('SSL_ERROR_SSL'), note: `${ours ? 'the server sent' : 'the client sent'} ${e.name}; ERR_get_error says why` }],
       secureTransport: [{ call: ctx.accepted && !ctx.renegotiating ? 'SSLRead(ctx, …)' : stHandshake, result: ours ? 'an errSSL… code' : 'errSSLPeer… (the client’s alert)', note: `a fatal ${e.name} alert ends the session` }],
     };
   }
@@ -260,6 +278,100 @@ export function serverCallsAt(req: ServerSettings, events: TraceEvent[], upTo: n
   return {
     openssl: [{ call: inside ? 'SSL_read / SSL_write' : handshakeCall, note: `inside the library: ${e.kind}` }],
     secureTransport: [{ call: inside ? 'SSLRead / SSLWrite' : stHandshake, note: `inside the library: ${e.kind}` }],
+  };
+}
+
+const READ_EARLY = 'SSL_read_early_data(ssl, buf, n, &readbytes)';
+const SECURE_TRANSPORT_NO_EARLY_DATA: ServerCall = { call: '(none)', note: 'Secure Transport never gained TLS 1.3, so it has no 0-RTT early data: the client’s data would come with SSLRead after the handshake' };
+
+/** SSL_CTX_set_max_early_data, and for the run's list SSL_read_early_data as the first I/O call, when set up for 0-RTT. */
+function earlyDataSetup(req: ServerSettings, events: TraceEvent[]): ServerCall[] {
+  const limit = earlyDataLimit(req);
+  if (limit === 0) return [];
+  const calls: ServerCall[] = [
+    {
+      call: `SSL_CTX_set_max_early_data(ctx, ${limit})`,
+      result: '1',
+      note: `tickets allow ${limit} bytes of 0-RTT early data; with it above 0, OpenSSL’s anti-replay makes each ticket single-use (offered again: a full handshake, its early data ignored) unless SSL_OP_NO_ANTI_REPLAY is set`,
+    },
+  ];
+  if (events.length === 0) return calls;
+  const read = bytesIn(events, earlyDataRecords(events));
+  const taken = earlyDataAnswer(events) === 'accepted';
+  calls.push({
+    call: READ_EARLY,
+    result: taken ? `SSL_READ_EARLY_DATA_SUCCESS (${read} bytes), then SSL_READ_EARLY_DATA_FINISH` : 'SSL_READ_EARLY_DATA_FINISH, readbytes = 0',
+    note: `the first I/O call, in place of SSL_accept: it runs the handshake as far as the client’s early data${taken ? '' : `; nothing read (${refusalWords(events)})`}`,
+  });
+  return calls;
+}
+
+/** Why no early data was read, in the trace's words. */
+function refusalWords(events: TraceEvent[]): string {
+  if (earlyDataAnswer(events) === null) return 'the client sent no early data';
+  return `refused: ${earlyDataRefusal(events) ?? 'the server did not take it'}`;
+}
+
+/**
+ * Where SSL_read_early_data returns SSL_READ_EARLY_DATA_FINISH, for a server set up for 0-RTT: at EndOfEarlyData
+ * when it took early data, else once its first flight is written (TLS 1.3); Infinity while that has not come.
+ * -1 when SSL_read_early_data is not the call: not set up, or TLS 1.2 (where it would run the whole handshake before
+ * saying FINISH; SSL_accept then returns 1 at once, so the view keeps SSL_accept).
+ */
+function earlyDataFinishAt(req: ServerSettings, events: TraceEvent[]): number {
+  if (earlyDataLimit(req) === 0) return -1;
+  const wrote = (name: string) => events.findIndex((e) => e.kind === 'handshake' && e.name === name && e.direction === 'server');
+  const end = events.findIndex((e) => e.kind === 'handshake' && e.name === 'EndOfEarlyData' && e.direction === 'client');
+  if (end >= 0) return end;
+  const tls13 = wrote('EncryptedExtensions') >= 0;
+  if (!tls13 && wrote('ServerHello') >= 0) return -1;
+  const flightEnd = wrote('Finished');
+  return tls13 && flightEnd >= 0 ? flightEnd : Infinity;
+}
+
+/** The server's calls at a 0-RTT step: the ClientHello offering it, early data read or skipped, SSL_read_early_data's
+ * FINISH, a HelloRetryRequest turning it away. Null at any other step. */
+function earlyDataStep(req: ServerSettings, events: TraceEvent[], upTo: number, handshakeCall: string): ServerStep | null {
+  const e = events[upTo];
+  const noEarlyData = [SECURE_TRANSPORT_NO_EARLY_DATA];
+  const record = earlyDataRecordOf(events, e);
+  if (record) {
+    return { openssl: [{ call: READ_EARLY, result: `SSL_READ_EARLY_DATA_SUCCESS, readbytes = ${bytesIn(events, [record])}`, note: 'the client’s early data, decrypted with its early traffic keys before the handshake is complete: it may be a replay, so only what is safe to repeat belongs there' }], secureTransport: noEarlyData };
+  }
+  if (isSkippedEarlyRecord(e)) {
+    return { openssl: [{ call: handshakeCall, note: `a record of early data skipped unread, 0-RTT ${refusalWords(events)}; OpenSSL skips up to recv_max_early_data (16384 bytes unless SSL_CTX_set_recv_max_early_data says otherwise)` }], secureTransport: noEarlyData };
+  }
+  if (upTo === earlyDataFinishAt(req, events)) return finishStep(events, e);
+  if (e?.kind === 'handshake' && e.name === 'ClientHello' && e.direction === 'client' && carriesEarlyData(e)) {
+    const verdict = earlyDataAnswer(events) === 'accepted' ? 'it is taken' : refusalWords(events);
+    return {
+      openssl: [{ call: handshakeCall, result: handshakeCall === READ_EARLY ? 'SSL_READ_EARLY_DATA_ERROR, SSL_get_error → SSL_ERROR_WANT_READ (non-blocking)' : '-1, SSL_get_error → SSL_ERROR_WANT_READ (non-blocking)', note: `reading the client’s ClientHello, which offers 0-RTT early data: ${verdict}` }],
+      secureTransport: [{ call: 'SSLHandshake(ctx)', result: 'errSSLWouldBlock', note: 'the read callback had no bytes yet; the ClientHello arrives at a later call' }, ...noEarlyData],
+    };
+  }
+  if (e?.kind === 'handshake' && e.name === 'HelloRetryRequest' && earlyDataRefusal(events.slice(0, upTo))) {
+    return {
+      openssl: [{ call: handshakeCall, result: 'in progress', note: 'this server turns the early data away with a HelloRetryRequest; OpenSSL instead leaves early_data out of EncryptedExtensions and skips the early records' }],
+      secureTransport: [{ call: 'SSLHandshake(ctx)', note: 'writes HelloRetryRequest through the write callback' }, ...noEarlyData],
+    };
+  }
+  return null;
+}
+
+/** SSL_read_early_data's last answer: FINISH, after EndOfEarlyData or with nothing read; then SSL_accept goes on. */
+function finishStep(events: TraceEvent[], e: TraceEvent): ServerStep {
+  const endOfEarlyData = e.kind === 'handshake' && e.name === 'EndOfEarlyData';
+  const answer = earlyDataAnswer(events);
+  const status = answer === 'accepted' ? 'SSL_EARLY_DATA_ACCEPTED' : answer === 'refused' ? 'SSL_EARLY_DATA_REJECTED' : 'SSL_EARLY_DATA_NOT_SENT';
+  const note = endOfEarlyData
+    ? `EndOfEarlyData read: no more early data (${bytesIn(events, earlyDataRecords(events))} bytes came with SSL_READ_EARLY_DATA_SUCCESS before it); SSL_accept (or SSL_do_handshake) now reads the client’s Finished`
+    : `its first flight written, ${refusalWords(events)}; SSL_accept (or SSL_do_handshake) now finishes the handshake`;
+  return {
+    openssl: [
+      { call: READ_EARLY, result: 'SSL_READ_EARLY_DATA_FINISH, readbytes = 0', note },
+      { call: 'SSL_get_early_data_status(ssl)', result: status, note: 'what became of the client’s 0-RTT, as the server decided it' },
+    ],
+    secureTransport: endOfEarlyData ? [SECURE_TRANSPORT_NO_EARLY_DATA] : [{ call: 'SSLHandshake(ctx)', note: 'writes Finished through the write callback' }, SECURE_TRANSPORT_NO_EARLY_DATA],
   };
 }
 
