@@ -5,6 +5,7 @@ import type { FieldNode, KeyExchangeEvent, TraceEvent } from '../trace/types.ts'
 import { fromHex, utf8 } from '../util/bytes.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
 import { ocspFields, ocspHeadline } from '../trace/ocsp-words.ts';
+import { earlyDataWords } from '../trace/early-data-words.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -121,6 +122,8 @@ function eventLines(e: TraceEvent, opts: RenderOptions): string[] {
       return [paint('red', `✗ ${e.code}: ${e.message}`)];
     case 'note':
       return [paint('dim', `  · ${e.text}`)];
+    case 'early-data':
+      return [paint(e.outcome === 'accepted' || e.outcome === 'sent' ? 'green' : 'yellow', `  · ${earlyDataWords(e)}`)];
     case 'renegotiation':
       // Its end and a refusal come with a note in words; the start is shown here.
       return e.phase === 'started' ? [paint('bold', `↻ renegotiation #${e.number} ${e.by === 'client' ? 'started by the client' : 'requested by the server (HelloRequest)'}`)] : [];

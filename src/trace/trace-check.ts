@@ -79,6 +79,7 @@ const SHAPES: Record<TraceEvent['kind'], Shape> = {
   preamble: { protocol: 'string', direction: side, bytes: 'hex', text: 'string', 'note?': 'string', 'advertised?': 'boolean' },
   pause: { breakpoint: 'string', 'detail?': 'string', 'phase?': { oneOf: ['paused', 'resumed'] }, 'decision?': 'string' },
   error: { code: 'string', message: 'string' },
+  'early-data': { side, outcome: { oneOf: ['sent', 'not-sent', 'accepted', 'refused'] }, 'bytes?': 'number', 'limit?': 'number', 'reason?': 'string' },
   note: { text: 'string' },
   renegotiation: {
     phase: { oneOf: ['started', 'finished', 'refused'] },

@@ -295,6 +295,22 @@ export interface ErrorEvent extends Base {
   message: string;
 }
 
+/**
+ * 0-RTT early data (RFC 8446 §4.2.10) at one side's decision: the client sending it or not offering it, the server
+ * taking it or refusing it, the client learning which. `reason` says why in plain words (not-sent, refused); the
+ * readers' sentence is src/trace/early-data-words.ts.
+ */
+export interface EarlyDataEvent extends Base {
+  kind: 'early-data';
+  side: Side;
+  outcome: 'sent' | 'not-sent' | 'accepted' | 'refused';
+  /** Bytes of early data concerned (the server, deciding before it reads any, leaves it out). */
+  bytes?: number;
+  /** The most early data the ticket allows (max_early_data_size), when known. */
+  limit?: number;
+  reason?: string;
+}
+
 /** Free-form explanation attached at a point in the trace (e.g. "HelloRetryRequest received"). */
 export interface NoteEvent extends Base {
   kind: 'note';
@@ -338,6 +354,7 @@ export type TraceEvent =
   | PreambleEvent
   | PauseEvent
   | ErrorEvent
+  | EarlyDataEvent
   | NoteEvent;
 
 export type TraceEventKind = TraceEvent['kind'];

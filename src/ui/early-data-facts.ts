@@ -1,6 +1,6 @@
 // What a trace says of TLS 1.3 0-RTT, for the API views of both sides: the early_data extension in the ClientHello
 // (offered), in EncryptedExtensions (accepted) and in NewSessionTicket (the size a ticket allows), records under the
-// early keys, EndOfEarlyData, and the server engine's note on why it refused. No React.
+// early keys, EndOfEarlyData, and the server engine's 'early-data' event (why it refused). No React.
 import type { AppDataEvent, FieldNode, HandshakeMessageEvent, RecordEvent, TraceEvent } from '../trace/types.ts';
 
 function findExtension(fields: FieldNode[], name: string): FieldNode | undefined {
@@ -84,9 +84,8 @@ export function earlyDataAnswer(events: TraceEvent[]): EarlyDataAnswer {
   return null;
 }
 
-/** The server engine's reason for refusing 0-RTT: the trace has it only as the note it writes (server/states13.ts). */
+/** The server engine's reason for refusing 0-RTT, from its 'early-data' event (server/states13.ts). */
 export function earlyDataRefusal(events: TraceEvent[]): string | undefined {
-  const prefix = 'early data refused: ';
-  const note = events.find((e) => e.kind === 'note' && e.text.startsWith(prefix));
-  return note?.kind === 'note' ? note.text.slice(prefix.length) : undefined;
+  const refused = events.find((e) => e.kind === 'early-data' && e.side === 'server' && e.outcome === 'refused');
+  return refused?.kind === 'early-data' ? refused.reason : undefined;
 }

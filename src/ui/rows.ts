@@ -2,6 +2,7 @@
 // so a live session extends the list without recomputing it.
 import type { BreakpointName, Epoch, Side, TraceEvent } from '../trace/types.ts';
 import { ocspHeadline } from '../trace/ocsp-words.ts';
+import { earlyDataWords } from '../trace/early-data-words.ts';
 
 export type RowKind = 'preamble' | 'handshake' | 'ccs' | 'app-data' | 'alert' | 'pause' | 'cert' | 'error' | 'note' | 'connection' | 'renegotiation';
 
@@ -83,6 +84,8 @@ export class RowBuilder {
         return { ...base, kind: 'error', side: null, epoch: 'plaintext', label: `Error: ${e.message}` };
       case 'note':
         return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: e.text };
+      case 'early-data':
+        return { ...base, kind: 'note', side: null, epoch: 'plaintext', label: earlyDataWords(e) };
       case 'renegotiation':
         // The start is the divider before the second handshake; its end and a refusal have their notes beside them.
         if (e.phase !== 'started') return null;

@@ -45,7 +45,7 @@ describe('0-RTT, our client with our server', () => {
     expect(s.some((e) => e.kind === 'record' && e.direction === 'client' && e.epoch === 'early')).toBe(true);
     expect(s.some((e) => e.kind === 'handshake' && e.name === 'EndOfEarlyData' && e.epoch === 'early')).toBe(true);
     expect(s.some((e) => e.kind === 'key' && e.name === 'client_early_traffic_secret')).toBe(true);
-    expect(notes(s).some((t) => t.startsWith('early data accepted'))).toBe(true);
+    expect(s.find((e) => e.kind === 'early-data')).toMatchObject({ side: 'server', outcome: 'accepted', limit: expect.any(Number) });
     // Both sides derived the same client_early_traffic_secret, and both key logs name it.
     const line = (events: TraceEvent[]) => keyLogLines(events).find((l) => l.startsWith('CLIENT_EARLY_TRAFFIC_SECRET '));
     expect(line(r.clientTrace.events)).toBeDefined();
@@ -64,7 +64,10 @@ describe('0-RTT, our client with our server', () => {
     expect(server.earlyData).toBeNull();
     // Read once, as ordinary application data: the early copy was skipped unread.
     expect(text(await server.read())).toBe('resend me');
-    expect(notes(r.clientTrace.events).some((t) => t.startsWith('0-RTT refused: the server answered with a HelloRetryRequest'))).toBe(true);
+    expect(r.clientTrace.events.filter((e) => e.kind === 'early-data').map((e) => e.kind === 'early-data' && [e.outcome, e.bytes, e.reason])).toEqual([
+      ['sent', 9, undefined],
+      ['refused', 9, 'the server answered with a HelloRetryRequest'],
+    ]);
     expect(notes(r.serverTrace.events).some((t) => t.startsWith('early data skipped unread'))).toBe(true);
     await r.client!.close();
   });

@@ -37,7 +37,7 @@ export function planEarlyData(ctx: HandshakeContext, session: Tls13Session | nul
           : null;
   if (why) {
     if (ctx.summary.earlyData) ctx.summary.earlyData.reason = why;
-    ctx.emit({ kind: 'note', text: `early data not sent as 0-RTT: ${why}; its ${data.length} bytes go after the handshake` });
+    ctx.emit({ kind: 'early-data', side: 'client', outcome: 'not-sent', bytes: data.length, reason: why });
     return null;
   }
   return { data: data.subarray(0, Math.min(data.length, max)), session: session!, outcome: 'offered' };
@@ -60,7 +60,7 @@ export async function sendEarlyData(ctx: HandshakeContext, offer: EarlyDataOffer
   const written = ctx.channel.writeTraced ? await ctx.channel.writeTraced(ContentType.application_data, offer.data) : { records: await ctx.channel.write(ContentType.application_data, offer.data), dataHex: undefined };
   ctx.emit(appDataEvent('client', offer.data, { dataHex: written.dataHex, record: written.records[0] }));
   ctx.summary.earlyData = { offered: true, accepted: false, bytes: offer.data.length, resent: 0 };
-  ctx.emit({ kind: 'note', text: `0-RTT: ${offer.data.length} bytes of early data sent before the server answered, under the client early traffic keys from the ticket's PSK (the ticket allows ${offer.session.maxEarlyData} bytes)` });
+  ctx.emit({ kind: 'early-data', side: 'client', outcome: 'sent', bytes: offer.data.length, limit: offer.session.maxEarlyData });
 }
 
 /**
@@ -76,7 +76,7 @@ export function refuseEarlyData(ctx: HandshakeContext, why: string, nextWrites: 
     ctx.channel.setWriteProtector(null);
     ctx.currentWriteEpoch = 'plaintext';
   }
-  ctx.emit({ kind: 'note', text: `0-RTT refused: ${why}. The server did not read the ${offer.data.length} bytes of early data; the client sends them again after the handshake (RFC 8446 §4.2.10)` });
+  ctx.emit({ kind: 'early-data', side: 'client', outcome: 'refused', bytes: offer.data.length, reason: why });
 }
 
 /**
@@ -92,7 +92,7 @@ export function earlyDataAnswered(ctx: HandshakeContext, acceptedByServer: boole
   if ((ctx.summary.alpn ?? null) !== (offer.session.alpn ?? null)) throw fail.illegal('the server accepted early data with an ALPN protocol other than the ticket\'s (RFC 8446 §4.2.10)');
   offer.outcome = 'accepted';
   if (ctx.summary.earlyData) ctx.summary.earlyData.accepted = true;
-  ctx.emit({ kind: 'note', text: `0-RTT accepted: the server read the ${offer.data.length} bytes of early data (early_data in EncryptedExtensions); EndOfEarlyData will close them before the client's Finished` });
+  ctx.emit({ kind: 'early-data', side: 'client', outcome: 'accepted', bytes: offer.data.length });
 }
 
 /** RFC 8446 §4.5: accepted early data ends with EndOfEarlyData, under the early keys, before the handshake keys. */

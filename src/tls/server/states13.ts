@@ -97,13 +97,13 @@ export class ExpectClientHello implements ServerState {
       const verdict = judgeEarlyData(ctx, psk, suite, alpn);
       if (!verdict.accept) {
         ctx.summary.earlyData = { offered: true, accepted: false, bytes: 0, refusedBecause: verdict.reason };
-        ctx.emit({ kind: 'note', text: `early data refused: ${verdict.reason}` });
+        ctx.emit({ kind: 'early-data', side: 'server', outcome: 'refused', reason: verdict.reason });
         ctx.transcript.add(m.bytes, name, m.eventIndex);
         return sendHelloRetryRequest(ctx, ch, suite, group, null, true);
       }
       earlyData = new EarlyDataReceiver(verdict.limit, ctx.emit);
       ctx.summary.earlyData = { offered: true, accepted: true, bytes: 0 };
-      ctx.emit({ kind: 'note', text: `early data accepted: the client's first PSK is a fresh ticket of ours, first used for early data, with the same cipher suite and ALPN; up to ${verdict.limit} bytes are read with the client's early traffic keys until EndOfEarlyData (RFC 8446 §4.2.10)` });
+      ctx.emit({ kind: 'early-data', side: 'server', outcome: 'accepted', limit: verdict.limit });
     }
     ctx.transcript.add(m.bytes, name, m.eventIndex);
     const choice = psk ? null : await selectCertificate(ctx.options, ch, sni, ctx.certificate ?? undefined);

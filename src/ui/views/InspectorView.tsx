@@ -12,6 +12,7 @@ import { hexToText, shortHex } from '../format.ts';
 import { nonceLine } from '../record-nonce.ts';
 import { OcspFields } from '../components/OcspFields.tsx';
 import { ocspHeadline } from '../../trace/ocsp-words.ts';
+import { earlyDataWords } from '../../trace/early-data-words.ts';
 
 export function InspectorView() {
   const revision = useTrace((s) => s.revision);
@@ -146,6 +147,13 @@ const EventInspector = memo(function EventInspector({ event, events }: { event: 
         <section aria-label="Note">
           <h2 className="insp-title">Note</h2>
           <p>{event.text}</p>
+        </section>
+      );
+    case 'early-data':
+      return (
+        <section aria-label="Early data">
+          <h2 className="insp-title">0-RTT early data ({event.side}: {event.outcome})</h2>
+          <p>{earlyDataWords(event)}</p>
         </section>
       );
     case 'pause':
