@@ -36,8 +36,10 @@ export async function sClient(port: number, args: string[], input: string[] = []
   for (const line of input) {
     const from = Math.max(0, output.length - 1);
     if (!child.stdin.destroyed) child.stdin.write(`${line}\n`);
-    // A command: the word s_client prints on reading it. Text: the echo, as a whole line (not a hex dump's corner).
-    const shows = COMMANDS[line] ?? new RegExp(`(^|\\n)${escapeRegExp(line.toUpperCase())}\\n`);
+    // A command: the word s_client prints on reading it. Text: the echo. A short echo must start a line (not a hex
+    // dump's corner); a longer one may follow a partial line, as s_client sometimes prints session details beside it.
+    const echo = escapeRegExp(line.toUpperCase());
+    const shows = COMMANDS[line] ?? new RegExp(line.length >= 4 ? `${echo}\\n` : `(^|\\n)${echo}\\n`);
     await waitFor(() => shows.test(output.slice(from)));
   }
   child.stdin.end();
