@@ -3,7 +3,7 @@
 // scenario's life, so a ticket from one Connect opens on the next (and its early data is taken once, RFC 8446 §8.1).
 import net from 'node:net';
 import { useNodeHost } from '../../src/cli/node-host.ts';
-import { EARLY_DATA_LIMIT } from '../../src/cli/serve-options.ts';
+import { DEFAULT_MAX_EARLY_DATA } from '../../src/tls/server/options.ts';
 import { acceptTls, TicketKeys, type ServerConnection, type ServerOptions } from '../../src/tls/server.ts';
 import { socketTransport } from '../../src/transport/tcp.ts';
 import { pemToDer } from '../../src/x509/pem.ts';
@@ -28,7 +28,7 @@ export async function startTlsLensScenario(spec: TlsLensSpec, pki: LabPki, addre
     versions: ['TLS1.3'],
     ticketKeys: new TicketKeys(),
     acceptEarlyData: true,
-    maxEarlyData: EARLY_DATA_LIMIT,
+    maxEarlyData: DEFAULT_MAX_EARLY_DATA,
     timeoutMs: IDLE_MS,
     writeTimeoutMs: IDLE_MS,
   };

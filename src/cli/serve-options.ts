@@ -52,9 +52,6 @@ Ctrl-C stops the server. Exit status: 0 stopped normally; 1 could not serve (por
 
 export type Version = 'TLS1.2' | 'TLS1.3';
 
-/** max_early_data_size in serve's tickets with --early-data (OpenSSL's s_server default too). */
-export const EARLY_DATA_LIMIT = 16_384;
-
 export interface ServeConfig {
   host: string;
   port: number;
@@ -70,7 +67,7 @@ export interface ServeConfig {
   suites?: string[];
   alpn?: string[];
   numTickets: number;
-  /** --early-data: accept 0-RTT (tickets announce EARLY_DATA_LIMIT bytes). */
+  /** --early-data: accept 0-RTT (tickets announce DEFAULT_MAX_EARLY_DATA bytes). */
   earlyData: boolean;
   mode: 'walk' | 'www' | 'echo';
   renegotiate: boolean;

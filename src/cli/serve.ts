@@ -17,7 +17,8 @@ import { CliError, EXIT, fileReason, readInputFile, reportCliError, wantsJson } 
 import { renderEvent, styler } from './render.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
 import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
-import { EARLY_DATA_LIMIT, parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
+import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
+import { DEFAULT_MAX_EARLY_DATA } from '../tls/server/options.ts';
 import { ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
 import { ClientReporter } from './serve-post.ts';
@@ -124,7 +125,7 @@ async function serve(config: ServeConfig): Promise<number> {
     clientAuth: config.clientAuth,
     clientTrustAnchors: loaded.anchors,
     numTickets: config.numTickets,
-    ...(config.earlyData ? { acceptEarlyData: true, maxEarlyData: EARLY_DATA_LIMIT } : {}),
+    ...(config.earlyData ? { acceptEarlyData: true, maxEarlyData: DEFAULT_MAX_EARLY_DATA } : {}),
     timeoutMs: config.timeoutMs,
     writeTimeoutMs: config.timeoutMs,
   };

@@ -11,20 +11,26 @@ const WINDOWS_CE_NO_EARLY_DATA: ApiCall = { call: '(none)', note: 'Windows CE se
 /** The step with the early-data calls put in, when event `upTo` is a 0-RTT step; else the step as it was. */
 export function withClientEarlyData(events: TraceEvent[], upTo: number, step: ApiStep): ApiStep {
   const e = events[upTo];
-  const conn = connectionSoFar(events, upTo);
-  const whole = events.filter((x) => x.conn === e?.conn);
-  if (e?.kind === 'handshake' && e.name === 'ClientHello' && e.direction === 'client' && carriesEarlyData(e)) return offerStep(events, whole, upTo, step);
-  if (earlyDataRecordOf(events, e)) return writeEarlyStep(events, e!);
-  if (e?.kind === 'handshake' && e.name === 'EndOfEarlyData' && e.direction === 'client') {
+  if (!e) return step;
+  if (e.kind === 'handshake' && e.name === 'ClientHello' && e.direction === 'client' && carriesEarlyData(e)) {
+    return offerStep(events, events.filter((x) => x.conn === e.conn), upTo, step);
+  }
+  if (earlyDataRecordOf(events, e)) return writeEarlyStep(events, e);
+  if (e.kind === 'handshake' && e.name === 'EndOfEarlyData' && e.direction === 'client') {
     return {
       openssl: [{ call: 'SSL_connect(ssl)', result: 'in progress', note: 'The first SSL_connect after SSL_write_early_data ends the early data: it writes EndOfEarlyData under the early keys, then the client’s Finished.' }],
       secureTransport: [SECURE_TRANSPORT_NO_EARLY_DATA],
       windowsCE: [WINDOWS_CE_NO_EARLY_DATA],
     };
   }
+  // Only the server's answer and the client's data after the handshake depend on how 0-RTT went: the scan of the
+  // connection so far is left out of every other step.
+  const answers = e.kind === 'handshake' && e.direction === 'server' && (e.name === 'EncryptedExtensions' || e.name === 'HelloRetryRequest');
+  if (!answers && !(e.kind === 'record' && e.direction === 'client' && e.epoch === 'application')) return step;
+  const conn = connectionSoFar(events, upTo);
   const answer = earlyDataAnswer(conn);
-  if (answer && e?.kind === 'handshake' && e.name === 'EncryptedExtensions' && e.direction === 'server') return statusStep(answer, step);
-  if (answer === 'refused' && e?.kind === 'handshake' && e.name === 'HelloRetryRequest') {
+  if (answer && e.kind === 'handshake' && e.name === 'EncryptedExtensions') return statusStep(answer, step);
+  if (answer === 'refused' && e.kind === 'handshake' && e.name === 'HelloRetryRequest') {
     return { ...step, openssl: step.openssl.map((c) => ({ ...c, note: `${c.note} The HelloRetryRequest turns the early data away unread.` })) };
   }
   if (answer === 'refused' && isFirstDataAfterHandshake(conn)) return resendStep(step);

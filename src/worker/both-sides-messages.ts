@@ -5,10 +5,6 @@ import type { BreakpointName, TraceEvent } from '../trace/types.ts';
 
 export type Side = 'client' | 'server';
 
-/** max_early_data_size in the tickets of a both-sides server that accepts 0-RTT (OpenSSL's s_server default, and
- * `serve`'s): the server's engine and the API view's SSL_CTX_set_max_early_data share it. */
-export const BOTH_SIDES_MAX_EARLY_DATA = 16_384;
-
 export type ServerCertificateChoice = 'good' | 'expired' | 'wrong-host' | 'uploaded';
 
 /** A staged attack on the wire between the two (a writer-side tap on the channel, src/ui/both-sides/attacks.ts).
@@ -72,7 +68,7 @@ export interface BothSidesRequest {
   refuseClientCertificate: boolean;
   /** TLS 1.3 tickets the server sends after the handshake. */
   tickets: number;
-  /** TLS 1.3: the tickets allow early data (BOTH_SIDES_MAX_EARLY_DATA bytes) and the server takes it (each ticket's
+  /** TLS 1.3: the tickets allow early data (DEFAULT_MAX_EARLY_DATA bytes, src/tls/server/options.ts) and the server takes it (each ticket's
    * once); off, a client's 0-RTT is refused with a HelloRetryRequest. */
   acceptEarlyData?: boolean;
   /** TLS 1.2: the server starts a renegotiation (HelloRequest) once the handshake is done. */

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { TraceRecorder } from '../../src/trace/recorder.ts';
 import type { TraceEvent } from '../../src/trace/types.ts';
-import { BOTH_SIDES_MAX_EARLY_DATA, type BothSidesRequest, type Side } from '../../src/worker/both-sides-messages.ts';
+import type { BothSidesRequest, Side } from '../../src/worker/both-sides-messages.ts';
+import { DEFAULT_MAX_EARLY_DATA } from '../../src/tls/server/options.ts';
 import { runBothSides } from '../../src/ui/both-sides/run-both.ts';
 import { ladderPositions, mergeByStamp, pairMessages } from '../../src/ui/both-sides/model.ts';
 import { serverCallsAt, settingsFromTrace } from '../../src/ui/both-sides/server-api.ts';
@@ -106,7 +107,7 @@ describe('the server’s calls step by step', () => {
     await run({ versions: ['TLS1.3'], acceptEarlyData: true });
     const client = { versions: ['TLS1.3' as const], suites: [], groups: ['x25519'], keyShareGroups: ['x25519'], serverName: '', alpn: [], resume: true, earlyData: 'GET / HTTP/1.0\\r\\n\\r\\n' };
     const r = await run({ versions: ['TLS1.3'], acceptEarlyData: true, client });
-    expect(serverCallsAt(r.req, r.events.server, 0).openssl.map((c) => c.call)).toContain(`SSL_CTX_set_max_early_data(ctx, ${BOTH_SIDES_MAX_EARLY_DATA})`);
+    expect(serverCallsAt(r.req, r.events.server, 0).openssl.map((c) => c.call)).toContain(`SSL_CTX_set_max_early_data(ctx, ${DEFAULT_MAX_EARLY_DATA})`);
     const pairs = pairMessages(r.events, r.order);
     const positions = ladderPositions(pairs, r.events, r.order);
     const row = (name: string) => positions[pairs.findIndex((p) => p.from === 'client' && p.name === name)];

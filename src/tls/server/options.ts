@@ -10,6 +10,12 @@ import type { TicketKeys } from './ticket-keys.ts';
 import type { UsedTickets } from './used-tickets.ts';
 import type { SessionCache12 } from './session-cache12.ts';
 
+/**
+ * 16 KiB of early data: the max_early_data_size OpenSSL's s_server announces with -early_data, and the most it skips
+ * unread when it refuses. `serve --early-data`, the lab and Both sides announce it; a refusal skips at least this much.
+ */
+export const DEFAULT_MAX_EARLY_DATA = 16_384;
+
 /** One certificate the server can present, with its private key. */
 export interface ServerCertificate {
   /** DER certificates, leaf first. */

@@ -23,6 +23,7 @@ import { checkClientChain } from './client-chain.ts';
 import { clientHelloBreakpoint, expectMessage, stapleFor, type ServerState } from './state.ts';
 import { quoted } from './quoted.ts';
 import { startTls12 } from './states12.ts';
+import { DEFAULT_MAX_EARLY_DATA } from './options.ts';
 
 /** What the handshake leaves for the established connection. */
 export interface Established13 {
@@ -168,7 +169,7 @@ async function sendHelloRetryRequest(ctx: ServerContext, ch: ClientHello, suite:
   // RFC 8446 §4.2.10: the early data already on its way is skipped, up to what our tickets allow (16 KiB when
   // they announce none: a client may hold another server's ticket).
   if (earlyData) {
-    ctx.reader.earlyDataSkipBudget = Math.max(ctx.options.maxEarlyData ?? 0, 16_384);
+    ctx.reader.earlyDataSkipBudget = Math.max(ctx.options.maxEarlyData ?? 0, DEFAULT_MAX_EARLY_DATA);
     ctx.summary.earlyDataRefused = true;
     ctx.summary.earlyData ??= { offered: true, accepted: false, bytes: 0, refusedBecause: 'a HelloRetryRequest was needed for the key share' };
   }

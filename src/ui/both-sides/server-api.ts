@@ -1,7 +1,8 @@
 // The calls a server program would make for this run, in OpenSSL and in Apple's Secure Transport (server side),
 // from the options the teacher set and what the server's trace shows happened. No React.
 import type { TraceEvent } from '../../trace/types.ts';
-import { BOTH_SIDES_MAX_EARLY_DATA, type BothSidesRequest } from '../../worker/both-sides-messages.ts';
+import type { BothSidesRequest } from '../../worker/both-sides-messages.ts';
+import { DEFAULT_MAX_EARLY_DATA } from '../../tls/server/options.ts';
 import { bytesIn, carriesEarlyData, earlyDataAnswer, earlyDataRecordOf, earlyDataRecords, earlyDataRefusal, isSkippedEarlyRecord, ticketEarlyDataLimit } from '../early-data-facts.ts';
 
 export interface ServerCall {
@@ -25,7 +26,7 @@ export type ServerSettings = Pick<BothSidesRequest, 'versions' | 'certificate' |
 
 /** The N of SSL_CTX_set_max_early_data(ctx, N): 0 for a server not set up for 0-RTT (OpenSSL's default). */
 function earlyDataLimit(req: ServerSettings): number {
-  return req.acceptEarlyData && req.versions.includes('TLS1.3') ? (req.maxEarlyData ?? BOTH_SIDES_MAX_EARLY_DATA) : 0;
+  return req.acceptEarlyData && req.versions.includes('TLS1.3') ? (req.maxEarlyData ?? DEFAULT_MAX_EARLY_DATA) : 0;
 }
 
 /**

@@ -9,7 +9,7 @@ import { BOTH_SIDES_HOST, makeThrowawayPki } from './pki.ts';
 import { breakGate, describe, effectiveVersions, failure, hasBreakpoints, outcome, PAUSABLE_TIMEOUT_MS, TIMEOUT_MS, type Setup, type SideRun } from './sides.ts';
 import { serveSmtpStartTls } from './starttls-server.ts';
 import { readUploadedCertificate } from './uploaded.ts';
-import { BOTH_SIDES_MAX_EARLY_DATA } from '../../worker/both-sides-messages.ts';
+import { DEFAULT_MAX_EARLY_DATA } from '../../tls/server/options.ts';
 
 /** The group the server insists on when a HelloRetryRequest is asked for: one our client sends no share for. */
 const HRR_GROUP = 'secp384r1';
@@ -78,7 +78,7 @@ export async function runServerSide(run: SideRun): Promise<void> {
     clientTrustAnchors: [setup.anchor],
     numTickets: req.tickets,
     ticketKeys,
-    ...(req.acceptEarlyData ? { acceptEarlyData: true, maxEarlyData: BOTH_SIDES_MAX_EARLY_DATA } : {}),
+    ...(req.acceptEarlyData ? { acceptEarlyData: true, maxEarlyData: DEFAULT_MAX_EARLY_DATA } : {}),
     hooks: req.refuseClientCertificate ? { onClientCertificate: () => 'refuse' } : undefined,
     breakpoints: b ? { afterClientHello: b.clientHello, onClientCertificate: b.clientCertificate, afterEachMessage: b.afterEachMessage } : undefined,
     onBreak: async (info) => ((await gate(info.breakpoint, info.eventIndex)) === 'abort' ? 'abort' : 'continue'),
