@@ -458,10 +458,14 @@ test('0-RTT: a resumed run sends the client’s early data before the server ans
 
   await page.getByTestId('both-accept-early-data').uncheck();
   await runAndWait(page);
-  await expect(page.getByTestId('both-outcome-client')).toContainText('0-RTT refused: the server answered with a HelloRetryRequest, 18 bytes sent again after the handshake');
+  // Refused as OpenSSL refuses it: no HelloRetryRequest, no early_data in EncryptedExtensions, the early record skipped.
+  await expect(page.getByTestId('both-outcome-client')).toContainText("0-RTT refused: the server's EncryptedExtensions has no early_data, 18 bytes sent again after the handshake");
   await expect(page.getByTestId('both-outcome-server')).toContainText('0-RTT refused: this server is not set up to accept early data');
   await expect(page.locator('[data-testid="both-row"][data-name="EndOfEarlyData"]')).toHaveCount(0);
-  await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"]')).toHaveCount(2);
+  await expect(page.locator('[data-testid="both-row"][data-name="ClientHello"]')).toHaveCount(1);
+  await expect(page.locator('[data-testid="both-row"][data-name="HelloRetryRequest"]')).toHaveCount(0);
+  const refused = await saveBoth(page);
+  expect(refused.server.events.filter((e) => e.kind === 'early-data' && e.outcome === 'skipped')).toHaveLength(1);
 });
 
 test('the calls follow a run paused at the server’s ClientHello breakpoint: the client-hello callback beside SSL_connect waiting', async ({ page }) => {

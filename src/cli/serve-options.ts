@@ -32,8 +32,8 @@ ClientHello fingerprints (JA3, JA4).
   --alpn p,...        ALPN protocols the server accepts, in preference order
   --num-tickets N     TLS 1.3 session tickets after each handshake (default 2)
   --early-data        accept TLS 1.3 0-RTT early data (as s_server -early_data): tickets allow 16384 bytes,
-                      each ticket's early data is taken once (a replay gets a 1-RTT handshake); without it,
-                      early data is refused with a HelloRetryRequest
+                      each ticket's early data is taken once (a replay's is refused); refused, the handshake
+                      goes on without 0-RTT and the early records are skipped unread
   --www               answer an HTTP request with a page describing this client's handshake
   --echo              send back what each client sends
   --renegotiate       TLS 1.2: start a renegotiation (HelloRequest) after the handshake

@@ -4,10 +4,15 @@ import type { EarlyDataEvent } from './types.ts';
 const bytes = (n: number | undefined) => `${n ?? 0} bytes`;
 
 export function earlyDataWords(e: Pick<EarlyDataEvent, 'side' | 'outcome' | 'bytes' | 'limit' | 'reason'>): string {
-  if (e.side === 'server') {
-    return e.outcome === 'accepted'
-      ? `early data accepted: the client's first PSK is a fresh ticket of ours, first used for early data, with the same cipher suite and ALPN; up to ${bytes(e.limit)} are read with the client's early traffic keys until EndOfEarlyData (RFC 8446 §4.2.10)`
-      : `early data refused: ${e.reason ?? 'no reason given'}`;
+  if (e.side === 'server' || e.outcome === 'skipped') {
+    switch (e.outcome) {
+      case 'accepted':
+        return `early data accepted: the client's first PSK is a fresh ticket of ours, first used for early data, with the same cipher suite and ALPN; up to ${bytes(e.limit)} are read with the client's early traffic keys until EndOfEarlyData (RFC 8446 §4.2.10)`;
+      case 'skipped':
+        return `early data record of ${bytes(e.bytes)} skipped unread: ${e.reason ?? 'the server refused the early data'}; a server that refused 0-RTT drops such records${e.limit !== undefined ? `, up to ${bytes(e.limit)} of early data in all` : ''} (RFC 8446 §4.2.10)`;
+      default:
+        return `early data refused: ${e.reason ?? 'no reason given'}`;
+    }
   }
   switch (e.outcome) {
     case 'sent':

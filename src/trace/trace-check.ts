@@ -79,7 +79,7 @@ const SHAPES: Record<TraceEvent['kind'], Shape> = {
   preamble: { protocol: 'string', direction: side, bytes: 'hex', text: 'string', 'note?': 'string', 'advertised?': 'boolean' },
   pause: { breakpoint: 'string', 'detail?': 'string', 'phase?': { oneOf: ['paused', 'resumed'] }, 'decision?': 'string' },
   error: { code: 'string', message: 'string' },
-  'early-data': { side, outcome: { oneOf: ['sent', 'not-sent', 'accepted', 'refused'] }, 'bytes?': 'number', 'limit?': 'number', 'reason?': 'string' },
+  'early-data': { side, outcome: { oneOf: ['sent', 'not-sent', 'accepted', 'refused', 'skipped'] }, 'bytes?': 'number', 'limit?': 'number', 'record?': 'number', 'reason?': 'string' },
   note: { text: 'string' },
   renegotiation: {
     phase: { oneOf: ['started', 'finished', 'refused'] },

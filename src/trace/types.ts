@@ -297,17 +297,20 @@ export interface ErrorEvent extends Base {
 
 /**
  * 0-RTT early data (RFC 8446 §4.2.10) at one side's decision: the client sending it or not offering it, the server
- * taking it or refusing it, the client learning which. `reason` says why in plain words (not-sent, refused); the
- * readers' sentence is src/trace/early-data-words.ts.
+ * taking it or refusing it, the client learning which; and each record a refusing server skips unread ('skipped').
+ * `reason` says why in plain words (not-sent, refused, skipped); the readers' sentence is src/trace/early-data-words.ts.
  */
 export interface EarlyDataEvent extends Base {
   kind: 'early-data';
   side: Side;
-  outcome: 'sent' | 'not-sent' | 'accepted' | 'refused';
-  /** Bytes of early data concerned (the server, deciding before it reads any, leaves it out). */
+  outcome: 'sent' | 'not-sent' | 'accepted' | 'refused' | 'skipped';
+  /** Bytes of early data concerned (the server, deciding before it reads any, leaves it out; skipped: the record's
+   * protected fragment, ciphertext and tag). */
   bytes?: number;
-  /** The most early data the ticket allows (max_early_data_size), when known. */
+  /** The most early data the ticket allows (max_early_data_size), or a refusing server skips, when known. */
   limit?: number;
+  /** skipped: the index of the record event skipped. */
+  record?: number;
   reason?: string;
 }
 

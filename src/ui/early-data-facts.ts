@@ -40,9 +40,14 @@ export function isEarlyDataRecord(e: TraceEvent | undefined): e is RecordEvent {
   return e?.kind === 'record' && e.direction === 'client' && e.epoch === 'early' && e.protection?.innerContentType === 23;
 }
 
-/** A record of early data a refusing server skipped: it could not decrypt it, so it stays an outer application_data record. */
-export function isSkippedEarlyRecord(e: TraceEvent | undefined): e is RecordEvent {
-  return e?.kind === 'record' && e.direction === 'client' && e.epoch === 'plaintext' && !e.protection && e.contentType === 23;
+/**
+ * A record of early data a refusing server skipped, or the 'early-data' event saying so: the server could not open it,
+ * so it stays an outer application_data record, traced under the early keys it did not have (skipped by trial
+ * decryption) or in the clear (after a HelloRetryRequest).
+ */
+export function isSkippedEarlyRecord(e: TraceEvent | undefined): boolean {
+  if (e?.kind === 'early-data') return e.side === 'server' && e.outcome === 'skipped';
+  return e?.kind === 'record' && e.direction === 'client' && (e.epoch === 'plaintext' || e.epoch === 'early') && !e.protection && e.contentType === 23;
 }
 
 /** The early data record this event is, or whose data it carries (an app-data event names its record). */
@@ -72,7 +77,8 @@ export type EarlyDataAnswer = 'accepted' | 'refused' | null;
 
 /**
  * The server's answer to the 0-RTT offered in these events (one connection): early_data in EncryptedExtensions is
- * acceptance; a HelloRetryRequest, EncryptedExtensions without it or a handshake ended without it (TLS 1.2) is refusal.
+ * acceptance; EncryptedExtensions without it, a HelloRetryRequest (asking for a key share) or a handshake ended without
+ * it (TLS 1.2) is refusal.
  * Null while no answer has come, or when no early data was offered.
  */
 export function earlyDataAnswer(events: TraceEvent[]): EarlyDataAnswer {

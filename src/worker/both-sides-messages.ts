@@ -69,7 +69,7 @@ export interface BothSidesRequest {
   /** TLS 1.3 tickets the server sends after the handshake. */
   tickets: number;
   /** TLS 1.3: the tickets allow early data (DEFAULT_MAX_EARLY_DATA bytes, src/tls/server/options.ts) and the server takes it (each ticket's
-   * once); off, a client's 0-RTT is refused with a HelloRetryRequest. */
+   * once); off, a client's 0-RTT is refused (no early_data in EncryptedExtensions) and its early records skipped. */
   acceptEarlyData?: boolean;
   /** TLS 1.2: the server starts a renegotiation (HelloRequest) once the handshake is done. */
   renegotiate: boolean;

@@ -34,13 +34,18 @@ describe('what each side records at its 0-RTT decision', () => {
     await r.client!.close();
   });
 
-  it('refused by a server not set up for it: the reason on both sides', async () => {
+  it('refused by a server not set up for it: the reason on both sides, and the record the server skipped', async () => {
     const r = await resumedWithEarlyData(false);
-    expect(earlyDataEvents(r.serverTrace.events).map((e) => [e.outcome, e.reason])).toEqual([['refused', 'this server is not set up to accept early data']]);
+    const skippedRecord = r.serverTrace.events.find((e) => e.kind === 'record' && e.direction === 'client' && e.epoch === 'early')!;
+    expect(earlyDataEvents(r.serverTrace.events).map((e) => [e.outcome, e.reason, e.record])).toEqual([
+      ['refused', 'this server is not set up to accept early data', undefined],
+      ['skipped', "it does not open under the client's handshake key", skippedRecord.index],
+    ]);
     expect(earlyDataEvents(r.clientTrace.events).map((e) => [e.outcome, e.reason])).toEqual([
       ['sent', undefined],
-      ['refused', 'the server answered with a HelloRetryRequest'],
+      ['refused', "the server's EncryptedExtensions has no early_data"],
     ]);
+    expect(firstDamagedEvent(r.serverTrace.events)).toBeUndefined();
     await r.client!.close();
   });
 
@@ -60,6 +65,10 @@ describe('the words and the checker', () => {
     [{ side: 'client', outcome: 'refused', bytes: 5, reason: 'the server answered with a HelloRetryRequest' }, /^0-RTT refused: the server answered with a HelloRetryRequest\. The server did not read the 5 bytes/],
     [{ side: 'server', outcome: 'accepted', limit: 16384 }, /^early data accepted: .*up to 16384 bytes are read/],
     [{ side: 'server', outcome: 'refused', reason: 'a replay' }, /^early data refused: a replay$/],
+    [
+      { side: 'server', outcome: 'skipped', bytes: 28, limit: 16384, record: 7, reason: "it does not open under the client's handshake key" },
+      /^early data record of 28 bytes skipped unread: it does not open under the client's handshake key; .* up to 16384 bytes of early data in all \(RFC 8446 §4\.2\.10\)$/,
+    ],
   ] as const)('%j', (e, words) => {
     expect(earlyDataWords(e as EarlyDataEvent)).toMatch(words);
   });
@@ -69,5 +78,7 @@ describe('the words and the checker', () => {
     expect(firstDamagedEvent([{ ...base, outcome: 'sent', bytes: 3 }])).toBeUndefined();
     expect(firstDamagedEvent([{ ...base, outcome: 'maybe' }])).toMatchObject({ at: 0, kind: 'early-data' });
     expect(firstDamagedEvent([{ ...base, outcome: 'sent', bytes: 'three' }])).toMatchObject({ at: 0, kind: 'early-data' });
+    expect(firstDamagedEvent([{ ...base, side: 'server', outcome: 'skipped', bytes: 28, record: 7 }])).toBeUndefined();
+    expect(firstDamagedEvent([{ ...base, side: 'server', outcome: 'skipped', bytes: 28, record: 'seven' }])).toMatchObject({ at: 0, kind: 'early-data' });
   });
 });

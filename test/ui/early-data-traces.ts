@@ -43,7 +43,7 @@ async function resumeWithEarlyData(pki: ThrowawayPki, server: Partial<ServerOpti
 
 export interface EarlyDataRuns {
   accepted: EarlyDataRun;
-  /** The server takes no early data (acceptEarlyData off): it answers with a HelloRetryRequest. */
+  /** The server takes no early data (acceptEarlyData off): no early_data in EncryptedExtensions, the record skipped. */
   notSetUp: EarlyDataRun;
   /** The accepted run's ticket offered again: the server refuses its early data (RFC 8446 §8.1). */
   replayed: EarlyDataRun;

@@ -14,6 +14,8 @@ export interface ReceivedRecord {
   fragmentHex?: () => string;
   /** True when the trace never reads `fragment` (see record/record-layer.ts): no copy needed to hand it out. */
   fragmentUntraced?: boolean;
+  /** A protected record that did not open, under trial decryption (setTrialDecryption): its ciphertext, unread. */
+  unopened?: boolean;
 }
 
 export interface RecordChannel {
@@ -38,6 +40,11 @@ export interface RecordChannel {
   /** Install a ready-made protector (TLS 1.2 derives its own from the key block); null goes back to plaintext. */
   setReadProtector(protector: RecordProtector | null): void;
   setWriteProtector(protector: RecordProtector | null): void;
+  /**
+   * RFC 8446 §4.2.10: records that do not open under the read keys installed now come as `unopened` records (traced
+   * as `tracedAs`) instead of failing, until null or the next key change (record-layer.ts setTrialDecryption).
+   */
+  setTrialDecryption(tracedAs: Epoch | null): void;
   /** The epoch records we send now belong to. */
   readonly writeEpoch: Epoch;
   /** TLS 1.3's middlebox-compatibility ChangeCipherSpec: always a plaintext record (RFC 8446 §5). */
@@ -85,6 +92,7 @@ export function recordChannel(transport: Transport, emit: Emit, opts: { padding?
     },
     setReadProtector: (protector) => layer.setReadProtector(protector),
     setWriteProtector: (protector) => layer.setWriteProtector(protector),
+    setTrialDecryption: (tracedAs) => layer.setTrialDecryption(tracedAs),
     get writeEpoch() {
       return layer.writeEpoch;
     },

@@ -6,7 +6,7 @@ import type { Emit } from '../../trace/recorder.ts';
 import type { Epoch, FieldNode, Side } from '../../trace/types.ts';
 import { defineLazy, lazyHex } from '../../trace/lazy-hex.ts';
 import { toHex } from '../../util/bytes.ts';
-import { TlsError, decodeError, fail, receivedAlertCode } from '../errors.ts';
+import { TlsError, decodeError, fail, receivedAlertCode, tlsFailure } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import type { DecodedMessage } from '../messages/handshake.ts';
 import { AlertDescription, alertName } from '../record/alerts.ts';
@@ -22,6 +22,14 @@ export interface ReceivedMessage extends DecodedMessage<AnyHandshakeMessage> {
   eventIndex: number;
   epoch: Epoch;
   records: number[];
+}
+
+/**
+ * Looks at each record before it is read, for a server skipping the 0-RTT data it refused (server/early-data13.ts):
+ * 'skip' drops it unread, 'keep' reads it, 'done' reads it and ends the skipping. May throw to end the connection.
+ */
+export interface RecordSkipper {
+  consider(record: ReceivedRecord): 'skip' | 'keep' | 'done';
 }
 
 /** What a non-handshake record means to whoever is reading. */
@@ -83,11 +91,8 @@ export class MessageReader {
   private ccsSeen = 0;
   /** TLS 1.2: ChangeCipherSpec is a real protocol step; when set, every CCS record goes here instead. */
   onChangeCipherSpec: ((record: ReceivedRecord) => Promise<void>) | null = null;
-  /**
-   * A server that turned away 0-RTT with a HelloRetryRequest skips the client's early data (application_data
-   * records it cannot read) up to this many bytes (RFC 8446 §4.2.10); more is unexpected_message.
-   */
-  earlyDataSkipBudget = 0;
+  /** A server that refused 0-RTT skips the client's early data here (RFC 8446 §4.2.10); null once that is over. */
+  skipper: RecordSkipper | null = null;
   /**
    * A server that accepted 0-RTT: application data under the client's early keys, before EndOfEarlyData, goes here
    * (server/early-data13.ts) instead of being an error in the handshake.
@@ -148,7 +153,6 @@ export class MessageReader {
         this.onEarlyData(other.data, other.record);
         continue;
       }
-      if (other?.kind === 'app-data' && this.skipEarlyData(other.record)) continue;
       if (other?.kind === 'app-data') throw fail.unexpected('application data arrived before the handshake finished');
       if (other?.kind === 'close-notify') throw this.endedInHandshake('close_notify', `the ${this.peer} closed the connection (close_notify) during the handshake`);
     }
@@ -186,7 +190,7 @@ export class MessageReader {
    * read brought, without a promise per record.
    */
   nextBufferedSync(): ReceivedMessage | OtherRecord | undefined {
-    if (!this.channel.readBuffered) return undefined;
+    if (!this.channel.readBuffered || this.skipper) return undefined;
     for (;;) {
       const m = this.takeBuffered();
       if (m) return m;
@@ -210,6 +214,13 @@ export class MessageReader {
       if (eofOk) throw new TlsError('TRUNCATED', 'the connection ended in the middle of a handshake message');
       throw this.endedInHandshake('end of stream', `the ${this.peer} closed the connection in the middle of the handshake`);
     }
+    if (this.skipper) {
+      const verdict = this.skipper.consider(record);
+      if (verdict === 'skip') return undefined;
+      if (verdict === 'done') this.skipper = null;
+    }
+    // Only trial decryption hands over a record that did not open, and only to a skipper.
+    if (record.unopened) throw tlsFailure('BAD_RECORD_MAC', `a record from the ${this.peer} failed authentication: wrong keys, or the record was altered`);
     if (record.contentType === ContentType.change_cipher_spec && this.onChangeCipherSpec) {
       await this.onChangeCipherSpec(record);
       return undefined;
@@ -250,17 +261,6 @@ export class MessageReader {
       default:
         throw fail.unexpected(`a record of unexpected content type ${record.contentType}`);
     }
-  }
-
-  /** True when the record is early data being skipped (each one noted in the trace). */
-  private skipEarlyData(record: ReceivedRecord): boolean {
-    if (record.epoch !== 'plaintext' || this.earlyDataSkipBudget <= 0) return false;
-    // Each protected record adds its inner content type and a 16-byte tag to the early data it carries.
-    const carried = Math.max(0, record.fragment.length - 17);
-    if (carried > this.earlyDataSkipBudget) throw fail.unexpected(`more early data than this server skips (${this.earlyDataSkipBudget} bytes left, RFC 8446 §4.2.10)`);
-    this.earlyDataSkipBudget -= carried;
-    this.emit({ kind: 'note', text: `early data skipped unread: ${record.fragment.length} bytes of a record protected with the client's early traffic keys (0-RTT refused, RFC 8446 §4.2.10)` });
-    return true;
   }
 
   private onAlert(record: ReceivedRecord): OtherRecord | undefined {

@@ -74,6 +74,12 @@ export interface RecordProtector {
    */
   decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord>;
   /**
+   * TLS 1.3 trial decryption (RFC 8446 §4.2.10): decrypt() for a record that may not be under these keys. Null when it
+   * does not authenticate, and then its sequence number stays unused: the next record is tried at the same one.
+   * Other failures (an unprotected record, a malformed inner plaintext) throw as decrypt() does.
+   */
+  tryDecrypt?(record: RawRecord): Promise<OpenedRecord | null>;
+  /**
    * encrypt and decrypt without an await, present when the cipher's provider works synchronously (node:crypto,
    * see Aead.sealSync in crypto/provider.ts); absent under WebCrypto. Same results, same errors (thrown).
    * The record layer uses them to handle a batch of records in one loop; the capture decoder uses decryptAtSync.

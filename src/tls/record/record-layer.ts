@@ -50,6 +50,11 @@ export interface ReceivedRecord {
    * ProtectionDetails.decryptAgain): the reader may keep and change it without a copy of its own.
    */
   fragmentUntraced?: boolean;
+  /**
+   * True for a protected record that did not authenticate, handed over under trial decryption
+   * (RecordLayer.setTrialDecryption) rather than failing: `fragment` is its ciphertext and tag, unread.
+   */
+  unopened?: boolean;
 }
 
 /** What writeRecordTraced sent: the trace indices of the record events, and the data as (lazy) hex. */
@@ -84,6 +89,8 @@ export class RecordLayer {
    * installed when its record is read; after a key change they are decrypted again with the new keys.
    */
   private ahead: AheadRecord[] = [];
+  /** Trial decryption on: the epoch a record that does not open is traced under, and how many were so far. */
+  private trial: { tracedAs: Epoch; count: number } | null = null;
 
   constructor(
     private readonly transport: Transport,
@@ -135,6 +142,23 @@ export class RecordLayer {
   setReadProtector(protector: RecordProtector | null): void {
     this.readProtector = protector;
     this.plaintextReadSeq = 0;
+    // Trial decryption is for one set of keys.
+    this.trial = null;
+  }
+
+  /**
+   * Trial decryption under the read keys installed now (RFC 8446 §4.2.10, a server skipping the 0-RTT data it
+   * refused): while on, a protected record that does not authenticate is traced, as `tracedAs` (the keys its sender
+   * presumably used, which we do not have) numbered from 0, and handed over `unopened` instead of failing with
+   * bad_record_mac; it uses no sequence number. Records are opened one at a time meanwhile (none ahead: their numbers
+   * depend on which ones open). It starts with the keys, before any record is read under them (as RFC 8446 §4.2.10's
+   * does, with the client's handshake keys). Null turns it off; so does the next key change.
+   */
+  setTrialDecryption(tracedAs: Epoch | null): void {
+    const protector = this.readProtector;
+    if (tracedAs && !protector?.tryDecrypt) throw new Error('trial decryption needs TLS 1.3 read keys');
+    if (tracedAs && protector!.nextSeq !== 0n) throw new Error('trial decryption starts with the keys, before any record is read under them');
+    this.trial = tracedAs ? { tracedAs, count: 0 } : null;
   }
 
   /** Install the keys for records we send from now on (null: back to plaintext). Sequence starts at 0. */
@@ -193,6 +217,7 @@ export class RecordLayer {
       return { contentType: raw.contentType, fragment: Uint8Array.from(raw.fragment), epoch, eventIndex, seq, fragmentHex };
     }
 
+    if (this.trial) return this.tryOpen(raw, protector, this.trial);
     // A synchronous cipher (node:crypto) opens the record here and now; reading ahead is for asynchronous ones.
     if (!ahead?.opened && protector.decryptSync) return this.openNow(raw, protector);
     let opened;
@@ -222,7 +247,7 @@ export class RecordLayer {
    */
   readBufferedSync(): ReceivedRecord | null {
     const protector = this.readProtector;
-    if (this.reading || this.ahead.length > 0 || !protector?.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return null;
+    if (this.trial || this.reading || this.ahead.length > 0 || !protector?.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return null;
     const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
     return raw && this.openNow(raw, protector);
   }
@@ -237,6 +262,21 @@ export class RecordLayer {
       throw this.unopened(raw, protector, seq, e);
     }
     return this.received(raw, protector, opened);
+  }
+
+  /** A protected record under trial decryption: opened, or traced and handed over unopened (its number unused). */
+  private async tryOpen(raw: RawRecord, protector: RecordProtector, trial: { tracedAs: Epoch; count: number }): Promise<ReceivedRecord> {
+    let opened: OpenedRecord | null;
+    try {
+      opened = await protector.tryDecrypt!(raw);
+    } catch (e) {
+      throw this.unopened(raw, protector, protector.nextSeq, e);
+    }
+    if (opened) return this.received(raw, protector, opened);
+    const seq = trial.count++;
+    const traced = this.recordEvent(this.peer, trial.tracedAs, seq, raw.bytes, protectedRecordFields(raw.bytes, protector.tagLength));
+    const eventIndex = this.emit(traced.event);
+    return { contentType: raw.contentType, fragment: raw.fragment, epoch: trial.tracedAs, eventIndex, seq, fragmentHex: lazyHexOfPart(raw.fragment, raw.bytes, traced.hex), unopened: true };
   }
 
   /** A protected record that did not open, kept in the trace (the user sees what arrived before the alert): the alert. */
@@ -269,7 +309,7 @@ export class RecordLayer {
    * current record (a server flight, a stream of application data).
    */
   private decryptAhead(protector: RecordProtector): void {
-    if (protector.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return;
+    if (this.trial || protector.decryptSync || protector.passesThroughUnprotected(ContentType.application_data)) return;
     // Several at once: their WebCrypto calls run side by side instead of one after the other.
     while (this.ahead.length < MAX_AHEAD) {
       const raw = this.reader.nextBuffered(ContentType.application_data, protector.maxCiphertextLength);
@@ -284,7 +324,8 @@ export class RecordLayer {
    * keys, or keys these records pass through, they are handled as plaintext when read.
    */
   private redecryptAhead(protector: RecordProtector | null): void {
-    const canDecrypt = protector && !protector.passesThroughUnprotected(ContentType.application_data);
+    // Under trial decryption each waits for its turn: its number depends on whether those before it open.
+    const canDecrypt = !this.trial && protector && !protector.passesThroughUnprotected(ContentType.application_data);
     this.ahead = this.ahead.map(({ raw }) => (canDecrypt ? startDecrypt(raw, protector) : { raw, protector, seq: 0n, opened: null }));
   }
 

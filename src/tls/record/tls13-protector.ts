@@ -170,6 +170,17 @@ export class Tls13RecordProtector implements RecordProtector {
     return this.open(record, this.takeSeq());
   }
 
+  async tryDecrypt(record: RawRecord): Promise<OpenedRecord | null> {
+    this.checkProtected(record);
+    const seq = this.seq;
+    const nonce = this.nonce(seq);
+    const aad = record.bytes.subarray(0, 5);
+    const opened = record.fragment.length > this.aead.tagLength ? await this.aead.open(nonce, aad, record.fragment) : null;
+    if (!opened) return null;
+    this.takeSeq();
+    return this.opened(record, seq, nonce, aad, opened);
+  }
+
   async decryptAt(record: RawRecord, seq: bigint): Promise<OpenedRecord> {
     this.checkProtectedAt(record);
     return this.open(record, seq);

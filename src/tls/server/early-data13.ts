@@ -1,9 +1,12 @@
 // The server's 0-RTT (RFC 8446 §4.2.10, §8): whether a ClientHello's early data is taken, in plain words when it is
-// not, and reading it (under client_early_traffic_secret, up to the ticket's max_early_data_size) until EndOfEarlyData.
+// not; reading it (under client_early_traffic_secret, up to the ticket's max_early_data_size) until EndOfEarlyData;
+// or, refused, skipping it unread.
 import type { Emit } from '../../trace/recorder.ts';
 import { fail } from '../errors.ts';
 import { appDataEvent } from '../handshake/app-data-event.ts';
-import type { ReceivedRecord } from '../handshake/channel.ts';
+import type { ReceivedRecord, RecordChannel } from '../handshake/channel.ts';
+import type { RecordSkipper } from '../handshake/message-reader.ts';
+import { ContentType } from '../messages/constants.ts';
 import type { Tls13Suite } from '../suites.ts';
 import type { ServerContext } from './context.ts';
 import type { TicketState13 } from './tickets13.ts';
@@ -66,4 +69,74 @@ export class EarlyDataReceiver {
     if (data.length > 0) this.chunks.push(data);
     this.emit(appDataEvent('client', record.fragment, { dataHex: record.fragmentHex, record: record.eventIndex }));
   };
+}
+
+/** The tag of every TLS 1.3 AEAD this engine speaks (AES-GCM, ChaCha20-Poly1305). */
+const TAG_LENGTH = 16;
+/**
+ * What OpenSSL allows beyond max_early_data_size when it counts early data it cannot read (EARLY_DATA_CIPHERTEXT_OVERHEAD
+ * in ssl_local.h): the inner content type and tag of six records, and two bytes.
+ */
+const SKIP_ALLOWANCE = 6 * (TAG_LENGTH + 1) + 2;
+
+/**
+ * A server that refused 0-RTT skips the client's early data unread (RFC 8446 §4.2.10), up to `limit` bytes:
+ * - 'trial-decryption' (no HelloRetryRequest): records that do not open under the client's handshake keys (the record
+ *   layer hands them over unopened); the first that opens is the start of the client's second flight and ends it.
+ * - 'after-hello-retry': application_data records in the clear before the second ClientHello, which ends it.
+ * Each record skipped is an 'early-data' event (outcome 'skipped'); a note gives the count at the end. More than the
+ * limit is unexpected_message, as OpenSSL ends it (SSL_R_TOO_MUCH_EARLY_DATA) and RFC 8446 §4.6.1 asks.
+ */
+export class EarlyDataSkipper implements RecordSkipper {
+  private records = 0;
+  /** The skipped records' ciphertext (tags included), and what of it counts against the limit. */
+  private bytes = 0;
+  private counted = 0;
+
+  constructor(
+    private readonly how: 'trial-decryption' | 'after-hello-retry',
+    private readonly limit: number,
+    private readonly emit: Emit,
+    private readonly channel: RecordChannel,
+  ) {
+    if (how === 'trial-decryption') channel.setTrialDecryption('early');
+  }
+
+  consider(record: ReceivedRecord): 'skip' | 'keep' | 'done' {
+    if (this.how === 'after-hello-retry') {
+      if (record.epoch === 'plaintext' && record.contentType === ContentType.application_data) {
+        return this.skip(record, 'it came in the clear as application_data after the HelloRetryRequest, before the second ClientHello');
+      }
+      return record.contentType === ContentType.handshake ? this.end('the second ClientHello') : 'keep';
+    }
+    if (record.unopened) return this.skip(record, 'it does not open under the client\'s handshake key');
+    // A record let through in the clear (a compatibility ChangeCipherSpec, an alert) says nothing yet.
+    return record.epoch === 'plaintext' ? 'keep' : this.end('a record that opened under the client\'s handshake key, the start of its second flight');
+  }
+
+  private skip(record: ReceivedRecord, why: string): 'skip' {
+    // Counted as OpenSSL counts early data it cannot read (ssl3_record.c, early_data_count_ok): the record's
+    // ciphertext without its tag (the content, inner type and padding), against the limit plus SKIP_ALLOWANCE.
+    const length = record.fragment.length;
+    const counted = length > TAG_LENGTH ? length - TAG_LENGTH : length;
+    if (this.counted + counted > this.limit + SKIP_ALLOWANCE) {
+      throw fail.unexpected(`more early data than this server skips: after ${this.skippedWords()}, a record of ${length} bytes would pass the ${this.limit}-byte max_early_data_size (and OpenSSL's ${SKIP_ALLOWANCE} bytes for record overhead; RFC 8446 §4.2.10, §4.6.1)`);
+    }
+    this.records++;
+    this.bytes += length;
+    this.counted += counted;
+    this.emit({ kind: 'early-data', side: 'server', outcome: 'skipped', bytes: length, limit: this.limit, record: record.eventIndex, reason: why });
+    return 'skip';
+  }
+
+  private end(by: string): 'done' {
+    this.channel.setTrialDecryption(null);
+    this.emit({ kind: 'note', text: `early data skipping over at ${by}: ${this.skippedWords()} (RFC 8446 §4.2.10)` });
+    return 'done';
+  }
+
+  private skippedWords(): string {
+    const records = `${this.records} record${this.records === 1 ? '' : 's'} of 0-RTT data skipped unread`;
+    return this.records === 0 ? records : `${records}, ${this.bytes} bytes (${this.counted} counted against the limit: the tags aside, as OpenSSL counts)`;
+  }
 }

@@ -18,7 +18,7 @@ import type { ServerContext } from './context.ts';
 import { certificateRequestExtensions13 } from './certificate-authorities.ts';
 import { selectAlpn, selectCertificate, selectGroup, selectSuite, type CertificateChoice } from './negotiate13.ts';
 import { openTicket13 } from './tickets13.ts';
-import { EarlyDataReceiver, judgeEarlyData, type PskForEarlyData } from './early-data13.ts';
+import { EarlyDataReceiver, EarlyDataSkipper, judgeEarlyData, type PskForEarlyData } from './early-data13.ts';
 import { checkClientChain } from './client-chain.ts';
 import { clientHelloBreakpoint, expectMessage, stapleFor, type ServerState } from './state.ts';
 import { quoted } from './quoted.ts';
@@ -41,9 +41,8 @@ export interface Established13 {
 interface Retry {
   first: ClientHello;
   suite: Tls13Suite;
+  /** The group the HRR asked a share for. */
   group: number;
-  /** The group the HRR asked a share for (null: the cookie alone, to turn away early data). */
-  askedGroup: number | null;
   cookie: Uint8Array;
 }
 
@@ -63,8 +62,6 @@ export class ExpectClientHello implements ServerState {
     if (this.retry) checkSecondClientHello(this.retry, ch);
     // RFC 8446 §5: from the first ClientHello on, a compatibility ChangeCipherSpec is dropped (the reader's rule).
     ctx.reader.onChangeCipherSpec = null;
-    // Early data comes only before the second ClientHello.
-    ctx.reader.earlyDataSkipBudget = 0;
     ctx.clientHello = ch;
     const name = this.retry ? 'ClientHello (second)' : 'ClientHello';
 
@@ -85,26 +82,27 @@ export class ExpectClientHello implements ServerState {
     const offersEarlyData = !this.retry && !!findExtension(ch.extensions, X.early_data);
     if (!this.retry && !share) {
       ctx.transcript.add(m.bytes, name, m.eventIndex);
-      return sendHelloRetryRequest(ctx, ch, suite, group, group, offersEarlyData);
+      return sendHelloRetryRequest(ctx, ch, suite, group, offersEarlyData);
     }
     if (!share) throw fail.illegal(`the second ClientHello has no key share for ${groupName(group)}, which the HelloRetryRequest asked for`);
 
     // The binder covers the transcript up to the binders of this ClientHello (RFC 8446 §4.2.11.2).
     const psk = await acceptPsk(ctx, ch, m.bytes, suite);
-    // RFC 8446 §4.2.10: early data is taken, or turned away with a HelloRetryRequest (the client then drops it and we
-    // skip what is on its way, rather than trial-decrypting it).
-    let earlyData: EarlyDataReceiver | null = null;
+    // RFC 8446 §4.2.10: early data is taken; or refused: no early_data in EncryptedExtensions, an ordinary 1-RTT
+    // handshake (resumed when the PSK is good), and the early records skipped by trial decryption as they come.
+    let earlyData: EarlyDataReceiver | 'skip' | null = null;
     if (offersEarlyData) {
       const verdict = judgeEarlyData(ctx, psk, suite, alpn);
-      if (!verdict.accept) {
+      if (verdict.accept) {
+        earlyData = new EarlyDataReceiver(verdict.limit, ctx.emit);
+        ctx.summary.earlyData = { offered: true, accepted: true, bytes: 0 };
+        ctx.emit({ kind: 'early-data', side: 'server', outcome: 'accepted', limit: verdict.limit });
+      } else {
+        earlyData = 'skip';
+        ctx.summary.earlyDataRefused = true;
         ctx.summary.earlyData = { offered: true, accepted: false, bytes: 0, refusedBecause: verdict.reason };
         ctx.emit({ kind: 'early-data', side: 'server', outcome: 'refused', reason: verdict.reason });
-        ctx.transcript.add(m.bytes, name, m.eventIndex);
-        return sendHelloRetryRequest(ctx, ch, suite, group, null, true);
       }
-      earlyData = new EarlyDataReceiver(verdict.limit, ctx.emit);
-      ctx.summary.earlyData = { offered: true, accepted: true, bytes: 0 };
-      ctx.emit({ kind: 'early-data', side: 'server', outcome: 'accepted', limit: verdict.limit });
     }
     ctx.transcript.add(m.bytes, name, m.eventIndex);
     const choice = psk ? null : await selectCertificate(ctx.options, ch, sni, ctx.certificate ?? undefined);
@@ -153,31 +151,43 @@ function checkSecondClientHello(retry: Retry, ch: ClientHello): void {
   if (!cookie || !equalBytes(cookie, retry.cookie)) throw fail.illegal('the second ClientHello does not echo the HelloRetryRequest\'s cookie (RFC 8446 §4.2.2)');
   if (findExtension(ch.extensions, X.early_data)) throw fail.illegal('early_data in the ClientHello after a HelloRetryRequest (RFC 8446 §4.2.10)');
   const shares = findExtension(ch.extensions, X.key_share)?.shares ?? [];
-  if (retry.askedGroup !== null && (shares.length !== 1 || shares[0].group !== retry.askedGroup)) {
-    throw fail.illegal(`the second ClientHello must carry exactly one key share, for ${groupName(retry.askedGroup)} (RFC 8446 §4.2.8)`);
+  if (shares.length !== 1 || shares[0].group !== retry.group) {
+    throw fail.illegal(`the second ClientHello must carry exactly one key share, for ${groupName(retry.group)} (RFC 8446 §4.2.8)`);
   }
 }
 
-/** RFC 8446 §4.1.4: ask again, with a cookie the second ClientHello must echo. ClientHello1 becomes its hash. */
-async function sendHelloRetryRequest(ctx: ServerContext, ch: ClientHello, suite: Tls13Suite, group: number, askedGroup: number | null, earlyData: boolean): Promise<ServerState> {
+/** RFC 8446 §4.1.4: ask for a share of `group`, with a cookie the second ClientHello must echo. ClientHello1 becomes its hash. */
+async function sendHelloRetryRequest(ctx: ServerContext, ch: ClientHello, suite: Tls13Suite, group: number, earlyData: boolean): Promise<ServerState> {
   const cookie = ctx.options.random(32);
-  const extensions: Extension[] = [{ code: X.supported_versions, selectedVersion: ProtocolVersion.TLS13 }];
-  if (askedGroup !== null) extensions.push({ code: X.key_share, selectedGroup: askedGroup });
-  extensions.push({ code: X.cookie, cookie });
+  const extensions: Extension[] = [
+    { code: X.supported_versions, selectedVersion: ProtocolVersion.TLS13 },
+    { code: X.key_share, selectedGroup: group },
+    { code: X.cookie, cookie },
+  ];
   await ctx.transcript.replaceWithMessageHash();
   ctx.summary.helloRetryRequest = true;
-  // RFC 8446 §4.2.10: the early data already on its way is skipped, up to what our tickets allow (16 KiB when
-  // they announce none: a client may hold another server's ticket).
+  // RFC 8446 §4.2.10: the client drops its early data on a HelloRetryRequest; what is already on its way comes in the
+  // clear before the second ClientHello and is skipped.
   if (earlyData) {
-    ctx.reader.earlyDataSkipBudget = Math.max(ctx.options.maxEarlyData ?? 0, DEFAULT_MAX_EARLY_DATA);
+    const reason = 'a HelloRetryRequest was needed for the key share';
+    ctx.reader.skipper = new EarlyDataSkipper('after-hello-retry', skipLimit(ctx), ctx.emit, ctx.channel);
     ctx.summary.earlyDataRefused = true;
-    ctx.summary.earlyData ??= { offered: true, accepted: false, bytes: 0, refusedBecause: 'a HelloRetryRequest was needed for the key share' };
+    ctx.summary.earlyData = { offered: true, accepted: false, bytes: 0, refusedBecause: reason };
+    ctx.emit({ kind: 'early-data', side: 'server', outcome: 'refused', reason });
   }
-  ctx.emit({ kind: 'note', text: `HelloRetryRequest: ${askedGroup !== null ? `the client sent no key share for a group both accept; asking for ${groupName(askedGroup)}` : 'turning away the early data the client sent'}${earlyData && askedGroup !== null ? ' (and its early data)' : ''}; ClientHello1 is replaced by its hash in the transcript` });
+  ctx.emit({ kind: 'note', text: `HelloRetryRequest: the client sent no key share for a group both accept; asking for ${groupName(group)}${earlyData ? ' (the client drops its early data)' : ''}; ClientHello1 is replaced by its hash in the transcript` });
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: true, legacyVersion: ProtocolVersion.TLS12, random: HRR_RANDOM, sessionIdEcho: ch.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions });
   // Middlebox compatibility (RFC 8446 §D.4): a ChangeCipherSpec right after our first handshake message.
   await sendCompatibilityCcs(ctx, ch);
-  return new ExpectClientHello({ first: ch, suite, group, askedGroup, cookie });
+  return new ExpectClientHello({ first: ch, suite, group, cookie });
+}
+
+/**
+ * How much refused early data is skipped: what our tickets allow, and never less than 16 KiB (a client may hold
+ * another server's ticket; OpenSSL skips up to its recv_max_early_data, 16384 by default).
+ */
+function skipLimit(ctx: ServerContext): number {
+  return Math.max(ctx.options.maxEarlyData ?? 0, DEFAULT_MAX_EARLY_DATA);
 }
 
 async function sendCompatibilityCcs(ctx: ServerContext, ch: ClientHello): Promise<void> {
@@ -242,8 +252,8 @@ interface Flight {
   psk: AcceptedPsk | null;
   choice: CertificateChoice | null;
   sniUsed: boolean;
-  /** 0-RTT accepted: its records are read under the client's early keys until EndOfEarlyData. */
-  earlyData: EarlyDataReceiver | null;
+  /** 0-RTT accepted: its records are read under the client's early keys until EndOfEarlyData; 'skip': refused. */
+  earlyData: EarlyDataReceiver | 'skip' | null;
 }
 
 /** ServerHello, then under the handshake keys EncryptedExtensions, CertificateRequest?, Certificate, CertificateVerify, Finished. */
@@ -265,7 +275,8 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   ];
   if (f.psk) extensions.push({ code: X.pre_shared_key, selectedIdentity: f.psk.identity });
   // RFC 8446 §7.1: client_early_traffic_secret over Transcript-Hash(ClientHello), before the ServerHello joins it.
-  const clientEarlySecret = f.earlyData && f.psk ? await f.psk.early.clientEarlyTrafficSecret(await ctx.transcript.hash()) : null;
+  const accepted = f.earlyData instanceof EarlyDataReceiver ? f.earlyData : null;
+  const clientEarlySecret = accepted && f.psk ? await f.psk.early.clientEarlyTrafficSecret(await ctx.transcript.hash()) : null;
   await ctx.send({ type: 'server_hello', isHelloRetryRequest: false, legacyVersion: ProtocolVersion.TLS12, random: ctx.options.random(32), sessionIdEcho: ch.sessionId, cipherSuite: suite.code, compressionMethod: 0, extensions });
   await sendCompatibilityCcs(ctx, ch);
 
@@ -275,17 +286,20 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   const secrets = await handshake.trafficSecrets(await ctx.transcript.hash());
   await ctx.channel.setWriteKeys(suite, await handshake.trafficKeys(secrets.server, suite.keyLength, 'server_handshake'), 'handshake');
   ctx.currentWriteEpoch = 'handshake';
-  if (clientEarlySecret && f.earlyData && f.psk) {
+  if (clientEarlySecret && accepted && f.psk) {
     // The client's early data comes first, under its early keys; its handshake keys follow EndOfEarlyData.
     await ctx.channel.setReadKeys(suite, await f.psk.early.trafficKeys(clientEarlySecret, suite.keyLength, 'client_early'), 'early');
-    ctx.reader.onEarlyData = f.earlyData.take;
+    ctx.reader.onEarlyData = accepted.take;
   } else {
     await ctx.channel.setReadKeys(suite, await handshake.trafficKeys(secrets.client, suite.keyLength, 'client_handshake'), 'handshake');
+    // RFC 8446 §4.2.10: refused early data, under keys we do not have, comes before the client's second flight: the
+    // records that do not open under its handshake keys are skipped, until one opens.
+    if (f.earlyData === 'skip') ctx.reader.skipper = new EarlyDataSkipper('trial-decryption', skipLimit(ctx), ctx.emit, ctx.channel);
   }
 
   // RFC 8446 §4.3.1: what the ServerHello cannot carry.
   const ee: Extension[] = [];
-  if (f.earlyData) ee.push({ code: X.early_data });
+  if (accepted) ee.push({ code: X.early_data });
   if (f.sniUsed) ee.push({ code: X.server_name });
   if (f.alpn) ee.push({ code: X.alpn, protocols: [f.alpn] });
   ee.push({ code: X.supported_groups, groups: ctx.options.groupCodes });
@@ -323,7 +337,7 @@ async function sendServerFlight(ctx: ServerContext, f: Flight): Promise<ServerSt
   await ctx.channel.setWriteKeys(suite, await master.trafficKeys(app.server, suite.keyLength, 'server_application'), 'application');
   ctx.currentWriteEpoch = 'application';
   const keys: KeysSoFar = { suite, handshake, clientHandshakeSecret: secrets.client, master, app, exporter };
-  if (f.earlyData) return new ExpectEndOfEarlyData(keys, f.earlyData);
+  if (accepted) return new ExpectEndOfEarlyData(keys, accepted);
   return askClient ? new ExpectClientCertificate(keys) : new ExpectClientFinished(keys);
 }
 

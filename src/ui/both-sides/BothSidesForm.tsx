@@ -203,7 +203,7 @@ export function ServerOptionsForm() {
           TLS 1.3 tickets <input type="number" min={0} max={8} value={tickets} onChange={(e) => setTickets(Math.max(0, Math.min(8, Number(e.target.value) || 0)))} className="both-num" />
         </label>
         <label>
-          <input type="checkbox" checked={acceptEarlyData} onChange={(e) => setAcceptEarlyData(e.target.checked)} data-testid="both-accept-early-data" /> Accept 0-RTT early data (TLS 1.3: the tickets allow 16384 bytes; each ticket’s early data is taken once; off, early data is refused with a HelloRetryRequest)
+          <input type="checkbox" checked={acceptEarlyData} onChange={(e) => setAcceptEarlyData(e.target.checked)} data-testid="both-accept-early-data" /> Accept 0-RTT early data (TLS 1.3: the tickets allow 16384 bytes; each ticket’s early data is taken once; off, early data is refused and skipped unread)
         </label>
         <label>
           <input type="checkbox" checked={keyUpdate} onChange={(e) => setKeyUpdate(e.target.checked)} data-testid="both-key-update" /> The server sends KeyUpdate (TLS 1.3)

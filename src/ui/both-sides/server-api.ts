@@ -340,7 +340,10 @@ function earlyDataStep(req: ServerSettings, events: TraceEvent[], upTo: number, 
     return { openssl: [{ call: READ_EARLY, result: `SSL_READ_EARLY_DATA_SUCCESS, readbytes = ${bytesIn(events, [record])}`, note: 'the client’s early data, decrypted with its early traffic keys before the handshake is complete: it may be a replay, so only what is safe to repeat belongs there' }], secureTransport: noEarlyData };
   }
   if (isSkippedEarlyRecord(e)) {
-    return { openssl: [{ call: handshakeCall, note: `a record of early data skipped unread, 0-RTT ${refusalWords(events)}; OpenSSL skips up to recv_max_early_data (16384 bytes unless SSL_CTX_set_recv_max_early_data says otherwise)` }], secureTransport: noEarlyData };
+    const how = e?.kind === 'record' && e.epoch === 'plaintext' ? 'it came in the clear before the second ClientHello' : 'it does not open under the client’s handshake key, so it is taken for early data (RFC 8446 §4.2.10); the first record that opens is the client’s second flight';
+    // Set up for 0-RTT, SSL_read_early_data has said FINISH by now (at the end of the server's flight).
+    const after = earlyDataLimit(req) > 0 && handshakeCall !== READ_EARLY ? 'after SSL_read_early_data returned SSL_READ_EARLY_DATA_FINISH with nothing read, ' : '';
+    return { openssl: [{ call: handshakeCall, note: `${after}a record of early data skipped unread, 0-RTT ${refusalWords(events)}: ${how}. OpenSSL skips up to recv_max_early_data (16384 bytes unless SSL_CTX_set_recv_max_early_data says otherwise), then fails with unexpected_message` }], secureTransport: noEarlyData };
   }
   if (upTo === earlyDataFinishAt(req, events)) return finishStep(events, e);
   if (e?.kind === 'handshake' && e.name === 'ClientHello' && e.direction === 'client' && carriesEarlyData(e)) {
@@ -352,7 +355,7 @@ function earlyDataStep(req: ServerSettings, events: TraceEvent[], upTo: number, 
   }
   if (e?.kind === 'handshake' && e.name === 'HelloRetryRequest' && earlyDataRefusal(events.slice(0, upTo))) {
     return {
-      openssl: [{ call: handshakeCall, result: 'in progress', note: 'this server turns the early data away with a HelloRetryRequest; OpenSSL instead leaves early_data out of EncryptedExtensions and skips the early records' }],
+      openssl: [{ call: handshakeCall, result: 'in progress', note: 'the HelloRetryRequest asks for a key share, and so refuses the early data: the client drops it, and the records already on their way are skipped until the second ClientHello (as OpenSSL does)' }],
       secureTransport: [{ call: 'SSLHandshake(ctx)', note: 'writes HelloRetryRequest through the write callback' }, ...noEarlyData],
     };
   }
