@@ -57,7 +57,7 @@ const COMMON = {
  * state is none, and what it imports besides, src/util/bytes.ts, keeps none that must be shared), and the ASN.1
  * schema packages for the chain check's policy and CRL decoders and for PKCS#7 certificate bundles (SIDE_REDIRECTS), and
  * Ed448's curve arithmetic (@noble/curves, for the rare Ed448 key), and the RC4 and 3DES libraries (only for a
- * capture whose session uses such a suite). Each side bundle gets its own V8
+ * capture whose session uses such a suite), and DSA's (a DSA signature met without node:crypto). Each side bundle gets its own V8
  * code cache (scripts/cli-code-cache.cjs) once a run that loaded it succeeds.
  */
 const SIDE_MODULES = {
@@ -73,8 +73,11 @@ const SIDE_MODULES = {
   // RC4 (crypto-js) and 3DES (des.js) for pcap and decode: read when a captured session uses an RC4 or 3DES suite
   // (src/capture/rc4-keystream.ts and triple-des-cbc.ts use them).
   'legacy-ciphers': 'src/capture/legacy-cipher-libs.ts',
+  // DSA (micro-rsa-dsa-dh, with its hashes) for the WebCrypto provider (verify, limbo: a DSA certificate under the
+  // plain RFC 5280 profile); node:crypto checks DSA itself in pcap and decode. src/crypto/dsa.ts imports it when used.
+  dsa: 'src/crypto/dsa-lib.ts',
 };
-const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|^@noble\/curves\/ed448\.js$|starttls\/index\.ts$|legacy-cipher-libs\.ts$/;
+const SIDE_IMPORT = /^tldts$|mozillaRoots\.generated\.ts$|^@noble\/post-quantum\/ml-kem\.js$|^@noble\/curves\/ed448\.js$|starttls\/index\.ts$|legacy-cipher-libs\.ts$|dsa-lib\.ts$/;
 
 /**
  * Imports a side module answers for some importers only, in the engine commands' bundles. The ASN.1 schema packages

@@ -18,6 +18,8 @@ import {
   verifyPeerSignature,
 } from './engine.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
+import { checkLegacyCertificateVerify, checkLegacyServerKeyExchange, isDsaScheme } from './legacy-signatures.ts';
+import { serverKeyExchangeContent } from './signed-content.ts';
 
 export interface SignedMessage {
   type: string;
@@ -40,6 +42,8 @@ export async function checkCertificateVerify(hs: CapturedHandshake, emit: Emit, 
   const content = tls12 ? hs.transcriptBytes() : certificateVerifyContent(signer, transcriptHash);
   const offered = offeredSchemes(hs, emit, signer, m.scheme, tls12);
   if (!offered.includes(m.scheme)) return schemeNotOffered(emit, signer, m, content, offered);
+  // A DSA client certificate's pair (dsa_sha1, dsa_sha256, ...): the engine has no DSA; legacy-signatures.ts checks it.
+  if (tls12 && isDsaScheme(m.scheme)) return checkLegacyCertificateVerify(hs, emit, signer, m);
   try {
     await checkPeerCertificateVerify(emit, {
       signer,
@@ -74,19 +78,12 @@ function schemeNotOffered(emit: Emit, signer: Side, m: SignedMessage, content: U
   emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${detail}` });
 }
 
-/** What a ServerKeyExchange signs in every version (RFC 5246 §7.4.3, RFC 4346 §7.4.3): client_random || server_random || params. */
-export function serverKeyExchangeContent(clientRandom: Uint8Array, serverRandom: Uint8Array, params: Uint8Array): Uint8Array {
-  const content = new Uint8Array(64 + params.length);
-  content.set(clientRandom, 0);
-  content.set(serverRandom, 32);
-  content.set(params, 64);
-  return content;
-}
-
 /** TLS 1.2 ServerKeyExchange (RFC 5246 §7.4.3): signed over client_random || server_random || params with the server's key. */
 export async function checkServerKeyExchange(hs: CapturedHandshake, emit: Emit, m: { params: Uint8Array; scheme: number; signature: Uint8Array }): Promise<void> {
   const leaf = hs.leaf.server;
   if (!leaf || !hs.clientRandom || !hs.serverRandom || m.signature.length === 0) return;
+  // DHE_DSS: a DSA pair, which the engine does not check (legacy-signatures.ts does).
+  if (isDsaScheme(m.scheme)) return checkLegacyServerKeyExchange(hs, emit, m);
   const content = serverKeyExchangeContent(hs.clientRandom, hs.serverRandom, m.params);
   try {
     await verifyPeerSignature({ emit }, {

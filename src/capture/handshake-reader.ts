@@ -29,6 +29,7 @@ import {
 } from './engine.ts';
 import { decodeEitherVersion } from './midway.ts';
 import { legacyCipherSuite } from './legacy-cipher-suites.ts';
+import { dssSuite12 } from './dss-suites.ts';
 import { LEGACY_VERSION, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
@@ -307,7 +308,8 @@ export class HandshakeReader {
    * name it) and whether the session is resumed.
    */
   private serverHello12(sh: ServerHello) {
-    const suite = suite12ByCode(sh.cipherSuite) ?? null;
+    // DHE_DSS suites: their DHE_RSA twin's records and messages (dss-suites.ts).
+    const suite = suite12ByCode(sh.cipherSuite) ?? dssSuite12(sh.cipherSuite) ?? null;
     // RC4 and 3DES suites: not the engine's, decrypted by the capture's own protectors (legacy-cipher-suites.ts).
     this.hs.legacyCipher = suite ? null : (legacyCipherSuite(sh.cipherSuite) ?? null);
     this.hs.kx = suite?.kx ?? this.hs.legacyCipher?.kx;

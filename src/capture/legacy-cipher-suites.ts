@@ -25,7 +25,8 @@ export interface LegacyCipherSuite {
 }
 
 const SUITE_NAME = /^TLS_(.+)_WITH_(RC4_128|3DES_EDE_CBC)_(SHA|MD5)$/;
-const KEY_EXCHANGES: Record<string, KeyExchange12> = { RSA: 'RSA', DHE_RSA: 'DHE', ECDHE_RSA: 'ECDHE', ECDHE_ECDSA: 'ECDHE' };
+// DHE_DSS's ServerKeyExchange is DHE_RSA's in form (RFC 5246 §7.4.3); its DSA signature is checked in legacy-signatures.ts.
+const KEY_EXCHANGES: Record<string, KeyExchange12> = { RSA: 'RSA', DHE_RSA: 'DHE', DHE_DSS: 'DHE', ECDHE_RSA: 'ECDHE', ECDHE_ECDSA: 'ECDHE' };
 
 /** The RC4-128 or 3DES-EDE-CBC suite with this code; undefined for any other. */
 export function legacyCipherSuite(code: number): LegacyCipherSuite | undefined {

@@ -34,7 +34,7 @@ function plain(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
-const NODE_HASH: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
+const NODE_HASH: Record<string, string> = { 'SHA-1': 'sha1', 'SHA-224': 'sha224', 'SHA-256': 'sha256', 'SHA-384': 'sha384', 'SHA-512': 'sha512' };
 
 function nodeHash(hash: string): string {
   const name = NODE_HASH[hash];
@@ -245,6 +245,8 @@ function signatureOptions(algorithm: SignatureAlgorithm | SigningAlgorithm, key:
     case 'ed25519':
     case 'ed448': // OpenSSL does Ed448 itself: no need for the JS implementation the WebCrypto provider loads
       return { hash: null, key: { key } };
+    case 'dsa': // OpenSSL's DSA: strict DER, 0 < r, s < q, as dsa.ts checks for the WebCrypto provider
+      return { hash: nodeHash(algorithm.hash), key: { key, dsaEncoding: 'der' as const } };
   }
 }
 

@@ -3,6 +3,7 @@
 // certificates carry it.
 import { cryptoProvider } from './provider.ts';
 import { parameterOid, readRsaPublicKey, readSpki } from './spki.ts';
+import { ID_DSA, readDsaPublicKey, type DsaHash } from './dsa.ts';
 import { toHex } from '../util/bytes.ts';
 
 export { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
@@ -14,7 +15,9 @@ export type SignatureAlgorithm =
   | { kind: 'rsa-pss'; hash: HashName; saltLength: number }
   | { kind: 'ecdsa'; hash: HashName; encoding: 'der' | 'raw' }
   | { kind: 'ed25519' }
-  | { kind: 'ed448' };
+  | { kind: 'ed448' }
+  // Old peers' DSA (dsa.ts): captures of DHE_DSS suites, DSA certificates under the plain RFC 5280 profile.
+  | { kind: 'dsa'; hash: DsaHash };
 
 export const OID = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -122,6 +125,24 @@ export async function verifySignature(
     case 'ed448':
       if (info.type !== 'ed448') throw new Error(`an Ed448 signature needs an Ed448 key, not ${info.type}`);
       break;
+    case 'dsa':
+      if (info.type !== 'unknown' || info.oid !== ID_DSA) throw new Error(`a DSA signature needs a DSA key, not ${info.type}`);
+      readDsaPublicKey(spkiDer); // a key neither provider can use is refused here, in its own words
+      break;
   }
-  return cryptoProvider().signature.verify(spkiDer, info, algorithm, data, signature);
+  try {
+    return await cryptoProvider().signature.verify(spkiDer, info, algorithm, data, signature);
+  } catch {
+    // Only a key the provider cannot import throws (a bad signature is false): its own words ("Invalid keyData",
+    // OpenSSL's "error:03000072:...") differ by provider and tell a person nothing.
+    throw new Error(`the ${keyName(info)} public key cannot be used: its bytes do not make a valid key`);
+  }
+}
+
+/** "P-256 EC", "2048-bit RSA", "Ed25519": the key as a person names it. */
+function keyName(info: PublicKeyInfo): string {
+  if (info.type === 'rsa') return `${info.bits}-bit RSA`;
+  if (info.type === 'ec') return `${info.curve} EC`;
+  if (info.type === 'unknown') return info.oid === ID_DSA ? 'DSA' : info.oid;
+  return info.type === 'ed25519' ? 'Ed25519' : 'Ed448';
 }

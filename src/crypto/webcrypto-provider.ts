@@ -12,6 +12,7 @@ import type { AeadName } from '../tls/suites.ts';
 import { concat, toHex } from '../util/bytes.ts';
 import { ecdsaDerToRaw, ecdsaRawToDer } from './ecdsa-encoding.ts';
 import { ed448Signer, ed448Verify } from './ed448.ts';
+import { dsaVerify } from './dsa.ts';
 import { ecPkcs8, x25519Pkcs8 } from './private-scalar.ts';
 import { pkcs8WithRsaEncryptionAlgorithm, readSpki, withRsaEncryptionAlgorithm } from './spki.ts';
 import type { Aead, AeadOptions, AesCbc, CryptoProvider, EcdhGroup, EcdhKeyPair, Mac, MacHash, SigningAlgorithm } from './provider.ts';
@@ -273,6 +274,9 @@ async function verify(spki: Uint8Array, info: PublicKeyInfo, algorithm: Signatur
     case 'ed448':
       // Not WebCrypto's in Chromium: @noble/curves, loaded at the first Ed448 key (ed448.ts).
       return ed448Verify(spki, data, signature);
+    case 'dsa':
+      // No DSA in WebCrypto: micro-rsa-dsa-dh, loaded at the first DSA signature (dsa.ts).
+      return dsaVerify(spki, algorithm.hash, data, signature);
   }
 }
 

@@ -3,7 +3,9 @@
 import { children, decodeOid, readRoot, valueOf } from './der.ts';
 import type { HashName, SignatureAlgorithm } from '../crypto/signature.ts';
 import { ecdsaDerProblem } from '../crypto/ecdsa-encoding.ts';
+import { DsaParametersInherited, ID_DSA, dsaKeyName, dsaSignatureProblem, readDsaPublicKey } from '../crypto/dsa.ts';
 import type { DecodedCertificate } from './certificate.ts';
+import type { ProfileName } from './profile.ts';
 
 export type AlgorithmVerdict =
   | { ok: true; algorithm: SignatureAlgorithm; name: string }
@@ -34,7 +36,19 @@ const ECDSA: Record<string, string> = {
   '1.2.840.10045.4.1': 'SHA-1',
   '1.2.840.10045.4.3.1': 'SHA-224',
 };
+/** dsa-with-sha1 (RFC 3279 §2.2.2), id-dsa-with-sha224 and -sha256 (RFC 5758 §3.1). */
+const DSA: Record<string, 'SHA-1' | 'SHA-224' | 'SHA-256'> = {
+  '1.2.840.10040.4.3': 'SHA-1',
+  '2.16.840.1.101.3.4.3.1': 'SHA-224',
+  '2.16.840.1.101.3.4.3.2': 'SHA-256',
+};
 const STRONG = new Set(['SHA-256', 'SHA-384', 'SHA-512']);
+
+/**
+ * Why the web-PKI profiles refuse DSA (keys and signatures alike): the plain RFC 5280 profile checks it (RFC 3279
+ * §2.2.2, §2.3.2), as old devices' certificates need.
+ */
+export const DSA_NOT_WEB_PKI = 'the web PKI does not accept DSA: the CA/B Forum Baseline Requirements allow RSA and ECDSA keys only (BR 6.1.5); the plain RFC 5280 profile checks DSA';
 const RSA_PSS = '1.2.840.113549.1.1.10';
 const MGF1 = '1.2.840.113549.1.1.8';
 const ED25519 = '1.3.101.112';
@@ -67,6 +81,14 @@ export function classifySignatureAlgorithm(algId: Uint8Array): AlgorithmVerdict 
     if (!STRONG.has(hash)) return { ok: false, weak: true, name, reason: `${hash} is too weak for certificate signatures` };
     if (params !== undefined) return { ok: false, weak: false, name, reason: 'ECDSA signature algorithms take no parameters' };
     return { ok: true, name, algorithm: { kind: 'ecdsa', hash: hash as HashName, encoding: 'der' } };
+  }
+  if (DSA[oid]) {
+    const hash = DSA[oid];
+    const name = `DSA with ${hash}`;
+    if (hash === 'SHA-1') return { ok: false, weak: true, name, reason: 'SHA-1 is too weak for certificate signatures' };
+    // SHA-224 is accepted with DSA alone: FIPS 186-4 pairs it with the (2048, 224) parameter sizes.
+    if (params !== undefined) return { ok: false, weak: false, name, reason: 'DSA signature algorithms take no parameters (RFC 5758 §3.1)' };
+    return { ok: true, name, algorithm: { kind: 'dsa', hash } };
   }
   if (oid === ED25519) {
     if (params !== undefined) return { ok: false, weak: false, name: 'Ed25519', reason: 'Ed25519 takes no parameters' };
@@ -133,13 +155,17 @@ function hashOf(bytes: Uint8Array, algIdNode: { start: number; end: number }): s
  * signed bytes; OpenSSL, BoringSSL and Go refuse it.
  */
 export function signatureEncodingProblem(algorithm: SignatureAlgorithm, signature: Uint8Array): string | undefined {
-  return algorithm.kind === 'ecdsa' ? ecdsaDerProblem(signature) : undefined;
+  // A Dss-Sig-Value (RFC 3279 §2.2.2) has ECDSA-Sig-Value's shape and rules; its r and s are held to q with the key.
+  return algorithm.kind === 'ecdsa' || algorithm.kind === 'dsa' ? ecdsaDerProblem(signature) : undefined;
 }
 
 export type KeyVerdict = { ok: true; detail: string } | { ok: false; reason: string };
 
-/** The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519, Ed448. */
-export function checkPublicKey(cert: DecodedCertificate): KeyVerdict {
+/**
+ * The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519, Ed448;
+ * under the plain RFC 5280 profile also DSA keys of at least 2048 bits (the bar RSA keys meet).
+ */
+export function checkPublicKey(cert: DecodedCertificate, profile: ProfileName = 'browser'): KeyVerdict {
   const k = cert.key;
   switch (k.type) {
     case 'rsa':
@@ -156,8 +182,31 @@ export function checkPublicKey(cert: DecodedCertificate): KeyVerdict {
     case 'ed448':
       return { ok: true, detail: 'Ed448' };
     case 'unknown':
-      return { ok: false, reason: `the key type ${k.oid === '1.2.840.10040.4.1' ? 'DSA' : k.oid} is not accepted` };
+      if (k.oid === ID_DSA) return checkDsaKey(cert, profile);
+      return { ok: false, reason: `the key type ${k.oid} is not accepted` };
     case 'malformed':
       return { ok: false, reason: `the public key cannot be read: ${k.message}` };
+  }
+}
+
+/** A DSA subject key (RFC 3279 §2.3.2): refused by the web-PKI profiles, read and sized under plain RFC 5280. */
+function checkDsaKey(cert: DecodedCertificate, profile: ProfileName): KeyVerdict {
+  if (profile !== 'rfc5280') return { ok: false, reason: `a DSA key: ${DSA_NOT_WEB_PKI}` };
+  try {
+    const key = readDsaPublicKey(cert.spki);
+    if (key.bits < 2048) return { ok: false, reason: `a DSA key of ${key.bits} bits is too small (at least 2048)` };
+    return { ok: true, detail: dsaKeyName(key) };
+  } catch (e) {
+    // Parameters inherited from the issuer are not looked up: said so, not guessed.
+    return { ok: false, reason: e instanceof DsaParametersInherited ? e.message : `the DSA key cannot be used: ${(e as Error).message}` };
+  }
+}
+
+/** Why a DSA signature value cannot be this issuer key's (r or s out of range), or undefined; for the trace's words. */
+export function dsaSignatureRangeProblem(issuerSpki: Uint8Array, signature: Uint8Array): string | undefined {
+  try {
+    return dsaSignatureProblem(signature, readDsaPublicKey(issuerSpki).q);
+  } catch (e) {
+    return (e as Error).message;
   }
 }

@@ -335,7 +335,7 @@ export function describeKey(key: DecodedCertificate['key']): string {
     case 'ed448':
       return 'Ed448';
     case 'unknown':
-      return `unsupported key type ${key.oid}`;
+      return key.oid === '1.2.840.10040.4.1' ? 'DSA' : `unsupported key type ${key.oid}`;
     case 'malformed':
       return `malformed key: ${key.message}`;
   }

@@ -1,6 +1,6 @@
 // The checks run on one complete path (leaf first, anchor last). Each check yields a step:
 // passed, failed (with a project code) or not applicable. The first failure decides the verdict.
-import { checkPublicKey, classifySignatureAlgorithm, signatureEncodingProblem } from './algorithms.ts';
+import { DSA_NOT_WEB_PKI, checkPublicKey, classifySignatureAlgorithm, dsaSignatureRangeProblem, signatureEncodingProblem } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import { checkRevocation, type DecodedCrl } from './crl.ts';
 import { EKU, EXT, type KeyUsageName } from './extensions.ts';
@@ -91,7 +91,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     const isCa = i > 0;
     steps.push(structureStep(c, i, role, isCa, ctx.strictAnchors, ctx.profile));
 
-    const key = checkPublicKey(c);
+    const key = checkPublicKey(c, ctx.profile);
     steps.push(key.ok ? pass('publicKey', i, key.detail) : fail('publicKey', i, 'WEAK_ALGORITHM', key.reason, i === 0 ? 'X509_V_ERR_EE_KEY_TOO_SMALL' : 'X509_V_ERR_CA_KEY_TOO_SMALL'));
 
     if (anchor) {
@@ -104,15 +104,20 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
         // (an RSA-PSS signature with another salt length verifies; saying it does not would mislead).
         const code = alg.name === 'malformed' ? 'MALFORMED' : 'WEAK_ALGORITHM';
         steps.push(fail('signature', i, code, `${alg.name}: ${alg.reason}`, alg.weak ? 'X509_V_ERR_CA_MD_TOO_WEAK' : 'X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM'));
+      } else if (alg.algorithm.kind === 'dsa' && ctx.profile !== 'rfc5280') {
+        // The web-PKI profiles refuse DSA by rule, before any check: saying it does not verify would mislead.
+        steps.push(fail('signature', i, 'WEAK_ALGORITHM', `${alg.name}: ${DSA_NOT_WEB_PKI}`, 'X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM'));
       } else {
         const encoding = signatureEncodingProblem(alg.algorithm, c.signature);
         const verdict = encoding ? undefined : await ctx.sigs.link(c, issuer);
+        // A DSA signature that did not verify: say so in words when r or s is out of range, or the issuer's key cannot check it.
+        const dsaWhy = verdict !== 'valid' && !encoding && alg.algorithm.kind === 'dsa' ? dsaSignatureRangeProblem(issuer.spki, c.signature) : undefined;
         steps.push(
           encoding
             ? fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature value is not DER: ${encoding}`, 'X509_V_ERR_CERT_SIGNATURE_FAILURE')
             : verdict === 'valid'
               ? pass('signature', i, `${alg.name} signature verified with the key of "${issuer.subject.text}"`)
-              : fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature does not verify with the key of "${issuer.subject.text}"`),
+              : fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature does not verify with the key of "${issuer.subject.text}"${dsaWhy ? `: ${dsaWhy}` : ''}`),
         );
       }
     }

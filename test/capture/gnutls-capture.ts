@@ -20,6 +20,8 @@ export interface GnutlsCapture {
   key: string;
   caFile: string;
   lines: string[];
+  /** A client certificate (and key) gnutls-cli sends; gnutls-serv then requires one, checked against `caFile`. */
+  client?: { cert: string; key: string };
 }
 
 export function captureGnutls(name: string, c: GnutlsCapture): Promise<CapturedRun> {

@@ -16,6 +16,8 @@ export interface GnutlsJob {
   key: string;
   caFile: string;
   lines: string[];
+  /** A client certificate gnutls-cli sends; gnutls-serv then requires and checks one (against `caFile`). */
+  client?: { cert: string; key: string };
 }
 
 /** How long one wait may take: only a hang takes this long, a busy machine is merely slower. */
@@ -42,10 +44,12 @@ async function waitFor(what: string, cond: () => boolean, proc: ChildProcess, ou
 
 async function run(job: GnutlsJob): Promise<void> {
   const dump = await startTcpdump(job.pcap, job.port);
-  const server = started('gnutls-serv', ['--echo', '-p', String(job.port), '--x509certfile', job.cert, '--x509keyfile', job.key, '--priority', job.priority]);
+  const askClient = job.client ? ['--x509cafile', job.caFile, '--require-client-cert', '--verify-client-cert'] : [];
+  const server = started('gnutls-serv', ['--echo', '-p', String(job.port), '--x509certfile', job.cert, '--x509keyfile', job.key, ...askClient, '--priority', job.priority]);
   try {
     await waitFor('gnutls-serv listening', () => /listening on IPv4/.test(server.output()), server.proc, server.output);
-    const client = started('gnutls-cli', ['-p', String(job.port), '--x509cafile', job.caFile, '--priority', job.priority, 'localhost'], { SSLKEYLOGFILE: job.keyLog });
+    const clientCert = job.client ? ['--x509certfile', job.client.cert, '--x509keyfile', job.client.key] : [];
+    const client = started('gnutls-cli', ['-p', String(job.port), '--x509cafile', job.caFile, ...clientCert, '--priority', job.priority, 'localhost'], { SSLKEYLOGFILE: job.keyLog });
     await waitFor('the handshake (Simple Client Mode)', () => /Simple Client Mode/.test(client.output()), client.proc, client.output);
     for (const line of job.lines) {
       const from = client.output().length;

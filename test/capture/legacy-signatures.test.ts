@@ -147,14 +147,24 @@ describe('TLS 1.1 and 1.0 with an RSA server and client certificate: MD5 || SHA-
     expect(signatures(r.decoded[0])[0].detail).toBe("signed with the server certificate's RSA key over MD5 || SHA-1 of client_random || server_random || params (TLS 1.0/1.1: 36 bytes, no DigestInfo)");
   });
 
-  it("a DSA client certificate: its CertificateVerify is named as not checked (no DSA here), which is no error", () => {
+  it("a DSA client certificate (OpenSSL's, 1024-bit): its CertificateVerify is checked over SHA-1 alone", () => {
     const d = r.decoded[2];
     expect(d.session.version).toBe('1.0');
-    expect(checks(d)).toEqual(['ServerKeyExchange RSA PKCS#1 v1.5, MD5+SHA-1 true']);
-    expect(d.events.some((e) => e.kind === 'handshake' && e.direction === 'client' && e.name === 'CertificateVerify')).toBe(true);
-    expect(notes(d)).toContain("the CertificateVerify signature is not checked: the client certificate's key is a DSA key, and TLS Lens checks TLS 1.0/1.1 signatures by RSA and ECDSA keys only (WebCrypto has no DSA)");
+    expect(checks(d)).toEqual(['ServerKeyExchange RSA PKCS#1 v1.5, MD5+SHA-1 true', 'CertificateVerify DSA, SHA-1 true']);
+    // (OpenSSL 3's dsaparam 1024 makes a 224-bit q.)
+    expect(signatures(d)[1].detail).toMatch(/^signed with the client certificate's DSA 1024 bits \(q (160|224) bits\) key over SHA-1 of the handshake messages before it \(TLS 1\.0\/1\.1\)$/);
+    expect(notes(d).filter((n) => /not checked/.test(n))).toEqual([]);
     expect(errors(d)).toEqual([]);
     expect(finished(d)).toEqual(['client true', 'server true']);
+  });
+
+  it("a flipped byte in the DSA client's CertificateVerify: its check fails, said so, and decoding goes on", async () => {
+    const cv = messageBytes(r.decoded[2], 'client', 'CertificateVerify');
+    const [, , d] = await decodeFile(flipped(r.run, cv, 1), r.keyLogText);
+    expect(checks(d)).toEqual(['ServerKeyExchange RSA PKCS#1 v1.5, MD5+SHA-1 true', 'CertificateVerify DSA, SHA-1 false']);
+    expect(signatures(d)[1].detail).toBe("the signature does not match the certificate's public key over SHA-1 of the signed bytes");
+    expect(errors(d)).toEqual(['CERTIFICATE_VERIFY_FAILED', 'FINISHED_MISMATCH', 'FINISHED_MISMATCH']);
+    expect(ours(d).data).toEqual(ours(r.decoded[2]).data);
   });
 
   it("a flipped byte in the ServerKeyExchange's signature: not a PKCS#1 block; the CertificateVerify, which covers it, carries another digest", async () => {
