@@ -33,6 +33,9 @@ export type CaptureFormat = 'pcap' | 'pcapng';
 /** Larger than any real packet or block: a length beyond this is corruption, not data. */
 export const MAX_BLOCK_LENGTH = 64 * 1024 * 1024;
 
+/** The furthest a JavaScript Date reaches from 1970, in milliseconds (ECMA-262: 10^8 days). */
+const MAX_DATE_MS = 8.64e15;
+
 const PCAPNG_SHB = 0x0a0d0d0a;
 const BYTE_ORDER_MAGIC = 0x1a2b3c4d;
 const TLS_KEY_LOG_SECRETS = 0x544c534b;
@@ -59,22 +62,27 @@ export async function* readCapture(source: ByteChunks): AsyncGenerator<CaptureIt
  */
 export async function* readCaptureBatches(source: ByteChunks): AsyncGenerator<CaptureItem[]> {
   const reader = new ChunkReader(source);
-  const head = await reader.read(4);
-  const format = sniffFormat(head);
-  if (!format) {
-    if (head.length < 4) throw new CaptureError('TRUNCATED', `the file is ${head.length} bytes long: too short to be a pcap or pcapng capture`, 0);
-    const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    throw new CaptureError('WRONG_MAGIC', `not a pcap or pcapng capture: it starts with ${hex}, not a pcap magic number (a1 b2 c3 d4, a1 b2 3c 4d, either byte order) or a pcapng Section Header Block (0a 0d 0d 0a)`, 0);
-  }
-  const batch = new Batcher();
   try {
-    if (format === 'pcap') yield* readPcap(reader, head, batch);
-    else yield* readPcapng(reader, head, batch);
-  } catch (e) {
+    const head = await reader.read(4);
+    const format = sniffFormat(head);
+    if (!format) {
+      if (head.length < 4) throw new CaptureError('TRUNCATED', `the file is ${head.length} bytes long: too short to be a pcap or pcapng capture`, 0);
+      const hex = Array.from(head, (b) => b.toString(16).padStart(2, '0')).join(' ');
+      throw new CaptureError('WRONG_MAGIC', `not a pcap or pcapng capture: it starts with ${hex}, not a pcap magic number (a1 b2 c3 d4, a1 b2 3c 4d, either byte order) or a pcapng Section Header Block (0a 0d 0d 0a)`, 0);
+    }
+    const batch = new Batcher();
+    try {
+      if (format === 'pcap') yield* readPcap(reader, head, batch);
+      else yield* readPcapng(reader, head, batch);
+    } catch (e) {
+      if (batch.items.length) yield batch.take();
+      throw e;
+    }
     if (batch.items.length) yield batch.take();
-    throw e;
+  } finally {
+    // Stopped early (bad input, or the consumer stopped): the source lets go of its file.
+    await reader.close();
   }
-  if (batch.items.length) yield batch.take();
 }
 
 /** Items read so far, handed out before the reader waits for more input. */
@@ -240,6 +248,8 @@ function block(type: number, body: Uint8Array, little: boolean, interfaces: Inte
         throw new CaptureError('ABSURD_LENGTH', `a packet claims ${capturedLength} captured bytes but its block holds ${Math.max(0, body.length - 24)}`, offset + 20);
       }
       const time = (ts / iface.unitsPerSecond + iface.offsetSeconds) * 1000;
+      // A 64-bit time stamp can say more than any date: a damaged block, as a pcap time with too many microseconds is.
+      if (!(Math.abs(time) <= MAX_DATE_MS)) throw new CaptureError('CORRUPT', `a packet's time stamp lies ${time < 0 ? 'before the first' : 'after the last'} date there is (more than 275,000 years from 1970)`, offset + 12);
       return { kind: 'packet', linkType: iface.linkType, interfaceId, time, data: body.subarray(20, 20 + capturedLength), originalLength, offset };
     }
     case 3: {

@@ -34,18 +34,26 @@ export class ChunkReader {
   async read(n: number): Promise<Uint8Array> {
     const ready = this.tryRead(n);
     if (ready) return ready;
-    // Straddling: copied, since the chunk holding the first part may be reused once the next is pulled.
-    const out = new Uint8Array(n);
+    // Straddling: copied, since the chunk holding the first part may be reused once the next is pulled. The parts
+    // are joined once all came: a length that claims more than the input holds costs only what the input holds.
+    const parts: Uint8Array[] = [];
     let filled = 0;
     while (filled < n) {
       if (this.pos >= this.chunk.length && !(await this.pull())) break;
       const k = Math.min(n - filled, this.chunk.length - this.pos);
-      out.set(this.chunk.subarray(this.pos, this.pos + k), filled);
+      parts.push(this.chunk.slice(this.pos, this.pos + k));
       this.pos += k;
       filled += k;
     }
     this.offset += filled;
-    return filled === n ? out : out.subarray(0, filled);
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(filled);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   /** Skip `n` bytes; false if the input ended first. */
@@ -63,6 +71,13 @@ export class ChunkReader {
   /** True when no byte is left. */
   async atEnd(): Promise<boolean> {
     return this.pos >= this.chunk.length && !(await this.pull());
+  }
+
+  /** Stop reading before the end (bad input): the source is told, so it lets go of what it holds (a file's handle). */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.iterator.return?.();
   }
 
   private async pull(): Promise<boolean> {

@@ -384,7 +384,8 @@ export function switchAfterEarlyData(dir: Direction, undecrypted: Undecrypted[])
 export function partialMessage(bytes: Uint8Array): string {
   if (bytes.length < 4) return `a message header (${bytes.length} of its 4 bytes)`;
   const length = (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
-  return `a ${handshakeName12(bytes[0])} message (${bytes.length - 4} of its ${length} bytes)`;
+  const name = handshakeName12(bytes[0]);
+  return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} message (${bytes.length - 4} of its ${length} bytes)`;
 }
 
 /** The chosen suite as the session shows it: the engine's name, else its IANA name (a suite TLS Lens does not run), else its code. */

@@ -120,8 +120,11 @@ export async function importCapture(source: ByteChunks, options: ImportOptions =
         },
         end() {
           let done: DecodedStream | undefined;
+          // The stream's time as it ended: the last ACKs read before the decoder gets to finish (as many as the
+          // reading got ahead, which depends on how the file came in chunks) must not move the trace's end.
+          const endTime = stream.lastTime;
           const finished = step(async () => {
-            done = await decoder.finish(stream.lastTime);
+            done = await decoder.finish(endTime);
           });
           // Handed on in the order the streams ended, whichever decoder finishes first.
           delivered = Promise.all([delivered, finished]).then(() => {

@@ -182,7 +182,7 @@ export async function describeStream(stream: TcpStream): Promise<StreamListing> 
 }
 
 /** The stream list's line for a stream already decoded. */
-export function listingOf(stream: TcpStream, { session, start }: DecodedStream): StreamListing {
+export function listingOf(stream: TcpStream, { session, start }: Pick<DecodedStream, 'session' | 'start'>): StreamListing {
   const tls = session.version ? versionName(session.version) : start.kind === 'unknown' ? '' : 'TLS (version not seen)';
   return {
     index: stream.index,

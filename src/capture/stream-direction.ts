@@ -56,7 +56,10 @@ export interface Direction {
   plaintextSeq: number;
   /** Sequence numbers of records we cannot open (counted so the trace still numbers them). */
   opaqueSeq: number;
+  /** Handshake bytes not yet cut into messages (a view, perhaps into `handshakeRoom`). */
   handshake: Uint8Array;
+  /** Where a message that comes in several records is gathered, with room to grow (tls-decoder.ts). */
+  handshakeRoom: Uint8Array;
   handshakeRecords: number[];
   /** TLS 1.3: current application traffic secret and its generation (for KeyUpdate). */
   trafficSecret: Uint8Array | null;
@@ -108,6 +111,7 @@ export function newDirection(side: Side): Direction {
     plaintextSeq: 0,
     opaqueSeq: 0,
     handshake: NO_BYTES,
+    handshakeRoom: NO_BYTES,
     handshakeRecords: [],
     trafficSecret: null,
     generation: 0,

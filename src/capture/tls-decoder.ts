@@ -12,7 +12,7 @@
 import type { Emit } from '../trace/recorder.ts';
 import { lazyHex } from '../trace/lazy-hex.ts';
 import type { Epoch, NewTraceEvent, Side } from '../trace/types.ts';
-import { append, toHex } from '../util/bytes.ts';
+import { toHex } from '../util/bytes.ts';
 import {
   ContentType,
   RECORD_HEADER_LENGTH,
@@ -460,7 +460,7 @@ export class TlsStreamDecoder {
         }
         return;
       case ContentType.handshake:
-        dir.handshake = append(dir.handshake, fragment);
+        dir.handshake = gatherHandshake(dir, fragment);
         dir.handshakeRecords.push(record);
         return this.handshake.messages(dir, epoch);
       case ContentType.alert:
@@ -484,6 +484,32 @@ export class TlsStreamDecoder {
         return;
     }
   }
+}
+
+/**
+ * The direction's handshake bytes not yet cut into messages, with a record's `fragment` after them. A message that
+ * comes in many records (up to 16 MiB, say its length field) is gathered in room that doubles as it fills, so its
+ * bytes are copied a few times in all, not once more at every record.
+ */
+function gatherHandshake(dir: Direction, fragment: Uint8Array): Uint8Array {
+  const have = dir.handshake;
+  if (have.length === 0) {
+    dir.handshakeRoom = NO_BYTES;
+    return fragment;
+  }
+  // `have` always ends where the room was last written to (messages are cut from its front), so what follows is free.
+  const room = dir.handshakeRoom;
+  const at = have.byteOffset - room.byteOffset;
+  const length = have.length + fragment.length;
+  if (have.buffer === room.buffer && at >= 0 && at + length <= room.length) {
+    room.set(fragment, at + have.length);
+    return room.subarray(at, at + length);
+  }
+  const grown = new Uint8Array(Math.max(2 * length, 1024));
+  grown.set(have);
+  grown.set(fragment, have.length);
+  dir.handshakeRoom = grown;
+  return grown.subarray(0, length);
 }
 
 /** Decode one stream's chunks (after any plaintext preamble) into trace events. */

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { addKeyLog, emptyKeyLog, placeOf } from '../capture/keylog.ts';
 import { importCapture, type CaptureImport } from '../capture/import.ts';
 import { fileChunks } from '../capture/file-chunks.ts';
-import { listingOf, type StreamListing } from '../capture/session.ts';
+import { listingOf, type DecodedStream, type StreamListing } from '../capture/session.ts';
 import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
@@ -89,7 +89,7 @@ export async function run(args: string[]): Promise<number> {
   // One pass over the file: streams are decoded as it is read (the ones not asked for: only their first bytes,
   // for the list). With --json each stream becomes its summary as soon as it ends, so its events are let go.
   const wanted = (i: number) => !v.list && (only === undefined || i === only);
-  const summaries = new Map<number, ReturnType<typeof connectionResult> | StreamListing>();
+  const summaries = new Map<number, { result: ReturnType<typeof connectionResult> | StreamListing; decoded: Pick<DecodedStream, 'session' | 'start'> }>();
   let scan: CaptureImport;
   try {
     // Read in large blocks into reused memory (file-chunks.ts): the import copies only what it keeps.
@@ -101,7 +101,7 @@ export async function run(args: string[]): Promise<number> {
         onStream: (stream, decoded) => {
           if (only !== undefined && stream.index !== only) return;
           const listing = listingOf(stream, decoded);
-          summaries.set(stream.index, v.list ? listing : connectionResult(decoded, listing));
+          summaries.set(stream.index, { result: v.list ? listing : connectionResult(decoded, listing), decoded: { session: decoded.session, start: decoded.start } });
         },
       }),
     });
@@ -111,7 +111,10 @@ export async function run(args: string[]): Promise<number> {
     throw e;
   }
   const streams = only === undefined ? scan.streams : scan.streams.filter((s) => s.stream.index === only);
-  if (only !== undefined && streams.length === 0 && !scan.error) return fail(`there is no stream ${only} (the capture has ${scan.streams.length}: 0..${scan.streams.length - 1})`);
+  if (only !== undefined && streams.length === 0 && !scan.error) {
+    const n = scan.streams.length;
+    return fail(`there is no stream ${only} (the capture has ${n === 0 ? 'no TCP stream' : n === 1 ? 'only stream 0' : `streams 0 to ${n - 1}`})`);
+  }
   const color = process.stdout.isTTY === true && !v.json;
   const paint = styler(color);
   // Names, STARTTLS lines and key log text come from the capture and the key log: made safe for the terminal.
@@ -124,7 +127,11 @@ export async function run(args: string[]): Promise<number> {
   }
   for (const { stream: s, decoded } of streams) {
     if (v.json) {
-      results.push(summaries.get(s.index)!);
+      // The stream's figures as the whole capture counts them: the packets after its end (the last ACKs) may be
+      // read after it was summarised, as far as reading got ahead of decoding.
+      const { result, decoded: kept } = summaries.get(s.index)!;
+      const listing = listingOf(s, kept);
+      results.push(v.list ? listing : { ...result, stream: listing });
       continue;
     }
     const listing = listingOf(s, decoded!);
