@@ -5,6 +5,8 @@
 // A source may reuse a chunk's memory once the next one is asked for: what read/tryRead hand out is a view valid
 // until the next pull (the next await on this reader), so a caller keeps what it needs by copying. Bytes that
 // straddle two chunks are copied here, and only as many as the read asked for.
+import { concatAll } from '../util/bytes.ts';
+
 export type ByteChunks = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const EMPTY = new Uint8Array(0);
@@ -46,14 +48,7 @@ export class ChunkReader {
       filled += k;
     }
     this.offset += filled;
-    if (parts.length === 1) return parts[0];
-    const out = new Uint8Array(filled);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return parts.length === 1 ? parts[0] : concatAll(parts);
   }
 
   /** Skip `n` bytes; false if the input ended first. */

@@ -12,15 +12,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKeyLog } from '../../src/capture/keylog.ts';
-import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
-import { scanCapture } from '../../src/capture/streams.ts';
+import type { DecodedStream } from '../../src/capture/session.ts';
 import type { SignatureCheckEvent } from '../../src/trace/types.ts';
 import { pemToDer } from '../../src/x509/pem.ts';
-import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
 import { captureGnutls } from './gnutls-capture.ts';
-import { captureOpenssl, ours, type CapturedRun } from './helpers.ts';
+import { captureOpenssl, decodeCaptureFile, ours, type CapturedRun } from './helpers.ts';
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const pki = usePki();
@@ -58,15 +55,8 @@ interface Run {
   decoded: DecodedStream[];
 }
 
-async function decodeFile(file: Uint8Array, keyLogText: string): Promise<DecodedStream[]> {
-  const scan = await scanCapture([file]);
-  const keyLog = parseKeyLog(keyLogText);
-  // The browser profile (the default) refuses DSA certificates; the signatures are checked all the same.
-  const verifier = createVerifier({ anchors: [dsa.caDer] });
-  const decoded: DecodedStream[] = [];
-  for (const s of scan.streams) decoded.push(await decodeStream(s, { keyLog, verifier }));
-  return decoded;
-}
+// The browser profile (the default) refuses DSA certificates; the signatures are checked all the same.
+const decodeFile = (file: Uint8Array, keyLogText: string) => decodeCaptureFile(file, keyLogText, [dsa.caDer]);
 
 async function decodeRun(run: CapturedRun): Promise<Run> {
   runs.push(run.dir);

@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CaptureImport } from '../../src/capture/import.ts';
-import type { DecodedStream } from '../../src/capture/session.ts';
+import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
+import { parseKeyLog } from '../../src/capture/keylog.ts';
+import { createVerifier } from '../../src/x509/verifier.ts';
 import { scanCapture } from '../../src/capture/streams.ts';
 import { nodeCryptoProvider } from '../../src/crypto/node-provider.ts';
 import { setCryptoProvider } from '../../src/crypto/provider.ts';
@@ -206,3 +208,13 @@ export async function* scribbled(file: string, size: number): AsyncGenerator<Uin
 
 /** Every event of every stream, as the JSON a saved trace holds. */
 export const traces = (r: CaptureImport) => r.streams.map((s) => JSON.stringify(s.decoded!.events));
+
+/** Every stream of a capture file decoded with its key log, its chains checked against `anchors`. */
+export async function decodeCaptureFile(file: Uint8Array, keyLogText: string, anchors: Uint8Array[]): Promise<DecodedStream[]> {
+  const scan = await scanCapture([file]);
+  const keyLog = parseKeyLog(keyLogText);
+  const verifier = createVerifier({ anchors });
+  const decoded: DecodedStream[] = [];
+  for (const s of scan.streams) decoded.push(await decodeStream(s, { keyLog, verifier }));
+  return decoded;
+}

@@ -7,13 +7,10 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseKeyLog } from '../../src/capture/keylog.ts';
-import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
-import { scanCapture } from '../../src/capture/streams.ts';
+import type { DecodedStream } from '../../src/capture/session.ts';
 import type { SignatureCheckEvent } from '../../src/trace/types.ts';
-import { createVerifier } from '../../src/x509/verifier.ts';
 import { usePki } from '../support/pki.ts';
-import { captureOpenssl, ours, type CapturedRun } from './helpers.ts';
+import { captureOpenssl, decodeCaptureFile, ours, type CapturedRun } from './helpers.ts';
 
 const pki = usePki();
 const dirs: string[] = [];
@@ -41,14 +38,7 @@ interface Run {
   decoded: DecodedStream[];
 }
 
-async function decodeFile(file: Uint8Array, keyLogText: string): Promise<DecodedStream[]> {
-  const scan = await scanCapture([file]);
-  const keyLog = parseKeyLog(keyLogText);
-  const verifier = createVerifier({ anchors: [pki.rootDer] });
-  const decoded: DecodedStream[] = [];
-  for (const s of scan.streams) decoded.push(await decodeStream(s, { keyLog, verifier }));
-  return decoded;
-}
+const decodeFile = (file: Uint8Array, keyLogText: string) => decodeCaptureFile(file, keyLogText, [pki.rootDer]);
 
 /** s_server with `cert` asking for a client certificate; each client its own version and suite. */
 async function capture(name: string, cert: { cert: string; key: string }, cipher: string, clients: string[][]): Promise<Run> {
