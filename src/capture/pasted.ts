@@ -8,6 +8,7 @@ import { clientHelloFingerprints, type ClientHelloFingerprints as Fingerprints }
 import { emptyKeyLog, type KeyLog } from './keylog.ts';
 import { looksLikeRecordHeader } from './record-header.ts';
 import { TlsStreamDecoder } from './tls-decoder.ts';
+import { readHexInput } from './hex-input.ts';
 
 export interface PastedDecoding {
   what: 'records' | 'handshake message';
@@ -60,4 +61,48 @@ export async function decodePasted(bytes: Uint8Array, options: { from?: Side; ke
     fingerprints.push(clientHelloFingerprints(m));
   }
   return { what: isHandshake ? 'handshake message' : 'records', direction, events: rec.events, fingerprints };
+}
+
+/** Why pasted text did not decode in full: not hex from `line`/`column` on, or bytes that are not TLS. */
+export interface PastedProblem {
+  code: 'NOT_HEX' | 'NOT_TLS';
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+/** Pasted text decoded: what the bytes read hold (`decoding`), and the problem that stopped the reading, if one did. */
+export interface PastedText {
+  /** How many bytes were read from the text (all of them, or those before the problem). */
+  bytes: number;
+  decoding?: PastedDecoding;
+  error?: PastedProblem;
+}
+
+/**
+ * Hex as a person pastes it, decoded: the one function behind the page's paste box and `tls-lens decode`. Text that
+ * stops being hex partway still has the bytes before the problem decoded (a record cut short says so), with the
+ * problem's line and column. Never throws for bad input.
+ */
+export async function decodePastedText(text: string, options: { from?: Side; keyLog?: KeyLog; kx?: KeyExchange12 } = {}): Promise<PastedText> {
+  const read = readHexInput(text);
+  const n = read.bytes.length;
+  const hex: PastedProblem | undefined = read.problem && {
+    code: 'NOT_HEX',
+    message: n ? `${read.problem.message} (the ${n} byte${n === 1 ? '' : 's'} before it are decoded)` : read.problem.message,
+    line: read.problem.line,
+    column: read.problem.column,
+  };
+  if (n === 0) return { bytes: 0, error: hex ?? { code: 'NOT_HEX', message: 'no hex bytes found' } };
+  try {
+    return { bytes: n, decoding: await decodePasted(read.bytes, options), ...(hex ? { error: hex } : {}) };
+  } catch (e) {
+    // Bytes cut short by bad hex are rarely TLS on their own: the hex is the problem to name then.
+    return { bytes: n, error: hex ? { ...hex, message: read.problem!.message } : { code: 'NOT_TLS', message: (e as Error).message } };
+  }
+}
+
+/** The JSON `tls-lens decode --json` prints for it: the decoding, with `error` when reading stopped early. */
+export function pastedJson(r: PastedText): object {
+  return { ...(r.decoding ?? {}), ...(r.error ? { error: r.error } : {}) };
 }

@@ -454,8 +454,9 @@ export class TlsStreamDecoder {
           dir.epoch = 'application';
           dir.seq = 0;
           dir.opaqueSeq = 0;
-        } else if (this.session.version === null && dir.protection.state === 'none' && !this.options.alone && this.ccsAfterUnseenHello(dir)) {
-          // Whatever follows this ChangeCipherSpec is encrypted (TLS 1.2's Finished, or TLS 1.3's records).
+        } else if (this.session.version === null && dir.protection.state === 'none' && (this.options.alone || this.ccsAfterUnseenHello(dir))) {
+          // Whatever follows this ChangeCipherSpec is encrypted (TLS 1.2's Finished, or TLS 1.3's records); records
+          // pasted alone (a client's second flight) have no hello to tell, and are never read as messages in clear.
           this.handshakeNotSeen(dir);
         }
         return;

@@ -2,8 +2,7 @@
 // dump), decoded with the usual field trees and explanations; a ClientHello also gets its JA3 and JA4.
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseHexInput } from '../capture/hex-input.ts';
-import { decodePasted } from '../capture/pasted.ts';
+import { decodePastedText, pastedJson } from '../capture/pasted.ts';
 import { renderEvent, styler } from './render.ts';
 import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
@@ -12,7 +11,8 @@ const HELP = `usage: tls-lens decode HEX|- [options]
 
   HEX             the bytes as hex (quote it), or - to read them from stdin
   --from SIDE     who sent them: client or server (default: guessed from the handshake message type)
-  --json          print JSON: {what, direction, events, fingerprints}
+  --json          print JSON: {what, direction, events, fingerprints}, with error {code, message, line,
+                  column} when the hex stops partway (what came before it is decoded)
   --verbose       also show the record events
 
 exit status: 0 decoded; 1 the bytes are not TLS or do not decode; 2 usage or not hex
@@ -40,29 +40,24 @@ export async function run(args: string[]): Promise<number> {
   if (positionals.length === 0) return report('USAGE', `give the hex, or - to read it from stdin\n\n${HELP}`, 2);
   if (v.from !== undefined && v.from !== 'client' && v.from !== 'server') return report('USAGE', '--from takes client or server', 2);
   const text = positionals.length === 1 && positionals[0] === '-' ? fs.readFileSync(0, 'utf8') : positionals.join(' ');
-  let bytes: Uint8Array;
-  try {
-    bytes = parseHexInput(text);
-  } catch (e) {
-    return report('NOT_HEX', (e as Error).message, 2);
-  }
-  let decoded;
-  try {
-    decoded = await decodePasted(bytes, { from: v.from as 'client' | 'server' | undefined });
-  } catch (e) {
-    return report('NOT_TLS', (e as Error).message, 1);
-  }
-  const failed = decoded.events.some((e) => e.kind === 'error');
+  // The page's paste box decodes through the same function: the same bytes, events and problem.
+  const result = await decodePastedText(text, { from: v.from as 'client' | 'server' | undefined });
+  const status = result.error ? (result.error.code === 'NOT_HEX' ? 2 : 1) : result.decoding!.events.some((e) => e.kind === 'error') ? 1 : 0;
   if (v.json) {
-    stdout().write(JSON.stringify(decoded, null, 2) + '\n');
-    return failed ? 1 : 0;
+    stdout().write(JSON.stringify(pastedJson(result), null, 2) + '\n');
+    if (result.error) process.stderr.write(`tls-lens decode: ${result.error.message}\n`);
+    return status;
   }
-  const color = process.stdout.isTTY === true;
-  const paint = styler(color);
-  stdout().write(paint('bold', `${bytes.length} bytes: ${decoded.what} from the ${decoded.direction}\n`));
-  for (const e of decoded.events) for (const line of renderEvent(e, { color, verbose: !!v.verbose })) stdout().write(line + '\n');
-  for (const f of decoded.fingerprints) {
-    stdout().write(`  ${paint('yellow', 'JA3')} ${f.ja3}  ${paint('dim', f.ja3Text)}\n  ${paint('yellow', 'JA4')} ${f.ja4}\n`);
+  const decoded = result.decoding;
+  if (decoded) {
+    const color = process.stdout.isTTY === true;
+    const paint = styler(color);
+    stdout().write(paint('bold', `${result.bytes} bytes: ${decoded.what} from the ${decoded.direction}\n`));
+    for (const e of decoded.events) for (const line of renderEvent(e, { color, verbose: !!v.verbose })) stdout().write(line + '\n');
+    for (const f of decoded.fingerprints) {
+      stdout().write(`  ${paint('yellow', 'JA3')} ${f.ja3}  ${paint('dim', f.ja3Text)}\n  ${paint('yellow', 'JA4')} ${f.ja4}\n`);
+    }
   }
-  return failed ? 1 : 0;
+  if (result.error) process.stderr.write(`tls-lens decode: ${result.error.message}\n`);
+  return status;
 }

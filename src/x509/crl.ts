@@ -30,15 +30,25 @@ const AUTHORITY_KEY_ID = '2.5.29.35';
 const KNOWN_CRL_EXTENSIONS = new Set([CRL_NUMBER, AUTHORITY_KEY_ID, '2.5.29.28' /* issuingDistributionPoint */, '2.5.29.27' /* deltaCRLIndicator */]);
 
 
-function time(der: Uint8Array, node: DerNode): Date {
+function time(der: Uint8Array, node: DerNode | undefined, after: DerNode): Date {
+  if (!node) throw new DerError('the tbsCertList ends before its thisUpdate time', after.end);
   if (node.tag !== 0x17 && node.tag !== 0x18) throw new DerError('expected a UTCTime or GeneralizedTime', node.start);
-  return AsnParser.parse(wholeOf(der, node), Time).getTime();
+  let t: Date;
+  try {
+    t = AsnParser.parse(wholeOf(der, node), Time).getTime();
+  } catch {
+    t = new Date(NaN);
+  }
+  // The library's words for a bad time are its own ("Cannot parse"); and an impossible date is no time at all.
+  if (Number.isNaN(t.getTime())) throw new DerError('a time that is not a real date and time', node.start);
+  return t;
 }
 
 function readExtensions(der: Uint8Array, list: DerNode): DecodedCrl['extensions'] {
   return children(der, list).map((e) => {
     const parts = children(der, e);
     let k = 0;
+    if (parts[k]?.tag !== 0x06) throw new DerError('an extension must start with its OBJECT IDENTIFIER', e.start);
     const oid = decodeOid(valueOf(der, parts[k++]));
     let critical = false;
     if (parts[k]?.tag === 0x01) critical = valueOf(der, parts[k++])[0] === 0xff;
@@ -59,9 +69,9 @@ export function decodeCrl(der: Uint8Array): DecodedCrl {
   const tbsAlg = f[i++];
   const issuerNode = f[i++];
   if (!tbsAlg || !issuerNode) throw new DerError('truncated tbsCertList', tbsNode.start);
-  const thisUpdate = time(der, f[i++]);
+  const thisUpdate = time(der, f[i++], issuerNode);
   let nextUpdate: Date | undefined;
-  if (f[i] && (f[i].tag === 0x17 || f[i].tag === 0x18)) nextUpdate = time(der, f[i++]);
+  if (f[i] && (f[i].tag === 0x17 || f[i].tag === 0x18)) nextUpdate = time(der, f[i++], issuerNode);
   const revoked = new Set<string>();
   if (f[i]?.tag === 0x30) {
     for (const entry of children(der, f[i++])) {

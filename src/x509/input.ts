@@ -5,10 +5,10 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { ContentInfo, SignedData, id_signedData } from '@peculiar/asn1-cms';
 import { decodeCertificate, MalformedCertificateError, type DecodedCertificate } from './certificate.ts';
-import { DerError, readHeader } from './der.ts';
+import { decodeOid, DerError, readHeader } from './der.ts';
 import { derKind, isPlainText, isWhitespaceTail, notACertificate, utf16Encoding } from './input-shapes.ts';
 import { base64Decode, CertificateInputError } from './pem.ts';
-import { BundleLayoutError, bundleCertificates } from './pkcs7.ts';
+import { BundleLayoutError, bundleCertificates, type BundleWalk } from './pkcs7.ts';
 import { anchorUse, readTrustedCertificate, type TrustedCertificate, type TrustSettings } from './trusted-pem.ts';
 
 /** Larger inputs are refused before any parsing: a whole CA bundle is well under 1 MiB. */
@@ -135,24 +135,52 @@ function decodeAt(der: Uint8Array, file: string, format: InputFormat, block: num
   }
 }
 
-/** The certificates of a PKCS#7 SignedData bundle (degenerate "certs-only" or signed). */
+const SIGNED_DATA_OID = '1.2.840.113549.1.7.2';
+
+/**
+ * The certificates of a PKCS#7 SignedData bundle (degenerate "certs-only" or signed). The certificates are taken from
+ * the bundle's own bytes (never the library's re-encoding, which would change what the signatures are checked over),
+ * each decoded in turn, so a damaged one is named with the ones before it kept; the ASN.1 library then checks the
+ * rest of the structure.
+ */
 function readPkcs7(bytes: Uint8Array, file: string, offset: number, format: InputFormat, out: Reader): void {
   const sofar = out.certificates;
   const notices = out.notices;
-  if (nestingDepth(bytes) > MAX_NESTING) throw new ChainInputError(file, undefined, offset, `the data is nested more than ${MAX_NESTING} levels deep; no certificate bundle is`, sofar, notices);
-  let certs: { der: Uint8Array; offset: number }[];
+  const fail = (at: number, problem: string) => new ChainInputError(file, undefined, offset + at, problem, out.certificates, notices);
+  // Deep nesting is refused (the ASN.1 library recurses), after the certificates before it are read.
+  const tooDeep = () => fail(0, `the data is nested more than ${MAX_NESTING} levels deep; no certificate bundle is`);
+  const deep = nestingDepth(bytes) > MAX_NESTING;
+  let walk: BundleWalk;
   try {
-    // The ASN.1 library checks the bundle's structure and content type; the certificates are then taken from the
-    // bundle's own bytes (never the library's re-encoding, which would change what the signatures are checked over).
-    const info = AsnConvert.parse(bytes, ContentInfo);
-    if (info.contentType !== id_signedData) throw new Error(`it holds content of type ${info.contentType}, not SignedData (1.2.840.113549.1.7.2)`);
-    AsnConvert.parse(info.content, SignedData);
-    certs = bundleCertificates(bytes);
+    walk = bundleCertificates(bytes);
   } catch (e) {
-    throw new ChainInputError(file, undefined, offset + (e instanceof BundleLayoutError ? e.offset : 0), `not a readable PKCS#7 bundle: ${(e as Error).message}`, sofar, notices);
+    if (deep) throw tooDeep();
+    throw fail(e instanceof BundleLayoutError ? e.offset : 0, `not a readable PKCS#7 bundle: ${e instanceof BundleLayoutError ? e.message : 'its envelope is damaged'}`);
   }
-  if (certs.length === 0) throw new ChainInputError(file, undefined, offset, 'the PKCS#7 bundle holds no certificate', sofar, notices);
-  certs.forEach((c, k) => decodeAt(c.der, file, format, k + 1, offset + c.offset, out));
+  let type: string;
+  try {
+    type = decodeOid(walk.contentType);
+  } catch {
+    type = 'an unreadable type';
+  }
+  if (type !== SIGNED_DATA_OID && deep) throw tooDeep();
+  if (type !== SIGNED_DATA_OID) throw fail(0, `not a readable PKCS#7 bundle: it holds content of type ${type}, not SignedData (${SIGNED_DATA_OID})`);
+  const before = sofar.length;
+  walk.certificates.forEach((c, k) => decodeAt(c.der, file, format, k + 1, offset + c.offset, out));
+  if (deep) throw tooDeep();
+  if (walk.problem) {
+    const read = walk.certificates.length;
+    throw fail(walk.problem.offset, `the PKCS#7 bundle is damaged ${read ? `after its certificate ${read}` : 'where its certificates start'}: ${walk.problem.message}`);
+  }
+  try {
+    const info = AsnConvert.parse(bytes, ContentInfo);
+    if (info.contentType !== id_signedData) throw new Error('content type');
+    AsnConvert.parse(info.content, SignedData);
+  } catch {
+    // The library's own words name its internals ("schema", class names): said in terms of the format instead.
+    throw fail(0, `not a readable PKCS#7 bundle: its SignedData structure is damaged (it does not follow RFC 5652)${out.certificates.length > before ? ', though the certificates in it could be read' : ''}`);
+  }
+  if (walk.certificates.length === 0) throw fail(0, 'the PKCS#7 bundle holds no certificate');
 }
 
 /**

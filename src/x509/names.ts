@@ -57,10 +57,19 @@ function decodeString(tag: number, v: Uint8Array): string {
   }
   if (tag === 28) {
     let s = '';
-    for (let i = 0; i + 3 < v.length; i += 4) s += String.fromCodePoint(((v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]) >>> 0);
+    for (let i = 0; i + 3 < v.length; i += 4) {
+      const code = ((v[i] << 24) | (v[i + 1] << 16) | (v[i + 2] << 8) | v[i + 3]) >>> 0;
+      // Past Unicode's last code point: shown as U+FFFD, as a bad UTF-8 byte is (String.fromCodePoint would throw).
+      s += String.fromCodePoint(code <= 0x10ffff ? code : 0xfffd);
+    }
     return s;
   }
-  if (tag === 20) return String.fromCharCode(...v); // Teletex, read as Latin-1
+  if (tag === 20) {
+    // Teletex, read as Latin-1 (in slices: one spread of a long value would overflow the call's arguments).
+    let s = '';
+    for (let i = 0; i < v.length; i += 0x2000) s += String.fromCharCode(...v.subarray(i, i + 0x2000));
+    return s;
+  }
   return new TextDecoder().decode(v);
 }
 

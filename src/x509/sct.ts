@@ -38,7 +38,9 @@ export function readLogList(text: string): CtLog[] {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`the log list is not JSON: ${(e as Error).message}`);
+    // Where, in the file's terms; the engine's own wording (and its excerpt of the text) differs between browsers.
+    const at = /position (\d+)/.exec((e as Error).message);
+    throw new Error(`the log list is not JSON: ${at ? `it stops being JSON at character ${Number(at[1]) + 1}` : 'it ends before its JSON does, or holds none'}`);
   }
   const operators = (json as { operators?: unknown })?.operators;
   if (!Array.isArray(operators)) throw new Error('the log list has no "operators" array (the v3 log list format is expected)');

@@ -1,6 +1,6 @@
 // The capture decoder as the page uses it, in one module the page loads only when a capture, pasted hex or a pcapng
 // download is asked for: the first screen never needs it (it pulls in the TLS decoder and the certificate code).
-export { decodePasted } from '../../capture/pasted.ts';
+export { decodePastedText } from '../../capture/pasted.ts';
 export { exportPcapng } from '../../capture/pcapng-writer.ts';
 export { importCapture } from '../../capture/import.ts';
 export { listingOf } from '../../capture/session.ts';

@@ -3,7 +3,6 @@
 // The page never holds the capture: listing reads the file once (each stream decoded from its first bytes), and
 // opening a stream reads it again, decoding only that stream whole (importCapture, streaming).
 import { create } from 'zustand';
-import { parseHexInput } from '../../capture/hex-input.ts';
 import { addKeyLog, emptyKeyLog, type KeyLog } from '../../capture/keylog.ts';
 import type { StreamListing } from '../../capture/session.ts';
 import type { CertificateVerifier } from '../../capture/engine.ts';
@@ -117,12 +116,18 @@ export async function savePcapng(): Promise<void> {
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
-/** Hex pasted by the user (records or one handshake message): decoded and shown like any trace. */
+/**
+ * Hex pasted by the user (records or one message): decoded and shown like any trace. Hex that stops partway still has
+ * what came before the problem shown; the problem (with its line and column) is then thrown for the page to say.
+ */
 export async function openPastedHex(text: string): Promise<void> {
-  const bytes = parseHexInput(text);
-  const { decodePasted } = await decoder();
-  const decoded = await decodePasted(bytes, { keyLog: keyLog() });
-  const events = [...decoded.events];
-  for (const f of decoded.fingerprints) events.push({ kind: 'note', text: `ClientHello fingerprints: JA3 ${f.ja3} (${f.ja3Text}); JA4 ${f.ja4}`, index: events.length, t: 0, conn: 0 });
-  useTrace.getState().loadReplay({ format: 'tls-lens-trace', version: 1, createdAt: new Date().toISOString(), events }, `pasted hex: ${bytes.length} bytes, ${decoded.what} from the ${decoded.direction}`);
+  const { decodePastedText } = await decoder();
+  const result = await decodePastedText(text, { keyLog: keyLog() });
+  const decoded = result.decoding;
+  if (decoded) {
+    const events = [...decoded.events];
+    for (const f of decoded.fingerprints) events.push({ kind: 'note', text: `ClientHello fingerprints: JA3 ${f.ja3} (${f.ja3Text}); JA4 ${f.ja4}`, index: events.length, t: 0, conn: 0 });
+    useTrace.getState().loadReplay({ format: 'tls-lens-trace', version: 1, createdAt: new Date().toISOString(), events }, `pasted hex: ${result.bytes} bytes, ${decoded.what} from the ${decoded.direction}`);
+  }
+  if (result.error) throw new Error(result.error.message);
 }

@@ -235,12 +235,19 @@ export async function readShareFragment(fragment: string): Promise<{ chain: Work
   const m = /(?:^|[#&])workbench=([A-Za-z0-9_-]+)/.exec(fragment);
   if (!m) return undefined;
   let payload: SharePayload;
+  // Each stage's failure in words: the browser's and zlib's own texts ("invalid distance too far back", a JSON
+  // excerpt of decompressed garbage) say nothing to a person holding a cut or mistyped link.
+  let stage = 'it is not base64url';
   try {
     const text = m[1].replace(/-/g, '+').replace(/_/g, '/');
-    const raw = await pipe(unb64(text + '='.repeat((4 - (text.length % 4)) % 4)), new DecompressionStream('deflate-raw'), 4 * 1024 * 1024);
+    const packed = unb64(text + '='.repeat((4 - (text.length % 4)) % 4));
+    stage = 'it does not decompress: part of it is missing or changed';
+    const raw = await pipe(packed, new DecompressionStream('deflate-raw'), 4 * 1024 * 1024);
+    stage = 'what it holds is not the JSON TLS Lens writes';
     payload = JSON.parse(new TextDecoder().decode(raw));
   } catch (e) {
-    throw new Error(`this workbench link is damaged (${(e as Error).message}); nothing was loaded`);
+    const tooLarge = e instanceof Error && /more data than a chain can/.test(e.message) ? e.message : undefined;
+    throw new Error(`this workbench link is damaged (${tooLarge ?? stage}); nothing was loaded`);
   }
   if (payload?.v !== 1 || !Array.isArray(payload.c)) throw new Error('this workbench link is not one TLS Lens made; nothing was loaded');
   let chain: WorkbenchChain;
