@@ -114,7 +114,7 @@ function finiteFieldShare(group: FfdheGroupName, exponent: Uint8Array): KeyShare
     group,
     publicKey: pair.publicKey,
     async computeSharedSecret(peerPublic: Uint8Array): Promise<Uint8Array> {
-      if (peerPublic.length !== byteLength) throw illegal(`a ${group} key share must be ${byteLength} bytes (the prime's size, RFC 8446 §4.2.8.1), got ${peerPublic.length}`);
+      if (peerPublic.length !== byteLength) throw illegal(`a key share for ${group} must be ${byteLength} bytes (the prime's size, RFC 8446 §4.2.8.1), got ${peerPublic.length}`);
       let z: Uint8Array;
       try {
         z = pair.computeSharedSecret(peerPublic);
@@ -130,9 +130,9 @@ function finiteFieldShare(group: FfdheGroupName, exponent: Uint8Array): KeyShare
 
 function checkPeerShare(group: EcdhGroup, share: Uint8Array): void {
   const expected = GROUPS[group].shareLength;
-  if (share.length !== expected) throw illegal(`a ${group} key share must be ${expected} bytes, got ${share.length}`);
+  if (share.length !== expected) throw illegal(`a key share for ${group} must be ${expected} bytes, got ${share.length}`);
   if (group !== 'x25519' && share[0] !== 0x04) {
-    throw illegal(`a ${group} key share must be an uncompressed point (first byte 0x04), got 0x${share[0].toString(16).padStart(2, '0')}`);
+    throw illegal(`a key share for ${group} must be an uncompressed point (first byte 0x04), got 0x${share[0].toString(16).padStart(2, '0')}`);
   }
 }
 

@@ -117,6 +117,7 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
     let state: ServerState | null = new ExpectClientHello();
     while (state) {
       ctx.setState(state.name);
+      reader.expected = { msgType: state.expects, state: state.name };
       const m = await reader.nextHandshake();
       await ctx.afterMessage(m.name, m.eventIndex, 'client');
       state = await state.handle(ctx, m);
@@ -124,6 +125,8 @@ export async function acceptTls(transport: Transport, options: ServerOptions): P
   };
   try {
     await watchdog.race(run);
+    // After the handshake, messages of several types may come (KeyUpdate, a renegotiation's ClientHello, a Certificate).
+    reader.expected = null;
     ctx.setState('Connected');
     ctx.summary.handshakeMs = o.clock() - started;
     if (ctx.established12) return new ServerConnection12(ctx, ctx.established12);

@@ -9,6 +9,7 @@ import { toHex } from '../../util/bytes.ts';
 import { TlsError, decodeError, fail, receivedAlertCode, tlsFailure } from '../errors.ts';
 import { ContentType } from '../messages/constants.ts';
 import type { DecodedMessage } from '../messages/handshake.ts';
+import { handshakeName12 } from '../messages/tls12.ts';
 import { AlertDescription, alertName } from '../record/alerts.ts';
 import type { ReceivedRecord, RecordChannel } from './channel.ts';
 import type { AnyHandshakeMessage, HandshakeDecoder } from './decoder.ts';
@@ -100,6 +101,13 @@ export class MessageReader {
   onEarlyData: ((data: Uint8Array, record: ReceivedRecord) => void) | null = null;
   /** TLS 1.2: warning alerts that do not end the connection (set by the TLS 1.2 handshake). */
   toleratedWarning: ((description: number) => boolean) | null = null;
+  /**
+   * The message type the reader's owner reads next, and its state's name (the server's states set it). A message of
+   * another type that does not decode is unexpected_message, not the decoder's complaint: the wrong message is the
+   * fault, whatever its body holds (RFC 8446 §6.2; OpenSSL checks the type before the body). One that decodes is
+   * traced and left to the state, which refuses it the same way.
+   */
+  expected: { msgType: number; state: string } | null = null;
   /** Alerts passed over since the last handshake or application data record. */
   private ignoredInARow = 0;
   /** The peer sent user_canceled: a close_notify or an end of stream during a handshake then means it canceled. */
@@ -313,6 +321,10 @@ export class MessageReader {
       decoded = this.decoder.decode(bytes, true);
     } catch (e) {
       this.emit({ kind: 'note', text: `undecodable handshake message (type ${bytes[0]}, ${bytes.length} bytes): ${toHex(bytes.subarray(0, 64))}${bytes.length > 64 ? '…' : ''}` });
+      const expected = this.expected;
+      if (expected && bytes[0] !== expected.msgType) {
+        throw fail.unexpected(`${expected.state}: expected ${handshakeName12(expected.msgType)}, got ${handshakeName12(bytes[0])} (type ${bytes[0]}), malformed too (${(e as Error).message})`);
+      }
       throw e;
     }
     // The message's hex and field tree are made when first read (the bytes are this reader's own copy).

@@ -89,7 +89,7 @@ export function readExtensions(r: Reader, ctx: ExtensionContext): Extension[] {
   r.vector('extensions', 2, 'ext.list', (v) => {
     v.untilEnd((e) => {
       const ext = readExtension(e, ctx);
-      if (list.some((x) => x.code === ext.code)) throw fail.illegal(`${ctx}: extension ${extensionName(ext.code)} appears twice`);
+      if (list.some((x) => x.code === ext.code)) throw fail.illegal(`the ${extensionName(ext.code)} extension appears twice in the ${ctx.replace(/_/g, ' ')} (RFC 8446 §4.2: at most one of each type)`);
       list.push(ext);
     });
   });

@@ -20,6 +20,12 @@ export function contentTypeName(type: number): string {
   return NAMES[type] ?? `unknown(${type})`;
 }
 
+/** The name with its article, for messages: "an alert", "an application_data", "a handshake". */
+export function aContentType(type: number): string {
+  const name = contentTypeName(type);
+  return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 export const RECORD_HEADER_LENGTH = 5;
 /** Largest TLSPlaintext fragment (and TLSInnerPlaintext content). */
 export const MAX_PLAINTEXT = 1 << 14;

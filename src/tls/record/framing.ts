@@ -4,8 +4,9 @@
 // so a peer that is not speaking TLS fails fast with a clear message instead of a hang.
 import { tlsFailure } from '../errors.ts';
 import type { Transport } from '../../transport/types.ts';
+import type { Side } from '../../trace/types.ts';
 
-import { RECORD_HEADER_LENGTH, contentTypeName, isKnownContentType } from './content-types.ts';
+import { RECORD_HEADER_LENGTH, aContentType, isKnownContentType } from './content-types.ts';
 
 export interface RawRecord {
   contentType: number;
@@ -31,7 +32,11 @@ export class RecordReader {
   /** A fill is waiting for the transport: no second read is started beside it. */
   private waiting = false;
 
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    /** Who sends what this reader reads: the hint for bytes that are text names the right side. */
+    private readonly peer: Side = 'server',
+  ) {}
 
   /**
    * Ask the transport for the peer's next bytes now, before a record is asked for: a transport that opens its
@@ -63,9 +68,9 @@ export class RecordReader {
     const contentType = head[0];
     const version = (head[1] << 8) | head[2];
     const length = (head[3] << 8) | head[4];
-    checkHeader(contentType, version, head);
+    checkHeader(contentType, version, head, this.peer);
     if (length > maxFragment) {
-      throw tlsFailure('RECORD_OVERFLOW', `a ${contentTypeName(contentType)} record of ${length} bytes exceeds the limit of ${maxFragment} bytes`);
+      throw tlsFailure('RECORD_OVERFLOW', `${aContentType(contentType)} record of ${length} bytes exceeds the limit of ${maxFragment} bytes`);
     }
     const total = RECORD_HEADER_LENGTH + length;
     if (!(await this.fill(total))) {
@@ -151,13 +156,13 @@ export class RecordReader {
   }
 }
 
-function checkHeader(contentType: number, version: number, head: Uint8Array): void {
+function checkHeader(contentType: number, version: number, head: Uint8Array, peer: Side): void {
   if (!isKnownContentType(contentType)) {
-    throw tlsFailure('UNEXPECTED_MESSAGE', `the peer sent a record of unknown content type ${contentType}${notTlsHint(head)}`);
+    throw tlsFailure('UNEXPECTED_MESSAGE', `the ${peer} sent a record of unknown content type ${contentType}${notTlsHint(head, peer)}`);
   }
   if (!isTlsRecordVersion(version)) {
     const v = '0x' + version.toString(16).padStart(4, '0');
-    throw tlsFailure('PROTOCOL_VERSION', `the peer sent a record with version ${v}, not an SSL 3 / TLS record version (0x03XX)${notTlsHint(head)}`);
+    throw tlsFailure('PROTOCOL_VERSION', `the ${peer} sent a record with version ${v}, not an SSL 3 / TLS record version (0x03XX)${notTlsHint(head, peer)}`);
   }
 }
 
@@ -170,11 +175,12 @@ function isTlsRecordVersion(version: number): boolean {
   return version >> 8 === 0x03;
 }
 
-/** When the first bytes look like text, say so: a plaintext protocol answered instead of TLS. */
-function notTlsHint(head: Uint8Array): string {
+/** When the first bytes look like text, say so: a plaintext protocol instead of TLS, on the side that sent them. */
+function notTlsHint(head: Uint8Array, peer: Side): string {
   const sample = head.subarray(0, Math.min(head.length, 5));
   const printable = sample.every((c) => (c >= 0x20 && c < 0x7f) || c === 0x0d || c === 0x0a);
   if (!printable) return '';
   const text = String.fromCharCode(...sample).replace(/\r/g, '\\r').replace(/\n/g, '\\n');
-  return ` — the bytes look like text ("${text}..."): the server may not be speaking TLS on this port (plaintext protocol, or STARTTLS needed)`;
+  const why = peer === 'server' ? 'the server may not be speaking TLS on this port (plaintext protocol, or STARTTLS needed)' : 'the client may be speaking a plaintext protocol (HTTP, or a STARTTLS one before its upgrade) to this TLS port';
+  return ` — the bytes look like text ("${text}..."): ${why}`;
 }

@@ -10,7 +10,7 @@ import { lazyHex, lazyHexOfPart, lazyJoin } from '../../trace/lazy-hex.ts';
 import { keepEventBytes } from '../../trace/event-bytes.ts';
 import { concat, toHex } from '../../util/bytes.ts';
 import { TlsAlertError } from './alerts.ts';
-import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, contentTypeName } from './content-types.ts';
+import { ContentType, MAX_PLAINTEXT, RECORD_HEADER_LENGTH, aContentType, contentTypeName } from './content-types.ts';
 import { RecordReader, type RawRecord } from './framing.ts';
 import type { OpenedRecord, ProtectionDetails, RecordProtector, SealedRecord } from './protector.ts';
 import { LiveRecordEvent, protectionJson, type ProtectedFieldsSource } from './record-event.ts';
@@ -99,7 +99,7 @@ export class RecordLayer {
   ) {
     this.side = options.side ?? 'client';
     this.peer = this.side === 'client' ? 'server' : 'client';
-    this.reader = new RecordReader(transport);
+    this.reader = new RecordReader(transport, this.peer);
     this.maxFragment = checkedFragmentLength(options.maxFragmentLength ?? MAX_PLAINTEXT);
     this.maxReadPlaintext = checkedFragmentLength(options.maxReadPlaintext ?? MAX_PLAINTEXT);
   }
@@ -199,7 +199,7 @@ export class RecordLayer {
     if (!raw) return null;
     if (ahead && raw.fragment.length > limit) {
       // Taken ahead under other keys' limit: the same check reader.next() makes.
-      throw tlsFailure('RECORD_OVERFLOW', `a ${contentTypeName(raw.contentType)} record of ${raw.fragment.length} bytes exceeds the limit of ${limit} bytes`);
+      throw tlsFailure('RECORD_OVERFLOW', `${aContentType(raw.contentType)} record of ${raw.fragment.length} bytes exceeds the limit of ${limit} bytes`);
     }
 
     if (!protector || protector.passesThroughUnprotected(raw.contentType)) {

@@ -7,7 +7,7 @@ import type { Epoch } from '../../trace/types.ts';
 import { createAead, type Aead, type AeadOptions } from '../../crypto/aead.ts';
 import type { Tls13Suite } from '../suites.ts';
 import { alertName } from './alerts.ts';
-import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, contentTypeName, isKnownContentType } from './content-types.ts';
+import { ContentType, MAX_CIPHERTEXT_TLS13, MAX_PLAINTEXT, aContentType, contentTypeName, isKnownContentType } from './content-types.ts';
 import type { RawRecord } from './framing.ts';
 import type { OpenedRecord, RecordProtector, SealedRecord } from './protector.ts';
 import { xorSeq } from './sequence.ts';
@@ -188,7 +188,7 @@ export class Tls13RecordProtector implements RecordProtector {
 
   /** A record opened at a chosen sequence number (a capture's) must be an application_data record. */
   private checkProtectedAt(record: RawRecord): void {
-    if (record.contentType !== ContentType.application_data) throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record is not protected`);
+    if (record.contentType !== ContentType.application_data) throw tlsFailure('UNEXPECTED_MESSAGE', `${aContentType(record.contentType)} record is not protected`);
   }
 
   private checkProtected(record: RawRecord): void {
@@ -196,7 +196,7 @@ export class Tls13RecordProtector implements RecordProtector {
       const f = record.fragment;
       // Name a plaintext alert in the message: it is usually the real reason the peer gave up.
       const what = record.contentType === ContentType.alert && f.length === 2 ? ` (${f[0] === 2 ? 'fatal' : 'warning'} ${alertName(f[1])})` : '';
-      throw tlsFailure('UNEXPECTED_MESSAGE', `a ${contentTypeName(record.contentType)} record${what} arrived unprotected after encryption started`);
+      throw tlsFailure('UNEXPECTED_MESSAGE', `${aContentType(record.contentType)} record${what} arrived unprotected after encryption started`);
     }
   }
 

@@ -114,7 +114,8 @@ export class ServerConnection12 extends ServerConnectionBase {
     ctx.certificate = this.ctx.certificate;
     let state: ServerState | null = await startTls12(ctx, m, false, { clientVerifyData: this.details.clientVerifyData, serverVerifyData: this.details.serverVerifyData });
     while (state) {
-      const item = await this.ctx.reader.nextAny();
+      this.ctx.reader.expected = { msgType: state.expects, state: state.name };
+      const item = await this.ctx.reader.nextAny().finally(() => (this.ctx.reader.expected = null));
       if (item === null) throw this.ctx.reader.endedInHandshake('end of stream', 'the client closed the connection in the middle of a renegotiation');
       if ('kind' in item && item.kind === 'app-data') {
         // RFC 5246 allows application data between the handshakes' messages: kept for read().

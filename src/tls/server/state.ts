@@ -10,15 +10,21 @@ import type { ServerContext } from './context.ts';
 
 export interface ServerState {
   readonly name: string;
+  /** The handshake type this state reads (the message reader refuses another that does not decode as unexpected_message). */
+  readonly expects: number;
   /** Handle the next message; the next state, or null when the handshake is complete. */
   handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null>;
 }
 
 type MessageType = ReceivedMessage['message']['type'];
 
-/** The message, typed, when it is the one `state` expects; else unexpected_message naming both (without "12"). */
+/**
+ * The message, typed, when it is the one `state` expects; else unexpected_message naming both as the trace does
+ * ("certificate_verify12" is CertificateVerify), in the words the message reader uses for one that does not decode.
+ */
 export function expectMessage<T extends MessageType>(m: ReceivedMessage, type: T, state: string): Extract<ReceivedMessage['message'], { type: T }> {
-  if (m.message.type !== type) throw fail.unexpected(`${state}: expected ${type.replace(/12$/, '').replace(/_/g, ' ')}, got ${m.name}`);
+  const name = type.replace(/12$/, '').replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+  if (m.message.type !== type) throw fail.unexpected(`${state}: expected ${name}, got ${m.name} (type ${m.msgType})`);
   return m.message as Extract<ReceivedMessage['message'], { type: T }>;
 }
 

@@ -13,7 +13,7 @@ import { MasterStage12, PreMasterStage12 } from '../key-schedule/key-schedule12.
 import { DOWNGRADE_TLS12, ExtensionType as X, ProtocolVersion, groupName, schemeName } from '../messages/constants.ts';
 import { STATUS_TYPE_OCSP, findExtension, type Extension } from '../messages/extensions.ts';
 import type { ClientHello } from '../messages/handshake.ts';
-import { serverKeyExchangeParams } from '../messages/tls12.ts';
+import { HT12, serverKeyExchangeParams } from '../messages/tls12.ts';
 import type { RecordProtector } from '../record/protector.ts';
 import { Tls12AeadProtector } from '../record/tls12-aead-protector.ts';
 import { Tls12CbcProtector } from '../record/tls12-cbc-protector.ts';
@@ -302,6 +302,7 @@ async function ephemeralKey(ctx: ServerContext, exchange: Exchange12) {
 
 class ExpectClientCertificate12 implements ServerState {
   readonly name = 'ExpectClientCertificate (TLS 1.2)';
+  readonly expects = HT12.certificate;
   constructor(private readonly next: ExpectClientKeyExchange) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const cert = expectMessage(m, 'certificate12', this.name);
@@ -315,6 +316,7 @@ class ExpectClientCertificate12 implements ServerState {
 /** RFC 5246 §7.4.8: the client signs every handshake message so far, in full. */
 class ExpectClientCertificateVerify12 implements ServerState {
   readonly name = 'ExpectClientCertificateVerify (TLS 1.2)';
+  readonly expects = HT12.certificate_verify;
   constructor(
     private readonly h: Handshake12,
     private readonly leaf: Uint8Array,
@@ -433,6 +435,7 @@ async function sendServerFinished(ctx: ServerContext, h: Handshake12): Promise<v
 
 class ExpectClientKeyExchange implements ServerState {
   readonly name = 'ExpectClientKeyExchange (TLS 1.2)';
+  readonly expects = HT12.client_key_exchange;
   /** The client's certificate, when it sent one: a CertificateVerify follows the key exchange. */
   clientLeaf: Uint8Array | null = null;
   constructor(
@@ -460,6 +463,7 @@ class ExpectClientKeyExchange implements ServerState {
 
 class ExpectClientFinished implements ServerState {
   readonly name = 'ExpectClientFinished (TLS 1.2)';
+  readonly expects = HT12.finished;
   constructor(private readonly h: Handshake12) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const fin = expectMessage(m, 'finished12', this.name);

@@ -10,7 +10,7 @@ import type { ReceivedMessage } from '../handshake/message-reader.ts';
 import { checkPeerCertificateVerify } from '../handshake/peer-signature.ts';
 import { certificateVerifyContent } from '../handshake/signatures.ts';
 import { EarlyStage13, type HandshakeStage13, type MasterStage13, type PskEarlyStage13 } from '../key-schedule/key-schedule13.ts';
-import { ExtensionType as X, HRR_RANDOM, ProtocolVersion, PskKeyExchangeMode, groupName, schemeName } from '../messages/constants.ts';
+import { ExtensionType as X, HandshakeType, HRR_RANDOM, ProtocolVersion, PskKeyExchangeMode, groupName, schemeName } from '../messages/constants.ts';
 import { findExtension, type Extension } from '../messages/extensions.ts';
 import { truncateBeforeBinders, type ClientHello } from '../messages/handshake.ts';
 import { GROUP_NAMES, type Tls13Suite } from '../suites.ts';
@@ -48,6 +48,7 @@ interface Retry {
 
 export class ExpectClientHello implements ServerState {
   readonly name: string;
+  readonly expects = HandshakeType.client_hello;
   constructor(private readonly retry: Retry | null = null) {
     this.name = retry ? 'ExpectSecondClientHello' : 'ExpectClientHello';
   }
@@ -353,6 +354,7 @@ interface KeysSoFar {
 /** RFC 8446 §4.5: the end of accepted early data, under the early keys; the client's handshake keys follow. */
 class ExpectEndOfEarlyData implements ServerState {
   readonly name = 'ExpectEndOfEarlyData';
+  readonly expects = HandshakeType.end_of_early_data;
   constructor(
     private readonly keys: KeysSoFar,
     private readonly received: EarlyDataReceiver,
@@ -373,6 +375,7 @@ class ExpectEndOfEarlyData implements ServerState {
 
 class ExpectClientCertificate implements ServerState {
   readonly name = 'ExpectClientCertificate';
+  readonly expects = HandshakeType.certificate;
   constructor(private readonly keys: KeysSoFar) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const cert = expectMessage(m, 'certificate', this.name);
@@ -386,6 +389,7 @@ class ExpectClientCertificate implements ServerState {
 
 class ExpectClientCertificateVerify implements ServerState {
   readonly name = 'ExpectClientCertificateVerify';
+  readonly expects = HandshakeType.certificate_verify;
   constructor(
     private readonly keys: KeysSoFar,
     private readonly leaf: Uint8Array,
@@ -408,6 +412,7 @@ export async function checkClientFinished13(emit: Emit, master: MasterStage13, s
 
 class ExpectClientFinished implements ServerState {
   readonly name = 'ExpectClientFinished';
+  readonly expects = HandshakeType.finished;
   constructor(private readonly keys: KeysSoFar) {}
   async handle(ctx: ServerContext, m: ReceivedMessage): Promise<ServerState | null> {
     const fin = expectMessage(m, 'finished', this.name);

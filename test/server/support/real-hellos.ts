@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 /** Start a client towards `port`; the returned function stops it. */
 type StartClient = (port: number) => Promise<() => Promise<void> | void> | (() => Promise<void> | void);
 
-async function recordFirstRecord(name: string, start: StartClient): Promise<Uint8Array> {
+export async function recordFirstRecord(name: string, start: StartClient): Promise<Uint8Array> {
   let got: (b: Uint8Array) => void = () => undefined;
   const hello = new Promise<Uint8Array>((resolve) => (got = resolve));
   const server = net.createServer((socket) => {
