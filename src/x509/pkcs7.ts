@@ -23,6 +23,16 @@ export class BundleLayoutError extends Error {
   }
 }
 
+/** A definite length whose first octet is `first`, its long form's octets from `pos` on: the length and where they end. */
+function definiteLength(bytes: Uint8Array, pos: number, first: number, limit: number, start: number): { len: number; at: number } {
+  if (!(first & 0x80)) return { len: first, at: pos };
+  const n = first & 0x7f;
+  if (n > 4 || pos + n > limit) throw new BundleLayoutError('a length is too large or cut short', start);
+  let len = 0;
+  for (let i = 0; i < n; i++) len = len * 256 + bytes[pos++];
+  return { len, at: pos };
+}
+
 /** Read one BER element at `pos`, inside [pos, limit). `depth` bounds the walk into indefinite lengths. */
 function readBer(bytes: Uint8Array, pos: number, limit: number, depth: number): BerElement {
   if (depth > 64) throw new BundleLayoutError('nested too deep', pos);
@@ -44,13 +54,8 @@ function readBer(bytes: Uint8Array, pos: number, limit: number, depth: number): 
     }
     return { tag, start, valueStart: pos, contentEnd: p, end: p + 2 };
   }
-  let len = first;
-  if (first & 0x80) {
-    const n = first & 0x7f;
-    if (n > 4 || pos + n > limit) throw new BundleLayoutError('a length is too large or cut short', start);
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + bytes[pos++];
-  }
+  const { len, at } = definiteLength(bytes, pos, first, limit, start);
+  pos = at;
   if (pos + len > limit) throw new BundleLayoutError('an element runs past the end of the data', start);
   return { tag, start, valueStart: pos, contentEnd: pos + len, end: pos + len };
 }
@@ -74,13 +79,8 @@ function readHead(bytes: Uint8Array, pos: number, limit: number): { tag: number;
   if ((tag & 0x1f) === 0x1f) throw new BundleLayoutError('an unexpected tag', start);
   const first = bytes[pos++];
   if (first === 0x80) return { tag, valueStart: pos };
-  let len = first;
-  if (first & 0x80) {
-    const n = first & 0x7f;
-    if (n > 4 || pos + n > limit) throw new BundleLayoutError('a length is too large or cut short', start);
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + bytes[pos++];
-  }
+  const { len, at } = definiteLength(bytes, pos, first, limit, start);
+  pos = at;
   // A length running past the data is damage; what lies inside is still read as far as it goes.
   return { tag, valueStart: pos, contentEnd: Math.min(pos + len, limit) };
 }
