@@ -1,7 +1,7 @@
 // `tls-lens compare A.json [B.json]`: two saved traces side by side (or two connections of one trace, e.g. a
 // first connection and its resumption from `connect --reconnect --trace`), as text or JSON.
 import { parseArgs } from 'node:util';
-import { parseTraceFile } from '../trace/recorder.ts';
+import { parseTraceFrame } from '../trace/recorder.ts';
 import { soundPart } from '../trace/trace-check.ts';
 import type { TraceFile } from '../trace/types.ts';
 import { compareTraces, connectionsOf, describeCertificates, type Comparison, type HandshakeSummary, type WireItem } from '../ui/compare/model.ts';
@@ -31,7 +31,7 @@ function readTrace(file: string): TraceFile {
   const text = readInputFile(file, 'trace').toString('utf8');
   let trace: TraceFile;
   try {
-    trace = parseTraceFile(text);
+    trace = parseTraceFrame(text);
   } catch (e) {
     throw new CliError('BAD_INPUT', `"${file}": ${(e as Error).message}`);
   }

@@ -11,7 +11,7 @@ import { groupByName, suiteByName, type GroupName } from '../tls/suites.ts';
 import { suite12ByName } from '../tls/suites12.ts';
 import type { DecodedCertificate } from '../x509/certificate.ts';
 import type { CertificateVerifier } from '../tls/verifier.ts';
-import { TraceRecorder, parseTraceFile } from '../trace/recorder.ts';
+import { TraceRecorder, parseTraceFrame } from '../trace/recorder.ts';
 import { soundPart } from '../trace/trace-check.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
@@ -277,7 +277,7 @@ function replay(file: string, verbose: boolean, json: boolean): number {
   try {
     const text = readInputFile(file, '--replay').toString('utf8');
     try {
-      trace = parseTraceFile(text);
+      trace = parseTraceFrame(text);
     } catch (e) {
       throw new CliError('BAD_INPUT', `cannot replay ${file}: ${(e as Error).message}`);
     }

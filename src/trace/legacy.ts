@@ -15,8 +15,11 @@ const LEGACY_BREAKPOINTS: Record<string, BreakpointName> = {
 
 export function upgradeLegacyEvents(events: TraceEvent[]): TraceEvent[] {
   return events.map((e) => {
+    // A malformed entry is left for trace-check to name.
+    if (!e || typeof e !== 'object') return e;
     if (e.kind === 'pause') {
-      const name = LEGACY_BREAKPOINTS[e.breakpoint];
+      // Own keys only: a file's breakpoint may be "constructor", which every object answers.
+      const name = Object.hasOwn(LEGACY_BREAKPOINTS, e.breakpoint) ? LEGACY_BREAKPOINTS[e.breakpoint] : undefined;
       return name ? { ...e, breakpoint: name } : e;
     }
     if (e.kind !== 'note') return e;

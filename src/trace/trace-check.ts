@@ -2,8 +2,8 @@
 // views read (src/trace/types.ts) before any view sees it: a field of the wrong type (a number where hex text should
 // be, text where a list should be) would otherwise throw inside a view and take the page down. The first damaged
 // event is named in plain words and the sound events before it are what is shown.
-// parseTraceFile (recorder.ts) checks the file's frame and each event's kind; this checks the rest. The page and the
-// CLI (connect --replay, compare) both read saved traces through it.
+// parseTraceFrame (recorder.ts) checks the file's frame; this checks each event. The page and the CLI (connect
+// --replay, compare) both read saved traces through the two.
 import type { TraceEvent, TraceFile } from './types.ts';
 
 type Spec =
@@ -182,8 +182,11 @@ function checkFields(value: unknown, path: string): string | undefined {
 export function firstDamagedEvent(events: readonly unknown[]): { at: number; kind: string; problem: string } | undefined {
   for (let i = 0; i < events.length; i++) {
     const e = events[i] as Record<string, unknown>;
-    const kind = String(e?.kind);
-    const shape = SHAPES[kind as TraceEvent['kind']];
+    if (!e || typeof e !== 'object' || Array.isArray(e)) return { at: i, kind: 'no kind', problem: `it is ${typeWords(e)}, not an event` };
+    if (typeof e.kind !== 'string') return { at: i, kind: 'no kind', problem: `“kind” is ${typeWords(e.kind)}, not text` };
+    const kind = e.kind;
+    // Own keys only: a kind such as "constructor" is an unknown kind, not Object's.
+    const shape = Object.hasOwn(SHAPES, kind) ? SHAPES[kind as TraceEvent['kind']] : undefined;
     const problem = checkShape(e, BASE, '') ?? (shape ? checkShape(e, shape, '') : undefined);
     if (problem) return { at: i, kind, problem };
   }

@@ -1,6 +1,6 @@
 // Saving and opening traces, and the NSS key log download. A trace opened from a file is also
 // kept in this browser's storage so a link with #replay=ID reopens it without the file.
-import { parseTraceFile } from '../trace/recorder.ts';
+import { parseTraceFrame } from '../trace/recorder.ts';
 import type { TraceFile } from '../trace/types.ts';
 import { useTrace } from './store.ts';
 import { engine } from './worker-client.ts';
@@ -63,7 +63,7 @@ function idFor(text: string): string {
  * Throws a plain-words error when nothing can be shown; `problem` says what was left out otherwise.
  */
 export function readTraceText(text: string, name: string): { file: TraceFile; problem?: string } {
-  const sound = soundPart(parseTraceFile(text));
+  const sound = soundPart(parseTraceFrame(text));
   if (sound.problem && sound.file.events.length === 0) throw new Error(sound.problem);
   return { file: sound.file, problem: sound.problem && `“${shownName(name)}” is damaged part-way: ${sound.problem}.` };
 }

@@ -43,6 +43,9 @@ const ROLE_OF_MESSAGE: Record<string, Role> = {
   KeyUpdate: 'key update',
 };
 
+/** A message's role; own keys only, as a saved file may name a message "constructor" or "toString". */
+const roleOfMessage = (name: string): Role => (Object.hasOwn(ROLE_OF_MESSAGE, name) ? ROLE_OF_MESSAGE[name] : 'other');
+
 /** One thing that crossed the wire: a handshake message, a ChangeCipherSpec, application data, an alert, a preamble line. */
 export interface WireItem {
   side: Side;
@@ -251,7 +254,7 @@ function buildItems(events: TraceEvent[], flightOfEvent: Map<number, number>): W
       }
     } else if (e.kind === 'handshake') {
       const record = records.get(e.records[0]);
-      items.push({ side: e.direction, role: ROLE_OF_MESSAGE[e.name] ?? 'other', label: e.name, epoch: e.epoch, bytes: e.bytes.length / 2, count: 1, flight: flightOfEvent.get(record?.index ?? -1) ?? 0, event: e.index });
+      items.push({ side: e.direction, role: roleOfMessage(e.name), label: e.name, epoch: e.epoch, bytes: e.bytes.length / 2, count: 1, flight: flightOfEvent.get(record?.index ?? -1) ?? 0, event: e.index });
     } else if (e.kind === 'alert') {
       const record = e.record !== undefined ? records.get(e.record) : undefined;
       items.push({ side: e.direction, role: 'alert', label: `Alert: ${e.name}`, epoch: record?.epoch ?? 'plaintext', bytes: record ? record.bytes.length / 2 : 2, count: 1, flight: record ? flightOfEvent.get(record.index) ?? 0 : 0, event: e.index });
@@ -311,10 +314,13 @@ function countCertificates(fields: FieldNode[]): number {
 // ---------------------------------------------------------------------------------------------
 // Field helpers
 
+/** Every field, depth first in order, without recursion: a saved trace may nest fields deeper than the stack goes. */
 function walk(fields: FieldNode[], visit: (f: FieldNode) => void) {
-  for (const f of fields) {
+  const todo: FieldNode[] = [...fields].reverse();
+  while (todo.length) {
+    const f = todo.pop()!;
     visit(f);
-    if (f.children) walk(f.children, visit);
+    if (f.children) for (let i = f.children.length - 1; i >= 0; i--) todo.push(f.children[i]);
   }
 }
 
