@@ -62,8 +62,12 @@ export function berHeader(buf: Uint8Array, at = 0): { id: number; headerLength: 
   return { id, headerLength: 2 + count, length };
 }
 
+/** Deepest nesting decoded: LDAP needs a handful; a hostile server's thousands would overflow the call stack. */
+export const BER_MAX_DEPTH = 64;
+
 /** Decode the elements in buf[start, end). */
-export function berDecode(buf: Uint8Array, start = 0, end = buf.length): BerNode[] {
+export function berDecode(buf: Uint8Array, start = 0, end = buf.length, depth = 0): BerNode[] {
+  if (depth > BER_MAX_DEPTH) throw new Error(`elements nested more than ${BER_MAX_DEPTH} deep`);
   const nodes: BerNode[] = [];
   let at = start;
   while (at < end) {
@@ -80,7 +84,7 @@ export function berDecode(buf: Uint8Array, start = 0, end = buf.length): BerNode
       valueStart,
       value: buf.slice(valueStart, valueStart + h.length),
     };
-    if (node.constructed) node.children = berDecode(buf, valueStart, node.end);
+    if (node.constructed) node.children = berDecode(buf, valueStart, node.end, depth + 1);
     nodes.push(node);
     at = node.end;
   }

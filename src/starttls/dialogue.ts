@@ -14,6 +14,11 @@ export interface ByteStream {
 export interface DialogueLimits {
   /** How long to wait for each piece of a reply. */
   timeoutMs: number;
+  /**
+   * How long the whole plaintext phase may take: a server that trickles a byte just inside each `timeoutMs` cannot
+   * hold the dialogue for longer than this.
+   */
+  totalTimeoutMs: number;
   /** Longest text line accepted (bytes, line end included). */
   maxLineLength: number;
   /** Most bytes the whole plaintext phase may receive (a server cannot make us read forever). */
@@ -24,6 +29,7 @@ export interface DialogueLimits {
 
 export const DEFAULT_LIMITS: DialogueLimits = {
   timeoutMs: 10_000,
+  totalTimeoutMs: 60_000,
   maxLineLength: 8192,
   maxTotalBytes: 1 << 20,
   injectionWaitMs: 150,
@@ -42,6 +48,8 @@ export class Dialogue {
   /** A read of the underlying stream that was started but has not been consumed yet. */
   private pending: Promise<Uint8Array | null> | null = null;
   private received = 0;
+  /** When the whole plaintext phase must be over (limits.totalTimeoutMs from the dialogue's start). */
+  private readonly deadline: number;
   /** False once the server is known not to have advertised STARTTLS; the command is then marked when sent. */
   advertised = true;
 
@@ -52,7 +60,9 @@ export class Dialogue {
     readonly limits: DialogueLimits,
     /** True after TLS: events are marked as travelling inside the TLS connection. */
     readonly overTls = false,
-  ) {}
+  ) {
+    this.deadline = Date.now() + limits.totalTimeoutMs;
+  }
 
   // ---- trace ----
 
@@ -142,8 +152,14 @@ export class Dialogue {
 
   /** Read one more chunk into the buffer, or fail with TIMEOUT / CLOSED. */
   private async fill(waitingFor: string): Promise<void> {
-    const chunk = await this.nextChunk(this.limits.timeoutMs);
+    const left = this.deadline - Date.now();
+    // The deadline, not the reply timeout, ends this wait when it comes first (timers can fire a little early by the clock).
+    const byDeadline = left <= this.limits.timeoutMs;
+    const chunk = left > 0 ? await this.nextChunk(Math.min(this.limits.timeoutMs, left)) : TIMED_OUT;
     if (chunk === TIMED_OUT) {
+      if (byDeadline) {
+        throw new StartTlsError('TIMEOUT', `${this.protocol}: the plaintext dialogue is still not over after ${this.limits.totalTimeoutMs} ms (the server answers too slowly) while waiting for ${waitingFor}`);
+      }
       throw new StartTlsError('TIMEOUT', `${this.protocol}: no answer within ${this.limits.timeoutMs} ms while waiting for ${waitingFor}`);
     }
     if (chunk === null) {

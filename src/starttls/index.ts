@@ -69,6 +69,7 @@ export async function runStartTls(protocol: StartTlsProtocol, transport: Transpo
   const limits = {
     ...DEFAULT_LIMITS,
     ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+    ...(options.totalTimeoutMs !== undefined && { totalTimeoutMs: options.totalTimeoutMs }),
     ...(options.injectionWaitMs !== undefined && { injectionWaitMs: options.injectionWaitMs }),
     ...(options.maxLineLength !== undefined && { maxLineLength: options.maxLineLength }),
   };

@@ -9,6 +9,8 @@ export interface StartTlsOptions {
   clientName?: string;
   /** Milliseconds to wait for each reply. Default 10000. */
   timeoutMs?: number;
+  /** Milliseconds the whole plaintext phase may take, however the server paces its bytes. Default 60000. */
+  totalTimeoutMs?: number;
   /** How long to watch for stray plaintext after the go-ahead. Default 150 ms. */
   injectionWaitMs?: number;
   /** Longest reply line accepted. Default 8192 bytes. */

@@ -37,17 +37,21 @@ type Tag = { kind: 'open' | 'empty' | 'close'; name: string; attrs: Record<strin
 
 /** Parse the tag starting at s[at] === '<'. Null when incomplete. */
 function readTag(s: string, at: number): Tag | null {
-  const close = s.indexOf('>', at);
-  if (close < 0) return null;
-  let body = s.slice(at + 1, close);
-  // A '>' inside a quoted attribute value: look further.
-  let end = close;
-  while ((body.match(/["']/g)?.length ?? 0) % 2 === 1) {
-    const next = s.indexOf('>', end + 1);
-    if (next < 0) return null;
-    end = next;
-    body = s.slice(at + 1, end);
+  // The first '>' outside quoted attribute values ends the tag; one pass, so a flood of quotes and '>' stays linear.
+  let quote = '';
+  let end = -1;
+  for (let i = at + 1; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === quote) quote = '';
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') {
+      end = i;
+      break;
+    }
   }
+  if (end < 0) return null;
+  let body = s.slice(at + 1, end);
   if (body.startsWith('/')) {
     const m = NAME.exec(body.slice(1).trim());
     if (!m) throw new XmlError('malformed end tag');
