@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const PORT = 4433;
 
 export interface GnutlsCapture {
+  /** The GnuTLS priority string both peers get (it picks the version and the suite). */
   priority: string;
   cert: string;
   key: string;

@@ -5,19 +5,12 @@
 // Not a test file: `node --import tsx gnutls-session.ts '<job as JSON>'`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startTcpdump } from '../support/tcpdump.ts';
+import type { GnutlsCapture } from './gnutls-capture.ts';
 
-export interface GnutlsJob {
+export interface GnutlsJob extends GnutlsCapture {
   pcap: string;
   keyLog: string;
   port: number;
-  /** The GnuTLS priority string both peers get (it picks the version and the suite). */
-  priority: string;
-  cert: string;
-  key: string;
-  caFile: string;
-  lines: string[];
-  /** A client certificate gnutls-cli sends; gnutls-serv then requires and checks one (against `caFile`). */
-  client?: { cert: string; key: string };
 }
 
 /** How long one wait may take: only a hang takes this long, a busy machine is merely slower. */
