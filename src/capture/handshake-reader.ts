@@ -30,6 +30,7 @@ import {
 import { decodeEitherVersion } from './midway.ts';
 import { legacyCipherSuite } from './legacy-cipher-suites.ts';
 import { dssSuite12 } from './dss-suites.ts';
+import { withArticle } from '../util/words.ts';
 import { LEGACY_VERSION, type Direction, type Protection, type Undecrypted } from './stream-direction.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { checkCertificateVerify, checkFinished12, checkFinished13, checkServerKeyExchange, type SignedMessage } from './handshake-proofs.ts';
@@ -384,8 +385,7 @@ export function switchAfterEarlyData(dir: Direction, undecrypted: Undecrypted[])
 export function partialMessage(bytes: Uint8Array): string {
   if (bytes.length < 4) return `a message header (${bytes.length} of its 4 bytes)`;
   const length = (bytes[1] << 16) | (bytes[2] << 8) | bytes[3];
-  const name = handshakeName12(bytes[0]);
-  return `${/^[AEIOU]/i.test(name) ? 'an' : 'a'} ${name} message (${bytes.length - 4} of its ${length} bytes)`;
+  return `${withArticle(handshakeName12(bytes[0]))} message (${bytes.length - 4} of its ${length} bytes)`;
 }
 
 /** The chosen suite as the session shows it: the engine's name, else its IANA name (a suite TLS Lens does not run), else its code. */

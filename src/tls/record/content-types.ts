@@ -1,4 +1,5 @@
 // TLS record content types and the size limits of RFC 8446 §5.1/§5.2.
+import { withArticle } from '../../util/words.ts';
 
 export const ContentType = {
   change_cipher_spec: 20,
@@ -22,8 +23,7 @@ export function contentTypeName(type: number): string {
 
 /** The name with its article, for messages: "an alert", "an application_data", "a handshake". */
 export function aContentType(type: number): string {
-  const name = contentTypeName(type);
-  return `${/^[aeiou]/.test(name) ? 'an' : 'a'} ${name}`;
+  return withArticle(contentTypeName(type));
 }
 
 export const RECORD_HEADER_LENGTH = 5;
