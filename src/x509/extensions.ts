@@ -20,6 +20,8 @@ export const EXT = {
   authorityInfoAccess: '1.3.6.1.5.5.7.1.1',
   subjectInfoAccess: '1.3.6.1.5.5.7.1.11',
   sctList: '1.3.6.1.4.1.11129.2.4.2',
+  /** id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1): a delegated OCSP responder's own revocation is not checked. */
+  ocspNoCheck: '1.3.6.1.5.5.7.48.1.5',
 } as const;
 
 export const EXTENSION_NAMES: Record<string, string> = Object.fromEntries(Object.entries(EXT).map(([k, v]) => [v, k]));

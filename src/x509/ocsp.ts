@@ -1,6 +1,7 @@
 // A stapled OCSP response (RFC 6960) checked against the certificate it is about and that certificate's issuer, one
 // step per question, as the chain's checks are: can it be read and did the responder answer (§4.2.1), who signed it
-// and may they (§4.2.2.2: the issuer, or a certificate the issuer gave id-kp-OCSPSigning), does the signature verify,
+// and may they (§4.2.2.2: the issuer, or a certificate the issuer gave id-kp-OCSPSigning, whose own revocation is
+// said to be exempt or not checked: §4.2.2.2.1), does the signature verify,
 // is it about this certificate (CertID, §4.1.1, in whichever hash the response uses), is it current (thisUpdate <=
 // now < nextUpdate, §4.2.2.1), and what status it gives. Everything but the status is soft: a response that cannot
 // be verified is reported and left out of the verdict, as browsers do; only a verified "revoked" fails.
@@ -17,7 +18,7 @@ import { classifySignatureAlgorithm, signatureEncodingProblem } from './algorith
 import { decodeCertificate, type DecodedCertificate } from './certificate.ts';
 import { fmt } from './checks.ts';
 import { children, decodeOid, readRoot, valueOf, wholeOf, type DerNode } from './der.ts';
-import { EKU } from './extensions.ts';
+import { EKU, EXT } from './extensions.ts';
 import { decodeName } from './names.ts';
 import { fail, na, pass, type Step } from './step.ts';
 
@@ -188,6 +189,7 @@ export async function checkOcspResponse(response: Uint8Array, cert: DecodedCerti
     }
     verdict.signedBy = 'delegated responder';
     steps.push(pass('ocspResponder', certificate, `a delegated responder, "${signer.subject.text}": issued by "${issuer.subject.text}", with id-kp-OCSPSigning, valid now (RFC 6960 §4.2.2.2)`));
+    steps.push(responderRevocation(signer, certificate));
   }
 
   const alg = classifySignatureAlgorithm(raw.signatureAlgorithm);
@@ -229,6 +231,19 @@ export async function checkOcspResponse(response: Uint8Array, cert: DecodedCerti
     verdict.detail = `a verified response from ${verdict.signedBy === 'issuer' ? 'the issuer' : 'a responder the issuer delegated to'} says the certificate is not revoked`;
   }
   return { steps, verdict };
+}
+
+/**
+ * Whether anyone need ask about the delegated responder's own revocation (RFC 6960 §4.2.2.2.1): with
+ * id-pkix-ocsp-nocheck its issuer says no, for the certificate's lifetime; without it the RFC leaves it to the
+ * client's policy, and this check, like OpenSSL's OCSP_basic_verify, asks no responder or CRL about it. Either way it
+ * is informative only: it never changes the verdict.
+ */
+function responderRevocation(signer: DecodedCertificate, certificate: number): Step {
+  if (signer.extensions.some((e) => e.oid === EXT.ocspNoCheck)) {
+    return pass('ocspResponderRevocation', certificate, `"${signer.subject.text}" carries id-pkix-ocsp-nocheck: its issuer vouches for it until it expires (${fmt(signer.notAfter)}), so its own revocation is not asked about (RFC 6960 §4.2.2.2.1)`);
+  }
+  return na('ocspResponderRevocation', certificate, `"${signer.subject.text}" carries no id-pkix-ocsp-nocheck, so RFC 6960 §4.2.2.2.1 leaves checking its own revocation to the client's policy; it is not checked here (no CRL or OCSP query is made for it, as OpenSSL makes none)`);
 }
 
 /** Why `c` may not sign OCSP responses for `issuer`'s certificates (RFC 6960 §4.2.2.2), or undefined when it may. */

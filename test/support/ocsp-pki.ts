@@ -17,8 +17,9 @@ export interface OcspPki {
   leaf: { cert: string; key: string; der: Uint8Array; serial: string };
   revoked: { cert: string; key: string; der: Uint8Array; serial: string };
   /** DER OCSP responses (files): for the leaf signed by the CA; for the revoked leaf; for the leaf signed by a
-   * delegated responder named by key hash; for the leaf by a responder certificate without id-kp-OCSPSigning. */
-  responses: { good: string; revoked: string; delegated: string; notDelegated: string };
+   * delegated responder named by key hash; the same by a delegated responder that carries id-pkix-ocsp-nocheck; for
+   * the leaf by a responder certificate without id-kp-OCSPSigning. */
+  responses: { good: string; revoked: string; delegated: string; delegatedNoCheck: string; notDelegated: string };
   /** When the responses were made (their thisUpdate); each is valid for one day (-ndays 1). */
   madeAt: number;
 }
@@ -43,6 +44,7 @@ export function makeOcspPki(): OcspPki {
   const leaf = issue('leaf', '/CN=localhost', LEAF_EXT);
   const revoked = issue('revoked', '/CN=localhost', LEAF_EXT);
   issue('responder', '/CN=OCSP Test Responder', 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\nauthorityKeyIdentifier=keyid\n');
+  issue('responder-nocheck', '/CN=OCSP Test Responder NoCheck', 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\nnoCheck=ignored\nauthorityKeyIdentifier=keyid\n');
   issue('imposter', '/CN=Not An OCSP Responder', 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nauthorityKeyIdentifier=keyid\n');
   openssl('x509', '-in', 'ca.pem', '-outform', 'DER', '-out', 'ca.der');
 
@@ -60,6 +62,7 @@ export function makeOcspPki(): OcspPki {
   respond('leaf.pem', 'good.der', 'ca');
   respond('revoked.pem', 'revoked.der', 'ca');
   respond('leaf.pem', 'delegated.der', 'responder', true);
+  respond('leaf.pem', 'delegated-nocheck.der', 'responder-nocheck');
   respond('leaf.pem', 'not-delegated.der', 'imposter');
   return {
     dir,
@@ -67,7 +70,7 @@ export function makeOcspPki(): OcspPki {
     caDer: new Uint8Array(fs.readFileSync(p('ca.der'))),
     leaf,
     revoked,
-    responses: { good: p('good.der'), revoked: p('revoked.der'), delegated: p('delegated.der'), notDelegated: p('not-delegated.der') },
+    responses: { good: p('good.der'), revoked: p('revoked.der'), delegated: p('delegated.der'), delegatedNoCheck: p('delegated-nocheck.der'), notDelegated: p('not-delegated.der') },
     madeAt,
   };
 }

@@ -116,6 +116,16 @@ for (const [version, label, messageName] of [['-tls1_3', 'TLS 1.3', 'Certificate
       expect(r.ocsp[0]).toMatchObject({ verdict: 'good', signedBy: 'delegated responder' });
       expect(r.ocsp[0].responder).toMatch(/^key SHA-1 ([0-9a-f]{2}:){19}[0-9a-f]{2}$/);
       expect(r.steps.find((s) => s.check === 'ocspResponder')?.detail).toMatch(/delegated responder.*OCSP Test Responder/);
+      // Its own revocation: no id-pkix-ocsp-nocheck, so said not checked (informative: the verdict stays good).
+      expect(r.steps.find((s) => s.check === 'ocspResponderRevocation')).toMatchObject({ ok: null, detail: expect.stringMatching(/carries no id-pkix-ocsp-nocheck/) });
+      await r.conn!.close();
+    });
+
+    it('a delegated responder with id-pkix-ocsp-nocheck: good, its own revocation not to be asked about', async () => {
+      const r = await connect(await sServer(version, pki.responses.delegatedNoCheck));
+      expect(r.error).toBeNull();
+      expect(r.ocsp[0]).toMatchObject({ verdict: 'good', signedBy: 'delegated responder' });
+      expect(r.steps.find((s) => s.check === 'ocspResponderRevocation')).toMatchObject({ ok: true, detail: expect.stringMatching(/NoCheck" carries id-pkix-ocsp-nocheck/) });
       await r.conn!.close();
     });
 

@@ -94,6 +94,17 @@ describe('stapled OCSP response checks', () => {
     expect(outcome.ok).toBe(true);
     const verdict = await verifier.checkStapledOcsp!({ chain, path: outcome.path, certificate: 0, response: read(pki.responses.delegated), now: now(), emit: (e) => events.push(e) });
     expect(verdict).toMatchObject({ verdict: 'good', signedBy: 'delegated responder' });
-    expect(events.map((e) => e.kind === 'cert-check' && e.check)).toEqual(['ocspResponse', 'ocspResponder', 'ocspSignature', 'ocspCertId', 'ocspValidity', 'ocspStatus']);
+    expect(events.map((e) => e.kind === 'cert-check' && e.check)).toEqual(['ocspResponse', 'ocspResponder', 'ocspResponderRevocation', 'ocspSignature', 'ocspCertId', 'ocspValidity', 'ocspStatus']);
+  });
+
+  it("a delegated responder's own revocation: id-pkix-ocsp-nocheck says it need not be asked; without it, said not checked", async () => {
+    const without = await check(read(pki.responses.delegated));
+    const withNoCheck = await check(read(pki.responses.delegatedNoCheck));
+    for (const r of [without, withNoCheck]) expect(r.verdict).toMatchObject({ verdict: 'good', signedBy: 'delegated responder' });
+    const step = (r: typeof without) => r.steps.find((s) => s.check === 'ocspResponderRevocation');
+    expect(step(without)).toMatchObject({ ok: null, detail: expect.stringMatching(/"CN=OCSP Test Responder" carries no id-pkix-ocsp-nocheck.*not checked here/) });
+    expect(step(withNoCheck)).toMatchObject({ ok: true, detail: expect.stringMatching(/"CN=OCSP Test Responder NoCheck" carries id-pkix-ocsp-nocheck.*until it expires/) });
+    // Only a delegated responder has a certificate of its own to ask about.
+    expect((await check(read(pki.responses.good))).steps.some((s) => s.check === 'ocspResponderRevocation')).toBe(false);
   });
 });
