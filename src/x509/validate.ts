@@ -181,13 +181,19 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
   });
   // How the issuer of each certificate was looked for (decoys, cycles, alternatives), first links only.
   const listed = outcome.log.slice(0, LINK_LOG_LIMIT);
+  // A refused path says why: its first failed check (a learner otherwise sees "path refused" and no reason).
+  const refusedBecause = (link: LinkLogEntry): string => {
+    if (link.outcome !== 'path refused' || link.path === undefined) return '';
+    const failed = tried.get(outcome.complete[link.path].path)?.find((s) => s.ok === false);
+    return failed ? ` (${failed.check}${failed.certificate >= 0 ? `, certificate ${failed.certificate}` : ''}: ${failed.detail})` : '';
+  };
   for (const link of listed) {
     const followed = link.outcome === 'followed' || link.outcome === 'path accepted';
     report({
       check: 'issuerCandidate',
       certificate: -1,
       ok: followed ? true : null,
-      detail: `issuer of "${link.child.subject.text}": ${link.anchor ? 'trust anchor' : 'offered'} "${link.candidate.subject.text}" — ${link.outcome}`,
+      detail: `issuer of "${link.child.subject.text}": ${link.anchor ? 'trust anchor' : 'offered'} "${link.candidate.subject.text}" — ${link.outcome}${refusedBecause(link)}`,
     });
   }
   if (outcome.work > listed.length) {
