@@ -80,6 +80,8 @@ test('TLS 1.3 both sides from the static build: secrets equal in the saved trace
   await runAndWait(page);
   await expect(page.getByTestId('both-outcome-client')).toContainText('TLSv1.3');
   await expect(page.getByTestId('both-outcome-server')).toContainText('TLSv1.3');
+  // Run at the foot of a form longer than the screen: the outcome is brought into view, not left below it.
+  await expect(page.getByTestId('both-status')).toBeInViewport();
 
   const file = await saveBoth(page);
   const client = file.events;

@@ -1,5 +1,6 @@
 // A "Both sides" run as it goes: each side's outcome, a side paused at a breakpoint with the person's choices, and
 // the run's traces saved or opened in the live views.
+import { useEffect, useRef } from 'react';
 import type { EarlyDataOutcome, SideOutcome } from '../../worker/both-sides-messages.ts';
 import type { BreakpointName } from '../../trace/types.ts';
 import { breakpointTitle } from '../rows.ts';
@@ -21,12 +22,24 @@ function earlyDataText(e: EarlyDataOutcome): string {
   return `early data not sent as 0-RTT${why}${resent}`;
 }
 
+/** Bring `el` to the top of the view when it is below it (the form above it is longer than a screen). */
+function showIfBelow(el: HTMLElement | null) {
+  if (el && el.getBoundingClientRect().top > window.innerHeight * 0.75) el.scrollIntoView({ block: 'start' });
+}
+
 export function Outcome() {
   const status = useBothSides((s) => s.status);
   const detail = useBothSides((s) => s.detail);
   const outcome = useBothSides((s) => s.outcome);
+  const pausedSides = useBothSides((s) => Object.values(s.paused).filter(Boolean).length);
+  const here = useRef<HTMLDivElement>(null);
+  // A run pressed at the foot of the long form ends (or pauses) below the screen: shown where it is read, with the
+  // ladder under it, rather than left for the person to find.
+  useEffect(() => {
+    if (status === 'done' || status === 'failed' || pausedSides > 0) showIfBelow(here.current);
+  }, [status, pausedSides]);
   return (
-    <div className="both-outcome" data-testid="both-status" data-status={status} aria-live="polite">
+    <div ref={here} className="both-outcome" data-testid="both-status" data-status={status} aria-live="polite">
       {status === 'running' && <progress aria-label="Handshake in progress" />}
       {outcome && (
         <ul>
