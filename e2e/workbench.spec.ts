@@ -360,6 +360,16 @@ test("from a server: a lab scenario's chain fetched through the bridge; this con
   await expect(verdict(page)).toHaveAttribute('data-code', 'EXPIRED', { timeout: 30_000 });
   await expect(page.getByTestId('wb-certs')).toContainText('lab scenario expired, certificate 0');
   await expect(page.getByTestId('wi-name')).not.toHaveValue('');
+  // The fetch stops the handshake on purpose: said as a close on the status line, not a failure in a banner.
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'closed');
+  await expect(page.getByTestId('status')).toContainText('stopped once the server\'s certificates were checked');
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  // The same for a chain that verifies (the stop is then the only thing that ends the handshake).
+  await page.getByTestId('fs-scenario').selectOption('good-tls13');
+  await page.getByTestId('fs-fetch').click();
+  await expect(verdict(page)).toHaveAttribute('data-code', 'OK', { timeout: 30_000 });
+  await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'closed');
+  await expect(page.getByTestId('error')).toHaveCount(0);
   // The handshake so far is an ordinary trace: its chain opens again from there.
   await page.getByRole('button', { name: 'Clear' }).click();
   await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(0);

@@ -104,8 +104,13 @@ function drawConnect(also?: Partial<TraceState>) {
   s.reset('live', target, { status: 'connecting', statusDetail: detail, ...form, ...also }, events);
 }
 
+/** A connection the page ended on purpose once it had what it wanted (the workbench's fetch of a server's chain):
+ * the error its abort raises stays in the trace, but the page shows the end as the close it is, not as a failure. */
+let stoppedOnPurpose: { id: number; detail: string } | null = null;
+
 /** What a status message sets in the store. */
 function statusState(msg: Extract<FromWorker, { type: 'status' }>): Partial<TraceState> {
+  if (msg.status === 'failed' && stoppedOnPurpose?.id === msg.id) return { status: 'closed', statusDetail: stoppedOnPurpose.detail, pause: undefined };
   return { status: msg.status, statusDetail: msg.detail, ...(msg.summary ? { summary: msg.summary } : {}), ...(msg.status !== 'paused' ? { pause: undefined } : {}) };
 }
 
@@ -148,7 +153,7 @@ function onMessage(msg: FromWorker) {
       s.setStatus('connecting');
       break;
     case 'error':
-      s.setError(msg.message);
+      if (stoppedOnPurpose?.id !== msg.id) s.setError(msg.message);
       break;
   }
 }
@@ -218,6 +223,11 @@ export const engine = {
     post({ type: 'continue', mode });
   },
   abort() {
+    post({ type: 'abort' });
+  },
+  /** End the shown connection because the page has what it wanted from it; `detail` says so on the status line. */
+  stopOnPurpose(detail: string) {
+    stoppedOnPurpose = { id: connectionId, detail };
     post({ type: 'abort' });
   },
   clientCert(choice: 'lab' | 'decline') {

@@ -60,7 +60,7 @@ export function FromServer({ onChain, onProblem }: { onChain: (c: FetchedChain) 
       const result = s.events.find((e) => e.kind === 'cert-result');
       if (result && result.kind === 'cert-result') {
         finish();
-        engine.abort();
+        engine.stopOnPurpose('stopped once the server\'s certificates were checked: the workbench opened them');
         if (result.chain.length === 0) onProblem(`${scenario?.title ?? request.target} sent no certificate`);
         else onChain({ chain: result.chain.map(fromHex), serverName: scenario?.host ?? request.target?.replace(/:\d+$/, ''), labCa: ca ?? undefined, from: scenario ? `lab scenario ${scenario.id}` : request.target! });
       } else if (s.status === 'failed' || s.status === 'closed') {
