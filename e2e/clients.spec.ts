@@ -168,6 +168,12 @@ test('a tls-lens serve started by hand with --report joins the same list', async
     await row.getByRole('button').click();
     await expect(page.getByTestId('client-choices')).toContainText('Version TLSv1.2');
     await expect(page.getByTestId('client-choices')).toContainText('the server accepts TLS 1.2');
+    // This client offered TLS 1.3 too, with its key shares; one that offers TLS 1.2 alone sends none, said in words.
+    await expect(page.getByTestId('client-key-shares')).toContainText('x25519');
+    await sClient(serve, ['-tls1_2'], [], /Verify return code|alert|errno|error:/i);
+    await expect(row).toHaveCount(2);
+    await row.first().getByRole('button').click();
+    await expect(page.getByTestId('client-key-shares')).toContainText('Key shares: none. Key shares are TLS 1.3’s');
   } finally {
     await serve.stop();
   }

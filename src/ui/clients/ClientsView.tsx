@@ -158,15 +158,24 @@ function HelloDetails({ facts }: { facts: HelloFacts }) {
         {facts.greaseCount > 0 ? `${facts.greaseCount} GREASE value(s) (RFC 8701), marked “GREASE”: reserved code points the server must ignore.` : 'No GREASE values.'} SNI:{' '}
         {facts.serverName ?? 'none'}; ALPN: {facts.alpn.length ? facts.alpn.join(', ') : 'none'}.
       </p>
-      <DataTable className="clients-shares" testId="client-key-shares" caption={`Key shares (${facts.keyShares.length})`} columns={['group', 'bytes', 'made of']}>
-        {facts.keyShares.map((k, i) => (
-          <tr key={i}>
-            <td>{k.group}</td>
-            <td>{k.bytes}</td>
-            <td>{k.parts ? k.parts.map((p) => `${p.part} (${p.bytes} bytes)`).join(' + ') : k.grease ? 'a GREASE placeholder' : 'one public key'}</td>
-          </tr>
-        ))}
-      </DataTable>
+      {facts.keyShares.length === 0 ? (
+        <p data-testid="client-key-shares">
+          Key shares: none.{' '}
+          {facts.versions.some((v) => v.name.startsWith('TLS 1.3'))
+            ? 'The client offers TLS 1.3 but sends no key share: a TLS 1.3 server answers with a HelloRetryRequest naming its group.'
+            : 'Key shares are TLS 1.3’s (RFC 8446 §4.2.8); a TLS 1.2 client sends its key later, in ClientKeyExchange.'}
+        </p>
+      ) : (
+        <DataTable className="clients-shares" testId="client-key-shares" caption={`Key shares (${facts.keyShares.length})`} columns={['group', 'bytes', 'made of']}>
+          {facts.keyShares.map((k, i) => (
+            <tr key={i}>
+              <td>{k.group}</td>
+              <td>{k.bytes}</td>
+              <td>{k.parts ? k.parts.map((p) => `${p.part} (${p.bytes} bytes)`).join(' + ') : k.grease ? 'a GREASE placeholder' : 'one public key'}</td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
       <div className="clients-offers">
         <div>
           <h5>Versions ({facts.versions.length})</h5>
