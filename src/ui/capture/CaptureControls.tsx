@@ -62,13 +62,20 @@ export function StreamList() {
   return (
     <section className="stream-list" aria-label="Streams in the capture" data-testid="stream-list">
       <table>
+        <caption>
+          {listings.length === 1 ? `The TCP stream in ${name}` : `${listings.length} TCP streams in ${name}: choose one to open it in every view`}
+        </caption>
         <thead>
           <tr><th>#</th><th>client</th><th>server</th><th>first packet</th><th>bytes →/←</th><th>recognised</th><th>SNI</th></tr>
         </thead>
         <tbody>
           {listings.map((l) => (
-            <tr key={l.index} aria-selected={l.index === selected} data-testid={`stream-${l.index}`} onClick={() => void openStream(l.index).catch(report('That stream could not be decoded'))} style={{ cursor: 'pointer', fontWeight: l.index === selected ? 'bold' : undefined }}>
-              <td>{l.index}</td><td>{l.client}</td><td>{l.server}</td><td>{l.firstTime.slice(11, 23)}</td><td>{l.bytes.client}/{l.bytes.server}</td>
+            <tr key={l.index} aria-selected={l.index === selected} data-testid={`stream-${l.index}`} onClick={() => void openStream(l.index).catch(report('That stream could not be decoded'))}>
+              <td>
+                {/* The row opens on a click anywhere; the button is its keyboard and screen-reader way in. */}
+                <button type="button" aria-label={`Open stream ${l.index}`} aria-pressed={l.index === selected}>{l.index}</button>
+              </td>
+              <td>{l.client}</td><td>{l.server}</td><td>{l.firstTime.slice(11, 23)}</td><td>{l.bytes.client}/{l.bytes.server}</td>
               <td>{l.starttls ? `STARTTLS ${l.starttls}${l.tls ? ` + ${l.tls}` : ''}` : l.tls || 'no TLS'}{l.gaps ? ` (${l.gaps} gap)` : ''}</td><td>{l.serverName ?? ''}</td>
             </tr>
           ))}

@@ -62,6 +62,8 @@ export async function openCapture(file: File): Promise<void> {
     const damage = imported.error && `The capture is damaged (${imported.error.code}): ${imported.error.message}. The streams read before it are listed.`;
     useCapture.setState({ listings, captureKeyLog: imported.keyLog, damage });
     useCapture.setState({ keyLogProblems: keyLog().problems });
+    // The list is what to read next: the Connect form, open while nothing was shown, makes way for it.
+    useTrace.getState().setShowConnect(false);
     if (imported.streams.length === 1) await openStream(imported.streams[0].stream.index);
     // Said after the only stream is opened (opening a stream starts the page afresh, its error line included).
     if (damage) useTrace.getState().setError(damage);
