@@ -21,6 +21,13 @@ export interface Row {
   conn: number;
   /** A STARTTLS command sent although the server had not advertised the capability. */
   notAdvertised?: true;
+  /** An alert that ends a connection in good order (closure alerts): not drawn as an error. */
+  closure?: true;
+}
+
+/** RFC 8446 §6.1 (RFC 5246 §7.2.1): close_notify and user_canceled close a connection; they are not errors. */
+export function isClosureAlert(name: string): boolean {
+  return name === 'close_notify' || name === 'user_canceled';
 }
 
 export const NOT_ADVERTISED = '(sent although the server did not advertise it)';
@@ -70,7 +77,7 @@ export class RowBuilder {
         return null;
       }
       case 'alert':
-        return { ...base, kind: 'alert', side: e.direction, epoch: this.alertEpoch[e.direction], label: `Alert: ${e.name} (${e.level})` };
+        return { ...base, kind: 'alert', side: e.direction, epoch: this.alertEpoch[e.direction], label: `Alert: ${e.name} (${e.level})`, ...(isClosureAlert(e.name) ? { closure: true as const } : {}) };
       case 'pause':
         // A pause after every message would double the ladder; only decision points get a row.
         if (e.breakpoint === 'afterEachMessage') return null;

@@ -53,6 +53,11 @@ describe('buildRows on a real TLS 1.3 trace', () => {
     ]);
     const alert = rows.find((r) => r.kind === 'alert');
     expect(alert).toMatchObject({ side: 'client', epoch: 'application', label: 'Alert: close_notify (warning)' });
+    // The orderly end is not drawn as an error (RFC 8446 §6.1's closure alerts); an error alert is.
+    expect(alert?.closure).toBe(true);
+    const b = new RowBuilder();
+    b.add({ index: 0, t: 0, conn: 0, kind: 'alert', direction: 'server', level: 'fatal', description: 40, name: 'handshake_failure' } as TraceEvent);
+    expect(b.rows[0].closure).toBeUndefined();
   });
 
   it('gives the server-auth breakpoint a row and its decision a row, but no row to per-message pauses', () => {

@@ -4,6 +4,13 @@ import type { Side } from '../../worker/both-sides-messages.ts';
 import { DataTable } from '../components/DataTable.tsx';
 import { ladderPositions, mergeByStamp, pairMessages, pairSecrets, type LadderPair } from './model.ts';
 import { useBothSides } from './both-store.ts';
+import { isClosureAlert } from '../rows.ts';
+
+/** A closure alert (close_notify, user_canceled): the connection's orderly end, not drawn as an error. */
+function closure(p: LadderPair): boolean {
+  const m = p.writer ?? p.reader;
+  return m?.kind === 'alert' && isClosureAlert(m.name);
+}
 
 function short(hex: string | null): string {
   if (hex === null) return '—';
@@ -35,7 +42,7 @@ export function Ladder({ step, onStep }: { step: number | null; onStep: (i: numb
           const writer = p.writer ? `wrote it (event ${p.writer.index})` : 'never wrote it: the wire made it';
           const reader = p.reader ? `read it (event ${p.reader.index})` : 'never read it';
           return (
-            <tr key={i} className={`both-row from-${p.from} ${p.kind}${p.writer ? '' : ' by-wire'}${current === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
+            <tr key={i} className={`both-row from-${p.from} ${p.kind}${closure(p) ? ' closure' : ''}${p.writer ? '' : ' by-wire'}${current === i ? ' current' : ''}`} data-testid="both-row" data-from={p.from} data-name={p.name} data-read={p.reader ? 'yes' : 'no'} data-written={p.writer ? 'yes' : 'no'}>
               <th scope="row">
                 <button type="button" aria-pressed={current === i} onClick={() => onStep(i)} data-testid="both-step" title="Show both programs’ API calls at this message">
                   Step {i + 1}

@@ -51,7 +51,7 @@ type Props = { row: Row; index: number; selected: boolean; onPick: (i: number) =
 // Memoised: moving the cursor re-renders two rows, not the whole window.
 const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }: Props) {
   const newFlight = row.side === 'client' && (!prev || prev.flight !== row.flight);
-  const cls = ['lrow', `k-${row.kind}`, row.kind === 'preamble' ? 'ep-preamble' : `ep-${row.epoch}`, selected ? 'current' : '', row.ok === true ? 'passed' : '', row.side ? `from-${row.side}` : 'marker', row.notAdvertised ? 'not-advertised' : ''].join(' ');
+  const cls = ['lrow', `k-${row.kind}`, row.kind === 'preamble' ? 'ep-preamble' : `ep-${row.epoch}`, selected ? 'current' : '', row.ok === true ? 'passed' : '', row.side ? `from-${row.side}` : 'marker', row.notAdvertised ? 'not-advertised' : '', row.closure ? 'closure' : ''].join(' ');
   const title = row.side ? `${index + 1}. ${row.label}, ${row.side} to ${row.side === 'client' ? 'server' : 'client'}, ${row.kind === 'preamble' ? 'STARTTLS plaintext' : row.epoch + ' epoch'}` : `${index + 1}. ${row.label}`;
   return (
     <button type="button" className={cls} title={row.label} aria-current={selected ? 'step' : undefined} aria-label={title} onClick={() => onPick(index)} data-row={index} data-kind={row.kind}>
