@@ -59,7 +59,8 @@ export function emptyKeyLog(): KeyLog {
  * numbered within it, and named by it: the line a reader looks for is in that text, not in the file given.
  */
 export function addKeyLog(log: KeyLog, text: string, source?: string): KeyLog {
-  const lines = text.split(/\r?\n/);
+  // Lines end in \r\n, \n or a lone \r (old Mac files, or a log a tool rewrote): each is one line end.
+  const lines = text.split(/\r\n|\r|\n/);
   // The empty piece after a final newline is no line: counting it would shift the numbers of the next text.
   if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
   for (const [i, raw] of lines.entries()) {
