@@ -5,8 +5,9 @@
 import type { Side } from '../trace/types.ts';
 import { RECORD_HEADER_LENGTH } from './engine.ts';
 import { LARGEST_RECORD } from './record-header.ts';
+import { toHex } from '../util/bytes.ts';
 import { TAIL_LENGTH, lastBytes } from './captured-record.ts';
-import type { Direction } from './stream-direction.ts';
+import type { Damage, Direction } from './stream-direction.ts';
 
 /** Sides whose next bytes most likely begin a record, so a header there is taken without the next one confirming it. */
 export interface LikelyStarts {
@@ -83,5 +84,20 @@ function drop(dir: Direction, n: number): void {
   for (let i = 0; i < keep; i++) last[i] = b.at(n - keep + i)!;
   dir.tail = lastBytes(dir.tail, last);
   dir.dropped += n;
+  dir.position += n;
   b.skip(n);
+}
+
+/**
+ * A record header no record can have, met where one was due (`header`: its 5 bytes, `at` bytes into the direction's
+ * TLS data): what is wrong with it, in words. Framing then skips to the next record header found, as after a gap.
+ */
+export function damagedHeader(header: Uint8Array, at: number): Damage {
+  const [type, major, minor] = header;
+  const length = (header[3] << 8) | header[4];
+  const problems: string[] = [];
+  if (type < 20 || type > 24) problems.push(`its content type ${type} is none of TLS's (20 to 24)`);
+  if (major !== 3 || minor > 4) problems.push(`its version ${toHex(header.subarray(1, 3))} is no TLS version (0300 to 0304)`);
+  if (length > LARGEST_RECORD - RECORD_HEADER_LENGTH) problems.push(`its length ${length} is more than any record may have (${LARGEST_RECORD - RECORD_HEADER_LENGTH})`);
+  return { at, header: toHex(header), why: problems.join(', ') };
 }

@@ -31,6 +31,21 @@ export interface CaptureGap {
    * numbers after the last one seen, tells); null when that is unknown (no keys, or nothing opened after it).
    */
   recordsLost: number | null;
+  /**
+   * Not a hole but bytes the capture holds that are not records where one was due (a record header no record can
+   * have: its bytes damaged in the capture): where it was (bytes into the direction's TLS data) and how many bytes
+   * were skipped from there to the next record header found. `bytes` is then 0: nothing is missing.
+   */
+  damaged?: { at: number; skipped: number };
+}
+
+/** A record header no record can have, met while framing: skipped up to the next record header found (resync.ts). */
+export interface Damage {
+  /** Where the header was: bytes into the direction's TLS data. */
+  at: number;
+  /** The header's bytes (hex) and why no record has such a header, in words. */
+  header: string;
+  why: string;
 }
 
 /** The keys a direction's records are under: none yet (plaintext), known, or missing (and which line would do). */
@@ -43,8 +58,6 @@ export interface Direction {
   side: Side;
   /** Bytes received and not framed into records yet. */
   buffer: ByteQueue;
-  /** Stop framing this direction (bytes that are not TLS records). */
-  stopped: boolean;
   epoch: Epoch;
   protection: Protection;
   /** The sequence number of the next record under `protection`'s keys. */
@@ -65,8 +78,12 @@ export interface Direction {
   trafficSecret: Uint8Array | null;
   generation: number;
   undecrypted: Undecrypted | null;
-  /** After a gap: look for the next record header. */
+  /** After a gap or a damaged record header: look for the next record header. */
   resync: boolean;
+  /** Where the first unframed byte is: bytes into the direction's TLS data (framed, skipped and lost before it). */
+  position: number;
+  /** Framing met a damaged record header and is skipping to the next record header (not in the queue yet). */
+  damage: Damage | null;
   /** A gap under keys not settled yet: the first record after it is tried at the next sequence numbers. */
   lost: CaptureGap | null;
   /** Application data bytes shown in full so far. */
@@ -102,7 +119,6 @@ export function newDirection(side: Side): Direction {
   return {
     side,
     buffer: new ByteQueue(),
-    stopped: false,
     epoch: 'plaintext',
     protection: { state: 'none' },
     seq: 0,
@@ -117,6 +133,8 @@ export function newDirection(side: Side): Direction {
     generation: 0,
     undecrypted: null,
     resync: false,
+    position: 0,
+    damage: null,
     lost: null,
     shown: 0,
     queued: 0,

@@ -12,7 +12,6 @@
 import type { Emit } from '../trace/recorder.ts';
 import { lazyHex } from '../trace/lazy-hex.ts';
 import type { Epoch, NewTraceEvent, Side } from '../trace/types.ts';
-import { toHex } from '../util/bytes.ts';
 import {
   ContentType,
   RECORD_HEADER_LENGTH,
@@ -28,14 +27,14 @@ import { looksLikeRecordHeader } from './record-header.ts';
 import { canOpenNow, openNow } from './sync-opener.ts';
 import type { KeyLog } from './keylog.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
-import { NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type Direction, type Protection } from './stream-direction.ts';
+import { NO_BYTES, NO_HANDSHAKE, UNKNOWN_SUITE, newDirection, type Damage, type Direction, type Protection } from './stream-direction.ts';
 import { CapturedHandshake } from './captured-handshake.ts';
 import { KeyLogKeys } from './key-log-keys.ts';
 import { attempt, lastBytes, rawRecord, type Ahead } from './captured-record.ts';
 import { newSession, type DecodedSession } from './decoded-session.ts';
 import { detailsIn, encryptedRecordEvent, inWindow, recordEvent, summarisedAppData, summarisedRecord } from './record-events.ts';
-import { resync, type LikelyStarts } from './resync.ts';
-import { IV_LOST, ccsMayBeLost, gapReached, ivLostRecord, openAfterGap, openWithoutCcs, type RecoveryContext } from './gap-recovery.ts';
+import { damagedHeader, resync, type LikelyStarts } from './resync.ts';
+import { IV_LOST, ccsMayBeLost, damageReached, gapReached, ivLostRecord, lossAtEnd, openAfterGap, openWithoutCcs, type RecoveryContext } from './gap-recovery.ts';
 import { HandshakeReader, partialMessage, switchAfterEarlyData } from './handshake-reader.ts';
 
 export { versionName, type DecodedSession, type LegacyVersion } from './decoded-session.ts';
@@ -91,7 +90,8 @@ const DECRYPT_AHEAD = 16;
 type Queued =
   | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; before: Uint8Array | null; ahead?: Ahead }
   | { kind: 'gap'; dir: Direction; gap: number; time: number }
-  | { kind: 'event'; dir: Direction; event: NewTraceEvent; time: number };
+  /** A damaged record header, and the bytes skipped from it up to the next record header, a gap or the end. */
+  | { kind: 'damage'; dir: Direction; damage: Damage; skipped: number; until: 'record' | 'gap' | 'end'; time: number };
 
 export class TlsStreamDecoder {
   private dirs: Record<Side, Direction> = { client: newDirection('client'), server: newDirection('server') };
@@ -133,12 +133,16 @@ export class TlsStreamDecoder {
     if ('gap' in chunk) {
       this.starts.firstBytes.delete(dir.side);
       this.starts.afterGap.add(dir.side);
-      dir.dropped = dir.buffer.length;
+      // Bytes being skipped after a damaged header run into the gap: they are the gap's span too.
+      const skipping = dir.damage ? dir.dropped : 0;
+      if (dir.damage) this.damageSettled(dir, chunk.time, 'gap', dir.dropped + dir.buffer.length);
+      dir.dropped = skipping + dir.buffer.length;
+      dir.position += dir.buffer.length + chunk.gap;
       dir.buffer.clear();
       dir.tail = NO_BYTES;
-      dir.resync = !dir.stopped;
+      dir.resync = true;
       this.enqueue({ kind: 'gap', dir, gap: chunk.gap, time: chunk.time });
-    } else if (!dir.stopped) {
+    } else {
       dir.buffer.push(chunk.bytes);
       this.frame(dir, chunk.time, false);
     }
@@ -170,15 +174,19 @@ export class TlsStreamDecoder {
   /** The end of the stream: show what is still queued, and say what was left unfinished. */
   async finish(): Promise<DecodedSession> {
     // Records found only now (after a gap, at the very end) are dated as the last data the stream had.
-    for (const dir of Object.values(this.dirs)) if (dir.resync && !dir.stopped) this.frame(dir, this.lastTime, true);
+    for (const dir of Object.values(this.dirs)) {
+      if (dir.resync) this.frame(dir, this.lastTime, true);
+      // A damaged header after which no record header came: the rest of the direction was skipped.
+      if (dir.damage) this.damageSettled(dir, this.lastTime, 'end', dir.dropped + dir.buffer.length);
+    }
     await this.process(true);
     for (const dir of Object.values(this.dirs)) {
-      if (dir.buffer.length > 0 && !dir.stopped) {
+      if (dir.buffer.length > 0) {
         this.emit({ kind: 'error', code: 'TRUNCATED_RECORD', message: `the ${dir.side}'s data ends in the middle of a record (${dir.buffer.length} bytes left over)` });
       }
       // Whole records whose handshake message never finished (the capture stopped between two of its records).
-      if (dir.handshake.length > 0 && !dir.stopped) this.emit({ kind: 'error', code: 'TRUNCATED_MESSAGE', message: `the ${dir.side}'s handshake data ends in the middle of ${partialMessage(dir.handshake)}` });
-      if (dir.lost) this.session.gaps.push(dir.lost);
+      if (dir.handshake.length > 0) this.emit({ kind: 'error', code: 'TRUNCATED_MESSAGE', message: `the ${dir.side}'s handshake data ends in the middle of ${partialMessage(dir.handshake)}` });
+      lossAtEnd(this.recovery, dir);
       if (dir.undecrypted) this.session.undecrypted.push(dir.undecrypted);
     }
     this.session.keyLogLinesUsed.sort((a, b) => a - b);
@@ -201,19 +209,23 @@ export class TlsStreamDecoder {
   private frame(dir: Direction, time: number, final: boolean): void {
     const buffer = dir.buffer;
     for (;;) {
-      if (dir.resync && !resync(dir, final, this.starts)) return;
+      if (dir.resync) {
+        if (!resync(dir, final, this.starts)) return;
+        if (dir.damage) this.damageSettled(dir, time, 'record', dir.dropped);
+      }
       if (buffer.length < RECORD_HEADER_LENGTH) return;
       const header = buffer.peek(RECORD_HEADER_LENGTH);
       if (!looksLikeRecordHeader(header)) {
-        const head = toHex(header);
-        this.enqueue({ kind: 'event', dir, time, event: { kind: 'error', code: 'NOT_TLS', message: `the ${dir.side}'s bytes stop looking like TLS records here (header ${head}); the rest of this direction is not decoded` } });
-        dir.stopped = true;
-        buffer.clear();
-        return;
+        // Bytes damaged in the capture (or not TLS): skipped up to the next record header found, as after a gap.
+        // What was skipped is said once it is known (damageSettled), in the queue where the next record is.
+        dir.damage = damagedHeader(header.slice(), dir.position);
+        dir.resync = true;
+        continue;
       }
       const length = (header[3] << 8) | header[4];
       if (buffer.length < RECORD_HEADER_LENGTH + length) return;
       const bytes = buffer.take(RECORD_HEADER_LENGTH + length);
+      dir.position += bytes.length;
       const before = dir.tail.length > 0 ? dir.tail : null;
       // Where TLS 1.0's next IV is (or not: in TLS 1.2 and 1.3 the copy is saved).
       dir.tail = this.session.version === null || this.session.version === '1.0' ? lastBytes(dir.tail, bytes) : NO_BYTES;
@@ -222,6 +234,12 @@ export class TlsStreamDecoder {
       this.decryptAhead(dir, entry);
       this.enqueue(entry);
     }
+  }
+
+  /** The bytes skipped after a damaged record header, now counted: queued before what comes next. */
+  private damageSettled(dir: Direction, time: number, until: 'record' | 'gap' | 'end', skipped: number): void {
+    this.enqueue({ kind: 'damage', dir, damage: dir.damage!, skipped, until, time });
+    dir.damage = null;
   }
 
   /** Start decrypting a record now when the keys it will need are already known (checked again when shown). */
@@ -261,8 +279,8 @@ export class TlsStreamDecoder {
       entry.dir.queued--;
       this.options.onTime?.(entry.time);
       let pending: void | Promise<void> = undefined;
-      if (entry.kind === 'event') this.emit(entry.event);
-      else if (entry.kind === 'gap') gapReached(this.recovery, entry.dir, entry.gap);
+      if (entry.kind === 'gap') gapReached(this.recovery, entry.dir, entry.gap);
+      else if (entry.kind === 'damage') damageReached(this.recovery, entry.dir, entry.damage, entry.skipped, entry.until);
       else pending = this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped, entry.before);
       if (pending) {
         if (this.options.transient) this.ownQueued();
