@@ -25,6 +25,11 @@ export class CapturedHandshake {
   transcript: Uint8Array[] = [];
   /** Each side's leaf certificate, for its CertificateVerify. */
   leaf: Partial<Record<Side, Uint8Array>> = {};
+  /**
+   * Each side's chain, for a DSA leaf key whose parameters are its issuers' (RFC 3279 §2.3.2): as the peer sent it,
+   * and the path the certificate check built from it (leaf first, DER as hex), when there was a check.
+   */
+  chain: Partial<Record<Side, { sent: Uint8Array[]; built?: readonly { der: string; source: 'peer' | 'anchor' }[] }>> = {};
   /** The schemes the server's CertificateRequest of this handshake asked the client to sign with (null: none seen). */
   requestedSchemes: number[] | null = null;
   /** TLS 1.3 handshake traffic secrets, for the Finished checks. */

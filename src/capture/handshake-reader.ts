@@ -181,6 +181,7 @@ export class HandshakeReader {
         const entries = m.type === 'certificate' ? (m.entries as { certData: Uint8Array; extensions: Extension[] }[]) : null;
         const chain = entries ? entries.map((e) => e.certData) : (m.chain as Uint8Array[]);
         if (chain[0]) this.hs.leaf[dir.side] = chain[0];
+        this.hs.chain[dir.side] = { sent: chain };
         if (dir.side !== 'server' || !this.verifier) return;
         this.serverChain = chain;
         if (!this.verified) {
@@ -188,6 +189,7 @@ export class HandshakeReader {
           const outcome = await this.verifier.verify({ chain, serverName: this.session.serverName ?? undefined, purpose: 'server', now: this.certificateTime(), emit: (e) => void this.emit(e) });
           this.serverPath = outcome.path;
         }
+        this.hs.chain.server = { sent: chain, built: this.serverPath };
         // TLS 1.3 (RFC 8446 §4.4.2.1): the leaf's OCSP response rides in its entry; one for another certificate is named, not checked (as the live client does).
         const staple = entries?.[0] ? findExtension(entries[0].extensions, ExtensionType.status_request)?.ocspResponse : undefined;
         entries?.slice(1).forEach((e, i) => {

@@ -8,13 +8,14 @@
 // is the 'signature' event TLS 1.2's are; one that fails is also an 'error', and decoding goes on (a capture is only read).
 import type { Emit } from '../trace/recorder.ts';
 import type { Side } from '../trace/types.ts';
-import { toHex } from '../util/bytes.ts';
+import { equalBytes, fromHex, toHex } from '../util/bytes.ts';
 import { verifyRsaMd5Sha1 } from '../crypto/rsa-md5-sha1.ts';
 import { verifySignature } from '../crypto/signature.ts';
 import { DsaParametersInherited, ID_DSA, dsaKeyName, dsaSignatureProblem, readDsaPublicKey, type DsaHash } from '../crypto/dsa.ts';
 import { leafKey, schemeName } from './engine.ts';
 import type { CapturedHandshake } from './captured-handshake.ts';
 import { serverKeyExchangeContent } from './signed-content.ts';
+import type { WorkingKey } from '../x509/working-key.ts';
 
 /** TLS 1.2's HashAlgorithm codes (RFC 5246 §7.4.1.4.1) DSA signs with; md5(1) is no DSA hash (FIPS 186). */
 const DSA_HASHES: Record<number, DsaHash> = { 2: 'SHA-1', 3: 'SHA-224', 4: 'SHA-256', 5: 'SHA-384', 6: 'SHA-512' };
@@ -34,6 +35,8 @@ interface LegacySigned {
   contentName: string;
   /** TLS 1.2's SignatureAndHashAlgorithm (a DSA pair); absent in TLS 1.0/1.1, where the key decides. */
   scheme?: number;
+  /** The signer's chain (CapturedHandshake.chain), for a DSA key whose parameters are its issuers'. */
+  chain?: CapturedHandshake['chain'][Side];
 }
 
 /**
@@ -44,7 +47,7 @@ export async function checkLegacyServerKeyExchange(hs: CapturedHandshake, emit: 
   const leaf = hs.leaf.server;
   if (!leaf || !hs.clientRandom || !hs.serverRandom) return;
   const content = serverKeyExchangeContent(hs.clientRandom, hs.serverRandom, m.params);
-  const why = await checkLegacySignature(emit, { subject: 'ServerKeyExchange', signer: 'server', leaf, content, signature: m.signature, contentName: 'client_random || server_random || params', scheme: m.scheme });
+  const why = await checkLegacySignature(emit, { subject: 'ServerKeyExchange', signer: 'server', leaf, content, signature: m.signature, contentName: 'client_random || server_random || params', scheme: m.scheme, chain: hs.chain.server });
   if (why) emit({ kind: 'error', code: 'SERVER_KEY_EXCHANGE_SIGNATURE_FAILED', message: `the server's ServerKeyExchange signature does not check out: ${why}` });
 }
 
@@ -55,7 +58,7 @@ export async function checkLegacyServerKeyExchange(hs: CapturedHandshake, emit: 
 export async function checkLegacyCertificateVerify(hs: CapturedHandshake, emit: Emit, signer: Side, m: { signature: Uint8Array; scheme?: number }): Promise<void> {
   const leaf = hs.leaf[signer];
   if (!leaf) return;
-  const why = await checkLegacySignature(emit, { subject: 'CertificateVerify', signer, leaf, content: hs.transcriptBytes(), signature: m.signature, contentName: 'the handshake messages before it', scheme: m.scheme });
+  const why = await checkLegacySignature(emit, { subject: 'CertificateVerify', signer, leaf, content: hs.transcriptBytes(), signature: m.signature, contentName: 'the handshake messages before it', scheme: m.scheme, chain: hs.chain[signer] });
   if (why) emit({ kind: 'error', code: 'CERTIFICATE_VERIFY_FAILED', message: `the ${signer}'s CertificateVerify does not check out: ${why}` });
 }
 
@@ -129,29 +132,60 @@ function keyKind(info: ReturnType<typeof leafKey>['info']): string {
 
 /**
  * A DSA signature over `hash` of the content: the key read (RFC 3279 §2.3.2), the Dss-Sig-Value's form and range
- * (RFC 3279 §2.2.2, 0 < r, s < q), then the check. Undefined when it cannot be checked (parameters inherited from
- * an issuer the capture's leaf does not carry: a note says so, no guess).
+ * (RFC 3279 §2.2.2, 0 < r, s < q), then the check. A key without parameters of its own takes its issuers' from the
+ * signer's chain (working-key.ts). Undefined when it cannot be checked (none found: a note says why, no guess).
  */
 async function dsaCheck(emit: Emit, s: LegacySigned, spki: Uint8Array, hash: DsaHash, whose: string): Promise<{ name: string; result: { ok: true } | { ok: false; reason: string } } | undefined> {
   let key;
+  let inherited = '';
   try {
-    key = readDsaPublicKey(spki);
-  } catch (e) {
-    if (e instanceof DsaParametersInherited) {
-      emit({ kind: 'note', text: `the ${s.subject} signature is ${e.message}` });
-      return undefined;
+    try {
+      key = readDsaPublicKey(spki);
+    } catch (e) {
+      if (!(e instanceof DsaParametersInherited)) throw e;
+      const working = await chainKey(s);
+      if (!working?.parametersFrom) {
+        emit({ kind: 'note', text: `the ${s.subject} signature is ${working?.problem ?? e.message}` });
+        return undefined;
+      }
+      spki = working.spki;
+      key = readDsaPublicKey(spki);
+      inherited = ` (its p, q and g inherited from "${working.parametersFrom.subject.text}", ${working.on})`;
     }
+  } catch (e) {
     return { name: 'DSA key', result: { ok: false, reason: `${whose} DSA key cannot be used: ${(e as Error).message}` } };
   }
-  const name = `${dsaKeyName(key)} key`;
+  const name = `${dsaKeyName(key)} key${inherited}`;
   const problem = dsaSignatureProblem(s.signature, key.q);
   if (problem) return { name, result: { ok: false, reason: problem } };
   try {
     if (await verifySignature(spki, { kind: 'dsa', hash }, s.content, s.signature)) return { name, result: { ok: true } };
-    return { name, result: { ok: false, reason: `the signature does not match the certificate's public key over ${hash} of the signed bytes` } };
+    return { name, result: { ok: false, reason: `the signature does not match the certificate's public key${inherited} over ${hash} of the signed bytes` } };
   } catch (e) {
     return { name, result: { ok: false, reason: (e as Error).message } };
   }
+}
+
+/**
+ * The signer's leaf key as its chain gives it (RFC 5280 §6.1.4 (d)-(f)): the path the certificate check built when
+ * it starts at this leaf and reaches a trust anchor, else the chain as the peer sent it. `on`: which, in words.
+ */
+async function chainKey(s: LegacySigned): Promise<(WorkingKey & { on: string }) | undefined> {
+  const chain = s.chain;
+  if (!chain) return undefined;
+  // The certificate decoder, only for such a key (rare): not in every capture's code.
+  const { leafWorkingKey } = await import('../x509/working-key.ts');
+  const built = chain.built;
+  if (built && built.length > 1 && built[built.length - 1].source === 'anchor') {
+    const certs = built.map((e) => fromHex(e.der));
+    if (equalBytes(certs[0], s.leaf)) {
+      const key = leafWorkingKey(certs, true);
+      return key && { ...key, on: 'on the path the certificate check built' };
+    }
+  }
+  if (!chain.sent[0] || !equalBytes(chain.sent[0], s.leaf)) return undefined;
+  const key = leafWorkingKey(chain.sent, false);
+  return key && { ...key, on: `on the chain the ${s.signer} sent` };
 }
 
 async function ecdsaSha1(spki: Uint8Array, content: Uint8Array, signature: Uint8Array): Promise<{ ok: true } | { ok: false; reason: string }> {

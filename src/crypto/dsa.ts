@@ -4,7 +4,8 @@
 // Dss-Sig-Value SEQUENCE { r, s } (RFC 3279 §2.2.2). What both providers must agree on is decided here first (the key's
 // form and sizes), so node:crypto (OpenSSL) and the WebCrypto provider's micro-rsa-dsa-dh give the same verdicts.
 // (@peculiar/asn1-x509 has no Dss-Parms or Dss-Sig-Value types: read with the project's DER walker, as spki.ts.)
-import { children, readRoot, valueOf, type DerNode } from '../x509/der.ts';
+import { concat } from '../util/bytes.ts';
+import { children, derElement, readRoot, valueOf, type DerNode } from '../x509/der.ts';
 import { ecdsaDerProblem } from './ecdsa-encoding.ts';
 import { readSpki } from './spki.ts';
 
@@ -24,10 +25,16 @@ export interface DsaPublicKey {
   qBits: number;
 }
 
-/** An id-dsa key without Dss-Parms: RFC 3279 §2.3.2 says its issuer's parameters apply. */
+/** What is said of an id-dsa key without Dss-Parms when nothing says whose parameters apply. */
+export const DSA_PARAMETERS_INHERITED = 'not checkable: the DSA parameters are inherited from the issuer (RFC 3279 §2.3.2: the key carries no p, q, g of its own)';
+
+/**
+ * An id-dsa key without Dss-Parms: RFC 3279 §2.3.2 says its issuer's parameters apply. The message is
+ * DSA_PARAMETERS_INHERITED, or (where the path was looked up) why no issuer's parameters were found.
+ */
 export class DsaParametersInherited extends Error {
-  constructor() {
-    super('not checkable: the DSA parameters are inherited from the issuer (RFC 3279 §2.3.2: the key carries no p, q, g of its own)');
+  constructor(message: string = DSA_PARAMETERS_INHERITED) {
+    super(message);
     this.name = 'DsaParametersInherited';
   }
 }
@@ -73,6 +80,34 @@ export function readDsaPublicKey(spkiDer: Uint8Array): DsaPublicKey {
   if (g <= 1n || g >= p) throw new Error("the DSA key's g is not between 1 and p");
   if (y <= 1n || y >= p) throw new Error("the DSA key's y is not between 1 and p");
   return { p, q, g, y, bits, qBits };
+}
+
+/**
+ * The key's own Dss-Parms (the whole element), or undefined when it has none: absent, or NULL, which some encoders
+ * wrote for the same thing (RFC 5280 §6.1.4 (e) reads both alike). Throws for a key that is not id-dsa.
+ */
+export function dsaOwnParameters(spkiDer: Uint8Array): Uint8Array | undefined {
+  const spki = readSpki(spkiDer);
+  if (spki.algorithm !== ID_DSA) throw new Error(`not a DSA public key (${spki.algorithm})`);
+  const params = spki.parameters;
+  return !params || (params[0] === 0x05 && params.length === 2) ? undefined : params;
+}
+
+/** id-dsa's OBJECT IDENTIFIER, whole (1.2.840.10040.4.1). */
+const ID_DSA_ELEMENT = Uint8Array.of(0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x01);
+
+/**
+ * The same DSA key (its y as it is) with `parameters` (a Dss-Parms element, an issuer's) written into its
+ * AlgorithmIdentifier: the key RFC 3279 §2.3.2 means when the certificate leaves them to its issuer, in the form
+ * both providers take. The result is checked as any DSA key is (readDsaPublicKey), so parameters that do not fit
+ * y are refused in words.
+ */
+export function withDsaParameters(spkiDer: Uint8Array, parameters: Uint8Array): Uint8Array {
+  const spki = readSpki(spkiDer);
+  if (spki.algorithm !== ID_DSA) throw new Error(`not a DSA public key (${spki.algorithm})`);
+  const full = derElement(0x30, concat(derElement(0x30, concat(ID_DSA_ELEMENT, parameters)), spki.publicKeyElement));
+  readDsaPublicKey(full);
+  return full;
 }
 
 /** "DSA 2048 bits (q 256 bits)": the key as a person names it. */

@@ -6,6 +6,7 @@ import { ecdsaDerProblem } from '../crypto/ecdsa-encoding.ts';
 import { DsaParametersInherited, ID_DSA, dsaKeyName, dsaSignatureProblem, readDsaPublicKey } from '../crypto/dsa.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import type { ProfileName } from './profile.ts';
+import type { WorkingKey } from './working-key.ts';
 
 export type AlgorithmVerdict =
   | { ok: true; algorithm: SignatureAlgorithm; name: string }
@@ -163,9 +164,10 @@ export type KeyVerdict = { ok: true; detail: string } | { ok: false; reason: str
 
 /**
  * The public keys the web PKI accepts: RSA >= 2048 bits in whole bytes, P-256/P-384/P-521 by name, Ed25519, Ed448;
- * under the plain RFC 5280 profile also DSA keys of at least 2048 bits (the bar RSA keys meet).
+ * under the plain RFC 5280 profile also DSA keys of at least 2048 bits (the bar RSA keys meet). `working`: the key as
+ * the path gives it (working-key.ts), for a DSA key whose parameters are its issuers'.
  */
-export function checkPublicKey(cert: DecodedCertificate, profile: ProfileName = 'browser'): KeyVerdict {
+export function checkPublicKey(cert: DecodedCertificate, profile: ProfileName = 'browser', working?: WorkingKey): KeyVerdict {
   const k = cert.key;
   switch (k.type) {
     case 'rsa':
@@ -182,30 +184,43 @@ export function checkPublicKey(cert: DecodedCertificate, profile: ProfileName = 
     case 'ed448':
       return { ok: true, detail: 'Ed448' };
     case 'unknown':
-      if (k.oid === ID_DSA) return checkDsaKey(cert, profile);
+      if (k.oid === ID_DSA) return checkDsaKey(cert, profile, working);
       return { ok: false, reason: `the key type ${k.oid} is not accepted` };
     case 'malformed':
       return { ok: false, reason: `the public key cannot be read: ${k.message}` };
   }
 }
 
-/** A DSA subject key (RFC 3279 §2.3.2): refused by the web-PKI profiles, read and sized under plain RFC 5280. */
-function checkDsaKey(cert: DecodedCertificate, profile: ProfileName): KeyVerdict {
+/**
+ * A DSA subject key (RFC 3279 §2.3.2): refused by the web-PKI profiles, read and sized under plain RFC 5280. A key
+ * without parameters of its own is sized with those the path gives it (`working`); with no path, or none found on
+ * it, it is not checkable, and the reason is said.
+ */
+function checkDsaKey(cert: DecodedCertificate, profile: ProfileName, working: WorkingKey | undefined): KeyVerdict {
   if (profile !== 'rfc5280') return { ok: false, reason: `a DSA key: ${DSA_NOT_WEB_PKI}` };
+  if (working?.problem) return { ok: false, reason: working.problem };
   try {
-    const key = readDsaPublicKey(cert.spki);
-    if (key.bits < 2048) return { ok: false, reason: `a DSA key of ${key.bits} bits is too small (at least 2048)` };
-    return { ok: true, detail: dsaKeyName(key) };
+    const key = readDsaPublicKey(working?.spki ?? cert.spki);
+    if (key.bits < 2048) return { ok: false, reason: `a DSA key of ${key.bits} bits is too small (at least 2048)${inheritedFrom(working)}` };
+    return { ok: true, detail: `${dsaKeyName(key)}${inheritedFrom(working)}` };
   } catch (e) {
-    // Parameters inherited from the issuer are not looked up: said so, not guessed.
     return { ok: false, reason: e instanceof DsaParametersInherited ? e.message : `the DSA key cannot be used: ${(e as Error).message}` };
   }
 }
 
-/** Why a DSA signature value cannot be this issuer key's (r or s out of range), or undefined; for the trace's words. */
-export function dsaSignatureRangeProblem(issuerSpki: Uint8Array, signature: Uint8Array): string | undefined {
+/** ", its p, q and g inherited from "CN=..."" when the working key's parameters are an issuer's. */
+function inheritedFrom(working: WorkingKey | undefined): string {
+  return working?.parametersFrom ? `, its p, q and g inherited from "${working.parametersFrom.subject.text}" (RFC 3279 §2.3.2)` : '';
+}
+
+/**
+ * Why a DSA signature value cannot be this issuer key's (r or s out of range), or undefined; for the trace's words.
+ * `issuerKey`: the issuer's SubjectPublicKeyInfo, or its working key on the path.
+ */
+export function dsaSignatureRangeProblem(issuerKey: Uint8Array | WorkingKey, signature: Uint8Array): string | undefined {
+  if (!(issuerKey instanceof Uint8Array) && issuerKey.problem) return issuerKey.problem;
   try {
-    return dsaSignatureProblem(signature, readDsaPublicKey(issuerSpki).q);
+    return dsaSignatureProblem(signature, readDsaPublicKey(issuerKey instanceof Uint8Array ? issuerKey : issuerKey.spki).q);
   } catch (e) {
     return (e as Error).message;
   }

@@ -11,6 +11,7 @@ import { countIntermediates, type PathNode, type SignatureCache } from './pathBu
 import { structureStep, type ProfileName } from './profile.ts';
 import { processPolicies, type PolicyInputs } from './policy.ts';
 import { fail, na, pass, spanFor, type Role, type Step } from './step.ts';
+import { workingKeys } from './working-key.ts';
 
 export type { Step } from './step.ts';
 
@@ -80,6 +81,8 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
   const n = path.length - 1;
   const t = Math.floor(ctx.time.getTime() / 1000) * 1000; // certificate times have whole seconds
   const intermediates = countIntermediates(path);
+  // Each key as the path gives it: a DSA key's parameters may be its issuers' (RFC 5280 §6.1.4 (d)-(f)).
+  const keys = workingKeys(path);
   steps.push(
     intermediates > ctx.maxDepth
       ? fail('depth', -1, 'CHAIN_TOO_LONG', `${intermediates} intermediates, at most ${ctx.maxDepth} allowed`)
@@ -91,7 +94,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
     const isCa = i > 0;
     steps.push(structureStep(c, i, role, isCa, ctx.strictAnchors, ctx.profile));
 
-    const key = checkPublicKey(c, ctx.profile);
+    const key = checkPublicKey(c, ctx.profile, keys[i]);
     steps.push(key.ok ? pass('publicKey', i, key.detail) : fail('publicKey', i, 'WEAK_ALGORITHM', key.reason, i === 0 ? 'X509_V_ERR_EE_KEY_TOO_SMALL' : 'X509_V_ERR_CA_KEY_TOO_SMALL'));
 
     if (anchor) {
@@ -109,15 +112,19 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
         steps.push(fail('signature', i, 'WEAK_ALGORITHM', `${alg.name}: ${DSA_NOT_WEB_PKI}`, 'X509_V_ERR_UNSUPPORTED_SIGNATURE_ALGORITHM'));
       } else {
         const encoding = signatureEncodingProblem(alg.algorithm, c.signature);
-        const verdict = encoding ? undefined : await ctx.sigs.link(c, issuer);
+        const issuerKey = keys[i + 1];
+        const verdict = encoding ? undefined : await ctx.sigs.link(c, issuer, issuerKey);
         // A DSA signature that did not verify: say so in words when r or s is out of range, or the issuer's key cannot check it.
-        const dsaWhy = verdict !== 'valid' && !encoding && alg.algorithm.kind === 'dsa' ? dsaSignatureRangeProblem(issuer.spki, c.signature) : undefined;
+        const dsaWhy = verdict !== 'valid' && !encoding && alg.algorithm.kind === 'dsa' ? dsaSignatureRangeProblem(issuerKey, c.signature) : undefined;
+        const inherited = issuerKey.parametersFrom ? ` (its p, q and g inherited from "${issuerKey.parametersFrom.subject.text}")` : '';
         steps.push(
           encoding
             ? fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature value is not DER: ${encoding}`, 'X509_V_ERR_CERT_SIGNATURE_FAILURE')
             : verdict === 'valid'
-              ? pass('signature', i, `${alg.name} signature verified with the key of "${issuer.subject.text}"`)
-              : fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature does not verify with the key of "${issuer.subject.text}"${dsaWhy ? `: ${dsaWhy}` : ''}`),
+              ? pass('signature', i, `${alg.name} signature verified with the key of "${issuer.subject.text}"${inherited}`)
+              : verdict === 'unchecked' && alg.algorithm.kind === 'dsa' && issuerKey.problem
+                ? fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature cannot be checked with the key of "${issuer.subject.text}": ${issuerKey.problem}`, 'X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY')
+                : fail('signature', i, 'BAD_SIGNATURE', `the ${alg.name} signature does not verify with the key of "${issuer.subject.text}"${inherited}${dsaWhy ? `: ${dsaWhy}` : ''}`),
         );
       }
     }

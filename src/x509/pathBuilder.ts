@@ -2,11 +2,13 @@
 // any trust anchor, matching subject to issuer and AKI to SKI, checking each link's signature
 // before following it, never repeating a certificate (or a subject+key pair) in one path, and
 // stopping after a fixed amount of work so that a hostile pool cannot take long.
-import { equalBytes } from '../util/bytes.ts';
+import { equalBytes, toHex } from '../util/bytes.ts';
+import { DsaParametersInherited } from '../crypto/dsa.ts';
 import { verifySignature } from '../crypto/signature.ts';
 import { classifySignatureAlgorithm, signatureEncodingProblem } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import type { TrustStore } from './trustStore.ts';
+import type { WorkingKey } from './working-key.ts';
 
 export interface PathNode {
   cert: DecodedCertificate;
@@ -17,26 +19,39 @@ export type LinkVerdict = 'valid' | 'invalid' | 'unchecked';
 
 /** Signature results per (child, issuer) pair, shared by building and checking. */
 export class SignatureCache {
-  private readonly results = new WeakMap<DecodedCertificate, Map<DecodedCertificate, Promise<LinkVerdict>>>();
+  private readonly results = new WeakMap<DecodedCertificate, Map<DecodedCertificate | string, Promise<LinkVerdict>>>();
   count = 0;
 
-  /** 'unchecked' when the algorithm is refused or unusable: the checks report why. */
-  link(child: DecodedCertificate, issuer: DecodedCertificate): Promise<LinkVerdict> {
+  /**
+   * 'unchecked' when the algorithm is refused or unusable: the checks report why. `key`: the issuer's working key
+   * on a known path (working-key.ts), for a DSA key whose parameters are its issuers'; without it (while the path is
+   * being built, its top not known yet) such a key's signatures are 'unchecked', to be checked on the whole path.
+   */
+  link(child: DecodedCertificate, issuer: DecodedCertificate, key?: WorkingKey): Promise<LinkVerdict> {
     let byIssuer = this.results.get(child);
     if (!byIssuer) this.results.set(child, (byIssuer = new Map()));
-    let r = byIssuer.get(issuer);
-    if (!r) byIssuer.set(issuer, (r = this.compute(child, issuer)));
+    const inherited = key?.parametersFrom !== undefined;
+    if (key?.problem) return Promise.resolve('unchecked');
+    // The same issuer with parameters from another path is another key: remembered apart.
+    const id = inherited ? `${issuer.id} ${toHex(key!.spki)}` : issuer;
+    let r = byIssuer.get(id);
+    if (!r) byIssuer.set(id, (r = this.compute(child, inherited ? key!.spki : issuer.spki)));
     return r;
   }
 
-  private async compute(child: DecodedCertificate, issuer: DecodedCertificate): Promise<LinkVerdict> {
+  private async compute(child: DecodedCertificate, issuerSpki: Uint8Array): Promise<LinkVerdict> {
     const alg = classifySignatureAlgorithm(child.signatureAlgorithm);
     // A signature value not in DER is refused as it is, not read leniently (the checks say why).
     if (!alg.ok || signatureEncodingProblem(alg.algorithm, child.signature)) return 'unchecked';
     this.count++;
     try {
-      return (await verifySignature(issuer.spki, alg.algorithm, child.tbs, child.signature)) ? 'valid' : 'invalid';
-    } catch {
+      return (await verifySignature(issuerSpki, alg.algorithm, child.tbs, child.signature)) ? 'valid' : 'invalid';
+    } catch (e) {
+      // A DSA key whose parameters are its issuer's: not known until the path is (the checks look them up).
+      if (e instanceof DsaParametersInherited) {
+        this.count--;
+        return 'unchecked';
+      }
       // The key cannot make this kind of signature, or cannot be imported.
       return 'invalid';
     }
