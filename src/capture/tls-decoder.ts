@@ -417,7 +417,7 @@ export class TlsStreamDecoder {
       } else if (missing.reason === UNKNOWN_SUITE) {
         this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: their cipher suite ${this.session.cipherSuite} is not one TLS Lens decrypts` });
       } else if (missing.reason === NO_HANDSHAKE) {
-        this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: the capture does not hold the handshake that made their keys${this.hs.clientRandom ? '' : ' (its ClientHello, whose random finds them in a key log)'}` });
+        this.emit({ kind: 'note', text: `encrypted ${dir.side} records from record #${index} on, not decrypted: the ${this.options.alone ? 'pasted bytes do' : 'capture does'} not hold the handshake that made their keys${this.hs.clientRandom ? '' : ' (its ClientHello, whose random finds them in a key log)'}` });
       }
     }
     dir.undecrypted.records++;
