@@ -25,6 +25,10 @@ test('expired certificate: the failing check and its names in three APIs', async
   await connectScenario(page, 'expired');
   await waitForStatus(page, 'failed');
   await expect(page.getByTestId('error')).toContainText(/expired/i);
+  // The banner and the status line name the certificate by its role and subject.
+  await expect(page.getByTestId('error')).toContainText('A certificate has expired: the leaf "CN=lab.tls-lens.test, O=TLS Lens Lab": expired at 2021-01-01T00:00:00Z');
+  await expect(page.getByTestId('status')).toContainText('the leaf "CN=lab.tls-lens.test, O=TLS Lens Lab": expired at');
+  await expect(page.getByTestId('error')).not.toContainText(/certificate \d/);
   const trace = await savedTrace(page);
   const result = trace.events.find((e): e is CertificateResultEvent => e.kind === 'cert-result');
   expect(result?.ok).toBe(false);
@@ -35,6 +39,16 @@ test('expired certificate: the failing check and its names in three APIs', async
   const failed = page.locator('[data-testid="cert-checks"] li[data-ok="false"]');
   await expect(failed.first()).toBeVisible();
   await expect(failed.first()).toContainText(/valid/i);
+  // Which certificate, in words: the failing check says "the leaf", as the path list does, never a 0-based index.
+  await expect(failed.first()).toContainText('validity (the leaf) — expired at');
+  const checksList = page.getByTestId('cert-checks');
+  await expect(checksList.locator('li[data-check="validity"]', { hasText: '(intermediate 1)' })).toHaveCount(1);
+  await expect(checksList.locator('li[data-check="validity"]', { hasText: '(the trust anchor)' })).toHaveCount(1);
+  await expect(checksList).not.toContainText(/\(certificate \d/);
+  const pathList = page.locator('.cert-lists > div', { hasText: 'Path as built' });
+  await expect(pathList.locator('li').nth(0)).toContainText('(the leaf, from the server)');
+  await expect(pathList.locator('li').nth(1)).toContainText('CN=TLS Lens Lab Intermediate CA, O=TLS Lens Lab (intermediate 1, from the server)');
+  await expect(pathList.locator('li').nth(2)).toContainText('CN=TLS Lens Lab Root CA, O=TLS Lens Lab (the trust anchor)');
   const names = page.getByTestId('failure-names').first();
   await expect(names).toContainText('X509_V_ERR_CERT_HAS_EXPIRED');
   await expect(names).toContainText('errSSLCertExpired');
@@ -49,6 +63,29 @@ test('expired certificate: the failing check and its names in three APIs', async
   await expect(api).toContainText('SSL_get_verify_result');
   await expect(api).toContainText('X509_V_ERR_CERT_HAS_EXPIRED');
   await expect(api).toContainText('errSSLCertExpired');
+});
+
+test('wrong host: the failure says which certificate, by role and subject', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'wrong-host');
+  await waitForStatus(page, 'failed');
+  await expect(page.getByTestId('error')).toContainText(
+    'The certificate is not for this name: the leaf "CN=somewhere-else.tls-lens.test, O=TLS Lens Lab": lab.tls-lens.test matches none of DNS:somewhere-else.tls-lens.test',
+  );
+  await page.keyboard.press('End');
+  await openPanel(page, 'Certificates');
+  await expect(page.locator('[data-testid="cert-checks"] li[data-ok="false"]').first()).toContainText('hostname (the leaf) — lab.tls-lens.test matches none of');
+});
+
+test('missing intermediate: the check list says the leaf, not certificate 0', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'missing-intermediate');
+  await waitForStatus(page, 'failed');
+  await expect(page.getByTestId('error')).toContainText('No trusted issuer was found for this chain: no trust anchor or offered certificate is named "CN=TLS Lens Lab Intermediate CA, O=TLS Lens Lab"');
+  await page.keyboard.press('End');
+  await openPanel(page, 'Certificates');
+  await expect(page.locator('[data-testid="cert-checks"] li[data-ok="false"]').first()).toContainText('pathBuilding (the leaf) — no trust anchor or offered certificate is named');
+  await expect(page.getByTestId('cert-checks')).not.toContainText(/\(certificate \d/);
 });
 
 for (const answer of ['lab', 'decline'] as const) {

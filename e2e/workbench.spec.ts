@@ -119,6 +119,19 @@ test('drop a chain file, then what-if: time past notAfter, another host name, th
   await expect(changed).toHaveCount(1);
   await expect(changed).toContainText('OpenSSL X509_V_ERR_CERT_HAS_EXPIRED, Secure Transport errSSLCertExpired, Windows CE SSL_ERR_CERT_EXPIRED');
   await shot(page, 'workbench-expired');
+  // Which certificate, in words: its role on the path and its subject, in the verdict and beside each check.
+  await expect(verdict(page)).toContainText('A certificate has expired: the leaf "CN=www.wb.test": expired at');
+  await expect(changed).toContainText('validity (the leaf) — expired at');
+  // Past the intermediate's (200 days) and the root's (365 days) too: each validity check says whose it is.
+  await page.getByTestId('wi-date').fill(new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10));
+  const expiredChecks = page.locator('[data-testid="wb-checks"] li[data-check="validity"][data-ok="false"]');
+  await expect(expiredChecks).toHaveCount(3);
+  await expect(expiredChecks.nth(0)).toContainText('validity (the leaf) — expired at');
+  await expect(expiredChecks.nth(1)).toContainText('validity (intermediate 1) — expired at');
+  await expect(expiredChecks.nth(2)).toContainText('validity (the trust anchor) — expired at');
+  await expect(expiredChecks.nth(1).locator('span[title]')).toHaveAttribute('title', 'intermediate 1 of the path "CN=WB Intermediate"');
+  await expect(expiredChecks.nth(2).locator('span[title]')).toHaveAttribute('title', 'the trust anchor "CN=WB Root"');
+  await expect(page.getByTestId('wb-checks')).not.toContainText(/\(certificate \d/);
   await page.getByRole('button', { name: 'Now' }).click();
   await expect(verdict(page)).toHaveAttribute('data-code', 'OK');
 
@@ -358,7 +371,7 @@ test("from a server: a lab scenario's chain fetched through the bridge; this con
   await page.getByTestId('fs-scenario').selectOption('expired');
   await page.getByTestId('fs-fetch').click();
   await expect(verdict(page)).toHaveAttribute('data-code', 'EXPIRED', { timeout: 30_000 });
-  await expect(page.getByTestId('wb-certs')).toContainText('lab scenario expired, certificate 0');
+  await expect(page.getByTestId('wb-certs')).toContainText('lab scenario expired, certificate 1 as sent');
   await expect(page.getByTestId('wi-name')).not.toHaveValue('');
   // The fetch stops the handshake on purpose: said as a close on the status line, not a failure in a banner.
   await expect(page.getByTestId('status')).toHaveAttribute('data-status', 'closed');
@@ -374,6 +387,6 @@ test("from a server: a lab scenario's chain fetched through the bridge; this con
   await page.getByRole('button', { name: 'Clear' }).click();
   await expect(page.getByTestId('wb-certs').locator('li')).toHaveCount(0);
   await page.getByTestId('from-trace').click();
-  await expect(page.getByTestId('wb-certs')).toContainText('this connection, certificate 0');
+  await expect(page.getByTestId('wb-certs')).toContainText('this connection, certificate 1 as sent');
   await expectAccessible(page, 'the workbench with a fetched chain');
 });

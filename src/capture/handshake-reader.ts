@@ -193,7 +193,7 @@ export class HandshakeReader {
         // TLS 1.3 (RFC 8446 §4.4.2.1): the leaf's OCSP response rides in its entry; one for another certificate is named, not checked (as the live client does).
         const staple = entries?.[0] ? findExtension(entries[0].extensions, ExtensionType.status_request)?.ocspResponse : undefined;
         entries?.slice(1).forEach((e, i) => {
-          if (findExtension(e.extensions, ExtensionType.status_request)) this.emit({ kind: 'note', text: `certificate ${i + 1} carries an OCSP response too; only the leaf's is checked` });
+          if (findExtension(e.extensions, ExtensionType.status_request)) this.emit({ kind: 'note', text: `certificate ${i + 2} of the chain as sent (counted from the leaf, 1) carries an OCSP response too; only the leaf's is checked` });
         });
         if (staple) await this.stapled(staple);
         return;

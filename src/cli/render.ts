@@ -6,6 +6,7 @@ import { fromHex, utf8 } from '../util/bytes.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
 import { ocspFields, ocspHeadline } from '../trace/ocsp-words.ts';
 import { earlyDataWords } from '../trace/early-data-words.ts';
+import { pathRole } from '../x509/path-words.ts';
 
 export interface RenderOptions {
   color: boolean;
@@ -99,7 +100,7 @@ function eventLines(e: TraceEvent, opts: RenderOptions): string[] {
     case 'finished':
       return [`  ${e.ok ? paint('green', '✓') : paint('red', '✗')} ${e.direction} Finished ${e.ok ? 'matches the transcript' : `expected ${short(e.expected)}, got ${short(e.received)}`}`];
     case 'cert-check':
-      return [`  ${e.ok ? paint('green', '✓') : e.ok === null ? paint('dim', '·') : paint('red', '✗')} certificate ${e.certificate >= 0 ? `#${e.certificate} ` : ''}${e.check}: ${e.detail}`];
+      return [`  ${e.ok ? paint('green', '✓') : e.ok === null ? paint('dim', '·') : paint('red', '✗')} certificate ${e.check}${e.certificate >= 0 ? ` (${pathRole(e.certificate)})` : ''}: ${e.detail}`];
     case 'cert-result':
       return e.ok
         ? [`  ${paint('green', '✓ certificate chain verified')} (${e.path.map((p) => p.subject).join(' ← ')})`]

@@ -8,6 +8,7 @@ import type { ReferenceIdentity } from './hostname.ts';
 import { leafIdentitySteps } from './identity.ts';
 import { checkNameConstraints, validateConstraints } from './nameConstraints.ts';
 import { countIntermediates, type PathNode, type SignatureCache } from './pathBuilder.ts';
+import { describePathCertificate } from './path-words.ts';
 import { structureStep, type ProfileName } from './profile.ts';
 import { processPolicies, type PolicyInputs } from './policy.ts';
 import { fail, na, pass, spanFor, type Role, type Step } from './step.ts';
@@ -200,7 +201,7 @@ export async function checkPath(path: PathNode[], ctx: CheckContext): Promise<St
           for (let k = 0; k < i && !bad; k++) {
             if (k > 0 && path[k].cert.selfIssued) continue; // RFC 5280 6.1.3 (b): self-issued CAs are exempt
             const v = checkNameConstraints(path[k].cert, nc, ctx.nameConstraintBudget);
-            if (!v.ok) bad = fail('nameConstraints', i, 'NAME_CONSTRAINTS', `${v.reason} (a name of certificate ${k}, constrained by this CA)`, v.reason.includes('excluded') ? 'X509_V_ERR_EXCLUDED_VIOLATION' : 'X509_V_ERR_PERMITTED_VIOLATION');
+            if (!v.ok) bad = fail('nameConstraints', i, 'NAME_CONSTRAINTS', `${v.reason} (a name of ${describePathCertificate(k, path.map((p) => ({ subject: p.cert.subject.text, anchor: p.anchor })))}, constrained by this CA)`, v.reason.includes('excluded') ? 'X509_V_ERR_EXCLUDED_VIOLATION' : 'X509_V_ERR_PERMITTED_VIOLATION');
           }
           steps.push(bad ?? pass('nameConstraints', i, `the names of the ${i} certificate(s) below are inside its constraints`));
         }

@@ -10,6 +10,7 @@ import { NAME_CONSTRAINT_WORK_LIMIT } from './nameConstraints.ts';
 import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
 import { loadPublicSuffixList, parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
+import { describePathCertificate, ordinal, type PathMember } from './path-words.ts';
 import { buildPaths, LINK_LOG_LIMIT, SignatureCache, type LinkLogEntry, type PathNode } from './pathBuilder.ts';
 import type { ProfileName } from './profile.ts';
 import type { PolicyInputs } from './policy.ts';
@@ -96,10 +97,14 @@ function entries(path: PathNode[]): PathEntry[] {
   });
 }
 
-function firstFailure(steps: Step[]): CertificateFailure | undefined {
+/** The certificates of a path as `path-words.ts` names them. */
+const members = (path: PathNode[]): PathMember[] => path.map((p) => ({ subject: p.cert.subject.text, anchor: p.anchor }));
+
+/** The verdict: the first failed step, saying which certificate of the path it is about (role and subject). */
+function firstFailure(steps: Step[], path: PathNode[]): CertificateFailure | undefined {
   const bad = steps.find((s) => s.ok === false);
   if (!bad?.code) return undefined;
-  const where = bad.certificate >= 0 ? `certificate ${bad.certificate}: ` : '';
+  const where = bad.certificate >= 0 ? `${describePathCertificate(bad.certificate, members(path))}: ` : '';
   return failure(bad.code, `${where}${bad.detail}`, bad.openssl);
 }
 
@@ -136,7 +141,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     try {
       pool.push(decodeCertificate(der));
     } catch (e) {
-      report({ check: 'decode', certificate: -1, ok: null, detail: `offered certificate #${k + 1} cannot be decoded and is ignored: ${(e as Error).message}` });
+      report({ check: 'decode', certificate: -1, ok: null, detail: `the ${ordinal(k + 1)} certificate offered after the leaf cannot be decoded and is ignored: ${(e as Error).message}` });
     }
   });
 
@@ -184,8 +189,9 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
   // A refused path says why: its first failed check (a learner otherwise sees "path refused" and no reason).
   const refusedBecause = (link: LinkLogEntry): string => {
     if (link.outcome !== 'path refused' || link.path === undefined) return '';
-    const failed = tried.get(outcome.complete[link.path].path)?.find((s) => s.ok === false);
-    return failed ? ` (${failed.check}${failed.certificate >= 0 ? `, certificate ${failed.certificate}` : ''}: ${failed.detail})` : '';
+    const refused = outcome.complete[link.path].path;
+    const failed = tried.get(refused)?.find((s) => s.ok === false);
+    return failed ? ` (${failed.check}${failed.certificate >= 0 ? `, ${describePathCertificate(failed.certificate, members(refused))}` : ''}: ${failed.detail})` : '';
   };
   for (const link of listed) {
     const followed = link.outcome === 'followed' || link.outcome === 'path accepted';
@@ -215,7 +221,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     });
     const pathSteps = tried.get(chosen)!;
     for (const s of pathSteps) report(s);
-    return done(chosen, firstFailure(pathSteps));
+    return done(chosen, firstFailure(pathSteps, chosen));
   }
 
   // No path reached an anchor: say why, most specific reason first.

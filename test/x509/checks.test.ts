@@ -116,7 +116,7 @@ describe('error codes', () => {
     expect(early.error?.secureTransport).toBe('errSSLCertNotYetValid');
     // The path search says why it refused the path it built, not just that it did.
     const refused = late.steps.find((s) => s.check === 'issuerCandidate' && s.detail.includes('path refused'));
-    expect(refused?.detail).toMatch(/trust anchor "CN=Test Root" — path refused \(validity, certificate 0: expired at /);
+    expect(refused?.detail).toMatch(/trust anchor "CN=Test Root" — path refused \(validity, the leaf "CN=example\.com": expired at /);
   });
 
   it('HOSTNAME_MISMATCH: SAN only, wildcard rules, IP addresses, no CN fallback', async () => {

@@ -101,6 +101,11 @@ describe('tls-lens verify', () => {
     expect((await verify(['--leaf', file('ip.pem'), '--roots', file('root.pem'), '--name', '127.0.0.2', ...TIME])).code).toBe(1);
     const expired = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--time', '2031-01-01T00:00:00Z', '--json']);
     expect(JSON.parse(expired.stdout).error.code).toBe('EXPIRED');
+    // Which certificate, in words: its role on the path as built and its subject, not a 0-based index.
+    expect(JSON.parse(expired.stdout).error.message).toMatch(/^A certificate has expired: the leaf "CN=example\.com": expired at 2027-06-01T12:00:00Z, checked at 2031-01-01T00:00:00Z$/);
+    const expiredText = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--time', '2031-01-01T00:00:00Z']);
+    expect(expiredText.stdout).toMatch(/^INVALID: EXPIRED — A certificate has expired: the leaf "CN=example\.com": expired at /);
+    expect(expiredText.stdout).not.toMatch(/certificate \d/);
     const deep = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--max-depth', '0', ...TIME, '--json']);
     expect(JSON.parse(deep.stdout).error.code).toBe('CHAIN_TOO_LONG');
   });

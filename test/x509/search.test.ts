@@ -102,7 +102,7 @@ describe('profiles', () => {
   it('strict CA/B: no anyExtendedKeyUsage in a CA', async () => {
     const v = await verdicts(await cabfChain({}, { eku: ['2.5.29.37.0'] }));
     expect(v.browser).toBe('ok');
-    expect(v.cabf).toMatch(/^EXTENDED_KEY_USAGE: .*certificate 1: anyExtendedKeyUsage is not allowed in a TLS CA/);
+    expect(v.cabf).toMatch(/^EXTENDED_KEY_USAGE: .*: intermediate 1 of the path "CN=Inter": anyExtendedKeyUsage is not allowed in a TLS CA/);
   });
 
   it('strict CA/B: CN among the SANs, and serial numbers of 64 bits at least', async () => {
@@ -111,7 +111,7 @@ describe('profiles', () => {
     expect(cn.cabf).toMatch(/^PROFILE_VIOLATION: .*not one of the subjectAltName entries/);
     const short = await verdicts(await cabfChain({ serial: '0102' }));
     expect(short.browser).toBe('ok');
-    expect(short.cabf).toMatch(/^PROFILE_VIOLATION: .*certificate 0: the serial number has 2 octets; the CA\/B Forum requires at least 64 random bits/);
+    expect(short.cabf).toMatch(/^PROFILE_VIOLATION: .*: the leaf "CN=example\.com": the serial number has 2 octets; the CA\/B Forum requires at least 64 random bits/);
   });
 
   it('plain RFC 5280: a CA certificate may be the leaf, its own pathLenConstraint ignored', async () => {

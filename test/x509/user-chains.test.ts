@@ -311,7 +311,7 @@ describe('an ECDSA signature value that is not DER', () => {
       const res = await validateChain({ leaf: withSignature(rewrite), intermediates: [inter.der], anchors: [root.der], time: NOW, name: 'example.com' });
       expect(res.ok, what).toBe(false);
       expect(res.error?.code, what).toBe('BAD_SIGNATURE');
-      expect(res.error?.message, what).toMatch(/certificate 0: the ECDSA with SHA-256 signature value is not DER/);
+      expect(res.error?.message, what).toMatch(/the leaf "CN=example\.com": the ECDSA with SHA-256 signature value is not DER/);
     }
     // Written back in DER, the same values verify.
     expect((await validateChain({ leaf: withSignature((r, s) => der({ tag: 0x30, kids: [r, s] })), intermediates: [inter.der], anchors: [root.der], time: NOW })).ok).toBe(true);

@@ -249,7 +249,7 @@ class ExpectCertificate implements State {
     // status_request_v2 would) is named, not checked.
     const staple = findExtension(cert.entries[0].extensions, X.status_request)?.ocspResponse;
     cert.entries.slice(1).forEach((e, i) => {
-      if (findExtension(e.extensions, X.status_request)) ctx.emit({ kind: 'note', text: `certificate ${i + 1} carries an OCSP response too; only the leaf's is checked` });
+      if (findExtension(e.extensions, X.status_request)) ctx.emit({ kind: 'note', text: `certificate ${i + 2} of the chain as sent (counted from the leaf, 1) carries an OCSP response too; only the leaf's is checked` });
     });
     ctx.summary.certificate.chain = chain;
     // The CertificateVerify mostly arrives with the Certificate: its signature check starts beside the chain's

@@ -9,6 +9,7 @@ import { FailureNames } from './InspectorView.tsx';
 import { CertificateDetails } from '../components/CertificateDetails.tsx';
 import { trustRootForSession } from '../session.ts';
 import { engine } from '../worker-client.ts';
+import { describePathCertificate, pathMembers, pathRole } from '../../x509/path-words.ts';
 
 export function CertificatesView() {
   useTrace((s) => s.revision);
@@ -30,6 +31,8 @@ export function CertificatesView() {
   const [selected, setSelected] = useState<{ list: 'chain' | 'path'; i: number }>({ list: 'chain', i: 0 });
 
   if (!result && checks.length === 0) return <p className="empty">No certificate has been checked yet at this step.</p>;
+  // Checks name their certificate by its place on the path as built, as the "Path as built" list does.
+  const members = result ? pathMembers(result.path) : undefined;
   const der = result ? (selected.list === 'chain' ? result.chain[selected.i] : result.path[selected.i]?.der) : undefined;
   // A chain that fails only for want of a trusted anchor: offer to trust its top certificate for this session.
   const unknownRoot = result?.error && /UNTRUSTED_ROOT|SELF_SIGNED|UNKNOWN_ISSUER/.test(result.error.code);
@@ -70,7 +73,7 @@ export function CertificatesView() {
                 {result.chain.map((_, i) => (
                   <li key={i}>
                     <button type="button" aria-pressed={selected.list === 'chain' && selected.i === i} onClick={() => setSelected({ list: 'chain', i })}>
-                      {result.path.find((p) => p.der === result.chain[i])?.subject ?? `certificate ${i}`}
+                      {result.path.find((p) => p.der === result.chain[i])?.subject ?? `certificate ${i + 1}`}
                     </button>
                   </li>
                 ))}
@@ -82,7 +85,7 @@ export function CertificatesView() {
                 {result.path.map((p, i) => (
                   <li key={i}>
                     <button type="button" aria-pressed={selected.list === 'path' && selected.i === i} onClick={() => setSelected({ list: 'path', i })}>
-                      {p.subject} <span className="muted">({p.source === 'anchor' ? 'trust anchor' : 'from the server'})</span>
+                      {p.subject} <span className="muted">({pathRole(i, members)}{p.source === 'anchor' ? (i === 0 ? ', itself a trust anchor' : '') : ', from the server'})</span>
                     </button>
                   </li>
                 ))}
@@ -97,7 +100,7 @@ export function CertificatesView() {
               <li key={c.index} className={c.ok === false ? 'bad' : c.ok ? 'ok' : 'skip'} data-check={c.check} data-ok={String(c.ok)}>
                 <span className="mark" aria-hidden="true">{c.ok === false ? '✗' : c.ok ? '✓' : '–'}</span>
                 <span className="visually-hidden">{c.ok === false ? 'failed' : c.ok ? 'passed' : 'not applicable'}: </span>
-                <strong>{c.check}</strong> {c.certificate >= 0 ? `(certificate ${c.certificate})` : '(path)'} — {c.detail} {c.code && <code>{c.code}</code>}
+                <strong>{c.check}</strong> <span title={c.certificate >= 0 ? describePathCertificate(c.certificate, members) : undefined}>({pathRole(c.certificate, members)})</span> — {c.detail} {c.code && <code>{c.code}</code>}
               </li>
             ))}
           </ul>

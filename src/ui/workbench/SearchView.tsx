@@ -1,5 +1,6 @@
 // The path builder's search, drawn: each complete path as a row of certificates (accepted, or refused with
 // the check that refused it), the certificates whose issuer is nowhere, and every candidate examined.
+import { describePathCertificate } from '../../x509/path-words.ts';
 import type { PathSearch } from '../../x509/search.ts';
 import { SearchGraph } from './SearchGraph.tsx';
 
@@ -50,7 +51,7 @@ export function SearchView({ search, onSelect }: { search: PathSearch; onSelect:
               {p.refusedBy && (
                 <span className="path-why">
                   {p.refusedBy.check}
-                  {p.refusedBy.certificate >= 0 ? ` on certificate ${p.refusedBy.certificate}` : ''}: {p.refusedBy.detail} {p.refusedBy.code && <code>{p.refusedBy.code}</code>}
+                  {p.refusedBy.certificate >= 0 ? ` on ${describePathCertificate(p.refusedBy.certificate, p.certificates.map((k) => ({ subject: cert(k).subject, anchor: cert(k).source === 'anchor' })))}` : ''}: {p.refusedBy.detail} {p.refusedBy.code && <code>{p.refusedBy.code}</code>}
                 </span>
               )}
             </li>

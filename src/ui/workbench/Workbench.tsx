@@ -23,6 +23,7 @@ import { PolicyTree } from './PolicyTree.tsx';
 import { SctChecks } from './SctChecks.tsx';
 import { readLogList, type CtLog } from '../../x509/sct.ts';
 import { FromServer } from './FromServer.tsx';
+import { describePathCertificate, pathMembers, pathRole } from '../../x509/path-words.ts';
 import { WhatIf, validitySpan } from './WhatIf.tsx';
 
 interface Brought {
@@ -291,7 +292,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
             </button>
             <button type="button" data-testid="from-trace" disabled={!hasTraceChain} onClick={() => {
               const c = traceChain();
-              if (c) setCerts(c.map((der, i) => describe(der, `this connection, certificate ${i}`)));
+              if (c) setCerts(c.map((der, i) => describe(der, `this connection, certificate ${i + 1} as sent`)));
             }}>
               This connection's chain
             </button>
@@ -310,7 +311,7 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
             onProblem={(m) => setProblems((p) => [...p, m])}
             onChain={(c) => {
               previous.current = null;
-              setCerts(c.chain.map((der, i) => describe(der, `${c.from}, certificate ${i}`)));
+              setCerts(c.chain.map((der, i) => describe(der, `${c.from}, certificate ${i + 1} as sent`)));
               if (c.labCa) {
                 try {
                   const ca = readCertificateInput(c.labCa, 'lab CA').certificates;
@@ -441,12 +442,13 @@ function WorkbenchView({ initialFragment, onClose }: { initialFragment?: string;
                   .filter((s) => s.check !== 'issuerCandidate')
                   .map((s, i) => {
                     const changed = decision.changed.has(stepKey(s));
+                    const members = pathMembers(result.path);
                     return (
                       <li key={i} className={`${s.ok === false ? 'bad' : s.ok ? 'ok' : 'skip'}${changed ? ' changed' : ''}`} data-check={s.check} data-ok={String(s.ok)} data-changed={String(changed)}>
                         <span className="mark" aria-hidden="true">{s.ok === false ? '✗' : s.ok ? '✓' : '–'}</span>
                         <span className="visually-hidden">{s.ok === false ? 'failed' : s.ok ? 'passed' : 'not applicable'}: </span>
                         {changed && <span className="changed-tag">changed </span>}
-                        <strong>{s.check}</strong> {s.certificate >= 0 ? `(certificate ${s.certificate})` : '(path)'} — {s.detail} {s.code && <code>{s.code}</code>}
+                        <strong>{s.check}</strong> <span title={s.certificate >= 0 ? describePathCertificate(s.certificate, members) : undefined}>({pathRole(s.certificate, members)})</span> — {s.detail} {s.code && <code>{s.code}</code>}
                         {s.ok === false && s.code && ERRORS[s.code as ErrorCode] && (
                           <span className="other-names">
                             {' '}

@@ -2,6 +2,7 @@
 // each issuer one layer further), one edge per child → candidate issuer with what became of it and why, the
 // paths that reached an anchor, and a dashed "not found" node where an issuer is nowhere.
 import type { PathSearch, SearchLink } from '../../x509/search.ts';
+import { pathRole } from '../../x509/path-words.ts';
 
 export type NodeKind = 'leaf' | 'pool' | 'anchor' | 'missing';
 /** accepted: on a path that verified; refused: set aside, with a reason; open: followed, but no path through it reached an anchor. */
@@ -157,7 +158,7 @@ export function buildSearchGraph(search: PathSearch): SearchGraph {
     const why = p.refusedBy;
     if (!p.accepted && why) {
       const kind = CHECK_KINDS[why.check] ?? why.check;
-      const text = `${why.check}${why.certificate >= 0 ? ` on ${search.certificates[p.certificates[why.certificate]]?.subject ?? `certificate ${why.certificate}`}` : ''}: ${why.detail}`;
+      const text = `${why.check}${why.certificate >= 0 ? ` on ${search.certificates[p.certificates[why.certificate]]?.subject ?? pathRole(why.certificate)}` : ''}: ${why.detail}`;
       const at = why.certificate >= 1 ? pathEdges[why.certificate - 1] : why.certificate === 0 ? pathEdges[0] : pathEdges[pathEdges.length - 1];
       if (at) refuse(at, { kind, text });
       if (why.certificate >= 0 && p.certificates[why.certificate] !== undefined) {
