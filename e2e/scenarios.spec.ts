@@ -215,6 +215,29 @@ test('a link to a lab session reconnects and reopens the same step and panel', a
   await expect(page.getByTestId('position')).toContainText('Step 3 of', { timeout: 10_000 });
   await expect(page.getByRole('tab', { name: 'Key schedule' })).toHaveAttribute('aria-selected', 'true');
   await shot(page, 'link-reopens-lab-session');
+  // Connect… after that opens a form on the same scenario to fill in: it does not connect again by itself.
+  const bridges: string[] = [];
+  page.on('websocket', (ws) => bridges.push(ws.url()));
+  await page.getByTestId('toggle-connect').click();
+  await expect(page.getByTestId('scenario-select')).toHaveValue('good-tls13');
+  await expect(page.getByTestId('bp-step')).toBeChecked();
+  await page.waitForTimeout(1500);
+  expect(bridges.filter((u) => u.includes('/bridge')), 'no second connection without a press of Connect').toEqual([]);
+  await expect(page.getByTestId('status')).not.toContainText('resumed');
+});
+
+test('session tickets, Connect twice: the reopened form keeps the scenario and the second Connect resumes', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'session-tickets');
+  await waitForStatus(page, 'connected');
+  await expect(page.locator('.lrow[data-kind="handshake"]', { hasText: 'NewSessionTicket' }).first()).toBeVisible();
+  await page.getByTestId('toggle-connect').click();
+  // The form a student reopens is on the scenario just used, not back on the list's first one.
+  await expect(page.getByTestId('scenario-select')).toHaveValue('session-tickets');
+  await page.getByTestId('bp-step').setChecked(false);
+  await page.getByTestId('connect-button').click();
+  await waitForStatus(page, 'connected');
+  await expect(page.getByTestId('status')).toContainText('resumed');
 });
 
 test('TLS 1.2 renegotiation started by the server: a second handshake under the first one\'s keys', async ({ page }) => {

@@ -45,13 +45,20 @@ function labFilesOnce(): Promise<LabFiles> {
   return labFiles;
 }
 
+/** Where the last Connect of this page went: a later Connect… opens on it (the session-tickets scenario says to
+ * connect twice; a form back on the first scenario sent that second Connect elsewhere). */
+let lastWhere: Pick<ConnectForm, 'mode' | 'scenario' | 'target'> | null = null;
+/** A link's scenario is connected to once per page: a Connect… opened after that is a form to fill in, not a second
+ * connection at once. */
+let linkConnected = false;
+
 /**
  * `autoConnect`: a link named a lab scenario; connect to it at once (no stepping pauses) to reopen that view.
  * `initial`: the choices to start from (what the person chose in the prerendered form before the app loaded);
  * `pressed`: Connect was pressed there, for a lab scenario: connect once the lab list is here.
  */
 export const ConnectView = memo(function ConnectView({ initialScenario, autoConnect, initial, pressed }: { initialScenario?: string; autoConnect?: boolean; initial?: ConnectForm; pressed?: boolean }) {
-  const [start] = useState(() => initial ?? defaultConnectForm(initialScenario, autoConnect));
+  const [start] = useState(() => initial ?? { ...defaultConnectForm(initialScenario, autoConnect && !linkConnected), ...lastWhere });
   const [lab, setLab] = useState<LabScenario[] | null>(labHere);
   const [labError, setLabError] = useState<string | null>(null);
   const [mode, setMode] = useState<'scenario' | 'target'>(start.mode);
@@ -112,6 +119,7 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
     const files = labFilesHere;
     const pending = files ? undefined : labFilesOnce();
     const form: ConnectForm = { mode, scenario, target, sni, versions, suites, suites12, groups, shares, alpn, statusRequest, starttls, clientCert, bpStep, bpAuth, bpCert, insecure, send, resume, earlyData, keepAppData };
+    lastWhere = { mode, scenario, target };
     const request = connectRequest(form, { scenarioHost: picked?.host, anchorsPem: [...(files?.anchorsPem ?? []), ...sessionAnchors()], bridgeUrl: bridgeUrl(), labClientCert: files?.labClientCert });
     engine.connect(request, pending, { drawWhenNeeded: true });
     // The link to this session is written once the connection is past "connecting", its first frames are drawn and
@@ -124,9 +132,10 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
   };
 
   useEffect(() => {
-    if (!(autoConnect && picked?.id === initialScenario) && !pressed) return;
+    if (!(autoConnect && !linkConnected && picked?.id === initialScenario) && !pressed) return;
     if (autoDone.current || !picked || !startTlsInfo) return;
     autoDone.current = true;
+    if (autoConnect) linkConnected = true;
     submit();
   }, [picked?.id, startTlsInfo]);
 
