@@ -15,8 +15,19 @@ test('HelloRetryRequest: two ClientHellos and the retry on the ladder', async ({
   expect(names.some((n) => /HelloRetryRequest/.test(n))).toBe(true);
   await expect(page.locator('.lrow[data-kind="handshake"]', { hasText: 'HelloRetryRequest' })).toBeVisible();
   await expect(page.locator('.lrow[data-kind="handshake"]', { hasText: 'ClientHello' })).toHaveCount(2);
+  // Each client flight is labelled with its round trip, the first one too (after the "Connecting" marker).
+  await expect(page.locator('.lrow[data-kind="handshake"]', { hasText: 'ClientHello' }).first().locator('.rtt')).toHaveText('RTT 1');
+  await expect(page.locator('.lrow .rtt', { hasText: /RTT/ })).toHaveText(['RTT 1', 'RTT 2', 'RTT 3']);
   await page.locator('.lrow[data-kind="handshake"]', { hasText: 'HelloRetryRequest' }).click();
   await expect(page.locator('.insp-title')).toContainText('HelloRetryRequest');
+  // A field with more inside says so (closed until selected): the retry's extensions hold the group it asks for.
+  const extensions = page.locator('[data-testid="fieldtree"] button[data-field="extensions"]');
+  await expect(extensions).toHaveAttribute('aria-expanded', 'false');
+  await expect(extensions.locator('.ftoggle')).toHaveText('▸');
+  await extensions.click();
+  await expect(extensions).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.locator('[data-testid="fieldtree"] button', { hasText: 'key_share' })).toBeVisible();
+  await expect(page.locator('[data-testid="fieldtree"] button[data-field="msg_type"]')).not.toHaveAttribute('aria-expanded');
   await shot(page, 'hrr');
 });
 
@@ -257,6 +268,25 @@ test('TLS 1.2 renegotiation started by the server: a second handshake under the 
   await expect(page.getByTestId('record-details').first()).toContainText('salt ‖ explicit nonce');
   await expect(page.getByTestId('record-details').first()).toContainText('✓ recomputed');
   await shot(page, 'tls12-renegotiated');
+});
+
+test('key update: the Key schedule brings the step\'s new traffic secret into view', async ({ page }) => {
+  await openApp(page);
+  await connectScenario(page, 'key-update');
+  await waitForStatus(page, 'connected');
+  const updates = page.locator('.lrow[data-kind="handshake"]', { hasText: 'KeyUpdate' });
+  await expect(updates).toHaveCount(3);
+  // The client's own KeyUpdate: its next traffic secret is derived there, at the foot of a long tree.
+  await page.locator('.lrow.from-client[data-kind="handshake"]', { hasText: 'KeyUpdate' }).click();
+  await openPanel(page, 'Key schedule');
+  const fresh = page.locator('[data-testid="keytree"] .keynode.fresh').first();
+  await expect(fresh).toBeInViewport();
+  await expect(fresh).toContainText('new at this step');
+  // Stepping with the panel open: the first KeyUpdate from the server, its own new secret in view.
+  await updates.first().click();
+  await expect(fresh).toBeInViewport();
+  await expect(page.locator('[data-testid="keytree"] .keynode').first()).not.toBeInViewport();
+  await shot(page, 'key-update-keys');
 });
 
 test('client certificate required, and declined: the server\'s alert and a plain error, trace kept', async ({ page }) => {

@@ -369,7 +369,7 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
           <button type="button" onClick={saveKeyLog} disabled={source === 'none'} data-testid="save-keylog">
             Key log
           </button>
-          <button type="button" onClick={() => useTrace.getState().setTheme(theme === 'dark' ? 'light' : 'dark')} aria-pressed={theme === 'dark'} data-testid="theme-toggle">
+          <button type="button" onClick={() => useTrace.getState().setTheme(theme === 'dark' ? 'light' : 'dark')} aria-pressed={theme === 'dark'} className="theme-toggle" data-testid="theme-toggle">
             {theme === 'dark' ? 'Light' : 'Dark'}
           </button>
           <button type="button" onClick={() => useTrace.getState().setPresenter(!presenter)} aria-pressed={presenter} data-testid="presenter-toggle">

@@ -18,6 +18,8 @@ export interface Row {
   label: string;
   /** Client flights counted from 1; a new flight starts whenever the client speaks after the server. */
   flight: number;
+  /** The client row that starts its flight (the ladder labels it "RTT n"; a marker before it may share its number). */
+  flightStart?: true;
   conn: number;
   /** A STARTTLS command sent although the server had not advertised the capability. */
   notAdvertised?: true;
@@ -46,7 +48,10 @@ export class RowBuilder {
     const row = this.rowFor(e);
     if (!row) return null;
     if (row.side) {
-      if (row.side === 'client' && this.lastSide !== 'client') this.flight++;
+      if (row.side === 'client' && this.lastSide !== 'client') {
+        this.flight++;
+        row.flightStart = true;
+      }
       this.lastSide = row.side;
     }
     row.flight = Math.max(this.flight, 1);

@@ -38,6 +38,7 @@ function FieldItem({ node, path, selected, onSelect, onHover }: { node: FieldNod
         type="button"
         className={isSel ? 'field sel' : 'field'}
         aria-pressed={isSel}
+        aria-expanded={hasKids ? open : undefined}
         data-field={node.name}
         onClick={() => onSelect(path)}
         onMouseEnter={() => onHover([node.start, node.end])}
@@ -45,6 +46,10 @@ function FieldItem({ node, path, selected, onSelect, onHover }: { node: FieldNod
         onFocus={() => onHover([node.start, node.end])}
         onBlur={() => onHover(null)}
       >
+        {/* Which fields hold more: a closed one (a list of suites, the extensions) opens when selected. */}
+        <span className="ftoggle" aria-hidden="true">
+          {hasKids ? (open ? '▾' : '▸') : ''}
+        </span>
         <span className="fname">{node.name}</span>
         {node.value !== undefined && <span className="fvalue">{node.value}</span>}
         <span className="fspan">

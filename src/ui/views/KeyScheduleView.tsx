@@ -1,5 +1,6 @@
 // The key schedule as a tree: each derivation under the secret it came from, with the real
 // values of this connection and, for each transcript hash used, the messages it covered.
+import { useEffect, useRef } from 'react';
 import type { KeyScheduleEvent, TraceEvent, TranscriptEvent } from '../../trace/types.ts';
 import { currentIndex, useTrace } from '../store.ts';
 import { shortHex } from '../format.ts';
@@ -28,7 +29,14 @@ export function buildKeyTree(events: TraceEvent[], upTo: number): { roots: KeyNo
 
 export function KeyScheduleView() {
   useTrace((s) => s.revision);
-  useTrace((s) => s.cursor);
+  const cursor = useTrace((s) => s.cursor);
+  const section = useRef<HTMLElement>(null);
+  // A step's new derivations are often far down the tree (the application secrets, a KeyUpdate's next generation):
+  // bring the first of them into view when the step changes or the panel opens, not the tree's top every time.
+  useEffect(() => {
+    const fresh = section.current?.querySelector('.keynode.fresh');
+    fresh?.scrollIntoView({ block: 'start' });
+  }, [cursor]);
   const state = useTrace.getState();
   const upTo = currentIndex(state);
   const { roots, transcripts } = buildKeyTree(state.events, upTo);
@@ -37,7 +45,7 @@ export function KeyScheduleView() {
   const freshAfter = row ? row.event - 1 : -1;
   if (roots.length === 0) return <p className="empty">No keys derived yet at this step.</p>;
   return (
-    <section aria-label="Key schedule" className="keys">
+    <section aria-label="Key schedule" className="keys" ref={section}>
       <p className="muted">Every derivation up to the current step; each sits under the secret it was derived from. Values are this connection's.</p>
       <ul className="keytree" data-testid="keytree">
         {roots.map((n) => (

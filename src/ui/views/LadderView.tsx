@@ -16,7 +16,7 @@ export const LadderView = memo(function LadderView() {
   // Following the newest row of a live trace (the view stays where a person scrolled it).
   const follow = useTrace((s) => s.follow && s.source === 'live');
 
-  const renderRow = useCallback((i: number) => <LadderRow row={rows[i]} index={i} selected={i === cursor} onPick={setCursor} prev={rows[i - 1]} />, [rows, cursor, setCursor]);
+  const renderRow = useCallback((i: number) => <LadderRow row={rows[i]} index={i} selected={i === cursor} onPick={setCursor} />, [rows, cursor, setCursor]);
 
   return (
     <section className="ladder" aria-label="Message ladder">
@@ -37,20 +37,22 @@ export const LadderView = memo(function LadderView() {
   );
 });
 
-/** What a row draws of itself and of the row before it: a new session's rows are new objects, but most are drawn
+/** What a row draws of itself: a new session's rows are new objects, but most are drawn
  * as the previous session's were (the same handshake) and need no render. */
 function sameDrawing(a: Props, b: Props): boolean {
   const r = a.row;
   const s = b.row;
-  const rowSame = r === s || (r.kind === s.kind && r.label === s.label && r.epoch === s.epoch && r.side === s.side && r.ok === s.ok && r.flight === s.flight && r.notAdvertised === s.notAdvertised);
-  return rowSame && a.index === b.index && a.selected === b.selected && a.onPick === b.onPick && a.prev?.flight === b.prev?.flight;
+  const rowSame = r === s || (r.kind === s.kind && r.label === s.label && r.epoch === s.epoch && r.side === s.side && r.ok === s.ok && r.flight === s.flight && r.flightStart === s.flightStart && r.notAdvertised === s.notAdvertised);
+  return rowSame && a.index === b.index && a.selected === b.selected && a.onPick === b.onPick;
 }
 
-type Props = { row: Row; index: number; selected: boolean; onPick: (i: number) => void; prev?: Row };
+type Props = { row: Row; index: number; selected: boolean; onPick: (i: number) => void };
 
 // Memoised: moving the cursor re-renders two rows, not the whole window.
-const LadderRow = memo(function LadderRow({ row, index, selected, onPick, prev }: Props) {
-  const newFlight = row.side === 'client' && (!prev || prev.flight !== row.flight);
+const LadderRow = memo(function LadderRow({ row, index, selected, onPick }: Props) {
+  // Every client flight is labelled, the first too (the "Connecting" marker before it has its number: comparing with
+  // the row before left the ClientHello without "RTT 1" while the later flights had theirs).
+  const newFlight = !!row.flightStart;
   const cls = ['lrow', `k-${row.kind}`, row.kind === 'preamble' ? 'ep-preamble' : `ep-${row.epoch}`, selected ? 'current' : '', row.ok === true ? 'passed' : '', row.side ? `from-${row.side}` : 'marker', row.notAdvertised ? 'not-advertised' : '', row.closure ? 'closure' : ''].join(' ');
   const title = row.side ? `${index + 1}. ${row.label}, ${row.side} to ${row.side === 'client' ? 'server' : 'client'}, ${row.kind === 'preamble' ? 'STARTTLS plaintext' : row.epoch + ' epoch'}` : `${index + 1}. ${row.label}`;
   return (
