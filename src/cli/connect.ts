@@ -1,7 +1,7 @@
 // `tls-lens connect HOST:PORT`: a TLS 1.3 handshake against a real server, explained step by step
 // (or as JSON). Exit 0 only for a handshake whose server certificate was verified.
 // Named imports only: a default import of a builtin makes the bundle copy all of its exports as getters at load.
-import { createHash, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import type { parseArgs } from 'node:util';
 import { connectTls, type TlsClientOptions, type TlsConnection, type TlsSession } from '../tls/client.ts';
@@ -15,9 +15,11 @@ import { TraceRecorder, parseTraceFrame } from '../trace/recorder.ts';
 import { soundPart } from '../trace/trace-check.ts';
 import type { TraceEvent } from '../trace/types.ts';
 import { connectTcp, TransportError } from '../transport/tcp.ts';
+import type { Transport } from '../transport/types.ts';
 import type { StartTlsProtocol, StartTlsTranscript } from '../starttls/index.ts';
 import { utf8 } from '../util/bytes.ts';
-import { isIpAddressText } from '../x509/hostname.ts';
+import { isIpAddressText, parseReferenceIdentity } from '../x509/hostname.ts';
+import { domainToASCII } from 'node:url';
 import { parseCommandLine } from './args.ts';
 import { CliError, EXIT, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
 import { renderEvent, styler } from './render.ts';
@@ -39,8 +41,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --keyshare g,...    groups that get a key share in the first ClientHello (default: the first group)
   --suites s,...      cipher suites to offer, TLS 1.3 and TLS 1.2 alike: IANA names (TLS_AES_128_GCM_SHA256,
                       TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) or OpenSSL names (ECDHE-RSA-AES128-GCM-SHA256)
-  --ca FILE           PEM trust anchors (default: the Mozilla root store)
-  --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM); TLS 1.3 also offers
+  --ca FILE           trust anchors (PEM, DER or PKCS#7; default: the Mozilla root store)
+  --cert FILE --key FILE   client certificate chain (PEM) and its private key (PEM or DER); TLS 1.3 also offers
                       post-handshake authentication, answered while --send reads the reply
   --reconnect         connect a second time, resuming with a session ticket (TLS 1.2: ticket or session id)
   --early-data TEXT   with --reconnect: the second connection sends TEXT (\\r \\n \\t escapes) as TLS 1.3 0-RTT
@@ -62,7 +64,8 @@ const HELP = `usage: tls-lens connect HOST:PORT [options]
   --insecure          report certificate failures but carry on (exit status stays non-zero)
   --timeout MS        give up after MS milliseconds (default 10000)
   --verbose           also show every record and transcript hash
-  --replay FILE       walk through a saved trace (from --trace) again, with no network
+  --replay FILE       walk through a saved trace (from --trace) again, with no network (with --json: its
+                      events, as {ok, target, createdAt, damage, events})
   --json              print a JSON object (an array of two with --reconnect)
 
 exit status: 0 verified handshake; 1 TLS failure; 2 usage; 3 certificate not verified; 4 connection failed or timed out
@@ -99,11 +102,18 @@ function unescape(s: string): string {
   return s.replace(/\\r/g, '\r').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
 }
 
-function parseTarget(target: string): { host: string; port: number } | null {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(target) ?? /^([^:]+):(\d+)$/.exec(target);
-  if (!m) return null;
+/** HOST:PORT (an IPv6 address in brackets), or a CliError saying what is wrong with it. */
+function parseTarget(target: string): { host: string; port: number } {
+  const bad = (why: string) => new CliError('BAD_OPTION_VALUE', `'${target}' ${why}; give HOST:PORT, e.g. example.org:443, 127.0.0.1:4433 or [::1]:4433`, EXIT.usage, true);
+  const m = /^\[([^\]]+)\]:([^:]*)$/.exec(target) ?? /^([^:[\]]+):([^:]*)$/.exec(target);
+  if (!m) {
+    if (/^[^[\]]*:[^[\]]*:/.test(target) && isIpAddressText(target.slice(0, target.lastIndexOf(':')))) throw bad('is an IPv6 address and port without brackets');
+    throw bad(target.includes(':') ? 'is not a host and port' : 'has no port');
+  }
+  if (!m[1]) throw bad('has no host');
+  if (!/^\d+$/.test(m[2])) throw bad(m[2] ? `has the port '${m[2]}', which is not a number` : 'has no port');
   const port = Number(m[2]);
-  if (!(port > 0 && port < 65536)) return null;
+  if (!(port > 0 && port < 65536)) throw bad(`has the port ${m[2]} (a port is 1 to 65535)`);
   return { host: m[1], port };
 }
 
@@ -135,16 +145,26 @@ async function chainInfo(chain: Uint8Array[]): Promise<ConnectionResult['certifi
   return out;
 }
 
-async function readAnswer(conn: TlsConnection, firstMs: number, idleMs: number): Promise<string> {
+/** The most of an answer kept: a server that streams without pause (a large download, s_server fed from a pipe) is
+ * read this far and no further, instead of until the process runs out of memory. */
+const MAX_ANSWER_BYTES = 1 << 20;
+
+async function readAnswer(conn: TlsConnection, firstMs: number, idleMs: number): Promise<{ text: string; cut: boolean }> {
+  // One decoder for the whole answer: a character split across two records is decoded whole.
+  const decoder = new TextDecoder();
   let text = '';
+  let bytes = 0;
   for (;;) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     // A slow server (or a busy machine) may take a while to start answering; once it has, a pause ends the answer.
-    const wait = text ? idleMs : firstMs;
+    const wait = bytes ? idleMs : firstMs;
     const idle = new Promise<'idle'>((r) => (timer = setTimeout(() => r('idle'), wait)));
     const chunk = await Promise.race([conn.read(), idle]).finally(() => clearTimeout(timer));
-    if (chunk === 'idle' || chunk === null) return text;
-    text += utf8.decode(chunk);
+    if (chunk === 'idle' || chunk === null) return { text: text + decoder.decode(), cut: false };
+    const room = MAX_ANSWER_BYTES - bytes;
+    bytes += Math.min(chunk.length, room);
+    if (chunk.length >= room) return { text: text + decoder.decode(chunk.subarray(0, room)), cut: true };
+    text += decoder.decode(chunk, { stream: true });
   }
 }
 
@@ -179,10 +199,11 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
   let received: string | undefined;
   let session: TlsSession | undefined;
   let starttls: StartTlsTranscript | undefined;
+  let transport: Promise<Transport> | undefined;
   const starttlsCode = run.starttls ? await loadStartTls() : undefined;
   try {
     // TCP connects while the engine prepares its key shares and ClientHello.
-    let transport = connectTcp(host, port, { timeoutMs });
+    transport = connectTcp(host, port, { timeoutMs });
     transport.then(() => rec.emit({ kind: 'connection', phase: 'transport-open', target: `${host}:${port}` }), () => undefined);
     if (run.starttls && starttlsCode) {
       // A deferred handshake: the plaintext preamble runs to the server's go-ahead, then TLS starts on the same stream.
@@ -202,13 +223,20 @@ async function runOne(options: TlsClientOptions, rec: TraceRecorder, conn: numbe
     if (renegotiate) await connection.renegotiate();
     if (send !== undefined || options.earlyData) {
       if (send !== undefined) await connection.write(utf8.encode(send));
-      received = await readAnswer(connection, timeoutMs, 1500);
+      const answer = await readAnswer(connection, timeoutMs, 1500);
+      received = answer.text;
+      if (answer.cut) rec.emit({ kind: 'note', text: `the answer was cut at ${MAX_ANSWER_BYTES} bytes: the server was still sending, and the rest was not read` });
     }
     if (wantTicket) session = connection.session ?? (await connection.waitForSession(2000));
     await connection.close();
   } catch (e) {
     error = e instanceof TransportError || (starttlsCode && e instanceof starttlsCode.StartTlsError) ? { code: e.code, message: e.message } : describeFailure(e);
     if (e instanceof TransportError) rec.emit({ kind: 'error', code: e.code, message: e.message });
+    // A failure may leave the TCP connection up (a server that declines --renegotiate with a warning alert goes on;
+    // options the engine refuses before it sends anything): closed here, or its socket would keep the process alive
+    // after the result is printed. (A connection that failed has released its transport already: closing it again
+    // does nothing.)
+    if (transport) await transport.then((t) => t.close()).catch(() => undefined);
   }
   const events = rec.events.slice(startIndex);
   const summary = connection?.summary;
@@ -274,6 +302,7 @@ function exitCode(r: ConnectionResult): number {
 /** --replay: the same annotated walk, read from a saved trace file instead of a live connection. */
 function replay(file: string, verbose: boolean, json: boolean): number {
   let trace;
+  let damage: string | null = null;
   try {
     const text = readInputFile(file, '--replay').toString('utf8');
     try {
@@ -285,15 +314,34 @@ function replay(file: string, verbose: boolean, json: boolean): number {
     const sound = soundPart(trace);
     if (sound.problem && sound.file.events.length === 0) throw new CliError('BAD_INPUT', `cannot replay ${file}: ${sound.problem}`);
     if (sound.problem) process.stderr.write(`tls-lens connect: warning: ${terminalSafe(file)} is damaged part-way: ${terminalSafe(sound.problem)}\n`);
+    damage = sound.problem ?? null;
     trace = sound.file;
   } catch (e) {
     return reportCliError('tls-lens connect', e, json);
+  }
+  if (json) {
+    // The walk as data: the events replayed (the sound part of a damaged file, the damage said).
+    writeStdout(JSON.stringify({ ok: true, target: trace.target ?? null, createdAt: trace.createdAt, damage, events: trace.events.map(printable) }, null, 2) + '\n');
+    return 0;
   }
   const color = process.stdout.isTTY === true;
   // A saved trace is a file anyone may send: its target is shown made safe, like its events.
   stdout().write(terminalSafe(styler(color)('bold', `replaying ${trace.target ?? file} (recorded ${trace.createdAt}, ${trace.events.length} events)`), color) + '\n');
   for (const e of trace.events) for (const line of renderEvent(e, { color, verbose })) stdout().write(line + '\n');
   return 0;
+}
+
+/**
+ * An event as JSON can print it: a hand-made file may nest a field tree deeper than JSON.stringify can recurse (the
+ * text walk shows it); such an event keeps its place and kind, and says what was left out.
+ */
+function printable(e: TraceEvent): unknown {
+  try {
+    JSON.stringify(e);
+    return e;
+  } catch {
+    return { kind: e.kind, index: e.index, t: e.t, conn: e.conn, leftOut: 'this event nests too deep to print as JSON (the text walk shows it)' };
+  }
 }
 
 /** What a valid command line asks for. */
@@ -308,14 +356,21 @@ const usage = (message: string) => new CliError('BAD_OPTION_VALUE', message);
 
 /** The command line checked and its files read, or a CliError saying what is wrong. */
 async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Request> {
-  const target = positionals.length === 1 ? parseTarget(positionals[0]) : null;
-  if (!target) {
-    const code = positionals.length === 0 ? 'MISSING_ARGUMENT' : 'BAD_OPTION_VALUE';
-    throw new CliError(code, 'give exactly one HOST:PORT', EXIT.usage, true);
+  if (positionals.length !== 1) {
+    const message = positionals.length === 0 ? 'give the server as HOST:PORT' : `give exactly one HOST:PORT, not ${positionals.length} arguments (${positionals.join(' ')})`;
+    throw new CliError(positionals.length === 0 ? 'MISSING_ARGUMENT' : 'BAD_OPTION_VALUE', message, EXIT.usage, true);
   }
+  const target = parseTarget(positionals[0]);
   const list = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
   const timeoutMs = v.timeout ? Number(v.timeout) : 10_000;
   if (!(timeoutMs > 0)) throw usage('--timeout must be a positive number of milliseconds');
+  // Node's timers take at most 2^31 - 1 ms; a larger delay fires at once (every connection "timed out" in 1 ms).
+  if (timeoutMs > 2_147_483_647) throw usage(`--timeout ${v.timeout}: at most 2147483647 ms (about 24 days)`);
+  if (v.servername !== undefined) {
+    const ascii = /[^\x00-\x7f]/.test(v.servername) ? domainToASCII(v.servername) : v.servername;
+    // No certificate can match it, so the handshake could only end "not verified" (exit 3) after sending it as SNI.
+    if (!ascii || !parseReferenceIdentity(ascii)) throw usage(`--servername: "${v.servername}" is neither a host name nor an IP address`);
+  }
   for (const g of [...(list(v.groups) ?? []), ...(list(v.keyshare) ?? [])]) {
     if (!groupByName(g)) throw usage(`unknown group '${g}' (x25519, secp256r1, secp384r1, secp521r1, X25519MLKEM768, ffdhe2048, ffdhe3072, ffdhe4096)`);
   }
@@ -327,6 +382,21 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
   const versionNames: Record<string, 'TLS1.2' | 'TLS1.3'> = { '1.2': 'TLS1.2', '1.3': 'TLS1.3', 'tls1.2': 'TLS1.2', 'tls1.3': 'TLS1.3' };
   const versions: ('TLS1.2' | 'TLS1.3')[] | undefined = v['tls1.2'] ? ['TLS1.2'] : v['tls1.3'] ? ['TLS1.3'] : list(v.versions)?.map((x) => versionNames[x.toLowerCase()]);
   if (versions?.some((x) => !x)) throw usage('--versions takes 1.2 and/or 1.3, e.g. --versions 1.3,1.2');
+  if (v['tls1.2'] && v['tls1.3']) throw usage('--tls1.2 and --tls1.3 exclude each other (leave both out, or give --versions 1.3,1.2, to offer both)');
+  // Checked here as the engine would check them once connected (a usage error then came after the connection was
+  // open), or, for TLS 1.3 alone with TLS 1.2 suites only, not at all: its default suites were offered instead.
+  const suiteNames = list(v.suites) ?? [];
+  if (versions && suiteNames.length) {
+    const named = (version: 'TLS1.2' | 'TLS1.3') => suiteNames.some((n) => (version === 'TLS1.3' ? suiteByName(n) : !suiteByName(n) && suite12ByName(n)));
+    if (!versions.some(named)) {
+      const offered = [...new Set(versions)].map((x) => x.replace('TLS', 'TLS ')).join(' and ');
+      throw usage(`--suites names no ${offered} suite, and only ${offered} is offered: no handshake could complete`);
+    }
+  }
+  const groupNames = list(v.groups) ?? ['x25519', 'secp256r1', 'secp384r1', 'secp521r1'];
+  for (const g of list(v.keyshare) ?? []) {
+    if (!groupNames.some((n) => groupByName(n)?.name === groupByName(g)?.name)) throw usage(`--keyshare ${g}: a key share goes only to a group offered, and --groups ${v.groups ? `is ${v.groups}` : 'defaults to x25519, secp256r1, secp384r1, secp521r1'}: add ${g} to --groups`);
+  }
   if (v.starttls !== undefined) {
     const { isStartTlsProtocol, PROTOCOLS } = await loadStartTls();
     if (!isStartTlsProtocol(v.starttls)) throw usage(`unknown --starttls protocol '${v.starttls}' (${PROTOCOLS.map((p) => p.id).join(', ')})`);
@@ -342,12 +412,28 @@ async function parseRequest(v: ParsedValues, positionals: string[]): Promise<Req
   if (v.cert && v.key) {
     const chain = certificatesIn({ file: v.cert, what: '--cert', command: 'tls-lens connect' });
     let key: KeyObject;
+    const keyBytes = readInputFile(v.key, '--key');
     try {
-      key = createPrivateKey(readInputFile(v.key, '--key'));
-    } catch (e) {
-      if (e instanceof CliError) throw e;
-      throw new CliError('BAD_KEY_INPUT', `--key file "${v.key}" holds no private key this program can read (PEM or DER PKCS#8, PKCS#1, SEC1): ${(e as Error).message}`);
+      key = createPrivateKey(keyBytes);
+    } catch {
+      // OpenSSL's own words ("error:1E08010C:DECODER routines::unsupported") tell a user nothing: what the file holds does.
+      const text = keyBytes.toString('latin1');
+      const why = /ENCRYPTED/.test(text)
+        ? 'the key is encrypted; decrypt it first (openssl pkey -in KEY -out PLAIN.key)'
+        : /-----BEGIN CERTIFICATE-----/.test(text) && !/PRIVATE KEY-----/.test(text)
+          ? 'it holds a certificate, not a private key'
+          : 'no private key this program can read in it (PEM or DER: PKCS#8, PKCS#1 or SEC1)';
+      throw new CliError('BAD_KEY_INPUT', `--key file "${v.key}": ${why}`);
     }
+    // A key that is not the certificate's would only show as the server's decrypt_error alert after the handshake
+    // has gone wrong: refused here, before connecting, as serve refuses it before listening.
+    let matches = true;
+    try {
+      matches = new X509Certificate(chain[0]).checkPrivateKey(key);
+    } catch {
+      // A certificate node:crypto cannot read: left for the server to judge.
+    }
+    if (!matches) throw new CliError('BAD_KEY_INPUT', `--key file "${v.key}" is not the private key of the --cert certificate "${v.cert}" (their public keys differ)`);
     clientCertificate = { chain, privateKey: new Uint8Array(key.export({ type: 'pkcs8', format: 'der' })) };
   }
   const options: TlsClientOptions = {

@@ -67,6 +67,10 @@ export function fileReason(e: unknown): string {
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'it is a directory';
+  if (code === 'ENOTDIR') return 'a part of the path is a file, not a directory';
+  if (code === 'EEXIST') return 'a file of that name is in the way (not a directory)';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
   return (e as Error).message;
 }
 
@@ -74,9 +78,10 @@ export function fileReason(e: unknown): string {
  * Report `e` and return its exit status. The plain line always goes to stderr (for the person at the terminal, as
  * connect's own failures do); with --json the error object goes to stdout too, so a script reads one stream.
  */
-export function reportCliError(command: string, e: unknown, json: boolean, usage?: string): number {
+export function reportCliError(command: string, e: unknown, json: boolean, usage?: string, options: { jsonLines?: boolean } = {}): number {
   const err = e instanceof CliError ? e : new CliError('INTERNAL_ERROR', `unexpected failure: ${(e as Error)?.message ?? String(e)}`, EXIT.failed);
-  if (json) stdout().write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, 2) + '\n');
+  // jsonLines: a command whose --json output is one JSON object a line (serve) answers in one line too.
+  if (json) stdout().write(JSON.stringify({ ok: false, error: { code: err.code, message: err.message } }, null, options.jsonLines ? undefined : 2) + '\n');
   // The message may quote a file's or a peer's text: written so it cannot drive the terminal.
   process.stderr.write(`${command}: ${terminalSafeLines(err.message)}\n`);
   if (!json && err.showUsage && usage) process.stderr.write(`\n${usage}`);

@@ -9,12 +9,14 @@ const USAGE = `usage: tls-lens limbo [--input FILE] [--timeout MS] [--strict-cn]
 Runs every x509-limbo testcase through TLS Lens's verifier and prints the suite's results JSON.
 Progress and a summary go to stderr. A case whose features ask for a profile runs under it
 (pedantic-webpki-eku: strict CA/B; pedantic-rfc5280, rfc5280-incompatible-with-webpki: plain RFC 5280).
+  --input FILE    read the suite from FILE instead of stdin
+  --timeout MS    give up one testcase after MS milliseconds (default 10000)
   --profile NAME  run every case under one profile: browser, strict (also: cabf) or rfc5280
-  --json        errors too as JSON on stdout ({"ok": false, "error": {...}}); results are always JSON
+  --strict-cn     validate with the strict CA/B profile: a leaf's subject CN must be one of its
+                  subjectAltName entries (BR 7.1.4.3). The suite's webpki cases ask for this while
+                  384 bettertls cases expect such leaves to pass: no single setting meets both.
+  --json          errors too as JSON on stdout ({"ok": false, "error": {...}}); results are always JSON
 Exit status: 0 suite run, 1 unreadable suite, 2 bad usage.
-  --strict-cn   validate with the strict CA/B profile: a leaf's subject CN must be one of its
-                subjectAltName entries (BR 7.1.4.3). The suite's webpki cases ask for this while
-                384 bettertls cases expect such leaves to pass: no single setting meets both.
 `;
 
 function readStdin(): Promise<string> {

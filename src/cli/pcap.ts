@@ -10,6 +10,8 @@ import { connectionResult } from '../capture/summary.ts';
 import type { CertificateVerifier } from '../capture/engine.ts';
 import { renderEvent, styler } from './render.ts';
 import { terminalSafeLines } from '../util/terminal-safe.ts';
+import { CliError, EXIT, fileReason, fromParseArgsError, readInputFile, reportCliError, wantsJson } from './errors.ts';
+import { anchorsIn } from './files.ts';
 import { useNodeHost } from './node-host.ts';
 import { stdout } from './stdout.ts';
 
@@ -17,17 +19,14 @@ const HELP = `usage: tls-lens pcap FILE [options]
 
   --keylog FILE   NSS key log (SSLKEYLOGFILE) to decrypt with; a pcapng's Decryption Secrets Blocks are used too
   --stream N      show only TCP stream N (numbered as Wireshark's tcp.stream)
-  --ca FILE       PEM trust anchors for the certificate checks (default: the Mozilla root store)
+  --ca FILE       trust anchors for the certificate checks (PEM, DER or PKCS#7; default: the Mozilla root store)
   --list          only list the streams
   --json          print JSON: {file, streams: [per stream the shape of 'connect --json' plus stream and undecrypted]}
   --verbose       also show every record
 
 exit status: 0 capture read whole; 1 the capture is damaged (what could be read is still shown); 2 usage or unreadable file
+  (with --json, bad usage or an unreadable file is {"ok": false, "error": {"code", "message"}})
 `;
-
-function pemBlocks(text: string): Uint8Array[] {
-  return [...text.matchAll(/-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/g)].map((m) => new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ''), 'base64')));
-}
 
 function listLine(s: StreamListing): string {
   const what = s.starttls ? `STARTTLS ${s.starttls}${s.tls ? ` + ${s.tls}` : ''}` : s.tls || 'no TLS';
@@ -36,6 +35,9 @@ function listLine(s: StreamListing): string {
 
 export async function run(args: string[]): Promise<number> {
   useNodeHost();
+  // Bad usage and unreadable input: a plain line on stderr, and with --json the error object on stdout, as every
+  // command answers (src/cli/errors.ts).
+  const fail = (e: unknown) => reportCliError('tls-lens pcap', e, wantsJson(args), HELP);
   let parsed;
   try {
     parsed = parseArgs({
@@ -52,38 +54,32 @@ export async function run(args: string[]): Promise<number> {
       },
     });
   } catch (e) {
-    process.stderr.write(`tls-lens pcap: ${(e as Error).message}\n\n${HELP}`);
-    return 2;
+    return fail(fromParseArgsError(e));
   }
   const { values: v, positionals } = parsed;
   if (v.help) {
     stdout().write(HELP);
     return 0;
   }
-  const fail = (message: string, code = 2) => {
-    if (v.json) stdout().write(JSON.stringify({ error: { code: 'USAGE', message } }, null, 2) + '\n');
-    process.stderr.write(`tls-lens pcap: ${message}\n`);
-    return code;
-  };
-  if (positionals.length !== 1) return fail(`give exactly one capture file\n\n${HELP}`);
+  if (positionals.length !== 1) {
+    const message = positionals.length === 0 ? 'give the capture file (pcap or pcapng)' : `give exactly one capture file, not ${positionals.length}`;
+    return fail(new CliError(positionals.length === 0 ? 'MISSING_ARGUMENT' : 'BAD_OPTION_VALUE', message, EXIT.usage, true));
+  }
   const file = positionals[0];
   const only = v.stream !== undefined ? Number(v.stream) : undefined;
-  if (only !== undefined && !(Number.isInteger(only) && only >= 0)) return fail('--stream takes a stream number (0, 1, ...)');
-  if (!fs.existsSync(file)) return fail(`cannot read ${file}: no such file`);
+  if (only !== undefined && !(/^\d+$/.test(v.stream!) && Number.isSafeInteger(only))) return fail(new CliError('BAD_OPTION_VALUE', `--stream takes a stream number (0, 1, ...), not "${v.stream}"`));
+  if (!fs.existsSync(file)) return fail(new CliError('UNREADABLE_FILE', `cannot read capture file "${file}": no such file`));
   const keyLog = emptyKeyLog();
-  if (v.keylog) {
-    try {
-      addKeyLog(keyLog, fs.readFileSync(v.keylog, 'utf8'));
-    } catch (e) {
-      return fail(`cannot read the key log ${v.keylog}: ${(e as Error).message}`);
-    }
-  }
   let verifier: CertificateVerifier | undefined;
   try {
+    if (v.keylog) addKeyLog(keyLog, keyLogText(v.keylog));
+    // Every certificate format the other commands read (PEM, DER, PKCS#7); a file with none is bad input, not a
+    // capture whose chains all fail for want of the anchor the user named.
+    const anchors = v.ca ? anchorsIn({ file: v.ca, what: '--ca', command: 'tls-lens pcap' }, 'server').map((c) => c.der) : undefined;
     const { createVerifier } = await import('../x509/verifier.ts');
-    verifier = createVerifier(v.ca ? { anchors: pemBlocks(fs.readFileSync(v.ca, 'utf8')) } : {});
+    verifier = createVerifier(anchors ? { anchors } : {});
   } catch (e) {
-    return fail(`cannot read the trust anchors ${v.ca}: ${(e as Error).message}`);
+    return fail(e);
   }
 
   // One pass over the file: streams are decoded as it is read (the ones not asked for: only their first bytes,
@@ -107,13 +103,13 @@ export async function run(args: string[]): Promise<number> {
     });
   } catch (e) {
     // The file itself could not be read (a directory, no permission): capture damage comes back in scan.error.
-    if ((e as NodeJS.ErrnoException).code) return fail(`cannot read ${file}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code) return fail(new CliError('UNREADABLE_FILE', `cannot read capture file "${file}": ${fileReason(e)}`));
     throw e;
   }
   const streams = only === undefined ? scan.streams : scan.streams.filter((s) => s.stream.index === only);
   if (only !== undefined && streams.length === 0 && !scan.error) {
     const n = scan.streams.length;
-    return fail(`there is no stream ${only} (the capture has ${n === 0 ? 'no TCP stream' : n === 1 ? 'only stream 0' : `streams 0 to ${n - 1}`})`);
+    return fail(new CliError('BAD_OPTION_VALUE', `there is no stream ${only} (the capture has ${n === 0 ? 'no TCP stream' : n === 1 ? 'only stream 0' : `streams 0 to ${n - 1}`})`));
   }
   const color = process.stdout.isTTY === true && !v.json;
   const paint = styler(color);
@@ -124,6 +120,13 @@ export async function run(args: string[]): Promise<number> {
   if (!v.json) {
     say(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
     for (const p of keyLogProblems) say(paint('yellow', `  ${placeOf(p)} ignored: ${p.reason}: ${p.text}\n`));
+    // A key log of another capture (or another run of the client) opens nothing: said once, up front, rather than
+    // left to each stream's "no key in the key log".
+    const used = streams.some(({ decoded }) => decoded?.events.some((e) => e.kind === 'key' && e.op === 'key log'));
+    const wanting = streams.filter(({ decoded }) => decoded?.session.undecrypted.some((u) => u.reason === 'no key in the key log'));
+    if (keyLog.byRandom.size && wanting.length && !used) {
+      say(paint('yellow', `  the key log's ${keyLog.byRandom.size} session(s) match none of this capture's TLS streams: it may be the key log of another capture\n`));
+    }
   }
   for (const { stream: s, decoded } of streams) {
     if (v.json) {
@@ -158,4 +161,17 @@ export async function run(args: string[]): Promise<number> {
   }
   if (scan.error) process.stderr.write(`tls-lens pcap: ${scan.error.message}\n`);
   return scan.error ? 1 : 0;
+}
+
+/**
+ * The --keylog file's text. A file that is not text at all (a capture named by mistake: NUL bytes) is bad input,
+ * said once, rather than each of its "lines" listed as an ignored key log line.
+ */
+function keyLogText(file: string): string {
+  const bytes = readInputFile(file, 'key log');
+  if (bytes.includes(0)) {
+    const what = bytes.length >= 4 && [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(bytes.readUInt32BE(0)) ? 'it is a capture file' : 'it holds binary data';
+    throw new CliError('BAD_INPUT', `--keylog file "${file}" is not an NSS key log (lines such as "CLIENT_RANDOM <hex> <hex>"): ${what}`);
+  }
+  return bytes.toString('utf8');
 }

@@ -19,7 +19,7 @@ import { terminalSafe } from '../util/terminal-safe.ts';
 import { anchorsIn, certificatesIn, ensureWritable } from './files.ts';
 import { parseServeArgs, SERVE_HELP, type ServeConfig } from './serve-options.ts';
 import { DEFAULT_MAX_EARLY_DATA } from '../tls/server/options.ts';
-import { ensureThrowawayPki } from './serve-pki.ts';
+import { defaultPkiDir, ensureThrowawayPki } from './serve-pki.ts';
 import { clientReport, reportLines, wwwPage } from './serve-report.ts';
 import { ClientReporter } from './serve-post.ts';
 import type { ReportingServer } from '../clients/report-message.ts';
@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<number> {
     }
     return await serve(config);
   } catch (e) {
-    return reportCliError('tls-lens serve', e, json, SERVE_HELP);
+    return reportCliError('tls-lens serve', e, json, SERVE_HELP, { jsonLines: true });
   }
 }
 
@@ -58,10 +58,19 @@ async function loadFiles(config: ServeConfig): Promise<Loaded> {
   const out: Loaded = { certificates: [] };
   let pairs = config.certificates;
   if (pairs.length === 0) {
-    const pki = await ensureThrowawayPki(config.pkiDir);
+    let pki;
+    try {
+      pki = await ensureThrowawayPki(config.pkiDir);
+    } catch (e) {
+      // A directory that cannot be made or written (a file in the way, no permission): the user's to fix, not ours.
+      if (!(e as NodeJS.ErrnoException).code) throw e;
+      const dir = config.pkiDir ?? defaultPkiDir();
+      throw new CliError('UNWRITABLE_FILE', `cannot keep the throwaway CA in ${config.pkiDir ? '--pki-dir' : 'the directory'} "${dir}": ${fileReason(e)} (give --pki-dir DIR, or --cert and --key)`);
+    }
     pairs = [{ cert: pki.chainFile, key: pki.keyFile }];
     out.caFile = pki.caFile;
-    out.caNote = `${pki.generated ? 'made a throwaway CA' : 'using the throwaway CA'}: clients trust ${pki.caFile} (e.g. curl --cacert ${pki.caFile})`;
+    // The curl line is finished with the address once listening (README: `curl --cacert .../ca.pem https://localhost:4433/`).
+    out.caNote = `${pki.generated ? 'made a throwaway CA' : 'using the throwaway CA'}: clients trust ${pki.caFile} (e.g. curl --cacert ${pki.caFile}`;
   }
   for (const { cert, key } of pairs) {
     const chain = certificatesIn({ file: cert, what: '--cert', command: 'tls-lens serve' });
@@ -97,6 +106,15 @@ function ocspResponseIn(file: string): Uint8Array {
   if (!problem && der.length >= 1 << 24) problem = 'it is larger than a CertificateStatus can carry (2^24 - 1 bytes)';
   if (problem) throw new CliError('BAD_INPUT', `--ocsp file "${file}" is not a DER OCSP response: ${problem}`);
   return der;
+}
+
+/** Why the listening socket could not be opened, in words (Node's are "listen EADDRNOTAVAIL: address not available ..."). */
+function listenReason(e: NodeJS.ErrnoException, config: ServeConfig): string {
+  if (e.code === 'EADDRINUSE') return 'the port is in use';
+  if (e.code === 'EADDRNOTAVAIL') return `${config.host} is not an address of this machine (--host takes one of its own addresses, such as 127.0.0.1, ::1 or 0.0.0.0 for all)`;
+  if (e.code === 'ENOTFOUND' || e.code === 'EAI_AGAIN') return `no address found for the host name ${config.host}`;
+  if (e.code === 'EACCES') return config.port < 1024 ? `permission denied (port ${config.port} is below 1024: it needs root, or take a port from 1024 up)` : 'permission denied';
+  return e.message;
 }
 
 function checkOutputs(config: ServeConfig): void {
@@ -138,7 +156,7 @@ async function serve(config: ServeConfig): Promise<number> {
 
   const server = net.createServer({ noDelay: true });
   const listening = new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new CliError('INTERNAL_ERROR', `cannot listen on ${config.host}:${config.port}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : e.message}`, EXIT.failed)));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new CliError('INTERNAL_ERROR', `cannot listen on ${config.host}:${config.port}: ${listenReason(e, config)}`, EXIT.failed)));
     server.listen(config.port, config.host, () => resolve());
   });
   await listening;
@@ -163,7 +181,9 @@ async function serve(config: ServeConfig): Promise<number> {
   if (config.json) out(JSON.stringify({ event: 'listening', host: config.host, port, url, caFile: loaded.caFile ?? null }));
   else {
     out(`tls-lens serve: listening on ${url} (${config.versions.map((v) => v.replace('TLS', 'TLS ')).join(', ')}; groups ${config.groups.join(', ')})`);
-    if (loaded.caNote) out(`tls-lens serve: ${loaded.caNote}`);
+    // The leaf names localhost (and the loopback addresses): the curl line uses the name when bound to loopback.
+    const curlUrl = config.host === '127.0.0.1' || config.host === 'localhost' ? `https://localhost:${port}/` : url;
+    if (loaded.caNote) out(`tls-lens serve: ${loaded.caNote} ${curlUrl})`);
     if (config.reportUrl) out(`tls-lens serve: reporting each client to ${config.reportUrl}`);
   }
   // What the app's Clients view is told about this server, to explain its choices.

@@ -93,8 +93,15 @@ function isoTime(v: string): Date {
   return t;
 }
 
-function parseArgs(argv: string[]): Args | 'help' {
+/** Options that take a value, which may also come joined to the option's name (`--leaf=leaf.pem`, as parseArgs reads it). */
+const VALUE_OPTIONS = new Set(['--leaf', '--intermediates', '--roots', '--time', '--name', '--purpose', '--max-depth', '--crls', '--profile']);
+
+function parseArgs(input: string[]): Args | 'help' {
   const a: Args = { intermediates: [], purpose: 'server', crls: [], strictCn: false, profile: 'browser', json: false };
+  const argv = input.flatMap((arg) => {
+    const eq = arg.indexOf('=');
+    return eq > 0 && VALUE_OPTIONS.has(arg.slice(0, eq)) ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg];
+  });
   const value = (i: number, flag: string): string => {
     const v = argv[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`, 'MISSING_ARGUMENT');
@@ -150,6 +157,8 @@ function parseArgs(argv: string[]): Args | 'help' {
         break;
       }
       default:
+        // A file given without its option (`verify leaf.pem`): said as such, not as an unknown option.
+        if (!flag.startsWith('-')) throw new UsageError(`unexpected argument '${flag}': verify takes its files as options (--leaf ${flag})`, 'BAD_OPTION_VALUE');
         throw new UsageError(`unknown option '${flag}'`, 'UNKNOWN_OPTION');
     }
   }

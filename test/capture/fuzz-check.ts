@@ -83,7 +83,7 @@ export function checkCliOutcome(r: CliOutcome, mode: readonly string[] = ['--jso
   }
   if (r.code === 2) {
     expect(mode).toContain('--stream');
-    expect(JSON.parse(r.stdout)).toEqual({ error: { code: 'USAGE', message: expect.stringMatching(/^there is no stream 1 \(the capture has (no TCP stream|only stream 0)\)$/) } });
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: { code: 'BAD_OPTION_VALUE', message: expect.stringMatching(/^there is no stream 1 \(the capture has (no TCP stream|only stream 0)\)$/) } });
     return { streams: [] };
   }
   let json: { file: string; packets: number; streams: unknown[]; keyLogProblems: unknown[]; error?: { code: string; message: string; offset: number } };

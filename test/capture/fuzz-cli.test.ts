@@ -95,10 +95,10 @@ describe('tls-lens pcap --json on corrupt captures', () => {
   it('not a file, or no key log: exit 2 with a usage error in JSON', async () => {
     const directory = await cli([dir, '--json']);
     expect(directory.code).toBe(2);
-    expect(JSON.parse(directory.stdout).error.code).toBe('USAGE');
+    expect(JSON.parse(directory.stdout)).toMatchObject({ ok: false, error: { code: 'UNREADABLE_FILE' } });
     const noKeys = await cli([path.join(dir, 'keys.pcap'), '--keylog', path.join(dir, 'missing.log'), '--json']);
     expect(noKeys.code).toBe(2);
-    expect(JSON.parse(noKeys.stdout).error).toMatchObject({ code: 'USAGE', message: expect.stringMatching(/^cannot read the key log .*missing\.log/) });
+    expect(JSON.parse(noKeys.stdout)).toMatchObject({ ok: false, error: { code: 'UNREADABLE_FILE', message: expect.stringMatching(/^cannot read key log file .*missing\.log/) } });
   });
 
   it('without --json, a damaged capture ends with the damage in one line, after everything read before it', async () => {
