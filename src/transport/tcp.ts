@@ -12,6 +12,23 @@ export class TransportError extends Error {
   }
 }
 
+/** The usual reasons a connection is not made, in words, with the system's code after them for those who know it. */
+const SOCKET_ERRORS: Record<string, string> = {
+  ECONNREFUSED: 'nothing accepts connections on that port (connection refused)',
+  ENOTFOUND: 'no address is known for that name (the name does not resolve)',
+  EAI_AGAIN: 'the name could not be looked up just now (DNS did not answer)',
+  EHOSTUNREACH: 'there is no route to that host',
+  ENETUNREACH: 'there is no route to that network',
+  ECONNRESET: 'the other side reset the connection',
+  ETIMEDOUT: 'the connection attempt timed out',
+  EADDRNOTAVAIL: 'that address cannot be used from this machine',
+};
+
+function socketErrorWords(e: NodeJS.ErrnoException): string {
+  const words = e.code ? SOCKET_ERRORS[e.code] : undefined;
+  return words ? `${words} [${e.code}]` : e.message;
+}
+
 /** Open a TCP connection. Rejects with TransportError CONNECT_FAILED / TIMEOUT. */
 export function connectTcp(host: string, port: number, opts: { timeoutMs?: number } = {}): Promise<Transport> {
   return new Promise((resolve, reject) => {
@@ -25,7 +42,7 @@ export function connectTcp(host: string, port: number, opts: { timeoutMs?: numbe
       : undefined;
     socket.once('error', (e) => {
       clearTimeout(timer);
-      reject(new TransportError('CONNECT_FAILED', `cannot connect to ${host}:${port}: ${e.message}`));
+      reject(new TransportError('CONNECT_FAILED', `cannot connect to ${host}:${port}: ${socketErrorWords(e)}`));
     });
     socket.once('connect', () => {
       clearTimeout(timer);
