@@ -163,15 +163,18 @@ export async function run(args: string[]): Promise<number> {
   return scan.error ? 1 : 0;
 }
 
+/** The first four bytes of a pcap (either byte order, micro- or nanosecond) or a pcapng file. */
+const CAPTURE_MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+
 /**
- * The --keylog file's text. A file that is not text at all (a capture named by mistake: NUL bytes) is bad input,
- * said once, rather than each of its "lines" listed as an ignored key log line.
+ * The --keylog file's text. A capture file named by mistake is bad input, said once, rather than each of its "lines"
+ * listed as an ignored key log line. Any other damage (binary lines among good ones) is read line by line as ever:
+ * the good lines still open their sessions, and each bad one is listed with its number.
  */
 function keyLogText(file: string): string {
   const bytes = readInputFile(file, 'key log');
-  if (bytes.includes(0)) {
-    const what = bytes.length >= 4 && [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a].includes(bytes.readUInt32BE(0)) ? 'it is a capture file' : 'it holds binary data';
-    throw new CliError('BAD_INPUT', `--keylog file "${file}" is not an NSS key log (lines such as "CLIENT_RANDOM <hex> <hex>"): ${what}`);
+  if (bytes.length >= 4 && CAPTURE_MAGICS.includes(bytes.readUInt32BE(0))) {
+    throw new CliError('BAD_INPUT', `--keylog file "${file}" is not an NSS key log (lines such as "CLIENT_RANDOM <hex> <hex>"): it is a capture file`);
   }
   return bytes.toString('utf8');
 }
