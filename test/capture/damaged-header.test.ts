@@ -15,7 +15,7 @@ import type { DecodedStream } from '../../src/capture/session.ts';
 import { usePki } from '../support/pki.ts';
 import { expectPlain } from '../support/plain-words.ts';
 import { isTcp, payloadOf, srcPort, tcpPayloadLength } from './frames.ts';
-import { captureOpenssl, scribbled, traces, withNodeCrypto, type CapturedRun, type ClientStep } from './helpers.ts';
+import { captureOpenssl, typedLines, scribbled, traces, withNodeCrypto, type CapturedRun } from './helpers.ts';
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const pki = usePki();
@@ -23,7 +23,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const LINES = 12;
-const lineSteps: ClientStep[] = Array.from({ length: LINES }, (_, i) => ({ type: `line ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n` }));
+const lineSteps = typedLines(LINES);
 
 interface Captured {
   run: CapturedRun;

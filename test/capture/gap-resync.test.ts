@@ -12,7 +12,7 @@ import { decodeStream, type DecodedStream } from '../../src/capture/session.ts';
 import { scanCapture } from '../../src/capture/streams.ts';
 import { usePki } from '../support/pki.ts';
 import { isTcp, pcapFile, payloadOf, srcPort, tcpPayloadLength, withPayload } from './frames.ts';
-import { captureOpenssl, tsharkStreams, type CapturedRun, type ClientStep } from './helpers.ts';
+import { captureOpenssl, typedLines, tsharkStreams, type CapturedRun } from './helpers.ts';
 
 const BIN = path.resolve(__dirname, '../../bin/tls-lens.js');
 const pki = usePki();
@@ -20,7 +20,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const LINES = 12;
-const lineSteps: ClientStep[] = Array.from({ length: LINES }, (_, i) => ({ type: `line ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n` }));
+const lineSteps = typedLines(LINES);
 
 interface Captured {
   run: CapturedRun;

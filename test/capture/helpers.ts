@@ -34,6 +34,12 @@ export interface ClientStep {
   until?: RegExp;
 }
 
+/** `count` lines typed on s_client, one record each ("line 00 zzz…", 200 z's: whole records a gap or damage can
+ * take out and a test can count). */
+export function typedLines(count: number): ClientStep[] {
+  return Array.from({ length: count }, (_, i) => ({ type: `line ${String(i).padStart(2, '0')} ${'z'.repeat(200)}\n` }));
+}
+
 /** How long one step may take: only a hang takes this long, a busy machine is merely slower. */
 const STEP_DEADLINE_MS = 15_000;
 /** What s_client prints on reading a command line. */
