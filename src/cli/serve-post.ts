@@ -1,6 +1,7 @@
 // `tls-lens serve --report URL`: each client's report and trace, posted to a running TLS Lens app (its Clients view).
 // Only to this machine: a trace holds the handshake's secrets, so it never leaves loopback.
 import { MAX_REPORT_BYTES, type ClientReportMessage, type ReportingServer, type ReportPhase } from '../clients/report-message.ts';
+import { socketErrorWords } from '../transport/tcp.ts';
 import type { TraceFile } from '../trace/types.ts';
 import type { ClientReport } from './serve-report.ts';
 
@@ -45,7 +46,8 @@ export async function postReport(url: string, body: string): Promise<string | nu
     return `the app answered HTTP ${res.status}${detail ? `: ${detail}` : ''}`;
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    return err.name === 'TimeoutError' ? `no answer within ${POST_TIMEOUT_MS} ms` : `cannot reach ${url}: ${err.cause?.code ?? err.cause?.message ?? err.message}`;
+    if (err.name === 'TimeoutError') return `no answer within ${POST_TIMEOUT_MS} ms`;
+    return `cannot reach ${url}: ${err.cause ? socketErrorWords(err.cause) : err.message}`;
   }
 }
 

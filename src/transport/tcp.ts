@@ -24,9 +24,13 @@ const SOCKET_ERRORS: Record<string, string> = {
   EADDRNOTAVAIL: 'that address cannot be used from this machine',
 };
 
-function socketErrorWords(e: NodeJS.ErrnoException): string {
+/**
+ * A socket error in words: "nothing accepts connections on that port (connection refused) [ECONNREFUSED]"; one
+ * without words here is said by its message (or, lacking one, its code). Also for the `cause` of a failed fetch.
+ */
+export function socketErrorWords(e: { code?: string; message?: string }): string {
   const words = e.code ? SOCKET_ERRORS[e.code] : undefined;
-  return words ? `${words} [${e.code}]` : e.message;
+  return words ? `${words} [${e.code}]` : e.message || e.code || 'the connection failed';
 }
 
 /** Open a TCP connection. Rejects with TransportError CONNECT_FAILED / TIMEOUT. */

@@ -3,7 +3,7 @@
 import { DSA_NOT_WEB_PKI, checkPublicKey, classifySignatureAlgorithm, dsaSignatureRangeProblem, signatureEncodingProblem } from './algorithms.ts';
 import type { DecodedCertificate } from './certificate.ts';
 import { checkRevocation, type DecodedCrl } from './crl.ts';
-import { EKU, EXT, type KeyUsageName } from './extensions.ts';
+import { EKU, ekuName, ekuNames, EXT, type KeyUsageName } from './extensions.ts';
 import type { ReferenceIdentity } from './hostname.ts';
 import { leafIdentitySteps } from './identity.ts';
 import { checkNameConstraints, validateConstraints } from './nameConstraints.ts';
@@ -227,17 +227,22 @@ function ekuStep(c: DecodedCertificate, i: number, role: Role, ctx: CheckContext
     return na(S, i, 'no extendedKeyUsage extension: no restriction');
   }
   if (role === 'anchor' && i > 0) return fail(S, i, 'PROFILE_VIOLATION', 'a root certificate must not carry extendedKeyUsage (CA/B Forum 7.1.2.1)');
-  if (ctx.purpose === 'any') return pass(S, i, `extendedKeyUsage: ${eku.join(', ')}`);
+  if (ctx.purpose === 'any') return pass(S, i, `extendedKeyUsage: ${ekuNames(eku)}`);
   const want = PURPOSE_OID[ctx.purpose];
+  const wanted = ekuName(want);
+  // Whose certificate it is: the peer being checked, named as the verdict names it.
+  const peer = ctx.purpose === 'client' ? "a TLS client's certificate" : "a TLS server's certificate";
   if (role === 'leaf') {
     if (ext?.critical) return fail(S, i, 'PROFILE_VIOLATION', 'a subscriber certificate\'s extendedKeyUsage must not be critical');
     if (eku.includes(EKU.any)) return fail(S, i, 'EXTENDED_KEY_USAGE', 'anyExtendedKeyUsage is not allowed in a subscriber certificate');
-    return eku.includes(want) ? pass(S, i, `includes ${ctx.purpose}Auth`) : fail(S, i, 'EXTENDED_KEY_USAGE', `extendedKeyUsage (${eku.join(', ')}) lacks ${ctx.purpose}Auth`);
+    return eku.includes(want)
+      ? pass(S, i, `includes ${wanted}`)
+      : fail(S, i, 'EXTENDED_KEY_USAGE', `extendedKeyUsage (${ekuNames(eku)}) lacks ${wanted} (${want}), which ${peer} needs`);
   }
   if (ctx.profile === 'cabf' && eku.includes(EKU.any)) return fail(S, i, 'EXTENDED_KEY_USAGE', 'anyExtendedKeyUsage is not allowed in a TLS CA certificate (CA/B Forum 7.1.2.10.6)');
   return eku.includes(want) || eku.includes(EKU.any)
-    ? pass(S, i, `the CA may issue for ${ctx.purpose}Auth`)
-    : fail(S, i, 'EXTENDED_KEY_USAGE', `the CA's extendedKeyUsage (${eku.join(', ')}) lacks ${ctx.purpose}Auth`);
+    ? pass(S, i, `the CA may issue for ${wanted}`)
+    : fail(S, i, 'EXTENDED_KEY_USAGE', `the CA's extendedKeyUsage (${ekuNames(eku)}) lacks ${wanted} (${want}), so it may not issue ${peer}`);
 }
 
 

@@ -26,9 +26,14 @@ export type ErrorCode =
   | 'PATH_BUILDING_LIMIT'
   | 'POLICY';
 
+/** What a chain is checked for: a TLS server's certificate, a TLS client's, or no purpose in particular. */
+export type CheckPurpose = 'server' | 'client' | 'any';
+
 export interface ErrorInfo {
-  /** Plain-words template; {detail} is replaced by the specific reason. */
+  /** Plain-words template; {detail} is replaced by the specific reason. Said of a server's certificate where it names one. */
   template: string;
+  /** The template where it names the peer, for the other purposes (a client's certificate, no purpose). */
+  byPurpose?: Partial<Record<CheckPurpose, string>>;
   openssl: string;
   secureTransport: string;
   windowsCE?: string;
@@ -43,6 +48,10 @@ export const ERRORS: Record<ErrorCode, ErrorInfo> = {
   },
   SELF_SIGNED_LEAF: {
     template: 'The server certificate signs itself and is not trusted: {detail}',
+    byPurpose: {
+      client: "The client's certificate signs itself and is not trusted: {detail}",
+      any: 'The certificate signs itself and is not trusted: {detail}',
+    },
     openssl: 'X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT',
     secureTransport: 'errSSLUnknownRootCert',
     windowsCE: 'SSL_CERT_FLAG_ISSUER_UNKNOWN',
@@ -167,12 +176,21 @@ export interface CertificateFailure {
   windowsCE?: string;
 }
 
-/** Build the error object of a failure; `openssl` overrides the default name when a closer one exists. */
-export function failure(code: ErrorCode, detail: string, openssl?: string): CertificateFailure {
+/** The template of a code for a purpose: the one naming the peer checked (a server's certificate by default). */
+export function templateFor(code: ErrorCode, purpose: CheckPurpose = 'server'): string {
+  const info = ERRORS[code];
+  return info.byPurpose?.[purpose] ?? info.template;
+}
+
+/**
+ * Build the error object of a failure; `openssl` overrides the default name when a closer one exists; `purpose` (the
+ * chain's, default server) picks the words naming the peer whose certificate it is.
+ */
+export function failure(code: ErrorCode, detail: string, openssl?: string, purpose?: CheckPurpose): CertificateFailure {
   const info = ERRORS[code];
   return {
     code,
-    message: info.template.replace('{detail}', detail),
+    message: templateFor(code, purpose).replace('{detail}', detail),
     openssl: openssl ?? info.openssl,
     secureTransport: info.secureTransport,
     ...(info.windowsCE ? { windowsCE: info.windowsCE } : {}),

@@ -36,6 +36,34 @@ export const EKU = {
   any: '2.5.29.37.0',
 } as const;
 
+/** Key purposes by the names OpenSSL and RFC 5280 give them (OpenSSL's short names), for words. */
+const EKU_NAMES: Record<string, string> = {
+  [EKU.serverAuth]: 'serverAuth',
+  [EKU.clientAuth]: 'clientAuth',
+  [EKU.codeSigning]: 'codeSigning',
+  [EKU.emailProtection]: 'emailProtection',
+  '1.3.6.1.5.5.7.3.5': 'ipsecEndSystem',
+  '1.3.6.1.5.5.7.3.6': 'ipsecTunnel',
+  '1.3.6.1.5.5.7.3.7': 'ipsecUser',
+  [EKU.timeStamping]: 'timeStamping',
+  [EKU.ocspSigning]: 'OCSPSigning',
+  '1.3.6.1.5.5.7.3.17': 'ipsecIKE',
+  [EKU.any]: 'anyExtendedKeyUsage',
+  '1.3.6.1.4.1.311.10.3.3': 'msSGC',
+  '2.16.840.1.113730.4.1': 'nsSGC',
+  '1.3.6.1.4.1.311.20.2.2': 'msSmartcardLogin',
+};
+
+/** A key purpose (extendedKeyUsage OID) by name, "serverAuth"; one without a known name stays its OID. */
+export function ekuName(oid: string): string {
+  return EKU_NAMES[oid] ?? oid;
+}
+
+/** A list of key purposes by name: "serverAuth, codeSigning, 1.2.3.4". */
+export function ekuNames(oids: readonly string[]): string {
+  return oids.map(ekuName).join(', ');
+}
+
 export const KEY_USAGE_BITS = [
   'digitalSignature',
   'nonRepudiation',

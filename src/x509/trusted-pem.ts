@@ -2,7 +2,7 @@
 // its trust settings: SEQUENCE { trust SEQUENCE OF OID OPTIONAL, reject [0] SEQUENCE OF OID OPTIONAL,
 // alias UTF8String OPTIONAL, keyid OCTET STRING OPTIONAL, other [1] OPTIONAL }.
 import { children, decodeOid, DerError, readHeader, valueOf } from './der.ts';
-import { EKU } from './extensions.ts';
+import { EKU, ekuNames } from './extensions.ts';
 
 /** Purposes (OIDs) a certificate is trusted for, and rejected for; empty when not said. */
 export interface TrustSettings {
@@ -41,16 +41,8 @@ export function trustAllows(settings: TrustSettings | undefined, purpose: string
   return settings.trust.length === 0 || names(settings.trust);
 }
 
-const PURPOSE_NAMES: Record<string, string> = {
-  [EKU.serverAuth]: 'serverAuth',
-  [EKU.clientAuth]: 'clientAuth',
-  [EKU.any]: 'anyExtendedKeyUsage',
-  [EKU.emailProtection]: 'emailProtection',
-  [EKU.codeSigning]: 'codeSigning',
-};
-
 export function purposeNames(oids: string[]): string {
-  return oids.map((o) => PURPOSE_NAMES[o] ?? o).join(', ');
+  return ekuNames(oids);
 }
 
 /** "trusted for serverAuth, rejected for emailProtection". */

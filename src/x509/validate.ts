@@ -7,7 +7,7 @@ import { decodeCertificate, MalformedCertificateError, type DecodedCertificate }
 import { checkPath, type Step } from './checks.ts';
 import { decodeCrl, type DecodedCrl } from './crl.ts';
 import { NAME_CONSTRAINT_WORK_LIMIT } from './nameConstraints.ts';
-import { failure, type CertificateFailure, type ErrorCode } from './errors.ts';
+import { failure, type CertificateFailure, type CheckPurpose, type ErrorCode } from './errors.ts';
 import type { KeyUsageName } from './extensions.ts';
 import { loadPublicSuffixList, parseReferenceIdentity, type ReferenceIdentity } from './hostname.ts';
 import { describePathCertificate, ordinal, type PathMember } from './path-words.ts';
@@ -34,7 +34,7 @@ export interface ValidateOptions {
   time: Date;
   /** DNS name or IP literal to match (server purpose); undefined skips the match. */
   name?: string | ReferenceIdentity;
-  purpose?: 'server' | 'client' | 'any';
+  purpose?: CheckPurpose;
   /** OpenSSL verify_depth semantics: intermediates between leaf and anchor, self-issued ones not counted. */
   maxDepth?: number;
   maxWork?: number;
@@ -101,11 +101,11 @@ function entries(path: PathNode[]): PathEntry[] {
 const members = (path: PathNode[]): PathMember[] => path.map((p) => ({ subject: p.cert.subject.text, anchor: p.anchor }));
 
 /** The verdict: the first failed step, saying which certificate of the path it is about (role and subject). */
-function firstFailure(steps: Step[], path: PathNode[]): CertificateFailure | undefined {
+function firstFailure(steps: Step[], path: PathNode[], purpose: CheckPurpose): CertificateFailure | undefined {
   const bad = steps.find((s) => s.ok === false);
   if (!bad?.code) return undefined;
   const where = bad.certificate >= 0 ? `${describePathCertificate(bad.certificate, members(path))}: ` : '';
-  return failure(bad.code, `${where}${bad.detail}`, bad.openssl);
+  return failure(bad.code, `${where}${bad.detail}`, bad.openssl, purpose);
 }
 
 export async function validateChain(options: ValidateOptions): Promise<ValidationResult> {
@@ -121,7 +121,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     withSearch({ ok: !error, error, path: entries(path), steps, stats }, search);
   const stop = (code: ErrorCode, check: string, certificate: number, detail: string, openssl?: string) => {
     report({ check, certificate, ok: false, detail, code, ...(openssl ? { openssl } : {}) });
-    return failure(code, detail, openssl);
+    return failure(code, detail, openssl, options.purpose);
   };
 
   let leaf: DecodedCertificate;
@@ -221,7 +221,7 @@ export async function validateChain(options: ValidateOptions): Promise<Validatio
     });
     const pathSteps = tried.get(chosen)!;
     for (const s of pathSteps) report(s);
-    return done(chosen, firstFailure(pathSteps, chosen));
+    return done(chosen, firstFailure(pathSteps, chosen, ctx.purpose));
   }
 
   // No path reached an anchor: say why, most specific reason first.

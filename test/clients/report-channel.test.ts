@@ -219,7 +219,7 @@ describe('tls-lens serve --report', () => {
     expect(r.ok).toBe(true);
     const end = Date.now() + 10_000;
     while (!s.output().includes('client #1 not reported') && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
-    expect(s.output()).toContain(`client #1 not reported to http://127.0.0.1:${port}/api/clients: cannot reach http://127.0.0.1:${port}/api/clients: ECONNREFUSED`);
+    expect(s.output()).toContain(`client #1 not reported to http://127.0.0.1:${port}/api/clients: cannot reach http://127.0.0.1:${port}/api/clients: nothing accepts connections on that port (connection refused) [ECONNREFUSED]`);
   });
 });
 

@@ -35,10 +35,15 @@ export async function checkClientChain(ctx: ServerContext, chain: Uint8Array[]):
   verdict.overridden = accept && !outcome.ok;
   ctx.emit({ kind: 'cert-result', ok: outcome.ok, chain: chain.map(toHex), path: outcome.path, ...(outcome.error ? { error: outcome.error } : {}), ...(verdict.overridden ? { overridden: true } : {}) });
   if (!accept) {
-    if (!outcome.ok) throw certificateFailure(outcome.error!.code, `the client's certificate: ${outcome.error!.message}`);
+    if (!outcome.ok) throw certificateFailure(outcome.error!.code, aboutClientCertificate(outcome.error!.message));
     throw tlsFailure('CLIENT_CERTIFICATE_REFUSED', 'the client\'s certificate was refused by this server\'s decision');
   }
   return verdict;
+}
+
+/** The verdict's words, said of the client's certificate once (a verdict checked for a client may name it already). */
+function aboutClientCertificate(message: string): string {
+  return /^the client's certificate\b/i.test(message) ? message : `the client's certificate: ${message}`;
 }
 
 /**
