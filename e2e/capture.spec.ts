@@ -3,8 +3,9 @@
 // pcapng download of what is shown.
 import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
-import { makePki } from '../test/tls/helpers.ts';
-import { captureOpenssl } from '../test/capture/helpers.ts';
+import path from 'node:path';
+import { makePki, spawnSServer } from '../test/tls/helpers.ts';
+import { captureOpenssl, runSClient, startTcpdump, tempDir, typedLines } from '../test/capture/helpers.ts';
 import { openApp, waitForStatus } from './helpers.ts';
 import { scanCapture } from '../src/capture/streams.ts';
 import { decodeStream } from '../src/capture/session.ts';
@@ -67,6 +68,30 @@ test('paste a ClientHello as an xxd-style dump: decoded with its fingerprints', 
     await expect(page.locator('.lrow', { hasText: 'JA3' })).toHaveCount(1);
   } finally {
     fs.rmSync(run.dir, { recursive: true, force: true });
+    fs.rmSync(pki.dir, { recursive: true, force: true });
+  }
+});
+
+test('a capture cut to a small snapshot length (tcpdump -s 96): the page says why bytes are missing', async ({ page }) => {
+  const pki = makePki();
+  const dir = tempDir('e2e-snap');
+  const pcap = path.join(dir, 'cut.pcap');
+  const server = await spawnSServer(['-cert', pki.leafCert, '-key', pki.leafKey, '-CAfile', pki.rootPem, '-tls1_3']);
+  const dump = await startTcpdump(pcap, server.port, ['-s', '96']);
+  try {
+    await runSClient(server.port, ['-CAfile', pki.rootPem], typedLines(2), server);
+  } finally {
+    await dump.stop();
+    await server.stop();
+  }
+  try {
+    await openApp(page);
+    await page.getByTestId('open-capture-input').setInputFiles(pcap);
+    // Said once for the capture, beside its stream list, in words: not left to the gaps to puzzle over.
+    await expect(page.getByTestId('capture-truncated')).toContainText("cut to the capture's snapshot length (96 bytes; tcpdump -s)");
+    await expect(page.getByTestId('capture-truncated')).toContainText('tcpdump -s 0 keeps whole packets');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
     fs.rmSync(pki.dir, { recursive: true, force: true });
   }
 });

@@ -19,6 +19,7 @@ import { encryptedRecordEvent } from './record-events.ts';
 import { NO_BYTES, type CaptureGap, type Damage, type Direction, type Protection } from './stream-direction.ts';
 import type { DecodedSession } from './decoded-session.ts';
 import type { KeyLogKeys } from './key-log-keys.ts';
+import { gapCutText } from './truncation.ts';
 
 /** After a gap under keys: sequence numbers tried for the first record found (the AEAD tag decides). */
 export const MAX_SEQUENCE_TRIALS = 64;
@@ -63,8 +64,8 @@ function lostRange(span: number): { fewest: number; most: number } {
  * A gap, in stream order: said in the trace, the direction's partial handshake message dropped, and under keys the
  * next record marked to be tried at the next sequence numbers (or, with a ChangeCipherSpec due, under the new keys).
  */
-export function gapReached(ctx: RecoveryContext, dir: Direction, bytes: number): void {
-  if (dir.protection.state === 'keys' && keystreamRunsOn(dir.protection.protector)) return keystreamGap(ctx, dir, bytes);
+export function gapReached(ctx: RecoveryContext, dir: Direction, bytes: number, cut?: number): void {
+  if (dir.protection.state === 'keys' && keystreamRunsOn(dir.protection.protector)) return keystreamGap(ctx, dir, bytes, cut);
   const underKeys = dir.protection.state === 'keys';
   // TLS 1.2 and older: keys agreed, this side's ChangeCipherSpec not seen yet: it may be in the gap.
   const ccsDue = !underKeys && dir.protection.state === 'none' && dir.pending12?.state === 'keys';
@@ -73,13 +74,13 @@ export function gapReached(ctx: RecoveryContext, dir: Direction, bytes: number):
     : ccsDue
       ? `; the ${dir.side}'s ChangeCipherSpec was due, so the first record after it is also tried under the new keys from sequence number 0 (its authentication tag decides)`
       : '';
-  ctx.emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${bytes} bytes from the ${dir.side} are missing from the capture here: what follows is read from the next record boundary found${after}` });
+  ctx.emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${bytes} bytes from the ${dir.side} are missing from the capture here${gapCutText(bytes, cut)}: what follows is read from the next record boundary found${after}` });
   dir.handshake = NO_BYTES;
   dir.handshakeRecords = [];
   if (dir.lost) ctx.session.gaps.push(dir.lost);
   // TLS 1.0: records already found past an earlier gap without their IV are still between the last one opened and the next.
   if (dir.ivLost) dir.ivLost.span += bytes;
-  dir.lost = { direction: dir.side, bytes, recordsLost: null };
+  dir.lost = { direction: dir.side, bytes, recordsLost: null, ...(cut && { cut }) };
   if (!underKeys) {
     ctx.session.gaps.push(dir.lost);
     dir.ccsGap = ccsDue ? dir.lost : null;
@@ -125,15 +126,15 @@ export function damageReached(ctx: RecoveryContext, dir: Direction, damage: Dama
  * after it is tried at each count of records the bytes in between could hold (resumeKeystream); the trace says what
  * the gap cost once that is known, so that where nothing fits it says what it always said (rc4KeystreamLost).
  */
-function keystreamGap(ctx: RecoveryContext, dir: Direction, bytes: number): void {
+function keystreamGap(ctx: RecoveryContext, dir: Direction, bytes: number, cut?: number): void {
   dir.handshake = NO_BYTES;
   dir.handshakeRecords = [];
   // An earlier loss no record came after: not tried across two (the bytes between are not all known).
   if (dir.lost) {
     settleEarlier(ctx, dir);
-    if (dir.protection.state !== 'keys') return gapReached(ctx, dir, bytes);
+    if (dir.protection.state !== 'keys') return gapReached(ctx, dir, bytes, cut);
   }
-  dir.lost = { direction: dir.side, bytes, recordsLost: null };
+  dir.lost = { direction: dir.side, bytes, recordsLost: null, ...(cut && { cut }) };
 }
 
 /** A loss not settled yet (no record after it opened) when another comes: under RC4 said lost, else listed as it is. */
@@ -170,7 +171,7 @@ function resumeKeystream(ctx: RecoveryContext, dir: Direction, protector: Record
     ctx.emit({
       kind: 'error',
       code: 'CAPTURE_GAP',
-      message: `${lost.bytes} bytes from the ${dir.side} are missing from the capture here: what follows is read from the next record boundary found. The session uses ${protector.cipherSuite}, and RC4 is a stream cipher whose keystream runs on from one record to the next, so the record found was tried at each count of records the ${span} bytes before it could hold (the keystream run on by those bytes less a 5-byte header each), and only its MAC decided.`,
+      message: `${lost.bytes} bytes from the ${dir.side} are missing from the capture here${gapCutText(lost.bytes, lost.cut)}: what follows is read from the next record boundary found. The session uses ${protector.cipherSuite}, and RC4 is a stream cipher whose keystream runs on from one record to the next, so the record found was tried at each count of records the ${span} bytes before it could hold (the keystream run on by those bytes less a 5-byte header each), and only its MAC decided.`,
     });
   }
   dir.seq += resumed.lost;
@@ -186,7 +187,7 @@ function resumeKeystream(ctx: RecoveryContext, dir: Direction, protector: Record
  */
 function rc4KeystreamLost(ctx: RecoveryContext, dir: Direction, gap: CaptureGap, tried: { fewest: number; most: number } | null): void {
   const suite = (dir.protection as Extract<Protection, { state: 'keys' }>).protector.cipherSuite;
-  const where = gap.damaged ? `the ${gap.damaged.skipped} damaged bytes from the ${dir.side} were skipped here, and the rest` : `${gap.bytes} bytes from the ${dir.side} are missing from the capture here, and the rest`;
+  const where = gap.damaged ? `the ${gap.damaged.skipped} damaged bytes from the ${dir.side} were skipped here, and the rest` : `${gap.bytes} bytes from the ${dir.side} are missing from the capture here${gapCutText(gap.bytes, gap.cut)}, and the rest`;
   ctx.emit({
     kind: 'error',
     code: gap.damaged ? 'RECORDS_LOST' : 'CAPTURE_GAP',

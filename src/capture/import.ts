@@ -13,6 +13,7 @@ import { addKeyLog, emptyKeyLog, type KeyLog } from './keylog.ts';
 import { StreamDecoder, type DecodedStream } from './session.ts';
 import { DecryptAhead } from './tls-decoder.ts';
 import { readTcpStreams, type CaptureScan, type TcpStream } from './streams.ts';
+import { captureTruncation, type CaptureTruncation } from './truncation.ts';
 
 /** Records decrypting at once over all streams (measured in Node 20: WebCrypto calls beyond a few dozen in flight only queue). */
 const IMPORT_DECRYPT_AHEAD = 32;
@@ -50,6 +51,8 @@ export interface CaptureImport {
   /** Key log text found in the capture's Decryption Secrets Blocks. */
   keyLog: string;
   packets: number;
+  /** Packets the capture's snapshot length cut short, and what that means, in words (said once for the capture). */
+  truncated?: CaptureTruncation;
   error?: CaptureScan['error'];
 }
 
@@ -143,7 +146,7 @@ export async function importCapture(source: ByteChunks, options: ImportOptions =
   });
   await Promise.all(running);
   if (failure) throw failure;
-  return { streams, keyLog: dsbText, packets: result.packets, ...(result.error && { error: result.error }) };
+  return { streams, keyLog: dsbText, packets: result.packets, ...(result.truncated && { truncated: captureTruncation(result.truncated) }), ...(result.error && { error: result.error }) };
 }
 
 /** Whether the crypto provider opens records synchronously (node:crypto does; WebCrypto cannot). */

@@ -14,6 +14,11 @@ export interface TcpSegment {
   ack: number;
   flags: { syn: boolean; ack: boolean; fin: boolean; rst: boolean };
   payload: Uint8Array;
+  /**
+   * Bytes the IP header says the packet has beyond those captured (a capture's snapshot length cut it): 0 when it
+   * holds them all, null when the header does not say (a length of 0, as offloading writes).
+   */
+  beyond: number | null;
 }
 
 const ETHERTYPE_IPV4 = 0x0800;
@@ -194,6 +199,7 @@ export function tcpSegmentOf(linkType: number, frame: Uint8Array, fragments?: Ip
   if (!ip) return null;
   const version = ip[0] >> 4;
   let srcAddr: string, dstAddr: string, tcp: Uint8Array;
+  let beyond: number | null;
   if (version === 4) {
     if (ip.length < 20) return null;
     const headerLength = (ip[0] & 0x0f) * 4;
@@ -202,6 +208,7 @@ export function tcpSegmentOf(linkType: number, frame: Uint8Array, fragments?: Ip
     if (ip[9] !== 6 || headerLength < 20 || fragment !== 0) return null;
     // Ethernet pads short frames: the IP total length says where the packet ends (0 when offloaded: take all).
     const end = totalLength >= headerLength && totalLength <= ip.length ? totalLength : ip.length;
+    beyond = totalLength >= headerLength ? Math.max(0, totalLength - ip.length) : null;
     srcAddr = `${ip[12]}.${ip[13]}.${ip[14]}.${ip[15]}`;
     dstAddr = `${ip[16]}.${ip[17]}.${ip[18]}.${ip[19]}`;
     tcp = ip.subarray(headerLength, end);
@@ -219,6 +226,7 @@ export function tcpSegmentOf(linkType: number, frame: Uint8Array, fragments?: Ip
       p += (ip[p + 1] + 1) * 8;
     }
     if (next !== 6) return null;
+    beyond = payloadLength > 0 ? Math.max(0, 40 + payloadLength - ip.length) : null;
     srcAddr = ipv6Text(ip.subarray(8, 24));
     dstAddr = ipv6Text(ip.subarray(24, 40));
     tcp = ip.subarray(p, end);
@@ -236,6 +244,7 @@ export function tcpSegmentOf(linkType: number, frame: Uint8Array, fragments?: Ip
     ack: ((tcp[8] << 24) | (tcp[9] << 16) | (tcp[10] << 8) | tcp[11]) >>> 0,
     flags: { fin: (flags & 1) !== 0, syn: (flags & 2) !== 0, rst: (flags & 4) !== 0, ack: (flags & 16) !== 0 },
     payload: tcp.subarray(dataOffset),
+    beyond,
   };
 }
 

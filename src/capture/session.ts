@@ -8,6 +8,7 @@ import { emitPreamble, splitAtTls, streamStart, type StreamStart } from './start
 import type { TcpStream } from './streams.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
 import { TlsStreamDecoder, versionName, type DecodedSession, type DecryptAhead } from './tls-decoder.ts';
+import { streamTruncationNote } from './truncation.ts';
 
 export interface DecodedStream {
   events: TraceEvent[];
@@ -38,7 +39,7 @@ const START_WINDOW = 1 << 20;
 const target = (stream: StreamInfo) => `${stream.server.address.includes(':') ? `[${stream.server.address}]` : stream.server.address}:${stream.server.port}`;
 
 /** What a stream decoder needs to know of its TCP stream (without `sawSyn`: the connection's start was captured). */
-export type StreamInfo = Pick<TcpStream, 'client' | 'server' | 'firstTime'> & Partial<Pick<TcpStream, 'sawSyn'>>;
+export type StreamInfo = Pick<TcpStream, 'client' | 'server' | 'firstTime'> & Partial<Pick<TcpStream, 'sawSyn' | 'truncated'>>;
 
 /**
  * One captured TCP stream decoded as its data arrives (chunks in stream order, see tcp-reassembly.ts): the first
@@ -145,6 +146,9 @@ export class StreamDecoder {
     this.now = lastTime;
     if (this.plaintextAfter > 0) this.rec.emit({ kind: 'note', text: `${this.plaintextAfter} more bytes of plaintext after the first ${START_WINDOW} of a direction that never switched to TLS: not shown` });
     if (this.cut || !complete) this.rec.emit({ kind: 'note', text: 'only the first part of this stream was kept (listing mode)' });
+    // Read at the end: the stream's packets are counted as they are read.
+    const truncated = this.stream.truncated;
+    if (truncated) this.rec.emit({ kind: 'note', text: streamTruncationNote(truncated, truncated.bytes) });
     this.rec.emit({ kind: 'connection', phase: 'closed', detail: 'end of the captured stream' });
     return { events: this.rec.events, session, start: this.start!, injected: this.injected };
   }
@@ -172,6 +176,8 @@ export interface StreamListing {
   serverName: string | null;
   starttls: string | null;
   gaps: number;
+  /** Its packets whose TCP data the capture's snapshot length cut short. */
+  truncatedPackets: number;
 }
 
 const endpoint = (e: { address: string; port: number }) => (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`);
@@ -197,5 +203,6 @@ export function listingOf(stream: TcpStream, { session, start }: Pick<DecodedStr
     serverName: session.serverName,
     starttls: start.kind === 'starttls' ? (start.protocol ?? null) : null,
     gaps: stream.gaps,
+    truncatedPackets: stream.truncated?.packets ?? 0,
   };
 }

@@ -10,6 +10,7 @@ import type { Side } from '../trace/types.ts';
 import { append, concatAll, toHex } from '../util/bytes.ts';
 import { holdsTlsRecords } from './midway.ts';
 import type { StreamChunk } from './tcp-reassembly.ts';
+import { gapCutText } from './truncation.ts';
 
 export interface StreamStart {
   /** 'tls': TLS from the first byte; 'starttls': a preamble first; 'unknown': no TLS found. */
@@ -158,7 +159,7 @@ function codecUnits(codec: PlaintextCodec, chunks: StreamChunk[], emit: Emit, na
   const count: Record<Side, number> = { client: 0, server: 0 };
   for (const c of chunks) {
     if (!('bytes' in c)) {
-      emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble` });
+      emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble${gapCutText(c.gap, c.cut)}` });
       continue;
     }
     const side = c.direction;
@@ -182,7 +183,7 @@ function textUnits(protocol: StartTlsProtocol, chunks: StreamChunk[], emit: Emit
   const lines: Unit[] = [];
   for (const c of chunks) {
     if (!('bytes' in c)) {
-      emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble` });
+      emit({ kind: 'error', code: 'CAPTURE_GAP', message: `${c.gap} bytes from the ${c.direction} are missing from the capture in the ${name} preamble${gapCutText(c.gap, c.cut)}` });
       continue;
     }
     if (PER_PACKET.has(protocol)) {

@@ -31,6 +31,8 @@ export interface CaptureGap {
    * numbers after the last one seen, tells); null when that is unknown (no keys, or nothing opened after it).
    */
   recordsLost: number | null;
+  /** How many of the missing bytes a packet cut by the capture's snapshot length lost (absent when none). */
+  cut?: number;
   /**
    * Not a hole but bytes the capture holds that are not records where one was due (a record header no record can
    * have: its bytes damaged in the capture): where it was (bytes into the direction's TLS data) and how many bytes

@@ -7,6 +7,7 @@ import { readCaptureBatches } from './capture-file.ts';
 import { CaptureError } from './errors.ts';
 import { IpFragments, tcpSegmentOf, type TcpSegment } from './packet.ts';
 import { AckOrderer, DirectionAssembler, type StreamChunk } from './tcp-reassembly.ts';
+import { countTruncation, type Truncation } from './truncation.ts';
 
 export interface Endpoint {
   address: string;
@@ -31,6 +32,8 @@ export interface TcpStream {
   retransmittedSegments: number;
   /** A SYN was seen, so who is the client is known, not guessed. */
   sawSyn: boolean;
+  /** Its packets whose TCP data the capture's snapshot length cut short (null: none), and the bytes they lost. */
+  truncated: (Truncation & { bytes: number }) | null;
 }
 
 export interface CaptureScan {
@@ -38,6 +41,8 @@ export interface CaptureScan {
   /** Key log text from Decryption Secrets Blocks. */
   keyLog: string;
   packets: number;
+  /** Packets the capture cut short (captured length less than the original length), when any were. */
+  truncated?: Truncation;
   /** The reason reading stopped early (what came before is kept). */
   error?: { code: string; message: string; offset: number };
 }
@@ -90,11 +95,12 @@ const endpointKey = (address: string, port: number) => `${address}|${port}`;
  * holds one block of the file and, per stream, only what reassembly must hold (out-of-order segments).
  * Never throws for bad capture data: the error comes back, after everything before it was handed on.
  */
-export async function readTcpStreams(source: ByteChunks, reader: StreamReader): Promise<{ packets: number; streams: number; error?: CaptureScan['error'] }> {
+export async function readTcpStreams(source: ByteChunks, reader: StreamReader): Promise<{ packets: number; streams: number; truncated?: Truncation; error?: CaptureScan['error'] }> {
   const live = new Map<string, Live>();
   const fragments = new IpFragments();
   let streams = 0;
   let packets = 0;
+  let truncated: Truncation | null = null;
   let error: CaptureScan['error'];
 
   const open = (seg: TcpSegment, time: number, key: string): Live => {
@@ -117,6 +123,7 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
       gaps: 0,
       retransmittedSegments: 0,
       sawSyn: seg.flags.syn,
+      truncated: null,
     };
     const sink = reader.open(stream);
     const assemblers: Live['assemblers'] = {
@@ -153,6 +160,9 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
           continue;
         }
         packets++;
+        // Bytes of the packet the capture did not keep (its snapshot length cut it).
+        const missing = item.originalLength - item.data.length;
+        if (missing > 0) truncated = countTruncation(truncated, item.data.length);
         const seg = tcpSegmentOf(item.linkType, item.data, fragments);
         if (seg) {
           const a = endpointKey(seg.srcAddr, seg.srcPort);
@@ -169,6 +179,11 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
           const s = entry.stream;
           s.packets++;
           s.lastTime = Math.max(s.lastTime, item.time);
+          // TCP data the cut took: as much of what the packet lost as its IP header says it carried.
+          const cut = missing > 0 ? Math.min(missing, seg.beyond ?? missing) : 0;
+          if (cut > 0) {
+            s.truncated = { ...countTruncation(s.truncated, item.data.length), bytes: (s.truncated?.bytes ?? 0) + cut };
+          }
           if (!entry.ended) {
             const side: Side = a === entry.clientKey ? 'client' : 'server';
             const assembler = entry.assemblers[side];
@@ -176,8 +191,8 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
               s.sawSyn = true;
               assembler.syn(seg.seq);
             }
-            assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined);
-            if (seg.flags.fin) assembler.fin(seg.seq, seg.payload.length);
+            assembler.segment(seg.seq, item.time, seg.payload, seg.flags.ack ? seg.ack : undefined, cut);
+            if (seg.flags.fin) assembler.fin(seg.seq, seg.payload.length + cut);
             if (seg.flags.fin || seg.flags.rst) entry.closed = true;
             // Both directions closed (or the connection reset): hand the stream on now, so its decoder lets go of
             // its window while the rest of the capture is read.
@@ -193,7 +208,7 @@ export async function readTcpStreams(source: ByteChunks, reader: StreamReader): 
     error = { code: e.code, message: e.message, offset: e.offset };
   }
   for (const entry of live.values()) finish(entry);
-  return { packets, streams, ...(error && { error }) };
+  return { packets, streams, ...(truncated && { truncated }), ...(error && { error }) };
 }
 
 /**
@@ -236,7 +251,7 @@ export async function scanCapture(source: ByteChunks, options: ScanOptions = {})
       };
     },
   });
-  return { streams, keyLog, packets: result.packets, ...(result.error && { error: result.error }) };
+  return { streams, keyLog, packets: result.packets, ...(result.truncated && { truncated: result.truncated }), ...(result.error && { error: result.error }) };
 }
 
 /** All data of one direction, joined (gaps left out; see the chunks for where they are). */

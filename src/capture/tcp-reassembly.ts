@@ -6,7 +6,8 @@ import type { Side } from '../trace/types.ts';
 
 export type StreamChunk =
   | { direction: Side; time: number; bytes: Uint8Array; ack?: number }
-  | { direction: Side; time: number; gap: number; ack?: number };
+  /** `cut`: how many of the gap's bytes a packet cut by the capture's snapshot length explains (absent when none). */
+  | { direction: Side; time: number; gap: number; ack?: number; cut?: number };
 
 /** Out-of-order bytes held before a hole is declared a gap (the capture then lost those bytes). */
 export const MAX_HELD_BYTES = 4 * 1024 * 1024;
@@ -16,6 +17,7 @@ interface Held {
   time: number;
   bytes: Uint8Array;
   ack?: number;
+  cut?: number;
 }
 
 export class DirectionAssembler {
@@ -29,6 +31,13 @@ export class DirectionAssembler {
   private finSeq: number | null = null;
   retransmitted = 0;
   gaps = 0;
+  /** Bytes of this direction's segments that the capture's snapshot length cut off. */
+  cutBytes = 0;
+  /**
+   * The last segment handed on was cut by the snapshot length: its bytes end at `from` (uint32), and `bytes` more
+   * were on the wire. A hole starting there is, for those bytes, that cut.
+   */
+  private cut: { from: number; bytes: number; time: number } | null = null;
 
   constructor(
     readonly direction: Side,
@@ -40,24 +49,51 @@ export class DirectionAssembler {
     if (this.next === null) this.next = this.base = (seq + 1) >>> 0;
   }
 
-  /** A segment; `ack` is its raw acknowledgment number (what the sender had received of the other direction). */
-  segment(seq: number, time: number, payload: Uint8Array, ack?: number): void {
-    if (payload.length === 0) return;
+  /**
+   * A segment; `ack` is its raw acknowledgment number (what the sender had received of the other direction); `cut`:
+   * bytes of its payload the capture's snapshot length cut off (they followed `payload` on the wire).
+   */
+  segment(seq: number, time: number, payload: Uint8Array, ack?: number, cut = 0): void {
+    if (payload.length === 0 && cut === 0) return;
     if (this.next === null) this.next = this.base = seq;
+    if (payload.length === 0) {
+      // Cut right after its headers: none of its data was kept, and the hole it leaves starts here when it is next.
+      if (seq === this.next) {
+        this.cutBytes += cut;
+        this.cut = { from: seq, bytes: cut, time };
+      }
+      return;
+    }
     const ahead = (seq - this.next) | 0;
-    if (ahead > 0) {
-      this.held.push({ seq, time, bytes: payload.slice(), ack });
+    // Right after the bytes a cut packet lost: those bytes will never come, so the hole is said now, in its place.
+    if (ahead > 0 && this.cut && this.cut.from === this.next && this.cut.bytes === ahead) this.cutHole(time);
+    else if (ahead > 0) {
+      this.held.push({ seq, time, bytes: payload.slice(), ack, ...(cut > 0 && { cut }) });
       this.heldBytes += payload.length;
       if (this.heldBytes > MAX_HELD_BYTES) this.skipHole();
       return;
     }
-    this.accept(seq, time, payload, ack);
+    this.accept(seq, time, payload, ack, cut);
     this.drain();
   }
 
-  /** The sender's FIN on a segment at `seq` carrying `length` bytes: its data ends there. */
+  /**
+   * The sender's FIN on a segment at `seq` carrying `length` bytes (those cut off by the snapshot length included):
+   * its data ends there.
+   */
   fin(seq: number, length: number): void {
     this.finSeq ??= (seq + length) >>> 0;
+    // The bytes a cut packet lost run up to the FIN: nothing can fill them.
+    if (this.cut && this.cut.from === this.next && ((this.cut.from + this.cut.bytes) >>> 0) === this.finSeq) this.cutHole(this.cut.time);
+  }
+
+  /** The hole a cut packet left (at `next`): handed on as a gap that the cut explains. */
+  private cutHole(time: number): void {
+    const bytes = this.cut!.bytes;
+    this.cut = null;
+    this.gaps++;
+    this.out({ direction: this.direction, time, gap: bytes, cut: bytes });
+    this.next = (this.next! + bytes) >>> 0;
   }
 
   /** The FIN was seen and every byte before it was handed on: nothing more can come this way. */
@@ -68,9 +104,11 @@ export class DirectionAssembler {
   /** End of the capture or of the connection: whatever is still held comes after holes, reported as gaps. */
   finish(): void {
     while (this.held.length > 0) this.skipHole();
+    // The last bytes handed on were cut short: what the packet lost is missing at the end.
+    if (this.cut && this.cut.from === this.next) this.cutHole(this.cut.time);
   }
 
-  private accept(seq: number, time: number, payload: Uint8Array, ack?: number): void {
+  private accept(seq: number, time: number, payload: Uint8Array, ack?: number, cut = 0): void {
     const already = (this.next! - seq) | 0;
     if (already >= payload.length) {
       this.retransmitted++;
@@ -79,16 +117,29 @@ export class DirectionAssembler {
     const fresh = already > 0 ? payload.subarray(already) : payload;
     this.out({ direction: this.direction, time, bytes: fresh, ...(ack !== undefined && { ack }) });
     this.next = (this.next! + fresh.length) >>> 0;
+    if (cut > 0) {
+      this.cutBytes += cut;
+      this.cut = { from: this.next, bytes: cut, time };
+    } else this.cut = null;
   }
 
   /** Deliver every held segment that now starts at or before the next expected byte. */
   private drain(): void {
     for (;;) {
       const i = this.held.findIndex((h) => ((h.seq - this.next!) | 0) <= 0);
+      if (i < 0 && this.cut && this.cut.from === this.next) {
+        // A held segment right after the bytes a cut packet lost: the hole is that cut's, said now.
+        const end = (this.cut.from + this.cut.bytes) >>> 0;
+        const after = this.held.find((h) => h.seq === end);
+        if (after) {
+          this.cutHole(after.time);
+          continue;
+        }
+      }
       if (i < 0) return;
       const [h] = this.held.splice(i, 1);
       this.heldBytes -= h.bytes.length;
-      this.accept(h.seq, h.time, h.bytes, h.ack);
+      this.accept(h.seq, h.time, h.bytes, h.ack, h.cut);
     }
   }
 
@@ -97,8 +148,10 @@ export class DirectionAssembler {
     let nearest = this.held[0];
     for (const h of this.held) if (((h.seq - this.next!) | 0) < ((nearest.seq - this.next!) | 0)) nearest = h;
     const missing = (nearest.seq - this.next!) | 0;
+    const cut = this.cut && this.cut.from === this.next ? Math.min(this.cut.bytes, missing) : 0;
+    this.cut = null;
     this.gaps++;
-    this.out({ direction: this.direction, time: nearest.time, gap: missing });
+    this.out({ direction: this.direction, time: nearest.time, gap: missing, ...(cut > 0 && { cut }) });
     this.next = nearest.seq;
     this.drain();
   }

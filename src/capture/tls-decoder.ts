@@ -89,7 +89,7 @@ const DECRYPT_AHEAD = 16;
 /** One thing to do, in the order the stream's data came. */
 type Queued =
   | { kind: 'record'; dir: Direction; bytes: Uint8Array; time: number; dropped: number; before: Uint8Array | null; ahead?: Ahead }
-  | { kind: 'gap'; dir: Direction; gap: number; time: number }
+  | { kind: 'gap'; dir: Direction; gap: number; cut?: number; time: number }
   /** A damaged record header, and the bytes skipped from it up to the next record header, a gap or the end. */
   | { kind: 'damage'; dir: Direction; damage: Damage; skipped: number; until: 'record' | 'gap' | 'end'; time: number };
 
@@ -141,7 +141,7 @@ export class TlsStreamDecoder {
       dir.buffer.clear();
       dir.tail = NO_BYTES;
       dir.resync = true;
-      this.enqueue({ kind: 'gap', dir, gap: chunk.gap, time: chunk.time });
+      this.enqueue({ kind: 'gap', dir, gap: chunk.gap, ...(chunk.cut && { cut: chunk.cut }), time: chunk.time });
     } else {
       dir.buffer.push(chunk.bytes);
       this.frame(dir, chunk.time, false);
@@ -279,7 +279,7 @@ export class TlsStreamDecoder {
       entry.dir.queued--;
       this.options.onTime?.(entry.time);
       let pending: void | Promise<void> = undefined;
-      if (entry.kind === 'gap') gapReached(this.recovery, entry.dir, entry.gap);
+      if (entry.kind === 'gap') gapReached(this.recovery, entry.dir, entry.gap, entry.cut);
       else if (entry.kind === 'damage') damageReached(this.recovery, entry.dir, entry.damage, entry.skipped, entry.until);
       else pending = this.record(entry.dir, entry.bytes, entry.ahead, entry.dropped, entry.before);
       if (pending) {

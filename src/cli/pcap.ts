@@ -21,7 +21,8 @@ const HELP = `usage: tls-lens pcap FILE [options]
   --stream N      show only TCP stream N (numbered as Wireshark's tcp.stream)
   --ca FILE       trust anchors for the certificate checks (PEM, DER or PKCS#7; default: the Mozilla root store)
   --list          only list the streams
-  --json          print JSON: {file, streams: [per stream the shape of 'connect --json' plus stream and undecrypted]}
+  --json          print JSON: {file, streams: [per stream the shape of 'connect --json' plus stream and undecrypted],
+                  truncated: {packets, snapLength, message} when the capture's snapshot length cut packets short}
   --verbose       also show every record
 
 exit status: 0 capture read whole; 1 the capture is damaged (what could be read is still shown); 2 usage or unreadable file
@@ -30,7 +31,7 @@ exit status: 0 capture read whole; 1 the capture is damaged (what could be read 
 
 function listLine(s: StreamListing): string {
   const what = s.starttls ? `STARTTLS ${s.starttls}${s.tls ? ` + ${s.tls}` : ''}` : s.tls || 'no TLS';
-  return `#${s.index}  ${s.client} → ${s.server}  ${s.firstTime}  ${s.durationMs} ms  ${s.bytes.client}/${s.bytes.server} bytes  ${what}${s.serverName ? `  SNI ${s.serverName}` : ''}${s.gaps ? `  ${s.gaps} gap(s)` : ''}`;
+  return `#${s.index}  ${s.client} → ${s.server}  ${s.firstTime}  ${s.durationMs} ms  ${s.bytes.client}/${s.bytes.server} bytes  ${what}${s.serverName ? `  SNI ${s.serverName}` : ''}${s.gaps ? `  ${s.gaps} gap(s)` : ''}${s.truncatedPackets ? `  ${s.truncatedPackets} packet(s) cut short` : ''}`;
 }
 
 export async function run(args: string[]): Promise<number> {
@@ -120,6 +121,8 @@ export async function run(args: string[]): Promise<number> {
   if (!v.json) {
     say(paint('bold', `${file}: ${scan.packets} packets, ${scan.streams.length} TCP stream(s)${keyLog.byRandom.size ? `, key log with ${keyLog.byRandom.size} session(s)` : ''}\n`));
     for (const p of keyLogProblems) say(paint('yellow', `  ${placeOf(p)} ignored: ${p.reason}: ${p.text}\n`));
+    // Said once for the capture: every stream's gaps that these cuts made say so too.
+    if (scan.truncated) say(paint('yellow', `  ${scan.truncated.message}\n`));
     // A key log of another capture (or another run of the client) opens nothing: said once, up front, rather than
     // left to each stream's "no key in the key log".
     const used = streams.some(({ decoded }) => decoded?.events.some((e) => e.kind === 'key' && e.op === 'key log'));
@@ -156,7 +159,7 @@ export async function run(args: string[]): Promise<number> {
   }
   if (scan.error && !v.json) say(paint('red', `\n✗ ${scan.error.code}: the capture is damaged: ${scan.error.message}; everything before it is shown above\n`));
   if (v.json) {
-    const out = { file, packets: scan.packets, streams: results, keyLogProblems, ...(scan.error ? { error: scan.error } : {}) };
+    const out = { file, packets: scan.packets, streams: results, keyLogProblems, ...(scan.truncated ? { truncated: scan.truncated } : {}), ...(scan.error ? { error: scan.error } : {}) };
     stdout().write(JSON.stringify(out, null, 2) + '\n');
   }
   if (scan.error) process.stderr.write(`tls-lens pcap: ${scan.error.message}\n`);

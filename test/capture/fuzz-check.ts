@@ -92,8 +92,15 @@ export function checkCliOutcome(r: CliOutcome, mode: readonly string[] = ['--jso
   } catch {
     throw new Error(`stdout is not one JSON document (exit ${r.code}): ${r.stdout.slice(0, 500)}\nstderr: ${r.stderr.slice(0, 500)}`);
   }
-  expect(Object.keys(json).filter((k) => k !== 'error')).toEqual(['file', 'packets', 'streams', 'keyLogProblems']);
+  expect(Object.keys(json).filter((k) => k !== 'error' && k !== 'truncated')).toEqual(['file', 'packets', 'streams', 'keyLogProblems']);
   expect(Number.isInteger(json.packets)).toBe(true);
+  // Packets cut short (captured length less than the original): counted among the packets, said in words.
+  if ('truncated' in json) {
+    const t = json.truncated as { packets: number; snapLength: number; message: string };
+    expect(Object.keys(t)).toEqual(['packets', 'snapLength', 'message']);
+    expect(Number.isInteger(t.packets) && t.packets > 0 && t.packets <= json.packets).toBe(true);
+    expect(Number.isInteger(t.snapLength) && t.snapLength >= 0).toBe(true);
+  }
   expect(r.code, r.stderr).toBe(json.error ? 1 : 0);
   if (json.error) {
     expect(Object.keys(json.error).sort()).toEqual(['code', 'message', 'offset']);

@@ -58,6 +58,7 @@ export function StreamList() {
   const problems = useCapture((s) => s.keyLogProblems);
   const name = useCapture((s) => s.name);
   const damage = useCapture((s) => s.damage);
+  const truncated = useCapture((s) => s.truncated);
   if (!name || listings.length === 0) return null;
   return (
     <section className="stream-list" aria-label="Streams in the capture" data-testid="stream-list">
@@ -81,6 +82,11 @@ export function StreamList() {
           ))}
         </tbody>
       </table>
+      {truncated && (
+        <p role="status" data-testid="capture-truncated">
+          {truncated}
+        </p>
+      )}
       {damage && (
         <p role="status" className="bad" data-testid="capture-damage">
           {damage}

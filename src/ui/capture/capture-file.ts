@@ -21,6 +21,8 @@ interface CaptureState {
   busy: boolean;
   /** Where the capture stopped being readable, in words; the streams read before it are listed. */
   damage?: string;
+  /** Packets the capture's snapshot length cut short, in words (their bytes are gaps in the streams). */
+  truncated?: string;
 }
 
 export const useCapture = create<CaptureState>(() => ({ listings: [], captureKeyLog: '', keyLogText: '', keyLogProblems: [], busy: false }));
@@ -53,14 +55,14 @@ function keyLog(): KeyLog {
 
 /** Open a capture: list its streams; the only one (or the first TLS one) opens directly. */
 export async function openCapture(file: File): Promise<void> {
-  useCapture.setState({ busy: true, name: shownName(file.name), file, selected: undefined, captureKeyLog: '', damage: undefined });
+  useCapture.setState({ busy: true, name: shownName(file.name), file, selected: undefined, captureKeyLog: '', damage: undefined, truncated: undefined });
   try {
     const { importCapture, listingOf } = await decoder();
     const imported = await importCapture(chunksOf(file), { decode: () => false });
     if (imported.streams.length === 0 && imported.error) throw new Error(imported.error.message);
     const listings = imported.streams.map(({ stream, decoded }) => listingOf(stream, decoded!));
     const damage = imported.error && `The capture is damaged (${imported.error.code}): ${imported.error.message}. The streams read before it are listed.`;
-    useCapture.setState({ listings, captureKeyLog: imported.keyLog, damage });
+    useCapture.setState({ listings, captureKeyLog: imported.keyLog, damage, truncated: imported.truncated?.message });
     useCapture.setState({ keyLogProblems: keyLog().problems });
     // The list is what to read next: the Connect form, open while nothing was shown, makes way for it.
     useTrace.getState().setShowConnect(false);
