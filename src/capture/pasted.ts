@@ -3,10 +3,10 @@
 import { TraceRecorder } from '../trace/recorder.ts';
 import type { Side, TraceEvent } from '../trace/types.ts';
 import { fromHex, toHex } from '../util/bytes.ts';
-import { decodeHandshake, decodeHandshake12, type ClientHello, type KeyExchange12 } from './engine.ts';
+import { decodeHandshake, decodeHandshake12, handshakeName12, type ClientHello, type KeyExchange12 } from './engine.ts';
 import { clientHelloFingerprints, type ClientHelloFingerprints as Fingerprints } from '../tls/fingerprint.ts';
 import { emptyKeyLog, type KeyLog } from './keylog.ts';
-import { looksLikeRecordHeader } from './record-header.ts';
+import { LARGEST_RECORD, looksLikeRecordHeader } from './record-header.ts';
 import { TlsStreamDecoder } from './tls-decoder.ts';
 import { readHexInput } from './hex-input.ts';
 
@@ -29,14 +29,71 @@ function handshakeLength(b: Uint8Array): number {
   return b.length >= 4 ? (b[1] << 16) | (b[2] << 8) | b[3] : -1;
 }
 
+/** The record content types a record header may start with (looksLikeRecordHeader: 0x14 to 0x18). */
+const RECORD_TYPES: Record<number, string> = { 0x14: 'change_cipher_spec', 0x15: 'alert', 0x16: 'handshake', 0x17: 'application_data', 0x18: 'heartbeat' };
+const RECORD_HEADER = 'a TLS record header is 5 bytes: content type, version, 2-byte length';
+const MESSAGE_HEADER = 'a handshake message header is 4 bytes: type, 3-byte length';
+
+const byteHex = (b: number) => `0x${b.toString(16).padStart(2, '0')}`;
+const spaced = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(' ');
+/** A handshake message type's name, when there is one. */
+function messageName(type: number): string | null {
+  const name = handshakeName12(type);
+  return name.startsWith('unknown') ? null : name;
+}
+
+/**
+ * Why bytes are neither TLS records nor one handshake message, saying what is there and what is missing; byte
+ * values in hex (0x16, 03 01), counts in words.
+ */
+function notTlsMessage(b: Uint8Array): string {
+  const n = b.length;
+  const these = `${n === 1 ? '1 byte' : `${n} bytes`} (${spaced(b.subarray(0, 8))}${n > 8 ? ' …' : ''})`;
+  const recordType = RECORD_TYPES[b[0]];
+  // A content type, then (when there) the 03 every TLS version starts with: the start of a record header.
+  const recordStart = recordType !== undefined && (n < 2 || b[1] === 3);
+  if (n < 4) {
+    const type = messageName(b[0]);
+    const they = n === 1 ? 'it begins' : 'they begin';
+    const like = recordStart
+      ? `; ${they} like a record header (content type ${byteHex(b[0])}, ${recordType}${n >= 2 ? `, version ${spaced(b.subarray(1, 3))}${n === 2 ? ' …' : ''}` : ''}): paste the whole record`
+      : type
+        ? `; ${n === 1 ? 'it' : 'they'} may begin a handshake message (type ${byteHex(b[0])}, ${type}): paste the whole message`
+        : '';
+    return `${these}: too short for a TLS record header (5 bytes: content type, version, 2-byte length) or a handshake message header (4 bytes: type, 3-byte length)${like}`;
+  }
+  if (recordStart && n === 4) {
+    return `${these}: a TLS record header cut short: content type ${byteHex(b[0])} (${recordType}), version ${spaced(b.subarray(1, 3))}, then only the first byte of its 2-byte length; ${RECORD_HEADER}, and the record's content follows it`;
+  }
+  if (recordStart) {
+    const length = (b[3] << 8) | b[4];
+    const why =
+      b[2] > 4
+        ? `version ${spaced(b.subarray(1, 3))} is no TLS version (03 00 to 03 04)`
+        : `its length 0x${length.toString(16).padStart(4, '0')} (${length} bytes) is more than any TLS record holds (at most ${LARGEST_RECORD - 5} bytes after its header)`;
+    return `${these}: they begin like a TLS record header (content type ${byteHex(b[0])}, ${recordType}), but ${why}; nor are they one handshake message (${messageLength(b)})`;
+  }
+  const type = messageName(b[0]);
+  const length = handshakeLength(b);
+  if (type && length > n - 4) {
+    return `${these}: a ${type} handshake message (type ${byteHex(b[0])}) cut short: its 3-byte length says ${length} bytes follow the 4-byte header, but ${n - 4 === 0 ? 'none do' : n - 4 === 1 ? 'only 1 does' : `only ${n - 4} do`}`;
+  }
+  return `${these} are neither TLS records (a record starts with a content type 0x14 to 0x18 and a version 03 00 to 03 04; these start ${spaced(b.subarray(0, 5))}) nor one handshake message (${messageLength(b)})`;
+}
+
+/** What the 3-byte length of a handshake message header says of these bytes, and what follows it. */
+function messageLength(b: Uint8Array): string {
+  const length = handshakeLength(b);
+  const follow = b.length - 4;
+  return `${MESSAGE_HEADER}; here type ${byteHex(b[0])} and a length of 0x${length.toString(16).padStart(6, '0')} (${length} bytes), but ${follow === 0 ? 'no bytes follow' : follow === 1 ? '1 byte follows' : `${follow} bytes follow`}`;
+}
+
 export async function decodePasted(bytes: Uint8Array, options: { from?: Side; keyLog?: KeyLog; kx?: KeyExchange12 } = {}): Promise<PastedDecoding> {
   const rec = new TraceRecorder(() => 0);
-  const isHandshake = !looksLikeRecordHeader(bytes) && handshakeLength(bytes) === bytes.length - 4;
+  // Fewer than 4 bytes hold no handshake message header (whose length would then seem to be -1).
+  const isHandshake = bytes.length >= 4 && !looksLikeRecordHeader(bytes) && handshakeLength(bytes) === bytes.length - 4;
   const direction = options.from ?? guessDirection(bytes, !isHandshake);
-  if (!looksLikeRecordHeader(bytes) && !isHandshake) {
-    const head = toHex(bytes.subarray(0, 5));
-    throw new Error(`these ${bytes.length} bytes are neither TLS records (a record starts with a content type 20-23 and version 03 0x; these start ${head}) nor one handshake message (type, then a 3-byte length of ${bytes.length - 4})`);
-  }
+  if (!looksLikeRecordHeader(bytes) && !isHandshake) throw new Error(notTlsMessage(bytes));
   if (isHandshake) {
     let decoded;
     try {
