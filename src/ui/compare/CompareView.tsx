@@ -151,7 +151,8 @@ function ComparisonBody({ c }: { c: Comparison }) {
   );
 }
 
-const rt = (n: number | null) => (n === null ? 'no data sent' : String(n));
+/** A count of round trips, or what happened instead when the event never came. */
+const rt = (n: number | null, never = 'no data sent') => (n === null ? never : String(n));
 
 function Summary({ c }: { c: Comparison }) {
   const rows: [string, (s: HandshakeSummary) => string][] = [
@@ -159,7 +160,7 @@ function Summary({ c }: { c: Comparison }) {
     ['Cipher suite', (s) => s.cipherSuite ?? 'none'],
     ['Key exchange group', (s) => s.group ?? 'none'],
     ['Handshake', (s) => [s.resumed ? 'resumed' : 'full', s.helloRetry && 'with HelloRetryRequest'].filter(Boolean).join(', ')],
-    ['Round trips until the server’s Finished', (s) => rt(s.roundTrips.handshake)],
+    ['Round trips until the server’s Finished', (s) => rt(s.roundTrips.handshake, 'no Finished from the server')],
     ['Round trips before the client’s first data', (s) => rt(s.roundTrips.clientData)],
     ['Round trips before the server’s first data', (s) => rt(s.roundTrips.serverData)],
     ['Flights on the wire', (s) => String(s.flights.length)],

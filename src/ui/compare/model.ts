@@ -426,18 +426,32 @@ export function differences(a: HandshakeSummary, b: HandshakeSummary): Differenc
   const kind = (s: HandshakeSummary) => (s.resumed ? 'resumed' : 'full');
   add('Resumed', kind(a), kind(b), `${A} is a ${kind(a)} handshake, ${B} a ${kind(b)} one${a.resumed !== b.resumed ? ': the resumed one skips the certificate and its proof' : ''}.`);
   add('HelloRetryRequest', a.helloRetry ? 'yes' : 'no', b.helloRetry ? 'yes' : 'no', `${a.helloRetry ? A : B} needed a HelloRetryRequest (an extra round trip), ${a.helloRetry ? B : A} did not.`);
-  add('Handshake round trips', rt(a.roundTrips.handshake), rt(b.roundTrips.handshake), `The client holds the server's Finished after ${rt(a.roundTrips.handshake)} in ${A}, ${rt(b.roundTrips.handshake)} in ${B}.`);
-  add('Client data after', rt(a.roundTrips.clientData), rt(b.roundTrips.clientData), `The client's first application data leaves after ${rt(a.roundTrips.clientData)} in ${A}, ${rt(b.roundTrips.clientData)} in ${B}.`);
-  add('Server data after', rt(a.roundTrips.serverData), rt(b.roundTrips.serverData), `The server's first application data reaches the client after ${rt(a.roundTrips.serverData)} in ${A}, ${rt(b.roundTrips.serverData)} in ${B}.`);
+  add('Handshake round trips', rt(a.roundTrips.handshake), rt(b.roundTrips.handshake), timing(a.roundTrips.handshake, b.roundTrips.handshake, "the client holds the server's Finished after", 'no Finished from the server reaches the client'));
+  add('Client data after', rt(a.roundTrips.clientData), rt(b.roundTrips.clientData), timing(a.roundTrips.clientData, b.roundTrips.clientData, "the client's first application data leaves after", 'the client sends no application data'));
+  add('Server data after', rt(a.roundTrips.serverData), rt(b.roundTrips.serverData), timing(a.roundTrips.serverData, b.roundTrips.serverData, "the server's first application data reaches the client after", 'the server sends no application data'));
   add('Flights', String(a.flights.length), String(b.flights.length), `${A} has ${a.flights.length} flights on the wire, ${B} ${b.flights.length}.`);
-  add('Handshake bytes', String(a.handshakeBytes), String(b.handshakeBytes), `Before any application data, ${A} puts ${a.handshakeBytes} bytes on the wire, ${B} ${b.handshakeBytes}.`);
+  const anyData = (s: HandshakeSummary) => s.items.some((i) => i.role === 'application data');
+  add(
+    'Handshake bytes',
+    String(a.handshakeBytes),
+    String(b.handshakeBytes),
+    anyData(a) && anyData(b)
+      ? `Before any application data, ${A} puts ${a.handshakeBytes} bytes on the wire, ${B} ${b.handshakeBytes}.`
+      : `${bytesClause(a.handshakeBytes, anyData(a), A)}; ${bytesClause(b.handshakeBytes, anyData(b), B)}.`,
+  );
   add('Handshake messages', String(a.handshakeMessages.length), String(b.handshakeMessages.length), `${A} has ${a.handshakeMessages.length} handshake messages, ${B} ${b.handshakeMessages.length}.`);
   const onlyA = minus(a.handshakeMessages, b.handshakeMessages);
   const onlyB = minus(b.handshakeMessages, a.handshakeMessages);
   if (onlyA.length || onlyB.length) out.push({ topic: 'Messages only in one', a: list(onlyA), b: list(onlyB), text: eitherSide(onlyA, onlyB, (xs, who) => `only ${who} has ${xs}`) });
   add('Certificate chain', describeCertificates(a.certificates), describeCertificates(b.certificates), `Server certificates: ${describeCertificates(a.certificates)} in ${A}; ${describeCertificates(b.certificates)} in ${B}.`);
   const enc = (s: HandshakeSummary) => (s.firstEncrypted ? `${s.firstEncrypted.side} ${s.firstEncrypted.label}` : 'none');
-  add('First encrypted message', enc(a), enc(b), `Encryption starts with the ${enc(a)} in ${A} and with the ${enc(b)} in ${B}.`);
+  const encClause = (s: HandshakeSummary, who: string) => (s.firstEncrypted ? `encryption starts with the ${enc(s)} in ${who}` : `no handshake message is encrypted in ${who}`);
+  add(
+    'First encrypted message',
+    enc(a),
+    enc(b),
+    a.firstEncrypted && b.firstEncrypted ? `Encryption starts with the ${enc(a)} in ${A} and with the ${enc(b)} in ${B}.` : capitalise(`${encClause(a, A)}; ${encClause(b, B)}.`),
+  );
   const offeredA = minus(a.extensionsOffered, b.extensionsOffered);
   const offeredB = minus(b.extensionsOffered, a.extensionsOffered);
   if (offeredA.length || offeredB.length) out.push({ topic: 'Extensions offered', a: list(offeredA), b: list(offeredB), text: eitherSide(offeredA, offeredB, (xs, who) => `the ClientHello offers ${xs} only in ${who}`) });
@@ -447,6 +461,25 @@ export function differences(a: HandshakeSummary, b: HandshakeSummary): Differenc
   add('Outcome', a.failure ?? 'completed', b.failure ?? 'completed', `${A}: ${a.failure ?? 'completed'}; ${B}: ${b.failure ?? 'completed'}.`);
   return out;
 }
+
+/**
+ * One timed event in both traces, as a sentence that reads right when one side never has it:
+ * "The client's first application data leaves after 1 round trip in A, 2 round trips in B." when both have it,
+ * "In A the client sends no application data; in B the client's first application data leaves after 1 round trip."
+ * when A lacks it (both lacking it is no difference).
+ */
+function timing(a: number | null, b: number | null, happens: string, lacks: string): string {
+  if (a !== null && b !== null) return capitalise(`${happens} ${rt(a)} in A, ${rt(b)} in B.`);
+  const side = (n: number | null, who: string) => `in ${who} ${n === null ? lacks : `${happens} ${rt(n)}`}`;
+  return capitalise(`${side(a, 'A')}; ${side(b, 'B')}.`);
+}
+
+/** "A puts 900 bytes on the wire before the first application data" or "... 900 bytes on the wire in all, none of it application data". */
+function bytesClause(bytes: number, hasData: boolean, who: string): string {
+  return hasData ? `${who} puts ${bytes} bytes on the wire before the first application data` : `${who} puts ${bytes} bytes on the wire in all, none of it application data`;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** "only A has X; only B has Y." with the empty half left out, capitalised. */
 function eitherSide(onlyA: string[], onlyB: string[], say: (xs: string, who: 'A' | 'B') => string): string {
