@@ -242,6 +242,25 @@ function ViewToggle({ open, onToggle, testId, children }: { open: boolean; onTog
   );
 }
 
+/** Elements whose keys are their own: text fields, lists, sliders, editable text, and the Connect form. */
+const TAKES_KEYS =
+  'input, select, textarea, [contenteditable]:not([contenteditable="false"]), [role="textbox"], [role="searchbox"], [role="combobox"], [role="spinbutton"], [role="slider"], [role="listbox"], form.connect';
+
+/**
+ * Whether `t` or a box around it, short of the ladder and the page, scrolls up and down: the browser's Home and End
+ * then move that box. The ladder's list is excluded, as on it Home and End go to the first and last step.
+ */
+function scrollsOnItsOwn(t: Element): boolean {
+  if (t.closest('.ladder')) return false;
+  for (let el: Element | null = t; el && el !== document.body && el !== document.documentElement; el = el.parentElement) {
+    if (el.scrollHeight > el.clientHeight + 1) {
+      const overflow = getComputedStyle(el).overflowY;
+      if (overflow === 'auto' || overflow === 'scroll') return true;
+    }
+  }
+  return false;
+}
+
 /** `connectForm`, `connectPressed`: the Connect form's choices and a press made in the prerendered first screen before
  * the app loaded (main.tsx). */
 export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm; connectPressed?: boolean } = {}) {
@@ -290,11 +309,14 @@ export function App({ connectForm, connectPressed }: { connectForm?: ConnectForm
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      const t = e.target as HTMLElement;
-      if (e.ctrlKey || e.metaKey || e.altKey) return;
-      if (t.closest('input, select, textarea, form.connect')) return;
+      if (e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+      const t = e.target instanceof Element ? e.target : null;
+      // Keys typed into a text field, a list or a slider are the field's, never a step.
+      if (t?.closest(TAKES_KEYS)) return;
+      // Home and End in a focused panel that scrolls scroll it (the ladder's own list steps: its rows are the steps).
+      if (t && (e.key === 'Home' || e.key === 'End') && scrollsOnItsOwn(t)) return;
       // Arrows and Home/End belong to the tab list while it has focus.
-      if (t.closest('[role="tablist"]') && ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) return;
+      if (t?.closest('[role="tablist"]') && ['ArrowLeft', 'ArrowRight', 'Home', 'End'].includes(e.key)) return;
       const s = useTrace.getState();
       const panels: PanelId[] = ['ladder', 'inspector', 'keys', 'certificates', 'api'];
       let handled = true;

@@ -8,9 +8,12 @@ import { formKeptHidden, setConnectPending, useTrace, type TraceState } from './
 import { sessionAnchors } from './session.ts';
 import { adoptBootWorker, type BootConnection } from './engine-boot.ts';
 import type { LabFiles } from './lab.ts';
+import type { LabCertState } from './breakpoint-words.ts';
 
 let worker: Worker | null = null;
 let lastRequest: ConnectRequest | null = null;
+/** Whether the shown connection has the lab's client certificate to send, for the client-certificate breakpoint. */
+let labCert: LabCertState = 'missing';
 /** The id of the connection the view shows (0: none yet). */
 let connectionId = 0;
 /** Waiting for the worker's full trace of the shown connection. */
@@ -180,11 +183,16 @@ export const engine = {
     const { started } = options;
     connectionId = started ? started.id : connectionId + 1;
     const id = connectionId;
+    labCert = labFiles ? 'loading' : request.labClientCert ? 'loaded' : 'missing';
     if (labFiles) {
       request = { ...request, labFilesPending: true };
       void labFiles.then((files) => {
         if (id !== connectionId) return;
         lastRequest = { ...lastRequest!, anchorsPem: [...files.anchorsPem, ...lastRequest!.anchorsPem], labClientCert: files.labClientCert };
+        labCert = files.labClientCert ? 'loaded' : 'missing';
+        // A breakpoint shown meanwhile says so.
+        const { pause, setPause } = useTrace.getState();
+        if (pause) setPause({ ...pause });
         post({ type: 'lab-files', id, ...files });
       });
     }
@@ -229,6 +237,10 @@ export const engine = {
   stopOnPurpose(detail: string) {
     stoppedOnPurpose = { id: connectionId, detail };
     post({ type: 'abort' });
+  },
+  /** Whether the lab's client certificate is at hand for the shown connection (the client-certificate breakpoint's words). */
+  get labClientCert(): LabCertState {
+    return labCert;
   },
   clientCert(choice: 'lab' | 'decline') {
     post({ type: 'client-cert', choice });

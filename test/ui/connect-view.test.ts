@@ -34,3 +34,22 @@ describe('ConnectView STARTTLS select', () => {
     expect(isStartTlsProtocol('gopher')).toBe(false);
   });
 });
+
+describe('ConnectView handshake options: cipher suites', () => {
+  /** Each <fieldset> of the form: its legend and its markup (the handshake options' fieldsets do not nest). */
+  function fieldsets(html: string): { legend: string; body: string }[] {
+    return [...html.matchAll(/<fieldset[^>]*>(.*?)<\/fieldset>/gs)].map((m) => ({ legend: /<legend>(.*?)<\/legend>/s.exec(m[1])?.[1] ?? '', body: m[1] }));
+  }
+
+  it('TLS 1.2 suites sit in a box titled for TLS 1.2, not in the TLS 1.3 one', () => {
+    const sets = fieldsets(renderToStaticMarkup(createElement(ConnectView, {})));
+    const tls13 = sets.find((f) => f.legend === 'Cipher suites (TLS 1.3)');
+    const tls12 = sets.find((f) => f.body.includes('name="suites12"'));
+    expect(tls13).toBeDefined();
+    expect(tls13!.body).toContain('name="suites"');
+    expect(tls13!.body).not.toContain('name="suites12"');
+    expect(tls12).toBeDefined();
+    expect(tls12!.legend).toBe('Cipher suites (TLS 1.2)');
+    expect(tls12!.body).not.toContain('name="suites"');
+  });
+});

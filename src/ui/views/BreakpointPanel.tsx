@@ -4,6 +4,7 @@ import { memo } from 'react';
 import { useTrace } from '../store.ts';
 import { engine } from '../worker-client.ts';
 import { breakpointTitle } from '../rows.ts';
+import { clientCertChoices } from '../breakpoint-words.ts';
 
 export const BreakpointPanel = memo(function BreakpointPanel() {
   const pause = useTrace((s) => s.pause);
@@ -12,7 +13,7 @@ export const BreakpointPanel = memo(function BreakpointPanel() {
   const setPanel = useTrace.getState().setPanel;
   return (
     <div className="breakpoint" role="region" aria-label="Breakpoint" data-testid="breakpoint">
-      <strong>Paused: {breakpointTitle(pause.breakpoint)}.</strong> {pause.detail}
+      <strong>Paused: {breakpointTitle(pause.breakpoint)}.</strong> {pause.breakpoint === 'clientCertRequest' ? null : pause.detail}
       {pause.breakpoint === 'serverAuth' && (
         <>
           <span> The server's chain has been checked; look at it, then decide. (Secure Transport: SSLHandshake returned errSSLServerAuthCompleted.)</span>
@@ -23,7 +24,7 @@ export const BreakpointPanel = memo(function BreakpointPanel() {
       )}
       {pause.breakpoint === 'clientCertRequest' && (
         <>
-          <span> The server asks for a client certificate. (Secure Transport: errSSLClientCertRequested.)</span>
+          <span data-testid="client-cert-choices"> {clientCertChoices(pause.detail || pauseEventDetail(), engine.labClientCert)} (Secure Transport: errSSLClientCertRequested.)</span>
           <button type="button" className="primary" onClick={() => engine.clientCert('lab')}>Send the lab's client certificate</button>
           <button type="button" onClick={() => engine.clientCert('decline')}>Decline (send none)</button>
         </>
@@ -38,3 +39,13 @@ export const BreakpointPanel = memo(function BreakpointPanel() {
     </div>
   );
 });
+
+/** The engine's note on the pause it stopped at (the trace's last pause event): says whether it is post-handshake. */
+function pauseEventDetail(): string | undefined {
+  const { events } = useTrace.getState();
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e.kind === 'pause') return e.detail;
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
-// Certificates: the chain as the server sent it, the path as built, each certificate's details
+// Certificates: the chain as the server sent it, the path as built, the client certificate our client sent (shown,
+// not checked: the server checks it), each certificate's details
 // and ASN.1 tree, and every check with pass/fail and the names other stacks give a failure.
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { CertificateCheckEvent, CertificateResultEvent, OcspEvent } from '../../trace/types.ts';
 import { OcspFields } from '../components/OcspFields.tsx';
 import { ocspHeadline } from '../../trace/ocsp-words.ts';
@@ -10,13 +11,15 @@ import { CertificateDetails } from '../components/CertificateDetails.tsx';
 import { trustRootForSession } from '../session.ts';
 import { engine } from '../worker-client.ts';
 import { describePathCertificate, pathMembers, pathRole } from '../../x509/path-words.ts';
+import { sentClientCertificate, type SentClientCertificate } from '../client-certificate.ts';
+import { fromHex } from '../../util/bytes.ts';
 
 export function CertificatesView() {
   useTrace((s) => s.revision);
   useTrace((s) => s.cursor);
   const state = useTrace.getState();
   const upTo = currentIndex(state);
-  const { result, checks, ocsp } = useMemo(() => {
+  const { result, checks, ocsp, ours } = useMemo(() => {
     let result: CertificateResultEvent | undefined;
     let ocsp: OcspEvent | undefined;
     const checks: CertificateCheckEvent[] = [];
@@ -26,14 +29,15 @@ export function CertificatesView() {
       if (e.kind === 'cert-result') result = e;
       if (e.kind === 'ocsp') ocsp = e;
     }
-    return { result, checks, ocsp };
+    return { result, checks, ocsp, ours: sentClientCertificate(state.events, upTo) };
   }, [state.events, upTo, state.revision]);
-  const [selected, setSelected] = useState<{ list: 'chain' | 'path'; i: number }>({ list: 'chain', i: 0 });
+  const [selected, setSelected] = useState<{ list: 'chain' | 'path' | 'ours'; i: number }>({ list: 'chain', i: 0 });
 
-  if (!result && checks.length === 0) return <p className="empty">No certificate has been checked yet at this step.</p>;
+  if (!result && checks.length === 0 && !ours) return <p className="empty">No certificate has been checked yet at this step.</p>;
   // Checks name their certificate by its place on the path as built, as the "Path as built" list does.
   const members = result ? pathMembers(result.path) : undefined;
-  const der = result ? (selected.list === 'chain' ? result.chain[selected.i] : result.path[selected.i]?.der) : undefined;
+  const der =
+    selected.list === 'ours' ? ours?.chain[selected.i] : result ? (selected.list === 'chain' ? result.chain[selected.i] : result.path[selected.i]?.der) : undefined;
   // A chain that fails only for want of a trusted anchor: offer to trust its top certificate for this session.
   const unknownRoot = result?.error && /UNTRUSTED_ROOT|SELF_SIGNED|UNKNOWN_ISSUER/.test(result.error.code);
   const lastPath = result?.path.length ? result.path[result.path.length - 1] : result?.chain.length ? { der: result.chain[result.chain.length - 1], subject: 'the last certificate sent' } : undefined;
@@ -68,7 +72,7 @@ export function CertificatesView() {
         {result && (
           <>
             <div>
-              <h2>Chain as sent ({result.chain.length})</h2>
+              <h2>Server's chain as sent ({result.chain.length})</h2>
               <ol>
                 {result.chain.map((_, i) => (
                   <li key={i}>
@@ -93,6 +97,7 @@ export function CertificatesView() {
             </div>
           </>
         )}
+        {ours && <OurCertificate ours={ours} selected={selected.list === 'ours' ? selected.i : -1} onSelect={(i) => setSelected({ list: 'ours', i })} />}
         <div className="checks-col">
           <h2>Checks</h2>
           <ul className="checks" data-testid="cert-checks">
@@ -108,5 +113,59 @@ export function CertificatesView() {
       </div>
       {der && <CertificateDetails der={der} />}
     </section>
+  );
+}
+
+/** Subjects of certificates in hex DER, decoded once the x509 code (the certificate details' chunk) has loaded. */
+function useSubjects(chain: string[]): (string | undefined)[] {
+  // Keyed by the bytes: each step makes a new array of the same certificates.
+  const key = chain.join(' ');
+  const [subjects, setSubjects] = useState<{ key: string; subjects: (string | undefined)[] }>({ key: '', subjects: [] });
+  useEffect(() => {
+    let live = true;
+    void import('../../x509/certificate.ts')
+      .then(({ decodeCertificate }) => {
+        const names = key.split(' ').map((der) => {
+          try {
+            return decodeCertificate(fromHex(der)).subject.text;
+          } catch {
+            return undefined;
+          }
+        });
+        if (live) setSubjects({ key, subjects: names });
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [key]);
+  return subjects.key === key ? subjects.subjects : [];
+}
+
+/** The certificate our client sent when the server asked for one: ours, shown as sent, checked by the server only. */
+function OurCertificate({ ours, selected, onSelect }: { ours: SentClientCertificate; selected: number; onSelect: (i: number) => void }) {
+  const subjects = useSubjects(ours.chain);
+  return (
+    <div className="ours" data-testid="our-client-cert">
+      <h2>{ours.chain.length ? `Our client certificate, as sent (${ours.chain.length})` : 'Our client certificate: none sent'}</h2>
+      {ours.chain.length === 0 ? (
+        <p className="muted">The server asked for a client certificate; our client sent an empty Certificate message (none).</p>
+      ) : (
+        <>
+          <p className="muted">
+            Sent by our client to the server {ours.encrypted ? '(encrypted)' : '(in plaintext)'}. Ours, so not checked here: the server checks it against the certificate authorities it trusts.
+          </p>
+          <ol>
+            {ours.chain.map((_, i) => (
+              <li key={i}>
+                <button type="button" aria-pressed={selected === i} onClick={() => onSelect(i)}>
+                  {subjects[i] ?? `certificate ${i + 1}`} <span className="muted">({i === 0 ? 'our leaf, sent by our client' : `ours, certificate ${i + 1} as our client sent it`})</span>
+                </button>
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </div>
   );
 }

@@ -203,8 +203,12 @@ export const ConnectView = memo(function ConnectView({ initialScenario, autoConn
               <input type="checkbox" name="suites" value={s} checked={suites.includes(s)} onChange={(e) => setSuites(toggle(suites, s, e.target.checked))} /> {s}
             </label>
           ))}
+        </fieldset>
+        <fieldset data-testid="suites12-fieldset">
+          <legend>Cipher suites (TLS 1.2)</legend>
           <label>
-            TLS 1.2 suites (names, comma-separated) <input name="suites12" value={suites12} onChange={(e) => setSuites12(e.target.value)} placeholder="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" />
+            TLS 1.2 suites (names, comma-separated; empty: the client's default TLS 1.2 suites){' '}
+            <input name="suites12" value={suites12} onChange={(e) => setSuites12(e.target.value)} placeholder="TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" />
           </label>
         </fieldset>
         <GroupShareChecks name="groups" groups={groups} shares={shares} onGroups={setGroups} onShares={setShares} />

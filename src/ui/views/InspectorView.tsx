@@ -8,6 +8,7 @@ import { HexDump } from '../components/HexDump.tsx';
 import { explain } from '../explanations.ts';
 import { APP_DATA_WINDOW } from '../../worker/messages.ts';
 import { CONTENT_TYPE_NAMES, breakpointTitle } from '../rows.ts';
+import { clientCertPauseNote } from '../breakpoint-words.ts';
 import { hexToText, shortHex } from '../format.ts';
 import { nonceLine } from '../record-nonce.ts';
 import { OcspFields } from '../components/OcspFields.tsx';
@@ -160,7 +161,7 @@ const EventInspector = memo(function EventInspector({ event, events }: { event: 
       return (
         <section aria-label="Breakpoint">
           <h2 className="insp-title">Breakpoint: {breakpointTitle(event.breakpoint)}</h2>
-          {event.detail && <p>{event.detail}</p>}
+          {event.detail && <p>{event.breakpoint === 'clientCertRequest' ? clientCertPauseNote(event.detail) : event.detail}</p>}
           {event.phase === 'resumed' ? (
             <p>The person decided: {event.decision ?? 'continue'}. The engine went on from here.</p>
           ) : (
