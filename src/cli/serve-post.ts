@@ -53,10 +53,14 @@ export async function postReport(url: string, body: string): Promise<string | nu
 
 /**
  * One client's reports, posted in order (the handshake's, then the connection's end); a report that cannot be
- * posted is said on stderr, so --json's stdout stays one line per client.
+ * posted is said on stderr, so --json's stdout stays one line per client. A problem is said once per client while it
+ * stays the same (an app that is not running would otherwise be named at each phase); a different problem, or the
+ * same one again after a report went through, is said again.
  */
 export class ClientReporter {
   private last: Promise<void> = Promise.resolve();
+  /** The problem last said for this client, null once a report went through. */
+  private said: string | null = null;
 
   constructor(
     private readonly url: string,
@@ -70,7 +74,8 @@ export class ClientReporter {
     const body = reportMessage(this.server, phase, report, trace);
     this.last = this.last.then(async () => {
       const problem = await postReport(this.url, body);
-      if (problem) process.stderr.write(`tls-lens serve: client #${this.n} not reported to ${this.url}: ${problem}\n`);
+      if (problem && problem !== this.said) process.stderr.write(`tls-lens serve: client #${this.n} not reported to ${this.url}: ${problem}\n`);
+      this.said = problem;
     });
     return this.last;
   }

@@ -16,6 +16,7 @@ import { verdictJson } from '../x509/verdict.ts';
 import { anchorsIn, sourcedCertificatesIn } from './files.ts';
 import { stdout } from './stdout.ts';
 import { terminalSafe } from '../util/terminal-safe.ts';
+import { pathMembers, pathRole } from '../x509/path-words.ts';
 
 const USAGE = `usage: tls-lens verify --leaf FILE [--intermediates FILE] [--roots FILE] [--time ISO-8601]
                         [--name HOST-OR-IP] [--purpose server|client] [--max-depth N] [--crls FILE]
@@ -228,16 +229,21 @@ function human(r: ValidationResult, args: Args): string {
     lines.push(`  OpenSSL: ${r.error.openssl}   Secure Transport: ${r.error.secureTransport}${r.error.windowsCE ? `   Windows CE: ${r.error.windowsCE}` : ''}`);
   }
   lines.push(`  Profile: ${PROFILE_OPTION_NAMES[args.profile]} (${PROFILES[args.profile].label})${args.strictCn ? ', with the strict CN rule' : ''}`);
+  // Each certificate is named by its role on the path ("the leaf", "intermediate 1", "the trust anchor"), as the rest
+  // of the product names it; the JSON keeps the 0-based index.
+  const members = pathMembers(r.path);
+  const role = (i: number) => `[${pathRole(i, members)}]`;
   lines.push('', 'Path (leaf first):');
   r.path.forEach((p, i) => {
-    lines.push(`  [${i}] ${p.subject}${p.source === 'anchor' ? '  (trust anchor)' : ''}`);
+    // A leaf that is itself the trust anchor is still named "the leaf": that it is the anchor is said after it.
+    const anchorNote = p.source === 'anchor' && pathRole(i, members) !== 'the trust anchor' ? '  (trust anchor)' : '';
+    lines.push(`  ${role(i)} ${p.subject}${anchorNote}`);
     lines.push(`      issuer: ${p.issuer}`);
     lines.push(`      sha256: ${p.sha256}`);
   });
   lines.push('', 'Checks:');
   for (const s of r.steps) {
-    const where = s.certificate >= 0 ? `[${s.certificate}]` : '[*]';
-    lines.push(`  ${mark(s.ok)} ${where} ${s.check}: ${s.detail}${s.code && s.ok === false ? ` (${s.code})` : ''}`);
+    lines.push(`  ${mark(s.ok)} ${role(s.certificate)} ${s.check}: ${s.detail}${s.code && s.ok === false ? ` (${s.code})` : ''}`);
   }
   // Every line holds text from the certificates (names, SANs): shown with its control characters escaped.
   return lines.map((line) => terminalSafe(line)).join('\n') + '\n';

@@ -15,6 +15,8 @@ import { parseTraceFile } from '../../src/trace/recorder.ts';
 import type { TraceFile } from '../../src/trace/types.ts';
 import { helloFacts, serverChoices, traceClientHello } from '../../src/ui/clients/model.ts';
 import { sClient, startServe, type ServeProcess } from '../serve/serve-process.ts';
+import { ClientReporter } from '../../src/cli/serve-post.ts';
+import type { ClientReport } from '../../src/cli/serve-report.ts';
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -219,7 +221,45 @@ describe('tls-lens serve --report', () => {
     expect(r.ok).toBe(true);
     const end = Date.now() + 10_000;
     while (!s.output().includes('client #1 not reported') && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
-    expect(s.output()).toContain(`client #1 not reported to http://127.0.0.1:${port}/api/clients: cannot reach http://127.0.0.1:${port}/api/clients: nothing accepts connections on that port (connection refused) [ECONNREFUSED]`);
+    const line = `client #1 not reported to http://127.0.0.1:${port}/api/clients: cannot reach http://127.0.0.1:${port}/api/clients: nothing accepts connections on that port (connection refused) [ECONNREFUSED]`;
+    expect(s.output()).toContain(line);
+    // Client #1's report line (stdout) comes after its end report was tried. A second client's own line on stderr
+    // comes after all of client #1's there: by then client #1 said its unchanged problem once, not once per phase.
+    await sClient(s, []);
+    await s.waitForReports(2);
+    const end2 = Date.now() + 10_000;
+    while (!s.output().includes('client #2 not reported') && Date.now() < end2) await new Promise((res) => setTimeout(res, 50));
+    expect(s.output()).toContain(line.replace('client #1', 'client #2'));
+    expect(s.output().split('\n').filter((l) => l.includes('client #1 not reported'))).toEqual([`tls-lens serve: ${line}`]);
+  });
+});
+
+describe('ClientReporter', () => {
+  it('says an unchanged problem once per client, a different one again, and the same one again after a report went through', async () => {
+    // An app that answers each post with the next status here (its message naming the status).
+    const statuses = [503, 503, 500, 500, 200, 500];
+    const app = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const status = statuses.shift() ?? 200;
+        res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: `status ${status}` }));
+      });
+    });
+    await new Promise<void>((r) => app.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(app.address() as { port: number }).port}/api/clients`;
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (said.push(String(chunk)), true));
+    try {
+      const server = { url: 'https://127.0.0.1:5443/', startedAt: new Date(0).toISOString(), versions: [], groups: [] } as never;
+      const one = new ClientReporter(url, server, 7);
+      const report = { client: '127.0.0.1:1', n: 7, ok: true, messages: [] } as unknown as ClientReport;
+      const trace = { format: 'tls-lens-trace', version: 1, events: [] } as unknown as TraceFile;
+      for (const phase of ['handshake', 'closed', 'handshake', 'closed', 'handshake', 'closed'] as const) await one.send(phase, report, trace);
+    } finally {
+      write.mockRestore();
+      await new Promise((r) => app.close(r));
+    }
+    expect(said).toEqual([503, 500, 500].map((status) => `tls-lens serve: client #7 not reported to ${url}: the app answered HTTP ${status}: status ${status}\n`));
   });
 });
 

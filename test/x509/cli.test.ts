@@ -74,11 +74,29 @@ describe('tls-lens verify', () => {
     for (const s of out.steps) expect(Object.keys(s)).toEqual(expect.arrayContaining(['check', 'certificate', 'ok', 'detail']));
   });
 
+  it('text output names each path entry and each check by its role on the path, as the rest of the product does', async () => {
+    const chain = ['--leaf', file('leaf.pem'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME];
+    const r = await verify(chain);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    const pathLines = lines.slice(lines.indexOf('Path (leaf first):') + 1, lines.indexOf('Checks:')).filter((l) => /^ {2}\S/.test(l));
+    expect(pathLines).toEqual(['  [the leaf] CN=example.com', '  [intermediate 1] CN=Test Intermediate', '  [the trust anchor] CN=Test Root']);
+    const checks = lines.slice(lines.indexOf('Checks:') + 1).filter((l) => l.trim());
+    // Every check carries a role, never a bare index or '[*]'.
+    for (const line of checks) expect(line).toMatch(/^ {2}(ok {2}|FAIL| {2}- ) \[(the leaf|intermediate 1|the trust anchor|the path)\] \w+: /);
+    expect(r.stdout).not.toMatch(/\[\d\]|\[\*\]/);
+    expect(checks).toContainEqual(expect.stringMatching(/^ {2}ok {3}\[intermediate 1\] basicConstraints: /));
+    expect(checks).toContainEqual(expect.stringMatching(/^ {2}ok {3}\[the trust anchor\] keyUsage: /));
+    expect(checks).toContainEqual(expect.stringMatching(/^ {2}ok {3}\[the path\] pathBuilding: /));
+    const failing = await verify(['--leaf', file('leaf.pem'), '--roots', file('root.pem'), ...TIME]);
+    expect(failing.stdout).toMatch(/^ {2}FAIL \[the leaf\] pathBuilding: .*\(UNKNOWN_ISSUER\)$/m);
+  });
+
   it('takes intermediates from the leaf file and DER input', async () => {
     const r = await verify(['--leaf', file('fullchain.pem'), '--roots', file('root.pem'), '--name', 'example.com', ...TIME]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^VALID/);
-    expect(r.stdout).toMatch(/ok {3}\[0\] hostname: example.com matches DNS:example.com/);
+    expect(r.stdout).toMatch(/ok {3}\[the leaf\] hostname: example.com matches DNS:example.com/);
     const der = await verify(['--leaf', file('leaf.der'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), ...TIME]);
     expect(der.code).toBe(0);
   });
@@ -193,7 +211,7 @@ describe('tls-lens verify', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toMatch(/[\u001b\u202e]/);
     expect(r.stdout.split('\n').filter((line) => line === 'VALID')).toHaveLength(1);
-    expect(r.stdout).toContain('[0] CN=example.com, O=Evil\\u000a\\u001b[1A\\u001b[2KVALID\\u202e');
+    expect(r.stdout).toContain('[the leaf] CN=example.com, O=Evil\\u000a\\u001b[1A\\u001b[2KVALID\\u202e');
     const json = await verify(['--leaf', file('hostile.pem'), '--intermediates', file('inter.pem'), '--roots', file('root.pem'), ...TIME, '--json']);
     expect(JSON.parse(json.stdout).path[0].subject).toBe('CN=example.com, O=Evil\n\u001b[1A\u001b[2KVALID\u202e');
   });
