@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { tempDir } from './helpers.ts';
+import { freePort } from '../support/net.ts';
 
 export interface PasteSeed {
   name: string;
@@ -17,14 +18,6 @@ function records(stream: Buffer, count: number): Buffer {
   let p = 0;
   for (let i = 0; i < count && p + 5 <= stream.length; i++) p += 5 + stream.readUInt16BE(p + 3);
   return stream.subarray(0, Math.min(p, stream.length));
-}
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 /** One s_client <-> s_server handshake through a relay: each direction's bytes. */

@@ -1,18 +1,9 @@
 // Why a TCP connection was not made, in words a person reads (the system's code kept after them): a port where
 // nothing listens, a name that does not resolve. The CLI's connect prints these as they are.
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { connectTcp, TransportError } from '../../src/transport/tcp.ts';
 import { expectPlain } from '../support/plain-words.ts';
-
-/** A port nothing listens on: one the kernel gave a server that is closed again. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from '../support/net.ts';
 
 async function failure(host: string, port: number): Promise<TransportError> {
   const e = await connectTcp(host, port, { timeoutMs: 5000 }).then(
@@ -25,7 +16,8 @@ async function failure(host: string, port: number): Promise<TransportError> {
 
 describe('tcp connect failures in words', () => {
   it('a port where nothing listens: connection refused, said so', async () => {
-    const port = await closedPort();
+    // A port nothing listens on: the kernel gave it to a server that is closed again.
+    const port = await freePort();
     const e = await failure('127.0.0.1', port);
     expect(e.code).toBe('CONNECT_FAILED');
     expect(e.message).toBe(`cannot connect to 127.0.0.1:${port}: nothing accepts connections on that port (connection refused) [ECONNREFUSED]`);
